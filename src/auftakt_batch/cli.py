@@ -1,0 +1,110 @@
+"""The command line: parse options, call the library, print, set the exit code.
+
+Exit codes: 0 done, 1 the data has errors, 2 usage (a bad option or period).
+Heavy imports (pandas, pandera) happen inside the commands, so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
+
+EXIT_DATA_ERRORS = 1
+
+
+class PeriodType(click.ParamType):
+    name = "PERIOD"
+
+    def convert(self, value, param, ctx) -> Period:
+        if isinstance(value, Period):
+            return value
+        try:
+            return parse_period(value)
+        except PeriodError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def workspace_option(command):
+    return click.option(
+        "--workspace", "-w", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+        envvar="AUFTAKT_WORKSPACE", show_default="current folder",
+        help="The workspace folder (rates.yaml, input/, templates/, output/).",
+    )(command)
+
+
+def period_option(command):
+    return click.option("--period", "-p", type=PeriodType(), required=True,
+                        help=f"The period: {ACCEPTED_FORMS}.")(command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="auftakt-batch")
+def main() -> None:
+    """Turn an agency's tracked time into invoices and profitability reports.
+
+    \b
+    Start a workspace, drop exports into its input/ folder, then check them:
+      auftakt-batch init my-agency
+      auftakt-batch check --workspace my-agency --period 2026-11
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create a new workspace in DIRECTORY.
+
+    Writes a commented rates.yaml, templates/, output/ and input/ with a timesheet template
+    whose client and job columns are drop-downs fed from rates.yaml. Refuses to touch a
+    folder that already holds a workspace.
+
+    \b
+    Example:
+      auftakt-batch init my-agency
+    """
+    from .workspace import WorkspaceExists, create_workspace
+
+    try:
+        created = create_workspace(directory)
+    except WorkspaceExists as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created workspace {directory}/")
+    for path in created:
+        click.echo(f"  {path}")
+    click.echo(f"Next: edit {directory}/rates.yaml, drop exports into {directory}/input/, then run\n"
+               f"  auftakt-batch check --workspace {directory} --period YYYY-MM")
+
+
+@main.command()
+@workspace_option
+@period_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+def check(workspace: Path, period: Period, as_json: bool) -> None:
+    """Read and validate every export in input/ for a period; bill nothing.
+
+    Prints each problem as file:row:column: severity: message, then a summary (files,
+    entries, hours per client, problems by kind). Exits 1 when there is any error.
+
+    \b
+    Examples:
+      auftakt-batch check --period 2026-11
+      auftakt-batch check --period 2026-W47 --json
+    """
+    from . import summary
+    from .pipeline import check as run_check
+
+    run = run_check(workspace, period)
+    if as_json:
+        click.echo(json.dumps(summary.as_json(run), ensure_ascii=False, indent=2))
+    else:
+        for problem in run.problems:
+            click.echo(str(problem))
+        if run.problems:
+            click.echo("")
+        click.echo(summary.as_text(run))
+    sys.exit(0 if run.ok else EXIT_DATA_ERRORS)

@@ -1,0 +1,132 @@
+"""The agency's configuration as frozen values: what rates.yaml says, typed and checked.
+
+Money and rates are Decimal; a rate is a `Schedule` of effective-dated values so that the
+rate in force on an entry's date is a lookup, not a calculation.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Mapping
+
+from ..names import NameIndex
+
+
+
+def _no_items():
+    """A frozen empty mapping as a dataclass default."""
+    return field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A value over time: `(from, value)` pairs sorted by date; `None` means always."""
+
+    changes: tuple[tuple[date | None, Decimal], ...]
+
+    def at(self, day: date) -> Decimal | None:
+        """The value in force on `day`, or None before the first change."""
+        starts = [start or date.min for start, _ in self.changes]
+        i = bisect.bisect_right(starts, day) - 1
+        return self.changes[i][1] if i >= 0 else None
+
+
+@dataclass(frozen=True)
+class Rounding:
+    minutes: int
+    mode: str  # up | down | nearest
+
+
+@dataclass(frozen=True)
+class Budget:
+    per: str  # month | total
+    hours: Decimal | None = None
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CalendarRule:
+    domains: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    bill_meetings: bool = False
+    job: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str | None = None
+    aliases: tuple[str, ...] = ()
+    role: str | None = None
+    cost_rate: Decimal | None = None
+    hours_per_week: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    rate: Schedule | None = None
+    person_rates: Mapping[str, Schedule] = _no_items()  # person name -> rate
+    billable: bool = True
+    budget: Budget | None = None
+    alert_at: tuple[Decimal, ...] | None = None
+    rounding: Rounding | None = None
+
+
+@dataclass(frozen=True)
+class Client:
+    key: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    address: str | None = None
+    country: str | None = None
+    vat_id: str | None = None
+    currency: str = "EUR"
+    language: str = "en"
+    rate: Schedule | None = None
+    role_rates: Mapping[str, Schedule] = _no_items()
+    person_rates: Mapping[str, Schedule] = _no_items()
+    vat: str = "standard"
+    billable: bool = True
+    budget: Budget | None = None
+    alert_at: tuple[Decimal, ...] = (Decimal("0.8"), Decimal("1.0"))
+    calendar: CalendarRule | None = None
+    rounding: Rounding | None = None
+    jobs: Mapping[str, Job] = _no_items()
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    country: str
+    timezone: str
+    currency: str
+    vat_rate: Decimal
+    address: str | None = None
+    vat_id: str | None = None
+    email: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+    language: str = "en"
+    invoice_number: str = "{year}-{seq:04d}"
+    payment_terms_days: int = 14
+    rounding: Rounding | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    agency: Agency
+    team: tuple[Person, ...]
+    clients: Mapping[str, Client]
+    people: NameIndex = field(default_factory=NameIndex)  # name, email or alias -> name
+    client_names: NameIndex = field(default_factory=NameIndex)  # key, name or alias -> key
+    job_names: Mapping[str, NameIndex] = _no_items()  # client key -> (key, name or alias -> job key)
+
+    def person(self, name: str) -> Person:
+        return next(p for p in self.team if p.name == name)

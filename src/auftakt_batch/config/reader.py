@@ -1,0 +1,158 @@
+"""Typed reads from the positioned YAML tree, each bad value becoming a located problem.
+
+Every reader takes the node and its key path and returns the value or None; a None with
+a problem recorded means "wrong", a None without one means "not given".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from ..problems import Problem, Source, error
+from ..yamltree import Map, Node, Scalar, Seq
+
+TRUE = {"true", "yes", "on"}
+FALSE = {"false", "no", "off"}
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+@dataclass
+class Reader:
+    file: str = "rates.yaml"
+    problems: list[Problem] = field(default_factory=list)
+
+    def fail(self, line: int | None, path: str, message: str) -> None:
+        self.problems.append(error(Source(self.file, line, key=path or None), "config", message))
+
+    def mapping(self, node: Node | None, path: str, allowed: set[str], required: set[str] = frozenset()) -> Map | None:
+        """A mapping with only `allowed` keys and all `required` ones; unknown keys are errors."""
+        if node is None:  # absent: whether that is allowed is the caller's business
+            return None
+        if isinstance(node, Scalar) and node.is_null:
+            if required:
+                self.fail(node.line, path, f"empty; needs {', '.join(sorted(required))}")
+            return None
+        if not isinstance(node, Map):
+            self.fail(node.line, path, f"expected a mapping of keys ({', '.join(sorted(allowed))})")
+            return None
+        for key, line in node.duplicates:
+            self.fail(line, _join(path, key), "given twice; the second would silently win — keep one")
+        for key in node.items:
+            if key not in allowed:
+                self.fail(node.key_lines[key], _join(path, key), f"unknown key — {_did_you_mean(key, allowed)}")
+        for key in sorted(required - node.items.keys()):
+            self.fail(node.line, _join(path, key), "missing (required)")
+        return node
+
+    def scalar(self, node: Node | None, path: str) -> Scalar | None:
+        if node is None or (isinstance(node, Scalar) and node.is_null):
+            return None
+        if not isinstance(node, Scalar):
+            self.fail(node.line, path, "expected a single value, not a list or mapping")
+            return None
+        return node
+
+    def text(self, node: Node | None, path: str) -> str | None:
+        s = self.scalar(node, path)
+        return s.text if s else None
+
+    def decimal(self, node: Node | None, path: str, *, low: Decimal | None = Decimal(0),
+                high: Decimal | None = None) -> Decimal | None:
+        s = self.scalar(node, path)
+        if s is None:
+            return None
+        text = s.text.strip().replace("_", "")
+        if not _NUMBER.fullmatch(text):
+            self.fail(s.line, path, f"not a number: {s.text!r} — write it like \"120.00\"")
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern above admits only numbers
+            self.fail(s.line, path, f"not a number: {s.text!r}")
+            return None
+        if low is not None and value < low:
+            self.fail(s.line, path, f"must be at least {low}, got {s.text}")
+            return None
+        if high is not None and value > high:
+            self.fail(s.line, path, f"must be at most {high}, got {s.text}")
+            return None
+        return value
+
+    def integer(self, node: Node | None, path: str, *, low: int = 0, high: int | None = None) -> int | None:
+        value = self.decimal(node, path, low=Decimal(low), high=None if high is None else Decimal(high))
+        if value is None:
+            return None
+        if value != value.to_integral_value():
+            self.fail(node.line, path, f"must be a whole number, got {value}")
+            return None
+        return int(value)
+
+    def boolean(self, node: Node | None, path: str) -> bool | None:
+        s = self.scalar(node, path)
+        if s is None:
+            return None
+        word = s.text.strip().lower()
+        if word in TRUE or word in FALSE:
+            return word in TRUE
+        self.fail(s.line, path, f"expected true or false, got {s.text!r}")
+        return None
+
+    def day(self, node: Node | None, path: str) -> date | None:
+        s = self.scalar(node, path)
+        if s is None:
+            return None
+        try:
+            return date.fromisoformat(s.text.strip())
+        except ValueError:
+            self.fail(s.line, path, f"not a date: {s.text!r} — write it as YYYY-MM-DD")
+            return None
+
+    def choice(self, node: Node | None, path: str, options: tuple[str, ...]) -> str | None:
+        s = self.scalar(node, path)
+        if s is None:
+            return None
+        if s.text not in options:
+            self.fail(s.line, path, f"must be one of {' | '.join(options)}, got {s.text!r}")
+            return None
+        return s.text
+
+    def pattern(self, node: Node | None, path: str, regex: str, hint: str) -> str | None:
+        s = self.scalar(node, path)
+        if s is None:
+            return None
+        if not re.fullmatch(regex, s.text):
+            self.fail(s.line, path, f"{s.text!r} is not {hint}")
+            return None
+        return s.text
+
+    def text_list(self, node: Node | None, path: str) -> tuple[str, ...]:
+        if node is None or (isinstance(node, Scalar) and node.is_null):
+            return ()
+        if not isinstance(node, Seq):
+            self.fail(node.line, path, "expected a list, e.g. [\"ACME\", \"Acme Corp.\"]")
+            return ()
+        items = (self.text(item, f"{path}[{i}]") for i, item in enumerate(node.items))
+        return tuple(item for item in items if item)
+
+    def sequence(self, node: Node | None, path: str) -> tuple[Node, ...]:
+        if node is None or (isinstance(node, Scalar) and node.is_null):
+            return ()
+        if not isinstance(node, Seq):
+            self.fail(node.line, path, "expected a list")
+            return ()
+        return node.items
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _did_you_mean(key: str, allowed: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(allowed), n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "allowed here: " + ", ".join(sorted(allowed))

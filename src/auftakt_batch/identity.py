@@ -1,0 +1,69 @@
+"""Entry identity: a stable `entry_id` from what an entry *is*, not where it was found.
+
+The same entry exported twice (overlapping weekly exports, a re-download) gets the same id
+and is counted once; the ledger's UNIQUE constraint on it is what makes "billed at most
+once" hold across runs. Two identical rows within one file are two entries (someone did
+log the same hour twice, or meant to): the n-th copy within its file gets occurrence n, so
+an overlapping export of the same file maps copy to copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from .names import normalise
+from .problems import Problem, Source, info
+
+ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
+
+
+def identify(entries: pd.DataFrame) -> pd.DataFrame:
+    """Add `entry_id` and `duplicate_of` (the row of the first identical copy in the same file)."""
+    content = _content(entries)
+    keys = [entries["source_file"], content]
+    copy = content.groupby(keys).cumcount()
+    first_row = entries["source_row"].groupby(keys).transform("first")
+    return entries.assign(
+        entry_id=(content + "\x1f" + copy.astype(str)).map(_digest).astype("str"),
+        duplicate_of=first_row.where(copy > 0).astype("Int64"),
+    )
+
+
+def drop_repeats(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Keep the first of entries with the same id (files in input/ order); report the rest per file."""
+    comparable = entries["date"].notna() & entries["duration_s"].notna()
+    repeat = comparable & entries["entry_id"].duplicated(keep="first")
+    first_file = entries[comparable].drop_duplicates("entry_id").set_index("entry_id")["source_file"]
+    dropped = entries[repeat].assign(kept_in=lambda d: d["entry_id"].map(first_file))
+    problems = [
+        info(Source(file), "repeated-entry", f"{n} entr{'y' if n == 1 else 'ies'} also in {kept_in} — counted once")
+        for (file, kept_in), n in dropped.groupby(["source_file", "kept_in"]).size().items()
+    ]
+    return entries[~repeat].reset_index(drop=True), problems
+
+
+def _content(e: pd.DataFrame) -> pd.Series:
+    def text(col: str, raw: str) -> pd.Series:
+        names = e[raw].unique()
+        return e[col].fillna(e[raw].map(dict(zip(names, map(normalise, names))))).astype(str)
+
+    def collapse(col: str) -> pd.Series:
+        return e[col].str.split().str.join(" ")
+
+    parts = [
+        text("person_name", "person"),
+        e["date"].dt.strftime("%Y-%m-%d").fillna(""),
+        e["start"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna(""),
+        e["duration_s"].astype("string").fillna(""),
+        text("client_key", "client"),
+        text("job_key", "job"),
+        collapse("task"),
+        collapse("description"),
+    ]
+    return parts[0].str.cat(parts[1:], sep="\x1f")
+
+
+def _digest(key: str) -> str:
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=ID_BYTES).hexdigest()

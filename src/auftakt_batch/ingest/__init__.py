@@ -1,0 +1,89 @@
+"""Ingest: every export under input/ → one frame of canonical raw entries.
+
+Needs: the input folder and the agency's time zone. Gives: raw entries (names still as
+typed in the exports, each row with source_file and source_row), the files read, the
+header text of each canonical column per file (for messages), and problems. A file that
+cannot be read at all is an error on the file; the other files are still read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..problems import Problem, Source, info, warning
+from .build import build_entries
+from .formats import by_name, describe_unknown, recognise
+from .read import FileError, Table, read_csv, read_workbook
+
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+CALENDAR_SUFFIXES = {".ics"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # as shown to the user, relative to the workspace
+    format: str
+    rows: int
+    encoding: str | None = None
+    separator: str | None = None
+
+
+@dataclass(frozen=True)
+class Ingested:
+    entries: pd.DataFrame
+    files: tuple[SourceFile, ...]
+    labels: dict  # file label -> {canonical column: header text}
+    problems: tuple[Problem, ...]
+    unreadable: tuple[str, ...]  # files that could not be read at all
+
+
+def ingest(input_dir: Path, workspace: Path, timezone: str) -> Ingested:
+    frames, files, labels, problems, unreadable = [], [], {}, [], []
+    for path in discover(input_dir):
+        label = path.relative_to(workspace).as_posix() if path.is_relative_to(workspace) else str(path)
+        suffix = path.suffix.lower()
+        if suffix in CALENDAR_SUFFIXES:
+            problems.append(info(Source(label), "not-read", "calendar files are not read by this version"))
+            continue
+        if suffix not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES:
+            problems.append(warning(Source(label), "not-read", "ignored: not a .csv, .xlsx or .ics file"))
+            continue
+        try:
+            tables, sheet_problems = _read(path, label, suffix)
+        except FileError as exc:
+            problems.append(exc.problem)
+            unreadable.append(label)
+            continue
+        problems += sheet_problems
+        for table in tables:
+            entries, table_problems, table_labels = build_entries(table, by_name(table.format), timezone)
+            frames.append(entries)
+            problems += table_problems
+            labels[table.file] = table_labels
+            files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator))
+    entries = pd.concat(frames, ignore_index=True) if frames else _empty(timezone)
+    return Ingested(entries, tuple(files), labels, tuple(problems), tuple(unreadable))
+
+
+def discover(input_dir: Path) -> list[Path]:
+    """Export files under input/, subfolders included, in a stable order; skips hidden and lock files."""
+    if not input_dir.is_dir():
+        return []
+    found = (p for p in input_dir.rglob("*") if p.is_file())
+    visible = (p for p in found if not any(part.startswith((".", "~$")) for part in p.relative_to(input_dir).parts))
+    return sorted(visible, key=lambda p: p.relative_to(input_dir).as_posix())
+
+
+def _read(path: Path, label: str, suffix: str) -> tuple[list[Table], list[Problem]]:
+    if suffix in WORKBOOK_SUFFIXES:
+        return read_workbook(path, label, recognise, describe_unknown)
+    return [read_csv(path, label, recognise, describe_unknown)], []
+
+
+def _empty(timezone: str) -> pd.DataFrame:
+    empty = Table("", "native", (), pd.DataFrame({"source_row": pd.Series(dtype="int64")}))
+    return build_entries(empty, by_name("native"), timezone)[0]

@@ -1,0 +1,189 @@
+"""Reading export files into tables of text, keeping the row number a spreadsheet shows.
+
+CSV: the encoding (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252) and the
+separator (`,` `;` or tab) are detected, never guessed: the separator is the one under
+which the header is a known export format, and a file where no or several separators
+qualify is an error naming the file. XLSX/ODS: every visible sheet whose header (in its
+first rows) is a known format is read; values that Excel typed (dates, times, numbers) are
+written back as text so one set of parsers serves both.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from ..problems import Problem, Source, error, warning
+
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+HEADER_SEARCH_ROWS = 20  # exports from some tools put a title above the header
+_LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n|\n|\r))*")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One block of rows under a recognised header, all values as text."""
+
+    file: str  # as shown to the user, e.g. input/team/anna.csv or input/book.xlsx[Week 47]
+    format: str
+    header: tuple[str, ...]
+    rows: pd.DataFrame  # one str column per header position, plus source_row
+    encoding: str | None = None
+    separator: str | None = None
+
+
+Recognise = Callable[[list[str]], "str | None"]
+
+
+class FileError(Exception):
+    """A file that cannot be read at all: stops the billing run."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
+    text, encoding = decode(path.read_bytes(), label)
+    leading = _LEADING_BLANK_LINES.match(text).group()
+    body = text[len(leading):]
+    if not body.strip():
+        raise FileError(error(Source(label), "empty-file", "the file is empty — export it again"))
+    first = len(re.findall(r"\r\n|\n|\r", leading))
+    fmt, sep = _detect_separator(re.split(r"\r?\n|\r", body, maxsplit=1)[0], label, recognise, describe)
+    try:
+        frame = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype=str, keep_default_na=False,
+                            na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
+    except pd.errors.ParserError as exc:
+        raise FileError(_parser_problem(exc, label, first, sep)) from None
+    frame = frame.fillna("")
+    header = tuple(frame.iloc[0].str.strip())
+    rows = frame.iloc[1:].set_axis(range(len(header)), axis=1)
+    rows = rows.assign(source_row=rows.index + 1 + first)
+    return Table(label, fmt, header, _drop_blank(rows), encoding, sep)
+
+
+def decode(data: bytes, label: str) -> tuple[str, str]:
+    """Bytes → text. UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252; never silently lossy."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" in data[:8192]:
+        raise FileError(error(Source(label), "not-text", "this is not a text file (it holds binary data) — "
+                                                         "export the timesheet as CSV or XLSX"))
+    else:
+        try:
+            return data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    raise FileError(error(Source(label), "encoding", "cannot decode the file as UTF-8, UTF-16 or Windows-1252 "
+                                                     "text — save it as CSV UTF-8"))
+
+
+def _detect_separator(line: str, label: str, recognise: Recognise, describe) -> tuple[str, str]:
+    found = {}
+    for sep in SEPARATORS:
+        fields = next(csv.reader([line], delimiter=sep))
+        if fmt := recognise(fields):
+            found[sep] = fmt
+    if len(found) == 1:
+        sep, fmt = next(iter(found.items()))
+        return fmt, sep
+    if len(found) > 1:
+        names = " and ".join(SEPARATORS[s] for s in found)
+        raise FileError(error(Source(label, 1), "ambiguous-format", f"the header reads as a timesheet with {names} "
+                                                                    "separators — save it with one separator"))
+    widest = max(SEPARATORS, key=lambda s: len(next(csv.reader([line], delimiter=s))))
+    fields = next(csv.reader([line], delimiter=widest))
+    raise FileError(error(Source(label, 1), "unknown-format", describe(fields)))
+
+
+def _parser_problem(exc: Exception, label: str, offset: int, sep: str) -> Problem:
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if m:
+        expected, line, saw = int(m[1]), int(m[2]) + offset, int(m[3])
+        return error(Source(label, line), "bad-csv", f"this row has {saw} fields but the header has {expected} — "
+                                                     f"a value containing '{sep}' must be in double quotes")
+    return error(Source(label), "bad-csv", f"cannot read the CSV ({str(exc).strip()}) — export it again")
+
+
+def _drop_blank(rows: pd.DataFrame) -> pd.DataFrame:
+    values = rows.drop(columns="source_row")
+    blank = values.apply(lambda col: col.str.strip().eq("")).all(axis=1)
+    return rows[~blank].reset_index(drop=True)
+
+
+def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tuple[list[Table], list[Problem]]:
+    """Every visible sheet with a recognised header becomes a table; other sheets are reported."""
+    import python_calamine
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        sheets = [m.name for m in book.sheets_metadata
+                  if str(m.visible).endswith("Visible") and str(m.typ).endswith("WorkSheet")]
+        grids = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in sheets}
+    except Exception as exc:  # calamine raises its own types for zip, XML and format errors
+        raise FileError(error(Source(label), "bad-workbook", f"cannot read this workbook ({exc}) — "
+                                                             "save it again as .xlsx")) from None
+    tables, problems, unknown = [], [], []
+    for name, grid in grids.items():
+        sheet_label = label if len(sheets) == 1 else f"{label}[{name}]"
+        table = _sheet_table(grid, sheet_label, recognise)
+        if table is not None:
+            tables.append(table)
+        elif any(_cell_text(v).strip() for row in grid[:HEADER_SEARCH_ROWS] for v in row):
+            unknown.append((sheet_label, grid))
+    for sheet_label, grid in unknown:
+        first = next(row for row in grid if any(_cell_text(v).strip() for v in row))
+        if tables:
+            problems.append(warning(Source(sheet_label), "sheet-skipped",
+                                    "sheet not read: its header is not a timesheet format"))
+        else:
+            raise FileError(error(Source(sheet_label, 1), "unknown-format", describe([_cell_text(v) for v in first])))
+    if not tables and not unknown:
+        raise FileError(error(Source(label), "empty-file", "the workbook has no data — export it again"))
+    return tables, problems
+
+
+def _sheet_table(grid: list[list], label: str, recognise: Recognise) -> Table | None:
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        header = [_cell_text(v).strip() for v in row]
+        if fmt := recognise(header):
+            body = [[_cell_text(v) for v in r] for r in grid[i + 1:]]
+            frame = pd.DataFrame(body, columns=range(len(header)), dtype=str) if body else \
+                pd.DataFrame({c: pd.Series(dtype=str) for c in range(len(header))})
+            frame = frame.assign(source_row=range(i + 2, i + 2 + len(body)))
+            return Table(label, fmt, tuple(header), _drop_blank(frame))
+    return None
+
+
+def _cell_text(value) -> str:
+    """A typed cell as the text the parsers read (dates ISO, times HH:MM:SS, numbers plain)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        seconds = round(value.total_seconds())
+        sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+        return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return str(value)

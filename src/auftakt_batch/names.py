@@ -1,0 +1,57 @@
+"""Matching the names people type in exports to the keys in rates.yaml.
+
+A name matches case- and whitespace-insensitively (and after Unicode NFKC, so a
+non-breaking space or a full-width letter does not make a stranger of a client).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(name: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Normalised name -> key. Built once per config; lookups are dictionary hits."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # key -> how to show it in a message
+
+    def get(self, name: str) -> str | None:
+        return self.keys.get(normalise(name))
+
+    def suggestion(self, name: str, what: str) -> str:
+        """'closest: acme (ACME GmbH)' or 'known: a, b, c' for an unknown-name message."""
+        close = difflib.get_close_matches(normalise(name), list(self.keys), n=1, cutoff=0.6)
+        if close:
+            return f"closest: {self.labels[self.keys[close[0]]]}"
+        if not self.labels:
+            return f"no {what} defined yet"
+        shown = sorted(self.labels.values())
+        more = f", … ({len(shown) - 12} more)" if len(shown) > 12 else ""
+        return "known: " + ", ".join(shown[:12]) + more
+
+
+def build_index(entries: list[tuple[str, list[str], str]]) -> tuple[NameIndex, list[tuple[str, str, str]]]:
+    """Index (key, names, label) triples; return the index and clashes (name, key, other key)."""
+    keys: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    clashes = []
+    for key, names, label in entries:
+        labels[key] = label
+        for name in names:
+            norm = normalise(name)
+            if not norm:
+                continue
+            other = keys.setdefault(norm, key)
+            if other != key:
+                clashes.append((name, key, other))
+    return NameIndex(keys, labels), clashes

@@ -1,0 +1,89 @@
+"""The run on one screen: config → ingest → validate → resolve → period → checks.
+
+Each stage returns its result and its problems; nothing here raises on bad user data.
+Billing and reports (later stages) start from a `CheckRun`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .checks import Context, run_checks
+from .config import Config, load_config
+from .identity import drop_repeats, identify
+from .ingest import SourceFile, ingest
+from .periods import Period
+from .problems import Problem, Source, has_errors, info, relabel, sorted_problems
+from .resolve import resolve_names
+from .schemas import Entries, RawEntries, validate
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    workspace: Path
+    period: Period
+    config: Config | None
+    files: tuple[SourceFile, ...]
+    entries: pd.DataFrame  # Entries of the period (plus rows whose date could not be read)
+    problems: list[Problem]
+    unreadable: tuple[str, ...]  # files that could not be read: no billing run may proceed
+    outside_period: int
+    repeated: int
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.problems)
+
+
+def check(workspace: Path, period: Period, today: date | None = None) -> CheckRun:
+    # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
+    config, problems = load_config(workspace / "rates.yaml")
+    if config is None:
+        return CheckRun(workspace, period, None, (), pd.DataFrame(), sorted_problems(problems), (), 0, 0)
+    today = today or datetime.now(ZoneInfo(config.agency.timezone)).date()
+
+    # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
+    ingested = ingest(workspace / "input", workspace, config.agency.timezone)
+    problems += ingested.problems
+    raw, schema_problems = validate(RawEntries, ingested.entries)
+    problems += schema_problems
+
+    # 3. Resolve names to rates.yaml keys, fingerprint each entry, count a repeated export once.
+    entries, repeat_problems = drop_repeats(identify(resolve_names(raw, config)))
+    problems += repeat_problems
+
+    # 4. Period: an entry belongs to the period of its local start date; the rest is counted.
+    in_period, outside = split_period(entries, period)
+    ignored_rows = set(zip(outside["source_file"], outside["source_row"]))
+    problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
+    problems += outside_period(outside, period)
+
+    # 5. Validate the Entries contract, then every check.
+    in_period, schema_problems = validate(Entries, in_period)
+    problems += schema_problems
+    problems += run_checks(in_period, Context(config, period, today))
+
+    problems = sorted_problems(relabel(problems, ingested.labels))
+    return CheckRun(workspace, period, config, ingested.files, in_period, problems, ingested.unreadable,
+                    len(outside), len(raw) - len(entries))
+
+
+def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(entries dated in the period or undated — those carry an error —, entries outside it)."""
+    inside = entries["date"].isna() | entries["date"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+    return entries[inside].reset_index(drop=True), entries[~inside]
+
+
+def outside_period(outside: pd.DataFrame, period: Period) -> list[Problem]:
+    """One info per file: how many entries fell outside the period, and their dates."""
+    return [
+        info(Source(file), "outside-period", f"{len(group)} entr{'y' if len(group) == 1 else 'ies'} outside "
+                                             f"{period} ignored ({group['date'].min():%Y-%m-%d} .. "
+                                             f"{group['date'].max():%Y-%m-%d})")
+        for file, group in outside.groupby("source_file", sort=True)
+    ]

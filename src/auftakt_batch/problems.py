@@ -1,0 +1,120 @@
+"""Problems: what is wrong with the user's data, and where.
+
+Every stage returns `(result, problems)` instead of raising on bad input. A problem points
+at a place the user can open: a file, a row as a spreadsheet shows it (the header is row 1),
+and a column as the file names it; for rates.yaml the line and the key path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Any, Callable, Iterable
+
+
+class Severity(str, Enum):
+    ERROR = "error"      # would make a bill wrong: holds back the client's invoice
+    WARNING = "warning"  # a reviewer should look; never blocks billing
+    INFO = "info"        # counted and reported, nothing to fix
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    file: str
+    row: int | None = None
+    column: str | None = None
+    key: str | None = None  # rates.yaml key path, e.g. clients.acme.jobs.web.rate
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(str(self.row))
+            if self.column:
+                parts.append(self.column)
+        text = ":".join(parts)
+        return f"{text}: {self.key}" if self.key else text
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: Source
+    code: str
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.severity}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.source.file,
+            "row": self.source.row,
+            "column": self.source.key or self.source.column,
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+def error(source: Source, code: str, message: str) -> Problem:
+    return Problem(source, code, Severity.ERROR, message)
+
+
+def warning(source: Source, code: str, message: str) -> Problem:
+    return Problem(source, code, Severity.WARNING, message)
+
+
+def info(source: Source, code: str, message: str) -> Problem:
+    return Problem(source, code, Severity.INFO, message)
+
+
+def for_rows(rows, column: str | None, code: str, severity: Severity, message: Callable[[Any], str]) -> list[Problem]:
+    """One problem per row of a frame that has source_file and source_row (rows are few here)."""
+    return [Problem(Source(r.source_file, int(r.source_row), column), code, severity, message(r))
+            for r in rows.itertuples(index=False)]
+
+
+def hm(seconds) -> str:
+    """Seconds as hours:minutes for messages: 5400 → '1:30'."""
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(int(seconds))
+    return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}"
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
+def sort_key(problem: Problem) -> tuple:
+    src = problem.source
+    return (src.file, src.row or 0, src.column or "", src.key or "", problem.code)
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    return sorted(problems, key=sort_key)
+
+
+def by_code(problems: Iterable[Problem]) -> list[tuple[str, Severity, int]]:
+    """(code, severity, count) for the summary, most severe and most frequent first."""
+    counts = Counter((p.code, p.severity) for p in problems)
+    rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(
+        ((code, sev, n) for (code, sev), n in counts.items()),
+        key=lambda t: (rank[t[1]], -t[2], t[0]),
+    )
+
+
+def relabel(problems: Iterable[Problem], labels: dict[str, dict[str, str]]) -> list[Problem]:
+    """Replace canonical column names by the header text each file actually uses."""
+    out = []
+    for p in problems:
+        mapping = labels.get(p.source.file, {})
+        column = p.source.column
+        if column in mapping:
+            p = replace(p, source=replace(p.source, column=mapping[column]))
+        out.append(p)
+    return out

@@ -1,0 +1,1 @@
+"""Renderers: workbooks and documents written for people to open."""

@@ -1,0 +1,92 @@
+"""YAML as a tree of positioned values, for error messages that name a line.
+
+PyYAML's composer gives nodes with their marks; we turn them into plain `Map`, `Seq` and
+`Scalar` values that keep the line number and the scalar's *text*. Scalars are never
+converted by YAML's own rules: `120.00` stays the text `120.00` (read later as an exact
+Decimal, never a float) and `2026-07-01` stays text (read later as a date). Duplicate keys,
+which PyYAML would silently let win, are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Scalar:
+    text: str
+    line: int
+    quoted: bool = False
+
+    @property
+    def is_null(self) -> bool:
+        return not self.quoted and self.text in ("", "~", "null", "Null", "NULL")
+
+
+@dataclass(frozen=True)
+class Seq:
+    items: tuple
+    line: int
+
+
+@dataclass(frozen=True)
+class Map:
+    items: dict  # key text -> value node, in file order
+    key_lines: dict  # key text -> line of the key
+    line: int
+    duplicates: tuple = field(default=())  # (key, line) of keys given twice
+
+
+Node = Scalar | Seq | Map
+
+
+class YamlSyntaxError(ValueError):
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def parse(text: str) -> Node | None:
+    """Parse one YAML document into positioned nodes; None for an empty document."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise YamlSyntaxError(line, f"not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(None, f"not valid YAML: {exc}") from None
+    return None if root is None else _convert(root, anchors=set(), budget=[MAX_NODES])
+
+
+MAX_NODES = 200_000  # aliases are expanded; this stops an alias bomb from eating memory
+
+
+def _convert(node: yaml.Node, anchors: set, budget: list) -> Node:
+    line = node.start_mark.line + 1
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlSyntaxError(line, f"more than {MAX_NODES} values (an alias bomb?)")
+    if isinstance(node, yaml.ScalarNode):
+        return Scalar(str(node.value), line, quoted=node.style in ("'", '"', "|", ">"))
+    if id(node) in anchors:  # a YAML alias that refers to itself: a billion-laughs guard
+        raise YamlSyntaxError(line, "recursive YAML alias")
+    inner = anchors | {id(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return Seq(tuple(_convert(item, inner, budget) for item in node.value), line)
+    items: dict = {}
+    key_lines: dict = {}
+    duplicates = []
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise YamlSyntaxError(key_node.start_mark.line + 1, "a key must be plain text")
+        key = str(key_node.value)
+        if key in items:
+            duplicates.append((key, key_node.start_mark.line + 1))
+            continue
+        items[key] = _convert(value_node, inner, budget)
+        key_lines[key] = key_node.start_mark.line + 1
+    return Map(items, key_lines, line, tuple(duplicates))
