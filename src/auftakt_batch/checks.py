@@ -95,7 +95,7 @@ def long_entry(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     known = e[e["person_name"].notna() & e["date"].notna() & e["duration_s"].gt(0).fillna(False)]
     day_total = known.groupby(["person_name", "date"])["duration_s"].transform("sum")
-    rows = known[day_total > DAY_S].assign(day_total=day_total)
+    rows = known.assign(day_total=day_total)[day_total > DAY_S]  # assign first: see pandas GH 52927
     where = rows.groupby(["person_name", "date"])[["source_file", "source_row"]].apply(_row_list)
     return for_rows(rows, "hours", "day-over-24h", ERROR, lambda r: (
         f"{r.person_name} logged {hm(r.day_total)} h on {r.date:%Y-%m-%d}, more than 24 h in one day "
@@ -115,9 +115,18 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """One warning per file: entries dated after today are usually planned time or a typo."""
     rows = e[e["date"].gt(pd.Timestamp(ctx.today)).fillna(False)]
-    return for_rows(rows, "date", "future-date", WARNING,
-                    lambda r: f"dated {r.date:%Y-%m-%d}, after today ({ctx.today}) — check the date")
+    problems = []
+    for file, group in rows.groupby("source_file", sort=True):
+        first, last = group["date"].min(), group["date"].max()
+        dates = f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}"
+        what = "dated" if len(group) == 1 else f"{len(group)} entries dated"
+        where = f" (rows {_row_numbers(group['source_row'])})" if len(group) > 1 else ""
+        problems.append(Problem(Source(file, int(group["source_row"].iloc[0]), "date"), "future-date", WARNING,
+                                f"{what} {dates}{where}, after today ({ctx.today}) — check the dates "
+                                "unless the time is planned"))
+    return problems
 
 
 def weekend_work(e: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -160,12 +169,18 @@ def _per_name(rows: pd.DataFrame, column: str, message: Callable[[str, str], str
     """One problem per distinct name per file, at its first row, listing the other rows."""
     problems = []
     for (file, name), group in rows.groupby(["source_file", column], sort=True):
-        row_numbers = group["source_row"].tolist()
-        listed = ", ".join(map(str, row_numbers[:8])) + (", …" if len(row_numbers) > 8 else "")
-        note = f" ({len(row_numbers)} rows: {listed})" if len(row_numbers) > 1 else ""
-        problems.append(Problem(Source(file, row_numbers[0], column), f"unknown-{column}", ERROR,
-                                message(name, note)))
+        problems.append(Problem(Source(file, int(group["source_row"].iloc[0]), column), f"unknown-{column}",
+                                ERROR, message(name, _rows_note(group["source_row"]))))
     return problems
+
+
+def _rows_note(rows: pd.Series) -> str:
+    """' (3 rows: 4, 9, 12)' for several rows, '' for one."""
+    return f" ({len(rows)} rows: {_row_numbers(rows)})" if len(rows) > 1 else ""
+
+
+def _row_numbers(rows: pd.Series, shown: int = 8) -> str:
+    return ", ".join(map(str, rows.iloc[:shown])) + (", …" if len(rows) > shown else "")
 
 
 def _row_list(group: pd.DataFrame) -> str:

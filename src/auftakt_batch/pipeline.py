@@ -45,7 +45,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
         return CheckRun(workspace, period, None, (), pd.DataFrame(), sorted_problems(problems), (), 0, 0)
-    today = today or datetime.now(ZoneInfo(config.agency.timezone)).date()
+    today = today or local_today(config.agency.timezone)
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
     ingested = ingest(workspace / "input", workspace, config.agency.timezone)
@@ -71,6 +71,10 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems = sorted_problems(relabel(problems, ingested.labels))
     return CheckRun(workspace, period, config, ingested.files, in_period, problems, ingested.unreadable,
                     len(outside), len(raw) - len(entries))
+
+
+def local_today(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:

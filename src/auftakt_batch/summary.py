@@ -55,8 +55,8 @@ def _files(run: CheckRun) -> list[str]:
     lines = [f"Files     {len(run.files)} read{unreadable}"]
     width = max((len(f.path) for f in run.files), default=0)
     for f in run.files:
-        detail = ", ".join(x for x in (f.encoding, _separator_name(f.separator)) if x)
-        lines.append(f"          {f.path:<{width}}  {f.format} {detail}".rstrip() + f"  {f.rows} rows")
+        detail = ", ".join(x for x in (f.format, f.encoding, _separator_name(f.separator)) if x)
+        lines.append(f"          {f.path:<{width}}  {plural(f.rows, 'row'):>10}  {detail}")
     lines += [f"          {path}  UNREADABLE" for path in run.unreadable]
     return lines
 

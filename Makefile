@@ -1,0 +1,27 @@
+# Set-up and the two everyday jobs. Needs only python3 (3.11+) with venv and pip.
+#   make demo   install into .venv, then run the demo billing run on this workspace
+#   make test   install into .venv (with test tools), then run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PERIOD ?= 2026-11
+
+.PHONY: demo test install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/auftakt-batch check --period $(PERIOD)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) output/*/ output/ledger.sqlite

@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""Generate the demo workspace: a believable agency and a month of its timesheet exports.
+
+    python scripts/make_demo.py                     # rewrite rates.yaml and input/ in the repo
+    python scripts/make_demo.py --out /tmp/big --people 60 --clients 40 --seed 7
+
+Deterministic from the seed: the same arguments always write the same data. The exports
+come in the shapes teams really produce: an XLSX kept by the designers, a German-Excel CSV
+from the developers (semicolons, Windows-1252, DD.MM.YYYY, decimal commas), a CSV with
+start and end times from the project managers, and an overlapping re-export of one week.
+`entries()` returns the ground truth the tests compare the tool's totals against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import sys
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+MONTH = (2026, 11)
+
+# name, email, alias, role, cost rate, hours per week, team file
+CAST = [
+    ("Anna Schmidt", "anna", "A. Schmidt", "designer", "55.00", 40, "design"),
+    ("Ben Okafor", "ben", "B. Okafor", "developer", "62.00", 40, "dev"),
+    ("Clara Weiß", "clara", "C. Weiss", "project-manager", "58.00", 32, "pm"),
+    ("David Novák", "david", "D. Novak", "developer", "60.00", 40, "dev"),
+    ("Elif Yılmaz", "elif", "E. Yilmaz", "designer", "52.00", 40, "design"),
+    ("Felix Braun", "felix", "F. Braun", "strategist", "70.00", 40, "pm"),
+    ("Greta Lindqvist", "greta", "G. Lindqvist", "copywriter", "48.00", 24, "pm"),
+    ("Hannah Müller", "hannah", "H. Mueller", "developer", "65.00", 40, "dev"),
+    ("Jonas Weber", "jonas", "J. Weber", "project-manager", "57.00", 40, "pm"),
+    ("Lena Hoffmann", "lena", "L. Hoffmann", "designer", "50.00", 40, "design"),
+    ("Mateo García", "mateo", "M. Garcia", "developer", "60.00", 40, "dev"),
+    ("Sophie Wagner", "sophie", "S. Wagner", "strategist", "80.00", 40, "pm"),
+]
+
+# key, name, alias in exports, country, vat, language, currency, rate, jobs
+# jobs: key, name, alias, extra yaml (rate, budget, billable), descriptions
+CLIENTS = [
+    ("acme", "ACME GmbH", "ACME", "DE", "standard", "de", "EUR", "120.00", [
+        ("website", "Website relaunch", "Website Relaunch 2026", 'rate: "140.00"\n        budget: {hours: 160, per: total}',
+         ["Homepage layout", "Navigation prototype", "Template build", "QA on staging", "Content migration"]),
+        ("support", "Support", "Wartung", "budget: {hours: 20, per: month}",
+         ["Plugin updates", "Fix contact form", "Backup check", "Editor questions"]),
+        ("coordination", "Internal coordination", "", "billable: false",
+         ["Internal sync", "Resourcing"]),
+    ]),
+    ("globex", "Globex Corporation B.V.", "Globex Corp.", "NL", "reverse-charge", "en", "EUR", "135.00", [
+        ("app", "Customer app", "Globex App", 'rates:\n          - {from: 2026-11-16, rate: "145.00"}\n        budget: {amount: "60000", per: total}',
+         ["Onboarding flow", "API integration", "Release 2.4 testing", "Push notifications"]),
+        ("design-system", "Design system", "DS", "",
+         ["Component audit", "Button and form tokens", "Documentation"]),
+    ]),
+    ("initech", "Initech AG", "Initech", "AT", "reverse-charge", "de", "EUR", "115.00", [
+        ("seo", "SEO retainer", "SEO", "budget: {hours: 25, per: month}",
+         ["Keyword research", "Technical SEO audit", "Monthly report"]),
+        ("content", "Content", "", "", ["Blog article", "Newsletter copy", "Editing"]),
+    ]),
+    ("umbrella", "Umbrella Health GmbH", "Umbrella", "DE", "standard", "de", "EUR", "140.00", [
+        ("campaign", "Winter campaign", "Kampagne Winter", "budget: {hours: 90, per: total}",
+         ["Key visual", "Social assets", "Campaign landing page", "Media plan"]),
+        ("strategy", "Brand strategy", "", 'rate: "160.00"',
+         ["Stakeholder interviews", "Positioning workshop", "Strategy deck"]),
+    ]),
+    ("hooli", "Hooli Europe Ltd", "Hooli", "IE", "reverse-charge", "en", "EUR", "150.00", [
+        ("platform", "Platform redesign", "", "budget: {hours: 120, per: month}",
+         ["Dashboard redesign", "Usability test", "Frontend build", "Accessibility fixes"]),
+    ]),
+    ("stark", "Stark Industrie GmbH", "Stark", "DE", "standard", "de", "EUR", "110.00", [
+        ("intranet", "Intranet", "", "budget: {hours: 60, per: month}",
+         ["Intranet search", "Editor training", "Migration script"]),
+        ("trade-fair", "Trade fair 2027", "Messe 2027", "",
+         ["Booth graphics", "Brochure layout", "Print coordination"]),
+    ]),
+    ("vhs", "Volkshochschule Mitte", "VHS Mitte", "DE", "exempt", "de", "EUR", "95.00", [
+        ("courses", "Course catalogue", "Kursprogramm", "",
+         ["Catalogue layout", "Course page updates", "Proofreading"]),
+    ]),
+    ("soylent", "Soylent Foods GmbH", "Soylent", "DE", "standard", "de", "EUR", "100.00", [
+        ("social", "Social media", "Social", 'budget: {amount: "4000", per: month}',
+         ["Content calendar", "Post design", "Community report"]),
+        ("photo", "Product photo shoot", "Fotoshooting", "",
+         ["Shot list", "Retouching", "Shoot day"]),
+    ]),
+    ("tyrell", "Tyrell Robotics AG", "Tyrell", "CH", "exempt", "en", "EUR", "155.00", [
+        ("launch", "Product launch", "", "",
+         ["Launch video storyboard", "Press kit", "Launch microsite"]),
+    ]),
+    ("cyberdyne", "Cyberdyne Systems Inc.", "Cyberdyne", "US", "exempt", "en", "USD", "165.00", [
+        ("research", "UX research", "", "",
+         ["Research plan", "User interviews", "Synthesis workshop"]),
+    ]),
+    ("wonka", "Wonka Confiserie KG", "Wonka", "DE", "standard", "de", "EUR", "105.00", [
+        ("packaging", "Packaging redesign", "Verpackung", "budget: {hours: 50, per: total}",
+         ["Packaging concepts", "Die-line artwork", "Print proof"]),
+    ]),
+    ("gringotts", "Gringotts Privatbank AG", "Gringotts", "DE", "standard", "de", "EUR", "145.00", [
+        ("portal", "Client portal", "Kundenportal", 'budget: {amount: "25000", per: total}',
+         ["Login flow", "Security review", "Portal frontend"]),
+        ("annual-report", "Annual report", "Geschäftsbericht", "",
+         ["Report layout", "Charts", "Typesetting"]),
+    ]),
+    ("duff", "Duff Brauerei GmbH", "Duff", "DE", "standard", "de", "EUR", "100.00", [
+        ("webshop", "Webshop", "Shop", "",
+         ["Shop theme", "Payment provider setup", "Product import"]),
+    ]),
+    ("oscorp", "Oscorp Labs GmbH", "Oscorp", "DE", "standard", "en", "EUR", "125.00", [
+        ("pitch", "Pitch support", "", "billable: false",
+         ["Pitch deck", "Credentials"]),
+        ("prototype", "Prototype", "", "",
+         ["Clickable prototype", "Prototype testing"]),
+    ]),
+]
+INTERNAL = ("auftakt", "Auftakt Studio (intern)", "Intern", [
+    ("admin", "Administration", "Admin", ["Time sheets and admin", "Team meeting", "Invoicing"]),
+    ("pitches", "Pitches", "Pitch", ["New business pitch", "Proposal writing"]),
+    ("training", "Training", "Weiterbildung", ["Conference talk prep", "Course: accessibility"]),
+])
+# which clients each role mostly works for (by index into CLIENTS); everyone does internal work too
+FOCUS = {
+    "designer": [0, 1, 3, 5, 7, 10, 11, 6],
+    "developer": [0, 1, 4, 5, 11, 12, 13, 2],
+    "project-manager": [0, 1, 3, 4, 5, 11, 8],
+    "strategist": [3, 4, 8, 9, 1, 13],
+    "copywriter": [2, 3, 6, 7, 11],
+}
+ABSENT = {"Greta Lindqvist": range(9, 14), "Ben Okafor": range(18, 20), "Lena Hoffmann": range(23, 25)}
+
+
+@dataclass(frozen=True)
+class Entry:
+    day: date
+    person: str
+    client: str  # client key
+    job: str  # job key
+    description: str
+    seconds: int
+    start: int | None  # seconds after midnight, for the file with start/end
+    team: str
+
+
+def month_days(year: int, month: int) -> list[date]:
+    first = date(year, month, 1)
+    days = [first + timedelta(days=i) for i in range(31)]
+    return [d for d in days if d.month == month and d.weekday() < 5]
+
+
+def people(n: int) -> list[tuple]:
+    extra = [(f"Member {i:03d}", f"member{i:03d}", "", CAST[i % len(CAST)][3], "50.00", 40, CAST[i % len(CAST)][6])
+             for i in range(len(CAST), n)]
+    return (CAST + extra)[:n]
+
+
+def clients(n: int) -> list[tuple]:
+    extra = [(f"client-{i:03d}", f"Client {i:03d} GmbH", f"Client {i:03d}", "DE", "standard", "de", "EUR", "110.00",
+              [("project", "Project", "", "", ["Design work", "Development", "Meeting"])])
+             for i in range(len(CLIENTS), n)]
+    return (CLIENTS + extra)[:n]
+
+
+def entries(seed: int = 2026, n_people: int = len(CAST), n_clients: int = len(CLIENTS)) -> list[Entry]:
+    """The month's entries, deterministic from the seed: the ground truth of the exports."""
+    rnd = random.Random(seed)
+    cast, cls = people(n_people), clients(n_clients)
+    out = []
+    for name, _, _, role, _, per_week, team in cast:
+        focus = [cls[i % len(cls)] for i in FOCUS[role]] if n_clients >= len(CLIENTS) else cls
+        mine = rnd.sample(focus, k=min(len(focus), rnd.randint(3, 5)))
+        for day in month_days(*MONTH):
+            if day.day in ABSENT.get(name, ()):
+                continue
+            out += _day(rnd, day, name, team, mine, per_week)
+    return out
+
+
+def _day(rnd: random.Random, day: date, name: str, team: str, mine: list, per_week: int) -> list[Entry]:
+    target = int(per_week / 5 * 4) + rnd.choice([-2, -1, 0, 0, 1, 2])  # in quarter hours
+    chunks = []
+    while target > 0:
+        q = min(target, rnd.choice([2, 3, 4, 4, 6, 8, 10, 12]))
+        chunks.append(q)
+        target -= q
+    clock = 9 * 3600 + rnd.choice([0, 15, 30]) * 60
+    entries = []
+    for i, q in enumerate(chunks):
+        if rnd.random() < 0.15:
+            key, jobs = INTERNAL[0], [(k, n, a, "", d) for k, n, a, d in INTERNAL[3]]
+        else:
+            client = rnd.choice(mine)
+            key, jobs = client[0], client[8]
+        job = rnd.choice(jobs)
+        seconds = q * 900 if team != "pm" else q * 900 + rnd.choice([0, 0, 60, -60, 120]) * 3
+        description = rnd.choice(job[4])
+        same = next((k for k, e in enumerate(entries) if (e.client, e.job, e.description) == (key, job[0], description)),
+                    None)
+        if same is not None and team != "pm":  # one line per task and day, as people log it
+            entries[same] = replace(entries[same], seconds=entries[same].seconds + seconds)
+            continue
+        entries.append(Entry(day, name, key, job[0], description, seconds, clock, team))
+        clock += seconds + (45 * 60 if i == 1 else rnd.choice([0, 0, 300, 900]))
+    return entries
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def rates_yaml(n_people: int, n_clients: int) -> str:
+    lines = [
+        "# The demo agency. Regenerate with: python scripts/make_demo.py",
+        "agency:",
+        "  name: Auftakt Studio GmbH",
+        '  address: "Torstraße 1\\n10119 Berlin"',
+        "  country: DE",
+        "  vat_id: DE123456789",
+        "  email: billing@auftakt.example",
+        "  iban: DE89370400440532013000",
+        "  bic: COBADEFFXXX",
+        "  timezone: Europe/Berlin",
+        "  currency: EUR",
+        "  language: en",
+        '  invoice_number: "{year}-{seq:04d}"',
+        "  payment_terms_days: 14",
+        '  vat_rate: "19"',
+        "  rounding: {minutes: 15, mode: up}",
+        "",
+        "team:",
+    ]
+    for name, mail, alias, role, cost, per_week, _ in people(n_people):
+        lines += [f"  - name: {name}", f"    email: {mail}@auftakt.example"]
+        if alias:
+            lines.append(f'    aliases: ["{alias}"]')
+        lines += [f"    role: {role}", f'    cost_rate: "{cost}"', f"    hours_per_week: {per_week}"]
+    lines += ["", "clients:"]
+    for key, name, alias, country, vat, lang, currency, rate, jobs in clients(n_clients):
+        lines += [f"  {key}:", f"    name: {name}", f'    aliases: ["{alias}"]',
+                  f'    address: "Musterstraße {len(key)}\\n10115 Berlin"', f"    country: {country}"]
+        if country in ("DE", "NL", "AT", "IE"):
+            lines.append(f"    vat_id: {country}{abs(hash_digits(key)):09d}")
+        lines += [f"    currency: {currency}", f"    language: {lang}", f'    rate: "{rate}"', f"    vat: {vat}"]
+        lines += _client_extras(key)
+        lines.append("    jobs:")
+        for job_key, job_name, job_alias, extra, _ in jobs:
+            lines += [f"      {job_key}:", f"        name: {job_name}"]
+            if job_alias:
+                lines.append(f'        aliases: ["{job_alias}"]')
+            if extra:
+                lines.append(f"        {extra}")
+    key, name, alias, jobs = INTERNAL
+    lines += [f"  {key}:", f"    name: {name}", f'    aliases: ["{alias}"]', "    billable: false", "    jobs:"]
+    for job_key, job_name, job_alias, _ in jobs:
+        lines += [f"      {job_key}:", f"        name: {job_name}", f'        aliases: ["{job_alias}"]']
+    return "\n".join(lines) + "\n"
+
+
+def _client_extras(key: str) -> list[str]:
+    return {
+        "acme": ['    rates:', '      - {from: 2026-11-16, rate: "130.00"}', '    role_rates: {designer: "110.00"}',
+                 '    person_rates: {Anna Schmidt: "125.00"}', "    budget: {hours: 60, per: month}",
+                 "    alert_at: [0.8, 1.0]"],
+        "umbrella": ['    person_rates:', '      Sophie Wagner:', '        - {from: 2026-01-01, rate: "170.00"}',
+                     '        - {from: 2026-11-01, rate: "180.00"}'],
+        "hooli": ['    role_rates: {developer: "160.00", designer: "140.00"}'],
+        "stark": ["    budget: {hours: 80, per: month}", "    alert_at: [0.75, 0.9, 1.0]"],
+    }.get(key, [])
+
+
+def hash_digits(text: str) -> int:
+    return sum((i + 1) * ord(c) for i, c in enumerate(text)) * 7919 % 10**9
+
+
+def write_exports(out: Path, all_entries: list[Entry], n_people: int, n_clients: int, rnd: random.Random) -> None:
+    names = {c[0]: c for c in clients(n_clients)}
+    aliases = {p[0]: p[2] for p in people(n_people)}
+
+    def client_label(e: Entry) -> str:
+        if e.client == INTERNAL[0]:
+            return rnd.choice([INTERNAL[1], INTERNAL[2]])
+        c = names[e.client]
+        return rnd.choice([c[1], c[2], c[2].upper(), e.client])
+
+    def job_label(e: Entry) -> str:
+        jobs = INTERNAL[3] if e.client == INTERNAL[0] else [(j[0], j[1], j[2]) for j in names[e.client][8]]
+        job = next(j for j in jobs if j[0] == e.job)
+        return rnd.choice([job[1], job[2] or job[1], job[0]])
+
+    def person_label(e: Entry) -> str:
+        return e.person if rnd.random() < 0.9 or not aliases[e.person] else aliases[e.person]
+
+    teams = {t: [e for e in all_entries if e.team == t] for t in ("design", "dev", "pm")}
+    _write_design_xlsx(out / "input" / "design" / "design-team-2026-11.xlsx", teams["design"],
+                       person_label, client_label, job_label)
+    dev_rows = [[f"{e.day:%d.%m.%Y}", person_label(e), client_label(e), job_label(e), "", e.description,
+                 f"{e.seconds / 3600:.2f}".replace(".", ","), ""] for e in teams["dev"]]
+    header = ["date", "person", "client", "job", "task", "description", "hours", "billable"]
+    _write_csv(out / "input" / "dev-team-2026-11.csv", header, dev_rows, ";", "cp1252")
+    week47 = [row for row, e in zip(dev_rows, teams["dev"]) if e.day.isocalendar()[1] == 47]
+    _write_csv(out / "input" / "dev-team-2026-W47-reexport.csv", header, week47, ";", "cp1252")
+    pm_rows = [[e.day.isoformat(), person_label(e), client_label(e), job_label(e), "", e.description,
+                _clock(e.seconds), "", _clock(e.start), _clock(e.start + e.seconds)] for e in teams["pm"]]
+    _write_csv(out / "input" / "pm-strategy-2026-11.csv", header + ["start", "end"], pm_rows, ",", "utf-8-sig")
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]], sep: str, encoding: str) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def _write_design_xlsx(path: Path, rows: list[Entry], person_label, client_label, job_label) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "November"
+    sheet.append(["date", "person", "client", "job", "task", "description", "hours", "billable"])
+    for e in rows:
+        sheet.append([e.day, person_label(e), client_label(e), job_label(e), None, e.description,
+                      e.seconds / 3600, None])
+        sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+def write_demo(out: Path, seed: int = 2026, n_people: int = len(CAST), n_clients: int = len(CLIENTS)) -> None:
+    from auftakt_batch.config import load_config
+    from auftakt_batch.render.timesheet import write_timesheet_template
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rates.yaml").write_text(rates_yaml(n_people, n_clients), encoding="utf-8")
+    write_exports(out, entries(seed, n_people, n_clients), n_people, n_clients, random.Random(seed + 1))
+    config, problems = load_config(out / "rates.yaml")
+    if config is None:
+        raise SystemExit("generated rates.yaml does not load:\n" + "\n".join(map(str, problems)))
+    write_timesheet_template(config, out / "input" / "timesheet-template.xlsx")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT, help="workspace folder to write (default: the repo)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--people", type=int, default=len(CAST))
+    parser.add_argument("--clients", type=int, default=len(CLIENTS))
+    args = parser.parse_args()
+    write_demo(args.out, args.seed, args.people, args.clients)
+    print(f"wrote {args.out / 'rates.yaml'} and {args.out / 'input'}/")
+
+
+if __name__ == "__main__":
+    main()

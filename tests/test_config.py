@@ -1,0 +1,166 @@
+"""rates.yaml: the contract in PRODUCT.md, with every mistake located by line and key path."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from auftakt_batch.config import load_config, parse_config
+
+from .conftest import RATES, ROOT
+
+
+def errors(text: str) -> list[str]:
+    config, problems = parse_config(text)
+    assert config is None
+    return [str(p) for p in problems]
+
+
+def test_test_rates_load_with_exact_decimals():
+    config, problems = parse_config(RATES)
+    assert problems == []
+    acme = config.clients["acme"]
+    assert acme.rate.at(date(2026, 11, 3)) == Decimal("120.00")
+    assert str(acme.rate.at(date(2026, 11, 3))) == "120.00"  # the text, not a float's approximation
+    assert config.agency.vat_rate == Decimal("19")
+    assert acme.jobs["internal"].billable is False and acme.jobs["website"].billable is True
+    assert config.clients["studio"].billable is False
+
+
+@pytest.mark.parametrize("path", ["rates.yaml", "src/auftakt_batch/skeleton/rates.yaml"])
+def test_shipped_rates_files_load_cleanly(path):
+    config, problems = load_config(ROOT / path)
+    assert problems == [] and config is not None
+
+
+def test_the_demo_agency_is_believable():
+    config, _ = load_config(ROOT / "rates.yaml")
+    assert 8 <= len(config.team) <= 15
+    assert 10 <= len(config.clients) <= 20
+    assert any(not c.billable for c in config.clients.values())
+    assert any(len(c.rate.changes) > 1 for c in config.clients.values() if c.rate)
+    assert any(c.budget for c in config.clients.values())
+    assert {c.vat for c in config.clients.values()} == {"standard", "reverse-charge", "exempt"}
+
+
+def test_bad_number_names_line_and_key_path():
+    text = RATES.replace('      app: {name: Customer app, rate: "150.00"}', '      app: {name: Customer app, rate: "15o"}')
+    assert errors(text) == ["rates.yaml:29: clients.globex.jobs.app.rate: error: not a number: '15o' — "
+                            'write it like "120.00"']
+
+
+def test_unknown_key_suggests_the_right_one():
+    text = RATES.replace('    rate: "120.00"\n', '    rat: "120.00"\n')
+    assert errors(text) == ["rates.yaml:19: clients.acme.rat: error: unknown key — did you mean 'rate'?"]
+
+
+def test_unknown_top_level_key_and_missing_section():
+    text = RATES.replace("team:", "teams:")
+    assert errors(text) == [
+        "rates.yaml:7: teams: error: unknown key — did you mean 'team'?",
+        "rates.yaml:1: team: error: missing (required)",
+    ]
+
+
+def test_duplicate_keys_are_errors_not_last_wins():
+    text = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    rate: "90.00"\n')
+    assert errors(text) == ["rates.yaml:20: clients.acme.rate: error: given twice; the second would silently win "
+                            "— keep one"]
+
+
+def test_yaml_syntax_error_has_a_line():
+    (message,) = errors("agency:\n  name: [unclosed\nteam: []\n")
+    assert message.startswith("rates.yaml:3: error: not valid YAML")
+
+
+def test_missing_file_explains_init(tmp_path: Path):
+    config, problems = load_config(tmp_path / "rates.yaml")
+    assert config is None
+    assert str(problems[0]) == (f"rates.yaml: error: not found in {tmp_path} — create one with "
+                                "`auftakt-batch init DIR` or pass --workspace")
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("timezone: Europe/Berlin", "timezone: Europe/Berln",
+     "rates.yaml:4: agency.timezone: error: unknown time zone 'Europe/Berln' — use a name like Europe/Berlin"),
+    ("currency: EUR", "currency: euro", "rates.yaml:5: agency.currency: error: 'euro' is not a currency code like EUR"),
+    ('vat_rate: "19"', 'vat_rate: "-1"', "rates.yaml:6: agency.vat_rate: error: must be at least 0, got -1"),
+    ("  acme:\n", "  ACME Corp:\n",
+     "rates.yaml:16: clients.ACME Corp: error: 'ACME Corp' is not a key of lower-case letters, digits and '-' "
+     "(it is used in file names)"),
+    ("        billable: false\n  globex", "        billable: nope\n  globex",
+     "rates.yaml:25: clients.acme.jobs.internal.billable: error: expected true or false, got 'nope'"),
+])
+def test_value_errors(old, new, expected):
+    assert expected in errors(RATES.replace(old, new, 1))
+
+
+def test_effective_dated_rates_and_keyed_schedules():
+    text = RATES.replace('    rate: "120.00"\n', '''\
+    rate: "120.00"
+    rates:
+      - {from: 2026-11-16, rate: "130.00"}
+      - {from: 2027-01-01, rate: "135.50"}
+    role_rates: {designer: "110.00"}
+    person_rates:
+      A. Schmidt:
+        - {from: 2026-11-10, rate: "125.00"}
+''')
+    config, problems = parse_config(text)
+    assert problems == []
+    acme = config.clients["acme"]
+    assert [acme.rate.at(date(2026, 11, d)) for d in (15, 16)] == [Decimal("120.00"), Decimal("130.00")]
+    assert acme.rate.at(date(2027, 6, 1)) == Decimal("135.50")
+    assert acme.role_rates["designer"].at(date(2020, 1, 1)) == Decimal("110.00")
+    anna = acme.person_rates["Anna Schmidt"]  # the alias resolved to the person
+    assert anna.at(date(2026, 11, 9)) is None and anna.at(date(2026, 11, 10)) == Decimal("125.00")
+
+
+@pytest.mark.parametrize("snippet, expected", [
+    ('    role_rates: {desinger: "110.00"}\n',
+     "clients.acme.role_rates.desinger: error: unknown — roles in the team: designer, developer"),
+    ('    person_rates: {Nobody: "110.00"}\n',
+     "clients.acme.person_rates.Nobody: error: unknown — add them to team (team: Anna Schmidt, Ben Okafor)"),
+    ("    budget: {hours: 40}\n", "clients.acme.budget.per: error: missing (required)"),
+    ('    budget: {hours: 40, amount: "10", per: month}\n',
+     "clients.acme.budget: error: give exactly one of hours or amount, e.g. {hours: 40, per: month}"),
+    ("    alert_at: [1.0, 0.8]\n", "clients.acme.alert_at: error: thresholds must go up, e.g. [0.8, 1.0]"),
+    ("    rounding: {minutes: 15, mode: sideways}\n",
+     "clients.acme.rounding.mode: error: must be one of up | down | nearest, got 'sideways'"),
+    ("    rates:\n      - {from: 2026-13-01, rate: \"1\"}\n",
+     "clients.acme.rates[0].from: error: not a date: '2026-13-01' — write it as YYYY-MM-DD"),
+    ("    calendar: {domains: [acme.example], job: meetings}\n",
+     "clients.acme.calendar.job: error: no job 'meetings' in this client; jobs: website, internal"),
+])
+def test_client_section_errors(snippet, expected):
+    text = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n' + snippet)
+    assert any(line.endswith(expected) for line in errors(text)), errors(text)
+
+
+def test_a_name_used_twice_is_an_error():
+    text = RATES.replace('aliases: ["ACME", "Acme Corp."]', 'aliases: ["ACME", "Globex Corporation"]')
+    assert any("'Globex Corporation' also names client" in line for line in errors(text))
+    text = RATES.replace('aliases: ["A. Schmidt"]', 'aliases: ["ben@studio.example"]')
+    assert any("names both" in line for line in errors(text))
+
+
+def test_invoice_number_pattern_is_checked():
+    text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  invoice_number: "INV-{year}"\n')
+    assert any("agency.invoice_number: error: must contain {seq}" in line for line in errors(text))
+    text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  invoice_number: "{yr}-{seq}"\n')
+    assert any("agency.invoice_number: error: '{yr}-{seq}' is not a valid pattern" in line for line in errors(text))
+
+
+def test_iban_check_digits():
+    text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  iban: DE89370400440532013001\n')
+    assert any("agency.iban: error: 'DE89370400440532013001' is not a valid IBAN" in line for line in errors(text))
+
+
+def test_alias_bomb_is_refused():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8))
+    (message,) = errors(bomb)
+    assert "alias bomb" in message

@@ -1,0 +1,37 @@
+from datetime import date
+
+import pytest
+
+from auftakt_batch.periods import PeriodError, parse_period
+
+
+@pytest.mark.parametrize("text, label, start, end", [
+    ("2026-11", "2026-11", date(2026, 11, 1), date(2026, 11, 30)),
+    ("2024-02", "2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+    ("2026-W47", "2026-W47", date(2026, 11, 16), date(2026, 11, 22)),
+    ("2026-w01", "2026-W01", date(2025, 12, 29), date(2026, 1, 4)),
+    ("2026-Q4", "2026-Q4", date(2026, 10, 1), date(2026, 12, 31)),
+    ("2026-q1", "2026-Q1", date(2026, 1, 1), date(2026, 3, 31)),
+    ("2026", "2026", date(2026, 1, 1), date(2026, 12, 31)),
+    ("2026-11-01..2026-11-15", "2026-11-01..2026-11-15", date(2026, 11, 1), date(2026, 11, 15)),
+    (" 2026-11 ", "2026-11", date(2026, 11, 1), date(2026, 11, 30)),
+])
+def test_accepted_forms(text, label, start, end):
+    period = parse_period(text)
+    assert (period.label, period.start, period.end) == (label, start, end)
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-W54", "2026-Q5", "Nov 2026", "2026-11-15..2026-11-01",
+                                  "2026-02-30..2026-03-01", "", "2026/11"])
+def test_bad_periods_name_the_accepted_forms(text):
+    with pytest.raises(PeriodError) as exc:
+        parse_period(text)
+    assert "2026-W47 (ISO week)" in str(exc.value)
+    assert repr(text) in str(exc.value)
+
+
+def test_membership():
+    period = parse_period("2026-W47")
+    assert date(2026, 11, 16) in period and date(2026, 11, 22) in period
+    assert date(2026, 11, 23) not in period
+    assert period.days == 7

@@ -1,0 +1,80 @@
+"""Cell parsers: every accepted form, every rejection, and properties over all inputs."""
+
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from auftakt_batch.ingest.values import calendar_date, clock_seconds, duration_seconds, parse_column, yes_no
+
+
+@pytest.mark.parametrize("text, seconds", [
+    ("1.5", 5400), ("1,5", 5400), ("1:30", 5400), ("1:30:00", 5400), ("0:45", 2700), ("2", 7200),
+    (".25", 900), ("0,25", 900), ("10:05:30", 36330), ("-1:30", -5400), ("-0.5", -1800), ("0", 0),
+    ("0.333", 1199), ("1.", 3600),
+])
+def test_duration_forms(text, seconds):
+    assert duration_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["1h", "1:3", "1:60", "abc", "1.5.2", "1,5,0", "", " ", "1 30", "--1", "1e3",
+                                  "99999999"])
+def test_unreadable_durations(text):
+    assert duration_seconds(text) is None
+
+
+@settings(max_examples=2000)
+@given(st.integers(min_value=0, max_value=200), st.integers(min_value=0, max_value=59),
+       st.integers(min_value=0, max_value=59))
+def test_clock_durations_are_exact(h, m, s):
+    assert duration_seconds(f"{h}:{m:02d}:{s:02d}") == h * 3600 + m * 60 + s
+    assert duration_seconds(f"{h}:{m:02d}") == h * 3600 + m * 60
+
+
+@settings(max_examples=2000)
+@given(st.decimals(min_value=0, max_value=1000, places=4, allow_nan=False, allow_infinity=False))
+@example(Decimal("0.1"))
+def test_decimal_hours_agree_in_both_notations_and_round_half_up(hours):
+    text = format(hours, "f")
+    seconds = duration_seconds(text)
+    assert seconds == duration_seconds(text.replace(".", ","))
+    assert abs(Decimal(seconds) - hours * 3600) <= Decimal("0.5")  # nearest whole second
+    assert seconds >= 0
+
+
+@settings(max_examples=1000)
+@given(st.text(max_size=12))
+def test_any_text_is_a_duration_or_rejected_never_an_exception(text):
+    result = duration_seconds(text)
+    assert result is None or isinstance(result, int)
+
+
+@pytest.mark.parametrize("text, day", [
+    ("2026-11-03", date(2026, 11, 3)), ("03.11.2026", date(2026, 11, 3)), ("3.11.2026", date(2026, 11, 3)),
+    ("2026-11-03 00:00:00", date(2026, 11, 3)), ("2024-02-29", date(2024, 2, 29)),
+])
+def test_date_forms(text, day):
+    assert calendar_date(text) == day
+
+
+@pytest.mark.parametrize("text", ["2026-11-31", "31.02.2026", "11/03/2026", "2026-11-03 09:30:00", "3 Nov 2026",
+                                  "2025-02-29", "20261103"])
+def test_unreadable_dates(text):
+    assert calendar_date(text) is None
+
+
+def test_clock_and_yes_no():
+    assert clock_seconds("09:30") == 34200
+    assert clock_seconds("24:00") == 86400
+    assert clock_seconds("24:01") is None and clock_seconds("9.30") is None
+    assert [yes_no(t) for t in ("Yes", "no", "TRUE", "0", "x", "maybe")] == [True, False, True, False, True, None]
+
+
+def test_parse_column_keeps_empty_apart_from_unreadable():
+    values, bad = parse_column(pd.Series(["1,5", "", "  ", "zwei", "1:30"]), duration_seconds, "Int64")
+    assert values.tolist()[0] == 5400 and values.tolist()[4] == 5400
+    assert values.isna().tolist() == [False, True, True, True, False]
+    assert bad.tolist() == [False, False, False, True, False]
