@@ -94,8 +94,10 @@ def long_entry(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     known = e[e["person_name"].notna() & e["date"].notna() & e["duration_s"].gt(0).fillna(False)]
-    day_total = known.groupby(["person_name", "date"])["duration_s"].transform("sum")
-    rows = known.assign(day_total=day_total)[day_total > DAY_S]  # assign first: see pandas GH 52927
+    day = known.groupby(["person_name", "date"])["duration_s"]
+    day_total, day_entries = day.transform("sum"), day.transform("size")
+    # a single over-long entry is already an impossible-duration error; assign before filtering
+    rows = known.assign(day_total=day_total)[(day_total > DAY_S) & (day_entries > 1)]
     where = rows.groupby(["person_name", "date"])[["source_file", "source_row"]].apply(_row_list)
     return for_rows(rows, "hours", "day-over-24h", ERROR, lambda r: (
         f"{r.person_name} logged {hm(r.day_total)} h on {r.date:%Y-%m-%d}, more than 24 h in one day "
@@ -130,7 +132,7 @@ def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def weekend_work(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["date"].dt.dayofweek.ge(5).fillna(False) & e["duration_s"].gt(0).fillna(False)]
+    rows = e[e["date"].dt.day_of_week.ge(5).fillna(False) & e["duration_s"].gt(0).fillna(False)]
     return for_rows(rows, "date", "weekend", WARNING,
                     lambda r: f"logged on a {r.date:%A} ({r.date:%Y-%m-%d}) — check the date")
 

@@ -27,13 +27,13 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     first_row = entries["source_row"].groupby(keys).transform("first")
     return entries.assign(
         entry_id=(content + "\x1f" + copy.astype(str)).map(_digest).astype("str"),
-        duplicate_of=first_row.where(copy > 0).astype("Int64"),
+        duplicate_of=first_row.where((copy > 0) & _comparable(entries)).astype("Int64"),
     )
 
 
 def drop_repeats(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Keep the first of entries with the same id (files in input/ order); report the rest per file."""
-    comparable = entries["date"].notna() & entries["duration_s"].notna()
+    comparable = _comparable(entries)
     repeat = comparable & entries["entry_id"].duplicated(keep="first")
     first_file = entries[comparable].drop_duplicates("entry_id").set_index("entry_id")["source_file"]
     dropped = entries[repeat].assign(kept_in=lambda d: d["entry_id"].map(first_file))
@@ -42,6 +42,11 @@ def drop_repeats(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
         for (file, kept_in), n in dropped.groupby(["source_file", "kept_in"]).size().items()
     ]
     return entries[~repeat].reset_index(drop=True), problems
+
+
+def _comparable(entries: pd.DataFrame) -> pd.Series:
+    """Rows with a readable date and duration; an unreadable row is never anyone's copy."""
+    return entries["date"].notna() & entries["duration_s"].notna()
 
 
 def _content(e: pd.DataFrame) -> pd.Series:

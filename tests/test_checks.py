@@ -1,0 +1,143 @@
+"""Every check fires on a crafted bad file, with the exact message and location a user sees."""
+
+import pytest
+
+from .conftest import problem_lines
+
+HEADER = "date,person,client,job,task,description,hours,billable\n"
+
+
+def lines_for(ws, rows: str, header: str = HEADER, period: str = "2026-11") -> list[str]:
+    ws.input("week.csv", header + rows)
+    return problem_lines(ws.check(period))
+
+
+def test_clean_file_has_no_problems(ws):
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n") == []
+
+
+def test_unknown_person_once_per_name_with_closest_match(ws):
+    assert lines_for(ws, "2026-11-03,Anna Schmit,ACME,website,,x,1,\n2026-11-04,Anna Schmit,ACME,website,,x,1,\n"
+                         "2026-11-04,Zed,ACME,website,,y,1,\n") == [
+        "input/week.csv:2:person: error: unknown person 'Anna Schmit' (2 rows: 2, 3) — add them (or an alias) to "
+        "team in rates.yaml; closest: Anna Schmidt",
+        "input/week.csv:4:person: error: unknown person 'Zed' — add them (or an alias) to team in rates.yaml; "
+        "known: Anna Schmidt, Ben Okafor",
+    ]
+
+
+def test_unknown_client_lists_known_ones(ws):
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,Nobody Inc,website,,x,1,\n") == [
+        "input/week.csv:2:client: error: unknown client 'Nobody Inc' — add it (or an alias) to rates.yaml; known: "
+        "acme (ACME GmbH), globex (Globex Corporation), studio (Studio (internal))"]
+
+
+def test_unknown_client_closest_match(ws):
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,Globex Corp,app,,x,1,\n") == [
+        "input/week.csv:2:client: error: unknown client 'Globex Corp' — add it (or an alias) to rates.yaml; "
+        "closest: globex (Globex Corporation)"]
+
+
+def test_unknown_and_missing_job(ws):
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,Webseite,,x,1,\n2026-11-03,Anna Schmidt,ACME,,,y,1,\n") == [
+        "input/week.csv:2:job: error: unknown job 'Webseite' for client acme — add it (or an alias) under "
+        "clients.acme.jobs in rates.yaml; closest: website (Website relaunch)",
+        "input/week.csv:3:job: error: job is empty — acme has jobs: website, internal",
+    ]
+
+
+def test_no_rate_in_force(ws):
+    # globex has no client rate; only its job 'app' has one: a new job without a rate has none
+    ws.rates((ws.root / "rates.yaml").read_text().replace(
+        '      app: {name: Customer app, rate: "150.00"}',
+        '      app: {name: Customer app, rate: "150.00"}\n      audit: {name: Audit, rates: [{from: 2026-11-10, rate: "99"}]}'))
+    assert lines_for(ws, "2026-11-09,Ben Okafor,globex,audit,,x,1,\n2026-11-10,Ben Okafor,globex,audit,,x,1,\n"
+                         "2026-11-09,Ben Okafor,globex,audit,,unbilled,1,no\n") == [
+        "input/week.csv:2:date: error: no rate in force on 2026-11-09 for Ben Okafor on globex/audit — set "
+        "clients.globex.rate (or a job, person or role rate) in rates.yaml, or mark the entry non-billable"]
+
+
+def test_non_positive_and_impossible_durations(ws):
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,,a,0,\n2026-11-04,Anna Schmidt,ACME,website,,b,-1:30,\n"
+                         "2026-11-05,Anna Schmidt,ACME,website,,c,25,\n2026-11-06,Anna Schmidt,ACME,website,,d,17,\n"
+                     ) == [
+        "input/week.csv:2:hours: error: duration is 0:00 — an entry needs more than zero time; correct it or "
+        "delete the row",
+        "input/week.csv:3:hours: error: duration is -1:30 — an entry needs more than zero time; correct it or "
+        "delete the row",
+        "input/week.csv:4:hours: error: 25:00 h in one entry is more than a day — correct it or split it",
+        "input/week.csv:5:hours: warning: 17:00 h in one entry (more than 16 h) — check it",
+    ]
+
+
+def test_more_than_24_hours_in_one_day(ws):
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,,a,14,\n2026-11-03,A. Schmidt,globex,app,,b,11,\n") == [
+        "input/week.csv:2:hours: error: Anna Schmidt logged 25:00 h on 2026-11-03, more than 24 h in one day "
+        "(rows 2, 3) — correct the hours",
+        "input/week.csv:3:hours: error: Anna Schmidt logged 25:00 h on 2026-11-03, more than 24 h in one day "
+        "(rows 2, 3) — correct the hours",
+    ]
+
+
+def test_overlapping_entries_are_a_warning(ws):
+    header = "date,person,client,job,description,hours,start,end\n"
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,a,,09:00,11:00\n"
+                         "2026-11-03,Anna Schmidt,globex,app,b,,10:30,12:00\n"
+                         "2026-11-03,Ben Okafor,globex,app,c,,10:30,12:00\n", header) == [
+        "input/week.csv:3:start: warning: Anna Schmidt's 10:30–12:00 overlaps row 2 — fine if they really did two "
+        "things at once"]
+
+
+def test_future_entries_are_grouped_per_file(ws):
+    rows = "".join(f"2026-12-0{d},Anna Schmidt,ACME,website,,x{d},1,\n" for d in (3, 4, 7))
+    assert lines_for(ws, rows, period="2026-12") == [
+        "input/week.csv:3:date: warning: 2 entries dated 2026-12-04 .. 2026-12-07 (rows 3, 4), after today "
+        "(2026-12-03) — check the dates unless the time is planned"]
+
+
+def test_weekend_work(ws):
+    assert lines_for(ws, "2026-11-07,Anna Schmidt,ACME,website,,x,1,\n") == [
+        "input/week.csv:2:date: warning: logged on a Saturday (2026-11-07) — check the date"]
+
+
+def test_missing_description_only_on_billable_entries(ws):
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,,,1,\n2026-11-03,Anna Schmidt,ACME,internal,,,1,\n"
+                         "2026-11-03,Anna Schmidt,studio,admin,,,1,\n2026-11-04,Anna Schmidt,ACME,website,,,1,no\n") == [
+        "input/week.csv:2:description: warning: billable entry without a description — the client sees its line "
+        "unexplained"]
+
+
+def test_marked_billable_on_a_non_billable_job(ws):
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,internal,,x,1,yes\n") == [
+        "input/week.csv:2:billable: warning: marked billable, but acme/internal is not billable in rates.yaml — "
+        "it is not billed"]
+
+
+def test_identical_rows_in_one_file_are_both_counted_and_flagged(ws):
+    row = "2026-11-03,Anna Schmidt,ACME,website,,Layout,1,\n"
+    ws.input("week.csv", HEADER + row + row)
+    run = ws.check()
+    assert problem_lines(run) == [
+        "input/week.csv:3: warning: same as row 2 (person, date, time, job and description) — both are counted; "
+        "delete one if it was logged twice"]
+    assert run.entries["duration_s"].sum() == 7200
+
+
+def test_entries_outside_the_period_are_ignored_and_counted(ws):
+    run_lines = lines_for(ws, "2026-10-30,Anna Schmidt,ACME,website,,x,1,\n2026-11-02,Anna Schmidt,ACME,website,,x,1,\n"
+                              "2026-12-01,Nobody,ACME,website,,x,1,\n")
+    assert run_lines == ["input/week.csv: info: 2 entries outside 2026-11 ignored (2026-10-30 .. 2026-12-01)"]
+
+
+@pytest.mark.parametrize("period, hours", [("2026-W45", 1), ("2026-11-01..2026-11-03", 1), ("2026-Q4", 2)])
+def test_period_forms_select_entries(ws, period, hours):
+    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,x,1,\n2026-11-10,Anna Schmidt,ACME,website,,y,1,\n")
+    run = ws.check(period)
+    assert run.entries["duration_s"].sum() == hours * 3600
+
+
+def test_errors_make_the_run_not_ok_warnings_do_not(ws):
+    ws.input("week.csv", HEADER + "2026-11-07,Anna Schmidt,ACME,website,,,1,\n")
+    assert ws.check().ok
+    ws.input("week.csv", HEADER + "2026-11-07,Anna Schmidt,Nobody,website,,,1,\n")
+    assert not ws.check().ok

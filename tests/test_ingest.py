@@ -1,0 +1,180 @@
+"""Reading native timesheets: encodings, separators, XLSX row numbers, and files that cannot be read."""
+
+from datetime import date, datetime, time
+
+import pytest
+from openpyxl import Workbook
+
+from .conftest import problem_lines
+
+HEADER = "date,person,client,job,task,description,hours,billable\n"
+ROW = "2026-11-03,Anna Schmidt,ACME,website,,Homepage layout,1.5,yes\n"
+
+
+def test_comma_csv_keeps_source_rows(ws):
+    ws.input("a.csv", HEADER + ROW + "\n" + ROW.replace("1.5", "2").replace("Homepage", "Footer"))
+    run = ws.check()
+    assert run.problems == []
+    assert run.entries[["source_file", "source_row", "duration_s"]].values.tolist() == [
+        ["input/a.csv", 2, 5400], ["input/a.csv", 4, 7200]]  # the blank line 3 keeps its number
+    assert run.files[0].encoding == "utf-8" and run.files[0].separator == ","
+
+
+def test_german_excel_csv_semicolon_cp1252_decimal_comma_dotted_dates(ws):
+    text = "date;person;client;job;task;description;hours;billable\n03.11.2026;Anna Schmidt;ACME;website;;Übersicht für Müller;1,5;ja\n"
+    ws.input("a.csv", text.encode("cp1252"))
+    run = ws.check()
+    assert run.problems == []
+    e = run.entries.iloc[0]
+    assert (e["date"].date(), e["duration_s"], e["description"]) == (date(2026, 11, 3), 5400, "Übersicht für Müller")
+    assert (run.files[0].encoding, run.files[0].separator) == ("cp1252", ";")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_bom_encodings(ws, encoding):
+    ws.input("a.csv", (HEADER + ROW.replace("Homepage", "Größe")).encode(encoding))
+    run = ws.check()
+    assert run.problems == [] and run.entries["description"].tolist() == ["Größe layout"]
+
+
+def test_tab_separated_and_header_case_and_column_order(ws):
+    ws.input("a.tsv", "Hours\tDate\tPerson\tClient\tJob\tDescription\n1:30\t2026-11-03\ta. schmidt\tacme corp.\t"
+                      "WEBSITE RELAUNCH 2026\tx\n")
+    run = ws.check()
+    assert run.problems == []
+    e = run.entries.iloc[0]
+    assert (e["person_name"], e["client_key"], e["job_key"], e["duration_s"]) == ("Anna Schmidt", "acme", "website",
+                                                                                   5400)
+
+
+def test_quoted_fields_with_separators_and_newlines(ws):
+    ws.input("a.csv", HEADER + '2026-11-03,Anna Schmidt,ACME,website,,"Layout, part 1\nand 2",1.5,\n' + ROW)
+    run = ws.check()
+    assert run.problems == []
+    assert run.entries["source_row"].tolist() == [2, 3]  # rows as a spreadsheet counts them
+
+
+def test_start_and_end_give_utc_instants_and_duration(ws):
+    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
+                      "2026-11-03,Anna Schmidt,ACME,website,x,,09:00,10:30\n"
+                      "2026-11-03,Anna Schmidt,ACME,website,y,,23:30,00:30\n")
+    run = ws.check()
+    assert run.problems == []
+    e = run.entries
+    assert e["duration_s"].tolist() == [5400, 3600]  # the second crosses midnight
+    assert str(e["start"].iloc[0]) == "2026-11-03 08:00:00+00:00"
+
+
+def test_xlsx_rows_are_the_rows_excel_shows(ws):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Timesheet November"])  # a title above the header
+    sheet.append([])
+    sheet.append(["date", "person", "client", "job", "task", "description", "hours", "billable"])
+    sheet.append([datetime(2026, 11, 3), "Anna Schmidt", "ACME", "website", None, "Layout", 1.5, "yes"])
+    sheet.append([])
+    sheet.append([date(2026, 11, 4), "Ben Okafor", "Globex Corporation", "app", None, "API", time(2, 15), True])
+    sheet.append([date(2026, 11, 5), "Ben Okafor", "globex", "app", None, "API", "zwei", None])
+    book.save(ws.root / "input" / "book.xlsx")
+    run = ws.check()
+    assert problem_lines(run) == ["input/book.xlsx:7:hours: error: unreadable hours 'zwei' — use 1.5, 1,5 or 1:30 "
+                                  "(hours), or 1:30:00"]
+    assert run.entries["source_row"].tolist() == [4, 6, 7]
+    assert run.entries["duration_s"].fillna(-1).tolist() == [5400, 8100, -1]
+
+
+def test_xlsx_sheets_each_read_and_other_sheets_reported(ws):
+    book = Workbook()
+    for title in ("Week 46", "Week 47"):
+        sheet = book.create_sheet(title)
+        sheet.append(HEADER.strip().split(","))
+        sheet.append(["2026-11-03" if title == "Week 46" else "2026-11-17", "Anna Schmidt", "ACME", "website", "",
+                      "x", 1, ""])
+    book["Sheet"].append(["Notes for the team"])
+    book.save(ws.root / "input" / "book.xlsx")
+    run = ws.check()
+    assert problem_lines(run) == ["input/book.xlsx[Sheet]: warning: sheet not read: its header is not a timesheet "
+                                  "format"]
+    assert sorted(run.entries["source_file"]) == ["input/book.xlsx[Week 46]", "input/book.xlsx[Week 47]"]
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("empty.csv", b"", "input/empty.csv: error: the file is empty — export it again"),
+    ("blank.csv", b"\n \n", "input/blank.csv: error: the file is empty — export it again"),
+    ("garbage.csv", bytes(range(256)) * 4,
+     "input/garbage.csv: error: this is not a text file (it holds binary data) — export the timesheet as CSV or XLSX"),
+    ("latin.csv", (HEADER + ROW).encode("utf-8") + b"\x81\x8d",
+     "input/latin.csv: error: cannot decode the file as UTF-8, UTF-16 or Windows-1252 text — save it as CSV UTF-8"),
+    ("other.csv", b"Name,Amount\nx,1\n",
+     "input/other.csv:1: error: unrecognised header 'Name,Amount' — the first row must be a timesheet header: "
+     "date,person,client,job,task,description,hours,billable (optional: start,end)"),
+    ("nearly.csv", b"date,person,client,task,hours\n",
+     "input/nearly.csv:1: error: looks like a native timesheet but lacks column(s) job — the header must be "
+     "date,person,client,job,task,description,hours,billable (optional: start,end)"),
+    ("ragged.csv", (HEADER + ROW + ROW.strip() + ",extra\n").encode(),
+     "input/ragged.csv:3: error: this row has 9 fields but the header has 8 — a value containing ',' must be in "
+     "double quotes"),
+    ("both.csv", b"date;person;client;job;hours;x,date,person,client,job,hours\n",
+     "input/both.csv:1: error: the header reads as a timesheet with comma and semicolon separators — save it with "
+     "one separator"),
+    ("fake.xlsx", b"PK\x03\x04 not really a zip", None),
+])
+def test_unreadable_files_are_errors_naming_the_file(ws, name, content, expected):
+    ws.input(name, content)
+    ws.input("good.csv", HEADER + ROW)
+    run = ws.check()
+    lines = problem_lines(run)
+    assert run.unreadable == (f"input/{name}",)
+    assert not run.ok
+    if expected:
+        assert lines == [expected]
+    else:
+        (line,) = lines
+        assert line.startswith(f"input/{name}: error: cannot read this workbook (")
+    assert run.entries["source_file"].tolist() == ["input/good.csv"]  # the other file is still read
+
+
+def test_header_without_rows_is_read_as_no_entries(ws):
+    ws.input("a.csv", HEADER)
+    run = ws.check()
+    assert run.problems == [] and len(run.entries) == 0 and run.files[0].rows == 0
+
+
+def test_unparseable_rows_are_kept_never_zero_hours(ws):
+    ws.input("a.csv", HEADER + ROW
+             + "2026-11-04,Anna Schmidt,ACME,website,,x,anderthalb,\n"
+             + "04/11/2026,Anna Schmidt,ACME,website,,x,1,\n"
+             + "2026-11-04,Anna Schmidt,ACME,website,,x,,\n"
+             + "2026-11-04,Anna Schmidt,ACME,website,,x,1,vielleicht\n")
+    run = ws.check()
+    assert problem_lines(run) == [
+        "input/a.csv:3:hours: error: unreadable hours 'anderthalb' — use 1.5, 1,5 or 1:30 (hours), or 1:30:00",
+        "input/a.csv:4:date: error: unreadable date '04/11/2026' — use YYYY-MM-DD or DD.MM.YYYY",
+        "input/a.csv:5:hours: error: hours is empty — give hours (or start and end)",
+        "input/a.csv:6:billable: error: unreadable billable 'vielleicht' — use yes/no, true/false or 1/0",
+    ]
+    assert len(run.entries) == 5
+    assert run.entries["duration_s"].isna().tolist() == [False, True, False, True, False]
+    assert 0 not in run.entries["duration_s"].dropna().tolist()
+
+
+def test_dst_gaps_and_repeats_are_errors(ws):
+    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
+                      "2026-03-29,Anna Schmidt,ACME,website,x,,02:30,03:30\n"
+                      "2026-10-25,Anna Schmidt,ACME,website,x,,02:30,03:30\n")
+    assert problem_lines(ws.check("2026")) == [
+        "input/a.csv:2:start: error: 2026-03-29 02:30 does not exist in Europe/Berlin (clocks jump forward) — "
+        "correct the time",
+        "input/a.csv:3:start: error: 2026-10-25 02:30 happens twice in Europe/Berlin (clocks go back) — give hours "
+        "instead of start, or move the time out of that hour",
+    ]
+
+
+def test_hidden_lock_and_calendar_files(ws):
+    ws.input("a.csv", HEADER + ROW)
+    ws.input(".hidden.csv", "junk")
+    ws.input("~$book.xlsx", "junk")
+    ws.input("notes.txt.bak", "junk")
+    run = ws.check()
+    assert problem_lines(run) == ["input/notes.txt.bak: warning: ignored: not a .csv, .xlsx or .ics file"]
+    assert [f.path for f in run.files] == ["input/a.csv"]
