@@ -41,8 +41,10 @@ def as_json(run: CheckRun) -> dict:
 def as_text(run: CheckRun) -> str:
     p = run.period
     lines = [f"Period    {p.label} ({p.start} .. {p.end})"]
-    lines += _files(run)
-    if run.config is not None:
+    if run.config is None:
+        lines.append("Files     not read: rates.yaml must load first")
+    else:
+        lines += _files(run)
         lines.append(f"Entries   {len(run.entries)} in the period · {run.outside_period} outside it, ignored · "
                      f"{run.repeated} repeated across files, counted once")
         lines += _hours(run)
@@ -73,7 +75,8 @@ def _hours(run: CheckRun) -> list[str]:
                      f"{hours(table['billable_seconds'].sum()):>10}")
     unresolved = run.entries[run.entries["client_key"].isna() & run.entries["duration_s"].notna()]
     if len(unresolved):
-        lines.append(f"          plus {hours(unresolved['duration_s'].sum())} h in {len(unresolved)} entries "
+        count = "1 entry" if len(unresolved) == 1 else f"{len(unresolved)} entries"
+        lines.append(f"          plus {hours(unresolved['duration_s'].sum())} h in {count} "
                      "of unknown clients (see the errors)")
     return lines
 
@@ -83,7 +86,8 @@ def _problems(run: CheckRun) -> list[str]:
     lines = [f"Problems  {plural(counts[Severity.ERROR], 'error')} · {plural(counts[Severity.WARNING], 'warning')} · "
              f"{plural(counts[Severity.INFO], 'note')}"]
     names = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-    lines += [f"          {code:<24}{plural(n, names[severity]):>14}" for code, severity, n in by_code(run.problems)]
+    lines += [f"          {code:<24}{n:>6} {names[severity]}{'' if n == 1 else 's'}"
+              for code, severity, n in by_code(run.problems)]
     if counts[Severity.ERROR]:
         lines.append("Result    NOT READY: fix the errors above; they hold back the invoices they touch")
     else:

@@ -152,7 +152,7 @@ def _join(path: str, key: str) -> str:
 
 
 def _did_you_mean(key: str, allowed: set[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(allowed), n=1)
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.7)
     if close:
         return f"did you mean '{close[0]}'?"
     return "allowed here: " + ", ".join(sorted(allowed))

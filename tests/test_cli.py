@@ -1,0 +1,148 @@
+"""The command line as a user meets it: exact output, exit codes, help with examples, init."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from auftakt_batch.cli import main
+from auftakt_batch.config import load_config
+
+HEADER = "date,person,client,job,task,description,hours,billable\n"
+
+
+def test_check_prints_problems_then_a_summary_and_exits_1_on_errors(ws):
+    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
+                                  "2026-11-03,Anna Schmidt,Nobody Inc,website,,Layout,2,\n"
+                                  "2026-11-04,Ben Okafor,globex,app,,,1:15,\n")
+    result = ws.cli("check", "--period", "2026-11")
+    assert result.exit_code == 1
+    assert result.output == (
+        "input/week.csv:3:client: error: unknown client 'Nobody Inc' — add it (or an alias) to rates.yaml; known: "
+        "acme (ACME GmbH), globex (Globex Corporation), studio (Studio (internal))\n"
+        "input/week.csv:4:description: warning: billable entry without a description — the client sees its line "
+        "unexplained\n"
+        "\n"
+        "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
+        "Files     1 read\n"
+        "          input/week.csv      3 rows  native, utf-8, comma\n"
+        "Entries   3 in the period · 0 outside it, ignored · 0 repeated across files, counted once\n"
+        "Hours     client      logged  billable\n"
+        "          acme          1.50      1.50\n"
+        "          globex        1.25      1.25\n"
+        "          total         2.75      2.75\n"
+        "          plus 2.00 h in 1 entry of unknown clients (see the errors)\n"
+        "Problems  1 error · 1 warning · 0 notes\n"
+        "          unknown-client               1 error\n"
+        "          missing-description          1 warning\n"
+        "Result    NOT READY: fix the errors above; they hold back the invoices they touch\n"
+    )
+
+
+def test_check_json(ws):
+    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
+                                  "2026-11-04,Ben Okafor,globex,app,,x,1:20,\n2026-11-04,Ben Okafor,studio,admin,,x,1,\n"
+                                  "2026-11-05,Ben Okafor,globex,app,,x,eins,\n")
+    result = ws.cli("check", "--period", "2026-11", "--json")
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert doc == {
+        "period": "2026-11",
+        "files": ["input/week.csv"],
+        "entries": 4,
+        "hours": {"acme": 1.5, "globex": 1.33, "studio": 1.0},
+        "problems": [{"file": "input/week.csv", "row": 5, "column": "hours", "severity": "error",
+                      "code": "bad-hours", "message": "unreadable hours 'eins' — use 1.5, 1,5 or 1:30 (hours), "
+                                                      "or 1:30:00"}],
+    }
+
+
+def test_clean_check_exits_0(ws):
+    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n")
+    result = ws.cli("check", "--period", "2026-11")
+    assert result.exit_code == 0
+    assert result.output.endswith("Result    OK: no errors\n")
+
+
+def test_broken_rates_yaml_is_reported_with_line_and_key(ws):
+    ws.rates("agency:\n  name: X\n  colour: red\n")
+    result = ws.cli("check", "--period", "2026-11")
+    assert result.exit_code == 1
+    assert result.output == (
+        "rates.yaml:1: clients: error: missing (required)\n"
+        "rates.yaml:1: team: error: missing (required)\n"
+        "rates.yaml:2: agency.country: error: missing (required)\n"
+        "rates.yaml:2: agency.currency: error: missing (required)\n"
+        "rates.yaml:2: agency.timezone: error: missing (required)\n"
+        "rates.yaml:2: agency.vat_rate: error: missing (required)\n"
+        "rates.yaml:3: agency.colour: error: unknown key — allowed here: address, bic, country, currency, email, "
+        "iban, invoice_number, language, name, payment_terms_days, rounding, timezone, vat_id, vat_rate\n"
+        "\n"
+        "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
+        "Files     not read: rates.yaml must load first\n"
+        "Problems  7 errors · 0 warnings · 0 notes\n"
+        "          config                       7 errors\n"
+        "Result    NOT READY: fix the errors above; they hold back the invoices they touch\n"
+    )
+
+
+def test_bad_period_is_a_usage_error_showing_the_forms(ws):
+    result = ws.cli("check", "--period", "November")
+    assert result.exit_code == 2
+    assert ("'November' is not a period; use 2026-11 (month), 2026-W47 (ISO week), 2026-Q4 (quarter), "
+            "2026 (year), 2026-11-01..2026-11-15 (date range)") in result.output
+
+
+@pytest.mark.parametrize("command", ["init", "check"])
+def test_every_command_has_help_with_an_example(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and f"auftakt-batch {command}" in result.output
+
+
+def test_workspace_option_everywhere_except_init():
+    for name, command in main.commands.items():
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert name == "init" or "--workspace" in options
+
+
+def test_init_creates_a_working_workspace_and_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "agency"
+    result = CliRunner().invoke(main, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    assert {p.relative_to(target).as_posix() for p in target.rglob("*")} >= {
+        "rates.yaml", "input", "input/timesheet-template.xlsx", "templates", "output"}
+    assert "# Money is written as text" in (target / "rates.yaml").read_text()
+
+    check = CliRunner().invoke(main, ["check", "--workspace", str(target), "--period", "2026-11"])
+    assert check.exit_code == 0, check.output
+
+    (target / "rates.yaml").write_text("# mine\n")
+    again = CliRunner().invoke(main, ["init", str(target)])
+    assert again.exit_code == 1
+    assert "already holds a workspace (rates.yaml, input, templates, output exist)" in again.output
+    assert (target / "rates.yaml").read_text() == "# mine\n"
+
+
+def test_timesheet_template_drop_downs_come_from_rates_yaml(tmp_path):
+    target = tmp_path / "agency"
+    CliRunner().invoke(main, ["init", str(target)])
+    config, _ = load_config(target / "rates.yaml")
+    book = load_workbook(target / "input" / "timesheet-template.xlsx")
+    sheet = book["Timesheet"]
+    assert [c.value for c in sheet[1]] == ["date", "person", "client", "job", "task", "description", "hours",
+                                           "billable"]
+    assert book["Lists"].sheet_state == "hidden"
+    rules = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert rules["C2:C2001"] == "=Clients" and rules["B2:B2001"] == "=People"
+    assert rules["D2:D2001"] == "=INDIRECT(VLOOKUP($C2,ClientJobs,2,FALSE))"
+
+    def cells(name):
+        sheet_name, ref = book.defined_names[name].attr_text.split("!")
+        return [c.value for row in book[sheet_name][ref.replace("$", "")] for c in row]
+
+    assert cells("Clients") == [c.name for c in config.clients.values()]
+    assert cells("People") == [p.name for p in config.team]
+    assert cells("jobs_example") == [j.name for j in config.clients["example"].jobs.values()]
+    assert cells("ClientJobs")[1::2] == [f"jobs_{k}" for k in config.clients]

@@ -1,0 +1,58 @@
+"""Entry identity: overlapping exports count each entry once; identical rows in one file count twice."""
+
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .conftest import TODAY, Workspace, problem_lines
+
+HEADER = "date,person,client,job,task,description,hours,billable\n"
+
+
+def test_overlapping_exports_count_once_and_say_so(ws):
+    week1 = "2026-11-02,Anna Schmidt,ACME,website,,Layout,2,\n"
+    week2 = "2026-11-09,Anna Schmidt,ACME,website,,Layout,3,\n"
+    ws.input("a-first.csv", HEADER + week1 + week2)
+    # the same entries as typed elsewhere: an alias, other spacing and case, another column order
+    ws.input("b-reexport.csv", "hours,date,person,client,job,description\n"
+                               "2:00,2026-11-02,A. Schmidt,acme corp.,Website Relaunch 2026,Layout\n"
+                               "1,2026-11-16,Anna Schmidt,ACME,website,New\n")
+    run = ws.check()
+    assert problem_lines(run) == ["input/b-reexport.csv: info: 1 entry also in input/a-first.csv — counted once"]
+    assert run.entries["duration_s"].sum() == (2 + 3 + 1) * 3600
+    assert run.repeated == 1
+
+
+def test_ids_are_stable_and_content_based(ws):
+    ws.input("a.csv", HEADER + "2026-11-02,Anna Schmidt,ACME,website,,Layout,2,\n")
+    first = ws.check().entries["entry_id"].tolist()
+    (ws.root / "input" / "a.csv").rename(ws.root / "input" / "renamed.csv")
+    assert ws.check().entries["entry_id"].tolist() == first
+    ws.input("renamed.csv", HEADER + "2026-11-02,Anna Schmidt,ACME,website,,Layout,2.25,\n")
+    assert ws.check().entries["entry_id"].tolist() != first
+
+
+ROWS = st.lists(
+    st.tuples(st.integers(0, 20), st.sampled_from(["Anna Schmidt", "Ben Okafor"]),
+              st.sampled_from(["website", "internal"]), st.sampled_from(["Layout", "Review", ""]),
+              st.integers(1, 16).map(lambda q: q * 0.25)),
+    min_size=1, max_size=25)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ROWS, st.data())
+def test_any_overlapping_split_counts_every_entry_exactly_once(tmp_path_factory, rows, data):
+    """The month's entries, exported as overlapping slices, add up to exactly the month."""
+    ws = Workspace(tmp_path_factory.mktemp("ws"))
+    lines = [f"{date(2026, 11, 2) + timedelta(days=d)},{p},ACME,{j},,{desc},{h},\n" for d, p, j, desc, h in rows]
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(lines)), min_size=2, max_size=4)))
+    # every slice overlaps the next by one row: a re-export that covers a little of the last one
+    slices = [lines[:max(cuts[0], 1)]] + [lines[max(a - 1, 0):b] for a, b in zip(cuts, cuts[1:] + [len(lines)])]
+    for i, part in enumerate(slices):
+        ws.input(f"export-{i}.csv", HEADER + "".join(part))
+    ws.input("full.csv", HEADER + "".join(lines))
+    run = ws.check(today=TODAY)
+    assert run.entries["duration_s"].sum() == round(sum(h for *_, h in rows) * 3600)
+    assert len(run.entries) == len(rows)
+    assert run.entries["entry_id"].is_unique
