@@ -98,10 +98,13 @@ def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     day_total, day_entries = day.transform("sum"), day.transform("size")
     # a single over-long entry is already an impossible-duration error; assign before filtering
     rows = known.assign(day_total=day_total)[(day_total > DAY_S) & (day_entries > 1)]
+    if rows.empty:
+        return []
     where = rows.groupby(["person_name", "date"])[["source_file", "source_row"]].apply(_row_list)
+    rows = rows.join(where.rename("where"), on=["person_name", "date"])
     return for_rows(rows, "hours", "day-over-24h", ERROR, lambda r: (
         f"{r.person_name} logged {hm(r.day_total)} h on {r.date:%Y-%m-%d}, more than 24 h in one day "
-        f"({where[(r.person_name, r.date)]}) — correct the hours"))
+        f"({r.where}) — correct the hours"))
 
 
 def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -185,11 +188,12 @@ def _row_numbers(rows: pd.Series, shown: int = 8) -> str:
     return ", ".join(map(str, rows.iloc[:shown])) + (", …" if len(rows) > shown else "")
 
 
-def _row_list(group: pd.DataFrame) -> str:
-    files = group["source_file"].unique()
-    if len(files) == 1:
-        return "rows " + ", ".join(map(str, group["source_row"]))
-    return ", ".join(f"{f}:{r}" for f, r in zip(group["source_file"], group["source_row"]))
+def _row_list(group: pd.DataFrame, shown: int = 8) -> str:
+    more = ", …" if len(group) > shown else ""
+    if group["source_file"].nunique() == 1:
+        return f"rows {_row_numbers(group['source_row'], shown)}"
+    head = group.iloc[:shown]
+    return ", ".join(f"{f}:{r}" for f, r in zip(head["source_file"], head["source_row"])) + more
 
 
 def _place(file: str, row: int, here: str) -> str:

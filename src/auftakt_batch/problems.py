@@ -114,7 +114,7 @@ def relabel(problems: Iterable[Problem], labels: dict[str, dict[str, str]]) -> l
     for p in problems:
         mapping = labels.get(p.source.file, {})
         column = p.source.column
-        if column in mapping:
+        if column in mapping and mapping[column] != column:
             p = replace(p, source=replace(p.source, column=mapping[column]))
         out.append(p)
     return out
