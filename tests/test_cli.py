@@ -70,13 +70,13 @@ def test_broken_rates_yaml_is_reported_with_line_and_key(ws):
     result = ws.cli("check", "--period", "2026-11")
     assert result.exit_code == 1
     assert result.output == (
-        "rates.yaml:1: clients: error: missing (required)\n"
-        "rates.yaml:1: team: error: missing (required)\n"
-        "rates.yaml:2: agency.country: error: missing (required)\n"
-        "rates.yaml:2: agency.currency: error: missing (required)\n"
-        "rates.yaml:2: agency.timezone: error: missing (required)\n"
-        "rates.yaml:2: agency.vat_rate: error: missing (required)\n"
-        "rates.yaml:3: agency.colour: error: unknown key — allowed here: address, bic, country, currency, email, "
+        "rates.yaml:1: clients: missing (required)\n"
+        "rates.yaml:1: team: missing (required)\n"
+        "rates.yaml:2: agency.country: missing (required)\n"
+        "rates.yaml:2: agency.currency: missing (required)\n"
+        "rates.yaml:2: agency.timezone: missing (required)\n"
+        "rates.yaml:2: agency.vat_rate: missing (required)\n"
+        "rates.yaml:3: agency.colour: unknown key — allowed here: address, bic, country, currency, email, "
         "iban, invoice_number, language, name, payment_terms_days, rounding, timezone, vat_id, vat_rate\n"
         "\n"
         "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"

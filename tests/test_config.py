@@ -46,51 +46,51 @@ def test_the_demo_agency_is_believable():
 
 def test_bad_number_names_line_and_key_path():
     text = RATES.replace('      app: {name: Customer app, rate: "150.00"}', '      app: {name: Customer app, rate: "15o"}')
-    assert errors(text) == ["rates.yaml:29: clients.globex.jobs.app.rate: error: not a number: '15o' — "
+    assert errors(text) == ["rates.yaml:29: clients.globex.jobs.app.rate: not a number: '15o' — "
                             'write it like "120.00"']
 
 
 def test_unknown_key_suggests_the_right_one():
     text = RATES.replace('    rate: "120.00"\n', '    rat: "120.00"\n')
-    assert errors(text) == ["rates.yaml:19: clients.acme.rat: error: unknown key — did you mean 'rate'?"]
+    assert errors(text) == ["rates.yaml:19: clients.acme.rat: unknown key — did you mean 'rate'?"]
 
 
 def test_unknown_top_level_key_and_missing_section():
     text = RATES.replace("team:", "teams:")
     assert errors(text) == [
-        "rates.yaml:7: teams: error: unknown key — did you mean 'team'?",
-        "rates.yaml:1: team: error: missing (required)",
+        "rates.yaml:7: teams: unknown key — did you mean 'team'?",
+        "rates.yaml:1: team: missing (required)",
     ]
 
 
 def test_duplicate_keys_are_errors_not_last_wins():
     text = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    rate: "90.00"\n')
-    assert errors(text) == ["rates.yaml:20: clients.acme.rate: error: given twice; the second would silently win "
+    assert errors(text) == ["rates.yaml:20: clients.acme.rate: given twice; the second would silently win "
                             "— keep one"]
 
 
 def test_yaml_syntax_error_has_a_line():
     (message,) = errors("agency:\n  name: [unclosed\nteam: []\n")
-    assert message.startswith("rates.yaml:3: error: not valid YAML")
+    assert message.startswith("rates.yaml:3: not valid YAML")
 
 
 def test_missing_file_explains_init(tmp_path: Path):
     config, problems = load_config(tmp_path / "rates.yaml")
     assert config is None
-    assert str(problems[0]) == (f"rates.yaml: error: not found in {tmp_path} — create one with "
+    assert str(problems[0]) == (f"rates.yaml: not found in {tmp_path} — create one with "
                                 "`auftakt-batch init DIR` or pass --workspace")
 
 
 @pytest.mark.parametrize("old, new, expected", [
     ("timezone: Europe/Berlin", "timezone: Europe/Berln",
-     "rates.yaml:4: agency.timezone: error: unknown time zone 'Europe/Berln' — use a name like Europe/Berlin"),
-    ("currency: EUR", "currency: euro", "rates.yaml:5: agency.currency: error: 'euro' is not a currency code like EUR"),
-    ('vat_rate: "19"', 'vat_rate: "-1"', "rates.yaml:6: agency.vat_rate: error: must be at least 0, got -1"),
+     "rates.yaml:4: agency.timezone: unknown time zone 'Europe/Berln' — use a name like Europe/Berlin"),
+    ("currency: EUR", "currency: euro", "rates.yaml:5: agency.currency: 'euro' is not a currency code like EUR"),
+    ('vat_rate: "19"', 'vat_rate: "-1"', "rates.yaml:6: agency.vat_rate: must be at least 0, got -1"),
     ("  acme:\n", "  ACME Corp:\n",
-     "rates.yaml:16: clients.ACME Corp: error: 'ACME Corp' is not a key of lower-case letters, digits and '-' "
+     "rates.yaml:16: clients.ACME Corp: 'ACME Corp' is not a key of lower-case letters, digits and '-' "
      "(it is used in file names)"),
     ("        billable: false\n  globex", "        billable: nope\n  globex",
-     "rates.yaml:25: clients.acme.jobs.internal.billable: error: expected true or false, got 'nope'"),
+     "rates.yaml:25: clients.acme.jobs.internal.billable: expected true or false, got 'nope'"),
 ])
 def test_value_errors(old, new, expected):
     assert expected in errors(RATES.replace(old, new, 1))
@@ -119,42 +119,58 @@ def test_effective_dated_rates_and_keyed_schedules():
 
 @pytest.mark.parametrize("snippet, expected", [
     ('    role_rates: {desinger: "110.00"}\n',
-     "clients.acme.role_rates.desinger: error: unknown — roles in the team: designer, developer"),
+     "clients.acme.role_rates.desinger: unknown — roles in the team: designer, developer"),
     ('    person_rates: {Nobody: "110.00"}\n',
-     "clients.acme.person_rates.Nobody: error: unknown — add them to team (team: Anna Schmidt, Ben Okafor)"),
-    ("    budget: {hours: 40}\n", "clients.acme.budget.per: error: missing (required)"),
+     "clients.acme.person_rates.Nobody: unknown — add them to team (team: Anna Schmidt, Ben Okafor)"),
+    ("    budget: {hours: 40}\n", "clients.acme.budget.per: missing (required)"),
     ('    budget: {hours: 40, amount: "10", per: month}\n',
-     "clients.acme.budget: error: give exactly one of hours or amount, e.g. {hours: 40, per: month}"),
-    ("    alert_at: [1.0, 0.8]\n", "clients.acme.alert_at: error: thresholds must go up, e.g. [0.8, 1.0]"),
+     "clients.acme.budget: give exactly one of hours or amount, e.g. {hours: 40, per: month}"),
+    ("    alert_at: [1.0, 0.8]\n", "clients.acme.alert_at: thresholds must go up, e.g. [0.8, 1.0]"),
     ("    rounding: {minutes: 15, mode: sideways}\n",
-     "clients.acme.rounding.mode: error: must be one of up | down | nearest, got 'sideways'"),
+     "clients.acme.rounding.mode: must be one of up | down | nearest, got 'sideways'"),
     ("    rates:\n      - {from: 2026-13-01, rate: \"1\"}\n",
-     "clients.acme.rates[0].from: error: not a date: '2026-13-01' — write it as YYYY-MM-DD"),
+     "clients.acme.rates[0].from: not a date: '2026-13-01' — write it as YYYY-MM-DD"),
     ("    calendar: {domains: [acme.example], job: meetings}\n",
-     "clients.acme.calendar.job: error: no job 'meetings' in this client; jobs: website, internal"),
+     "clients.acme.calendar.job: no job 'meetings' in this client; jobs: website, internal"),
 ])
 def test_client_section_errors(snippet, expected):
     text = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n' + snippet)
     assert any(line.endswith(expected) for line in errors(text)), errors(text)
 
 
-def test_a_name_used_twice_is_an_error():
+def test_a_name_used_twice_is_an_error_at_its_second_use():
     text = RATES.replace('aliases: ["ACME", "Acme Corp."]', 'aliases: ["ACME", "Globex Corporation"]')
-    assert any("'Globex Corporation' also names client" in line for line in errors(text))
+    assert errors(text) == ["rates.yaml:27: clients.globex.name: 'Globex Corporation' names both clients acme "
+                            "and globex — make it unique"]
     text = RATES.replace('aliases: ["A. Schmidt"]', 'aliases: ["ben@studio.example"]')
-    assert any("names both" in line for line in errors(text))
+    assert errors(text) == ["rates.yaml:13: team[1].email: 'ben@studio.example' names both Anna Schmidt and "
+                            "Ben Okafor — make it unique"]
+    text = RATES.replace('aliases: ["Website Relaunch 2026"]', 'aliases: ["Website Relaunch 2026", "internal"]')
+    assert errors(text) == ["rates.yaml:24: clients.acme.jobs.internal: 'internal' names both jobs of acme "
+                            "website and internal — make it unique"]
+
+
+def test_the_same_name_twice_for_one_key_is_fine():
+    config, problems = parse_config(RATES.replace('aliases: ["ACME", "Acme Corp."]', 'aliases: ["acme", "ACME GmbH"]'))
+    assert problems == []
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n", "---\n"])
+def test_an_empty_file_is_an_error(text):
+    assert errors(text) == ["rates.yaml:1: the file is empty — start from the commented rates.yaml that "
+                            "`auftakt-batch init` writes"]
 
 
 def test_invoice_number_pattern_is_checked():
     text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  invoice_number: "INV-{year}"\n')
-    assert any("agency.invoice_number: error: must contain {seq}" in line for line in errors(text))
+    assert any("agency.invoice_number: must contain {seq}" in line for line in errors(text))
     text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  invoice_number: "{yr}-{seq}"\n')
-    assert any("agency.invoice_number: error: '{yr}-{seq}' is not a valid pattern" in line for line in errors(text))
+    assert any("agency.invoice_number: '{yr}-{seq}' is not a valid pattern" in line for line in errors(text))
 
 
 def test_iban_check_digits():
     text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  iban: DE89370400440532013001\n')
-    assert any("agency.iban: error: 'DE89370400440532013001' is not a valid IBAN" in line for line in errors(text))
+    assert any("agency.iban: 'DE89370400440532013001' is not a valid IBAN" in line for line in errors(text))
 
 
 def test_alias_bomb_is_refused():

@@ -40,15 +40,19 @@ class NameIndex:
         return "known: " + ", ".join(shown[:12]) + more
 
 
-def build_index(entries: list[tuple[str, list[str], str]]) -> tuple[NameIndex, list[tuple[str, str, str]]]:
-    """Index (key, names, label) triples; return the index and clashes (name, key, other key)."""
+def build_index(entries: list[tuple[str, str, list[tuple]]]) -> tuple[NameIndex, list[tuple]]:
+    """Index (key, label, names) triples, where each name is a tuple starting with its text.
+
+    Returns the index and the clashes: (name tuple, key, key that already had the name).
+    The same name given twice for one key is not a clash.
+    """
     keys: dict[str, str] = {}
     labels: dict[str, str] = {}
     clashes = []
-    for key, names, label in entries:
+    for key, label, names in entries:
         labels[key] = label
         for name in names:
-            norm = normalise(name)
+            norm = normalise(name[0])
             if not norm:
                 continue
             other = keys.setdefault(norm, key)

@@ -47,6 +47,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.code == "config" and self.severity is Severity.ERROR:
+            # rates.yaml's contract (PRODUCT.md): rates.yaml:LINE: key.path: message
+            return f"{self.source}: {self.message}"
         return f"{self.source}: {self.severity}: {self.message}"
 
     def as_dict(self) -> dict:

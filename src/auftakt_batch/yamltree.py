@@ -42,6 +42,11 @@ class Map:
 Node = Scalar | Seq | Map
 
 
+def is_empty(node: Node | None) -> bool:
+    """Absent, or written as nothing (`key:`, `key: ~`, `key: null`)."""
+    return node is None or (isinstance(node, Scalar) and node.is_null)
+
+
 class YamlSyntaxError(ValueError):
     def __init__(self, line: int | None, message: str):
         super().__init__(message)

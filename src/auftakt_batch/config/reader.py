@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ..problems import Problem, Source, error
-from ..yamltree import Map, Node, Scalar, Seq
+from ..yamltree import Map, Node, Scalar, Seq, is_empty
 
 TRUE = {"true", "yes", "on"}
 FALSE = {"false", "no", "off"}
@@ -32,7 +32,7 @@ class Reader:
         """A mapping with only `allowed` keys and all `required` ones; unknown keys are errors."""
         if node is None:  # absent: whether that is allowed is the caller's business
             return None
-        if isinstance(node, Scalar) and node.is_null:
+        if is_empty(node):
             if required:
                 self.fail(node.line, path, f"empty; needs {', '.join(sorted(required))}")
             return None
@@ -49,7 +49,7 @@ class Reader:
         return node
 
     def scalar(self, node: Node | None, path: str) -> Scalar | None:
-        if node is None or (isinstance(node, Scalar) and node.is_null):
+        if is_empty(node):
             return None
         if not isinstance(node, Scalar):
             self.fail(node.line, path, "expected a single value, not a list or mapping")
@@ -130,7 +130,7 @@ class Reader:
         return s.text
 
     def text_list(self, node: Node | None, path: str) -> tuple[str, ...]:
-        if node is None or (isinstance(node, Scalar) and node.is_null):
+        if is_empty(node):
             return ()
         if not isinstance(node, Seq):
             self.fail(node.line, path, "expected a list, e.g. [\"ACME\", \"Acme Corp.\"]")
@@ -139,7 +139,7 @@ class Reader:
         return tuple(item for item in items if item)
 
     def sequence(self, node: Node | None, path: str) -> tuple[Node, ...]:
-        if node is None or (isinstance(node, Scalar) and node.is_null):
+        if is_empty(node):
             return ()
         if not isinstance(node, Seq):
             self.fail(node.line, path, "expected a list")
