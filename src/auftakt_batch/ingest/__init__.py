@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..problems import Problem, Source, info, warning
+from ..problems import Problem, Source, error, info, warning
 from .build import build_entries
 from .formats import by_name, describe_unknown, recognise
 from .read import FileError, Table, read_csv, read_workbook
@@ -54,8 +54,9 @@ def ingest(input_dir: Path, workspace: Path, timezone: str) -> Ingested:
             continue
         try:
             tables, sheet_problems = _read(path, label, suffix)
+            tables = [_no_repeated_columns(t) for t in tables]
         except FileError as exc:
-            problems.append(exc.problem)
+            problems += exc.problems
             unreadable.append(label)
             continue
         problems += sheet_problems
@@ -82,6 +83,17 @@ def _read(path: Path, label: str, suffix: str) -> tuple[list[Table], list[Proble
     if suffix in WORKBOOK_SUFFIXES:
         return read_workbook(path, label, recognise, describe_unknown)
     return [read_csv(path, label, recognise, describe_unknown)], []
+
+
+def _no_repeated_columns(table: Table) -> Table:
+    """A column the format knows, given twice, makes the file ambiguous: which one is the hours?"""
+    repeated = by_name(table.format).repeated(table.header)
+    if repeated:
+        raise FileError(*(error(Source(table.file, 1, table.header[positions[0]]), "repeated-column",
+                                f"column '{table.header[positions[0]]}' appears {len(positions)} times "
+                                f"(columns {', '.join(str(p + 1) for p in positions)}) — keep one")
+                          for positions in repeated))
+    return table
 
 
 def _empty(timezone: str) -> pd.DataFrame:

@@ -31,7 +31,7 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     problems: list[Problem] = []
 
     def col(field: str) -> pd.Series:
-        return text.get(field, _blank(table.rows)).str.strip()
+        return text.get(field, _blank(table.rows))
 
     def parsed(field: str, parse, dtype: str, message: str) -> pd.Series:
         values, bad = parse_column(col(field), parse, dtype)

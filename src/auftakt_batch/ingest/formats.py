@@ -29,6 +29,15 @@ class Format:
                 positions[field] = i
         return positions
 
+    def repeated(self, header) -> list[list[int]]:
+        """Positions of each canonical field that more than one header column maps to."""
+        lookup = {name: field for field, names in self.columns.items() for name in names}
+        positions: dict[str, list[int]] = {}
+        for i, name in enumerate(header):
+            if (field := lookup.get(normalise(name))) is not None:
+                positions.setdefault(field, []).append(i)
+        return [p for p in positions.values() if len(p) > 1]
+
     def matches(self, header) -> bool:
         return self.required <= self.field_positions(header).keys()
 

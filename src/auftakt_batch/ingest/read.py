@@ -20,10 +20,11 @@ from typing import Callable
 
 import pandas as pd
 
-from ..problems import Problem, Source, error, warning
+from ..problems import Problem, Source, error, info, warning
 
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 HEADER_SEARCH_ROWS = 20  # exports from some tools put a title above the header
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n|\n|\r))*")
 
 
@@ -45,9 +46,9 @@ Recognise = Callable[[list[str]], "str | None"]
 class FileError(Exception):
     """A file that cannot be read at all: stops the billing run."""
 
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
+    def __init__(self, *problems: Problem):
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
 
 
 def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
@@ -62,12 +63,17 @@ def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[l
         frame = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype=str, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
     except pd.errors.ParserError as exc:
-        raise FileError(_parser_problem(exc, label, first, sep)) from None
-    frame = frame.fillna("")
-    header = tuple(frame.iloc[0].str.strip())
+        raise FileError(*_ragged_rows(body, sep, label, first) or [_parser_problem(exc, label)]) from None
+    frame = _stripped(frame.fillna(""))
+    header = tuple(frame.iloc[0])
     rows = frame.iloc[1:].set_axis(range(len(header)), axis=1)
     rows = rows.assign(source_row=rows.index + 1 + first)
     return Table(label, fmt, header, _drop_blank(rows), encoding, sep)
+
+
+def _stripped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells without surrounding spaces, once, so no later stage has to strip again."""
+    return frame.apply(lambda column: column.astype("str").str.strip())
 
 
 def decode(data: bytes, label: str) -> tuple[str, str]:
@@ -83,8 +89,12 @@ def decode(data: bytes, label: str) -> tuple[str, str]:
     else:
         try:
             return data.decode("utf-8-sig"), "utf-8"
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as exc:
+            if _UTF8_SEQUENCE.search(data):  # UTF-8 text with a foreign byte: decoding it as cp1252 garbles it
+                line = data[:exc.start].count(b"\n") + 1
+                raise FileError(error(Source(label, line), "encoding", f"this line is not UTF-8 although the rest "
+                                                                       f"of the file is (byte 0x{data[exc.start]:02x}) "
+                                                                       "— save the file again as CSV UTF-8")) from None
         try:
             return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
@@ -111,29 +121,40 @@ def _detect_separator(line: str, label: str, recognise: Recognise, describe) -> 
     raise FileError(error(Source(label, 1), "unknown-format", describe(fields)))
 
 
-def _parser_problem(exc: Exception, label: str, offset: int, sep: str) -> Problem:
-    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-    if m:
-        expected, line, saw = int(m[1]), int(m[2]) + offset, int(m[3])
-        return error(Source(label, line), "bad-csv", f"this row has {saw} fields but the header has {expected} — "
-                                                     f"a value containing '{sep}' must be in double quotes")
+def _ragged_rows(body: str, sep: str, label: str, offset: int, limit: int = 20) -> list[Problem]:
+    """Every row with more fields than the header (pandas stops at the first), up to `limit`."""
+    reader = csv.reader(io.StringIO(body), delimiter=sep)
+    width = len(next(reader, []))
+    problems = []
+    for record in reader:
+        if len(record) > width:
+            row = reader.line_num + offset
+            problems.append(error(Source(label, row), "bad-csv", f"this row has {len(record)} fields but the header "
+                                                                 f"has {width} — a value containing '{sep}' must be "
+                                                                 "in double quotes"))
+            if len(problems) == limit:
+                break
+    return problems
+
+
+def _parser_problem(exc: Exception, label: str) -> Problem:
     return error(Source(label), "bad-csv", f"cannot read the CSV ({str(exc).strip()}) — export it again")
 
 
 def _drop_blank(rows: pd.DataFrame) -> pd.DataFrame:
-    values = rows.drop(columns="source_row")
-    blank = values.apply(lambda col: col.str.strip().eq("")).all(axis=1)
+    blank = rows.drop(columns="source_row").eq("").all(axis=1)
     return rows[~blank].reset_index(drop=True)
 
 
 def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tuple[list[Table], list[Problem]]:
-    """Every visible sheet with a recognised header becomes a table; other sheets are reported."""
+    """Every sheet with a recognised header becomes a table (hidden ones too: data is never
+    dropped unseen); visible sheets with other content are reported."""
     import python_calamine
 
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheets = [m.name for m in book.sheets_metadata
-                  if str(m.visible).endswith("Visible") and str(m.typ).endswith("WorkSheet")]
+        sheets = {m.name: str(m.visible).endswith(".Visible") for m in book.sheets_metadata
+                  if str(m.typ).endswith("WorkSheet")}
         grids = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in sheets}
     except Exception as exc:  # calamine raises its own types for zip, XML and format errors
         raise FileError(error(Source(label), "bad-workbook", f"cannot read this workbook ({exc}) — "
@@ -144,7 +165,9 @@ def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tup
         table = _sheet_table(grid, sheet_label, recognise)
         if table is not None:
             tables.append(table)
-        elif any(_cell_text(v).strip() for row in grid[:HEADER_SEARCH_ROWS] for v in row):
+            if not sheets[name]:
+                problems.append(info(Source(sheet_label), "hidden-sheet", "hidden sheet read"))
+        elif sheets[name] and any(_cell_text(v).strip() for row in grid[:HEADER_SEARCH_ROWS] for v in row):
             unknown.append((sheet_label, grid))
     for sheet_label, grid in unknown:
         first = next(row for row in grid if any(_cell_text(v).strip() for v in row))
@@ -165,7 +188,7 @@ def _sheet_table(grid: list[list], label: str, recognise: Recognise) -> Table | 
             body = [[_cell_text(v) for v in r] for r in grid[i + 1:]]
             frame = pd.DataFrame(body, columns=range(len(header)), dtype=str) if body else \
                 pd.DataFrame({c: pd.Series(dtype=str) for c in range(len(header))})
-            frame = frame.assign(source_row=range(i + 2, i + 2 + len(body)))
+            frame = _stripped(frame).assign(source_row=range(i + 2, i + 2 + len(body)))
             return Table(label, fmt, tuple(header), _drop_blank(frame))
     return None
 

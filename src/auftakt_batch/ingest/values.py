@@ -28,6 +28,7 @@ _CLOCK = re.compile(r"(\d{1,2}):([0-5]\d)(?::([0-5]\d))?")
 _TRUE = {"yes", "y", "true", "1", "ja", "x"}
 _FALSE = {"no", "n", "false", "0", "nein"}
 
+YEARS = (1900, 2200)  # a year outside is a typo (and beyond what time zone rules cover)
 MAX_SECONDS = 10 * 365 * 24 * 3600  # anything longer is a typo, and would overflow nothing
 
 
@@ -54,6 +55,8 @@ def calendar_date(text: str) -> date | None:
         d, mo, y = int(m[1]), int(m[2]), int(m[3])
     else:
         return None
+    if not YEARS[0] <= y <= YEARS[1]:
+        return None
     try:
         return date(y, mo, d)
     except ValueError:
@@ -75,11 +78,10 @@ def yes_no(text: str) -> bool | None:
 
 
 def parse_column(texts: pd.Series, parse: Callable[[str], object], dtype: str) -> tuple[pd.Series, pd.Series]:
-    """Apply `parse` to each distinct stripped text; return (values, unreadable mask)."""
-    stripped = texts.str.strip()
-    lookup = {t: parse(t) for t in stripped.unique() if t}
-    values = stripped.map(lookup)
-    bad = stripped.ne("") & values.isna()
+    """Apply `parse` to each distinct text (already stripped); return (values, unreadable mask)."""
+    lookup = {t: parse(t) for t in texts.unique() if t}
+    values = texts.map(lookup)
+    bad = texts.ne("") & values.isna()
     if dtype == "date":
         return pd.to_datetime(values, errors="raise").astype("datetime64[us]"), bad
     return values.astype(dtype), bad
