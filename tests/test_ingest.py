@@ -30,7 +30,7 @@ def test_german_excel_csv_semicolon_cp1252_decimal_comma_dotted_dates(ws):
     assert (run.files[0].encoding, run.files[0].separator) == ("cp1252", ";")
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"])
 def test_bom_encodings(ws, encoding):
     ws.input("a.csv", (HEADER + ROW.replace("Homepage", "Größe")).encode(encoding))
     run = ws.check()
@@ -59,7 +59,8 @@ def test_start_and_end_give_utc_instants_and_duration(ws):
                       "2026-11-03,Anna Schmidt,ACME,website,x,,09:00,10:30\n"
                       "2026-11-03,Anna Schmidt,ACME,website,y,,23:30,00:30\n")
     run = ws.check()
-    assert run.problems == []
+    assert problem_lines(run) == ["input/a.csv:3:end: warning: ends the next day (end 00:30 is before start 23:30) "
+                                  "— fine for night work, otherwise correct the times"]
     e = run.entries
     assert e["duration_s"].tolist() == [5400, 3600]  # the second crosses midnight
     assert str(e["start"].iloc[0]) == "2026-11-03 08:00:00+00:00"
@@ -114,6 +115,16 @@ def test_xlsx_sheets_each_read_and_other_sheets_reported(ws):
     ("ragged.csv", (HEADER + ROW + ROW.strip() + ",extra\n").encode(),
      "input/ragged.csv:3: error: this row has 9 fields but the header has 8 — a value containing ',' must be in "
      "double quotes"),
+    ("short.csv", (HEADER + ROW + "2026-11-03,Anna Schmidt,ACME,website,,3,1\n").encode(),
+     "input/short.csv:3: error: this row has 7 fields but the header has 8 — a value or a separator is missing"),
+    ("quote.csv", (HEADER + ROW + '2026-11-03,Anna Schmidt,ACME,website,,"Layout,1,\n' + ROW).encode(),
+     'input/quote.csv:3: error: a double quote (") opened in this row is never closed, so the rest of the file '
+     "would be one value — close or remove the quote"),
+    ("twice.csv", b"date,person,client,job,hours,Hours\n2026-11-03,Anna Schmidt,ACME,website,1,2\n",
+     "input/twice.csv:1:hours: error: column 'hours' appears 2 times (columns 5, 6) — keep one"),
+    ("mixed.csv", (HEADER + ROW.replace("Homepage", "Größe")).encode() + b"2026-11-04,J\xf6rg,ACME,website,,x,1,\n",
+     "input/mixed.csv:3: error: this line is not UTF-8 although the rest of the file is (byte 0xf6) — save the "
+     "file again as CSV UTF-8"),
     ("both.csv", b"date;person;client;job;hours;x,date,person,client,job,hours\n",
      "input/both.csv:1: error: the header reads as a timesheet with comma and semicolon separators — save it with "
      "one separator"),
@@ -134,6 +145,34 @@ def test_unreadable_files_are_errors_naming_the_file(ws, name, content, expected
     assert run.entries["source_file"].tolist() == ["input/good.csv"]  # the other file is still read
 
 
+def test_every_ragged_row_is_listed(ws):
+    ws.input("a.csv", HEADER + ROW + "1,2\n" + ROW + ROW.strip() + ",x,y\n")
+    assert problem_lines(ws.check()) == [
+        "input/a.csv:3: error: this row has 2 fields but the header has 8 — a value or a separator is missing",
+        "input/a.csv:5: error: this row has 10 fields but the header has 8 — a value containing ',' must be in "
+        "double quotes",
+    ]
+
+
+def test_excel_sep_line_names_the_separator(ws):
+    ws.input("a.csv", "sep=;\n" + HEADER.replace(",", ";") + ROW.replace(",", ";"))
+    run = ws.check()
+    assert run.problems == [] and run.entries["source_row"].tolist() == [3]
+
+
+def test_stray_rows_and_half_given_times(ws):
+    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
+                      "2026-11-03,Anna Schmidt,ACME,website,x,,09:00,\n"
+                      "2026-11-03,Anna Schmidt,ACME,website,y,,,10:00\n"
+                      ",,,,Total,12.5,,\n")
+    assert problem_lines(ws.check()) == [
+        "input/a.csv:2:end: error: end is empty — give both start and end, or hours",
+        "input/a.csv:3:start: error: start is empty — give both start and end, or hours",
+        "input/a.csv:4: error: no date, person, client or job — delete the row if it is a totals or note row, or "
+        "fill it in",
+    ]
+
+
 def test_header_without_rows_is_read_as_no_entries(ws):
     ws.input("a.csv", HEADER)
     run = ws.check()
@@ -149,9 +188,10 @@ def test_unparseable_rows_are_kept_never_zero_hours(ws):
     run = ws.check()
     assert problem_lines(run) == [
         "input/a.csv:3:hours: error: unreadable hours 'anderthalb' — use 1.5, 1,5 or 1:30 (hours), or 1:30:00",
-        "input/a.csv:4:date: error: unreadable date '04/11/2026' — use YYYY-MM-DD or DD.MM.YYYY",
+        "input/a.csv:4:date: error: unreadable date '04/11/2026' — use YYYY-MM-DD, DD.MM.YYYY or DD.MM.YY",
         "input/a.csv:5:hours: error: hours is empty — give hours (or start and end)",
-        "input/a.csv:6:billable: error: unreadable billable 'vielleicht' — use yes/no, true/false or 1/0",
+        "input/a.csv:6:billable: error: unreadable billable 'vielleicht' — use yes/no, ja/nein, true/false, 1/0 or x "
+        "for yes",
     ]
     assert len(run.entries) == 5
     assert run.entries["duration_s"].isna().tolist() == [False, True, False, True, False]

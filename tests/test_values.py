@@ -54,14 +54,15 @@ def test_any_text_is_a_duration_or_rejected_never_an_exception(text):
 
 @pytest.mark.parametrize("text, day", [
     ("2026-11-03", date(2026, 11, 3)), ("03.11.2026", date(2026, 11, 3)), ("3.11.2026", date(2026, 11, 3)),
-    ("2026-11-03 00:00:00", date(2026, 11, 3)), ("2024-02-29", date(2024, 2, 29)),
+    ("2026-11-03 00:00:00", date(2026, 11, 3)), ("2024-02-29", date(2024, 2, 29)), ("03.11.26", date(2026, 11, 3)),
+    ("2026-11-03T09:30", date(2026, 11, 3)), ("2026-11-03 09:30:00", date(2026, 11, 3)),
 ])
 def test_date_forms(text, day):
     assert calendar_date(text) == day
 
 
-@pytest.mark.parametrize("text", ["2026-11-31", "31.02.2026", "11/03/2026", "2026-11-03 09:30:00", "3 Nov 2026",
-                                  "2025-02-29", "20261103"])
+@pytest.mark.parametrize("text", ["2026-11-31", "31.02.2026", "11/03/2026", "3 Nov 2026", "2025-02-29", "20261103",
+                                  "9999-12-31", "1066-10-14", "03.11.2026x"])
 def test_unreadable_dates(text):
     assert calendar_date(text) is None
 

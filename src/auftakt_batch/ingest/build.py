@@ -19,24 +19,22 @@ from .values import (
 TEXT_FIELDS = ("person", "client", "job", "task", "description")
 REQUIRED_TEXT = ("person", "client")  # job may be empty for a client without jobs
 DURATION_TOLERANCE_S = 60  # hours and start–end may differ by rounding to the minute
-ERROR = Severity.ERROR
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
 def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFrame, list[Problem], dict]:
     """(raw entries, problems, canonical field -> header text) for one table."""
     positions = fmt.field_positions(table.header)
     labels = {field: table.header[i] for field, i in positions.items()}
-    text = {field: table.rows[i] if i in table.rows else _blank(table.rows) for field, i in positions.items()}
+    blank = pd.Series("", index=table.rows.index, dtype=str)
+    text = {field: table.rows[positions[field]] if field in positions else blank for field in fmt.columns}
     rows = table.rows[["source_row"]].assign(source_file=table.file)
     problems: list[Problem] = []
 
-    def col(field: str) -> pd.Series:
-        return text.get(field, _blank(table.rows))
-
-    def parsed(field: str, parse, dtype: str, message: str) -> pd.Series:
-        values, bad = parse_column(col(field), parse, dtype)
-        problems.extend(for_rows(rows.assign(v=col(field))[bad], field, f"bad-{field}", ERROR,
-                                 lambda r: f"unreadable {field} {r.v!r} — use {message}"))
+    def parsed(field: str, parse, dtype: str, forms: str) -> pd.Series:
+        values, bad = parse_column(text[field], parse, dtype)
+        problems.extend(for_rows(rows.assign(v=text[field])[bad], field, f"bad-{field}", ERROR,
+                                 lambda r: f"unreadable {field} {r.v!r} — use {forms}"))
         return values
 
     day = parsed("date", calendar_date, "date", DATE_FORMS)
@@ -44,20 +42,10 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     billable = parsed("billable", yes_no, "boolean", BOOL_FORMS)
     start_s = parsed("start", clock_seconds, "Int64", TIME_FORMS)
     end_s = parsed("end", clock_seconds, "Int64", TIME_FORMS)
-    start, end, span, tz_problems = _instants(rows, day, start_s, end_s, timezone)
-    problems += tz_problems
-    duration = hours.fillna(span)
-
-    mismatch = hours.notna() & span.notna() & (hours - span).abs().gt(DURATION_TOLERANCE_S)
-    problems += for_rows(rows.assign(h=hours, s=span)[mismatch.fillna(False)], "hours", "duration-mismatch", ERROR,
-                         lambda r: f"hours say {hm(r.h)} but start–end spans {hm(r.s)} — correct one of them")
-    for field in ("date", *REQUIRED_TEXT):
-        empty = col(field).eq("")
-        problems += for_rows(rows[empty], field, "missing-value", ERROR,
-                             lambda r, f=field: f"{f} is empty — every entry needs one")
-    no_duration = col("hours").eq("") & span.isna()
-    problems += for_rows(rows[no_duration & ~(col("start").ne("") & col("end").ne(""))], "hours", "missing-value",
-                         ERROR, lambda r: "hours is empty — give hours (or start and end)")
+    start, end, span, time_problems = _instants(rows, day, start_s, end_s, timezone)
+    problems += time_problems
+    problems += _mismatches(rows, hours, span)
+    problems += _missing(rows, text, span)
 
     entries = pd.DataFrame({
         "source_file": rows["source_file"].astype(str),
@@ -66,20 +54,49 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
         "date": day,
         "start": start,
         "end": end,
-        "duration_s": duration.astype("Int64"),
-        **{field: col(field).astype(str) for field in TEXT_FIELDS},
+        "duration_s": hours.fillna(span).astype("Int64"),
+        **{field: text[field].astype(str) for field in TEXT_FIELDS},
         "billable_flag": billable,
     })
     return entries, problems, labels
 
 
+def _mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series) -> list[Problem]:
+    mismatch = (hours.notna() & span.notna() & (hours - span).abs().gt(DURATION_TOLERANCE_S)).fillna(False)
+    return for_rows(rows.assign(h=hours, s=span)[mismatch], "hours", "duration-mismatch", ERROR,
+                    lambda r: f"hours say {hm(r.h)} but start–end spans {hm(r.s)} — correct one of them")
+
+
+def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series) -> list[Problem]:
+    """Empty cells that every entry needs; a row with none of them is reported once, as a stray row."""
+    empty = {field: text[field].eq("") for field in text}
+    stray = empty["date"] & empty["person"] & empty["client"] & empty["job"]
+    problems = for_rows(rows[stray], None, "stray-row", ERROR, lambda r: (
+        "no date, person, client or job — delete the row if it is a totals or note row, or fill it in"))
+    for field in ("date", *REQUIRED_TEXT):
+        problems += for_rows(rows[empty[field] & ~stray], field, "missing-value", ERROR,
+                             lambda r, f=field: f"{f} is empty — every entry needs one")
+    no_hours = empty["hours"] & span.isna() & ~stray
+    cases = [
+        (no_hours & empty["start"] & empty["end"], "hours", "hours is empty — give hours (or start and end)"),
+        (no_hours & ~empty["start"] & empty["end"], "end", "end is empty — give both start and end, or hours"),
+        (no_hours & empty["start"] & ~empty["end"], "start", "start is empty — give both start and end, or hours"),
+    ]
+    for mask, column, message in cases:
+        problems += for_rows(rows[mask], column, "missing-value", ERROR, lambda r, m=message: m)
+    return problems
+
+
 def _instants(rows, day, start_s, end_s, timezone):
     """Local date + clock times → UTC instants; an end before the start is on the next day."""
     both = day.notna() & start_s.notna() & end_s.notna()
-    end_s = end_s.where(~(both & (end_s < start_s)), end_s + 24 * 3600)
+    overnight = (both & (end_s < start_s)).fillna(False)
+    end_s = end_s.where(~overnight, end_s + 24 * 3600)
     start_local = day + pd.to_timedelta(start_s.astype("float64"), unit="s")
     end_local = day + pd.to_timedelta(end_s.astype("float64"), unit="s")
-    problems = []
+    problems = for_rows(rows.assign(s=start_s, e=end_s - 24 * 3600)[overnight], "end", "overnight", WARNING,
+                        lambda r: f"ends the next day (end {_clock(r.e)} is before start {_clock(r.s)}) — fine for "
+                                  "night work, otherwise correct the times")
     instants = []
     for field, local in (("start", start_local), ("end", end_local)):
         utc, gap, twice = _localize(local, timezone)
@@ -105,5 +122,5 @@ def _localize(local: pd.Series, timezone: str):
     return utc, gap, twice
 
 
-def _blank(rows: pd.DataFrame) -> pd.Series:
-    return pd.Series("", index=rows.index, dtype=str)
+def _clock(seconds) -> str:
+    return f"{int(seconds) // 3600:02d}:{int(seconds) % 3600 // 60:02d}"

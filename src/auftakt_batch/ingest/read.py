@@ -25,6 +25,7 @@ from ..problems import Problem, Source, error, info, warning
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 HEADER_SEARCH_ROWS = 20  # exports from some tools put a title above the header
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_EXCEL_SEP_HINT = re.compile(r"sep=([,;\t])")
 _LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n|\n|\r))*")
 
 
@@ -58,12 +59,20 @@ def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[l
     if not body.strip():
         raise FileError(error(Source(label), "empty-file", "the file is empty — export it again"))
     first = len(re.findall(r"\r\n|\n|\r", leading))
-    fmt, sep = _detect_separator(re.split(r"\r?\n|\r", body, maxsplit=1)[0], label, recognise, describe)
+    first_line, rest = (re.split(r"\r?\n|\r", body, maxsplit=1) + [""])[:2]
+    if m := _EXCEL_SEP_HINT.fullmatch(first_line.strip()):  # Excel's "sep=;" line names the separator
+        body, first = rest, first + 1
+        fmt, sep = _detect_separator(re.split(r"\r?\n|\r", body, maxsplit=1)[0], label, recognise, describe,
+                                     only=m[1])
+    else:
+        fmt, sep = _detect_separator(first_line, label, recognise, describe)
     try:
         frame = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype=str, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
     except pd.errors.ParserError as exc:
-        raise FileError(*_ragged_rows(body, sep, label, first) or [_parser_problem(exc, label)]) from None
+        raise FileError(*_parser_problems(exc, body, sep, label, first)) from None
+    if ragged := _ragged_rows(body, sep, label, first):  # pandas pads short rows silently
+        raise FileError(*ragged)
     frame = _stripped(frame.fillna(""))
     header = tuple(frame.iloc[0])
     rows = frame.iloc[1:].set_axis(range(len(header)), axis=1)
@@ -84,6 +93,13 @@ def decode(data: bytes, label: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     elif b"\x00" in data[:8192]:
+        head = data[:8192]
+        for encoding, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+            if zeros.count(0) > 0.9 * len(zeros):  # ASCII text stored as UTF-16 without its BOM
+                try:
+                    return data.decode(encoding), encoding
+                except UnicodeDecodeError:
+                    break
         raise FileError(error(Source(label), "not-text", "this is not a text file (it holds binary data) — "
                                                          "export the timesheet as CSV or XLSX"))
     else:
@@ -103,9 +119,10 @@ def decode(data: bytes, label: str) -> tuple[str, str]:
                                                      "text — save it as CSV UTF-8"))
 
 
-def _detect_separator(line: str, label: str, recognise: Recognise, describe) -> tuple[str, str]:
+def _detect_separator(line: str, label: str, recognise: Recognise, describe,
+                      only: str | None = None) -> tuple[str, str]:
     found = {}
-    for sep in SEPARATORS:
+    for sep in [only] if only else SEPARATORS:
         fields = next(csv.reader([line], delimiter=sep))
         if fmt := recognise(fields):
             found[sep] = fmt
@@ -122,23 +139,29 @@ def _detect_separator(line: str, label: str, recognise: Recognise, describe) -> 
 
 
 def _ragged_rows(body: str, sep: str, label: str, offset: int, limit: int = 20) -> list[Problem]:
-    """Every row with more fields than the header (pandas stops at the first), up to `limit`."""
+    """Every row (up to `limit`) whose field count differs from the header's: its values would
+    land in the wrong columns, so the file cannot be read safely."""
     reader = csv.reader(io.StringIO(body), delimiter=sep)
     width = len(next(reader, []))
     problems = []
-    for record in reader:
-        if len(record) > width:
-            row = reader.line_num + offset
-            problems.append(error(Source(label, row), "bad-csv", f"this row has {len(record)} fields but the header "
-                                                                 f"has {width} — a value containing '{sep}' must be "
-                                                                 "in double quotes"))
+    for row, record in enumerate(reader, start=offset + 2):
+        if record and len(record) != width:
+            hint = (f"a value containing '{sep}' must be in double quotes" if len(record) > width
+                    else "a value or a separator is missing")
+            problems.append(error(Source(label, row), "bad-csv",
+                                  f"this row has {len(record)} fields but the header has {width} — {hint}"))
             if len(problems) == limit:
                 break
     return problems
 
 
-def _parser_problem(exc: Exception, label: str) -> Problem:
-    return error(Source(label), "bad-csv", f"cannot read the CSV ({str(exc).strip()}) — export it again")
+def _parser_problems(exc: Exception, body: str, sep: str, label: str, offset: int) -> list[Problem]:
+    if m := re.search(r"EOF inside string starting at row (\d+)", str(exc)):
+        return [error(Source(label, int(m[1]) + 1 + offset), "bad-csv",
+                      'a double quote (") opened in this row is never closed, so the rest of the file would be one '
+                      "value — close or remove the quote")]
+    return _ragged_rows(body, sep, label, offset) or [
+        error(Source(label), "bad-csv", f"cannot read the CSV ({str(exc).strip()}) — export it again")]
 
 
 def _drop_blank(rows: pd.DataFrame) -> pd.DataFrame:

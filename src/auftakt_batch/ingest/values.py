@@ -16,14 +16,14 @@ from typing import Callable
 import pandas as pd
 
 DURATION_FORMS = "1.5, 1,5 or 1:30 (hours), or 1:30:00"
-DATE_FORMS = "YYYY-MM-DD or DD.MM.YYYY"
+DATE_FORMS = "YYYY-MM-DD, DD.MM.YYYY or DD.MM.YY"
 TIME_FORMS = "HH:MM or HH:MM:SS (24-hour clock)"
-BOOL_FORMS = "yes/no, true/false or 1/0"
+BOOL_FORMS = "yes/no, ja/nein, true/false, 1/0 or x for yes"
 
 _CLOCK_DURATION = re.compile(r"(-)?(\d+):([0-5]\d)(?::([0-5]\d))?")
 _DECIMAL_HOURS = re.compile(r"-?(\d+([.,]\d*)?|[.,]\d+)")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
-_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
 _CLOCK = re.compile(r"(\d{1,2}):([0-5]\d)(?::([0-5]\d))?")
 _TRUE = {"yes", "y", "true", "1", "ja", "x"}
 _FALSE = {"no", "n", "false", "0", "nein"}
@@ -48,11 +48,12 @@ def duration_seconds(text: str) -> int | None:
 
 
 def calendar_date(text: str) -> date | None:
-    """'2026-11-03' or '03.11.2026' → date; None if unreadable or not a real day."""
+    """'2026-11-03' (a time after it is ignored), '03.11.2026' or '03.11.26' → date; None if
+    unreadable or not a real day. A two-digit year is in 2000–2099, as German Excel means it."""
     if m := _ISO_DATE.fullmatch(text):
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     elif m := _DOTTED_DATE.fullmatch(text):
-        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+        d, mo, y = int(m[1]), int(m[2]), int(m[3]) + (2000 if len(m[3]) == 2 else 0)
     else:
         return None
     if not YEARS[0] <= y <= YEARS[1]:
