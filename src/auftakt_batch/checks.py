@@ -35,42 +35,42 @@ Check = Callable[[pd.DataFrame, Context], list[Problem]]
 
 def unknown_person(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     rows = e[e["person_name"].isna() & e["person"].ne("")]
-    return _per_name(rows, "person", lambda name, rows: f"unknown person {name!r}{rows} — add them (or an alias) to "
-                                                  f"team in rates.yaml; {ctx.config.people.suggestion(name, 'team')}")
+    return _grouped(rows, ["person"], "person", "unknown-person", ERROR, lambda g, note: (
+        f"unknown person {g.person.iloc[0]!r}{note} — add them (or an alias) to team in rates.yaml; "
+        f"{ctx.config.people.suggestion(g.person.iloc[0], 'team')}"))
 
 
 def unknown_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     rows = e[e["client_key"].isna() & e["client"].ne("")]
-    return _per_name(rows, "client", lambda name, rows: f"unknown client {name!r}{rows} — add it (or an alias) to "
-                                                  f"rates.yaml; {ctx.config.client_names.suggestion(name, 'clients')}")
+    return _grouped(rows, ["client"], "client", "unknown-client", ERROR, lambda g, note: (
+        f"unknown client {g.client.iloc[0]!r}{note} — add it (or an alias) to rates.yaml; "
+        f"{ctx.config.client_names.suggestion(g.client.iloc[0], 'clients')}"))
 
 
 def unknown_job(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     rows = e[e["client_key"].notna() & e["job_key"].isna()]
-    problems = []
-    for client_key, group in rows.groupby("client_key"):
-        jobs = ctx.config.job_names[client_key]
-        problems += _per_name(group[group["job"].ne("")], "job", lambda name, rows: (
-            f"unknown job {name!r} for client {client_key}{rows} — add it (or an alias) under "
-            f"clients.{client_key}.jobs in rates.yaml; {jobs.suggestion(name, 'jobs')}"))
-        problems += for_rows(group[group["job"].eq("")], "job", "missing-value", ERROR, lambda r: (
-            f"job is empty — {client_key} has jobs: {', '.join(ctx.config.clients[client_key].jobs)}"))
-    return problems
+
+    def message(g: pd.DataFrame, note: str) -> str:
+        client, job = g.client_key.iloc[0], g.job.iloc[0]
+        if not job:
+            return f"job is empty{note} — {client} has jobs: {', '.join(ctx.config.clients[client].jobs)}"
+        return (f"unknown job {job!r} for client {client}{note} — add it (or an alias) under clients.{client}.jobs "
+                f"in rates.yaml; {ctx.config.job_names[client].suggestion(job, 'jobs')}")
+
+    return _grouped(rows, ["client_key", "job"], "job", "unknown-job", ERROR, message)
 
 
 def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    known = e[e["billable"] & e[["person_name", "client_key", "job_key", "date"]].notna().all(axis=1)]
-    combos = known[["person_name", "client_key", "job_key", "date"]].drop_duplicates()
-    missing = {
-        (p, c, j, d) for p, c, j, d in combos.itertuples(index=False)
-        if rate_for(ctx.config, p, c, j or None, d.date())[0] is None
-    }
-    keys = pd.Series(list(zip(known["person_name"], known["client_key"], known["job_key"], known["date"])),
-                     index=known.index)
-    rows = known[keys.isin(missing)]
-    return for_rows(rows, "date", "no-rate", ERROR, lambda r: (
-        f"no rate in force on {r.date:%Y-%m-%d} for {r.person_name} on {_job_label(r)} — set "
-        f"clients.{r.client_key}.rate (or a job, person or role rate) in rates.yaml, or mark the entry non-billable"))
+    key = ["person_name", "client_key", "job_key", "date"]
+    known = e[e["billable"] & e[key].notna().all(axis=1)]
+    combos = known[key].drop_duplicates()
+    combos = combos.assign(missing=[rate_for(ctx.config, p, c, j or None, d.date())[0] is None
+                                    for p, c, j, d in combos.itertuples(index=False)])
+    rows = known.merge(combos.loc[combos["missing"].astype(bool), key], on=key)
+    return _grouped(rows, ["person_name", "client_key", "job_key"], "date", "no-rate", ERROR, lambda g, note: (
+        f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g['date'])}{note} — "
+        f"set clients.{g.client_key.iloc[0]}.rate (or a job, person or role rate) in rates.yaml, or mark the "
+        "entries non-billable"))
 
 
 def non_positive_duration(e: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -98,50 +98,47 @@ def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     day_total, day_entries = day.transform("sum"), day.transform("size")
     # a single over-long entry is already an impossible-duration error; assign before filtering
     rows = known.assign(day_total=day_total)[(day_total > DAY_S) & (day_entries > 1)]
-    if rows.empty:
-        return []
-    where = rows.groupby(["person_name", "date"])[["source_file", "source_row"]].apply(_row_list)
-    rows = rows.join(where.rename("where"), on=["person_name", "date"])
-    return for_rows(rows, "hours", "day-over-24h", ERROR, lambda r: (
-        f"{r.person_name} logged {hm(r.day_total)} h on {r.date:%Y-%m-%d}, more than 24 h in one day "
-        f"({r.where}) — correct the hours"))
+    return _grouped(rows, ["person_name", "date"], "hours", "day-over-24h", ERROR, lambda g, note: (
+        f"{g.person_name.iloc[0]} logged {hm(g.day_total.iloc[0])} h on {g.date.iloc[0]:%Y-%m-%d}, more than 24 h "
+        f"in one day{_rows_of(g)} — correct the hours"))
 
 
 def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """An entry that starts before an earlier-starting entry of the same person has ended."""
     timed = e[e["person_name"].notna() & e["start"].notna() & e["end"].notna()]
-    timed = timed.sort_values(["person_name", "start", "end"], kind="stable")
-    prev_end = timed.groupby("person_name")["end"].shift()
-    prev = timed.groupby("person_name")[["source_file", "source_row"]].shift()
-    rows = timed.assign(prev_file=prev["source_file"], prev_row=prev["source_row"])[timed["start"] < prev_end]
+    timed = timed.sort_values(["person_name", "start", "end"], kind="stable").reset_index(drop=True)
+    position = pd.Series(timed.index, index=timed.index)
+    # the entry with the latest end so far, per person: compare each start with it
+    latest = position.where(timed["end"].eq(timed.groupby("person_name")["end"].cummax()))
+    latest = latest.groupby(timed["person_name"]).ffill().groupby(timed["person_name"]).shift()
+    covering = timed.reindex(latest.fillna(-1).astype(int).to_numpy()).set_index(timed.index)
     tz = ctx.config.agency.timezone
+    rows = timed.assign(
+        prev_file=covering["source_file"], prev_row=covering["source_row"],
+        span=timed["start"].dt.tz_convert(tz).dt.strftime("%H:%M") + "–" + timed["end"].dt.tz_convert(tz).dt.strftime("%H:%M"),
+    )[latest.notna() & (timed["start"] < covering["end"])]
     return for_rows(rows, "start", "overlap", WARNING, lambda r: (
-        f"{r.person_name}'s {r.start.tz_convert(tz):%H:%M}–{r.end.tz_convert(tz):%H:%M} overlaps "
-        f"{_place(r.prev_file, r.prev_row, r.source_file)} — fine if they really did two things at once"))
+        f"{r.person_name}'s {r.span} overlaps {_place(r.prev_file, r.prev_row, r.source_file)} — fine if they "
+        "really did two things at once"))
 
 
 def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    """One warning per file: entries dated after today are usually planned time or a typo."""
+    """Entries dated after today are usually planned time or a typo."""
     rows = e[e["date"].gt(pd.Timestamp(ctx.today)).fillna(False)]
-    problems = []
-    for file, group in rows.groupby("source_file", sort=True):
-        first, last = group["date"].min(), group["date"].max()
-        dates = f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}"
-        what = "dated" if len(group) == 1 else f"{len(group)} entries dated"
-        where = f" (rows {_row_numbers(group['source_row'])})" if len(group) > 1 else ""
-        problems.append(Problem(Source(file, int(group["source_row"].iloc[0]), "date"), "future-date", WARNING,
-                                f"{what} {dates}{where}, after today ({ctx.today}) — check the dates "
-                                "unless the time is planned"))
-    return problems
+    return _grouped(rows, [], "date", "future-date", WARNING, lambda g, note: (
+        f"{_entries(len(g))} dated {_dates(g['date'])}{_rows_of(g)}, after today ({ctx.today}) — check the dates unless "
+        "the time is planned"))
 
 
 def weekend_work(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     rows = e[e["date"].dt.day_of_week.ge(5).fillna(False) & e["duration_s"].gt(0).fillna(False)]
-    return for_rows(rows, "date", "weekend", WARNING,
-                    lambda r: f"logged on a {r.date:%A} ({r.date:%Y-%m-%d}) — check the date")
+    return _grouped(rows, ["date"], "date", "weekend", WARNING, lambda g, note: (
+        f"{_entries(len(g))} logged on a {g.date.iloc[0]:%A} ({g.date.iloc[0]:%Y-%m-%d}){_rows_of(g)} — check the "
+        "date"))
 
 
 def missing_description(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["billable"] & e["description"].str.strip().eq("")]
+    rows = e[e["billable"] & e["description"].eq("")]
     return for_rows(rows, "description", "missing-description", WARNING,
                     lambda r: "billable entry without a description — the client sees its line unexplained")
 
@@ -159,10 +156,23 @@ def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:
         "delete one if it was logged twice"))
 
 
+def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """Same person, day, job, time and duration in another file, but other words: an edited re-export?"""
+    key = ["person_name", "date", "client_key", "job_key", "duration_s", "start"]
+    known = e[e[["person_name", "date", "client_key", "job_key", "duration_s"]].notna().all(axis=1)]
+    known = known.assign(start=known["start"].astype("string").fillna(""))
+    first = known.drop_duplicates(key).rename(columns={"source_file": "first_file", "source_row": "first_row"})
+    pairs = known.merge(first[key + ["first_file", "first_row"]], on=key)
+    rows = pairs[pairs["source_file"] != pairs["first_file"]]
+    return for_rows(rows, "description", "near-repeat", WARNING, lambda r: (
+        f"looks like {r.first_file}:{r.first_row} with other words (same person, day, job and hours) — both are "
+        "counted; if one file is an edited re-export of the other, remove the older one"))
+
+
 CHECKS: list[Check] = [
     unknown_person, unknown_client, unknown_job, no_rate, non_positive_duration, impossible_duration,
     long_entry, long_day, overlapping, future_date, weekend_work, missing_description, billable_conflict,
-    repeated_in_file,
+    repeated_in_file, near_repeat,
 ]
 
 
@@ -170,30 +180,34 @@ def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS
     return [problem for check in checks for problem in check(entries, ctx)]
 
 
-def _per_name(rows: pd.DataFrame, column: str, message: Callable[[str, str], str]) -> list[Problem]:
-    """One problem per distinct name per file, at its first row, listing the other rows."""
+def _grouped(rows: pd.DataFrame, by: list[str], column: str | None, code: str, severity: Severity,
+             message: Callable[[pd.DataFrame, str], str]) -> list[Problem]:
+    """One problem per file and group, at the group's first row and covering all of its rows."""
     problems = []
-    for (file, name), group in rows.groupby(["source_file", column], sort=True):
-        problems.append(Problem(Source(file, int(group["source_row"].iloc[0]), column), f"unknown-{column}",
-                                ERROR, message(name, _rows_note(group["source_row"]))))
+    for _, group in rows.groupby(["source_file", *by], sort=True, dropna=False):
+        row_numbers = tuple(int(r) for r in group["source_row"])
+        note = f" ({len(row_numbers)} rows: {_row_numbers(group['source_row'])})" if len(row_numbers) > 1 else ""
+        problems.append(Problem(Source(group["source_file"].iloc[0], row_numbers[0], column), code, severity,
+                                message(group, note), row_numbers if len(row_numbers) > 1 else ()))
     return problems
-
-
-def _rows_note(rows: pd.Series) -> str:
-    """' (3 rows: 4, 9, 12)' for several rows, '' for one."""
-    return f" ({len(rows)} rows: {_row_numbers(rows)})" if len(rows) > 1 else ""
 
 
 def _row_numbers(rows: pd.Series, shown: int = 8) -> str:
     return ", ".join(map(str, rows.iloc[:shown])) + (", …" if len(rows) > shown else "")
 
 
-def _row_list(group: pd.DataFrame, shown: int = 8) -> str:
-    more = ", …" if len(group) > shown else ""
-    if group["source_file"].nunique() == 1:
-        return f"rows {_row_numbers(group['source_row'], shown)}"
-    head = group.iloc[:shown]
-    return ", ".join(f"{f}:{r}" for f, r in zip(head["source_file"], head["source_row"])) + more
+def _rows_of(group: pd.DataFrame) -> str:
+    """' (rows 4, 9, 12)' for several rows, '' for one."""
+    return f" (rows {_row_numbers(group['source_row'])})" if len(group) > 1 else ""
+
+
+def _dates(dates: pd.Series) -> str:
+    first, last = dates.min(), dates.max()
+    return f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}"
+
+
+def _entries(n: int) -> str:
+    return "1 entry" if n == 1 else f"{n} entries"
 
 
 def _place(file: str, row: int, here: str) -> str:

@@ -19,15 +19,19 @@ from .problems import Problem, Source, info
 ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 
 
-def identify(entries: pd.DataFrame) -> pd.DataFrame:
+def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """Add `entry_id` and `duplicate_of` (the row of the first identical copy in the same file)."""
-    content = _content(entries)
+    comparable = _comparable(entries)
+    content = _content(entries, timezone)
     keys = [entries["source_file"], content]
-    copy = content.groupby(keys).cumcount()
+    copy = content.groupby(keys).cumcount().astype(str)
+    # a row whose date or duration is unreadable is itself only: its place is part of its id
+    place = entries["source_file"] + ":" + entries["source_row"].astype(str)
+    occurrence = copy.where(comparable, place)
     first_row = entries["source_row"].groupby(keys).transform("first")
     return entries.assign(
-        entry_id=(content + "\x1f" + copy.astype(str)).map(_digest).astype("str"),
-        duplicate_of=first_row.where((copy > 0) & _comparable(entries)).astype("Int64"),
+        entry_id=(content + "\x1f" + occurrence).map(_digest).astype("str"),
+        duplicate_of=first_row.where((copy != "0") & comparable).astype("Int64"),
     )
 
 
@@ -49,7 +53,9 @@ def _comparable(entries: pd.DataFrame) -> pd.Series:
     return entries["date"].notna() & entries["duration_s"].notna()
 
 
-def _content(e: pd.DataFrame) -> pd.Series:
+def _content(e: pd.DataFrame, timezone: str) -> pd.Series:
+    """What an entry is, as one string. Times are local wall-clock times, as exported, so
+    changing agency.timezone does not change any id; names are the rates.yaml identities."""
     def text(col: str, raw: str) -> pd.Series:
         names = e[raw].unique()
         return e[col].fillna(e[raw].map(dict(zip(names, map(normalise, names))))).astype(str)
@@ -60,7 +66,7 @@ def _content(e: pd.DataFrame) -> pd.Series:
     parts = [
         text("person_name", "person"),
         e["date"].dt.strftime("%Y-%m-%d").fillna(""),
-        e["start"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna(""),
+        e["start"].dt.tz_convert(timezone).dt.strftime("%H:%M:%S").fillna(""),
         e["duration_s"].astype("string").fillna(""),
         text("client_key", "client"),
         text("job_key", "job"),

@@ -29,7 +29,7 @@ class CheckRun:
     period: Period
     config: Config | None
     files: tuple[SourceFile, ...]
-    entries: pd.DataFrame  # Entries of the period (plus rows whose date could not be read)
+    entries: pd.DataFrame  # Entries of the period, plus rows whose date could not be read (with an error)
     problems: list[Problem]
     unreadable: tuple[str, ...]  # files that could not be read: no billing run may proceed
     outside_period: int
@@ -44,7 +44,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
-        return CheckRun(workspace, period, None, (), pd.DataFrame(), sorted_problems(problems), (), 0, 0)
+        return CheckRun(workspace, period, None, (), empty_entries(), sorted_problems(problems), (), 0, 0)
     today = today or local_today(config.agency.timezone)
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
@@ -53,24 +53,32 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     raw, schema_problems = validate(RawEntries, ingested.entries)
     problems += schema_problems
 
-    # 3. Resolve names to rates.yaml keys, fingerprint each entry, count a repeated export once.
-    entries, repeat_problems = drop_repeats(identify(resolve_names(raw, config)))
-    problems += repeat_problems
-
-    # 4. Period: an entry belongs to the period of its local start date; the rest is counted.
-    in_period, outside = split_period(entries, period)
+    # 3. Period: an entry belongs to the period of its local start date; the rest is counted, and
+    #    its problems dropped (an undated row stays: it carries an error and may be in any period).
+    raw, outside = split_period(raw, period)
     ignored_rows = set(zip(outside["source_file"], outside["source_row"]))
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
 
+    # 4. Resolve names to rates.yaml keys, fingerprint each entry, count a repeated export once.
+    resolved = identify(resolve_names(raw, config), config.agency.timezone)
+    entries, repeat_problems = drop_repeats(resolved)
+    problems += repeat_problems
+
     # 5. Validate the Entries contract, then every check.
-    in_period, schema_problems = validate(Entries, in_period)
+    entries, schema_problems = validate(Entries, entries)
     problems += schema_problems
-    problems += run_checks(in_period, Context(config, period, today))
+    problems += run_checks(entries, Context(config, period, today))
 
     problems = sorted_problems(relabel(problems, ingested.labels))
-    return CheckRun(workspace, period, config, ingested.files, in_period, problems, ingested.unreadable,
-                    len(outside), len(raw) - len(entries))
+    return CheckRun(workspace, period, config, ingested.files, entries, problems, ingested.unreadable,
+                    len(outside), len(resolved) - len(entries))
+
+
+def empty_entries() -> pd.DataFrame:
+    """The Entries frame with no rows: typed columns, so later stages need no special case."""
+    return pd.DataFrame({name: pd.Series(dtype=column.dtype.type) for name, column in
+                         Entries.to_schema().columns.items()})
 
 
 def local_today(timezone: str) -> date:
@@ -78,7 +86,7 @@ def local_today(timezone: str) -> date:
 
 
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(entries dated in the period or undated — those carry an error —, entries outside it)."""
+    """(entries dated in the period or undated, entries dated outside it)."""
     inside = entries["date"].isna() | entries["date"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
     return entries[inside].reset_index(drop=True), entries[~inside]
 

@@ -45,6 +45,7 @@ class Problem:
     code: str
     severity: Severity
     message: str
+    rows: tuple[int, ...] = ()  # every row of source.file this problem covers, when it covers several
 
     def __str__(self) -> str:
         if self.code == "config" and self.severity is Severity.ERROR:
@@ -60,7 +61,13 @@ class Problem:
             "severity": self.severity.value,
             "code": self.code,
             "message": self.message,
+            **({"rows": list(self.rows)} if self.rows else {}),
         }
+
+    def locations(self) -> list[tuple[str, int]]:
+        """(file, row) of every entry this problem is about."""
+        rows = self.rows or ((self.source.row,) if self.source.row is not None else ())
+        return [(self.source.file, row) for row in rows]
 
 
 def error(source: Source, code: str, message: str) -> Problem:
@@ -86,6 +93,11 @@ def hm(seconds) -> str:
     sign = "-" if seconds < 0 else ""
     seconds = abs(int(seconds))
     return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}"
+
+
+def error_rows(problems: Iterable[Problem]) -> set[tuple[str, int]]:
+    """(file, row) of every entry that an error is about: these entries are held back."""
+    return {loc for p in problems if p.severity is Severity.ERROR for loc in p.locations()}
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:
