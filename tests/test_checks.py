@@ -85,6 +85,35 @@ def test_overlapping_entries_are_a_warning(ws):
         "things at once"]
 
 
+def test_nested_overlaps_are_found(ws):
+    header = "date,person,client,job,description,hours,start,end\n"
+    assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,day,,09:00,17:00\n"
+                         "2026-11-03,Anna Schmidt,globex,app,call,,10:00,11:00\n"
+                         "2026-11-03,Anna Schmidt,globex,app,review,,12:00,13:00\n"
+                         "2026-11-03,Anna Schmidt,globex,app,evening,,17:00,18:00\n", header) == [
+        "input/week.csv:3:start: warning: Anna Schmidt's 10:00–11:00 overlaps row 2 — fine if they really did two "
+        "things at once",
+        "input/week.csv:4:start: warning: Anna Schmidt's 12:00–13:00 overlaps row 2 — fine if they really did two "
+        "things at once",
+    ]
+
+
+def test_an_edited_reexport_is_flagged(ws):
+    ws.input("export-v1.csv", HEADER + "2026-11-02,Anna Schmidt,ACME,website,,Homepage desgin,2,\n")
+    assert lines_for(ws, "2026-11-02,Anna Schmidt,ACME,website,,Homepage design,2,\n") == [
+        "input/week.csv:2:description: warning: looks like input/export-v1.csv:2 with other words (same person, "
+        "day, job and hours) — both are counted; if one file is an edited re-export of the other, remove the older "
+        "one"]
+
+
+def test_grouped_problems_cover_all_their_rows(ws):
+    ws.input("week.csv", HEADER + "2026-11-03,Zed,ACME,website,,a,1,\n2026-11-04,Zed,ACME,website,,b,1,\n")
+    run = ws.check()
+    (problem,) = run.problems
+    assert problem.rows == (2, 3) and problem.locations() == [("input/week.csv", 2), ("input/week.csv", 3)]
+    assert run.with_errors().tolist() == [True, True]
+
+
 def test_future_entries_are_grouped_per_file(ws):
     rows = "".join(f"2026-12-0{d},Anna Schmidt,ACME,website,,x{d},1,\n" for d in (3, 4, 7))
     assert lines_for(ws, rows, period="2026-12") == [

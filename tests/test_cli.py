@@ -27,12 +27,12 @@ def test_check_prints_problems_then_a_summary_and_exits_1_on_errors(ws):
         "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
         "Files     1 read\n"
         "          input/week.csv      3 rows  native, utf-8, comma\n"
-        "Entries   3 in the period · 0 outside it, ignored · 0 repeated across files, counted once\n"
+        "Entries   3 in the period (1 with errors) · 0 outside it, ignored · 0 repeated across files, counted once\n"
         "Hours     client      logged  billable\n"
         "          acme          1.50      1.50\n"
         "          globex        1.25      1.25\n"
         "          total         2.75      2.75\n"
-        "          plus 2.00 h in 1 entry of unknown clients (see the errors)\n"
+        "          not counted: 2.00 h in 1 entry with errors\n"
         "Problems  1 error · 1 warning · 0 notes\n"
         "          unknown-client               1 error\n"
         "          missing-description          1 warning\n"
@@ -55,6 +55,15 @@ def test_check_json(ws):
         "problems": [{"file": "input/week.csv", "row": 5, "column": "hours", "severity": "error",
                       "code": "bad-hours", "message": "unreadable hours 'eins' — use 1.5, 1,5 or 1:30 (hours), "
                                                       "or 1:30:00"}],
+        "ok": False,
+        "errors": 1,
+        "warnings": 0,
+        "billable_hours": {"acme": 1.5, "globex": 1.33, "studio": 0.0},
+        "entries_with_errors": 1,
+        "hours_with_errors": 0.0,
+        "outside_period": 0,
+        "repeated": 0,
+        "unreadable": [],
     }
 
 
@@ -120,9 +129,38 @@ def test_init_creates_a_working_workspace_and_refuses_to_overwrite(tmp_path):
 
     (target / "rates.yaml").write_text("# mine\n")
     again = CliRunner().invoke(main, ["init", str(target)])
-    assert again.exit_code == 1
-    assert "already holds a workspace (rates.yaml, input, templates, output exist)" in again.output
+    assert again.exit_code == 2
+    assert "already holds a workspace (rates.yaml, input, templates, output already there)" in again.output
     assert (target / "rates.yaml").read_text() == "# mine\n"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: (d.mkdir(), (d / "notes.txt").write_text("x")), "is not empty — choose a new or empty folder"),
+    (lambda d: d.write_text("x"), "is a file"),
+    (lambda d: None, None),
+])
+def test_init_only_into_a_new_or_empty_folder(tmp_path, make, message):
+    target = tmp_path / "agency"
+    make(target)
+    result = CliRunner().invoke(main, ["init", str(target)])
+    if message is None:
+        assert result.exit_code == 0
+        nested = CliRunner().invoke(main, ["init", str(target / "input" / "inner")])
+        assert nested.exit_code == 2 and "is inside the workspace" in nested.output
+    else:
+        assert result.exit_code == 2 and message in result.output
+        assert "rates.yaml" not in {p.name for p in tmp_path.rglob("*")}
+
+
+def test_init_reports_a_folder_it_cannot_create(tmp_path):
+    (tmp_path / "file").write_text("x")
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "file" / "sub")])
+    assert result.exit_code == 2 and "cannot create" in result.output and "Traceback" not in result.output
+
+
+def test_a_missing_workspace_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["check", "--workspace", str(tmp_path / "nope"), "--period", "2026-11"])
+    assert result.exit_code == 2 and "does not exist" in result.output
 
 
 def test_timesheet_template_drop_downs_come_from_rates_yaml(tmp_path):
@@ -146,3 +184,15 @@ def test_timesheet_template_drop_downs_come_from_rates_yaml(tmp_path):
     assert cells("People") == [p.name for p in config.team]
     assert cells("jobs_example") == [j.name for j in config.clients["example"].jobs.values()]
     assert cells("ClientJobs")[1::2] == [f"jobs_{k}" for k in config.clients]
+
+
+def test_totals_count_only_sound_entries_of_the_period(ws):
+    ws.input("week.csv", HEADER + "2026-10-30,Anna Schmidt,ACME,website,,oct,5,\n"
+                                  "31.11.2026,Anna Schmidt,ACME,website,,bad date,7,\n"
+                                  ",Anna Schmidt,ACME,website,,no date,3,\n"
+                                  "2026-11-02,Anna Schmidt,ACME,website,,ok,1,\n"
+                                  "2026-11-03,Anna Schmidt,ACME,website,,flag,2,WAHR\n")
+    doc = json.loads(ws.cli("check", "--period", "2026-11", "--json").output)
+    assert (doc["hours"], doc["entries_with_errors"], doc["hours_with_errors"]) == ({"acme": 1.0}, 3, 12.0)
+    december = json.loads(ws.cli("check", "--period", "2026-12", "--json").output)
+    assert december["hours"] == {} and december["outside_period"] == 3

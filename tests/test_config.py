@@ -180,3 +180,14 @@ def test_alias_bomb_is_refused():
         for i in range(8))
     (message,) = errors(bomb)
     assert "alias bomb" in message
+
+
+def test_two_people_with_one_name():
+    text = RATES.replace("  - name: Ben Okafor", "  - name: Anna Schmidt")
+    assert "rates.yaml:12: team[1].name: 'Anna Schmidt' is already team[0] — each person needs their own name" in \
+        errors(text)
+
+
+def test_tabs_get_a_hint():
+    (message,) = errors("agency:\n\tname: x\n")
+    assert message.endswith("— indent with spaces, not tabs")

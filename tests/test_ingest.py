@@ -216,5 +216,12 @@ def test_hidden_lock_and_calendar_files(ws):
     ws.input("~$book.xlsx", "junk")
     ws.input("notes.txt.bak", "junk")
     run = ws.check()
-    assert problem_lines(run) == ["input/notes.txt.bak: warning: ignored: not a .csv, .xlsx or .ics file"]
+    assert problem_lines(run) == ["input/notes.txt.bak: warning: ignored: not a timesheet or calendar file (.csv, "
+                                  ".tsv, .xlsx, .xlsm, .xls, .ods, .ics)"]
     assert [f.path for f in run.files] == ["input/a.csv"]
+
+
+def test_a_missing_input_folder_is_a_warning(ws):
+    (ws.root / "input").rmdir()
+    assert problem_lines(ws.check()) == ["input/: warning: the input/ folder is missing — create it and drop the "
+                                         "timesheet exports into it"]

@@ -31,7 +31,7 @@ class PeriodType(click.ParamType):
 
 def workspace_option(command):
     return click.option(
-        "--workspace", "-w", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+        "--workspace", "-w", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."),
         envvar="AUFTAKT_WORKSPACE", show_default="current folder",
         help="The workspace folder (rates.yaml, input/, templates/, output/).",
     )(command)
@@ -67,12 +67,12 @@ def init(directory: Path) -> None:
     Example:
       auftakt-batch init my-agency
     """
-    from .workspace import WorkspaceExists, create_workspace
+    from .workspace import WorkspaceError, create_workspace
 
     try:
         created = create_workspace(directory)
-    except WorkspaceExists as exc:
-        raise click.ClickException(str(exc)) from None
+    except WorkspaceError as exc:
+        raise click.BadParameter(str(exc), param_hint="DIRECTORY") from None
     click.echo(f"Created workspace {directory}/")
     for path in created:
         click.echo(f"  {path}")

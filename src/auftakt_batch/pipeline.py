@@ -18,7 +18,7 @@ from .config import Config, load_config
 from .identity import drop_repeats, identify
 from .ingest import SourceFile, ingest
 from .periods import Period
-from .problems import Problem, Source, has_errors, info, relabel, sorted_problems
+from .problems import Problem, Source, error_rows, has_errors, info, relabel, sorted_problems
 from .resolve import resolve_names
 from .schemas import Entries, RawEntries, validate
 
@@ -38,6 +38,13 @@ class CheckRun:
     @property
     def ok(self) -> bool:
         return not has_errors(self.problems)
+
+    def with_errors(self) -> pd.Series:
+        """Mask over `entries`: the entries an error is about (they are held back from billing)."""
+        bad = pd.DataFrame(sorted(error_rows(self.problems)), columns=["source_file", "source_row"])
+        marked = self.entries[["source_file", "source_row"]].merge(bad.assign(bad=True), how="left",
+                                                                   on=["source_file", "source_row"])
+        return pd.Series(marked["bad"].eq(True).to_numpy(), index=self.entries.index)
 
 
 def check(workspace: Path, period: Period, today: date | None = None) -> CheckRun:

@@ -7,20 +7,23 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from .pipeline import CheckRun
+from .ingest.read import SEPARATORS
 from .problems import Severity, by_code
 
 TWO_PLACES = Decimal("0.01")
 
 
-def hours_by_client(run: CheckRun) -> pd.DataFrame:
-    """Seconds logged and billable per resolved client (rows with a readable duration)."""
-    e = run.entries
-    if e.empty:
-        return pd.DataFrame({"seconds": [], "billable_seconds": []}, dtype="int64")
-    known = e[e["client_key"].notna() & e["duration_s"].notna()]
-    return (known.assign(seconds=known["duration_s"].astype("int64"),
-                         billable_seconds=known["duration_s"].astype("int64").where(known["billable"], 0))
+def hours_by_client(entries: pd.DataFrame) -> pd.DataFrame:
+    """Seconds logged and billable per client."""
+    seconds = entries["duration_s"].astype("int64")
+    return (entries.assign(seconds=seconds, billable_seconds=seconds.where(entries["billable"], 0))
             .groupby("client_key")[["seconds", "billable_seconds"]].sum().sort_index())
+
+
+def split_sound(run: CheckRun) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(entries of the period without errors, entries with errors): totals count only the first."""
+    faulty = run.with_errors() | run.entries["date"].isna() | run.entries["duration_s"].isna()
+    return run.entries[~faulty], run.entries[faulty]
 
 
 def hours(seconds: int) -> Decimal:
@@ -28,13 +31,24 @@ def hours(seconds: int) -> Decimal:
 
 
 def as_json(run: CheckRun) -> dict:
-    table = hours_by_client(run)
+    sound, faulty = split_sound(run)
+    table = hours_by_client(sound)
+    counts = _counts(run)
     return {
         "period": run.period.label,
         "files": [f.path for f in run.files],
-        "entries": len(run.entries),
+        "entries": len(sound) + len(faulty),
         "hours": {key: float(hours(s)) for key, s in table["seconds"].items()},
         "problems": [p.as_dict() for p in run.problems],
+        "ok": run.ok,
+        "errors": counts[Severity.ERROR],
+        "warnings": counts[Severity.WARNING],
+        "billable_hours": {key: float(hours(s)) for key, s in table["billable_seconds"].items()},
+        "entries_with_errors": len(faulty),
+        "hours_with_errors": float(hours(faulty["duration_s"].fillna(0).sum())),
+        "outside_period": run.outside_period,
+        "repeated": run.repeated,
+        "unreadable": list(run.unreadable),
     }
 
 
@@ -44,10 +58,11 @@ def as_text(run: CheckRun) -> str:
     if run.config is None:
         lines.append("Files     not read: rates.yaml must load first")
     else:
+        sound, faulty = split_sound(run)
         lines += _files(run)
-        lines.append(f"Entries   {len(run.entries)} in the period · {run.outside_period} outside it, ignored · "
-                     f"{run.repeated} repeated across files, counted once")
-        lines += _hours(run)
+        lines.append(f"Entries   {len(sound) + len(faulty)} in the period ({len(faulty)} with errors) · "
+                     f"{run.outside_period} outside it, ignored · {run.repeated} repeated across files, counted once")
+        lines += _hours(sound, faulty)
     lines += _problems(run)
     return "\n".join(lines)
 
@@ -55,17 +70,17 @@ def as_text(run: CheckRun) -> str:
 def _files(run: CheckRun) -> list[str]:
     unreadable = f", {len(run.unreadable)} unreadable" if run.unreadable else ""
     lines = [f"Files     {len(run.files)} read{unreadable}"]
-    width = max((len(f.path) for f in run.files), default=0)
+    width = max((len(path) for path in [*(f.path for f in run.files), *run.unreadable]), default=0)
     for f in run.files:
-        detail = ", ".join(x for x in (f.format, f.encoding, _separator_name(f.separator)) if x)
+        detail = ", ".join(x for x in (f.format, f.encoding, SEPARATORS.get(f.separator)) if x)
         lines.append(f"          {f.path:<{width}}  {plural(f.rows, 'row'):>10}  {detail}")
-    lines += [f"          {path}  UNREADABLE" for path in run.unreadable]
+    lines += [f"          {path:<{width}}  {'UNREADABLE':>10}" for path in run.unreadable]
     return lines
 
 
-def _hours(run: CheckRun) -> list[str]:
-    table = hours_by_client(run)
-    lines = ["Hours     none logged for known clients in this period"]
+def _hours(sound: pd.DataFrame, faulty: pd.DataFrame) -> list[str]:
+    table = hours_by_client(sound)
+    lines = ["Hours     none logged without errors in this period"]
     if not table.empty:
         width = max(len(k) for k in table.index) + 2
         lines = [f"Hours     {'client':<{width}}{'logged':>10}{'billable':>10}"]
@@ -73,16 +88,18 @@ def _hours(run: CheckRun) -> list[str]:
             lines.append(f"          {key:<{width}}{hours(row.seconds):>10}{hours(row.billable_seconds):>10}")
         lines.append(f"          {'total':<{width}}{hours(table['seconds'].sum()):>10}"
                      f"{hours(table['billable_seconds'].sum()):>10}")
-    unresolved = run.entries[run.entries["client_key"].isna() & run.entries["duration_s"].notna()]
-    if len(unresolved):
-        count = "1 entry" if len(unresolved) == 1 else f"{len(unresolved)} entries"
-        lines.append(f"          plus {hours(unresolved['duration_s'].sum())} h in {count} "
-                     "of unknown clients (see the errors)")
+    if len(faulty):
+        lines.append(f"          not counted: {hours(faulty['duration_s'].fillna(0).sum())} h in "
+                     f"{plural(len(faulty), 'entry', 'entries')} with errors")
     return lines
 
 
+def _counts(run: CheckRun) -> dict[Severity, int]:
+    return {s: sum(1 for x in run.problems if x.severity is s) for s in Severity}
+
+
 def _problems(run: CheckRun) -> list[str]:
-    counts = {s: sum(1 for x in run.problems if x.severity is s) for s in Severity}
+    counts = _counts(run)
     lines = [f"Problems  {plural(counts[Severity.ERROR], 'error')} · {plural(counts[Severity.WARNING], 'warning')} · "
              f"{plural(counts[Severity.INFO], 'note')}"]
     names = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -95,9 +112,5 @@ def _problems(run: CheckRun) -> list[str]:
     return lines
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _separator_name(sep: str | None) -> str | None:
-    return {",": "comma", ";": "semicolon", "\t": "tab"}.get(sep) if sep else None
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"

@@ -17,17 +17,17 @@ MARKERS = ("rates.yaml", "input", "templates", "output")
 TIMESHEET_TEMPLATE = Path("input") / "timesheet-template.xlsx"
 
 
-class WorkspaceExists(Exception):
-    pass
+class WorkspaceError(Exception):
+    """The folder cannot become a new workspace; nothing was changed."""
 
 
 def create_workspace(directory: Path) -> list[str]:
-    """Write a new workspace into `directory` (created if needed); return the paths written."""
-    taken = [name for name in MARKERS if (directory / name).exists()]
-    if taken:
-        raise WorkspaceExists(f"{directory} already holds a workspace ({', '.join(taken)} exist) — "
-                              "choose an empty folder; nothing was changed")
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write a new workspace into `directory` (new, or an empty folder); return the paths written."""
+    _refuse_unsuitable(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot create {directory}: {exc.strerror}") from None
     with as_file(files("auftakt_batch") / "skeleton") as skeleton:
         shutil.copytree(skeleton, directory, dirs_exist_ok=True)
     (directory / "output").mkdir()
@@ -37,3 +37,19 @@ def create_workspace(directory: Path) -> list[str]:
     write_timesheet_template(config, directory / TIMESHEET_TEMPLATE)
     return sorted(p.relative_to(directory).as_posix() + ("/" if p.is_dir() else "")
                   for p in directory.rglob("*"))
+
+
+def _refuse_unsuitable(directory: Path) -> None:
+    if not str(directory).strip():
+        raise WorkspaceError("give the folder for the new workspace, e.g. `auftakt-batch init my-agency`")
+    if directory.exists() and not directory.is_dir():
+        raise WorkspaceError(f"{directory} is a file, not a folder")
+    taken = [name for name in MARKERS if (directory / name).exists()]
+    if taken:
+        raise WorkspaceError(f"{directory} already holds a workspace ({', '.join(taken)} already there) — "
+                             "choose a new or empty folder; nothing was changed")
+    if directory.is_dir() and any(directory.iterdir()):
+        raise WorkspaceError(f"{directory} is not empty — choose a new or empty folder; nothing was changed")
+    outer = next((p for p in directory.resolve().parents if (p / "rates.yaml").is_file()), None)
+    if outer is not None:
+        raise WorkspaceError(f"{directory} is inside the workspace {outer} — choose a folder outside it")

@@ -61,7 +61,8 @@ def parse(text: str) -> Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise YamlSyntaxError(line, f"not valid YAML: {exc.problem or exc}") from None
+        hint = " — indent with spaces, not tabs" if "\\t" in str(exc.problem) else ""
+        raise YamlSyntaxError(line, f"not valid YAML: {exc.problem or exc}{hint}") from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(None, f"not valid YAML: {exc}") from None
     return None if root is None else _convert(root, anchors=set(), budget=[MAX_NODES])

@@ -55,10 +55,15 @@ def _config(r: Reader, root: Node | None) -> Config | None:
         return None
     agency = _agency(r, top.items.get("agency"))
     team_nodes = r.sequence(top.items.get("team"), "team")
-    team = tuple(p for i, node in enumerate(team_nodes) if (p := _person(r, node, f"team[{i}]")))
+    members = [(i, p, node) for i, node in enumerate(team_nodes) if (p := _person(r, node, f"team[{i}]"))]
+    team = tuple(p for _, p, _ in members)
+    seen: dict[str, int] = {}
+    for i, person, node in members:
+        if (first := seen.setdefault(person.name, i)) != i:
+            r.fail(node.items["name"].line, f"team[{i}].name", f"{person.name!r} is already team[{first}] — "
+                                                               "each person needs their own name")
     people = _index(r, "names both", [
-        (p.name, p.name, _names(node, f"team[{i}]", ("name", "email", "aliases")))
-        for i, (p, node) in enumerate(zip(team, team_nodes))])
+        (p.name, p.name, _names(node, f"team[{i}]", ("name", "email", "aliases"))) for i, p, node in members])
     clients_node = top.items.get("clients")
     clients = read_clients(r, clients_node, people, {p.role for p in team if p.role})
     if agency is None or clients is None:

@@ -18,7 +18,7 @@ from .build import build_entries
 from .formats import by_name, describe_unknown, recognise
 from .read import FileError, Table, read_csv, read_workbook
 
-TABLE_SUFFIXES = {".csv", ".txt", ".tsv"}
+TABLE_SUFFIXES = {".csv", ".tsv"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CALENDAR_SUFFIXES = {".ics"}
 
@@ -43,6 +43,9 @@ class Ingested:
 
 def ingest(input_dir: Path, workspace: Path, timezone: str) -> Ingested:
     frames, files, labels, problems, unreadable = [], [], {}, [], []
+    if not input_dir.is_dir():
+        problems.append(warning(Source("input/"), "no-input", "the input/ folder is missing — create it and drop "
+                                                              "the timesheet exports into it"))
     for path in discover(input_dir):
         label = path.relative_to(workspace).as_posix() if path.is_relative_to(workspace) else str(path)
         suffix = path.suffix.lower()
@@ -50,7 +53,8 @@ def ingest(input_dir: Path, workspace: Path, timezone: str) -> Ingested:
             problems.append(info(Source(label), "not-read", "calendar files are not read by this version"))
             continue
         if suffix not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES:
-            problems.append(warning(Source(label), "not-read", "ignored: not a .csv, .xlsx or .ics file"))
+            problems.append(warning(Source(label), "not-read", "ignored: not a timesheet or calendar file "
+                                                               "(.csv, .tsv, .xlsx, .xlsm, .xls, .ods, .ics)"))
             continue
         try:
             tables, sheet_problems = _read(path, label, suffix)
