@@ -22,7 +22,7 @@ class Severity(str, Enum):
         return self.value
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Source:
     file: str
     row: int | None = None

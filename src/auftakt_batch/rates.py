@@ -28,7 +28,7 @@ def rate_for(config: Config, person: str, client_key: str, job_key: str | None,
 
 def _schedules(config: Config, client: Client, person: str, job_key: str | None):
     job = client.jobs.get(job_key) if job_key else None
-    role = next((p.role for p in config.team if p.name == person), None)
+    role = config.roles.get(person)
     yield job.person_rates.get(person) if job else None
     yield job.rate if job else None
     yield client.person_rates.get(person)

@@ -33,27 +33,20 @@ def _lookup(names: pd.Series, get) -> pd.Series:
 
 def _job_keys(client_key: pd.Series, job: pd.Series, config: Config) -> pd.Series:
     """Job key within its client; '' for a client without jobs and an empty job cell."""
-    pairs = pd.DataFrame({"c": client_key, "j": job}).drop_duplicates().dropna(subset=["c"])
-    table = {}
-    for c, j in pairs.itertuples(index=False):
-        if not config.clients[c].jobs:
-            table[(c, j)] = "" if not normalise(j) else None
-        else:
-            table[(c, j)] = config.job_names[c].get(j)
-    keys = pd.Series(list(zip(client_key, job)), index=job.index).map(table)
-    return keys.astype("str")
+    pairs = pd.DataFrame({"c": client_key, "j": job})
+    distinct = pairs.drop_duplicates().dropna(subset=["c"])
+    distinct = distinct.assign(key=[
+        config.job_names[c].get(j) if config.clients[c].jobs else ("" if not normalise(j) else None)
+        for c, j in distinct.itertuples(index=False)])
+    return pairs.merge(distinct, on=["c", "j"], how="left")["key"].set_axis(job.index).astype("str")
 
 
 def _billable(flag: pd.Series, client_key: pd.Series, job_key: pd.Series, config: Config) -> pd.Series:
     """Entry flag (default yes) and client.billable and job.billable."""
-    settings = {(c, j): _setting(config, c, j) for c, j in set(zip(client_key, job_key))}
-    setting = pd.Series(list(zip(client_key, job_key)), index=flag.index).map(settings).astype("boolean")
-    return (flag.fillna(True) & setting.fillna(True)).astype("bool")
-
-
-def _setting(config: Config, client_key, job_key) -> bool | None:
-    if pd.isna(client_key):
-        return None
-    client = config.clients[client_key]
-    job = client.jobs.get(job_key) if isinstance(job_key, str) else None
-    return client.billable and (job.billable if job else True)
+    pairs = pd.DataFrame({"c": client_key, "j": job_key})
+    distinct = pairs.drop_duplicates().dropna()
+    distinct = distinct.assign(setting=[
+        config.clients[c].billable and (config.clients[c].jobs[j].billable if j else True)
+        for c, j in distinct.itertuples(index=False)])
+    setting = pairs.merge(distinct, on=["c", "j"], how="left")["setting"].set_axis(flag.index)
+    return (flag.fillna(True) & setting.astype("boolean").fillna(True)).astype("bool")

@@ -15,10 +15,10 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 from pandera.typing import Series
 
+from .config.clients import KEY
 from .problems import Problem, Source, error
 
 UTC = {"unit": "us", "tz": "UTC"}
-DAY_S = 24 * 3600
 
 
 class RawEntries(pa.DataFrameModel):
@@ -40,14 +40,10 @@ class RawEntries(pa.DataFrameModel):
         strict = True
         ordered = False
 
-    @pa.dataframe_check(error="end must not be before start")
-    def end_after_start(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~(df["end"] < df["start"]).fillna(False)
-
 
 class Entries(RawEntries):
     person_name: Series[str] = pa.Field(nullable=True)
-    client_key: Series[str] = pa.Field(nullable=True, str_matches=r"^[a-z0-9][a-z0-9-]*$")
+    client_key: Series[str] = pa.Field(nullable=True, str_matches=f"^{KEY}$")
     job_key: Series[str] = pa.Field(nullable=True)
     billable: Series[bool]
     entry_id: Series[str] = pa.Field(unique=True, str_matches=r"^[0-9a-f]{20}$")

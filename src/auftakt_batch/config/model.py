@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
@@ -28,10 +29,13 @@ class Schedule:
 
     changes: tuple[tuple[date | None, Decimal], ...]
 
+    @cached_property
+    def _starts(self) -> list[date]:
+        return [start or date.min for start, _ in self.changes]
+
     def at(self, day: date) -> Decimal | None:
         """The value in force on `day`, or None before the first change."""
-        starts = [start or date.min for start, _ in self.changes]
-        i = bisect.bisect_right(starts, day) - 1
+        i = bisect.bisect_right(self._starts, day) - 1
         return self.changes[i][1] if i >= 0 else None
 
 
@@ -128,5 +132,7 @@ class Config:
     client_names: NameIndex = field(default_factory=NameIndex)  # key, name or alias -> key
     job_names: Mapping[str, NameIndex] = _no_items()  # client key -> (key, name or alias -> job key)
 
-    def person(self, name: str) -> Person:
-        return next(p for p in self.team if p.name == name)
+    @cached_property
+    def roles(self) -> Mapping[str, str | None]:
+        """Person name -> role."""
+        return MappingProxyType({p.name: p.role for p in self.team})

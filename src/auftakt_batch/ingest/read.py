@@ -198,7 +198,9 @@ def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tup
             problems.append(warning(Source(sheet_label), "sheet-skipped",
                                     "sheet not read: its header is not a timesheet format"))
         else:
-            raise FileError(error(Source(sheet_label, 1), "unknown-format", describe([_cell_text(v) for v in first])))
+            message = describe([_cell_text(v) for v in first])
+            raise FileError(error(Source(sheet_label, 1), "unknown-format",
+                                  f"{message} (looked for it in the first {HEADER_SEARCH_ROWS} rows)"))
     if not tables and not unknown:
         raise FileError(error(Source(label), "empty-file", "the workbook has no data — export it again"))
     return tables, problems

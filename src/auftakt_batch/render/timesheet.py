@@ -15,8 +15,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..config import Config
+from ..ingest.formats import NATIVE
 
-HEADER = ("date", "person", "client", "job", "task", "description", "hours", "billable")
+HEADER = tuple(field for field in NATIVE.columns if field not in ("start", "end"))
 WIDTHS = (12, 22, 28, 28, 18, 48, 8, 9)
 ROWS = 2000  # rows that carry the drop-downs
 LISTS = "Lists"
