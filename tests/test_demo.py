@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from auftakt_batch.cli import main
+from auftakt_batch.periods import parse_period
+from auftakt_batch.pipeline import check
 
 from .conftest import ROOT
 
@@ -40,10 +42,12 @@ def test_demo_totals_are_the_generated_truth(demo_json):
     seconds = Counter()
     for entry in truth:
         seconds[entry.client] += entry.seconds
+    run = check(ROOT, parse_period("2026-11"))
+    assert len(run.entries) == len(truth)
+    assert run.entries.groupby("client_key")["duration_s"].sum().to_dict() == dict(seconds)
     _, doc = demo_json
-    assert doc["entries"] == len(truth)
     assert doc["hours"] == {client: round(s / 3600, 2) for client, s in sorted(seconds.items())}
-    assert any(p["code"] == "repeated-entry" for p in doc["problems"])  # the W47 re-export is counted once
+    assert doc["repeated"] == sum(1 for e in truth if e.team == "dev" and e.day.isocalendar()[1] == 47)
 
 
 def test_committed_demo_is_what_the_generator_writes(tmp_path: Path):
