@@ -1,8 +1,8 @@
 """The pandera contracts between stages: a broken row becomes a located problem, all at once."""
 
-from .conftest import TODAY
-
 from auftakt_batch.schemas import Entries, RawEntries, validate
+
+from .conftest import TODAY
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 

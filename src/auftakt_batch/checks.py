@@ -17,6 +17,7 @@ from .config import Config
 from .periods import Period
 from .problems import Problem, Severity, Source, for_rows, hm
 from .rates import rate_for
+from .schemas import Entries as E
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 LONG_ENTRY_S = 16 * 3600
@@ -34,21 +35,21 @@ Check = Callable[[pd.DataFrame, Context], list[Problem]]
 
 
 def unknown_person(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["person_name"].isna() & e["person"].ne("")]
-    return _grouped(rows, ["person"], "person", "unknown-person", ERROR, lambda g, note: (
+    rows = e[e[E.person_name].isna() & e[E.person].ne("")]
+    return _grouped(rows, [E.person], E.person, "unknown-person", ERROR, lambda g, note: (
         f"unknown person {g.person.iloc[0]!r}{note} — add them (or an alias) to team in rates.yaml; "
         f"{ctx.config.people.suggestion(g.person.iloc[0], 'team')}"))
 
 
 def unknown_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["client_key"].isna() & e["client"].ne("")]
-    return _grouped(rows, ["client"], "client", "unknown-client", ERROR, lambda g, note: (
+    rows = e[e[E.client_key].isna() & e[E.client].ne("")]
+    return _grouped(rows, [E.client], E.client, "unknown-client", ERROR, lambda g, note: (
         f"unknown client {g.client.iloc[0]!r}{note} — add it (or an alias) to rates.yaml; "
         f"{ctx.config.client_names.suggestion(g.client.iloc[0], 'clients')}"))
 
 
 def unknown_job(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["client_key"].notna() & e["job_key"].isna()]
+    rows = e[e[E.client_key].notna() & e[E.job_key].isna()]
 
     def message(g: pd.DataFrame, note: str) -> str:
         client, job = g.client_key.iloc[0], g.job.iloc[0]
@@ -57,100 +58,100 @@ def unknown_job(e: pd.DataFrame, ctx: Context) -> list[Problem]:
         return (f"unknown job {job!r} for client {client}{note} — add it (or an alias) under clients.{client}.jobs "
                 f"in rates.yaml; {ctx.config.job_names[client].suggestion(job, 'jobs')}")
 
-    return _grouped(rows, ["client_key", "job"], "job", "unknown-job", ERROR, message)
+    return _grouped(rows, [E.client_key, E.job], E.job, "unknown-job", ERROR, message)
 
 
 def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    key = ["person_name", "client_key", "job_key", "date"]
-    known = e[e["billable"] & e[key].notna().all(axis=1)]
+    key = [E.person_name, E.client_key, E.job_key, E.date]
+    known = e[e[E.billable] & e[key].notna().all(axis=1)]
     combos = known[key].drop_duplicates()
     combos = combos.assign(missing=[rate_for(ctx.config, p, c, j or None, d.date())[0] is None
                                     for p, c, j, d in combos.itertuples(index=False)])
     rows = known.merge(combos.loc[combos["missing"].astype(bool), key], on=key)
-    return _grouped(rows, ["person_name", "client_key", "job_key"], "date", "no-rate", ERROR, lambda g, note: (
+    return _grouped(rows, [E.person_name, E.client_key, E.job_key], E.date, "no-rate", ERROR, lambda g, note: (
         f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g['date'])}{note} — "
         f"set clients.{g.client_key.iloc[0]}.rate (or a job, person or role rate) in rates.yaml, or mark the "
         "entries non-billable"))
 
 
 def non_positive_duration(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["duration_s"].le(0).fillna(False)]
+    rows = e[e[E.duration_s].le(0).fillna(False)]
     return for_rows(rows, "hours", "non-positive-duration", ERROR,
                     lambda r: f"duration is {hm(r.duration_s)} — an entry needs more than zero time; "
                               "correct it or delete the row")
 
 
 def impossible_duration(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["duration_s"].gt(DAY_S).fillna(False)]
+    rows = e[e[E.duration_s].gt(DAY_S).fillna(False)]
     return for_rows(rows, "hours", "impossible-duration", ERROR,
                     lambda r: f"{hm(r.duration_s)} h in one entry is more than a day — correct it or split it")
 
 
 def long_entry(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["duration_s"].between(LONG_ENTRY_S + 1, DAY_S).fillna(False)]
+    rows = e[e[E.duration_s].between(LONG_ENTRY_S + 1, DAY_S).fillna(False)]
     return for_rows(rows, "hours", "long-entry", WARNING,
                     lambda r: f"{hm(r.duration_s)} h in one entry (more than 16 h) — check it")
 
 
 def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    known = e[e["person_name"].notna() & e["date"].notna() & e["duration_s"].gt(0).fillna(False)]
-    day = known.groupby(["person_name", "date"])["duration_s"]
+    known = e[e[E.person_name].notna() & e[E.date].notna() & e[E.duration_s].gt(0).fillna(False)]
+    day = known.groupby([E.person_name, E.date])[E.duration_s]
     day_total, day_entries = day.transform("sum"), day.transform("size")
     # a single over-long entry is already an impossible-duration error; assign before filtering
     rows = known.assign(day_total=day_total)[(day_total > DAY_S) & (day_entries > 1)]
-    return _grouped(rows, ["person_name", "date"], "hours", "day-over-24h", ERROR, lambda g, note: (
+    return _grouped(rows, [E.person_name, E.date], "hours", "day-over-24h", ERROR, lambda g, note: (
         f"{g.person_name.iloc[0]} logged {hm(g.day_total.iloc[0])} h on {g.date.iloc[0]:%Y-%m-%d}, more than 24 h "
         f"in one day{_rows_of(g)} — correct the hours"))
 
 
 def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """An entry that starts before an earlier-starting entry of the same person has ended."""
-    timed = e[e["person_name"].notna() & e["start"].notna() & e["end"].notna()]
-    timed = timed.sort_values(["person_name", "start", "end"], kind="stable").reset_index(drop=True)
+    timed = e[e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna()]
+    timed = timed.sort_values([E.person_name, E.start, E.end], kind="stable").reset_index(drop=True)
     position = pd.Series(timed.index, index=timed.index)
     # the entry with the latest end so far, per person: compare each start with it
-    latest = position.where(timed["end"].eq(timed.groupby("person_name")["end"].cummax()))
-    latest = latest.groupby(timed["person_name"]).ffill().groupby(timed["person_name"]).shift()
+    latest = position.where(timed[E.end].eq(timed.groupby(E.person_name)[E.end].cummax()))
+    latest = latest.groupby(timed[E.person_name]).ffill().groupby(timed[E.person_name]).shift()
     covering = timed.reindex(latest.fillna(-1).astype(int).to_numpy()).set_index(timed.index)
     tz = ctx.config.agency.timezone
     rows = timed.assign(
-        prev_file=covering["source_file"], prev_row=covering["source_row"],
-        span=timed["start"].dt.tz_convert(tz).dt.strftime("%H:%M") + "–" + timed["end"].dt.tz_convert(tz).dt.strftime("%H:%M"),
-    )[latest.notna() & (timed["start"] < covering["end"])]
-    return for_rows(rows, "start", "overlap", WARNING, lambda r: (
+        prev_file=covering[E.source_file], prev_row=covering[E.source_row],
+        span=_local_clock(timed[E.start], tz) + "–" + _local_clock(timed[E.end], tz),
+    )[latest.notna() & (timed[E.start] < covering[E.end])]
+    return for_rows(rows, E.start, "overlap", WARNING, lambda r: (
         f"{r.person_name}'s {r.span} overlaps {_place(r.prev_file, r.prev_row, r.source_file)} — fine if they "
         "really did two things at once"))
 
 
 def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Entries dated after today are usually planned time or a typo."""
-    rows = e[e["date"].gt(pd.Timestamp(ctx.today)).fillna(False)]
-    return _grouped(rows, [], "date", "future-date", WARNING, lambda g, note: (
-        f"{_entries(len(g))} dated {_dates(g['date'])}{_rows_of(g)}, after today ({ctx.today}) — check the dates unless "
-        "the time is planned"))
+    rows = e[e[E.date].gt(pd.Timestamp(ctx.today)).fillna(False)]
+    return _grouped(rows, [], E.date, "future-date", WARNING, lambda g, note: (
+        f"{_entries(len(g))} dated {_dates(g['date'])}{_rows_of(g)}, after today ({ctx.today}) — check the "
+        "dates unless the time is planned"))
 
 
 def weekend_work(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["date"].dt.day_of_week.ge(5).fillna(False) & e["duration_s"].gt(0).fillna(False)]
-    return _grouped(rows, ["date"], "date", "weekend", WARNING, lambda g, note: (
+    rows = e[e[E.date].dt.day_of_week.ge(5).fillna(False) & e[E.duration_s].gt(0).fillna(False)]
+    return _grouped(rows, [E.date], E.date, "weekend", WARNING, lambda g, note: (
         f"{_entries(len(g))} logged on a {g.date.iloc[0]:%A} ({g.date.iloc[0]:%Y-%m-%d}){_rows_of(g)} — check the "
         "date"))
 
 
 def missing_description(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["billable"] & e["description"].eq("")]
-    return for_rows(rows, "description", "missing-description", WARNING,
+    rows = e[e[E.billable] & e[E.description].eq("")]
+    return for_rows(rows, E.description, "missing-description", WARNING,
                     lambda r: "billable entry without a description — the client sees its line unexplained")
 
 
 def billable_conflict(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["billable_flag"].fillna(False) & ~e["billable"] & e["client_key"].notna()]
-    return for_rows(rows, "billable", "not-billable", WARNING, lambda r: (
+    rows = e[e[E.billable_flag].fillna(False) & ~e[E.billable] & e[E.client_key].notna()]
+    return for_rows(rows, E.billable, "not-billable", WARNING, lambda r: (
         f"marked billable, but {_job_label(r)} is not billable in rates.yaml — it is not billed"))
 
 
 def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e["duplicate_of"].notna()]
+    rows = e[e[E.duplicate_of].notna()]
     return for_rows(rows, None, "repeated-row", WARNING, lambda r: (
         f"same as row {r.duplicate_of} (person, date, time, job and description) — both are counted; "
         "delete one if it was logged twice"))
@@ -158,13 +159,13 @@ def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Same person, day, job, time and duration in another file, but other words: an edited re-export?"""
-    key = ["person_name", "date", "client_key", "job_key", "duration_s", "start"]
-    known = e[e[["person_name", "date", "client_key", "job_key", "duration_s"]].notna().all(axis=1)]
-    known = known.assign(start=known["start"].astype("string").fillna(""))
-    first = known.drop_duplicates(key).rename(columns={"source_file": "first_file", "source_row": "first_row"})
+    key = [E.person_name, E.date, E.client_key, E.job_key, E.duration_s, E.start]
+    known = e[e[[E.person_name, E.date, E.client_key, E.job_key, E.duration_s]].notna().all(axis=1)]
+    known = known.assign(start=known[E.start].astype("string").fillna(""))
+    first = known.drop_duplicates(key).rename(columns={"source_file": "first_file", E.source_row: "first_row"})
     pairs = known.merge(first[key + ["first_file", "first_row"]], on=key)
-    rows = pairs[pairs["source_file"] != pairs["first_file"]]
-    return for_rows(rows, "description", "near-repeat", WARNING, lambda r: (
+    rows = pairs[pairs[E.source_file] != pairs["first_file"]]
+    return for_rows(rows, E.description, "near-repeat", WARNING, lambda r: (
         f"looks like {r.first_file}:{r.first_row} with other words (same person, day, job and hours) — both are "
         "counted; if one file is an edited re-export of the other, remove the older one"))
 
@@ -184,10 +185,10 @@ def _grouped(rows: pd.DataFrame, by: list[str], column: str | None, code: str, s
              message: Callable[[pd.DataFrame, str], str]) -> list[Problem]:
     """One problem per file and group, at the group's first row and covering all of its rows."""
     problems = []
-    for _, group in rows.groupby(["source_file", *by], sort=True, dropna=False):
-        row_numbers = tuple(int(r) for r in group["source_row"])
+    for _, group in rows.groupby([E.source_file, *by], sort=True, dropna=False):
+        row_numbers = tuple(int(r) for r in group[E.source_row])
         note = f" ({len(row_numbers)} rows: {_row_numbers(group['source_row'])})" if len(row_numbers) > 1 else ""
-        problems.append(Problem(Source(group["source_file"].iloc[0], row_numbers[0], column), code, severity,
+        problems.append(Problem(Source(group[E.source_file].iloc[0], row_numbers[0], column), code, severity,
                                 message(group, note), row_numbers if len(row_numbers) > 1 else ()))
     return problems
 
@@ -208,6 +209,10 @@ def _dates(dates: pd.Series) -> str:
 
 def _entries(n: int) -> str:
     return "1 entry" if n == 1 else f"{n} entries"
+
+
+def _local_clock(instants: pd.Series, timezone: str) -> pd.Series:
+    return instants.dt.tz_convert(timezone).dt.strftime("%H:%M")
 
 
 def _place(file: str, row: int, here: str) -> str:

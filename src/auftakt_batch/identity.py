@@ -15,6 +15,7 @@ import pandas as pd
 
 from .names import normalise
 from .problems import Problem, Source, info
+from .schemas import Entries as E
 
 ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 
@@ -23,12 +24,12 @@ def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """Add `entry_id` and `duplicate_of` (the row of the first identical copy in the same file)."""
     comparable = _comparable(entries)
     content = _content(entries, timezone)
-    keys = [entries["source_file"], content]
+    keys = [entries[E.source_file], content]
     copy = content.groupby(keys).cumcount().astype(str)
     # a row whose date or duration is unreadable is itself only: its place is part of its id
-    place = entries["source_file"] + ":" + entries["source_row"].astype(str)
+    place = entries[E.source_file] + ":" + entries[E.source_row].astype(str)
     occurrence = copy.where(comparable, place)
-    first_row = entries["source_row"].groupby(keys).transform("first")
+    first_row = entries[E.source_row].groupby(keys).transform("first")
     return entries.assign(
         entry_id=(content + "\x1f" + occurrence).map(_digest).astype("str"),
         duplicate_of=first_row.where((copy != "0") & comparable).astype("Int64"),
@@ -38,19 +39,19 @@ def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
 def drop_repeats(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Keep the first of entries with the same id (files in input/ order); report the rest per file."""
     comparable = _comparable(entries)
-    repeat = comparable & entries["entry_id"].duplicated(keep="first")
-    first_file = entries[comparable].drop_duplicates("entry_id").set_index("entry_id")["source_file"]
-    dropped = entries[repeat].assign(kept_in=lambda d: d["entry_id"].map(first_file))
+    repeat = comparable & entries[E.entry_id].duplicated(keep="first")
+    first_file = entries[comparable].drop_duplicates(E.entry_id).set_index(E.entry_id)[E.source_file]
+    dropped = entries[repeat].assign(kept_in=lambda d: d[E.entry_id].map(first_file))
     problems = [
         info(Source(file), "repeated-entry", f"{n} entr{'y' if n == 1 else 'ies'} also in {kept_in} — counted once")
-        for (file, kept_in), n in dropped.groupby(["source_file", "kept_in"]).size().items()
+        for (file, kept_in), n in dropped.groupby([E.source_file, "kept_in"]).size().items()
     ]
     return entries[~repeat].reset_index(drop=True), problems
 
 
 def _comparable(entries: pd.DataFrame) -> pd.Series:
     """Rows with a readable date and duration; an unreadable row is never anyone's copy."""
-    return entries["date"].notna() & entries["duration_s"].notna()
+    return entries[E.date].notna() & entries[E.duration_s].notna()
 
 
 def _content(e: pd.DataFrame, timezone: str) -> pd.Series:
@@ -64,14 +65,14 @@ def _content(e: pd.DataFrame, timezone: str) -> pd.Series:
         return e[col].str.split().str.join(" ")
 
     parts = [
-        text("person_name", "person"),
-        e["date"].dt.strftime("%Y-%m-%d").fillna(""),
-        e["start"].dt.tz_convert(timezone).dt.strftime("%H:%M:%S").fillna(""),
-        e["duration_s"].astype("string").fillna(""),
-        text("client_key", "client"),
-        text("job_key", "job"),
-        collapse("task"),
-        collapse("description"),
+        text(E.person_name, E.person),
+        e[E.date].dt.strftime("%Y-%m-%d").fillna(""),
+        e[E.start].dt.tz_convert(timezone).dt.strftime("%H:%M:%S").fillna(""),
+        e[E.duration_s].astype("string").fillna(""),
+        text(E.client_key, E.client),
+        text(E.job_key, E.job),
+        collapse(E.task),
+        collapse(E.description),
     ]
     return parts[0].str.cat(parts[1:], sep="\x1f")
 

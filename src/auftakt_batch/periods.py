@@ -77,6 +77,6 @@ def _parse(value: str) -> Period | None:
     if m := _RANGE.fullmatch(value):
         start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
         if end < start:
-            raise ValueError(f"the range ends before it starts")
+            raise ValueError("the range ends before it starts")
         return Period(f"{start}..{end}", start, end)
     return None

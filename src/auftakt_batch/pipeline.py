@@ -41,9 +41,9 @@ class CheckRun:
 
     def with_errors(self) -> pd.Series:
         """Mask over `entries`: the entries an error is about (they are held back from billing)."""
-        bad = pd.DataFrame(sorted(error_rows(self.problems)), columns=["source_file", "source_row"])
-        marked = self.entries[["source_file", "source_row"]].merge(bad.assign(bad=True), how="left",
-                                                                   on=["source_file", "source_row"])
+        bad = pd.DataFrame(sorted(error_rows(self.problems)), columns=[Entries.source_file, Entries.source_row])
+        marked = self.entries[[Entries.source_file, Entries.source_row]].merge(bad.assign(bad=True), how="left",
+                                                                   on=[Entries.source_file, Entries.source_row])
         return pd.Series(marked["bad"].eq(True).to_numpy(), index=self.entries.index)
 
 
@@ -63,7 +63,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 3. Period: an entry belongs to the period of its local start date; the rest is counted, and
     #    its problems dropped (an undated row stays: it carries an error and may be in any period).
     raw, outside = split_period(raw, period)
-    ignored_rows = set(zip(outside["source_file"], outside["source_row"]))
+    ignored_rows = set(zip(outside[Entries.source_file], outside[Entries.source_row]))
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
 
@@ -94,7 +94,8 @@ def local_today(timezone: str) -> date:
 
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(entries dated in the period or undated, entries dated outside it)."""
-    inside = entries["date"].isna() | entries["date"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+    day = entries[Entries.date]
+    inside = day.isna() | day.between(pd.Timestamp(period.start), pd.Timestamp(period.end))
     return entries[inside].reset_index(drop=True), entries[~inside]
 
 
@@ -104,5 +105,5 @@ def outside_period(outside: pd.DataFrame, period: Period) -> list[Problem]:
         info(Source(file), "outside-period", f"{len(group)} entr{'y' if len(group) == 1 else 'ies'} outside "
                                              f"{period} ignored ({group['date'].min():%Y-%m-%d} .. "
                                              f"{group['date'].max():%Y-%m-%d})")
-        for file, group in outside.groupby("source_file", sort=True)
+        for file, group in outside.groupby(Entries.source_file, sort=True)
     ]

@@ -12,17 +12,18 @@ import pandas as pd
 
 from .config import Config
 from .names import normalise
+from .schemas import Entries as E
 
 
 def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
-    person_name = _lookup(raw["person"], config.people.get)
-    client_key = _lookup(raw["client"], config.client_names.get)
-    job_key = _job_keys(client_key, raw["job"], config)
+    person_name = _lookup(raw[E.person], config.people.get)
+    client_key = _lookup(raw[E.client], config.client_names.get)
+    job_key = _job_keys(client_key, raw[E.job], config)
     return raw.assign(
         person_name=person_name,
         client_key=client_key,
         job_key=job_key,
-        billable=_billable(raw["billable_flag"], client_key, job_key, config),
+        billable=_billable(raw[E.billable_flag], client_key, job_key, config),
     )
 
 

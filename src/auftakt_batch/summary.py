@@ -6,23 +6,24 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .pipeline import CheckRun
 from .ingest.read import SEPARATORS
+from .pipeline import CheckRun
 from .problems import Severity, by_code
+from .schemas import Entries as E
 
 TWO_PLACES = Decimal("0.01")
 
 
 def hours_by_client(entries: pd.DataFrame) -> pd.DataFrame:
     """Seconds logged and billable per client."""
-    seconds = entries["duration_s"].astype("int64")
-    return (entries.assign(seconds=seconds, billable_seconds=seconds.where(entries["billable"], 0))
-            .groupby("client_key")[["seconds", "billable_seconds"]].sum().sort_index())
+    seconds = entries[E.duration_s].astype("int64")
+    return (entries.assign(seconds=seconds, billable_seconds=seconds.where(entries[E.billable], 0))
+            .groupby(E.client_key)[["seconds", "billable_seconds"]].sum().sort_index())
 
 
 def split_sound(run: CheckRun) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(entries of the period without errors, entries with errors): totals count only the first."""
-    faulty = run.with_errors() | run.entries["date"].isna() | run.entries["duration_s"].isna()
+    faulty = run.with_errors() | run.entries[E.date].isna() | run.entries[E.duration_s].isna()
     return run.entries[~faulty], run.entries[faulty]
 
 
@@ -45,7 +46,7 @@ def as_json(run: CheckRun) -> dict:
         "warnings": counts[Severity.WARNING],
         "billable_hours": {key: float(hours(s)) for key, s in table["billable_seconds"].items()},
         "entries_with_errors": len(faulty),
-        "hours_with_errors": float(hours(faulty["duration_s"].fillna(0).sum())),
+        "hours_with_errors": float(hours(faulty[E.duration_s].fillna(0).sum())),
         "outside_period": run.outside_period,
         "repeated": run.repeated,
         "unreadable": list(run.unreadable),

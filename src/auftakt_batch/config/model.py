@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
 from ..names import NameIndex
-
 
 
 def _no_items():

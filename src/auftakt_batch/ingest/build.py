@@ -12,8 +12,15 @@ from ..problems import Problem, Severity, for_rows, hm
 from .formats import Format
 from .read import Table
 from .values import (
-    BOOL_FORMS, DATE_FORMS, DURATION_FORMS, TIME_FORMS, calendar_date, clock_seconds, duration_seconds,
-    parse_column, yes_no,
+    BOOL_FORMS,
+    DATE_FORMS,
+    DURATION_FORMS,
+    TIME_FORMS,
+    calendar_date,
+    clock_seconds,
+    duration_seconds,
+    parse_column,
+    yes_no,
 )
 
 TEXT_FIELDS = ("person", "client", "job", "task", "description")
@@ -104,8 +111,9 @@ def _instants(rows, day, start_s, end_s, timezone):
                              lambda r: f"{r.t:%Y-%m-%d %H:%M} does not exist in {timezone} (clocks jump forward) "
                                        f"— correct the time")
         problems += for_rows(rows.assign(t=local)[twice], field, "dst-ambiguous", ERROR,
-                             lambda r: f"{r.t:%Y-%m-%d %H:%M} happens twice in {timezone} (clocks go back) — "
-                                       f"give hours instead of {field}, or move the time out of that hour")
+                             lambda r, field=field: f"{r.t:%Y-%m-%d %H:%M} happens twice in {timezone} (clocks go "
+                                                    f"back) — give hours instead of {field}, or move the time out "
+                                                    "of that hour")
         instants.append(utc)
     start, end = instants
     span = ((end - start).dt.total_seconds()).astype("Int64").where(both & start.notna() & end.notna())

@@ -108,9 +108,9 @@ def decode(data: bytes, label: str) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             if _UTF8_SEQUENCE.search(data):  # UTF-8 text with a foreign byte: decoding it as cp1252 garbles it
                 line = data[:exc.start].count(b"\n") + 1
-                raise FileError(error(Source(label, line), "encoding", f"this line is not UTF-8 although the rest "
-                                                                       f"of the file is (byte 0x{data[exc.start]:02x}) "
-                                                                       "— save the file again as CSV UTF-8")) from None
+                message = (f"this line is not UTF-8 although the rest of the file is (byte 0x{data[exc.start]:02x}) "
+                           "— save the file again as CSV UTF-8")
+                raise FileError(error(Source(label, line), "encoding", message)) from None
         try:
             return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
