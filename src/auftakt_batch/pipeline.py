@@ -30,7 +30,7 @@ class CheckRun:
     config: Config | None
     files: tuple[SourceFile, ...]
     entries: pd.DataFrame  # Entries of the period, plus rows whose date could not be read (with an error)
-    problems: list[Problem]
+    problems: tuple[Problem, ...]
     unreadable: tuple[str, ...]  # files that could not be read: no billing run may proceed
     outside_period: int
     repeated: int
@@ -51,7 +51,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
-        return CheckRun(workspace, period, None, (), empty_entries(), sorted_problems(problems), (), 0, 0)
+        return CheckRun(workspace, period, None, (), empty_entries(), tuple(sorted_problems(problems)), (), 0, 0)
     today = today or local_today(config.agency.timezone)
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
@@ -77,7 +77,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems += schema_problems
     problems += run_checks(entries, Context(config, period, today))
 
-    problems = sorted_problems(relabel(problems, ingested.labels))
+    problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
     return CheckRun(workspace, period, config, ingested.files, entries, problems, ingested.unreadable,
                     len(outside), len(resolved) - len(entries))
 

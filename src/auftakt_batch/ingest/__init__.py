@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
 
 import pandas as pd
 
@@ -36,7 +38,7 @@ class SourceFile:
 class Ingested:
     entries: pd.DataFrame
     files: tuple[SourceFile, ...]
-    labels: dict  # file label -> {canonical column: header text}
+    labels: Mapping[str, Mapping[str, str]]  # file label -> {canonical column: header text}
     problems: tuple[Problem, ...]
     unreadable: tuple[str, ...]  # files that could not be read at all
 
@@ -71,7 +73,7 @@ def ingest(input_dir: Path, workspace: Path, timezone: str) -> Ingested:
             labels[table.file] = table_labels
             files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator))
     entries = pd.concat(frames, ignore_index=True) if frames else _empty(timezone)
-    return Ingested(entries, tuple(files), labels, tuple(problems), tuple(unreadable))
+    return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(unreadable))
 
 
 def discover(input_dir: Path) -> list[Path]:
