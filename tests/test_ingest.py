@@ -14,7 +14,7 @@ ROW = "2026-11-03,Anna Schmidt,ACME,website,,Homepage layout,1.5,yes\n"
 def test_comma_csv_keeps_source_rows(ws):
     ws.input("a.csv", HEADER + ROW + "\n" + ROW.replace("1.5", "2").replace("Homepage", "Footer"))
     run = ws.check()
-    assert run.problems == []
+    assert not run.problems
     assert run.entries[["source_file", "source_row", "duration_s"]].values.tolist() == [
         ["input/a.csv", 2, 5400], ["input/a.csv", 4, 7200]]  # the blank line 3 keeps its number
     assert run.files[0].encoding == "utf-8" and run.files[0].separator == ","
@@ -24,7 +24,7 @@ def test_german_excel_csv_semicolon_cp1252_decimal_comma_dotted_dates(ws):
     text = "date;person;client;job;task;description;hours;billable\n03.11.2026;Anna Schmidt;ACME;website;;Übersicht für Müller;1,5;ja\n"
     ws.input("a.csv", text.encode("cp1252"))
     run = ws.check()
-    assert run.problems == []
+    assert not run.problems
     e = run.entries.iloc[0]
     assert (e["date"].date(), e["duration_s"], e["description"]) == (date(2026, 11, 3), 5400, "Übersicht für Müller")
     assert (run.files[0].encoding, run.files[0].separator) == ("cp1252", ";")
@@ -34,14 +34,14 @@ def test_german_excel_csv_semicolon_cp1252_decimal_comma_dotted_dates(ws):
 def test_bom_encodings(ws, encoding):
     ws.input("a.csv", (HEADER + ROW.replace("Homepage", "Größe")).encode(encoding))
     run = ws.check()
-    assert run.problems == [] and run.entries["description"].tolist() == ["Größe layout"]
+    assert not run.problems and run.entries["description"].tolist() == ["Größe layout"]
 
 
 def test_tab_separated_and_header_case_and_column_order(ws):
     ws.input("a.tsv", "Hours\tDate\tPerson\tClient\tJob\tDescription\n1:30\t2026-11-03\ta. schmidt\tacme corp.\t"
                       "WEBSITE RELAUNCH 2026\tx\n")
     run = ws.check()
-    assert run.problems == []
+    assert not run.problems
     e = run.entries.iloc[0]
     assert (e["person_name"], e["client_key"], e["job_key"], e["duration_s"]) == ("Anna Schmidt", "acme", "website",
                                                                                    5400)
@@ -50,7 +50,7 @@ def test_tab_separated_and_header_case_and_column_order(ws):
 def test_quoted_fields_with_separators_and_newlines(ws):
     ws.input("a.csv", HEADER + '2026-11-03,Anna Schmidt,ACME,website,,"Layout, part 1\nand 2",1.5,\n' + ROW)
     run = ws.check()
-    assert run.problems == []
+    assert not run.problems
     assert run.entries["source_row"].tolist() == [2, 3]  # rows as a spreadsheet counts them
 
 
@@ -157,7 +157,7 @@ def test_every_ragged_row_is_listed(ws):
 def test_excel_sep_line_names_the_separator(ws):
     ws.input("a.csv", "sep=;\n" + HEADER.replace(",", ";") + ROW.replace(",", ";"))
     run = ws.check()
-    assert run.problems == [] and run.entries["source_row"].tolist() == [3]
+    assert not run.problems and run.entries["source_row"].tolist() == [3]
 
 
 def test_stray_rows_and_half_given_times(ws):
@@ -176,7 +176,7 @@ def test_stray_rows_and_half_given_times(ws):
 def test_header_without_rows_is_read_as_no_entries(ws):
     ws.input("a.csv", HEADER)
     run = ws.check()
-    assert run.problems == [] and len(run.entries) == 0 and run.files[0].rows == 0
+    assert not run.problems and len(run.entries) == 0 and run.files[0].rows == 0
 
 
 def test_unparseable_rows_are_kept_never_zero_hours(ws):
