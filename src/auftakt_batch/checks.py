@@ -16,7 +16,7 @@ import pandas as pd
 from .config import Config
 from .periods import Period
 from .problems import Problem, Severity, Source, for_rows, hm
-from .rates import rate_for
+from .pricing import RATE_KEY, entry_rates
 from .schemas import Entries as E
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -62,12 +62,8 @@ def unknown_job(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    key = [E.person_name, E.client_key, E.job_key, E.date]
-    known = e[e[E.billable] & e[key].notna().all(axis=1)]
-    combos = known[key].drop_duplicates()
-    combos = combos.assign(missing=[rate_for(ctx.config, p, c, j or None, d.date())[0] is None
-                                    for p, c, j, d in combos.itertuples(index=False)])
-    rows = known.merge(combos.loc[combos["missing"].astype(bool), key], on=key)
+    resolved = e[E.billable] & e[RATE_KEY].notna().all(axis=1)
+    rows = e[resolved & entry_rates(e, ctx.config).isna()]
     return _grouped(rows, [E.person_name, E.client_key, E.job_key], E.date, "no-rate", ERROR, lambda g, note: (
         f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g['date'])}{note} — "
         f"set clients.{g.client_key.iloc[0]}.rate (or a job, person or role rate) in rates.yaml, or mark the "

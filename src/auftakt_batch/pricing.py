@@ -1,0 +1,77 @@
+"""Pricing: each entry's hourly rate and its billed duration after rounding.
+
+Needs: Entries and the config. Gives: the same rows with `rate` (Decimal, or None where no
+rate is in force — the `no-rate` check reports those) and `billed_s` (whole seconds after the
+rounding rule of the job, else the client, else the agency; the raw `duration_s` is kept).
+Rates are looked up once per distinct (person, client, job, date), never per row.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from .config import Config, Rounding
+from .rates import rate_for
+from .schemas import Entries as E
+
+RATE_KEY = [E.person_name, E.client_key, E.job_key, E.date]
+
+
+def price(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
+    return entries.assign(rate=entry_rates(entries, config), billed_s=billed_seconds(entries, config))
+
+
+def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
+    """The rate in force for each billable entry (object Series of Decimal; None where there is none)."""
+    keys = entries[RATE_KEY]
+    known = entries[E.billable] & keys.notna().all(axis=1)
+    combos = keys[known].drop_duplicates()
+    combos = combos.assign(rate=[rate_for(config, p, c, j or None, d.date())[0]
+                                 for p, c, j, d in combos.itertuples(index=False)])
+    rates = keys.merge(combos, on=RATE_KEY, how="left")["rate"]
+    return pd.Series(rates.to_numpy(dtype=object), index=entries.index).where(known, None)
+
+
+def billed_seconds(entries: pd.DataFrame, config: Config) -> pd.Series:
+    """Duration after the entry's rounding rule, per entry; NA where the duration is unknown."""
+    rules = entries[[E.client_key, E.job_key]].drop_duplicates()
+    rules = rules.assign(step=[_step(rounding_for(config, c, j)) for c, j in rules.itertuples(index=False)],
+                         mode=[_mode(rounding_for(config, c, j)) for c, j in rules.itertuples(index=False)])
+    rule = entries[[E.client_key, E.job_key]].merge(rules, on=[E.client_key, E.job_key], how="left")
+    step = pd.Series(rule["step"].to_numpy(), index=entries.index).astype("Int64")
+    mode = pd.Series(rule["mode"].to_numpy(), index=entries.index)
+    return round_seconds(entries[E.duration_s], step, mode)
+
+
+def round_seconds(seconds: pd.Series, step: pd.Series, mode: pd.Series) -> pd.Series:
+    """Round whole seconds to multiples of `step` (up, down or nearest with halves up), vectorised."""
+    down = seconds // step * step
+    up = -(-seconds // step) * step
+    nearest = (seconds + step // 2) // step * step
+    rounded = down.where(mode.eq("down"), up.where(mode.eq("up"), nearest))
+    return rounded.where(step.gt(1), seconds).astype("Int64")
+
+
+def rounding_for(config: Config, client_key, job_key) -> Rounding | None:
+    """The most specific rounding rule: job, then client, then agency."""
+    client = config.clients.get(client_key) if isinstance(client_key, str) else None
+    job = client.jobs.get(job_key) if client is not None and isinstance(job_key, str) else None
+    for rule in (job.rounding if job else None, client.rounding if client else None, config.agency.rounding):
+        if rule is not None:
+            return rule
+    return None
+
+
+def amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """Quantity × unit price, rounded half-up to cents."""
+    return (quantity * unit_price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _step(rule: Rounding | None) -> int:
+    return rule.minutes * 60 if rule else 1
+
+
+def _mode(rule: Rounding | None) -> str:
+    return rule.mode if rule else "none"

@@ -1,0 +1,57 @@
+"""Pricing: rates per entry, rounding per rule, money in exact decimals."""
+
+from decimal import Decimal
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auftakt_batch.config import parse_config
+from auftakt_batch.pricing import amount, price, round_seconds, rounding_for
+
+from .conftest import RATES, TODAY
+
+HEADER = "date,person,client,job,task,description,hours,billable\n"
+ROUNDED = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  rounding: {minutes: 15, mode: up}\n').replace(
+    '      app: {name: Customer app, rate: "150.00"}',
+    '      app: {name: Customer app, rate: "150.00", rounding: {minutes: 6, mode: nearest}}')
+
+
+def test_rounding_rule_precedence():
+    config, problems = parse_config(ROUNDED)
+    assert not problems
+    assert (rounding_for(config, "globex", "app").minutes, rounding_for(config, "acme", "website").minutes) == (6, 15)
+    assert rounding_for(config, None, None).minutes == 15
+
+
+def test_priced_entries(ws):
+    ws.rates(ROUNDED)
+    ws.input("a.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,a,0:07,\n"
+                               "2026-11-03,Ben Okafor,globex,app,,b,0:08,\n"
+                               "2026-11-03,Ben Okafor,studio,admin,,c,0:10,\n")
+    run = ws.check(today=TODAY)
+    priced = price(run.entries, run.config)
+    assert priced["billed_s"].tolist() == [900, 360, 900]  # 15-min up; 6-min nearest; agency rule
+    assert priced["duration_s"].tolist() == [420, 480, 600]  # the raw time is kept
+    assert priced["rate"].tolist() == [Decimal("120.00"), Decimal("150.00"), None]  # non-billable: no rate
+
+
+STEPS = st.sampled_from([1, 60, 300, 360, 600, 900, 1800, 3600])
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.integers(0, 24 * 3600), min_size=1, max_size=20), STEPS, st.sampled_from(["up", "down", "nearest"]))
+def test_rounding_properties(seconds, step, mode):
+    raw = pd.Series(seconds, dtype="Int64")
+    rounded = round_seconds(raw, pd.Series([step] * len(raw), dtype="Int64"), pd.Series([mode] * len(raw)))
+    for r, s in zip(rounded, seconds):
+        assert r % step == 0
+        assert {"up": s <= r < s + step, "down": s - step < r <= s, "nearest": abs(r - s) * 2 <= step}[mode]
+
+
+@settings(max_examples=3000)
+@given(st.decimals(0, 10000, places=2), st.decimals(0, 1000, places=4))
+def test_amount_is_exact_and_half_up(price_, quantity):
+    result = amount(quantity, price_)
+    assert result == result.quantize(Decimal("0.01"))  # whole cents
+    assert Decimal("-0.005") < result - quantity * price_ <= Decimal("0.005")  # nearest cent, a half goes up
