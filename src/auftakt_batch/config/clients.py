@@ -17,11 +17,12 @@ CURRENCY = r"[A-Z]{3}"
 COUNTRY = r"[A-Z]{2}"
 LANGUAGES = ("en", "de")
 VAT_MODES = ("standard", "reverse-charge", "exempt")
+GROUPINGS = ("job", "job+person", "job+task", "entry")
 DEFAULT_ALERT_AT = (Decimal("0.8"), Decimal("1.0"))
 
 CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "currency", "language", "rate", "rates",
                "role_rates", "person_rates", "vat", "billable", "budget", "alert_at", "calendar", "rounding",
-               "jobs"}
+               "group_by", "jobs"}
 JOB_KEYS = {"name", "aliases", "rate", "rates", "person_rates", "billable", "budget", "alert_at", "rounding"}
 
 
@@ -76,6 +77,7 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
         alert_at=_alert_at(r, f("alert_at"), f"{path}.alert_at") or DEFAULT_ALERT_AT,
         calendar=_calendar(r, f("calendar"), f"{path}.calendar", jobs or {}),
         rounding=read_rounding(r, f("rounding"), f"{path}.rounding"),
+        group_by=r.choice(f("group_by"), f"{path}.group_by", GROUPINGS),
         jobs=MappingProxyType(jobs or {}),
     )
     return client if client.name else None

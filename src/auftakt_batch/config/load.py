@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..names import NameIndex, build_index
 from ..problems import Problem, Source, error
 from ..yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
-from .clients import COUNTRY, CURRENCY, LANGUAGES, read_clients, read_rounding
+from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, read_clients, read_rounding
 from .model import Agency, Config, Person
 from .reader import Reader
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
-               "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding"}
+               "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by"}
 PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week"}
 
 
@@ -128,6 +128,7 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         invoice_number=invoice_number or "{year}-{seq:04d}",
         payment_terms_days=_default(r.integer(f("payment_terms_days"), "agency.payment_terms_days", high=365), 14),
         rounding=read_rounding(r, f("rounding"), "agency.rounding"),
+        group_by=r.choice(f("group_by"), "agency.group_by", GROUPINGS) or "job",
     )
     required = (agency.name, agency.country, agency.timezone, agency.currency, agency.vat_rate)
     return agency if all(v is not None for v in required) else None

@@ -101,6 +101,7 @@ class Client:
     alert_at: tuple[Decimal, ...] = (Decimal("0.8"), Decimal("1.0"))
     calendar: CalendarRule | None = None
     rounding: Rounding | None = None
+    group_by: str | None = None  # job | job+person | job+task | entry (default: the agency's)
     jobs: Mapping[str, Job] = _no_items()
 
 
@@ -120,6 +121,7 @@ class Agency:
     invoice_number: str = "{year}-{seq:04d}"
     payment_terms_days: int = 14
     rounding: Rounding | None = None
+    group_by: str = "job"  # invoice lines: job | job+person | job+task | entry
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,121 @@
+"""Invoice drafts: a client's priced entries grouped into readable lines, with exact totals.
+
+Needs: priced entries of one period (only billable, sound ones) and the config. Gives: one
+`Draft` per client with billable time. Lines group by job and unit price by default
+(`group_by` chooses job+person, job+task or entry); entries at different rates never share a
+line. Each line's amount is its printed quantity × unit price, rounded half-up to cents; the
+net is the exact sum of the line amounts; VAT is computed once on the net at the client's
+rate; gross = net + VAT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from .config import Client, Config
+from .periods import Period
+from .pricing import amount
+from .schemas import Entries as E
+
+GROUPINGS = {
+    "job": [E.job_key],
+    "job+person": [E.job_key, E.person_name],
+    "job+task": [E.job_key, E.task],
+    "entry": [E.entry_id],
+}
+HOUR = Decimal(3600)
+QUANTITY_PLACES = Decimal("0.0001")  # hours: a printed quantity is within 0.18 s of the billed time
+
+
+@dataclass(frozen=True)
+class Line:
+    job_key: str
+    job_name: str
+    detail: str  # person, task or the entry's own description, by grouping
+    quantity: Decimal  # hours, as printed
+    unit_price: Decimal
+    amount: Decimal
+    first_day: date
+    last_day: date
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    client_key: str
+    currency: str
+    period: Period
+    lines: tuple[Line, ...]
+    vat_mode: str  # standard | reverse-charge | exempt
+    vat_rate: Decimal  # percent; 0 unless standard
+
+    @property
+    def net(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def vat(self) -> Decimal:
+        return (self.net * self.vat_rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+    @property
+    def hours(self) -> Decimal:
+        return sum((line.quantity for line in self.lines), Decimal(0))
+
+    @property
+    def entry_ids(self) -> tuple[str, ...]:
+        return tuple(i for line in self.lines for i in line.entry_ids)
+
+
+def draft_invoices(priced: pd.DataFrame, config: Config, period: Period) -> list[Draft]:
+    """One draft per client with billable time, in client-key order."""
+    billable = priced[priced[E.billable] & priced["rate"].notna() & priced["billed_s"].gt(0).fillna(False)]
+    drafts = []
+    for client_key, entries in billable.groupby(E.client_key, sort=True):
+        client = config.clients[client_key]
+        lines = tuple(_lines(entries, client, config))
+        vat_rate = config.agency.vat_rate if client.vat == "standard" else Decimal(0)
+        drafts.append(Draft(client_key, client.currency, period, lines, client.vat, vat_rate))
+    return drafts
+
+
+def quantity(seconds: int) -> Decimal:
+    """Billed seconds as the hours printed on the line."""
+    return (Decimal(int(seconds)) / HOUR).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP).normalize()
+
+
+def _lines(entries: pd.DataFrame, client: Client, config: Config):
+    by = GROUPINGS[client.group_by or config.agency.group_by]
+    keyed = entries.assign(rate_key=entries["rate"].map(str), job_key=entries[E.job_key].fillna(""))
+    for _, group in keyed.groupby([*by, "rate_key"], sort=True, dropna=False):
+        first = group.iloc[0]
+        job = client.jobs.get(first[E.job_key])
+        qty = quantity(group["billed_s"].sum())
+        yield Line(
+            job_key=first[E.job_key],
+            job_name=job.name if job else client.name,
+            detail=_detail(by, group),
+            quantity=qty,
+            unit_price=first["rate"],
+            amount=amount(qty, first["rate"]),
+            first_day=group[E.date].min().date(),
+            last_day=group[E.date].max().date(),
+            entry_ids=tuple(sorted(group[E.entry_id])),
+        )
+
+
+def _detail(by: list[str], group: pd.DataFrame) -> str:
+    if E.person_name in by:
+        return group[E.person_name].iloc[0]
+    if E.task in by:
+        return group[E.task].iloc[0]
+    if E.entry_id in by:
+        return group[E.description].iloc[0]
+    return ""
