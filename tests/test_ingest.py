@@ -145,6 +145,24 @@ def test_unreadable_files_are_errors_naming_the_file(ws, name, content, expected
     assert run.entries["source_file"].tolist() == ["input/good.csv"]  # the other file is still read
 
 
+def test_old_mac_line_ends_and_stray_carriage_returns(ws):
+    ws.input("a.csv", (HEADER + ROW + ROW.replace("Homepage", "Footer")).replace("\n", "\r").encode())
+    ws.input("b.csv", (HEADER + ROW.replace("Homepage", "Foo\rbar")).encode())
+    run = ws.check()
+    assert run.unreadable == ("input/b.csv",)
+    assert run.entries["source_row"].tolist() == [2, 3]
+
+
+def test_trailing_empty_columns_are_harmless(ws):
+    ws.input("a.csv", HEADER.strip() + ",,\n" + ROW + ROW.replace("Homepage", "X").strip() + ",,\n")
+    ws.input("b.csv", HEADER + ROW.replace("Homepage", "Y").replace("1.5", "2").strip() + ",,,\n")
+    ws.input("c.csv", HEADER + ROW.replace("Homepage", "Z").strip() + ",,oops\n")
+    run = ws.check()
+    assert problem_lines(run) == ["input/c.csv:2: error: this row has 10 fields but the header has 8 — a value "
+                                  "containing ',' must be in double quotes"]
+    assert len(run.entries) == 3
+
+
 def test_every_ragged_row_is_listed(ws):
     ws.input("a.csv", HEADER + ROW + "1,2\n" + ROW + ROW.strip() + ",x,y\n")
     assert problem_lines(ws.check()) == [
@@ -157,7 +175,7 @@ def test_every_ragged_row_is_listed(ws):
 def test_excel_sep_line_names_the_separator(ws):
     ws.input("a.csv", "sep=;\n" + HEADER.replace(",", ";") + ROW.replace(",", ";"))
     run = ws.check()
-    assert not run.problems and run.entries["source_row"].tolist() == [3]
+    assert not run.problems and run.entries["source_row"].tolist() == [2]  # Excel does not show the sep= line
 
 
 def test_stray_rows_and_half_given_times(ws):

@@ -26,7 +26,8 @@ SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 HEADER_SEARCH_ROWS = 20  # exports from some tools put a title above the header
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _EXCEL_SEP_HINT = re.compile(r"sep=([,;\t])")
-_LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n|\n|\r))*")
+_LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
+_NEWLINES = re.compile(r"\r\n?")
 
 
 @dataclass(frozen=True)
@@ -54,26 +55,28 @@ class FileError(Exception):
 
 def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
     text, encoding = decode(path.read_bytes(), label)
+    text = _NEWLINES.sub("\n", text)  # one kind of line end, so csv and pandas count rows alike
     leading = _LEADING_BLANK_LINES.match(text).group()
     body = text[len(leading):]
     if not body.strip():
         raise FileError(error(Source(label), "empty-file", "the file is empty — export it again"))
-    first = len(re.findall(r"\r\n|\n|\r", leading))
-    first_line, rest = (re.split(r"\r?\n|\r", body, maxsplit=1) + [""])[:2]
-    if m := _EXCEL_SEP_HINT.fullmatch(first_line.strip()):  # Excel's "sep=;" line names the separator
-        body, first = rest, first + 1
-        fmt, sep = _detect_separator(re.split(r"\r?\n|\r", body, maxsplit=1)[0], label, recognise, describe,
-                                     only=m[1])
+    first = leading.count("\n")
+    first_line, rest = (body.split("\n", 1) + [""])[:2]
+    if m := _EXCEL_SEP_HINT.fullmatch(first_line.strip()):  # Excel's "sep=;" line: it names the separator
+        body = rest  # and Excel does not show it as a row
+        fmt, sep = _detect_separator(body.split("\n", 1)[0], label, recognise, describe, only=m[1])
     else:
         fmt, sep = _detect_separator(first_line, label, recognise, describe)
-    try:
-        frame = pd.read_csv(io.StringIO(body), sep=sep, header=None, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
-    except pd.errors.ParserError as exc:
-        raise FileError(*_parser_problems(exc, body, sep, label, first)) from None
-    if ragged := _ragged_rows(body, sep, label, first):  # pandas pads short rows silently
+    width, longest, ragged = _field_counts(body, sep, label, first)
+    if ragged:
         raise FileError(*ragged)
-    frame = _stripped(frame.fillna(""))
+    try:
+        frame = pd.read_csv(io.StringIO(body), sep=sep, header=None, names=range(longest), dtype=str,
+                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+                            quotechar='"')
+    except pd.errors.ParserError as exc:
+        raise FileError(_parser_problem(exc, label, first)) from None
+    frame = _stripped(frame.iloc[:, :width].fillna(""))
     header = tuple(frame.iloc[0])
     rows = frame.iloc[1:].set_axis(range(len(header)), axis=1)
     rows = rows.assign(source_row=rows.index + 1 + first)
@@ -138,30 +141,40 @@ def _detect_separator(line: str, label: str, recognise: Recognise, describe,
     raise FileError(error(Source(label, 1), "unknown-format", describe(fields)))
 
 
-def _ragged_rows(body: str, sep: str, label: str, offset: int, limit: int = 20) -> list[Problem]:
-    """Every row (up to `limit`) whose field count differs from the header's: its values would
-    land in the wrong columns, so the file cannot be read safely."""
+def _field_counts(body: str, sep: str, label: str, offset: int, limit: int = 20) -> tuple[int, int, list[Problem]]:
+    """(header width without trailing empty names, longest record, problems for up to `limit` rows whose
+    values would land in the wrong columns: too few fields, or values beyond the last header)."""
     reader = csv.reader(io.StringIO(body), delimiter=sep)
-    width = len(next(reader, []))
-    problems = []
+    header = next(reader, [])
+    width = len(header)
+    while width > 1 and not header[width - 1].strip():
+        width -= 1
+    longest, problems = len(header), []
+    unclosed = body.count('"') % 2 == 1  # the csv module then reads the rest of the file as one value
     for row, record in enumerate(reader, start=offset + 2):
-        if record and len(record) != width:
-            hint = (f"a value containing '{sep}' must be in double quotes" if len(record) > width
-                    else "a value or a separator is missing")
-            problems.append(error(Source(label, row), "bad-csv",
-                                  f"this row has {len(record)} fields but the header has {width} — {hint}"))
-            if len(problems) == limit:
-                break
-    return problems
+        longest = max(longest, len(record))
+        if unclosed and any("\n" in value for value in record):
+            return width, longest, [error(Source(label, row), "bad-csv", 'a double quote (") opened in this row is '
+                                          "never closed, so the rest of the file would be one value — close or "
+                                          "remove the quote")]
+        if not record or len(problems) == limit:
+            continue
+        if len(record) < width:
+            problems.append(error(Source(label, row), "bad-csv", f"this row has {len(record)} fields but the header "
+                                                                 f"has {width} — a value or a separator is missing"))
+        elif any(value.strip() for value in record[width:]):
+            problems.append(error(Source(label, row), "bad-csv", f"this row has {len(record)} fields but the header "
+                                                                 f"has {width} — a value containing '{sep}' must be "
+                                                                 "in double quotes"))
+    return width, longest, problems
 
 
-def _parser_problems(exc: Exception, body: str, sep: str, label: str, offset: int) -> list[Problem]:
+def _parser_problem(exc: Exception, label: str, offset: int) -> Problem:
     if m := re.search(r"EOF inside string starting at row (\d+)", str(exc)):
-        return [error(Source(label, int(m[1]) + 1 + offset), "bad-csv",
-                      'a double quote (") opened in this row is never closed, so the rest of the file would be one '
-                      "value — close or remove the quote")]
-    return _ragged_rows(body, sep, label, offset) or [
-        error(Source(label), "bad-csv", f"cannot read the CSV ({str(exc).strip()}) — export it again")]
+        return error(Source(label, int(m[1]) + 1 + offset), "bad-csv",
+                     'a double quote (") opened in this row is never closed, so the rest of the file would be one '
+                     "value — close or remove the quote")
+    return error(Source(label), "bad-csv", f"cannot read the CSV ({str(exc).strip()}) — export it again")
 
 
 def _drop_blank(rows: pd.DataFrame) -> pd.DataFrame:
