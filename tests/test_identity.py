@@ -56,3 +56,24 @@ def test_any_overlapping_split_counts_every_entry_exactly_once(tmp_path_factory,
     assert run.entries["duration_s"].sum() == round(sum(h for *_, h in rows) * 3600)
     assert len(run.entries) == len(rows)
     assert run.entries["entry_id"].is_unique
+
+
+def test_copies_that_disagree_on_billable_are_an_error_on_both(ws):
+    ws.input("a-week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,yes\n")
+    ws.input("b-month.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,no\n")
+    run = ws.check()
+    assert problem_lines(run) == [
+        "input/a-week.csv:2:billable: error: the same entry is in input/b-month.csv:2 with another billable value "
+        "(yes here, no there) — correct one of them",
+        "input/b-month.csv:2:billable: error: the same entry is in input/a-week.csv:2 with another billable value "
+        "(no here, yes there) — correct one of them",
+    ]
+    assert len(run.entries) == 1 and run.with_errors().tolist() == [True]
+
+
+def test_entry_ids_are_pinned(ws):
+    """The ledger keys billed entries on these ids: a change here would re-bill old entries."""
+    ws.input("a.csv", "date,person,client,job,task,description,hours,start,end\n"
+                      "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,09:00,11:00\n"
+                      "03.11.2026,A. Schmidt,acme corp.,Website Relaunch 2026,,Layout,1:30,,\n")
+    assert ws.check().entries["entry_id"].tolist() == ["8bf13bf523a3c64b87f4", "4a8edd53b9be7a8fc197"]

@@ -14,7 +14,7 @@ import hashlib
 import pandas as pd
 
 from .names import normalise
-from .problems import Problem, Source, info
+from .problems import Problem, Source, error, info
 from .schemas import Entries as E
 
 ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
@@ -37,16 +37,37 @@ def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
 
 
 def drop_repeats(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Keep the first of entries with the same id (files in input/ order); report the rest per file."""
+    """Keep the first of entries with the same id (files in input/ order); report the rest per file.
+
+    A copy that disagrees on whether it is billable is a conflict: an error on both rows (the
+    kept one is then held back), since otherwise the order of the files would decide the bill."""
     comparable = _comparable(entries)
+    first = entries[comparable].drop_duplicates(E.entry_id).set_index(E.entry_id)
+    kept_flag = entries[E.entry_id].map(first[E.billable_flag].astype("string").fillna("?"))
+    same_flag = entries[E.billable_flag].astype("string").fillna("?").eq(kept_flag)
     repeat = comparable & entries[E.entry_id].duplicated(keep="first")
-    first_file = entries[comparable].drop_duplicates(E.entry_id).set_index(E.entry_id)[E.source_file]
-    dropped = entries[repeat].assign(kept_in=lambda d: d[E.entry_id].map(first_file))
+    dropped = entries[repeat & same_flag].assign(kept_in=lambda d: d[E.entry_id].map(first[E.source_file]))
     problems = [
         info(Source(file), "repeated-entry", f"{n} entr{'y' if n == 1 else 'ies'} also in {kept_in} — counted once")
         for (file, kept_in), n in dropped.groupby([E.source_file, "kept_in"]).size().items()
     ]
+    problems += _conflicts(entries[repeat & ~same_flag], first)
     return entries[~repeat].reset_index(drop=True), problems
+
+
+def _conflicts(copies: pd.DataFrame, first: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for copy in copies.itertuples(index=False):
+        kept = first.loc[copy.entry_id]
+        for here, there in ((copy, kept), (kept, copy)):
+            problems.append(error(Source(here.source_file, int(here.source_row), "billable"), "conflicting-copy", (
+                f"the same entry is in {there.source_file}:{int(there.source_row)} with another billable value "
+                f"({_flag(here.billable_flag)} here, {_flag(there.billable_flag)} there) — correct one of them")))
+    return problems
+
+
+def _flag(value) -> str:
+    return "empty" if pd.isna(value) else ("yes" if value else "no")
 
 
 def _comparable(entries: pd.DataFrame) -> pd.Series:
@@ -61,8 +82,9 @@ def _content(e: pd.DataFrame, timezone: str) -> pd.Series:
         names = e[raw].unique()
         return e[col].fillna(e[raw].map(dict(zip(names, map(normalise, names))))).astype(str)
 
-    def collapse(col: str) -> pd.Series:
-        return e[col].str.split().str.join(" ")
+    def collapse(col: str) -> pd.Series:  # "Layout " and "layout" are one description
+        texts = e[col].unique()
+        return e[col].map(dict(zip(texts, map(normalise, texts))))
 
     parts = [
         text(E.person_name, E.person),
