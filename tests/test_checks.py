@@ -101,9 +101,15 @@ def test_nested_overlaps_are_found(ws):
 def test_an_edited_reexport_is_flagged(ws):
     ws.input("export-v1.csv", HEADER + "2026-11-02,Anna Schmidt,ACME,website,,Homepage desgin,2,\n")
     assert lines_for(ws, "2026-11-02,Anna Schmidt,ACME,website,,Homepage design,2,\n") == [
-        "input/week.csv:2:description: warning: looks like input/export-v1.csv:2 with other words (same person, "
-        "day, job and hours) — both are counted; if one file is an edited re-export of the other, remove the older "
-        "one"]
+        "input/week.csv:2: warning: looks like input/export-v1.csv:2 edited (same person and day, same job and "
+        "hours) — both are counted; if one file is an edited re-export of the other, remove the older one"]
+
+
+def test_a_reexport_with_edited_hours_is_flagged(ws):
+    ws.input("export-v1.csv", HEADER + "2026-11-02,Anna Schmidt,ACME,website,,Design review,1.5,\n")
+    assert lines_for(ws, "2026-11-02,Anna Schmidt,ACME,website,,design review,2,\n") == [
+        "input/week.csv:2: warning: looks like input/export-v1.csv:2 edited (same person and day, same words) — "
+        "both are counted; if one file is an edited re-export of the other, remove the older one"]
 
 
 def test_grouped_problems_cover_all_their_rows(ws):

@@ -14,9 +14,10 @@ from typing import Callable
 import pandas as pd
 
 from .config import Config
+from .names import normalise
 from .periods import Period
-from .problems import Problem, Severity, Source, for_rows, hm
 from .pricing import RATE_KEY, entry_rates
+from .problems import Problem, Severity, Source, for_rows, hm
 from .schemas import Entries as E
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -154,16 +155,27 @@ def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    """Same person, day, job, time and duration in another file, but other words: an edited re-export?"""
-    key = [E.person_name, E.date, E.client_key, E.job_key, E.duration_s, E.start]
-    known = e[e[[E.person_name, E.date, E.client_key, E.job_key, E.duration_s]].notna().all(axis=1)]
-    known = known.assign(start=known[E.start].astype("string").fillna(""))
-    first = known.drop_duplicates(key).rename(columns={"source_file": "first_file", E.source_row: "first_row"})
-    pairs = known.merge(first[key + ["first_file", "first_row"]], on=key)
-    rows = pairs[pairs[E.source_file] != pairs["first_file"]]
-    return for_rows(rows, E.description, "near-repeat", WARNING, lambda r: (
-        f"looks like {r.first_file}:{r.first_row} with other words (same person, day, job and hours) — both are "
-        "counted; if one file is an edited re-export of the other, remove the older one"))
+    """The same person and day in another file, alike in job and hours or in words: an edited
+    re-export counts twice, so say so (both are counted until one file goes)."""
+    known = e[e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1)]
+    known = known.assign(start_text=known[E.start].astype("string").fillna(""),
+                         words=known[E.description].map(normalise))
+    problems, seen = [], set()
+    for key in ([E.person_name, E.date, E.client_key, E.job_key, E.duration_s, "start_text"],
+                [E.person_name, E.date, "words"]):
+        candidates = known[known["words"].ne("")] if "words" in key else known
+        first = candidates.drop_duplicates(key)[key + [E.source_file, E.source_row, E.entry_id]]
+        pairs = candidates.merge(first, on=key, suffixes=("", "_first"))
+        pairs = pairs[(pairs[E.source_file] != pairs["source_file_first"])
+                      & (pairs[E.entry_id] != pairs["entry_id_first"])]
+        for r in pairs.itertuples(index=False):
+            if (r.source_file, r.source_row) not in seen:
+                seen.add((r.source_file, r.source_row))
+                problems.append(Problem(Source(r.source_file, int(r.source_row), None), "near-repeat", WARNING, (
+                    f"looks like {r.source_file_first}:{int(r.source_row_first)} edited (same person and day, "
+                    f"{'same words' if 'words' in key else 'same job and hours'}) — both are counted; if one file "
+                    "is an edited re-export of the other, remove the older one")))
+    return problems
 
 
 CHECKS: list[Check] = [
