@@ -21,7 +21,7 @@ def test_check_prints_problems_then_a_summary_and_exits_1_on_errors(ws):
     assert result.output == (
         "input/week.csv:3:client: error: unknown client 'Nobody Inc' — add it (or an alias) to rates.yaml; known: "
         "acme (ACME GmbH), globex (Globex Corporation), studio (Studio (internal))\n"
-        "input/week.csv:4:description: warning: billable entry without a description — the client sees its line "
+        "input/week.csv:4:description: warning: 1 entry billable without a description — the client sees the line "
         "unexplained\n"
         "\n"
         "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
@@ -49,6 +49,8 @@ def test_check_json(ws):
     doc = json.loads(result.output)
     assert doc == {
         "period": "2026-11",
+        "start": "2026-11-01",
+        "end": "2026-11-30",
         "files": ["input/week.csv"],
         "entries": 4,
         "hours": {"acme": 1.5, "globex": 1.33, "studio": 1.0},

@@ -102,22 +102,21 @@ def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    """An entry that starts before an earlier-starting entry of the same person has ended."""
+    """Entries that start before an earlier-starting entry of the same person has ended; one
+    warning per person, day and file, covering the overlapping rows and the rows they overlap."""
     timed = e[e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna()]
     timed = timed.sort_values([E.person_name, E.start, E.end], kind="stable").reset_index(drop=True)
     position = pd.Series(timed.index, index=timed.index)
-    # the entry with the latest end so far, per person: compare each start with it
+    # the entry with the latest end so far, per person: each start is compared with it
     latest = position.where(timed[E.end].eq(timed.groupby(E.person_name)[E.end].cummax()))
     latest = latest.groupby(timed[E.person_name]).ffill().groupby(timed[E.person_name]).shift()
     covering = timed.reindex(latest.fillna(-1).astype(int).to_numpy()).set_index(timed.index)
-    tz = ctx.config.agency.timezone
-    rows = timed.assign(
-        prev_file=covering[E.source_file], prev_row=covering[E.source_row],
-        span=_local_clock(timed[E.start], tz) + "–" + _local_clock(timed[E.end], tz),
-    )[latest.notna() & (timed[E.start] < covering[E.end])]
-    return for_rows(rows, E.start, "overlap", WARNING, lambda r: (
-        f"{r.person_name}'s {r.span} overlaps {_place(r.prev_file, r.prev_row, r.source_file)} — fine if they "
-        "really did two things at once"))
+    overlaps = latest.notna() & (timed[E.start] < covering[E.end])
+    involved = pd.concat([timed[overlaps], covering[overlaps].astype({E.source_row: "int64"})])
+    involved = involved.drop_duplicates([E.source_file, E.source_row])
+    return _grouped(involved.sort_values(E.source_row), [E.person_name, E.date], E.start, "overlap", WARNING,
+                    lambda g, note: (f"{g.person_name.iloc[0]}'s entries on {g.date.iloc[0]:%Y-%m-%d} overlap"
+                                     f"{_rows_of(g)} — fine if they really did two things at once"))
 
 
 def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -136,9 +135,9 @@ def weekend_work(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def missing_description(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.billable] & e[E.description].eq("")]
-    return for_rows(rows, E.description, "missing-description", WARNING,
-                    lambda r: "billable entry without a description — the client sees its line unexplained")
+    rows = e[e[E.billable] & e[E.description].eq("") & e[E.client_key].notna()]
+    return _grouped(rows, [], E.description, "missing-description", WARNING, lambda g, note: (
+        f"{_entries(len(g))} billable without a description{_rows_of(g)} — the client sees the line unexplained"))
 
 
 def billable_conflict(e: pd.DataFrame, ctx: Context) -> list[Problem]:

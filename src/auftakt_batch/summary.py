@@ -37,6 +37,8 @@ def as_json(run: CheckRun) -> dict:
     counts = _counts(run)
     return {
         "period": run.period.label,
+        "start": run.period.start.isoformat(),
+        "end": run.period.end.isoformat(),
         "files": [f.path for f in run.files],
         "entries": len(sound) + len(faulty),
         "hours": {key: float(hours(s)) for key, s in table["seconds"].items()},
@@ -46,7 +48,7 @@ def as_json(run: CheckRun) -> dict:
         "warnings": counts[Severity.WARNING],
         "billable_hours": {key: float(hours(s)) for key, s in table["billable_seconds"].items()},
         "entries_with_errors": len(faulty),
-        "hours_with_errors": float(hours(faulty[E.duration_s].fillna(0).sum())),
+        "hours_with_errors": float(hours(_positive_seconds(faulty))),
         "outside_period": run.outside_period,
         "repeated": run.repeated,
         "unreadable": list(run.unreadable),
@@ -90,9 +92,14 @@ def _hours(sound: pd.DataFrame, faulty: pd.DataFrame) -> list[str]:
         lines.append(f"          {'total':<{width}}{hours(table['seconds'].sum()):>10}"
                      f"{hours(table['billable_seconds'].sum()):>10}")
     if len(faulty):
-        lines.append(f"          not counted: {hours(faulty['duration_s'].fillna(0).sum())} h in "
+        lines.append(f"          not counted: {hours(_positive_seconds(faulty))} h in "
                      f"{plural(len(faulty), 'entry', 'entries')} with errors")
     return lines
+
+
+def _positive_seconds(entries: pd.DataFrame) -> int:
+    """Time logged by entries, leaving out negative durations (they are errors, not time)."""
+    return int(entries[E.duration_s].fillna(0).clip(lower=0).sum())
 
 
 def _counts(run: CheckRun) -> dict[Severity, int]:
