@@ -170,3 +170,22 @@ def test_errors_make_the_run_not_ok_warnings_do_not(ws):
     assert ws.check().ok
     ws.input("week.csv", HEADER + "2026-11-07,Anna Schmidt,Nobody,website,,,1,\n")
     assert not ws.check().ok
+
+
+@pytest.mark.parametrize("rows, held", [
+    ("2026-11-03,Anna Schmidt,ACME,website,,a,1,\n", (frozenset(), False)),
+    ("2026-11-03,Anna Schmidt,ACME,website,,a,zwei,\n", (frozenset({"acme"}), False)),
+    ("2026-11-03,Anna Schmidt,ACME,website,,a,1,\n2026-11-03,Nobody,globex,app,,a,1,\n", (frozenset({"globex"}), False)),
+    ("2026-11-03,Anna Schmidt,Globex Corp,app,,a,1,\n", (frozenset({"globex"}), False)),  # its likely client
+    ("2026-11-03,Anna Schmidt,Zzyzx Ltd,app,,a,1,\n", (frozenset(), True)),  # could be anyone's
+    (",Anna Schmidt,ACME,website,,a,1,\n", (frozenset({"acme"}), False)),
+])
+def test_errors_hold_back_their_clients(ws, rows, held):
+    ws.input("week.csv", HEADER + rows)
+    assert ws.check().held_back() == held
+
+
+def test_an_unreadable_file_holds_back_everyone(ws):
+    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,a,1,\n")
+    ws.input("broken.csv", b"\x00\x01binary")
+    assert ws.check().held_back() == (frozenset(), True)

@@ -28,11 +28,15 @@ class NameIndex:
     def get(self, name: str) -> str | None:
         return self.keys.get(normalise(name))
 
+    def closest(self, name: str) -> str | None:
+        """The key whose name is nearest to `name`, if any is near enough to be a likely typo."""
+        close = difflib.get_close_matches(normalise(name), list(self.keys), n=1, cutoff=0.6)
+        return self.keys[close[0]] if close else None
+
     def suggestion(self, name: str, what: str) -> str:
         """'closest: acme (ACME GmbH)' or 'known: a, b, c' for an unknown-name message."""
-        close = difflib.get_close_matches(normalise(name), list(self.keys), n=1, cutoff=0.6)
-        if close:
-            return f"closest: {self.labels[self.keys[close[0]]]}"
+        if (key := self.closest(name)) is not None:
+            return f"closest: {self.labels[key]}"
         if not self.labels:
             return f"no {what} defined yet"
         shown = sorted(self.labels.values())

@@ -39,6 +39,27 @@ class CheckRun:
     def ok(self) -> bool:
         return not has_errors(self.problems)
 
+    def held_back(self) -> tuple[frozenset[str], bool]:
+        """(clients whose invoice an error holds back, whether errors hold back every invoice).
+
+        An error on an entry holds back its client; on an entry of an unknown client, the client
+        its name most resembles (or everyone, if it resembles none); an error that is not about
+        any entry of the period — an unreadable file, a broken contract — holds back everyone."""
+        if self.config is None or self.unreadable:
+            return frozenset(), True
+        located = error_rows(self.problems)
+        faulty = self.entries[self.with_errors()]
+        known = {(f, r) for f, r in zip(faulty[Entries.source_file], faulty[Entries.source_row])}
+        if any(p.severity.value == "error" and not p.locations() for p in self.problems) or located - known:
+            return frozenset(), True
+        held = set(faulty[Entries.client_key].dropna())
+        for name in faulty.loc[faulty[Entries.client_key].isna(), Entries.client].unique():
+            key = self.config.client_names.closest(name) if name else None
+            if key is None:
+                return frozenset(), True
+            held.add(key)
+        return frozenset(held), False
+
     def with_errors(self) -> pd.Series:
         """Mask over `entries`: the entries an error is about (they are held back from billing)."""
         bad = pd.DataFrame(sorted(error_rows(self.problems)), columns=[Entries.source_file, Entries.source_row])
