@@ -191,6 +191,15 @@ def test_stray_rows_and_half_given_times(ws):
     ]
 
 
+def test_totals_and_repeated_header_rows_are_one_error_each(ws):
+    ws.input("a.csv", HEADER + ROW + ",,,,,Total,42,Summe\n" + HEADER + ROW.replace("Homepage", "Footer"))
+    assert problem_lines(ws.check()) == [
+        "input/a.csv:3: error: no date, person, client or job — delete the row if it is a totals or note row, or "
+        "fill it in",
+        "input/a.csv:4: error: the header again — delete this row",
+    ]
+
+
 def test_header_without_rows_is_read_as_no_entries(ws):
     ws.input("a.csv", HEADER)
     run = ws.check()

@@ -36,11 +36,12 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     blank = pd.Series("", index=table.rows.index, dtype=str)
     text = {field: table.rows[positions[field]] if field in positions else blank for field in fmt.columns}
     rows = table.rows[["source_row"]].assign(source_file=table.file)
-    problems: list[Problem] = []
+    stray = _stray(text, table.header, positions)
+    problems = _stray_problems(rows, stray)
 
     def parsed(field: str, parse, dtype: str, forms: str) -> pd.Series:
         values, bad = parse_column(text[field], parse, dtype)
-        problems.extend(for_rows(rows.assign(v=text[field])[bad], field, f"bad-{field}", ERROR,
+        problems.extend(for_rows(rows.assign(v=text[field])[bad & ~stray.any(axis=1)], field, f"bad-{field}", ERROR,
                                  lambda r: f"unreadable {field} {r.v!r} — use {forms}"))
         return values
 
@@ -52,7 +53,8 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     start, end, span, time_problems = _instants(rows, day, start_s, end_s, timezone)
     problems += time_problems
     problems += _mismatches(rows, hours, span)
-    problems += _missing(rows, text, span)
+    problems += _missing(rows[~stray.any(axis=1)], {f: t[~stray.any(axis=1)] for f, t in text.items()},
+                         span[~stray.any(axis=1)])
 
     entries = pd.DataFrame({
         "source_file": rows["source_file"].astype(str),
@@ -65,7 +67,8 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
         **{field: text[field].astype(str) for field in TEXT_FIELDS},
         "billable_flag": billable,
     })
-    return entries, problems, labels
+    # a stray row is not an entry: it leaves with its error (which then holds back every invoice)
+    return entries[~stray.any(axis=1)].reset_index(drop=True), problems, labels
 
 
 def _mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series) -> list[Problem]:
@@ -74,16 +77,30 @@ def _mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series) -> list[P
                     lambda r: f"hours say {hm(r.h)} but start–end spans {hm(r.s)} — correct one of them")
 
 
+def _stray(text: dict[str, pd.Series], header: tuple[str, ...], positions: dict[str, int]) -> pd.DataFrame:
+    """Rows that are not entries: no date, person, client or job (a totals or note row), or the
+    header again (two exports pasted together)."""
+    note = text["date"].eq("") & text["person"].eq("") & text["client"].eq("") & text["job"].eq("")
+    again = pd.Series(bool(positions), index=note.index)
+    for field, i in positions.items():
+        again &= text[field].str.casefold().eq(header[i].casefold())
+    return pd.DataFrame({"note": note, "header": again})
+
+
+def _stray_problems(rows: pd.DataFrame, stray: pd.DataFrame) -> list[Problem]:
+    return for_rows(rows[stray["note"]], None, "stray-row", ERROR, lambda r: (
+        "no date, person, client or job — delete the row if it is a totals or note row, or fill it in")) + for_rows(
+        rows[stray["header"]], None, "stray-row", ERROR, lambda r: "the header again — delete this row")
+
+
 def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series) -> list[Problem]:
-    """Empty cells that every entry needs; a row with none of them is reported once, as a stray row."""
+    """Empty cells that every entry needs."""
     empty = {field: text[field].eq("") for field in text}
-    stray = empty["date"] & empty["person"] & empty["client"] & empty["job"]
-    problems = for_rows(rows[stray], None, "stray-row", ERROR, lambda r: (
-        "no date, person, client or job — delete the row if it is a totals or note row, or fill it in"))
+    problems = []
     for field in ("date", *REQUIRED_TEXT):
-        problems += for_rows(rows[empty[field] & ~stray], field, "missing-value", ERROR,
+        problems += for_rows(rows[empty[field]], field, "missing-value", ERROR,
                              lambda r, f=field: f"{f} is empty — every entry needs one")
-    no_hours = empty["hours"] & span.isna() & ~stray
+    no_hours = empty["hours"] & span.isna()
     cases = [
         (no_hours & empty["start"] & empty["end"], "hours", "hours is empty — give hours (or start and end)"),
         (no_hours & ~empty["start"] & empty["end"], "end", "end is empty — give both start and end, or hours"),
