@@ -191,3 +191,9 @@ def test_two_people_with_one_name():
 def test_tabs_get_a_hint():
     (message,) = errors("agency:\n\tname: x\n")
     assert message.endswith("— indent with spaces, not tabs")
+
+
+def test_one_person_rated_twice_under_two_spellings():
+    text = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    person_rates: {Anna Schmidt: "1", A. Schmidt: "2"}\n')
+    assert errors(text) == ["rates.yaml:20: clients.acme.person_rates.A. Schmidt: Anna Schmidt already has a rate "
+                            "here (as 'Anna Schmidt') — keep one"]

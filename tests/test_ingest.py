@@ -84,6 +84,16 @@ def test_xlsx_rows_are_the_rows_excel_shows(ws):
     assert run.entries["duration_s"].fillna(-1).tolist() == [5400, 8100, -1]
 
 
+def test_xlsx_start_and_end_as_date_time_cells(ws):
+    book = Workbook()
+    book.active.append(["date", "person", "client", "job", "description", "start", "end"])
+    book.active.append([date(2026, 11, 2), "Anna Schmidt", "ACME", "website", "x", datetime(2026, 11, 2, 13, 0),
+                        datetime(2026, 11, 2, 14, 30)])
+    book.save(ws.root / "input" / "book.xlsx")
+    run = ws.check()
+    assert not run.problems and run.entries["duration_s"].tolist() == [5400]
+
+
 def test_xlsx_sheets_each_read_and_other_sheets_reported(ws):
     book = Workbook()
     for title in ("Week 46", "Week 47"):
@@ -97,6 +107,20 @@ def test_xlsx_sheets_each_read_and_other_sheets_reported(ws):
     assert problem_lines(run) == ["input/book.xlsx[Sheet]: warning: sheet not read: its header is not a timesheet "
                                   "format"]
     assert sorted(run.entries["source_file"]) == ["input/book.xlsx[Week 46]", "input/book.xlsx[Week 47]"]
+
+
+def test_a_sheet_that_nearly_is_a_timesheet_makes_the_workbook_unreadable(ws):
+    book = Workbook()
+    book.active.append(HEADER.strip().split(","))
+    book.active.append(["2026-11-03", "Anna Schmidt", "ACME", "website", "", "x", 1, ""])
+    sheet = book.create_sheet("Week 46")
+    sheet.append(["date", "person", "client", "job", "description", "duration"])
+    sheet.append(["2026-11-10", "Anna Schmidt", "ACME", "website", "y", 8])
+    book.save(ws.root / "input" / "book.xlsx")
+    run = ws.check()
+    assert run.unreadable == ("input/book.xlsx",)
+    assert problem_lines(run)[0].startswith("input/book.xlsx[Week 46]:1: error: looks like a native timesheet but "
+                                            "lacks column(s) hours")
 
 
 @pytest.mark.parametrize("name, content, expected", [

@@ -138,12 +138,17 @@ def _keyed_rates(r: Reader, node: Node | None, path: str, resolve, known: str) -
     if not isinstance(node, Map):
         r.fail(node.line, path, "expected a mapping of name → rate")
         return MappingProxyType({})
-    rates = {}
+    rates, spelled = {}, {}
     for name, value in node.items.items():
         key = resolve(name)
         if key is None:
             r.fail(node.key_lines[name], f"{path}.{name}", f"unknown — {known}")
             continue
+        if key in spelled:
+            r.fail(node.key_lines[name], f"{path}.{name}", f"{key} already has a rate here (as {spelled[key]!r}) "
+                                                           "— keep one")
+            continue
+        spelled[key] = name
         # a plain rate, or a list of effective-dated {from, rate} changes
         plain = isinstance(value, Scalar)
         schedule = _schedule(r, value if plain else None, f"{path}.{name}",

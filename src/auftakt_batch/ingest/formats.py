@@ -18,6 +18,7 @@ class Format:
     title: str
     columns: Mapping[str, tuple[str, ...]]  # canonical field -> header names (normalised)
     required: frozenset[str]
+    one_of: tuple[frozenset[str], ...] = ()  # and at least one of these groups, e.g. hours or start+end
 
     def field_positions(self, header: list[str] | tuple[str, ...]) -> dict[str, int]:
         """canonical field -> column position, for the header names this format knows."""
@@ -39,10 +40,14 @@ class Format:
         return [p for p in positions.values() if len(p) > 1]
 
     def matches(self, header) -> bool:
-        return self.required <= self.field_positions(header).keys()
+        return not self.missing(header)
 
     def missing(self, header) -> list[str]:
-        return sorted(self.required - self.field_positions(header).keys())
+        present = self.field_positions(header).keys()
+        missing = sorted(self.required - present)
+        if self.one_of and not any(group <= present for group in self.one_of):
+            missing.append(" or ".join(" and ".join(sorted(group)) for group in self.one_of))
+        return missing
 
 
 NATIVE = Format(
@@ -60,7 +65,8 @@ NATIVE = Format(
         "start": ("start",),
         "end": ("end",),
     },
-    required=frozenset({"date", "person", "client", "job", "hours"}),
+    required=frozenset({"date", "person", "client", "job"}),
+    one_of=(frozenset({"hours"}), frozenset({"start", "end"})),
 )
 
 FORMATS: tuple[Format, ...] = (NATIVE,)

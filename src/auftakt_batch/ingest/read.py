@@ -207,10 +207,11 @@ def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tup
             unknown.append((sheet_label, grid))
     for sheet_label, grid in unknown:
         first = next(row for row in grid if any(_cell_text(v).strip() for v in row))
-        if tables:
+        message = describe([_cell_text(v) for v in first])
+        if tables and not message.startswith("looks like"):
             problems.append(warning(Source(sheet_label), "sheet-skipped",
                                     "sheet not read: its header is not a timesheet format"))
-        else:
+        else:  # a sheet that nearly is a timesheet must not be skipped: its hours would be lost
             message = describe([_cell_text(v) for v in first])
             raise FileError(error(Source(sheet_label, 1), "unknown-format",
                                   f"{message} (looked for it in the first {HEADER_SEARCH_ROWS} rows)"))

@@ -50,7 +50,7 @@ def _header(sheet) -> None:
     sheet.freeze_panes = "A2"
     for row in range(2, ROWS + 2):
         sheet.cell(row, 1).number_format = "yyyy-mm-dd"
-        sheet.cell(row, 7).number_format = "0.00"
+        sheet.cell(row, 7).number_format = "@"  # text: "1:30" must not become a fraction of a day
 
 
 def _lists(book: Workbook, lists, config: Config) -> None:
@@ -93,6 +93,6 @@ def _validations(sheet) -> None:
     add("C", "Client", "Pick a client from rates.yaml.", type="list", formula1="=Clients")
     add("D", "Job", "Pick a job of the client in this row.", type="list",
         formula1="=INDIRECT(VLOOKUP($C2,ClientJobs,2,FALSE))")
-    add("G", "Hours", "Hours worked, e.g. 1.5 for 1 h 30 min.", type="decimal", operator="between",
-        formula1="0", formula2="24")
+    add("G", "Hours", "Hours worked: 1.5 or 1:30 for one and a half hours.", type="textLength",
+        operator="between", formula1="1", formula2="8")
     add("H", "Billable", "yes or no; leave empty for the job's setting.", type="list", formula1='"yes,no"')
