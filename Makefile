@@ -21,6 +21,7 @@ demo: install
 	$(BIN)/auftakt-batch check --period $(PERIOD)
 
 test: install
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -276,3 +276,14 @@ def test_a_missing_input_folder_is_a_warning(ws):
     (ws.root / "input").rmdir()
     assert problem_lines(ws.check()) == ["input/: warning: the input/ folder is missing — create it and drop the "
                                          "timesheet exports into it"]
+
+
+def test_spans_across_a_clock_change_are_real_time_and_say_so(ws):
+    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
+                      "2026-03-29,Anna Schmidt,ACME,website,x,3,01:00,04:00\n"
+                      "2026-10-24,Anna Schmidt,ACME,website,y,,22:00,06:00\n")
+    run = ws.check("2026")
+    assert [line for line in problem_lines(run) if "error" in line] == [
+        "input/a.csv:2:hours: error: hours say 3:00 but start–end spans 2:00 (the clocks changed that night) — "
+        "correct one of them"]
+    assert run.entries["duration_s"].tolist() == [10800, 9 * 3600]

@@ -1,4 +1,4 @@
-"""The run on one screen: config → ingest → validate → resolve → period → checks.
+"""The run on one screen: config → ingest → validate → period → resolve → checks.
 
 Each stage returns its result and its problems; nothing here raises on bad user data.
 Billing and reports (later stages) start from a `CheckRun`.
@@ -20,7 +20,7 @@ from .ingest import SourceFile, ingest
 from .periods import Period
 from .problems import Problem, Source, error_rows, has_errors, info, relabel, sorted_problems
 from .resolve import resolve_names
-from .schemas import Entries, RawEntries, validate
+from .schemas import Entries, RawEntries, empty, validate
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
-        return CheckRun(workspace, period, None, (), empty_entries(), tuple(sorted_problems(problems)), (), 0, 0)
+        return CheckRun(workspace, period, None, (), empty(Entries), tuple(sorted_problems(problems)), (), 0, 0)
     today = today or local_today(config.agency.timezone)
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
@@ -101,12 +101,6 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
     return CheckRun(workspace, period, config, ingested.files, entries, problems, ingested.unreadable,
                     len(outside), len(resolved) - len(entries))
-
-
-def empty_entries() -> pd.DataFrame:
-    """The Entries frame with no rows: typed columns, so later stages need no special case."""
-    return pd.DataFrame({name: pd.Series(dtype=column.dtype.type) for name, column in
-                         Entries.to_schema().columns.items()})
 
 
 def local_today(timezone: str) -> date:

@@ -50,6 +50,12 @@ class Entries(RawEntries):
     duplicate_of: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
 
 
+def empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
+    """A frame of the schema's columns and types with no rows, so no stage needs a special case."""
+    return schema.validate(pd.DataFrame({name: pd.Series(dtype=column.dtype.type)
+                                         for name, column in schema.to_schema().columns.items()}))
+
+
 def validate(schema: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Validate lazily; each failure becomes an error at the failing row and column."""
     try:

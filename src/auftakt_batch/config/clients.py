@@ -72,7 +72,7 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
                                 f"roles in the team: {', '.join(sorted(roles)) or 'none'}"),
         person_rates=_person_rates(r, f("person_rates"), f"{path}.person_rates", people),
         vat=r.choice(f("vat"), f"{path}.vat", VAT_MODES) or "standard",
-        billable=_default(r.boolean(f("billable"), f"{path}.billable"), True),
+        billable=or_default(r.boolean(f("billable"), f"{path}.billable"), True),
         budget=_budget(r, f("budget"), f"{path}.budget"),
         alert_at=_alert_at(r, f("alert_at"), f"{path}.alert_at") or DEFAULT_ALERT_AT,
         calendar=_calendar(r, f("calendar"), f"{path}.calendar", jobs or {}),
@@ -99,7 +99,7 @@ def _job(r: Reader, node: Node | None, key: str, path: str, people: NameIndex) -
         aliases=r.text_list(f("aliases"), f"{path}.aliases"),
         rate=_schedule(r, f("rate"), f"{path}.rate", f("rates"), f"{path}.rates"),
         person_rates=_person_rates(r, f("person_rates"), f"{path}.person_rates", people),
-        billable=_default(r.boolean(f("billable"), f"{path}.billable"), True),
+        billable=or_default(r.boolean(f("billable"), f"{path}.billable"), True),
         budget=_budget(r, f("budget"), f"{path}.budget"),
         alert_at=_alert_at(r, f("alert_at"), f"{path}.alert_at"),
         rounding=read_rounding(r, f("rounding"), f"{path}.rounding"),
@@ -197,7 +197,7 @@ def _calendar(r: Reader, node: Node | None, path: str, jobs: dict) -> CalendarRu
     return CalendarRule(
         domains=tuple(d.lower() for d in r.text_list(m.items.get("domains"), f"{path}.domains")),
         keywords=r.text_list(m.items.get("keywords"), f"{path}.keywords"),
-        bill_meetings=_default(r.boolean(m.items.get("bill_meetings"), f"{path}.bill_meetings"), False),
+        bill_meetings=or_default(r.boolean(m.items.get("bill_meetings"), f"{path}.bill_meetings"), False),
         job=job,
     )
 
@@ -211,5 +211,5 @@ def read_rounding(r: Reader, node: Node | None, path: str) -> Rounding | None:
     return Rounding(minutes, mode) if minutes and mode else None
 
 
-def _default(value, fallback):
+def or_default(value, fallback):
     return fallback if value is None else value

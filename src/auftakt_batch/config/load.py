@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..names import NameIndex, build_index
 from ..problems import Problem, Source, error
 from ..yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
-from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, read_clients, read_rounding
+from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
 from .model import Agency, Config, Person
 from .reader import Reader
 
@@ -126,7 +126,7 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         bic=r.text(f("bic"), "agency.bic"),
         language=r.choice(f("language"), "agency.language", LANGUAGES) or "en",
         invoice_number=invoice_number or "{year}-{seq:04d}",
-        payment_terms_days=_default(r.integer(f("payment_terms_days"), "agency.payment_terms_days", high=365), 14),
+        payment_terms_days=or_default(r.integer(f("payment_terms_days"), "agency.payment_terms_days", high=365), 14),
         rounding=read_rounding(r, f("rounding"), "agency.rounding"),
         group_by=r.choice(f("group_by"), "agency.group_by", GROUPINGS) or "job",
     )
@@ -193,8 +193,3 @@ def _iban(r: Reader, node: Node | None) -> str | None:
         r.fail(node.line, "agency.iban", f"{iban!r} is not a valid IBAN (the check digits do not match)")
         return None
     return compact
-
-
-def _default(value, fallback):
-    return fallback if value is None else value
-

@@ -16,6 +16,7 @@ from typing import Mapping
 import pandas as pd
 
 from ..problems import Problem, Source, error, info, warning
+from ..schemas import RawEntries, empty
 from .build import build_entries
 from .formats import by_name, describe_unknown, recognise
 from .read import FileError, Table, read_csv, read_workbook
@@ -72,7 +73,7 @@ def ingest(input_dir: Path, workspace: Path, timezone: str) -> Ingested:
             problems += table_problems
             labels[table.file] = table_labels
             files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator))
-    entries = pd.concat(frames, ignore_index=True) if frames else _empty(timezone)
+    entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(unreadable))
 
 
@@ -100,8 +101,3 @@ def _no_repeated_columns(table: Table) -> Table:
                                 f"(columns {', '.join(str(p + 1) for p in positions)}) — keep one")
                           for positions in repeated))
     return table
-
-
-def _empty(timezone: str) -> pd.DataFrame:
-    empty = Table("", "native", (), pd.DataFrame({"source_row": pd.Series(dtype="int64")}))
-    return build_entries(empty, by_name("native"), timezone)[0]

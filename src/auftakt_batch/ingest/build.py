@@ -52,7 +52,7 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     end_s = parsed("end", clock_seconds, "Int64", TIME_FORMS)
     start, end, span, time_problems = _instants(rows, day, start_s, end_s, timezone)
     problems += time_problems
-    problems += _mismatches(rows, hours, span)
+    problems += _mismatches(rows, hours, span, end_s - start_s)
     problems += _missing(rows[~stray.any(axis=1)], {f: t[~stray.any(axis=1)] for f, t in text.items()},
                          span[~stray.any(axis=1)])
 
@@ -71,10 +71,14 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     return entries[~stray.any(axis=1)].reset_index(drop=True), problems, labels
 
 
-def _mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series) -> list[Problem]:
+def _mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series, wall: pd.Series) -> list[Problem]:
+    """Hours that disagree with start–end; when the clocks changed in between, say so."""
     mismatch = (hours.notna() & span.notna() & (hours - span).abs().gt(DURATION_TOLERANCE_S)).fillna(False)
-    return for_rows(rows.assign(h=hours, s=span)[mismatch], "hours", "duration-mismatch", ERROR,
-                    lambda r: f"hours say {hm(r.h)} but start–end spans {hm(r.s)} — correct one of them")
+    wall = wall.where(wall >= 0, wall + 24 * 3600)
+    dst = (wall - span).ne(0).fillna(False)
+    return for_rows(rows.assign(h=hours, s=span, dst=dst)[mismatch], "hours", "duration-mismatch", ERROR,
+                    lambda r: f"hours say {hm(r.h)} but start–end spans {hm(r.s)}"
+                              f"{' (the clocks changed that night)' if r.dst else ''} — correct one of them")
 
 
 def _stray(text: dict[str, pd.Series], header: tuple[str, ...], positions: dict[str, int]) -> pd.DataFrame:
