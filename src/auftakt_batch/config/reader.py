@@ -130,19 +130,15 @@ class Reader:
         return s.text
 
     def text_list(self, node: Node | None, path: str) -> tuple[str, ...]:
-        if is_empty(node):
-            return ()
-        if not isinstance(node, Seq):
-            self.fail(node.line, path, "expected a list, e.g. [\"ACME\", \"Acme Corp.\"]")
-            return ()
-        items = (self.text(item, f"{path}[{i}]") for i, item in enumerate(node.items))
-        return tuple(item for item in items if item)
+        items = self.sequence(node, path, example=', e.g. ["ACME", "Acme Corp."]')
+        texts = (self.text(item, f"{path}[{i}]") for i, item in enumerate(items))
+        return tuple(text for text in texts if text)
 
-    def sequence(self, node: Node | None, path: str) -> tuple[Node, ...]:
+    def sequence(self, node: Node | None, path: str, example: str = "") -> tuple[Node, ...]:
         if is_empty(node):
             return ()
         if not isinstance(node, Seq):
-            self.fail(node.line, path, "expected a list")
+            self.fail(node.line, path, f"expected a list{example}")
             return ()
         return node.items
 
