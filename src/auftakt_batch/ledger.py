@@ -1,0 +1,166 @@
+"""The ledger: output/ledger.sqlite, the system of record of what was invoiced.
+
+Invoices (and credit notes) with their lines, and the entries billed on each. The database
+itself enforces the guarantees: an invoice number is given out once (UNIQUE), the series has
+no gaps (the next number is always max + 1 within a write transaction, and a reserved number
+is never deleted: a crashed pending invoice is finished, not dropped), and no entry is on two
+live invoices (a partial UNIQUE index over the billed entries of live invoices). Money is
+stored as decimal text, never as a float.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS invoices (
+    id          INTEGER PRIMARY KEY,
+    number      TEXT NOT NULL UNIQUE,
+    year        INTEGER NOT NULL,
+    seq         INTEGER NOT NULL CHECK (seq >= 1),
+    kind        TEXT NOT NULL CHECK (kind IN ('invoice', 'credit-note')),
+    refers_to   TEXT REFERENCES invoices (number),
+    client_key  TEXT NOT NULL,
+    period      TEXT NOT NULL,
+    issue_date  TEXT NOT NULL,
+    due_date    TEXT NOT NULL,
+    currency    TEXT NOT NULL,
+    net         TEXT NOT NULL,
+    vat         TEXT NOT NULL,
+    gross       TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'issued', 'void')),
+    pdf_path    TEXT,
+    pdf_sha256  TEXT,
+    UNIQUE (year, seq)
+);
+CREATE TABLE IF NOT EXISTS invoice_lines (
+    invoice_id  INTEGER NOT NULL REFERENCES invoices (id),
+    position    INTEGER NOT NULL,
+    job_key     TEXT NOT NULL,
+    description TEXT NOT NULL,
+    quantity    TEXT NOT NULL,
+    unit_price  TEXT NOT NULL,
+    amount      TEXT NOT NULL,
+    PRIMARY KEY (invoice_id, position)
+);
+CREATE TABLE IF NOT EXISTS billed_entries (
+    entry_id    TEXT NOT NULL,
+    invoice_id  INTEGER NOT NULL REFERENCES invoices (id),
+    live        INTEGER NOT NULL DEFAULT 1 CHECK (live IN (0, 1))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS billed_once ON billed_entries (entry_id) WHERE live = 1;
+"""
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    number: str
+    kind: str
+    client_key: str
+    period: str
+    issue_date: date
+    due_date: date
+    currency: str
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+    status: str
+    pdf_path: str | None
+    pdf_sha256: str | None
+    refers_to: str | None = None
+
+
+class AlreadyBilled(Exception):
+    """An entry is already on a live invoice: the database refused to bill it twice."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (and if new, create) the ledger; writes use BEGIN IMMEDIATE transactions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> tuple[str, int]:
+    """The next number of the series for `year` (seq restarts each year); call inside a transaction."""
+    (last,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM invoices WHERE year = ?", (year,)).fetchone()
+    seq = last + 1
+    return pattern.format(year=year, seq=seq), seq
+
+
+def record_pending(conn: sqlite3.Connection, pattern: str, *, kind: str, client_key: str, period: str,
+                   issue_date: date, due_date: date, currency: str, net: Decimal, vat: Decimal, gross: Decimal,
+                   lines: list[tuple[str, str, Decimal, Decimal, Decimal]], entry_ids: list[str],
+                   refers_to: str | None = None) -> str:
+    """Reserve a number, insert the invoice as pending with its lines, link its entries — all in
+    one transaction. Raises AlreadyBilled (and records nothing) if an entry is on a live invoice."""
+    try:
+        with _transaction(conn):
+            number, seq = next_number(conn, pattern, issue_date.year)
+            cur = conn.execute(
+                "INSERT INTO invoices (number, year, seq, kind, refers_to, client_key, period, issue_date, due_date, "
+                "currency, net, vat, gross, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                (number, issue_date.year, seq, kind, refers_to, client_key, period, issue_date.isoformat(),
+                 due_date.isoformat(), currency, str(net), str(vat), str(gross)))
+            invoice_id = cur.lastrowid
+            conn.executemany(
+                "INSERT INTO invoice_lines (invoice_id, position, job_key, description, quantity, unit_price, "
+                "amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(invoice_id, i, job, text, str(q), str(p), str(a)) for i, (job, text, q, p, a) in enumerate(lines, 1)])
+            conn.executemany("INSERT INTO billed_entries (entry_id, invoice_id) VALUES (?, ?)",
+                             [(entry_id, invoice_id) for entry_id in entry_ids])
+    except sqlite3.IntegrityError as exc:
+        if "billed_entries.entry_id" in str(exc):
+            raise AlreadyBilled(str(exc)) from None
+        raise
+    return number
+
+
+def mark_issued(conn: sqlite3.Connection, number: str, pdf_path: str, sha256: str) -> None:
+    with _transaction(conn):
+        conn.execute("UPDATE invoices SET status = 'issued', pdf_path = ?, pdf_sha256 = ? "
+                     "WHERE number = ? AND status = 'pending'", (pdf_path, sha256, number))
+
+
+def void(conn: sqlite3.Connection, number: str) -> None:
+    """Mark an issued invoice void and free its entries (its credit note is recorded separately)."""
+    with _transaction(conn):
+        (invoice_id,) = conn.execute("SELECT id FROM invoices WHERE number = ? AND status = 'issued'",
+                                     (number,)).fetchone()
+        conn.execute("UPDATE invoices SET status = 'void' WHERE id = ?", (invoice_id,))
+        conn.execute("UPDATE billed_entries SET live = 0 WHERE invoice_id = ?", (invoice_id,))
+
+
+def invoices(conn: sqlite3.Connection, status: str | None = None) -> list[InvoiceRecord]:
+    query = ("SELECT number, kind, client_key, period, issue_date, due_date, currency, net, vat, gross, status, "
+             "pdf_path, pdf_sha256, refers_to FROM invoices")
+    rows = conn.execute(query + (" WHERE status = ?" if status else "") + " ORDER BY year, seq",
+                        (status,) if status else ()).fetchall()
+    return [InvoiceRecord(r[0], r[1], r[2], r[3], date.fromisoformat(r[4]), date.fromisoformat(r[5]), r[6],
+                          Decimal(r[7]), Decimal(r[8]), Decimal(r[9]), r[10], r[11], r[12], r[13]) for r in rows]
+
+
+def billed_entries(conn: sqlite3.Connection) -> dict[str, str]:
+    """entry id -> number of the live invoice it is on."""
+    return dict(conn.execute("SELECT b.entry_id, i.number FROM billed_entries b JOIN invoices i "
+                             "ON i.id = b.invoice_id WHERE b.live = 1"))
+
+
+class _transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, value, traceback):
+        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+        return False

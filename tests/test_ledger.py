@@ -1,0 +1,81 @@
+"""The ledger enforces the guarantees itself: numbers once and gapless, entries billed at most once."""
+
+import sqlite3
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auftakt_batch import ledger
+
+PATTERN = "{year}-{seq:04d}"
+
+
+def bill(conn, entry_ids, day=date(2026, 12, 1), client="acme"):
+    return ledger.record_pending(
+        conn, PATTERN, kind="invoice", client_key=client, period="2026-11", issue_date=day,
+        due_date=date(2026, 12, 15), currency="EUR", net=Decimal("100.00"), vat=Decimal("19.00"),
+        gross=Decimal("119.00"), lines=[("website", "Website relaunch", Decimal("0.8333"), Decimal("120.00"),
+                                         Decimal("100.00"))], entry_ids=list(entry_ids))
+
+
+@pytest.fixture
+def conn(tmp_path):
+    return ledger.connect(tmp_path / "output" / "ledger.sqlite")
+
+
+def test_numbers_are_gapless_and_restart_each_year(conn):
+    numbers = [bill(conn, [f"e{i}"], day) for i, day in enumerate([date(2026, 12, 1), date(2026, 12, 2),
+                                                                     date(2027, 1, 2), date(2027, 1, 3)])]
+    assert numbers == ["2026-0001", "2026-0002", "2027-0001", "2027-0002"]
+
+
+def test_an_entry_is_never_on_two_live_invoices_and_a_refusal_consumes_no_number(conn):
+    bill(conn, ["a", "b"])
+    with pytest.raises(ledger.AlreadyBilled):
+        bill(conn, ["c", "b"])
+    assert [i.number for i in ledger.invoices(conn)] == ["2026-0001"]
+    assert ledger.billed_entries(conn) == {"a": "2026-0001", "b": "2026-0001"}
+    assert bill(conn, ["c"]) == "2026-0002"
+
+
+def test_money_round_trips_exactly(conn):
+    bill(conn, ["a"])
+    (record,) = ledger.invoices(conn)
+    assert (record.net, record.vat, record.gross, record.status) == (Decimal("100.00"), Decimal("19.00"),
+                                                                    Decimal("119.00"), "pending")
+    ledger.mark_issued(conn, "2026-0001", "output/2026-11/invoices/2026-0001-acme.pdf", "ab" * 32)
+    assert ledger.invoices(conn, "issued")[0].pdf_sha256 == "ab" * 32
+
+
+def test_voiding_frees_the_entries(conn):
+    bill(conn, ["a"])
+    ledger.mark_issued(conn, "2026-0001", "x.pdf", "00")
+    ledger.void(conn, "2026-0001")
+    assert ledger.billed_entries(conn) == {}
+    assert bill(conn, ["a"]) == "2026-0002"
+
+
+def test_the_database_itself_refuses_a_second_live_billing(conn):
+    bill(conn, ["a"])
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO billed_entries (entry_id, invoice_id) VALUES ('a', 1)")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sets(st.sampled_from("abcdefghij"), min_size=1, max_size=5), min_size=1, max_size=12))
+def test_any_sequence_of_runs_bills_each_entry_at_most_once(tmp_path_factory, runs):
+    conn = ledger.connect(tmp_path_factory.mktemp("l") / "ledger.sqlite")
+    billed = set()
+    for entries in runs:
+        fresh = entries - billed  # what a run would bill: the entries not billed yet
+        if fresh:
+            bill(conn, sorted(fresh))
+            billed |= fresh
+        with pytest.raises(ledger.AlreadyBilled):
+            bill(conn, sorted(entries))  # billing anything again is refused
+    numbers = [i.number for i in ledger.invoices(conn)]
+    assert numbers == [f"2026-{n:04d}" for n in range(1, len(numbers) + 1)]  # gapless
+    assert set(ledger.billed_entries(conn)) == billed
