@@ -14,7 +14,7 @@ import hashlib
 import pandas as pd
 
 from .names import normalise
-from .problems import Problem, Source, error, info
+from .problems import Problem, Severity, Source, info
 from .schemas import Entries as E
 
 ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
@@ -39,8 +39,9 @@ def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
 def drop_repeats(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Keep the first of entries with the same id (files in input/ order); report the rest per file.
 
-    A copy that disagrees on whether it is billable is a conflict: an error on both rows (the
-    kept one is then held back), since otherwise the order of the files would decide the bill."""
+    A copy that disagrees on whether it is billable is a conflict: an error on the kept row (its
+    client is held back) and a warning on the copy, since otherwise the order of the files would
+    decide the bill."""
     comparable = _comparable(entries)
     first = entries[comparable].drop_duplicates(E.entry_id).set_index(E.entry_id)
     kept_flag = entries[E.entry_id].map(first[E.billable_flag].astype("string").fillna("?"))
@@ -59,10 +60,11 @@ def _conflicts(copies: pd.DataFrame, first: pd.DataFrame) -> list[Problem]:
     problems = []
     for copy in copies.itertuples(index=False):
         kept = first.loc[copy.entry_id]
-        for here, there in ((copy, kept), (kept, copy)):
-            problems.append(error(Source(here.source_file, int(here.source_row), "billable"), "conflicting-copy", (
-                f"the same entry is in {there.source_file}:{int(there.source_row)} with another billable value "
-                f"({_flag(here.billable_flag)} here, {_flag(there.billable_flag)} there) — correct one of them")))
+        for here, there, severity in ((copy, kept, Severity.WARNING), (kept, copy, Severity.ERROR)):
+            problems.append(Problem(Source(here.source_file, int(here.source_row), "billable"), "conflicting-copy",
+                                    severity, f"the same entry is in {there.source_file}:{int(there.source_row)} "
+                                              f"with another billable value ({_flag(here.billable_flag)} here, "
+                                              f"{_flag(there.billable_flag)} there) — correct one of them"))
     return problems
 
 

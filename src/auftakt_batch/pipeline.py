@@ -18,7 +18,7 @@ from .config import Config, load_config
 from .identity import drop_repeats, identify
 from .ingest import SourceFile, ingest
 from .periods import Period
-from .problems import Problem, Source, error_rows, has_errors, info, relabel, sorted_problems
+from .problems import Problem, Severity, Source, error_rows, has_errors, info, relabel, sorted_problems
 from .resolve import resolve_names
 from .schemas import Entries, RawEntries, empty, validate
 
@@ -50,7 +50,7 @@ class CheckRun:
         located = error_rows(self.problems)
         faulty = self.entries[self.with_errors()]
         known = {(f, r) for f, r in zip(faulty[Entries.source_file], faulty[Entries.source_row])}
-        if any(p.severity.value == "error" and not p.locations() for p in self.problems) or located - known:
+        if any(p.severity is Severity.ERROR and not p.locations() for p in self.problems) or located - known:
             return frozenset(), True
         held = set(faulty[Entries.client_key].dropna())
         for name in faulty.loc[faulty[Entries.client_key].isna(), Entries.client].unique():
@@ -62,9 +62,9 @@ class CheckRun:
 
     def with_errors(self) -> pd.Series:
         """Mask over `entries`: the entries an error is about (they are held back from billing)."""
-        bad = pd.DataFrame(sorted(error_rows(self.problems)), columns=[Entries.source_file, Entries.source_row])
-        marked = self.entries[[Entries.source_file, Entries.source_row]].merge(bad.assign(bad=True), how="left",
-                                                                   on=[Entries.source_file, Entries.source_row])
+        place = [Entries.source_file, Entries.source_row]
+        bad = pd.DataFrame(sorted(error_rows(self.problems)), columns=place).assign(bad=True)
+        marked = self.entries[place].merge(bad, how="left", on=place)
         return pd.Series(marked["bad"].eq(True).to_numpy(), index=self.entries.index)
 
 
