@@ -37,11 +37,12 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     text = {field: table.rows[positions[field]] if field in positions else blank for field in fmt.columns}
     rows = table.rows[["source_row"]].assign(source_file=table.file)
     stray = _stray(text, table.header, positions)
+    is_entry = ~stray.any(axis=1)
     problems = _stray_problems(rows, stray)
 
     def parsed(field: str, parse, dtype: str, forms: str) -> pd.Series:
         values, bad = parse_column(text[field], parse, dtype)
-        problems.extend(for_rows(rows.assign(v=text[field])[bad & ~stray.any(axis=1)], field, f"bad-{field}", ERROR,
+        problems.extend(for_rows(rows.assign(v=text[field])[bad & is_entry], field, f"bad-{field}", ERROR,
                                  lambda r: f"unreadable {field} {r.v!r} — use {forms}"))
         return values
 
@@ -53,8 +54,7 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     start, end, span, time_problems = _instants(rows, day, start_s, end_s, timezone)
     problems += time_problems
     problems += _mismatches(rows, hours, span, end_s - start_s)
-    problems += _missing(rows[~stray.any(axis=1)], {f: t[~stray.any(axis=1)] for f, t in text.items()},
-                         span[~stray.any(axis=1)])
+    problems += _missing(rows[is_entry], {field: values[is_entry] for field, values in text.items()}, span[is_entry])
 
     entries = pd.DataFrame({
         "source_file": rows["source_file"].astype(str),
@@ -68,7 +68,7 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
         "billable_flag": billable,
     })
     # a stray row is not an entry: it leaves with its error (which then holds back every invoice)
-    return entries[~stray.any(axis=1)].reset_index(drop=True), problems, labels
+    return entries[is_entry].reset_index(drop=True), problems, labels
 
 
 def _mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series, wall: pd.Series) -> list[Problem]:
