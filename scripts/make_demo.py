@@ -328,10 +328,10 @@ def _write_design_xlsx(path: Path, rows: list[Entry], person_label, client_label
     sheet = book.active
     sheet.title = "November"
     sheet.append(["date", "person", "client", "job", "task", "description", "hours", "billable"])
-    for e in rows:
+    for row, e in enumerate(rows, start=2):
         sheet.append([e.day, person_label(e), client_label(e), job_label(e), None, e.description,
                       e.seconds / 3600, None])
-        sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
+        sheet.cell(row, 1).number_format = "yyyy-mm-dd"
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
 
