@@ -261,6 +261,17 @@ def test_dst_gaps_and_repeats_are_errors(ws):
     ]
 
 
+def test_an_ambiguous_time_with_hours_given_is_only_a_warning(ws):
+    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
+                      "2026-10-25,Anna Schmidt,ACME,website,x,1,02:30,03:30\n")
+    run = ws.check("2026-10")
+    assert [str(p) for p in run.problems if p.code == "dst-ambiguous"] == [
+        "input/a.csv:2:start: warning: 2026-10-25 02:30 happens twice in Europe/Berlin (clocks go back) — the hours "
+        "count; the time of day is left out"]
+    assert run.ok
+    assert run.entries["duration_s"].tolist() == [3600]
+
+
 def test_hidden_lock_and_calendar_files(ws):
     ws.input("a.csv", HEADER + ROW)
     ws.input(".hidden.csv", "junk")

@@ -51,7 +51,7 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     billable = parsed("billable", yes_no, "boolean", BOOL_FORMS)
     start_s = parsed("start", clock_seconds, "Int64", TIME_FORMS)
     end_s = parsed("end", clock_seconds, "Int64", TIME_FORMS)
-    start, end, span, time_problems = _instants(rows, day, start_s, end_s, timezone)
+    start, end, span, time_problems = _instants(rows, day, start_s, end_s, timezone, hours.notna())
     problems += time_problems
     problems += _mismatches(rows, hours, span, end_s - start_s)
     problems += _missing(rows[is_entry], {field: values[is_entry] for field, values in text.items()}, span[is_entry])
@@ -115,8 +115,10 @@ def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series) ->
     return problems
 
 
-def _instants(rows, day, start_s, end_s, timezone):
-    """Local date + clock times → UTC instants; an end before the start is on the next day."""
+def _instants(rows, day, start_s, end_s, timezone, has_hours):
+    """Local date + clock times → UTC instants; an end before the start is on the next day.
+    A time that happens twice (clocks going back) is an error, unless the hours are given:
+    then the hours count and only the time of day is unknown."""
     both = day.notna() & start_s.notna() & end_s.notna()
     overnight = (both & (end_s < start_s)).fillna(False)
     end_s = end_s.where(~overnight, end_s + 24 * 3600)
@@ -131,10 +133,13 @@ def _instants(rows, day, start_s, end_s, timezone):
         problems += for_rows(rows.assign(t=local)[gap], field, "dst-gap", ERROR,
                              lambda r: f"{r.t:%Y-%m-%d %H:%M} does not exist in {timezone} (clocks jump forward) "
                                        f"— correct the time")
-        problems += for_rows(rows.assign(t=local)[twice], field, "dst-ambiguous", ERROR,
+        problems += for_rows(rows.assign(t=local)[twice & ~has_hours], field, "dst-ambiguous", ERROR,
                              lambda r, field=field: f"{r.t:%Y-%m-%d %H:%M} happens twice in {timezone} (clocks go "
                                                     f"back) — give hours instead of {field}, or move the time out "
                                                     "of that hour")
+        problems += for_rows(rows.assign(t=local)[twice & has_hours], field, "dst-ambiguous", WARNING,
+                             lambda r: f"{r.t:%Y-%m-%d %H:%M} happens twice in {timezone} (clocks go back) — the "
+                                       "hours count; the time of day is left out")
         instants.append(utc)
     start, end = instants
     span = ((end - start).dt.total_seconds()).astype("Int64").where(both & start.notna() & end.notna())
