@@ -12,6 +12,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	sh scripts/system-deps.sh
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 

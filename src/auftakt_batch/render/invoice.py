@@ -1,0 +1,139 @@
+"""An invoice draft → the HTML of its page, from the workspace's templates/invoice.html.
+
+Jinja2 with autoescape on: names and descriptions from exports are text, never markup.
+Labels, dates and numbers follow the client's language (en or de).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from ..config import Config
+from ..invoices import Draft
+
+LABELS = {
+    "en": {
+        "title": "Invoice", "draft": "DRAFT", "number": "Invoice no.", "issue_date": "Date",
+        "service_period": "Service period", "due_date": "Due", "vat_id": "VAT ID", "our_vat_id": "Our VAT ID",
+        "description": "Description", "hours": "Hours", "rate": "Rate", "amount": "Amount", "net": "Net",
+        "vat": "VAT", "gross": "Total",
+        "reverse_charge": "Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC). "
+                          "Supplier VAT ID {ours}, recipient VAT ID {theirs}.",
+        "exempt": "No VAT is charged: the service is exempt from VAT.",
+        "pay": "Please transfer {gross} by {due} to IBAN {iban}{bic}, quoting invoice number {number}.",
+        "pay_no_bank": "Please pay {gross} by {due}, quoting invoice number {number}.",
+    },
+    "de": {
+        "title": "Rechnung", "draft": "ENTWURF", "number": "Rechnungsnr.", "issue_date": "Datum",
+        "service_period": "Leistungszeitraum", "due_date": "Fällig am", "vat_id": "USt-IdNr.",
+        "our_vat_id": "Unsere USt-IdNr.", "description": "Leistung", "hours": "Std.", "rate": "Satz",
+        "amount": "Betrag", "net": "Netto", "vat": "USt.", "gross": "Gesamt",
+        "reverse_charge": "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge). USt-IdNr. des "
+                          "Leistenden {ours}, des Leistungsempfängers {theirs}.",
+        "exempt": "Die Leistung ist umsatzsteuerfrei; es wird keine Umsatzsteuer berechnet.",
+        "pay": "Bitte überweisen Sie {gross} bis zum {due} auf IBAN {iban}{bic} unter Angabe der "
+               "Rechnungsnummer {number}.",
+        "pay_no_bank": "Bitte zahlen Sie {gross} bis zum {due} unter Angabe der Rechnungsnummer {number}.",
+    },
+}
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    number: str
+    issue_date: date
+    due_date: date
+    issued_at: datetime  # pinned into the PDF's metadata, so a re-render gives the same bytes
+    draft: bool = False
+
+
+def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined)
+    env.filters["lines"] = lambda text: _lines(env, text)
+    env.filters["oneline"] = lambda text: ", ".join((text or "").splitlines())
+    return env.get_template("invoice.html").render(**context(draft, config, issue))
+
+
+def context(draft: Draft, config: Config, issue: Issue) -> dict:
+    client = config.clients[draft.client_key]
+    language = client.language
+    t = LABELS[language]
+
+    def money(value: Decimal) -> str:
+        return format_money(value, draft.currency, language)
+
+    return {
+        "language": language, "t": t, "agency": config.agency, "client": client, "draft": issue.draft,
+        "client_country": client.country if client.country and client.country != config.agency.country else "",
+        "number": issue.number, "issue_date": format_date(issue.issue_date, language),
+        "due_date": format_date(issue.due_date, language), "issued_at": issue.issued_at.isoformat(),
+        "service_period": f"{format_date(draft.period.start, language)} – {format_date(draft.period.end, language)}",
+        "lines": [{
+            "title": line.job_name, "detail": line.detail,
+            "dates": _span(line.first_day, line.last_day, language),
+            "quantity": format_number(line.quantity, language, places=max(2, _places(line.quantity))),
+            "unit_price": money(line.unit_price),
+            "amount": money(line.amount),
+        } for line in draft.lines],
+        "net": money(draft.net), "vat": money(draft.vat), "gross": money(draft.gross),
+        "vat_label": f"{t['vat']} {format_number(draft.vat_rate, language)} %",
+        "vat_note": _vat_note(draft, config, t),
+        "payment": _payment(draft, config, issue, t, money(draft.gross), language),
+    }
+
+
+def format_number(value: Decimal, language: str, places: int | None = None) -> str:
+    text = f"{value:,.{places}f}" if places is not None else f"{value.normalize():,f}"
+    return text.translate(str.maketrans(",.", ".,")) if language == "de" else text
+
+
+def format_money(value: Decimal, currency: str, language: str) -> str:
+    amount = format_number(value, language, places=2)
+    symbol = SYMBOLS.get(currency, currency)
+    if language == "de":
+        return f"{amount} {symbol}"
+    return f"{symbol}{amount}" if len(symbol) == 1 else f"{symbol} {amount}"
+
+
+def _places(value: Decimal) -> int:
+    return max(0, -value.normalize().as_tuple().exponent)
+
+
+def format_date(day: date, language: str) -> str:
+    return f"{day:%d.%m.%Y}" if language == "de" else f"{day.day} {day:%b %Y}"
+
+
+def _span(first: date, last: date, language: str) -> str:
+    if first == last:
+        return format_date(first, language)
+    return f"{format_date(first, language)} – {format_date(last, language)}"
+
+
+def _vat_note(draft: Draft, config: Config, t: dict) -> str | None:
+    client = config.clients[draft.client_key]
+    if draft.vat_mode == "reverse-charge":
+        return t["reverse_charge"].format(ours=config.agency.vat_id or "—", theirs=client.vat_id or "—")
+    if draft.vat_mode == "exempt":
+        return t["exempt"]
+    return None
+
+
+def _payment(draft: Draft, config: Config, issue: Issue, t: dict, gross: str, language: str) -> str:
+    due = format_date(issue.due_date, language)
+    if not config.agency.iban:
+        return t["pay_no_bank"].format(gross=gross, due=due, number=issue.number)
+    bic = f" (BIC {config.agency.bic})" if config.agency.bic else ""
+    return t["pay"].format(gross=gross, due=due, iban=config.agency.iban, bic=bic, number=issue.number)
+
+
+def _lines(env, text: str | None):
+    from markupsafe import Markup, escape
+
+    return Markup("<br>").join(escape(line) for line in (text or "").splitlines())

@@ -1,0 +1,86 @@
+"""The invoice page: escaped text, the right numbers in the PDF, the same bytes every time,
+and a renderer that fetches nothing outside templates/."""
+
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from auftakt_batch.invoices import draft_invoices
+from auftakt_batch.pricing import price
+from auftakt_batch.render.invoice import Issue, format_money, format_number, invoice_html
+from auftakt_batch.render.pdf import FetchRefused, fetcher_within, write_pdf
+
+from .conftest import RATES, ROOT, TODAY
+
+TEMPLATES = ROOT / "src" / "auftakt_batch" / "skeleton" / "templates"
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+ISSUE = Issue("2026-0007", date(2026, 12, 1), date(2026, 12, 15), AT)
+HEADER = "date,person,client,job,task,description,hours,billable\n"
+HOSTILE = '<img src=file:///etc/passwd> {{ 7*7 }} =HYPERLINK("x")'
+
+
+def drafts(ws, rates=RATES):
+    ws.rates(rates.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  group_by: entry\n'))
+    ws.input("a.csv", HEADER + f"2026-11-03,Anna Schmidt,ACME,website,,\"{HOSTILE.replace(chr(34), chr(34) * 2)}\",1.5,\n"
+                               "2026-11-04,Ben Okafor,ACME,website,,Build,2:15,\n")
+    run = ws.check(today=TODAY)
+    return {d.client_key: d for d in draft_invoices(price(run.entries, run.config), run.config, run.period)}, run
+
+
+def test_text_from_exports_is_escaped(ws):
+    found, run = drafts(ws)
+    html = invoice_html(found["acme"], run.config, ISSUE, TEMPLATES)
+    assert "&lt;img src=file:///etc/passwd&gt; {{ 7*7 }}" in html
+    assert "<img" not in html and "49" not in html
+
+
+def test_pdf_shows_the_numbers_of_the_draft(ws, tmp_path):
+    found, run = drafts(ws)
+    acme = found["acme"]
+    target = tmp_path / "out" / "2026-0007-acme.pdf"
+    write_pdf(invoice_html(acme, run.config, ISSUE, TEMPLATES), TEMPLATES, target, AT)
+    text = " ".join(PdfReader(target).pages[0].extract_text().split())
+    assert (acme.net, acme.vat, acme.gross) == (Decimal("450.00"), Decimal("85.50"), Decimal("535.50"))
+    for expected in ("Invoice 2026-0007", "Test Studio GmbH", "ACME GmbH", "1 Dec 2026", "15 Dec 2026",
+                     "1 Nov 2026 – 30 Nov 2026", "1.50", "2.25", "€120.00", "€180.00", "€270.00", "Net €450.00",
+                     "VAT 19 % €85.50", "Total €535.50", "<img src=file:///etc/passwd>"):
+        assert expected in text, expected
+    assert not list(tmp_path.joinpath("out").glob(".*.tmp"))  # written atomically
+
+
+def test_german_formats():
+    assert format_money(Decimal("1234.5"), "EUR", "de") == "1.234,50 €"
+    assert format_money(Decimal("1234.5"), "EUR", "en") == "€1,234.50"
+    assert format_money(Decimal("99"), "CHF", "en") == "CHF 99.00"
+    assert format_number(Decimal("67.5"), "de", places=2) == "67,50"
+
+
+def test_the_same_invoice_renders_to_the_same_bytes_in_any_process(ws, tmp_path):
+    found, run = drafts(ws)
+    html = invoice_html(found["acme"], run.config, ISSUE, TEMPLATES)
+    (tmp_path / "page.html").write_text(html)
+    script = ("import sys, datetime; from pathlib import Path; from auftakt_batch.render.pdf import write_pdf; "
+              "print(write_pdf(Path(sys.argv[1]).read_text(), Path(sys.argv[2]), Path(sys.argv[3]), "
+              "datetime.datetime.fromisoformat(sys.argv[4])))")
+    hashes = {subprocess.run([sys.executable, "-c", script, str(tmp_path / "page.html"), str(TEMPLATES),
+                              str(tmp_path / f"{i}.pdf"), AT.isoformat()], capture_output=True, text=True,
+                             check=True).stdout.strip() for i in range(2)}
+    assert len(hashes) == 1
+
+
+def test_the_renderer_fetches_only_from_templates(tmp_path):
+    fetch = fetcher_within(TEMPLATES)
+    with pytest.raises(FetchRefused):
+        fetch.fetch("file:///etc/passwd")
+    with pytest.raises(FetchRefused):
+        fetch.fetch((TEMPLATES / ".." / ".." / "cli.py").resolve().as_uri())
+    with pytest.raises(FetchRefused):
+        fetch.fetch("https://example.com/logo.png")
+    assert fetch.fetch((TEMPLATES / "invoice.css").as_uri()) is not None
+    page = '<img src="file:///etc/passwd"><link rel="stylesheet" href="https://example.com/x.css"><p>ok</p>'
+    write_pdf(page, TEMPLATES, tmp_path / "x.pdf", AT)
+    assert "ok" in PdfReader(tmp_path / "x.pdf").pages[0].extract_text()
