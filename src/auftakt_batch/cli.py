@@ -54,14 +54,14 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(short_help="Create a new workspace.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Create a new workspace in DIRECTORY.
 
-    Writes a commented rates.yaml, templates/, output/ and input/ with a timesheet template
-    whose client and job columns are drop-downs fed from rates.yaml. Refuses to touch a
-    folder that already holds a workspace.
+    Writes a commented rates.yaml, templates/ (the invoice template), output/ and input/ with
+    a timesheet template whose person, client and job columns are drop-downs fed from
+    rates.yaml. DIRECTORY must be new or empty, and not inside another workspace.
 
     \b
     Example:
@@ -80,7 +80,7 @@ def init(directory: Path) -> None:
                f"  auftakt-batch check --workspace {directory} --period YYYY-MM")
 
 
-@main.command()
+@main.command(short_help="Validate the exports of a period.")
 @workspace_option
 @period_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
