@@ -56,7 +56,7 @@ def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) ->
 
     env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined)
-    env.filters["lines"] = lambda text: _lines(env, text)
+    env.filters["lines"] = _lines
     env.filters["oneline"] = lambda text: ", ".join((text or "").splitlines())
     return env.get_template("invoice.html").render(**context(draft, config, issue))
 
@@ -133,7 +133,8 @@ def _payment(draft: Draft, config: Config, issue: Issue, t: dict, gross: str, la
     return t["pay"].format(gross=gross, due=due, iban=config.agency.iban, bic=bic, number=issue.number)
 
 
-def _lines(env, text: str | None):
+def _lines(text: str | None):
+    """A multi-line address as escaped lines joined by <br>."""
     from markupsafe import Markup, escape
 
     return Markup("<br>").join(escape(line) for line in (text or "").splitlines())
