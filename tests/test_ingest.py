@@ -298,3 +298,21 @@ def test_spans_across_a_clock_change_are_real_time_and_say_so(ws):
         "input/a.csv:2:hours: error: hours say 3:00 but start–end spans 2:00 (the clocks changed that night) — "
         "correct one of them"]
     assert run.entries["duration_s"].tolist() == [10800, 9 * 3600]
+
+
+def test_a_format_may_leave_out_optional_fields(ws):
+    import pandas as pd
+
+    from auftakt_batch.ingest.build import build_entries
+    from auftakt_batch.ingest.formats import Format
+    from auftakt_batch.ingest.read import Table
+
+    lean = Format("lean", "lean export", {"date": ("day",), "person": ("who",), "client": ("customer",),
+                                          "job": ("project",), "hours": ("h",)},
+                  frozenset({"date", "person", "client", "job", "hours"}))
+    rows = pd.DataFrame({0: ["2026-11-03"], 1: ["Anna Schmidt"], 2: ["ACME"], 3: ["website"], 4: ["1"],
+                         "source_row": [2]})
+    entries, problems, labels = build_entries(Table("x.csv", "lean", ("day", "who", "customer", "project", "h"),
+                                                    rows), lean, "Europe/Berlin")
+    assert problems == [] and entries["task"].tolist() == [""] and entries["duration_s"].tolist() == [3600]
+    assert labels == {"date": "day", "person": "who", "client": "customer", "job": "project", "hours": "h"}

@@ -24,6 +24,7 @@ from .values import (
 )
 
 TEXT_FIELDS = ("person", "client", "job", "task", "description")
+FIELDS = ("date", *TEXT_FIELDS, "hours", "billable", "start", "end")  # what any format may map a column to
 REQUIRED_TEXT = ("person", "client")  # job may be empty for a client without jobs
 DURATION_TOLERANCE_S = 60  # hours and start–end may differ by rounding to the minute
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -34,7 +35,7 @@ def build_entries(table: Table, fmt: Format, timezone: str) -> tuple[pd.DataFram
     positions = fmt.field_positions(table.header)
     labels = {field: table.header[i] for field, i in positions.items()}
     blank = pd.Series("", index=table.rows.index, dtype=str)
-    text = {field: table.rows[positions[field]] if field in positions else blank for field in fmt.columns}
+    text = {field: table.rows[positions[field]] if field in positions else blank for field in FIELDS}
     rows = table.rows[["source_row"]].assign(source_file=table.file)
     stray = _stray(text, table.header, positions)
     is_entry = ~stray.any(axis=1)
