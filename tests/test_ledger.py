@@ -1,7 +1,7 @@
 """The ledger enforces the guarantees itself: numbers once and gapless, entries billed at most once."""
 
 import sqlite3
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -9,16 +9,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch import ledger
+from auftakt_batch.invoices import Draft, Line
+from auftakt_batch.periods import parse_period
 
 PATTERN = "{year}-{seq:04d}"
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def draft(entry_ids, client="acme"):
+    line = Line("website", "Website relaunch", "", Decimal("0.8333"), Decimal("120.00"), Decimal("100.00"),
+                date(2026, 11, 2), date(2026, 11, 20), tuple(entry_ids))
+    return Draft(client, "EUR", parse_period("2026-11"), (line,), "standard", Decimal("19"))
 
 
 def bill(conn, entry_ids, day=date(2026, 12, 1), client="acme"):
-    return ledger.record_pending(
-        conn, PATTERN, kind="invoice", client_key=client, period="2026-11", issue_date=day,
-        due_date=date(2026, 12, 15), currency="EUR", net=Decimal("100.00"), vat=Decimal("19.00"),
-        gross=Decimal("119.00"), lines=[("website", "Website relaunch", Decimal("0.8333"), Decimal("120.00"),
-                                         Decimal("100.00"))], entry_ids=list(entry_ids))
+    return ledger.record_pending(conn, PATTERN, draft(entry_ids, client), kind="invoice", issue_date=day,
+                                 due_date=date(2026, 12, 15), issued_at=AT)
 
 
 @pytest.fixture
@@ -79,3 +85,13 @@ def test_any_sequence_of_runs_bills_each_entry_at_most_once(tmp_path_factory, ru
     numbers = [i.number for i in ledger.invoices(conn)]
     assert numbers == [f"2026-{n:04d}" for n in range(1, len(numbers) + 1)]  # gapless
     assert set(ledger.billed_entries(conn)) == billed
+
+
+def test_a_recorded_invoice_can_be_rendered_again_exactly(conn):
+    original = draft(["a", "b"])
+    bill(conn, ["a", "b"])
+    stored, issue_date, due_date, issued_at = ledger.stored_draft(conn, "2026-0001")
+    assert (issue_date, due_date, issued_at) == (date(2026, 12, 1), date(2026, 12, 15), AT)
+    assert stored.lines[0].amount == original.lines[0].amount and stored.lines[0].quantity == Decimal("0.8333")
+    assert (stored.net, stored.vat, stored.gross, stored.period) == (original.net, original.vat, original.gross,
+                                                                     original.period)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+
+from .invoices import Draft, Line
+from .periods import parse_period
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS invoices (
@@ -28,7 +31,10 @@ CREATE TABLE IF NOT EXISTS invoices (
     period      TEXT NOT NULL,
     issue_date  TEXT NOT NULL,
     due_date    TEXT NOT NULL,
+    issued_at   TEXT NOT NULL,
     currency    TEXT NOT NULL,
+    vat_mode    TEXT NOT NULL,
+    vat_rate    TEXT NOT NULL,
     net         TEXT NOT NULL,
     vat         TEXT NOT NULL,
     gross       TEXT NOT NULL,
@@ -41,7 +47,10 @@ CREATE TABLE IF NOT EXISTS invoice_lines (
     invoice_id  INTEGER NOT NULL REFERENCES invoices (id),
     position    INTEGER NOT NULL,
     job_key     TEXT NOT NULL,
-    description TEXT NOT NULL,
+    job_name    TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    first_day   TEXT NOT NULL,
+    last_day    TEXT NOT NULL,
     quantity    TEXT NOT NULL,
     unit_price  TEXT NOT NULL,
     amount      TEXT NOT NULL,
@@ -96,10 +105,8 @@ def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> tuple[str,
     return pattern.format(year=year, seq=seq), seq
 
 
-def record_pending(conn: sqlite3.Connection, pattern: str, *, kind: str, client_key: str, period: str,
-                   issue_date: date, due_date: date, currency: str, net: Decimal, vat: Decimal, gross: Decimal,
-                   lines: list[tuple[str, str, Decimal, Decimal, Decimal]], entry_ids: list[str],
-                   refers_to: str | None = None) -> str:
+def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind: str, issue_date: date,
+                   due_date: date, issued_at: datetime, refers_to: str | None = None) -> str:
     """Reserve a number, insert the invoice as pending with its lines, link its entries — all in
     one transaction. Raises AlreadyBilled (and records nothing) if an entry is on a live invoice."""
     try:
@@ -107,21 +114,40 @@ def record_pending(conn: sqlite3.Connection, pattern: str, *, kind: str, client_
             number, seq = next_number(conn, pattern, issue_date.year)
             cur = conn.execute(
                 "INSERT INTO invoices (number, year, seq, kind, refers_to, client_key, period, issue_date, due_date, "
-                "currency, net, vat, gross, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                (number, issue_date.year, seq, kind, refers_to, client_key, period, issue_date.isoformat(),
-                 due_date.isoformat(), currency, str(net), str(vat), str(gross)))
+                "issued_at, currency, vat_mode, vat_rate, net, vat, gross, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                (number, issue_date.year, seq, kind, refers_to, draft.client_key, draft.period.label,
+                 issue_date.isoformat(), due_date.isoformat(), issued_at.isoformat(), draft.currency, draft.vat_mode,
+                 str(draft.vat_rate), str(draft.net), str(draft.vat), str(draft.gross)))
             invoice_id = cur.lastrowid
             conn.executemany(
-                "INSERT INTO invoice_lines (invoice_id, position, job_key, description, quantity, unit_price, "
-                "amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(invoice_id, i, job, text, str(q), str(p), str(a)) for i, (job, text, q, p, a) in enumerate(lines, 1)])
+                "INSERT INTO invoice_lines (invoice_id, position, job_key, job_name, detail, first_day, last_day, "
+                "quantity, unit_price, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(invoice_id, i, line.job_key, line.job_name, line.detail, line.first_day.isoformat(),
+                  line.last_day.isoformat(), str(line.quantity), str(line.unit_price), str(line.amount))
+                 for i, line in enumerate(draft.lines, 1)])
             conn.executemany("INSERT INTO billed_entries (entry_id, invoice_id) VALUES (?, ?)",
-                             [(entry_id, invoice_id) for entry_id in entry_ids])
+                             [(entry_id, invoice_id) for entry_id in draft.entry_ids])
     except sqlite3.IntegrityError as exc:
         if "billed_entries.entry_id" in str(exc):
             raise AlreadyBilled(str(exc)) from None
         raise
     return number
+
+
+def stored_draft(conn: sqlite3.Connection, number: str) -> tuple[Draft, date, date, datetime]:
+    """The invoice as recorded, to render it again exactly: (draft, issue date, due date, issued at)."""
+    row = conn.execute("SELECT id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, "
+                       "issued_at FROM invoices WHERE number = ?", (number,)).fetchone()
+    invoice_id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, issued_at = row
+    lines = tuple(
+        Line(job_key, job_name, detail, Decimal(q), Decimal(p), Decimal(a), date.fromisoformat(first),
+             date.fromisoformat(last), ())
+        for job_key, job_name, detail, first, last, q, p, a in conn.execute(
+            "SELECT job_key, job_name, detail, first_day, last_day, quantity, unit_price, amount "
+            "FROM invoice_lines WHERE invoice_id = ? ORDER BY position", (invoice_id,)))
+    draft = Draft(client_key, currency, parse_period(period), lines, vat_mode, Decimal(vat_rate))
+    return draft, date.fromisoformat(issue_date), date.fromisoformat(due_date), datetime.fromisoformat(issued_at)
 
 
 def mark_issued(conn: sqlite3.Connection, number: str, pdf_path: str, sha256: str) -> None:
