@@ -1,5 +1,5 @@
 # Set-up and the two everyday jobs. Needs only python3 (3.11+) with venv and pip.
-#   make demo   install into .venv, then run the demo billing run on this workspace
+#   make demo   install into .venv, then check and bill the demo workspace's November 2026
 #   make test   install into .venv (with test tools), then run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,6 +20,7 @@ install: $(VENV)/.installed
 
 demo: install
 	$(BIN)/auftakt-batch check --period $(PERIOD)
+	$(BIN)/auftakt-batch bill --period $(PERIOD)
 
 test: install
 	$(BIN)/ruff check src tests scripts

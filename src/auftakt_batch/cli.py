@@ -15,6 +15,7 @@ import click
 from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 
 EXIT_DATA_ERRORS = 1
+EXIT_BUSY = 3
 
 
 class PeriodType(click.ParamType):
@@ -108,3 +109,57 @@ def check(workspace: Path, period: Period, as_json: bool) -> None:
             click.echo("")
         click.echo(summary.as_text(run))
     sys.exit(0 if run.ok else EXIT_DATA_ERRORS)
+
+
+@main.command(short_help="Issue the invoices of a period.")
+@workspace_option
+@period_option
+@click.option("--client", "only", metavar="KEY", help="Bill this client only.")
+@click.option("--strict", is_flag=True, help="Issue nothing if there is any error.")
+def bill(workspace: Path, period: Period, only: str | None, strict: bool) -> None:
+    """Issue one invoice per client with unbilled billable time in the period.
+
+    Checks the exports first (as `check` does). A client whose entries have errors gets no
+    invoice this run; an unreadable file stops the run. Invoices go to the ledger
+    (output/ledger.sqlite) and to output/PERIOD/invoices/NUMBER-CLIENT.pdf. Running it again
+    issues nothing new; entries that arrive later are billed on a new invoice.
+
+    \b
+    Examples:
+      auftakt-batch bill --period 2026-11
+      auftakt-batch bill --period 2026-11 --client acme
+    """
+    from .billing import Busy
+    from .billing import bill as run_bill
+
+    try:
+        result = run_bill(workspace, period, only=only, strict=strict)
+    except Busy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    for problem in result.check.problems:
+        if problem.severity.value == "error":
+            click.echo(str(problem))
+    click.echo(_bill_summary(result))
+    trouble = result.stopped or result.skipped
+    sys.exit(EXIT_DATA_ERRORS if trouble else 0)
+
+
+def _bill_summary(result) -> str:
+    from .summary import plural
+
+    if result.stopped:
+        return f"Nothing issued: {result.stopped}."
+    lines = []
+    if result.issued:
+        width = max(len(i.client_key) for i in result.issued)
+        lines.append(f"Issued {plural(len(result.issued), 'invoice')}:")
+        lines.append(f"  {'number':<12}{'client':<{width + 2}}{'hours':>9}{'net':>13}{'gross':>13}")
+        for i in result.issued:
+            note = "  (finished from an interrupted run)" if i.finished else ""
+            lines.append(f"  {i.number:<12}{i.client_key:<{width + 2}}{i.hours:>9.2f}{i.net:>13,.2f}"
+                         f"{i.gross:>13,.2f} {i.currency}{note}")
+    else:
+        lines.append("Nothing new to bill: every billable entry of the period is on an invoice.")
+    lines += [f"Skipped {key}: {why}" for key, why in result.skipped]
+    return "\n".join(lines)

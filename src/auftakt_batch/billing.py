@@ -1,0 +1,146 @@
+"""The billing run: check, then issue one invoice per client with unbilled billable time.
+
+Needs: a workspace and a period. Gives: invoices in the ledger and as PDFs, and what was
+skipped and why. The issue protocol makes a crash harmless: the number, the invoice (as
+pending) and its entries are recorded in one transaction; the PDF is written to a temporary
+file, synced and renamed into place; only then is the invoice marked issued with the PDF's
+hash. A run finds pending invoices first and finishes them with the same number and content.
+A lock file keeps two runs from writing at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from . import ledger
+from .config import Config
+from .invoices import Draft, draft_invoices
+from .periods import Period
+from .pipeline import CheckRun, check, local_today
+from .pricing import price
+from .render.invoice import Issue, invoice_html
+from .render.pdf import write_pdf
+from .schemas import Entries as E
+
+FAULT = "AUFTAKT_FAULT"  # tests set it to a step name to crash the run right after that step
+
+
+class Busy(Exception):
+    """Another billing run holds the workspace's lock."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    number: str
+    client_key: str
+    hours: Decimal
+    net: Decimal
+    gross: Decimal
+    currency: str
+    pdf: Path
+    finished: bool = False  # a pending invoice of an earlier, interrupted run
+
+
+@dataclass(frozen=True)
+class BillRun:
+    check: CheckRun
+    issued: tuple[Issued, ...]
+    skipped: tuple[tuple[str, str], ...]  # (client key, why)
+    stopped: str | None  # why no invoice at all was written, if so
+
+
+def bill(workspace: Path, period: Period, today: date | None = None, only: str | None = None,
+         strict: bool = False) -> BillRun:
+    run = check(workspace, period, today)
+    if (reason := _stop_reason(run, strict)) is not None:
+        return BillRun(run, (), (), reason)
+    config = run.config
+    today = today or local_today(config.agency.timezone)
+    held, _ = run.held_back()
+    with locked(workspace / "output" / ".billing.lock"):
+        conn = ledger.connect(workspace / "output" / "ledger.sqlite")
+        try:
+            issued = [_finish(conn, number, workspace, config) for number in _pending(conn)]
+            billed = ledger.billed_entries(conn)
+            sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
+            unbilled = sound[~sound[E.entry_id].isin(billed)]
+            drafts = [d for d in draft_invoices(price(unbilled, config), config, period)
+                      if only in (None, d.client_key)]
+            skipped = [(d.client_key, "held back by errors in its entries") for d in drafts if d.client_key in held]
+            for draft in (d for d in drafts if d.client_key not in held):
+                issued.append(_issue(conn, draft, workspace, config, today))
+        finally:
+            conn.close()
+    return BillRun(run, tuple(issued), tuple(skipped), None)
+
+
+def _stop_reason(run: CheckRun, strict: bool) -> str | None:
+    if run.config is None:
+        return "rates.yaml has errors"
+    if run.unreadable:
+        return (f"{', '.join(run.unreadable)} cannot be read; any client may be in it, so no invoice is written")
+    if strict and not run.ok:
+        return "--strict: there are errors"
+    if run.held_back()[1]:
+        return "there are errors that cannot be tied to one client (see above), so no invoice is written"
+    return None
+
+
+def _issue(conn, draft: Draft, workspace: Path, config: Config, today: date) -> Issued:
+    issued_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
+    due = today + timedelta(days=config.agency.payment_terms_days)
+    number = ledger.record_pending(conn, config.agency.invoice_number, draft, kind="invoice", issue_date=today,
+                                   due_date=due, issued_at=issued_at)
+    _fault("pending")
+    return _render_and_mark(conn, number, draft, workspace, config, Issue(number, today, due, issued_at))
+
+
+def _finish(conn, number: str, workspace: Path, config: Config) -> Issued:
+    draft, issue_date, due, issued_at = ledger.stored_draft(conn, number)
+    issued = _render_and_mark(conn, number, draft, workspace, config, Issue(number, issue_date, due, issued_at))
+    return Issued(**{**issued.__dict__, "finished": True})
+
+
+def _render_and_mark(conn, number: str, draft: Draft, workspace: Path, config: Config, issue: Issue) -> Issued:
+    templates = workspace / "templates"
+    target = invoice_path(workspace, draft.period, number, draft.client_key)
+    sha = write_pdf(invoice_html(draft, config, issue, templates), templates, target, issue.issued_at)
+    _fault("pdf")
+    ledger.mark_issued(conn, number, target.relative_to(workspace).as_posix(), sha)
+    return Issued(number, draft.client_key, draft.hours, draft.net, draft.gross, draft.currency, target)
+
+
+def invoice_path(workspace: Path, period: Period, number: str, client_key: str) -> Path:
+    return workspace / "output" / period.label / "invoices" / f"{number}-{client_key}.pdf"
+
+
+def _pending(conn) -> list[str]:
+    return [record.number for record in ledger.invoices(conn, "pending")]
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` for the block; raise Busy at once if another run has it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(f"another billing run is writing to {path.parent} — wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fault(step: str) -> None:
+    if os.environ.get(FAULT) == step:
+        os._exit(99)  # a crash, as the tests need it: no cleanup, no exception handlers

@@ -1,0 +1,125 @@
+"""The billing run end to end: invoices issued once, re-runs change nothing, crashes heal."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from auftakt_batch import ledger
+from auftakt_batch.billing import FAULT, Busy, bill, locked
+from auftakt_batch.cli import main
+from auftakt_batch.periods import parse_period
+
+from .conftest import ROOT, TODAY
+
+HEADER = "date,person,client,job,task,description,hours,billable\n"
+WEEK = ("2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
+        "2026-11-04,Ben Okafor,globex,app,,API,2,\n"
+        "2026-11-04,Ben Okafor,studio,admin,,Admin,3,\n")
+NOVEMBER = parse_period("2026-11")
+
+
+def prepared(ws):
+    (ws.root / "templates").mkdir()
+    for name in ("invoice.html", "invoice.css"):
+        (ws.root / "templates" / name).write_text((ROOT / "templates" / name).read_text())
+    ws.input("week.csv", HEADER + WEEK)
+    return ws
+
+
+def pdf_text(path) -> str:
+    return " ".join(PdfReader(path).pages[0].extract_text().split())
+
+
+def fingerprints(ws) -> dict:
+    return {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in (ws.root / "output").rglob("*.pdf")}
+
+
+def test_issues_one_invoice_per_client_with_billable_time(ws):
+    result = bill(prepared(ws).root, NOVEMBER, today=TODAY)
+    assert [(i.number, i.client_key, str(i.net), str(i.gross)) for i in result.issued] == [
+        ("2026-0001", "acme", "180.00", "214.20"), ("2026-0002", "globex", "300.00", "357.00")]
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    records = ledger.invoices(conn, "issued")
+    assert [r.number for r in records] == ["2026-0001", "2026-0002"]
+    for record, issued in zip(records, result.issued):
+        assert hashlib.sha256(issued.pdf.read_bytes()).hexdigest() == record.pdf_sha256
+        text = pdf_text(issued.pdf)
+        assert f"Invoice {record.number}" in text and f"Total €{record.gross:,.2f}" in text
+    assert len(ledger.billed_entries(conn)) == 2  # the internal client's hour is not billed
+
+
+def test_a_second_run_changes_nothing_and_late_entries_get_a_new_invoice(ws):
+    prepared(ws)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    before = fingerprints(ws)
+    again = bill(ws.root, NOVEMBER, today=TODAY)
+    assert again.issued == () and fingerprints(ws) == before
+    ws.input("late.csv", HEADER + "2026-11-28,Anna Schmidt,ACME,website,,Fixes,1,\n" + WEEK)
+    late = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.number, i.client_key, str(i.net)) for i in late.issued] == [("2026-0003", "acme", "120.00")]
+
+
+def test_errors_hold_back_only_their_client(ws):
+    prepared(ws).input("more.csv", HEADER + "2026-11-05,Ben Okafor,globex,app,,Oops,zwei,\n")
+    result = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [i.client_key for i in result.issued] == ["acme"]
+    assert result.skipped == (("globex", "held back by errors in its entries"),)
+
+
+def test_an_unreadable_file_stops_the_run(ws):
+    prepared(ws).input("broken.csv", b"\x00\x01")
+    result = bill(ws.root, NOVEMBER, today=TODAY)
+    assert result.issued == () and "input/broken.csv cannot be read" in result.stopped
+    assert not (ws.root / "output" / "ledger.sqlite").exists()
+
+
+def test_a_second_run_while_one_writes_is_refused(ws):
+    prepared(ws)
+    with locked(ws.root / "output" / ".billing.lock"):
+        try:
+            bill(ws.root, NOVEMBER, today=TODAY)
+        except Busy as exc:
+            assert "another billing run is writing" in str(exc)
+        else:
+            raise AssertionError("the second run was not refused")
+
+
+def crash_at(ws, step: str) -> int:
+    code = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import bill; "
+            "from auftakt_batch.periods import parse_period; "
+            "bill(Path(sys.argv[1]), parse_period('2026-11'), today=datetime.date(2026, 12, 3))")
+    return subprocess.run([sys.executable, "-c", code, str(ws.root)], env={**os.environ, FAULT: step}).returncode
+
+
+def test_a_crash_at_any_step_heals_on_the_next_run_without_gap_or_duplicate(ws):
+    prepared(ws)
+    uninterrupted = fingerprints_after_clean_run(ws)
+    for step in ("pending", "pdf"):
+        shutil.rmtree(ws.root / "output")
+        assert crash_at(ws, step) == 99
+        result = bill(ws.root, NOVEMBER, today=TODAY)
+        conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+        assert [r.number for r in ledger.invoices(conn, "issued")] == ["2026-0001", "2026-0002"]
+        assert ledger.invoices(conn, "pending") == []
+        assert result.issued[0].finished
+        assert {name: sha for name, (_, sha) in fingerprints(ws).items()} == uninterrupted
+
+
+def fingerprints_after_clean_run(ws) -> dict:
+    bill(ws.root, NOVEMBER, today=TODAY)
+    return {name: sha for name, (_, sha) in fingerprints(ws).items()}
+
+
+def test_bill_command(ws):
+    prepared(ws)
+    result = CliRunner().invoke(main, ["bill", "--workspace", str(ws.root), "--period", "2026-11"])
+    assert result.exit_code == 0, result.output
+    assert "Issued 2 invoices:" in result.output and "2026-0002   globex" in result.output
+    again = CliRunner().invoke(main, ["bill", "--workspace", str(ws.root), "--period", "2026-11"])
+    assert again.output.strip() == "Nothing new to bill: every billable entry of the period is on an invoice."
