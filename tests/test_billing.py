@@ -123,3 +123,26 @@ def test_bill_command(ws):
     assert "Issued 2 invoices:" in result.output and "2026-0002   globex" in result.output
     again = CliRunner().invoke(main, ["bill", "--workspace", str(ws.root), "--period", "2026-11"])
     assert again.output.strip() == "Nothing new to bill: every billable entry of the period is on an invoice."
+
+
+def test_drafts_touch_neither_ledger_nor_series(ws):
+    prepared(ws)
+    result = bill(ws.root, NOVEMBER, today=TODAY, draft=True)
+    assert [(i.number, i.client_key) for i in result.issued] == [("DRAFT", "acme"), ("DRAFT", "globex")]
+    assert "ENTWURF" not in pdf_text(result.issued[0].pdf) and "DRAFT" in pdf_text(result.issued[0].pdf)
+    assert result.issued[0].pdf.parent == ws.root / "output" / "2026-11" / "drafts"
+    assert ledger.invoices(ledger.connect(ws.root / "output" / "ledger.sqlite")) == []
+    assert [i.number for i in bill(ws.root, NOVEMBER, today=TODAY).issued] == ["2026-0001", "2026-0002"]
+
+
+def test_invoices_command_lists_the_ledger(ws):
+    prepared(ws)
+    runner = CliRunner()
+    assert runner.invoke(main, ["invoices", "--workspace", str(ws.root)]).output.startswith("No invoices yet")
+    bill(ws.root, NOVEMBER, today=TODAY)
+    listing = runner.invoke(main, ["invoices", "--workspace", str(ws.root)]).output.splitlines()
+    assert listing == [
+        "number      client  period    issued              gross  status",
+        "2026-0001   acme    2026-11   2026-12-03         214.20  EUR issued",
+        "2026-0002   globex  2026-11   2026-12-03         357.00  EUR issued",
+    ]

@@ -58,7 +58,9 @@ class BillRun:
 
 
 def bill(workspace: Path, period: Period, today: date | None = None, only: str | None = None,
-         strict: bool = False) -> BillRun:
+         strict: bool = False, draft: bool = False) -> BillRun:
+    """Issue the period's invoices; with `draft`, render them watermarked into drafts/ instead,
+    touching neither the ledger nor the series."""
     run = check(workspace, period, today)
     if (reason := _stop_reason(run, strict)) is not None:
         return BillRun(run, (), (), reason)
@@ -68,15 +70,16 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
     with locked(workspace / "output" / ".billing.lock"):
         conn = ledger.connect(workspace / "output" / "ledger.sqlite")
         try:
-            issued = [_finish(conn, number, workspace, config) for number in _pending(conn)]
+            issued = [] if draft else [_finish(conn, number, workspace, config) for number in _pending(conn)]
             billed = ledger.billed_entries(conn)
             sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
             unbilled = sound[~sound[E.entry_id].isin(billed)]
             drafts = [d for d in draft_invoices(price(unbilled, config), config, period)
                       if only in (None, d.client_key)]
             skipped = [(d.client_key, "held back by errors in its entries") for d in drafts if d.client_key in held]
-            for draft in (d for d in drafts if d.client_key not in held):
-                issued.append(_issue(conn, draft, workspace, config, today))
+            for invoice in (d for d in drafts if d.client_key not in held):
+                issue = _render_draft if draft else _issue
+                issued.append(issue(conn, invoice, workspace, config, today))
         finally:
             conn.close()
     return BillRun(run, tuple(issued), tuple(skipped), None)
@@ -101,6 +104,15 @@ def _issue(conn, draft: Draft, workspace: Path, config: Config, today: date) -> 
                                    due_date=due, issued_at=issued_at)
     _fault("pending")
     return _render_and_mark(conn, number, draft, workspace, config, Issue(number, today, due, issued_at))
+
+
+def _render_draft(conn, draft: Draft, workspace: Path, config: Config, today: date) -> Issued:
+    issued_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
+    issue = Issue("DRAFT", today, today + timedelta(days=config.agency.payment_terms_days), issued_at, draft=True)
+    templates = workspace / "templates"
+    target = workspace / "output" / draft.period.label / "drafts" / f"DRAFT-{draft.client_key}.pdf"
+    write_pdf(invoice_html(draft, config, issue, templates), templates, target, issued_at)
+    return Issued("DRAFT", draft.client_key, draft.hours, draft.net, draft.gross, draft.currency, target)
 
 
 def _finish(conn, number: str, workspace: Path, config: Config) -> Issued:

@@ -116,7 +116,8 @@ def check(workspace: Path, period: Period, as_json: bool) -> None:
 @period_option
 @click.option("--client", "only", metavar="KEY", help="Bill this client only.")
 @click.option("--strict", is_flag=True, help="Issue nothing if there is any error.")
-def bill(workspace: Path, period: Period, only: str | None, strict: bool) -> None:
+@click.option("--draft", is_flag=True, help="Render watermarked drafts into output/PERIOD/drafts/; issue nothing.")
+def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft: bool) -> None:
     """Issue one invoice per client with unbilled billable time in the period.
 
     Checks the exports first (as `check` does). A client whose entries have errors gets no
@@ -128,12 +129,13 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool) -> Non
     Examples:
       auftakt-batch bill --period 2026-11
       auftakt-batch bill --period 2026-11 --client acme
+      auftakt-batch bill --period 2026-11 --draft
     """
     from .billing import Busy
     from .billing import bill as run_bill
 
     try:
-        result = run_bill(workspace, period, only=only, strict=strict)
+        result = run_bill(workspace, period, only=only, strict=strict, draft=draft)
     except Busy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BUSY)
@@ -153,7 +155,9 @@ def _bill_summary(result) -> str:
     lines = []
     if result.issued:
         width = max(len(i.client_key) for i in result.issued)
-        lines.append(f"Issued {plural(len(result.issued), 'invoice')}:")
+        drafts = result.issued[0].number == "DRAFT"
+        lines.append(f"{'Drafted' if drafts else 'Issued'} {plural(len(result.issued), 'invoice')}"
+                     f"{' (nothing issued)' if drafts else ''}:")
         lines.append(f"  {'number':<12}{'client':<{width + 2}}{'hours':>9}{'net':>13}{'gross':>13}")
         for i in result.issued:
             note = "  (finished from an interrupted run)" if i.finished else ""
@@ -163,3 +167,28 @@ def _bill_summary(result) -> str:
         lines.append("Nothing new to bill: every billable entry of the period is on an invoice.")
     lines += [f"Skipped {key}: {why}" for key, why in result.skipped]
     return "\n".join(lines)
+
+
+@main.command(short_help="List the invoices in the ledger.")
+@workspace_option
+def invoices(workspace: Path) -> None:
+    """List every invoice and credit note in the ledger, oldest first.
+
+    \b
+    Example:
+      auftakt-batch invoices --workspace my-agency
+    """
+    from . import ledger
+
+    path = workspace / "output" / "ledger.sqlite"
+    if not path.exists():
+        click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD`.")
+        return
+    conn = ledger.connect(path)
+    records = ledger.invoices(conn)
+    conn.close()
+    width = max((len(r.client_key) for r in records), default=6)
+    click.echo(f"{'number':<12}{'client':<{width + 2}}{'period':<10}{'issued':<12}{'gross':>13}  status")
+    for r in records:
+        click.echo(f"{r.number:<12}{r.client_key:<{width + 2}}{r.period:<10}{r.issue_date.isoformat():<12}"
+                   f"{r.gross:>13,.2f}  {r.currency} {r.status}")
