@@ -72,7 +72,7 @@ def context(draft: Draft, config: Config, issue: Issue) -> dict:
     return {
         "language": language, "t": t, "agency": config.agency, "client": client, "draft": issue.draft,
         "client_country": client.country if client.country and client.country != config.agency.country else "",
-        "number": issue.number, "issue_date": format_date(issue.issue_date, language),
+        "number": t["draft"] if issue.draft else issue.number, "issue_date": format_date(issue.issue_date, language),
         "due_date": format_date(issue.due_date, language), "issued_at": issue.issued_at.isoformat(),
         "service_period": f"{format_date(draft.period.start, language)} – {format_date(draft.period.end, language)}",
         "lines": [{
