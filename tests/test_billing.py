@@ -146,3 +146,19 @@ def test_invoices_command_lists_the_ledger(ws):
         "2026-0001   acme    2026-11   2026-12-03         214.20  EUR issued",
         "2026-0002   globex  2026-11   2026-12-03         357.00  EUR issued",
     ]
+
+
+def test_status_shows_unbilled_time_and_last_invoices(ws):
+    prepared(ws)
+    runner = CliRunner()
+    before = runner.invoke(main, ["status", "--workspace", str(ws.root), "--period", "2026-11"]).output.splitlines()
+    assert before == [
+        "Period 2026-11",
+        "client   unbilled h   unbilled value  last invoice date",
+        "acme           1.50       180.00 EUR  —            —",
+        "globex         2.00       300.00 EUR  —            —",
+    ]
+    bill(ws.root, NOVEMBER, today=TODAY)
+    after = runner.invoke(main, ["status", "--workspace", str(ws.root), "--period", "2026-11"]).output.splitlines()
+    assert after[2:] == ["acme           0.00         0.00 EUR  2026-0001    2026-12-03",
+                         "globex         0.00         0.00 EUR  2026-0002    2026-12-03"]

@@ -85,6 +85,43 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
     return BillRun(run, tuple(issued), tuple(skipped), None)
 
 
+@dataclass(frozen=True)
+class ClientStatus:
+    client_key: str
+    name: str
+    unbilled_hours: Decimal
+    unbilled_value: Decimal
+    currency: str
+    last_invoice: str | None
+    last_date: date | None
+    held_back: bool
+
+
+def status(workspace: Path, period: Period, today: date | None = None) -> tuple[CheckRun, list[ClientStatus]]:
+    """Every client's unbilled time in the period (at the price an invoice would have) and last invoice."""
+    run = check(workspace, period, today)
+    if run.config is None:
+        return run, []
+    path = workspace / "output" / "ledger.sqlite"
+    records, billed = [], {}
+    if path.exists():
+        conn = ledger.connect(path)
+        records, billed = ledger.invoices(conn, "issued"), ledger.billed_entries(conn)
+        conn.close()
+    sound = run.entries[run.entries[E.date].notna()]
+    unbilled = sound[~sound[E.entry_id].isin(billed)]
+    drafts = {d.client_key: d for d in draft_invoices(price(unbilled, run.config), run.config, period)}
+    last = {r.client_key: r for r in records}
+    held, everyone = run.held_back()
+    return run, [
+        ClientStatus(key, client.name, drafts[key].hours if key in drafts else Decimal(0),
+                     drafts[key].net if key in drafts else Decimal("0.00"), client.currency,
+                     last[key].number if key in last else None, last[key].issue_date if key in last else None,
+                     everyone or key in held)
+        for key, client in run.config.clients.items() if client.billable
+    ]
+
+
 def _stop_reason(run: CheckRun, strict: bool) -> str | None:
     if run.config is None:
         return "rates.yaml has errors"

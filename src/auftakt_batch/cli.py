@@ -192,3 +192,34 @@ def invoices(workspace: Path) -> None:
     for r in records:
         click.echo(f"{r.number:<12}{r.client_key:<{width + 2}}{r.period:<10}{r.issue_date.isoformat():<12}"
                    f"{r.gross:>13,.2f}  {r.currency} {r.status}")
+
+
+@main.command(short_help="Where every client stands.")
+@workspace_option
+@click.option("--period", "-p", type=PeriodType(), default=None,
+              help="The period to look at (default: this month).")
+def status(workspace: Path, period: Period | None) -> None:
+    """Every billable client's unbilled hours and value in the period, and their last invoice.
+
+    \b
+    Examples:
+      auftakt-batch status
+      auftakt-batch status --period 2026-11
+    """
+    from datetime import date
+
+    from .billing import status as client_status
+
+    period = period or parse_period(date.today().strftime("%Y-%m"))
+    run, rows = client_status(workspace, period)
+    if run.config is None:
+        for problem in run.problems:
+            click.echo(str(problem))
+        sys.exit(EXIT_DATA_ERRORS)
+    width = max((len(r.client_key) for r in rows), default=6)
+    click.echo(f"Period {period.label}")
+    click.echo(f"{'client':<{width + 2}}{'unbilled h':>11}{'unbilled value':>17}  {'last invoice':<13}date")
+    for r in rows:
+        flag = "  held back by errors" if r.held_back else ""
+        click.echo(f"{r.client_key:<{width + 2}}{r.unbilled_hours:>11.2f}{r.unbilled_value:>13,.2f} {r.currency}  "
+                   f"{r.last_invoice or '—':<13}{r.last_date.isoformat() if r.last_date else '—':<11}{flag}".rstrip())
