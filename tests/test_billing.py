@@ -162,3 +162,23 @@ def test_status_shows_unbilled_time_and_last_invoices(ws):
     after = runner.invoke(main, ["status", "--workspace", str(ws.root), "--period", "2026-11"]).output.splitlines()
     assert after[2:] == ["acme           0.00         0.00 EUR  2026-0001    2026-12-03",
                          "globex         0.00         0.00 EUR  2026-0002    2026-12-03"]
+
+
+def test_void_issues_a_credit_note_and_frees_the_entries(ws):
+    prepared(ws)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    original_pdf = (ws.root / "output" / "2026-11" / "invoices" / "2026-0001-acme.pdf").read_bytes()
+    result = CliRunner().invoke(main, ["void", "2026-0001", "--reason", "wrong rate", "--workspace", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Issued credit note 2026-0003 for 2026-0001 (acme, -214.20 EUR)")
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    assert [(r.number, r.kind, r.status, str(r.gross)) for r in ledger.invoices(conn)] == [
+        ("2026-0001", "invoice", "void", "214.20"), ("2026-0002", "invoice", "issued", "357.00"),
+        ("2026-0003", "credit-note", "issued", "-214.20")]
+    text = pdf_text(ws.root / "output" / "2026-11" / "invoices" / "2026-0003-acme.pdf")
+    assert "Credit note 2026-0003" in text and "cancels invoice 2026-0001" in text and "Total €-214.20" in text
+    assert (ws.root / "output" / "2026-11" / "invoices" / "2026-0001-acme.pdf").read_bytes() == original_pdf
+    rebilled = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.number, i.client_key) for i in rebilled.issued] == [("2026-0004", "acme")]
+    again = CliRunner().invoke(main, ["void", "2026-0001", "--reason", "twice", "--workspace", str(ws.root)])
+    assert again.exit_code == 2 and "only an issued invoice can be cancelled" in again.output

@@ -56,12 +56,19 @@ def test_money_round_trips_exactly(conn):
     assert ledger.invoices(conn, "issued")[0].pdf_sha256 == "ab" * 32
 
 
-def test_voiding_frees_the_entries(conn):
+def test_a_credit_note_voids_its_invoice_and_frees_the_entries(conn):
     bill(conn, ["a"])
+    with pytest.raises(ledger.NotVoidable):  # still pending: not issued yet
+        ledger.record_pending(conn, PATTERN, draft([]), kind="credit-note", issue_date=date(2026, 12, 2),
+                              due_date=date(2026, 12, 2), issued_at=AT, refers_to="2026-0001")
     ledger.mark_issued(conn, "2026-0001", "x.pdf", "00")
-    ledger.void(conn, "2026-0001")
+    note = ledger.record_pending(conn, PATTERN, draft([]), kind="credit-note", issue_date=date(2026, 12, 2),
+                                 due_date=date(2026, 12, 2), issued_at=AT, refers_to="2026-0001", reason="wrong rate")
+    assert note == "2026-0002"
     assert ledger.billed_entries(conn) == {}
-    assert bill(conn, ["a"]) == "2026-0002"
+    assert [(r.number, r.kind, r.status, r.refers_to) for r in ledger.invoices(conn)] == [
+        ("2026-0001", "invoice", "void", None), ("2026-0002", "credit-note", "pending", "2026-0001")]
+    assert bill(conn, ["a"]) == "2026-0003"
 
 
 def test_the_database_itself_refuses_a_second_live_billing(conn):
@@ -90,8 +97,10 @@ def test_any_sequence_of_runs_bills_each_entry_at_most_once(tmp_path_factory, ru
 def test_a_recorded_invoice_can_be_rendered_again_exactly(conn):
     original = draft(["a", "b"])
     bill(conn, ["a", "b"])
-    stored, issue_date, due_date, issued_at = ledger.stored_draft(conn, "2026-0001")
-    assert (issue_date, due_date, issued_at) == (date(2026, 12, 1), date(2026, 12, 15), AT)
+    record = ledger.stored_draft(conn, "2026-0001")
+    stored = record.draft
+    assert (record.issue_date, record.due_date, record.issued_at, record.kind) == (
+        date(2026, 12, 1), date(2026, 12, 15), AT, "invoice")
     assert stored.lines[0].amount == original.lines[0].amount and stored.lines[0].quantity == Decimal("0.8333")
     assert (stored.net, stored.vat, stored.gross, stored.period) == (original.net, original.vat, original.gross,
                                                                      original.period)

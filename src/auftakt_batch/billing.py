@@ -14,14 +14,14 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from . import ledger
-from .config import Config
+from .config import Config, load_config
 from .invoices import Draft, draft_invoices
 from .periods import Period
 from .pipeline import CheckRun, check, local_today
@@ -153,9 +153,34 @@ def _render_draft(conn, draft: Draft, workspace: Path, config: Config, today: da
 
 
 def _finish(conn, number: str, workspace: Path, config: Config) -> Issued:
-    draft, issue_date, due, issued_at = ledger.stored_draft(conn, number)
-    issued = _render_and_mark(conn, number, draft, workspace, config, Issue(number, issue_date, due, issued_at))
+    s = ledger.stored_draft(conn, number)
+    issue = Issue(number, s.issue_date, s.due_date, s.issued_at, kind=s.kind, refers_to=s.refers_to, reason=s.reason)
+    issued = _render_and_mark(conn, number, s.draft, workspace, config, issue)
     return Issued(**{**issued.__dict__, "finished": True})
+
+
+def void(workspace: Path, number: str, reason: str, today: date | None = None) -> Issued:
+    """Cancel an issued invoice with a credit note: its own number, the same lines negated, a
+    reference to the original. The original stays as it is (marked void); its entries become
+    billable again. Raises ledger.NotVoidable for anything but an issued invoice."""
+    config, problems = load_config(workspace / "rates.yaml")
+    if config is None:
+        raise ledger.NotVoidable("rates.yaml has errors: " + "; ".join(map(str, problems)))
+    today = today or local_today(config.agency.timezone)
+    with locked(workspace / "output" / ".billing.lock"):
+        conn = ledger.connect(workspace / "output" / "ledger.sqlite")
+        try:
+            original = ledger.stored_draft(conn, number).draft
+            credit = replace(original, lines=tuple(replace(line, quantity=-line.quantity, amount=-line.amount,
+                                                           entry_ids=()) for line in original.lines))
+            issued_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
+            note = ledger.record_pending(conn, config.agency.invoice_number, credit, kind="credit-note",
+                                         issue_date=today, due_date=today, issued_at=issued_at, refers_to=number,
+                                         reason=reason)
+            issue = Issue(note, today, today, issued_at, kind="credit-note", refers_to=number, reason=reason)
+            return _render_and_mark(conn, note, credit, workspace, config, issue)
+        finally:
+            conn.close()
 
 
 def _render_and_mark(conn, number: str, draft: Draft, workspace: Path, config: Config, issue: Issue) -> Issued:

@@ -169,6 +169,35 @@ def _bill_summary(result) -> str:
     return "\n".join(lines)
 
 
+@main.command(name="void", short_help="Cancel an invoice with a credit note.")
+@workspace_option
+@click.argument("number")
+@click.option("--reason", required=True, help="Why the invoice is cancelled; printed on the credit note.")
+def void_command(workspace: Path, number: str, reason: str) -> None:
+    """Cancel issued invoice NUMBER by issuing a credit note.
+
+    The credit note gets its own number in the same series and refers to NUMBER; NUMBER itself
+    is never changed, only marked void in the ledger. Its time entries become billable again,
+    so the next `bill` puts them on a new invoice.
+
+    \b
+    Example:
+      auftakt-batch void 2026-0007 --reason "wrong rate for November"
+    """
+    from .billing import Busy, void
+    from .ledger import NotVoidable
+
+    try:
+        note = void(workspace, number, reason)
+    except NotVoidable as exc:
+        raise click.BadParameter(str(exc), param_hint="NUMBER") from None
+    except Busy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    click.echo(f"Issued credit note {note.number} for {number} ({note.client_key}, {note.gross:,.2f} "
+               f"{note.currency}): {note.pdf.relative_to(workspace)}")
+
+
 @main.command(short_help="List the invoices in the ledger.")
 @workspace_option
 def invoices(workspace: Path) -> None:

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS invoices (
     seq         INTEGER NOT NULL CHECK (seq >= 1),
     kind        TEXT NOT NULL CHECK (kind IN ('invoice', 'credit-note')),
     refers_to   TEXT REFERENCES invoices (number),
+    reason      TEXT,
     client_key  TEXT NOT NULL,
     period      TEXT NOT NULL,
     issue_date  TEXT NOT NULL,
@@ -81,6 +82,7 @@ class InvoiceRecord:
     pdf_path: str | None
     pdf_sha256: str | None
     refers_to: str | None = None
+    reason: str | None = None
 
 
 class AlreadyBilled(Exception):
@@ -106,17 +108,21 @@ def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> tuple[str,
 
 
 def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind: str, issue_date: date,
-                   due_date: date, issued_at: datetime, refers_to: str | None = None) -> str:
+                   due_date: date, issued_at: datetime, refers_to: str | None = None, reason: str | None = None) -> str:
     """Reserve a number, insert the invoice as pending with its lines, link its entries — all in
-    one transaction. Raises AlreadyBilled (and records nothing) if an entry is on a live invoice."""
+    one transaction. Raises AlreadyBilled (and records nothing) if an entry is on a live invoice.
+    A credit note (`refers_to` an issued invoice) voids that invoice and frees its entries in the
+    same transaction."""
     try:
         with _transaction(conn):
+            if refers_to is not None:
+                _void(conn, refers_to)
             number, seq = next_number(conn, pattern, issue_date.year)
             cur = conn.execute(
-                "INSERT INTO invoices (number, year, seq, kind, refers_to, client_key, period, issue_date, due_date, "
-                "issued_at, currency, vat_mode, vat_rate, net, vat, gross, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                (number, issue_date.year, seq, kind, refers_to, draft.client_key, draft.period.label,
+                "INSERT INTO invoices (number, year, seq, kind, refers_to, reason, client_key, period, issue_date, "
+                "due_date, issued_at, currency, vat_mode, vat_rate, net, vat, gross, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                (number, issue_date.year, seq, kind, refers_to, reason, draft.client_key, draft.period.label,
                  issue_date.isoformat(), due_date.isoformat(), issued_at.isoformat(), draft.currency, draft.vat_mode,
                  str(draft.vat_rate), str(draft.net), str(draft.vat), str(draft.gross)))
             invoice_id = cur.lastrowid
@@ -135,11 +141,26 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind
     return number
 
 
-def stored_draft(conn: sqlite3.Connection, number: str) -> tuple[Draft, date, date, datetime]:
-    """The invoice as recorded, to render it again exactly: (draft, issue date, due date, issued at)."""
+@dataclass(frozen=True)
+class Stored:
+    """What the ledger holds of an invoice, enough to render it again exactly."""
+
+    draft: Draft
+    kind: str
+    issue_date: date
+    due_date: date
+    issued_at: datetime
+    refers_to: str | None
+    reason: str | None
+
+
+def stored_draft(conn: sqlite3.Connection, number: str) -> Stored:
     row = conn.execute("SELECT id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, "
-                       "issued_at FROM invoices WHERE number = ?", (number,)).fetchone()
-    invoice_id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, issued_at = row
+                       "issued_at, kind, refers_to, reason FROM invoices WHERE number = ?", (number,)).fetchone()
+    if row is None:
+        raise NotVoidable(f"there is no invoice {number} in the ledger")
+    (invoice_id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, issued_at, kind,
+     refers_to, reason) = row
     lines = tuple(
         Line(job_key, job_name, detail, Decimal(q), Decimal(p), Decimal(a), date.fromisoformat(first),
              date.fromisoformat(last), ())
@@ -147,7 +168,8 @@ def stored_draft(conn: sqlite3.Connection, number: str) -> tuple[Draft, date, da
             "SELECT job_key, job_name, detail, first_day, last_day, quantity, unit_price, amount "
             "FROM invoice_lines WHERE invoice_id = ? ORDER BY position", (invoice_id,)))
     draft = Draft(client_key, currency, parse_period(period), lines, vat_mode, Decimal(vat_rate))
-    return draft, date.fromisoformat(issue_date), date.fromisoformat(due_date), datetime.fromisoformat(issued_at)
+    return Stored(draft, kind, date.fromisoformat(issue_date), date.fromisoformat(due_date),
+                  datetime.fromisoformat(issued_at), refers_to, reason)
 
 
 def mark_issued(conn: sqlite3.Connection, number: str, pdf_path: str, sha256: str) -> None:
@@ -156,22 +178,27 @@ def mark_issued(conn: sqlite3.Connection, number: str, pdf_path: str, sha256: st
                      "WHERE number = ? AND status = 'pending'", (pdf_path, sha256, number))
 
 
-def void(conn: sqlite3.Connection, number: str) -> None:
-    """Mark an issued invoice void and free its entries (its credit note is recorded separately)."""
-    with _transaction(conn):
-        (invoice_id,) = conn.execute("SELECT id FROM invoices WHERE number = ? AND status = 'issued'",
-                                     (number,)).fetchone()
-        conn.execute("UPDATE invoices SET status = 'void' WHERE id = ?", (invoice_id,))
-        conn.execute("UPDATE billed_entries SET live = 0 WHERE invoice_id = ?", (invoice_id,))
+class NotVoidable(Exception):
+    """Only an issued invoice (not a credit note, not a void one) can be cancelled."""
+
+
+def _void(conn: sqlite3.Connection, number: str) -> None:
+    row = conn.execute("SELECT id, kind, status FROM invoices WHERE number = ?", (number,)).fetchone()
+    if row is None or row[1] != "invoice" or row[2] != "issued":
+        state = "does not exist" if row is None else f"is a {row[1]} with status {row[2]}"
+        raise NotVoidable(f"invoice {number} {state}: only an issued invoice can be cancelled")
+    conn.execute("UPDATE invoices SET status = 'void' WHERE id = ?", (row[0],))
+    conn.execute("UPDATE billed_entries SET live = 0 WHERE invoice_id = ?", (row[0],))
 
 
 def invoices(conn: sqlite3.Connection, status: str | None = None) -> list[InvoiceRecord]:
     query = ("SELECT number, kind, client_key, period, issue_date, due_date, currency, net, vat, gross, status, "
-             "pdf_path, pdf_sha256, refers_to FROM invoices")
+             "pdf_path, pdf_sha256, refers_to, reason FROM invoices")
     rows = conn.execute(query + (" WHERE status = ?" if status else "") + " ORDER BY year, seq",
                         (status,) if status else ()).fetchall()
     return [InvoiceRecord(r[0], r[1], r[2], r[3], date.fromisoformat(r[4]), date.fromisoformat(r[5]), r[6],
-                          Decimal(r[7]), Decimal(r[8]), Decimal(r[9]), r[10], r[11], r[12], r[13]) for r in rows]
+                          Decimal(r[7]), Decimal(r[8]), Decimal(r[9]), r[10], r[11], r[12], r[13], r[14])
+            for r in rows]
 
 
 def billed_entries(conn: sqlite3.Connection) -> dict[str, str]:

@@ -16,7 +16,10 @@ from ..invoices import Draft
 
 LABELS = {
     "en": {
-        "title": "Invoice", "draft": "DRAFT", "number": "Invoice no.", "issue_date": "Date",
+        "title": "Invoice", "credit_note": "Credit note", "draft": "DRAFT",
+        "cancels": "This credit note cancels invoice {ref} in full. Reason: {reason}",
+        "refund": "The amount of {gross} is credited to you; any payment of invoice {ref} will be refunded.",
+        "number": "Invoice no.", "issue_date": "Date",
         "service_period": "Service period", "due_date": "Due", "vat_id": "VAT ID", "our_vat_id": "Our VAT ID",
         "description": "Description", "hours": "Hours", "rate": "Rate", "amount": "Amount", "net": "Net",
         "vat": "VAT", "gross": "Total",
@@ -27,7 +30,11 @@ LABELS = {
         "pay_no_bank": "Please pay {gross} by {due}, quoting invoice number {number}.",
     },
     "de": {
-        "title": "Rechnung", "draft": "ENTWURF", "number": "Rechnungsnr.", "issue_date": "Datum",
+        "title": "Rechnung", "credit_note": "Stornorechnung", "draft": "ENTWURF",
+        "cancels": "Diese Stornorechnung storniert die Rechnung {ref} vollständig. Grund: {reason}",
+        "refund": "Der Betrag von {gross} wird Ihnen gutgeschrieben; eine Zahlung der Rechnung {ref} erstatten "
+                  "wir.",
+        "number": "Rechnungsnr.", "issue_date": "Datum",
         "service_period": "Leistungszeitraum", "due_date": "Fällig am", "vat_id": "USt-IdNr.",
         "our_vat_id": "Unsere USt-IdNr.", "description": "Leistung", "hours": "Std.", "rate": "Satz",
         "amount": "Betrag", "net": "Netto", "vat": "USt.", "gross": "Gesamt",
@@ -49,6 +56,9 @@ class Issue:
     due_date: date
     issued_at: datetime  # pinned into the PDF's metadata, so a re-render gives the same bytes
     draft: bool = False
+    kind: str = "invoice"  # or credit-note
+    refers_to: str | None = None
+    reason: str | None = None
 
 
 def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) -> str:
@@ -69,10 +79,13 @@ def context(draft: Draft, config: Config, issue: Issue) -> dict:
     def money(value: Decimal) -> str:
         return format_money(value, draft.currency, language)
 
+    credit = issue.kind == "credit-note"
     return {
-        "language": language, "t": t, "agency": config.agency, "client": client, "draft": issue.draft,
+        "language": language, "t": t, "heading": t["credit_note"] if credit else t["title"],
+        "agency": config.agency, "client": client, "draft": issue.draft,
         "client_country": client.country if client.country and client.country != config.agency.country else "",
-        "number": t["draft"] if issue.draft else issue.number, "issue_date": format_date(issue.issue_date, language),
+        "number": t["draft"] if issue.draft else issue.number,
+        "issue_date": format_date(issue.issue_date, language),
         "due_date": format_date(issue.due_date, language), "issued_at": issue.issued_at.isoformat(),
         "service_period": f"{format_date(draft.period.start, language)} – {format_date(draft.period.end, language)}",
         "lines": [{
@@ -85,7 +98,9 @@ def context(draft: Draft, config: Config, issue: Issue) -> dict:
         "net": money(draft.net), "vat": money(draft.vat), "gross": money(draft.gross),
         "vat_label": f"{t['vat']} {format_number(draft.vat_rate, language)} %",
         "vat_note": _vat_note(draft, config, t),
-        "payment": _payment(draft, config, issue, t, money(draft.gross), language),
+        "cancels": t["cancels"].format(ref=issue.refers_to, reason=issue.reason) if credit else None,
+        "payment": (t["refund"].format(gross=money(-draft.gross), ref=issue.refers_to) if credit
+                    else _payment(draft, config, issue, t, money(draft.gross), language)),
     }
 
 
