@@ -104,3 +104,15 @@ def test_a_recorded_invoice_can_be_rendered_again_exactly(conn):
     assert stored.lines[0].amount == original.lines[0].amount and stored.lines[0].quantity == Decimal("0.8333")
     assert (stored.net, stored.vat, stored.gross, stored.period) == (original.net, original.vat, original.gross,
                                                                      original.period)
+
+
+def test_a_ledger_of_another_schema_version_is_refused_untouched(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE invoices (number TEXT)")
+    old.commit()
+    old.close()
+    before = path.read_bytes()
+    with pytest.raises(ledger.LedgerError, match="written by another version"):
+        ledger.connect(path)
+    assert path.read_bytes() == before

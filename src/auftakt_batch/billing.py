@@ -67,8 +67,11 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
     config = run.config
     today = today or local_today(config.agency.timezone)
     held, _ = run.held_back()
+    path = workspace / "output" / "ledger.sqlite"
+    if draft and not path.exists():  # a draft run never creates the ledger
+        return _drafts_only(run, workspace, period, only, held, today)
     with locked(workspace / "output" / ".billing.lock"):
-        conn = ledger.connect(workspace / "output" / "ledger.sqlite")
+        conn = ledger.connect(path)
         try:
             issued = [] if draft else [_finish(conn, number, workspace, config) for number in _pending(conn)]
             billed = ledger.billed_entries(conn)
@@ -120,6 +123,14 @@ def status(workspace: Path, period: Period, today: date | None = None) -> tuple[
                      everyone or key in held)
         for key, client in run.config.clients.items() if client.billable
     ]
+
+
+def _drafts_only(run: CheckRun, workspace: Path, period: Period, only, held, today: date) -> BillRun:
+    sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
+    drafts = [d for d in draft_invoices(price(sound, run.config), run.config, period) if only in (None, d.client_key)]
+    issued = [_render_draft(None, d, workspace, run.config, today) for d in drafts if d.client_key not in held]
+    skipped = [(d.client_key, "held back by errors in its entries") for d in drafts if d.client_key in held]
+    return BillRun(run, tuple(issued), tuple(skipped), None)
 
 
 def _stop_reason(run: CheckRun, strict: bool) -> str | None:

@@ -133,12 +133,15 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     """
     from .billing import Busy
     from .billing import bill as run_bill
+    from .ledger import LedgerError
 
     try:
         result = run_bill(workspace, period, only=only, strict=strict, draft=draft)
     except Busy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BUSY)
+    except LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
     for problem in result.check.problems:
         if problem.severity.value == "error":
             click.echo(str(problem))
@@ -185,12 +188,14 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
       auftakt-batch void 2026-0007 --reason "wrong rate for November"
     """
     from .billing import Busy, void
-    from .ledger import NotVoidable
+    from .ledger import LedgerError, NotVoidable
 
     try:
         note = void(workspace, number, reason)
     except NotVoidable as exc:
         raise click.BadParameter(str(exc), param_hint="NUMBER") from None
+    except LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
     except Busy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BUSY)
@@ -213,7 +218,10 @@ def invoices(workspace: Path) -> None:
     if not path.exists():
         click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD`.")
         return
-    conn = ledger.connect(path)
+    try:
+        conn = ledger.connect(path)
+    except ledger.LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
     records = ledger.invoices(conn)
     conn.close()
     width = max((len(r.client_key) for r in records), default=6)
@@ -238,9 +246,13 @@ def status(workspace: Path, period: Period | None) -> None:
     from datetime import date
 
     from .billing import status as client_status
+    from .ledger import LedgerError
 
     period = period or parse_period(date.today().strftime("%Y-%m"))
-    run, rows = client_status(workspace, period)
+    try:
+        run, rows = client_status(workspace, period)
+    except LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
     if run.config is None:
         for problem in run.problems:
             click.echo(str(problem))

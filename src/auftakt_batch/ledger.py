@@ -19,6 +19,7 @@ from pathlib import Path
 from .invoices import Draft, Line
 from .periods import parse_period
 
+SCHEMA_VERSION = 1  # PRAGMA user_version; a ledger of another version is refused, never guessed at
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS invoices (
     id          INTEGER PRIMARY KEY,
@@ -85,6 +86,10 @@ class InvoiceRecord:
     reason: str | None = None
 
 
+class LedgerError(Exception):
+    """The ledger file cannot be used as it is."""
+
+
 class AlreadyBilled(Exception):
     """An entry is already on a live invoice: the database refused to bill it twice."""
 
@@ -93,10 +98,17 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (and if new, create) the ledger; writes use BEGIN IMMEDIATE transactions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    if version != SCHEMA_VERSION and tables:
+        conn.close()
+        raise LedgerError(f"{path} was written by another version of auftakt-batch (schema {version}, this one "
+                          f"reads {SCHEMA_VERSION}); it is left untouched — use the version that wrote it")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.executescript(SCHEMA)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return conn
 
 
