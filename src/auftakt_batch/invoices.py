@@ -59,7 +59,8 @@ class Draft:
 
     @property
     def vat(self) -> Decimal:
-        return (self.net * self.vat_rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        vat = (self.net * self.vat_rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return vat if vat else Decimal("0.00")  # never "-0.00" on a credit note
 
     @property
     def gross(self) -> Decimal:
