@@ -17,6 +17,7 @@ import argparse
 import csv
 import io
 import random
+import shutil
 import sys
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -347,6 +348,8 @@ def write_demo(out: Path, seed: int = 2026, n_people: int = len(CAST), n_clients
     if config is None:
         raise SystemExit("generated rates.yaml does not load:\n" + "\n".join(map(str, problems)))
     write_timesheet_template(config, out / "input" / "timesheet-template.xlsx")
+    # the invoice template is the one `init` ships: one source, copied
+    shutil.copytree(ROOT / "src" / "auftakt_batch" / "skeleton" / "templates", out / "templates", dirs_exist_ok=True)
 
 
 def main() -> None:

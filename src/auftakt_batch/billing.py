@@ -66,26 +66,41 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         return BillRun(run, (), (), reason)
     config = run.config
     today = today or local_today(config.agency.timezone)
-    held, _ = run.held_back()
     path = workspace / "output" / "ledger.sqlite"
-    if draft and not path.exists():  # a draft run never creates the ledger
-        return _drafts_only(run, workspace, period, only, held, today)
+    if draft:  # reads the ledger if there is one, never writes or creates it
+        to_bill, skipped = _to_bill(run, period, only, _billed_if_any(path))
+        drafted = tuple(_render_draft(d, workspace, config, today) for d in to_bill)
+        return BillRun(run, drafted, skipped, None)
     with locked(workspace / "output" / ".billing.lock"):
         conn = ledger.connect(path)
         try:
-            issued = [] if draft else [_finish(conn, number, workspace, config) for number in _pending(conn)]
-            billed = ledger.billed_entries(conn)
-            sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
-            unbilled = sound[~sound[E.entry_id].isin(billed)]
-            drafts = [d for d in draft_invoices(price(unbilled, config), config, period)
-                      if only in (None, d.client_key)]
-            skipped = [(d.client_key, "held back by errors in its entries") for d in drafts if d.client_key in held]
-            for invoice in (d for d in drafts if d.client_key not in held):
-                issue = _render_draft if draft else _issue
-                issued.append(issue(conn, invoice, workspace, config, today))
+            issued = [_finish(conn, number, workspace, config) for number in _pending(conn)]
+            to_bill, skipped = _to_bill(run, period, only, ledger.billed_entries(conn))
+            issued += [_issue(conn, d, workspace, config, today) for d in to_bill]
         finally:
             conn.close()
-    return BillRun(run, tuple(issued), tuple(skipped), None)
+    return BillRun(run, tuple(issued), skipped, None)
+
+
+def _to_bill(run: CheckRun, period: Period, only: str | None, billed) -> tuple[list[Draft], tuple]:
+    """(drafts to issue, (client, why) skipped): sound, unbilled entries; held-back clients skipped."""
+    held, _ = run.held_back()
+    sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
+    unbilled = sound[~sound[E.entry_id].isin(billed)]
+    drafts = [d for d in draft_invoices(price(unbilled, run.config), run.config, period)
+              if only in (None, d.client_key)]
+    skipped = tuple((d.client_key, "held back by errors in its entries") for d in drafts if d.client_key in held)
+    return [d for d in drafts if d.client_key not in held], skipped
+
+
+def _billed_if_any(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    conn = ledger.connect(path)
+    try:
+        return ledger.billed_entries(conn)
+    finally:
+        conn.close()
 
 
 @dataclass(frozen=True)
@@ -125,14 +140,6 @@ def status(workspace: Path, period: Period, today: date | None = None) -> tuple[
     ]
 
 
-def _drafts_only(run: CheckRun, workspace: Path, period: Period, only, held, today: date) -> BillRun:
-    sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
-    drafts = [d for d in draft_invoices(price(sound, run.config), run.config, period) if only in (None, d.client_key)]
-    issued = [_render_draft(None, d, workspace, run.config, today) for d in drafts if d.client_key not in held]
-    skipped = [(d.client_key, "held back by errors in its entries") for d in drafts if d.client_key in held]
-    return BillRun(run, tuple(issued), tuple(skipped), None)
-
-
 def _stop_reason(run: CheckRun, strict: bool) -> str | None:
     if run.config is None:
         return "rates.yaml has errors"
@@ -146,21 +153,26 @@ def _stop_reason(run: CheckRun, strict: bool) -> str | None:
 
 
 def _issue(conn, draft: Draft, workspace: Path, config: Config, today: date) -> Issued:
-    issued_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
-    due = today + timedelta(days=config.agency.payment_terms_days)
+    issued_at, due = _times(config, today)
     number = ledger.record_pending(conn, config.agency.invoice_number, draft, kind="invoice", issue_date=today,
                                    due_date=due, issued_at=issued_at)
     _fault("pending")
     return _render_and_mark(conn, number, draft, workspace, config, Issue(number, today, due, issued_at))
 
 
-def _render_draft(conn, draft: Draft, workspace: Path, config: Config, today: date) -> Issued:
-    issued_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
-    issue = Issue("DRAFT", today, today + timedelta(days=config.agency.payment_terms_days), issued_at, draft=True)
+def _render_draft(draft: Draft, workspace: Path, config: Config, today: date) -> Issued:
+    issued_at, due = _times(config, today)
+    issue = Issue("DRAFT", today, due, issued_at, draft=True)
     templates = workspace / "templates"
     target = workspace / "output" / draft.period.label / "drafts" / f"DRAFT-{draft.client_key}.pdf"
     write_pdf(invoice_html(draft, config, issue, templates), templates, target, issued_at)
     return Issued("DRAFT", draft.client_key, draft.hours, draft.net, draft.gross, draft.currency, target)
+
+
+def _times(config: Config, today: date) -> tuple[datetime, date]:
+    """(the pinned issue time — noon of the issue day, agency time —, the due date)."""
+    issued_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
+    return issued_at, today + timedelta(days=config.agency.payment_terms_days)
 
 
 def _finish(conn, number: str, workspace: Path, config: Config) -> Issued:
@@ -184,7 +196,7 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
             original = ledger.stored_draft(conn, number).draft
             credit = replace(original, lines=tuple(replace(line, quantity=-line.quantity, amount=-line.amount,
                                                            entry_ids=()) for line in original.lines))
-            issued_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
+            issued_at, _ = _times(config, today)
             note = ledger.record_pending(conn, config.agency.invoice_number, credit, kind="credit-note",
                                          issue_date=today, due_date=today, issued_at=issued_at, refers_to=number,
                                          reason=reason)

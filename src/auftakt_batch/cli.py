@@ -134,6 +134,7 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     from .billing import Busy
     from .billing import bill as run_bill
     from .ledger import LedgerError
+    from .problems import Severity
 
     try:
         result = run_bill(workspace, period, only=only, strict=strict, draft=draft)
@@ -143,7 +144,7 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     except LedgerError as exc:
         raise click.ClickException(str(exc)) from None
     for problem in result.check.problems:
-        if problem.severity.value == "error":
+        if problem.severity is Severity.ERROR:
             click.echo(str(problem))
     click.echo(_bill_summary(result))
     trouble = result.stopped or result.skipped

@@ -23,7 +23,7 @@ def hours_by_client(entries: pd.DataFrame) -> pd.DataFrame:
 
 def split_sound(run: CheckRun) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(entries of the period without errors, entries with errors): totals count only the first."""
-    faulty = run.with_errors() | run.entries[E.date].isna() | run.entries[E.duration_s].isna()
+    faulty = run.with_errors()  # an undated or unmeasured entry always carries its error
     return run.entries[~faulty], run.entries[faulty]
 
 
