@@ -267,7 +267,7 @@ def _client_extras(key: str) -> list[str]:
                  '    person_rates: {Anna Schmidt: "125.00"}', "    budget: {hours: 60, per: month}",
                  "    alert_at: [0.8, 1.0]"],
         "umbrella": ['    person_rates:', '      Sophie Wagner:', '        - {from: 2026-01-01, rate: "170.00"}',
-                     '        - {from: 2026-11-01, rate: "180.00"}'],
+                     '        - {from: 2026-11-01, rate: "180.00"}', "    group_by: job+person", "    appendix: true"],
         "hooli": ['    role_rates: {developer: "160.00", designer: "140.00"}'],
         "stark": ["    budget: {hours: 80, per: month}", "    alert_at: [0.75, 0.9, 1.0]"],
     }.get(key, [])

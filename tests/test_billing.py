@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from auftakt_batch import ledger
-from auftakt_batch.billing import FAULT, Busy, bill, locked
+from auftakt_batch.billing import FAULT, Busy, bill, locked, void
 from auftakt_batch.cli import main
 from auftakt_batch.periods import parse_period
 
@@ -182,3 +182,92 @@ def test_void_issues_a_credit_note_and_frees_the_entries(ws):
     assert [(i.number, i.client_key) for i in rebilled.issued] == [("2026-0004", "acme")]
     again = CliRunner().invoke(main, ["void", "2026-0001", "--reason", "twice", "--workspace", str(ws.root)])
     assert again.exit_code == 2 and "only an issued invoice can be cancelled" in again.output
+    assert "Credit note no. 2026-0003" in text
+
+
+def test_late_entries_are_reported_with_the_invoice_they_follow(ws):
+    prepared(ws)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    ws.input("late.csv", HEADER + "2026-11-28,Anna Schmidt,ACME,website,,Fixes,1,\n")
+    result = CliRunner().invoke(main, ["bill", "--workspace", str(ws.root), "--period", "2026-11"])
+    assert "2026-0003   acme" in result.output
+    assert "(late entries: acme already has 2026-0001 for this period)" in result.output
+
+
+def changed_since_billed(run):
+    return [str(p) for p in run.check.problems if p.code == "changed-since-billed"]
+
+
+def test_an_entry_changed_after_billing_is_an_error_naming_the_invoice(ws):
+    prepared(ws)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    ws.input("week.csv", HEADER + WEEK.replace("Layout,1.5", "Layout,2.5"))  # edited in the tracker
+    result = bill(ws.root, NOVEMBER, today=TODAY)
+    assert result.issued == () and result.skipped == (("acme", "held back by errors in its entries"),)
+    assert changed_since_billed(result) == [
+        "input/week.csv:2: error: 1 entry changed since billed on invoice 2026-0001: person, time, hours, client, "
+        "job or description differ from what was invoiced (renaming a person, or a client or job key, in "
+        "rates.yaml does this too) — restore the entry as invoiced, or cancel the invoice with "
+        "`auftakt-batch void 2026-0001 --reason ...` and bill again"]
+    # the way out: a credit note frees the entry, and the corrected one is billed
+    void(ws.root, "2026-0001", "hours corrected", today=TODAY)
+    rebilled = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.number, i.client_key, str(i.hours)) for i in rebilled.issued] == [("2026-0004", "acme", "2.5")]
+    assert changed_since_billed(rebilled) == []
+
+
+def test_a_renamed_person_is_not_billed_again(ws):
+    prepared(ws)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    rates = (ws.root / "rates.yaml").read_text()
+    ws.rates(rates.replace('  - name: Anna Schmidt\n', '  - name: Anna Schmidt-Weber\n')
+                  .replace('aliases: ["A. Schmidt"]', 'aliases: ["A. Schmidt", "Anna Schmidt"]'))
+    result = bill(ws.root, NOVEMBER, today=TODAY)
+    assert result.issued == () and [p.split(": error")[0] for p in changed_since_billed(result)] == ["input/week.csv:2"]
+
+
+def test_an_edited_timed_entry_beside_the_billed_export_is_caught(ws):
+    header = "date,start,end,person,client,job,task,description,hours,billable\n"
+    prepared(ws).input("week.csv", header + "2026-11-03,09:00,10:30,Anna Schmidt,ACME,website,,Layout,,\n")
+    bill(ws.root, NOVEMBER, today=TODAY)
+    # a re-export with the end time edited, while the billed export is still in input/
+    ws.input("week-again.csv", header + "2026-11-03,09:00,11:00,Anna Schmidt,ACME,website,,Layout,,\n")
+    result = bill(ws.root, NOVEMBER, today=TODAY)
+    assert result.issued == () and [p.split(": error")[0] for p in changed_since_billed(result)] == [
+        "input/week-again.csv:2"]
+
+
+def test_a_new_entry_like_a_billed_one_is_billed(ws):
+    prepared(ws)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    # the same person, day, job and words as a billed entry (untimed), the billed one still there: new work
+    ws.input("late.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1,\n")
+    result = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.client_key, str(i.hours)) for i in result.issued] == [("acme", "1")]
+    assert changed_since_billed(result) == []
+
+
+def test_the_appendix_lists_the_entries_behind_each_line(ws):
+    prepared(ws)
+    ws.rates((ws.root / "rates.yaml").read_text().replace('    name: ACME GmbH\n',
+                                                          '    name: ACME GmbH\n    appendix: true\n'))
+    ws.input("more.csv", HEADER + "2026-11-05,Ben Okafor,ACME,website,,Wireframes <v2>,0:45,\n")
+    acme, globex = bill(ws.root, NOVEMBER, today=TODAY).issued
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(acme.pdf).pages]
+    assert len(pages) == 2 and "Appendix" not in pages[0]
+    assert pages[1].startswith("Appendix: time entries — Invoice 2026-0001 1. Website relaunch 2.25 "
+                               "DATE PERSON DESCRIPTION HOURS "
+                               "3 Nov 2026 Anna Schmidt Layout 1.50 5 Nov 2026 Ben Okafor Wireframes <v2> 0.75")
+    assert len(PdfReader(globex.pdf).pages) == 1  # globex did not ask for it
+
+
+def test_a_ledger_that_is_not_a_database_is_reported_and_left_alone(ws):
+    prepared(ws)
+    (ws.root / "output").mkdir()
+    (ws.root / "output" / "ledger.sqlite").write_bytes(b"not a database")
+    result = ws.cli("check", "--period", "2026-11")
+    assert result.exit_code == 1 and "output/ledger.sqlite: error: " in result.output
+    assert "ledger.sqlite cannot be read: file is not a database" in result.output
+    billed = ws.cli("bill", "--period", "2026-11")
+    assert billed.exit_code == 1 and billed.output.startswith("Error: ") and "file is not a database" in billed.output
+    assert (ws.root / "output" / "ledger.sqlite").read_bytes() == b"not a database"

@@ -9,16 +9,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch import ledger
-from auftakt_batch.invoices import Draft, Line
+from auftakt_batch.invoices import Billed, Draft, Line
 from auftakt_batch.periods import parse_period
 
 PATTERN = "{year}-{seq:04d}"
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
+def billed(entry_id):
+    return Billed(entry_id, f"t:{entry_id}", date(2026, 11, 2), "Anna Schmidt", f"work on {entry_id}", 3000)
+
+
 def draft(entry_ids, client="acme"):
     line = Line("website", "Website relaunch", "", Decimal("0.8333"), Decimal("120.00"), Decimal("100.00"),
-                date(2026, 11, 2), date(2026, 11, 20), tuple(entry_ids))
+                date(2026, 11, 2), date(2026, 11, 20), tuple(map(billed, entry_ids)))
     return Draft(client, "EUR", parse_period("2026-11"), (line,), "standard", Decimal("19"))
 
 
@@ -74,7 +78,8 @@ def test_a_credit_note_voids_its_invoice_and_frees_the_entries(conn):
 def test_the_database_itself_refuses_a_second_live_billing(conn):
     bill(conn, ["a"])
     with pytest.raises(sqlite3.IntegrityError):
-        conn.execute("INSERT INTO billed_entries (entry_id, invoice_id) VALUES ('a', 1)")
+        conn.execute("INSERT INTO billed_entries (entry_id, invoice_id, position, slot, day, person, description, "
+                     "billed_s) VALUES ('a', 1, 1, 't:a', '2026-11-02', 'Anna Schmidt', '', 3000)")
 
 
 @settings(max_examples=200, deadline=None)

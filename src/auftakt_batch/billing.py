@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from . import ledger
@@ -27,7 +28,7 @@ from .periods import Period
 from .pipeline import CheckRun, check, local_today
 from .pricing import price
 from .render.invoice import Issue, invoice_html
-from .render.pdf import write_pdf
+from .render.pdf import Job, write_pdfs
 from .schemas import Entries as E
 
 FAULT = "AUFTAKT_FAULT"  # tests set it to a step name to crash the run right after that step
@@ -47,6 +48,8 @@ class Issued:
     currency: str
     pdf: Path
     finished: bool = False  # a pending invoice of an earlier, interrupted run
+    follows: tuple[str, ...] = ()  # the client's earlier invoices of the period: these are late entries
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,53 +57,74 @@ class BillRun:
     check: CheckRun
     issued: tuple[Issued, ...]
     skipped: tuple[tuple[str, str], ...]  # (client key, why)
-    stopped: str | None  # why no invoice at all was written, if so
+    stopped: str | None  # why no new invoice was written, if so
+
+
+@dataclass(frozen=True)
+class _Todo:
+    draft: Draft
+    issue: Issue
+    finished: bool = False
+    follows: tuple[str, ...] = ()
+
+
+class Progress(Protocol):
+    """Hears how far the PDFs are: `start` with how many there will be, `advance` as each is done."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, issued: Issued) -> None: ...
 
 
 def bill(workspace: Path, period: Period, today: date | None = None, only: str | None = None,
-         strict: bool = False, draft: bool = False) -> BillRun:
+         strict: bool = False, draft: bool = False, progress: Progress | None = None) -> BillRun:
     """Issue the period's invoices; with `draft`, render them watermarked into drafts/ instead,
-    touching neither the ledger nor the series."""
-    run = check(workspace, period, today)
-    if (reason := _stop_reason(run, strict)) is not None:
-        return BillRun(run, (), (), reason)
-    config = run.config
-    today = today or local_today(config.agency.timezone)
-    path = workspace / "output" / "ledger.sqlite"
-    if draft:  # reads the ledger if there is one, never writes or creates it
-        to_bill, skipped = _to_bill(run, period, only, _billed_if_any(path))
-        drafted = tuple(_render_draft(d, workspace, config, today) for d in to_bill)
-        return BillRun(run, drafted, skipped, None)
+    touching neither the ledger nor the series. `progress` hears of each PDF as it is done."""
+    if draft:
+        return _drafts(workspace, period, today, only, strict, progress)
     with locked(workspace / "output" / ".billing.lock"):
+        run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
+        reason, path = _stop_reason(run, strict), workspace / "output" / "ledger.sqlite"
+        if run.config is None or (reason and not path.exists()):
+            return BillRun(run, (), (), reason)
+        config = run.config
+        today = today or local_today(config.agency.timezone)
         conn = ledger.connect(path)
         try:
-            issued = [_finish(conn, number, workspace, config) for number in _pending(conn)]
-            to_bill, skipped = _to_bill(run, period, only, ledger.billed_entries(conn))
-            issued += [_issue(conn, d, workspace, config, today) for d in to_bill]
+            todo = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
+            skipped = ()
+            if reason is None:
+                drafts, skipped = _to_bill(run, period, only)
+                earlier = _issued_for(conn, period)
+                todo += [_reserve(conn, d, config, today, earlier.get(d.client_key, ())) for d in drafts]
+            issued = _render(todo, workspace, config, _marker(conn, workspace), progress)
         finally:
             conn.close()
-    return BillRun(run, tuple(issued), skipped, None)
+    return BillRun(run, issued, skipped, reason)
 
 
-def _to_bill(run: CheckRun, period: Period, only: str | None, billed) -> tuple[list[Draft], tuple]:
+def _drafts(workspace: Path, period: Period, today: date | None, only: str | None, strict: bool,
+            progress: Progress | None) -> BillRun:
+    run = check(workspace, period, today)  # reads the ledger if there is one, never writes or creates it
+    if (reason := _stop_reason(run, strict)) is not None:
+        return BillRun(run, (), (), reason)
+    today = today or local_today(run.config.agency.timezone)
+    drafts, skipped = _to_bill(run, period, only)
+    issued_at, due = _times(run.config, today)
+    todo = [_Todo(d, Issue("DRAFT", today, due, issued_at, draft=True)) for d in drafts]
+    return BillRun(run, _render(todo, workspace, run.config, lambda issued: None, progress), skipped, None)
+
+
+def _to_bill(run: CheckRun, period: Period, only: str | None) -> tuple[list[Draft], tuple]:
     """(drafts to issue, (client, why) skipped): sound, unbilled entries; held-back clients skipped."""
     held, _ = run.held_back()
     sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
-    unbilled = sound[~sound[E.entry_id].isin(billed)]
+    unbilled = sound[~sound[E.entry_id].isin(run.billed["entry_id"])]
     drafts = [d for d in draft_invoices(price(unbilled, run.config), run.config, period)
               if only in (None, d.client_key)]
-    skipped = tuple((d.client_key, "held back by errors in its entries") for d in drafts if d.client_key in held)
+    skipped = tuple((key, "held back by errors in its entries") for key in sorted(held)
+                    if only in (None, key) and run.config.clients[key].billable)
     return [d for d in drafts if d.client_key not in held], skipped
-
-
-def _billed_if_any(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    conn = ledger.connect(path)
-    try:
-        return ledger.billed_entries(conn)
-    finally:
-        conn.close()
 
 
 @dataclass(frozen=True)
@@ -121,13 +145,13 @@ def status(workspace: Path, period: Period, today: date | None = None) -> tuple[
     if run.config is None:
         return run, []
     path = workspace / "output" / "ledger.sqlite"
-    records, billed = [], {}
+    records = []
     if path.exists():
         conn = ledger.connect(path)
-        records, billed = ledger.invoices(conn, "issued"), ledger.billed_entries(conn)
+        records = ledger.invoices(conn, "issued")
         conn.close()
     sound = run.entries[run.entries[E.date].notna()]
-    unbilled = sound[~sound[E.entry_id].isin(billed)]
+    unbilled = sound[~sound[E.entry_id].isin(run.billed["entry_id"])]
     drafts = {d.client_key: d for d in draft_invoices(price(unbilled, run.config), run.config, period)}
     last = {r.client_key: r for r in records}
     held, everyone = run.held_back()
@@ -152,21 +176,19 @@ def _stop_reason(run: CheckRun, strict: bool) -> str | None:
     return None
 
 
-def _issue(conn, draft: Draft, workspace: Path, config: Config, today: date) -> Issued:
+def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str, ...]) -> _Todo:
+    """Step 1 of the protocol: number, pending invoice and its entries, in one transaction."""
     issued_at, due = _times(config, today)
     number = ledger.record_pending(conn, config.agency.invoice_number, draft, kind="invoice", issue_date=today,
                                    due_date=due, issued_at=issued_at)
     _fault("pending")
-    return _render_and_mark(conn, number, draft, workspace, config, Issue(number, today, due, issued_at))
+    return _Todo(draft, Issue(number, today, due, issued_at), follows=follows)
 
 
-def _render_draft(draft: Draft, workspace: Path, config: Config, today: date) -> Issued:
-    issued_at, due = _times(config, today)
-    issue = Issue("DRAFT", today, due, issued_at, draft=True)
-    templates = workspace / "templates"
-    target = workspace / "output" / draft.period.label / "drafts" / f"DRAFT-{draft.client_key}.pdf"
-    write_pdf(invoice_html(draft, config, issue, templates), templates, target, issued_at)
-    return Issued("DRAFT", draft.client_key, draft.hours, draft.net, draft.gross, draft.currency, target)
+def _resume(conn, number: str) -> _Todo:
+    s = ledger.stored_draft(conn, number)
+    issue = Issue(number, s.issue_date, s.due_date, s.issued_at, kind=s.kind, refers_to=s.refers_to, reason=s.reason)
+    return _Todo(s.draft, issue, finished=True)
 
 
 def _times(config: Config, today: date) -> tuple[datetime, date]:
@@ -175,11 +197,13 @@ def _times(config: Config, today: date) -> tuple[datetime, date]:
     return issued_at, today + timedelta(days=config.agency.payment_terms_days)
 
 
-def _finish(conn, number: str, workspace: Path, config: Config) -> Issued:
-    s = ledger.stored_draft(conn, number)
-    issue = Issue(number, s.issue_date, s.due_date, s.issued_at, kind=s.kind, refers_to=s.refers_to, reason=s.reason)
-    issued = _render_and_mark(conn, number, s.draft, workspace, config, issue)
-    return Issued(**{**issued.__dict__, "finished": True})
+def _issued_for(conn, period: Period) -> dict[str, tuple[str, ...]]:
+    """client key -> its live invoices of the period, before this run."""
+    earlier: dict[str, tuple[str, ...]] = {}
+    for r in ledger.invoices(conn):
+        if r.kind == "invoice" and r.status != "void" and r.period == period.label:
+            earlier[r.client_key] = earlier.get(r.client_key, ()) + (r.number,)
+    return earlier
 
 
 def void(workspace: Path, number: str, reason: str, today: date | None = None) -> Issued:
@@ -195,28 +219,48 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
         try:
             original = ledger.stored_draft(conn, number).draft
             credit = replace(original, lines=tuple(replace(line, quantity=-line.quantity, amount=-line.amount,
-                                                           entry_ids=()) for line in original.lines))
+                                                           entries=()) for line in original.lines))
             issued_at, _ = _times(config, today)
             note = ledger.record_pending(conn, config.agency.invoice_number, credit, kind="credit-note",
                                          issue_date=today, due_date=today, issued_at=issued_at, refers_to=number,
                                          reason=reason)
             issue = Issue(note, today, today, issued_at, kind="credit-note", refers_to=number, reason=reason)
-            return _render_and_mark(conn, note, credit, workspace, config, issue)
+            (issued,) = _render([_Todo(credit, issue)], workspace, config, _marker(conn, workspace))
+            return issued
         finally:
             conn.close()
 
 
-def _render_and_mark(conn, number: str, draft: Draft, workspace: Path, config: Config, issue: Issue) -> Issued:
+def _render(todo: list[_Todo], workspace: Path, config: Config, done: Callable[[Issued], None],
+            progress: Progress | None = None) -> tuple[Issued, ...]:
+    """Steps 2 and 3: each PDF to a temp file, synced, renamed into place (in parallel), then
+    `done` with each as it is in place; the result in the order of `todo`."""
     templates = workspace / "templates"
-    target = invoice_path(workspace, draft.period, number, draft.client_key)
-    sha = write_pdf(invoice_html(draft, config, issue, templates), templates, target, issue.issued_at)
-    _fault("pdf")
-    ledger.mark_issued(conn, number, target.relative_to(workspace).as_posix(), sha)
-    return Issued(number, draft.client_key, draft.hours, draft.net, draft.gross, draft.currency, target)
+    jobs, by_target = [], {}
+    for item in todo:
+        d, issue = item.draft, item.issue
+        name = f"DRAFT-{d.client_key}.pdf" if issue.draft else f"{issue.number}-{d.client_key}.pdf"
+        target = workspace / "output" / d.period.label / ("drafts" if issue.draft else "invoices") / name
+        jobs.append(Job(invoice_html(d, config, issue, templates), templates, target, issue.issued_at))
+        by_target[target] = Issued(issue.number, d.client_key, d.hours, d.net, d.gross, d.currency, target,
+                                   item.finished, item.follows)
+    def finished(job: Job, sha: str) -> None:
+        done(replace(by_target[job.target], sha256=sha))
+        if progress is not None:
+            progress.advance(by_target[job.target])
+
+    if progress is not None and jobs:
+        progress.start(len(jobs))
+    write_pdfs(jobs, finished)
+    return tuple(by_target.values())
 
 
-def invoice_path(workspace: Path, period: Period, number: str, client_key: str) -> Path:
-    return workspace / "output" / period.label / "invoices" / f"{number}-{client_key}.pdf"
+def _marker(conn, workspace: Path) -> Callable[[Issued], None]:
+    """What happens when an invoice's PDF is in place: the ledger marks it issued with its hash."""
+    def done(issued: Issued) -> None:
+        _fault("pdf")
+        ledger.mark_issued(conn, issued.number, issued.pdf.relative_to(workspace).as_posix(), issued.sha256)
+    return done
 
 
 def _pending(conn) -> list[str]:

@@ -30,6 +30,7 @@ class Context:
     config: Config
     period: Period
     today: date
+    billed: pd.DataFrame  # the ledger's live billed entries: entry_id, slot, number
 
 
 Check = Callable[[pd.DataFrame, Context], list[Problem]]
@@ -177,10 +178,26 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     return problems
 
 
+def changed_since_billed(e: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """An unbilled entry where a billed one sat (identity.py's slot) that says something else:
+    the billed entry was edited after it was invoiced. Billing it would bill that time twice.
+    An untimed slot (no start time) may hold several entries, so there it counts only when the
+    billed entry is gone from the inputs; a timed one belongs to one entry."""
+    billed = ctx.billed
+    replaced = billed[~billed["entry_id"].isin(e[E.entry_id]) | billed["slot"].str.startswith("t:")]
+    unbilled = e[~e[E.entry_id].isin(billed["entry_id"])]
+    rows = unbilled.merge(replaced.drop_duplicates("slot")[["slot", "number"]], on="slot")
+    return _grouped(rows, ["number"], None, "changed-since-billed", ERROR, lambda g, note: (
+        f"{_entries(len(g))} changed since billed on invoice {g.number.iloc[0]}{note}: person, time, hours, client, "
+        f"job or description differ from what was invoiced (renaming a person, or a client or job key, in "
+        f"rates.yaml does this too) — restore the entry as invoiced, or cancel the invoice with "
+        f"`auftakt-batch void {g.number.iloc[0]} --reason ...` and bill again"))
+
+
 CHECKS: list[Check] = [
     unknown_person, unknown_client, unknown_job, no_rate, non_positive_duration, impossible_duration,
     long_entry, long_day, overlapping, future_date, weekend_work, missing_description, billable_conflict,
-    repeated_in_file, near_repeat,
+    repeated_in_file, near_repeat, changed_since_billed,
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -137,7 +138,8 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     from .problems import Severity
 
     try:
-        result = run_bill(workspace, period, only=only, strict=strict, draft=draft)
+        with _progress_bar() as progress:
+            result = run_bill(workspace, period, only=only, strict=strict, draft=draft, progress=progress)
     except Busy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BUSY)
@@ -151,11 +153,40 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     sys.exit(EXIT_DATA_ERRORS if trouble else 0)
 
 
+class _Bar:
+    """A progress bar on stderr while the PDFs render — only when a person is watching."""
+
+    def __init__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("Rendering invoices"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.task = None
+
+    def start(self, total: int) -> None:
+        self.bar.start()
+        self.task = self.bar.add_task("pdf", total=total)
+
+    def advance(self, issued) -> None:
+        self.bar.advance(self.task)
+
+
+@contextmanager
+def _progress_bar():
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar = _Bar()
+    try:
+        yield bar
+    finally:
+        bar.bar.stop()
+
+
 def _bill_summary(result) -> str:
     from .summary import plural
 
-    if result.stopped:
-        return f"Nothing issued: {result.stopped}."
     lines = []
     if result.issued:
         width = max(len(i.client_key) for i in result.issued)
@@ -164,13 +195,22 @@ def _bill_summary(result) -> str:
                      f"{' (nothing issued)' if drafts else ''}:")
         lines.append(f"  {'number':<12}{'client':<{width + 2}}{'hours':>9}{'net':>13}{'gross':>13}")
         for i in result.issued:
-            note = "  (finished from an interrupted run)" if i.finished else ""
             lines.append(f"  {i.number:<12}{i.client_key:<{width + 2}}{i.hours:>9.2f}{i.net:>13,.2f}"
-                         f"{i.gross:>13,.2f} {i.currency}{note}")
-    else:
+                         f"{i.gross:>13,.2f} {i.currency}{_note(i)}")
+    if result.stopped:
+        lines.append(f"Nothing {'else ' if result.issued else ''}issued: {result.stopped}.")
+    elif not result.issued:
         lines.append("Nothing new to bill: every billable entry of the period is on an invoice.")
     lines += [f"Skipped {key}: {why}" for key, why in result.skipped]
     return "\n".join(lines)
+
+
+def _note(issued) -> str:
+    if issued.finished:
+        return "  (finished from an interrupted run)"
+    if issued.follows:
+        return f"  (late entries: {issued.client_key} already has {', '.join(issued.follows)} for this period)"
+    return ""
 
 
 @main.command(name="void", short_help="Cancel an invoice with a credit note.")

@@ -5,6 +5,11 @@ and is counted once; the ledger's UNIQUE constraint on it is what makes "billed 
 once" hold across runs. Two identical rows within one file are two entries (someone did
 log the same hour twice, or meant to): the n-th copy within its file gets occurrence n, so
 an overlapping export of the same file maps copy to copy.
+
+An entry also has a `slot`: where it sits, not what it says — the person as exported and the
+local start time ("t:"), or for exports without times the person, day, client, job, task and
+description as exported ("d:"). An entry edited in the tracker after it was billed gets a new
+id but keeps its slot, so the ledger can tell "changed since billed" from "new".
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 
 
 def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """Add `entry_id` and `duplicate_of` (the row of the first identical copy in the same file)."""
+    """Add `entry_id`, `slot` and `duplicate_of` (the row of the first identical copy in the same file)."""
     comparable = _comparable(entries)
     content = _content(entries, timezone)
     keys = [entries[E.source_file], content]
@@ -32,6 +37,7 @@ def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
     first_row = entries[E.source_row].groupby(keys).transform("first")
     return entries.assign(
         entry_id=(content + "\x1f" + occurrence).map(_digest).astype("str"),
+        slot=_slot(entries, timezone),
         duplicate_of=first_row.where((copy != "0") & comparable).astype("Int64"),
     )
 
@@ -99,6 +105,20 @@ def _content(e: pd.DataFrame, timezone: str) -> pd.Series:
         collapse(E.description),
     ]
     return parts[0].str.cat(parts[1:], sep="\x1f")
+
+
+def _slot(e: pd.DataFrame, timezone: str) -> pd.Series:
+    """Where an entry sits, from the exported text (a rename in rates.yaml does not move it)."""
+    def raw(col: str) -> pd.Series:
+        texts = e[col].unique()
+        return e[col].map(dict(zip(texts, map(normalise, texts))))
+
+    timed = e[E.start].notna()
+    start = e[E.start].dt.tz_convert(timezone).dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
+    day = e[E.date].dt.strftime("%Y-%m-%d").fillna("")
+    untimed = day.str.cat([raw(c) for c in (E.client, E.job, E.task, E.description)], sep="\x1f")
+    where = raw(E.person) + "\x1f" + start.where(timed, untimed)
+    return ("t:" + where.map(_digest)).where(timed, "d:" + where.map(_digest)).astype("str")
 
 
 def _digest(key: str) -> str:

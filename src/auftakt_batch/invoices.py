@@ -32,6 +32,18 @@ QUANTITY_PLACES = Decimal("0.0001")  # hours: a printed quantity is within 0.18 
 
 
 @dataclass(frozen=True)
+class Billed:
+    """One entry behind a line, as the ledger keeps it and the appendix prints it."""
+
+    entry_id: str
+    slot: str
+    day: date
+    person: str
+    description: str
+    billed_s: int
+
+
+@dataclass(frozen=True)
 class Line:
     job_key: str
     job_name: str
@@ -41,7 +53,7 @@ class Line:
     amount: Decimal
     first_day: date
     last_day: date
-    entry_ids: tuple[str, ...]
+    entries: tuple[Billed, ...]
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ class Draft:
 
     @property
     def entry_ids(self) -> tuple[str, ...]:
-        return tuple(i for line in self.lines for i in line.entry_ids)
+        return tuple(b.entry_id for line in self.lines for b in line.entries)
 
 
 def draft_invoices(priced: pd.DataFrame, config: Config, period: Period) -> list[Draft]:
@@ -108,8 +120,15 @@ def _lines(entries: pd.DataFrame, client: Client, config: Config):
             amount=amount(qty, first["rate"]),
             first_day=group[E.date].min().date(),
             last_day=group[E.date].max().date(),
-            entry_ids=tuple(sorted(group[E.entry_id])),
+            entries=_billed(group),
         )
+
+
+def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:
+    """The line's entries in the order the appendix lists them: by day, person and start."""
+    ordered = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
+    return tuple(Billed(r.entry_id, r.slot, r.date.date(), r.person_name, r.description, int(r.billed_s))
+                 for r in ordered.itertuples(index=False))
 
 
 def _detail(by: list[str], group: pd.DataFrame) -> str:

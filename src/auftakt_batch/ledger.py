@@ -16,10 +16,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from .invoices import Draft, Line
+import pandas as pd
+
+from .invoices import Billed, Draft, Line
 from .periods import parse_period
 
-SCHEMA_VERSION = 1  # PRAGMA user_version; a ledger of another version is refused, never guessed at
+SCHEMA_VERSION = 2  # PRAGMA user_version; a ledger of another version is refused, never guessed at
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS invoices (
     id          INTEGER PRIMARY KEY,
@@ -61,7 +63,14 @@ CREATE TABLE IF NOT EXISTS invoice_lines (
 CREATE TABLE IF NOT EXISTS billed_entries (
     entry_id    TEXT NOT NULL,
     invoice_id  INTEGER NOT NULL REFERENCES invoices (id),
-    live        INTEGER NOT NULL DEFAULT 1 CHECK (live IN (0, 1))
+    position    INTEGER NOT NULL,   -- the invoice line it is on
+    slot        TEXT NOT NULL,      -- where it sat (identity.py): finds an entry changed after billing
+    day         TEXT NOT NULL,
+    person      TEXT NOT NULL,
+    description TEXT NOT NULL,
+    billed_s    INTEGER NOT NULL CHECK (billed_s > 0),
+    live        INTEGER NOT NULL DEFAULT 1 CHECK (live IN (0, 1)),
+    FOREIGN KEY (invoice_id, position) REFERENCES invoice_lines (invoice_id, position)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS billed_once ON billed_entries (entry_id) WHERE live = 1;
 """
@@ -98,18 +107,28 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (and if new, create) the ledger; writes use BEGIN IMMEDIATE transactions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-    if version != SCHEMA_VERSION and tables:
+    try:
+        _check_version(conn, path)
+    except sqlite3.DatabaseError as exc:  # not an SQLite file at all
         conn.close()
-        raise LedgerError(f"{path} was written by another version of auftakt-batch (schema {version}, this one "
-                          f"reads {SCHEMA_VERSION}); it is left untouched — use the version that wrote it")
+        raise LedgerError(f"{path} cannot be read: {exc}") from None
+    except LedgerError:
+        conn.close()
+        raise
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.executescript(SCHEMA)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return conn
+
+
+def _check_version(conn: sqlite3.Connection, path: Path) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    if version != SCHEMA_VERSION and tables:
+        raise LedgerError(f"{path} was written by another version of auftakt-batch (schema {version}, this one "
+                          f"reads {SCHEMA_VERSION}); it is left untouched — use the version that wrote it")
 
 
 def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> tuple[str, int]:
@@ -144,8 +163,11 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind
                 [(invoice_id, i, line.job_key, line.job_name, line.detail, line.first_day.isoformat(),
                   line.last_day.isoformat(), str(line.quantity), str(line.unit_price), str(line.amount))
                  for i, line in enumerate(draft.lines, 1)])
-            conn.executemany("INSERT INTO billed_entries (entry_id, invoice_id) VALUES (?, ?)",
-                             [(entry_id, invoice_id) for entry_id in draft.entry_ids])
+            conn.executemany(
+                "INSERT INTO billed_entries (entry_id, invoice_id, position, slot, day, person, description, "
+                "billed_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(b.entry_id, invoice_id, i, b.slot, b.day.isoformat(), b.person, b.description, b.billed_s)
+                 for i, line in enumerate(draft.lines, 1) for b in line.entries])
     except sqlite3.IntegrityError as exc:
         if "billed_entries.entry_id" in str(exc):
             raise AlreadyBilled(str(exc)) from None
@@ -173,11 +195,17 @@ def stored_draft(conn: sqlite3.Connection, number: str) -> Stored:
         raise NotVoidable(f"there is no invoice {number} in the ledger")
     (invoice_id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, issued_at, kind,
      refers_to, reason) = row
+    billed: dict[int, list[Billed]] = {}
+    for position, entry_id, slot, day, person, description, billed_s in conn.execute(
+            "SELECT position, entry_id, slot, day, person, description, billed_s FROM billed_entries "
+            "WHERE invoice_id = ? ORDER BY rowid", (invoice_id,)):
+        billed.setdefault(position, []).append(Billed(entry_id, slot, date.fromisoformat(day), person,
+                                                      description, billed_s))
     lines = tuple(
         Line(job_key, job_name, detail, Decimal(q), Decimal(p), Decimal(a), date.fromisoformat(first),
-             date.fromisoformat(last), ())
-        for job_key, job_name, detail, first, last, q, p, a in conn.execute(
-            "SELECT job_key, job_name, detail, first_day, last_day, quantity, unit_price, amount "
+             date.fromisoformat(last), tuple(billed.get(position, ())))
+        for position, job_key, job_name, detail, first, last, q, p, a in conn.execute(
+            "SELECT position, job_key, job_name, detail, first_day, last_day, quantity, unit_price, amount "
             "FROM invoice_lines WHERE invoice_id = ? ORDER BY position", (invoice_id,)))
     draft = Draft(client_key, currency, parse_period(period), lines, vat_mode, Decimal(vat_rate))
     return Stored(draft, kind, date.fromisoformat(issue_date), date.fromisoformat(due_date),
@@ -213,10 +241,34 @@ def invoices(conn: sqlite3.Connection, status: str | None = None) -> list[Invoic
             for r in rows]
 
 
+BILLED_COLUMNS = ["entry_id", "slot", "number"]
+
+
 def billed_entries(conn: sqlite3.Connection) -> dict[str, str]:
     """entry id -> number of the live invoice it is on."""
     return dict(conn.execute("SELECT b.entry_id, i.number FROM billed_entries b JOIN invoices i "
                              "ON i.id = b.invoice_id WHERE b.live = 1"))
+
+
+def no_billed() -> pd.DataFrame:
+    return pd.DataFrame(columns=BILLED_COLUMNS, dtype="str")
+
+
+def read_billed(path: Path) -> pd.DataFrame:
+    """The live billed entries (entry_id, slot, number), read without writing anything — not even
+    a new ledger; none if there is no ledger yet. Raises LedgerError for another version's ledger."""
+    if not path.exists():
+        return no_billed()
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        _check_version(conn, path)
+        rows = conn.execute("SELECT b.entry_id, b.slot, i.number FROM billed_entries b JOIN invoices i "
+                            "ON i.id = b.invoice_id WHERE b.live = 1").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"{path} cannot be read: {exc}") from None
+    finally:
+        conn.close()
+    return pd.DataFrame(rows, columns=BILLED_COLUMNS, dtype="str")
 
 
 class _transaction:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from . import ledger
 from .checks import Context, run_checks
 from .config import Config, load_config
 from .identity import drop_repeats, identify
@@ -34,6 +35,7 @@ class CheckRun:
     unreadable: tuple[str, ...]  # files that could not be read: no billing run may proceed
     outside_period: int
     repeated: int
+    billed: pd.DataFrame  # the ledger's live billed entries (entry_id, slot, number), read before the checks
 
     @property
     def ok(self) -> bool:
@@ -72,7 +74,8 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
-        return CheckRun(workspace, period, None, (), empty(Entries), tuple(sorted_problems(problems)), (), 0, 0)
+        return CheckRun(workspace, period, None, (), empty(Entries), tuple(sorted_problems(problems)), (), 0, 0,
+                        ledger.no_billed())
     today = today or local_today(config.agency.timezone)
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
@@ -93,14 +96,26 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     entries, repeat_problems = drop_repeats(resolved)
     problems += repeat_problems
 
-    # 5. Validate the Entries contract, then every check.
+    # 5. The ledger's billed entries: what is already invoiced, and where it sat.
+    billed, ledger_problems = read_billed(workspace)
+    problems += ledger_problems
+
+    # 6. Validate the Entries contract, then every check (one compares entries with the ledger).
     entries, schema_problems = validate(Entries, entries)
     problems += schema_problems
-    problems += run_checks(entries, Context(config, period, today))
+    problems += run_checks(entries, Context(config, period, today, billed))
 
     problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
     return CheckRun(workspace, period, config, ingested.files, entries, problems, ingested.unreadable,
-                    len(outside), len(resolved) - len(entries))
+                    len(outside), len(resolved) - len(entries), billed)
+
+
+def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    path = workspace / "output" / "ledger.sqlite"
+    try:
+        return ledger.read_billed(path), []
+    except ledger.LedgerError as exc:
+        return ledger.no_billed(), [Problem(Source("output/ledger.sqlite"), "ledger", Severity.ERROR, str(exc))]
 
 
 def local_today(timezone: str) -> date:

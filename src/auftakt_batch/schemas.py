@@ -47,6 +47,7 @@ class Entries(RawEntries):
     job_key: Series[str] = pa.Field(nullable=True)
     billable: Series[bool]
     entry_id: Series[str] = pa.Field(unique=True, str_matches=r"^[0-9a-f]{20}$")
+    slot: Series[str] = pa.Field(str_matches=r"^[td]:[0-9a-f]{20}$")
     duplicate_of: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
 
 

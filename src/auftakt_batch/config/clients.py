@@ -22,7 +22,7 @@ DEFAULT_ALERT_AT = (Decimal("0.8"), Decimal("1.0"))
 
 CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "currency", "language", "rate", "rates",
                "role_rates", "person_rates", "vat", "billable", "budget", "alert_at", "calendar", "rounding",
-               "group_by", "jobs"}
+               "group_by", "appendix", "jobs"}
 JOB_KEYS = {"name", "aliases", "rate", "rates", "person_rates", "billable", "budget", "alert_at", "rounding"}
 
 
@@ -78,6 +78,7 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
         calendar=_calendar(r, f("calendar"), f"{path}.calendar", jobs or {}),
         rounding=read_rounding(r, f("rounding"), f"{path}.rounding"),
         group_by=r.choice(f("group_by"), f"{path}.group_by", GROUPINGS),
+        appendix=r.boolean(f("appendix"), f"{path}.appendix"),
         jobs=MappingProxyType(jobs or {}),
     )
     return client if client.name else None

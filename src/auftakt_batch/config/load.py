@@ -20,7 +20,8 @@ from .model import Agency, Config, Person
 from .reader import Reader
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
-               "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by"}
+               "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",
+               "appendix"}
 PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week"}
 
 
@@ -129,6 +130,7 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         payment_terms_days=or_default(r.integer(f("payment_terms_days"), "agency.payment_terms_days", high=365), 14),
         rounding=read_rounding(r, f("rounding"), "agency.rounding"),
         group_by=r.choice(f("group_by"), "agency.group_by", GROUPINGS) or "job",
+        appendix=or_default(r.boolean(f("appendix"), "agency.appendix"), False),
     )
     required = (agency.name, agency.country, agency.timezone, agency.currency, agency.vat_rate)
     return agency if all(v is not None for v in required) else None

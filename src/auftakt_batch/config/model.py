@@ -102,6 +102,7 @@ class Client:
     calendar: CalendarRule | None = None
     rounding: Rounding | None = None
     group_by: str | None = None  # job | job+person | job+task | entry (default: the agency's)
+    appendix: bool | None = None  # list the entries behind each line (default: the agency's)
     jobs: Mapping[str, Job] = _no_items()
 
 
@@ -122,6 +123,7 @@ class Agency:
     payment_terms_days: int = 14
     rounding: Rounding | None = None
     group_by: str = "job"  # invoice lines: job | job+person | job+task | entry
+    appendix: bool = False  # an appendix page listing the time entries behind each line
 
 
 @dataclass(frozen=True)

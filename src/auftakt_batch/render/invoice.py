@@ -12,14 +12,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..config import Config
-from ..invoices import Draft
+from ..invoices import Draft, quantity
 
 LABELS = {
     "en": {
         "title": "Invoice", "credit_note": "Credit note", "draft": "DRAFT",
         "cancels": "This credit note cancels invoice {ref} in full. Reason: {reason}",
         "refund": "The amount of {gross} is credited to you; any payment of invoice {ref} will be refunded.",
-        "number": "Invoice no.", "issue_date": "Date",
+        "number": "Invoice no.", "credit_note_number": "Credit note no.", "issue_date": "Date",
+        "appendix": "Appendix: time entries", "date": "Date", "person": "Person",
         "service_period": "Service period", "due_date": "Due", "vat_id": "VAT ID", "our_vat_id": "Our VAT ID",
         "description": "Description", "hours": "Hours", "rate": "Rate", "amount": "Amount", "net": "Net",
         "vat": "VAT", "gross": "Total",
@@ -34,7 +35,8 @@ LABELS = {
         "cancels": "Diese Stornorechnung storniert die Rechnung {ref} vollständig. Grund: {reason}",
         "refund": "Der Betrag von {gross} wird Ihnen gutgeschrieben; eine Zahlung der Rechnung {ref} erstatten "
                   "wir.",
-        "number": "Rechnungsnr.", "issue_date": "Datum",
+        "number": "Rechnungsnr.", "credit_note_number": "Stornorechnungsnr.", "issue_date": "Datum",
+        "appendix": "Anlage: Zeiteinträge", "date": "Datum", "person": "Person",
         "service_period": "Leistungszeitraum", "due_date": "Fällig am", "vat_id": "USt-IdNr.",
         "our_vat_id": "Unsere USt-IdNr.", "description": "Leistung", "hours": "Std.", "rate": "Satz",
         "amount": "Betrag", "net": "Netto", "vat": "USt.", "gross": "Gesamt",
@@ -88,13 +90,15 @@ def context(draft: Draft, config: Config, issue: Issue) -> dict:
         "issue_date": format_date(issue.issue_date, language),
         "due_date": format_date(issue.due_date, language), "issued_at": issue.issued_at.isoformat(),
         "service_period": f"{format_date(draft.period.start, language)} – {format_date(draft.period.end, language)}",
+        "number_label": t["credit_note_number"] if credit else t["number"],
         "lines": [{
             "title": line.job_name, "detail": line.detail,
             "dates": _span(line.first_day, line.last_day, language),
-            "quantity": format_number(line.quantity, language, places=max(2, _places(line.quantity))),
+            "quantity": hours(line.quantity, language),
             "unit_price": money(line.unit_price),
             "amount": money(line.amount),
         } for line in draft.lines],
+        "appendix": _appendix(draft, client, config, language) if not credit else [],
         "net": money(draft.net), "vat": money(draft.vat), "gross": money(draft.gross),
         "vat_label": f"{t['vat']} {format_number(draft.vat_rate, language)} %",
         "vat_note": _vat_note(draft, config, t),
@@ -102,6 +106,23 @@ def context(draft: Draft, config: Config, issue: Issue) -> dict:
         "payment": (t["refund"].format(gross=money(-draft.gross), ref=issue.refers_to) if credit
                     else _payment(draft, config, issue, t, money(draft.gross), language)),
     }
+
+
+def _appendix(draft: Draft, client, config: Config, language: str) -> list[dict]:
+    """Per line, the entries behind it — if the client (else the agency) asks for the appendix."""
+    wanted = client.appendix if client.appendix is not None else config.agency.appendix
+    if not wanted:
+        return []
+    return [{
+        "position": position, "title": line.job_name, "detail": line.detail, "quantity": hours(line.quantity, language),
+        "entries": [{"date": format_date(b.day, language), "person": b.person, "description": b.description,
+                     "hours": hours(quantity(b.billed_s), language)} for b in line.entries],
+    } for position, line in enumerate(draft.lines, 1) if line.entries]
+
+
+def hours(value: Decimal, language: str) -> str:
+    """Hours as printed: at least two decimals, all four when the time is not whole minutes' worth."""
+    return format_number(value, language, places=max(2, _places(value)))
 
 
 def format_number(value: Decimal, language: str, places: int | None = None) -> str:

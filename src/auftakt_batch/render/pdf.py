@@ -9,7 +9,11 @@ here only, so commands that make no PDF start fast.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -36,6 +40,44 @@ def fetcher_within(folder: Path):
     return Within(allowed_protocols={"file"})
 
 
+@dataclass(frozen=True)
+class Job:
+    html: str
+    templates: Path
+    target: Path
+    issued_at: datetime
+
+
+def write_pdfs(jobs: Sequence[Job], done: Callable[[Job, str], None], workers: int | None = None) -> None:
+    """Render every job, across all cores when there are several; `done(job, sha256)` runs in
+    this process as each PDF is in place (in the order they finish). A failure is raised after
+    the PDFs already under way are finished."""
+    workers = min(len(jobs), workers or os.cpu_count() or 1)
+    if workers <= 1:
+        for job in jobs:
+            done(job, _write(job))
+        return
+    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+        futures = {pool.submit(_write, job): job for job in jobs}
+        for future in as_completed(futures):
+            done(futures[future], future.result())
+
+
+def _context():
+    """Workers from a fork server where there is one: they inherit no open file — above all not
+    the billing lock, which a worker outliving a crashed run would otherwise keep held — and
+    fork from a process that has imported WeasyPrint once."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__, "weasyprint"])
+    return context
+
+
+def _write(job: Job) -> str:
+    return write_pdf(job.html, job.templates, job.target, job.issued_at)
+
+
 def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime) -> str:
     """Render `html` to `target` atomically (temp file, fsync, rename); return the PDF's sha256.
 
@@ -48,7 +90,7 @@ def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime) -> 
     data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,
                 url_fetcher=fetcher_within(templates)).write_pdf()
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.tmp")
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # a crashed run's orphan cannot collide
     with open(temp, "wb") as handle:
         handle.write(data)
         handle.flush()
