@@ -61,8 +61,7 @@ def test_non_positive_and_impossible_durations(ws):
     assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,,a,0,\n2026-11-04,Anna Schmidt,ACME,website,,b,-1:30,\n"
                          "2026-11-05,Anna Schmidt,ACME,website,,c,25,\n2026-11-06,Anna Schmidt,ACME,website,,d,17,\n"
                      ) == [
-        "input/week.csv:2:hours: error: duration is 0:00 — an entry needs more than zero time; correct it or "
-        "delete the row",
+        "input/week.csv:2:hours: warning: no time (0:00) — nothing to bill; a timer started and stopped at once?",
         "input/week.csv:3:hours: error: duration is -1:30 — an entry needs more than zero time; correct it or "
         "delete the row",
         "input/week.csv:4:hours: error: 25:00 h in one entry is more than a day — correct it or split it",

@@ -131,8 +131,9 @@ def test_a_sheet_that_nearly_is_a_timesheet_makes_the_workbook_unreadable(ws):
     ("latin.csv", (HEADER + ROW).encode("utf-8") + b"\x81\x8d",
      "input/latin.csv: error: cannot decode the file as UTF-8, UTF-16 or Windows-1252 text — save it as CSV UTF-8"),
     ("other.csv", b"Name,Amount\nx,1\n",
-     "input/other.csv:1: error: unrecognised header 'Name,Amount' — the first row must be a timesheet header: "
-     "date,person,client,job,task,description,hours,billable (optional: start,end)"),
+     "input/other.csv:1: error: unrecognised header 'Name,Amount' — the first row must be the header of a Toggl "
+     "Track, Clockify, Harvest or Kimai export, or the native timesheet (date,person,client,job,task,description,"
+     "hours,billable (optional: start,end))"),
     ("nearly.csv", b"date,person,client,task,hours\n",
      "input/nearly.csv:1: error: looks like a native timesheet but lacks column(s) job — the header must be "
      "date,person,client,job,task,description,hours,billable (optional: start,end)"),
@@ -233,13 +234,14 @@ def test_header_without_rows_is_read_as_no_entries(ws):
 def test_unparseable_rows_are_kept_never_zero_hours(ws):
     ws.input("a.csv", HEADER + ROW
              + "2026-11-04,Anna Schmidt,ACME,website,,x,anderthalb,\n"
-             + "04/11/2026,Anna Schmidt,ACME,website,,x,1,\n"
+             + "04.13.2026,Anna Schmidt,ACME,website,,x,1,\n"
              + "2026-11-04,Anna Schmidt,ACME,website,,x,,\n"
              + "2026-11-04,Anna Schmidt,ACME,website,,x,1,vielleicht\n")
     run = ws.check()
     assert problem_lines(run) == [
         "input/a.csv:3:hours: error: unreadable hours 'anderthalb' — use 1.5, 1,5 or 1:30 (hours), or 1:30:00",
-        "input/a.csv:4:date: error: unreadable date '04/11/2026' — use YYYY-MM-DD, DD.MM.YYYY or DD.MM.YY",
+        "input/a.csv:4:date: error: unreadable date '04.13.2026' — use YYYY-MM-DD, DD.MM.YYYY, DD.MM.YY, DD/MM/YYYY "
+        "or MM/DD/YYYY",
         "input/a.csv:5:hours: error: hours is empty — give hours (or start and end)",
         "input/a.csv:6:billable: error: unreadable billable 'vielleicht' — use yes/no, ja/nein, true/false, 1/0 or x "
         "for yes",
@@ -303,7 +305,7 @@ def test_spans_across_a_clock_change_are_real_time_and_say_so(ws):
 def test_a_format_may_leave_out_optional_fields(ws):
     import pandas as pd
 
-    from auftakt_batch.ingest.build import build_entries
+    from auftakt_batch.ingest.build import Rules, build_entries
     from auftakt_batch.ingest.formats import Format
     from auftakt_batch.ingest.read import Table
 
@@ -313,6 +315,6 @@ def test_a_format_may_leave_out_optional_fields(ws):
     rows = pd.DataFrame({0: ["2026-11-03"], 1: ["Anna Schmidt"], 2: ["ACME"], 3: ["website"], 4: ["1"],
                          "source_row": [2]})
     entries, problems, labels = build_entries(Table("x.csv", "lean", ("day", "who", "customer", "project", "h"),
-                                                    rows), lean, "Europe/Berlin")
+                                                    rows), lean, Rules("Europe/Berlin"))
     assert problems == [] and entries["task"].tolist() == [""] and entries["duration_s"].tolist() == [3600]
     assert labels == {"date": "day", "person": "who", "client": "customer", "job": "project", "hours": "h"}

@@ -8,7 +8,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from auftakt_batch.ingest.values import calendar_date, clock_seconds, duration_seconds, parse_column, yes_no
+from auftakt_batch.ingest.values import (
+    calendar_date,
+    clock_seconds,
+    date_order,
+    decimal_mark,
+    duration_seconds,
+    money,
+    parse_column,
+    yes_no,
+)
 
 
 @pytest.mark.parametrize("text, seconds", [
@@ -65,6 +74,37 @@ def test_date_forms(text, day):
                                   "9999-12-31", "1066-10-14", "03.11.2026x"])
 def test_unreadable_dates(text):
     assert calendar_date(text) is None
+
+
+def test_slash_dates_need_the_file_s_order():
+    assert calendar_date("11/03/2026", "dmy") == date(2026, 3, 11)
+    assert calendar_date("11/03/2026", "mdy") == date(2026, 11, 3)
+    assert calendar_date("13/03/2026", "mdy") is None  # no month 13: not this file's order
+
+
+def test_date_order_is_decided_by_all_dates_of_a_file():
+    assert date_order(["21/01/2026", "01/02/2026"]) == ("dmy", [])
+    assert date_order(["03/04/2024", "10/15/2024"]) == ("mdy", [])
+    assert date_order(["03/04/2024", "11/12/2024"]) == (None, [])
+    assert date_order(["13/01/2026", "14/01/2026", "01/13/2026"]) == ("dmy", ["01/13/2026"])
+
+
+def test_twelve_hour_clocks():
+    assert [clock_seconds(t) for t in ("10:23:52 AM", "10:23 am", "12:05 AM", "12:05 PM", "1:05 p.m.", "13:00 PM")] == [
+        37432, 37380, 300, 43500, 47100, None]
+
+
+def test_money_follows_the_file_s_decimal_mark():
+    assert decimal_mark(["20,0", "2.000,0", "0,01"]) == (",", [])
+    assert decimal_mark(["1.26", "151.2", "1,165.5"]) == (".", [])
+    assert decimal_mark(["1,500", "2.000"]) == (None, [])  # three digits after one mark: could be either
+    assert money("1,165.5") == Decimal("1165.5") and money("2.000,0", ",") == Decimal("2000.0")
+    assert money("EUR 80.00") == Decimal("80.00") and money("€ 1.080,50", ",") == Decimal("1080.50")
+    assert money("1.234,5", ".") is None and money("n/a") is None
+
+
+def test_hours_with_thousands_and_decimal_marks():
+    assert duration_seconds("1.165,5") == duration_seconds("1,165.5") == 1165.5 * 3600
 
 
 def test_clock_and_yes_no():

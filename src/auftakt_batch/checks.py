@@ -50,6 +50,14 @@ def unknown_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
         f"{ctx.config.client_names.suggestion(g.client.iloc[0], 'clients')}"))
 
 
+def missing_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
+    rows = e[e[E.client_key].isna() & e[E.client].str.strip().eq("")]
+    return _grouped(rows, [E.job], E.client, "missing-client", ERROR, lambda g, note: (
+        f"client is empty{note} and job {g.job.iloc[0]!r} is not a job of exactly one client — fill in the client, "
+        "or add the job (or an alias) under its client in rates.yaml" if g.job.iloc[0] else
+        f"client is empty{note} — every entry needs a client"))
+
+
 def unknown_job(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     rows = e[e[E.client_key].notna() & e[E.job_key].isna()]
 
@@ -73,10 +81,12 @@ def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def non_positive_duration(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.duration_s].le(0).fillna(False)]
+    rows = e[e[E.duration_s].lt(0).fillna(False)]
     return for_rows(rows, "hours", "non-positive-duration", ERROR,
                     lambda r: f"duration is {hm(r.duration_s)} — an entry needs more than zero time; "
-                              "correct it or delete the row")
+                              "correct it or delete the row") + for_rows(
+        e[e[E.duration_s].eq(0).fillna(False)], "hours", "zero-duration", WARNING,
+        lambda r: "no time (0:00) — nothing to bill; a timer started and stopped at once?")
 
 
 def impossible_duration(e: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -195,7 +205,7 @@ def changed_since_billed(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 CHECKS: list[Check] = [
-    unknown_person, unknown_client, unknown_job, no_rate, non_positive_duration, impossible_duration,
+    unknown_person, unknown_client, missing_client, unknown_job, no_rate, non_positive_duration, impossible_duration,
     long_entry, long_day, overlapping, future_date, weekend_work, missing_description, billable_conflict,
     repeated_in_file, near_repeat, changed_since_billed,
 ]

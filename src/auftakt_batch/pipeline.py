@@ -18,6 +18,8 @@ from .checks import Context, run_checks
 from .config import Config, load_config
 from .identity import drop_repeats, identify
 from .ingest import SourceFile, ingest
+from .ingest.build import Rules
+from .names import normalise
 from .periods import Period
 from .problems import Problem, Severity, Source, error_rows, has_errors, info, relabel, sorted_problems
 from .resolve import resolve_names
@@ -79,7 +81,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     today = today or local_today(config.agency.timezone)
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
-    ingested = ingest(workspace / "input", workspace, config.agency.timezone)
+    ingested = ingest(workspace / "input", workspace, import_rules(config))
     problems += ingested.problems
     raw, schema_problems = validate(RawEntries, ingested.entries)
     problems += schema_problems
@@ -116,6 +118,12 @@ def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:
         return ledger.read_billed(path), []
     except ledger.LedgerError as exc:
         return ledger.no_billed(), [Problem(Source("output/ledger.sqlite"), "ledger", Severity.ERROR, str(exc))]
+
+
+def import_rules(config: Config) -> Rules:
+    zones = {normalise(name): p.timezone for p in config.team if p.timezone
+             for name in (p.name, p.email, *p.aliases) if name}
+    return Rules(config.agency.timezone, zones, config.date_format)
 
 
 def local_today(timezone: str) -> date:

@@ -17,7 +17,7 @@ from .schemas import Entries as E
 
 def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
     person_name = _lookup(raw[E.person], config.people.get)
-    client_key = _lookup(raw[E.client], config.client_names.get)
+    client_key = _lookup(raw[E.client], config.client_names.get).fillna(_client_of_job(raw, config).astype("str"))
     job_key = _job_keys(client_key, raw[E.job], config)
     return raw.assign(
         person_name=person_name,
@@ -30,6 +30,19 @@ def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
 def _lookup(names: pd.Series, get) -> pd.Series:
     table = {name: get(name) for name in names.unique()}
     return names.map(table).astype("str")
+
+
+def _client_of_job(raw: pd.DataFrame, config: Config) -> pd.Series:
+    """For an entry without a client (trackers allow projects without one): the client whose
+    job it names, if exactly one client has a job by that name."""
+    owners: dict[str, set[str]] = {}
+    for key, index in config.job_names.items():
+        for name in index.keys:
+            owners.setdefault(name, set()).add(key)
+    jobs = raw[E.job].where(raw[E.client].str.strip().eq(""))
+    distinct = jobs.dropna().unique()
+    found = {j: next(iter(keys)) for j in distinct if len(keys := owners.get(normalise(j), set())) == 1}
+    return jobs.map(found)
 
 
 def _job_keys(client_key: pd.Series, job: pd.Series, config: Config) -> pd.Series:

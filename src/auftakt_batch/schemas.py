@@ -34,7 +34,11 @@ class RawEntries(pa.DataFrameModel):
     job: Series[str]
     task: Series[str]
     description: Series[str]
+    email: Series[str]
     billable_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    export_amount: Series[object] = pa.Field(nullable=True)  # the tracker's own price (Decimal): checked, not billed
+    export_rate: Series[object] = pa.Field(nullable=True)
+    export_currency: Series[str]
 
     class Config:
         strict = True

@@ -22,7 +22,8 @@ from .reader import Reader
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
                "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",
                "appendix"}
-PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week"}
+PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone"}
+DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 
 
 def load_config(path: Path, label: str = "rates.yaml") -> tuple[Config | None, list[Problem]]:
@@ -51,7 +52,7 @@ def _config(r: Reader, root: Node | None) -> Config | None:
     if is_empty(root):
         r.fail(1, "", "the file is empty — start from the commented rates.yaml that `auftakt-batch init` writes")
         return None
-    top = r.mapping(root, "", {"agency", "team", "clients"}, {"agency", "team", "clients"})
+    top = r.mapping(root, "", {"agency", "team", "clients", "imports"}, {"agency", "team", "clients"})
     if top is None:
         return None
     agency = _agency(r, top.items.get("agency"))
@@ -81,7 +82,17 @@ def _config(r: Reader, root: Node | None) -> Config | None:
                                             *_names(jobs_node.items[j.key], f"clients.{c.key}.jobs.{j.key}",
                                                     ("name", "aliases"))])
             for j in c.jobs.values()])
-    return Config(agency, team, MappingProxyType(clients), people, client_names, MappingProxyType(job_names))
+    return Config(agency, team, MappingProxyType(clients), people, client_names, MappingProxyType(job_names),
+                  _imports(r, top.items.get("imports")))
+
+
+def _imports(r: Reader, node: Node | None) -> str | None:
+    """imports: {date_format: DD/MM/YYYY | MM/DD/YYYY} — for exports whose dates cannot tell."""
+    m = r.mapping(node, "imports", {"date_format"})
+    if m is None:
+        return None
+    choice = r.choice(m.items.get("date_format"), "imports.date_format", tuple(DATE_FORMATS))
+    return DATE_FORMATS.get(choice) if choice else None
 
 
 def _names(node: Node | None, path: str, fields: tuple[str, ...]) -> list[tuple[str, int, str]]:
@@ -149,18 +160,19 @@ def _person(r: Reader, node: Node, path: str) -> Person | None:
         role=r.text(f("role"), f"{path}.role"),
         cost_rate=r.decimal(f("cost_rate"), f"{path}.cost_rate"),
         hours_per_week=r.decimal(f("hours_per_week"), f"{path}.hours_per_week", high=Decimal(168)),
+        timezone=_timezone(r, f("timezone"), f"{path}.timezone"),
     )
     return person if name else None
 
 
-def _timezone(r: Reader, node: Node | None) -> str | None:
-    name = r.text(node, "agency.timezone")
+def _timezone(r: Reader, node: Node | None, path: str = "agency.timezone") -> str | None:
+    name = r.text(node, path)
     if name is None:
         return None
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        r.fail(node.line, "agency.timezone", f"unknown time zone {name!r} — use a name like Europe/Berlin")
+        r.fail(node.line, path, f"unknown time zone {name!r} — use a name like Europe/Berlin")
         return None
     return name
 

@@ -67,6 +67,7 @@ class Person:
     role: str | None = None
     cost_rate: Decimal | None = None
     hours_per_week: Decimal | None = None
+    timezone: str | None = None  # where their exports' clock times are local, if not the agency's
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class Config:
     people: NameIndex = field(default_factory=NameIndex)  # name, email or alias -> name
     client_names: NameIndex = field(default_factory=NameIndex)  # key, name or alias -> key
     job_names: Mapping[str, NameIndex] = _no_items()  # client key -> (key, name or alias -> job key)
+    date_format: str | None = None  # imports.date_format: dmy or mdy, for files whose dates cannot tell
 
     @cached_property
     def roles(self) -> Mapping[str, str | None]:

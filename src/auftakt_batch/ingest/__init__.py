@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..problems import Problem, Source, error, info, warning
 from ..schemas import RawEntries, empty
-from .build import build_entries
+from .build import Rules, build_entries
 from .formats import by_name, describe_unknown, recognise
 from .read import FileError, Table, read_csv, read_workbook
 
@@ -44,7 +44,7 @@ class Ingested:
     unreadable: tuple[str, ...]  # files that could not be read at all
 
 
-def ingest(input_dir: Path, workspace: Path, timezone: str) -> Ingested:
+def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
     frames, files, labels, problems, unreadable = [], [], {}, [], []
     if not input_dir.is_dir():
         problems.append(warning(Source("input/"), "no-input", "the input/ folder is missing — create it and drop "
@@ -61,14 +61,13 @@ def ingest(input_dir: Path, workspace: Path, timezone: str) -> Ingested:
             continue
         try:
             tables, sheet_problems = _read(path, label, suffix)
-            tables = [_no_repeated_columns(t) for t in tables]
+            built = [(t, *build_entries(_no_repeated_columns(t), by_name(t.format), rules)) for t in tables]
         except FileError as exc:
             problems += exc.problems
             unreadable.append(label)
             continue
         problems += sheet_problems
-        for table in tables:
-            entries, table_problems, table_labels = build_entries(table, by_name(table.format), timezone)
+        for table, entries, table_problems, table_labels in built:
             frames.append(entries)
             problems += table_problems
             labels[table.file] = table_labels

@@ -16,15 +16,20 @@ from typing import Callable
 import pandas as pd
 
 DURATION_FORMS = "1.5, 1,5 or 1:30 (hours), or 1:30:00"
-DATE_FORMS = "YYYY-MM-DD, DD.MM.YYYY or DD.MM.YY"
-TIME_FORMS = "HH:MM or HH:MM:SS (24-hour clock)"
+DATE_FORMS = "YYYY-MM-DD, DD.MM.YYYY, DD.MM.YY, DD/MM/YYYY or MM/DD/YYYY"
+TIME_FORMS = "HH:MM or HH:MM:SS (24-hour clock), or 10:30 AM"
+MONEY_FORMS = "a number such as 1,234.50 or 1.234,50, optionally with its currency"
 BOOL_FORMS = "yes/no, ja/nein, true/false, 1/0 or x for yes"
 
 _CLOCK_DURATION = re.compile(r"(-)?(\d+):([0-5]\d)(?::([0-5]\d))?")
 _DECIMAL_HOURS = re.compile(r"-?(\d+([.,]\d*)?|[.,]\d+)")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
-_CLOCK = re.compile(r"(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2}):([0-5]\d)(?::([0-5]\d))?")  # a date-time cell: its time
+_SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_CLOCK = re.compile(r"(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2}):([0-5]\d)(?::([0-5]\d)(?:\.\d+)?)?(?:\s*([ap])\.?m\.?)?",
+                    re.IGNORECASE)  # a date-time cell: its time
+_MONEY = re.compile(r"-?(?:\d+|\d{1,3}(?:[.,' ]\d{3})+)(?:[.,]\d+)?")
+_CURRENCY_MARKS = re.compile(r"[A-Za-z]{3}|[€$£¥]|\s|\u00a0")
 _TRUE = {"yes", "y", "true", "1", "ja", "x"}
 _FALSE = {"no", "n", "false", "0", "nein"}
 
@@ -33,10 +38,14 @@ MAX_SECONDS = 10 * 365 * 24 * 3600  # anything longer is a typo, and would overf
 
 
 def duration_seconds(text: str) -> int | None:
-    """'1.5' / '1,5' / '1:30' / '1:30:00' hours → whole seconds; None if unreadable."""
+    """'1.5' / '1,5' / '1:30' / '1:30:00' hours → whole seconds; None if unreadable. An entry's
+    hours need no thousands separator, so one '.' or ',' is the decimal mark, and of both
+    ('1,165.5', '1.165,5') the last one is."""
     if m := _CLOCK_DURATION.fullmatch(text):
         sign = -1 if m[1] else 1
         return sign * (int(m[2]) * 3600 + int(m[3]) * 60 + int(m[4] or 0))
+    if "." in text and "," in text and _MONEY.fullmatch(text):
+        text = text.replace("," if text.rindex(".") > text.rindex(",") else ".", "")
     if _DECIMAL_HOURS.fullmatch(text):
         try:
             hours = Decimal(text.replace(",", "."))
@@ -47,13 +56,16 @@ def duration_seconds(text: str) -> int | None:
     return None
 
 
-def calendar_date(text: str) -> date | None:
-    """'2026-11-03' (a time after it is ignored), '03.11.2026' or '03.11.26' → date; None if
-    unreadable or not a real day. A two-digit year is in 2000–2099, as German Excel means it."""
+def calendar_date(text: str, order: str | None = None) -> date | None:
+    """'2026-11-03' (a time after it is ignored), '03.11.2026', '03.11.26', or '03/11/2026' read
+    in the file's `order` (dmy or mdy) → date; None if unreadable or not a real day. A two-digit
+    year is in 2000–2099, as German Excel means it."""
     if m := _ISO_DATE.fullmatch(text):
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     elif m := _DOTTED_DATE.fullmatch(text):
         d, mo, y = int(m[1]), int(m[2]), int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+    elif (m := _SLASH_DATE.fullmatch(text)) and order:
+        (d, mo), y = ((int(m[1]), int(m[2])) if order == "dmy" else (int(m[2]), int(m[1]))), int(m[3])
     else:
         return None
     if not YEARS[0] <= y <= YEARS[1]:
@@ -65,12 +77,76 @@ def calendar_date(text: str) -> date | None:
 
 
 def clock_seconds(text: str) -> int | None:
-    """'09:30' / '09:30:00' → seconds after midnight (24:00 allowed, as an end)."""
+    """'09:30' / '09:30:00' / '9:30 AM' → seconds after midnight (24:00 allowed, as an end)."""
     m = _CLOCK.fullmatch(text)
     if not m:
         return None
-    seconds = int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3] or 0)
+    hour = int(m[1])
+    if m[4]:  # 12-hour clock: 12 AM is midnight, 12 PM noon
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if m[4].lower() == "p" else 0)
+    seconds = hour * 3600 + int(m[2]) * 60 + int(m[3] or 0)
     return seconds if seconds <= 24 * 3600 else None
+
+
+def money(text: str, mark: str = ".") -> Decimal | None:
+    """'1,165.5' / '2.000,0' (per the file's decimal `mark`) / 'EUR 80.00' / '€ 80,00' → Decimal."""
+    bare = _CURRENCY_MARKS.sub("", text)
+    if not _MONEY.fullmatch(bare) and not _DECIMAL_HOURS.fullmatch(bare):
+        return None
+    other = "," if mark == "." else "."
+    if mark in bare and other in bare and bare.rindex(other) > bare.rindex(mark):
+        return None  # '1.234,5' in a file that writes 1,234.5: not this file's notation
+    try:
+        return Decimal(bare.replace(other, "").replace("'", "").replace(mark, "."))
+    except InvalidOperation:
+        return None
+
+
+def decimal_mark(texts) -> tuple[str | None, list[str]]:
+    """The decimal mark of a file's numbers, from the evidence in all of them: a value with both
+    separators ends with the decimal one; one separator used twice groups thousands; one
+    separator once, not followed by exactly three digits, is the decimal one. Returns (mark or
+    None if nothing tells, the values that contradict the mark chosen)."""
+    votes: dict[str, list[str]] = {".": [], ",": []}
+    for text in texts:
+        bare = _CURRENCY_MARKS.sub("", text).lstrip("-")
+        seps = [c for c in bare if c in ".,"]
+        if not seps:
+            continue
+        if len(set(seps)) == 2:
+            votes[seps[-1]].append(text)
+        elif len(seps) > 1:
+            votes["," if seps[0] == "." else "."].append(text)
+        elif len(bare) - bare.index(seps[0]) - 1 != 3:
+            votes[seps[0]].append(text)
+    if votes["."] and votes[","]:
+        mark = "." if len(votes["."]) >= len(votes[","]) else ","
+        return mark, votes["," if mark == "." else "."]
+    return ("." if votes["."] else "," if votes[","] else None), []
+
+
+def date_order(texts) -> tuple[str | None, list[str]]:
+    """dmy or mdy for a file's slash dates (03/04/2024), from all of them: a first part above 12
+    is a day, a second part above 12 is a day. Returns (order or None if nothing tells, the
+    values that contradict it)."""
+    dmy, mdy = [], []
+    for text in texts:
+        if m := _SLASH_DATE.match(text):
+            a, b = int(m[1]), int(m[2])
+            if a > 12 >= b:
+                dmy.append(text)
+            elif b > 12 >= a:
+                mdy.append(text)
+    if dmy and mdy:
+        order = "dmy" if len(dmy) >= len(mdy) else "mdy"
+        return order, mdy if order == "dmy" else dmy
+    return ("dmy" if dmy else "mdy" if mdy else None), []
+
+
+def has_slash_dates(texts) -> bool:
+    return any(_SLASH_DATE.match(t) for t in texts)
 
 
 def yes_no(text: str) -> bool | None:

@@ -1,0 +1,129 @@
+"""Export formats as data: which header names map to which canonical field.
+
+Adding a tracker means adding a module here with one `Format` (and a fixture), not a parser.
+A file's format is recognised from its header alone: among the formats whose required
+columns are all present, the one that knows most of the header's columns.
+
+Header names are matched after `names.normalise` (case, spaces), as regular expressions;
+a named group `currency` picks the currency out of a header such as `Amount (EUR)`. Where
+a field has several names, the first one present in the header is used (Clockify gives the
+duration twice: `Duration (h)` first, `Duration (decimal)` only when the other is missing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Mapping
+
+from ...names import normalise
+
+# Canonical fields a column may map to (build.py reads each):
+#   date, end_date, start, end           the day and the clock times (end_date for entries past midnight)
+#   hours                                the duration (hours or a clock duration)
+#   person, email, first_name, last_name who (a person is found by name, else by email)
+#   client, job, task, description       what for (a tracker's project is our job)
+#   billable                             the tracker's billable flag
+#   amount, rate, currency               the tracker's own price: informational, checked against rates.yaml
+FIELDS = ("date", "end_date", "start", "end", "hours", "person", "email", "first_name", "last_name", "client",
+          "job", "task", "description", "billable", "amount", "rate", "currency")
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    title: str
+    columns: Mapping[str, tuple[str, ...]]  # canonical field -> header name patterns, most preferred first
+    required: frozenset[str]
+    one_of: tuple[frozenset[str], ...] = ()  # and at least one of these groups, e.g. hours or start+end
+    totals_row: bool = False  # the tool writes a totals row under the entries: drop it, quietly
+    notes: Mapping[str, str] = field(default_factory=dict)  # header pattern -> why that column is not read
+
+    def __post_init__(self):
+        unknown = set(self.columns) - set(FIELDS)
+        assert not unknown, f"{self.name}: unknown fields {unknown}"
+
+    @cached_property
+    def _patterns(self) -> list[tuple[str, int, re.Pattern]]:
+        return [(f, rank, re.compile(p)) for f, names in self.columns.items() for rank, p in enumerate(names)]
+
+    def _matches(self, header) -> dict[str, list[tuple[int, int, re.Match]]]:
+        """canonical field -> [(rank of the name, position, match)] for every header column it knows."""
+        found: dict[str, list] = {}
+        for i, name in enumerate(header):
+            text = normalise(name or "")
+            for f, rank, pattern in self._patterns:
+                if m := pattern.fullmatch(text):
+                    found.setdefault(f, []).append((rank, i, m))
+                    break
+        return found
+
+    def field_positions(self, header) -> dict[str, int]:
+        """canonical field -> column position: for each field, its most preferred name present."""
+        return {f: min(hits)[1] for f, hits in self._matches(header).items()}
+
+    def header_currency(self, header) -> str | None:
+        """A currency named inside a header, e.g. EUR from `Amount (EUR)`."""
+        for hits in self._matches(header).values():
+            for _, _, m in hits:
+                if "currency" in m.groupdict() and m["currency"]:
+                    return m["currency"].upper()
+        return None
+
+    def repeated(self, header) -> list[list[int]]:
+        """Positions of columns that repeat one name of a field: which of them would be the hours?"""
+        out = []
+        for hits in self._matches(header).values():
+            by_rank: dict[int, list[int]] = {}
+            for rank, i, _ in hits:
+                by_rank.setdefault(rank, []).append(i)
+            out += [positions for positions in by_rank.values() if len(positions) > 1]
+        return out
+
+    def known(self, header) -> int:
+        return len(self._matches(header))
+
+    def matches(self, header) -> bool:
+        return not self.missing(header)
+
+    def missing(self, header) -> list[str]:
+        present = self.field_positions(header).keys()
+        missing = sorted(self.required - present)
+        if self.one_of and not any(group <= present for group in self.one_of):
+            missing.append(" or ".join(" and ".join(sorted(group)) for group in self.one_of))
+        return missing
+
+
+def _registry() -> tuple[Format, ...]:
+    from . import clockify, harvest, kimai, native, toggl
+
+    return tuple(module.FORMAT for module in (native, toggl, clockify, harvest, kimai))
+
+
+FORMATS: tuple[Format, ...] = _registry()
+NATIVE = FORMATS[0]
+NATIVE_HEADER = "date,person,client,job,task,description,hours,billable (optional: start,end)"
+KNOWN = "Toggl Track, Clockify, Harvest or Kimai export, or the native timesheet"
+
+
+def recognise(header: list[str]) -> str | None:
+    """The name of the format this header belongs to, or None: of the formats whose required
+    columns are present, the one that knows most of the header."""
+    candidates = [f for f in FORMATS if f.matches(header)]
+    return max(candidates, key=lambda f: f.known(header)).name if candidates else None
+
+
+def by_name(name: str) -> Format:
+    return next(f for f in FORMATS if f.name == name)
+
+
+def describe_unknown(header: list[str]) -> str:
+    """Why a header is not recognised: the nearest format's missing columns, or the formats known."""
+    shown = ",".join(h for h in header if h)[:120] or "(empty)"
+    best = max(FORMATS, key=lambda f: f.known(header))
+    if best.known(header) >= 3:
+        hint = f"the header must be {NATIVE_HEADER}" if best is NATIVE else "export it again with all columns"
+        return f"looks like a {best.title} but lacks column(s) {', '.join(best.missing(header))} — {hint}"
+    return (f"unrecognised header '{shown}' — the first row must be the header of a {KNOWN} "
+            f"({NATIVE_HEADER})")
