@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auftakt_batch import pipeline
+from auftakt_batch import billing, pipeline
 from auftakt_batch.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,6 +95,7 @@ def ws(tmp_path: Path) -> Workspace:
 def fixed_today(monkeypatch):
     """Every run in the tests happens on TODAY, whatever the calendar says."""
     monkeypatch.setattr(pipeline, "local_today", lambda timezone: TODAY)
+    monkeypatch.setattr(billing, "local_today", lambda timezone: TODAY)
 
 
 def problem_lines(run) -> list[str]:

@@ -142,10 +142,19 @@ def test_invoices_command_lists_the_ledger(ws):
     bill(ws.root, NOVEMBER, today=TODAY)
     listing = runner.invoke(main, ["invoices", "--workspace", str(ws.root)]).output.splitlines()
     assert listing == [
-        "number      client  period    issued              gross  status",
-        "2026-0001   acme    2026-11   2026-12-03         214.20  EUR issued",
-        "2026-0002   globex  2026-11   2026-12-03         357.00  EUR issued",
+        "number      kind         client  period    issued              gross     status",
+        "2026-0001   invoice      acme    2026-11   2026-12-03         214.20 EUR issued",
+        "2026-0002   invoice      globex  2026-11   2026-12-03         357.00 EUR issued",
     ]
+    void(ws.root, "2026-0001", "wrong rate", today=TODAY)
+    listing = runner.invoke(main, ["invoices", "--workspace", str(ws.root), "--period", "2026-Q4"]).output
+    assert listing.splitlines()[1:] == [
+        "2026-0001   invoice      acme    2026-11   2026-12-03         214.20 EUR void, cancelled by 2026-0003",
+        "2026-0002   invoice      globex  2026-11   2026-12-03         357.00 EUR issued",
+        "2026-0003   credit note  acme    2026-11   2026-12-03        -214.20 EUR cancels 2026-0001",
+    ]
+    october = runner.invoke(main, ["invoices", "--workspace", str(ws.root), "--period", "2026-10"]).output
+    assert october.splitlines()[1:] == []
 
 
 def test_status_shows_unbilled_time_and_last_invoices(ws):
@@ -207,8 +216,8 @@ def test_an_entry_changed_after_billing_is_an_error_naming_the_invoice(ws):
     assert changed_since_billed(result) == [
         "input/week.csv:2: error: 1 entry changed since billed on invoice 2026-0001: person, time, hours, client, "
         "job or description differ from what was invoiced (renaming a person, or a client or job key, in "
-        "rates.yaml does this too) — restore the entry as invoiced, or cancel the invoice with "
-        "`auftakt-batch void 2026-0001 --reason ...` and bill again"]
+        "rates.yaml does this too); invoiced: 'Layout', 1:30 h billed — now: 'Layout', 2:30 h logged — restore the "
+        "entry as invoiced, or cancel the invoice with `auftakt-batch void 2026-0001 --reason ...` and bill again"]
     # the way out: a credit note frees the entry, and the corrected one is billed
     void(ws.root, "2026-0001", "hours corrected", today=TODAY)
     rebilled = bill(ws.root, NOVEMBER, today=TODAY)
@@ -271,3 +280,44 @@ def test_a_ledger_that_is_not_a_database_is_reported_and_left_alone(ws):
     billed = ws.cli("bill", "--period", "2026-11")
     assert billed.exit_code == 1 and billed.output.startswith("Error: ") and "file is not a database" in billed.output
     assert (ws.root / "output" / "ledger.sqlite").read_bytes() == b"not a database"
+
+
+def test_an_unknown_client_is_a_usage_error_and_a_name_or_alias_works(ws):
+    prepared(ws)
+    typo = ws.cli("bill", "--period", "2026-11", "--client", "acmee")
+    assert typo.exit_code == 2 and "no client 'acmee' in rates.yaml — closest: acme (ACME GmbH)" in typo.output
+    by_alias = bill(ws.root, NOVEMBER, today=TODAY, only="Acme Corp.")
+    assert [i.client_key for i in by_alias.issued] == ["acme"]
+
+
+def test_work_dated_after_today_waits_for_a_later_run(ws):
+    prepared(ws).input("ahead.csv", HEADER + "2026-12-05,Anna Schmidt,ACME,website,,Planned,2,\n")
+    december = parse_period("2026-12")
+    first = bill(ws.root, december, today=TODAY)
+    assert first.issued == () and first.later == ("1 billable entry dated after today (2026-12-05 .. 2026-12-05) "
+                                                  "wait for a run on or after their day")
+    later = bill(ws.root, december, today=TODAY.replace(day=7))
+    assert [(i.client_key, str(i.hours)) for i in later.issued] == [("acme", "2")] and later.later is None
+
+
+def test_a_credit_note_needs_a_reason_and_shows_no_due_date(ws):
+    prepared(ws)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    empty = ws.cli("void", "2026-0001", "--reason", "  ")
+    assert empty.exit_code == 2 and "give the reason the client will read" in empty.output
+    note = void(ws.root, "2026-0001", "wrong rate", today=TODAY)
+    assert "Due" not in pdf_text(note.pdf) and "Due" in pdf_text(ws.root / "output/2026-11/invoices/2026-0001-acme.pdf")
+    again = ws.cli("void", "2026-0003", "--reason", "x")
+    assert again.exit_code == 2 and "2026-0003 is a credit note: only an issued invoice can be cancelled" in again.output
+    status = ws.cli("status", "--period", "2026-11").output.splitlines()
+    assert status[2].startswith("acme           1.50       180.00 EUR  —")  # the void invoice is not the last one
+
+
+def test_a_draft_run_replaces_the_drafts_of_earlier_runs(ws):
+    prepared(ws)
+    bill(ws.root, NOVEMBER, today=TODAY, draft=True)
+    ws.input("more.csv", HEADER + "2026-11-05,Ben Okafor,globex,app,,Oops,zwei,\n")  # globex now held back
+    result = bill(ws.root, NOVEMBER, today=TODAY, draft=True)
+    drafts = sorted(p.name for p in (ws.root / "output" / "2026-11" / "drafts").iterdir())
+    assert [i.client_key for i in result.issued] == ["acme"] and drafts == ["DRAFT-acme.pdf"]
+    assert "quoting invoice number DRAFT" in pdf_text(result.issued[0].pdf)

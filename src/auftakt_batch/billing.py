@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from . import ledger
 from .config import Config, load_config
 from .invoices import Draft, draft_invoices
@@ -36,6 +38,20 @@ FAULT = "AUFTAKT_FAULT"  # tests set it to a step name to crash the run right af
 
 class Busy(Exception):
     """Another billing run holds the workspace's lock."""
+
+
+class UnknownClient(Exception):
+    """--client names no client of rates.yaml."""
+
+
+def _client(run: CheckRun, only: str | None) -> str | None:
+    """The client key `--client` means (its key, name or an alias); UnknownClient if none."""
+    if only is None or run.config is None:
+        return only
+    key = run.config.client_names.get(only)
+    if key is None:
+        raise UnknownClient(f"no client {only!r} in rates.yaml — {run.config.client_names.suggestion(only, 'clients')}")
+    return key
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,7 @@ class BillRun:
     issued: tuple[Issued, ...]
     skipped: tuple[tuple[str, str], ...]  # (client key, why)
     stopped: str | None  # why no new invoice was written, if so
+    later: str | None = None  # billable time dated after today, left for a later run
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,7 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         return _drafts(workspace, period, today, only, strict, progress)
     with locked(workspace / "output" / ".billing.lock"):
         run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
+        only = _client(run, only)
         reason, path = _stop_reason(run, strict), workspace / "output" / "ledger.sqlite"
         if run.config is None or (reason and not path.exists()):
             return BillRun(run, (), (), reason)
@@ -92,39 +110,51 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         conn = ledger.connect(path)
         try:
             todo = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
-            skipped = ()
+            skipped, later = (), None
             if reason is None:
-                drafts, skipped = _to_bill(run, period, only)
+                drafts, skipped, later = _to_bill(run, period, only, today)
                 earlier = _issued_for(conn, period)
                 todo += [_reserve(conn, d, config, today, earlier.get(d.client_key, ())) for d in drafts]
             issued = _render(todo, workspace, config, _marker(conn, workspace), progress)
         finally:
             conn.close()
-    return BillRun(run, issued, skipped, reason)
+    return BillRun(run, issued, skipped, reason, later)
 
 
 def _drafts(workspace: Path, period: Period, today: date | None, only: str | None, strict: bool,
             progress: Progress | None) -> BillRun:
     run = check(workspace, period, today)  # reads the ledger if there is one, never writes or creates it
+    only = _client(run, only)
     if (reason := _stop_reason(run, strict)) is not None:
         return BillRun(run, (), (), reason)
     today = today or local_today(run.config.agency.timezone)
-    drafts, skipped = _to_bill(run, period, only)
+    drafts, skipped, later = _to_bill(run, period, only, today)
     issued_at, due = _times(run.config, today)
     todo = [_Todo(d, Issue("DRAFT", today, due, issued_at, draft=True)) for d in drafts]
-    return BillRun(run, _render(todo, workspace, run.config, lambda issued: None, progress), skipped, None)
+    folder = workspace / "output" / period.label / "drafts"
+    for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
+        stale.unlink()
+    return BillRun(run, _render(todo, workspace, run.config, lambda issued: None, progress), skipped, None, later)
 
 
-def _to_bill(run: CheckRun, period: Period, only: str | None) -> tuple[list[Draft], tuple]:
-    """(drafts to issue, (client, why) skipped): sound, unbilled entries; held-back clients skipped."""
+def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tuple[list[Draft], tuple, str | None]:
+    """(drafts to issue, (client, why) skipped, what waits): sound, unbilled entries up to today —
+    work dated later is not done yet, a later run bills it; held-back clients skipped."""
     held, _ = run.held_back()
     sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
     unbilled = sound[~sound[E.entry_id].isin(run.billed["entry_id"])]
-    drafts = [d for d in draft_invoices(price(unbilled, run.config), run.config, period)
-              if only in (None, d.client_key)]
+    if only is not None:
+        unbilled = unbilled[unbilled[E.client_key].eq(only)]
+    future = unbilled[E.date].gt(pd.Timestamp(today)) & unbilled[E.billable]
+    drafts = draft_invoices(price(unbilled[~future], run.config), run.config, period)
     skipped = tuple((key, "held back by errors in its entries") for key in sorted(held)
                     if only in (None, key) and run.config.clients[key].billable)
-    return [d for d in drafts if d.client_key not in held], skipped
+    later = None
+    if future.any():
+        days = unbilled.loc[future, E.date]
+        later = (f"{future.sum()} billable entr{'y' if future.sum() == 1 else 'ies'} dated after today "
+                 f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
+    return [d for d in drafts if d.client_key not in held], skipped, later
 
 
 @dataclass(frozen=True)
@@ -148,7 +178,7 @@ def status(workspace: Path, period: Period, today: date | None = None) -> tuple[
     records = []
     if path.exists():
         conn = ledger.connect(path)
-        records = ledger.invoices(conn, "issued")
+        records = [r for r in ledger.invoices(conn, "issued") if r.kind == "invoice"]
         conn.close()
     sound = run.entries[run.entries[E.date].notna()]
     unbilled = sound[~sound[E.entry_id].isin(run.billed["entry_id"])]
@@ -160,7 +190,7 @@ def status(workspace: Path, period: Period, today: date | None = None) -> tuple[
                      drafts[key].net if key in drafts else Decimal("0.00"), client.currency,
                      last[key].number if key in last else None, last[key].issue_date if key in last else None,
                      everyone or key in held)
-        for key, client in run.config.clients.items() if client.billable
+        for key, client in sorted(run.config.clients.items()) if client.billable
     ]
 
 

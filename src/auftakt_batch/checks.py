@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Callable
 
 import pandas as pd
@@ -21,6 +22,8 @@ from .problems import Problem, Severity, Source, for_rows, hm
 from .schemas import Entries as E
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
+HOUR = Decimal(3600)
+CENT = Decimal("0.01")
 LONG_ENTRY_S = 16 * 3600
 DAY_S = 24 * 3600
 
@@ -188,6 +191,42 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     return problems
 
 
+def export_price(e: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """A tracker's own rate or amount that differs from the rates.yaml price: the invoice uses
+    rates.yaml, so a wrong rate in the tracker (or in rates.yaml) becomes visible, not billed."""
+    said = e["export_rate"].notna() | e["export_amount"].notna()
+    rows = e[said & e[E.billable] & e[RATE_KEY].notna().all(axis=1) & e[E.duration_s].gt(0).fillna(False)]
+    if rows.empty:
+        return []
+    rows = rows.assign(ours=entry_rates(rows, ctx.config),
+                       currency=rows[E.client_key].map(lambda k: ctx.config.clients[k].currency))
+    foreign = rows[rows["export_currency"].ne("") & rows["export_currency"].ne(rows["currency"])]
+    problems = _grouped(foreign, ["export_currency", "currency"], None, "export-currency", WARNING, lambda g, note: (
+        f"the export's amounts are in {g.export_currency.iloc[0]}, {g.client_key.iloc[0]} is billed in "
+        f"{g.currency.iloc[0]}{note} — not compared; the invoice uses rates.yaml"))
+    rows = rows.drop(foreign.index).dropna(subset=["ours"])
+    said = [_said(rate, amount, seconds, ours) for rate, amount, seconds, ours in
+            zip(rows["export_rate"], rows["export_amount"], rows[E.duration_s], rows["ours"])]
+    rows = rows.assign(said=said).dropna(subset=["said"])
+    rows = rows.assign(said_text=rows["said"].map(str), ours_text=rows["ours"].map(str))
+    return problems + _grouped(rows, ["said_text", "ours_text"], None, "export-price", WARNING, lambda g, note: (
+        f"the export prices this at {g.said.iloc[0]}/h, rates.yaml at {g.ours.iloc[0]}/h{note} — the invoice uses "
+        "rates.yaml; correct the rate in the tracker or in rates.yaml"))
+
+
+def _said(rate: Decimal | None, amount: Decimal | None, seconds: int, ours: Decimal) -> Decimal | None:
+    """The hourly rate the export charged, if it differs from ours: its rate column, else its
+    amount over the hours (when that amount is more than a cent off ours). A zero is a tracker
+    without a rate: nothing to compare."""
+    if rate:
+        return rate if rate != ours else None
+    if amount:
+        hours = Decimal(int(seconds)) / HOUR
+        if abs(amount - (ours * hours).quantize(CENT)) > CENT:
+            return (amount / hours).quantize(CENT)
+    return None
+
+
 def changed_since_billed(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """An unbilled entry where a billed one sat (identity.py's slot) that says something else:
     the billed entry was edited after it was invoiced. Billing it would bill that time twice.
@@ -196,18 +235,25 @@ def changed_since_billed(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     billed = ctx.billed
     replaced = billed[~billed["entry_id"].isin(e[E.entry_id]) | billed["slot"].str.startswith("t:")]
     unbilled = e[~e[E.entry_id].isin(billed["entry_id"])]
-    rows = unbilled.merge(replaced.drop_duplicates("slot")[["slot", "number"]], on="slot")
+    rows = unbilled.merge(replaced.drop_duplicates("slot").rename(columns={"description": "invoiced_as"})
+                          [["slot", "number", "invoiced_as", "billed_s"]], on="slot")
     return _grouped(rows, ["number"], None, "changed-since-billed", ERROR, lambda g, note: (
         f"{_entries(len(g))} changed since billed on invoice {g.number.iloc[0]}{note}: person, time, hours, client, "
         f"job or description differ from what was invoiced (renaming a person, or a client or job key, in "
-        f"rates.yaml does this too) — restore the entry as invoiced, or cancel the invoice with "
+        f"rates.yaml does this too){_was(g.iloc[0])} — restore the entry as invoiced, or cancel the invoice with "
         f"`auftakt-batch void {g.number.iloc[0]} --reason ...` and bill again"))
+
+
+def _was(r) -> str:
+    """What the invoice says of the (first) changed entry, and what the export says now."""
+    now = f"{hm(r.duration_s)} h" if pd.notna(r.duration_s) else "no hours"
+    return f"; invoiced: {r.invoiced_as!r}, {hm(r.billed_s)} h billed — now: {r.description!r}, {now} logged"
 
 
 CHECKS: list[Check] = [
     unknown_person, unknown_client, missing_client, unknown_job, no_rate, non_positive_duration, impossible_duration,
     long_entry, long_day, overlapping, future_date, weekend_work, missing_description, billable_conflict,
-    repeated_in_file, near_repeat, changed_since_billed,
+    repeated_in_file, near_repeat, export_price, changed_since_billed,
 ]
 
 

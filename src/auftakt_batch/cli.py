@@ -132,7 +132,7 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
       auftakt-batch bill --period 2026-11 --client acme
       auftakt-batch bill --period 2026-11 --draft
     """
-    from .billing import Busy
+    from .billing import Busy, UnknownClient
     from .billing import bill as run_bill
     from .ledger import LedgerError
     from .problems import Severity
@@ -140,6 +140,8 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     try:
         with _progress_bar() as progress:
             result = run_bill(workspace, period, only=only, strict=strict, draft=draft, progress=progress)
+    except UnknownClient as exc:
+        raise click.BadParameter(str(exc), param_hint="--client") from None
     except Busy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BUSY)
@@ -149,6 +151,10 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
         if problem.severity is Severity.ERROR:
             click.echo(str(problem))
     click.echo(_bill_summary(result))
+    warnings = sum(p.severity is Severity.WARNING for p in result.check.problems)
+    if warnings:
+        click.echo(f"{warnings} warning{'s' if warnings != 1 else ''} for a reviewer: "
+                   f"`auftakt-batch check --period {period.label}` lists them.")
     trouble = result.stopped or result.skipped
     sys.exit(EXIT_DATA_ERRORS if trouble else 0)
 
@@ -199,9 +205,13 @@ def _bill_summary(result) -> str:
                          f"{i.gross:>13,.2f} {i.currency}{_note(i)}")
     if result.stopped:
         lines.append(f"Nothing {'else ' if result.issued else ''}issued: {result.stopped}.")
+    elif not result.issued and result.skipped:
+        lines.append("Nothing issued.")
     elif not result.issued:
         lines.append("Nothing new to bill: every billable entry of the period is on an invoice.")
     lines += [f"Skipped {key}: {why}" for key, why in result.skipped]
+    if result.later:
+        lines.append(f"Not billed yet: {result.later}.")
     return "\n".join(lines)
 
 
@@ -216,7 +226,8 @@ def _note(issued) -> str:
 @main.command(name="void", short_help="Cancel an invoice with a credit note.")
 @workspace_option
 @click.argument("number")
-@click.option("--reason", required=True, help="Why the invoice is cancelled; printed on the credit note.")
+@click.option("--reason", required=True,
+              help="Why the invoice is cancelled: printed on the credit note, for the client to read.")
 def void_command(workspace: Path, number: str, reason: str) -> None:
     """Cancel issued invoice NUMBER by issuing a credit note.
 
@@ -231,6 +242,8 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
     from .billing import Busy, void
     from .ledger import LedgerError, NotVoidable
 
+    if not reason.strip():
+        raise click.BadParameter("give the reason the client will read on the credit note", param_hint="--reason")
     try:
         note = void(workspace, number, reason)
     except NotVoidable as exc:
@@ -246,12 +259,14 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
 
 @main.command(short_help="List the invoices in the ledger.")
 @workspace_option
-def invoices(workspace: Path) -> None:
+@click.option("--period", "-p", type=PeriodType(), default=None, help="Only invoices for (part of) this period.")
+def invoices(workspace: Path, period: Period | None) -> None:
     """List every invoice and credit note in the ledger, oldest first.
 
     \b
-    Example:
+    Examples:
       auftakt-batch invoices --workspace my-agency
+      auftakt-batch invoices --period 2026-11
     """
     from . import ledger
 
@@ -265,11 +280,21 @@ def invoices(workspace: Path) -> None:
         raise click.ClickException(str(exc)) from None
     records = ledger.invoices(conn)
     conn.close()
+    cancelled_by = {r.refers_to: r.number for r in records if r.refers_to}
+    if period is not None:
+        records = [r for r in records if _overlaps(parse_period(r.period), period)]
     width = max((len(r.client_key) for r in records), default=6)
-    click.echo(f"{'number':<12}{'client':<{width + 2}}{'period':<10}{'issued':<12}{'gross':>13}  status")
+    click.echo(f"{'number':<12}{'kind':<13}{'client':<{width + 2}}{'period':<10}{'issued':<12}{'gross':>13}"
+               f"{'':<5}status")
     for r in records:
-        click.echo(f"{r.number:<12}{r.client_key:<{width + 2}}{r.period:<10}{r.issue_date.isoformat():<12}"
-                   f"{r.gross:>13,.2f}  {r.currency} {r.status}")
+        note = (f"cancels {r.refers_to}" if r.refers_to else f"void, cancelled by {cancelled_by[r.number]}"
+                if r.number in cancelled_by else r.status)
+        click.echo(f"{r.number:<12}{r.kind.replace('-', ' '):<13}{r.client_key:<{width + 2}}{r.period:<10}"
+                   f"{r.issue_date.isoformat():<12}{r.gross:>13,.2f} {r.currency:<4}{note}")
+
+
+def _overlaps(a: Period, b: Period) -> bool:
+    return a.start <= b.end and b.start <= a.end
 
 
 @main.command(short_help="Where every client stands.")

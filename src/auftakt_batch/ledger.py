@@ -225,8 +225,9 @@ class NotVoidable(Exception):
 def _void(conn: sqlite3.Connection, number: str) -> None:
     row = conn.execute("SELECT id, kind, status FROM invoices WHERE number = ?", (number,)).fetchone()
     if row is None or row[1] != "invoice" or row[2] != "issued":
-        state = "does not exist" if row is None else f"is a {row[1]} with status {row[2]}"
-        raise NotVoidable(f"invoice {number} {state}: only an issued invoice can be cancelled")
+        state = ("does not exist" if row is None else "is a credit note" if row[1] == "credit-note"
+                 else f"is {row[2]} already" if row[2] == "void" else f"is still {row[2]}")
+        raise NotVoidable(f"{number} {state}: only an issued invoice can be cancelled")
     conn.execute("UPDATE invoices SET status = 'void' WHERE id = ?", (row[0],))
     conn.execute("UPDATE billed_entries SET live = 0 WHERE invoice_id = ?", (row[0],))
 
@@ -241,7 +242,7 @@ def invoices(conn: sqlite3.Connection, status: str | None = None) -> list[Invoic
             for r in rows]
 
 
-BILLED_COLUMNS = ["entry_id", "slot", "number"]
+BILLED_COLUMNS = ["entry_id", "slot", "number", "description", "billed_s"]
 
 
 def billed_entries(conn: sqlite3.Connection) -> dict[str, str]:
@@ -251,24 +252,24 @@ def billed_entries(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 def no_billed() -> pd.DataFrame:
-    return pd.DataFrame(columns=BILLED_COLUMNS, dtype="str")
+    return pd.DataFrame(columns=BILLED_COLUMNS).astype({**{c: "str" for c in BILLED_COLUMNS[:4]}, "billed_s": "int64"})
 
 
 def read_billed(path: Path) -> pd.DataFrame:
-    """The live billed entries (entry_id, slot, number), read without writing anything — not even
+    """The live billed entries (entry_id, slot, number, description, billed_s), read without writing anything — not even
     a new ledger; none if there is no ledger yet. Raises LedgerError for another version's ledger."""
     if not path.exists():
         return no_billed()
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         _check_version(conn, path)
-        rows = conn.execute("SELECT b.entry_id, b.slot, i.number FROM billed_entries b JOIN invoices i "
-                            "ON i.id = b.invoice_id WHERE b.live = 1").fetchall()
+        rows = conn.execute("SELECT b.entry_id, b.slot, i.number, b.description, b.billed_s FROM billed_entries b "
+                            "JOIN invoices i ON i.id = b.invoice_id WHERE b.live = 1").fetchall()
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{path} cannot be read: {exc}") from None
     finally:
         conn.close()
-    return pd.DataFrame(rows, columns=BILLED_COLUMNS, dtype="str")
+    return pd.DataFrame(rows, columns=BILLED_COLUMNS).astype({c: "str" for c in BILLED_COLUMNS[:4]})
 
 
 class _transaction:

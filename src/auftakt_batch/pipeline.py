@@ -16,7 +16,7 @@ import pandas as pd
 from . import ledger
 from .checks import Context, run_checks
 from .config import Config, load_config
-from .identity import drop_repeats, identify
+from .identity import drop_repeats, identify, supersede
 from .ingest import SourceFile, ingest
 from .ingest.build import Rules
 from .names import normalise
@@ -94,9 +94,11 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems += outside_period(outside, period)
 
     # 4. Resolve names to rates.yaml keys, fingerprint each entry, count a repeated export once.
+    #    Of two overlapping exports of one tracker that disagree about a person's day, the newer wins.
     resolved = identify(resolve_names(raw, config), config.agency.timezone)
-    entries, repeat_problems = drop_repeats(resolved)
-    problems += repeat_problems
+    current, replaced = supersede(resolved, {f.path: f.modified for f in ingested.files})
+    entries, repeat_problems = drop_repeats(current)
+    problems += replaced + repeat_problems
 
     # 5. The ledger's billed entries: what is already invoiced, and where it sat.
     billed, ledger_problems = read_billed(workspace)
@@ -109,7 +111,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
 
     problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
     return CheckRun(workspace, period, config, ingested.files, entries, problems, ingested.unreadable,
-                    len(outside), len(resolved) - len(entries), billed)
+                    len(outside), len(current) - len(entries), billed)
 
 
 def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:

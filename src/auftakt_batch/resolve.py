@@ -16,7 +16,8 @@ from .schemas import Entries as E
 
 
 def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
-    person_name = _lookup(raw[E.person], config.people.get)
+    # a person by the name in the export, else by its email column (a tracker's user name may be a login)
+    person_name = _lookup(raw[E.person], config.people.get).fillna(_lookup(raw[E.email], config.people.get))
     client_key = _lookup(raw[E.client], config.client_names.get).fillna(_client_of_job(raw, config).astype("str"))
     job_key = _job_keys(client_key, raw[E.job], config)
     return raw.assign(

@@ -33,6 +33,7 @@ class SourceFile:
     rows: int
     encoding: str | None = None
     separator: str | None = None
+    modified: float = 0.0  # the file's modification time: which of two overlapping exports is newer
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
             frames.append(entries)
             problems += table_problems
             labels[table.file] = table_labels
-            files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator))
+            files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator,
+                                    path.stat().st_mtime))
     entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(unreadable))
 

@@ -88,7 +88,8 @@ def context(draft: Draft, config: Config, issue: Issue) -> dict:
         "client_country": client.country if client.country and client.country != config.agency.country else "",
         "number": t["draft"] if issue.draft else issue.number,
         "issue_date": format_date(issue.issue_date, language),
-        "due_date": format_date(issue.due_date, language), "issued_at": issue.issued_at.isoformat(),
+        "due_date": None if credit else format_date(issue.due_date, language),
+        "issued_at": issue.issued_at.isoformat(),
         "service_period": f"{format_date(draft.period.start, language)} – {format_date(draft.period.end, language)}",
         "number_label": t["credit_note_number"] if credit else t["number"],
         "lines": [{
@@ -163,10 +164,11 @@ def _vat_note(draft: Draft, config: Config, t: dict) -> str | None:
 
 def _payment(draft: Draft, config: Config, issue: Issue, t: dict, gross: str, language: str) -> str:
     due = format_date(issue.due_date, language)
+    number = t["draft"] if issue.draft else issue.number
     if not config.agency.iban:
-        return t["pay_no_bank"].format(gross=gross, due=due, number=issue.number)
+        return t["pay_no_bank"].format(gross=gross, due=due, number=number)
     bic = f" (BIC {config.agency.bic})" if config.agency.bic else ""
-    return t["pay"].format(gross=gross, due=due, iban=config.agency.iban, bic=bic, number=issue.number)
+    return t["pay"].format(gross=gross, due=due, iban=config.agency.iban, bic=bic, number=number)
 
 
 def _lines(text: str | None):

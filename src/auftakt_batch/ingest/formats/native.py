@@ -22,4 +22,5 @@ FORMAT = Format(
     },
     required=frozenset({"date", "person", "client", "job"}),
     one_of=(frozenset({"hours"}), frozenset({"start", "end"})),
+    snapshots=False,
 )

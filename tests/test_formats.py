@@ -1,0 +1,291 @@
+"""Real trackers' exports, each recognised from its header and read onto the canonical entries.
+
+The fixtures are written here, in the shape each tracker exports (header generations, user
+settings for dates, times and numbers, encodings, separators), with names from conftest's
+rates.yaml — so the entries resolve and the numbers can be checked exactly.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from .conftest import problem_lines
+
+TOGGL = ("\ufeffUser,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,"
+         "Duration,Tags,Amount (EUR)\n")
+
+
+def entries(run, *columns):
+    return [tuple(row) for row in run.entries[list(columns)].itertuples(index=False)]
+
+
+def hours(run) -> list[float]:
+    return [s / 3600 for s in run.entries["duration_s"]]
+
+
+def test_toggl_detailed_report(ws):
+    ws.input("Toggl_time_entries_2026-11-02_to_2026-11-08.csv", TOGGL
+             + 'Anna Schmidt,anna@studio.example,ACME GmbH,Website Relaunch 2026,,Layout,Yes,2026-11-03,09:00:00,'
+               '2026-11-03,10:30:00,01:30:00,"Design, UX",180.00\n'
+             + 'Ben Okafor,ben@studio.example,Globex Corporation,app,Backend,"API, auth",Yes,2026-11-04,22:30:00,'
+               '2026-11-05,01:00:00,02:30:00,,375.00\n'
+             + "anna.s,anna@studio.example,,Website Relaunch 2026,,Fixes,Yes,2026-11-05,14:00:00,2026-11-05,14:45:00,"
+               "00:45:00,,67.50\n")
+    run = ws.check()
+    assert run.files[0].format == "toggl"
+    assert entries(run, "person_name", "client_key", "job_key", "task", "description") == [
+        ("Anna Schmidt", "acme", "website", "", "Layout"),
+        ("Ben Okafor", "globex", "app", "Backend", "API, auth"),  # the midnight crosser: the day it started
+        ("Anna Schmidt", "acme", "website", "", "Fixes"),  # found by email; the client from its job
+    ]
+    assert hours(run) == [1.5, 2.5, 0.75]
+    assert [d.day for d in run.entries["date"]] == [3, 4, 5]
+    assert problem_lines(run) == [
+        "input/Toggl_time_entries_2026-11-02_to_2026-11-08.csv:4: warning: the export prices this at 90.00/h, "
+        "rates.yaml at 120.00/h — the invoice uses rates.yaml; correct the rate in the tracker or in rates.yaml"]
+
+
+def test_toggl_time_entries_export_without_amount_every_field_quoted(ws):
+    ws.input("TogglTrack_Report.csv",
+             '"User","Email","Client","Project","Task","Description","Billable","Start date","Start time",'
+             '"End date","End time","Duration","Tags"\n'
+             '"Anna Schmidt","anna@studio.example","ACME","website","","Layout","Yes","2026-11-10","09:00:00",'
+             '"2026-11-10","11:00:00","02:00:00",""\n')
+    run = ws.check()
+    assert run.files[0].format == "toggl" and run.ok and hours(run) == [2.0]
+
+
+CLOCKIFY_OLD = ('"Project","Client","Description","Task","User","Group","Email","Tags","Billable","Start Date",'
+                '"Start Time","End Date","End Time","Duration (h)","Duration (decimal)","Billable Rate (EUR)",'
+                '"Billable Amount (EUR)"\n')
+CLOCKIFY_NEW = ('"Project","Client","Description","Activity","User","Group","Email","Tags","Type","Billable","Invoiced",'
+                '"Invoice ID","Start Date","Start Time","End Date","End Time","Duration (h)","Duration (decimal)",'
+                '"Billable Rate (EUR)","Billable Amount (EUR)","Date of creation","Ticket"\n')
+
+
+def test_clockify_day_first_24_hour(ws):
+    ws.input("Clockify_Time_Report_Detailed.csv", CLOCKIFY_OLD
+             + '"Website Relaunch 2026","ACME","Layout","","Anna Schmidt","","anna@studio.example","","Yes",'
+               '"17/11/2026","09:00:00","17/11/2026","10:15:00","01:15:00","1.25","120.00","150.00"\n'
+             + '"app","Globex Corporation","API","","Ben Okafor","","ben@studio.example","","Yes",'
+               '"05/11/2026","13:00:00","05/11/2026","15:00:00","02:00:00","2.00","150.00","300.00"\n')
+    run = ws.check()
+    assert run.files[0].format == "clockify" and run.ok, problem_lines(run)
+    assert [d.strftime("%Y-%m-%d") for d in run.entries["date"]] == ["2026-11-17", "2026-11-05"]
+    assert hours(run) == [1.25, 2.0]
+
+
+def test_clockify_newer_header_month_first_12_hour_clock(ws):
+    ws.input("Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv", CLOCKIFY_NEW
+             + '"website","ACME GmbH","Review","Design","Anna Schmidt","Group1, Group2","anna@studio.example","",'
+               '"Regular","Yes","Yes","Invoice100","11/16/2026","10:23:52 AM","11/16/2026","11:23:52 AM","01:00:00",'
+               '"1.00","120.00","120.00","11/16/2026","T-1"\n'
+             + '"website","ACME GmbH","Evening fix","","Anna Schmidt","","anna@studio.example","","Regular","Yes",'
+               '"No","","11/09/2026","11:30 PM","11/10/2026","12:15 AM","00:45:00","0.75","130.00","97.50",'
+               '"11/10/2026",""\n')
+    run = ws.check()
+    assert run.files[0].format == "clockify"
+    assert entries(run, "task", "description") == [("Design", "Review"), ("", "Evening fix")]
+    assert [str(s) for s in run.entries["start"]] == ["2026-11-16 09:23:52+00:00", "2026-11-09 22:30:00+00:00"]
+    assert hours(run) == [1.0, 0.75]
+    assert problem_lines(run) == [
+        "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:3: warning: the export prices this at "
+        "130.00/h, rates.yaml at 120.00/h — the invoice uses rates.yaml; correct the rate in the tracker or in "
+        "rates.yaml"]
+
+
+def test_dates_a_file_cannot_settle_need_imports_date_format(ws):
+    ws.input("clockify.csv", CLOCKIFY_OLD
+             + '"website","ACME","Layout","","Anna Schmidt","","","","Yes","03/11/2026","09:00:00","03/11/2026",'
+               '"10:00:00","01:00:00","1.00","120.00","120.00"\n'
+             + '"website","ACME","Layout","","Anna Schmidt","","","","Yes","04/11/2026","09:00:00","04/11/2026",'
+               '"10:00:00","01:00:00","1.00","120.00","120.00"\n')
+    run = ws.check()
+    assert problem_lines(run) == [
+        "input/clockify.csv:2:Start Date: error: dates such as '03/11/2026' could be day/month or month/day, and no "
+        "date in this file tells which (2 rows) — add `imports: {date_format: DD/MM/YYYY}` (or MM/DD/YYYY) to "
+        "rates.yaml"]
+    assert run.held_back() == (frozenset({"acme"}), False)
+    ws.rates((ws.root / "rates.yaml").read_text() + "imports:\n  date_format: DD/MM/YYYY\n")
+    run = ws.check()
+    assert run.ok and [d.strftime("%Y-%m-%d") for d in run.entries["date"]] == ["2026-11-03", "2026-11-04"]
+
+
+def test_clockify_xlsx_with_typed_cells(ws):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Detailed report 01/11/2026 - 30/11/2026"])  # a title above the header
+    sheet.append([h.strip('"') for h in CLOCKIFY_OLD.strip().split(",")])
+    sheet.append(["website", "ACME", "Layout", "", "Anna Schmidt", "", "anna@studio.example", "", "Yes",
+                  datetime(2026, 11, 3), "09:00:00", datetime(2026, 11, 3), "10:30:00", "01:30:00", 1.5, 120, 180])
+    book.save(ws.root / "input" / "Clockify_Time_Report_Detailed.xlsx")
+    run = ws.check()
+    assert run.files[0].format == "clockify" and run.ok, problem_lines(run)
+    assert [str(s) for s in run.entries["start"]] == ["2026-11-03 08:00:00+00:00"]
+    assert entries(run, "source_row") == [(3,)]  # as Excel shows it
+
+
+HARVEST = ("Date,Client,Project,Project Code,Task,Notes,Hours,Hours Rounded,Billable?,Invoiced?,Approved?,"
+           "First Name,Last Name,Employee Id,Roles,Employee?,Billable Rate,Billable Amount,Cost Rate,Cost Amount,"
+           "Currency,External Reference URL\n")
+
+
+def test_harvest_with_thousands_separators(ws):
+    ws.input("harvest_time_report_from2026-11-01to2026-11-30.csv", HARVEST
+             + '2026-11-12,ACME GmbH,Website Relaunch 2026,,Design,Layout,9.75,10.0,Yes,No,No,Anna,Schmidt,,'
+               'Designer,Yes,120.0,"1,170.0",60.0,585.0,Euro - EUR,\n'
+             + '2026-11-13,Globex Corporation,app,,Dev,API,1.26,1.5,Yes,No,No,Ben,Okafor,,,Yes,150.0,189.0,0,0,'
+               'Euro - EUR,\n')
+    run = ws.check()
+    assert run.files[0].format == "harvest" and run.ok, problem_lines(run)
+    assert entries(run, "person_name", "client_key", "task", "description", "export_currency") == [
+        ("Anna Schmidt", "acme", "Design", "Layout", "EUR"), ("Ben Okafor", "globex", "Dev", "API", "EUR")]
+    assert run.entries["duration_s"].tolist() == [35100, 4536]  # the raw hours, not Harvest's rounded ones
+    assert run.entries["export_amount"].tolist() == [Decimal("1170.0"), Decimal("189.0")]
+
+
+def test_harvest_european_numbers(ws):
+    ws.input("harvest.csv", HARVEST
+             + '2026-11-12,ACME,website,,Design,Layout,"2,5","2,5",Yes,No,No,Anna,Schmidt,,,Yes,"120,0","300,0",'
+               '"0,0","0,0",Euro - EUR,\n'
+             + '2026-11-13,ACME,website,,Design,Workshop,"8,0","8,0",Yes,No,No,Anna,Schmidt,,,Yes,"125,0",'
+               '"1.000,0","0,0","0,0",Euro - EUR,\n')
+    run = ws.check()
+    assert hours(run) == [2.5, 8.0]
+    assert run.entries["export_amount"].tolist() == [Decimal("300.0"), Decimal("1000.0")]
+    assert problem_lines(run) == [
+        "input/harvest.csv:3: warning: the export prices this at 125.0/h, rates.yaml at 120.00/h — the invoice uses "
+        "rates.yaml; correct the rate in the tracker or in rates.yaml"]
+
+
+KIMAI_EN = "Date,From,To,Duration,Rate,User,Customer,Project,Activity,Description,Exported,Tags,Hourly rate,Fixed rate\n"
+
+
+def test_kimai_english_csv_with_a_night_shift(ws):
+    ws.input("kimai-export.csv", KIMAI_EN
+             + "2026-11-03,09:00,10:30,01:30,180.00,Anna Schmidt,ACME GmbH,Website relaunch,Design,Layout,"
+               "not exported,,120.00,\n"
+             + "2026-11-04,22:00,02:00,04:00,600.00,Ben Okafor,Globex Corporation,Customer app,Ops,Release,"
+               "not exported,,150.00,\n")
+    run = ws.check()
+    assert run.files[0].format == "kimai"
+    assert hours(run) == [1.5, 4.0] and [d.day for d in run.entries["date"]] == [3, 4]
+    assert [p for p in problem_lines(run) if "error" in p] == []
+
+
+def test_kimai_german_semicolons_windows_1252_and_the_clocks_going_back(ws):
+    ws.input("kimai-de.csv",
+             "Datum;Von;Bis;Dauer;Preis;Benutzer;Kunde;Projekt;Tätigkeit;Beschreibung;Exportiert;Tags;Stundenpreis;"
+             "Festpreis\n"
+             "03.11.2026;09:00;10:30;1:30;180,00 €;Anna Schmidt;ACME GmbH;Website relaunch;Gestaltung;Überarbeitung;"
+             "nein;;120,00 €;\n"
+             "25.10.2026;01:30;03:30;3:00;450,00 €;Ben Okafor;Globex Corporation;Customer app;Betrieb;Umstellung;"
+             "nein;;150,00 €;\n", encoding="cp1252")
+    run = ws.check("2026-10-01..2026-11-30")
+    assert run.files[0].format == "kimai" and run.files[0].encoding == "cp1252" and run.files[0].separator == ";"
+    assert entries(run, "task", "description") == [("Gestaltung", "Überarbeitung"), ("Betrieb", "Umstellung")]
+    by_day = dict(zip(run.entries["date"].dt.day, run.entries["duration_s"]))
+    assert by_day == {3: 5400, 25: 3 * 3600}  # 01:30 summer time to 03:30 winter time is three hours
+    assert [p for p in problem_lines(run) if "error" in p] == []
+
+
+def test_kimai_xlsx_totals_row_is_not_an_entry(ws):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append([h for h in KIMAI_EN.strip().split(",")])
+    # as Kimai writes it: typed dates and times, the duration a fraction of a day as [hh]:mm, and
+    # a totals row (formulas, stored with their values)
+    sheet.append([datetime(2026, 11, 3), datetime(2026, 11, 3, 9), datetime(2026, 11, 3, 10, 30), 5400 / 86400,
+                  180, "Anna Schmidt", "ACME GmbH", "Website relaunch", "Design", "Layout", "not exported", "", 120])
+    sheet.append([datetime(2026, 11, 4), datetime(2026, 11, 4, 14), datetime(2026, 11, 4, 16), 7200 / 86400,
+                  300, "Ben Okafor", "Globex Corporation", "Customer app", "Dev", "API", "not exported", "", 150])
+    sheet.append([None, None, None, 12600 / 86400, 480])
+    for row in (2, 3, 4):
+        sheet.cell(row, 4).number_format = "[hh]:mm"
+    for row in (2, 3):
+        sheet.cell(row, 2).number_format = sheet.cell(row, 3).number_format = "hh:mm"
+    book.save(ws.root / "input" / "kimai.xlsx")
+    run = ws.check()
+    assert run.ok, problem_lines(run)
+    assert hours(run) == [1.5, 2.0]
+    assert "input/kimai.xlsx:4: info: the export's totals row — not an entry, skipped" in problem_lines(run)
+
+
+def test_a_person_s_own_time_zone(ws):
+    ws.rates((ws.root / "rates.yaml").read_text().replace(
+        "    email: ben@studio.example\n", "    email: ben@studio.example\n    timezone: America/New_York\n"))
+    ws.input("toggl.csv", TOGGL
+             + "Ben Okafor,ben@studio.example,Globex Corporation,app,,Late call,Yes,2026-11-30,20:00:00,2026-11-30,"
+               "22:00:00,02:00:00,,300.00\n")
+    november, december = ws.check("2026-11"), ws.check("2026-12")
+    # 20:00 in New York is 02:00 the next day in Berlin: the entry belongs to the agency's December
+    assert len(november.entries) == 0 and november.outside_period == 1
+    assert [str(s) for s in december.entries["start"]] == ["2026-12-01 01:00:00+00:00"]
+
+
+def week(rows) -> str:
+    return TOGGL + "".join(
+        f"Anna Schmidt,anna@studio.example,ACME,website,,{what},Yes,2026-11-{day:02d},09:00:00,2026-11-{day:02d},"
+        f"{9 + h}:00:00,0{h}:00:00,,{120 * h}.00\n" for day, what, h in rows)
+
+
+W1 = [(2, "Kickoff", 2), (3, "Layout", 3), (6, "Review", 1)]
+W2_EDITED = [(6, "Review", 2), (9, "Build", 4), (10, "Build", 3)]  # the 6th was edited between the exports
+MONTH = [(2, "Kickoff", 2), (3, "Layout", 3), (6, "Review", 2), (9, "Build", 4), (10, "Build", 3), (20, "QA", 1)]
+
+
+def billable_hours(ws) -> float:
+    run = ws.check()
+    assert run.ok, problem_lines(run)
+    return run.entries["duration_s"].sum() / 3600
+
+
+def test_the_newer_of_two_overlapping_exports_wins_a_day_they_disagree_on(ws):
+    ws.input("week-45.csv", week(W1))
+    ws.input("week-45-46.csv", week(W2_EDITED))
+    run = ws.check()
+    assert sorted(hours(run)) == [2.0, 2.0, 3.0, 3.0, 4.0]
+    assert [p for p in problem_lines(run) if "replaced" in p] == [
+        "input/week-45.csv:4: warning: 1 entry on 1 day(s) replaced by the newer export input/week-45-46.csv (its "
+        "dates reach 2026-11-10), which differs there: Anna Schmidt on 2026-11-06 — the newer export counts; remove "
+        "this file if it is outdated"]
+    assert billable_hours(ws) == 14.0
+
+
+def test_overlapping_weekly_exports_and_the_month_bill_what_the_month_alone_bills(ws, tmp_path):
+    from .conftest import Workspace
+
+    ws.input("week-45.csv", week(W1))
+    ws.input("week-45-46.csv", week(W2_EDITED))
+    ws.input("month-11.csv", week(MONTH))
+    alone = Workspace(tmp_path / "alone")
+    alone.input("month-11.csv", week(MONTH))
+    assert billable_hours(ws) == billable_hours(alone) == 15.0
+    assert pd.Series(hours(ws.check())).sum() == 15.0
+
+
+def test_two_team_sheets_with_one_person_s_day_both_count(ws):
+    header = "date,person,client,job,task,description,hours,billable\n"
+    ws.input("design.csv", header + "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,\n")
+    ws.input("pm.csv", header + "2026-11-03,Anna Schmidt,globex,app,,Planning,1,\n")
+    run = ws.check()
+    assert run.ok and sorted(hours(run)) == [1.0, 2.0]
+    assert not [p for p in problem_lines(run) if "replaced" in p]
+
+
+def test_a_native_re_export_that_shares_entries_is_an_export_of_the_same_sheet(ws):
+    header = "date,person,client,job,task,description,hours,billable\n"
+    ws.input("team-week-45.csv", header + "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,\n"
+                                          "2026-11-04,Anna Schmidt,ACME,website,,Review,1,\n")
+    ws.input("team-week-45-46.csv", header + "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,\n"
+                                             "2026-11-04,Anna Schmidt,ACME,website,,Review,1.5,\n"
+                                             "2026-11-10,Anna Schmidt,ACME,website,,Build,3,\n")
+    run = ws.check()
+    assert sorted(hours(run)) == [1.5, 2.0, 3.0]
+    assert [p.split(" replaced")[0] for p in problem_lines(run) if "replaced" in p] == [
+        "input/team-week-45.csv:3: warning: 1 entry on 1 day(s)"]
