@@ -197,3 +197,18 @@ def test_one_person_rated_twice_under_two_spellings():
     text = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    person_rates: {Anna Schmidt: "1", A. Schmidt: "2"}\n')
     assert errors(text) == ["rates.yaml:20: clients.acme.person_rates.A. Schmidt: Anna Schmidt already has a rate "
                             "here (as 'Anna Schmidt') — keep one"]
+
+
+def test_imports_and_a_person_s_time_zone():
+    from auftakt_batch.config import parse_config
+
+    from .conftest import RATES, dedent
+
+    text = dedent(RATES).replace("    role: developer\n", "    role: developer\n    timezone: America/New_York\n")
+    config, problems = parse_config(text + "imports:\n  date_format: MM/DD/YYYY\n")
+    assert problems == [] and config.date_format == "mdy"
+    assert [p.timezone for p in config.team] == [None, "America/New_York"]
+    _, problems = parse_config(text.replace("America/New_York", "Mars/Olympus") + "imports: {date_format: D/M/Y}\n")
+    assert [str(p) for p in problems] == [
+        "rates.yaml:15: team[1].timezone: unknown time zone 'Mars/Olympus' — use a name like Europe/Berlin",
+        "rates.yaml:36: imports.date_format: must be one of DD/MM/YYYY | MM/DD/YYYY, got 'D/M/Y'"]

@@ -289,3 +289,20 @@ def test_a_native_re_export_that_shares_entries_is_an_export_of_the_same_sheet(w
     assert sorted(hours(run)) == [1.5, 2.0, 3.0]
     assert [p.split(" replaced")[0] for p in problem_lines(run) if "replaced" in p] == [
         "input/team-week-45.csv:3: warning: 1 entry on 1 day(s)"]
+
+
+def test_durations_rounded_by_the_tracker_are_recognised_and_the_times_count(ws):
+    ws.input("clockify-rounded.csv", CLOCKIFY_OLD
+             + '"website","ACME","Layout","","Anna Schmidt","","","","Yes","17/11/2026","09:00:00","17/11/2026",'
+               '"10:07:00","01:15:00","1.25","120.00","150.00"\n'
+             + '"website","ACME","Review","","Anna Schmidt","","","","Yes","18/11/2026","09:00:00","18/11/2026",'
+               '"09:38:00","00:45:00","0.75","120.00","90.00"\n'
+             + '"website","ACME","Build","","Anna Schmidt","","","","Yes","19/11/2026","09:00:00","19/11/2026",'
+               '"11:00:00","02:00:00","2.00","120.00","240.00"\n')
+    run = ws.check()
+    assert run.entries["duration_s"].tolist() == [67 * 60, 38 * 60, 120 * 60]
+    assert [p for p in problem_lines(run) if "rounded" in p] == [
+        "input/clockify-rounded.csv:2:Duration (h): warning: the durations are rounded to 15 minutes by the tracker (2 "
+        "rows differ from their start and end) — the start and end times count, and rates.yaml's rounding applies; "
+        "turn rounding off in the tracker's report to silence this"]
+    assert not [p for p in problem_lines(run) if "error" in p]

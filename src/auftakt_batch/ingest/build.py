@@ -42,6 +42,7 @@ from .values import (
 TEXT_FIELDS = ("person", "client", "job", "task", "description")
 REQUIRED_TEXT = ("person",)  # an empty client may follow from the job (resolve.py); job may be empty
 DURATION_TOLERANCE_S = 60  # hours and start–end may differ by rounding to the minute
+ROUNDING_STEPS = (60, 30, 15, 10, 6, 5)  # minutes a tracker's report may round durations to
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 _CURRENCY_CODE = re.compile(r"(?:^|[^A-Za-z])([A-Z]{3})$")
 
@@ -93,7 +94,8 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     zone = _zones(text["person"], text["email"], rules)
     start, end, span, time_problems = _instants(rows, day, end_day, start_s, end_s, zone, hours.notna())
     problems += time_problems
-    problems += _mismatches(rows, hours, span, end_s - start_s)
+    hours, rounding = _unrounded(rows, hours, span)
+    problems += rounding + _mismatches(rows, hours, span, end_s - start_s)
     problems += _missing(rows[is_entry], {f: values[is_entry] for f, values in text.items()}, span[is_entry])
     # the day an entry belongs to is its start's day in the agency's zone (a person abroad may differ)
     agency_day = start.dt.tz_convert(rules.timezone).dt.tz_localize(None).dt.normalize().astype("datetime64[us]")
@@ -152,6 +154,25 @@ def _currency(column: pd.Series, from_header: str | None) -> pd.Series:
     distinct = column.unique()
     codes = column.map({t: (m[1] if (m := _CURRENCY_CODE.search(t)) else "") for t in distinct})
     return codes.where(codes.ne(""), from_header or "").astype(str)
+
+
+def _unrounded(rows: pd.DataFrame, hours: pd.Series, span: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """A report whose durations the tracker rounded (Clockify's and Toggl's report rounding):
+    every duration that differs from its start–end is a multiple of one step and within a step
+    of it. Then the start and end times count — rates.yaml's rounding applies, once."""
+    off = (hours.notna() & span.notna() & (hours - span).abs().gt(DURATION_TOLERANCE_S)).fillna(False)
+    if off.sum() < 2:
+        return hours, []
+    h, s = hours[off], span[off]
+    step = next((m for m in ROUNDING_STEPS if (h % (m * 60) == 0).all() and ((h - s).abs() < m * 60).all()), None)
+    if step is None:
+        return hours, []
+    numbers = tuple(int(r) for r in rows.loc[off, "source_row"])
+    return hours.where(~off, span), [Problem(
+        Source(rows["source_file"].iloc[0], numbers[0], "hours"), "tracker-rounding", WARNING,
+        f"the durations are rounded to {step} minutes by the tracker ({len(numbers)} rows differ from their start "
+        "and end) — the start and end times count, and rates.yaml's rounding applies; turn rounding off in the "
+        "tracker's report to silence this", numbers)]
 
 
 def _mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series, wall: pd.Series) -> list[Problem]:
