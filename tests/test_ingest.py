@@ -318,3 +318,47 @@ def test_a_format_may_leave_out_optional_fields(ws):
                                                     rows), lean, Rules("Europe/Berlin"))
     assert problems == [] and entries["task"].tolist() == [""] and entries["duration_s"].tolist() == [3600]
     assert labels == {"date": "day", "person": "who", "client": "customer", "job": "project", "hours": "h"}
+
+
+def test_a_zip_bomb_named_xlsx_is_refused_before_unpacking(ws):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:  # 64 MB of zeros, about 64 KB packed
+            for _ in range(64):
+                sheet.write(b"0" * 2**20)
+    ws.input("bomb.xlsx", buffer.getvalue())
+    run = ws.check()
+    assert run.unreadable == ("input/bomb.xlsx",)
+    (line,) = problem_lines(run)
+    assert line.startswith("input/bomb.xlsx: error: this workbook would unpack to 64 MB from ")
+    assert line.endswith(" KB — not a timesheet export; not read")
+
+
+def test_an_xml_entity_bomb_in_a_workbook_expands_nothing(ws):
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["date", "person", "client", "job", "hours"])
+    plain = io.BytesIO()
+    book.save(plain)
+    lol = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+           + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+           + ']>')
+    bombed = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>', b"")
+                data = lol.encode() + data.replace(b"<v>", b"<v>&lol9;", 1) if b"<v>" in data else lol.encode() + data
+            target.writestr(item, data)
+    ws.input("lol.xlsx", bombed.getvalue())
+    run = ws.check()  # returns at once: the entities are not expanded a billion times
+    assert all(len(p.message) < 2000 for p in run.problems)

@@ -187,6 +187,7 @@ def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tup
     dropped unseen); visible sheets with other content are reported."""
     import python_calamine
 
+    _not_a_bomb(path, label)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         sheets = {m.name: str(m.visible).endswith(".Visible") for m in book.sheets_metadata
@@ -218,6 +219,30 @@ def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tup
     if not tables and not unknown:
         raise FileError(error(Source(label), "empty-file", "the workbook has no data — export it again"))
     return tables, problems
+
+
+MAX_UNPACKED = 512 * 1024 * 1024  # bytes a workbook may unpack to: far beyond any month's timesheet
+MAX_RATIO = 200  # XML compresses well, but not this well
+
+
+def _not_a_bomb(path: Path, label: str) -> None:
+    """An .xlsx/.ods is a zip: refuse one that would unpack to an absurd size before reading it."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return  # .xls is not a zip; anything else calamine rejects itself
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileError(error(Source(label), "bad-workbook", f"cannot read this workbook ({exc}) — "
+                                                             "save it again as .xlsx")) from None
+    unpacked = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if unpacked > MAX_UNPACKED or (unpacked > 10 * 1024 * 1024 and unpacked / packed > MAX_RATIO):
+        raise FileError(error(Source(label), "bad-workbook", f"this workbook would unpack to {unpacked // 2**20} MB "
+                                                             f"from {packed // 1024} KB — not a timesheet export; "
+                                                             "not read"))
 
 
 def _sheet_table(grid: list[list], label: str, recognise: Recognise) -> Table | None:
