@@ -6,8 +6,8 @@
 
 Deterministic from the seed: the same arguments always write the same data. The exports
 come in the shapes teams really produce: an XLSX kept by the designers, a German-Excel CSV
-from the developers (semicolons, Windows-1252, DD.MM.YYYY, decimal commas), a CSV with
-start and end times from the project managers, and an overlapping re-export of one week.
+from the developers (semicolons, Windows-1252, DD.MM.YYYY, decimal commas), the project
+managers' Toggl Track detailed report, and an overlapping re-export of one week.
 `entries()` returns the ground truth the tests compare the tool's totals against.
 """
 
@@ -20,7 +20,7 @@ import random
 import shutil
 import sys
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -304,18 +304,32 @@ def write_exports(out: Path, all_entries: list[Entry], n_people: int, n_clients:
     _write_csv(out / "input" / "dev-team-2026-11.csv", header, dev_rows, ";", "cp1252")
     week47 = [row for row, e in zip(dev_rows, teams["dev"]) if e.day.isocalendar()[1] == 47]
     _write_csv(out / "input" / "dev-team-2026-W47-reexport.csv", header, week47, ";", "cp1252")
-    pm_rows = [[e.day.isoformat(), person_label(e), client_label(e), job_label(e), "", e.description,
-                _clock(e.seconds), "", _clock(e.start), _clock(e.start + e.seconds)] for e in teams["pm"]]
-    _write_csv(out / "input" / "pm-strategy-2026-11.csv", header + ["start", "end"], pm_rows, ",", "utf-8-sig")
+    # the PM team tracks in Toggl Track: its detailed report, as Toggl writes it
+    mails = {p[0]: f"{p[1]}@auftakt.example" for p in people(n_people)}
+    unbilled = {(INTERNAL[0], j[0]) for j in INTERNAL[3]} | {
+        (key, j[0]) for key, c in names.items() for j in c[8] if "billable: false" in j[3]}
+
+    def toggl_row(e: Entry) -> list[str]:
+        start = datetime.combine(e.day, time()) + timedelta(seconds=e.start)
+        end = start + timedelta(seconds=e.seconds)
+        return [person_label(e), mails[e.person], client_label(e), job_label(e), "", e.description,
+                "No" if (e.client, e.job) in unbilled else "Yes", f"{start:%Y-%m-%d}", f"{start:%H:%M:%S}",
+                f"{end:%Y-%m-%d}", f"{end:%H:%M:%S}", _clock(e.seconds) + ":00", "", ""]
+
+    toggl = ["User", "Email", "Client", "Project", "Task", "Description", "Billable", "Start date", "Start time",
+             "End date", "End time", "Duration", "Tags", "Amount (EUR)"]
+    _write_csv(out / "input" / "pm" / "Toggl_time_entries_2026-11-01_to_2026-11-30.csv", toggl,
+               [toggl_row(e) for e in teams["pm"]], ",", "utf-8-sig", "\n")
 
 
 def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]], sep: str, encoding: str) -> None:
+def _write_csv(path: Path, header: list[str], rows: list[list[str]], sep: str, encoding: str,
+               line_end: str = "\r\n") -> None:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=sep, lineterminator=line_end)
     writer.writerow(header)
     writer.writerows(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
