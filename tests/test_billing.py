@@ -321,3 +321,20 @@ def test_a_draft_run_replaces_the_drafts_of_earlier_runs(ws):
     drafts = sorted(p.name for p in (ws.root / "output" / "2026-11" / "drafts").iterdir())
     assert [i.client_key for i in result.issued] == ["acme"] and drafts == ["DRAFT-acme.pdf"]
     assert "quoting invoice number DRAFT" in pdf_text(result.issued[0].pdf)
+
+
+def test_an_entry_edited_in_a_newer_overlapping_export_is_not_billed_again(ws):
+    prepared(ws)
+    bill(ws.root, NOVEMBER, today=TODAY)  # week.csv: Anna's Layout 1.5 h on the 3rd is on 2026-0001
+    # a later export of the same sheet (it shares Ben's entries) with Anna's entry reworded: untimed,
+    # so the words are part of where it sits — only the newer export's replacing it tells it was edited
+    ws.input("week-again.csv", HEADER + WEEK.replace("Layout,1.5", "Layout and fixes,1.5")
+             + "2026-11-10,Ben Okafor,globex,app,,More API,1,\n")
+    result = bill(ws.root, NOVEMBER, today=TODAY)
+    codes = {p.code: str(p) for p in result.check.problems}
+    assert codes["replaced-by-newer"].startswith("input/week.csv:2: warning: 1 entry on 1 day(s) replaced by the "
+                                                 "newer export input/week-again.csv")
+    assert codes["changed-since-billed"].startswith("input/week-again.csv:2: error: 1 entry changed since billed on "
+                                                    "invoice 2026-0001")
+    assert [(i.client_key, str(i.hours)) for i in result.issued] == [("globex", "1")]
+    assert result.skipped == (("acme", "held back by errors in its entries"),)

@@ -233,7 +233,7 @@ def week(rows) -> str:
 
 
 W1 = [(2, "Kickoff", 2), (3, "Layout", 3), (6, "Review", 1)]
-W2_EDITED = [(6, "Review", 2), (9, "Build", 4), (10, "Build", 3)]  # the 6th was edited between the exports
+W2_EDITED = [(3, "Layout", 3), (6, "Review", 2), (9, "Build", 4), (10, "Build", 3)]  # the 6th was edited since
 MONTH = [(2, "Kickoff", 2), (3, "Layout", 3), (6, "Review", 2), (9, "Build", 4), (10, "Build", 3), (20, "QA", 1)]
 
 
@@ -253,6 +253,45 @@ def test_the_newer_of_two_overlapping_exports_wins_a_day_they_disagree_on(ws):
         "dates reach 2026-11-10), which differs there: Anna Schmidt on 2026-11-06 — the newer export counts; remove "
         "this file if it is outdated"]
     assert billable_hours(ws) == 14.0
+
+
+def toggl_rows(rows) -> str:
+    return TOGGL + "".join(
+        f"{who},,{client},{job},,{what},Yes,2026-11-{day:02d},{start}:00:00,2026-11-{day:02d},{start + h}:00:00,"
+        f"0{h}:00:00,,\n" for who, client, job, day, start, h, what in rows)
+
+
+def test_exports_that_share_no_entry_both_count(ws):
+    # one export per client, the same person and day in both: different scopes, not versions
+    ws.input("toggl-acme-w47.csv", toggl_rows([("Anna Schmidt", "ACME", "website", 17, 9, 2, "Layout")]))
+    ws.input("toggl-globex-w47.csv", toggl_rows([("Anna Schmidt", "globex", "app", 17, 13, 3, "API")]))
+    run = ws.check()
+    assert sorted(hours(run)) == [2.0, 3.0] and run.ok
+    assert not [p for p in problem_lines(run) if "newer" in p]
+
+
+def test_a_newer_export_wins_even_when_another_source_has_the_same_day(ws):
+    old = [("Anna Schmidt", "ACME", "website", 16, 9, 1, "Kickoff"), ("Anna Schmidt", "ACME", "website", 17, 9, 2, "x")]
+    new = [old[0], ("Anna Schmidt", "ACME", "website", 17, 9, 3, "x"), ("Anna Schmidt", "ACME", "website", 18, 9, 1, "y")]
+    ws.input("toggl-w47.csv", toggl_rows(old))
+    ws.input("toggl-w47-again.csv", toggl_rows(new))
+    header = "date,person,client,job,task,description,hours,billable\n"
+    ws.input("sheet.csv", header + "2026-11-17,Anna Schmidt,ACME,website,,Call,0.5,\n")  # newest of all, unrelated
+    run = ws.check()
+    assert sorted(hours(run)) == [0.5, 1.0, 1.0, 3.0]
+
+
+def test_a_day_the_newer_export_lacks_is_reported_not_dropped(ws):
+    old = [("Anna Schmidt", "ACME", "website", 16, 9, 1, "Kickoff"), ("Anna Schmidt", "ACME", "website", 17, 9, 2, "x")]
+    moved = [old[0], ("Anna Schmidt", "ACME", "website", 18, 9, 2, "x")]  # the 17th's entry moved to the 18th
+    ws.input("toggl-w47.csv", toggl_rows(old))
+    ws.input("toggl-w47-again.csv", toggl_rows(moved))
+    run = ws.check()
+    assert sorted(hours(run)) == [1.0, 2.0, 2.0]
+    assert [p for p in problem_lines(run) if "newer" in p] == [
+        "input/toggl-w47.csv:3: warning: 1 entry not in the newer export input/toggl-w47-again.csv, though it covers "
+        "Anna Schmidt on 2026-11-17 — if they were deleted or moved in the tracker, remove this file; both files "
+        "count until then"]
 
 
 def test_overlapping_weekly_exports_and_the_month_bill_what_the_month_alone_bills(ws, tmp_path):
@@ -313,3 +352,37 @@ def test_durations_rounded_by_the_tracker_are_recognised_and_the_times_count(ws)
         "rows differ from their start and end) — the start and end times count, and rates.yaml's rounding applies; "
         "turn rounding off in the tracker's report to silence this"]
     assert not [p for p in problem_lines(run) if "error" in p]
+
+
+def test_a_date_against_the_file_s_order_is_named_as_such(ws):
+    ws.input("clockify.csv", CLOCKIFY_OLD
+             + '"website","ACME","a","","Anna Schmidt","","","","Yes","17/11/2026","09:00:00","17/11/2026",'
+               '"10:00:00","01:00:00","1.00","120.00","120.00"\n'
+             + '"website","ACME","b","","Anna Schmidt","","","","Yes","11/18/2026","09:00:00","11/18/2026",'
+               '"10:00:00","01:00:00","1.00","120.00","120.00"\n'
+             + '"website","ACME","c","","Anna Schmidt","","","","Yes","19/11/2026","09:00:00","19/11/2026",'
+               '"10:00:00","01:00:00","1.00","120.00","120.00"\n')
+    run = ws.check()
+    assert [p for p in problem_lines(run) if "error" in p] == [
+        "input/clockify.csv:3:End Date: error: unreadable end date '11/18/2026' — use DD/MM/YYYY as in the rest of "
+        "this file, or YYYY-MM-DD",
+        "input/clockify.csv:3:Start Date: error: unreadable date '11/18/2026' — use DD/MM/YYYY as in the rest of this "
+        "file, or YYYY-MM-DD"]
+
+
+def test_typed_net_hours_in_a_spreadsheet_are_not_taken_for_tracker_rounding(ws):
+    header = "date,person,client,job,task,description,hours,billable,start,end\n"
+    ws.input("sheet.csv", header + "2026-11-03,Anna Schmidt,ACME,website,,a,8,,09:00,17:30\n"
+                                   "2026-11-04,Anna Schmidt,ACME,website,,b,8,,08:30,17:00\n")
+    run = ws.check()
+    assert [p.split(": error: ")[1][:30] for p in problem_lines(run) if "error" in p] == [
+        "hours say 8:00 but start–end s"] * 2
+
+
+def test_absurd_amounts_are_unreadable_not_a_crash(ws):
+    ws.input("toggl.csv", TOGGL + "Anna Schmidt,,ACME,website,,x,Yes,2026-11-03,09:00:00,2026-11-03,10:00:00,"
+                                  "01:00:00,,99999999999999999999999999999999.00\n")
+    run = ws.check()
+    assert problem_lines(run) == [
+        "input/toggl.csv:2:Amount (EUR): warning: unreadable amount '99999999999999999999999999999999.00' — use a "
+        "number such as 1,234.50 or 1.234,50, optionally with its currency"]

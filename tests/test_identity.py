@@ -19,7 +19,12 @@ def test_overlapping_exports_count_once_and_say_so(ws):
                                "2:00,2026-11-02,A. Schmidt,acme corp.,Website Relaunch 2026,Layout\n"
                                "1,2026-11-16,Anna Schmidt,ACME,website,New\n")
     run = ws.check()
-    assert problem_lines(run) == ["input/b-reexport.csv: info: 1 entry also in input/a-first.csv — counted once"]
+    assert problem_lines(run) == [
+        # the newer export covers the 9th for Anna on website, yet lacks her entry: deleted? it still counts
+        "input/a-first.csv:3: warning: 1 entry not in the newer export input/b-reexport.csv, though it covers Anna "
+        "Schmidt on 2026-11-09 — if they were deleted or moved in the tracker, remove this file; both files count "
+        "until then",
+        "input/b-reexport.csv: info: 1 entry also in input/a-first.csv — counted once"]
     assert run.entries["duration_s"].sum() == (2 + 3 + 1) * 3600
     assert run.repeated == 1
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Callable
 
 import pandas as pd
 
 from .config import Config
 from .names import normalise
+from .overlaps import PLACE, places
 from .periods import Period
 from .pricing import RATE_KEY, entry_rates
 from .problems import Problem, Severity, Source, for_rows, hm
@@ -33,7 +34,8 @@ class Context:
     config: Config
     period: Period
     today: date
-    billed: pd.DataFrame  # the ledger's live billed entries: entry_id, slot, number
+    billed: pd.DataFrame  # the ledger's live billed entries: entry_id, slot, number, description, billed_s
+    replaced: pd.DataFrame | None = None  # entries a newer export replaced (overlaps.py), with their place
 
 
 Check = Callable[[pd.DataFrame, Context], list[Problem]]
@@ -198,16 +200,17 @@ def export_price(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     rows = e[said & e[E.billable] & e[RATE_KEY].notna().all(axis=1) & e[E.duration_s].gt(0).fillna(False)]
     if rows.empty:
         return []
-    rows = rows.assign(ours=entry_rates(rows, ctx.config),
-                       currency=rows[E.client_key].map(lambda k: ctx.config.clients[k].currency))
+    currencies = {key: client.currency for key, client in ctx.config.clients.items()}
+    rows = rows.assign(ours=entry_rates(rows, ctx.config), currency=rows[E.client_key].map(currencies))
     foreign = rows[rows["export_currency"].ne("") & rows["export_currency"].ne(rows["currency"])]
     problems = _grouped(foreign, ["export_currency", "currency"], None, "export-currency", WARNING, lambda g, note: (
         f"the export's amounts are in {g.export_currency.iloc[0]}, {g.client_key.iloc[0]} is billed in "
         f"{g.currency.iloc[0]}{note} — not compared; the invoice uses rates.yaml"))
     rows = rows.drop(foreign.index).dropna(subset=["ours"])
-    said = [_said(rate, amount, seconds, ours) for rate, amount, seconds, ours in
-            zip(rows["export_rate"], rows["export_amount"], rows[E.duration_s], rows["ours"])]
-    rows = rows.assign(said=said).dropna(subset=["said"])
+    prices = ["export_rate", "export_amount", E.duration_s, "ours"]  # judged once per distinct combination
+    distinct = rows[prices].astype({E.duration_s: "int64"}).drop_duplicates()
+    distinct = distinct.assign(said=[_said(*combination) for combination in distinct.itertuples(index=False)])
+    rows = rows.astype({E.duration_s: "int64"}).merge(distinct, on=prices, how="left").dropna(subset=["said"])
     rows = rows.assign(said_text=rows["said"].map(str), ours_text=rows["ours"].map(str))
     return problems + _grouped(rows, ["said_text", "ours_text"], None, "export-price", WARNING, lambda g, note: (
         f"the export prices this at {g.said.iloc[0]}/h, rates.yaml at {g.ours.iloc[0]}/h{note} — the invoice uses "
@@ -223,7 +226,10 @@ def _said(rate: Decimal | None, amount: Decimal | None, seconds: int, ours: Deci
     if amount:
         hours = Decimal(int(seconds)) / HOUR
         if abs(amount - (ours * hours).quantize(CENT)) > CENT:
-            return (amount / hours).quantize(CENT)
+            try:
+                return (amount / hours).quantize(CENT)
+            except InvalidOperation:  # an absurd amount over a second's work: too large to show in cents
+                return amount / hours
     return None
 
 
@@ -231,12 +237,18 @@ def changed_since_billed(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """An unbilled entry where a billed one sat (identity.py's slot) that says something else:
     the billed entry was edited after it was invoiced. Billing it would bill that time twice.
     An untimed slot (no start time) may hold several entries, so there it counts only when the
-    billed entry is gone from the inputs; a timed one belongs to one entry."""
-    billed = ctx.billed
+    billed entry is gone from the inputs; a timed one belongs to one entry. And where a newer
+    export replaced a billed entry (overlaps.py), its entries of that person, day and job are
+    the changed version."""
+    billed = ctx.billed.rename(columns={"description": "invoiced_as"})
     replaced = billed[~billed["entry_id"].isin(e[E.entry_id]) | billed["slot"].str.startswith("t:")]
     unbilled = e[~e[E.entry_id].isin(billed["entry_id"])]
-    rows = unbilled.merge(replaced.drop_duplicates("slot").rename(columns={"description": "invoiced_as"})
-                          [["slot", "number", "invoiced_as", "billed_s"]], on="slot")
+    invoiced = ["number", "invoiced_as", "billed_s"]
+    rows = unbilled.merge(replaced.drop_duplicates("slot")[["slot", *invoiced]], on="slot")
+    if ctx.replaced is not None and len(ctx.replaced):
+        gave_way = ctx.replaced[PLACE + [E.entry_id]].merge(billed[[E.entry_id, *invoiced]], on=E.entry_id)
+        newer = places(unbilled).merge(gave_way.drop(columns=E.entry_id).drop_duplicates(PLACE), on=PLACE)
+        rows = pd.concat([rows, newer[rows.columns]]).drop_duplicates([E.source_file, E.source_row])
     return _grouped(rows, ["number"], None, "changed-since-billed", ERROR, lambda g, note: (
         f"{_entries(len(g))} changed since billed on invoice {g.number.iloc[0]}{note}: person, time, hours, client, "
         f"job or description differ from what was invoiced (renaming a person, or a client or job key, in "

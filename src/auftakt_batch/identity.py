@@ -62,66 +62,6 @@ def drop_repeats(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     return entries[~repeat].reset_index(drop=True), problems
 
 
-def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> tuple[pd.DataFrame, list[Problem]]:
-    """Where two exports of one tracker overlap (they share entries) and disagree about a
-    person's day — an entry edited, added or deleted between the exports — keep the newer
-    file's version of that day: the one whose dates reach further, then the one modified last.
-    Two files are exports of one source if their format says so (a tracker's exports are
-    snapshots of it) or, for spreadsheets, if they share an entry; others are never merged."""
-    e = entries[_comparable(entries)]
-    e = e.assign(who=e[E.person_name].fillna(e[E.person].map(normalise)), day=e[E.date])
-    related = _related_files(e)
-    if not related:
-        return entries, []
-    reach = e.groupby(E.source_file)[E.date].max()
-    newness = {f: (reach[f], modified.get(f, 0.0), f) for f in reach.index}
-    days = e.groupby([E.source_file, "who", "day"])[E.entry_id].agg(lambda ids: hash(tuple(sorted(ids))))
-    days = days.rename("signature").reset_index()
-    contested = days[days.groupby(["who", "day"])["signature"].transform("nunique").gt(1)]
-    drop: list[tuple[str, str, object]] = []  # (file, who, day) whose rows give way
-    replaced_by: dict[tuple[str, str], list[tuple[str, object]]] = {}
-    for (who, day), group in contested.groupby(["who", "day"], sort=True):
-        newest = max(group[E.source_file], key=newness.get)
-        wins = group.loc[group[E.source_file].eq(newest), "signature"].iloc[0]
-        for file, signature in zip(group[E.source_file], group["signature"]):
-            if file != newest and signature != wins and (file, newest) in related:
-                drop.append((file, who, day))
-                replaced_by.setdefault((file, newest), []).append((who, day))
-    if not drop:
-        return entries, []
-    gone = pd.MultiIndex.from_tuples(drop)
-    keys = pd.MultiIndex.from_arrays([entries[E.source_file], e["who"].reindex(entries.index), entries[E.date]])
-    dropped = keys.isin(gone)
-    return entries[~dropped].reset_index(drop=True), _replaced(entries[dropped], replaced_by, reach)
-
-
-def _related_files(e: pd.DataFrame) -> set[tuple[str, str]]:
-    """(file, other file) pairs that are exports of one source: of a snapshot format, or sharing an entry."""
-    from .ingest.formats import by_name
-
-    files = e[[E.source_file, E.source_format]].drop_duplicates()
-    snapshots = files.loc[files[E.source_format].map(lambda name: by_name(name).snapshots).astype(bool)]
-    pairs = snapshots.merge(snapshots, on=E.source_format)
-    ids = e[[E.entry_id, E.source_file, E.source_format]].drop_duplicates()
-    pairs = pd.concat([pairs[[f"{E.source_file}_x", f"{E.source_file}_y"]],
-                       ids.merge(ids, on=[E.entry_id, E.source_format])[[f"{E.source_file}_x", f"{E.source_file}_y"]]])
-    pairs = pairs[pairs[f"{E.source_file}_x"] != pairs[f"{E.source_file}_y"]]
-    return set(zip(pairs[f"{E.source_file}_x"], pairs[f"{E.source_file}_y"]))
-
-
-def _replaced(rows: pd.DataFrame, replaced_by: dict, reach: pd.Series) -> list[Problem]:
-    problems = []
-    for (file, newer), days in sorted(replaced_by.items()):
-        mine = rows[rows[E.source_file].eq(file)]
-        shown = ", ".join(f"{who} on {day:%Y-%m-%d}" for who, day in days[:3]) + (", …" if len(days) > 3 else "")
-        numbers = tuple(sorted(int(r) for r in mine[E.source_row]))
-        problems.append(Problem(Source(file, numbers[0]), "replaced-by-newer", Severity.WARNING, (
-            f"{len(numbers)} entr{'y' if len(numbers) == 1 else 'ies'} on {len(days)} day(s) replaced by the newer "
-            f"export {newer} (its dates reach {reach[newer]:%Y-%m-%d}), which differs there: {shown} — the newer "
-            "export counts; remove this file if it is outdated"), numbers if len(numbers) > 1 else ()))
-    return problems
-
-
 def _conflicts(copies: pd.DataFrame, first: pd.DataFrame) -> list[Problem]:
     problems = []
     for copy in copies.itertuples(index=False):

@@ -16,10 +16,11 @@ import pandas as pd
 from . import ledger
 from .checks import Context, run_checks
 from .config import Config, load_config
-from .identity import drop_repeats, identify, supersede
+from .identity import drop_repeats, identify
 from .ingest import SourceFile, ingest
 from .ingest.build import Rules
 from .names import normalise
+from .overlaps import supersede
 from .periods import Period
 from .problems import Problem, Severity, Source, error_rows, has_errors, info, relabel, sorted_problems
 from .resolve import resolve_names
@@ -96,9 +97,9 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 4. Resolve names to rates.yaml keys, fingerprint each entry, count a repeated export once.
     #    Of two overlapping exports of one tracker that disagree about a person's day, the newer wins.
     resolved = identify(resolve_names(raw, config), config.agency.timezone)
-    current, replaced = supersede(resolved, {f.path: f.modified for f in ingested.files})
+    current, replaced, replaced_problems = supersede(resolved, {f.path: f.modified for f in ingested.files})
     entries, repeat_problems = drop_repeats(current)
-    problems += replaced + repeat_problems
+    problems += replaced_problems + repeat_problems
 
     # 5. The ledger's billed entries: what is already invoiced, and where it sat.
     billed, ledger_problems = read_billed(workspace)
@@ -107,7 +108,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 6. Validate the Entries contract, then every check (one compares entries with the ledger).
     entries, schema_problems = validate(Entries, entries)
     problems += schema_problems
-    problems += run_checks(entries, Context(config, period, today, billed))
+    problems += run_checks(entries, Context(config, period, today, billed, replaced))
 
     problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
     return CheckRun(workspace, period, config, ingested.files, entries, problems, ingested.unreadable,

@@ -34,6 +34,7 @@ _TRUE = {"yes", "y", "true", "1", "ja", "x"}
 _FALSE = {"no", "n", "false", "0", "nein"}
 
 YEARS = (1900, 2200)  # a year outside is a typo (and beyond what time zone rules cover)
+MONEY_DIGITS = 15  # no price in a timesheet needs more; beyond it is garbage (and Decimal's context)
 MAX_SECONDS = 10 * 365 * 24 * 3600  # anything longer is a typo, and would overflow nothing
 
 
@@ -98,6 +99,11 @@ def money(text: str, mark: str = ".") -> Decimal | None:
     other = "," if mark == "." else "."
     if mark in bare and other in bare and bare.rindex(other) > bare.rindex(mark):
         return None  # '1.234,5' in a file that writes 1,234.5: not this file's notation
+    if other in bare and not re.fullmatch(rf"-?\d{{1,3}}(?:{re.escape(other)}\d{{3}})+(?:{re.escape(mark)}\d+)?", bare):
+        return None  # '140.00' in a file that writes 140,00: the other separator, not grouping thousands
+    digits = sum(c.isdigit() for c in bare)
+    if digits > MONEY_DIGITS:
+        return None
     try:
         return Decimal(bare.replace(other, "").replace("'", "").replace(mark, "."))
     except InvalidOperation:

@@ -38,10 +38,7 @@ class Format:
     required: frozenset[str]
     one_of: tuple[frozenset[str], ...] = ()  # and at least one of these groups, e.g. hours or start+end
     totals_row: bool = False  # the tool writes a totals row under the entries: drop it, quietly
-    # Each file is a snapshot of one tracker for its date range: two files of the format that
-    # both have a person's day are two exports of it (and the newer one wins where they differ).
-    # A spreadsheet format is not: two team sheets may each hold some of one person's day.
-    snapshots: bool = True
+    report_rounding: bool = False  # the tracker's reports may round durations (start and end stay exact)
     notes: Mapping[str, str] = field(default_factory=dict)  # header pattern -> why that column is not read
 
     def __post_init__(self):

@@ -29,6 +29,7 @@ FORMAT = Format(
         "rate": (r"billable rate \((?P<currency>[a-z]*)\)", "billable rate"),
         "amount": (r"billable amount \((?P<currency>[a-z]*)\)", "billable amount"),
     },
+    report_rounding=True,
     required=frozenset({"job", "person", "date", "start", "end_date", "end"}),
     notes={"date of creation": "not the day of the work"},
 )

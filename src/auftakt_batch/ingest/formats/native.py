@@ -22,5 +22,4 @@ FORMAT = Format(
     },
     required=frozenset({"date", "person", "client", "job"}),
     one_of=(frozenset({"hours"}), frozenset({"start", "end"})),
-    snapshots=False,
 )

@@ -28,6 +28,7 @@ FORMAT = Format(
         "hours": ("duration",),
         "amount": (r"amount \((?P<currency>[a-z]*)\)", "amount"),
     },
+    report_rounding=True,
     required=frozenset({"person", "job", "date", "start", "end_date", "end"}),
     notes={"tags": "tags are not billed"},
 )

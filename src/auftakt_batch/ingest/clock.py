@@ -1,0 +1,101 @@
+"""Clock times and durations: local times → instants, and what the hours column says.
+
+Naive times are local to the row's time zone (the agency's, or the person's own); durations
+are measured between instants, so a daylight-saving night comes out right. An entry past
+midnight keeps its full duration; a time that does not exist, or happens twice, is named.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..problems import Problem, Severity, Source, for_rows, hm
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+DURATION_TOLERANCE_S = 60  # hours and start–end may differ by rounding to the minute
+ROUNDING_STEPS = (60, 30, 15, 10, 6, 5)  # minutes a tracker's report may round durations to
+
+
+def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
+    """Local date + clock times → UTC instants, each in its row's time zone. The end is on the
+    end date where the export gives one; otherwise an end before the start is on the next day.
+    A time that happens twice (clocks going back) is an error, unless the hours are given:
+    then the hours count and only the time of day is unknown."""
+    end_day = end_day.fillna(day)
+    both = day.notna() & start_s.notna() & end_s.notna()
+    dated_end = (end_day.notna() & end_day.ne(day)).fillna(False)  # the export says the entry ends another day
+    overnight = (both & (end_s < start_s) & ~dated_end).fillna(False)
+    end_s = end_s.where(~overnight, end_s + 24 * 3600)
+    start_local = day + pd.to_timedelta(start_s.astype("float64"), unit="s")
+    end_local = end_day + pd.to_timedelta(end_s.astype("float64"), unit="s")
+    problems = for_rows(rows.assign(s=start_s, e=end_s - 24 * 3600)[overnight], "end", "overnight", WARNING,
+                        lambda r: f"ends the next day (end {_clock(r.e)} is before start {_clock(r.s)}) — fine for "
+                                  "night work, otherwise correct the times")
+    instants = []
+    for f, local in (("start", start_local), ("end", end_local)):
+        utc, gap, twice = _localize(local, zone)
+        problems += for_rows(rows.assign(t=local, z=zone)[gap], f, "dst-gap", ERROR,
+                             lambda r: f"{r.t:%Y-%m-%d %H:%M} does not exist in {r.z} (clocks jump forward) "
+                                       f"— correct the time")
+        problems += for_rows(rows.assign(t=local, z=zone)[twice & ~has_hours], f, "dst-ambiguous", ERROR,
+                             lambda r, f=f: f"{r.t:%Y-%m-%d %H:%M} happens twice in {r.z} (clocks go back) — give "
+                                            f"hours instead of {f}, or move the time out of that hour")
+        problems += for_rows(rows.assign(t=local, z=zone)[twice & has_hours], f, "dst-ambiguous", WARNING,
+                             lambda r: f"{r.t:%Y-%m-%d %H:%M} happens twice in {r.z} (clocks go back) — the "
+                                       "hours count; the time of day is left out")
+        instants.append(utc)
+    start, end = instants
+    span = ((end - start).dt.total_seconds()).astype("Int64").where(both & start.notna() & end.notna())
+    backwards = span.lt(0).fillna(False)
+    problems += for_rows(rows.assign(s=start_local, e=end_local)[backwards], "end", "ends-before-start", ERROR,
+                         lambda r: f"ends ({r.e:%Y-%m-%d %H:%M}) before it starts ({r.s:%Y-%m-%d %H:%M}) — correct "
+                                   "the times")
+    return start, end, span.where(~backwards), problems
+
+
+def _localize(local: pd.Series, zone: pd.Series):
+    """(UTC instants, nonexistent mask, ambiguous mask) for naive local times, each in its zone."""
+    utc = pd.Series(pd.NaT, index=local.index, dtype="datetime64[us, UTC]")
+    gap = pd.Series(False, index=local.index)
+    twice = pd.Series(False, index=local.index)
+    for name, where in local.groupby(zone, sort=False).groups.items():
+        part = local.loc[where]
+        early = part.dt.tz_localize(name, ambiguous=True, nonexistent="NaT")
+        late = part.dt.tz_localize(name, ambiguous=False, nonexistent="NaT")
+        gap.loc[where] = part.notna() & early.isna()
+        twice.loc[where] = early.notna() & (early != late)
+        utc.loc[where] = early.where(~twice.loc[where]).dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    return utc, gap, twice
+
+
+def unrounded(rows: pd.DataFrame, hours: pd.Series, span: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """A report whose durations the tracker rounded (Clockify's and Toggl's report rounding):
+    every duration that differs from its start–end is a multiple of one step and within a step
+    of it. Then the start and end times count — rates.yaml's rounding applies, once."""
+    off = (hours.notna() & span.notna() & (hours - span).abs().gt(DURATION_TOLERANCE_S)).fillna(False)
+    if off.sum() < 2:
+        return hours, []
+    h, s = hours[off], span[off]
+    step = next((m for m in ROUNDING_STEPS if (h % (m * 60) == 0).all() and ((h - s).abs() < m * 60).all()), None)
+    if step is None:
+        return hours, []
+    numbers = tuple(int(r) for r in rows.loc[off, "source_row"])
+    return hours.where(~off, span), [Problem(
+        Source(rows["source_file"].iloc[0], numbers[0], "hours"), "tracker-rounding", WARNING,
+        f"the durations are rounded to {step} minutes by the tracker ({len(numbers)} rows differ from their start "
+        "and end) — the start and end times count, and rates.yaml's rounding applies; turn rounding off in the "
+        "tracker's report to silence this", numbers)]
+
+
+def mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series, wall: pd.Series) -> list[Problem]:
+    """Hours that disagree with start–end; when the clocks changed in between, say so."""
+    mismatch = (hours.notna() & span.notna() & (hours - span).abs().gt(DURATION_TOLERANCE_S)).fillna(False)
+    wall = wall.where(wall >= 0, wall + 24 * 3600)
+    dst = (wall - span).ne(0).fillna(False)
+    return for_rows(rows.assign(h=hours, s=span, dst=dst)[mismatch], "hours", "duration-mismatch", ERROR,
+                    lambda r: f"hours say {hm(r.h)} but start–end spans {hm(r.s)}"
+                              f"{' (the clocks changed that night)' if r.dst else ''} — correct one of them")
+
+
+def _clock(seconds) -> str:
+    return f"{int(seconds) // 3600:02d}:{int(seconds) % 3600 // 60:02d}"

@@ -1,0 +1,130 @@
+"""Overlapping exports: where two exports of one source disagree, the newer one counts.
+
+Weekly exports overlap, and a week is exported again after an edit. Two files are exports of
+one source when they share at least one entry (identity.py's `entry_id`): then, for each
+person, day and job they both have, if their entries differ — one was edited, added or
+removed between the exports — the newer file's entries count and the older file's give way,
+with a warning that says what was replaced. Newer: the file whose dates reach further, then
+the one modified last. Files that share nothing are different sources (two team sheets, an
+export per client) and are never merged; a day the older file has and the newer one, though
+covering it, lacks is reported, not dropped: it may have been deleted — or never have been in
+the newer export's scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .names import normalise
+from .problems import Problem, Severity, Source
+from .schemas import Entries as E
+
+PLACE = ["who", "day", "whom", "what"]  # a person's day on one job: what two exports may disagree about
+
+
+@dataclass(frozen=True)
+class _Files:
+    group: dict[str, int]  # file -> its group of exports of one source
+    rank: dict[str, int]  # file -> how new it is (higher is newer)
+    reach: dict[str, pd.Timestamp]  # file -> its last day
+    start: dict[str, pd.Timestamp]  # file -> its first day
+
+
+def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """(entries with the older versions of contested days removed, the removed ones with their
+    place, problems saying what gave way)."""
+    e = places(entries)
+    files = _files(e, modified)
+    if not files.group:
+        return entries, e.iloc[:0], []
+    keyed = e[e[E.source_file].isin(files.group)]
+    keyed = keyed.assign(group=keyed[E.source_file].map(files.group), rank=keyed[E.source_file].map(files.rank),
+                         hash=pd.util.hash_pandas_object(keyed[E.entry_id], index=False))
+    per_file = keyed.groupby(["group", *PLACE, E.source_file, "rank"], sort=False)["hash"].sum().rename("signature")
+    per_file = per_file.reset_index()
+    newest = per_file.groupby(["group", *PLACE])["rank"].transform("max")
+    top = per_file.loc[per_file["rank"].eq(newest), ["group", *PLACE, "signature", E.source_file]]
+    top = top.rename(columns={"signature": "winning", E.source_file: "newer"})
+    per_file = per_file.merge(top, on=["group", *PLACE])
+    losers = per_file[per_file["signature"].ne(per_file["winning"])]
+    gone = keyed.merge(losers[[E.source_file, *PLACE, "newer"]], on=[E.source_file, *PLACE])
+    dropped = entries.index.isin(gone["index"])
+    problems = _replaced(gone, files) + _missing(keyed, files)
+    return entries[~dropped].reset_index(drop=True), gone, problems
+
+
+def places(entries: pd.DataFrame) -> pd.DataFrame:
+    """The comparable entries with their place: person, day and client (resolved, else as typed)."""
+    e = entries[entries[E.date].notna() & entries[E.duration_s].notna()]
+    return e.assign(who=e[E.person_name].fillna(e[E.person].map(normalise)), day=e[E.date],
+                    whom=e[E.client_key].fillna(e[E.client].map(normalise)),
+                    what=e[E.job_key].fillna(e[E.job].map(normalise)), index=e.index)
+
+
+def _files(e: pd.DataFrame, modified: dict[str, float]) -> _Files:
+    """The files that share an entry with another, grouped (transitively), with their newness."""
+    ids = e[[E.entry_id, E.source_file]].drop_duplicates()
+    pairs = ids.merge(ids, on=E.entry_id)
+    pairs = pairs[pairs[f"{E.source_file}_x"] != pairs[f"{E.source_file}_y"]]
+    parent: dict[str, str] = {}
+
+    def root(f: str) -> str:
+        while parent.setdefault(f, f) != f:
+            f = parent[f]
+        return f
+
+    for a, b in set(zip(pairs[f"{E.source_file}_x"], pairs[f"{E.source_file}_y"])):
+        parent[root(a)] = root(b)
+    members = sorted(parent)
+    span = e[e[E.source_file].isin(members)].groupby(E.source_file)[E.date].agg(["min", "max"])
+    order = sorted(members, key=lambda f: (span.loc[f, "max"], modified.get(f, 0.0), f))
+    roots = {r: i for i, r in enumerate(sorted({root(f) for f in members}))}
+    return _Files({f: roots[root(f)] for f in members}, {f: i for i, f in enumerate(order)},
+                  span["max"].to_dict(), span["min"].to_dict())
+
+
+def _replaced(gone: pd.DataFrame, files: _Files) -> list[Problem]:
+    problems = []
+    for (file, newer), rows in gone.groupby([E.source_file, "newer"], sort=True):
+        places = rows.drop_duplicates(PLACE).sort_values(["day", "who"])
+        shown = ", ".join(f"{r.who} on {r.day:%Y-%m-%d}" for r in places.head(3).itertuples())
+        more = ", …" if len(places) > 3 else ""
+        numbers = tuple(sorted(int(r) for r in rows[E.source_row]))
+        problems.append(Problem(Source(file, numbers[0]), "replaced-by-newer", Severity.WARNING, (
+            f"{len(numbers)} entr{'y' if len(numbers) == 1 else 'ies'} on {len(places)} day(s) replaced by the newer "
+            f"export {newer} (its dates reach {files.reach[newer]:%Y-%m-%d}), which differs there: {shown}{more} — "
+            "the newer export counts; remove this file if it is outdated"), numbers if len(numbers) > 1 else ()))
+    return problems
+
+
+def _missing(keyed: pd.DataFrame, files: _Files) -> list[Problem]:
+    """Places an older export has that a newer one of the same source covers (its dates, its
+    people and clients) but lacks: deleted in the tracker, or outside the newer export's filter."""
+    problems = []
+    places = keyed[[E.source_file, "group", *PLACE, E.source_row]]
+    for _, rows in places.groupby("group"):
+        in_group = sorted(rows[E.source_file].unique(), key=files.rank.get)
+        for i, older in enumerate(in_group):
+            mine = rows[rows[E.source_file].eq(older)]
+            for newer in in_group[i + 1:]:
+                theirs = rows[rows[E.source_file].eq(newer)]
+                covered = (mine["day"].between(files.start[newer], files.reach[newer])
+                           & mine["who"].isin(theirs["who"]) & mine["whom"].isin(theirs["whom"])
+                           & mine["what"].isin(theirs["what"]))
+                hit = mine[covered].merge(theirs[PLACE].drop_duplicates(), on=PLACE, how="left", indicator=True)
+                hit = hit[hit["_merge"].eq("left_only")]
+                if len(hit):
+                    problems.append(_lacking(older, newer, hit))
+                    break
+    return problems
+
+
+def _lacking(older: str, newer: str, hit: pd.DataFrame) -> Problem:
+    first = hit.sort_values(["day", "who"]).iloc[0]
+    numbers = tuple(sorted(int(r) for r in hit[E.source_row]))
+    return Problem(Source(older, numbers[0]), "missing-in-newer", Severity.WARNING, (
+        f"{len(numbers)} entr{'y' if len(numbers) == 1 else 'ies'} not in the newer export {newer}, though it covers "
+        f"{first.who} on {first.day:%Y-%m-%d} — if they were deleted or moved in the tracker, remove this file; "
+        "both files count until then"), numbers if len(numbers) > 1 else ())
