@@ -118,7 +118,7 @@ def _slot(e: pd.DataFrame, timezone: str) -> pd.Series:
     day = e[E.date].dt.strftime("%Y-%m-%d").fillna("")
     untimed = day.str.cat([raw(c) for c in (E.client, E.job, E.task, E.description)], sep="\x1f")
     where = raw(E.person) + "\x1f" + start.where(timed, untimed)
-    return ("t:" + where.map(_digest)).where(timed, "d:" + where.map(_digest)).astype("str")
+    return timed.map({True: "t:", False: "d:"}).str.cat(where.map(_digest)).astype("str")
 
 
 def _digest(key: str) -> str:

@@ -58,9 +58,14 @@ def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> tuple[pd.Dat
 def places(entries: pd.DataFrame) -> pd.DataFrame:
     """The comparable entries with their place: person, day and client (resolved, else as typed)."""
     e = entries[entries[E.date].notna() & entries[E.duration_s].notna()]
-    return e.assign(who=e[E.person_name].fillna(e[E.person].map(normalise)), day=e[E.date],
-                    whom=e[E.client_key].fillna(e[E.client].map(normalise)),
-                    what=e[E.job_key].fillna(e[E.job].map(normalise)), index=e.index)
+
+    def known_else_typed(known: str, typed: str) -> pd.Series:
+        names = e[typed].unique()
+        return e[known].fillna(e[typed].map(dict(zip(names, map(normalise, names)))))
+
+    return e.assign(who=known_else_typed(E.person_name, E.person), day=e[E.date],
+                    whom=known_else_typed(E.client_key, E.client), what=known_else_typed(E.job_key, E.job),
+                    index=e.index)
 
 
 def _files(e: pd.DataFrame, modified: dict[str, float]) -> _Files:
