@@ -40,7 +40,8 @@ def test_toggl_detailed_report(ws):
     assert hours(run) == [1.5, 2.5, 0.75]
     assert [d.day for d in run.entries["date"]] == [3, 4, 5]
     assert problem_lines(run) == [
-        "input/Toggl_time_entries_2026-11-02_to_2026-11-08.csv:4: warning: the export prices this at 90.00/h, "
+        "input/Toggl_time_entries_2026-11-02_to_2026-11-08.csv:4:Amount (EUR): warning: the export prices this at "
+        "90.00/h, "
         "rates.yaml at 120.00/h — the invoice uses rates.yaml; correct the rate in the tracker or in rates.yaml"]
 
 
@@ -88,7 +89,8 @@ def test_clockify_newer_header_month_first_12_hour_clock(ws):
     assert [str(s) for s in run.entries["start"]] == ["2026-11-16 09:23:52+00:00", "2026-11-09 22:30:00+00:00"]
     assert hours(run) == [1.0, 0.75]
     assert problem_lines(run) == [
-        "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:3: warning: the export prices this at "
+        "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:3:Billable Rate (EUR): warning: the export "
+        "prices this at "
         "130.00/h, rates.yaml at 120.00/h — the invoice uses rates.yaml; correct the rate in the tracker or in "
         "rates.yaml"]
 
@@ -155,7 +157,8 @@ def test_harvest_european_numbers(ws):
     assert hours(run) == [2.5, 8.0]
     assert run.entries["export_amount"].tolist() == [Decimal("300.0"), Decimal("1000.0")]
     assert problem_lines(run) == [
-        "input/harvest.csv:3: warning: the export prices this at 125.0/h, rates.yaml at 120.00/h — the invoice uses "
+        "input/harvest.csv:3:Billable Rate: warning: the export prices this at 125.00/h, rates.yaml at 120.00/h — the "
+        "invoice uses "
         "rates.yaml; correct the rate in the tracker or in rates.yaml"]
 
 
@@ -354,7 +357,7 @@ def test_durations_rounded_by_the_tracker_are_recognised_and_the_times_count(ws)
     assert not [p for p in problem_lines(run) if "error" in p]
 
 
-def test_a_date_against_the_file_s_order_is_named_as_such(ws):
+def test_a_file_writing_dates_both_ways_is_not_trusted(ws):
     ws.input("clockify.csv", CLOCKIFY_OLD
              + '"website","ACME","a","","Anna Schmidt","","","","Yes","17/11/2026","09:00:00","17/11/2026",'
                '"10:00:00","01:00:00","1.00","120.00","120.00"\n'
@@ -364,10 +367,28 @@ def test_a_date_against_the_file_s_order_is_named_as_such(ws):
                '"10:00:00","01:00:00","1.00","120.00","120.00"\n')
     run = ws.check()
     assert [p for p in problem_lines(run) if "error" in p] == [
-        "input/clockify.csv:3:End Date: error: unreadable end date '11/18/2026' — use DD/MM/YYYY as in the rest of "
-        "this file, or YYYY-MM-DD",
-        "input/clockify.csv:3:Start Date: error: unreadable date '11/18/2026' — use DD/MM/YYYY as in the rest of this "
+        "input/clockify.csv:2:Start Date: error: this file writes dates both ways ('17/11/2026' is day/month, "
+        "'11/18/2026' month/day), so none of its slash dates can be trusted (3 rows) — export it again with one date "
+        "format"]
+
+
+def test_a_date_that_does_not_fit_the_file_s_order_says_so(ws):
+    ws.input("clockify.csv", CLOCKIFY_OLD
+             + '"website","ACME","a","","Anna Schmidt","","","","Yes","17/11/2026","09:00:00","17/11/2026",'
+               '"10:00:00","01:00:00","1.00","120.00","120.00"\n'
+             + '"website","ACME","b","","Anna Schmidt","","","","Yes","31/11/2026","09:00:00","17/11/2026",'
+               '"10:00:00","01:00:00","1.00","120.00","120.00"\n')
+    assert [p for p in problem_lines(ws.check()) if "error" in p] == [
+        "input/clockify.csv:3:Start Date: error: unreadable date '31/11/2026' — use DD/MM/YYYY as in the rest of this "
         "file, or YYYY-MM-DD"]
+
+
+def test_dotted_dates_make_a_file_day_first(ws):
+    header = "date,person,client,job,task,description,hours,billable\n"
+    ws.input("sheet.csv", header + "03.11.2026,Anna Schmidt,ACME,website,,a,1,\n06/11/2026,Anna Schmidt,ACME,website,,b,2,\n")
+    ws.rates((ws.root / "rates.yaml").read_text() + "imports:\n  date_format: MM/DD/YYYY\n")  # for another file
+    run = ws.check()
+    assert run.ok and [f"{d:%Y-%m-%d}" for d in run.entries["date"]] == ["2026-11-03", "2026-11-06"]
 
 
 def test_typed_net_hours_in_a_spreadsheet_are_not_taken_for_tracker_rounding(ws):

@@ -362,3 +362,10 @@ def test_an_xml_entity_bomb_in_a_workbook_expands_nothing(ws):
     ws.input("lol.xlsx", bombed.getvalue())
     run = ws.check()  # returns at once: the entities are not expanded a billion times
     assert all(len(p.message) < 2000 for p in run.problems)
+
+
+def test_a_csv_named_xlsx_is_told_to_be_renamed(ws):
+    ws.input("export.xlsx", HEADER + ROW)
+    run = ws.check()
+    assert problem_lines(run) == ["input/export.xlsx: error: this is a text file, not a workbook — if it is a CSV "
+                                  "export, rename it to .csv"]

@@ -87,6 +87,7 @@ def test_date_order_is_decided_by_all_dates_of_a_file():
     assert date_order(["03/04/2024", "10/15/2024"]) == ("mdy", [])
     assert date_order(["03/04/2024", "11/12/2024"]) == (None, [])
     assert date_order(["13/01/2026", "14/01/2026", "01/13/2026"]) == ("dmy", ["01/13/2026"])
+    assert date_order(["03.11.2026", "06/11/2026"]) == ("dmy", [])
 
 
 def test_twelve_hour_clocks():

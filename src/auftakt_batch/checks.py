@@ -57,10 +57,21 @@ def unknown_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 def missing_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     rows = e[e[E.client_key].isna() & e[E.client].str.strip().eq("")]
-    return _grouped(rows, [E.job], E.client, "missing-client", ERROR, lambda g, note: (
-        f"client is empty{note} and job {g.job.iloc[0]!r} is not a job of exactly one client — fill in the client, "
-        "or add the job (or an alias) under its client in rates.yaml" if g.job.iloc[0] else
-        f"client is empty{note} — every entry needs a client"))
+    owners: dict[str, int] = {}
+    for index in ctx.config.job_names.values():
+        for name in index.keys:
+            owners[name] = owners.get(name, 0) + 1
+
+    def message(g: pd.DataFrame, note: str) -> str:
+        job = g.job.iloc[0]
+        if not job:
+            return f"client is empty{note} — every entry needs a client"
+        n = owners.get(normalise(job), 0)
+        where = "no client in rates.yaml has" if n == 0 else f"{n} clients in rates.yaml have"
+        return (f"client is empty{note} and {where} a job {job!r} — fill in the client, or add the job (or an alias) "
+                "under its one client in rates.yaml")
+
+    return _grouped(rows, [E.job], E.client, "missing-client", ERROR, message)
 
 
 def unknown_job(e: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -203,18 +214,23 @@ def export_price(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     currencies = {key: client.currency for key, client in ctx.config.clients.items()}
     rows = rows.assign(ours=entry_rates(rows, ctx.config), currency=rows[E.client_key].map(currencies))
     foreign = rows[rows["export_currency"].ne("") & rows["export_currency"].ne(rows["currency"])]
-    problems = _grouped(foreign, ["export_currency", "currency"], None, "export-currency", WARNING, lambda g, note: (
-        f"the export's amounts are in {g.export_currency.iloc[0]}, {g.client_key.iloc[0]} is billed in "
-        f"{g.currency.iloc[0]}{note} — not compared; the invoice uses rates.yaml"))
+    problems = _grouped(foreign, ["export_currency", "currency"], "currency", "export-currency", WARNING,
+                        lambda g, note: f"the export's amounts are in {g.export_currency.iloc[0]}, "
+                                        f"{g.client_key.iloc[0]} is billed in {g.currency.iloc[0]}{note} — not "
+                                        "compared; the invoice uses rates.yaml")
     rows = rows.drop(foreign.index).dropna(subset=["ours"])
     prices = ["export_rate", "export_amount", E.duration_s, "ours"]  # judged once per distinct combination
     distinct = rows[prices].astype({E.duration_s: "int64"}).drop_duplicates()
     distinct = distinct.assign(said=[_said(*combination) for combination in distinct.itertuples(index=False)])
     rows = rows.astype({E.duration_s: "int64"}).merge(distinct, on=prices, how="left").dropna(subset=["said"])
-    rows = rows.assign(said_text=rows["said"].map(str), ours_text=rows["ours"].map(str))
-    return problems + _grouped(rows, ["said_text", "ours_text"], None, "export-price", WARNING, lambda g, note: (
-        f"the export prices this at {g.said.iloc[0]}/h, rates.yaml at {g.ours.iloc[0]}/h{note} — the invoice uses "
-        "rates.yaml; correct the rate in the tracker or in rates.yaml"))
+    cents = "{:.2f}".format
+    rows = rows.assign(said_text=rows["said"].map(cents), ours_text=rows["ours"].map(cents))
+    by_rate = rows["export_rate"].map(bool).astype(bool)  # a rate column, else the amount over the hours
+    for column, mine in (("rate", by_rate), ("amount", ~by_rate)):
+        problems += _grouped(rows[mine], ["said_text", "ours_text"], column, "export-price", WARNING, lambda g, note: (
+            f"the export prices this at {g.said_text.iloc[0]}/h, rates.yaml at {g.ours_text.iloc[0]}/h{note} — the "
+            "invoice uses rates.yaml; correct the rate in the tracker or in rates.yaml"))
+    return problems
 
 
 def _said(rate: Decimal | None, amount: Decimal | None, seconds: int, ours: Decimal) -> Decimal | None:

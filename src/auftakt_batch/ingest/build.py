@@ -69,11 +69,11 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     stray = _stray(text, table.header, positions)
     problems = _stray_problems(rows, stray, fmt.totals_row)
     is_entry = ~stray.any(axis=1)
-    order, slashed = _date_order(text, is_entry, rules)
+    order, slashed, both = _date_order(text, is_entry, rules)
     undecided = is_entry & pd.Series(False, index=rows.index)
     if order is None:  # slash dates, and nothing tells day/month from month/day: one error for them all
         undecided = is_entry & (text["date"].str.contains("/") | text["end_date"].str.contains("/"))
-        problems.append(_undecided(rows[undecided], text["date"][undecided]))
+        problems.append(_undecided(rows[undecided], text["date"][undecided], both))
 
     def parsed(f: str, parse, dtype: str, forms: str, severity: Severity = ERROR) -> pd.Series:
         values, bad = parse_column(text[f], parse, dtype)
@@ -120,22 +120,33 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     return entries[is_entry].reset_index(drop=True), problems, labels
 
 
-def _date_order(text: dict[str, pd.Series], is_entry: pd.Series, rules: Rules) -> tuple[str | None, bool]:
-    """(dmy or mdy for this file's slash dates, whether it has any): decided from all of them (a
-    part above 12 is the day), else by imports.date_format; None if neither tells. Never decided
-    row by row: a date that does not fit the file's order is an unreadable date."""
+def _date_order(text: dict[str, pd.Series], is_entry: pd.Series,
+                rules: Rules) -> tuple[str | None, bool, tuple[str, str] | None]:
+    """(dmy or mdy for this file's slash dates, whether it has any, two dates that say opposite
+    things): decided from all of them (a part above 12 is the day, a dotted date is day first),
+    else by imports.date_format; None if neither tells — or if the file writes dates both ways,
+    since then none of its ambiguous dates can be trusted. Never decided row by row."""
     dates = pd.concat([text["date"][is_entry], text["end_date"][is_entry]]).unique()
     if not has_slash_dates(dates):
-        return "dmy", False
-    return date_order(dates)[0] or rules.date_format, True
+        return "dmy", False, None
+    order, against = date_order(dates)
+    if against:
+        agrees = next(d for d in dates if d not in against and date_order([d])[0] == order)
+        return None, True, (agrees, against[0]) if order == "dmy" else (against[0], agrees)
+    return order or rules.date_format, True, None
 
 
-def _undecided(rows: pd.DataFrame, dates: pd.Series) -> Problem:
+def _undecided(rows: pd.DataFrame, dates: pd.Series, both: tuple[str, str] | None) -> Problem:
     numbers = tuple(int(r) for r in rows["source_row"])
-    return Problem(Source(rows["source_file"].iloc[0], numbers[0], "date"), "date-order", ERROR,
-                   f"dates such as {dates.iloc[0]!r} could be day/month or month/day, and no date in this file "
-                   f"tells which ({len(numbers)} rows) — add `imports: {{date_format: DD/MM/YYYY}}` (or MM/DD/YYYY) "
-                   "to rates.yaml", numbers if len(numbers) > 1 else ())
+    n = f"{len(numbers)} row{'s' if len(numbers) != 1 else ''}"
+    if both:
+        message = (f"this file writes dates both ways ({both[0]!r} is day/month, {both[1]!r} month/day), so none of "
+                   f"its slash dates can be trusted ({n}) — export it again with one date format")
+    else:
+        message = (f"dates such as {dates.iloc[0]!r} could be day/month or month/day, and no date in this file tells "
+                   f"which ({n}) — add `imports: {{date_format: DD/MM/YYYY}}` (or MM/DD/YYYY) to rates.yaml")
+    return Problem(Source(rows["source_file"].iloc[0], numbers[0], "date"), "date-order", ERROR, message,
+                   numbers if len(numbers) > 1 else ())
 
 
 def _zones(person: pd.Series, email: pd.Series, rules: Rules) -> pd.Series:

@@ -230,6 +230,10 @@ def _not_a_bomb(path: Path, label: str) -> None:
     import zipfile
 
     if not zipfile.is_zipfile(path):
+        head = path.read_bytes()[:8192]
+        if path.suffix.lower() != ".xls" and head and not head.startswith(b"PK") and b"\x00" not in head:
+            raise FileError(error(Source(label), "bad-workbook", "this is a text file, not a workbook — if it is a "
+                                                                 "CSV export, rename it to .csv"))
         return  # .xls is not a zip; anything else calamine rejects itself
     try:
         with zipfile.ZipFile(path) as archive:

@@ -135,8 +135,8 @@ def decimal_mark(texts) -> tuple[str | None, list[str]]:
 
 def date_order(texts) -> tuple[str | None, list[str]]:
     """dmy or mdy for a file's slash dates (03/04/2024), from all of them: a first part above 12
-    is a day, a second part above 12 is a day. Returns (order or None if nothing tells, the
-    values that contradict it)."""
+    is a day, a second part above 12 is a day, and a dotted date (03.11.2026) is day first.
+    Returns (order or None if nothing tells, the values that contradict it)."""
     dmy, mdy = [], []
     for text in texts:
         if m := _SLASH_DATE.match(text):
@@ -145,6 +145,8 @@ def date_order(texts) -> tuple[str | None, list[str]]:
                 dmy.append(text)
             elif b > 12 >= a:
                 mdy.append(text)
+        elif _DOTTED_DATE.fullmatch(text):  # 03.11.2026 is always day first: so is the file
+            dmy.append(text)
     if dmy and mdy:
         order = "dmy" if len(dmy) >= len(mdy) else "mdy"
         return order, mdy if order == "dmy" else dmy

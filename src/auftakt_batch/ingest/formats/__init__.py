@@ -89,11 +89,16 @@ class Format:
         return not self.missing(header)
 
     def missing(self, header) -> list[str]:
+        """The columns this header lacks, by the names the tool writes (e.g. 'start time')."""
         present = self.field_positions(header).keys()
-        missing = sorted(self.required - present)
+        missing = sorted(self.label(f) for f in self.required - present)
         if self.one_of and not any(group <= present for group in self.one_of):
-            missing.append(" or ".join(" and ".join(sorted(group)) for group in self.one_of))
+            missing.append(" or ".join(" and ".join(sorted(map(self.label, group))) for group in self.one_of))
         return missing
+
+    def label(self, field_name: str) -> str:
+        """A field's column as the export names it: its first header name, as plain text."""
+        return re.sub(r"\\(.)", r"\1", re.sub(r"\(\?P<\w+>[^)]*\)", "", self.columns[field_name][0]))
 
 
 def _registry() -> tuple[Format, ...]:
