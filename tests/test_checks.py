@@ -84,6 +84,15 @@ def test_overlapping_entries_are_a_warning(ws):
         "really did two things at once"]
 
 
+def test_overlaps_on_many_days_are_one_warning_per_person(ws):
+    header = "date,person,client,job,description,hours,start,end\n"
+    assert lines_for(ws, "".join(f"2026-11-{d:02d},Anna Schmidt,ACME,website,a,,09:00,11:00\n"
+                                 f"2026-11-{d:02d},Anna Schmidt,globex,app,b,,10:30,12:00\n" for d in (3, 4, 5)),
+                     header) == [
+        "input/week.csv:2:start: warning: Anna Schmidt's entries on 3 days (2026-11-03 .. 2026-11-05) overlap (rows "
+        "2, 3, 4, 5, 6, 7) — fine if they really did two things at once"]
+
+
 def test_nested_overlaps_are_found(ws):
     header = "date,person,client,job,description,hours,start,end\n"
     assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,day,,09:00,17:00\n"

@@ -130,7 +130,7 @@ def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Entries that start before an earlier-starting entry of the same person has ended; one
-    warning per person, day and file, covering the overlapping rows and the rows they overlap."""
+    warning per person and file, covering the overlapping rows and the rows they overlap."""
     timed = e[e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna()]
     timed = timed.sort_values([E.person_name, E.start, E.end], kind="stable").reset_index(drop=True)
     position = pd.Series(timed.index, index=timed.index)
@@ -141,9 +141,14 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     overlaps = latest.notna() & (timed[E.start] < covering[E.end])
     involved = pd.concat([timed[overlaps], covering[overlaps].astype({E.source_row: "int64"})])
     involved = involved.drop_duplicates([E.source_file, E.source_row])
-    return _grouped(involved.sort_values(E.source_row), [E.person_name, E.date], E.start, "overlap", WARNING,
-                    lambda g, note: (f"{g.person_name.iloc[0]}'s entries on {g.date.iloc[0]:%Y-%m-%d} overlap"
+    return _grouped(involved.sort_values(E.source_row), [E.person_name], E.start, "overlap", WARNING,
+                    lambda g, note: (f"{g.person_name.iloc[0]}'s entries on {_days(g['date'])} overlap"
                                      f"{_rows_of(g)} — fine if they really did two things at once"))
+
+
+def _days(dates: pd.Series) -> str:
+    n = dates.nunique()
+    return f"{dates.min():%Y-%m-%d}" if n == 1 else f"{n} days ({_dates(dates)})"
 
 
 def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
