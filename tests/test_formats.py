@@ -407,3 +407,20 @@ def test_absurd_amounts_are_unreadable_not_a_crash(ws):
     assert problem_lines(run) == [
         "input/toggl.csv:2:Amount (EUR): warning: unreadable amount '99999999999999999999999999999999.00' — use a "
         "number such as 1,234.50 or 1.234,50, optionally with its currency"]
+
+
+def test_an_entry_without_a_client_takes_the_client_of_its_job_if_only_one_has_it(ws):
+    ws.rates((ws.root / "rates.yaml").read_text().replace(
+        "      app: {name: Customer app, rate: \"150.00\"}", "      app: {name: Customer app, rate: \"150.00\"}\n"
+        "      website: {name: Globex site}"))  # now two clients have a job 'website'
+    ws.input("toggl.csv", TOGGL
+             + "Anna Schmidt,,,Customer app,,a,Yes,2026-11-03,09:00:00,2026-11-03,10:00:00,01:00:00,,\n"
+             + "Anna Schmidt,,,website,,b,Yes,2026-11-03,11:00:00,2026-11-03,12:00:00,01:00:00,,\n"
+             + "Anna Schmidt,,,Entur,,c,Yes,2026-11-03,13:00:00,2026-11-03,14:00:00,01:00:00,,\n")
+    run = ws.check()
+    assert run.entries["client_key"].tolist()[0] == "globex"
+    assert [p.split("error: ")[1] for p in problem_lines(run) if "error" in p] == [
+        "client is empty and 2 clients in rates.yaml have a job 'website' — fill in the client, or add the job (or an "
+        "alias) under its one client in rates.yaml",
+        "client is empty and no client in rates.yaml has a job 'Entur' — fill in the client, or add the job (or an "
+        "alias) under its one client in rates.yaml"]

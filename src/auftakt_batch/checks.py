@@ -57,16 +57,11 @@ def unknown_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 def missing_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     rows = e[e[E.client_key].isna() & e[E.client].str.strip().eq("")]
-    owners: dict[str, int] = {}
-    for index in ctx.config.job_names.values():
-        for name in index.keys:
-            owners[name] = owners.get(name, 0) + 1
-
     def message(g: pd.DataFrame, note: str) -> str:
         job = g.job.iloc[0]
         if not job:
             return f"client is empty{note} — every entry needs a client"
-        n = owners.get(normalise(job), 0)
+        n = len(ctx.config.job_owners.get(normalise(job), ()))
         where = "no client in rates.yaml has" if n == 0 else f"{n} clients in rates.yaml have"
         return (f"client is empty{note} and {where} a job {job!r} — fill in the client, or add the job (or an alias) "
                 "under its one client in rates.yaml")

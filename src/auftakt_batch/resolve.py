@@ -36,13 +36,10 @@ def _lookup(names: pd.Series, get) -> pd.Series:
 def _client_of_job(raw: pd.DataFrame, config: Config) -> pd.Series:
     """For an entry without a client (trackers allow projects without one): the client whose
     job it names, if exactly one client has a job by that name."""
-    owners: dict[str, set[str]] = {}
-    for key, index in config.job_names.items():
-        for name in index.keys:
-            owners.setdefault(name, set()).add(key)
     jobs = raw[E.job].where(raw[E.client].str.strip().eq(""))
     distinct = jobs.dropna().unique()
-    found = {j: next(iter(keys)) for j in distinct if len(keys := owners.get(normalise(j), set())) == 1}
+    owners = config.job_owners
+    found = {j: next(iter(keys)) for j in distinct if len(keys := owners.get(normalise(j), frozenset())) == 1}
     return jobs.map(found)
 
 

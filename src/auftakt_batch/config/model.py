@@ -138,6 +138,15 @@ class Config:
     date_format: str | None = None  # imports.date_format: dmy or mdy, for files whose dates cannot tell
 
     @cached_property
+    def job_owners(self) -> Mapping[str, frozenset[str]]:
+        """Normalised job name or alias -> the keys of the clients that have such a job."""
+        owners: dict[str, set[str]] = {}
+        for key, index in self.job_names.items():
+            for name in index.keys:
+                owners.setdefault(name, set()).add(key)
+        return MappingProxyType({name: frozenset(keys) for name, keys in owners.items()})
+
+    @cached_property
     def roles(self) -> Mapping[str, str | None]:
         """Person name -> role."""
         return MappingProxyType({p.name: p.role for p in self.team})
