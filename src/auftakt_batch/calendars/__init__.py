@@ -1,0 +1,1 @@
+"""Calendars: ICS exports as meetings, absences and evidence of untracked time."""

@@ -1,0 +1,146 @@
+"""Calendar exports (ICS) → the events of a period, one row per occurrence.
+
+Needs: an .ics file and the period. Gives: its name (X-WR-CALNAME) and a frame of
+occurrences — recurring events expanded within the period only (RRULE, RDATE, EXDATE and
+RECURRENCE-ID overrides, by recurring-ical-events), times as UTC instants (TZIDs, Windows
+zone names from Exchange, X-WR-TIMEZONE), all-day events as days. A file that cannot be read
+raises `CalendarError` naming it; so does a recurrence too dense to be a meeting, before it
+can hang the run.
+
+Exchange writes a few things the standard does not allow; they are mended before parsing,
+never guessed at per event: `BYDAY=MO, TU` (spaces in a rule) and unquoted TZIDs with spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import time as clock
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from ..periods import Period
+
+MAX_OCCURRENCES = 5_000  # per file and period: a month of anyone's meetings is a few hundred
+MAX_SECONDS = 1.5  # expansion budget per file
+TOO_DENSE = ("SECONDLY", "MINUTELY")  # no meeting recurs every minute
+COLUMNS = ["uid", "summary", "start", "end", "all_day", "first_day", "last_day", "status", "transparent",
+           "attendees", "organizer"]
+
+_FOLD = re.compile(r"\r?\n[ \t]")
+_RULE_SPACES = re.compile(r"^((?:RRULE|EXRULE)[:;].*)$", re.MULTILINE)
+
+
+class CalendarError(Exception):
+    """A calendar file that cannot be read: the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class Calendar:
+    file: str
+    name: str | None  # X-WR-CALNAME
+    events: pd.DataFrame  # COLUMNS, one row per occurrence in the period
+
+
+def read_calendar(path: Path, label: str, period: Period, timezone_name: str) -> Calendar:
+    """The occurrences of `period`: timed ones by the day they start in `timezone_name` (the
+    agency's), all-day ones if they touch it."""
+    import icalendar
+    import recurring_ical_events
+    import x_wr_timezone
+
+    text = _mended(path.read_bytes(), label)
+    try:
+        calendar = icalendar.Calendar.from_ical(text)
+    except ValueError as exc:
+        raise CalendarError(f"{label}: not a readable calendar ({exc}) — export it again as .ics") from None
+    for component in calendar.walk("VEVENT"):
+        rules = component.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules else []:
+            if any(str(f).upper() in TOO_DENSE for f in rule.get("FREQ", [])):
+                raise CalendarError(f"{label}: event {str(component.get('SUMMARY', ''))!r} recurs "
+                                    f"{str(rule['FREQ'][0]).lower()} — no meeting does; the file is not read")
+    try:
+        calendar = x_wr_timezone.to_standard(calendar)
+        query = recurring_ical_events.of(calendar)
+        start = datetime.combine(period.start, time(), timezone.utc) - timedelta(days=1)
+        end = datetime.combine(period.end, time(), timezone.utc) + timedelta(days=2)
+        occurrences, began = [], clock.monotonic()
+        for event in query.after(start):  # lazily, in order: a dense rule is stopped, not expanded
+            if _begins(event) >= end:
+                break
+            occurrences.append(event)
+            if len(occurrences) > MAX_OCCURRENCES or clock.monotonic() - began > MAX_SECONDS:
+                raise CalendarError(f"{label}: more than {MAX_OCCURRENCES} occurrences in {period} — a recurrence "
+                                    "this dense is not a calendar of meetings; the file is not read")
+    except CalendarError:
+        raise
+    except Exception as exc:  # the libraries raise their own types for broken rules and zones
+        raise CalendarError(f"{label}: cannot expand its events ({exc}) — export it again as .ics") from None
+    name = calendar.get("X-WR-CALNAME")
+    rows = [_row(event) for event in occurrences]
+    events = pd.DataFrame(rows, columns=COLUMNS)
+    inside = _within(events, period, timezone_name)
+    return Calendar(label, str(name) if name else None, events[inside].reset_index(drop=True))
+
+
+def _mended(data: bytes, label: str) -> bytes:
+    """Unfolded text with Exchange's rule spaces removed."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    if "BEGIN:VCALENDAR" not in text.upper():
+        raise CalendarError(f"{label}: not a calendar (no BEGIN:VCALENDAR) — export it again as .ics")
+    text = _FOLD.sub("", text)
+    text = _RULE_SPACES.sub(lambda m: m[1].replace(", ", ",").replace(" ;", ";"), text)
+    return text.encode("utf-8")
+
+
+def _begins(event) -> datetime:
+    value = event["DTSTART"].dt
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.combine(value, time(), timezone.utc)
+
+
+def _row(event) -> tuple:
+    begin = event["DTSTART"].dt
+    all_day = not isinstance(begin, datetime)
+    finish = event["DTEND"].dt if "DTEND" in event else (
+        begin + event["DURATION"].dt if "DURATION" in event else begin + timedelta(days=1 if all_day else 0))
+    if all_day:
+        last = finish - timedelta(days=1) if isinstance(finish, date) and finish > begin else begin
+        start = end = None
+        first_day, last_day = begin, last
+    else:
+        start, end = _utc(begin), _utc(finish)
+        first_day = last_day = None
+    attendees = event.get("ATTENDEE", [])
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    people = tuple((_email(a), str(a.params.get("PARTSTAT", "")).upper()) for a in attendees)
+    organizer = _email(event["ORGANIZER"]) if "ORGANIZER" in event else ""
+    return (str(event.get("UID", "")), str(event.get("SUMMARY", "")), start, end, all_day, first_day, last_day,
+            str(event.get("STATUS", "CONFIRMED")).upper(), str(event.get("TRANSP", "")).upper() == "TRANSPARENT",
+            people, organizer)
+
+
+def _utc(value: datetime) -> pd.Timestamp:
+    if value.tzinfo is None:  # a floating time: no zone given anywhere
+        return pd.Timestamp(value).tz_localize("UTC")
+    return pd.Timestamp(value).tz_convert("UTC")
+
+
+def _email(address) -> str:
+    return str(address).removeprefix("mailto:").removeprefix("MAILTO:").strip().lower()
+
+
+def _within(events: pd.DataFrame, period: Period, timezone_name: str) -> pd.Series:
+    first, last = pd.Timestamp(period.start), pd.Timestamp(period.end)
+    local = pd.to_datetime(events["start"], utc=True).dt.tz_convert(timezone_name).dt.tz_localize(None)
+    timed = local.dt.normalize().between(first, last)
+    days = events["first_day"].map(lambda d: d is not None and d <= period.end) & \
+        events["last_day"].map(lambda d: d is not None and d >= period.start)
+    return (timed & ~events["all_day"]) | (days & events["all_day"])

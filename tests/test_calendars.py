@@ -1,0 +1,112 @@
+"""Calendar exports read as occurrences of a period: recurrences, moves, exclusions, zones."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from auftakt_batch.calendars.read import CalendarError, read_calendar
+from auftakt_batch.periods import parse_period
+
+from .conftest import SAMPLES
+
+ICS = SAMPLES / "ics"
+needs_samples = pytest.mark.skipif(not ICS.is_dir(), reason="../shared/samples is not present")
+
+
+def read(path: Path, period: str, zone: str = "Europe/Berlin"):
+    return read_calendar(path, path.name, parse_period(period), zone)
+
+
+def write(tmp_path, body: str) -> Path:
+    path = tmp_path / "cal.ics"
+    path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n" + body + "END:VCALENDAR\r\n")
+    return path
+
+
+@needs_samples
+def test_google_calendar_across_the_clocks_going_forward():
+    cal = read(ICS / "google" / "daylight_saving_time.ics", "2019-03-18..2019-04-14")
+    assert cal.name == "machBar - Öffentlich" and len(cal.events) == 25
+    chaos = cal.events[cal.events["summary"] == "Chaostreff - CCCP"]
+    # 19:00 in Berlin every Wednesday: 18:00 UTC before the clocks go forward on 31 March, 17:00 after
+    assert [f"{s:%m-%d %H:%M}" for s in chaos["start"]] == ["03-20 18:00", "03-27 18:00", "04-03 17:00",
+                                                            "04-10 17:00"]
+    ok_lab = cal.events[cal.events["summary"] == "OK Lab"]  # fortnightly
+    assert [f"{s:%m-%d %H:%M}" for s in ok_lab["start"]] == ["03-19 18:00", "04-02 17:00"]
+
+
+@needs_samples
+def test_google_moved_occurrence_and_all_day_series():
+    cal = read(ICS / "google" / "issue_62_moved_event_2.ics", "2023-08", "Australia/Sydney")
+    timed = cal.events[~cal.events["all_day"]]
+    assert [f"{s:%Y-%m-%d %H:%M}" for s in timed["start"]] == ["2023-08-08 04:00", "2023-08-14 04:00",
+                                                              "2023-08-22 04:00"]
+    assert [str(d) for d in cal.events.loc[cal.events["all_day"], "first_day"]] == [
+        "2023-08-10", "2023-08-16", "2023-08-24"]
+
+
+@needs_samples
+def test_exchange_windows_zone_moved_occurrences_and_all_day():
+    cal = read(ICS / "outlook_exchange" / "issue_28_rrule_with_UTC_endinginZ.ics", "2020-04", "Europe/London")
+    assert cal.name == "Calendar"
+    assert [(e.summary, str(e.first_day)) for e in cal.events.itertuples()] == [
+        ("Refuse black bin", "2020-04-02"), ("Blue Recycle bin", "2020-04-09"),
+        ("Refuse black bin", "2020-04-17"),  # moved from the 16th (RECURRENCE-ID)
+        ("Blue Recycle bin", "2020-04-23"), ("Refuse black bin", "2020-04-30")]
+
+
+@needs_samples
+def test_exchange_cdo_rule_with_spaces_is_mended():
+    cal = read(ICS / "outlook_exchange" / "issue_165_missing_event.ics", "2015-07")
+    days = [s.day for s in cal.events["start"]]
+    assert days == [3, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17, 20, 21, 22]  # weekdays until 22 July
+    assert {f"{s:%H:%M}" for s in cal.events["start"]} == {"08:00"}  # 10:00 at GMT+2
+
+
+@needs_samples
+def test_google_weekday_series_in_zurich():
+    cal = read(ICS / "google" / "x_location.ics", "2016-10-24..2016-11-06", "Europe/Zurich")
+    assert [f"{s:%m-%d %H:%M}" for s in cal.events["start"]] == [
+        "10-28 12:00", "10-31 13:00", "11-01 13:00", "11-02 13:00", "11-03 13:00", "11-04 13:00"]
+
+
+def test_windows_zone_names_exdate_folding_and_status(tmp_path):
+    cal = read(write(tmp_path, (
+        "X-WR-CALNAME:Anna Schmidt\r\nBEGIN:VEVENT\r\nUID:w1\r\nSUMMARY:ACME weekly\r\n"
+        "DTSTART;TZID=W. Europe Standard Time:20261026T100000\r\nDTEND;TZID=W. Europe Standard Time:20261026T110000\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=3\r\nEXDATE;TZID=W. Europe Standard Time:20261102T100000\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:Bob@ACME.example\r\nORGANIZER:mailto:anna@studio.example\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:w2\r\nSUMMARY:Kickoff with a title that Outlook folds over more than seventy-five oc\r\n"
+        " tets\r\nDTSTART;TZID=W. Europe Standard Time:20261104T140000\r\n"
+        "DTEND;TZID=W. Europe Standard Time:20261104T153000\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n")),
+        "2026-10-01..2026-11-30")
+    assert cal.name == "Anna Schmidt"
+    assert [(e.uid, f"{e.start:%m-%d %H:%M}", e.status) for e in cal.events.itertuples()] == [
+        ("w1", "10-26 09:00", "CONFIRMED"), ("w2", "11-04 13:00", "CANCELLED"), ("w1", "11-09 09:00", "CONFIRMED")]
+    assert cal.events["summary"][1].endswith("seventy-five octets")
+    assert cal.events["attendees"][0] == (("bob@acme.example", "ACCEPTED"),)
+
+
+def test_a_hostile_recurrence_is_refused_fast(tmp_path):
+    for rule in ("FREQ=SECONDLY", "FREQ=MINUTELY;INTERVAL=1", "FREQ=HOURLY;BYMINUTE=0,5,10,15,20,25,30,35,40,45,50,55"):
+        began = time.monotonic()
+        with pytest.raises(CalendarError, match="cal.ics: "):
+            read(write(tmp_path, "BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:bomb\r\nDTSTART:20261101T000000Z\r\n"
+                                 f"DTEND:20261101T000001Z\r\nRRULE:{rule}\r\nEND:VEVENT\r\n"), "2026-11")
+        assert time.monotonic() - began < 2
+
+
+def test_not_a_calendar(tmp_path):
+    path = tmp_path / "cal.ics"
+    path.write_text("date,person\n")
+    with pytest.raises(CalendarError, match="not a calendar"):
+        read(path, "2026-11")
+
+
+@needs_samples
+def test_google_excluded_dates_are_left_out():
+    cal = read(ICS / "google" / "daylight_saving_time.ics", "2019-03-01..2019-03-15")
+    school = cal.events[cal.events["summary"] == "Montessori Schulklasse"]
+    # weekly on Thursday and Friday from 28 Feb, but not 7 and 8 March (EXDATE)
+    assert [f"{s:%m-%d}" for s in school["start"]] == ["03-01", "03-14", "03-15"]
