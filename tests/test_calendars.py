@@ -110,3 +110,54 @@ def test_google_excluded_dates_are_left_out():
     school = cal.events[cal.events["summary"] == "Montessori Schulklasse"]
     # weekly on Thursday and Friday from 28 Feb, but not 7 and 8 March (EXDATE)
     assert [f"{s:%m-%d}" for s in school["start"]] == ["03-01", "03-14", "03-15"]
+
+
+def calendar_config(extra: str = ""):
+    from auftakt_batch.config import parse_config
+
+    from .conftest import RATES, dedent
+
+    text = dedent(RATES).replace(
+        '    aliases: ["ACME", "Acme Corp."]\n',
+        '    aliases: ["ACME", "Acme Corp."]\n    calendar: {domains: [acme.example], keywords: ["ACME"], '
+        'bill_meetings: true, job: website}\n').replace(
+        "    name: Globex Corporation\n",
+        "    name: Globex Corporation\n    calendar: {domains: [globex.example], keywords: [Globex]}\n") + extra
+    config, problems = parse_config(text)
+    assert problems == [], problems
+    return config
+
+
+def test_a_calendar_belongs_to_whom_its_name_file_or_rates_yaml_says():
+    from auftakt_batch.calendars.match import owner_of, unowned_message
+
+    config = calendar_config("calendars:\n  work.ics: {owner: Ben Okafor}\n")
+    assert owner_of("input/calendars/anna@studio.example.ics", None, config) == "Anna Schmidt"
+    assert owner_of("input/anna-schmidt.ics", None, config) == "Anna Schmidt"
+    assert owner_of("input/export.ics", "A. Schmidt", config) == "Anna Schmidt"
+    assert owner_of("input/work.ics", "Calendar", config) == "Ben Okafor"
+    assert owner_of("input/export.ics", "Calendar", config) is None
+    assert unowned_message("input/export.ics", "Calendar", config) == (
+        "whose calendar is this? its name 'Calendar' and the file name match no one in the team — name the file "
+        "after its owner (e.g. anna.ics), or add `calendars: {export.ics: {owner: NAME}}` to rates.yaml")
+    from auftakt_batch.config import parse_config
+
+    from .conftest import RATES, dedent
+    _, problems = parse_config(dedent(RATES) + "calendars:\n  work.ics: {owner: Bert}\n")
+    assert [str(p) for p in problems][0].startswith("rates.yaml:")
+    assert "calendars.work.ics.owner: 'Bert' is not in the team" in str(problems[0])
+
+
+def test_which_client_an_event_is_for():
+    import pandas as pd
+
+    from auftakt_batch.calendars.match import clients_of
+
+    events = pd.DataFrame({
+        "summary": ["Weekly sync", "ACME kickoff", "Review [globex]", "Lunch", "ACME and Globex workshop",
+                    "[acme] call with globex.example"],
+        "attendees": [(("bob@mail.acme.example", "ACCEPTED"),), (), (("bob@acme.example", ""),), (), (), ()],
+        "organizer": ["anna@studio.example", "", "", "friend@gmail.com", "", "x@globex.example"],
+    })
+    assert clients_of(events, calendar_config()).tolist() == [
+        ("acme",), ("acme",), ("globex",), (), ("acme", "globex"), ("acme",)]

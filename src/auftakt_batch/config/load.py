@@ -52,7 +52,7 @@ def _config(r: Reader, root: Node | None) -> Config | None:
     if is_empty(root):
         r.fail(1, "", "the file is empty — start from the commented rates.yaml that `auftakt-batch init` writes")
         return None
-    top = r.mapping(root, "", {"agency", "team", "clients", "imports"}, {"agency", "team", "clients"})
+    top = r.mapping(root, "", {"agency", "team", "clients", "imports", "calendars"}, {"agency", "team", "clients"})
     if top is None:
         return None
     agency = _agency(r, top.items.get("agency"))
@@ -83,7 +83,29 @@ def _config(r: Reader, root: Node | None) -> Config | None:
                                                     ("name", "aliases"))])
             for j in c.jobs.values()])
     return Config(agency, team, MappingProxyType(clients), people, client_names, MappingProxyType(job_names),
-                  _imports(r, top.items.get("imports")))
+                  _imports(r, top.items.get("imports")),
+                  MappingProxyType(_calendars(r, top.items.get("calendars"), people)))
+
+
+def _calendars(r: Reader, node: Node | None, people: NameIndex) -> dict[str, str]:
+    """calendars: {FILE.ics: {owner: PERSON}} — whose calendar a file is, when its name does not say."""
+    if node is None:
+        return {}
+    if not isinstance(node, Map):
+        r.fail(node.line, "calendars", "expected a mapping of calendar file names to {owner: PERSON}")
+        return {}
+    owners = {}
+    for file, value in node.items.items():
+        m = r.mapping(value, f"calendars.{file}", {"owner"}, {"owner"})
+        owner = r.text(m.items.get("owner"), f"calendars.{file}.owner") if m else None
+        if owner is None:
+            continue
+        if (name := people.get(owner)) is None:
+            r.fail(m.items["owner"].line, f"calendars.{file}.owner",
+                   f"{owner!r} is not in the team — {people.suggestion(owner, 'team')}")
+            continue
+        owners[file] = name
+    return owners
 
 
 def _imports(r: Reader, node: Node | None) -> str | None:

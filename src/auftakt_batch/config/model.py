@@ -136,6 +136,7 @@ class Config:
     client_names: NameIndex = field(default_factory=NameIndex)  # key, name or alias -> key
     job_names: Mapping[str, NameIndex] = _no_items()  # client key -> (key, name or alias -> job key)
     date_format: str | None = None  # imports.date_format: dmy or mdy, for files whose dates cannot tell
+    calendar_owners: Mapping[str, str] = _no_items()  # calendars: ics file name -> person name
 
     @cached_property
     def job_owners(self) -> Mapping[str, frozenset[str]]:
