@@ -8,7 +8,7 @@ import pytest
 from auftakt_batch.calendars.read import CalendarError, read_calendar
 from auftakt_batch.periods import parse_period
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, problem_lines
 
 ICS = SAMPLES / "ics"
 needs_samples = pytest.mark.skipif(not ICS.is_dir(), reason="../shared/samples is not present")
@@ -134,6 +134,7 @@ def test_a_calendar_belongs_to_whom_its_name_file_or_rates_yaml_says():
     config = calendar_config("calendars:\n  work.ics: {owner: Ben Okafor}\n")
     assert owner_of("input/calendars/anna@studio.example.ics", None, config) == "Anna Schmidt"
     assert owner_of("input/anna-schmidt.ics", None, config) == "Anna Schmidt"
+    assert owner_of("input/anna.ics", None, config) == "Anna Schmidt"  # her mailbox
     assert owner_of("input/export.ics", "A. Schmidt", config) == "Anna Schmidt"
     assert owner_of("input/work.ics", "Calendar", config) == "Ben Okafor"
     assert owner_of("input/export.ics", "Calendar", config) is None
@@ -161,3 +162,82 @@ def test_which_client_an_event_is_for():
     })
     assert clients_of(events, calendar_config()).tolist() == [
         ("acme",), ("acme",), ("globex",), (), ("acme", "globex"), ("acme",)]
+
+
+def calendar_ws(ws, extra: str = ""):
+    ws.rates((ws.root / "rates.yaml").read_text().replace(
+        '    aliases: ["ACME", "Acme Corp."]\n',
+        '    aliases: ["ACME", "Acme Corp."]\n    calendar: {domains: [acme.example], bill_meetings: true, '
+        'job: website}\n').replace(
+        "    name: Globex Corporation\n",
+        "    name: Globex Corporation\n    calendar: {domains: [globex.example], keywords: [Globex]}\n") + extra)
+    return ws
+
+
+def event(uid: str, summary: str, day: int, start: str, end: str, attendee: str = "", status: str = "") -> str:
+    return (f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{summary}\r\nDTSTART;TZID=Europe/Berlin:202611{day:02d}T{start}00\r\n"
+            f"DTEND;TZID=Europe/Berlin:202611{day:02d}T{end}00\r\n"
+            + (f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{attendee}\r\n" if attendee else "")
+            + (f"STATUS:{status}\r\n" if status else "") + "END:VEVENT\r\n")
+
+
+def calendar_file(ws, name: str, *events: str, calname: str = "") -> None:
+    ws.input(name, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n"
+             + (f"X-WR-CALNAME:{calname}\r\n" if calname else "") + "".join(events) + "END:VCALENDAR\r\n")
+
+
+TIMED = "date,person,client,job,description,hours,start,end\n"
+
+
+def test_meetings_billed_from_a_calendar_count_once_and_untracked_ones_are_reported(ws):
+    calendar_ws(ws)
+    calendar_file(ws, "anna.ics",
+                  event("a1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"),  # nobody tracked it: billed
+                  event("a2", "ACME review", 4, "1000", "1130", "bob@acme.example"),  # tracked below: counted once
+                  event("g1", "Globex sync", 5, "1400", "1500"),  # globex does not bill meetings: untracked
+                  event("c1", "ACME cancelled", 6, "0900", "1000", "bob@acme.example", "CANCELLED"),
+                  event("x1", "Dentist", 6, "1100", "1200"))
+    ws.input("week.csv", TIMED + "2026-11-04,Anna Schmidt,ACME,website,Review,,10:00,11:30\n")
+    run = ws.check()
+    meetings = run.entries[run.entries["source_format"] == "calendar"]
+    assert [(m.description, m.client_key, m.job_key, m.duration_s) for m in meetings.itertuples()] == [
+        ("ACME weekly", "acme", "website", 3600)]
+    assert run.entries["duration_s"].sum() == 3600 + 5400
+    assert [p for p in problem_lines(run) if "meeting" in p] == [
+        "input/anna.ics: warning: 1 meeting with globex (1:00 h) that no timesheet entry of Anna Schmidt covers: "
+        "'Globex sync' 2026-11-05 (1:00) — time that is probably not billed"]
+    assert run.untracked["summary"].tolist() == ["Globex sync"]
+
+
+def test_a_calendar_nobody_owns_stops_billing_when_meetings_are_billed(ws):
+    calendar_ws(ws)
+    calendar_file(ws, "export.ics", event("a1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"),
+                  calname="Calendar")
+    run = ws.check()
+    assert problem_lines(run) == [
+        "input/export.ics: error: whose calendar is this? its name 'Calendar' and the file name match no one in the "
+        "team — name the file after its owner (e.g. anna.ics), or add `calendars: {export.ics: {owner: NAME}}` to "
+        "rates.yaml"]
+    assert run.held_back() == (frozenset(), True)
+
+
+def test_an_event_two_clients_claim_is_reported_not_guessed(ws):
+    calendar_ws(ws)
+    calendar_file(ws, "anna.ics", event("a1", "Globex intro for ACME", 3, "1000", "1100", "bob@acme.example"))
+    run = ws.check()
+    assert problem_lines(run) == [
+        "input/anna.ics: warning: 'Globex intro for ACME' on 2026-11-03 10:00 matches clients acme and globex — not "
+        "counted for either; put [client-key] in its title"]
+    assert len(run.entries) == 0
+
+
+def test_declined_meetings_and_absences(ws):
+    calendar_ws(ws)
+    ws.input("anna.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n"
+             "BEGIN:VEVENT\r\nUID:d1\r\nSUMMARY:ACME board\r\nDTSTART:20261103T090000Z\r\nDTEND:20261103T100000Z\r\n"
+             "ATTENDEE;PARTSTAT=DECLINED:mailto:anna@studio.example\r\nATTENDEE:mailto:bob@acme.example\r\n"
+             "END:VEVENT\r\nBEGIN:VEVENT\r\nUID:v1\r\nSUMMARY:Urlaub\r\nDTSTART;VALUE=DATE:20261109\r\n"
+             "DTEND;VALUE=DATE:20261111\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    run = ws.check()
+    assert len(run.entries) == 0 and run.ok
+    assert [f"{d:%Y-%m-%d}" for d in run.absences["date"]] == ["2026-11-09", "2026-11-10"]

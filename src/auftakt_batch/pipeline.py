@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from . import ledger
+from .calendars import calendar_time
 from .checks import Context, run_checks
 from .config import Config, load_config
 from .identity import drop_repeats, identify
@@ -39,6 +40,8 @@ class CheckRun:
     outside_period: int
     repeated: int
     billed: pd.DataFrame  # the ledger's live billed entries (entry_id, slot, number), read before the checks
+    untracked: pd.DataFrame | None = None  # client meetings no timesheet entry covers (calendars/)
+    absences: pd.DataFrame | None = None  # person, date: away by their calendar
 
     @property
     def ok(self) -> bool:
@@ -96,7 +99,14 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
 
     # 4. Resolve names to rates.yaml keys, fingerprint each entry, count a repeated export once.
     #    Of two overlapping exports of one tracker that disagree about a person's day, the newer wins.
-    resolved = identify(resolve_names(raw, config), config.agency.timezone)
+    timesheet = resolve_names(raw, config)
+
+    # 4b. Calendars: billable client meetings nobody tracked become entries; others are reported.
+    calendar = calendar_time(list(ingested.calendars), timesheet, config, period)
+    problems += calendar.problems
+    meetings = resolve_names(validate(RawEntries, calendar.entries)[0], config)
+    resolved = identify(pd.concat([timesheet, meetings], ignore_index=True) if len(meetings) else timesheet,
+                        config.agency.timezone)
     current, replaced, replaced_problems = supersede(resolved, {f.path: f.modified for f in ingested.files})
     entries, repeat_problems = drop_repeats(current)
     problems += replaced_problems + repeat_problems
@@ -111,8 +121,9 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems += run_checks(entries, Context(config, period, today, billed, replaced))
 
     problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
-    return CheckRun(workspace, period, config, ingested.files, entries, problems, ingested.unreadable,
-                    len(outside), len(current) - len(entries), billed)
+    return CheckRun(workspace, period, config, ingested.files, entries, problems,
+                    ingested.unreadable + tuple(calendar.unreadable), len(outside), len(current) - len(entries),
+                    billed, calendar.untracked, calendar.absences)
 
 
 def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:

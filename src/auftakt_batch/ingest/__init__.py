@@ -15,7 +15,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..problems import Problem, Source, error, info, warning
+from ..problems import Problem, Source, error, warning
 from ..schemas import RawEntries, empty
 from .build import Rules, build_entries
 from .formats import by_name, describe_unknown, recognise
@@ -43,10 +43,11 @@ class Ingested:
     labels: Mapping[str, Mapping[str, str]]  # file label -> {canonical column: header text}
     problems: tuple[Problem, ...]
     unreadable: tuple[str, ...]  # files that could not be read at all
+    calendars: tuple[tuple[Path, str], ...] = ()  # .ics files (path, label): read per period by calendars/
 
 
 def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
-    frames, files, labels, problems, unreadable = [], [], {}, [], []
+    frames, files, labels, problems, unreadable, calendars = [], [], {}, [], [], []
     if not input_dir.is_dir():
         problems.append(warning(Source("input/"), "no-input", "the input/ folder is missing — create it and drop "
                                                               "the timesheet exports into it"))
@@ -54,7 +55,7 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
         label = path.relative_to(workspace).as_posix() if path.is_relative_to(workspace) else str(path)
         suffix = path.suffix.lower()
         if suffix in CALENDAR_SUFFIXES:
-            problems.append(info(Source(label), "not-read", "calendar files are not read by this version"))
+            calendars.append((path, label))
             continue
         if suffix not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES:
             problems.append(warning(Source(label), "not-read", "ignored: not a timesheet or calendar file "
@@ -75,7 +76,8 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
             files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator,
                                     path.stat().st_mtime))
     entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
-    return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(unreadable))
+    return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(unreadable),
+                    tuple(calendars))
 
 
 def discover(input_dir: Path) -> list[Path]:

@@ -1,0 +1,124 @@
+"""Calendars → client meetings and absences, and which meetings nobody tracked.
+
+Needs: the calendar files of input/ and the config. Gives: one row per timed occurrence that
+counts (not cancelled, not declined by the calendar's owner), with its owner and client (if
+exactly one client claims it), plus the owner's absences (all-day "vacation", "Urlaub",
+"sick", … events). A meeting is *covered* when its owner logged time overlapping it (or, for
+timesheets without times, logged time for that client that day): covered meetings are never
+counted twice; the others are either billed (clients with `calendar.bill_meetings`) or listed
+as untracked time.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import Config
+from ..periods import Period
+from ..problems import Problem, Severity, Source
+from ..schemas import Entries as E
+from .match import clients_of, owner_of, unowned_message
+from .read import CalendarError, read_calendar
+
+ABSENCE = re.compile(r"vacation|holiday|urlaub|ferien|sick|krank|out of office|ooo|abwesend|leave|elternzeit",
+                     re.IGNORECASE)
+MEETING_COLUMNS = ["source_file", "occurrence", "person", "client_key", "summary", "start", "end", "duration_s",
+                   "date"]
+
+
+def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str]]:
+    """(meetings, absences (person, date), problems, unreadable calendar files). A calendar that
+    cannot be read, or whose owner is unknown, may hide billable meetings if a client bills
+    them: then it is an error that stops the billing run; otherwise a warning."""
+    meetings, absences, problems, unreadable = [], [], [], []
+    zone = config.agency.timezone
+    bills = any(c.calendar is not None and c.calendar.bill_meetings for c in config.clients.values())
+    severity = Severity.ERROR if bills else Severity.WARNING
+    for path, label in files:
+        try:
+            calendar = read_calendar(path, label, period, zone)
+        except CalendarError as exc:
+            problems.append(Problem(Source(label), "bad-calendar", severity, str(exc).removeprefix(f"{label}: ")))
+            unreadable += [label] if bills else []
+            continue
+        owner = owner_of(label, calendar.name, config)
+        if owner is None:
+            problems.append(Problem(Source(label), "calendar-owner", severity,
+                                    unowned_message(label, calendar.name, config)))
+            continue
+        events = _counting(calendar.events, _emails(owner, config))
+        absences.append(_absences(events, owner, label))
+        timed = events[~events["all_day"]].reset_index(drop=True)
+        claims = clients_of(timed, config)
+        problems += _ambiguous(timed, claims, label, zone)
+        meetings.append(_meetings(timed, claims, owner, label, zone))
+    return (_frame(meetings, MEETING_COLUMNS), _frame(absences, ["person", "date", "source_file"]), problems,
+            unreadable)
+
+
+def covered(meetings: pd.DataFrame, entries: pd.DataFrame) -> pd.Series:
+    """Per meeting: whether its owner logged time that covers it — an entry overlapping it in
+    time, or an entry without times for the same client on the same day."""
+    if meetings.empty:
+        return pd.Series(False, index=meetings.index, dtype=bool)
+    m = meetings.reset_index().rename(columns={"index": "meeting"})
+    timed = entries[entries[E.start].notna() & entries[E.end].notna()]
+    pairs = m.merge(timed[[E.person_name, E.start, E.end]].rename(
+        columns={E.person_name: "person", E.start: "e_start", E.end: "e_end"}), on="person")
+    overlap = set(pairs.loc[(pairs["e_start"] < pairs["end"]) & (pairs["start"] < pairs["e_end"]), "meeting"])
+    untimed = entries[entries[E.start].isna() & entries[E.date].notna()]
+    same_day = m.merge(untimed[[E.person_name, E.client_key, E.date]].rename(
+        columns={E.person_name: "person", E.client_key: "client_key", E.date: "date"}),
+        on=["person", "client_key", "date"])
+    hit = overlap | set(same_day["meeting"])
+    return pd.Series(meetings.index.isin(list(hit)), index=meetings.index)
+
+
+def _emails(owner: str, config: Config) -> set[str]:
+    person = next(p for p in config.team if p.name == owner)
+    return {e.lower() for e in (person.email, *person.aliases) if e and "@" in e}
+
+
+def _counting(events: pd.DataFrame, owner_emails: set[str]) -> pd.DataFrame:
+    """Not cancelled, not declined by the owner."""
+    declined = events["attendees"].map(lambda people: any(a in owner_emails and s == "DECLINED" for a, s in people))
+    return events[events["status"].ne("CANCELLED") & ~declined.astype(bool)]
+
+
+def _absences(events: pd.DataFrame, owner: str, label: str) -> pd.DataFrame:
+    away = events[events["all_day"] & events["summary"].str.contains(ABSENCE)]
+    days = [(owner, pd.Timestamp(d), label) for first, last in zip(away["first_day"], away["last_day"])
+            for d in pd.date_range(first, last)]
+    return pd.DataFrame(days, columns=["person", "date", "source_file"])
+
+
+def _ambiguous(timed: pd.DataFrame, claims: pd.Series, label: str, zone: str) -> list[Problem]:
+    both = timed[claims.map(len).gt(1)]
+    return [Problem(Source(label), "ambiguous-meeting", Severity.WARNING,
+                    f"{e.summary!r} on {e.start.tz_convert(zone):%Y-%m-%d %H:%M} matches clients "
+                    f"{' and '.join(c)} — not counted for either; put [client-key] in its title")
+            for e, c in zip(both.itertuples(), claims[both.index])]
+
+
+def _meetings(timed: pd.DataFrame, claims: pd.Series, owner: str, label: str, zone: str) -> pd.DataFrame:
+    start, end = pd.to_datetime(timed["start"], utc=True), pd.to_datetime(timed["end"], utc=True)
+    return pd.DataFrame({
+        "source_file": label,
+        "occurrence": range(1, len(timed) + 1),
+        "person": owner,
+        "client_key": claims.map(lambda c: c[0] if len(c) == 1 else None),
+        "summary": timed["summary"],
+        "start": start,
+        "end": end,
+        "duration_s": (end - start).dt.total_seconds().astype("int64"),
+        "date": start.dt.tz_convert(zone).dt.tz_localize(None).dt.normalize().astype("datetime64[us]"),
+    })
+
+
+def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
