@@ -241,3 +241,21 @@ def test_declined_meetings_and_absences(ws):
     run = ws.check()
     assert len(run.entries) == 0 and run.ok
     assert [f"{d:%Y-%m-%d}" for d in run.absences["date"]] == ["2026-11-09", "2026-11-10"]
+
+
+def test_missing_days_skip_weekends_public_holidays_absences_and_the_future(ws):
+    ws.rates((ws.root / "rates.yaml").read_text().replace(
+        "    role: designer\n", "    role: designer\n    hours_per_week: 40\n"))
+    header = "date,person,client,job,task,description,hours,billable\n"
+    logged = {4: 8, 5: 8, 6: 4, 7: 8, 8: 2}  # half a day is enough; May 2026: the 1st is Labour Day, the 14th Ascension
+    ws.input("may.csv", header + "".join(f"2026-05-{d:02d},Anna Schmidt,ACME,website,,x,{h},\n"
+                                         for d, h in logged.items()))
+    ws.input("anna.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nBEGIN:VEVENT\r\nUID:v\r\n"
+             "SUMMARY:Urlaub\r\nDTSTART;VALUE=DATE:20260511\r\nDTEND;VALUE=DATE:20260514\r\nEND:VEVENT\r\n"
+             "END:VCALENDAR\r\n")
+    from datetime import date
+
+    run = ws.check("2026-05", today=date(2026, 5, 15))
+    assert [p for p in problem_lines(run) if "working day" in p] == [
+        "team: Anna Schmidt: warning: 2 working days with little or no time logged (capacity 8:00 a day): "
+        "2026-05-08 (2:00), 2026-05-15 (0:00) — time not tracked yet?"]

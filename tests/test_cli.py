@@ -88,7 +88,7 @@ def test_broken_rates_yaml_is_reported_with_line_and_key(ws):
         "rates.yaml:2: agency.timezone: missing (required)\n"
         "rates.yaml:2: agency.vat_rate: missing (required)\n"
         "rates.yaml:3: agency.colour: unknown key — allowed here: address, appendix, bic, country, currency, email, group_by, "
-        "iban, invoice_number, language, name, payment_terms_days, rounding, timezone, vat_id, vat_rate\n"
+        "iban, invoice_number, language, missing_day_below, name, payment_terms_days, rounding, timezone, vat_id, vat_rate\n"
         "\n"
         "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
         "Files     not read: rates.yaml must load first\n"

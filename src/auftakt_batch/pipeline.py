@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import ledger
 from .calendars import calendar_time
+from .capacity import missing_day_problems, missing_days
 from .checks import Context, run_checks
 from .config import Config, load_config
 from .identity import drop_repeats, identify
@@ -119,6 +120,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     entries, schema_problems = validate(Entries, entries)
     problems += schema_problems
     problems += run_checks(entries, Context(config, period, today, billed, replaced))
+    problems += missing_day_problems(missing_days(entries, calendar.absences, config, period, today))
 
     problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
     return CheckRun(workspace, period, config, ingested.files, entries, problems,

@@ -21,7 +21,7 @@ from .reader import Reader
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
                "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",
-               "appendix"}
+               "appendix", "missing_day_below"}
 PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone"}
 DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 
@@ -164,6 +164,8 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         rounding=read_rounding(r, f("rounding"), "agency.rounding"),
         group_by=r.choice(f("group_by"), "agency.group_by", GROUPINGS) or "job",
         appendix=or_default(r.boolean(f("appendix"), "agency.appendix"), False),
+        missing_day_below=or_default(r.decimal(f("missing_day_below"), "agency.missing_day_below", high=Decimal(1)),
+                                     Decimal("0.5")),
     )
     required = (agency.name, agency.country, agency.timezone, agency.currency, agency.vat_rate)
     return agency if all(v is not None for v in required) else None

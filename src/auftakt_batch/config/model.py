@@ -125,6 +125,7 @@ class Agency:
     rounding: Rounding | None = None
     group_by: str = "job"  # invoice lines: job | job+person | job+task | entry
     appendix: bool = False  # an appendix page listing the time entries behind each line
+    missing_day_below: Decimal = Decimal("0.5")  # a working day with less logged than this share of capacity
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,66 @@
+"""Capacity: working days, and the days someone logged (almost) nothing.
+
+A working day is a weekday that is not a public holiday of the agency's country (the
+`holidays` library) nor a day the person is away by their calendar. A person with
+`hours_per_week` has a fifth of it as daily capacity; a working day up to today on which they
+logged less than `agency.missing_day_below` of it (default half) is a missing day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from .config import Config
+from .periods import Period
+from .problems import Problem, Severity, Source, hm
+from .schemas import Entries as E
+
+
+def working_days(config: Config, period: Period, until: date) -> pd.DatetimeIndex:
+    import holidays
+
+    last = min(period.end, until)
+    if last < period.start:
+        return pd.DatetimeIndex([])
+    days = pd.bdate_range(period.start, last)
+    try:
+        public = holidays.country_holidays(config.agency.country, years=range(period.start.year, last.year + 1))
+    except NotImplementedError:  # a country the library does not know: weekdays only
+        public = {}
+    return days[~days.isin(pd.to_datetime(list(public)))]
+
+
+def missing_days(entries: pd.DataFrame, absences: pd.DataFrame | None, config: Config, period: Period,
+                 today: date) -> pd.DataFrame:
+    """person, date, logged_s, capacity_s for every working day with too little time logged."""
+    days = working_days(config, period, today)
+    people = [(p.name, int(p.hours_per_week * 3600 / 5)) for p in config.team if p.hours_per_week]
+    if not len(days) or not people:
+        return pd.DataFrame(columns=["person", "date", "logged_s", "capacity_s"])
+    grid = pd.MultiIndex.from_product([[name for name, _ in people], days], names=["person", "date"]).to_frame(
+        index=False)
+    grid = grid.assign(capacity_s=grid["person"].map(dict(people)))
+    logged = entries[entries[E.person_name].notna()].groupby([E.person_name, E.date])[E.duration_s].sum()
+    logged = logged.rename_axis(["person", "date"]).rename("logged_s").reset_index()
+    grid = grid.merge(logged.astype({"date": "datetime64[us]"}), on=["person", "date"], how="left")
+    grid["logged_s"] = grid["logged_s"].fillna(0).astype("int64")
+    if absences is not None and len(absences):
+        away = absences[["person", "date"]].astype({"date": "datetime64[us]"}).assign(away=True)
+        grid = grid.merge(away.drop_duplicates(), on=["person", "date"], how="left")
+        grid = grid[grid["away"].isna()].drop(columns="away")
+    share = config.agency.missing_day_below
+    return grid[grid["logged_s"] < grid["capacity_s"] * share].reset_index(drop=True)
+
+
+def missing_day_problems(missing: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for person, group in missing.groupby("person", sort=True):
+        shown = ", ".join(f"{d:%Y-%m-%d} ({hm(s)})" for d, s in zip(group["date"].head(5), group["logged_s"].head(5)))
+        more = ", …" if len(group) > 5 else ""
+        n = len(group)
+        problems.append(Problem(Source("team", key=person), "missing-days", Severity.WARNING, (
+            f"{n} working day{'s' if n != 1 else ''} with little or no time logged (capacity "
+            f"{hm(group['capacity_s'].iloc[0])} a day): {shown}{more} — time not tracked yet?")))
+    return problems
