@@ -259,3 +259,19 @@ def test_missing_days_skip_weekends_public_holidays_absences_and_the_future(ws):
     assert [p for p in problem_lines(run) if "working day" in p] == [
         "team: Anna Schmidt: warning: 2 working days with little or no time logged (capacity 8:00 a day): "
         "2026-05-08 (2:00), 2026-05-15 (0:00) — time not tracked yet?"]
+
+
+def test_a_billed_meeting_is_on_the_invoice_once(ws):
+    from auftakt_batch.billing import bill
+    from auftakt_batch.periods import parse_period
+
+    from .conftest import ROOT, TODAY
+
+    calendar_ws(ws)
+    (ws.root / "templates").mkdir()
+    for name in ("invoice.html", "invoice.css"):
+        (ws.root / "templates" / name).write_text((ROOT / "templates" / name).read_text())
+    calendar_file(ws, "anna.ics", event("a1", "ACME weekly", 3, "1000", "1130", "bob@acme.example"))
+    first = bill(ws.root, parse_period("2026-11"), today=TODAY)
+    assert [(i.client_key, str(i.hours)) for i in first.issued] == [("acme", "1.5")]
+    assert bill(ws.root, parse_period("2026-11"), today=TODAY).issued == ()
