@@ -275,3 +275,23 @@ def test_a_billed_meeting_is_on_the_invoice_once(ws):
     first = bill(ws.root, parse_period("2026-11"), today=TODAY)
     assert [(i.client_key, str(i.hours)) for i in first.issued] == [("acme", "1.5")]
     assert bill(ws.root, parse_period("2026-11"), today=TODAY).issued == ()
+
+
+def test_a_meeting_billed_from_the_calendar_and_logged_later_is_not_billed_twice(ws):
+    from auftakt_batch.billing import bill
+    from auftakt_batch.periods import parse_period
+
+    from .conftest import ROOT, TODAY
+
+    calendar_ws(ws)
+    (ws.root / "templates").mkdir()
+    for name in ("invoice.html", "invoice.css"):
+        (ws.root / "templates" / name).write_text((ROOT / "templates" / name).read_text())
+    calendar_file(ws, "anna.ics", event("a1", "ACME weekly", 3, "1000", "1130", "bob@acme.example"))
+    bill(ws.root, parse_period("2026-11"), today=TODAY)  # the meeting is on 2026-0001
+    ws.input("week.csv", TIMED + "2026-11-03,Anna Schmidt,ACME,website,Weekly,,10:05,11:30\n")  # logged afterwards
+    again = bill(ws.root, parse_period("2026-11"), today=TODAY)
+    assert again.issued == () and again.skipped == (("acme", "held back by errors in its entries"),)
+    assert [p for p in problem_lines(again.check) if "error" in p] == [
+        "input/week.csv:2:start: error: overlaps the meeting 'ACME weekly' already billed from the calendar on invoice "
+        "2026-0001 — delete this entry, or void the invoice and bill again"]

@@ -272,6 +272,24 @@ def changed_since_billed(e: pd.DataFrame, ctx: Context) -> list[Problem]:
         f"`auftakt-batch void {g.number.iloc[0]} --reason ...` and bill again"))
 
 
+def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """A timesheet entry logged for a meeting that was already billed from the calendar: billing
+    it would bill the meeting twice."""
+    timed = e[e[E.start].notna() & e[E.end].notna() & e[E.person_name].notna()]
+    billed = ctx.billed.set_index("entry_id")["number"]
+    meetings = timed[timed[E.source_format].eq("calendar") & timed[E.entry_id].isin(billed.index)]
+    logged = timed[timed[E.source_format].ne("calendar") & ~timed[E.entry_id].isin(billed.index)]
+    if meetings.empty or logged.empty:
+        return []
+    pairs = logged.merge(meetings[[E.person_name, E.start, E.end, E.description, E.entry_id]], on=E.person_name,
+                         suffixes=("", "_meeting"))
+    pairs = pairs[(pairs[E.start] < pairs["end_meeting"]) & (pairs["start_meeting"] < pairs[E.end])]
+    pairs = pairs.drop_duplicates([E.source_file, E.source_row])
+    return for_rows(pairs, E.start, "meeting-billed", ERROR, lambda r: (
+        f"overlaps the meeting {r.description_meeting!r} already billed from the calendar on invoice "
+        f"{billed[r.entry_id_meeting]} — delete this entry, or void the invoice and bill again"))
+
+
 def _was(r) -> str:
     """What the invoice says of the (first) changed entry, and what the export says now."""
     now = f"{hm(r.duration_s)} h" if pd.notna(r.duration_s) else "no hours"
@@ -281,7 +299,7 @@ def _was(r) -> str:
 CHECKS: list[Check] = [
     unknown_person, unknown_client, missing_client, unknown_job, no_rate, non_positive_duration, impossible_duration,
     long_entry, long_day, overlapping, future_date, weekend_work, missing_description, billable_conflict,
-    repeated_in_file, near_repeat, export_price, changed_since_billed,
+    repeated_in_file, near_repeat, export_price, changed_since_billed, logged_billed_meeting,
 ]
 
 

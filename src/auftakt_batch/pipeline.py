@@ -101,20 +101,21 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 4. Resolve names to rates.yaml keys, fingerprint each entry, count a repeated export once.
     #    Of two overlapping exports of one tracker that disagree about a person's day, the newer wins.
     timesheet = resolve_names(raw, config)
+    billed, ledger_problems = read_billed(workspace)  # the ledger: what is invoiced, and where it sat
+    problems += ledger_problems
 
-    # 4b. Calendars: billable client meetings nobody tracked become entries; others are reported.
+    # 5. Calendars: meetings of clients that bill them become entries unless someone logged them
+    #    (a meeting already billed stays, so it is never billed again as a timesheet entry); the
+    #    other clients' untracked meetings are reported.
     calendar = calendar_time(list(ingested.calendars), timesheet, config, period)
     problems += calendar.problems
-    meetings = resolve_names(validate(RawEntries, calendar.entries)[0], config)
-    resolved = identify(pd.concat([timesheet, meetings], ignore_index=True) if len(meetings) else timesheet,
-                        config.agency.timezone)
+    meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config), config.agency.timezone)
+    meetings = meetings[~calendar.covered.to_numpy() | meetings[Entries.entry_id].isin(billed["entry_id"])]
+    resolved = identify(timesheet, config.agency.timezone)
+    resolved = pd.concat([resolved, meetings], ignore_index=True) if len(meetings) else resolved
     current, replaced, replaced_problems = supersede(resolved, {f.path: f.modified for f in ingested.files})
     entries, repeat_problems = drop_repeats(current)
     problems += replaced_problems + repeat_problems
-
-    # 5. The ledger's billed entries: what is already invoiced, and where it sat.
-    billed, ledger_problems = read_billed(workspace)
-    problems += ledger_problems
 
     # 6. Validate the Entries contract, then every check (one compares entries with the ledger).
     entries, schema_problems = validate(Entries, entries)

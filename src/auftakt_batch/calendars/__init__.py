@@ -1,8 +1,9 @@
 """Calendars: ICS exports as meetings, absences and evidence of untracked time.
 
-`calendar_time` is the pipeline's one call: client meetings that nobody tracked become
-entries for clients that bill meetings (`calendar.bill_meetings`), and are listed as
-untracked time for the others; a meeting its owner already logged time for counts once.
+`calendar_time` is the pipeline's one call: the meetings of clients that bill meetings
+(`calendar.bill_meetings`) as entries, each marked covered if its owner logged time for it
+(then the timesheet entry counts); the other clients' meetings nobody tracked are listed as
+untracked time.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from .meetings import covered, read_meetings
 
 @dataclass(frozen=True)
 class CalendarTime:
-    entries: pd.DataFrame  # RawEntries: billable meetings nobody tracked, one per occurrence
+    entries: pd.DataFrame  # RawEntries: the meetings of clients that bill them, one per occurrence
+    covered: pd.Series  # per entry: its owner logged time for it (so it is not billed — unless it was already)
     untracked: pd.DataFrame  # client meetings nobody tracked, of clients that do not bill meetings
     absences: pd.DataFrame  # person, date
     problems: list[Problem]
@@ -31,11 +33,13 @@ def calendar_time(files: list[tuple[Path, str]], timesheet: pd.DataFrame, config
                   period: Period) -> CalendarTime:
     """`timesheet`: the period's entries with names resolved (person_name, client_key, start, end, date)."""
     meetings, absences, problems, unreadable = read_meetings(files, config, period)
-    open_ = meetings[meetings["client_key"].notna() & ~covered(meetings, timesheet)]
-    bills = open_["client_key"].map(lambda k: bool(config.clients[k].calendar.bill_meetings))
-    billed, untracked = open_[bills.astype(bool)], open_[~bills.astype(bool)]
-    return CalendarTime(_as_entries(billed, config), untracked.reset_index(drop=True), absences,
-                        problems + _untracked_problems(untracked), unreadable)
+    clients = meetings[meetings["client_key"].notna()]
+    logged = covered(clients, timesheet)
+    bills = clients["client_key"].map(lambda k: bool(config.clients[k].calendar.bill_meetings)).astype(bool)
+    untracked = clients[~bills & ~logged]
+    return CalendarTime(_as_entries(clients[bills], config), pd.Series(logged[bills].to_numpy()),
+                        untracked.reset_index(drop=True), absences, problems + _untracked_problems(untracked),
+                        unreadable)
 
 
 def _as_entries(meetings: pd.DataFrame, config: Config) -> pd.DataFrame:
