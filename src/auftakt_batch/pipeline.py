@@ -98,15 +98,15 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
 
-    # 4. Resolve names to rates.yaml keys, fingerprint each entry, count a repeated export once.
-    #    Of two overlapping exports of one tracker that disagree about a person's day, the newer wins.
+    # 4. Resolve names to rates.yaml keys; read the ledger.
     timesheet = resolve_names(raw, config)
     billed, ledger_problems = read_billed(workspace)  # the ledger: what is invoiced, and where it sat
     problems += ledger_problems
 
     # 5. Calendars: meetings of clients that bill them become entries unless someone logged them
     #    (a meeting already billed stays, so it is never billed again as a timesheet entry); the
-    #    other clients' untracked meetings are reported.
+    #    other clients' untracked meetings are reported. Then fingerprint every entry, count a
+    #    repeated export once, and of two overlapping exports that disagree, let the newer win.
     calendar = calendar_time(list(ingested.calendars), timesheet, config, period)
     problems += calendar.problems
     meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config), config.agency.timezone)
