@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -70,6 +71,11 @@ class Workspace:
         path = self.root / "rates.yaml"
         path.write_text(dedent(text), encoding="utf-8")
         return path
+
+    def with_templates(self) -> Workspace:
+        """The invoice template the repository ships, so the workspace can bill."""
+        shutil.copytree(ROOT / "templates", self.root / "templates", dirs_exist_ok=True)
+        return self
 
     def input(self, name: str, text: str | bytes, encoding: str = "utf-8") -> Path:
         path = self.root / "input" / name

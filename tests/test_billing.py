@@ -14,7 +14,7 @@ from auftakt_batch.billing import FAULT, Busy, bill, locked, void
 from auftakt_batch.cli import main
 from auftakt_batch.periods import parse_period
 
-from .conftest import ROOT, TODAY
+from .conftest import TODAY
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 WEEK = ("2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
@@ -24,10 +24,7 @@ NOVEMBER = parse_period("2026-11")
 
 
 def prepared(ws):
-    (ws.root / "templates").mkdir()
-    for name in ("invoice.html", "invoice.css"):
-        (ws.root / "templates" / name).write_text((ROOT / "templates" / name).read_text())
-    ws.input("week.csv", HEADER + WEEK)
+    ws.with_templates().input("week.csv", HEADER + WEEK)
     return ws
 
 

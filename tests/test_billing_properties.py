@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from auftakt_batch import billing, ledger
 from auftakt_batch.periods import parse_period
 
-from .conftest import ROOT, TODAY, Workspace
+from .conftest import TODAY, Workspace
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 NOVEMBER = parse_period("2026-11")
@@ -69,7 +69,7 @@ def billed(ws: Workspace) -> list[tuple]:
 def test_no_sequence_of_runs_over_overlapping_exports_bills_an_entry_twice(tmp_path_factory, scenario):
     pool, runs = scenario
     ws = Workspace(tmp_path_factory.mktemp("ws"))
-    shutil.copytree(ROOT / "templates", ws.root / "templates")
+    ws.with_templates()
     seen: set[int] = set()
     with mock.patch.object(billing, "write_pdfs", fake_pdfs):
         for files in runs:

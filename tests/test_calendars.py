@@ -265,12 +265,9 @@ def test_a_billed_meeting_is_on_the_invoice_once(ws):
     from auftakt_batch.billing import bill
     from auftakt_batch.periods import parse_period
 
-    from .conftest import ROOT, TODAY
+    from .conftest import TODAY
 
-    calendar_ws(ws)
-    (ws.root / "templates").mkdir()
-    for name in ("invoice.html", "invoice.css"):
-        (ws.root / "templates" / name).write_text((ROOT / "templates" / name).read_text())
+    calendar_ws(ws).with_templates()
     calendar_file(ws, "anna.ics", event("a1", "ACME weekly", 3, "1000", "1130", "bob@acme.example"))
     first = bill(ws.root, parse_period("2026-11"), today=TODAY)
     assert [(i.client_key, str(i.hours)) for i in first.issued] == [("acme", "1.5")]
@@ -281,12 +278,9 @@ def test_a_meeting_billed_from_the_calendar_and_logged_later_is_not_billed_twice
     from auftakt_batch.billing import bill
     from auftakt_batch.periods import parse_period
 
-    from .conftest import ROOT, TODAY
+    from .conftest import TODAY
 
-    calendar_ws(ws)
-    (ws.root / "templates").mkdir()
-    for name in ("invoice.html", "invoice.css"):
-        (ws.root / "templates" / name).write_text((ROOT / "templates" / name).read_text())
+    calendar_ws(ws).with_templates()
     calendar_file(ws, "anna.ics", event("a1", "ACME weekly", 3, "1000", "1130", "bob@acme.example"))
     bill(ws.root, parse_period("2026-11"), today=TODAY)  # the meeting is on 2026-0001
     ws.input("week.csv", TIMED + "2026-11-03,Anna Schmidt,ACME,website,Weekly,,10:05,11:30\n")  # logged afterwards

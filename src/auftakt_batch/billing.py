@@ -29,6 +29,7 @@ from .invoices import Draft, draft_invoices
 from .periods import Period
 from .pipeline import CheckRun, check, local_today
 from .pricing import price
+from .problems import plural
 from .render.invoice import Issue, invoice_html
 from .render.pdf import Job, write_pdfs
 from .schemas import Entries as E
@@ -152,7 +153,7 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tu
     later = None
     if future.any():
         days = unbilled.loc[future, E.date]
-        later = (f"{future.sum()} billable entr{'y' if future.sum() == 1 else 'ies'} dated after today "
+        later = (f"{plural(int(future.sum()), 'billable entry', 'billable entries')} dated after today "
                  f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
     return [d for d in drafts if d.client_key not in held], skipped, later
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .config import Config
 from .periods import Period
-from .problems import Problem, Severity, Source, hm
+from .problems import Problem, Severity, Source, hm, plural
 from .schemas import Entries as E
 
 
@@ -61,6 +61,6 @@ def missing_day_problems(missing: pd.DataFrame) -> list[Problem]:
         more = ", …" if len(group) > 5 else ""
         n = len(group)
         problems.append(Problem(Source("team", key=person), "missing-days", Severity.WARNING, (
-            f"{n} working day{'s' if n != 1 else ''} with little or no time logged (capacity "
+            f"{plural(n, 'working day')} with little or no time logged (capacity "
             f"{hm(group['capacity_s'].iloc[0])} a day): {shown}{more} — time not tracked yet?")))
     return problems

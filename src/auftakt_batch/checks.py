@@ -19,7 +19,7 @@ from .names import normalise
 from .overlaps import PLACE, places
 from .periods import Period
 from .pricing import RATE_KEY, entry_rates
-from .problems import Problem, Severity, Source, for_rows, hm
+from .problems import Problem, Severity, Source, for_rows, hm, plural
 from .schemas import Entries as E
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -334,7 +334,7 @@ def _dates(dates: pd.Series) -> str:
 
 
 def _entries(n: int) -> str:
-    return "1 entry" if n == 1 else f"{n} entries"
+    return plural(n, "entry", "entries")
 
 
 def _local_clock(instants: pd.Series, timezone: str) -> pd.Series:

@@ -135,7 +135,7 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     from .billing import Busy, UnknownClient
     from .billing import bill as run_bill
     from .ledger import LedgerError
-    from .problems import Severity
+    from .problems import Severity, plural
 
     try:
         with _progress_bar() as progress:
@@ -153,7 +153,7 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     click.echo(_bill_summary(result))
     warnings = sum(p.severity is Severity.WARNING for p in result.check.problems)
     if warnings:
-        click.echo(f"{warnings} warning{'s' if warnings != 1 else ''} for a reviewer: "
+        click.echo(f"{plural(warnings, 'warning')} for a reviewer: "
                    f"`auftakt-batch check --period {period.label}` lists them.")
     trouble = result.stopped or result.skipped
     sys.exit(EXIT_DATA_ERRORS if trouble else 0)
@@ -191,7 +191,7 @@ def _progress_bar():
 
 
 def _bill_summary(result) -> str:
-    from .summary import plural
+    from .problems import plural
 
     lines = []
     if result.issued:

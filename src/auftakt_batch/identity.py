@@ -18,7 +18,7 @@ import hashlib
 
 import pandas as pd
 
-from .names import normalise
+from .names import normalised
 from .problems import Problem, Severity, Source, info
 from .schemas import Entries as E
 
@@ -87,12 +87,7 @@ def _content(e: pd.DataFrame, timezone: str) -> pd.Series:
     """What an entry is, as one string. Times are local wall-clock times, as exported, so
     changing agency.timezone does not change any id; names are the rates.yaml identities."""
     def text(col: str, raw: str) -> pd.Series:
-        names = e[raw].unique()
-        return e[col].fillna(e[raw].map(dict(zip(names, map(normalise, names))))).astype(str)
-
-    def collapse(col: str) -> pd.Series:  # "Layout " and "layout" are one description
-        texts = e[col].unique()
-        return e[col].map(dict(zip(texts, map(normalise, texts))))
+        return e[col].fillna(normalised(e[raw])).astype(str)
 
     parts = [
         text(E.person_name, E.person),
@@ -101,23 +96,19 @@ def _content(e: pd.DataFrame, timezone: str) -> pd.Series:
         e[E.duration_s].astype("string").fillna(""),
         text(E.client_key, E.client),
         text(E.job_key, E.job),
-        collapse(E.task),
-        collapse(E.description),
+        normalised(e[E.task]),  # "Layout " and "layout" are one description
+        normalised(e[E.description]),
     ]
     return parts[0].str.cat(parts[1:], sep="\x1f")
 
 
 def _slot(e: pd.DataFrame, timezone: str) -> pd.Series:
     """Where an entry sits, from the exported text (a rename in rates.yaml does not move it)."""
-    def raw(col: str) -> pd.Series:
-        texts = e[col].unique()
-        return e[col].map(dict(zip(texts, map(normalise, texts))))
-
     timed = e[E.start].notna()
     start = e[E.start].dt.tz_convert(timezone).dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
     day = e[E.date].dt.strftime("%Y-%m-%d").fillna("")
-    untimed = day.str.cat([raw(c) for c in (E.client, E.job, E.task, E.description)], sep="\x1f")
-    where = raw(E.person) + "\x1f" + start.where(timed, untimed)
+    untimed = day.str.cat([normalised(e[c]) for c in (E.client, E.job, E.task, E.description)], sep="\x1f")
+    where = normalised(e[E.person]) + "\x1f" + start.where(timed, untimed)
     return timed.map({True: "t:", False: "d:"}).str.cat(where.map(_digest)).astype("str")
 
 

@@ -18,6 +18,12 @@ def normalise(name: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
 
 
+def normalised(names):
+    """A Series of names, each normalised — every distinct one once (exports repeat them)."""
+    distinct = names.unique()
+    return names.map(dict(zip(distinct, map(normalise, distinct))))
+
+
 @dataclass(frozen=True)
 class NameIndex:
     """Normalised name -> key. Built once per config; lookups are dictionary hits."""

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .names import normalise
-from .problems import Problem, Severity, Source
+from .names import normalised
+from .problems import Problem, Severity, Source, plural
 from .schemas import Entries as E
 
 PLACE = ["who", "day", "whom", "what"]  # a person's day on one job: what two exports may disagree about
@@ -60,8 +60,7 @@ def places(entries: pd.DataFrame) -> pd.DataFrame:
     e = entries[entries[E.date].notna() & entries[E.duration_s].notna()]
 
     def known_else_typed(known: str, typed: str) -> pd.Series:
-        names = e[typed].unique()
-        return e[known].fillna(e[typed].map(dict(zip(names, map(normalise, names)))))
+        return e[known].fillna(normalised(e[typed]))
 
     return e.assign(who=known_else_typed(E.person_name, E.person), day=e[E.date],
                     whom=known_else_typed(E.client_key, E.client), what=known_else_typed(E.job_key, E.job),
@@ -98,7 +97,7 @@ def _replaced(gone: pd.DataFrame, files: _Files) -> list[Problem]:
         more = ", …" if len(places) > 3 else ""
         numbers = tuple(sorted(int(r) for r in rows[E.source_row]))
         problems.append(Problem(Source(file, numbers[0]), "replaced-by-newer", Severity.WARNING, (
-            f"{len(numbers)} entr{'y' if len(numbers) == 1 else 'ies'} on {len(places)} day(s) replaced by the newer "
+            f"{plural(len(numbers), 'entry', 'entries')} on {len(places)} day(s) replaced by the newer "
             f"export {newer} (its dates reach {files.reach[newer]:%Y-%m-%d}), which differs there: {shown}{more} — "
             "the newer export counts; remove this file if it is outdated"), numbers if len(numbers) > 1 else ()))
     return problems
@@ -130,6 +129,6 @@ def _lacking(older: str, newer: str, hit: pd.DataFrame) -> Problem:
     first = hit.sort_values(["day", "who"]).iloc[0]
     numbers = tuple(sorted(int(r) for r in hit[E.source_row]))
     return Problem(Source(older, numbers[0]), "missing-in-newer", Severity.WARNING, (
-        f"{len(numbers)} entr{'y' if len(numbers) == 1 else 'ies'} not in the newer export {newer}, though it covers "
+        f"{plural(len(numbers), 'entry', 'entries')} not in the newer export {newer}, though it covers "
         f"{first.who} on {first.day:%Y-%m-%d} — if they were deleted or moved in the tracker, remove this file; "
         "both files count until then"), numbers if len(numbers) > 1 else ())

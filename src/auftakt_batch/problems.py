@@ -88,6 +88,11 @@ def for_rows(rows, column: str | None, code: str, severity: Severity, message: C
             for r in rows.itertuples(index=False)]
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 entry', '3 entries': a count and its noun, for messages."""
+    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
+
+
 def hm(seconds) -> str:
     """Seconds as hours:minutes for messages: 5400 → '1:30'."""
     sign = "-" if seconds < 0 else ""

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .ingest.read import SEPARATORS
 from .pipeline import CheckRun
-from .problems import Severity, by_code
+from .problems import Severity, by_code, plural
 from .schemas import Entries as E
 
 TWO_PLACES = Decimal("0.01")
@@ -120,5 +120,3 @@ def _problems(run: CheckRun) -> list[str]:
     return lines
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..config import Config
 from ..periods import Period
-from ..problems import Problem, Severity, Source, hm
+from ..problems import Problem, Severity, Source, hm, plural
 from .meetings import covered, read_meetings
 
 
@@ -72,6 +72,6 @@ def _untracked_problems(untracked: pd.DataFrame) -> list[Problem]:
         more = "; …" if len(group) > 3 else ""
         n = len(group)
         problems.append(Problem(Source(file), "untracked-meeting", Severity.WARNING, (
-            f"{n} meeting{'s' if n != 1 else ''} with {client} ({hm(group['duration_s'].sum())} h) that no timesheet "
+            f"{plural(n, 'meeting')} with {client} ({hm(group['duration_s'].sum())} h) that no timesheet "
             f"entry of {group['person'].iloc[0]} covers: {shown}{more} — time that is probably not billed")))
     return problems

@@ -19,7 +19,7 @@ from typing import Mapping
 import pandas as pd
 
 from ..names import normalise
-from ..problems import Problem, Severity, Source, for_rows
+from ..problems import Problem, Severity, Source, for_rows, plural
 from .clock import instants, mismatches, unrounded
 from .formats import FIELDS, Format
 from .read import Table
@@ -138,7 +138,7 @@ def _date_order(text: dict[str, pd.Series], is_entry: pd.Series,
 
 def _undecided(rows: pd.DataFrame, dates: pd.Series, both: tuple[str, str] | None) -> Problem:
     numbers = tuple(int(r) for r in rows["source_row"])
-    n = f"{len(numbers)} row{'s' if len(numbers) != 1 else ''}"
+    n = plural(len(numbers), "row")
     if both:
         message = (f"this file writes dates both ways ({both[0]!r} is day/month, {both[1]!r} month/day), so none of "
                    f"its slash dates can be trusted ({n}) — export it again with one date format")
