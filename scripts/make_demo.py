@@ -135,6 +135,13 @@ FOCUS = {
     "copywriter": [2, 3, 6, 7, 11],
 }
 ABSENT = {"Greta Lindqvist": range(9, 14), "Ben Okafor": range(18, 20), "Lena Hoffmann": range(23, 25)}
+# which calendar events are meetings with a client (rates.yaml `calendar:`); Umbrella pays for its meetings
+CALENDAR_RULES = {
+    "acme": "    calendar: {domains: [acme.example], keywords: [ACME]}",
+    "globex": "    calendar: {domains: [globex.example]}",
+    "initech": "    calendar: {keywords: [Initech]}",
+    "umbrella": "    calendar: {domains: [umbrella-health.example], bill_meetings: true, job: strategy}",
+}
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,50 @@ class Entry:
     seconds: int
     start: int | None  # seconds after midnight, for the file with start/end
     team: str
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A client meeting as it counts: one occurrence of a calendar event, in local time."""
+    person: str
+    client: str  # client key
+    summary: str
+    day: date
+    start: int  # seconds after midnight
+    seconds: int
+
+
+# The calendars in input/calendars/, as occurrences: what the .ics files below say once expanded
+# (recurrences, an excluded date, a moved occurrence; declined, cancelled and all-day events left out).
+MEETINGS = [
+    *(Meeting("Jonas Weber", "acme", "ACME weekly status", date(2026, 11, d), 8 * 3600 + 1800, 1800)
+      for d in (3, 10, 24)),
+    *(Meeting("Jonas Weber", "umbrella", "Umbrella campaign check-in", date(2026, 11, d), 11 * 3600, 1800)
+      for d in (5, 12, 26)),
+    Meeting("Jonas Weber", "umbrella", "Umbrella campaign check-in (moved)", date(2026, 11, 19), 18 * 3600 + 1800,
+            1800),
+    Meeting("Jonas Weber", "umbrella", "Positioning workshop", date(2026, 11, 10), 7 * 3600 + 1800, 5400),
+    Meeting("Jonas Weber", "globex", "Release 2.4 retro", date(2026, 11, 25), 18 * 3600 + 1800, 3600),
+    Meeting("Greta Lindqvist", "initech", "Initech content review", date(2026, 11, 17), 14 * 3600, 3600),
+    Meeting("Greta Lindqvist", "initech", "Initech SEO call", date(2026, 11, 24), 7 * 3600 + 1800, 1800),
+]
+BILLS_MEETINGS = {"umbrella": "strategy"}  # client key -> job (calendar.bill_meetings in rates.yaml)
+
+
+def covered(meeting: Meeting, logged: list[Entry]) -> bool:
+    """Whether the person logged time overlapping the meeting (then the timesheet entry counts)."""
+    return any(e.person == meeting.person and e.day == meeting.day and e.start is not None
+               and e.start < meeting.start + meeting.seconds and meeting.start < e.start + e.seconds for e in logged)
+
+
+def meeting_entries(logged: list[Entry]) -> list[Entry]:
+    """The meetings billed from calendars: of clients that bill meetings, not covered by the timesheets."""
+    return [Entry(m.day, m.person, m.client, BILLS_MEETINGS[m.client], m.summary, m.seconds, m.start, "calendar")
+            for m in MEETINGS if m.client in BILLS_MEETINGS and not covered(m, logged)]
+
+
+def untracked_meetings(logged: list[Entry]) -> list[Meeting]:
+    return [m for m in MEETINGS if m.client not in BILLS_MEETINGS and not covered(m, logged)]
 
 
 def month_days(year: int, month: int) -> list[date]:
@@ -270,7 +321,7 @@ def _client_extras(key: str) -> list[str]:
                      '        - {from: 2026-11-01, rate: "180.00"}', "    group_by: job+person", "    appendix: true"],
         "hooli": ['    role_rates: {developer: "160.00", designer: "140.00"}'],
         "stark": ["    budget: {hours: 80, per: month}", "    alert_at: [0.75, 0.9, 1.0]"],
-    }.get(key, [])
+    }.get(key, []) + ([CALENDAR_RULES[key]] if key in CALENDAR_RULES else [])
 
 
 def hash_digits(text: str) -> int:
@@ -322,6 +373,158 @@ def write_exports(out: Path, all_entries: list[Entry], n_people: int, n_clients:
                [toggl_row(e) for e in teams["pm"]], ",", "utf-8-sig", "\n")
 
 
+VTIMEZONE_BERLIN = """BEGIN:VTIMEZONE
+TZID:{tzid}
+BEGIN:STANDARD
+DTSTART:16010101T030000
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010101T020000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+END:DAYLIGHT
+END:VTIMEZONE"""
+
+# Jonas's Google Calendar: a weekly call from before the period with one week excluded, a series
+# with one occurrence moved after hours, a workshop before the working day, a declined and a
+# cancelled meeting, and an all-day offsite (no time, no absence).
+JONAS_ICS = """BEGIN:VCALENDAR
+PRODID:-//Google Inc//Google Calendar 70.9054//EN
+VERSION:2.0
+CALSCALE:GREGORIAN
+METHOD:PUBLISH
+X-WR-CALNAME:Jonas Weber
+X-WR-TIMEZONE:Europe/Berlin
+{vtimezone}
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Berlin:20261006T083000
+DTEND;TZID=Europe/Berlin:20261006T090000
+RRULE:FREQ=WEEKLY;BYDAY=TU
+EXDATE;TZID=Europe/Berlin:20261117T083000
+DTSTAMP:20261101T080000Z
+UID:acme-weekly@auftakt.example
+ORGANIZER;CN=Jonas Weber:mailto:jonas@auftakt.example
+ATTENDEE;CN=Jonas Weber;PARTSTAT=ACCEPTED:mailto:jonas@auftakt.example
+ATTENDEE;CN=Marta Keller;PARTSTAT=ACCEPTED:mailto:m.keller@acme.example
+SUMMARY:ACME weekly status
+STATUS:CONFIRMED
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Berlin:20261105T110000
+DTEND;TZID=Europe/Berlin:20261105T113000
+RRULE:FREQ=WEEKLY;COUNT=4
+DTSTAMP:20261101T080000Z
+UID:umbrella-checkin@auftakt.example
+ATTENDEE;CN=Jonas Weber;PARTSTAT=ACCEPTED:mailto:jonas@auftakt.example
+ATTENDEE;CN=Rin Sato;PARTSTAT=ACCEPTED:mailto:r.sato@umbrella-health.example
+SUMMARY:Umbrella campaign check-in
+STATUS:CONFIRMED
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Berlin:20261119T183000
+DTEND;TZID=Europe/Berlin:20261119T190000
+RECURRENCE-ID;TZID=Europe/Berlin:20261119T110000
+DTSTAMP:20261115T080000Z
+UID:umbrella-checkin@auftakt.example
+ATTENDEE;CN=Jonas Weber;PARTSTAT=ACCEPTED:mailto:jonas@auftakt.example
+ATTENDEE;CN=Rin Sato;PARTSTAT=ACCEPTED:mailto:r.sato@umbrella-health.example
+SUMMARY:Umbrella campaign check-in (moved)
+STATUS:CONFIRMED
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Berlin:20261110T073000
+DTEND;TZID=Europe/Berlin:20261110T090000
+DTSTAMP:20261101T080000Z
+UID:umbrella-workshop@auftakt.example
+ORGANIZER;CN=Rin Sato:mailto:r.sato@umbrella-health.example
+ATTENDEE;CN=Jonas Weber;PARTSTAT=ACCEPTED:mailto:jonas@auftakt.example
+SUMMARY:Positioning workshop
+STATUS:CONFIRMED
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Berlin:20261111T160000
+DTEND;TZID=Europe/Berlin:20261111T170000
+DTSTAMP:20261101T080000Z
+UID:globex-review@auftakt.example
+ATTENDEE;CN=Jonas Weber;PARTSTAT=DECLINED:mailto:jonas@auftakt.example
+ATTENDEE;CN=Pim de Vries;PARTSTAT=ACCEPTED:mailto:pim@globex.example
+SUMMARY:Sprint review
+STATUS:CONFIRMED
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Berlin:20261125T183000
+DTEND;TZID=Europe/Berlin:20261125T193000
+DTSTAMP:20261101T080000Z
+UID:globex-retro@auftakt.example
+ATTENDEE;CN=Jonas Weber;PARTSTAT=ACCEPTED:mailto:jonas@auftakt.example
+ATTENDEE;CN=Pim de Vries;PARTSTAT=ACCEPTED:mailto:pim@globex.example
+SUMMARY:Release 2.4 retro
+STATUS:CONFIRMED
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Berlin:20261116T100000
+DTEND;TZID=Europe/Berlin:20261116T110000
+DTSTAMP:20261101T080000Z
+UID:initech-kickoff@auftakt.example
+SUMMARY:Initech kickoff
+STATUS:CANCELLED
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;VALUE=DATE:20261127
+DTEND;VALUE=DATE:20261128
+DTSTAMP:20261101T080000Z
+UID:offsite@auftakt.example
+SUMMARY:Team offsite
+END:VEVENT
+END:VCALENDAR
+"""
+
+# Greta's Outlook calendar: Windows time zone names, a week of holiday (absent: no missing days).
+GRETA_ICS = """BEGIN:VCALENDAR
+METHOD:PUBLISH
+PRODID:Microsoft Exchange Server 2010
+VERSION:2.0
+X-WR-CALNAME:Calendar
+{vtimezone}
+BEGIN:VEVENT
+DTSTART;VALUE=DATE:20261109
+DTEND;VALUE=DATE:20261114
+SUMMARY:Urlaub
+UID:greta-urlaub@auftakt.example
+DTSTAMP:20261020T090000Z
+X-MICROSOFT-CDO-ALLDAYEVENT:TRUE
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=W. Europe Standard Time:20261117T140000
+DTEND;TZID=W. Europe Standard Time:20261117T150000
+SUMMARY:Initech content review
+UID:greta-initech-review@auftakt.example
+DTSTAMP:20261110T090000Z
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=W. Europe Standard Time:20261124T073000
+DTEND;TZID=W. Europe Standard Time:20261124T080000
+SUMMARY:Initech SEO call
+UID:greta-initech-seo@auftakt.example
+DTSTAMP:20261110T090000Z
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def write_calendars(out: Path) -> None:
+    folder = out / "input" / "calendars"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text, tzid in (("jonas.ics", JONAS_ICS, "Europe/Berlin"),
+                             ("greta-lindqvist.ics", GRETA_ICS, "W. Europe Standard Time")):
+        body = text.format(vtimezone=VTIMEZONE_BERLIN.format(tzid=tzid))
+        (folder / name).write_bytes(body.replace("\n", "\r\n").encode())
+
+
 def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
@@ -358,6 +561,8 @@ def write_demo(out: Path, seed: int = 2026, n_people: int = len(CAST), n_clients
     out.mkdir(parents=True, exist_ok=True)
     (out / "rates.yaml").write_text(rates_yaml(n_people, n_clients), encoding="utf-8")
     write_exports(out, entries(seed, n_people, n_clients), n_people, n_clients, random.Random(seed + 1))
+    if (n_people, n_clients) == (len(CAST), len(CLIENTS)):  # the calendars name people and clients of the demo
+        write_calendars(out)
     config, problems = load_config(out / "rates.yaml")
     if config is None:
         raise SystemExit("generated rates.yaml does not load:\n" + "\n".join(map(str, problems)))

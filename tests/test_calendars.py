@@ -1,5 +1,6 @@
 """Calendar exports read as occurrences of a period: recurrences, moves, exclusions, zones."""
 
+import json
 import time
 from pathlib import Path
 
@@ -207,6 +208,13 @@ def test_meetings_billed_from_a_calendar_count_once_and_untracked_ones_are_repor
         "input/anna.ics: warning: 1 meeting with globex (1:00 h) that no timesheet entry of Anna Schmidt covers: "
         "'Globex sync' 2026-11-05 (1:00) — time that is probably not billed"]
     assert run.untracked["summary"].tolist() == ["Globex sync"]
+    result = ws.cli("check", "--period", "2026-11")
+    assert ("Calendars 1 calendar · 1 meeting billed as time (1.00 h) · 1 meeting nobody logged (1.00 h) · "
+            "0 days away") in result.output
+    doc = json.loads(ws.cli("check", "--period", "2026-11", "--json").output)
+    assert doc["calendars"] == ["input/anna.ics"]
+    assert doc["untracked_meetings"] == [{"person": "Anna Schmidt", "client": "globex", "date": "2026-11-05",
+                                          "summary": "Globex sync", "hours": 1.0, "file": "input/anna.ics"}]
 
 
 def test_a_calendar_nobody_owns_stops_billing_when_meetings_are_billed(ws):

@@ -66,6 +66,8 @@ def test_check_json(ws):
         "outside_period": 0,
         "repeated": 0,
         "unreadable": [],
+        "calendars": [],
+        "untracked_meetings": [],
     }
 
 

@@ -4,6 +4,7 @@ import importlib.util
 import json
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,9 @@ def test_demo_check_passes(demo_json):
 
 
 def test_demo_totals_are_the_generated_truth(demo_json):
-    truth = load_generator().entries()
+    generator = load_generator()
+    logged = generator.entries()
+    truth = logged + generator.meeting_entries(logged)  # the Umbrella meetings nobody logged are billed
     seconds = Counter()
     for entry in truth:
         seconds[entry.client] += entry.seconds
@@ -50,10 +53,27 @@ def test_demo_totals_are_the_generated_truth(demo_json):
     assert doc["repeated"] == sum(1 for e in truth if e.team == "dev" and e.day.isocalendar()[1] == 47)
 
 
+def test_demo_calendars_bill_umbrella_meetings_and_list_the_untracked_ones():
+    generator = load_generator()
+    logged = generator.entries()
+    run = check(ROOT, parse_period("2026-11"), today=date(2026, 12, 3))
+    meetings = run.entries[run.entries["source_format"].eq("calendar")]
+    billed = generator.meeting_entries(logged)
+    assert 0 < len(billed) < sum(m.client == "umbrella" for m in generator.MEETINGS)  # some were logged
+    assert sorted(zip(meetings["description"], meetings["date"].dt.date, meetings["duration_s"],
+                      meetings["job_key"])) == sorted((e.description, e.day, e.seconds, e.job) for e in billed)
+    untracked = generator.untracked_meetings(logged)
+    assert untracked
+    assert sorted(zip(run.untracked["person"], run.untracked["client_key"], run.untracked["date"].dt.date,
+                      run.untracked["duration_s"])) == sorted((m.person, m.client, m.day, m.seconds) for m in untracked)
+    assert not run.absences.empty and set(run.absences["person"]) == {"Greta Lindqvist"}
+    assert {p.source.key for p in run.problems if p.code == "missing-days"} == {"Ben Okafor", "Lena Hoffmann"}
+
+
 def test_committed_demo_is_what_the_generator_writes(tmp_path: Path):
     load_generator().write_demo(tmp_path)
     assert (tmp_path / "rates.yaml").read_text() == (ROOT / "rates.yaml").read_text()
-    for csv in (tmp_path / "input").rglob("*.csv"):
+    for csv in [*(tmp_path / "input").rglob("*.csv"), *(tmp_path / "input").rglob("*.ics")]:
         assert csv.read_bytes() == (ROOT / csv.relative_to(tmp_path)).read_bytes(), csv.name
     for xlsx in (tmp_path / "input").rglob("*.xlsx"):
         fresh, committed = load_workbook(xlsx), load_workbook(ROOT / xlsx.relative_to(tmp_path))

@@ -43,6 +43,7 @@ class CheckRun:
     billed: pd.DataFrame  # the ledger's live billed entries (entry_id, slot, number), read before the checks
     untracked: pd.DataFrame | None = None  # client meetings no timesheet entry covers (calendars/)
     absences: pd.DataFrame | None = None  # person, date: away by their calendar
+    calendars: tuple[str, ...] = ()  # the .ics files read
 
     @property
     def ok(self) -> bool:
@@ -126,7 +127,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
     return CheckRun(workspace, period, config, ingested.files, entries, problems,
                     ingested.unreadable + tuple(calendar.unreadable), len(outside), len(current) - len(entries),
-                    billed, calendar.untracked, calendar.absences)
+                    billed, calendar.untracked, calendar.absences, tuple(label for _, label in ingested.calendars))
 
 
 def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:

@@ -52,6 +52,10 @@ def as_json(run: CheckRun) -> dict:
         "outside_period": run.outside_period,
         "repeated": run.repeated,
         "unreadable": list(run.unreadable),
+        "calendars": list(run.calendars),
+        "untracked_meetings": [] if run.untracked is None else [
+            {"person": m.person, "client": m.client_key, "date": f"{m.date:%Y-%m-%d}", "summary": m.summary,
+             "hours": float(hours(m.duration_s)), "file": m.source_file} for m in run.untracked.itertuples()],
     }
 
 
@@ -66,6 +70,7 @@ def as_text(run: CheckRun) -> str:
         lines.append(f"Entries   {len(sound) + len(faulty)} in the period ({len(faulty)} with errors) · "
                      f"{run.outside_period} outside it, ignored · {run.repeated} repeated across files, counted once")
         lines += _hours(sound, faulty)
+        lines += _calendars(run)
     lines += _problems(run)
     return "\n".join(lines)
 
@@ -95,6 +100,18 @@ def _hours(sound: pd.DataFrame, faulty: pd.DataFrame) -> list[str]:
         lines.append(f"          not counted: {hours(_positive_seconds(faulty))} h in "
                      f"{plural(len(faulty), 'entry', 'entries')} with errors")
     return lines
+
+
+def _calendars(run: CheckRun) -> list[str]:
+    if not run.calendars:
+        return []
+    meetings = run.entries[run.entries[E.source_format].eq("calendar")]
+    untracked = run.untracked if run.untracked is not None else pd.DataFrame({"duration_s": []})
+    away = 0 if run.absences is None else len(run.absences.drop_duplicates(["person", "date"]))
+    return [f"Calendars {plural(len(run.calendars), 'calendar')} · "
+            f"{plural(len(meetings), 'meeting')} billed as time ({hours(meetings[E.duration_s].sum())} h) · "
+            f"{plural(len(untracked), 'meeting')} nobody logged ({hours(untracked['duration_s'].sum())} h) · "
+            f"{plural(away, 'day')} away"]
 
 
 def _positive_seconds(entries: pd.DataFrame) -> int:
