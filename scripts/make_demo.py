@@ -50,7 +50,7 @@ CLIENTS = [
     ("acme", "ACME GmbH", "ACME", "DE", "standard", "de", "EUR", "120.00", [
         ("website", "Website relaunch", "Website Relaunch 2026", 'rate: "140.00"\n        budget: {hours: 160, per: total}',
          ["Homepage layout", "Navigation prototype", "Template build", "QA on staging", "Content migration"]),
-        ("support", "Support", "Wartung", "budget: {hours: 20, per: month}",
+        ("support", "Support", "Wartung", "budget: {hours: 70, per: month}",
          ["Plugin updates", "Fix contact form", "Backup check", "Editor questions"]),
         ("coordination", "Internal coordination", "", "billable: false",
          ["Internal sync", "Resourcing"]),
@@ -62,22 +62,22 @@ CLIENTS = [
          ["Component audit", "Button and form tokens", "Documentation"]),
     ]),
     ("initech", "Initech AG", "Initech", "AT", "reverse-charge", "de", "EUR", "115.00", [
-        ("seo", "SEO retainer", "SEO", "budget: {hours: 25, per: month}",
+        ("seo", "SEO retainer", "SEO", "budget: {hours: 60, per: month}",
          ["Keyword research", "Technical SEO audit", "Monthly report"]),
         ("content", "Content", "", "", ["Blog article", "Newsletter copy", "Editing"]),
     ]),
     ("umbrella", "Umbrella Health GmbH", "Umbrella", "DE", "standard", "de", "EUR", "140.00", [
-        ("campaign", "Winter campaign", "Kampagne Winter", "budget: {hours: 90, per: total}",
+        ("campaign", "Winter campaign", "Kampagne Winter", "budget: {hours: 200, per: total}",
          ["Key visual", "Social assets", "Campaign landing page", "Media plan"]),
         ("strategy", "Brand strategy", "", 'rate: "160.00"',
          ["Stakeholder interviews", "Positioning workshop", "Strategy deck"]),
     ]),
     ("hooli", "Hooli Europe Ltd", "Hooli", "IE", "reverse-charge", "en", "EUR", "150.00", [
-        ("platform", "Platform redesign", "", "budget: {hours: 120, per: month}",
+        ("platform", "Platform redesign", "", "budget: {hours: 240, per: month}",
          ["Dashboard redesign", "Usability test", "Frontend build", "Accessibility fixes"]),
     ]),
     ("stark", "Stark Industrie GmbH", "Stark", "DE", "standard", "de", "EUR", "110.00", [
-        ("intranet", "Intranet", "", "budget: {hours: 60, per: month}",
+        ("intranet", "Intranet", "", "budget: {hours: 80, per: month}",
          ["Intranet search", "Editor training", "Migration script"]),
         ("trade-fair", "Trade fair 2027", "Messe 2027", "",
          ["Booth graphics", "Brochure layout", "Print coordination"]),
@@ -87,7 +87,7 @@ CLIENTS = [
          ["Catalogue layout", "Course page updates", "Proofreading"]),
     ]),
     ("soylent", "Soylent Foods GmbH", "Soylent", "DE", "standard", "de", "EUR", "100.00", [
-        ("social", "Social media", "Social", 'budget: {amount: "4000", per: month}',
+        ("social", "Social media", "Social", 'budget: {amount: "5000", per: month}',
          ["Content calendar", "Post design", "Community report"]),
         ("photo", "Product photo shoot", "Fotoshooting", "",
          ["Shot list", "Retouching", "Shoot day"]),
@@ -101,7 +101,7 @@ CLIENTS = [
          ["Research plan", "User interviews", "Synthesis workshop"]),
     ]),
     ("wonka", "Wonka Confiserie KG", "Wonka", "DE", "standard", "de", "EUR", "105.00", [
-        ("packaging", "Packaging redesign", "Verpackung", "budget: {hours: 50, per: total}",
+        ("packaging", "Packaging redesign", "Verpackung", "budget: {hours: 120, per: total}",
          ["Packaging concepts", "Die-line artwork", "Print proof"]),
     ]),
     ("gringotts", "Gringotts Privatbank AG", "Gringotts", "DE", "standard", "de", "EUR", "145.00", [
@@ -315,12 +315,12 @@ def rates_yaml(n_people: int, n_clients: int) -> str:
 def _client_extras(key: str) -> list[str]:
     return {
         "acme": ['    rates:', '      - {from: 2026-11-16, rate: "130.00"}', '    role_rates: {designer: "110.00"}',
-                 '    person_rates: {Anna Schmidt: "125.00"}', "    budget: {hours: 60, per: month}",
+                 '    person_rates: {Anna Schmidt: "125.00"}', "    budget: {hours: 200, per: month}",
                  "    alert_at: [0.8, 1.0]"],
         "umbrella": ['    person_rates:', '      Sophie Wagner:', '        - {from: 2026-01-01, rate: "170.00"}',
                      '        - {from: 2026-11-01, rate: "180.00"}', "    group_by: job+person", "    appendix: true"],
         "hooli": ['    role_rates: {developer: "160.00", designer: "140.00"}'],
-        "stark": ["    budget: {hours: 80, per: month}", "    alert_at: [0.75, 0.9, 1.0]"],
+        "stark": ["    budget: {hours: 160, per: month}", "    alert_at: [0.75, 0.9, 1.0]"],
     }.get(key, []) + ([CALENDAR_RULES[key]] if key in CALENDAR_RULES else [])
 
 

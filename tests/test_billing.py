@@ -1,6 +1,7 @@
 """The billing run end to end: invoices issued once, re-runs change nothing, crashes heal."""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -119,7 +120,9 @@ def test_bill_command(ws):
     assert result.exit_code == 0, result.output
     assert "Issued 2 invoices:" in result.output and "2026-0002   globex" in result.output
     again = CliRunner().invoke(main, ["bill", "--workspace", str(ws.root), "--period", "2026-11"])
-    assert again.output.strip() == "Nothing new to bill: every billable entry of the period is on an invoice."
+    assert again.output.strip().splitlines() == [
+        "Nothing new to bill: every billable entry of the period is on an invoice.",
+        "Report    output/2026-11/profitability-2026-11.xlsx"]
 
 
 def test_drafts_touch_neither_ledger_nor_series(ws):
@@ -154,20 +157,22 @@ def test_invoices_command_lists_the_ledger(ws):
     assert october.splitlines()[1:] == []
 
 
+def status_rows(ws) -> list[tuple]:
+    doc = json.loads(ws.cli("status", "--period", "2026-11", "--json").output)
+    return [(c["client"], c["unbilled_hours"], c["unbilled_value"], c["last_invoice"], c["last_invoice_date"])
+            for c in doc["clients"]]
+
+
 def test_status_shows_unbilled_time_and_last_invoices(ws):
     prepared(ws)
-    runner = CliRunner()
-    before = runner.invoke(main, ["status", "--workspace", str(ws.root), "--period", "2026-11"]).output.splitlines()
-    assert before == [
-        "Period 2026-11",
-        "client   unbilled h   unbilled value  last invoice date",
-        "acme           1.50       180.00 EUR  —            —",
-        "globex         2.00       300.00 EUR  —            —",
-    ]
+    assert status_rows(ws) == [("acme", "1.50", "180.00", None, None), ("globex", "2.00", "300.00", None, None)]
+    table = ws.cli("status", "--period", "2026-11").output
+    assert "Billing status 2026-11" in table
+    assert [line.split("│")[1:7] for line in table.splitlines() if line.startswith("│ acme")] == [
+        [" acme   ", "       1.50 ", "     180.00 EUR ", " —            ", " —    ", "          — "]]
     bill(ws.root, NOVEMBER, today=TODAY)
-    after = runner.invoke(main, ["status", "--workspace", str(ws.root), "--period", "2026-11"]).output.splitlines()
-    assert after[2:] == ["acme           0.00         0.00 EUR  2026-0001    2026-12-03",
-                         "globex         0.00         0.00 EUR  2026-0002    2026-12-03"]
+    assert status_rows(ws) == [("acme", "0.00", "0.00", "2026-0001", "2026-12-03"),
+                               ("globex", "0.00", "0.00", "2026-0002", "2026-12-03")]
 
 
 def test_void_issues_a_credit_note_and_frees_the_entries(ws):
@@ -306,8 +311,7 @@ def test_a_credit_note_needs_a_reason_and_shows_no_due_date(ws):
     assert "Due" not in pdf_text(note.pdf) and "Due" in pdf_text(ws.root / "output/2026-11/invoices/2026-0001-acme.pdf")
     again = ws.cli("void", "2026-0003", "--reason", "x")
     assert again.exit_code == 2 and "2026-0003 is a credit note: only an issued invoice can be cancelled" in again.output
-    status = ws.cli("status", "--period", "2026-11").output.splitlines()
-    assert status[2].startswith("acme           1.50       180.00 EUR  —")  # the void invoice is not the last one
+    assert status_rows(ws)[0] == ("acme", "1.50", "180.00", None, None)  # the void invoice is not the last one
 
 
 def test_a_draft_run_replaces_the_drafts_of_earlier_runs(ws):

@@ -32,6 +32,7 @@ from .pricing import price
 from .problems import plural
 from .render.invoice import Issue, invoice_html
 from .render.pdf import Job, write_pdfs
+from .reports import Report, write_report
 from .schemas import Entries as E
 
 FAULT = "AUFTAKT_FAULT"  # tests set it to a step name to crash the run right after that step
@@ -76,6 +77,7 @@ class BillRun:
     skipped: tuple[tuple[str, str], ...]  # (client key, why)
     stopped: str | None  # why no new invoice was written, if so
     later: str | None = None  # billable time dated after today, left for a later run
+    report: Report | None = None  # the profitability workbook, written after the invoices
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,10 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
         only = _client(run, only)
         reason, path = _stop_reason(run, strict), workspace / "output" / "ledger.sqlite"
-        if run.config is None or (reason and not path.exists()):
+        if run.config is None:
             return BillRun(run, (), (), reason)
+        if reason and not path.exists():
+            return BillRun(run, (), (), reason, report=write_report(run, today))
         config = run.config
         today = today or local_today(config.agency.timezone)
         conn = ledger.connect(path)
@@ -119,7 +123,7 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
             issued = _render(todo, workspace, config, _marker(conn, workspace), progress)
         finally:
             conn.close()
-    return BillRun(run, issued, skipped, reason, later)
+        return BillRun(run, issued, skipped, reason, later, write_report(run, today))
 
 
 def _drafts(workspace: Path, period: Period, today: date | None, only: str | None, strict: bool,
@@ -135,7 +139,8 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
     folder = workspace / "output" / period.label / "drafts"
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
-    return BillRun(run, _render(todo, workspace, run.config, lambda issued: None, progress), skipped, None, later)
+    issued = _render(todo, workspace, run.config, lambda issued: None, progress)
+    return BillRun(run, issued, skipped, None, later, write_report(run, today))
 
 
 def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tuple[list[Draft], tuple, str | None]:
@@ -156,43 +161,6 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tu
         later = (f"{plural(int(future.sum()), 'billable entry', 'billable entries')} dated after today "
                  f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
     return [d for d in drafts if d.client_key not in held], skipped, later
-
-
-@dataclass(frozen=True)
-class ClientStatus:
-    client_key: str
-    name: str
-    unbilled_hours: Decimal
-    unbilled_value: Decimal
-    currency: str
-    last_invoice: str | None
-    last_date: date | None
-    held_back: bool
-
-
-def status(workspace: Path, period: Period, today: date | None = None) -> tuple[CheckRun, list[ClientStatus]]:
-    """Every client's unbilled time in the period (at the price an invoice would have) and last invoice."""
-    run = check(workspace, period, today)
-    if run.config is None:
-        return run, []
-    path = workspace / "output" / "ledger.sqlite"
-    records = []
-    if path.exists():
-        conn = ledger.connect(path)
-        records = [r for r in ledger.invoices(conn, "issued") if r.kind == "invoice"]
-        conn.close()
-    sound = run.entries[run.entries[E.date].notna()]
-    unbilled = sound[~sound[E.entry_id].isin(run.billed["entry_id"])]
-    drafts = {d.client_key: d for d in draft_invoices(price(unbilled, run.config), run.config, period)}
-    last = {r.client_key: r for r in records}
-    held, everyone = run.held_back()
-    return run, [
-        ClientStatus(key, client.name, drafts[key].hours if key in drafts else Decimal(0),
-                     drafts[key].net if key in drafts else Decimal("0.00"), client.currency,
-                     last[key].number if key in last else None, last[key].issue_date if key in last else None,
-                     everyone or key in held)
-        for key, client in sorted(run.config.clients.items()) if client.billable
-    ]
 
 
 def _stop_reason(run: CheckRun, strict: bool) -> str | None:

@@ -1,6 +1,7 @@
 """The command line: parse options, call the library, print, set the exit code.
 
-Exit codes: 0 done, 1 the data has errors, 2 usage (a bad option or period).
+Exit codes: 0 done, 1 the data has errors, 2 usage (a bad option or period) or, for
+`report --fail-on-alert`, a budget past 100 %; 3 another billing run holds the workspace.
 Heavy imports (pandas, pandera) happen inside the commands, so `--help` is instant.
 """
 
@@ -16,6 +17,7 @@ import click
 from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 
 EXIT_DATA_ERRORS = 1
+EXIT_ALERT = 2  # report --fail-on-alert: a budget is past 100 %
 EXIT_BUSY = 3
 
 
@@ -155,6 +157,8 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     if warnings:
         click.echo(f"{plural(warnings, 'warning')} for a reviewer: "
                    f"`auftakt-batch check --period {period.label}` lists them.")
+    if result.report is not None:
+        _report_summary(result.report, workspace)
     trouble = result.stopped or result.skipped
     sys.exit(EXIT_DATA_ERRORS if trouble else 0)
 
@@ -221,6 +225,54 @@ def _note(issued) -> str:
     if issued.follows:
         return f"  (late entries: {issued.client_key} already has {', '.join(issued.follows)} for this period)"
     return ""
+
+
+@main.command(short_help="Write the profitability workbook of a period.")
+@workspace_option
+@period_option
+@click.option("--fail-on-alert", is_flag=True, help="Exit 2 when any budget is past 100 % (for scheduled jobs).")
+def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
+    """Write output/PERIOD/profitability-PERIOD.xlsx without billing: clients, jobs, budgets
+    (over-servicing), team, the billing gap, every entry, the period's invoices and problems.
+    Ends with the budgets past their alert thresholds.
+
+    \b
+    Examples:
+      auftakt-batch report --period 2026-11
+      auftakt-batch report --period 2026-Q4 --fail-on-alert
+    """
+    from .ledger import LedgerError
+    from .reports import report as run_report
+
+    try:
+        result = run_report(workspace, period)
+    except LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
+    if result.path is None:
+        for problem in result.run.problems:
+            click.echo(str(problem))
+        sys.exit(EXIT_DATA_ERRORS)
+    _report_summary(result, workspace)
+    sys.exit(EXIT_ALERT if fail_on_alert and result.over_budget else 0)
+
+
+def _report_summary(result, workspace: Path) -> None:
+    from .problems import Severity, plural
+
+    errors = sum(p.severity is Severity.ERROR for p in result.run.problems)
+    note = f" ({plural(errors, 'error')} in the inputs: see its Problems sheet)" if errors else ""
+    click.echo(f"Report    {_shown_path(result.path, workspace)}{note}")
+    if result.alerts:
+        click.echo("Budgets past their alert thresholds:")
+        for alert in result.alerts:
+            click.echo(f"  {'!!' if alert.level == 'red' else ' !'} {alert}")
+
+
+def _shown_path(path: Path, workspace: Path) -> str:
+    try:
+        return str(path.relative_to(workspace))
+    except ValueError:
+        return str(path)
 
 
 @main.command(name="void", short_help="Cancel an invoice with a credit note.")
@@ -301,32 +353,43 @@ def _overlaps(a: Period, b: Period) -> bool:
 @workspace_option
 @click.option("--period", "-p", type=PeriodType(), default=None,
               help="The period to look at (default: this month).")
-def status(workspace: Path, period: Period | None) -> None:
-    """Every billable client's unbilled hours and value in the period, and their last invoice.
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def status(workspace: Path, period: Period | None, as_json: bool) -> None:
+    """Every billable client at a glance: unbilled hours and value in the period, the last
+    invoice and how many days ago it was issued, and how far its budget is burnt.
 
     \b
     Examples:
       auftakt-batch status
-      auftakt-batch status --period 2026-11
+      auftakt-batch status --period 2026-11 --json
     """
-    from datetime import date
+    from rich.console import Console
 
-    from .billing import status as client_status
     from .ledger import LedgerError
+    from .pipeline import local_today
+    from .reports import status as board
 
-    period = period or parse_period(date.today().strftime("%Y-%m"))
     try:
-        run, rows = client_status(workspace, period)
+        config_zone = _agency_zone(workspace)
+        today = local_today(config_zone)
+        period = period or parse_period(today.strftime("%Y-%m"))
+        run, rows = board.status(workspace, period, today)
     except LedgerError as exc:
         raise click.ClickException(str(exc)) from None
     if run.config is None:
         for problem in run.problems:
             click.echo(str(problem))
         sys.exit(EXIT_DATA_ERRORS)
-    width = max((len(r.client_key) for r in rows), default=6)
-    click.echo(f"Period {period.label}")
-    click.echo(f"{'client':<{width + 2}}{'unbilled h':>11}{'unbilled value':>17}  {'last invoice':<13}date")
-    for r in rows:
-        flag = "  held back by errors" if r.held_back else ""
-        click.echo(f"{r.client_key:<{width + 2}}{r.unbilled_hours:>11.2f}{r.unbilled_value:>13,.2f} {r.currency}  "
-                   f"{r.last_invoice or '—':<13}{r.last_date.isoformat() if r.last_date else '—':<11}{flag}".rstrip())
+    if as_json:
+        click.echo(json.dumps(board.as_json(period, today, rows), ensure_ascii=False, indent=2))
+        return
+    console = Console(width=None if sys.stdout.isatty() else 140, highlight=False)
+    console.print(board.table(period, today, rows))
+
+
+def _agency_zone(workspace: Path) -> str:
+    """The agency's time zone (today is its today), or UTC while rates.yaml does not load."""
+    from .config import load_config
+
+    config, _ = load_config(workspace / "rates.yaml")
+    return config.agency.timezone if config else "UTC"

@@ -41,6 +41,7 @@ class Billed:
     person: str
     description: str
     billed_s: int
+    written_down_from: int | None = None  # the time before a reviewer wrote it down
 
 
 @dataclass(frozen=True)

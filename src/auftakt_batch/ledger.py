@@ -21,7 +21,7 @@ import pandas as pd
 from .invoices import Billed, Draft, Line
 from .periods import parse_period
 
-SCHEMA_VERSION = 2  # PRAGMA user_version; a ledger of another version is refused, never guessed at
+SCHEMA_VERSION = 3  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS invoices (
     id          INTEGER PRIMARY KEY,
@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS billed_entries (
     person      TEXT NOT NULL,
     description TEXT NOT NULL,
     billed_s    INTEGER NOT NULL CHECK (billed_s > 0),
+    written_down_from INTEGER CHECK (written_down_from > billed_s),  -- the time before a reviewer's write-down
     live        INTEGER NOT NULL DEFAULT 1 CHECK (live IN (0, 1)),
     FOREIGN KEY (invoice_id, position) REFERENCES invoice_lines (invoice_id, position)
 );
@@ -109,6 +110,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
     try:
         _check_version(conn, path)
+        _migrate(conn)
     except sqlite3.DatabaseError as exc:  # not an SQLite file at all
         conn.close()
         raise LedgerError(f"{path} cannot be read: {exc}") from None
@@ -123,12 +125,30 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _check_version(conn: sqlite3.Connection, path: Path) -> None:
+MIGRATIONS = {  # from version: the statements that make it the next version
+    2: ["ALTER TABLE billed_entries ADD COLUMN written_down_from INTEGER CHECK (written_down_from > billed_s)"],
+}
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version == SCHEMA_VERSION or version not in MIGRATIONS:
+        return
+    with _transaction(conn):
+        while version in MIGRATIONS:
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+            version += 1
+            conn.execute(f"PRAGMA user_version = {version}")
+
+
+def _check_version(conn: sqlite3.Connection, path: Path) -> int:
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-    if version != SCHEMA_VERSION and tables:
+    if version != SCHEMA_VERSION and tables and version not in MIGRATIONS:
         raise LedgerError(f"{path} was written by another version of auftakt-batch (schema {version}, this one "
                           f"reads {SCHEMA_VERSION}); it is left untouched — use the version that wrote it")
+    return version if tables else SCHEMA_VERSION
 
 
 def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> tuple[str, int]:
@@ -165,8 +185,9 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind
                  for i, line in enumerate(draft.lines, 1)])
             conn.executemany(
                 "INSERT INTO billed_entries (entry_id, invoice_id, position, slot, day, person, description, "
-                "billed_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(b.entry_id, invoice_id, i, b.slot, b.day.isoformat(), b.person, b.description, b.billed_s)
+                "billed_s, written_down_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(b.entry_id, invoice_id, i, b.slot, b.day.isoformat(), b.person, b.description, b.billed_s,
+                  b.written_down_from)
                  for i, line in enumerate(draft.lines, 1) for b in line.entries])
     except sqlite3.IntegrityError as exc:
         if "billed_entries.entry_id" in str(exc):
@@ -196,11 +217,11 @@ def stored_draft(conn: sqlite3.Connection, number: str) -> Stored:
     (invoice_id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, issued_at, kind,
      refers_to, reason) = row
     billed: dict[int, list[Billed]] = {}
-    for position, entry_id, slot, day, person, description, billed_s in conn.execute(
-            "SELECT position, entry_id, slot, day, person, description, billed_s FROM billed_entries "
-            "WHERE invoice_id = ? ORDER BY rowid", (invoice_id,)):
+    for position, entry_id, slot, day, person, description, billed_s, written_down_from in conn.execute(
+            "SELECT position, entry_id, slot, day, person, description, billed_s, written_down_from "
+            "FROM billed_entries WHERE invoice_id = ? ORDER BY rowid", (invoice_id,)):
         billed.setdefault(position, []).append(Billed(entry_id, slot, date.fromisoformat(day), person,
-                                                      description, billed_s))
+                                                      description, billed_s, written_down_from))
     lines = tuple(
         Line(job_key, job_name, detail, Decimal(q), Decimal(p), Decimal(a), date.fromisoformat(first),
              date.fromisoformat(last), tuple(billed.get(position, ())))
@@ -260,16 +281,56 @@ def read_billed(path: Path) -> pd.DataFrame:
     a new ledger; none if there is no ledger yet. Raises LedgerError for another version's ledger."""
     if not path.exists():
         return no_billed()
+    rows = _read(path, lambda conn, _: conn.execute(
+        "SELECT b.entry_id, b.slot, i.number, b.description, b.billed_s FROM billed_entries b "
+        "JOIN invoices i ON i.id = b.invoice_id WHERE b.live = 1").fetchall())
+    return pd.DataFrame(rows, columns=BILLED_COLUMNS).astype({c: "str" for c in BILLED_COLUMNS[:4]})
+
+
+@dataclass(frozen=True)
+class Book:
+    """The ledger as the reports read it."""
+
+    invoices: tuple[InvoiceRecord, ...]
+    lines: pd.DataFrame  # number, kind, status, client_key, period, job_key, amount (Decimal): every invoice line
+    billed: pd.DataFrame  # entry_id, number, billed_s, unit_price (Decimal), written_down_from: live billed entries
+
+
+LINE_COLUMNS = ["number", "kind", "status", "client_key", "period", "job_key", "amount"]
+BOOK_BILLED_COLUMNS = ["entry_id", "number", "billed_s", "unit_price", "written_down_from"]
+
+
+def read_book(path: Path) -> Book:
+    """Every invoice, line and live billed entry, read-only; an empty book if there is no ledger."""
+    if not path.exists():
+        return Book((), pd.DataFrame(columns=LINE_COLUMNS), pd.DataFrame(columns=BOOK_BILLED_COLUMNS))
+
+    def read(conn: sqlite3.Connection, version: int) -> Book:
+        lines = conn.execute(
+            "SELECT i.number, i.kind, i.status, i.client_key, i.period, l.job_key, l.amount FROM invoice_lines l "
+            "JOIN invoices i ON i.id = l.invoice_id ORDER BY i.year, i.seq, l.position").fetchall()
+        written_down = "b.written_down_from" if version >= 3 else "NULL"
+        billed = conn.execute(
+            f"SELECT b.entry_id, i.number, b.billed_s, l.unit_price, {written_down} FROM billed_entries b "
+            "JOIN invoices i ON i.id = b.invoice_id JOIN invoice_lines l ON l.invoice_id = b.invoice_id "
+            "AND l.position = b.position WHERE b.live = 1").fetchall()
+        return Book(tuple(invoices(conn)),
+                    pd.DataFrame([(*r[:6], Decimal(r[6])) for r in lines], columns=LINE_COLUMNS),
+                    pd.DataFrame([(r[0], r[1], r[2], Decimal(r[3]), r[4]) for r in billed],
+                                 columns=BOOK_BILLED_COLUMNS).astype({"written_down_from": "Int64"}))
+
+    return _read(path, read)
+
+
+def _read(path: Path, query):
+    """Run `query(conn, schema version)` on a read-only connection: nothing is written, not even a migration."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        _check_version(conn, path)
-        rows = conn.execute("SELECT b.entry_id, b.slot, i.number, b.description, b.billed_s FROM billed_entries b "
-                            "JOIN invoices i ON i.id = b.invoice_id WHERE b.live = 1").fetchall()
+        return query(conn, _check_version(conn, path))
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{path} cannot be read: {exc}") from None
     finally:
         conn.close()
-    return pd.DataFrame(rows, columns=BILLED_COLUMNS).astype({c: "str" for c in BILLED_COLUMNS[:4]})
 
 
 class _transaction:

@@ -44,6 +44,7 @@ class CheckRun:
     untracked: pd.DataFrame | None = None  # client meetings no timesheet entry covers (calendars/)
     absences: pd.DataFrame | None = None  # person, date: away by their calendar
     calendars: tuple[str, ...] = ()  # the .ics files read
+    earliest: date | None = None  # the first day of entries before the period, if the inputs have any
 
     @property
     def ok(self) -> bool:
@@ -127,7 +128,8 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
     return CheckRun(workspace, period, config, ingested.files, entries, problems,
                     ingested.unreadable + tuple(calendar.unreadable), len(outside), len(current) - len(entries),
-                    billed, calendar.untracked, calendar.absences, tuple(label for _, label in ingested.calendars))
+                    billed, calendar.untracked, calendar.absences, tuple(label for _, label in ingested.calendars),
+                    _earliest(outside, period))
 
 
 def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -153,6 +155,11 @@ def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, p
     day = entries[Entries.date]
     inside = day.isna() | day.between(pd.Timestamp(period.start), pd.Timestamp(period.end))
     return entries[inside].reset_index(drop=True), entries[~inside]
+
+
+def _earliest(outside: pd.DataFrame, period: Period) -> date | None:
+    days = outside.loc[outside[Entries.date].lt(pd.Timestamp(period.start)), Entries.date]
+    return days.min().date() if len(days) else None
 
 
 def outside_period(outside: pd.DataFrame, period: Period) -> list[Problem]:

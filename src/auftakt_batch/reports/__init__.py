@@ -1,0 +1,88 @@
+"""Reports: the profitability workbook and the budget alerts.
+
+`report` checks the period (and, for total budgets and the billing gap, everything before
+it), reads the ledger, computes the figures and writes the workbook. `bill` calls
+`write_report` with its own check run once the invoices are issued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from .. import ledger
+from ..periods import Period
+from ..pipeline import CheckRun, check, local_today
+from .figures import Figures, build
+from .workbook import write_workbook
+
+
+@dataclass(frozen=True)
+class Alert:
+    client: str
+    job: str
+    used: Decimal
+    budget: Decimal
+    unit: str  # h or a currency
+    burn: Decimal
+    projected: Decimal
+    level: str  # amber | red
+
+    def __str__(self) -> str:
+        scope = f"{self.client} / {self.job}" if self.job else self.client
+        return (f"{scope}: {self.used:,.2f} of {self.budget:,.2f} {self.unit} used ({percent(self.burn)}), "
+                f"{percent(self.projected)} projected by the end of the period")
+
+
+def percent(share: Decimal) -> str:
+    return f"{share * 100:.0f} %"
+
+
+@dataclass(frozen=True)
+class Report:
+    run: CheckRun
+    figures: Figures | None
+    path: Path | None
+    alerts: tuple[Alert, ...]
+
+    @property
+    def over_budget(self) -> bool:
+        return any(a.burn > 1 for a in self.alerts)
+
+
+def report(workspace: Path, period: Period, today: date | None = None) -> Report:
+    run = check(workspace, period, today)
+    return write_report(run, today)
+
+
+def write_report(run: CheckRun, today: date | None = None) -> Report:
+    """The workbook for a check run, with the ledger as it is now."""
+    if run.config is None:
+        return Report(run, None, None, ())
+    figures = figures_for(run, today)
+    label = run.period.label
+    path = write_workbook(figures, run.problems, run.workspace / "output" / label / f"profitability-{label}.xlsx")
+    return Report(run, figures, path, alerts(figures))
+
+
+def figures_for(run: CheckRun, today: date | None = None) -> Figures:
+    """The figures of a check run (with a config), the ledger as it is now, and — for total
+    budgets and the billing gap — every entry before the period."""
+    today = today or local_today(run.config.agency.timezone)
+    earlier = None
+    if run.earliest is not None:
+        earlier = check(run.workspace, Period(f"{run.earliest}..", run.earliest,
+                                              run.period.start - timedelta(days=1)), today)
+    return build(run, ledger.read_book(run.workspace / "output" / "ledger.sqlite"), earlier, today)
+
+
+def alerts(figures: Figures) -> tuple[Alert, ...]:
+    """Budgets past their first threshold, by burn or by projection, most burnt first."""
+    found = []
+    for b in figures.budgets.itertuples():
+        if b.burn_pct >= b.amber_at or b.projected_pct >= b.red_at:
+            level = "red" if b.burn_pct >= b.red_at else "amber"
+            found.append(Alert(b.client, b.job, b.used, b.budget, b.unit, b.burn_pct, b.projected_pct, level))
+    return tuple(found)

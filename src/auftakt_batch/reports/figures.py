@@ -1,0 +1,312 @@
+"""The figures behind the reports: per entry, client, job, budget and person, from a check run
+and the ledger.
+
+Definitions (the workbook's column notes repeat them):
+- *logged*: time people tracked, raw; *billable*: the logged time of billable entries.
+- *value*: what an entry is worth at the agreed rates — for an invoiced entry, the hours and
+  unit price of its invoice line (so a write-down shows); otherwise its rounded hours at the rate
+  in force. *Cost*: logged hours × the person's `cost_rate`, in the agency's currency.
+- *margin* = value − cost, only where the client is billed in the agency's currency (there is no
+  exchange rate to convert with); *effective rate* = value ÷ all logged hours.
+- A budget `per: month` counts the period's time against the budget for the months the period
+  spans; `per: total` counts all time up to the end of the period, earlier periods included.
+  Hours budgets burn logged hours; amount budgets burn value. The projection extends the pace of
+  the period's working days so far to all of them.
+Entries with errors are listed but counted in no total: they cannot be billed as they are.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from ..capacity import missing_days, working_days
+from ..config import Budget, Config
+from ..invoices import quantity
+from ..ledger import Book
+from ..periods import Period
+from ..pipeline import CheckRun
+from ..pricing import amount, price
+from ..rates import rate_for
+from ..schemas import Entries as E
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def hours(seconds) -> Decimal:
+    return (Decimal(int(seconds)) / 3600).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part ÷ whole as a fraction to 4 places (a percentage cell shows 2), None when whole is 0."""
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if whole else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    period: Period
+    today: date
+    currency: str  # the agency's: costs are in it
+    entries: pd.DataFrame  # one row per entry of the period (see `entry_table`)
+    clients: pd.DataFrame
+    jobs: pd.DataFrame
+    budgets: pd.DataFrame
+    team: pd.DataFrame
+    gap: pd.DataFrame
+    earlier_unbilled: pd.DataFrame  # billable entries of earlier periods that no invoice holds
+    untracked: pd.DataFrame  # client meetings nobody logged, with their value
+    invoices: pd.DataFrame  # the ledger's invoices of the period
+
+
+def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> Figures:
+    config, period = run.config, run.period
+    entries = entry_table(run, book, config)
+    before = entry_table(earlier, book, config) if earlier is not None else entries.iloc[0:0]
+    before = before[~before["error"]]
+    clients = client_table(entries, book, config, period)
+    jobs = job_table(entries, book, config, period)
+    budgets = budget_table(entries, before, config, period, today)
+    earlier_unbilled = before[before[E.billable] & before["invoice"].eq("")].reset_index(drop=True)
+    untracked = untracked_table(run, config)
+    return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
+                   team_table(run, entries, config, today),
+                   gap_table(clients, entries, earlier_unbilled, untracked, config), earlier_unbilled, untracked,
+                   invoice_table(book, period))
+
+
+def entry_table(run: CheckRun, book: Book, config: Config) -> pd.DataFrame:
+    """The run's entries with: error (bool), rate, billed_s, value, cost, invoice (number or "")."""
+    entries = run.entries[run.entries[E.date].notna()] if len(run.entries) else run.entries
+    errors = run.with_errors()[entries.index]
+    priced = price(entries.reset_index(drop=True), config).assign(error=errors.to_numpy())
+    ledger = book.billed.set_index("entry_id")
+    on_invoice = priced[E.entry_id].isin(ledger.index)
+    number = priced[E.entry_id].map(ledger["number"]).where(on_invoice, "")
+    billed_s = priced[E.entry_id].map(ledger["billed_s"]).where(on_invoice, priced["billed_s"])
+    rate = priced[E.entry_id].map(ledger["unit_price"]).where(on_invoice, priced["rate"])
+    billable = priced[E.billable] & ~priced["error"]
+    value = [amount(quantity(s), r) if b and r is not None and pd.notna(s) else ZERO
+             for b, s, r in zip(billable, billed_s, rate)]
+    costs = {p.name: p.cost_rate for p in config.team if p.cost_rate is not None}
+    cost = [amount(Decimal(int(s)) / 3600, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
+            for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced["error"])]
+    currency = {key: c.currency for key, c in config.clients.items()}
+    return priced.assign(invoice=number.astype(str), billed_s=billed_s.astype("Int64"),
+                         currency=priced[E.client_key].map(currency).fillna(config.agency.currency),
+                         flags=flags(priced, run.problems),
+                         rate=rate.astype(object), value=value, cost=cost,
+                         written_down_from=priced[E.entry_id].map(ledger["written_down_from"]).astype("Int64"))
+
+
+def flags(entries: pd.DataFrame, problems) -> list[str]:
+    """Per entry: the codes of the problems about its row, errors first, e.g. 'no-rate, long-entry'."""
+    found: dict[tuple[str, int], list[str]] = {}
+    for p in sorted(problems, key=lambda p: p.severity.value != "error"):
+        for place in p.locations():
+            codes = found.setdefault(place, [])
+            if p.code not in codes:
+                codes.append(p.code)
+    return [", ".join(found.get((f, int(r)), [])) for f, r in zip(entries[E.source_file], entries[E.source_row])]
+
+
+def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    sound = entries[~entries["error"]]
+    seconds = sound[E.duration_s].astype("int64")
+    unbilled = sound[E.billable] & sound["invoice"].eq("")
+    frame = sound.assign(
+        logged_s=seconds, billable_s=seconds.where(sound[E.billable], 0),
+        unbilled_s=sound["billed_s"].fillna(0).astype("int64").where(unbilled, 0),
+        unbilled_value=[v if u else ZERO for v, u in zip(sound["value"], unbilled)],
+        invoiced_value=[v if n else ZERO for v, n in zip(sound["value"], sound["invoice"])])
+    columns = ["logged_s", "billable_s", "unbilled_s", "value", "unbilled_value", "invoiced_value", "cost"]
+    return frame.groupby(by)[columns].sum()
+
+
+def _invoiced(book: Book, by: list[str], period: Period) -> pd.DataFrame:
+    live = book.lines[book.lines["kind"].eq("invoice") & book.lines["status"].eq("issued")]
+    this = live[live["period"].eq(period.label)]
+    return pd.DataFrame({"invoiced_period": this.groupby(by)["amount"].sum(),
+                         "invoiced_to_date": live.groupby(by)["amount"].sum()})
+
+
+def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Period) -> pd.DataFrame:
+    sums = _sums(entries, [E.client_key]).join(_invoiced(book, ["client_key"], period), how="outer")
+    last = {r.client_key: r for r in book.invoices if r.kind == "invoice" and r.status == "issued"}
+    rows = []
+    for key, client in sorted(config.clients.items(), key=lambda kc: (not kc[1].billable, kc[0])):  # internal last
+        s = sums.loc[key] if key in sums.index else None
+        rows.append({"client": key, "name": client.name, "currency": client.currency,
+                     "billable_client": client.billable, **_money_row(s, client.currency, config),
+                     "last_invoice": last[key].number if key in last else "",
+                     "last_invoice_date": last[key].issue_date if key in last else None,
+                     **_budget_cells(client.budget, client.currency)})
+    return pd.DataFrame(rows)
+
+
+def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period) -> pd.DataFrame:
+    sums = _sums(entries.assign(**{E.job_key: entries[E.job_key].fillna("")}), [E.client_key, E.job_key])
+    sums = sums.join(_invoiced(book, ["client_key", "job_key"], period).rename_axis([E.client_key, E.job_key]),
+                     how="outer")
+    rows = []
+    for (client_key, job_key), s in sums.iterrows():
+        client = config.clients.get(client_key)
+        job = client.jobs.get(job_key) if client else None
+        currency = client.currency if client else config.agency.currency
+        rows.append({"client": client_key, "job": job_key, "name": job.name if job else "(no job)",
+                     "currency": currency, **_money_row(s, currency, config),
+                     **_budget_cells(job.budget if job else None, currency)})
+    return pd.DataFrame(rows)
+
+
+def _money_row(s: pd.Series | None, currency: str, config: Config) -> dict:
+    def get(name, zero=ZERO):
+        value = None if s is None else s.get(name)
+        return zero if value is None or pd.isna(value) else value
+
+    value, cost, logged = get("value"), get("cost"), get("logged_s", 0)
+    same = currency == config.agency.currency
+    margin = value - cost if same else None
+    return {"logged": hours(logged), "billable": hours(get("billable_s", 0)), "value": value,
+            "invoiced_period": get("invoiced_period"), "invoiced_to_date": get("invoiced_to_date"),
+            "unbilled": hours(get("unbilled_s", 0)), "unbilled_value": get("unbilled_value"), "cost": cost,
+            "margin": margin, "margin_pct": share(margin, value) if margin is not None else None,
+            "effective_rate": (value / hours(logged)).quantize(CENT) if logged else None}
+
+
+def _budget_cells(budget: Budget | None, currency: str) -> dict:
+    if budget is None:
+        return {"budget": "", "burn_pct": None}
+    size = f"{budget.hours} h" if budget.hours is not None else f"{budget.amount} {currency}"
+    return {"budget": f"{size} per {budget.per}", "burn_pct": None}  # burn: filled in from the budget table
+
+
+def months_in(period: Period) -> Decimal:
+    """How many months a period spans, partial months pro rata by days: a month 1, a quarter 3."""
+    total, day = Decimal(0), period.start
+    while day <= period.end:
+        length = calendar.monthrange(day.year, day.month)[1]
+        last = min(period.end, date(day.year, day.month, length))
+        total += Decimal((last - day).days + 1) / length
+        day = date.fromordinal(last.toordinal() + 1)
+    return total
+
+
+def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, period: Period,
+                 today: date) -> pd.DataFrame:
+    """Every client and job budget: used, burn, projection, time beyond it and its value."""
+    sound = entries[~entries["error"]]
+    all_days = working_days(config, period, period.end)
+    elapsed = working_days(config, period, today)
+    pace = Decimal(len(all_days)) / len(elapsed) if len(elapsed) and today < period.end else Decimal(1)
+    rows = []
+    for key, client in sorted(config.clients.items()):
+        scopes = [("", client.budget, client.alert_at)] + [
+            (job_key, job.budget, job.alert_at or client.alert_at) for job_key, job in sorted(client.jobs.items())]
+        for job_key, budget, alert_at in scopes:
+            if budget is None:
+                continue
+
+            def mine(frame, job_key=job_key, key=key):
+                hit = frame[E.client_key].eq(key)
+                return frame[hit & frame[E.job_key].eq(job_key)] if job_key else frame[hit]
+
+            now, past = mine(sound), mine(before) if budget.per == "total" else before.iloc[0:0]
+            rows.append(_budget_row(key, job_key, client.currency, budget, alert_at, now, past, period, today, pace))
+    columns = ["client", "job", "unit", "per", "budget", "used", "burn_pct", "projected", "projected_pct",
+               "over", "over_hours", "over_value", "amber_at", "red_at", "currency"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values(["burn_pct", "client", "job"], ascending=[False, True, True],
+                             key=lambda c: c.map(float) if c.name == "burn_pct" else c).reset_index(drop=True)
+
+
+def _budget_row(key, job_key, currency, budget: Budget, alert_at, now, past, period, today, pace) -> dict:
+    limit = (budget.hours if budget.hours is not None else budget.amount)
+    limit = limit * months_in(period) if budget.per == "month" else limit
+    limit = limit.quantize(CENT, ROUND_HALF_UP)
+    so_far = now[now[E.date].le(pd.Timestamp(today))]
+
+    def measure(frame) -> Decimal:
+        if budget.hours is not None:
+            return hours(frame[E.duration_s].sum())
+        return sum(frame["value"], ZERO)
+
+    used = measure(past) + measure(now)
+    projected = max(used, measure(past) + (measure(so_far) * pace).quantize(CENT, ROUND_HALF_UP))
+    value, billable_h = sum(now["value"], ZERO) + sum(past["value"], ZERO), hours(
+        now.loc[now[E.billable], E.duration_s].sum() + past.loc[past[E.billable], E.duration_s].sum())
+    rate = (value / billable_h) if billable_h else None  # the average agreed rate of the scope
+    over = max(used - limit, ZERO)
+    if budget.hours is not None:
+        over_hours, over_value = over, (over * rate).quantize(CENT) if rate is not None else None
+    else:
+        over_value, over_hours = over, (over / rate).quantize(CENT) if rate else None
+    thresholds = sorted(alert_at) or [Decimal(1)]
+    return {"client": key, "job": job_key, "unit": "h" if budget.hours is not None else currency, "per": budget.per,
+            "budget": limit, "used": used, "burn_pct": share(used, limit) or ZERO, "projected": projected,
+            "projected_pct": share(projected, limit) or ZERO, "over": over, "over_hours": over_hours,
+            "over_value": over_value, "amber_at": thresholds[0], "red_at": thresholds[-1], "currency": currency}
+
+
+def team_table(run: CheckRun, entries: pd.DataFrame, config: Config, today: date) -> pd.DataFrame:
+    sound = entries[~entries["error"]]
+    period = run.period
+    days = working_days(config, period, period.end)
+    away = run.absences if run.absences is not None else pd.DataFrame(columns=["person", "date"])
+    missing = missing_days(sound, away, config, period, today)
+    rows = []
+    for person in config.team:
+        mine = sound[sound[E.person_name].eq(person.name)]
+        off = set(pd.to_datetime(away.loc[away["person"].eq(person.name), "date"])) & set(days)
+        capacity = (person.hours_per_week / 5 * (len(days) - len(off))).quantize(CENT) if person.hours_per_week \
+            else None
+        billable = hours(mine.loc[mine[E.billable], E.duration_s].sum())
+        rows.append({"person": person.name, "role": person.role or "", "logged": hours(mine[E.duration_s].sum()),
+                     "billable": billable, "capacity": capacity, "days_away": len(off),
+                     "utilisation_pct": share(billable, capacity) if capacity else None,
+                     "missing_days": int(missing["person"].eq(person.name).sum()), "cost": sum(mine["cost"], ZERO)})
+    return pd.DataFrame(rows)
+
+
+def untracked_table(run: CheckRun, config: Config) -> pd.DataFrame:
+    columns = ["person", "client", "date", "summary", "hours", "value", "currency", "file"]
+    meetings = run.untracked if run.untracked is not None else pd.DataFrame()
+    rows = []
+    for m in meetings.itertuples():
+        rate, _ = rate_for(config, m.person, m.client_key, None, m.date.date())
+        h = hours(m.duration_s)
+        rows.append((m.person, m.client_key, m.date.date(), m.summary, h, amount(h, rate) if rate else None,
+                     config.clients[m.client_key].currency, m.source_file))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFrame, untracked: pd.DataFrame,
+              config: Config) -> pd.DataFrame:
+    """Per client: tracked billable value against invoiced, and the time that is slipping away."""
+    faulty = entries[entries["error"]]
+    rows = []
+    for c in clients.itertuples():
+        old = earlier[earlier[E.client_key].eq(c.client)]
+        meet = untracked[untracked["client"].eq(c.client)]
+        held = faulty[faulty[E.client_key].eq(c.client)]
+        rows.append({"client": c.client, "currency": c.currency, "tracked_value": c.value,
+                     "invoiced_value": c.value - c.unbilled_value, "unbilled_value": c.unbilled_value,
+                     "with_errors": hours(held[E.duration_s].fillna(0).clip(lower=0).sum()),
+                     "earlier_unbilled": hours(old["billed_s"].fillna(0).sum()),
+                     "earlier_unbilled_value": sum(old["value"], ZERO),
+                     "untracked_meetings": hours(int(sum(meet["hours"], Decimal(0)) * 3600)),
+                     "untracked_value": sum((v for v in meet["value"] if v is not None), ZERO)})
+    return pd.DataFrame(rows)
+
+
+def invoice_table(book: Book, period: Period) -> pd.DataFrame:
+    rows = [{"number": r.number, "kind": r.kind, "client": r.client_key, "period": r.period,
+             "issue_date": r.issue_date, "due_date": r.due_date, "net": r.net, "vat": r.vat, "gross": r.gross,
+             "currency": r.currency, "status": r.status, "refers_to": r.refers_to or "", "reason": r.reason or "",
+             "pdf": r.pdf_path or ""} for r in book.invoices if r.period == period.label]
+    return pd.DataFrame(rows, columns=["number", "kind", "client", "period", "issue_date", "due_date", "net", "vat",
+                                       "gross", "currency", "status", "refers_to", "reason", "pdf"])

@@ -1,0 +1,99 @@
+"""`status`: where every client stands, in five seconds — as a table or as JSON for scripts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..periods import Period
+from ..pipeline import CheckRun, check, local_today
+from . import figures_for, percent
+
+
+@dataclass(frozen=True)
+class ClientStatus:
+    client: str
+    name: str
+    currency: str
+    unbilled_hours: Decimal
+    unbilled_value: Decimal
+    last_invoice: str | None
+    last_invoice_date: date | None
+    days_since: int | None
+    budget: str | None  # which budget the burn is of: the client's, else its most burnt job's
+    burn: Decimal | None
+    level: str | None  # green | amber | red
+    held_back: bool
+
+
+def status(workspace: Path, period: Period, today: date | None = None) -> tuple[CheckRun, list[ClientStatus]]:
+    run = check(workspace, period, today)
+    if run.config is None:
+        return run, []
+    today = today or local_today(run.config.agency.timezone)
+    figures = figures_for(run, today)
+    held, everyone = run.held_back()
+    budgets = figures.budgets
+    rows = []
+    for c in figures.clients[figures.clients["billable_client"]].sort_values("client").itertuples():
+        mine = budgets[budgets["client"].eq(c.client)]
+        own = mine[mine["job"].eq("")]
+        top = own.iloc[0] if len(own) else mine.iloc[0] if len(mine) else None  # budgets come most burnt first
+        level = None
+        if top is not None:
+            level = "red" if top.burn_pct >= top.red_at else "amber" if top.burn_pct >= top.amber_at else "green"
+        last = c.last_invoice_date if c.last_invoice else None
+        rows.append(ClientStatus(
+            c.client, c.name, c.currency, c.unbilled, c.unbilled_value, c.last_invoice or None, last,
+            (today - last).days if last else None,
+            None if top is None else (top.job or "client"), None if top is None else top.burn_pct, level,
+            everyone or c.client in held))
+    return run, rows
+
+
+def as_json(period: Period, today: date, rows: list[ClientStatus]) -> dict:
+    def plain(row: ClientStatus) -> dict:
+        out = asdict(row)
+        for key in ("unbilled_value", "burn", "unbilled_hours"):
+            out[key] = None if out[key] is None else str(out[key])
+        out["last_invoice_date"] = row.last_invoice_date.isoformat() if row.last_invoice_date else None
+        return out
+
+    return {"period": period.label, "today": today.isoformat(), "clients": [plain(r) for r in rows]}
+
+
+COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
+
+
+def table(period: Period, today: date, rows: list[ClientStatus]):
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(title=f"Billing status {period.label} · {period.start} .. {period.end} · today {today}",
+                 title_justify="left", header_style="bold")
+    for name, justify in (("client", "left"), ("unbilled h", "right"), ("unbilled value", "right"),
+                          ("last invoice", "left"), ("date", "left"), ("days since", "right"),
+                          ("budget burn", "left")):
+        grid.add_column(name, justify=justify, no_wrap=True)
+    held = any(r.held_back for r in rows)
+    if held:
+        grid.add_column("", no_wrap=True)
+    for r in rows:
+        cells = [r.client, f"{r.unbilled_hours:,.2f}", f"{r.unbilled_value:,.2f} {r.currency}",
+                 r.last_invoice or "—", r.last_invoice_date.isoformat() if r.last_invoice_date else "—",
+                 "—" if r.days_since is None else str(r.days_since), _bar(r, Text)]
+        grid.add_row(*cells, *([Text("held back by errors", style="bold red") if r.held_back else ""] if held else []))
+    return grid
+
+
+def _bar(row: ClientStatus, text_type):
+    if row.burn is None:
+        return text_type("no budget", style="dim")
+    filled = min(10, int(row.burn * 10))
+    bar = text_type("█" * filled + "░" * (10 - filled), style=COLOURS[row.level])
+    bar.append(f" {percent(row.burn):>5}")
+    if row.budget != "client":
+        bar.append(f" {row.budget}", style="dim")
+    return bar

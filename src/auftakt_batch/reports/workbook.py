@@ -1,0 +1,215 @@
+"""The profitability workbook: output/<period>/profitability-<period>.xlsx.
+
+Sheets: Clients (with per-currency totals as live formulas and a margin chart), Jobs,
+Over-servicing (traffic lights at each budget's own thresholds), Team, Billing gap, Entries
+(filterable), Invoices and Problems. Written to a temporary file and renamed into place, so a
+reader never sees half a workbook.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..problems import Problem
+from ..schemas import Entries as E
+from .figures import Figures, hours
+from .sheets import TOTAL_BORDER, TOTAL_FONT, Column, money_format, put, table, title
+
+RED, AMBER, GREEN = (PatternFill("solid", fgColor=c, bgColor=c) for c in ("F4B6B6", "FBE3A6", "CDEBC5"))
+
+VALUE_NOTE = ("At the agreed rates: invoiced entries at their invoice line's hours and price (write-downs show), "
+              "the others at their rounded hours and the rate in force.")
+CLIENT_COLUMNS = [
+    Column("client", "client"), Column("name", "name"), Column("currency", "currency"),
+    Column("logged", "hours logged", "hours", note="All time tracked for the client in the period, raw."),
+    Column("billable", "billable hours", "hours", note="Logged time of billable entries."),
+    Column("value", "billable value", "money", note=VALUE_NOTE),
+    Column("invoiced_period", "invoiced this period", "money", note="Net of the live invoices of this period."),
+    Column("invoiced_to_date", "invoiced to date", "money", note="Net of all live invoices, every period."),
+    Column("unbilled", "unbilled hours", "hours", note="Billable, not on any invoice yet (rounded hours)."),
+    Column("unbilled_value", "unbilled value", "money"),
+    Column("last_invoice", "last invoice"), Column("last_invoice_date", "last invoice date", "date"),
+    Column("cost", "cost", "money", note="Logged hours × each person's cost_rate, billable or not (agency currency).",
+           agency_money=True),
+    Column("margin", "margin", "money", note="Billable value − cost; blank when the client is billed in another "
+                                             "currency than the agency's (no exchange rate)."),
+    Column("margin_pct", "margin %", "pct"),
+    Column("effective_rate", "effective rate", "money", note="Billable value ÷ all hours logged."),
+    Column("budget", "budget"), Column("burn_pct", "burn %", "pct", note="See the Over-servicing sheet."),
+]
+SUMMED = ["logged", "billable", "value", "invoiced_period", "invoiced_to_date", "unbilled", "unbilled_value", "cost",
+          "margin"]
+JOB_COLUMNS = [Column("client", "client"), Column("job", "job"), *CLIENT_COLUMNS[2:3],
+               Column("name", "job name"), *CLIENT_COLUMNS[3:10], *CLIENT_COLUMNS[12:]]
+BUDGET_COLUMNS = [
+    Column("client", "client"), Column("job", "job"), Column("unit", "unit"), Column("per", "per"),
+    Column("budget", "budget", "number", note="Per month: for the months the period spans. Total: the whole budget."),
+    Column("used", "used", "number", note="Hours budgets: logged hours. Amount budgets: billable value. "
+                                          "Total budgets include earlier periods."),
+    Column("burn_pct", "burn %", "pct"),
+    Column("projected", "projected", "number", note="At the pace of the period's working days so far."),
+    Column("projected_pct", "projected %", "pct"),
+    Column("over_hours", "hours beyond budget", "hours"),
+    Column("over_value", "value beyond budget", "money", note="Write-down risk: time beyond the budget at the "
+                                                             "scope's average agreed rate."),
+    Column("amber_at", "amber at", "pct"), Column("red_at", "red at", "pct"), Column("currency", "currency"),
+]
+TEAM_COLUMNS = [
+    Column("person", "person"), Column("role", "role"), Column("logged", "logged", "hours"),
+    Column("billable", "billable", "hours"),
+    Column("capacity", "capacity", "hours", note="hours_per_week ÷ 5 × working days of the period (weekdays, "
+                                                 "less public holidays and calendar absences)."),
+    Column("days_away", "days away", "int"),
+    Column("utilisation_pct", "utilisation %", "pct", note="Billable ÷ capacity."),
+    Column("missing_days", "missing days", "int", note="Working days up to today with less than "
+                                                       "agency.missing_day_below of the daily capacity logged."),
+    Column("cost", "cost", "money", agency_money=True),
+]
+GAP_COLUMNS = [
+    Column("client", "client"), Column("currency", "currency"),
+    Column("tracked_value", "tracked billable value", "money"), Column("invoiced_value", "invoiced", "money"),
+    Column("unbilled_value", "not invoiced yet", "money"),
+    Column("with_errors", "hours with errors", "hours", note="Held back until their errors are fixed (Problems)."),
+    Column("earlier_unbilled", "unbilled h, earlier periods", "hours"),
+    Column("earlier_unbilled_value", "unbilled value, earlier periods", "money"),
+    Column("untracked_meetings", "untracked meeting h", "hours", note="Client meetings in calendars that no "
+                                                                       "timesheet entry covers."),
+    Column("untracked_value", "untracked meeting value", "money"),
+]
+MEETING_COLUMNS = [Column("date", "date", "date"), Column("person", "person"), Column("client", "client"),
+                   Column("summary", "meeting"), Column("hours", "hours", "hours"), Column("value", "value", "money"),
+                   Column("file", "calendar")]
+ENTRY_COLUMNS = [
+    Column(E.date, "date", "date"), Column(E.person_name, "person"), Column(E.client_key, "client"),
+    Column(E.job_key, "job"), Column(E.task, "task"), Column(E.description, "description", width=40),
+    Column("logged_h", "logged h", "hours"), Column("billable_text", "billable"),
+    Column("billed_h", "billed h", "hours", note="Rounded, or as written down in review."),
+    Column("rate", "rate", "money"), Column("value", "value", "money"),
+    Column("cost", "cost", "money", agency_money=True),
+    Column("invoice", "invoice"), Column("written_down_h", "written down from h", "hours"),
+    Column("flags", "problems"), Column(E.source_file, "file"), Column(E.source_row, "row", "int"),
+]
+EARLIER_COLUMNS = [Column(E.date, "date", "date"), Column(E.person_name, "person"), Column(E.client_key, "client"),
+                   Column(E.job_key, "job"), Column(E.description, "description", width=40),
+                   Column("billed_h", "hours", "hours"), Column("value", "value", "money"),
+                   Column(E.source_file, "file"), Column(E.source_row, "row", "int")]
+INVOICE_COLUMNS = [Column("number", "number"), Column("kind", "kind"), Column("client", "client"),
+                   Column("issue_date", "issued", "date"), Column("due_date", "due", "date"),
+                   Column("net", "net", "money"), Column("vat", "VAT", "money"), Column("gross", "gross", "money"),
+                   Column("currency", "currency"), Column("status", "status"), Column("refers_to", "cancels"),
+                   Column("reason", "reason"), Column("pdf", "PDF")]
+PROBLEM_COLUMNS = [Column("severity", "severity"), Column("code", "code"), Column("file", "file"),
+                   Column("row", "row", "int"), Column("column", "column"), Column("rows", "rows"),
+                   Column("message", "message", width=100)]
+
+
+def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Path:
+    book = Workbook()
+    clients = book.active
+    clients.title = "Clients"
+    _clients(clients, figures)
+    _with_totals(book.create_sheet("Jobs"), figures.jobs, JOB_COLUMNS, figures.currency)
+    _budgets(book.create_sheet("Over-servicing"), figures.budgets)
+    table(book.create_sheet("Team"), figures.team, TEAM_COLUMNS, agency_currency=figures.currency)
+    _gap(book.create_sheet("Billing gap"), figures)
+    table(book.create_sheet("Entries"), _entry_rows(figures.entries), ENTRY_COLUMNS, autofilter=True,
+          agency_currency=figures.currency)
+    table(book.create_sheet("Invoices"), figures.invoices, INVOICE_COLUMNS)
+    table(book.create_sheet("Problems"), problem_rows(problems), PROBLEM_COLUMNS, autofilter=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    book.save(partial)
+    os.replace(partial, path)
+    return path
+
+
+def _clients(sheet: Worksheet, figures: Figures) -> None:
+    burn = figures.budgets[figures.budgets["job"].eq("")].set_index("client")["burn_pct"]
+    frame = figures.clients.assign(burn_pct=figures.clients["client"].map(burn))
+    first, last = _with_totals(sheet, frame, CLIENT_COLUMNS, figures.currency)
+    billed = last - int((~frame["billable_client"]).sum()) if len(frame) else last  # internal clients come last
+    if billed >= first:
+        chart = BarChart()
+        chart.type, chart.title, chart.legend = "bar", "Margin by client", None
+        chart.x_axis.delete = chart.y_axis.delete = False
+        chart.x_axis.tickLblSkip = 1
+        margin = [c.key for c in CLIENT_COLUMNS].index("margin") + 1
+        chart.add_data(Reference(sheet, min_col=margin, min_row=first - 1, max_row=billed), titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=billed))
+        chart.height, chart.width = max(7.5, 0.55 * (billed - first + 2)), 18
+        sheet.add_chart(chart, f"B{last + len(set(frame['currency'])) + 3}")
+
+
+def _with_totals(sheet: Worksheet, frame: pd.DataFrame, columns: list[Column], agency: str) -> tuple[int, int]:
+    """The table, then one totals row per currency of live SUMIFS formulas (amounts in different
+    currencies are never added up), with margin % and effective rate computed from the totals."""
+    first, last = table(sheet, frame, columns, agency_currency=agency)
+    col = {c.key: get_column_letter(i) for i, c in enumerate(columns, 1)}
+    currency = col["currency"]
+    for row, code in enumerate(sorted(set(frame["currency"])) if len(frame) else [], last + 1):
+        put(sheet.cell(row, 1), f"Total {code}")
+        put(sheet.cell(row, columns.index(next(c for c in columns if c.key == "currency")) + 1), code)
+        for i, column in enumerate(columns, 1):
+            letter = col[column.key]
+            if column.key in SUMMED:
+                formula = f'=SUMIFS({letter}{first}:{letter}{last},{currency}{first}:{currency}{last},"{code}")'
+            elif column.key == "margin_pct":
+                formula = f'=IF({col["value"]}{row}=0,"",{col["margin"]}{row}/{col["value"]}{row})'
+            elif column.key == "effective_rate":
+                formula = f'=IF({col["logged"]}{row}=0,"",{col["value"]}{row}/{col["logged"]}{row})'
+            else:
+                formula = None
+            cell = sheet.cell(row, i)
+            if formula:
+                put(cell, formula, "formula")
+                money = money_format(agency if column.agency_money else code)
+                cell.number_format = {"money": money, "pct": "0.0%"}.get(column.kind, "#,##0.00")
+            cell.font, cell.border = TOTAL_FONT, TOTAL_BORDER
+    return first, last
+
+
+def _budgets(sheet: Worksheet, budgets: pd.DataFrame) -> None:
+    first, last = table(sheet, budgets, BUDGET_COLUMNS)
+    if last < first:
+        return
+    col = {c.key: get_column_letter(i) for i, c in enumerate(BUDGET_COLUMNS, 1)}
+    area = f"A{first}:{get_column_letter(len(BUDGET_COLUMNS))}{last}"
+    burn, amber, red = (f"${col[k]}{first}" for k in ("burn_pct", "amber_at", "red_at"))
+    sheet.conditional_formatting.add(area, FormulaRule(formula=[f"{burn}>={red}"], fill=RED, stopIfTrue=True))
+    sheet.conditional_formatting.add(area, FormulaRule(formula=[f"{burn}>={amber}"], fill=AMBER, stopIfTrue=True))
+    sheet.conditional_formatting.add(area, FormulaRule(formula=[f"{burn}<{amber}"], fill=GREEN, stopIfTrue=True))
+
+
+def _gap(sheet: Worksheet, figures: Figures) -> None:
+    _, last = table(sheet, figures.gap, GAP_COLUMNS)
+    row = last + 3
+    title(sheet, row, f"Client meetings nobody logged ({len(figures.untracked)})")
+    _, last = table(sheet, figures.untracked, MEETING_COLUMNS, row=row + 1)
+    row = max(last, row + 1) + 3
+    title(sheet, row, f"Billable entries of earlier periods on no invoice ({len(figures.earlier_unbilled)})")
+    table(sheet, _entry_rows(figures.earlier_unbilled), EARLIER_COLUMNS, row=row + 1)
+
+
+def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
+    logged = entries[E.duration_s]
+    return entries.assign(
+        logged_h=[hours(s) if pd.notna(s) else None for s in logged],
+        billed_h=[hours(s) if pd.notna(s) and b else None for s, b in zip(entries["billed_s"], entries[E.billable])],
+        written_down_h=[hours(s) if pd.notna(s) else None for s in entries["written_down_from"]],
+        billable_text=entries[E.billable].map({True: "yes", False: "no"}))
+
+
+def problem_rows(problems: tuple[Problem, ...]) -> pd.DataFrame:
+    return pd.DataFrame([{"severity": p.severity.value, "code": p.code, "file": p.source.file, "row": p.source.row,
+                          "column": p.source.key or p.source.column or "",
+                          "rows": ", ".join(map(str, p.rows)), "message": p.message} for p in problems],
+                        columns=[c.key for c in PROBLEM_COLUMNS])
