@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auftakt_batch import billing, pipeline
+from auftakt_batch import billing, pipeline, reports
 from auftakt_batch.cli import main
+from auftakt_batch.reports import status
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -102,6 +103,8 @@ def fixed_today(monkeypatch):
     """Every run in the tests happens on TODAY, whatever the calendar says."""
     monkeypatch.setattr(pipeline, "local_today", lambda timezone: TODAY)
     monkeypatch.setattr(billing, "local_today", lambda timezone: TODAY)
+    monkeypatch.setattr(reports, "local_today", lambda timezone: TODAY)
+    monkeypatch.setattr(status, "local_today", lambda timezone: TODAY)
 
 
 def problem_lines(run) -> list[str]:

@@ -67,7 +67,7 @@ def test_errors_hold_back_only_their_client(ws):
     prepared(ws).input("more.csv", HEADER + "2026-11-05,Ben Okafor,globex,app,,Oops,zwei,\n")
     result = bill(ws.root, NOVEMBER, today=TODAY)
     assert [i.client_key for i in result.issued] == ["acme"]
-    assert result.skipped == (("globex", "held back by errors in its entries"),)
+    assert result.skipped == (("globex", "held back by errors (listed above)"),)
 
 
 def test_an_unreadable_file_stops_the_run(ws):
@@ -214,7 +214,7 @@ def test_an_entry_changed_after_billing_is_an_error_naming_the_invoice(ws):
     bill(ws.root, NOVEMBER, today=TODAY)
     ws.input("week.csv", HEADER + WEEK.replace("Layout,1.5", "Layout,2.5"))  # edited in the tracker
     result = bill(ws.root, NOVEMBER, today=TODAY)
-    assert result.issued == () and result.skipped == (("acme", "held back by errors in its entries"),)
+    assert result.issued == () and result.skipped == (("acme", "held back by errors (listed above)"),)
     assert changed_since_billed(result) == [
         "input/week.csv:2: error: 1 entry changed since billed on invoice 2026-0001: person, time, hours, client, "
         "job or description differ from what was invoiced (renaming a person, or a client or job key, in "
@@ -338,4 +338,4 @@ def test_an_entry_edited_in_a_newer_overlapping_export_is_not_billed_again(ws):
     assert codes["changed-since-billed"].startswith("input/week-again.csv:2: error: 1 entry changed since billed on "
                                                     "invoice 2026-0001")
     assert [(i.client_key, str(i.hours)) for i in result.issued] == [("globex", "1")]
-    assert result.skipped == (("acme", "held back by errors in its entries"),)
+    assert result.skipped == (("acme", "held back by errors (listed above)"),)

@@ -293,7 +293,7 @@ def test_a_meeting_billed_from_the_calendar_and_logged_later_is_not_billed_twice
     bill(ws.root, parse_period("2026-11"), today=TODAY)  # the meeting is on 2026-0001
     ws.input("week.csv", TIMED + "2026-11-03,Anna Schmidt,ACME,website,Weekly,,10:05,11:30\n")  # logged afterwards
     again = bill(ws.root, parse_period("2026-11"), today=TODAY)
-    assert again.issued == () and again.skipped == (("acme", "held back by errors in its entries"),)
+    assert again.issued == () and again.skipped == (("acme", "held back by errors (listed above)"),)
     assert [p for p in problem_lines(again.check) if "error" in p] == [
         "input/week.csv:2:start: error: overlaps the meeting 'ACME weekly' already billed from the calendar on invoice "
         "2026-0001 — delete this entry, or void the invoice and bill again"]

@@ -77,6 +77,7 @@ class BillRun:
     skipped: tuple[tuple[str, str], ...]  # (client key, why)
     stopped: str | None  # why no new invoice was written, if so
     later: str | None = None  # billable time dated after today, left for a later run
+    review: str | None = None  # what the review workbook changed
     report: Report | None = None  # the profitability workbook, written after the invoices
 
 
@@ -115,15 +116,15 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         conn = ledger.connect(path)
         try:
             todo = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
-            skipped, later = (), None
+            skipped, later, review = (), None, None
             if reason is None:
-                drafts, skipped, later = _to_bill(run, period, only, today)
+                drafts, skipped, later, review = _to_bill(run, period, only, today)
                 earlier = _issued_for(conn, period)
                 todo += [_reserve(conn, d, config, today, earlier.get(d.client_key, ())) for d in drafts]
             issued = _render(todo, workspace, config, _marker(conn, workspace), progress)
         finally:
             conn.close()
-        return BillRun(run, issued, skipped, reason, later, write_report(run, today))
+        return BillRun(run, issued, skipped, reason, later, review, write_report(run, today))
 
 
 def _drafts(workspace: Path, period: Period, today: date | None, only: str | None, strict: bool,
@@ -133,34 +134,62 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
     if (reason := _stop_reason(run, strict)) is not None:
         return BillRun(run, (), (), reason)
     today = today or local_today(run.config.agency.timezone)
-    drafts, skipped, later = _to_bill(run, period, only, today)
+    drafts, skipped, later, review = _to_bill(run, period, only, today)
     issued_at, due = _times(run.config, today)
     todo = [_Todo(d, Issue("DRAFT", today, due, issued_at, draft=True)) for d in drafts]
     folder = workspace / "output" / period.label / "drafts"
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
     issued = _render(todo, workspace, run.config, lambda issued: None, progress)
-    return BillRun(run, issued, skipped, None, later, write_report(run, today))
+    return BillRun(run, issued, skipped, None, later, review, write_report(run, today))
 
 
-def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tuple[list[Draft], tuple, str | None]:
-    """(drafts to issue, (client, why) skipped, what waits): sound, unbilled entries up to today —
-    work dated later is not done yet, a later run bills it; held-back clients skipped."""
+def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tuple[list[Draft], tuple, str | None,
+                                                                                 str | None]:
+    """(drafts to issue, (client, why) skipped, what waits, what the review changed): sound, unbilled
+    entries up to today as the review workbook decided — work dated later is not done yet, a later
+    run bills it; held-back clients skipped."""
     held, _ = run.held_back()
     sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
     unbilled = sound[~sound[E.entry_id].isin(run.billed["entry_id"])]
     if only is not None:
         unbilled = unbilled[unbilled[E.client_key].eq(only)]
     future = unbilled[E.date].gt(pd.Timestamp(today)) & unbilled[E.billable]
-    drafts = draft_invoices(price(unbilled[~future], run.config), run.config, period)
-    skipped = tuple((key, "held back by errors in its entries") for key in sorted(held)
+    priced = price(unbilled[~future], run.config)
+    priced = priced[~priced[E.client_key].isin(held)]
+    final = reviewed(priced, run.decisions)
+    drafts = draft_invoices(final, run.config, period)
+    skipped = tuple((key, "held back by errors (listed above)") for key in sorted(held)
                     if only in (None, key) and run.config.clients[key].billable)
     later = None
     if future.any():
         days = unbilled.loc[future, E.date]
         later = (f"{plural(int(future.sum()), 'billable entry', 'billable entries')} dated after today "
                  f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
-    return [d for d in drafts if d.client_key not in held], skipped, later
+    return drafts, skipped, later, _review_note(priced, final)
+
+
+def _review_note(priced: pd.DataFrame, final: pd.DataFrame) -> str | None:
+    held = priced[E.billable] & ~priced[E.entry_id].isin(final[E.entry_id])
+    down = final["written_down_from"].notna() if "written_down_from" in final else pd.Series(dtype=bool)
+    if not held.any() and not down.any():
+        return None
+    cut = int((final.loc[down, "written_down_from"] - final.loc[down, "billed_s"]).sum())
+    return (f"{plural(int(held.sum()), 'entry', 'entries')} held back in the review workbook (left unbilled), "
+            f"{plural(int(down.sum()), 'entry', 'entries')} written down by {cut / 3600:.2f} h")
+
+
+def reviewed(priced: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFrame:
+    """The review's decisions applied: entries set to no left out, written-down hours billed as
+    written down (`written_down_from` keeps the time before)."""
+    if decisions is None or decisions.empty:
+        return priced
+    decided = decisions.set_index("entry_id")
+    held = priced[E.entry_id].map(decided["approve"]).eq(False)
+    wanted = priced[E.entry_id].map(decided["bill_s"]).astype("Int64")
+    down = (wanted.notna() & wanted.lt(priced["billed_s"])).fillna(False).astype(bool)
+    return priced.assign(written_down_from=priced["billed_s"].where(down).astype("Int64"),
+                         billed_s=wanted.where(down, priced["billed_s"]).astype("Int64"))[~held.to_numpy()]
 
 
 def _stop_reason(run: CheckRun, strict: bool) -> str | None:

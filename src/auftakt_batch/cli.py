@@ -216,6 +216,8 @@ def _bill_summary(result) -> str:
     lines += [f"Skipped {key}: {why}" for key, why in result.skipped]
     if result.later:
         lines.append(f"Not billed yet: {result.later}.")
+    if result.review:
+        lines.append(f"Reviewed: {result.review}.")
     return "\n".join(lines)
 
 
@@ -254,6 +256,40 @@ def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
         sys.exit(EXIT_DATA_ERRORS)
     _report_summary(result, workspace)
     sys.exit(EXIT_ALERT if fail_on_alert and result.over_budget else 0)
+
+
+@main.command(short_help="Write the review workbook of a period.")
+@workspace_option
+@period_option
+def review(workspace: Path, period: Period) -> None:
+    """Write output/PERIOD/review-PERIOD.xlsx: one sheet per client with the entries the next
+    `bill` would invoice, the checks' flags beside each, and two columns to edit — approve
+    (yes/no) and bill_hours (a write-down). Save it in place; `bill` follows it. Writing it
+    again keeps the decisions already made.
+
+    \b
+    Examples:
+      auftakt-batch review --period 2026-11
+    """
+    from .ledger import LedgerError
+    from .problems import Severity, plural
+    from .reports import review as run_review
+
+    try:
+        result = run_review(workspace, period)
+    except LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in result.run.problems:
+        if problem.severity is Severity.ERROR:
+            click.echo(str(problem))
+    if result.path is None:
+        sys.exit(EXIT_DATA_ERRORS)
+    kept = f" · {plural(result.kept, 'earlier decision')} kept" if result.kept else ""
+    click.echo(f"Review    {_shown_path(result.path, workspace)} · {plural(result.clients, 'client')} · "
+               f"{plural(result.entries, 'entry', 'entries')} to bill ({result.flagged} flagged){kept}")
+    errors = sum(p.severity is Severity.ERROR for p in result.run.problems)
+    if errors:
+        click.echo(f"{plural(errors, 'error')} above: entries with errors are not in the workbook until fixed.")
 
 
 def _report_summary(result, workspace: Path) -> None:

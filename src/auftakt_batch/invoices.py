@@ -128,8 +128,10 @@ def _lines(entries: pd.DataFrame, client: Client, config: Config):
 def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:
     """The line's entries in the order the appendix lists them: by day, person and start."""
     ordered = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
-    return tuple(Billed(r.entry_id, r.slot, r.date.date(), r.person_name, r.description, int(r.billed_s))
-                 for r in ordered.itertuples(index=False))
+    before = ordered["written_down_from"] if "written_down_from" in ordered else pd.Series(pd.NA, index=ordered.index)
+    return tuple(Billed(r.entry_id, r.slot, r.date.date(), r.person_name, r.description, int(r.billed_s),
+                        int(w) if pd.notna(w) else None)
+                 for r, w in zip(ordered.itertuples(index=False), before))
 
 
 def _detail(by: list[str], group: pd.DataFrame) -> str:

@@ -6,7 +6,7 @@ Billing and reports (later stages) start from a `CheckRun`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -45,6 +45,7 @@ class CheckRun:
     absences: pd.DataFrame | None = None  # person, date: away by their calendar
     calendars: tuple[str, ...] = ()  # the .ics files read
     earliest: date | None = None  # the first day of entries before the period, if the inputs have any
+    decisions: pd.DataFrame | None = None  # the review workbook's: entry_id, approve, bill_s (none: no workbook)
 
     @property
     def ok(self) -> bool:
@@ -61,9 +62,10 @@ class CheckRun:
         located = error_rows(self.problems)
         faulty = self.entries[self.with_errors()]
         known = {(f, r) for f, r in zip(faulty[Entries.source_file], faulty[Entries.source_row])}
-        if any(p.severity is Severity.ERROR and not p.locations() for p in self.problems) or located - known:
+        errors = [p for p in self.problems if p.severity is Severity.ERROR]
+        if any(not p.locations() and p.client is None for p in errors) or located - known:
             return frozenset(), True
-        held = set(faulty[Entries.client_key].dropna())
+        held = set(faulty[Entries.client_key].dropna()) | {p.client for p in errors if p.client}
         for name in faulty.loc[faulty[Entries.client_key].isna(), Entries.client].unique():
             key = self.config.client_names.closest(name) if name else None
             if key is None:
@@ -125,11 +127,31 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems += run_checks(entries, Context(config, period, today, billed, replaced))
     problems += missing_day_problems(missing_days(entries, calendar.absences, config, period, today))
 
-    problems = tuple(sorted_problems(relabel(problems, ingested.labels)))
-    return CheckRun(workspace, period, config, ingested.files, entries, problems,
-                    ingested.unreadable + tuple(calendar.unreadable), len(outside), len(current) - len(entries),
-                    billed, calendar.untracked, calendar.absences, tuple(label for _, label in ingested.calendars),
-                    _earliest(outside, period))
+    problems = relabel(problems, ingested.labels)
+    run = CheckRun(workspace, period, config, ingested.files, entries, tuple(problems),
+                   ingested.unreadable + tuple(calendar.unreadable), len(outside), len(current) - len(entries),
+                   billed, calendar.untracked, calendar.absences, tuple(label for _, label in ingested.calendars),
+                   _earliest(outside, period))
+
+    # 7. The review workbook, if the reviewer wrote one: checked against what would be billed now.
+    review = read_review(run)
+    return replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
+                   decisions=review.decided if review.exists else None)
+
+
+def billable_now(run: CheckRun) -> pd.DataFrame:
+    """The entries a billing run would invoice (sound, dated, billable, on no invoice), priced."""
+    from .pricing import price
+
+    sound = run.entries[~run.with_errors() & run.entries[Entries.date].notna()]
+    unbilled = sound[~sound[Entries.entry_id].isin(run.billed["entry_id"]) & sound[Entries.billable]]
+    return price(unbilled, run.config)
+
+
+def read_review(run: CheckRun):
+    from .reports.review import read_decisions  # reports build on check runs: imported when first needed
+
+    return read_decisions(run.workspace, run.period, billable_now(run), run.billed, run.config)
 
 
 def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:

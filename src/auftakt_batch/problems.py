@@ -46,6 +46,7 @@ class Problem:
     severity: Severity
     message: str
     rows: tuple[int, ...] = ()  # every row of source.file this problem covers, when it covers several
+    client: str | None = None  # the one client an error holds back when it is about no entry (a review sheet)
 
     def __str__(self) -> str:
         if self.code == "config" and self.severity is Severity.ERROR:
@@ -102,7 +103,7 @@ def hm(seconds) -> str:
 
 def error_rows(problems: Iterable[Problem]) -> set[tuple[str, int]]:
     """(file, row) of every entry that an error is about: these entries are held back."""
-    return {loc for p in problems if p.severity is Severity.ERROR for loc in p.locations()}
+    return {loc for p in problems if p.severity is Severity.ERROR and p.client is None for loc in p.locations()}
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

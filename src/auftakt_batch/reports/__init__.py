@@ -67,6 +67,37 @@ def write_report(run: CheckRun, today: date | None = None) -> Report:
     return Report(run, figures, path, alerts(figures))
 
 
+@dataclass(frozen=True)
+class Review:
+    run: CheckRun
+    path: Path | None
+    clients: int = 0
+    entries: int = 0
+    flagged: int = 0
+    kept: int = 0  # decisions carried over from the workbook it replaced
+
+
+def review(workspace: Path, period: Period, today: date | None = None) -> Review:
+    """Write the review workbook: every entry the next `bill` would invoice, per client."""
+    from .figures import entry_table
+    from .review import path_for, write_review
+
+    run = check(workspace, period, today)
+    if run.config is None:
+        return Review(run, None)
+    book = ledger.read_book(workspace / "output" / "ledger.sqlite")
+    entries = entry_table(run, book, run.config)
+    todo = entries[~entries["error"] & entries["billable"] & entries["invoice"].eq("")]
+    late: dict[str, tuple[str, ...]] = {}
+    for r in book.invoices:
+        if r.period == period.label and r.kind == "invoice" and r.status == "issued":
+            late[r.client_key] = (*late.get(r.client_key, ()), r.number)
+    kept = run.decisions if run.decisions is not None else entries.iloc[0:0]
+    path = path_for(workspace, period)
+    carried = write_review(todo, run.config, period, path, late, kept)
+    return Review(run, path, todo["client_key"].nunique(), len(todo), int(todo["flags"].ne("").sum()), carried)
+
+
 def figures_for(run: CheckRun, today: date | None = None) -> Figures:
     """The figures of a check run (with a config), the ledger as it is now, and — for total
     budgets and the billing gap — every entry before the period."""

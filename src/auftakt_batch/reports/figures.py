@@ -28,7 +28,7 @@ from ..capacity import missing_days, working_days
 from ..config import Budget, Config
 from ..invoices import quantity
 from ..ledger import Book
-from ..periods import Period
+from ..periods import Period, parse_period
 from ..pipeline import CheckRun
 from ..pricing import amount, price
 from ..rates import rate_for
@@ -96,6 +96,8 @@ def entry_table(run: CheckRun, book: Book, config: Config) -> pd.DataFrame:
     cost = [amount(Decimal(int(s)) / 3600, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
             for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced["error"])]
     currency = {key: c.currency for key, c in config.clients.items()}
+    decided = run.decisions.set_index("entry_id")["approve"] if run.decisions is not None else pd.Series(dtype=bool)
+    priced = priced.assign(held_in_review=priced[E.entry_id].map(decided).eq(False) & number.eq(""))
     return priced.assign(invoice=number.astype(str), billed_s=billed_s.astype("Int64"),
                          currency=priced[E.client_key].map(currency).fillna(config.agency.currency),
                          flags=flags(priced, run.problems),
@@ -127,9 +129,15 @@ def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return frame.groupby(by)[columns].sum()
 
 
+def within(label: str, period: Period) -> bool:
+    """Whether an invoice's period lies inside `period`: a 2026-11 invoice is of 2026-Q4 and 2026 too."""
+    inner = parse_period(label)
+    return period.start <= inner.start and inner.end <= period.end
+
+
 def _invoiced(book: Book, by: list[str], period: Period) -> pd.DataFrame:
     live = book.lines[book.lines["kind"].eq("invoice") & book.lines["status"].eq("issued")]
-    this = live[live["period"].eq(period.label)]
+    this = live[live["period"].map(lambda label: within(label, period)).astype(bool)]
     return pd.DataFrame({"invoiced_period": this.groupby(by)["amount"].sum(),
                          "invoiced_to_date": live.groupby(by)["amount"].sum()})
 
@@ -293,8 +301,10 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
         old = earlier[earlier[E.client_key].eq(c.client)]
         meet = untracked[untracked["client"].eq(c.client)]
         held = faulty[faulty[E.client_key].eq(c.client)]
+        mine = entries[entries[E.client_key].eq(c.client) & ~entries["error"] & entries["held_in_review"]]
         rows.append({"client": c.client, "currency": c.currency, "tracked_value": c.value,
                      "invoiced_value": c.value - c.unbilled_value, "unbilled_value": c.unbilled_value,
+                     "held_in_review": sum(mine["value"], ZERO),
                      "with_errors": hours(held[E.duration_s].fillna(0).clip(lower=0).sum()),
                      "earlier_unbilled": hours(old["billed_s"].fillna(0).sum()),
                      "earlier_unbilled_value": sum(old["value"], ZERO),
@@ -307,6 +317,6 @@ def invoice_table(book: Book, period: Period) -> pd.DataFrame:
     rows = [{"number": r.number, "kind": r.kind, "client": r.client_key, "period": r.period,
              "issue_date": r.issue_date, "due_date": r.due_date, "net": r.net, "vat": r.vat, "gross": r.gross,
              "currency": r.currency, "status": r.status, "refers_to": r.refers_to or "", "reason": r.reason or "",
-             "pdf": r.pdf_path or ""} for r in book.invoices if r.period == period.label]
+             "pdf": r.pdf_path or ""} for r in book.invoices if within(r.period, period)]
     return pd.DataFrame(rows, columns=["number", "kind", "client", "period", "issue_date", "due_date", "net", "vat",
                                        "gross", "currency", "status", "refers_to", "reason", "pdf"])

@@ -78,6 +78,8 @@ GAP_COLUMNS = [
     Column("client", "client"), Column("currency", "currency"),
     Column("tracked_value", "tracked billable value", "money"), Column("invoiced_value", "invoiced", "money"),
     Column("unbilled_value", "not invoiced yet", "money"),
+    Column("held_in_review", "of which held back in review", "money", note="Entries the review workbook set to "
+                                                                           "no: they stay unbilled."),
     Column("with_errors", "hours with errors", "hours", note="Held back until their errors are fixed (Problems)."),
     Column("earlier_unbilled", "unbilled h, earlier periods", "hours"),
     Column("earlier_unbilled_value", "unbilled value, earlier periods", "money"),
@@ -96,6 +98,7 @@ ENTRY_COLUMNS = [
     Column("rate", "rate", "money"), Column("value", "value", "money"),
     Column("cost", "cost", "money", agency_money=True),
     Column("invoice", "invoice"), Column("written_down_h", "written down from h", "hours"),
+    Column("review_text", "review"),
     Column("flags", "problems"), Column(E.source_file, "file"), Column(E.source_row, "row", "int"),
 ]
 EARLIER_COLUMNS = [Column(E.date, "date", "date"), Column(E.person_name, "person"), Column(E.client_key, "client"),
@@ -117,7 +120,7 @@ def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) 
     clients = book.active
     clients.title = "Clients"
     _clients(clients, figures)
-    _with_totals(book.create_sheet("Jobs"), figures.jobs, JOB_COLUMNS, figures.currency)
+    _with_totals(book.create_sheet("Jobs"), _job_burn(figures), JOB_COLUMNS, figures.currency)
     _budgets(book.create_sheet("Over-servicing"), figures.budgets)
     table(book.create_sheet("Team"), figures.team, TEAM_COLUMNS, agency_currency=figures.currency)
     _gap(book.create_sheet("Billing gap"), figures)
@@ -149,6 +152,14 @@ def _clients(sheet: Worksheet, figures: Figures) -> None:
         sheet.add_chart(chart, f"B{last + len(set(frame['currency'])) + 3}")
 
 
+def _job_burn(figures: Figures) -> pd.DataFrame:
+    """The jobs with the burn % of their own budget (the budget table's job rows)."""
+    own = figures.budgets[figures.budgets["job"].ne("")]
+    burn = {(c, j): b for c, j, b in zip(own["client"], own["job"], own["burn_pct"])}
+    jobs = figures.jobs
+    return jobs.assign(burn_pct=[burn.get((c, j)) for c, j in zip(jobs["client"], jobs["job"])]) if len(jobs) else jobs
+
+
 def _with_totals(sheet: Worksheet, frame: pd.DataFrame, columns: list[Column], agency: str) -> tuple[int, int]:
     """The table, then one totals row per currency of live SUMIFS formulas (amounts in different
     currencies are never added up), with margin % and effective rate computed from the totals."""
@@ -160,7 +171,9 @@ def _with_totals(sheet: Worksheet, frame: pd.DataFrame, columns: list[Column], a
         put(sheet.cell(row, columns.index(next(c for c in columns if c.key == "currency")) + 1), code)
         for i, column in enumerate(columns, 1):
             letter = col[column.key]
-            if column.key in SUMMED:
+            if column.key in ("margin", "margin_pct") and code != agency:
+                formula = None  # no margin in another currency than the agency's: blank, as on its rows
+            elif column.key in SUMMED:
                 formula = f'=SUMIFS({letter}{first}:{letter}{last},{currency}{first}:{currency}{last},"{code}")'
             elif column.key == "margin_pct":
                 formula = f'=IF({col["value"]}{row}=0,"",{col["margin"]}{row}/{col["value"]}{row})'
@@ -205,7 +218,8 @@ def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
         logged_h=[hours(s) if pd.notna(s) else None for s in logged],
         billed_h=[hours(s) if pd.notna(s) and b else None for s, b in zip(entries["billed_s"], entries[E.billable])],
         written_down_h=[hours(s) if pd.notna(s) else None for s in entries["written_down_from"]],
-        billable_text=entries[E.billable].map({True: "yes", False: "no"}))
+        billable_text=entries[E.billable].map({True: "yes", False: "no"}),
+        review_text=entries["held_in_review"].map({True: "held back", False: ""}))
 
 
 def problem_rows(problems: tuple[Problem, ...]) -> pd.DataFrame:

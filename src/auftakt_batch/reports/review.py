@@ -1,0 +1,289 @@
+"""The review workbook: output/<period>/review-<period>.xlsx, and what a reviewer decided in it.
+
+`review` writes one sheet per client with the entries the next `bill` would put on its
+invoice, each with the checks' flags beside it and two columns to edit: `approve` (yes/no) and
+`bill_hours` (a write-down). Writing it again keeps the decisions already made for entries
+that are still there.
+
+`read_decisions` is the check run's last step: when the workbook exists, `bill` follows it —
+entries set to `no` are held back, written-down hours are billed as written down. It is never
+applied blindly: a value that is neither yes nor no, a write-up, or a workbook whose rows no
+longer match the inputs (entries changed, added or gone since it was written) is an error that
+holds back that client until the review is written again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..config import Config
+from ..ingest.values import duration_seconds
+from ..periods import Period
+from ..problems import Problem, Severity, Source, plural
+from ..schemas import Entries as E
+from .figures import hours
+from .sheets import Column, put, table, title
+
+EDITABLE = PatternFill("solid", fgColor="FFF4C2")
+YES, NO = "yes", "no"
+ANSWERS = {"yes": True, "y": True, "ja": True, "j": True, "true": True, "1": True, "x": True, "ok": True,
+           "no": False, "n": False, "nein": False, "false": False, "0": False}
+FLAGS = {  # problem code -> what the reviewer reads
+    "long-entry": "long entry", "missing-description": "no description", "overlapping": "overlap",
+    "weekend": "weekend", "future-date": "dated after today", "export-price": "export price differs",
+    "near-repeat": "near repeat",
+}
+ID_HEADER = "entry id (do not edit)"
+COLUMNS = [
+    Column(E.date, "date", "date"), Column(E.person_name, "person"), Column(E.job_key, "job"),
+    Column(E.task, "task"), Column(E.description, "description", width=45),
+    Column("start_text", "start"), Column("logged_h", "logged h", "hours"),
+    Column("billed_h", "billed h", "hours", note="Logged time after the rounding rule: what the invoice shows "
+                                                  "unless bill_hours writes it down."),
+    Column("rate", "rate", "money"), Column("value", "value", "money"), Column("flag_text", "flags", width=28),
+    Column("approve", "approve", width=10, note="yes: bill it. no: hold it back (it stays unbilled and shows in "
+                                                 "the Billing gap)."),
+    Column("bill_hours", "bill_hours", "hours", width=11,
+           note="Leave empty to bill the billed h. A smaller number writes the entry down; the ledger records it."),
+    Column(E.entry_id, ID_HEADER, width=22),
+]
+APPROVE, BILL_HOURS, ENTRY = (COLUMNS.index(next(c for c in COLUMNS if c.key == k)) + 1
+                              for k in ("approve", "bill_hours", E.entry_id))
+
+
+def path_for(workspace: Path, period: Period) -> Path:
+    return workspace / "output" / period.label / f"review-{period.label}.xlsx"
+
+
+def label_for(period: Period) -> str:
+    return f"output/{period.label}/review-{period.label}.xlsx"
+
+
+def sheet_name(key: str) -> str:
+    return key[:31]
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Path, late: dict[str, tuple[str, ...]],
+                 kept: pd.DataFrame) -> int:
+    """Write the workbook for `entries` (the priced rows `bill` would invoice, from figures.entry_table);
+    `late`: client -> its live invoices of the period; `kept`: earlier decisions by entry_id. Returns
+    how many earlier decisions (a no, a write-down) were kept."""
+    book = Workbook()
+    about = book.active
+    about.title = "How to review"
+    rows = entries.assign(
+        start_text=[f"{s.tz_convert(config.agency.timezone):%H:%M}" if pd.notna(s) else "" for s in entries[E.start]],
+        logged_h=entries[E.duration_s].map(hours), billed_h=entries["billed_s"].map(hours),
+        flag_text=[_flag_text(f, late.get(c, ())) for f, c in zip(entries["flags"], entries[E.client_key])])
+    decided = kept.set_index("entry_id") if len(kept) else None
+    carried = 0
+    summary = []
+    for key, group in rows.groupby(E.client_key, sort=True):
+        group = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
+        approve, bill = [YES] * len(group), [None] * len(group)
+        if decided is not None:
+            for i, entry_id in enumerate(group[E.entry_id]):
+                if entry_id in decided.index:
+                    yes, bill_s = decided.at[entry_id, "approve"], decided.at[entry_id, "bill_s"]
+                    approve[i], bill[i] = YES if yes else NO, hours(bill_s) if pd.notna(bill_s) else None
+                    carried += (not yes) or pd.notna(bill_s)  # a decision, not the default
+        sheet = book.create_sheet(sheet_name(key))
+        first, last = table(sheet, group.assign(approve=approve, bill_hours=bill), COLUMNS, autofilter=True)
+        _editable(sheet, first, last)
+        summary.append((key, config.clients[key].name, len(group), sum(group["billed_s"]),
+                        int(group["flag_text"].ne("").sum())))
+    _about(about, period, config, summary)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    book.save(partial)
+    os.replace(partial, path)
+    return carried
+
+
+def _flag_text(codes: str, late: tuple[str, ...]) -> str:
+    shown = [FLAGS.get(code.strip(), code.strip()) for code in codes.split(",") if code.strip()]
+    if late:
+        shown.append(f"late: after {', '.join(late)}")
+    return ", ".join(shown)
+
+
+def _editable(sheet, first: int, last: int) -> None:
+    if last < first:
+        return
+    choice = DataValidation(type="list", formula1='"yes,no"', allow_blank=True, showErrorMessage=True,
+                            errorTitle="approve", error="yes or no")
+    amount = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True,
+                            showErrorMessage=True, errorTitle="bill_hours", error="hours, more than 0")
+    for validation, column in ((choice, APPROVE), (amount, BILL_HOURS)):
+        letter = get_column_letter(column)
+        validation.add(f"{letter}{first}:{letter}{last}")
+        sheet.add_data_validation(validation)
+        for row in range(first, last + 1):
+            sheet.cell(row, column).fill = EDITABLE
+    sheet.column_dimensions[get_column_letter(ENTRY)].hidden = True
+
+
+def _about(sheet, period: Period, config: Config, summary: list[tuple]) -> None:
+    now = datetime.now(ZoneInfo(config.agency.timezone))
+    lines = [
+        f"Review of {period.label} ({period.start} .. {period.end}) — written {now:%Y-%m-%d %H:%M}",
+        "",
+        "One sheet per client lists the entries the next `auftakt-batch bill` will invoice.",
+        "Edit only the yellow columns, then save this file where it is:",
+        "  approve     yes = bill it, no = hold it back (it stays unbilled and shows in the Billing gap)",
+        "  bill_hours  empty = bill the billed hours; a smaller number writes the entry down",
+        "Entries that change in the exports after this file was written stop that client's invoice until",
+        f"you run `auftakt-batch review --period {period.label}` again (your decisions are kept).",
+    ]
+    for row, text in enumerate(lines, 1):
+        put(sheet.cell(row, 1), text)
+    sheet.cell(1, 1).font = Font(bold=True, size=12)
+    title(sheet, len(lines) + 2, "Clients")
+    frame = pd.DataFrame([{"client": k, "name": n, "entries": c, "hours": hours(s), "flagged": f}
+                          for k, n, c, s, f in summary], columns=["client", "name", "entries", "hours", "flagged"])
+    columns = [Column("client", "client (sheet)"), Column("name", "name"), Column("entries", "entries", "int"),
+               Column("hours", "billed h", "hours"), Column("flagged", "flagged", "int")]
+    table(sheet, frame, columns, row=len(lines) + 3, freeze=False)
+    sheet.column_dimensions["A"].width = 22
+
+
+# --- reading --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decisions:
+    decided: pd.DataFrame  # entry_id, approve (bool), bill_s (Int64: written-down seconds, or NA)
+    problems: list[Problem]
+    exists: bool
+
+
+NO_DECISIONS = pd.DataFrame({"entry_id": pd.Series(dtype=str), "approve": pd.Series(dtype=bool),
+                             "bill_s": pd.Series(dtype="Int64")})
+
+
+def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, billed: pd.DataFrame,
+                   config: Config) -> Decisions:
+    """What the reviewer decided, checked against `billable` (the unbilled, billable, sound entries
+    with `billed_s`), `billed` (the ledger's billed entry ids)."""
+    path = path_for(workspace, period)
+    if not path.exists():
+        return Decisions(NO_DECISIONS, [], False)
+    label = label_for(period)
+    try:
+        rows, problems = _read_rows(path, label, config)
+    except Exception as exc:  # any reason a spreadsheet cannot be read  # noqa: BLE001
+        return Decisions(NO_DECISIONS, [Problem(Source(label), "review", Severity.ERROR, (
+            f"cannot be read ({type(exc).__name__}: {exc}) — no client is billed while it is unreadable; write it "
+            f"again with `auftakt-batch review --period {period.label}`"))], True)
+    problems += _compare(rows, billable, billed, label, period)
+    decided = rows[["entry_id", "approve", "bill_s"]] if len(rows) else NO_DECISIONS
+    return Decisions(decided.reset_index(drop=True), problems, True)
+
+
+def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
+    book = load_workbook(path, data_only=True, read_only=True)
+    keys = {sheet_name(k): k for k in config.clients}
+    rows, problems = [], []
+    try:
+        for sheet in book.worksheets:
+            if sheet.title not in keys:
+                continue
+            client = keys[sheet.title]
+            cells = list(sheet.iter_rows(values_only=True))
+            head = [str(v).strip() if v is not None else "" for v in (cells[0] if cells else ())]
+            where = {name: head.index(name) for name in ("approve", "bill_hours", ID_HEADER) if name in head}
+            if len(where) < 3:
+                problems.append(_error(label, None, None, client, f"sheet {sheet.title!r} lost its approve, bill_hours "
+                                                                  f"or {ID_HEADER!r} column — write the review again"))
+                continue
+            for number, values in enumerate(cells[1:], 2):
+                entry_id = _cell(values, where[ID_HEADER])
+                if not entry_id:
+                    continue
+                row = (str(entry_id).strip(), client, sheet.title, number, _cell(values, where["approve"]),
+                       _cell(values, where["bill_hours"]))
+                rows.append(row)
+    finally:
+        book.close()
+    frame = pd.DataFrame(rows, columns=["entry_id", "client", "sheet", "row", "approve_raw", "bill_raw"])
+    approve, bill_s = [], []
+    for r in frame.itertuples():
+        answer = True if _blank(r.approve_raw) else ANSWERS.get(str(r.approve_raw).strip().lower())
+        if answer is None:
+            problems.append(_error(label, r, "approve", r.client, f"{r.approve_raw!r} is neither yes nor no"))
+        approve.append(answer is not False)  # unreadable: the client is held back anyway
+        bill_s.append(_seconds(r, label, problems))
+    return frame.assign(approve=pd.Series(approve, dtype=bool), bill_s=pd.Series(bill_s, dtype="Int64")), problems
+
+
+def _cell(values: tuple, index: int):
+    return values[index] if index < len(values) else None
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and value != value)  # NaN: an empty cell, as pandas holds it
+
+
+def _seconds(r, label: str, problems: list[Problem]) -> int | None:
+    raw = r.bill_raw
+    if _blank(raw):
+        return None
+    seconds = round(float(raw) * 3600) if isinstance(raw, (int, float)) else duration_seconds(str(raw).strip())
+    if seconds is None or seconds <= 0:
+        why = "set approve to no to hold an entry back" if seconds is not None else "use hours such as 1.5 or 1:30"
+        problems.append(_error(label, r, "bill_hours", r.client, f"{raw!r} is not a number of hours above 0 — {why}"))
+        return None
+    return seconds
+
+
+def _compare(rows: pd.DataFrame, billable: pd.DataFrame, billed: pd.DataFrame, label: str,
+             period: Period) -> list[Problem]:
+    """Per client: rows whose entry is gone or changed, entries the workbook lacks, write-ups."""
+    problems = []
+    known = billable.set_index(E.entry_id)["billed_s"]
+    done = set(billed["entry_id"])
+    for r in rows[rows["entry_id"].isin(known.index) & rows["bill_s"].notna()].itertuples():
+        if r.bill_s > known[r.entry_id]:
+            problems.append(_error(label, r, "bill_hours", r.client, (
+                f"{hours(r.bill_s)} h is more than the {hours(known[r.entry_id])} h to bill — a review writes "
+                "entries down, never up")))
+    stale = rows[~rows["entry_id"].isin(known.index) & ~rows["entry_id"].isin(done)]
+    missing = billable[~billable[E.entry_id].isin(rows["entry_id"])]
+    for client in sorted(set(stale["client"]) | set(missing[E.client_key])):
+        gone = stale[stale["client"].eq(client)]
+        new = missing[missing[E.client_key].eq(client)]
+        parts = []
+        if len(gone):
+            shown = ", ".join(map(str, gone["row"].head(8))) + (", …" if len(gone) > 8 else "")
+            one = len(gone) == 1
+            parts.append(f"{plural(len(gone), 'row')} of sheet {gone['sheet'].iloc[0]!r} no longer "
+                         f"{'matches' if one else 'match'} the inputs ({'row' if one else 'rows'} {shown}: changed or "
+                         "removed since it was written)")
+        if len(new):
+            parts.append(f"{plural(len(new), 'entry', 'entries')} of {client} {'is' if len(new) == 1 else 'are'} "
+                         "not in it (added or changed since)")
+        problems.append(_error(label, None, None, client, (
+            f"{' and '.join(parts)} — {client} is not billed until you run `auftakt-batch review --period "
+            f"{period.label}` again (decisions already made are kept) and review them")))
+    return problems
+
+
+def _error(label: str, r, column: str | None, client: str, message: str) -> Problem:
+    row = None if r is None else int(r.row)
+    where = f"{r.sheet}!" if r is not None else ""
+    return Problem(Source(label, row, f"{where}{column}" if column else None), "review", Severity.ERROR, message,
+                   client=client)
+
+
