@@ -52,7 +52,7 @@ def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
             continue
         events = _counting(calendar.events, _emails(owner, config))
         absences.append(_absences(events, owner, label))
-        timed = events[~events["all_day"]].reset_index(drop=True)
+        timed = events[~events["all_day"].astype(bool)].reset_index(drop=True)
         claims = clients_of(timed, config)
         problems += _ambiguous(timed, claims, label, zone)
         meetings.append(_meetings(timed, claims, owner, label, zone))
@@ -90,7 +90,7 @@ def _counting(events: pd.DataFrame, owner_emails: set[str]) -> pd.DataFrame:
 
 
 def _absences(events: pd.DataFrame, owner: str, label: str) -> pd.DataFrame:
-    away = events[events["all_day"] & events["summary"].str.contains(ABSENCE)]
+    away = events[events["all_day"].astype(bool) & events["summary"].str.contains(ABSENCE)]
     days = [(owner, pd.Timestamp(d), label) for first, last in zip(away["first_day"], away["last_day"])
             for d in pd.date_range(first, last)]
     return pd.DataFrame(days, columns=["person", "date", "source_file"])
