@@ -10,7 +10,7 @@ from auftakt_batch.billing import bill
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import review, write_report
 
-from .conftest import TODAY
+from .conftest import RATES, TODAY
 
 NOVEMBER = parse_period("2026-11")
 HEADER = "date,person,client,job,task,description,hours,billable\n"
@@ -69,8 +69,8 @@ def test_held_back_and_written_down_entries_are_billed_as_reviewed_and_recorded(
     run = bill(ws.root, NOVEMBER, today=TODAY)
     assert [(i.client_key, str(i.hours), str(i.net)) for i in run.issued] == [
         ("acme", "3.75", "450.00"), ("globex", "2", "300.00")]  # 1.5 + 2.25 h; Navigation held back
-    assert run.review == ("1 entry held back in the review workbook (left unbilled), 1 entry written down by "
-                          "0.75 h")
+    assert run.review == ("1 entry held back (left unbilled) and 1 entry written down by 0.75 h, as the review "
+                          "workbook says")
     conn = sqlite3.connect(ws.root / "output" / "ledger.sqlite")
     billed = conn.execute("SELECT description, billed_s, written_down_from FROM billed_entries ORDER BY day").fetchall()
     assert billed == [("Layout", 5400, None), ("Templates", 8100, 10800), ("API", 7200, None)]
@@ -106,20 +106,53 @@ def test_a_review_that_no_longer_matches_the_inputs_holds_back_that_client_only(
     assert result.path.exists()
 
 
-def test_values_a_review_cannot_mean_are_errors_at_their_cell(ws):
+def test_values_a_review_cannot_mean_are_errors_at_their_cell_and_survive_a_rewrite(ws):
     result = reviewed_ws(ws)
     edit(result.path, "acme", {"Layout": {"approve": "maybe"}, "Navigation": {"bill_hours": 5},
                                "Templates": {"bill_hours": 0}})
     edit(result.path, "globex", {"API": {"approve": "Nein", "bill_hours": "1,5"}})
+    expected = [
+        "output/2026-11/review-2026-11.xlsx: acme!L2: error: 'maybe' is neither yes nor no",
+        "output/2026-11/review-2026-11.xlsx: acme!M3: error: 5.00 h is more than the 2.00 h to bill — a review "
+        "writes entries down, never up",
+        "output/2026-11/review-2026-11.xlsx: acme!M4: error: 0 h would bill nothing — set approve to no to hold the "
+        "entry back"]
     run = ws.check()
-    assert [str(p) for p in run.problems if p.code == "review"] == [
-        "output/2026-11/review-2026-11.xlsx:2:acme!approve: error: 'maybe' is neither yes nor no",
-        "output/2026-11/review-2026-11.xlsx:3:acme!bill_hours: error: 5.00 h is more than the 2.00 h to bill — a "
-        "review writes entries down, never up",
-        "output/2026-11/review-2026-11.xlsx:4:acme!bill_hours: error: 0 is not a number of hours above 0 — set "
-        "approve to no to hold an entry back"]
+    assert [str(p) for p in run.problems if p.code == "review"] == expected
     assert run.held_back() == (frozenset({"acme"}), False)
     assert bill(ws.root, NOVEMBER, today=TODAY).issued == ()  # globex: its only entry is held back ("Nein")
+    # writing the review again keeps what was typed, so a "maybe" is never taken for a yes
+    again = review(ws.root, NOVEMBER, today=TODAY)
+    assert [(r["approve"], r["bill_hours"]) for r in rows_of(again.path, "acme")] == [
+        ("maybe", None), ("yes", 5), ("yes", 0)]
+    assert [str(p) for p in ws.check().problems if p.code == "review"] == expected
+
+
+def test_write_downs_follow_the_rounding_step(ws):
+    ws.rates(RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  rounding: {minutes: 15, mode: up}\n'))
+    result = reviewed_ws(ws)
+    edit(result.path, "acme", {"Templates": {"bill_hours": "1:20"}, "Navigation": {"bill_hours": 0.001}})
+    assert [str(p) for p in ws.check().problems if p.code == "review"] == [
+        "output/2026-11/review-2026-11.xlsx: acme!M3: error: 0.001 is not in the 15-minute rounding step — use 0:15",
+        "output/2026-11/review-2026-11.xlsx: acme!M4: error: '1:20' is not in the 15-minute rounding step — use 1:15 "
+        "or 1:30"]
+
+
+def test_a_decision_follows_its_entry_through_an_edit_and_a_lost_sheet_is_named(ws):
+    result = reviewed_ws(ws)
+    edit(result.path, "acme", {"Navigation": {"approve": "no"}})
+    ws.input("week.csv", HEADER + ENTRIES.replace("Navigation,2", "Navigation menu,2"))  # words edited
+    again = review(ws.root, NOVEMBER, today=TODAY)
+    assert (again.kept, again.changed, again.dropped) == (1, 1, 0)
+    rows = {r["description"]: r for r in rows_of(again.path, "acme")}
+    assert rows["Navigation menu"]["approve"] == "no" and "changed since your decision" in rows["Navigation menu"]["flags"]
+    book = load_workbook(again.path)
+    book["globex"].title = "Globex Corp"
+    book.save(again.path)
+    assert [str(p) for p in ws.check().problems if p.code == "review"] == [
+        "output/2026-11/review-2026-11.xlsx: error: it has no sheet 'globex' for the 1 entry of globex (deleted or "
+        "renamed?) — globex is not billed until you run `auftakt-batch review --period 2026-11` again (decisions "
+        "already made are kept) and review them"]
 
 
 def test_an_unreadable_review_stops_every_invoice(ws):

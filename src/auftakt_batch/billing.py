@@ -175,8 +175,9 @@ def _review_note(priced: pd.DataFrame, final: pd.DataFrame) -> str | None:
     if not held.any() and not down.any():
         return None
     cut = int((final.loc[down, "written_down_from"] - final.loc[down, "billed_s"]).sum())
-    return (f"{plural(int(held.sum()), 'entry', 'entries')} held back in the review workbook (left unbilled), "
-            f"{plural(int(down.sum()), 'entry', 'entries')} written down by {cut / 3600:.2f} h")
+    parts = [f"{plural(int(held.sum()), 'entry', 'entries')} held back (left unbilled)"] if held.any() else []
+    parts += [f"{plural(int(down.sum()), 'entry', 'entries')} written down by {cut / 3600:.2f} h"] if down.any() else []
+    return f"{' and '.join(parts)}, as the review workbook says"
 
 
 def reviewed(priced: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFrame:

@@ -211,6 +211,8 @@ def _bill_summary(result) -> str:
         lines.append(f"Nothing {'else ' if result.issued else ''}issued: {result.stopped}.")
     elif not result.issued and result.skipped:
         lines.append("Nothing issued.")
+    elif not result.issued and result.review:
+        lines.append("Nothing new to bill.")
     elif not result.issued:
         lines.append("Nothing new to bill: every billable entry of the period is on an invoice.")
     lines += [f"Skipped {key}: {why}" for key, why in result.skipped]
@@ -255,7 +257,9 @@ def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
             click.echo(str(problem))
         sys.exit(EXIT_DATA_ERRORS)
     _report_summary(result, workspace)
-    sys.exit(EXIT_ALERT if fail_on_alert and result.over_budget else 0)
+    if fail_on_alert and result.over_budget:
+        click.echo("Exit 2: a budget is past 100 % (--fail-on-alert).", err=True)
+        sys.exit(EXIT_ALERT)
 
 
 @main.command(short_help="Write the review workbook of a period.")
@@ -279,24 +283,28 @@ def review(workspace: Path, period: Period) -> None:
         result = run_review(workspace, period)
     except LedgerError as exc:
         raise click.ClickException(str(exc)) from None
-    for problem in result.run.problems:
-        if problem.severity is Severity.ERROR:
-            click.echo(str(problem))
+    errors = [p for p in result.run.problems if p.severity is Severity.ERROR and p.code != "review"]
+    for problem in errors:  # the replaced workbook's own problems are gone with it
+        click.echo(str(problem))
     if result.path is None:
         sys.exit(EXIT_DATA_ERRORS)
-    kept = f" · {plural(result.kept, 'earlier decision')} kept" if result.kept else ""
     click.echo(f"Review    {_shown_path(result.path, workspace)} · {plural(result.clients, 'client')} · "
-               f"{plural(result.entries, 'entry', 'entries')} to bill ({result.flagged} flagged){kept}")
-    errors = sum(p.severity is Severity.ERROR for p in result.run.problems)
+               f"{plural(result.entries, 'entry', 'entries')} to bill ({result.flagged} flagged)")
+    if result.kept:
+        changed = f", {result.changed} of them on entries edited since (flagged)" if result.changed else ""
+        click.echo(f"Kept      {plural(result.kept, 'decision')} of the workbook it replaces{changed}")
+    if result.dropped:
+        click.echo(f"Dropped   {plural(result.dropped, 'decision')} whose entries are gone from the exports")
     if errors:
-        click.echo(f"{plural(errors, 'error')} above: entries with errors are not in the workbook until fixed.")
+        click.echo(f"{plural(len(errors), 'error')} above: the entries they are about are not in the workbook "
+                   "until fixed.")
 
 
 def _report_summary(result, workspace: Path) -> None:
     from .problems import Severity, plural
 
     errors = sum(p.severity is Severity.ERROR for p in result.run.problems)
-    note = f" ({plural(errors, 'error')} in the inputs: see its Problems sheet)" if errors else ""
+    note = f" ({plural(errors, 'error')}: see its Problems sheet)" if errors else ""
     click.echo(f"Report    {_shown_path(result.path, workspace)}{note}")
     if result.alerts:
         click.echo("Budgets past their alert thresholds:")

@@ -49,7 +49,8 @@ class Report:
 
     @property
     def over_budget(self) -> bool:
-        return any(a.burn > 1 for a in self.alerts)
+        """A budget is past 100 %, whatever its alert thresholds."""
+        return self.figures is not None and bool((self.figures.budgets["burn_pct"] > 1).any())
 
 
 def report(workspace: Path, period: Period, today: date | None = None) -> Report:
@@ -74,7 +75,9 @@ class Review:
     clients: int = 0
     entries: int = 0
     flagged: int = 0
-    kept: int = 0  # decisions carried over from the workbook it replaced
+    kept: int = 0  # decisions (a no, a write-down) carried over from the workbook it replaced
+    changed: int = 0  # of them, carried to entries edited since
+    dropped: int = 0  # decisions whose entries are gone from the exports
 
 
 def review(workspace: Path, period: Period, today: date | None = None) -> Review:
@@ -86,16 +89,17 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
     if run.config is None:
         return Review(run, None)
     book = ledger.read_book(workspace / "output" / "ledger.sqlite")
-    entries = entry_table(run, book, run.config)
+    entries = entry_table(run, book, run.config, reviewed=False)
     todo = entries[~entries["error"] & entries["billable"] & entries["invoice"].eq("")]
-    late: dict[str, tuple[str, ...]] = {}
+    late: dict[str, tuple[tuple[str, ...], date]] = {}
     for r in book.invoices:
         if r.period == period.label and r.kind == "invoice" and r.status == "issued":
-            late[r.client_key] = (*late.get(r.client_key, ()), r.number)
-    kept = run.decisions if run.decisions is not None else entries.iloc[0:0]
+            numbers = late.get(r.client_key, ((), r.issue_date))[0]
+            late[r.client_key] = ((*numbers, r.number), r.issue_date)
     path = path_for(workspace, period)
-    carried = write_review(todo, run.config, period, path, late, kept)
-    return Review(run, path, todo["client_key"].nunique(), len(todo), int(todo["flags"].ne("").sum()), carried)
+    carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed["entry_id"]))
+    return Review(run, path, todo["client_key"].nunique(), len(todo), int(todo["flags"].ne("").sum()),
+                  carried.kept, carried.changed, carried.dropped)
 
 
 def figures_for(run: CheckRun, today: date | None = None) -> Figures:

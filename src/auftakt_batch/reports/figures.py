@@ -79,16 +79,29 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
                    invoice_table(book, period))
 
 
-def entry_table(run: CheckRun, book: Book, config: Config) -> pd.DataFrame:
-    """The run's entries with: error (bool), rate, billed_s, value, cost, invoice (number or "")."""
+def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True) -> pd.DataFrame:
+    """The run's entries with: error (bool), rate, billed_s, value, cost, invoice (number or ""),
+    written_down_from, held_in_review. An invoiced entry is as its invoice has it; with `reviewed`,
+    an unbilled one as the review workbook will have it billed (written down, or held back)."""
     entries = run.entries[run.entries[E.date].notna()] if len(run.entries) else run.entries
     errors = run.with_errors()[entries.index]
     priced = price(entries.reset_index(drop=True), config).assign(error=errors.to_numpy())
     ledger = book.billed.set_index("entry_id")
-    on_invoice = priced[E.entry_id].isin(ledger.index)
-    number = priced[E.entry_id].map(ledger["number"]).where(on_invoice, "")
-    billed_s = priced[E.entry_id].map(ledger["billed_s"]).where(on_invoice, priced["billed_s"])
-    rate = priced[E.entry_id].map(ledger["unit_price"]).where(on_invoice, priced["rate"])
+    ids = priced[E.entry_id]
+    on_invoice = ids.isin(ledger.index)
+    number = ids.map(ledger["number"]).where(on_invoice, "")
+    billed_s = ids.map(ledger["billed_s"]).where(on_invoice, priced["billed_s"]).astype("Int64")
+    before = ids.map(ledger["written_down_from"]).astype("Int64")
+    decided = run.decisions.set_index("entry_id") if run.decisions is not None else None
+    held = pd.Series(False, index=priced.index)
+    if decided is not None:
+        held = ids.map(decided["approve"]).eq(False) & ~on_invoice
+        if reviewed:
+            wanted = ids.map(decided["bill_s"]).astype("Int64")
+            down = (~on_invoice & wanted.notna() & wanted.lt(billed_s)).fillna(False).astype(bool)
+            before = before.where(~down, billed_s)
+            billed_s = billed_s.where(~down, wanted)
+    rate = ids.map(ledger["unit_price"]).where(on_invoice, priced["rate"])
     billable = priced[E.billable] & ~priced["error"]
     value = [amount(quantity(s), r) if b and r is not None and pd.notna(s) else ZERO
              for b, s, r in zip(billable, billed_s, rate)]
@@ -96,13 +109,10 @@ def entry_table(run: CheckRun, book: Book, config: Config) -> pd.DataFrame:
     cost = [amount(Decimal(int(s)) / 3600, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
             for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced["error"])]
     currency = {key: c.currency for key, c in config.clients.items()}
-    decided = run.decisions.set_index("entry_id")["approve"] if run.decisions is not None else pd.Series(dtype=bool)
-    priced = priced.assign(held_in_review=priced[E.entry_id].map(decided).eq(False) & number.eq(""))
-    return priced.assign(invoice=number.astype(str), billed_s=billed_s.astype("Int64"),
+    return priced.assign(invoice=number.astype(str), billed_s=billed_s, written_down_from=before,
+                         held_in_review=held.astype(bool),
                          currency=priced[E.client_key].map(currency).fillna(config.agency.currency),
-                         flags=flags(priced, run.problems),
-                         rate=rate.astype(object), value=value, cost=cost,
-                         written_down_from=priced[E.entry_id].map(ledger["written_down_from"]).astype("Int64"))
+                         flags=flags(priced, run.problems), rate=rate.astype(object), value=value, cost=cost)
 
 
 def flags(entries: pd.DataFrame, problems) -> list[str]:
@@ -135,15 +145,14 @@ def within(label: str, period: Period) -> bool:
     return period.start <= inner.start and inner.end <= period.end
 
 
-def _invoiced(book: Book, by: list[str], period: Period) -> pd.DataFrame:
+def _invoiced(book: Book, by: list[str]) -> pd.DataFrame:
+    """Net of the live invoices' lines, every period."""
     live = book.lines[book.lines["kind"].eq("invoice") & book.lines["status"].eq("issued")]
-    this = live[live["period"].map(lambda label: within(label, period)).astype(bool)]
-    return pd.DataFrame({"invoiced_period": this.groupby(by)["amount"].sum(),
-                         "invoiced_to_date": live.groupby(by)["amount"].sum()})
+    return pd.DataFrame({"invoiced_to_date": live.groupby(by)["amount"].sum()})
 
 
 def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Period) -> pd.DataFrame:
-    sums = _sums(entries, [E.client_key]).join(_invoiced(book, ["client_key"], period), how="outer")
+    sums = _sums(entries, [E.client_key]).join(_invoiced(book, ["client_key"]), how="outer")
     last = {r.client_key: r for r in book.invoices if r.kind == "invoice" and r.status == "issued"}
     rows = []
     for key, client in sorted(config.clients.items(), key=lambda kc: (not kc[1].billable, kc[0])):  # internal last
@@ -158,7 +167,7 @@ def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Peri
 
 def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period) -> pd.DataFrame:
     sums = _sums(entries.assign(**{E.job_key: entries[E.job_key].fillna("")}), [E.client_key, E.job_key])
-    sums = sums.join(_invoiced(book, ["client_key", "job_key"], period).rename_axis([E.client_key, E.job_key]),
+    sums = sums.join(_invoiced(book, ["client_key", "job_key"]).rename_axis([E.client_key, E.job_key]),
                      how="outer")
     rows = []
     for (client_key, job_key), s in sums.iterrows():
@@ -180,7 +189,7 @@ def _money_row(s: pd.Series | None, currency: str, config: Config) -> dict:
     same = currency == config.agency.currency
     margin = value - cost if same else None
     return {"logged": hours(logged), "billable": hours(get("billable_s", 0)), "value": value,
-            "invoiced_period": get("invoiced_period"), "invoiced_to_date": get("invoiced_to_date"),
+            "invoiced_period": get("invoiced_value"), "invoiced_to_date": get("invoiced_to_date"),
             "unbilled": hours(get("unbilled_s", 0)), "unbilled_value": get("unbilled_value"), "cost": cost,
             "margin": margin, "margin_pct": share(margin, value) if margin is not None else None,
             "effective_rate": (value / hours(logged)).quantize(CENT) if logged else None}
@@ -189,8 +198,8 @@ def _money_row(s: pd.Series | None, currency: str, config: Config) -> dict:
 def _budget_cells(budget: Budget | None, currency: str) -> dict:
     if budget is None:
         return {"budget": "", "burn_pct": None}
-    size = f"{budget.hours} h" if budget.hours is not None else f"{budget.amount} {currency}"
-    return {"budget": f"{size} per {budget.per}", "burn_pct": None}  # burn: filled in from the budget table
+    size = f"{budget.hours:,} h" if budget.hours is not None else f"{budget.amount:,.2f} {currency}"
+    return {"budget": f"{size} {'a month' if budget.per == 'month' else 'in total'}", "burn_pct": None}
 
 
 def months_in(period: Period) -> Decimal:
@@ -245,9 +254,10 @@ def _budget_row(key, job_key, currency, budget: Budget, alert_at, now, past, per
 
     used = measure(past) + measure(now)
     projected = max(used, measure(past) + (measure(so_far) * pace).quantize(CENT, ROUND_HALF_UP))
-    value, billable_h = sum(now["value"], ZERO) + sum(past["value"], ZERO), hours(
-        now.loc[now[E.billable], E.duration_s].sum() + past.loc[past[E.billable], E.duration_s].sum())
-    rate = (value / billable_h) if billable_h else None  # the average agreed rate of the scope
+    value = sum(now["value"], ZERO) + sum(past["value"], ZERO)
+    billed_h = hours(sum(int(s) for frame in (now, past) for s, b in zip(frame["billed_s"], frame[E.billable])
+                         if b and pd.notna(s)))
+    rate = (value / billed_h) if billed_h else None  # the average agreed rate of the scope, per billed hour
     over = max(used - limit, ZERO)
     if budget.hours is not None:
         over_hours, over_value = over, (over * rate).quantize(CENT) if rate is not None else None

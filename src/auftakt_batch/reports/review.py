@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..config import Config
 from ..ingest.values import duration_seconds
 from ..periods import Period
+from ..pricing import rounding_for
 from ..problems import Problem, Severity, Source, plural
 from ..schemas import Entries as E
 from .figures import hours
@@ -75,32 +76,29 @@ def sheet_name(key: str) -> str:
 
 # --- writing --------------------------------------------------------------------------------
 
-def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Path, late: dict[str, tuple[str, ...]],
-                 kept: pd.DataFrame) -> int:
-    """Write the workbook for `entries` (the priced rows `bill` would invoice, from figures.entry_table);
-    `late`: client -> its live invoices of the period; `kept`: earlier decisions by entry_id. Returns
-    how many earlier decisions (a no, a write-down) were kept."""
+def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Path,
+                 late: dict[str, tuple[tuple[str, ...], date]], kept: pd.DataFrame, billed: set[str]) -> Carried:
+    """Write the workbook for `entries` (the priced rows `bill` would invoice, from figures.entry_table).
+    `late`: client -> (its live invoices of the period, the last one's issue date); `kept`: the
+    decisions of the workbook this one replaces, carried over as typed (an entry edited since keeps
+    its decision when it is still recognisable: same client, person, day and job)."""
     book = Workbook()
     about = book.active
     about.title = "How to review"
+    carried = _carry(entries, kept, billed)
     rows = entries.assign(
         start_text=[f"{s.tz_convert(config.agency.timezone):%H:%M}" if pd.notna(s) else "" for s in entries[E.start]],
         logged_h=entries[E.duration_s].map(hours), billed_h=entries["billed_s"].map(hours),
-        flag_text=[_flag_text(f, late.get(c, ())) for f, c in zip(entries["flags"], entries[E.client_key])])
-    decided = kept.set_index("entry_id") if len(kept) else None
-    carried = 0
+        approve=[_shown_answer(carried.typed.get(i, (YES, None, False))[0]) for i in entries[E.entry_id]],
+        bill_hours=[carried.typed.get(i, (YES, None, False))[1] for i in entries[E.entry_id]])
+    rows = rows.assign(flag_text=[
+        _flag_text(f, late.get(c), d, _said_no(a), carried.typed.get(i, (0, 0, False))[2])
+        for f, c, d, a, i in zip(rows["flags"], rows[E.client_key], rows[E.date], rows["approve"], rows[E.entry_id])])
     summary = []
     for key, group in rows.groupby(E.client_key, sort=True):
         group = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
-        approve, bill = [YES] * len(group), [None] * len(group)
-        if decided is not None:
-            for i, entry_id in enumerate(group[E.entry_id]):
-                if entry_id in decided.index:
-                    yes, bill_s = decided.at[entry_id, "approve"], decided.at[entry_id, "bill_s"]
-                    approve[i], bill[i] = YES if yes else NO, hours(bill_s) if pd.notna(bill_s) else None
-                    carried += (not yes) or pd.notna(bill_s)  # a decision, not the default
         sheet = book.create_sheet(sheet_name(key))
-        first, last = table(sheet, group.assign(approve=approve, bill_hours=bill), COLUMNS, autofilter=True)
+        first, last = table(sheet, group, COLUMNS, autofilter=True)
         _editable(sheet, first, last)
         summary.append((key, config.clients[key].name, len(group), sum(group["billed_s"]),
                         int(group["flag_text"].ne("").sum())))
@@ -112,10 +110,61 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
     return carried
 
 
-def _flag_text(codes: str, late: tuple[str, ...]) -> str:
+@dataclass(frozen=True)
+class Carried:
+    typed: dict[str, tuple]  # entry id -> (approve as typed, bill_hours as typed, entry changed since)
+    kept: int  # decisions (a no, a write-down) carried over
+    changed: int  # of them, to entries edited since
+    dropped: int  # decisions whose entries are gone from the exports
+
+
+def _carry(entries: pd.DataFrame, kept: pd.DataFrame, billed: set[str]) -> Carried:
+    if kept is None or kept.empty:
+        return Carried({}, 0, 0, 0)
+    decided = kept[[not _default(a, b) for a, b in zip(kept["approve_raw"], kept["bill_raw"])]]
+    ids = set(entries[E.entry_id])
+    typed = {r.entry_id: (r.approve_raw, _typed_hours(r.bill_raw), False) for r in kept.itertuples()
+             if r.entry_id in ids}
+    lost = decided[~decided["entry_id"].isin(ids) & ~decided["entry_id"].isin(billed)]
+    fresh = entries[~entries[E.entry_id].isin(kept["entry_id"])]
+    place = [E.client_key, E.person_name, E.date, E.job_key]
+    fresh_keys = fresh.assign(**{E.date: fresh[E.date].dt.date})[[*place, E.entry_id]]
+    lost_keys = lost.rename(columns={"client": E.client_key, "person": E.person_name, "day": E.date,
+                                     "job": E.job_key})
+    unique_fresh = fresh_keys.drop_duplicates(place, keep=False)
+    unique_lost = lost_keys.drop_duplicates(place, keep=False)
+    matched = unique_lost.merge(unique_fresh, on=place, suffixes=("_old", ""))
+    for r in matched.itertuples():
+        typed[getattr(r, E.entry_id)] = (r.approve_raw, _typed_hours(r.bill_raw), True)
+    kept_count = sum(not _default(a, b) for a, b, _ in typed.values())
+    return Carried(typed, kept_count, len(matched), len(lost) - len(matched))
+
+
+def _typed_hours(raw):
+    """bill_hours to write back as the reviewer typed it (a time-of-day cell as h:mm)."""
+    if isinstance(raw, (time, datetime)):
+        return f"{raw.hour}:{raw.minute:02d}"
+    return None if _blank(raw) else raw
+
+
+def _shown_answer(approve) -> str:
+    return YES if _blank(approve) else approve
+
+
+def _default(approve, bill) -> bool:
+    return (_blank(approve) or ANSWERS.get(str(approve).strip().lower()) is True) and _blank(bill)
+
+
+def _said_no(approve) -> bool:
+    return not _blank(approve) and ANSWERS.get(str(approve).strip().lower()) is False
+
+
+def _flag_text(codes: str, late: tuple[tuple[str, ...], date] | None, day, held: bool, changed: bool) -> str:
     shown = [FLAGS.get(code.strip(), code.strip()) for code in codes.split(",") if code.strip()]
-    if late:
-        shown.append(f"late: after {', '.join(late)}")
+    if late and not held and day.date() <= late[1]:
+        shown.append(f"late: after {', '.join(late[0])}")
+    if changed:
+        shown.append("changed since your decision")
     return ", ".join(shown)
 
 
@@ -163,13 +212,15 @@ def _about(sheet, period: Period, config: Config, summary: list[tuple]) -> None:
 
 @dataclass(frozen=True)
 class Decisions:
-    decided: pd.DataFrame  # entry_id, approve (bool), bill_s (Int64: written-down seconds, or NA)
+    decided: pd.DataFrame  # entry_id, approve (bool), bill_s (Int64: written-down seconds, or NA), and as typed
     problems: list[Problem]
     exists: bool
 
 
+ROW_COLUMNS = ["entry_id", "client", "sheet", "row", "approve_raw", "bill_raw", "person", "day", "job"]
 NO_DECISIONS = pd.DataFrame({"entry_id": pd.Series(dtype=str), "approve": pd.Series(dtype=bool),
-                             "bill_s": pd.Series(dtype="Int64")})
+                             "bill_s": pd.Series(dtype="Int64"),
+                             **{c: pd.Series(dtype=object) for c in ROW_COLUMNS if c != "entry_id"}})
 
 
 def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, billed: pd.DataFrame,
@@ -181,20 +232,20 @@ def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, bill
         return Decisions(NO_DECISIONS, [], False)
     label = label_for(period)
     try:
-        rows, problems = _read_rows(path, label, config)
+        rows, sheets, problems = _read_rows(path, label, config)
     except Exception as exc:  # any reason a spreadsheet cannot be read  # noqa: BLE001
         return Decisions(NO_DECISIONS, [Problem(Source(label), "review", Severity.ERROR, (
             f"cannot be read ({type(exc).__name__}: {exc}) — no client is billed while it is unreadable; write it "
             f"again with `auftakt-batch review --period {period.label}`"))], True)
-    problems += _compare(rows, billable, billed, label, period)
-    decided = rows[["entry_id", "approve", "bill_s"]] if len(rows) else NO_DECISIONS
-    return Decisions(decided.reset_index(drop=True), problems, True)
+    problems += _compare(rows, sheets, billable, billed, label, period, config)
+    return Decisions(rows.reset_index(drop=True) if len(rows) else NO_DECISIONS, problems, True)
 
 
-def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
+def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, set[str], list[Problem]]:
+    """(one row per entry row of the client sheets, the clients that have a sheet, problems)."""
     book = load_workbook(path, data_only=True, read_only=True)
     keys = {sheet_name(k): k for k in config.clients}
-    rows, problems = [], []
+    rows, sheets, problems = [], set(), []
     try:
         for sheet in book.worksheets:
             if sheet.title not in keys:
@@ -202,29 +253,34 @@ def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, li
             client = keys[sheet.title]
             cells = list(sheet.iter_rows(values_only=True))
             head = [str(v).strip() if v is not None else "" for v in (cells[0] if cells else ())]
-            where = {name: head.index(name) for name in ("approve", "bill_hours", ID_HEADER) if name in head}
-            if len(where) < 3:
+            where = {name: head.index(name) for name in ("approve", "bill_hours", ID_HEADER, "date", "person", "job")
+                     if name in head}
+            if not {"approve", "bill_hours", ID_HEADER} <= set(where):
                 problems.append(_error(label, None, None, client, f"sheet {sheet.title!r} lost its approve, bill_hours "
                                                                   f"or {ID_HEADER!r} column — write the review again"))
                 continue
+            sheets.add(client)
             for number, values in enumerate(cells[1:], 2):
                 entry_id = _cell(values, where[ID_HEADER])
                 if not entry_id:
                     continue
-                row = (str(entry_id).strip(), client, sheet.title, number, _cell(values, where["approve"]),
-                       _cell(values, where["bill_hours"]))
-                rows.append(row)
+                day = _cell(values, where.get("date", len(values)))
+                rows.append((str(entry_id).strip(), client, sheet.title, number, _cell(values, where["approve"]),
+                             _cell(values, where["bill_hours"]), _cell(values, where.get("person", len(values))),
+                             day.date() if isinstance(day, datetime) else day,
+                             _cell(values, where.get("job", len(values)))))
     finally:
         book.close()
-    frame = pd.DataFrame(rows, columns=["entry_id", "client", "sheet", "row", "approve_raw", "bill_raw"])
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS).astype({"approve_raw": object, "bill_raw": object})
     approve, bill_s = [], []
     for r in frame.itertuples():
         answer = True if _blank(r.approve_raw) else ANSWERS.get(str(r.approve_raw).strip().lower())
         if answer is None:
-            problems.append(_error(label, r, "approve", r.client, f"{r.approve_raw!r} is neither yes nor no"))
+            problems.append(_error(label, r, APPROVE, r.client, f"{r.approve_raw!r} is neither yes nor no"))
         approve.append(answer is not False)  # unreadable: the client is held back anyway
         bill_s.append(_seconds(r, label, problems))
-    return frame.assign(approve=pd.Series(approve, dtype=bool), bill_s=pd.Series(bill_s, dtype="Int64")), problems
+    return (frame.assign(approve=pd.Series(approve, dtype=bool), bill_s=pd.Series(bill_s, dtype="Int64")), sheets,
+            problems)
 
 
 def _cell(values: tuple, index: int):
@@ -240,50 +296,71 @@ def _seconds(r, label: str, problems: list[Problem]) -> int | None:
     raw = r.bill_raw
     if _blank(raw):
         return None
-    seconds = round(float(raw) * 3600) if isinstance(raw, (int, float)) else duration_seconds(str(raw).strip())
-    if seconds is None or seconds <= 0:
-        why = "set approve to no to hold an entry back" if seconds is not None else "use hours such as 1.5 or 1:30"
-        problems.append(_error(label, r, "bill_hours", r.client, f"{raw!r} is not a number of hours above 0 — {why}"))
-        return None
-    return seconds
+    if isinstance(raw, time):  # a cell a spreadsheet took for a time of day: 1:30
+        seconds = raw.hour * 3600 + raw.minute * 60 + raw.second
+    else:
+        seconds = round(float(raw) * 3600) if isinstance(raw, (int, float)) else duration_seconds(str(raw).strip())
+    if seconds is None:
+        problems.append(_error(label, r, BILL_HOURS, r.client, f"{raw!r} is not a number of hours — use 1.5 or 1:30"))
+    elif seconds <= 0:
+        problems.append(_error(label, r, BILL_HOURS, r.client, f"{raw!r} h would bill nothing — set approve to no "
+                                                                 "to hold the entry back"))
+    return seconds if seconds is not None and seconds > 0 else None
 
 
-def _compare(rows: pd.DataFrame, billable: pd.DataFrame, billed: pd.DataFrame, label: str,
-             period: Period) -> list[Problem]:
-    """Per client: rows whose entry is gone or changed, entries the workbook lacks, write-ups."""
+def _compare(rows: pd.DataFrame, sheets: set[str], billable: pd.DataFrame, billed: pd.DataFrame, label: str,
+             period: Period, config: Config) -> list[Problem]:
+    """Write-ups and write-downs finer than the rounding rule; per client, rows whose entry is gone
+    or changed and entries the workbook lacks."""
     problems = []
-    known = billable.set_index(E.entry_id)["billed_s"]
+    known = billable.set_index(E.entry_id)
     done = set(billed["entry_id"])
     for r in rows[rows["entry_id"].isin(known.index) & rows["bill_s"].notna()].itertuples():
-        if r.bill_s > known[r.entry_id]:
-            problems.append(_error(label, r, "bill_hours", r.client, (
-                f"{hours(r.bill_s)} h is more than the {hours(known[r.entry_id])} h to bill — a review writes "
+        entry = known.loc[r.entry_id]
+        step = _step(rounding_for(config, entry[E.client_key], entry[E.job_key]))
+        if r.bill_s > entry["billed_s"]:
+            problems.append(_error(label, r, BILL_HOURS, r.client, (
+                f"{hours(r.bill_s)} h is more than the {hours(entry['billed_s'])} h to bill — a review writes "
                 "entries down, never up")))
+        elif r.bill_s % step:
+            lower, upper = r.bill_s // step * step, (r.bill_s // step + 1) * step
+            unit = f"the {step // 60}-minute rounding step" if step > 60 else "whole minutes"
+            use = " or ".join(_clock(x) for x in (lower, upper) if 0 < x <= entry["billed_s"])
+            problems.append(_error(label, r, BILL_HOURS, r.client, f"{r.bill_raw!r} is not in {unit} — use {use}"))
     stale = rows[~rows["entry_id"].isin(known.index) & ~rows["entry_id"].isin(done)]
     missing = billable[~billable[E.entry_id].isin(rows["entry_id"])]
     for client in sorted(set(stale["client"]) | set(missing[E.client_key])):
         gone = stale[stale["client"].eq(client)]
         new = missing[missing[E.client_key].eq(client)]
         parts = []
-        if len(gone):
-            shown = ", ".join(map(str, gone["row"].head(8))) + (", …" if len(gone) > 8 else "")
-            one = len(gone) == 1
-            parts.append(f"{plural(len(gone), 'row')} of sheet {gone['sheet'].iloc[0]!r} no longer "
-                         f"{'matches' if one else 'match'} the inputs ({'row' if one else 'rows'} {shown}: changed or "
-                         "removed since it was written)")
-        if len(new):
-            parts.append(f"{plural(len(new), 'entry', 'entries')} of {client} {'is' if len(new) == 1 else 'are'} "
-                         "not in it (added or changed since)")
+        if client not in sheets:
+            parts.append(f"it has no sheet {sheet_name(client)!r} for the {plural(len(new), 'entry', 'entries')} of "
+                         f"{client} (deleted or renamed?)")
+        else:
+            if len(gone):
+                shown = ", ".join(map(str, gone["row"].head(8))) + (", …" if len(gone) > 8 else "")
+                one = len(gone) == 1
+                parts.append(f"{plural(len(gone), 'row')} of sheet {gone['sheet'].iloc[0]!r} no longer "
+                             f"{'matches' if one else 'match'} the inputs ({'row' if one else 'rows'} {shown}: "
+                             "changed or removed since it was written)")
+            if len(new):
+                parts.append(f"{plural(len(new), 'entry', 'entries')} of {client} {'is' if len(new) == 1 else 'are'} "
+                             "not in it (added or changed since)")
         problems.append(_error(label, None, None, client, (
             f"{' and '.join(parts)} — {client} is not billed until you run `auftakt-batch review --period "
             f"{period.label}` again (decisions already made are kept) and review them")))
     return problems
 
 
-def _error(label: str, r, column: str | None, client: str, message: str) -> Problem:
-    row = None if r is None else int(r.row)
-    where = f"{r.sheet}!" if r is not None else ""
-    return Problem(Source(label, row, f"{where}{column}" if column else None), "review", Severity.ERROR, message,
-                   client=client)
+def _step(rule) -> int:
+    return rule.minutes * 60 if rule else 60
 
 
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
+
+
+def _error(label: str, r, column: int | None, client: str, message: str) -> Problem:
+    """An error at a review cell (review-2026-11.xlsx: acme!L4: …) that holds back `client`."""
+    where = f"{r.sheet}!{get_column_letter(column)}{int(r.row)}" if r is not None and column else None
+    return Problem(Source(label, key=where), "review", Severity.ERROR, message, client=client)
