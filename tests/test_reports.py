@@ -184,6 +184,7 @@ def near(value, expected, places: int = 2) -> bool:
 
 
 SUMIFS = re.compile(r'=SUMIFS\(([A-Z]+)(\d+):\1(\d+),([A-Z]+)\2:\4\3,"([A-Z]{3})"\)')
+SUM = re.compile(r"=SUM\(([A-Z]+)(\d+):\1(\d+)\)")
 RATIO = re.compile(r'=IF\(([A-Z]+\d+)=0,"",([A-Z]+\d+)/([A-Z]+\d+)\)')
 
 
@@ -196,6 +197,9 @@ def evaluate(sheet, ref: str):
         column, first, last, criteria, code = m.groups()
         return sum((D(str(sheet[f"{column}{r}"].value or 0)) for r in range(int(first), int(last) + 1)
                     if sheet[f"{criteria}{r}"].value == code), D(0))
+    if m := SUM.fullmatch(cell.value):
+        column, first, last = m.groups()
+        return sum((D(str(sheet[f"{column}{r}"].value or 0)) for r in range(int(first), int(last) + 1)), D(0))
     if m := RATIO.fullmatch(cell.value):
         whole = evaluate(sheet, m[1])
         return "" if whole == 0 else evaluate(sheet, m[2]) / evaluate(sheet, m[3])
@@ -220,7 +224,8 @@ def test_clients_sheet_figures_formats_and_per_currency_totals(ws):
     wb = book(result.path)
     assert wb.sheetnames == SHEETS
     sheet = wb["Clients"]
-    assert [r["client"].value for r in records(sheet)] == ["acme", "yankee", "studio", "Total EUR", "Total USD"]
+    assert [r["client"].value for r in records(sheet)] == ["acme", "yankee", "studio", "Total EUR", "Total USD",
+                                                         "Total, all clients"]
 
     acme = row_of(sheet, "acme")
     # logged 1.1 + 0.5 + 0.25 + 2 = 3.85 h, billable 1.1 + 0.5; value 1.25 h (66 min up to 75) + 0.5 h at 100
@@ -268,17 +273,19 @@ def test_clients_sheet_figures_formats_and_per_currency_totals(ws):
     assert usd_row["billable value"].number_format == USD and usd_row["cost"].number_format == EUR
     assert euro["billable value"].number_format == EUR and euro["margin %"].number_format == PCT
     assert euro["client"].font.b and euro["hours logged"].font.b
+    everyone = {name: evaluate(sheet, cell.coordinate) for name, cell in row_of(sheet, "Total, all clients").items()}
+    assert (everyone["hours logged"], everyone["cost"], everyone["billable value"]) == (D("6.35"), D("282.5"), None)
 
     # the figures behind the sheet say the same
     figures = result.figures.clients.set_index("client")
     assert figures.loc["acme", "value"] == D("175.00") and figures.loc["acme", "margin_pct"] == D("0.0143")
     assert figures.loc["acme", "effective_rate"] == D("45.45") and figures.loc["yankee", "margin"] is None
 
-    # the margin chart: one bar per billable client (the internal one is left out)
+    # the margin chart: one bar per billable client in the agency's currency (no internal, no USD one)
     chart, = sheet._charts
     margin = col["margin"]
     assert [(s.cat.numRef.f, s.val.numRef.f) for s in chart.series] == [
-        ("'Clients'!$A$2:$A$3", f"'Clients'!${margin}$2:${margin}$3")]
+        ("'Clients'!$A$2", f"'Clients'!${margin}$2")]
 
 
 def test_jobs_sheet_per_job_with_budget_burn_and_totals(ws):
@@ -288,7 +295,7 @@ def test_jobs_sheet_per_job_with_budget_burn_and_totals(ws):
     sheet = book(report(ws.root, NOVEMBER, today=TODAY).path)["Jobs"]
     assert [(r["client"].value, r["job"].value, r["job name"].value) for r in records(sheet)][:4] == [
         ("acme", "internal", "Internal coordination"), ("acme", "website", "Website relaunch"),
-        ("studio", "admin", "Administration"), ("yankee", "app", "App")]
+        ("yankee", "app", "App"), ("studio", "admin", "Administration")]  # internal clients last
     website = records(sheet)[1]
     # logged 1.85 h (1.6 billable), value 175.00, cost 92.50, margin 82.50 = 47.1 %, 175 / 1.85 = 94.59 an hour
     assert values(website, "hours logged", "billable hours", "billable value", "cost", "margin") == (
@@ -388,16 +395,18 @@ def test_over_servicing_burn_projection_and_value_beyond_budget(ws):
         ("acme", "website"), ("globex", None), ("acme", None), ("calm", None)]  # most burnt first
     website, globex, acme, calm = rows
     # total budget of 8 h: 5 h in April + 3.5 h in May; projected: April + the 3.5 h of May so far × 2
-    assert values(website, "unit", "per", "budget", "used", "projected", "hours beyond budget",
-                  "value beyond budget") == ("h", "total", 8, 8.5, 12, 0.5, 50)
+    assert values(website, "budget in rates.yaml", "budget for the period", "used", "projected",
+                  "hours beyond budget", "value beyond budget") == ("8 h in total", 8, 8.5, 12, 0.5, 50)
+    assert website["budget for the period"].number_format == HOURS
     assert values(website, "burn %", "projected %", "amber at", "red at") == (1.0625, 1.5, 0.5, 0.9)
     # 1,000 EUR a month: 7 h × 150 = 1,050; beyond it 50.00, a third of an hour at 150
-    assert values(globex, "unit", "per", "budget", "used", "burn %", "projected", "projected %") == (
-        "EUR", "month", 1000, 1050, 1.05, 2100, 2.1)
+    assert values(globex, "budget in rates.yaml", "budget for the period", "used", "burn %", "projected",
+                  "projected %") == ("1,000.00 EUR a month", 1000, 1050, 1.05, 2100, 2.1)
+    assert globex["used"].number_format == EUR
     assert values(globex, "hours beyond budget", "value beyond budget", "amber at", "red at") == (
         0.33, 50, 0.8, 1)
     # 10 h a month: only May's 5.5 h (April's 5 h are another month), on pace for 11 h
-    assert values(acme, "budget", "used", "burn %", "projected", "projected %", "hours beyond budget") == (
+    assert values(acme, "budget for the period", "used", "burn %", "projected", "projected %", "hours beyond budget") == (
         10, 5.5, 0.55, 11, 1.1, 0)
     assert values(calm, "used", "burn %", "projected", "projected %") == (2, 0.05, 4, 0.1)
     assert website["burn %"].number_format == PCT and website["value beyond budget"].number_format == EUR
@@ -420,10 +429,10 @@ def test_over_servicing_burn_projection_and_value_beyond_budget(ws):
         "acme: 5.50 of 10.00 h used (55 %), 110 % projected by the end of the period"]
     assert result.over_budget
 
-    # the client and job sheets show the burn of their own budgets
+    # the Clients sheet shows each client's most burnt budget (acme's job's), the Jobs sheet each job's own
     clients = book(result.path)["Clients"]
     assert [(r["client"].value, r["budget"].value, r["burn %"].value) for r in records(clients)[:3]] == [
-        ("acme", "10 h a month", 0.55), ("calm", "40 h a month", 0.05),
+        ("acme", "website: 8 h in total", 1.0625), ("calm", "40 h a month", 0.05),
         ("globex", "1,000.00 EUR a month", 1.05)]
     jobs = {(r["client"].value, r["job"].value): r["burn %"].value for r in records(book(result.path)["Jobs"])}
     assert jobs[("acme", "website")] == 1.0625 and jobs[("acme", "support")] is None
@@ -488,7 +497,8 @@ def test_team_capacity_utilisation_absences_and_missing_days(ws):
     # Anna's holiday covers Wed 13, Thu 14 (Ascension: no working day anyway) and Fri 15 May
     ws.input("anna.ics", ANNA_AWAY)
     sheet = book(report(ws.root, MAY, today=MAY_15).path)["Team"]
-    anna, ben = records(sheet)
+    anna, ben, total = records(sheet)
+    assert total["person"].value == "Total" and total["capacity"].value == "=SUM(E2:E3)"
     # 18 working days; Anna 40 h a week (8 a day) less 2 days away = 128 h; Ben 20 h (4 a day) × 18 = 72 h
     assert values(anna, "person", "role", "logged", "billable", "capacity", "days away", "cost") == (
         "Anna Schmidt", "designer", 5.5, 5.5, 128, 2, 275)
@@ -597,11 +607,11 @@ def test_status_json(ws):
     doc = json.loads(result.output)
     assert (doc["period"], doc["today"]) == ("2026-11", "2026-12-03")
     burns = [D(c.pop("burn")) if c["burn"] is not None else c.pop("burn") for c in doc["clients"]]
-    assert burns == [D("0.3"), None, D("1.05")]  # acme's own budget (not its job's, 150 %); globex: its job's
+    assert burns == [D("1.5"), None, D("1.05")]  # the most burnt budget: acme's job (its own is at 30 %)
     assert doc["clients"] == [
         {"client": "acme", "name": "ACME GmbH", "currency": "EUR", "unbilled_hours": "3.00",
          "unbilled_value": "300.00", "last_invoice": None, "last_invoice_date": None, "days_since": None,
-         "budget": "client", "level": "green", "held_back": False},
+         "budget": "website", "level": "red", "held_back": False},
         {"client": "calm", "name": "Calm Ltd", "currency": "USD", "unbilled_hours": "1.25",
          "unbilled_value": "125.00", "last_invoice": None, "last_invoice_date": None, "days_since": None,
          "budget": None, "level": None, "held_back": True},
@@ -619,8 +629,8 @@ def test_status_table(ws):
     cells = [[c.strip() for c in line.strip().strip("│┃").split("│" if "│" in line else "┃")]
              for line in lines if line.lstrip().startswith(("│", "┃"))]
     assert cells == [
-        ["client", "unbilled h", "unbilled value", "last invoice", "date", "days since", "budget burn", ""],
-        ["acme", "3.00", "300.00 EUR", "—", "—", "—", "███░░░░░░░  30 %", ""],
+        ["client", "unbilled h", "unbilled value", "last invoice", "date", "days since", "budget burn", "note"],
+        ["acme", "3.00", "300.00 EUR", "—", "—", "—", "██████████ 150 % website", ""],
         ["calm", "1.25", "125.00 USD", "—", "—", "—", "no budget", "held back by errors"],
         ["globex", "7.00", "1,050.00 EUR", "—", "—", "—", "██████████ 105 % app", ""]]  # not billable: no studio
 
@@ -640,7 +650,7 @@ def test_a_workspace_without_entries_still_gets_a_workbook(ws):
     assert records(wb["Entries"]) == [] and headers(wb["Entries"])[0] == "date"
     assert [(r["client"].value, r["used"].value, r["burn %"].value) for r in records(wb["Over-servicing"])] == [
         ("acme", 0, 0), ("acme", 0, 0), ("calm", 0, 0), ("globex", 0, 0)]
-    assert [values(r, "person", "logged", "capacity") for r in records(wb["Team"])] == [
+    assert [values(r, "person", "logged", "capacity") for r in records(wb["Team"])][:2] == [
         ("Anna Schmidt", 0, 168), ("Ben Okafor", 0, 84)]  # November 2026: 21 working days
     assert records(wb["Invoices"]) == []
 
@@ -719,9 +729,9 @@ def test_no_input_text_becomes_a_formula(ws):
     assert formulas  # the totals rows
     for title, cell in formulas:
         row_label = wb[title].cell(cell.row, 1).value
-        assert title in ("Clients", "Jobs") and str(row_label).startswith("Total "), (title, cell.coordinate)
-        assert cell.value.startswith(("=SUMIFS(", "=IF(")), cell.value
-        assert SUMIFS.fullmatch(cell.value) or RATIO.fullmatch(cell.value), cell.value
+        assert title in ("Clients", "Jobs", "Team") and str(row_label).startswith("Total"), (title, cell.coordinate)
+        assert cell.value.startswith(("=SUMIFS(", "=SUM(", "=IF(")), cell.value
+        assert SUMIFS.fullmatch(cell.value) or SUM.fullmatch(cell.value) or RATIO.fullmatch(cell.value), cell.value
 
     for _, cell in all_cells(wb):
         if isinstance(cell.value, str) and cell.data_type != "f":
@@ -746,7 +756,7 @@ def test_no_input_text_becomes_a_formula(ws):
     assert row_of(wb["Clients"], "acme")["name"].value == '=HYPERLINK("http://x","y")'
     assert records(wb["Jobs"])[0]["job name"].value == "+SUM(A1)"
     assert [values(r, "person", "role") for r in records(wb["Team"])] == [("=Anna", "+designer"),
-                                                                         ("Ben Okafor", None)]
+                                                                         ("Ben Okafor", None), ("Total", None)]
     messages = [r["message"].value for r in records(wb["Problems"])]
     assert any("'=Evil Corp'" in m for m in messages) and any("'-job'" in m for m in messages)
     # the value of the sound entries is still summed by the totals

@@ -379,6 +379,9 @@ def invoices(workspace: Path, period: Period | None) -> None:
     cancelled_by = {r.refers_to: r.number for r in records if r.refers_to}
     if period is not None:
         records = [r for r in records if _overlaps(parse_period(r.period), period)]
+    if not records:
+        click.echo(f"No invoices{f' for {period.label}' if period else ''} in the ledger.")
+        return
     width = max((len(r.client_key) for r in records), default=6)
     click.echo(f"{'number':<12}{'kind':<13}{'client':<{width + 2}}{'period':<10}{'issued':<12}{'gross':>13}"
                f"{'':<5}status")

@@ -75,7 +75,7 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     untracked = untracked_table(run, config)
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
-                   gap_table(clients, entries, earlier_unbilled, untracked, config), earlier_unbilled, untracked,
+                   gap_table(clients, entries, earlier_unbilled, untracked, run, today), earlier_unbilled, untracked,
                    invoice_table(book, period))
 
 
@@ -170,7 +170,8 @@ def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period)
     sums = sums.join(_invoiced(book, ["client_key", "job_key"]).rename_axis([E.client_key, E.job_key]),
                      how="outer")
     rows = []
-    for (client_key, job_key), s in sums.iterrows():
+    internal = {key for key, c in config.clients.items() if not c.billable}
+    for (client_key, job_key), s in sorted(sums.iterrows(), key=lambda kv: (kv[0][0] in internal, kv[0])):
         client = config.clients.get(client_key)
         job = client.jobs.get(job_key) if client else None
         currency = client.currency if client else config.agency.currency
@@ -233,9 +234,11 @@ def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, pe
                 return frame[hit & frame[E.job_key].eq(job_key)] if job_key else frame[hit]
 
             now, past = mine(sound), mine(before) if budget.per == "total" else before.iloc[0:0]
-            rows.append(_budget_row(key, job_key, client.currency, budget, alert_at, now, past, period, today, pace))
-    columns = ["client", "job", "unit", "per", "budget", "used", "burn_pct", "projected", "projected_pct",
-               "over", "over_hours", "over_value", "amber_at", "red_at", "currency"]
+            rows.append({**_budget_row(key, job_key, client.currency, budget, alert_at, now, past, period, today,
+                                       pace), "name": client.jobs[job_key].name if job_key else client.name,
+                         "label": _budget_cells(budget, client.currency)["budget"]})
+    columns = ["client", "job", "name", "label", "unit", "per", "budget", "used", "burn_pct", "projected",
+               "projected_pct", "over", "over_hours", "over_value", "amber_at", "red_at", "currency"]
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values(["burn_pct", "client", "job"], ascending=[False, True, True],
                              key=lambda c: c.map(float) if c.name == "burn_pct" else c).reset_index(drop=True)
@@ -303,18 +306,22 @@ def untracked_table(run: CheckRun, config: Config) -> pd.DataFrame:
 
 
 def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFrame, untracked: pd.DataFrame,
-              config: Config) -> pd.DataFrame:
+              run: CheckRun, today: date) -> pd.DataFrame:
     """Per client: tracked billable value against invoiced, and the time that is slipping away."""
     faulty = entries[entries["error"]]
+    held, everyone = run.held_back()
     rows = []
     for c in clients.itertuples():
         old = earlier[earlier[E.client_key].eq(c.client)]
         meet = untracked[untracked["client"].eq(c.client)]
         held = faulty[faulty[E.client_key].eq(c.client)]
-        mine = entries[entries[E.client_key].eq(c.client) & ~entries["error"] & entries["held_in_review"]]
+        sound = entries[entries[E.client_key].eq(c.client) & ~entries["error"] & entries["invoice"].eq("")]
+        mine = sound[sound["held_in_review"]]
+        later = sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))]
         rows.append({"client": c.client, "currency": c.currency, "tracked_value": c.value,
                      "invoiced_value": c.value - c.unbilled_value, "unbilled_value": c.unbilled_value,
-                     "held_in_review": sum(mine["value"], ZERO),
+                     "held_in_review": sum(mine["value"], ZERO), "after_today": sum(later["value"], ZERO),
+                     "held_back": "yes" if everyone or c.client in held else "",
                      "with_errors": hours(held[E.duration_s].fillna(0).clip(lower=0).sum()),
                      "earlier_unbilled": hours(old["billed_s"].fillna(0).sum()),
                      "earlier_unbilled_value": sum(old["value"], ZERO),

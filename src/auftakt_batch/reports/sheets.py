@@ -21,10 +21,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-TOTAL_FONT = Font(bold=True)
+HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
+TOTAL_FONT = Font(name="Calibri", bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
-TITLE_FONT = Font(bold=True, size=12)
+TITLE_FONT = Font(name="Calibri", bold=True, size=12)
 FORMATS = {
     "hours": "#,##0.00",
     "pct": "0.0%",
@@ -45,7 +45,7 @@ def money_format(currency: str) -> str:
 class Column:
     key: str
     header: str
-    kind: str = "text"  # text | hours | money | pct | date | int | number | formula
+    kind: str = "text"  # text | hours | money | pct | date | int | number | formula | measure (hours or money by unit)
     width: int | None = None
     note: str | None = None  # shown as a comment on the header cell
     agency_money: bool = False  # money in the agency's currency (costs), not the row's
@@ -95,15 +95,24 @@ def table(sheet: Worksheet, frame: pd.DataFrame, columns: list[Column], *, row: 
     currencies = frame["currency"].tolist() if "currency" in frame else [None] * len(frame)
     for r, (record, currency) in enumerate(zip(frame.to_dict("records"), currencies), first):
         for c, column in enumerate(columns, 1):
-            put(sheet.cell(r, c), record.get(column.key), column.kind,
-                agency_currency if column.agency_money else currency)
+            kind = column.kind if column.kind != "measure" else "hours" if record.get("unit") == "h" else "money"
+            put(sheet.cell(r, c), record.get(column.key), kind, agency_currency if column.agency_money else currency)
     last = first + len(frame) - 1
     if freeze and row == 1:
         sheet.freeze_panes = sheet.cell(2, 1)
+        printable(sheet)
     if autofilter:
         sheet.auto_filter.ref = f"A{row}:{get_column_letter(len(columns))}{max(last, row)}"
     widths(sheet, columns, frame)
     return first, last
+
+
+def printable(sheet: Worksheet) -> None:
+    """Landscape, as wide as one page, the header row on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
 
 
 def widths(sheet: Worksheet, columns: list[Column], frame: pd.DataFrame) -> None:

@@ -22,7 +22,7 @@ class ClientStatus:
     last_invoice: str | None
     last_invoice_date: date | None
     days_since: int | None
-    budget: str | None  # which budget the burn is of: the client's, else its most burnt job's
+    budget: str | None  # which budget the burn is of ("client" or a job key): the most burnt one
     burn: Decimal | None
     level: str | None  # green | amber | red
     held_back: bool
@@ -39,8 +39,7 @@ def status(workspace: Path, period: Period, today: date | None = None) -> tuple[
     rows = []
     for c in figures.clients[figures.clients["billable_client"]].sort_values("client").itertuples():
         mine = budgets[budgets["client"].eq(c.client)]
-        own = mine[mine["job"].eq("")]
-        top = own.iloc[0] if len(own) else mine.iloc[0] if len(mine) else None  # budgets come most burnt first
+        top = mine.iloc[0] if len(mine) else None  # budgets come most burnt first: the one to worry about
         level = None
         if top is not None:
             level = "red" if top.burn_pct >= top.red_at else "amber" if top.burn_pct >= top.amber_at else "green"
@@ -79,7 +78,7 @@ def table(period: Period, today: date, rows: list[ClientStatus]):
         grid.add_column(name, justify=justify, no_wrap=True)
     held = any(r.held_back for r in rows)
     if held:
-        grid.add_column("", no_wrap=True)
+        grid.add_column("note", no_wrap=True)
     for r in rows:
         cells = [r.client, f"{r.unbilled_hours:,.2f}", f"{r.unbilled_value:,.2f} {r.currency}",
                  r.last_invoice or "—", r.last_invoice_date.isoformat() if r.last_invoice_date else "—",

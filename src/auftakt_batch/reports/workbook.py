@@ -24,6 +24,7 @@ from ..schemas import Entries as E
 from .figures import Figures, hours
 from .sheets import TOTAL_BORDER, TOTAL_FONT, Column, money_format, put, table, title
 
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 RED, AMBER, GREEN = (PatternFill("solid", fgColor=c, bgColor=c) for c in ("F4B6B6", "FBE3A6", "CDEBC5"))
 
 VALUE_NOTE = ("At the agreed rates: invoiced entries at their invoice line's hours and price (write-downs show), "
@@ -51,12 +52,13 @@ SUMMED = ["logged", "billable", "value", "invoiced_period", "invoiced_to_date", 
 JOB_COLUMNS = [Column("client", "client"), Column("job", "job"), *CLIENT_COLUMNS[2:3],
                Column("name", "job name"), *CLIENT_COLUMNS[3:10], *CLIENT_COLUMNS[12:]]
 BUDGET_COLUMNS = [
-    Column("client", "client"), Column("job", "job"), Column("unit", "unit"), Column("per", "per"),
-    Column("budget", "budget", "number", note="Per month: for the months the period spans. Total: the whole budget."),
-    Column("used", "used", "number", note="Hours budgets: logged hours. Amount budgets: billable value. "
-                                          "Total budgets include earlier periods."),
+    Column("client", "client"), Column("job", "job"), Column("name", "name"), Column("label", "budget in rates.yaml"),
+    Column("budget", "budget for the period", "measure",
+           note="A budget a month, for the months the period spans (pro rata by days); a total budget as it is."),
+    Column("used", "used", "measure", note="Hours budgets: logged hours. Amount budgets: billable value. "
+                                           "Total budgets include earlier periods."),
     Column("burn_pct", "burn %", "pct"),
-    Column("projected", "projected", "number", note="At the pace of the period's working days so far."),
+    Column("projected", "projected", "measure", note="At the pace of the period's working days so far."),
     Column("projected_pct", "projected %", "pct"),
     Column("over_hours", "hours beyond budget", "hours"),
     Column("over_value", "value beyond budget", "money", note="Write-down risk: time beyond the budget at the "
@@ -80,6 +82,10 @@ GAP_COLUMNS = [
     Column("unbilled_value", "not invoiced yet", "money"),
     Column("held_in_review", "of which held back in review", "money", note="Entries the review workbook set to "
                                                                            "no: they stay unbilled."),
+    Column("after_today", "of which dated after today", "money", note="Work dated later is billed by a run on or "
+                                                                      "after its day."),
+    Column("held_back", "client held back", note="Errors (in its entries or its review) hold back its invoice: "
+                                                 "see the Problems sheet."),
     Column("with_errors", "hours with errors", "hours", note="Held back until their errors are fixed (Problems)."),
     Column("earlier_unbilled", "unbilled h, earlier periods", "hours"),
     Column("earlier_unbilled_value", "unbilled value, earlier periods", "money"),
@@ -122,12 +128,13 @@ def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) 
     _clients(clients, figures)
     _with_totals(book.create_sheet("Jobs"), _job_burn(figures), JOB_COLUMNS, figures.currency)
     _budgets(book.create_sheet("Over-servicing"), figures.budgets)
-    table(book.create_sheet("Team"), figures.team, TEAM_COLUMNS, agency_currency=figures.currency)
+    _team(book.create_sheet("Team"), figures)
     _gap(book.create_sheet("Billing gap"), figures)
     table(book.create_sheet("Entries"), _entry_rows(figures.entries), ENTRY_COLUMNS, autofilter=True,
           agency_currency=figures.currency)
     table(book.create_sheet("Invoices"), figures.invoices, INVOICE_COLUMNS)
-    table(book.create_sheet("Problems"), problem_rows(problems), PROBLEM_COLUMNS, autofilter=True)
+    table(book.create_sheet("Problems"), problem_rows(sorted(problems, key=lambda p: SEVERITY_ORDER[p.severity.value])),
+          PROBLEM_COLUMNS, autofilter=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     book.save(partial)
@@ -136,20 +143,31 @@ def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) 
 
 
 def _clients(sheet: Worksheet, figures: Figures) -> None:
-    burn = figures.budgets[figures.budgets["job"].eq("")].set_index("client")["burn_pct"]
-    frame = figures.clients.assign(burn_pct=figures.clients["client"].map(burn))
+    """Clients in the agency's currency first (the chart shows their margin), then the others,
+    then internal ones; each with its most burnt budget, its own or a job's."""
+    worst = figures.budgets.drop_duplicates("client").set_index("client")  # budgets come most burnt first
+    clients = figures.clients
+    frame = clients.assign(
+        burn_pct=clients["client"].map(worst["burn_pct"]),
+        budget=[f"{worst.at[c, 'job']}: {worst.at[c, 'label']}" if c in worst.index and worst.at[c, "job"]
+                else worst.at[c, "label"] if c in worst.index else "" for c in clients["client"]],
+        order=[(not b, cur != figures.currency) for b, cur in zip(clients["billable_client"], clients["currency"])])
+    frame = frame.sort_values(["order", "client"], kind="stable").drop(columns="order") if len(frame) else frame
     first, last = _with_totals(sheet, frame, CLIENT_COLUMNS, figures.currency)
-    billed = last - int((~frame["billable_client"]).sum()) if len(frame) else last  # internal clients come last
-    if billed >= first:
+    charted = int((frame["billable_client"] & frame["currency"].eq(figures.currency)).sum()) if len(frame) else 0
+    if charted:
         chart = BarChart()
-        chart.type, chart.title, chart.legend = "bar", "Margin by client", None
+        chart.type, chart.title, chart.legend = "bar", f"Margin by client ({figures.currency})", None
         chart.x_axis.delete = chart.y_axis.delete = False
         chart.x_axis.tickLblSkip = 1
+        chart.x_axis.scaling.orientation = "maxMin"  # the first client at the top, as in the table
+        chart.y_axis.numFmt = "#,##0"
         margin = [c.key for c in CLIENT_COLUMNS].index("margin") + 1
-        chart.add_data(Reference(sheet, min_col=margin, min_row=first - 1, max_row=billed), titles_from_data=True)
-        chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=billed))
-        chart.height, chart.width = max(7.5, 0.55 * (billed - first + 2)), 18
-        sheet.add_chart(chart, f"B{last + len(set(frame['currency'])) + 3}")
+        chart.add_data(Reference(sheet, min_col=margin, min_row=first - 1, max_row=first + charted - 1),
+                       titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=first + charted - 1))
+        chart.height, chart.width = max(7.5, 0.55 * (charted + 1)), 18
+        sheet.add_chart(chart, f"B{sheet.max_row + 3}")
 
 
 def _job_burn(figures: Figures) -> pd.DataFrame:
@@ -187,7 +205,37 @@ def _with_totals(sheet: Worksheet, frame: pd.DataFrame, columns: list[Column], a
                 money = money_format(agency if column.agency_money else code)
                 cell.number_format = {"money": money, "pct": "0.0%"}.get(column.kind, "#,##0.00")
             cell.font, cell.border = TOTAL_FONT, TOTAL_BORDER
+    codes = sorted(set(frame["currency"])) if len(frame) else []
+    if len(codes) > 1:  # hours and costs (in the agency's currency) do add up across clients
+        row = last + len(codes) + 1
+        put(sheet.cell(row, 1), "Total, all clients")
+        for i, column in enumerate(columns, 1):
+            cell = sheet.cell(row, i)
+            if column.kind == "hours" or column.agency_money:
+                letter = col[column.key]
+                put(cell, f"=SUM({letter}{first}:{letter}{last})", "formula")
+                cell.number_format = money_format(agency) if column.agency_money else "#,##0.00"
+            cell.font, cell.border = TOTAL_FONT, TOTAL_BORDER
     return first, last
+
+
+def _team(sheet: Worksheet, figures: Figures) -> None:
+    """The team, and a totals row: hours and costs add up; utilisation from the totals."""
+    first, last = table(sheet, figures.team, TEAM_COLUMNS, agency_currency=figures.currency)
+    if last < first:
+        return
+    row, col = last + 1, {c.key: get_column_letter(i) for i, c in enumerate(TEAM_COLUMNS, 1)}
+    put(sheet.cell(row, 1), "Total")
+    for i, column in enumerate(TEAM_COLUMNS, 1):
+        cell, letter = sheet.cell(row, i), col[column.key]
+        if column.kind in ("hours", "int", "money"):
+            put(cell, f"=SUM({letter}{first}:{letter}{last})", "formula")
+            cell.number_format = money_format(figures.currency) if column.kind == "money" else \
+                "0" if column.kind == "int" else "#,##0.00"
+        elif column.key == "utilisation_pct":
+            put(cell, f'=IF({col["capacity"]}{row}=0,"",{col["billable"]}{row}/{col["capacity"]}{row})', "formula")
+            cell.number_format = "0.0%"
+        cell.font, cell.border = TOTAL_FONT, TOTAL_BORDER
 
 
 def _budgets(sheet: Worksheet, budgets: pd.DataFrame) -> None:
@@ -207,6 +255,10 @@ def _gap(sheet: Worksheet, figures: Figures) -> None:
     row = last + 3
     title(sheet, row, f"Client meetings nobody logged ({len(figures.untracked)})")
     _, last = table(sheet, figures.untracked, MEETING_COLUMNS, row=row + 1)
+    row = max(last, row + 1) + 3
+    held = figures.entries[figures.entries["held_in_review"]]
+    title(sheet, row, f"Entries held back in the review workbook ({len(held)})")
+    _, last = table(sheet, _entry_rows(held), EARLIER_COLUMNS, row=row + 1)
     row = max(last, row + 1) + 3
     title(sheet, row, f"Billable entries of earlier periods on no invoice ({len(figures.earlier_unbilled)})")
     table(sheet, _entry_rows(figures.earlier_unbilled), EARLIER_COLUMNS, row=row + 1)
