@@ -265,8 +265,12 @@ def _gap(sheet: Worksheet, figures: Figures) -> None:
 
 
 def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
+    """Entries as the sheets show them; a name that could not be resolved as it was typed."""
     logged = entries[E.duration_s]
     return entries.assign(
+        **{E.person_name: entries[E.person_name].fillna(entries[E.person]),
+           E.client_key: entries[E.client_key].fillna(entries[E.client]),
+           E.job_key: entries[E.job_key].fillna(entries[E.job])},
         logged_h=[hours(s) if pd.notna(s) else None for s in logged],
         billed_h=[hours(s) if pd.notna(s) and b else None for s, b in zip(entries["billed_s"], entries[E.billable])],
         written_down_h=[hours(s) if pd.notna(s) else None for s in entries["written_down_from"]],
