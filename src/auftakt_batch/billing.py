@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import ledger
 from .config import Config, load_config
+from .einvoice.cii import Document, cii_xml
 from .invoices import Draft, draft_invoices
 from .periods import Period
 from .pipeline import CheckRun, check, local_today
@@ -216,7 +217,9 @@ def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str
 
 def _resume(conn, number: str) -> _Todo:
     s = ledger.stored_draft(conn, number)
-    issue = Issue(number, s.issue_date, s.due_date, s.issued_at, kind=s.kind, refers_to=s.refers_to, reason=s.reason)
+    original = ledger.stored_draft(conn, s.refers_to).issue_date if s.refers_to else None
+    issue = Issue(number, s.issue_date, s.due_date, s.issued_at, kind=s.kind, refers_to=s.refers_to, reason=s.reason,
+                  refers_to_date=original)
     return _Todo(s.draft, issue, finished=True)
 
 
@@ -246,14 +249,16 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
     with locked(workspace / "output" / ".billing.lock"):
         conn = ledger.connect(workspace / "output" / "ledger.sqlite")
         try:
-            original = ledger.stored_draft(conn, number).draft
+            stored = ledger.stored_draft(conn, number)
+            original = stored.draft
             credit = replace(original, lines=tuple(replace(line, quantity=-line.quantity, amount=-line.amount,
                                                            entries=()) for line in original.lines))
             issued_at, _ = _times(config, today)
             note = ledger.record_pending(conn, config.agency.invoice_number, credit, kind="credit-note",
                                          issue_date=today, due_date=today, issued_at=issued_at, refers_to=number,
                                          reason=reason)
-            issue = Issue(note, today, today, issued_at, kind="credit-note", refers_to=number, reason=reason)
+            issue = Issue(note, today, today, issued_at, kind="credit-note", refers_to=number, reason=reason,
+                          refers_to_date=stored.issue_date)
             (issued,) = _render([_Todo(credit, issue)], workspace, config, _marker(conn, workspace))
             return issued
         finally:
@@ -270,7 +275,8 @@ def _render(todo: list[_Todo], workspace: Path, config: Config, done: Callable[[
         d, issue = item.draft, item.issue
         name = f"DRAFT-{d.client_key}.pdf" if issue.draft else f"{issue.number}-{d.client_key}.pdf"
         target = workspace / "output" / d.period.label / ("drafts" if issue.draft else "invoices") / name
-        jobs.append(Job(invoice_html(d, config, issue, templates), templates, target, issue.issued_at))
+        jobs.append(Job(invoice_html(d, config, issue, templates), templates, target, issue.issued_at,
+                        None if issue.draft else einvoice_xml(d, issue, config)))
         by_target[target] = Issued(issue.number, d.client_key, d.hours, d.net, d.gross, d.currency, target,
                                    item.finished, item.follows)
     def finished(job: Job, sha: str) -> None:
@@ -282,6 +288,13 @@ def _render(todo: list[_Todo], workspace: Path, config: Config, done: Callable[[
         progress.start(len(jobs))
     write_pdfs(jobs, finished)
     return tuple(by_target.values())
+
+
+def einvoice_xml(draft: Draft, issue: Issue, config: Config) -> bytes:
+    """The CII XML of an issued invoice or credit note, from the same draft as its PDF."""
+    return cii_xml(draft, Document(issue.number, issue.kind, issue.issue_date,
+                                   None if issue.kind == "credit-note" else issue.due_date,
+                                   issue.refers_to, issue.refers_to_date, issue.reason), config)
 
 
 def _marker(conn, workspace: Path) -> Callable[[Issued], None]:

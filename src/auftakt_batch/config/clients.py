@@ -18,11 +18,12 @@ COUNTRY = r"[A-Z]{2}"
 LANGUAGES = ("en", "de")
 VAT_MODES = ("standard", "reverse-charge", "exempt")
 GROUPINGS = ("job", "job+person", "job+task", "entry")
+EINVOICES = ("xrechnung",)
 DEFAULT_ALERT_AT = (Decimal("0.8"), Decimal("1.0"))
 
 CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "currency", "language", "rate", "rates",
                "role_rates", "person_rates", "vat", "billable", "budget", "alert_at", "calendar", "rounding",
-               "group_by", "appendix", "jobs"}
+               "group_by", "appendix", "buyer_reference", "einvoice", "jobs"}
 JOB_KEYS = {"name", "aliases", "rate", "rates", "person_rates", "billable", "budget", "alert_at", "rounding"}
 
 
@@ -79,6 +80,8 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
         rounding=read_rounding(r, f("rounding"), f"{path}.rounding"),
         group_by=r.choice(f("group_by"), f"{path}.group_by", GROUPINGS),
         appendix=r.boolean(f("appendix"), f"{path}.appendix"),
+        buyer_reference=r.text(f("buyer_reference"), f"{path}.buyer_reference"),
+        einvoice=r.choice(f("einvoice"), f"{path}.einvoice", EINVOICES),
         jobs=MappingProxyType(jobs or {}),
     )
     return client if client.name else None

@@ -104,6 +104,8 @@ class Client:
     rounding: Rounding | None = None
     group_by: str | None = None  # job | job+person | job+task | entry (default: the agency's)
     appendix: bool | None = None  # list the entries behind each line (default: the agency's)
+    buyer_reference: str | None = None  # the buyer's reference on e-invoices (a Leitweg-ID for German authorities)
+    einvoice: str | None = None  # xrechnung: also write the invoice as XRechnung XML
     jobs: Mapping[str, Job] = _no_items()
 
 

@@ -61,6 +61,7 @@ class Issue:
     kind: str = "invoice"  # or credit-note
     refers_to: str | None = None
     reason: str | None = None
+    refers_to_date: date | None = None  # the issue date of the invoice a credit note cancels
 
 
 def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) -> str:

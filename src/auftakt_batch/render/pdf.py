@@ -46,6 +46,7 @@ class Job:
     templates: Path
     target: Path
     issued_at: datetime
+    einvoice: bytes | None = None  # CII XML: the PDF becomes a Factur-X PDF/A-3b with it embedded
 
 
 def write_pdfs(jobs: Sequence[Job], done: Callable[[Job, str], None], workers: int | None = None) -> None:
@@ -75,20 +76,30 @@ def _context():
 
 
 def _write(job: Job) -> str:
-    return write_pdf(job.html, job.templates, job.target, job.issued_at)
+    return write_pdf(job.html, job.templates, job.target, job.issued_at, job.einvoice)
 
 
-def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime) -> str:
+def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime, einvoice: bytes | None = None) -> str:
     """Render `html` to `target` atomically (temp file, fsync, rename); return the PDF's sha256.
+    With `einvoice` (CII XML), a PDF/A-3b with the XML embedded as factur-x.xml.
 
-    The same document always gives the same bytes: the HTML pins the PDF's dates, and the
-    embedded font subsets take their timestamp from SOURCE_DATE_EPOCH (fontTools reads it),
-    set here to the issue time."""
-    from weasyprint import HTML
+    The same document always gives the same bytes: the HTML pins the PDF's dates, the
+    attachment's dates are the issue time, and the embedded font subsets take their timestamp
+    from SOURCE_DATE_EPOCH (fontTools reads it), set here to the issue time."""
+    from io import BytesIO
+
+    from weasyprint import HTML, Attachment
+
+    from ..einvoice import facturx
 
     os.environ["SOURCE_DATE_EPOCH"] = str(int(issued_at.timestamp()))
+    options = {}
+    if einvoice is not None:
+        options = {"pdf_variant": "pdf/a-3b", "xmp_metadata": [BytesIO(facturx.xmp())], "attachments": [
+            Attachment(file_obj=BytesIO(einvoice), name=facturx.FILENAME, description="Factur-X invoice (EN 16931)",
+                       created=issued_at, modified=issued_at, relationship="Alternative")]}
     data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,
-                url_fetcher=fetcher_within(templates)).write_pdf()
+                url_fetcher=fetcher_within(templates)).write_pdf(**options)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # a crashed run's orphan cannot collide
     with open(temp, "wb") as handle:

@@ -1,0 +1,1 @@
+"""E-invoices: the structured data behind each invoice PDF (Factur-X / ZUGFeRD, XRechnung)."""

@@ -1,0 +1,219 @@
+"""An invoice as UN/CEFACT Cross Industry Invoice XML (EN 16931): the data of a Factur-X /
+ZUGFeRD PDF, and of an XRechnung.
+
+Needs: an invoice draft as the ledger holds it, its issue data, the config. Gives: the XML
+bytes. Everything comes from the same draft the PDF shows, so the two cannot disagree. A credit
+note is type 381 with the amounts of the invoice it cancels (positive, as EN 16931 wants a
+credit note) and a reference to it. VAT: standard rate (S), reverse charge (AE, 0 %, with its
+exemption reason) or exempt (E).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from lxml import etree
+
+from ..config import Config
+from ..invoices import Draft
+
+RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
+QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
+NAMESPACES = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
+
+FACTURX = "urn:cen.eu:en16931:2017"
+XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+PEPPOL_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+
+CATEGORIES = {  # vat mode -> (category code, exemption reason, exemption reason code)
+    "standard": ("S", None, None),
+    "reverse-charge": ("AE", "Reverse charge", "VATEX-EU-AE"),
+    "exempt": ("E", "Exempt from VAT", None),
+}
+_POSTCODE_CITY = re.compile(r"(?:[A-Z]{1,2}-)?(\d{4,5}|[A-Z0-9]{2,4} ?[A-Z0-9]{3})\s+(.+)")
+
+
+@dataclass(frozen=True)
+class Document:
+    number: str
+    kind: str  # invoice | credit-note
+    issue_date: date
+    due_date: date | None
+    refers_to: str | None = None  # the invoice a credit note cancels
+    refers_to_date: date | None = None
+    reason: str | None = None
+
+
+def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTURX) -> bytes:
+    credit = doc.kind == "credit-note"
+    sign = -1 if credit else 1  # a credit note's lines are stored negated; the XML states them as a credit
+    client = config.clients[draft.client_key]
+    category, reason, reason_code = CATEGORIES[draft.vat_mode]
+    rate = draft.vat_rate if category == "S" else Decimal(0)
+
+    root = etree.Element(_q("rsm", "CrossIndustryInvoice"), nsmap=NAMESPACES)
+    context = _sub(root, "rsm", "ExchangedDocumentContext")
+    if guideline == XRECHNUNG:
+        _text(_sub(context, "ram", "BusinessProcessSpecifiedDocumentContextParameter"), "ID", PEPPOL_PROCESS)
+    _text(_sub(context, "ram", "GuidelineSpecifiedDocumentContextParameter"), "ID", guideline)
+
+    header = _sub(root, "rsm", "ExchangedDocument")
+    _text(header, "ID", doc.number)
+    _text(header, "TypeCode", "381" if credit else "380")
+    _date(_sub(header, "ram", "IssueDateTime"), doc.issue_date)
+    for note in _notes(draft, doc, config, reason):
+        _text(_sub(header, "ram", "IncludedNote"), "Content", note)
+
+    deal = _sub(root, "rsm", "SupplyChainTradeTransaction")
+    for position, line in enumerate(draft.lines, 1):
+        item = _sub(deal, "ram", "IncludedSupplyChainTradeLineItem")
+        _text(_sub(item, "ram", "AssociatedDocumentLineDocument"), "LineID", str(position))
+        product = _sub(item, "ram", "SpecifiedTradeProduct")
+        _text(product, "Name", line.job_name)
+        if line.detail:
+            _text(product, "Description", line.detail)
+        price = _sub(_sub(item, "ram", "SpecifiedLineTradeAgreement"), "ram", "NetPriceProductTradePrice")
+        _text(price, "ChargeAmount", _money(line.unit_price))
+        _text(_sub(item, "ram", "SpecifiedLineTradeDelivery"), "BilledQuantity", _quantity(sign * line.quantity),
+              unitCode="HUR")
+        settlement = _sub(item, "ram", "SpecifiedLineTradeSettlement")
+        tax = _sub(settlement, "ram", "ApplicableTradeTax")
+        _text(tax, "TypeCode", "VAT")
+        _text(tax, "CategoryCode", category)
+        _text(tax, "RateApplicablePercent", _percent(rate))
+        _period(settlement, line.first_day, line.last_day)
+        _text(_sub(settlement, "ram", "SpecifiedTradeSettlementLineMonetarySummation"), "LineTotalAmount",
+              _money(sign * line.amount))
+
+    agreement = _sub(deal, "ram", "ApplicableHeaderTradeAgreement")
+    if client.buyer_reference:
+        _text(agreement, "BuyerReference", client.buyer_reference)
+    agency = config.agency
+    _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email, agency.vat_id)
+    _party(agreement, "BuyerTradeParty", client.name, client.address, client.country, None, client.vat_id)
+    delivery = _sub(deal, "ram", "ApplicableHeaderTradeDelivery")  # the service was delivered by the last day worked
+    event = _sub(delivery, "ram", "ActualDeliverySupplyChainEvent")
+    _date(_sub(event, "ram", "OccurrenceDateTime"), max((line.last_day for line in draft.lines),
+                                                         default=draft.period.end))
+
+    money = _sub(deal, "ram", "ApplicableHeaderTradeSettlement")
+    if not credit:
+        _text(money, "PaymentReference", doc.number)
+    _text(money, "InvoiceCurrencyCode", draft.currency)
+    means = _sub(money, "ram", "SpecifiedTradeSettlementPaymentMeans")
+    if agency.iban and not credit:
+        _text(means, "TypeCode", "58")  # SEPA credit transfer
+        _text(_sub(means, "ram", "PayeePartyCreditorFinancialAccount"), "IBANID", agency.iban)
+        if agency.bic:
+            _text(_sub(means, "ram", "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", agency.bic)
+    else:
+        _text(means, "TypeCode", "1")  # not specified
+    tax = _sub(money, "ram", "ApplicableTradeTax")
+    _text(tax, "CalculatedAmount", _money(sign * draft.vat))
+    _text(tax, "TypeCode", "VAT")
+    if reason:
+        _text(tax, "ExemptionReason", reason)
+    _text(tax, "BasisAmount", _money(sign * draft.net))
+    _text(tax, "CategoryCode", category)
+    if reason_code:
+        _text(tax, "ExemptionReasonCode", reason_code)
+    _text(tax, "RateApplicablePercent", _percent(rate))
+    _period(money, draft.period.start, draft.period.end)
+    terms = _sub(money, "ram", "SpecifiedTradePaymentTerms")
+    if credit:
+        _text(terms, "Description", f"Credit note for invoice {doc.refers_to}: nothing to pay")
+    else:
+        _text(terms, "Description", f"Payable within {agency.payment_terms_days} days")
+        _date(_sub(terms, "ram", "DueDateDateTime"), doc.due_date)
+    total = _sub(money, "ram", "SpecifiedTradeSettlementHeaderMonetarySummation")
+    _text(total, "LineTotalAmount", _money(sign * draft.net))
+    _text(total, "TaxBasisTotalAmount", _money(sign * draft.net))
+    _text(total, "TaxTotalAmount", _money(sign * draft.vat), currencyID=draft.currency)
+    _text(total, "GrandTotalAmount", _money(sign * draft.gross))
+    _text(total, "DuePayableAmount", _money(sign * draft.gross))
+    if credit and doc.refers_to:
+        reference = _sub(money, "ram", "InvoiceReferencedDocument")
+        _text(reference, "IssuerAssignedID", doc.refers_to)
+        if doc.refers_to_date:
+            _date(_sub(reference, "ram", "FormattedIssueDateTime"), doc.refers_to_date, ns="qdt")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _notes(draft: Draft, doc: Document, config: Config, reason: str | None) -> list[str]:
+    notes = []
+    if doc.kind == "credit-note":
+        notes.append(f"Cancels invoice {doc.refers_to} in full. Reason: {doc.reason or '—'}")
+    if draft.vat_mode == "reverse-charge":
+        notes.append("Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC).")
+    elif draft.vat_mode == "exempt":
+        notes.append("No VAT is charged: the service is exempt from VAT.")
+    return notes
+
+
+def _party(parent, tag: str, name: str, address: str | None, country: str | None, email: str | None,
+           vat_id: str | None) -> None:
+    party = _sub(parent, "ram", tag)
+    _text(party, "Name", name)
+    postal = _sub(party, "ram", "PostalTradeAddress")
+    postcode, lines, city = split_address(address)
+    if postcode:
+        _text(postal, "PostcodeCode", postcode)
+    for field, text in zip(("LineOne", "LineTwo", "LineThree"), lines):
+        _text(postal, field, text)
+    if city:
+        _text(postal, "CityName", city)
+    _text(postal, "CountryID", country or "")
+    if email:
+        _text(_sub(party, "ram", "URIUniversalCommunication"), "URIID", email, schemeID="EM")
+    if vat_id:
+        _text(_sub(party, "ram", "SpecifiedTaxRegistration"), "ID", vat_id, schemeID="VA")
+
+
+def split_address(address: str | None) -> tuple[str | None, list[str], str | None]:
+    """'Torstraße 1\\n10119 Berlin' → ('10119', ['Torstraße 1'], 'Berlin'): postcode, street lines, city."""
+    lines = [line.strip() for line in (address or "").splitlines() if line.strip()]
+    if not lines:
+        return None, [], None
+    last = lines[-1]
+    if m := _POSTCODE_CITY.fullmatch(last):
+        return m[1], lines[:-1][:3], m[2]
+    return None, lines[:-1][:3], last
+
+
+def _period(parent, first: date, last: date) -> None:
+    period = _sub(parent, "ram", "BillingSpecifiedPeriod")
+    _date(_sub(period, "ram", "StartDateTime"), first)
+    _date(_sub(period, "ram", "EndDateTime"), last)
+
+
+def _q(prefix: str, tag: str) -> str:
+    return f"{{{NAMESPACES[prefix]}}}{tag}"
+
+
+def _sub(parent, prefix: str, tag: str):
+    return etree.SubElement(parent, _q(prefix, tag))
+
+
+def _text(parent, tag: str, text: str, **attributes) -> None:
+    etree.SubElement(parent, _q("ram", tag), attributes).text = text
+
+
+def _date(parent, day: date, ns: str = "udt") -> None:
+    etree.SubElement(parent, _q(ns, "DateTimeString"), format="102").text = f"{day:%Y%m%d}"
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _quantity(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value else "0"

@@ -1,0 +1,164 @@
+"""E-invoices: every issued PDF is a Factur-X PDF/A-3b whose XML passes the official XSD, the
+EN 16931 schematron and the arithmetic rules, and says what the ledger says."""
+
+import shutil
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import facturx
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from auftakt_batch import ledger
+from auftakt_batch.billing import bill, void
+from auftakt_batch.einvoice.cii import split_address
+from auftakt_batch.periods import parse_period
+
+from .conftest import ROOT
+
+NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+      "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+      "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+      "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"}
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
+SCHEMATRON = Path(facturx.__file__).parent / "xsd_and_schematron" / "facturx-en16931" / "FACTUR-X_EN16931.xslt"
+ISSUED_ON = date(2026, 12, 3)
+CENT = Decimal("0.01")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo workspace billed, then its first invoice cancelled by a credit note."""
+    root = tmp_path_factory.mktemp("demo")
+    for name in ("rates.yaml", "input", "templates"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, root / name)
+    bill(root, parse_period("2026-11"), today=ISSUED_ON)
+    void(root, "2026-0001", "wrong rate", today=ISSUED_ON)
+    conn = ledger.connect(root / "output" / "ledger.sqlite")
+    records = [(r, ledger.stored_draft(conn, r.number)) for r in ledger.invoices(conn)]
+    conn.close()
+    return root, records
+
+
+@pytest.fixture(scope="module")
+def schematron():
+    saxonche = pytest.importorskip("saxonche")
+    with saxonche.PySaxonProcessor(license=False) as processor:
+        executable = processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(SCHEMATRON))
+
+        def failures(xml: bytes) -> list[tuple[str, str, str]]:
+            svrl = etree.fromstring(executable.transform_to_string(
+                xdm_node=processor.parse_xml(xml_text=xml.decode())).encode())
+            return [(f.get("id"), f.get("flag"), " ".join("".join(f.itertext()).split()))
+                    for f in svrl.iter(f"{SVRL}failed-assert")]
+
+        yield failures
+
+
+def embedded(pdf: Path) -> bytes:
+    name, xml = facturx.get_xml_from_pdf(pdf.read_bytes(), check_xsd=False)
+    assert name == "factur-x.xml"
+    return xml
+
+
+def value(node, path: str) -> str:
+    (found,) = node.xpath(path, namespaces=NS)
+    return found if isinstance(found, str) else found.text
+
+
+def money(node, path: str) -> Decimal:
+    return Decimal(value(node, path))
+
+
+def test_every_pdf_is_a_pdf_a_3b_with_its_xml_attached_as_the_alternative(demo):
+    root, records = demo
+    assert len(records) == 15  # 14 invoices and a credit note
+    for record, _ in records:
+        reader = PdfReader(root / record.pdf_path)
+        catalog = reader.trailer["/Root"]
+        xmp = catalog["/Metadata"].get_object().get_data().decode()
+        assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp, record.number
+        assert "<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>" in xmp
+        assert "<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in xmp
+        (spec,) = {ref.get_object().indirect_reference for ref in catalog["/AF"]}
+        spec = spec.get_object()
+        assert (spec["/F"], spec["/AFRelationship"]) == ("factur-x.xml", "/Alternative")
+
+
+def test_the_xml_passes_the_xsd_and_the_en16931_schematron(demo, schematron):
+    root, records = demo
+    for record, _ in records:
+        xml = embedded(root / record.pdf_path)
+        assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+        assert [f for f in schematron(xml) if f[1] != "warning"] == [], record.number
+        assert schematron(xml) == [], record.number  # not even a warning
+
+
+def test_the_xml_adds_up_and_says_what_the_ledger_says(demo):
+    root, records = demo
+    for record, stored in records:
+        doc = etree.fromstring(embedded(root / record.pdf_path))
+        credit = record.kind == "credit-note"
+        sign = -1 if credit else 1
+        assert value(doc, "//rsm:ExchangedDocument/ram:ID") == record.number
+        assert value(doc, "//rsm:ExchangedDocument/ram:TypeCode") == ("381" if credit else "380")
+        assert value(doc, "//ram:IssueDateTime/udt:DateTimeString") == f"{record.issue_date:%Y%m%d}"
+        assert value(doc, "//ram:InvoiceCurrencyCode") == record.currency
+        lines = doc.xpath("//ram:IncludedSupplyChainTradeLineItem", namespaces=NS)
+        assert len(lines) == len(stored.draft.lines)
+        total = Decimal(0)
+        for node, line in zip(lines, stored.draft.lines):
+            quantity = money(node, ".//ram:BilledQuantity")
+            price = money(node, ".//ram:NetPriceProductTradePrice/ram:ChargeAmount")
+            amount = money(node, ".//ram:LineTotalAmount")
+            assert value(node, ".//ram:BilledQuantity/@unitCode") == "HUR"
+            assert amount == (quantity * price).quantize(CENT, ROUND_HALF_UP)  # line = quantity × price
+            assert (quantity, price, amount) == (sign * line.quantity, line.unit_price, sign * line.amount)
+            total += amount
+        summary = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
+        net, vat, gross = (money(doc, summary + f"ram:{t}") for t in ("TaxBasisTotalAmount", "TaxTotalAmount",
+                                                                      "GrandTotalAmount"))
+        assert money(doc, summary + "ram:LineTotalAmount") == total == net  # BR-CO-10
+        assert (net, vat, gross) == (sign * record.net, sign * record.vat, sign * record.gross)
+        assert gross == net + vat and money(doc, summary + "ram:DuePayableAmount") == gross
+        (tax,) = doc.xpath("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
+        rate = money(tax, "ram:RateApplicablePercent")
+        assert money(tax, "ram:BasisAmount") == net
+        assert money(tax, "ram:CalculatedAmount") == (net * rate / 100).quantize(CENT, ROUND_HALF_UP) == vat
+        category = {"standard": "S", "reverse-charge": "AE", "exempt": "E"}[stored.draft.vat_mode]
+        assert value(tax, "ram:CategoryCode") == category
+        if category == "AE":
+            assert value(tax, "ram:ExemptionReasonCode") == "VATEX-EU-AE" and rate == 0
+
+
+def test_parties_period_payment_and_the_credit_notes_reference(demo):
+    root, records = demo
+    (first, _), (note, _) = records[0], records[-1]
+    doc = etree.fromstring(embedded(root / first.pdf_path))
+    seller = doc.xpath("//ram:SellerTradeParty", namespaces=NS)[0]
+    assert value(seller, "ram:Name") == "Auftakt Studio GmbH"
+    assert [value(seller, f"ram:PostalTradeAddress/ram:{t}") for t in ("PostcodeCode", "LineOne", "CityName",
+                                                                       "CountryID")] == [
+        "10119", "Torstraße 1", "Berlin", "DE"]
+    assert value(seller, "ram:SpecifiedTaxRegistration/ram:ID") == "DE123456789"
+    assert value(doc, "//ram:BuyerTradeParty/ram:Name") == "ACME GmbH"
+    assert value(doc, "//ram:IBANID") == "DE89370400440532013000"
+    assert value(doc, "//ram:DueDateDateTime/udt:DateTimeString") == f"{first.due_date:%Y%m%d}"
+    assert [value(doc, f"//ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod/ram:{t}/udt:DateTimeString")
+            for t in ("StartDateTime", "EndDateTime")] == ["20261101", "20261130"]
+    credit = etree.fromstring(embedded(root / note.pdf_path))
+    assert value(credit, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == "2026-0001"
+    assert value(credit, "//ram:InvoiceReferencedDocument/ram:FormattedIssueDateTime/qdt:DateTimeString") == \
+        f"{first.issue_date:%Y%m%d}"
+    assert "wrong rate" in value(credit, "//ram:IncludedNote/ram:Content")
+
+
+def test_addresses_are_split_into_postcode_street_and_city():
+    assert split_address("Torstraße 1\n10119 Berlin") == ("10119", ["Torstraße 1"], "Berlin")
+    assert split_address("c/o Hub\nMain St 5\nD-80331 München") == ("80331", ["c/o Hub", "Main St 5"], "München")
+    assert split_address("1 Canal St\nEC1A 1BB London") == ("EC1A 1BB", ["1 Canal St"], "London")
+    assert split_address("Somewhere") == (None, [], "Somewhere")
+    assert split_address(None) == (None, [], None)
