@@ -162,3 +162,48 @@ def test_addresses_are_split_into_postcode_street_and_city():
     assert split_address("1 Canal St\nEC1A 1BB London") == ("EC1A 1BB", ["1 Canal St"], "London")
     assert split_address("Somewhere") == (None, [], "Somewhere")
     assert split_address(None) == (None, [], None)
+
+
+def epc(text: str) -> dict:
+    lines = text.split("\n")
+    assert lines[:4] == ["BCD", "002", lines[2], "SCT"] and lines[2] in ("1", "2")
+    return {"bic": lines[4], "name": lines[5], "iban": lines[6], "amount": Decimal(lines[7].removeprefix("EUR")),
+            "text": lines[10] if len(lines) > 10 else ""}
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils) to see the page")
+def test_the_payment_qr_code_on_the_page_pays_the_invoice(demo, tmp_path):
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    root, records = demo
+    for record, _ in records:
+        subprocess.run(["pdftoppm", "-r", "200", "-png", str(root / record.pdf_path), str(tmp_path / record.number)],
+                       check=True)
+        codes = [c.text for page in sorted(tmp_path.glob(f"{record.number}-*.png"))
+                 for c in zxingcpp.read_barcodes(Image.open(page)) if c.text.startswith("BCD")]
+        if record.kind == "credit-note" or record.currency != "EUR":
+            assert codes == [], record.number  # nothing to pay, or not in euros: no code
+            continue
+        (code,) = codes
+        assert epc(code) == {"bic": "COBADEFFXXX", "name": "Auftakt Studio GmbH", "iban": "DE89370400440532013000",
+                             "amount": record.gross, "text": record.number}
+
+
+def test_the_payment_qr_code_holds_iban_amount_and_number():
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from auftakt_batch.render.qr import payment_qr
+
+    code = payment_qr("Auftakt Studio GmbH", "DE89 3704 0044 0532 0130 00", None, Decimal("1234.50"), "2026-0042")
+    image = io.BytesIO()
+    code.save(image, kind="png", scale=4, border=4)
+    (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.getvalue())))
+    assert epc(found.text) == {"bic": "", "name": "Auftakt Studio GmbH", "iban": "DE89370400440532013000",
+                               "amount": Decimal("1234.50"), "text": "2026-0042"}
+    assert payment_qr("X", "DE89370400440532013000", None, Decimal("0.00"), "1") is None  # nothing to pay

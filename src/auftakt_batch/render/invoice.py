@@ -29,6 +29,7 @@ LABELS = {
         "exempt": "No VAT is charged: the service is exempt from VAT.",
         "pay": "Please transfer {gross} by {due} to IBAN {iban}{bic}, quoting invoice number {number}.",
         "pay_no_bank": "Please pay {gross} by {due}, quoting invoice number {number}.",
+        "scan": "Scan to pay with your banking app",
     },
     "de": {
         "title": "Rechnung", "credit_note": "Stornorechnung", "draft": "ENTWURF",
@@ -46,6 +47,7 @@ LABELS = {
         "pay": "Bitte überweisen Sie {gross} bis zum {due} auf IBAN {iban}{bic} unter Angabe der "
                "Rechnungsnummer {number}.",
         "pay_no_bank": "Bitte zahlen Sie {gross} bis zum {due} unter Angabe der Rechnungsnummer {number}.",
+        "scan": "Mit der Banking-App scannen und bezahlen",
     },
 }
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
@@ -107,7 +109,21 @@ def context(draft: Draft, config: Config, issue: Issue) -> dict:
         "cancels": t["cancels"].format(ref=issue.refers_to, reason=issue.reason) if credit else None,
         "payment": (t["refund"].format(gross=money(-draft.gross), ref=issue.refers_to) if credit
                     else _payment(draft, config, issue, t, money(draft.gross), language)),
+        "payment_qr": None if credit or issue.draft else _qr(draft, config, issue),
     }
+
+
+def _qr(draft: Draft, config: Config, issue: Issue):
+    """The EPC payment QR code as inline SVG, on invoices in euros to the agency's IBAN."""
+    from markupsafe import Markup
+
+    from .qr import payment_qr, svg
+
+    agency = config.agency
+    if draft.currency != "EUR" or not agency.iban:
+        return None
+    code = payment_qr(agency.name, agency.iban, agency.bic, draft.gross, issue.number)
+    return Markup(svg(code)) if code is not None else None  # our own drawing: no text from the inputs in it
 
 
 def _appendix(draft: Draft, client, config: Config, language: str) -> list[dict]:
