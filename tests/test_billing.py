@@ -187,7 +187,7 @@ def test_void_issues_a_credit_note_and_frees_the_entries(ws):
         ("2026-0001", "invoice", "void", "214.20"), ("2026-0002", "invoice", "issued", "357.00"),
         ("2026-0003", "credit-note", "issued", "-214.20")]
     text = pdf_text(ws.root / "output" / "2026-11" / "invoices" / "2026-0003-acme.pdf")
-    assert "Credit note 2026-0003" in text and "cancels invoice 2026-0001" in text and "Total €-214.20" in text
+    assert "Credit note 2026-0003" in text and "cancels invoice 2026-0001" in text and "Total -€214.20" in text
     assert (ws.root / "output" / "2026-11" / "invoices" / "2026-0001-acme.pdf").read_bytes() == original_pdf
     rebilled = bill(ws.root, NOVEMBER, today=TODAY)
     assert [(i.number, i.client_key) for i in rebilled.issued] == [("2026-0004", "acme")]

@@ -52,10 +52,11 @@ def test_pdf_shows_the_numbers_of_the_draft(ws, tmp_path):
     assert not list(tmp_path.joinpath("out").glob(".*.tmp"))  # written atomically
 
 
-def test_german_formats():
-    assert format_money(Decimal("1234.5"), "EUR", "de") == "1.234,50 €"
+def test_numbers_dates_and_money_follow_the_clients_locale():
+    assert format_money(Decimal("1234.5"), "EUR", "de") == "1.234,50\u00a0€"  # a space that never breaks
     assert format_money(Decimal("1234.5"), "EUR", "en") == "€1,234.50"
-    assert format_money(Decimal("99"), "CHF", "en") == "CHF 99.00"
+    assert format_money(Decimal("99"), "CHF", "en") == "CHF\u00a099.00"
+    assert format_money(Decimal("-5610"), "USD", "en") == "-US$5,610.00"
     assert format_number(Decimal("67.5"), "de", places=2) == "67,50"
 
 
@@ -84,3 +85,34 @@ def test_the_renderer_fetches_only_from_templates(tmp_path):
     page = '<img src="file:///etc/passwd"><link rel="stylesheet" href="https://example.com/x.css"><p>ok</p>'
     write_pdf(page, TEMPLATES, tmp_path / "x.pdf", AT)
     assert "ok" in PdfReader(tmp_path / "x.pdf").pages[0].extract_text()
+
+
+def test_labels_are_translatable_from_the_templates_folder(ws):
+    from auftakt_batch.billing import bill
+    from auftakt_batch.periods import parse_period
+
+    from .conftest import TODAY
+
+    ws.with_templates().input("week.csv", "date,person,client,job,task,description,hours,billable\n"
+                                          "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n")
+    labels = ws.root / "templates" / "labels.yaml"
+    labels.write_text('en:\n  title: "Bill"\n  gross: "Grand total"\n', encoding="utf-8")
+    (issued,) = bill(ws.root, parse_period("2026-11"), today=TODAY).issued
+    text = " ".join(PdfReader(issued.pdf).pages[0].extract_text().split())
+    assert "Bill 2026-0001" in text and "Grand total €214.20" in text and "Net €180.00" in text
+
+
+def test_a_label_typo_stops_the_billing_run_before_any_number_is_given(ws):
+    from auftakt_batch.billing import bill
+    from auftakt_batch.periods import parse_period
+
+    from .conftest import TODAY
+
+    ws.with_templates().input("week.csv", "date,person,client,job,task,description,hours,billable\n"
+                                          "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n")
+    (ws.root / "templates" / "labels.yaml").write_text('en:\n  titel: "Bill"\n', encoding="utf-8")
+    result = bill(ws.root, parse_period("2026-11"), today=TODAY)
+    assert result.issued == () and result.stopped.startswith("templates/labels.yaml: en.titel: no such label")
+    (ws.root / "templates" / "labels.yaml").write_text('de:\n  pay: "Zahlen Sie {betrag}"\n', encoding="utf-8")
+    assert bill(ws.root, parse_period("2026-11"), today=TODAY).stopped == (
+        "templates/labels.yaml: de.pay: expected text using only {bic}, {due}, {gross}, {iban}, {number}")

@@ -31,7 +31,7 @@ from .periods import Period
 from .pipeline import CheckRun, check, local_today
 from .pricing import price
 from .problems import plural
-from .render.invoice import Issue, invoice_html
+from .render.invoice import Issue, LabelsError, invoice_html, load_labels
 from .render.pdf import Job, write_pdfs
 from .reports import Report, write_report
 from .schemas import Entries as E
@@ -197,6 +197,10 @@ def reviewed(priced: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFra
 def _stop_reason(run: CheckRun, strict: bool) -> str | None:
     if run.config is None:
         return "rates.yaml has errors"
+    try:
+        load_labels(run.workspace / "templates")
+    except LabelsError as exc:
+        return str(exc)
     if run.unreadable:
         return (f"{', '.join(run.unreadable)} cannot be read; any client may be in it, so no invoice is written")
     if strict and not run.ok:

@@ -1,11 +1,13 @@
 """An invoice draft → the HTML of its page, from the workspace's templates/invoice.html.
 
 Jinja2 with autoescape on: names and descriptions from exports are text, never markup.
-Labels, dates and numbers follow the client's language (en or de).
+Labels, dates and numbers follow the client's language (en or de): dates, numbers and
+amounts as babel formats them for its locale.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,7 +52,9 @@ LABELS = {
         "scan": "Mit der Banking-App scannen und bezahlen",
     },
 }
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+LOCALES = {"en": "en_GB", "de": "de_DE"}  # invoice language -> the locale its numbers and dates follow
+_PLACEHOLDER = re.compile(r"{(\w+)}")
+_LETTER_DIGIT = re.compile(r"([A-Za-z])(\d)")
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,42 @@ class Issue:
     refers_to_date: date | None = None  # the issue date of the invoice a credit note cancels
 
 
+class LabelsError(ValueError):
+    """templates/labels.yaml says something no invoice can be written with."""
+
+
+def load_labels(templates: Path) -> dict[str, dict[str, str]]:
+    """The built-in labels, with those of templates/labels.yaml (if there is one) in their place."""
+    import yaml
+
+    merged = {language: dict(labels) for language, labels in LABELS.items()}
+    path = templates / "labels.yaml"
+    if not path.exists():
+        return merged
+    where = "templates/labels.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise LabelsError(f"{where}: cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise LabelsError(f"{where}: expected a mapping of language → labels")
+    for language, labels in data.items():
+        if language not in LABELS:
+            raise LabelsError(f"{where}: {language}: invoices are written in {' or '.join(LABELS)}")
+        if not isinstance(labels, dict):
+            raise LabelsError(f"{where}: {language}: expected a mapping of label → text")
+        for key, text in labels.items():
+            if key not in LABELS[language]:
+                raise LabelsError(f"{where}: {language}.{key}: no such label — the labels are "
+                                  f"{', '.join(LABELS[language])}")
+            wanted, given = set(_PLACEHOLDER.findall(LABELS[language][key])), set(_PLACEHOLDER.findall(str(text)))
+            if not isinstance(text, str) or given - wanted:
+                raise LabelsError(f"{where}: {language}.{key}: expected text using only "
+                                  f"{', '.join('{' + w + '}' for w in sorted(wanted)) or 'no placeholders'}")
+            merged[language][key] = text
+    return merged
+
+
 def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -73,13 +113,13 @@ def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) ->
                       undefined=StrictUndefined)
     env.filters["lines"] = _lines
     env.filters["oneline"] = lambda text: ", ".join((text or "").splitlines())
-    return env.get_template("invoice.html").render(**context(draft, config, issue))
+    return env.get_template("invoice.html").render(**context(draft, config, issue, load_labels(templates)))
 
 
-def context(draft: Draft, config: Config, issue: Issue) -> dict:
+def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[str, str]] = LABELS) -> dict:
     client = config.clients[draft.client_key]
     language = client.language
-    t = LABELS[language]
+    t = labels[language]
 
     def money(value: Decimal) -> str:
         return format_money(value, draft.currency, language)
@@ -144,16 +184,19 @@ def hours(value: Decimal, language: str) -> str:
 
 
 def format_number(value: Decimal, language: str, places: int | None = None) -> str:
-    text = f"{value:,.{places}f}" if places is not None else f"{value.normalize():,f}"
-    return text.translate(str.maketrans(",.", ".,")) if language == "de" else text
+    """A number as the client's locale writes it (babel); `places` fixes the decimals."""
+    from babel.numbers import format_decimal
+
+    pattern = None if places is None else "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(value, format=pattern, locale=LOCALES[language])
 
 
 def format_money(value: Decimal, currency: str, language: str) -> str:
-    amount = format_number(value, language, places=2)
-    symbol = SYMBOLS.get(currency, currency)
-    if language == "de":
-        return f"{amount} {symbol}"
-    return f"{symbol}{amount}" if len(symbol) == 1 else f"{symbol} {amount}"
+    """'€1,234.50' / '1.234,50 €', as the client's locale writes its currency (babel)."""
+    from babel.numbers import format_currency
+
+    text = format_currency(value, currency, locale=LOCALES[language])
+    return _LETTER_DIGIT.sub("\\1\u00a0\\2", text, count=1)  # CLDR currency spacing: 'CHF 99.00', not 'CHF99.00'
 
 
 def _places(value: Decimal) -> int:
@@ -161,7 +204,10 @@ def _places(value: Decimal) -> int:
 
 
 def format_date(day: date, language: str) -> str:
-    return f"{day:%d.%m.%Y}" if language == "de" else f"{day.day} {day:%b %Y}"
+    """'26 Nov 2026' / '26.11.2026' (babel's medium date of the client's locale)."""
+    from babel.dates import format_date as babel_date
+
+    return babel_date(day, "medium", locale=LOCALES[language])
 
 
 def _span(first: date, last: date, language: str) -> str:
