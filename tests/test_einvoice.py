@@ -13,10 +13,10 @@ from pypdf import PdfReader
 
 from auftakt_batch import ledger
 from auftakt_batch.billing import bill, void
-from auftakt_batch.einvoice.cii import split_address
+from auftakt_batch.einvoice.cii import FACTURX, XRECHNUNG, split_address
 from auftakt_batch.periods import parse_period
 
-from .conftest import ROOT
+from .conftest import RATES, ROOT
 
 NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
       "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
@@ -207,3 +207,58 @@ def test_the_payment_qr_code_holds_iban_amount_and_number():
     assert epc(found.text) == {"bic": "", "name": "Auftakt Studio GmbH", "iban": "DE89370400440532013000",
                                "amount": Decimal("1234.50"), "text": "2026-0042"}
     assert payment_qr("X", "DE89370400440532013000", None, Decimal("0.00"), "1") is None  # nothing to pay
+
+
+XRECHNUNG_RATES = RATES.replace('  vat_rate: "19"\n', '''  vat_rate: "19"
+  address: "Torstraße 1\\n10119 Berlin"
+  vat_id: DE123456789
+  email: billing@studio.example
+  contact: Clara Weiß
+  phone: "+49 30 1234567"
+  iban: DE89370400440532013000
+''').replace('    aliases: ["ACME", "Acme Corp."]\n', '''    aliases: ["ACME", "Acme Corp."]
+    address: "Bezirksamt Mitte\\nMathilde-Jacob-Platz 1\\n10551 Berlin"
+    country: DE
+    email: rechnungen@acme.example
+    buyer_reference: 991-01234-56
+    einvoice: xrechnung
+''')
+
+
+def test_a_public_sector_client_also_gets_an_xrechnung(ws, schematron):
+    ws.rates(XRECHNUNG_RATES)
+    ws.with_templates().input("week.csv", "date,person,client,job,task,description,hours,billable\n"
+                                          "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
+                                          "2026-11-04,Ben Okafor,globex,app,,API,2,\n")
+    acme, globex = bill(ws.root, parse_period("2026-11"), today=ISSUED_ON).issued
+    xml = (ws.root / "output/2026-11/invoices/2026-0001-acme.xrechnung.xml").read_bytes()
+    assert not (ws.root / "output/2026-11/invoices/2026-0002-globex.xrechnung.xml").exists()
+    assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    # the EN 16931 rules hold (the Factur-X schematron checks them once told the guideline is its own; KoSIT's
+    # XRechnung schematron is not available offline, so its BR-DE rules are checked one by one below)
+    assert schematron(xml.replace(XRECHNUNG.encode(), FACTURX.encode())) == []
+    doc = etree.fromstring(xml)
+    assert value(doc, "//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID") == (
+        "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0")
+    assert value(doc, "//ram:BuyerReference") == "991-01234-56"  # the Leitweg-ID (BR-DE-15)
+    contact = doc.xpath("//ram:SellerTradeParty/ram:DefinedTradeContact", namespaces=NS)[0]  # BR-DE-2
+    assert [value(contact, p) for p in ("ram:PersonName", "ram:TelephoneUniversalCommunication/ram:CompleteNumber",
+                                        "ram:EmailURIUniversalCommunication/ram:URIID")] == [
+        "Clara Weiß", "+49 30 1234567", "billing@studio.example"]
+    assert value(doc, "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID") == "rechnungen@acme.example"
+    assert [value(doc, f"//ram:BuyerTradeParty/ram:PostalTradeAddress/ram:{t}") for t in (
+        "PostcodeCode", "LineOne", "LineTwo", "CityName")] == [
+        "10551", "Bezirksamt Mitte", "Mathilde-Jacob-Platz 1", "Berlin"]
+    assert value(doc, "//ram:IBANID") == "DE89370400440532013000"  # BR-DE-1: how to pay
+    # the PDF carries the same invoice as Factur-X
+    pdf = etree.fromstring(embedded(acme.pdf))
+    assert value(pdf, "//rsm:ExchangedDocument/ram:ID") == value(doc, "//rsm:ExchangedDocument/ram:ID") == "2026-0001"
+
+
+def test_an_xrechnung_client_without_what_xrechnung_needs_is_a_config_error(ws):
+    ws.rates(XRECHNUNG_RATES.replace("    buyer_reference: 991-01234-56\n", "").replace("  phone: \"+49 30 1234567\"\n",
+                                                                                     ""))
+    run = ws.check()
+    assert [str(p) for p in run.problems] == [
+        "rates.yaml:27: clients.acme.einvoice: an XRechnung needs buyer_reference (the Leitweg-ID), agency.phone — "
+        "add them, or remove einvoice"]

@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import ledger
 from .config import Config, load_config
-from .einvoice.cii import Document, cii_xml
+from .einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
 from .invoices import Draft, draft_invoices
 from .periods import Period
 from .pipeline import CheckRun, check, local_today
@@ -279,8 +279,10 @@ def _render(todo: list[_Todo], workspace: Path, config: Config, done: Callable[[
         d, issue = item.draft, item.issue
         name = f"DRAFT-{d.client_key}.pdf" if issue.draft else f"{issue.number}-{d.client_key}.pdf"
         target = workspace / "output" / d.period.label / ("drafts" if issue.draft else "invoices") / name
+        xrechnung = not issue.draft and config.clients[d.client_key].einvoice == "xrechnung"
         jobs.append(Job(invoice_html(d, config, issue, templates), templates, target, issue.issued_at,
-                        None if issue.draft else einvoice_xml(d, issue, config)))
+                        None if issue.draft else einvoice_xml(d, issue, config),
+                        einvoice_xml(d, issue, config, XRECHNUNG) if xrechnung else None))
         by_target[target] = Issued(issue.number, d.client_key, d.hours, d.net, d.gross, d.currency, target,
                                    item.finished, item.follows)
     def finished(job: Job, sha: str) -> None:
@@ -294,11 +296,11 @@ def _render(todo: list[_Todo], workspace: Path, config: Config, done: Callable[[
     return tuple(by_target.values())
 
 
-def einvoice_xml(draft: Draft, issue: Issue, config: Config) -> bytes:
+def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FACTURX) -> bytes:
     """The CII XML of an issued invoice or credit note, from the same draft as its PDF."""
     return cii_xml(draft, Document(issue.number, issue.kind, issue.issue_date,
                                    None if issue.kind == "credit-note" else issue.due_date,
-                                   issue.refers_to, issue.refers_to_date, issue.reason), config)
+                                   issue.refers_to, issue.refers_to_date, issue.reason), config, guideline)
 
 
 def _marker(conn, workspace: Path) -> Callable[[Issued], None]:

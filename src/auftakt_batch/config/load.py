@@ -21,7 +21,7 @@ from .reader import Reader
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
                "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",
-               "appendix", "missing_day_below"}
+               "appendix", "missing_day_below", "contact", "phone"}
 PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone"}
 DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 
@@ -82,9 +82,24 @@ def _config(r: Reader, root: Node | None) -> Config | None:
                                             *_names(jobs_node.items[j.key], f"clients.{c.key}.jobs.{j.key}",
                                                     ("name", "aliases"))])
             for j in c.jobs.values()])
+    _xrechnung_needs(r, agency, clients, clients_node)
     return Config(agency, team, MappingProxyType(clients), people, client_names, MappingProxyType(job_names),
                   _imports(r, top.items.get("imports")),
                   MappingProxyType(_calendars(r, top.items.get("calendars"), people)))
+
+
+def _xrechnung_needs(r: Reader, agency: Agency, clients: dict, clients_node: Map) -> None:
+    """XRechnung (BR-DE rules) wants a buyer reference and both parties' email, and a seller contact."""
+    for key, client in clients.items():
+        if client.einvoice != "xrechnung":
+            continue
+        node = clients_node.items[key]
+        line, path = node.items["einvoice"].line, f"clients.{key}.einvoice"
+        missing = [name for name, value in (("buyer_reference (the Leitweg-ID)", client.buyer_reference),
+                                            ("email", client.email)) if not value]
+        missing += [f"agency.{name}" for name in ("email", "contact", "phone") if not getattr(agency, name)]
+        if missing:
+            r.fail(line, path, f"an XRechnung needs {', '.join(missing)} — add them, or remove einvoice")
 
 
 def _calendars(r: Reader, node: Node | None, people: NameIndex) -> dict[str, str]:
@@ -156,6 +171,8 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         address=r.text(f("address"), "agency.address"),
         vat_id=r.text(f("vat_id"), "agency.vat_id"),
         email=r.text(f("email"), "agency.email"),
+        contact=r.text(f("contact"), "agency.contact"),
+        phone=r.text(f("phone"), "agency.phone"),
         iban=_iban(r, f("iban")),
         bic=r.text(f("bic"), "agency.bic"),
         language=r.choice(f("language"), "agency.language", LANGUAGES) or "en",

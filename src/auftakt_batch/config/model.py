@@ -91,6 +91,7 @@ class Client:
     address: str | None = None
     country: str | None = None
     vat_id: str | None = None
+    email: str | None = None  # where e-invoices go (the buyer's electronic address)
     currency: str = "EUR"
     language: str = "en"
     rate: Schedule | None = None
@@ -119,6 +120,8 @@ class Agency:
     address: str | None = None
     vat_id: str | None = None
     email: str | None = None
+    contact: str | None = None  # the person clients may ask about invoices (XRechnung's seller contact)
+    phone: str | None = None
     iban: str | None = None
     bic: str | None = None
     language: str = "en"

@@ -94,8 +94,10 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     if client.buyer_reference:
         _text(agreement, "BuyerReference", client.buyer_reference)
     agency = config.agency
-    _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email, agency.vat_id)
-    _party(agreement, "BuyerTradeParty", client.name, client.address, client.country, None, client.vat_id)
+    contact = (agency.contact, agency.phone, agency.email) if agency.contact else None
+    _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email, agency.vat_id,
+           contact)
+    _party(agreement, "BuyerTradeParty", client.name, client.address, client.country, client.email, client.vat_id)
     delivery = _sub(deal, "ram", "ApplicableHeaderTradeDelivery")  # the service was delivered by the last day worked
     event = _sub(delivery, "ram", "ActualDeliverySupplyChainEvent")
     _date(_sub(event, "ram", "OccurrenceDateTime"), max((line.last_day for line in draft.lines),
@@ -156,9 +158,17 @@ def _notes(draft: Draft, doc: Document, config: Config, reason: str | None) -> l
 
 
 def _party(parent, tag: str, name: str, address: str | None, country: str | None, email: str | None,
-           vat_id: str | None) -> None:
+           vat_id: str | None, contact: tuple[str, str | None, str | None] | None = None) -> None:
     party = _sub(parent, "ram", tag)
     _text(party, "Name", name)
+    if contact:
+        person, phone, mail = contact
+        trade_contact = _sub(party, "ram", "DefinedTradeContact")
+        _text(trade_contact, "PersonName", person)
+        if phone:
+            _text(_sub(trade_contact, "ram", "TelephoneUniversalCommunication"), "CompleteNumber", phone)
+        if mail:
+            _text(_sub(trade_contact, "ram", "EmailURIUniversalCommunication"), "URIID", mail)
     postal = _sub(party, "ram", "PostalTradeAddress")
     postcode, lines, city = split_address(address)
     if postcode:

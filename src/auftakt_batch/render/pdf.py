@@ -47,6 +47,7 @@ class Job:
     target: Path
     issued_at: datetime
     einvoice: bytes | None = None  # CII XML: the PDF becomes a Factur-X PDF/A-3b with it embedded
+    xrechnung: bytes | None = None  # written beside the PDF as NUMBER-CLIENT.xrechnung.xml
 
 
 def write_pdfs(jobs: Sequence[Job], done: Callable[[Job, str], None], workers: int | None = None) -> None:
@@ -76,6 +77,8 @@ def _context():
 
 
 def _write(job: Job) -> str:
+    if job.xrechnung is not None:  # before the PDF: an invoice marked issued has both
+        _atomic(job.target.with_suffix(".xrechnung.xml"), job.xrechnung)
     return write_pdf(job.html, job.templates, job.target, job.issued_at, job.einvoice)
 
 
@@ -100,6 +103,12 @@ def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime, ein
                        created=issued_at, modified=issued_at, relationship="Alternative")]}
     data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,
                 url_fetcher=fetcher_within(templates)).write_pdf(**options)
+    _atomic(target, data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _atomic(target: Path, data: bytes) -> None:
+    """Write to a temp file, fsync, rename into place: a reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # a crashed run's orphan cannot collide
     with open(temp, "wb") as handle:
@@ -107,4 +116,3 @@ def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime, ein
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temp, target)
-    return hashlib.sha256(data).hexdigest()
