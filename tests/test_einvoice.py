@@ -83,7 +83,9 @@ def test_every_pdf_is_a_pdf_a_3b_with_its_xml_attached_as_the_alternative(demo):
         assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp, record.number
         assert "<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>" in xmp
         assert "<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in xmp
-        (spec,) = {ref.get_object().indirect_reference for ref in catalog["/AF"]}
+        packet = etree.fromstring(xmp[xmp.index("<x:xmpmeta"):xmp.index("</x:xmpmeta>") + len("</x:xmpmeta>")])
+        assert len(packet) == 1  # one rdf:RDF, as strict XMP readers want it
+        (spec,) = catalog["/AF"]  # listed once
         spec = spec.get_object()
         assert (spec["/F"], spec["/AFRelationship"]) == ("factur-x.xml", "/Alternative")
 
@@ -160,6 +162,11 @@ def test_addresses_are_split_into_postcode_street_and_city():
     assert split_address("Torstraße 1\n10119 Berlin") == ("10119", ["Torstraße 1"], "Berlin")
     assert split_address("c/o Hub\nMain St 5\nD-80331 München") == ("80331", ["c/o Hub", "Main St 5"], "München")
     assert split_address("1 Canal St\nEC1A 1BB London") == ("EC1A 1BB", ["1 Canal St"], "London")
+    assert split_address("Keizersgracht 1\n1015 CJ Amsterdam\nNetherlands") == ("1015 CJ", ["Keizersgracht 1"],
+                                                                              "Amsterdam")
+    assert split_address("ul. Prosta 1\n00-001 Warszawa") == ("00-001", ["ul. Prosta 1"], "Warszawa")
+    assert split_address("Storgatan 1\n111 43 Stockholm\nSchweden") == ("111 43", ["Storgatan 1"], "Stockholm")
+    assert split_address("A\nB\nC\nD\n10115 Berlin") == ("10115", ["A", "B", "C, D"], "Berlin")
     assert split_address("Somewhere") == (None, [], "Somewhere")
     assert split_address(None) == (None, [], None)
 
@@ -262,3 +269,39 @@ def test_an_xrechnung_client_without_what_xrechnung_needs_is_a_config_error(ws):
     assert [str(p) for p in run.problems] == [
         "rates.yaml:27: clients.acme.einvoice: an XRechnung needs buyer_reference (the Leitweg-ID), agency.phone — "
         "add them, or remove einvoice"]
+
+
+def test_credit_notes_of_reverse_charge_and_exempt_invoices_and_hostile_text_stay_valid(ws, schematron):
+    rates = XRECHNUNG_RATES.replace("    einvoice: xrechnung\n", "    vat: reverse-charge\n    vat_id: ATU12345678\n"
+                                    "    group_by: entry\n")
+    rates = rates.replace("  globex:\n    name: Globex Corporation\n", "  globex:\n    name: Globex & <Co>\n"
+                                                                       "    vat: exempt\n")
+    ws.rates(rates)
+    ws.with_templates().input("week.csv", "date,person,client,job,task,description,hours,billable\n"
+                                          "2026-11-03,Anna Schmidt,ACME,website,,Layout\x0bsoft break,1.5,\n"
+                                          "2026-11-04,Ben Okafor,globex,app,,API & <tests>,2,\n")
+    issued = bill(ws.root, parse_period("2026-11"), today=ISSUED_ON).issued
+    notes = [void(ws.root, i.number, "wrong rate", today=ISSUED_ON) for i in issued]
+    for document in [*issued, *notes]:
+        xml = embedded(document.pdf)
+        assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+        assert schematron(xml) == [], document.number
+        assert b"-0.00" not in xml
+    acme = etree.fromstring(embedded(issued[0].pdf))
+    assert value(acme, "//ram:SpecifiedTradeProduct/ram:Description") == "Layout soft break"
+    assert value(acme, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == "ATU12345678"
+    globex = etree.fromstring(embedded(issued[1].pdf))
+    assert value(globex, "//ram:BuyerTradeParty/ram:Name") == "Globex & <Co>"
+    assert value(globex, "//ram:BuyerTradeParty/ram:PostalTradeAddress/ram:CountryID") == "DE"  # the agency's
+
+
+def test_rates_yaml_refuses_what_no_invoice_can_carry(ws):
+    ws.rates(RATES.replace('  vat_rate: "19"\n', '  vat_rate: "0"\n  vat_id: "12-3456789"\n')
+             .replace('    rate: "120.00"\n', '    rate: "120.00"\n    vat: reverse-charge\n', 1))
+    assert [str(p) for p in ws.check().problems] == [
+        "rates.yaml:6: agency.vat_rate: 0 % cannot be the standard rate of globex (EN 16931 BR-S-05) — if you charge "
+        "no VAT (e.g. as a small business), set vat: exempt for those clients",
+        "rates.yaml:7: agency.vat_id: '12-3456789' is not a VAT ID: it starts with the country code, e.g. "
+        "DE123456789",
+        "rates.yaml:21: clients.acme.vat: reverse charge needs the client's vat_id: the invoice must show it "
+        "(EN 16931 BR-AE-02)"]

@@ -83,9 +83,30 @@ def _config(r: Reader, root: Node | None) -> Config | None:
                                                     ("name", "aliases"))])
             for j in c.jobs.values()])
     _xrechnung_needs(r, agency, clients, clients_node)
+    _einvoice_needs(r, top.items["agency"], agency, clients, clients_node)
     return Config(agency, team, MappingProxyType(clients), people, client_names, MappingProxyType(job_names),
                   _imports(r, top.items.get("imports")),
                   MappingProxyType(_calendars(r, top.items.get("calendars"), people)))
+
+
+def _einvoice_needs(r: Reader, agency_node: Map, agency: Agency, clients: dict, clients_node: Map) -> None:
+    """What every invoice (and its EN 16931 e-invoice) must get right, whatever the exports say."""
+    vat_ids = [("agency.vat_id", agency_node, agency.vat_id)] + [
+        (f"clients.{key}.vat_id", clients_node.items[key], c.vat_id) for key, c in clients.items()]
+    for path, node, vat_id in vat_ids:
+        if vat_id and not re.match(r"[A-Z]{2}[0-9A-Z+*]", vat_id.replace(" ", "")):
+            r.fail(node.items["vat_id"].line, path, f"{vat_id!r} is not a VAT ID: it starts with the country code, "
+                                                    "e.g. DE123456789")
+    for key, client in clients.items():
+        node = clients_node.items[key]
+        if client.billable and client.vat == "reverse-charge" and not client.vat_id:
+            r.fail(node.items["vat"].line, f"clients.{key}.vat", "reverse charge needs the client's vat_id: the "
+                                                                  "invoice must show it (EN 16931 BR-AE-02)")
+    standard = sorted(key for key, c in clients.items() if c.billable and c.vat == "standard")
+    if agency.vat_rate == 0 and standard:
+        r.fail(agency_node.items["vat_rate"].line, "agency.vat_rate", (
+            f"0 % cannot be the standard rate of {', '.join(standard)} (EN 16931 BR-S-05) — if you charge no VAT "
+            "(e.g. as a small business), set vat: exempt for those clients"))
 
 
 def _xrechnung_needs(r: Reader, agency: Agency, clients: dict, clients_node: Map) -> None:

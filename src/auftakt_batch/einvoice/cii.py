@@ -35,7 +35,13 @@ CATEGORIES = {  # vat mode -> (category code, exemption reason, exemption reason
     "reverse-charge": ("AE", "Reverse charge", "VATEX-EU-AE"),
     "exempt": ("E", "Exempt from VAT", None),
 }
-_POSTCODE_CITY = re.compile(r"(?:[A-Z]{1,2}-)?(\d{4,5}|[A-Z0-9]{2,4} ?[A-Z0-9]{3})\s+(.+)")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_POSTCODE_CITY = re.compile(
+    r"(?:[A-Z]{1,2}-)?"  # D-80331, CH-8001
+    r"(\d{4} ?[A-Z]{2}(?= )"  # NL: 1015 CJ
+    r"|\d{2}-\d{3}|\d{3} \d{2}(?= )"  # PL: 00-001, SE: 111 43
+    r"|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"  # UK: EC1A 1BB
+    r"|\d{4,5})\s+(.+)")  # DE, AT, CH, FR, …
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,8 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     contact = (agency.contact, agency.phone, agency.email) if agency.contact else None
     _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email, agency.vat_id,
            contact)
-    _party(agreement, "BuyerTradeParty", client.name, client.address, client.country, client.email, client.vat_id)
+    _party(agreement, "BuyerTradeParty", client.name, client.address, client.country or agency.country, client.email,
+           client.vat_id)  # a client without a country is in the agency's
     delivery = _sub(deal, "ram", "ApplicableHeaderTradeDelivery")  # the service was delivered by the last day worked
     event = _sub(delivery, "ram", "ActualDeliverySupplyChainEvent")
     _date(_sub(event, "ram", "OccurrenceDateTime"), max((line.last_day for line in draft.lines),
@@ -181,18 +188,33 @@ def _party(parent, tag: str, name: str, address: str | None, country: str | None
     if email:
         _text(_sub(party, "ram", "URIUniversalCommunication"), "URIID", email, schemeID="EM")
     if vat_id:
-        _text(_sub(party, "ram", "SpecifiedTaxRegistration"), "ID", vat_id, schemeID="VA")
+        _text(_sub(party, "ram", "SpecifiedTaxRegistration"), "ID", vat_id.replace(" ", ""), schemeID="VA")
 
 
 def split_address(address: str | None) -> tuple[str | None, list[str], str | None]:
     """'Torstraße 1\\n10119 Berlin' → ('10119', ['Torstraße 1'], 'Berlin'): postcode, street lines, city."""
     lines = [line.strip() for line in (address or "").splitlines() if line.strip()]
+    if len(lines) > 1 and lines[-1].casefold() in _countries():  # the country is the CountryID, not the city
+        lines = lines[:-1]
     if not lines:
         return None, [], None
     last = lines[-1]
     if m := _POSTCODE_CITY.fullmatch(last):
-        return m[1], lines[:-1][:3], m[2]
-    return None, lines[:-1][:3], last
+        return m[1], _street(lines[:-1]), m[2]
+    return None, _street(lines[:-1]), last
+
+
+def _street(lines: list[str]) -> list[str]:
+    """At most three address lines (CII has three): the rest joins the third."""
+    return lines[:2] + [", ".join(lines[2:])] if len(lines) > 3 else lines
+
+
+def _countries() -> frozenset[str]:
+    """Country names in English and German, as an address's last line may name them."""
+    from babel import Locale
+
+    names = {name for language in ("en", "de") for name in Locale(language).territories.values()}
+    return frozenset(name.casefold() for name in names | {"USA", "UK", "Deutschland"})
 
 
 def _period(parent, first: date, last: date) -> None:
@@ -210,7 +232,9 @@ def _sub(parent, prefix: str, tag: str):
 
 
 def _text(parent, tag: str, text: str, **attributes) -> None:
-    etree.SubElement(parent, _q("ram", tag), attributes).text = text
+    """An element with text; characters XML 1.0 cannot hold (a vertical tab from a word processor)
+    become spaces, so no export can stop an invoice from being written."""
+    etree.SubElement(parent, _q("ram", tag), attributes).text = _NOT_XML.sub(" ", text)
 
 
 def _date(parent, day: date, ns: str = "udt") -> None:
@@ -218,7 +242,7 @@ def _date(parent, day: date, ns: str = "udt") -> None:
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
+    return f"{value if value else abs(value):.2f}"  # never -0.00: a validator may not take it for zero
 
 
 def _quantity(value: Decimal) -> str:

@@ -98,7 +98,7 @@ def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime, ein
     os.environ["SOURCE_DATE_EPOCH"] = str(int(issued_at.timestamp()))
     options = {}
     if einvoice is not None:
-        options = {"pdf_variant": "pdf/a-3b", "xmp_metadata": [BytesIO(facturx.xmp())], "attachments": [
+        options = {"pdf_variant": "pdf/a-3b", "finisher": facturx.finisher, "attachments": [
             Attachment(file_obj=BytesIO(einvoice), name=facturx.FILENAME, description="Factur-X invoice (EN 16931)",
                        created=issued_at, modified=issued_at, relationship="Alternative")]}
     data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,

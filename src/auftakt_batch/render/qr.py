@@ -24,5 +24,5 @@ def payment_qr(name: str, iban: str, bic: str | None, amount: Decimal, number: s
 
 def svg(code) -> str:
     buffer = io.BytesIO()
-    code.save(buffer, kind="svg", scale=3, border=2, xmldecl=False, svgclass="qr", lineclass=None)
+    code.save(buffer, kind="svg", scale=3, border=4, xmldecl=False, svgclass="qr", lineclass=None)
     return buffer.getvalue().decode()
