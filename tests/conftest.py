@@ -56,6 +56,14 @@ clients:
 """
 
 
+def copy_demo(root: Path) -> Path:
+    """The repository's demo workspace (rates.yaml, input/, templates/), copied to `root`."""
+    for name in ("rates.yaml", "input", "templates"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, root / name)
+    return root
+
+
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 

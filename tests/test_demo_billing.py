@@ -1,7 +1,6 @@
 """The demo billing run, read back as a client reads it: every PDF against the ledger."""
 
 import hashlib
-import shutil
 from datetime import date
 
 import pytest
@@ -13,17 +12,14 @@ from auftakt_batch.config import load_config
 from auftakt_batch.periods import parse_period
 from auftakt_batch.render.invoice import LABELS, format_date, format_money, format_number
 
-from .conftest import ROOT
+from .conftest import copy_demo
 
 ISSUED_ON = date(2026, 12, 3)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo")
-    for name in ("rates.yaml", "input", "templates"):
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
-        copy(ROOT / name, root / name)
+    root = copy_demo(tmp_path_factory.mktemp("demo"))
     result = bill(root, parse_period("2026-11"), today=ISSUED_ON)
     conn = ledger.connect(root / "output" / "ledger.sqlite")
     records = {r.number: (r, ledger.stored_draft(conn, r.number).draft) for r in ledger.invoices(conn)}

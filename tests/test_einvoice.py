@@ -16,7 +16,7 @@ from auftakt_batch.billing import bill, void
 from auftakt_batch.einvoice.cii import FACTURX, XRECHNUNG, split_address
 from auftakt_batch.periods import parse_period
 
-from .conftest import RATES, ROOT
+from .conftest import RATES, copy_demo
 
 NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
       "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
@@ -31,10 +31,7 @@ CENT = Decimal("0.01")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo workspace billed, then its first invoice cancelled by a credit note."""
-    root = tmp_path_factory.mktemp("demo")
-    for name in ("rates.yaml", "input", "templates"):
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
-        copy(ROOT / name, root / name)
+    root = copy_demo(tmp_path_factory.mktemp("demo"))
     bill(root, parse_period("2026-11"), today=ISSUED_ON)
     void(root, "2026-0001", "wrong rate", today=ISSUED_ON)
     conn = ledger.connect(root / "output" / "ledger.sqlite")
