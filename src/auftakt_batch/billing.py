@@ -28,8 +28,7 @@ from .config import Config, load_config
 from .einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
 from .invoices import Draft, draft_invoices
 from .periods import Period
-from .pipeline import CheckRun, check, local_today
-from .pricing import price
+from .pipeline import CheckRun, billable_now, check, local_today
 from .problems import plural
 from .render.invoice import Issue, LabelsError, invoice_html, load_labels
 from .render.pdf import Job, write_pdfs
@@ -151,13 +150,11 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tu
     entries up to today as the review workbook decided — work dated later is not done yet, a later
     run bills it; held-back clients skipped."""
     held, _ = run.held_back()
-    sound = run.entries[~run.with_errors() & run.entries[E.date].notna()]
-    unbilled = sound[~sound[E.entry_id].isin(run.billed["entry_id"])]
+    unbilled = billable_now(run)
     if only is not None:
         unbilled = unbilled[unbilled[E.client_key].eq(only)]
-    future = unbilled[E.date].gt(pd.Timestamp(today)) & unbilled[E.billable]
-    priced = price(unbilled[~future], run.config)
-    priced = priced[~priced[E.client_key].isin(held)]
+    future = unbilled[E.date].gt(pd.Timestamp(today))
+    priced = unbilled[~future & ~unbilled[E.client_key].isin(held)]
     final = reviewed(priced, run.decisions)
     drafts = draft_invoices(final, run.config, period)
     skipped = tuple((key, "held back by errors (listed above)") for key in sorted(held)
