@@ -2,16 +2,12 @@
 
 import hashlib
 import json
-import os
-import shutil
-import subprocess
-import sys
 
 from click.testing import CliRunner
 from pypdf import PdfReader
 
 from auftakt_batch import ledger
-from auftakt_batch.billing import FAULT, Busy, bill, locked, void
+from auftakt_batch.billing import Busy, bill, locked, void
 from auftakt_batch.cli import main
 from auftakt_batch.periods import parse_period
 
@@ -86,32 +82,6 @@ def test_a_second_run_while_one_writes_is_refused(ws):
             assert "another billing run is writing" in str(exc)
         else:
             raise AssertionError("the second run was not refused")
-
-
-def crash_at(ws, step: str) -> int:
-    code = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import bill; "
-            "from auftakt_batch.periods import parse_period; "
-            "bill(Path(sys.argv[1]), parse_period('2026-11'), today=datetime.date(2026, 12, 3))")
-    return subprocess.run([sys.executable, "-c", code, str(ws.root)], env={**os.environ, FAULT: step}).returncode
-
-
-def test_a_crash_at_any_step_heals_on_the_next_run_without_gap_or_duplicate(ws):
-    prepared(ws)
-    uninterrupted = fingerprints_after_clean_run(ws)
-    for step in ("pending", "pdf"):
-        shutil.rmtree(ws.root / "output")
-        assert crash_at(ws, step) == 99
-        result = bill(ws.root, NOVEMBER, today=TODAY)
-        conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
-        assert [r.number for r in ledger.invoices(conn, "issued")] == ["2026-0001", "2026-0002"]
-        assert ledger.invoices(conn, "pending") == []
-        assert result.issued[0].finished
-        assert {name: sha for name, (_, sha) in fingerprints(ws).items()} == uninterrupted
-
-
-def fingerprints_after_clean_run(ws) -> dict:
-    bill(ws.root, NOVEMBER, today=TODAY)
-    return {name: sha for name, (_, sha) in fingerprints(ws).items()}
 
 
 def test_bill_command(ws):

@@ -405,7 +405,7 @@ def test_absurd_amounts_are_unreadable_not_a_crash(ws):
                                   "01:00:00,,99999999999999999999999999999999.00\n")
     run = ws.check()
     assert problem_lines(run) == [
-        "input/toggl.csv:2:Amount (EUR): warning: unreadable amount '99999999999999999999999999999999.00' — use a "
+        "input/toggl.csv:2:Amount (EUR): error: unreadable amount '99999999999999999999999999999999.00' — use a "
         "number such as 1,234.50 or 1.234,50, optionally with its currency"]
 
 

@@ -45,7 +45,7 @@ ROWS = st.lists(
     min_size=1, max_size=25)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ROWS, st.data())
 def test_any_overlapping_split_counts_every_entry_exactly_once(tmp_path_factory, rows, data):
     """The month's entries, exported as overlapping slices, add up to exactly the month."""

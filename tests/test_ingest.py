@@ -225,10 +225,15 @@ def test_totals_and_repeated_header_rows_are_one_error_each(ws):
     ]
 
 
-def test_header_without_rows_is_read_as_no_entries(ws):
+def test_an_empty_timesheet_is_read_as_no_entries_an_empty_export_is_an_error(ws):
     ws.input("a.csv", HEADER)
     run = ws.check()
     assert not run.problems and len(run.entries) == 0 and run.files[0].rows == 0
+    ws.input("toggl.csv", "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,"
+                          "End time,Duration,Tags\n")
+    assert problem_lines(ws.check()) == [
+        "input/toggl.csv: error: the export has a header but no entries — export it again; if there really was no "
+        "time, delete it"]
 
 
 def test_unparseable_rows_are_kept_never_zero_hours(ws):

@@ -56,7 +56,7 @@ ROWS = st.lists(st.tuples(st.integers(1, 28), st.sampled_from(["Anna Schmidt", "
                           st.integers(1, 600)), min_size=1, max_size=30)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ROWS, st.sampled_from(["job", "job+person", "entry"]))
 def test_totals_are_the_sum_of_printed_lines(tmp_path_factory, rows, group_by):
     ws = Workspace(tmp_path_factory.mktemp("ws"))

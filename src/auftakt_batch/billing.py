@@ -11,7 +11,6 @@ A lock file keeps two runs from writing at once.
 from __future__ import annotations
 
 import fcntl
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -26,6 +25,7 @@ import pandas as pd
 from . import ledger
 from .config import Config, load_config
 from .einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
+from .files import crash_point, sweep_orphans
 from .invoices import Draft, draft_invoices
 from .periods import Period
 from .pipeline import CheckRun, billable_now, check, local_today
@@ -34,8 +34,6 @@ from .render.invoice import Issue, LabelsError, invoice_html, load_labels
 from .render.pdf import Job, write_pdfs
 from .reports import Report, write_report
 from .schemas import Entries as E
-
-FAULT = "AUFTAKT_FAULT"  # tests set it to a step name to crash the run right after that step
 
 
 class Busy(Exception):
@@ -104,7 +102,10 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
     if draft:
         return _drafts(workspace, period, today, only, strict, progress)
     with locked(workspace / "output" / ".billing.lock"):
+        crash_point("locked")
+        sweep_orphans(workspace / "output")  # no other run is writing: any temporary file is a crashed run's
         run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
+        crash_point("checked")
         only = _client(run, only)
         reason, path = _stop_reason(run, strict), workspace / "output" / "ledger.sqlite"
         if run.config is None:
@@ -212,7 +213,7 @@ def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str
     issued_at, due = _times(config, today)
     number = ledger.record_pending(conn, config.agency.invoice_number, draft, kind="invoice", issue_date=today,
                                    due_date=due, issued_at=issued_at)
-    _fault("pending")
+    crash_point("pending")
     return _Todo(draft, Issue(number, today, due, issued_at), follows=follows)
 
 
@@ -252,18 +253,28 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
         try:
             stored = ledger.stored_draft(conn, number)
             original = stored.draft
-            credit = replace(original, lines=tuple(replace(line, quantity=-line.quantity, amount=-line.amount,
-                                                           entries=()) for line in original.lines))
+            credit = credit_for(original)
             issued_at, _ = _times(config, today)
             note = ledger.record_pending(conn, config.agency.invoice_number, credit, kind="credit-note",
                                          issue_date=today, due_date=today, issued_at=issued_at, refers_to=number,
                                          reason=reason)
+            crash_point("pending")
             issue = Issue(note, today, today, issued_at, kind="credit-note", refers_to=number, reason=reason,
                           refers_to_date=stored.issue_date)
             (issued,) = _render([_Todo(credit, issue)], workspace, config, _marker(conn, workspace))
             return issued
         finally:
             conn.close()
+
+
+def credit_for(original: Draft) -> Draft:
+    """The credit note's draft: the original's lines negated, tied to no entry (they become free)."""
+    return replace(original, lines=tuple(replace(line, quantity=_negated(line.quantity), amount=_negated(line.amount),
+                                                 entries=()) for line in original.lines))
+
+
+def _negated(value: Decimal) -> Decimal:
+    return Decimal(0) - value  # a zero stays 0.00: -value would print a free line as -0.00
 
 
 def _render(todo: list[_Todo], workspace: Path, config: Config, done: Callable[[Issued], None],
@@ -303,8 +314,9 @@ def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FA
 def _marker(conn, workspace: Path) -> Callable[[Issued], None]:
     """What happens when an invoice's PDF is in place: the ledger marks it issued with its hash."""
     def done(issued: Issued) -> None:
-        _fault("pdf")
+        crash_point("placed")
         ledger.mark_issued(conn, issued.number, issued.pdf.relative_to(workspace).as_posix(), issued.sha256)
+        crash_point("issued")
     return done
 
 
@@ -325,8 +337,3 @@ def locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _fault(step: str) -> None:
-    if os.environ.get(FAULT) == step:
-        os._exit(99)  # a crash, as the tests need it: no cleanup, no exception handlers

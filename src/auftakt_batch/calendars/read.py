@@ -14,7 +14,11 @@ never guessed at per event: `BYDAY=MO, TU` (spaces in a rule) and unquoted TZIDs
 from __future__ import annotations
 
 import re
+import signal
+import threading
 import time as clock
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -54,27 +58,28 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str) ->
     text = _mended(path.read_bytes(), label)
     try:
         calendar = icalendar.Calendar.from_ical(text)
-    except ValueError as exc:
+        for component in calendar.walk():
+            _sound(component, label)
+    except CalendarError:
+        raise
+    except Exception as exc:  # ValueError, or icalendar's own for a property it could not read
         raise CalendarError(f"{label}: not a readable calendar ({exc}) — export it again as .ics") from None
-    for component in calendar.walk("VEVENT"):
-        rules = component.get("RRULE")
-        for rule in rules if isinstance(rules, list) else [rules] if rules else []:
-            if any(str(f).upper() in TOO_DENSE for f in rule.get("FREQ", [])):
-                raise CalendarError(f"{label}: event {str(component.get('SUMMARY', ''))!r} recurs "
-                                    f"{str(rule['FREQ'][0]).lower()} — no meeting does; the file is not read")
+    too_dense = CalendarError(f"{label}: more than {MAX_OCCURRENCES} occurrences in {period}, or more than "
+                              f"{MAX_SECONDS} s to list them — a recurrence this dense is not a calendar of "
+                              "meetings; the file is not read")
     try:
         calendar = x_wr_timezone.to_standard(calendar)
         query = recurring_ical_events.of(calendar)
         start = datetime.combine(period.start, time(), timezone.utc) - timedelta(days=1)
         end = datetime.combine(period.end, time(), timezone.utc) + timedelta(days=2)
         occurrences, began = [], clock.monotonic()
-        for event in query.after(start):  # lazily, in order: a dense rule is stopped, not expanded
-            if _begins(event) >= end:
-                break
-            occurrences.append(event)
-            if len(occurrences) > MAX_OCCURRENCES or clock.monotonic() - began > MAX_SECONDS:
-                raise CalendarError(f"{label}: more than {MAX_OCCURRENCES} occurrences in {period} — a recurrence "
-                                    "this dense is not a calendar of meetings; the file is not read")
+        with _deadline(MAX_SECONDS * 2, too_dense):  # a rule the library loops on without yielding
+            for event in query.after(start):  # lazily, in order: a dense rule is stopped, not expanded
+                if _begins(event) >= end:
+                    break
+                occurrences.append(event)
+                if len(occurrences) > MAX_OCCURRENCES or clock.monotonic() - began > MAX_SECONDS:
+                    raise too_dense
     except CalendarError:
         raise
     except Exception as exc:  # the libraries raise their own types for broken rules and zones
@@ -86,12 +91,67 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str) ->
     return Calendar(label, str(name) if name else None, events[inside].reset_index(drop=True))
 
 
+def _sound(component, label: str) -> None:
+    """Refuse what no calendar program writes, before anything is expanded: a line that is not
+    iCalendar (a broken fold, a cut file: a property may be lost), a time zone nobody
+    defines (its times would be guessed), rules too dense to be meetings, and numbers
+    (INTERVAL=0, COUNT=-1) a rule library may loop on forever."""
+    what = f"{component.name.lower()} {str(component.get('SUMMARY', ''))!r}"
+    if component.errors:
+        raise CalendarError(f"{label}: {what}: {component.errors[0][1]} — the file was cut or edited by hand; "
+                            "export it again")
+    for key in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        value = component.get(key)
+        zone = value.params.get("TZID") if hasattr(value, "params") else None
+        if zone and isinstance(value.dt, datetime) and value.dt.tzinfo is None:
+            raise CalendarError(f"{label}: {what}: unknown time zone {zone!r} in {key} and no VTIMEZONE defines "
+                                "it — export the calendar again")
+    if component.name == "VEVENT":
+        _sane_rules(component, label, what)
+
+
+def _sane_rules(event, label: str, what: str) -> None:
+    rules = event.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules] if rules else []:
+        if any(str(f).upper() in TOO_DENSE for f in rule.get("FREQ", [])):
+            raise CalendarError(f"{label}: {what} recurs {str(rule['FREQ'][0]).lower()} — no meeting "
+                                "does; the file is not read")
+        for part in ("INTERVAL", "COUNT"):
+            values = rule.get(part, [])
+            if any(not isinstance(v, int) or v < 1 for v in values):
+                raise CalendarError(f"{label}: {what} has {part}={values[0]} in its RRULE — it must be a "
+                                    "whole number from 1; export the calendar again")
+
+
+@contextmanager
+def _deadline(seconds: float, error: Exception) -> Iterator[None]:
+    """Raise `error` if the block runs longer than `seconds` (main thread only: elsewhere the
+    occurrence count and the time checks between occurrences still hold)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise error
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _mended(data: bytes, label: str) -> bytes:
     """Unfolded text with Exchange's rule spaces removed."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252")
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise CalendarError(f"{label}: not a calendar (binary data) — export it again as .ics") from None
     if "BEGIN:VCALENDAR" not in text.upper():
         raise CalendarError(f"{label}: not a calendar (no BEGIN:VCALENDAR) — export it again as .ics")
     text = _FOLD.sub("", text)

@@ -115,7 +115,7 @@ def _schedule(r: Reader, rate: Node | None, rate_path: str, changes: Node | None
                    changes_path: str) -> Schedule | None:
     """`rate` (in force from the start) plus `[{from, rate}]` changes, in force from their dates."""
     pairs = []
-    base = r.decimal(rate, rate_path)
+    base = r.decimal(rate, rate_path, places=2)
     if base is not None:
         pairs.append((None, base))
     seen = {}
@@ -125,7 +125,7 @@ def _schedule(r: Reader, rate: Node | None, rate_path: str, changes: Node | None
         if m is None:
             continue
         start = r.day(m.items.get("from"), f"{item_path}.from")
-        value = r.decimal(m.items.get("rate"), f"{item_path}.rate")
+        value = r.decimal(m.items.get("rate"), f"{item_path}.rate", places=2)
         if start in seen:
             r.fail(node.line, f"{item_path}.from", f"{start} is already used by {changes_path}[{seen[start]}]")
         elif start is not None and value is not None:
@@ -173,7 +173,7 @@ def _budget(r: Reader, node: Node | None, path: str) -> Budget | None:
     if m is None:
         return None
     hours = r.decimal(m.items.get("hours"), f"{path}.hours")
-    amount = r.decimal(m.items.get("amount"), f"{path}.amount")
+    amount = r.decimal(m.items.get("amount"), f"{path}.amount", places=2)
     per = r.choice(m.items.get("per"), f"{path}.per", ("month", "total"))
     if (hours is None) == (amount is None):
         r.fail(m.line, path, "give exactly one of hours or amount, e.g. {hours: 40, per: month}")

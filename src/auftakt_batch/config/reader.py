@@ -61,7 +61,7 @@ class Reader:
         return s.text if s else None
 
     def decimal(self, node: Node | None, path: str, *, low: Decimal | None = Decimal(0),
-                high: Decimal | None = None) -> Decimal | None:
+                high: Decimal | None = None, places: int | None = None) -> Decimal | None:
         s = self.scalar(node, path)
         if s is None:
             return None
@@ -79,6 +79,10 @@ class Reader:
             return None
         if high is not None and value > high:
             self.fail(s.line, path, f"must be at most {high}, got {s.text}")
+            return None
+        if places is not None and value != value.quantize(Decimal(1).scaleb(-places)):
+            self.fail(s.line, path, f"{s.text} has more than {places} decimal places — an invoice prints the "
+                                    f"price in cents, write it like \"{value.quantize(Decimal('0.01'))}\"")
             return None
         return value
 

@@ -40,6 +40,7 @@ from .values import (
     yes_no,
 )
 
+MAX_CELL = 32_767  # characters an Excel cell holds
 TEXT_FIELDS = ("person", "client", "job", "task", "description")
 REQUIRED_TEXT = ("person",)  # an empty client may follow from the job (resolve.py); job may be empty
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -66,8 +67,9 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
         text["person"] = (text["first_name"] + " " + text["last_name"]).str.strip()
         labels["person"] = labels.get("first_name", labels.get("last_name"))
     rows = table.rows[["source_row"]].assign(source_file=table.file)
+    text, problems = _not_too_long(text, rows, positions)
     stray = _stray(text, table.header, positions)
-    problems = _stray_problems(rows, stray, fmt.totals_row)
+    problems += _stray_problems(rows, stray, fmt.totals_row)
     is_entry = ~stray.any(axis=1)
     order, slashed, both = _date_order(text, is_entry, rules)
     undecided = is_entry & pd.Series(False, index=rows.index)
@@ -90,8 +92,9 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     start_s = parsed("start", clock_seconds, "Int64", TIME_FORMS)
     end_s = parsed("end", clock_seconds, "Int64", TIME_FORMS)
     mark = decimal_mark(pd.concat([text["amount"], text["rate"]]).unique())[0] or "."
-    amount = parsed("amount", partial(money, mark=mark), "object", MONEY_FORMS, WARNING)
-    rate = parsed("rate", partial(money, mark=mark), "object", MONEY_FORMS, WARNING)
+    # not billed (rates.yaml prices the time), but a tracker writes numbers there: other text means a garbled row
+    amount = parsed("amount", partial(money, mark=mark), "object", MONEY_FORMS)
+    rate = parsed("rate", partial(money, mark=mark), "object", MONEY_FORMS)
     zone = _zones(text["person"], text["email"], rules)
     start, end, span, time_problems = instants(rows, day, end_day, start_s, end_s, zone, hours.notna())
     problems += time_problems
@@ -118,6 +121,23 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     })
     # a stray row is not an entry: it leaves with its error (which then holds back every invoice)
     return entries[is_entry].reset_index(drop=True), problems, labels
+
+
+def _not_too_long(text: dict[str, pd.Series], rows: pd.DataFrame, positions: dict[str, int]
+                  ) -> tuple[dict[str, pd.Series], list[Problem]]:
+    """An error for each value as long as a spreadsheet cell holds or longer, cut to that
+    length: no timesheet value is this long (a workbook reader cuts longer ones to it), and
+    none this long may reach a report or an invoice."""
+    problems = []
+    for f in positions:
+        length = text[f].str.len()
+        long = length.ge(MAX_CELL)
+        if long.any():
+            problems += for_rows(rows.assign(n=length)[long], f, "too-long", ERROR,
+                                 lambda r: f"{r.n:,} characters — a spreadsheet cell holds {MAX_CELL:,} at most; no "
+                                           "timesheet value is this long (it may have been cut): export the file again")
+            text[f] = text[f].str.slice(0, MAX_CELL)
+    return text, problems
 
 
 def _date_order(text: dict[str, pd.Series], is_entry: pd.Series,

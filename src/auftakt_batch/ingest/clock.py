@@ -21,9 +21,9 @@ def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
     end date where the export gives one; otherwise an end before the start is on the next day.
     A time that happens twice (clocks going back) is an error, unless the hours are given:
     then the hours count and only the time of day is unknown."""
+    dated_end = end_day.notna()  # the export says which day the entry ends: an end before the start is an error
     end_day = end_day.fillna(day)
     both = day.notna() & start_s.notna() & end_s.notna()
-    dated_end = (end_day.notna() & end_day.ne(day)).fillna(False)  # the export says the entry ends another day
     overnight = (both & (end_s < start_s) & ~dated_end).fillna(False)
     end_s = end_s.where(~overnight, end_s + 24 * 3600)
     start_local = day + pd.to_timedelta(start_s.astype("float64"), unit="s")

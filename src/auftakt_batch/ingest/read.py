@@ -54,7 +54,9 @@ class FileError(Exception):
 
 
 def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
-    text, encoding = decode(path.read_bytes(), label)
+    data = path.read_bytes()
+    csv.field_size_limit(max(csv.field_size_limit(), len(data)))  # an overlong value is an error at its cell
+    text, encoding = decode(data, label)
     text = _NEWLINES.sub("\n", text)  # one kind of line end, so csv and pandas count rows alike
     leading = _LEADING_BLANK_LINES.match(text).group()
     body = text[len(leading):]

@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from ..files import write_bytes_atomically
+
 
 class FetchRefused(ValueError):
     pass
@@ -78,12 +80,12 @@ def _context():
 
 def _write(job: Job) -> str:
     if job.xrechnung is not None:  # before the PDF: an invoice marked issued has both
-        _atomic(job.target.with_suffix(".xrechnung.xml"), job.xrechnung)
+        write_bytes_atomically(job.target.with_suffix(".xrechnung.xml"), job.xrechnung, "xrechnung")
     return write_pdf(job.html, job.templates, job.target, job.issued_at, job.einvoice)
 
 
 def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime, einvoice: bytes | None = None) -> str:
-    """Render `html` to `target` atomically (temp file, fsync, rename); return the PDF's sha256.
+    """Render `html` to `target` atomically (files.py); return the PDF's sha256.
     With `einvoice` (CII XML), a PDF/A-3b with the XML embedded as factur-x.xml.
 
     The same document always gives the same bytes: the HTML pins the PDF's dates, the
@@ -103,16 +105,5 @@ def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime, ein
                        created=issued_at, modified=issued_at, relationship="Alternative")]}
     data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,
                 url_fetcher=fetcher_within(templates)).write_pdf(**options)
-    _atomic(target, data)
+    write_bytes_atomically(target, data, "pdf")
     return hashlib.sha256(data).hexdigest()
-
-
-def _atomic(target: Path, data: bytes) -> None:
-    """Write to a temp file, fsync, rename into place: a reader never sees half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # a crashed run's orphan cannot collide
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, target)

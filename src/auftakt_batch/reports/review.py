@@ -14,7 +14,6 @@ holds back that client until the review is written again.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -27,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..config import Config
+from ..files import write_atomically
 from ..ingest.values import duration_seconds
 from ..periods import Period
 from ..pricing import rounding_for
@@ -103,10 +103,7 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
         summary.append((key, config.clients[key].name, len(group), sum(group["billed_s"]),
                         int(group["flag_text"].ne("").sum())))
     _about(about, period, config, summary)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    book.save(partial)
-    os.replace(partial, path)
+    write_atomically(path, book.save, "review")
     return carried
 
 

@@ -8,7 +8,6 @@ reader never sees half a workbook.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +18,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..files import write_atomically
 from ..problems import Problem
 from ..schemas import Entries as E
 from .figures import Figures, hours
@@ -135,10 +135,7 @@ def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) 
     table(book.create_sheet("Invoices"), figures.invoices, INVOICE_COLUMNS)
     table(book.create_sheet("Problems"), problem_rows(sorted(problems, key=lambda p: SEVERITY_ORDER[p.severity.value])),
           PROBLEM_COLUMNS, autofilter=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    book.save(partial)
-    os.replace(partial, path)
+    write_atomically(path, book.save, "report")
     return path
 
 

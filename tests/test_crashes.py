@@ -1,0 +1,178 @@
+"""A billing run killed anywhere heals on the next run; runs started together never both write.
+
+The crash harness starts `bill` in a process of its own session and kills it with SIGKILL —
+the run and its PDF workers, as a power cut does — at each step of the issue protocol
+(files.crash_point: under the lock, after the check, after each reservation, half-way
+through a PDF or an XRechnung file, with a PDF complete but not in place, in place but not
+recorded, recorded, the report half-written), and at seeded random moments. Then a plain run
+follows, and the invariants hold: the series has no gap and nothing pending, no entry is on
+two live invoices, every issued invoice's PDF is where the ledger says with the recorded
+sha256, no temporary file is left, and every output equals a run that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from auftakt_batch.billing import bill, void
+from auftakt_batch.cli import EXIT_BUSY
+from auftakt_batch.files import FAULT
+from auftakt_batch.periods import parse_period
+
+from .conftest import TODAY, Workspace
+from .test_einvoice import XRECHNUNG_RATES
+
+NOVEMBER = parse_period("2026-11")
+EXPORT = ("date,person,client,job,task,description,hours,billable\n"
+          "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
+          "2026-11-04,Ben Okafor,globex,app,,API,2,\n"
+          "2026-11-05,Anna Schmidt,ACME,website,,Review,0.75,\n"
+          "2026-11-04,Ben Okafor,studio,admin,,Admin,3,\n")
+BILL = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import bill; "
+        "from auftakt_batch.periods import parse_period; "
+        "bill(Path(sys.argv[1]), parse_period('2026-11'), today=datetime.date(2026, 12, 3))")
+STEPS = ["locked", "checked", "pending:1", "pending:2", "xrechnung-half", "pdf-half", "pdf-written", "placed:1",
+         "placed:2", "issued:1", "issued:2", "report-written"]
+
+
+def workspace(root: Path) -> Workspace:
+    """Two invoices: ACME's with an XRechnung beside its PDF, Globex's."""
+    ws = Workspace(root).with_templates()
+    ws.rates(XRECHNUNG_RATES)
+    ws.input("week.csv", EXPORT)
+    return ws
+
+
+def start(root: Path, fault: str | None = None) -> subprocess.Popen:
+    env = {**os.environ, FAULT: fault} if fault else {k: v for k, v in os.environ.items() if k != FAULT}
+    return subprocess.Popen([sys.executable, "-c", BILL, str(root)], env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def outputs(root: Path) -> dict[str, str]:
+    """Every file under output/ but the ledger, the lock and the workbook (openpyxl stamps the
+    time it was saved): name -> sha256; and the ledger's rows."""
+    files = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted((root / "output").rglob("*")) if p.is_file()
+             and p.name not in ("ledger.sqlite", ".billing.lock") and p.suffix != ".xlsx"}
+    return {**files, "ledger": "\n".join(ledger_rows(root))}
+
+
+def ledger_rows(root: Path) -> list[str]:
+    conn = sqlite3.connect(f"file:{root / 'output' / 'ledger.sqlite'}?mode=ro", uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def assert_sound(root: Path, reference: dict[str, str]) -> None:
+    conn = sqlite3.connect(f"file:{root / 'output' / 'ledger.sqlite'}?mode=ro", uri=True)
+    try:
+        invoices = conn.execute("SELECT number, status, pdf_path, pdf_sha256 FROM invoices ORDER BY number").fetchall()
+        twice = conn.execute("SELECT b.entry_id FROM billed_entries b JOIN invoices i ON i.id = b.invoice_id "
+                             "WHERE b.live = 1 AND i.status != 'void' GROUP BY b.entry_id HAVING COUNT(*) > 1"
+                             ).fetchall()
+    finally:
+        conn.close()
+    assert [n for n, *_ in invoices] == [f"2026-{i:04d}" for i in range(1, len(invoices) + 1)]  # no gap
+    assert {status for _, status, *_ in invoices} <= {"issued", "void"}  # nothing left pending
+    assert twice == []
+    for _, _, path, sha in invoices:
+        assert hashlib.sha256((root / path).read_bytes()).hexdigest() == sha
+    assert not [p for p in (root / "output").rglob("*.tmp")]
+    assert (root / "output" / "2026-11" / "profitability-2026-11.xlsx").is_file()
+    assert outputs(root) == reference
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, str]:
+    """The outputs of a run that was never interrupted."""
+    root = tmp_path_factory.mktemp("clean") / "ws"
+    workspace(root)
+    assert [i.number for i in bill(root, NOVEMBER, today=TODAY).issued] == ["2026-0001", "2026-0002"]
+    made = outputs(root)
+    assert {"output/2026-11/invoices/2026-0001-acme.xrechnung.xml", "output/2026-11/invoices/2026-0002-globex.pdf"} \
+        <= made.keys()
+    return made
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_run_killed_at_a_step_of_the_protocol_heals(step: str, reference, tmp_path: Path):
+    root = workspace(tmp_path / "ws").root
+    run = start(root, step)
+    run.communicate(timeout=120)
+    assert run.returncode == -signal.SIGKILL, f"the run was not killed at {step}"
+    healed = bill(root, NOVEMBER, today=TODAY)
+    assert healed.stopped is None
+    assert_sound(root, reference)
+    assert bill(root, NOVEMBER, today=TODAY).issued == ()  # and a third run has nothing to do
+
+
+def test_runs_killed_at_random_moments_heal(reference, tmp_path: Path):
+    timer = time.monotonic()
+    clean = start(workspace(tmp_path / "timing").root)
+    clean.communicate(timeout=120)
+    took = time.monotonic() - timer
+    moments = random.Random(2611).sample(range(5, 95), 4)  # percent of an uninterrupted run
+    for n, percent in enumerate(sorted(moments)):
+        root = workspace(tmp_path / f"ws{n}").root
+        run = start(root)
+        time.sleep(took * percent / 100)
+        with contextlib.suppress(ProcessLookupError):  # it may have finished: then there is nothing to heal
+            os.killpg(run.pid, signal.SIGKILL)
+        run.communicate(timeout=60)
+        bill(root, NOVEMBER, today=TODAY)
+        assert_sound(root, reference)
+
+
+def test_a_void_killed_after_its_reservation_is_finished_by_the_next_run(tmp_path: Path):
+    def voided(root: Path, crash: bool) -> None:
+        bill(root, NOVEMBER, today=TODAY)
+        if crash:
+            code = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import void; "
+                    "void(Path(sys.argv[1]), '2026-0002', 'wrong job', today=datetime.date(2026, 12, 3))")
+            run = subprocess.run([sys.executable, "-c", code, str(root)], env={**os.environ, FAULT: "pending"},
+                                 start_new_session=True, capture_output=True)
+            assert run.returncode == -signal.SIGKILL
+        else:
+            void(root, "2026-0002", "wrong job", today=TODAY)
+        result = bill(root, NOVEMBER, today=TODAY)
+        assert [(i.number, i.client_key, i.finished) for i in result.issued] == [
+            *([("2026-0003", "globex", True)] if crash else []), ("2026-0004", "globex", False)]
+
+    clean, crashed = workspace(tmp_path / "clean").root, workspace(tmp_path / "crashed").root
+    voided(clean, crash=False)
+    voided(crashed, crash=True)
+    assert_sound(crashed, outputs(clean))
+
+
+def test_runs_started_together_one_writes_the_others_are_refused(tmp_path: Path):
+    root = workspace(tmp_path / "ws").root
+    command = [sys.executable, "-m", "auftakt_batch", "bill", "--workspace", str(root), "--period", "2026-11"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _ in range(4)]
+    ended: dict[int, float] = {}
+    while len(ended) < len(runs):
+        ended |= {n: time.monotonic() for n, run in enumerate(runs) if n not in ended and run.poll() is not None}
+        time.sleep(0.02)
+    finished = [(run.returncode, run.stdout.read(), ended[n]) for n, run in enumerate(runs)]
+    assert sorted(code for code, _, _ in finished) == [0, EXIT_BUSY, EXIT_BUSY, EXIT_BUSY], finished
+    ((_, writer, done),) = [run for run in finished if run[0] == 0]
+    assert "Issued 2 invoices" in writer
+    for code, out, at in finished:
+        if code == EXIT_BUSY:  # promptly: while the writer is still at work
+            assert at < done and "another billing run is writing" in out and "wait for it to finish" in out
+    conn = sqlite3.connect(root / "output" / "ledger.sqlite")
+    assert conn.execute("SELECT COUNT(*) FROM invoices").fetchone() == (2,)

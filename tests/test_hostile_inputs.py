@@ -1,0 +1,78 @@
+"""Malformed exports are refused, loudly and precisely, and change nothing.
+
+Each case of the generated corpus (tests/corpus/make_corpus.py) is dropped into a workspace
+whose ledger already holds October's invoices; then `bill --period 2026-11` runs as a user
+runs it. For every case: no crash, the exit code is not 0, an error names the file (and its
+row and column when the fault sits in a cell), the ledger is unchanged to the last row, and
+no invoice or e-invoice file appears.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auftakt_batch.billing import bill
+from auftakt_batch.cli import main
+from auftakt_batch.periods import parse_period
+
+from .conftest import RATES, Workspace, dedent
+from .corpus.make_corpus import EXPORTS, Case, cases
+
+CASES = cases()
+MEETINGS = "    calendar: {domains: [acme.example], keywords: [ACME], bill_meetings: true}\n"
+
+
+def test_the_corpus_is_large_and_covers_every_format():
+    kinds = {case.name.split("/")[0] for case in CASES}
+    assert len(CASES) >= 150 and kinds == {x.name for x in EXPORTS} | {"xlsx", "ics"}
+
+
+@pytest.fixture(scope="module")
+def billed_october(tmp_path_factory) -> Path:
+    """A workspace whose ledger holds October's invoices, ACME billing its meetings; no input."""
+    ws = Workspace(tmp_path_factory.mktemp("corpus") / "ws").with_templates()
+    ws.rates(dedent(RATES).replace('    aliases: ["ACME", "Acme Corp."]\n',
+                                   '    aliases: ["ACME", "Acme Corp."]\n' + MEETINGS))
+    october = ws.input("october.csv", "date,person,client,job,task,description,hours,billable\n"
+                                      "2026-10-06,Anna Schmidt,ACME,website,,Layout,2:00,yes\n"
+                                      "2026-10-07,Ben Okafor,globex,app,,API,1:00,yes\n")
+    issued = bill(ws.root, parse_period("2026-10"), today=date(2026, 11, 2)).issued
+    assert [i.number for i in issued] == ["2026-0001", "2026-0002"]
+    october.unlink()
+    return ws.root
+
+
+def ledger_dump(root: Path) -> list[str]:
+    conn = sqlite3.connect(f"file:{root / 'output' / 'ledger.sqlite'}?mode=ro", uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def invoice_files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in (root / "output").rglob("*") if p.suffix in (".pdf", ".xml")}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_a_malformed_export_is_refused_and_changes_nothing(case: Case, billed_october: Path, tmp_path: Path):
+    root = tmp_path / "ws"
+    shutil.copytree(billed_october, root)
+    ledger, invoices = ledger_dump(root), invoice_files(root)
+    (root / case.path).parent.mkdir(parents=True, exist_ok=True)
+    (root / case.path).write_bytes(case.data)
+    if case.calendar:  # a good timesheet beside it: the unreadable calendar may hide ACME's billable meetings
+        (root / EXPORTS[0].path).write_bytes(EXPORTS[0].csv())
+    result = CliRunner().invoke(main, ["bill", "--workspace", str(root), "--period", case.period],
+                                catch_exceptions=False)
+    errors = [line for line in result.output.splitlines() if ": error: " in line or "cannot be read" in line]
+    assert result.exit_code != 0, result.output
+    assert any(line.lstrip().startswith(case.where) for line in errors), result.output
+    assert ledger_dump(root) == ledger
+    assert invoice_files(root) == invoices
