@@ -30,7 +30,7 @@ def test_duration_forms(text, seconds):
 
 
 @pytest.mark.parametrize("text", ["1h", "1:3", "1:60", "abc", "1.5.2", "1,5,0", "", " ", "1 30", "--1", "1e3",
-                                  "99999999"])
+                                  "99999999", "99999999999999999999:00", "-99999999999999999999:00"])
 def test_unreadable_durations(text):
     assert duration_seconds(text) is None
 

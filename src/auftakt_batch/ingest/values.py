@@ -43,8 +43,8 @@ def duration_seconds(text: str) -> int | None:
     hours need no thousands separator, so one '.' or ',' is the decimal mark, and of both
     ('1,165.5', '1.165,5') the last one is."""
     if m := _CLOCK_DURATION.fullmatch(text):
-        sign = -1 if m[1] else 1
-        return sign * (int(m[2]) * 3600 + int(m[3]) * 60 + int(m[4] or 0))
+        seconds = int(m[2]) * 3600 + int(m[3]) * 60 + int(m[4] or 0)
+        return (-seconds if m[1] else seconds) if seconds <= MAX_SECONDS else None
     if "." in text and "," in text and _MONEY.fullmatch(text):
         text = text.replace("," if text.rindex(".") > text.rindex(",") else ".", "")
     if _DECIMAL_HOURS.fullmatch(text):
