@@ -98,6 +98,15 @@ def test_a_hostile_recurrence_is_refused_fast(tmp_path):
         assert time.monotonic() - began < 2
 
 
+def test_a_leave_of_three_years_is_read_at_once(tmp_path):  # found by bench/fuzz: it took seconds per year
+    path = write(tmp_path, "BEGIN:VEVENT\r\nUID:p1\r\nSUMMARY:Elternzeit\r\nDTSTART;VALUE=DATE:20260101\r\n"
+                           "DTEND;VALUE=DATE:20290101\r\nEND:VEVENT\r\n")
+    began = time.monotonic()
+    cal = read(path, "2026-11")
+    assert time.monotonic() - began < 1
+    assert cal.events[["summary", "all_day"]].values.tolist() == [["Elternzeit", True]]
+
+
 def test_not_a_calendar(tmp_path):
     path = tmp_path / "cal.ics"
     path.write_text("date,person\n")

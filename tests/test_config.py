@@ -212,3 +212,14 @@ def test_imports_and_a_person_s_time_zone():
     assert [str(p) for p in problems] == [
         "rates.yaml:15: team[1].timezone: unknown time zone 'Mars/Olympus' — use a name like Europe/Berlin",
         "rates.yaml:36: imports.date_format: must be one of DD/MM/YYYY | MM/DD/YYYY, got 'D/M/Y'"]
+
+
+@pytest.mark.parametrize("change, message", [  # found by bench/fuzz: each crashed, or loaded nothing and said nothing
+    (("  name: Test Studio GmbH\n", "  name:\n"), "rates.yaml:2: agency.name: empty — it is required: give it a value"),
+    (("  timezone: Europe/Berlin\n", "  timezone: Europe\n"),
+     "rates.yaml:4: agency.timezone: unknown time zone 'Europe' — use a name like Europe/Berlin"),
+    (("  vat_rate: \"19\"\n", "  vat_rate: \"19\"\n  iban: DE89 3704 0044 0532 0130 0É\n"),
+     "rates.yaml:7: agency.iban: 'DE89 3704 0044 0532 0130 0É' is not a valid IBAN (the check digits do not match)"),
+])
+def test_fuzzed_agencies_are_refused_with_a_message(change, message):
+    assert errors(RATES.replace(*change)) == [message]

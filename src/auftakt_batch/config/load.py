@@ -233,7 +233,7 @@ def _timezone(r: Reader, node: Node | None, path: str = "agency.timezone") -> st
         return None
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Europe' is a folder of zones
         r.fail(node.line, path, f"unknown time zone {name!r} — use a name like Europe/Berlin")
         return None
     return name
@@ -264,7 +264,8 @@ def _iban(r: Reader, node: Node | None) -> str | None:
     if iban is None:
         return None
     compact = iban.replace(" ", "").upper()
-    digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4]) if compact.isalnum() else ""
+    plain = compact.isascii() and compact.isalnum()  # 'É' is alphanumeric too, but no IBAN letter
+    digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4]) if plain else ""
     if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", compact) or int(digits) % 97 != 1:
         r.fail(node.line, "agency.iban", f"{iban!r} is not a valid IBAN (the check digits do not match)")
         return None

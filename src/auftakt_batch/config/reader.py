@@ -46,6 +46,9 @@ class Reader:
                 self.fail(node.key_lines[key], _join(path, key), f"unknown key — {_did_you_mean(key, allowed)}")
         for key in sorted(required - node.items.keys()):
             self.fail(node.line, _join(path, key), "missing (required)")
+        for key in sorted(required & node.items.keys()):
+            if is_empty(node.items[key]):
+                self.fail(node.key_lines[key], _join(path, key), "empty — it is required: give it a value")
         return node
 
     def scalar(self, node: Node | None, path: str) -> Scalar | None:
@@ -80,9 +83,9 @@ class Reader:
         if high is not None and value > high:
             self.fail(s.line, path, f"must be at most {high}, got {s.text}")
             return None
-        if places is not None and value != value.quantize(Decimal(1).scaleb(-places)):
-            self.fail(s.line, path, f"{s.text} has more than {places} decimal places — an invoice prints the "
-                                    f"price in cents, write it like \"{value.quantize(Decimal('0.01'))}\"")
+        if places is not None and value != (whole := value.quantize(Decimal(1).scaleb(-places))):
+            self.fail(s.line, path, f"{s.text} has more than {places} decimal places — invoices are in cents, "
+                                    f"write it like \"{whole}\"")
             return None
         return value
 
