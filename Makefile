@@ -1,12 +1,14 @@
 # Set-up and the two everyday jobs. Needs only python3 (3.11+) with venv and pip.
 #   make demo   install into .venv, then check and bill the demo workspace's November 2026
 #   make test   install into .venv (with test tools), then run the test suite
+#   make fuzz   fuzz each ingest parser with atheris for FUZZ_SECONDS (600) each (bench/fuzz; not in CI)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PERIOD ?= 2026-11
+FUZZ_SECONDS ?= 600
 
-.PHONY: demo test install clean
+.PHONY: demo test install fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +25,15 @@ demo: install
 	$(BIN)/auftakt-batch bill --period $(PERIOD)
 
 test: install
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
+
+$(VENV)/.fuzz-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,fuzz]'
+	touch $@
+
+fuzz: $(VENV)/.fuzz-installed
+	FUZZ_SECONDS=$(FUZZ_SECONDS) PYTHON=$(BIN)/python bash bench/fuzz/run.sh
 
 clean:
 	rm -rf $(VENV) output/*/ output/ledger.sqlite
