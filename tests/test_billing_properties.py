@@ -64,7 +64,7 @@ def billed(ws: Workspace) -> list[tuple]:
         conn.close()
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_no_sequence_of_runs_over_overlapping_exports_bills_an_entry_twice(tmp_path_factory, scenario):
     pool, runs = scenario
