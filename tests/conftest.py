@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -113,6 +114,15 @@ def fixed_today(monkeypatch):
     monkeypatch.setattr(billing, "local_today", lambda timezone: TODAY)
     monkeypatch.setattr(reports, "local_today", lambda timezone: TODAY)
     monkeypatch.setattr(status, "local_today", lambda timezone: TODAY)
+
+
+def ledger_dump(root: Path) -> list[str]:
+    """The ledger's every row, as SQL (read-only): what "unchanged" means for the ledger."""
+    conn = sqlite3.connect(f"file:{root / 'output' / 'ledger.sqlite'}?mode=ro", uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
 
 
 def problem_lines(run) -> list[str]:

@@ -27,10 +27,10 @@ import pytest
 
 from auftakt_batch.billing import bill, void
 from auftakt_batch.cli import EXIT_BUSY
-from auftakt_batch.files import FAULT
+from auftakt_batch.files import FAULT, FAULT_GROUP, sweep_orphans
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, Workspace
+from .conftest import TODAY, Workspace, ledger_dump
 from .test_einvoice import XRECHNUNG_RATES
 
 NOVEMBER = parse_period("2026-11")
@@ -54,8 +54,13 @@ def workspace(root: Path) -> Workspace:
     return ws
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k not in (FAULT, FAULT_GROUP)}, **extra}
+
+
 def start(root: Path, fault: str | None = None) -> subprocess.Popen:
-    env = {**os.environ, FAULT: fault} if fault else {k: v for k, v in os.environ.items() if k != FAULT}
+    """`bill` in a session of its own; with `fault`, killed there with its PDF workers."""
+    env = clean_env(**{FAULT: fault, FAULT_GROUP: "1"}) if fault else clean_env()
     return subprocess.Popen([sys.executable, "-c", BILL, str(root)], env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
@@ -66,15 +71,7 @@ def outputs(root: Path) -> dict[str, str]:
     files = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted((root / "output").rglob("*")) if p.is_file()
              and p.name not in ("ledger.sqlite", ".billing.lock") and p.suffix != ".xlsx"}
-    return {**files, "ledger": "\n".join(ledger_rows(root))}
-
-
-def ledger_rows(root: Path) -> list[str]:
-    conn = sqlite3.connect(f"file:{root / 'output' / 'ledger.sqlite'}?mode=ro", uri=True)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+    return {**files, "ledger": "\n".join(ledger_dump(root))}
 
 
 def assert_sound(root: Path, reference: dict[str, str]) -> None:
@@ -126,6 +123,7 @@ def test_runs_killed_at_random_moments_heal(reference, tmp_path: Path):
     clean.communicate(timeout=120)
     took = time.monotonic() - timer
     moments = random.Random(2611).sample(range(5, 95), 3)  # percent of an uninterrupted run
+    interrupted = 0
     for n, percent in enumerate(sorted(moments)):
         root = workspace(tmp_path / f"ws{n}").root
         run = start(root)
@@ -133,8 +131,18 @@ def test_runs_killed_at_random_moments_heal(reference, tmp_path: Path):
         with contextlib.suppress(ProcessLookupError):  # it may have finished: then there is nothing to heal
             os.killpg(run.pid, signal.SIGKILL)
         run.communicate(timeout=60)
+        interrupted += run.returncode == -signal.SIGKILL and healing_needed(root)
         bill(root, NOVEMBER, today=TODAY)
         assert_sound(root, reference)
+    assert interrupted, "no kill landed inside the issue protocol"
+
+
+def healing_needed(root: Path) -> bool:
+    """Whether a killed run left work behind: a pending invoice, or an invoice not yet reserved."""
+    if not (root / "output" / "ledger.sqlite").exists():
+        return False
+    rows = ledger_dump(root)
+    return any("'pending'" in row for row in rows) or sum("INSERT INTO \"invoices\"" in row for row in rows) < 2
 
 
 def test_a_void_killed_after_its_reservation_is_finished_by_the_next_run(tmp_path: Path):
@@ -143,7 +151,7 @@ def test_a_void_killed_after_its_reservation_is_finished_by_the_next_run(tmp_pat
         if crash:
             code = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import void; "
                     "void(Path(sys.argv[1]), '2026-0002', 'wrong job', today=datetime.date(2026, 12, 3))")
-            run = subprocess.run([sys.executable, "-c", code, str(root)], env={**os.environ, FAULT: "pending"},
+            run = subprocess.run([sys.executable, "-c", code, str(root)], env=clean_env(**{FAULT: "pending"}),
                                  start_new_session=True, capture_output=True)
             assert run.returncode == -signal.SIGKILL
         else:
@@ -161,7 +169,7 @@ def test_a_void_killed_after_its_reservation_is_finished_by_the_next_run(tmp_pat
 def test_runs_started_together_one_writes_the_others_are_refused(tmp_path: Path):
     root = workspace(tmp_path / "ws").root
     command = [sys.executable, "-m", "auftakt_batch", "bill", "--workspace", str(root), "--period", "2026-11"]
-    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env())
             for _ in range(4)]
     ended: dict[int, float] = {}
     while len(ended) < len(runs):
@@ -176,3 +184,13 @@ def test_runs_started_together_one_writes_the_others_are_refused(tmp_path: Path)
             assert at < done and "another billing run is writing" in out and "wait for it to finish" in out
     conn = sqlite3.connect(root / "output" / "ledger.sqlite")
     assert conn.execute("SELECT COUNT(*) FROM invoices").fetchone() == (2,)
+
+
+def test_the_sweep_leaves_a_running_writers_temporary_file(tmp_path: Path):
+    live = tmp_path / "2026-11" / f".profitability-2026-11.xlsx.{os.getpid()}.tmp"  # `report` saving meanwhile
+    dead = tmp_path / "2026-11" / "invoices" / ".2026-0001-acme.pdf.999999999.tmp"  # a crashed run's
+    for path in (live, dead):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    assert sweep_orphans(tmp_path) == 1
+    assert live.exists() and not dead.exists()

@@ -3,14 +3,13 @@
 Each case of the generated corpus (tests/corpus/make_corpus.py) is dropped into a workspace
 whose ledger already holds October's invoices; then `bill --period 2026-11` runs as a user
 runs it. For every case: no crash, the exit code is not 0, an error names the file (and its
-row and column when the fault sits in a cell), the ledger is unchanged to the last row, and
-no invoice or e-invoice file appears.
+row and column when the fault sits in a cell: `file:3:Start time`, never `file:30`), the
+ledger is unchanged to the last row, and no invoice or e-invoice file appears.
 """
 
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from auftakt_batch.billing import bill
 from auftakt_batch.cli import main
 from auftakt_batch.periods import parse_period
 
-from .conftest import RATES, Workspace, dedent
+from .conftest import RATES, Workspace, dedent, ledger_dump
 from .corpus.make_corpus import EXPORTS, Case, cases
 
 CASES = cases()
@@ -48,14 +47,6 @@ def billed_october(tmp_path_factory) -> Path:
     return ws.root
 
 
-def ledger_dump(root: Path) -> list[str]:
-    conn = sqlite3.connect(f"file:{root / 'output' / 'ledger.sqlite'}?mode=ro", uri=True)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
-
-
 def invoice_files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in (root / "output").rglob("*") if p.suffix in (".pdf", ".xml")}
 
@@ -71,8 +62,8 @@ def test_a_malformed_export_is_refused_and_changes_nothing(case: Case, billed_oc
         (root / EXPORTS[0].path).write_bytes(EXPORTS[0].csv())
     result = CliRunner().invoke(main, ["bill", "--workspace", str(root), "--period", case.period],
                                 catch_exceptions=False)
-    errors = [line for line in result.output.splitlines() if ": error: " in line or "cannot be read" in line]
+    places = [line.strip().split(": error: ")[0] for line in result.output.splitlines() if ": error: " in line]
     assert result.exit_code != 0, result.output
-    assert any(line.lstrip().startswith(case.where) for line in errors), result.output
+    assert any(place == case.where or place.startswith(case.where + ":") for place in places), result.output
     assert ledger_dump(root) == ledger
     assert invoice_files(root) == invoices

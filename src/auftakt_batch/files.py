@@ -6,9 +6,10 @@ old file or the new one, never a torn one. A crashed run's temporary files are o
 next billing run sweeps them.
 
 `crash_point(step)` is how the crash-safety tests (tests/test_crashes.py) kill a run at an
-exact step: with AUFTAKT_FAULT=step (or step:n, the n-th time it is reached) the process gets
-SIGKILL — its whole process group when the run leads a session of its own, so the PDF
-workers die with it, as they do when a laptop loses power.
+exact step: with AUFTAKT_FAULT=step (or step:n, the n-th time this process reaches it) the
+process gets SIGKILL. With AUFTAKT_FAULT_GROUP=1 as well, its whole process group does, so the
+PDF workers die with it, as they do when a laptop loses power: the tests start the run in a
+session of its own for that.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 FAULT = "AUFTAKT_FAULT"
+FAULT_GROUP = "AUFTAKT_FAULT_GROUP"
 _reached: Counter[str] = Counter()
 
 
@@ -50,11 +52,29 @@ def write_bytes_atomically(target: Path, data: bytes, step: str | None = None) -
 
 
 def sweep_orphans(folder: Path) -> int:
-    """Remove temporary files crashed runs left under `folder`; call it holding the billing lock."""
-    orphans = [p for p in folder.rglob(".*.tmp") if p.is_file()] if folder.is_dir() else []
+    """Remove the temporary files under `folder` whose writer is no longer running (a crashed
+    run's); a live writer's (`report` or `review` saving meanwhile) is left alone."""
+    orphans = [p for p in folder.rglob(".*.tmp") if p.is_file() and not _alive(p)] if folder.is_dir() else []
     for path in orphans:
         path.unlink(missing_ok=True)
     return len(orphans)
+
+
+def _alive(temp: Path) -> bool:
+    """Whether the process that named `temp` still runs (a killed one may linger as a zombie)."""
+    pid = temp.name.rsplit(".", 2)[-2]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):  # no /proc (macOS): kill() said it runs
+        return True
 
 
 def crash_point(step: str) -> None:
@@ -64,6 +84,6 @@ def crash_point(step: str) -> None:
         return
     _reached[step] += 1
     if _reached[step] == int(nth or 1):
-        if os.getsid(0) == os.getpgrp():  # the run leads its own session: take its workers along
+        if os.environ.get(FAULT_GROUP) == "1":
             os.killpg(os.getpgrp(), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)

@@ -58,7 +58,7 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str) ->
     try:
         calendar = icalendar.Calendar.from_ical(text)
         for component in calendar.walk():
-            _sound(component, label)
+            _refuse_unsound(component, label)
     except CalendarError:
         raise
     except Exception as exc:  # ValueError, or icalendar's own for a property it could not read
@@ -87,7 +87,7 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str) ->
     return Calendar(label, str(name) if name else None, events[inside].reset_index(drop=True))
 
 
-def _sound(component, label: str) -> None:
+def _refuse_unsound(component, label: str) -> None:
     """Refuse what no calendar program writes, before anything is expanded: a line that is not
     iCalendar (a broken fold, a cut file: a property may be lost), a time zone nobody
     defines (its times would be guessed), rules too dense to be meetings, and numbers
@@ -121,8 +121,8 @@ def _sane_rules(event, label: str, what: str) -> None:
 
 @contextmanager
 def _deadline(seconds: float, error: Exception) -> Iterator[None]:
-    """Raise `error` if the block runs longer than `seconds` (main thread only: elsewhere the
-    occurrence count and the time checks between occurrences still hold)."""
+    """Raise `error` if the block runs longer than `seconds`. SIGALRM: in the main thread only
+    (where the CLI reads calendars); elsewhere only the occurrence count after expansion holds."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

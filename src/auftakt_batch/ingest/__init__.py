@@ -63,15 +63,15 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
             continue
         try:
             tables, sheet_problems = _read(path, label, suffix)
-            if tables and all(t.rows.empty and t.format != "native" for t in tables):  # a template may be empty
-                raise FileError(error(Source(label), "no-rows", "the export has a header but no entries — export "
-                                                                "it again; if there really was no time, delete it"))
             built = [(t, *build_entries(_no_repeated_columns(t), by_name(t.format), rules)) for t in tables]
         except FileError as exc:
             problems += exc.problems
             unreadable.append(label)
             continue
         problems += sheet_problems
+        if tables and all(t.rows.empty and t.format != "native" for t in tables):  # a template may be empty
+            problems.append(error(Source(label), "no-rows", "the export has a header but no entries — export it "
+                                                            "again; if there really was no time, delete it"))
         for table, entries, table_problems, table_labels in built:
             frames.append(entries)
             problems += table_problems

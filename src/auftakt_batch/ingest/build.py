@@ -41,6 +41,7 @@ from .values import (
 )
 
 MAX_CELL = 32_767  # characters an Excel cell holds
+NO_PRICE = {"n/a", "na", "-", "–", "—"}
 TEXT_FIELDS = ("person", "client", "job", "task", "description")
 REQUIRED_TEXT = ("person",)  # an empty client may follow from the job (resolve.py); job may be empty
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -91,6 +92,8 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     billable = parsed("billable", yes_no, "boolean", BOOL_FORMS)
     start_s = parsed("start", clock_seconds, "Int64", TIME_FORMS)
     end_s = parsed("end", clock_seconds, "Int64", TIME_FORMS)
+    for f in ("amount", "rate"):  # what trackers write for no price
+        text[f] = text[f].mask(text[f].str.lower().isin(NO_PRICE), "")
     mark = decimal_mark(pd.concat([text["amount"], text["rate"]]).unique())[0] or "."
     # not billed (rates.yaml prices the time), but a tracker writes numbers there: other text means a garbled row
     amount = parsed("amount", partial(money, mark=mark), "object", MONEY_FORMS)
@@ -134,8 +137,9 @@ def _not_too_long(text: dict[str, pd.Series], rows: pd.DataFrame, positions: dic
         long = length.ge(MAX_CELL)
         if long.any():
             problems += for_rows(rows.assign(n=length)[long], f, "too-long", ERROR,
-                                 lambda r: f"{r.n:,} characters — a spreadsheet cell holds {MAX_CELL:,} at most; no "
-                                           "timesheet value is this long (it may have been cut): export the file again")
+                                 lambda r: f"{r.n:,} characters: as many as a spreadsheet cell holds ({MAX_CELL:,}) or "
+                                           "more, so it may have been cut; no timesheet value is this long — export "
+                                           "the file again")
             text[f] = text[f].str.slice(0, MAX_CELL)
     return text, problems
 
