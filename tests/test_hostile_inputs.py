@@ -3,8 +3,9 @@
 Each case of the generated corpus (tests/corpus/make_corpus.py) is dropped into a workspace
 whose ledger already holds October's invoices; then `bill --period 2026-11` runs as a user
 runs it. For every case: no crash, the exit code is not 0, an error names the file (and its
-row and column when the fault sits in a cell: `file:3:Start time`, never `file:30`), the
-ledger is unchanged to the last row, and no invoice or e-invoice file appears.
+row and column when the fault sits in a cell: `file:3:Start time`, never `file:30`) and says
+what to do after the dash, the ledger is unchanged to the last row, and no invoice or
+e-invoice file appears.
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ def test_a_malformed_export_is_refused_and_changes_nothing(case: Case, billed_oc
         (root / EXPORTS[0].path).write_bytes(EXPORTS[0].csv())
     result = CliRunner().invoke(main, ["bill", "--workspace", str(root), "--period", case.period],
                                 catch_exceptions=False)
-    places = [line.strip().split(": error: ")[0] for line in result.output.splitlines() if ": error: " in line]
+    errors = [line.strip().split(": error: ", 1) for line in result.output.splitlines() if ": error: " in line]
     assert result.exit_code != 0, result.output
-    assert any(place == case.where or place.startswith(case.where + ":") for place in places), result.output
+    assert any(place == case.where or place.startswith(case.where + ":") for place, _ in errors), result.output
+    assert all("—" in message for _, message in errors), result.output  # what is wrong — what to do about it
     assert ledger_dump(root) == ledger
     assert invoice_files(root) == invoices
