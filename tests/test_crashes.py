@@ -39,9 +39,10 @@ EXPORT = ("date,person,client,job,task,description,hours,billable\n"
           "2026-11-04,Ben Okafor,globex,app,,API,2,\n"
           "2026-11-05,Anna Schmidt,ACME,website,,Review,0.75,\n"
           "2026-11-04,Ben Okafor,studio,admin,,Admin,3,\n")
-BILL = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import bill; "
-        "from auftakt_batch.periods import parse_period; "
-        "bill(Path(sys.argv[1]), parse_period('2026-11'), today=datetime.date(2026, 12, 3))")
+RUN = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import bill, void; "
+       "from auftakt_batch.periods import parse_period; workspace, today = Path(sys.argv[1]), datetime.date(2026, 12, 3); ")
+BILL = RUN + "bill(workspace, parse_period('2026-11'), today=today)"
+VOID = RUN + "void(workspace, '2026-0002', 'wrong job', today=today)"
 STEPS = ["locked", "checked", "pending:1", "pending:2", "xrechnung-half", "pdf-half", "pdf-written", "placed:1",
          "placed:2", "issued:1", "issued:2", "report-written"]
 
@@ -149,9 +150,7 @@ def test_a_void_killed_after_its_reservation_is_finished_by_the_next_run(tmp_pat
     def voided(root: Path, crash: bool) -> None:
         bill(root, NOVEMBER, today=TODAY)
         if crash:
-            code = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import void; "
-                    "void(Path(sys.argv[1]), '2026-0002', 'wrong job', today=datetime.date(2026, 12, 3))")
-            run = subprocess.run([sys.executable, "-c", code, str(root)], env=clean_env(**{FAULT: "pending"}),
+            run = subprocess.run([sys.executable, "-c", VOID, str(root)], env=clean_env(**{FAULT: "pending"}),
                                  start_new_session=True, capture_output=True)
             assert run.returncode == -signal.SIGKILL
         else:
