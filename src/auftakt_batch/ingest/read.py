@@ -27,7 +27,6 @@ HEADER_SEARCH_ROWS = 20  # exports from some tools put a title above the header
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _EXCEL_SEP_HINT = re.compile(r"sep=([,;\t])")
 _LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
-_NEWLINES = re.compile(r"\r\n?")
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[l
     data = path.read_bytes()
     csv.field_size_limit(max(csv.field_size_limit(), len(data)))  # an overlong value is an error at its cell
     text, encoding = decode(data, label)
-    text = _NEWLINES.sub("\n", text)  # one kind of line end, so csv and pandas count rows alike
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # one kind of line end: csv and pandas count rows alike
     leading = _LEADING_BLANK_LINES.match(text).group()
     body = text[len(leading):]
     if not body.strip():
@@ -69,25 +68,80 @@ def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[l
         fmt, sep = _detect_separator(body.split("\n", 1)[0], label, recognise, describe, only=m[1])
     else:
         fmt, sep = _detect_separator(first_line, label, recognise, describe)
-    width, longest, ragged = _field_counts(body, sep, label, first)
+    frame = _parsed(body, sep, label, first)
+    header = tuple(v.strip() for v in frame.iloc[0])
+    width = len(header)
+    while width > 1 and not header[width - 1]:
+        width -= 1
+    rows = _text_rows([frame[c].to_numpy(dtype=object)[1:] for c in range(width)], first + 2)
+    return Table(label, fmt, header[:width], rows, encoding, sep)
+
+
+def _parsed(body: str, sep: str, label: str, offset: int) -> pd.DataFrame:
+    """The records of a CSV, header first, every value text. Parsed by pandas; a file whose
+    records do not all have the header's number of fields (or whose quoting is irregular) is
+    read again record by record, to name the rows at fault."""
+    counts = _fields_per_record(body, sep)
+    if counts is not None and len(counts) and ((counts[1:] == counts[0]) | (counts[1:] == 0)).all():
+        frame = _read_csv(body, sep, int(counts[0]))
+        if len(frame) == len(counts):
+            return frame
+    width, longest, ragged = _field_counts(body, sep, label, offset)
     if ragged:
         raise FileError(*ragged)
     try:
-        frame = pd.read_csv(io.StringIO(body), sep=sep, header=None, names=range(longest), dtype=str,
-                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
-                            quotechar='"')
+        return _read_csv(body, sep, longest).fillna("")
     except pd.errors.ParserError as exc:
-        raise FileError(_parser_problem(exc, label, first)) from None
-    frame = _stripped(frame.iloc[:, :width].fillna(""))
-    header = tuple(frame.iloc[0])
-    rows = frame.iloc[1:].set_axis(range(len(header)), axis=1)
-    rows = rows.assign(source_row=rows.index + 1 + first)
-    return Table(label, fmt, header, _drop_blank(rows), encoding, sep)
+        raise FileError(_parser_problem(exc, label, offset)) from None
 
 
-def _stripped(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells without surrounding spaces, once, so no later stage has to strip again."""
-    return frame.apply(lambda column: column.astype("str").str.strip())
+def _fields_per_record(body: str, sep: str):
+    """Fields in each record (0 for a blank line), counted at C speed over the bytes; None if a
+    double quote stands anywhere but around a field or doubled inside one, where only a CSV
+    reader can tell what the file means."""
+    import numpy as np
+
+    buf = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
+    end, line, comma = len(buf), ord("\n"), ord(sep)
+    quotes = np.flatnonzero(buf == ord('"'))
+    if len(quotes) % 2:
+        return None
+    opens, closes = quotes[0::2], quotes[1::2]
+    # a field's opening quote follows a separator, a line end or the start, or closes a doubled ""
+    after_close = np.concatenate(([-2], closes[:-1])) == opens - 1
+    if not ((opens == 0) | np.isin(buf[opens - 1], (comma, line)) | after_close).all():
+        return None
+    before_open = np.concatenate((opens[1:], [-2])) == closes + 1
+    if not ((closes == end - 1) | np.isin(buf[np.minimum(closes + 1, end - 1)], (comma, line)) | before_open).all():
+        return None
+
+    def unquoted(positions):  # an even number of quotes before: not inside a quoted field
+        return positions[np.searchsorted(quotes, positions) % 2 == 0]
+
+    line_end = unquoted(np.flatnonzero(buf == line))
+    if not end or buf[-1] != line:
+        line_end = np.append(line_end, end)
+    line_start = np.concatenate(([0], line_end[:-1] + 1))
+    seps = unquoted(np.flatnonzero(buf == comma))
+    fields = np.searchsorted(seps, line_end) - np.searchsorted(seps, line_start) + 1
+    return np.where(line_end > line_start, fields, 0)
+
+
+def _read_csv(body: str, sep: str, fields: int) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(body), sep=sep, header=None, names=range(max(1, fields)), dtype=object,
+                       keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
+
+
+def _text_rows(columns: list, first_row: int) -> pd.DataFrame:
+    """Columns of cell text → the table's rows: values without surrounding spaces (stripped
+    once, so no later stage strips again), blank rows dropped, each with its row number."""
+    import numpy as np
+
+    stripped = [np.array([v.strip() for v in column], dtype=object) for column in columns]
+    count = len(stripped[0]) if stripped else 0
+    keep = ~np.logical_and.reduce([c == "" for c in stripped]) if stripped else np.zeros(0, dtype=bool)
+    frame = pd.DataFrame({i: pd.Series(c[keep], dtype=str) for i, c in enumerate(stripped)})
+    return frame.assign(source_row=np.arange(first_row, first_row + count)[keep])
 
 
 def decode(data: bytes, label: str) -> tuple[str, str]:
@@ -179,11 +233,6 @@ def _parser_problem(exc: Exception, label: str, offset: int) -> Problem:
     return error(Source(label), "bad-csv", f"cannot read the CSV ({str(exc).strip()}) — export it again")
 
 
-def _drop_blank(rows: pd.DataFrame) -> pd.DataFrame:
-    blank = rows.drop(columns="source_row").eq("").all(axis=1)
-    return rows[~blank].reset_index(drop=True)
-
-
 def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tuple[list[Table], list[Problem]]:
     """Every sheet with a recognised header becomes a table (hidden ones too: data is never
     dropped unseen); visible sheets with other content are reported."""
@@ -256,10 +305,8 @@ def _sheet_table(grid: list[list], label: str, recognise: Recognise) -> Table | 
         header = [_cell_text(v).strip() for v in row]
         if fmt := recognise(header):
             body = [[_cell_text(v) for v in r] for r in grid[i + 1:]]
-            frame = pd.DataFrame(body, columns=range(len(header)), dtype=str) if body else \
-                pd.DataFrame({c: pd.Series(dtype=str) for c in range(len(header))})
-            frame = _stripped(frame).assign(source_row=range(i + 2, i + 2 + len(body)))
-            return Table(label, fmt, tuple(header), _drop_blank(frame))
+            columns = [[r[c] for r in body] for c in range(len(header))]
+            return Table(label, fmt, tuple(header), _text_rows(columns, i + 2))
     return None
 
 

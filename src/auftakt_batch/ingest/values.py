@@ -164,9 +164,11 @@ def yes_no(text: str) -> bool | None:
 
 def parse_column(texts: pd.Series, parse: Callable[[str], object], dtype: str) -> tuple[pd.Series, pd.Series]:
     """Apply `parse` to each distinct text (already stripped); return (values, unreadable mask)."""
-    lookup = {t: parse(t) for t in texts.unique() if t}
-    values = texts.map(lookup)
-    bad = texts.ne("") & values.isna()
+    codes, distinct = pd.factorize(texts.fillna(""))
+    parsed = pd.Series([parse(t) if t else None for t in distinct], dtype=object)
+    unreadable = (pd.Series(distinct, dtype=object).ne("") & parsed.isna()).to_numpy(dtype=bool)
     if dtype == "date":
-        return pd.to_datetime(values, errors="raise").astype("datetime64[us]"), bad
-    return values.astype(dtype), bad
+        parsed = pd.to_datetime(parsed, errors="raise").astype("datetime64[us]")
+    else:
+        parsed = parsed.astype(dtype)
+    return pd.Series(parsed.array.take(codes), index=texts.index), pd.Series(unreadable.take(codes), index=texts.index)

@@ -1,0 +1,124 @@
+"""One measurement in a fresh process, printed as JSON: run by bench/run.py, one kind per call.
+
+    python bench/measure.py stages WORKSPACE PERIOD TODAY   ingest, validate, price: seconds and peak RSS each
+    python bench/measure.py floor WORKSPACE                 pandas.read_csv of every CSV under input/
+    python bench/measure.py weasyprint WORKSPACE PERIOD     WeasyPrint alone on the billing run's HTML documents
+
+Peak memory per stage is the process's resident high-water mark (VmHWM), reset when the stage
+starts (Linux: /proc/self/clear_refs), so each stage's number is its own, not the run's so far.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+
+def peak_mb() -> float:
+    """Resident high-water mark of this process since the last reset, in MB."""
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024
+
+
+def reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:  # not Linux: the peaks are then the run's so far
+        pass
+
+
+@contextmanager
+def stage(name: str, into: dict):
+    reset_peak()
+    began = time.perf_counter()
+    yield
+    into[name] = {"seconds": time.perf_counter() - began, "peak_mb": peak_mb()}
+
+
+def stages(workspace: Path, period_text: str, today_text: str) -> dict:
+    """ingest (input/ → raw entries), validate (the rest of `check`: schemas, names, calendars,
+    identities, checks) and price (rates and rounding of every billable entry)."""
+    from auftakt_batch import pipeline
+    from auftakt_batch.periods import parse_period
+
+    period, today = parse_period(period_text), date.fromisoformat(today_text)
+    out: dict = {}
+    ingest, ingested = pipeline.ingest, {}
+
+    def timed_ingest(*args, **kwargs):
+        with stage("ingest", out):
+            result = ingest(*args, **kwargs)
+        ingested["done"] = time.perf_counter()
+        reset_peak()
+        return result
+
+    pipeline.ingest = timed_ingest
+    began = time.perf_counter()
+    run = pipeline.check(workspace, period, today)
+    ended = time.perf_counter()
+    out["validate"] = {"seconds": ended - began - out["ingest"]["seconds"], "peak_mb": peak_mb()}
+    with stage("price", out):
+        priced = pipeline.billable_now(run)
+    out["counts"] = {"entries": len(run.entries), "priced": len(priced), "errors": sum(
+        p.severity.name == "ERROR" for p in run.problems), "problems": len(run.problems)}
+    return out
+
+
+def floor(workspace: Path) -> dict:
+    """The floor: plain `pandas.read_csv` of the same CSV files, each as it is (separator and BOM)."""
+    import pandas as pd
+
+    files = sorted((workspace / "input").rglob("*.csv"))
+    began, rows = time.perf_counter(), 0
+    reset_peak()
+    for path in files:
+        with path.open(encoding="utf-8-sig") as f:
+            head = f.readline()
+        rows += len(pd.read_csv(path, sep=";" if head.count(";") > head.count(",") else ",", encoding="utf-8-sig"))
+    return {"seconds": time.perf_counter() - began, "peak_mb": peak_mb(), "files": len(files), "rows": rows}
+
+
+def weasyprint(workspace: Path, period_text: str) -> dict:
+    """The HTML documents a billing run renders (captured from a run on a copy, not rendered
+    there), then rendered one after another by WeasyPrint alone, in this one process."""
+    from weasyprint import HTML
+
+    from auftakt_batch import billing
+    from auftakt_batch.periods import parse_period
+
+    jobs = []
+
+    def capture(todo, done):
+        jobs.extend(todo)
+        for job in todo:
+            done(job, "0" * 64)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "ws"
+        (copy / "output").mkdir(parents=True)
+        for part in ("rates.yaml", "input", "templates"):
+            (shutil.copytree if (workspace / part).is_dir() else shutil.copy)(workspace / part, copy / part)
+        billing.write_pdfs = capture
+        billing.bill(copy, parse_period(period_text))
+        began = time.perf_counter()
+        for job in jobs:
+            HTML(string=job.html, base_url=str(job.templates) + "/").write_pdf()
+        seconds = time.perf_counter() - began
+    return {"seconds": seconds, "documents": len(jobs)}
+
+
+def main() -> None:
+    kind, *args = sys.argv[1:]
+    result = {"stages": stages, "floor": floor, "weasyprint": weasyprint}[kind](Path(args[0]), *args[1:])
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
