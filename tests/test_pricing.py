@@ -1,5 +1,6 @@
 """Pricing: rates per entry, rounding per rule, money in exact decimals."""
 
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -7,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch.config import parse_config
-from auftakt_batch.pricing import amount, price, round_seconds, rounding_for
+from auftakt_batch.pricing import amount, entry_rates, price, round_seconds, rounding_for
+from auftakt_batch.rates import rate_for
 
 from .conftest import RATES, TODAY
 
@@ -55,3 +57,41 @@ def test_amount_is_exact_and_half_up(price_, quantity):
     result = amount(quantity, price_)
     assert result == result.quantize(Decimal("0.01"))  # whole cents
     assert Decimal("-0.005") < result - quantity * price_ <= Decimal("0.005")  # nearest cent, a half goes up
+
+
+SCHEDULED = """\
+agency: {name: Test Studio GmbH, country: DE, timezone: Europe/Berlin, currency: EUR, vat_rate: "19"}
+team:
+  - {name: Anna Schmidt, role: designer}
+  - {name: Ben Okafor, role: developer}
+clients:
+  acme:
+    name: ACME GmbH
+    rates: [{from: %s, rate: "100.00"}, {from: %s, rate: "110.00"}]
+    role_rates: {designer: [{from: %s, rate: "120.00"}]}
+    person_rates: {Ben Okafor: [{from: %s, rate: "130.00"}, {from: %s, rate: "135.00"}]}
+    jobs:
+      website: {name: Website, rates: [{from: %s, rate: "140.00"}]}
+      support:
+        name: Support
+        person_rates: {Anna Schmidt: [{from: %s, rate: "150.00"}]}
+"""
+DAYS = st.dates(date(2026, 10, 1), date(2026, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(DAYS, min_size=7, max_size=7, unique=True),
+       st.lists(st.tuples(st.sampled_from(["Anna Schmidt", "Ben Okafor"]), st.sampled_from(["website", "support"]),
+                          DAYS), min_size=1, max_size=40))
+def test_rates_looked_up_per_stretch_equal_rates_per_entry(changes, rows):
+    """Rates are looked up once per person, job and stretch between rate changes: the same
+    rates as looking each entry up on its own day, whatever the changes and the days."""
+    first, second = sorted(changes[:2])
+    ben = sorted(changes[3:5])
+    text = SCHEDULED % (first, second, changes[2], ben[0], ben[1], changes[5], changes[6])
+    config, problems = parse_config(text)
+    assert not problems
+    entries = pd.DataFrame({"person_name": [p for p, _, _ in rows], "client_key": "acme",
+                            "job_key": [j for _, j, _ in rows], "billable": True,
+                            "date": pd.to_datetime([d for _, _, d in rows]).astype("datetime64[us]")})
+    assert entry_rates(entries, config).tolist() == [rate_for(config, p, "acme", j, d)[0] for p, j, d in rows]

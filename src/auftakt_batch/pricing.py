@@ -3,17 +3,19 @@
 Needs: Entries and the config. Gives: the same rows with `rate` (Decimal, or None where no
 rate is in force — the `no-rate` check reports those) and `billed_s` (whole seconds after the
 rounding rule of the job, else the client, else the agency; the raw `duration_s` is kept).
-Rates are looked up once per distinct (person, client, job, date), never per row.
+Rates are looked up once per person, client and job for each stretch of days in which no
+rate changes, never per row.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 from .config import Config, Rounding
-from .rates import rate_for
+from .rates import rate_changes, rate_for
 from .schemas import Entries as E
 
 RATE_KEY = [E.person_name, E.client_key, E.job_key, E.date]
@@ -24,13 +26,15 @@ def price(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 
 def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
-    """The rate in force for each billable entry (object Series of Decimal; None where there is none)."""
-    keys = entries[RATE_KEY]
-    known = entries[E.billable] & keys.notna().all(axis=1)
-    combos = keys[known].drop_duplicates()
+    """The rate in force for each billable entry (object Series of Decimal; None where there is none).
+    Looked up once per person, client and job between two days on which a rate changes."""
+    keys = entries[RATE_KEY[:-1]].assign(era=np.searchsorted(
+        np.array(rate_changes(config), dtype="datetime64[us]"), entries[E.date].to_numpy(), side="right"))
+    known = entries[E.billable] & entries[RATE_KEY].notna().all(axis=1)
+    combos = keys.assign(day=entries[E.date])[known].drop_duplicates(list(keys.columns))
     combos = combos.assign(rate=[rate_for(config, p, c, j or None, d.date())[0]
-                                 for p, c, j, d in combos.itertuples(index=False)])
-    rates = keys.merge(combos, on=RATE_KEY, how="left")["rate"]
+                                 for p, c, j, _, d in combos.itertuples(index=False)]).drop(columns="day")
+    rates = keys.merge(combos, on=list(keys.columns), how="left")["rate"]
     return pd.Series(rates.to_numpy(dtype=object), index=entries.index).where(known, None)
 
 

@@ -34,3 +34,14 @@ def _schedules(config: Config, client: Client, person: str, job_key: str | None)
     yield client.person_rates.get(person)
     yield client.role_rates.get(role) if role else None
     yield client.rate
+
+
+def rate_changes(config: Config) -> list[date]:
+    """Every day on which some rate of rates.yaml changes: between two of them, all rates hold."""
+    days = set()
+    for client in config.clients.values():
+        schedules = [client.rate, *client.role_rates.values(), *client.person_rates.values()]
+        for job in client.jobs.values():
+            schedules += [job.rate, *job.person_rates.values()]
+        days.update(start for s in schedules if s is not None for start, _ in s.changes if start is not None)
+    return sorted(days)
