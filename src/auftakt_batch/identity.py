@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 
 from .names import normalised
@@ -28,17 +29,20 @@ ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """Add `entry_id`, `slot` and `duplicate_of` (the row of the first identical copy in the same file)."""
     comparable = _comparable(entries)
-    content = _content(entries, timezone)
-    keys = [entries[E.source_file], content]
-    copy = content.groupby(keys).cumcount().astype(str)
+    typed = {c: normalised(entries[c]).to_numpy(dtype=object) for c in (E.person, E.client, E.job, E.task,
+                                                                          E.description)}
+    content = _content(entries, timezone, typed)
+    keys = [pd.factorize(entries[E.source_file])[0], pd.factorize(content)[0]]
+    copy = pd.Series(0, index=entries.index).groupby(keys).cumcount().to_numpy()
     # a row whose date or duration is unreadable is itself only: its place is part of its id
-    place = entries[E.source_file] + ":" + entries[E.source_row].astype(str)
-    occurrence = copy.where(comparable, place)
+    occurrence = np.where(comparable, copy.astype(str), entries[E.source_file].to_numpy(dtype=object) + ":"
+                          + entries[E.source_row].astype(str).to_numpy(dtype=object))
     first_row = entries[E.source_row].groupby(keys).transform("first")
     return entries.assign(
-        entry_id=(content + "\x1f" + occurrence).map(_digest).astype("str"),
-        slot=_slot(entries, timezone),
-        duplicate_of=first_row.where((copy != "0") & comparable).astype("Int64"),
+        entry_id=pd.Series([_digest(f"{c}\x1f{o}") for c, o in zip(content, occurrence)], index=entries.index,
+                           dtype="str"),
+        slot=_slot(entries, timezone, typed),
+        duplicate_of=first_row.where((copy != 0) & comparable).astype("Int64"),
     )
 
 
@@ -83,33 +87,43 @@ def _comparable(entries: pd.DataFrame) -> pd.Series:
     return entries[E.date].notna() & entries[E.duration_s].notna()
 
 
-def _content(e: pd.DataFrame, timezone: str) -> pd.Series:
+def _content(e: pd.DataFrame, timezone: str, typed: dict[str, np.ndarray]) -> np.ndarray:
     """What an entry is, as one string. Times are local wall-clock times, as exported, so
     changing agency.timezone does not change any id; names are the rates.yaml identities."""
-    def text(col: str, raw: str) -> pd.Series:
-        return e[col].fillna(normalised(e[raw])).astype(str)
+    def known(col: str, raw: str) -> np.ndarray:
+        return np.where(e[col].isna(), typed[raw], e[col].to_numpy(dtype=object))
 
     parts = [
-        text(E.person_name, E.person),
-        e[E.date].dt.strftime("%Y-%m-%d").fillna(""),
-        e[E.start].dt.tz_convert(timezone).dt.strftime("%H:%M:%S").fillna(""),
-        e[E.duration_s].astype("string").fillna(""),
-        text(E.client_key, E.client),
-        text(E.job_key, E.job),
-        normalised(e[E.task]),  # "Layout " and "layout" are one description
-        normalised(e[E.description]),
+        known(E.person_name, E.person),
+        _text(e[E.date], "%Y-%m-%d"),
+        _text(e[E.start].dt.tz_convert(timezone), "%H:%M:%S"),
+        _text(e[E.duration_s], None),
+        known(E.client_key, E.client),
+        known(E.job_key, E.job),
+        typed[E.task],  # "Layout " and "layout" are one description
+        typed[E.description],
     ]
-    return parts[0].str.cat(parts[1:], sep="\x1f")
+    return np.array(["\x1f".join(p) for p in zip(*parts)], dtype=object)
 
 
-def _slot(e: pd.DataFrame, timezone: str) -> pd.Series:
+def _slot(e: pd.DataFrame, timezone: str, typed: dict[str, np.ndarray]) -> pd.Series:
     """Where an entry sits, from the exported text (a rename in rates.yaml does not move it)."""
-    timed = e[E.start].notna()
-    start = e[E.start].dt.tz_convert(timezone).dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
-    day = e[E.date].dt.strftime("%Y-%m-%d").fillna("")
-    untimed = day.str.cat([normalised(e[c]) for c in (E.client, E.job, E.task, E.description)], sep="\x1f")
-    where = normalised(e[E.person]) + "\x1f" + start.where(timed, untimed)
-    return timed.map({True: "t:", False: "d:"}).str.cat(where.map(_digest)).astype("str")
+    timed = e[E.start].notna().to_numpy()
+    where = _text(e[E.start].dt.tz_convert(timezone), "%Y-%m-%dT%H:%M:%S")
+    untimed = np.flatnonzero(~timed)
+    if len(untimed):
+        parts = [_text(e[E.date], "%Y-%m-%d")[untimed]] + [typed[c][untimed] for c in (E.client, E.job, E.task,
+                                                                                          E.description)]
+        where[untimed] = ["\x1f".join(p) for p in zip(*parts)]
+    slots = [("t:" if t else "d:") + _digest(f"{person}\x1f{w}") for t, person, w in zip(timed, typed[E.person], where)]
+    return pd.Series(slots, index=e.index, dtype="str")
+
+
+def _text(values: pd.Series, fmt: str | None) -> np.ndarray:
+    """Each value as text ("" where missing): times by `fmt`, numbers plainly; each distinct value once."""
+    codes, distinct = pd.factorize(values)
+    texts = distinct.strftime(fmt).to_numpy(dtype=object).tolist() if fmt else [str(v) for v in distinct.tolist()]
+    return np.array(texts + [""], dtype=object)[codes]
 
 
 def _digest(key: str) -> str:

@@ -20,8 +20,12 @@ def normalise(name: str) -> str:
 
 def normalised(names):
     """A Series of names, each normalised — every distinct one once (exports repeat them)."""
-    distinct = names.unique()
-    return names.map(dict(zip(distinct, map(normalise, distinct))))
+    import numpy as np
+    import pandas as pd
+
+    codes, distinct = pd.factorize(names)
+    texts = np.array([normalise(n) for n in distinct.tolist()] + [None], dtype=object)
+    return pd.Series(texts[codes], index=names.index, dtype=names.dtype)
 
 
 @dataclass(frozen=True)
