@@ -12,10 +12,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from .config import Config
-from .names import normalise
+from .names import normalise, normalised
 from .overlaps import PLACE, places
 from .periods import Period
 from .pricing import RATE_KEY, entry_rates
@@ -184,21 +185,20 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """The same person and day in another file, alike in job and hours or in words: an edited
     re-export counts twice, so say so (both are counted until one file goes)."""
     known = e[e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1)]
-    known = known.assign(start_text=known[E.start].astype("string").fillna(""),
-                         words=known[E.description].map(normalise))
+    known = known.assign(words=normalised(known[E.description]))
     problems, seen = [], set()
-    for key in ([E.person_name, E.date, E.client_key, E.job_key, E.duration_s, "start_text"],
+    for key in ([E.person_name, E.date, E.client_key, E.job_key, E.duration_s, E.start],
                 [E.person_name, E.date, "words"]):
         candidates = known[known["words"].ne("")] if "words" in key else known
-        first = candidates.drop_duplicates(key)[key + [E.source_file, E.source_row, E.entry_id]]
-        pairs = candidates.merge(first, on=key, suffixes=("", "_first"))
-        pairs = pairs[(pairs[E.source_file] != pairs["source_file_first"])
-                      & (pairs[E.entry_id] != pairs["entry_id_first"])]
-        for r in pairs.itertuples(index=False):
+        group = candidates.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
+        first = np.unique(group, return_index=True)[1][group]  # each row's first row with its key
+        files, ids = candidates[E.source_file].to_numpy(dtype=object), candidates[E.entry_id].to_numpy(dtype=object)
+        for i in np.flatnonzero((files != files[first]) & (ids != ids[first])):
+            r, f = candidates.iloc[i], candidates.iloc[first[i]]
             if (r.source_file, r.source_row) not in seen:
                 seen.add((r.source_file, r.source_row))
                 problems.append(Problem(Source(r.source_file, int(r.source_row), None), "near-repeat", WARNING, (
-                    f"looks like {r.source_file_first}:{int(r.source_row_first)} edited (same person and day, "
+                    f"looks like {f.source_file}:{int(f.source_row)} edited (same person and day, "
                     f"{'same words' if 'words' in key else 'same job and hours'}) — both are counted; if one file "
                     "is an edited re-export of the other, remove the older one")))
     return problems
