@@ -197,3 +197,18 @@ def test_an_unreadable_file_holds_back_everyone(ws):
     ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,a,1,\n")
     ws.input("broken.csv", b"\x00\x01binary")
     assert ws.check().held_back() == (frozenset(), True)
+
+
+def test_near_repeat_in_another_file_alike_in_job_and_hours_or_in_words(ws):
+    ws.input("a.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
+                               "2026-11-04,Anna Schmidt,ACME,website,,Navigation,2,\n"
+                               "2026-11-05,Anna Schmidt,ACME,website,,Fonts,1,\n")  # shares no entry: another source
+    lines = lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,,Layout v2,1.5,\n"  # same job and hours
+                          "2026-11-04,Anna Schmidt,ACME,website,,  navigation ,2.5,\n"  # same words
+                          "2026-11-05,Ben Okafor,ACME,website,,Fonts,1,\n")  # someone else
+    assert [line for line in lines if "near-repeat" in line or "looks like" in line] == [
+        "input/week.csv:2: warning: looks like input/a.csv:2 edited (same person and day, same job and hours) — both "
+        "are counted; if one file is an edited re-export of the other, remove the older one",
+        "input/week.csv:3: warning: looks like input/a.csv:3 edited (same person and day, same words) — both are "
+        "counted; if one file is an edited re-export of the other, remove the older one",
+    ]
