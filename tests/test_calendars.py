@@ -4,8 +4,12 @@ import json
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from auftakt_batch.calendars.meetings import covered
 from auftakt_batch.calendars.read import CalendarError, read_calendar
 from auftakt_batch.periods import parse_period
 
@@ -306,3 +310,27 @@ def test_a_meeting_billed_from_the_calendar_and_logged_later_is_not_billed_twice
     assert [p for p in problem_lines(again.check) if "error" in p] == [
         "input/week.csv:2:start: error: overlaps the meeting 'ACME weekly' already billed from the calendar on invoice "
         "2026-0001 — delete this entry, or void the invoice and bill again"]
+
+
+ZONE = "Europe/Berlin"
+SPANS = st.tuples(st.sampled_from(["Anna", "Ben"]), st.integers(0, 6 * 24 * 4),  # start: a quarter of the week
+                  st.integers(1, 3 * 24 * 4))  # up to three days long
+
+
+def _spans(rows, person_column: str) -> pd.DataFrame:
+    start = pd.Timestamp("2026-10-24", tz=ZONE) + pd.to_timedelta([15 * q for _, q, _ in rows], unit="min")
+    end = start + pd.to_timedelta([15 * n for _, _, n in rows], unit="min")
+    return pd.DataFrame({person_column: [p for p, _, _ in rows], "client_key": "acme",
+                         "start": start.tz_convert("UTC"), "end": end.tz_convert("UTC"),
+                         "date": start.tz_localize(None).normalize()})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SPANS, min_size=1, max_size=8), st.lists(SPANS, max_size=12))
+def test_a_meeting_is_covered_exactly_when_an_entry_of_its_owner_overlaps_it(meetings, entries):
+    """Across midnight, across the clocks going back (2026-10-25), entries and meetings of days:
+    the same answer as comparing every meeting with every entry."""
+    m, e = _spans(meetings, "person"), _spans(entries, "person_name")
+    expected = [any(p == q and a < f and s < b for q, a, b in zip(e["person_name"], e["start"], e["end"]))
+                for p, s, f in zip(m["person"], m["start"], m["end"])]
+    assert covered(m, e).tolist() == expected

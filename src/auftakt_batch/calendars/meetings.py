@@ -67,8 +67,13 @@ def covered(meetings: pd.DataFrame, entries: pd.DataFrame) -> pd.Series:
         return pd.Series(False, index=meetings.index, dtype=bool)
     m = meetings.reset_index().rename(columns={"index": "meeting"})
     timed = entries[entries[E.start].notna() & entries[E.end].notna()]
-    pairs = m.merge(timed[[E.person_name, E.start, E.end]].rename(
-        columns={E.person_name: "person", E.start: "e_start", E.end: "e_end"}), on="person")
+    timed = timed[[E.person_name, E.start, E.end, E.date]].rename(
+        columns={E.person_name: "person", E.start: "e_start", E.end: "e_end", E.date: "day"})
+    # an entry can overlap a meeting only if it starts within its days (those of the longest entry
+    # and meeting, and a day's margin for daylight saving): compare those, not every pair
+    before, after = _days(timed["e_start"], timed["e_end"]), _days(m["start"], m["end"])
+    pairs = pd.concat([m.assign(day=m["date"] + pd.Timedelta(days=shift)).merge(timed, on=["person", "day"])
+                       for shift in range(-before, after + 1)])
     overlap = set(pairs.loc[(pairs["e_start"] < pairs["end"]) & (pairs["start"] < pairs["e_end"]), "meeting"])
     untimed = entries[entries[E.start].isna() & entries[E.date].notna()]
     same_day = m.merge(untimed[[E.person_name, E.client_key, E.date]].rename(
@@ -76,6 +81,12 @@ def covered(meetings: pd.DataFrame, entries: pd.DataFrame) -> pd.Series:
         on=["person", "client_key", "date"])
     hit = overlap | set(same_day["meeting"])
     return pd.Series(meetings.index.isin(list(hit)), index=meetings.index)
+
+
+def _days(start: pd.Series, end: pd.Series) -> int:
+    """The most calendar days one of these spans can touch beyond its first."""
+    longest = (end - start).max() if len(start) else pd.Timedelta(0)
+    return int(longest // pd.Timedelta(days=1)) + 2
 
 
 def _emails(owner: str, config: Config) -> set[str]:
