@@ -85,6 +85,8 @@ def info(source: Source, code: str, message: str) -> Problem:
 
 def for_rows(rows, column: str | None, code: str, severity: Severity, message: Callable[[Any], str]) -> list[Problem]:
     """One problem per row of a frame that has source_file and source_row (rows are few here)."""
+    if rows.empty:  # the usual case: skip building a row type for no rows
+        return []
     return [Problem(Source(r.source_file, int(r.source_row), column), code, severity, message(r))
             for r in rows.itertuples(index=False)]
 

@@ -36,7 +36,7 @@ class Table:
     file: str  # as shown to the user, e.g. input/team/anna.csv or input/book.xlsx[Week 47]
     format: str
     header: tuple[str, ...]
-    rows: pd.DataFrame  # one str column per header position, plus source_row
+    rows: pd.DataFrame  # one str column per header position the format reads, plus source_row
     encoding: str | None = None
     separator: str | None = None
 
@@ -73,7 +73,7 @@ def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[l
     width = len(header)
     while width > 1 and not header[width - 1]:
         width -= 1
-    rows = _text_rows([frame[c].to_numpy(dtype=object)[1:] for c in range(width)], first + 2)
+    rows = _text_rows([frame[c].to_numpy(dtype=object)[1:] for c in range(width)], first + 2, _used(fmt, header))
     return Table(label, fmt, header[:width], rows, encoding, sep)
 
 
@@ -132,16 +132,28 @@ def _read_csv(body: str, sep: str, fields: int) -> pd.DataFrame:
                        keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
 
 
-def _text_rows(columns: list, first_row: int) -> pd.DataFrame:
-    """Columns of cell text → the table's rows: values without surrounding spaces (stripped
-    once, so no later stage strips again), blank rows dropped, each with its row number."""
+def _text_rows(columns: list, first_row: int, used: set[int]) -> pd.DataFrame:
+    """Columns of cell text → the rows of the columns the format reads (`used`), without
+    surrounding spaces (stripped once, so no later stage strips again), each with its row
+    number; a row is dropped only if blank in every column, read or not."""
     import numpy as np
 
-    stripped = [np.array([v.strip() for v in column], dtype=object) for column in columns]
-    count = len(stripped[0]) if stripped else 0
-    keep = ~np.logical_and.reduce([c == "" for c in stripped]) if stripped else np.zeros(0, dtype=bool)
-    frame = pd.DataFrame({i: pd.Series(c[keep], dtype=str) for i, c in enumerate(stripped)})
-    return frame.assign(source_row=np.arange(first_row, first_row + count)[keep])
+    count = len(columns[0]) if columns else 0
+    stripped = {i: np.array([v.strip() for v in columns[i]], dtype=object) for i in sorted(used)}
+    blank = np.logical_and.reduce([c == "" for c in stripped.values()]) if stripped else np.ones(count, dtype=bool)
+    for i, column in enumerate(columns):
+        if i not in used and blank.any():
+            rows = np.flatnonzero(blank)
+            blank[rows] = [not column[r].strip() for r in rows]
+    frame = pd.DataFrame({i: pd.Series(c[~blank], dtype=str) for i, c in stripped.items()})
+    return frame.assign(source_row=np.arange(first_row, first_row + count)[~blank])
+
+
+def _used(fmt: str, header) -> set[int]:
+    """The positions of the columns the format reads (the others are only looked at for blank rows)."""
+    from .formats import by_name
+
+    return set(by_name(fmt).field_positions(header).values())
 
 
 def decode(data: bytes, label: str) -> tuple[str, str]:
@@ -306,7 +318,7 @@ def _sheet_table(grid: list[list], label: str, recognise: Recognise) -> Table | 
         if fmt := recognise(header):
             body = [[_cell_text(v) for v in r] for r in grid[i + 1:]]
             columns = [[r[c] for r in body] for c in range(len(header))]
-            return Table(label, fmt, tuple(header), _text_rows(columns, i + 2))
+            return Table(label, fmt, tuple(header), _text_rows(columns, i + 2, _used(fmt, header)))
     return None
 
 
