@@ -180,15 +180,19 @@ def _clock(seconds: pd.Series, fmt: str = "{h:02d}:{m:02d}:{s:02d}") -> pd.Serie
                                       ap="AM" if v % 86400 < 12 * 3600 else "PM") for v in distinct})
 
 
+def _hours(seconds: pd.Series) -> pd.Series:
+    return pd.Series(seconds / 3600).map("{:.2f}".format)
+
+
 def _of_day(instants: pd.Series) -> pd.Series:
     return (instants - instants.dt.normalize()).dt.total_seconds().astype(int)
 
 
 def _write_native(e: pd.DataFrame, path: Path) -> None:
-    hours = pd.Series(e["seconds"] / 3600).map("{:.2f}".format).str.replace(".", ",")
     pd.DataFrame({
         "date": e["day"].dt.strftime("%d.%m.%Y"), "person": e["person_label"], "client": e["client_label"],
-        "job": e["job_label"], "task": "", "description": e["text"], "hours": hours, "billable": "",
+        "job": e["job_label"], "task": "", "description": e["text"],
+        "hours": _hours(e["seconds"]).str.replace(".", ","), "billable": "",
         "start": _clock(_of_day(e["begins"]), "{h:02d}:{m:02d}"), "end": _clock(_of_day(e["ends"]), "{h:02d}:{m:02d}"),
     }).to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
@@ -211,7 +215,7 @@ def _write_clockify(e: pd.DataFrame, path: Path) -> None:
         "Billable": np.where(e["billable"], "Yes", "No"), "Invoiced": "No", "Invoice ID": "",
         "Start Date": e["begins"].dt.strftime("%m/%d/%Y"), "Start Time": _clock(_of_day(e["begins"]), twelve),
         "End Date": e["ends"].dt.strftime("%m/%d/%Y"), "End Time": _clock(_of_day(e["ends"]), twelve),
-        "Duration (h)": _clock(e["seconds"]), "Duration (decimal)": pd.Series(e["seconds"] / 3600).map("{:.2f}".format),
+        "Duration (h)": _clock(e["seconds"]), "Duration (decimal)": _hours(e["seconds"]),
         "Billable Rate (EUR)": "", "Billable Amount (EUR)": "", "Date of creation": e["begins"].dt.strftime("%m/%d/%Y"),
     }).to_csv(path, index=False, quoting=1, encoding="utf-8")
 
@@ -220,7 +224,7 @@ def _write_harvest(e: pd.DataFrame, path: Path) -> None:
     names = e["person_name"].str.rsplit(" ", n=1)
     pd.DataFrame({
         "Date": e["day"].dt.strftime("%Y-%m-%d"), "Client": e["client_label"], "Project": e["job_label"],
-        "Project Code": "", "Task": "", "Notes": e["text"], "Hours": pd.Series(e["seconds"] / 3600).map("{:.2f}".format),
+        "Project Code": "", "Task": "", "Notes": e["text"], "Hours": _hours(e["seconds"]),
         "Billable?": np.where(e["billable"], "Yes", "No"), "Invoiced?": "No", "Approved?": "No",
         "First Name": names.str[0], "Last Name": names.str[-1], "Employee Id": "", "Roles": "", "Employee?": "Yes",
         "Billable Rate": "", "Billable Amount": "", "Cost Rate": "", "Cost Amount": "", "Currency": "Euro - EUR",

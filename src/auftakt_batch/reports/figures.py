@@ -310,24 +310,34 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
     """Per client: tracked billable value against invoiced, and the time that is slipping away."""
     faulty = entries[entries["error"]]
     held, everyone = run.held_back()
+    sound = entries[~entries["error"] & entries["invoice"].eq("")]
+    in_review = _per_client(sound[sound["held_in_review"]], "value")
+    later = _per_client(sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))], "value")
+    with_errors = faulty.assign(s=faulty[E.duration_s].fillna(0).clip(lower=0)).groupby(E.client_key)["s"].sum()
+    old_seconds = earlier.assign(s=earlier["billed_s"].fillna(0)).groupby(E.client_key)["s"].sum()
+    old_value = _per_client(earlier, "value")
+    meeting_hours = _per_client(untracked, "hours", "client")
+    meeting_value = _per_client(untracked[untracked["value"].notna()] if len(untracked) else untracked, "value",
+                                "client")
     rows = []
     for c in clients.itertuples():
-        old = earlier[earlier[E.client_key].eq(c.client)]
-        meet = untracked[untracked["client"].eq(c.client)]
-        held = faulty[faulty[E.client_key].eq(c.client)]
-        sound = entries[entries[E.client_key].eq(c.client) & ~entries["error"] & entries["invoice"].eq("")]
-        mine = sound[sound["held_in_review"]]
-        later = sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))]
         rows.append({"client": c.client, "currency": c.currency, "tracked_value": c.value,
                      "invoiced_value": c.value - c.unbilled_value, "unbilled_value": c.unbilled_value,
-                     "held_in_review": sum(mine["value"], ZERO), "after_today": sum(later["value"], ZERO),
+                     "held_in_review": in_review.get(c.client, ZERO), "after_today": later.get(c.client, ZERO),
                      "held_back": "yes" if everyone or c.client in held else "",
-                     "with_errors": hours(held[E.duration_s].fillna(0).clip(lower=0).sum()),
-                     "earlier_unbilled": hours(old["billed_s"].fillna(0).sum()),
-                     "earlier_unbilled_value": sum(old["value"], ZERO),
-                     "untracked_meetings": hours(int(sum(meet["hours"], Decimal(0)) * 3600)),
-                     "untracked_value": sum((v for v in meet["value"] if v is not None), ZERO)})
+                     "with_errors": hours(with_errors.get(c.client, 0)),
+                     "earlier_unbilled": hours(old_seconds.get(c.client, 0)),
+                     "earlier_unbilled_value": old_value.get(c.client, ZERO),
+                     "untracked_meetings": hours(int(meeting_hours.get(c.client, ZERO) * 3600)),
+                     "untracked_value": meeting_value.get(c.client, ZERO)})
     return pd.DataFrame(rows)
+
+
+def _per_client(frame: pd.DataFrame, column: str, key: str = E.client_key) -> dict:
+    """client -> the exact (Decimal) sum of `column` over its rows."""
+    if frame.empty:
+        return {}
+    return {client: sum(values, ZERO) for client, values in frame.groupby(key, sort=False)[column]}
 
 
 def invoice_table(book: Book, period: Period) -> pd.DataFrame:

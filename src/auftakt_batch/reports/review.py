@@ -20,10 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from xlsxwriter.utility import xl_col_to_name
 
 from ..config import Config
 from ..files import write_atomically
@@ -33,9 +30,9 @@ from ..pricing import rounding_for
 from ..problems import Problem, Severity, Source, plural
 from ..schemas import Entries as E
 from .figures import hours
-from .sheets import Column, put, table, title
+from .sheets import TITLE_LOOK, Book, Column, Sheet, table, title
 
-EDITABLE = PatternFill("solid", fgColor="FFF4C2")
+EDITABLE = "#FFF4C2"  # the background of the columns a reviewer edits
 YES, NO = "yes", "no"
 ANSWERS = {"yes": True, "y": True, "ja": True, "j": True, "true": True, "1": True, "x": True, "ok": True,
            "no": False, "n": False, "nein": False, "false": False, "0": False}
@@ -53,8 +50,8 @@ COLUMNS = [
                                                   "unless bill_hours writes it down."),
     Column("rate", "rate", "money"), Column("value", "value", "money"), Column("flag_text", "flags", width=28),
     Column("approve", "approve", width=10, note="yes: bill it. no: hold it back (it stays unbilled and shows in "
-                                                 "the Billing gap)."),
-    Column("bill_hours", "bill_hours", "hours", width=11,
+                                                 "the Billing gap).", fill=EDITABLE),
+    Column("bill_hours", "bill_hours", "hours", width=11, fill=EDITABLE,
            note="Leave empty to bill the billed h. A smaller number writes the entry down; the ledger records it."),
     Column(E.entry_id, ID_HEADER, width=22),
 ]
@@ -82,9 +79,6 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
     `late`: client -> (its live invoices of the period, the last one's issue date); `kept`: the
     decisions of the workbook this one replaces, carried over as typed (an entry edited since keeps
     its decision when it is still recognisable: same client, person, day and job)."""
-    book = Workbook()
-    about = book.active
-    about.title = "How to review"
     carried = _carry(entries, kept, billed)
     rows = entries.assign(
         start_text=[f"{s.tz_convert(config.agency.timezone):%H:%M}" if pd.notna(s) else "" for s in entries[E.start]],
@@ -94,16 +88,21 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
     rows = rows.assign(flag_text=[
         _flag_text(f, late.get(c), d, _said_no(a), carried.typed.get(i, (0, 0, False))[2])
         for f, c, d, a, i in zip(rows["flags"], rows[E.client_key], rows[E.date], rows["approve"], rows[E.entry_id])])
-    summary = []
-    for key, group in rows.groupby(E.client_key, sort=True):
-        group = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
-        sheet = book.create_sheet(sheet_name(key))
-        first, last = table(sheet, group, COLUMNS, autofilter=True)
-        _editable(sheet, first, last)
-        summary.append((key, config.clients[key].name, len(group), sum(group["billed_s"]),
-                        int(group["flag_text"].ne("").sum())))
-    _about(about, period, config, summary)
-    write_atomically(path, book.save, "review")
+
+    def write(temp: Path) -> None:
+        book = Book(temp)
+        about, summary = book.sheet("How to review"), []
+        for key, group in rows.groupby(E.client_key, sort=True):
+            group = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
+            sheet = book.sheet(sheet_name(key))
+            first, last = table(sheet, group, COLUMNS, autofilter=True)
+            _editable(sheet, first, last)
+            summary.append((key, config.clients[key].name, len(group), sum(group["billed_s"]),
+                            int(group["flag_text"].ne("").sum())))
+        _about(about, period, config, summary)
+        book.close()
+
+    write_atomically(path, write, "review")
     return carried
 
 
@@ -165,23 +164,19 @@ def _flag_text(codes: str, late: tuple[tuple[str, ...], date] | None, day, held:
     return ", ".join(shown)
 
 
-def _editable(sheet, first: int, last: int) -> None:
+def _editable(sheet: Sheet, first: int, last: int) -> None:
     if last < first:
         return
-    choice = DataValidation(type="list", formula1='"yes,no"', allow_blank=True, showErrorMessage=True,
-                            errorTitle="approve", error="yes or no")
-    amount = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True,
-                            showErrorMessage=True, errorTitle="bill_hours", error="hours, more than 0")
+    choice = {"validate": "list", "source": [YES, NO], "ignore_blank": True, "show_error": True,
+              "error_title": "approve", "error_message": "yes or no"}
+    amount = {"validate": "decimal", "criteria": ">", "value": 0, "ignore_blank": True, "show_error": True,
+              "error_title": "bill_hours", "error_message": "hours, more than 0"}
     for validation, column in ((choice, APPROVE), (amount, BILL_HOURS)):
-        letter = get_column_letter(column)
-        validation.add(f"{letter}{first}:{letter}{last}")
-        sheet.add_data_validation(validation)
-        for row in range(first, last + 1):
-            sheet.cell(row, column).fill = EDITABLE
-    sheet.column_dimensions[get_column_letter(ENTRY)].hidden = True
+        sheet.ws.data_validation(first - 1, column - 1, last - 1, column - 1, validation)
+    sheet.hide(ENTRY)
 
 
-def _about(sheet, period: Period, config: Config, summary: list[tuple]) -> None:
+def _about(sheet: Sheet, period: Period, config: Config, summary: list[tuple]) -> None:
     now = datetime.now(ZoneInfo(config.agency.timezone))
     lines = [
         f"Review of {period.label} ({period.start} .. {period.end}) — written {now:%Y-%m-%d %H:%M}",
@@ -194,15 +189,14 @@ def _about(sheet, period: Period, config: Config, summary: list[tuple]) -> None:
         f"you run `auftakt-batch review --period {period.label}` again (your decisions are kept).",
     ]
     for row, text in enumerate(lines, 1):
-        put(sheet.cell(row, 1), text)
-    sheet.cell(1, 1).font = Font(bold=True, size=12)
+        sheet.put(row, 1, text or None, **(TITLE_LOOK if row == 1 else {}))
     title(sheet, len(lines) + 2, "Clients")
     frame = pd.DataFrame([{"client": k, "name": n, "entries": c, "hours": hours(s), "flagged": f}
                           for k, n, c, s, f in summary], columns=["client", "name", "entries", "hours", "flagged"])
     columns = [Column("client", "client (sheet)"), Column("name", "name"), Column("entries", "entries", "int"),
                Column("hours", "billed h", "hours"), Column("flagged", "flagged", "int")]
     table(sheet, frame, columns, row=len(lines) + 3, freeze=False)
-    sheet.column_dimensions["A"].width = 22
+    sheet.width(1, 22)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -240,6 +234,8 @@ def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, bill
 
 def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, set[str], list[Problem]]:
     """(one row per entry row of the client sheets, the clients that have a sheet, problems)."""
+    from openpyxl import load_workbook  # reading a review is rarer than writing one
+
     book = load_workbook(path, data_only=True, read_only=True)
     keys = {sheet_name(k): k for k in config.clients}
     rows, sheets, problems = [], set(), []
@@ -359,5 +355,5 @@ def _clock(seconds: int) -> str:
 
 def _error(label: str, r, column: int | None, client: str, message: str) -> Problem:
     """An error at a review cell (review-2026-11.xlsx: acme!L4: …) that holds back `client`."""
-    where = f"{r.sheet}!{get_column_letter(column)}{int(r.row)}" if r is not None and column else None
+    where = f"{r.sheet}!{xl_col_to_name(column - 1)}{int(r.row)}" if r is not None and column else None
     return Problem(Source(label, key=where), "review", Severity.ERROR, message, client=client)

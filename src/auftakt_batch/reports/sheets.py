@@ -1,6 +1,10 @@
 """Tables into worksheets, the way spreadsheet people expect them: a styled, frozen header with
 notes, numbers as numbers in the right format, dates as dates, and text always as text.
 
+Workbooks are written with xlsxwriter, which streams a month's entries several times faster
+than building them cell by cell in openpyxl (openpyxl still reads the review workbook back).
+Rows and columns are counted from 1, as a spreadsheet shows them.
+
 Control characters that a worksheet cannot hold are shown escaped (\\x00).
 Text from inputs never becomes a formula: a cell holding a string is written as a string (and
 quote-prefixed when it starts with a character a spreadsheet would read as a formula), whatever
@@ -9,22 +13,18 @@ it starts with. Only the formulas this module writes itself are formulas.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
 
-HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
-HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
-TOTAL_FONT = Font(name="Calibri", bold=True)
-TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
-TITLE_FONT = Font(name="Calibri", bold=True, size=12)
+HEADER_LOOK = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3A5F", "valign": "vcenter", "text_wrap": True}
+TOTAL_LOOK = {"bold": True, "top": 1, "bottom": 6}  # thin above, double below
+TITLE_LOOK = {"bold": True, "font_size": 12}
 FORMATS = {
     "hours": "#,##0.00",
     "pct": "0.0%",
@@ -34,6 +34,8 @@ FORMATS = {
 }
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 RISKY = ("=", "+", "-", "@", "\t", "\r", "\n")  # a spreadsheet reads a typed cell starting so as a formula
+ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # characters no worksheet XML may hold
+PIXELS_PER_CM = 37.8
 
 
 def money_format(currency: str) -> str:
@@ -49,73 +51,121 @@ class Column:
     width: int | None = None
     note: str | None = None  # shown as a comment on the header cell
     agency_money: bool = False  # money in the agency's currency (costs), not the row's
+    fill: str | None = None  # a background for the column's cells, e.g. the columns a reviewer edits
 
 
-def put(cell: Cell, value, kind: str = "text", currency: str | None = None) -> Cell:
-    """Write one value; text stays text, whatever it starts with."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        cell.value = None
-        return cell
-    if kind == "formula":
-        cell.value = value
-    elif kind == "text" or isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))  # shown, not dropped
-        cell.value = text
-        cell.data_type = "s"
-        if text.startswith(RISKY):
-            cell.quotePrefix = True
-    elif kind == "date":
-        cell.value = value.date() if isinstance(value, (pd.Timestamp, datetime)) else value
-    elif kind == "int":
-        cell.value = int(value)
-    else:
-        cell.value = value if isinstance(value, Decimal) else Decimal(str(value))
-    if kind == "money":
-        cell.number_format = money_format(currency or "")
-    elif kind in FORMATS:
-        cell.number_format = FORMATS[kind]
-    return cell
+class Book:
+    """A workbook being written to `path` (on `close`), its cell formats made once per look."""
+
+    def __init__(self, path: Path):
+        self.book = xlsxwriter.Workbook(str(path), {"remove_timezone": True, "strings_to_formulas": False,
+                                                    "strings_to_numbers": False, "strings_to_urls": False})
+        self.sheets: list[Sheet] = []
+        self._formats: dict[tuple, object] = {}
+
+    def format(self, **look):
+        key = tuple(sorted(look.items()))
+        if key not in self._formats:
+            self._formats[key] = self.book.add_format(dict(look))
+        return self._formats[key]
+
+    def sheet(self, name: str) -> Sheet:
+        sheet = Sheet(self, self.book.add_worksheet(name))
+        self.sheets.append(sheet)
+        return sheet
+
+    def close(self) -> None:
+        for sheet in self.sheets:
+            sheet.apply_widths()
+        self.book.close()
 
 
-def header(sheet: Worksheet, row: int, columns: list[Column]) -> None:
+class Sheet:
+    def __init__(self, book: Book, worksheet):
+        self.book, self.ws = book, worksheet
+        self.max_row = 0  # the last row written to
+        self.widths: dict[int, float] = {}
+        self.hidden: set[int] = set()
+
+    def put(self, row: int, col: int, value, kind: str = "text", currency: str | None = None, **look) -> None:
+        """Write one value (and its look); text stays text, whatever it starts with."""
+        self.max_row = max(self.max_row, row)
+        r, c = row - 1, col - 1
+        if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+            if look:
+                self.ws.write_blank(r, c, None, self.book.format(**look))
+            return
+        if kind == "money":
+            look["num_format"] = money_format(currency or "")
+        elif kind in FORMATS and not isinstance(value, str):
+            look["num_format"] = FORMATS[kind]
+        if kind == "formula":
+            # no cached result: every spreadsheet program then computes it on opening (LibreOffice trusts a cached 0)
+            self.ws.write_formula(r, c, value, self.book.format(**look) if look else None, "")
+        elif kind == "text" or isinstance(value, str):
+            text = ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))  # shown, not dropped
+            if text.startswith(RISKY):
+                look["quote_prefix"] = True
+            look.pop("num_format", None)
+            self.ws.write_string(r, c, text, self.book.format(**look) if look else None)
+        elif kind == "date":
+            day = value.date() if isinstance(value, (pd.Timestamp, datetime)) else value
+            self.ws.write_datetime(r, c, datetime(day.year, day.month, day.day), self.book.format(**look))
+        else:
+            self.ws.write_number(r, c, int(value) if kind == "int" else float(value), self.book.format(**look))
+
+    def width(self, col: int, width: float) -> None:
+        self.widths[col] = max(width, self.widths.get(col, 0))
+
+    def hide(self, col: int) -> None:
+        self.hidden.add(col)
+
+    def apply_widths(self) -> None:
+        for col in sorted(self.widths.keys() | self.hidden):
+            self.ws.set_column(col - 1, col - 1, self.widths.get(col), None, {"hidden": col in self.hidden})
+
+
+def header(sheet: Sheet, row: int, columns: list[Column]) -> None:
     for i, column in enumerate(columns, 1):
-        cell = put(sheet.cell(row, i), column.header)
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        sheet.put(row, i, column.header, **HEADER_LOOK)
         if column.note:
-            cell.comment = Comment(column.note, "auftakt-batch", width=320, height=140)
+            sheet.ws.write_comment(row - 1, i - 1, column.note, {"author": "auftakt-batch", "width": 320,
+                                                                  "height": 140})
 
 
-def table(sheet: Worksheet, frame: pd.DataFrame, columns: list[Column], *, row: int = 1, freeze: bool = True,
+def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int = 1, freeze: bool = True,
           autofilter: bool = False, agency_currency: str = "") -> tuple[int, int]:
     """Header at `row`, one row per frame row; (first data row, last data row). Money cells take the
     currency of their row's `currency` column, or the agency's for `agency_money` columns."""
     header(sheet, row, columns)
     first = row + 1
     currencies = frame["currency"].tolist() if "currency" in frame else [None] * len(frame)
-    for r, (record, currency) in enumerate(zip(frame.to_dict("records"), currencies), first):
-        for c, column in enumerate(columns, 1):
-            kind = column.kind if column.kind != "measure" else "hours" if record.get("unit") == "h" else "money"
-            put(sheet.cell(r, c), record.get(column.key), kind, agency_currency if column.agency_money else currency)
+    values = [frame[c.key].tolist() if c.key in frame else [None] * len(frame) for c in columns]
+    units = frame["unit"].tolist() if "unit" in frame else [None] * len(frame)
+    for c, (column, cells) in enumerate(zip(columns, values), 1):
+        look = {"bg_color": column.fill} if column.fill else {}
+        for r, (value, currency, unit) in enumerate(zip(cells, currencies, units), first):
+            kind = column.kind if column.kind != "measure" else "hours" if unit == "h" else "money"
+            sheet.put(r, c, value, kind, agency_currency if column.agency_money else currency, **look)
     last = first + len(frame) - 1
+    sheet.max_row = max(sheet.max_row, last)
     if freeze and row == 1:
-        sheet.freeze_panes = sheet.cell(2, 1)
+        sheet.ws.freeze_panes(1, 0)
         printable(sheet)
     if autofilter:
-        sheet.auto_filter.ref = f"A{row}:{get_column_letter(len(columns))}{max(last, row)}"
+        sheet.ws.autofilter(row - 1, 0, max(last, row) - 1, len(columns) - 1)
     widths(sheet, columns, frame)
     return first, last
 
 
-def printable(sheet: Worksheet) -> None:
+def printable(sheet: Sheet) -> None:
     """Landscape, as wide as one page, the header row on every page."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
+    sheet.ws.set_landscape()
+    sheet.ws.fit_to_pages(1, 0)
+    sheet.ws.repeat_rows(0)
 
 
-def widths(sheet: Worksheet, columns: list[Column], frame: pd.DataFrame) -> None:
+def widths(sheet: Sheet, columns: list[Column], frame: pd.DataFrame) -> None:
     for i, column in enumerate(columns, 1):
         if column.width is None:
             values = frame[column.key].head(500) if column.key in frame else pd.Series(dtype=object)
@@ -123,8 +173,7 @@ def widths(sheet: Worksheet, columns: list[Column], frame: pd.DataFrame) -> None
             width = min(max(8, longest + 2), 60)
         else:
             width = column.width
-        letter = get_column_letter(i)
-        sheet.column_dimensions[letter].width = max(width, sheet.column_dimensions[letter].width or 0)
+        sheet.width(i, width)
 
 
 def _shown(value) -> str:
@@ -137,5 +186,5 @@ def _shown(value) -> str:
     return str(value)
 
 
-def title(sheet: Worksheet, row: int, text: str) -> None:
-    put(sheet.cell(row, 1), text).font = TITLE_FONT
+def title(sheet: Sheet, row: int, text: str) -> None:
+    sheet.put(row, 1, text, **TITLE_LOOK)

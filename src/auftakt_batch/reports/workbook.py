@@ -11,21 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.utility import xl_col_to_name
 
 from ..files import write_atomically
 from ..problems import Problem
 from ..schemas import Entries as E
 from .figures import Figures, hours
-from .sheets import TOTAL_BORDER, TOTAL_FONT, Column, money_format, put, table, title
+from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Sheet, money_format, table, title
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-RED, AMBER, GREEN = (PatternFill("solid", fgColor=c, bgColor=c) for c in ("F4B6B6", "FBE3A6", "CDEBC5"))
+RED, AMBER, GREEN = "#F4B6B6", "#FBE3A6", "#CDEBC5"
 
 VALUE_NOTE = ("At the agreed rates: invoiced entries at their invoice line's hours and price (write-downs show), "
               "the others at their rounded hours and the rate in force.")
@@ -122,24 +117,25 @@ PROBLEM_COLUMNS = [Column("severity", "severity"), Column("code", "code"), Colum
 
 
 def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Path:
-    book = Workbook()
-    clients = book.active
-    clients.title = "Clients"
-    _clients(clients, figures)
-    _with_totals(book.create_sheet("Jobs"), _job_burn(figures), JOB_COLUMNS, figures.currency)
-    _budgets(book.create_sheet("Over-servicing"), figures.budgets)
-    _team(book.create_sheet("Team"), figures)
-    _gap(book.create_sheet("Billing gap"), figures)
-    table(book.create_sheet("Entries"), _entry_rows(figures.entries), ENTRY_COLUMNS, autofilter=True,
-          agency_currency=figures.currency)
-    table(book.create_sheet("Invoices"), figures.invoices, INVOICE_COLUMNS)
-    table(book.create_sheet("Problems"), problem_rows(sorted(problems, key=lambda p: SEVERITY_ORDER[p.severity.value])),
-          PROBLEM_COLUMNS, autofilter=True)
-    write_atomically(path, book.save, "report")
+    def write(temp: Path) -> None:
+        book = Book(temp)
+        _clients(book.sheet("Clients"), figures)
+        _with_totals(book.sheet("Jobs"), _job_burn(figures), JOB_COLUMNS, figures.currency)
+        _budgets(book.sheet("Over-servicing"), figures.budgets)
+        _team(book.sheet("Team"), figures)
+        _gap(book.sheet("Billing gap"), figures)
+        table(book.sheet("Entries"), _entry_rows(figures.entries), ENTRY_COLUMNS, autofilter=True,
+              agency_currency=figures.currency)
+        table(book.sheet("Invoices"), figures.invoices, INVOICE_COLUMNS)
+        table(book.sheet("Problems"), problem_rows(sorted(problems, key=lambda p: SEVERITY_ORDER[p.severity.value])),
+              PROBLEM_COLUMNS, autofilter=True)
+        book.close()
+
+    write_atomically(path, write, "report")
     return path
 
 
-def _clients(sheet: Worksheet, figures: Figures) -> None:
+def _clients(sheet: Sheet, figures: Figures) -> None:
     """Clients in the agency's currency first (the chart shows their margin), then the others,
     then internal ones; each with its most burnt budget, its own or a job's."""
     worst = figures.budgets.drop_duplicates("client").set_index("client")  # budgets come most burnt first
@@ -153,18 +149,19 @@ def _clients(sheet: Worksheet, figures: Figures) -> None:
     first, last = _with_totals(sheet, frame, CLIENT_COLUMNS, figures.currency)
     charted = int((frame["billable_client"] & frame["currency"].eq(figures.currency)).sum()) if len(frame) else 0
     if charted:
-        chart = BarChart()
-        chart.type, chart.title, chart.legend = "bar", f"Margin by client ({figures.currency})", None
-        chart.x_axis.delete = chart.y_axis.delete = False
-        chart.x_axis.tickLblSkip = 1
-        chart.x_axis.scaling.orientation = "maxMin"  # the first client at the top, as in the table
-        chart.y_axis.numFmt = "#,##0"
-        margin = [c.key for c in CLIENT_COLUMNS].index("margin") + 1
-        chart.add_data(Reference(sheet, min_col=margin, min_row=first - 1, max_row=first + charted - 1),
-                       titles_from_data=True)
-        chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=first + charted - 1))
-        chart.height, chart.width = max(7.5, 0.55 * (charted + 1)), 18
-        sheet.add_chart(chart, f"B{sheet.max_row + 3}")
+        margin = [c.key for c in CLIENT_COLUMNS].index("margin")
+        chart = sheet.book.book.add_chart({"type": "bar"})
+        name = sheet.ws.get_name()
+        chart.add_series({"name": [name, first - 2, margin],
+                          "categories": [name, first - 1, 0, first + charted - 2, 0],
+                          "values": [name, first - 1, margin, first + charted - 2, margin]})
+        chart.set_title({"name": f"Margin by client ({figures.currency})"})
+        chart.set_legend({"none": True})
+        chart.set_x_axis({"num_format": "#,##0"})
+        chart.set_y_axis({"reverse": True, "interval_unit": 1})  # the first client at the top, as in the table
+        height = max(7.5, 0.55 * (charted + 1))
+        chart.set_size({"width": 18 * PIXELS_PER_CM, "height": height * PIXELS_PER_CM})
+        sheet.ws.insert_chart(sheet.max_row + 2, 1, chart)
 
 
 def _job_burn(figures: Figures) -> pd.DataFrame:
@@ -175,15 +172,14 @@ def _job_burn(figures: Figures) -> pd.DataFrame:
     return jobs.assign(burn_pct=[burn.get((c, j)) for c, j in zip(jobs["client"], jobs["job"])]) if len(jobs) else jobs
 
 
-def _with_totals(sheet: Worksheet, frame: pd.DataFrame, columns: list[Column], agency: str) -> tuple[int, int]:
+def _with_totals(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], agency: str) -> tuple[int, int]:
     """The table, then one totals row per currency of live SUMIFS formulas (amounts in different
     currencies are never added up), with margin % and effective rate computed from the totals."""
     first, last = table(sheet, frame, columns, agency_currency=agency)
-    col = {c.key: get_column_letter(i) for i, c in enumerate(columns, 1)}
+    col = {c.key: xl_col_to_name(i) for i, c in enumerate(columns)}
     currency = col["currency"]
-    for row, code in enumerate(sorted(set(frame["currency"])) if len(frame) else [], last + 1):
-        put(sheet.cell(row, 1), f"Total {code}")
-        put(sheet.cell(row, columns.index(next(c for c in columns if c.key == "currency")) + 1), code)
+    codes = sorted(set(frame["currency"])) if len(frame) else []
+    for row, code in enumerate(codes, last + 1):
         for i, column in enumerate(columns, 1):
             letter = col[column.key]
             if column.key in ("margin", "margin_pct") and code != agency:
@@ -196,58 +192,64 @@ def _with_totals(sheet: Worksheet, frame: pd.DataFrame, columns: list[Column], a
                 formula = f'=IF({col["logged"]}{row}=0,"",{col["value"]}{row}/{col["logged"]}{row})'
             else:
                 formula = None
-            cell = sheet.cell(row, i)
+            money = money_format(agency if column.agency_money else code)
+            look = {**TOTAL_LOOK, "num_format": {"money": money, "pct": "0.0%"}.get(column.kind, "#,##0.00")}
             if formula:
-                put(cell, formula, "formula")
-                money = money_format(agency if column.agency_money else code)
-                cell.number_format = {"money": money, "pct": "0.0%"}.get(column.kind, "#,##0.00")
-            cell.font, cell.border = TOTAL_FONT, TOTAL_BORDER
-    codes = sorted(set(frame["currency"])) if len(frame) else []
+                sheet.put(row, i, formula, "formula", **look)
+            elif i == 1:
+                sheet.put(row, i, f"Total {code}", **TOTAL_LOOK)
+            elif column.key == "currency":
+                sheet.put(row, i, code, **TOTAL_LOOK)
+            else:
+                sheet.put(row, i, None, **TOTAL_LOOK)
     if len(codes) > 1:  # hours and costs (in the agency's currency) do add up across clients
         row = last + len(codes) + 1
-        put(sheet.cell(row, 1), "Total, all clients")
         for i, column in enumerate(columns, 1):
-            cell = sheet.cell(row, i)
-            if column.kind == "hours" or column.agency_money:
+            if i == 1:
+                sheet.put(row, i, "Total, all clients", **TOTAL_LOOK)
+            elif column.kind == "hours" or column.agency_money:
                 letter = col[column.key]
-                put(cell, f"=SUM({letter}{first}:{letter}{last})", "formula")
-                cell.number_format = money_format(agency) if column.agency_money else "#,##0.00"
-            cell.font, cell.border = TOTAL_FONT, TOTAL_BORDER
+                sheet.put(row, i, f"=SUM({letter}{first}:{letter}{last})", "formula", **TOTAL_LOOK,
+                          num_format=money_format(agency) if column.agency_money else "#,##0.00")
+            else:
+                sheet.put(row, i, None, **TOTAL_LOOK)
     return first, last
 
 
-def _team(sheet: Worksheet, figures: Figures) -> None:
+def _team(sheet: Sheet, figures: Figures) -> None:
     """The team, and a totals row: hours and costs add up; utilisation from the totals."""
     first, last = table(sheet, figures.team, TEAM_COLUMNS, agency_currency=figures.currency)
     if last < first:
         return
-    row, col = last + 1, {c.key: get_column_letter(i) for i, c in enumerate(TEAM_COLUMNS, 1)}
-    put(sheet.cell(row, 1), "Total")
+    row, col = last + 1, {c.key: xl_col_to_name(i) for i, c in enumerate(TEAM_COLUMNS)}
     for i, column in enumerate(TEAM_COLUMNS, 1):
-        cell, letter = sheet.cell(row, i), col[column.key]
-        if column.kind in ("hours", "int", "money"):
-            put(cell, f"=SUM({letter}{first}:{letter}{last})", "formula")
-            cell.number_format = money_format(figures.currency) if column.kind == "money" else \
+        letter = col[column.key]
+        if i == 1:
+            sheet.put(row, i, "Total", **TOTAL_LOOK)
+        elif column.kind in ("hours", "int", "money"):
+            number = money_format(figures.currency) if column.kind == "money" else \
                 "0" if column.kind == "int" else "#,##0.00"
+            sheet.put(row, i, f"=SUM({letter}{first}:{letter}{last})", "formula", **TOTAL_LOOK, num_format=number)
         elif column.key == "utilisation_pct":
-            put(cell, f'=IF({col["capacity"]}{row}=0,"",{col["billable"]}{row}/{col["capacity"]}{row})', "formula")
-            cell.number_format = "0.0%"
-        cell.font, cell.border = TOTAL_FONT, TOTAL_BORDER
+            sheet.put(row, i, f'=IF({col["capacity"]}{row}=0,"",{col["billable"]}{row}/{col["capacity"]}{row})',
+                      "formula", **TOTAL_LOOK, num_format="0.0%")
+        else:
+            sheet.put(row, i, None, **TOTAL_LOOK)
 
 
-def _budgets(sheet: Worksheet, budgets: pd.DataFrame) -> None:
+def _budgets(sheet: Sheet, budgets: pd.DataFrame) -> None:
     first, last = table(sheet, budgets, BUDGET_COLUMNS)
     if last < first:
         return
-    col = {c.key: get_column_letter(i) for i, c in enumerate(BUDGET_COLUMNS, 1)}
-    area = f"A{first}:{get_column_letter(len(BUDGET_COLUMNS))}{last}"
+    col = {c.key: xl_col_to_name(i) for i, c in enumerate(BUDGET_COLUMNS)}
     burn, amber, red = (f"${col[k]}{first}" for k in ("burn_pct", "amber_at", "red_at"))
-    sheet.conditional_formatting.add(area, FormulaRule(formula=[f"{burn}>={red}"], fill=RED, stopIfTrue=True))
-    sheet.conditional_formatting.add(area, FormulaRule(formula=[f"{burn}>={amber}"], fill=AMBER, stopIfTrue=True))
-    sheet.conditional_formatting.add(area, FormulaRule(formula=[f"{burn}<{amber}"], fill=GREEN, stopIfTrue=True))
+    for criteria, fill in ((f"={burn}>={red}", RED), (f"={burn}>={amber}", AMBER), (f"={burn}<{amber}", GREEN)):
+        sheet.ws.conditional_format(first - 1, 0, last - 1, len(BUDGET_COLUMNS) - 1, {
+            "type": "formula", "criteria": criteria, "stop_if_true": True,
+            "format": sheet.book.book.add_format({"bg_color": fill, "fg_color": fill, "pattern": 1})})
 
 
-def _gap(sheet: Worksheet, figures: Figures) -> None:
+def _gap(sheet: Sheet, figures: Figures) -> None:
     _, last = table(sheet, figures.gap, GAP_COLUMNS)
     row = last + 3
     title(sheet, row, f"Client meetings nobody logged ({len(figures.untracked)})")
