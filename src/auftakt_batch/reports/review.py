@@ -189,7 +189,7 @@ def _about(sheet: Sheet, period: Period, config: Config, summary: list[tuple]) -
         f"you run `auftakt-batch review --period {period.label}` again (your decisions are kept).",
     ]
     for row, text in enumerate(lines, 1):
-        sheet.put(row, 1, text or None, **(TITLE_LOOK if row == 1 else {}))
+        sheet.put(row, 1, text or None, look=TITLE_LOOK if row == 1 else None)
     title(sheet, len(lines) + 2, "Clients")
     frame = pd.DataFrame([{"client": k, "name": n, "entries": c, "hours": hours(s), "flagged": f}
                           for k, n, c, s, f in summary], columns=["client", "name", "entries", "hours", "flagged"])

@@ -63,11 +63,15 @@ class Book:
         self.sheets: list[Sheet] = []
         self._formats: dict[tuple, object] = {}
 
-    def format(self, **look):
-        key = tuple(sorted(look.items()))
-        if key not in self._formats:
-            self._formats[key] = self.book.add_format(dict(look))
-        return self._formats[key]
+    def format(self, look: dict | None = None, num_format: str | None = None, quote_prefix: bool = False):
+        """The format of a look (xlsxwriter format properties), with a number format and a quote prefix."""
+        key = (tuple(look.items()) if look else (), num_format, quote_prefix)
+        found = self._formats.get(key)
+        if found is None:
+            props = {**(look or {}), **({"num_format": num_format} if num_format else {}),
+                     **({"quote_prefix": True} if quote_prefix else {})}
+            found = self._formats[key] = self.book.add_format(props) if props else None
+        return found
 
     def sheet(self, name: str) -> Sheet:
         sheet = Sheet(self, self.book.add_worksheet(name))
@@ -87,32 +91,29 @@ class Sheet:
         self.widths: dict[int, float] = {}
         self.hidden: set[int] = set()
 
-    def put(self, row: int, col: int, value, kind: str = "text", currency: str | None = None, **look) -> None:
+    def put(self, row: int, col: int, value, kind: str = "text", currency: str | None = None,
+            look: dict | None = None, num_format: str | None = None) -> None:
         """Write one value (and its look); text stays text, whatever it starts with."""
-        self.max_row = max(self.max_row, row)
-        r, c = row - 1, col - 1
-        if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+        if row > self.max_row:
+            self.max_row = row
+        r, c, ws, book = row - 1, col - 1, self.ws, self.book
+        if _missing(value):
             if look:
-                self.ws.write_blank(r, c, None, self.book.format(**look))
-            return
-        if kind == "money":
-            look["num_format"] = money_format(currency or "")
-        elif kind in FORMATS and not isinstance(value, str):
-            look["num_format"] = FORMATS[kind]
-        if kind == "formula":
+                ws.write_blank(r, c, None, book.format(look, num_format))
+        elif kind == "formula":
             # no cached result: every spreadsheet program then computes it on opening (LibreOffice trusts a cached 0)
-            self.ws.write_formula(r, c, value, self.book.format(**look) if look else None, "")
+            ws.write_formula(r, c, value, book.format(look, num_format), "")
         elif kind == "text" or isinstance(value, str):
-            text = ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))  # shown, not dropped
-            if text.startswith(RISKY):
-                look["quote_prefix"] = True
-            look.pop("num_format", None)
-            self.ws.write_string(r, c, text, self.book.format(**look) if look else None)
+            text = str(value)
+            if ILLEGAL.search(text):
+                text = ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)  # shown, not dropped
+            ws.write_string(r, c, text, book.format(look, None, text.startswith(RISKY)))
         elif kind == "date":
             day = value.date() if isinstance(value, (pd.Timestamp, datetime)) else value
-            self.ws.write_datetime(r, c, datetime(day.year, day.month, day.day), self.book.format(**look))
+            ws.write_datetime(r, c, datetime(day.year, day.month, day.day), book.format(look, FORMATS["date"]))
         else:
-            self.ws.write_number(r, c, int(value) if kind == "int" else float(value), self.book.format(**look))
+            number = num_format or (money_format(currency or "") if kind == "money" else FORMATS.get(kind))
+            ws.write_number(r, c, int(value) if kind == "int" else float(value), book.format(look, number))
 
     def width(self, col: int, width: float) -> None:
         self.widths[col] = max(width, self.widths.get(col, 0))
@@ -125,9 +126,15 @@ class Sheet:
             self.ws.set_column(col - 1, col - 1, self.widths.get(col), None, {"hidden": col in self.hidden})
 
 
+def _missing(value) -> bool:
+    """None, NA, NaT, NaN or empty text: a cell with nothing to show (cheaper than pd.isna, cell by cell)."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) or \
+        (isinstance(value, str) and not value)
+
+
 def header(sheet: Sheet, row: int, columns: list[Column]) -> None:
     for i, column in enumerate(columns, 1):
-        sheet.put(row, i, column.header, **HEADER_LOOK)
+        sheet.put(row, i, column.header, look=HEADER_LOOK)
         if column.note:
             sheet.ws.write_comment(row - 1, i - 1, column.note, {"author": "auftakt-batch", "width": 320,
                                                                   "height": 140})
@@ -143,10 +150,10 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
     values = [frame[c.key].tolist() if c.key in frame else [None] * len(frame) for c in columns]
     units = frame["unit"].tolist() if "unit" in frame else [None] * len(frame)
     for c, (column, cells) in enumerate(zip(columns, values), 1):
-        look = {"bg_color": column.fill} if column.fill else {}
+        look = {"bg_color": column.fill} if column.fill else None
         for r, (value, currency, unit) in enumerate(zip(cells, currencies, units), first):
             kind = column.kind if column.kind != "measure" else "hours" if unit == "h" else "money"
-            sheet.put(r, c, value, kind, agency_currency if column.agency_money else currency, **look)
+            sheet.put(r, c, value, kind, agency_currency if column.agency_money else currency, look)
     last = first + len(frame) - 1
     sheet.max_row = max(sheet.max_row, last)
     if freeze and row == 1:
@@ -187,4 +194,4 @@ def _shown(value) -> str:
 
 
 def title(sheet: Sheet, row: int, text: str) -> None:
-    sheet.put(row, 1, text, **TITLE_LOOK)
+    sheet.put(row, 1, text, look=TITLE_LOOK)

@@ -193,26 +193,21 @@ def _with_totals(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], agenc
             else:
                 formula = None
             money = money_format(agency if column.agency_money else code)
-            look = {**TOTAL_LOOK, "num_format": {"money": money, "pct": "0.0%"}.get(column.kind, "#,##0.00")}
+            number = {"money": money, "pct": "0.0%"}.get(column.kind, "#,##0.00")
             if formula:
-                sheet.put(row, i, formula, "formula", **look)
-            elif i == 1:
-                sheet.put(row, i, f"Total {code}", **TOTAL_LOOK)
-            elif column.key == "currency":
-                sheet.put(row, i, code, **TOTAL_LOOK)
+                sheet.put(row, i, formula, "formula", look=TOTAL_LOOK, num_format=number)
             else:
-                sheet.put(row, i, None, **TOTAL_LOOK)
+                sheet.put(row, i, f"Total {code}" if i == 1 else code if column.key == "currency" else None,
+                          look=TOTAL_LOOK)
     if len(codes) > 1:  # hours and costs (in the agency's currency) do add up across clients
         row = last + len(codes) + 1
         for i, column in enumerate(columns, 1):
-            if i == 1:
-                sheet.put(row, i, "Total, all clients", **TOTAL_LOOK)
-            elif column.kind == "hours" or column.agency_money:
+            if column.kind == "hours" or column.agency_money:
                 letter = col[column.key]
-                sheet.put(row, i, f"=SUM({letter}{first}:{letter}{last})", "formula", **TOTAL_LOOK,
+                sheet.put(row, i, f"=SUM({letter}{first}:{letter}{last})", "formula", look=TOTAL_LOOK,
                           num_format=money_format(agency) if column.agency_money else "#,##0.00")
             else:
-                sheet.put(row, i, None, **TOTAL_LOOK)
+                sheet.put(row, i, "Total, all clients" if i == 1 else None, look=TOTAL_LOOK)
     return first, last
 
 
@@ -224,17 +219,15 @@ def _team(sheet: Sheet, figures: Figures) -> None:
     row, col = last + 1, {c.key: xl_col_to_name(i) for i, c in enumerate(TEAM_COLUMNS)}
     for i, column in enumerate(TEAM_COLUMNS, 1):
         letter = col[column.key]
-        if i == 1:
-            sheet.put(row, i, "Total", **TOTAL_LOOK)
-        elif column.kind in ("hours", "int", "money"):
+        if column.kind in ("hours", "int", "money"):
             number = money_format(figures.currency) if column.kind == "money" else \
                 "0" if column.kind == "int" else "#,##0.00"
-            sheet.put(row, i, f"=SUM({letter}{first}:{letter}{last})", "formula", **TOTAL_LOOK, num_format=number)
+            sheet.put(row, i, f"=SUM({letter}{first}:{letter}{last})", "formula", look=TOTAL_LOOK, num_format=number)
         elif column.key == "utilisation_pct":
             sheet.put(row, i, f'=IF({col["capacity"]}{row}=0,"",{col["billable"]}{row}/{col["capacity"]}{row})',
-                      "formula", **TOTAL_LOOK, num_format="0.0%")
+                      "formula", look=TOTAL_LOOK, num_format="0.0%")
         else:
-            sheet.put(row, i, None, **TOTAL_LOOK)
+            sheet.put(row, i, "Total" if i == 1 else None, look=TOTAL_LOOK)
 
 
 def _budgets(sheet: Sheet, budgets: pd.DataFrame) -> None:
