@@ -1,9 +1,13 @@
 """Entry identity: overlapping exports count each entry once; identical rows in one file count twice."""
 
+import re
+import unicodedata
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from auftakt_batch.names import normalise
 
 from .conftest import TODAY, Workspace, problem_lines
 
@@ -83,3 +87,11 @@ def test_entry_ids_are_pinned(ws):
                       "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,09:00,11:00\n"
                       "03.11.2026,A. Schmidt,acme corp.,Website Relaunch 2026,,Layout,1:30,,\n")
     assert ws.check().entries["entry_id"].tolist() == ["8bf13bf523a3c64b87f4", "4a8edd53b9be7a8fc197"]
+
+
+@settings(max_examples=3000)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_normalise_of_ascii_text_takes_a_shortcut_to_the_same_name(name):
+    """ASCII text skips Unicode normalisation: the same result as the full path, on any text."""
+    full = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name)).strip().casefold()
+    assert normalise(name) == full

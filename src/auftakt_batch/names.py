@@ -15,6 +15,8 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise(name: str) -> str:
+    if name.isascii():  # NFKC leaves ASCII as it is; split() and \s agree on ASCII whitespace
+        return " ".join(name.split()).casefold()
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
 
 
