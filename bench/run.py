@@ -45,6 +45,7 @@ class Size:
 
 
 SIZES = {
+    "tiny": Size(12, 16, 2_000, 2),  # a smoke test (tests/test_bench.py); not in the default run
     "20k": Size(100, 300, 20_000, 1),  # a month of a 100-person agency: 300 invoices
     "200k": Size(100, 300, 200_000, 10),
     "1M": Size(500, 300, 1_000_000, 10),  # most of a year of a 500-person agency
@@ -70,7 +71,7 @@ TARGETS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=",".join(SIZES), help=f"comma-separated, of {', '.join(SIZES)}")
+    parser.add_argument("--sizes", default="20k,200k,1M", help=f"comma-separated, of {', '.join(SIZES)}")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "auftakt-bench")
     parser.add_argument("--hledger-max", type=int, default=200_000,
