@@ -85,8 +85,16 @@ def info(source: Source, code: str, message: str) -> Problem:
 
 def for_rows(rows, column: str | None, code: str, severity: Severity, message: Callable[[Any], str]) -> list[Problem]:
     """One problem per row of a frame that has source_file and source_row (rows are few here)."""
+    if rows.empty:  # the usual case, and iterating over no rows of a frame is not free
+        return []
     return [Problem(Source(r.source_file, int(r.source_row), column), code, severity, message(r))
             for r in rows.itertuples(index=False)]
+
+
+def selected(rows, mask, **values):
+    """`rows.assign(**values)[mask]`, the rows a problem is about — built only if `mask` selects
+    any (most select none)."""
+    return rows.assign(**values)[mask] if mask.any() else rows.iloc[:0]
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

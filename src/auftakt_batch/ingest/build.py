@@ -19,7 +19,7 @@ from typing import Mapping
 import pandas as pd
 
 from ..names import normalise
-from ..problems import Problem, Severity, Source, for_rows, plural
+from ..problems import Problem, Severity, Source, for_rows, plural, selected
 from .clock import instants, mismatches, unrounded
 from .formats import FIELDS, Format
 from .read import Table
@@ -80,7 +80,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
 
     def parsed(f: str, parse, dtype: str, forms: str, severity: Severity = ERROR) -> pd.Series:
         values, bad = parse_column(text[f], parse, dtype)
-        problems.extend(for_rows(rows.assign(v=text[f])[bad & is_entry & ~undecided], f, f"bad-{f}", severity,
+        problems.extend(for_rows(selected(rows, bad & is_entry & ~undecided, v=text[f]), f, f"bad-{f}", severity,
                                  lambda r: f"unreadable {f.replace('_', ' ')} {r.v!r} — use {forms}"))
         return values
 
@@ -103,7 +103,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     problems += time_problems
     hours, rounding = unrounded(rows, hours, span) if fmt.report_rounding else (hours, [])
     problems += rounding + mismatches(rows, hours, span, end_s - start_s)
-    problems += _missing(rows[is_entry], {f: values[is_entry] for f, values in text.items()}, span[is_entry])
+    problems += _missing(rows, text, span, is_entry)
     # the day an entry belongs to is its start's day in the agency's zone (a person abroad may differ)
     agency_day = start.dt.tz_convert(rules.timezone).dt.tz_localize(None).dt.normalize().astype("datetime64[us]")
 
@@ -133,10 +133,12 @@ def _not_too_long(text: dict[str, pd.Series], rows: pd.DataFrame, positions: dic
     none this long may reach a report or an invoice."""
     problems = []
     for f in positions:
+        if max((len(v) for v in text[f] if isinstance(v, str)), default=0) < MAX_CELL:
+            continue  # the usual column: one pass in Python is cheaper than the two below
         length = text[f].str.len()
         long = length.ge(MAX_CELL)
         if long.any():
-            problems += for_rows(rows.assign(n=length)[long], f, "too-long", ERROR,
+            problems += for_rows(selected(rows, long, n=length), f, "too-long", ERROR,
                                  lambda r: f"{r.n:,} characters: as many as a spreadsheet cell holds ({MAX_CELL:,}) or "
                                            "more, so it may have been cut; no timesheet value is this long — export "
                                            "the file again")
@@ -198,6 +200,8 @@ def _stray(text: dict[str, pd.Series], header: tuple[str, ...], positions: dict[
     note = text["date"].eq("") & text["person"].eq("") & text["client"].eq("") & text["job"].eq("")
     again = pd.Series(bool(positions), index=note.index)
     for field, i in positions.items():
+        if not again.any():  # no row left that could be the header again
+            break
         again &= text[field].str.casefold().eq(header[i].casefold())
     return pd.DataFrame({"note": note, "header": again})
 
@@ -216,12 +220,12 @@ def _stray_problems(rows: pd.DataFrame, stray: pd.DataFrame, totals_row: bool) -
         rows[stray["header"]], None, "stray-row", ERROR, lambda r: "the header again — delete this row")
 
 
-def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series) -> list[Problem]:
+def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series, is_entry: pd.Series) -> list[Problem]:
     """Empty cells that every entry needs."""
-    empty = {field: text[field].eq("") for field in text}
+    empty = {field: text[field].eq("") & is_entry for field in ("date", *REQUIRED_TEXT, "hours", "start", "end")}
     problems = []
     for field in ("date", *REQUIRED_TEXT):
-        problems += for_rows(rows[empty[field]], field, "missing-value", ERROR,
+        problems += for_rows(selected(rows, empty[field]), field, "missing-value", ERROR,
                              lambda r, f=field: f"{f} is empty — every entry needs one")
     no_hours = empty["hours"] & span.isna()
     cases = [
@@ -230,5 +234,5 @@ def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series) ->
         (no_hours & empty["start"] & ~empty["end"], "start", "start is empty — give both start and end, or hours"),
     ]
     for mask, column, message in cases:
-        problems += for_rows(rows[mask], column, "missing-value", ERROR, lambda r, m=message: m)
+        problems += for_rows(selected(rows, mask), column, "missing-value", ERROR, lambda r, m=message: m)
     return problems
