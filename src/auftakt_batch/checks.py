@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from .config import Config
-from .names import normalise
+from .names import normalise, normalised
 from .overlaps import PLACE, places
 from .periods import Period
 from .pricing import RATE_KEY, entry_rates
@@ -185,7 +185,7 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     re-export counts twice, so say so (both are counted until one file goes)."""
     known = e[e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1)]
     known = known.assign(start_text=known[E.start].astype("string").fillna(""),
-                         words=known[E.description].map(normalise))
+                         words=normalised(known[E.description]))
     problems, seen = [], set()
     for key in ([E.person_name, E.date, E.client_key, E.job_key, E.duration_s, "start_text"],
                 [E.person_name, E.date, "words"]):
@@ -310,6 +310,8 @@ def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS
 def _grouped(rows: pd.DataFrame, by: list[str], column: str | None, code: str, severity: Severity,
              message: Callable[[pd.DataFrame, str], str]) -> list[Problem]:
     """One problem per file and group, at the group's first row and covering all of its rows."""
+    if rows.empty:  # the usual case, and grouping no rows is not free
+        return []
     problems = []
     for _, group in rows.groupby([E.source_file, *by], sort=True, dropna=False):
         row_numbers = tuple(int(r) for r in group[E.source_row])
