@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from .config import Config
-from .names import normalise, normalised
+from .names import normalise
 from .overlaps import PLACE, places
 from .periods import Period
 from .pricing import RATE_KEY, entry_rates
@@ -185,7 +185,7 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     re-export counts twice, so say so (both are counted until one file goes)."""
     known = e[e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1)]
     known = known.assign(start_text=known[E.start].astype("string").fillna(""),
-                         words=normalised(known[E.description]))
+                         words=known[E.description].map(normalise))
     problems, seen = [], set()
     for key in ([E.person_name, E.date, E.client_key, E.job_key, E.duration_s, "start_text"],
                 [E.person_name, E.date, "words"]):

@@ -16,6 +16,7 @@ from dataclasses import field as default
 from functools import partial
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
 from ..names import normalise
@@ -44,6 +45,7 @@ MAX_CELL = 32_767  # characters an Excel cell holds
 NO_PRICE = {"n/a", "na", "-", "–", "—"}
 TEXT_FIELDS = ("person", "client", "job", "task", "description")
 REQUIRED_TEXT = ("person",)  # an empty client may follow from the job (resolve.py); job may be empty
+NEEDED = ("date", *REQUIRED_TEXT, "hours", "start", "end")  # fields whose emptiness is an error (_missing)
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 _CURRENCY_CODE = re.compile(r"(?:^|[^A-Za-z])([A-Z]{3})$")
 
@@ -103,7 +105,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     problems += time_problems
     hours, rounding = unrounded(rows, hours, span) if fmt.report_rounding else (hours, [])
     problems += rounding + mismatches(rows, hours, span, end_s - start_s)
-    problems += _missing(rows, text, span, is_entry)
+    problems += _missing(rows[is_entry], {f: text[f][is_entry] for f in NEEDED}, span[is_entry])
     # the day an entry belongs to is its start's day in the agency's zone (a person abroad may differ)
     agency_day = start.dt.tz_convert(rules.timezone).dt.tz_localize(None).dt.normalize().astype("datetime64[us]")
 
@@ -133,12 +135,12 @@ def _not_too_long(text: dict[str, pd.Series], rows: pd.DataFrame, positions: dic
     none this long may reach a report or an invoice."""
     problems = []
     for f in positions:
-        if max((len(v) for v in text[f] if isinstance(v, str)), default=0) < MAX_CELL:
-            continue  # the usual column: one pass in Python is cheaper than the two below
+        if max(map(len, text[f].to_numpy(dtype=object)), default=0) < MAX_CELL:
+            continue
         length = text[f].str.len()
         long = length.ge(MAX_CELL)
         if long.any():
-            problems += for_rows(selected(rows, long, n=length), f, "too-long", ERROR,
+            problems += for_rows(rows.assign(n=length)[long], f, "too-long", ERROR,
                                  lambda r: f"{r.n:,} characters: as many as a spreadsheet cell holds ({MAX_CELL:,}) or "
                                            "more, so it may have been cut; no timesheet value is this long — export "
                                            "the file again")
@@ -198,12 +200,12 @@ def _stray(text: dict[str, pd.Series], header: tuple[str, ...], positions: dict[
     """Rows that are not entries: no date, person, client or job (a totals or note row), or the
     header again (two exports pasted together)."""
     note = text["date"].eq("") & text["person"].eq("") & text["client"].eq("") & text["job"].eq("")
-    again = pd.Series(bool(positions), index=note.index)
-    for field, i in positions.items():
-        if not again.any():  # no row left that could be the header again
-            break
-        again &= text[field].str.casefold().eq(header[i].casefold())
-    return pd.DataFrame({"note": note, "header": again})
+    again = np.full(len(note), bool(positions))
+    for field, i in positions.items():  # each column narrows the rows still candidates
+        rows = np.flatnonzero(again)
+        name = header[i].casefold()
+        again[rows] = [v.casefold() == name for v in text[field].to_numpy(dtype=object)[rows]]
+    return pd.DataFrame({"note": note, "header": again}, index=note.index)
 
 
 def _stray_problems(rows: pd.DataFrame, stray: pd.DataFrame, totals_row: bool) -> list[Problem]:
@@ -220,12 +222,12 @@ def _stray_problems(rows: pd.DataFrame, stray: pd.DataFrame, totals_row: bool) -
         rows[stray["header"]], None, "stray-row", ERROR, lambda r: "the header again — delete this row")
 
 
-def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series, is_entry: pd.Series) -> list[Problem]:
+def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series) -> list[Problem]:
     """Empty cells that every entry needs."""
-    empty = {field: text[field].eq("") & is_entry for field in ("date", *REQUIRED_TEXT, "hours", "start", "end")}
+    empty = {field: text[field].eq("") for field in NEEDED}
     problems = []
     for field in ("date", *REQUIRED_TEXT):
-        problems += for_rows(selected(rows, empty[field]), field, "missing-value", ERROR,
+        problems += for_rows(rows[empty[field]], field, "missing-value", ERROR,
                              lambda r, f=field: f"{f} is empty — every entry needs one")
     no_hours = empty["hours"] & span.isna()
     cases = [
@@ -234,5 +236,5 @@ def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series, is
         (no_hours & empty["start"] & ~empty["end"], "start", "start is empty — give both start and end, or hours"),
     ]
     for mask, column, message in cases:
-        problems += for_rows(selected(rows, mask), column, "missing-value", ERROR, lambda r, m=message: m)
+        problems += for_rows(rows[mask], column, "missing-value", ERROR, lambda r, m=message: m)
     return problems

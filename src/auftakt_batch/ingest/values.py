@@ -168,5 +168,5 @@ def parse_column(texts: pd.Series, parse: Callable[[str], object], dtype: str) -
     values = texts.map(lookup)
     bad = texts.ne("") & values.isna()
     if dtype == "date":
-        return values.astype("datetime64[us]"), bad  # date objects (or NA): as pd.to_datetime reads them
+        return pd.to_datetime(values, errors="raise").astype("datetime64[us]"), bad
     return values.astype(dtype), bad
