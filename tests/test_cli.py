@@ -1,6 +1,8 @@
 """The command line as a user meets it: exact output, exit codes, help with examples, init."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -201,3 +203,28 @@ def test_totals_count_only_sound_entries_of_the_period(ws):
     assert (doc["hours"], doc["entries_with_errors"], doc["hours_with_errors"]) == ({"acme": 1.0}, 3, 12.0)
     december = json.loads(ws.cli("check", "--period", "2026-12", "--json").output)
     assert december["hours"] == {} and december["outside_period"] == 3
+
+
+LEAN_CHECK = """
+import sys
+from auftakt_batch.cli import main
+try:
+    main(["check", "--workspace", sys.argv[1], "--period", "2026-11"])
+except SystemExit:
+    pass
+print("imported:", *sorted(name for name in sys.argv[2:] if name in sys.modules))
+"""
+HEAVY = ("openpyxl", "lxml", "hypothesis", "pandera.backends.pandas.builtin_checks", "icalendar",
+         "recurring_ical_events", "weasyprint", "jinja2", "babel", "rich")
+
+
+def test_check_imports_nothing_it_does_not_use(ws):
+    """No review workbook, no calendar, sound data: check reads no spreadsheet with openpyxl, no
+    .ics, asks pandera nothing (its first validation imports hypothesis where installed) and
+    renders nothing. Each of these is a fixed cost a user pays on every check."""
+    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
+                                  "2026-11-04,Ben Okafor,Nobody Inc,app,,API,zwei,\n")
+    done = subprocess.run([sys.executable, "-c", LEAN_CHECK, str(ws.root), *HEAVY], capture_output=True, text=True,
+                          check=True)
+    assert "Result    NOT READY" in done.stdout  # it did check: an unknown client, unreadable hours
+    assert done.stdout.splitlines()[-1] == "imported:"

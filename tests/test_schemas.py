@@ -1,6 +1,8 @@
 """The pandera contracts between stages: a broken row becomes a located problem, all at once."""
 
-from auftakt_batch.schemas import Entries, RawEntries, validate
+import pandas as pd
+
+from auftakt_batch.schemas import Entries, RawEntries, conforms, validate
 
 from .conftest import TODAY
 
@@ -13,6 +15,34 @@ def test_pipeline_output_satisfies_the_contracts(ws):
     run = ws.check(today=TODAY)
     _, problems = validate(Entries, run.entries)
     assert problems == []
+    assert conforms(Entries.to_schema(), run.entries)  # the quick look, so pandera is not asked
+    Entries.validate(run.entries, lazy=True)  # and pandera agrees
+
+
+def test_the_quick_look_leaves_every_breach_to_pandera(ws):
+    """`conforms` passes only frames pandera passes: each kind of breach goes to pandera, which reports it."""
+    ws.input("a.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
+                               "2026-11-04,Ben Okafor,globex,app,,API,2,\n")
+    entries = ws.check(today=TODAY).entries
+    first = entries.index == entries.index[0]
+    broken = {
+        "a column missing": entries.drop(columns="slot"),
+        "a column too many": entries.assign(rate=1),
+        "a column of another type": entries.assign(source_row=entries["source_row"].astype("float64")),
+        "text as objects that are not text": entries.assign(task=pd.Series([1, 2], index=entries.index, dtype=object)),
+        "a null where none may be": entries.assign(person=entries["person"].where(~first)),
+        "a repeated entry id": entries.assign(entry_id=entries["entry_id"].iloc[0]),
+        "a row number below 1": entries.assign(source_row=entries["source_row"].where(~first, 0)),
+        "an empty file name": entries.assign(source_file=entries["source_file"].where(~first, "")),
+        "a client key no key may be": entries.assign(client_key=entries["client_key"].where(~first, "ACME GmbH")),
+        "a malformed slot": entries.assign(slot=entries["slot"].where(~first, "x:1")),
+        "a duplicate_of of 0": entries.assign(duplicate_of=pd.array([0, pd.NA], dtype="Int64")),
+    }
+    schema = Entries.to_schema()
+    assert conforms(schema, entries)
+    for what, frame in broken.items():
+        assert not conforms(schema, frame), what
+        assert validate(Entries, frame)[1], what
 
 
 def test_violations_are_reported_lazily_at_file_row_and_column(ws):

@@ -310,6 +310,8 @@ def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS
 def _grouped(rows: pd.DataFrame, by: list[str], column: str | None, code: str, severity: Severity,
              message: Callable[[pd.DataFrame, str], str]) -> list[Problem]:
     """One problem per file and group, at the group's first row and covering all of its rows."""
+    if rows.empty:  # the usual case, and grouping no rows is not free
+        return []
     problems = []
     for _, group in rows.groupby([E.source_file, *by], sort=True, dropna=False):
         row_numbers = tuple(int(r) for r in group[E.source_row])

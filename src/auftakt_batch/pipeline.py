@@ -26,6 +26,7 @@ from .overlaps import supersede
 from .periods import Period
 from .problems import Problem, Severity, Source, error_rows, has_errors, info, relabel, sorted_problems
 from .resolve import resolve_names
+from .review_file import path_for as review_path
 from .schemas import Entries, RawEntries, empty, validate
 
 
@@ -134,6 +135,9 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
                    _earliest(outside, period))
 
     # 7. The review workbook, if the reviewer wrote one: checked against what would be billed now.
+    #    Without one there is nothing to read (and the spreadsheet code is not imported).
+    if not review_path(workspace, period).exists():
+        return replace(run, problems=tuple(sorted_problems(problems)))
     review = read_review(run)
     return replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
                    decisions=review.decided if review.exists else None)

@@ -91,6 +91,12 @@ def for_rows(rows, column: str | None, code: str, severity: Severity, message: C
             for r in rows.itertuples(index=False)]
 
 
+def selected(rows, mask, **values):
+    """`rows.assign(**values)[mask]`, the rows a problem is about — built only if `mask` selects
+    any (most select none)."""
+    return rows.assign(**values)[mask] if mask.any() else rows.iloc[:0]
+
+
 def plural(n: int, word: str, words: str | None = None) -> str:
     """'1 entry', '3 entries': a count and its noun, for messages."""
     return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"

@@ -6,12 +6,17 @@ Entries      resolve → checks, pricing: names resolved to rates.yaml keys, `en
 Fields that a bad cell can leave empty are nullable: such a row is kept and carries an
 error problem, so it is never silently dropped. Validation is lazy (every failure at once)
 and its failures become problems located at the entry's file and row.
+
+pandera itself runs only when a quick look at the frame finds something it could reject:
+pandera is what reports, but its first validation costs a `check` more than all its later
+ones (it registers its backends and imports the optional extras that are installed).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
+from pandera.engines.pandas_engine import Engine
 from pandera.errors import SchemaErrors
 from pandera.typing import Series
 
@@ -63,10 +68,64 @@ def empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
 
 def validate(schema: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Validate lazily; each failure becomes an error at the failing row and column."""
+    if conforms(schema.to_schema(), frame):
+        return frame, []
     try:
         return schema.validate(frame, lazy=True), []
     except SchemaErrors as exc:
         return frame, _problems(exc.failure_cases, frame, schema.__name__)
+
+
+def _str_length(values: pd.Series, min_value=None, max_value=None, exact_value=None) -> pd.Series:
+    length = values.str.len()
+    if exact_value is not None:
+        return length == exact_value
+    if min_value is None and max_value is None:
+        raise ValueError("str_length needs a bound")
+    if max_value is None:
+        return length >= min_value
+    if min_value is None:
+        return length <= max_value
+    return (length <= max_value) & (length >= min_value)
+
+
+# pandera's built-in checks that the schemas use, as pandera computes them (backends/pandas/builtin_checks.py)
+_CHECKS = {
+    "greater_than_or_equal_to": lambda values, min_value: values >= min_value,
+    "str_length": _str_length,
+    "str_matches": lambda values, pattern: values.str.match(pattern, na=False),
+}
+
+
+def conforms(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> bool:
+    """Whether pandera would accept `frame` as it is, asked of the schema itself: exactly its
+    columns, each of the type pandera's engine reads, without nulls where it allows none,
+    unique where it must be, passing each check on its non-null values. False in any doubt —
+    a schema feature or a check this does not know — so pandera decides (and reports)."""
+    if (type(frame) is not pd.DataFrame or not frame.columns.is_unique or set(frame.columns) != set(schema.columns)
+            or schema.checks or schema.parsers or schema.coerce or schema.dtype is not None or schema.unique
+            or schema.ordered or schema.unique_column_names or schema.index is not None
+            or schema.add_missing_columns or schema.drop_invalid_rows):
+        return False
+    try:
+        for name, column in schema.columns.items():
+            values = frame[name]
+            if (column.regex or column.coerce or column.parsers or column.default is not None
+                    or column.drop_invalid_rows or (not column.nullable and values.hasnans)
+                    or (column.unique and not values.is_unique)):
+                return False
+            typed = column.dtype.check(Engine.dtype(values.dtype), values)
+            if not (typed if isinstance(typed, bool) else typed.all()):
+                return False
+            for check in column.checks:
+                rule = _CHECKS.get(check.name)
+                if rule is None or not check.ignore_na or check.groupby is not None:
+                    return False
+                if not rule(values.dropna(), **check.statistics).all():
+                    return False
+    except Exception:  # a value the quick look cannot compare: pandera will say what it is  # noqa: BLE001
+        return False
+    return True
 
 
 def _problems(cases: pd.DataFrame, frame: pd.DataFrame, stage: str) -> list[Problem]:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..names import normalise
-from ..problems import Problem, Severity, Source, for_rows, plural
+from ..problems import Problem, Severity, Source, for_rows, plural, selected
 from .clock import instants, mismatches, unrounded
 from .formats import FIELDS, Format
 from .read import Table
@@ -82,7 +82,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
 
     def parsed(f: str, parse, dtype: str, forms: str, severity: Severity = ERROR) -> pd.Series:
         values, bad = parse_column(text[f], parse, dtype)
-        problems.extend(for_rows(rows.assign(v=text[f])[bad & is_entry & ~undecided], f, f"bad-{f}", severity,
+        problems.extend(for_rows(selected(rows, bad & is_entry & ~undecided, v=text[f]), f, f"bad-{f}", severity,
                                  lambda r: f"unreadable {f.replace('_', ' ')} {r.v!r} — use {forms}"))
         return values
 

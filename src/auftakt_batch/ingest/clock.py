@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..problems import Problem, Severity, Source, for_rows, hm
+from ..problems import Problem, Severity, Source, for_rows, hm, selected
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 DURATION_TOLERANCE_S = 60  # hours and start–end may differ by rounding to the minute
@@ -28,26 +28,26 @@ def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
     end_s = end_s.where(~overnight, end_s + 24 * 3600)
     start_local = day + pd.to_timedelta(start_s.astype("float64"), unit="s")
     end_local = end_day + pd.to_timedelta(end_s.astype("float64"), unit="s")
-    problems = for_rows(rows.assign(s=start_s, e=end_s - 24 * 3600)[overnight], "end", "overnight", WARNING,
+    problems = for_rows(selected(rows, overnight, s=start_s, e=end_s - 24 * 3600), "end", "overnight", WARNING,
                         lambda r: f"ends the next day (end {_clock(r.e)} is before start {_clock(r.s)}) — fine for "
                                   "night work, otherwise correct the times")
     instants = []
     for f, local in (("start", start_local), ("end", end_local)):
         utc, gap, twice = _localize(local, zone)
-        problems += for_rows(rows.assign(t=local, z=zone)[gap], f, "dst-gap", ERROR,
+        problems += for_rows(selected(rows, gap, t=local, z=zone), f, "dst-gap", ERROR,
                              lambda r: f"{r.t:%Y-%m-%d %H:%M} does not exist in {r.z} (clocks jump forward) "
                                        f"— correct the time")
-        problems += for_rows(rows.assign(t=local, z=zone)[twice & ~has_hours], f, "dst-ambiguous", ERROR,
+        problems += for_rows(selected(rows, twice & ~has_hours, t=local, z=zone), f, "dst-ambiguous", ERROR,
                              lambda r, f=f: f"{r.t:%Y-%m-%d %H:%M} happens twice in {r.z} (clocks go back) — give "
                                             f"hours instead of {f}, or move the time out of that hour")
-        problems += for_rows(rows.assign(t=local, z=zone)[twice & has_hours], f, "dst-ambiguous", WARNING,
+        problems += for_rows(selected(rows, twice & has_hours, t=local, z=zone), f, "dst-ambiguous", WARNING,
                              lambda r: f"{r.t:%Y-%m-%d %H:%M} happens twice in {r.z} (clocks go back) — the "
                                        "hours count; the time of day is left out")
         instants.append(utc)
     start, end = instants
     span = ((end - start).dt.total_seconds()).astype("Int64").where(both & start.notna() & end.notna())
     backwards = span.lt(0).fillna(False)
-    problems += for_rows(rows.assign(s=start_local, e=end_local)[backwards], "end", "ends-before-start", ERROR,
+    problems += for_rows(selected(rows, backwards, s=start_local, e=end_local), "end", "ends-before-start", ERROR,
                          lambda r: f"ends ({r.e:%Y-%m-%d %H:%M}) before it starts ({r.s:%Y-%m-%d %H:%M}) — correct "
                                    "the times")
     return start, end, span.where(~backwards), problems
@@ -55,17 +55,23 @@ def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
 
 def _localize(local: pd.Series, zone: pd.Series):
     """(UTC instants, nonexistent mask, ambiguous mask) for naive local times, each in its zone."""
+    if len(zone) and zone.eq(zone.iloc[0]).all():  # the usual file: everyone in one zone
+        return tuple(part.rename(None) for part in _localize_in(local, zone.iloc[0]))
     utc = pd.Series(pd.NaT, index=local.index, dtype="datetime64[us, UTC]")
     gap = pd.Series(False, index=local.index)
     twice = pd.Series(False, index=local.index)
     for name, where in local.groupby(zone, sort=False).groups.items():
-        part = local.loc[where]
-        early = part.dt.tz_localize(name, ambiguous=True, nonexistent="NaT")
-        late = part.dt.tz_localize(name, ambiguous=False, nonexistent="NaT")
-        gap.loc[where] = part.notna() & early.isna()
-        twice.loc[where] = early.notna() & (early != late)
-        utc.loc[where] = early.where(~twice.loc[where]).dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+        utc.loc[where], gap.loc[where], twice.loc[where] = _localize_in(local.loc[where], name)
     return utc, gap, twice
+
+
+def _localize_in(local: pd.Series, name: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`_localize` for times that are all in the zone `name`."""
+    early = local.dt.tz_localize(name, ambiguous=True, nonexistent="NaT")
+    late = local.dt.tz_localize(name, ambiguous=False, nonexistent="NaT")
+    gap = local.notna() & early.isna()
+    twice = early.notna() & (early != late)
+    return early.where(~twice).dt.tz_convert("UTC").astype("datetime64[us, UTC]"), gap, twice
 
 
 def unrounded(rows: pd.DataFrame, hours: pd.Series, span: pd.Series) -> tuple[pd.Series, list[Problem]]:
@@ -92,7 +98,7 @@ def mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series, wall: pd.S
     mismatch = (hours.notna() & span.notna() & (hours - span).abs().gt(DURATION_TOLERANCE_S)).fillna(False)
     wall = wall.where(wall >= 0, wall + 24 * 3600)
     dst = (wall - span).ne(0).fillna(False)
-    return for_rows(rows.assign(h=hours, s=span, dst=dst)[mismatch], "hours", "duration-mismatch", ERROR,
+    return for_rows(selected(rows, mismatch, h=hours, s=span, dst=dst), "hours", "duration-mismatch", ERROR,
                     lambda r: f"hours say {hm(r.h)} but start–end spans {hm(r.s)}"
                               f"{' (the clocks changed that night)' if r.dst else ''} — correct one of them")
 

@@ -28,6 +28,7 @@ from ..ingest.values import duration_seconds
 from ..periods import Period
 from ..pricing import rounding_for
 from ..problems import Problem, Severity, Source, plural
+from ..review_file import label_for, path_for
 from ..schemas import Entries as E
 from .figures import hours
 from .sheets import TITLE_LOOK, Book, Column, Sheet, table, title
@@ -57,14 +58,6 @@ COLUMNS = [
 ]
 APPROVE, BILL_HOURS, ENTRY = (COLUMNS.index(next(c for c in COLUMNS if c.key == k)) + 1
                               for k in ("approve", "bill_hours", E.entry_id))
-
-
-def path_for(workspace: Path, period: Period) -> Path:
-    return workspace / "output" / period.label / f"review-{period.label}.xlsx"
-
-
-def label_for(period: Period) -> str:
-    return f"output/{period.label}/review-{period.label}.xlsx"
 
 
 def sheet_name(key: str) -> str:
