@@ -1,6 +1,7 @@
 # Set-up and the two everyday jobs. Needs only python3 (3.11+) with venv and pip.
 #   make demo   install into .venv, then check and bill the demo workspace's November 2026
 #   make test   install into .venv (with test tools), then run the test suite
+#   make bench  the benchmarks (bench/run.py; about 35 minutes): rewrites bench/RESULTS.md and bench/results.json
 #   make fuzz   fuzz each ingest parser with atheris for FUZZ_SECONDS (600) each (bench/fuzz; not in CI)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,7 +9,7 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2026-11
 FUZZ_SECONDS ?= 600
 
-.PHONY: demo test install fuzz clean
+.PHONY: demo test install bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,11 @@ demo: install
 test: install
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
+
+bench: install  # hledger, the peer, is installed where apt-get may; without it that comparison is skipped
+	@command -v hledger >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && apt-get install -y -qq hledger >/dev/null; } || echo "note: no hledger" >&2
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 $(VENV)/.fuzz-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,fuzz]'

@@ -65,4 +65,4 @@ def test_one_run_of_the_benchmark_writes_the_table_and_the_json(tmp_path):
     assert all(tiny[k]["seconds"] > 0 for k in ("floor", "report", "bill", "weasyprint"))
     assert [t["target"] for t in results["targets"]] == ["check on the demo workspace"]
     table = (tmp_path / "out" / "RESULTS.md").read_text()
-    assert "| tiny | 8 |" in table and "check --period 2026-11" in table
+    assert "| tiny | 4 |" in table and "check --period 2026-11" in table

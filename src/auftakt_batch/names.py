@@ -22,12 +22,18 @@ def normalise(name: str) -> str:
 
 def normalised(names):
     """A Series of names, each normalised — every distinct one once (exports repeat them)."""
+    return per_distinct(names, normalise, names.dtype)
+
+
+def per_distinct(values, function, dtype="str"):
+    """`function` of each value of a Series, called once per distinct value (exports repeat their
+    names thousands of times); missing values stay missing."""
     import numpy as np
     import pandas as pd
 
-    codes, distinct = pd.factorize(names)
-    texts = np.array([normalise(n) for n in distinct.tolist()] + [None], dtype=object)
-    return pd.Series(texts[codes], index=names.index, dtype=names.dtype)
+    codes, distinct = pd.factorize(values)
+    found = np.array([function(v) for v in distinct.tolist()] + [None], dtype=object)
+    return pd.Series(found[codes], index=values.index, dtype=dtype)
 
 
 @dataclass(frozen=True)

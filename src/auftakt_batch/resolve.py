@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import Config
-from .names import normalise
+from .names import normalise, per_distinct
 from .schemas import Entries as E
 
 
@@ -29,18 +29,19 @@ def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 
 def _lookup(names: pd.Series, get) -> pd.Series:
-    table = {name: get(name) for name in names.unique()}
-    return names.map(table).astype("str")
+    return per_distinct(names, get)
 
 
 def _client_of_job(raw: pd.DataFrame, config: Config) -> pd.Series:
     """For an entry without a client (trackers allow projects without one): the client whose
     job it names, if exactly one client has a job by that name."""
-    jobs = raw[E.job].where(raw[E.client].str.strip().eq(""))
-    distinct = jobs.dropna().unique()
     owners = config.job_owners
-    found = {j: next(iter(keys)) for j in distinct if len(keys := owners.get(normalise(j), frozenset())) == 1}
-    return jobs.map(found)
+
+    def owner(job: str) -> str | None:
+        keys = owners.get(normalise(job), frozenset())
+        return next(iter(keys)) if len(keys) == 1 else None
+
+    return per_distinct(raw[E.job].where(raw[E.client].eq("")), owner)  # ingest strips every value
 
 
 def _job_keys(client_key: pd.Series, job: pd.Series, config: Config) -> pd.Series:
