@@ -1,9 +1,18 @@
 """Reading native timesheets: encodings, separators, XLSX row numbers, and files that cannot be read."""
 
+import csv
+import io
 from datetime import date, datetime, time
+from unittest.mock import patch
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
+
+from auftakt_batch.ingest.formats import describe_unknown, recognise
+from auftakt_batch.ingest.read import FileError, _fields_per_record, read_csv
 
 from .conftest import problem_lines
 
@@ -374,3 +383,43 @@ def test_a_csv_named_xlsx_is_told_to_be_renamed(ws):
     run = ws.check()
     assert problem_lines(run) == ["input/export.xlsx: error: this is a text file, not a workbook — if it is a CSV "
                                   "export, rename it to .csv"]
+
+
+CSV_TEXT = st.text(alphabet='ab;" \n', min_size=1, max_size=60)  # read_csv never counts an empty file
+
+
+@settings(max_examples=3000)
+@given(CSV_TEXT)
+def test_fields_are_counted_over_the_bytes_as_the_csv_module_reads_them(body):
+    """The count that lets pandas read a file without the csv module: where it counts at all
+    (quotes only around fields, or doubled inside them), it is the csv module's, record by record."""
+    counts = _fields_per_record(body, ";")
+    if counts is not None:
+        assert counts.tolist() == [len(r) for r in csv.reader(io.StringIO(body), delimiter=";")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet='ab;" ,', max_size=8), st.text(alphabet='ab ;"', max_size=5)),
+                max_size=6))
+def test_a_file_read_by_pandas_alone_reads_as_read_record_by_record(tmp_path_factory, rows):
+    """The fast path (pandas, fields counted over the bytes) and the careful one (the csv
+    module first) give the same table."""
+    lines = ["date;person;client;job;description;hours"] + [
+        f'2026-11-03;Anna Schmidt;ACME;website;"{a.replace(chr(34), 2 * chr(34))}";{b}' for a, b in rows]
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    def outcome():
+        try:
+            table = read_csv(path, "t.csv", recognise, describe_unknown)
+        except FileError as exc:
+            return [str(p) for p in exc.problems]
+        return table.header, table.rows
+
+    fast = outcome()
+    with patch("auftakt_batch.ingest.read._fields_per_record", return_value=None):
+        careful = outcome()
+    if isinstance(fast, list):
+        assert fast == careful
+    else:
+        assert fast[0] == careful[0]
+        pd.testing.assert_frame_equal(fast[1], careful[1])

@@ -1,7 +1,7 @@
 """Where the review workbook of a period is: output/<period>/review-<period>.xlsx.
 
-Apart from reports/review.py, which reads and writes it with openpyxl, so that a check run
-can tell whether there is one without importing the spreadsheet code.
+Apart from reports/review.py, which writes it (xlsxwriter) and reads it (openpyxl), so that a
+check run can tell whether there is one without importing the spreadsheet code.
 """
 
 from __future__ import annotations
