@@ -31,7 +31,9 @@ def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
     comparable = _comparable(entries)
     typed = {c: normalised(entries[c]).to_numpy(dtype=object) for c in (E.person, E.client, E.job, E.task,
                                                                           E.description)}
-    content = _content(entries, timezone, typed)
+    typed["day"] = _text(entries[E.date], "%Y-%m-%d")
+    typed["start"] = _text(entries[E.start].dt.tz_convert(timezone), "%Y-%m-%dT%H:%M:%S")  # local wall-clock time
+    content = _content(entries, typed)
     keys = [pd.factorize(entries[E.source_file])[0], pd.factorize(content)[0]]
     copy = pd.Series(0, index=entries.index).groupby(keys).cumcount().to_numpy()
     # a row whose date or duration is unreadable is itself only: its place is part of its id
@@ -39,9 +41,9 @@ def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
                           + entries[E.source_row].astype(str).to_numpy(dtype=object))
     first_row = entries[E.source_row].groupby(keys).transform("first")
     return entries.assign(
-        entry_id=pd.Series([_digest(f"{c}\x1f{o}") for c, o in zip(content, occurrence)], index=entries.index,
+        entry_id=pd.Series(_digests(f"{c}\x1f{o}" for c, o in zip(content, occurrence)), index=entries.index,
                            dtype="str"),
-        slot=_slot(entries, timezone, typed),
+        slot=_slot(entries, typed),
         duplicate_of=first_row.where((copy != 0) & comparable).astype("Int64"),
     )
 
@@ -87,7 +89,7 @@ def _comparable(entries: pd.DataFrame) -> pd.Series:
     return entries[E.date].notna() & entries[E.duration_s].notna()
 
 
-def _content(e: pd.DataFrame, timezone: str, typed: dict[str, np.ndarray]) -> np.ndarray:
+def _content(e: pd.DataFrame, typed: dict[str, np.ndarray]) -> np.ndarray:
     """What an entry is, as one string. Times are local wall-clock times, as exported, so
     changing agency.timezone does not change any id; names are the rates.yaml identities."""
     def known(col: str, raw: str) -> np.ndarray:
@@ -95,8 +97,8 @@ def _content(e: pd.DataFrame, timezone: str, typed: dict[str, np.ndarray]) -> np
 
     parts = [
         known(E.person_name, E.person),
-        _text(e[E.date], "%Y-%m-%d"),
-        _text(e[E.start].dt.tz_convert(timezone), "%H:%M:%S"),
+        typed["day"],
+        (start[11:] for start in typed["start"]),  # its time of day
         _text(e[E.duration_s], None),
         known(E.client_key, E.client),
         known(E.job_key, E.job),
@@ -106,17 +108,16 @@ def _content(e: pd.DataFrame, timezone: str, typed: dict[str, np.ndarray]) -> np
     return np.array(["\x1f".join(p) for p in zip(*parts)], dtype=object)
 
 
-def _slot(e: pd.DataFrame, timezone: str, typed: dict[str, np.ndarray]) -> pd.Series:
+def _slot(e: pd.DataFrame, typed: dict[str, np.ndarray]) -> pd.Series:
     """Where an entry sits, from the exported text (a rename in rates.yaml does not move it)."""
     timed = e[E.start].notna().to_numpy()
-    where = _text(e[E.start].dt.tz_convert(timezone), "%Y-%m-%dT%H:%M:%S")
+    where = typed["start"].copy()
     untimed = np.flatnonzero(~timed)
     if len(untimed):
-        parts = [_text(e[E.date], "%Y-%m-%d")[untimed]] + [typed[c][untimed] for c in (E.client, E.job, E.task,
-                                                                                          E.description)]
+        parts = [typed["day"][untimed]] + [typed[c][untimed] for c in (E.client, E.job, E.task, E.description)]
         where[untimed] = ["\x1f".join(p) for p in zip(*parts)]
-    slots = [("t:" if t else "d:") + _digest(f"{person}\x1f{w}") for t, person, w in zip(timed, typed[E.person], where)]
-    return pd.Series(slots, index=e.index, dtype="str")
+    slots = _digests(f"{person}\x1f{w}" for person, w in zip(typed[E.person], where))
+    return pd.Series([("t:" if t else "d:") + s for t, s in zip(timed, slots)], index=e.index, dtype="str")
 
 
 def _text(values: pd.Series, fmt: str | None) -> np.ndarray:
@@ -126,5 +127,7 @@ def _text(values: pd.Series, fmt: str | None) -> np.ndarray:
     return np.array(texts + [""], dtype=object)[codes]
 
 
-def _digest(key: str) -> str:
-    return hashlib.blake2b(key.encode("utf-8"), digest_size=ID_BYTES).hexdigest()
+def _digests(keys) -> list[str]:
+    """The hex BLAKE2b digest of each key (ID_BYTES long), in one loop: a year holds a million."""
+    blake2b = hashlib.blake2b
+    return [blake2b(key.encode("utf-8"), digest_size=ID_BYTES).hexdigest() for key in keys]
