@@ -95,7 +95,7 @@ def weasyprint(workspace: Path, period_text: str) -> dict:
 
     jobs = []
 
-    def capture(todo, done):
+    def capture(todo, done, workers=None, count=None):
         jobs.extend(todo)
         for job in todo:
             done(job, "0" * 64)

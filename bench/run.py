@@ -83,12 +83,18 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown size(s) {', '.join(sorted(unknown))}; use {', '.join(SIZES)}")
     hledger = shutil.which("hledger")
+    command = " ".join(["python", "bench/run.py", *sys.argv[1:]])
     results = {"machine": machine(hledger), "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "command": " ".join(["python", "bench/run.py", *sys.argv[1:]]), "runs": args.runs, "sizes": {}}
+               "command": command, "runs": args.runs, "sizes": {}}
+    earlier = args.out / "results.json"
+    if earlier.is_file():  # sizes not run now keep their last results (each says when and at which commit)
+        results["sizes"] = {k: v for k, v in json.loads(earlier.read_text())["sizes"].items() if k not in sizes}
     for name in sizes:
         peer = SIZES[name].entries <= args.hledger_max  # the one-file workspace, and hledger where installed
-        results["sizes"][name] = bench_size(name, SIZES[name], args.work / name, args.runs, peer,
-                                            hledger if peer else None, weasyprint=SIZES[name].months == 1)
+        results["sizes"][name] = {**bench_size(name, SIZES[name], args.work / name, args.runs, peer,
+                                               hledger if peer else None, weasyprint=SIZES[name].months == 1),
+                                  "date": results["date"], "commit": commit(), "command": command}
+    results["sizes"] = {k: results["sizes"][k] for k in SIZES if k in results["sizes"]}
     results["check"] = bench_check(args.work / "demo", args.runs + 2)
     results["targets"] = targets(results)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -239,6 +245,14 @@ def targets(results: dict) -> list[dict]:
     return found
 
 
+def commit() -> str:
+    """The commit measured (with + when the working tree differs from it)."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                           cwd=ROOT)
+    return (head.stdout.strip() or "unknown") + ("+" if dirty.stdout.strip() else "")
+
+
 def machine(hledger: str | None) -> dict:
     import pandas
     import weasyprint
@@ -285,9 +299,12 @@ def markdown(results: dict) -> str:
         "WeasyPrint alone |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    measured: list[str] = []
     for name, size in results["sizes"].items():
         d = size["median"]
         s = d["stages"]
+        if size.get("commit"):
+            measured.append(f"{name}: {size['date']}, commit {size['commit']}, `{size['command']}`")
         alone = f"{d['weasyprint']['seconds']:.1f}" if "weasyprint" in d else "—"
         lines.append(
             f"| {name} | {d['floor']['files']} | {cell(s['ingest'])} | {cell(s['validate'])} | {cell(s['price'])} | "
@@ -316,6 +333,8 @@ def markdown(results: dict) -> str:
         ratio = f"{h['seconds'] / s['process_s']:.1f}×" if h else ""
         lines.append(f"| {name} | {d['single_floor']['seconds']:.2f} | {s['ingest_validate_price_s']:.2f} "
                      f"({s['peak_mb']:,.0f} MB) | {s['process_s']:.2f} | {peer} | {ratio} |")
+    if measured:
+        lines += ["", "Measured:", "", *(f"- {m}" for m in measured)]
     c = results["check"]
     lines += ["", f"`check --period {MONTH}` on the demo workspace: {c['median']:.2f} s "
                   f"(runs: {', '.join(f'{w:.2f}' for w in c['samples'])}).", ""]

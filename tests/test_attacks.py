@@ -152,7 +152,7 @@ def test_the_invoice_html_has_only_the_templates_elements_that_load_things(bille
     plain = Workspace(tmp_path / "plain").with_templates()
     plain.input("week.csv", "date,person,client,job,task,description,hours,billable\n"
                             "2026-11-03,Anna Schmidt,ACME,website,,Layout,1:00,yes\n")
-    with mock.patch.object(billing, "write_pdfs", lambda jobs, done, workers=None: plain_html.extend(
+    with mock.patch.object(billing, "write_pdfs", lambda jobs, done, workers=None, count=None: plain_html.extend(
             j.html for j in jobs)):
         plain_html: list[str] = []
         bill(plain.root, NOVEMBER, today=TODAY, draft=True)

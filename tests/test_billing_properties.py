@@ -39,7 +39,7 @@ def scenarios(draw):
     return pool, runs
 
 
-def fake_pdfs(jobs, done, workers=None):
+def fake_pdfs(jobs, done, workers=None, count=None):
     for job in jobs:
         job.target.parent.mkdir(parents=True, exist_ok=True)
         job.target.write_text(job.html)

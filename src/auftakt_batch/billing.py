@@ -282,25 +282,30 @@ def _render(todo: list[_Todo], workspace: Path, config: Config, done: Callable[[
     """Steps 2 and 3: each PDF to a temp file, synced, renamed into place (in parallel), then
     `done` with each as it is in place; the result in the order of `todo`."""
     templates = workspace / "templates"
-    jobs, by_target = [], {}
+    by_target, planned = {}, []
     for item in todo:
         d, issue = item.draft, item.issue
         name = f"DRAFT-{d.client_key}.pdf" if issue.draft else f"{issue.number}-{d.client_key}.pdf"
         target = workspace / "output" / d.period.label / ("drafts" if issue.draft else "invoices") / name
-        xrechnung = not issue.draft and config.clients[d.client_key].einvoice == "xrechnung"
-        jobs.append(Job(invoice_html(d, config, issue, templates), templates, target, issue.issued_at,
-                        None if issue.draft else einvoice_xml(d, issue, config),
-                        einvoice_xml(d, issue, config, XRECHNUNG) if xrechnung else None))
         by_target[target] = Issued(issue.number, d.client_key, d.hours, d.net, d.gross, d.currency, target,
                                    item.finished, item.follows)
+        planned.append((d, issue, target))
+
+    def jobs() -> Iterator[Job]:  # made one by one while the workers render the ones before
+        for d, issue, target in planned:
+            xrechnung = not issue.draft and config.clients[d.client_key].einvoice == "xrechnung"
+            yield Job(invoice_html(d, config, issue, templates), templates, target, issue.issued_at,
+                      None if issue.draft else einvoice_xml(d, issue, config),
+                      einvoice_xml(d, issue, config, XRECHNUNG) if xrechnung else None)
+
     def finished(job: Job, sha: str) -> None:
         done(replace(by_target[job.target], sha256=sha))
         if progress is not None:
             progress.advance(by_target[job.target])
 
-    if progress is not None and jobs:
-        progress.start(len(jobs))
-    write_pdfs(jobs, finished)
+    if progress is not None and planned:
+        progress.start(len(planned))
+    write_pdfs(jobs(), finished, count=len(planned))
     return tuple(by_target.values())
 
 

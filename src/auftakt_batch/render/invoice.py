@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from ..config import Config
@@ -75,12 +76,19 @@ class LabelsError(ValueError):
 
 
 def load_labels(templates: Path) -> dict[str, dict[str, str]]:
-    """The built-in labels, with those of templates/labels.yaml (if there is one) in their place."""
+    """The built-in labels, with those of templates/labels.yaml (if there is one) in their place;
+    read once per version of the file (a billing run renders hundreds of invoices). Read-only."""
+    path = templates / "labels.yaml"
+    stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
+    return _labels(path, stamp)
+
+
+@lru_cache(maxsize=8)
+def _labels(path: Path, stamp: tuple[int, int] | None) -> dict[str, dict[str, str]]:
     import yaml
 
     merged = {language: dict(labels) for language, labels in LABELS.items()}
-    path = templates / "labels.yaml"
-    if not path.exists():
+    if stamp is None:
         return merged
     where = "templates/labels.yaml"
     try:
@@ -107,13 +115,21 @@ def load_labels(templates: Path) -> dict[str, dict[str, str]]:
 
 
 def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) -> str:
+    return _environment(templates).get_template("invoice.html").render(
+        **context(draft, config, issue, load_labels(templates)))
+
+
+@lru_cache(maxsize=8)
+def _environment(templates: Path):
+    """One Jinja environment per templates folder: it compiles invoice.html once, and again only
+    when the file changes (Jinja checks its modification time on every use)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined)
+                      undefined=StrictUndefined, auto_reload=True)
     env.filters["lines"] = _lines
     env.filters["oneline"] = lambda text: ", ".join((text or "").splitlines())
-    return env.get_template("invoice.html").render(**context(draft, config, issue, load_labels(templates)))
+    return env
 
 
 def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[str, str]] = LABELS) -> dict:

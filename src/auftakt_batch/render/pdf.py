@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,11 +52,16 @@ class Job:
     xrechnung: bytes | None = None  # written beside the PDF as NUMBER-CLIENT.xrechnung.xml
 
 
-def write_pdfs(jobs: Sequence[Job], done: Callable[[Job, str], None], workers: int | None = None) -> None:
+def write_pdfs(jobs: Iterable[Job], done: Callable[[Job, str], None], workers: int | None = None,
+               count: int | None = None) -> None:
     """Render every job, across all cores when there are several; `done(job, sha256)` runs in
     this process as each PDF is in place (in the order they finish). A failure is raised after
-    the PDFs already under way are finished."""
-    workers = min(len(jobs), workers or os.cpu_count() or 1)
+    the PDFs already under way are finished. `jobs` may be a generator of `count` jobs: each
+    goes to a worker as soon as it is made, so making the next overlaps rendering the last."""
+    if count is None:
+        jobs = list(jobs)
+        count = len(jobs)
+    workers = min(count, workers or os.cpu_count() or 1)
     if workers <= 1:
         for job in jobs:
             done(job, _write(job))
