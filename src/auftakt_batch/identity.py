@@ -29,11 +29,12 @@ ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """Add `entry_id`, `slot` and `duplicate_of` (the row of the first identical copy in the same file)."""
     comparable = _comparable(entries)
-    typed = {c: normalised(entries[c]).to_numpy(dtype=object) for c in (E.person, E.client, E.job, E.task,
-                                                                          E.description)}
-    typed["day"] = _text(entries[E.date], "%Y-%m-%d")
-    typed["start"] = _text(entries[E.start].dt.tz_convert(timezone), "%Y-%m-%dT%H:%M:%S")  # local wall-clock time
-    content = _content(entries, typed)
+    # the fields as text, made once for id and slot: names normalised, the day and the local wall-clock start
+    text = {c: normalised(entries[c]).to_numpy(dtype=object) for c in (E.person, E.client, E.job, E.task,
+                                                                         E.description)}
+    text["day"] = _text(entries[E.date], "%Y-%m-%d")
+    text["start"] = _text(entries[E.start].dt.tz_convert(timezone), "%Y-%m-%dT%H:%M:%S")
+    content = _content(entries, text)
     keys = [pd.factorize(entries[E.source_file])[0], pd.factorize(content)[0]]
     copy = pd.Series(0, index=entries.index).groupby(keys).cumcount().to_numpy()
     # a row whose date or duration is unreadable is itself only: its place is part of its id
@@ -43,7 +44,7 @@ def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
     return entries.assign(
         entry_id=pd.Series(_digests(f"{c}\x1f{o}" for c, o in zip(content, occurrence)), index=entries.index,
                            dtype="str"),
-        slot=_slot(entries, typed),
+        slot=_slot(entries, text),
         duplicate_of=first_row.where((copy != 0) & comparable).astype("Int64"),
     )
 
@@ -89,34 +90,34 @@ def _comparable(entries: pd.DataFrame) -> pd.Series:
     return entries[E.date].notna() & entries[E.duration_s].notna()
 
 
-def _content(e: pd.DataFrame, typed: dict[str, np.ndarray]) -> np.ndarray:
+def _content(e: pd.DataFrame, text: dict[str, np.ndarray]) -> np.ndarray:
     """What an entry is, as one string. Times are local wall-clock times, as exported, so
     changing agency.timezone does not change any id; names are the rates.yaml identities."""
     def known(col: str, raw: str) -> np.ndarray:
-        return np.where(e[col].isna(), typed[raw], e[col].to_numpy(dtype=object))
+        return np.where(e[col].isna(), text[raw], e[col].to_numpy(dtype=object))
 
     parts = [
         known(E.person_name, E.person),
-        typed["day"],
-        (start[11:] for start in typed["start"]),  # its time of day
+        text["day"],
+        (start[11:] for start in text["start"]),  # its time of day
         _text(e[E.duration_s], None),
         known(E.client_key, E.client),
         known(E.job_key, E.job),
-        typed[E.task],  # "Layout " and "layout" are one description
-        typed[E.description],
+        text[E.task],  # "Layout " and "layout" are one description
+        text[E.description],
     ]
     return np.array(["\x1f".join(p) for p in zip(*parts)], dtype=object)
 
 
-def _slot(e: pd.DataFrame, typed: dict[str, np.ndarray]) -> pd.Series:
+def _slot(e: pd.DataFrame, text: dict[str, np.ndarray]) -> pd.Series:
     """Where an entry sits, from the exported text (a rename in rates.yaml does not move it)."""
     timed = e[E.start].notna().to_numpy()
-    where = typed["start"].copy()
+    where = text["start"].copy()
     untimed = np.flatnonzero(~timed)
     if len(untimed):
-        parts = [typed["day"][untimed]] + [typed[c][untimed] for c in (E.client, E.job, E.task, E.description)]
+        parts = [text["day"][untimed]] + [text[c][untimed] for c in (E.client, E.job, E.task, E.description)]
         where[untimed] = ["\x1f".join(p) for p in zip(*parts)]
-    slots = _digests(f"{person}\x1f{w}" for person, w in zip(typed[E.person], where))
+    slots = _digests(f"{person}\x1f{w}" for person, w in zip(text[E.person], where))
     return pd.Series([("t:" if t else "d:") + s for t, s in zip(timed, slots)], index=e.index, dtype="str")
 
 

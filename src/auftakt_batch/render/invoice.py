@@ -79,8 +79,8 @@ def load_labels(templates: Path) -> dict[str, dict[str, str]]:
     """The built-in labels, with those of templates/labels.yaml (if there is one) in their place;
     read once per version of the file (a billing run renders hundreds of invoices). Read-only."""
     path = templates / "labels.yaml"
-    stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
-    return _labels(path, stamp)
+    stat = path.stat() if path.exists() else None
+    return _labels(path, (stat.st_mtime_ns, stat.st_size) if stat else None)
 
 
 @lru_cache(maxsize=8)
