@@ -281,8 +281,10 @@ def entries_frame(rows, config) -> pd.DataFrame:
         "task": [f"task {r[5]}" for r in rows], "billable": [r[6] for r in rows],
         "description": [f"entry {i}" for i in range(len(rows))],
         "entry_id": [f"{i:020x}" for i in range(len(rows))], "slot": [f"d:{i:020x}" for i in range(len(rows))],
+        "source_file": "input/timesheet.csv", "source_row": range(2, len(rows) + 2),
     })
-    return frame.assign(start=pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]"))
+    return frame.assign(start=pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]"),
+                        local_start=pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]"))
 
 
 def drafts_for(text: str, rows):

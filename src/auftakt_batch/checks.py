@@ -17,7 +17,6 @@ import pandas as pd
 
 from .config import Config
 from .names import normalise, normalised
-from .overlaps import PLACE, places
 from .periods import Period
 from .pricing import RATE_KEY, entry_rates
 from .problems import Problem, Severity, Source, for_rows, hm, plural
@@ -35,8 +34,7 @@ class Context:
     config: Config
     period: Period
     today: date
-    billed: pd.DataFrame  # the ledger's live billed entries: entry_id, slot, number, description, billed_s
-    replaced: pd.DataFrame | None = None  # entries a newer export replaced (overlaps.py), with their place
+    billed: pd.DataFrame  # the ledger's live billed entries (ledger.BILLED_COLUMNS)
 
 
 Check = Callable[[pd.DataFrame, Context], list[Problem]]
@@ -249,29 +247,6 @@ def _said(rate: Decimal | None, amount: Decimal | None, seconds: int, ours: Deci
     return None
 
 
-def changed_since_billed(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    """An unbilled entry where a billed one sat (identity.py's slot) that says something else:
-    the billed entry was edited after it was invoiced. Billing it would bill that time twice.
-    An untimed slot (no start time) may hold several entries, so there it counts only when the
-    billed entry is gone from the inputs; a timed one belongs to one entry. And where a newer
-    export replaced a billed entry (overlaps.py), its entries of that person, day and job are
-    the changed version."""
-    billed = ctx.billed.rename(columns={"description": "invoiced_as"})
-    replaced = billed[~billed["entry_id"].isin(e[E.entry_id]) | billed["slot"].str.startswith("t:")]
-    unbilled = e[~e[E.entry_id].isin(billed["entry_id"])]
-    invoiced = ["number", "invoiced_as", "billed_s"]
-    rows = unbilled.merge(replaced.drop_duplicates("slot")[["slot", *invoiced]], on="slot")
-    if ctx.replaced is not None and len(ctx.replaced):
-        gave_way = ctx.replaced[PLACE + [E.entry_id]].merge(billed[[E.entry_id, *invoiced]], on=E.entry_id)
-        newer = places(unbilled).merge(gave_way.drop(columns=E.entry_id).drop_duplicates(PLACE), on=PLACE)
-        rows = pd.concat([rows, newer[rows.columns]]).drop_duplicates([E.source_file, E.source_row])
-    return _grouped(rows, ["number"], None, "changed-since-billed", ERROR, lambda g, note: (
-        f"{_entries(len(g))} changed since billed on invoice {g.number.iloc[0]}{note}: person, time, hours, client, "
-        f"job or description differ from what was invoiced (renaming a person, or a client or job key, in "
-        f"rates.yaml does this too){_was(g.iloc[0])} — restore the entry as invoiced, or cancel the invoice with "
-        f"`auftakt-batch void {g.number.iloc[0]} --reason ...` and bill again"))
-
-
 def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """A timesheet entry logged for a meeting that was already billed from the calendar: billing
     it would bill the meeting twice."""
@@ -290,16 +265,10 @@ def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
         f"{billed[r.entry_id_meeting]} — delete this entry, or void the invoice and bill again"))
 
 
-def _was(r) -> str:
-    """What the invoice says of the (first) changed entry, and what the export says now."""
-    now = f"{hm(r.duration_s)} h" if pd.notna(r.duration_s) else "no hours"
-    return f"; invoiced: {r.invoiced_as!r}, {hm(r.billed_s)} h billed — now: {r.description!r}, {now} logged"
-
-
 CHECKS: list[Check] = [
     unknown_person, unknown_client, missing_client, unknown_job, no_rate, non_positive_duration, impossible_duration,
     long_entry, long_day, overlapping, future_date, weekend_work, missing_description, billable_conflict,
-    repeated_in_file, near_repeat, export_price, changed_since_billed, logged_billed_meeting,
+    repeated_in_file, near_repeat, export_price, logged_billed_meeting,
 ]
 
 

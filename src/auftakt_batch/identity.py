@@ -7,7 +7,7 @@ log the same hour twice, or meant to): the n-th copy within its file gets occurr
 an overlapping export of the same file maps copy to copy.
 
 An entry also has a `slot`: where it sits, not what it says — the person as exported and the
-local start time ("t:"), or for exports without times the person, day, client, job, task and
+start as exported ("t:"), or for exports without times the person, day, client, job, task and
 description as exported ("d:"). An entry edited in the tracker after it was billed gets a new
 id but keeps its slot, so the ledger can tell "changed since billed" from "new".
 """
@@ -26,14 +26,15 @@ from .schemas import Entries as E
 ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 
 
-def identify(entries: pd.DataFrame, timezone: str) -> pd.DataFrame:
+def identify(entries: pd.DataFrame) -> pd.DataFrame:
     """Add `entry_id`, `slot` and `duplicate_of` (the row of the first identical copy in the same file)."""
     comparable = _comparable(entries)
-    # the fields as text, made once for id and slot: names normalised, the day and the local wall-clock start
+    # the fields as text, made once for id and slot: names normalised, the day and the start as exported
     text = {c: normalised(entries[c]).to_numpy(dtype=object) for c in (E.person, E.client, E.job, E.task,
                                                                          E.description)}
-    text["day"] = _text(entries[E.date], "%Y-%m-%d")
-    text["start"] = _text(entries[E.start].dt.tz_convert(timezone), "%Y-%m-%dT%H:%M:%S")
+    text["start"] = _text(entries[E.local_start], "%Y-%m-%dT%H:%M:%S")
+    text["day"] = np.where(entries[E.local_start].notna().to_numpy(), [s[:10] for s in text["start"]],
+                           _text(entries[E.date], "%Y-%m-%d"))
     content = _content(entries, text)
     keys = [pd.factorize(entries[E.source_file])[0], pd.factorize(content)[0]]
     copy = pd.Series(0, index=entries.index).groupby(keys).cumcount().to_numpy()
@@ -91,8 +92,9 @@ def _comparable(entries: pd.DataFrame) -> pd.Series:
 
 
 def _content(e: pd.DataFrame, text: dict[str, np.ndarray]) -> np.ndarray:
-    """What an entry is, as one string. Times are local wall-clock times, as exported, so
-    changing agency.timezone does not change any id; names are the rates.yaml identities."""
+    """What an entry is, as one string. The day and time are the wall clock as exported, in the
+    zone the export was written in, so no time-zone setting (the agency's, a person's) changes
+    an id; names are the rates.yaml identities."""
     def known(col: str, raw: str) -> np.ndarray:
         return np.where(e[col].isna(), text[raw], e[col].to_numpy(dtype=object))
 
@@ -111,7 +113,7 @@ def _content(e: pd.DataFrame, text: dict[str, np.ndarray]) -> np.ndarray:
 
 def _slot(e: pd.DataFrame, text: dict[str, np.ndarray]) -> pd.Series:
     """Where an entry sits, from the exported text (a rename in rates.yaml does not move it)."""
-    timed = e[E.start].notna().to_numpy()
+    timed = e[E.local_start].notna().to_numpy()
     where = text["start"].copy()
     untimed = np.flatnonzero(~timed)
     if len(untimed):

@@ -42,6 +42,9 @@ class Billed:
     description: str
     billed_s: int
     written_down_from: int | None = None  # the time before a reviewer wrote it down
+    duration_s: int | None = None  # the time logged
+    start: str | None = None  # the start as exported (local wall clock, ISO), if it had one
+    source: str | None = None  # file:row it was read from
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,9 @@ def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:
     ordered = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
     before = ordered["written_down_from"] if "written_down_from" in ordered else pd.Series(pd.NA, index=ordered.index)
     return tuple(Billed(r.entry_id, r.slot, r.date.date(), r.person_name, r.description, int(r.billed_s),
-                        int(w) if pd.notna(w) else None)
+                        int(w) if pd.notna(w) else None, int(r.duration_s),
+                        r.local_start.isoformat() if pd.notna(r.local_start) else None,
+                        f"{r.source_file}:{r.source_row}")
                  for r, w in zip(ordered.itertuples(index=False), before))
 
 

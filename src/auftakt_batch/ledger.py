@@ -14,14 +14,17 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from .backups import restore_hint, stray_invoices
 from .invoices import Billed, Draft, Line
 from .periods import parse_period
+from .problems import plural
 
-SCHEMA_VERSION = 3  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
+SCHEMA_VERSION = 4  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS invoices (
     id          INTEGER PRIMARY KEY,
@@ -71,6 +74,11 @@ CREATE TABLE IF NOT EXISTS billed_entries (
     billed_s    INTEGER NOT NULL CHECK (billed_s > 0),
     written_down_from INTEGER CHECK (written_down_from > billed_s),  -- the time before a reviewer's write-down
     live        INTEGER NOT NULL DEFAULT 1 CHECK (live IN (0, 1)),
+    duration_s  INTEGER,            -- the time logged (billed_s is after rounding)
+    start       TEXT,               -- the start as exported (local wall clock), if it had one
+    source      TEXT,               -- file:row it was read from
+    gone        TEXT CHECK (gone IN ('edited', 'deleted')),  -- no longer in the exports, and the user accepted it
+    replaces    TEXT,               -- the billed entry whose edited version this is (accepted, never billed itself)
     FOREIGN KEY (invoice_id, position) REFERENCES invoice_lines (invoice_id, position)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS billed_once ON billed_entries (entry_id) WHERE live = 1;
@@ -105,29 +113,41 @@ class AlreadyBilled(Exception):
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (and if new, create) the ledger; writes use BEGIN IMMEDIATE transactions."""
+    """Open the ledger for writing; writes use BEGIN IMMEDIATE transactions. A ledger is created
+    only where there is none (or an empty file) and output/ holds no invoice; an existing one is
+    checked first — its version, its tables, the index that enforces "billed at most once",
+    SQLite's own quick check, the invoices in output/ it must know — and refused untouched if
+    anything is amiss: never rebuilt, never half-migrated."""
+    if path.is_dir():
+        raise LedgerError(f"{path} is a folder, not the ledger — move it away (a ledger is one file)")
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
     try:
-        _check_version(conn, path)
+        version = _checked(conn, path, thorough=True)
+        _no_strays(conn if version is not None else None, path)
         _migrate(conn)
-    except sqlite3.DatabaseError as exc:  # not an SQLite file at all
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        if version is None:  # all or nothing: a run killed here leaves an empty file, not half a ledger
+            conn.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    except sqlite3.DatabaseError as exc:  # not an SQLite file at all, or damaged beyond reading
         conn.close()
-        raise LedgerError(f"{path} cannot be read: {exc}") from None
+        raise LedgerError(f"{path} cannot be read: {exc} — it is left untouched; {restore_hint(path)}") from None
     except LedgerError:
         conn.close()
         raise
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.executescript(SCHEMA)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return conn
 
 
 MIGRATIONS = {  # from version: the statements that make it the next version
     2: ["ALTER TABLE billed_entries ADD COLUMN written_down_from INTEGER CHECK (written_down_from > billed_s)"],
+    3: [f"ALTER TABLE billed_entries ADD COLUMN {column}" for column in (
+        "duration_s INTEGER", "start TEXT", "source TEXT", "gone TEXT CHECK (gone IN ('edited', 'deleted'))",
+        "replaces TEXT")],
 }
+TABLES = ("invoices", "invoice_lines", "billed_entries")
+INDEXES = ("billed_once",)  # the index that refuses a second live billing of an entry
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -142,13 +162,54 @@ def _migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {version}")
 
 
-def _check_version(conn: sqlite3.Connection, path: Path) -> int:
+def _checked(conn: sqlite3.Connection, path: Path, thorough: bool = False) -> int | None:
+    """The ledger's schema version once it is known to be usable as it is; None for an empty
+    database (a new ledger). Raises LedgerError for another version's ledger or a damaged one."""
     (version,) = conn.execute("PRAGMA user_version").fetchone()
-    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-    if version != SCHEMA_VERSION and tables and version not in MIGRATIONS:
+    kinds = dict(conn.execute("SELECT name, type FROM sqlite_master"))
+    if not kinds and version == 0:
+        return None
+    if version != SCHEMA_VERSION and version not in MIGRATIONS:
         raise LedgerError(f"{path} was written by another version of auftakt-batch (schema {version}, this one "
                           f"reads {SCHEMA_VERSION}); it is left untouched — use the version that wrote it")
-    return version if tables else SCHEMA_VERSION
+    missing = [f"table {t}" for t in TABLES if kinds.get(t) != "table"]
+    missing += [f"index {i}" for i in INDEXES if kinds.get(i) != "index"]
+    if version == SCHEMA_VERSION and not missing:
+        missing = [f"column {t}.{c}" for t, columns in _columns().items()
+                   for c in columns if c not in {r[1] for r in conn.execute(f"PRAGMA table_info({t})")}]
+    if missing:
+        raise LedgerError(f"{path} is damaged: {', '.join(missing)} missing — it is left untouched and nothing is "
+                          f"billed; {restore_hint(path)}")
+    if thorough and (found := [r[0] for r in conn.execute("PRAGMA quick_check")]) != ["ok"]:
+        raise LedgerError(f"{path} is damaged ({found[0]}) — it is left untouched and nothing is billed; "
+                          f"{restore_hint(path)}")
+    return version
+
+
+@lru_cache(maxsize=1)
+def _columns() -> dict[str, tuple[str, ...]]:
+    """Each table's columns in the current schema, as SQLite reads the schema itself."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        memory.executescript(SCHEMA)
+        return {t: tuple(r[1] for r in memory.execute(f"PRAGMA table_info({t})")) for t in TABLES}
+    finally:
+        memory.close()
+
+
+def _no_strays(conn: sqlite3.Connection | None, path: Path) -> None:
+    """Refuse a ledger that does not know every invoice file in output/ (none, for a new ledger):
+    it is missing, emptied or older than those invoices, and billing would issue their numbers again."""
+    known = set() if conn is None else {
+        (period, f"{number}-{client}") for number, client, period in conn.execute(
+            "SELECT number, client_key, period FROM invoices")}
+    unknown = stray_invoices(path.parent, known)
+    if unknown:
+        more = f" and {plural(len(unknown) - 1, 'more file')}" if len(unknown) > 1 else ""
+        state = "is missing or empty" if conn is None else "is older than them"
+        raise LedgerError(f"{unknown[0]}{more} in output/ are invoices the ledger does not know: {path.name} {state}, "
+                          f"and billing now would give out their numbers again — nothing was written; "
+                          f"{restore_hint(path)}")
 
 
 def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> tuple[str, int]:
@@ -185,9 +246,9 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind
                  for i, line in enumerate(draft.lines, 1)])
             conn.executemany(
                 "INSERT INTO billed_entries (entry_id, invoice_id, position, slot, day, person, description, "
-                "billed_s, written_down_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "billed_s, written_down_from, duration_s, start, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(b.entry_id, invoice_id, i, b.slot, b.day.isoformat(), b.person, b.description, b.billed_s,
-                  b.written_down_from)
+                  b.written_down_from, b.duration_s, b.start, b.source)
                  for i, line in enumerate(draft.lines, 1) for b in line.entries])
     except sqlite3.IntegrityError as exc:
         if "billed_entries.entry_id" in str(exc):
@@ -217,11 +278,12 @@ def stored_draft(conn: sqlite3.Connection, number: str) -> Stored:
     (invoice_id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, issued_at, kind,
      refers_to, reason) = row
     billed: dict[int, list[Billed]] = {}
-    for position, entry_id, slot, day, person, description, billed_s, written_down_from in conn.execute(
-            "SELECT position, entry_id, slot, day, person, description, billed_s, written_down_from "
-            "FROM billed_entries WHERE invoice_id = ? ORDER BY rowid", (invoice_id,)):
+    for position, entry_id, slot, day, person, description, *rest in conn.execute(
+            "SELECT position, entry_id, slot, day, person, description, billed_s, written_down_from, duration_s, "
+            "start, source FROM billed_entries WHERE invoice_id = ? AND replaces IS NULL ORDER BY rowid",
+            (invoice_id,)):
         billed.setdefault(position, []).append(Billed(entry_id, slot, date.fromisoformat(day), person,
-                                                      description, billed_s, written_down_from))
+                                                      description, *rest))
     lines = tuple(
         Line(job_key, job_name, detail, Decimal(q), Decimal(p), Decimal(a), date.fromisoformat(first),
              date.fromisoformat(last), tuple(billed.get(position, ())))
@@ -263,7 +325,11 @@ def invoices(conn: sqlite3.Connection, status: str | None = None) -> list[Invoic
             for r in rows]
 
 
-BILLED_COLUMNS = ["entry_id", "slot", "number", "description", "billed_s"]
+BILLED_COLUMNS = {  # the live billed entries as the checks compare them with the exports; None: a number
+    "entry_id": "str", "slot": "str", "number": "str", "client_key": "str", "job_key": "str", "day": "str",
+    "person": "str", "description": "str", "billed_s": "int64", "written_down_from": "Int64", "duration_s": "Int64",
+    "start": "object", "source": "object", "gone": "object", "replaces": "object"}
+ADDED_IN = {"written_down_from": 3, "duration_s": 4, "start": 4, "source": 4, "gone": 4, "replaces": 4}
 
 
 def billed_entries(conn: sqlite3.Connection) -> dict[str, str]:
@@ -273,18 +339,31 @@ def billed_entries(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 def no_billed() -> pd.DataFrame:
-    return pd.DataFrame(columns=BILLED_COLUMNS).astype({**{c: "str" for c in BILLED_COLUMNS[:4]}, "billed_s": "int64"})
+    return _billed_frame([])
 
 
 def read_billed(path: Path) -> pd.DataFrame:
-    """The live billed entries (entry_id, slot, number, description, billed_s), read without writing anything — not even
-    a new ledger; none if there is no ledger yet. Raises LedgerError for another version's ledger."""
-    if not path.exists():
-        return no_billed()
-    rows = _read(path, lambda conn, _: conn.execute(
-        "SELECT b.entry_id, b.slot, i.number, b.description, b.billed_s FROM billed_entries b "
-        "JOIN invoices i ON i.id = b.invoice_id WHERE b.live = 1").fetchall())
-    return pd.DataFrame(rows, columns=BILLED_COLUMNS).astype({c: "str" for c in BILLED_COLUMNS[:4]})
+    """The live billed entries (BILLED_COLUMNS), read without writing anything — not even a new
+    ledger; none if there is no ledger yet. Raises LedgerError for a ledger that cannot be used."""
+    def read(conn: sqlite3.Connection, version: int) -> pd.DataFrame:
+        columns = ", ".join(_column(c, version) for c in BILLED_COLUMNS)
+        return _billed_frame(conn.execute(
+            f"SELECT {columns} FROM billed_entries b JOIN invoices i ON i.id = b.invoice_id "
+            "JOIN invoice_lines l ON l.invoice_id = b.invoice_id AND l.position = b.position "
+            "WHERE b.live = 1 ORDER BY b.rowid").fetchall())
+
+    return _read(path, read, no_billed())
+
+
+def _column(name: str, version: int) -> str:
+    """The billed-entries column `name` as a query of a ledger of `version` reads it (NULL before it existed)."""
+    if version < ADDED_IN.get(name, 0):
+        return "NULL"
+    return {"number": "i.number", "client_key": "i.client_key", "job_key": "l.job_key"}.get(name, f"b.{name}")
+
+
+def _billed_frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(BILLED_COLUMNS)).astype(BILLED_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -302,16 +381,14 @@ BOOK_BILLED_COLUMNS = ["entry_id", "number", "billed_s", "unit_price", "written_
 
 def read_book(path: Path) -> Book:
     """Every invoice, line and live billed entry, read-only; an empty book if there is no ledger."""
-    if not path.exists():
-        return Book((), pd.DataFrame(columns=LINE_COLUMNS), pd.DataFrame(columns=BOOK_BILLED_COLUMNS))
 
     def read(conn: sqlite3.Connection, version: int) -> Book:
         lines = conn.execute(
             "SELECT i.number, i.kind, i.status, i.client_key, i.period, l.job_key, l.amount FROM invoice_lines l "
             "JOIN invoices i ON i.id = l.invoice_id ORDER BY i.year, i.seq, l.position").fetchall()
-        written_down = "b.written_down_from" if version >= 3 else "NULL"
         billed = conn.execute(
-            f"SELECT b.entry_id, i.number, b.billed_s, l.unit_price, {written_down} FROM billed_entries b "
+            f"SELECT b.entry_id, i.number, b.billed_s, l.unit_price, {_column('written_down_from', version)} "
+            "FROM billed_entries b "
             "JOIN invoices i ON i.id = b.invoice_id JOIN invoice_lines l ON l.invoice_id = b.invoice_id "
             "AND l.position = b.position WHERE b.live = 1").fetchall()
         return Book(tuple(invoices(conn)),
@@ -319,16 +396,24 @@ def read_book(path: Path) -> Book:
                     pd.DataFrame([(r[0], r[1], r[2], Decimal(r[3]), r[4]) for r in billed],
                                  columns=BOOK_BILLED_COLUMNS).astype({"written_down_from": "Int64"}))
 
-    return _read(path, read)
+    return _read(path, read, Book((), pd.DataFrame(columns=LINE_COLUMNS), pd.DataFrame(columns=BOOK_BILLED_COLUMNS)))
 
 
-def _read(path: Path, query):
-    """Run `query(conn, schema version)` on a read-only connection: nothing is written, not even a migration."""
+def _read(path: Path, query, nothing):
+    """Run `query(conn, schema version)` on a read-only connection: nothing is written, not even a
+    migration; `nothing` where there is no ledger yet. Raises LedgerError where connect would."""
+    if not path.exists():
+        _no_strays(None, path)
+        return nothing
+    if path.is_dir():
+        raise LedgerError(f"{path} is a folder, not the ledger — move it away (a ledger is one file)")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        return query(conn, _check_version(conn, path))
+        version = _checked(conn, path)
+        _no_strays(conn if version is not None else None, path)
+        return nothing if version is None else query(conn, version)
     except sqlite3.DatabaseError as exc:
-        raise LedgerError(f"{path} cannot be read: {exc}") from None
+        raise LedgerError(f"{path} cannot be read: {exc} — it is left untouched; {restore_hint(path)}") from None
     finally:
         conn.close()
 

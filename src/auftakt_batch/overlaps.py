@@ -32,13 +32,20 @@ class _Files:
     start: dict[str, pd.Timestamp]  # file -> its first day
 
 
-def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """(entries with the older versions of contested days removed, the removed ones with their
-    place, problems saying what gave way)."""
+@dataclass(frozen=True)
+class Superseded:
+    entries: pd.DataFrame  # the entries with the older versions of contested days removed
+    replaced: pd.DataFrame  # the removed ones, with their place
+    lacking: frozenset[str]  # ids of entries an older export has and a newer one covering them lacks
+    problems: list[Problem]  # what gave way, and what a newer export lacks
+
+
+def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
+    """Where two exports of one source disagree about a place, the newer one's entries count."""
     e = places(entries)
     files = _files(e, modified)
     if not files.group:
-        return entries, e.iloc[:0], []
+        return Superseded(entries, e.iloc[:0], frozenset(), [])
     keyed = e[e[E.source_file].isin(files.group)]
     keyed = keyed.assign(group=keyed[E.source_file].map(files.group), rank=keyed[E.source_file].map(files.rank),
                          hash=pd.util.hash_pandas_object(keyed[E.entry_id], index=False))
@@ -51,8 +58,9 @@ def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> tuple[pd.Dat
     losers = per_file[per_file["signature"].ne(per_file["winning"])]
     gone = keyed.merge(losers[[E.source_file, *PLACE, "newer"]], on=[E.source_file, *PLACE])
     dropped = entries.index.isin(gone["index"])
-    problems = _replaced(gone, files) + _missing(keyed, files)
-    return entries[~dropped].reset_index(drop=True), gone, problems
+    lacking, missing_problems = _missing(keyed, files)
+    return Superseded(entries[~dropped].reset_index(drop=True), gone, lacking,
+                      _replaced(gone, files) + missing_problems)
 
 
 def places(entries: pd.DataFrame) -> pd.DataFrame:
@@ -103,11 +111,12 @@ def _replaced(gone: pd.DataFrame, files: _Files) -> list[Problem]:
     return problems
 
 
-def _missing(keyed: pd.DataFrame, files: _Files) -> list[Problem]:
+def _missing(keyed: pd.DataFrame, files: _Files) -> tuple[frozenset[str], list[Problem]]:
     """Places an older export has that a newer one of the same source covers (its dates, its
-    people and clients) but lacks: deleted in the tracker, or outside the newer export's filter."""
-    problems = []
-    places = keyed[[E.source_file, "group", *PLACE, E.source_row]]
+    people and clients) but lacks: deleted in the tracker, or outside the newer export's filter.
+    (Their entries' ids, and a warning per older file.)"""
+    problems, lacking = [], set()
+    places = keyed[[E.source_file, "group", *PLACE, E.source_row, E.entry_id]]
     for _, rows in places.groupby("group"):
         in_group = sorted(rows[E.source_file].unique(), key=files.rank.get)
         for i, older in enumerate(in_group):
@@ -121,8 +130,9 @@ def _missing(keyed: pd.DataFrame, files: _Files) -> list[Problem]:
                 hit = hit[hit["_merge"].eq("left_only")]
                 if len(hit):
                     problems.append(_lacking(older, newer, hit))
+                    lacking.update(hit[E.entry_id])
                     break
-    return problems
+    return frozenset(lacking), problems
 
 
 def _lacking(older: str, newer: str, hit: pd.DataFrame) -> Problem:

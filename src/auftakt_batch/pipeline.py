@@ -25,7 +25,8 @@ from .names import normalise
 from .overlaps import supersede
 from .periods import Period
 from .problems import Problem, Severity, Source, error_rows, has_errors, info, relabel, sorted_problems
-from .resolve import resolve_names
+from .reconcile import Evidence, Reconciliation, reconcile
+from .resolve import person_names, resolve_names
 from .review_file import path_for as review_path
 from .schemas import Entries, RawEntries, empty, validate
 
@@ -47,6 +48,7 @@ class CheckRun:
     calendars: tuple[str, ...] = ()  # the .ics files read
     earliest: date | None = None  # the first day of entries before the period, if the inputs have any
     decisions: pd.DataFrame | None = None  # the review workbook's: entry_id, approve, bill_s (none: no workbook)
+    reconciliation: Reconciliation | None = None  # billed entries no longer in the exports, and what they hold back
 
     @property
     def ok(self) -> bool:
@@ -98,6 +100,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
 
     # 3. Period: an entry belongs to the period of its local start date; the rest is counted, and
     #    its problems dropped (an undated row stays: it carries an error and may be in any period).
+    everything = raw
     raw, outside = split_period(raw, period)
     ignored_rows = set(zip(outside[Entries.source_file], outside[Entries.source_row]))
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
@@ -114,27 +117,35 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     #    repeated export once, and of two overlapping exports that disagree, let the newer win.
     calendar = calendar_time(list(ingested.calendars), timesheet, config, period)
     problems += calendar.problems
-    meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config), config.agency.timezone)
+    meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config))
     meetings = meetings[~calendar.covered.to_numpy() | meetings[Entries.entry_id].isin(billed["entry_id"])]
-    resolved = identify(timesheet, config.agency.timezone)
+    resolved = identify(timesheet)
     resolved = pd.concat([resolved, meetings], ignore_index=True) if len(meetings) else resolved
-    current, replaced, replaced_problems = supersede(resolved, {f.path: f.modified for f in ingested.files})
-    entries, repeat_problems = drop_repeats(current)
-    problems += replaced_problems + repeat_problems
+    current = supersede(resolved, {f.path: f.modified for f in ingested.files})
+    entries, repeat_problems = drop_repeats(current.entries)
+    problems += current.problems + repeat_problems
 
-    # 6. Validate the Entries contract, then every check (one compares entries with the ledger).
+    # 6. Validate the Entries contract, then every check.
     entries, schema_problems = validate(Entries, entries)
     problems += schema_problems
-    problems += run_checks(entries, Context(config, period, today, billed, replaced))
+    problems += run_checks(entries, Context(config, period, today, billed))
     problems += missing_day_problems(missing_days(entries, calendar.absences, config, period, today))
+
+    # 7. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
+    #    deleted since; what could be its edited version is held back until the user decides.
+    evidence = Evidence(billed_elsewhere(outside, billed, config), current.lacking,
+                        coverage(everything, calendar.owners, config, period))
+    reconciliation = reconcile(entries, billed, evidence, period, config)
+    problems += reconciliation.problems
 
     problems = relabel(problems, ingested.labels)
     run = CheckRun(workspace, period, config, ingested.files, entries, tuple(problems),
-                   ingested.unreadable + tuple(calendar.unreadable), len(outside), len(current) - len(entries),
-                   billed, calendar.untracked, calendar.absences, tuple(label for _, label in ingested.calendars),
-                   _earliest(outside, period))
+                   ingested.unreadable + tuple(calendar.unreadable), len(outside),
+                   len(current.entries) - len(entries), billed, calendar.untracked, calendar.absences,
+                   tuple(label for _, label in ingested.calendars), _earliest(outside, period),
+                   reconciliation=reconciliation)
 
-    # 7. The review workbook, if the reviewer wrote one: checked against what would be billed now.
+    # 8. The review workbook, if the reviewer wrote one: checked against what would be billed now.
     #    Without one there is nothing to read (and the spreadsheet code is not imported).
     if not review_path(workspace, period).exists():
         return replace(run, problems=tuple(sorted_problems(problems)))
@@ -174,6 +185,26 @@ def import_rules(config: Config) -> Rules:
 
 def local_today(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
+
+
+def billed_elsewhere(outside: pd.DataFrame, billed: pd.DataFrame, config: Config) -> frozenset[str]:
+    """The billed entries in the exports outside the period: their rows are fingerprinted too (only
+    those of the days around the ledger's billed days), since a billed entry may move across periods."""
+    if billed.empty or outside.empty:
+        return frozenset()
+    days = pd.to_datetime(billed["day"])
+    near = outside[outside[Entries.date].between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))]
+    ids = identify(resolve_names(near, config))[Entries.entry_id] if len(near) else ()
+    return frozenset(billed["entry_id"]) & frozenset(ids)
+
+
+def coverage(raw: pd.DataFrame, calendars: dict[str, str], config: Config, period: Period) -> pd.DataFrame:
+    """person, first, last: the days each export holds of each person (a calendar: the period)."""
+    dated = raw.assign(person=person_names(raw, config))[[Entries.source_file, "person", Entries.date]].dropna()
+    spans = dated.groupby([Entries.source_file, "person"])[Entries.date].agg(first="min", last="max")
+    owned = pd.DataFrame([(person, pd.Timestamp(period.start), pd.Timestamp(period.end)) for person in
+                          calendars.values()], columns=["person", "first", "last"])
+    return pd.concat([spans.reset_index()[["person", "first", "last"]], owned], ignore_index=True)
 
 
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -16,8 +16,7 @@ from .schemas import Entries as E
 
 
 def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
-    # a person by the name in the export, else by its email column (a tracker's user name may be a login)
-    person_name = _lookup(raw[E.person], config.people.get).fillna(_lookup(raw[E.email], config.people.get))
+    person_name = person_names(raw, config)
     client_key = _lookup(raw[E.client], config.client_names.get).fillna(_client_of_job(raw, config).astype("str"))
     job_key = _job_keys(client_key, raw[E.job], config)
     return raw.assign(
@@ -26,6 +25,12 @@ def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
         job_key=job_key,
         billable=_billable(raw[E.billable_flag], client_key, job_key, config),
     )
+
+
+def person_names(raw: pd.DataFrame, config: Config) -> pd.Series:
+    """Each row's person: by the name in the export, else by its email column (a tracker's user
+    name may be a login); NA where neither is in the team."""
+    return _lookup(raw[E.person], config.people.get).fillna(_lookup(raw[E.email], config.people.get))
 
 
 def _lookup(names: pd.Series, get) -> pd.Series:

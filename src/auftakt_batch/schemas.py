@@ -35,6 +35,9 @@ class RawEntries(pa.DataFrameModel):
     source_format: Series[str]
     date: Series[pd.Timestamp] = pa.Field(nullable=True)  # local start date, agency time zone
     start: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, dtype_kwargs=UTC)
+    # the start's wall-clock time as the export wrote it, in the zone it was written in (the
+    # person's, the agency's, a calendar event's own): what identifies an entry, whatever the settings
+    local_start: Series[pd.Timestamp] = pa.Field(nullable=True)
     end: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, dtype_kwargs=UTC)
     duration_s: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     person: Series[str]

@@ -25,16 +25,17 @@ from .read import CalendarError, read_calendar
 
 ABSENCE = re.compile(r"vacation|holiday|urlaub|ferien|sick|krank|out of office|ooo|abwesend|leave|elternzeit",
                      re.IGNORECASE)
-MEETING_COLUMNS = ["source_file", "occurrence", "person", "client_key", "summary", "start", "end", "duration_s",
-                   "date"]
+MEETING_COLUMNS = ["source_file", "occurrence", "person", "client_key", "summary", "start", "local_start", "end",
+                   "duration_s", "date"]
 
 
 def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
-                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str]]:
-    """(meetings, absences (person, date), problems, unreadable calendar files). A calendar that
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str], dict[str, str]]:
+    """(meetings, absences (person, date), problems, unreadable calendar files, the owner of each
+    calendar read). A calendar that
     cannot be read, or whose owner is unknown, may hide billable meetings if a client bills
     them: then it is an error that stops the billing run; otherwise a warning."""
-    meetings, absences, problems, unreadable = [], [], [], []
+    meetings, absences, problems, unreadable, owners = [], [], [], [], {}
     zone = config.agency.timezone
     bills = any(c.calendar is not None and c.calendar.bill_meetings for c in config.clients.values())
     severity = Severity.ERROR if bills else Severity.WARNING
@@ -50,6 +51,7 @@ def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
             problems.append(Problem(Source(label), "calendar-owner", severity,
                                     unowned_message(label, calendar.name, config)))
             continue
+        owners[label] = owner
         events = _counting(calendar.events, _emails(owner, config))
         absences.append(_absences(events, owner, label))
         timed = events[~events["all_day"].astype(bool)].reset_index(drop=True)
@@ -57,7 +59,7 @@ def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
         problems += _ambiguous(timed, claims, label, zone)
         meetings.append(_meetings(timed, claims, owner, label, zone))
     return (_frame(meetings, MEETING_COLUMNS), _frame(absences, ["person", "date", "source_file"]), problems,
-            unreadable)
+            unreadable, owners)
 
 
 def covered(meetings: pd.DataFrame, entries: pd.DataFrame) -> pd.Series:
@@ -124,6 +126,7 @@ def _meetings(timed: pd.DataFrame, claims: pd.Series, owner: str, label: str, zo
         "client_key": claims.map(lambda c: c[0] if len(c) == 1 else None),
         "summary": timed["summary"],
         "start": start,
+        "local_start": pd.to_datetime(timed["local_start"]).astype("datetime64[us]"),
         "end": end,
         "duration_s": (end - start).dt.total_seconds().astype("int64"),
         "date": start.dt.tz_convert(zone).dt.tz_localize(None).dt.normalize().astype("datetime64[us]"),

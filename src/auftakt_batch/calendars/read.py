@@ -29,7 +29,7 @@ from ..periods import Period
 MAX_OCCURRENCES = 5_000  # per file and period: a month of anyone's meetings is a few hundred
 MAX_SECONDS = 3.0  # expansion budget per file
 TOO_DENSE = ("SECONDLY", "MINUTELY")  # no meeting recurs every minute
-COLUMNS = ["uid", "summary", "start", "end", "all_day", "first_day", "last_day", "status", "transparent",
+COLUMNS = ["uid", "summary", "start", "local_start", "end", "all_day", "first_day", "last_day", "status", "transparent",
            "attendees", "organizer"]
 
 _FOLD = re.compile(r"\r?\n[ \t]")
@@ -169,16 +169,17 @@ def _row(event) -> tuple:
         begin + event["DURATION"].dt if "DURATION" in event else begin + timedelta(days=1 if all_day else 0))
     if all_day:
         last = finish - timedelta(days=1) if isinstance(finish, date) and finish > begin else begin
-        start = end = None
+        start = local = end = None
         first_day, last_day = begin, last
     else:
         start, end = _utc(begin), _utc(finish)
+        local = pd.Timestamp(begin.replace(tzinfo=None))  # the wall clock in the event's own zone
         first_day = last_day = None
     attendees = event.get("ATTENDEE", [])
     attendees = attendees if isinstance(attendees, list) else [attendees]
     people = tuple((_email(a), str(a.params.get("PARTSTAT", "")).upper()) for a in attendees)
     organizer = _email(event["ORGANIZER"]) if "ORGANIZER" in event else ""
-    return (str(event.get("UID", "")), str(event.get("SUMMARY", "")), start, end, all_day, first_day, last_day,
+    return (str(event.get("UID", "")), str(event.get("SUMMARY", "")), start, local, end, all_day, first_day, last_day,
             str(event.get("STATUS", "CONFIRMED")).upper(), str(event.get("TRANSP", "")).upper() == "TRANSPARENT",
             people, organizer)
 

@@ -115,6 +115,8 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
         "source_format": fmt.name,
         "date": agency_day.where(start.notna(), day),
         "start": start,
+        "local_start": (day + pd.to_timedelta(start_s.astype("float64"), unit="s")).where(start.notna())
+        .astype("datetime64[us]"),
         "end": end,
         "duration_s": hours.fillna(span).astype("Int64"),
         **{f: text[f].astype(str) for f in TEXT_FIELDS},

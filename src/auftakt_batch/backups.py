@@ -1,0 +1,74 @@
+"""Keeping the ledger safe: a backup before and after every run that writes to it, and the
+invoice files in output/ that a ledger must know.
+
+Backups are SQLite online backups (a consistent copy even of a ledger in use) in
+output/backups/, written atomically (files.py), the newest `KEPT` kept. Restoring one is
+copying it over output/ledger.sqlite (README: "Restoring the ledger"). A ledger that does not
+know an invoice file in output/ — it was deleted, emptied, or replaced by an older copy — is
+refused by ledger.py before anything is written, since billing would give out those numbers
+again; the message says which backup to restore.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from .files import write_atomically
+
+FOLDER = "backups"
+KEPT = 30  # the newest backups kept: two per writing run, so the last 15 runs
+INVOICE_SUFFIXES = (".xrechnung.xml", ".pdf")
+
+
+def backup(conn: sqlite3.Connection, ledger_path: Path) -> Path:
+    """A copy of the ledger as `conn` sees it, in output/backups/; older ones beyond KEPT removed."""
+    folder = ledger_path.parent / FOLDER
+    target = folder / f"ledger-{datetime.now():%Y%m%dT%H%M%S-%f}.sqlite"
+
+    def write(temp: Path) -> None:
+        copy = sqlite3.connect(temp)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+
+    write_atomically(target, write)
+    for old in backups(ledger_path)[KEPT:]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def backups(ledger_path: Path) -> list[Path]:
+    """The ledger's backups, newest first."""
+    folder = ledger_path.parent / FOLDER
+    return sorted(folder.glob("ledger-*.sqlite"), reverse=True) if folder.is_dir() else []
+
+
+def restore_hint(ledger_path: Path) -> str:
+    """What to do about a ledger that cannot be used: restore the newest backup, and how."""
+    found = backups(ledger_path)
+    if not found:
+        return (f"restore {ledger_path.name} from your own backup of output/ (there is none in "
+                f"output/{FOLDER}/), as README's 'Restoring the ledger' says")
+    workspace = ledger_path.parent.parent
+    return (f"restore the newest backup: cp {_shown(found[0], workspace)} {_shown(ledger_path, workspace)} and delete "
+            f"{ledger_path.name}-wal and {ledger_path.name}-shm if they are there (README: 'Restoring the ledger')")
+
+
+def stray_invoices(output: Path, known: set[tuple[str, str]]) -> list[str]:
+    """Invoice files under output/PERIOD/invoices/ whose (period, NUMBER-CLIENT) is not `known`."""
+    found = []
+    for path in sorted(output.glob("*/invoices/*")):
+        if path.name.startswith(".") or not path.name.endswith(INVOICE_SUFFIXES):
+            continue
+        stem = next(path.name.removesuffix(s) for s in INVOICE_SUFFIXES if path.name.endswith(s))
+        if (path.parent.parent.name, stem) not in known:
+            found.append(_shown(path, output.parent))
+    return found
+
+
+def _shown(path: Path, workspace: Path) -> str:
+    """output/… as the user sees it from the workspace."""
+    return path.relative_to(workspace).as_posix()

@@ -1,0 +1,171 @@
+"""Reconciling the ledger with the exports: what was billed and is no longer there.
+
+An entry is identified by what it says (identity.py), so an entry edited after it was billed —
+its words, day, hours, start, client or job corrected in the tracker — comes back with a new
+id, as new work. What the ledger billed is therefore looked for in the exports on every run:
+a billed entry the exports no longer hold, where they still cover its person and day, was
+edited or deleted after billing. Until the user decides, it is an error naming its invoice,
+and the entries that could be its edited version — the same slot (identity.py), the same
+person and day, or the same person, client and hours — are held back: restore the export,
+`void` the invoice and bill again, or `accept` the change (recorded in the ledger).
+
+Needs: the period's entries, the ledger's live billed entries and `Evidence` of the exports
+beyond the period. Gives: the gone entries that concern the period, each paired with its most
+likely edited version, and the problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .config import Config
+from .periods import Period
+from .pricing import billed_seconds
+from .problems import Problem, Severity, Source, hm, plural
+from .schemas import Entries as E
+
+LEDGER = "output/ledger.sqlite"
+ANYONE = "\x00anyone"  # the person of a coverage span that holds everyone's days
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the exports say beyond the period's counted entries."""
+
+    elsewhere: frozenset[str]  # ids of entries in the exports dated outside the period
+    lacking: frozenset[str]  # ids a newer export of the same source lacks (overlaps.py): deleted there
+    covered: pd.DataFrame  # person, first, last: the days an export (or calendar) holds of a person
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    gone: pd.DataFrame  # billed entries (ledger.BILLED_COLUMNS) no longer in the exports that concern the period
+    pairs: pd.DataFrame  # entry_id (gone), index (of the period's entries): each gone entry's likely edited version
+    held: pd.DataFrame  # entry_id (gone), index: every entry held back because it could be one
+    problems: list[Problem]
+
+    def successors(self, entries: pd.DataFrame) -> pd.DataFrame:
+        """The paired entries' rows, with `replaces`: the billed entry each one is the edited version of."""
+        return entries.loc[self.pairs["index"]].assign(replaces=self.pairs["entry_id"].to_numpy())
+
+
+def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, period: Period,
+              config: Config) -> Reconciliation:
+    day = pd.to_datetime(billed["day"])
+    open_ = billed.assign(day=day)[billed["gone"].isna()]  # a change the user accepted is settled
+    present = open_["entry_id"].isin(entries[E.entry_id]) | open_["entry_id"].isin(evidence.elsewhere)
+    present &= ~open_["entry_id"].isin(evidence.lacking)
+    missing = open_[~present]
+    missing = missing[_covered(missing, evidence.covered, {p.name for p in config.team})]
+    free = entries[entries[E.billable] & entries[E.date].notna() & ~entries[E.entry_id].isin(billed["entry_id"])]
+    # a start time belongs to one entry: a new entry where a billed one started is that entry edited,
+    # even while an older export still holds the billed version
+    taken = open_[present & open_["slot"].str.startswith("t:") & open_["slot"].isin(free[E.slot])]
+    missing = pd.concat([missing, taken])
+    held = _candidates(missing, free, config)
+    inside = missing["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+    gone = missing[inside | missing["entry_id"].isin(held["entry_id"])].reset_index(drop=True)
+    pairs = _pairs(gone, entries, held)
+    return Reconciliation(gone, pairs, held, _problems(gone, pairs, held, entries, period))
+
+
+def _covered(billed: pd.DataFrame, covered: pd.DataFrame, team: set[str]) -> pd.Series:
+    """Per billed entry: whether some export (or calendar) holds its person's days around its day —
+    anyone's, for a person no longer in the team by that name (renamed in rates.yaml)."""
+    anyone = covered.assign(person=ANYONE).drop_duplicates()
+    person = billed["person"].where(billed["person"].isin(team), ANYONE)
+    spans = billed[["day"]].assign(person=person).reset_index().merge(pd.concat([covered, anyone]), on="person")
+    inside = spans[(spans["first"] <= spans["day"]) & (spans["day"] <= spans["last"])]
+    return billed.index.isin(inside["index"]).astype(bool) if len(billed) else pd.Series(dtype=bool)
+
+
+def _candidates(missing: pd.DataFrame, free: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """(gone entry_id, index of a billable, unbilled entry that could be its edited version)."""
+    if missing.empty or free.empty:
+        return pd.DataFrame({"entry_id": pd.Series(dtype=str), "index": pd.Series(dtype="int64")})
+    free = free.assign(index=free.index, person=free[E.person_name], day=free[E.date], logged=free[E.duration_s],
+                       rounded=billed_seconds(free, config))
+    gone = missing.assign(logged=missing["duration_s"])
+    legacy = gone[gone["duration_s"].isna()]  # billed before the ledger kept the time logged: its rounded hours
+    found = [
+        gone[["entry_id", "slot"]].merge(free[["slot", "index"]], on="slot"),
+        gone[["entry_id", "person", "day"]].merge(free[["person", "day", "index"]], on=["person", "day"]),
+        gone[["entry_id", "person", "client_key", "logged"]].dropna().merge(
+            free[["person", E.client_key, "logged", "index"]], on=["person", E.client_key, "logged"]),
+    ]
+    for billed_as in ("billed_s", "written_down_from"):
+        found.append(legacy[["entry_id", "person", "client_key", billed_as]].dropna().astype({billed_as: "int64"})
+                     .merge(free[["person", E.client_key, "rounded", "index"]].dropna().astype({"rounded": "int64"}),
+                            left_on=["person", "client_key", billed_as], right_on=["person", E.client_key, "rounded"]))
+    return pd.concat([f[["entry_id", "index"]] for f in found], ignore_index=True).drop_duplicates()
+
+
+def _pairs(gone: pd.DataFrame, entries: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
+    """Each gone entry with its most likely edited version, each entry used once: the same slot
+    first, then the same day, client, job and hours, the closest words, the nearest day."""
+    held = held[held["entry_id"].isin(gone["entry_id"])]
+    by_id = gone.set_index("entry_id")
+    scored = []
+    for gone_id, index in held.itertuples(index=False):
+        b, e = by_id.loc[gone_id], entries.loc[index]
+        same_time = e[E.duration_s] == b["duration_s"] if pd.notna(b["duration_s"]) else False
+        scored.append(((e[E.slot] == b["slot"], e[E.date] == b["day"], e[E.client_key] == b["client_key"],
+                        e[E.job_key] == b["job_key"], bool(same_time),
+                        difflib.SequenceMatcher(None, e[E.description], b["description"]).ratio(),
+                        -abs((e[E.date] - b["day"]).days)), gone_id, index))
+    scored.sort(key=lambda s: (tuple(-float(x) for x in s[0]), s[1], s[2]))
+    used, pairs = set(), []
+    for _, gone_id, index in scored:
+        if gone_id not in used and index not in used:
+            used.update((gone_id, index))
+            pairs.append((gone_id, index))
+    return pd.DataFrame(pairs, columns=["entry_id", "index"]).astype({"entry_id": str, "index": "int64"})
+
+
+def _problems(gone: pd.DataFrame, pairs: pd.DataFrame, held: pd.DataFrame, entries: pd.DataFrame,
+              period: Period) -> list[Problem]:
+    by_id = gone.set_index("entry_id")
+    accept = f"`auftakt-batch accept --period {period.label}`"
+    problems = []
+    edited = entries.loc[pairs["index"]].assign(gone_id=pairs["entry_id"].to_numpy())
+    for (file, gone_id), group in edited.groupby([E.source_file, "gone_id"], sort=True):
+        b, e = by_id.loc[gone_id], group.iloc[0]
+        problems.append(Problem(Source(file, int(e[E.source_row])), "changed-since-billed", Severity.ERROR, (
+            f"changed since billed on invoice {b['number']}: invoiced {_entry(b)}, now {_entry(e, logged=True)} "
+            "(renaming a person, client or job key in rates.yaml changes an entry too) — restore it as invoiced, "
+            f"or cancel the invoice (`auftakt-batch void {b['number']} --reason ...`) and bill again, or keep the "
+            f"invoice as it is with {accept} (this entry is then never billed)")))
+    others = held[held["entry_id"].isin(gone["entry_id"]) & ~held["index"].isin(pairs["index"])]
+    others = entries.loc[others["index"].unique()].assign(
+        gone_id=others.drop_duplicates("index")["entry_id"].to_numpy())
+    for (file, gone_id), group in others.groupby([E.source_file, "gone_id"], sort=True):
+        b = by_id.loc[gone_id]
+        rows = tuple(sorted(int(r) for r in group[E.source_row]))
+        problems.append(Problem(Source(file, rows[0]), "maybe-changed-since-billed", Severity.ERROR, (
+            f"{plural(len(rows), 'entry', 'entries')} held back: could be the edited version of an entry billed on "
+            f"invoice {b['number']} that is no longer in the exports ({_entry(b)}) — settle that entry first "
+            f"(restore it, void {b['number']}, or {accept}: then these are billed as new work)"),
+            rows if len(rows) > 1 else ()))
+    deleted = gone[~gone["entry_id"].isin(pairs["entry_id"])]
+    for number, group in deleted.groupby("number", sort=True):
+        shown = "; ".join(_entry(b, source=True) for _, b in group.head(3).iterrows())
+        more = "; …" if len(group) > 3 else ""
+        problems.append(Problem(Source(LEDGER), "billed-entry-gone", Severity.ERROR, (
+            f"invoice {number} billed {plural(len(group), 'entry', 'entries')} no longer in the exports, which still "
+            f"cover {'its' if len(group) == 1 else 'their'} person and day: {shown}{more} — deleted or edited after "
+            f"billing; restore {'it' if len(group) == 1 else 'them'}, or cancel the invoice with `auftakt-batch void "
+            f"{number} --reason ...` and bill again, or {accept} to record {'it' if len(group) == 1 else 'them'} as "
+            "deleted (the invoice stays as it is)"), client=group["client_key"].iloc[0]))
+    return problems
+
+
+def _entry(r, logged: bool = False, source: bool = False) -> str:
+    """An entry as the message shows it: day, person, hours, words (and where it was read)."""
+    day = r[E.date] if logged else r["day"]
+    person = r[E.person_name] if logged else r["person"]
+    seconds = r[E.duration_s] if logged else (r["billed_s"])
+    where = f" from {r['source']}" if source and isinstance(r.get("source"), str) else ""
+    return f"{day:%Y-%m-%d} {person} {hm(seconds)} h {r[E.description]!r}{where}"
