@@ -71,7 +71,7 @@ def outputs(root: Path) -> dict[str, str]:
     time it was saved): name -> sha256; and the ledger's rows."""
     files = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted((root / "output").rglob("*")) if p.is_file()
-             and p.name not in ("ledger.sqlite", ".billing.lock") and p.suffix != ".xlsx"}
+             and p.name not in ("ledger.sqlite", ".billing.lock") and p.suffix != ".xlsx" and "backups" not in p.parts}
     return {**files, "ledger": "\n".join(ledger_dump(root))}
 
 
@@ -90,6 +90,10 @@ def assert_sound(root: Path, reference: dict[str, str]) -> None:
     for _, _, path, sha in invoices:
         assert hashlib.sha256((root / path).read_bytes()).hexdigest() == sha
     assert not [p for p in (root / "output").rglob("*.tmp")]
+    for copy in (root / "output" / "backups").glob("*.sqlite"):  # every backup a crash left is a sound ledger
+        backup = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        assert backup.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+        backup.close()
     assert (root / "output" / "2026-11" / "profitability-2026-11.xlsx").is_file()
     assert outputs(root) == reference
 

@@ -22,8 +22,11 @@ KEPT = 30  # the newest backups kept: two per writing run, so the last 15 runs
 INVOICE_SUFFIXES = (".xrechnung.xml", ".pdf")
 
 
-def backup(conn: sqlite3.Connection, ledger_path: Path) -> Path:
-    """A copy of the ledger as `conn` sees it, in output/backups/; older ones beyond KEPT removed."""
+def backup(conn: sqlite3.Connection, ledger_path: Path) -> Path | None:
+    """A copy of the ledger as `conn` sees it, in output/backups/ (none of a ledger without
+    invoices: there is nothing to lose); older ones beyond KEPT removed."""
+    if conn.execute("SELECT count(*) FROM invoices").fetchone() == (0,):
+        return None
     folder = ledger_path.parent / FOLDER
     target = folder / f"ledger-{datetime.now():%Y%m%dT%H%M%S-%f}.sqlite"
 

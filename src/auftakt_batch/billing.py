@@ -11,18 +11,21 @@ A lock file keeps two runs from writing at once.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from jinja2 import TemplateError
 
 from . import ledger
+from .backups import backup
 from .config import Config, load_config
 from .einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
 from .files import crash_point, sweep_orphans
@@ -30,7 +33,7 @@ from .invoices import Draft, draft_invoices
 from .periods import Period
 from .pipeline import CheckRun, billable_now, check, local_today
 from .problems import plural
-from .render.invoice import Issue, LabelsError, invoice_html, load_labels
+from .render.invoice import Issue, LabelsError, invoice_html, load_labels, template_error
 from .render.pdf import Job, write_pdfs
 from .reports import Report, write_report
 from .schemas import Entries as E
@@ -42,6 +45,11 @@ class Busy(Exception):
 
 class UnknownClient(Exception):
     """--client names no client of rates.yaml."""
+
+
+class CannotIssue(Exception):
+    """An invoice or credit note cannot be made (a template error, a client gone from rates.yaml):
+    raised before its number is given out."""
 
 
 def _client(run: CheckRun, only: str | None) -> str | None:
@@ -85,6 +93,7 @@ class _Todo:
     issue: Issue
     finished: bool = False
     follows: tuple[str, ...] = ()
+    job: Job | None = None  # its documents, if already made
 
 
 class Progress(Protocol):
@@ -116,13 +125,21 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         today = today or local_today(config.agency.timezone)
         conn = ledger.connect(path)
         try:
-            todo = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
-            skipped, later, review = (), None, None
-            if reason is None:
-                drafts, skipped, later, review = _to_bill(run, period, only, today)
+            resumed = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
+            drafts, skipped, later, review = _to_bill(run, period, only, today) if reason is None else ([], (), None,
+                                                                                                       None)
+            if resumed or drafts:
+                for item in resumed[:1] or [_provisional(conn, drafts[0], config, today)]:
+                    _document(item.draft, item.issue, config, workspace)  # a template that fails, fails here
+                backup(conn, path)  # before the first write
                 earlier = _issued_for(conn, period)
-                todo += [_reserve(conn, d, config, today, earlier.get(d.client_key, ())) for d in drafts]
-            issued = _render(todo, workspace, config, _marker(conn, workspace), progress)
+                todo = chain(resumed, (_reserve(conn, d, config, today, earlier.get(d.client_key, ()), workspace)
+                                       for d in drafts))  # each reserved while the workers render the ones before
+                issued = _render(todo, len(resumed) + len(drafts), workspace, config, _marker(conn, workspace),
+                                 progress)
+                backup(conn, path)  # and after: the newest backup is the ledger as this run left it
+            else:
+                issued = ()
         finally:
             conn.close()
         return BillRun(run, issued, skipped, reason, later, review, write_report(run, today))
@@ -141,7 +158,7 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
     folder = workspace / "output" / period.label / "drafts"
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
-    issued = _render(todo, workspace, run.config, lambda issued: None, progress)
+    issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress)
     return BillRun(run, issued, skipped, None, later, review, write_report(run, today))
 
 
@@ -208,13 +225,25 @@ def _stop_reason(run: CheckRun, strict: bool) -> str | None:
     return None
 
 
-def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str, ...]) -> _Todo:
-    """Step 1 of the protocol: number, pending invoice and its entries, in one transaction."""
+def _provisional(conn, draft: Draft, config: Config, today: date) -> _Todo:
+    """The invoice `draft` would be if it were reserved now: its number is the series' next."""
     issued_at, due = _times(config, today)
+    number, _ = ledger.next_number(conn, config.agency.invoice_number, today.year)
+    return _Todo(draft, Issue(number, today, due, issued_at))
+
+
+def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str, ...], workspace: Path) -> _Todo:
+    """Step 1 of the protocol: the documents are made with the number the invoice will get (the
+    lock keeps the series still), so one that cannot be made fails before a number is given out;
+    then number, pending invoice and its entries, in one transaction."""
+    todo = _provisional(conn, draft, config, today)
+    job = _document(draft, todo.issue, config, workspace)
     number = ledger.record_pending(conn, config.agency.invoice_number, draft, kind="invoice", issue_date=today,
-                                   due_date=due, issued_at=issued_at)
+                                   due_date=todo.issue.due_date, issued_at=todo.issue.issued_at)
+    if number != todo.issue.number:
+        raise RuntimeError(f"the series moved under the lock: expected {todo.issue.number}, got {number}")
     crash_point("pending")
-    return _Todo(draft, Issue(number, today, due, issued_at), follows=follows)
+    return replace(todo, follows=follows, job=job)
 
 
 def _resume(conn, number: str) -> _Todo:
@@ -248,20 +277,27 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
     if config is None:
         raise ledger.NotVoidable("rates.yaml has errors: " + "; ".join(map(str, problems)))
     today = today or local_today(config.agency.timezone)
+    path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
-        conn = ledger.connect(workspace / "output" / "ledger.sqlite")
+        conn = ledger.connect(path)
         try:
             stored = ledger.stored_draft(conn, number)
-            original = stored.draft
-            credit = credit_for(original)
+            ledger.voidable(conn, number)
+            credit = credit_for(stored.draft)
             issued_at, _ = _times(config, today)
+            provisional, _ = ledger.next_number(conn, config.agency.invoice_number, today.year)
+            issue = Issue(provisional, today, today, issued_at, kind="credit-note", refers_to=number, reason=reason,
+                          refers_to_date=stored.issue_date)
+            job = _document(credit, issue, config, workspace)  # before anything is written
+            backup(conn, path)
             note = ledger.record_pending(conn, config.agency.invoice_number, credit, kind="credit-note",
                                          issue_date=today, due_date=today, issued_at=issued_at, refers_to=number,
                                          reason=reason)
+            if note != provisional:
+                raise RuntimeError(f"the series moved under the lock: expected {provisional}, got {note}")
             crash_point("pending")
-            issue = Issue(note, today, today, issued_at, kind="credit-note", refers_to=number, reason=reason,
-                          refers_to_date=stored.issue_date)
-            (issued,) = _render([_Todo(credit, issue)], workspace, config, _marker(conn, workspace))
+            (issued,) = _render([_Todo(credit, issue, job=job)], 1, workspace, config, _marker(conn, workspace))
+            backup(conn, path)
             return issued
         finally:
             conn.close()
@@ -277,36 +313,50 @@ def _negated(value: Decimal) -> Decimal:
     return Decimal(0) - value  # a zero stays 0.00: -value would print a free line as -0.00
 
 
-def _render(todo: list[_Todo], workspace: Path, config: Config, done: Callable[[Issued], None],
+def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config, done: Callable[[Issued], None],
             progress: Progress | None = None) -> tuple[Issued, ...]:
     """Steps 2 and 3: each PDF to a temp file, synced, renamed into place (in parallel), then
-    `done` with each as it is in place; the result in the order of `todo`."""
-    templates = workspace / "templates"
-    by_target, planned = {}, []
-    for item in todo:
-        d, issue = item.draft, item.issue
-        name = f"DRAFT-{d.client_key}.pdf" if issue.draft else f"{issue.number}-{d.client_key}.pdf"
-        target = workspace / "output" / d.period.label / ("drafts" if issue.draft else "invoices") / name
-        by_target[target] = Issued(issue.number, d.client_key, d.hours, d.net, d.gross, d.currency, target,
-                                   item.finished, item.follows)
-        planned.append((d, issue, target))
+    `done` with each as it is in place; the result in the order of `todo`, which may be a
+    generator of `count` items: each is made while the workers render the ones before."""
+    by_target = {}
 
-    def jobs() -> Iterator[Job]:  # made one by one while the workers render the ones before
-        for d, issue, target in planned:
-            xrechnung = not issue.draft and config.clients[d.client_key].einvoice == "xrechnung"
-            yield Job(invoice_html(d, config, issue, templates), templates, target, issue.issued_at,
-                      None if issue.draft else einvoice_xml(d, issue, config),
-                      einvoice_xml(d, issue, config, XRECHNUNG) if xrechnung else None)
+    def jobs() -> Iterator[Job]:
+        for item in todo:
+            d, issue = item.draft, item.issue
+            job = item.job or _document(d, issue, config, workspace)
+            by_target[job.target] = Issued(issue.number, d.client_key, d.hours, d.net, d.gross, d.currency,
+                                           job.target, item.finished, item.follows)
+            yield job
 
     def finished(job: Job, sha: str) -> None:
         done(replace(by_target[job.target], sha256=sha))
         if progress is not None:
             progress.advance(by_target[job.target])
 
-    if progress is not None and planned:
-        progress.start(len(planned))
-    write_pdfs(jobs(), finished, count=len(planned))
+    if progress is not None and count:
+        progress.start(count)
+    write_pdfs(jobs(), finished, count=count)
     return tuple(by_target.values())
+
+
+def _document(draft: Draft, issue: Issue, config: Config, workspace: Path) -> Job:
+    """What the PDF worker needs: the HTML and e-invoice XML, made here — so a template or a
+    client that cannot be rendered stops the run with a message (CannotIssue), in this process."""
+    name = f"DRAFT-{draft.client_key}.pdf" if issue.draft else f"{issue.number}-{draft.client_key}.pdf"
+    target = workspace / "output" / draft.period.label / ("drafts" if issue.draft else "invoices") / name
+    templates = workspace / "templates"
+    client = config.clients.get(draft.client_key)
+    if client is None:
+        raise CannotIssue(f"{issue.number} is for client {draft.client_key}, which is no longer in rates.yaml — "
+                          f"put it back (its name and address are printed on the document), then run this again")
+    try:
+        html = invoice_html(draft, config, issue, templates)
+    except TemplateError as exc:
+        raise CannotIssue(f"{template_error(exc, templates)} — correct the template; nothing was issued with it"
+                          ) from None
+    return Job(html, templates, target, issue.issued_at, None if issue.draft else einvoice_xml(draft, issue, config),
+               einvoice_xml(draft, issue, config, XRECHNUNG) if not issue.draft and client.einvoice == "xrechnung"
+               else None)
 
 
 def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FACTURX) -> bytes:

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .calendars.meetings import coverings
 from .config import Config
 from .names import normalise, normalised
 from .periods import Period
@@ -248,21 +249,27 @@ def _said(rate: Decimal | None, amount: Decimal | None, seconds: int, ours: Deci
 
 
 def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    """A timesheet entry logged for a meeting that was already billed from the calendar: billing
-    it would bill the meeting twice."""
-    timed = e[e[E.start].notna() & e[E.end].notna() & e[E.person_name].notna()]
+    """A timesheet entry for a meeting already billed from the calendar — overlapping it, or
+    without times for its client on its day (calendars/meetings.py): billing it would bill the
+    meeting twice. Before billing the entry counts and the meeting does not; after, the meeting
+    is on an invoice."""
     billed = ctx.billed.set_index("entry_id")["number"]
-    meetings = timed[timed[E.source_format].eq("calendar") & timed[E.entry_id].isin(billed.index)]
-    logged = timed[timed[E.source_format].ne("calendar") & ~timed[E.entry_id].isin(billed.index)]
+    calendar = e[E.source_format].eq("calendar")
+    meetings = e[calendar & e[E.entry_id].isin(billed.index)]
+    logged = e[~calendar & e[E.person_name].notna() & ~e[E.entry_id].isin(billed.index)]
     if meetings.empty or logged.empty:
         return []
-    pairs = logged.merge(meetings[[E.person_name, E.start, E.end, E.description, E.entry_id]], on=E.person_name,
-                         suffixes=("", "_meeting"))
-    pairs = pairs[(pairs[E.start] < pairs["end_meeting"]) & (pairs["start_meeting"] < pairs[E.end])]
-    pairs = pairs.drop_duplicates([E.source_file, E.source_row])
-    return for_rows(pairs, E.start, "meeting-billed", ERROR, lambda r: (
-        f"overlaps the meeting {r.description_meeting!r} already billed from the calendar on invoice "
-        f"{billed[r.entry_id_meeting]} — delete this entry, or void the invoice and bill again"))
+    m = meetings[[E.person_name, E.client_key, E.start, E.end, E.date, E.description, E.entry_id]].rename(
+        columns={E.person_name: "person"})
+    pairs = coverings(m, logged).drop_duplicates("entry")
+    rows = logged.loc[pairs["entry"]].assign(meeting=m.loc[pairs["meeting"], E.description].to_numpy(),
+                                            number=billed[m.loc[pairs["meeting"], E.entry_id]].to_numpy())
+    timed, then = rows[E.start].notna(), " — delete this entry, or void the invoice and bill again"
+    return for_rows(rows[timed], E.start, "meeting-billed", ERROR, lambda r: (
+        f"overlaps the meeting {r.meeting!r} already billed from the calendar on invoice {r.number}{then}")) + for_rows(
+        rows[~timed], E.date, "meeting-billed", ERROR, lambda r: (
+            f"logged for {r.client_key} on the day of the meeting {r.meeting!r} already billed from the calendar on "
+            f"invoice {r.number}{then}"))
 
 
 CHECKS: list[Check] = [

@@ -8,6 +8,7 @@ Heavy imports (pandas, pandera) happen inside the commands, so `--help` is insta
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,7 +47,20 @@ def period_option(command):
                         help=f"The period: {ACCEPTED_FORMS}.")(command)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Main(click.Group):
+    """The command group; a file or folder the workspace needs that cannot be read or written ends
+    a command with one line naming it and what to do, never a traceback (environment.py)."""
+
+    def invoke(self, ctx: click.Context):
+        from .environment import described
+
+        try:
+            return super().invoke(ctx)
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise click.ClickException(described(exc)) from None
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="auftakt-batch")
 def main() -> None:
     """Turn an agency's tracked time into invoices and profitability reports.
@@ -134,7 +148,7 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
       auftakt-batch bill --period 2026-11 --client acme
       auftakt-batch bill --period 2026-11 --draft
     """
-    from .billing import Busy, UnknownClient
+    from .billing import Busy, CannotIssue, UnknownClient
     from .billing import bill as run_bill
     from .ledger import LedgerError
     from .problems import Severity, plural
@@ -147,7 +161,7 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     except Busy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BUSY)
-    except LedgerError as exc:
+    except (LedgerError, CannotIssue) as exc:
         raise click.ClickException(str(exc)) from None
     for problem in result.check.problems:
         if problem.severity is Severity.ERROR:
@@ -335,7 +349,7 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
     Example:
       auftakt-batch void 2026-0007 --reason "wrong rate for November"
     """
-    from .billing import Busy, void
+    from .billing import Busy, CannotIssue, void
     from .ledger import LedgerError, NotVoidable
 
     if not reason.strip():
@@ -344,13 +358,53 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
         note = void(workspace, number, reason)
     except NotVoidable as exc:
         raise click.BadParameter(str(exc), param_hint="NUMBER") from None
-    except LedgerError as exc:
+    except (LedgerError, CannotIssue) as exc:
         raise click.ClickException(str(exc)) from None
     except Busy as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BUSY)
     click.echo(f"Issued credit note {note.number} for {number} ({note.client_key}, {note.gross:,.2f} "
                f"{note.currency}): {note.pdf.relative_to(workspace)}")
+
+
+@main.command(name="accept", short_help="Accept changes made to entries after billing.")
+@workspace_option
+@period_option
+@click.option("--as-new", is_flag=True,
+              help="The billed entries were deleted; bill what the exports hold now as new work.")
+def accept_command(workspace: Path, period: Period, as_new: bool) -> None:
+    """Accept the exports as they are now where entries billed for PERIOD were edited or deleted
+    after billing.
+
+    `check` reports a billed entry that is no longer in the exports as an error naming its
+    invoice, and holds back the entries that could be its edited version. Instead of restoring
+    the export, or voiding the invoice and billing again, accept records the change in the
+    ledger and the issued invoices stay as they are: each edited version takes the billed entry's
+    place on its invoice (it is never billed); an entry with none is recorded as deleted. With
+    --as-new, every such entry is recorded as deleted and the others are billed as new work.
+
+    \b
+    Examples:
+      auftakt-batch accept --period 2026-11
+      auftakt-batch accept --period 2026-11 --as-new
+    """
+    from .accept import NothingToAccept, accept
+    from .billing import Busy
+    from .ledger import LedgerError
+    from .problems import plural
+
+    try:
+        changes = accept(workspace, period, as_new=as_new)
+    except (NothingToAccept, LedgerError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except Busy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    click.echo(f"Accepted {plural(len(changes), 'change')} to entries billed for {period.label}; the invoices stay "
+               "as issued:")
+    for change in changes:
+        now = f"now {change.now}: on {change.number} in its place, never billed" if change.now else "deleted"
+        click.echo(f"  {change.number} ({change.client_key}) {change.billed} → {now}")
 
 
 @main.command(short_help="List the invoices in the ledger.")

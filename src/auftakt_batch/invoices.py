@@ -132,11 +132,15 @@ def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:
     """The line's entries in the order the appendix lists them: by day, person and start."""
     ordered = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
     before = ordered["written_down_from"] if "written_down_from" in ordered else pd.Series(pd.NA, index=ordered.index)
-    return tuple(Billed(r.entry_id, r.slot, r.date.date(), r.person_name, r.description, int(r.billed_s),
-                        int(w) if pd.notna(w) else None, int(r.duration_s),
-                        r.local_start.isoformat() if pd.notna(r.local_start) else None,
-                        f"{r.source_file}:{r.source_row}")
+    return tuple(as_billed(r, int(r.billed_s), int(w) if pd.notna(w) else None)
                  for r, w in zip(ordered.itertuples(index=False), before))
+
+
+def as_billed(r, billed_s: int, written_down_from: int | None = None) -> Billed:
+    """An entry (a row of Entries, as itertuples gives it) as the ledger keeps it."""
+    return Billed(r.entry_id, r.slot, r.date.date(), r.person_name, r.description, billed_s, written_down_from,
+                  int(r.duration_s), r.local_start.isoformat() if pd.notna(r.local_start) else None,
+                  f"{r.source_file}:{r.source_row}")
 
 
 def _detail(by: list[str], group: pd.DataFrame) -> str:

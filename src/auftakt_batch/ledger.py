@@ -295,6 +295,21 @@ def stored_draft(conn: sqlite3.Connection, number: str) -> Stored:
                   datetime.fromisoformat(issued_at), refers_to, reason)
 
 
+def record_accepted(conn: sqlite3.Connection, edited: list[tuple[str, Billed]], deleted: list[str]) -> None:
+    """The user's word on billed entries no longer in the exports, in one transaction: each
+    (billed entry id, its edited version) — the version joins the invoice line the entry is on,
+    at the time that was billed, so it is never billed itself — and each entry deleted since."""
+    with _transaction(conn):
+        for gone_id, now in edited:
+            conn.execute("INSERT INTO billed_entries (entry_id, invoice_id, position, slot, day, person, description, "
+                         "billed_s, duration_s, start, source, replaces) SELECT ?, invoice_id, position, ?, ?, ?, ?, "
+                         "billed_s, ?, ?, ?, entry_id FROM billed_entries WHERE entry_id = ? AND live = 1",
+                         (now.entry_id, now.slot, now.day.isoformat(), now.person, now.description, now.duration_s,
+                          now.start, now.source, gone_id))
+        conn.executemany("UPDATE billed_entries SET gone = ? WHERE entry_id = ? AND live = 1 AND gone IS NULL",
+                         [("edited", gone_id) for gone_id, _ in edited] + [("deleted", i) for i in deleted])
+
+
 def mark_issued(conn: sqlite3.Connection, number: str, pdf_path: str, sha256: str) -> None:
     with _transaction(conn):
         conn.execute("UPDATE invoices SET status = 'issued', pdf_path = ?, pdf_sha256 = ? "
@@ -305,14 +320,20 @@ class NotVoidable(Exception):
     """Only an issued invoice (not a credit note, not a void one) can be cancelled."""
 
 
-def _void(conn: sqlite3.Connection, number: str) -> None:
+def voidable(conn: sqlite3.Connection, number: str) -> int:
+    """The id of issued invoice `number`; NotVoidable (saying why) for anything else."""
     row = conn.execute("SELECT id, kind, status FROM invoices WHERE number = ?", (number,)).fetchone()
     if row is None or row[1] != "invoice" or row[2] != "issued":
         state = ("does not exist" if row is None else "is a credit note" if row[1] == "credit-note"
                  else f"is {row[2]} already" if row[2] == "void" else f"is still {row[2]}")
         raise NotVoidable(f"{number} {state}: only an issued invoice can be cancelled")
-    conn.execute("UPDATE invoices SET status = 'void' WHERE id = ?", (row[0],))
-    conn.execute("UPDATE billed_entries SET live = 0 WHERE invoice_id = ?", (row[0],))
+    return row[0]
+
+
+def _void(conn: sqlite3.Connection, number: str) -> None:
+    invoice_id = voidable(conn, number)
+    conn.execute("UPDATE invoices SET status = 'void' WHERE id = ?", (invoice_id,))
+    conn.execute("UPDATE billed_entries SET live = 0 WHERE invoice_id = ?", (invoice_id,))
 
 
 def invoices(conn: sqlite3.Connection, status: str | None = None) -> list[InvoiceRecord]:

@@ -37,7 +37,8 @@ class Evidence:
 
     elsewhere: frozenset[str]  # ids of entries in the exports dated outside the period
     lacking: frozenset[str]  # ids a newer export of the same source lacks (overlaps.py): deleted there
-    covered: pd.DataFrame  # person, first, last: the days an export (or calendar) holds of a person
+    files: frozenset[str]  # the input files read (a billed entry's own file still there says where to look)
+    covered: pd.DataFrame  # person, first, last: the days of each export that holds a person's entries
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
     present = open_["entry_id"].isin(entries[E.entry_id]) | open_["entry_id"].isin(evidence.elsewhere)
     present &= ~open_["entry_id"].isin(evidence.lacking)
     missing = open_[~present]
-    missing = missing[_covered(missing, evidence.covered, {p.name for p in config.team})]
+    missing = missing[_covered(missing, evidence, period, {p.name for p in config.team})]
     free = entries[entries[E.billable] & entries[E.date].notna() & ~entries[E.entry_id].isin(billed["entry_id"])]
     # a start time belongs to one entry: a new entry where a billed one started is that entry edited,
     # even while an older export still holds the billed version
@@ -72,34 +73,40 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
     return Reconciliation(gone, pairs, held, _problems(gone, pairs, held, entries, period))
 
 
-def _covered(billed: pd.DataFrame, covered: pd.DataFrame, team: set[str]) -> pd.Series:
-    """Per billed entry: whether some export (or calendar) holds its person's days around its day —
-    anyone's, for a person no longer in the team by that name (renamed in rates.yaml)."""
-    anyone = covered.assign(person=ANYONE).drop_duplicates()
+def _covered(billed: pd.DataFrame, evidence: Evidence, period: Period, team: set[str]) -> pd.Series:
+    """Per billed entry: whether the exports would hold it if it were unchanged — its own file is
+    still read (a calendar: for the period only, as it is read), or an export holding its person's
+    entries (anyone's, for a person no longer in the team by that name) spans its day."""
+    file = billed["source"].str.rsplit(":", n=1).str[0]
+    own = file.isin(evidence.files) & (~file.str.endswith(".ics").fillna(False).astype(bool)
+                                      | billed["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end)))
+    covered = evidence.covered
     person = billed["person"].where(billed["person"].isin(team), ANYONE)
-    spans = billed[["day"]].assign(person=person).reset_index().merge(pd.concat([covered, anyone]), on="person")
+    spans = billed[["day"]].assign(person=person).reset_index().merge(
+        pd.concat([covered, covered.assign(person=ANYONE).drop_duplicates()]), on="person")
     inside = spans[(spans["first"] <= spans["day"]) & (spans["day"] <= spans["last"])]
-    return billed.index.isin(inside["index"]).astype(bool) if len(billed) else pd.Series(dtype=bool)
+    return own.fillna(False).astype(bool) | billed.index.isin(inside["index"])
 
 
 def _candidates(missing: pd.DataFrame, free: pd.DataFrame, config: Config) -> pd.DataFrame:
     """(gone entry_id, index of a billable, unbilled entry that could be its edited version)."""
     if missing.empty or free.empty:
         return pd.DataFrame({"entry_id": pd.Series(dtype=str), "index": pd.Series(dtype="int64")})
-    free = free.assign(index=free.index, person=free[E.person_name], day=free[E.date], logged=free[E.duration_s],
-                       rounded=billed_seconds(free, config))
-    gone = missing.assign(logged=missing["duration_s"])
+    free = pd.DataFrame({"index": free.index, "slot": free[E.slot], "who": free[E.person_name], "on": free[E.date],
+                         "client_key": free[E.client_key], "logged": free[E.duration_s],
+                         "rounded": billed_seconds(free, config)})
+    gone = missing.rename(columns={"person": "who", "day": "on"}).assign(logged=missing["duration_s"])
     legacy = gone[gone["duration_s"].isna()]  # billed before the ledger kept the time logged: its rounded hours
     found = [
         gone[["entry_id", "slot"]].merge(free[["slot", "index"]], on="slot"),
-        gone[["entry_id", "person", "day"]].merge(free[["person", "day", "index"]], on=["person", "day"]),
-        gone[["entry_id", "person", "client_key", "logged"]].dropna().merge(
-            free[["person", E.client_key, "logged", "index"]], on=["person", E.client_key, "logged"]),
+        gone[["entry_id", "who", "on"]].merge(free[["who", "on", "index"]], on=["who", "on"]),
+        gone[["entry_id", "who", "client_key", "logged"]].dropna().merge(
+            free[["who", "client_key", "logged", "index"]].dropna(), on=["who", "client_key", "logged"]),
     ]
     for billed_as in ("billed_s", "written_down_from"):
-        found.append(legacy[["entry_id", "person", "client_key", billed_as]].dropna().astype({billed_as: "int64"})
-                     .merge(free[["person", E.client_key, "rounded", "index"]].dropna().astype({"rounded": "int64"}),
-                            left_on=["person", "client_key", billed_as], right_on=["person", E.client_key, "rounded"]))
+        found.append(legacy[["entry_id", "who", "client_key", billed_as]].dropna().astype({billed_as: "int64"})
+                     .merge(free[["who", "client_key", "rounded", "index"]].dropna().astype({"rounded": "int64"}),
+                            left_on=["who", "client_key", billed_as], right_on=["who", "client_key", "rounded"]))
     return pd.concat([f[["entry_id", "index"]] for f in found], ignore_index=True).drop_duplicates()
 
 
@@ -111,10 +118,9 @@ def _pairs(gone: pd.DataFrame, entries: pd.DataFrame, held: pd.DataFrame) -> pd.
     scored = []
     for gone_id, index in held.itertuples(index=False):
         b, e = by_id.loc[gone_id], entries.loc[index]
-        same_time = e[E.duration_s] == b["duration_s"] if pd.notna(b["duration_s"]) else False
-        scored.append(((e[E.slot] == b["slot"], e[E.date] == b["day"], e[E.client_key] == b["client_key"],
-                        e[E.job_key] == b["job_key"], bool(same_time),
-                        difflib.SequenceMatcher(None, e[E.description], b["description"]).ratio(),
+        same = [_same(e[mine], b[theirs]) for mine, theirs in ((E.slot, "slot"), (E.date, "day"), (E.client_key,
+                "client_key"), (E.job_key, "job_key"), (E.duration_s, "duration_s"))]
+        scored.append(((*same, difflib.SequenceMatcher(None, e[E.description], b["description"]).ratio(),
                         -abs((e[E.date] - b["day"]).days)), gone_id, index))
     scored.sort(key=lambda s: (tuple(-float(x) for x in s[0]), s[1], s[2]))
     used, pairs = set(), []
@@ -123,6 +129,10 @@ def _pairs(gone: pd.DataFrame, entries: pd.DataFrame, held: pd.DataFrame) -> pd.
             used.update((gone_id, index))
             pairs.append((gone_id, index))
     return pd.DataFrame(pairs, columns=["entry_id", "index"]).astype({"entry_id": str, "index": "int64"})
+
+
+def _same(a, b) -> bool:
+    return bool(pd.notna(a) and pd.notna(b) and a == b)
 
 
 def _problems(gone: pd.DataFrame, pairs: pd.DataFrame, held: pd.DataFrame, entries: pd.DataFrame,
@@ -166,6 +176,7 @@ def _entry(r, logged: bool = False, source: bool = False) -> str:
     """An entry as the message shows it: day, person, hours, words (and where it was read)."""
     day = r[E.date] if logged else r["day"]
     person = r[E.person_name] if logged else r["person"]
-    seconds = r[E.duration_s] if logged else (r["billed_s"])
+    seconds = r[E.duration_s] if logged else r["billed_s"]
     where = f" from {r['source']}" if source and isinstance(r.get("source"), str) else ""
-    return f"{day:%Y-%m-%d} {person} {hm(seconds)} h {r[E.description]!r}{where}"
+    hours = f"{hm(seconds)} h" if pd.notna(seconds) else "no hours"
+    return f"{day:%Y-%m-%d} {person} {hours} {r[E.description]!r}{where}"

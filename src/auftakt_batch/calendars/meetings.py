@@ -63,26 +63,30 @@ def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
 
 
 def covered(meetings: pd.DataFrame, entries: pd.DataFrame) -> pd.Series:
-    """Per meeting: whether its owner logged time that covers it — an entry overlapping it in
-    time, or an entry without times for the same client on the same day."""
-    if meetings.empty:
-        return pd.Series(False, index=meetings.index, dtype=bool)
+    """Per meeting: whether its owner logged time that covers it (`coverings`)."""
+    return pd.Series(meetings.index.isin(coverings(meetings, entries)["meeting"]), index=meetings.index)
+
+
+def coverings(meetings: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
+    """(meeting, entry): the index of each meeting with that of each entry of its owner that covers
+    it — overlapping it in time, or without times for the same client on the same day."""
+    if meetings.empty or entries.empty:
+        return pd.DataFrame({"meeting": pd.Series(dtype="int64"), "entry": pd.Series(dtype="int64")})
     m = meetings.reset_index().rename(columns={"index": "meeting"})
     timed = entries[entries[E.start].notna() & entries[E.end].notna()]
     timed = timed[[E.person_name, E.start, E.end, E.date]].rename(
-        columns={E.person_name: "person", E.start: "e_start", E.end: "e_end", E.date: "day"})
+        columns={E.person_name: "person", E.start: "e_start", E.end: "e_end", E.date: "day"}).assign(entry=timed.index)
     # an entry can overlap a meeting only if it starts within its days (those of the longest entry
     # and meeting, and a day's margin for daylight saving): compare those, not every pair
     before, after = _days(timed["e_start"], timed["e_end"]), _days(m["start"], m["end"])
     pairs = pd.concat([m.assign(day=m["date"] + pd.Timedelta(days=shift)).merge(timed, on=["person", "day"])
                        for shift in range(-before, after + 1)])
-    overlap = set(pairs.loc[(pairs["e_start"] < pairs["end"]) & (pairs["start"] < pairs["e_end"]), "meeting"])
+    overlap = pairs.loc[(pairs["e_start"] < pairs["end"]) & (pairs["start"] < pairs["e_end"]), ["meeting", "entry"]]
     untimed = entries[entries[E.start].isna() & entries[E.date].notna()]
     same_day = m.merge(untimed[[E.person_name, E.client_key, E.date]].rename(
-        columns={E.person_name: "person", E.client_key: "client_key", E.date: "date"}),
+        columns={E.person_name: "person", E.client_key: "client_key", E.date: "date"}).assign(entry=untimed.index),
         on=["person", "client_key", "date"])
-    hit = overlap | set(same_day["meeting"])
-    return pd.Series(meetings.index.isin(list(hit)), index=meetings.index)
+    return pd.concat([overlap, same_day[["meeting", "entry"]]], ignore_index=True).drop_duplicates()
 
 
 def _days(start: pd.Series, end: pd.Series) -> int:

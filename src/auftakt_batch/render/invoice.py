@@ -255,3 +255,16 @@ def _lines(text: str | None):
     from markupsafe import Markup, escape
 
     return Markup("<br>").join(escape(line) for line in (text or "").splitlines())
+
+
+def template_error(exc: Exception, templates: Path) -> str:
+    """A Jinja error as one line naming the template file (and line) of the workspace."""
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+    folder = templates.name
+    if isinstance(exc, TemplateNotFound):
+        return (f"{folder}/{exc.name} is missing (templates/ holds the invoice template; `auftakt-batch init` "
+                "writes one)")
+    if isinstance(exc, TemplateSyntaxError):
+        return f"{folder}/{exc.name or exc.filename or 'invoice.html'}:{exc.lineno}: {exc.message}"
+    return f"{folder}/invoice.html: {exc}"

@@ -1,0 +1,92 @@
+"""Accepting changes made after billing: the user's word on billed entries no longer in the exports.
+
+`check` reports a billed entry that the exports no longer hold (reconcile.py) and holds back
+what could be its edited version. Besides restoring the export or voiding the invoice, the
+user may accept the exports as they are now, and this records it in the ledger:
+
+- by default, each gone entry's most likely edited version (the pairing `check` shows) takes
+  its place on the invoice — it is never billed — and a gone entry with none is recorded as
+  deleted; the issued invoices stay as they are;
+- with `as_new`, every gone entry is recorded as deleted and what is in the exports now is new
+  work, billed by the next run.
+
+Needs: a workspace and a period whose inputs can all be read (an unreadable file would make
+its billed entries look deleted). Gives: what was recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import ledger
+from .backups import backup
+from .billing import locked
+from .invoices import Billed, as_billed
+from .periods import Period
+from .pipeline import check
+from .problems import hm
+from .reconcile import Reconciliation
+
+
+class NothingToAccept(Exception):
+    """The period's exports and the ledger agree, or the exports cannot be trusted to say so."""
+
+
+@dataclass(frozen=True)
+class Change:
+    number: str  # the invoice the entry was billed on
+    client_key: str
+    billed: str  # the billed entry, as check shows it
+    now: str | None  # its edited version (None: recorded as deleted)
+
+
+def accept(workspace: Path, period: Period, as_new: bool = False, today: date | None = None) -> list[Change]:
+    with locked(workspace / "output" / ".billing.lock"):
+        run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
+        if run.config is None:
+            raise NothingToAccept("rates.yaml has errors — correct them first (`auftakt-batch check` lists them)")
+        if run.unreadable:
+            raise NothingToAccept(f"{', '.join(run.unreadable)} cannot be read, so an entry in it would look deleted "
+                                  "— make it readable first")
+        ledger_errors = [str(p) for p in run.problems if p.code == "ledger"]
+        if ledger_errors:
+            raise NothingToAccept(ledger_errors[0])
+        found = run.reconciliation
+        if found is None or found.gone.empty:
+            raise NothingToAccept(f"every entry billed for {period} is in the exports as billed — nothing to accept")
+        edited = [] if as_new else _edited(found, run.entries)
+        paired = {gone_id for gone_id, _ in edited}
+        deleted = [gone_id for gone_id in found.gone["entry_id"] if gone_id not in paired]
+        path = workspace / "output" / "ledger.sqlite"
+        conn = ledger.connect(path)
+        try:
+            backup(conn, path)
+            ledger.record_accepted(conn, edited, deleted)
+            backup(conn, path)
+        finally:
+            conn.close()
+    return _changes(found, dict((gone_id, now) for gone_id, now in edited))
+
+
+def _edited(found: Reconciliation, entries: pd.DataFrame) -> list[tuple[str, Billed]]:
+    rows = found.successors(entries)
+    return [(r.replaces, as_billed(r, int(r.duration_s))) for r in rows.itertuples(index=False)]
+
+
+def _changes(found: Reconciliation, edited: dict[str, Billed]) -> list[Change]:
+    changes = []
+    for b in found.gone.sort_values(["number", "day", "person"]).itertuples(index=False):
+        now = edited.get(b.entry_id)
+        changes.append(Change(b.number, b.client_key, _shown(b.day, b.person, b.billed_s, b.description),
+                              None if now is None else _shown(now.day, now.person, now.duration_s, now.description,
+                                                              now.source)))
+    return changes
+
+
+def _shown(day, person: str, seconds: int, words: str, source: str | None = None) -> str:
+    where = f" ({source})" if source else ""
+    return f"{day:%Y-%m-%d} {person} {hm(seconds)} h {words!r}{where}"

@@ -1,0 +1,59 @@
+"""The workspace's files as the operating system sees them: what to tell the user when one
+cannot be read or written (a folder where a file belongs, no permission, a full disk).
+
+Bad data never raises (problems.py); these are conditions of the machine, raised as OSError
+or by SQLite, and they end a command with one line naming the path and what to do. Every
+write is atomic and every ledger change one transaction, so what was interrupted is finished
+or undone by the next run; the message says so where it matters.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+from pathlib import Path
+
+ADVICE = {
+    errno.EACCES: "you may not read or write it — check its permissions (and the folder's)",
+    errno.EPERM: "you may not read or write it — check its permissions (and the folder's)",
+    errno.EROFS: "it is on a read-only disk — move the workspace somewhere writable",
+    errno.ENOSPC: "the disk is full — free some space and run the command again",
+    errno.EDQUOT: "your disk quota is used up — free some space and run the command again",
+    errno.EISDIR: "a folder is where a file belongs — move the folder away",
+    errno.ENOTDIR: "a file is where a folder belongs — move the file away",
+    errno.EEXIST: "a file is where a folder belongs — move the file away",
+    errno.ENAMETOOLONG: "the path is too long for the system — shorten folder names",
+    errno.ELOOP: "its symbolic links go round in a circle — fix the link",
+    errno.EIO: "the disk could not read or write it — check the disk",
+}
+AFTERWARDS = "nothing is half-written: the next run finishes or undoes what this one started"
+
+
+def described(exc: OSError | sqlite3.Error) -> str:
+    """One line: the path, what the system said, what to do."""
+    if isinstance(exc, sqlite3.Error):
+        return _database(exc)
+    path = _shown(exc.filename) if exc.filename else "a file of the workspace"
+    reason = exc.strerror or str(exc)
+    advice = ADVICE.get(exc.errno, "check the path and run the command again")
+    return f"{path}: {reason} — {advice}; {AFTERWARDS}"
+
+
+def _database(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    advice = ("the disk is full — free some space and run the command again" if "full" in text else
+              "you may not write it — check the permissions of output/ and of the ledger" if "readonly" in text else
+              "check that output/ledger.sqlite is a file you may read and write")
+    return f"output/ledger.sqlite: {text} — {advice}; the ledger is unchanged by what failed"
+
+
+def _shown(filename) -> str:
+    """A path as the user typed it: relative to the current folder where it is inside it; a
+    temporary file (files.py) as the file it was becoming."""
+    path = Path(os.fsdecode(filename))
+    if path.name.startswith(".") and path.name.endswith(".tmp"):
+        path = path.with_name(path.name[1:].rsplit(".", 2)[0])
+    if path.is_absolute() and path.is_relative_to(Path.cwd()):
+        path = path.relative_to(Path.cwd())
+    return path.as_posix()
