@@ -176,7 +176,7 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tu
     final = reviewed(priced, run.decisions)
     drafts = draft_invoices(final, run.config, period)
     skipped = tuple((key, "held back by errors (listed above)") for key in sorted(held)
-                    if only in (None, key) and run.config.clients[key].billable)
+                    if only in (None, key) and getattr(run.config.clients.get(key), "billable", True))
     later = None
     if future.any():
         days = unbilled.loc[future, E.date]

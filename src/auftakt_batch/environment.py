@@ -14,18 +14,18 @@ import os
 import sqlite3
 from pathlib import Path
 
-ADVICE = {
-    errno.EACCES: "you may not read or write it — check its permissions (and the folder's)",
-    errno.EPERM: "you may not read or write it — check its permissions (and the folder's)",
-    errno.EROFS: "it is on a read-only disk — move the workspace somewhere writable",
-    errno.ENOSPC: "the disk is full — free some space and run the command again",
-    errno.EDQUOT: "your disk quota is used up — free some space and run the command again",
-    errno.EISDIR: "a folder is where a file belongs — move the folder away",
-    errno.ENOTDIR: "a file is where a folder belongs — move the file away",
-    errno.EEXIST: "a file is where a folder belongs — move the file away",
-    errno.ENAMETOOLONG: "the path is too long for the system — shorten folder names",
-    errno.ELOOP: "its symbolic links go round in a circle — fix the link",
-    errno.EIO: "the disk could not read or write it — check the disk",
+ADVICE = {  # what to do, after what the system said
+    errno.EACCES: "check its permissions (and its folder's)",
+    errno.EPERM: "check its permissions (and its folder's)",
+    errno.EROFS: "make that disk writable, or move the workspace to one that is",
+    errno.ENOSPC: "free some space, then run the command again",
+    errno.EDQUOT: "free some space, then run the command again",
+    errno.EISDIR: "a folder is where a file belongs: move the folder away",
+    errno.ENOTDIR: "a file is where a folder belongs: move the file away",
+    errno.EEXIST: "a file is where a folder belongs: move the file away",
+    errno.ENAMETOOLONG: "shorten the folder names",
+    errno.ELOOP: "its symbolic links go round in a circle: fix the link",
+    errno.EIO: "check the disk",
 }
 AFTERWARDS = "nothing is half-written: the next run finishes or undoes what this one started"
 
@@ -42,8 +42,8 @@ def described(exc: OSError | sqlite3.Error) -> str:
 
 def _database(exc: sqlite3.Error) -> str:
     text = str(exc)
-    advice = ("the disk is full — free some space and run the command again" if "full" in text else
-              "you may not write it — check the permissions of output/ and of the ledger" if "readonly" in text else
+    advice = ("free some space, then run the command again" if "full" in text else
+              "check the permissions of output/ and of the ledger" if "readonly" in text else
               "check that output/ledger.sqlite is a file you may read and write")
     return f"output/ledger.sqlite: {text} — {advice}; the ledger is unchanged by what failed"
 

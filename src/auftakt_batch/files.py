@@ -29,9 +29,14 @@ def write_atomically(target: Path, write: Callable[[Path], None], step: str | No
     """`write(temp)` fills a temporary file, which is synced and renamed to `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    write(temp)
-    with open(temp, "rb+") as handle:
-        os.fsync(handle.fileno())
+    try:
+        write(temp)
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        if exc.filename is None:  # a write or sync says what failed (a full disk), not where
+            raise OSError(exc.errno, exc.strerror, str(temp)) from exc
+        raise
     if step:
         crash_point(f"{step}-written")  # the whole temporary file is there, not yet in place
     os.replace(temp, target)
