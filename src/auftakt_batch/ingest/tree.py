@@ -62,6 +62,7 @@ ADVICE = {
     errno.ELOOP: "point the link at the folder or file meant, or delete it",
     errno.ENAMETOOLONG: "move it to a folder nearer input/ (its path is longer than the system allows)",
 }
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # POSIX; where there are no FIFOs to wait on, nothing
 READABLE = "make it readable (check its permissions) or move it out of input/"
 DANGLING = "reconnect what it links to (an unmounted drive?) or delete the link"
 
@@ -182,7 +183,7 @@ def open_input(path: Path) -> BinaryIO:
     """An input file opened for reading without waiting (a FIFO put in its place since the walk
     would block a plain open until a writer comes); anything but a regular file is refused."""
     try:
-        handle = open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK))
+        handle = open(path, "rb", opener=lambda name, flags: os.open(name, flags | NONBLOCK))
     except IsADirectoryError:
         raise NotAFile(stat.S_IFDIR) from None
     mode = os.fstat(handle.fileno()).st_mode
