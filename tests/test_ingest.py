@@ -290,7 +290,8 @@ def test_an_ambiguous_time_with_hours_given_is_only_a_warning(ws):
 
 def test_hidden_lock_and_calendar_files(ws):
     ws.input("a.csv", HEADER + ROW)
-    ws.input(".hidden.csv", "junk")
+    ws.input(".hidden", "junk")
+    ws.input("._a.csv", "junk")  # macOS's AppleDouble file beside a.csv on a shared drive
     ws.input("~$book.xlsx", "junk")
     ws.input("notes.txt.bak", "junk")
     run = ws.check()

@@ -43,7 +43,7 @@ def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
         try:
             calendar = read_calendar(path, label, period, zone)
         except CalendarError as exc:
-            problems.append(Problem(Source(label), "bad-calendar", severity, str(exc).removeprefix(f"{label}: ")))
+            problems.append(Problem(Source(label), exc.code, severity, str(exc).removeprefix(f"{label}: ")))
             unreadable += [label] if bills else []
             continue
         owner = owner_of(label, calendar.name, config)

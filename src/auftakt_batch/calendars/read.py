@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..ingest.tree import cannot_read, read_input
 from ..periods import Period
 
 MAX_OCCURRENCES = 5_000  # per file and period: a month of anyone's meetings is a few hundred
@@ -37,7 +38,12 @@ _RULE_SPACES = re.compile(r"^((?:RRULE|EXRULE)[:;].*)$", re.MULTILINE)
 
 
 class CalendarError(Exception):
-    """A calendar file that cannot be read: the message names the file and what to do."""
+    """A calendar file that cannot be read: the message names the file and what to do; `code`
+    is the problem's (`unreadable` when the system would not let us read it at all)."""
+
+    def __init__(self, message: str, code: str = "bad-calendar"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str) ->
     import recurring_ical_events
     import x_wr_timezone
 
-    text = _mended(path.read_bytes(), label)
+    text = _mended(_calendar_bytes(path, label), label)
     try:
         calendar = icalendar.Calendar.from_ical(text)
         for component in calendar.walk():
@@ -153,6 +159,14 @@ def _mended(data: bytes, label: str) -> bytes:
     text = _FOLD.sub("", text)
     text = _RULE_SPACES.sub(lambda m: m[1].replace(", ", ",").replace(" ;", ";"), text)
     return text.encode("utf-8")
+
+
+def _calendar_bytes(path: Path, label: str) -> bytes:
+    try:
+        return read_input(path)
+    except OSError as exc:
+        problem = cannot_read(label, exc)
+        raise CalendarError(f"{label}: {problem.message}", problem.code) from None
 
 
 def _begins(event) -> datetime:

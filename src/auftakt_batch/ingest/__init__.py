@@ -3,7 +3,9 @@
 Needs: the input folder and the agency's time zone. Gives: raw entries (names still as
 typed in the exports, each row with source_file and source_row), the files read, the
 header text of each canonical column per file (for messages), and problems. A file that
-cannot be read at all is an error on the file; the other files are still read.
+cannot be read at all is an error on the file; the other files are still read. Which files
+there are, and which inputs cannot be read at all (a dangling link, a folder that cannot be
+listed, a FIFO), is `tree.walk`'s to say.
 """
 
 from __future__ import annotations
@@ -20,10 +22,7 @@ from ..schemas import RawEntries, empty
 from .build import Rules, build_entries
 from .formats import by_name, describe_unknown, recognise
 from .read import FileError, Table, read_csv, read_workbook
-
-TABLE_SUFFIXES = {".csv", ".tsv"}
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
-CALENDAR_SUFFIXES = {".ics"}
+from .tree import CALENDAR_SUFFIXES, TABLE_SUFFIXES, WORKBOOK_SUFFIXES, cannot_read, label_of, suffix, walk
 
 
 @dataclass(frozen=True)
@@ -42,27 +41,29 @@ class Ingested:
     files: tuple[SourceFile, ...]
     labels: Mapping[str, Mapping[str, str]]  # file label -> {canonical column: header text}
     problems: tuple[Problem, ...]
-    unreadable: tuple[str, ...]  # files that could not be read at all
+    unreadable: tuple[str, ...]  # inputs that could not be read at all: files, folders, links
     calendars: tuple[tuple[Path, str], ...] = ()  # .ics files (path, label): read per period by calendars/
 
 
 def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
-    frames, files, labels, problems, unreadable, calendars = [], [], {}, [], [], []
-    if not input_dir.is_dir():
+    frames, files, labels, problems, calendars = [], [], {}, [], []
+    if not input_dir.is_dir() and not input_dir.is_symlink():  # a link to nowhere cannot be read: walk says so
         problems.append(warning(Source("input/"), "no-input", "the input/ folder is missing — create it and drop "
                                                               "the timesheet exports into it"))
-    for path in discover(input_dir):
-        label = path.relative_to(workspace).as_posix() if path.is_relative_to(workspace) else str(path)
-        suffix = path.suffix.lower()
-        if suffix in CALENDAR_SUFFIXES:
+    tree = walk(input_dir, workspace)
+    problems += tree.problems
+    unreadable = list(tree.unreadable)
+    for path in tree.files:
+        label, kind = label_of(path, workspace), suffix(path.name)
+        if kind in CALENDAR_SUFFIXES:
             calendars.append((path, label))
             continue
-        if suffix not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES:
+        if kind not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES:
             problems.append(warning(Source(label), "not-read", "ignored: not a timesheet or calendar file "
                                                                "(.csv, .tsv, .xlsx, .xlsm, .xls, .ods, .ics)"))
             continue
         try:
-            tables, sheet_problems = _read(path, label, suffix)
+            tables, sheet_problems, modified = _read(path, label, kind)
             built = [(t, *build_entries(_no_repeated_columns(t), by_name(t.format), rules)) for t in tables]
         except FileError as exc:
             problems += exc.problems
@@ -77,25 +78,29 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
             problems += table_problems
             labels[table.file] = table_labels
             files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator,
-                                    path.stat().st_mtime))
+                                    modified))
     entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
-    return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(unreadable),
+    return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(sorted(unreadable)),
                     tuple(calendars))
 
 
 def discover(input_dir: Path) -> list[Path]:
-    """Export files under input/, subfolders included, in a stable order; skips hidden and lock files."""
-    if not input_dir.is_dir():
-        return []
-    found = (p for p in input_dir.rglob("*") if p.is_file())
-    visible = (p for p in found if not any(part.startswith((".", "~$")) for part in p.relative_to(input_dir).parts))
-    return sorted(visible, key=lambda p: p.relative_to(input_dir).as_posix())
+    """Export files under input/, subfolders and symlinked folders included, in a stable order
+    (by path under input/); skips junk (`tree.JUNK`, hidden folders). What cannot be read is
+    not among them: `walk` gives the problems too."""
+    return list(walk(input_dir, input_dir.parent).files)
 
 
-def _read(path: Path, label: str, suffix: str) -> tuple[list[Table], list[Problem]]:
-    if suffix in WORKBOOK_SUFFIXES:
-        return read_workbook(path, label, recognise, describe_unknown)
-    return [read_csv(path, label, recognise, describe_unknown)], []
+def _read(path: Path, label: str, kind: str) -> tuple[list[Table], list[Problem], float]:
+    """(tables, problems, the file's modification time); a file that cannot be read raises FileError."""
+    try:
+        if kind in WORKBOOK_SUFFIXES:
+            tables, problems = read_workbook(path, label, recognise, describe_unknown)
+        else:
+            tables, problems = [read_csv(path, label, recognise, describe_unknown)], []
+        return tables, problems, path.stat().st_mtime
+    except OSError as exc:  # the readers say why a file cannot be opened; this is for one that changed since
+        raise FileError(cannot_read(label, exc)) from None
 
 
 def _no_repeated_columns(table: Table) -> Table:

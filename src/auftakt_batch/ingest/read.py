@@ -16,11 +16,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 import pandas as pd
 
 from ..problems import Problem, Source, error, info, warning
+from .tree import cannot_read, open_input, read_input
 
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 HEADER_SEARCH_ROWS = 20  # exports from some tools put a title above the header
@@ -53,7 +54,10 @@ class FileError(Exception):
 
 
 def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
-    data = path.read_bytes()
+    try:
+        data = read_input(path)
+    except OSError as exc:
+        raise FileError(cannot_read(label, exc)) from None
     csv.field_size_limit(max(csv.field_size_limit(), len(data)))  # an overlong value is an error at its cell
     text, encoding = decode(data, label)
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # one kind of line end: csv and pandas count rows alike
@@ -250,7 +254,11 @@ def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tup
     dropped unseen); visible sheets with other content are reported."""
     import python_calamine
 
-    _not_a_bomb(path, label)
+    try:
+        with open_input(path) as handle:
+            _not_a_bomb(handle, path, label)
+    except OSError as exc:
+        raise FileError(cannot_read(label, exc)) from None
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         sheets = {m.name: str(m.visible).endswith(".Visible") for m in book.sheets_metadata
@@ -288,18 +296,20 @@ MAX_UNPACKED = 512 * 1024 * 1024  # bytes a workbook may unpack to: far beyond a
 MAX_RATIO = 200  # XML compresses well, but not this well
 
 
-def _not_a_bomb(path: Path, label: str) -> None:
-    """An .xlsx/.ods is a zip: refuse one that would unpack to an absurd size before reading it."""
+def _not_a_bomb(handle: BinaryIO, path: Path, label: str) -> None:
+    """An .xlsx/.ods is a zip: refuse one that would unpack to an absurd size before reading it.
+    `handle`: the file, open (a file that cannot be opened is refused before this)."""
     import zipfile
 
-    if not zipfile.is_zipfile(path):
-        head = path.read_bytes()[:8192]
+    if not zipfile.is_zipfile(handle):
+        handle.seek(0)
+        head = handle.read(8192)
         if path.suffix.lower() != ".xls" and head and not head.startswith(b"PK") and b"\x00" not in head:
             raise FileError(error(Source(label), "bad-workbook", "this is a text file, not a workbook — if it is a "
                                                                  "CSV export, rename it to .csv"))
         return  # .xls is not a zip; anything else calamine rejects itself
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(handle) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise FileError(error(Source(label), "bad-workbook", f"cannot read this workbook ({exc}) — "
