@@ -1,4 +1,5 @@
-"""Billed at most once, as a property of whole billing runs over overlapping exports.
+"""Billed at most once, as a property of whole billing runs: over overlapping exports, and
+whatever changes between runs.
 
 Hypothesis makes a pool of entries and a sequence of runs; before each run input/ holds a few
 exports, each an arbitrary (overlapping) part of the pool — as weekly exports, re-exports and
@@ -9,6 +10,7 @@ changes nothing. PDFs are written as their HTML here: the property is about the 
 rendering is tested on its own.
 """
 
+import contextlib
 import hashlib
 import shutil
 from unittest import mock
@@ -17,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch import billing, ledger
+from auftakt_batch.accept import NothingToAccept, accept
 from auftakt_batch.periods import parse_period
 
 from .conftest import TODAY, Workspace
@@ -92,3 +95,167 @@ def test_no_sequence_of_runs_over_overlapping_exports_bills_an_entry_twice(tmp_p
     numbers = [r.number for r in ledger.invoices(conn)]
     conn.close()
     assert numbers == [f"2026-{n:04d}" for n in range(1, len(numbers) + 1)]  # gapless
+
+
+# ---- whatever changes between runs: edits, deletions, renames, settings, calendars
+
+TIMED = "date,start,end,person,client,job,task,description,hours,billable\n"
+JOBS = ["ACME,website", "globex,app"]
+changes = st.one_of(
+    st.tuples(st.just("edit"), st.tuples(st.integers(0, 7), st.sampled_from(["words", "hours", "day", "job",
+                                                                              "client", "start"]))),
+    st.tuples(st.just("delete"), st.integers(0, 7)),
+    st.tuples(st.just("stale"), st.just(0)),  # the exports before this change stay beside the new ones
+    st.tuples(st.just("zone"), st.sampled_from(["person", "agency"])),
+    st.tuples(st.just("rename"), st.just(0)),
+    st.tuples(st.just("meeting"), st.integers(2, 27)),
+    st.tuples(st.just("log meeting"), st.integers(0, 3)),
+    st.tuples(st.just("accept"), st.just(False)),  # accepting as new work is the user saying so: not here
+    st.tuples(st.just("void"), st.integers(0, 5)),
+)
+
+
+@st.composite
+def histories(draw):
+    items = draw(st.lists(st.tuples(st.integers(2, 27), st.sampled_from(["Anna Schmidt", "Ben Okafor"]),
+                                    st.sampled_from(JOBS), st.integers(1, 12).map(lambda q: q * 15),
+                                    st.booleans()), min_size=2, max_size=8))
+    return items, draw(st.lists(st.lists(changes, max_size=3), min_size=1, max_size=4))
+
+
+class Agency:
+    """The state of the world a history changes: work items (each may be edited or deleted), the
+    settings, the calendar. Each item's words carry its number: whatever is edited, a billed
+    entry still says which piece of work it was."""
+
+    def __init__(self, ws: Workspace, items):
+        self.ws, self.version = ws, 0
+        self.items = {i: {"day": d, "person": p, "job": j, "minutes": m, "start": (8 + i % 8) * 60 if timed else None,
+                          "words": f"item {i}"} for i, (d, p, j, m, timed) in enumerate(items)}
+        self.meetings: list[int] = []
+        self.logged: set[int] = set()
+        self.stale: list[str] = []
+        self.rates = (ws.root / "rates.yaml").read_text().replace(
+            '    aliases: ["ACME", "Acme Corp."]\n',
+            '    aliases: ["ACME", "Acme Corp."]\n    calendar: {domains: [acme.example], bill_meetings: true, '
+            'job: website}\n')
+
+    def change(self, kind: str, arg) -> None:
+        items = sorted(self.items)
+        if kind == "edit" and items:
+            which, field = arg
+            item = self.items[items[which % len(items)]]
+            item.update(self._edited(item, field))
+        elif kind == "delete" and items:
+            del self.items[items[arg % len(items)]]
+        elif kind == "stale":
+            self.stale = [p.name for p in (self.ws.root / "input").glob("export-*.csv")]
+        elif kind == "zone" and arg == "person" and "Asia/Tokyo" not in self.rates:
+            self.rates = self.rates.replace("    role: designer\n", "    role: designer\n    timezone: Asia/Tokyo\n", 1)
+        elif kind == "zone":
+            self.rates = self.rates.replace("timezone: Europe/Berlin", "timezone: Europe/London")
+        elif kind == "rename" and "Okafor-Ade" not in self.rates:
+            self.rates = self.rates.replace("  - name: Ben Okafor\n", '  - name: Ben Okafor-Ade\n    aliases: '
+                                                                     '["Ben Okafor"]\n', 1)
+        elif kind == "meeting":
+            self.meetings.append(arg)
+        elif kind == "log meeting" and self.meetings:
+            self.logged.add(arg % len(self.meetings))
+
+    @staticmethod
+    def _edited(item: dict, field: str) -> dict:
+        return {
+            "words": {"words": item["words"] + " (edited)"},
+            "hours": {"minutes": item["minutes"] + 30},
+            "day": {"day": item["day"] % 27 + 2},
+            "job": {"job": JOBS[1 - JOBS.index(item["job"])]},
+            "client": {"job": JOBS[1 - JOBS.index(item["job"])]},
+            "start": {"start": None if item["start"] is None else item["start"] + 15},
+        }[field]
+
+    def write(self) -> None:
+        self.version += 1
+        self.ws.rates(self.rates)
+        for old in (self.ws.root / "input").glob("*"):
+            if old.name not in self.stale:
+                old.unlink()
+        rows = [(item["day"], self._row(item)) for _, item in sorted(self.items.items())]
+        rows += [(self.meetings[k], f"2026-11-{self.meetings[k]:02d},,,Anna Schmidt,ACME,website,,ACME sync {k},1,\n")
+                 for k in sorted(self.logged)]
+        for n, (first, last) in enumerate(((1, 16), (14, 30))):  # as a tracker exports: two overlapping stretches
+            self.ws.input(f"export-{self.version}-{n}.csv", TIMED + "".join(row for day, row in rows
+                                                                             if first <= day <= last))
+        if self.meetings:
+            calendar = "".join(
+                f"BEGIN:VEVENT\r\nUID:m{k}\r\nSUMMARY:ACME sync {k}\r\nDTSTART;TZID=Europe/Berlin:202611{day:02d}"
+                f"T150000\r\nDTEND;TZID=Europe/Berlin:202611{day:02d}T160000\r\nATTENDEE:mailto:bob@acme.example\r\n"
+                "END:VEVENT\r\n" for k, day in enumerate(self.meetings))
+            self.ws.input("anna.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n" + calendar
+                          + "END:VCALENDAR\r\n")
+        self.stale = []
+
+    @staticmethod
+    def _row(item: dict) -> str:
+        start = item["start"]
+        times = f"{start // 60:02d}:{start % 60:02d},{(start + item['minutes']) // 60:02d}:" \
+                f"{(start + item['minutes']) % 60:02d}" if start is not None else ","
+        hours = "" if start is not None else f"{item['minutes'] // 60}:{item['minutes'] % 60:02d}"
+        return f"2026-11-{item['day']:02d},{times},{item['person']},{item['job']},,{item['words']},{hours},\n"
+
+
+def billings(ws: Workspace) -> list[str]:
+    """The piece of work ('item 3', 'ACME sync 0') behind every live billing: an accepted edited
+    version takes the place of the entry it replaces, so it is not a billing of its own."""
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    try:
+        words = [w for (w,) in conn.execute("SELECT b.description FROM billed_entries b JOIN invoices i ON "
+                                            "i.id = b.invoice_id WHERE b.live = 1 AND b.replaces IS NULL")]
+    finally:
+        conn.close()
+    return [w.removesuffix(" (edited)").removesuffix(" (edited)").split(" (")[0] for w in words]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_no_change_between_runs_bills_a_piece_of_work_twice(tmp_path_factory, history):
+    items, steps = history
+    ws = Workspace(tmp_path_factory.mktemp("ws"))
+    ws.with_templates()
+    agency = Agency(ws, items)
+    with mock.patch.object(billing, "write_pdfs", fake_pdfs):
+        agency.write()
+        billing.bill(ws.root, NOVEMBER, today=TODAY)
+        for step in steps:
+            for kind, arg in step:
+                if kind == "accept":
+                    with contextlib.suppress(NothingToAccept):
+                        accept(ws.root, NOVEMBER, as_new=arg, today=TODAY)
+                elif kind == "void":
+                    live = [r.number for r in _invoices(ws) if r.kind == "invoice" and r.status == "issued"]
+                    if live:
+                        billing.void(ws.root, live[arg % len(live)], "corrected", today=TODAY)
+                else:
+                    agency.change(kind, arg)
+            agency.write()
+            billing.bill(ws.root, NOVEMBER, today=TODAY)
+            work = billings(ws)
+            assert len(work) == len(set(work)), sorted(work)  # no piece of work on two live invoice lines
+            before = ledger_rows(ws)
+            assert billing.bill(ws.root, NOVEMBER, today=TODAY).issued == () and ledger_rows(ws) == before
+    assert [r.number for r in _invoices(ws)] == [f"2026-{n:04d}" for n in range(1, len(_invoices(ws)) + 1)]
+
+
+def _invoices(ws: Workspace):
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    try:
+        return ledger.invoices(conn)
+    finally:
+        conn.close()
+
+
+def ledger_rows(ws: Workspace) -> list:
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()

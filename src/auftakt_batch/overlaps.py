@@ -36,7 +36,7 @@ class _Files:
 class Superseded:
     entries: pd.DataFrame  # the entries with the older versions of contested days removed
     replaced: pd.DataFrame  # the removed ones, with their place
-    lacking: frozenset[str]  # ids of entries an older export has and a newer one covering them lacks
+    lacking: frozenset[str]  # ids only older exports hold, where a newer one covers their person and day
     problems: list[Problem]  # what gave way, and what a newer export lacks
 
 
@@ -58,9 +58,8 @@ def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
     losers = per_file[per_file["signature"].ne(per_file["winning"])]
     gone = keyed.merge(losers[[E.source_file, *PLACE, "newer"]], on=[E.source_file, *PLACE])
     dropped = entries.index.isin(gone["index"])
-    lacking, missing_problems = _missing(keyed, files)
-    return Superseded(entries[~dropped].reset_index(drop=True), gone, lacking,
-                      _replaced(gone, files) + missing_problems)
+    return Superseded(entries[~dropped].reset_index(drop=True), gone, _unheld(keyed),
+                      _replaced(gone, files) + _missing(keyed, files))
 
 
 def places(entries: pd.DataFrame) -> pd.DataFrame:
@@ -111,12 +110,11 @@ def _replaced(gone: pd.DataFrame, files: _Files) -> list[Problem]:
     return problems
 
 
-def _missing(keyed: pd.DataFrame, files: _Files) -> tuple[frozenset[str], list[Problem]]:
+def _missing(keyed: pd.DataFrame, files: _Files) -> list[Problem]:
     """Places an older export has that a newer one of the same source covers (its dates, its
-    people and clients) but lacks: deleted in the tracker, or outside the newer export's filter.
-    (Their entries' ids, and a warning per older file.)"""
-    problems, lacking = [], set()
-    places = keyed[[E.source_file, "group", *PLACE, E.source_row, E.entry_id]]
+    people and clients) but lacks: deleted in the tracker, or outside the newer export's filter."""
+    problems = []
+    places = keyed[[E.source_file, "group", *PLACE, E.source_row]]
     for _, rows in places.groupby("group"):
         in_group = sorted(rows[E.source_file].unique(), key=files.rank.get)
         for i, older in enumerate(in_group):
@@ -130,9 +128,22 @@ def _missing(keyed: pd.DataFrame, files: _Files) -> tuple[frozenset[str], list[P
                 hit = hit[hit["_merge"].eq("left_only")]
                 if len(hit):
                     problems.append(_lacking(older, newer, hit))
-                    lacking.update(hit[E.entry_id])
                     break
-    return frozenset(lacking), problems
+    return problems
+
+
+def _unheld(keyed: pd.DataFrame) -> frozenset[str]:
+    """Ids of entries that only older exports hold, where a newer export of the same source covers
+    their person and day — whatever client or job it holds (a corrected client is such a case):
+    deleted or edited in the tracker since, or left out by the newer export's filter. What is
+    billed of them is looked for again (reconcile.py)."""
+    span = keyed.groupby(E.source_file)["day"].agg(first="min", last="max")
+    people = keyed[[E.source_file, "group", "rank", "who"]].drop_duplicates().join(span, on=E.source_file)
+    newest = keyed["rank"].eq(keyed.groupby(E.entry_id)["rank"].transform("max"))
+    holders = keyed.loc[newest, [E.entry_id, "group", "rank", "who", "day"]]
+    pairs = holders.merge(people, on=["group", "who"], suffixes=("", "_newer"))
+    return frozenset(pairs.loc[pairs["rank_newer"].gt(pairs["rank"]) & pairs["day"].between(pairs["first"],
+                                                                                           pairs["last"]), E.entry_id])
 
 
 def _lacking(older: str, newer: str, hit: pd.DataFrame) -> Problem:

@@ -134,8 +134,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 7. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
     #    deleted since; what could be its edited version is held back until the user decides.
     evidence = Evidence(billed_elsewhere(outside, billed, config), current.lacking,
-                        frozenset(f.path for f in ingested.files) | frozenset(calendar.owners),
-                        coverage(everything, calendar.owners, config, period))
+                        frozenset(f.path for f in ingested.files), coverage(everything, config))
     reconciliation = reconcile(entries, billed, evidence, period, config)
     problems += reconciliation.problems
 
@@ -199,16 +198,13 @@ def billed_elsewhere(outside: pd.DataFrame, billed: pd.DataFrame, config: Config
     return frozenset(billed["entry_id"]) & frozenset(ids)
 
 
-def coverage(raw: pd.DataFrame, calendars: dict[str, str], config: Config, period: Period) -> pd.DataFrame:
-    """person, first, last: the days of each export (its first to its last) that holds a person's
-    entries; a calendar holds its owner's period."""
+def coverage(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """person, first, last: the days of each export (its first to its last) that holds a person's entries."""
     dated = raw.assign(person=person_names(raw, config))[[Entries.source_file, "person", Entries.date]]
     dated = dated[dated[Entries.date].notna()]
     span = dated.groupby(Entries.source_file)[Entries.date].agg(first="min", last="max")
     spans = dated[[Entries.source_file, "person"]].dropna().drop_duplicates().join(span, on=Entries.source_file)
-    owned = pd.DataFrame([(person, pd.Timestamp(period.start), pd.Timestamp(period.end)) for person in
-                          calendars.values()], columns=["person", "first", "last"])
-    return pd.concat([spans[["person", "first", "last"]], owned], ignore_index=True)
+    return spans[["person", "first", "last"]].reset_index(drop=True)
 
 
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:

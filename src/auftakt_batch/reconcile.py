@@ -58,34 +58,39 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
     day = pd.to_datetime(billed["day"])
     open_ = billed.assign(day=day)[billed["gone"].isna()]  # a change the user accepted is settled
     present = open_["entry_id"].isin(entries[E.entry_id]) | open_["entry_id"].isin(evidence.elsewhere)
-    present &= ~open_["entry_id"].isin(evidence.lacking)
-    missing = open_[~present]
-    missing = missing[_covered(missing, evidence, period, {p.name for p in config.team})]
+    absent = open_[~present]
+    absent = absent[_covered(absent, evidence, period, {p.name for p in config.team})]
     free = entries[entries[E.billable] & entries[E.date].notna() & ~entries[E.entry_id].isin(billed["entry_id"])]
-    # a start time belongs to one entry: a new entry where a billed one started is that entry edited,
-    # even while an older export still holds the billed version
-    taken = open_[present & open_["slot"].str.startswith("t:") & open_["slot"].isin(free[E.slot])]
-    missing = pd.concat([missing, taken])
-    held = _candidates(missing, free, config)
-    inside = missing["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
-    gone = missing[inside | missing["entry_id"].isin(held["entry_id"])].reset_index(drop=True)
+    # still in the exports, but said to have changed: a newer export of its source lacks it, or a new
+    # entry starts where it started (a start time belongs to one entry) — gone if something could be its
+    # edited version, else it stands (overlaps.py warns of what a newer export lacks)
+    doubted = open_[present & (open_["entry_id"].isin(evidence.lacking)
+                               | open_["slot"].str.startswith("t:") & open_["slot"].isin(free[E.slot]))]
+    suspects = pd.concat([absent, doubted])
+    held = _candidates(suspects, free, config)
+    inside = absent["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+    # those of the period, and any that holds back an entry of it
+    gone = pd.concat([absent[inside], suspects[suspects["entry_id"].isin(held["entry_id"])]])
+    gone = gone.drop_duplicates("entry_id").reset_index(drop=True)
     pairs = _pairs(gone, entries, held)
     return Reconciliation(gone, pairs, held, _problems(gone, pairs, held, entries, period))
 
 
 def _covered(billed: pd.DataFrame, evidence: Evidence, period: Period, team: set[str]) -> pd.Series:
-    """Per billed entry: whether the exports would hold it if it were unchanged — its own file is
-    still read (a calendar: for the period only, as it is read), or an export holding its person's
-    entries (anyone's, for a person no longer in the team by that name) spans its day."""
+    """Per billed entry: whether the exports would hold it if it were unchanged — it is of the
+    period (whose exports are read), or its own file is still read (a calendar is read for the
+    period only), or an export holding its person's entries (anyone's, for a person no longer in
+    the team by that name) spans its day. Not so an entry of an earlier month whose exports were
+    archived: it is not looked for."""
+    inside = billed["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
     file = billed["source"].str.rsplit(":", n=1).str[0]
-    own = file.isin(evidence.files) & (~file.str.endswith(".ics").fillna(False).astype(bool)
-                                      | billed["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end)))
+    own = file.isin(evidence.files) & ~file.str.endswith(".ics").fillna(False).astype(bool)
     covered = evidence.covered
     person = billed["person"].where(billed["person"].isin(team), ANYONE)
     spans = billed[["day"]].assign(person=person).reset_index().merge(
         pd.concat([covered, covered.assign(person=ANYONE).drop_duplicates()]), on="person")
-    inside = spans[(spans["first"] <= spans["day"]) & (spans["day"] <= spans["last"])]
-    return own.fillna(False).astype(bool) | billed.index.isin(inside["index"])
+    spanned = spans[(spans["first"] <= spans["day"]) & (spans["day"] <= spans["last"])]
+    return inside | own.fillna(False).astype(bool) | billed.index.isin(spanned["index"])
 
 
 def _candidates(missing: pd.DataFrame, free: pd.DataFrame, config: Config) -> pd.DataFrame:

@@ -27,20 +27,19 @@ class CalendarTime:
     absences: pd.DataFrame  # person, date
     problems: list[Problem]
     unreadable: list[str]
-    owners: dict[str, str]  # calendar file -> its owner: whose days of the period it holds
 
 
 def calendar_time(files: list[tuple[Path, str]], timesheet: pd.DataFrame, config: Config,
                   period: Period) -> CalendarTime:
     """`timesheet`: the period's entries with names resolved (person_name, client_key, start, end, date)."""
-    meetings, absences, problems, unreadable, owners = read_meetings(files, config, period)
+    meetings, absences, problems, unreadable = read_meetings(files, config, period)
     clients = meetings[meetings["client_key"].notna()]
     logged = covered(clients, timesheet)
     bills = clients["client_key"].map(lambda k: bool(config.clients[k].calendar.bill_meetings)).astype(bool)
     untracked = clients[~bills & ~logged]
     return CalendarTime(_as_entries(clients[bills], config), pd.Series(logged[bills].to_numpy()),
                         untracked.reset_index(drop=True), absences, problems + _untracked_problems(untracked),
-                        unreadable, owners)
+                        unreadable)
 
 
 def _as_entries(meetings: pd.DataFrame, config: Config) -> pd.DataFrame:

@@ -30,12 +30,11 @@ MEETING_COLUMNS = ["source_file", "occurrence", "person", "client_key", "summary
 
 
 def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
-                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str], dict[str, str]]:
-    """(meetings, absences (person, date), problems, unreadable calendar files, the owner of each
-    calendar read). A calendar that
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str]]:
+    """(meetings, absences (person, date), problems, unreadable calendar files). A calendar that
     cannot be read, or whose owner is unknown, may hide billable meetings if a client bills
     them: then it is an error that stops the billing run; otherwise a warning."""
-    meetings, absences, problems, unreadable, owners = [], [], [], [], {}
+    meetings, absences, problems, unreadable = [], [], [], []
     zone = config.agency.timezone
     bills = any(c.calendar is not None and c.calendar.bill_meetings for c in config.clients.values())
     severity = Severity.ERROR if bills else Severity.WARNING
@@ -51,7 +50,6 @@ def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
             problems.append(Problem(Source(label), "calendar-owner", severity,
                                     unowned_message(label, calendar.name, config)))
             continue
-        owners[label] = owner
         events = _counting(calendar.events, _emails(owner, config))
         absences.append(_absences(events, owner, label))
         timed = events[~events["all_day"].astype(bool)].reset_index(drop=True)
@@ -59,7 +57,7 @@ def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
         problems += _ambiguous(timed, claims, label, zone)
         meetings.append(_meetings(timed, claims, owner, label, zone))
     return (_frame(meetings, MEETING_COLUMNS), _frame(absences, ["person", "date", "source_file"]), problems,
-            unreadable, owners)
+            unreadable)
 
 
 def covered(meetings: pd.DataFrame, entries: pd.DataFrame) -> pd.Series:
