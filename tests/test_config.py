@@ -223,3 +223,42 @@ def test_imports_and_a_person_s_time_zone():
 ])
 def test_fuzzed_agencies_are_refused_with_a_message(change, message):
     assert errors(RATES.replace(*change)) == [message]
+
+
+TOO_DEEP = ("nested too deep (more than 64 levels of lists and mappings) — look for brackets that are never closed, "
+            "or lines indented further and further")
+
+
+@pytest.mark.parametrize("text, where", [
+    ("a: " + "[" * 500 + "]" * 500 + "\n", "rates.yaml:1: a[0][0][0]…"),
+    ("".join("  " * i + f"k{i}:\n" for i in range(500)), "rates.yaml:65: k0.k1.k2.k3…"),
+    ("clients:\n  acme: " + "{x: " * 500 + "1" + "}" * 500 + "\n", "rates.yaml:2: clients.acme.x.x…"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "rates.yaml:1"),  # past libyaml's own limit, met reading ahead
+], ids=["lists", "indented-mappings", "flow-mappings", "5000-lists"])
+def test_deep_nesting_is_one_located_problem(text, where):
+    assert errors(text) == [f"{where}: {TOO_DEEP}"]
+
+
+def test_nesting_up_to_the_limit_is_read():
+    _, problems = parse_config("a: " + "[" * 63 + "]" * 63 + "\n")  # 64 levels with the top mapping
+    assert [str(p) for p in problems] == ["rates.yaml:1: a: unknown key — allowed here: agency, calendars, clients, "
+                                          "imports, team", "rates.yaml:1: agency: missing (required)",
+                                          "rates.yaml:1: clients: missing (required)",
+                                          "rates.yaml:1: team: missing (required)"]
+
+
+def test_aliases_cannot_nest_deeper_than_the_text_does():
+    """Each line nests 61 levels; every alias brings in the line before, 900 levels in all."""
+    text = "".join(f"a{i}: &a{i} " + "[" * 60 + (f"*a{i - 1}" if i else "x") + "]" * 60 + "\n" for i in range(15))
+    assert errors(text) == [f"rates.yaml:1: {TOO_DEEP.replace(' mappings', ' mappings, counting what aliases bring in')}"]
+
+
+def test_deep_nesting_on_the_command_line_is_one_line_and_exit_1(tmp_path):
+    from .conftest import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    (ws.root / "rates.yaml").write_text("clients:\n  acme: " + "[" * 500 + "]" * 500 + "\n", encoding="utf-8")
+    result = ws.cli("check", "--period", "2026-11")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == f"rates.yaml:2: clients.acme[0][0]…: {TOO_DEEP}"
+    assert "Traceback" not in result.output and "Problems  1 error · 0 warnings · 0 notes" in result.output

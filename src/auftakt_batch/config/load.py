@@ -42,7 +42,7 @@ def parse_config(text: str, label: str = "rates.yaml") -> tuple[Config | None, l
     try:
         root = parse(text)
     except YamlSyntaxError as exc:
-        return None, [error(Source(label, exc.line), "config", exc.message)]
+        return None, [error(Source(label, exc.line, key=exc.key), "config", exc.message)]
     r = Reader(label)
     config = _config(r, root)
     return (None if r.problems else config), r.problems

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..invoices import Draft, quantity
+from ..yamltree import YamlSyntaxError, refuse_deep_nesting
 
 LABELS = {
     "en": {
@@ -92,7 +93,11 @@ def _labels(path: Path, stamp: tuple[int, int] | None) -> dict[str, dict[str, st
         return merged
     where = "templates/labels.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        refuse_deep_nesting(text)  # safe_load recurses once per level
+        data = yaml.safe_load(text) or {}
+    except YamlSyntaxError as exc:
+        raise LabelsError(f"{where}:{exc.line}: {exc.key or 'labels'}: {exc.message}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise LabelsError(f"{where}: cannot be read: {exc}") from None
     if not isinstance(data, dict):
