@@ -29,13 +29,39 @@ DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 def load_config(path: Path, label: str = "rates.yaml") -> tuple[Config | None, list[Problem]]:
     """Read rates.yaml. Returns (config, problems); config is None when any problem is an error."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return None, [error(Source(label), "config", f"not found in {path.parent} — create one with "
-                                                      "`auftakt-batch init DIR` or pass --workspace")]
+        data = _config_bytes(path)
+    except OSError as exc:
+        return None, [error(Source(label), "config", _unreadable(path, exc))]
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return None, [error(Source(label), "config", f"not UTF-8 text ({exc.reason}) — save it as UTF-8")]
+        line = data[:exc.start].count(b"\n") + 1
+        return None, [error(Source(label, line), "config", f"not UTF-8 text ({exc.reason}) — save it as UTF-8")]
     return parse_config(text, label)
+
+
+class _NotAFile(OSError):
+    """rates.yaml is a pipe or a device (`rates.yaml -> /dev/zero`): reading it might never end."""
+
+
+def _config_bytes(path: Path) -> bytes:
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise _NotAFile()
+    return path.read_bytes()
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    """Why rates.yaml cannot be read, and what to do about it."""
+    if isinstance(exc, FileNotFoundError):
+        return f"not found in {path.parent} — create one with `auftakt-batch init DIR` or pass --workspace"
+    if isinstance(exc, IsADirectoryError):
+        return ("is a folder, not a file — move it away and put the config file in its place "
+                "(`auftakt-batch init DIR` writes one)")
+    if isinstance(exc, _NotAFile):
+        return "is a pipe or a device, not a file — put the config file there instead"
+    if isinstance(exc, PermissionError):
+        return "cannot be read: permission denied — give the user running auftakt-batch read access to it"
+    return f"cannot be read: {exc.strerror or exc} — check the file and the disk it is on, then run again"
 
 
 def parse_config(text: str, label: str = "rates.yaml") -> tuple[Config | None, list[Problem]]:
