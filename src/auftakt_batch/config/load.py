@@ -17,6 +17,7 @@ from ..problems import Problem, Source, error
 from ..yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
 from .model import Agency, Config, Person
+from .numbers import number_fault
 from .reader import Reader
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
@@ -269,18 +270,9 @@ def _invoice_number(r: Reader, node: Node | None) -> str | None:
     pattern = r.text(node, "agency.invoice_number")
     if pattern is None:
         return None
-    try:
-        sample = pattern.format(year=2026, seq=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        r.fail(node.line, "agency.invoice_number", f"{pattern!r} is not a valid pattern ({exc}); "
-                                                   "use {year} and {seq}, e.g. \"{year}-{seq:04d}\"")
-        return None
-    if "{seq" not in pattern:
-        r.fail(node.line, "agency.invoice_number", "must contain {seq} so every invoice gets its own number")
-        return None
-    if not re.fullmatch(r"[A-Za-z0-9._-]+", sample):
-        r.fail(node.line, "agency.invoice_number", f"gives {sample!r}; use only letters, digits, '.', '_' and '-' "
-                                                   "(the number is part of file names)")
+    fault = number_fault(pattern)
+    if fault:
+        r.fail(node.line, "agency.invoice_number", fault)
         return None
     return pattern
 
