@@ -26,7 +26,8 @@ class FetchRefused(ValueError):
 
 
 def fetcher_within(folder: Path):
-    """A URL fetcher that serves file:// URLs inside `folder` and refuses everything else."""
+    """A URL fetcher that serves file:// URLs of regular files inside `folder` (symlinks resolved:
+    one pointing out of it is refused) and refuses everything else."""
     from weasyprint.urls import URLFetcher
 
     root = folder.resolve()
@@ -35,7 +36,7 @@ def fetcher_within(folder: Path):
         def fetch(self, url, headers=None):
             parsed = urlparse(url)
             path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
-            if path is None or not path.is_relative_to(root):
+            if path is None or not path.is_relative_to(root) or not path.is_file():  # not a pipe: it may never end
                 raise FetchRefused(f"refused to fetch {url!r}: only files in {root} may be used")
             return super().fetch(url, headers)
 
