@@ -7,13 +7,18 @@ the text it is; the renderer asked for nothing but the template's own files; the
 HTML has exactly the template's elements that can load something; the e-invoice XML carries
 the payloads as text; no workbook has a formula cell other than its own totals; nothing was
 written outside output/. Keys, periods and invoice numbers that try path traversal are refused
-before any file is touched.
+before any file is touched. A symlink in templates/ that points out of it — an included template,
+a linked folder of partials, labels.yaml, the stylesheet — brings nothing from outside into an
+invoice: the template and labels are refused naming the file, the stylesheet is not fetched; a
+pipe there is refused without being opened for a read that would never end.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
+import threading
 import unicodedata
 from pathlib import Path
 from unittest import mock
@@ -29,6 +34,7 @@ from auftakt_batch.billing import bill
 from auftakt_batch.config import parse_config
 from auftakt_batch.periods import parse_period
 from auftakt_batch.render import pdf
+from auftakt_batch.render.confined import TemplateRefused
 from auftakt_batch.reports import review
 
 from .conftest import RATES, TODAY, Workspace, dedent
@@ -222,3 +228,100 @@ def test_a_period_client_or_number_that_tries_traversal_is_refused(args, tmp_pat
     assert result.exit_code != 0
     assert files_outside_output(ws.root) == before
     assert not (tmp_path / "x").exists() and not any((tmp_path / "ws" / "output").rglob("*.pdf"))
+
+
+WEEK = ("date,person,client,job,task,description,hours,billable\n"
+        "2026-11-03,Anna Schmidt,ACME,website,,Layout,1:00,yes\n")
+OUTSIDE = "copy the file into templates/ instead of linking to it"
+
+
+def templated(root: Path, include: str | None = None) -> Workspace:
+    """A workspace that can bill one invoice; its template includes `include`."""
+    ws = Workspace(root).with_templates()
+    ws.input("week.csv", WEEK)
+    if include:
+        page = ws.root / "templates" / "invoice.html"
+        page.write_text(page.read_text().replace("<body>", f'<body>{{% include "{include}" %}}', 1))
+    return ws
+
+
+def secret(tmp_path: Path, name: str = "secret.txt", text: str = "SECRET-FROM-OUTSIDE") -> Path:
+    path = tmp_path / "outside" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("link, include", [("evil.html", "evil.html"), ("partials", "partials/secret.txt")])
+def test_an_include_through_a_symlink_out_of_templates_is_refused(tmp_path, link, include):
+    target = secret(tmp_path)
+    ws = templated(tmp_path / "ws", include)
+    (ws.root / "templates" / link).symlink_to(target if link == "evil.html" else target.parent)
+    with pytest.raises(TemplateRefused) as refused:
+        bill(ws.root, NOVEMBER, today=TODAY, draft=True)
+    assert str(refused.value) == f"templates/{include} points outside templates/ (to {target.resolve()}) — {OUTSIDE}"
+    assert not list((ws.root / "output").rglob("*.pdf"))
+
+
+@pytest.mark.parametrize("make, kind", [(os.mkfifo, "a pipe or a device"), (os.mkdir, "a folder")])
+def test_an_include_of_what_is_not_a_file_is_refused(tmp_path, make, kind):
+    ws = templated(tmp_path / "ws", "odd.html")
+    make(ws.root / "templates" / "odd.html")
+    with pytest.raises(TemplateRefused) as refused:
+        bill(ws.root, NOVEMBER, today=TODAY, draft=True)
+    assert str(refused.value) == f"templates/odd.html is {kind}, not a file — put the file itself there"
+
+
+def test_labels_through_a_symlink_out_of_templates_stop_the_run(tmp_path):
+    target = secret(tmp_path, "labels.yaml", 'en:\n  title: "SECRET-FROM-OUTSIDE"\n')
+    ws = templated(tmp_path / "ws")
+    labels = ws.root / "templates" / "labels.yaml"
+    labels.unlink()
+    labels.symlink_to(target)
+    result = bill(ws.root, NOVEMBER, today=TODAY)
+    assert result.issued == ()
+    assert result.stopped == f"templates/labels.yaml points outside templates/ (to {target.resolve()}) — {OUTSIDE}"
+    assert not list((ws.root / "output").rglob("*.pdf"))
+
+
+def test_a_stylesheet_through_a_symlink_out_of_templates_is_not_fetched(tmp_path):
+    target = secret(tmp_path, "evil.css", 'body::before { content: "SECRET-FROM-OUTSIDE" }')
+    ws = templated(tmp_path / "ws")
+    css = ws.root / "templates" / "invoice.css"
+    css.unlink()
+    css.symlink_to(target)
+    with pytest.raises(pdf.FetchRefused):
+        pdf.fetcher_within(ws.root / "templates").fetch(css.as_uri())
+    (issued,) = bill(ws.root, NOVEMBER, today=TODAY, draft=True).issued
+    text = pdf_text(issued.pdf)
+    assert "Website relaunch" in text and "SECRET" not in text
+
+
+def test_a_stylesheet_that_is_a_pipe_is_not_fetched(tmp_path):
+    ws = templated(tmp_path / "ws")
+    css = ws.root / "templates" / "invoice.css"
+    css.unlink()
+    os.mkfifo(css)
+    writer = threading.Timer(5, lambda: os.close(os.open(css, os.O_WRONLY | os.O_NONBLOCK)))
+    writer.start()  # should it be opened after all, a writer that closes at once ends the wait: fail, not hang
+    try:
+        with pytest.raises(pdf.FetchRefused):
+            pdf.fetcher_within(ws.root / "templates").fetch(css.as_uri())
+    finally:
+        writer.cancel()
+
+
+def test_labels_that_are_a_pipe_are_refused(tmp_path):
+    from auftakt_batch.render.invoice import LabelsError, load_labels
+
+    (tmp_path / "templates").mkdir()
+    labels = tmp_path / "templates" / "labels.yaml"
+    os.mkfifo(labels)
+    writer = threading.Timer(5, lambda: os.close(os.open(labels, os.O_WRONLY | os.O_NONBLOCK)))
+    writer.start()  # should it be opened after all, a writer that closes at once ends the wait: fail, not hang
+    try:
+        with pytest.raises(LabelsError) as refused:
+            load_labels(tmp_path / "templates")
+    finally:
+        writer.cancel()
+    assert str(refused.value) == "templates/labels.yaml is a pipe or a device, not a file — put the file itself there"

@@ -1,8 +1,10 @@
 """The command line as a user meets it: exact output, exit codes, help with examples, init."""
 
 import json
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ from openpyxl import load_workbook
 
 from auftakt_batch.cli import main
 from auftakt_batch.config import load_config
+
+from .conftest import RATES
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 
@@ -214,6 +218,7 @@ def test_totals_count_only_sound_entries_of_the_period(ws):
 
 LEAN_CHECK = """
 import sys
+from pathlib import Path
 from auftakt_batch.cli import main
 try:
     main(["check", "--workspace", sys.argv[1], "--period", "2026-11"])
@@ -235,3 +240,70 @@ def test_check_imports_nothing_it_does_not_use(ws):
                           check=True)
     assert "Result    NOT READY" in done.stdout  # it did check: an unknown client, unreadable hours
     assert done.stdout.splitlines()[-1] == "imported:"
+
+
+FOLDER = ("rates.yaml: is a folder, not a file — move it away and put the config file in its place "
+          "(`auftakt-batch init DIR` writes one)\n")
+NOT_LOADED = ("\n"
+              "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
+              "Files     not read: rates.yaml must load first\n"
+              "Problems  1 error · 0 warnings · 0 notes\n"
+              "          config                       1 error\n"
+              "Result    NOT READY: fix the errors above; they hold back the invoices they touch\n")
+
+
+@pytest.mark.parametrize("args, output", [
+    (["check", "--period", "2026-11"], FOLDER + NOT_LOADED),
+    (["bill", "--period", "2026-11"], FOLDER + "Nothing issued: rates.yaml has errors.\n"),
+    (["report", "--period", "2026-11"], FOLDER),
+    (["review", "--period", "2026-11"], FOLDER),
+    (["status", "--period", "2026-11"], FOLDER),
+])
+def test_a_rates_yaml_folder_is_one_line_in_every_command(ws, args, output):
+    (ws.root / "rates.yaml").unlink()
+    (ws.root / "rates.yaml").mkdir()
+    result = ws.cli(*args)
+    assert (result.exit_code, result.output) == (1, output)
+
+
+def test_void_with_a_rates_yaml_folder_says_so_without_a_traceback(ws):
+    (ws.root / "rates.yaml").unlink()
+    (ws.root / "rates.yaml").mkdir()
+    result = CliRunner().invoke(main, ["void", "2026-0001", "--reason", "x", "--workspace", str(ws.root)])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code != 0 and FOLDER.strip() in result.output
+
+
+def test_a_rates_yaml_pipe_is_refused_without_reading_it(ws):
+    (ws.root / "rates.yaml").unlink()
+    os.mkfifo(ws.root / "rates.yaml")  # reading it would wait for a writer for ever
+    writer = threading.Timer(5, lambda: os.close(os.open(ws.root / "rates.yaml", os.O_WRONLY | os.O_NONBLOCK)))
+    writer.start()  # should it read after all, a writer that closes at once ends the wait: fail, do not hang
+    try:
+        result = ws.cli("check", "--period", "2026-11")
+    finally:
+        writer.cancel()
+    assert (result.exit_code, result.output) == (
+        1, "rates.yaml: is a pipe or a device, not a file — put the config file there instead\n" + NOT_LOADED)
+
+
+def test_an_unreadable_rates_yaml_is_one_line(ws, monkeypatch):
+    real = Path.read_bytes
+
+    def denied(path: Path) -> bytes:  # chmod 000 does not stop root, who may run the tests
+        if path.name == "rates.yaml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    result = ws.cli("check", "--period", "2026-11")
+    assert (result.exit_code, result.output) == (
+        1, "rates.yaml: cannot be read: permission denied — give the user running auftakt-batch read access to it\n"
+        + NOT_LOADED)
+
+
+def test_rates_yaml_that_is_not_utf8_names_the_line(ws):
+    (ws.root / "rates.yaml").write_bytes(ws.rates(RATES).read_bytes().replace(b"GmbH", "GmbH".encode("utf-16"), 1))
+    result = ws.cli("check", "--period", "2026-11")
+    assert (result.exit_code, result.output) == (
+        1, "rates.yaml:2: not UTF-8 text (invalid start byte) — save it as UTF-8\n" + NOT_LOADED)

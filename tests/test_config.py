@@ -5,6 +5,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from auftakt_batch.config import load_config, parse_config
 
@@ -168,6 +170,71 @@ def test_invoice_number_pattern_is_checked():
     assert any("agency.invoice_number: '{yr}-{seq}' is not a valid pattern" in line for line in errors(text))
 
 
+def number_pattern(pattern: str) -> str:
+    return RATES.replace('  vat_rate: "19"\n', f'  vat_rate: "19"\n  invoice_number: "{pattern}"\n')
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("{seq:04d}", '"{seq:04d}" gives 0001 in 2026 and in 2027 — the series restarts each year, so the number needs '
+                  '{year}; e.g. "{year}-{seq:04d}"'),
+    ("{year}-{seq!s:.2}", '"{year}-{seq!s:.2}" gives 2026-10 for invoice 10 and for invoice 100 of 2026 — {seq} must '
+                          'show in full: no precision that cuts it, no padding after it; e.g. "{year}-{seq:04d}"'),
+    ("{year!s:.2}-{seq:04d}", '"{year!s:.2}-{seq:04d}" gives 20-0001 in 2026 and in 2027 — {year} must show in full: '
+                              'no precision that cuts it; e.g. "{year}-{seq:04d}"'),
+    ("R{year}{seq!s:.0}", '"R{year}{seq!s:.0}" gives R2026 for invoice 1 and for invoice 2 of 2026 — {seq} must show '
+                          'in full: no precision that cuts it, no padding after it; e.g. "{year}-{seq:04d}"'),
+    ("{year}{seq:0<3}", '"{year}{seq:0<3}" gives 2026100 for invoice 1 and for invoice 10 of 2026 — {seq} must show '
+                        'in full: no precision that cuts it, no padding after it; e.g. "{year}-{seq:04d}"'),
+    ("{year}-{seq:,}", "gives '2026-1,000'; use only letters, digits, '.', '_' and '-' (the number is part of file "
+                       "names)"),
+    ("{year.real}-{seq}", "'{year.real}-{seq}' uses {year.real} — use only {year} and {seq}, each with a format if "
+                          'you like, e.g. "{year}-{seq:04d}"'),
+    ("{year}-{seq:.0}", "'{year}-{seq:.0}' is not a valid pattern (Precision not allowed in integer format "
+                        'specifier); use {year} and {seq}, e.g. "{year}-{seq:04d}"'),
+])
+def test_invoice_numbers_that_could_repeat_are_refused_at_their_line(pattern, message):
+    assert errors(number_pattern(pattern)) == [f"rates.yaml:7: agency.invoice_number: {message}"]
+
+
+@pytest.mark.parametrize("pattern", ["{year}-{seq:04d}", "INV-{year}-{seq}", "{seq}{year}", "R{year:x}{seq:x}",
+                                     "{year}{seq:_}", "{year:d}.{seq:06d}"])
+def test_invoice_numbers_that_cannot_repeat_are_accepted(pattern):
+    config, problems = parse_config(number_pattern(pattern))
+    assert problems == [] and config.agency.invoice_number == pattern
+
+
+YEAR_FIELDS = st.sampled_from(["{year}", "{year:04d}", "{year:x}", "{year!r}", "{year!s:.2}", "{year!s:.3}",
+                               "{year!s:>5}", "{year:05}", ""]) | st.integers(0, 5).map("{{year!s:.{}}}".format)
+SEQ_FIELDS = st.sampled_from(["{seq}", "{seq:04d}", "{seq:x}", "{seq:_}", "{seq:,}", "{seq:.0}", "{seq:c}",
+                              "{seq:g}", "{seq:.3g}", "{seq:.0f}", "{seq!s:0<3}", "{seq:0>3}", "{seq:0<4}", ""]) \
+    | st.integers(0, 8).map("{{seq!s:.{}}}".format) | st.integers(0, 8).map("{{seq:0{}d}}".format)
+PARTS = st.sampled_from(["", "-", ".", "_", "R", "INV-", "9", "0", "/"])
+
+
+@st.composite
+def pairs(draw) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Two (year, seq), often neighbours in the ways a pattern could confuse them."""
+    year, seq = draw(st.integers(2000, 2999)), draw(st.integers(1, 10**6) | st.sampled_from(
+        [10**k + d for k in range(7) for d in (-1, 0, 1) if 1 <= 10**k + d <= 10**6]))
+    other = draw(st.sampled_from([(year + 1, seq), (year + 10, seq), (year + 100, seq), (year, seq * 10),
+                                  (year, seq // 10), (year, seq + 1), (year + 1, seq * 10)]) |
+                 st.tuples(st.integers(2000, 2999), st.integers(1, 10**6)))
+    assume(2000 <= other[0] <= 2999 and 1 <= other[1] <= 10**6 and other != (year, seq))
+    return (year, seq), other
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(PARTS, YEAR_FIELDS, PARTS, SEQ_FIELDS, PARTS), st.booleans(), st.data())
+def test_a_pattern_the_loader_accepts_never_repeats_a_number(parts, seq_first, data):
+    prefix, year, middle, seq, suffix = parts
+    pattern = prefix + (seq + middle + year if seq_first else year + middle + seq) + suffix
+    config, problems = parse_config(number_pattern(pattern))
+    if config is None:
+        return
+    for a, b in data.draw(st.lists(pairs(), min_size=10, max_size=10)):
+        assert pattern.format(year=a[0], seq=a[1]) != pattern.format(year=b[0], seq=b[1]), (pattern, a, b)
+
+
 def test_iban_check_digits():
     text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  iban: DE89370400440532013001\n')
     assert any("agency.iban: 'DE89370400440532013001' is not a valid IBAN" in line for line in errors(text))
@@ -223,3 +290,42 @@ def test_imports_and_a_person_s_time_zone():
 ])
 def test_fuzzed_agencies_are_refused_with_a_message(change, message):
     assert errors(RATES.replace(*change)) == [message]
+
+
+TOO_DEEP = ("nested too deep (more than 64 levels of lists and mappings) — look for brackets that are never closed, "
+            "or lines indented further and further")
+
+
+@pytest.mark.parametrize("text, where", [
+    ("a: " + "[" * 500 + "]" * 500 + "\n", "rates.yaml:1: a[0][0][0]…"),
+    ("".join("  " * i + f"k{i}:\n" for i in range(500)), "rates.yaml:65: k0.k1.k2.k3…"),
+    ("clients:\n  acme: " + "{x: " * 500 + "1" + "}" * 500 + "\n", "rates.yaml:2: clients.acme.x.x…"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "rates.yaml:1"),  # past libyaml's own limit, met reading ahead
+], ids=["lists", "indented-mappings", "flow-mappings", "5000-lists"])
+def test_deep_nesting_is_one_located_problem(text, where):
+    assert errors(text) == [f"{where}: {TOO_DEEP}"]
+
+
+def test_nesting_up_to_the_limit_is_read():
+    _, problems = parse_config("a: " + "[" * 63 + "]" * 63 + "\n")  # 64 levels with the top mapping
+    assert [str(p) for p in problems] == ["rates.yaml:1: a: unknown key — allowed here: agency, calendars, clients, "
+                                          "imports, team", "rates.yaml:1: agency: missing (required)",
+                                          "rates.yaml:1: clients: missing (required)",
+                                          "rates.yaml:1: team: missing (required)"]
+
+
+def test_aliases_cannot_nest_deeper_than_the_text_does():
+    """Each line nests 61 levels; every alias brings in the line before, 900 levels in all."""
+    text = "".join(f"a{i}: &a{i} " + "[" * 60 + (f"*a{i - 1}" if i else "x") + "]" * 60 + "\n" for i in range(15))
+    assert errors(text) == [f"rates.yaml:1: {TOO_DEEP.replace(' mappings', ' mappings, counting what aliases bring in')}"]
+
+
+def test_deep_nesting_on_the_command_line_is_one_line_and_exit_1(tmp_path):
+    from .conftest import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    (ws.root / "rates.yaml").write_text("clients:\n  acme: " + "[" * 500 + "]" * 500 + "\n", encoding="utf-8")
+    result = ws.cli("check", "--period", "2026-11")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == f"rates.yaml:2: clients.acme[0][0]…: {TOO_DEEP}"
+    assert "Traceback" not in result.output and "Problems  1 error · 0 warnings · 0 notes" in result.output

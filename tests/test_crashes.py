@@ -197,3 +197,71 @@ def test_the_sweep_leaves_a_running_writers_temporary_file(tmp_path: Path):
         path.write_bytes(b"half")
     assert sweep_orphans(tmp_path) == 1
     assert live.exists() and not dead.exists()
+
+
+def session(sid: int) -> dict[int, str]:
+    """The live processes of session `sid` (zombies are dead): pid -> command line."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                found[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists() or (os.cpu_count() or 1) < 2,
+                    reason="Linux, and a pool of PDF workers (two cores)")
+def test_a_run_killed_alone_takes_its_fork_server_workers_and_resource_tracker_with_it(tmp_path: Path):
+    """SIGKILL of the run only, as the OOM killer sends it, while its workers are alive (it dies
+    as the first PDF is in place): within seconds nothing of its session is left."""
+    root = workspace(tmp_path / "ws").root
+    run = subprocess.Popen([sys.executable, "-c", BILL, str(root)], env=clean_env(**{FAULT: "placed:1"}),
+                           start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: dict[int, str] = {}
+    while run.poll() is None:
+        seen |= session(run.pid)
+        time.sleep(0.005)
+    assert run.returncode == -signal.SIGKILL
+    assert sum("multiprocessing.forkserver" in line for line in seen.values()) >= 2  # the server and a worker
+    assert any("multiprocessing.resource_tracker" in line for line in seen.values())
+    deadline = time.monotonic() + 5
+    while session(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    left = session(run.pid)
+    for pid in left:  # so that a failure leaves nothing running either
+        os.kill(pid, signal.SIGKILL)
+    assert left == {}
+
+
+PROBE = '''
+import ctypes
+
+
+def death_signal(_=None) -> int:
+    value = ctypes.c_int()
+    ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)  # PR_GET_PDEATHSIG
+    return value.value
+'''
+POOL = ("from concurrent.futures import ProcessPoolExecutor; from auftakt_batch.render import pdf; import probe\n"
+        "with ProcessPoolExecutor(2, mp_context=pdf._context(), initializer=pdf._worker_started) as pool:\n"
+        "    print(sorted(set(pool.map(probe.death_signal, range(4)))), probe.death_signal())\n")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_the_workers_die_with_their_parent_and_the_run_does_not(tmp_path: Path):
+    (tmp_path / "probe.py").write_text(PROBE)
+    done = subprocess.run([sys.executable, "-c", POOL], env=clean_env(PYTHONPATH=str(tmp_path)), cwd=tmp_path,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout == f"[{int(signal.SIGKILL)}] 0\n"  # every worker: SIGKILL; the run itself: nothing
+
+
+@pytest.mark.parametrize("platform, survives", [("linux", False), ("darwin", True)])
+def test_a_process_whose_parent_is_already_gone_exits_where_there_is_prctl(platform, survives):
+    if platform == "linux" and not sys.platform.startswith("linux"):
+        pytest.skip("prctl is Linux's")
+    script = (f"import sys; sys.platform = {platform!r}; from auftakt_batch.render import pdf\n"
+              "pdf.die_with_parent(-1)  # not its parent: as if the parent had died before the prctl\n"
+              "print('alive')\n")
+    done = subprocess.run([sys.executable, "-c", script], env=clean_env(), capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == ((0, "alive\n") if survives else (1, ""))

@@ -116,3 +116,14 @@ def test_a_label_typo_stops_the_billing_run_before_any_number_is_given(ws):
     (ws.root / "templates" / "labels.yaml").write_text('de:\n  pay: "Zahlen Sie {betrag}"\n', encoding="utf-8")
     assert bill(ws.root, parse_period("2026-11"), today=TODAY).stopped == (
         "templates/labels.yaml: de.pay: expected text using only {bic}, {due}, {gross}, {iban}, {number}")
+
+
+def test_labels_nested_too_deep_are_one_line(tmp_path):
+    from auftakt_batch.render.invoice import LabelsError, load_labels
+
+    (tmp_path / "labels.yaml").write_text("en:\n  title: " + "[" * 500 + "]" * 500 + "\n", encoding="utf-8")
+    with pytest.raises(LabelsError) as refused:
+        load_labels(tmp_path)
+    assert str(refused.value) == (
+        "templates/labels.yaml:2: en.title[0][0]…: nested too deep (more than 64 levels of lists and mappings) — "
+        "look for brackets that are never closed, or lines indented further and further")

@@ -19,7 +19,7 @@ from auftakt_batch import billing, pipeline
 from auftakt_batch import reports as reports_module
 from auftakt_batch.billing import bill, void
 from auftakt_batch.periods import parse_period
-from auftakt_batch.reports import report
+from auftakt_batch.reports import report, sheets
 from auftakt_batch.reports import status as board
 from auftakt_batch.reports.sheets import Book, Column, table
 
@@ -562,6 +562,51 @@ def test_entries_sheet_one_row_per_entry_with_file_row_filter_and_frozen_header(
     assert [values(p, "severity", "code", "file", "row", "column") for p in problems if p["severity"].value == "error"] \
         == [("error", "unknown-person", "input/sub/more.csv", 2, "person")]
     assert wb["Problems"].auto_filter.ref is not None
+
+
+def pages(wb, name: str) -> list:
+    """The sheet `name` and its continuations "name (2)", "name (3)", … in workbook order."""
+    return [wb[n] for n in wb.sheetnames if n == name or re.fullmatch(rf"{re.escape(name)} \(\d+\)", n)]
+
+
+def table_rows(sheets: list, header_row: int = 1) -> list[tuple]:
+    return [tuple(c.value for c in r.values()) for sheet in sheets for r in records(sheet, header_row)]
+
+
+def section_rows(sheets: list, heading: str) -> list[tuple]:
+    """The rows of the table under `heading` (and under its "(continued)" on later pages)."""
+    return [row for sheet in sheets for (cell,) in sheet.iter_rows(max_col=1)
+            if str(cell.value).startswith(heading) for row in table_rows([sheet], cell.row + 1)]
+
+
+def test_a_sheet_longer_than_excel_allows_goes_on_in_numbered_sheets(ws, monkeypatch):
+    """With a limit of 5 rows a sheet: 11 entries are 4 + 4 + 3 under a header each; the problems
+    and the Billing gap's entries of earlier periods go on the same way."""
+    clients_ws(ws)
+    ws.input("more.csv", HEADER + "2026-11-09,Zed Unknown,ACME,website,Fix,Broken row,0.75,\n"
+                                  "2026-11-10,Ben Okafor,ACME,website,Dev,,1,\n"
+                                  "2026-11-14,Ben Okafor,ACME,website,Dev,Saturday,1,\n"
+                                  "2026-11-11,Anna Schmidt,ACME,website,,Late,2,\n"
+                                  "2026-11-12,Anna Schmidt,ACME,website,,Later,2,\n")
+    ws.input("october.csv", HEADER + "".join(f"2026-10-{d:02d},Anna Schmidt,ACME,website,,October {d},1,\n"
+                                             for d in range(5, 12)))
+    whole = book(report(ws.root, NOVEMBER, today=TODAY).path)
+    earlier = "Billable entries of earlier periods on no invoice (7)"
+    monkeypatch.setattr(sheets, "MAX_ROWS", 5)
+    split = book(report(ws.root, NOVEMBER, today=TODAY).path)
+
+    assert [s.title for s in pages(split, "Entries")] == ["Entries", "Entries (2)", "Entries (3)"]
+    for name, width in (("Entries", "R"), ("Problems", "G")):
+        assert len(table_rows(pages(whole, name))) > 5
+        for sheet in pages(split, name):
+            assert headers(sheet) == headers(whole[name]) and 2 <= sheet.max_row <= 5
+            assert sheet.auto_filter.ref == f"A1:{width}{sheet.max_row}" and sheet.freeze_panes == "A2"
+        assert table_rows(pages(split, name)) == table_rows(pages(whole, name))  # each once, in order
+    gap = pages(split, "Billing gap")
+    assert len(gap) > 3 and all(sheet.max_row <= 5 for sheet in gap)
+    assert [sheet["A1"].value for sheet in gap[-2:]] == [f"{earlier} (continued)"] * 2
+    assert len(section_rows(gap, earlier)) == 7 and section_rows(gap, earlier) == section_rows([whole["Billing gap"]],
+                                                                                              earlier)
 
 
 # ---------------------------------------------------------------------------------------------

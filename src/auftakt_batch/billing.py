@@ -33,6 +33,7 @@ from .invoices import Draft, draft_invoices
 from .periods import Period
 from .pipeline import CheckRun, billable_now, check, local_today
 from .problems import plural
+from .render.confined import TemplateRefused
 from .render.invoice import Issue, LabelsError, invoice_html, load_labels, template_error
 from .render.pdf import Job, write_pdfs
 from .reports import Report, write_report
@@ -351,9 +352,8 @@ def _document(draft: Draft, issue: Issue, config: Config, workspace: Path) -> Jo
                           f"put it back (its name and address are printed on the document), then run this again")
     try:
         html = invoice_html(draft, config, issue, templates)
-    except TemplateError as exc:
-        raise CannotIssue(f"{template_error(exc, templates)} — correct the template; nothing was issued with it"
-                          ) from None
+    except (TemplateError, TemplateRefused) as exc:
+        raise CannotIssue(f"{template_error(exc, templates)}; nothing was issued with it") from None
     return Job(html, templates, target, issue.issued_at, None if issue.draft else einvoice_xml(draft, issue, config),
                einvoice_xml(draft, issue, config, XRECHNUNG) if not issue.draft and client.einvoice == "xrechnung"
                else None)

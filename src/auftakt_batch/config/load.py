@@ -17,6 +17,7 @@ from ..problems import Problem, Source, error
 from ..yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
 from .model import Agency, Config, Person
+from .numbers import number_fault
 from .reader import Reader
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
@@ -29,20 +30,46 @@ DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 def load_config(path: Path, label: str = "rates.yaml") -> tuple[Config | None, list[Problem]]:
     """Read rates.yaml. Returns (config, problems); config is None when any problem is an error."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return None, [error(Source(label), "config", f"not found in {path.parent} — create one with "
-                                                      "`auftakt-batch init DIR` or pass --workspace")]
+        data = _config_bytes(path)
+    except OSError as exc:
+        return None, [error(Source(label), "config", _unreadable(path, exc))]
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return None, [error(Source(label), "config", f"not UTF-8 text ({exc.reason}) — save it as UTF-8")]
+        line = data[:exc.start].count(b"\n") + 1
+        return None, [error(Source(label, line), "config", f"not UTF-8 text ({exc.reason}) — save it as UTF-8")]
     return parse_config(text, label)
+
+
+class _NotAFile(OSError):
+    """rates.yaml is a pipe or a device (`rates.yaml -> /dev/zero`): reading it might never end."""
+
+
+def _config_bytes(path: Path) -> bytes:
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise _NotAFile()
+    return path.read_bytes()
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    """Why rates.yaml cannot be read, and what to do about it."""
+    if isinstance(exc, FileNotFoundError):
+        return f"not found in {path.parent} — create one with `auftakt-batch init DIR` or pass --workspace"
+    if isinstance(exc, IsADirectoryError):
+        return ("is a folder, not a file — move it away and put the config file in its place "
+                "(`auftakt-batch init DIR` writes one)")
+    if isinstance(exc, _NotAFile):
+        return "is a pipe or a device, not a file — put the config file there instead"
+    if isinstance(exc, PermissionError):
+        return "cannot be read: permission denied — give the user running auftakt-batch read access to it"
+    return f"cannot be read: {exc.strerror or exc} — check the file and the disk it is on, then run again"
 
 
 def parse_config(text: str, label: str = "rates.yaml") -> tuple[Config | None, list[Problem]]:
     try:
         root = parse(text)
     except YamlSyntaxError as exc:
-        return None, [error(Source(label, exc.line), "config", exc.message)]
+        return None, [error(Source(label, exc.line, key=exc.key), "config", exc.message)]
     r = Reader(label)
     config = _config(r, root)
     return (None if r.problems else config), r.problems
@@ -243,18 +270,9 @@ def _invoice_number(r: Reader, node: Node | None) -> str | None:
     pattern = r.text(node, "agency.invoice_number")
     if pattern is None:
         return None
-    try:
-        sample = pattern.format(year=2026, seq=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        r.fail(node.line, "agency.invoice_number", f"{pattern!r} is not a valid pattern ({exc}); "
-                                                   "use {year} and {seq}, e.g. \"{year}-{seq:04d}\"")
-        return None
-    if "{seq" not in pattern:
-        r.fail(node.line, "agency.invoice_number", "must contain {seq} so every invoice gets its own number")
-        return None
-    if not re.fullmatch(r"[A-Za-z0-9._-]+", sample):
-        r.fail(node.line, "agency.invoice_number", f"gives {sample!r}; use only letters, digits, '.', '_' and '-' "
-                                                   "(the number is part of file names)")
+    fault = number_fault(pattern)
+    if fault:
+        r.fail(node.line, "agency.invoice_number", fault)
         return None
     return pattern
 

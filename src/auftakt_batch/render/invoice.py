@@ -16,6 +16,8 @@ from pathlib import Path
 
 from ..config import Config
 from ..invoices import Draft, quantity
+from ..yamltree import YamlSyntaxError, refuse_deep_nesting
+from .confined import TemplateRefused, read_within, stamp
 
 LABELS = {
     "en": {
@@ -78,21 +80,28 @@ class LabelsError(ValueError):
 def load_labels(templates: Path) -> dict[str, dict[str, str]]:
     """The built-in labels, with those of templates/labels.yaml (if there is one) in their place;
     read once per version of the file (a billing run renders hundreds of invoices). Read-only."""
-    path = templates / "labels.yaml"
-    stat = path.stat() if path.exists() else None
-    return _labels(path, (stat.st_mtime_ns, stat.st_size) if stat else None)
+    return _labels(templates, stamp(templates / "labels.yaml"))
 
 
 @lru_cache(maxsize=8)
-def _labels(path: Path, stamp: tuple[int, int] | None) -> dict[str, dict[str, str]]:
+def _labels(templates: Path, version: tuple | None) -> dict[str, dict[str, str]]:
     import yaml
 
     merged = {language: dict(labels) for language, labels in LABELS.items()}
-    if stamp is None:
+    if version is None:
         return merged
     where = "templates/labels.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_within(templates, "labels.yaml")
+        if data is None:  # gone since it was stamped
+            return merged
+        text = data.decode("utf-8")
+        refuse_deep_nesting(text)  # safe_load recurses once per level
+        data = yaml.safe_load(text) or {}
+    except TemplateRefused as exc:
+        raise LabelsError(str(exc)) from None
+    except YamlSyntaxError as exc:
+        raise LabelsError(f"{where}:{exc.line}: {exc.key or 'labels'}: {exc.message}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise LabelsError(f"{where}: cannot be read: {exc}") from None
     if not isinstance(data, dict):
@@ -123,13 +132,32 @@ def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) ->
 def _environment(templates: Path):
     """One Jinja environment per templates folder: it compiles invoice.html once, and again only
     when the file changes (Jinja checks its modification time on every use)."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, StrictUndefined, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(default=True),
+    env = Environment(loader=_loader(templates), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, auto_reload=True)
     env.filters["lines"] = _lines
     env.filters["oneline"] = lambda text: ", ".join((text or "").splitlines())
     return env
+
+
+def _loader(templates: Path):
+    """A Jinja loader of the files really inside templates/ (confined.py): an include through a
+    symlink out of it raises TemplateRefused, naming the template, before anything is rendered."""
+    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    class Confined(BaseLoader):
+        def get_source(self, environment, template):
+            name = "/".join(split_template_path(template))  # refuses '..'
+            path = templates / name
+            version = stamp(path)
+            data = read_within(templates, name)
+            if data is None:
+                raise TemplateNotFound(template)
+            return data.decode("utf-8"), str(path), lambda: stamp(path) == version
+
+    return Confined()
 
 
 def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[str, str]] = LABELS) -> dict:
@@ -258,13 +286,19 @@ def _lines(text: str | None):
 
 
 def template_error(exc: Exception, templates: Path) -> str:
-    """A Jinja error as one line naming the template file (and line) of the workspace."""
+    """A template that cannot be rendered, as one line naming the file of templates/ (and its
+    line) and what to do."""
     from jinja2 import TemplateNotFound, TemplateSyntaxError
 
+    from .confined import TemplateRefused
+
     folder = templates.name
+    if isinstance(exc, TemplateRefused):
+        return str(exc)
     if isinstance(exc, TemplateNotFound):
         return (f"{folder}/{exc.name} is missing (templates/ holds the invoice template; `auftakt-batch init` "
-                "writes one)")
+                "writes one) — correct the template")
     if isinstance(exc, TemplateSyntaxError):
-        return f"{folder}/{exc.name or exc.filename or 'invoice.html'}:{exc.lineno}: {exc.message}"
-    return f"{folder}/invoice.html: {exc}"
+        where = f"{folder}/{exc.name or exc.filename or 'invoice.html'}:{exc.lineno}"
+        return f"{where}: {exc.message} — correct the template"
+    return f"{folder}/invoice.html: {exc} — correct the template"

@@ -4,6 +4,12 @@ The renderer may read the stylesheet and images next to the template, and nothin
 network, no other file (an `<img src=file:///etc/passwd>` smuggled in through a description
 is escaped text anyway, and would be refused here if it were not). WeasyPrint is imported
 here only, so commands that make no PDF start fast.
+
+The workers die with the run. On Linux a SIGKILL of `bill` alone (the OOM killer's) would leave
+its fork server, PDF workers and resource tracker running for good, about 200 MB a set: so the
+fork server, which imports this module as its preload, and each worker it forks (a fork clears
+the setting) ask the kernel for SIGKILL when their parent dies (prctl PR_SET_PDEATHSIG); the
+resource tracker then reads EOF on its pipe, which they held, and exits by itself.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -26,7 +34,8 @@ class FetchRefused(ValueError):
 
 
 def fetcher_within(folder: Path):
-    """A URL fetcher that serves file:// URLs inside `folder` and refuses everything else."""
+    """A URL fetcher that serves file:// URLs of regular files inside `folder` (symlinks resolved:
+    one pointing out of it is refused) and refuses everything else."""
     from weasyprint.urls import URLFetcher
 
     root = folder.resolve()
@@ -35,7 +44,7 @@ def fetcher_within(folder: Path):
         def fetch(self, url, headers=None):
             parsed = urlparse(url)
             path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
-            if path is None or not path.is_relative_to(root):
+            if path is None or not path.is_relative_to(root) or not path.is_file():  # not a pipe: it may never end
                 raise FetchRefused(f"refused to fetch {url!r}: only files in {root} may be used")
             return super().fetch(url, headers)
 
@@ -66,7 +75,7 @@ def write_pdfs(jobs: Iterable[Job], done: Callable[[Job, str], None], workers: i
         for job in jobs:
             done(job, _write(job))
         return
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_started) as pool:
         futures = {pool.submit(_write, job): job for job in jobs}
         for future in as_completed(futures):
             done(futures[future], future.result())
@@ -78,9 +87,56 @@ def _context():
     fork from a process that has imported WeasyPrint once."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
+    os.environ[PARENT] = str(os.getpid())  # for the fork server, when it starts (see the end of this module)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__, "weasyprint"])
     return context
+
+
+PARENT = "AUFTAKT_PDF_PARENT"  # the pid of the process that starts the fork server
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_forkserver_pid: int | None = None  # in the fork server and the workers it forks: the fork server's pid
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies. `parent` is the pid that started
+    it: if the parent is not that any more, it died before the prctl took hold (the process was
+    handed to init), and nothing would ever kill this one — so exit now. Where there is no prctl
+    (macOS), nothing. (Linux means the parent *thread*: `bill` renders from its main thread.)"""
+    prctl = _prctl()
+    if prctl is None or prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _worker_started() -> None:
+    """Pool initializer: a worker dies with the fork server it was forked from."""
+    if _forkserver_pid is not None:
+        die_with_parent(_forkserver_pid)
+
+
+def _imported_by_forkserver() -> bool:
+    """Whether this import is the fork server's preload (multiprocessing.forkserver.main imports
+    the preload modules) — and not the run itself, which imports this module too."""
+    forkserver = sys.modules.get("multiprocessing.forkserver")
+    frame = sys._getframe(1)
+    while forkserver is not None and frame is not None:
+        if frame.f_code is forkserver.main.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _write(job: Job) -> str:
@@ -112,3 +168,9 @@ def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime, ein
                 url_fetcher=fetcher_within(templates)).write_pdf(**options)
     write_bytes_atomically(target, data, "pdf")
     return hashlib.sha256(data).hexdigest()
+
+
+# Last, once the functions above exist: in the fork server (only there), die with the run.
+if _imported_by_forkserver() and os.environ.get(PARENT, "").isdigit():
+    _forkserver_pid = os.getpid()
+    die_with_parent(int(os.environ[PARENT]))

@@ -5,6 +5,9 @@ Workbooks are written with xlsxwriter, which streams a month's entries several t
 than building them cell by cell in openpyxl (openpyxl still reads the review workbook back).
 Rows and columns are counted from 1, as a spreadsheet shows them.
 
+A table longer than a worksheet (MAX_ROWS, Excel's 1,048,576 rows, which xlsxwriter would cut
+without a word) goes on in "NAME (2)", "NAME (3)", … with its header on each (`long_table`).
+
 Control characters that a worksheet cannot hold are shown escaped (\\x00).
 Text from inputs never becomes a formula: a cell holding a string is written as a string (and
 quote-prefixed when it starts with a character a spreadsheet would read as a formula), whatever
@@ -36,6 +39,7 @@ SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 RISKY = ("=", "+", "-", "@", "\t", "\r", "\n")  # a spreadsheet reads a typed cell starting so as a formula
 ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # characters no worksheet XML may hold
 PIXELS_PER_CM = 37.8
+MAX_ROWS = 1_048_576  # rows of an Excel worksheet, the header's included; tests lower it
 
 
 def money_format(currency: str) -> str:
@@ -163,6 +167,45 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
         sheet.ws.autofilter(row - 1, 0, max(last, row) - 1, len(columns) - 1)
     widths(sheet, columns, frame)
     return first, last
+
+
+class Pages:
+    """A sheet that goes on as "NAME (2)", "NAME (3)", … when what is written on it reaches MAX_ROWS."""
+
+    def __init__(self, book: Book, name: str):
+        self.book, self.name = book, name
+        self.sheets = [book.sheet(name)]
+
+    @property
+    def sheet(self) -> Sheet:
+        return self.sheets[-1]
+
+    def turn(self) -> None:
+        self.sheets.append(self.book.sheet(f"{self.name} ({len(self.sheets) + 1})"))
+
+
+def long_table(pages: Pages, frame: pd.DataFrame, columns: list[Column], *, row: int = 1,
+               heading: str | None = None, **options) -> int:
+    """`table` (with `heading` above it) from `row` of the last page, going on to new pages as
+    it fills them: each page at most MAX_ROWS rows, the heading and header on each, the rows in
+    order, each once. Returns the header's row, or the last data row, on the last page."""
+    done = 0
+    while True:
+        top = row + (heading is not None)  # the header's row
+        room = MAX_ROWS - top  # data rows that fit under it
+        if room < 0 or (room == 0 and done < len(frame)):
+            pages.turn()
+            row = 1
+            continue
+        if heading is not None:
+            title(pages.sheet, row, heading if not done else f"{heading} (continued)")
+        part = frame.iloc[done:done + room]
+        _, last = table(pages.sheet, part, columns, row=top, **options)
+        done += len(part)
+        if done >= len(frame):
+            return max(last, top)
+        pages.turn()
+        row = 1
 
 
 def printable(sheet: Sheet) -> None:

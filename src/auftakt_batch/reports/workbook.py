@@ -2,8 +2,9 @@
 
 Sheets: Clients (with per-currency totals as live formulas and a margin chart), Jobs,
 Over-servicing (traffic lights at each budget's own thresholds), Team, Billing gap, Entries
-(filterable), Invoices and Problems. Written to a temporary file and renamed into place, so a
-reader never sees half a workbook.
+(filterable), Invoices and Problems; the per-entry ones (Billing gap, Entries, Problems) go on
+in "Entries (2)" and so on past Excel's 1,048,576 rows a sheet. Written to a temporary file and
+renamed into place, so a reader never sees half a workbook.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..files import write_atomically
 from ..problems import Problem
 from ..schemas import Entries as E
 from .figures import Figures, hours
-from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Sheet, money_format, table, title
+from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Pages, Sheet, long_table, money_format, table
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 RED, AMBER, GREEN = "#F4B6B6", "#FBE3A6", "#CDEBC5"
@@ -123,12 +124,12 @@ def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) 
         _with_totals(book.sheet("Jobs"), _job_burn(figures), JOB_COLUMNS, figures.currency)
         _budgets(book.sheet("Over-servicing"), figures.budgets)
         _team(book.sheet("Team"), figures)
-        _gap(book.sheet("Billing gap"), figures)
-        table(book.sheet("Entries"), _entry_rows(figures.entries), ENTRY_COLUMNS, autofilter=True,
-              agency_currency=figures.currency)
+        _gap(Pages(book, "Billing gap"), figures)
+        long_table(Pages(book, "Entries"), _entry_rows(figures.entries), ENTRY_COLUMNS, autofilter=True,
+                   agency_currency=figures.currency)
         table(book.sheet("Invoices"), figures.invoices, INVOICE_COLUMNS)
-        table(book.sheet("Problems"), problem_rows(sorted(problems, key=lambda p: SEVERITY_ORDER[p.severity.value])),
-              PROBLEM_COLUMNS, autofilter=True)
+        worst_first = sorted(problems, key=lambda p: SEVERITY_ORDER[p.severity.value])
+        long_table(Pages(book, "Problems"), problem_rows(worst_first), PROBLEM_COLUMNS, autofilter=True)
         book.close()
 
     write_atomically(path, write, "report")
@@ -242,18 +243,17 @@ def _budgets(sheet: Sheet, budgets: pd.DataFrame) -> None:
             "format": sheet.book.book.add_format({"bg_color": fill, "fg_color": fill, "pattern": 1})})
 
 
-def _gap(sheet: Sheet, figures: Figures) -> None:
-    _, last = table(sheet, figures.gap, GAP_COLUMNS)
-    row = last + 3
-    title(sheet, row, f"Client meetings nobody logged ({len(figures.untracked)})")
-    _, last = table(sheet, figures.untracked, MEETING_COLUMNS, row=row + 1)
-    row = max(last, row + 1) + 3
+def _gap(pages: Pages, figures: Figures) -> None:
+    """Per client, then the meetings and entries behind the figures one by one (the entries may be
+    many: a year of unbilled work goes on to "Billing gap (2)" and on)."""
+    last = long_table(pages, figures.gap, GAP_COLUMNS)
+    last = long_table(pages, figures.untracked, MEETING_COLUMNS, row=last + 3,
+                      heading=f"Client meetings nobody logged ({len(figures.untracked)})")
     held = figures.entries[figures.entries["held_in_review"]]
-    title(sheet, row, f"Entries held back in the review workbook ({len(held)})")
-    _, last = table(sheet, _entry_rows(held), EARLIER_COLUMNS, row=row + 1)
-    row = max(last, row + 1) + 3
-    title(sheet, row, f"Billable entries of earlier periods on no invoice ({len(figures.earlier_unbilled)})")
-    table(sheet, _entry_rows(figures.earlier_unbilled), EARLIER_COLUMNS, row=row + 1)
+    last = long_table(pages, _entry_rows(held), EARLIER_COLUMNS, row=last + 3,
+                      heading=f"Entries held back in the review workbook ({len(held)})")
+    long_table(pages, _entry_rows(figures.earlier_unbilled), EARLIER_COLUMNS, row=last + 3,
+               heading=f"Billable entries of earlier periods on no invoice ({len(figures.earlier_unbilled)})")
 
 
 def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
