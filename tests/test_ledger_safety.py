@@ -137,16 +137,20 @@ def test_void_of_an_invoice_whose_client_was_removed_writes_nothing(ws):
     ("{{ nothing.here }}", "templates/invoice.html: 'nothing' is undefined"),
     ('{% include "footer.html" %}', "templates/footer.html is missing"),
     (None, "templates/invoice.html is missing"),
+    ('{% include "secret.html" %}', "templates/secret.html points outside templates/"),
 ])
-def test_a_template_that_cannot_be_rendered_reserves_no_number(ws, template, message):
+def test_a_template_that_cannot_be_rendered_reserves_no_number(ws, template, message, tmp_path):
     ws.with_templates().input("week.csv", HEADER + WEEK)
     if template is None:
         shutil.rmtree(ws.root / "templates")
     else:
         (ws.root / "templates" / "invoice.html").write_text(template)
+    (tmp_path / "secret.txt").write_text("the agency's bank password")
+    (ws.root / "templates" / "secret.html").parent.mkdir(exist_ok=True)
+    (ws.root / "templates" / "secret.html").symlink_to(tmp_path / "secret.txt")
     run = ws.cli("bill", "--period", "2026-11")
     assert run.exit_code == 1 and run.output.startswith(f"Error: {message}")
-    assert "— correct the template; nothing was issued with it" in run.output
+    assert run.output.rstrip().endswith("; nothing was issued with it") and "password" not in run.output
     with pytest.raises(CannotIssue):
         bill(ws.root, NOVEMBER, today=TODAY)
     conn = ledger.connect(ws.root / "output" / "ledger.sqlite")

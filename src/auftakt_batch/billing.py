@@ -276,7 +276,7 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
     billable again. Raises ledger.NotVoidable for anything but an issued invoice."""
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
-        raise ledger.NotVoidable("rates.yaml has errors: " + "; ".join(map(str, problems)))
+        raise CannotIssue("rates.yaml has errors — correct them first:\n" + "\n".join(map(str, problems)))
     today = today or local_today(config.agency.timezone)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
