@@ -30,11 +30,10 @@ import pytest
 from pypdf import PdfReader
 
 from auftakt_batch import billing
-from auftakt_batch.billing import bill
+from auftakt_batch.billing import CannotIssue, bill
 from auftakt_batch.config import parse_config
 from auftakt_batch.periods import parse_period
 from auftakt_batch.render import pdf
-from auftakt_batch.render.confined import TemplateRefused
 from auftakt_batch.reports import review
 
 from .conftest import RATES, TODAY, Workspace, dedent
@@ -257,9 +256,10 @@ def test_an_include_through_a_symlink_out_of_templates_is_refused(tmp_path, link
     target = secret(tmp_path)
     ws = templated(tmp_path / "ws", include)
     (ws.root / "templates" / link).symlink_to(target if link == "evil.html" else target.parent)
-    with pytest.raises(TemplateRefused) as refused:
+    with pytest.raises(CannotIssue) as refused:
         bill(ws.root, NOVEMBER, today=TODAY, draft=True)
-    assert str(refused.value) == f"templates/{include} points outside templates/ (to {target.resolve()}) — {OUTSIDE}"
+    assert str(refused.value) == (f"templates/{include} points outside templates/ (to {target.resolve()}) — {OUTSIDE}"
+                                  "; nothing was issued with it")
     assert not list((ws.root / "output").rglob("*.pdf"))
 
 
@@ -267,9 +267,10 @@ def test_an_include_through_a_symlink_out_of_templates_is_refused(tmp_path, link
 def test_an_include_of_what_is_not_a_file_is_refused(tmp_path, make, kind):
     ws = templated(tmp_path / "ws", "odd.html")
     make(ws.root / "templates" / "odd.html")
-    with pytest.raises(TemplateRefused) as refused:
+    with pytest.raises(CannotIssue) as refused:
         bill(ws.root, NOVEMBER, today=TODAY, draft=True)
-    assert str(refused.value) == f"templates/odd.html is {kind}, not a file — put the file itself there"
+    assert str(refused.value) == f"templates/odd.html is {kind}, not a file — put the file itself there; nothing " \
+                                 "was issued with it"
 
 
 def test_labels_through_a_symlink_out_of_templates_stop_the_run(tmp_path):
