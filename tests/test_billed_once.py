@@ -70,11 +70,10 @@ def test_a_corrected_description_is_held_back_naming_the_invoice(ws):
     again = bill(ws.root, NOVEMBER, today=TODAY)
     assert again.issued == () and again.skipped == (("acme", "held back by errors (listed above)"),)
     assert codes(again)["changed-since-billed"] == [
-        "input/week.csv:2: error: changed since billed on invoice 2026-0001: invoiced 2026-11-03 Anna Schmidt 3:00 h "
-        "'Layout', now 2026-11-03 Anna Schmidt 3:00 h 'Layout and fixes' (renaming a person, client or job key in "
-        "rates.yaml changes an entry too) — restore it as invoiced, or cancel the invoice (`auftakt-batch void "
-        "2026-0001 --reason ...`) and bill again, or keep the invoice as it is with `auftakt-batch accept --period "
-        "2026-11` (this entry is then never billed)"]
+        "input/week.csv:2: error: changed since billed on invoice 2026-0001 (its words): invoiced 2026-11-03 Anna "
+        "Schmidt acme/website 3:00 h 'Layout', now 2026-11-03 Anna Schmidt acme/website 3:00 h 'Layout and fixes' — "
+        "restore it as invoiced, or cancel the invoice (`auftakt-batch void 2026-0001 --reason ...`) and bill again, "
+        "or keep the invoice as it is with `auftakt-batch accept --period 2026-11` (this entry is then never billed)"]
 
 
 def test_a_corrected_day_job_or_client_is_held_back(ws):
@@ -119,7 +118,8 @@ def test_a_toggl_entry_whose_start_moved_is_held_back(ws):
     ws.input("toggl.csv", TOGGL + row.format(start="09:15", end="10:45"))
     again = bill(ws.root, NOVEMBER, today=TODAY)
     assert again.issued == () and codes(again)["changed-since-billed"][0].startswith(
-        "input/toggl.csv:2: error: changed since billed on invoice 2026-0001")
+        "input/toggl.csv:2: error: changed since billed on invoice 2026-0001 (its start): invoiced 2026-11-03 09:00 "
+        "Anna Schmidt acme/website 1:30 h 'Layout', now 2026-11-03 09:15")
 
 
 def test_removing_the_older_export_as_the_warning_advises_bills_nothing_again(ws):
@@ -143,7 +143,8 @@ def test_an_entry_moved_to_the_next_month_is_held_back_there(ws):
     november = bill(ws.root, NOVEMBER, today=TODAY)
     assert november.issued == ()
     assert codes(november)["changed-since-billed"][0].startswith(
-        "input/autumn.csv:2: error: changed since billed on invoice 2026-0001: invoiced 2026-10-30 Anna Schmidt")
+        "input/autumn.csv:2: error: changed since billed on invoice 2026-0001 (its day): invoiced 2026-10-30 Anna "
+        "Schmidt acme/website 3:00 h 'Layout', now 2026-11-02 Anna Schmidt")
 
 
 def test_a_deleted_entry_is_an_error_on_its_invoice_until_accepted(ws):
@@ -151,10 +152,10 @@ def test_a_deleted_entry_is_an_error_on_its_invoice_until_accepted(ws):
     ws.input("week.csv", HEADER + WEEK.replace("2026-11-05,Anna Schmidt,ACME,website,,Review,1,\n", ""))
     check = ws.cli("check", "--period", "2026-11")
     assert check.exit_code == 1 and (
-        "output/ledger.sqlite: error: invoice 2026-0001 billed 1 entry no longer in the exports, which still cover its "
-        "person and day: 2026-11-05 Anna Schmidt 1:00 h 'Review' from input/week.csv:4 — deleted or edited after "
-        "billing; restore it, or cancel the invoice with `auftakt-batch void 2026-0001 --reason ...` and bill again, "
-        "or `auftakt-batch accept --period 2026-11` to record it as deleted (the invoice stays as it is)"
+        "output/ledger.sqlite: error: invoice 2026-0001 billed 1 entry no longer in the exports: 2026-11-05 Anna "
+        "Schmidt acme/website 1:00 h 'Review' from input/week.csv:4 — deleted or edited in the tracker after billing; "
+        "restore it, or cancel the invoice with `auftakt-batch void 2026-0001 --reason ...` and bill again, or "
+        "`auftakt-batch accept --period 2026-11` to record it as deleted (the invoice stays as it is)"
         in check.output)
     ws.input("late.csv", HEADER + "2026-11-20,Anna Schmidt,ACME,website,,Call,0.5,\n")
     assert bill(ws.root, NOVEMBER, today=TODAY).skipped == (("acme", "held back by errors (listed above)"),)
@@ -162,7 +163,7 @@ def test_a_deleted_entry_is_an_error_on_its_invoice_until_accepted(ws):
     assert accepted.exit_code == 0, accepted.output
     assert accepted.output == (
         "Accepted 1 change to entries billed for 2026-11; the invoices stay as issued:\n"
-        "  2026-0001 (acme) 2026-11-05 Anna Schmidt 1:00 h 'Review' → deleted\n")
+        "  2026-0001 (acme) 2026-11-05 Anna Schmidt acme/website 1:00 h 'Review' → deleted\n")
     late = bill(ws.root, NOVEMBER, today=TODAY)
     assert [(i.client_key, str(i.hours)) for i in late.issued] == [("acme", "0.5")] and late.check.ok
 
@@ -173,15 +174,15 @@ def test_accepting_an_edit_keeps_the_invoice_and_never_bills_the_edited_entry(ws
     accepted = ws.cli("accept", "--period", "2026-11")
     assert accepted.output == (
         "Accepted 1 change to entries billed for 2026-11; the invoices stay as issued:\n"
-        "  2026-0001 (acme) 2026-11-03 Anna Schmidt 3:00 h 'Layout' → now 2026-11-03 Anna Schmidt 3:30 h 'Layout and "
-        "fixes' (input/week.csv:2): on 2026-0001 in its place, never billed\n")
+        "  2026-0001 (acme) 2026-11-03 Anna Schmidt acme/website 3:00 h 'Layout' → now 2026-11-03 Anna Schmidt "
+        "acme/website 3:30 h 'Layout and fixes' (input/week.csv:2): on 2026-0001 in its place, never billed\n")
     after = bill(ws.root, NOVEMBER, today=TODAY)
     assert after.issued == () and after.check.ok
     assert ws.cli("accept", "--period", "2026-11").output.endswith(
         "every entry billed for 2026-11 is in the exports as billed — nothing to accept\n")
     # edited once more: held back again, naming the same invoice
     ws.input("week.csv", HEADER + WEEK.replace("Layout,3", "Layout fixes and copy,3.5"))
-    assert "changed since billed on invoice 2026-0001: invoiced 2026-11-03 Anna Schmidt 3:00 h 'Layout and fixes'" \
+    assert "(its words): invoiced 2026-11-03 Anna Schmidt acme/website 3:30 h 'Layout and fixes'" \
         in codes(bill(ws.root, NOVEMBER, today=TODAY))["changed-since-billed"][0]
 
 

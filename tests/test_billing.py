@@ -186,11 +186,10 @@ def test_an_entry_changed_after_billing_is_an_error_naming_the_invoice(ws):
     result = bill(ws.root, NOVEMBER, today=TODAY)
     assert result.issued == () and result.skipped == (("acme", "held back by errors (listed above)"),)
     assert changed_since_billed(result) == [
-        "input/week.csv:2: error: changed since billed on invoice 2026-0001: invoiced 2026-11-03 Anna Schmidt 1:30 h "
-        "'Layout', now 2026-11-03 Anna Schmidt 2:30 h 'Layout' (renaming a person, client or job key in rates.yaml "
-        "changes an entry too) — restore it as invoiced, or cancel the invoice (`auftakt-batch void 2026-0001 "
-        "--reason ...`) and bill again, or keep the invoice as it is with `auftakt-batch accept --period 2026-11` "
-        "(this entry is then never billed)"]
+        "input/week.csv:2: error: changed since billed on invoice 2026-0001 (its hours): invoiced 2026-11-03 Anna "
+        "Schmidt acme/website 1:30 h 'Layout', now 2026-11-03 Anna Schmidt acme/website 2:30 h 'Layout' — restore it "
+        "as invoiced, or cancel the invoice (`auftakt-batch void 2026-0001 --reason ...`) and bill again, or keep the "
+        "invoice as it is with `auftakt-batch accept --period 2026-11` (this entry is then never billed)"]
     # the way out: a credit note frees the entry, and the corrected one is billed
     void(ws.root, "2026-0001", "hours corrected", today=TODAY)
     rebilled = bill(ws.root, NOVEMBER, today=TODAY)
@@ -306,8 +305,8 @@ def test_an_entry_edited_in_a_newer_overlapping_export_is_not_billed_again(ws):
     codes = {p.code: str(p) for p in result.check.problems}
     assert codes["replaced-by-newer"].startswith("input/week.csv:2: warning: 1 entry on 1 day(s) replaced by the "
                                                  "newer export input/week-again.csv")
-    assert codes["changed-since-billed"].startswith("input/week-again.csv:2: error: changed since billed on "
-                                                    "invoice 2026-0001: invoiced 2026-11-03 Anna Schmidt 1:30 h "
-                                                    "'Layout', now 2026-11-03 Anna Schmidt 1:30 h 'Layout and fixes'")
+    assert codes["changed-since-billed"].startswith(
+        "input/week-again.csv:2: error: changed since billed on invoice 2026-0001 (its words): invoiced 2026-11-03 "
+        "Anna Schmidt acme/website 1:30 h 'Layout', now 2026-11-03 Anna Schmidt acme/website 1:30 h 'Layout and fixes'")
     assert [(i.client_key, str(i.hours)) for i in result.issued] == [("globex", "1")]
     assert result.skipped == (("acme", "held back by errors (listed above)"),)

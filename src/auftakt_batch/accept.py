@@ -28,8 +28,8 @@ from .billing import locked
 from .invoices import Billed, as_billed
 from .periods import Period
 from .pipeline import check
-from .problems import hm
-from .reconcile import Reconciliation
+from .reconcile import Reconciliation, billed_as, exported_as, shown
+from .schemas import Entries as E
 
 
 class NothingToAccept(Exception):
@@ -69,7 +69,7 @@ def accept(workspace: Path, period: Period, as_new: bool = False, today: date | 
             backup(conn, path)
         finally:
             conn.close()
-    return _changes(found, dict((gone_id, now) for gone_id, now in edited))
+    return _changes(found, run.entries, edited)
 
 
 def _edited(found: Reconciliation, entries: pd.DataFrame) -> list[tuple[str, Billed]]:
@@ -77,16 +77,9 @@ def _edited(found: Reconciliation, entries: pd.DataFrame) -> list[tuple[str, Bil
     return [(r.replaces, as_billed(r, int(r.duration_s))) for r in rows.itertuples(index=False)]
 
 
-def _changes(found: Reconciliation, edited: dict[str, Billed]) -> list[Change]:
-    changes = []
-    for b in found.gone.sort_values(["number", "day", "person"]).itertuples(index=False):
-        now = edited.get(b.entry_id)
-        changes.append(Change(b.number, b.client_key, _shown(b.day, b.person, b.billed_s, b.description),
-                              None if now is None else _shown(now.day, now.person, now.duration_s, now.description,
-                                                              now.source)))
-    return changes
-
-
-def _shown(day, person: str, seconds: int, words: str, source: str | None = None) -> str:
-    where = f" ({source})" if source else ""
-    return f"{day:%Y-%m-%d} {person} {hm(seconds)} h {words!r}{where}"
+def _changes(found: Reconciliation, entries: pd.DataFrame, edited: list[tuple[str, Billed]]) -> list[Change]:
+    now = {gone_id: shown(exported_as(e)) + f" ({e[E.source_file]}:{e[E.source_row]})"
+           for gone_id, e in zip(found.pairs["entry_id"], (entries.loc[i] for i in found.pairs["index"]))
+           if gone_id in dict(edited)}
+    return [Change(b["number"], b["client_key"], shown(billed_as(b)), now.get(b["entry_id"]))
+            for _, b in found.gone.sort_values(["number", "day", "person"]).iterrows()]

@@ -8,6 +8,7 @@ Heavy imports (pandas, pandera) happen inside the commands, so `--help` is insta
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from contextlib import contextmanager
@@ -56,6 +57,9 @@ class _Main(click.Group):
 
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # the output went to a program that stopped reading (`| head`): nothing to say
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 — Python flushes stdout once more at exit
+            sys.exit(1)
         except (OSError, sqlite3.OperationalError) as exc:
             raise click.ClickException(described(exc)) from None
 

@@ -148,11 +148,12 @@ def _problems(gone: pd.DataFrame, pairs: pd.DataFrame, held: pd.DataFrame, entri
     edited = entries.loc[pairs["index"]].assign(gone_id=pairs["entry_id"].to_numpy())
     for (file, gone_id), group in edited.groupby([E.source_file, "gone_id"], sort=True):
         b, e = by_id.loc[gone_id], group.iloc[0]
+        was, now = billed_as(b), exported_as(e)
         problems.append(Problem(Source(file, int(e[E.source_row])), "changed-since-billed", Severity.ERROR, (
-            f"changed since billed on invoice {b['number']}: invoiced {_entry(b)}, now {_entry(e, logged=True)} "
-            "(renaming a person, client or job key in rates.yaml changes an entry too) — restore it as invoiced, "
-            f"or cancel the invoice (`auftakt-batch void {b['number']} --reason ...`) and bill again, or keep the "
-            f"invoice as it is with {accept} (this entry is then never billed)")))
+            f"changed since billed on invoice {b['number']} ({_changes(was, now)}): invoiced {shown(was)}, now "
+            f"{shown(now)} — restore it as invoiced, or cancel the invoice (`auftakt-batch void {b['number']} "
+            f"--reason ...`) and bill again, or keep the invoice as it is with {accept} (this entry is then never "
+            "billed)")))
     others = held[held["entry_id"].isin(gone["entry_id"]) & ~held["index"].isin(pairs["index"])]
     others = entries.loc[others["index"].unique()].assign(
         gone_id=others.drop_duplicates("index")["entry_id"].to_numpy())
@@ -161,27 +162,57 @@ def _problems(gone: pd.DataFrame, pairs: pd.DataFrame, held: pd.DataFrame, entri
         rows = tuple(sorted(int(r) for r in group[E.source_row]))
         problems.append(Problem(Source(file, rows[0]), "maybe-changed-since-billed", Severity.ERROR, (
             f"{plural(len(rows), 'entry', 'entries')} held back: could be the edited version of an entry billed on "
-            f"invoice {b['number']} that is no longer in the exports ({_entry(b)}) — settle that entry first "
-            f"(restore it, void {b['number']}, or {accept}: then these are billed as new work)"),
+            f"invoice {b['number']} that is no longer in the exports ({shown(billed_as(b))}) — settle that entry "
+            f"first (restore it, void {b['number']}, or {accept}: then these are billed as new work)"),
             rows if len(rows) > 1 else ()))
     deleted = gone[~gone["entry_id"].isin(pairs["entry_id"])]
     for number, group in deleted.groupby("number", sort=True):
-        shown = "; ".join(_entry(b, source=True) for _, b in group.head(3).iterrows())
+        listed = "; ".join(f"{shown(billed_as(b))}{_from(b)}" for _, b in group.head(3).iterrows())
         more = "; …" if len(group) > 3 else ""
+        it = "it" if len(group) == 1 else "them"
         problems.append(Problem(Source(LEDGER), "billed-entry-gone", Severity.ERROR, (
-            f"invoice {number} billed {plural(len(group), 'entry', 'entries')} no longer in the exports, which still "
-            f"cover {'its' if len(group) == 1 else 'their'} person and day: {shown}{more} — deleted or edited after "
-            f"billing; restore {'it' if len(group) == 1 else 'them'}, or cancel the invoice with `auftakt-batch void "
-            f"{number} --reason ...` and bill again, or {accept} to record {'it' if len(group) == 1 else 'them'} as "
-            "deleted (the invoice stays as it is)"), client=group["client_key"].iloc[0]))
+            f"invoice {number} billed {plural(len(group), 'entry', 'entries')} no longer in the exports: {listed}"
+            f"{more} — deleted or edited in the tracker after billing; restore {it}, or cancel the invoice with "
+            f"`auftakt-batch void {number} --reason ...` and bill again, or {accept} to record {it} as deleted "
+            "(the invoice stays as it is)"), client=group["client_key"].iloc[0]))
     return problems
 
 
-def _entry(r, logged: bool = False, source: bool = False) -> str:
-    """An entry as the message shows it: day, person, hours, words (and where it was read)."""
-    day = r[E.date] if logged else r["day"]
-    person = r[E.person_name] if logged else r["person"]
-    seconds = r[E.duration_s] if logged else r["billed_s"]
-    where = f" from {r['source']}" if source and isinstance(r.get("source"), str) else ""
-    hours = f"{hm(seconds)} h" if pd.notna(seconds) else "no hours"
-    return f"{day:%Y-%m-%d} {person} {hours} {r[E.description]!r}{where}"
+FIELDS = ("day", "start", "person", "client", "job", "hours", "words")
+
+
+def billed_as(b) -> dict:
+    """A billed entry's fields as the ledger keeps them (the time logged where it kept that)."""
+    start = b["start"][11:16] if isinstance(b["start"], str) else None
+    logged = b["duration_s"] if pd.notna(b["duration_s"]) else None
+    return {"day": f"{b['day']:%Y-%m-%d}", "start": start, "person": b["person"], "client": b["client_key"],
+            "job": b["job_key"], "hours": hm(logged if logged is not None else b["billed_s"]),
+            "words": b["description"], "legacy": logged is None}
+
+
+def exported_as(e) -> dict:
+    start = f"{e[E.local_start]:%H:%M}" if pd.notna(e[E.local_start]) else None
+    return {"day": f"{e[E.date]:%Y-%m-%d}", "start": start, "person": e[E.person_name] or e[E.person],
+            "client": e[E.client_key] or e[E.client], "job": e[E.job_key] or e[E.job],
+            "hours": hm(e[E.duration_s]) if pd.notna(e[E.duration_s]) else "no", "words": e[E.description]}
+
+
+def _changes(was: dict, now: dict) -> str:
+    """What differs, in words: 'its start and hours'; a renamed person or key is named as a cause."""
+    differ = [f for f in FIELDS if was[f] != now[f] and not (f == "start" and was[f] is None)
+              and not (f == "hours" and was["legacy"])]
+    if not differ:
+        return "its task, or how an earlier version fingerprinted it"
+    text = "its " + " and ".join(", ".join(differ).rsplit(", ", 1))
+    renamed = {"person", "client", "job"} & set(differ)
+    return text + (" — renaming one in rates.yaml does this too" if renamed else "")
+
+
+def shown(fields: dict) -> str:
+    start = f" {fields['start']}" if fields["start"] else ""
+    job = f"/{fields['job']}" if fields["job"] else ""
+    return f"{fields['day']}{start} {fields['person']} {fields['client']}{job} {fields['hours']} h {fields['words']!r}"
+
+
+def _from(b) -> str:
+    return f" from {b['source']}" if isinstance(b["source"], str) else ""
