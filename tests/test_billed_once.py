@@ -258,7 +258,8 @@ def test_a_billed_meeting_logged_later_without_times_is_an_error(ws):
     calendar_ws(ws.with_templates())
     calendar_file(ws, "anna.ics", event("a1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"))
     assert len(bill(ws.root, NOVEMBER, today=TODAY).issued) == 1
-    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,ACME weekly,1,\n")
+    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,ACME weekly,1,\n"
+                                  "2026-11-03,Anna Schmidt,ACME,internal,,Notes from the ACME weekly,1,\n")  # not billed
     again = bill(ws.root, NOVEMBER, today=TODAY)
     assert again.issued == () and codes(again)["meeting-billed"] == [
         "input/week.csv:2:date: error: logged for acme on the day of the meeting 'ACME weekly' already billed from the "

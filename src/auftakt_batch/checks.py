@@ -249,14 +249,14 @@ def _said(rate: Decimal | None, amount: Decimal | None, seconds: int, ours: Deci
 
 
 def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    """A timesheet entry for a meeting already billed from the calendar — overlapping it, or
-    without times for its client on its day (calendars/meetings.py): billing it would bill the
+    """A billable timesheet entry for a meeting already billed from the calendar — overlapping it,
+    or without times for its client on its day (calendars/meetings.py): billing it would bill the
     meeting twice. Before billing the entry counts and the meeting does not; after, the meeting
     is on an invoice."""
     billed = ctx.billed.set_index("entry_id")["number"]
     calendar = e[E.source_format].eq("calendar")
     meetings = e[calendar & e[E.entry_id].isin(billed.index)]
-    logged = e[~calendar & e[E.person_name].notna() & ~e[E.entry_id].isin(billed.index)]
+    logged = e[~calendar & e[E.billable] & e[E.person_name].notna() & ~e[E.entry_id].isin(billed.index)]
     if meetings.empty or logged.empty:
         return []
     m = meetings[[E.person_name, E.client_key, E.start, E.end, E.date, E.description, E.entry_id]].rename(
