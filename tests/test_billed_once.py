@@ -264,3 +264,15 @@ def test_a_billed_meeting_logged_later_without_times_is_an_error(ws):
     assert again.issued == () and codes(again)["meeting-billed"] == [
         "input/week.csv:2:date: error: logged for acme on the day of the meeting 'ACME weekly' already billed from the "
         "calendar on invoice 2026-0001 — delete this entry, or void the invoice and bill again"]
+
+
+def test_a_weekly_meeting_billed_last_month_holds_back_nothing_this_month(ws):
+    calendar_ws(ws.with_templates())
+    ws.input("anna.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nBEGIN:VEVENT\r\nUID:w1\r\n"
+                         "SUMMARY:ACME weekly\r\nDTSTART;TZID=Europe/Berlin:20261006T100000\r\n"
+                         "DTEND;TZID=Europe/Berlin:20261006T110000\r\nRRULE:FREQ=WEEKLY;COUNT=9\r\n"
+                         "ATTENDEE:mailto:bob@acme.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    ws.input("october.csv", HEADER + "2026-10-06,Anna Schmidt,ACME,website,,Layout,1,\n")
+    assert [str(i.hours) for i in bill(ws.root, parse_period("2026-10"), today=TODAY).issued] == ["4"]  # 1 logged
+    november = bill(ws.root, NOVEMBER, today=TODAY)  # the same meeting, four more times, the same half hour
+    assert [str(i.hours) for i in november.issued] == ["4"] and november.check.ok

@@ -78,19 +78,21 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
 
 def _covered(billed: pd.DataFrame, evidence: Evidence, period: Period, team: set[str]) -> pd.Series:
     """Per billed entry: whether the exports would hold it if it were unchanged — it is of the
-    period (whose exports are read), or its own file is still read (a calendar is read for the
-    period only), or an export holding its person's entries (anyone's, for a person no longer in
-    the team by that name) spans its day. Not so an entry of an earlier month whose exports were
-    archived: it is not looked for."""
+    period (whose exports are read), or it came from a timesheet that is still read, or from one
+    beside an export holding its person's entries (anyone's, for a person no longer in the team by
+    that name) that spans its day. Not so an entry of an earlier month whose exports were archived,
+    nor a meeting of another period (a calendar is read for the period only), nor one billed before
+    the ledger kept where an entry came from."""
     inside = billed["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
     file = billed["source"].str.rsplit(":", n=1).str[0]
-    own = file.isin(evidence.files) & ~file.str.endswith(".ics").fillna(False).astype(bool)
+    timesheet = (file.notna() & ~file.str.endswith(".ics").fillna(True).astype(bool)).astype(bool)
+    own = timesheet & file.isin(evidence.files)
     covered = evidence.covered
     person = billed["person"].where(billed["person"].isin(team), ANYONE)
     spans = billed[["day"]].assign(person=person).reset_index().merge(
         pd.concat([covered, covered.assign(person=ANYONE).drop_duplicates()]), on="person")
-    spanned = spans[(spans["first"] <= spans["day"]) & (spans["day"] <= spans["last"])]
-    return inside | own.fillna(False).astype(bool) | billed.index.isin(spanned["index"])
+    spanned = billed.index.isin(spans.loc[(spans["first"] <= spans["day"]) & (spans["day"] <= spans["last"]), "index"])
+    return inside | own | (timesheet & spanned)
 
 
 def _candidates(missing: pd.DataFrame, free: pd.DataFrame, config: Config) -> pd.DataFrame:
