@@ -208,16 +208,16 @@ def test_a_full_disk_stops_the_run_in_one_line_and_the_next_run_finishes_it(ws, 
     assert not list((ws.root / "output").rglob("*.tmp"))
 
 
-def test_a_read_only_invoices_folder_stops_the_run_in_one_line(ws, mounts, monkeypatch):
+@pytest.mark.parametrize("folder, named", [("output/2026-11/invoices", "output/2026-11/invoices/2026-000"),
+                                           ("output", "output/.billing.lock")])
+def test_a_read_only_folder_stops_the_run_in_one_line(ws, mounts, monkeypatch, folder, named):
     ws.with_templates().input("week.csv", HEADER + WEEK)
-    invoices = ws.root / "output" / "2026-11" / "invoices"
-    if not mounted(invoices, "ro,size=1m"):
+    if not mounted(ws.root / folder, "ro,size=1m"):
         pytest.skip("cannot mount a tmpfs here (needs CAP_SYS_ADMIN)")
-    mounts.append(invoices)
+    mounts.append(ws.root / folder)
     monkeypatch.chdir(ws.root)
     run = ws.cli("bill", "--period", "2026-11")
-    assert run.exit_code == 1 and "Traceback" not in run.output
-    assert "output/2026-11/invoices/2026-000" in run.output and "Read-only file system — make that disk writable" \
-        in run.output
-    subprocess.run(["mount", "-o", "remount,rw", str(invoices)], check=True)
+    assert run.exit_code == 1 and "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1
+    assert named in run.output and "Read-only file system — make that disk writable" in run.output
+    subprocess.run(["mount", "-o", "remount,rw", str(ws.root / folder)], check=True)
     assert sorted(i.number for i in bill(ws.root, NOVEMBER, today=TODAY).issued) == ["2026-0001", "2026-0002"]
