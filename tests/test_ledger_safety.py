@@ -208,6 +208,20 @@ def test_a_full_disk_stops_the_run_in_one_line_and_the_next_run_finishes_it(ws, 
     assert not list((ws.root / "output").rglob("*.tmp"))
 
 
+def test_a_ledger_on_a_full_disk_is_one_line_and_stays_sound(ws, mounts, monkeypatch):
+    ws.with_templates().input("week.csv", HEADER + WEEK)
+    output = ws.root / "output"
+    if not mounted(output, "size=12k"):
+        pytest.skip("cannot mount a tmpfs here (needs CAP_SYS_ADMIN)")
+    mounts.append(output)
+    monkeypatch.chdir(ws.root)
+    run = ws.cli("bill", "--period", "2026-11")
+    assert run.exit_code == 1 and "Traceback" not in run.output and len(run.output.strip().splitlines()) == 1
+    assert run.output.startswith("Error: output/ledger.sqlite: ") and "full" in run.output  # SQLite's words vary
+    subprocess.run(["mount", "-o", "remount,size=8m", str(output)], check=True)
+    assert sorted(i.number for i in bill(ws.root, NOVEMBER, today=TODAY).issued) == ["2026-0001", "2026-0002"]
+
+
 @pytest.mark.parametrize("folder, named", [("output/2026-11/invoices", "output/2026-11/invoices/2026-000"),
                                            ("output", "output/.billing.lock")])
 def test_a_read_only_folder_stops_the_run_in_one_line(ws, mounts, monkeypatch, folder, named):

@@ -40,12 +40,20 @@ def described(exc: OSError | sqlite3.Error) -> str:
     return f"{path}: {reason} — {advice}; {AFTERWARDS}"
 
 
+SQLITE_ADVICE = {  # by SQLite's error name (its primary code): what to do
+    "SQLITE_FULL": "free some space, then run the command again",
+    "SQLITE_IOERR": "the disk may be full or failing — check its free space, then run the command again",
+    "SQLITE_READONLY": "make output/ and the ledger writable (or the disk they are on)",
+    "SQLITE_CANTOPEN": "check that output/ is a folder you may write in",
+    "SQLITE_PERM": "check the permissions of output/ and of the ledger",
+}
+
+
 def _database(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    advice = ("free some space, then run the command again" if "full" in text else
-              "check the permissions of output/ and of the ledger" if "readonly" in text else
-              "check that output/ledger.sqlite is a file you may read and write")
-    return f"output/ledger.sqlite: {text} — {advice}; the ledger is unchanged by what failed"
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    advice = next((text for code, text in SQLITE_ADVICE.items() if name == code or name.startswith(code + "_")),
+                  "check that output/ledger.sqlite is a file you may read and write")
+    return f"output/ledger.sqlite: {exc} — {advice}; the ledger is unchanged by what failed"
 
 
 def _shown(filename) -> str:

@@ -131,6 +131,9 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         if version is None:  # all or nothing: a run killed here leaves an empty file, not half a ledger
             conn.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    except sqlite3.OperationalError:  # the disk (full, read-only), not the ledger: environment.py says so
+        conn.close()
+        raise
     except sqlite3.DatabaseError as exc:  # not an SQLite file at all, or damaged beyond reading
         conn.close()
         raise LedgerError(f"{path} cannot be read: {exc} — it is left untouched; {restore_hint(path)}") from None
