@@ -25,15 +25,12 @@ import pandas as pd
 from . import ledger
 from .backups import backup
 from .billing import locked
+from .errors import NothingToAccept
 from .invoices import Billed, as_billed
 from .periods import Period
 from .pipeline import check
 from .reconcile import Reconciliation, billed_as, exported_as, shown
 from .schemas import Entries as E
-
-
-class NothingToAccept(Exception):
-    """The period's exports and the ledger agree, or the exports cannot be trusted to say so."""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from . import ledger
 from .backups import backup
 from .config import Config, load_config
 from .einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
+from .errors import Busy, CannotIssue
 from .files import crash_point, sweep_orphans
 from .invoices import Draft, draft_invoices
 from .periods import Period
@@ -40,17 +41,9 @@ from .reports import Report, write_report
 from .schemas import Entries as E
 
 
-class Busy(Exception):
-    """Another billing run holds the workspace's lock."""
-
-
 class UnknownClient(Exception):
     """--client names no client of rates.yaml."""
 
-
-class CannotIssue(Exception):
-    """An invoice or credit note cannot be made (a template error, a client gone from rates.yaml):
-    raised before its number is given out."""
 
 
 def _client(run: CheckRun, only: str | None) -> str | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from .errors import Busy, Refused
 from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 
 EXIT_DATA_ERRORS = 1
@@ -57,6 +58,11 @@ class _Main(click.Group):
 
         try:
             return super().invoke(ctx)
+        except Busy as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_BUSY)
+        except Refused as exc:
+            raise click.ClickException(str(exc)) from None
         except BrokenPipeError:  # the output went to a program that stopped reading (`| head`): nothing to say
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 — Python flushes stdout once more at exit
             sys.exit(1)
@@ -152,9 +158,8 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
       auftakt-batch bill --period 2026-11 --client acme
       auftakt-batch bill --period 2026-11 --draft
     """
-    from .billing import Busy, CannotIssue, UnknownClient
+    from .billing import UnknownClient
     from .billing import bill as run_bill
-    from .ledger import LedgerError
     from .problems import Severity, plural
 
     try:
@@ -162,11 +167,6 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
             result = run_bill(workspace, period, only=only, strict=strict, draft=draft, progress=progress)
     except UnknownClient as exc:
         raise click.BadParameter(str(exc), param_hint="--client") from None
-    except Busy as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_BUSY)
-    except (LedgerError, CannotIssue) as exc:
-        raise click.ClickException(str(exc)) from None
     for problem in result.check.problems:
         if problem.severity is Severity.ERROR:
             click.echo(str(problem))
@@ -263,13 +263,9 @@ def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
       auftakt-batch report --period 2026-11
       auftakt-batch report --period 2026-Q4 --fail-on-alert
     """
-    from .ledger import LedgerError
     from .reports import report as run_report
 
-    try:
-        result = run_report(workspace, period)
-    except LedgerError as exc:
-        raise click.ClickException(str(exc)) from None
+    result = run_report(workspace, period)
     if result.path is None:
         for problem in result.run.problems:
             click.echo(str(problem))
@@ -293,14 +289,10 @@ def review(workspace: Path, period: Period) -> None:
     Examples:
       auftakt-batch review --period 2026-11
     """
-    from .ledger import LedgerError
     from .problems import Severity, plural
     from .reports import review as run_review
 
-    try:
-        result = run_review(workspace, period)
-    except LedgerError as exc:
-        raise click.ClickException(str(exc)) from None
+    result = run_review(workspace, period)
     errors = [p for p in result.run.problems if p.severity is Severity.ERROR and p.code != "review"]
     for problem in errors:  # the replaced workbook's own problems are gone with it
         click.echo(str(problem))
@@ -353,8 +345,8 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
     Example:
       auftakt-batch void 2026-0007 --reason "wrong rate for November"
     """
-    from .billing import Busy, CannotIssue, void
-    from .ledger import LedgerError, NotVoidable
+    from .billing import void
+    from .ledger import NotVoidable
 
     if not reason.strip():
         raise click.BadParameter("give the reason the client will read on the credit note", param_hint="--reason")
@@ -362,11 +354,6 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
         note = void(workspace, number, reason)
     except NotVoidable as exc:
         raise click.BadParameter(str(exc), param_hint="NUMBER") from None
-    except (LedgerError, CannotIssue) as exc:
-        raise click.ClickException(str(exc)) from None
-    except Busy as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_BUSY)
     click.echo(f"Issued credit note {note.number} for {number} ({note.client_key}, {note.gross:,.2f} "
                f"{note.currency}): {note.pdf.relative_to(workspace)}")
 
@@ -392,18 +379,10 @@ def accept_command(workspace: Path, period: Period, as_new: bool) -> None:
       auftakt-batch accept --period 2026-11
       auftakt-batch accept --period 2026-11 --as-new
     """
-    from .accept import NothingToAccept, accept
-    from .billing import Busy
-    from .ledger import LedgerError
+    from .accept import accept
     from .problems import plural
 
-    try:
-        changes = accept(workspace, period, as_new=as_new)
-    except (NothingToAccept, LedgerError) as exc:
-        raise click.ClickException(str(exc)) from None
-    except Busy as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_BUSY)
+    changes = accept(workspace, period, as_new=as_new)
     click.echo(f"Accepted {plural(len(changes), 'change')} to entries billed for {period.label}; the invoices stay "
                "as issued:")
     for change in changes:
@@ -425,15 +404,10 @@ def invoices(workspace: Path, period: Period | None) -> None:
     from . import ledger
 
     path = workspace / "output" / "ledger.sqlite"
+    records = ledger.read_invoices(path)
     if not path.exists():
         click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD`.")
         return
-    try:
-        conn = ledger.connect(path)
-    except ledger.LedgerError as exc:
-        raise click.ClickException(str(exc)) from None
-    records = ledger.invoices(conn)
-    conn.close()
     cancelled_by = {r.refers_to: r.number for r in records if r.refers_to}
     if period is not None:
         records = [r for r in records if _overlaps(parse_period(r.period), period)]
@@ -470,17 +444,12 @@ def status(workspace: Path, period: Period | None, as_json: bool) -> None:
     """
     from rich.console import Console
 
-    from .ledger import LedgerError
     from .pipeline import local_today
     from .reports import status as board
 
-    try:
-        config_zone = _agency_zone(workspace)
-        today = local_today(config_zone)
-        period = period or parse_period(today.strftime("%Y-%m"))
-        run, rows = board.status(workspace, period, today)
-    except LedgerError as exc:
-        raise click.ClickException(str(exc)) from None
+    today = local_today(_agency_zone(workspace))
+    period = period or parse_period(today.strftime("%Y-%m"))
+    run, rows = board.status(workspace, period, today)
     if run.config is None:
         for problem in run.problems:
             click.echo(str(problem))

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .backups import restore_hint, stray_invoices
+from .errors import LedgerError
 from .invoices import Billed, Draft, Line
 from .periods import parse_period
 from .problems import plural
@@ -102,10 +103,6 @@ class InvoiceRecord:
     pdf_sha256: str | None
     refers_to: str | None = None
     reason: str | None = None
-
-
-class LedgerError(Exception):
-    """The ledger file cannot be used as it is."""
 
 
 class AlreadyBilled(Exception):
@@ -347,6 +344,11 @@ def invoices(conn: sqlite3.Connection, status: str | None = None) -> list[Invoic
     return [InvoiceRecord(r[0], r[1], r[2], r[3], date.fromisoformat(r[4]), date.fromisoformat(r[5]), r[6],
                           Decimal(r[7]), Decimal(r[8]), Decimal(r[9]), r[10], r[11], r[12], r[13], r[14])
             for r in rows]
+
+
+def read_invoices(path: Path) -> list[InvoiceRecord]:
+    """Every invoice and credit note, read-only; none if there is no ledger yet."""
+    return _read(path, lambda conn, _: invoices(conn), [])
 
 
 BILLED_COLUMNS = {  # the live billed entries as the checks compare them with the exports; None: a number
