@@ -6,8 +6,16 @@ exports, each an arbitrary (overlapping) part of the pool — as weekly exports,
 exports removed after billing are. After every run: no entry is on two live invoices, every
 entry the run counted (what the newest exports say, overlaps.py) is on one unless its client
 was held back, nothing billed was never seen, the series has no gaps, and running again
-changes nothing. PDFs are written as their HTML here: the property is about the ledger, and
-rendering is tested on its own.
+changes nothing.
+
+The second property follows pieces of work through histories of changes between runs — an
+entry's words, hours, day, job, client or start corrected, entries deleted, older exports left
+beside newer ones, a person renamed, a person's or the agency's time zone changed, meetings
+billed from a calendar and then logged, changes accepted, invoices voided — and asserts that
+no piece of work is ever on two live invoice lines.
+
+PDFs are written as their HTML here: the properties are about the ledger, and rendering is
+tested on its own.
 """
 
 import contextlib
