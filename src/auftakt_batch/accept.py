@@ -29,7 +29,7 @@ from .errors import NothingToAccept
 from .invoices import Billed, as_billed
 from .periods import Period
 from .pipeline import check
-from .reconcile import Reconciliation, billed_as, exported_as, shown
+from .reconcile import Reconciliation, billed_as, deleted, exported_as, shown
 from .schemas import Entries as E
 
 
@@ -56,17 +56,17 @@ def accept(workspace: Path, period: Period, as_new: bool = False, today: date | 
         if found is None or found.gone.empty:
             raise NothingToAccept(f"every entry billed for {period} is in the exports as billed — nothing to accept")
         edited = [] if as_new else _edited(found, run.entries)
-        paired = {gone_id for gone_id, _ in edited}
-        deleted = [gone_id for gone_id in found.gone["entry_id"] if gone_id not in paired]
+        removed = list(found.gone["entry_id"] if as_new else found.gone.loc[deleted(found.gone, found.pairs),
+                                                                             "entry_id"])
         path = workspace / "output" / "ledger.sqlite"
         conn = ledger.connect(path)
         try:
             backup(conn, path)
-            ledger.record_accepted(conn, edited, deleted)
+            ledger.record_accepted(conn, edited, removed)
             backup(conn, path)
         finally:
             conn.close()
-    return _changes(found, run.entries, edited)
+    return _changes(found, run.entries, dict(edited), set(removed))
 
 
 def _edited(found: Reconciliation, entries: pd.DataFrame) -> list[tuple[str, Billed]]:
@@ -74,9 +74,12 @@ def _edited(found: Reconciliation, entries: pd.DataFrame) -> list[tuple[str, Bil
     return [(r.replaces, as_billed(r, int(r.duration_s))) for r in rows.itertuples(index=False)]
 
 
-def _changes(found: Reconciliation, entries: pd.DataFrame, edited: list[tuple[str, Billed]]) -> list[Change]:
-    now = {gone_id: shown(exported_as(e)) + f" ({e[E.source_file]}:{e[E.source_row]})"
-           for gone_id, e in zip(found.pairs["entry_id"], (entries.loc[i] for i in found.pairs["index"]))
-           if gone_id in dict(edited)}
+def _changes(found: Reconciliation, entries: pd.DataFrame, edited: dict[str, Billed], removed: set[str]
+             ) -> list[Change]:
+    """What was recorded, as `check` showed it: each edited entry with its version now, each deleted one."""
+    now = {gone_id: f"{shown(exported_as(entries.loc[i]))} ({entries.loc[i, E.source_file]}:"
+                    f"{entries.loc[i, E.source_row]})"
+           for gone_id, i in zip(found.pairs["entry_id"], found.pairs["index"]) if gone_id in edited}
+    recorded = found.gone[found.gone["entry_id"].isin(edited.keys() | removed)]
     return [Change(b["number"], b["client_key"], shown(billed_as(b)), now.get(b["entry_id"]))
-            for _, b in found.gone.sort_values(["number", "day", "person"]).iterrows()]
+            for _, b in recorded.sort_values(["number", "day", "person"]).iterrows()]

@@ -3,11 +3,12 @@
 An entry is identified by what it says (identity.py), so an entry edited after it was billed —
 its words, day, hours, start, client or job corrected in the tracker — comes back with a new
 id, as new work. What the ledger billed is therefore looked for in the exports on every run:
-a billed entry the exports no longer hold, where they still cover its person and day, was
-edited or deleted after billing. Until the user decides, it is an error naming its invoice,
-and the entries that could be its edited version — the same slot (identity.py), the same
-person and day, or the same person, client and hours — are held back: restore the export,
-`void` the invoice and bill again, or `accept` the change (recorded in the ledger).
+a billed entry the exports no longer hold where they would (`_covered`), or that a newer export
+of its tracker lacks, was edited or deleted after billing. Until the user decides, the entries
+that could be its edited version — the same slot (identity.py), the same person and day, or the
+same person, client and hours — are held back, each an error naming the invoice; a billed entry
+gone with none is an error on the ledger that holds back its client. The user restores the
+export, `void`s the invoice and bills again, or `accept`s the change (recorded in the ledger).
 
 Needs: the period's entries, the ledger's live billed entries and `Evidence` of the exports
 beyond the period. Gives: the gone entries that concern the period, each paired with its most
@@ -43,7 +44,7 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Reconciliation:
-    gone: pd.DataFrame  # billed entries (ledger.BILLED_COLUMNS) no longer in the exports that concern the period
+    gone: pd.DataFrame  # billed entries (ledger.BILLED_COLUMNS, present) no longer in the exports, of the period
     pairs: pd.DataFrame  # entry_id (gone), index (of the period's entries): each gone entry's likely edited version
     held: pd.DataFrame  # entry_id (gone), index: every entry held back because it could be one
     problems: list[Problem]
@@ -72,6 +73,7 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
     # those of the period, and any that holds back an entry of it
     gone = pd.concat([absent[inside], suspects[suspects["entry_id"].isin(held["entry_id"])]])
     gone = gone.drop_duplicates("entry_id").reset_index(drop=True)
+    gone = gone.assign(present=gone["entry_id"].isin(doubted["entry_id"]))  # still in an (older) export
     pairs = _pairs(gone, entries, held)
     return Reconciliation(gone, pairs, held, _problems(gone, pairs, held, entries, period))
 
@@ -138,6 +140,11 @@ def _pairs(gone: pd.DataFrame, entries: pd.DataFrame, held: pd.DataFrame) -> pd.
     return pd.DataFrame(pairs, columns=["entry_id", "index"]).astype({"entry_id": str, "index": "int64"})
 
 
+def deleted(gone: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
+    """The gone entries with no edited version that are in no export any more."""
+    return ~gone["entry_id"].isin(pairs["entry_id"]) & ~gone["present"]
+
+
 def _same(a, b) -> bool:
     return bool(pd.notna(a) and pd.notna(b) and a == b)
 
@@ -167,8 +174,7 @@ def _problems(gone: pd.DataFrame, pairs: pd.DataFrame, held: pd.DataFrame, entri
             f"invoice {b['number']} that is no longer in the exports ({shown(billed_as(b))}) — settle that entry "
             f"first (restore it, void {b['number']}, or {accept}: then these are billed as new work)"),
             rows if len(rows) > 1 else ()))
-    deleted = gone[~gone["entry_id"].isin(pairs["entry_id"])]
-    for number, group in deleted.groupby("number", sort=True):
+    for number, group in gone[deleted(gone, pairs)].groupby("number", sort=True):
         listed = "; ".join(f"{shown(billed_as(b))}{_from(b)}" for _, b in group.head(3).iterrows())
         more = "; …" if len(group) > 3 else ""
         it = "it" if len(group) == 1 else "them"
@@ -194,9 +200,14 @@ def billed_as(b) -> dict:
 
 def exported_as(e) -> dict:
     start = f"{e[E.local_start]:%H:%M}" if pd.notna(e[E.local_start]) else None
-    return {"day": f"{e[E.date]:%Y-%m-%d}", "start": start, "person": e[E.person_name] or e[E.person],
-            "client": e[E.client_key] or e[E.client], "job": e[E.job_key] or e[E.job],
+    return {"day": f"{e[E.date]:%Y-%m-%d}", "start": start, "person": _known(e[E.person_name], e[E.person]),
+            "client": _known(e[E.client_key], e[E.client]), "job": _known(e[E.job_key], e[E.job]),
             "hours": hm(e[E.duration_s]) if pd.notna(e[E.duration_s]) else "no", "words": e[E.description]}
+
+
+def _known(key, typed: str) -> str:
+    """A name as rates.yaml knows it, else as it was typed."""
+    return key if pd.notna(key) else typed
 
 
 def _changes(was: dict, now: dict) -> str:
