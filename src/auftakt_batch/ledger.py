@@ -220,16 +220,20 @@ def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> tuple[str,
 
 
 def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind: str, issue_date: date,
-                   due_date: date, issued_at: datetime, refers_to: str | None = None, reason: str | None = None) -> str:
+                   due_date: date, issued_at: datetime, refers_to: str | None = None, reason: str | None = None,
+                   expect: str | None = None) -> str:
     """Reserve a number, insert the invoice as pending with its lines, link its entries — all in
     one transaction. Raises AlreadyBilled (and records nothing) if an entry is on a live invoice.
     A credit note (`refers_to` an issued invoice) voids that invoice and frees its entries in the
-    same transaction."""
+    same transaction. `expect`: the number the caller made its documents with (the billing lock
+    keeps the series still, so another one is a bug, and nothing is recorded)."""
     try:
         with _transaction(conn):
             if refers_to is not None:
                 _void(conn, refers_to)
             number, seq = next_number(conn, pattern, issue_date.year)
+            if expect is not None and number != expect:
+                raise RuntimeError(f"the series moved under the billing lock: expected {expect}, got {number}")
             cur = conn.execute(
                 "INSERT INTO invoices (number, year, seq, kind, refers_to, reason, client_key, period, issue_date, "
                 "due_date, issued_at, currency, vat_mode, vat_rate, net, vat, gross, status) "
