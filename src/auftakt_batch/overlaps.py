@@ -35,17 +35,16 @@ class _Files:
 @dataclass(frozen=True)
 class Superseded:
     entries: pd.DataFrame  # the entries with the older versions of contested days removed
-    replaced: pd.DataFrame  # the removed ones, with their place
     lacking: frozenset[str]  # ids only older exports hold, where a newer one covers their person and day
     problems: list[Problem]  # what gave way, and what a newer export lacks
 
 
 def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
     """Where two exports of one source disagree about a place, the newer one's entries count."""
-    e = places(entries)
+    e = _places(entries)
     files = _files(e, modified)
     if not files.group:
-        return Superseded(entries, e.iloc[:0], frozenset(), [])
+        return Superseded(entries, frozenset(), [])
     keyed = e[e[E.source_file].isin(files.group)]
     keyed = keyed.assign(group=keyed[E.source_file].map(files.group), rank=keyed[E.source_file].map(files.rank),
                          hash=pd.util.hash_pandas_object(keyed[E.entry_id], index=False))
@@ -58,11 +57,11 @@ def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
     losers = per_file[per_file["signature"].ne(per_file["winning"])]
     gone = keyed.merge(losers[[E.source_file, *PLACE, "newer"]], on=[E.source_file, *PLACE])
     dropped = entries.index.isin(gone["index"])
-    return Superseded(entries[~dropped].reset_index(drop=True), gone, _unheld(keyed),
+    return Superseded(entries[~dropped].reset_index(drop=True), _unheld(keyed),
                       _replaced(gone, files) + _missing(keyed, files))
 
 
-def places(entries: pd.DataFrame) -> pd.DataFrame:
+def _places(entries: pd.DataFrame) -> pd.DataFrame:
     """The comparable entries with their place: person, day and client (resolved, else as typed)."""
     e = entries[entries[E.date].notna() & entries[E.duration_s].notna()]
 
