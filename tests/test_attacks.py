@@ -273,12 +273,18 @@ def test_an_include_of_what_is_not_a_file_is_refused(tmp_path, make, kind):
                                  "was issued with it"
 
 
+def linked(ws, name: str, target):
+    """templates/`name` replaced by a symlink to `target`."""
+    path = ws.root / "templates" / name
+    path.unlink()
+    path.symlink_to(target)
+    return path
+
+
 def test_labels_through_a_symlink_out_of_templates_stop_the_run(tmp_path):
     target = secret(tmp_path, "labels.yaml", 'en:\n  title: "SECRET-FROM-OUTSIDE"\n')
     ws = templated(tmp_path / "ws")
-    labels = ws.root / "templates" / "labels.yaml"
-    labels.unlink()
-    labels.symlink_to(target)
+    linked(ws, "labels.yaml", target)
     result = bill(ws.root, NOVEMBER, today=TODAY)
     assert result.issued == ()
     assert result.stopped == f"templates/labels.yaml points outside templates/ (to {target.resolve()}) — {OUTSIDE}"
@@ -288,9 +294,7 @@ def test_labels_through_a_symlink_out_of_templates_stop_the_run(tmp_path):
 def test_a_stylesheet_through_a_symlink_out_of_templates_is_not_fetched(tmp_path):
     target = secret(tmp_path, "evil.css", 'body::before { content: "SECRET-FROM-OUTSIDE" }')
     ws = templated(tmp_path / "ws")
-    css = ws.root / "templates" / "invoice.css"
-    css.unlink()
-    css.symlink_to(target)
+    css = linked(ws, "invoice.css", target)
     with pytest.raises(pdf.FetchRefused):
         pdf.fetcher_within(ws.root / "templates").fetch(css.as_uri())
     (issued,) = bill(ws.root, NOVEMBER, today=TODAY, draft=True).issued

@@ -31,13 +31,8 @@ NOVEMBER = parse_period("2026-11")
 
 def billed(ws) -> list[tuple]:
     """(number, day, person, description, billed hours) of every live billed entry."""
-    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
-    try:
-        return sorted(conn.execute(
-            "SELECT i.number, b.day, b.person, b.description, b.billed_s / 3600.0 FROM billed_entries b "
-            "JOIN invoices i ON i.id = b.invoice_id WHERE b.live = 1"))
-    finally:
-        conn.close()
+    live = ledger.read_billed(ws.root / "output" / "ledger.sqlite")
+    return sorted(zip(live["number"], live["day"], live["person"], live["description"], live["billed_s"] / 3600))
 
 
 def hours_billed(ws) -> float:

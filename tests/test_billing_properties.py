@@ -30,7 +30,7 @@ from auftakt_batch import billing, ledger
 from auftakt_batch.accept import NothingToAccept, accept
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, Workspace
+from .conftest import TODAY, Workspace, ledger_dump
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 NOVEMBER = parse_period("2026-11")
@@ -214,13 +214,8 @@ class Agency:
 def billings(ws: Workspace) -> list[str]:
     """The piece of work ('item 3', 'ACME sync 0') behind every live billing: an accepted edited
     version takes the place of the entry it replaces, so it is not a billing of its own."""
-    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
-    try:
-        words = [w for (w,) in conn.execute("SELECT b.description FROM billed_entries b JOIN invoices i ON "
-                                            "i.id = b.invoice_id WHERE b.live = 1 AND b.replaces IS NULL")]
-    finally:
-        conn.close()
-    return [w.removesuffix(" (edited)").removesuffix(" (edited)").split(" (")[0] for w in words]
+    live = ledger.read_billed(ws.root / "output" / "ledger.sqlite")
+    return [w.split(" (")[0] for w in live.loc[live["replaces"].isna(), "description"]]
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -248,22 +243,10 @@ def test_no_change_between_runs_bills_a_piece_of_work_twice(tmp_path_factory, hi
             billing.bill(ws.root, NOVEMBER, today=TODAY)
             work = billings(ws)
             assert len(work) == len(set(work)), sorted(work)  # no piece of work on two live invoice lines
-            before = ledger_rows(ws)
-            assert billing.bill(ws.root, NOVEMBER, today=TODAY).issued == () and ledger_rows(ws) == before
+            before = ledger_dump(ws.root)
+            assert billing.bill(ws.root, NOVEMBER, today=TODAY).issued == () and ledger_dump(ws.root) == before
     assert [r.number for r in _invoices(ws)] == [f"2026-{n:04d}" for n in range(1, len(_invoices(ws)) + 1)]
 
 
 def _invoices(ws: Workspace):
-    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
-    try:
-        return ledger.invoices(conn)
-    finally:
-        conn.close()
-
-
-def ledger_rows(ws: Workspace) -> list:
-    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+    return ledger.read_invoices(ws.root / "output" / "ledger.sqlite")

@@ -33,8 +33,7 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     text = {c: normalised(entries[c]).to_numpy(dtype=object) for c in (E.person, E.client, E.job, E.task,
                                                                          E.description)}
     text["start"] = _text(entries[E.local_start], "%Y-%m-%dT%H:%M:%S")
-    text["day"] = np.where(entries[E.local_start].notna().to_numpy(), [s[:10] for s in text["start"]],
-                           _text(entries[E.date], "%Y-%m-%d"))
+    text["day"] = _text(entries[E.local_start].dt.normalize().fillna(entries[E.date]), "%Y-%m-%d")
     content = _content(entries, text)
     keys = [pd.factorize(entries[E.source_file])[0], pd.factorize(content)[0]]
     copy = pd.Series(0, index=entries.index).groupby(keys).cumcount().to_numpy()

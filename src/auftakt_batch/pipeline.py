@@ -25,8 +25,8 @@ from .names import normalise
 from .overlaps import supersede
 from .periods import Period
 from .problems import Problem, Severity, Source, error_rows, has_errors, info, relabel, sorted_problems
-from .reconcile import Evidence, Reconciliation, reconcile
-from .resolve import person_names, resolve_names
+from .reconcile import Reconciliation, evidence, reconcile
+from .resolve import resolve_names
 from .review_file import path_for as review_path
 from .schemas import Entries, RawEntries, empty, validate
 
@@ -100,7 +100,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
 
     # 3. Period: an entry belongs to the period of its local start date; the rest is counted, and
     #    its problems dropped (an undated row stays: it carries an error and may be in any period).
-    everything = raw
+    everything = raw  # the ledger's entries are looked for in all of it (step 7)
     raw, outside = split_period(raw, period)
     ignored_rows = set(zip(outside[Entries.source_file], outside[Entries.source_row]))
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
@@ -133,9 +133,8 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
 
     # 7. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
     #    deleted since; what could be its edited version is held back until the user decides.
-    evidence = Evidence(billed_elsewhere(outside, billed, config), current.lacking,
-                        frozenset(f.path for f in ingested.files), coverage(everything, config))
-    reconciliation = reconcile(entries, billed, evidence, period, config)
+    found = evidence(everything, outside, billed, frozenset(f.path for f in ingested.files), current.lacking, config)
+    reconciliation = reconcile(entries, billed, found, period, config)
     problems += reconciliation.problems
 
     problems = relabel(problems, ingested.labels)
@@ -185,26 +184,6 @@ def import_rules(config: Config) -> Rules:
 
 def local_today(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
-
-
-def billed_elsewhere(outside: pd.DataFrame, billed: pd.DataFrame, config: Config) -> frozenset[str]:
-    """The billed entries in the exports outside the period: their rows are fingerprinted too (only
-    those of the days around the ledger's billed days), since a billed entry may move across periods."""
-    if billed.empty or outside.empty:
-        return frozenset()
-    days = pd.to_datetime(billed["day"])
-    near = outside[outside[Entries.date].between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))]
-    ids = identify(resolve_names(near, config))[Entries.entry_id] if len(near) else ()
-    return frozenset(billed["entry_id"]) & frozenset(ids)
-
-
-def coverage(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """person, first, last: the days of each export (its first to its last) that holds a person's entries."""
-    dated = raw.assign(person=person_names(raw, config))[[Entries.source_file, "person", Entries.date]]
-    dated = dated[dated[Entries.date].notna()]
-    span = dated.groupby(Entries.source_file)[Entries.date].agg(first="min", last="max")
-    spans = dated[[Entries.source_file, "person"]].dropna().drop_duplicates().join(span, on=Entries.source_file)
-    return spans[["person", "first", "last"]].reset_index(drop=True)
 
 
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:

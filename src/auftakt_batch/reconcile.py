@@ -23,9 +23,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .config import Config
+from .identity import identify
 from .periods import Period
 from .pricing import billed_seconds
 from .problems import Problem, Severity, Source, hm, plural
+from .resolve import person_names, resolve_names
 from .schemas import Entries as E
 
 LEDGER = "output/ledger.sqlite"
@@ -52,6 +54,33 @@ class Reconciliation:
     def successors(self, entries: pd.DataFrame) -> pd.DataFrame:
         """The paired entries' rows, with `replaces`: the billed entry each one is the edited version of."""
         return entries.loc[self.pairs["index"]].assign(replaces=self.pairs["entry_id"].to_numpy())
+
+
+def evidence(raw: pd.DataFrame, outside: pd.DataFrame, billed: pd.DataFrame, files: frozenset[str],
+             lacking: frozenset[str], config: Config) -> Evidence:
+    """What the exports say of the billed entries beyond the period's counted entries (`raw`: every
+    row read, `outside`: those dated outside the period); nothing to gather when nothing is billed."""
+    if billed.empty:
+        return Evidence(frozenset(), lacking, files, pd.DataFrame(columns=["person", "first", "last"]))
+    return Evidence(_billed_elsewhere(outside, billed, config), lacking, files, _coverage(raw, config))
+
+
+def _billed_elsewhere(outside: pd.DataFrame, billed: pd.DataFrame, config: Config) -> frozenset[str]:
+    """The billed entries in the exports outside the period: a billed entry may move across
+    periods, so the rows of the stretch of days the ledger billed are fingerprinted too."""
+    days = pd.to_datetime(billed["day"])
+    near = outside[outside[E.date].between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))]
+    ids = identify(resolve_names(near, config))[E.entry_id] if len(near) else ()
+    return frozenset(billed["entry_id"]) & frozenset(ids)
+
+
+def _coverage(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """person, first, last: the days of each export (its first to its last) that holds a person's entries."""
+    dated = raw.assign(person=person_names(raw, config))[[E.source_file, "person", E.date]]
+    dated = dated[dated[E.date].notna()]
+    span = dated.groupby(E.source_file)[E.date].agg(first="min", last="max")
+    spans = dated[[E.source_file, "person"]].dropna().drop_duplicates().join(span, on=E.source_file)
+    return spans[["person", "first", "last"]].reset_index(drop=True)
 
 
 def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, period: Period,
