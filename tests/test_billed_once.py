@@ -210,9 +210,15 @@ def test_exports_archived_after_billing_are_not_reported_gone(ws):
     assert [i.client_key for i in november.issued] == ["acme"] and november.check.ok
 
 
-def test_a_new_entry_beside_a_billed_one_still_there_is_new_work(ws):
+def test_an_entry_like_a_billed_one_in_another_file_waits_for_the_user(ws):
     first_billing(ws)
-    ws.input("late.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,\n")  # same words, same day
+    # the same person, day and words as a billed entry, in a file that shares no entry with the billed
+    # export: an edited re-export beside the old one, or new work — the user says which
+    ws.input("late.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,\n")
+    held = bill(ws.root, NOVEMBER, today=TODAY)
+    assert held.issued == () and codes(held)["changed-since-billed"][0].startswith(
+        "input/late.csv:2: error: changed since billed on invoice 2026-0001 (its hours)")
+    assert ws.cli("accept", "--period", "2026-11", "--as-new").exit_code == 0
     late = bill(ws.root, NOVEMBER, today=TODAY)
     assert [(i.client_key, str(i.hours)) for i in late.issued] == [("acme", "2")] and late.check.ok
 

@@ -218,11 +218,11 @@ def test_an_edited_timed_entry_beside_the_billed_export_is_caught(ws):
         "input/week-again.csv:2"]
 
 
-def test_a_new_entry_like_a_billed_one_is_billed(ws):
+def test_a_new_entry_beside_a_billed_one_is_billed(ws):
     prepared(ws)
     bill(ws.root, NOVEMBER, today=TODAY)
-    # the same person, day, job and words as a billed entry (untimed), the billed one still there: new work
-    ws.input("late.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1,\n")
+    # the same person, day and job as a billed entry, other words and hours, the billed one still there: new work
+    ws.input("late.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Copy edits,1,\n")
     result = bill(ws.root, NOVEMBER, today=TODAY)
     assert [(i.client_key, str(i.hours)) for i in result.issued] == [("acme", "1")]
     assert changed_since_billed(result) == []

@@ -190,6 +190,9 @@ class Agency:
         rows = [(item["day"], self._row(item)) for _, item in sorted(self.items.items())]
         rows += [(self.meetings[k], f"2026-11-{self.meetings[k]:02d},,,Anna Schmidt,ACME,website,,ACME sync {k},1,\n")
                  for k in sorted(self.logged)]
+        # the rest of the team's time, never changed: exports of one tracker share entries and reach
+        # the ends of the stretch they cover (exports that share nothing are separate sources: README)
+        rows += [(day, f"2026-11-{day:02d},,,Ben Okafor,studio,admin,,Admin,1,\n") for day in (1, 14, 16, 30)]
         for n, (first, last) in enumerate(((1, 16), (14, 30))):  # as a tracker exports: two overlapping stretches
             self.ws.input(f"export-{self.version}-{n}.csv", TIMED + "".join(row for day, row in rows
                                                                              if first <= day <= last))

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .config import Config
 from .identity import identify
+from .names import normalised
 from .periods import Period
 from .pricing import billed_seconds
 from .problems import Problem, Severity, Source, hm, plural
@@ -91,11 +92,13 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
     absent = open_[~present]
     absent = absent[_covered(absent, evidence, period, {p.name for p in config.team})]
     free = entries[entries[E.billable] & entries[E.date].notna() & ~entries[E.entry_id].isin(billed["entry_id"])]
-    # still in the exports, but said to have changed: a newer export of its source lacks it, or a new
-    # entry starts where it started (a start time belongs to one entry) — gone if something could be its
-    # edited version, else it stands (overlaps.py warns of what a newer export lacks)
+    # still in the exports, but said to have changed: a newer export of its source lacks it, a new
+    # entry starts where it started (a start time belongs to one entry), or one in another file is
+    # alike on its person's day (checks.near_repeat) — gone if something could be its edited version,
+    # else it stands
     doubted = open_[present & (open_["entry_id"].isin(evidence.lacking)
-                               | open_["slot"].str.startswith("t:") & open_["slot"].isin(free[E.slot]))]
+                               | open_["slot"].str.startswith("t:") & open_["slot"].isin(free[E.slot])
+                               | open_["entry_id"].isin(_repeated_elsewhere(open_[present], free)))]
     suspects = pd.concat([absent, doubted])
     held = _candidates(suspects, free, config)
     inside = absent["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
@@ -105,6 +108,19 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
     gone = gone.assign(present=gone["entry_id"].isin(doubted["entry_id"]))  # still in an (older) export
     pairs = _pairs(gone, entries, held)
     return Reconciliation(gone, pairs, held, _problems(gone, pairs, held, entries, period))
+
+
+def _repeated_elsewhere(billed: pd.DataFrame, free: pd.DataFrame) -> set[str]:
+    """Ids of billed entries that an unbilled entry of another file repeats on the same person's
+    day — with the same client, job and hours, or the same words: an edited re-export beside the
+    one that was billed, as checks.near_repeat warns (both would count)."""
+    mine = billed.assign(file=billed["source"].str.rsplit(":", n=1).str[0], words=normalised(billed["description"]))
+    theirs = free.assign(who=free[E.person_name], on=free[E.date], words=normalised(free[E.description]))
+    pairs = mine.merge(theirs, left_on=["person", "day"], right_on=["who", "on"], suffixes=("", "_now"))
+    alike = ((pairs["client_key"].eq(pairs[f"{E.client_key}_now"]) & pairs["job_key"].eq(pairs[f"{E.job_key}_now"])
+              & pairs["duration_s"].eq(pairs[f"{E.duration_s}_now"]).fillna(False))
+             | (pairs["words"].eq(pairs["words_now"]) & pairs["words"].ne("")))
+    return set(pairs.loc[alike & pairs["file"].ne(pairs[E.source_file]), "entry_id"])
 
 
 def _covered(billed: pd.DataFrame, evidence: Evidence, period: Period, team: set[str]) -> pd.Series:
