@@ -199,6 +199,17 @@ def test_the_sweep_leaves_a_running_writers_temporary_file(tmp_path: Path):
     assert live.exists() and not dead.exists()
 
 
+def test_the_sweep_takes_a_crashed_runs_invoice_even_when_its_pid_is_another_process_by_now(tmp_path: Path):
+    """Only runs holding the billing lock write invoices and backups: the sweeping run holds it."""
+    reused = [tmp_path / "2026-11" / "invoices" / f".2026-0001-acme.xrechnung.xml.{os.getpid()}.tmp",
+              tmp_path / "backups" / f".ledger-20261203T101010-000001.sqlite.{os.getpid()}.tmp"]
+    for path in reused:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    assert sweep_orphans(tmp_path) == 2
+    assert not any(path.exists() for path in reused)
+
+
 def session(sid: int) -> dict[int, str]:
     """The live processes of session `sid` (zombies are dead): pid -> command line."""
     found = {}
@@ -220,7 +231,7 @@ def test_a_run_killed_alone_takes_its_fork_server_workers_and_resource_tracker_w
                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seen: dict[int, str] = {}
     while run.poll() is None:
-        seen |= session(run.pid)
+        seen |= {pid: line for pid, line in session(run.pid).items() if line}  # none while a fork holds its memory
         time.sleep(0.005)
     assert run.returncode == -signal.SIGKILL
     assert sum("multiprocessing.forkserver" in line for line in seen.values()) >= 2  # the server and a worker

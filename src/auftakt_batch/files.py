@@ -56,10 +56,16 @@ def write_bytes_atomically(target: Path, data: bytes, step: str | None = None) -
     return write_atomically(target, write, step)
 
 
+LOCKED_FOLDERS = frozenset({"invoices", "backups"})  # written only by runs holding the billing lock
+
+
 def sweep_orphans(folder: Path) -> int:
-    """Remove the temporary files under `folder` whose writer is no longer running (a crashed
-    run's); a live writer's (`report` or `review` saving meanwhile) is left alone."""
-    orphans = [p for p in folder.rglob(".*.tmp") if p.is_file() and not _alive(p)] if folder.is_dir() else []
+    """Remove a crashed run's temporary files under `folder`; the caller holds the billing lock.
+    In the folders only such runs write to, every temporary file is a crashed run's (its pid may
+    be another process's by now); elsewhere a live writer's (`report` or `review` saving
+    meanwhile) is left alone."""
+    orphans = [p for p in folder.rglob(".*.tmp") if p.is_file() and (p.parent.name in LOCKED_FOLDERS or not _alive(p))
+               ] if folder.is_dir() else []
     for path in orphans:
         path.unlink(missing_ok=True)
     return len(orphans)
