@@ -237,7 +237,8 @@ def test_totals_and_repeated_header_rows_are_one_error_each(ws):
 def test_an_empty_timesheet_is_read_as_no_entries_an_empty_export_is_an_error(ws):
     ws.input("a.csv", HEADER)
     run = ws.check()
-    assert not run.problems and len(run.entries) == 0 and run.files[0].rows == 0
+    assert [p.code for p in run.problems] == ["no-input"]  # not an error: input/ simply has no entries
+    assert len(run.entries) == 0 and run.files[0].rows == 0
     ws.input("toggl.csv", "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,"
                           "End time,Duration,Tags\n")
     assert problem_lines(ws.check()) == [
@@ -300,10 +301,32 @@ def test_hidden_lock_and_calendar_files(ws):
     assert [f.path for f in run.files] == ["input/a.csv"]
 
 
-def test_a_missing_input_folder_is_a_warning(ws):
-    (ws.root / "input").rmdir()
-    assert problem_lines(ws.check()) == ["input/: warning: the input/ folder is missing — create it and drop the "
-                                         "timesheet exports into it"]
+READ = ("put the exports there: native timesheet, Toggl Track detailed report, Clockify detailed report, Harvest "
+        "detailed time report, Kimai timesheet export (.csv, .ods, .tsv, .xls, .xlsm, .xlsx), and calendars (.ics)")
+
+
+@pytest.mark.parametrize("make, state", [
+    (lambda input: input.rmdir(), "the input/ folder is missing — create it"),
+    (lambda input: (input.rmdir(), input.write_text("x")),
+     "input is a file, not a folder — move it away, create the folder input/"),
+    (lambda input: None, "no time entries in input/ (0 files read, none with entries) — nothing was checked"),
+    (lambda input: (input / "template.csv").write_text("date,person,client,job,task,description,hours,billable\n"),
+     "no time entries in input/ (1 file read, none with entries) — nothing was checked"),
+])
+def test_an_input_folder_without_entries_is_a_warning_naming_what_is_read(ws, make, state):
+    make(ws.root / "input")
+    assert problem_lines(ws.check()) == [f"input/: warning: {state}; {READ}"]
+    result = ws.cli("check", "--period", "2026-11")
+    assert result.exit_code == 0 and "Result    NOTHING CHECKED: no time entries were read from input/" in result.output
+
+
+def test_entries_of_another_period_or_a_calendar_are_something_read(ws):
+    ws.input("week.csv", "date,person,client,job,task,description,hours,billable\n"
+                         "2026-10-03,Anna Schmidt,ACME,website,,Layout,1.5,\n")
+    assert "no-input" not in {p.code for p in ws.check().problems}
+    (ws.root / "input" / "week.csv").unlink()
+    ws.input("anna.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n")
+    assert "no-input" not in {p.code for p in ws.check().problems}
 
 
 def test_spans_across_a_clock_change_are_real_time_and_say_so(ws):

@@ -46,10 +46,13 @@ def accept(workspace: Path, period: Period, as_new: bool = False, today: date | 
         run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
         if run.config is None:
             raise NothingToAccept("rates.yaml has errors — correct them first (`auftakt-batch check` lists them)")
+        if any(p.code == "no-input" for p in run.problems):
+            raise NothingToAccept("input/ holds no time entries, so every billed entry would look deleted — put the "
+                                  "exports back first")
         if run.unreadable:
             raise NothingToAccept(f"{', '.join(run.unreadable)} cannot be read, so an entry in it would look deleted "
                                   "— make it readable first")
-        ledger_errors = [str(p) for p in run.problems if p.code == "ledger"]
+        ledger_errors = [p.message for p in run.problems if p.code == "ledger"]
         if ledger_errors:
             raise NothingToAccept(ledger_errors[0])
         found = run.reconciliation

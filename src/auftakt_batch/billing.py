@@ -28,7 +28,7 @@ from . import ledger
 from .backups import backup
 from .config import Config, load_config
 from .einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
-from .errors import Busy, CannotIssue
+from .errors import Busy, CannotIssue, Unwritten
 from .files import crash_point, sweep_orphans
 from .invoices import Draft, draft_invoices
 from .periods import Period
@@ -78,6 +78,7 @@ class BillRun:
     later: str | None = None  # billable time dated after today, left for a later run
     review: str | None = None  # what the review workbook changed
     report: Report | None = None  # the profitability workbook, written after the invoices
+    unwritten: str | None = None  # why that workbook could not be written (another program holds it)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         if run.config is None:
             return BillRun(run, (), (), reason)
         if reason and not path.exists():
-            return BillRun(run, (), (), reason, report=write_report(run, today))
+            return _reported(BillRun(run, (), (), reason), today)
         config = run.config
         today = today or local_today(config.agency.timezone)
         conn = ledger.connect(path)
@@ -134,7 +135,7 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
                 issued = ()
         finally:
             conn.close()
-        return BillRun(run, issued, skipped, reason, later, review, write_report(run, today))
+        return _reported(BillRun(run, issued, skipped, reason, later, review), today)
 
 
 def _drafts(workspace: Path, period: Period, today: date | None, only: str | None, strict: bool,
@@ -151,7 +152,16 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
     issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress)
-    return BillRun(run, issued, skipped, None, later, review, write_report(run, today))
+    return _reported(BillRun(run, issued, skipped, None, later, review), today)
+
+
+def _reported(result: BillRun, today: date | None) -> BillRun:
+    """The run with its profitability workbook; one that cannot be written (open in another
+    program) leaves what the run issued as it is, and says so."""
+    try:
+        return replace(result, report=write_report(result.check, today))
+    except Unwritten as exc:
+        return replace(result, unwritten=str(exc))
 
 
 def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tuple[list[Draft], tuple, str | None,
@@ -265,7 +275,9 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
     billable again. Raises ledger.NotVoidable for anything but an issued invoice."""
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
-        raise CannotIssue("rates.yaml has errors — correct them first:\n" + "\n".join(map(str, problems)))
+        more = f" (and {plural(len(problems) - 1, 'more error')}: `auftakt-batch check` lists them)" \
+            if len(problems) > 1 else ""
+        raise CannotIssue(f"rates.yaml has errors — correct them first: {problems[0]}{more}")
     today = today or local_today(config.agency.timezone)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):

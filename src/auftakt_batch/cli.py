@@ -39,9 +39,19 @@ class PeriodType(click.ParamType):
 def workspace_option(command):
     return click.option(
         "--workspace", "-w", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."),
-        envvar="AUFTAKT_WORKSPACE", show_default="current folder",
+        envvar="AUFTAKT_WORKSPACE", show_default="current folder", callback=_a_workspace,
         help="The workspace folder (rates.yaml, input/, templates/, output/).",
     )(command)
+
+
+def _a_workspace(ctx: click.Context, param: click.Parameter, folder: Path) -> Path:
+    """A folder without rates.yaml is no workspace: a usage error before anything is read or written
+    there (a rates.yaml that cannot be read is the config's to report, naming the line)."""
+    if not os.path.lexists(folder / "rates.yaml"):
+        where = "this folder" if folder == Path(".") else str(folder)
+        raise click.BadParameter(f"{where} is not a workspace (it has no rates.yaml) — create one with "
+                                 "`auftakt-batch init DIR`, or give the workspace's folder", ctx, param)
+    return folder
 
 
 def period_option(command):
@@ -177,7 +187,9 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
                    f"`auftakt-batch check --period {period.label}` lists them.")
     if result.report is not None:
         _report_summary(result.report, workspace)
-    trouble = result.stopped or result.skipped
+    if result.unwritten:
+        click.echo(f"Error: {result.unwritten}", err=True)
+    trouble = result.stopped or result.skipped or result.unwritten
     sys.exit(EXIT_DATA_ERRORS if trouble else 0)
 
 

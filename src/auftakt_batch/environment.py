@@ -40,7 +40,26 @@ def described(exc: OSError | sqlite3.Error) -> str:
     return f"{path}: {reason} — {advice}; {AFTERWARDS}"
 
 
+HELD = "close it if another program has it open (Excel, LibreOffice), else check its permissions (and its folder's)"
+HELD_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY})  # Windows: a file open elsewhere
+
+
+def unwritten(target: Path, exc: OSError, again: str) -> str:
+    """One line: the output file that could not be written, what the system said (about which
+    path, if another), what to do, and the command `again` that writes it once that is done."""
+    shown = _shown(target)
+    where = _shown(exc.filename) if exc.filename else shown
+    reason = exc.strerror or str(exc)
+    advice = HELD if exc.errno in HELD_ERRNOS else ADVICE.get(exc.errno, "check the path")
+    return (f"{shown} could not be written ({reason if where == shown else f'{where}: {reason}'}) — {advice}; "
+            f"then `{again}` writes it again")
+
+
+HELD_LEDGER = ("another program holds it locked (a database browser, a backup tool): close that program or wait "
+               "for it, then run the command again")
 SQLITE_ADVICE = {  # by SQLite's error name (its primary code): what to do
+    "SQLITE_BUSY": HELD_LEDGER,
+    "SQLITE_LOCKED": HELD_LEDGER,
     "SQLITE_FULL": "free some space, then run the command again",
     "SQLITE_IOERR": "the disk may be full or failing — check its free space, then run the command again",
     "SQLITE_READONLY": "make output/ and the ledger writable (or the disk they are on)",

@@ -23,5 +23,11 @@ class NothingToAccept(Refused):
     """The period's exports and the ledger agree, or the exports cannot be trusted to say so."""
 
 
+class Unwritten(Refused):
+    """An output file could not be written — another program holds it (a workbook open in Excel),
+    or it is not writable. What the run did besides stands; the message names the file and the
+    command that writes it again."""
+
+
 class Busy(Exception):
     """Another billing run holds the workspace's lock (exit 3)."""

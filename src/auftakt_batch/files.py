@@ -9,7 +9,9 @@ next billing run sweeps them.
 exact step: with AUFTAKT_FAULT=step (or step:n, the n-th time this process reaches it) the
 process gets SIGKILL. With AUFTAKT_FAULT_GROUP=1 as well, its whole process group does, so the
 PDF workers die with it, as they do when a laptop loses power: the tests start the run in a
-session of its own for that.
+session of its own for that. AUFTAKT_PAUSE=step (or step:n) stops the process there instead
+(SIGSTOP), for a test to look at the workspace while a run is at that step, and then let it go
+on (SIGCONT).
 """
 
 from __future__ import annotations
@@ -18,17 +20,32 @@ import os
 import signal
 from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 FAULT = "AUFTAKT_FAULT"
 FAULT_GROUP = "AUFTAKT_FAULT_GROUP"
-_reached: Counter[str] = Counter()
+PAUSE = "AUFTAKT_PAUSE"
+_reached: Counter[tuple[str, str]] = Counter()
 
 
 def write_atomically(target: Path, write: Callable[[Path], None], step: str | None = None) -> Path:
     """`write(temp)` fills a temporary file, which is synced and renamed to `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        _fill(temp, write)
+        if step:
+            crash_point(f"{step}-written")  # the whole temporary file is there, not yet in place
+        os.replace(temp, target)  # fails where another program holds the target (Windows), or it is a folder
+    except BaseException:
+        with suppress(OSError):  # a run that fails (not one killed) leaves no temporary file behind
+            temp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _fill(temp: Path, write: Callable[[Path], None]) -> None:
     try:
         write(temp)
         with open(temp, "rb+") as handle:
@@ -37,10 +54,6 @@ def write_atomically(target: Path, write: Callable[[Path], None], step: str | No
         if exc.filename is None:  # a write or sync says what failed (a full disk), not where
             raise OSError(exc.errno, exc.strerror, str(temp)) from exc
         raise
-    if step:
-        crash_point(f"{step}-written")  # the whole temporary file is there, not yet in place
-    os.replace(temp, target)
-    return target
 
 
 def write_bytes_atomically(target: Path, data: bytes, step: str | None = None) -> Path:
@@ -89,12 +102,20 @@ def _alive(temp: Path) -> bool:
 
 
 def crash_point(step: str) -> None:
-    """Die here if AUFTAKT_FAULT names this step (see the module docstring); else nothing."""
-    name, _, nth = os.environ.get(FAULT, "").partition(":")
-    if name != step:
-        return
-    _reached[step] += 1
-    if _reached[step] == int(nth or 1):
+    """Die here if AUFTAKT_FAULT names this step, stop if AUFTAKT_PAUSE does (see the module
+    docstring); else nothing."""
+    if _names(FAULT, step):
         if os.environ.get(FAULT_GROUP) == "1":
             os.killpg(os.getpgrp(), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
+    if _names(PAUSE, step):
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def _names(variable: str, step: str) -> bool:
+    """Whether `variable` (step or step:n) names this step, reached now for the n-th time."""
+    name, _, nth = os.environ.get(variable, "").partition(":")
+    if name != step:
+        return False
+    _reached[variable, step] += 1
+    return _reached[variable, step] == int(nth or 1)

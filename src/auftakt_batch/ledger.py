@@ -21,10 +21,12 @@ import pandas as pd
 
 from .backups import restore_hint, stray_invoices
 from .errors import LedgerError
+from .files import crash_point
 from .invoices import Billed, Draft, Line
 from .periods import parse_period
 from .problems import plural
 
+BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
 SCHEMA_VERSION = 4  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS invoices (
@@ -118,7 +120,7 @@ def connect(path: Path) -> sqlite3.Connection:
     if path.is_dir():
         raise LedgerError(f"{path} is a folder, not the ledger — move it away (a ledger is one file)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)  # transactions are explicit
     try:
         version = _checked(conn, path, thorough=True)
         _no_strays(conn if version is not None else None, path)
@@ -431,17 +433,22 @@ def read_book(path: Path) -> Book:
 
 def _read(path: Path, query, nothing):
     """Run `query(conn, schema version)` on a read-only connection: nothing is written, not even a
-    migration; `nothing` where there is no ledger yet. Raises LedgerError where connect would."""
+    migration; `nothing` where there is no ledger yet. Raises LedgerError where connect would. In
+    WAL mode a reader needs no lock a writer holds: it reads while `bill` writes; a ledger another
+    program holds whole (an exclusive locking mode) is waited for BUSY_TIMEOUT_S, then the
+    OperationalError says so (environment.py), as do a disk or permissions that fail it."""
     if not path.exists():
         _no_strays(None, path)
         return nothing
     if path.is_dir():
         raise LedgerError(f"{path} is a folder, not the ledger — move it away (a ledger is one file)")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         version = _checked(conn, path)
         _no_strays(conn if version is not None else None, path)
         return nothing if version is None else query(conn, version)
+    except sqlite3.OperationalError:  # locked, or the disk: not damage, no backup to restore
+        raise
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{path} cannot be read: {exc} — it is left untouched; {restore_hint(path)}") from None
     finally:
@@ -456,5 +463,7 @@ class _transaction:
         self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind, value, traceback):
+        if kind is None:
+            crash_point("committing")  # written, not yet committed: holding the write lock
         self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
         return False

@@ -132,6 +132,8 @@ def _problems(run: CheckRun) -> list[str]:
               for code, severity, n in by_code(run.problems)]
     if counts[Severity.ERROR]:
         lines.append("Result    NOT READY: fix the errors above; they hold back the invoices they touch")
+    elif any(p.code == "no-input" for p in run.problems):
+        lines.append("Result    NOTHING CHECKED: no time entries were read from input/ (see above)")
     else:
         lines.append("Result    OK: no errors")
     return lines

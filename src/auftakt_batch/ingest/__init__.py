@@ -17,10 +17,10 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..problems import Problem, Source, error, warning
+from ..problems import Problem, Severity, Source, error, plural, warning
 from ..schemas import RawEntries, empty
 from .build import Rules, build_entries
-from .formats import by_name, describe_unknown, recognise
+from .formats import FORMATS, by_name, describe_unknown, recognise
 from .read import FileError, Table, read_csv, read_workbook
 from .tree import CALENDAR_SUFFIXES, TABLE_SUFFIXES, WORKBOOK_SUFFIXES, cannot_read, label_of, suffix, walk
 
@@ -47,9 +47,6 @@ class Ingested:
 
 def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
     frames, files, labels, problems, calendars = [], [], {}, [], []
-    if not input_dir.is_dir() and not input_dir.is_symlink():  # a link to nowhere cannot be read: walk says so
-        problems.append(warning(Source("input/"), "no-input", "the input/ folder is missing — create it and drop "
-                                                              "the timesheet exports into it"))
     tree = walk(input_dir, workspace)
     problems += tree.problems
     unreadable = list(tree.unreadable)
@@ -79,9 +76,31 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
             labels[table.file] = table_labels
             files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator,
                                     modified))
+    problems += _nothing_read(input_dir, files, calendars, problems)
     entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(sorted(unreadable)),
                     tuple(calendars))
+
+
+def _nothing_read(input_dir: Path, files: list[SourceFile], calendars: list, problems: list[Problem]
+                  ) -> list[Problem]:
+    """A warning when input/ gives no time entry at all — missing, not a folder, empty, or holding
+    only files without entries (the timesheet template `init` writes) —, naming what it reads:
+    a check of nothing must not pass for a clean check. Where an error already says why (a file
+    that cannot be read, an export without entries, a link to nowhere), nothing more."""
+    if calendars or any(f.rows for f in files) or any(p.severity is Severity.ERROR for p in problems):
+        return []
+    if not input_dir.exists():
+        state = "the input/ folder is missing — create it"
+    elif not input_dir.is_dir():
+        state = "input is a file, not a folder — move it away, create the folder input/"
+    else:
+        state = (f"no time entries in input/ ({plural(len(files), 'file')} read, none with entries) — nothing was "
+                 "checked")
+    read = ", ".join(f.title for f in FORMATS)
+    suffixes = ", ".join(sorted(TABLE_SUFFIXES | WORKBOOK_SUFFIXES))
+    return [warning(Source("input/"), "no-input", f"{state}; put the exports there: {read} ({suffixes}), and "
+                                                  f"calendars ({', '.join(sorted(CALENDAR_SUFFIXES))})")]
 
 
 def discover(input_dir: Path) -> list[Path]:

@@ -102,8 +102,14 @@ def _labels(templates: Path, version: tuple | None) -> dict[str, dict[str, str]]
         raise LabelsError(str(exc)) from None
     except YamlSyntaxError as exc:
         raise LabelsError(f"{where}:{exc.line}: {exc.key or 'labels'}: {exc.message}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise LabelsError(f"{where}: cannot be read: {exc}") from None
+    except yaml.MarkedYAMLError as exc:  # PyYAML's own words run over several lines: the line and the gist
+        mark = exc.problem_mark or exc.context_mark
+        raise LabelsError(f"{where}:{mark.line + 1 if mark else '?'}: not valid YAML: {exc.problem or exc.context}"
+                          ) from None
+    except yaml.YAMLError as exc:
+        raise LabelsError(f"{where}: not valid YAML: {' '.join(str(exc).split())}") from None
+    except UnicodeDecodeError as exc:
+        raise LabelsError(f"{where}: not UTF-8 text ({exc.reason}) — save it as UTF-8") from None
     if not isinstance(data, dict):
         raise LabelsError(f"{where}: expected a mapping of language → labels")
     for language, labels in data.items():

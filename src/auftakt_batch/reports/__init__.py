@@ -7,15 +7,20 @@ it), reads the ledger, computes the figures and writes the workbook. `bill` call
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from .. import ledger
+from ..environment import unwritten
+from ..errors import Unwritten
 from ..periods import Period
 from ..pipeline import CheckRun, check, local_today
-from .figures import Figures, build
+from . import review as review_book  # noqa: F401 — loaded before `review` below: a submodule loaded
+from .figures import Figures, build  # later would take the name `review` from the function, for good
 from .workbook import write_workbook
 
 
@@ -64,8 +69,20 @@ def write_report(run: CheckRun, today: date | None = None) -> Report:
         return Report(run, None, None, ())
     figures = figures_for(run, today)
     label = run.period.label
-    path = write_workbook(figures, run.problems, run.workspace / "output" / label / f"profitability-{label}.xlsx")
+    target = run.workspace / "output" / label / f"profitability-{label}.xlsx"
+    with written(target, f"auftakt-batch report --period {label}"):
+        path = write_workbook(figures, run.problems, target)
     return Report(run, figures, path, alerts(figures))
+
+
+@contextmanager
+def written(target: Path, again: str) -> Iterator[None]:
+    """A workbook that cannot be written — open in another program on Windows, a folder in its
+    place — is Unwritten: one line naming it and the command `again` that writes it later."""
+    try:
+        yield
+    except OSError as exc:
+        raise Unwritten(unwritten(target, exc, again)) from None
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,8 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
             numbers = late.get(r.client_key, ((), r.issue_date))[0]
             late[r.client_key] = ((*numbers, r.number), r.issue_date)
     path = path_for(workspace, period)
-    carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed["entry_id"]))
+    with written(path, f"auftakt-batch review --period {period.label}"):
+        carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed["entry_id"]))
     return Review(run, path, todo["client_key"].nunique(), len(todo), int(todo["flags"].ne("").sum()),
                   carried.kept, carried.changed, carried.dropped)
 

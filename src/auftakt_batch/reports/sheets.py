@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
 HEADER_LOOK = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3A5F", "valign": "vcenter", "text_wrap": True}
 TOTAL_LOOK = {"bold": True, "top": 1, "bottom": 6}  # thin above, double below
@@ -85,7 +86,11 @@ class Book:
     def close(self) -> None:
         for sheet in self.sheets:
             sheet.apply_widths()
-        self.book.close()
+        try:
+            self.book.close()
+        except FileCreateError as exc:  # it wraps the OSError of creating the file
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+            raise cause from None
 
 
 class Sheet:
