@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import ledger
 from .backups import backup
-from .billing import locked
+from .billing import config_errors, locked
 from .errors import NothingToAccept
 from .invoices import Billed, as_billed
 from .periods import Period
@@ -45,7 +45,7 @@ def accept(workspace: Path, period: Period, as_new: bool = False, today: date | 
     with locked(workspace / "output" / ".billing.lock"):
         run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
         if run.config is None:
-            raise NothingToAccept("rates.yaml has errors — correct them first (`auftakt-batch check` lists them)")
+            raise NothingToAccept(config_errors(list(run.problems)))
         if any(p.code == "no-input" for p in run.problems):
             raise NothingToAccept("input/ holds no time entries, so every billed entry would look deleted — put the "
                                   "exports back first")

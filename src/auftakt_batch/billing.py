@@ -275,9 +275,7 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
     billable again. Raises ledger.NotVoidable for anything but an issued invoice."""
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
-        more = f" (and {plural(len(problems) - 1, 'more error')}: `auftakt-batch check` lists them)" \
-            if len(problems) > 1 else ""
-        raise CannotIssue(f"rates.yaml has errors — correct them first: {problems[0]}{more}")
+        raise CannotIssue(config_errors(problems))
     today = today or local_today(config.agency.timezone)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
@@ -301,6 +299,13 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
             return issued
         finally:
             conn.close()
+
+
+def config_errors(problems) -> str:
+    """Why a command that writes does nothing while rates.yaml does not load: its first error, in one line."""
+    more = f" (and {plural(len(problems) - 1, 'more error')}: `auftakt-batch check` lists them)" \
+        if len(problems) > 1 else ""
+    return f"rates.yaml has errors — correct them first: {problems[0]}{more}"
 
 
 def credit_for(original: Draft) -> Draft:
