@@ -233,6 +233,18 @@ def test_accept_refuses_while_an_input_cannot_be_read(ws):
     assert ledger_dump(ws.root) == before
 
 
+@pytest.mark.parametrize("emptied", ["deleted", "moved away"])
+def test_accept_refuses_when_input_holds_no_entries(ws, emptied):
+    """With input/ missing or empty every billed entry looks deleted: accepting that would record
+    them all as deleted (it did, with exit 0)."""
+    first_billing(ws)
+    (ws.root / "input" / "week.csv").unlink() if emptied == "deleted" else (ws.root / "input").rename(ws.root / "old")
+    before = ledger_dump(ws.root)
+    with pytest.raises(NothingToAccept, match="input/ holds no time entries, so every billed entry would look deleted"):
+        accept(ws.root, NOVEMBER, today=TODAY)
+    assert ledger_dump(ws.root) == before
+
+
 # ---- settings that move entries
 
 def test_a_time_zone_added_to_a_person_after_billing_bills_nothing_again(ws):

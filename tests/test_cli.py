@@ -181,6 +181,34 @@ def test_a_missing_workspace_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
+ARGS = {"check": ["--period", "2026-11"], "bill": ["--period", "2026-11"], "report": ["--period", "2026-11"],
+        "review": ["--period", "2026-11"], "accept": ["--period", "2026-11"], "void": ["2026-0001", "--reason", "x"],
+        "invoices": [], "status": []}
+
+
+@pytest.mark.parametrize("command", sorted(set(main.commands) - {"init"}))
+@pytest.mark.parametrize("how", ["--workspace", "current folder", "AUFTAKT_WORKSPACE"])
+def test_outside_a_workspace_every_command_is_a_usage_error_that_writes_nothing(command, how, tmp_path,
+                                                                                monkeypatch):
+    """No rates.yaml: `bill` left output/.billing.lock there, `invoices` said "No invoices yet"."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "export.csv").write_text(HEADER)
+    monkeypatch.chdir(folder if how == "current folder" else tmp_path)
+    where = ["--workspace", str(folder)] if how == "--workspace" else []
+    env = {"AUFTAKT_WORKSPACE": str(folder)} if how == "AUFTAKT_WORKSPACE" else {}
+    result = CliRunner().invoke(main, [command, *ARGS[command], *where], env=env, catch_exceptions=False)
+    shown = "this folder" if how == "current folder" else str(folder)
+    assert result.exit_code == 2 and result.output.strip().splitlines()[-1] == (
+        f"Error: Invalid value for '--workspace' / '-w': {shown} is not a workspace (it has no rates.yaml) — create "
+        "one with `auftakt-batch init DIR`, or give the workspace's folder")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["downloads", "export.csv"]
+
+
+def test_every_command_is_tried_outside_a_workspace():
+    assert set(ARGS) == set(main.commands) - {"init"}
+
+
 def test_timesheet_template_drop_downs_come_from_rates_yaml(tmp_path):
     target = tmp_path / "agency"
     CliRunner().invoke(main, ["init", str(target)])

@@ -2,9 +2,10 @@
 
 The crash harness starts `bill` in a process of its own session and kills it with SIGKILL —
 the run and its PDF workers, as a power cut does — at each step of the issue protocol
-(files.crash_point: under the lock, after the check, after each reservation, half-way
-through a PDF or an XRechnung file, with a PDF complete but not in place, in place but not
-recorded, recorded, the report half-written), and at seeded random moments. Then a plain run
+(files.crash_point: under the lock, after the check, inside the first reservation's
+transaction before its commit, after each reservation, half-way through a PDF or an XRechnung
+file, with a PDF complete but not in place, in place but not recorded, recorded, the report
+half-written), and at seeded random moments. Then a plain run
 follows, and the invariants hold: the series has no gap and nothing pending, no entry is on
 two live invoices, every issued invoice's PDF is where the ledger says with the recorded
 sha256, no temporary file is left, and every output equals a run that was never interrupted.
@@ -43,7 +44,7 @@ RUN = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billi
        "from auftakt_batch.periods import parse_period; workspace, today = Path(sys.argv[1]), datetime.date(2026, 12, 3); ")
 BILL = RUN + "bill(workspace, parse_period('2026-11'), today=today)"
 VOID = RUN + "void(workspace, '2026-0002', 'wrong job', today=today)"
-STEPS = ["locked", "checked", "pending:1", "pending:2", "xrechnung-half", "pdf-half", "pdf-written", "placed:1",
+STEPS = ["locked", "checked", "committing:1", "pending:1", "pending:2", "xrechnung-half", "pdf-half", "pdf-written", "placed:1",
          "placed:2", "issued:1", "issued:2", "report-written"]
 
 
