@@ -447,9 +447,9 @@ def _read(path: Path, query, nothing):
         version = _checked(conn, path)
         _no_strays(conn if version is not None else None, path)
         return nothing if version is None else query(conn, version)
-    except sqlite3.OperationalError:  # locked, or the disk: not damage, no backup to restore
-        raise
     except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorname != "SQLITE_ERROR":
+            raise  # locked, or the disk: not damage, no backup to restore
         raise LedgerError(f"{path} cannot be read: {exc} — it is left untouched; {restore_hint(path)}") from None
     finally:
         conn.close()
