@@ -371,7 +371,7 @@ def test_credit_note_cancels_its_original_through_the_ledger(workspace, rows):
     try:
         for d in drafts.values():
             number = ledger.record_pending(conn, config.agency.invoice_number, d, kind="invoice", issue_date=TODAY,
-                                           due_date=TODAY, issued_at=ISSUE.issued_at)
+                                           due_date=TODAY, stamped_at=ISSUE.stamped_at)
             ledger.mark_issued(conn, number, f"{number}.pdf", "0" * 64)
             stored = ledger.stored_draft(conn, number).draft  # what void reads: the money exactly as billed
             assert [(exact(ln.quantity), exact(ln.unit_price), cents(ln.amount)) for ln in stored.lines] == [
@@ -379,7 +379,7 @@ def test_credit_note_cancels_its_original_through_the_ledger(workspace, rows):
             assert (cents(stored.net), cents(stored.vat), cents(stored.gross)) == (
                 cents(d.net), cents(d.vat), cents(d.gross))
             note = ledger.record_pending(conn, config.agency.invoice_number, credit_for(stored), kind="credit-note",
-                                         issue_date=TODAY, due_date=TODAY, issued_at=ISSUE.issued_at,
+                                         issue_date=TODAY, due_date=TODAY, stamped_at=ISSUE.stamped_at,
                                          refers_to=number, reason="test")
             assert_cancels(d, ledger.stored_draft(conn, note).draft)
     finally:

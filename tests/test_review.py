@@ -5,7 +5,6 @@ import sqlite3
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from auftakt_batch import ledger
 from auftakt_batch.billing import bill
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import review, write_report
@@ -177,19 +176,3 @@ def test_text_from_the_inputs_is_never_a_formula_in_the_review(ws):
     assert [r["description"] for r in acme] == hostile and [r["task"] for r in acme] == hostile
     assert all(c.quotePrefix for c in load_workbook(path)["acme"]["E"][1:])
     assert write_report(ws.check(), TODAY).path.exists()
-
-
-def test_a_ledger_of_schema_2_is_migrated_in_place(ws, tmp_path):
-    path = tmp_path / "ledger.sqlite"
-    conn = sqlite3.connect(path)
-    later = ("written_down_from", "duration_s", "start", "source", "gone", "replaces")  # added in schemas 3 and 4
-    conn.executescript("\n".join(line for line in ledger.SCHEMA.splitlines()
-                                 if not line.strip().startswith(later)))
-    conn.execute("PRAGMA user_version = 2")
-    conn.close()
-    assert ledger.read_book(path).billed.empty  # a read-only reader reads it as it is
-    assert ledger.read_billed(path).empty
-    ledger.connect(path).close()
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (4,)
-    assert set(later) <= {r[1] for r in conn.execute("PRAGMA table_info(billed_entries)")}
