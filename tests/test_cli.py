@@ -1,16 +1,20 @@
 """The command line as a user meets it: exact output, exit codes, help with examples, init."""
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from auftakt_batch import cli
 from auftakt_batch.cli import main
 from auftakt_batch.config import load_config
 
@@ -126,6 +130,22 @@ def test_every_command_has_help_with_an_example(command):
 def test_every_command_is_in_the_readme(command):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"| `{command}" in readme, f"README's command table lacks `{command}`"
+
+
+def test_the_readme_table_of_exit_codes_is_the_codes_the_cli_uses():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("Exit codes"):]
+    section = section[:section.index("\n\n", section.index("| code |"))]
+    documented = [int(code) for code in re.findall(r"^\| `(\d+)` \|", section, re.MULTILINE)]
+    constants = {name: value for name, value in vars(cli).items() if name.startswith("EXIT_")}
+    assert sorted(documented) == sorted(constants.values()), f"README's exit codes: {documented}; cli.py: {constants}"
+    assert len(set(constants.values())) == len(constants), "two meanings share an exit code"
+    # click's own codes are the constants' (a ClickException is a refusal, a UsageError a usage error)
+    assert (click.ClickException.exit_code, click.UsageError.exit_code) == (cli.EXIT_DATA_ERRORS, cli.EXIT_USAGE)
+    tree = ast.parse(Path(cli.__file__).read_text(encoding="utf-8"))
+    exits = [call for call in ast.walk(tree) if isinstance(call, ast.Call) and ast.unparse(call.func) == "sys.exit"]
+    numbers = [ast.unparse(call) for call in exits for node in ast.walk(call) if isinstance(node, ast.Constant)]
+    assert exits and not numbers, "an exit code written as a number instead of an EXIT_ constant"
 
 
 def test_workspace_option_everywhere_except_init():

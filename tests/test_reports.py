@@ -18,6 +18,7 @@ import pytest
 from auftakt_batch import billing, pipeline
 from auftakt_batch import reports as reports_module
 from auftakt_batch.billing import bill, void
+from auftakt_batch.cli import EXIT_ALERT
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, sheets
 from auftakt_batch.reports import status as board
@@ -450,18 +451,18 @@ def test_a_monthly_budget_scales_with_the_period_and_a_finished_period_projects_
     assert (website.budget, website.used, website.projected) == (D(8), D("8.50"), D("8.50"))
 
 
-def test_report_fail_on_alert_exits_2_past_100_percent(ws, monkeypatch):
+def test_report_fail_on_alert_exits_with_its_own_code_past_100_percent(ws, monkeypatch):
     may_ws(ws)
     on(monkeypatch, MAY_15)
     result = ws.cli("report", "--period", "2026-05", "--fail-on-alert")
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == EXIT_ALERT == 4, result.output  # not 2: that is a usage error
     lines = result.output.splitlines()
     assert lines[0] == "Report    output/2026-05/profitability-2026-05.xlsx"
     assert lines[lines.index("Budgets past their alert thresholds:") + 1:] == [
         "  !! acme / website: 8.50 of 8.00 h used (106 %), 150 % projected by the end of the period",
         "  !! globex: 1,050.00 of 1,000.00 EUR used (105 %), 210 % projected by the end of the period",
         "   ! acme: 5.50 of 10.00 h used (55 %), 110 % projected by the end of the period",
-        "Exit 2: a budget is past 100 % (--fail-on-alert)."]  # on stderr, which the test runner mixes in
+        "Exit 4: a budget is past 100 % (--fail-on-alert)."]  # on stderr, which the test runner mixes in
     assert (ws.root / "output" / "2026-05" / "profitability-2026-05.xlsx").exists()
     plain = ws.cli("report", "--period", "2026-05")  # without the flag, alerts are news, not failure
     assert plain.exit_code == 0 and "  !! globex: 1,050.00" in plain.output

@@ -1,8 +1,7 @@
 """The command line: parse options, call the library, print, set the exit code.
 
-Exit codes: 0 done, 1 the data has errors, 2 usage (a bad option or period) or, for
-`report --fail-on-alert`, a budget past 100 %; 3 another billing run holds the workspace.
-Heavy imports (pandas, pandera) happen inside the commands, so `--help` is instant.
+The exit codes are the EXIT_* constants below (README's table lists each; a test holds them
+together). Heavy imports (pandas, pandera) happen inside the commands, so `--help` is instant.
 """
 
 from __future__ import annotations
@@ -19,9 +18,11 @@ import click
 from .errors import Busy, Refused
 from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 
-EXIT_DATA_ERRORS = 1
-EXIT_ALERT = 2  # report --fail-on-alert: a budget is past 100 %
-EXIT_BUSY = 3
+EXIT_OK = 0
+EXIT_DATA_ERRORS = 1  # the data has errors, or a file of the workspace cannot be read or written (errors.py)
+EXIT_USAGE = click.UsageError.exit_code  # 2: a bad option, period or argument (click's own code for it)
+EXIT_BUSY = 3  # another billing run holds the workspace
+EXIT_ALERT = 4  # report --fail-on-alert: a budget is past 100 %
 
 
 class PeriodType(click.ParamType):
@@ -65,7 +66,7 @@ class _Main(click.Group):
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:  # the output went to a program that stopped reading (`| head`): nothing to say
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 — Python flushes stdout once more at exit
-            sys.exit(1)
+            sys.exit(EXIT_DATA_ERRORS)
         except (OSError, sqlite3.OperationalError) as exc:
             raise click.ClickException(described(exc)) from None
 
@@ -135,7 +136,7 @@ def check(workspace: Path, period: Period, as_json: bool) -> None:
         if run.problems:
             click.echo("")
         click.echo(summary.as_text(run))
-    sys.exit(0 if run.ok else EXIT_DATA_ERRORS)
+    sys.exit(EXIT_OK if run.ok else EXIT_DATA_ERRORS)
 
 
 @main.command(short_help="Issue the invoices of a period.")
@@ -178,7 +179,7 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     if result.report is not None:
         _report_summary(result.report, workspace)
     trouble = result.stopped or result.skipped
-    sys.exit(EXIT_DATA_ERRORS if trouble else 0)
+    sys.exit(EXIT_DATA_ERRORS if trouble else EXIT_OK)
 
 
 class _Bar:
@@ -252,7 +253,8 @@ def _note(issued) -> str:
 @main.command(short_help="Write the profitability workbook of a period.")
 @workspace_option
 @period_option
-@click.option("--fail-on-alert", is_flag=True, help="Exit 2 when any budget is past 100 % (for scheduled jobs).")
+@click.option("--fail-on-alert", is_flag=True,
+              help=f"Exit {EXIT_ALERT} when any budget is past 100 % (for scheduled jobs).")
 def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
     """Write output/PERIOD/profitability-PERIOD.xlsx without billing: clients, jobs, budgets
     (over-servicing), team, the billing gap, every entry, the period's invoices and problems.
@@ -272,7 +274,7 @@ def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
         sys.exit(EXIT_DATA_ERRORS)
     _report_summary(result, workspace)
     if fail_on_alert and result.over_budget:
-        click.echo("Exit 2: a budget is past 100 % (--fail-on-alert).", err=True)
+        click.echo(f"Exit {EXIT_ALERT}: a budget is past 100 % (--fail-on-alert).", err=True)
         sys.exit(EXIT_ALERT)
 
 
