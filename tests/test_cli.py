@@ -327,3 +327,69 @@ def test_rates_yaml_that_is_not_utf8_names_the_line(ws):
     result = ws.cli("check", "--period", "2026-11")
     assert (result.exit_code, result.output) == (
         1, "rates.yaml:2: not UTF-8 text (invalid start byte) — save it as UTF-8\n" + NOT_LOADED)
+
+
+# ---------------------------------------------------------------------------------------------
+# tables: columns sized to their content, numbers and amounts never cut
+
+
+LONG_KEY = "kaffeeroesterei-hamburg-und-umgebung"
+LONG_RATES = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  invoice_number: "HS-{year}-{seq:04}"\n') + f"""\
+  {LONG_KEY}:
+    name: Kaffeerösterei Hamburg und Umgebung GmbH & Co. KG
+    rate: "95.00"
+    jobs:
+      beans: {{name: Bohnen}}
+"""
+RANGE = "2026-11-01..2026-11-15"
+
+
+def table_rows(text: str, folded: int) -> list[list[str]]:
+    """The rows of a printed table: cells are parted by two spaces or more; a line that starts with
+    no invoice number goes on with the row above, in column `folded` (a name that did not fit)."""
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        cells = re.split(r" {2,}", line.strip())
+        if re.fullmatch(r"HS-2026-\d{4}", cells[0]):
+            rows.append(cells)
+        elif rows and len(cells) == 1 and line.startswith(" "):
+            rows[-1][folded] += cells[0]
+    return rows
+
+
+@pytest.mark.parametrize("columns", [None, "80"], ids=["not-a-terminal", "COLUMNS=80"])
+def test_bill_and_invoices_keep_long_numbers_names_and_ranges_in_their_columns(ws, monkeypatch, columns):
+    ws.with_templates().rates(LONG_RATES)
+    ws.input("week.csv", HEADER + "".join(f"2026-11-0{d},Anna Schmidt,{LONG_KEY},beans,,Rösten,10,\n"
+                                          for d in (2, 3, 4, 5)) + "2026-11-03,Ben Okafor,globex,app,,API,2,\n")
+    if columns is not None:
+        monkeypatch.setenv("COLUMNS", columns)
+    billed = ws.cli("bill", "--period", RANGE)
+    assert billed.exit_code == 0, billed.output
+    table = billed.output[:billed.output.index("Report")]
+    assert table_rows(table, folded=1) == [
+        ["HS-2026-0001", "globex", "2.00", "300.00", "357.00", "EUR"],
+        ["HS-2026-0002", LONG_KEY, "40.00", "3,800.00", "4,522.00", "EUR"]]
+    listing = ws.cli("invoices").output
+    assert table_rows(listing, folded=2) == [
+        ["HS-2026-0001", "invoice", "globex", RANGE, "2026-12-03", "357.00", "EUR", "issued"],
+        ["HS-2026-0002", "invoice", LONG_KEY, RANGE, "2026-12-03", "4,522.00", "EUR", "issued"]]
+    if columns is None:  # output for a file or a program: one line per row, for grep
+        assert f"HS-2026-0002  {LONG_KEY}" in table and f"HS-2026-0002  invoice  {LONG_KEY}  {RANGE}" in listing
+    else:  # the name folds to fit; nothing else does
+        assert max(map(len, table.splitlines())) <= 80 and LONG_KEY not in table
+        assert LONG_KEY not in listing
+
+
+def test_a_table_too_wide_for_the_terminal_is_printed_wider_not_cut(monkeypatch):
+    from auftakt_batch.tables import FOLD, Column, table_text
+
+    monkeypatch.setenv("COLUMNS", "30")
+    number = "AGENCY-HAMBURG-2026-000001"
+    text = table_text([Column("number"), Column("client", fit=FOLD), Column("gross", right=True)],
+                      [[number, "Kaffeerösterei Hamburg", "1,234,567.89"]])
+    assert text.splitlines() == [
+        "number                      client             gross",
+        "AGENCY-HAMBURG-2026-000001  Kaffeeröst  1,234,567.89",
+        "                            erei",
+        "                            Hamburg"]

@@ -215,17 +215,22 @@ def _progress_bar():
 
 def _bill_summary(result) -> str:
     from .problems import plural
+    from .tables import FOLD, WRAP, Column, table_text
 
     lines = []
     if result.issued:
-        width = max(len(i.client_key) for i in result.issued)
         drafts = result.issued[0].number == "DRAFT"
         lines.append(f"{'Drafted' if drafts else 'Issued'} {plural(len(result.issued), 'invoice')}"
                      f"{' (nothing issued)' if drafts else ''}:")
-        lines.append(f"  {'number':<12}{'client':<{width + 2}}{'hours':>9}{'net':>13}{'gross':>13}")
-        for i in result.issued:
-            lines.append(f"  {i.number:<12}{i.client_key:<{width + 2}}{i.hours:>9.2f}{i.net:>13,.2f}"
-                         f"{i.gross:>13,.2f} {i.currency}{_note(i)}")
+        notes = [_note(i) for i in result.issued]
+        columns = [Column("number"), Column("client", fit=FOLD), Column("hours", right=True),
+                   Column("net", right=True), Column("gross", right=True), Column("")]
+        rows = [[i.number, i.client_key, f"{i.hours:.2f}", f"{i.net:,.2f}", f"{i.gross:,.2f}", i.currency]
+                for i in result.issued]
+        if any(notes):
+            columns.append(Column("", fit=WRAP))
+            rows = [[*row, note] for row, note in zip(rows, notes)]
+        lines.append(table_text(columns, rows, indent=2))
     if result.stopped:
         lines.append(f"Nothing {'else ' if result.issued else ''}issued: {result.stopped}.")
     elif not result.issued and result.skipped:
@@ -244,9 +249,9 @@ def _bill_summary(result) -> str:
 
 def _note(issued) -> str:
     if issued.finished:
-        return "  (finished from an interrupted run)"
+        return "(finished from an interrupted run)"
     if issued.follows:
-        return f"  (late entries: {issued.client_key} already has {', '.join(issued.follows)} for this period)"
+        return f"(late entries: {issued.client_key} already has {', '.join(issued.follows)} for this period)"
     return ""
 
 
@@ -404,6 +409,7 @@ def invoices(workspace: Path, period: Period | None) -> None:
       auftakt-batch invoices --period 2026-11
     """
     from . import ledger
+    from .tables import FOLD, WRAP, Column, table_text
 
     path = workspace / "output" / "ledger.sqlite"
     records = ledger.read_invoices(path)
@@ -416,14 +422,19 @@ def invoices(workspace: Path, period: Period | None) -> None:
     if not records:
         click.echo(f"No invoices{f' for {period.label}' if period else ''} in the ledger.")
         return
-    width = max((len(r.client_key) for r in records), default=6)
-    click.echo(f"{'number':<12}{'kind':<13}{'client':<{width + 2}}{'period':<10}{'issued':<12}{'gross':>13}"
-               f"{'':<5}status")
-    for r in records:
-        note = (f"cancels {r.refers_to}" if r.refers_to else f"void, cancelled by {cancelled_by[r.number]}"
-                if r.number in cancelled_by else r.status)
-        click.echo(f"{r.number:<12}{r.kind.replace('-', ' '):<13}{r.client_key:<{width + 2}}{r.period:<10}"
-                   f"{r.issue_date.isoformat():<12}{r.gross:>13,.2f} {r.currency:<4}{note}")
+    columns = [Column("number"), Column("kind", fit=WRAP), Column("client", fit=FOLD), Column("period"),
+               Column("issued"), Column("gross", right=True), Column(""), Column("status", fit=WRAP)]
+    click.echo(table_text(columns, [
+        [r.number, r.kind.replace("-", " "), r.client_key, r.period, r.issue_date.isoformat(), f"{r.gross:,.2f}",
+         r.currency, _state(r, cancelled_by)] for r in records]))
+
+
+def _state(record, cancelled_by: dict[str, str]) -> str:
+    if record.refers_to:
+        return f"cancels {record.refers_to}"
+    if record.number in cancelled_by:
+        return f"void, cancelled by {cancelled_by[record.number]}"
+    return record.status
 
 
 def _overlaps(a: Period, b: Period) -> bool:
