@@ -40,6 +40,8 @@ def test_toggl_detailed_report(ws):
     assert hours(run) == [1.5, 2.5, 0.75]
     assert [d.day for d in run.entries["date"]] == [3, 4, 5]
     assert problem_lines(run) == [
+        "input/Toggl_time_entries_2026-11-02_to_2026-11-08.csv:3:End time: warning: ends the next day (starts 22:30, "
+        "ends 01:00) — fine for night work, otherwise correct the times",
         "input/Toggl_time_entries_2026-11-02_to_2026-11-08.csv:4:Amount (EUR): warning: the export prices this at "
         "90.00/h, "
         "rates.yaml at 120.00/h — the invoice uses rates.yaml; correct the rate in the tracker or in rates.yaml"]
@@ -92,7 +94,9 @@ def test_clockify_newer_header_month_first_12_hour_clock(ws):
         "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:3:Billable Rate (EUR): warning: the export "
         "prices this at "
         "130.00/h, rates.yaml at 120.00/h — the invoice uses rates.yaml; correct the rate in the tracker or in "
-        "rates.yaml"]
+        "rates.yaml",
+        "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:3:End Time: warning: ends the next day "
+        "(starts 23:30, ends 00:15) — fine for night work, otherwise correct the times"]
 
 
 def test_dates_a_file_cannot_settle_need_imports_date_format(ws):

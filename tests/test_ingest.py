@@ -68,7 +68,7 @@ def test_start_and_end_give_utc_instants_and_duration(ws):
                       "2026-11-03,Anna Schmidt,ACME,website,x,,09:00,10:30\n"
                       "2026-11-03,Anna Schmidt,ACME,website,y,,23:30,00:30\n")
     run = ws.check()
-    assert problem_lines(run) == ["input/a.csv:3:end: warning: ends the next day (end 00:30 is before start 23:30) "
+    assert problem_lines(run) == ["input/a.csv:3:end: warning: ends the next day (starts 23:30, ends 00:30) "
                                   "— fine for night work, otherwise correct the times"]
     e = run.entries
     assert e["duration_s"].tolist() == [5400, 3600]  # the second crosses midnight

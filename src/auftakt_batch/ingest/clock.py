@@ -25,12 +25,13 @@ def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
     end_day = end_day.fillna(day)
     both = day.notna() & start_s.notna() & end_s.notna()
     overnight = (both & (end_s < start_s) & ~dated_end).fillna(False)
+    next_day = overnight | (both & dated_end & end_day.eq(day + pd.Timedelta(days=1))).fillna(False)
+    problems = for_rows(selected(rows, next_day, s=start_s, e=end_s), "end", "overnight", WARNING,
+                        lambda r: f"ends the next day (starts {_clock(r.s)}, ends {_clock(r.e)}) — fine for "
+                                  "night work, otherwise correct the times")
     end_s = end_s.where(~overnight, end_s + 24 * 3600)
     start_local = day + pd.to_timedelta(start_s.astype("float64"), unit="s")
     end_local = end_day + pd.to_timedelta(end_s.astype("float64"), unit="s")
-    problems = for_rows(selected(rows, overnight, s=start_s, e=end_s - 24 * 3600), "end", "overnight", WARNING,
-                        lambda r: f"ends the next day (end {_clock(r.e)} is before start {_clock(r.s)}) — fine for "
-                                  "night work, otherwise correct the times")
     instants = []
     for f, local in (("start", start_local), ("end", end_local)):
         utc, gap, twice = _localize(local, zone)
