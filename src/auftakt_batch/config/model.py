@@ -40,8 +40,11 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Rounding:
-    minutes: int
-    mode: str  # up | down | nearest
+    minutes: int  # 1..60; 0 with mode "none": `rounding: none`, the logged time billed as it is
+    mode: str  # up | down | nearest | none
+
+
+NO_ROUNDING = Rounding(0, "none")  # `rounding: none`: overrides a rule from above (agency → client → job)
 
 
 @dataclass(frozen=True)
