@@ -233,6 +233,9 @@ def test_clients_sheet_figures_formats_and_per_currency_totals(ws):
         "ACME GmbH", "EUR", 3.85, 1.6, 175)
     assert values(acme, "unbilled hours", "unbilled value", "invoiced this period", "invoiced to date") == (
         1.75, 175, 0, 0)
+    # the agency rounds up to 15 minutes: billed beside logged, so what rounding adds is in plain sight
+    assert values(acme, "billable hours", "billed hours") == (1.6, 1.75)
+    assert acme["billed hours"].number_format == HOURS and "rounding" in sheet[f"{letters(sheet)['billed hours']}1"].comment.text
     # cost: 1.85 h × 50 + 2 h × 40 = 172.50; margin 2.50 = 1.4 % of 175; effective rate 175 / 3.85
     assert values(acme, "cost", "margin") == (172.5, 2.5)
     assert near(acme["margin %"].value, "0.0143", 4) and near(acme["effective rate"].value, "45.45")
@@ -264,6 +267,7 @@ def test_clients_sheet_figures_formats_and_per_currency_totals(ws):
     eur, usd = totals(sheet, "EUR"), totals(sheet, "USD")
     assert (eur["hours logged"], eur["billable hours"], eur["billable value"], eur["cost"], eur["margin"]) == (
         D("4.85"), D("1.6"), D(175), D("222.5"), D("-47.5"))
+    assert (eur["billed hours"], usd["billed hours"]) == (D("1.75"), D("1.5"))
     assert near(eur["margin %"], "-0.2714", 4) and near(eur["effective rate"], "36.08")  # 175 / 4.85
     assert (usd["hours logged"], usd["billable value"], usd["unbilled value"], usd["cost"]) == (
         D("1.5"), D(300), D(300), D(60))

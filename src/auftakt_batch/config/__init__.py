@@ -3,5 +3,5 @@
 from .load import load_config, parse_config
 from .model import NO_ROUNDING, Agency, Budget, CalendarRule, Client, Config, Job, Person, Rounding, Schedule
 
-__all__ = ["NO_ROUNDING", "Agency", "Budget", "CalendarRule", "Client", "Config", "Job", "Person", "Rounding", "Schedule",
-           "load_config", "parse_config"]
+__all__ = ["NO_ROUNDING", "Agency", "Budget", "CalendarRule", "Client", "Config", "Job", "Person", "Rounding",
+           "Schedule", "load_config", "parse_config"]

@@ -82,8 +82,9 @@ class Review:
 
 def review(workspace: Path, period: Period, today: date | None = None) -> Review:
     """Write the review workbook: every entry the next `bill` would invoice, per client."""
+    from ..review_file import path_for
     from .figures import entry_table
-    from .review import path_for, write_review
+    from .review import write_review
 
     run = check(workspace, period, today)
     if run.config is None:
