@@ -237,6 +237,14 @@ def test_a_review_saved_in_libreoffices_own_format_is_followed(ws, tmp_path, sav
         "is ignored — delete the older one if you do not need it"]
     result.path.unlink()  # the .ods alone is followed just the same, without a word
     assert [p for p in ws.check().problems if p.code == "review"] == []
+    # writing the review again carries the .ods's decisions into a new .xlsx, which is followed from then on
+    again = ws.cli("review", "--period", "2026-11")
+    assert again.output.splitlines()[1:] == [
+        "Kept      2 decisions of the workbook it replaces",
+        "Note      output/2026-11/review-2026-11.ods is older now and no longer followed (its decisions are kept "
+        "above): edit review-2026-11.xlsx"]
+    assert [(r["description"], r["approve"], r["bill_hours"]) for r in rows_of(result.path, "acme")] == [
+        ("Layout", "yes", None), ("Navigation", "no", None), ("Templates", "yes", "2:15")]
     run = bill(ws.root, NOVEMBER, today=TODAY)
     assert [(i.client_key, str(i.hours)) for i in run.issued] == [("acme", "3.75"), ("globex", "2")]
     assert run.review == ("1 entry held back (left unbilled) and 1 entry written down by 0.75 h, as the review "

@@ -8,9 +8,10 @@ that are still there.
 `read_decisions` is the check run's last step: when the workbook exists — as written, or saved
 by LibreOffice in its own format (review-<period>.ods; of both, the one saved last) — `bill`
 follows it: entries set to `no` are held back (an empty approve cell means yes), written-down
-hours are billed as written down. It is never applied blindly: a value that is neither yes nor no, a write-up, or a workbook whose rows no
-longer match the inputs (entries changed, added or gone since it was written) is an error that
-holds back that client until the review is written again.
+hours are billed as written down. It is never applied blindly: a value that is neither yes nor
+no, a write-up, or a workbook whose rows no longer match the inputs (entries changed, added or
+gone since it was written, or rows deleted) is an error at its sheet, row and column that holds
+back that client until the review is written again.
 """
 
 from __future__ import annotations
