@@ -237,14 +237,21 @@ def followed(paths: list[Path], period: Period) -> tuple[Path | None, list[Probl
     other. Neither newer: an error that holds back every client — never a guess."""
     if len(paths) < 2:
         return (paths[0] if paths else None), []
-    older, newer = sorted(paths, key=lambda p: p.stat().st_mtime_ns)
+    older, newer = sorted(paths, key=_saved_at)
     names = [label_for(period, p.suffix) for p in (older, newer)]
-    if older.stat().st_mtime_ns == newer.stat().st_mtime_ns:
+    if _saved_at(older) == _saved_at(newer):
         return None, [Problem(Source(names[0]), "review", Severity.ERROR, (
             f"{names[1]} is there too, saved at the same time: which review to follow cannot be told — delete the "
             "one that does not hold your decisions; no client is billed until then"))]
     return newer, [Problem(Source(names[1]), "review", Severity.INFO, (
         f"followed: saved after {names[0]}, which is ignored — delete the older one if you do not need it"))]
+
+
+def _saved_at(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # gone since it was seen: as old as can be
+        return 0
 
 
 def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, set[str], list[Problem]]:
