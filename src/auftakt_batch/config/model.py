@@ -14,7 +14,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
-from ..names import NameIndex
+from ..names import NameIndex, normalise
 
 
 def _no_items():
@@ -152,6 +152,16 @@ class Config:
             for name in index.keys:
                 owners.setdefault(name, set()).add(key)
         return MappingProxyType({name: frozenset(keys) for name, keys in owners.items()})
+
+    @cached_property
+    def mailboxes(self) -> Mapping[str, str]:
+        """The normalised part of each email before the @ -> its person, where no two share it:
+        whose a file named `anna.ics` or `anna.json` is."""
+        boxes: dict[str, list[str]] = {}
+        for p in self.team:
+            if p.email:
+                boxes.setdefault(normalise(p.email.split("@")[0]), []).append(p.name)
+        return MappingProxyType({box: names[0] for box, names in boxes.items() if len(names) == 1})
 
     @cached_property
     def roles(self) -> Mapping[str, str | None]:
