@@ -343,3 +343,20 @@ def test_deep_nesting_on_the_command_line_is_one_line_and_exit_1(tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == f"rates.yaml:2: clients.acme[0][0]…: {TOO_DEEP}"
     assert "Traceback" not in result.output and "Problems  1 error · 0 warnings · 0 notes" in result.output
+
+
+def test_regions_are_the_holiday_library_s_subdivisions_of_the_agency_s_country():
+    text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  region: bayern\n').replace(
+        "    role: developer\n", "    role: developer\n    region: BE\n")
+    config, problems = parse_config(text)
+    assert problems == [] and config.agency.region == "BY"  # a name the library knows is its code
+    assert (config.region_of("Ben Okafor"), config.region_of("Anna Schmidt"), config.region_of(None)) == (
+        "BE", "BY", "BY")
+    assert errors(text.replace("region: bayern", "region: Bavaria").replace("region: BE", "region: CA")) == [
+        "rates.yaml:7: agency.region: unknown region 'Bavaria' of DE — use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, "
+        "NW, RP, SH, SL, SN, ST, TH, Augsburg",
+        "rates.yaml:16: team[1].region: unknown region 'CA' of DE — use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, "
+        "RP, SH, SL, SN, ST, TH, Augsburg"]
+    assert errors(text.replace("country: DE", "country: AQ")) == [
+        "rates.yaml:7: agency.region: the holidays library knows no regions of AQ — remove the region",
+        "rates.yaml:16: team[1].region: the holidays library knows no regions of AQ — remove the region"]

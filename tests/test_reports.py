@@ -516,6 +516,16 @@ def test_team_capacity_utilisation_absences_and_missing_days(ws):
     assert values(anna, "missing days") == (7,) and values(ben, "missing days") == (7,)
 
 
+def test_team_capacity_counts_each_person_s_regional_holidays(ws):
+    ws.rates(BUDGET_RATES.replace("  country: DE\n", "  country: DE\n  region: BY\n").replace(
+        "    hours_per_week: 20\n", "    hours_per_week: 20\n    region: BE\n"))
+    ws.input("june.csv", HEADER + "2026-06-01,Anna Schmidt,acme,support,,Hotline,1,\n")
+    anna, ben, _ = records(book(report(ws.root, parse_period("2026-06"), today=date(2026, 6, 30)).path)["Team"])
+    # 22 weekdays in June 2026; Corpus Christi (the 4th) is a holiday in Bavaria, not in Berlin
+    assert values(anna, "person", "capacity") == ("Anna Schmidt", 21 * 8)
+    assert values(ben, "person", "capacity") == ("Ben Okafor", 22 * 4)
+
+
 def test_a_calendar_without_events_before_the_period_does_not_break_the_report(ws):
     may_ws(ws).input("anna.ics", ANNA_AWAY)  # May's holiday; the April entry makes the report read April too
     result = report(ws.root, MAY, today=MAY_15)

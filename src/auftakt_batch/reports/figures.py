@@ -279,11 +279,11 @@ def _budget_row(key, job_key, currency, budget: Budget, alert_at, now, past, per
 def team_table(run: CheckRun, entries: pd.DataFrame, config: Config, today: date) -> pd.DataFrame:
     sound = entries[~entries["error"]]
     period = run.period
-    days = working_days(config, period, period.end)
     away = run.absences if run.absences is not None else pd.DataFrame(columns=["person", "date"])
     missing = missing_days(sound, away, config, period, today)
     rows = []
     for person in config.team:
+        days = working_days(config, period, period.end, person.name)
         mine = sound[sound[E.person_name].eq(person.name)]
         off = set(pd.to_datetime(away.loc[away["person"].eq(person.name), "date"])) & set(days)
         capacity = (person.hours_per_week / 5 * (len(days) - len(off))).quantize(CENT) if person.hours_per_week \
