@@ -116,6 +116,13 @@ def fixed_today(monkeypatch):
     monkeypatch.setattr(status, "local_today", lambda timezone: TODAY)
 
 
+@pytest.fixture(autouse=True)
+def no_columns(monkeypatch):
+    """Tables are as wide as their content, whatever width the test runner's environment sets
+    (pytest-xdist sets COLUMNS=80 for its workers); a test about the width sets COLUMNS itself."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 def ledger_dump(root: Path) -> list[str]:
     """The ledger's every row, as SQL (read-only): what "unchanged" means for the ledger."""
     conn = sqlite3.connect(f"file:{root / 'output' / 'ledger.sqlite'}?mode=ro", uri=True)

@@ -69,6 +69,21 @@ def test_non_positive_and_impossible_durations(ws):
     ]
 
 
+TOGGL = "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration\n"
+
+
+def test_an_entry_ending_the_next_day_is_a_warning_also_where_the_export_gives_the_end_date(ws):
+    ws.input("native.csv", "date,person,client,job,description,start,end\n"
+                           "2026-11-03,Anna Schmidt,ACME,website,Launch,23:30,00:30\n")
+    assert lines_for(ws, "Ben Okafor,,globex,app,,Deploy,Yes,2026-11-04,22:30:00,2026-11-05,01:00:00,02:30:00\n"
+                         "Ben Okafor,,globex,app,,Fix,Yes,2026-11-05,09:00:00,2026-11-05,10:00:00,01:00:00\n",
+                     header=TOGGL) == [
+        "input/native.csv:2:end: warning: ends the next day (starts 23:30, ends 00:30) — fine for night work, "
+        "otherwise correct the times",
+        "input/week.csv:2:End time: warning: ends the next day (starts 22:30, ends 01:00) — fine for night work, "
+        "otherwise correct the times"]
+
+
 def test_more_than_24_hours_in_one_day(ws):
     assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,,a,14,\n2026-11-03,A. Schmidt,globex,app,,b,11,\n") == [
         "input/week.csv:2:hours: error: Anna Schmidt logged 25:00 h on 2026-11-03, more than 24 h in one day "

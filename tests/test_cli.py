@@ -1,16 +1,20 @@
 """The command line as a user meets it: exact output, exit codes, help with examples, init."""
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from auftakt_batch import cli
 from auftakt_batch.cli import main
 from auftakt_batch.config import load_config
 
@@ -68,6 +72,7 @@ def test_check_json(ws):
         "errors": 1,
         "warnings": 0,
         "billable_hours": {"acme": 1.5, "globex": 1.33, "studio": 0.0},
+        "billed_hours": {"acme": 1.5, "globex": 1.33, "studio": 0.0},  # no rounding rule: as billable
         "entries_with_errors": 1,
         "hours_with_errors": 0.0,
         "outside_period": 0,
@@ -76,6 +81,29 @@ def test_check_json(ws):
         "calendars": [],
         "untracked_meetings": [],
     }
+
+
+def test_check_shows_billed_beside_logged_hours_when_a_rounding_rule_is_in_force(ws):
+    ws.rates(RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  rounding: {minutes: 15, mode: up}\n')
+             .replace('rate: "150.00"}', 'rate: "150.00", rounding: none}'))
+    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,0:07,\n"
+                                  "2026-11-03,Anna Schmidt,ACME,website,,Menu,1:20,\n"
+                                  "2026-11-04,Ben Okafor,globex,app,,API,0:50,\n"
+                                  "2026-11-04,Ben Okafor,studio,admin,,Admin,0:10,\n")
+    result = ws.cli("check", "--period", "2026-11")
+    assert result.exit_code == 0
+    hours = result.output[result.output.index("Hours"):result.output.index("Problems")]
+    assert hours == (
+        "Hours     client      logged  billable    billed\n"
+        "          acme          1.45      1.45      1.75\n"  # 0:07 and 1:20 up to 0:15 and 1:30
+        "          globex        0.83      0.83      0.83\n"  # its job says rounding: none
+        "          studio        0.17      0.00      0.00\n"
+        "          total         2.45      2.28      2.58\n"
+        "          billed: billable hours after rates.yaml's rounding, +0.30 h (+13.1 %) — `rounding: none` bills them "
+        "as logged\n")
+    doc = json.loads(ws.cli("check", "--period", "2026-11", "--json").output)
+    assert (doc["billable_hours"], doc["billed_hours"]) == ({"acme": 1.45, "globex": 0.83, "studio": 0.0},
+                                                            {"acme": 1.75, "globex": 0.83, "studio": 0.0})
 
 
 def test_clean_check_exits_0(ws):
@@ -97,8 +125,8 @@ def test_broken_rates_yaml_is_reported_with_line_and_key(ws):
         "rates.yaml:2: agency.timezone: missing (required)\n"
         "rates.yaml:2: agency.vat_rate: missing (required)\n"
         "rates.yaml:3: agency.colour: unknown key — allowed here: address, appendix, bic, contact, country, currency, email, "
-        "group_by, iban, invoice_number, language, missing_day_below, name, payment_terms_days, phone, rounding, timezone, "
-        "vat_id, vat_rate\n"
+        "group_by, iban, invoice_number, language, missing_day_below, name, payment_terms_days, phone, region, rounding, "
+        "timezone, vat_id, vat_rate\n"
         "\n"
         "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
         "Files     not read: rates.yaml must load first\n"
@@ -126,6 +154,22 @@ def test_every_command_has_help_with_an_example(command):
 def test_every_command_is_in_the_readme(command):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"| `{command}" in readme, f"README's command table lacks `{command}`"
+
+
+def test_the_readme_table_of_exit_codes_is_the_codes_the_cli_uses():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("Exit codes"):]
+    section = section[:section.index("\n\n", section.index("| code |"))]
+    documented = [int(code) for code in re.findall(r"^\| `(\d+)` \|", section, re.MULTILINE)]
+    constants = {name: value for name, value in vars(cli).items() if name.startswith("EXIT_")}
+    assert sorted(documented) == sorted(constants.values()), f"README's exit codes: {documented}; cli.py: {constants}"
+    assert len(set(constants.values())) == len(constants), "two meanings share an exit code"
+    # click's own codes are the constants' (a ClickException is a refusal, a UsageError a usage error)
+    assert (click.ClickException.exit_code, click.UsageError.exit_code) == (cli.EXIT_DATA_ERRORS, cli.EXIT_USAGE)
+    tree = ast.parse(Path(cli.__file__).read_text(encoding="utf-8"))
+    exits = [call for call in ast.walk(tree) if isinstance(call, ast.Call) and ast.unparse(call.func) == "sys.exit"]
+    numbers = [ast.unparse(call) for call in exits for node in ast.walk(call) if isinstance(node, ast.Constant)]
+    assert exits and not numbers, "an exit code written as a number instead of an EXIT_ constant"
 
 
 def test_workspace_option_everywhere_except_init():
@@ -335,3 +379,69 @@ def test_rates_yaml_that_is_not_utf8_names_the_line(ws):
     result = ws.cli("check", "--period", "2026-11")
     assert (result.exit_code, result.output) == (
         1, "rates.yaml:2: not UTF-8 text (invalid start byte) — save it as UTF-8\n" + NOT_LOADED)
+
+
+# ---------------------------------------------------------------------------------------------
+# tables: columns sized to their content, numbers and amounts never cut
+
+
+LONG_KEY = "kaffeeroesterei-hamburg-und-umgebung"
+LONG_RATES = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  invoice_number: "HS-{year}-{seq:04}"\n') + f"""\
+  {LONG_KEY}:
+    name: Kaffeerösterei Hamburg und Umgebung GmbH & Co. KG
+    rate: "95.00"
+    jobs:
+      beans: {{name: Bohnen}}
+"""
+RANGE = "2026-11-01..2026-11-15"
+
+
+def table_rows(text: str, folded: int) -> list[list[str]]:
+    """The rows of a printed table: cells are parted by two spaces or more; a line that starts with
+    no invoice number goes on with the row above, in column `folded` (a name that did not fit)."""
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        cells = re.split(r" {2,}", line.strip())
+        if re.fullmatch(r"HS-2026-\d{4}", cells[0]):
+            rows.append(cells)
+        elif rows and len(cells) == 1 and line.startswith(" "):
+            rows[-1][folded] += cells[0]
+    return rows
+
+
+@pytest.mark.parametrize("columns", [None, "80"], ids=["not-a-terminal", "COLUMNS=80"])
+def test_bill_and_invoices_keep_long_numbers_names_and_ranges_in_their_columns(ws, monkeypatch, columns):
+    ws.with_templates().rates(LONG_RATES)
+    ws.input("week.csv", HEADER + "".join(f"2026-11-0{d},Anna Schmidt,{LONG_KEY},beans,,Rösten,10,\n"
+                                          for d in (2, 3, 4, 5)) + "2026-11-03,Ben Okafor,globex,app,,API,2,\n")
+    if columns is not None:
+        monkeypatch.setenv("COLUMNS", columns)
+    billed = ws.cli("bill", "--period", RANGE)
+    assert billed.exit_code == 0, billed.output
+    table = billed.output[:billed.output.index("Report")]
+    assert table_rows(table, folded=1) == [
+        ["HS-2026-0001", "globex", "2.00", "300.00", "357.00", "EUR"],
+        ["HS-2026-0002", LONG_KEY, "40.00", "3,800.00", "4,522.00", "EUR"]]
+    listing = ws.cli("invoices").output
+    assert table_rows(listing, folded=2) == [
+        ["HS-2026-0001", "invoice", "globex", RANGE, "2026-12-03", "357.00", "EUR", "issued"],
+        ["HS-2026-0002", "invoice", LONG_KEY, RANGE, "2026-12-03", "4,522.00", "EUR", "issued"]]
+    if columns is None:  # output for a file or a program: one line per row, for grep
+        assert f"HS-2026-0002  {LONG_KEY}" in table and f"HS-2026-0002  invoice  {LONG_KEY}  {RANGE}" in listing
+    else:  # the name folds to fit; nothing else does
+        assert max(map(len, table.splitlines())) <= 80 and LONG_KEY not in table
+        assert LONG_KEY not in listing
+
+
+def test_a_table_too_wide_for_the_terminal_is_printed_wider_not_cut(monkeypatch):
+    from auftakt_batch.tables import FOLD, Column, table_text
+
+    monkeypatch.setenv("COLUMNS", "30")
+    number = "AGENCY-HAMBURG-2026-000001"
+    text = table_text([Column("number"), Column("client", fit=FOLD), Column("gross", right=True)],
+                      [[number, "Kaffeerösterei Hamburg", "1,234,567.89"]])
+    assert text.splitlines() == [
+        "number                      client             gross",
+        "AGENCY-HAMBURG-2026-000001  Kaffeeröst  1,234,567.89",
+        "                            erei",
+        "                            Hamburg"]

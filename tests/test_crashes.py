@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -69,11 +70,15 @@ def start(root: Path, fault: str | None = None) -> subprocess.Popen:
 
 def outputs(root: Path) -> dict[str, str]:
     """Every file under output/ but the ledger, the lock and the workbook (openpyxl stamps the
-    time it was saved): name -> sha256; and the ledger's rows."""
+    time it was saved): name -> sha256; and the ledger's rows, each instant of issue (the clock's,
+    which differs from run to run) written as <instant>."""
     files = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted((root / "output").rglob("*")) if p.is_file()
              and p.name not in ("ledger.sqlite", ".billing.lock") and p.suffix != ".xlsx" and "backups" not in p.parts}
-    return {**files, "ledger": "\n".join(ledger_dump(root))}
+    return {**files, "ledger": INSTANT.sub("'<instant>'", "\n".join(ledger_dump(root)))}
+
+
+INSTANT = re.compile(r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'")
 
 
 def assert_sound(root: Path, reference: dict[str, str]) -> None:
@@ -117,9 +122,11 @@ def test_a_run_killed_at_a_step_of_the_protocol_heals(step: str, reference, tmp_
     run = start(root, step)
     run.communicate(timeout=120)
     assert run.returncode == -signal.SIGKILL, f"the run was not killed at {step}"
+    reserved = instants(root, "2026-12-03T09:00:00Z")  # when the killed run reserved them (earlier, say)
     healed = bill(root, NOVEMBER, today=TODAY)
     assert healed.stopped is None
     assert_sound(root, reference)
+    assert instants(root).items() >= reserved.items()  # the run that finishes an invoice keeps its instant
     assert bill(root, NOVEMBER, today=TODAY).issued == ()  # and a third run has nothing to do
 
 
@@ -141,6 +148,20 @@ def test_runs_killed_at_random_moments_heal(reference, tmp_path: Path):
         bill(root, NOVEMBER, today=TODAY)
         assert_sound(root, reference)
     assert interrupted, "no kill landed inside the issue protocol"
+
+
+def instants(root: Path, moved_to: str | None = None) -> dict[str, str]:
+    """number -> the instant its invoice was reserved; `moved_to` sets every one first."""
+    if not (root / "output" / "ledger.sqlite").exists():
+        return {}
+    conn = sqlite3.connect(root / "output" / "ledger.sqlite")
+    try:
+        if moved_to is not None:
+            conn.execute("UPDATE invoices SET issued_at = ?", (moved_to,))
+            conn.commit()
+        return dict(conn.execute("SELECT number, issued_at FROM invoices"))
+    finally:
+        conn.close()
 
 
 def healing_needed(root: Path) -> bool:

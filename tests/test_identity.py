@@ -74,10 +74,11 @@ def test_copies_that_disagree_on_billable_are_an_error_on_both(ws):
     assert problem_lines(run) == [
         "input/a-week.csv:2:billable: error: the same entry is in input/b-month.csv:2 with another billable value "
         "(yes here, no there) — correct one of them",
-        "input/b-month.csv:2:billable: warning: the same entry is in input/a-week.csv:2 with another billable value "
+        "input/b-month.csv:2:billable: error: the same entry is in input/a-week.csv:2 with another billable value "
         "(no here, yes there) — correct one of them",
     ]
     assert len(run.entries) == 1 and run.with_errors().tolist() == [True]
+    assert run.held_back() == (frozenset({"acme"}), False)  # its client waits, not every invoice
     assert run.held_back() == (frozenset({"acme"}), False)
 
 

@@ -68,7 +68,7 @@ def test_start_and_end_give_utc_instants_and_duration(ws):
                       "2026-11-03,Anna Schmidt,ACME,website,x,,09:00,10:30\n"
                       "2026-11-03,Anna Schmidt,ACME,website,y,,23:30,00:30\n")
     run = ws.check()
-    assert problem_lines(run) == ["input/a.csv:3:end: warning: ends the next day (end 00:30 is before start 23:30) "
+    assert problem_lines(run) == ["input/a.csv:3:end: warning: ends the next day (starts 23:30, ends 00:30) "
                                   "— fine for night work, otherwise correct the times"]
     e = run.entries
     assert e["duration_s"].tolist() == [5400, 3600]  # the second crosses midnight
@@ -141,8 +141,8 @@ def test_a_sheet_that_nearly_is_a_timesheet_makes_the_workbook_unreadable(ws):
      "input/latin.csv: error: cannot decode the file as UTF-8, UTF-16 or Windows-1252 text — save it as CSV UTF-8"),
     ("other.csv", b"Name,Amount\nx,1\n",
      "input/other.csv:1: error: unrecognised header 'Name,Amount' — the first row must be the header of a Toggl "
-     "Track, Clockify, Harvest or Kimai export, or the native timesheet (date,person,client,job,task,description,"
-     "hours,billable (optional: start,end))"),
+     "Track, Clockify, Harvest, Kimai or solidtime export, or the native timesheet (date,person,client,job,task,"
+     "description,hours,billable (optional: start,end))"),
     ("nearly.csv", b"date,person,client,task,hours\n",
      "input/nearly.csv:1: error: looks like a native timesheet but lacks column(s) job — the header must be "
      "date,person,client,job,task,description,hours,billable (optional: start,end)"),
@@ -297,12 +297,13 @@ def test_hidden_lock_and_calendar_files(ws):
     ws.input("notes.txt.bak", "junk")
     run = ws.check()
     assert problem_lines(run) == ["input/notes.txt.bak: warning: ignored: not a timesheet or calendar file (.csv, "
-                                  ".tsv, .xlsx, .xlsm, .xls, .ods, .ics)"]
+                                  ".tsv, .xlsx, .xlsm, .xls, .ods, .json, Watson's frames, .ics)"]
     assert [f.path for f in run.files] == ["input/a.csv"]
 
 
 READ = ("put the exports there: native timesheet, Toggl Track detailed report, Clockify detailed report, Harvest "
-        "detailed time report, Kimai timesheet export (.csv, .ods, .tsv, .xls, .xlsm, .xlsx), and calendars (.ics)")
+        "detailed time report, Kimai timesheet export, solidtime detailed export, solidtime import CSV, Watson frames "
+        "file (.csv, .json, .ods, .tsv, .xls, .xlsm, .xlsx), and calendars (.ics)")
 
 
 @pytest.mark.parametrize("make, state", [

@@ -28,7 +28,7 @@ def draft(entry_ids, client="acme"):
 
 def bill(conn, entry_ids, day=date(2026, 12, 1), client="acme"):
     return ledger.record_pending(conn, PATTERN, draft(entry_ids, client), kind="invoice", issue_date=day,
-                                 due_date=date(2026, 12, 15), issued_at=AT)
+                                 due_date=date(2026, 12, 15), stamped_at=AT)
 
 
 @pytest.fixture
@@ -64,10 +64,10 @@ def test_a_credit_note_voids_its_invoice_and_frees_the_entries(conn):
     bill(conn, ["a"])
     with pytest.raises(ledger.NotVoidable):  # still pending: not issued yet
         ledger.record_pending(conn, PATTERN, draft([]), kind="credit-note", issue_date=date(2026, 12, 2),
-                              due_date=date(2026, 12, 2), issued_at=AT, refers_to="2026-0001")
+                              due_date=date(2026, 12, 2), stamped_at=AT, refers_to="2026-0001")
     ledger.mark_issued(conn, "2026-0001", "x.pdf", "00")
     note = ledger.record_pending(conn, PATTERN, draft([]), kind="credit-note", issue_date=date(2026, 12, 2),
-                                 due_date=date(2026, 12, 2), issued_at=AT, refers_to="2026-0001", reason="wrong rate")
+                                 due_date=date(2026, 12, 2), stamped_at=AT, refers_to="2026-0001", reason="wrong rate")
     assert note == "2026-0002"
     assert ledger.billed_entries(conn) == {}
     assert [(r.number, r.kind, r.status, r.refers_to) for r in ledger.invoices(conn)] == [
@@ -104,7 +104,7 @@ def test_a_recorded_invoice_can_be_rendered_again_exactly(conn):
     bill(conn, ["a", "b"])
     record = ledger.stored_draft(conn, "2026-0001")
     stored = record.draft
-    assert (record.issue_date, record.due_date, record.issued_at, record.kind) == (
+    assert (record.issue_date, record.due_date, record.stamped_at, record.kind) == (
         date(2026, 12, 1), date(2026, 12, 15), AT, "invoice")
     assert stored.lines[0].amount == original.lines[0].amount and stored.lines[0].quantity == Decimal("0.8333")
     assert (stored.net, stored.vat, stored.gross, stored.period) == (original.net, original.vat, original.gross,
@@ -121,3 +121,154 @@ def test_a_ledger_of_another_schema_version_is_refused_untouched(tmp_path):
     with pytest.raises(ledger.LedgerError, match="written by another version"):
         ledger.connect(path)
     assert path.read_bytes() == before
+
+
+# Schema 4 as it shipped: the ledgers written before the instant of issue was kept. Schemas 2 and 3
+# are this without the columns they added; every older ledger is migrated to the current schema.
+SCHEMA_4 = """
+CREATE TABLE invoices (
+    id          INTEGER PRIMARY KEY,
+    number      TEXT NOT NULL UNIQUE,
+    year        INTEGER NOT NULL,
+    seq         INTEGER NOT NULL CHECK (seq >= 1),
+    kind        TEXT NOT NULL CHECK (kind IN ('invoice', 'credit-note')),
+    refers_to   TEXT REFERENCES invoices (number),
+    reason      TEXT,
+    client_key  TEXT NOT NULL,
+    period      TEXT NOT NULL,
+    issue_date  TEXT NOT NULL,
+    due_date    TEXT NOT NULL,
+    issued_at   TEXT NOT NULL,
+    currency    TEXT NOT NULL,
+    vat_mode    TEXT NOT NULL,
+    vat_rate    TEXT NOT NULL,
+    net         TEXT NOT NULL,
+    vat         TEXT NOT NULL,
+    gross       TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'issued', 'void')),
+    pdf_path    TEXT,
+    pdf_sha256  TEXT,
+    UNIQUE (year, seq)
+);
+CREATE TABLE invoice_lines (
+    invoice_id  INTEGER NOT NULL REFERENCES invoices (id),
+    position    INTEGER NOT NULL,
+    job_key     TEXT NOT NULL,
+    job_name    TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    first_day   TEXT NOT NULL,
+    last_day    TEXT NOT NULL,
+    quantity    TEXT NOT NULL,
+    unit_price  TEXT NOT NULL,
+    amount      TEXT NOT NULL,
+    PRIMARY KEY (invoice_id, position)
+);
+CREATE TABLE billed_entries (
+    entry_id    TEXT NOT NULL,
+    invoice_id  INTEGER NOT NULL REFERENCES invoices (id),
+    position    INTEGER NOT NULL,
+    slot        TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    person      TEXT NOT NULL,
+    description TEXT NOT NULL,
+    billed_s    INTEGER NOT NULL CHECK (billed_s > 0),
+    written_down_from INTEGER CHECK (written_down_from > billed_s),
+    live        INTEGER NOT NULL DEFAULT 1 CHECK (live IN (0, 1)),
+    duration_s  INTEGER,
+    start       TEXT,
+    source      TEXT,
+    gone        TEXT CHECK (gone IN ('edited', 'deleted')),
+    replaces    TEXT,
+    FOREIGN KEY (invoice_id, position) REFERENCES invoice_lines (invoice_id, position)
+);
+CREATE UNIQUE INDEX billed_once ON billed_entries (entry_id) WHERE live = 1;
+"""
+ADDED = {3: ("written_down_from",), 4: ("duration_s", "start", "source", "gone", "replaces")}
+NOON = "2026-12-01T12:00:00+01:00"  # what schema 4 kept as issued_at: the PDF's pinned time, not the instant
+
+
+def old_ledger(path, version: int, rows: str = "") -> None:
+    """A ledger as schema `version` wrote it, with `rows` (SQL) in it."""
+    later = tuple(column for v, columns in ADDED.items() if v > version for column in columns)
+    conn = sqlite3.connect(path)
+    conn.executescript("\n".join(line for line in SCHEMA_4.splitlines() if not line.strip().startswith(later))
+                       + rows + f"\nPRAGMA user_version = {version};")
+    conn.close()
+
+
+def test_a_ledger_of_schema_2_is_migrated_in_place(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    old_ledger(path, 2)
+    assert ledger.read_book(path).billed.empty  # a read-only reader reads it as it is
+    assert ledger.read_billed(path).empty
+    ledger.connect(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,)
+    for table, columns in ledger._columns().items():
+        assert {r[1] for r in conn.execute(f"PRAGMA table_info({table})")} == set(columns)  # a new ledger's
+
+
+def test_schema_4_is_migrated_to_plain_decimals_and_an_unknown_instant_of_issue(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    old_ledger(path, 4, f"""
+        INSERT INTO invoices VALUES (1, '2026-0001', 2026, 1, 'invoice', NULL, NULL, 'acme', '2026-11', '2026-12-01',
+            '2026-12-15', '{NOON}', 'EUR', 'standard', '19', '4.8E+3', '912.00', '5712.00', 'issued', 'x.pdf', 'ab');
+        INSERT INTO invoice_lines VALUES (1, 1, 'website', 'Website relaunch', '', '2026-11-02', '2026-11-20',
+            '4E+1', '1.2E+2', '4.8E+3');
+        INSERT INTO billed_entries (entry_id, invoice_id, position, slot, day, person, description, billed_s)
+            VALUES ('a', 1, 1, 't:a', '2026-11-02', 'Anna Schmidt', 'work', 144000);""")
+    conn = ledger.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,)
+    assert conn.execute("SELECT stamped_at, issued_at, vat_rate, net, vat, gross FROM invoices").fetchall() == [
+        (NOON, None, "19", "4800", "912.00", "5712.00")]  # the instant is unknown, not invented
+    assert conn.execute("SELECT quantity, unit_price, amount FROM invoice_lines").fetchall() == [("40", "120", "4800")]
+    stored = ledger.stored_draft(conn, "2026-0001")
+    assert (stored.draft.lines[0].quantity, stored.draft.net, stored.stamped_at) == (
+        Decimal(40), Decimal(4800), datetime.fromisoformat(NOON))
+    with pytest.raises(sqlite3.IntegrityError):  # the instant is UTC, or nothing
+        conn.execute("UPDATE invoices SET issued_at = ?", (NOON,))
+    note = ledger.record_pending(conn, PATTERN, draft([]), kind="credit-note", issue_date=date(2026, 12, 2),
+                                 due_date=date(2026, 12, 2), stamped_at=AT, refers_to="2026-0001", reason="wrong rate")
+    assert note == "2026-0002" and ledger.billed_entries(conn) == {}
+
+
+def test_an_invoice_records_the_instant_it_was_reserved_in_utc(conn):
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    bill(conn, ["a"])
+    after = datetime.now(timezone.utc)
+    (stamped, issued), = conn.execute("SELECT stamped_at, issued_at FROM invoices").fetchall()
+    assert stamped == AT.isoformat()  # the PDF's time, as given
+    assert issued.endswith("Z") and before <= datetime.fromisoformat(issued) <= after
+
+
+def test_decimal_text_is_plain_and_reads_back_equal():
+    assert [ledger.decimal_text(Decimal(t)) for t in ("4E+1", "1.2E+3", "0.8333", "-100.00", "0E-2", "1E-7")] == [
+        "40", "1200", "0.8333", "-100.00", "0.00", "0.0000001"]
+    with pytest.raises(ValueError):
+        ledger.decimal_text(Decimal("NaN"))
+
+
+DECIMALS = st.builds(lambda digits, exponent: Decimal(digits).scaleb(exponent),
+                     st.integers(-10**9, 10**9), st.integers(-6, 6))  # exponent forms included: 4E+1, 1.2E+3
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(DECIMALS, DECIMALS, DECIMALS), min_size=1, max_size=3),
+       st.builds(lambda digits, exponent: Decimal(digits).scaleb(exponent), st.integers(0, 99), st.integers(-2, 1)))
+def test_every_decimal_the_ledger_writes_reads_back_equal_and_never_has_an_exponent(tmp_path_factory, lines,
+                                                                                     vat_rate):
+    conn = ledger.connect(tmp_path_factory.mktemp("l") / "ledger.sqlite")
+    original = Draft("acme", "EUR", parse_period("2026-11"), tuple(
+        Line("website", "Website relaunch", "", q, p, a, date(2026, 11, 2), date(2026, 11, 20), ())
+        for q, p, a in lines), "standard", vat_rate)
+    ledger.record_pending(conn, PATTERN, original, kind="invoice", issue_date=date(2026, 12, 1),
+                          due_date=date(2026, 12, 15), stamped_at=AT)
+    written = [value for table, columns in ledger.DECIMALS.items()
+               for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table}") for value in row]
+    assert not [text for text in written if "e" in text.lower()]
+    stored = ledger.stored_draft(conn, "2026-0001").draft
+    assert [(x.quantity, x.unit_price, x.amount) for x in stored.lines] == lines
+    assert (stored.vat_rate, stored.net, stored.vat, stored.gross) == (vat_rate, original.net, original.vat,
+                                                                       original.gross)
+    assert [r.gross for r in ledger.invoices(conn)] == [original.gross]
+    conn.close()

@@ -9,7 +9,7 @@ read-only; the billing lock a folder; the period's folder, invoices/ or backups/
 templates/ missing, a file, or its template or labels broken; the review workbook garbage or a
 folder; the profitability workbook a folder or held (immutable, as a file open in Excel is on
 Windows). Each ends with an exit code of the documented set (0 done, 1 errors or a file that
-cannot be read or written, 2 usage, 3 busy), without a traceback; where it fails, the message
+cannot be read or written, 2 usage, 3 busy, 4 a budget alert), without a traceback; where it fails, the message
 that ends it is one line, the last; the commands the breakage concerns name it; no temporary
 file is left behind. A malformed period is a usage error in every command that takes one.
 
@@ -32,14 +32,14 @@ from click.testing import CliRunner
 
 from auftakt_batch import ledger
 from auftakt_batch.billing import bill
-from auftakt_batch.cli import main
+from auftakt_batch.cli import EXIT_ALERT, EXIT_BUSY, EXIT_DATA_ERRORS, EXIT_OK, EXIT_USAGE, main
 from auftakt_batch.periods import parse_period
 
 from .conftest import TODAY, Workspace
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 LATER = HEADER + "2026-11-04,Ben Okafor,globex,app,,API,2,\n"  # unbilled: what a bill would issue next
-EXIT_CODES = {0, 1, 2, 3}  # README: "Exit codes"
+EXIT_CODES = {EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE, EXIT_BUSY, EXIT_ALERT}  # README: "Exit codes"
 COMMANDS = {  # every command of cli.py, as a user runs it on the period; void of a number it cannot void
     "check": ["check", "--period", "2026-11"],
     "bill": ["bill", "--period", "2026-11"],

@@ -18,6 +18,7 @@ import pytest
 from auftakt_batch import billing, pipeline
 from auftakt_batch import reports as reports_module
 from auftakt_batch.billing import bill, void
+from auftakt_batch.cli import EXIT_ALERT
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, sheets
 from auftakt_batch.reports import status as board
@@ -233,6 +234,9 @@ def test_clients_sheet_figures_formats_and_per_currency_totals(ws):
         "ACME GmbH", "EUR", 3.85, 1.6, 175)
     assert values(acme, "unbilled hours", "unbilled value", "invoiced this period", "invoiced to date") == (
         1.75, 175, 0, 0)
+    # the agency rounds up to 15 minutes: billed beside logged, so what rounding adds is in plain sight
+    assert values(acme, "billable hours", "billed hours") == (1.6, 1.75)
+    assert acme["billed hours"].number_format == HOURS and "rounding" in sheet[f"{letters(sheet)['billed hours']}1"].comment.text
     # cost: 1.85 h × 50 + 2 h × 40 = 172.50; margin 2.50 = 1.4 % of 175; effective rate 175 / 3.85
     assert values(acme, "cost", "margin") == (172.5, 2.5)
     assert near(acme["margin %"].value, "0.0143", 4) and near(acme["effective rate"].value, "45.45")
@@ -264,6 +268,7 @@ def test_clients_sheet_figures_formats_and_per_currency_totals(ws):
     eur, usd = totals(sheet, "EUR"), totals(sheet, "USD")
     assert (eur["hours logged"], eur["billable hours"], eur["billable value"], eur["cost"], eur["margin"]) == (
         D("4.85"), D("1.6"), D(175), D("222.5"), D("-47.5"))
+    assert (eur["billed hours"], usd["billed hours"]) == (D("1.75"), D("1.5"))
     assert near(eur["margin %"], "-0.2714", 4) and near(eur["effective rate"], "36.08")  # 175 / 4.85
     assert (usd["hours logged"], usd["billable value"], usd["unbilled value"], usd["cost"]) == (
         D("1.5"), D(300), D(300), D(60))
@@ -450,18 +455,18 @@ def test_a_monthly_budget_scales_with_the_period_and_a_finished_period_projects_
     assert (website.budget, website.used, website.projected) == (D(8), D("8.50"), D("8.50"))
 
 
-def test_report_fail_on_alert_exits_2_past_100_percent(ws, monkeypatch):
+def test_report_fail_on_alert_exits_with_its_own_code_past_100_percent(ws, monkeypatch):
     may_ws(ws)
     on(monkeypatch, MAY_15)
     result = ws.cli("report", "--period", "2026-05", "--fail-on-alert")
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == EXIT_ALERT == 4, result.output  # not 2: that is a usage error
     lines = result.output.splitlines()
     assert lines[0] == "Report    output/2026-05/profitability-2026-05.xlsx"
     assert lines[lines.index("Budgets past their alert thresholds:") + 1:] == [
         "  !! acme / website: 8.50 of 8.00 h used (106 %), 150 % projected by the end of the period",
         "  !! globex: 1,050.00 of 1,000.00 EUR used (105 %), 210 % projected by the end of the period",
         "   ! acme: 5.50 of 10.00 h used (55 %), 110 % projected by the end of the period",
-        "Exit 2: a budget is past 100 % (--fail-on-alert)."]  # on stderr, which the test runner mixes in
+        "Exit 4: a budget is past 100 % (--fail-on-alert)."]  # on stderr, which the test runner mixes in
     assert (ws.root / "output" / "2026-05" / "profitability-2026-05.xlsx").exists()
     plain = ws.cli("report", "--period", "2026-05")  # without the flag, alerts are news, not failure
     assert plain.exit_code == 0 and "  !! globex: 1,050.00" in plain.output
@@ -510,6 +515,16 @@ def test_team_capacity_utilisation_absences_and_missing_days(ws):
     # up to Friday: Anna worked 4, 5, 6, 7, 8, 11, 12 May (13 and 15 away) and logged half a day on none;
     # Ben logged at least half his 4 h on 4 and 5 May only
     assert values(anna, "missing days") == (7,) and values(ben, "missing days") == (7,)
+
+
+def test_team_capacity_counts_each_person_s_regional_holidays(ws):
+    ws.rates(BUDGET_RATES.replace("  country: DE\n", "  country: DE\n  region: BY\n").replace(
+        "    hours_per_week: 20\n", "    hours_per_week: 20\n    region: BE\n"))
+    ws.input("june.csv", HEADER + "2026-06-01,Anna Schmidt,acme,support,,Hotline,1,\n")
+    anna, ben, _ = records(book(report(ws.root, parse_period("2026-06"), today=date(2026, 6, 30)).path)["Team"])
+    # 22 weekdays in June 2026; Corpus Christi (the 4th) is a holiday in Bavaria, not in Berlin
+    assert values(anna, "person", "capacity") == ("Anna Schmidt", 21 * 8)
+    assert values(ben, "person", "capacity") == ("Ben Okafor", 22 * 4)
 
 
 def test_a_calendar_without_events_before_the_period_does_not_break_the_report(ws):

@@ -146,8 +146,8 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
         return BillRun(run, (), (), reason)
     today = today or local_today(run.config.agency.timezone)
     drafts, skipped, later, review = _to_bill(run, period, only, today)
-    issued_at, due = _times(run.config, today)
-    todo = [_Todo(d, Issue("DRAFT", today, due, issued_at, draft=True)) for d in drafts]
+    stamped_at, due = _times(run.config, today)
+    todo = [_Todo(d, Issue("DRAFT", today, due, stamped_at, draft=True)) for d in drafts]
     folder = workspace / "output" / period.label / "drafts"
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
@@ -229,9 +229,9 @@ def _stop_reason(run: CheckRun, strict: bool) -> str | None:
 
 def _provisional(conn, draft: Draft, config: Config, today: date) -> _Todo:
     """The invoice `draft` would be if it were reserved now: its number is the series' next."""
-    issued_at, due = _times(config, today)
+    stamped_at, due = _times(config, today)
     number, _ = ledger.next_number(conn, config.agency.invoice_number, today.year)
-    return _Todo(draft, Issue(number, today, due, issued_at))
+    return _Todo(draft, Issue(number, today, due, stamped_at))
 
 
 def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str, ...], workspace: Path) -> _Todo:
@@ -241,7 +241,7 @@ def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str
     todo = _provisional(conn, draft, config, today)
     job = _document(draft, todo.issue, config, workspace)
     ledger.record_pending(conn, config.agency.invoice_number, draft, kind="invoice", issue_date=today,
-                          due_date=todo.issue.due_date, issued_at=todo.issue.issued_at, expect=todo.issue.number)
+                          due_date=todo.issue.due_date, stamped_at=todo.issue.stamped_at, expect=todo.issue.number)
     crash_point("pending")
     return replace(todo, follows=follows, job=job)
 
@@ -249,15 +249,16 @@ def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str
 def _resume(conn, number: str) -> _Todo:
     s = ledger.stored_draft(conn, number)
     original = ledger.stored_draft(conn, s.refers_to).issue_date if s.refers_to else None
-    issue = Issue(number, s.issue_date, s.due_date, s.issued_at, kind=s.kind, refers_to=s.refers_to, reason=s.reason,
+    issue = Issue(number, s.issue_date, s.due_date, s.stamped_at, kind=s.kind, refers_to=s.refers_to, reason=s.reason,
                   refers_to_date=original)
     return _Todo(s.draft, issue, finished=True)
 
 
 def _times(config: Config, today: date) -> tuple[datetime, date]:
-    """(the pinned issue time — noon of the issue day, agency time —, the due date)."""
-    issued_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
-    return issued_at, today + timedelta(days=config.agency.payment_terms_days)
+    """(the time the PDF's metadata carries — noon of the issue day, agency time, so the same invoice
+    always renders to the same bytes; the ledger records the real instant beside it —, the due date)."""
+    stamped_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
+    return stamped_at, today + timedelta(days=config.agency.payment_terms_days)
 
 
 def _issued_for(conn, period: Period) -> dict[str, tuple[str, ...]]:
@@ -284,14 +285,14 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
             stored = ledger.stored_draft(conn, number)
             ledger.voidable(conn, number)
             credit = credit_for(stored.draft)
-            issued_at, _ = _times(config, today)
+            stamped_at, _ = _times(config, today)
             provisional, _ = ledger.next_number(conn, config.agency.invoice_number, today.year)
-            issue = Issue(provisional, today, today, issued_at, kind="credit-note", refers_to=number, reason=reason,
+            issue = Issue(provisional, today, today, stamped_at, kind="credit-note", refers_to=number, reason=reason,
                           refers_to_date=stored.issue_date)
             job = _document(credit, issue, config, workspace)  # before anything is written
             backup(conn, path)
             ledger.record_pending(conn, config.agency.invoice_number, credit, kind="credit-note", issue_date=today,
-                                  due_date=today, issued_at=issued_at, refers_to=number, reason=reason,
+                                  due_date=today, stamped_at=stamped_at, refers_to=number, reason=reason,
                                   expect=provisional)
             crash_point("pending")
             (issued,) = _render([_Todo(credit, issue, job=job)], 1, workspace, config, _marker(conn, workspace))
@@ -358,7 +359,7 @@ def _document(draft: Draft, issue: Issue, config: Config, workspace: Path) -> Jo
         html = invoice_html(draft, config, issue, templates)
     except (TemplateError, TemplateRefused) as exc:
         raise CannotIssue(f"{template_error(exc, templates)}; nothing was issued with it") from None
-    return Job(html, templates, target, issue.issued_at, None if issue.draft else einvoice_xml(draft, issue, config),
+    return Job(html, templates, target, issue.stamped_at, None if issue.draft else einvoice_xml(draft, issue, config),
                einvoice_xml(draft, issue, config, XRECHNUNG) if not issue.draft and client.einvoice == "xrechnung"
                else None)
 

@@ -1,8 +1,7 @@
 """The command line: parse options, call the library, print, set the exit code.
 
-Exit codes: 0 done, 1 the data has errors, 2 usage (a bad option or period) or, for
-`report --fail-on-alert`, a budget past 100 %; 3 another billing run holds the workspace.
-Heavy imports (pandas, pandera) happen inside the commands, so `--help` is instant.
+The exit codes are the EXIT_* constants below (README's table lists each; a test holds them
+together). Heavy imports (pandas, pandera) happen inside the commands, so `--help` is instant.
 """
 
 from __future__ import annotations
@@ -19,9 +18,11 @@ import click
 from .errors import Busy, Refused
 from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 
-EXIT_DATA_ERRORS = 1
-EXIT_ALERT = 2  # report --fail-on-alert: a budget is past 100 %
-EXIT_BUSY = 3
+EXIT_OK = 0
+EXIT_DATA_ERRORS = 1  # the data has errors, or a file of the workspace cannot be read or written (errors.py)
+EXIT_USAGE = click.UsageError.exit_code  # 2: a bad option, period or argument (click's own code for it)
+EXIT_BUSY = 3  # another billing run holds the workspace
+EXIT_ALERT = 4  # report --fail-on-alert: a budget is past 100 %
 
 
 class PeriodType(click.ParamType):
@@ -75,7 +76,7 @@ class _Main(click.Group):
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:  # the output went to a program that stopped reading (`| head`): nothing to say
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 — Python flushes stdout once more at exit
-            sys.exit(1)
+            sys.exit(EXIT_DATA_ERRORS)
         except (OSError, sqlite3.OperationalError) as exc:
             raise click.ClickException(described(exc)) from None
 
@@ -145,7 +146,7 @@ def check(workspace: Path, period: Period, as_json: bool) -> None:
         if run.problems:
             click.echo("")
         click.echo(summary.as_text(run))
-    sys.exit(0 if run.ok else EXIT_DATA_ERRORS)
+    sys.exit(EXIT_OK if run.ok else EXIT_DATA_ERRORS)
 
 
 @main.command(short_help="Issue the invoices of a period.")
@@ -190,7 +191,7 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
     if result.unwritten:
         click.echo(f"Error: {result.unwritten}", err=True)
     trouble = result.stopped or result.skipped or result.unwritten
-    sys.exit(EXIT_DATA_ERRORS if trouble else 0)
+    sys.exit(EXIT_DATA_ERRORS if trouble else EXIT_OK)
 
 
 class _Bar:
@@ -226,17 +227,22 @@ def _progress_bar():
 
 def _bill_summary(result) -> str:
     from .problems import plural
+    from .tables import FOLD, WRAP, Column, table_text
 
     lines = []
     if result.issued:
-        width = max(len(i.client_key) for i in result.issued)
         drafts = result.issued[0].number == "DRAFT"
         lines.append(f"{'Drafted' if drafts else 'Issued'} {plural(len(result.issued), 'invoice')}"
                      f"{' (nothing issued)' if drafts else ''}:")
-        lines.append(f"  {'number':<12}{'client':<{width + 2}}{'hours':>9}{'net':>13}{'gross':>13}")
-        for i in result.issued:
-            lines.append(f"  {i.number:<12}{i.client_key:<{width + 2}}{i.hours:>9.2f}{i.net:>13,.2f}"
-                         f"{i.gross:>13,.2f} {i.currency}{_note(i)}")
+        notes = [_note(i) for i in result.issued]
+        columns = [Column("number"), Column("client", fit=FOLD), Column("hours", right=True),
+                   Column("net", right=True), Column("gross", right=True), Column("")]
+        rows = [[i.number, i.client_key, f"{i.hours:.2f}", f"{i.net:,.2f}", f"{i.gross:,.2f}", i.currency]
+                for i in result.issued]
+        if any(notes):
+            columns.append(Column("", fit=WRAP))
+            rows = [[*row, note] for row, note in zip(rows, notes)]
+        lines.append(table_text(columns, rows, indent=2))
     if result.stopped:
         lines.append(f"Nothing {'else ' if result.issued else ''}issued: {result.stopped}.")
     elif not result.issued and result.skipped:
@@ -255,16 +261,17 @@ def _bill_summary(result) -> str:
 
 def _note(issued) -> str:
     if issued.finished:
-        return "  (finished from an interrupted run)"
+        return "(finished from an interrupted run)"
     if issued.follows:
-        return f"  (late entries: {issued.client_key} already has {', '.join(issued.follows)} for this period)"
+        return f"(late entries: {issued.client_key} already has {', '.join(issued.follows)} for this period)"
     return ""
 
 
 @main.command(short_help="Write the profitability workbook of a period.")
 @workspace_option
 @period_option
-@click.option("--fail-on-alert", is_flag=True, help="Exit 2 when any budget is past 100 % (for scheduled jobs).")
+@click.option("--fail-on-alert", is_flag=True,
+              help=f"Exit {EXIT_ALERT} when any budget is past 100 % (for scheduled jobs).")
 def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
     """Write output/PERIOD/profitability-PERIOD.xlsx without billing: clients, jobs, budgets
     (over-servicing), team, the billing gap, every entry, the period's invoices and problems.
@@ -284,7 +291,7 @@ def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
         sys.exit(EXIT_DATA_ERRORS)
     _report_summary(result, workspace)
     if fail_on_alert and result.over_budget:
-        click.echo("Exit 2: a budget is past 100 % (--fail-on-alert).", err=True)
+        click.echo(f"Exit {EXIT_ALERT}: a budget is past 100 % (--fail-on-alert).", err=True)
         sys.exit(EXIT_ALERT)
 
 
@@ -294,8 +301,8 @@ def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
 def review(workspace: Path, period: Period) -> None:
     """Write output/PERIOD/review-PERIOD.xlsx: one sheet per client with the entries the next
     `bill` would invoice, the checks' flags beside each, and two columns to edit — approve
-    (yes/no) and bill_hours (a write-down). Save it in place; `bill` follows it. Writing it
-    again keeps the decisions already made.
+    (yes/no; empty means yes) and bill_hours (a write-down). Save it in place (or as .ods in
+    LibreOffice); `bill` follows it. Writing it again keeps the decisions already made.
 
     \b
     Examples:
@@ -317,6 +324,9 @@ def review(workspace: Path, period: Period) -> None:
         click.echo(f"Kept      {plural(result.kept, 'decision')} of the workbook it replaces{changed}")
     if result.dropped:
         click.echo(f"Dropped   {plural(result.dropped, 'decision')} whose entries are gone from the exports")
+    if (ods := result.path.with_suffix(".ods")).exists():  # a reviewer's LibreOffice copy: older now
+        click.echo(f"Note      {_shown_path(ods, workspace)} is older now and no longer followed (its decisions are "
+                   f"kept above): edit {result.path.name}")
     if errors:
         click.echo(f"{plural(len(errors), 'error')} above: the entries they are about are not in the workbook "
                    "until fixed.")
@@ -414,6 +424,7 @@ def invoices(workspace: Path, period: Period | None) -> None:
       auftakt-batch invoices --period 2026-11
     """
     from . import ledger
+    from .tables import FOLD, WRAP, Column, table_text
 
     path = workspace / "output" / "ledger.sqlite"
     records = ledger.read_invoices(path)
@@ -426,14 +437,19 @@ def invoices(workspace: Path, period: Period | None) -> None:
     if not records:
         click.echo(f"No invoices{f' for {period.label}' if period else ''} in the ledger.")
         return
-    width = max((len(r.client_key) for r in records), default=6)
-    click.echo(f"{'number':<12}{'kind':<13}{'client':<{width + 2}}{'period':<10}{'issued':<12}{'gross':>13}"
-               f"{'':<5}status")
-    for r in records:
-        note = (f"cancels {r.refers_to}" if r.refers_to else f"void, cancelled by {cancelled_by[r.number]}"
-                if r.number in cancelled_by else r.status)
-        click.echo(f"{r.number:<12}{r.kind.replace('-', ' '):<13}{r.client_key:<{width + 2}}{r.period:<10}"
-                   f"{r.issue_date.isoformat():<12}{r.gross:>13,.2f} {r.currency:<4}{note}")
+    columns = [Column("number"), Column("kind", fit=WRAP), Column("client", fit=FOLD), Column("period"),
+               Column("issued"), Column("gross", right=True), Column(""), Column("status", fit=WRAP)]
+    click.echo(table_text(columns, [
+        [r.number, r.kind.replace("-", " "), r.client_key, r.period, r.issue_date.isoformat(), f"{r.gross:,.2f}",
+         r.currency, _state(r, cancelled_by)] for r in records]))
+
+
+def _state(record, cancelled_by: dict[str, str]) -> str:
+    if record.refers_to:
+        return f"cancels {record.refers_to}"
+    if record.number in cancelled_by:
+        return f"void, cancelled by {cancelled_by[record.number]}"
+    return record.status
 
 
 def _overlaps(a: Period, b: Period) -> bool:

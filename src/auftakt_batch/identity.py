@@ -52,9 +52,9 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
 def drop_repeats(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Keep the first of entries with the same id (files in input/ order); report the rest per file.
 
-    A copy that disagrees on whether it is billable is a conflict: an error on the kept row (its
-    client is held back) and a warning on the copy, since otherwise the order of the files would
-    decide the bill."""
+    A copy that disagrees on whether it is billable is a conflict: an error on both rows, since
+    otherwise the order of the files would decide the bill. Either holds back the entry's client
+    (the copy is no entry of its own, so its error names the client)."""
     comparable = _comparable(entries)
     first = entries[comparable].drop_duplicates(E.entry_id).set_index(E.entry_id)
     kept_flag = entries[E.entry_id].map(first[E.billable_flag].astype("string").fillna("?"))
@@ -73,11 +73,13 @@ def _conflicts(copies: pd.DataFrame, first: pd.DataFrame) -> list[Problem]:
     problems = []
     for copy in copies.itertuples(index=False):
         kept = first.loc[copy.entry_id]
-        for here, there, severity in ((copy, kept, Severity.WARNING), (kept, copy, Severity.ERROR)):
+        client = None if pd.isna(kept.client_key) else kept.client_key  # unknown: every invoice waits
+        for here, there, holds in ((copy, kept, client), (kept, copy, None)):
             problems.append(Problem(Source(here.source_file, int(here.source_row), "billable"), "conflicting-copy",
-                                    severity, f"the same entry is in {there.source_file}:{int(there.source_row)} "
-                                              f"with another billable value ({_flag(here.billable_flag)} here, "
-                                              f"{_flag(there.billable_flag)} there) — correct one of them"))
+                                    Severity.ERROR, f"the same entry is in {there.source_file}:{int(there.source_row)} "
+                                                    f"with another billable value ({_flag(here.billable_flag)} here, "
+                                                    f"{_flag(there.billable_flag)} there) — correct one of them",
+                                    client=holds))
     return problems
 
 

@@ -4,15 +4,15 @@ Invoices (and credit notes) with their lines, and the entries billed on each. Th
 itself enforces the guarantees: an invoice number is given out once (UNIQUE), the series has
 no gaps (the next number is always max + 1 within a write transaction, and a reserved number
 is never deleted: a crashed pending invoice is finished, not dropped), and no entry is on two
-live invoices (a partial UNIQUE index over the billed entries of live invoices). Money is
-stored as decimal text, never as a float.
+live invoices (a partial UNIQUE index over the billed entries of live invoices). Money and
+hours are stored as plain decimal text (`decimal_text`: `40`, never `4E+1`), never as a float.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +27,10 @@ from .periods import parse_period
 from .problems import plural
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
-SCHEMA_VERSION = 4  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
-SCHEMA = """
+SCHEMA_VERSION = 5  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
+# the instant an invoice was reserved, in UTC; NULL for an invoice issued before schema 5 (unknown, never invented)
+ISSUED_AT = "issued_at TEXT CHECK (issued_at GLOB '????-??-??T??:??:??Z')"
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS invoices (
     id          INTEGER PRIMARY KEY,
     number      TEXT NOT NULL UNIQUE,
@@ -41,7 +43,7 @@ CREATE TABLE IF NOT EXISTS invoices (
     period      TEXT NOT NULL,
     issue_date  TEXT NOT NULL,
     due_date    TEXT NOT NULL,
-    issued_at   TEXT NOT NULL,
+    stamped_at  TEXT NOT NULL,      -- the time in the PDF's metadata: noon of the issue date, agency time
     currency    TEXT NOT NULL,
     vat_mode    TEXT NOT NULL,
     vat_rate    TEXT NOT NULL,
@@ -51,6 +53,7 @@ CREATE TABLE IF NOT EXISTS invoices (
     status      TEXT NOT NULL CHECK (status IN ('pending', 'issued', 'void')),
     pdf_path    TEXT,
     pdf_sha256  TEXT,
+    {ISSUED_AT},
     UNIQUE (year, seq)
 );
 CREATE TABLE IF NOT EXISTS invoice_lines (
@@ -142,11 +145,16 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+DECIMALS = {"invoices": ("vat_rate", "net", "vat", "gross"), "invoice_lines": ("quantity", "unit_price", "amount")}
 MIGRATIONS = {  # from version: the statements that make it the next version
     2: ["ALTER TABLE billed_entries ADD COLUMN written_down_from INTEGER CHECK (written_down_from > billed_s)"],
     3: [f"ALTER TABLE billed_entries ADD COLUMN {column}" for column in (
         "duration_s INTEGER", "start TEXT", "source TEXT", "gone TEXT CHECK (gone IN ('edited', 'deleted'))",
         "replaces TEXT")],
+    4: ["ALTER TABLE invoices RENAME COLUMN issued_at TO stamped_at",  # it was always the PDF's pinned noon
+        f"ALTER TABLE invoices ADD COLUMN {ISSUED_AT}"]  # the old invoices' instant is unknown: NULL
+       + [f"UPDATE {table} SET {column} = decimal_text({column}) WHERE {column} GLOB '*[eE]*'"  # 4E+1 -> 40
+          for table, columns in DECIMALS.items() for column in columns],
 }
 TABLES = ("invoices", "invoice_lines", "billed_entries")
 INDEXES = ("billed_once",)  # the index that refuses a second live billing of an entry
@@ -156,6 +164,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     if version == SCHEMA_VERSION or version not in MIGRATIONS:
         return
+    conn.create_function("decimal_text", 1, lambda text: decimal_text(Decimal(text)), deterministic=True)
     with _transaction(conn):
         while version in MIGRATIONS:
             for statement in MIGRATIONS[version]:
@@ -214,6 +223,19 @@ def _no_strays(conn: sqlite3.Connection | None, path: Path) -> None:
                           f"{restore_hint(path)}")
 
 
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as the ledger stores it: plain decimal text with its places (`40`, `0.8333`,
+    `-100.00`), never an exponent (`4E+1`), so the ledger reads the same in any SQLite tool."""
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a number the ledger can keep")
+    return f"{value:f}"
+
+
+def utc_now() -> str:
+    """The present instant, as the ledger stores it: ISO-8601 in UTC, to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> tuple[str, int]:
     """The next number of the series for `year` (seq restarts each year); call inside a transaction."""
     (last,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM invoices WHERE year = ?", (year,)).fetchone()
@@ -222,13 +244,15 @@ def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> tuple[str,
 
 
 def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind: str, issue_date: date,
-                   due_date: date, issued_at: datetime, refers_to: str | None = None, reason: str | None = None,
+                   due_date: date, stamped_at: datetime, refers_to: str | None = None, reason: str | None = None,
                    expect: str | None = None) -> str:
     """Reserve a number, insert the invoice as pending with its lines, link its entries — all in
     one transaction. Raises AlreadyBilled (and records nothing) if an entry is on a live invoice.
-    A credit note (`refers_to` an issued invoice) voids that invoice and frees its entries in the
-    same transaction. `expect`: the number the caller made its documents with (the billing lock
-    keeps the series still, so another one is a bug, and nothing is recorded)."""
+    The invoice's `issued_at` is this moment (a run that finishes it keeps it); `stamped_at` is
+    the time its PDF's metadata carries. A credit note (`refers_to` an issued invoice) voids that
+    invoice and frees its entries in the same transaction. `expect`: the number the caller made
+    its documents with (the billing lock keeps the series still, so another one is a bug, and
+    nothing is recorded)."""
     try:
         with _transaction(conn):
             if refers_to is not None:
@@ -238,17 +262,17 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind
                 raise RuntimeError(f"the series moved under the billing lock: expected {expect}, got {number}")
             cur = conn.execute(
                 "INSERT INTO invoices (number, year, seq, kind, refers_to, reason, client_key, period, issue_date, "
-                "due_date, issued_at, currency, vat_mode, vat_rate, net, vat, gross, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                "due_date, stamped_at, issued_at, currency, vat_mode, vat_rate, net, vat, gross, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
                 (number, issue_date.year, seq, kind, refers_to, reason, draft.client_key, draft.period.label,
-                 issue_date.isoformat(), due_date.isoformat(), issued_at.isoformat(), draft.currency, draft.vat_mode,
-                 str(draft.vat_rate), str(draft.net), str(draft.vat), str(draft.gross)))
+                 issue_date.isoformat(), due_date.isoformat(), stamped_at.isoformat(), utc_now(), draft.currency,
+                 draft.vat_mode, *map(decimal_text, (draft.vat_rate, draft.net, draft.vat, draft.gross))))
             invoice_id = cur.lastrowid
             conn.executemany(
                 "INSERT INTO invoice_lines (invoice_id, position, job_key, job_name, detail, first_day, last_day, "
                 "quantity, unit_price, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(invoice_id, i, line.job_key, line.job_name, line.detail, line.first_day.isoformat(),
-                  line.last_day.isoformat(), str(line.quantity), str(line.unit_price), str(line.amount))
+                  line.last_day.isoformat(), *map(decimal_text, (line.quantity, line.unit_price, line.amount)))
                  for i, line in enumerate(draft.lines, 1)])
             conn.executemany(
                 "INSERT INTO billed_entries (entry_id, invoice_id, position, slot, day, person, description, "
@@ -271,17 +295,17 @@ class Stored:
     kind: str
     issue_date: date
     due_date: date
-    issued_at: datetime
+    stamped_at: datetime  # what the PDF's metadata says (the issue date's noon), so it renders to the same bytes
     refers_to: str | None
     reason: str | None
 
 
 def stored_draft(conn: sqlite3.Connection, number: str) -> Stored:
     row = conn.execute("SELECT id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, "
-                       "issued_at, kind, refers_to, reason FROM invoices WHERE number = ?", (number,)).fetchone()
+                       "stamped_at, kind, refers_to, reason FROM invoices WHERE number = ?", (number,)).fetchone()
     if row is None:
         raise NotVoidable(f"there is no invoice {number} in the ledger")
-    (invoice_id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, issued_at, kind,
+    (invoice_id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, stamped_at, kind,
      refers_to, reason) = row
     billed: dict[int, list[Billed]] = {}
     for position, entry_id, slot, day, person, description, *rest in conn.execute(
@@ -298,7 +322,7 @@ def stored_draft(conn: sqlite3.Connection, number: str) -> Stored:
             "FROM invoice_lines WHERE invoice_id = ? ORDER BY position", (invoice_id,)))
     draft = Draft(client_key, currency, parse_period(period), lines, vat_mode, Decimal(vat_rate))
     return Stored(draft, kind, date.fromisoformat(issue_date), date.fromisoformat(due_date),
-                  datetime.fromisoformat(issued_at), refers_to, reason)
+                  datetime.fromisoformat(stamped_at), refers_to, reason)
 
 
 def record_accepted(conn: sqlite3.Connection, edited: list[tuple[str, Billed]], deleted: list[str]) -> None:

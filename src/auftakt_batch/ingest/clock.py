@@ -25,12 +25,13 @@ def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
     end_day = end_day.fillna(day)
     both = day.notna() & start_s.notna() & end_s.notna()
     overnight = (both & (end_s < start_s) & ~dated_end).fillna(False)
+    next_day = overnight | (both & dated_end & end_day.eq(day + pd.Timedelta(days=1))).fillna(False)
+    problems = for_rows(selected(rows, next_day, s=start_s, e=end_s), "end", "overnight", WARNING,
+                        lambda r: f"ends the next day (starts {_clock(r.s)}, ends {_clock(r.e)}) — fine for "
+                                  "night work, otherwise correct the times")
     end_s = end_s.where(~overnight, end_s + 24 * 3600)
     start_local = day + pd.to_timedelta(start_s.astype("float64"), unit="s")
     end_local = end_day + pd.to_timedelta(end_s.astype("float64"), unit="s")
-    problems = for_rows(selected(rows, overnight, s=start_s, e=end_s - 24 * 3600), "end", "overnight", WARNING,
-                        lambda r: f"ends the next day (end {_clock(r.e)} is before start {_clock(r.s)}) — fine for "
-                                  "night work, otherwise correct the times")
     instants = []
     for f, local in (("start", start_local), ("end", end_local)):
         utc, gap, twice = _localize(local, zone)
@@ -45,12 +46,25 @@ def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
                                        "hours count; the time of day is left out")
         instants.append(utc)
     start, end = instants
+    span, backwards = _span(rows, start, end, start_local, end_local, both)
+    return start, end, span, problems + backwards
+
+
+def utc_spans(rows: pd.DataFrame, start: pd.Series, end: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """Instants as an export gives them (UTC, or with their offset): the span between them,
+    and an error where the end comes first (shown in UTC, as a zone-less time would mislead)."""
+    return _span(rows, start, end, start.dt.tz_localize(None), end.dt.tz_localize(None), start.notna(), " UTC")
+
+
+def _span(rows, start, end, start_local, end_local, both, zone: str = "") -> tuple[pd.Series, list[Problem]]:
+    """Seconds from start to end (NA where either is missing or the end comes first), and the
+    error for an end before the start."""
     span = ((end - start).dt.total_seconds()).astype("Int64").where(both & start.notna() & end.notna())
     backwards = span.lt(0).fillna(False)
-    problems += for_rows(selected(rows, backwards, s=start_local, e=end_local), "end", "ends-before-start", ERROR,
-                         lambda r: f"ends ({r.e:%Y-%m-%d %H:%M}) before it starts ({r.s:%Y-%m-%d %H:%M}) — correct "
-                                   "the times")
-    return start, end, span.where(~backwards), problems
+    problems = for_rows(selected(rows, backwards, s=start_local, e=end_local), "end", "ends-before-start", ERROR,
+                        lambda r: f"ends ({r.e:%Y-%m-%d %H:%M}{zone}) before it starts ({r.s:%Y-%m-%d %H:%M}{zone}) "
+                                  "— correct the times")
+    return span.where(~backwards), problems
 
 
 def _localize(local: pd.Series, zone: pd.Series):

@@ -65,7 +65,7 @@ class Issue:
     number: str
     issue_date: date
     due_date: date
-    issued_at: datetime  # pinned into the PDF's metadata, so a re-render gives the same bytes
+    stamped_at: datetime  # pinned into the PDF's metadata (noon of the issue date), so a re-render gives the same bytes
     draft: bool = False
     kind: str = "invoice"  # or credit-note
     refers_to: str | None = None
@@ -182,7 +182,7 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
         "number": t["draft"] if issue.draft else issue.number,
         "issue_date": format_date(issue.issue_date, language),
         "due_date": None if credit else format_date(issue.due_date, language),
-        "issued_at": issue.issued_at.isoformat(),
+        "issued_at": issue.stamped_at.isoformat(),  # the templates' name for it since the first release
         "service_period": f"{format_date(draft.period.start, language)} – {format_date(draft.period.end, language)}",
         "number_label": t["credit_note_number"] if credit else t["number"],
         "lines": [{

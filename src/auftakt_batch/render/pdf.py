@@ -56,7 +56,7 @@ class Job:
     html: str
     templates: Path
     target: Path
-    issued_at: datetime
+    stamped_at: datetime  # the time in the PDF's metadata
     einvoice: bytes | None = None  # CII XML: the PDF becomes a Factur-X PDF/A-3b with it embedded
     xrechnung: bytes | None = None  # written beside the PDF as NUMBER-CLIENT.xrechnung.xml
 
@@ -142,10 +142,10 @@ def _imported_by_forkserver() -> bool:
 def _write(job: Job) -> str:
     if job.xrechnung is not None:  # before the PDF: an invoice marked issued has both
         write_bytes_atomically(job.target.with_suffix(".xrechnung.xml"), job.xrechnung, "xrechnung")
-    return write_pdf(job.html, job.templates, job.target, job.issued_at, job.einvoice)
+    return write_pdf(job.html, job.templates, job.target, job.stamped_at, job.einvoice)
 
 
-def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime, einvoice: bytes | None = None) -> str:
+def write_pdf(html: str, templates: Path, target: Path, stamped_at: datetime, einvoice: bytes | None = None) -> str:
     """Render `html` to `target` atomically (files.py); return the PDF's sha256.
     With `einvoice` (CII XML), a PDF/A-3b with the XML embedded as factur-x.xml.
 
@@ -158,12 +158,12 @@ def write_pdf(html: str, templates: Path, target: Path, issued_at: datetime, ein
 
     from ..einvoice import facturx
 
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(issued_at.timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamped_at.timestamp()))
     options = {}
     if einvoice is not None:
         options = {"pdf_variant": "pdf/a-3b", "finisher": facturx.finisher, "attachments": [
             Attachment(file_obj=BytesIO(einvoice), name=facturx.FILENAME, description="Factur-X invoice (EN 16931)",
-                       created=issued_at, modified=issued_at, relationship="Alternative")]}
+                       created=stamped_at, modified=stamped_at, relationship="Alternative")]}
     data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,
                 url_fetcher=fetcher_within(templates)).write_pdf(**options)
     write_bytes_atomically(target, data, "pdf")

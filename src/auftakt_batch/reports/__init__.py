@@ -19,8 +19,12 @@ from ..environment import unwritten
 from ..errors import Unwritten
 from ..periods import Period
 from ..pipeline import CheckRun, check, local_today
-from . import review as review_book  # noqa: F401 — loaded before `review` below: a submodule loaded
-from .figures import Figures, build  # later would take the name `review` from the function, for good
+from ..review_file import path_for as review_path
+from .figures import Figures, build, entry_table
+
+# the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
+# reads a review), it would replace the function `reports.review` by the module of that name
+from .review import write_review
 from .workbook import write_workbook
 
 
@@ -99,9 +103,6 @@ class Review:
 
 def review(workspace: Path, period: Period, today: date | None = None) -> Review:
     """Write the review workbook: every entry the next `bill` would invoice, per client."""
-    from .figures import entry_table
-    from .review import path_for, write_review
-
     run = check(workspace, period, today)
     if run.config is None:
         return Review(run, None)
@@ -113,7 +114,7 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
         if r.period == period.label and r.kind == "invoice" and r.status == "issued":
             numbers = late.get(r.client_key, ((), r.issue_date))[0]
             late[r.client_key] = ((*numbers, r.number), r.issue_date)
-    path = path_for(workspace, period)
+    path = review_path(workspace, period)
     with written(path, f"auftakt-batch review --period {period.label}"):
         carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed["entry_id"]))
     return Review(run, path, todo["client_key"].nunique(), len(todo), int(todo["flags"].ne("").sum()),
