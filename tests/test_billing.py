@@ -91,7 +91,9 @@ def test_bill_command(ws):
     assert "Issued 2 invoices:" in result.output and "2026-0002   globex" in result.output
     again = CliRunner().invoke(main, ["bill", "--workspace", str(ws.root), "--period", "2026-11"])
     assert again.output.strip().splitlines() == [
-        "Nothing new to bill: every billable entry of the period is on an invoice.",
+        "Nothing new to bill — the period's 3 entries (6.50 h):",
+        "  3.50 h  already on an invoice",
+        "  3.00 h  not billable by rates.yaml (the client's or job's billable: false)",
         "Report    output/2026-11/profitability-2026-11.xlsx"]
 
 
