@@ -352,6 +352,17 @@ def test_imports_keys_are_checked(ws):
                                config.imports.require_approval) == ("rates", "bill", False)
 
 
+def test_the_commented_imports_block_init_writes_means_the_defaults(ws):
+    from .conftest import ROOT
+
+    skeleton = (ROOT / "src" / "auftakt_batch" / "skeleton" / "rates.yaml").read_text()
+    block = skeleton[skeleton.index("# imports:"):].split("\n\n")[0]
+    config, problems = parse_config(RATES + "\n".join(line[2:] for line in block.splitlines()) + "\n")
+    assert problems == [] and config.imports.date_format == "dmy"
+    assert (config.imports.billable, config.imports.invoiced_in_tracker, config.imports.require_approval) == (
+        "export", "skip", False)
+
+
 # --- real exports ----------------------------------------------------------------------------
 
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not present")
