@@ -92,8 +92,8 @@ def test_bill_command(ws):
     again = CliRunner().invoke(main, ["bill", "--workspace", str(ws.root), "--period", "2026-11"])
     assert again.output.strip().splitlines() == [
         "Nothing new to bill — the period's 3 entries (6.50 h):",
-        "  3.50 h  already on an invoice",
         "  3.00 h  not billable by rates.yaml (the client's or job's billable: false)",
+        "  3.50 h  already on an invoice",
         "Report    output/2026-11/profitability-2026-11.xlsx"]
 
 
