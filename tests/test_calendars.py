@@ -334,3 +334,66 @@ def test_a_meeting_is_covered_exactly_when_an_entry_of_its_owner_overlaps_it(mee
     expected = [any(p == q and a < f and s < b for q, a, b in zip(e["person_name"], e["start"], e["end"]))
                 for p, s, f in zip(m["person"], m["start"], m["end"])]
     assert covered(m, e).tolist() == expected
+
+
+def all_day(summary: str, day: int, description: str = "", categories: str = "") -> str:
+    return (f"BEGIN:VEVENT\r\nUID:{summary}-{day}\r\nSUMMARY:{summary}\r\nDTSTART;VALUE=DATE:202611{day:02d}\r\n"
+            f"DTEND;VALUE=DATE:202611{day + 1:02d}\r\n" + (f"DESCRIPTION:{description}\r\n" if description else "")
+            + (f"CATEGORIES:{categories}\r\n" if categories else "") + "END:VEVENT\r\n")
+
+
+GOOGLE_HOLIDAYS = (  # as Google's "Holidays in Germany" describes its events
+    all_day("St. Martin's Day", 11, "Observance\\nTo hide observances\\, go to Google Calendar Settings > Holidays "
+                                    "in Germany"),
+    all_day("Repentance Day (Saxony)", 18, "Public holiday in Saxony"),
+    all_day("Bank Holiday Eve", 24, "Not a public holiday"),
+    all_day("Founders' Day", 26, "Public holiday"),
+)
+
+
+def away(run) -> list[tuple[str, str]]:
+    return sorted((p, f"{d:%Y-%m-%d}") for p, d in zip(run.absences["person"], run.absences["date"]))
+
+
+def test_a_holiday_calendar_s_observances_are_no_days_off_and_its_holidays_are_everyone_s(ws):
+    calendar_file(ws, "holidays.ics", *GOOGLE_HOLIDAYS, calname="Holidays in Germany")
+    run = ws.check()
+    assert away(run) == [("Anna Schmidt", "2026-11-26"), ("Ben Okafor", "2026-11-26")]
+    assert problem_lines(run) == [
+        "input/holidays.ics: info: a public-holiday calendar: its holidays are days off for the whole team"]
+
+
+def test_a_holiday_calendar_is_known_by_its_words_and_may_be_one_person_s(ws):
+    ws.rates((ws.root / "rates.yaml").read_text() + "calendars:\n  feed.ics: {owner: Ben Okafor}\n")
+    calendar_file(ws, "feed.ics", *GOOGLE_HOLIDAYS)  # no calendar name: Google's descriptions say what it is
+    run = ws.check()
+    assert away(run) == [("Ben Okafor", "2026-11-26")] and run.ok and problem_lines(run) == []
+
+
+def test_a_feed_without_google_s_words_is_all_days_off(ws):
+    calendar_file(ws, "outlook-feiertage.ics", all_day("Tag der Deutschen Einheit", 3, categories="Holiday"),
+                  all_day("Founders' Day", 26, categories="Holiday"))
+    assert away(ws.check()) == [(p, f"2026-11-{d:02d}") for p in ("Anna Schmidt", "Ben Okafor") for d in (3, 26)]
+
+
+def test_in_someone_s_calendar_an_all_day_event_is_away_only_if_its_title_says_so(ws):
+    calendar_file(ws, "anna.ics", all_day("Team offsite", 2), all_day("Cleanup week", 3), all_day("OOO", 4),
+                  all_day("Annual leave", 5), all_day("Krankmeldung", 6), all_day("Holiday", 9),
+                  all_day("Christmas market", 10, "Not a public holiday"), all_day("Founders' Day", 12, "Public holiday"))
+    assert [d for _, d in away(ws.check())] == ["2026-11-04", "2026-11-05", "2026-11-06", "2026-11-09", "2026-11-12"]
+
+
+def test_holidays_of_the_agency_s_region_and_of_a_person_s_own(ws):
+    ws.rates((ws.root / "rates.yaml").read_text().replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  region: BY\n')
+             .replace("    role: designer\n", "    role: designer\n    hours_per_week: 40\n")
+             .replace("    role: developer\n", "    role: developer\n    hours_per_week: 40\n    region: Berlin\n"))
+    header = "date,person,client,job,task,description,hours,billable\n"
+    ws.input("june.csv", header + "".join(f"2026-06-{d:02d},{p},ACME,website,,x,8,\n"
+                                          for d in (1, 2, 3, 5) for p in ("Anna Schmidt", "Ben Okafor")))
+    from datetime import date
+
+    run = ws.check("2026-06-01..2026-06-05", today=date(2026, 6, 5))
+    # Corpus Christi (4 June 2026) is a holiday in Bavaria, not in Berlin
+    assert [p for p in problem_lines(run) if "working day" in p] == [
+        "team: Ben Okafor: warning: 1 working day with little or no time logged (capacity 8:00 a day): "
+        "2026-06-04 (0:00) — time not tracked yet?"]

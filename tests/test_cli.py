@@ -68,6 +68,7 @@ def test_check_json(ws):
         "errors": 1,
         "warnings": 0,
         "billable_hours": {"acme": 1.5, "globex": 1.33, "studio": 0.0},
+        "billed_hours": {"acme": 1.5, "globex": 1.33, "studio": 0.0},  # no rounding rule: as billable
         "entries_with_errors": 1,
         "hours_with_errors": 0.0,
         "invoiced_in_tracker_hours": 0.0,
@@ -79,6 +80,29 @@ def test_check_json(ws):
         "calendars": [],
         "untracked_meetings": [],
     }
+
+
+def test_check_shows_billed_beside_logged_hours_when_a_rounding_rule_is_in_force(ws):
+    ws.rates(RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  rounding: {minutes: 15, mode: up}\n')
+             .replace('rate: "150.00"}', 'rate: "150.00", rounding: none}'))
+    ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,0:07,\n"
+                                  "2026-11-03,Anna Schmidt,ACME,website,,Menu,1:20,\n"
+                                  "2026-11-04,Ben Okafor,globex,app,,API,0:50,\n"
+                                  "2026-11-04,Ben Okafor,studio,admin,,Admin,0:10,\n")
+    result = ws.cli("check", "--period", "2026-11")
+    assert result.exit_code == 0
+    hours = result.output[result.output.index("Hours"):result.output.index("Problems")]
+    assert hours == (
+        "Hours     client      logged  billable    billed\n"
+        "          acme          1.45      1.45      1.75\n"  # 0:07 and 1:20 up to 0:15 and 1:30
+        "          globex        0.83      0.83      0.83\n"  # its job says rounding: none
+        "          studio        0.17      0.00      0.00\n"
+        "          total         2.45      2.28      2.58\n"
+        "          billed: billable hours after rates.yaml's rounding, +0.30 h (+13.1 %) — `rounding: none` bills them "
+        "as logged\n")
+    doc = json.loads(ws.cli("check", "--period", "2026-11", "--json").output)
+    assert (doc["billable_hours"], doc["billed_hours"]) == ({"acme": 1.45, "globex": 0.83, "studio": 0.0},
+                                                            {"acme": 1.75, "globex": 0.83, "studio": 0.0})
 
 
 def test_clean_check_exits_0(ws):
@@ -100,8 +124,8 @@ def test_broken_rates_yaml_is_reported_with_line_and_key(ws):
         "rates.yaml:2: agency.timezone: missing (required)\n"
         "rates.yaml:2: agency.vat_rate: missing (required)\n"
         "rates.yaml:3: agency.colour: unknown key — allowed here: address, appendix, bic, contact, country, currency, email, "
-        "group_by, iban, invoice_number, language, missing_day_below, name, payment_terms_days, phone, rounding, timezone, "
-        "vat_id, vat_rate\n"
+        "group_by, iban, invoice_number, language, missing_day_below, name, payment_terms_days, phone, region, rounding, "
+        "timezone, vat_id, vat_rate\n"
         "\n"
         "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
         "Files     not read: rates.yaml must load first\n"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from auftakt_batch.config import load_config, parse_config
+from auftakt_batch.config import NO_ROUNDING, load_config, parse_config
 
 from .conftest import RATES, ROOT
 
@@ -34,6 +34,14 @@ def test_test_rates_load_with_exact_decimals():
 def test_shipped_rates_files_load_cleanly(path):
     config, problems = load_config(ROOT / path)
     assert problems == [] and config is not None
+
+
+def test_init_rates_bill_logged_time_and_the_demo_rounds_to_15_minutes():
+    skeleton, _ = load_config(ROOT / "src/auftakt_batch/skeleton/rates.yaml")
+    demo, _ = load_config(ROOT / "rates.yaml")
+    assert skeleton.agency.rounding == NO_ROUNDING
+    assert "# rounding: {minutes: 15, mode: up}" in (ROOT / "src/auftakt_batch/skeleton/rates.yaml").read_text()
+    assert (demo.agency.rounding.minutes, demo.agency.rounding.mode) == (15, "up")
 
 
 def test_the_demo_agency_is_believable():
@@ -130,6 +138,12 @@ def test_effective_dated_rates_and_keyed_schedules():
     ("    alert_at: [1.0, 0.8]\n", "clients.acme.alert_at: thresholds must go up, e.g. [0.8, 1.0]"),
     ("    rounding: {minutes: 15, mode: sideways}\n",
      "clients.acme.rounding.mode: must be one of up | down | nearest, got 'sideways'"),
+    ("    rounding: {minutes: 0, mode: up}\n",
+     "clients.acme.rounding.minutes: 0 minutes rounds nothing — write `rounding: none` to bill the logged time as "
+     "it is"),
+    ("    rounding: never\n", "clients.acme.rounding: expected none or a rule like {minutes: 15, mode: up}, got "
+                             "'never'"),
+    ("    rounding: [15, up]\n", "clients.acme.rounding: expected none or a rule like {minutes: 15, mode: up}"),
     ("    rates:\n      - {from: 2026-13-01, rate: \"1\"}\n",
      "clients.acme.rates[0].from: not a date: '2026-13-01' — write it as YYYY-MM-DD"),
     ("    calendar: {domains: [acme.example], job: meetings}\n",
@@ -329,3 +343,20 @@ def test_deep_nesting_on_the_command_line_is_one_line_and_exit_1(tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == f"rates.yaml:2: clients.acme[0][0]…: {TOO_DEEP}"
     assert "Traceback" not in result.output and "Problems  1 error · 0 warnings · 0 notes" in result.output
+
+
+def test_regions_are_the_holiday_library_s_subdivisions_of_the_agency_s_country():
+    text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  region: bayern\n').replace(
+        "    role: developer\n", "    role: developer\n    region: BE\n")
+    config, problems = parse_config(text)
+    assert problems == [] and config.agency.region == "BY"  # a name the library knows is its code
+    assert (config.region_of("Ben Okafor"), config.region_of("Anna Schmidt"), config.region_of(None)) == (
+        "BE", "BY", "BY")
+    assert errors(text.replace("region: bayern", "region: Bavaria").replace("region: BE", "region: CA")) == [
+        "rates.yaml:7: agency.region: unknown region 'Bavaria' of DE — use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, "
+        "NW, RP, SH, SL, SN, ST, TH, Augsburg",
+        "rates.yaml:16: team[1].region: unknown region 'CA' of DE — use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, "
+        "RP, SH, SL, SN, ST, TH, Augsburg"]
+    assert errors(text.replace("country: DE", "country: AQ")) == [
+        "rates.yaml:7: agency.region: the holidays library knows no regions of AQ — remove the region",
+        "rates.yaml:16: team[1].region: the holidays library knows no regions of AQ — remove the region"]

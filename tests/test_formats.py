@@ -8,6 +8,8 @@ rates.yaml — so the entries resolve and the numbers can be checked exactly.
 from datetime import datetime
 from decimal import Decimal
 
+import pytest
+
 from .conftest import problem_lines
 
 TOGGL = ("\ufeffUser,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,"
@@ -427,3 +429,182 @@ def test_an_entry_without_a_client_takes_the_client_of_its_job_if_only_one_has_i
         "alias) under its one client in rates.yaml",
         "client is empty and no client in rates.yaml has a job 'Entur' — fill in the client, or add the job (or an "
         "alias) under its one client in rates.yaml"]
+
+
+SOLIDTIME = "Description,Task,Project,Client,User,Start,End,Duration,Duration (decimal),Billable,Tags\n"
+
+
+def test_solidtime_detailed_export_with_date_and_time_in_one_cell(ws):
+    ws.input("solidtime-detailed-2026-11.csv", SOLIDTIME
+             + "Layout,,Website Relaunch 2026,ACME GmbH,Anna Schmidt,2026-11-03 09:00:00,2026-11-03 10:30:00,"
+               "1:30:00,1.5,Yes,\"Design, UX\"\n"
+             + "Release,Ops,app,Globex Corporation,Ben Okafor,2026-11-04 22:30:00,2026-11-05 01:00:00,2:30:00,"
+               "2.5000277777777776,Yes,\n"
+             + "Fixes,,website,,A. Schmidt,2026-11-05 14:00:00,2026-11-05 14:45:00,0:45:00,0.75,No,\n")
+    run = ws.check()
+    assert [f.format for f in run.files] == ["solidtime"] and run.ok, problem_lines(run)
+    assert entries(run, "person_name", "client_key", "job_key", "task", "description", "billable") == [
+        ("Anna Schmidt", "acme", "website", "", "Layout", True),
+        ("Ben Okafor", "globex", "app", "Ops", "Release", True),  # past midnight: the day it started
+        ("Anna Schmidt", "acme", "website", "", "Fixes", False)]
+    assert [f"{d:%Y-%m-%d}" for d in run.entries["date"]] == ["2026-11-03", "2026-11-04", "2026-11-05"]
+    assert [str(s) for s in run.entries["start"]] == ["2026-11-03 08:00:00+00:00", "2026-11-04 21:30:00+00:00",
+                                                      "2026-11-05 13:00:00+00:00"]
+    assert hours(run) == [1.5, 2.5, 0.75]
+
+
+def test_solidtime_excel_export_with_typed_date_times_one_at_midnight(ws):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(SOLIDTIME.strip().split(","))
+    sheet.append(["Night", "", "app", "Globex Corporation", "Ben Okafor", datetime(2026, 11, 4), datetime(2026, 11, 4, 2),
+                  "2h 00m", 2.0, "Yes", ""])  # the duration as the user's setting writes it: the decimal one counts
+    book.save(ws.root / "input" / "solidtime.xlsx")
+    run = ws.check()
+    assert run.ok, problem_lines(run)
+    assert [str(s) for s in run.entries["start"]] == ["2026-11-03 23:00:00+00:00"] and hours(run) == [2.0]
+
+
+def test_a_solidtime_entry_without_its_start_says_so_once(ws):
+    ws.input("solidtime.csv", SOLIDTIME + "Layout,,website,ACME,Anna Schmidt,,2026-11-03 10:30:00,1:30:00,1.5,Yes,\n")
+    assert problem_lines(ws.check()) == [
+        "input/solidtime.csv:2:Start: error: start is empty — every entry needs one (it gives the date)"]
+
+
+SOLIDTIME_IMPORT = "description,billable,client,project,tags,start,end,task,user_name,user_email\n"
+
+
+def test_solidtime_import_csv_of_utc_instants_belongs_to_the_agency_s_day(ws):
+    ws.input("solidtime-import.csv", SOLIDTIME_IMPORT
+             + '"Layout","true","ACME GmbH","website","Design, UX","2026-11-03T08:00:00Z","2026-11-03T09:30:00Z",'
+               '"","Anna Schmidt","anna@studio.example"\n'
+             + '"Late call","false","","Customer app","","2026-11-30T23:30:00Z","2026-12-01T00:15:00Z","Calls",'
+               '"B. Okafor","ben@studio.example"\n')
+    november, december = ws.check("2026-11"), ws.check("2026-12")
+    assert [f.format for f in november.files] == ["solidtime-import"] and november.ok, problem_lines(november)
+    assert entries(november, "person_name", "client_key", "job_key", "description", "billable") == [
+        ("Anna Schmidt", "acme", "website", "Layout", True)]
+    assert hours(november) == [1.5] and november.outside_period == 1
+    # 23:30 UTC on 30 November is half past midnight on 1 December in Berlin: the agency's December
+    assert entries(december, "person_name", "client_key", "task", "billable") == [("Ben Okafor", "globex", "Calls",
+                                                                                   False)]
+    assert [f"{d:%Y-%m-%d}" for d in december.entries["date"]] == ["2026-12-01"] and hours(december) == [0.75]
+
+
+def test_utc_instants_keep_their_ids_whatever_the_time_zones_say(ws):
+    ws.input("solidtime-import.csv", SOLIDTIME_IMPORT + '"Layout","true","ACME","website","","2026-11-03T08:00:00Z",'
+                                                        '"2026-11-03T09:30:00Z","","Anna Schmidt",""\n')
+    ws.input("anna/frames", '[[1793692800, 1793698200, "acme/website", "ab12", ["review"], 1793698200]]')
+    before = ws.check().entries[["entry_id", "slot"]].values.tolist()
+    text = (ws.root / "rates.yaml").read_text()
+    ws.rates(text.replace("timezone: Europe/Berlin", "timezone: Europe/Lisbon").replace(
+        "    role: designer\n", "    role: designer\n    timezone: America/New_York\n"))
+    after = ws.check()
+    assert after.entries[["entry_id", "slot"]].values.tolist() == before and len(before) == 2
+    assert [str(s) for s in after.entries["start"]] == ["2026-11-03 08:00:00+00:00"] * 2
+
+
+def test_an_unreadable_instant_names_its_row_and_the_forms(ws):
+    ws.input("solidtime-import.csv", SOLIDTIME_IMPORT + '"x","true","ACME","website","","2026-11-03 09:00:00",'
+                                                        '"2026-11-03T09:30:00Z","","Anna Schmidt",""\n'
+                                                        '"y","true","ACME","website","","2026-11-03T10:00:00Z",'
+                                                        '"2026-11-03T09:30:00Z","","Anna Schmidt",""\n')
+    assert problem_lines(ws.check()) == [
+        "input/solidtime-import.csv:2:start: error: unreadable start '2026-11-03 09:00:00' — use an ISO 8601 time "
+        "with its zone (2026-11-03T08:00:00Z, 2026-11-03T09:00:00+01:00) or Unix seconds",
+        "input/solidtime-import.csv:3:end: error: ends (2026-11-03 09:30 UTC) before it starts (2026-11-03 10:00 "
+        "UTC) — correct the times"]
+
+
+def test_solidtime_s_organization_export_says_what_to_export_instead(ws):
+    ws.input("time_entries.csv", "id,description,start,end,billable_rate,billable,member_id,user_id,organization_id,"
+                                 "client_id,project_id,task_id,tags,is_imported,still_active_email_sent_at,"
+                                 "created_at,updated_at\n")
+    assert problem_lines(ws.check()) == [
+        "input/time_entries.csv:1: error: this header names ids, not names: solidtime's organization export — "
+        "export Reporting → Detailed → CSV instead"]
+
+
+def frames(*frames) -> str:
+    """A Watson frames file, as Watson writes it (indented JSON)."""
+    import json
+
+    return json.dumps(list(frames), indent=1)
+
+
+def test_watson_frames_file_is_its_folder_s_person(ws):
+    ws.input("anna/frames", frames(
+        [1793692800, 1793698200, "acme/website", "5e0b7c", ["layout", "review"], 1793698200],  # 08:00-09:30 UTC
+        [1793797200, 1793805300, "Customer app", "77aa01", [], 1793805300]))  # the client from its job
+    run = ws.check()
+    assert [(f.path, f.format) for f in run.files] == [("input/anna/frames", "watson")] and run.ok, problem_lines(run)
+    assert entries(run, "person_name", "client_key", "job_key", "description") == [
+        ("Anna Schmidt", "acme", "website", "layout, review"), ("Anna Schmidt", "globex", "app", "")]
+    assert [str(s) for s in run.entries["start"]] == ["2026-11-03 08:00:00+00:00", "2026-11-04 13:00:00+00:00"]
+    assert hours(run) == [1.5, 2.25] and [d.day for d in run.entries["date"]] == [3, 4]
+
+
+def test_watson_files_named_after_their_person_and_watson_log_json(ws):
+    ws.input("watson/ben-okafor.json", frames([1793692800, 1793698200, "globex/app", "c0ffee", ["api"], 1]))
+    ws.input("watson/anna.json", frames(  # `watson log --json`: objects, times with the machine's offset
+        {"id": "5e0b7c", "project": "acme/website", "start": "2026-11-05T10:00:00+01:00",
+         "stop": "2026-11-05T11:00:00+01:00", "tags": ["call"]}))
+    run = ws.check()
+    assert run.ok, problem_lines(run)
+    assert entries(run, "source_file", "person_name", "client_key", "description") == [
+        ("input/watson/anna.json", "Anna Schmidt", "acme", "call"),  # anna@studio.example's mailbox
+        ("input/watson/ben-okafor.json", "Ben Okafor", "globex", "api")]
+    assert [str(s) for s in run.entries["start"]] == ["2026-11-05 09:00:00+00:00", "2026-11-03 08:00:00+00:00"]
+
+
+def test_watson_frames_that_are_not_entries_are_named_by_their_number(ws):
+    ws.input("anna/frames", frames(
+        [1793692800, 1793698200, "acme/website", "a1", ["layout"], 1],
+        [1793692800, "soon", "acme/website", "a2", ["layout"], 1],
+        [1793692800, 1793698200],
+        [1793698200, 1793692800, "acme/website", "a4", ["layout"], 1],
+        [1793692800, 1793698200, "acme/website", "a5", [["nested"]], 1],
+        "a note"))
+    run = ws.check()
+    assert problem_lines(run) == [
+        "input/anna/frames:2:stop: error: unreadable end 'soon' — use an ISO 8601 time with its zone "
+        "(2026-11-03T08:00:00Z, 2026-11-03T09:00:00+01:00) or Unix seconds",
+        "input/anna/frames:3: error: a record of 2 items — expected [start, stop, project, id, tags, updated_at]; "
+        "correct or delete this record",
+        "input/anna/frames:4:stop: error: ends (2026-11-03 08:00 UTC) before it starts (2026-11-03 09:30 UTC) — "
+        "correct the times",
+        "input/anna/frames:5: error: item 5 (tags) holds a nested value — expected [start, stop, project, id, tags, "
+        "updated_at]; correct or delete this record",
+        "input/anna/frames:6: error: a str, not a record — expected [start, stop, project, id, tags, updated_at]; "
+        "correct or delete this record"]
+    assert hours(run)[0] == 1.5 and run.held_back() == (frozenset(), True)
+
+
+def test_a_watson_file_that_names_no_one_is_refused(ws):
+    ws.input("frames", frames([1793692800, 1793698200, "acme/website", "a1", [], 1]))
+    run = ws.check()
+    assert problem_lines(run) == [
+        "input/frames: error: whose time is this? a Watson frames file names no person — name the file after its "
+        "person (input/anna.json) or put it in a folder named after them (input/anna/frames)"]
+    assert run.unreadable == ("input/frames",)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"frames": []}', "input/x.json: error: a JSON dict, not a list of records — a Watson frames file is a list of "
+                       "frames [start, stop, project, id, tags, updated_at]"),
+    ('[[1, 2, "a", "b"],\n [1, 2,', "input/x.json:2: error: not valid JSON (Expecting value, column 8) — copy the file "
+                                    "again"),
+    ("[" * 100_000 + "]" * 100_000, "input/x.json: error: nested too deep to be an export — not read"),
+    ("[1" + "0" * 5000 + "]", "input/x.json: error: a number thousands of digits long — not an export; not read"),
+    ("[[1, 2, 3, 4, 5, 6, 7, 8]]", "input/x.json: error: not a known JSON export — a Watson frames file is a list of "
+                                   "frames [start, stop, project, id, tags, updated_at], or the list `watson log "
+                                   "--json` writes"),
+    ("[]", "input/x.json: error: the export has no entries — export it again; if there really was no time, delete "
+           "it"),
+    ("  \n", "input/x.json: error: the file is empty — export it again"),
+])
+def test_json_that_is_no_export_is_refused_with_a_located_message(ws, text, message):
+    ws.input("x.json", text)
+    assert problem_lines(ws.check()) == [message]

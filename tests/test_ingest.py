@@ -141,8 +141,8 @@ def test_a_sheet_that_nearly_is_a_timesheet_makes_the_workbook_unreadable(ws):
      "input/latin.csv: error: cannot decode the file as UTF-8, UTF-16 or Windows-1252 text — save it as CSV UTF-8"),
     ("other.csv", b"Name,Amount\nx,1\n",
      "input/other.csv:1: error: unrecognised header 'Name,Amount' — the first row must be the header of a Toggl "
-     "Track, Clockify, Harvest or Kimai export, or the native timesheet (date,person,client,job,task,description,"
-     "hours,billable (optional: start,end))"),
+     "Track, Clockify, Harvest, Kimai or solidtime export, or the native timesheet (date,person,client,job,task,"
+     "description,hours,billable (optional: start,end))"),
     ("nearly.csv", b"date,person,client,task,hours\n",
      "input/nearly.csv:1: error: looks like a native timesheet but lacks column(s) job — the header must be "
      "date,person,client,job,task,description,hours,billable (optional: start,end)"),
@@ -296,7 +296,7 @@ def test_hidden_lock_and_calendar_files(ws):
     ws.input("notes.txt.bak", "junk")
     run = ws.check()
     assert problem_lines(run) == ["input/notes.txt.bak: warning: ignored: not a timesheet or calendar file (.csv, "
-                                  ".tsv, .xlsx, .xlsm, .xls, .ods, .ics)"]
+                                  ".tsv, .xlsx, .xlsm, .xls, .ods, .json, Watson's frames, .ics)"]
     assert [f.path for f in run.files] == ["input/a.csv"]
 
 

@@ -49,7 +49,7 @@ from hypothesis import strategies as st
 
 from auftakt_batch import ledger
 from auftakt_batch.billing import credit_for
-from auftakt_batch.config import Rounding, parse_config
+from auftakt_batch.config import NO_ROUNDING, Rounding, parse_config
 from auftakt_batch.invoices import Draft, Line, draft_invoices, quantity
 from auftakt_batch.periods import parse_period
 from auftakt_batch.pricing import amount, price, round_seconds
@@ -71,6 +71,7 @@ vat_rates = st.one_of(st.sampled_from([Decimal(v) for v in ("19", "7", "20", "21
                       st.decimals(min_value=0, max_value=100, places=2))
 modes = st.sampled_from(["up", "down", "nearest"])
 roundings = st.none() | st.builds(Rounding, st.integers(1, 60), modes)  # rates.yaml allows 1..60 minutes
+yaml_roundings = roundings | st.just(NO_ROUNDING)  # as rates.yaml gives them: no key, a rule, or `rounding: none`
 priced_lines = st.lists(st.tuples(line_seconds, prices), max_size=4)
 
 
@@ -102,7 +103,7 @@ def hours(seconds: int) -> Fraction:
 
 def billed(seconds: int, rule: Rounding | None) -> int:
     """The one multiple of the step that each mode's definition allows."""
-    if rule is None:
+    if rule is None or rule == NO_ROUNDING:
         return seconds
     step = rule.minutes * 60
     below = seconds - seconds % step
@@ -240,6 +241,8 @@ def rate_text(rate: Decimal, quoted: bool) -> str:
 
 
 def rule_text(rule: Rounding | None) -> str:
+    if rule == NO_ROUNDING:
+        return "none"
     return f"{{minutes: {rule.minutes}, mode: {rule.mode}}}" if rule else ""
 
 
@@ -251,7 +254,7 @@ def workspaces(draw):
         "vat_rate": draw(vat_rates.filter(bool)),  # rates.yaml refuses 0 % for a standard client (globex)
         "acme_vat": draw(st.sampled_from(["standard", "reverse-charge", "exempt"])),
         "group_by": draw(st.sampled_from(["job", "job+person", "job+task", "entry"])),
-        "agency_rounding": draw(roundings), "globex_rounding": draw(roundings),
+        "agency_rounding": draw(yaml_roundings), "globex_rounding": draw(yaml_roundings),
     }
     agency = f'  vat_rate: "{says["vat_rate"]}"\n  group_by: {says["group_by"]}\n'
     if says["agency_rounding"]:
@@ -296,7 +299,7 @@ def drafts_for(text: str, rows):
 
 
 def rule_for(client: str, says: dict) -> Rounding | None:
-    """The job's rule (globex's app may have one), else the agency's."""
+    """The job's rule (globex's app may have one, or none), else the agency's."""
     return says["globex_rounding"] if client == "globex" and says["globex_rounding"] else says["agency_rounding"]
 
 
@@ -348,7 +351,9 @@ def test_drafts_from_entries_are_exact(workspace, rows):
             for b in ln.entries:
                 tracked = rows[int(b.entry_id, 16)][3]
                 assert type(b.billed_s) is int
-                if rule:
+                if rule == NO_ROUNDING:
+                    assert b.billed_s == tracked  # `rounding: none`: as tracked, whatever the agency's rule
+                elif rule:
                     assert_rounded(tracked, b.billed_s, rule.minutes * 60, rule.mode)
                 else:
                     assert b.billed_s == tracked

@@ -26,6 +26,25 @@ def test_rounding_rule_precedence():
     assert rounding_for(config, None, None).minutes == 15
 
 
+def test_rounding_none_at_any_level_overrides_a_rule_from_above(ws):
+    text = ROUNDED.replace('    rate: "120.00"\n', '    rate: "120.00"\n    rounding: none\n').replace(
+        "      internal:\n        billable: false", "      internal:\n        billable: false\n"
+                                                    "        rounding: {minutes: 30, mode: up}").replace(
+        "{minutes: 6, mode: nearest}", "None")
+    config, problems = parse_config(text)
+    assert problems == []
+    assert rounding_for(config, "acme", "website") is None  # the client's none beats the agency's 15 minutes
+    assert rounding_for(config, "acme", "internal").minutes == 30  # a job's own rule beats its client's none
+    assert rounding_for(config, "globex", "app") is None  # a job's none (any case) beats the agency's rule
+    assert rounding_for(config, "studio", "admin").minutes == 15
+    ws.rates(text.replace("  rounding: {minutes: 15, mode: up}\n", "  rounding: none\n"))
+    ws.input("a.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,a,0:07,\n"
+                               "2026-11-03,Ben Okafor,globex,app,,b,0:08,\n")
+    run = ws.check()
+    priced = price(run.entries, run.config)
+    assert priced["billed_s"].tolist() == [420, 480]  # billed as logged
+
+
 def test_priced_entries(ws):
     ws.rates(ROUNDED)
     ws.input("a.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,a,0:07,\n"

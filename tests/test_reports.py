@@ -233,6 +233,9 @@ def test_clients_sheet_figures_formats_and_per_currency_totals(ws):
         "ACME GmbH", "EUR", 3.85, 1.6, 175)
     assert values(acme, "unbilled hours", "unbilled value", "invoiced this period", "invoiced to date") == (
         1.75, 175, 0, 0)
+    # the agency rounds up to 15 minutes: billed beside logged, so what rounding adds is in plain sight
+    assert values(acme, "billable hours", "billed hours") == (1.6, 1.75)
+    assert acme["billed hours"].number_format == HOURS and "rounding" in sheet[f"{letters(sheet)['billed hours']}1"].comment.text
     # cost: 1.85 h × 50 + 2 h × 40 = 172.50; margin 2.50 = 1.4 % of 175; effective rate 175 / 3.85
     assert values(acme, "cost", "margin") == (172.5, 2.5)
     assert near(acme["margin %"].value, "0.0143", 4) and near(acme["effective rate"].value, "45.45")
@@ -264,6 +267,7 @@ def test_clients_sheet_figures_formats_and_per_currency_totals(ws):
     eur, usd = totals(sheet, "EUR"), totals(sheet, "USD")
     assert (eur["hours logged"], eur["billable hours"], eur["billable value"], eur["cost"], eur["margin"]) == (
         D("4.85"), D("1.6"), D(175), D("222.5"), D("-47.5"))
+    assert (eur["billed hours"], usd["billed hours"]) == (D("1.75"), D("1.5"))
     assert near(eur["margin %"], "-0.2714", 4) and near(eur["effective rate"], "36.08")  # 175 / 4.85
     assert (usd["hours logged"], usd["billable value"], usd["unbilled value"], usd["cost"]) == (
         D("1.5"), D(300), D(300), D(60))
@@ -510,6 +514,16 @@ def test_team_capacity_utilisation_absences_and_missing_days(ws):
     # up to Friday: Anna worked 4, 5, 6, 7, 8, 11, 12 May (13 and 15 away) and logged half a day on none;
     # Ben logged at least half his 4 h on 4 and 5 May only
     assert values(anna, "missing days") == (7,) and values(ben, "missing days") == (7,)
+
+
+def test_team_capacity_counts_each_person_s_regional_holidays(ws):
+    ws.rates(BUDGET_RATES.replace("  country: DE\n", "  country: DE\n  region: BY\n").replace(
+        "    hours_per_week: 20\n", "    hours_per_week: 20\n    region: BE\n"))
+    ws.input("june.csv", HEADER + "2026-06-01,Anna Schmidt,acme,support,,Hotline,1,\n")
+    anna, ben, _ = records(book(report(ws.root, parse_period("2026-06"), today=date(2026, 6, 30)).path)["Team"])
+    # 22 weekdays in June 2026; Corpus Christi (the 4th) is a holiday in Bavaria, not in Berlin
+    assert values(anna, "person", "capacity") == ("Anna Schmidt", 21 * 8)
+    assert values(ben, "person", "capacity") == ("Ben Okafor", 22 * 4)
 
 
 def test_a_calendar_without_events_before_the_period_does_not_break_the_report(ws):

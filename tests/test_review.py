@@ -1,7 +1,15 @@
 """The review workbook round trip: write it, edit it as a reviewer would, bill as it says."""
 
+import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import zipfile
+from datetime import date, time
+from xml.sax.saxutils import escape
 
+import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -44,6 +52,66 @@ def edit(path, sheet: str, changes: dict[str, dict]) -> None:
         for column, value in changes.get(description, {}).items():
             row[head.index(column)].value = value
     book.save(path)
+
+
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def _ods_cell(value) -> str:
+    if value is None:
+        return "<table:table-cell/>"
+    if isinstance(value, bool) or not isinstance(value, (int, float, date, time)):
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+    if isinstance(value, (int, float)):
+        kind = f'office:value-type="float" office:value="{value}"'
+    elif isinstance(value, time):
+        kind = f'office:value-type="time" office:time-value="PT{value.hour:02d}H{value.minute:02d}M{value.second:02d}S"'
+    else:
+        kind = f'office:value-type="date" office:date-value="{value.isoformat()}"'
+    return f"<table:table-cell {kind}><text:p>{value}</text:p></table:table-cell>"
+
+
+def write_ods(path, sheets: dict[str, list]) -> None:
+    """An OpenDocument spreadsheet of these cells, typed as LibreOffice types them (text, numbers,
+    dates, times of day)."""
+    tables = "".join(f'<table:table table:name="{escape(name)}">' + "".join(
+        "<table:table-row>" + "".join(_ods_cell(v) for v in row) + "</table:table-row>" for row in rows)
+        + "</table:table>" for name, rows in sheets.items())
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:'
+            'xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
+            'manifest:media-type="text/xml"/></manifest:manifest>'))
+        archive.writestr("content.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} '
+                                        'office:version="1.2"><office:body><office:spreadsheet>'
+                                        f"{tables}</office:spreadsheet></office:body></office:document-content>")
+
+
+def save_as_ods(xlsx, saver: str, tmp_path):
+    """review-P.ods beside the workbook, as a LibreOffice user saves it in LibreOffice's own format:
+    by LibreOffice itself ("libreoffice", skipped when it is not installed), or written here from
+    the workbook's cells ("written")."""
+    ods = xlsx.with_suffix(".ods")
+    if saver == "written":
+        write_ods(ods, {sheet.title: list(sheet.values) for sheet in load_workbook(xlsx).worksheets})
+        return ods
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
+                    "--norestore", "--convert-to", "ods", "--outdir", str(xlsx.parent), str(xlsx)],
+                   check=True, capture_output=True, timeout=180)
+    return ods
+
+
+def older(path, than) -> None:
+    """Set `path`'s modification time a second before `than`'s."""
+    before = than.stat().st_mtime_ns - 10**9
+    os.utime(path, ns=(before, before))
 
 
 def test_the_workbook_lists_what_bill_would_invoice_with_flags_and_editable_columns(ws):
@@ -94,8 +162,9 @@ def test_a_review_that_no_longer_matches_the_inputs_holds_back_that_client_only(
     ws.input("week.csv", HEADER + ENTRIES.replace("Templates,3", "Templates,4"))  # changed since the review
     run = ws.check()
     assert [str(p) for p in run.problems if p.code == "review"] == [
-        "output/2026-11/review-2026-11.xlsx: error: 1 row of sheet 'acme' no longer matches the inputs (row 4: changed "
-        "or removed since it was written) and 1 entry of acme is not in it (added or changed since) — acme is not "
+        "output/2026-11/review-2026-11.xlsx[acme]:4: error: row 4 no longer matches the inputs (changed or removed "
+        "since it was written) and it lacks 1 entry: 2026-11-05 Ben Okafor 4.00 h 'Templates' (added or changed in "
+        "the exports since, or its row deleted: to hold an entry back, set approve to no instead) — acme is not "
         "billed until you run `auftakt-batch review --period 2026-11` again (decisions already made are kept) and "
         "review them"]
     assert run.held_back() == (frozenset({"acme"}), False)
@@ -112,10 +181,10 @@ def test_values_a_review_cannot_mean_are_errors_at_their_cell_and_survive_a_rewr
                                "Templates": {"bill_hours": 0}})
     edit(result.path, "globex", {"API": {"approve": "Nein", "bill_hours": "1,5"}})
     expected = [
-        "output/2026-11/review-2026-11.xlsx: acme!L2: error: 'maybe' is neither yes nor no",
-        "output/2026-11/review-2026-11.xlsx: acme!M3: error: 5.00 h is more than the 2.00 h to bill — a review "
+        "output/2026-11/review-2026-11.xlsx[acme]:2:approve: error: 'maybe' is neither yes nor no",
+        "output/2026-11/review-2026-11.xlsx[acme]:3:bill_hours: error: 5.00 h is more than the 2.00 h to bill — a review "
         "writes entries down, never up",
-        "output/2026-11/review-2026-11.xlsx: acme!M4: error: 0 h would bill nothing — set approve to no to hold the "
+        "output/2026-11/review-2026-11.xlsx[acme]:4:bill_hours: error: 0 h would bill nothing — set approve to no to hold the "
         "entry back"]
     run = ws.check()
     assert [str(p) for p in run.problems if p.code == "review"] == expected
@@ -133,8 +202,8 @@ def test_write_downs_follow_the_rounding_step(ws):
     result = reviewed_ws(ws)
     edit(result.path, "acme", {"Templates": {"bill_hours": "1:20"}, "Navigation": {"bill_hours": 0.001}})
     assert [str(p) for p in ws.check().problems if p.code == "review"] == [
-        "output/2026-11/review-2026-11.xlsx: acme!M3: error: 0.001 is not in the 15-minute rounding step — use 0:15",
-        "output/2026-11/review-2026-11.xlsx: acme!M4: error: '1:20' is not in the 15-minute rounding step — use 1:15 "
+        "output/2026-11/review-2026-11.xlsx[acme]:3:bill_hours: error: 0.001 is not in the 15-minute rounding step — use 0:15",
+        "output/2026-11/review-2026-11.xlsx[acme]:4:bill_hours: error: '1:20' is not in the 15-minute rounding step — use 1:15 "
         "or 1:30"]
 
 
@@ -153,6 +222,104 @@ def test_a_decision_follows_its_entry_through_an_edit_and_a_lost_sheet_is_named(
         "output/2026-11/review-2026-11.xlsx: error: it has no sheet 'globex' for the 1 entry of globex (deleted or "
         "renamed?) — globex is not billed until you run `auftakt-batch review --period 2026-11` again (decisions "
         "already made are kept) and review them"]
+
+
+@pytest.mark.parametrize("saver", ["libreoffice", "written"])
+def test_a_review_saved_in_libreoffices_own_format_is_followed(ws, tmp_path, saver):
+    result = reviewed_ws(ws)
+    as_written = result.path.read_bytes()
+    edit(result.path, "acme", {"Navigation": {"approve": "no"}, "Templates": {"bill_hours": time(2, 15)}})
+    ods = save_as_ods(result.path, saver, tmp_path)
+    result.path.write_bytes(as_written)  # "Save as .ods" leaves the .xlsx as `review` wrote it
+    older(result.path, than=ods)
+    assert [str(p) for p in ws.check().problems if p.code == "review"] == [
+        "output/2026-11/review-2026-11.ods: info: followed: saved after output/2026-11/review-2026-11.xlsx, which "
+        "is ignored — delete the older one if you do not need it"]
+    result.path.unlink()  # the .ods alone is followed just the same, without a word
+    assert [p for p in ws.check().problems if p.code == "review"] == []
+    # writing the review again carries the .ods's decisions into a new .xlsx, which is followed from then on
+    again = ws.cli("review", "--period", "2026-11")
+    assert again.output.splitlines()[1:] == [
+        "Kept      2 decisions of the workbook it replaces",
+        "Note      output/2026-11/review-2026-11.ods is older now and no longer followed (its decisions are kept "
+        "above): edit review-2026-11.xlsx"]
+    assert [(r["description"], r["approve"], r["bill_hours"]) for r in rows_of(result.path, "acme")] == [
+        ("Layout", "yes", None), ("Navigation", "no", None), ("Templates", "yes", "2:15")]
+    run = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.client_key, str(i.hours)) for i in run.issued] == [("acme", "3.75"), ("globex", "2")]
+    assert run.review == ("1 entry held back (left unbilled) and 1 entry written down by 0.75 h, as the review "
+                          "workbook says")
+
+
+def test_of_an_xlsx_and_an_ods_the_one_saved_last_is_followed_and_a_tie_holds_back_everyone(ws, tmp_path):
+    result = reviewed_ws(ws)
+    ods = save_as_ods(result.path, "written", tmp_path)
+    edit(result.path, "acme", {"Navigation": {"approve": "no"}})  # the .xlsx, saved after the .ods
+    older(ods, than=result.path)
+    run = ws.check()
+    assert [str(p) for p in run.problems if p.code == "review"] == [
+        "output/2026-11/review-2026-11.xlsx: info: followed: saved after output/2026-11/review-2026-11.ods, which "
+        "is ignored — delete the older one if you do not need it"]
+    assert run.decisions.set_index("entry_id")["approve"].value_counts().to_dict() == {True: 3, False: 1}
+    os.utime(ods, ns=(result.path.stat().st_mtime_ns,) * 2)
+    run = ws.check()
+    assert [str(p) for p in run.problems if p.code == "review"] == [
+        "output/2026-11/review-2026-11.xlsx: error: output/2026-11/review-2026-11.ods is there too, saved at the "
+        "same time: which review to follow cannot be told — delete the one that does not hold your decisions; no "
+        "client is billed until then"]
+    assert run.held_back() == (frozenset(), True)
+    assert bill(ws.root, NOVEMBER, today=TODAY).issued == ()
+
+
+def test_an_empty_approve_cell_means_yes_as_the_workbook_says(ws):
+    result = reviewed_ws(ws)
+    about = [row[0] for row in load_workbook(result.path)["How to review"].values if row[0]]
+    assert "              empty = yes. To hold an entry back, set no: never delete its row." in about
+    edit(result.path, "acme", {"Layout": {"approve": None}, "Navigation": {"approve": "  "},
+                               "Templates": {"approve": "no"}})
+    run = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.client_key, str(i.hours)) for i in run.issued] == [("acme", "3.5"), ("globex", "2")]  # 1.5 + 2
+    assert run.review == "1 entry held back (left unbilled), as the review workbook says"
+
+
+def test_a_deleted_row_names_the_entry_the_review_lacks(ws):
+    result = reviewed_ws(ws)
+    book = load_workbook(result.path)
+    book["acme"].delete_rows(3)  # Navigation
+    book.save(result.path)
+    run = ws.check()
+    assert [str(p) for p in run.problems if p.code == "review"] == [
+        "output/2026-11/review-2026-11.xlsx[acme]: error: it lacks 1 entry: 2026-11-04 Anna Schmidt 2.00 h "
+        "'Navigation' (added or changed in the exports since, or its row deleted: to hold an entry back, set approve "
+        "to no instead) — acme is not billed until you run `auftakt-batch review --period 2026-11` again (decisions "
+        "already made are kept) and review them"]
+    assert run.held_back() == (frozenset({"acme"}), False)
+
+
+def test_review_problems_give_sheet_row_and_column_in_json_and_the_problems_sheet(ws, tmp_path):
+    result = reviewed_ws(ws)
+    edit(result.path, "acme", {"Layout": {"approve": "maybe"}, "Navigation": {"bill_hours": 5}})
+    save_as_ods(result.path, "written", tmp_path)
+    result.path.unlink()
+    doc = json.loads(ws.cli("check", "--period", "2026-11", "--json").output)
+    located = [(p["file"], p["row"], p["column"]) for p in doc["problems"] if p["code"] == "review"]
+    assert located == [("output/2026-11/review-2026-11.ods[acme]", 2, "approve"),
+                       ("output/2026-11/review-2026-11.ods[acme]", 3, "bill_hours")]
+    sheet = rows_of(write_report(ws.check(), TODAY).path, "Problems")
+    assert [(r["file"], r["row"], r["column"]) for r in sheet if r["code"] == "review"] == located
+
+
+def test_the_review_shows_logged_and_billed_hours_when_a_rounding_rule_applies(ws):
+    ws.rates(RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  rounding: {minutes: 15, mode: up}\n'))
+    ws.input("more.csv", HEADER + "2026-11-09,Anna Schmidt,ACME,website,,Call,0:07,\n")
+    book = load_workbook(reviewed_ws(ws).path)
+    cells = list(book["How to review"].values)
+    head = next(i for i, row in enumerate(cells) if row[0] == "client (sheet)")
+    table = [dict(zip(cells[head], row)) for row in cells[head + 1:]]
+    assert [(r["client (sheet)"], r["logged h"], r["billed h"]) for r in table] == [("acme", 6.62, 6.75),
+                                                                                    ("globex", 2, 2)]
+    assert "billed h is the logged h after the rounding rule of rates.yaml (`rounding: none`: as logged)." in [
+        row[0] for row in cells]
 
 
 def test_an_unreadable_review_stops_every_invoice(ws):

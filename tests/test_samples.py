@@ -79,3 +79,15 @@ def test_an_export_of_no_known_tracker_is_rejected_with_a_located_message(ws, sa
     (problem,) = [p for p in run.problems if p.source.file == f"input/{sample.name}"]
     assert run.unreadable == (f"input/{sample.name}",)
     assert problem.severity.value == "error" and problem.source.row == 1 and "header" in problem.message
+
+
+def test_a_real_watson_frames_file_is_read_whole(tmp_path):
+    """Watson's own test data: ten frames of five projects, one person (named by the folder)."""
+    (tmp_path / "input" / "someone").mkdir(parents=True)
+    shutil.copy(SAMPLES / "watson" / "frames", tmp_path / "input" / "someone")
+    got = ingest(tmp_path / "input", tmp_path, Rules("Europe/Berlin"))
+    e = got.entries
+    assert [(f.path, f.format) for f in got.files] == [("input/someone/frames", "watson")] and not got.problems
+    assert len(e) == 10 and set(e["person"]) == {"someone"} and e["job"].nunique() == 5
+    assert str((Decimal(int(e["duration_s"].sum())) / 3600).quantize(Decimal("0.0001"))) == "5.7636"
+    assert (f"{e['date'].min():%Y-%m-%d}", f"{e['date'].max():%Y-%m-%d}") == ("2018-10-16", "2019-04-30")

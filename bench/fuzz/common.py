@@ -45,6 +45,7 @@ class Scratch:
         shutil.rmtree(self.input)
         self.input.mkdir()
         path = self.input / name
+        path.parent.mkdir(parents=True, exist_ok=True)  # a folder may name the file's person (Watson)
         path.write_bytes(data)
         return path
 

@@ -1,16 +1,18 @@
 """The cell parsers of ingest/values.py, on any text: duration_seconds, calendar_date (dmy, mdy
-or no order), clock_seconds, money (either decimal mark) and yes_no.
+or no order), clock_seconds, money (either decimal mark), yes_no and instant.
 
 Invariant: none of them raises, and each returns its documented type or None —
 durations whole seconds (int, not bool) within MAX_SECONDS, as the Int64 column they fill
 needs; dates a date within YEARS; clock times 0…24 h in seconds; money an exact, finite
-Decimal (never a float) of at most MONEY_DIGITS digits; yes/no a bool.
+Decimal (never a float) of at most MONEY_DIGITS digits; yes/no a bool; instants a UTC
+Timestamp of whole seconds within YEARS.
 """
 
 from datetime import date
 from decimal import Decimal
 
 import atheris
+import pandas as pd
 
 with atheris.instrument_imports(include=["auftakt_batch"]):
     from auftakt_batch.ingest.values import (
@@ -20,6 +22,7 @@ with atheris.instrument_imports(include=["auftakt_batch"]):
         calendar_date,
         clock_seconds,
         duration_seconds,
+        instant,
         money,
         yes_no,
     )
@@ -31,7 +34,7 @@ def test_one_input(data: bytes) -> None:
     """Byte 1 picks the parser, byte 2 its option (date order, decimal mark), the rest is the cell's text."""
     if len(data) < 2:
         return
-    which, option, text = data[0] % 5, data[1] % 3, data[2:].decode("utf-8", "replace")
+    which, option, text = data[0] % 6, data[1] % 3, data[2:].decode("utf-8", "replace")
     if which == 0:
         call, parse, check = "duration_seconds", duration_seconds, lambda v: (
             type(v) is int and abs(v) <= MAX_SECONDS)
@@ -45,8 +48,11 @@ def test_one_input(data: bytes) -> None:
         mark = ".,"[option % 2]
         call, parse, check = f"money(mark={mark!r})", lambda t: money(t, mark), lambda v: (
             type(v) is Decimal and v.is_finite() and len(v.as_tuple().digits) <= MONEY_DIGITS)
-    else:
+    elif which == 4:
         call, parse, check = "yes_no", yes_no, lambda v: type(v) is bool
+    else:
+        call, parse, check = "instant", instant, lambda v: (
+            type(v) is pd.Timestamp and str(v.tz) == "UTC" and v == v.floor("s") and YEARS[0] <= v.year <= YEARS[1])
     try:
         value = parse(text)
     except Exception as exc:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz the ingest parsers with atheris, one harness after the other (never in CI).
 #
-#   bench/fuzz/run.sh                 all five harnesses, FUZZ_SECONDS (600) each
+#   bench/fuzz/run.sh                 all six harnesses, FUZZ_SECONDS (600) each
 #   bench/fuzz/run.sh csv ics         just these
 #   FUZZ_SECONDS=60 bench/fuzz/run.sh a quick look
 #
@@ -20,7 +20,7 @@ niceness="${FUZZ_NICE:-10}"
 work="${FUZZ_WORK:-$here/corpus-work}"
 findings="${FUZZ_FINDINGS:-$here/findings}"
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(csv xlsx ics values rates)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(csv xlsx ics json values rates)
 
 "$python" -c "import atheris" 2>/dev/null || {
   echo "atheris is missing: $python -m pip install -e '$root[test,fuzz]' (or: make fuzz)" >&2; exit 2; }

@@ -1,6 +1,6 @@
 """Write each harness's seed inputs (small valid files, written here) into a corpus folder.
 
-    python bench/fuzz/seeds.py CORPUS_ROOT      # → CORPUS_ROOT/{csv,xlsx,ics,values,rates}/seed-*
+    python bench/fuzz/seeds.py CORPUS_ROOT      # → CORPUS_ROOT/{csv,xlsx,ics,json,values,rates}/seed-*
 
 run.sh calls it before fuzzing; a corpus folder keeps what earlier runs found next to the seeds.
 The names in the seeds are made up; none comes from real exports.
@@ -36,6 +36,11 @@ KIMAI_DE = ("sep=;\nDatum;Von;Bis;Dauer;Preis;Benutzer;Kunde;Projekt;Tätigkeit;
             "Stundenpreis;Festpreis\n"
             "25.10.2026;01:30;03:30;3:00;450,00 €;Tom Kern;Nordlicht;shop;Betrieb;Umstellung;nein;;150,00 €;\n"
             ";;;3:00;450,00 €;;;;;;;;;\n")
+SOLIDTIME = ("Description,Task,Project,Client,User,Start,End,Duration,Duration (decimal),Billable,Tags\n"
+             "Layout,,shop,Nordlicht,Mia Berg,2026-11-03 23:30:00,2026-11-04 00:45:00,1:15:00,1.25,Yes,\"a, b\"\n")
+SOLIDTIME_IMPORT = ("description,billable,client,project,tags,start,end,task,user_name,user_email\n"
+                    '"Fix","true","Nordlicht","shop","","2026-11-03T08:00:00Z","2026-11-03T09:30:00Z","","Tom Kern",'
+                    '"tom@studio.example"\n')
 KIMAI_EN = ("Date\tFrom\tTo\tDuration\tRate\tUser\tCustomer\tProject\tActivity\tDescription\tExported\tTags\t"
             "Hourly rate\tFixed rate\n"
             "2026-11-04\t22:00\t02:00\t04:00\t600.00\tTom Kern\tNordlicht\tshop\tOps\tRelease\tno\t\t150.00\t\n")
@@ -49,6 +54,15 @@ CSV = {
     "harvest.csv": HARVEST.encode(),
     "kimai-de.csv": KIMAI_DE.encode("cp1252"),
     "kimai-en.tsv": KIMAI_EN.encode(),
+    "solidtime.csv": SOLIDTIME.encode(),
+    "solidtime-import.csv": SOLIDTIME_IMPORT.encode(),
+}
+
+JSON = {  # fuzz_json: Watson's frames file (Unix seconds), and `watson log --json` (ISO 8601 with offsets)
+    "frames.json": b'[\n [\n  1793692800,\n  1793698200,\n  "nordlicht/shop",\n  "5e0b7c",\n  [\n   "layout"\n  ],'
+                   b'\n  1793698200\n ],\n [1793797200, 1793805300, "shop", "77aa01", [], 1793805300]\n]\n',
+    "log.json": b'[{"id": "5e0b7c", "project": "shop", "start": "2026-11-05T10:00:00+01:00", '
+                b'"stop": "2026-11-05T11:00:00+01:00", "tags": ["call", "review"]}]',
 }
 
 GRID = {  # fuzz_xlsx's text grid: tab-separated cells, typed by their first character
@@ -114,10 +128,11 @@ ICS = {
                         head="X-WR-TIMEZONE:Europe/Berlin\r\n"),
 }
 
-VALUES = [  # fuzz_values: byte 1 picks the parser (0-4), byte 2 its option, the rest is the text
+VALUES = [  # fuzz_values: byte 1 picks the parser (0-5), byte 2 its option, the rest is the text
     b"\x00\x00" + b"1:30", b"\x00\x00" + b"1,165.5", b"\x01\x00" + b"03/11/2026", b"\x01\x01" + b"2026-11-03 09:00",
     b"\x01\x02" + b"03.11.26", b"\x02\x00" + b"10:23:52 AM", b"\x03\x00" + b"EUR 1,234.50",
-    b"\x03\x01" + "1.234,50 €".encode(), b"\x04\x00" + b"ja",
+    b"\x03\x01" + "1.234,50 €".encode(), b"\x04\x00" + b"ja", b"\x05\x00" + b"2026-11-03T08:00:00Z",
+    b"\x05\x00" + b"2026-11-03T09:00:00+01:00", b"\x05\x00" + b"1793692800",
 ]
 
 RATES = """\
@@ -174,6 +189,7 @@ def main(root: Path) -> None:
         "xlsx": {"book.xlsx": xlsx_seed(), "sheet.xml": SHEET_XML.encode(),
                  **{name: text.encode() for name, text in GRID.items()}},
         "ics": ICS,
+        "json": JSON,
         "values": {f"{i}.txt": v for i, v in enumerate(VALUES)},
         "rates": {"small.yaml": RATES.encode(), "skeleton.yaml": skeleton},
     }

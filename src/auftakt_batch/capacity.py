@@ -1,7 +1,8 @@
 """Capacity: working days, and the days someone logged (almost) nothing.
 
-A working day is a weekday that is not a public holiday of the agency's country (the
-`holidays` library) nor a day the person is away by their calendar. A person with
+A working day is a weekday that is not a public holiday (the `holidays` library: the agency's
+country, and its region — `agency.region`, or a person's own `region:` — for the holidays only
+some regions have) nor a day the person is away by their calendar. A person with
 `hours_per_week` has a fifth of it as daily capacity; a working day up to today on which they
 logged less than `agency.missing_day_below` of it (default half) is a missing day.
 """
@@ -9,6 +10,7 @@ logged less than `agency.missing_day_below` of it (default half) is a missing da
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import pandas as pd
 
@@ -18,30 +20,38 @@ from .problems import Problem, Severity, Source, hm, plural
 from .schemas import Entries as E
 
 
-def working_days(config: Config, period: Period, until: date) -> pd.DatetimeIndex:
-    import holidays
-
+def working_days(config: Config, period: Period, until: date, person: str | None = None) -> pd.DatetimeIndex:
+    """The period's weekdays up to `until` that are no public holiday where `person` works
+    (their region, else the agency's; no person: the agency's)."""
     last = min(period.end, until)
     if last < period.start:
         return pd.DatetimeIndex([])
     days = pd.bdate_range(period.start, last)
-    try:
-        public = holidays.country_holidays(config.agency.country, years=range(period.start.year, last.year + 1))
-    except NotImplementedError:  # a country the library does not know: weekdays only
-        public = {}
+    public = _public_holidays(config.agency.country, config.region_of(person), period.start.year, last.year)
     return days[~days.isin(pd.to_datetime(list(public)))]
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(country: str, region: str | None, first: int, last: int) -> frozenset[date]:
+    import holidays
+
+    try:
+        return frozenset(holidays.country_holidays(country, subdiv=region, years=range(first, last + 1)))
+    except NotImplementedError:  # a country the library does not know: weekdays only
+        return frozenset()
 
 
 def missing_days(entries: pd.DataFrame, absences: pd.DataFrame | None, config: Config, period: Period,
                  today: date) -> pd.DataFrame:
     """person, date, logged_s, capacity_s for every working day with too little time logged."""
-    days = working_days(config, period, today)
+    columns = ["person", "date", "logged_s", "capacity_s"]
     people = [(p.name, int(p.hours_per_week * 3600 / 5)) for p in config.team if p.hours_per_week]
-    if not len(days) or not people:
-        return pd.DataFrame(columns=["person", "date", "logged_s", "capacity_s"])
-    grid = pd.MultiIndex.from_product([[name for name, _ in people], days], names=["person", "date"]).to_frame(
-        index=False)
-    grid = grid.assign(capacity_s=grid["person"].map(dict(people)))
+    days = [pd.DataFrame({"person": name, "date": working_days(config, period, today, name), "capacity_s": capacity})
+            for name, capacity in people]
+    grid = pd.concat(days, ignore_index=True) if days else pd.DataFrame(columns=columns)
+    if grid.empty:
+        return pd.DataFrame(columns=columns)
+    grid = grid.astype({"date": "datetime64[us]"})
     logged = entries[entries[E.person_name].notna()].groupby([E.person_name, E.date])[E.duration_s].sum()
     logged = logged.rename_axis(["person", "date"]).rename("logged_s").reset_index()
     grid = grid.merge(logged.astype({"date": "datetime64[us]"}), on=["person", "date"], how="left")
@@ -51,7 +61,7 @@ def missing_days(entries: pd.DataFrame, absences: pd.DataFrame | None, config: C
         grid = grid.merge(away.drop_duplicates(), on=["person", "date"], how="left")
         grid = grid[grid["away"].isna()].drop(columns="away")
     share = config.agency.missing_day_below
-    return grid[grid["logged_s"] < grid["capacity_s"] * share].reset_index(drop=True)
+    return grid[grid["logged_s"] < grid["capacity_s"] * share][columns].reset_index(drop=True)
 
 
 def missing_day_problems(missing: pd.DataFrame) -> list[Problem]:

@@ -297,8 +297,8 @@ def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
 def review(workspace: Path, period: Period) -> None:
     """Write output/PERIOD/review-PERIOD.xlsx: one sheet per client with the entries the next
     `bill` would invoice, the checks' flags beside each, and two columns to edit — approve
-    (yes/no) and bill_hours (a write-down). Save it in place; `bill` follows it. Writing it
-    again keeps the decisions already made.
+    (yes/no; empty means yes) and bill_hours (a write-down). Save it in place (or as .ods in
+    LibreOffice); `bill` follows it. Writing it again keeps the decisions already made.
 
     \b
     Examples:
@@ -320,6 +320,9 @@ def review(workspace: Path, period: Period) -> None:
         click.echo(f"Kept      {plural(result.kept, 'decision')} of the workbook it replaces{changed}")
     if result.dropped:
         click.echo(f"Dropped   {plural(result.dropped, 'decision')} whose entries are gone from the exports")
+    if (ods := result.path.with_suffix(".ods")).exists():  # a reviewer's LibreOffice copy: older now
+        click.echo(f"Note      {_shown_path(ods, workspace)} is older now and no longer followed (its decisions are "
+                   f"kept above): edit {result.path.name}")
     if errors:
         click.echo(f"{plural(len(errors), 'error')} above: the entries they are about are not in the workbook "
                    "until fixed.")

@@ -27,7 +27,7 @@ from .periods import Period
 from .problems import Problem, Severity, Source, error_rows, has_errors, info, relabel, sorted_problems
 from .reconcile import Reconciliation, evidence, reconcile
 from .resolve import resolve_names
-from .review_file import path_for as review_path
+from .review_file import saved as saved_reviews
 from .schemas import Entries, RawEntries, empty, validate
 from .tracker import INVOICED, hold_by_tracker, share_flags
 
@@ -149,7 +149,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
 
     # 8. The review workbook, if the reviewer wrote one: checked against what would be billed now.
     #    Without one there is nothing to read (and the spreadsheet code is not imported).
-    if not review_path(workspace, period).exists():
+    if not saved_reviews(workspace, period):
         return replace(run, problems=tuple(sorted_problems(problems)))
     review = read_review(run)
     return replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),

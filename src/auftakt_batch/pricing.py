@@ -2,7 +2,8 @@
 
 Needs: Entries and the config. Gives: the same rows with `rate` (Decimal, or None where no
 rate is in force — the `no-rate` check reports those) and `billed_s` (whole seconds after the
-rounding rule of the job, else the client, else the agency; the raw `duration_s` is kept).
+rounding rule of the job, else the client, else the agency — `rounding: none` at any of them bills
+the logged time; the raw `duration_s` is kept).
 Rates are looked up once per person, client and job for each stretch of days in which no
 rate changes, never per row.
 """
@@ -59,12 +60,13 @@ def round_seconds(seconds: pd.Series, step: pd.Series, mode: pd.Series) -> pd.Se
 
 
 def rounding_for(config: Config, client_key, job_key) -> Rounding | None:
-    """The most specific rounding rule: job, then client, then agency."""
+    """The rounding rule in force: the most specific one given (job, then client, then agency);
+    None when none is given or that one is `rounding: none`."""
     client = config.clients.get(client_key) if isinstance(client_key, str) else None
     job = client.jobs.get(job_key) if client is not None and isinstance(job_key, str) else None
     for rule in (job.rounding if job else None, client.rounding if client else None, config.agency.rounding):
         if rule is not None:
-            return rule
+            return rule if rule.minutes else None
     return None
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import pandas as pd
 
 from .config import Config
+from .ingest.formats import FORMATS
 from .names import normalise, per_distinct
 from .schemas import Entries as E
+
+FILE_NAMED = frozenset(f.name for f in FORMATS if f.person_from_file)  # formats whose file names its person
 
 
 def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -41,8 +44,13 @@ def rates_billable(entries: pd.DataFrame, config: Config) -> pd.Series:
 
 def person_names(raw: pd.DataFrame, config: Config) -> pd.Series:
     """Each row's person: by the name in the export, else by its email column (a tracker's user
-    name may be a login); NA where neither is in the team."""
-    return _lookup(raw[E.person], config.people.get).fillna(_lookup(raw[E.email], config.people.get))
+    name may be a login), else — in a one-person file named after its person (Watson's) — by the
+    mailbox that name is (`anna.json`: anna@…); NA where none is in the team."""
+    named = _lookup(raw[E.person], config.people.get).fillna(_lookup(raw[E.email], config.people.get))
+    by_file = raw[E.source_format].isin(FILE_NAMED)
+    if not by_file.any():
+        return named
+    return named.fillna(per_distinct(raw[E.person].where(by_file), lambda n: config.mailboxes.get(normalise(n))))
 
 
 def _lookup(names: pd.Series, get) -> pd.Series:

@@ -6,8 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from .config import Config
 from .ingest.read import SEPARATORS
 from .pipeline import CheckRun
+from .pricing import billed_seconds, rounding_for
 from .problems import Severity, by_code, plural
 from .resolve import rates_billable
 from .schemas import Entries as E
@@ -17,11 +19,19 @@ from .unbilled import REASONS, hours_text
 TWO_PLACES = Decimal("0.01")
 
 
-def hours_by_client(entries: pd.DataFrame) -> pd.DataFrame:
-    """Seconds logged and billable per client."""
+def hours_by_client(entries: pd.DataFrame, config: Config | None) -> pd.DataFrame:
+    """Seconds logged, billable, and billed (billable after the rounding rules) per client."""
     seconds = entries[E.duration_s].astype("int64")
-    return (entries.assign(seconds=seconds, billable_seconds=seconds.where(entries[E.billable], 0))
-            .groupby(E.client_key)[["seconds", "billable_seconds"]].sum().sort_index())
+    rounded = billed_seconds(entries, config).astype("int64") if config is not None else seconds
+    return (entries.assign(seconds=seconds, billable_seconds=seconds.where(entries[E.billable], 0),
+                           billed_seconds=rounded.where(entries[E.billable], 0))
+            .groupby(E.client_key)[["seconds", "billable_seconds", "billed_seconds"]].sum().sort_index())
+
+
+def rounding_in_force(entries: pd.DataFrame, config: Config | None) -> bool:
+    """Whether a rounding rule applies to any billable entry: then billed and billable hours differ."""
+    billable = entries.loc[entries[E.billable], [E.client_key, E.job_key]].drop_duplicates()
+    return config is not None and any(rounding_for(config, c, j) for c, j in billable.itertuples(index=False))
 
 
 def split_sound(run: CheckRun) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -36,7 +46,7 @@ def hours(seconds: int) -> Decimal:
 
 def as_json(run: CheckRun) -> dict:
     sound, faulty = split_sound(run)
-    table = hours_by_client(sound)
+    table = hours_by_client(sound, run.config)
     counts = _counts(run)
     return {
         "period": run.period.label,
@@ -50,6 +60,7 @@ def as_json(run: CheckRun) -> dict:
         "errors": counts[Severity.ERROR],
         "warnings": counts[Severity.WARNING],
         "billable_hours": {key: float(hours(s)) for key, s in table["billable_seconds"].items()},
+        "billed_hours": {key: float(hours(s)) for key, s in table["billed_seconds"].items()},
         "entries_with_errors": len(faulty),
         "hours_with_errors": float(hours(_positive_seconds(faulty))),
         **{f"{name}_hours": float(hours(seconds)) for name, seconds in held_by_tracker(run, sound).items()},
@@ -73,7 +84,7 @@ def as_text(run: CheckRun) -> str:
         lines += _files(run)
         lines.append(f"Entries   {len(sound) + len(faulty)} in the period ({len(faulty)} with errors) · "
                      f"{run.outside_period} outside it, ignored · {run.repeated} repeated across files, counted once")
-        lines += _hours(sound, faulty)
+        lines += _hours(sound, faulty, run.config)
         lines += _held_by_tracker(run, sound)
         lines += _calendars(run)
     lines += _problems(run)
@@ -91,16 +102,19 @@ def _files(run: CheckRun) -> list[str]:
     return lines
 
 
-def _hours(sound: pd.DataFrame, faulty: pd.DataFrame) -> list[str]:
-    table = hours_by_client(sound)
+def _hours(sound: pd.DataFrame, faulty: pd.DataFrame, config: Config) -> list[str]:
+    """Hours per client: logged and billable, and — when a rounding rule applies — billed."""
+    table = hours_by_client(sound, config)
     lines = ["Hours     none logged without errors in this period"]
     if not table.empty:
+        columns = ["seconds", "billable_seconds"] + (["billed_seconds"] if rounding_in_force(sound, config) else [])
         width = max(len(k) for k in table.index) + 2
-        lines = [f"Hours     {'client':<{width}}{'logged':>10}{'billable':>10}"]
-        for key, row in table.iterrows():
-            lines.append(f"          {key:<{width}}{hours(row.seconds):>10}{hours(row.billable_seconds):>10}")
-        lines.append(f"          {'total':<{width}}{hours(table['seconds'].sum()):>10}"
-                     f"{hours(table['billable_seconds'].sum()):>10}")
+        head = "".join(f"{name:>10}" for name in ("logged", "billable", "billed")[:len(columns)])
+        lines = [f"Hours     {'client':<{width}}{head}"]
+        for key, row in [*table[columns].iterrows(), ("total", table[columns].sum())]:
+            lines.append(f"          {key:<{width}}" + "".join(f"{hours(row[c]):>10}" for c in columns))
+        if len(columns) == 3:
+            lines.append(_rounding_line(table["billable_seconds"].sum(), table["billed_seconds"].sum()))
     if len(faulty):
         lines.append(f"          not counted: {hours(_positive_seconds(faulty))} h in "
                      f"{plural(len(faulty), 'entry', 'entries')} with errors")
@@ -127,6 +141,15 @@ def _held_by_tracker(run: CheckRun, sound: pd.DataFrame) -> list[str]:
         lines.append(f"          not billable by the export's flag: {hours_text(held['export_not_billable'])} h that "
                      "rates.yaml bills — set imports.billable: rates to bill them")
     return lines
+
+
+def _rounding_line(billable: int, billed: int) -> str:
+    """What the rounding rules add to (or take from) the billable time."""
+    change = f"{'+' if billed >= billable else '-'}{hours(abs(billed - billable))} h"
+    if billable:
+        change += f" ({(Decimal(int(billed - billable)) * 100 / int(billable)):+.1f} %)"
+    return (f"          billed: billable hours after rates.yaml's rounding, {change} — `rounding: none` bills "
+            "them as logged")
 
 
 def _calendars(run: CheckRun) -> list[str]:

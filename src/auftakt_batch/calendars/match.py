@@ -32,16 +32,7 @@ def owner_of(file: str, calendar_name: str | None, config: Config) -> str | None
     for text in candidates:
         if text and (person := config.people.get(text)) is not None:
             return person
-    return _mailboxes(config).get(normalise(stem))
-
-
-def _mailboxes(config: Config) -> dict[str, str]:
-    """The part of each email before the @ -> its person, where no two people share it."""
-    boxes: dict[str, list[str]] = {}
-    for p in config.team:
-        if p.email:
-            boxes.setdefault(normalise(p.email.split("@")[0]), []).append(p.name)
-    return {box: names[0] for box, names in boxes.items() if len(names) == 1}
+    return config.mailboxes.get(normalise(stem))
 
 
 def unowned_message(file: str, calendar_name: str | None, config: Config) -> str:

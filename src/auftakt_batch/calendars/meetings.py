@@ -3,7 +3,8 @@
 Needs: the calendar files of input/ and the config. Gives: one row per timed occurrence that
 counts (not cancelled, not declined by the calendar's owner), with its owner and client (if
 exactly one client claims it), plus the owner's absences (all-day "vacation", "Urlaub",
-"sick", … events). A meeting is *covered* when its owner logged time overlapping it (or, for
+"sick", … events; a public-holiday calendar's holidays, everyone's unless it has an owner:
+absences.py). A meeting is *covered* when its owner logged time overlapping it (or, for
 timesheets without times, logged time for that client that day): covered meetings are never
 counted twice; the others are either billed (clients with `calendar.bill_meetings`) or listed
 as untracked time.
@@ -11,7 +12,6 @@ as untracked time.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,11 +20,10 @@ from ..config import Config
 from ..periods import Period
 from ..problems import Problem, Severity, Source
 from ..schemas import Entries as E
+from .absences import days_off
 from .match import clients_of, owner_of, unowned_message
 from .read import CalendarError, read_calendar
 
-ABSENCE = re.compile(r"vacation|holiday|urlaub|ferien|sick|krank|out of office|ooo|abwesend|leave|elternzeit",
-                     re.IGNORECASE)
 MEETING_COLUMNS = ["source_file", "occurrence", "person", "client_key", "summary", "start", "local_start", "end",
                    "duration_s", "date"]
 
@@ -46,12 +45,18 @@ def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period
             unreadable += [label] if bills else []
             continue
         owner = owner_of(label, calendar.name, config)
+        if calendar.holidays:  # a public-holiday calendar: days off, no meetings; everyone's unless it has an owner
+            everyone = [p.name for p in config.team]
+            absences.append(_absences(_counting(calendar.events, set()), [owner] if owner else everyone, label, True))
+            problems += [] if owner else [Problem(Source(label), "holiday-calendar", Severity.INFO, (
+                "a public-holiday calendar: its holidays are days off for the whole team"))]
+            continue
         if owner is None:
             problems.append(Problem(Source(label), "calendar-owner", severity,
                                     unowned_message(label, calendar.name, config)))
             continue
         events = _counting(calendar.events, _emails(owner, config))
-        absences.append(_absences(events, owner, label))
+        absences.append(_absences(events, [owner], label, False))
         timed = events[~events["all_day"].astype(bool)].reset_index(drop=True)
         claims = clients_of(timed, config)
         problems += _ambiguous(timed, claims, label, zone)
@@ -104,10 +109,11 @@ def _counting(events: pd.DataFrame, owner_emails: set[str]) -> pd.DataFrame:
     return events[events["status"].ne("CANCELLED") & ~declined.astype(bool)]
 
 
-def _absences(events: pd.DataFrame, owner: str, label: str) -> pd.DataFrame:
-    away = events[events["all_day"].astype(bool) & events["summary"].str.contains(ABSENCE)]
-    days = [(owner, pd.Timestamp(d), label) for first, last in zip(away["first_day"], away["last_day"])
-            for d in pd.date_range(first, last)]
+def _absences(events: pd.DataFrame, people: list[str], label: str, holidays: bool) -> pd.DataFrame:
+    """(person, date, source_file) for each day an all-day event marks these people away."""
+    away = events[days_off(events, holidays)]
+    days = [(person, pd.Timestamp(d), label) for first, last in zip(away["first_day"], away["last_day"])
+            for d in pd.date_range(first, last) for person in people]
     return pd.DataFrame(days, columns=["person", "date", "source_file"])
 
 

@@ -26,12 +26,13 @@ import pandas as pd
 
 from ..ingest.tree import cannot_read, read_input
 from ..periods import Period
+from .absences import holiday_calendar
 
 MAX_OCCURRENCES = 5_000  # per file and period: a month of anyone's meetings is a few hundred
 MAX_SECONDS = 3.0  # expansion budget per file
 TOO_DENSE = ("SECONDLY", "MINUTELY")  # no meeting recurs every minute
 COLUMNS = ["uid", "summary", "start", "local_start", "end", "all_day", "first_day", "last_day", "status", "transparent",
-           "attendees", "organizer"]
+           "attendees", "organizer", "description", "categories"]
 
 _FOLD = re.compile(r"\r?\n[ \t]")
 _RULE_SPACES = re.compile(r"^((?:RRULE|EXRULE)[:;].*)$", re.MULTILINE)
@@ -51,6 +52,7 @@ class Calendar:
     file: str
     name: str | None  # X-WR-CALNAME
     events: pd.DataFrame  # COLUMNS, one row per occurrence in the period
+    holidays: bool = False  # a public-holiday calendar (absences.holiday_calendar), not someone's
 
 
 def read_calendar(path: Path, label: str, period: Period, timezone_name: str) -> Calendar:
@@ -72,6 +74,7 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str) ->
     too_dense = CalendarError(f"{label}: more than {MAX_OCCURRENCES} occurrences in {period}, or more than "
                               f"{MAX_SECONDS} s to list them — a recurrence this dense is not a calendar of "
                               "meetings; the file is not read")
+    name = str(calendar["X-WR-CALNAME"]) if calendar.get("X-WR-CALNAME") else None
     try:
         calendar = x_wr_timezone.to_standard(calendar)
         query = recurring_ical_events.of(calendar)
@@ -82,15 +85,16 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str) ->
             occurrences = sorted(query.between(start, end), key=_begins)
         if len(occurrences) > MAX_OCCURRENCES:
             raise too_dense
+        feed = holiday_calendar(name, [(str(e.get("DESCRIPTION", "")), _categories(e))
+                                       for e in calendar.walk("VEVENT")])
     except CalendarError:
         raise
     except Exception as exc:  # the libraries raise their own types for broken rules and zones
         raise CalendarError(f"{label}: cannot expand its events ({exc}) — export it again as .ics") from None
-    name = calendar.get("X-WR-CALNAME")
     rows = [_row(event) for event in occurrences]
     events = pd.DataFrame(rows, columns=COLUMNS)
     inside = _within(events, period, timezone_name)
-    return Calendar(label, str(name) if name else None, events[inside].reset_index(drop=True))
+    return Calendar(label, name, events[inside].reset_index(drop=True), feed)
 
 
 def _refuse_unsound(component, label: str) -> None:
@@ -195,7 +199,14 @@ def _row(event) -> tuple:
     organizer = _email(event["ORGANIZER"]) if "ORGANIZER" in event else ""
     return (str(event.get("UID", "")), str(event.get("SUMMARY", "")), start, local, end, all_day, first_day, last_day,
             str(event.get("STATUS", "CONFIRMED")).upper(), str(event.get("TRANSP", "")).upper() == "TRANSPARENT",
-            people, organizer)
+            people, organizer, str(event.get("DESCRIPTION", "")), _categories(event))
+
+
+def _categories(event) -> str:
+    """An event's CATEGORIES, however many properties hold them, as one text: 'Holiday, Work'."""
+    found = event.get("CATEGORIES", [])
+    return ", ".join(str(c) for prop in (found if isinstance(found, list) else [found])
+                     for c in getattr(prop, "cats", [prop]))
 
 
 def _utc(value: datetime) -> pd.Timestamp:

@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from ..names import NameIndex
 from ..yamltree import Map, Node, Scalar, is_empty
-from .model import Budget, CalendarRule, Client, Job, Rounding, Schedule
+from .model import NO_ROUNDING, Budget, CalendarRule, Client, Job, Rounding, Schedule
 from .reader import Reader
 
 KEY = r"[a-z0-9][a-z0-9-]*"
@@ -208,8 +208,20 @@ def _calendar(r: Reader, node: Node | None, path: str, jobs: dict) -> CalendarRu
 
 
 def read_rounding(r: Reader, node: Node | None, path: str) -> Rounding | None:
+    """`none` or {minutes: 1..60, mode: up | down | nearest}; None when not given (the rule above applies)."""
+    if node is not None and not is_empty(node) and not isinstance(node, Map):
+        if isinstance(node, Scalar) and node.text.strip().lower() == "none":
+            return NO_ROUNDING
+        given = f", got {node.text!r}" if isinstance(node, Scalar) else ""
+        r.fail(node.line, path, f"expected none or a rule like {{minutes: 15, mode: up}}{given}")
+        return None
     m = r.mapping(node, path, {"minutes", "mode"}, {"minutes", "mode"})
     if m is None:
+        return None
+    zero = m.items.get("minutes")
+    if isinstance(zero, Scalar) and zero.text.strip() in ("0", "0.0"):
+        r.fail(zero.line, f"{path}.minutes", "0 minutes rounds nothing — write `rounding: none` to bill the "
+                                             "logged time as it is")
         return None
     minutes = r.integer(m.items.get("minutes"), f"{path}.minutes", low=1, high=60)
     mode = r.choice(m.items.get("mode"), f"{path}.mode", ("up", "down", "nearest"))

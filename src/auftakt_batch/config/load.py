@@ -22,8 +22,8 @@ from .reader import Reader
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
                "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",
-               "appendix", "missing_day_below", "contact", "phone"}
-PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone"}
+               "appendix", "missing_day_below", "contact", "phone", "region"}
+PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone", "region"}
 DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 BILLABLE_FROM = ("export", "rates")  # imports.billable: whose "not billable" counts
 TRACKER_INVOICED = ("skip", "bill")  # imports.invoiced_in_tracker
@@ -86,7 +86,8 @@ def _config(r: Reader, root: Node | None) -> Config | None:
         return None
     agency = _agency(r, top.items.get("agency"))
     team_nodes = r.sequence(top.items.get("team"), "team")
-    members = [(i, p, node) for i, node in enumerate(team_nodes) if (p := _person(r, node, f"team[{i}]"))]
+    country = agency.country if agency else None
+    members = [(i, p, node) for i, node in enumerate(team_nodes) if (p := _person(r, node, f"team[{i}]", country))]
     team = tuple(p for _, p, _ in members)
     seen: dict[str, int] = {}
     for i, person, node in members:
@@ -220,9 +221,10 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
     f = m.items.get
     timezone = _timezone(r, f("timezone"))
     invoice_number = _invoice_number(r, f("invoice_number"))
+    country = r.pattern(f("country"), "agency.country", COUNTRY, "an ISO country code like DE")
     agency = Agency(
         name=r.text(f("name"), "agency.name"),
-        country=r.pattern(f("country"), "agency.country", COUNTRY, "an ISO country code like DE"),
+        country=country,
         timezone=timezone,
         currency=r.pattern(f("currency"), "agency.currency", CURRENCY, "a currency code like EUR"),
         vat_rate=r.decimal(f("vat_rate"), "agency.vat_rate", high=Decimal(100)),
@@ -241,12 +243,13 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         appendix=or_default(r.boolean(f("appendix"), "agency.appendix"), False),
         missing_day_below=or_default(r.decimal(f("missing_day_below"), "agency.missing_day_below", high=Decimal(1)),
                                      Decimal("0.5")),
+        region=_region(r, f("region"), "agency.region", country) if country else None,
     )
     required = (agency.name, agency.country, agency.timezone, agency.currency, agency.vat_rate)
     return agency if all(v is not None for v in required) else None
 
 
-def _person(r: Reader, node: Node, path: str) -> Person | None:
+def _person(r: Reader, node: Node, path: str, country: str | None) -> Person | None:
     m = r.mapping(node, path, PERSON_KEYS, {"name"})
     if m is None:
         return None
@@ -260,8 +263,32 @@ def _person(r: Reader, node: Node, path: str) -> Person | None:
         cost_rate=r.decimal(f("cost_rate"), f"{path}.cost_rate"),
         hours_per_week=r.decimal(f("hours_per_week"), f"{path}.hours_per_week", high=Decimal(168)),
         timezone=_timezone(r, f("timezone"), f"{path}.timezone"),
+        region=_region(r, f("region"), f"{path}.region", country) if country else None,
     )
     return person if name else None
+
+
+def _region(r: Reader, node: Node | None, path: str, country: str) -> str | None:
+    """A region of the agency's country whose public holidays apply (BY: Bavaria), as the
+    `holidays` library names its subdivisions; a name it knows (Bayern) is taken too."""
+    name = r.text(node, path)
+    if name is None:
+        return None
+    import holidays
+
+    try:
+        calendar = holidays.country_holidays(country)
+    except NotImplementedError:  # a country the library does not know
+        calendar = None
+    if calendar is None or not calendar.subdivisions:
+        r.fail(node.line, path, f"the holidays library knows no regions of {country} — remove the region")
+        return None
+    known = {code.casefold(): code for code in calendar.subdivisions}
+    known |= {alias.casefold(): code for alias, code in getattr(calendar, "subdivisions_aliases", {}).items()}
+    if (code := known.get(name.strip().casefold())) is None:
+        r.fail(node.line, path, f"unknown region {name!r} of {country} — use one of {', '.join(calendar.subdivisions)}")
+        return None
+    return code
 
 
 def _timezone(r: Reader, node: Node | None, path: str = "agency.timezone") -> str | None:

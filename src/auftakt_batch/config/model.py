@@ -14,7 +14,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
-from ..names import NameIndex
+from ..names import NameIndex, normalise
 
 
 def _no_items():
@@ -40,8 +40,11 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Rounding:
-    minutes: int
-    mode: str  # up | down | nearest
+    minutes: int  # 1..60; 0 with mode "none": `rounding: none`, the logged time billed as it is
+    mode: str  # up | down | nearest | none
+
+
+NO_ROUNDING = Rounding(0, "none")  # `rounding: none`: overrides a rule from above (agency → client → job)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Person:
     cost_rate: Decimal | None = None
     hours_per_week: Decimal | None = None
     timezone: str | None = None  # where their exports' clock times are local, if not the agency's
+    region: str | None = None  # whose public holidays apply to them, if not the agency's region (a `holidays` code)
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class Agency:
     group_by: str = "job"  # invoice lines: job | job+person | job+task | entry
     appendix: bool = False  # an appendix page listing the time entries behind each line
     missing_day_below: Decimal = Decimal("0.5")  # a working day with less logged than this share of capacity
+    region: str | None = None  # a region of the country whose public holidays apply too (BY), as `holidays` codes it
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,21 @@ class Config:
             for name in index.keys:
                 owners.setdefault(name, set()).add(key)
         return MappingProxyType({name: frozenset(keys) for name, keys in owners.items()})
+
+    @cached_property
+    def mailboxes(self) -> Mapping[str, str]:
+        """The normalised part of each email before the @ -> its person, where no two share it:
+        whose a file named `anna.ics` or `anna.json` is."""
+        boxes: dict[str, list[str]] = {}
+        for p in self.team:
+            if p.email:
+                boxes.setdefault(normalise(p.email.split("@")[0]), []).append(p.name)
+        return MappingProxyType({box: names[0] for box, names in boxes.items() if len(names) == 1})
+
+    def region_of(self, person: str | None) -> str | None:
+        """The region whose public holidays a person has off: their own, else the agency's."""
+        own = next((p.region for p in self.team if p.name == person), None)
+        return own or self.agency.region
 
     @cached_property
     def roles(self) -> Mapping[str, str | None]:

@@ -21,8 +21,18 @@ from ..problems import Problem, Source, error, warning
 from ..schemas import RawEntries, empty
 from .build import Rules, build_entries
 from .formats import by_name, describe_unknown, recognise
+from .jsonfile import read_json
 from .read import FileError, Table, read_csv, read_workbook
-from .tree import CALENDAR_SUFFIXES, TABLE_SUFFIXES, WORKBOOK_SUFFIXES, cannot_read, label_of, suffix, walk
+from .tree import (
+    CALENDAR_SUFFIXES,
+    JSON_SUFFIXES,
+    TABLE_SUFFIXES,
+    WORKBOOK_SUFFIXES,
+    cannot_read,
+    label_of,
+    suffix,
+    walk,
+)
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,10 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
         if kind in CALENDAR_SUFFIXES:
             calendars.append((path, label))
             continue
-        if kind not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES:
+        if kind not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES:
             problems.append(warning(Source(label), "not-read", "ignored: not a timesheet or calendar file "
-                                                               "(.csv, .tsv, .xlsx, .xlsm, .xls, .ods, .ics)"))
+                                                               "(.csv, .tsv, .xlsx, .xlsm, .xls, .ods, .json, "
+                                                               "Watson's frames, .ics)"))
             continue
         try:
             tables, sheet_problems, modified = _read(path, label, kind)
@@ -71,8 +82,9 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
             continue
         problems += sheet_problems
         if tables and all(t.rows.empty and t.format != "native" for t in tables):  # a template may be empty
-            problems.append(error(Source(label), "no-rows", "the export has a header but no entries — export it "
-                                                            "again; if there really was no time, delete it"))
+            has = "no entries" if kind in JSON_SUFFIXES else "a header but no entries"
+            problems.append(error(Source(label), "no-rows", f"the export has {has} — export it again; if there "
+                                                            "really was no time, delete it"))
         for table, entries, table_problems, table_labels in built:
             frames.append(entries)
             problems += table_problems
@@ -96,6 +108,9 @@ def _read(path: Path, label: str, kind: str) -> tuple[list[Table], list[Problem]
     try:
         if kind in WORKBOOK_SUFFIXES:
             tables, problems = read_workbook(path, label, recognise, describe_unknown)
+        elif kind in JSON_SUFFIXES:
+            table, problems = read_json(path, label)
+            tables = [table]
         else:
             tables, problems = [read_csv(path, label, recognise, describe_unknown)], []
         return tables, problems, path.stat().st_mtime

@@ -14,21 +14,23 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as default
 from functools import partial
+from pathlib import PurePosixPath
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..names import normalise
-from ..problems import Problem, Severity, Source, for_rows, plural, selected
-from .clock import instants, mismatches, unrounded
+from ..problems import Problem, Severity, Source, error, for_rows, plural, selected
+from .clock import instants, mismatches, unrounded, utc_spans
 from .formats import FIELDS, Format
-from .read import Table
+from .read import FileError, Table
 from .values import (
     APPROVAL_FORMS,
     BOOL_FORMS,
     DATE_FORMS,
     DURATION_FORMS,
+    INSTANT_FORMS,
     INVOICED_FORMS,
     MONEY_FORMS,
     TIME_FORMS,
@@ -39,6 +41,7 @@ from .values import (
     decimal_mark,
     duration_seconds,
     has_slash_dates,
+    instant,
     invoiced_state,
     money,
     parse_column,
@@ -52,6 +55,8 @@ REQUIRED_TEXT = ("person",)  # an empty client may follow from the job (resolve.
 NEEDED = ("date", *REQUIRED_TEXT, "hours", "start", "end")  # fields whose emptiness is an error (_missing)
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 _CURRENCY_CODE = re.compile(r"(?:^|[^A-Za-z])([A-Z]{3})$")
+_BARE_DATE = r"\d{4}-\d{2}-\d{2}"
+_NAME_SEPARATORS = re.compile(r"[-_.\s]+")
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
         labels["person"] = labels.get("first_name", labels.get("last_name"))
     rows = table.rows[["source_row"]].assign(source_file=table.file)
     text, problems = _not_too_long(text, rows, positions)
+    text, labels = _derived(text, labels, positions, fmt, table.file)
     stray = _stray(text, table.header, positions)
     problems += _stray_problems(rows, stray, fmt.totals_row)
     is_entry = ~stray.any(axis=1)
@@ -92,26 +98,36 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
 
     forms = DATE_FORMS if order is None or not slashed else \
         f"{'DD/MM/YYYY' if order == 'dmy' else 'MM/DD/YYYY'} as in the rest of this file, or YYYY-MM-DD"
-    day = parsed("date", partial(calendar_date, order=order), "date", forms)
-    end_day = parsed("end_date", partial(calendar_date, order=order), "date", forms)
     hours = parsed("hours", duration_seconds, "Int64", DURATION_FORMS)
     billable = parsed("billable", yes_no, "boolean", BOOL_FORMS)
     invoiced = parsed("invoiced", invoiced_state, "boolean", INVOICED_FORMS)
     approved = parsed("approved", approval_state, "boolean", APPROVAL_FORMS)
-    start_s = parsed("start", clock_seconds, "Int64", TIME_FORMS)
-    end_s = parsed("end", clock_seconds, "Int64", TIME_FORMS)
     for f in ("amount", "rate"):  # what trackers write for no price
         text[f] = text[f].mask(text[f].str.lower().isin(NO_PRICE), "")
     mark = decimal_mark(pd.concat([text["amount"], text["rate"]]).unique())[0] or "."
     # not billed (rates.yaml prices the time), but a tracker writes numbers there: other text means a garbled row
     amount = parsed("amount", partial(money, mark=mark), "object", MONEY_FORMS)
     rate = parsed("rate", partial(money, mark=mark), "object", MONEY_FORMS)
-    zone = _zones(text["person"], text["email"], rules)
-    start, end, span, time_problems = instants(rows, day, end_day, start_s, end_s, zone, hours.notna())
+    if fmt.clock == "utc":
+        start = parsed("start", instant, "datetime64[us, UTC]", INSTANT_FORMS)
+        end = parsed("end", instant, "datetime64[us, UTC]", INSTANT_FORMS)
+        span, time_problems = utc_spans(rows, start, end)
+        local_start = start.dt.tz_localize(None)  # the time as exported: no time-zone setting changes an id
+        day, wall = local_start.dt.normalize(), span
+    else:
+        day = parsed("date", partial(calendar_date, order=order), "date", forms)
+        end_day = parsed("end_date", partial(calendar_date, order=order), "date", forms)
+        start_s = parsed("start", clock_seconds, "Int64", TIME_FORMS)
+        end_s = parsed("end", clock_seconds, "Int64", TIME_FORMS)
+        zone = _zones(text["person"], text["email"], rules)
+        start, end, span, time_problems = instants(rows, day, end_day, start_s, end_s, zone, hours.notna())
+        local_start = (day + pd.to_timedelta(start_s.astype("float64"), unit="s")).where(start.notna())
+        wall = end_s - start_s
     problems += time_problems
     hours, rounding = unrounded(rows, hours, span) if fmt.report_rounding else (hours, [])
-    problems += rounding + mismatches(rows, hours, span, end_s - start_s)
-    problems += _missing(rows[is_entry], {f: text[f][is_entry] for f in NEEDED}, span[is_entry])
+    problems += rounding + mismatches(rows, hours, span, wall)
+    problems += _missing(rows[is_entry], {f: text[f][is_entry] for f in NEEDED}, span[is_entry],
+                         fmt.derived.get("date"))
     # the day an entry belongs to is its start's day in the agency's zone (a person abroad may differ)
     agency_day = start.dt.tz_convert(rules.timezone).dt.tz_localize(None).dt.normalize().astype("datetime64[us]")
 
@@ -121,8 +137,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
         "source_format": fmt.name,
         "date": agency_day.where(start.notna(), day),
         "start": start,
-        "local_start": (day + pd.to_timedelta(start_s.astype("float64"), unit="s")).where(start.notna())
-        .astype("datetime64[us]"),
+        "local_start": local_start.astype("datetime64[us]"),
         "end": end,
         "duration_s": hours.fillna(span).astype("Int64"),
         **{f: text[f].astype(str) for f in TEXT_FIELDS},
@@ -138,6 +153,43 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     })
     # a stray row is not an entry: it leaves with its error (which then holds back every invoice)
     return entries[is_entry].reset_index(drop=True), problems, labels
+
+
+def _derived(text: dict[str, pd.Series], labels: dict[str, str], positions: dict[str, int], fmt: Format,
+             file: str) -> tuple[dict[str, pd.Series], dict[str, str]]:
+    """What the format reads from another field's column (the date from a date-time `Start`), or
+    from the file's name (the person of a one-person file), and the client in a `client/job`."""
+    text, labels = dict(text), dict(labels)
+    for f, source in fmt.derived.items():
+        if f not in positions and source in positions:
+            if fmt.clock == "local":  # a sheet's date-time cell at midnight reads as its date alone
+                text[source] = text[source].mask(text[source].str.fullmatch(_BARE_DATE), text[source] + " 00:00:00")
+            text[f], labels[f] = text[source], labels[source]
+    if fmt.person_from_file and "person" not in positions:
+        text["person"] = pd.Series(_person_of_file(file, fmt), index=text["person"].index, dtype=str)
+        labels["person"] = "file name"
+    if fmt.client_separator and "client" not in positions and "job" in positions:
+        parts = text["job"].str.extract(rf"^(?P<client>.*?){re.escape(fmt.client_separator)}(?P<job>.*)$")
+        client, job = parts["client"].fillna("").str.strip(), parts["job"].fillna("").str.strip()
+        named = client.ne("") & job.ne("")
+        text["client"] = client.where(named, "").astype(str)
+        text["job"] = job.where(named, text["job"]).astype(str)
+        labels["client"] = labels["job"]
+    return text, labels
+
+
+def _person_of_file(file: str, fmt: Format) -> str:
+    """Whose a one-person file is: its name (`anna.json`, `anna-schmidt.json`: Anna Schmidt), or
+    its folder's when the file has the tool's own name (`input/anna/frames`)."""
+    path = PurePosixPath(file)
+    name = path.stem if path.suffix else path.name
+    if name.casefold() in fmt.own_file_names:
+        name = path.parent.name if len(path.parts) > 2 else ""  # input/frames: the folder is input/ itself
+    if not name.strip("-_. "):
+        raise FileError(error(Source(file), "no-person", (
+            f"whose time is this? a {fmt.title} names no person — name the file after its person "
+            "(input/anna.json) or put it in a folder named after them (input/anna/frames)")))
+    return name if "@" in name else _NAME_SEPARATORS.sub(" ", name).strip()
 
 
 def _not_too_long(text: dict[str, pd.Series], rows: pd.DataFrame, positions: dict[str, int]
@@ -234,19 +286,22 @@ def _stray_problems(rows: pd.DataFrame, stray: pd.DataFrame, totals_row: bool) -
         rows[stray["header"]], None, "stray-row", ERROR, lambda r: "the header again — delete this row")
 
 
-def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series) -> list[Problem]:
-    """Empty cells that every entry needs."""
+def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series, date_from: str | None) -> list[Problem]:
+    """Empty cells that every entry needs. `date_from`: the field whose column gives the date
+    (solidtime's `Start`), if the export has no date column: its emptiness is said once, there."""
     empty = {field: text[field].eq("") for field in NEEDED}
-    problems = []
-    for field in ("date", *REQUIRED_TEXT):
-        problems += for_rows(rows[empty[field]], field, "missing-value", ERROR,
-                             lambda r, f=field: f"{f} is empty — every entry needs one")
+    dated = [("date", "date", "date is empty — every entry needs one")] if not date_from else [
+        ("date", date_from, f"{date_from} is empty — every entry needs one (it gives the date)")]
     no_hours = empty["hours"] & span.isna()
-    cases = [
+    said = empty["date"] if date_from == "start" else False  # the start's emptiness, said above
+    cases = [(empty[field], column, message) for field, column, message in dated] + [
+        (empty[field], field, f"{field} is empty — every entry needs one") for field in REQUIRED_TEXT] + [
         (no_hours & empty["start"] & empty["end"], "hours", "hours is empty — give hours (or start and end)"),
         (no_hours & ~empty["start"] & empty["end"], "end", "end is empty — give both start and end, or hours"),
-        (no_hours & empty["start"] & ~empty["end"], "start", "start is empty — give both start and end, or hours"),
+        (no_hours & empty["start"] & ~empty["end"] & ~said, "start",
+         "start is empty — give both start and end, or hours"),
     ]
+    problems = []
     for mask, column, message in cases:
         problems += for_rows(rows[mask], column, "missing-value", ERROR, lambda r, m=message: m)
     return problems

@@ -45,12 +45,25 @@ def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
                                        "hours count; the time of day is left out")
         instants.append(utc)
     start, end = instants
+    span, backwards = _span(rows, start, end, start_local, end_local, both)
+    return start, end, span, problems + backwards
+
+
+def utc_spans(rows: pd.DataFrame, start: pd.Series, end: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """Instants as an export gives them (UTC, or with their offset): the span between them,
+    and an error where the end comes first (shown in UTC, as a zone-less time would mislead)."""
+    return _span(rows, start, end, start.dt.tz_localize(None), end.dt.tz_localize(None), start.notna(), " UTC")
+
+
+def _span(rows, start, end, start_local, end_local, both, zone: str = "") -> tuple[pd.Series, list[Problem]]:
+    """Seconds from start to end (NA where either is missing or the end comes first), and the
+    error for an end before the start."""
     span = ((end - start).dt.total_seconds()).astype("Int64").where(both & start.notna() & end.notna())
     backwards = span.lt(0).fillna(False)
-    problems += for_rows(selected(rows, backwards, s=start_local, e=end_local), "end", "ends-before-start", ERROR,
-                         lambda r: f"ends ({r.e:%Y-%m-%d %H:%M}) before it starts ({r.s:%Y-%m-%d %H:%M}) — correct "
-                                   "the times")
-    return start, end, span.where(~backwards), problems
+    problems = for_rows(selected(rows, backwards, s=start_local, e=end_local), "end", "ends-before-start", ERROR,
+                        lambda r: f"ends ({r.e:%Y-%m-%d %H:%M}{zone}) before it starts ({r.s:%Y-%m-%d %H:%M}{zone}) "
+                                  "— correct the times")
+    return span.where(~backwards), problems
 
 
 def _localize(local: pd.Series, zone: pd.Series):

@@ -29,7 +29,9 @@ from ..problems import Problem, Severity, Source, error, info
 TABLE_SUFFIXES = frozenset({".csv", ".tsv"})
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 CALENDAR_SUFFIXES = frozenset({".ics"})
-READ_SUFFIXES = TABLE_SUFFIXES | WORKBOOK_SUFFIXES | CALENDAR_SUFFIXES
+JSON_SUFFIXES = frozenset({".json"})
+READ_SUFFIXES = TABLE_SUFFIXES | WORKBOOK_SUFFIXES | CALENDAR_SUFFIXES | JSON_SUFFIXES
+OWN_NAMES = {"frames": ".json"}  # files a tool names without a type: Watson's frames file is JSON
 
 # What editors, office suites and operating systems leave beside the files people work on:
 # never entries, and some are unreadable by design. Skipped quietly, files and folders alike.
@@ -166,8 +168,9 @@ def quiet(name: str) -> bool:
 
 
 def suffix(name: str) -> str:
-    """'.csv' for 'week.CSV', and for '.csv' and '..csv' too (a file named only by its type)."""
-    return "." + name.rpartition(".")[2].lower() if "." in name else ""
+    """'.csv' for 'week.CSV', and for '.csv' and '..csv' too (a file named only by its type);
+    '.json' for Watson's `frames` (OWN_NAMES)."""
+    return "." + name.rpartition(".")[2].lower() if "." in name else OWN_NAMES.get(name.lower(), "")
 
 
 def label_of(path: Path, workspace: Path) -> str:

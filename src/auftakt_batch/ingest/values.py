@@ -1,4 +1,4 @@
-"""Parsing cell text into values: durations, dates, clock times, yes/no.
+"""Parsing cell text into values: durations, dates, clock times, instants, yes/no.
 
 Each parser works on a Series of text and parses every *distinct* string once (an export
 repeats the same few dates and durations thousands of times), returning the values and a
@@ -18,6 +18,7 @@ import pandas as pd
 DURATION_FORMS = "1.5, 1,5 or 1:30 (hours), or 1:30:00"
 DATE_FORMS = "YYYY-MM-DD, DD.MM.YYYY, DD.MM.YY, DD/MM/YYYY or MM/DD/YYYY"
 TIME_FORMS = "HH:MM or HH:MM:SS (24-hour clock), or 10:30 AM"
+INSTANT_FORMS = "an ISO 8601 time with its zone (2026-11-03T08:00:00Z, 2026-11-03T09:00:00+01:00) or Unix seconds"
 MONEY_FORMS = "a number such as 1,234.50 or 1.234,50, optionally with its currency"
 BOOL_FORMS = "yes/no, ja/nein, true/false, 1/0 or x for yes"
 INVOICED_FORMS = f"{BOOL_FORMS}, or Cleared/Open (Kimai: Abgerechnet/Offen)"
@@ -30,6 +31,9 @@ _DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
 _SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _CLOCK = re.compile(r"(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2}):([0-5]\d)(?::([0-5]\d)(?:\.\d+)?)?(?:\s*([ap])\.?m\.?)?",
                     re.IGNORECASE)  # a date-time cell: its time
+_INSTANT = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)",
+                      re.IGNORECASE)
+_UNIX = re.compile(r"-?\d{1,12}(?:\.\d{1,9})?")
 _MONEY = re.compile(r"-?(?:\d+|\d{1,3}(?:[.,' ]\d{3})+)(?:[.,]\d+)?")
 _CURRENCY_MARKS = re.compile(r"[A-Za-z]{3}|[€$£¥]|\s|\u00a0")
 _TRUE = {"yes", "y", "true", "1", "ja", "x"}
@@ -44,6 +48,7 @@ _NOT_APPROVED = {"pending", "unsubmitted", "not submitted", "submitted", "reject
 YEARS = (1900, 2200)  # a year outside is a typo (and beyond what time zone rules cover)
 MONEY_DIGITS = 15  # no price in a timesheet needs more; beyond it is garbage (and Decimal's context)
 MAX_SECONDS = 10 * 365 * 24 * 3600  # anything longer is a typo, and would overflow nothing
+_EPOCH_SECONDS = (-2208988800, 7258118400)  # Unix seconds from 1900-01-01 to 2200-01-01 (YEARS)
 
 
 def duration_seconds(text: str) -> int | None:
@@ -97,6 +102,28 @@ def clock_seconds(text: str) -> int | None:
         hour = hour % 12 + (12 if m[4].lower() == "p" else 0)
     seconds = hour * 3600 + int(m[2]) * 60 + int(m[3] or 0)
     return seconds if seconds <= 24 * 3600 else None
+
+
+def instant(text: str) -> pd.Timestamp | None:
+    """'2026-11-03T08:00:00Z' / '2026-11-03T09:00:00+01:00' / Unix seconds ('1762156800') → a UTC
+    Timestamp (microseconds); None if unreadable, without a zone (whose wall clock would it be?),
+    or outside YEARS."""
+    if m := _INSTANT.fullmatch(text):
+        zone = "+00:00" if m[3].upper() == "Z" else m[3]
+        try:
+            value = pd.Timestamp(f"{m[1]}T{m[2]}{zone}")
+        except ValueError:  # a month 13, a 25th hour, an offset of 99 hours
+            return None
+    elif _UNIX.fullmatch(text):
+        seconds = Decimal(text)
+        if not _EPOCH_SECONDS[0] <= seconds <= _EPOCH_SECONDS[1]:
+            return None
+        value = pd.Timestamp(int(seconds * 1_000_000), unit="us", tz="UTC")
+    else:
+        return None
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        return None
+    return value.tz_convert("UTC").floor("s").as_unit("us")  # durations are whole seconds
 
 
 def money(text: str, mark: str = ".") -> Decimal | None:

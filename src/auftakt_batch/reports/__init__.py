@@ -15,7 +15,13 @@ from pathlib import Path
 from .. import ledger
 from ..periods import Period
 from ..pipeline import CheckRun, check, local_today
-from .figures import Figures, build
+from ..review_file import path_for as review_path
+from ..tracker import INVOICED
+from .figures import Figures, build, entry_table, unbilled
+
+# the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
+# reads a review), it would replace the function `reports.review` by the module of that name
+from .review import write_review
 from .workbook import write_workbook
 
 
@@ -82,10 +88,6 @@ class Review:
 
 def review(workspace: Path, period: Period, today: date | None = None) -> Review:
     """Write the review workbook: every entry the next `bill` would invoice, per client."""
-    from ..tracker import INVOICED
-    from .figures import entry_table, unbilled
-    from .review import path_for, write_review
-
     run = check(workspace, period, today)
     if run.config is None:
         return Review(run, None)
@@ -99,7 +101,7 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
         if r.period == period.label and r.kind == "invoice" and r.status == "issued":
             numbers = late.get(r.client_key, ((), r.issue_date))[0]
             late[r.client_key] = ((*numbers, r.number), r.issue_date)
-    path = path_for(workspace, period)
+    path = review_path(workspace, period)
     carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed["entry_id"]),
                            in_tracker)
     return Review(run, path, todo["client_key"].nunique(), len(todo), int(todo["flags"].ne("").sum()),

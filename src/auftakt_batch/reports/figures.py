@@ -2,7 +2,8 @@
 and the ledger.
 
 Definitions (the workbook's column notes repeat them):
-- *logged*: time people tracked, raw; *billable*: the logged time of billable entries.
+- *logged*: time people tracked, raw; *billable*: the logged time of billable entries; *billed*:
+  billable time after the rounding rules (and review write-downs), as invoices show it.
 - *value*: what an entry is worth at the agreed rates — for an invoiced entry, the hours and
   unit price of its invoice line (so a write-down shows); otherwise its rounded hours at the rate
   in force. *Cost*: logged hours × the person's `cost_rate`, in the agency's currency.
@@ -142,10 +143,11 @@ def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     unbilled_now = unbilled(sound)
     frame = sound.assign(
         logged_s=seconds, billable_s=seconds.where(sound[E.billable], 0),
+        billed_s=sound["billed_s"].fillna(0).astype("int64").where(sound[E.billable], 0),
         unbilled_s=sound["billed_s"].fillna(0).astype("int64").where(unbilled_now, 0),
         unbilled_value=[v if u else ZERO for v, u in zip(sound["value"], unbilled_now)],
         invoiced_value=[v if n else ZERO for v, n in zip(sound["value"], sound["invoice"])])
-    columns = ["logged_s", "billable_s", "unbilled_s", "value", "unbilled_value", "invoiced_value", "cost"]
+    columns = ["logged_s", "billable_s", "billed_s", "unbilled_s", "value", "unbilled_value", "invoiced_value", "cost"]
     return frame.groupby(by)[columns].sum()
 
 
@@ -199,7 +201,8 @@ def _money_row(s: pd.Series | None, currency: str, config: Config) -> dict:
     value, cost, logged = get("value"), get("cost"), get("logged_s", 0)
     same = currency == config.agency.currency
     margin = value - cost if same else None
-    return {"logged": hours(logged), "billable": hours(get("billable_s", 0)), "value": value,
+    return {"logged": hours(logged), "billable": hours(get("billable_s", 0)), "billed": hours(get("billed_s", 0)),
+            "value": value,
             "invoiced_period": get("invoiced_value"), "invoiced_to_date": get("invoiced_to_date"),
             "unbilled": hours(get("unbilled_s", 0)), "unbilled_value": get("unbilled_value"), "cost": cost,
             "margin": margin, "margin_pct": share(margin, value) if margin is not None else None,
@@ -286,11 +289,11 @@ def _budget_row(key, job_key, currency, budget: Budget, alert_at, now, past, per
 def team_table(run: CheckRun, entries: pd.DataFrame, config: Config, today: date) -> pd.DataFrame:
     sound = entries[~entries["error"]]
     period = run.period
-    days = working_days(config, period, period.end)
     away = run.absences if run.absences is not None else pd.DataFrame(columns=["person", "date"])
     missing = missing_days(sound, away, config, period, today)
     rows = []
     for person in config.team:
+        days = working_days(config, period, period.end, person.name)
         mine = sound[sound[E.person_name].eq(person.name)]
         off = set(pd.to_datetime(away.loc[away["person"].eq(person.name), "date"])) & set(days)
         capacity = (person.hours_per_week / 5 * (len(days) - len(off))).quantize(CENT) if person.hours_per_week \

@@ -5,22 +5,23 @@ invoice, each with the checks' flags beside it and two columns to edit: `approve
 `bill_hours` (a write-down). Writing it again keeps the decisions already made for entries
 that are still there.
 
-`read_decisions` is the check run's last step: when the workbook exists, `bill` follows it —
-entries set to `no` are held back, written-down hours are billed as written down. It is never
-applied blindly: a value that is neither yes nor no, a write-up, or a workbook whose rows no
-longer match the inputs (entries changed, added or gone since it was written) is an error that
-holds back that client until the review is written again.
+`read_decisions` is the check run's last step: when the workbook exists — as written, or saved
+by LibreOffice in its own format (review-<period>.ods; of both, the one saved last) — `bill`
+follows it: entries set to `no` are held back (an empty approve cell means yes), written-down
+hours are billed as written down. It is never applied blindly: a value that is neither yes nor
+no, a write-up, or a workbook whose rows no longer match the inputs (entries changed, added or
+gone since it was written, or rows deleted) is an error at its sheet, row and column that holds
+back that client until the review is written again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from xlsxwriter.utility import xl_col_to_name
 
 from ..config import Config
 from ..files import write_atomically
@@ -28,7 +29,7 @@ from ..ingest.values import duration_seconds
 from ..periods import Period
 from ..pricing import rounding_for
 from ..problems import Problem, Severity, Source, plural
-from ..review_file import label_for, path_for
+from ..review_file import label_for, saved
 from ..schemas import Entries as E
 from ..tracker import UNAPPROVED
 from .figures import hours
@@ -53,8 +54,9 @@ COLUMNS = [
                                                   "unless bill_hours writes it down."),
     Column("rate", "rate", "money"), Column("value", "value", "money"), Column("flag_text", "flags", width=28),
     Column("approve", "approve", width=10, note="yes: bill it. no: hold it back (it stays unbilled and shows in "
-                                                 "the Billing gap). An entry the tracker has not approved "
-                                                 "(imports.require_approval) is billed only on yes.", fill=EDITABLE),
+                                                 "the Billing gap). Empty: yes — but an entry the tracker has not "
+                                                 "approved (imports.require_approval) is billed only on yes.",
+           fill=EDITABLE),
     Column("bill_hours", "bill_hours", "hours", width=11, fill=EDITABLE,
            note="Leave empty to bill the billed h. A smaller number writes the entry down; the ledger records it."),
     Column(E.entry_id, ID_HEADER, width=22),
@@ -96,8 +98,8 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
             sheet = book.sheet(sheet_name(key))
             first, last = table(sheet, group, COLUMNS, autofilter=True)
             _editable(sheet, first, last)
-            summary.append((key, config.clients[key].name, len(group), sum(group["billed_s"]),
-                            int(group["flag_text"].ne("").sum())))
+            summary.append((key, config.clients[key].name, len(group), sum(group[E.duration_s]),
+                            sum(group["billed_s"]), int(group["flag_text"].ne("").sum())))
         _about(about, period, config, summary, in_tracker)
         book.close()
 
@@ -192,20 +194,25 @@ def _about(sheet: Sheet, period: Period, config: Config, summary: list[tuple],
         f"Review of {period.label} ({period.start} .. {period.end}) — written {now:%Y-%m-%d %H:%M}",
         "",
         "One sheet per client lists the entries the next `auftakt-batch bill` will invoice.",
-        "Edit only the yellow columns, then save this file where it is:",
-        "  approve     yes = bill it, no = hold it back (it stays unbilled and shows in the Billing gap)",
+        "billed h is the logged h after the rounding rule of rates.yaml (`rounding: none`: as logged).",
+        "Edit only the yellow columns, then save this file where it is (as .xlsx, or as .ods in LibreOffice:",
+        "if both are there, the one saved last is followed):",
+        "  approve     yes = bill it, no = hold it back (it stays unbilled and shows in the Billing gap);",
+        "              empty = yes. To hold an entry back, set no: never delete its row.",
+        "              An entry flagged 'not approved in the tracker' is billed only when it says yes.",
         "  bill_hours  empty = bill the billed hours; a smaller number writes the entry down",
-        "              (an entry flagged 'not approved in the tracker' is billed only when it says yes)",
         "Entries that change in the exports after this file was written stop that client's invoice until",
         f"you run `auftakt-batch review --period {period.label}` again (your decisions are kept).",
     ]
     for row, text in enumerate(lines, 1):
         sheet.put(row, 1, text or None, look=TITLE_LOOK if row == 1 else None)
     title(sheet, len(lines) + 2, "Clients")
-    frame = pd.DataFrame([{"client": k, "name": n, "entries": c, "hours": hours(s), "flagged": f}
-                          for k, n, c, s, f in summary], columns=["client", "name", "entries", "hours", "flagged"])
+    frame = pd.DataFrame([{"client": k, "name": n, "entries": c, "logged": hours(lg), "hours": hours(s), "flagged": f}
+                          for k, n, c, lg, s, f in summary],
+                         columns=["client", "name", "entries", "logged", "hours", "flagged"])
     columns = [Column("client", "client (sheet)"), Column("name", "name"), Column("entries", "entries", "int"),
-               Column("hours", "billed h", "hours"), Column("flagged", "flagged", "int")]
+               Column("logged", "logged h", "hours"), Column("hours", "billed h", "hours"),
+               Column("flagged", "flagged", "int")]
     last = table(sheet, frame, columns, row=len(lines) + 3, freeze=False)[1]
     if in_tracker is not None and len(in_tracker):
         _in_tracker(sheet, max(last, len(lines) + 3) + 3, in_tracker)
@@ -245,62 +252,93 @@ def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, bill
                    config: Config) -> Decisions:
     """What the reviewer decided, checked against `billable` (the unbilled, billable, sound entries
     with `billed_s`), `billed` (the ledger's billed entry ids)."""
-    path = path_for(workspace, period)
-    if not path.exists():
-        return Decisions(NO_DECISIONS, [], False)
-    label = label_for(period)
+    path, problems = followed(saved(workspace, period), period)
+    if path is None:
+        return Decisions(NO_DECISIONS, problems, bool(problems))
+    label = label_for(period, path.suffix)
     try:
-        rows, sheets, problems = _read_rows(path, label, config)
+        rows, sheets, read_problems = _read_rows(path, label, config)
     except Exception as exc:  # any reason a spreadsheet cannot be read  # noqa: BLE001
-        return Decisions(NO_DECISIONS, [Problem(Source(label), "review", Severity.ERROR, (
+        return Decisions(NO_DECISIONS, [*problems, Problem(Source(label), "review", Severity.ERROR, (
             f"cannot be read ({type(exc).__name__}: {exc}) — no client is billed while it is unreadable; write it "
             f"again with `auftakt-batch review --period {period.label}`"))], True)
-    problems += _compare(rows, sheets, billable, billed, label, period, config)
+    problems += read_problems + _compare(rows, sheets, billable, billed, label, period, config)
     return Decisions(rows.reset_index(drop=True) if len(rows) else NO_DECISIONS, problems, True)
+
+
+def followed(paths: list[Path], period: Period) -> tuple[Path | None, list[Problem]]:
+    """The review workbook `bill` follows: the one there is, or of an .xlsx and an .ods (a
+    reviewer who saved in LibreOffice's own format) the one saved last, with a note naming the
+    other. Neither newer: an error that holds back every client — never a guess."""
+    if len(paths) < 2:
+        return (paths[0] if paths else None), []
+    older, newer = sorted(paths, key=_saved_at)
+    names = [label_for(period, p.suffix) for p in (older, newer)]
+    if _saved_at(older) == _saved_at(newer):
+        return None, [Problem(Source(names[0]), "review", Severity.ERROR, (
+            f"{names[1]} is there too, saved at the same time: which review to follow cannot be told — delete the "
+            "one that does not hold your decisions; no client is billed until then"))]
+    return newer, [Problem(Source(names[1]), "review", Severity.INFO, (
+        f"followed: saved after {names[0]}, which is ignored — delete the older one if you do not need it"))]
+
+
+def _saved_at(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # gone since it was seen: as old as can be
+        return 0
 
 
 def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, set[str], list[Problem]]:
     """(one row per entry row of the client sheets, the clients that have a sheet, problems)."""
-    from openpyxl import load_workbook  # reading a review is rarer than writing one
-
-    book = load_workbook(path, data_only=True, read_only=True)
     keys = {sheet_name(k): k for k in config.clients}
     rows, sheets, problems = [], set(), []
-    try:
-        for sheet in book.worksheets:
-            if sheet.title not in keys:
+    for name, cells in _grids(path, set(keys)).items():
+        client = keys[name]
+        head = [str(v).strip() if v is not None else "" for v in (cells[0] if cells else ())]
+        where = {name: head.index(name) for name in ("approve", "bill_hours", ID_HEADER, "date", "person", "job")
+                 if name in head}
+        if not {"approve", "bill_hours", ID_HEADER} <= set(where):
+            problems.append(Problem(Source(f"{label}[{name}]", 1), "review", Severity.ERROR, (
+                f"the sheet lost its approve, bill_hours or {ID_HEADER!r} column — write the review again"),
+                client=client))
+            continue
+        sheets.add(client)
+        for number, values in enumerate(cells[1:], 2):
+            entry_id = _cell(values, where[ID_HEADER])
+            if _blank(entry_id):
                 continue
-            client = keys[sheet.title]
-            cells = list(sheet.iter_rows(values_only=True))
-            head = [str(v).strip() if v is not None else "" for v in (cells[0] if cells else ())]
-            where = {name: head.index(name) for name in ("approve", "bill_hours", ID_HEADER, "date", "person", "job")
-                     if name in head}
-            if not {"approve", "bill_hours", ID_HEADER} <= set(where):
-                problems.append(_error(label, None, None, client, f"sheet {sheet.title!r} lost its approve, bill_hours "
-                                                                  f"or {ID_HEADER!r} column — write the review again"))
-                continue
-            sheets.add(client)
-            for number, values in enumerate(cells[1:], 2):
-                entry_id = _cell(values, where[ID_HEADER])
-                if not entry_id:
-                    continue
-                day = _cell(values, where.get("date", len(values)))
-                rows.append((str(entry_id).strip(), client, sheet.title, number, _cell(values, where["approve"]),
-                             _cell(values, where["bill_hours"]), _cell(values, where.get("person", len(values))),
-                             day.date() if isinstance(day, datetime) else day,
-                             _cell(values, where.get("job", len(values)))))
-    finally:
-        book.close()
+            day = _cell(values, where.get("date", len(values)))
+            rows.append((str(entry_id).strip(), client, name, number, _cell(values, where["approve"]),
+                         _cell(values, where["bill_hours"]), _cell(values, where.get("person", len(values))),
+                         day.date() if isinstance(day, datetime) else day,
+                         _cell(values, where.get("job", len(values)))))
     frame = pd.DataFrame(rows, columns=ROW_COLUMNS).astype({"approve_raw": object, "bill_raw": object})
     approve, bill_s = [], []
     for r in frame.itertuples():
-        answer = True if _blank(r.approve_raw) else ANSWERS.get(str(r.approve_raw).strip().lower())
+        answer = True if _blank(r.approve_raw) else ANSWERS.get(str(r.approve_raw).strip().lower())  # empty: yes
         if answer is None:
-            problems.append(_error(label, r, APPROVE, r.client, f"{r.approve_raw!r} is neither yes nor no"))
+            problems.append(_error(label, r, "approve", r.client, f"{r.approve_raw!r} is neither yes nor no"))
         approve.append(answer is not False)  # unreadable: the client is held back anyway
         bill_s.append(_seconds(r, label, problems))
     return (frame.assign(approve=pd.Series(approve, dtype=bool), bill_s=pd.Series(bill_s, dtype="Int64")), sheets,
             problems)
+
+
+def _grids(path: Path, titles: set[str]) -> dict[str, list[list]]:
+    """The cells of the sheets named `titles`, from A1, as .xlsx and .ods both hold them: a whole
+    number as an int (so a message quotes 5, not 5.0), an empty cell as None."""
+    import python_calamine  # reading a review is rarer than writing one
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    return {title: [[_plain(v) for v in row] for row in book.get_sheet_by_name(title).to_python(
+        skip_empty_area=False)] for title in book.sheet_names if title in titles}
+
+
+def _plain(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None if value == "" else value
 
 
 def _cell(values: tuple, index: int):
@@ -318,12 +356,14 @@ def _seconds(r, label: str, problems: list[Problem]) -> int | None:
         return None
     if isinstance(raw, time):  # a cell a spreadsheet took for a time of day: 1:30
         seconds = raw.hour * 3600 + raw.minute * 60 + raw.second
+    elif isinstance(raw, timedelta):  # a duration cell ([h]:mm, as LibreOffice takes 25:00)
+        seconds = round(raw.total_seconds())
     else:
         seconds = round(float(raw) * 3600) if isinstance(raw, (int, float)) else duration_seconds(str(raw).strip())
     if seconds is None:
-        problems.append(_error(label, r, BILL_HOURS, r.client, f"{raw!r} is not a number of hours — use 1.5 or 1:30"))
+        problems.append(_error(label, r, "bill_hours", r.client, f"{raw!r} is not a number of hours — use 1.5 or 1:30"))
     elif seconds <= 0:
-        problems.append(_error(label, r, BILL_HOURS, r.client, f"{raw!r} h would bill nothing — set approve to no "
+        problems.append(_error(label, r, "bill_hours", r.client, f"{raw!r} h would bill nothing — set approve to no "
                                                                  "to hold the entry back"))
     return seconds if seconds is not None and seconds > 0 else None
 
@@ -339,37 +379,54 @@ def _compare(rows: pd.DataFrame, sheets: set[str], billable: pd.DataFrame, bille
         entry = known.loc[r.entry_id]
         step = _step(rounding_for(config, entry[E.client_key], entry[E.job_key]))
         if r.bill_s > entry["billed_s"]:
-            problems.append(_error(label, r, BILL_HOURS, r.client, (
+            problems.append(_error(label, r, "bill_hours", r.client, (
                 f"{hours(r.bill_s)} h is more than the {hours(entry['billed_s'])} h to bill — a review writes "
                 "entries down, never up")))
         elif r.bill_s % step:
             lower, upper = r.bill_s // step * step, (r.bill_s // step + 1) * step
             unit = f"the {step // 60}-minute rounding step" if step > 60 else "whole minutes"
             use = " or ".join(_clock(x) for x in (lower, upper) if 0 < x <= entry["billed_s"])
-            problems.append(_error(label, r, BILL_HOURS, r.client, f"{r.bill_raw!r} is not in {unit} — use {use}"))
+            problems.append(_error(label, r, "bill_hours", r.client, f"{r.bill_raw!r} is not in {unit} — use {use}"))
     stale = rows[~rows["entry_id"].isin(known.index) & ~rows["entry_id"].isin(done)]
     missing = billable[~billable[E.entry_id].isin(rows["entry_id"])]
     for client in sorted(set(stale["client"]) | set(missing[E.client_key])):
-        gone = stale[stale["client"].eq(client)]
-        new = missing[missing[E.client_key].eq(client)]
-        parts = []
-        if client not in sheets:
-            parts.append(f"it has no sheet {sheet_name(client)!r} for the {plural(len(new), 'entry', 'entries')} of "
-                         f"{client} (deleted or renamed?)")
-        else:
-            if len(gone):
-                shown = ", ".join(map(str, gone["row"].head(8))) + (", …" if len(gone) > 8 else "")
-                one = len(gone) == 1
-                parts.append(f"{plural(len(gone), 'row')} of sheet {gone['sheet'].iloc[0]!r} no longer "
-                             f"{'matches' if one else 'match'} the inputs ({'row' if one else 'rows'} {shown}: "
-                             "changed or removed since it was written)")
-            if len(new):
-                parts.append(f"{plural(len(new), 'entry', 'entries')} of {client} {'is' if len(new) == 1 else 'are'} "
-                             "not in it (added or changed since)")
-        problems.append(_error(label, None, None, client, (
-            f"{' and '.join(parts)} — {client} is not billed until you run `auftakt-batch review --period "
-            f"{period.label}` again (decisions already made are kept) and review them")))
+        problems.append(_mismatch(client, stale[stale["client"].eq(client)],
+                                  missing[missing[E.client_key].eq(client)], client in sheets, label, period))
     return problems
+
+
+def _mismatch(client: str, gone: pd.DataFrame, new: pd.DataFrame, has_sheet: bool, label: str,
+              period: Period) -> Problem:
+    """The error that holds back a client whose sheet no longer matches the inputs: its rows whose
+    entry is gone or changed, and each entry it lacks by date, person, hours and description."""
+    again = (f"{client} is not billed until you run `auftakt-batch review --period {period.label}` again (decisions "
+             "already made are kept) and review them")
+    if not has_sheet:
+        return Problem(Source(label), "review", Severity.ERROR, (
+            f"it has no sheet {sheet_name(client)!r} for the {plural(len(new), 'entry', 'entries')} of {client} "
+            f"(deleted or renamed?) — {again}"), client=client)
+    parts = []
+    if len(gone):
+        one = len(gone) == 1
+        shown = ", ".join(map(str, gone["row"].head(8))) + (", …" if len(gone) > 8 else "")
+        parts.append(f"{'row' if one else 'rows'} {shown} no longer {'matches' if one else 'match'} the inputs "
+                     "(changed or removed since it was written)")
+    if len(new):
+        listed = "; ".join(_entry_text(e) for e in new.head(5).itertuples(index=False))
+        more = f"; and {len(new) - 5} more" if len(new) > 5 else ""
+        parts.append(f"it lacks {plural(len(new), 'entry', 'entries')}: {listed}{more} (added or changed in the "
+                     f"exports since, or {'its row' if len(new) == 1 else 'their rows'} deleted: to hold an entry "
+                     "back, set approve to no instead)")
+    rows = tuple(int(r) for r in gone["row"])
+    return Problem(Source(f"{label}[{sheet_name(client)}]", rows[0] if rows else None), "review", Severity.ERROR,
+                   f"{' and '.join(parts)} — {again}", rows=rows if len(rows) > 1 else (), client=client)
+
+
+def _entry_text(entry) -> str:
+    """An entry as a reviewer finds it in the exports: 2026-11-04 Anna Schmidt 2.00 h 'Navigation'."""
+    words = getattr(entry, E.description)
+    return (f"{getattr(entry, E.date):%Y-%m-%d} {getattr(entry, E.person_name)} "
+            f"{hours(getattr(entry, E.duration_s))} h {repr(words) if words else '(no description)'}")
 
 
 def _step(rule) -> int:
@@ -380,7 +437,7 @@ def _clock(seconds: int) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
 
 
-def _error(label: str, r, column: int | None, client: str, message: str) -> Problem:
-    """An error at a review cell (review-2026-11.xlsx: acme!L4: …) that holds back `client`."""
-    where = f"{r.sheet}!{xl_col_to_name(column - 1)}{int(r.row)}" if r is not None and column else None
-    return Problem(Source(label, key=where), "review", Severity.ERROR, message, client=client)
+def _error(label: str, r, column: str, client: str, message: str) -> Problem:
+    """An error at a review cell — the sheet, its row and the column's header
+    (output/2026-11/review-2026-11.xlsx[acme]:4:bill_hours) — that holds back `client`."""
+    return Problem(Source(f"{label}[{r.sheet}]", int(r.row), column), "review", Severity.ERROR, message, client=client)

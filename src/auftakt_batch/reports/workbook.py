@@ -30,6 +30,8 @@ CLIENT_COLUMNS = [
     Column("client", "client"), Column("name", "name"), Column("currency", "currency"),
     Column("logged", "hours logged", "hours", note="All time tracked for the client in the period, raw."),
     Column("billable", "billable hours", "hours", note="Logged time of billable entries."),
+    Column("billed", "billed hours", "hours", note="Billable hours after rates.yaml's rounding rule (and "
+                                                   "write-downs in review): the hours invoices show."),
     Column("value", "billable value", "money", note=VALUE_NOTE),
     Column("invoiced_period", "invoiced this period", "money", note="Net of the live invoices of this period."),
     Column("invoiced_to_date", "invoiced to date", "money", note="Net of all live invoices, every period."),
@@ -44,10 +46,10 @@ CLIENT_COLUMNS = [
     Column("effective_rate", "effective rate", "money", note="Billable value ÷ all hours logged."),
     Column("budget", "budget"), Column("burn_pct", "burn %", "pct", note="See the Over-servicing sheet."),
 ]
-SUMMED = ["logged", "billable", "value", "invoiced_period", "invoiced_to_date", "unbilled", "unbilled_value", "cost",
-          "margin"]
-JOB_COLUMNS = [Column("client", "client"), Column("job", "job"), *CLIENT_COLUMNS[2:3],
-               Column("name", "job name"), *CLIENT_COLUMNS[3:10], *CLIENT_COLUMNS[12:]]
+SUMMED = ["logged", "billable", "billed", "value", "invoiced_period", "invoiced_to_date", "unbilled", "unbilled_value",
+          "cost", "margin"]
+JOB_COLUMNS = [Column("client", "client"), Column("job", "job"), *CLIENT_COLUMNS[2:3], Column("name", "job name"),
+               *(c for c in CLIENT_COLUMNS[3:] if c.key not in ("last_invoice", "last_invoice_date"))]
 BUDGET_COLUMNS = [
     Column("client", "client"), Column("job", "job"), Column("name", "name"), Column("label", "budget in rates.yaml"),
     Column("budget", "budget for the period", "measure",

@@ -8,6 +8,9 @@ Header names are matched after `names.normalise` (case, spaces), as regular expr
 a named group `currency` picks the currency out of a header such as `Amount (EUR)`. Where
 a field has several names, the first one present in the header is used (Clockify gives the
 duration twice: `Duration (h)` first, `Duration (decimal)` only when the other is missing).
+
+A JSON export (Watson's frames file) is a list of records: the names of a record's items
+(`positions`, when records are lists) or its keys (when they are objects) are its header.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ FIELDS = ("date", "end_date", "start", "end", "hours", "person", "email", "first
           "job", "task", "description", "billable", "amount", "rate", "currency", "invoiced", "invoice_id", "approved")
 
 
+CLOCKS = ("local", "utc")  # wall-clock times in the row's time zone | instants (ISO 8601 with its zone, Unix seconds)
+CONTAINERS = ("table", "json")  # a CSV or a sheet | a JSON list of records
+
+
 @dataclass(frozen=True)
 class Format:
     name: str
@@ -41,10 +48,20 @@ class Format:
     totals_row: bool = False  # the tool writes a totals row under the entries: drop it, quietly
     report_rounding: bool = False  # the tracker's reports may round durations (start and end stay exact)
     notes: Mapping[str, str] = field(default_factory=dict)  # header pattern -> why that column is not read
+    # field -> the field whose column also gives it: {"date": "start"} when `Start` is `2026-11-03 09:00:00`
+    derived: Mapping[str, str] = field(default_factory=dict)
+    clock: str = "local"  # CLOCKS: how start and end are written
+    container: str = "table"  # CONTAINERS: what kind of file holds the export
+    positions: tuple[str, ...] = ()  # json: the names of a record's items, when a record is a list
+    person_from_file: bool = False  # no person column: the file is one person's, named by the file (or folder)
+    own_file_names: frozenset[str] = frozenset()  # the tool's own name for its file: then the folder names the person
+    client_separator: str | None = None  # "/": a job written `client/job` names its client
 
     def __post_init__(self):
         unknown = set(self.columns) - set(FIELDS)
         assert not unknown, f"{self.name}: unknown fields {unknown}"
+        assert set(self.derived) <= set(FIELDS) and set(self.derived.values()) <= set(self.columns), self.name
+        assert self.clock in CLOCKS and self.container in CONTAINERS, self.name
 
     @cached_property
     def _patterns(self) -> list[tuple[str, int, re.Pattern]]:
@@ -65,6 +82,11 @@ class Format:
         """canonical field -> column position: for each field, its most preferred name present."""
         return {f: min(hits)[1] for f, hits in self._matches(header).items()}
 
+    def present(self, header) -> set[str]:
+        """The fields this header gives: by their own column, or derived from another's."""
+        found = set(self.field_positions(header))
+        return found | {f for f, source in self.derived.items() if source in found}
+
     def header_currency(self, header) -> str | None:
         """A currency named inside a header, e.g. EUR from `Amount (EUR)`."""
         for hits in self._matches(header).values():
@@ -83,6 +105,12 @@ class Format:
             out += [positions for positions in by_rank.values() if len(positions) > 1]
         return out
 
+    @cached_property
+    def shortest(self) -> int:
+        """json: the fewest items a list record may have — up to the last one a required field reads."""
+        return 1 + max((i for i, name in enumerate(self.positions) if self.required & self._matches([name]).keys()),
+                       default=-1)
+
     def known(self, header) -> int:
         return len(self._matches(header))
 
@@ -91,7 +119,7 @@ class Format:
 
     def missing(self, header) -> list[str]:
         """The columns this header lacks, by the names the tool writes (e.g. 'start time')."""
-        present = self.field_positions(header).keys()
+        present = self.present(header)
         missing = sorted(self.label(f) for f in self.required - present)
         if self.one_of and not any(group <= present for group in self.one_of):
             missing.append(" or ".join(" and ".join(sorted(map(self.label, group))) for group in self.one_of))
@@ -103,32 +131,50 @@ class Format:
 
 
 def _registry() -> tuple[Format, ...]:
-    from . import clockify, harvest, kimai, native, toggl
+    from . import clockify, harvest, kimai, native, solidtime, solidtime_import, toggl, watson
 
-    return tuple(module.FORMAT for module in (native, toggl, clockify, harvest, kimai))
+    return tuple(module.FORMAT for module in (native, toggl, clockify, harvest, kimai, solidtime, solidtime_import,
+                                              watson))
 
 
 FORMATS: tuple[Format, ...] = _registry()
 NATIVE = FORMATS[0]
 NATIVE_HEADER = "date,person,client,job,task,description,hours,billable (optional: start,end)"
-KNOWN = "Toggl Track, Clockify, Harvest or Kimai export, or the native timesheet"
+KNOWN = "Toggl Track, Clockify, Harvest, Kimai or solidtime export, or the native timesheet"
 
 
-def recognise(header: list[str]) -> str | None:
-    """The name of the format this header belongs to, or None: of the formats whose required
-    columns are present, the one that knows most of the header."""
-    candidates = [f for f in FORMATS if f.matches(header)]
+def recognise(header: list[str], container: str = "table") -> str | None:
+    """The name of the format this header belongs to, or None: of the formats of this kind of
+    file whose required columns are present, the one that knows most of the header."""
+    candidates = [f for f in FORMATS if f.container == container and f.matches(header)]
     return max(candidates, key=lambda f: f.known(header)).name if candidates else None
+
+
+def by_positions(width: int) -> Format | None:
+    """The JSON format whose records are lists of this many items (its last ones may be left out)."""
+    return next((f for f in FORMATS if f.positions and f.shortest <= width <= len(f.positions)),
+                None)
 
 
 def by_name(name: str) -> Format:
     return next(f for f in FORMATS if f.name == name)
 
 
+# headers of exports that hold no names, only a tool's ids: what to export instead
+NO_NAMES = {
+    frozenset({"member_id", "project_id", "start", "end"}):
+        "this header names ids, not names: solidtime's organization export — export Reporting → Detailed → CSV "
+        "instead",
+}
+
+
 def describe_unknown(header: list[str]) -> str:
     """Why a header is not recognised: the nearest format's missing columns, or the formats known."""
+    names = {normalise(h or "") for h in header}
+    if hint := next((hint for columns, hint in NO_NAMES.items() if columns <= names), None):
+        return hint
     shown = ",".join(h for h in header if h)[:120] or "(empty)"
-    best = max(FORMATS, key=lambda f: f.known(header))
+    best = max((f for f in FORMATS if f.container == "table"), key=lambda f: f.known(header))
     if best.known(header) >= 3:
         hint = f"the header must be {NATIVE_HEADER}" if best is NATIVE else "export it again with all columns"
         return f"looks like a {best.title} but lacks column(s) {', '.join(best.missing(header))} — {hint}"
