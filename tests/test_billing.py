@@ -95,7 +95,9 @@ def test_bill_command(ws):
         "  2026-0002  globex   2.00  300.00  357.00  EUR"]
     again = CliRunner().invoke(main, ["bill", "--workspace", str(ws.root), "--period", "2026-11"])
     assert again.output.strip().splitlines() == [
-        "Nothing new to bill: every billable entry of the period is on an invoice.",
+        "Nothing new to bill — the period's 3 entries (6.50 h):",
+        "  3.00 h  not billable by rates.yaml (the client's or job's billable: false)",
+        "  3.50 h  already on an invoice",
         "Report    output/2026-11/profitability-2026-11.xlsx"]
 
 

@@ -75,6 +75,9 @@ def test_check_json(ws):
         "billed_hours": {"acme": 1.5, "globex": 1.33, "studio": 0.0},  # no rounding rule: as billable
         "entries_with_errors": 1,
         "hours_with_errors": 0.0,
+        "invoiced_in_tracker_hours": 0.0,
+        "not_approved_hours": 0.0,
+        "export_not_billable_hours": 0.0,
         "outside_period": 0,
         "repeated": 0,
         "unreadable": [],

@@ -287,7 +287,7 @@ def test_imports_and_a_person_s_time_zone():
 
     text = dedent(RATES).replace("    role: developer\n", "    role: developer\n    timezone: America/New_York\n")
     config, problems = parse_config(text + "imports:\n  date_format: MM/DD/YYYY\n")
-    assert problems == [] and config.date_format == "mdy"
+    assert problems == [] and config.imports.date_format == "mdy"
     assert [p.timezone for p in config.team] == [None, "America/New_York"]
     _, problems = parse_config(text.replace("America/New_York", "Mars/Olympus") + "imports: {date_format: D/M/Y}\n")
     assert [str(p) for p in problems] == [

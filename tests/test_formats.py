@@ -93,6 +93,9 @@ def test_clockify_newer_header_month_first_12_hour_clock(ws):
     assert [str(s) for s in run.entries["start"]] == ["2026-11-16 09:23:52+00:00", "2026-11-09 22:30:00+00:00"]
     assert hours(run) == [1.0, 0.75]
     assert problem_lines(run) == [
+        "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:2:Invoiced: info: 1 entry (1.00 h) invoiced "
+        "in the tracker already (invoice Invoice100) — not billed again (imports.invoiced_in_tracker: skip; set it "
+        "to bill to invoice them anyway)",
         "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:3:Billable Rate (EUR): warning: the export "
         "prices this at "
         "130.00/h, rates.yaml at 120.00/h — the invoice uses rates.yaml; correct the rate in the tracker or in "

@@ -611,7 +611,7 @@ def test_a_sheet_longer_than_excel_allows_goes_on_in_numbered_sheets(ws, monkeyp
     split = book(report(ws.root, NOVEMBER, today=TODAY).path)
 
     assert [s.title for s in pages(split, "Entries")] == ["Entries", "Entries (2)", "Entries (3)"]
-    for name, width in (("Entries", "R"), ("Problems", "G")):
+    for name, width in (("Entries", "S"), ("Problems", "G")):
         assert len(table_rows(pages(whole, name))) > 5
         for sheet in pages(split, name):
             assert headers(sheet) == headers(whole[name]) and 2 <= sheet.max_row <= 5

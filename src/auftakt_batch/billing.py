@@ -32,13 +32,15 @@ from .errors import Busy, CannotIssue, Unwritten
 from .files import crash_point, sweep_orphans
 from .invoices import Draft, draft_invoices
 from .periods import Period
-from .pipeline import CheckRun, billable_now, check, local_today
+from .pipeline import CheckRun, approved_in_review, billable_now, check, local_today
 from .problems import plural
 from .render.confined import TemplateRefused
 from .render.invoice import Issue, LabelsError, invoice_html, load_labels, template_error
 from .render.pdf import Job, write_pdfs
 from .reports import Report, write_report
 from .schemas import Entries as E
+from .tracker import UNAPPROVED
+from .unbilled import Unbilled, not_billed
 
 
 class UnknownClient(Exception):
@@ -78,6 +80,7 @@ class BillRun:
     later: str | None = None  # billable time dated after today, left for a later run
     review: str | None = None  # what the review workbook changed
     report: Report | None = None  # the profitability workbook, written after the invoices
+    unbilled: tuple[Unbilled, ...] = ()  # the period's entries this run did not bill, by reason
     unwritten: str | None = None  # why that workbook could not be written (another program holds it)
 
 
@@ -135,7 +138,8 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
                 issued = ()
         finally:
             conn.close()
-        return _reported(BillRun(run, issued, skipped, reason, later, review), today)
+        return _reported(BillRun(run, issued, skipped, reason, later, review,
+                                 unbilled=() if reason else not_billed(run, today, only)), today)
 
 
 def _drafts(workspace: Path, period: Period, today: date | None, only: str | None, strict: bool,
@@ -152,7 +156,8 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
     issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress)
-    return _reported(BillRun(run, issued, skipped, None, later, review), today)
+    return _reported(BillRun(run, issued, skipped, None, later, review, unbilled=not_billed(run, today, only)),
+                     today)
 
 
 def _reported(result: BillRun, today: date | None) -> BillRun:
@@ -168,13 +173,16 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tu
                                                                                  str | None]:
     """(drafts to issue, (client, why) skipped, what waits, what the review changed): sound, unbilled
     entries up to today as the review workbook decided — work dated later is not done yet, a later
-    run bills it; held-back clients skipped."""
+    run bills it; held-back clients skipped; entries the tracker has not approved (with
+    imports.require_approval) only where the reviewer typed yes."""
     held, _ = run.held_back()
     unbilled = billable_now(run)
     if only is not None:
         unbilled = unbilled[unbilled[E.client_key].eq(only)]
     future = unbilled[E.date].gt(pd.Timestamp(today))
     priced = unbilled[~future & ~unbilled[E.client_key].isin(held)]
+    waiting = priced[E.tracker_hold].eq(UNAPPROVED) & ~priced[E.entry_id].isin(approved_in_review(run))
+    priced = priced[~waiting]
     final = reviewed(priced, run.decisions)
     drafts = draft_invoices(final, run.config, period)
     skipped = tuple((key, "held back by errors (listed above)") for key in sorted(held)

@@ -173,6 +173,41 @@ def billable_conflict(e: pd.DataFrame, ctx: Context) -> list[Problem]:
         f"marked billable, but {_job_label(r)} is not billable in rates.yaml — it is not billed"))
 
 
+def invoiced_in_tracker(e: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """Billable entries the export marks invoiced in the tracker (and not on one of our
+    invoices): a note per file with their hours and the tracker's invoice ids."""
+    invoiced = e[E.invoiced_flag].fillna(False).astype(bool)
+    rows = e[e[E.billable] & invoiced & ~e[E.entry_id].isin(ctx.billed["entry_id"])]
+    skip = ctx.config.imports.invoiced_in_tracker == "skip"
+    then = ("not billed again (imports.invoiced_in_tracker: skip; set it to bill to invoice them anyway)" if skip
+            else "billed anyway, as imports.invoiced_in_tracker: bill says; make sure the tracker's invoice does not "
+                 "cover {}")
+    return _grouped(rows, [], "invoiced", "invoiced-in-tracker", Severity.INFO, lambda g, note: (
+        f"{_entries(len(g))} ({_hours(g)}) invoiced in the tracker already{_invoice_ids(g)}{note} — "
+        f"{then.format('it' if len(g) == 1 else 'them')}"))
+
+
+def not_approved(e: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """With imports.require_approval: billable entries the export does not mark approved, a note
+    per file and person (the review workbook's explicit yes still bills them)."""
+    rows = e[e[E.billable] & e[E.tracker_hold].eq("unapproved") & ~e[E.entry_id].isin(ctx.billed["entry_id"])]
+    return _grouped(rows, [E.person_name], "approved", "not-approved", Severity.INFO, lambda g, note: (
+        f"{g.person_name.iloc[0] if pd.notna(g.person_name.iloc[0]) else g.person.iloc[0]}: {_entries(len(g))} "
+        f"({_hours(g)}) the export does not mark approved{note} — held back (imports.require_approval: true); "
+        "approve them in the tracker and export again, or set approve to yes in the review workbook"))
+
+
+def _hours(group: pd.DataFrame) -> str:
+    return f"{Decimal(int(group[E.duration_s].fillna(0).clip(lower=0).sum())) / HOUR:.2f} h"
+
+
+def _invoice_ids(group: pd.DataFrame, shown: int = 5) -> str:
+    ids = list(dict.fromkeys(i for text in group[E.tracker_invoice] for i in text.split(", ") if i))
+    if not ids:
+        return ""
+    return f" (invoice {', '.join(ids[:shown])}{', …' if len(ids) > shown else ''})"
+
+
 def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     rows = e[e[E.duplicate_of].notna()]
     return for_rows(rows, None, "repeated-row", WARNING, lambda r: (
@@ -275,7 +310,7 @@ def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 CHECKS: list[Check] = [
     unknown_person, unknown_client, missing_client, unknown_job, no_rate, non_positive_duration, impossible_duration,
     long_entry, long_day, overlapping, future_date, weekend_work, missing_description, billable_conflict,
-    repeated_in_file, near_repeat, export_price, logged_billed_meeting,
+    repeated_in_file, near_repeat, export_price, logged_billed_meeting, invoiced_in_tracker, not_approved,
 ]
 
 

@@ -245,18 +245,33 @@ def _bill_summary(result) -> str:
         lines.append(table_text(columns, rows, indent=2))
     if result.stopped:
         lines.append(f"Nothing {'else ' if result.issued else ''}issued: {result.stopped}.")
-    elif not result.issued and result.skipped:
-        lines.append("Nothing issued.")
-    elif not result.issued and result.review:
-        lines.append("Nothing new to bill.")
     elif not result.issued:
-        lines.append("Nothing new to bill: every billable entry of the period is on an invoice.")
+        lines += _why_nothing(result)
+    else:
+        lines += [f"Not billed: {reason}." for reason in result.unbilled if reason.always]
     lines += [f"Skipped {key}: {why}" for key, why in result.skipped]
-    if result.later:
+    if result.later and (result.issued or result.stopped):
         lines.append(f"Not billed yet: {result.later}.")
     if result.review:
         lines.append(f"Reviewed: {result.review}.")
     return "\n".join(lines)
+
+
+def _why_nothing(result) -> list[str]:
+    """Nothing was issued, and not for a reason that stopped the run: the period's entries by why
+    none of them is billed, with their hours — never "all is well" when there was nothing to bill."""
+    from .problems import plural
+    from .unbilled import hours_text
+
+    run, reasons = result.check, result.unbilled
+    if not reasons:
+        whose = " of that client" if len(run.entries) else ""  # --client named one without entries
+        outside = f" ({run.outside_period} outside it, ignored)" if run.outside_period and not whose else ""
+        return [f"Nothing to bill: no entries{whose} in {run.period.label}{outside}."]
+    count, seconds = sum(r.entries for r in reasons), sum(r.seconds for r in reasons)
+    width = max(len(r.hours) for r in reasons)
+    return [f"Nothing new to bill — the period's {plural(count, 'entry', 'entries')} ({hours_text(seconds)} h):"] + [
+        f"  {r.hours:>{width}} h  {r.text}{f': {r.detail}' if r.detail else ''}" for r in reasons]
 
 
 def _note(issued) -> str:

@@ -29,6 +29,7 @@ from .reconcile import Reconciliation, evidence, reconcile
 from .resolve import resolve_names
 from .review_file import saved as saved_reviews
 from .schemas import Entries, RawEntries, empty, validate
+from .tracker import INVOICED, hold_by_tracker, share_flags
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 5. Calendars: meetings of clients that bill them become entries unless someone logged them
     #    (a meeting already billed stays, so it is never billed again as a timesheet entry); the
     #    other clients' untracked meetings are reported. Then fingerprint every entry, count a
-    #    repeated export once, and of two overlapping exports that disagree, let the newer win.
+    #    repeated export once (its copies sharing what the tracker said of it), and of two
+    #    overlapping exports that disagree, let the newer win; then follow the tracker's flags.
     calendar = calendar_time(list(ingested.calendars), timesheet, config, period)
     problems += calendar.problems
     meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config))
@@ -122,7 +124,8 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     resolved = identify(timesheet)
     resolved = pd.concat([resolved, meetings], ignore_index=True) if len(meetings) else resolved
     current = supersede(resolved, {f.path: f.modified for f in ingested.files})
-    entries, repeat_problems = drop_repeats(current.entries)
+    entries, repeat_problems = drop_repeats(share_flags(current.entries))
+    entries = hold_by_tracker(entries, config.imports)
     problems += current.problems + repeat_problems
 
     # 6. Validate the Entries contract, then every check.
@@ -154,12 +157,24 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
 
 
 def billable_now(run: CheckRun) -> pd.DataFrame:
-    """The entries a billing run would invoice (sound, dated, billable, on no invoice), priced."""
+    """The entries a billing run would invoice (sound, dated, billable, on no invoice of ours nor —
+    unless rates.yaml says to bill them — of the tracker's), priced. Entries the tracker has not
+    approved are among them: the review may approve them (billing.py applies the review)."""
     from .pricing import price
 
     sound = run.entries[~run.with_errors() & run.entries[Entries.date].notna()]
-    unbilled = sound[~sound[Entries.entry_id].isin(run.billed["entry_id"]) & sound[Entries.billable]]
+    unbilled = sound[~sound[Entries.entry_id].isin(run.billed["entry_id"]) & sound[Entries.billable]
+                     & sound[Entries.tracker_hold].ne(INVOICED)]
     return price(unbilled, run.config)
+
+
+def approved_in_review(run: CheckRun) -> frozenset[str]:
+    """The entry ids the reviewer explicitly set to yes: that wins over `imports.require_approval`."""
+    if run.decisions is None or run.decisions.empty:
+        return frozenset()
+    from .reports.review import said_yes
+
+    return frozenset(run.decisions.loc[run.decisions["approve_raw"].map(said_yes).astype(bool), "entry_id"])
 
 
 def read_review(run: CheckRun):
@@ -179,7 +194,7 @@ def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:
 def import_rules(config: Config) -> Rules:
     zones = {normalise(name): p.timezone for p in config.team if p.timezone
              for name in (p.name, p.email, *p.aliases) if name}
-    return Rules(config.agency.timezone, zones, config.date_format)
+    return Rules(config.agency.timezone, zones, config.imports.date_format)
 
 
 def local_today(timezone: str) -> date:

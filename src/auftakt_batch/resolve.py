@@ -2,8 +2,8 @@
 
 Needs: raw entries and the config. Gives: the same rows with `person_name`, `client_key`,
 `job_key` (NA where a name is unknown; the checks report those) and the final `billable`
-flag: the entry's own flag (default yes) and the job's and client's setting, all three.
-Every distinct name is looked up once.
+flag: the job's and client's setting and — with `imports.billable: export`, the default —
+the entry's own flag (default yes). Every distinct name is looked up once.
 """
 
 from __future__ import annotations
@@ -28,6 +28,18 @@ def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
         job_key=job_key,
         billable=_billable(raw[E.billable_flag], client_key, job_key, config),
     )
+
+
+def rates_billable(entries: pd.DataFrame, config: Config) -> pd.Series:
+    """Whether rates.yaml bills each entry's client and job, whatever the export's flag says
+    (an unknown client or job: yes, its error holds it back)."""
+    pairs = pd.DataFrame({"c": entries[E.client_key], "j": entries[E.job_key]})
+    distinct = pairs.drop_duplicates().dropna()
+    distinct = distinct.assign(setting=[
+        config.clients[c].billable and (config.clients[c].jobs[j].billable if j else True)
+        for c, j in distinct.itertuples(index=False)])
+    setting = pairs.merge(distinct, on=["c", "j"], how="left")["setting"].set_axis(entries.index)
+    return setting.astype("boolean").fillna(True).astype(bool)
 
 
 def person_names(raw: pd.DataFrame, config: Config) -> pd.Series:
@@ -68,11 +80,9 @@ def _job_keys(client_key: pd.Series, job: pd.Series, config: Config) -> pd.Serie
 
 
 def _billable(flag: pd.Series, client_key: pd.Series, job_key: pd.Series, config: Config) -> pd.Series:
-    """Entry flag (default yes) and client.billable and job.billable."""
-    pairs = pd.DataFrame({"c": client_key, "j": job_key})
-    distinct = pairs.drop_duplicates().dropna()
-    distinct = distinct.assign(setting=[
-        config.clients[c].billable and (config.clients[c].jobs[j].billable if j else True)
-        for c, j in distinct.itertuples(index=False)])
-    setting = pairs.merge(distinct, on=["c", "j"], how="left")["setting"].set_axis(flag.index)
-    return (flag.fillna(True) & setting.astype("boolean").fillna(True)).astype("bool")
+    """client.billable and job.billable, and the entry's flag (default yes) unless
+    `imports.billable: rates` says the export's flag is not ours to follow."""
+    setting = rates_billable(pd.DataFrame({E.client_key: client_key, E.job_key: job_key}), config)
+    if config.imports.billable == "rates":
+        return setting
+    return (flag.fillna(True) & setting).astype("bool")

@@ -50,6 +50,10 @@ class RawEntries(pa.DataFrameModel):
     export_amount: Series[object] = pa.Field(nullable=True)  # the tracker's own price (Decimal): checked, not billed
     export_rate: Series[object] = pa.Field(nullable=True)
     export_currency: Series[str]
+    # what the tracker already decided (imports: in rates.yaml says how far to follow it)
+    invoiced_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True)  # the export marks it invoiced (or exported)
+    tracker_invoice: Series[str]  # the tracker's own invoice id, "" if none
+    approved_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True)  # NA: the export says nothing
 
     class Config:
         strict = True
@@ -61,6 +65,8 @@ class Entries(RawEntries):
     client_key: Series[str] = pa.Field(nullable=True, str_matches=f"^{KEY}$")
     job_key: Series[str] = pa.Field(nullable=True)
     billable: Series[bool]
+    # why the tracker's flags hold the entry back (tracker.py): "" | "invoiced" | "unapproved"
+    tracker_hold: Series[str] = pa.Field(str_matches=r"^(invoiced|unapproved)?$")
     entry_id: Series[str] = pa.Field(unique=True, str_matches=r"^[0-9a-f]{20}$")
     slot: Series[str] = pa.Field(str_matches=r"^[td]:[0-9a-f]{20}$")
     duplicate_of: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)

@@ -11,7 +11,10 @@ from .ingest.read import SEPARATORS
 from .pipeline import CheckRun
 from .pricing import billed_seconds, rounding_for
 from .problems import Severity, by_code, plural
+from .resolve import rates_billable
 from .schemas import Entries as E
+from .tracker import INVOICED, UNAPPROVED
+from .unbilled import REASONS, hours_text
 
 TWO_PLACES = Decimal("0.01")
 
@@ -60,6 +63,7 @@ def as_json(run: CheckRun) -> dict:
         "billed_hours": {key: float(hours(s)) for key, s in table["billed_seconds"].items()},
         "entries_with_errors": len(faulty),
         "hours_with_errors": float(hours(_positive_seconds(faulty))),
+        **{f"{name}_hours": float(hours(seconds)) for name, seconds in held_by_tracker(run, sound).items()},
         "outside_period": run.outside_period,
         "repeated": run.repeated,
         "unreadable": list(run.unreadable),
@@ -81,6 +85,7 @@ def as_text(run: CheckRun) -> str:
         lines.append(f"Entries   {len(sound) + len(faulty)} in the period ({len(faulty)} with errors) · "
                      f"{run.outside_period} outside it, ignored · {run.repeated} repeated across files, counted once")
         lines += _hours(sound, faulty, run.config)
+        lines += _held_by_tracker(run, sound)
         lines += _calendars(run)
     lines += _problems(run)
     return "\n".join(lines)
@@ -113,6 +118,28 @@ def _hours(sound: pd.DataFrame, faulty: pd.DataFrame, config: Config) -> list[st
     if len(faulty):
         lines.append(f"          not counted: {hours(_positive_seconds(faulty))} h in "
                      f"{plural(len(faulty), 'entry', 'entries')} with errors")
+    return lines
+
+
+def held_by_tracker(run: CheckRun, sound: pd.DataFrame) -> dict[str, int]:
+    """Seconds of sound entries the tracker's word keeps from being billed: marked invoiced there,
+    not approved there, or not billable by the export's flag where rates.yaml would bill them."""
+    if run.config is None:
+        return {"invoiced_in_tracker": 0, "not_approved": 0, "export_not_billable": 0}
+    unbilled = sound[~sound[E.entry_id].isin(run.billed["entry_id"]) & sound[E.billable]]
+    flagged = sound[E.billable_flag].eq(False).fillna(False).astype(bool) & rates_billable(sound, run.config)
+    return {"invoiced_in_tracker": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(INVOICED)]),
+            "not_approved": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(UNAPPROVED)]),
+            "export_not_billable": _positive_seconds(sound[flagged]) if run.config.imports.billable == "export" else 0}
+
+
+def _held_by_tracker(run: CheckRun, sound: pd.DataFrame) -> list[str]:
+    held = held_by_tracker(run, sound)
+    lines = [f"          not billed: {hours_text(held[name])} h {REASONS[key][0]}"
+             for name, key in (("invoiced_in_tracker", INVOICED), ("not_approved", UNAPPROVED)) if held[name]]
+    if held["export_not_billable"]:
+        lines.append(f"          not billable by the export's flag: {hours_text(held['export_not_billable'])} h that "
+                     "rates.yaml bills — set imports.billable: rates to bill them")
     return lines
 
 

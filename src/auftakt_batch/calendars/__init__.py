@@ -63,6 +63,9 @@ def _as_entries(meetings: pd.DataFrame, config: Config) -> pd.DataFrame:
         "export_amount": None,
         "export_rate": None,
         "export_currency": "",
+        "invoiced_flag": pd.array([pd.NA] * len(meetings), dtype="boolean"),
+        "tracker_invoice": "",
+        "approved_flag": pd.array([pd.NA] * len(meetings), dtype="boolean"),
     })
 
 

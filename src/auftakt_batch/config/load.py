@@ -16,7 +16,7 @@ from ..names import NameIndex, build_index
 from ..problems import Problem, Source, error
 from ..yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
-from .model import Agency, Config, Person
+from .model import Agency, Config, Imports, Person
 from .numbers import number_fault
 from .reader import Reader
 
@@ -25,6 +25,8 @@ AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "
                "appendix", "missing_day_below", "contact", "phone", "region"}
 PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone", "region"}
 DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
+BILLABLE_FROM = ("export", "rates")  # imports.billable: whose "not billable" counts
+TRACKER_INVOICED = ("skip", "bill")  # imports.invoiced_in_tracker
 
 
 def load_config(path: Path, label: str = "rates.yaml") -> tuple[Config | None, list[Problem]]:
@@ -172,13 +174,21 @@ def _calendars(r: Reader, node: Node | None, people: NameIndex) -> dict[str, str
     return owners
 
 
-def _imports(r: Reader, node: Node | None) -> str | None:
-    """imports: {date_format: DD/MM/YYYY | MM/DD/YYYY} — for exports whose dates cannot tell."""
-    m = r.mapping(node, "imports", {"date_format"})
+def _imports(r: Reader, node: Node | None) -> Imports:
+    """imports: what the tracker already decided — date_format (for exports whose dates cannot
+    tell), billable (export | rates), invoiced_in_tracker (skip | bill), require_approval."""
+    m = r.mapping(node, "imports", {"date_format", "billable", "invoiced_in_tracker", "require_approval"})
     if m is None:
-        return None
-    choice = r.choice(m.items.get("date_format"), "imports.date_format", tuple(DATE_FORMATS))
-    return DATE_FORMATS.get(choice) if choice else None
+        return Imports()
+    default = Imports()
+    date_format = r.choice(m.items.get("date_format"), "imports.date_format", tuple(DATE_FORMATS))
+    return Imports(
+        date_format=DATE_FORMATS.get(date_format) if date_format else None,
+        billable=r.choice(m.items.get("billable"), "imports.billable", BILLABLE_FROM) or default.billable,
+        invoiced_in_tracker=r.choice(m.items.get("invoiced_in_tracker"), "imports.invoiced_in_tracker",
+                                     TRACKER_INVOICED) or default.invoiced_in_tracker,
+        require_approval=or_default(r.boolean(m.items.get("require_approval"), "imports.require_approval"),
+                                    default.require_approval))
 
 
 def _names(node: Node | None, path: str, fields: tuple[str, ...]) -> list[tuple[str, int, str]]:

@@ -139,6 +139,16 @@ class Agency:
 
 
 @dataclass(frozen=True)
+class Imports:
+    """What the tracker already decided (rates.yaml `imports:`), and how far to follow it."""
+
+    date_format: str | None = None  # dmy or mdy, for files whose slash dates cannot tell
+    billable: str = "export"  # export: the export's "not billable" flag holds an entry back | rates: rates.yaml decides
+    invoiced_in_tracker: str = "skip"  # skip: never bill what an export marks invoiced | bill: bill it anyway
+    require_approval: bool = False  # only entries the export marks approved are billed (or the reviewer's yes)
+
+
+@dataclass(frozen=True)
 class Config:
     agency: Agency
     team: tuple[Person, ...]
@@ -146,7 +156,7 @@ class Config:
     people: NameIndex = field(default_factory=NameIndex)  # name, email or alias -> name
     client_names: NameIndex = field(default_factory=NameIndex)  # key, name or alias -> key
     job_names: Mapping[str, NameIndex] = _no_items()  # client key -> (key, name or alias -> job key)
-    date_format: str | None = None  # imports.date_format: dmy or mdy, for files whose dates cannot tell
+    imports: Imports = Imports()
     calendar_owners: Mapping[str, str] = _no_items()  # calendars: ics file name -> person name
 
     @cached_property

@@ -26,12 +26,15 @@ from .clock import instants, mismatches, unrounded, utc_spans
 from .formats import FIELDS, Format
 from .read import FileError, Table
 from .values import (
+    APPROVAL_FORMS,
     BOOL_FORMS,
     DATE_FORMS,
     DURATION_FORMS,
     INSTANT_FORMS,
+    INVOICED_FORMS,
     MONEY_FORMS,
     TIME_FORMS,
+    approval_state,
     calendar_date,
     clock_seconds,
     date_order,
@@ -39,6 +42,7 @@ from .values import (
     duration_seconds,
     has_slash_dates,
     instant,
+    invoiced_state,
     money,
     parse_column,
     yes_no,
@@ -96,6 +100,8 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
         f"{'DD/MM/YYYY' if order == 'dmy' else 'MM/DD/YYYY'} as in the rest of this file, or YYYY-MM-DD"
     hours = parsed("hours", duration_seconds, "Int64", DURATION_FORMS)
     billable = parsed("billable", yes_no, "boolean", BOOL_FORMS)
+    invoiced = parsed("invoiced", invoiced_state, "boolean", INVOICED_FORMS)
+    approved = parsed("approved", approval_state, "boolean", APPROVAL_FORMS)
     for f in ("amount", "rate"):  # what trackers write for no price
         text[f] = text[f].mask(text[f].str.lower().isin(NO_PRICE), "")
     mark = decimal_mark(pd.concat([text["amount"], text["rate"]]).unique())[0] or "."
@@ -140,6 +146,10 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
         "export_amount": amount.astype(object).where(amount.notna(), None),
         "export_rate": rate.astype(object).where(rate.notna(), None),
         "export_currency": _currency(text["currency"], fmt.header_currency(table.header)),
+        # a tracker's invoice id says "invoiced" even where its flag is missing or says otherwise
+        "invoiced_flag": invoiced.mask(text["invoice_id"].ne(""), True),
+        "tracker_invoice": text["invoice_id"].astype(str),
+        "approved_flag": approved,
     })
     # a stray row is not an entry: it leaves with its error (which then holds back every invoice)
     return entries[is_entry].reset_index(drop=True), problems, labels

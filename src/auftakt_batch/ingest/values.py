@@ -21,6 +21,8 @@ TIME_FORMS = "HH:MM or HH:MM:SS (24-hour clock), or 10:30 AM"
 INSTANT_FORMS = "an ISO 8601 time with its zone (2026-11-03T08:00:00Z, 2026-11-03T09:00:00+01:00) or Unix seconds"
 MONEY_FORMS = "a number such as 1,234.50 or 1.234,50, optionally with its currency"
 BOOL_FORMS = "yes/no, ja/nein, true/false, 1/0 or x for yes"
+INVOICED_FORMS = f"{BOOL_FORMS}, or Cleared/Open (Kimai: Abgerechnet/Offen)"
+APPROVAL_FORMS = f"{BOOL_FORMS}, or APPROVED, PENDING, UNSUBMITTED, REJECTED"
 
 _CLOCK_DURATION = re.compile(r"(-)?(\d+):([0-5]\d)(?::([0-5]\d))?")
 _DECIMAL_HOURS = re.compile(r"-?(\d+([.,]\d*)?|[.,]\d+)")
@@ -36,6 +38,12 @@ _MONEY = re.compile(r"-?(?:\d+|\d{1,3}(?:[.,' ]\d{3})+)(?:[.,]\d+)?")
 _CURRENCY_MARKS = re.compile(r"[A-Za-z]{3}|[€$£¥]|\s|\u00a0")
 _TRUE = {"yes", "y", "true", "1", "ja", "x"}
 _FALSE = {"no", "n", "false", "0", "nein"}
+# the trackers' own words for "invoiced" (Kimai's export state, in English and German) and for approval
+_INVOICED = {"cleared", "abgerechnet", "exported", "exportiert", "invoiced"}
+_NOT_INVOICED = {"open", "offen", "not exported", "nicht exportiert", "not invoiced", "uninvoiced"}
+_APPROVED = {"approved", "genehmigt", "freigegeben"}
+_NOT_APPROVED = {"pending", "unsubmitted", "not submitted", "submitted", "rejected", "not approved", "abgelehnt",
+                 "offen", "open"}
 
 YEARS = (1900, 2200)  # a year outside is a typo (and beyond what time zone rules cover)
 MONEY_DIGITS = 15  # no price in a timesheet needs more; beyond it is garbage (and Decimal's context)
@@ -187,6 +195,18 @@ def has_slash_dates(texts) -> bool:
 def yes_no(text: str) -> bool | None:
     word = text.lower()
     return True if word in _TRUE else False if word in _FALSE else None
+
+
+def invoiced_state(text: str) -> bool | None:
+    """An export's "invoiced" cell: yes/no, true/false, or the tracker's word (Kimai's Cleared/Open)."""
+    word = " ".join(text.lower().split())
+    return True if word in _INVOICED else False if word in _NOT_INVOICED else yes_no(word)
+
+
+def approval_state(text: str) -> bool | None:
+    """An export's approval cell: yes/no, true/false, or a status such as APPROVED or PENDING."""
+    word = " ".join(text.lower().split())
+    return True if word in _APPROVED else False if word in _NOT_APPROVED else yes_no(word)
 
 
 def parse_column(texts: pd.Series, parse: Callable[[str], object], dtype: str) -> tuple[pd.Series, pd.Series]:

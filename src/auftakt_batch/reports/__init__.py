@@ -20,7 +20,8 @@ from ..errors import Unwritten
 from ..periods import Period
 from ..pipeline import CheckRun, check, local_today
 from ..review_file import path_for as review_path
-from .figures import Figures, build, entry_table
+from ..tracker import INVOICED
+from .figures import Figures, build, entry_table, unbilled
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
 # reads a review), it would replace the function `reports.review` by the module of that name
@@ -108,7 +109,9 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
         return Review(run, None)
     book = ledger.read_book(workspace / "output" / "ledger.sqlite")
     entries = entry_table(run, book, run.config, reviewed=False)
-    todo = entries[~entries["error"] & entries["billable"] & entries["invoice"].eq("")]
+    todo = entries[~entries["error"] & unbilled(entries)]
+    in_tracker = entries[~entries["error"] & entries["billable"] & entries["invoice"].eq("")
+                         & entries["tracker_hold"].eq(INVOICED)]
     late: dict[str, tuple[tuple[str, ...], date]] = {}
     for r in book.invoices:
         if r.period == period.label and r.kind == "invoice" and r.status == "issued":
@@ -116,7 +119,8 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
             late[r.client_key] = ((*numbers, r.number), r.issue_date)
     path = review_path(workspace, period)
     with written(path, f"auftakt-batch review --period {period.label}"):
-        carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed["entry_id"]))
+        carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed["entry_id"]),
+                               in_tracker)
     return Review(run, path, todo["client_key"].nunique(), len(todo), int(todo["flags"].ne("").sum()),
                   carried.kept, carried.changed, carried.dropped)
 

@@ -30,10 +30,11 @@ from ..config import Budget, Config
 from ..invoices import quantity
 from ..ledger import Book
 from ..periods import Period, parse_period
-from ..pipeline import CheckRun
+from ..pipeline import CheckRun, approved_in_review
 from ..pricing import amount, price
 from ..rates import rate_for
 from ..schemas import Entries as E
+from ..tracker import INVOICED, UNAPPROVED, tracker_text
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -72,7 +73,7 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     clients = client_table(entries, book, config, period)
     jobs = job_table(entries, book, config, period)
     budgets = budget_table(entries, before, config, period, today)
-    earlier_unbilled = before[before[E.billable] & before["invoice"].eq("")].reset_index(drop=True)
+    earlier_unbilled = before[unbilled(before)].reset_index(drop=True)
     untracked = untracked_table(run, config)
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
@@ -82,8 +83,9 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
 
 def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True) -> pd.DataFrame:
     """The run's entries with: error (bool), rate, billed_s, value, cost, invoice (number or ""),
-    written_down_from, held_in_review. An invoiced entry is as its invoice has it; with `reviewed`,
-    an unbilled one as the review workbook will have it billed (written down, or held back)."""
+    written_down_from, held_in_review, waits_for_approval, tracker (what the export says). An
+    invoiced entry is as its invoice has it; with `reviewed`, an unbilled one as the review
+    workbook will have it billed (written down, or held back)."""
     entries = run.entries[run.entries[E.date].notna()] if len(run.entries) else run.entries
     errors = run.with_errors()[entries.index]
     priced = price(entries.reset_index(drop=True), config).assign(error=errors.to_numpy())
@@ -110,8 +112,10 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
     cost = [amount(Decimal(int(s)) / 3600, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
             for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced["error"])]
     currency = {key: c.currency for key, c in config.clients.items()}
+    waits = priced[E.tracker_hold].eq(UNAPPROVED) & ~on_invoice & ~ids.isin(approved_in_review(run)) & ~held
     return priced.assign(invoice=number.astype(str), billed_s=billed_s, written_down_from=before,
-                         held_in_review=held.astype(bool),
+                         held_in_review=held.astype(bool), waits_for_approval=waits.astype(bool),
+                         tracker=tracker_text(priced),
                          currency=priced[E.client_key].map(currency).fillna(config.agency.currency),
                          flags=flags(priced, run.problems), rate=rate.astype(object), value=value, cost=cost)
 
@@ -127,15 +131,21 @@ def flags(entries: pd.DataFrame, problems) -> list[str]:
     return [", ".join(found.get((f, int(r)), [])) for f, r in zip(entries[E.source_file], entries[E.source_row])]
 
 
+def unbilled(entries: pd.DataFrame) -> pd.Series:
+    """Mask: billable entries on no invoice — neither ours nor, unless rates.yaml bills them anyway,
+    the tracker's."""
+    return entries[E.billable] & entries["invoice"].eq("") & entries[E.tracker_hold].ne(INVOICED)
+
+
 def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     sound = entries[~entries["error"]]
     seconds = sound[E.duration_s].astype("int64")
-    unbilled = sound[E.billable] & sound["invoice"].eq("")
+    unbilled_now = unbilled(sound)
     frame = sound.assign(
         logged_s=seconds, billable_s=seconds.where(sound[E.billable], 0),
         billed_s=sound["billed_s"].fillna(0).astype("int64").where(sound[E.billable], 0),
-        unbilled_s=sound["billed_s"].fillna(0).astype("int64").where(unbilled, 0),
-        unbilled_value=[v if u else ZERO for v, u in zip(sound["value"], unbilled)],
+        unbilled_s=sound["billed_s"].fillna(0).astype("int64").where(unbilled_now, 0),
+        unbilled_value=[v if u else ZERO for v, u in zip(sound["value"], unbilled_now)],
         invoiced_value=[v if n else ZERO for v, n in zip(sound["value"], sound["invoice"])])
     columns = ["logged_s", "billable_s", "billed_s", "unbilled_s", "value", "unbilled_value", "invoiced_value", "cost"]
     return frame.groupby(by)[columns].sum()
@@ -315,6 +325,8 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
     held, everyone = run.held_back()
     sound = entries[~entries["error"] & entries["invoice"].eq("")]
     in_review = _per_client(sound[sound["held_in_review"]], "value")
+    in_tracker = _per_client(sound[sound[E.billable] & sound[E.tracker_hold].eq(INVOICED)], "value")
+    waiting = _per_client(sound[sound[E.billable] & sound["waits_for_approval"]], "value")
     later = _per_client(sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))], "value")
     with_errors = faulty.assign(s=faulty[E.duration_s].fillna(0).clip(lower=0)).groupby(E.client_key)["s"].sum()
     old_seconds = earlier.assign(s=earlier["billed_s"].fillna(0)).groupby(E.client_key)["s"].sum()
@@ -325,8 +337,10 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
     rows = []
     for c in clients.itertuples():
         rows.append({"client": c.client, "currency": c.currency, "tracked_value": c.value,
-                     "invoiced_value": c.value - c.unbilled_value, "unbilled_value": c.unbilled_value,
-                     "held_in_review": in_review.get(c.client, ZERO), "after_today": later.get(c.client, ZERO),
+                     "invoiced_value": c.value - c.unbilled_value,
+                     "invoiced_in_tracker": in_tracker.get(c.client, ZERO), "unbilled_value": c.unbilled_value,
+                     "held_in_review": in_review.get(c.client, ZERO),
+                     "not_approved": waiting.get(c.client, ZERO), "after_today": later.get(c.client, ZERO),
                      "held_back": "yes" if everyone or c.client in held else "",
                      "with_errors": hours(with_errors.get(c.client, 0)),
                      "earlier_unbilled": hours(old_seconds.get(c.client, 0)),

@@ -31,6 +31,7 @@ from ..pricing import rounding_for
 from ..problems import Problem, Severity, Source, plural
 from ..review_file import label_for, saved
 from ..schemas import Entries as E
+from ..tracker import UNAPPROVED
 from .figures import hours
 from .sheets import TITLE_LOOK, Book, Column, Sheet, table, title
 
@@ -41,7 +42,8 @@ ANSWERS = {"yes": True, "y": True, "ja": True, "j": True, "true": True, "1": Tru
 FLAGS = {  # problem code -> what the reviewer reads
     "long-entry": "long entry", "missing-description": "no description", "overlapping": "overlap",
     "weekend": "weekend", "future-date": "dated after today", "export-price": "export price differs",
-    "near-repeat": "near repeat",
+    "near-repeat": "near repeat", "invoiced-in-tracker": "invoiced in the tracker",
+    "not-approved": "not approved in the tracker: only yes bills it",
 }
 ID_HEADER = "entry id (do not edit)"
 COLUMNS = [
@@ -52,7 +54,9 @@ COLUMNS = [
                                                   "unless bill_hours writes it down."),
     Column("rate", "rate", "money"), Column("value", "value", "money"), Column("flag_text", "flags", width=28),
     Column("approve", "approve", width=10, note="yes: bill it. no: hold it back (it stays unbilled and shows in "
-                                                 "the Billing gap). Empty: yes.", fill=EDITABLE),
+                                                 "the Billing gap). Empty: yes — but an entry the tracker has not "
+                                                 "approved (imports.require_approval) is billed only on yes.",
+           fill=EDITABLE),
     Column("bill_hours", "bill_hours", "hours", width=11, fill=EDITABLE,
            note="Leave empty to bill the billed h. A smaller number writes the entry down; the ledger records it."),
     Column(E.entry_id, ID_HEADER, width=22),
@@ -68,16 +72,19 @@ def sheet_name(key: str) -> str:
 # --- writing --------------------------------------------------------------------------------
 
 def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Path,
-                 late: dict[str, tuple[tuple[str, ...], date]], kept: pd.DataFrame, billed: set[str]) -> Carried:
+                 late: dict[str, tuple[tuple[str, ...], date]], kept: pd.DataFrame, billed: set[str],
+                 in_tracker: pd.DataFrame | None = None) -> Carried:
     """Write the workbook for `entries` (the priced rows `bill` would invoice, from figures.entry_table).
     `late`: client -> (its live invoices of the period, the last one's issue date); `kept`: the
     decisions of the workbook this one replaces, carried over as typed (an entry edited since keeps
-    its decision when it is still recognisable: same client, person, day and job)."""
+    its decision when it is still recognisable: same client, person, day and job); `in_tracker`:
+    entries invoiced in the tracker, not billed again — listed on the first sheet, not for review."""
     carried = _carry(entries, kept, billed)
     rows = entries.assign(
         start_text=[f"{s.tz_convert(config.agency.timezone):%H:%M}" if pd.notna(s) else "" for s in entries[E.start]],
         logged_h=entries[E.duration_s].map(hours), billed_h=entries["billed_s"].map(hours),
-        approve=[_shown_answer(carried.typed.get(i, (YES, None, False))[0]) for i in entries[E.entry_id]],
+        approve=[_shown_answer(carried.typed.get(i, (None if waits else YES, None, False))[0], waits)
+                 for i, waits in zip(entries[E.entry_id], entries[E.tracker_hold].eq(UNAPPROVED))],
         bill_hours=[carried.typed.get(i, (YES, None, False))[1] for i in entries[E.entry_id]])
     rows = rows.assign(flag_text=[
         _flag_text(f, late.get(c), d, _said_no(a), carried.typed.get(i, (0, 0, False))[2])
@@ -93,7 +100,7 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
             _editable(sheet, first, last)
             summary.append((key, config.clients[key].name, len(group), sum(group[E.duration_s]),
                             sum(group["billed_s"]), int(group["flag_text"].ne("").sum())))
-        _about(about, period, config, summary)
+        _about(about, period, config, summary, in_tracker)
         book.close()
 
     write_atomically(path, write, "review")
@@ -137,12 +144,22 @@ def _typed_hours(raw):
     return None if _blank(raw) else raw
 
 
-def _shown_answer(approve) -> str:
-    return YES if _blank(approve) else approve
+def _shown_answer(approve, waits: bool = False) -> str | None:
+    """The approve cell as written: yes where nothing was typed — but empty for an entry the
+    tracker has not approved, which only the reviewer's yes bills."""
+    if _blank(approve):
+        return None if waits else YES
+    return approve
 
 
 def _default(approve, bill) -> bool:
     return (_blank(approve) or ANSWERS.get(str(approve).strip().lower()) is True) and _blank(bill)
+
+
+def said_yes(approve) -> bool:
+    """The reviewer typed yes, not merely left the default: what approves an entry the tracker has
+    not approved (imports.require_approval)."""
+    return not _blank(approve) and ANSWERS.get(str(approve).strip().lower()) is True
 
 
 def _said_no(approve) -> bool:
@@ -170,7 +187,8 @@ def _editable(sheet: Sheet, first: int, last: int) -> None:
     sheet.hide(ENTRY)
 
 
-def _about(sheet: Sheet, period: Period, config: Config, summary: list[tuple]) -> None:
+def _about(sheet: Sheet, period: Period, config: Config, summary: list[tuple],
+           in_tracker: pd.DataFrame | None = None) -> None:
     now = datetime.now(ZoneInfo(config.agency.timezone))
     lines = [
         f"Review of {period.label} ({period.start} .. {period.end}) — written {now:%Y-%m-%d %H:%M}",
@@ -181,6 +199,7 @@ def _about(sheet: Sheet, period: Period, config: Config, summary: list[tuple]) -
         "if both are there, the one saved last is followed):",
         "  approve     yes = bill it, no = hold it back (it stays unbilled and shows in the Billing gap);",
         "              empty = yes. To hold an entry back, set no: never delete its row.",
+        "              An entry flagged 'not approved in the tracker' is billed only when it says yes.",
         "  bill_hours  empty = bill the billed hours; a smaller number writes the entry down",
         "Entries that change in the exports after this file was written stop that client's invoice until",
         f"you run `auftakt-batch review --period {period.label}` again (your decisions are kept).",
@@ -194,8 +213,24 @@ def _about(sheet: Sheet, period: Period, config: Config, summary: list[tuple]) -
     columns = [Column("client", "client (sheet)"), Column("name", "name"), Column("entries", "entries", "int"),
                Column("logged", "logged h", "hours"), Column("hours", "billed h", "hours"),
                Column("flagged", "flagged", "int")]
-    table(sheet, frame, columns, row=len(lines) + 3, freeze=False)
+    last = table(sheet, frame, columns, row=len(lines) + 3, freeze=False)[1]
+    if in_tracker is not None and len(in_tracker):
+        _in_tracker(sheet, max(last, len(lines) + 3) + 3, in_tracker)
     sheet.width(1, 22)
+
+
+TRACKER_COLUMNS = [Column(E.date, "date", "date"), Column(E.person_name, "person"), Column(E.client_key, "client"),
+                   Column(E.job_key, "job"), Column(E.description, "description", width=45),
+                   Column("logged_h", "logged h", "hours"), Column("tracker", "tracker", width=28)]
+
+
+def _in_tracker(sheet: Sheet, row: int, entries: pd.DataFrame) -> None:
+    """The entries the export marks invoiced in the tracker: not billed again, so not for review."""
+    title(sheet, row, f"Invoiced in the tracker — not billed again ({plural(len(entries), 'entry', 'entries')}; "
+                      "imports.invoiced_in_tracker: skip)")
+    shown = entries.sort_values([E.client_key, E.date, E.person_name]).assign(
+        logged_h=entries[E.duration_s].map(hours))
+    table(sheet, shown, TRACKER_COLUMNS, row=row + 1, freeze=False)
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_col_to_name
 from ..files import write_atomically
 from ..problems import Problem
 from ..schemas import Entries as E
+from ..tracker import INVOICED
 from .figures import Figures, hours
 from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Pages, Sheet, long_table, money_format, table
 
@@ -77,9 +78,13 @@ TEAM_COLUMNS = [
 GAP_COLUMNS = [
     Column("client", "client"), Column("currency", "currency"),
     Column("tracked_value", "tracked billable value", "money"), Column("invoiced_value", "invoiced", "money"),
+    Column("invoiced_in_tracker", "of which invoiced in the tracker", "money", note="Entries the export marks "
+           "invoiced in the tracker: not billed again (imports.invoiced_in_tracker: skip)."),
     Column("unbilled_value", "not invoiced yet", "money"),
     Column("held_in_review", "of which held back in review", "money", note="Entries the review workbook set to "
                                                                            "no: they stay unbilled."),
+    Column("not_approved", "of which not approved in the tracker", "money", note="imports.require_approval: "
+           "entries the export does not mark approved wait, unless the review workbook says yes."),
     Column("after_today", "of which dated after today", "money", note="Work dated later is billed by a run on or "
                                                                       "after its day."),
     Column("held_back", "client held back", note="Errors (in its entries or its review) hold back its invoice: "
@@ -103,12 +108,15 @@ ENTRY_COLUMNS = [
     Column("cost", "cost", "money", agency_money=True),
     Column("invoice", "invoice"), Column("written_down_h", "written down from h", "hours"),
     Column("review_text", "review"),
+    Column("tracker", "tracker", width=28, note="What the export says: invoiced in the tracker (with its invoice), "
+                                                "not approved there."),
     Column("flags", "problems"), Column(E.source_file, "file"), Column(E.source_row, "row", "int"),
 ]
 EARLIER_COLUMNS = [Column(E.date, "date", "date"), Column(E.person_name, "person"), Column(E.client_key, "client"),
                    Column(E.job_key, "job"), Column(E.description, "description", width=40),
                    Column("billed_h", "hours", "hours"), Column("value", "value", "money"),
                    Column(E.source_file, "file"), Column(E.source_row, "row", "int")]
+TRACKER_COLUMNS = [*EARLIER_COLUMNS[:-2], Column("tracker", "tracker", width=28), *EARLIER_COLUMNS[-2:]]
 INVOICE_COLUMNS = [Column("number", "number"), Column("kind", "kind"), Column("client", "client"),
                    Column("issue_date", "issued", "date"), Column("due_date", "due", "date"),
                    Column("net", "net", "money"), Column("vat", "VAT", "money"), Column("gross", "gross", "money"),
@@ -251,9 +259,15 @@ def _gap(pages: Pages, figures: Figures) -> None:
     last = long_table(pages, figures.gap, GAP_COLUMNS)
     last = long_table(pages, figures.untracked, MEETING_COLUMNS, row=last + 3,
                       heading=f"Client meetings nobody logged ({len(figures.untracked)})")
-    held = figures.entries[figures.entries["held_in_review"]]
-    last = long_table(pages, _entry_rows(held), EARLIER_COLUMNS, row=last + 3,
-                      heading=f"Entries held back in the review workbook ({len(held)})")
+    entries, unbilled = figures.entries, ~figures.entries["error"] & figures.entries["invoice"].eq("")
+    for held, heading, columns in (
+            (entries["held_in_review"], "Entries held back in the review workbook", EARLIER_COLUMNS),
+            (unbilled & entries[E.billable] & entries[E.tracker_hold].eq(INVOICED),
+             "Entries invoiced in the tracker, not billed again", TRACKER_COLUMNS),
+            (unbilled & entries[E.billable] & entries["waits_for_approval"], "Entries not approved in the tracker",
+             TRACKER_COLUMNS)):
+        last = long_table(pages, _entry_rows(entries[held]), columns, row=last + 3,
+                          heading=f"{heading} ({int(held.sum())})")
     long_table(pages, _entry_rows(figures.earlier_unbilled), EARLIER_COLUMNS, row=last + 3,
                heading=f"Billable entries of earlier periods on no invoice ({len(figures.earlier_unbilled)})")
 
@@ -269,7 +283,8 @@ def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
         billed_h=[hours(s) if pd.notna(s) and b else None for s, b in zip(entries["billed_s"], entries[E.billable])],
         written_down_h=[hours(s) if pd.notna(s) else None for s in entries["written_down_from"]],
         billable_text=entries[E.billable].map({True: "yes", False: "no"}),
-        review_text=entries["held_in_review"].map({True: "held back", False: ""}))
+        review_text=[("held back" if held else "waits for approval" if waits else "")
+                     for held, waits in zip(entries["held_in_review"], entries["waits_for_approval"])])
 
 
 def problem_rows(problems: tuple[Problem, ...]) -> pd.DataFrame:

@@ -29,8 +29,9 @@ from ...names import normalise
 #   client, job, task, description       what for (a tracker's project is our job)
 #   billable                             the tracker's billable flag
 #   amount, rate, currency               the tracker's own price: informational, checked against rates.yaml
+#   invoiced, invoice_id, approved       what the tracker already decided: invoiced there (and its invoice), approved
 FIELDS = ("date", "end_date", "start", "end", "hours", "person", "email", "first_name", "last_name", "client",
-          "job", "task", "description", "billable", "amount", "rate", "currency")
+          "job", "task", "description", "billable", "amount", "rate", "currency", "invoiced", "invoice_id", "approved")
 
 
 CLOCKS = ("local", "utc")  # wall-clock times in the row's time zone | instants (ISO 8601 with its zone, Unix seconds)

@@ -6,6 +6,9 @@
 
 Dates and times follow the user's settings: DD/MM/YYYY or MM/DD/YYYY (decided per file),
 24-hour or `10:23:52 AM`, with or without seconds. Older reports call the task `Activity`.
+Newer reports say whether an entry is already invoiced in Clockify (`Invoiced` Yes/No and its
+`Invoice ID`) and, with approvals on, its approval status (`APPROVED`, `PENDING`, `UNSUBMITTED`
+as the API names them).
 """
 
 from . import Format
@@ -28,6 +31,9 @@ FORMAT = Format(
         "hours": (r"duration \(h\)", r"duration \(decimal\)"),
         "rate": (r"billable rate \((?P<currency>[a-z]*)\)", "billable rate"),
         "amount": (r"billable amount \((?P<currency>[a-z]*)\)", "billable amount"),
+        "invoiced": ("invoiced",),
+        "invoice_id": ("invoice id",),
+        "approved": ("approval status", "approval", "approved"),
     },
     report_rounding=True,
     required=frozenset({"job", "person", "date", "start", "end_date", "end"}),

@@ -6,7 +6,9 @@
 
 Decimal hours, no start or end. Numbers follow the account's format: `1,165.5` or `2.000,0`
 (decided per file). The currency is written out: `Euro - EUR`. `Hours Rounded` is Harvest's
-own rounding: auftakt-batch rounds by rates.yaml instead, from the raw hours.
+own rounding: auftakt-batch rounds by rates.yaml instead, from the raw hours. `Invoiced?` and
+`Approved?` (Yes/No) are what Harvest already decided: an entry invoiced in Harvest is not
+billed again (rates.yaml `imports:`).
 """
 
 from . import Format
@@ -27,6 +29,8 @@ FORMAT = Format(
         "rate": ("billable rate",),
         "amount": ("billable amount",),
         "currency": ("currency",),
+        "invoiced": (r"invoiced\?", "invoiced"),
+        "approved": (r"approved\?", "approved"),
     },
     required=frozenset({"date", "client", "job", "hours", "first_name", "last_name"}),
     notes={"hours rounded": "rates.yaml's rounding applies to the raw hours"},

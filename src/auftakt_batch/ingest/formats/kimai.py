@@ -7,6 +7,9 @@
 
 CSV may use `;`. The Excel export ends with a totals row (sums of duration and rate), which
 is not an entry. The rate column is the entry's price; the hourly rate is Kimai's rate.
+`Exported` (`Exportiert`) is Kimai's mark for time already invoiced or exported from Kimai:
+`Cleared`/`Open` (`Abgerechnet`/`Offen`) in its interface's words, `1` and empty in a CSV,
+TRUE/FALSE in a spreadsheet.
 """
 
 from . import Format
@@ -27,6 +30,7 @@ FORMAT = Format(
         "description": ("description", "beschreibung"),
         "billable": ("billable", "abrechenbar"),
         "rate": ("hourly rate", "hourlyrate", "stundenpreis", "stundensatz"),
+        "invoiced": ("exported", "exportiert"),
     },
     required=frozenset({"date", "start", "end", "person", "client", "job"}),
     totals_row=True,

@@ -1,0 +1,109 @@
+"""Why the period's entries are not billed: one reason per entry, with the hours of each.
+
+`bill` says this when it issues nothing — "nothing to bill" must never read as "all is well"
+when there never was anything billable — and, when it does issue, still names the hours the
+tracker's own flags held back. Each entry gets the first reason that applies, in the order of
+`REASONS`; an entry with none is billed (or would be, by this run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from .pipeline import CheckRun, approved_in_review
+from .resolve import rates_billable
+from .schemas import Entries as E
+from .tracker import INVOICED, UNAPPROVED
+
+HOUR = Decimal(3600)
+# key -> (what the user reads, whether it is worth saying when invoices were issued too)
+REASONS = {
+    "errors": ("held back by errors (listed above)", False),
+    "rates": ("not billable by rates.yaml (the client's or job's billable: false)", False),
+    "export": ("not billable by the export's own flag (imports.billable: rates would bill them)", False),
+    "ledger": ("already on an invoice", False),
+    INVOICED: ("already invoiced in the tracker (imports.invoiced_in_tracker: skip)", True),
+    "later": ("dated after today (a run on or after their day bills them)", False),
+    UNAPPROVED: ("not approved in the tracker (imports.require_approval: true)", True),
+    "review": ("held back by the review workbook (approve: no)", False),
+    "empty": ("no time logged (0:00)", False),
+}
+
+
+@dataclass(frozen=True)
+class Unbilled:
+    key: str  # of REASONS
+    entries: int
+    seconds: int
+    detail: str = ""  # per person, or the tracker's invoice ids
+
+    @property
+    def text(self) -> str:
+        return REASONS[self.key][0]
+
+    @property
+    def always(self) -> bool:
+        return REASONS[self.key][1]
+
+    @property
+    def hours(self) -> str:
+        return hours_text(self.seconds)
+
+    def __str__(self) -> str:
+        return f"{self.hours} h {self.text}{f': {self.detail}' if self.detail else ''}"
+
+
+def hours_text(seconds: int) -> str:
+    """Seconds as hours to two places, as the summaries print them: 5400 → '1.50'."""
+    return f"{Decimal(int(seconds)) / HOUR:.2f}"
+
+
+def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
+    """Per entry of the period (of client `only`, if given): the key of why it is not billed, or ""."""
+    e = run.entries if only is None else run.entries[run.entries[E.client_key].eq(only)]
+    held, everyone = run.held_back()
+    decided = run.decisions.set_index("entry_id")["approve"] if run.decisions is not None else pd.Series(dtype=bool)
+    cases = [
+        ("errors", run.with_errors()[e.index] | e[E.client_key].isin(held) | everyone),
+        ("rates", ~rates_billable(e, run.config)),
+        ("export", ~e[E.billable]),
+        ("ledger", e[E.entry_id].isin(run.billed["entry_id"])),
+        (INVOICED, e[E.tracker_hold].eq(INVOICED)),
+        ("later", e[E.date].gt(pd.Timestamp(today)).fillna(False)),
+        (UNAPPROVED, e[E.tracker_hold].eq(UNAPPROVED) & ~e[E.entry_id].isin(approved_in_review(run))),
+        ("review", e[E.entry_id].map(decided).eq(False)),
+        ("empty", e[E.duration_s].fillna(0).le(0)),
+    ]
+    why = pd.Series("", index=e.index, dtype=str)
+    for key, applies in cases:
+        why = why.mask(why.eq("") & applies.astype(bool), key)
+    return why
+
+
+def not_billed(run: CheckRun, today: date, only: str | None = None) -> tuple[Unbilled, ...]:
+    """Entries, hours and detail per reason, in the order of REASONS (reasons no entry has left out)."""
+    if run.config is None:
+        return ()
+    why = reasons(run, today, only)
+    e = run.entries.loc[why.index].assign(why=why, seconds=run.entries[E.duration_s].fillna(0).clip(lower=0))
+    found = []
+    for key in REASONS:
+        group = e[e["why"].eq(key)]
+        if len(group):
+            found.append(Unbilled(key, len(group), int(group["seconds"].sum()), _detail(key, group)))
+    return tuple(found)
+
+
+def _detail(key: str, group: pd.DataFrame) -> str:
+    if key == UNAPPROVED:  # listed per person: whose approval the tracker still waits for
+        people = group[E.person_name].fillna(group[E.person])
+        per_person = group.groupby(people, sort=True)["seconds"].sum()
+        return ", ".join(f"{name} {hours_text(s)} h" for name, s in per_person.items())
+    if key == INVOICED:
+        ids = list(dict.fromkeys(i for text in group[E.tracker_invoice] for i in text.split(", ") if i))
+        return f"invoice {', '.join(ids[:5])}{', …' if len(ids) > 5 else ''}" if ids else ""
+    return ""
