@@ -67,7 +67,7 @@ def test_an_entry_harvest_invoiced_is_noted_and_never_billed_again(ws):
         "not billed again (imports.invoiced_in_tracker: skip; set it to bill to invoice them anyway)"]
     result = ws.cli("bill", "--period", "2026-11")
     assert result.exit_code == 0, result.output
-    assert "2026-0001   acme       2.00       240.00" in result.output
+    assert "2026-0001  acme     2.00  240.00" in result.output
     assert "Not billed: 2.00 h already invoiced in the tracker (imports.invoiced_in_tracker: skip)." \
         in result.output.splitlines()
     assert descriptions_billed(ws) == ["Fixes"]
@@ -178,7 +178,7 @@ def test_require_approval_bills_only_approved_entries_and_lists_the_others_per_p
         "held back (imports.require_approval: true); approve them in the tracker and export again, or set "
         "approve to yes in the review workbook"]
     result = ws.cli("bill", "--period", "2026-11")
-    assert "2026-0001   acme       1.50       180.00" in result.output
+    assert "2026-0001  acme     1.50  180.00" in result.output
     assert ("Not billed: 5.50 h not approved in the tracker (imports.require_approval: true): Anna Schmidt 2.50 h, "
             "Ben Okafor 3.00 h.") in result.output.splitlines()
     assert descriptions_billed(ws) == ["Layout"]
