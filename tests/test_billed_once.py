@@ -97,6 +97,23 @@ def test_a_client_corrected_after_billing_is_not_billed_to_both(ws):
                           ("2026-0002", "2026-11-04", "Ben Okafor", "API", 2.0)]
 
 
+def test_an_entry_edited_while_its_person_was_renamed_is_held_back_and_accepted_in_its_place(ws):
+    """Found by the property in test_billing_properties: with the person renamed (the old name
+    an alias) the edited entry was not recognised as the billed one's version; accepting then
+    recorded the billed one as deleted and billed the edited one again."""
+    first_billing(ws)
+    ws.rates((ws.root / "rates.yaml").read_text().replace("  - name: Ben Okafor\n", '  - name: Ben Okafor-Ade\n    aliases: ["Ben Okafor"]\n'))
+    ws.input("week.csv", HEADER + WEEK.replace(",API,", ",API and docs,"))
+    held = bill(ws.root, NOVEMBER, today=TODAY)
+    assert held.issued == () and "billed-entry-gone" not in codes(held)
+    assert "(its person and words — renaming one in rates.yaml does this too): invoiced 2026-11-04 Ben Okafor " \
+           "globex/app 2:00 h 'API', now 2026-11-04 Ben Okafor-Ade globex/app 2:00 h 'API and docs'" \
+        in codes(held)["changed-since-billed"][0]
+    accept(ws.root, NOVEMBER, today=TODAY)
+    assert bill(ws.root, NOVEMBER, today=TODAY).issued == ()
+    assert hours_billed(ws) == 6.0
+
+
 def test_a_corrected_harvest_entry_is_held_back(ws):
     row = ('2026-11-12,ACME GmbH,Website Relaunch 2026,,Design,{notes},2.5,2.5,Yes,No,No,Anna,Schmidt,,Designer,'
            'Yes,120.0,300.0,60.0,150.0,Euro - EUR,\n')

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .config import Config
 from .identity import identify
-from .names import normalised
+from .names import normalised, per_distinct
 from .periods import Period
 from .pricing import billed_seconds
 from .problems import Problem, Severity, Source, hm, plural
@@ -86,8 +86,9 @@ def _coverage(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, period: Period,
               config: Config) -> Reconciliation:
-    day = pd.to_datetime(billed["day"])
-    open_ = billed.assign(day=day)[billed["gone"].isna()]  # a change the user accepted is settled
+    # who a billed entry's person is now: a person renamed since (the old name an alias) is the same
+    who = per_distinct(billed["person"], lambda name: config.people.get(name) or name)
+    open_ = billed.assign(day=pd.to_datetime(billed["day"]), who=who)[billed["gone"].isna()]  # accepted: settled
     present = open_["entry_id"].isin(entries[E.entry_id]) | open_["entry_id"].isin(evidence.elsewhere)
     absent = open_[~present]
     absent = absent[_covered(absent, evidence, period, {p.name for p in config.team})]
@@ -116,7 +117,7 @@ def _repeated_elsewhere(billed: pd.DataFrame, free: pd.DataFrame) -> set[str]:
     one that was billed, as checks.near_repeat warns (both would count)."""
     mine = billed.assign(file=billed["source"].str.rsplit(":", n=1).str[0], words=normalised(billed["description"]))
     theirs = free.assign(who=free[E.person_name], on=free[E.date], words=normalised(free[E.description]))
-    pairs = mine.merge(theirs, left_on=["person", "day"], right_on=["who", "on"], suffixes=("", "_now"))
+    pairs = mine.merge(theirs, left_on=["who", "day"], right_on=["who", "on"], suffixes=("", "_now"))
     alike = ((pairs["client_key"].eq(pairs[f"{E.client_key}_now"]) & pairs["job_key"].eq(pairs[f"{E.job_key}_now"])
               & pairs["duration_s"].eq(pairs[f"{E.duration_s}_now"]).fillna(False))
              | (pairs["words"].eq(pairs["words_now"]) & pairs["words"].ne("")))
@@ -135,7 +136,7 @@ def _covered(billed: pd.DataFrame, evidence: Evidence, period: Period, team: set
     timesheet = (file.notna() & ~file.str.endswith(".ics").fillna(True).astype(bool)).astype(bool)
     own = timesheet & file.isin(evidence.files)
     covered = evidence.covered
-    person = billed["person"].where(billed["person"].isin(team), ANYONE)
+    person = billed["who"].where(billed["who"].isin(team), ANYONE)
     spans = billed[["day"]].assign(person=person).reset_index().merge(
         pd.concat([covered, covered.assign(person=ANYONE).drop_duplicates()]), on="person")
     spanned = billed.index.isin(spans.loc[(spans["first"] <= spans["day"]) & (spans["day"] <= spans["last"]), "index"])
@@ -149,7 +150,7 @@ def _candidates(missing: pd.DataFrame, free: pd.DataFrame, config: Config) -> pd
     free = pd.DataFrame({"index": free.index, "slot": free[E.slot], "who": free[E.person_name], "on": free[E.date],
                          "client_key": free[E.client_key], "logged": free[E.duration_s],
                          "rounded": billed_seconds(free, config)})
-    gone = missing.rename(columns={"person": "who", "day": "on"}).assign(logged=missing["duration_s"])
+    gone = missing.rename(columns={"day": "on"}).assign(logged=missing["duration_s"])
     legacy = gone[gone["duration_s"].isna()]  # billed before the ledger kept the time logged: its rounded hours
     found = [
         gone[["entry_id", "slot"]].merge(free[["slot", "index"]], on="slot"),
