@@ -360,7 +360,7 @@ def test_a_holiday_calendar_s_observances_are_no_days_off_and_its_holidays_are_e
     run = ws.check()
     assert away(run) == [("Anna Schmidt", "2026-11-26"), ("Ben Okafor", "2026-11-26")]
     assert problem_lines(run) == [
-        "input/holidays.ics: info: a public-holiday calendar: its holidays are days off for the whole team"]
+        "input/holidays.ics: note: a public-holiday calendar: its holidays are days off for the whole team"]
 
 
 def test_a_holiday_calendar_is_known_by_its_words_and_may_be_one_person_s(ws):

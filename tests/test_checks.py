@@ -178,7 +178,7 @@ def test_identical_rows_in_one_file_are_both_counted_and_flagged(ws):
 def test_entries_outside_the_period_are_ignored_and_counted(ws):
     run_lines = lines_for(ws, "2026-10-30,Anna Schmidt,ACME,website,,x,1,\n2026-11-02,Anna Schmidt,ACME,website,,x,1,\n"
                               "2026-12-01,Nobody,ACME,website,,x,1,\n")
-    assert run_lines == ["input/week.csv: info: 2 entries outside 2026-11 ignored (2026-10-30 .. 2026-12-01)"]
+    assert run_lines == ["input/week.csv: note: 2 entries outside 2026-11 ignored (2026-10-30 .. 2026-12-01)"]
 
 
 @pytest.mark.parametrize("period, hours", [("2026-W45", 1), ("2026-11-01..2026-11-03", 1), ("2026-Q4", 2)])

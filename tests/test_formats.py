@@ -93,7 +93,7 @@ def test_clockify_newer_header_month_first_12_hour_clock(ws):
     assert [str(s) for s in run.entries["start"]] == ["2026-11-16 09:23:52+00:00", "2026-11-09 22:30:00+00:00"]
     assert hours(run) == [1.0, 0.75]
     assert problem_lines(run) == [
-        "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:2:Invoiced: info: 1 entry (1.00 h) invoiced "
+        "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:2:Invoiced: note: 1 entry (1.00 h) invoiced "
         "in the tracker already (invoice Invoice100) — not billed again (imports.invoiced_in_tracker: skip; set it "
         "to bill to invoice them anyway)",
         "input/Clockify_Time_Report_Detailed_11_01_2026-11_30_2026.csv:3:Billable Rate (EUR): warning: the export "
@@ -223,7 +223,7 @@ def test_kimai_xlsx_totals_row_is_not_an_entry(ws):
     run = ws.check()
     assert run.ok, problem_lines(run)
     assert hours(run) == [1.5, 2.0]
-    assert "input/kimai.xlsx:4: info: the export's totals row — not an entry, skipped" in problem_lines(run)
+    assert "input/kimai.xlsx:4: note: the export's totals row — not an entry, skipped" in problem_lines(run)
 
 
 def test_a_person_s_own_time_zone(ws):

@@ -28,7 +28,7 @@ def test_overlapping_exports_count_once_and_say_so(ws):
         "input/a-first.csv:3: warning: 1 entry not in the newer export input/b-reexport.csv, though it covers Anna "
         "Schmidt on 2026-11-09 — if they were deleted or moved in the tracker, remove this file; both files count "
         "until then",
-        "input/b-reexport.csv: info: 1 entry also in input/a-first.csv — counted once"]
+        "input/b-reexport.csv: note: 1 entry also in input/a-first.csv — counted once"]
     assert run.entries["duration_s"].sum() == (2 + 3 + 1) * 3600
     assert run.repeated == 1
 

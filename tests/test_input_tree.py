@@ -154,8 +154,8 @@ def test_a_folder_reached_twice_is_read_once_and_a_loop_is_a_note(ws):
     result = ws.cli("check", "--period", "2026-11")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "input/again/: info: the same folder as input/team/, reached again through a link — read once, there\n"
-        "input/team/loop/: info: the same folder as input/, reached again through a link — read once, there\n"
+        "input/again/: note: the same folder as input/team/, reached again through a link — read once, there\n"
+        "input/team/loop/: note: the same folder as input/, reached again through a link — read once, there\n"
         "\n" + summary(["input/team/week.csv"], tail=["Problems  0 errors · 0 warnings · 2 notes",
                                                       "          folder-read-once             2 notes", READY]))
 
@@ -306,8 +306,8 @@ def test_hidden_exports_are_read_with_a_note_and_junk_is_skipped_quietly(ws):
     result = ws.cli("check", "--period", "2026-11")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "input/..csv: info: hidden file read (its name starts with a dot)\n"
-        "input/.ben.csv: info: hidden file read (its name starts with a dot)\n"
+        "input/..csv: note: hidden file read (its name starts with a dot)\n"
+        "input/.ben.csv: note: hidden file read (its name starts with a dot)\n"
         "\n" + summary(["input/..csv", "input/.ben.csv"], hours={"acme": 1.5, "globex": 2.0},
                        tail=["Problems  0 errors · 0 warnings · 2 notes",
                              "          hidden-file                  2 notes", READY]))

@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src" / "auftakt_batch"
-SEVERITY_WORDS = {"ERROR": "error", "WARNING": "warning", "INFO": "note"}  # `check` calls an info a note
+SEVERITY_WORDS = {"ERROR": "error", "WARNING": "warning", "INFO": "note"}
 
 
 @dataclass

@@ -232,7 +232,7 @@ def test_a_review_saved_in_libreoffices_own_format_is_followed(ws, tmp_path, sav
     result.path.write_bytes(as_written)  # "Save as .ods" leaves the .xlsx as `review` wrote it
     older(result.path, than=ods)
     assert [str(p) for p in ws.check().problems if p.code == "review"] == [
-        "output/2026-11/review-2026-11.ods: info: followed: saved after output/2026-11/review-2026-11.xlsx, which "
+        "output/2026-11/review-2026-11.ods: note: followed: saved after output/2026-11/review-2026-11.xlsx, which "
         "is ignored — delete the older one if you do not need it"]
     result.path.unlink()  # the .ods alone is followed just the same, without a word
     assert [p for p in ws.check().problems if p.code == "review"] == []
@@ -257,7 +257,7 @@ def test_of_an_xlsx_and_an_ods_the_one_saved_last_is_followed_and_a_tie_holds_ba
     older(ods, than=result.path)
     run = ws.check()
     assert [str(p) for p in run.problems if p.code == "review"] == [
-        "output/2026-11/review-2026-11.xlsx: info: followed: saved after output/2026-11/review-2026-11.ods, which "
+        "output/2026-11/review-2026-11.xlsx: note: followed: saved after output/2026-11/review-2026-11.ods, which "
         "is ignored — delete the older one if you do not need it"]
     assert run.decisions.set_index("entry_id")["approve"].value_counts().to_dict() == {True: 3, False: 1}
     os.utime(ods, ns=(result.path.stat().st_mtime_ns,) * 2)

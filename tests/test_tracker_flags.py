@@ -63,7 +63,7 @@ def test_an_entry_harvest_invoiced_is_noted_and_never_billed_again(ws):
                harvest_row("05", "ACME", "website", "Menu", "0.5", "Yes", "No"))
     run = ws.check()
     assert problem_lines(run) == [
-        "input/harvest.csv:2:Invoiced?: info: 2 entries (2.00 h) invoiced in the tracker already (2 rows: 2, 4) — "
+        "input/harvest.csv:2:Invoiced?: note: 2 entries (2.00 h) invoiced in the tracker already (2 rows: 2, 4) — "
         "not billed again (imports.invoiced_in_tracker: skip; set it to bill to invoice them anyway)"]
     result = ws.cli("bill", "--period", "2026-11")
     assert result.exit_code == 0, result.output
@@ -82,7 +82,7 @@ def test_invoiced_in_tracker_bill_bills_them_and_says_so(ws):
     with_imports(harvest_ws(ws, harvest_row("03", "ACME", "website", "Layout", "1.5", "Yes", "No")),
                  "invoiced_in_tracker: bill")
     assert problem_lines(ws.check()) == [
-        "input/harvest.csv:2:Invoiced?: info: 1 entry (1.50 h) invoiced in the tracker already — billed anyway, as "
+        "input/harvest.csv:2:Invoiced?: note: 1 entry (1.50 h) invoiced in the tracker already — billed anyway, as "
         "imports.invoiced_in_tracker: bill says; make sure the tracker's invoice does not cover it"]
     assert [i.client_key for i in bill(ws.root, NOVEMBER, today=TODAY).issued] == ["acme"]
     assert descriptions_billed(ws) == ["Layout"]
@@ -112,7 +112,7 @@ def test_kimai_exported_in_its_own_words_is_not_billed_again(ws, exported, not_e
     run = ws.check()
     assert run.files[0].format == "kimai" and run.ok, problem_lines(run)
     assert [p.code for p in run.problems] == ["invoiced-in-tracker"]
-    assert problem_lines(run)[0].startswith("input/kimai.csv:2:Exportiert: info: 1 entry (1.50 h) invoiced")
+    assert problem_lines(run)[0].startswith("input/kimai.csv:2:Exportiert: note: 1 entry (1.50 h) invoiced")
     assert list(run.entries["tracker_hold"]) == ["invoiced", ""]
 
 
@@ -171,10 +171,10 @@ def approval_ws(ws):
 def test_require_approval_bills_only_approved_entries_and_lists_the_others_per_person(ws):
     approval_ws(ws)
     assert problem_lines(ws.check()) == [
-        "input/harvest.csv:3:Approved?: info: Anna Schmidt: 2 entries (2.50 h) the export does not mark approved "
+        "input/harvest.csv:3:Approved?: note: Anna Schmidt: 2 entries (2.50 h) the export does not mark approved "
         "(2 rows: 3, 4) — held back (imports.require_approval: true); approve them in the tracker and export "
         "again, or set approve to yes in the review workbook",
-        "input/harvest.csv:5:Approved?: info: Ben Okafor: 1 entry (3.00 h) the export does not mark approved — "
+        "input/harvest.csv:5:Approved?: note: Ben Okafor: 1 entry (3.00 h) the export does not mark approved — "
         "held back (imports.require_approval: true); approve them in the tracker and export again, or set "
         "approve to yes in the review workbook"]
     result = ws.cli("bill", "--period", "2026-11")
@@ -290,6 +290,23 @@ def test_bill_names_every_reason_with_its_hours(ws):
     assert result.exit_code != 0  # a client held back is trouble
 
 
+def test_a_client_held_back_by_one_error_keeps_its_other_reasons(ws):
+    """Only the entries an error holds back are "held back by errors": hours already on our
+    invoice or invoiced in the tracker are said to be so, also for a client that waits."""
+    harvest_ws(ws, harvest_row("03", "ACME", "website", "Layout", "1.5", "No", "Yes"))
+    assert [i.client_key for i in bill(ws.root, NOVEMBER, today=TODAY).issued] == ["acme"]
+    harvest_ws(ws, harvest_row("03", "ACME", "website", "Layout", "1.5", "No", "Yes"),
+               harvest_row("04", "ACME", "website", "Old", "2", "Yes", "Yes"),
+               harvest_row("05", "ACME", "website", "Broken", "zwei", "No", "Yes"),
+               harvest_row("06", "ACME", "website", "Fine", "0.5", "No", "Yes"))
+    lines = ws.cli("bill", "--period", "2026-11").output.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("Nothing new to bill"))
+    assert lines[start + 1:start + 4] == [
+        "  0.50 h  held back by errors (listed above)",
+        "  1.50 h  already on an invoice",
+        "  2.00 h  already invoiced in the tracker (imports.invoiced_in_tracker: skip)"]
+
+
 def test_the_reasons_account_for_every_entry_of_the_period_once(ws):
     from auftakt_batch.unbilled import reasons
 
@@ -385,7 +402,7 @@ def test_real_clockify_export_with_an_invoice_id_is_not_billed_again(ws):
               {"Real World Client": ["Real World Project"]}, "imports: {date_format: MM/DD/YYYY}\n")
     period = parse_period("2024-10")
     notes = [str(p) for p in bill(ws.root, period, today=TODAY).check.problems if p.code == "invoiced-in-tracker"]
-    assert notes == ["input/clockify_time_entries_import_test_2.csv:2:Invoiced: info: 1 entry (0.50 h) invoiced in the "
+    assert notes == ["input/clockify_time_entries_import_test_2.csv:2:Invoiced: note: 1 entry (0.50 h) invoiced in the "
                      "tracker already (invoice Invoice100) — not billed again (imports.invoiced_in_tracker: skip; "
                      "set it to bill to invoice them anyway)"]
     result = ws.cli("bill", "--period", "2024-10")

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 class Severity(str, Enum):
     ERROR = "error"      # would make a bill wrong: holds back the client's invoice
     WARNING = "warning"  # a reviewer should look; never blocks billing
-    INFO = "info"        # counted and reported, nothing to fix
+    INFO = "note"        # counted and reported, nothing to fix
 
     def __str__(self) -> str:
         return self.value

@@ -2,8 +2,9 @@
 
 `bill` says this when it issues nothing — "nothing to bill" must never read as "all is well"
 when there never was anything billable — and, when it does issue, still names the hours the
-tracker's own flags held back. Each entry gets the first reason that applies, in the order of
-`REASONS`; an entry with none is billed (or would be, by this run).
+tracker's own flags held back. Each entry gets the first reason that applies, its own error
+first and its client's being held back by another entry's error last (so hours already
+invoiced stay "already on an invoice"); an entry with none is billed (or would be, by this run).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
     held, everyone = run.held_back()
     decided = run.decisions.set_index("entry_id")["approve"] if run.decisions is not None else pd.Series(dtype=bool)
     cases = [
-        ("errors", run.with_errors()[e.index] | e[E.client_key].isin(held) | everyone),
+        ("errors", run.with_errors()[e.index]),
         ("rates", ~rates_billable(e, run.config)),
         ("export", ~e[E.billable]),
         ("ledger", e[E.entry_id].isin(run.billed["entry_id"])),
@@ -77,6 +78,7 @@ def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
         (UNAPPROVED, e[E.tracker_hold].eq(UNAPPROVED) & ~e[E.entry_id].isin(approved_in_review(run))),
         ("review", e[E.entry_id].map(decided).eq(False)),
         ("empty", e[E.duration_s].fillna(0).le(0)),
+        ("errors", e[E.client_key].isin(held) | everyone),  # the rest of a client another entry's error holds back
     ]
     why = pd.Series("", index=e.index, dtype=str)
     for key, applies in cases:

@@ -21,7 +21,7 @@ from ..tracker import INVOICED
 from .figures import Figures, hours
 from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Pages, Sheet, long_table, money_format, table
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 RED, AMBER, GREEN = "#F4B6B6", "#FBE3A6", "#CDEBC5"
 
 VALUE_NOTE = ("At the agreed rates: invoiced entries at their invoice line's hours and price (write-downs show), "
