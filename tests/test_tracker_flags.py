@@ -191,6 +191,9 @@ def test_the_reviewers_yes_wins_over_require_approval_and_an_empty_cell_does_not
     assert [(r["description"], r["approve"]) for r in acme] == [("Layout", "yes"), ("Fixes", None), ("Menu", None)]
     assert "not approved in the tracker: only yes bills it" in acme[1]["flags"] and acme[0]["flags"] is None
     edit(written.path, "acme", {"Fixes": {"approve": "yes"}})
+    checked = ws.cli("check", "--period", "2026-11").output  # check counts what still waits, as bill does
+    assert "Anna Schmidt: 1 entry (0.50 h) the export does not mark approved" in checked
+    assert "not billed: 3.50 h not approved in the tracker" in checked
     run = bill(ws.root, NOVEMBER, today=TODAY)
     assert [(i.client_key, str(i.hours)) for i in run.issued] == [("acme", "3.5")]  # Layout and Fixes, not Menu
     assert descriptions_billed(ws) == ["Fixes", "Layout"]

@@ -32,7 +32,7 @@ from .errors import Busy, CannotIssue, Unwritten
 from .files import crash_point, sweep_orphans
 from .invoices import Draft, draft_invoices
 from .periods import Period
-from .pipeline import CheckRun, approved_in_review, billable_now, check, local_today
+from .pipeline import CheckRun, billable_now, check, local_today
 from .problems import plural
 from .render.confined import TemplateRefused
 from .render.invoice import Issue, LabelsError, invoice_html, load_labels, template_error
@@ -181,8 +181,7 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tu
         unbilled = unbilled[unbilled[E.client_key].eq(only)]
     future = unbilled[E.date].gt(pd.Timestamp(today))
     priced = unbilled[~future & ~unbilled[E.client_key].isin(held)]
-    waiting = priced[E.tracker_hold].eq(UNAPPROVED) & ~priced[E.entry_id].isin(approved_in_review(run))
-    priced = priced[~waiting]
+    priced = priced[priced[E.tracker_hold].ne(UNAPPROVED)]  # the reviewer's yes has cleared it (pipeline)
     final = reviewed(priced, run.decisions)
     drafts = draft_invoices(final, run.config, period)
     skipped = tuple((key, "held back by errors (listed above)") for key in sorted(held)

@@ -16,7 +16,7 @@ import pandas as pd
 from . import ledger
 from .calendars import calendar_time
 from .capacity import missing_day_problems, missing_days
-from .checks import Context, run_checks
+from .checks import Context, not_approved, run_checks
 from .config import Config, load_config
 from .identity import drop_repeats, identify
 from .ingest import SourceFile, ingest
@@ -29,7 +29,7 @@ from .reconcile import Reconciliation, evidence, reconcile
 from .resolve import resolve_names
 from .review_file import saved as saved_reviews
 from .schemas import Entries, RawEntries, empty, validate
-from .tracker import INVOICED, hold_by_tracker, share_flags
+from .tracker import INVOICED, UNAPPROVED, hold_by_tracker, share_flags
 
 
 @dataclass(frozen=True)
@@ -152,8 +152,23 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     if not saved_reviews(workspace, period):
         return replace(run, problems=tuple(sorted_problems(problems)))
     review = read_review(run)
-    return replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
-                   decisions=review.decided if review.exists else None)
+    run = replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
+                  decisions=review.decided if review.exists else None)
+    return _approved_by_reviewer(run, today, ingested.labels)
+
+
+def _approved_by_reviewer(run: CheckRun, today: date, labels) -> CheckRun:
+    """The reviewer's explicit yes wins over `imports.require_approval`: those entries are no
+    longer held for the tracker's approval, and the notes count only the ones still waiting."""
+    approved = approved_in_review(run)
+    if not approved:
+        return run
+    hold = run.entries[Entries.tracker_hold]
+    cleared = hold.eq(UNAPPROVED) & run.entries[Entries.entry_id].isin(approved)
+    entries = run.entries.assign(**{Entries.tracker_hold: hold.mask(cleared, "")})
+    waiting = relabel(not_approved(entries, Context(run.config, run.period, today, run.billed)), labels)
+    kept = [p for p in run.problems if p.code != "not-approved"]
+    return replace(run, entries=entries, problems=tuple(sorted_problems([*kept, *waiting])))
 
 
 def billable_now(run: CheckRun) -> pd.DataFrame:

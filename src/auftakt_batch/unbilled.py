@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .pipeline import CheckRun, approved_in_review
+from .pipeline import CheckRun
 from .resolve import rates_billable
 from .schemas import Entries as E
 from .tracker import INVOICED, UNAPPROVED
@@ -75,7 +75,7 @@ def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
         ("ledger", e[E.entry_id].isin(run.billed["entry_id"])),
         (INVOICED, e[E.tracker_hold].eq(INVOICED)),
         ("later", e[E.date].gt(pd.Timestamp(today)).fillna(False)),
-        (UNAPPROVED, e[E.tracker_hold].eq(UNAPPROVED) & ~e[E.entry_id].isin(approved_in_review(run))),
+        (UNAPPROVED, e[E.tracker_hold].eq(UNAPPROVED)),
         ("review", e[E.entry_id].map(decided).eq(False)),
         ("empty", e[E.duration_s].fillna(0).le(0)),
         ("errors", e[E.client_key].isin(held) | everyone),  # the rest of a client another entry's error holds back

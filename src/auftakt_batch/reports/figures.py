@@ -30,7 +30,7 @@ from ..config import Budget, Config
 from ..invoices import quantity
 from ..ledger import Book
 from ..periods import Period, parse_period
-from ..pipeline import CheckRun, approved_in_review
+from ..pipeline import CheckRun
 from ..pricing import amount, price
 from ..rates import rate_for
 from ..schemas import Entries as E
@@ -112,7 +112,7 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
     cost = [amount(Decimal(int(s)) / 3600, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
             for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced["error"])]
     currency = {key: c.currency for key, c in config.clients.items()}
-    waits = priced[E.tracker_hold].eq(UNAPPROVED) & ~on_invoice & ~ids.isin(approved_in_review(run)) & ~held
+    waits = priced[E.tracker_hold].eq(UNAPPROVED) & ~on_invoice & ~held
     return priced.assign(invoice=number.astype(str), billed_s=billed_s, written_down_from=before,
                          held_in_review=held.astype(bool), waits_for_approval=waits.astype(bool),
                          tracker=tracker_text(priced),
