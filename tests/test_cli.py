@@ -245,7 +245,7 @@ def test_outside_a_workspace_every_command_is_a_usage_error_that_writes_nothing(
     where = ["--workspace", str(folder)] if how == "--workspace" else []
     env = {"AUFTAKT_WORKSPACE": str(folder)} if how == "AUFTAKT_WORKSPACE" else {}
     result = CliRunner().invoke(main, [command, *ARGS[command], *where], env=env, catch_exceptions=False)
-    shown = "this folder" if how == "current folder" else str(folder)
+    shown = f"this folder ({folder})" if how == "current folder" else str(folder)
     assert result.exit_code == 2 and result.output.strip().splitlines()[-1] == (
         f"Error: Invalid value for '--workspace' / '-w': {shown} is not a workspace (it has no rates.yaml) — create "
         "one with `auftakt-batch init DIR`, or give the workspace's folder")

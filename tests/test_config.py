@@ -154,6 +154,13 @@ def test_client_section_errors(snippet, expected):
     assert any(line.endswith(expected) for line in errors(text)), errors(text)
 
 
+def test_zero_minutes_of_rounding_is_one_error_saying_to_write_none():
+    text = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    rounding: {minutes: 0}\n')
+    assert [line.split(": ", 1)[1] for line in errors(text)] == [
+        "clients.acme.rounding.minutes: 0 minutes rounds nothing — write `rounding: none` to bill the logged time "
+        "as it is"]
+
+
 def test_a_name_used_twice_is_an_error_at_its_second_use():
     text = RATES.replace('aliases: ["ACME", "Acme Corp."]', 'aliases: ["ACME", "Globex Corporation"]')
     assert errors(text) == ["rates.yaml:27: clients.globex.name: 'Globex Corporation' names both clients acme "

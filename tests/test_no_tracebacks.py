@@ -201,7 +201,7 @@ BROKEN = [
            "review-2026-11.xlsx", frozenset({"check", "bill", "bill --draft"})),
     Broken("review workbook a folder",
            with_later(lambda r: (r / "output" / "2026-11" / "review-2026-11.xlsx").mkdir()),
-           "review-2026-11.xlsx", frozenset({"check", "bill", "bill --draft", "review"})),
+           "a folder is where a file belongs", frozenset({"check", "bill", "bill --draft", "review"})),
     Broken("profitability workbook a folder",
            plain(lambda r: replace_with_folder(r / "output" / "2026-11" / "profitability-2026-11.xlsx")),
            "profitability-2026-11.xlsx could not be written", frozenset({"bill", "bill --draft", "report"})),

@@ -180,7 +180,8 @@ def test_values_a_review_cannot_mean_are_errors_at_their_cell_and_survive_a_rewr
                                "Templates": {"bill_hours": 0}})
     edit(result.path, "globex", {"API": {"approve": "Nein", "bill_hours": "1,5"}})
     expected = [
-        "output/2026-11/review-2026-11.xlsx[acme]:2:approve: error: 'maybe' is neither yes nor no",
+        "output/2026-11/review-2026-11.xlsx[acme]:2:approve: error: 'maybe' is neither yes nor no — write yes or no "
+        "(empty means yes); acme is not billed until then",
         "output/2026-11/review-2026-11.xlsx[acme]:3:bill_hours: error: 5.00 h is more than the 2.00 h to bill — a review "
         "writes entries down, never up",
         "output/2026-11/review-2026-11.xlsx[acme]:4:bill_hours: error: 0 h would bill nothing — set approve to no to hold the "
@@ -218,8 +219,8 @@ def test_a_decision_follows_its_entry_through_an_edit_and_a_lost_sheet_is_named(
     book["globex"].title = "Globex Corp"
     book.save(again.path)
     assert [str(p) for p in ws.check().problems if p.code == "review"] == [
-        "output/2026-11/review-2026-11.xlsx: error: it has no sheet 'globex' for the 1 entry of globex (deleted or "
-        "renamed?) — globex is not billed until you run `auftakt-batch review --period 2026-11` again (decisions "
+        "output/2026-11/review-2026-11.xlsx: error: it has no sheet 'globex' for the 1 entry of globex to bill now "
+        "(it was written before there were any, or the sheet was deleted or renamed) — globex is not billed until you run `auftakt-batch review --period 2026-11` again (decisions "
         "already made are kept) and review them"]
 
 

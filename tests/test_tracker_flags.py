@@ -266,6 +266,13 @@ def test_bill_without_entries_says_there_were_none(ws):
         "Nothing to bill: no entries in 2026-11 (1 outside it, ignored)."
 
 
+def test_bill_with_an_empty_input_folder_says_so(ws):
+    ws.with_templates()
+    assert ws.cli("bill", "--period", "2026-11").output.splitlines()[0].startswith(
+        "Nothing to bill: no time entries in input/ (0 files read, none with entries) — nothing was checked; put "
+        "the exports there: native timesheet, Toggl Track")
+
+
 def test_bill_names_every_reason_with_its_hours(ws):
     with_imports(ws.with_templates(), "require_approval: true")
     ws.input("harvest.csv", HARVEST

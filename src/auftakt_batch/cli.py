@@ -49,7 +49,7 @@ def _a_workspace(ctx: click.Context, param: click.Parameter, folder: Path) -> Pa
     """A folder without rates.yaml is no workspace: a usage error before anything is read or written
     there (a rates.yaml that cannot be read is the config's to report, naming the line)."""
     if not os.path.lexists(folder / "rates.yaml"):
-        where = "this folder" if folder == Path(".") else str(folder)
+        where = f"this folder ({Path.cwd()})" if folder == Path(".") else str(folder)
         raise click.BadParameter(f"{where} is not a workspace (it has no rates.yaml) — create one with "
                                  "`auftakt-batch init DIR`, or give the workspace's folder", ctx, param)
     return folder
@@ -267,7 +267,9 @@ def _why_nothing(result) -> list[str]:
     if not reasons:
         whose = " of that client" if len(run.entries) else ""  # --client named one without entries
         outside = f" ({run.outside_period} outside it, ignored)" if run.outside_period and not whose else ""
-        return [f"Nothing to bill: no entries{whose} in {run.period.label}{outside}."]
+        empty = next((p.message for p in run.problems if p.code == "no-input"), None)  # input/ holds no export
+        return [f"Nothing to bill: {empty}." if empty else f"Nothing to bill: no entries{whose} in {run.period.label}"
+                                                           f"{outside}."]
     count, seconds = sum(r.entries for r in reasons), sum(r.seconds for r in reasons)
     width = max(len(r.hours) for r in reasons)
     return [f"Nothing new to bill — the period's {plural(count, 'entry', 'entries')} ({hours_text(seconds)} h):"] + [
@@ -340,8 +342,9 @@ def review(workspace: Path, period: Period) -> None:
     if result.dropped:
         click.echo(f"Dropped   {plural(result.dropped, 'decision')} whose entries are gone from the exports")
     if (ods := result.path.with_suffix(".ods")).exists():  # a reviewer's LibreOffice copy: older now
-        click.echo(f"Note      {_shown_path(ods, workspace)} is older now and no longer followed (its decisions are "
-                   f"kept above): edit {result.path.name}")
+        kept = " (its decisions are kept above)" if result.kept else ""
+        click.echo(f"Note      {_shown_path(ods, workspace)} is older now and no longer followed{kept}: edit "
+                   f"{result.path.name}")
     if errors:
         click.echo(f"{plural(len(errors), 'error')} above: the entries they are about are not in the workbook "
                    "until fixed.")

@@ -215,13 +215,13 @@ def read_rounding(r: Reader, node: Node | None, path: str) -> Rounding | None:
         given = f", got {node.text!r}" if isinstance(node, Scalar) else ""
         r.fail(node.line, path, f"expected none or a rule like {{minutes: 15, mode: up}}{given}")
         return None
-    m = r.mapping(node, path, {"minutes", "mode"}, {"minutes", "mode"})
-    if m is None:
-        return None
-    zero = m.items.get("minutes")
-    if isinstance(zero, Scalar) and zero.text.strip() in ("0", "0.0"):
+    zero = node.items.get("minutes") if isinstance(node, Map) else None
+    if isinstance(zero, Scalar) and zero.text.strip() in ("0", "0.0"):  # what is meant is plain: say only that
         r.fail(zero.line, f"{path}.minutes", "0 minutes rounds nothing — write `rounding: none` to bill the "
                                              "logged time as it is")
+        return None
+    m = r.mapping(node, path, {"minutes", "mode"}, {"minutes", "mode"})
+    if m is None:
         return None
     minutes = r.integer(m.items.get("minutes"), f"{path}.minutes", low=1, high=60)
     mode = r.choice(m.items.get("mode"), f"{path}.mode", ("up", "down", "nearest"))

@@ -256,6 +256,10 @@ def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, bill
     if path is None:
         return Decisions(NO_DECISIONS, problems, bool(problems))
     label = label_for(period, path.suffix)
+    if path.is_dir():
+        return Decisions(NO_DECISIONS, [*problems, Problem(Source(label), "review", Severity.ERROR, (
+            "a folder is where a file belongs: move the folder away, then write the review again with "
+            f"`auftakt-batch review --period {period.label}` — no client is billed while it is there"))], True)
     try:
         rows, sheets, read_problems = _read_rows(path, label, config)
     except Exception as exc:  # any reason a spreadsheet cannot be read  # noqa: BLE001
@@ -318,7 +322,8 @@ def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, se
     for r in frame.itertuples():
         answer = True if _blank(r.approve_raw) else ANSWERS.get(str(r.approve_raw).strip().lower())  # empty: yes
         if answer is None:
-            problems.append(_error(label, r, "approve", r.client, f"{r.approve_raw!r} is neither yes nor no"))
+            problems.append(_error(label, r, "approve", r.client, f"{r.approve_raw!r} is neither yes nor no — write "
+                                   f"yes or no (empty means yes); {r.client} is not billed until then"))
         approve.append(answer is not False)  # unreadable: the client is held back anyway
         bill_s.append(_seconds(r, label, problems))
     return (frame.assign(approve=pd.Series(approve, dtype=bool), bill_s=pd.Series(bill_s, dtype="Int64")), sheets,
@@ -404,7 +409,8 @@ def _mismatch(client: str, gone: pd.DataFrame, new: pd.DataFrame, has_sheet: boo
     if not has_sheet:
         return Problem(Source(label), "review", Severity.ERROR, (
             f"it has no sheet {sheet_name(client)!r} for the {plural(len(new), 'entry', 'entries')} of {client} "
-            f"(deleted or renamed?) — {again}"), client=client)
+            f"to bill now (it was written before there were any, or the sheet was deleted or renamed) — {again}"),
+            client=client)
     parts = []
     if len(gone):
         one = len(gone) == 1
