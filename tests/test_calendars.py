@@ -223,7 +223,7 @@ def test_meetings_billed_from_a_calendar_count_once_and_untracked_ones_are_repor
     assert run.untracked["summary"].tolist() == ["Globex sync"]
     result = ws.cli("check", "--period", "2026-11")
     assert ("Calendars 1 calendar · 1 meeting billed as time (1.00 h) · 1 meeting nobody logged (1.00 h) · "
-            "0 days away") in result.output
+            "0 person-days away") in result.output
     doc = json.loads(ws.cli("check", "--period", "2026-11", "--json").output)
     assert doc["calendars"] == ["input/anna.ics"]
     assert doc["untracked_meetings"] == [{"person": "Anna Schmidt", "client": "globex", "date": "2026-11-05",

@@ -221,7 +221,7 @@ def test_a_folder_or_file_that_cannot_be_read_is_unreadable_and_stops_billing(ws
     assert check.stdout == problems + "\n" + summary(
         ["input/week.csv"], ["input/locked.csv", "input/locked.xlsx", "input/private/", "input/anna.ics"],
         tail=["Calendars 1 calendar · 0 meetings billed as time (0.00 h) · 0 meetings nobody logged (0.00 h) · "
-              "0 days away",
+              "0 person-days away",
               "Problems  4 errors · 0 warnings · 0 notes", "          unreadable                   4 errors",
               NOT_READY])
     assert (bill.returncode, bill.stdout) == (1, problems + stopped(
@@ -279,7 +279,7 @@ def test_a_calendar_that_cannot_be_read_stops_billing_only_if_a_client_bills_mee
     assert check.output == problem + "\n" + summary(
         ["input/week.csv"], ["input/anna.ics"] if bills_meetings else [],
         tail=["Calendars 1 calendar · 0 meetings billed as time (0.00 h) · 0 meetings nobody logged (0.00 h) · "
-              "0 days away", f"Problems  {errors} · 0 notes", f"          unreadable                   1 {severity}",
+              "0 person-days away", f"Problems  {errors} · 0 notes", f"          unreadable                   1 {severity}",
               result])
     if bills_meetings:
         assert (bill.exit_code, bill.output) == (1, problem + stopped("input/anna.ics"))

@@ -161,7 +161,7 @@ def _calendars(run: CheckRun) -> list[str]:
     return [f"Calendars {plural(len(run.calendars), 'calendar')} · "
             f"{plural(len(meetings), 'meeting')} billed as time ({hours(meetings[E.duration_s].sum())} h) · "
             f"{plural(len(untracked), 'meeting')} nobody logged ({hours(untracked['duration_s'].sum())} h) · "
-            f"{plural(away, 'day')} away"]
+            f"{plural(away, 'person-day')} away"]
 
 
 def _positive_seconds(entries: pd.DataFrame) -> int:
