@@ -608,6 +608,8 @@ def test_a_watson_file_that_names_no_one_is_refused(ws):
     ("[]", "input/x.json: error: the export has no entries — export it again; if there really was no time, delete "
            "it"),
     ("  \n", "input/x.json: error: the file is empty — export it again"),
+    (b"\xff\xfe[\x00\xd8", "input/x.json: error: cannot decode the file as UTF-8, UTF-16 or Windows-1252 text — "
+                            "copy or export it again as UTF-8"),
 ])
 def test_json_that_is_no_export_is_refused_with_a_located_message(ws, text, message):
     ws.input("x.json", text)

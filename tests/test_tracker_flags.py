@@ -137,6 +137,28 @@ def test_an_export_written_after_the_tracker_invoiced_wins_over_an_older_copy(ws
     assert descriptions_billed(ws) == ["Fixes"]
 
 
+def test_an_approval_withdrawn_in_one_export_is_not_overruled_by_another(ws):
+    """Whatever the order of the files: one copy saying not approved holds the entry back."""
+    with_imports(harvest_ws(ws), "require_approval: true")
+    for older, newer in (("Yes", "No"), ("No", "Yes")):
+        ws.input("a-week.csv", HARVEST + harvest_row("03", "ACME", "website", "Layout", "1.5", "No", older))
+        ws.input("b-month.csv", HARVEST + harvest_row("03", "ACME", "website", "Layout", "1.5", "No", newer))
+        (ws.root / "input" / "harvest.csv").unlink(missing_ok=True)
+        run = ws.check()
+        assert run.repeated == 1 and list(run.entries["tracker_hold"]) == ["unapproved"]
+
+
+def test_under_billable_rates_copies_that_differ_only_in_the_exports_flag_are_one_entry(ws):
+    with_imports(harvest_ws(ws), "billable: rates")
+    (ws.root / "input" / "harvest.csv").unlink()
+    ws.input("a-week.csv", HARVEST + harvest_row("03", "ACME", "website", "Layout", "1.5", "No", "No"))
+    ws.input("b-month.csv", HARVEST + harvest_row("03", "ACME", "website", "Layout", "1.5", "No", "No",
+                                                  billable="No"))
+    run = ws.check()
+    assert run.ok and run.repeated == 1
+    assert [i.client_key for i in bill(ws.root, NOVEMBER, today=TODAY).issued] == ["acme"]
+
+
 def test_the_flags_do_not_change_an_entrys_id(ws):
     """Invoicing or approving an entry in the tracker is not editing it: same id, so the ledger
     and the review still know it."""

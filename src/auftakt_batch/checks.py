@@ -20,8 +20,9 @@ from .config import Config
 from .names import normalise, normalised
 from .periods import Period
 from .pricing import RATE_KEY, entry_rates
-from .problems import Problem, Severity, Source, for_rows, hm, plural
+from .problems import Problem, Severity, Source, for_rows, hm, hours_text, plural
 from .schemas import Entries as E
+from .tracker import UNAPPROVED, invoice_ids
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 HOUR = Decimal(3600)
@@ -182,15 +183,18 @@ def invoiced_in_tracker(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     then = ("not billed again (imports.invoiced_in_tracker: skip; set it to bill to invoice them anyway)" if skip
             else "billed anyway, as imports.invoiced_in_tracker: bill says; make sure the tracker's invoice does not "
                  "cover {}")
+    def ids(g: pd.DataFrame) -> str:
+        return f" (invoice {named})" if (named := invoice_ids(g)) else ""
+
     return _grouped(rows, [], "invoiced", "invoiced-in-tracker", Severity.INFO, lambda g, note: (
-        f"{_entries(len(g))} ({_hours(g)}) invoiced in the tracker already{_invoice_ids(g)}{note} — "
+        f"{_entries(len(g))} ({_hours(g)}) invoiced in the tracker already{ids(g)}{note} — "
         f"{then.format('it' if len(g) == 1 else 'them')}"))
 
 
 def not_approved(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """With imports.require_approval: billable entries the export does not mark approved, a note
     per file and person (the review workbook's explicit yes still bills them)."""
-    rows = e[e[E.billable] & e[E.tracker_hold].eq("unapproved") & ~e[E.entry_id].isin(ctx.billed["entry_id"])]
+    rows = e[e[E.billable] & e[E.tracker_hold].eq(UNAPPROVED) & ~e[E.entry_id].isin(ctx.billed["entry_id"])]
     return _grouped(rows, [E.person_name], "approved", "not-approved", Severity.INFO, lambda g, note: (
         f"{g.person_name.iloc[0] if pd.notna(g.person_name.iloc[0]) else g.person.iloc[0]}: {_entries(len(g))} "
         f"({_hours(g)}) the export does not mark approved{note} — held back (imports.require_approval: true); "
@@ -198,14 +202,7 @@ def not_approved(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def _hours(group: pd.DataFrame) -> str:
-    return f"{Decimal(int(group[E.duration_s].fillna(0).clip(lower=0).sum())) / HOUR:.2f} h"
-
-
-def _invoice_ids(group: pd.DataFrame, shown: int = 5) -> str:
-    ids = list(dict.fromkeys(i for text in group[E.tracker_invoice] for i in text.split(", ") if i))
-    if not ids:
-        return ""
-    return f" (invoice {', '.join(ids[:shown])}{', …' if len(ids) > shown else ''})"
+    return f"{hours_text(group[E.duration_s].fillna(0).clip(lower=0).sum())} h"
 
 
 def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:

@@ -341,7 +341,7 @@ def review(workspace: Path, period: Period) -> None:
         click.echo(f"Kept      {plural(result.kept, 'decision')} of the workbook it replaces{changed}")
     if result.dropped:
         click.echo(f"Dropped   {plural(result.dropped, 'decision')} whose entries are gone from the exports")
-    if (ods := result.path.with_suffix(".ods")).exists():  # a reviewer's LibreOffice copy: older now
+    if (ods := result.path.with_suffix(".ods")).is_file():  # a reviewer's LibreOffice copy: older now
         kept = " (its decisions are kept above)" if result.kept else ""
         click.echo(f"Note      {_shown_path(ods, workspace)} is older now and no longer followed{kept}: edit "
                    f"{result.path.name}")

@@ -49,16 +49,17 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def drop_repeats(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+def drop_repeats(entries: pd.DataFrame, flags_count: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
     """Keep the first of entries with the same id (files in input/ order); report the rest per file.
 
     A copy that disagrees on whether it is billable is a conflict: an error on both rows, since
     otherwise the order of the files would decide the bill. Either holds back the entry's client
-    (the copy is no entry of its own, so its error names the client)."""
+    (the copy is no entry of its own, so its error names the client). Not so when the export's
+    flag does not count (`flags_count` false: imports.billable: rates)."""
     comparable = _comparable(entries)
     first = entries[comparable].drop_duplicates(E.entry_id).set_index(E.entry_id)
     kept_flag = entries[E.entry_id].map(first[E.billable_flag].astype("string").fillna("?"))
-    same_flag = entries[E.billable_flag].astype("string").fillna("?").eq(kept_flag)
+    same_flag = entries[E.billable_flag].astype("string").fillna("?").eq(kept_flag) | (not flags_count)
     repeat = comparable & entries[E.entry_id].duplicated(keep="first")
     dropped = entries[repeat & same_flag].assign(kept_in=lambda d: d[E.entry_id].map(first[E.source_file]))
     problems = [

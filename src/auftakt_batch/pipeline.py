@@ -124,7 +124,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     resolved = identify(timesheet)
     resolved = pd.concat([resolved, meetings], ignore_index=True) if len(meetings) else resolved
     current = supersede(resolved, {f.path: f.modified for f in ingested.files})
-    entries, repeat_problems = drop_repeats(share_flags(current.entries))
+    entries, repeat_problems = drop_repeats(share_flags(current.entries), config.imports.billable == "export")
     entries = hold_by_tracker(entries, config.imports)
     problems += current.problems + repeat_problems
 

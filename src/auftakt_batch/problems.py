@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from enum import Enum
 from typing import Any, Callable, Iterable
 
@@ -100,6 +101,11 @@ def selected(rows, mask, **values):
 def plural(n: int, word: str, words: str | None = None) -> str:
     """'1 entry', '3 entries': a count and its noun, for messages."""
     return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
+
+
+def hours_text(seconds) -> str:
+    """Seconds as hours to two places, as summaries and notes print them: 5400 → '1.50'."""
+    return f"{Decimal(int(seconds)) / 3600:.2f}"
 
 
 def hm(seconds) -> str:

@@ -10,8 +10,9 @@ Kimai (`Exported`) say so per entry; ingest reads their words into `invoiced_fla
   explicit `yes` in the review workbook wins. Calendar meetings are no export: never held.
 
 Runs after the repeats are counted once (pipeline step 5): copies of one entry in several
-exports share what any of them says — an export written after the tracker invoiced an entry
-marks it, an older one does not, and the order of the files must not decide the bill.
+exports share the safe side of what they say — an export written after the tracker invoiced an
+entry marks it, an older one does not (invoiced wins); an approval withdrawn since is not
+overruled by an older export (not approved wins); the order of the files never decides the bill.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ HOLDS = {INVOICED: "already invoiced in the tracker", UNAPPROVED: "not approved 
 
 def share_flags(entries: pd.DataFrame) -> pd.DataFrame:
     """Copies of one entry (the same entry_id) carry what any copy says: invoiced (with every
-    invoice id named), approved. Entries with one copy are as they were."""
+    invoice id named); not approved. Entries with one copy are as they were."""
     repeated = entries[E.entry_id].duplicated(keep=False)
     said = entries[E.invoiced_flag].notna() | entries[E.approved_flag].notna()
     if not (repeated & said).any():  # the usual case: nothing to share
@@ -39,16 +40,17 @@ def share_flags(entries: pd.DataFrame) -> pd.DataFrame:
     joined = named.groupby(E.entry_id, sort=False)[E.tracker_invoice].agg(", ".join).to_dict()
     invoices = key.map(lambda entry_id: joined.get(entry_id, ""))
     return entries.assign(**{
-        E.invoiced_flag: entries[E.invoiced_flag].mask(repeated, _any(copies[E.invoiced_flag], key)),
-        E.approved_flag: entries[E.approved_flag].mask(repeated, _any(copies[E.approved_flag], key)),
+        E.invoiced_flag: entries[E.invoiced_flag].mask(repeated, _agreed(copies[E.invoiced_flag], key, True)),
+        E.approved_flag: entries[E.approved_flag].mask(repeated, _agreed(copies[E.approved_flag], key, False)),
         E.tracker_invoice: entries[E.tracker_invoice].mask(repeated, invoices).astype(str)})
 
 
-def _any(flags: pd.Series, key: pd.Series) -> pd.Series:
-    """Per copy: True if any copy of its entry says yes; else False if any says no; else NA."""
-    yes = flags.eq(True).fillna(False).groupby(key).transform("max")
-    no = flags.eq(False).fillna(False).groupby(key).transform("max")
-    return pd.Series(pd.NA, index=flags.index, dtype="boolean").mask(no, False).mask(yes, True)
+def _agreed(flags: pd.Series, key: pd.Series, wins: bool) -> pd.Series:
+    """Per copy: `wins` if any copy of its entry says so; else what the others say; else NA. The
+    safe side wins: invoiced if any copy says invoiced (never billed twice), not approved if any
+    copy says not approved (an approval withdrawn in a newer export is not overruled by an older one)."""
+    said = {value: flags.eq(value).fillna(False).groupby(key).transform("max") for value in (True, False)}
+    return pd.Series(pd.NA, index=flags.index, dtype="boolean").mask(said[not wins], not wins).mask(said[wins], wins)
 
 
 def tracker_hold(entries: pd.DataFrame, imports: Imports) -> pd.Series:
@@ -64,6 +66,12 @@ def tracker_hold(entries: pd.DataFrame, imports: Imports) -> pd.Series:
 def hold_by_tracker(entries: pd.DataFrame, imports: Imports) -> pd.DataFrame:
     """The entries with `tracker_hold`: the stage that follows the tracker's flags."""
     return entries.assign(tracker_hold=tracker_hold(entries, imports))
+
+
+def invoice_ids(entries: pd.DataFrame, shown: int = 5) -> str:
+    """The tracker's invoice ids of `entries`, each once, the first `shown` of them: 'INV-7, INV-8, …'."""
+    ids = list(dict.fromkeys(i for text in entries[E.tracker_invoice] for i in text.split(", ") if i))
+    return f"{', '.join(ids[:shown])}{', …' if len(ids) > shown else ''}"
 
 
 def tracker_text(entries: pd.DataFrame) -> pd.Series:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import pandas as pd
 
 from .pipeline import CheckRun
+from .problems import hours_text
 from .resolve import rates_billable
 from .schemas import Entries as E
-from .tracker import INVOICED, UNAPPROVED
+from .tracker import INVOICED, UNAPPROVED, invoice_ids
 
-HOUR = Decimal(3600)
 # key -> (what the user reads, whether it is worth saying when invoices were issued too)
 REASONS = {
     "errors": ("held back by errors (listed above)", False),
@@ -56,11 +55,6 @@ class Unbilled:
 
     def __str__(self) -> str:
         return f"{self.hours} h {self.text}{f': {self.detail}' if self.detail else ''}"
-
-
-def hours_text(seconds: int) -> str:
-    """Seconds as hours to two places, as the summaries print them: 5400 → '1.50'."""
-    return f"{Decimal(int(seconds)) / HOUR:.2f}"
 
 
 def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
@@ -106,6 +100,5 @@ def _detail(key: str, group: pd.DataFrame) -> str:
         per_person = group.groupby(people, sort=True)["seconds"].sum()
         return ", ".join(f"{name} {hours_text(s)} h" for name, s in per_person.items())
     if key == INVOICED:
-        ids = list(dict.fromkeys(i for text in group[E.tracker_invoice] for i in text.split(", ") if i))
-        return f"invoice {', '.join(ids[:5])}{', …' if len(ids) > 5 else ''}" if ids else ""
+        return f"invoice {ids}" if (ids := invoice_ids(group)) else ""
     return ""

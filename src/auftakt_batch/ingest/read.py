@@ -190,8 +190,9 @@ def decode(data: bytes, label: str) -> tuple[str, str]:
             return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
             pass
+    again = "copy or export it again as UTF-8" if label.endswith((".json", "frames")) else "save it as CSV UTF-8"
     raise FileError(error(Source(label), "encoding", "cannot decode the file as UTF-8, UTF-16 or Windows-1252 "
-                                                     "text — save it as CSV UTF-8"))
+                                                     f"text — {again}"))
 
 
 def _detect_separator(line: str, label: str, recognise: Recognise, describe,

@@ -274,6 +274,9 @@ def followed(paths: list[Path], period: Period) -> tuple[Path | None, list[Probl
     """The review workbook `bill` follows: the one there is, or of an .xlsx and an .ods (a
     reviewer who saved in LibreOffice's own format) the one saved last, with a note naming the
     other. Neither newer: an error that holds back every client — never a guess."""
+    folders = [p for p in paths if p.is_dir()]
+    if folders:  # wherever it is, never "the older one": it holds no decisions, and may hide some
+        return folders[0], []
     if len(paths) < 2:
         return (paths[0] if paths else None), []
     older, newer = sorted(paths, key=_saved_at)
