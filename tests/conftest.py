@@ -26,6 +26,7 @@ agency:
   timezone: Europe/Berlin
   currency: EUR
   vat_rate: "19"
+  tax_number: 27/123/45678
 team:
   - name: Anna Schmidt
     email: anna@studio.example

@@ -56,26 +56,26 @@ def test_the_demo_agency_is_believable():
 
 def test_bad_number_names_line_and_key_path():
     text = RATES.replace('      app: {name: Customer app, rate: "150.00"}', '      app: {name: Customer app, rate: "15o"}')
-    assert errors(text) == ["rates.yaml:29: clients.globex.jobs.app.rate: not a number: '15o' — "
+    assert errors(text) == ["rates.yaml:30: clients.globex.jobs.app.rate: not a number: '15o' — "
                             'write it like "120.00"']
 
 
 def test_unknown_key_suggests_the_right_one():
     text = RATES.replace('    rate: "120.00"\n', '    rat: "120.00"\n')
-    assert errors(text) == ["rates.yaml:19: clients.acme.rat: unknown key — did you mean 'rate'?"]
+    assert errors(text) == ["rates.yaml:20: clients.acme.rat: unknown key — did you mean 'rate'?"]
 
 
 def test_unknown_top_level_key_and_missing_section():
     text = RATES.replace("team:", "teams:")
     assert errors(text) == [
-        "rates.yaml:7: teams: unknown key — did you mean 'team'?",
+        "rates.yaml:8: teams: unknown key — did you mean 'team'?",
         "rates.yaml:1: team: missing (required)",
     ]
 
 
 def test_duplicate_keys_are_errors_not_last_wins():
     text = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    rate: "90.00"\n')
-    assert errors(text) == ["rates.yaml:20: clients.acme.rate: given twice; the second would silently win "
+    assert errors(text) == ["rates.yaml:21: clients.acme.rate: given twice; the second would silently win "
                             "— keep one"]
 
 
@@ -97,10 +97,10 @@ def test_missing_file_explains_init(tmp_path: Path):
     ("currency: EUR", "currency: euro", "rates.yaml:5: agency.currency: 'euro' is not a currency code like EUR"),
     ('vat_rate: "19"', 'vat_rate: "-1"', "rates.yaml:6: agency.vat_rate: must be at least 0, got -1"),
     ("  acme:\n", "  ACME Corp:\n",
-     "rates.yaml:16: clients.ACME Corp: 'ACME Corp' is not a key of lower-case letters, digits and '-' "
+     "rates.yaml:17: clients.ACME Corp: 'ACME Corp' is not a key of lower-case letters, digits and '-' "
      "(it is used in file names)"),
     ("        billable: false\n  globex", "        billable: nope\n  globex",
-     "rates.yaml:25: clients.acme.jobs.internal.billable: expected true or false, got 'nope'"),
+     "rates.yaml:26: clients.acme.jobs.internal.billable: expected true or false, got 'nope'"),
 ])
 def test_value_errors(old, new, expected):
     assert expected in errors(RATES.replace(old, new, 1))
@@ -163,13 +163,13 @@ def test_zero_minutes_of_rounding_is_one_error_saying_to_write_none():
 
 def test_a_name_used_twice_is_an_error_at_its_second_use():
     text = RATES.replace('aliases: ["ACME", "Acme Corp."]', 'aliases: ["ACME", "Globex Corporation"]')
-    assert errors(text) == ["rates.yaml:27: clients.globex.name: 'Globex Corporation' names both clients acme "
+    assert errors(text) == ["rates.yaml:28: clients.globex.name: 'Globex Corporation' names both clients acme "
                             "and globex — make it unique"]
     text = RATES.replace('aliases: ["A. Schmidt"]', 'aliases: ["ben@studio.example"]')
-    assert errors(text) == ["rates.yaml:13: team[1].email: 'ben@studio.example' names both Anna Schmidt and "
+    assert errors(text) == ["rates.yaml:14: team[1].email: 'ben@studio.example' names both Anna Schmidt and "
                             "Ben Okafor — make it unique"]
     text = RATES.replace('aliases: ["Website Relaunch 2026"]', 'aliases: ["Website Relaunch 2026", "internal"]')
-    assert errors(text) == ["rates.yaml:24: clients.acme.jobs.internal: 'internal' names both jobs of acme "
+    assert errors(text) == ["rates.yaml:25: clients.acme.jobs.internal: 'internal' names both jobs of acme "
                             "website and internal — make it unique"]
 
 
@@ -272,7 +272,7 @@ def test_alias_bomb_is_refused():
 
 def test_two_people_with_one_name():
     text = RATES.replace("  - name: Ben Okafor", "  - name: Anna Schmidt")
-    assert "rates.yaml:12: team[1].name: 'Anna Schmidt' is already team[0] — each person needs their own name" in \
+    assert "rates.yaml:13: team[1].name: 'Anna Schmidt' is already team[0] — each person needs their own name" in \
         errors(text)
 
 
@@ -283,7 +283,7 @@ def test_tabs_get_a_hint():
 
 def test_one_person_rated_twice_under_two_spellings():
     text = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    person_rates: {Anna Schmidt: "1", A. Schmidt: "2"}\n')
-    assert errors(text) == ["rates.yaml:20: clients.acme.person_rates.A. Schmidt: Anna Schmidt already has a rate "
+    assert errors(text) == ["rates.yaml:21: clients.acme.person_rates.A. Schmidt: Anna Schmidt already has a rate "
                             "here (as 'Anna Schmidt') — keep one"]
 
 
@@ -298,8 +298,8 @@ def test_imports_and_a_person_s_time_zone():
     assert [p.timezone for p in config.team] == [None, "America/New_York"]
     _, problems = parse_config(text.replace("America/New_York", "Mars/Olympus") + "imports: {date_format: D/M/Y}\n")
     assert [str(p) for p in problems] == [
-        "rates.yaml:15: team[1].timezone: unknown time zone 'Mars/Olympus' — use a name like Europe/Berlin",
-        "rates.yaml:36: imports.date_format: must be one of DD/MM/YYYY | MM/DD/YYYY, got 'D/M/Y'"]
+        "rates.yaml:16: team[1].timezone: unknown time zone 'Mars/Olympus' — use a name like Europe/Berlin",
+        "rates.yaml:37: imports.date_format: must be one of DD/MM/YYYY | MM/DD/YYYY, got 'D/M/Y'"]
 
 
 @pytest.mark.parametrize("change, message", [  # found by bench/fuzz: each crashed, or loaded nothing and said nothing
@@ -362,8 +362,8 @@ def test_regions_are_the_holiday_library_s_subdivisions_of_the_agency_s_country(
     assert errors(text.replace("region: bayern", "region: Bavaria").replace("region: BE", "region: CA")) == [
         "rates.yaml:7: agency.region: unknown region 'Bavaria' of DE — use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, "
         "NW, RP, SH, SL, SN, ST, TH, Augsburg",
-        "rates.yaml:16: team[1].region: unknown region 'CA' of DE — use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, "
+        "rates.yaml:17: team[1].region: unknown region 'CA' of DE — use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, "
         "RP, SH, SL, SN, ST, TH, Augsburg"]
     assert errors(text.replace("country: DE", "country: AQ")) == [
         "rates.yaml:7: agency.region: the holidays library knows no regions of AQ — remove the region",
-        "rates.yaml:16: team[1].region: the holidays library knows no regions of AQ — remove the region"]
+        "rates.yaml:17: team[1].region: the holidays library knows no regions of AQ — remove the region"]

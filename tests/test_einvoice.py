@@ -224,7 +224,7 @@ XRECHNUNG_RATES = RATES.replace('  vat_rate: "19"\n', '''  vat_rate: "19"
     address: "Bezirksamt Mitte\\nMathilde-Jacob-Platz 1\\n10551 Berlin"
     country: DE
     email: rechnungen@acme.example
-    buyer_reference: 991-01234-56
+    buyer_reference: 991-33333TEST-33
     einvoice: xrechnung
 ''')
 
@@ -244,7 +244,7 @@ def test_a_public_sector_client_also_gets_an_xrechnung(ws, schematron):
     doc = etree.fromstring(xml)
     assert value(doc, "//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID") == (
         "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0")
-    assert value(doc, "//ram:BuyerReference") == "991-01234-56"  # the Leitweg-ID (BR-DE-15)
+    assert value(doc, "//ram:BuyerReference") == "991-33333TEST-33"  # the Leitweg-ID (BR-DE-15)
     contact = doc.xpath("//ram:SellerTradeParty/ram:DefinedTradeContact", namespaces=NS)[0]  # BR-DE-2
     assert [value(contact, p) for p in ("ram:PersonName", "ram:TelephoneUniversalCommunication/ram:CompleteNumber",
                                         "ram:EmailURIUniversalCommunication/ram:URIID")] == [
@@ -260,11 +260,11 @@ def test_a_public_sector_client_also_gets_an_xrechnung(ws, schematron):
 
 
 def test_an_xrechnung_client_without_what_xrechnung_needs_is_a_config_error(ws):
-    ws.rates(XRECHNUNG_RATES.replace("    buyer_reference: 991-01234-56\n", "").replace("  phone: \"+49 30 1234567\"\n",
+    ws.rates(XRECHNUNG_RATES.replace("    buyer_reference: 991-33333TEST-33\n", "").replace("  phone: \"+49 30 1234567\"\n",
                                                                                      ""))
     run = ws.check()
     assert [str(p) for p in run.problems] == [
-        "rates.yaml:27: clients.acme.einvoice: an XRechnung needs buyer_reference (the Leitweg-ID), agency.phone — "
+        "rates.yaml:28: clients.acme.einvoice: an XRechnung needs buyer_reference (the Leitweg-ID), agency.phone — "
         "add them, or remove einvoice"]
 
 
@@ -300,5 +300,5 @@ def test_rates_yaml_refuses_what_no_invoice_can_carry(ws):
         "no VAT (e.g. as a small business), set vat: exempt for those clients",
         "rates.yaml:7: agency.vat_id: '12-3456789' is not a VAT ID: it starts with the country code, e.g. "
         "DE123456789",
-        "rates.yaml:21: clients.acme.vat: reverse charge needs the client's vat_id: the invoice must show it "
+        "rates.yaml:22: clients.acme.vat: reverse charge needs the client's vat_id: the invoice must show it "
         "(EN 16931 BR-AE-02)"]

@@ -393,9 +393,9 @@ def test_imports_keys_are_checked(ws):
     text = RATES + "imports:\n  billable: maybe\n  invoiced_in_tracker: twice\n  require_approval: perhaps\n"
     config, problems = parse_config(text)
     assert config is None and [str(p) for p in problems] == [
-        "rates.yaml:36: imports.billable: must be one of export | rates, got 'maybe'",
-        "rates.yaml:37: imports.invoiced_in_tracker: must be one of skip | bill, got 'twice'",
-        "rates.yaml:38: imports.require_approval: expected true or false, got 'perhaps'"]
+        "rates.yaml:37: imports.billable: must be one of export | rates, got 'maybe'",
+        "rates.yaml:38: imports.invoiced_in_tracker: must be one of skip | bill, got 'twice'",
+        "rates.yaml:39: imports.require_approval: expected true or false, got 'perhaps'"]
     config, problems = parse_config(RATES + "imports: {billable: rates, invoiced_in_tracker: bill}\n")
     assert problems == [] and (config.imports.billable, config.imports.invoiced_in_tracker,
                                config.imports.require_approval) == ("rates", "bill", False)

@@ -16,13 +16,15 @@ from ..names import NameIndex, build_index
 from ..problems import Problem, Source, error
 from ..yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
+from .leitweg import leitweg_fault
 from .model import Agency, Config, Imports, Person
 from .numbers import number_fault
 from .reader import Reader
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
                "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",
-               "appendix", "missing_day_below", "contact", "phone", "region"}
+               "appendix", "missing_day_below", "contact", "phone", "region",
+               "tax_number", "register", "managing_directors"}
 PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone", "region"}
 DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 BILLABLE_FROM = ("export", "rates")  # imports.billable: whose "not billable" counts
@@ -114,6 +116,7 @@ def _config(r: Reader, root: Node | None) -> Config | None:
             for j in c.jobs.values()])
     _xrechnung_needs(r, agency, clients, clients_node)
     _einvoice_needs(r, top.items["agency"], agency, clients, clients_node)
+    _mandatory_details(r, top, agency, clients, clients_node)
     return Config(agency, team, MappingProxyType(clients), people, client_names, MappingProxyType(job_names),
                   _imports(r, top.items.get("imports")),
                   MappingProxyType(_calendars(r, top.items.get("calendars"), people)))
@@ -137,6 +140,25 @@ def _einvoice_needs(r: Reader, agency_node: Map, agency: Agency, clients: dict, 
         r.fail(agency_node.items["vat_rate"].line, "agency.vat_rate", (
             f"0 % cannot be the standard rate of {', '.join(standard)} (EN 16931 BR-S-05) — if you charge no VAT "
             "(e.g. as a small business), set vat: exempt for those clients"))
+
+
+def _mandatory_details(r: Reader, top: Map, agency: Agency, clients: dict, clients_node: Map) -> None:
+    """What the law wants on every invoice that rates.yaml can get wrong: the agency's tax number or
+    VAT ID (§14(4) UStG; EN 16931 BR-S-02), and a buyer reference that is a well-formed Leitweg-ID
+    wherever a German authority's invoice needs one."""
+    billed = sorted(key for key, c in clients.items() if c.billable)
+    if billed and not (agency.vat_id or agency.tax_number):
+        r.fail(top.key_lines["agency"], "agency", "an invoice must show the agency's tax number or VAT ID "
+                                                  "(§14(4) UStG, EN 16931 BR-S-02) — add tax_number or vat_id")
+    foreign = sorted({c.currency for c in clients.values() if c.billable and c.currency != "EUR"})
+    if foreign and agency.iban and not agency.bic:
+        r.fail(top.items["agency"].items["iban"].line, "agency.iban", (
+            f"invoices in {', '.join(foreign)} are paid by international transfer, which needs the bank's BIC "
+            "besides the IBAN — add agency.bic"))
+    for key, client in clients.items():
+        if client.einvoice == "xrechnung" and client.buyer_reference and (fault := leitweg_fault(
+                client.buyer_reference)):
+            r.fail(clients_node.items[key].items["buyer_reference"].line, f"clients.{key}.buyer_reference", fault)
 
 
 def _xrechnung_needs(r: Reader, agency: Agency, clients: dict, clients_node: Map) -> None:
@@ -230,6 +252,9 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         vat_rate=r.decimal(f("vat_rate"), "agency.vat_rate", high=Decimal(100)),
         address=r.text(f("address"), "agency.address"),
         vat_id=r.text(f("vat_id"), "agency.vat_id"),
+        tax_number=r.text(f("tax_number"), "agency.tax_number"),
+        register=r.text(f("register"), "agency.register"),
+        managing_directors=_names_list(r, f("managing_directors"), "agency.managing_directors"),
         email=r.text(f("email"), "agency.email"),
         contact=r.text(f("contact"), "agency.contact"),
         phone=r.text(f("phone"), "agency.phone"),
@@ -247,6 +272,13 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
     )
     required = (agency.name, agency.country, agency.timezone, agency.currency, agency.vat_rate)
     return agency if all(v is not None for v in required) else None
+
+
+def _names_list(r: Reader, node: Node | None, path: str) -> tuple[str, ...]:
+    """A list of names, or one name as plain text."""
+    if isinstance(node, Scalar) and not node.is_null:
+        return (node.text,)
+    return r.text_list(node, path)
 
 
 def _person(r: Reader, node: Node, path: str, country: str | None) -> Person | None:

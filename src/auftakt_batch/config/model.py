@@ -123,6 +123,9 @@ class Agency:
     vat_rate: Decimal
     address: str | None = None
     vat_id: str | None = None
+    tax_number: str | None = None  # the Steuernummer (§14 UStG: it or the VAT ID on every invoice); BT-32 in the XML
+    register: str | None = None  # the commercial register entry, "Amtsgericht Berlin-Charlottenburg HRB 123456"
+    managing_directors: tuple[str, ...] = ()  # printed in the footer (§35a GmbHG)
     email: str | None = None
     contact: str | None = None  # the person clients may ask about invoices (XRechnung's seller contact)
     phone: str | None = None

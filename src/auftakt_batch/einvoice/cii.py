@@ -5,7 +5,8 @@ Needs: an invoice draft as the ledger holds it, its issue data, the config. Give
 bytes. Everything comes from the same draft the PDF shows, so the two cannot disagree. A credit
 note is type 381 with the amounts of the invoice it cancels (positive, as EN 16931 wants a
 credit note) and a reference to it. VAT: standard rate (S), reverse charge (AE, 0 %, with its
-exemption reason) or exempt (E).
+exemption reason) or exempt (E). The free texts (notes, payment terms) are the PDF's, in the
+client's language; the seller carries its VAT ID (scheme VA) and its tax number (FC, BT-32).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Mapping
 
 from lxml import etree
 
 from ..config import Config
 from ..invoices import Draft
+from ..render.invoice import LABELS, cancels_text, format_date
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -35,6 +38,7 @@ CATEGORIES = {  # vat mode -> (category code, exemption reason, exemption reason
     "reverse-charge": ("AE", "Reverse charge", "VATEX-EU-AE"),
     "exempt": ("E", "Exempt from VAT", None),
 }
+PAYMENT_MEANS = {"EUR": "58"}  # SEPA credit transfer is in euros only; any other currency: 30, credit transfer
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _POSTCODE_CITY = re.compile(
     r"(?:[A-Z]{1,2}-)?"  # D-80331, CH-8001
@@ -55,12 +59,15 @@ class Document:
     reason: str | None = None
 
 
-def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTURX) -> bytes:
+def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTURX,
+            labels: Mapping[str, Mapping[str, str]] = LABELS) -> bytes:
+    """`labels`: the invoice's words per language (templates/labels.yaml's), for its free texts."""
     credit = doc.kind == "credit-note"
     sign = -1 if credit else 1  # a credit note's lines are stored negated; the XML states them as a credit
     client = config.clients[draft.client_key]
     category, reason, reason_code = CATEGORIES[draft.vat_mode]
     rate = draft.vat_rate if category == "S" else Decimal(0)
+    t, language = labels[client.language], client.language
 
     root = etree.Element(_q("rsm", "CrossIndustryInvoice"), nsmap=NAMESPACES)
     context = _sub(root, "rsm", "ExchangedDocumentContext")
@@ -72,7 +79,7 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     _text(header, "ID", doc.number)
     _text(header, "TypeCode", "381" if credit else "380")
     _date(_sub(header, "ram", "IssueDateTime"), doc.issue_date)
-    for note in _notes(draft, doc, config, reason):
+    for note in _notes(draft, doc, t, language):
         _text(_sub(header, "ram", "IncludedNote"), "Content", note)
 
     deal = _sub(root, "rsm", "SupplyChainTradeTransaction")
@@ -101,10 +108,10 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
         _text(agreement, "BuyerReference", client.buyer_reference)
     agency = config.agency
     contact = (agency.contact, agency.phone, agency.email) if agency.contact else None
-    _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email, agency.vat_id,
-           contact)
+    _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email,
+           _registrations(agency.vat_id, agency.tax_number), contact)
     _party(agreement, "BuyerTradeParty", client.name, client.address, client.country or agency.country, client.email,
-           client.vat_id)  # a client without a country is in the agency's
+           _registrations(client.vat_id))  # a client without a country is in the agency's
     delivery = _sub(deal, "ram", "ApplicableHeaderTradeDelivery")  # the service was delivered by the last day worked
     event = _sub(delivery, "ram", "ActualDeliverySupplyChainEvent")
     _date(_sub(event, "ram", "OccurrenceDateTime"), max((line.last_day for line in draft.lines),
@@ -116,7 +123,7 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     _text(money, "InvoiceCurrencyCode", draft.currency)
     means = _sub(money, "ram", "SpecifiedTradeSettlementPaymentMeans")
     if agency.iban and not credit:
-        _text(means, "TypeCode", "58")  # SEPA credit transfer
+        _text(means, "TypeCode", PAYMENT_MEANS.get(draft.currency, "30"))  # SEPA only in euros
         _text(_sub(means, "ram", "PayeePartyCreditorFinancialAccount"), "IBANID", agency.iban)
         if agency.bic:
             _text(_sub(means, "ram", "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", agency.bic)
@@ -135,9 +142,10 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     _period(money, draft.period.start, draft.period.end)
     terms = _sub(money, "ram", "SpecifiedTradePaymentTerms")
     if credit:
-        _text(terms, "Description", f"Credit note for invoice {doc.refers_to}: nothing to pay")
+        _text(terms, "Description", t["terms_credit"].format(ref=doc.refers_to))
     else:
-        _text(terms, "Description", f"Payable within {agency.payment_terms_days} days")
+        _text(terms, "Description", t["terms"].format(days=agency.payment_terms_days,
+                                                      due=format_date(doc.due_date, language)))
         _date(_sub(terms, "ram", "DueDateDateTime"), doc.due_date)
     total = _sub(money, "ram", "SpecifiedTradeSettlementHeaderMonetarySummation")
     _text(total, "LineTotalAmount", _money(sign * draft.net))
@@ -153,10 +161,10 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _notes(draft: Draft, doc: Document, config: Config, reason: str | None) -> list[str]:
+def _notes(draft: Draft, doc: Document, t: Mapping[str, str], language: str) -> list[str]:
     notes = []
     if doc.kind == "credit-note":
-        notes.append(f"Cancels invoice {doc.refers_to} in full. Reason: {doc.reason or '—'}")
+        notes.append(cancels_text(t, language, doc.refers_to, doc.refers_to_date, doc.reason))
     if draft.vat_mode == "reverse-charge":
         notes.append("Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC).")
     elif draft.vat_mode == "exempt":
@@ -164,8 +172,14 @@ def _notes(draft: Draft, doc: Document, config: Config, reason: str | None) -> l
     return notes
 
 
+def _registrations(vat_id: str | None, tax_number: str | None = None) -> list[tuple[str, str]]:
+    """A party's tax registrations as (scheme, id): its VAT ID (VA), its national tax number (FC)."""
+    return [(scheme, number) for scheme, number in (("VA", vat_id and vat_id.replace(" ", "")), ("FC", tax_number))
+            if number]
+
+
 def _party(parent, tag: str, name: str, address: str | None, country: str | None, email: str | None,
-           vat_id: str | None, contact: tuple[str, str | None, str | None] | None = None) -> None:
+           registrations: list[tuple[str, str]], contact: tuple[str, str | None, str | None] | None = None) -> None:
     party = _sub(parent, "ram", tag)
     _text(party, "Name", name)
     if contact:
@@ -187,8 +201,8 @@ def _party(parent, tag: str, name: str, address: str | None, country: str | None
     _text(postal, "CountryID", country or "")
     if email:
         _text(_sub(party, "ram", "URIUniversalCommunication"), "URIID", email, schemeID="EM")
-    if vat_id:
-        _text(_sub(party, "ram", "SpecifiedTaxRegistration"), "ID", vat_id.replace(" ", ""), schemeID="VA")
+    for scheme, number in registrations:
+        _text(_sub(party, "ram", "SpecifiedTaxRegistration"), "ID", number, schemeID=scheme)
 
 
 def split_address(address: str | None) -> tuple[str | None, list[str], str | None]:

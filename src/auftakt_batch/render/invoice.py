@@ -22,7 +22,7 @@ from .confined import TemplateRefused, read_within, stamp
 LABELS = {
     "en": {
         "title": "Invoice", "credit_note": "Credit note", "draft": "DRAFT",
-        "cancels": "This credit note cancels invoice {ref} in full. Reason: {reason}",
+        "cancels": "This credit note cancels invoice {ref} of {date} in full. Reason: {reason}",
         "refund": "The amount of {gross} is credited to you; any payment of invoice {ref} will be refunded.",
         "number": "Invoice no.", "credit_note_number": "Credit note no.", "issue_date": "Date",
         "appendix": "Appendix: time entries", "date": "Date", "person": "Person",
@@ -35,10 +35,12 @@ LABELS = {
         "pay": "Please transfer {gross} by {due} to IBAN {iban}{bic}, quoting invoice number {number}.",
         "pay_no_bank": "Please pay {gross} by {due}, quoting invoice number {number}.",
         "scan": "Scan to pay with your banking app",
+        "terms": "Payable within {days} days, by {due}", "terms_credit": "Nothing to pay: cancels invoice {ref}",
+        "tax_number": "Tax number", "managing_directors": "Managing directors",
     },
     "de": {
         "title": "Rechnung", "credit_note": "Stornorechnung", "draft": "ENTWURF",
-        "cancels": "Diese Stornorechnung storniert die Rechnung {ref} vollständig. Grund: {reason}",
+        "cancels": "Diese Stornorechnung storniert die Rechnung {ref} vom {date} vollständig. Grund: {reason}",
         "refund": "Der Betrag von {gross} wird Ihnen gutgeschrieben; eine Zahlung der Rechnung {ref} erstatten "
                   "wir.",
         "number": "Rechnungsnr.", "credit_note_number": "Stornorechnungsnr.", "issue_date": "Datum",
@@ -53,6 +55,9 @@ LABELS = {
                "Rechnungsnummer {number}.",
         "pay_no_bank": "Bitte zahlen Sie {gross} bis zum {due} unter Angabe der Rechnungsnummer {number}.",
         "scan": "Mit der Banking-App scannen und bezahlen",
+        "terms": "Zahlbar innerhalb von {days} Tagen bis zum {due}",
+        "terms_credit": "Nichts zu zahlen: storniert die Rechnung {ref}",
+        "tax_number": "Steuernummer", "managing_directors": "Geschäftsführung",
     },
 }
 LOCALES = {"en": "en_GB", "de": "de_DE"}  # invoice language -> the locale its numbers and dates follow
@@ -196,11 +201,16 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
         "net": money(draft.net), "vat": money(draft.vat), "gross": money(draft.gross),
         "vat_label": f"{t['vat']} {format_number(draft.vat_rate, language)} %",
         "vat_note": _vat_note(draft, config, t),
-        "cancels": t["cancels"].format(ref=issue.refers_to, reason=issue.reason) if credit else None,
+        "cancels": cancels_text(t, language, issue.refers_to, issue.refers_to_date, issue.reason) if credit else None,
         "payment": (t["refund"].format(gross=money(-draft.gross), ref=issue.refers_to) if credit
                     else _payment(draft, config, issue, t, money(draft.gross), language)),
         "payment_qr": None if credit or issue.draft else _qr(draft, config, issue),
     }
+
+
+def cancels_text(t: dict, language: str, ref: str | None, day: date | None, reason: str | None) -> str:
+    """The credit note's words on what it cancels: the invoice's number and date, and why."""
+    return t["cancels"].format(ref=ref, date=format_date(day, language) if day else "—", reason=reason or "—")
 
 
 def _qr(draft: Draft, config: Config, issue: Issue):

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -161,9 +161,10 @@ def write_pdf(html: str, templates: Path, target: Path, stamped_at: datetime, ei
     os.environ["SOURCE_DATE_EPOCH"] = str(int(stamped_at.timestamp()))
     options = {}
     if einvoice is not None:
-        options = {"pdf_variant": "pdf/a-3b", "finisher": facturx.finisher, "attachments": [
+        utc = stamped_at.astimezone(timezone.utc)  # WeasyPrint writes the attachment's clock time with a Z: in UTC it
+        options = {"pdf_variant": "pdf/a-3b", "finisher": facturx.finisher, "attachments": [  # is the PDF's instant
             Attachment(file_obj=BytesIO(einvoice), name=facturx.FILENAME, description="Factur-X invoice (EN 16931)",
-                       created=stamped_at, modified=stamped_at, relationship="Alternative")]}
+                       created=utc, modified=utc, relationship="Alternative")]}
     data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,
                 url_fetcher=fetcher_within(templates)).write_pdf(**options)
     write_bytes_atomically(target, data, "pdf")
