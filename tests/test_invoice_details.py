@@ -125,3 +125,31 @@ def test_the_embedded_xmls_dates_are_the_documents(ws):
         assert created == modified == datetime(2026, 12, 3, 12, tzinfo=ZoneInfo("Europe/Berlin"))  # the stamped noon
         assert {pdf_date(info["/CreationDate"]), pdf_date(info["/ModDate"]), pdf_date(params["/CreationDate"]),
                 pdf_date(params["/ModDate"])} == {created}
+
+
+PAY = {"en": "Please transfer US$57.12 by 17 Dec 2026 to IBAN DE89370400440532013000 (BIC COBADEFFXXX)",
+       "de": "Bitte überweisen Sie 57,12 $ bis zum 17.12.2026 auf IBAN DE89370400440532013000 (BIC COBADEFFXXX)"}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_an_invoice_outside_euros_claims_no_sepa_transfer_and_no_girocode(ws, schematron, language):  # noqa: F811
+    rates = DETAILS.replace("    name: Globex Corporation\n", "    name: Globex Corporation\n    currency: USD\n")
+    ws.rates(rates.replace("app: {name: Customer app, rate: \"150.00\"}", "app: {name: Customer app, rate: \"24.00\"}")
+             .replace("    name: Globex Corporation\n", f"    name: Globex Corporation\n    language: {language}\n"))
+    ws.with_templates().input("week.csv", ENTRIES)
+    acme, globex = bill(ws.root, parse_period("2026-11"), today=ISSUED_ON).issued
+    text = pdf_text(globex.pdf)
+    assert PAY[language] in text
+    assert "Scan" not in text and "scannen" not in text  # the EPC code pays euros only
+    doc = valid(embedded(globex.pdf), schematron)
+    assert value(doc, "//ram:InvoiceCurrencyCode") == "USD"
+    means = doc.xpath("//ram:SpecifiedTradeSettlementPaymentMeans", namespaces=NS)[0]
+    assert [value(means, p) for p in ("ram:TypeCode", "ram:PayeePartyCreditorFinancialAccount/ram:IBANID",
+                                      "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID")] == [
+        "30", "DE89370400440532013000", "COBADEFFXXX"]
+    assert value(valid(embedded(acme.pdf), schematron), "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") \
+        == "58"  # in euros: SEPA
+    ws.rates(rates.replace("  bic: COBADEFFXXX\n", ""))
+    assert [str(p) for p in ws.check().problems] == [
+        "rates.yaml:14: agency.iban: invoices in USD are paid by international transfer, which needs the bank's BIC "
+        "besides the IBAN — add agency.bic"]

@@ -44,6 +44,7 @@ agency:
   timezone: Europe/Berlin
   currency: EUR
   vat_rate: "19"
+  tax_number: 27/123/45678
   rounding: {minutes: 15, mode: up}
 team:
   - name: Anna Schmidt
@@ -735,6 +736,7 @@ agency:
   timezone: Europe/Berlin
   currency: EUR
   vat_rate: "19"
+  tax_number: 27/123/45678
 team:
   - name: "=Anna"
     email: anna@studio.example
