@@ -153,3 +153,25 @@ def test_an_invoice_outside_euros_claims_no_sepa_transfer_and_no_girocode(ws, sc
     assert [str(p) for p in ws.check().problems] == [
         "rates.yaml:14: agency.iban: invoices in USD are paid by international transfer, which needs the bank's BIC "
         "besides the IBAN — add agency.bic"]
+
+
+VAT_NOTES = {
+    "en": ("Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC). Supplier VAT ID "
+           "DE123456789, recipient VAT ID ATU12345678.", "No VAT is charged: the service is exempt from VAT."),
+    "de": ("Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge). USt-IdNr. des Leistenden DE123456789, "
+           "des Leistungsempfängers ATU12345678.",
+           "Die Leistung ist umsatzsteuerfrei; es wird keine Umsatzsteuer berechnet."),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_xmls_vat_notes_are_the_printed_ones_in_the_clients_language(ws, schematron, language):  # noqa: F811
+    rates = DETAILS.replace("    einvoice: xrechnung\n", "    vat: reverse-charge\n    vat_id: ATU12345678\n")
+    rates = rates.replace("    name: Globex Corporation\n", "    name: Globex Corporation\n    vat: exempt\n")
+    (acme, globex), note = billed(ws, rates, language)
+    for document, printed in ((acme, VAT_NOTES[language][0]), (globex, VAT_NOTES[language][1]),
+                              (note, VAT_NOTES[language][0])):
+        assert printed in pdf_text(document.pdf)
+        notes = valid(embedded(document.pdf), schematron).xpath("//ram:IncludedNote/ram:Content/text()",
+                                                                namespaces=NS)
+        assert notes[-1] == printed, document.number

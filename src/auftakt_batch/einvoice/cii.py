@@ -21,7 +21,7 @@ from lxml import etree
 
 from ..config import Config
 from ..invoices import Draft
-from ..render.invoice import LABELS, cancels_text, format_date
+from ..render.invoice import LABELS, cancels_text, format_date, vat_note
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -79,7 +79,7 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     _text(header, "ID", doc.number)
     _text(header, "TypeCode", "381" if credit else "380")
     _date(_sub(header, "ram", "IssueDateTime"), doc.issue_date)
-    for note in _notes(draft, doc, t, language):
+    for note in _notes(draft, doc, config, t, language):
         _text(_sub(header, "ram", "IncludedNote"), "Content", note)
 
     deal = _sub(root, "rsm", "SupplyChainTradeTransaction")
@@ -161,14 +161,13 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _notes(draft: Draft, doc: Document, t: Mapping[str, str], language: str) -> list[str]:
+def _notes(draft: Draft, doc: Document, config: Config, t: Mapping[str, str], language: str) -> list[str]:
+    """The PDF's notes, in its words: what a credit note cancels, why no VAT is charged."""
     notes = []
     if doc.kind == "credit-note":
         notes.append(cancels_text(t, language, doc.refers_to, doc.refers_to_date, doc.reason))
-    if draft.vat_mode == "reverse-charge":
-        notes.append("Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC).")
-    elif draft.vat_mode == "exempt":
-        notes.append("No VAT is charged: the service is exempt from VAT.")
+    if note := vat_note(draft, config, t):
+        notes.append(note)
     return notes
 
 

@@ -200,7 +200,7 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
         "appendix": _appendix(draft, client, config, language) if not credit else [],
         "net": money(draft.net), "vat": money(draft.vat), "gross": money(draft.gross),
         "vat_label": f"{t['vat']} {format_number(draft.vat_rate, language)} %",
-        "vat_note": _vat_note(draft, config, t),
+        "vat_note": vat_note(draft, config, t),
         "cancels": cancels_text(t, language, issue.refers_to, issue.refers_to_date, issue.reason) if credit else None,
         "payment": (t["refund"].format(gross=money(-draft.gross), ref=issue.refers_to) if credit
                     else _payment(draft, config, issue, t, money(draft.gross), language)),
@@ -276,7 +276,8 @@ def _span(first: date, last: date, language: str) -> str:
     return f"{format_date(first, language)} – {format_date(last, language)}"
 
 
-def _vat_note(draft: Draft, config: Config, t: dict) -> str | None:
+def vat_note(draft: Draft, config: Config, t: dict) -> str | None:
+    """The printed note on why no VAT is charged (reverse charge, exempt); the XML's note too."""
     client = config.clients[draft.client_key]
     if draft.vat_mode == "reverse-charge":
         return t["reverse_charge"].format(ours=config.agency.vat_id or "—", theirs=client.vat_id or "—")
