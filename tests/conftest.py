@@ -26,7 +26,7 @@ agency:
   timezone: Europe/Berlin
   currency: EUR
   vat_rate: "19"
-  tax_number: 27/123/45678
+  vat_id: DE123456789
 team:
   - name: Anna Schmidt
     email: anna@studio.example

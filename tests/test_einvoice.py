@@ -215,7 +215,7 @@ def test_the_payment_qr_code_holds_iban_amount_and_number():
 
 XRECHNUNG_RATES = RATES.replace('  vat_rate: "19"\n', '''  vat_rate: "19"
   address: "Torstraße 1\\n10119 Berlin"
-  vat_id: DE123456789
+  tax_number: 27/123/45678
   email: billing@studio.example
   contact: Clara Weiß
   phone: "+49 30 1234567"
@@ -293,12 +293,12 @@ def test_credit_notes_of_reverse_charge_and_exempt_invoices_and_hostile_text_sta
 
 
 def test_rates_yaml_refuses_what_no_invoice_can_carry(ws):
-    ws.rates(RATES.replace('  vat_rate: "19"\n', '  vat_rate: "0"\n  vat_id: "12-3456789"\n')
+    ws.rates(RATES.replace('  vat_rate: "19"\n  vat_id: DE123456789\n', '  vat_rate: "0"\n  vat_id: "12-3456789"\n')
              .replace('    rate: "120.00"\n', '    rate: "120.00"\n    vat: reverse-charge\n', 1))
     assert [str(p) for p in ws.check().problems] == [
         "rates.yaml:6: agency.vat_rate: 0 % cannot be the standard rate of globex (EN 16931 BR-S-05) — if you charge "
         "no VAT (e.g. as a small business), set vat: exempt for those clients",
         "rates.yaml:7: agency.vat_id: '12-3456789' is not a VAT ID: it starts with the country code, e.g. "
         "DE123456789",
-        "rates.yaml:22: clients.acme.vat: reverse charge needs the client's vat_id: the invoice must show it "
+        "rates.yaml:21: clients.acme.vat: reverse charge needs the client's vat_id: the invoice must show it "
         "(EN 16931 BR-AE-02)"]

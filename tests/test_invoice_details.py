@@ -22,7 +22,7 @@ DETAILS = XRECHNUNG_RATES.replace("  vat_id: DE123456789\n", '''  vat_id: DE1234
   managing_directors: ["Clara Weiß", "Ben Okafor"]
   bic: COBADEFFXXX
 ''')
-# the agency's tax number is conftest's: 27/123/45678
+# the agency's tax number is XRECHNUNG_RATES': 27/123/45678
 ENTRIES = ("date,person,client,job,task,description,hours,billable\n"
            "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
            "2026-11-04,Ben Okafor,globex,app,,API,2,\n")
@@ -151,7 +151,7 @@ def test_an_invoice_outside_euros_claims_no_sepa_transfer_and_no_girocode(ws, sc
         == "58"  # in euros: SEPA
     ws.rates(rates.replace("  bic: COBADEFFXXX\n", ""))
     assert [str(p) for p in ws.check().problems] == [
-        "rates.yaml:14: agency.iban: invoices in USD are paid by international transfer, which needs the bank's BIC "
+        "rates.yaml:12: agency.iban: invoices in USD are paid by international transfer, which needs the bank's BIC "
         "besides the IBAN — add agency.bic"]
 
 
@@ -175,3 +175,19 @@ def test_the_xmls_vat_notes_are_the_printed_ones_in_the_clients_language(ws, sch
         notes = valid(embedded(document.pdf), schematron).xpath("//ram:IncludedNote/ram:Content/text()",
                                                                 namespaces=NS)
         assert notes[-1] == printed, document.number
+
+
+def test_a_tax_number_without_a_vat_id_identifies_the_seller(ws, schematron):  # noqa: F811
+    (acme, globex), note = billed(ws, DETAILS.replace("  vat_id: DE123456789\n", ""), "de")
+    for document in (acme, globex, note):
+        assert "Steuernummer 27/123/45678" in pdf_text(document.pdf)
+        doc = valid(embedded(document.pdf), schematron)  # BR-S-02: the tax registration (BT-32) suffices
+        registrations = doc.xpath("//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID", namespaces=NS)
+        assert [(r.get("schemeID"), r.text) for r in registrations] == [("FC", "27/123/45678")]
+        assert value(doc, "//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == (
+            "Amtsgericht Berlin-Charlottenburg HRB 123456")  # BR-CO-26: the legal registration (BT-30) names it
+    ws.rates(DETAILS.replace("  vat_id: DE123456789\n", "").replace(
+        '  register: "Amtsgericht Berlin-Charlottenburg HRB 123456"\n', ""))
+    assert [str(p) for p in ws.check().problems] == [
+        "rates.yaml:8: agency.tax_number: without a vat_id, the e-invoice names the agency by its register entry "
+        "(EN 16931 BR-CO-26) — add register (e.g. \"Amtsgericht Berlin-Charlottenburg HRB 123456\") or vat_id"]

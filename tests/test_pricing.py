@@ -79,7 +79,7 @@ def test_amount_is_exact_and_half_up(price_, quantity):
 
 
 SCHEDULED = """\
-agency: {name: Test Studio GmbH, country: DE, timezone: Europe/Berlin, currency: EUR, vat_rate: "19", tax_number: 27/123/45678}
+agency: {name: Test Studio GmbH, country: DE, timezone: Europe/Berlin, currency: EUR, vat_rate: "19", vat_id: DE123456789}
 team:
   - {name: Anna Schmidt, role: designer}
   - {name: Ben Okafor, role: developer}

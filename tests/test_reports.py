@@ -44,7 +44,7 @@ agency:
   timezone: Europe/Berlin
   currency: EUR
   vat_rate: "19"
-  tax_number: 27/123/45678
+  vat_id: DE123456789
   rounding: {minutes: 15, mode: up}
 team:
   - name: Anna Schmidt
@@ -736,7 +736,7 @@ agency:
   timezone: Europe/Berlin
   currency: EUR
   vat_rate: "19"
-  tax_number: 27/123/45678
+  vat_id: DE123456789
 team:
   - name: "=Anna"
     email: anna@studio.example

@@ -150,6 +150,10 @@ def _mandatory_details(r: Reader, top: Map, agency: Agency, clients: dict, clien
     if billed and not (agency.vat_id or agency.tax_number):
         r.fail(top.key_lines["agency"], "agency", "an invoice must show the agency's tax number or VAT ID "
                                                   "(§14(4) UStG, EN 16931 BR-S-02) — add tax_number or vat_id")
+    elif billed and not (agency.vat_id or agency.register):
+        r.fail(top.items["agency"].items["tax_number"].line, "agency.tax_number", (
+            "without a vat_id, the e-invoice names the agency by its register entry (EN 16931 BR-CO-26) — add "
+            "register (e.g. \"Amtsgericht Berlin-Charlottenburg HRB 123456\") or vat_id"))
     foreign = sorted({c.currency for c in clients.values() if c.billable and c.currency != "EUR"})
     if foreign and agency.iban and not agency.bic:
         r.fail(top.items["agency"].items["iban"].line, "agency.iban", (

@@ -109,7 +109,7 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     agency = config.agency
     contact = (agency.contact, agency.phone, agency.email) if agency.contact else None
     _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email,
-           _registrations(agency.vat_id, agency.tax_number), contact)
+           _registrations(agency.vat_id, agency.tax_number), contact, agency.register)
     _party(agreement, "BuyerTradeParty", client.name, client.address, client.country or agency.country, client.email,
            _registrations(client.vat_id))  # a client without a country is in the agency's
     delivery = _sub(deal, "ram", "ApplicableHeaderTradeDelivery")  # the service was delivered by the last day worked
@@ -178,9 +178,12 @@ def _registrations(vat_id: str | None, tax_number: str | None = None) -> list[tu
 
 
 def _party(parent, tag: str, name: str, address: str | None, country: str | None, email: str | None,
-           registrations: list[tuple[str, str]], contact: tuple[str, str | None, str | None] | None = None) -> None:
+           registrations: list[tuple[str, str]], contact: tuple[str, str | None, str | None] | None = None,
+           register: str | None = None) -> None:
     party = _sub(parent, "ram", tag)
     _text(party, "Name", name)
+    if register:  # the legal registration identifier (BT-30): with the VAT ID, what identifies a seller (BR-CO-26)
+        _text(_sub(party, "ram", "SpecifiedLegalOrganization"), "ID", register)
     if contact:
         person, phone, mail = contact
         trade_contact = _sub(party, "ram", "DefinedTradeContact")
