@@ -35,7 +35,7 @@ from .periods import Period
 from .pipeline import CheckRun, billable_now, check, local_today
 from .problems import plural
 from .render.confined import TemplateRefused
-from .render.invoice import Issue, LabelsError, invoice_html, load_labels, template_error
+from .render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
 from .render.pdf import Job, write_pdfs
 from .reports import Report, write_report
 from .schemas import Entries as E
@@ -366,16 +366,20 @@ def _document(draft: Draft, issue: Issue, config: Config, workspace: Path) -> Jo
         html = invoice_html(draft, config, issue, templates)
     except (TemplateError, TemplateRefused) as exc:
         raise CannotIssue(f"{template_error(exc, templates)}; nothing was issued with it") from None
-    return Job(html, templates, target, issue.stamped_at, None if issue.draft else einvoice_xml(draft, issue, config),
-               einvoice_xml(draft, issue, config, XRECHNUNG) if not issue.draft and client.einvoice == "xrechnung"
-               else None)
+    labels = load_labels(templates)
+    return Job(html, templates, target, issue.stamped_at,
+               None if issue.draft else einvoice_xml(draft, issue, config, labels=labels),
+               einvoice_xml(draft, issue, config, XRECHNUNG, labels) if not issue.draft
+               and client.einvoice == "xrechnung" else None)
 
 
-def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FACTURX) -> bytes:
-    """The CII XML of an issued invoice or credit note, from the same draft as its PDF."""
+def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FACTURX,
+                 labels: dict[str, dict[str, str]] | None = None) -> bytes:
+    """The CII XML of an issued invoice or credit note, from the same draft (and words) as its PDF."""
     return cii_xml(draft, Document(issue.number, issue.kind, issue.issue_date,
                                    None if issue.kind == "credit-note" else issue.due_date,
-                                   issue.refers_to, issue.refers_to_date, issue.reason), config, guideline)
+                                   issue.refers_to, issue.refers_to_date, issue.reason), config, guideline,
+                   labels or LABELS)
 
 
 def _marker(conn, workspace: Path) -> Callable[[Issued], None]:

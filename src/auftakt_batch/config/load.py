@@ -132,11 +132,33 @@ def _einvoice_needs(r: Reader, agency_node: Map, agency: Agency, clients: dict, 
         if client.billable and client.vat == "reverse-charge" and not client.vat_id:
             r.fail(node.items["vat"].line, f"clients.{key}.vat", "reverse charge needs the client's vat_id: the "
                                                                   "invoice must show it (EN 16931 BR-AE-02)")
+        elif (why := _vat_mode_refused(client, agency)) is not None:
+            r.fail(node.items["vat"].line, f"clients.{key}.vat", why)
     standard = sorted(key for key, c in clients.items() if c.billable and c.vat == "standard")
     if agency.vat_rate == 0 and standard:
         r.fail(agency_node.items["vat_rate"].line, "agency.vat_rate", (
             f"0 % cannot be the standard rate of {', '.join(standard)} (EN 16931 BR-S-05) — if you charge no VAT "
             "(e.g. as a small business), set vat: exempt for those clients"))
+
+
+EU = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+
+
+def _vat_mode_refused(client, agency: Agency) -> str | None:
+    """Why a client's `vat` cannot be right for where it is (a client without a country is in the
+    agency's), or None."""
+    country = client.country or agency.country
+    where = f"in {country}" + ("" if client.country else " (it has no country: the agency's)")
+    if client.vat == "reverse-charge" and country == agency.country:
+        return (f"reverse charge is for a client in another country; this client is {where}, where the agency "
+                "charges VAT itself — use standard, or set the client's country")
+    if client.vat == "outside-scope" and country == agency.country:
+        return (f"outside-scope is for a client outside the agency's country; this client is {where} — use "
+                "standard, or set the client's country")
+    if client.vat == "outside-scope" and country in EU and agency.country in EU:
+        return (f"a business client in {country} (EU) is billed with reverse charge, not outside-scope — "
+                "use vat: reverse-charge and its vat_id")
+    return None
 
 
 def _xrechnung_needs(r: Reader, agency: Agency, clients: dict, clients_node: Map) -> None:

@@ -4,8 +4,10 @@ ZUGFeRD PDF, and of an XRechnung.
 Needs: an invoice draft as the ledger holds it, its issue data, the config. Gives: the XML
 bytes. Everything comes from the same draft the PDF shows, so the two cannot disagree. A credit
 note is type 381 with the amounts of the invoice it cancels (positive, as EN 16931 wants a
-credit note) and a reference to it. VAT: standard rate (S), reverse charge (AE, 0 %, with its
-exemption reason) or exempt (E).
+credit note) and a reference to it. VAT: standard rate (S, one breakdown per rate), reverse
+charge (AE, 0 %), exempt (E) or not subject to VAT (O: no rate, and neither party's VAT ID —
+EN 16931 BR-O-02 —, so the seller's VAT ID number identifies it as seller ID, BT-29, BR-CO-26);
+each without VAT with its reason (BT-120) in the client's language.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from lxml import etree
 
 from ..config import Config
 from ..invoices import Draft
+from ..render.invoice import LABELS, vat_note, vat_reason
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -30,10 +33,11 @@ FACTURX = "urn:cen.eu:en16931:2017"
 XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 PEPPOL_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 
-CATEGORIES = {  # vat mode -> (category code, exemption reason, exemption reason code)
-    "standard": ("S", None, None),
-    "reverse-charge": ("AE", "Reverse charge", "VATEX-EU-AE"),
-    "exempt": ("E", "Exempt from VAT", None),
+CATEGORIES = {  # vat mode -> (category code, exemption reason code)
+    "standard": ("S", None),
+    "reverse-charge": ("AE", "VATEX-EU-AE"),
+    "exempt": ("E", None),  # the reason is the client's own (its vat_note): no one code fits every exemption
+    "outside-scope": ("O", "VATEX-EU-O"),
 }
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _POSTCODE_CITY = re.compile(
@@ -55,12 +59,16 @@ class Document:
     reason: str | None = None
 
 
-def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTURX) -> bytes:
+def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTURX,
+            labels: dict[str, dict[str, str]] = LABELS) -> bytes:
+    """`labels`: the invoice's words per language (the workspace's labels.yaml), for the texts the XML carries."""
     credit = doc.kind == "credit-note"
     sign = -1 if credit else 1  # a credit note's lines are stored negated; the XML states them as a credit
     client = config.clients[draft.client_key]
-    category, reason, reason_code = CATEGORIES[draft.vat_mode]
-    rate = draft.vat_rate if category == "S" else Decimal(0)
+    category, reason_code = CATEGORIES[draft.vat_mode]
+    t = labels[client.language]
+    reason = vat_reason(draft, config, t)
+    outside = category == "O"  # no VAT identifiers and no rates (BR-O-02, BR-O-05)
 
     root = etree.Element(_q("rsm", "CrossIndustryInvoice"), nsmap=NAMESPACES)
     context = _sub(root, "rsm", "ExchangedDocumentContext")
@@ -72,7 +80,7 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     _text(header, "ID", doc.number)
     _text(header, "TypeCode", "381" if credit else "380")
     _date(_sub(header, "ram", "IssueDateTime"), doc.issue_date)
-    for note in _notes(draft, doc, config, reason):
+    for note in _notes(draft, doc, vat_note(draft, config, t)):
         _text(_sub(header, "ram", "IncludedNote"), "Content", note)
 
     deal = _sub(root, "rsm", "SupplyChainTradeTransaction")
@@ -91,7 +99,8 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
         tax = _sub(settlement, "ram", "ApplicableTradeTax")
         _text(tax, "TypeCode", "VAT")
         _text(tax, "CategoryCode", category)
-        _text(tax, "RateApplicablePercent", _percent(rate))
+        if not outside:
+            _text(tax, "RateApplicablePercent", _percent(draft.rate_of(line)))
         _period(settlement, line.first_day, line.last_day)
         _text(_sub(settlement, "ram", "SpecifiedTradeSettlementLineMonetarySummation"), "LineTotalAmount",
               _money(sign * line.amount))
@@ -101,10 +110,10 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
         _text(agreement, "BuyerReference", client.buyer_reference)
     agency = config.agency
     contact = (agency.contact, agency.phone, agency.email) if agency.contact else None
-    _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email, agency.vat_id,
-           contact)
+    _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email,
+           None if outside else agency.vat_id, contact, identifier=agency.vat_id if outside else None)
     _party(agreement, "BuyerTradeParty", client.name, client.address, client.country or agency.country, client.email,
-           client.vat_id)  # a client without a country is in the agency's
+           None if outside else client.vat_id)  # a client without a country is in the agency's
     delivery = _sub(deal, "ram", "ApplicableHeaderTradeDelivery")  # the service was delivered by the last day worked
     event = _sub(delivery, "ram", "ActualDeliverySupplyChainEvent")
     _date(_sub(event, "ram", "OccurrenceDateTime"), max((line.last_day for line in draft.lines),
@@ -122,16 +131,18 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
             _text(_sub(means, "ram", "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", agency.bic)
     else:
         _text(means, "TypeCode", "1")  # not specified
-    tax = _sub(money, "ram", "ApplicableTradeTax")
-    _text(tax, "CalculatedAmount", _money(sign * draft.vat))
-    _text(tax, "TypeCode", "VAT")
-    if reason:
-        _text(tax, "ExemptionReason", reason)
-    _text(tax, "BasisAmount", _money(sign * draft.net))
-    _text(tax, "CategoryCode", category)
-    if reason_code:
-        _text(tax, "ExemptionReasonCode", reason_code)
-    _text(tax, "RateApplicablePercent", _percent(rate))
+    for share in draft.breakdown:  # one VAT breakdown (BG-23) per rate
+        tax = _sub(money, "ram", "ApplicableTradeTax")
+        _text(tax, "CalculatedAmount", _money(sign * share.vat))
+        _text(tax, "TypeCode", "VAT")
+        if reason:
+            _text(tax, "ExemptionReason", reason)
+        _text(tax, "BasisAmount", _money(sign * share.basis))
+        _text(tax, "CategoryCode", category)
+        if reason_code:
+            _text(tax, "ExemptionReasonCode", reason_code)
+        if not outside:
+            _text(tax, "RateApplicablePercent", _percent(share.rate))
     _period(money, draft.period.start, draft.period.end)
     terms = _sub(money, "ram", "SpecifiedTradePaymentTerms")
     if credit:
@@ -153,20 +164,22 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _notes(draft: Draft, doc: Document, config: Config, reason: str | None) -> list[str]:
+def _notes(draft: Draft, doc: Document, vat: str | None) -> list[str]:
+    """The document's notes: a credit note's, and the printed VAT note of an invoice without VAT."""
     notes = []
     if doc.kind == "credit-note":
         notes.append(f"Cancels invoice {doc.refers_to} in full. Reason: {doc.reason or '—'}")
-    if draft.vat_mode == "reverse-charge":
-        notes.append("Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC).")
-    elif draft.vat_mode == "exempt":
-        notes.append("No VAT is charged: the service is exempt from VAT.")
+    if vat:
+        notes.append(vat)
     return notes
 
 
 def _party(parent, tag: str, name: str, address: str | None, country: str | None, email: str | None,
-           vat_id: str | None, contact: tuple[str, str | None, str | None] | None = None) -> None:
+           vat_id: str | None, contact: tuple[str, str | None, str | None] | None = None,
+           identifier: str | None = None) -> None:
     party = _sub(parent, "ram", tag)
+    if identifier:
+        _text(party, "ID", identifier.replace(" ", ""))
     _text(party, "Name", name)
     if contact:
         person, phone, mail = contact
