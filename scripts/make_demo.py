@@ -92,11 +92,11 @@ CLIENTS = [
         ("photo", "Product photo shoot", "Fotoshooting", "",
          ["Shot list", "Retouching", "Shoot day"]),
     ]),
-    ("tyrell", "Tyrell Robotics AG", "Tyrell", "CH", "exempt", "en", "EUR", "155.00", [
+    ("tyrell", "Tyrell Robotics AG", "Tyrell", "CH", "outside-scope", "en", "EUR", "155.00", [
         ("launch", "Product launch", "", "",
          ["Launch video storyboard", "Press kit", "Launch microsite"]),
     ]),
-    ("cyberdyne", "Cyberdyne Systems Inc.", "Cyberdyne", "US", "exempt", "en", "USD", "165.00", [
+    ("cyberdyne", "Cyberdyne Systems Inc.", "Cyberdyne", "US", "outside-scope", "en", "USD", "165.00", [
         ("research", "UX research", "", "",
          ["Research plan", "User interviews", "Synthesis workshop"]),
     ]),

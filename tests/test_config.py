@@ -51,7 +51,7 @@ def test_the_demo_agency_is_believable():
     assert any(not c.billable for c in config.clients.values())
     assert any(len(c.rate.changes) > 1 for c in config.clients.values() if c.rate)
     assert any(c.budget for c in config.clients.values())
-    assert {c.vat for c in config.clients.values()} == {"standard", "reverse-charge", "exempt"}
+    assert {c.vat for c in config.clients.values()} == {"standard", "reverse-charge", "exempt", "outside-scope"}
 
 
 def test_bad_number_names_line_and_key_path():

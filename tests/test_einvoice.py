@@ -124,13 +124,14 @@ def test_the_xml_adds_up_and_says_what_the_ledger_says(demo):
         assert (net, vat, gross) == (sign * record.net, sign * record.vat, sign * record.gross)
         assert gross == net + vat and money(doc, summary + "ram:DuePayableAmount") == gross
         (tax,) = doc.xpath("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
-        rate = money(tax, "ram:RateApplicablePercent")
+        category = {"standard": "S", "reverse-charge": "AE", "exempt": "E", "outside-scope": "O"}[
+            stored.draft.vat_mode]
+        rate = money(tax, "ram:RateApplicablePercent") if category != "O" else Decimal(0)  # O has none (BR-O-05)
         assert money(tax, "ram:BasisAmount") == net
         assert money(tax, "ram:CalculatedAmount") == (net * rate / 100).quantize(CENT, ROUND_HALF_UP) == vat
-        category = {"standard": "S", "reverse-charge": "AE", "exempt": "E"}[stored.draft.vat_mode]
         assert value(tax, "ram:CategoryCode") == category
-        if category == "AE":
-            assert value(tax, "ram:ExemptionReasonCode") == "VATEX-EU-AE" and rate == 0
+        if category in ("AE", "O"):
+            assert value(tax, "ram:ExemptionReasonCode") == f"VATEX-EU-{category}" and rate == 0
 
 
 def test_parties_period_payment_and_the_credit_notes_reference(demo):
@@ -270,7 +271,7 @@ def test_an_xrechnung_client_without_what_xrechnung_needs_is_a_config_error(ws):
 
 def test_credit_notes_of_reverse_charge_and_exempt_invoices_and_hostile_text_stay_valid(ws, schematron):
     rates = XRECHNUNG_RATES.replace("    einvoice: xrechnung\n", "    vat: reverse-charge\n    vat_id: ATU12345678\n"
-                                    "    group_by: entry\n")
+                                    "    group_by: entry\n").replace("    country: DE\n", "    country: AT\n")
     rates = rates.replace("  globex:\n    name: Globex Corporation\n", "  globex:\n    name: Globex & <Co>\n"
                                                                        "    vat: exempt\n")
     ws.rates(rates)
@@ -302,3 +303,205 @@ def test_rates_yaml_refuses_what_no_invoice_can_carry(ws):
         "DE123456789",
         "rates.yaml:21: clients.acme.vat: reverse charge needs the client's vat_id: the invoice must show it "
         "(EN 16931 BR-AE-02)"]
+
+
+# --- the VAT cases (issue 18): each rendered, its XML extracted and validated, its words checked in de and en ---
+
+HEADER = "date,person,client,job,task,description,hours,billable\n"
+
+
+def vat_rates(clients: str) -> str:
+    """The XRechnung agency (VAT ID, IBAN, contact) and its team, with these clients."""
+    agency = XRECHNUNG_RATES.split("clients:\n")[0].replace("  iban: DE89370400440532013000\n",
+                                                            "  iban: DE89370400440532013000\n  bic: COBADEFFXXX\n")
+    return agency + "clients:\n" + clients
+
+
+def text_of(pdf: Path) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
+
+
+def billed(ws, schematron, clients: str, rows: str) -> dict:
+    """Bill the rows; every invoice, its credit note and any XRechnung must pass the XSD and the EN 16931
+    schematron (not even a warning). client key -> (its XML, its PDF's text, what was issued)."""
+    ws.rates(vat_rates(clients))
+    ws.with_templates().input("week.csv", HEADER + rows)
+    issued = bill(ws.root, parse_period("2026-11"), today=ISSUED_ON).issued
+    assert issued
+    for document in [*issued, *(void(ws.root, i.number, "wrong rate", today=ISSUED_ON) for i in issued)]:
+        xml = embedded(document.pdf)
+        assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+        assert schematron(xml) == [], document.number
+        xrechnung = document.pdf.with_name(document.pdf.name.replace(".pdf", ".xrechnung.xml"))
+        if xrechnung.exists():
+            xml = xrechnung.read_bytes()
+            assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+            assert schematron(xml.replace(XRECHNUNG.encode(), FACTURX.encode())) == [], xrechnung.name
+    return {i.client_key: (etree.fromstring(embedded(i.pdf)), text_of(i.pdf), i) for i in issued}
+
+
+def breakdown(doc) -> list[tuple[str, str | None, Decimal, Decimal]]:
+    """(category, rate, basis, VAT) of each VAT breakdown (BG-23)."""
+    return [(value(tax, "ram:CategoryCode"), (tax.xpath("ram:RateApplicablePercent/text()", namespaces=NS) or [None])[0],
+             money(tax, "ram:BasisAmount"), money(tax, "ram:CalculatedAmount"))
+            for tax in doc.xpath("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)]
+
+
+def reason(doc) -> tuple[str, str | None]:
+    (tax,) = doc.xpath("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
+    return value(tax, "ram:ExemptionReason"), (tax.xpath("ram:ExemptionReasonCode/text()", namespaces=NS) or [None])[0]
+
+
+def test_services_to_a_business_outside_the_eu_are_not_subject_to_vat(ws, schematron):
+    cases = billed(ws, schematron, '''\
+  tyrell:
+    name: Tyrell Robotics AG
+    rate: "100.00"
+    address: "Bahnhofstrasse 1\\n8001 Zürich"
+    country: CH
+    vat_id: CHE123456789
+    vat: outside-scope
+    jobs: {launch: {name: Product launch}}
+  cyberdyne:
+    name: Cyberdyne Systems Inc.
+    rate: "100.00"
+    address: "1 Main St\\nSunnyvale, CA 94086"
+    country: US
+    language: de
+    currency: USD
+    vat: outside-scope
+    email: ap@cyberdyne.example
+    buyer_reference: PO-4711
+    einvoice: xrechnung
+    jobs: {research: {name: UX research}}
+''', "2026-11-03,Anna Schmidt,tyrell,launch,,Storyboard,2,\n2026-11-04,Ben Okafor,cyberdyne,research,,Interviews,3,\n")
+    said = {"tyrell": ("Not subject to German VAT (place of supply outside Germany)",
+                       "Not subject to German VAT (place of supply outside Germany): no VAT is charged."),
+            "cyberdyne": ("Nicht im Inland steuerbare Leistung",
+                          "Nicht im Inland steuerbare Leistung; es wird keine Umsatzsteuer berechnet.")}
+    for key, (because, note) in said.items():
+        doc, text, issued = cases[key]
+        assert breakdown(doc) == [("O", None, issued.net, Decimal("0.00"))]  # O: no rate, no VAT (BR-O-05, BR-O-09)
+        assert doc.xpath("//ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode/text()",
+                         namespaces=NS) == ["O"]
+        assert not doc.xpath("//ram:RateApplicablePercent", namespaces=NS)
+        assert not doc.xpath("//ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']", namespaces=NS)  # BR-O-02
+        assert value(doc, "//ram:SellerTradeParty/ram:ID") == "DE123456789"  # who the seller is (BR-CO-26)
+        assert reason(doc) == (because, "VATEX-EU-O")
+        assert note in doc.xpath("//ram:IncludedNote/ram:Content/text()", namespaces=NS)
+        assert note in text and issued.gross == issued.net
+    assert sorted(p.name for p in (ws.root / "output/2026-11/invoices").glob("*.xml")) == [
+        "2026-0001-cyberdyne.xrechnung.xml", "2026-0003-cyberdyne.xrechnung.xml"]  # the invoice and its credit note
+    assert "CHE123456789" in cases["tyrell"][1]  # the client's VAT ID is still printed on the page
+
+
+def test_reverse_charge_and_exempt_invoices_state_their_reason_in_the_clients_language(ws, schematron):
+    cases = billed(ws, schematron, '''\
+  initech:
+    name: Initech AG
+    rate: "100.00"
+    country: AT
+    vat_id: ATU12345678
+    language: de
+    vat: reverse-charge
+    jobs: {work: {name: Design}}
+  hooli:
+    name: Hooli Europe Ltd
+    rate: "100.00"
+    country: IE
+    vat_id: IE1234567T
+    vat: reverse-charge
+    jobs: {work: {name: Design}}
+  vhs:
+    name: Volkshochschule Mitte
+    rate: "100.00"
+    language: de
+    vat: exempt
+    vat_note: "Steuerfrei nach § 4 Nr. 21 UStG"
+    jobs: {work: {name: Kurs}}
+  school:
+    name: Language School
+    rate: "100.00"
+    vat: exempt
+    jobs: {work: {name: Course}}
+''', "".join(f"2026-11-0{day},Anna Schmidt,{key},work,,Work,1,\n"
+             for day, key in enumerate(("initech", "hooli", "vhs", "school"), 2)))
+    said = {
+        "initech": ("AE", "Steuerschuldnerschaft des Leistungsempfängers", "VATEX-EU-AE",
+                    "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge). USt-IdNr. des Leistenden "
+                    "DE123456789, des Leistungsempfängers ATU12345678."),
+        "hooli": ("AE", "Reverse charge", "VATEX-EU-AE",
+                  "Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC). "
+                  "Supplier VAT ID DE123456789, recipient VAT ID IE1234567T."),
+        "vhs": ("E", "Steuerfrei nach § 4 Nr. 21 UStG", None,  # the client's vat_note overrides the default
+                "Steuerfrei nach § 4 Nr. 21 UStG; es wird keine Umsatzsteuer berechnet."),
+        "school": ("E", "VAT exempt", None, "VAT exempt: no VAT is charged."),
+    }
+    for key, (category, because, code, note) in said.items():
+        doc, text, issued = cases[key]
+        assert breakdown(doc) == [(category, "0", issued.net, Decimal("0.00"))], key
+        assert reason(doc) == (because, code), key
+        assert note in doc.xpath("//ram:IncludedNote/ram:Content/text()", namespaces=NS), key
+        assert note in text, key
+    assert value(cases["initech"][0], "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']") == "DE123456789"
+
+
+def test_a_job_at_its_own_rate_gets_a_vat_breakdown_per_rate_each_rounded_on_its_own(ws, schematron):
+    jobs = '''    group_by: entry
+    jobs:
+      website: {name: Website relaunch, rate: "120.00"}
+      rights: {name: Usage rights, rate: "150.50", vat_rate: "7"}
+'''
+    cases = billed(ws, schematron, f"  acme:\n    name: ACME GmbH\n    language: de\n{jobs}"
+                                   f"  globex:\n    name: Globex GmbH\n{jobs}",
+                   "".join(f"2026-11-0{day},Anna Schmidt,{key},{job},,Work {day},{hours},\n"
+                           for key in ("acme", "globex")
+                           for day, job, hours in ((2, "website", "1.5"), (3, "rights", 1), (4, "rights", 1))))
+    for doc, _, issued in cases.values():
+        # 7 % of 301.00 is 21.07; rounded per line it would be 2 × 10.54 = 21.08 (BR-CO-17 rounds per breakdown)
+        assert breakdown(doc) == [("S", "19", Decimal("180.00"), Decimal("34.20")),
+                                  ("S", "7", Decimal("301.00"), Decimal("21.07"))]
+        assert sorted(doc.xpath("//ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:RateApplicablePercent"
+                                "/text()", namespaces=NS)) == ["19", "7", "7"]
+        assert money(doc, "//ram:TaxTotalAmount") == Decimal("55.27") == issued.gross - issued.net  # BR-CO-14
+    assert "USt. 19 % auf 180,00 € 34,20 €" in cases["acme"][1]
+    assert "USt. 7 % auf 301,00 € 21,07 €" in cases["acme"][1]
+    assert "VAT 19 % of €180.00 €34.20" in cases["globex"][1]
+    assert "VAT 7 % of €301.00 €21.07" in cases["globex"][1]
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    stored = ledger.stored_draft(conn, cases["acme"][2].number).draft
+    assert {line.job_key: line.vat_rate for line in stored.lines} == {"website": Decimal(19), "rights": Decimal(7)}
+    assert conn.execute("SELECT vat_rate, vat FROM invoices WHERE number = ?", (cases["acme"][2].number,)).fetchone() \
+        == ("19", "55.27")
+    conn.close()
+
+
+def test_rates_yaml_refuses_vat_cases_no_valid_invoice_can_carry(ws):
+    ws.rates(vat_rates('''\
+  acme:
+    name: ACME GmbH
+    vat: outside-scope
+  globex:
+    name: Globex GmbH
+    country: DE
+    vat_id: DE987654321
+    vat: reverse-charge
+  initech:
+    name: Initech SARL
+    country: FR
+    vat: outside-scope
+  tyrell:
+    name: Tyrell AG
+    country: CH
+    vat: outside-scope
+    jobs: {rights: {vat_rate: "0"}}
+'''))
+    assert [str(p) for p in ws.check().problems] == [
+        "rates.yaml:26: clients.acme.vat: outside-scope is for a client outside the agency's country; this client is "
+        "in DE (it has no country: the agency's) — use standard, or set the client's country",
+        "rates.yaml:31: clients.globex.vat: reverse charge is for a client in another country; this client is in DE, "
+        "where the agency charges VAT itself — use standard, or set the client's country",
+        "rates.yaml:35: clients.initech.vat: a business client in FR (EU) is billed with reverse charge, not "
+        "outside-scope — use vat: reverse-charge and its vat_id",
+        "rates.yaml:40: clients.tyrell.jobs.rights.vat_rate: 0 % is not a standard rate (EN 16931 BR-S-05) — leave "
+        'vat_rate out, or give the reduced rate, e.g. "7"']

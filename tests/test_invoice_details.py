@@ -12,7 +12,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from auftakt_batch.billing import bill, void
-from auftakt_batch.config.leitweg import leitweg_fault
+from auftakt_batch.config.leitweg import leitweg_fault, looks_like_leitweg
 from auftakt_batch.periods import parse_period
 
 from .test_einvoice import FACTURX, ISSUED_ON, NS, XRECHNUNG, XRECHNUNG_RATES, embedded, schematron, value  # noqa: F401
@@ -93,6 +93,9 @@ def test_leitweg_ids_are_checked_by_format_and_iso_7064_check_digits():
         assert "check digits" in leitweg_fault(bad), bad
     for shape in ("991-01234", "1-01234-38", "1234567890123-1-00", "991-ABC_DEF-33", "991-01234-4"):
         assert "2–12 digits" in leitweg_fault(shape), shape
+    # a business's order number on an XRechnung is no Leitweg-ID and is not checked as one
+    assert [looks_like_leitweg(text) for text in ("PO-4711", "4711", "991-01234-56", " 04011000-1")] == [
+        False, False, True, True]
 
 
 def test_rates_yaml_refuses_a_wrong_leitweg_id_and_an_invoice_without_tax_number_or_vat_id(ws):
@@ -157,16 +160,17 @@ def test_an_invoice_outside_euros_claims_no_sepa_transfer_and_no_girocode(ws, sc
 
 VAT_NOTES = {
     "en": ("Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC). Supplier VAT ID "
-           "DE123456789, recipient VAT ID ATU12345678.", "No VAT is charged: the service is exempt from VAT."),
+           "DE123456789, recipient VAT ID ATU12345678.", "VAT exempt: no VAT is charged."),
     "de": ("Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge). USt-IdNr. des Leistenden DE123456789, "
            "des Leistungsempfängers ATU12345678.",
-           "Die Leistung ist umsatzsteuerfrei; es wird keine Umsatzsteuer berechnet."),
+           "Steuerfreie Leistung; es wird keine Umsatzsteuer berechnet."),
 }
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_the_xmls_vat_notes_are_the_printed_ones_in_the_clients_language(ws, schematron, language):  # noqa: F811
-    rates = DETAILS.replace("    einvoice: xrechnung\n", "    vat: reverse-charge\n    vat_id: ATU12345678\n")
+    rates = DETAILS.replace("    einvoice: xrechnung\n", "    vat: reverse-charge\n    vat_id: ATU12345678\n").replace(
+        "    country: DE\n", "    country: AT\n", 1)  # ACME, in Austria
     rates = rates.replace("    name: Globex Corporation\n", "    name: Globex Corporation\n    vat: exempt\n")
     (acme, globex), note = billed(ws, rates, language)
     for document, printed in ((acme, VAT_NOTES[language][0]), (globex, VAT_NOTES[language][1]),

@@ -13,7 +13,7 @@ from .conftest import RATES, TODAY, Workspace
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 RATE_CHANGE = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    rates: [{from: 2026-11-16, rate: "130.00"}]\n'
-                            '    vat: reverse-charge\n    vat_id: ATU12345678\n')
+                            '    vat: reverse-charge\n    vat_id: ATU12345678\n    country: AT\n')
 
 
 def drafts_for(ws, rows: str, rates: str = RATES):

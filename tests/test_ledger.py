@@ -225,6 +225,9 @@ def test_schema_4_is_migrated_to_plain_decimals_and_an_unknown_instant_of_issue(
     stored = ledger.stored_draft(conn, "2026-0001")
     assert (stored.draft.lines[0].quantity, stored.draft.net, stored.stamped_at) == (
         Decimal(40), Decimal(4800), datetime.fromisoformat(NOON))
+    assert conn.execute("SELECT vat_rate FROM invoice_lines").fetchall() == [(None,)]  # schema 6: a line's own rate
+    assert stored.draft.lines[0].vat_rate is None and [(s.rate, s.basis, s.vat) for s in stored.draft.breakdown] == [
+        (Decimal(19), Decimal(4800), Decimal("912.00"))]  # an old line has the invoice's one rate
     with pytest.raises(sqlite3.IntegrityError):  # the instant is UTC, or nothing
         conn.execute("UPDATE invoices SET issued_at = ?", (NOON,))
     note = ledger.record_pending(conn, PATTERN, draft([]), kind="credit-note", issue_date=date(2026, 12, 2),

@@ -264,7 +264,7 @@ def workspaces(draw):
         globex += f", rounding: {rule_text(says['globex_rounding'])}"
     text = (RATES.replace('  vat_rate: "19"\n', agency)
             .replace('    rate: "120.00"\n', f'    rate: {rate_text(says["acme"], says["quoted"])}\n'
-                                            f'    vat: {says["acme_vat"]}\n    vat_id: ATU12345678\n')
+                                            f'    vat: {says["acme_vat"]}\n    vat_id: ATU12345678\n    country: AT\n')
             .replace('rate: "150.00"', globex))
     return text, says
 

@@ -369,15 +369,17 @@ def _document(draft: Draft, issue: Issue, config: Config, workspace: Path) -> Jo
     labels = load_labels(templates)
     return Job(html, templates, target, issue.stamped_at,
                None if issue.draft else einvoice_xml(draft, issue, config, labels=labels),
-               einvoice_xml(draft, issue, config, XRECHNUNG, labels)
-               if not issue.draft and client.einvoice == "xrechnung" else None)
+               einvoice_xml(draft, issue, config, XRECHNUNG, labels) if not issue.draft
+               and client.einvoice == "xrechnung" else None)
 
 
-def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FACTURX, labels=LABELS) -> bytes:
-    """The CII XML of an issued invoice or credit note, from the same draft as its PDF (and in its words)."""
+def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FACTURX,
+                 labels: dict[str, dict[str, str]] | None = None) -> bytes:
+    """The CII XML of an issued invoice or credit note, from the same draft (and words) as its PDF."""
     return cii_xml(draft, Document(issue.number, issue.kind, issue.issue_date,
                                    None if issue.kind == "credit-note" else issue.due_date,
-                                   issue.refers_to, issue.refers_to_date, issue.reason), config, guideline, labels)
+                                   issue.refers_to, issue.refers_to_date, issue.reason), config, guideline,
+                   labels or LABELS)
 
 
 def _marker(conn, workspace: Path) -> Callable[[Issued], None]:

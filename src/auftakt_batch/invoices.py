@@ -4,8 +4,10 @@ Needs: priced entries of one period (only billable, sound ones) and the config. 
 `Draft` per client with billable time. Lines group by job and unit price by default
 (`group_by` chooses job+person, job+task or entry); entries at different rates never share a
 line. Each line's amount is its printed quantity × unit price, rounded half-up to cents; the
-net is the exact sum of the line amounts; VAT is computed once on the net at the client's
-rate; gross = net + VAT.
+net is the exact sum of the line amounts. A line's VAT rate is its job's `vat_rate`, else the
+agency's (0 unless the client's `vat` is standard); VAT is computed once per rate on the sum of
+that rate's lines (EN 16931 BR-CO-17: basis × rate, rounded half-up to cents), the invoice's
+VAT is the sum of those (BR-CO-14); gross = net + VAT.
 """
 
 from __future__ import annotations
@@ -58,6 +60,16 @@ class Line:
     first_day: date
     last_day: date
     entries: tuple[Billed, ...]
+    vat_rate: Decimal | None = None  # percent; None: the invoice's rate (lines of ledgers before schema 6)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One rate's part of an invoice (EN 16931 BG-23, the VAT breakdown)."""
+
+    rate: Decimal  # percent
+    basis: Decimal
+    vat: Decimal
 
 
 @dataclass(frozen=True)
@@ -66,17 +78,30 @@ class Draft:
     currency: str
     period: Period
     lines: tuple[Line, ...]
-    vat_mode: str  # standard | reverse-charge | exempt
-    vat_rate: Decimal  # percent; 0 unless standard
+    vat_mode: str  # standard | reverse-charge | exempt | outside-scope
+    vat_rate: Decimal  # percent, the client's rate (a job may have its own); 0 unless standard
 
     @property
     def net(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
+    def rate_of(self, line: Line) -> Decimal:
+        return self.vat_rate if line.vat_rate is None else line.vat_rate
+
+    @property
+    def breakdown(self) -> tuple[Share, ...]:
+        """The VAT per rate, highest rate first: each rounded on its own basis (BR-CO-17)."""
+        bases: dict[Decimal, Decimal] = {}
+        for line in self.lines:
+            rate = self.rate_of(line)
+            bases[rate] = bases.get(rate, Decimal("0.00")) + line.amount
+        if not bases:
+            bases[self.vat_rate] = Decimal("0.00")
+        return tuple(Share(rate, basis, _vat(basis, rate)) for rate, basis in sorted(bases.items(), reverse=True))
+
     @property
     def vat(self) -> Decimal:
-        vat = (self.net * self.vat_rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        return vat if vat else Decimal("0.00")  # never "-0.00" on a credit note
+        return sum((share.vat for share in self.breakdown), Decimal("0.00"))
 
     @property
     def gross(self) -> Decimal:
@@ -91,6 +116,19 @@ class Draft:
         return tuple(b.entry_id for line in self.lines for b in line.entries)
 
 
+def _vat(basis: Decimal, rate: Decimal) -> Decimal:
+    vat = (basis * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return vat if vat else Decimal("0.00")  # never "-0.00" on a credit note
+
+
+def vat_rate(config: Config, client: Client, *owners) -> Decimal:
+    """The VAT rate of what a client is billed for: 0 unless the client's `vat` is standard; else
+    the `vat_rate` of the first of `owners` (a job, say) that has one, else the agency's."""
+    if client.vat != "standard":
+        return Decimal(0)
+    return next((o.vat_rate for o in owners if o is not None and o.vat_rate is not None), config.agency.vat_rate)
+
+
 def draft_invoices(priced: pd.DataFrame, config: Config, period: Period) -> list[Draft]:
     """One draft per client with billable time, in client-key order."""
     billable = priced[priced[E.billable] & priced["rate"].notna() & priced["billed_s"].gt(0).fillna(False)]
@@ -98,8 +136,7 @@ def draft_invoices(priced: pd.DataFrame, config: Config, period: Period) -> list
     for client_key, entries in billable.groupby(E.client_key, sort=True):
         client = config.clients[client_key]
         lines = tuple(_lines(entries, client, config))
-        vat_rate = config.agency.vat_rate if client.vat == "standard" else Decimal(0)
-        drafts.append(Draft(client_key, client.currency, period, lines, client.vat, vat_rate))
+        drafts.append(Draft(client_key, client.currency, period, lines, client.vat, vat_rate(config, client)))
     return drafts
 
 
@@ -125,6 +162,7 @@ def _lines(entries: pd.DataFrame, client: Client, config: Config):
             first_day=group[E.date].min().date(),
             last_day=group[E.date].max().date(),
             entries=_billed(group),
+            vat_rate=vat_rate(config, client, job),
         )
 
 

@@ -27,7 +27,7 @@ from .periods import parse_period
 from .problems import plural
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
-SCHEMA_VERSION = 5  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
+SCHEMA_VERSION = 6  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 # the instant an invoice was reserved, in UTC; NULL for an invoice issued before schema 5 (unknown, never invented)
 ISSUED_AT = "issued_at TEXT CHECK (issued_at GLOB '????-??-??T??:??:??Z')"
 SCHEMA = f"""
@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS invoice_lines (
     quantity    TEXT NOT NULL,
     unit_price  TEXT NOT NULL,
     amount      TEXT NOT NULL,
+    vat_rate    TEXT,               -- the line's VAT rate, percent; NULL (lines before schema 6): the invoice's
     PRIMARY KEY (invoice_id, position)
 );
 CREATE TABLE IF NOT EXISTS billed_entries (
@@ -146,6 +147,8 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 DECIMALS = {"invoices": ("vat_rate", "net", "vat", "gross"), "invoice_lines": ("quantity", "unit_price", "amount")}
+# invoices.vat_rate is the client's rate; a line may have its own (a job's vat_rate), and invoices.vat is the sum
+# of the VAT per rate (EN 16931 BR-CO-14)
 MIGRATIONS = {  # from version: the statements that make it the next version
     2: ["ALTER TABLE billed_entries ADD COLUMN written_down_from INTEGER CHECK (written_down_from > billed_s)"],
     3: [f"ALTER TABLE billed_entries ADD COLUMN {column}" for column in (
@@ -155,6 +158,7 @@ MIGRATIONS = {  # from version: the statements that make it the next version
         f"ALTER TABLE invoices ADD COLUMN {ISSUED_AT}"]  # the old invoices' instant is unknown: NULL
        + [f"UPDATE {table} SET {column} = decimal_text({column}) WHERE {column} GLOB '*[eE]*'"  # 4E+1 -> 40
           for table, columns in DECIMALS.items() for column in columns],
+    5: ["ALTER TABLE invoice_lines ADD COLUMN vat_rate TEXT"],  # the old lines: NULL, the invoice's one rate
 }
 TABLES = ("invoices", "invoice_lines", "billed_entries")
 INDEXES = ("billed_once",)  # the index that refuses a second live billing of an entry
@@ -270,9 +274,10 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind
             invoice_id = cur.lastrowid
             conn.executemany(
                 "INSERT INTO invoice_lines (invoice_id, position, job_key, job_name, detail, first_day, last_day, "
-                "quantity, unit_price, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "quantity, unit_price, amount, vat_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(invoice_id, i, line.job_key, line.job_name, line.detail, line.first_day.isoformat(),
-                  line.last_day.isoformat(), *map(decimal_text, (line.quantity, line.unit_price, line.amount)))
+                  line.last_day.isoformat(), *map(decimal_text, (line.quantity, line.unit_price, line.amount,
+                                                                 draft.rate_of(line))))
                  for i, line in enumerate(draft.lines, 1)])
             conn.executemany(
                 "INSERT INTO billed_entries (entry_id, invoice_id, position, slot, day, person, description, "
@@ -316,9 +321,9 @@ def stored_draft(conn: sqlite3.Connection, number: str) -> Stored:
                                                       description, *rest))
     lines = tuple(
         Line(job_key, job_name, detail, Decimal(q), Decimal(p), Decimal(a), date.fromisoformat(first),
-             date.fromisoformat(last), tuple(billed.get(position, ())))
-        for position, job_key, job_name, detail, first, last, q, p, a in conn.execute(
-            "SELECT position, job_key, job_name, detail, first_day, last_day, quantity, unit_price, amount "
+             date.fromisoformat(last), tuple(billed.get(position, ())), None if rate is None else Decimal(rate))
+        for position, job_key, job_name, detail, first, last, q, p, a, rate in conn.execute(
+            "SELECT position, job_key, job_name, detail, first_day, last_day, quantity, unit_price, amount, vat_rate "
             "FROM invoice_lines WHERE invoice_id = ? ORDER BY position", (invoice_id,)))
     draft = Draft(client_key, currency, parse_period(period), lines, vat_mode, Decimal(vat_rate))
     return Stored(draft, kind, date.fromisoformat(issue_date), date.fromisoformat(due_date),

@@ -16,15 +16,16 @@ KEY_HINT = "a key of lower-case letters, digits and '-' (it is used in file name
 CURRENCY = r"[A-Z]{3}"
 COUNTRY = r"[A-Z]{2}"
 LANGUAGES = ("en", "de")
-VAT_MODES = ("standard", "reverse-charge", "exempt")
+VAT_MODES = ("standard", "reverse-charge", "exempt", "outside-scope")
 GROUPINGS = ("job", "job+person", "job+task", "entry")
 EINVOICES = ("xrechnung",)
 DEFAULT_ALERT_AT = (Decimal("0.8"), Decimal("1.0"))
 
 CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "email", "currency", "language", "rate", "rates",
-               "role_rates", "person_rates", "vat", "billable", "budget", "alert_at", "calendar", "rounding",
-               "group_by", "appendix", "buyer_reference", "einvoice", "jobs"}
-JOB_KEYS = {"name", "aliases", "rate", "rates", "person_rates", "billable", "budget", "alert_at", "rounding"}
+               "role_rates", "person_rates", "vat", "vat_note", "billable", "budget", "alert_at", "calendar",
+               "rounding", "group_by", "appendix", "buyer_reference", "einvoice", "jobs"}
+JOB_KEYS = {"name", "aliases", "rate", "rates", "person_rates", "billable", "budget", "alert_at", "rounding",
+            "vat_rate"}
 
 
 def _keyed(r: Reader, node: Node | None, path: str, what: str) -> dict[str, Node] | None:
@@ -74,6 +75,7 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
                                 f"roles in the team: {', '.join(sorted(roles)) or 'none'}"),
         person_rates=_person_rates(r, f("person_rates"), f"{path}.person_rates", people),
         vat=r.choice(f("vat"), f"{path}.vat", VAT_MODES) or "standard",
+        vat_note=r.text(f("vat_note"), f"{path}.vat_note"),
         billable=or_default(r.boolean(f("billable"), f"{path}.billable"), True),
         budget=_budget(r, f("budget"), f"{path}.budget"),
         alert_at=_alert_at(r, f("alert_at"), f"{path}.alert_at") or DEFAULT_ALERT_AT,
@@ -108,7 +110,18 @@ def _job(r: Reader, node: Node | None, key: str, path: str, people: NameIndex) -
         budget=_budget(r, f("budget"), f"{path}.budget"),
         alert_at=_alert_at(r, f("alert_at"), f"{path}.alert_at"),
         rounding=read_rounding(r, f("rounding"), f"{path}.rounding"),
+        vat_rate=read_vat_rate(r, f("vat_rate"), f"{path}.vat_rate"),
     )
+
+
+def read_vat_rate(r: Reader, node: Node | None, path: str) -> Decimal | None:
+    """A rate of its own (percent) for what is standard-rated: above 0 (EN 16931 BR-S-05), at most 100."""
+    rate = r.decimal(node, path, high=Decimal(100))
+    if rate == 0:
+        r.fail(node.line, path, "0 % is not a standard rate (EN 16931 BR-S-05) — leave vat_rate out, or give the "
+                                "reduced rate, e.g. \"7\"")
+        return None
+    return rate
 
 
 def _schedule(r: Reader, rate: Node | None, rate_path: str, changes: Node | None,

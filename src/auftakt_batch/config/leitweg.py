@@ -10,6 +10,12 @@ from __future__ import annotations
 import re
 
 _FORMAT = re.compile(r"(\d{2,12})(?:-([0-9A-Za-z]{1,30}))?-(\d{2})")
+_START = re.compile(r"\s*\d{2,12}-")  # the coarse address and its hyphen: what a Leitweg-ID begins with
+
+
+def looks_like_leitweg(text: str) -> bool:
+    """Whether a buyer reference begins as a Leitweg-ID does (2–12 digits, a hyphen): then it must be one."""
+    return _START.match(text) is not None
 
 
 def leitweg_fault(text: str) -> str | None:

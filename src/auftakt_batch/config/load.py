@@ -16,7 +16,7 @@ from ..names import NameIndex, build_index
 from ..problems import Problem, Source, error
 from ..yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
-from .leitweg import leitweg_fault
+from .leitweg import leitweg_fault, looks_like_leitweg
 from .model import Agency, Config, Imports, Person
 from .numbers import number_fault
 from .reader import Reader
@@ -135,6 +135,8 @@ def _einvoice_needs(r: Reader, agency_node: Map, agency: Agency, clients: dict, 
         if client.billable and client.vat == "reverse-charge" and not client.vat_id:
             r.fail(node.items["vat"].line, f"clients.{key}.vat", "reverse charge needs the client's vat_id: the "
                                                                   "invoice must show it (EN 16931 BR-AE-02)")
+        elif (why := _vat_mode_refused(client, agency)) is not None:
+            r.fail(node.items["vat"].line, f"clients.{key}.vat", why)
     standard = sorted(key for key, c in clients.items() if c.billable and c.vat == "standard")
     if agency.vat_rate == 0 and standard:
         r.fail(agency_node.items["vat_rate"].line, "agency.vat_rate", (
@@ -144,8 +146,9 @@ def _einvoice_needs(r: Reader, agency_node: Map, agency: Agency, clients: dict, 
 
 def _mandatory_details(r: Reader, top: Map, agency: Agency, clients: dict, clients_node: Map) -> None:
     """What the law wants on every invoice that rates.yaml can get wrong: the agency's tax number or
-    VAT ID (§14(4) UStG; EN 16931 BR-S-02), and a buyer reference that is a well-formed Leitweg-ID
-    wherever a German authority's invoice needs one."""
+    VAT ID (§14(4) UStG; EN 16931 BR-S-02), a BIC for payments outside euros, and a buyer reference
+    that begins like a Leitweg-ID (a German authority's) being a valid one — a business's order number
+    (PO-4711) is taken as it is."""
     billed = sorted(key for key, c in clients.items() if c.billable)
     if billed and not (agency.vat_id or agency.tax_number):
         r.fail(top.key_lines["agency"], "agency", "an invoice must show the agency's tax number or VAT ID "
@@ -160,9 +163,28 @@ def _mandatory_details(r: Reader, top: Map, agency: Agency, clients: dict, clien
             f"invoices in {', '.join(foreign)} are paid by international transfer, which needs the bank's BIC "
             "besides the IBAN — add agency.bic"))
     for key, client in clients.items():
-        if client.einvoice == "xrechnung" and client.buyer_reference and (fault := leitweg_fault(
-                client.buyer_reference)):
+        if looks_like_leitweg(client.buyer_reference or "") and (fault := leitweg_fault(client.buyer_reference)):
             r.fail(clients_node.items[key].items["buyer_reference"].line, f"clients.{key}.buyer_reference", fault)
+
+
+EU = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+
+
+def _vat_mode_refused(client, agency: Agency) -> str | None:
+    """Why a client's `vat` cannot be right for where it is (a client without a country is in the
+    agency's), or None."""
+    country = client.country or agency.country
+    where = f"in {country}" + ("" if client.country else " (it has no country: the agency's)")
+    if client.vat == "reverse-charge" and country == agency.country:
+        return (f"reverse charge is for a client in another country; this client is {where}, where the agency "
+                "charges VAT itself — use standard, or set the client's country")
+    if client.vat == "outside-scope" and country == agency.country:
+        return (f"outside-scope is for a client outside the agency's country; this client is {where} — use "
+                "standard, or set the client's country")
+    if client.vat == "outside-scope" and country in EU and agency.country in EU:
+        return (f"a business client in {country} (EU) is billed with reverse charge, not outside-scope — "
+                "use vat: reverse-charge and its vat_id")
+    return None
 
 
 def _xrechnung_needs(r: Reader, agency: Agency, clients: dict, clients_node: Map) -> None:

@@ -85,6 +85,7 @@ class Job:
     budget: Budget | None = None
     alert_at: tuple[Decimal, ...] | None = None
     rounding: Rounding | None = None
+    vat_rate: Decimal | None = None  # percent, for standard-rated clients: the job's own rate (7 % for usage rights)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ class Client:
     rate: Schedule | None = None
     role_rates: Mapping[str, Schedule] = _no_items()
     person_rates: Mapping[str, Schedule] = _no_items()
-    vat: str = "standard"
+    vat: str = "standard"  # standard | reverse-charge | exempt | outside-scope
+    vat_note: str | None = None  # the reason no VAT is charged, as printed and sent (BT-120); None: the default
     billable: bool = True
     budget: Budget | None = None
     alert_at: tuple[Decimal, ...] = (Decimal("0.8"), Decimal("1.0"))

@@ -4,9 +4,12 @@ ZUGFeRD PDF, and of an XRechnung.
 Needs: an invoice draft as the ledger holds it, its issue data, the config. Gives: the XML
 bytes. Everything comes from the same draft the PDF shows, so the two cannot disagree. A credit
 note is type 381 with the amounts of the invoice it cancels (positive, as EN 16931 wants a
-credit note) and a reference to it. VAT: standard rate (S), reverse charge (AE, 0 %, with its
-exemption reason) or exempt (E). The free texts (notes, payment terms) are the PDF's, in the
-client's language; the seller carries its VAT ID (scheme VA) and its tax number (FC, BT-32).
+credit note) and a reference to it. VAT: standard rate (S, one breakdown per rate), reverse
+charge (AE, 0 %), exempt (E) or not subject to VAT (O: no rate, and neither party's VAT ID —
+EN 16931 BR-O-02 —, so the seller's VAT ID number identifies it as seller ID, BT-29, BR-CO-26);
+each without VAT with its reason (BT-120) in the client's language. The free texts (notes,
+payment terms) are the PDF's, in the client's language; the seller carries its VAT ID (scheme
+VA), its tax number (FC, BT-32) and its register entry (BT-30).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from lxml import etree
 
 from ..config import Config
 from ..invoices import Draft
-from ..render.invoice import LABELS, cancels_text, format_date, vat_note
+from ..render.invoice import LABELS, cancels_text, format_date, vat_note, vat_reason
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -33,10 +36,11 @@ FACTURX = "urn:cen.eu:en16931:2017"
 XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 PEPPOL_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 
-CATEGORIES = {  # vat mode -> (category code, exemption reason, exemption reason code)
-    "standard": ("S", None, None),
-    "reverse-charge": ("AE", "Reverse charge", "VATEX-EU-AE"),
-    "exempt": ("E", "Exempt from VAT", None),
+CATEGORIES = {  # vat mode -> (category code, exemption reason code)
+    "standard": ("S", None),
+    "reverse-charge": ("AE", "VATEX-EU-AE"),
+    "exempt": ("E", None),  # the reason is the client's own (its vat_note): no one code fits every exemption
+    "outside-scope": ("O", "VATEX-EU-O"),
 }
 PAYMENT_MEANS = {"EUR": "58"}  # SEPA credit transfer is in euros only; any other currency: 30, credit transfer
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -60,14 +64,15 @@ class Document:
 
 
 def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTURX,
-            labels: Mapping[str, Mapping[str, str]] = LABELS) -> bytes:
-    """`labels`: the invoice's words per language (templates/labels.yaml's), for its free texts."""
+            labels: dict[str, dict[str, str]] = LABELS) -> bytes:
+    """`labels`: the invoice's words per language (the workspace's labels.yaml), for the texts the XML carries."""
     credit = doc.kind == "credit-note"
     sign = -1 if credit else 1  # a credit note's lines are stored negated; the XML states them as a credit
     client = config.clients[draft.client_key]
-    category, reason, reason_code = CATEGORIES[draft.vat_mode]
-    rate = draft.vat_rate if category == "S" else Decimal(0)
+    category, reason_code = CATEGORIES[draft.vat_mode]
     t, language = labels[client.language], client.language
+    reason = vat_reason(draft, config, t)
+    outside = category == "O"  # no VAT identifiers and no rates (BR-O-02, BR-O-05)
 
     root = etree.Element(_q("rsm", "CrossIndustryInvoice"), nsmap=NAMESPACES)
     context = _sub(root, "rsm", "ExchangedDocumentContext")
@@ -79,7 +84,7 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     _text(header, "ID", doc.number)
     _text(header, "TypeCode", "381" if credit else "380")
     _date(_sub(header, "ram", "IssueDateTime"), doc.issue_date)
-    for note in _notes(draft, doc, config, t, language):
+    for note in _notes(doc, t, language, vat_note(draft, config, t)):
         _text(_sub(header, "ram", "IncludedNote"), "Content", note)
 
     deal = _sub(root, "rsm", "SupplyChainTradeTransaction")
@@ -98,7 +103,8 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
         tax = _sub(settlement, "ram", "ApplicableTradeTax")
         _text(tax, "TypeCode", "VAT")
         _text(tax, "CategoryCode", category)
-        _text(tax, "RateApplicablePercent", _percent(rate))
+        if not outside:
+            _text(tax, "RateApplicablePercent", _percent(draft.rate_of(line)))
         _period(settlement, line.first_day, line.last_day)
         _text(_sub(settlement, "ram", "SpecifiedTradeSettlementLineMonetarySummation"), "LineTotalAmount",
               _money(sign * line.amount))
@@ -109,9 +115,10 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     agency = config.agency
     contact = (agency.contact, agency.phone, agency.email) if agency.contact else None
     _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email,
-           _registrations(agency.vat_id, agency.tax_number), contact, agency.register)
+           _registrations(None if outside else agency.vat_id, agency.tax_number), contact, agency.register,
+           identifier=agency.vat_id if outside else None)
     _party(agreement, "BuyerTradeParty", client.name, client.address, client.country or agency.country, client.email,
-           _registrations(client.vat_id))  # a client without a country is in the agency's
+           _registrations(None if outside else client.vat_id))  # a client without a country is in the agency's
     delivery = _sub(deal, "ram", "ApplicableHeaderTradeDelivery")  # the service was delivered by the last day worked
     event = _sub(delivery, "ram", "ActualDeliverySupplyChainEvent")
     _date(_sub(event, "ram", "OccurrenceDateTime"), max((line.last_day for line in draft.lines),
@@ -129,16 +136,18 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
             _text(_sub(means, "ram", "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", agency.bic)
     else:
         _text(means, "TypeCode", "1")  # not specified
-    tax = _sub(money, "ram", "ApplicableTradeTax")
-    _text(tax, "CalculatedAmount", _money(sign * draft.vat))
-    _text(tax, "TypeCode", "VAT")
-    if reason:
-        _text(tax, "ExemptionReason", reason)
-    _text(tax, "BasisAmount", _money(sign * draft.net))
-    _text(tax, "CategoryCode", category)
-    if reason_code:
-        _text(tax, "ExemptionReasonCode", reason_code)
-    _text(tax, "RateApplicablePercent", _percent(rate))
+    for share in draft.breakdown:  # one VAT breakdown (BG-23) per rate
+        tax = _sub(money, "ram", "ApplicableTradeTax")
+        _text(tax, "CalculatedAmount", _money(sign * share.vat))
+        _text(tax, "TypeCode", "VAT")
+        if reason:
+            _text(tax, "ExemptionReason", reason)
+        _text(tax, "BasisAmount", _money(sign * share.basis))
+        _text(tax, "CategoryCode", category)
+        if reason_code:
+            _text(tax, "ExemptionReasonCode", reason_code)
+        if not outside:
+            _text(tax, "RateApplicablePercent", _percent(share.rate))
     _period(money, draft.period.start, draft.period.end)
     terms = _sub(money, "ram", "SpecifiedTradePaymentTerms")
     if credit:
@@ -161,13 +170,13 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _notes(draft: Draft, doc: Document, config: Config, t: Mapping[str, str], language: str) -> list[str]:
-    """The PDF's notes, in its words: what a credit note cancels, why no VAT is charged."""
+def _notes(doc: Document, t: Mapping[str, str], language: str, vat: str | None) -> list[str]:
+    """The PDF's notes, in its words: what a credit note cancels, and why an invoice charges no VAT."""
     notes = []
     if doc.kind == "credit-note":
         notes.append(cancels_text(t, language, doc.refers_to, doc.refers_to_date, doc.reason))
-    if note := vat_note(draft, config, t):
-        notes.append(note)
+    if vat:
+        notes.append(vat)
     return notes
 
 
@@ -179,8 +188,10 @@ def _registrations(vat_id: str | None, tax_number: str | None = None) -> list[tu
 
 def _party(parent, tag: str, name: str, address: str | None, country: str | None, email: str | None,
            registrations: list[tuple[str, str]], contact: tuple[str, str | None, str | None] | None = None,
-           register: str | None = None) -> None:
+           register: str | None = None, identifier: str | None = None) -> None:
     party = _sub(parent, "ram", tag)
+    if identifier:
+        _text(party, "ID", identifier.replace(" ", ""))
     _text(party, "Name", name)
     if register:  # the legal registration identifier (BT-30): with the VAT ID, what identifies a seller (BR-CO-26)
         _text(_sub(party, "ram", "SpecifiedLegalOrganization"), "ID", register)

@@ -29,9 +29,14 @@ LABELS = {
         "service_period": "Service period", "due_date": "Due", "vat_id": "VAT ID", "our_vat_id": "Our VAT ID",
         "description": "Description", "hours": "Hours", "rate": "Rate", "amount": "Amount", "net": "Net",
         "vat": "VAT", "gross": "Total",
-        "reverse_charge": "Reverse charge: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC). "
+        "vat_of": "{vat} {rate} % of {basis}",
+        "reverse_charge": "{reason}: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC). "
                           "Supplier VAT ID {ours}, recipient VAT ID {theirs}.",
-        "exempt": "No VAT is charged: the service is exempt from VAT.",
+        "exempt": "{reason}: no VAT is charged.",
+        "outside_scope": "{reason}: no VAT is charged.",
+        "reason_reverse_charge": "Reverse charge",
+        "reason_exempt": "VAT exempt",
+        "reason_outside_scope": "Not subject to German VAT (place of supply outside Germany)",
         "pay": "Please transfer {gross} by {due} to IBAN {iban}{bic}, quoting invoice number {number}.",
         "pay_no_bank": "Please pay {gross} by {due}, quoting invoice number {number}.",
         "scan": "Scan to pay with your banking app",
@@ -48,9 +53,14 @@ LABELS = {
         "service_period": "Leistungszeitraum", "due_date": "Fällig am", "vat_id": "USt-IdNr.",
         "our_vat_id": "Unsere USt-IdNr.", "description": "Leistung", "hours": "Std.", "rate": "Satz",
         "amount": "Betrag", "net": "Netto", "vat": "USt.", "gross": "Gesamt",
-        "reverse_charge": "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge). USt-IdNr. des "
-                          "Leistenden {ours}, des Leistungsempfängers {theirs}.",
-        "exempt": "Die Leistung ist umsatzsteuerfrei; es wird keine Umsatzsteuer berechnet.",
+        "vat_of": "{vat} {rate} % auf {basis}",
+        "reverse_charge": "{reason} (Reverse Charge). USt-IdNr. des Leistenden {ours}, des Leistungsempfängers "
+                          "{theirs}.",
+        "exempt": "{reason}; es wird keine Umsatzsteuer berechnet.",
+        "outside_scope": "{reason}; es wird keine Umsatzsteuer berechnet.",
+        "reason_reverse_charge": "Steuerschuldnerschaft des Leistungsempfängers",
+        "reason_exempt": "Steuerfreie Leistung",
+        "reason_outside_scope": "Nicht im Inland steuerbare Leistung",
         "pay": "Bitte überweisen Sie {gross} bis zum {due} auf IBAN {iban}{bic} unter Angabe der "
                "Rechnungsnummer {number}.",
         "pay_no_bank": "Bitte zahlen Sie {gross} bis zum {due} unter Angabe der Rechnungsnummer {number}.",
@@ -199,7 +209,9 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
         } for line in draft.lines],
         "appendix": _appendix(draft, client, config, language) if not credit else [],
         "net": money(draft.net), "vat": money(draft.vat), "gross": money(draft.gross),
-        "vat_label": f"{t['vat']} {format_number(draft.vat_rate, language)} %",
+        "vat_label": (f"{t['vat']} {format_number(draft.breakdown[0].rate, language)} %"
+                      if len(draft.breakdown) == 1 else t["vat"]),  # the total, as templates before rates per job
+        "vat_lines": _vat_lines(draft, t, language, money),
         "vat_note": vat_note(draft, config, t),
         "cancels": cancels_text(t, language, issue.refers_to, issue.refers_to_date, issue.reason) if credit else None,
         "payment": (t["refund"].format(gross=money(-draft.gross), ref=issue.refers_to) if credit
@@ -276,14 +288,31 @@ def _span(first: date, last: date, language: str) -> str:
     return f"{format_date(first, language)} – {format_date(last, language)}"
 
 
+def _vat_lines(draft: Draft, t: dict, language: str, money) -> list[dict]:
+    """The VAT per rate as printed: 'VAT 19 %' for one rate; 'VAT 19 % of €1,000.00' per rate for several."""
+    shares = draft.breakdown
+    return [{"label": (f"{t['vat']} {format_number(s.rate, language)} %" if len(shares) == 1 else
+                       t["vat_of"].format(vat=t["vat"], rate=format_number(s.rate, language), basis=money(s.basis))),
+             "amount": money(s.vat)} for s in shares]
+
+
+def vat_reason(draft: Draft, config: Config, t: dict) -> str | None:
+    """Why no VAT is charged (EN 16931 BT-120), in the client's language: the client's `vat_note`,
+    else the label of its `vat` mode; None for a standard-rated invoice."""
+    if draft.vat_mode == "standard":
+        return None
+    note = config.clients[draft.client_key].vat_note
+    return note or t["reason_" + draft.vat_mode.replace("-", "_")]
+
+
 def vat_note(draft: Draft, config: Config, t: dict) -> str | None:
-    """The printed note on why no VAT is charged (reverse charge, exempt); the XML's note too."""
+    """The printed (and sent) note of an invoice without VAT: its reason, and for reverse charge both VAT IDs."""
+    reason = vat_reason(draft, config, t)
+    if reason is None:
+        return None
     client = config.clients[draft.client_key]
-    if draft.vat_mode == "reverse-charge":
-        return t["reverse_charge"].format(ours=config.agency.vat_id or "—", theirs=client.vat_id or "—")
-    if draft.vat_mode == "exempt":
-        return t["exempt"]
-    return None
+    return t[draft.vat_mode.replace("-", "_")].format(reason=reason, ours=config.agency.vat_id or "—",
+                                                       theirs=client.vat_id or "—")
 
 
 def _payment(draft: Draft, config: Config, issue: Issue, t: dict, gross: str, language: str) -> str:
