@@ -468,6 +468,11 @@ def test_a_job_at_its_own_rate_gets_a_vat_breakdown_per_rate_each_rounded_on_its
     assert "USt. 7 % auf 301,00 € 21,07 €" in cases["acme"][1]
     assert "VAT 19 % of €180.00 €34.20" in cases["globex"][1]
     assert "VAT 7 % of €301.00 €21.07" in cases["globex"][1]
+    # and each line says which rate applies (§14(4) UStG), as an invoice with one rate need not
+    for line in ("Usage rights — Work 3 03.11.2026 · USt. 7 % 1,00", "Website relaunch — Work 2 02.11.2026 · USt. 19 %",
+                 "Usage rights — Work 4 04.11.2026 · USt. 7 % 1,00"):
+        assert line in cases["acme"][1]
+    assert "· VAT 7 %" in cases["globex"][1]
     conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
     stored = ledger.stored_draft(conn, cases["acme"][2].number).draft
     assert {line.job_key: line.vat_rate for line in stored.lines} == {"website": Decimal(19), "rights": Decimal(7)}

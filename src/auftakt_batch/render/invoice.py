@@ -203,6 +203,9 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
         "lines": [{
             "title": line.job_name, "detail": line.detail,
             "dates": _span(line.first_day, line.last_day, language),
+            # with several rates on one invoice, each line says which one applies (§14(4) UStG)
+            "vat": (f"{t['vat']} {format_number(draft.rate_of(line), language)} %" if len(draft.breakdown) > 1
+                    else ""),
             "quantity": hours(line.quantity, language),
             "unit_price": money(line.unit_price),
             "amount": money(line.amount),
