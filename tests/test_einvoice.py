@@ -393,6 +393,7 @@ def test_services_to_a_business_outside_the_eu_are_not_subject_to_vat(ws, schema
     assert sorted(p.name for p in (ws.root / "output/2026-11/invoices").glob("*.xml")) == [
         "2026-0001-cyberdyne.xrechnung.xml", "2026-0003-cyberdyne.xrechnung.xml"]  # the invoice and its credit note
     assert "CHE123456789" in cases["tyrell"][1]  # the client's VAT ID is still printed on the page
+    assert "VAT —" in cases["tyrell"][1] and "VAT 0 %" not in cases["tyrell"][1]  # no rate, as in the XML
 
 
 def test_reverse_charge_and_exempt_invoices_state_their_reason_in_the_clients_language(ws, schematron):
@@ -500,6 +501,11 @@ def test_rates_yaml_refuses_vat_cases_no_valid_invoice_can_carry(ws):
     country: CH
     vat: outside-scope
     jobs: {rights: {vat_rate: "0"}}
+  wonka:
+    name: Wonka Inc.
+    country: US
+    vat: reverse-charge
+    vat_id: US123
 '''))
     assert [str(p) for p in ws.check().problems] == [
         "rates.yaml:26: clients.acme.vat: outside-scope is for a client outside the agency's country; this client is "
@@ -509,4 +515,7 @@ def test_rates_yaml_refuses_vat_cases_no_valid_invoice_can_carry(ws):
         "rates.yaml:35: clients.initech.vat: a business client in FR (EU) is billed with reverse charge, not "
         "outside-scope — use vat: reverse-charge and its vat_id",
         "rates.yaml:40: clients.tyrell.jobs.rights.vat_rate: 0 % is not a standard rate (EN 16931 BR-S-05) — leave "
-        'vat_rate out, or give the reduced rate, e.g. "7"']
+        'vat_rate out, or give the reduced rate, e.g. "7"',
+        "rates.yaml:44: clients.wonka.vat: a business client in US (outside the EU) is not subject to the agency's "
+        "VAT (place of supply: the client's country) — use vat: outside-scope; reverse charge is for clients in the "
+        "EU"]

@@ -181,6 +181,9 @@ def _vat_mode_refused(client, agency: Agency) -> str | None:
     if client.vat == "outside-scope" and country == agency.country:
         return (f"outside-scope is for a client outside the agency's country; this client is {where} — use "
                 "standard, or set the client's country")
+    if client.vat == "reverse-charge" and country not in EU and agency.country in EU:
+        return (f"a business client in {country} (outside the EU) is not subject to the agency's VAT (place of "
+                "supply: the client's country) — use vat: outside-scope; reverse charge is for clients in the EU")
     if client.vat == "outside-scope" and country in EU and agency.country in EU:
         return (f"a business client in {country} (EU) is billed with reverse charge, not outside-scope — "
                 "use vat: reverse-charge and its vat_id")

@@ -212,8 +212,9 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
         } for line in draft.lines],
         "appendix": _appendix(draft, client, config, language) if not credit else [],
         "net": money(draft.net), "vat": money(draft.vat), "gross": money(draft.gross),
-        "vat_label": (f"{t['vat']} {format_number(draft.breakdown[0].rate, language)} %"
-                      if len(draft.breakdown) == 1 else t["vat"]),  # the total, as templates before rates per job
+        # the total, as templates from before rates per job print it
+        "vat_label": (t["vat"] if len(draft.breakdown) > 1 or draft.vat_mode == "outside-scope"
+                      else f"{t['vat']} {format_number(draft.breakdown[0].rate, language)} %"),
         "vat_lines": _vat_lines(draft, t, language, money),
         "vat_note": vat_note(draft, config, t),
         "cancels": cancels_text(t, language, issue.refers_to, issue.refers_to_date, issue.reason) if credit else None,
@@ -293,6 +294,8 @@ def _span(first: date, last: date, language: str) -> str:
 
 def _vat_lines(draft: Draft, t: dict, language: str, money) -> list[dict]:
     """The VAT per rate as printed: 'VAT 19 %' for one rate; 'VAT 19 % of €1,000.00' per rate for several."""
+    if draft.vat_mode == "outside-scope":  # not subject to VAT: no rate, no amount (as the XML: BR-O-05)
+        return [{"label": t["vat"], "amount": "—"}]
     shares = draft.breakdown
     return [{"label": (f"{t['vat']} {format_number(s.rate, language)} %" if len(shares) == 1 else
                        t["vat_of"].format(vat=t["vat"], rate=format_number(s.rate, language), basis=money(s.basis))),
