@@ -506,6 +506,11 @@ def test_rates_yaml_refuses_vat_cases_no_valid_invoice_can_carry(ws):
     country: US
     vat: reverse-charge
     vat_id: US123
+  umbrella:
+    name: Umbrella GmbH
+    country: de
+    vat: reverse-charge
+    vat_id: DE111111111
 '''))
     assert [str(p) for p in ws.check().problems] == [
         "rates.yaml:26: clients.acme.vat: outside-scope is for a client outside the agency's country; this client is "
@@ -518,4 +523,5 @@ def test_rates_yaml_refuses_vat_cases_no_valid_invoice_can_carry(ws):
         'vat_rate out, or give the reduced rate, e.g. "7"',
         "rates.yaml:44: clients.wonka.vat: a business client in US (outside the EU) is not subject to the agency's "
         "VAT (place of supply: the client's country) — use vat: outside-scope; reverse charge is for clients in the "
-        "EU"]
+        "EU",
+        "rates.yaml:48: clients.umbrella.country: 'de' is not an ISO country code like DE"]  # and nothing on its vat

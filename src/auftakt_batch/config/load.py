@@ -135,6 +135,8 @@ def _einvoice_needs(r: Reader, agency_node: Map, agency: Agency, clients: dict, 
         if client.billable and client.vat == "reverse-charge" and not client.vat_id:
             r.fail(node.items["vat"].line, f"clients.{key}.vat", "reverse charge needs the client's vat_id: the "
                                                                   "invoice must show it (EN 16931 BR-AE-02)")
+        elif not client.country and not is_empty(node.items.get("country")):  # unreadable: said at its own line
+            continue
         elif (why := _vat_mode_refused(client, agency)) is not None:
             r.fail(node.items["vat"].line, f"clients.{key}.vat", why)
     standard = sorted(key for key, c in clients.items() if c.billable and c.vat == "standard")
