@@ -19,7 +19,7 @@ from .calendars.meetings import coverings
 from .config import Config
 from .names import normalise, normalised
 from .periods import Period
-from .pricing import RATE_KEY, entry_rates
+from .pricing import RATE_KEY, entry_rates, logged_seconds
 from .problems import Problem, Severity, Source, for_rows, hm, hours_text, plural
 from .schemas import Entries as E
 from .tracker import UNAPPROVED, invoice_ids
@@ -202,7 +202,7 @@ def not_approved(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def _hours(group: pd.DataFrame) -> str:
-    return f"{hours_text(group[E.duration_s].fillna(0).clip(lower=0).sum())} h"
+    return f"{hours_text(logged_seconds(group).sum())} h"
 
 
 def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:

@@ -39,6 +39,11 @@ def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
     return pd.Series(rates.to_numpy(dtype=object), index=entries.index).where(known, None)
 
 
+def logged_seconds(entries: pd.DataFrame) -> pd.Series:
+    """Each entry's logged time in seconds: 0 for a missing or negative duration (an error, not time)."""
+    return entries[E.duration_s].fillna(0).clip(lower=0)
+
+
 def billed_seconds(entries: pd.DataFrame, config: Config) -> pd.Series:
     """Duration after the entry's rounding rule, per entry; NA where the duration is unknown."""
     rules = entries[[E.client_key, E.job_key]].drop_duplicates()

@@ -9,7 +9,7 @@ import pandas as pd
 from .config import Config
 from .ingest.read import SEPARATORS
 from .pipeline import CheckRun
-from .pricing import billed_seconds, rounding_for
+from .pricing import billed_seconds, logged_seconds, rounding_for
 from .problems import Severity, by_code, plural
 from .resolve import rates_billable
 from .schemas import Entries as E
@@ -166,7 +166,7 @@ def _calendars(run: CheckRun) -> list[str]:
 
 def _positive_seconds(entries: pd.DataFrame) -> int:
     """Time logged by entries, leaving out negative durations (they are errors, not time)."""
-    return int(entries[E.duration_s].fillna(0).clip(lower=0).sum())
+    return int(logged_seconds(entries).sum())
 
 
 def _counts(run: CheckRun) -> dict[Severity, int]:

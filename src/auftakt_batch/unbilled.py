@@ -15,6 +15,7 @@ from datetime import date
 import pandas as pd
 
 from .pipeline import CheckRun
+from .pricing import logged_seconds
 from .problems import hours_text
 from .resolve import rates_billable
 from .schemas import Entries as E
@@ -85,7 +86,7 @@ def not_billed(run: CheckRun, today: date, only: str | None = None) -> tuple[Unb
     if run.config is None:
         return ()
     why = reasons(run, today, only)
-    e = run.entries.loc[why.index].assign(why=why, seconds=run.entries[E.duration_s].fillna(0).clip(lower=0))
+    e = run.entries.loc[why.index].assign(why=why, seconds=logged_seconds(run.entries))
     found = []
     for key in REASONS:
         group = e[e["why"].eq(key)]

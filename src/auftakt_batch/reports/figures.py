@@ -31,7 +31,7 @@ from ..invoices import quantity
 from ..ledger import Book
 from ..periods import Period, parse_period
 from ..pipeline import CheckRun
-from ..pricing import amount, price
+from ..pricing import amount, logged_seconds, price
 from ..rates import rate_for
 from ..schemas import Entries as E
 from ..tracker import INVOICED, UNAPPROVED, tracker_text
@@ -328,7 +328,7 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
     in_tracker = _per_client(sound[sound[E.billable] & sound[E.tracker_hold].eq(INVOICED)], "value")
     waiting = _per_client(sound[sound[E.billable] & sound["waits_for_approval"]], "value")
     later = _per_client(sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))], "value")
-    with_errors = faulty.assign(s=faulty[E.duration_s].fillna(0).clip(lower=0)).groupby(E.client_key)["s"].sum()
+    with_errors = faulty.assign(s=logged_seconds(faulty)).groupby(E.client_key)["s"].sum()
     old_seconds = earlier.assign(s=earlier["billed_s"].fillna(0)).groupby(E.client_key)["s"].sum()
     old_value = _per_client(earlier, "value")
     meeting_hours = _per_client(untracked, "hours", "client")
