@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from auftakt_batch import ledger
-from auftakt_batch.accept import NothingToAccept, accept
 from auftakt_batch.billing import bill, void
+from auftakt_batch.billing.accept import NothingToAccept, accept
 from auftakt_batch.periods import parse_period
 
 from .conftest import TODAY, ledger_dump

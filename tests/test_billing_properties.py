@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch import billing, ledger
-from auftakt_batch.accept import NothingToAccept, accept
+from auftakt_batch.billing.accept import NothingToAccept, accept
 from auftakt_batch.periods import parse_period
 
 from .conftest import TODAY, Workspace, ledger_dump

@@ -437,7 +437,7 @@ def test_bill_and_invoices_keep_long_numbers_names_and_ranges_in_their_columns(w
 
 
 def test_a_table_too_wide_for_the_terminal_is_printed_wider_not_cut(monkeypatch):
-    from auftakt_batch.tables import FOLD, Column, table_text
+    from auftakt_batch.reports.tables import FOLD, Column, table_text
 
     monkeypatch.setenv("COLUMNS", "30")
     number = "AGENCY-HAMBURG-2026-000001"

@@ -319,8 +319,8 @@ def test_overlapping_weekly_exports_and_the_month_bill_what_the_month_alone_bill
 
 
 def invoiced(ws) -> list[tuple]:
-    from auftakt_batch.invoices import draft_invoices
     from auftakt_batch.pricing import price
+    from auftakt_batch.pricing.invoices import draft_invoices
 
     run = ws.check()
     return [(d.client_key, str(d.hours), str(d.net)) for d in draft_invoices(price(run.entries, run.config),

@@ -5,9 +5,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auftakt_batch.invoices import draft_invoices, quantity
 from auftakt_batch.periods import parse_period
 from auftakt_batch.pricing import price
+from auftakt_batch.pricing.invoices import draft_invoices, quantity
 
 from .conftest import RATES, TODAY, Workspace
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch import ledger
-from auftakt_batch.invoices import Billed, Draft, Line
 from auftakt_batch.periods import parse_period
+from auftakt_batch.pricing.invoices import Billed, Draft, Line
 
 PATTERN = "{year}-{seq:04d}"
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)

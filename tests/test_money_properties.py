@@ -50,9 +50,9 @@ from hypothesis import strategies as st
 from auftakt_batch import ledger
 from auftakt_batch.billing import credit_for
 from auftakt_batch.config import NO_ROUNDING, Rounding, parse_config
-from auftakt_batch.invoices import Draft, Line, draft_invoices, quantity
 from auftakt_batch.periods import parse_period
 from auftakt_batch.pricing import amount, price, round_seconds
+from auftakt_batch.pricing.invoices import Draft, Line, draft_invoices, quantity
 from auftakt_batch.render.invoice import Issue, context
 
 from .conftest import RATES, TODAY

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from auftakt_batch.config import parse_config
 from auftakt_batch.pricing import amount, entry_rates, price, round_seconds, rounding_for
-from auftakt_batch.rates import rate_for
+from auftakt_batch.pricing.rates import rate_for
 
 from .conftest import RATES, TODAY
 

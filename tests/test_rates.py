@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch.config import parse_config
-from auftakt_batch.rates import LEVELS, rate_for
+from auftakt_batch.pricing.rates import LEVELS, rate_for
 
 from .conftest import RATES
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from auftakt_batch.invoices import draft_invoices
 from auftakt_batch.pricing import price
+from auftakt_batch.pricing.invoices import draft_invoices
 from auftakt_batch.render.invoice import Issue, format_money, format_number, invoice_html
 from auftakt_batch.render.pdf import FetchRefused, fetcher_within, write_pdf
 

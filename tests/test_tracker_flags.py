@@ -340,7 +340,7 @@ def test_a_client_held_back_by_one_error_keeps_its_other_reasons(ws):
 
 
 def test_the_reasons_account_for_every_entry_of_the_period_once(ws):
-    from auftakt_batch.unbilled import reasons
+    from auftakt_batch.reports.reasons import reasons
 
     approval_ws(ws)
     bill(ws.root, NOVEMBER, today=TODAY)

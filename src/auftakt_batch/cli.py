@@ -134,8 +134,8 @@ def check(workspace: Path, period: Period, as_json: bool) -> None:
       auftakt-batch check --period 2026-11
       auftakt-batch check --period 2026-W47 --json
     """
-    from . import summary
     from .pipeline import check as run_check
+    from .reports import summary
 
     run = run_check(workspace, period)
     if as_json:
@@ -227,7 +227,7 @@ def _progress_bar():
 
 def _bill_summary(result) -> str:
     from .problems import plural
-    from .tables import FOLD, WRAP, Column, table_text
+    from .reports.tables import FOLD, WRAP, Column, table_text
 
     lines = []
     if result.issued:
@@ -261,7 +261,7 @@ def _why_nothing(result) -> list[str]:
     """Nothing was issued, and not for a reason that stopped the run: the period's entries by why
     none of them is billed, with their hours — never "all is well" when there was nothing to bill."""
     from .problems import plural
-    from .unbilled import hours_text
+    from .reports.reasons import hours_text
 
     run, reasons = result.check, result.unbilled
     if not reasons:
@@ -419,7 +419,7 @@ def accept_command(workspace: Path, period: Period, as_new: bool) -> None:
       auftakt-batch accept --period 2026-11
       auftakt-batch accept --period 2026-11 --as-new
     """
-    from .accept import accept
+    from .billing.accept import accept
     from .problems import plural
 
     changes = accept(workspace, period, as_new=as_new)
@@ -442,7 +442,7 @@ def invoices(workspace: Path, period: Period | None) -> None:
       auftakt-batch invoices --period 2026-11
     """
     from . import ledger
-    from .tables import FOLD, WRAP, Column, table_text
+    from .reports.tables import FOLD, WRAP, Column, table_text
 
     path = workspace / "output" / "ledger.sqlite"
     records = ledger.read_invoices(path)

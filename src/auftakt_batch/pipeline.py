@@ -15,21 +15,21 @@ import pandas as pd
 
 from . import ledger
 from .calendars import calendar_time
-from .capacity import missing_day_problems, missing_days
-from .checks import Context, not_approved, run_checks
+from .check.capacity import missing_day_problems, missing_days
+from .check.checks import Context, not_approved, run_checks
+from .check.identity import drop_repeats, identify
+from .check.overlaps import supersede
+from .check.reconcile import Reconciliation, evidence, reconcile
+from .check.resolve import resolve_names
+from .check.review_file import saved as saved_reviews
+from .check.tracker import INVOICED, UNAPPROVED, hold_by_tracker, share_flags
 from .config import Config, load_config
-from .identity import drop_repeats, identify
 from .ingest import SourceFile, ingest
 from .ingest.build import Rules
 from .names import normalise
-from .overlaps import supersede
 from .periods import Period
 from .problems import Problem, Severity, Source, error_rows, has_errors, info, relabel, sorted_problems
-from .reconcile import Reconciliation, evidence, reconcile
-from .resolve import resolve_names
-from .review_file import saved as saved_reviews
 from .schemas import Entries, RawEntries, empty, validate
-from .tracker import INVOICED, UNAPPROVED, hold_by_tracker, share_flags
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ def approved_in_review(run: CheckRun) -> frozenset[str]:
 
 
 def read_review(run: CheckRun):
-    from .reports.review import read_decisions  # reports build on check runs: imported when first needed
+    from .reports.review import read_decisions
 
     return read_decisions(run.workspace, run.period, billable_now(run), run.billed, run.config)
 

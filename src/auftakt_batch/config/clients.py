@@ -7,9 +7,9 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from ..names import NameIndex
-from ..yamltree import Map, Node, Scalar, is_empty
 from .model import NO_ROUNDING, Budget, CalendarRule, Client, Job, Rounding, Schedule
 from .reader import Reader
+from .yamltree import Map, Node, Scalar, is_empty
 
 KEY = r"[a-z0-9][a-z0-9-]*"
 KEY_HINT = "a key of lower-case letters, digits and '-' (it is used in file names)"

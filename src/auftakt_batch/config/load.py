@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..names import NameIndex, build_index
 from ..problems import Problem, Source, error
-from ..yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
 from .leitweg import leitweg_fault, looks_like_leitweg
 from .model import Agency, Config, Imports, Person
 from .numbers import number_fault
 from .reader import Reader
+from .yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
                "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ..problems import Problem, Source, error
-from ..yamltree import Map, Node, Scalar, Seq, is_empty
+from .yamltree import Map, Node, Scalar, Seq, is_empty
 
 TRUE = {"true", "yes", "on"}
 FALSE = {"false", "no", "off"}

@@ -23,7 +23,7 @@ from typing import Mapping
 from lxml import etree
 
 from ..config import Config
-from ..invoices import Draft
+from ..pricing.invoices import Draft
 from ..render.invoice import LABELS, cancels_text, format_date, vat_note, vat_reason
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"

@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import Config
-from ..invoices import Draft, quantity
-from ..yamltree import YamlSyntaxError, refuse_deep_nesting
+from ..config.yamltree import YamlSyntaxError, refuse_deep_nesting
+from ..pricing.invoices import Draft, quantity
 from .confined import TemplateRefused, read_within, stamp
 
 LABELS = {

@@ -15,12 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from .. import ledger
+from ..check.review_file import path_for as review_path
+from ..check.tracker import INVOICED
 from ..environment import unwritten
 from ..errors import Unwritten
 from ..periods import Period
 from ..pipeline import CheckRun, check, local_today
-from ..review_file import path_for as review_path
-from ..tracker import INVOICED
 from .figures import Figures, build, entry_table, unbilled
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that

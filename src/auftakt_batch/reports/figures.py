@@ -25,16 +25,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from ..capacity import missing_days, working_days
+from ..check.capacity import missing_days, working_days
+from ..check.tracker import INVOICED, UNAPPROVED, tracker_text
 from ..config import Budget, Config
-from ..invoices import quantity
 from ..ledger import Book
 from ..periods import Period, parse_period
 from ..pipeline import CheckRun
 from ..pricing import amount, logged_seconds, price
-from ..rates import rate_for
+from ..pricing.invoices import quantity
+from ..pricing.rates import rate_for
 from ..schemas import Entries as E
-from ..tracker import INVOICED, UNAPPROVED, tracker_text
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

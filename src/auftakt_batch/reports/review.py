@@ -23,15 +23,15 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from ..check.review_file import label_for, saved
+from ..check.tracker import UNAPPROVED
 from ..config import Config
 from ..files import write_atomically
 from ..ingest.values import duration_seconds
 from ..periods import Period
 from ..pricing import rounding_for
 from ..problems import Problem, Severity, Source, plural
-from ..review_file import label_for, saved
 from ..schemas import Entries as E
-from ..tracker import UNAPPROVED
 from .figures import hours
 from .sheets import TITLE_LOOK, Book, Column, Sheet, table, title
 

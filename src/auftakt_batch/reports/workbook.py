@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
+from ..check.tracker import INVOICED
 from ..files import write_atomically
 from ..problems import Problem
 from ..schemas import Entries as E
-from ..tracker import INVOICED
 from .figures import Figures, hours
 from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Pages, Sheet, long_table, money_format, table
 

@@ -19,9 +19,9 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from .names import normalised
-from .problems import Problem, Severity, Source, info
-from .schemas import Entries as E
+from ..names import normalised
+from ..problems import Problem, Severity, Source, info
+from ..schemas import Entries as E
 
 ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from .config import Client, Config
+from ..config import Client, Config
 
 LEVELS = ("person on job", "job", "person on client", "role on client", "client")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .periods import Period
+from ..periods import Period
 
 SAVED_AS = (".xlsx", ".ods")  # as `review` writes it; as LibreOffice saves it when told to keep its own format
 

@@ -22,15 +22,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import ledger
-from .backups import backup
-from .billing import config_errors, locked
-from .errors import NothingToAccept
-from .invoices import Billed, as_billed
-from .periods import Period
-from .pipeline import check
-from .reconcile import Reconciliation, billed_as, deleted, exported_as, shown
-from .schemas import Entries as E
+from .. import ledger
+from ..check.reconcile import Reconciliation, billed_as, deleted, exported_as, shown
+from ..errors import NothingToAccept
+from ..ledger.backups import backup
+from ..periods import Period
+from ..pipeline import check
+from ..pricing.invoices import Billed, as_billed
+from ..schemas import Entries as E
+from . import config_errors, locked
 
 
 @dataclass(frozen=True)

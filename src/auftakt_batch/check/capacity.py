@@ -14,10 +14,10 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .config import Config
-from .periods import Period
-from .problems import Problem, Severity, Source, hm, plural
-from .schemas import Entries as E
+from ..config import Config
+from ..periods import Period
+from ..problems import Problem, Severity, Source, hm, plural
+from ..schemas import Entries as E
 
 
 def working_days(config: Config, period: Period, until: date, person: str | None = None) -> pd.DatetimeIndex:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import Imports
-from .schemas import Entries as E
+from ..config import Imports
+from ..schemas import Entries as E
 
 INVOICED, UNAPPROVED = "invoiced", "unapproved"
 HOLDS = {INVOICED: "already invoiced in the tracker", UNAPPROVED: "not approved in the tracker"}

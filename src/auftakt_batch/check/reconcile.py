@@ -22,14 +22,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .config import Config
+from ..config import Config
+from ..names import normalised, per_distinct
+from ..periods import Period
+from ..pricing import billed_seconds
+from ..problems import Problem, Severity, Source, hm, plural
+from ..schemas import Entries as E
 from .identity import identify
-from .names import normalised, per_distinct
-from .periods import Period
-from .pricing import billed_seconds
-from .problems import Problem, Severity, Source, hm, plural
 from .resolve import person_names, resolve_names
-from .schemas import Entries as E
 
 LEDGER = "output/ledger.sqlite"
 ANYONE = "\x00anyone"  # the person of a coverage span that holds everyone's days

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .config import Config
-from .ingest.formats import FORMATS
-from .names import normalise, per_distinct
-from .schemas import Entries as E
+from ..config import Config
+from ..ingest.formats import FORMATS
+from ..names import normalise, per_distinct
+from ..schemas import Entries as E
 
 FILE_NAMED = frozenset(f.name for f in FORMATS if f.person_from_file)  # formats whose file names its person
 

@@ -14,12 +14,12 @@ from datetime import date
 
 import pandas as pd
 
-from .pipeline import CheckRun
-from .pricing import logged_seconds
-from .problems import hours_text
-from .resolve import rates_billable
-from .schemas import Entries as E
-from .tracker import INVOICED, UNAPPROVED, invoice_ids
+from ..check.resolve import rates_billable
+from ..check.tracker import INVOICED, UNAPPROVED, invoice_ids
+from ..pipeline import CheckRun
+from ..pricing import logged_seconds
+from ..problems import hours_text
+from ..schemas import Entries as E
 
 # key -> (what the user reads, whether it is worth saying when invoices were issued too)
 REASONS = {

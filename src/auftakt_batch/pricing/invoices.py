@@ -18,10 +18,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .config import Client, Config
-from .periods import Period
-from .pricing import amount
-from .schemas import Entries as E
+from ..config import Client, Config
+from ..periods import Period
+from ..schemas import Entries as E
+from . import amount
 
 GROUPINGS = {
     "job": [E.job_key],

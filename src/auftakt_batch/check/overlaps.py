@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .names import normalised
-from .problems import Problem, Severity, Source, plural
-from .schemas import Entries as E
+from ..names import normalised
+from ..problems import Problem, Severity, Source, plural
+from ..schemas import Entries as E
 
 PLACE = ["who", "day", "whom", "what"]  # a person's day on one job: what two exports may disagree about
 

@@ -15,13 +15,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .calendars.meetings import coverings
-from .config import Config
-from .names import normalise, normalised
-from .periods import Period
-from .pricing import RATE_KEY, entry_rates, logged_seconds
-from .problems import Problem, Severity, Source, for_rows, hm, hours_text, plural
-from .schemas import Entries as E
+from ..calendars.meetings import coverings
+from ..config import Config
+from ..names import normalise, normalised
+from ..periods import Period
+from ..pricing import RATE_KEY, entry_rates, logged_seconds
+from ..problems import Problem, Severity, Source, for_rows, hm, hours_text, plural
+from ..schemas import Entries as E
 from .tracker import UNAPPROVED, invoice_ids
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING

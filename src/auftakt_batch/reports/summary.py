@@ -6,15 +6,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .config import Config
-from .ingest.read import SEPARATORS
-from .pipeline import CheckRun
-from .pricing import billed_seconds, logged_seconds, rounding_for
-from .problems import Severity, by_code, plural
-from .resolve import rates_billable
-from .schemas import Entries as E
-from .tracker import INVOICED, UNAPPROVED
-from .unbilled import REASONS, hours_text
+from ..check.resolve import rates_billable
+from ..check.tracker import INVOICED, UNAPPROVED
+from ..config import Config
+from ..ingest.read import SEPARATORS
+from ..pipeline import CheckRun
+from ..pricing import billed_seconds, logged_seconds, rounding_for
+from ..problems import Severity, by_code, plural
+from ..schemas import Entries as E
+from .reasons import REASONS, hours_text
 
 TWO_PLACES = Decimal("0.01")
 

@@ -15,7 +15,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from .files import write_atomically
+from ..files import write_atomically
 
 FOLDER = "backups"
 KEPT = 30  # the newest backups kept: two per writing run, so the last 15 runs

@@ -24,23 +24,23 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from jinja2 import TemplateError
 
-from . import ledger
-from .backups import backup
-from .config import Config, load_config
-from .einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
-from .errors import Busy, CannotIssue, Unwritten
-from .files import crash_point, sweep_orphans
-from .invoices import Draft, draft_invoices
-from .periods import Period
-from .pipeline import CheckRun, billable_now, check, local_today
-from .problems import plural
-from .render.confined import TemplateRefused
-from .render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
-from .render.pdf import Job, write_pdfs
-from .reports import Report, write_report
-from .schemas import Entries as E
-from .tracker import UNAPPROVED
-from .unbilled import Unbilled, not_billed
+from .. import ledger
+from ..check.tracker import UNAPPROVED
+from ..config import Config, load_config
+from ..einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
+from ..errors import Busy, CannotIssue, Unwritten
+from ..files import crash_point, sweep_orphans
+from ..ledger.backups import backup
+from ..periods import Period
+from ..pipeline import CheckRun, billable_now, check, local_today
+from ..pricing.invoices import Draft, draft_invoices
+from ..problems import plural
+from ..render.confined import TemplateRefused
+from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
+from ..render.pdf import Job, write_pdfs
+from ..reports import Report, write_report
+from ..reports.reasons import Unbilled, not_billed
+from ..schemas import Entries as E
 
 
 class UnknownClient(Exception):

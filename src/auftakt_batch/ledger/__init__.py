@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import LedgerError
+from ..files import crash_point
+from ..periods import parse_period
+from ..pricing.invoices import Billed, Draft, Line
+from ..problems import plural
 from .backups import restore_hint, stray_invoices
-from .errors import LedgerError
-from .files import crash_point
-from .invoices import Billed, Draft, Line
-from .periods import parse_period
-from .problems import plural
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
 SCHEMA_VERSION = 6  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at

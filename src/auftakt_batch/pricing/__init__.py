@@ -15,9 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from .config import Config, Rounding
+from ..config import Config, Rounding
+from ..schemas import Entries as E
 from .rates import rate_changes, rate_for
-from .schemas import Entries as E
 
 RATE_KEY = [E.person_name, E.client_key, E.job_key, E.date]
 

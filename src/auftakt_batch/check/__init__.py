@@ -1,0 +1,1 @@
+"""Checking a period's entries: names, identity, overlaps, rules, capacity, the review."""
