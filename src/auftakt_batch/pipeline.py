@@ -6,7 +6,7 @@ Billing and reports (later stages) start from a `CheckRun`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,80 +17,31 @@ from . import ledger
 from .calendars import calendar_time
 from .check.capacity import missing_day_problems, missing_days
 from .check.checks import Context, not_approved, run_checks
+from .check.decisions import read_decisions
 from .check.identity import drop_repeats, identify
 from .check.overlaps import supersede
-from .check.reconcile import Reconciliation, evidence, reconcile
+from .check.reconcile import evidence, reconcile
 from .check.resolve import resolve_names
+from .check.review_file import said_yes
 from .check.review_file import saved as saved_reviews
 from .check.tracker import INVOICED, UNAPPROVED, hold_by_tracker, share_flags
 from .config import Config, load_config
-from .ingest import SourceFile, ingest
+from .ingest import ingest
 from .ingest.build import Rules
 from .names import normalise
 from .periods import Period
-from .problems import Problem, Severity, Source, error_rows, has_errors, info, relabel, sorted_problems
+from .problems import Problem, Severity, Source, info, relabel, sorted_problems
+from .run import CheckRun
 from .schemas import Entries, RawEntries, empty, validate
-
-
-@dataclass(frozen=True)
-class CheckRun:
-    workspace: Path
-    period: Period
-    config: Config | None
-    files: tuple[SourceFile, ...]
-    entries: pd.DataFrame  # Entries of the period, plus rows whose date could not be read (with an error)
-    problems: tuple[Problem, ...]
-    unreadable: tuple[str, ...]  # files that could not be read: no billing run may proceed
-    outside_period: int
-    repeated: int
-    billed: pd.DataFrame  # the ledger's live billed entries (entry_id, slot, number), read before the checks
-    untracked: pd.DataFrame | None = None  # client meetings no timesheet entry covers (calendars/)
-    absences: pd.DataFrame | None = None  # person, date: away by their calendar
-    calendars: tuple[str, ...] = ()  # the .ics files read
-    earliest: date | None = None  # the first day of entries before the period, if the inputs have any
-    decisions: pd.DataFrame | None = None  # the review workbook's: entry_id, approve, bill_s (none: no workbook)
-    reconciliation: Reconciliation | None = None  # billed entries no longer in the exports, and what they hold back
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.problems)
-
-    def held_back(self) -> tuple[frozenset[str], bool]:
-        """(clients whose invoice an error holds back, whether errors hold back every invoice).
-
-        An error on an entry holds back its client; on an entry of an unknown client, the client
-        its name most resembles (or everyone, if it resembles none); an error that is not about
-        any entry of the period — an unreadable file, a broken contract — holds back everyone."""
-        if self.config is None or self.unreadable:
-            return frozenset(), True
-        located = error_rows(self.problems)
-        faulty = self.entries[self.with_errors()]
-        known = {(f, r) for f, r in zip(faulty[Entries.source_file], faulty[Entries.source_row])}
-        errors = [p for p in self.problems if p.severity is Severity.ERROR]
-        if any(not p.locations() and p.client is None for p in errors) or located - known:
-            return frozenset(), True
-        held = set(faulty[Entries.client_key].dropna()) | {p.client for p in errors if p.client}
-        for name in faulty.loc[faulty[Entries.client_key].isna(), Entries.client].unique():
-            key = self.config.client_names.closest(name) if name else None
-            if key is None:
-                return frozenset(), True
-            held.add(key)
-        return frozenset(held), False
-
-    def with_errors(self) -> pd.Series:
-        """Mask over `entries`: the entries an error is about (they are held back from billing)."""
-        place = [Entries.source_file, Entries.source_row]
-        bad = pd.DataFrame(sorted(error_rows(self.problems)), columns=place).assign(bad=True)
-        marked = self.entries[place].merge(bad, how="left", on=place)
-        return pd.Series(marked["bad"].eq(True).to_numpy(), index=self.entries.index)
 
 
 def check(workspace: Path, period: Period, today: date | None = None) -> CheckRun:
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
-        return CheckRun(workspace, period, None, (), empty(Entries), tuple(sorted_problems(problems)), (), 0, 0,
-                        ledger.no_billed())
+        return CheckRun(workspace=workspace, period=period, config=None, files=(), entries=empty(Entries),
+                        problems=tuple(sorted_problems(problems)), unreadable=(), outside_period=0, repeated=0,
+                        billed=ledger.no_billed())
     today = today or local_today(config.agency.timezone)
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
@@ -141,10 +92,11 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems += reconciliation.problems
 
     problems = relabel(problems, ingested.labels)
-    run = CheckRun(workspace, period, config, ingested.files, entries, tuple(problems),
-                   ingested.unreadable + tuple(calendar.unreadable), len(outside),
-                   len(current.entries) - len(entries), billed, calendar.untracked, calendar.absences,
-                   tuple(label for _, label in ingested.calendars), _earliest(outside, period),
+    run = CheckRun(workspace=workspace, period=period, config=config, files=ingested.files, entries=entries,
+                   problems=tuple(problems), unreadable=ingested.unreadable + tuple(calendar.unreadable),
+                   outside_period=len(outside), repeated=len(current.entries) - len(entries), billed=billed,
+                   untracked=calendar.untracked, absences=calendar.absences,
+                   calendars=tuple(label for _, label in ingested.calendars), earliest=_earliest(outside, period),
                    reconciliation=reconciliation)
 
     # 8. The review workbook, if the reviewer wrote one: checked against what would be billed now.
@@ -187,14 +139,10 @@ def approved_in_review(run: CheckRun) -> frozenset[str]:
     """The entry ids the reviewer explicitly set to yes: that wins over `imports.require_approval`."""
     if run.decisions is None or run.decisions.empty:
         return frozenset()
-    from .reports.review import said_yes
-
     return frozenset(run.decisions.loc[run.decisions["approve_raw"].map(said_yes).astype(bool), "entry_id"])
 
 
 def read_review(run: CheckRun):
-    from .reports.review import read_decisions
-
     return read_decisions(run.workspace, run.period, billable_now(run), run.billed, run.config)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from enum import Enum
 from typing import Any, Callable, Iterable
 
@@ -101,18 +100,6 @@ def selected(rows, mask, **values):
 def plural(n: int, word: str, words: str | None = None) -> str:
     """'1 entry', '3 entries': a count and its noun, for messages."""
     return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"
-
-
-def hours_text(seconds) -> str:
-    """Seconds as hours to two places, as summaries and notes print them: 5400 → '1.50'."""
-    return f"{Decimal(int(seconds)) / 3600:.2f}"
-
-
-def hm(seconds) -> str:
-    """Seconds as hours:minutes for messages: 5400 → '1:30'."""
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(int(seconds))
-    return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}"
 
 
 def error_rows(problems: Iterable[Problem]) -> set[tuple[str, int]]:

@@ -32,7 +32,7 @@ from ..errors import Busy, CannotIssue, Unwritten
 from ..files import crash_point, sweep_orphans
 from ..ledger.backups import backup
 from ..periods import Period
-from ..pipeline import CheckRun, billable_now, check, local_today
+from ..pipeline import billable_now, check, local_today
 from ..pricing.invoices import Draft, draft_invoices
 from ..problems import plural
 from ..render.confined import TemplateRefused
@@ -40,6 +40,7 @@ from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labe
 from ..render.pdf import Job, write_pdfs
 from ..reports import Report, write_report
 from ..reports.reasons import Unbilled, not_billed
+from ..run import CheckRun
 from ..schemas import Entries as E
 
 
@@ -175,7 +176,7 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tu
     entries up to today as the review workbook decided — work dated later is not done yet, a later
     run bills it; held-back clients skipped; entries the tracker has not approved (with
     imports.require_approval) only where the reviewer typed yes."""
-    held, _ = run.held_back()
+    held = run.held_back().clients
     unbilled = billable_now(run)
     if only is not None:
         unbilled = unbilled[unbilled[E.client_key].eq(only)]
@@ -229,7 +230,7 @@ def _stop_reason(run: CheckRun, strict: bool) -> str | None:
         return (f"{', '.join(run.unreadable)} cannot be read; any client may be in it, so no invoice is written")
     if strict and not run.ok:
         return "--strict: there are errors"
-    if run.held_back()[1]:
+    if run.held_back().everyone:
         return "there are errors that cannot be tied to one client (see above), so no invoice is written"
     return None
 

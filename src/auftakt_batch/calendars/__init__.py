@@ -15,7 +15,8 @@ import pandas as pd
 
 from ..config import Config
 from ..periods import Period
-from ..problems import Problem, Severity, Source, hm, plural
+from ..problems import Problem, Severity, Source, plural
+from ..units import hm
 from .meetings import covered, read_meetings
 
 

@@ -16,8 +16,9 @@ import pandas as pd
 
 from ..config import Config
 from ..periods import Period
-from ..problems import Problem, Severity, Source, hm, plural
+from ..problems import Problem, Severity, Source, plural
 from ..schemas import Entries as E
+from ..units import hm
 
 
 def working_days(config: Config, period: Period, until: date, person: str | None = None) -> pd.DatetimeIndex:

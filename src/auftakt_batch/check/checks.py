@@ -20,8 +20,9 @@ from ..config import Config
 from ..names import normalise, normalised
 from ..periods import Period
 from ..pricing import RATE_KEY, entry_rates, logged_seconds
-from ..problems import Problem, Severity, Source, for_rows, hm, hours_text, plural
+from ..problems import Problem, Severity, Source, for_rows, plural
 from ..schemas import Entries as E
+from ..units import hm, hours_text
 from .tracker import UNAPPROVED, invoice_ids
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING

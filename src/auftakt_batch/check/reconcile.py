@@ -26,8 +26,9 @@ from ..config import Config
 from ..names import normalised, per_distinct
 from ..periods import Period
 from ..pricing import billed_seconds
-from ..problems import Problem, Severity, Source, hm, plural
+from ..problems import Problem, Severity, Source, plural
 from ..schemas import Entries as E
+from ..units import hm
 from .identity import identify
 from .resolve import person_names, resolve_names
 

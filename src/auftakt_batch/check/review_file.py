@@ -1,9 +1,7 @@
-"""Where the review workbook of a period is: output/<period>/review-<period>.xlsx, as `review`
-writes it, or review-<period>.ods, as LibreOffice saves it in its own format.
-
-Apart from reports/review.py, which writes it (xlsxwriter) and reads it (calamine, either
-format), so that a check run can tell whether there is one without importing the spreadsheet code.
-"""
+"""The review workbook's contract, shared by the writer (reports/review.py) and the reader
+(check/decisions.py): where it is — output/<period>/review-<period>.xlsx, as `review` writes it,
+or review-<period>.ods, as LibreOffice saves it in its own format — its sheets, the header of its
+id column, and the answers its approve column takes."""
 
 from __future__ import annotations
 
@@ -25,3 +23,29 @@ def saved(workspace: Path, period: Period) -> list[Path]:
 
 def label_for(period: Period, suffix: str = ".xlsx") -> str:
     return f"output/{period.label}/review-{period.label}{suffix}"
+
+ANSWERS = {"yes": True, "y": True, "ja": True, "j": True, "true": True, "1": True, "x": True, "ok": True,
+           "no": False, "n": False, "nein": False, "false": False, "0": False}
+ID_HEADER = "entry id (do not edit)"
+
+
+def sheet_name(key: str) -> str:
+    return key[:31]
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def said_yes(approve) -> bool:
+    """The reviewer typed yes, not merely left the default: what approves an entry the tracker has
+    not approved (imports.require_approval)."""
+    return not blank(approve) and ANSWERS.get(str(approve).strip().lower()) is True
+
+
+def said_no(approve) -> bool:
+    return not blank(approve) and ANSWERS.get(str(approve).strip().lower()) is False
+
+
+def blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and value != value)  # NaN: an empty cell, as pandas holds it

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..problems import Problem, Severity, Source, for_rows, hm, selected
+from ..problems import Problem, Severity, Source, for_rows, selected
+from ..units import hm
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 DURATION_TOLERANCE_S = 60  # hours and start–end may differ by rounding to the minute

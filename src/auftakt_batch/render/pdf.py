@@ -156,7 +156,7 @@ def write_pdf(html: str, templates: Path, target: Path, stamped_at: datetime, ei
 
     from weasyprint import HTML, Attachment
 
-    from ..einvoice import facturx
+    from . import facturx
 
     os.environ["SOURCE_DATE_EPOCH"] = str(int(stamped_at.timestamp()))
     options = {}

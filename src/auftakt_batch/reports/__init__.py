@@ -20,7 +20,8 @@ from ..check.tracker import INVOICED
 from ..environment import unwritten
 from ..errors import Unwritten
 from ..periods import Period
-from ..pipeline import CheckRun, check, local_today
+from ..pipeline import check, local_today
+from ..run import CheckRun
 from .figures import Figures, build, entry_table, unbilled
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that

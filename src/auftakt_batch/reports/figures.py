@@ -30,18 +30,14 @@ from ..check.tracker import INVOICED, UNAPPROVED, tracker_text
 from ..config import Budget, Config
 from ..ledger import Book
 from ..periods import Period, parse_period
-from ..pipeline import CheckRun
 from ..pricing import amount, logged_seconds, price
 from ..pricing.invoices import quantity
 from ..pricing.rates import rate_for
+from ..run import CheckRun
 from ..schemas import Entries as E
+from ..units import CENT, hours
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-
-
-def hours(seconds) -> Decimal:
-    return (Decimal(int(seconds)) / 3600).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def share(part: Decimal, whole: Decimal) -> Decimal | None:

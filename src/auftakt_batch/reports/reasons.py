@@ -16,10 +16,10 @@ import pandas as pd
 
 from ..check.resolve import rates_billable
 from ..check.tracker import INVOICED, UNAPPROVED, invoice_ids
-from ..pipeline import CheckRun
 from ..pricing import logged_seconds
-from ..problems import hours_text
+from ..run import CheckRun
 from ..schemas import Entries as E
+from ..units import hours_text
 
 # key -> (what the user reads, whether it is worth saying when invoices were issued too)
 REASONS = {

@@ -8,7 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..periods import Period
-from ..pipeline import CheckRun, check, local_today
+from ..pipeline import check, local_today
+from ..run import CheckRun
 from . import figures_for, percent
 
 

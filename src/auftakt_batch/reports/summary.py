@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
@@ -10,13 +10,12 @@ from ..check.resolve import rates_billable
 from ..check.tracker import INVOICED, UNAPPROVED
 from ..config import Config
 from ..ingest.read import SEPARATORS
-from ..pipeline import CheckRun
 from ..pricing import billed_seconds, logged_seconds, rounding_for
 from ..problems import Severity, by_code, plural
+from ..run import CheckRun
 from ..schemas import Entries as E
+from ..units import hours
 from .reasons import REASONS, hours_text
-
-TWO_PLACES = Decimal("0.01")
 
 
 def hours_by_client(entries: pd.DataFrame, config: Config | None) -> pd.DataFrame:
@@ -38,10 +37,6 @@ def split_sound(run: CheckRun) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(entries of the period without errors, entries with errors): totals count only the first."""
     faulty = run.with_errors()  # an undated or unmeasured entry always carries its error
     return run.entries[~faulty], run.entries[faulty]
-
-
-def hours(seconds: int) -> Decimal:
-    return (Decimal(int(seconds)) / 3600).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def as_json(run: CheckRun) -> dict:

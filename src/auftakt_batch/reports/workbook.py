@@ -18,7 +18,8 @@ from ..check.tracker import INVOICED
 from ..files import write_atomically
 from ..problems import Problem
 from ..schemas import Entries as E
-from .figures import Figures, hours
+from ..units import hours
+from .figures import Figures
 from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Pages, Sheet, long_table, money_format, table
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}

@@ -11,7 +11,7 @@ Newer reports say whether an entry is already invoiced in Clockify (`Invoiced` Y
 as the API names them).
 """
 
-from . import Format
+from .format import Format
 
 FORMAT = Format(
     name="clockify",

@@ -11,7 +11,7 @@ own rounding: auftakt-batch rounds by rates.yaml instead, from the raw hours. `I
 billed again (rates.yaml `imports:`).
 """
 
-from . import Format
+from .format import Format
 
 FORMAT = Format(
     name="harvest",

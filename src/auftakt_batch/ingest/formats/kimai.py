@@ -12,7 +12,7 @@ is not an entry. The rate column is the entry's price; the hourly rate is Kimai'
 TRUE/FALSE in a spreadsheet.
 """
 
-from . import Format
+from .format import Format
 
 FORMAT = Format(
     name="kimai",

@@ -3,7 +3,7 @@
     date,person,client,job,task,description,hours,billable   (optional: start,end)
 """
 
-from . import Format
+from .format import Format
 
 FORMAT = Format(
     name="native",

@@ -8,7 +8,7 @@ user's time zone (solidtime's profile setting); the date is read from them. `Dur
 duration is read first. Billable is `Yes`/`No`.
 """
 
-from . import Format
+from .format import Format
 
 FORMAT = Format(
     name="solidtime",

@@ -8,7 +8,7 @@ write to move into solidtime, and what an agency may have made for it.
 export; its identity keeps the UTC time as written, so no time-zone setting changes it.
 """
 
-from . import Format
+from .format import Format
 
 FORMAT = Format(
     name="solidtime-import",

@@ -8,7 +8,7 @@ newer time-entries export has no Amount column and quotes every field. Times are
 exporting user's time zone; Duration is h:mm:ss.
 """
 
-from . import Format
+from .format import Format
 
 FORMAT = Format(
     name="toggl",

@@ -11,7 +11,7 @@ Watson's own name (`frames`), its folder (`input/anna/frames`). The project is t
 `client/job` naming its client too; the tags are the description.
 """
 
-from . import Format
+from .format import Format
 
 FORMAT = Format(
     name="watson",
