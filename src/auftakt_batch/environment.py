@@ -14,7 +14,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-ADVICE = {  # what to do, after what the system said
+ADVICE: dict[int | None, str] = {  # what to do, after what the system said
     errno.EACCES: "check its permissions (and its folder's)",
     errno.EPERM: "check its permissions (and its folder's)",
     errno.EROFS: "make that disk writable, or move the workspace to one that is",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import Config
+from ..config import CalendarRule, Config
 from ..periods import Period
 from ..problems import Problem, Severity, Source, plural
 from ..units import hm
@@ -36,7 +36,7 @@ def calendar_time(files: list[tuple[Path, str]], timesheet: pd.DataFrame, config
     meetings, absences, problems, unreadable = read_meetings(files, config, period)
     clients = meetings[meetings["client_key"].notna()]
     logged = covered(clients, timesheet)
-    bills = clients["client_key"].map(lambda k: bool(config.clients[k].calendar.bill_meetings)).astype(bool)
+    bills = clients["client_key"].map(lambda k: _rule(config, k).bill_meetings).astype(bool)
     untracked = clients[~bills & ~logged]
     return CalendarTime(_as_entries(clients[bills], config), pd.Series(logged[bills].to_numpy()),
                         untracked.reset_index(drop=True), absences, problems + _untracked_problems(untracked),
@@ -56,7 +56,7 @@ def _as_entries(meetings: pd.DataFrame, config: Config) -> pd.DataFrame:
         "duration_s": meetings["duration_s"].astype("Int64"),
         "person": meetings["person"].astype(str),
         "client": meetings["client_key"].astype(str),
-        "job": meetings["client_key"].map(lambda k: config.clients[k].calendar.job or "").astype(str),
+        "job": meetings["client_key"].map(lambda k: _rule(config, k).job or "").astype(str),
         "task": "",
         "description": meetings["summary"].astype(str),
         "email": "",
@@ -80,3 +80,10 @@ def _untracked_problems(untracked: pd.DataFrame) -> list[Problem]:
             f"{plural(n, 'meeting')} with {client} ({hm(group['duration_s'].sum())} h) that no timesheet "
             f"entry of {group['person'].iloc[0]} covers: {shown}{more} — time that is probably not billed")))
     return problems
+
+
+def _rule(config: Config, client: str) -> CalendarRule:
+    """The calendar rule of a client a meeting was matched to: only clients with one are matched."""
+    rule = config.clients[client].calendar
+    assert rule is not None, client
+    return rule

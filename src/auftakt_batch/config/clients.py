@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -127,11 +128,11 @@ def read_vat_rate(r: Reader, node: Node | None, path: str) -> Decimal | None:
 def _schedule(r: Reader, rate: Node | None, rate_path: str, changes: Node | None,
                    changes_path: str) -> Schedule | None:
     """`rate` (in force from the start) plus `[{from, rate}]` changes, in force from their dates."""
-    pairs = []
+    pairs: list[tuple[date | None, Decimal]] = []
     base = r.decimal(rate, rate_path, places=2)
     if base is not None:
         pairs.append((None, base))
-    seen = {}
+    seen: dict[date, int] = {}
     for i, node in enumerate(r.sequence(changes, changes_path)):
         item_path = f"{changes_path}[{i}]"
         m = r.mapping(node, item_path, {"from", "rate"}, {"from", "rate"})
@@ -156,7 +157,8 @@ def _keyed_rates(r: Reader, node: Node | None, path: str, resolve, known: str) -
     if not isinstance(node, Map):
         r.fail(node.line, path, "expected a mapping of name → rate")
         return MappingProxyType({})
-    rates, spelled = {}, {}
+    rates: dict[str, Schedule] = {}
+    spelled: dict[str, str] = {}
     for name, value in node.items.items():
         key = resolve(name)
         if key is None:
@@ -196,8 +198,9 @@ def _budget(r: Reader, node: Node | None, path: str) -> Budget | None:
 
 def _alert_at(r: Reader, node: Node | None, path: str) -> tuple[Decimal, ...] | None:
     items = r.sequence(node, path)
-    values = [r.decimal(item, f"{path}[{i}]", high=Decimal(10)) for i, item in enumerate(items)]
-    if any(v is None for v in values):
+    read = [r.decimal(item, f"{path}[{i}]", high=Decimal(10)) for i, item in enumerate(items)]
+    values = [v for v in read if v is not None]
+    if len(values) < len(read):
         return None
     if values != sorted(values):
         r.fail(node.line, path, "thresholds must go up, e.g. [0.8, 1.0]")

@@ -94,8 +94,9 @@ def _config(r: Reader, root: Node | None) -> Config | None:
     seen: dict[str, int] = {}
     for i, person, node in members:
         if (first := seen.setdefault(person.name, i)) != i:
-            r.fail(node.items["name"].line, f"team[{i}].name", f"{person.name!r} is already team[{first}] — "
-                                                               "each person needs their own name")
+            line = node.items["name"].line  # type: ignore[union-attr,call-overload]  # a person is read from a Map
+            r.fail(line, f"team[{i}].name", f"{person.name!r} is already team[{first}] — "
+                                            "each person needs their own name")
     people = _index(r, "names both", [
         (p.name, p.name, _names(node, f"team[{i}]", ("name", "email", "aliases"))) for i, p, node in members])
     clients_node = top.items.get("clients")

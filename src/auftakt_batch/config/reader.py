@@ -28,7 +28,8 @@ class Reader:
     def fail(self, line: int | None, path: str, message: str) -> None:
         self.problems.append(error(Source(self.file, line, key=path or None), "config", message))
 
-    def mapping(self, node: Node | None, path: str, allowed: set[str], required: set[str] = frozenset()) -> Map | None:
+    def mapping(self, node: Node | None, path: str, allowed: set[str],
+                required: frozenset[str] | set[str] = frozenset()) -> Map | None:
         """A mapping with only `allowed` keys and all `required` ones; unknown keys are errors."""
         if node is None:  # absent: whether that is allowed is the caller's business
             return None

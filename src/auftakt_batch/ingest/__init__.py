@@ -56,7 +56,8 @@ class Ingested:
 
 
 def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
-    frames, files, labels, problems, calendars = [], [], {}, [], []
+    frames, files, labels, calendars = [], [], {}, []
+    problems: list[Problem] = []
     tree = walk(input_dir, workspace)
     problems += tree.problems
     unreadable = list(tree.unreadable)

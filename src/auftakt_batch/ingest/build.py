@@ -77,7 +77,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     text = {f: table.rows[positions[f]] if f in positions else blank for f in FIELDS}
     if "person" not in positions and ("first_name" in positions or "last_name" in positions):
         text["person"] = (text["first_name"] + " " + text["last_name"]).str.strip()
-        labels["person"] = labels.get("first_name", labels.get("last_name"))
+        labels["person"] = labels["first_name"] if "first_name" in labels else labels["last_name"]
     rows = table.rows[["source_row"]].assign(source_file=table.file)
     text, problems = _not_too_long(text, rows, positions)
     text, labels = _derived(text, labels, positions, fmt, table.file)
@@ -301,7 +301,12 @@ def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series, da
         (no_hours & empty["start"] & ~empty["end"] & ~said, "start",
          "start is empty — give both start and end, or hours"),
     ]
-    problems = []
+    problems: list[Problem] = []
     for mask, column, message in cases:
-        problems += for_rows(rows[mask], column, "missing-value", ERROR, lambda r, m=message: m)
+        problems += for_rows(rows[mask], column, "missing-value", ERROR, partial(_said, message))
     return problems
+
+
+def _said(message: str, row) -> str:
+    """A problem's message that is the same for every row."""
+    return message

@@ -109,7 +109,7 @@ def _cells(record, header: tuple[str, ...], fmt: Format) -> tuple[list[str], str
     cells = [_cell(v) for v in values]
     if None in cells:
         return [], f"item {cells.index(None) + 1} ({header[cells.index(None)]}) holds a nested value"
-    return cells, None
+    return [str(c) for c in cells], None
 
 
 def _cell(value) -> str | None:

@@ -61,7 +61,7 @@ def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[l
     csv.field_size_limit(max(csv.field_size_limit(), len(data)))  # an overlong value is an error at its cell
     text, encoding = decode(data, label)
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # one kind of line end: csv and pandas count rows alike
-    leading = _LEADING_BLANK_LINES.match(text).group()
+    leading = _LEADING_BLANK_LINES.match(text).group()  # type: ignore[union-attr]  # matches the empty string
     body = text[len(leading):]
     if not body.strip():
         raise FileError(error(Source(label), "empty-file", "the file is empty — export it again"))
@@ -222,7 +222,7 @@ def _field_counts(body: str, sep: str, label: str, offset: int, limit: int = 20)
     width = len(header)
     while width > 1 and not header[width - 1].strip():
         width -= 1
-    longest, problems = len(header), []
+    longest, problems = len(header), list[Problem]()
     unclosed = body.count('"') % 2 == 1  # the csv module then reads the rest of the file as one value
     for row, record in enumerate(reader, start=offset + 2):
         longest = max(longest, len(record))

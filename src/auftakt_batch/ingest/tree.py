@@ -59,7 +59,7 @@ KINDS = {  # file types that are not files: refused from their mode, never opene
 }
 # What to do about an input the system will not let us read, by errno (what went wrong is
 # the system's own words, its strerror).
-ADVICE = {
+ADVICE: dict[int | None, str] = {
     errno.ENOENT: "run again (it was moved or deleted while being read)",
     errno.ELOOP: "point the link at the folder or file meant, or delete it",
     errno.ENAMETOOLONG: "move it to a folder nearer input/ (its path is longer than the system allows)",
@@ -88,14 +88,17 @@ def walk(input_dir: Path, workspace: Path) -> Tree:
     """Every file under `input_dir`, symlinked folders included, and a problem for every input
     that cannot be read. Real folders are walked before linked ones, so a folder that is both
     in input/ and linked to keeps its own name."""
-    files, problems, seen = [], [], {}
+    files: list[Path] = []
+    problems: list[Problem] = []
+    seen: dict[tuple[int, int], str] = {}
     try:
         top = input_dir.stat()
     except OSError as exc:  # input/ missing (ingest says so), or a link to an unmounted drive
         link = _link(input_dir)
         missing = link is None and isinstance(exc, FileNotFoundError)
         return _tree(files, [] if missing else [cannot_read(folder_label(input_dir, workspace), exc, link)], input_dir)
-    real, linked = [(input_dir, top)] if stat.S_ISDIR(top.st_mode) else [], deque()
+    real: Listed = [(input_dir, top)] if stat.S_ISDIR(top.st_mode) else []
+    linked: deque[tuple[Path, os.stat_result]] = deque()
     while real or linked:
         folder, status = real.pop() if real else linked.popleft()
         label = folder_label(folder, workspace)
@@ -117,7 +120,10 @@ Listed = list[tuple[Path, os.stat_result]]
 
 def _folder(folder: Path, workspace: Path) -> tuple[list[Path], Listed, Listed, list[Problem]]:
     """(files, folders, linked folders (each with its status), problems) of one folder."""
-    files, folders, linked, problems = [], [], [], []
+    files: list[Path] = []
+    folders: Listed = []
+    linked: Listed = []
+    problems: list[Problem] = []
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
