@@ -159,14 +159,14 @@ class ReviewDecisions(pa.DataFrameModel):
     """One row per entry row of the review workbook's client sheets."""
 
     entry_id: Series[str] = pa.Field(description=born(DECIDED, "the row's entry id, as the hidden column holds it"))
-    client: Series[object] = pa.Field(description=born(DECIDED, "the client key whose sheet the row is on"))
-    sheet: Series[object] = pa.Field(description=born(DECIDED, "the sheet's name"))
-    row: Series[object] = pa.Field(description=born(DECIDED, "the row number in the sheet, 1 being the header"))
+    client: Series[str] = pa.Field(description=born(DECIDED, "the client key whose sheet the row is on"))
+    sheet: Series[str] = pa.Field(description=born(DECIDED, "the sheet's name"))
+    row: Series[int] = pa.Field(ge=2, description=born(DECIDED, "the row number in the sheet, 1 being the header"))
     approve_raw: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the approve cell as typed"))
     bill_raw: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the bill_hours cell as typed"))
-    person: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the person cell as shown"))
-    day: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the date cell (a date)"))
-    job: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the job cell as shown"))
+    person: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the person cell as typed"))
+    day: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the date cell as typed (a date if one)"))
+    job: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the job cell as typed"))
     approve: Series[bool] = pa.Field(description=born(DECIDED, "approve read: False only for a no (empty: yes)"))
     bill_s: Series[pd.Int64Dtype] = pa.Field(nullable=True, description=born(
         DECIDED, "bill_hours read, whole seconds; NA when empty or unreadable"))
@@ -277,7 +277,7 @@ def _problems(cases: pd.DataFrame, frame: pd.DataFrame, stage: str) -> list[Prob
             source = Source(f"<{stage}>")
         else:
             row = frame.loc[index]
-            source = Source(str(row["source_file"]), int(row["source_row"]), case.column or None)
+            source = Source(str(row[RawEntries.source_file]), int(row[RawEntries.source_row]), case.column or None)
         problems.append(error(source, "schema", f"{stage} contract broken: {case.check} "
                                                 f"(value {case.failure_case!r})"))
     return problems

@@ -87,7 +87,7 @@ def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     resolved = e[E.billable] & e[RATE_KEY].notna().all(axis=1)
     rows = e[resolved & entry_rates(e, ctx.config).isna()]
     return _grouped(rows, [E.person_name, E.client_key, E.job_key], E.date, "no-rate", ERROR, lambda g, note: (
-        f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g['date'])}{note} — "
+        f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g[E.date])}{note} — "
         f"set clients.{g.client_key.iloc[0]}.rate (or a job, person or role rate) in rates.yaml, or mark the "
         "entries non-billable"))
 
@@ -138,7 +138,7 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     involved = pd.concat([timed[overlaps], covering[overlaps].astype({E.source_row: "int64"})])
     involved = involved.drop_duplicates([E.source_file, E.source_row])
     return _grouped(involved.sort_values(E.source_row), [E.person_name], E.start, "overlap", WARNING,
-                    lambda g, note: (f"{g.person_name.iloc[0]}'s entries on {_days(g['date'])} overlap"
+                    lambda g, note: (f"{g.person_name.iloc[0]}'s entries on {_days(g[E.date])} overlap"
                                      f"{_rows_of(g)} — fine if they really did two things at once"))
 
 
@@ -151,7 +151,7 @@ def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Entries dated after today are usually planned time or a typo."""
     rows = e[e[E.date].gt(pd.Timestamp(ctx.today)).fillna(False)]
     return _grouped(rows, [], E.date, "future-date", WARNING, lambda g, note: (
-        f"{_entries(len(g))} dated {_dates(g['date'])}{_rows_of(g)}, after today ({ctx.today}) — check the "
+        f"{_entries(len(g))} dated {_dates(g[E.date])}{_rows_of(g)}, after today ({ctx.today}) — check the "
         "dates unless the time is planned"))
 
 

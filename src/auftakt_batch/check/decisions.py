@@ -36,9 +36,11 @@ class Decisions:
 
 
 ROW_COLUMNS = [D.entry_id, D.client, D.sheet, D.row, D.approve_raw, D.bill_raw, D.person, D.day, D.job]
-NO_DECISIONS = pd.DataFrame({D.entry_id: pd.Series(dtype=str), D.approve: pd.Series(dtype=bool),
-                             D.bill_s: pd.Series(dtype="Int64"),
-                             **{c: pd.Series(dtype=object) for c in ROW_COLUMNS if c != D.entry_id}})
+AS_TYPED = {c: object for c in (D.approve_raw, D.bill_raw, D.person, D.day, D.job)}  # whatever the cell held
+NO_DECISIONS = pd.DataFrame({D.entry_id: pd.Series(dtype=str), D.client: pd.Series(dtype=str),
+                             D.sheet: pd.Series(dtype=str), D.row: pd.Series(dtype="int64"),
+                             D.approve: pd.Series(dtype=bool), D.bill_s: pd.Series(dtype="Int64"),
+                             **{c: pd.Series(dtype=object) for c in AS_TYPED}})[[*ROW_COLUMNS, D.approve, D.bill_s]]
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, se
                          _cell(values, where["bill_hours"]), _cell(values, where.get("person", len(values))),
                          day.date() if isinstance(day, datetime) else day,
                          _cell(values, where.get("job", len(values)))))
-    frame = pd.DataFrame(rows, columns=ROW_COLUMNS).astype({D.approve_raw: object, D.bill_raw: object})
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS).astype(AS_TYPED)
     approve, bill_s = [], []
     for r in frame.itertuples():
         answer = True if blank(r.approve_raw) else ANSWERS.get(str(r.approve_raw).strip().lower())  # empty: yes

@@ -27,7 +27,8 @@ RATE_KEY = [E.person_name, E.client_key, E.job_key, E.date]
 
 def price(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
     """Entries → PricedEntries (what pricing adds checked against its contract)."""
-    return added(P, entries.assign(**{P.rate: entry_rates(entries, config), P.billed_s: billed_seconds(entries, config)}))
+    priced = entries.assign(**{P.rate: entry_rates(entries, config), P.billed_s: billed_seconds(entries, config)})
+    return added(P, priced)
 
 
 def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:

@@ -113,7 +113,8 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         R.invoice: number.astype(str), R.billed_s: billed_s, R.written_down_from: before,
         R.held_in_review: held.astype(bool), R.waits_for_approval: waits.astype(bool), R.tracker: tracker_text(priced),
         R.currency: priced[E.client_key].map(currency).fillna(config.agency.currency),
-        R.flags: pd.Series(flags(priced, run.problems), index=priced.index, dtype=str), R.rate: rate.astype(object), R.value: value, R.cost: cost}))
+        R.flags: pd.Series(flags(priced, run.problems), index=priced.index, dtype=str), R.rate: rate.astype(object),
+        R.value: value, R.cost: cost}))
 
 
 def flags(entries: pd.DataFrame, problems) -> list[str]:
@@ -137,9 +138,10 @@ def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     sound = entries[~entries[R.error]]
     seconds = sound[E.duration_s].astype("int64")
     unbilled_now = unbilled(sound)
-    frame = sound.assign(**{R.billed_s: sound[R.billed_s].fillna(0).astype("int64").where(sound[E.billable], 0)}).assign(
+    billed = sound[R.billed_s].fillna(0).astype("int64")
+    frame = sound.assign(**{R.billed_s: billed.where(sound[E.billable], 0)}).assign(
         logged_s=seconds, billable_s=seconds.where(sound[E.billable], 0),
-        unbilled_s=sound[R.billed_s].fillna(0).astype("int64").where(unbilled_now, 0),
+        unbilled_s=billed.where(unbilled_now, 0),
         unbilled_value=[v if u else ZERO for v, u in zip(sound[R.value], unbilled_now)],
         invoiced_value=[v if n else ZERO for v, n in zip(sound[R.value], sound[R.invoice])])
     columns = ["logged_s", "billable_s", R.billed_s, "unbilled_s", R.value, "unbilled_value", "invoiced_value", R.cost]
