@@ -14,8 +14,8 @@ from ..pricing import billed_seconds, logged_seconds, rounding_for
 from ..problems import Severity, by_code, plural
 from ..run import CheckRun
 from ..schemas import Entries as E
-from ..units import hours
-from .reasons import REASONS, hours_text
+from ..units import hours, hours_text
+from .reasons import REASONS
 
 
 def hours_by_client(entries: pd.DataFrame, config: Config | None) -> pd.DataFrame:
