@@ -48,7 +48,7 @@ class RawEntries(pa.DataFrameModel):
     source_file: Series[str] = pa.Field(str_length={"min_value": 1}, description=born(
         ROW, "the input file, relative to the workspace (input/toggl-w47.csv)"))
     source_row: Series[int] = pa.Field(ge=1, description=born(
-        ROW, "the row in that file, 1 being its first line (a calendar's: the occurrence's number)"))
+        ROW, "the entry's row in that file as a spreadsheet numbers it (a calendar's: the occurrence's number)"))
     source_format: Series[str] = pa.Field(description=born(ROW, "the format that read it (toggl, native, calendar)"))
     date: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
         ROW, "the local start date, agency time zone (a Timestamp at midnight); NA when unreadable"))

@@ -1,6 +1,6 @@
 """Pricing: each entry's hourly rate and its billed duration after rounding.
 
-Needs: Entries and the config. Gives: the same rows with `rate` (Decimal, or None where no
+Needs: Entries and the config. Gives: PricedEntries, the same rows with `rate` (Decimal, or None where no
 rate is in force — the `no-rate` check reports those) and `billed_s` (whole seconds after the
 rounding rule of the job, else the client, else the agency — `rounding: none` at any of them bills
 the logged time; the raw `duration_s` is kept).
