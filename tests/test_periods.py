@@ -1,8 +1,10 @@
 from datetime import date
+from decimal import Decimal
 
+import pandas as pd
 import pytest
 
-from auftakt_batch.periods import PeriodError, parse_period
+from auftakt_batch.periods import Period, PeriodError, parse_period
 
 
 @pytest.mark.parametrize("text, label, start, end", [
@@ -35,3 +37,23 @@ def test_membership():
     assert date(2026, 11, 16) in period and date(2026, 11, 22) in period
     assert date(2026, 11, 23) not in period
     assert period.days == 7
+
+
+@pytest.mark.parametrize("text, months", [
+    ("2026-11", Decimal(1)), ("2026-Q4", Decimal(3)), ("2026", Decimal(12)),
+    ("2026-11-01..2026-11-15", Decimal(15) / 30), ("2026-11-16..2026-12-31", Decimal(15) / 30 + 1),
+])
+def test_months_a_period_spans_partial_months_pro_rata(text, months):
+    assert parse_period(text).months() == months
+
+
+def test_period_arithmetic_lives_in_period():
+    november, quarter = parse_period("2026-11"), parse_period("2026-Q4")
+    assert quarter.covers(november) and parse_period("2026").covers(quarter)
+    assert not november.covers(quarter) and not november.covers(parse_period("2026-W49"))
+    assert november.through(date(2026, 11, 10)) == Period("2026-11", date(2026, 11, 1), date(2026, 11, 10))
+    assert november.through(date(2026, 12, 3)) == november
+    assert november.through(date(2026, 10, 31)) is None
+    assert november.before(date(2026, 9, 14)) == Period("2026-09-14..", date(2026, 9, 14), date(2026, 10, 31))
+    days = pd.Series(pd.to_datetime(["2026-10-31", "2026-11-01", "2026-11-30", "2026-12-01", None]))
+    assert november.holds(days).tolist() == [False, True, True, False, False]

@@ -10,6 +10,9 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
 
 ACCEPTED_FORMS = (
     "2026-11 (month), 2026-W47 (ISO week), 2026-Q4 (quarter), 2026 (year), "
@@ -36,6 +39,33 @@ class Period:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+    def covers(self, other: Period) -> bool:
+        """Whether `other` lies inside this period: 2026-11 lies in 2026-Q4 and in 2026."""
+        return self.start <= other.start and other.end <= self.end
+
+    def months(self) -> Decimal:
+        """How many months the period spans, partial months pro rata by days: a month 1, a quarter 3."""
+        total, day = Decimal(0), self.start
+        while day <= self.end:
+            length = calendar.monthrange(day.year, day.month)[1]
+            last = min(self.end, date(day.year, day.month, length))
+            total += Decimal((last - day).days + 1) / length
+            day = last + timedelta(days=1)
+        return total
+
+    def through(self, day: date) -> Period | None:
+        """The period's days up to `day` (all of them when it ends before); None if it starts after."""
+        last = min(self.end, day)
+        return Period(self.label, self.start, last) if self.start <= last else None
+
+    def before(self, since: date) -> Period:
+        """The days from `since` up to the day before this period starts."""
+        return Period(f"{since}..", since, self.start - timedelta(days=1))
+
+    def holds(self, days: pd.Series) -> pd.Series:
+        """Mask over `days` (local dates as Timestamps): the ones in the period (NA: False)."""
+        return days.between(pd.Timestamp(self.start), pd.Timestamp(self.end))
 
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")

@@ -33,6 +33,7 @@ from .periods import Period
 from .problems import Problem, Severity, Source, info, relabel, sorted_problems
 from .run import CheckRun
 from .schemas import Entries, RawEntries, empty, validate
+from .schemas import ReviewDecisions as D
 
 
 def check(workspace: Path, period: Period, today: date | None = None) -> CheckRun:
@@ -71,7 +72,7 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     calendar = calendar_time(list(ingested.calendars), timesheet, config, period)
     problems += calendar.problems
     meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config))
-    meetings = meetings[~calendar.covered.to_numpy() | meetings[Entries.entry_id].isin(billed["entry_id"])]
+    meetings = meetings[~calendar.covered.to_numpy() | meetings[Entries.entry_id].isin(billed[Entries.entry_id])]
     resolved = identify(timesheet)
     resolved = pd.concat([resolved, meetings], ignore_index=True) if len(meetings) else resolved
     current = supersede(resolved, {f.path: f.modified for f in ingested.files})
@@ -130,7 +131,7 @@ def billable_now(run: CheckRun) -> pd.DataFrame:
     from .pricing import price
 
     sound = run.entries[~run.with_errors() & run.entries[Entries.date].notna()]
-    unbilled = sound[~sound[Entries.entry_id].isin(run.billed["entry_id"]) & sound[Entries.billable]
+    unbilled = sound[~sound[Entries.entry_id].isin(run.billed[Entries.entry_id]) & sound[Entries.billable]
                      & sound[Entries.tracker_hold].ne(INVOICED)]
     return price(unbilled, run.config)
 
@@ -139,7 +140,7 @@ def approved_in_review(run: CheckRun) -> frozenset[str]:
     """The entry ids the reviewer explicitly set to yes: that wins over `imports.require_approval`."""
     if run.decisions is None or run.decisions.empty:
         return frozenset()
-    return frozenset(run.decisions.loc[run.decisions["approve_raw"].map(said_yes).astype(bool), "entry_id"])
+    return frozenset(run.decisions.loc[run.decisions[D.approve_raw].map(said_yes).astype(bool), D.entry_id])
 
 
 def read_review(run: CheckRun):
@@ -167,7 +168,7 @@ def local_today(timezone: str) -> date:
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(entries dated in the period or undated, entries dated outside it)."""
     day = entries[Entries.date]
-    inside = day.isna() | day.between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+    inside = day.isna() | period.holds(day)
     return entries[inside].reset_index(drop=True), entries[~inside]
 
 
@@ -180,7 +181,7 @@ def outside_period(outside: pd.DataFrame, period: Period) -> list[Problem]:
     """One info per file: how many entries fell outside the period, and their dates."""
     return [
         info(Source(file), "outside-period", f"{len(group)} entr{'y' if len(group) == 1 else 'ies'} outside "
-                                             f"{period} ignored ({group['date'].min():%Y-%m-%d} .. "
-                                             f"{group['date'].max():%Y-%m-%d})")
+                                             f"{period} ignored ({group[Entries.date].min():%Y-%m-%d} .. "
+                                             f"{group[Entries.date].max():%Y-%m-%d})")
         for file, group in outside.groupby(Entries.source_file, sort=True)
     ]

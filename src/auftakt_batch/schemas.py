@@ -1,7 +1,16 @@
 """The frames that pass between stages, as pandera models: the contract at each boundary.
 
-RawEntries   ingest  → resolve: one row per exported row, values parsed, names as typed.
-Entries      resolve → checks, pricing: names resolved to rates.yaml keys, `entry_id` set.
+RawEntries     ingest  → resolve: one row per exported row, values parsed, names as typed.
+Entries        resolve → checks, pricing: names resolved to rates.yaml keys, `entry_id` set.
+PricedEntries  pricing → billing, review, reports: each entry's rate and billed duration.
+ReviewedEntries  billing.reviewed → invoices: as the review workbook has them billed (held ones left out).
+ReportEntries  reports/figures.entry_table → the workbooks: what each entry is worth and costs, on
+               which invoice it is, what the review and the checks say of it.
+ReviewDecisions  check/decisions → billing, reports: what the reviewer typed, one row per entry row.
+
+Each field's description says where it is born (the module and function that set it) and its
+unit. Other modules name a column through its model (`E.entry_id`, `P.billed_s`), never as a
+string, so a column is renamed in one place and a misspelt one fails at import.
 
 Fields that a bad cell can leave empty are nullable: such a row is kept and carries an
 error problem, so it is never silently dropped. Validation is lazy (every failure at once)
@@ -27,55 +36,174 @@ from .config.clients import KEY
 from .problems import Problem, Source, error
 
 UTC = {"unit": "us", "tz": "UTC"}
+ROW = "ingest/build.build_entries (calendars/__init__ for meetings)"  # where every raw field is born
+
+
+def born(where: str, what: str) -> str:
+    """A field's description: what it holds (with its unit), then where it is born."""
+    return f"{what} — set by {where}"
 
 
 class RawEntries(pa.DataFrameModel):
-    source_file: Series[str] = pa.Field(str_length={"min_value": 1})
-    source_row: Series[int] = pa.Field(ge=1)
-    source_format: Series[str]
-    date: Series[pd.Timestamp] = pa.Field(nullable=True)  # local start date, agency time zone
-    start: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, dtype_kwargs=UTC)
+    source_file: Series[str] = pa.Field(str_length={"min_value": 1}, description=born(
+        ROW, "the input file, relative to the workspace (input/toggl-w47.csv)"))
+    source_row: Series[int] = pa.Field(ge=1, description=born(
+        ROW, "the entry's row in that file as a spreadsheet numbers it (a calendar's: the occurrence's number)"))
+    source_format: Series[str] = pa.Field(description=born(ROW, "the format that read it (toggl, native, calendar)"))
+    date: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+        ROW, "the local start date, agency time zone (a Timestamp at midnight); NA when unreadable"))
+    start: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, dtype_kwargs=UTC, description=born(
+        ROW, "the start instant, UTC; NA when the export has no time of day"))
     # the start's wall-clock time as the export wrote it, in the zone it was written in (the
     # person's, the agency's, a calendar event's own): what identifies an entry, whatever the settings
-    local_start: Series[pd.Timestamp] = pa.Field(nullable=True)
-    end: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, dtype_kwargs=UTC)
-    duration_s: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    person: Series[str]
-    client: Series[str]
-    job: Series[str]
-    task: Series[str]
-    description: Series[str]
-    email: Series[str]
-    billable_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-    export_amount: Series[object] = pa.Field(nullable=True)  # the tracker's own price (Decimal): checked, not billed
-    export_rate: Series[object] = pa.Field(nullable=True)
-    export_currency: Series[str]
+    local_start: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+        ROW, "the start's wall-clock time as exported, in the zone it was written in (no zone)"))
+    end: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, dtype_kwargs=UTC, description=born(
+        ROW, "the end instant, UTC; NA when the export has none"))
+    duration_s: Series[pd.Int64Dtype] = pa.Field(nullable=True, description=born(
+        ROW, "the logged time, whole seconds; NA when unreadable (an error), negative kept as exported"))
+    person: Series[str] = pa.Field(description=born(ROW, "the person as the export names them"))
+    client: Series[str] = pa.Field(description=born(ROW, "the client as the export names it"))
+    job: Series[str] = pa.Field(description=born(ROW, "the job (project) as the export names it"))
+    task: Series[str] = pa.Field(description=born(ROW, "the task as exported, \"\" if none"))
+    description: Series[str] = pa.Field(description=born(ROW, "the entry's description as exported"))
+    email: Series[str] = pa.Field(description=born(ROW, "the person's e-mail as exported, \"\" if none"))
+    billable_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True, description=born(
+        ROW, "the export's billable flag; NA: the export says nothing"))
+    export_amount: Series[object] = pa.Field(nullable=True, description=born(
+        ROW, "the tracker's own price (Decimal, export_currency): checked, not billed; None if none"))
+    export_rate: Series[object] = pa.Field(nullable=True, description=born(
+        ROW, "the tracker's own hourly rate (Decimal, export_currency); None if none"))
+    export_currency: Series[str] = pa.Field(description=born(
+        ROW, "the currency of export_amount and export_rate (ISO 4217), \"\" if unknown"))
     # what the tracker already decided (imports: in rates.yaml says how far to follow it)
-    invoiced_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True)  # the export marks it invoiced (or exported)
-    tracker_invoice: Series[str]  # the tracker's own invoice id, "" if none
-    approved_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True)  # NA: the export says nothing
+    invoiced_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True, description=born(
+        ROW, "the export marks it invoiced (or exported); an invoice id alone says so too"))
+    tracker_invoice: Series[str] = pa.Field(description=born(ROW, "the tracker's own invoice id, \"\" if none"))
+    approved_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True, description=born(
+        ROW, "the export marks it approved; NA: the export says nothing"))
 
     class Config:
         strict = True
         ordered = False
 
 
+RESOLVE = "check/resolve.resolve_names"
+IDENTIFY = "check/identity.identify"
+
+
 class Entries(RawEntries):
-    person_name: Series[str] = pa.Field(nullable=True)
-    client_key: Series[str] = pa.Field(nullable=True, str_matches=f"^{KEY}$")
-    job_key: Series[str] = pa.Field(nullable=True)
-    billable: Series[bool]
+    person_name: Series[str] = pa.Field(nullable=True, description=born(
+        RESOLVE, "the person's name in rates.yaml's team; NA when no one matches"))
+    client_key: Series[str] = pa.Field(nullable=True, str_matches=f"^{KEY}$", description=born(
+        RESOLVE, "the client's key in rates.yaml; NA when unknown (an error)"))
+    job_key: Series[str] = pa.Field(nullable=True, description=born(
+        RESOLVE, "the job's key under its client in rates.yaml, \"\" for none; NA when unknown"))
+    billable: Series[bool] = pa.Field(description=born(
+        RESOLVE, "whether the entry is billed: the job's, the client's or the export's say"))
     # why the tracker's flags hold the entry back (tracker.py): "" | "invoiced" | "unapproved"
-    tracker_hold: Series[str] = pa.Field(str_matches=r"^(invoiced|unapproved)?$")
-    entry_id: Series[str] = pa.Field(unique=True, str_matches=r"^[0-9a-f]{20}$")
-    slot: Series[str] = pa.Field(str_matches=r"^[td]:[0-9a-f]{20}$")
-    duplicate_of: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    tracker_hold: Series[str] = pa.Field(str_matches=r"^(invoiced|unapproved)?$", description=born(
+        "check/tracker.hold_by_tracker (cleared by pipeline._approved_by_reviewer)",
+        "why the tracker's flags hold it back: \"\", \"invoiced\" or \"unapproved\""))
+    entry_id: Series[str] = pa.Field(unique=True, str_matches=r"^[0-9a-f]{20}$", description=born(
+        IDENTIFY, "the entry's fingerprint (20 hex digits): what the ledger and the review key on"))
+    slot: Series[str] = pa.Field(str_matches=r"^[td]:[0-9a-f]{20}$", description=born(
+        IDENTIFY, "who, for whom and when (t: by start time, d: by day): finds an entry edited since"))
+    duplicate_of: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description=born(
+        IDENTIFY, "the source_row of the first identical copy in the same file; NA for a first"))
+
+
+PRICE = "pricing.price"
+
+
+class PricedEntries(Entries):
+    rate: Series[object] = pa.Field(nullable=True, description=born(
+        f"{PRICE} (reports/figures.entry_table: an invoiced entry's line price)",
+        "the hourly rate in force (Decimal, the client's currency); None where there is none (no-rate)"))
+    billed_s: Series[pd.Int64Dtype] = pa.Field(nullable=True, description=born(
+        f"{PRICE} (written down by check/decisions.review_applied; reports/figures.entry_table: as invoiced)",
+        "the billed time after the rounding rule, whole seconds; NA where duration_s is"))
+
+
+FIGURES = "reports/figures.entry_table"
+
+
+class ReviewedEntries(PricedEntries):
+    written_down_from: Series[pd.Int64Dtype] = pa.Field(nullable=True, description=born(
+        "billing.reviewed, from check/decisions.review_applied (reports/figures.entry_table: also the ledger's)",
+        "billed_s before the reviewer wrote it down, whole seconds; NA if not written down"))
+
+
+class ReportEntries(ReviewedEntries):
+    error: Series[bool] = pa.Field(description=born(FIGURES, "an error is about the entry: counted in no total"))
+    invoice: Series[str] = pa.Field(description=born(FIGURES, "the number of our live invoice that holds it, \"\""))
+    held_in_review: Series[bool] = pa.Field(description=born(
+        f"{FIGURES} (check/decisions.review_applied)", "the review workbook says no: left unbilled"))
+    waits_for_approval: Series[bool] = pa.Field(description=born(
+        FIGURES, "unbilled, unapproved in the tracker, and the review has not said yes"))
+    tracker: Series[str] = pa.Field(description=born(
+        "check/tracker.tracker_text", "what the export says, as the reports show it; \"\" if nothing"))
+    currency: Series[str] = pa.Field(description=born(FIGURES, "the client's currency (ISO 4217), else the agency's"))
+    flags: Series[str] = pa.Field(description=born(
+        "reports/figures.flags", "the codes of the problems about its row, errors first, comma-separated"))
+    value: Series[object] = pa.Field(description=born(
+        FIGURES, "billed hours × rate (Decimal, currency); 0.00 if not billable, with errors or without a rate"))
+    cost: Series[object] = pa.Field(description=born(
+        FIGURES, "logged hours × the person's cost_rate (Decimal, agency currency); 0.00 if none"))
+
+
+DECIDED = "check/decisions.read_decisions"
+
+
+class ReviewDecisions(pa.DataFrameModel):
+    """One row per entry row of the review workbook's client sheets."""
+
+    entry_id: Series[str] = pa.Field(description=born(DECIDED, "the row's entry id, as the hidden column holds it"))
+    client: Series[str] = pa.Field(description=born(DECIDED, "the client key whose sheet the row is on"))
+    sheet: Series[str] = pa.Field(description=born(DECIDED, "the sheet's name"))
+    row: Series[int] = pa.Field(ge=2, description=born(DECIDED, "the row number in the sheet, 1 being the header"))
+    approve_raw: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the approve cell as typed"))
+    bill_raw: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the bill_hours cell as typed"))
+    person: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the person cell as typed"))
+    day: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the date cell as typed (a date if one)"))
+    job: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the job cell as typed"))
+    approve: Series[bool] = pa.Field(description=born(DECIDED, "approve read: False only for a no (empty: yes)"))
+    bill_s: Series[pd.Int64Dtype] = pa.Field(nullable=True, description=born(
+        DECIDED, "bill_hours read, whole seconds; NA when empty or unreadable"))
+
+    class Config:
+        strict = True
+        ordered = False
+
+
+ENTRY_STAGES = (RawEntries, Entries, PricedEntries, ReviewedEntries, ReportEntries)
+SCHEMAS = (*ENTRY_STAGES, ReviewDecisions)
 
 
 def empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
     """A frame of the schema's columns and types with no rows, so no stage needs a special case."""
     return schema.validate(pd.DataFrame({name: pd.Series(dtype=column.dtype.type)
                                          for name, column in schema.to_schema().columns.items()}))
+
+
+def own_columns(schema: type[pa.DataFrameModel]) -> pa.DataFrameSchema:
+    """The columns a stage adds to the one before it (its model's parent)."""
+    full = schema.to_schema()
+    parent = schema.__mro__[1]
+    inherited = set(parent.to_schema().columns) if issubclass(parent, pa.DataFrameModel) \
+        and parent is not pa.DataFrameModel else set()
+    return full.select_columns([c for c in full.columns if c not in inherited])
+
+
+def added(schema: type[pa.DataFrameModel], frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` as a stage gives it, its own columns checked: the ones before were validated (and
+    their breaches reported as problems) where they were born. A stage's own column breaking its
+    contract is a bug, so pandera raises. The quick look first, so pandera rarely runs."""
+    own = own_columns(schema)
+    part = frame[list(own.columns)]
+    if not conforms(own, part):
+        own.validate(part, lazy=True)
+    return frame
 
 
 def validate(schema: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
@@ -149,7 +277,7 @@ def _problems(cases: pd.DataFrame, frame: pd.DataFrame, stage: str) -> list[Prob
             source = Source(f"<{stage}>")
         else:
             row = frame.loc[index]
-            source = Source(str(row["source_file"]), int(row["source_row"]), case.column or None)
+            source = Source(str(row[RawEntries.source_file]), int(row[RawEntries.source_row]), case.column or None)
         problems.append(error(source, "schema", f"{stage} contract broken: {case.check} "
                                                 f"(value {case.failure_case!r})"))
     return problems

@@ -25,6 +25,7 @@ import pandas as pd
 from jinja2 import TemplateError
 
 from .. import ledger
+from ..check.decisions import review_applied
 from ..check.tracker import UNAPPROVED
 from ..config import Config, load_config
 from ..einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
@@ -42,6 +43,9 @@ from ..reports import Report, write_report
 from ..reports.reasons import Unbilled, not_billed
 from ..run import CheckRun
 from ..schemas import Entries as E
+from ..schemas import PricedEntries as P
+from ..schemas import ReviewedEntries as V
+from ..schemas import added
 
 
 class UnknownClient(Exception):
@@ -197,10 +201,10 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tu
 
 def _review_note(priced: pd.DataFrame, final: pd.DataFrame) -> str | None:
     held = priced[E.billable] & ~priced[E.entry_id].isin(final[E.entry_id])
-    down = final["written_down_from"].notna() if "written_down_from" in final else pd.Series(dtype=bool)
+    down = final[V.written_down_from].notna()
     if not held.any() and not down.any():
         return None
-    cut = int((final.loc[down, "written_down_from"] - final.loc[down, "billed_s"]).sum())
+    cut = int((final.loc[down, V.written_down_from] - final.loc[down, V.billed_s]).sum())
     parts = [f"{plural(int(held.sum()), 'entry', 'entries')} held back (left unbilled)"] if held.any() else []
     parts += [f"{plural(int(down.sum()), 'entry', 'entries')} written down by {cut / 3600:.2f} h"] if down.any() else []
     return f"{' and '.join(parts)}, as the review workbook says"
@@ -209,14 +213,9 @@ def _review_note(priced: pd.DataFrame, final: pd.DataFrame) -> str | None:
 def reviewed(priced: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFrame:
     """The review's decisions applied: entries set to no left out, written-down hours billed as
     written down (`written_down_from` keeps the time before)."""
-    if decisions is None or decisions.empty:
-        return priced
-    decided = decisions.set_index("entry_id")
-    held = priced[E.entry_id].map(decided["approve"]).eq(False)
-    wanted = priced[E.entry_id].map(decided["bill_s"]).astype("Int64")
-    down = (wanted.notna() & wanted.lt(priced["billed_s"])).fillna(False).astype(bool)
-    return priced.assign(written_down_from=priced["billed_s"].where(down).astype("Int64"),
-                         billed_s=wanted.where(down, priced["billed_s"]).astype("Int64"))[~held.to_numpy()]
+    review = review_applied(priced[P.entry_id], priced[P.billed_s], decisions)
+    final = priced.assign(**{V.written_down_from: review.written_down_from, V.billed_s: review.billed_s})
+    return added(V, final[~review.held.to_numpy()])
 
 
 def _stop_reason(run: CheckRun, strict: bool) -> str | None:

@@ -220,9 +220,8 @@ def _email(address) -> str:
 
 
 def _within(events: pd.DataFrame, period: Period, timezone_name: str) -> pd.Series:
-    first, last = pd.Timestamp(period.start), pd.Timestamp(period.end)
     local = pd.to_datetime(events["start"], utc=True).dt.tz_convert(timezone_name).dt.tz_localize(None)
-    timed = local.dt.normalize().between(first, last)
+    timed = period.holds(local.dt.normalize())
     days = events["first_day"].map(lambda d: d is not None and d <= period.end) & \
         events["last_day"].map(lambda d: d is not None and d >= period.start)
     return (timed & ~events["all_day"]) | (days & events["all_day"])

@@ -24,11 +24,11 @@ from ..units import hm
 def working_days(config: Config, period: Period, until: date, person: str | None = None) -> pd.DatetimeIndex:
     """The period's weekdays up to `until` that are no public holiday where `person` works
     (their region, else the agency's; no person: the agency's)."""
-    last = min(period.end, until)
-    if last < period.start:
+    span = period.through(until)
+    if span is None:
         return pd.DatetimeIndex([])
-    days = pd.bdate_range(period.start, last)
-    public = _public_holidays(config.agency.country, config.region_of(person), period.start.year, last.year)
+    days = pd.bdate_range(span.start, span.end)
+    public = _public_holidays(config.agency.country, config.region_of(person), span.start.year, span.end.year)
     return days[~days.isin(pd.to_datetime(list(public)))]
 
 

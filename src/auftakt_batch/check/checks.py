@@ -22,12 +22,11 @@ from ..periods import Period
 from ..pricing import RATE_KEY, entry_rates, logged_seconds
 from ..problems import Problem, Severity, Source, for_rows, plural
 from ..schemas import Entries as E
-from ..units import hm, hours_text
+from ..schemas import ReportEntries as R
+from ..units import CENT, HOUR, hm, hours_text
 from .tracker import UNAPPROVED, invoice_ids
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
-HOUR = Decimal(3600)
-CENT = Decimal("0.01")
 LONG_ENTRY_S = 16 * 3600
 DAY_S = 24 * 3600
 
@@ -88,7 +87,7 @@ def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     resolved = e[E.billable] & e[RATE_KEY].notna().all(axis=1)
     rows = e[resolved & entry_rates(e, ctx.config).isna()]
     return _grouped(rows, [E.person_name, E.client_key, E.job_key], E.date, "no-rate", ERROR, lambda g, note: (
-        f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g['date'])}{note} — "
+        f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g[E.date])}{note} — "
         f"set clients.{g.client_key.iloc[0]}.rate (or a job, person or role rate) in rates.yaml, or mark the "
         "entries non-billable"))
 
@@ -139,7 +138,7 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     involved = pd.concat([timed[overlaps], covering[overlaps].astype({E.source_row: "int64"})])
     involved = involved.drop_duplicates([E.source_file, E.source_row])
     return _grouped(involved.sort_values(E.source_row), [E.person_name], E.start, "overlap", WARNING,
-                    lambda g, note: (f"{g.person_name.iloc[0]}'s entries on {_days(g['date'])} overlap"
+                    lambda g, note: (f"{g.person_name.iloc[0]}'s entries on {_days(g[E.date])} overlap"
                                      f"{_rows_of(g)} — fine if they really did two things at once"))
 
 
@@ -152,7 +151,7 @@ def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Entries dated after today are usually planned time or a typo."""
     rows = e[e[E.date].gt(pd.Timestamp(ctx.today)).fillna(False)]
     return _grouped(rows, [], E.date, "future-date", WARNING, lambda g, note: (
-        f"{_entries(len(g))} dated {_dates(g['date'])}{_rows_of(g)}, after today ({ctx.today}) — check the "
+        f"{_entries(len(g))} dated {_dates(g[E.date])}{_rows_of(g)}, after today ({ctx.today}) — check the "
         "dates unless the time is planned"))
 
 
@@ -179,7 +178,7 @@ def invoiced_in_tracker(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Billable entries the export marks invoiced in the tracker (and not on one of our
     invoices): a note per file with their hours and the tracker's invoice ids."""
     invoiced = e[E.invoiced_flag].fillna(False).astype(bool)
-    rows = e[e[E.billable] & invoiced & ~e[E.entry_id].isin(ctx.billed["entry_id"])]
+    rows = e[e[E.billable] & invoiced & ~e[E.entry_id].isin(ctx.billed[E.entry_id])]
     skip = ctx.config.imports.invoiced_in_tracker == "skip"
     then = ("not billed again (imports.invoiced_in_tracker: skip; set it to bill to invoice them anyway)" if skip
             else "billed anyway, as imports.invoiced_in_tracker: bill says; make sure the tracker's invoice does not "
@@ -195,7 +194,7 @@ def invoiced_in_tracker(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 def not_approved(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """With imports.require_approval: billable entries the export does not mark approved, a note
     per file and person (the review workbook's explicit yes still bills them)."""
-    rows = e[e[E.billable] & e[E.tracker_hold].eq(UNAPPROVED) & ~e[E.entry_id].isin(ctx.billed["entry_id"])]
+    rows = e[e[E.billable] & e[E.tracker_hold].eq(UNAPPROVED) & ~e[E.entry_id].isin(ctx.billed[E.entry_id])]
     return _grouped(rows, [E.person_name], "approved", "not-approved", Severity.INFO, lambda g, note: (
         f"{g.person_name.iloc[0] if pd.notna(g.person_name.iloc[0]) else g.person.iloc[0]}: {_entries(len(g))} "
         f"({_hours(g)}) the export does not mark approved{note} — held back (imports.require_approval: true); "
@@ -239,25 +238,25 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 def export_price(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """A tracker's own rate or amount that differs from the rates.yaml price: the invoice uses
     rates.yaml, so a wrong rate in the tracker (or in rates.yaml) becomes visible, not billed."""
-    said = e["export_rate"].notna() | e["export_amount"].notna()
+    said = e[E.export_rate].notna() | e[E.export_amount].notna()
     rows = e[said & e[E.billable] & e[RATE_KEY].notna().all(axis=1) & e[E.duration_s].gt(0).fillna(False)]
     if rows.empty:
         return []
     currencies = {key: client.currency for key, client in ctx.config.clients.items()}
-    rows = rows.assign(ours=entry_rates(rows, ctx.config), currency=rows[E.client_key].map(currencies))
-    foreign = rows[rows["export_currency"].ne("") & rows["export_currency"].ne(rows["currency"])]
-    problems = _grouped(foreign, ["export_currency", "currency"], "currency", "export-currency", WARNING,
+    rows = rows.assign(ours=entry_rates(rows, ctx.config), **{R.currency: rows[E.client_key].map(currencies)})
+    foreign = rows[rows[E.export_currency].ne("") & rows[E.export_currency].ne(rows[R.currency])]
+    problems = _grouped(foreign, [E.export_currency, R.currency], "currency", "export-currency", WARNING,
                         lambda g, note: f"the export's amounts are in {g.export_currency.iloc[0]}, "
                                         f"{g.client_key.iloc[0]} is billed in {g.currency.iloc[0]}{note} — not "
                                         "compared; the invoice uses rates.yaml")
     rows = rows.drop(foreign.index).dropna(subset=["ours"])
-    prices = ["export_rate", "export_amount", E.duration_s, "ours"]  # judged once per distinct combination
+    prices = [E.export_rate, E.export_amount, E.duration_s, "ours"]  # judged once per distinct combination
     distinct = rows[prices].astype({E.duration_s: "int64"}).drop_duplicates()
     distinct = distinct.assign(said=[_said(*combination) for combination in distinct.itertuples(index=False)])
     rows = rows.astype({E.duration_s: "int64"}).merge(distinct, on=prices, how="left").dropna(subset=["said"])
     cents = "{:.2f}".format
     rows = rows.assign(said_text=rows["said"].map(cents), ours_text=rows["ours"].map(cents))
-    by_rate = rows["export_rate"].map(bool).astype(bool)  # a rate column, else the amount over the hours
+    by_rate = rows[E.export_rate].map(bool).astype(bool)  # a rate column, else the amount over the hours
     for column, mine in (("rate", by_rate), ("amount", ~by_rate)):
         problems += _grouped(rows[mine], ["said_text", "ours_text"], column, "export-price", WARNING, lambda g, note: (
             f"the export prices this at {g.said_text.iloc[0]}/h, rates.yaml at {g.ours_text.iloc[0]}/h{note} — the "
@@ -286,7 +285,7 @@ def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     or without times for its client on its day (calendars/meetings.py): billing it would bill the
     meeting twice. Before billing the entry counts and the meeting does not; after, the meeting
     is on an invoice."""
-    billed = ctx.billed.set_index("entry_id")["number"]
+    billed = ctx.billed.set_index(E.entry_id)["number"]
     calendar = e[E.source_format].eq("calendar")
     meetings = e[calendar & e[E.entry_id].isin(billed.index)]
     logged = e[~calendar & e[E.billable] & e[E.person_name].notna() & ~e[E.entry_id].isin(billed.index)]
@@ -324,7 +323,7 @@ def _grouped(rows: pd.DataFrame, by: list[str], column: str | None, code: str, s
     problems = []
     for _, group in rows.groupby([E.source_file, *by], sort=True, dropna=False):
         row_numbers = tuple(int(r) for r in group[E.source_row])
-        note = f" ({len(row_numbers)} rows: {_row_numbers(group['source_row'])})" if len(row_numbers) > 1 else ""
+        note = f" ({len(row_numbers)} rows: {_row_numbers(group[E.source_row])})" if len(row_numbers) > 1 else ""
         problems.append(Problem(Source(group[E.source_file].iloc[0], row_numbers[0], column), code, severity,
                                 message(group, note), row_numbers if len(row_numbers) > 1 else ()))
     return problems
@@ -336,7 +335,7 @@ def _row_numbers(rows: pd.Series, shown: int = 8) -> str:
 
 def _rows_of(group: pd.DataFrame) -> str:
     """' (rows 4, 9, 12)' for several rows, '' for one."""
-    return f" (rows {_row_numbers(group['source_row'])})" if len(group) > 1 else ""
+    return f" (rows {_row_numbers(group[E.source_row])})" if len(group) > 1 else ""
 
 
 def _dates(dates: pd.Series) -> str:

@@ -20,24 +20,52 @@ import pandas as pd
 from ..config import Config
 from ..ingest.values import duration_seconds
 from ..periods import Period
-from ..pricing import rounding_for
+from ..pricing import rounding_for, step_seconds
 from ..problems import Problem, Severity, Source, plural
-from ..schemas import Entries as E
-from ..units import hours
+from ..schemas import PricedEntries as P
+from ..schemas import ReviewDecisions as D
+from ..units import hm, hours
 from .review_file import ANSWERS, ID_HEADER, blank, label_for, saved, sheet_name
 
 
 @dataclass(frozen=True)
 class Decisions:
-    decided: pd.DataFrame  # entry_id, approve (bool), bill_s (Int64: written-down seconds, or NA), and as typed
+    decided: pd.DataFrame  # ReviewDecisions: approve (bool), bill_s (Int64: written-down seconds, or NA), as typed
     problems: list[Problem]
     exists: bool
 
 
-ROW_COLUMNS = ["entry_id", "client", "sheet", "row", "approve_raw", "bill_raw", "person", "day", "job"]
-NO_DECISIONS = pd.DataFrame({"entry_id": pd.Series(dtype=str), "approve": pd.Series(dtype=bool),
-                             "bill_s": pd.Series(dtype="Int64"),
-                             **{c: pd.Series(dtype=object) for c in ROW_COLUMNS if c != "entry_id"}})
+ROW_COLUMNS = [D.entry_id, D.client, D.sheet, D.row, D.approve_raw, D.bill_raw, D.person, D.day, D.job]
+AS_TYPED = {c: object for c in (D.approve_raw, D.bill_raw, D.person, D.day, D.job)}  # whatever the cell held
+NO_DECISIONS = pd.DataFrame({D.entry_id: pd.Series(dtype=str), D.client: pd.Series(dtype=str),
+                             D.sheet: pd.Series(dtype=str), D.row: pd.Series(dtype="int64"),
+                             D.approve: pd.Series(dtype=bool), D.bill_s: pd.Series(dtype="Int64"),
+                             **{c: pd.Series(dtype=object) for c in AS_TYPED}})[[*ROW_COLUMNS, D.approve, D.bill_s]]
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """What the reviewer's decisions make of some entries (Series over them)."""
+
+    held: pd.Series  # bool: set to no — left unbilled
+    billed_s: pd.Series  # Int64: the billed time, as written down where the reviewer wrote it down
+    written_down_from: pd.Series  # Int64: the billed time before a write-down; NA where none
+
+
+def review_applied(entry_ids: pd.Series, billed_s: pd.Series, decisions: pd.DataFrame | None) -> Reviewed:
+    """The review's decisions applied to entries (their ids and billed seconds): the one place
+    billing and the reports read what the reviewer decided. A bill_hours below the billed time
+    writes the entry down; one at or above it changes nothing (a write-up is an error)."""
+    billed_s = billed_s.astype("Int64")
+    if decisions is None or decisions.empty:
+        none = pd.Series(pd.NA, index=entry_ids.index, dtype="Int64")
+        return Reviewed(pd.Series(False, index=entry_ids.index), billed_s, none)
+    decided = decisions.set_index(D.entry_id)
+    held = entry_ids.map(decided[D.approve]).eq(False)
+    wanted = entry_ids.map(decided[D.bill_s]).astype("Int64")
+    down = (wanted.notna() & wanted.lt(billed_s)).fillna(False).astype(bool)
+    return Reviewed(held.astype(bool), billed_s.where(~down, wanted).astype("Int64"),
+                    billed_s.where(down).astype("Int64"))
 
 
 def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, billed: pd.DataFrame,
@@ -112,7 +140,7 @@ def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, se
                          _cell(values, where["bill_hours"]), _cell(values, where.get("person", len(values))),
                          day.date() if isinstance(day, datetime) else day,
                          _cell(values, where.get("job", len(values)))))
-    frame = pd.DataFrame(rows, columns=ROW_COLUMNS).astype({"approve_raw": object, "bill_raw": object})
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS).astype(AS_TYPED)
     approve, bill_s = [], []
     for r in frame.itertuples():
         answer = True if blank(r.approve_raw) else ANSWERS.get(str(r.approve_raw).strip().lower())  # empty: yes
@@ -121,8 +149,8 @@ def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, se
                                    f"yes or no (empty means yes); {r.client} is not billed until then"))
         approve.append(answer is not False)  # unreadable: the client is held back anyway
         bill_s.append(_seconds(r, label, problems))
-    return (frame.assign(approve=pd.Series(approve, dtype=bool), bill_s=pd.Series(bill_s, dtype="Int64")), sheets,
-            problems)
+    return (frame.assign(**{D.approve: pd.Series(approve, dtype=bool), D.bill_s: pd.Series(bill_s, dtype="Int64")}),
+            sheets, problems)
 
 
 def _grids(path: Path, titles: set[str]) -> dict[str, list[list]]:
@@ -168,25 +196,26 @@ def _compare(rows: pd.DataFrame, sheets: set[str], billable: pd.DataFrame, bille
     """Write-ups and write-downs finer than the rounding rule; per client, rows whose entry is gone
     or changed and entries the workbook lacks."""
     problems = []
-    known = billable.set_index(E.entry_id)
-    done = set(billed["entry_id"])
-    for r in rows[rows["entry_id"].isin(known.index) & rows["bill_s"].notna()].itertuples():
+    known = billable.set_index(P.entry_id)
+    done = set(billed[P.entry_id])  # the ledger's billed entries, by the entry's id
+    for r in rows[rows[D.entry_id].isin(known.index) & rows[D.bill_s].notna()].itertuples():
         entry = known.loc[r.entry_id]
-        step = _step(rounding_for(config, entry[E.client_key], entry[E.job_key]))
-        if r.bill_s > entry["billed_s"]:
+        # no rounding rule: pricing bills to the second, but a write-down is typed in whole minutes
+        step = step_seconds(rounding_for(config, entry[P.client_key], entry[P.job_key]), none=60)
+        if r.bill_s > entry[P.billed_s]:
             problems.append(_error(label, r, "bill_hours", r.client, (
-                f"{hours(r.bill_s)} h is more than the {hours(entry['billed_s'])} h to bill — a review writes "
+                f"{hours(r.bill_s)} h is more than the {hours(entry[P.billed_s])} h to bill — a review writes "
                 "entries down, never up")))
         elif r.bill_s % step:
             lower, upper = r.bill_s // step * step, (r.bill_s // step + 1) * step
             unit = f"the {step // 60}-minute rounding step" if step > 60 else "whole minutes"
-            use = " or ".join(_clock(x) for x in (lower, upper) if 0 < x <= entry["billed_s"])
+            use = " or ".join(hm(x) for x in (lower, upper) if 0 < x <= entry[P.billed_s])
             problems.append(_error(label, r, "bill_hours", r.client, f"{r.bill_raw!r} is not in {unit} — use {use}"))
-    stale = rows[~rows["entry_id"].isin(known.index) & ~rows["entry_id"].isin(done)]
-    missing = billable[~billable[E.entry_id].isin(rows["entry_id"])]
-    for client in sorted(set(stale["client"]) | set(missing[E.client_key])):
-        problems.append(_mismatch(client, stale[stale["client"].eq(client)],
-                                  missing[missing[E.client_key].eq(client)], client in sheets, label, period))
+    stale = rows[~rows[D.entry_id].isin(known.index) & ~rows[D.entry_id].isin(done)]
+    missing = billable[~billable[P.entry_id].isin(rows[D.entry_id])]
+    for client in sorted(set(stale[D.client]) | set(missing[P.client_key])):
+        problems.append(_mismatch(client, stale[stale[D.client].eq(client)],
+                                  missing[missing[P.client_key].eq(client)], client in sheets, label, period))
     return problems
 
 
@@ -204,7 +233,7 @@ def _mismatch(client: str, gone: pd.DataFrame, new: pd.DataFrame, has_sheet: boo
     parts = []
     if len(gone):
         one = len(gone) == 1
-        shown = ", ".join(map(str, gone["row"].head(8))) + (", …" if len(gone) > 8 else "")
+        shown = ", ".join(map(str, gone[D.row].head(8))) + (", …" if len(gone) > 8 else "")
         parts.append(f"{'row' if one else 'rows'} {shown} no longer {'matches' if one else 'match'} the inputs "
                      "(changed or removed since it was written)")
     if len(new):
@@ -213,24 +242,16 @@ def _mismatch(client: str, gone: pd.DataFrame, new: pd.DataFrame, has_sheet: boo
         parts.append(f"it lacks {plural(len(new), 'entry', 'entries')}: {listed}{more} (added or changed in the "
                      f"exports since, or {'its row' if len(new) == 1 else 'their rows'} deleted: to hold an entry "
                      "back, set approve to no instead)")
-    rows = tuple(int(r) for r in gone["row"])
+    rows = tuple(int(r) for r in gone[D.row])
     return Problem(Source(f"{label}[{sheet_name(client)}]", rows[0] if rows else None), "review", Severity.ERROR,
                    f"{' and '.join(parts)} — {again}", rows=rows if len(rows) > 1 else (), client=client)
 
 
 def _entry_text(entry) -> str:
     """An entry as a reviewer finds it in the exports: 2026-11-04 Anna Schmidt 2.00 h 'Navigation'."""
-    words = getattr(entry, E.description)
-    return (f"{getattr(entry, E.date):%Y-%m-%d} {getattr(entry, E.person_name)} "
-            f"{hours(getattr(entry, E.duration_s))} h {repr(words) if words else '(no description)'}")
-
-
-def _step(rule) -> int:
-    return rule.minutes * 60 if rule else 60
-
-
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
+    words = getattr(entry, P.description)
+    return (f"{getattr(entry, P.date):%Y-%m-%d} {getattr(entry, P.person_name)} "
+            f"{hours(getattr(entry, P.duration_s))} h {repr(words) if words else '(no description)'}")
 
 
 def _error(label: str, r, column: str, client: str, message: str) -> Problem:

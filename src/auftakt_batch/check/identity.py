@@ -32,7 +32,7 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     # the fields as text, made once for id and slot: names normalised, the day and the start as exported
     text = {c: normalised(entries[c]).to_numpy(dtype=object) for c in (E.person, E.client, E.job, E.task,
                                                                          E.description)}
-    text["start"] = _text(entries[E.local_start], "%Y-%m-%dT%H:%M:%S")
+    text[E.local_start] = _text(entries[E.local_start], "%Y-%m-%dT%H:%M:%S")
     text["day"] = _text(entries[E.local_start].dt.normalize().fillna(entries[E.date]), "%Y-%m-%d")
     content = _content(entries, text)
     keys = [pd.factorize(entries[E.source_file])[0], pd.factorize(content)[0]]
@@ -41,12 +41,12 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     occurrence = np.where(comparable, copy.astype(str), entries[E.source_file].to_numpy(dtype=object) + ":"
                           + entries[E.source_row].astype(str).to_numpy(dtype=object))
     first_row = entries[E.source_row].groupby(keys).transform("first")
-    return entries.assign(
-        entry_id=pd.Series(_digests(f"{c}\x1f{o}" for c, o in zip(content, occurrence)), index=entries.index,
-                           dtype="str"),
-        slot=_slot(entries, text),
-        duplicate_of=first_row.where((copy != 0) & comparable).astype("Int64"),
-    )
+    return entries.assign(**{
+        E.entry_id: pd.Series(_digests(f"{c}\x1f{o}" for c, o in zip(content, occurrence)), index=entries.index,
+                              dtype="str"),
+        E.slot: _slot(entries, text),
+        E.duplicate_of: first_row.where((copy != 0) & comparable).astype("Int64"),
+    })
 
 
 def drop_repeats(entries: pd.DataFrame, flags_count: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
@@ -103,7 +103,7 @@ def _content(e: pd.DataFrame, text: dict[str, np.ndarray]) -> np.ndarray:
     parts = [
         known(E.person_name, E.person),
         text["day"],
-        (start[11:] for start in text["start"]),  # its time of day
+        (start[11:] for start in text[E.local_start]),  # its time of day
         _text(e[E.duration_s], None),
         known(E.client_key, E.client),
         known(E.job_key, E.job),
@@ -116,7 +116,7 @@ def _content(e: pd.DataFrame, text: dict[str, np.ndarray]) -> np.ndarray:
 def _slot(e: pd.DataFrame, text: dict[str, np.ndarray]) -> pd.Series:
     """Where an entry sits, from the exported text (a rename in rates.yaml does not move it)."""
     timed = e[E.local_start].notna().to_numpy()
-    where = text["start"].copy()
+    where = text[E.local_start].copy()
     untimed = np.flatnonzero(~timed)
     if len(untimed):
         parts = [text["day"][untimed]] + [text[c][untimed] for c in (E.client, E.job, E.task, E.description)]

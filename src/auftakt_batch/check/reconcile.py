@@ -103,7 +103,7 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
                                | open_["entry_id"].isin(_repeated_elsewhere(open_[present], free)))]
     suspects = pd.concat([absent, doubted])
     held = _candidates(suspects, free, config)
-    inside = absent["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+    inside = period.holds(absent["day"])
     # those of the period, and any that holds back an entry of it
     gone = pd.concat([absent[inside], suspects[suspects["entry_id"].isin(held["entry_id"])]])
     gone = gone.drop_duplicates("entry_id").reset_index(drop=True)
@@ -132,7 +132,7 @@ def _covered(billed: pd.DataFrame, evidence: Evidence, period: Period, team: set
     that name) that spans its day. Not so an entry of an earlier month whose exports were archived,
     nor a meeting of another period (a calendar is read for the period only), nor one billed before
     the ledger kept where an entry came from."""
-    inside = billed["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+    inside = period.holds(billed["day"])
     file = billed["source"].str.rsplit(":", n=1).str[0]
     timesheet = (file.notna() & ~file.str.endswith(".ics").fillna(True).astype(bool)).astype(bool)
     own = timesheet & file.isin(evidence.files)

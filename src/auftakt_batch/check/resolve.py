@@ -22,12 +22,12 @@ def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
     person_name = person_names(raw, config)
     client_key = _lookup(raw[E.client], config.client_names.get).fillna(_client_of_job(raw, config).astype("str"))
     job_key = _job_keys(client_key, raw[E.job], config)
-    return raw.assign(
-        person_name=person_name,
-        client_key=client_key,
-        job_key=job_key,
-        billable=_billable(raw[E.billable_flag], client_key, job_key, config),
-    )
+    return raw.assign(**{
+        E.person_name: person_name,
+        E.client_key: client_key,
+        E.job_key: job_key,
+        E.billable: _billable(raw[E.billable_flag], client_key, job_key, config),
+    })
 
 
 def rates_billable(entries: pd.DataFrame, config: Config) -> pd.Series:

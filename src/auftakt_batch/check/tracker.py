@@ -65,7 +65,7 @@ def tracker_hold(entries: pd.DataFrame, imports: Imports) -> pd.Series:
 
 def hold_by_tracker(entries: pd.DataFrame, imports: Imports) -> pd.DataFrame:
     """The entries with `tracker_hold`: the stage that follows the tracker's flags."""
-    return entries.assign(tracker_hold=tracker_hold(entries, imports))
+    return entries.assign(**{E.tracker_hold: tracker_hold(entries, imports)})
 
 
 def invoice_ids(entries: pd.DataFrame, shown: int = 5) -> str:

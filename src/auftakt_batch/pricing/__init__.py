@@ -1,6 +1,6 @@
 """Pricing: each entry's hourly rate and its billed duration after rounding.
 
-Needs: Entries and the config. Gives: the same rows with `rate` (Decimal, or None where no
+Needs: Entries and the config. Gives: PricedEntries, the same rows with `rate` (Decimal, or None where no
 rate is in force — the `no-rate` check reports those) and `billed_s` (whole seconds after the
 rounding rule of the job, else the client, else the agency — `rounding: none` at any of them bills
 the logged time; the raw `duration_s` is kept).
@@ -17,13 +17,18 @@ import pandas as pd
 
 from ..config import Config, Rounding
 from ..schemas import Entries as E
+from ..schemas import PricedEntries as P
+from ..schemas import added
+from ..units import CENT
 from .rates import rate_changes, rate_for
 
 RATE_KEY = [E.person_name, E.client_key, E.job_key, E.date]
 
 
 def price(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
-    return entries.assign(rate=entry_rates(entries, config), billed_s=billed_seconds(entries, config))
+    """Entries → PricedEntries (what pricing adds checked against its contract)."""
+    priced = entries.assign(**{P.rate: entry_rates(entries, config), P.billed_s: billed_seconds(entries, config)})
+    return added(P, priced)
 
 
 def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
@@ -33,9 +38,9 @@ def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
         np.array(rate_changes(config), dtype="datetime64[us]"), entries[E.date].to_numpy(), side="right"))
     known = entries[E.billable] & entries[RATE_KEY].notna().all(axis=1)
     combos = keys.assign(day=entries[E.date])[known].drop_duplicates(list(keys.columns))
-    combos = combos.assign(rate=[rate_for(config, p, c, j or None, d.date())[0]
-                                 for p, c, j, _, d in combos.itertuples(index=False)]).drop(columns="day")
-    rates = keys.merge(combos, on=list(keys.columns), how="left")["rate"]
+    combos = combos.assign(**{P.rate: [rate_for(config, p, c, j or None, d.date())[0]
+                                       for p, c, j, _, d in combos.itertuples(index=False)]}).drop(columns="day")
+    rates = keys.merge(combos, on=list(keys.columns), how="left")[P.rate]
     return pd.Series(rates.to_numpy(dtype=object), index=entries.index).where(known, None)
 
 
@@ -47,7 +52,9 @@ def logged_seconds(entries: pd.DataFrame) -> pd.Series:
 def billed_seconds(entries: pd.DataFrame, config: Config) -> pd.Series:
     """Duration after the entry's rounding rule, per entry; NA where the duration is unknown."""
     rules = entries[[E.client_key, E.job_key]].drop_duplicates()
-    rules = rules.assign(step=[_step(rounding_for(config, c, j)) for c, j in rules.itertuples(index=False)],
+    # no rule: billed to the second, as logged
+    rules = rules.assign(step=[step_seconds(rounding_for(config, c, j), none=1)
+                               for c, j in rules.itertuples(index=False)],
                          mode=[_mode(rounding_for(config, c, j)) for c, j in rules.itertuples(index=False)])
     rule = entries[[E.client_key, E.job_key]].merge(rules, on=[E.client_key, E.job_key], how="left")
     step = pd.Series(rule["step"].to_numpy(), index=entries.index).astype("Int64")
@@ -77,11 +84,12 @@ def rounding_for(config: Config, client_key, job_key) -> Rounding | None:
 
 def amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
     """Quantity × unit price, rounded half-up to cents."""
-    return (quantity * unit_price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _step(rule: Rounding | None) -> int:
-    return rule.minutes * 60 if rule else 1
+def step_seconds(rule: Rounding | None, none: int) -> int:
+    """A rounding rule's step in whole seconds; `none` where no rule is in force (each use says why)."""
+    return rule.minutes * 60 if rule else none
 
 
 def _mode(rule: Rounding | None) -> str:

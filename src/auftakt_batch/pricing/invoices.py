@@ -21,6 +21,7 @@ import pandas as pd
 from ..config import Client, Config
 from ..periods import Period
 from ..schemas import Entries as E
+from ..units import HOUR
 from . import amount
 
 GROUPINGS = {
@@ -29,7 +30,6 @@ GROUPINGS = {
     "job+task": [E.job_key, E.task],
     "entry": [E.entry_id],
 }
-HOUR = Decimal(3600)
 QUANTITY_PLACES = Decimal("0.0001")  # hours: a printed quantity is within 0.18 s of the billed time
 
 

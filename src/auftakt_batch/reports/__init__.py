@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from ..errors import Unwritten
 from ..periods import Period
 from ..pipeline import check, local_today
 from ..run import CheckRun
+from ..schemas import ReportEntries as R
 from .figures import Figures, build, entry_table, unbilled
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
@@ -110,9 +111,9 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
         return Review(run, None)
     book = ledger.read_book(workspace / "output" / "ledger.sqlite")
     entries = entry_table(run, book, run.config, reviewed=False)
-    todo = entries[~entries["error"] & unbilled(entries)]
-    in_tracker = entries[~entries["error"] & entries["billable"] & entries["invoice"].eq("")
-                         & entries["tracker_hold"].eq(INVOICED)]
+    todo = entries[~entries[R.error] & unbilled(entries)]
+    in_tracker = entries[~entries[R.error] & entries[R.billable] & entries[R.invoice].eq("")
+                         & entries[R.tracker_hold].eq(INVOICED)]
     late: dict[str, tuple[tuple[str, ...], date]] = {}
     for r in book.invoices:
         if r.period == period.label and r.kind == "invoice" and r.status == "issued":
@@ -120,9 +121,9 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
             late[r.client_key] = ((*numbers, r.number), r.issue_date)
     path = review_path(workspace, period)
     with written(path, f"auftakt-batch review --period {period.label}"):
-        carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed["entry_id"]),
+        carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed[R.entry_id]),
                                in_tracker)
-    return Review(run, path, todo["client_key"].nunique(), len(todo), int(todo["flags"].ne("").sum()),
+    return Review(run, path, todo[R.client_key].nunique(), len(todo), int(todo[R.flags].ne("").sum()),
                   carried.kept, carried.changed, carried.dropped)
 
 
@@ -132,8 +133,7 @@ def figures_for(run: CheckRun, today: date | None = None) -> Figures:
     today = today or local_today(run.config.agency.timezone)
     earlier = None
     if run.earliest is not None:
-        earlier = check(run.workspace, Period(f"{run.earliest}..", run.earliest,
-                                              run.period.start - timedelta(days=1)), today)
+        earlier = check(run.workspace, run.period.before(run.earliest), today)
     return build(run, ledger.read_book(run.workspace / "output" / "ledger.sqlite"), earlier, today)
 
 

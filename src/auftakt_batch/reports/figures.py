@@ -18,7 +18,6 @@ Entries with errors are listed but counted in no total: they cannot be billed as
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from ..check.capacity import missing_days, working_days
+from ..check.decisions import review_applied
 from ..check.tracker import INVOICED, UNAPPROVED, tracker_text
 from ..config import Budget, Config
 from ..ledger import Book
@@ -35,7 +35,9 @@ from ..pricing.invoices import quantity
 from ..pricing.rates import rate_for
 from ..run import CheckRun
 from ..schemas import Entries as E
-from ..units import CENT, hours
+from ..schemas import ReportEntries as R
+from ..schemas import added
+from ..units import CENT, HOUR, hours
 
 ZERO = Decimal("0.00")
 
@@ -65,7 +67,7 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     config, period = run.config, run.period
     entries = entry_table(run, book, config)
     before = entry_table(earlier, book, config) if earlier is not None else entries.iloc[0:0]
-    before = before[~before["error"]]
+    before = before[~before[R.error]]
     clients = client_table(entries, book, config, period)
     jobs = job_table(entries, book, config, period)
     budgets = budget_table(entries, before, config, period, today)
@@ -84,36 +86,35 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
     workbook will have it billed (written down, or held back)."""
     entries = run.entries[run.entries[E.date].notna()] if len(run.entries) else run.entries
     errors = run.with_errors()[entries.index]
-    priced = price(entries.reset_index(drop=True), config).assign(error=errors.to_numpy())
-    ledger = book.billed.set_index("entry_id")
+    priced = price(entries.reset_index(drop=True), config).assign(**{R.error: errors.to_numpy()})
+    ledger = book.billed.set_index(R.entry_id)  # the ledger keeps an entry's fields by their names
     ids = priced[E.entry_id]
     on_invoice = ids.isin(ledger.index)
     number = ids.map(ledger["number"]).where(on_invoice, "")
-    billed_s = ids.map(ledger["billed_s"]).where(on_invoice, priced["billed_s"]).astype("Int64")
-    before = ids.map(ledger["written_down_from"]).astype("Int64")
-    decided = run.decisions.set_index("entry_id") if run.decisions is not None else None
-    held = pd.Series(False, index=priced.index)
-    if decided is not None:
-        held = ids.map(decided["approve"]).eq(False) & ~on_invoice
-        if reviewed:
-            wanted = ids.map(decided["bill_s"]).astype("Int64")
-            down = (~on_invoice & wanted.notna() & wanted.lt(billed_s)).fillna(False).astype(bool)
-            before = before.where(~down, billed_s)
-            billed_s = billed_s.where(~down, wanted)
-    rate = ids.map(ledger["unit_price"]).where(on_invoice, priced["rate"])
-    billable = priced[E.billable] & ~priced["error"]
-    value = [amount(quantity(s), r) if b and r is not None and pd.notna(s) else ZERO
-             for b, s, r in zip(billable, billed_s, rate)]
+    billed_s = ids.map(ledger[R.billed_s]).where(on_invoice, priced[R.billed_s]).astype("Int64")
+    before = ids.map(ledger[R.written_down_from]).astype("Int64")
+    review = review_applied(ids, billed_s, run.decisions)  # an invoiced entry is as its invoice has it
+    held = review.held & ~on_invoice
+    if reviewed:
+        down = review.written_down_from.notna() & ~on_invoice
+        before = before.where(~down, billed_s)
+        billed_s = billed_s.where(~down, review.billed_s)
+    rate = ids.map(ledger["unit_price"]).where(on_invoice, priced[R.rate])
+    billable = priced[E.billable] & ~priced[R.error]
+    value = pd.Series([amount(quantity(s), r) if b and r is not None and pd.notna(s) else ZERO
+                       for b, s, r in zip(billable, billed_s, rate)], index=priced.index, dtype=object)
     costs = {p.name: p.cost_rate for p in config.team if p.cost_rate is not None}
-    cost = [amount(Decimal(int(s)) / 3600, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
-            for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced["error"])]
+    cost = pd.Series([amount(Decimal(int(s)) / HOUR, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
+                      for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced[R.error])],
+                     index=priced.index, dtype=object)
     currency = {key: c.currency for key, c in config.clients.items()}
     waits = priced[E.tracker_hold].eq(UNAPPROVED) & ~on_invoice & ~held
-    return priced.assign(invoice=number.astype(str), billed_s=billed_s, written_down_from=before,
-                         held_in_review=held.astype(bool), waits_for_approval=waits.astype(bool),
-                         tracker=tracker_text(priced),
-                         currency=priced[E.client_key].map(currency).fillna(config.agency.currency),
-                         flags=flags(priced, run.problems), rate=rate.astype(object), value=value, cost=cost)
+    return added(R, priced.assign(**{
+        R.invoice: number.astype(str), R.billed_s: billed_s, R.written_down_from: before,
+        R.held_in_review: held.astype(bool), R.waits_for_approval: waits.astype(bool), R.tracker: tracker_text(priced),
+        R.currency: priced[E.client_key].map(currency).fillna(config.agency.currency),
+        R.flags: pd.Series(flags(priced, run.problems), index=priced.index, dtype=str), R.rate: rate.astype(object),
+        R.value: value, R.cost: cost}))
 
 
 def flags(entries: pd.DataFrame, problems) -> list[str]:
@@ -130,27 +131,21 @@ def flags(entries: pd.DataFrame, problems) -> list[str]:
 def unbilled(entries: pd.DataFrame) -> pd.Series:
     """Mask: billable entries on no invoice — neither ours nor, unless rates.yaml bills them anyway,
     the tracker's."""
-    return entries[E.billable] & entries["invoice"].eq("") & entries[E.tracker_hold].ne(INVOICED)
+    return entries[E.billable] & entries[R.invoice].eq("") & entries[E.tracker_hold].ne(INVOICED)
 
 
 def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    sound = entries[~entries["error"]]
+    sound = entries[~entries[R.error]]
     seconds = sound[E.duration_s].astype("int64")
     unbilled_now = unbilled(sound)
-    frame = sound.assign(
+    billed = sound[R.billed_s].fillna(0).astype("int64")
+    frame = sound.assign(**{R.billed_s: billed.where(sound[E.billable], 0)}).assign(
         logged_s=seconds, billable_s=seconds.where(sound[E.billable], 0),
-        billed_s=sound["billed_s"].fillna(0).astype("int64").where(sound[E.billable], 0),
-        unbilled_s=sound["billed_s"].fillna(0).astype("int64").where(unbilled_now, 0),
-        unbilled_value=[v if u else ZERO for v, u in zip(sound["value"], unbilled_now)],
-        invoiced_value=[v if n else ZERO for v, n in zip(sound["value"], sound["invoice"])])
-    columns = ["logged_s", "billable_s", "billed_s", "unbilled_s", "value", "unbilled_value", "invoiced_value", "cost"]
+        unbilled_s=billed.where(unbilled_now, 0),
+        unbilled_value=[v if u else ZERO for v, u in zip(sound[R.value], unbilled_now)],
+        invoiced_value=[v if n else ZERO for v, n in zip(sound[R.value], sound[R.invoice])])
+    columns = ["logged_s", "billable_s", R.billed_s, "unbilled_s", R.value, "unbilled_value", "invoiced_value", R.cost]
     return frame.groupby(by)[columns].sum()
-
-
-def within(label: str, period: Period) -> bool:
-    """Whether an invoice's period lies inside `period`: a 2026-11 invoice is of 2026-Q4 and 2026 too."""
-    inner = parse_period(label)
-    return period.start <= inner.start and inner.end <= period.end
 
 
 def _invoiced(book: Book, by: list[str]) -> pd.DataFrame:
@@ -212,21 +207,10 @@ def _budget_cells(budget: Budget | None, currency: str) -> dict:
     return {"budget": f"{size} {'a month' if budget.per == 'month' else 'in total'}", "burn_pct": None}
 
 
-def months_in(period: Period) -> Decimal:
-    """How many months a period spans, partial months pro rata by days: a month 1, a quarter 3."""
-    total, day = Decimal(0), period.start
-    while day <= period.end:
-        length = calendar.monthrange(day.year, day.month)[1]
-        last = min(period.end, date(day.year, day.month, length))
-        total += Decimal((last - day).days + 1) / length
-        day = date.fromordinal(last.toordinal() + 1)
-    return total
-
-
 def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, period: Period,
                  today: date) -> pd.DataFrame:
     """Every client and job budget: used, burn, projection, time beyond it and its value."""
-    sound = entries[~entries["error"]]
+    sound = entries[~entries[R.error]]
     all_days = working_days(config, period, period.end)
     elapsed = working_days(config, period, today)
     pace = Decimal(len(all_days)) / len(elapsed) if len(elapsed) and today < period.end else Decimal(1)
@@ -255,19 +239,19 @@ def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, pe
 
 def _budget_row(key, job_key, currency, budget: Budget, alert_at, now, past, period, today, pace) -> dict:
     limit = (budget.hours if budget.hours is not None else budget.amount)
-    limit = limit * months_in(period) if budget.per == "month" else limit
+    limit = limit * period.months() if budget.per == "month" else limit
     limit = limit.quantize(CENT, ROUND_HALF_UP)
     so_far = now[now[E.date].le(pd.Timestamp(today))]
 
     def measure(frame) -> Decimal:
         if budget.hours is not None:
             return hours(frame[E.duration_s].sum())
-        return sum(frame["value"], ZERO)
+        return sum(frame[R.value], ZERO)
 
     used = measure(past) + measure(now)
     projected = max(used, measure(past) + (measure(so_far) * pace).quantize(CENT, ROUND_HALF_UP))
-    value = sum(now["value"], ZERO) + sum(past["value"], ZERO)
-    billed_h = hours(sum(int(s) for frame in (now, past) for s, b in zip(frame["billed_s"], frame[E.billable])
+    value = sum(now[R.value], ZERO) + sum(past[R.value], ZERO)
+    billed_h = hours(sum(int(s) for frame in (now, past) for s, b in zip(frame[R.billed_s], frame[E.billable])
                          if b and pd.notna(s)))
     rate = (value / billed_h) if billed_h else None  # the average agreed rate of the scope, per billed hour
     over = max(used - limit, ZERO)
@@ -283,7 +267,7 @@ def _budget_row(key, job_key, currency, budget: Budget, alert_at, now, past, per
 
 
 def team_table(run: CheckRun, entries: pd.DataFrame, config: Config, today: date) -> pd.DataFrame:
-    sound = entries[~entries["error"]]
+    sound = entries[~entries[R.error]]
     period = run.period
     away = run.absences if run.absences is not None else pd.DataFrame(columns=["person", "date"])
     missing = missing_days(sound, away, config, period, today)
@@ -298,7 +282,7 @@ def team_table(run: CheckRun, entries: pd.DataFrame, config: Config, today: date
         rows.append({"person": person.name, "role": person.role or "", "logged": hours(mine[E.duration_s].sum()),
                      "billable": billable, "capacity": capacity, "days_away": len(off),
                      "utilisation_pct": share(billable, capacity) if capacity else None,
-                     "missing_days": int(missing["person"].eq(person.name).sum()), "cost": sum(mine["cost"], ZERO)})
+                     "missing_days": int(missing["person"].eq(person.name).sum()), "cost": sum(mine[R.cost], ZERO)})
     return pd.DataFrame(rows)
 
 
@@ -317,16 +301,16 @@ def untracked_table(run: CheckRun, config: Config) -> pd.DataFrame:
 def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFrame, untracked: pd.DataFrame,
               run: CheckRun, today: date) -> pd.DataFrame:
     """Per client: tracked billable value against invoiced, and the time that is slipping away."""
-    faulty = entries[entries["error"]]
+    faulty = entries[entries[R.error]]
     held, everyone = run.held_back()
-    sound = entries[~entries["error"] & entries["invoice"].eq("")]
-    in_review = _per_client(sound[sound["held_in_review"]], "value")
-    in_tracker = _per_client(sound[sound[E.billable] & sound[E.tracker_hold].eq(INVOICED)], "value")
-    waiting = _per_client(sound[sound[E.billable] & sound["waits_for_approval"]], "value")
-    later = _per_client(sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))], "value")
+    sound = entries[~entries[R.error] & entries[R.invoice].eq("")]
+    in_review = _per_client(sound[sound[R.held_in_review]], R.value)
+    in_tracker = _per_client(sound[sound[E.billable] & sound[E.tracker_hold].eq(INVOICED)], R.value)
+    waiting = _per_client(sound[sound[E.billable] & sound[R.waits_for_approval]], R.value)
+    later = _per_client(sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))], R.value)
     with_errors = faulty.assign(s=logged_seconds(faulty)).groupby(E.client_key)["s"].sum()
-    old_seconds = earlier.assign(s=earlier["billed_s"].fillna(0)).groupby(E.client_key)["s"].sum()
-    old_value = _per_client(earlier, "value")
+    old_seconds = earlier.assign(s=earlier[R.billed_s].fillna(0)).groupby(E.client_key)["s"].sum()
+    old_value = _per_client(earlier, R.value)
     meeting_hours = _per_client(untracked, "hours", "client")
     meeting_value = _per_client(untracked[untracked["value"].notna()] if len(untracked) else untracked, "value",
                                 "client")
@@ -357,6 +341,6 @@ def invoice_table(book: Book, period: Period) -> pd.DataFrame:
     rows = [{"number": r.number, "kind": r.kind, "client": r.client_key, "period": r.period,
              "issue_date": r.issue_date, "due_date": r.due_date, "net": r.net, "vat": r.vat, "gross": r.gross,
              "currency": r.currency, "status": r.status, "refers_to": r.refers_to or "", "reason": r.reason or "",
-             "pdf": r.pdf_path or ""} for r in book.invoices if within(r.period, period)]
+             "pdf": r.pdf_path or ""} for r in book.invoices if period.covers(parse_period(r.period))]
     return pd.DataFrame(rows, columns=["number", "kind", "client", "period", "issue_date", "due_date", "net", "vat",
                                        "gross", "currency", "status", "refers_to", "reason", "pdf"])

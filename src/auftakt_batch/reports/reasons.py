@@ -19,6 +19,7 @@ from ..check.tracker import INVOICED, UNAPPROVED, invoice_ids
 from ..pricing import logged_seconds
 from ..run import CheckRun
 from ..schemas import Entries as E
+from ..schemas import ReviewDecisions as D
 from ..units import hours_text
 
 # key -> (what the user reads, whether it is worth saying when invoices were issued too)
@@ -62,12 +63,12 @@ def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
     """Per entry of the period (of client `only`, if given): the key of why it is not billed, or ""."""
     e = run.entries if only is None else run.entries[run.entries[E.client_key].eq(only)]
     held, everyone = run.held_back()
-    decided = run.decisions.set_index("entry_id")["approve"] if run.decisions is not None else pd.Series(dtype=bool)
+    decided = run.decisions.set_index(D.entry_id)[D.approve] if run.decisions is not None else pd.Series(dtype=bool)
     cases = [
         ("errors", run.with_errors()[e.index]),
         ("rates", ~rates_billable(e, run.config)),
         ("export", ~e[E.billable]),
-        ("ledger", e[E.entry_id].isin(run.billed["entry_id"])),
+        ("ledger", e[E.entry_id].isin(run.billed[E.entry_id])),
         (INVOICED, e[E.tracker_hold].eq(INVOICED)),
         ("later", e[E.date].gt(pd.Timestamp(today)).fillna(False)),
         (UNAPPROVED, e[E.tracker_hold].eq(UNAPPROVED)),

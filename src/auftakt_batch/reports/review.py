@@ -24,6 +24,9 @@ from ..files import write_atomically
 from ..periods import Period
 from ..problems import plural
 from ..schemas import Entries as E
+from ..schemas import PricedEntries as P
+from ..schemas import ReportEntries as R
+from ..schemas import ReviewDecisions as D
 from ..units import hours
 from .sheets import TITLE_LOOK, Book, Column, Sheet, table, title
 
@@ -41,7 +44,7 @@ COLUMNS = [
     Column("start_text", "start"), Column("logged_h", "logged h", "hours"),
     Column("billed_h", "billed h", "hours", note="Logged time after the rounding rule: what the invoice shows "
                                                   "unless bill_hours writes it down."),
-    Column("rate", "rate", "money"), Column("value", "value", "money"), Column("flag_text", "flags", width=28),
+    Column(P.rate, "rate", "money"), Column(R.value, "value", "money"), Column("flag_text", "flags", width=28),
     Column("approve", "approve", width=10, note="yes: bill it. no: hold it back (it stays unbilled and shows in "
                                                  "the Billing gap). Empty: yes — but an entry the tracker has not "
                                                  "approved (imports.require_approval) is billed only on yes.",
@@ -65,13 +68,13 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
     carried = _carry(entries, kept, billed)
     rows = entries.assign(
         start_text=[f"{s.tz_convert(config.agency.timezone):%H:%M}" if pd.notna(s) else "" for s in entries[E.start]],
-        logged_h=entries[E.duration_s].map(hours), billed_h=entries["billed_s"].map(hours),
+        logged_h=entries[E.duration_s].map(hours), billed_h=entries[P.billed_s].map(hours),
         approve=[_shown_answer(carried.typed.get(i, (None if waits else YES, None, False))[0], waits)
                  for i, waits in zip(entries[E.entry_id], entries[E.tracker_hold].eq(UNAPPROVED))],
         bill_hours=[carried.typed.get(i, (YES, None, False))[1] for i in entries[E.entry_id]])
     rows = rows.assign(flag_text=[
         _flag_text(f, late.get(c), d, said_no(a), carried.typed.get(i, (0, 0, False))[2])
-        for f, c, d, a, i in zip(rows["flags"], rows[E.client_key], rows[E.date], rows["approve"], rows[E.entry_id])])
+        for f, c, d, a, i in zip(rows[R.flags], rows[E.client_key], rows[E.date], rows["approve"], rows[E.entry_id])])
 
     def write(temp: Path) -> None:
         book = Book(temp)
@@ -82,7 +85,7 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
             first, last = table(sheet, group, COLUMNS, autofilter=True)
             _editable(sheet, first, last)
             summary.append((key, config.clients[key].name, len(group), sum(group[E.duration_s]),
-                            sum(group["billed_s"]), int(group["flag_text"].ne("").sum())))
+                            sum(group[P.billed_s]), int(group["flag_text"].ne("").sum())))
         _about(about, period, config, summary, in_tracker)
         book.close()
 
@@ -101,16 +104,16 @@ class Carried:
 def _carry(entries: pd.DataFrame, kept: pd.DataFrame, billed: set[str]) -> Carried:
     if kept is None or kept.empty:
         return Carried({}, 0, 0, 0)
-    decided = kept[[not _default(a, b) for a, b in zip(kept["approve_raw"], kept["bill_raw"])]]
+    decided = kept[[not _default(a, b) for a, b in zip(kept[D.approve_raw], kept[D.bill_raw])]]
     ids = set(entries[E.entry_id])
     typed = {r.entry_id: (r.approve_raw, _typed_hours(r.bill_raw), False) for r in kept.itertuples()
              if r.entry_id in ids}
-    lost = decided[~decided["entry_id"].isin(ids) & ~decided["entry_id"].isin(billed)]
-    fresh = entries[~entries[E.entry_id].isin(kept["entry_id"])]
+    lost = decided[~decided[D.entry_id].isin(ids) & ~decided[D.entry_id].isin(billed)]
+    fresh = entries[~entries[E.entry_id].isin(kept[D.entry_id])]
     place = [E.client_key, E.person_name, E.date, E.job_key]
     fresh_keys = fresh.assign(**{E.date: fresh[E.date].dt.date})[[*place, E.entry_id]]
-    lost_keys = lost.rename(columns={"client": E.client_key, "person": E.person_name, "day": E.date,
-                                     "job": E.job_key})
+    lost_keys = lost.rename(columns={D.client: E.client_key, D.person: E.person_name, D.day: E.date,
+                                     D.job: E.job_key})
     unique_fresh = fresh_keys.drop_duplicates(place, keep=False)
     unique_lost = lost_keys.drop_duplicates(place, keep=False)
     matched = unique_lost.merge(unique_fresh, on=place, suffixes=("_old", ""))
@@ -194,7 +197,7 @@ def _about(sheet: Sheet, period: Period, config: Config, summary: list[tuple],
 
 TRACKER_COLUMNS = [Column(E.date, "date", "date"), Column(E.person_name, "person"), Column(E.client_key, "client"),
                    Column(E.job_key, "job"), Column(E.description, "description", width=45),
-                   Column("logged_h", "logged h", "hours"), Column("tracker", "tracker", width=28)]
+                   Column("logged_h", "logged h", "hours"), Column(R.tracker, "tracker", width=28)]
 
 
 def _in_tracker(sheet: Sheet, row: int, entries: pd.DataFrame) -> None:

@@ -14,8 +14,8 @@ from ..pricing import billed_seconds, logged_seconds, rounding_for
 from ..problems import Severity, by_code, plural
 from ..run import CheckRun
 from ..schemas import Entries as E
-from ..units import hours
-from .reasons import REASONS, hours_text
+from ..units import hours, hours_text
+from .reasons import REASONS
 
 
 def hours_by_client(entries: pd.DataFrame, config: Config | None) -> pd.DataFrame:
@@ -121,7 +121,7 @@ def held_by_tracker(run: CheckRun, sound: pd.DataFrame) -> dict[str, int]:
     not approved there, or not billable by the export's flag where rates.yaml would bill them."""
     if run.config is None:
         return {"invoiced_in_tracker": 0, "not_approved": 0, "export_not_billable": 0}
-    unbilled = sound[~sound[E.entry_id].isin(run.billed["entry_id"]) & sound[E.billable]]
+    unbilled = sound[~sound[E.entry_id].isin(run.billed[E.entry_id]) & sound[E.billable]]
     flagged = sound[E.billable_flag].eq(False).fillna(False).astype(bool) & rates_billable(sound, run.config)
     return {"invoiced_in_tracker": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(INVOICED)]),
             "not_approved": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(UNAPPROVED)]),

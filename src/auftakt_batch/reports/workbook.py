@@ -18,6 +18,7 @@ from ..check.tracker import INVOICED
 from ..files import write_atomically
 from ..problems import Problem
 from ..schemas import Entries as E
+from ..schemas import ReportEntries as R
 from ..units import hours
 from .figures import Figures
 from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Pages, Sheet, long_table, money_format, table
@@ -105,19 +106,19 @@ ENTRY_COLUMNS = [
     Column(E.job_key, "job"), Column(E.task, "task"), Column(E.description, "description", width=40),
     Column("logged_h", "logged h", "hours"), Column("billable_text", "billable"),
     Column("billed_h", "billed h", "hours", note="Rounded, or as written down in review."),
-    Column("rate", "rate", "money"), Column("value", "value", "money"),
-    Column("cost", "cost", "money", agency_money=True),
-    Column("invoice", "invoice"), Column("written_down_h", "written down from h", "hours"),
+    Column(R.rate, "rate", "money"), Column(R.value, "value", "money"),
+    Column(R.cost, "cost", "money", agency_money=True),
+    Column(R.invoice, "invoice"), Column("written_down_h", "written down from h", "hours"),
     Column("review_text", "review"),
-    Column("tracker", "tracker", width=28, note="What the export says: invoiced in the tracker (with its invoice), "
+    Column(R.tracker, "tracker", width=28, note="What the export says: invoiced in the tracker (with its invoice), "
                                                 "not approved there."),
-    Column("flags", "problems"), Column(E.source_file, "file"), Column(E.source_row, "row", "int"),
+    Column(R.flags, "problems"), Column(E.source_file, "file"), Column(E.source_row, "row", "int"),
 ]
 EARLIER_COLUMNS = [Column(E.date, "date", "date"), Column(E.person_name, "person"), Column(E.client_key, "client"),
                    Column(E.job_key, "job"), Column(E.description, "description", width=40),
-                   Column("billed_h", "hours", "hours"), Column("value", "value", "money"),
+                   Column("billed_h", "hours", "hours"), Column(R.value, "value", "money"),
                    Column(E.source_file, "file"), Column(E.source_row, "row", "int")]
-TRACKER_COLUMNS = [*EARLIER_COLUMNS[:-2], Column("tracker", "tracker", width=28), *EARLIER_COLUMNS[-2:]]
+TRACKER_COLUMNS = [*EARLIER_COLUMNS[:-2], Column(R.tracker, "tracker", width=28), *EARLIER_COLUMNS[-2:]]
 INVOICE_COLUMNS = [Column("number", "number"), Column("kind", "kind"), Column("client", "client"),
                    Column("issue_date", "issued", "date"), Column("due_date", "due", "date"),
                    Column("net", "net", "money"), Column("vat", "VAT", "money"), Column("gross", "gross", "money"),
@@ -260,12 +261,12 @@ def _gap(pages: Pages, figures: Figures) -> None:
     last = long_table(pages, figures.gap, GAP_COLUMNS)
     last = long_table(pages, figures.untracked, MEETING_COLUMNS, row=last + 3,
                       heading=f"Client meetings nobody logged ({len(figures.untracked)})")
-    entries, unbilled = figures.entries, ~figures.entries["error"] & figures.entries["invoice"].eq("")
+    entries, unbilled = figures.entries, ~figures.entries[R.error] & figures.entries[R.invoice].eq("")
     for held, heading, columns in (
-            (entries["held_in_review"], "Entries held back in the review workbook", EARLIER_COLUMNS),
+            (entries[R.held_in_review], "Entries held back in the review workbook", EARLIER_COLUMNS),
             (unbilled & entries[E.billable] & entries[E.tracker_hold].eq(INVOICED),
              "Entries invoiced in the tracker, not billed again", TRACKER_COLUMNS),
-            (unbilled & entries[E.billable] & entries["waits_for_approval"], "Entries not approved in the tracker",
+            (unbilled & entries[E.billable] & entries[R.waits_for_approval], "Entries not approved in the tracker",
              TRACKER_COLUMNS)):
         last = long_table(pages, _entry_rows(entries[held]), columns, row=last + 3,
                           heading=f"{heading} ({int(held.sum())})")
@@ -281,11 +282,11 @@ def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
            E.client_key: entries[E.client_key].fillna(entries[E.client]),
            E.job_key: entries[E.job_key].fillna(entries[E.job])},
         logged_h=[hours(s) if pd.notna(s) else None for s in logged],
-        billed_h=[hours(s) if pd.notna(s) and b else None for s, b in zip(entries["billed_s"], entries[E.billable])],
-        written_down_h=[hours(s) if pd.notna(s) else None for s in entries["written_down_from"]],
+        billed_h=[hours(s) if pd.notna(s) and b else None for s, b in zip(entries[R.billed_s], entries[E.billable])],
+        written_down_h=[hours(s) if pd.notna(s) else None for s in entries[R.written_down_from]],
         billable_text=entries[E.billable].map({True: "yes", False: "no"}),
         review_text=[("held back" if held else "waits for approval" if waits else "")
-                     for held, waits in zip(entries["held_in_review"], entries["waits_for_approval"])])
+                     for held, waits in zip(entries[R.held_in_review], entries[R.waits_for_approval])])
 
 
 def problem_rows(problems: tuple[Problem, ...]) -> pd.DataFrame:
