@@ -100,6 +100,7 @@ def test_any_sequence_of_runs_bills_each_entry_at_most_once(tmp_path_factory, ru
     numbers = [i.number for i in ledger.invoices(conn)]
     assert numbers == [f"2026-{n:04d}" for n in range(1, len(numbers) + 1)]  # gapless
     assert set(ledger.billed_entries(conn)) == billed
+    assert ledger.charged(conn) == {("hours", e): number for e, number in ledger.billed_entries(conn).items()}
 
 
 def test_a_recorded_invoice_can_be_rendered_again_exactly(conn):
