@@ -199,3 +199,16 @@ def test_an_hours_charge_is_the_entrys_billed_time_at_the_lines_price():
     assert (charge.kind, charge.key, charge.unit, charge.quantity, charge.unit_price, charge.entries) == (
         HOURS, "a", HUR, quantity(3600), Decimal("95.00"), (entry("a"),))
     assert line(charge).entries == (entry("a"),) and line().entries == ()
+
+
+def test_a_ledger_without_its_charged_once_index_is_refused_untouched(tmp_path):
+    path = tmp_path / "output" / "ledger.sqlite"
+    conn = ledger.connect(path)
+    record(conn, draft(line(retainer())))
+    conn.execute("DROP INDEX charged_once")
+    conn.close()
+    damaged = path.read_bytes()
+    for read in (ledger.connect, ledger.read_invoices):
+        with pytest.raises(ledger.LedgerError, match="is damaged: index charged_once missing"):
+            read(path)
+    assert path.read_bytes() == damaged

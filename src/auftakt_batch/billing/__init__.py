@@ -277,8 +277,10 @@ def _resume(conn, number: str) -> _Todo:
 
 
 class Times(NamedTuple):
-    stamped_at: datetime  # what the PDF's metadata carries: noon of the issue day, agency time, so the same
-    #                       invoice always renders to the same bytes (the ledger records the real instant beside it)
+    """The time the PDF's metadata carries — noon of the issue day, agency time, so the same invoice
+    always renders to the same bytes; the ledger records the real instant beside it — and the due date."""
+
+    stamped_at: datetime
     due: date
 
 

@@ -52,7 +52,7 @@ _POSTCODE_CITY = re.compile(
     r"|\d{4,5})\s+(.+)")  # DE, AT, CH, FR, …
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Document:
     number: str
     kind: str  # invoice | credit-note

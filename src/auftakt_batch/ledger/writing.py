@@ -94,6 +94,7 @@ def _insert(conn: sqlite3.Connection, table: str, row: dict) -> int:
     """Insert `row` (column: value) into `table` (a name of this module's, never the user's); its rowid."""
     cursor = conn.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                           tuple(row.values()))
+    assert cursor.lastrowid is not None  # an INSERT of a row always sets it
     return cursor.lastrowid
 
 
