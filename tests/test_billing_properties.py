@@ -12,7 +12,7 @@ The second property follows pieces of work through histories of changes between 
 entry's words, hours, day, job, client or start corrected, entries deleted, older exports left
 beside newer ones, a person renamed, a person's or the agency's time zone changed, meetings
 billed from a calendar and then logged, changes accepted, invoices voided — and asserts that
-no piece of work is ever on two live invoice lines.
+no piece of work is ever on two live invoice lines, and no charge key on two live invoices.
 
 PDFs are written as their HTML here: the properties are about the ledger, and rendering is
 tested on its own.
@@ -246,9 +246,27 @@ def test_no_change_between_runs_bills_a_piece_of_work_twice(tmp_path_factory, hi
             billing.bill(ws.root, NOVEMBER, today=TODAY)
             work = billings(ws)
             assert len(work) == len(set(work)), sorted(work)  # no piece of work on two live invoice lines
+            assert_charged_once(ws)
             before = ledger_dump(ws.root)
             assert billing.bill(ws.root, NOVEMBER, today=TODAY).issued == () and ledger_dump(ws.root) == before
     assert [r.number for r in _invoices(ws)] == [f"2026-{n:04d}" for n in range(1, len(_invoices(ws)) + 1)]
+
+
+def assert_charged_once(ws: Workspace) -> None:
+    """Every charge key is on at most one live invoice; a charge is live exactly while its invoice
+    is; the live hours charges are the live billed entries (an accepted edited version is none)."""
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    try:
+        charges = conn.execute("SELECT c.kind, c.key, c.live, i.status FROM charges c "
+                               "JOIN invoices i ON i.id = c.invoice_id").fetchall()
+    finally:
+        conn.close()
+    live = [(kind, key) for kind, key, is_live, _ in charges if is_live]
+    assert len(live) == len(set(live)), sorted(live)
+    assert all(is_live == (status != "void") for _, _, is_live, status in charges)
+    entries = ledger.read_billed(ws.root / "output" / "ledger.sqlite")
+    assert sorted(key for kind, key in live if kind == "hours") == sorted(
+        entries.loc[entries["replaces"].isna(), "entry_id"])
 
 
 def _invoices(ws: Workspace):

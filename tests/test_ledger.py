@@ -10,19 +10,22 @@ from hypothesis import strategies as st
 
 from auftakt_batch import ledger
 from auftakt_batch.periods import parse_period
-from auftakt_batch.pricing.invoices import Billed, Draft, Line
+from auftakt_batch.pricing.invoices import HUR, Billed, Draft, Line, hours_charge
 
 PATTERN = "{year}-{seq:04d}"
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
 def billed(entry_id):
-    return Billed(entry_id, f"t:{entry_id}", date(2026, 11, 2), "Anna Schmidt", f"work on {entry_id}", 3000)
+    return Billed(entry_id=entry_id, slot=f"t:{entry_id}", day=date(2026, 11, 2), person="Anna Schmidt",
+                  description=f"work on {entry_id}", billed_s=3000)
 
 
 def draft(entry_ids, client="acme"):
-    line = Line("website", "Website relaunch", "", Decimal("0.8333"), Decimal("120.00"), Decimal("100.00"),
-                date(2026, 11, 2), date(2026, 11, 20), tuple(map(billed, entry_ids)))
+    line = Line(job_key="website", job_name="Website relaunch", detail="", unit=HUR, quantity=Decimal("0.8333"),
+                unit_price=Decimal("120.00"), amount=Decimal("100.00"), first_day=date(2026, 11, 2),
+                last_day=date(2026, 11, 20),
+                charges=tuple(hours_charge(billed(e), Decimal("120.00")) for e in entry_ids))
     return Draft(client, "EUR", parse_period("2026-11"), (line,), "standard", Decimal("19"))
 
 
@@ -97,6 +100,7 @@ def test_any_sequence_of_runs_bills_each_entry_at_most_once(tmp_path_factory, ru
     numbers = [i.number for i in ledger.invoices(conn)]
     assert numbers == [f"2026-{n:04d}" for n in range(1, len(numbers) + 1)]  # gapless
     assert set(ledger.billed_entries(conn)) == billed
+    assert ledger.charged(conn) == {("hours", e): number for e, number in ledger.billed_entries(conn).items()}
 
 
 def test_a_recorded_invoice_can_be_rendered_again_exactly(conn):
@@ -204,7 +208,7 @@ def test_a_ledger_of_schema_2_is_migrated_in_place(tmp_path):
     ledger.connect(path).close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,)
-    for table, columns in ledger._columns().items():
+    for table, columns in ledger.schema.columns_of().items():
         assert {r[1] for r in conn.execute(f"PRAGMA table_info({table})")} == set(columns)  # a new ledger's
 
 
@@ -262,7 +266,8 @@ def test_every_decimal_the_ledger_writes_reads_back_equal_and_never_has_an_expon
                                                                                      vat_rate):
     conn = ledger.connect(tmp_path_factory.mktemp("l") / "ledger.sqlite")
     original = Draft("acme", "EUR", parse_period("2026-11"), tuple(
-        Line("website", "Website relaunch", "", q, p, a, date(2026, 11, 2), date(2026, 11, 20), ())
+        Line(job_key="website", job_name="Website relaunch", detail="", unit=HUR, quantity=q, unit_price=p, amount=a,
+             first_day=date(2026, 11, 2), last_day=date(2026, 11, 20))
         for q, p, a in lines), "standard", vat_rate)
     ledger.record_pending(conn, PATTERN, original, kind="invoice", issue_date=date(2026, 12, 1),
                           due_date=date(2026, 12, 15), stamped_at=AT)

@@ -52,7 +52,7 @@ from auftakt_batch.billing import credit_for
 from auftakt_batch.config import NO_ROUNDING, Rounding, parse_config
 from auftakt_batch.periods import parse_period
 from auftakt_batch.pricing import amount, price, round_seconds
-from auftakt_batch.pricing.invoices import Draft, Line, draft_invoices, quantity
+from auftakt_batch.pricing.invoices import HUR, Draft, Line, draft_invoices, quantity
 from auftakt_batch.render.invoice import Issue, context
 
 from .conftest import RATES, TODAY
@@ -127,7 +127,8 @@ def assert_rounded(tracked: int, result: int, step: int, mode: str) -> None:
 def line(seconds: int, unit_price: Decimal) -> Line:
     """A line as invoices._lines builds it: the printed quantity, then the amount from it."""
     qty = quantity(seconds)
-    return Line("website", "Website relaunch", "", qty, unit_price, amount(qty, unit_price), DAY, DAY, ())
+    return Line(job_key="website", job_name="Website relaunch", detail="", unit=HUR, quantity=qty,
+                unit_price=unit_price, amount=amount(qty, unit_price), first_day=DAY, last_day=DAY)
 
 
 def draft(lines, vat_rate: Decimal) -> Draft:
@@ -163,7 +164,8 @@ def test_vat_rounds_a_half_cent_up(euros, percent):
     # an odd multiple of half a cent: exactly x.xx5, a tie
     net = Decimal(euros) + Decimal("0.50")
     tie = Fraction(net) * percent / 100
-    d = draft([Line("website", "Website", "", Decimal(1), net, net, DAY, DAY, ())], Decimal(percent))  # 1 h × net
+    d = draft([Line(job_key="website", job_name="Website", detail="", unit=HUR, quantity=Decimal(1), unit_price=net,
+                    amount=net, first_day=DAY, last_day=DAY)], Decimal(percent))  # 1 h × net
     assert cents(d.vat) == tie + Fraction(5, 1000)  # up, whatever the cent before
     assert cents(credit_for(d).vat) == -(tie + Fraction(5, 1000))  # and away from zero on a credit note
     assert cents(d.gross) == Fraction(net) + cents(d.vat)

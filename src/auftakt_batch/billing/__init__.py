@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -62,7 +62,7 @@ def _client(run: CheckRun, only: str | None) -> str | None:
     return key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Issued:
     number: str
     client_key: str
@@ -76,12 +76,17 @@ class Issued:
     sha256: str | None = None
 
 
-@dataclass(frozen=True)
+class Skipped(NamedTuple):
+    client_key: str
+    why: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class BillRun:
     check: CheckRun
-    issued: tuple[Issued, ...]
-    skipped: tuple[tuple[str, str], ...]  # (client key, why)
-    stopped: str | None  # why no new invoice was written, if so
+    issued: tuple[Issued, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    stopped: str | None = None  # why no new invoice was written, if so
     later: str | None = None  # billable time dated after today, left for a later run
     review: str | None = None  # what the review workbook changed
     report: Report | None = None  # the profitability workbook, written after the invoices
@@ -120,22 +125,24 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         only = _client(run, only)
         reason, path = _stop_reason(run, strict), workspace / "output" / "ledger.sqlite"
         if run.config is None:
-            return BillRun(run, (), (), reason)
+            return BillRun(check=run, stopped=reason)
         if reason and not path.exists():
-            return _reported(BillRun(run, (), (), reason), today)
+            return _reported(BillRun(check=run, stopped=reason), today)
         config = run.config
         today = today or local_today(config.agency.timezone)
         conn = ledger.connect(path)
         try:
             resumed = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
-            drafts, skipped, later, review = ([], (), None, None) if reason else _to_bill(run, period, only, today)
+            to_bill = ToBill() if reason else _to_bill(run, period, only, today)
+            drafts = to_bill.drafts
             if resumed or drafts:
                 first = resumed[0] if resumed else _provisional(conn, drafts[0], config, today)
                 _document(first.draft, first.issue, config, workspace)  # a template that fails, fails here
                 backup(conn, path)  # before the first write
-                earlier = _issued_for(conn, period)
-                todo = chain(resumed, (_reserve(conn, d, config, today, earlier.get(d.client_key, ()), workspace)
-                                       for d in drafts))  # each reserved while the workers render the ones before
+                earlier = ledger.live_invoices(ledger.invoices(conn), period)  # before this run
+                todo = chain(resumed, (  # each reserved while the workers render the ones before
+                    _reserve(conn, d, config, today, _numbers(earlier.get(d.client_key, ())), workspace)
+                    for d in drafts))
                 issued = _render(todo, len(resumed) + len(drafts), workspace, config, _marker(conn, workspace),
                                  progress)
                 backup(conn, path)  # and after: the newest backup is the ledger as this run left it
@@ -143,7 +150,8 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
                 issued = ()
         finally:
             conn.close()
-        return _reported(BillRun(run, issued, skipped, reason, later, review,
+        return _reported(BillRun(check=run, issued=issued, skipped=to_bill.skipped, stopped=reason,
+                                 later=to_bill.later, review=to_bill.review,
                                  unbilled=() if reason else not_billed(run, today, only)), today)
 
 
@@ -152,17 +160,17 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
     run = check(workspace, period, today)  # reads the ledger if there is one, never writes or creates it
     only = _client(run, only)
     if (reason := _stop_reason(run, strict)) is not None:
-        return BillRun(run, (), (), reason)
+        return BillRun(check=run, stopped=reason)
     today = today or local_today(run.config.agency.timezone)
-    drafts, skipped, later, review = _to_bill(run, period, only, today)
+    to_bill = _to_bill(run, period, only, today)
     stamped_at, due = _times(run.config, today)
-    todo = [_Todo(d, Issue("DRAFT", today, due, stamped_at, draft=True)) for d in drafts]
+    todo = [_Todo(d, Issue("DRAFT", today, due, stamped_at, draft=True)) for d in to_bill.drafts]
     folder = workspace / "output" / period.label / "drafts"
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
     issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress)
-    return _reported(BillRun(run, issued, skipped, None, later, review, unbilled=not_billed(run, today, only)),
-                     today)
+    return _reported(BillRun(check=run, issued=issued, skipped=to_bill.skipped, later=to_bill.later,
+                             review=to_bill.review, unbilled=not_billed(run, today, only)), today)
 
 
 def _reported(result: BillRun, today: date | None) -> BillRun:
@@ -174,10 +182,16 @@ def _reported(result: BillRun, today: date | None) -> BillRun:
         return replace(result, unwritten=str(exc))
 
 
-def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tuple[list[Draft], tuple, str | None,
-                                                                                 str | None]:
-    """(drafts to issue, (client, why) skipped, what waits, what the review changed): sound, unbilled
-    entries up to today as the review workbook decided — work dated later is not done yet, a later
+class ToBill(NamedTuple):
+    drafts: tuple[Draft, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    later: str | None = None  # what waits: billable time dated after today
+    review: str | None = None  # what the review workbook changed
+
+
+def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> ToBill:
+    """The drafts to issue, the clients skipped and why, what waits, what the review changed: sound,
+    unbilled entries up to today as the review workbook decided — work dated later is not done yet, a later
     run bills it; held-back clients skipped; entries the tracker has not approved (with
     imports.require_approval) only where the reviewer typed yes."""
     held = run.held_back().clients
@@ -189,14 +203,14 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> tu
     priced = priced[priced[E.tracker_hold].ne(UNAPPROVED)]  # the reviewer's yes has cleared it (pipeline)
     final = reviewed(priced, run.decisions)
     drafts = draft_invoices(final, run.config, period)
-    skipped = tuple((key, "held back by errors (listed above)") for key in sorted(held)
+    skipped = tuple(Skipped(key, "held back by errors (listed above)") for key in sorted(held)
                     if only in (None, key) and getattr(run.config.clients.get(key), "billable", True))
     later = None
     if future.any():
         days = unbilled.loc[future, E.date]
         later = (f"{plural(int(future.sum()), 'billable entry', 'billable entries')} dated after today "
                  f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
-    return drafts, skipped, later, _review_note(priced, final)
+    return ToBill(tuple(drafts), skipped, later, _review_note(priced, final))
 
 
 def _review_note(priced: pd.DataFrame, final: pd.DataFrame) -> str | None:
@@ -237,7 +251,7 @@ def _stop_reason(run: CheckRun, strict: bool) -> str | None:
 def _provisional(conn, draft: Draft, config: Config, today: date) -> _Todo:
     """The invoice `draft` would be if it were reserved now: its number is the series' next."""
     stamped_at, due = _times(config, today)
-    number, _ = ledger.next_number(conn, config.agency.invoice_number, today.year)
+    number = ledger.next_number(conn, config.agency.invoice_number, today.year).number
     return _Todo(draft, Issue(number, today, due, stamped_at))
 
 
@@ -261,20 +275,21 @@ def _resume(conn, number: str) -> _Todo:
     return _Todo(s.draft, issue, finished=True)
 
 
-def _times(config: Config, today: date) -> tuple[datetime, date]:
-    """(the time the PDF's metadata carries — noon of the issue day, agency time, so the same invoice
-    always renders to the same bytes; the ledger records the real instant beside it —, the due date)."""
+class Times(NamedTuple):
+    """The time the PDF's metadata carries — noon of the issue day, agency time, so the same invoice
+    always renders to the same bytes; the ledger records the real instant beside it — and the due date."""
+
+    stamped_at: datetime
+    due: date
+
+
+def _times(config: Config, today: date) -> Times:
     stamped_at = datetime.combine(today, time(12), ZoneInfo(config.agency.timezone))
-    return stamped_at, today + timedelta(days=config.agency.payment_terms_days)
+    return Times(stamped_at, today + timedelta(days=config.agency.payment_terms_days))
 
 
-def _issued_for(conn, period: Period) -> dict[str, tuple[str, ...]]:
-    """client key -> its live invoices of the period, before this run."""
-    earlier: dict[str, tuple[str, ...]] = {}
-    for r in ledger.invoices(conn):
-        if r.kind == "invoice" and r.status != "void" and r.period == period.label:
-            earlier[r.client_key] = earlier.get(r.client_key, ()) + (r.number,)
-    return earlier
+def _numbers(records: Iterable[ledger.InvoiceRecord]) -> tuple[str, ...]:
+    return tuple(r.number for r in records)
 
 
 def void(workspace: Path, number: str, reason: str, today: date | None = None) -> Issued:
@@ -293,7 +308,7 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
             ledger.voidable(conn, number)
             credit = credit_for(stored.draft)
             stamped_at, _ = _times(config, today)
-            provisional, _ = ledger.next_number(conn, config.agency.invoice_number, today.year)
+            provisional = ledger.next_number(conn, config.agency.invoice_number, today.year).number
             issue = Issue(provisional, today, today, stamped_at, kind="credit-note", refers_to=number, reason=reason,
                           refers_to_date=stored.issue_date)
             job = _document(credit, issue, config, workspace)  # before anything is written
@@ -317,9 +332,9 @@ def config_errors(problems) -> str:
 
 
 def credit_for(original: Draft) -> Draft:
-    """The credit note's draft: the original's lines negated, tied to no entry (they become free)."""
+    """The credit note's draft: the original's lines negated, with no charge (they become free)."""
     return replace(original, lines=tuple(replace(line, quantity=_negated(line.quantity), amount=_negated(line.amount),
-                                                 entries=()) for line in original.lines))
+                                                 charges=()) for line in original.lines))
 
 
 def _negated(value: Decimal) -> Decimal:
@@ -337,8 +352,9 @@ def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config, 
         for item in todo:
             d, issue = item.draft, item.issue
             job = item.job or _document(d, issue, config, workspace)
-            by_target[job.target] = Issued(issue.number, d.client_key, d.hours, d.net, d.gross, d.currency,
-                                           job.target, item.finished, item.follows)
+            by_target[job.target] = Issued(number=issue.number, client_key=d.client_key, hours=d.hours, net=d.net,
+                                           gross=d.gross, currency=d.currency, pdf=job.target,
+                                           finished=item.finished, follows=item.follows)
             yield job
 
     def finished(job: Job, sha: str) -> None:
@@ -376,10 +392,10 @@ def _document(draft: Draft, issue: Issue, config: Config, workspace: Path) -> Jo
 def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FACTURX,
                  labels: dict[str, dict[str, str]] | None = None) -> bytes:
     """The CII XML of an issued invoice or credit note, from the same draft (and words) as its PDF."""
-    return cii_xml(draft, Document(issue.number, issue.kind, issue.issue_date,
-                                   None if issue.kind == "credit-note" else issue.due_date,
-                                   issue.refers_to, issue.refers_to_date, issue.reason), config, guideline,
-                   labels or LABELS)
+    return cii_xml(draft, Document(number=issue.number, kind=issue.kind, issue_date=issue.issue_date,
+                                   due_date=None if issue.kind == "credit-note" else issue.due_date,
+                                   refers_to=issue.refers_to, refers_to_date=issue.refers_to_date,
+                                   reason=issue.reason), config, guideline, labels or LABELS)
 
 
 def _marker(conn, workspace: Path) -> Callable[[Issued], None]:

@@ -52,7 +52,7 @@ _POSTCODE_CITY = re.compile(
     r"|\d{4,5})\s+(.+)")  # DE, AT, CH, FR, …
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Document:
     number: str
     kind: str  # invoice | credit-note
@@ -98,7 +98,7 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
         price = _sub(_sub(item, "ram", "SpecifiedLineTradeAgreement"), "ram", "NetPriceProductTradePrice")
         _text(price, "ChargeAmount", _money(line.unit_price))
         _text(_sub(item, "ram", "SpecifiedLineTradeDelivery"), "BilledQuantity", _quantity(sign * line.quantity),
-              unitCode="HUR")
+              unitCode=line.unit)  # UN/ECE Recommendation 20, as the line's charges are counted
         settlement = _sub(item, "ram", "SpecifiedLineTradeSettlement")
         tax = _sub(settlement, "ram", "ApplicableTradeTax")
         _text(tax, "TypeCode", "VAT")

@@ -1,7 +1,9 @@
 """Invoice drafts: a client's priced entries grouped into readable lines, with exact totals.
 
 Needs: priced entries of one period (only billable, sound ones) and the config. Gives: one
-`Draft` per client with billable time. Lines group by job and unit price by default
+`Draft` per client with billable time. What is billed is a `Charge` — for now each entry's
+hours, keyed on its entry id, so the ledger bills it at most once. Lines group the charges by
+job and unit price by default
 (`group_by` chooses job+person, job+task or entry); entries at different rates never share a
 line. Each line's amount is its printed quantity × unit price, rounded half-up to cents; the
 net is the exact sum of the line amounts. A line's VAT rate is its job's `vat_rate`, else the
@@ -31,9 +33,11 @@ GROUPINGS = {
     "entry": [E.entry_id],
 }
 QUANTITY_PLACES = Decimal("0.0001")  # hours: a printed quantity is within 0.18 s of the billed time
+HOURS = "hours"  # the kind of charge an entry's time is; the next kinds: retainer, milestone, expense
+HUR = "HUR"  # UN/ECE Recommendation 20: hour (the unit code of the e-invoice); later MON (month), C62 (one)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Billed:
     """One entry behind a line, as the ledger keeps it and the appendix prints it."""
 
@@ -49,18 +53,42 @@ class Billed:
     source: str | None = None  # file:row it was read from
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Charge:
+    """One thing billed, at most once: the ledger refuses a second live invoice with the same
+    `kind` and `key` (a partial unique index). Hours: one charge per entry, keyed on its entry id;
+    the next kinds key on what they bill once (a retainer on job and period, a milestone on job
+    and name, an expense on its id)."""
+
+    kind: str  # hours
+    key: str  # unique within its kind among live invoices; hours: the entry id
+    unit: str  # UN/ECE Recommendation 20 code: HUR
+    quantity: Decimal  # in `unit`s
+    unit_price: Decimal
+    entries: tuple[Billed, ...] = ()  # the entries it covers
+
+
+@dataclass(frozen=True, kw_only=True)
 class Line:
+    """A line of the invoice: charges of one unit grouped (hours by job, job+person, job+task or
+    entry), with the quantity and amount printed."""
+
     job_key: str
     job_name: str
     detail: str  # person, task or the entry's own description, by grouping
-    quantity: Decimal  # hours, as printed
+    unit: str  # its charges' unit (UN/ECE Recommendation 20): HUR
+    quantity: Decimal  # in `unit`s, as printed
     unit_price: Decimal
     amount: Decimal
     first_day: date
     last_day: date
-    entries: tuple[Billed, ...]
+    charges: tuple[Charge, ...] = ()  # none on a credit note: it frees what the invoice billed
     vat_rate: Decimal | None = None  # percent; None: the invoice's rate (lines of ledgers before schema 6)
+
+    @property
+    def entries(self) -> tuple[Billed, ...]:
+        """The entries behind the line, in its charges' order (the appendix's)."""
+        return tuple(b for charge in self.charges for b in charge.entries)
 
 
 @dataclass(frozen=True)
@@ -109,7 +137,7 @@ class Draft:
 
     @property
     def hours(self) -> Decimal:
-        return sum((line.quantity for line in self.lines), Decimal(0))
+        return sum((line.quantity for line in self.lines if line.unit == HUR), Decimal(0))
 
     @property
     def entry_ids(self) -> tuple[str, ...]:
@@ -136,7 +164,8 @@ def draft_invoices(priced: pd.DataFrame, config: Config, period: Period) -> list
     for client_key, entries in billable.groupby(E.client_key, sort=True):
         client = config.clients[client_key]
         lines = tuple(_lines(entries, client, config))
-        drafts.append(Draft(client_key, client.currency, period, lines, client.vat, vat_rate(config, client)))
+        drafts.append(Draft(client_key=client_key, currency=client.currency, period=period, lines=lines,
+                            vat_mode=client.vat, vat_rate=vat_rate(config, client)))
     return drafts
 
 
@@ -151,17 +180,18 @@ def _lines(entries: pd.DataFrame, client: Client, config: Config):
     for _, group in keyed.groupby([*by, "rate_key"], sort=True, dropna=False):
         first = group.iloc[0]
         job = client.jobs.get(first[E.job_key])
-        qty = quantity(group["billed_s"].sum())
+        qty = quantity(group["billed_s"].sum())  # the line's time summed, then rounded: not its charges' sum
         yield Line(
             job_key=first[E.job_key],
             job_name=job.name if job else client.name,
             detail=_detail(by, group),
+            unit=HUR,
             quantity=qty,
             unit_price=first["rate"],
             amount=amount(qty, first["rate"]),
             first_day=group[E.date].min().date(),
             last_day=group[E.date].max().date(),
-            entries=_billed(group),
+            charges=tuple(hours_charge(b, first["rate"]) for b in _billed(group)),
             vat_rate=vat_rate(config, client, job),
         )
 
@@ -174,11 +204,18 @@ def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:
                  for r, w in zip(ordered.itertuples(index=False), before))
 
 
+def hours_charge(entry: Billed, unit_price: Decimal) -> Charge:
+    """An entry's billed time as a charge: keyed on the entry, so it is billed at most once."""
+    return Charge(kind=HOURS, key=entry.entry_id, unit=HUR, quantity=quantity(entry.billed_s), unit_price=unit_price,
+                  entries=(entry,))
+
+
 def as_billed(r, billed_s: int, written_down_from: int | None = None) -> Billed:
     """An entry (a row of Entries, as itertuples gives it) as the ledger keeps it."""
-    return Billed(r.entry_id, r.slot, r.date.date(), r.person_name, r.description, billed_s, written_down_from,
-                  int(r.duration_s), r.local_start.isoformat() if pd.notna(r.local_start) else None,
-                  f"{r.source_file}:{r.source_row}")
+    return Billed(entry_id=r.entry_id, slot=r.slot, day=r.date.date(), person=r.person_name,
+                  description=r.description, billed_s=billed_s, written_down_from=written_down_from,
+                  duration_s=int(r.duration_s), start=r.local_start.isoformat() if pd.notna(r.local_start) else None,
+                  source=f"{r.source_file}:{r.source_row}")
 
 
 def _detail(by: list[str], group: pd.DataFrame) -> str:

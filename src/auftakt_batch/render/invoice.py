@@ -16,8 +16,10 @@ from pathlib import Path
 
 from ..config import Config
 from ..config.yamltree import YamlSyntaxError, refuse_deep_nesting
-from ..pricing.invoices import Draft, quantity
+from ..pricing.invoices import HUR, Draft, quantity
 from .confined import TemplateRefused, read_within, stamp
+
+UNIT_WORDS = {HUR: "hours"}  # a line's unit (UN/ECE Rec 20) -> the labels' word for it
 
 LABELS = {
     "en": {
@@ -207,6 +209,7 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
             "vat": (f"{t['vat']} {format_number(draft.rate_of(line), language)} %" if len(draft.breakdown) > 1
                     else ""),
             "quantity": hours(line.quantity, language),
+            "unit": t[UNIT_WORDS[line.unit]],  # the word the labels give the line's unit (the column says it)
             "unit_price": money(line.unit_price),
             "amount": money(line.amount),
         } for line in draft.lines],

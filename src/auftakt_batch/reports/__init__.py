@@ -114,11 +114,8 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
     todo = entries[~entries[R.error] & unbilled(entries)]
     in_tracker = entries[~entries[R.error] & entries[R.billable] & entries[R.invoice].eq("")
                          & entries[R.tracker_hold].eq(INVOICED)]
-    late: dict[str, tuple[tuple[str, ...], date]] = {}
-    for r in book.invoices:
-        if r.period == period.label and r.kind == "invoice" and r.status == "issued":
-            numbers = late.get(r.client_key, ((), r.issue_date))[0]
-            late[r.client_key] = ((*numbers, r.number), r.issue_date)
+    late = {client: (tuple(r.number for r in records), records[-1].issue_date)
+            for client, records in ledger.live_invoices(book.invoices, period).items()}
     path = review_path(workspace, period)
     with written(path, f"auftakt-batch review --period {period.label}"):
         carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed[R.entry_id]),

@@ -1,0 +1,203 @@
+"""Reading the ledger: the invoices, an invoice as it was drafted, the live billed entries, the
+book the reports read. Each query takes an open connection (ledger/__init__.py opens them)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from ..periods import Period, parse_period
+from ..pricing.invoices import Billed, Charge, Draft, Line
+from .sql import rows
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceRecord:
+    number: str
+    kind: str
+    client_key: str
+    period: str
+    issue_date: date
+    due_date: date
+    currency: str
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+    status: str
+    pdf_path: str | None
+    pdf_sha256: str | None
+    refers_to: str | None = None
+    reason: str | None = None
+
+
+class NotVoidable(Exception):
+    """Only an issued invoice (not a credit note, not a void one) can be cancelled."""
+
+
+def invoices(conn: sqlite3.Connection, status: str | None = None) -> list[InvoiceRecord]:
+    query = ("SELECT number, kind, client_key, period, issue_date, due_date, currency, net, vat, gross, status, "
+             "pdf_path, pdf_sha256, refers_to, reason FROM invoices")
+    found = rows(conn, query + (" WHERE status = ?" if status else "") + " ORDER BY year, seq",
+                 (status,) if status else ())
+    return [InvoiceRecord(**{**dict(r), "issue_date": date.fromisoformat(r["issue_date"]),
+                             "due_date": date.fromisoformat(r["due_date"]),
+                             **{money: Decimal(r[money]) for money in ("net", "vat", "gross")}})
+            for r in found]
+
+
+def live_invoices(records: Iterable[InvoiceRecord], period: Period) -> dict[str, tuple[InvoiceRecord, ...]]:
+    """client key -> its live invoices of `period` (pending or issued, not void; no credit note), in
+    the series' order: the invoices later entries of the period follow."""
+    live: dict[str, tuple[InvoiceRecord, ...]] = {}
+    for r in records:
+        if r.kind == "invoice" and r.status != "void" and r.period == period.label:
+            live[r.client_key] = live.get(r.client_key, ()) + (r,)
+    return live
+
+
+def voidable(conn: sqlite3.Connection, number: str) -> int:
+    """The id of issued invoice `number`; NotVoidable (saying why) for anything else."""
+    found = rows(conn, "SELECT id, kind, status FROM invoices WHERE number = ?", (number,))
+    row = found[0] if found else None
+    if row is None or row["kind"] != "invoice" or row["status"] != "issued":
+        state = ("does not exist" if row is None else "is a credit note" if row["kind"] == "credit-note"
+                 else f"is {row['status']} already" if row["status"] == "void" else f"is still {row['status']}")
+        raise NotVoidable(f"{number} {state}: only an issued invoice can be cancelled")
+    return row["id"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stored:
+    """What the ledger holds of an invoice, enough to render it again exactly."""
+
+    draft: Draft
+    kind: str
+    issue_date: date
+    due_date: date
+    stamped_at: datetime  # what the PDF's metadata says (the issue date's noon), so it renders to the same bytes
+    refers_to: str | None
+    reason: str | None
+
+
+def stored_draft(conn: sqlite3.Connection, number: str) -> Stored:
+    found = rows(conn, "SELECT id, client_key, period, currency, vat_mode, vat_rate, issue_date, due_date, "
+                       "stamped_at, kind, refers_to, reason FROM invoices WHERE number = ?", (number,))
+    if not found:
+        raise NotVoidable(f"there is no invoice {number} in the ledger")
+    (invoice,) = found
+    charges = _charges(conn, invoice["id"])
+    lines = tuple(
+        Line(job_key=r["job_key"], job_name=r["job_name"], detail=r["detail"], unit=r["unit"],
+             quantity=Decimal(r["quantity"]), unit_price=Decimal(r["unit_price"]), amount=Decimal(r["amount"]),
+             first_day=date.fromisoformat(r["first_day"]), last_day=date.fromisoformat(r["last_day"]),
+             charges=charges.get(r["position"], ()), vat_rate=None if r["vat_rate"] is None else Decimal(r["vat_rate"]))
+        for r in rows(conn, "SELECT position, job_key, job_name, detail, first_day, last_day, unit, quantity, "
+                            "unit_price, amount, vat_rate FROM invoice_lines WHERE invoice_id = ? ORDER BY position",
+                      (invoice["id"],)))
+    draft = Draft(client_key=invoice["client_key"], currency=invoice["currency"],
+                  period=parse_period(invoice["period"]), lines=lines, vat_mode=invoice["vat_mode"],
+                  vat_rate=Decimal(invoice["vat_rate"]))
+    return Stored(draft=draft, kind=invoice["kind"], issue_date=date.fromisoformat(invoice["issue_date"]),
+                  due_date=date.fromisoformat(invoice["due_date"]),
+                  stamped_at=datetime.fromisoformat(invoice["stamped_at"]), refers_to=invoice["refers_to"],
+                  reason=invoice["reason"])
+
+
+def _charges(conn: sqlite3.Connection, invoice_id: int) -> dict[int, tuple[Charge, ...]]:
+    """line position -> its charges, in the order they were recorded, each with the billed entries
+    it covers (those of its line whose id is its key: an hours charge's entry)."""
+    entries: dict[tuple[int, str], list[Billed]] = {}
+    for r in rows(conn, "SELECT position, entry_id, slot, day, person, description, billed_s, written_down_from, "
+                        "duration_s, start, source FROM billed_entries WHERE invoice_id = ? AND replaces IS NULL "
+                        "ORDER BY rowid", (invoice_id,)):
+        fields = {**dict(r), "day": date.fromisoformat(r["day"])}
+        entries.setdefault((fields.pop("position"), r["entry_id"]), []).append(Billed(**fields))
+    charges: dict[int, tuple[Charge, ...]] = {}
+    for r in rows(conn, "SELECT position, kind, key, unit, quantity, unit_price FROM charges WHERE invoice_id = ? "
+                        "ORDER BY rowid", (invoice_id,)):
+        charge = Charge(kind=r["kind"], key=r["key"], unit=r["unit"], quantity=Decimal(r["quantity"]),
+                        unit_price=Decimal(r["unit_price"]), entries=tuple(entries.get((r["position"], r["key"]), ())))
+        charges[r["position"]] = charges.get(r["position"], ()) + (charge,)
+    return charges
+
+
+def billed_entries(conn: sqlite3.Connection) -> dict[str, str]:
+    """entry id -> number of the live invoice it is on."""
+    return {r["entry_id"]: r["number"] for r in rows(
+        conn, "SELECT b.entry_id, i.number FROM billed_entries b JOIN invoices i ON i.id = b.invoice_id "
+              "WHERE b.live = 1")}
+
+
+def charged(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    """(kind, key) of every live charge -> the number of the invoice it is on."""
+    return {(r["kind"], r["key"]): r["number"] for r in rows(
+        conn, "SELECT c.kind, c.key, i.number FROM charges c JOIN invoices i ON i.id = c.invoice_id "
+              "WHERE c.live = 1")}
+
+
+BILLED_COLUMNS = {  # the live billed entries as the checks compare them with the exports; None: a number
+    "entry_id": "str", "slot": "str", "number": "str", "client_key": "str", "job_key": "str", "day": "str",
+    "person": "str", "description": "str", "billed_s": "int64", "written_down_from": "Int64", "duration_s": "Int64",
+    "start": "object", "source": "object", "gone": "object", "replaces": "object"}
+ADDED_IN = {"written_down_from": 3, "duration_s": 4, "start": 4, "source": 4, "gone": 4, "replaces": 4}
+
+
+def no_billed() -> pd.DataFrame:
+    return _billed_frame([])
+
+
+def billed(conn: sqlite3.Connection, version: int) -> pd.DataFrame:
+    """The live billed entries (BILLED_COLUMNS) of a ledger of schema `version`."""
+    columns = ", ".join(f"{_column(c, version)} AS {c}" for c in BILLED_COLUMNS)
+    return _billed_frame(conn.execute(
+        f"SELECT {columns} FROM billed_entries b JOIN invoices i ON i.id = b.invoice_id "
+        "JOIN invoice_lines l ON l.invoice_id = b.invoice_id AND l.position = b.position "
+        "WHERE b.live = 1 ORDER BY b.rowid").fetchall())
+
+
+def _column(name: str, version: int) -> str:
+    """The billed-entries column `name` as a query of a ledger of `version` reads it (NULL before it existed)."""
+    if version < ADDED_IN.get(name, 0):
+        return "NULL"
+    return {"number": "i.number", "client_key": "i.client_key", "job_key": "l.job_key"}.get(name, f"b.{name}")
+
+
+def _billed_frame(found: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(found, columns=list(BILLED_COLUMNS)).astype(BILLED_COLUMNS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Book:
+    """The ledger as the reports read it."""
+
+    invoices: tuple[InvoiceRecord, ...]
+    lines: pd.DataFrame  # number, kind, status, client_key, period, job_key, amount (Decimal): every invoice line
+    billed: pd.DataFrame  # entry_id, number, billed_s, unit_price (Decimal), written_down_from: live billed entries
+
+
+LINE_COLUMNS = ["number", "kind", "status", "client_key", "period", "job_key", "amount"]
+BOOK_BILLED_COLUMNS = ["entry_id", "number", "billed_s", "unit_price", "written_down_from"]
+
+
+def no_book() -> Book:
+    return Book(invoices=(), lines=pd.DataFrame(columns=LINE_COLUMNS), billed=pd.DataFrame(columns=BOOK_BILLED_COLUMNS))
+
+
+def book(conn: sqlite3.Connection, version: int) -> Book:
+    """Every invoice, line and live billed entry of a ledger of schema `version`."""
+    lines = rows(conn, "SELECT i.number, i.kind, i.status, i.client_key, i.period, l.job_key, l.amount "
+                       "FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id ORDER BY i.year, i.seq, l.position")
+    live = rows(conn, f"SELECT b.entry_id, i.number, b.billed_s, l.unit_price, "
+                      f"{_column('written_down_from', version)} AS written_down_from FROM billed_entries b "
+                      "JOIN invoices i ON i.id = b.invoice_id JOIN invoice_lines l ON l.invoice_id = b.invoice_id "
+                      "AND l.position = b.position WHERE b.live = 1")
+    return Book(
+        invoices=tuple(invoices(conn)),
+        lines=pd.DataFrame([{**dict(r), "amount": Decimal(r["amount"])} for r in lines], columns=LINE_COLUMNS),
+        billed=pd.DataFrame([{**dict(r), "unit_price": Decimal(r["unit_price"])} for r in live],
+                            columns=BOOK_BILLED_COLUMNS).astype({"written_down_from": "Int64"}))

@@ -1,0 +1,127 @@
+"""Writing the ledger: the issue protocol's steps (reserve a number and record the invoice as
+pending with its lines, charges and entries; mark it issued), voiding by a credit note, and the
+user's word on billed entries changed since. Each step is one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from typing import NamedTuple
+
+from ..pricing.invoices import Billed, Draft
+from .reading import voidable
+from .sql import decimal_text, transaction, utc_now
+
+
+class AlreadyBilled(Exception):
+    """A charge (an entry's hours) is already on a live invoice: the database refused to bill it twice."""
+
+
+class Number(NamedTuple):
+    """An invoice number and its place in the year's series."""
+
+    number: str
+    seq: int
+
+
+def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> Number:
+    """The next number of the series for `year` (seq restarts each year); call inside a transaction."""
+    (last,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM invoices WHERE year = ?", (year,)).fetchone()
+    seq = last + 1
+    return Number(pattern.format(year=year, seq=seq), seq)
+
+
+REFUSED_TWICE = ("charges.kind, charges.key", "billed_entries.entry_id")  # what SQLite names in the refusal
+
+
+def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind: str, issue_date: date,
+                   due_date: date, stamped_at: datetime, refers_to: str | None = None, reason: str | None = None,
+                   expect: str | None = None) -> str:
+    """Reserve a number, insert the invoice as pending with its lines, charges and entries — all
+    in one transaction. Raises AlreadyBilled (and records nothing) if a charge is on a live
+    invoice. The invoice's `issued_at` is this moment (a run that finishes it keeps it);
+    `stamped_at` is the time its PDF's metadata carries. A credit note (`refers_to` an issued
+    invoice) voids that invoice and frees its charges and entries in the same transaction.
+    `expect`: the number the caller made its documents with (the billing lock keeps the series
+    still, so another one is a bug, and nothing is recorded)."""
+    try:
+        with transaction(conn):
+            if refers_to is not None:
+                _void(conn, refers_to)
+            number, seq = next_number(conn, pattern, issue_date.year)
+            if expect is not None and number != expect:
+                raise RuntimeError(f"the series moved under the billing lock: expected {expect}, got {number}")
+            invoice_id = _insert(conn, "invoices", {
+                "number": number, "year": issue_date.year, "seq": seq, "kind": kind, "refers_to": refers_to,
+                "reason": reason, "client_key": draft.client_key, "period": draft.period.label,
+                "issue_date": issue_date.isoformat(), "due_date": due_date.isoformat(),
+                "stamped_at": stamped_at.isoformat(), "issued_at": utc_now(), "currency": draft.currency,
+                "vat_mode": draft.vat_mode, "vat_rate": decimal_text(draft.vat_rate), "net": decimal_text(draft.net),
+                "vat": decimal_text(draft.vat), "gross": decimal_text(draft.gross), "status": "pending"})
+            _record_lines(conn, invoice_id, draft)
+    except sqlite3.IntegrityError as exc:
+        if any(names in str(exc) for names in REFUSED_TWICE):
+            raise AlreadyBilled(str(exc)) from None
+        raise
+    return number
+
+
+def _record_lines(conn: sqlite3.Connection, invoice_id: int, draft: Draft) -> None:
+    """The draft's lines, then each line's charges (the unique index refuses one already on a live
+    invoice), then the entries they cover."""
+    for position, line in enumerate(draft.lines, 1):
+        _insert(conn, "invoice_lines", {
+            "invoice_id": invoice_id, "position": position, "job_key": line.job_key, "job_name": line.job_name,
+            "detail": line.detail, "first_day": line.first_day.isoformat(), "last_day": line.last_day.isoformat(),
+            "unit": line.unit, "quantity": decimal_text(line.quantity), "unit_price": decimal_text(line.unit_price),
+            "amount": decimal_text(line.amount), "vat_rate": decimal_text(draft.rate_of(line))})
+    for position, line in enumerate(draft.lines, 1):
+        for charge in line.charges:
+            _insert(conn, "charges", {
+                "invoice_id": invoice_id, "position": position, "kind": charge.kind, "key": charge.key,
+                "unit": charge.unit, "quantity": decimal_text(charge.quantity),
+                "unit_price": decimal_text(charge.unit_price)})
+    for position, line in enumerate(draft.lines, 1):
+        for b in line.entries:
+            _insert(conn, "billed_entries", {
+                "entry_id": b.entry_id, "invoice_id": invoice_id, "position": position, "slot": b.slot,
+                "day": b.day.isoformat(), "person": b.person, "description": b.description, "billed_s": b.billed_s,
+                "written_down_from": b.written_down_from, "duration_s": b.duration_s, "start": b.start,
+                "source": b.source})
+
+
+def _insert(conn: sqlite3.Connection, table: str, row: dict) -> int:
+    """Insert `row` (column: value) into `table` (a name of this module's, never the user's); its rowid."""
+    cursor = conn.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                          tuple(row.values()))
+    assert cursor.lastrowid is not None  # an INSERT of a row always sets it
+    return cursor.lastrowid
+
+
+def record_accepted(conn: sqlite3.Connection, edited: list[tuple[str, Billed]], deleted: list[str]) -> None:
+    """The user's word on billed entries no longer in the exports, in one transaction: each
+    (billed entry id, its edited version) — the version joins the invoice line the entry is on,
+    at the time that was billed, so it is never billed itself — and each entry deleted since.
+    Neither changes a charge: what was billed stays billed."""
+    with transaction(conn):
+        for gone_id, now in edited:
+            conn.execute("INSERT INTO billed_entries (entry_id, invoice_id, position, slot, day, person, description, "
+                         "billed_s, duration_s, start, source, replaces) SELECT ?, invoice_id, position, ?, ?, ?, ?, "
+                         "billed_s, ?, ?, ?, entry_id FROM billed_entries WHERE entry_id = ? AND live = 1",
+                         (now.entry_id, now.slot, now.day.isoformat(), now.person, now.description, now.duration_s,
+                          now.start, now.source, gone_id))
+        conn.executemany("UPDATE billed_entries SET gone = ? WHERE entry_id = ? AND live = 1 AND gone IS NULL",
+                         [("edited", gone_id) for gone_id, _ in edited] + [("deleted", i) for i in deleted])
+
+
+def mark_issued(conn: sqlite3.Connection, number: str, pdf_path: str, sha256: str) -> None:
+    with transaction(conn):
+        conn.execute("UPDATE invoices SET status = 'issued', pdf_path = ?, pdf_sha256 = ? "
+                     "WHERE number = ? AND status = 'pending'", (pdf_path, sha256, number))
+
+
+def _void(conn: sqlite3.Connection, number: str) -> None:
+    invoice_id = voidable(conn, number)
+    conn.execute("UPDATE invoices SET status = 'void' WHERE id = ?", (invoice_id,))
+    conn.execute("UPDATE charges SET live = 0 WHERE invoice_id = ?", (invoice_id,))
+    conn.execute("UPDATE billed_entries SET live = 0 WHERE invoice_id = ?", (invoice_id,))
