@@ -60,6 +60,7 @@ OTHER_TABLES = {
     "reports/status.py": {"client"},  # the status table of clients
     "reports/sheets.py": {"date", "currency"},  # a cell's kind; a table's currency column
     "check/checks.py": {"person"},  # overlaps.coverings' frame
+    "ledger/reading.py": {"entry_id", "client_key", "currency", "job_key"},  # SQL rows: ledger/schema.py's tables
 }
 ASSIGNING = {"assign"}
 NAMING = {"set_index", "groupby", "sort_values", "drop_duplicates", "pivot_table"}  # first argument: columns
