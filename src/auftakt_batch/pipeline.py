@@ -30,7 +30,7 @@ from .ingest import ingest
 from .ingest.build import Rules
 from .names import normalise
 from .periods import Period
-from .problems import Problem, Severity, Source, info, relabel, sorted_problems
+from .problems import Problem, Source, info, problem, relabel, sorted_problems
 from .run import CheckRun
 from .schemas import Entries, RawEntries, empty, validate
 
@@ -151,7 +151,7 @@ def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:
     try:
         return ledger.read_billed(path), []
     except ledger.LedgerError as exc:
-        return ledger.no_billed(), [Problem(Source("output/ledger.sqlite"), "ledger", Severity.ERROR, str(exc))]
+        return ledger.no_billed(), [problem(Source("output/ledger.sqlite"), "ledger", str(exc))]
 
 
 def import_rules(config: Config) -> Rules:
