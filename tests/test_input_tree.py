@@ -72,15 +72,12 @@ def invoices(ws) -> list[str]:
 
 
 CLI = """
+import os
 import sys
-from datetime import date
 
-from auftakt_batch import billing, pipeline, reports
 from auftakt_batch.cli import main
-from auftakt_batch.reports import status
 
-for module in (pipeline, billing, reports, status):
-    module.local_today = lambda timezone: date.fromisoformat(sys.argv[1])
+os.environ["AUFTAKT_TODAY"] = sys.argv[1]
 main(sys.argv[2:])
 """
 

@@ -11,6 +11,7 @@ import os
 import sqlite3
 import sys
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -23,6 +24,7 @@ EXIT_DATA_ERRORS = 1  # the data has errors, or a file of the workspace cannot b
 EXIT_USAGE = click.UsageError.exit_code  # 2: a bad option, period or argument (click's own code for it)
 EXIT_BUSY = 3  # another billing run holds the workspace
 EXIT_ALERT = 4  # report --fail-on-alert: a budget is past 100 %
+TODAY_VARIABLE = "AUFTAKT_TODAY"  # the day to run on instead of the agency's today (tests, what-ifs)
 
 
 class PeriodType(click.ParamType):
@@ -137,7 +139,7 @@ def check(workspace: Path, period: Period, as_json: bool) -> None:
     from .pipeline import check as run_check
     from .reports import summary
 
-    run = run_check(workspace, period)
+    run = run_check(workspace, period, _today(workspace))
     if as_json:
         click.echo(json.dumps(summary.as_json(run), ensure_ascii=False, indent=2))
     else:
@@ -175,7 +177,8 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
 
     try:
         with _progress_bar() as progress:
-            result = run_bill(workspace, period, only=only, strict=strict, draft=draft, progress=progress)
+            result = run_bill(workspace, period, _today(workspace), only=only, strict=strict, draft=draft,
+                              progress=progress)
     except UnknownClient as exc:
         raise click.BadParameter(str(exc), param_hint="--client") from None
     for problem in result.check.problems:
@@ -301,7 +304,7 @@ def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
     """
     from .reports import report as run_report
 
-    result = run_report(workspace, period)
+    result = run_report(workspace, period, _today(workspace))
     if result.path is None:
         for problem in result.run.problems:
             click.echo(str(problem))
@@ -328,7 +331,7 @@ def review(workspace: Path, period: Period) -> None:
     from .problems import Severity, plural
     from .reports import review as run_review
 
-    result = run_review(workspace, period)
+    result = run_review(workspace, period, _today(workspace))
     errors = [p for p in result.run.problems if p.severity is Severity.ERROR and p.code != "review"]
     for problem in errors:  # the replaced workbook's own problems are gone with it
         click.echo(str(problem))
@@ -391,7 +394,7 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
     if not reason.strip():
         raise click.BadParameter("give the reason the client will read on the credit note", param_hint="--reason")
     try:
-        note = void(workspace, number, reason)
+        note = void(workspace, number, reason, _today(workspace))
     except NotVoidable as exc:
         raise click.BadParameter(str(exc), param_hint="NUMBER") from None
     click.echo(f"Issued credit note {note.number} for {number} ({note.client_key}, {note.gross:,.2f} "
@@ -422,7 +425,7 @@ def accept_command(workspace: Path, period: Period, as_new: bool) -> None:
     from .billing.accept import accept
     from .problems import plural
 
-    changes = accept(workspace, period, as_new=as_new)
+    changes = accept(workspace, period, as_new=as_new, today=_today(workspace))
     click.echo(f"Accepted {plural(len(changes), 'change')} to entries billed for {period.label}; the invoices stay "
                "as issued:")
     for change in changes:
@@ -490,10 +493,9 @@ def status(workspace: Path, period: Period | None, as_json: bool) -> None:
     """
     from rich.console import Console
 
-    from .pipeline import local_today
     from .reports import status as board
 
-    today = local_today(_agency_zone(workspace))
+    today = _today(workspace)
     period = period or parse_period(today.strftime("%Y-%m"))
     run, rows = board.status(workspace, period, today)
     if run.config is None:
@@ -505,6 +507,20 @@ def status(workspace: Path, period: Period | None, as_json: bool) -> None:
         return
     console = Console(width=None if sys.stdout.isatty() else 140, highlight=False)
     console.print(board.table(period, today, rows))
+
+
+def _today(workspace: Path) -> date:
+    """The day a command runs on, resolved here once and passed down: $AUFTAKT_TODAY (YYYY-MM-DD)
+    when set — for tests, or to see what a run would do on another day — else the agency's local date."""
+    text = os.environ.get(TODAY_VARIABLE, "").strip()
+    if not text:
+        from zoneinfo import ZoneInfo
+
+        return datetime.now(ZoneInfo(_agency_zone(workspace))).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.UsageError(f"{TODAY_VARIABLE}={text!r} is no date: give YYYY-MM-DD, or unset it") from None
 
 
 def _agency_zone(workspace: Path) -> str:

@@ -3,7 +3,7 @@
 Each code has its severity (several where the run decides: a calendar's problems are errors
 only when a client bills meetings), the modules that raise it, the flag the review workbook
 shows beside an entry where it shows one, and one line of meaning. `Problem` refuses a code
-that is not here, or a severity its code does not have; README's table ("What `check`
+that is not here (a typo fails at once); README's table ("What `check`
 reports") says what each means and what to do, and tests/test_readme_codes.py holds the
 source, this registry and that table together. A leaf: it imports nothing of the package.
 """
@@ -55,8 +55,9 @@ def _(name: str, severity: Severity | tuple[Severity, ...], raised_in: str | tup
 CODES: dict[str, Code] = {code.name: code for code in (
     _('no-input', WARNING, 'ingest', 'no time entry in input/'),
     _('not-read', WARNING, 'ingest', 'a file of a type auftakt-batch does not read, ignored'),
-    _('unreadable', ERROR, 'ingest.tree', 'a file or folder under input/ cannot be read'),
-    _('not-a-file', ERROR, 'ingest.tree', 'a named pipe, socket or device in input/, refused without being opened'),
+    _('unreadable', (ERROR, WARNING), 'ingest.tree', 'a file or folder under input/ cannot be read'),
+    _('not-a-file', (ERROR, WARNING), 'ingest.tree',
+      'a named pipe, socket or device in input/, refused without being opened'),
     _('folder-read-once', INFO, 'ingest.tree', 'a folder reached a second time through a link, read once'),
     _('hidden-file', INFO, 'ingest.tree', 'a hidden file (its name starts with a dot) was read'),
     _('empty-file', ERROR, ('ingest.jsonfile', 'ingest.read'), 'the file or workbook is empty'),

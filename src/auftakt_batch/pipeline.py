@@ -7,9 +7,8 @@ Billing and reports (later stages) start from a `CheckRun`.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -35,14 +34,13 @@ from .run import CheckRun
 from .schemas import Entries, RawEntries, empty, validate
 
 
-def check(workspace: Path, period: Period, today: date | None = None) -> CheckRun:
+def check(workspace: Path, period: Period, today: date) -> CheckRun:
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
         return CheckRun(workspace=workspace, period=period, config=None, files=(), entries=empty(Entries),
                         problems=tuple(sorted_problems(problems)), unreadable=(), outside_period=0, repeated=0,
                         billed=ledger.no_billed())
-    today = today or local_today(config.agency.timezone)
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
     ingested = ingest(workspace / "input", workspace, import_rules(config))
@@ -158,10 +156,6 @@ def import_rules(config: Config) -> Rules:
     zones = {normalise(name): p.timezone for p in config.team if p.timezone
              for name in (p.name, p.email, *p.aliases) if name}
     return Rules(config.agency.timezone, zones, config.imports.date_format)
-
-
-def local_today(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:

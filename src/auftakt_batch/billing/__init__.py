@@ -32,7 +32,7 @@ from ..errors import Busy, CannotIssue, Unwritten
 from ..files import crash_point, sweep_orphans
 from ..ledger.backups import backup
 from ..periods import Period
-from ..pipeline import billable_now, check, local_today
+from ..pipeline import billable_now, check
 from ..pricing.invoices import Draft, draft_invoices
 from ..problems import plural
 from ..render.confined import TemplateRefused
@@ -102,7 +102,7 @@ class Progress(Protocol):
     def advance(self, issued: Issued) -> None: ...
 
 
-def bill(workspace: Path, period: Period, today: date | None = None, only: str | None = None,
+def bill(workspace: Path, period: Period, today: date, only: str | None = None,
          strict: bool = False, draft: bool = False, progress: Progress | None = None) -> BillRun:
     """Issue the period's invoices; with `draft`, render them watermarked into drafts/ instead,
     touching neither the ledger nor the series. `progress` hears of each PDF as it is done."""
@@ -120,7 +120,6 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         if reason and not path.exists():
             return _reported(BillRun(run, (), (), reason), today)
         config = run.config
-        today = today or local_today(config.agency.timezone)
         conn = ledger.connect(path)
         try:
             resumed = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
@@ -143,13 +142,12 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
                                  unbilled=() if reason else not_billed(run, today, only)), today)
 
 
-def _drafts(workspace: Path, period: Period, today: date | None, only: str | None, strict: bool,
+def _drafts(workspace: Path, period: Period, today: date, only: str | None, strict: bool,
             progress: Progress | None) -> BillRun:
     run = check(workspace, period, today)  # reads the ledger if there is one, never writes or creates it
     only = _client(run, only)
     if (reason := _stop_reason(run, strict)) is not None:
         return BillRun(run, (), (), reason)
-    today = today or local_today(run.config.agency.timezone)
     drafts, skipped, later, review = _to_bill(run, period, only, today)
     stamped_at, due = _times(run.config, today)
     todo = [_Todo(d, Issue("DRAFT", today, due, stamped_at, draft=True)) for d in drafts]
@@ -161,7 +159,7 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
                      today)
 
 
-def _reported(result: BillRun, today: date | None) -> BillRun:
+def _reported(result: BillRun, today: date) -> BillRun:
     """The run with its profitability workbook; one that cannot be written (open in another
     program) leaves what the run issued as it is, and says so."""
     try:
@@ -278,14 +276,13 @@ def _issued_for(conn, period: Period) -> dict[str, tuple[str, ...]]:
     return earlier
 
 
-def void(workspace: Path, number: str, reason: str, today: date | None = None) -> Issued:
+def void(workspace: Path, number: str, reason: str, today: date) -> Issued:
     """Cancel an issued invoice with a credit note: its own number, the same lines negated, a
     reference to the original. The original stays as it is (marked void); its entries become
     billable again. Raises ledger.NotVoidable for anything but an issued invoice."""
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
         raise CannotIssue(config_errors(problems))
-    today = today or local_today(config.agency.timezone)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
         conn = ledger.connect(path)

@@ -20,7 +20,7 @@ from ..check.tracker import INVOICED
 from ..environment import unwritten
 from ..errors import Unwritten
 from ..periods import Period
-from ..pipeline import check, local_today
+from ..pipeline import check
 from ..run import CheckRun
 from .figures import Figures, build, entry_table, unbilled
 
@@ -64,12 +64,12 @@ class Report:
         return self.figures is not None and bool((self.figures.budgets["burn_pct"] > 1).any())
 
 
-def report(workspace: Path, period: Period, today: date | None = None) -> Report:
+def report(workspace: Path, period: Period, today: date) -> Report:
     run = check(workspace, period, today)
     return write_report(run, today)
 
 
-def write_report(run: CheckRun, today: date | None = None) -> Report:
+def write_report(run: CheckRun, today: date) -> Report:
     """The workbook for a check run, with the ledger as it is now."""
     if run.config is None:
         return Report(run, None, None, ())
@@ -103,7 +103,7 @@ class Review:
     dropped: int = 0  # decisions whose entries are gone from the exports
 
 
-def review(workspace: Path, period: Period, today: date | None = None) -> Review:
+def review(workspace: Path, period: Period, today: date) -> Review:
     """Write the review workbook: every entry the next `bill` would invoice, per client."""
     run = check(workspace, period, today)
     if run.config is None:
@@ -126,10 +126,9 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
                   carried.kept, carried.changed, carried.dropped)
 
 
-def figures_for(run: CheckRun, today: date | None = None) -> Figures:
+def figures_for(run: CheckRun, today: date) -> Figures:
     """The figures of a check run (with a config), the ledger as it is now, and — for total
     budgets and the billing gap — every entry before the period."""
-    today = today or local_today(run.config.agency.timezone)
     earlier = None
     if run.earliest is not None:
         earlier = check(run.workspace, Period(f"{run.earliest}..", run.earliest,
