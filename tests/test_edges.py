@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
-from datetime import datetime
+import os
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from auftakt_batch.cli import EXIT_USAGE
@@ -28,3 +30,23 @@ def test_an_auftakt_today_that_is_no_date_is_a_usage_error(ws, monkeypatch):
     result = ws.cli("check", "--period", "2026-11")
     assert result.exit_code == EXIT_USAGE
     assert "AUFTAKT_TODAY='3.12.2026' is no date: give YYYY-MM-DD, or unset it" in result.output
+
+
+def test_reading_a_csv_leaves_the_csv_modules_field_limit_as_it_was(ws):
+    before = csv.field_size_limit()
+    ws.input("long.csv", "date,person,client,job,task,description,hours,billable\n"
+                         f"2026-11-02,Anna Schmidt,acme,web,,{'x' * (before + 10)},1,\n")
+    assert "too-long" in {p.code for p in ws.check().problems}  # read whole, and refused at its cell
+    assert csv.field_size_limit() == before
+
+
+def test_rendering_a_pdf_leaves_source_date_epoch_as_it_was(tmp_path, monkeypatch):
+    from auftakt_batch.render.pdf import write_pdf
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    stamped = datetime(2026, 12, 3, 9, 30, tzinfo=timezone.utc)
+    first = write_pdf("<p>Invoice</p>", tmp_path, tmp_path / "a.pdf", stamped)
+    assert "SOURCE_DATE_EPOCH" not in os.environ
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
+    assert write_pdf("<p>Invoice</p>", tmp_path, tmp_path / "b.pdf", stamped) == first  # the issue time counts
+    assert os.environ["SOURCE_DATE_EPOCH"] == "1"
