@@ -50,3 +50,27 @@ def test_rendering_a_pdf_leaves_source_date_epoch_as_it_was(tmp_path, monkeypatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
     assert write_pdf("<p>Invoice</p>", tmp_path, tmp_path / "b.pdf", stamped) == first  # the issue time counts
     assert os.environ["SOURCE_DATE_EPOCH"] == "1"
+
+
+WEEK = """\
+date,person,client,job,task,description,hours,billable
+2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,
+"""
+
+
+def test_bill_writes_the_profitability_workbook_only_after_a_run_that_issued(ws):
+    ws.with_templates().input("week.csv", WEEK)
+    workbook = ws.root / "output" / "2026-11" / "profitability-2026-11.xlsx"
+    draft = ws.cli("bill", "--period", "2026-11", "--draft")
+    assert draft.exit_code == 0 and "Drafted 1 invoice" in draft.output and "Report" not in draft.output
+    assert not workbook.exists()  # a draft is a preview: the ledger and the figures are as they were
+    ws.input("broken.csv", WEEK.replace("1.5", "-1"))
+    stopped = ws.cli("bill", "--period", "2026-11", "--strict")
+    assert stopped.exit_code == 1 and "Nothing issued: --strict" in stopped.output and not workbook.exists()
+    (ws.root / "input" / "broken.csv").unlink()
+    issued = ws.cli("bill", "--period", "2026-11")
+    assert issued.exit_code == 0 and "Report    output/2026-11/profitability-2026-11.xlsx" in issued.output
+    stamp = workbook.stat().st_mtime_ns
+    again = ws.cli("bill", "--period", "2026-11")
+    assert "Nothing new to bill" in again.output and "Report" not in again.output
+    assert workbook.stat().st_mtime_ns == stamp

@@ -7,7 +7,7 @@ Billing and reports (later stages) start from a `CheckRun`.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -105,6 +105,15 @@ def check(workspace: Path, period: Period, today: date) -> CheckRun:
     run = replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
                   decisions=review.decided if review.exists else None)
     return _approved_by_reviewer(run, today, ingested.labels)
+
+
+def check_before(run: CheckRun, today: date) -> CheckRun | None:
+    """The check of everything before the run's period, from the first day the inputs hold: total
+    budgets and the billing gap count it (reports). None when the inputs hold nothing earlier.
+    A step of its own, called by whoever needs it: a second check, as long as the first."""
+    if run.earliest is None:
+        return None
+    return check(run.workspace, Period(f"{run.earliest}..", run.earliest, run.period.start - timedelta(days=1)), today)
 
 
 def _approved_by_reviewer(run: CheckRun, today: date, labels) -> CheckRun:

@@ -32,7 +32,7 @@ from ..errors import Busy, CannotIssue, Unwritten
 from ..files import crash_point, sweep_orphans
 from ..ledger.backups import backup
 from ..periods import Period
-from ..pipeline import billable_now, check
+from ..pipeline import billable_now, check, check_before
 from ..pricing.invoices import Draft, draft_invoices
 from ..problems import plural
 from ..render.confined import TemplateRefused
@@ -118,7 +118,7 @@ def bill(workspace: Path, period: Period, today: date, only: str | None = None,
         if run.config is None:
             return BillRun(run, (), (), reason)
         if reason and not path.exists():
-            return _reported(BillRun(run, (), (), reason), today)
+            return BillRun(run, (), (), reason)
         config = run.config
         conn = ledger.connect(path)
         try:
@@ -155,15 +155,18 @@ def _drafts(workspace: Path, period: Period, today: date, only: str | None, stri
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
     issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress)
-    return _reported(BillRun(run, issued, skipped, None, later, review, unbilled=not_billed(run, today, only)),
-                     today)
+    return BillRun(run, issued, skipped, None, later, review, unbilled=not_billed(run, today, only))
 
 
 def _reported(result: BillRun, today: date) -> BillRun:
-    """The run with its profitability workbook; one that cannot be written (open in another
+    """After a run that issued invoices (or finished an interrupted run's), the run with its
+    profitability workbook, the ledger as it now is; a run that issued nothing (it stopped, or there
+    was nothing new) leaves the workbook as it was. One that cannot be written (open in another
     program) leaves what the run issued as it is, and says so."""
+    if not result.issued:
+        return result
     try:
-        return replace(result, report=write_report(result.check, today))
+        return replace(result, report=write_report(result.check, check_before(result.check, today), today))
     except Unwritten as exc:
         return replace(result, unwritten=str(exc))
 

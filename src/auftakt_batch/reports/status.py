@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..periods import Period
-from ..pipeline import check
+from ..pipeline import check, check_before
 from ..run import CheckRun
 from . import figures_for, percent
 
@@ -33,7 +33,7 @@ def status(workspace: Path, period: Period, today: date) -> tuple[CheckRun, list
     run = check(workspace, period, today)
     if run.config is None:
         return run, []
-    figures = figures_for(run, today)
+    figures = figures_for(run, check_before(run, today), today)
     held, everyone = run.held_back()
     budgets = figures.budgets
     rows = []
