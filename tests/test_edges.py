@@ -74,3 +74,27 @@ def test_bill_writes_the_profitability_workbook_only_after_a_run_that_issued(ws)
     again = ws.cli("bill", "--period", "2026-11")
     assert "Nothing new to bill" in again.output and "Report" not in again.output
     assert workbook.stat().st_mtime_ns == stamp
+
+
+def test_the_listing_reads_the_ledger_without_writing_it(ws):
+    from auftakt_batch.periods import parse_period
+    from auftakt_batch.reports.listing import listing
+
+    ws.with_templates().input("week.csv", WEEK)
+    assert listing(ws.root) == listing(ws.root, parse_period("2026-11"))  # no ledger yet: none made either
+    assert not listing(ws.root).ledger and not (ws.root / "output" / "ledger.sqlite").exists()
+    assert ws.cli("bill", "--period", "2026-11").exit_code == 0
+    ledger = ws.root / "output" / "ledger.sqlite"
+    ledger.chmod(0o444)  # a reader needs no write access
+    found = listing(ws.root, parse_period("2026-11"))
+    assert [(r.number, r.client_key) for r in found.records] == [("2026-0001", "acme")] and found.ledger
+    assert listing(ws.root, parse_period("2026-10")).records == ()
+
+
+def test_an_argument_that_names_nothing_usable_is_a_usage_error_of_that_argument(ws):
+    ws.with_templates().input("week.csv", WEEK)
+    client = ws.cli("bill", "--period", "2026-11", "--client", "initech")
+    assert client.exit_code == EXIT_USAGE and "Invalid value for --client: no client 'initech'" in client.output
+    number = ws.cli("void", "2026-0099", "--reason", "wrong rate")
+    assert number.exit_code == EXIT_USAGE
+    assert "Invalid value for NUMBER: there is no invoice 2026-0099 in the ledger" in number.output

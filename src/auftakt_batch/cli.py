@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from .errors import Busy, Refused
+from .errors import BadArgument, Busy, Refused
 from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 
 EXIT_OK = 0
@@ -63,14 +63,18 @@ def period_option(command):
 
 
 class _Main(click.Group):
-    """The command group; a file or folder the workspace needs that cannot be read or written ends
-    a command with one line naming it and what to do, never a traceback (environment.py)."""
+    """The command group, and the one place errors become exit codes and messages (errors.py): an
+    argument that names nothing usable is a usage error (2), another billing run 3, a refusal 1; a
+    file or folder the workspace needs that cannot be read or written ends a command with one line
+    naming it and what to do (environment.py), never a traceback."""
 
     def invoke(self, ctx: click.Context):
         from .environment import described
 
         try:
             return super().invoke(ctx)
+        except BadArgument as exc:
+            raise click.BadParameter(str(exc), param_hint=exc.argument) from None
         except Busy as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(EXIT_BUSY)
@@ -108,12 +112,9 @@ def init(directory: Path) -> None:
     Example:
       auftakt-batch init my-agency
     """
-    from .workspace import WorkspaceError, create_workspace
+    from .workspace import create_workspace
 
-    try:
-        created = create_workspace(directory)
-    except WorkspaceError as exc:
-        raise click.BadParameter(str(exc), param_hint="DIRECTORY") from None
+    created = create_workspace(directory)
     click.echo(f"Created workspace {directory}/")
     for path in created:
         click.echo(f"  {path}")
@@ -171,16 +172,12 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
       auftakt-batch bill --period 2026-11 --client acme
       auftakt-batch bill --period 2026-11 --draft
     """
-    from .billing import UnknownClient
     from .billing import bill as run_bill
     from .problems import Severity, plural
 
-    try:
-        with _progress_bar() as progress:
-            result = run_bill(workspace, period, _today(workspace), only=only, strict=strict, draft=draft,
-                              progress=progress)
-    except UnknownClient as exc:
-        raise click.BadParameter(str(exc), param_hint="--client") from None
+    with _progress_bar() as progress:
+        result = run_bill(workspace, period, _today(workspace), only=only, strict=strict, draft=draft,
+                          progress=progress)
     for problem in result.check.problems:
         if problem.severity is Severity.ERROR:
             click.echo(str(problem))
@@ -389,14 +386,10 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
       auftakt-batch void 2026-0007 --reason "wrong rate for November"
     """
     from .billing import void
-    from .ledger import NotVoidable
 
     if not reason.strip():
         raise click.BadParameter("give the reason the client will read on the credit note", param_hint="--reason")
-    try:
-        note = void(workspace, number, reason, _today(workspace))
-    except NotVoidable as exc:
-        raise click.BadParameter(str(exc), param_hint="NUMBER") from None
+    note = void(workspace, number, reason, _today(workspace))
     click.echo(f"Issued credit note {note.number} for {number} ({note.client_key}, {note.gross:,.2f} "
                f"{note.currency}): {note.pdf.relative_to(workspace)}")
 
@@ -444,37 +437,15 @@ def invoices(workspace: Path, period: Period | None) -> None:
       auftakt-batch invoices --workspace my-agency
       auftakt-batch invoices --period 2026-11
     """
-    from . import ledger
-    from .reports.tables import FOLD, WRAP, Column, table_text
+    from .reports.listing import as_text, listing
 
-    path = workspace / "output" / "ledger.sqlite"
-    records = ledger.read_invoices(path)
-    if not path.exists():
+    found = listing(workspace, period)
+    if not found.ledger:
         click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD`.")
-        return
-    cancelled_by = {r.refers_to: r.number for r in records if r.refers_to}
-    if period is not None:
-        records = [r for r in records if _overlaps(parse_period(r.period), period)]
-    if not records:
+    elif not found.records:
         click.echo(f"No invoices{f' for {period.label}' if period else ''} in the ledger.")
-        return
-    columns = [Column("number"), Column("kind", fit=WRAP), Column("client", fit=FOLD), Column("period"),
-               Column("issued"), Column("gross", right=True), Column(""), Column("status", fit=WRAP)]
-    click.echo(table_text(columns, [
-        [r.number, r.kind.replace("-", " "), r.client_key, r.period, r.issue_date.isoformat(), f"{r.gross:,.2f}",
-         r.currency, _state(r, cancelled_by)] for r in records]))
-
-
-def _state(record, cancelled_by: dict[str, str]) -> str:
-    if record.refers_to:
-        return f"cancels {record.refers_to}"
-    if record.number in cancelled_by:
-        return f"void, cancelled by {cancelled_by[record.number]}"
-    return record.status
-
-
-def _overlaps(a: Period, b: Period) -> bool:
-    return a.start <= b.end and b.start <= a.end
+    else:
+        click.echo(as_text(found))
 
 
 @main.command(short_help="Where every client stands.")

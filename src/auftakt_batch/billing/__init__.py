@@ -28,7 +28,7 @@ from .. import ledger
 from ..check.tracker import UNAPPROVED
 from ..config import Config, load_config
 from ..einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
-from ..errors import Busy, CannotIssue, Unwritten
+from ..errors import BadArgument, Busy, CannotIssue, Unwritten
 from ..files import crash_point, sweep_orphans
 from ..ledger.backups import backup
 from ..periods import Period
@@ -44,8 +44,10 @@ from ..run import CheckRun
 from ..schemas import Entries as E
 
 
-class UnknownClient(Exception):
+class UnknownClient(BadArgument):
     """--client names no client of rates.yaml."""
+
+    argument = "--client"
 
 
 def _client(run: CheckRun, only: str | None) -> str | None:

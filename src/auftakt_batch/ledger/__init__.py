@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import LedgerError
+from ..errors import BadArgument, LedgerError
 from ..files import crash_point
 from ..periods import parse_period
 from ..pricing.invoices import Billed, Draft, Line
@@ -351,8 +351,10 @@ def mark_issued(conn: sqlite3.Connection, number: str, pdf_path: str, sha256: st
                      "WHERE number = ? AND status = 'pending'", (pdf_path, sha256, number))
 
 
-class NotVoidable(Exception):
+class NotVoidable(BadArgument):
     """Only an issued invoice (not a credit note, not a void one) can be cancelled."""
+
+    argument = "NUMBER"
 
 
 def voidable(conn: sqlite3.Connection, number: str) -> int:
