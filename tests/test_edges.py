@@ -6,6 +6,7 @@ import csv
 import json
 import os
 from datetime import datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from auftakt_batch.cli import EXIT_USAGE
@@ -98,3 +99,19 @@ def test_an_argument_that_names_nothing_usable_is_a_usage_error_of_that_argument
     number = ws.cli("void", "2026-0099", "--reason", "wrong rate")
     assert number.exit_code == EXIT_USAGE
     assert "Invalid value for NUMBER: there is no invoice 2026-0099 in the ledger" in number.output
+
+
+def test_the_readmes_table_of_formats_lists_exactly_the_registrys_formats():
+    from auftakt_batch.ingest.formats import FORMATS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Timesheets"):]
+    table = section[section.index("| format | how to export |"):].split("\n\n", 1)[0].splitlines()[2:]
+    assert sorted(row.split("|")[1].strip() for row in table) == sorted(f.title for f in FORMATS)
+
+
+def test_the_formats_named_to_the_user_are_the_registrys():
+    from auftakt_batch.ingest.formats import FORMATS, KNOWN
+
+    assert KNOWN == "Toggl Track, Clockify, Harvest, Kimai or solidtime export, or the native timesheet"
+    assert all(f.tool in KNOWN for f in FORMATS if f.container == "table")
