@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -115,3 +115,31 @@ def test_the_formats_named_to_the_user_are_the_registrys():
 
     assert KNOWN == "Toggl Track, Clockify, Harvest, Kimai or solidtime export, or the native timesheet"
     assert all(f.tool in KNOWN for f in FORMATS if f.container == "table")
+
+
+STAGES = ["config", "ingest", "validate", "period", "resolve", "calendars", "identity", "checks", "reconcile",
+          "review"]
+
+
+def test_check_timings_gives_each_stage_its_seconds(ws):
+    ws.input("week.csv", WEEK)
+    plain = ws.cli("check", "--period", "2026-11")
+    timed = ws.cli("check", "--period", "2026-11", "--timings")
+    assert timed.exit_code == plain.exit_code == 0 and timed.output.startswith(plain.output)
+    lines = timed.output[len(plain.output):].splitlines()
+    assert [line.split()[-3] for line in lines] == [*STAGES, "total"]
+    assert lines[0].startswith("Timings   config ") and all(line.endswith(" s") for line in lines)
+    doc = json.loads(ws.cli("check", "--period", "2026-11", "--json", "--timings").output)
+    assert list(doc["timings"]) == [*STAGES, "total"] and all(s >= 0 for s in doc["timings"].values())
+    assert "timings" not in json.loads(ws.cli("check", "--period", "2026-11", "--json").output)
+
+
+def test_a_check_that_stops_at_rates_yaml_times_only_that(ws):
+    from auftakt_batch.periods import parse_period
+    from auftakt_batch.pipeline import check
+    from auftakt_batch.timings import Timings
+
+    ws.rates("agency: [\n")
+    timings = Timings()
+    assert check(ws.root, parse_period("2026-11"), date(2026, 12, 3), timings).config is None
+    assert list(timings.stages) == ["config"]

@@ -126,7 +126,9 @@ def init(directory: Path) -> None:
 @workspace_option
 @period_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def check(workspace: Path, period: Period, as_json: bool) -> None:
+@click.option("--timings", "show_timings", is_flag=True,
+              help="Also give the seconds each stage took: on stderr, or in the JSON as \"timings\".")
+def check(workspace: Path, period: Period, as_json: bool, show_timings: bool) -> None:
     """Read and validate every export in input/ for a period; bill nothing.
 
     Prints each problem as file:row:column: severity: message, then a summary (files,
@@ -136,19 +138,25 @@ def check(workspace: Path, period: Period, as_json: bool) -> None:
     Examples:
       auftakt-batch check --period 2026-11
       auftakt-batch check --period 2026-W47 --json
+      auftakt-batch check --period 2026-11 --timings
     """
     from .pipeline import check as run_check
     from .reports import summary
+    from .timings import Timings
 
-    run = run_check(workspace, period, _today(workspace))
+    timings = Timings() if show_timings else None
+    run = run_check(workspace, period, _today(workspace), timings)
     if as_json:
-        click.echo(json.dumps(summary.as_json(run), ensure_ascii=False, indent=2))
+        shown = summary.as_json(run) | ({"timings": timings.as_json()} if timings else {})
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
         for problem in run.problems:
             click.echo(str(problem))
         if run.problems:
             click.echo("")
         click.echo(summary.as_text(run))
+        if timings:
+            click.echo(timings.as_text(), err=True)
     sys.exit(EXIT_OK if run.ok else EXIT_DATA_ERRORS)
 
 

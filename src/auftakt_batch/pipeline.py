@@ -1,7 +1,8 @@
 """The run on one screen: config → ingest → validate → period → resolve → checks.
 
 Each stage returns its result and its problems; nothing here raises on bad user data.
-Billing and reports (later stages) start from a `CheckRun`.
+Billing and reports (later stages) start from a `CheckRun`. `lap` ends each stage on the
+clock of `timings` (timings.py), for `check --timings` and the benchmark.
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ from .periods import Period
 from .problems import Problem, Source, info, problem, relabel, sorted_problems
 from .run import CheckRun
 from .schemas import Entries, RawEntries, empty, validate
+from .timings import Timings
 
 
-def check(workspace: Path, period: Period, today: date) -> CheckRun:
+def check(workspace: Path, period: Period, today: date, timings: Timings | None = None) -> CheckRun:
+    lap = (timings or Timings()).begin()
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
+    lap("config")
     if config is None:
         return CheckRun(workspace=workspace, period=period, config=None, files=(), entries=empty(Entries),
                         problems=tuple(sorted_problems(problems)), unreadable=(), outside_period=0, repeated=0,
@@ -45,8 +49,10 @@ def check(workspace: Path, period: Period, today: date) -> CheckRun:
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
     ingested = ingest(workspace / "input", workspace, import_rules(config))
     problems += ingested.problems
+    lap("ingest")
     raw, schema_problems = validate(RawEntries, ingested.entries)
     problems += schema_problems
+    lap("validate")
 
     # 3. Period: an entry belongs to the period of its local start date; the rest is counted, and
     #    its problems dropped (an undated row stays: it carries an error and may be in any period).
@@ -55,11 +61,13 @@ def check(workspace: Path, period: Period, today: date) -> CheckRun:
     ignored_rows = set(zip(outside[Entries.source_file], outside[Entries.source_row]))
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
+    lap("period")
 
     # 4. Resolve names to rates.yaml keys; read the ledger.
     timesheet = resolve_names(raw, config)
     billed, ledger_problems = read_billed(workspace)  # the ledger: what is invoiced, and where it sat
     problems += ledger_problems
+    lap("resolve")
 
     # 5. Calendars: meetings of clients that bill them become entries unless someone logged them
     #    (a meeting already billed stays, so it is never billed again as a timesheet entry); the
@@ -70,24 +78,28 @@ def check(workspace: Path, period: Period, today: date) -> CheckRun:
     problems += calendar.problems
     meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config))
     meetings = meetings[~calendar.covered.to_numpy() | meetings[Entries.entry_id].isin(billed["entry_id"])]
+    lap("calendars")
     resolved = identify(timesheet)
     resolved = pd.concat([resolved, meetings], ignore_index=True) if len(meetings) else resolved
     current = supersede(resolved, {f.path: f.modified for f in ingested.files})
     entries, repeat_problems = drop_repeats(share_flags(current.entries), config.imports.billable == "export")
     entries = hold_by_tracker(entries, config.imports)
     problems += current.problems + repeat_problems
+    lap("identity")
 
     # 6. Validate the Entries contract, then every check.
     entries, schema_problems = validate(Entries, entries)
     problems += schema_problems
     problems += run_checks(entries, Context(config, period, today, billed))
     problems += missing_day_problems(missing_days(entries, calendar.absences, config, period, today))
+    lap("checks")
 
     # 7. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
     #    deleted since; what could be its edited version is held back until the user decides.
     found = evidence(everything, outside, billed, frozenset(f.path for f in ingested.files), current.lacking, config)
     reconciliation = reconcile(entries, billed, found, period, config)
     problems += reconciliation.problems
+    lap("reconcile")
 
     problems = relabel(problems, ingested.labels)
     run = CheckRun(workspace=workspace, period=period, config=config, files=ingested.files, entries=entries,
@@ -100,11 +112,15 @@ def check(workspace: Path, period: Period, today: date) -> CheckRun:
     # 8. The review workbook, if the reviewer wrote one: checked against what would be billed now.
     #    Without one there is nothing to read (and the spreadsheet code is not imported).
     if not saved_reviews(workspace, period):
-        return replace(run, problems=tuple(sorted_problems(problems)))
+        run = replace(run, problems=tuple(sorted_problems(problems)))
+        lap("review")
+        return run
     review = read_review(run)
     run = replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
                   decisions=review.decided if review.exists else None)
-    return _approved_by_reviewer(run, today, ingested.labels)
+    run = _approved_by_reviewer(run, today, ingested.labels)
+    lap("review")
+    return run
 
 
 def check_before(run: CheckRun, today: date) -> CheckRun | None:
