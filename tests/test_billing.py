@@ -97,7 +97,8 @@ def test_bill_command(ws):
     assert again.output.strip().splitlines() == [
         "Nothing new to bill — the period's 3 entries (6.50 h):",
         "  3.00 h  not billable by rates.yaml (the client's or job's billable: false)",
-        "  3.50 h  already on an invoice"]  # issuing nothing, it leaves the workbook as it was
+        "  3.50 h  already on an invoice",
+        "Report    output/2026-11/profitability-2026-11.xlsx"]
 
 
 def test_drafts_touch_neither_ledger_nor_series(ws):

@@ -53,7 +53,7 @@ COMMANDS = {  # every command of cli.py, as a user runs it on the period; void o
 }
 ALL = frozenset(COMMANDS)
 WRITERS = frozenset({"bill", "void", "accept"})  # the commands that take the billing lock
-WORKBOOKS = frozenset({"bill", "review", "report"})  # bill: once it issued; a draft writes none
+WORKBOOKS = frozenset({"bill", "review", "report"})  # a draft writes none
 
 
 def test_every_command_of_the_cli_is_run():
@@ -182,7 +182,7 @@ BROKEN = [
            frozenset({"bill"})),
     Broken("billing lock a folder", plain(lambda r: replace_with_folder(r / "output" / ".billing.lock")), ".billing.lock",
            WRITERS),
-    Broken("period folder a file", with_later(lambda r: replace_with_file(r / "output" / "2026-11")), "output/2026-11",
+    Broken("period folder a file", plain(lambda r: replace_with_file(r / "output" / "2026-11")), "output/2026-11",
            WORKBOOKS),
     Broken("backups/ a file", with_later(lambda r: replace_with_file(r / "output" / "backups")), "output/backups",
            frozenset({"bill"})),
@@ -206,9 +206,9 @@ BROKEN = [
            with_later(lambda r: (r / "output" / "2026-11" / "review-2026-11.ods").mkdir()),
            "a folder is where a file belongs", frozenset({"check", "bill", "bill --draft"})),
     Broken("profitability workbook a folder",
-           with_later(lambda r: replace_with_folder(r / "output" / "2026-11" / "profitability-2026-11.xlsx")),
-           "profitability-2026-11.xlsx could not be written", frozenset({"bill", "report"})),  # bill writes it
-    Broken("profitability workbook held", immutable("output/2026-11/profitability-2026-11.xlsx", later=True),
+           plain(lambda r: replace_with_folder(r / "output" / "2026-11" / "profitability-2026-11.xlsx")),
+           "profitability-2026-11.xlsx could not be written", frozenset({"bill", "report"})),
+    Broken("profitability workbook held", immutable("output/2026-11/profitability-2026-11.xlsx"),
            "profitability-2026-11.xlsx could not be written", frozenset({"bill", "report"})),
 ]
 

@@ -161,11 +161,11 @@ def _drafts(workspace: Path, period: Period, today: date, only: str | None, stri
 
 
 def _reported(result: BillRun, today: date) -> BillRun:
-    """After a run that issued invoices (or finished an interrupted run's), the run with its
-    profitability workbook, the ledger as it now is; a run that issued nothing (it stopped, or there
-    was nothing new) leaves the workbook as it was. One that cannot be written (open in another
-    program) leaves what the run issued as it is, and says so."""
-    if not result.issued:
+    """The run with its profitability workbook, the ledger as it now is — unless it stopped
+    before issuing anything (then the workbook stays as it was; drafts never come here). One
+    that cannot be written (open in another program) leaves what the run issued as it is, and
+    says so."""
+    if result.stopped and not result.issued:
         return result
     try:
         return replace(result, report=write_report(result.check, check_before(result.check, today), today))
