@@ -2,7 +2,7 @@
 
     python bench/measure.py stages WORKSPACE PERIOD TODAY   ingest, validate, price: seconds and peak RSS each
     python bench/measure.py floor WORKSPACE                 pandas.read_csv of every CSV under input/
-    python bench/measure.py weasyprint WORKSPACE PERIOD     WeasyPrint alone on the billing run's HTML documents
+    python bench/measure.py weasyprint WORKSPACE PERIOD TODAY  WeasyPrint alone on the billing run's HTML documents
 
 Peak memory per stage is the process's resident high-water mark (VmHWM), reset when the stage
 starts (Linux: /proc/self/clear_refs), so each stage's number is its own, not the run's so far.
@@ -44,26 +44,27 @@ def stage(name: str, into: dict):
 
 def stages(workspace: Path, period_text: str, today_text: str) -> dict:
     """ingest (input/ → raw entries), validate (the rest of `check`: schemas, names, calendars,
-    identities, checks) and price (rates and rounding of every billable entry)."""
+    identities, checks) and price (rates and rounding of every billable entry). The check's own
+    stage clock (auftakt_batch.timings) says which is which; each of its laps resets the peak."""
     from auftakt_batch import pipeline
     from auftakt_batch.periods import parse_period
+    from auftakt_batch.timings import Timings
 
     period, today = parse_period(period_text), date.fromisoformat(today_text)
     out: dict = {}
-    ingest, ingested = pipeline.ingest, {}
+    peaks: dict[str, float] = {}
 
-    def timed_ingest(*args, **kwargs):
-        with stage("ingest", out):
-            result = ingest(*args, **kwargs)
-        ingested["done"] = time.perf_counter()
+    def lapped(name: str) -> None:
+        peaks[name] = peak_mb()
         reset_peak()
-        return result
 
-    pipeline.ingest = timed_ingest
-    began = time.perf_counter()
-    run = pipeline.check(workspace, period, today)
-    ended = time.perf_counter()
-    out["validate"] = {"seconds": ended - began - out["ingest"]["seconds"], "peak_mb": peak_mb()}
+    timings = Timings(on_lap=lapped)
+    reset_peak()
+    run = pipeline.check(workspace, period, today, timings)
+    rest = [name for name in timings.stages if name != "ingest"]
+    out["ingest"] = {"seconds": timings.stages["ingest"], "peak_mb": peaks["ingest"]}
+    out["validate"] = {"seconds": sum(timings.stages[name] for name in rest),
+                       "peak_mb": max(peaks[name] for name in rest)}
     with stage("price", out):
         priced = pipeline.billable_now(run)
     out["counts"] = {"entries": len(run.entries), "priced": len(priced), "errors": sum(
@@ -85,7 +86,7 @@ def floor(workspace: Path) -> dict:
     return {"seconds": time.perf_counter() - began, "peak_mb": peak_mb(), "files": len(files), "rows": rows}
 
 
-def weasyprint(workspace: Path, period_text: str) -> dict:
+def weasyprint(workspace: Path, period_text: str, today_text: str) -> dict:
     """The HTML documents a billing run renders (captured from a run on a copy, not rendered
     there), then rendered one after another by WeasyPrint alone, in this one process."""
     from weasyprint import HTML
@@ -106,7 +107,7 @@ def weasyprint(workspace: Path, period_text: str) -> dict:
         for part in ("rates.yaml", "input", "templates"):
             (shutil.copytree if (workspace / part).is_dir() else shutil.copy)(workspace / part, copy / part)
         billing.write_pdfs = capture
-        billing.bill(copy, parse_period(period_text))
+        billing.bill(copy, parse_period(period_text), date.fromisoformat(today_text))
         began = time.perf_counter()
         for job in jobs:
             HTML(string=job.html, base_url=str(job.templates) + "/").write_pdf()

@@ -124,7 +124,7 @@ def bench_size(name: str, size: Size, work: Path, runs: int, peer: bool, hledger
         add(samples, "report", command(mixed, "report", "--period", MONTH))
         add(samples, "bill", command(mixed, "bill", "--period", MONTH))
         if weasyprint:
-            add(samples, "weasyprint", measure("weasyprint", mixed, MONTH))
+            add(samples, "weasyprint", measure("weasyprint", mixed, MONTH, TODAY))
     return {"size": asdict(size), "period": period, "samples": samples, "median": medians(samples)}
 
 

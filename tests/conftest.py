@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auftakt_batch import billing, pipeline, reports
+from auftakt_batch import pipeline
 from auftakt_batch.cli import main
-from auftakt_batch.reports import status
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -110,11 +109,9 @@ def ws(tmp_path: Path) -> Workspace:
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    """Every run in the tests happens on TODAY, whatever the calendar says."""
-    monkeypatch.setattr(pipeline, "local_today", lambda timezone: TODAY)
-    monkeypatch.setattr(billing, "local_today", lambda timezone: TODAY)
-    monkeypatch.setattr(reports, "local_today", lambda timezone: TODAY)
-    monkeypatch.setattr(status, "local_today", lambda timezone: TODAY)
+    """Every run in the tests happens on TODAY, whatever the calendar says: the CLI's one seam
+    (library calls take `today`)."""
+    monkeypatch.setenv("AUFTAKT_TODAY", TODAY.isoformat())
 
 
 @pytest.fixture(autouse=True)

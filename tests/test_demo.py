@@ -15,7 +15,7 @@ from auftakt_batch.cli import main
 from auftakt_batch.periods import parse_period
 from auftakt_batch.pipeline import check
 
-from .conftest import ROOT
+from .conftest import ROOT, TODAY
 
 
 def load_generator():
@@ -45,7 +45,7 @@ def test_demo_totals_are_the_generated_truth(demo_json):
     seconds = Counter()
     for entry in truth:
         seconds[entry.client] += entry.seconds
-    run = check(ROOT, parse_period("2026-11"))
+    run = check(ROOT, parse_period("2026-11"), TODAY)
     assert len(run.entries) == len(truth)
     assert run.entries.groupby("client_key")["duration_s"].sum().to_dict() == dict(seconds)
     _, doc = demo_json

@@ -60,11 +60,10 @@ def summary(files: list[str], unreadable: list[str] = (), hours: dict[str, float
 
 
 def stopped(*unreadable: str, errors: int = 1) -> str:
-    """What `bill` prints after the errors when unreadable inputs stop it."""
+    """What `bill` prints after the errors when unreadable inputs stop it (having issued nothing, it
+    writes no workbook: `errors` is what a report would count)."""
     return (f"Nothing issued: {', '.join(unreadable)} cannot be read; any client may be in it, so no invoice is "
-            "written.\n"
-            f"Report    output/2026-11/profitability-2026-11.xlsx ({errors} error{'s' if errors > 1 else ''}: see its "
-            "Problems sheet)\n")
+            "written.\n")
 
 
 def invoices(ws) -> list[str]:
@@ -72,15 +71,12 @@ def invoices(ws) -> list[str]:
 
 
 CLI = """
+import os
 import sys
-from datetime import date
 
-from auftakt_batch import billing, pipeline, reports
 from auftakt_batch.cli import main
-from auftakt_batch.reports import status
 
-for module in (pipeline, billing, reports, status):
-    module.local_today = lambda timezone: date.fromisoformat(sys.argv[1])
+os.environ["AUFTAKT_TODAY"] = sys.argv[1]
 main(sys.argv[2:])
 """
 

@@ -18,7 +18,8 @@ PACKAGE = Path(__file__).parent.parent / "src" / "auftakt_batch"
 
 # Lowest first: what each stage may build on. README's "Development" section shows the same.
 LAYERS = [
-    {"errors", "units", "names", "periods", "problems", "files", "environment"},  # leaves: no stage
+    {"codes"},  # the registry of problem codes (and their severities)
+    {"errors", "units", "names", "periods", "problems", "files", "environment", "timings"},  # leaves: no stage
     {"config"},  # rates.yaml → Config
     {"schemas"},  # the pandera contracts between stages
     {"ingest"},  # input/** → RawEntries

@@ -1,5 +1,5 @@
-"""Every problem code the code can emit is in README's table of problem codes, with its severity,
-and the table names no code the code does not emit.
+"""Every problem code the code can emit is registered (auftakt_batch/codes.py) and in README's
+table of problem codes, with its severity, and neither names a code the code does not emit.
 
 The codes are collected from the source, not from runs: every call of a callable that takes a
 `code` (problems.error / warning / info, Problem(...), for_rows, a check's _grouped, CalendarError,
@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from auftakt_batch.codes import CODES, FLAGS
+from auftakt_batch.problems import Problem, Severity, Source, problem
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src" / "auftakt_batch"
@@ -262,3 +265,55 @@ def test_a_code_the_collector_cannot_read_fails_naming_its_place():
     unresolved: list[str] = []
     Collector(ROOT / "example.py", tree, code_takers(modules())).collect(emitted, unresolved)
     assert unresolved == ["example.py:2: which", "example.py:2: f'bad-{rows}'"] and not emitted
+
+
+def _module(place: str) -> str:
+    """src/auftakt_batch/check/checks.py:12 -> check.checks (as codes.py names where a code is raised)."""
+    path = Path(place.rsplit(":", 1)[0]).relative_to(SOURCE.relative_to(ROOT)).with_suffix("")
+    return ".".join(path.parts[:-1] if path.name == "__init__" else path.parts)
+
+
+def test_every_emitted_code_is_registered_and_every_registered_code_is_emitted(codes):
+    emitted, _ = codes
+    unregistered = sorted(set(emitted) - set(CODES))
+    assert not unregistered, ("problem codes the code emits that auftakt_batch/codes.py does not register (a typo, "
+                              "or a new code that needs its entry):\n  "
+                              + "\n  ".join(_described(code, emitted[code]) for code in unregistered))
+    assert not sorted(set(CODES) - set(emitted)), "codes.py registers codes nothing emits"
+
+
+def test_the_registry_names_where_each_code_is_raised_and_its_severities(codes):
+    emitted, _ = codes
+    words = {s.value: s for s in Severity}
+    wrong = [f"{name}: raised in {sorted({_module(p) for p in emitted[name].places})}, registered in "
+             f"{sorted(code.raised_in)}" for name, code in CODES.items()
+             if {_module(p) for p in emitted[name].places} != set(code.raised_in)]
+    wrong += [f"{name}: emitted as {sorted(emitted[name].severities)}, registered as "
+              f"{[s.value for s in code.severities]}" for name, code in CODES.items()
+              if not {words[w] for w in emitted[name].severities} <= set(code.severities)]
+    assert not wrong, "codes.py differs from the source:\n  " + "\n  ".join(wrong)
+
+
+def test_the_readme_table_and_the_registry_name_the_same_codes_with_the_same_severities():
+    documented = documented_codes()
+    assert sorted(documented) == sorted(CODES)
+    wrong = [f"{name}: registered as {', '.join(s.value for s in code.severities)}; README says {documented[name]!r}"
+             for name, code in CODES.items()
+             if not all(re.search(rf"\b{s.value}\b", documented[name]) for s in code.severities)]
+    assert not wrong, "README's severities differ from codes.py's:\n  " + "\n  ".join(wrong)
+
+
+def test_the_reviewers_flags_are_of_codes_the_checks_emit_on_entries(codes):
+    """The review workbook's flags: each of a registered code (`overlap`, as checks emit it — the
+    hand-kept mapping had drifted to `overlapping`), raised where entries are checked."""
+    emitted, _ = codes
+    assert FLAGS["overlap"] == "overlap" and "overlapping" not in FLAGS
+    assert all(_module(p).startswith("check.") for code in FLAGS for p in emitted[code].places)
+
+
+def test_a_problem_with_an_unregistered_code_is_refused_and_problem_takes_the_registered_severity():
+    with pytest.raises(ValueError, match="unregistered problem code 'overlapping'"):
+        Problem(Source("a.csv", 2), "overlapping", Severity.WARNING, "x")
+    assert problem(Source("output/ledger.sqlite"), "ledger", "x").severity is Severity.ERROR
+    with pytest.raises(ValueError, match="several severities"):
+        problem(Source("rates.yaml"), "calendar-owner", "x")

@@ -15,8 +15,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from auftakt_batch import billing, pipeline
-from auftakt_batch import reports as reports_module
 from auftakt_batch.billing import bill, void
 from auftakt_batch.cli import EXIT_ALERT
 from auftakt_batch.periods import parse_period
@@ -128,9 +126,8 @@ MAY_ENTRIES = (
 
 
 def on(monkeypatch, day: date) -> None:
-    """Every clock the commands read says `day` instead of conftest's TODAY."""
-    for module in (pipeline, billing, reports_module, board):
-        monkeypatch.setattr(module, "local_today", lambda timezone: day)
+    """Every command runs on `day` instead of conftest's TODAY."""
+    monkeypatch.setenv("AUFTAKT_TODAY", day.isoformat())
 
 
 def clients_ws(ws):

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from auftakt_batch.billing import bill
 from auftakt_batch.periods import parse_period
-from auftakt_batch.reports import review, write_report
+from auftakt_batch.reports import report, review
 
 from .conftest import RATES, TODAY
 
@@ -305,7 +305,7 @@ def test_review_problems_give_sheet_row_and_column_in_json_and_the_problems_shee
     located = [(p["file"], p["row"], p["column"]) for p in doc["problems"] if p["code"] == "review"]
     assert located == [("output/2026-11/review-2026-11.ods[acme]", 2, "approve"),
                        ("output/2026-11/review-2026-11.ods[acme]", 3, "bill_hours")]
-    sheet = rows_of(write_report(ws.check(), TODAY).path, "Problems")
+    sheet = rows_of(report(ws.root, NOVEMBER, TODAY).path, "Problems")
     assert [(r["file"], r["row"], r["column"]) for r in sheet if r["code"] == "review"] == located
 
 
@@ -343,4 +343,4 @@ def test_text_from_the_inputs_is_never_a_formula_in_the_review(ws):
     acme = rows_of(path, "acme")
     assert [r["description"] for r in acme] == hostile and [r["task"] for r in acme] == hostile
     assert all(c.quotePrefix for c in load_workbook(path)["acme"]["E"][1:])
-    assert write_report(ws.check(), TODAY).path.exists()
+    assert report(ws.root, NOVEMBER, TODAY).path.exists()

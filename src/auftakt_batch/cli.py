@@ -11,11 +11,12 @@ import os
 import sqlite3
 import sys
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
-from .errors import Busy, Refused
+from .errors import BadArgument, Busy, Refused
 from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 
 EXIT_OK = 0
@@ -23,6 +24,7 @@ EXIT_DATA_ERRORS = 1  # the data has errors, or a file of the workspace cannot b
 EXIT_USAGE = click.UsageError.exit_code  # 2: a bad option, period or argument (click's own code for it)
 EXIT_BUSY = 3  # another billing run holds the workspace
 EXIT_ALERT = 4  # report --fail-on-alert: a budget is past 100 %
+TODAY_VARIABLE = "AUFTAKT_TODAY"  # the day to run on instead of the agency's today (tests, what-ifs)
 
 
 class PeriodType(click.ParamType):
@@ -61,14 +63,18 @@ def period_option(command):
 
 
 class _Main(click.Group):
-    """The command group; a file or folder the workspace needs that cannot be read or written ends
-    a command with one line naming it and what to do, never a traceback (environment.py)."""
+    """The command group, and the one place errors become exit codes and messages (errors.py): an
+    argument that names nothing usable is a usage error (2), another billing run 3, a refusal 1; a
+    file or folder the workspace needs that cannot be read or written ends a command with one line
+    naming it and what to do (environment.py), never a traceback."""
 
     def invoke(self, ctx: click.Context):
         from .environment import described
 
         try:
             return super().invoke(ctx)
+        except BadArgument as exc:
+            raise click.BadParameter(str(exc), param_hint=exc.argument) from None
         except Busy as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(EXIT_BUSY)
@@ -106,12 +112,9 @@ def init(directory: Path) -> None:
     Example:
       auftakt-batch init my-agency
     """
-    from .workspace import WorkspaceError, create_workspace
+    from .workspace import create_workspace
 
-    try:
-        created = create_workspace(directory)
-    except WorkspaceError as exc:
-        raise click.BadParameter(str(exc), param_hint="DIRECTORY") from None
+    created = create_workspace(directory)
     click.echo(f"Created workspace {directory}/")
     for path in created:
         click.echo(f"  {path}")
@@ -123,7 +126,9 @@ def init(directory: Path) -> None:
 @workspace_option
 @period_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def check(workspace: Path, period: Period, as_json: bool) -> None:
+@click.option("--timings", "show_timings", is_flag=True,
+              help="Also give the seconds each stage took: on stderr, or in the JSON as \"timings\".")
+def check(workspace: Path, period: Period, as_json: bool, show_timings: bool) -> None:
     """Read and validate every export in input/ for a period; bill nothing.
 
     Prints each problem as file:row:column: severity: message, then a summary (files,
@@ -133,19 +138,25 @@ def check(workspace: Path, period: Period, as_json: bool) -> None:
     Examples:
       auftakt-batch check --period 2026-11
       auftakt-batch check --period 2026-W47 --json
+      auftakt-batch check --period 2026-11 --timings
     """
     from .pipeline import check as run_check
     from .reports import summary
+    from .timings import Timings
 
-    run = run_check(workspace, period)
+    timings = Timings() if show_timings else None
+    run = run_check(workspace, period, _today(workspace), timings)
     if as_json:
-        click.echo(json.dumps(summary.as_json(run), ensure_ascii=False, indent=2))
+        shown = summary.as_json(run) | ({"timings": timings.as_json()} if timings else {})
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
         for problem in run.problems:
             click.echo(str(problem))
         if run.problems:
             click.echo("")
         click.echo(summary.as_text(run))
+        if timings:
+            click.echo(timings.as_text(), err=True)
     sys.exit(EXIT_OK if run.ok else EXIT_DATA_ERRORS)
 
 
@@ -169,15 +180,12 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
       auftakt-batch bill --period 2026-11 --client acme
       auftakt-batch bill --period 2026-11 --draft
     """
-    from .billing import UnknownClient
     from .billing import bill as run_bill
     from .problems import Severity, plural
 
-    try:
-        with _progress_bar() as progress:
-            result = run_bill(workspace, period, only=only, strict=strict, draft=draft, progress=progress)
-    except UnknownClient as exc:
-        raise click.BadParameter(str(exc), param_hint="--client") from None
+    with _progress_bar() as progress:
+        result = run_bill(workspace, period, _today(workspace), only=only, strict=strict, draft=draft,
+                          progress=progress)
     for problem in result.check.problems:
         if problem.severity is Severity.ERROR:
             click.echo(str(problem))
@@ -301,7 +309,7 @@ def report(workspace: Path, period: Period, fail_on_alert: bool) -> None:
     """
     from .reports import report as run_report
 
-    result = run_report(workspace, period)
+    result = run_report(workspace, period, _today(workspace))
     if result.path is None:
         for problem in result.run.problems:
             click.echo(str(problem))
@@ -328,7 +336,7 @@ def review(workspace: Path, period: Period) -> None:
     from .problems import Severity, plural
     from .reports import review as run_review
 
-    result = run_review(workspace, period)
+    result = run_review(workspace, period, _today(workspace))
     errors = [p for p in result.run.problems if p.severity is Severity.ERROR and p.code != "review"]
     for problem in errors:  # the replaced workbook's own problems are gone with it
         click.echo(str(problem))
@@ -386,14 +394,10 @@ def void_command(workspace: Path, number: str, reason: str) -> None:
       auftakt-batch void 2026-0007 --reason "wrong rate for November"
     """
     from .billing import void
-    from .ledger import NotVoidable
 
     if not reason.strip():
         raise click.BadParameter("give the reason the client will read on the credit note", param_hint="--reason")
-    try:
-        note = void(workspace, number, reason)
-    except NotVoidable as exc:
-        raise click.BadParameter(str(exc), param_hint="NUMBER") from None
+    note = void(workspace, number, reason, _today(workspace))
     click.echo(f"Issued credit note {note.number} for {number} ({note.client_key}, {note.gross:,.2f} "
                f"{note.currency}): {note.pdf.relative_to(workspace)}")
 
@@ -422,7 +426,7 @@ def accept_command(workspace: Path, period: Period, as_new: bool) -> None:
     from .billing.accept import accept
     from .problems import plural
 
-    changes = accept(workspace, period, as_new=as_new)
+    changes = accept(workspace, period, as_new=as_new, today=_today(workspace))
     click.echo(f"Accepted {plural(len(changes), 'change')} to entries billed for {period.label}; the invoices stay "
                "as issued:")
     for change in changes:
@@ -441,37 +445,15 @@ def invoices(workspace: Path, period: Period | None) -> None:
       auftakt-batch invoices --workspace my-agency
       auftakt-batch invoices --period 2026-11
     """
-    from . import ledger
-    from .reports.tables import FOLD, WRAP, Column, table_text
+    from .reports.listing import as_text, listing
 
-    path = workspace / "output" / "ledger.sqlite"
-    records = ledger.read_invoices(path)
-    if not path.exists():
+    found = listing(workspace, period)
+    if not found.ledger:
         click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD`.")
-        return
-    cancelled_by = {r.refers_to: r.number for r in records if r.refers_to}
-    if period is not None:
-        records = [r for r in records if _overlaps(parse_period(r.period), period)]
-    if not records:
+    elif not found.records:
         click.echo(f"No invoices{f' for {period.label}' if period else ''} in the ledger.")
-        return
-    columns = [Column("number"), Column("kind", fit=WRAP), Column("client", fit=FOLD), Column("period"),
-               Column("issued"), Column("gross", right=True), Column(""), Column("status", fit=WRAP)]
-    click.echo(table_text(columns, [
-        [r.number, r.kind.replace("-", " "), r.client_key, r.period, r.issue_date.isoformat(), f"{r.gross:,.2f}",
-         r.currency, _state(r, cancelled_by)] for r in records]))
-
-
-def _state(record, cancelled_by: dict[str, str]) -> str:
-    if record.refers_to:
-        return f"cancels {record.refers_to}"
-    if record.number in cancelled_by:
-        return f"void, cancelled by {cancelled_by[record.number]}"
-    return record.status
-
-
-def _overlaps(a: Period, b: Period) -> bool:
-    return a.start <= b.end and b.start <= a.end
+    else:
+        click.echo(as_text(found))
 
 
 @main.command(short_help="Where every client stands.")
@@ -490,10 +472,9 @@ def status(workspace: Path, period: Period | None, as_json: bool) -> None:
     """
     from rich.console import Console
 
-    from .pipeline import local_today
     from .reports import status as board
 
-    today = local_today(_agency_zone(workspace))
+    today = _today(workspace)
     period = period or parse_period(today.strftime("%Y-%m"))
     run, rows = board.status(workspace, period, today)
     if run.config is None:
@@ -505,6 +486,20 @@ def status(workspace: Path, period: Period | None, as_json: bool) -> None:
         return
     console = Console(width=None if sys.stdout.isatty() else 140, highlight=False)
     console.print(board.table(period, today, rows))
+
+
+def _today(workspace: Path) -> date:
+    """The day a command runs on, resolved here once and passed down: $AUFTAKT_TODAY (YYYY-MM-DD)
+    when set — for tests, or to see what a run would do on another day — else the agency's local date."""
+    text = os.environ.get(TODAY_VARIABLE, "").strip()
+    if not text:
+        from zoneinfo import ZoneInfo
+
+        return datetime.now(ZoneInfo(_agency_zone(workspace))).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.UsageError(f"{TODAY_VARIABLE}={text!r} is no date: give YYYY-MM-DD, or unset it") from None
 
 
 def _agency_zone(workspace: Path) -> str:

@@ -29,5 +29,12 @@ class Unwritten(Refused):
     command that writes it again."""
 
 
+class BadArgument(Exception):
+    """An argument names nothing the command can use (a client, an invoice, a folder): a usage
+    error (exit 2) about `argument`, as --help names it."""
+
+    argument = ""
+
+
 class Busy(Exception):
     """Another billing run holds the workspace's lock (exit 3)."""

@@ -1,15 +1,15 @@
 """The run on one screen: config → ingest → validate → period → resolve → checks.
 
 Each stage returns its result and its problems; nothing here raises on bad user data.
-Billing and reports (later stages) start from a `CheckRun`.
+Billing and reports (later stages) start from a `CheckRun`. `lap` ends each stage on the
+clock of `timings` (timings.py), for `check --timings` and the benchmark.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -30,26 +30,30 @@ from .ingest import ingest
 from .ingest.build import Rules
 from .names import normalise
 from .periods import Period
-from .problems import Problem, Severity, Source, info, relabel, sorted_problems
+from .problems import Problem, Source, info, problem, relabel, sorted_problems
 from .run import CheckRun
 from .schemas import Entries, RawEntries, empty, validate
 from .schemas import ReviewDecisions as D
+from .timings import Timings
 
 
-def check(workspace: Path, period: Period, today: date | None = None) -> CheckRun:
+def check(workspace: Path, period: Period, today: date, timings: Timings | None = None) -> CheckRun:
+    lap = (timings or Timings()).begin()
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
+    lap("config")
     if config is None:
         return CheckRun(workspace=workspace, period=period, config=None, files=(), entries=empty(Entries),
                         problems=tuple(sorted_problems(problems)), unreadable=(), outside_period=0, repeated=0,
                         billed=ledger.no_billed())
-    today = today or local_today(config.agency.timezone)
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
     ingested = ingest(workspace / "input", workspace, import_rules(config))
     problems += ingested.problems
+    lap("ingest")
     raw, schema_problems = validate(RawEntries, ingested.entries)
     problems += schema_problems
+    lap("validate")
 
     # 3. Period: an entry belongs to the period of its local start date; the rest is counted, and
     #    its problems dropped (an undated row stays: it carries an error and may be in any period).
@@ -58,11 +62,13 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     ignored_rows = set(zip(outside[Entries.source_file], outside[Entries.source_row]))
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
+    lap("period")
 
     # 4. Resolve names to rates.yaml keys; read the ledger.
     timesheet = resolve_names(raw, config)
     billed, ledger_problems = read_billed(workspace)  # the ledger: what is invoiced, and where it sat
     problems += ledger_problems
+    lap("resolve")
 
     # 5. Calendars: meetings of clients that bill them become entries unless someone logged them
     #    (a meeting already billed stays, so it is never billed again as a timesheet entry); the
@@ -73,24 +79,28 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     problems += calendar.problems
     meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config))
     meetings = meetings[~calendar.covered.to_numpy() | meetings[Entries.entry_id].isin(billed[Entries.entry_id])]
+    lap("calendars")
     resolved = identify(timesheet)
     resolved = pd.concat([resolved, meetings], ignore_index=True) if len(meetings) else resolved
     current = supersede(resolved, {f.path: f.modified for f in ingested.files})
     entries, repeat_problems = drop_repeats(share_flags(current.entries), config.imports.billable == "export")
     entries = hold_by_tracker(entries, config.imports)
     problems += current.problems + repeat_problems
+    lap("identity")
 
     # 6. Validate the Entries contract, then every check.
     entries, schema_problems = validate(Entries, entries)
     problems += schema_problems
     problems += run_checks(entries, Context(config, period, today, billed))
     problems += missing_day_problems(missing_days(entries, calendar.absences, config, period, today))
+    lap("checks")
 
     # 7. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
     #    deleted since; what could be its edited version is held back until the user decides.
     found = evidence(everything, outside, billed, frozenset(f.path for f in ingested.files), current.lacking, config)
     reconciliation = reconcile(entries, billed, found, period, config)
     problems += reconciliation.problems
+    lap("reconcile")
 
     problems = relabel(problems, ingested.labels)
     run = CheckRun(workspace=workspace, period=period, config=config, files=ingested.files, entries=entries,
@@ -103,11 +113,24 @@ def check(workspace: Path, period: Period, today: date | None = None) -> CheckRu
     # 8. The review workbook, if the reviewer wrote one: checked against what would be billed now.
     #    Without one there is nothing to read (and the spreadsheet code is not imported).
     if not saved_reviews(workspace, period):
-        return replace(run, problems=tuple(sorted_problems(problems)))
+        run = replace(run, problems=tuple(sorted_problems(problems)))
+        lap("review")
+        return run
     review = read_review(run)
     run = replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
                   decisions=review.decided if review.exists else None)
-    return _approved_by_reviewer(run, today, ingested.labels)
+    run = _approved_by_reviewer(run, today, ingested.labels)
+    lap("review")
+    return run
+
+
+def check_before(run: CheckRun, today: date) -> CheckRun | None:
+    """The check of everything before the run's period, from the first day the inputs hold: total
+    budgets and the billing gap count it (reports). None when the inputs hold nothing earlier.
+    A step of its own, called by whoever needs it: a second check, as long as the first."""
+    if run.earliest is None:
+        return None
+    return check(run.workspace, run.period.before(run.earliest), today)
 
 
 def _approved_by_reviewer(run: CheckRun, today: date, labels) -> CheckRun:
@@ -152,17 +175,13 @@ def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:
     try:
         return ledger.read_billed(path), []
     except ledger.LedgerError as exc:
-        return ledger.no_billed(), [Problem(Source("output/ledger.sqlite"), "ledger", Severity.ERROR, str(exc))]
+        return ledger.no_billed(), [problem(Source("output/ledger.sqlite"), "ledger", str(exc))]
 
 
 def import_rules(config: Config) -> Rules:
     zones = {normalise(name): p.timezone for p in config.team if p.timezone
              for name in (p.name, p.email, *p.aliases) if name}
     return Rules(config.agency.timezone, zones, config.imports.date_format)
-
-
-def local_today(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:

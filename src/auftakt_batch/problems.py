@@ -9,17 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from enum import Enum
 from typing import Any, Callable, Iterable
 
-
-class Severity(str, Enum):
-    ERROR = "error"      # would make a bill wrong: holds back the client's invoice
-    WARNING = "warning"  # a reviewer should look; never blocks billing
-    INFO = "note"        # counted and reported, nothing to fix
-
-    def __str__(self) -> str:
-        return self.value
+from .codes import Severity, lookup
 
 
 @dataclass(frozen=True)
@@ -48,6 +40,9 @@ class Problem:
     rows: tuple[int, ...] = ()  # every row of source.file this problem covers, when it covers several
     client: str | None = None  # the one client an error holds back when it is about no entry (a review sheet)
 
+    def __post_init__(self) -> None:
+        lookup(self.code)  # a code must be registered (codes.py): a typo fails here, not in a user's summary
+
     def __str__(self) -> str:
         if self.code == "config" and self.severity is Severity.ERROR:
             # rates.yaml's contract (PRODUCT.md): rates.yaml:LINE: key.path: message
@@ -69,6 +64,11 @@ class Problem:
         """(file, row) of every entry this problem is about."""
         rows = self.rows or ((self.source.row,) if self.source.row is not None else ())
         return [(self.source.file, row) for row in rows]
+
+
+def problem(source: Source, code: str, message: str) -> Problem:
+    """A problem with its code's one severity, as registered (codes.py)."""
+    return Problem(source, code, lookup(code).severity, message)
 
 
 def error(source: Source, code: str, message: str) -> Problem:

@@ -11,14 +11,17 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from .config import load_config
+from .errors import BadArgument
 from .render.timesheet import write_timesheet_template
 
 MARKERS = ("rates.yaml", "input", "templates", "output")
 TIMESHEET_TEMPLATE = Path("input") / "timesheet-template.xlsx"
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(BadArgument):
     """The folder cannot become a new workspace; nothing was changed."""
+
+    argument = "DIRECTORY"
 
 
 def create_workspace(directory: Path) -> list[str]:

@@ -29,11 +29,11 @@ from ..check.decisions import review_applied
 from ..check.tracker import UNAPPROVED
 from ..config import Config, load_config
 from ..einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
-from ..errors import Busy, CannotIssue, Unwritten
+from ..errors import BadArgument, Busy, CannotIssue, Unwritten
 from ..files import crash_point, sweep_orphans
 from ..ledger.backups import backup
 from ..periods import Period
-from ..pipeline import billable_now, check, local_today
+from ..pipeline import billable_now, check, check_before
 from ..pricing.invoices import Draft, draft_invoices
 from ..problems import plural
 from ..render.confined import TemplateRefused
@@ -48,8 +48,10 @@ from ..schemas import ReviewedEntries as V
 from ..schemas import added
 
 
-class UnknownClient(Exception):
+class UnknownClient(BadArgument):
     """--client names no client of rates.yaml."""
+
+    argument = "--client"
 
 
 def _client(run: CheckRun, only: str | None) -> str | None:
@@ -111,7 +113,7 @@ class Progress(Protocol):
     def advance(self, issued: Issued) -> None: ...
 
 
-def bill(workspace: Path, period: Period, today: date | None = None, only: str | None = None,
+def bill(workspace: Path, period: Period, today: date, only: str | None = None,
          strict: bool = False, draft: bool = False, progress: Progress | None = None) -> BillRun:
     """Issue the period's invoices; with `draft`, render them watermarked into drafts/ instead,
     touching neither the ledger nor the series. `progress` hears of each PDF as it is done."""
@@ -127,9 +129,8 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
         if run.config is None:
             return BillRun(check=run, stopped=reason)
         if reason and not path.exists():
-            return _reported(BillRun(check=run, stopped=reason), today)
+            return BillRun(check=run, stopped=reason)
         config = run.config
-        today = today or local_today(config.agency.timezone)
         conn = ledger.connect(path)
         try:
             resumed = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
@@ -155,13 +156,12 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
                                  unbilled=() if reason else not_billed(run, today, only)), today)
 
 
-def _drafts(workspace: Path, period: Period, today: date | None, only: str | None, strict: bool,
+def _drafts(workspace: Path, period: Period, today: date, only: str | None, strict: bool,
             progress: Progress | None) -> BillRun:
     run = check(workspace, period, today)  # reads the ledger if there is one, never writes or creates it
     only = _client(run, only)
     if (reason := _stop_reason(run, strict)) is not None:
         return BillRun(check=run, stopped=reason)
-    today = today or local_today(run.config.agency.timezone)
     to_bill = _to_bill(run, period, only, today)
     stamped_at, due = _times(run.config, today)
     todo = [_Todo(d, Issue("DRAFT", today, due, stamped_at, draft=True)) for d in to_bill.drafts]
@@ -169,15 +169,19 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
     issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress)
-    return _reported(BillRun(check=run, issued=issued, skipped=to_bill.skipped, later=to_bill.later,
-                             review=to_bill.review, unbilled=not_billed(run, today, only)), today)
+    return BillRun(check=run, issued=issued, skipped=to_bill.skipped, later=to_bill.later, review=to_bill.review,
+                   unbilled=not_billed(run, today, only))
 
 
-def _reported(result: BillRun, today: date | None) -> BillRun:
-    """The run with its profitability workbook; one that cannot be written (open in another
-    program) leaves what the run issued as it is, and says so."""
+def _reported(result: BillRun, today: date) -> BillRun:
+    """The run with its profitability workbook, the ledger as it now is — unless it stopped
+    before issuing anything (then the workbook stays as it was; drafts never come here). One
+    that cannot be written (open in another program) leaves what the run issued as it is, and
+    says so."""
+    if result.stopped and not result.issued:
+        return result
     try:
-        return replace(result, report=write_report(result.check, today))
+        return replace(result, report=write_report(result.check, check_before(result.check, today), today))
     except Unwritten as exc:
         return replace(result, unwritten=str(exc))
 
@@ -292,14 +296,13 @@ def _numbers(records: Iterable[ledger.InvoiceRecord]) -> tuple[str, ...]:
     return tuple(r.number for r in records)
 
 
-def void(workspace: Path, number: str, reason: str, today: date | None = None) -> Issued:
+def void(workspace: Path, number: str, reason: str, today: date) -> Issued:
     """Cancel an issued invoice with a credit note: its own number, the same lines negated, a
     reference to the original. The original stays as it is (marked void); its entries become
     billable again. Raises ledger.NotVoidable for anything but an issued invoice."""
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
         raise CannotIssue(config_errors(problems))
-    today = today or local_today(config.agency.timezone)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
         conn = ledger.connect(path)

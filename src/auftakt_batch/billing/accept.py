@@ -41,7 +41,7 @@ class Change:
     now: str | None  # its edited version (None: recorded as deleted)
 
 
-def accept(workspace: Path, period: Period, as_new: bool = False, today: date | None = None) -> list[Change]:
+def accept(workspace: Path, period: Period, as_new: bool = False, *, today: date) -> list[Change]:
     with locked(workspace / "output" / ".billing.lock"):
         run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
         if run.config is None:

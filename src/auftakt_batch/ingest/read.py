@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -58,7 +60,22 @@ def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[l
         data = read_input(path)
     except OSError as exc:
         raise FileError(cannot_read(label, exc)) from None
-    csv.field_size_limit(max(csv.field_size_limit(), len(data)))  # an overlong value is an error at its cell
+    with _field_size_limit(len(data)):  # an overlong value is an error at its cell
+        return _read_text(data, label, recognise, describe)
+
+
+@contextmanager
+def _field_size_limit(size: int) -> Iterator[None]:
+    """The csv module's limit (process-wide) raised to `size` for the block, and put back after."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def _read_text(data: bytes, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
     text, encoding = decode(data, label)
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # one kind of line end: csv and pandas count rows alike
     leading = _LEADING_BLANK_LINES.match(text).group()  # type: ignore[union-attr]  # matches the empty string

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from ..errors import BadArgument
 from ..periods import Period, parse_period
 from ..pricing.invoices import Billed, Charge, Draft, Line
 from .sql import rows
@@ -35,8 +36,10 @@ class InvoiceRecord:
     reason: str | None = None
 
 
-class NotVoidable(Exception):
+class NotVoidable(BadArgument):
     """Only an issued invoice (not a credit note, not a void one) can be cancelled."""
+
+    argument = "NUMBER"
 
 
 def invoices(conn: sqlite3.Connection, status: str | None = None) -> list[InvoiceRecord]:

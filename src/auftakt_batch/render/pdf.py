@@ -19,8 +19,9 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -151,24 +152,39 @@ def write_pdf(html: str, templates: Path, target: Path, stamped_at: datetime, ei
 
     The same document always gives the same bytes: the HTML pins the PDF's dates, the
     attachment's dates are the issue time, and the embedded font subsets take their timestamp
-    from SOURCE_DATE_EPOCH (fontTools reads it), set here to the issue time."""
+    from SOURCE_DATE_EPOCH (fontTools reads it), set to the issue time while it renders."""
     from io import BytesIO
 
     from weasyprint import HTML, Attachment
 
     from . import facturx
 
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamped_at.timestamp()))
     options = {}
     if einvoice is not None:
         utc = stamped_at.astimezone(timezone.utc)  # WeasyPrint writes the attachment's clock time with a Z: in UTC it
         options = {"pdf_variant": "pdf/a-3b", "finisher": facturx.finisher, "attachments": [  # is the PDF's instant
             Attachment(file_obj=BytesIO(einvoice), name=facturx.FILENAME, description="Factur-X invoice (EN 16931)",
                        created=utc, modified=utc, relationship="Alternative")]}
-    data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,
-                url_fetcher=fetcher_within(templates)).write_pdf(**options)
+    with _environment("SOURCE_DATE_EPOCH", str(int(stamped_at.timestamp()))):
+        data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,
+                    url_fetcher=fetcher_within(templates)).write_pdf(**options)
     write_bytes_atomically(target, data, "pdf")
     return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """Environment variable `name` set to `value` for the block (the process's, as libraries read it), then
+    as it was."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 # Last, once the functions above exist: in the fork server (only there), die with the run.

@@ -1,8 +1,9 @@
 """Reports: the profitability workbook and the budget alerts.
 
-`report` checks the period (and, for total budgets and the billing gap, everything before
-it), reads the ledger, computes the figures and writes the workbook. `bill` calls
-`write_report` with its own check run once the invoices are issued.
+`report` checks the period and — a step of its own, `pipeline.check_before` — everything before
+it (total budgets and the billing gap count it), reads the ledger, computes the figures and
+writes the workbook. `bill` calls `write_report` with its own check runs once it has issued
+invoices.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..check.tracker import INVOICED
 from ..environment import unwritten
 from ..errors import Unwritten
 from ..periods import Period
-from ..pipeline import check, local_today
+from ..pipeline import check, check_before
 from ..run import CheckRun
 from ..schemas import ReportEntries as R
 from .figures import Figures, build, entry_table, unbilled
@@ -65,16 +66,17 @@ class Report:
         return self.figures is not None and bool((self.figures.budgets["burn_pct"] > 1).any())
 
 
-def report(workspace: Path, period: Period, today: date | None = None) -> Report:
+def report(workspace: Path, period: Period, today: date) -> Report:
     run = check(workspace, period, today)
-    return write_report(run, today)
-
-
-def write_report(run: CheckRun, today: date | None = None) -> Report:
-    """The workbook for a check run, with the ledger as it is now."""
     if run.config is None:
         return Report(run, None, None, ())
-    figures = figures_for(run, today)
+    return write_report(run, check_before(run, today), today)
+
+
+def write_report(run: CheckRun, earlier: CheckRun | None, today: date) -> Report:
+    """The workbook for a check run (with a config) and the check of what came before its period,
+    with the ledger as it is now."""
+    figures = figures_for(run, earlier, today)
     label = run.period.label
     target = run.workspace / "output" / label / f"profitability-{label}.xlsx"
     with written(target, f"auftakt-batch report --period {label}"):
@@ -104,7 +106,7 @@ class Review:
     dropped: int = 0  # decisions whose entries are gone from the exports
 
 
-def review(workspace: Path, period: Period, today: date | None = None) -> Review:
+def review(workspace: Path, period: Period, today: date) -> Review:
     """Write the review workbook: every entry the next `bill` would invoice, per client."""
     run = check(workspace, period, today)
     if run.config is None:
@@ -124,13 +126,9 @@ def review(workspace: Path, period: Period, today: date | None = None) -> Review
                   carried.kept, carried.changed, carried.dropped)
 
 
-def figures_for(run: CheckRun, today: date | None = None) -> Figures:
+def figures_for(run: CheckRun, earlier: CheckRun | None, today: date) -> Figures:
     """The figures of a check run (with a config), the ledger as it is now, and — for total
-    budgets and the billing gap — every entry before the period."""
-    today = today or local_today(run.config.agency.timezone)
-    earlier = None
-    if run.earliest is not None:
-        earlier = check(run.workspace, run.period.before(run.earliest), today)
+    budgets and the billing gap — every entry before the period (`earlier`: pipeline.check_before)."""
     return build(run, ledger.read_book(run.workspace / "output" / "ledger.sqlite"), earlier, today)
 
 

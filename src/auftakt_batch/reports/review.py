@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..check.review_file import ANSWERS, ID_HEADER, blank, said_no, sheet_name
 from ..check.tracker import UNAPPROVED
+from ..codes import FLAGS
 from ..config import Config
 from ..files import write_atomically
 from ..periods import Period
@@ -32,12 +33,6 @@ from .sheets import TITLE_LOOK, Book, Column, Sheet, table, title
 
 EDITABLE = "#FFF4C2"  # the background of the columns a reviewer edits
 YES, NO = "yes", "no"
-FLAGS = {  # problem code -> what the reviewer reads
-    "long-entry": "long entry", "missing-description": "no description", "overlapping": "overlap",
-    "weekend": "weekend", "future-date": "dated after today", "export-price": "export price differs",
-    "near-repeat": "near repeat", "invoiced-in-tracker": "invoiced in the tracker",
-    "not-approved": "not approved in the tracker: only yes bills it",
-}
 COLUMNS = [
     Column(E.date, "date", "date"), Column(E.person_name, "person"), Column(E.job_key, "job"),
     Column(E.task, "task"), Column(E.description, "description", width=45),

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..periods import Period
-from ..pipeline import check, local_today
+from ..pipeline import check, check_before
 from ..run import CheckRun
 from . import figures_for, percent
 
@@ -29,12 +29,11 @@ class ClientStatus:
     held_back: bool
 
 
-def status(workspace: Path, period: Period, today: date | None = None) -> tuple[CheckRun, list[ClientStatus]]:
+def status(workspace: Path, period: Period, today: date) -> tuple[CheckRun, list[ClientStatus]]:
     run = check(workspace, period, today)
     if run.config is None:
         return run, []
-    today = today or local_today(run.config.agency.timezone)
-    figures = figures_for(run, today)
+    figures = figures_for(run, check_before(run, today), today)
     held, everyone = run.held_back()
     budgets = figures.budgets
     rows = []

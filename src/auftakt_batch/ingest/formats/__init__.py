@@ -30,7 +30,15 @@ def _registry() -> tuple[Format, ...]:
 FORMATS: tuple[Format, ...] = _registry()
 NATIVE = FORMATS[0]
 NATIVE_HEADER = "date,person,client,job,task,description,hours,billable (optional: start,end)"
-KNOWN = "Toggl Track, Clockify, Harvest, Kimai or solidtime export, or the native timesheet"
+
+
+def _known() -> str:
+    """The table formats, for a message: "Toggl Track, …, Kimai or solidtime export, or the native timesheet"."""
+    tools = list(dict.fromkeys(f.tool for f in FORMATS if f.container == "table" and f is not NATIVE))
+    return f"{', '.join(tools[:-1])} or {tools[-1]} export, or the {NATIVE.title}"
+
+
+KNOWN = _known()
 
 
 def recognise(header: list[str], container: str = "table") -> str | None:

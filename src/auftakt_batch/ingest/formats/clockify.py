@@ -16,6 +16,7 @@ from .format import Format
 FORMAT = Format(
     name="clockify",
     title="Clockify detailed report",
+    tool="Clockify",
     columns={
         "job": ("project",),
         "client": ("client",),

@@ -28,7 +28,7 @@ CONTAINERS = ("table", "json")  # a CSV or a sheet | a JSON list of records
 @dataclass(frozen=True)
 class Format:
     name: str
-    title: str
+    title: str  # what the file is, as the README's table of formats names it
     columns: Mapping[str, tuple[str, ...]]  # canonical field -> header name patterns, most preferred first
     required: frozenset[str]
     one_of: tuple[frozenset[str], ...] = ()  # and at least one of these groups, e.g. hours or start+end
@@ -43,6 +43,7 @@ class Format:
     person_from_file: bool = False  # no person column: the file is one person's, named by the file (or folder)
     own_file_names: frozenset[str] = frozenset()  # the tool's own name for its file: then the folder names the person
     client_separator: str | None = None  # "/": a job written `client/job` names its client
+    tool: str = ""  # the tracker that writes it, as its users call it (none for the native timesheet)
 
     def __post_init__(self):
         unknown = set(self.columns) - set(FIELDS)

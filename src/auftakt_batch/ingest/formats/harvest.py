@@ -16,6 +16,7 @@ from .format import Format
 FORMAT = Format(
     name="harvest",
     title="Harvest detailed time report",
+    tool="Harvest",
     columns={
         "date": ("date", "spent date"),
         "client": ("client",),

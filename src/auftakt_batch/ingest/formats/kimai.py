@@ -17,6 +17,7 @@ from .format import Format
 FORMAT = Format(
     name="kimai",
     title="Kimai timesheet export",
+    tool="Kimai",
     columns={
         "date": ("date", "datum"),
         "start": ("from", "begin", "von", "beginn"),

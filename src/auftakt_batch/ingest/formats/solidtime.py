@@ -13,6 +13,7 @@ from .format import Format
 FORMAT = Format(
     name="solidtime",
     title="solidtime detailed export",
+    tool="solidtime",
     columns={
         "description": ("description",),
         "task": ("task",),

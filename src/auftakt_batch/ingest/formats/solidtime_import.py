@@ -13,6 +13,7 @@ from .format import Format
 FORMAT = Format(
     name="solidtime-import",
     title="solidtime import CSV",
+    tool="solidtime",
     columns={
         "description": ("description",),
         "billable": ("billable",),

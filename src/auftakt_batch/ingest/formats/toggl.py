@@ -13,6 +13,7 @@ from .format import Format
 FORMAT = Format(
     name="toggl",
     title="Toggl Track detailed report",
+    tool="Toggl Track",
     columns={
         "person": ("user", "member"),
         "email": ("email",),

@@ -16,6 +16,7 @@ from .format import Format
 FORMAT = Format(
     name="watson",
     title="Watson frames file",
+    tool="Watson",
     columns={
         "start": ("start",),
         "end": ("stop",),
