@@ -116,3 +116,12 @@ def test_the_check_imports_no_stage_after_it():
     a check run's data (run.py) imports no stage that uses it."""
     assert not any(unit(t) in {"reports", "billing", "pipeline"} for t in GRAPH["auftakt_batch.run"])
     assert not any(unit(t) == "reports" for t in GRAPH["auftakt_batch.pipeline"])
+
+
+def test_the_readme_shows_every_unit_of_the_layout():
+    readme = (PACKAGE.parent.parent / "README.md").read_text()
+    tree = readme[readme.index("```text\nsrc/auftakt_batch/"):]
+    tree = tree[:tree.index("\n```\n")]
+    shown = {word.removesuffix(".py").removesuffix("/") for word in tree.split()
+             if word.endswith((".py", "/")) and word != "src/auftakt_batch/"}
+    assert shown == set(LAYER) - {"__main__"}
