@@ -1,7 +1,6 @@
 """Calendar exports read as occurrences of a period: recurrences, moves, exclusions, zones."""
 
 import json
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -93,21 +92,19 @@ def test_windows_zone_names_exdate_folding_and_status(tmp_path):
     assert cal.events["attendees"][0] == (("bob@acme.example", "ACCEPTED"),)
 
 
-def test_a_hostile_recurrence_is_refused_fast(tmp_path):
+def test_a_hostile_recurrence_is_refused(tmp_path):
+    """Refused by its count of occurrences or by the expansion's deadline (MAX_SECONDS), whichever
+    comes first; how fast is the benchmark's and the fuzzer's to watch, not a timed unit test."""
     for rule in ("FREQ=SECONDLY", "FREQ=MINUTELY;INTERVAL=1", "FREQ=HOURLY;BYMINUTE=0,5,10,15,20,25,30,35,40,45,50,55"):
-        began = time.monotonic()
-        with pytest.raises(CalendarError, match="cal.ics: "):
+        with pytest.raises(CalendarError, match="cal.ics: .*(recurs (secondly|minutely)|dense).*the file is not read"):
             read(write(tmp_path, "BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:bomb\r\nDTSTART:20261101T000000Z\r\n"
                                  f"DTEND:20261101T000001Z\r\nRRULE:{rule}\r\nEND:VEVENT\r\n"), "2026-11")
-        assert time.monotonic() - began < 2
 
 
 def test_a_leave_of_three_years_is_read_at_once(tmp_path):  # found by bench/fuzz: it took seconds per year
     path = write(tmp_path, "BEGIN:VEVENT\r\nUID:p1\r\nSUMMARY:Elternzeit\r\nDTSTART;VALUE=DATE:20260101\r\n"
                            "DTEND;VALUE=DATE:20290101\r\nEND:VEVENT\r\n")
-    began = time.monotonic()
-    cal = read(path, "2026-11")
-    assert time.monotonic() - began < 1
+    cal = read(path, "2026-11")  # within the expansion's deadline, or this would be refused
     assert cal.events[["summary", "all_day"]].values.tolist() == [["Elternzeit", True]]
 
 
