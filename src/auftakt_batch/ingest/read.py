@@ -50,7 +50,7 @@ Recognise = Callable[[list[str]], "str | None"]
 class FileError(Exception):
     """A file that cannot be read at all: stops the billing run."""
 
-    def __init__(self, *problems: Problem):
+    def __init__(self, *problems: Problem) -> None:
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
 

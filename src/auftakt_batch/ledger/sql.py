@@ -33,7 +33,7 @@ def rows(conn: sqlite3.Connection, query: str, parameters: tuple = ()) -> list[s
 class transaction:
     """A write transaction (BEGIN IMMEDIATE): committed if the block ends, rolled back if it raises."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
     def __enter__(self):

@@ -62,7 +62,7 @@ class Column:
 class Book:
     """A workbook being written to `path` (on `close`), its cell formats made once per look."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path) -> None:
         self.book = xlsxwriter.Workbook(str(path), {"remove_timezone": True, "strings_to_formulas": False,
                                                     "strings_to_numbers": False, "strings_to_urls": False})
         self.sheets: list[Sheet] = []
@@ -94,7 +94,7 @@ class Book:
 
 
 class Sheet:
-    def __init__(self, book: Book, worksheet):
+    def __init__(self, book: Book, worksheet) -> None:
         self.book, self.ws = book, worksheet
         self.max_row = 0  # the last row written to
         self.widths: dict[int, float] = {}
@@ -177,7 +177,7 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
 class Pages:
     """A sheet that goes on as "NAME (2)", "NAME (3)", … when what is written on it reaches MAX_ROWS."""
 
-    def __init__(self, book: Book, name: str):
+    def __init__(self, book: Book, name: str) -> None:
         self.book, self.name = book, name
         self.sheets = [book.sheet(name)]
 
