@@ -18,8 +18,8 @@ likely edited version, and the problems.
 from __future__ import annotations
 
 import difflib
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
