@@ -164,12 +164,13 @@ def _drafts(workspace: Path, period: Period, today: date, only: str | None, stri
     if (reason := _stop_reason(run, strict)) is not None:
         return BillRun(check=run, stopped=reason)
     to_bill = _to_bill(run, period, only, today)
-    stamped_at, due = _times(run.config, today)
+    config = run.loaded_config()
+    stamped_at, due = _times(config, today)
     todo = [_Todo(d, Issue("DRAFT", today, due, stamped_at, draft=True)) for d in to_bill.drafts]
     folder = workspace / "output" / period.label / "drafts"
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
-    issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress)
+    issued = _render(todo, len(todo), workspace, config, lambda issued: None, progress)
     return BillRun(check=run, issued=issued, skipped=to_bill.skipped, later=to_bill.later, review=to_bill.review,
                    unbilled=not_billed(run, today, only))
 
@@ -207,9 +208,10 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> To
     priced = unbilled[~future & ~unbilled[E.client_key].isin(held)]
     priced = priced[priced[E.tracker_hold].ne(UNAPPROVED)]  # the reviewer's yes has cleared it (pipeline)
     final = reviewed(priced, run.decisions)
-    drafts = draft_invoices(final, run.config, period)
+    config = run.loaded_config()
+    drafts = draft_invoices(final, config, period)
     skipped = tuple(Skipped(key, "held back by errors (listed above)") for key in sorted(held)
-                    if only in (None, key) and getattr(run.config.clients.get(key), "billable", True))
+                    if only in (None, key) and getattr(config.clients.get(key), "billable", True))
     later = None
     if future.any():
         days = unbilled.loc[future, E.date]
@@ -260,7 +262,8 @@ def _provisional(conn: sqlite3.Connection, draft: Draft, config: Config, today: 
     return _Todo(draft, Issue(number, today, due, stamped_at))
 
 
-def _reserve(conn: sqlite3.Connection, draft: Draft, config: Config, today: date, follows: tuple[str, ...], workspace: Path) -> _Todo:
+def _reserve(conn: sqlite3.Connection, draft: Draft, config: Config, today: date, follows: tuple[str, ...],
+             workspace: Path) -> _Todo:
     """Step 1 of the protocol: the documents are made with the number the invoice will get (the
     lock keeps the series still), so one that cannot be made fails before a number is given out;
     then number, pending invoice and its entries, in one transaction."""
@@ -405,6 +408,8 @@ def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FA
 def _marker(conn: sqlite3.Connection, workspace: Path) -> Callable[[Issued], None]:
     """What happens when an invoice's PDF is in place: the ledger marks it issued with its hash."""
     def done(issued: Issued) -> None:
+        if issued.sha256 is None:  # _render hands an invoice on only with its PDF written and hashed
+            raise ValueError(f"{issued.number}: no PDF hash to mark it issued with")
         crash_point("placed")
         ledger.mark_issued(conn, issued.number, issued.pdf.relative_to(workspace).as_posix(), issued.sha256)
         crash_point("issued")

@@ -64,7 +64,7 @@ class Figures:
 
 
 def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> Figures:
-    config, period = run.config, run.period
+    config, period = run.loaded_config(), run.period
     entries = entry_table(run, book, config)
     before = entry_table(earlier, book, config) if earlier is not None else entries.iloc[0:0]
     before = before[~before[R.error]]
