@@ -27,6 +27,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: install  # hledger, the peer, is installed where apt-get may; without it that comparison is skipped

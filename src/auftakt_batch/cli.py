@@ -10,14 +10,22 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .errors import BadArgument, Busy, Refused
 from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
+
+if TYPE_CHECKING:  # the commands import their stage when run, so that `--help` stays quick
+    from .billing import BillRun, Issued
+    from .reports import Report
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 EXIT_OK = 0
 EXIT_DATA_ERRORS = 1  # the data has errors, or a file of the workspace cannot be read or written (errors.py)
@@ -30,7 +38,7 @@ TODAY_VARIABLE = "AUFTAKT_TODAY"  # the day to run on instead of the agency's to
 class PeriodType(click.ParamType):
     name = "PERIOD"
 
-    def convert(self, value, param, ctx) -> Period:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Period:
         if isinstance(value, Period):
             return value
         try:
@@ -39,7 +47,7 @@ class PeriodType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-def workspace_option(command):
+def workspace_option(command: Command) -> Command:
     return click.option(
         "--workspace", "-w", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."),
         envvar="AUFTAKT_WORKSPACE", show_default="current folder", callback=_a_workspace,
@@ -57,7 +65,7 @@ def _a_workspace(ctx: click.Context, param: click.Parameter, folder: Path) -> Pa
     return folder
 
 
-def period_option(command):
+def period_option(command: Command) -> Command:
     return click.option("--period", "-p", type=PeriodType(), required=True,
                         help=f"The period: {ACCEPTED_FORMS}.")(command)
 
@@ -68,7 +76,7 @@ class _Main(click.Group):
     file or folder the workspace needs that cannot be read or written ends a command with one line
     naming it and what to do (environment.py), never a traceback."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         from .environment import described
 
         try:
@@ -205,24 +213,25 @@ def bill(workspace: Path, period: Period, only: str | None, strict: bool, draft:
 class _Bar:
     """A progress bar on stderr while the PDFs render — only when a person is watching."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
         self.bar = Progress(TextColumn("Rendering invoices"), BarColumn(), MofNCompleteColumn(),
                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self.task = None
+        self.task: TaskID | None = None
 
     def start(self, total: int) -> None:
         self.bar.start()
         self.task = self.bar.add_task("pdf", total=total)
 
-    def advance(self, issued) -> None:
-        self.bar.advance(self.task)
+    def advance(self, issued: Issued) -> None:
+        if self.task is not None:  # bill calls start() before the first PDF
+            self.bar.advance(self.task)
 
 
 @contextmanager
-def _progress_bar():
+def _progress_bar() -> Iterator[_Bar | None]:
     if not sys.stderr.isatty():
         yield None
         return
@@ -233,7 +242,7 @@ def _progress_bar():
         bar.bar.stop()
 
 
-def _bill_summary(result) -> str:
+def _bill_summary(result: BillRun) -> str:
     from .problems import plural
     from .reports.tables import FOLD, WRAP, Column, table_text
 
@@ -265,7 +274,7 @@ def _bill_summary(result) -> str:
     return "\n".join(lines)
 
 
-def _why_nothing(result) -> list[str]:
+def _why_nothing(result: BillRun) -> list[str]:
     """Nothing was issued, and not for a reason that stopped the run: the period's entries by why
     none of them is billed, with their hours — never "all is well" when there was nothing to bill."""
     from .problems import plural
@@ -284,7 +293,7 @@ def _why_nothing(result) -> list[str]:
         f"  {r.hours:>{width}} h  {r.text}{f': {r.detail}' if r.detail else ''}" for r in reasons]
 
 
-def _note(issued) -> str:
+def _note(issued: Issued) -> str:
     if issued.finished:
         return "(finished from an interrupted run)"
     if issued.follows:
@@ -358,9 +367,11 @@ def review(workspace: Path, period: Period) -> None:
                    "until fixed.")
 
 
-def _report_summary(result, workspace: Path) -> None:
+def _report_summary(result: Report, workspace: Path) -> None:
     from .problems import Severity, plural
 
+    if result.path is None:  # no workbook (rates.yaml has errors): the callers print those instead
+        return
     errors = sum(p.severity is Severity.ERROR for p in result.run.problems)
     note = f" ({plural(errors, 'error')}: see its Problems sheet)" if errors else ""
     click.echo(f"Report    {_shown_path(result.path, workspace)}{note}")

@@ -75,7 +75,7 @@ def _database(exc: sqlite3.Error) -> str:
     return f"output/ledger.sqlite: {exc} — {advice}; the ledger is unchanged by what failed"
 
 
-def _shown(filename) -> str:
+def _shown(filename: str | bytes | os.PathLike) -> str:
     """A path as the user typed it: relative to the current folder where it is inside it; a
     temporary file (files.py) as the file it was becoming."""
     path = Path(os.fsdecode(filename))

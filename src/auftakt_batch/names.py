@@ -10,6 +10,10 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the CLI's --help stays quick
+    import pandas as pd
 
 _SPACES = re.compile(r"\s+")
 
@@ -20,12 +24,12 @@ def normalise(name: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
 
 
-def normalised(names):
+def normalised(names: pd.Series) -> pd.Series:
     """A Series of names, each normalised — every distinct one once (exports repeat them)."""
     return per_distinct(names, normalise, names.dtype)
 
 
-def per_distinct(values, function, dtype="str"):
+def per_distinct(values: pd.Series, function: Callable[[Any], object], dtype: object = "str") -> pd.Series:
     """`function` of each value of a Series, called once per distinct value (exports repeat their
     names thousands of times); missing values stay missing."""
     import numpy as np

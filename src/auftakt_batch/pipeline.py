@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Mapping
 
 import pandas as pd
 
@@ -17,7 +18,7 @@ from . import ledger
 from .calendars import calendar_time
 from .check.capacity import missing_day_problems, missing_days
 from .check.checks import Context, not_approved, run_checks
-from .check.decisions import read_decisions
+from .check.decisions import Decisions, read_decisions
 from .check.identity import drop_repeats, identify
 from .check.overlaps import supersede
 from .check.reconcile import evidence, reconcile
@@ -133,7 +134,7 @@ def check_before(run: CheckRun, today: date) -> CheckRun | None:
     return check(run.workspace, run.period.before(run.earliest), today)
 
 
-def _approved_by_reviewer(run: CheckRun, today: date, labels) -> CheckRun:
+def _approved_by_reviewer(run: CheckRun, today: date, labels: Mapping[str, Mapping[str, str]]) -> CheckRun:
     """The reviewer's explicit yes wins over `imports.require_approval`: those entries are no
     longer held for the tracker's approval, and the notes count only the ones still waiting."""
     approved = approved_in_review(run)
@@ -142,7 +143,7 @@ def _approved_by_reviewer(run: CheckRun, today: date, labels) -> CheckRun:
     hold = run.entries[Entries.tracker_hold]
     cleared = hold.eq(UNAPPROVED) & run.entries[Entries.entry_id].isin(approved)
     entries = run.entries.assign(**{Entries.tracker_hold: hold.mask(cleared, "")})
-    waiting = relabel(not_approved(entries, Context(run.config, run.period, today, run.billed)), labels)
+    waiting = relabel(not_approved(entries, Context(run.loaded_config(), run.period, today, run.billed)), labels)
     kept = [p for p in run.problems if p.code != "not-approved"]
     return replace(run, entries=entries, problems=tuple(sorted_problems([*kept, *waiting])))
 
@@ -156,7 +157,7 @@ def billable_now(run: CheckRun) -> pd.DataFrame:
     sound = run.entries[~run.with_errors() & run.entries[Entries.date].notna()]
     unbilled = sound[~sound[Entries.entry_id].isin(run.billed[Entries.entry_id]) & sound[Entries.billable]
                      & sound[Entries.tracker_hold].ne(INVOICED)]
-    return price(unbilled, run.config)
+    return price(unbilled, run.loaded_config())
 
 
 def approved_in_review(run: CheckRun) -> frozenset[str]:
@@ -166,8 +167,8 @@ def approved_in_review(run: CheckRun) -> frozenset[str]:
     return frozenset(run.decisions.loc[run.decisions[D.approve_raw].map(said_yes).astype(bool), D.entry_id])
 
 
-def read_review(run: CheckRun):
-    return read_decisions(run.workspace, run.period, billable_now(run), run.billed, run.config)
+def read_review(run: CheckRun) -> Decisions:
+    return read_decisions(run.workspace, run.period, billable_now(run), run.billed, run.loaded_config())
 
 
 def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:

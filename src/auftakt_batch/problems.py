@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .codes import Severity, lookup
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ def info(source: Source, code: str, message: str) -> Problem:
     return Problem(source, code, Severity.INFO, message)
 
 
-def for_rows(rows, column: str | None, code: str, severity: Severity, message: Callable[[Any], str]) -> list[Problem]:
+def for_rows(rows: pd.DataFrame, column: str | None, code: str, severity: Severity,
+             message: Callable[[Any], str]) -> list[Problem]:
     """One problem per row of a frame that has source_file and source_row (rows are few here)."""
     if rows.empty:  # the usual case: skip building a row type for no rows
         return []
@@ -91,7 +95,7 @@ def for_rows(rows, column: str | None, code: str, severity: Severity, message: C
             for r in rows.itertuples(index=False)]
 
 
-def selected(rows, mask, **values):
+def selected(rows: pd.DataFrame, mask: pd.Series, **values: object) -> pd.DataFrame:
     """`rows.assign(**values)[mask]`, the rows a problem is about — built only if `mask` selects
     any (most select none)."""
     return rows.assign(**values)[mask] if mask.any() else rows.iloc[:0]
@@ -130,13 +134,13 @@ def by_code(problems: Iterable[Problem]) -> list[tuple[str, Severity, int]]:
     )
 
 
-def relabel(problems: Iterable[Problem], labels: dict[str, dict[str, str]]) -> list[Problem]:
+def relabel(problems: Iterable[Problem], labels: Mapping[str, Mapping[str, str]]) -> list[Problem]:
     """Replace canonical column names by the header text each file actually uses."""
     out = []
     for p in problems:
         mapping = labels.get(p.source.file, {})
         column = p.source.column
-        if column in mapping and mapping[column] != column:
+        if column is not None and mapping.get(column, column) != column:
             p = replace(p, source=replace(p.source, column=mapping[column]))
         out.append(p)
     return out

@@ -50,6 +50,13 @@ class CheckRun:
     def ok(self) -> bool:
         return not has_errors(self.problems)
 
+    def loaded_config(self) -> Config:
+        """The config, for a stage that runs only once rates.yaml has loaded (pricing, the review,
+        billing, the workbook's figures): a run without one stops at its problems before them."""
+        if self.config is None:
+            raise ValueError("rates.yaml did not load: this stage needs its config")
+        return self.config
+
     def held_back(self) -> HeldBack:
         """The clients whose invoice an error holds back, and whether errors hold back every invoice.
 

@@ -24,6 +24,7 @@ ones (it registers its backends and imports the optional extras that are install
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -216,7 +217,8 @@ def validate(schema: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple[pd.D
         return frame, _problems(exc.failure_cases, frame, schema.__name__)
 
 
-def _str_length(values: pd.Series, min_value=None, max_value=None, exact_value=None) -> pd.Series:
+def _str_length(values: pd.Series, min_value: int | None = None, max_value: int | None = None,
+                exact_value: int | None = None) -> pd.Series:
     length = values.str.len()
     if exact_value is not None:
         return length == exact_value
@@ -230,7 +232,7 @@ def _str_length(values: pd.Series, min_value=None, max_value=None, exact_value=N
 
 
 # pandera's built-in checks that the schemas use, as pandera computes them (backends/pandas/builtin_checks.py)
-_CHECKS = {
+_CHECKS: dict[str, Callable[..., pd.Series]] = {
     "greater_than_or_equal_to": lambda values, min_value: values >= min_value,
     "str_length": _str_length,
     # re.match on each value, as pandas' str.match does, without its per-value bookkeeping

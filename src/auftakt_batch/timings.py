@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 
 class Timings:
-    def __init__(self, on_lap: Callable[[str], None] | None = None):
+    def __init__(self, on_lap: Callable[[str], None] | None = None) -> None:
         self.stages: dict[str, float] = {}  # stage -> seconds, in the order the run passed them
         self._on_lap = on_lap
         self._last = time.perf_counter()

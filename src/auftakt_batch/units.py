@@ -11,17 +11,17 @@ HOUR = Decimal(3600)  # seconds in an hour
 CENT = Decimal("0.01")
 
 
-def hours(seconds) -> Decimal:
+def hours(seconds: float) -> Decimal:
     """Seconds as hours to two places, half up, as reports show them: 5400 → Decimal('1.50')."""
     return (Decimal(int(seconds)) / HOUR).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def hours_text(seconds) -> str:
+def hours_text(seconds: float) -> str:
     """Seconds as hours to two places, as summaries and notes print them: 5400 → '1.50'."""
     return f"{Decimal(int(seconds)) / HOUR:.2f}"
 
 
-def hm(seconds) -> str:
+def hm(seconds: float) -> str:
     """Seconds as hours:minutes for messages: 5400 → '1:30', -5400 → '-1:30'."""
     sign = "-" if seconds < 0 else ""
     seconds = abs(int(seconds))

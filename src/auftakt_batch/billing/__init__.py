@@ -11,6 +11,7 @@ A lock file keeps two runs from writing at once.
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -35,7 +36,7 @@ from ..ledger.backups import backup
 from ..periods import Period
 from ..pipeline import billable_now, check, check_before
 from ..pricing.invoices import Draft, draft_invoices
-from ..problems import plural
+from ..problems import Problem, plural
 from ..render.confined import TemplateRefused
 from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
 from ..render.pdf import Job, write_pdfs
@@ -163,12 +164,13 @@ def _drafts(workspace: Path, period: Period, today: date, only: str | None, stri
     if (reason := _stop_reason(run, strict)) is not None:
         return BillRun(check=run, stopped=reason)
     to_bill = _to_bill(run, period, only, today)
-    stamped_at, due = _times(run.config, today)
+    config = run.loaded_config()
+    stamped_at, due = _times(config, today)
     todo = [_Todo(d, Issue("DRAFT", today, due, stamped_at, draft=True)) for d in to_bill.drafts]
     folder = workspace / "output" / period.label / "drafts"
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
-    issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress)
+    issued = _render(todo, len(todo), workspace, config, lambda issued: None, progress)
     return BillRun(check=run, issued=issued, skipped=to_bill.skipped, later=to_bill.later, review=to_bill.review,
                    unbilled=not_billed(run, today, only))
 
@@ -206,9 +208,10 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> To
     priced = unbilled[~future & ~unbilled[E.client_key].isin(held)]
     priced = priced[priced[E.tracker_hold].ne(UNAPPROVED)]  # the reviewer's yes has cleared it (pipeline)
     final = reviewed(priced, run.decisions)
-    drafts = draft_invoices(final, run.config, period)
+    config = run.loaded_config()
+    drafts = draft_invoices(final, config, period)
     skipped = tuple(Skipped(key, "held back by errors (listed above)") for key in sorted(held)
-                    if only in (None, key) and getattr(run.config.clients.get(key), "billable", True))
+                    if only in (None, key) and getattr(config.clients.get(key), "billable", True))
     later = None
     if future.any():
         days = unbilled.loc[future, E.date]
@@ -252,14 +255,15 @@ def _stop_reason(run: CheckRun, strict: bool) -> str | None:
     return None
 
 
-def _provisional(conn, draft: Draft, config: Config, today: date) -> _Todo:
+def _provisional(conn: sqlite3.Connection, draft: Draft, config: Config, today: date) -> _Todo:
     """The invoice `draft` would be if it were reserved now: its number is the series' next."""
     stamped_at, due = _times(config, today)
     number = ledger.next_number(conn, config.agency.invoice_number, today.year).number
     return _Todo(draft, Issue(number, today, due, stamped_at))
 
 
-def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str, ...], workspace: Path) -> _Todo:
+def _reserve(conn: sqlite3.Connection, draft: Draft, config: Config, today: date, follows: tuple[str, ...],
+             workspace: Path) -> _Todo:
     """Step 1 of the protocol: the documents are made with the number the invoice will get (the
     lock keeps the series still), so one that cannot be made fails before a number is given out;
     then number, pending invoice and its entries, in one transaction."""
@@ -271,7 +275,7 @@ def _reserve(conn, draft: Draft, config: Config, today: date, follows: tuple[str
     return replace(todo, follows=follows, job=job)
 
 
-def _resume(conn, number: str) -> _Todo:
+def _resume(conn: sqlite3.Connection, number: str) -> _Todo:
     s = ledger.stored_draft(conn, number)
     original = ledger.stored_draft(conn, s.refers_to).issue_date if s.refers_to else None
     issue = Issue(number, s.issue_date, s.due_date, s.stamped_at, kind=s.kind, refers_to=s.refers_to, reason=s.reason,
@@ -327,7 +331,7 @@ def void(workspace: Path, number: str, reason: str, today: date) -> Issued:
             conn.close()
 
 
-def config_errors(problems) -> str:
+def config_errors(problems: list[Problem]) -> str:
     """Why a command that writes does nothing while rates.yaml does not load: its first error, in one line."""
     more = f" (and {plural(len(problems) - 1, 'more error')}: `auftakt-batch check` lists them)" \
         if len(problems) > 1 else ""
@@ -401,16 +405,18 @@ def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FA
                                    reason=issue.reason), config, guideline, labels or LABELS)
 
 
-def _marker(conn, workspace: Path) -> Callable[[Issued], None]:
+def _marker(conn: sqlite3.Connection, workspace: Path) -> Callable[[Issued], None]:
     """What happens when an invoice's PDF is in place: the ledger marks it issued with its hash."""
     def done(issued: Issued) -> None:
+        if issued.sha256 is None:  # _render hands an invoice on only with its PDF written and hashed
+            raise ValueError(f"{issued.number}: no PDF hash to mark it issued with")
         crash_point("placed")
         ledger.mark_issued(conn, issued.number, issued.pdf.relative_to(workspace).as_posix(), issued.sha256)
         crash_point("issued")
     return done
 
 
-def _pending(conn) -> list[str]:
+def _pending(conn: sqlite3.Connection) -> list[str]:
     return [record.number for record in ledger.invoices(conn, "pending")]
 
 

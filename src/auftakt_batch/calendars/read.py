@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from types import FrameType
+from typing import Any, Never
 
 import pandas as pd
 
@@ -34,6 +36,10 @@ TOO_DENSE = ("SECONDLY", "MINUTELY")  # no meeting recurs every minute
 COLUMNS = ["uid", "summary", "start", "local_start", "end", "all_day", "first_day", "last_day", "status", "transparent",
            "attendees", "organizer", "description", "categories"]
 
+# An icalendar component as recurring-ical-events yields it: which type a property's value has
+# (`.dt` a date, a datetime, a duration) is known only at run time, so it is checked there.
+Event = Any
+
 _FOLD = re.compile(r"\r?\n[ \t]")
 _RULE_SPACES = re.compile(r"^((?:RRULE|EXRULE)[:;].*)$", re.MULTILINE)
 
@@ -42,7 +48,7 @@ class CalendarError(Exception):
     """A calendar file that cannot be read: the message names the file and what to do; `code`
     is the problem's (`unreadable` when the system would not let us read it at all)."""
 
-    def __init__(self, message: str, code: str = "bad-calendar"):
+    def __init__(self, message: str, code: str = "bad-calendar") -> None:
         super().__init__(message)
         self.code = code
 
@@ -97,7 +103,7 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str) ->
     return Calendar(label, name, events[inside].reset_index(drop=True), feed)
 
 
-def _refuse_unsound(component, label: str) -> None:
+def _refuse_unsound(component: Event, label: str) -> None:
     """Refuse what no calendar program writes, before anything is expanded: a line that is not
     iCalendar (a broken fold, a cut file: a property may be lost), a time zone nobody
     defines (its times would be guessed), rules too dense to be meetings, and numbers
@@ -116,7 +122,7 @@ def _refuse_unsound(component, label: str) -> None:
         _sane_rules(component, label, what)
 
 
-def _sane_rules(event, label: str, what: str) -> None:
+def _sane_rules(event: Event, label: str, what: str) -> None:
     rules = event.get("RRULE")
     for rule in rules if isinstance(rules, list) else [rules] if rules else []:
         if any(str(f).upper() in TOO_DENSE for f in rule.get("FREQ", [])):
@@ -137,7 +143,7 @@ def _deadline(seconds: float, error: Exception) -> Iterator[None]:
         yield
         return
 
-    def expired(signum, frame):
+    def expired(signum: int, frame: FrameType | None) -> Never:
         raise error
 
     previous = signal.signal(signal.SIGALRM, expired)
@@ -173,14 +179,14 @@ def _calendar_bytes(path: Path, label: str) -> bytes:
         raise CalendarError(f"{label}: {problem.message}", problem.code) from None
 
 
-def _begins(event) -> datetime:
+def _begins(event: Event) -> datetime:
     value = event["DTSTART"].dt
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return datetime.combine(value, time(), timezone.utc)
 
 
-def _row(event) -> tuple:
+def _row(event: Event) -> tuple:
     begin = event["DTSTART"].dt
     all_day = not isinstance(begin, datetime)
     finish = event["DTEND"].dt if "DTEND" in event else (
@@ -202,7 +208,7 @@ def _row(event) -> tuple:
             people, organizer, str(event.get("DESCRIPTION", "")), _categories(event))
 
 
-def _categories(event) -> str:
+def _categories(event: Event) -> str:
     """An event's CATEGORIES, however many properties hold them, as one text: 'Holiday, Work'."""
     found = event.get("CATEGORIES", [])
     return ", ".join(str(c) for prop in (found if isinstance(found, list) else [found])
@@ -215,7 +221,7 @@ def _utc(value: datetime) -> pd.Timestamp:
     return pd.Timestamp(value).tz_convert("UTC")
 
 
-def _email(address) -> str:
+def _email(address: object) -> str:
     return str(address).removeprefix("mailto:").removeprefix("MAILTO:").strip().lower()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -355,5 +355,5 @@ def _place(file: str, row: int, here: str) -> str:
     return f"row {int(row)}" if file == here else f"{file}:{int(row)}"
 
 
-def _job_label(r) -> str:
+def _job_label(r: Any) -> str:
     return f"{r.client_key}/{r.job_key}" if r.job_key else r.client_key

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -163,20 +164,21 @@ def _grids(path: Path, titles: set[str]) -> dict[str, list[list]]:
         skip_empty_area=False)] for title in book.sheet_names if title in titles}
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None if value == "" else value
 
 
-def _cell(values: tuple, index: int):
+def _cell(values: list[object], index: int) -> Any:
     return values[index] if index < len(values) else None
 
 
-def _seconds(r, label: str, problems: list[Problem]) -> int | None:
+def _seconds(r: Any, label: str, problems: list[Problem]) -> int | None:
     raw = r.bill_raw
     if blank(raw):
         return None
+    seconds: int | None
     if isinstance(raw, time):  # a cell a spreadsheet took for a time of day: 1:30
         seconds = raw.hour * 3600 + raw.minute * 60 + raw.second
     elif isinstance(raw, timedelta):  # a duration cell ([h]:mm, as LibreOffice takes 25:00)
@@ -247,14 +249,14 @@ def _mismatch(client: str, gone: pd.DataFrame, new: pd.DataFrame, has_sheet: boo
                    f"{' and '.join(parts)} — {again}", rows=rows if len(rows) > 1 else (), client=client)
 
 
-def _entry_text(entry) -> str:
+def _entry_text(entry: Any) -> str:
     """An entry as a reviewer finds it in the exports: 2026-11-04 Anna Schmidt 2.00 h 'Navigation'."""
     words = getattr(entry, P.description)
     return (f"{getattr(entry, P.date):%Y-%m-%d} {getattr(entry, P.person_name)} "
             f"{hours(getattr(entry, P.duration_s))} h {repr(words) if words else '(no description)'}")
 
 
-def _error(label: str, r, column: str, client: str, message: str) -> Problem:
+def _error(label: str, r: Any, column: str, client: str, message: str) -> Problem:
     """An error at a review cell — the sheet, its row and the column's header
     (output/2026-11/review-2026-11.xlsx[acme]:4:bill_hours) — that holds back `client`."""
     return Problem(Source(f"{label}[{r.sheet}]", int(r.row), column), "review", Severity.ERROR, message, client=client)

@@ -15,6 +15,7 @@ id but keeps its slot, so the ledger can tell "changed since billed" from "new".
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,7 @@ def _conflicts(copies: pd.DataFrame, first: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _flag(value) -> str:
+def _flag(value: object) -> str:
     return "empty" if pd.isna(value) else ("yes" if value else "no")
 
 
@@ -132,7 +133,7 @@ def _text(values: pd.Series, fmt: str | None) -> np.ndarray:
     return np.array(texts + [""], dtype=object)[codes]
 
 
-def _digests(keys) -> list[str]:
+def _digests(keys: Iterable[str]) -> list[str]:
     """The hex BLAKE2b digest of each key (ID_BYTES long), in one loop: a year holds a million."""
     blake2b = hashlib.blake2b
     return [blake2b(key.encode("utf-8"), digest_size=ID_BYTES).hexdigest() for key in keys]

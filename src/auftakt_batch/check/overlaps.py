@@ -115,7 +115,7 @@ def _missing(keyed: pd.DataFrame, files: _Files) -> list[Problem]:
     problems = []
     places = keyed[[E.source_file, "group", *PLACE, E.source_row]]
     for _, rows in places.groupby("group"):
-        in_group = sorted(rows[E.source_file].unique(), key=files.rank.get)
+        in_group = sorted(rows[E.source_file].unique(), key=files.rank.__getitem__)  # every file of `keyed` is ranked
         for i, older in enumerate(in_group):
             mine = rows[rows[E.source_file].eq(older)]
             for newer in in_group[i + 1:]:

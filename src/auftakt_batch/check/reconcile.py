@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -179,7 +180,8 @@ def _pairs(gone: pd.DataFrame, entries: pd.DataFrame, held: pd.DataFrame) -> pd.
         scored.append(((*same, difflib.SequenceMatcher(None, e[E.description], b["description"]).ratio(),
                         -abs((e[E.date] - b["day"]).days)), gone_id, index))
     scored.sort(key=lambda s: (tuple(-float(x) for x in s[0]), s[1], s[2]))
-    used, pairs = set(), []
+    used: set[object] = set()  # gone ids and entries' index labels, each paired once
+    pairs = []
     for _, gone_id, index in scored:
         if gone_id not in used and index not in used:
             used.update((gone_id, index))
@@ -192,7 +194,7 @@ def deleted(gone: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
     return ~gone["entry_id"].isin(pairs["entry_id"]) & ~gone["present"]
 
 
-def _same(a, b) -> bool:
+def _same(a: object, b: object) -> bool:
     return bool(pd.notna(a) and pd.notna(b) and a == b)
 
 
@@ -236,7 +238,7 @@ def _problems(gone: pd.DataFrame, pairs: pd.DataFrame, held: pd.DataFrame, entri
 FIELDS = ("day", "start", "person", "client", "job", "hours", "words")
 
 
-def billed_as(b) -> dict:
+def billed_as(b: pd.Series) -> dict:
     """A billed entry's fields as the ledger keeps them (the time logged where it kept that)."""
     start = b["start"][11:16] if isinstance(b["start"], str) else None
     logged = b["duration_s"] if pd.notna(b["duration_s"]) else None
@@ -245,14 +247,14 @@ def billed_as(b) -> dict:
             "words": b["description"], "legacy": logged is None}
 
 
-def exported_as(e) -> dict:
+def exported_as(e: pd.Series) -> dict:
     start = f"{e[E.local_start]:%H:%M}" if pd.notna(e[E.local_start]) else None
     return {"day": f"{e[E.date]:%Y-%m-%d}", "start": start, "person": _known(e[E.person_name], e[E.person]),
             "client": _known(e[E.client_key], e[E.client]), "job": _known(e[E.job_key], e[E.job]),
             "hours": hm(e[E.duration_s]) if pd.notna(e[E.duration_s]) else "no", "words": e[E.description]}
 
 
-def _known(key, typed: str) -> str:
+def _known(key: Any, typed: str) -> str:  # key: a cell, NA where rates.yaml does not know the name
     """A name as rates.yaml knows it, else as it was typed."""
     return key if pd.notna(key) else typed
 
@@ -274,5 +276,5 @@ def shown(fields: dict) -> str:
     return f"{fields['day']}{start} {fields['person']} {fields['client']}{job} {fields['hours']} h {fields['words']!r}"
 
 
-def _from(b) -> str:
+def _from(b: pd.Series) -> str:
     return f" from {b['source']}" if isinstance(b["source"], str) else ""

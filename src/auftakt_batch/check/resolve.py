@@ -8,6 +8,8 @@ the entry's own flag (default yes). Every distinct name is looked up once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from ..config import Config
@@ -53,7 +55,7 @@ def person_names(raw: pd.DataFrame, config: Config) -> pd.Series:
     return named.fillna(per_distinct(raw[E.person].where(by_file), lambda n: config.mailboxes.get(normalise(n))))
 
 
-def _lookup(names: pd.Series, get) -> pd.Series:
+def _lookup(names: pd.Series, get: Callable[[str], str | None]) -> pd.Series:
     return per_distinct(names, get)
 
 

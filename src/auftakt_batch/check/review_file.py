@@ -36,16 +36,16 @@ def sheet_name(key: str) -> str:
 # --- writing --------------------------------------------------------------------------------
 
 
-def said_yes(approve) -> bool:
+def said_yes(approve: object) -> bool:
     """The reviewer typed yes, not merely left the default: what approves an entry the tracker has
     not approved (imports.require_approval)."""
     return not blank(approve) and ANSWERS.get(str(approve).strip().lower()) is True
 
 
-def said_no(approve) -> bool:
+def said_no(approve: object) -> bool:
     return not blank(approve) and ANSWERS.get(str(approve).strip().lower()) is False
 
 
-def blank(value) -> bool:
+def blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or (
         isinstance(value, float) and value != value)  # NaN: an empty cell, as pandas holds it

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Callable, TypeVar
 
 from ..names import NameIndex
 from .model import NO_ROUNDING, Budget, CalendarRule, Client, Job, Rounding, Schedule
@@ -150,7 +151,8 @@ def _schedule(r: Reader, rate: Node | None, rate_path: str, changes: Node | None
     return Schedule(tuple(sorted(pairs, key=lambda p: (p[0] is not None, p[0]))))
 
 
-def _keyed_rates(r: Reader, node: Node | None, path: str, resolve, known: str) -> MappingProxyType:
+def _keyed_rates(r: Reader, node: Node | None, path: str, resolve: Callable[[str], str | None],
+                 known: str) -> MappingProxyType:
     """A mapping name → rate (a number, or a list of {from, rate}), names resolved by `resolve`."""
     if node is None or is_empty(node):
         return MappingProxyType({})
@@ -244,5 +246,8 @@ def read_rounding(r: Reader, node: Node | None, path: str) -> Rounding | None:
     return Rounding(minutes, mode) if minutes and mode else None
 
 
-def or_default(value, fallback):
+T = TypeVar("T")
+
+
+def or_default(value: T | None, fallback: T) -> T:
     return fallback if value is None else value

@@ -16,7 +16,7 @@ from ..names import NameIndex, build_index
 from ..problems import Problem, Source, error
 from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
 from .leitweg import leitweg_fault, looks_like_leitweg
-from .model import Agency, Config, Imports, Person
+from .model import Agency, Client, Config, Imports, Person
 from .numbers import number_fault
 from .reader import Reader
 from .yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
@@ -94,7 +94,7 @@ def _config(r: Reader, root: Node | None) -> Config | None:
     seen: dict[str, int] = {}
     for i, person, node in members:
         if (first := seen.setdefault(person.name, i)) != i:
-            line = node.items["name"].line  # type: ignore[union-attr,call-overload]  # a person is read from a Map
+            line = node.items["name"].line  # type: ignore[call-overload]  # a person is read from a Map
             r.fail(line, f"team[{i}].name", f"{person.name!r} is already team[{first}] — "
                                             "each person needs their own name")
     people = _index(r, "names both", [
@@ -173,7 +173,7 @@ def _mandatory_details(r: Reader, top: Map, agency: Agency, clients: dict, clien
 EU = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
 
 
-def _vat_mode_refused(client, agency: Agency) -> str | None:
+def _vat_mode_refused(client: Client, agency: Agency) -> str | None:
     """Why a client's `vat` cannot be right for where it is (a client without a country is in the
     agency's), or None."""
     country = client.country or agency.country

@@ -12,12 +12,12 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 from ..names import NameIndex, normalise
 
 
-def _no_items():
+def _no_items() -> Any:  # a dataclass field, typed as the mapping it holds
     """A frozen empty mapping as a dataclass default."""
     return field(default_factory=lambda: MappingProxyType({}))
 

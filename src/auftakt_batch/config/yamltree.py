@@ -53,7 +53,7 @@ def is_empty(node: Node | None) -> bool:
 
 
 class YamlSyntaxError(ValueError):
-    def __init__(self, line: int | None, message: str, key: str | None = None):
+    def __init__(self, line: int | None, message: str, key: str | None = None) -> None:
         super().__init__(message)
         self.line = line
         self.message = message

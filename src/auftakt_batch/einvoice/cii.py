@@ -22,8 +22,8 @@ from typing import Mapping
 
 from lxml import etree
 
-from ..config import Config
-from ..pricing.invoices import Draft
+from ..config import Agency, Client, Config
+from ..pricing.invoices import Draft, Line, Share
 from ..render.invoice import LABELS, cancels_text, format_date, vat_note, vat_reason
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -66,108 +66,165 @@ class Document:
 def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTURX,
             labels: dict[str, dict[str, str]] = LABELS) -> bytes:
     """`labels`: the invoice's words per language (the workspace's labels.yaml), for the texts the XML carries."""
-    credit = doc.kind == "credit-note"
-    sign = -1 if credit else 1  # a credit note's lines are stored negated; the XML states them as a credit
+    sign = -1 if doc.kind == "credit-note" else 1  # a credit note's lines are stored negated; the XML states a credit
     client = config.clients[draft.client_key]
     category, reason_code = CATEGORIES[draft.vat_mode]
     t, language = labels[client.language], client.language
-    reason = vat_reason(draft, config, t)
-    outside = category == "O"  # no VAT identifiers and no rates (BR-O-02, BR-O-05)
+    tax = _Tax(category, reason_code, vat_reason(draft, config, t))
 
     root = etree.Element(_q("rsm", "CrossIndustryInvoice"), nsmap=NAMESPACES)
+    _context(root, guideline)
+    _header(root, doc, _notes(doc, t, language, vat_note(draft, config, t)))
+    deal = _sub(root, "rsm", "SupplyChainTradeTransaction")
+    for position, line in enumerate(draft.lines, 1):
+        _line_item(deal, position, line, draft.rate_of(line), tax, sign)
+    _agreement(deal, client, config.agency, tax.outside)
+    _delivery(deal, draft)
+    money = _sub(deal, "ram", "ApplicableHeaderTradeSettlement")
+    _payment(money, doc, draft.currency, config.agency)
+    for share in draft.breakdown:  # one VAT breakdown (BG-23) per rate
+        _breakdown(money, share, tax, sign)
+    _period(money, draft.period.start, draft.period.end)
+    _terms(money, doc, t["terms_credit"] if doc.due_date is None else t["terms"], config.agency, language)
+    _totals(money, draft, sign)
+    if doc.kind == "credit-note" and doc.refers_to:
+        reference = _sub(money, "ram", "InvoiceReferencedDocument")
+        _text(reference, "IssuerAssignedID", doc.refers_to)
+        if doc.refers_to_date:
+            _date(_sub(reference, "ram", "FormattedIssueDateTime"), doc.refers_to_date, ns="qdt")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+@dataclass(frozen=True)
+class _Tax:
+    """How the invoice states its VAT: the category, and why none is charged (a code and words)."""
+    category: str
+    reason_code: str | None
+    reason: str | None
+
+    @property
+    def outside(self) -> bool:
+        return self.category == "O"  # no VAT identifiers and no rates (BR-O-02, BR-O-05)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Party:
+    """A seller or buyer as CII states it."""
+    name: str
+    address: str | None
+    country: str | None
+    email: str | None
+    registrations: list[tuple[str, str]]
+    contact: tuple[str, str | None, str | None] | None = None  # person, phone, email
+    register: str | None = None  # the legal registration identifier (BT-30)
+    identifier: str | None = None  # the seller ID (BT-29)
+
+
+def _context(root: etree._Element, guideline: str) -> None:
     context = _sub(root, "rsm", "ExchangedDocumentContext")
     if guideline == XRECHNUNG:
         _text(_sub(context, "ram", "BusinessProcessSpecifiedDocumentContextParameter"), "ID", PEPPOL_PROCESS)
     _text(_sub(context, "ram", "GuidelineSpecifiedDocumentContextParameter"), "ID", guideline)
 
+
+def _header(root: etree._Element, doc: Document, notes: list[str]) -> None:
     header = _sub(root, "rsm", "ExchangedDocument")
     _text(header, "ID", doc.number)
-    _text(header, "TypeCode", "381" if credit else "380")
+    _text(header, "TypeCode", "381" if doc.kind == "credit-note" else "380")
     _date(_sub(header, "ram", "IssueDateTime"), doc.issue_date)
-    for note in _notes(doc, t, language, vat_note(draft, config, t)):
+    for note in notes:
         _text(_sub(header, "ram", "IncludedNote"), "Content", note)
 
-    deal = _sub(root, "rsm", "SupplyChainTradeTransaction")
-    for position, line in enumerate(draft.lines, 1):
-        item = _sub(deal, "ram", "IncludedSupplyChainTradeLineItem")
-        _text(_sub(item, "ram", "AssociatedDocumentLineDocument"), "LineID", str(position))
-        product = _sub(item, "ram", "SpecifiedTradeProduct")
-        _text(product, "Name", line.job_name)
-        if line.detail:
-            _text(product, "Description", line.detail)
-        price = _sub(_sub(item, "ram", "SpecifiedLineTradeAgreement"), "ram", "NetPriceProductTradePrice")
-        _text(price, "ChargeAmount", _money(line.unit_price))
-        _text(_sub(item, "ram", "SpecifiedLineTradeDelivery"), "BilledQuantity", _quantity(sign * line.quantity),
-              unitCode=line.unit)  # UN/ECE Recommendation 20, as the line's charges are counted
-        settlement = _sub(item, "ram", "SpecifiedLineTradeSettlement")
-        tax = _sub(settlement, "ram", "ApplicableTradeTax")
-        _text(tax, "TypeCode", "VAT")
-        _text(tax, "CategoryCode", category)
-        if not outside:
-            _text(tax, "RateApplicablePercent", _percent(draft.rate_of(line)))
-        _period(settlement, line.first_day, line.last_day)
-        _text(_sub(settlement, "ram", "SpecifiedTradeSettlementLineMonetarySummation"), "LineTotalAmount",
-              _money(sign * line.amount))
 
+def _line_item(deal: etree._Element, position: int, line: Line, rate: Decimal, tax: _Tax, sign: int) -> None:
+    item = _sub(deal, "ram", "IncludedSupplyChainTradeLineItem")
+    _text(_sub(item, "ram", "AssociatedDocumentLineDocument"), "LineID", str(position))
+    product = _sub(item, "ram", "SpecifiedTradeProduct")
+    _text(product, "Name", line.job_name)
+    if line.detail:
+        _text(product, "Description", line.detail)
+    price = _sub(_sub(item, "ram", "SpecifiedLineTradeAgreement"), "ram", "NetPriceProductTradePrice")
+    _text(price, "ChargeAmount", _money(line.unit_price))
+    _text(_sub(item, "ram", "SpecifiedLineTradeDelivery"), "BilledQuantity", _quantity(sign * line.quantity),
+          unitCode=line.unit)  # UN/ECE Recommendation 20, as the line's charges are counted
+    settlement = _sub(item, "ram", "SpecifiedLineTradeSettlement")
+    trade_tax = _sub(settlement, "ram", "ApplicableTradeTax")
+    _text(trade_tax, "TypeCode", "VAT")
+    _text(trade_tax, "CategoryCode", tax.category)
+    if not tax.outside:
+        _text(trade_tax, "RateApplicablePercent", _percent(rate))
+    _period(settlement, line.first_day, line.last_day)
+    _text(_sub(settlement, "ram", "SpecifiedTradeSettlementLineMonetarySummation"), "LineTotalAmount",
+          _money(sign * line.amount))
+
+
+def _agreement(deal: etree._Element, client: Client, agency: Agency, outside: bool) -> None:
     agreement = _sub(deal, "ram", "ApplicableHeaderTradeAgreement")
     if client.buyer_reference:
         _text(agreement, "BuyerReference", client.buyer_reference)
-    agency = config.agency
     contact = (agency.contact, agency.phone, agency.email) if agency.contact else None
-    _party(agreement, "SellerTradeParty", agency.name, agency.address, agency.country, agency.email,
-           _registrations(None if outside else agency.vat_id, agency.tax_number), contact, agency.register,
-           identifier=agency.vat_id if outside else None)
-    _party(agreement, "BuyerTradeParty", client.name, client.address, client.country or agency.country, client.email,
-           _registrations(None if outside else client.vat_id))  # a client without a country is in the agency's
+    _party(agreement, "SellerTradeParty", _Party(
+        name=agency.name, address=agency.address, country=agency.country, email=agency.email,
+        registrations=_registrations(None if outside else agency.vat_id, agency.tax_number), contact=contact,
+        register=agency.register, identifier=agency.vat_id if outside else None))
+    _party(agreement, "BuyerTradeParty", _Party(  # a client without a country is in the agency's
+        name=client.name, address=client.address, country=client.country or agency.country, email=client.email,
+        registrations=_registrations(None if outside else client.vat_id)))
+
+
+def _delivery(deal: etree._Element, draft: Draft) -> None:
     delivery = _sub(deal, "ram", "ApplicableHeaderTradeDelivery")  # the service was delivered by the last day worked
     event = _sub(delivery, "ram", "ActualDeliverySupplyChainEvent")
     _date(_sub(event, "ram", "OccurrenceDateTime"), max((line.last_day for line in draft.lines),
                                                          default=draft.period.end))
 
-    money = _sub(deal, "ram", "ApplicableHeaderTradeSettlement")
+
+def _payment(money: etree._Element, doc: Document, currency: str, agency: Agency) -> None:
+    credit = doc.kind == "credit-note"
     if not credit:
         _text(money, "PaymentReference", doc.number)
-    _text(money, "InvoiceCurrencyCode", draft.currency)
+    _text(money, "InvoiceCurrencyCode", currency)
     means = _sub(money, "ram", "SpecifiedTradeSettlementPaymentMeans")
     if agency.iban and not credit:
-        _text(means, "TypeCode", PAYMENT_MEANS.get(draft.currency, "30"))  # SEPA only in euros
+        _text(means, "TypeCode", PAYMENT_MEANS.get(currency, "30"))  # SEPA only in euros
         _text(_sub(means, "ram", "PayeePartyCreditorFinancialAccount"), "IBANID", agency.iban)
         if agency.bic:
             _text(_sub(means, "ram", "PayeeSpecifiedCreditorFinancialInstitution"), "BICID", agency.bic)
     else:
         _text(means, "TypeCode", "1")  # not specified
-    for share in draft.breakdown:  # one VAT breakdown (BG-23) per rate
-        tax = _sub(money, "ram", "ApplicableTradeTax")
-        _text(tax, "CalculatedAmount", _money(sign * share.vat))
-        _text(tax, "TypeCode", "VAT")
-        if reason:
-            _text(tax, "ExemptionReason", reason)
-        _text(tax, "BasisAmount", _money(sign * share.basis))
-        _text(tax, "CategoryCode", category)
-        if reason_code:
-            _text(tax, "ExemptionReasonCode", reason_code)
-        if not outside:
-            _text(tax, "RateApplicablePercent", _percent(share.rate))
-    _period(money, draft.period.start, draft.period.end)
+
+
+def _breakdown(money: etree._Element, share: Share, tax: _Tax, sign: int) -> None:
+    trade_tax = _sub(money, "ram", "ApplicableTradeTax")
+    _text(trade_tax, "CalculatedAmount", _money(sign * share.vat))
+    _text(trade_tax, "TypeCode", "VAT")
+    if tax.reason:
+        _text(trade_tax, "ExemptionReason", tax.reason)
+    _text(trade_tax, "BasisAmount", _money(sign * share.basis))
+    _text(trade_tax, "CategoryCode", tax.category)
+    if tax.reason_code:
+        _text(trade_tax, "ExemptionReasonCode", tax.reason_code)
+    if not tax.outside:
+        _text(trade_tax, "RateApplicablePercent", _percent(share.rate))
+
+
+def _terms(money: etree._Element, doc: Document, words: str, agency: Agency, language: str) -> None:
     terms = _sub(money, "ram", "SpecifiedTradePaymentTerms")
-    if credit:
-        _text(terms, "Description", t["terms_credit"].format(ref=doc.refers_to))
+    if doc.due_date is None:  # a credit note: nothing is due (einvoice_xml gives it no due date)
+        _text(terms, "Description", words.format(ref=doc.refers_to))
     else:
-        _text(terms, "Description", t["terms"].format(days=agency.payment_terms_days,
-                                                      due=format_date(doc.due_date, language)))
+        _text(terms, "Description", words.format(days=agency.payment_terms_days,
+                                                 due=format_date(doc.due_date, language)))
         _date(_sub(terms, "ram", "DueDateDateTime"), doc.due_date)
+
+
+def _totals(money: etree._Element, draft: Draft, sign: int) -> None:
     total = _sub(money, "ram", "SpecifiedTradeSettlementHeaderMonetarySummation")
     _text(total, "LineTotalAmount", _money(sign * draft.net))
     _text(total, "TaxBasisTotalAmount", _money(sign * draft.net))
     _text(total, "TaxTotalAmount", _money(sign * draft.vat), currencyID=draft.currency)
     _text(total, "GrandTotalAmount", _money(sign * draft.gross))
     _text(total, "DuePayableAmount", _money(sign * draft.gross))
-    if credit and doc.refers_to:
-        reference = _sub(money, "ram", "InvoiceReferencedDocument")
-        _text(reference, "IssuerAssignedID", doc.refers_to)
-        if doc.refers_to_date:
-            _date(_sub(reference, "ram", "FormattedIssueDateTime"), doc.refers_to_date, ns="qdt")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _notes(doc: Document, t: Mapping[str, str], language: str, vat: str | None) -> list[str]:
@@ -186,17 +243,15 @@ def _registrations(vat_id: str | None, tax_number: str | None = None) -> list[tu
             if number]
 
 
-def _party(parent, tag: str, name: str, address: str | None, country: str | None, email: str | None,
-           registrations: list[tuple[str, str]], contact: tuple[str, str | None, str | None] | None = None,
-           register: str | None = None, identifier: str | None = None) -> None:
+def _party(parent: etree._Element, tag: str, p: _Party) -> None:
     party = _sub(parent, "ram", tag)
-    if identifier:
-        _text(party, "ID", identifier.replace(" ", ""))
-    _text(party, "Name", name)
-    if register:  # the legal registration identifier (BT-30): with the VAT ID, what identifies a seller (BR-CO-26)
-        _text(_sub(party, "ram", "SpecifiedLegalOrganization"), "ID", register)
-    if contact:
-        person, phone, mail = contact
+    if p.identifier:
+        _text(party, "ID", p.identifier.replace(" ", ""))
+    _text(party, "Name", p.name)
+    if p.register:  # the legal registration identifier (BT-30): with the VAT ID, what identifies a seller (BR-CO-26)
+        _text(_sub(party, "ram", "SpecifiedLegalOrganization"), "ID", p.register)
+    if p.contact:
+        person, phone, mail = p.contact
         trade_contact = _sub(party, "ram", "DefinedTradeContact")
         _text(trade_contact, "PersonName", person)
         if phone:
@@ -204,17 +259,17 @@ def _party(parent, tag: str, name: str, address: str | None, country: str | None
         if mail:
             _text(_sub(trade_contact, "ram", "EmailURIUniversalCommunication"), "URIID", mail)
     postal = _sub(party, "ram", "PostalTradeAddress")
-    postcode, lines, city = split_address(address)
+    postcode, lines, city = split_address(p.address)
     if postcode:
         _text(postal, "PostcodeCode", postcode)
     for field, text in zip(("LineOne", "LineTwo", "LineThree"), lines):
         _text(postal, field, text)
     if city:
         _text(postal, "CityName", city)
-    _text(postal, "CountryID", country or "")
-    if email:
-        _text(_sub(party, "ram", "URIUniversalCommunication"), "URIID", email, schemeID="EM")
-    for scheme, number in registrations:
+    _text(postal, "CountryID", p.country or "")
+    if p.email:
+        _text(_sub(party, "ram", "URIUniversalCommunication"), "URIID", p.email, schemeID="EM")
+    for scheme, number in p.registrations:
         _text(_sub(party, "ram", "SpecifiedTaxRegistration"), "ID", number, schemeID=scheme)
 
 
@@ -244,7 +299,7 @@ def _countries() -> frozenset[str]:
     return frozenset(name.casefold() for name in names | {"USA", "UK", "Deutschland"})
 
 
-def _period(parent, first: date, last: date) -> None:
+def _period(parent: etree._Element, first: date, last: date) -> None:
     period = _sub(parent, "ram", "BillingSpecifiedPeriod")
     _date(_sub(period, "ram", "StartDateTime"), first)
     _date(_sub(period, "ram", "EndDateTime"), last)
@@ -254,17 +309,17 @@ def _q(prefix: str, tag: str) -> str:
     return f"{{{NAMESPACES[prefix]}}}{tag}"
 
 
-def _sub(parent, prefix: str, tag: str):
+def _sub(parent: etree._Element, prefix: str, tag: str) -> etree._Element:
     return etree.SubElement(parent, _q(prefix, tag))
 
 
-def _text(parent, tag: str, text: str, **attributes) -> None:
+def _text(parent: etree._Element, tag: str, text: str, **attributes: str) -> None:
     """An element with text; characters XML 1.0 cannot hold (a vertical tab from a word processor)
     become spaces, so no export can stop an invoice from being written."""
     etree.SubElement(parent, _q("ram", tag), attributes).text = _NOT_XML.sub(" ", text)
 
 
-def _date(parent, day: date, ns: str = "udt") -> None:
+def _date(parent: etree._Element, day: date, ns: str = "udt") -> None:
     etree.SubElement(parent, _q(ns, "DateTimeString"), format="102").text = f"{day:%Y%m%d}"
 
 

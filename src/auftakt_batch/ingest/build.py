@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from dataclasses import field as default
 from functools import partial
 from pathlib import PurePosixPath
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -90,7 +90,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
         undecided = is_entry & (text["date"].str.contains("/") | text["end_date"].str.contains("/"))
         problems.append(_undecided(rows[undecided], text["date"][undecided], both))
 
-    def parsed(f: str, parse, dtype: str, forms: str, severity: Severity = ERROR) -> pd.Series:
+    def parsed(f: str, parse: Callable[[str], object], dtype: str, forms: str, severity: Severity = ERROR) -> pd.Series:
         values, bad = parse_column(text[f], parse, dtype)
         problems.extend(for_rows(selected(rows, bad & is_entry & ~undecided, v=text[f]), f, f"bad-{f}", severity,
                                  lambda r: f"unreadable {f.replace('_', ' ')} {r.v!r} — use {forms}"))
@@ -307,6 +307,6 @@ def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series, da
     return problems
 
 
-def _said(message: str, row) -> str:
+def _said(message: str, row: Any) -> str:
     """A problem's message that is the same for every row."""
     return message

@@ -7,6 +7,9 @@ midnight keeps its full duration; a time that does not exist, or happens twice, 
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import pandas as pd
 
 from ..problems import Problem, Severity, Source, for_rows, selected
@@ -17,7 +20,8 @@ DURATION_TOLERANCE_S = 60  # hours and start–end may differ by rounding to the
 ROUNDING_STEPS = (60, 30, 15, 10, 6, 5)  # minutes a tracker's report may round durations to
 
 
-def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
+def instants(rows: pd.DataFrame, day: pd.Series, end_day: pd.Series, start_s: pd.Series, end_s: pd.Series,
+             zone: pd.Series, has_hours: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, list[Problem]]:
     """Local date + clock times → UTC instants, each in its row's time zone. The end is on the
     end date where the export gives one; otherwise an end before the start is on the next day.
     A time that happens twice (clocks going back) is an error, unless the hours are given:
@@ -40,8 +44,7 @@ def instants(rows, day, end_day, start_s, end_s, zone, has_hours):
                              lambda r: f"{r.t:%Y-%m-%d %H:%M} does not exist in {r.z} (clocks jump forward) "
                                        f"— correct the time")
         problems += for_rows(selected(rows, twice & ~has_hours, t=local, z=zone), f, "dst-ambiguous", ERROR,
-                             lambda r, f=f: f"{r.t:%Y-%m-%d %H:%M} happens twice in {r.z} (clocks go back) — give "
-                                            f"hours instead of {f}, or move the time out of that hour")
+                             partial(_twice_without_hours, f))
         problems += for_rows(selected(rows, twice & has_hours, t=local, z=zone), f, "dst-ambiguous", WARNING,
                              lambda r: f"{r.t:%Y-%m-%d %H:%M} happens twice in {r.z} (clocks go back) — the "
                                        "hours count; the time of day is left out")
@@ -57,7 +60,8 @@ def utc_spans(rows: pd.DataFrame, start: pd.Series, end: pd.Series) -> tuple[pd.
     return _span(rows, start, end, start.dt.tz_localize(None), end.dt.tz_localize(None), start.notna(), " UTC")
 
 
-def _span(rows, start, end, start_local, end_local, both, zone: str = "") -> tuple[pd.Series, list[Problem]]:
+def _span(rows: pd.DataFrame, start: pd.Series, end: pd.Series, start_local: pd.Series, end_local: pd.Series,
+          both: pd.Series, zone: str = "") -> tuple[pd.Series, list[Problem]]:
     """Seconds from start to end (NA where either is missing or the end comes first), and the
     error for an end before the start."""
     span = ((end - start).dt.total_seconds()).astype("Int64").where(both & start.notna() & end.notna())
@@ -68,7 +72,7 @@ def _span(rows, start, end, start_local, end_local, both, zone: str = "") -> tup
     return span.where(~backwards), problems
 
 
-def _localize(local: pd.Series, zone: pd.Series):
+def _localize(local: pd.Series, zone: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(UTC instants, nonexistent mask, ambiguous mask) for naive local times, each in its zone."""
     if len(zone) and zone.eq(zone.iloc[0]).all():  # the usual file: everyone in one zone
         return tuple(part.rename(None) for part in _localize_in(local, zone.iloc[0]))
@@ -118,5 +122,10 @@ def mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series, wall: pd.S
                               f"{' (the clocks changed that night)' if r.dst else ''} — correct one of them")
 
 
-def _clock(seconds) -> str:
+def _twice_without_hours(field: str, r: Any) -> str:
+    return (f"{r.t:%Y-%m-%d %H:%M} happens twice in {r.z} (clocks go back) — give hours instead of {field}, or "
+            "move the time out of that hour")
+
+
+def _clock(seconds: float) -> str:
     return f"{int(seconds) // 3600:02d}:{int(seconds) % 3600 // 60:02d}"

@@ -96,7 +96,7 @@ def _format(records: list, label: str) -> tuple[Format, tuple[str, ...]]:
                                                            f"{WATSON}, or the list `watson log --json` writes"))
 
 
-def _cells(record, header: tuple[str, ...], fmt: Format) -> tuple[list[str], str | None]:
+def _cells(record: object, header: tuple[str, ...], fmt: Format) -> tuple[list[str], str | None]:
     """A record's values as text in the order of the header, or why it is not an entry."""
     if isinstance(record, list):
         if not fmt.shortest <= len(record) <= len(header):
@@ -112,7 +112,7 @@ def _cells(record, header: tuple[str, ...], fmt: Format) -> tuple[list[str], str
     return [str(c) for c in cells], None
 
 
-def _cell(value) -> str | None:
+def _cell(value: object) -> str | None:
     """A JSON value as cell text; None for one no cell could hold (a list of lists, an object)."""
     if value is None:
         return ""

@@ -13,17 +13,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import TYPE_CHECKING, BinaryIO, Callable
 
 import pandas as pd
 
 from ..problems import Problem, Source, error, info, warning
 from .tree import cannot_read, open_input, read_input
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 HEADER_SEARCH_ROWS = 20  # exports from some tools put a title above the header
@@ -50,7 +53,7 @@ Recognise = Callable[[list[str]], "str | None"]
 class FileError(Exception):
     """A file that cannot be read at all: stops the billing run."""
 
-    def __init__(self, *problems: Problem):
+    def __init__(self, *problems: Problem) -> None:
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
 
@@ -116,7 +119,7 @@ def _parsed(body: str, sep: str, label: str, offset: int) -> pd.DataFrame:
         raise FileError(_parser_problem(exc, label, offset)) from None
 
 
-def _fields_per_record(body: str, sep: str):
+def _fields_per_record(body: str, sep: str) -> np.ndarray | None:
     """Fields in each record (0 for a blank line), counted at C speed over the bytes; None if a
     double quote stands anywhere but around a field or doubled inside one, where only a CSV
     reader can tell what the file means."""
@@ -136,7 +139,7 @@ def _fields_per_record(body: str, sep: str):
     if not ((closes == end - 1) | np.isin(buf[np.minimum(closes + 1, end - 1)], (comma, line)) | before_open).all():
         return None
 
-    def unquoted(positions):  # an even number of quotes before: not inside a quoted field
+    def unquoted(positions: np.ndarray) -> np.ndarray:  # an even number of quotes before: not inside a quoted field
         return positions[np.searchsorted(quotes, positions) % 2 == 0]
 
     line_end = unquoted(np.flatnonzero(buf == line))
@@ -170,7 +173,7 @@ def _text_rows(columns: list, first_row: int, used: set[int]) -> pd.DataFrame:
     return frame.assign(source_row=np.arange(first_row, first_row + count)[~blank])
 
 
-def _used(fmt: str, header) -> set[int]:
+def _used(fmt: str, header: Sequence[str]) -> set[int]:
     """The positions of the columns the format reads (the others are only looked at for blank rows)."""
     from .formats import by_name
 
@@ -212,7 +215,7 @@ def decode(data: bytes, label: str) -> tuple[str, str]:
                                                      f"text — {again}"))
 
 
-def _detect_separator(line: str, label: str, recognise: Recognise, describe,
+def _detect_separator(line: str, label: str, recognise: Recognise, describe: Callable[[list[str]], str],
                       only: str | None = None) -> tuple[str, str]:
     found = {}
     for sep in [only] if only else SEPARATORS:
@@ -267,7 +270,8 @@ def _parser_problem(exc: Exception, label: str, offset: int) -> Problem:
     return error(Source(label), "bad-csv", f"cannot read the CSV ({str(exc).strip()}) — export it again")
 
 
-def read_workbook(path: Path, label: str, recognise: Recognise, describe) -> tuple[list[Table], list[Problem]]:
+def read_workbook(path: Path, label: str, recognise: Recognise,
+                  describe: Callable[[list[str]], str]) -> tuple[list[Table], list[Problem]]:
     """Every sheet with a recognised header becomes a table (hidden ones too: data is never
     dropped unseen); visible sheets with other content are reported."""
     import python_calamine
@@ -350,7 +354,7 @@ def _sheet_table(grid: list[list], label: str, recognise: Recognise) -> Table | 
     return None
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     """A typed cell as the text the parsers read (dates ISO, times HH:MM:SS, numbers plain)."""
     if value is None or value == "":
         return ""

@@ -72,7 +72,7 @@ DANGLING = "reconnect what it links to (an unmounted drive?) or delete the link"
 class NotAFile(OSError):
     """A FIFO, socket, device or folder where a file was expected."""
 
-    def __init__(self, mode: int):
+    def __init__(self, mode: int) -> None:
         super().__init__(errno.EINVAL, "not a file")
         self.kind = KINDS.get(stat.S_IFMT(mode), "not a regular file")
 

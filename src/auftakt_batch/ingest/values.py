@@ -9,6 +9,7 @@ unmasked, so the caller decides whether the column may be empty.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Callable
@@ -145,7 +146,7 @@ def money(text: str, mark: str = ".") -> Decimal | None:
         return None
 
 
-def decimal_mark(texts) -> tuple[str | None, list[str]]:
+def decimal_mark(texts: Iterable[str]) -> tuple[str | None, list[str]]:
     """The decimal mark of a file's numbers, from the evidence in all of them: a value with both
     separators ends with the decimal one; one separator used twice groups thousands; one
     separator once, not followed by exactly three digits, is the decimal one. Returns (mark or
@@ -168,7 +169,7 @@ def decimal_mark(texts) -> tuple[str | None, list[str]]:
     return ("." if votes["."] else "," if votes[","] else None), []
 
 
-def date_order(texts) -> tuple[str | None, list[str]]:
+def date_order(texts: Iterable[str]) -> tuple[str | None, list[str]]:
     """dmy or mdy for a file's slash dates (03/04/2024), from all of them: a first part above 12
     is a day, a second part above 12 is a day, and a dotted date (03.11.2026) is day first.
     Returns (order or None if nothing tells, the values that contradict it)."""
@@ -188,7 +189,7 @@ def date_order(texts) -> tuple[str | None, list[str]]:
     return ("dmy" if dmy else "mdy" if mdy else None), []
 
 
-def has_slash_dates(texts) -> bool:
+def has_slash_dates(texts: Iterable[str]) -> bool:
     return any(_SLASH_DATE.match(t) for t in texts)
 
 

@@ -16,7 +16,9 @@ migrations are in schema.py, the queries in reading.py, the issue protocol's ste
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -112,7 +114,10 @@ def read_book(path: Path) -> Book:
     return _read(path, reading.book, reading.no_book())
 
 
-def _read(path: Path, query, nothing):
+T = TypeVar("T")
+
+
+def _read(path: Path, query: Callable[[sqlite3.Connection, int], T], nothing: T) -> T:
     """Run `query(conn, schema version)` on a read-only connection: nothing is written, not even a
     migration; `nothing` where there is no ledger yet. Raises LedgerError where connect would. In
     WAL mode a reader needs no lock a writer holds: it reads while `bill` writes; a ledger another

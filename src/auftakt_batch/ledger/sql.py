@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 from decimal import Decimal
+from types import TracebackType
+from typing import Literal
 
 from ..files import crash_point
 
@@ -33,13 +35,14 @@ def rows(conn: sqlite3.Connection, query: str, parameters: tuple = ()) -> list[s
 class transaction:
     """A write transaction (BEGIN IMMEDIATE): committed if the block ends, rolled back if it raises."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, kind, value, traceback):
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> Literal[False]:
         if kind is None:
             crash_point("committing")  # written, not yet committed: holding the write lock
         self.conn.execute("COMMIT" if kind is None else "ROLLBACK")

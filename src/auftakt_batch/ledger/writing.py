@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import NamedTuple, NotRequired, TypedDict, Unpack
 
 from ..pricing.invoices import Billed, Draft
 from .reading import voidable
@@ -34,9 +34,19 @@ def next_number(conn: sqlite3.Connection, pattern: str, year: int) -> Number:
 REFUSED_TWICE = ("charges.kind, charges.key", "billed_entries.entry_id")  # what SQLite names in the refusal
 
 
-def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind: str, issue_date: date,
-                   due_date: date, stamped_at: datetime, refers_to: str | None = None, reason: str | None = None,
-                   expect: str | None = None) -> str:
+class Heading(TypedDict):
+    """An invoice's own fields beyond its draft, as `record_pending` takes them by keyword."""
+
+    kind: str  # invoice | credit-note
+    issue_date: date
+    due_date: date
+    stamped_at: datetime
+    refers_to: NotRequired[str | None]  # the issued invoice a credit note cancels
+    reason: NotRequired[str | None]  # why it is cancelled
+
+
+def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, expect: str | None = None,
+                   **heading: Unpack[Heading]) -> str:
     """Reserve a number, insert the invoice as pending with its lines, charges and entries — all
     in one transaction. Raises AlreadyBilled (and records nothing) if a charge is on a live
     invoice. The invoice's `issued_at` is this moment (a run that finishes it keeps it);
@@ -44,6 +54,7 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind
     invoice) voids that invoice and frees its charges and entries in the same transaction.
     `expect`: the number the caller made its documents with (the billing lock keeps the series
     still, so another one is a bug, and nothing is recorded)."""
+    issue_date, refers_to = heading["issue_date"], heading.get("refers_to")
     try:
         with transaction(conn):
             if refers_to is not None:
@@ -52,10 +63,11 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, kind
             if expect is not None and number != expect:
                 raise RuntimeError(f"the series moved under the billing lock: expected {expect}, got {number}")
             invoice_id = _insert(conn, "invoices", {
-                "number": number, "year": issue_date.year, "seq": seq, "kind": kind, "refers_to": refers_to,
-                "reason": reason, "client_key": draft.client_key, "period": draft.period.label,
-                "issue_date": issue_date.isoformat(), "due_date": due_date.isoformat(),
-                "stamped_at": stamped_at.isoformat(), "issued_at": utc_now(), "currency": draft.currency,
+                "number": number, "year": issue_date.year, "seq": seq, "kind": heading["kind"],
+                "refers_to": refers_to, "reason": heading.get("reason"), "client_key": draft.client_key,
+                "period": draft.period.label, "issue_date": issue_date.isoformat(),
+                "due_date": heading["due_date"].isoformat(), "stamped_at": heading["stamped_at"].isoformat(),
+                "issued_at": utc_now(), "currency": draft.currency,
                 "vat_mode": draft.vat_mode, "vat_rate": decimal_text(draft.vat_rate), "net": decimal_text(draft.net),
                 "vat": decimal_text(draft.vat), "gross": decimal_text(draft.gross), "status": "pending"})
             _record_lines(conn, invoice_id, draft)

@@ -71,7 +71,7 @@ def round_seconds(seconds: pd.Series, step: pd.Series, mode: pd.Series) -> pd.Se
     return rounded.where(step.gt(1), seconds).astype("Int64")
 
 
-def rounding_for(config: Config, client_key, job_key) -> Rounding | None:
+def rounding_for(config: Config, client_key: object, job_key: object) -> Rounding | None:
     """The rounding rule in force: the most specific one given (job, then client, then agency);
     None when none is given or that one is `rounding: none`."""
     client = config.clients.get(client_key) if isinstance(client_key, str) else None

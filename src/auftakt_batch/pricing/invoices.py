@@ -14,13 +14,15 @@ VAT is the sum of those (BR-CO-14); gross = net + VAT.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import pandas as pd
 
-from ..config import Client, Config
+from ..config import Client, Config, Job
 from ..periods import Period
 from ..schemas import Entries as E
 from ..units import HOUR
@@ -149,7 +151,7 @@ def _vat(basis: Decimal, rate: Decimal) -> Decimal:
     return vat if vat else Decimal("0.00")  # never "-0.00" on a credit note
 
 
-def vat_rate(config: Config, client: Client, *owners) -> Decimal:
+def vat_rate(config: Config, client: Client, *owners: Job | None) -> Decimal:
     """The VAT rate of what a client is billed for: 0 unless the client's `vat` is standard; else
     the `vat_rate` of the first of `owners` (a job, say) that has one, else the agency's."""
     if client.vat != "standard":
@@ -174,7 +176,7 @@ def quantity(seconds: int) -> Decimal:
     return (Decimal(int(seconds)) / HOUR).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP).normalize()
 
 
-def _lines(entries: pd.DataFrame, client: Client, config: Config):
+def _lines(entries: pd.DataFrame, client: Client, config: Config) -> Iterator[Line]:
     by = GROUPINGS[client.group_by or config.agency.group_by]
     keyed = entries.assign(rate_key=entries["rate"].map(str), job_key=entries[E.job_key].fillna(""))
     for _, group in keyed.groupby([*by, "rate_key"], sort=True, dropna=False):
@@ -210,7 +212,7 @@ def hours_charge(entry: Billed, unit_price: Decimal) -> Charge:
                   entries=(entry,))
 
 
-def as_billed(r, billed_s: int, written_down_from: int | None = None) -> Billed:
+def as_billed(r: Any, billed_s: int, written_down_from: int | None = None) -> Billed:
     """An entry (a row of Entries, as itertuples gives it) as the ledger keeps it."""
     return Billed(entry_id=r.entry_id, slot=r.slot, day=r.date.date(), person=r.person_name,
                   description=r.description, billed_s=billed_s, written_down_from=written_down_from,

@@ -8,10 +8,11 @@ a bill at zero).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from ..config import Client, Config
+from ..config import Client, Config, Schedule
 
 LEVELS = ("person on job", "job", "person on client", "role on client", "client")
 
@@ -26,7 +27,7 @@ def rate_for(config: Config, person: str, client_key: str, job_key: str | None,
     return None, None
 
 
-def _schedules(config: Config, client: Client, person: str, job_key: str | None):
+def _schedules(config: Config, client: Client, person: str, job_key: str | None) -> Iterator[Schedule | None]:
     job = client.jobs.get(job_key) if job_key else None
     role = config.roles.get(person)
     yield job.person_rates.get(person) if job else None
@@ -38,7 +39,7 @@ def _schedules(config: Config, client: Client, person: str, job_key: str | None)
 
 def rate_changes(config: Config) -> list[date]:
     """Every day on which some rate of rates.yaml changes: between two of them, all rates hold."""
-    days = set()
+    days: set[date] = set()
     for client in config.clients.values():
         schedules = [client.rate, *client.role_rates.values(), *client.person_rates.values()]
         for job in client.jobs.values():

@@ -8,6 +8,7 @@ strict XMP readers (Adobe's toolkit, PDFBox) want — and lists the attachment o
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
@@ -57,7 +58,7 @@ def xmp() -> bytes:
     return XMP.format(filename=FILENAME, conformance=CONFORMANCE, properties=properties).encode()
 
 
-def finisher(document, pdf) -> None:
+def finisher(document: Any, pdf: Any) -> None:  # weasyprint's Document and pydyf's PDF (neither typed)
     """WeasyPrint's last step: the Factur-X XMP merged into the document's, /AF without repeats."""
     import pydyf
 

@@ -13,11 +13,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Mapping
 
-from ..config import Config
+from ..config import Client, Config
 from ..config.yamltree import YamlSyntaxError, refuse_deep_nesting
 from ..pricing.invoices import HUR, Draft, quantity
 from .confined import TemplateRefused, read_within, stamp
+
+if TYPE_CHECKING:  # imported where used, so that a run that renders nothing never loads them
+    from jinja2 import BaseLoader, Environment
+    from markupsafe import Markup
 
 UNIT_WORDS = {HUR: "hours"}  # a line's unit (UN/ECE Rec 20) -> the labels' word for it
 
@@ -102,19 +107,31 @@ def load_labels(templates: Path) -> dict[str, dict[str, str]]:
 
 @lru_cache(maxsize=8)
 def _labels(templates: Path, version: tuple | None) -> dict[str, dict[str, str]]:
-    import yaml
-
     merged = {language: dict(labels) for language, labels in LABELS.items()}
     if version is None:
         return merged
     where = "templates/labels.yaml"
+    data = _labels_yaml(templates, where)
+    if data is None:  # gone since it was stamped
+        return merged
+    if not isinstance(data, dict):
+        raise LabelsError(f"{where}: expected a mapping of language → labels")
+    for language, labels in data.items():
+        merged[language].update(_checked_labels(where, language, labels))
+    return merged
+
+
+def _labels_yaml(templates: Path, where: str) -> object:
+    """templates/labels.yaml as YAML data ({} when empty), None if it is gone; LabelsError if it cannot be read."""
+    import yaml
+
     try:
         data = read_within(templates, "labels.yaml")
-        if data is None:  # gone since it was stamped
-            return merged
+        if data is None:
+            return None
         text = data.decode("utf-8")
         refuse_deep_nesting(text)  # safe_load recurses once per level
-        data = yaml.safe_load(text) or {}
+        return yaml.safe_load(text) or {}
     except TemplateRefused as exc:
         raise LabelsError(str(exc)) from None
     except YamlSyntaxError as exc:
@@ -127,23 +144,24 @@ def _labels(templates: Path, version: tuple | None) -> dict[str, dict[str, str]]
         raise LabelsError(f"{where}: not valid YAML: {' '.join(str(exc).split())}") from None
     except UnicodeDecodeError as exc:
         raise LabelsError(f"{where}: not UTF-8 text ({exc.reason}) — save it as UTF-8") from None
-    if not isinstance(data, dict):
-        raise LabelsError(f"{where}: expected a mapping of language → labels")
-    for language, labels in data.items():
-        if language not in LABELS:
-            raise LabelsError(f"{where}: {language}: invoices are written in {' or '.join(LABELS)}")
-        if not isinstance(labels, dict):
-            raise LabelsError(f"{where}: {language}: expected a mapping of label → text")
-        for key, text in labels.items():
-            if key not in LABELS[language]:
-                raise LabelsError(f"{where}: {language}.{key}: no such label — the labels are "
-                                  f"{', '.join(LABELS[language])}")
-            wanted, given = set(_PLACEHOLDER.findall(LABELS[language][key])), set(_PLACEHOLDER.findall(str(text)))
-            if not isinstance(text, str) or given - wanted:
-                raise LabelsError(f"{where}: {language}.{key}: expected text using only "
-                                  f"{', '.join('{' + w + '}' for w in sorted(wanted)) or 'no placeholders'}")
-            merged[language][key] = text
-    return merged
+
+
+def _checked_labels(where: str, language: object, labels: object) -> dict[str, str]:
+    """One language's labels from labels.yaml, each a known label whose text uses only its own placeholders."""
+    if language not in LABELS:
+        raise LabelsError(f"{where}: {language}: invoices are written in {' or '.join(LABELS)}")
+    if not isinstance(labels, dict):
+        raise LabelsError(f"{where}: {language}: expected a mapping of label → text")
+    known = LABELS[str(language)]
+    for key, text in labels.items():
+        if key not in known:
+            raise LabelsError(f"{where}: {language}.{key}: no such label — the labels are "
+                              f"{', '.join(known)}")
+        wanted, given = set(_PLACEHOLDER.findall(known[key])), set(_PLACEHOLDER.findall(str(text)))
+        if not isinstance(text, str) or given - wanted:
+            raise LabelsError(f"{where}: {language}.{key}: expected text using only "
+                              f"{', '.join('{' + w + '}' for w in sorted(wanted)) or 'no placeholders'}")
+    return labels
 
 
 def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) -> str:
@@ -152,7 +170,7 @@ def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) ->
 
 
 @lru_cache(maxsize=8)
-def _environment(templates: Path):
+def _environment(templates: Path) -> Environment:
     """One Jinja environment per templates folder: it compiles invoice.html once, and again only
     when the file changes (Jinja checks its modification time on every use)."""
     from jinja2 import Environment, StrictUndefined, select_autoescape
@@ -164,14 +182,14 @@ def _environment(templates: Path):
     return env
 
 
-def _loader(templates: Path):
+def _loader(templates: Path) -> BaseLoader:
     """A Jinja loader of the files really inside templates/ (confined.py): an include through a
     symlink out of it raises TemplateRefused, naming the template, before anything is rendered."""
     from jinja2 import BaseLoader, TemplateNotFound
     from jinja2.loaders import split_template_path
 
     class Confined(BaseLoader):
-        def get_source(self, environment, template):
+        def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
             name = "/".join(split_template_path(template))  # refuses '..'
             path = templates / name
             version = stamp(path)
@@ -227,12 +245,12 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
     }
 
 
-def cancels_text(t: dict, language: str, ref: str | None, day: date | None, reason: str | None) -> str:
+def cancels_text(t: Mapping[str, str], language: str, ref: str | None, day: date | None, reason: str | None) -> str:
     """The credit note's words on what it cancels: the invoice's number and date, and why."""
     return t["cancels"].format(ref=ref, date=format_date(day, language) if day else "—", reason=reason or "—")
 
 
-def _qr(draft: Draft, config: Config, issue: Issue):
+def _qr(draft: Draft, config: Config, issue: Issue) -> Markup | None:
     """The EPC payment QR code as inline SVG, on invoices in euros to the agency's IBAN."""
     from markupsafe import Markup
 
@@ -245,7 +263,7 @@ def _qr(draft: Draft, config: Config, issue: Issue):
     return Markup(svg(code)) if code is not None else None  # our own drawing: no text from the inputs in it
 
 
-def _appendix(draft: Draft, client, config: Config, language: str) -> list[dict]:
+def _appendix(draft: Draft, client: Client, config: Config, language: str) -> list[dict]:
     """Per line, the entries behind it — if the client (else the agency) asks for the appendix."""
     wanted = client.appendix if client.appendix is not None else config.agency.appendix
     if not wanted:
@@ -279,7 +297,10 @@ def format_money(value: Decimal, currency: str, language: str) -> str:
 
 
 def _places(value: Decimal) -> int:
-    return max(0, -value.normalize().as_tuple().exponent)
+    exponent = value.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):  # 'n', 'N', 'F': NaN or infinity, which no amount is
+        raise ValueError(f"not a finite amount: {value}")
+    return max(0, -exponent)
 
 
 def format_date(day: date, language: str) -> str:
@@ -295,7 +316,7 @@ def _span(first: date, last: date, language: str) -> str:
     return f"{format_date(first, language)} – {format_date(last, language)}"
 
 
-def _vat_lines(draft: Draft, t: dict, language: str, money) -> list[dict]:
+def _vat_lines(draft: Draft, t: dict, language: str, money: Callable[[Decimal], str]) -> list[dict]:
     """The VAT per rate as printed: 'VAT 19 %' for one rate; 'VAT 19 % of €1,000.00' per rate for several."""
     if draft.vat_mode == "outside-scope":  # not subject to VAT: no rate, no amount (as the XML: BR-O-05)
         return [{"label": t["vat"], "amount": "—"}]
@@ -333,7 +354,7 @@ def _payment(draft: Draft, config: Config, issue: Issue, t: dict, gross: str, la
     return t["pay"].format(gross=gross, due=due, iban=config.agency.iban, bic=bic, number=number)
 
 
-def _lines(text: str | None):
+def _lines(text: str | None) -> Markup:
     """A multi-line address as escaped lines joined by <br>."""
     from markupsafe import Markup, escape
 

@@ -24,17 +24,23 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from multiprocessing.context import BaseContext
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from ..files import write_bytes_atomically
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher
 
 
 class FetchRefused(ValueError):
     pass
 
 
-def fetcher_within(folder: Path):
+def fetcher_within(folder: Path) -> URLFetcher:
     """A URL fetcher that serves file:// URLs of regular files inside `folder` (symlinks resolved:
     one pointing out of it is refused) and refuses everything else."""
     from weasyprint.urls import URLFetcher
@@ -42,7 +48,7 @@ def fetcher_within(folder: Path):
     root = folder.resolve()
 
     class Within(URLFetcher):
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:  # weasyprint's URLFetcherResponse
             parsed = urlparse(url)
             path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
             if path is None or not path.is_relative_to(root) or not path.is_file():  # not a pipe: it may never end
@@ -82,7 +88,7 @@ def write_pdfs(jobs: Iterable[Job], done: Callable[[Job, str], None], workers: i
             done(futures[future], future.result())
 
 
-def _context():
+def _context() -> BaseContext:
     """Workers from a fork server where there is one: they inherit no open file — above all not
     the billing lock, which a worker outliving a crashed run would otherwise keep held — and
     fork from a process that has imported WeasyPrint once."""
@@ -111,7 +117,7 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _prctl():
+def _prctl() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
@@ -132,7 +138,7 @@ def _imported_by_forkserver() -> bool:
     """Whether this import is the fork server's preload (multiprocessing.forkserver.main imports
     the preload modules) — and not the run itself, which imports this module too."""
     forkserver = sys.modules.get("multiprocessing.forkserver")
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while forkserver is not None and frame is not None:
         if frame.f_code is forkserver.main.__code__:
             return True

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from segno import QRCode
 
 MAX_AMOUNT = Decimal("999999999.99")  # the EPC standard's limit
 
 
-def payment_qr(name: str, iban: str, bic: str | None, amount: Decimal, number: str):
+def payment_qr(name: str, iban: str, bic: str | None, amount: Decimal, number: str) -> QRCode | None:
     """The segno QR code (EPC069-12, SEPA credit transfer), or None when no bank could pay by it."""
     import segno.helpers
 
@@ -22,7 +26,7 @@ def payment_qr(name: str, iban: str, bic: str | None, amount: Decimal, number: s
                                      bic=bic or None)
 
 
-def svg(code) -> str:
+def svg(code: QRCode) -> str:
     buffer = io.BytesIO()
     code.save(buffer, kind="svg", scale=3, border=4, xmldecl=False, svgclass="qr", lineclass=None)
     return buffer.getvalue().decode()

@@ -8,11 +8,13 @@ via INDIRECT), so the data is clean before it is ever exported.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..config import Config
 from ..ingest.formats import NATIVE
@@ -40,7 +42,7 @@ def job_range_name(client_key: str) -> str:
     return "jobs_" + client_key.replace("-", "_")
 
 
-def _header(sheet) -> None:
+def _header(sheet: Worksheet) -> None:
     sheet.append(HEADER)
     for cell, width in zip(sheet[1], WIDTHS):
         cell.font = Font(bold=True, color="FFFFFF")
@@ -53,7 +55,7 @@ def _header(sheet) -> None:
         sheet.cell(row, 7).number_format = "@"  # text: "1:30" must not become a fraction of a day
 
 
-def _lists(book: Workbook, lists, config: Config) -> None:
+def _lists(book: Workbook, lists: Worksheet, config: Config) -> None:
     lists["A1"], lists["C1"], lists["D1"] = "people", "clients", "job list"
     for i, person in enumerate(config.team, start=2):
         lists.cell(i, 1, person.name)
@@ -77,10 +79,10 @@ def _name(book: Workbook, name: str, ref: str) -> None:
     book.defined_names[name] = DefinedName(name, attr_text=ref)
 
 
-def _validations(sheet) -> None:
+def _validations(sheet: Worksheet) -> None:
     last = ROWS + 1
 
-    def add(column: str, title: str, prompt: str, **kwargs) -> None:
+    def add(column: str, title: str, prompt: str, **kwargs: Any) -> None:
         dv = DataValidation(allow_blank=True, showErrorMessage=True, showInputMessage=True,
                             promptTitle=title, prompt=prompt, errorTitle=title, **kwargs)
         dv.error = prompt

@@ -28,7 +28,7 @@ from .figures import Figures, build, entry_table, unbilled
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
 # reads a review), it would replace the function `reports.review` by the module of that name
-from .review import write_review
+from .review import carry, write_review
 from .workbook import write_workbook
 
 
@@ -120,8 +120,8 @@ def review(workspace: Path, period: Period, today: date) -> Review:
             for client, records in ledger.live_invoices(book.invoices, period).items()}
     path = review_path(workspace, period)
     with written(path, f"auftakt-batch review --period {period.label}"):
-        carried = write_review(todo, run.config, period, path, late, run.decisions, set(run.billed[R.entry_id]),
-                               in_tracker)
+        carried = carry(todo, run.decisions, set(run.billed[R.entry_id]))
+        write_review(todo, run.config, period, path, late, carried, in_tracker)
     return Review(run, path, todo[R.client_key].nunique(), len(todo), int(todo[R.flags].ne("").sum()),
                   carried.kept, carried.changed, carried.dropped)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Iterable, NamedTuple
 
 import pandas as pd
 
@@ -33,6 +34,7 @@ from ..periods import Period, parse_period
 from ..pricing import amount, logged_seconds, price
 from ..pricing.invoices import quantity
 from ..pricing.rates import rate_for
+from ..problems import Problem
 from ..run import CheckRun
 from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
@@ -64,7 +66,7 @@ class Figures:
 
 
 def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> Figures:
-    config, period = run.config, run.period
+    config, period = run.loaded_config(), run.period
     entries = entry_table(run, book, config)
     before = entry_table(earlier, book, config) if earlier is not None else entries.iloc[0:0]
     before = before[~before[R.error]]
@@ -117,7 +119,7 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         R.value: value, R.cost: cost}))
 
 
-def flags(entries: pd.DataFrame, problems) -> list[str]:
+def flags(entries: pd.DataFrame, problems: Iterable[Problem]) -> list[str]:
     """Per entry: the codes of the problems about its row, errors first, e.g. 'no-rate, long-entry'."""
     found: dict[tuple[str, int], list[str]] = {}
     for p in sorted(problems, key=lambda p: p.severity.value != "error"):
@@ -185,7 +187,7 @@ def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period)
 
 
 def _money_row(s: pd.Series | None, currency: str, config: Config) -> dict:
-    def get(name, zero=ZERO):
+    def get(name: str, zero: Decimal | int = ZERO) -> Any:
         value = None if s is None else s.get(name)
         return zero if value is None or pd.isna(value) else value
 
@@ -222,13 +224,14 @@ def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, pe
             if budget is None:
                 continue
 
-            def mine(frame, job_key=job_key, key=key):
+            def mine(frame: pd.DataFrame, job_key: str = job_key, key: str = key) -> pd.DataFrame:
                 hit = frame[E.client_key].eq(key)
                 return frame[hit & frame[E.job_key].eq(job_key)] if job_key else frame[hit]
 
             now, past = mine(sound), mine(before) if budget.per == "total" else before.iloc[0:0]
-            rows.append({**_budget_row(key, job_key, client.currency, budget, alert_at, now, past, period, today,
-                                       pace), "name": client.jobs[job_key].name if job_key else client.name,
+            scope = _Scope(key, job_key, client.currency, budget, alert_at)
+            rows.append({**_budget_row(scope, now, past, period, today, pace),
+                         "name": client.jobs[job_key].name if job_key else client.name,
                          "label": _budget_cells(budget, client.currency)["budget"]})
     columns = ["client", "job", "name", "label", "unit", "per", "budget", "used", "burn_pct", "projected",
                "projected_pct", "over", "over_hours", "over_value", "amber_at", "red_at", "currency"]
@@ -237,13 +240,26 @@ def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, pe
                              key=lambda c: c.map(float) if c.name == "burn_pct" else c).reset_index(drop=True)
 
 
-def _budget_row(key, job_key, currency, budget: Budget, alert_at, now, past, period, today, pace) -> dict:
-    limit = (budget.hours if budget.hours is not None else budget.amount)
-    limit = limit * period.months() if budget.per == "month" else limit
+class _Scope(NamedTuple):
+    """A budget and what it covers: a client (job "") or one of its jobs."""
+    client: str
+    job: str
+    currency: str
+    budget: Budget
+    alert_at: tuple[Decimal, ...]
+
+
+def _budget_row(scope: _Scope, now: pd.DataFrame, past: pd.DataFrame, period: Period, today: date,
+                pace: Decimal) -> dict:
+    key, job_key, currency, budget, alert_at = scope
+    size = budget.hours if budget.hours is not None else budget.amount
+    if size is None:  # rates.yaml's reader gives every budget its hours or its amount
+        raise ValueError(f"{key}/{job_key}: a budget of neither hours nor an amount")
+    limit = size * period.months() if budget.per == "month" else size
     limit = limit.quantize(CENT, ROUND_HALF_UP)
     so_far = now[now[E.date].le(pd.Timestamp(today))]
 
-    def measure(frame) -> Decimal:
+    def measure(frame: pd.DataFrame) -> Decimal:
         if budget.hours is not None:
             return hours(frame[E.duration_s].sum())
         return sum(frame[R.value], ZERO)
@@ -255,6 +271,8 @@ def _budget_row(key, job_key, currency, budget: Budget, alert_at, now, past, per
                          if b and pd.notna(s)))
     rate = (value / billed_h) if billed_h else None  # the average agreed rate of the scope, per billed hour
     over = max(used - limit, ZERO)
+    over_hours: Decimal | None
+    over_value: Decimal | None
     if budget.hours is not None:
         over_hours, over_value = over, (over * rate).quantize(CENT) if rate is not None else None
     else:

@@ -66,7 +66,7 @@ def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
     decided = run.decisions.set_index(D.entry_id)[D.approve] if run.decisions is not None else pd.Series(dtype=bool)
     cases = [
         ("errors", run.with_errors()[e.index]),
-        ("rates", ~rates_billable(e, run.config)),
+        ("rates", ~rates_billable(e, run.loaded_config())),
         ("export", ~e[E.billable]),
         ("ledger", e[E.entry_id].isin(run.billed[E.entry_id])),
         (INVOICED, e[E.tracker_hold].eq(INVOICED)),

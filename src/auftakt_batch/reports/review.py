@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -53,14 +54,12 @@ APPROVE, BILL_HOURS, ENTRY = (COLUMNS.index(next(c for c in COLUMNS if c.key == 
 
 
 def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Path,
-                 late: dict[str, tuple[tuple[str, ...], date]], kept: pd.DataFrame, billed: set[str],
-                 in_tracker: pd.DataFrame | None = None) -> Carried:
+                 late: dict[str, tuple[tuple[str, ...], date]], carried: Carried,
+                 in_tracker: pd.DataFrame | None = None) -> None:
     """Write the workbook for `entries` (the priced rows `bill` would invoice, from figures.entry_table).
-    `late`: client -> (its live invoices of the period, the last one's issue date); `kept`: the
-    decisions of the workbook this one replaces, carried over as typed (an entry edited since keeps
-    its decision when it is still recognisable: same client, person, day and job); `in_tracker`:
-    entries invoiced in the tracker, not billed again — listed on the first sheet, not for review."""
-    carried = _carry(entries, kept, billed)
+    `late`: client -> (its live invoices of the period, the last one's issue date); `carried`: the
+    decisions of the workbook this one replaces (`carry`); `in_tracker`: entries invoiced in the
+    tracker, not billed again — listed on the first sheet, not for review."""
     rows = entries.assign(
         start_text=[f"{s.tz_convert(config.agency.timezone):%H:%M}" if pd.notna(s) else "" for s in entries[E.start]],
         logged_h=entries[E.duration_s].map(hours), billed_h=entries[P.billed_s].map(hours),
@@ -85,7 +84,6 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
         book.close()
 
     write_atomically(path, write, "review")
-    return carried
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,10 @@ class Carried:
     dropped: int  # decisions whose entries are gone from the exports
 
 
-def _carry(entries: pd.DataFrame, kept: pd.DataFrame, billed: set[str]) -> Carried:
+def carry(entries: pd.DataFrame, kept: pd.DataFrame | None, billed: set[str]) -> Carried:
+    """The decisions of the workbook a new one replaces (`kept`), carried over as typed to the
+    `entries` it lists: an entry edited since keeps its decision when it is still recognisable
+    (same client, person, day and job); `billed`: entry ids on a live invoice."""
     if kept is None or kept.empty:
         return Carried({}, 0, 0, 0)
     decided = kept[[not _default(a, b) for a, b in zip(kept[D.approve_raw], kept[D.bill_raw])]]
@@ -118,14 +119,14 @@ def _carry(entries: pd.DataFrame, kept: pd.DataFrame, billed: set[str]) -> Carri
     return Carried(typed, kept_count, len(matched), len(lost) - len(matched))
 
 
-def _typed_hours(raw):
+def _typed_hours(raw: object) -> object:
     """bill_hours to write back as the reviewer typed it (a time-of-day cell as h:mm)."""
     if isinstance(raw, (time, datetime)):
         return f"{raw.hour}:{raw.minute:02d}"
     return None if blank(raw) else raw
 
 
-def _shown_answer(approve, waits: bool = False) -> str | None:
+def _shown_answer(approve: Any, waits: bool = False) -> str | None:
     """The approve cell as written: yes where nothing was typed — but empty for an entry the
     tracker has not approved, which only the reviewer's yes bills."""
     if blank(approve):
@@ -133,11 +134,12 @@ def _shown_answer(approve, waits: bool = False) -> str | None:
     return approve
 
 
-def _default(approve, bill) -> bool:
+def _default(approve: object, bill: object) -> bool:
     return (blank(approve) or ANSWERS.get(str(approve).strip().lower()) is True) and blank(bill)
 
 
-def _flag_text(codes: str, late: tuple[tuple[str, ...], date] | None, day, held: bool, changed: bool) -> str:
+def _flag_text(codes: str, late: tuple[tuple[str, ...], date] | None, day: pd.Timestamp, held: bool,
+               changed: bool) -> str:
     shown = [FLAGS.get(code.strip(), code.strip()) for code in codes.split(",") if code.strip()]
     if late and not held and day.date() <= late[1]:
         shown.append(f"late: after {', '.join(late[0])}")

@@ -21,10 +21,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 HEADER_LOOK = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3A5F", "valign": "vcenter", "text_wrap": True}
 TOTAL_LOOK = {"bold": True, "top": 1, "bottom": 6}  # thin above, double below
@@ -62,13 +67,14 @@ class Column:
 class Book:
     """A workbook being written to `path` (on `close`), its cell formats made once per look."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path) -> None:
         self.book = xlsxwriter.Workbook(str(path), {"remove_timezone": True, "strings_to_formulas": False,
                                                     "strings_to_numbers": False, "strings_to_urls": False})
         self.sheets: list[Sheet] = []
         self._formats: dict[tuple, object] = {}
 
-    def format(self, look: dict | None = None, num_format: str | None = None, quote_prefix: bool = False):
+    def format(self, look: dict | None = None, num_format: str | None = None,
+               quote_prefix: bool = False) -> Format | None:
         """The format of a look (xlsxwriter format properties), with a number format and a quote prefix."""
         key = (tuple(look.items()) if look else (), num_format, quote_prefix)
         found = self._formats.get(key)
@@ -94,13 +100,13 @@ class Book:
 
 
 class Sheet:
-    def __init__(self, book: Book, worksheet):
+    def __init__(self, book: Book, worksheet: Worksheet) -> None:
         self.book, self.ws = book, worksheet
         self.max_row = 0  # the last row written to
         self.widths: dict[int, float] = {}
         self.hidden: set[int] = set()
 
-    def put(self, row: int, col: int, value, kind: str = "text", currency: str | None = None,
+    def put(self, row: int, col: int, value: Any, kind: str = "text", currency: str | None = None,
             look: dict | None = None, num_format: str | None = None) -> None:
         """Write one value (and its look); text stays text, whatever it starts with."""
         if row > self.max_row:
@@ -135,7 +141,7 @@ class Sheet:
             self.ws.set_column(col - 1, col - 1, self.widths.get(col), None, {"hidden": col in self.hidden})
 
 
-def _missing(value) -> bool:
+def _missing(value: object) -> bool:
     """None, NA, NaT, NaN or empty text: a cell with nothing to show (cheaper than pd.isna, cell by cell)."""
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) or \
         (isinstance(value, str) and not value)
@@ -177,7 +183,7 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
 class Pages:
     """A sheet that goes on as "NAME (2)", "NAME (3)", … when what is written on it reaches MAX_ROWS."""
 
-    def __init__(self, book: Book, name: str):
+    def __init__(self, book: Book, name: str) -> None:
         self.book, self.name = book, name
         self.sheets = [book.sheet(name)]
 
@@ -190,7 +196,7 @@ class Pages:
 
 
 def long_table(pages: Pages, frame: pd.DataFrame, columns: list[Column], *, row: int = 1,
-               heading: str | None = None, **options) -> int:
+               heading: str | None = None, **options: Any) -> int:
     """`table` (with `heading` above it) from `row` of the last page, going on to new pages as
     it fills them: each page at most MAX_ROWS rows, the heading and header on each, the rows in
     order, each once. Returns the header's row, or the last data row, on the last page."""
@@ -231,7 +237,7 @@ def widths(sheet: Sheet, columns: list[Column], frame: pd.DataFrame) -> None:
         sheet.width(i, width)
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, (date, pd.Timestamp)):

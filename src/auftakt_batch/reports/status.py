@@ -6,11 +6,17 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..periods import Period
 from ..pipeline import check, check_before
 from ..run import CheckRun
 from . import figures_for, percent
+
+if TYPE_CHECKING:  # rich is imported where the table is drawn
+    from rich.console import JustifyMethod
+    from rich.table import Table
+    from rich.text import Text
 
 
 @dataclass(frozen=True)
@@ -66,29 +72,30 @@ def as_json(period: Period, today: date, rows: list[ClientStatus]) -> dict:
 COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 
 
-def table(period: Period, today: date, rows: list[ClientStatus]):
+def table(period: Period, today: date, rows: list[ClientStatus]) -> Table:
     from rich.table import Table
     from rich.text import Text
 
     grid = Table(title=f"Billing status {period.label} · {period.start} .. {period.end} · today {today}",
                  title_justify="left", header_style="bold")
-    for name, justify in (("client", "left"), ("unbilled h", "right"), ("unbilled value", "right"),
-                          ("last invoice", "left"), ("date", "left"), ("days since", "right"),
-                          ("budget burn", "left")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("client", "left"), ("unbilled h", "right"), ("unbilled value", "right"), ("last invoice", "left"),
+        ("date", "left"), ("days since", "right"), ("budget burn", "left"))
+    for name, justify in columns:
         grid.add_column(name, justify=justify, no_wrap=True)
     held = any(r.held_back for r in rows)
     if held:
         grid.add_column("note", no_wrap=True)
     for r in rows:
-        cells = [r.client, f"{r.unbilled_hours:,.2f}", f"{r.unbilled_value:,.2f} {r.currency}",
+        cells: list[str | Text] = [r.client, f"{r.unbilled_hours:,.2f}", f"{r.unbilled_value:,.2f} {r.currency}",
                  r.last_invoice or "—", r.last_invoice_date.isoformat() if r.last_invoice_date else "—",
                  "—" if r.days_since is None else str(r.days_since), _bar(r, Text)]
         grid.add_row(*cells, *([Text("held back by errors", style="bold red") if r.held_back else ""] if held else []))
     return grid
 
 
-def _bar(row: ClientStatus, text_type):
-    if row.burn is None:
+def _bar(row: ClientStatus, text_type: type[Text]) -> Text:
+    if row.burn is None or row.level is None:  # the two are set together, from the most burnt budget
         return text_type("no budget", style="dim")
     filled = min(10, int(row.burn * 10))
     bar = text_type("█" * filled + "░" * (10 - filled), style=COLOURS[row.level])

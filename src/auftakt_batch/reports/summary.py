@@ -91,7 +91,7 @@ def _files(run: CheckRun) -> list[str]:
     lines = [f"Files     {len(run.files)} read{unreadable}"]
     width = max((len(path) for path in [*(f.path for f in run.files), *run.unreadable]), default=0)
     for f in run.files:
-        detail = ", ".join(x for x in (f.format, f.encoding, SEPARATORS.get(f.separator)) if x)
+        detail = ", ".join(x for x in (f.format, f.encoding, SEPARATORS.get(f.separator) if f.separator else None) if x)
         lines.append(f"          {f.path:<{width}}  {plural(f.rows, 'row'):>10}  {detail}")
     lines += [f"          {path:<{width}}  {'UNREADABLE':>10}" for path in run.unreadable]
     return lines

@@ -9,6 +9,7 @@ renamed into place, so a reader never sees half a workbook.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -289,7 +290,7 @@ def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
                      for held, waits in zip(entries[R.held_in_review], entries[R.waits_for_approval])])
 
 
-def problem_rows(problems: tuple[Problem, ...]) -> pd.DataFrame:
+def problem_rows(problems: Iterable[Problem]) -> pd.DataFrame:
     return pd.DataFrame([{"severity": p.severity.value, "code": p.code, "file": p.source.file, "row": p.source.row,
                           "column": p.source.key or p.source.column or "",
                           "rows": ", ".join(map(str, p.rows)), "message": p.message} for p in problems],

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from ...names import normalise
+
+Header = Sequence["str | None"]  # a table's header cells (an empty one may be None)
 
 # Canonical fields a column may map to (build.py reads each):
 #   date, end_date, start, end           the day and the clock times (end_date for entries past midnight)
@@ -45,7 +47,7 @@ class Format:
     client_separator: str | None = None  # "/": a job written `client/job` names its client
     tool: str = ""  # the tracker that writes it, as its users call it (none for the native timesheet)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         unknown = set(self.columns) - set(FIELDS)
         assert not unknown, f"{self.name}: unknown fields {unknown}"
         assert set(self.derived) <= set(FIELDS) and set(self.derived.values()) <= set(self.columns), self.name
@@ -55,7 +57,7 @@ class Format:
     def _patterns(self) -> list[tuple[str, int, re.Pattern]]:
         return [(f, rank, re.compile(p)) for f, names in self.columns.items() for rank, p in enumerate(names)]
 
-    def _matches(self, header) -> dict[str, list[tuple[int, int, re.Match]]]:
+    def _matches(self, header: Header) -> dict[str, list[tuple[int, int, re.Match]]]:
         """canonical field -> [(rank of the name, position, match)] for every header column it knows."""
         found: dict[str, list] = {}
         for i, name in enumerate(header):
@@ -66,16 +68,16 @@ class Format:
                     break
         return found
 
-    def field_positions(self, header) -> dict[str, int]:
+    def field_positions(self, header: Header) -> dict[str, int]:
         """canonical field -> column position: for each field, its most preferred name present."""
         return {f: min(hits)[1] for f, hits in self._matches(header).items()}
 
-    def present(self, header) -> set[str]:
+    def present(self, header: Header) -> set[str]:
         """The fields this header gives: by their own column, or derived from another's."""
         found = set(self.field_positions(header))
         return found | {f for f, source in self.derived.items() if source in found}
 
-    def header_currency(self, header) -> str | None:
+    def header_currency(self, header: Header) -> str | None:
         """A currency named inside a header, e.g. EUR from `Amount (EUR)`."""
         for hits in self._matches(header).values():
             for _, _, m in hits:
@@ -83,7 +85,7 @@ class Format:
                     return m["currency"].upper()
         return None
 
-    def repeated(self, header) -> list[list[int]]:
+    def repeated(self, header: Header) -> list[list[int]]:
         """Positions of columns that repeat one name of a field: which of them would be the hours?"""
         out = []
         for hits in self._matches(header).values():
@@ -99,13 +101,13 @@ class Format:
         return 1 + max((i for i, name in enumerate(self.positions) if self.required & self._matches([name]).keys()),
                        default=-1)
 
-    def known(self, header) -> int:
+    def known(self, header: Header) -> int:
         return len(self._matches(header))
 
-    def matches(self, header) -> bool:
+    def matches(self, header: Header) -> bool:
         return not self.missing(header)
 
-    def missing(self, header) -> list[str]:
+    def missing(self, header: Header) -> list[str]:
         """The columns this header lacks, by the names the tool writes (e.g. 'start time')."""
         present = self.present(header)
         missing = sorted(self.label(f) for f in self.required - present)
