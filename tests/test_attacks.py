@@ -36,7 +36,7 @@ from auftakt_batch.periods import parse_period
 from auftakt_batch.render import pdf
 from auftakt_batch.reports import review
 
-from .conftest import RATES, TODAY, Workspace, dedent
+from .conftest import RATES, TODAY, Workspace, dedent, edited
 
 NOVEMBER = parse_period("2026-11")
 PAYLOADS = [
@@ -56,9 +56,9 @@ PAYLOADS = [
 ]
 BIDI = {"\u202eevil\u202c reversed": "live reversed", "\u202eno end to it": "ti ot dne on"}  # -> as shown
 LONG = "long " * 1200  # 6,000 characters
-HOSTILE_RATES = dedent(RATES).replace(
+HOSTILE_RATES = edited(edited(dedent(RATES),
     "    name: ACME GmbH\n", "    name: \"ACME <b>GmbH</b> {{ 7*7 }} <img src='file:///etc/passwd'>\"\n"
-    "    group_by: entry\n    appendix: true\n").replace(
+    "    group_by: entry\n    appendix: true\n"),
     "        name: Website relaunch\n", "        name: \"=HYPERLINK(\\\"http://attacker.example\\\") <i>web</i>\"\n")
 
 

@@ -236,8 +236,7 @@ def test_a_new_entry_beside_a_billed_one_is_billed(ws):
 
 def test_the_appendix_lists_the_entries_behind_each_line(ws):
     prepared(ws)
-    ws.rates((ws.root / "rates.yaml").read_text().replace('    name: ACME GmbH\n',
-                                                          '    name: ACME GmbH\n    appendix: true\n'))
+    ws.edit_rates('    name: ACME GmbH\n', '    name: ACME GmbH\n    appendix: true\n')
     ws.input("more.csv", HEADER + "2026-11-05,Ben Okafor,ACME,website,,Wireframes <v2>,0:45,\n")
     acme, globex = bill(ws.root, NOVEMBER, today=TODAY).issued
     pages = [" ".join(page.extract_text().split()) for page in PdfReader(acme.pdf).pages]

@@ -30,7 +30,7 @@ from auftakt_batch import billing, ledger
 from auftakt_batch.billing.accept import NothingToAccept, accept
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, Workspace, ledger_dump
+from .conftest import TODAY, Workspace, edited, ledger_dump
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 NOVEMBER = parse_period("2026-11")
@@ -143,7 +143,7 @@ class Agency:
         self.meetings: list[int] = []
         self.logged: set[int] = set()
         self.stale: list[str] = []
-        self.rates = (ws.root / "rates.yaml").read_text().replace(
+        self.rates = edited((ws.root / "rates.yaml").read_text(),
             '    aliases: ["ACME", "Acme Corp."]\n',
             '    aliases: ["ACME", "Acme Corp."]\n    calendar: {domains: [acme.example], bill_meetings: true, '
             'job: website}\n')

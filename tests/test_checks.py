@@ -48,9 +48,8 @@ def test_unknown_and_missing_job(ws):
 
 def test_no_rate_in_force(ws):
     # globex has no client rate; only its job 'app' has one: a new job without a rate has none
-    ws.rates((ws.root / "rates.yaml").read_text().replace(
-        '      app: {name: Customer app, rate: "150.00"}',
-        '      app: {name: Customer app, rate: "150.00"}\n      audit: {name: Audit, rates: [{from: 2026-11-10, rate: "99"}]}'))
+    ws.edit_rates('      app: {name: Customer app, rate: "150.00"}',
+                  '      app: {name: Customer app, rate: "150.00"}\n      audit: {name: Audit, rates: [{from: 2026-11-10, rate: "99"}]}')
     assert lines_for(ws, "2026-11-09,Ben Okafor,globex,audit,,x,1,\n2026-11-10,Ben Okafor,globex,audit,,x,1,\n"
                          "2026-11-09,Ben Okafor,globex,audit,,unbilled,1,no\n") == [
         "input/week.csv:2:date: error: no rate in force for Ben Okafor on globex/audit on 2026-11-09 — set "

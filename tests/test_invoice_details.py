@@ -15,9 +15,10 @@ from auftakt_batch.billing import bill, void
 from auftakt_batch.config.leitweg import leitweg_fault, looks_like_leitweg
 from auftakt_batch.periods import parse_period
 
+from .conftest import edited
 from .test_einvoice import FACTURX, ISSUED_ON, NS, XRECHNUNG, XRECHNUNG_RATES, embedded, schematron, value  # noqa: F401
 
-DETAILS = XRECHNUNG_RATES.replace("  vat_id: DE123456789\n", '''  vat_id: DE123456789
+DETAILS = edited(XRECHNUNG_RATES, "  vat_id: DE123456789\n", '''  vat_id: DE123456789
   register: "Amtsgericht Berlin-Charlottenburg HRB 123456"
   managing_directors: ["Clara Weiß", "Ben Okafor"]
   bic: COBADEFFXXX

@@ -6,6 +6,10 @@ pending) and its entries are recorded in one transaction; the PDF is written to 
 file, synced and renamed into place; only then is the invoice marked issued with the PDF's
 hash. A run finds pending invoices first and finishes them with the same number and content.
 A lock file keeps two runs from writing at once.
+
+The PDFs are written by a `renderer` (render.pdf.Renderer): WeasyPrint's `write_pdfs` unless
+`bill` or `void` is given another. It is looked up when they run, not when they are defined, so
+tests/conftest.py's stand-in takes its place for the tests that read no PDF, the CLI's included.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from ..pricing.invoices import Draft, draft_invoices
 from ..problems import plural
 from ..render.confined import TemplateRefused
 from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
-from ..render.pdf import Job, write_pdfs
+from ..render.pdf import Job, Renderer, write_pdfs
 from ..reports import Report, write_report
 from ..reports.reasons import Unbilled, not_billed
 from ..run import CheckRun
@@ -103,11 +107,13 @@ class Progress(Protocol):
 
 
 def bill(workspace: Path, period: Period, today: date | None = None, only: str | None = None,
-         strict: bool = False, draft: bool = False, progress: Progress | None = None) -> BillRun:
+         strict: bool = False, draft: bool = False, progress: Progress | None = None,
+         renderer: Renderer | None = None) -> BillRun:
     """Issue the period's invoices; with `draft`, render them watermarked into drafts/ instead,
-    touching neither the ledger nor the series. `progress` hears of each PDF as it is done."""
+    touching neither the ledger nor the series. `progress` hears of each PDF as it is done;
+    `renderer` writes them (write_pdfs when None)."""
     if draft:
-        return _drafts(workspace, period, today, only, strict, progress)
+        return _drafts(workspace, period, today, only, strict, progress, renderer)
     with locked(workspace / "output" / ".billing.lock"):
         crash_point("locked")
         sweep_orphans(workspace / "output")  # no other run is writing: any temporary file is a crashed run's
@@ -133,7 +139,7 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
                 todo = chain(resumed, (_reserve(conn, d, config, today, earlier.get(d.client_key, ()), workspace)
                                        for d in drafts))  # each reserved while the workers render the ones before
                 issued = _render(todo, len(resumed) + len(drafts), workspace, config, _marker(conn, workspace),
-                                 progress)
+                                 progress, renderer)
                 backup(conn, path)  # and after: the newest backup is the ledger as this run left it
             else:
                 issued = ()
@@ -144,7 +150,7 @@ def bill(workspace: Path, period: Period, today: date | None = None, only: str |
 
 
 def _drafts(workspace: Path, period: Period, today: date | None, only: str | None, strict: bool,
-            progress: Progress | None) -> BillRun:
+            progress: Progress | None, renderer: Renderer | None) -> BillRun:
     run = check(workspace, period, today)  # reads the ledger if there is one, never writes or creates it
     only = _client(run, only)
     if (reason := _stop_reason(run, strict)) is not None:
@@ -156,7 +162,7 @@ def _drafts(workspace: Path, period: Period, today: date | None, only: str | Non
     folder = workspace / "output" / period.label / "drafts"
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
-    issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress)
+    issued = _render(todo, len(todo), workspace, run.config, lambda issued: None, progress, renderer)
     return _reported(BillRun(run, issued, skipped, None, later, review, unbilled=not_billed(run, today, only)),
                      today)
 
@@ -278,7 +284,8 @@ def _issued_for(conn, period: Period) -> dict[str, tuple[str, ...]]:
     return earlier
 
 
-def void(workspace: Path, number: str, reason: str, today: date | None = None) -> Issued:
+def void(workspace: Path, number: str, reason: str, today: date | None = None,
+         renderer: Renderer | None = None) -> Issued:
     """Cancel an issued invoice with a credit note: its own number, the same lines negated, a
     reference to the original. The original stays as it is (marked void); its entries become
     billable again. Raises ledger.NotVoidable for anything but an issued invoice."""
@@ -303,7 +310,8 @@ def void(workspace: Path, number: str, reason: str, today: date | None = None) -
                                   due_date=today, stamped_at=stamped_at, refers_to=number, reason=reason,
                                   expect=provisional)
             crash_point("pending")
-            (issued,) = _render([_Todo(credit, issue, job=job)], 1, workspace, config, _marker(conn, workspace))
+            (issued,) = _render([_Todo(credit, issue, job=job)], 1, workspace, config, _marker(conn, workspace),
+                                renderer=renderer)
             backup(conn, path)
             return issued
         finally:
@@ -328,7 +336,7 @@ def _negated(value: Decimal) -> Decimal:
 
 
 def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config, done: Callable[[Issued], None],
-            progress: Progress | None = None) -> tuple[Issued, ...]:
+            progress: Progress | None = None, renderer: Renderer | None = None) -> tuple[Issued, ...]:
     """Steps 2 and 3: each PDF to a temp file, synced, renamed into place (in parallel), then
     `done` with each as it is in place; the result in the order of `todo`, which may be a
     generator of `count` items: each is made while the workers render the ones before."""
@@ -349,7 +357,7 @@ def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config, 
 
     if progress is not None and count:
         progress.start(count)
-    write_pdfs(jobs(), finished, count=count)
+    (renderer or write_pdfs)(jobs(), finished, count=count)
     return tuple(by_target.values())
 
 
