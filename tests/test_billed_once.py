@@ -17,15 +17,17 @@ from auftakt_batch.billing import bill, void
 from auftakt_batch.billing.accept import NothingToAccept, accept
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, ledger_dump
+from .conftest import TODAY, dedent, ledger_dump
 from .test_calendars import calendar_file, calendar_ws, event
 from .test_formats import HARVEST, TOGGL
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 TIMED = "date,start,end,person,client,job,task,description,hours,billable\n"
-WEEK = ("2026-11-03,Anna Schmidt,ACME,website,,Layout,3,\n"
-        "2026-11-04,Ben Okafor,globex,app,,API,2,\n"
-        "2026-11-05,Anna Schmidt,ACME,website,,Review,1,\n")
+WEEK = dedent("""\
+    2026-11-03,Anna Schmidt,ACME,website,,Layout,3,
+    2026-11-04,Ben Okafor,globex,app,,API,2,
+    2026-11-05,Anna Schmidt,ACME,website,,Review,1,
+    """)
 NOVEMBER = parse_period("2026-11")
 
 

@@ -13,7 +13,7 @@ from auftakt_batch.calendars.meetings import covered
 from auftakt_batch.calendars.read import CalendarError, read_calendar
 from auftakt_batch.periods import parse_period
 
-from .conftest import SAMPLES, problem_lines
+from .conftest import SAMPLES, examples, problem_lines
 
 ICS = SAMPLES / "ics"
 needs_samples = pytest.mark.skipif(not ICS.is_dir(), reason="../shared/samples is not present")
@@ -324,7 +324,7 @@ def _spans(rows, person_column: str) -> pd.DataFrame:
                          "date": start.tz_localize(None).normalize()})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(SPANS, min_size=1, max_size=8), st.lists(SPANS, max_size=12))
 def test_a_meeting_is_covered_exactly_when_an_entry_of_its_owner_overlaps_it(meetings, entries):
     """Across midnight, across the clocks going back (2026-10-25), entries and meetings of days:

@@ -18,6 +18,8 @@ from auftakt_batch.periods import parse_period
 
 from .conftest import RATES, copy_demo, edited
 
+pytestmark = pytest.mark.real_pdf  # Factur-X: the XML inside the PDF, the PDF/A-3b itself
+
 NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
       "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
       "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",

@@ -87,6 +87,7 @@ def test_the_renderer_fetches_only_from_templates(tmp_path):
     assert "ok" in PdfReader(tmp_path / "x.pdf").pages[0].extract_text()
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_labels_are_translatable_from_the_templates_folder(ws):
     from auftakt_batch.billing import bill
     from auftakt_batch.periods import parse_period
