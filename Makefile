@@ -1,7 +1,9 @@
 # Set-up and the two everyday jobs. Needs only python3 (3.11+) with venv and pip.
 #   make demo   install into .venv, then check and bill the demo workspace's November 2026
-#   make test   install into .venv (with test tools), then run the test suite
-#   make bench  the benchmarks (bench/run.py; about 35 minutes): rewrites bench/RESULTS.md and bench/results.json
+#   make test   install into .venv (with test tools), then run the test suite (all but the tests marked bench;
+#               HYPOTHESIS_PROFILE=dev runs fewer examples of each property, for a quick local run)
+#   make bench  the benchmark's smoke test (tests marked bench, a minute), then the benchmarks (bench/run.py;
+#               about 35 minutes): rewrites bench/RESULTS.md and bench/results.json
 #   make fuzz   fuzz each ingest parser with atheris for FUZZ_SECONDS (600) each (bench/fuzz; not in CI)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -33,6 +35,7 @@ test: install
 bench: install  # hledger, the peer, is installed where apt-get may; without it that comparison is skipped
 	@command -v hledger >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		apt-get update -qq && apt-get install -y -qq hledger >/dev/null; } || echo "note: no hledger" >&2
+	$(BIN)/python -m pytest -q -m bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 $(VENV)/.fuzz-installed: $(VENV)/.installed

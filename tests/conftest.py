@@ -1,7 +1,15 @@
-"""Shared fixtures: a small workspace written from text, and the CLI run as a user runs it."""
+"""Shared fixtures: a small workspace written from text, and the CLI run as a user runs it.
+
+Billing writes its PDFs with a stand-in (`stand_in_pdfs`) unless a test is marked `real_pdf`:
+the tests that read a PDF, check Factur-X, the byte-identical rerun or a crash keep WeasyPrint.
+Hypothesis runs each property with the example count its test names (`examples(n)`) in the
+`ci` profile, the default; `HYPOTHESIS_PROFILE=dev` runs a tenth of them, for a quick local run.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import sqlite3
 import textwrap
@@ -10,13 +18,25 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
-from auftakt_batch import pipeline
+from auftakt_batch import billing, pipeline
 from auftakt_batch.cli import main
+from auftakt_batch.render.pdf import Job, write_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
 TODAY = date(2026, 12, 3)
+
+settings.register_profile("ci", settings())  # each property's own count: what CI guarantees
+settings.register_profile("dev", max_examples=10)  # for a property that names no count
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+
+
+def examples(n: int) -> int:
+    """How many examples a property runs: `n` in the ci profile, a tenth of it (at least 2) in dev."""
+    return n if PROFILE == "ci" else max(2, n // 10)
 
 RATES = """\
 agency:
@@ -69,6 +89,12 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
+def edited(text: str, old: str, new: str, count: int = -1) -> str:
+    """`text` with `old` replaced by `new`; the test fails if `old` is not in it."""
+    assert old in text, f"the text to replace is not there: {old!r}"
+    return text.replace(old, new, count)
+
+
 class Workspace:
     """A workspace in a temporary folder; files are written from test text."""
 
@@ -93,6 +119,11 @@ class Workspace:
         path.write_bytes(text if isinstance(text, bytes) else dedent(text).encode(encoding))
         return path
 
+    def edit_rates(self, old: str, new: str, count: int = -1) -> Path:
+        """rates.yaml with `old` replaced by `new` (`count` times, all by default); the test fails
+        if `old` is not there, as an edit that changes nothing would test nothing."""
+        return self.rates(edited((self.root / "rates.yaml").read_text(encoding="utf-8"), old, new, count))
+
     def check(self, period: str = "2026-11", today: date = TODAY):
         from auftakt_batch.periods import parse_period
 
@@ -112,6 +143,31 @@ def fixed_today(monkeypatch):
     """Every run in the tests happens on TODAY, whatever the calendar says: the CLI's one seam
     (library calls take `today`)."""
     monkeypatch.setenv("AUFTAKT_TODAY", TODAY.isoformat())
+
+
+def stand_in_pdfs(jobs, done, *, count=None) -> None:
+    """A renderer (render.pdf.Renderer) for the tests that read no PDF: each job's documents are
+    written where and as `bill` writes them (render.pdf.write_documents: the XRechnung XML, then
+    the PDF, each atomically), the PDF a small stand-in made from the job — the same job, the
+    same bytes; another job, other bytes."""
+    for job in jobs:
+        done(job, write_documents(job, stand_in_pdf))
+
+
+def stand_in_pdf(job: Job) -> bytes:
+    made_of = hashlib.sha256()
+    for part in (job.html.encode(), job.einvoice or b"", job.stamped_at.isoformat().encode()):
+        made_of.update(hashlib.sha256(part).digest())
+    return b"%PDF-1.7\n% a stand-in for WeasyPrint's PDF (tests/conftest.py) of " + made_of.hexdigest().encode() + \
+        b"\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def pdf_renderer(request, monkeypatch):
+    """Billing's PDFs come from `stand_in_pdfs`, unless the test is marked real_pdf. The seam is
+    billing's `write_pdfs`: the renderer `bill` and `void` use when given none (the CLI's too)."""
+    if request.node.get_closest_marker("real_pdf") is None:
+        monkeypatch.setattr(billing, "write_pdfs", stand_in_pdfs)
 
 
 @pytest.fixture(autouse=True)

@@ -36,7 +36,7 @@ from auftakt_batch.periods import parse_period
 from auftakt_batch.render import pdf
 from auftakt_batch.reports import review
 
-from .conftest import RATES, TODAY, Workspace, dedent
+from .conftest import RATES, TODAY, Workspace, dedent, edited
 
 NOVEMBER = parse_period("2026-11")
 PAYLOADS = [
@@ -56,9 +56,9 @@ PAYLOADS = [
 ]
 BIDI = {"\u202eevil\u202c reversed": "live reversed", "\u202eno end to it": "ti ot dne on"}  # -> as shown
 LONG = "long " * 1200  # 6,000 characters
-HOSTILE_RATES = dedent(RATES).replace(
+HOSTILE_RATES = edited(edited(dedent(RATES),
     "    name: ACME GmbH\n", "    name: \"ACME <b>GmbH</b> {{ 7*7 }} <img src='file:///etc/passwd'>\"\n"
-    "    group_by: entry\n    appendix: true\n").replace(
+    "    group_by: entry\n    appendix: true\n"),
     "        name: Website relaunch\n", "        name: \"=HYPERLINK(\\\"http://attacker.example\\\") <i>web</i>\"\n")
 
 
@@ -111,10 +111,8 @@ def billed(tmp_path_factory):
         return html[-1]
 
     review(root, NOVEMBER, today=TODAY)
-    with mock.patch.object(pdf, "fetcher_within", recording), \
-            mock.patch.object(billing, "write_pdfs", functools.partial(pdf.write_pdfs, workers=1)), \
-            mock.patch.object(billing, "invoice_html", keep_html):
-        result = bill(root, NOVEMBER, today=TODAY)
+    with mock.patch.object(pdf, "fetcher_within", recording), mock.patch.object(billing, "invoice_html", keep_html):
+        result = bill(root, NOVEMBER, today=TODAY, renderer=functools.partial(pdf.write_pdfs, workers=1))
     assert result.stopped is None and [i.client_key for i in result.issued] == ["acme", "globex"]
     return ws, result, asked, html, before
 
@@ -155,12 +153,13 @@ def test_the_renderer_fetched_nothing_but_the_templates_files(billed):
 def test_the_invoice_html_has_only_the_templates_elements_that_load_things(billed, tmp_path):
     _, _, _, html, _ = billed
     plain = Workspace(tmp_path / "plain").with_templates()
-    plain.input("week.csv", "date,person,client,job,task,description,hours,billable\n"
-                            "2026-11-03,Anna Schmidt,ACME,website,,Layout,1:00,yes\n")
-    with mock.patch.object(billing, "write_pdfs", lambda jobs, done, workers=None, count=None: plain_html.extend(
-            j.html for j in jobs)):
-        plain_html: list[str] = []
-        bill(plain.root, NOVEMBER, today=TODAY, draft=True)
+    plain.input("week.csv", """\
+        date,person,client,job,task,description,hours,billable
+        2026-11-03,Anna Schmidt,ACME,website,,Layout,1:00,yes
+        """)
+    plain_html: list[str] = []
+    bill(plain.root, NOVEMBER, today=TODAY, draft=True,
+         renderer=lambda jobs, done, count=None: plain_html.extend(j.html for j in jobs))
 
     def loaders(document: str) -> list[str]:
         tree = lxml.html.fromstring(document)
@@ -229,8 +228,10 @@ def test_a_period_client_or_number_that_tries_traversal_is_refused(args, tmp_pat
     assert not (tmp_path / "x").exists() and not any((tmp_path / "ws" / "output").rglob("*.pdf"))
 
 
-WEEK = ("date,person,client,job,task,description,hours,billable\n"
-        "2026-11-03,Anna Schmidt,ACME,website,,Layout,1:00,yes\n")
+WEEK = dedent("""\
+    date,person,client,job,task,description,hours,billable
+    2026-11-03,Anna Schmidt,ACME,website,,Layout,1:00,yes
+    """)
 OUTSIDE = "copy the file into templates/ instead of linking to it"
 
 
@@ -291,6 +292,7 @@ def test_labels_through_a_symlink_out_of_templates_stop_the_run(tmp_path):
     assert not list((ws.root / "output").rglob("*.pdf"))
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_a_stylesheet_through_a_symlink_out_of_templates_is_not_fetched(tmp_path):
     target = secret(tmp_path, "evil.css", 'body::before { content: "SECRET-FROM-OUTSIDE" }')
     ws = templated(tmp_path / "ws")

@@ -1,5 +1,6 @@
 """The benchmark's generator and runner: deterministic workspaces whose hours the tool finds
-exactly, and one run of the whole benchmark at a tiny size (the real sizes are `make bench`)."""
+exactly, and one run of the whole benchmark at a tiny size (marked bench: a minute, so `make
+bench` runs it, before the real sizes, and `make test` does not)."""
 
 import hashlib
 import json
@@ -9,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from auftakt_batch.periods import parse_period
 from auftakt_batch.pipeline import check
@@ -51,6 +53,7 @@ def test_the_tool_finds_every_generated_entry_with_its_hours_and_client(tmp_path
     pd.testing.assert_series_equal(found.sort_index(), expected.sort_index(), check_names=False)
 
 
+@pytest.mark.bench
 def test_one_run_of_the_benchmark_writes_the_table_and_the_json(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "tiny", "--runs", "1",
                            "--work", str(tmp_path / "work"), "--out", str(tmp_path / "out")],

@@ -17,15 +17,17 @@ from auftakt_batch.billing import bill, void
 from auftakt_batch.billing.accept import NothingToAccept, accept
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, ledger_dump
+from .conftest import TODAY, dedent, ledger_dump
 from .test_calendars import calendar_file, calendar_ws, event
 from .test_formats import HARVEST, TOGGL
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 TIMED = "date,start,end,person,client,job,task,description,hours,billable\n"
-WEEK = ("2026-11-03,Anna Schmidt,ACME,website,,Layout,3,\n"
-        "2026-11-04,Ben Okafor,globex,app,,API,2,\n"
-        "2026-11-05,Anna Schmidt,ACME,website,,Review,1,\n")
+WEEK = dedent("""\
+    2026-11-03,Anna Schmidt,ACME,website,,Layout,3,
+    2026-11-04,Ben Okafor,globex,app,,API,2,
+    2026-11-05,Anna Schmidt,ACME,website,,Review,1,
+    """)
 NOVEMBER = parse_period("2026-11")
 
 
@@ -102,7 +104,7 @@ def test_an_entry_edited_while_its_person_was_renamed_is_held_back_and_accepted_
     an alias) the edited entry was not recognised as the billed one's version; accepting then
     recorded the billed one as deleted and billed the edited one again."""
     first_billing(ws)
-    ws.rates((ws.root / "rates.yaml").read_text().replace("  - name: Ben Okafor\n", '  - name: Ben Okafor-Ade\n    aliases: ["Ben Okafor"]\n'))
+    ws.edit_rates("  - name: Ben Okafor\n", '  - name: Ben Okafor-Ade\n    aliases: ["Ben Okafor"]\n')
     ws.input("week.csv", HEADER + WEEK.replace(",API,", ",API and docs,"))
     held = bill(ws.root, NOVEMBER, today=TODAY)
     assert held.issued == () and "billed-entry-gone" not in codes(held)
@@ -269,8 +271,7 @@ def test_a_time_zone_added_to_a_person_after_billing_bills_nothing_again(ws):
         f"2026-11-{day:02d},08:00,10:30,Anna Schmidt,ACME,website,,Design {day},,\n" for day in range(2, 28)))
     first = bill(ws.root, NOVEMBER, today=TODAY)
     assert [str(i.hours) for i in first.issued] == ["65"]
-    ws.rates((ws.root / "rates.yaml").read_text().replace("    role: designer\n",
-                                                          "    role: designer\n    timezone: America/New_York\n"))
+    ws.edit_rates("    role: designer\n", "    role: designer\n    timezone: America/New_York\n")
     again = bill(ws.root, NOVEMBER, today=TODAY)
     assert again.issued == () and again.check.ok
 
@@ -279,7 +280,7 @@ def test_changing_the_agency_time_zone_does_not_bill_a_meeting_again(ws):
     calendar_ws(ws.with_templates())
     calendar_file(ws, "anna.ics", event("a1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"))
     assert [str(i.hours) for i in bill(ws.root, NOVEMBER, today=TODAY).issued] == ["1"]
-    ws.rates((ws.root / "rates.yaml").read_text().replace("timezone: Europe/Berlin", "timezone: Europe/London"))
+    ws.edit_rates("timezone: Europe/Berlin", "timezone: Europe/London")
     again = bill(ws.root, NOVEMBER, today=TODAY)
     assert again.issued == () and again.check.ok
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 
+import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
@@ -11,12 +12,14 @@ from auftakt_batch.billing import Busy, bill, locked, void
 from auftakt_batch.cli import main
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY
+from .conftest import TODAY, dedent
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
-WEEK = ("2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
-        "2026-11-04,Ben Okafor,globex,app,,API,2,\n"
-        "2026-11-04,Ben Okafor,studio,admin,,Admin,3,\n")
+WEEK = dedent("""\
+    2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,
+    2026-11-04,Ben Okafor,globex,app,,API,2,
+    2026-11-04,Ben Okafor,studio,admin,,Admin,3,
+    """)
 NOVEMBER = parse_period("2026-11")
 
 
@@ -34,6 +37,7 @@ def fingerprints(ws) -> dict:
             for p in (ws.root / "output").rglob("*.pdf")}
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_issues_one_invoice_per_client_with_billable_time(ws):
     result = bill(prepared(ws).root, NOVEMBER, today=TODAY)
     assert [(i.number, i.client_key, str(i.net), str(i.gross)) for i in result.issued] == [
@@ -101,6 +105,7 @@ def test_bill_command(ws):
         "Report    output/2026-11/profitability-2026-11.xlsx"]
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_drafts_touch_neither_ledger_nor_series(ws):
     prepared(ws)
     result = bill(ws.root, NOVEMBER, today=TODAY, draft=True)
@@ -151,6 +156,7 @@ def test_status_shows_unbilled_time_and_last_invoices(ws):
                                ("globex", "0.00", "0.00", "2026-0002", "2026-12-03")]
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_void_issues_a_credit_note_and_frees_the_entries(ws):
     prepared(ws)
     bill(ws.root, NOVEMBER, today=TODAY)
@@ -234,10 +240,10 @@ def test_a_new_entry_beside_a_billed_one_is_billed(ws):
     assert changed_since_billed(result) == []
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_the_appendix_lists_the_entries_behind_each_line(ws):
     prepared(ws)
-    ws.rates((ws.root / "rates.yaml").read_text().replace('    name: ACME GmbH\n',
-                                                          '    name: ACME GmbH\n    appendix: true\n'))
+    ws.edit_rates('    name: ACME GmbH\n', '    name: ACME GmbH\n    appendix: true\n')
     ws.input("more.csv", HEADER + "2026-11-05,Ben Okafor,ACME,website,,Wireframes <v2>,0:45,\n")
     acme, globex = bill(ws.root, NOVEMBER, today=TODAY).issued
     pages = [" ".join(page.extract_text().split()) for page in PdfReader(acme.pdf).pages]
@@ -278,6 +284,7 @@ def test_work_dated_after_today_waits_for_a_later_run(ws):
     assert [(i.client_key, str(i.hours)) for i in later.issued] == [("acme", "2")] and later.later is None
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_a_credit_note_needs_a_reason_and_shows_no_due_date(ws):
     prepared(ws)
     bill(ws.root, NOVEMBER, today=TODAY)
@@ -290,6 +297,7 @@ def test_a_credit_note_needs_a_reason_and_shows_no_due_date(ws):
     assert status_rows(ws)[0] == ("acme", "1.50", "180.00", None, None)  # the void invoice is not the last one
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_a_draft_run_replaces_the_drafts_of_earlier_runs(ws):
     prepared(ws)
     bill(ws.root, NOVEMBER, today=TODAY, draft=True)

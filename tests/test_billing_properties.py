@@ -19,9 +19,7 @@ tested on its own.
 """
 
 import contextlib
-import hashlib
 import shutil
-from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,7 +28,7 @@ from auftakt_batch import billing, ledger
 from auftakt_batch.billing.accept import NothingToAccept, accept
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, Workspace, ledger_dump
+from .conftest import TODAY, Workspace, edited, examples, ledger_dump
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 NOVEMBER = parse_period("2026-11")
@@ -48,13 +46,6 @@ def scenarios(draw):
     exports = st.lists(st.sets(st.sampled_from(range(len(pool))), min_size=1), min_size=1, max_size=3)
     runs = draw(st.lists(exports, min_size=1, max_size=4))
     return pool, runs
-
-
-def fake_pdfs(jobs, done, workers=None, count=None):
-    for job in jobs:
-        job.target.parent.mkdir(parents=True, exist_ok=True)
-        job.target.write_text(job.html)
-        done(job, hashlib.sha256(job.html.encode()).hexdigest())
 
 
 def write_inputs(ws: Workspace, pool, files) -> None:
@@ -75,30 +66,29 @@ def billed(ws: Workspace) -> list[tuple]:
         conn.close()
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_no_sequence_of_runs_over_overlapping_exports_bills_an_entry_twice(tmp_path_factory, scenario):
     pool, runs = scenario
     ws = Workspace(tmp_path_factory.mktemp("ws"))
     ws.with_templates()
     seen: set[int] = set()
-    with mock.patch.object(billing, "write_pdfs", fake_pdfs):
-        for files in runs:
-            write_inputs(ws, pool, files)
-            seen |= set().union(*files)
-            first = billing.bill(ws.root, NOVEMBER, today=TODAY)
-            assert first.stopped is None
-            now = billed(ws)
-            assert len(now) == len(set(now))  # at most once
-            assert set(now) <= {(f"2026-11-{pool[i][0]:02d}", pool[i][1], pool[i][4], pool[i][3]) for i in seen}
-            held, _ = first.check.held_back()
-            counted = first.check.entries[~first.check.entries["client_key"].isin(held)]
-            assert {(f"{d:%Y-%m-%d}", p, w, s) for d, p, w, s in zip(
-                counted["date"], counted["person_name"], counted["description"], counted["duration_s"])} <= set(now)
-            files_before = {p: p.read_bytes() for p in (ws.root / "output").rglob("*.pdf")}
-            again = billing.bill(ws.root, NOVEMBER, today=TODAY)
-            assert again.issued == () and billed(ws) == now
-            assert {p: p.read_bytes() for p in (ws.root / "output").rglob("*.pdf")} == files_before
+    for files in runs:
+        write_inputs(ws, pool, files)
+        seen |= set().union(*files)
+        first = billing.bill(ws.root, NOVEMBER, today=TODAY)
+        assert first.stopped is None
+        now = billed(ws)
+        assert len(now) == len(set(now))  # at most once
+        assert set(now) <= {(f"2026-11-{pool[i][0]:02d}", pool[i][1], pool[i][4], pool[i][3]) for i in seen}
+        held, _ = first.check.held_back()
+        counted = first.check.entries[~first.check.entries["client_key"].isin(held)]
+        assert {(f"{d:%Y-%m-%d}", p, w, s) for d, p, w, s in zip(
+            counted["date"], counted["person_name"], counted["description"], counted["duration_s"])} <= set(now)
+        files_before = {p: p.read_bytes() for p in (ws.root / "output").rglob("*.pdf")}
+        again = billing.bill(ws.root, NOVEMBER, today=TODAY)
+        assert again.issued == () and billed(ws) == now
+        assert {p: p.read_bytes() for p in (ws.root / "output").rglob("*.pdf")} == files_before
     conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
     numbers = [r.number for r in ledger.invoices(conn)]
     conn.close()
@@ -143,7 +133,7 @@ class Agency:
         self.meetings: list[int] = []
         self.logged: set[int] = set()
         self.stale: list[str] = []
-        self.rates = (ws.root / "rates.yaml").read_text().replace(
+        self.rates = edited((ws.root / "rates.yaml").read_text(),
             '    aliases: ["ACME", "Acme Corp."]\n',
             '    aliases: ["ACME", "Acme Corp."]\n    calendar: {domains: [acme.example], bill_meetings: true, '
             'job: website}\n')
@@ -221,34 +211,33 @@ def billings(ws: Workspace) -> list[str]:
     return [w.split(" (")[0] for w in live.loc[live["replaces"].isna(), "description"]]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_no_change_between_runs_bills_a_piece_of_work_twice(tmp_path_factory, history):
     items, steps = history
     ws = Workspace(tmp_path_factory.mktemp("ws"))
     ws.with_templates()
     agency = Agency(ws, items)
-    with mock.patch.object(billing, "write_pdfs", fake_pdfs):
+    agency.write()
+    billing.bill(ws.root, NOVEMBER, today=TODAY)
+    for step in steps:
+        for kind, arg in step:
+            if kind == "accept":
+                with contextlib.suppress(NothingToAccept):
+                    accept(ws.root, NOVEMBER, as_new=arg, today=TODAY)
+            elif kind == "void":
+                live = [r.number for r in _invoices(ws) if r.kind == "invoice" and r.status == "issued"]
+                if live:
+                    billing.void(ws.root, live[arg % len(live)], "corrected", today=TODAY)
+            else:
+                agency.change(kind, arg)
         agency.write()
         billing.bill(ws.root, NOVEMBER, today=TODAY)
-        for step in steps:
-            for kind, arg in step:
-                if kind == "accept":
-                    with contextlib.suppress(NothingToAccept):
-                        accept(ws.root, NOVEMBER, as_new=arg, today=TODAY)
-                elif kind == "void":
-                    live = [r.number for r in _invoices(ws) if r.kind == "invoice" and r.status == "issued"]
-                    if live:
-                        billing.void(ws.root, live[arg % len(live)], "corrected", today=TODAY)
-                else:
-                    agency.change(kind, arg)
-            agency.write()
-            billing.bill(ws.root, NOVEMBER, today=TODAY)
-            work = billings(ws)
-            assert len(work) == len(set(work)), sorted(work)  # no piece of work on two live invoice lines
-            assert_charged_once(ws)
-            before = ledger_dump(ws.root)
-            assert billing.bill(ws.root, NOVEMBER, today=TODAY).issued == () and ledger_dump(ws.root) == before
+        work = billings(ws)
+        assert len(work) == len(set(work)), sorted(work)  # no piece of work on two live invoice lines
+        assert_charged_once(ws)
+        before = ledger_dump(ws.root)
+        assert billing.bill(ws.root, NOVEMBER, today=TODAY).issued == () and ledger_dump(ws.root) == before
     assert [r.number for r in _invoices(ws)] == [f"2026-{n:04d}" for n in range(1, len(_invoices(ws)) + 1)]
 
 

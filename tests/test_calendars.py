@@ -12,7 +12,7 @@ from auftakt_batch.calendars.meetings import covered
 from auftakt_batch.calendars.read import CalendarError, read_calendar
 from auftakt_batch.periods import parse_period
 
-from .conftest import SAMPLES, problem_lines
+from .conftest import SAMPLES, examples, problem_lines
 
 ICS = SAMPLES / "ics"
 needs_samples = pytest.mark.skipif(not ICS.is_dir(), reason="../shared/samples is not present")
@@ -176,12 +176,12 @@ def test_which_client_an_event_is_for():
 
 
 def calendar_ws(ws, extra: str = ""):
-    ws.rates((ws.root / "rates.yaml").read_text().replace(
-        '    aliases: ["ACME", "Acme Corp."]\n',
-        '    aliases: ["ACME", "Acme Corp."]\n    calendar: {domains: [acme.example], bill_meetings: true, '
-        'job: website}\n').replace(
-        "    name: Globex Corporation\n",
-        "    name: Globex Corporation\n    calendar: {domains: [globex.example], keywords: [Globex]}\n") + extra)
+    ws.edit_rates('    aliases: ["ACME", "Acme Corp."]\n',
+                  '    aliases: ["ACME", "Acme Corp."]\n    calendar: {domains: [acme.example], bill_meetings: true, '
+                  'job: website}\n')
+    ws.edit_rates("    name: Globex Corporation\n",
+                  "    name: Globex Corporation\n    calendar: {domains: [globex.example], keywords: [Globex]}\n")
+    ws.rates((ws.root / "rates.yaml").read_text() + extra)
     return ws
 
 
@@ -262,8 +262,7 @@ def test_declined_meetings_and_absences(ws):
 
 
 def test_missing_days_skip_weekends_public_holidays_absences_and_the_future(ws):
-    ws.rates((ws.root / "rates.yaml").read_text().replace(
-        "    role: designer\n", "    role: designer\n    hours_per_week: 40\n"))
+    ws.edit_rates("    role: designer\n", "    role: designer\n    hours_per_week: 40\n")
     header = "date,person,client,job,task,description,hours,billable\n"
     logged = {4: 8, 5: 8, 6: 4, 7: 8, 8: 2}  # half a day is enough; May 2026: the 1st is Labour Day, the 14th Ascension
     ws.input("may.csv", header + "".join(f"2026-05-{d:02d},Anna Schmidt,ACME,website,,x,{h},\n"
@@ -322,7 +321,7 @@ def _spans(rows, person_column: str) -> pd.DataFrame:
                          "date": start.tz_localize(None).normalize()})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(SPANS, min_size=1, max_size=8), st.lists(SPANS, max_size=12))
 def test_a_meeting_is_covered_exactly_when_an_entry_of_its_owner_overlaps_it(meetings, entries):
     """Across midnight, across the clocks going back (2026-10-25), entries and meetings of days:
@@ -381,9 +380,9 @@ def test_in_someone_s_calendar_an_all_day_event_is_away_only_if_its_title_says_s
 
 
 def test_holidays_of_the_agency_s_region_and_of_a_person_s_own(ws):
-    ws.rates((ws.root / "rates.yaml").read_text().replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  region: BY\n')
-             .replace("    role: designer\n", "    role: designer\n    hours_per_week: 40\n")
-             .replace("    role: developer\n", "    role: developer\n    hours_per_week: 40\n    region: Berlin\n"))
+    ws.edit_rates('  vat_rate: "19"\n', '  vat_rate: "19"\n  region: BY\n')
+    ws.edit_rates("    role: designer\n", "    role: designer\n    hours_per_week: 40\n")
+    ws.edit_rates("    role: developer\n", "    role: developer\n    hours_per_week: 40\n    region: Berlin\n")
     header = "date,person,client,job,task,description,hours,billable\n"
     ws.input("june.csv", header + "".join(f"2026-06-{d:02d},{p},ACME,website,,x,8,\n"
                                           for d in (1, 2, 3, 5) for p in ("Anna Schmidt", "Ben Okafor")))

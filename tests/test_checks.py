@@ -48,9 +48,8 @@ def test_unknown_and_missing_job(ws):
 
 def test_no_rate_in_force(ws):
     # globex has no client rate; only its job 'app' has one: a new job without a rate has none
-    ws.rates((ws.root / "rates.yaml").read_text().replace(
-        '      app: {name: Customer app, rate: "150.00"}',
-        '      app: {name: Customer app, rate: "150.00"}\n      audit: {name: Audit, rates: [{from: 2026-11-10, rate: "99"}]}'))
+    ws.edit_rates('      app: {name: Customer app, rate: "150.00"}',
+                  '      app: {name: Customer app, rate: "150.00"}\n      audit: {name: Audit, rates: [{from: 2026-11-10, rate: "99"}]}')
     assert lines_for(ws, "2026-11-09,Ben Okafor,globex,audit,,x,1,\n2026-11-10,Ben Okafor,globex,audit,,x,1,\n"
                          "2026-11-09,Ben Okafor,globex,audit,,unbilled,1,no\n") == [
         "input/week.csv:2:date: error: no rate in force for Ben Okafor on globex/audit on 2026-11-09 — set "
@@ -73,8 +72,10 @@ TOGGL = "User,Email,Client,Project,Task,Description,Billable,Start date,Start ti
 
 
 def test_an_entry_ending_the_next_day_is_a_warning_also_where_the_export_gives_the_end_date(ws):
-    ws.input("native.csv", "date,person,client,job,description,start,end\n"
-                           "2026-11-03,Anna Schmidt,ACME,website,Launch,23:30,00:30\n")
+    ws.input("native.csv", """\
+        date,person,client,job,description,start,end
+        2026-11-03,Anna Schmidt,ACME,website,Launch,23:30,00:30
+        """)
     assert lines_for(ws, "Ben Okafor,,globex,app,,Deploy,Yes,2026-11-04,22:30:00,2026-11-05,01:00:00,02:30:00\n"
                          "Ben Okafor,,globex,app,,Fix,Yes,2026-11-05,09:00:00,2026-11-05,10:00:00,01:00:00\n",
                      header=TOGGL) == [

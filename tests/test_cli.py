@@ -18,7 +18,7 @@ from auftakt_batch import cli
 from auftakt_batch.cli import main
 from auftakt_batch.config import load_config
 
-from .conftest import RATES
+from .conftest import RATES, edited
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 
@@ -389,7 +389,7 @@ def test_rates_yaml_that_is_not_utf8_names_the_line(ws):
 
 
 LONG_KEY = "kaffeeroesterei-hamburg-und-umgebung"
-LONG_RATES = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  invoice_number: "HS-{year}-{seq:04}"\n') + f"""\
+LONG_RATES = edited(RATES, '  vat_rate: "19"\n', '  vat_rate: "19"\n  invoice_number: "HS-{year}-{seq:04}"\n') + f"""\
   {LONG_KEY}:
     name: Kaffeerösterei Hamburg und Umgebung GmbH & Co. KG
     rate: "95.00"

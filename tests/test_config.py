@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from auftakt_batch.config import NO_ROUNDING, load_config, parse_config
 
-from .conftest import RATES, ROOT
+from .conftest import RATES, ROOT, examples
 
 
 def errors(text: str) -> list[str]:
@@ -244,7 +244,7 @@ def pairs(draw) -> tuple[tuple[int, int], tuple[int, int]]:
     return (year, seq), other
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.tuples(PARTS, YEAR_FIELDS, PARTS, SEQ_FIELDS, PARTS), st.booleans(), st.data())
 def test_a_pattern_the_loader_accepts_never_repeats_a_number(parts, seq_first, data):
     prefix, year, middle, seq, suffix = parts

@@ -32,15 +32,19 @@ from auftakt_batch.cli import EXIT_BUSY
 from auftakt_batch.files import FAULT, FAULT_GROUP, sweep_orphans
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, Workspace, ledger_dump
+from .conftest import TODAY, Workspace, dedent, ledger_dump
 from .test_einvoice import XRECHNUNG_RATES
 
+pytestmark = pytest.mark.real_pdf  # killed mid-PDF, and every output equal to an uninterrupted run's
+
 NOVEMBER = parse_period("2026-11")
-EXPORT = ("date,person,client,job,task,description,hours,billable\n"
-          "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
-          "2026-11-04,Ben Okafor,globex,app,,API,2,\n"
-          "2026-11-05,Anna Schmidt,ACME,website,,Review,0.75,\n"
-          "2026-11-04,Ben Okafor,studio,admin,,Admin,3,\n")
+EXPORT = dedent("""\
+    date,person,client,job,task,description,hours,billable
+    2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,
+    2026-11-04,Ben Okafor,globex,app,,API,2,
+    2026-11-05,Anna Schmidt,ACME,website,,Review,0.75,
+    2026-11-04,Ben Okafor,studio,admin,,Admin,3,
+    """)
 RUN = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import bill, void; "
        "from auftakt_batch.periods import parse_period; workspace, today = Path(sys.argv[1]), datetime.date(2026, 12, 3); ")
 BILL = RUN + "bill(workspace, parse_period('2026-11'), today=today)"

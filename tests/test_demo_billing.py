@@ -14,6 +14,8 @@ from auftakt_batch.render.invoice import LABELS, format_date, format_money, form
 
 from .conftest import copy_demo
 
+pytestmark = pytest.mark.real_pdf  # every PDF read back
+
 ISSUED_ON = date(2026, 12, 3)
 
 

@@ -227,8 +227,7 @@ def test_kimai_xlsx_totals_row_is_not_an_entry(ws):
 
 
 def test_a_person_s_own_time_zone(ws):
-    ws.rates((ws.root / "rates.yaml").read_text().replace(
-        "    email: ben@studio.example\n", "    email: ben@studio.example\n    timezone: America/New_York\n"))
+    ws.edit_rates("    email: ben@studio.example\n", "    email: ben@studio.example\n    timezone: America/New_York\n")
     ws.input("toggl.csv", TOGGL
              + "Ben Okafor,ben@studio.example,Globex Corporation,app,,Late call,Yes,2026-11-30,20:00:00,2026-11-30,"
                "22:00:00,02:00:00,,300.00\n")
@@ -419,9 +418,8 @@ def test_absurd_amounts_are_unreadable_not_a_crash(ws):
 
 
 def test_an_entry_without_a_client_takes_the_client_of_its_job_if_only_one_has_it(ws):
-    ws.rates((ws.root / "rates.yaml").read_text().replace(
-        "      app: {name: Customer app, rate: \"150.00\"}", "      app: {name: Customer app, rate: \"150.00\"}\n"
-        "      website: {name: Globex site}"))  # now two clients have a job 'website'
+    ws.edit_rates("      app: {name: Customer app, rate: \"150.00\"}", "      app: {name: Customer app, rate: \"150.00\"}\n"
+                  "      website: {name: Globex site}")  # now two clients have a job 'website'
     ws.input("toggl.csv", TOGGL
              + "Anna Schmidt,,,Customer app,,a,Yes,2026-11-03,09:00:00,2026-11-03,10:00:00,01:00:00,,\n"
              + "Anna Schmidt,,,website,,b,Yes,2026-11-03,11:00:00,2026-11-03,12:00:00,01:00:00,,\n"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from auftakt_batch.names import normalise
 
-from .conftest import TODAY, Workspace, problem_lines
+from .conftest import TODAY, Workspace, examples, problem_lines
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 
@@ -19,9 +19,11 @@ def test_overlapping_exports_count_once_and_say_so(ws):
     week2 = "2026-11-09,Anna Schmidt,ACME,website,,Layout,3,\n"
     ws.input("a-first.csv", HEADER + week1 + week2)
     # the same entries as typed elsewhere: an alias, other spacing and case, another column order
-    ws.input("b-reexport.csv", "hours,date,person,client,job,description\n"
-                               "2:00,2026-11-02,A. Schmidt,acme corp.,Website Relaunch 2026,Layout\n"
-                               "1,2026-11-16,Anna Schmidt,ACME,website,New\n")
+    ws.input("b-reexport.csv", """\
+        hours,date,person,client,job,description
+        2:00,2026-11-02,A. Schmidt,acme corp.,Website Relaunch 2026,Layout
+        1,2026-11-16,Anna Schmidt,ACME,website,New
+        """)
     run = ws.check()
     assert problem_lines(run) == [
         # the newer export covers the 9th for Anna on website, yet lacks her entry: deleted? it still counts
@@ -49,7 +51,7 @@ ROWS = st.lists(
     min_size=1, max_size=25)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ROWS, st.data())
 def test_any_overlapping_split_counts_every_entry_exactly_once(tmp_path_factory, rows, data):
     """The month's entries, exported as overlapping slices, add up to exactly the month."""
@@ -84,13 +86,15 @@ def test_copies_that_disagree_on_billable_are_an_error_on_both(ws):
 
 def test_entry_ids_are_pinned(ws):
     """The ledger keys billed entries on these ids: a change here would re-bill old entries."""
-    ws.input("a.csv", "date,person,client,job,task,description,hours,start,end\n"
-                      "2026-11-03,Anna Schmidt,ACME,website,,Layout,2,09:00,11:00\n"
-                      "03.11.2026,A. Schmidt,acme corp.,Website Relaunch 2026,,Layout,1:30,,\n")
+    ws.input("a.csv", """\
+        date,person,client,job,task,description,hours,start,end
+        2026-11-03,Anna Schmidt,ACME,website,,Layout,2,09:00,11:00
+        03.11.2026,A. Schmidt,acme corp.,Website Relaunch 2026,,Layout,1:30,,
+        """)
     assert ws.check().entries["entry_id"].tolist() == ["8bf13bf523a3c64b87f4", "4a8edd53b9be7a8fc197"]
 
 
-@settings(max_examples=3000)
+@settings(max_examples=examples(3000))
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
 def test_normalise_of_ascii_text_takes_a_shortcut_to_the_same_name(name):
     """ASCII text skips Unicode normalisation: the same result as the full path, on any text."""

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from auftakt_batch.ingest.formats import describe_unknown, recognise
 from auftakt_batch.ingest.read import FileError, _fields_per_record, read_csv
 
-from .conftest import problem_lines
+from .conftest import examples, problem_lines
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 ROW = "2026-11-03,Anna Schmidt,ACME,website,,Homepage layout,1.5,yes\n"
@@ -64,9 +64,11 @@ def test_quoted_fields_with_separators_and_newlines(ws):
 
 
 def test_start_and_end_give_utc_instants_and_duration(ws):
-    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
-                      "2026-11-03,Anna Schmidt,ACME,website,x,,09:00,10:30\n"
-                      "2026-11-03,Anna Schmidt,ACME,website,y,,23:30,00:30\n")
+    ws.input("a.csv", """\
+        date,person,client,job,description,hours,start,end
+        2026-11-03,Anna Schmidt,ACME,website,x,,09:00,10:30
+        2026-11-03,Anna Schmidt,ACME,website,y,,23:30,00:30
+        """)
     run = ws.check()
     assert problem_lines(run) == ["input/a.csv:3:end: warning: ends the next day (starts 23:30, ends 00:30) "
                                   "— fine for night work, otherwise correct the times"]
@@ -213,10 +215,12 @@ def test_excel_sep_line_names_the_separator(ws):
 
 
 def test_stray_rows_and_half_given_times(ws):
-    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
-                      "2026-11-03,Anna Schmidt,ACME,website,x,,09:00,\n"
-                      "2026-11-03,Anna Schmidt,ACME,website,y,,,10:00\n"
-                      ",,,,Total,12.5,,\n")
+    ws.input("a.csv", """\
+        date,person,client,job,description,hours,start,end
+        2026-11-03,Anna Schmidt,ACME,website,x,,09:00,
+        2026-11-03,Anna Schmidt,ACME,website,y,,,10:00
+        ,,,,Total,12.5,,
+        """)
     assert problem_lines(ws.check()) == [
         "input/a.csv:2:end: error: end is empty — give both start and end, or hours",
         "input/a.csv:3:start: error: start is empty — give both start and end, or hours",
@@ -267,9 +271,11 @@ def test_unparseable_rows_are_kept_never_zero_hours(ws):
 
 
 def test_dst_gaps_and_repeats_are_errors(ws):
-    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
-                      "2026-03-29,Anna Schmidt,ACME,website,x,,02:30,03:30\n"
-                      "2026-10-25,Anna Schmidt,ACME,website,x,,02:30,03:30\n")
+    ws.input("a.csv", """\
+        date,person,client,job,description,hours,start,end
+        2026-03-29,Anna Schmidt,ACME,website,x,,02:30,03:30
+        2026-10-25,Anna Schmidt,ACME,website,x,,02:30,03:30
+        """)
     assert problem_lines(ws.check("2026")) == [
         "input/a.csv:2:start: error: 2026-03-29 02:30 does not exist in Europe/Berlin (clocks jump forward) — "
         "correct the time",
@@ -279,8 +285,10 @@ def test_dst_gaps_and_repeats_are_errors(ws):
 
 
 def test_an_ambiguous_time_with_hours_given_is_only_a_warning(ws):
-    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
-                      "2026-10-25,Anna Schmidt,ACME,website,x,1,02:30,03:30\n")
+    ws.input("a.csv", """\
+        date,person,client,job,description,hours,start,end
+        2026-10-25,Anna Schmidt,ACME,website,x,1,02:30,03:30
+        """)
     run = ws.check("2026-10")
     assert [str(p) for p in run.problems if p.code == "dst-ambiguous"] == [
         "input/a.csv:2:start: warning: 2026-10-25 02:30 happens twice in Europe/Berlin (clocks go back) — the hours "
@@ -322,8 +330,10 @@ def test_an_input_folder_without_entries_is_a_warning_naming_what_is_read(ws, ma
 
 
 def test_entries_of_another_period_or_a_calendar_are_something_read(ws):
-    ws.input("week.csv", "date,person,client,job,task,description,hours,billable\n"
-                         "2026-10-03,Anna Schmidt,ACME,website,,Layout,1.5,\n")
+    ws.input("week.csv", """\
+        date,person,client,job,task,description,hours,billable
+        2026-10-03,Anna Schmidt,ACME,website,,Layout,1.5,
+        """)
     assert "no-input" not in {p.code for p in ws.check().problems}
     (ws.root / "input" / "week.csv").unlink()
     ws.input("anna.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n")
@@ -331,9 +341,11 @@ def test_entries_of_another_period_or_a_calendar_are_something_read(ws):
 
 
 def test_spans_across_a_clock_change_are_real_time_and_say_so(ws):
-    ws.input("a.csv", "date,person,client,job,description,hours,start,end\n"
-                      "2026-03-29,Anna Schmidt,ACME,website,x,3,01:00,04:00\n"
-                      "2026-10-24,Anna Schmidt,ACME,website,y,,22:00,06:00\n")
+    ws.input("a.csv", """\
+        date,person,client,job,description,hours,start,end
+        2026-03-29,Anna Schmidt,ACME,website,x,3,01:00,04:00
+        2026-10-24,Anna Schmidt,ACME,website,y,,22:00,06:00
+        """)
     run = ws.check("2026")
     assert [line for line in problem_lines(run) if "error" in line] == [
         "input/a.csv:2:hours: error: hours say 3:00 but start–end spans 2:00 (the clocks changed that night) — "
@@ -413,7 +425,7 @@ def test_a_csv_named_xlsx_is_told_to_be_renamed(ws):
 CSV_TEXT = st.text(alphabet='ab;" \n', min_size=1, max_size=60)  # read_csv never counts an empty file
 
 
-@settings(max_examples=3000)
+@settings(max_examples=examples(3000))
 @given(CSV_TEXT)
 def test_fields_are_counted_over_the_bytes_as_the_csv_module_reads_them(body):
     """The count that lets pandas read a file without the csv module: where it counts at all
@@ -423,7 +435,7 @@ def test_fields_are_counted_over_the_bytes_as_the_csv_module_reads_them(body):
         assert counts.tolist() == [len(r) for r in csv.reader(io.StringIO(body), delimiter=";")]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.tuples(st.text(alphabet='ab;" ,', max_size=8), st.text(alphabet='ab ;"', max_size=5)),
                 max_size=6))
 def test_a_file_read_by_pandas_alone_reads_as_read_record_by_record(tmp_path_factory, rows):

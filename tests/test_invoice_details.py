@@ -15,17 +15,22 @@ from auftakt_batch.billing import bill, void
 from auftakt_batch.config.leitweg import leitweg_fault, looks_like_leitweg
 from auftakt_batch.periods import parse_period
 
+from .conftest import dedent, edited
 from .test_einvoice import FACTURX, ISSUED_ON, NS, XRECHNUNG, XRECHNUNG_RATES, embedded, schematron, value  # noqa: F401
 
-DETAILS = XRECHNUNG_RATES.replace("  vat_id: DE123456789\n", '''  vat_id: DE123456789
+pytestmark = pytest.mark.real_pdf  # what is on the PDF and in the XML it embeds
+
+DETAILS = edited(XRECHNUNG_RATES, "  vat_id: DE123456789\n", '''  vat_id: DE123456789
   register: "Amtsgericht Berlin-Charlottenburg HRB 123456"
   managing_directors: ["Clara Weiß", "Ben Okafor"]
   bic: COBADEFFXXX
 ''')
 # the agency's tax number is XRECHNUNG_RATES': 27/123/45678
-ENTRIES = ("date,person,client,job,task,description,hours,billable\n"
-           "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
-           "2026-11-04,Ben Okafor,globex,app,,API,2,\n")
+ENTRIES = dedent("""\
+    date,person,client,job,task,description,hours,billable
+    2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,
+    2026-11-04,Ben Okafor,globex,app,,API,2,
+    """)
 
 
 def pdf_text(path) -> str:

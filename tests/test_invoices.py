@@ -9,7 +9,7 @@ from auftakt_batch.periods import parse_period
 from auftakt_batch.pricing import price
 from auftakt_batch.pricing.invoices import draft_invoices, quantity
 
-from .conftest import RATES, TODAY, Workspace
+from .conftest import RATES, TODAY, Workspace, examples
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 RATE_CHANGE = RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    rates: [{from: 2026-11-16, rate: "130.00"}]\n'
@@ -56,7 +56,7 @@ ROWS = st.lists(st.tuples(st.integers(1, 28), st.sampled_from(["Anna Schmidt", "
                           st.integers(1, 600)), min_size=1, max_size=30)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ROWS, st.sampled_from(["job", "job+person", "entry"]))
 def test_totals_are_the_sum_of_printed_lines(tmp_path_factory, rows, group_by):
     ws = Workspace(tmp_path_factory.mktemp("ws"))

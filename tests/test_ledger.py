@@ -12,6 +12,8 @@ from auftakt_batch import ledger
 from auftakt_batch.periods import parse_period
 from auftakt_batch.pricing.invoices import HUR, Billed, Draft, Line, hours_charge
 
+from .conftest import examples
+
 PATTERN = "{year}-{seq:04d}"
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -85,7 +87,7 @@ def test_the_database_itself_refuses_a_second_live_billing(conn):
                      "billed_s) VALUES ('a', 1, 1, 't:a', '2026-11-02', 'Anna Schmidt', '', 3000)")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.sets(st.sampled_from("abcdefghij"), min_size=1, max_size=5), min_size=1, max_size=12))
 def test_any_sequence_of_runs_bills_each_entry_at_most_once(tmp_path_factory, runs):
     conn = ledger.connect(tmp_path_factory.mktemp("l") / "ledger.sqlite")
@@ -259,7 +261,7 @@ DECIMALS = st.builds(lambda digits, exponent: Decimal(digits).scaleb(exponent),
                      st.integers(-10**9, 10**9), st.integers(-6, 6))  # exponent forms included: 4E+1, 1.2E+3
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.tuples(DECIMALS, DECIMALS, DECIMALS), min_size=1, max_size=3),
        st.builds(lambda digits, exponent: Decimal(digits).scaleb(exponent), st.integers(0, 99), st.integers(-2, 1)))
 def test_every_decimal_the_ledger_writes_reads_back_equal_and_never_has_an_exponent(tmp_path_factory, lines,

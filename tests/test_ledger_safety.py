@@ -20,11 +20,13 @@ from auftakt_batch import ledger
 from auftakt_batch.billing import CannotIssue, bill, void
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, ledger_dump
+from .conftest import TODAY, dedent, ledger_dump
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
-WEEK = ("2026-11-03,Anna Schmidt,ACME,website,,Layout,3,\n"
-        "2026-11-04,Ben Okafor,globex,app,,API,2,\n")
+WEEK = dedent("""\
+    2026-11-03,Anna Schmidt,ACME,website,,Layout,3,
+    2026-11-04,Ben Okafor,globex,app,,API,2,
+    """)
 NOVEMBER = parse_period("2026-11")
 
 
@@ -191,6 +193,7 @@ def mounts():
         subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
+@pytest.mark.real_pdf  # a real PDF is what fills the 8 kB disk
 def test_a_full_disk_stops_the_run_in_one_line_and_the_next_run_finishes_it(ws, mounts, monkeypatch):
     ws.with_templates().input("week.csv", HEADER + WEEK)
     invoices = ws.root / "output" / "2026-11" / "invoices"

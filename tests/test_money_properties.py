@@ -55,7 +55,7 @@ from auftakt_batch.pricing import amount, price, round_seconds
 from auftakt_batch.pricing.invoices import HUR, Draft, Line, draft_invoices, quantity
 from auftakt_batch.render.invoice import Issue, context
 
-from .conftest import RATES, TODAY
+from .conftest import RATES, TODAY, examples
 
 NOVEMBER = parse_period("2026-11")
 DAY = date(2026, 11, 3)
@@ -137,7 +137,7 @@ def draft(lines, vat_rate: Decimal) -> Draft:
 
 # --- 1 and 2: lines and net ------------------------------------------------------------------
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(priced_lines, vat_rates)
 @example([(1, Decimal("120.00"))], Decimal(19))  # 0.0003 h
 @example([(1800, Decimal("0.01"))], Decimal(19))  # 0.5 h × 0.01 = 0.005: half a cent, up
@@ -155,7 +155,7 @@ def test_draft_totals_are_exact(items, vat_rate):
 
 # --- 3: VAT, half-up at exactly half a cent --------------------------------------------------
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(0, 10**7), st.sampled_from([1, 3, 5, 7, 19, 21, 25]))
 @example(1, 19)  # net 1.50 at 19 % = 0.285: 0.29 (banker's rounding would say 0.28)
 @example(0, 5)  # net 0.50 at 5 % = 0.025: 0.03 (banker's: 0.02)
@@ -185,7 +185,7 @@ def assert_cancels(original: Draft, credit: Draft) -> None:
     assert exact(credit.vat_rate) == exact(original.vat_rate)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(priced_lines, vat_rates)
 def test_credit_note_cancels_its_original(items, vat_rate):
     original = draft([line(s, p) for s, p in items], vat_rate)
@@ -194,7 +194,7 @@ def test_credit_note_cancels_its_original(items, vat_rate):
 
 # --- 5: time rounding ------------------------------------------------------------------------
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(st.tuples(entry_seconds, roundings), min_size=1, max_size=30))
 @example([(450, Rounding(15, "nearest")), (449, Rounding(15, "nearest"))])  # 7.5 min: a half goes up
 @example([(0, Rounding(15, "up")), (1, Rounding(15, "up")), (899, Rounding(15, "down")), (900, Rounding(6, "up"))])
@@ -219,7 +219,7 @@ def test_time_rounding(rows):
 # --- 1: rates.yaml reads money as the Decimal written ------------------------------------
 
 # (finer rates are refused: test_the_printed_line_multiplies_out)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.integers(0, 2).flatmap(lambda places: st.decimals(min_value=0, max_value=10000, places=places)),
        st.booleans())
 @example(Decimal("0.1"), False)  # not a float's 0.1000000000000000055511151231257827
@@ -338,7 +338,7 @@ def printed(text: str) -> Fraction:
     return Fraction(Decimal(re.sub(r"[^0-9.-]", "", text)))
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(workspaces(), entry_rows)
 def test_drafts_from_entries_are_exact(workspace, rows):
     text, says = workspace
@@ -369,7 +369,7 @@ def test_drafts_from_entries_are_exact(workspace, rows):
         assert printed(shown["net"]) + printed(shown["vat"]) == printed(shown["gross"]) == cents(d.gross)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(workspaces(), entry_rows)
 def test_credit_note_cancels_its_original_through_the_ledger(workspace, rows):
     text, _ = workspace
@@ -393,7 +393,7 @@ def test_credit_note_cancels_its_original_through_the_ledger(workspace, rows):
         conn.close()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(2, 4).flatmap(lambda places: st.decimals(min_value=0, max_value=10000, places=places)),
        line_seconds)
 @example(Decimal("0.125"), 3600)

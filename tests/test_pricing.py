@@ -11,7 +11,7 @@ from auftakt_batch.config import parse_config
 from auftakt_batch.pricing import amount, entry_rates, price, round_seconds, rounding_for
 from auftakt_batch.pricing.rates import rate_for
 
-from .conftest import RATES, TODAY
+from .conftest import RATES, TODAY, examples
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 ROUNDED = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  rounding: {minutes: 15, mode: up}\n').replace(
@@ -60,7 +60,7 @@ def test_priced_entries(ws):
 STEPS = st.sampled_from([1, 60, 300, 360, 600, 900, 1800, 3600])
 
 
-@settings(max_examples=1000)
+@settings(max_examples=examples(1000))
 @given(st.lists(st.integers(0, 24 * 3600), min_size=1, max_size=20), STEPS, st.sampled_from(["up", "down", "nearest"]))
 def test_rounding_properties(seconds, step, mode):
     raw = pd.Series(seconds, dtype="Int64")
@@ -70,7 +70,7 @@ def test_rounding_properties(seconds, step, mode):
         assert {"up": s <= r < s + step, "down": s - step < r <= s, "nearest": abs(r - s) * 2 <= step}[mode]
 
 
-@settings(max_examples=3000)
+@settings(max_examples=examples(3000))
 @given(st.decimals(0, 10000, places=2), st.decimals(0, 1000, places=4))
 def test_amount_is_exact_and_half_up(price_, quantity):
     result = amount(quantity, price_)
@@ -98,7 +98,7 @@ clients:
 DAYS = st.dates(date(2026, 10, 1), date(2026, 12, 31))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(DAYS, min_size=7, max_size=7, unique=True),
        st.lists(st.tuples(st.sampled_from(["Anna Schmidt", "Ben Okafor"]), st.sampled_from(["website", "support"]),
                           DAYS), min_size=1, max_size=40))

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from auftakt_batch.config import parse_config
 from auftakt_batch.pricing.rates import LEVELS, rate_for
 
-from .conftest import RATES
+from .conftest import RATES, examples
 
 FULL = RATES.replace('    rate: "120.00"\n', '''\
     rate: "120.00"
@@ -60,7 +60,7 @@ def config_with(levels: frozenset[str], start: date):
     return config
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.frozensets(st.sampled_from(LEVELS)), st.dates(date(2020, 1, 1), date(2030, 1, 1)),
        st.integers(-400, 400))
 def test_most_specific_level_in_force_wins(levels, start, offset):
@@ -74,7 +74,7 @@ def test_most_specific_level_in_force_wins(levels, start, offset):
         assert (rate, level) == (Decimal(LEVEL_VALUES[expected]), expected)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.tuples(st.dates(date(2020, 1, 1), date(2030, 1, 1)),
                           st.decimals(min_value=0, max_value=10000, places=2)),
                 min_size=1, max_size=6, unique_by=lambda t: t[0]),

@@ -1,6 +1,7 @@
 """The invoice page: escaped text, the right numbers in the PDF, the same bytes every time,
 and a renderer that fetches nothing outside templates/."""
 
+import hashlib
 import subprocess
 import sys
 from datetime import date, datetime, timezone
@@ -87,6 +88,7 @@ def test_the_renderer_fetches_only_from_templates(tmp_path):
     assert "ok" in PdfReader(tmp_path / "x.pdf").pages[0].extract_text()
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_labels_are_translatable_from_the_templates_folder(ws):
     from auftakt_batch.billing import bill
     from auftakt_batch.periods import parse_period
@@ -127,3 +129,38 @@ def test_labels_nested_too_deep_are_one_line(tmp_path):
     assert str(refused.value) == (
         "templates/labels.yaml:2: en.title[0][0]…: nested too deep (more than 64 levels of lists and mappings) — "
         "look for brackets that are never closed, or lines indented further and further")
+
+
+def test_the_stand_in_renderer_leaves_what_weasyprint_leaves_where_it_leaves_it(tmp_path):
+    """tests/conftest.py's stand-in, which billing tests not marked real_pdf render with, writes
+    the same files (an XRechnung beside ACME's PDF) and the same ledger rows as WeasyPrint's
+    `write_pdfs`: only the PDFs' bytes, and so their recorded hashes, differ."""
+    from auftakt_batch import ledger
+    from auftakt_batch.billing import bill
+    from auftakt_batch.periods import parse_period
+    from auftakt_batch.render.pdf import write_pdfs
+
+    from .conftest import Workspace, stand_in_pdfs
+    from .test_einvoice import XRECHNUNG_RATES
+
+    left = {}
+    for name, renderer in (("weasyprint", write_pdfs), ("stand-in", stand_in_pdfs)):
+        ws = Workspace(tmp_path / name).with_templates()
+        ws.rates(XRECHNUNG_RATES)
+        ws.input("week.csv", """\
+            date,person,client,job,task,description,hours,billable
+            2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,
+            2026-11-04,Ben Okafor,globex,app,,API,2,
+            """)
+        bill(ws.root, parse_period("2026-11"), today=TODAY, renderer=renderer)
+        invoices = ws.root / "output" / "2026-11" / "invoices"
+        conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+        records = ledger.invoices(conn)
+        conn.close()
+        assert [r.pdf_sha256 for r in records] == [hashlib.sha256((ws.root / r.pdf_path).read_bytes()).hexdigest()
+                                                   for r in records]
+        left[name] = (sorted(p.name for p in invoices.iterdir()),
+                      (invoices / "2026-0001-acme.xrechnung.xml").read_bytes(),
+                      [(r.number, r.status, r.pdf_path, str(r.gross)) for r in records])
+    assert left["stand-in"] == left["weasyprint"]
+    assert left["stand-in"][0] == ["2026-0001-acme.pdf", "2026-0001-acme.xrechnung.xml", "2026-0002-globex.pdf"]

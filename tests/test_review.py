@@ -17,15 +17,17 @@ from auftakt_batch.billing import bill
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, review
 
-from .conftest import RATES, TODAY
+from .conftest import RATES, TODAY, dedent
 
 NOVEMBER = parse_period("2026-11")
 HEADER = "date,person,client,job,task,description,hours,billable\n"
-ENTRIES = ("2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n"
-           "2026-11-04,Anna Schmidt,ACME,website,,Navigation,2,\n"
-           "2026-11-05,Ben Okafor,ACME,website,,Templates,3,\n"
-           "2026-11-07,Ben Okafor,globex,app,,API,2,\n"
-           "2026-11-04,Ben Okafor,studio,admin,,Admin,3,\n")
+ENTRIES = dedent("""\
+    2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,
+    2026-11-04,Anna Schmidt,ACME,website,,Navigation,2,
+    2026-11-05,Ben Okafor,ACME,website,,Templates,3,
+    2026-11-07,Ben Okafor,globex,app,,API,2,
+    2026-11-04,Ben Okafor,studio,admin,,Admin,3,
+    """)
 
 
 def reviewed_ws(ws):
@@ -130,6 +132,7 @@ def test_the_workbook_lists_what_bill_would_invoice_with_flags_and_editable_colu
     assert page.column_dimensions["N"].hidden and page.freeze_panes == "A2"
 
 
+@pytest.mark.real_pdf  # reads the PDF
 def test_held_back_and_written_down_entries_are_billed_as_reviewed_and_recorded(ws):
     result = reviewed_ws(ws)
     edit(result.path, "acme", {"Navigation": {"approve": "no"}, "Templates": {"bill_hours": "2:15"}})

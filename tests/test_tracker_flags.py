@@ -451,7 +451,7 @@ def test_real_harvest_export_with_require_approval_waits_for_approval(ws):
     assert result.output.splitlines()[:2] == [
         "Nothing new to bill — the period's 2 entries (2.15 h):",
         "  2.15 h  not approved in the tracker (imports.require_approval: true): Shahzodbek Mirzayev 2.15 h"]
-    ws.rates((ws.root / "rates.yaml").read_text().replace("require_approval: true", "require_approval: false"))
+    ws.edit_rates("require_approval: true", "require_approval: false")
     assert [str(i.hours) for i in bill(ws.root, parse_period("2026-04"), today=TODAY).issued] == ["2.15"]
 
 

@@ -19,6 +19,8 @@ from auftakt_batch.ingest.values import (
     yes_no,
 )
 
+from .conftest import examples
+
 
 @pytest.mark.parametrize("text, seconds", [
     ("1.5", 5400), ("1,5", 5400), ("1:30", 5400), ("1:30:00", 5400), ("0:45", 2700), ("2", 7200),
@@ -35,7 +37,7 @@ def test_unreadable_durations(text):
     assert duration_seconds(text) is None
 
 
-@settings(max_examples=2000)
+@settings(max_examples=examples(2000))
 @given(st.integers(min_value=0, max_value=200), st.integers(min_value=0, max_value=59),
        st.integers(min_value=0, max_value=59))
 def test_clock_durations_are_exact(h, m, s):
@@ -43,7 +45,7 @@ def test_clock_durations_are_exact(h, m, s):
     assert duration_seconds(f"{h}:{m:02d}") == h * 3600 + m * 60
 
 
-@settings(max_examples=2000)
+@settings(max_examples=examples(2000))
 @given(st.decimals(min_value=0, max_value=1000, places=4, allow_nan=False, allow_infinity=False))
 @example(Decimal("0.1"))
 def test_decimal_hours_agree_in_both_notations_and_round_half_up(hours):
@@ -54,7 +56,7 @@ def test_decimal_hours_agree_in_both_notations_and_round_half_up(hours):
     assert seconds >= 0
 
 
-@settings(max_examples=1000)
+@settings(max_examples=examples(1000))
 @given(st.text(max_size=12))
 def test_any_text_is_a_duration_or_rejected_never_an_exception(text):
     result = duration_seconds(text)

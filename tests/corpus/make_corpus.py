@@ -2,8 +2,9 @@
 
 Each `Case` is one bad file, where it goes in a workspace, and where the message must point:
 the file, and `file:row:column` when the fault sits in a cell. The test
-(tests/test_hostile_inputs.py) bills a workspace holding it and checks that the exit code is
-not 0, the message points there, the ledger is unchanged and no invoice appears.
+(tests/test_hostile_inputs.py) checks a workspace holding it (and bills one for a case of each
+kind of fault) and checks that the exit code is not 0, the message points there, the ledger is
+unchanged and no invoice appears.
 
 Every export format starts from a few good rows of one client (ACME, see conftest's
 rates.yaml); a case breaks the file as a whole (empty, binary, truncated, wrongly encoded, a

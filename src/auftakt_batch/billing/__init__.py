@@ -6,6 +6,10 @@ pending) and its entries are recorded in one transaction; the PDF is written to 
 file, synced and renamed into place; only then is the invoice marked issued with the PDF's
 hash. A run finds pending invoices first and finishes them with the same number and content.
 A lock file keeps two runs from writing at once.
+
+The PDFs are written by a `renderer` (render.pdf.Renderer): WeasyPrint's `write_pdfs` unless
+`bill` or `void` is given another. It is looked up when they run, not when they are defined, so
+tests/conftest.py's stand-in takes its place for the tests that read no PDF, the CLI's included.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from ..pricing.invoices import Draft, draft_invoices
 from ..problems import Problem, plural
 from ..render.confined import TemplateRefused
 from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
-from ..render.pdf import Job, write_pdfs
+from ..render.pdf import Job, Renderer, write_pdfs
 from ..reports import Report, write_report
 from ..reports.reasons import Unbilled, not_billed
 from ..run import CheckRun
@@ -114,12 +118,14 @@ class Progress(Protocol):
     def advance(self, issued: Issued) -> None: ...
 
 
-def bill(workspace: Path, period: Period, today: date, only: str | None = None,
-         strict: bool = False, draft: bool = False, progress: Progress | None = None) -> BillRun:
+def bill(workspace: Path, period: Period, today: date, *, only: str | None = None,  # noqa: PLR0913  # the options
+         strict: bool = False, draft: bool = False, progress: Progress | None = None,  # of `bill`, each by name
+         renderer: Renderer | None = None) -> BillRun:
     """Issue the period's invoices; with `draft`, render them watermarked into drafts/ instead,
-    touching neither the ledger nor the series. `progress` hears of each PDF as it is done."""
+    touching neither the ledger nor the series. `progress` hears of each PDF as it is done;
+    `renderer` writes them (write_pdfs when None)."""
     if draft:
-        return _drafts(workspace, period, today, only, strict, progress)
+        return _drafts(workspace, period, today, only, strict, progress, renderer)
     with locked(workspace / "output" / ".billing.lock"):
         crash_point("locked")
         sweep_orphans(workspace / "output")  # no other run is writing: any temporary file is a crashed run's
@@ -146,7 +152,7 @@ def bill(workspace: Path, period: Period, today: date, only: str | None = None,
                     _reserve(conn, d, config, today, _numbers(earlier.get(d.client_key, ())), workspace)
                     for d in drafts))
                 issued = _render(todo, len(resumed) + len(drafts), workspace, config, _marker(conn, workspace),
-                                 progress)
+                                 progress, renderer)
                 backup(conn, path)  # and after: the newest backup is the ledger as this run left it
             else:
                 issued = ()
@@ -158,7 +164,7 @@ def bill(workspace: Path, period: Period, today: date, only: str | None = None,
 
 
 def _drafts(workspace: Path, period: Period, today: date, only: str | None, strict: bool,
-            progress: Progress | None) -> BillRun:
+            progress: Progress | None, renderer: Renderer | None) -> BillRun:
     run = check(workspace, period, today)  # reads the ledger if there is one, never writes or creates it
     only = _client(run, only)
     if (reason := _stop_reason(run, strict)) is not None:
@@ -170,7 +176,7 @@ def _drafts(workspace: Path, period: Period, today: date, only: str | None, stri
     folder = workspace / "output" / period.label / "drafts"
     for stale in folder.glob(f"DRAFT-{only or '*'}.pdf"):  # a draft of an earlier run must not pass for this one
         stale.unlink()
-    issued = _render(todo, len(todo), workspace, config, lambda issued: None, progress)
+    issued = _render(todo, len(todo), workspace, config, lambda issued: None, progress, renderer)
     return BillRun(check=run, issued=issued, skipped=to_bill.skipped, later=to_bill.later, review=to_bill.review,
                    unbilled=not_billed(run, today, only))
 
@@ -300,7 +306,7 @@ def _numbers(records: Iterable[ledger.InvoiceRecord]) -> tuple[str, ...]:
     return tuple(r.number for r in records)
 
 
-def void(workspace: Path, number: str, reason: str, today: date) -> Issued:
+def void(workspace: Path, number: str, reason: str, today: date, renderer: Renderer | None = None) -> Issued:
     """Cancel an issued invoice with a credit note: its own number, the same lines negated, a
     reference to the original. The original stays as it is (marked void); its entries become
     billable again. Raises ledger.NotVoidable for anything but an issued invoice."""
@@ -324,7 +330,8 @@ def void(workspace: Path, number: str, reason: str, today: date) -> Issued:
                                   due_date=today, stamped_at=stamped_at, refers_to=number, reason=reason,
                                   expect=provisional)
             crash_point("pending")
-            (issued,) = _render([_Todo(credit, issue, job=job)], 1, workspace, config, _marker(conn, workspace))
+            (issued,) = _render([_Todo(credit, issue, job=job)], 1, workspace, config, _marker(conn, workspace),
+                                renderer=renderer)
             backup(conn, path)
             return issued
         finally:
@@ -349,7 +356,7 @@ def _negated(value: Decimal) -> Decimal:
 
 
 def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config, done: Callable[[Issued], None],
-            progress: Progress | None = None) -> tuple[Issued, ...]:
+            progress: Progress | None = None, renderer: Renderer | None = None) -> tuple[Issued, ...]:
     """Steps 2 and 3: each PDF to a temp file, synced, renamed into place (in parallel), then
     `done` with each as it is in place; the result in the order of `todo`, which may be a
     generator of `count` items: each is made while the workers render the ones before."""
@@ -371,7 +378,7 @@ def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config, 
 
     if progress is not None and count:
         progress.start(count)
-    write_pdfs(jobs(), finished, count=count)
+    (renderer or write_pdfs)(jobs(), finished, count=count)
     return tuple(by_target.values())
 
 

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from ..files import write_bytes_atomically
@@ -66,6 +66,15 @@ class Job:
     stamped_at: datetime  # the time in the PDF's metadata
     einvoice: bytes | None = None  # CII XML: the PDF becomes a Factur-X PDF/A-3b with it embedded
     xrechnung: bytes | None = None  # written beside the PDF as NUMBER-CLIENT.xrechnung.xml
+
+
+class Renderer(Protocol):
+    """What billing hands its jobs to: each job's documents written in place, atomically, in the
+    order `write_documents` writes them, and `done(job, sha256)` called as each PDF is in place.
+    `write_pdfs` (WeasyPrint) is the one `bill` and `void` use; tests pass a stand-in for runs
+    whose PDFs they do not read (tests/conftest.py)."""
+
+    def __call__(self, jobs: Iterable[Job], done: Callable[[Job, str], None], *, count: int | None = None) -> None: ...
 
 
 def write_pdfs(jobs: Iterable[Job], done: Callable[[Job, str], None], workers: int | None = None,
@@ -147,14 +156,28 @@ def _imported_by_forkserver() -> bool:
 
 
 def _write(job: Job) -> str:
-    if job.xrechnung is not None:  # before the PDF: an invoice marked issued has both
+    return write_documents(job, lambda job: pdf_bytes(job.html, job.templates, job.stamped_at, job.einvoice))
+
+
+def write_documents(job: Job, render: Callable[[Job], bytes]) -> str:
+    """The job's XRechnung XML, if it has one, then its PDF as `render` makes it, each written
+    atomically (files.py): an invoice marked issued has both. Returns the PDF's sha256."""
+    if job.xrechnung is not None:
         write_bytes_atomically(job.target.with_suffix(".xrechnung.xml"), job.xrechnung, "xrechnung")
-    return write_pdf(job.html, job.templates, job.target, job.stamped_at, job.einvoice)
+    data = render(job)
+    write_bytes_atomically(job.target, data, "pdf")
+    return hashlib.sha256(data).hexdigest()
 
 
 def write_pdf(html: str, templates: Path, target: Path, stamped_at: datetime, einvoice: bytes | None = None) -> str:
-    """Render `html` to `target` atomically (files.py); return the PDF's sha256.
-    With `einvoice` (CII XML), a PDF/A-3b with the XML embedded as factur-x.xml.
+    """Render `html` to `target` atomically (files.py); return the PDF's sha256."""
+    data = pdf_bytes(html, templates, stamped_at, einvoice)
+    write_bytes_atomically(target, data, "pdf")
+    return hashlib.sha256(data).hexdigest()
+
+
+def pdf_bytes(html: str, templates: Path, stamped_at: datetime, einvoice: bytes | None = None) -> bytes:
+    """`html` as a PDF; with `einvoice` (CII XML), a PDF/A-3b with the XML embedded as factur-x.xml.
 
     The same document always gives the same bytes: the HTML pins the PDF's dates, the
     attachment's dates are the issue time, and the embedded font subsets take their timestamp
@@ -172,10 +195,8 @@ def write_pdf(html: str, templates: Path, target: Path, stamped_at: datetime, ei
             Attachment(file_obj=BytesIO(einvoice), name=facturx.FILENAME, description="Factur-X invoice (EN 16931)",
                        created=utc, modified=utc, relationship="Alternative")]}
     with _environment("SOURCE_DATE_EPOCH", str(int(stamped_at.timestamp()))):
-        data = HTML(string=html, base_url=str(templates.resolve()) + os.sep,
+        return HTML(string=html, base_url=str(templates.resolve()) + os.sep,
                     url_fetcher=fetcher_within(templates)).write_pdf(**options)
-    write_bytes_atomically(target, data, "pdf")
-    return hashlib.sha256(data).hexdigest()
 
 
 @contextmanager
