@@ -15,7 +15,7 @@ from typing import Mapping
 import pandas as pd
 
 from . import ledger
-from .calendars import calendar_time
+from .calendars import CalendarTime, calendar_time
 from .check.capacity import missing_day_problems, missing_days
 from .check.checks import Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
@@ -78,11 +78,10 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    overlapping exports that disagree, let the newer win; then follow the tracker's flags.
     calendar = calendar_time(list(ingested.calendars), timesheet, config, period)
     problems += calendar.problems
-    meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config))
-    meetings = meetings[~calendar.covered.to_numpy() | meetings[Entries.entry_id].isin(billed[Entries.entry_id])]
+    meetings = meeting_entries(calendar, billed, config)
     lap("calendars")
     resolved = identify(timesheet)
-    resolved = pd.concat([resolved, meetings], ignore_index=True) if len(meetings) else resolved
+    resolved = pd.concat([resolved, meetings], ignore_index=True) if meetings is not None else resolved
     current = supersede(resolved, {f.path: f.modified for f in ingested.files})
     entries, repeat_problems = drop_repeats(share_flags(current.entries), config.imports.billable == "export")
     entries = hold_by_tracker(entries, config.imports)
@@ -146,6 +145,16 @@ def _approved_by_reviewer(run: CheckRun, today: date, labels: Mapping[str, Mappi
     waiting = relabel(not_approved(entries, Context(run.loaded_config(), run.period, today, run.billed)), labels)
     kept = [p for p in run.problems if p.code != "not-approved"]
     return replace(run, entries=entries, problems=tuple(sorted_problems([*kept, *waiting])))
+
+
+def meeting_entries(calendar: CalendarTime, billed: pd.DataFrame, config: Config) -> pd.DataFrame | None:
+    """The meetings that become entries, resolved and fingerprinted: those nobody logged, and any
+    already billed. None when there are none (most runs: no calendar bills meetings)."""
+    if calendar.entries.empty:
+        return None
+    meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config))
+    meetings = meetings[~calendar.covered.to_numpy() | meetings[Entries.entry_id].isin(billed[Entries.entry_id])]
+    return meetings if len(meetings) else None
 
 
 def billable_now(run: CheckRun) -> pd.DataFrame:

@@ -88,9 +88,22 @@ def _coverage(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, period: Period,
               config: Config) -> Reconciliation:
+    open_ = unsettled(billed, config)
+    if open_.empty:  # nothing billed, or all of it settled: nothing can be gone, nothing held back
+        return Reconciliation(_gone(open_, open_), _pair_frame([]), _no_candidates(), [])
+    return _reconciled(entries, billed, open_, evidence, period, config)
+
+
+def unsettled(billed: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The billed entries not accepted as changed, with `day` a date and `who` the person now."""
     # who a billed entry's person is now: a person renamed since (the old name an alias) is the same
     who = per_distinct(billed["person"], lambda name: config.people.get(name) or name)
-    open_ = billed.assign(day=pd.to_datetime(billed["day"]), who=who)[billed["gone"].isna()]  # accepted: settled
+    return billed.assign(day=pd.to_datetime(billed["day"]), who=who)[billed["gone"].isna()]  # accepted: settled
+
+
+def _reconciled(entries: pd.DataFrame, billed: pd.DataFrame, open_: pd.DataFrame, evidence: Evidence,
+                period: Period, config: Config) -> Reconciliation:
+    """`open_`: the billed entries not yet settled (`unsettled`)."""
     present = open_["entry_id"].isin(entries[E.entry_id]) | open_["entry_id"].isin(evidence.elsewhere)
     absent = open_[~present]
     absent = absent[_covered(absent, evidence, period, {p.name for p in config.team})]
@@ -106,11 +119,14 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
     held = _candidates(suspects, free, config)
     inside = period.holds(absent["day"])
     # those of the period, and any that holds back an entry of it
-    gone = pd.concat([absent[inside], suspects[suspects["entry_id"].isin(held["entry_id"])]])
-    gone = gone.drop_duplicates("entry_id").reset_index(drop=True)
-    gone = gone.assign(present=gone["entry_id"].isin(doubted["entry_id"]))  # still in an (older) export
+    gone = _gone(pd.concat([absent[inside], suspects[suspects["entry_id"].isin(held["entry_id"])]]), doubted)
     pairs = _pairs(gone, entries, held)
     return Reconciliation(gone, pairs, held, _problems(gone, pairs, held, entries, period))
+
+
+def _gone(gone: pd.DataFrame, doubted: pd.DataFrame) -> pd.DataFrame:
+    gone = gone.drop_duplicates("entry_id").reset_index(drop=True)
+    return gone.assign(present=gone["entry_id"].isin(doubted["entry_id"]))  # still in an (older) export
 
 
 def _repeated_elsewhere(billed: pd.DataFrame, free: pd.DataFrame) -> set[str]:
@@ -148,7 +164,7 @@ def _covered(billed: pd.DataFrame, evidence: Evidence, period: Period, team: set
 def _candidates(missing: pd.DataFrame, free: pd.DataFrame, config: Config) -> pd.DataFrame:
     """(gone entry_id, index of a billable, unbilled entry that could be its edited version)."""
     if missing.empty or free.empty:
-        return pd.DataFrame({"entry_id": pd.Series(dtype=str), "index": pd.Series(dtype="int64")})
+        return _no_candidates()
     free = pd.DataFrame({"index": free.index, "slot": free[E.slot], "who": free[E.person_name], "on": free[E.date],
                          "client_key": free[E.client_key], "logged": free[E.duration_s],
                          "rounded": billed_seconds(free, config)})
@@ -165,6 +181,10 @@ def _candidates(missing: pd.DataFrame, free: pd.DataFrame, config: Config) -> pd
                      .merge(free[["who", "client_key", "rounded", "index"]].dropna().astype({"rounded": "int64"}),
                             left_on=["who", "client_key", billed_as], right_on=["who", "client_key", "rounded"]))
     return pd.concat([f[["entry_id", "index"]] for f in found], ignore_index=True).drop_duplicates()
+
+
+def _no_candidates() -> pd.DataFrame:
+    return pd.DataFrame({"entry_id": pd.Series(dtype=str), "index": pd.Series(dtype="int64")})
 
 
 def _pairs(gone: pd.DataFrame, entries: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
@@ -186,6 +206,10 @@ def _pairs(gone: pd.DataFrame, entries: pd.DataFrame, held: pd.DataFrame) -> pd.
         if gone_id not in used and index not in used:
             used.update((gone_id, index))
             pairs.append((gone_id, index))
+    return _pair_frame(pairs)
+
+
+def _pair_frame(pairs: list[tuple[str, object]]) -> pd.DataFrame:
     return pd.DataFrame(pairs, columns=["entry_id", "index"]).astype({"entry_id": str, "index": "int64"})
 
 

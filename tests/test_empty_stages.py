@@ -1,0 +1,71 @@
+"""Stages that skip their work when their input is empty (issue 19: most runs are small).
+
+A stage with nothing to do returns at once; what it returns must be exactly what its general
+path would have computed from the same empty input — the same columns, dtypes and index — so
+no later stage can tell the difference. Each test here runs both paths and compares them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from auftakt_batch.billing import bill
+from auftakt_batch.check.identity import identify
+from auftakt_batch.check.reconcile import _reconciled, evidence, reconcile, unsettled
+from auftakt_batch.check.resolve import resolve_names
+from auftakt_batch.pipeline import meeting_entries
+from auftakt_batch.schemas import RawEntries, validate
+
+from .conftest import TODAY
+from .test_billed_once import HEADER, NOVEMBER, WEEK
+from .test_calendars import calendar_file, calendar_ws, event
+
+
+def same_frame(fast: pd.DataFrame, general: pd.DataFrame) -> None:
+    assert list(fast.columns) == list(general.columns)
+    assert list(fast.dtypes) == list(general.dtypes)
+    pd.testing.assert_frame_equal(fast, general, check_index_type=True, check_column_type=True, check_exact=True)
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["nothing-billed", "all-billed-accepted"])
+def test_reconciling_with_nothing_open_gives_what_the_general_path_gives(ws, settled):
+    ws.with_templates().input("week.csv", HEADER + WEEK)
+    if settled:  # billed, then every billed entry accepted as changed: nothing left open
+        bill(ws.root, NOVEMBER, today=TODAY)
+    run = ws.check()
+    billed = run.billed.assign(gone="2026-12-03") if settled else run.billed
+    assert billed.empty is not settled
+    found = evidence(run.entries, run.entries.iloc[:0], billed, frozenset(), frozenset(), run.config)
+    fast = reconcile(run.entries, billed, found, NOVEMBER, run.config)
+    general = _reconciled(run.entries, billed, unsettled(billed, run.config), found, NOVEMBER, run.config)
+    for part in ("gone", "pairs", "held"):
+        same_frame(getattr(fast, part), getattr(general, part))
+        assert getattr(fast, part).empty
+    assert fast.problems == general.problems == []
+
+
+def general_meetings(run, calendar) -> pd.DataFrame:
+    """The meetings as entries the way the pipeline made them before it skipped empty calendars."""
+    return identify(resolve_names(validate(RawEntries, calendar.entries)[0], run.config))
+
+
+@pytest.mark.parametrize("calendars", [0, 1], ids=["no-calendar", "calendar-of-tracked-meetings"])
+def test_no_meeting_becomes_an_entry_when_the_calendars_hold_none_to_bill(ws, calendars):
+    from auftakt_batch.calendars import calendar_time
+
+    calendar_ws(ws)
+    ws.input("anna.csv", "date,person,client,job,description,hours,start,end\n"
+                         "2026-11-03,Anna Schmidt,ACME,website,weekly,1,10:00,11:00\n")
+    if calendars:  # a meeting of a client that bills meetings, which Anna tracked: it is not billed again
+        calendar_file(ws, "anna.ics", event("a1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"),
+                      calname="anna@agency.example")
+    run = ws.check()
+    files = [(ws.root / "input" / "anna.ics", "anna.ics")] if calendars else []
+    calendar = calendar_time(files, run.entries, run.config, NOVEMBER)
+    assert meeting_entries(calendar, run.billed, run.config) is None
+    general = general_meetings(run, calendar)
+    assert len(general[~calendar.covered.to_numpy()]) == 0  # so the general path concatenated nothing either
+    assert len(calendar.entries) == calendars
+    assert run.ok, [str(p) for p in run.problems]
+    assert len(run.entries) == 1
