@@ -11,10 +11,13 @@ import pandas as pd
 import pytest
 
 from auftakt_batch.billing import bill
-from auftakt_batch.check.identity import identify
+from auftakt_batch.check.identity import _dropped_repeats, drop_repeats, identify
+from auftakt_batch.check.overlaps import _superseded, supersede
 from auftakt_batch.check.reconcile import _reconciled, evidence, reconcile, unsettled
 from auftakt_batch.check.resolve import resolve_names
+from auftakt_batch.ingest.clock import _instants, instants
 from auftakt_batch.pipeline import meeting_entries
+from auftakt_batch.schemas import Entries as E
 from auftakt_batch.schemas import RawEntries, validate
 
 from .conftest import TODAY
@@ -69,3 +72,49 @@ def test_no_meeting_becomes_an_entry_when_the_calendars_hold_none_to_bill(ws, ca
     assert len(calendar.entries) == calendars
     assert run.ok, [str(p) for p in run.problems]
     assert len(run.entries) == 1
+
+
+def one_export(ws):
+    ws.input("week.csv", HEADER + WEEK + "2026-11-05,Anna Schmidt,ACME,website,,Review,1,\n")  # a row twice in it
+    return ws.check()
+
+
+def test_one_export_supersedes_nothing_as_the_general_path_finds(ws):
+    run = one_export(ws)
+    entries = run.entries.drop(columns=[E.tracker_hold])
+    fast, general = supersede(entries, {}), _superseded(entries, {})
+    same_frame(fast.entries, general.entries)
+    assert (fast.lacking, fast.problems) == (general.lacking, general.problems) == (frozenset(), [])
+
+
+@pytest.mark.parametrize("rows", [slice(None), slice(0, 0)], ids=["entries", "none"])
+def test_entries_without_repeats_are_kept_as_the_general_path_keeps_them(ws, rows):
+    run = one_export(ws)
+    entries = run.entries.iloc[rows].set_axis(range(10, 10 + len(run.entries.iloc[rows])))  # not yet renumbered
+    assert not entries[E.entry_id].duplicated().any()
+    fast, general = drop_repeats(entries), _dropped_repeats(entries, True)
+    same_frame(fast[0], general[0])
+    assert fast[1] == general[1] == []
+
+
+def clock_rows(days: list[str], zones: list[str]):
+    n = len(days)
+    rows = pd.DataFrame({"source_row": range(2, 2 + n), "source_file": "input/t.csv"})
+    day = pd.Series(pd.to_datetime(days), dtype="datetime64[us]")
+    none = pd.Series(pd.NA, index=day.index, dtype="Int64")
+    return (rows, day, pd.Series(pd.NaT, index=day.index, dtype="datetime64[us]"), none, none.copy(),
+            pd.Series(zones, index=day.index, dtype=object), pd.Series(True, index=day.index))
+
+
+@pytest.mark.parametrize("days,zones", [
+    (["2026-11-03", "2026-10-25"], ["Europe/Berlin"] * 2),  # one zone (and a night the clocks go back)
+    (["2026-11-03", "2026-11-04"], ["Europe/Berlin", "America/New_York"]),  # zones of their own
+    ([], []),
+], ids=["one-zone", "zones", "no-rows"])
+def test_an_export_without_clock_times_has_the_instants_the_general_path_gives(days, zones):
+    args = clock_rows(days, zones)
+    fast, general = instants(*args), _instants(*args)
+    for part in range(3):
+        assert fast[part].dtype == general[part].dtype
+        pd.testing.assert_series_equal(fast[part], general[part], check_index_type=True, check_exact=True)
+    assert fast[3] == general[3] == []

@@ -85,6 +85,8 @@ def unknown_job(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     resolved = e[E.billable] & e[RATE_KEY].notna().all(axis=1)
+    if not resolved.any():  # nothing to price: no rate to look up
+        return []
     rows = e[resolved & entry_rates(e, ctx.config).isna()]
     return _grouped(rows, [E.person_name, E.client_key, E.job_key], E.date, "no-rate", ERROR, lambda g, note: (
         f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g[E.date])}{note} — "
@@ -115,6 +117,8 @@ def long_entry(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     known = e[e[E.person_name].notna() & e[E.date].notna() & e[E.duration_s].gt(0).fillna(False)]
+    if len(known) < 2:  # a day over 24 h takes two entries (one alone is impossible-duration's)
+        return []
     day = known.groupby([E.person_name, E.date])[E.duration_s]
     day_total, day_entries = day.transform("sum"), day.transform("size")
     # a single over-long entry is already an impossible-duration error; assign before filtering
@@ -128,6 +132,8 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Entries that start before an earlier-starting entry of the same person has ended; one
     warning per person and file, covering the overlapping rows and the rows they overlap."""
     timed = e[e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna()]
+    if len(timed) < 2:  # an overlap takes two entries
+        return []
     timed = timed.sort_values([E.person_name, E.start, E.end], kind="stable").reset_index(drop=True)
     position = pd.Series(timed.index, index=timed.index)
     # the entry with the latest end so far, per person: each start is compared with it
@@ -216,6 +222,8 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """The same person and day in another file, alike in job and hours or in words: an edited
     re-export counts twice, so say so (both are counted until one file goes)."""
     known = e[e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1)]
+    if known[E.source_file].nunique() < 2:  # a near repeat is in another file
+        return []
     known = known.assign(words=normalised(known[E.description]))
     problems, seen = [], set()
     for key in ([E.person_name, E.date, E.client_key, E.job_key, E.duration_s, E.start],
@@ -285,6 +293,8 @@ def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     or without times for its client on its day (calendars/meetings.py): billing it would bill the
     meeting twice. Before billing the entry counts and the meeting does not; after, the meeting
     is on an invoice."""
+    if ctx.billed.empty:  # no meeting billed yet
+        return []
     billed = ctx.billed.set_index(E.entry_id)["number"]
     calendar = e[E.source_format].eq("calendar")
     meetings = e[calendar & e[E.entry_id].isin(billed.index)]

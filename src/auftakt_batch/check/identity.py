@@ -57,6 +57,12 @@ def drop_repeats(entries: pd.DataFrame, flags_count: bool = True) -> tuple[pd.Da
     otherwise the order of the files would decide the bill. Either holds back the entry's client
     (the copy is no entry of its own, so its error names the client). Not so when the export's
     flag does not count (`flags_count` false: imports.billable: rates)."""
+    if not entries[E.entry_id].duplicated().any():  # the usual case: no entry is repeated
+        return entries.reset_index(drop=True), []
+    return _dropped_repeats(entries, flags_count)
+
+
+def _dropped_repeats(entries: pd.DataFrame, flags_count: bool) -> tuple[pd.DataFrame, list[Problem]]:
     comparable = _comparable(entries)
     first = entries[comparable].drop_duplicates(E.entry_id).set_index(E.entry_id)
     kept_flag = entries[E.entry_id].map(first[E.billable_flag].astype("string").fillna("?"))

@@ -41,6 +41,12 @@ class Superseded:
 
 def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
     """Where two exports of one source disagree about a place, the newer one's entries count."""
+    if entries[E.source_file].nunique() < 2:  # one export: no other to share an entry with
+        return Superseded(entries, frozenset(), [])
+    return _superseded(entries, modified)
+
+
+def _superseded(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
     e = _places(entries)
     files = _files(e, modified)
     if not files.group:

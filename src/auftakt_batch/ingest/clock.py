@@ -26,6 +26,19 @@ def instants(rows: pd.DataFrame, day: pd.Series, end_day: pd.Series, start_s: pd
     end date where the export gives one; otherwise an end before the start is on the next day.
     A time that happens twice (clocks going back) is an error, unless the hours are given:
     then the hours count and only the time of day is unknown."""
+    if start_s.isna().all() and end_s.isna().all():  # an export without clock times: no instant, no span
+        return _no_instants(day.index)
+    return _instants(rows, day, end_day, start_s, end_s, zone, has_hours)
+
+
+def _no_instants(index: pd.Index) -> tuple[pd.Series, pd.Series, pd.Series, list[Problem]]:
+    """`instants` of rows without a start or an end."""
+    missing = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
+    return missing, missing.copy(), pd.Series(pd.NA, index=index, dtype="Int64"), []
+
+
+def _instants(rows: pd.DataFrame, day: pd.Series, end_day: pd.Series, start_s: pd.Series, end_s: pd.Series,
+              zone: pd.Series, has_hours: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, list[Problem]]:
     dated_end = end_day.notna()  # the export says which day the entry ends: an end before the start is an error
     end_day = end_day.fillna(day)
     both = day.notna() & start_s.notna() & end_s.notna()
