@@ -118,3 +118,26 @@ def test_an_export_without_clock_times_has_the_instants_the_general_path_gives(d
         assert fast[part].dtype == general[part].dtype
         pd.testing.assert_series_equal(fast[part], general[part], check_index_type=True, check_exact=True)
     assert fast[3] == general[3] == []
+
+
+@pytest.mark.parametrize("calendars", [0, 1], ids=["no-calendar", "calendar-without-client-meetings"])
+def test_calendars_without_client_meetings_give_what_the_general_path_gives(ws, calendars):
+    from auftakt_batch.calendars import _client_time, calendar_time
+    from auftakt_batch.calendars.meetings import read_meetings
+
+    calendar_ws(ws)
+    ws.input("anna.csv", HEADER + WEEK)
+    if calendars:  # Anna's own appointment: no client's meeting
+        calendar_file(ws, "anna.ics", event("a1", "Dentist", 3, "1000", "1100"), calname="anna@agency.example")
+    run = ws.check()
+    files = [(ws.root / "input" / "anna.ics", "anna.ics")] if calendars else []
+    meetings, absences, problems, unreadable = read_meetings(files, run.config, NOVEMBER)
+    assert len(meetings) == calendars
+    fast = calendar_time(files, run.entries, run.config, NOVEMBER)
+    general = _client_time(meetings[meetings["client_key"].notna()], absences, problems, unreadable, run.entries,
+                           run.config)
+    for part in ("entries", "untracked", "absences"):
+        same_frame(getattr(fast, part), getattr(general, part))
+    assert fast.covered.dtype == general.covered.dtype
+    pd.testing.assert_series_equal(fast.covered, general.covered, check_index_type=True)
+    assert (fast.problems, fast.unreadable) == (general.problems, general.unreadable)

@@ -35,6 +35,15 @@ def calendar_time(files: list[tuple[Path, str]], timesheet: pd.DataFrame, config
     """`timesheet`: the period's entries with names resolved (person_name, client_key, start, end, date)."""
     meetings, absences, problems, unreadable = read_meetings(files, config, period)
     clients = meetings[meetings["client_key"].notna()]
+    if clients.empty:  # no calendar, or no client's meeting in it: nothing to bill, cover or report
+        return CalendarTime(_as_entries(clients, config), pd.Series(dtype=bool), clients.reset_index(drop=True),
+                            absences, problems, unreadable)
+    return _client_time(clients, absences, problems, unreadable, timesheet, config)
+
+
+def _client_time(clients: pd.DataFrame, absences: pd.DataFrame, problems: list[Problem], unreadable: list[str],
+                 timesheet: pd.DataFrame, config: Config) -> CalendarTime:
+    """`calendar_time` of the meetings matched to a client (`clients`)."""
     logged = covered(clients, timesheet)
     bills = clients["client_key"].map(lambda k: _rule(config, k).bill_meetings).astype(bool)
     untracked = clients[~bills & ~logged]
