@@ -92,6 +92,8 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
 
     def parsed(f: str, parse: Callable[[str], object], dtype: str, forms: str, severity: Severity = ERROR) -> pd.Series:
         values, bad = parse_column(text[f], parse, dtype)
+        if not bad.any():  # the usual case: every value read
+            return values
         problems.extend(for_rows(selected(rows, bad & is_entry & ~undecided, v=text[f]), f, f"bad-{f}", severity,
                                  lambda r: f"unreadable {f.replace('_', ' ')} {r.v!r} — use {forms}"))
         return values
@@ -303,7 +305,8 @@ def _missing(rows: pd.DataFrame, text: dict[str, pd.Series], span: pd.Series, da
     ]
     problems: list[Problem] = []
     for mask, column, message in cases:
-        problems += for_rows(rows[mask], column, "missing-value", ERROR, partial(_said, message))
+        if mask.any():  # most rows have every value they need
+            problems += for_rows(rows[mask], column, "missing-value", ERROR, partial(_said, message))
     return problems
 
 

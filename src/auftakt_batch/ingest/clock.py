@@ -128,6 +128,8 @@ def unrounded(rows: pd.DataFrame, hours: pd.Series, span: pd.Series) -> tuple[pd
 def mismatches(rows: pd.DataFrame, hours: pd.Series, span: pd.Series, wall: pd.Series) -> list[Problem]:
     """Hours that disagree with start–end; when the clocks changed in between, say so."""
     mismatch = (hours.notna() & span.notna() & (hours - span).abs().gt(DURATION_TOLERANCE_S)).fillna(False)
+    if not mismatch.any():  # the usual case
+        return []
     wall = wall.where(wall >= 0, wall + 24 * 3600)
     dst = (wall - span).ne(0).fillna(False)
     return for_rows(selected(rows, mismatch, h=hours, s=span, dst=dst), "hours", "duration-mismatch", ERROR,
