@@ -326,13 +326,14 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
     """Per client: tracked billable value against invoiced, and the time that is slipping away."""
     faulty = entries[entries[R.error]]
     held, everyone = run.held_back()
-    sound = entries[~entries[R.error] & entries[R.invoice].eq("")]
+    used = [E.client_key, E.billable, E.date, E.tracker_hold, R.held_in_review, R.waits_for_approval, R.value]
+    sound = entries.loc[~entries[R.error] & entries[R.invoice].eq(""), used]
     in_review = _per_client(sound[sound[R.held_in_review]], R.value)
     in_tracker = _per_client(sound[sound[E.billable] & sound[E.tracker_hold].eq(INVOICED)], R.value)
     waiting = _per_client(sound[sound[E.billable] & sound[R.waits_for_approval]], R.value)
     later = _per_client(sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))], R.value)
-    with_errors = faulty.assign(s=logged_seconds(faulty)).groupby(E.client_key)["s"].sum()
-    old_seconds = earlier.assign(s=earlier[R.billed_s].fillna(0)).groupby(E.client_key)["s"].sum()
+    with_errors = logged_seconds(faulty).groupby(faulty[E.client_key]).sum()
+    old_seconds = earlier[R.billed_s].fillna(0).groupby(earlier[E.client_key]).sum()
     old_value = _per_client(earlier, R.value)
     meeting_hours = _per_client(untracked, "hours", "client")
     meeting_value = _per_client(untracked[untracked["value"].notna()] if len(untracked) else untracked, "value",
