@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch.config import parse_config
-from auftakt_batch.pricing import amount, entry_rates, price, round_seconds, rounding_for
+from auftakt_batch.pricing import amount, billed_seconds, entry_rates, price, round_seconds, rounding_for
 from auftakt_batch.pricing.rates import rate_for
 
 from .conftest import RATES, TODAY, examples
@@ -55,6 +55,19 @@ def test_priced_entries(ws):
     assert priced["billed_s"].tolist() == [900, 360, 900]  # 15-min up; 6-min nearest; agency rule
     assert priced["duration_s"].tolist() == [420, 480, 600]  # the raw time is kept
     assert priced["rate"].tolist() == [Decimal("120.00"), Decimal("150.00"), None]  # non-billable: no rate
+
+
+
+def test_pricing_no_entries_gives_the_general_paths_empty_columns(ws):
+    """price() skips the lookups when there is nothing to price (all billed already): the result
+    must be what the lookups give on no rows — same columns, dtypes and index."""
+    ws.rates(ROUNDED)
+    ws.input("a.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,a,0:07,\n")
+    run = ws.check(today=TODAY)
+    for none in (run.entries.iloc[0:0], run.entries[run.entries["billable"] & ~run.entries["billable"]]):
+        general = none.assign(rate=entry_rates(none, run.config), billed_s=billed_seconds(none, run.config))
+        pd.testing.assert_frame_equal(price(none, run.config), general)
+        assert list(price(none, run.config).columns[-2:]) == ["rate", "billed_s"]
 
 
 STEPS = st.sampled_from([1, 60, 300, 360, 600, 900, 1800, 3600])

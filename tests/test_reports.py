@@ -883,3 +883,23 @@ def test_libreoffice_opens_the_workbook_and_recalculates_the_same_totals(ws, tmp
     assert (jobs["hours logged"], jobs["billable value"], jobs["cost"], jobs["margin"]) == (4.85, 175, 222.5, -47.5)
     usd = {k: c.value for k, c in row_of(wb["Jobs"], "Total USD").items()}
     assert (usd["hours logged"], usd["billable value"], usd["effective rate"]) == (1.5, 300, 200)
+
+
+def test_a_small_workbook_put_together_in_memory_holds_the_same_parts(tmp_path):
+    """Book(rows=…) below IN_MEMORY_ROWS skips xlsxwriter's temporary files: every part of the
+    workbook (cells, widths, notes, formats) is the same as written the general way."""
+    import zipfile
+
+    frame = pd.DataFrame({"name": ["Acme", "=cmd", None], "hours": [Decimal("1.50"), None, Decimal("2")],
+                          "day": [date(2026, 11, 3), None, date(2026, 11, 30)], "currency": ["EUR", "USD", "EUR"]})
+    columns = [Column("name", "client", note="who"), Column("hours", "hours", "hours"), Column("day", "day", "date")]
+    parts = {}
+    for rows in (len(frame), None, sheets.IN_MEMORY_ROWS):
+        book = Book(tmp_path / f"{rows}.xlsx", rows=rows)
+        assert book.book.in_memory is (rows == len(frame))
+        table(book.sheet("T"), frame, columns, autofilter=True)
+        book.close()
+        with zipfile.ZipFile(tmp_path / f"{rows}.xlsx") as z:
+            parts[rows] = {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}  # core: the time written
+    assert parts[len(frame)] == parts[None] == parts[sheets.IN_MEMORY_ROWS]
+    assert openpyxl.load_workbook(tmp_path / f"{len(frame)}.xlsx")["T"]["A3"].value == "=cmd"  # text, not a formula

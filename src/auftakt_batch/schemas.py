@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -187,6 +188,7 @@ def empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
                                          for name, column in schema.to_schema().columns.items()}))
 
 
+@cache  # a model's columns never change: work out once what `added` checks on every call
 def own_columns(schema: type[pa.DataFrameModel]) -> pa.DataFrameSchema:
     """The columns a stage adds to the one before it (its model's parent)."""
     full = schema.to_schema()

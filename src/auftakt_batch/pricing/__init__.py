@@ -26,7 +26,12 @@ RATE_KEY = [E.person_name, E.client_key, E.job_key, E.date]
 
 
 def price(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """Entries → PricedEntries (what pricing adds checked against its contract)."""
+    """Entries → PricedEntries (what pricing adds checked against its contract). No entries (all
+    billed already, say): the same empty columns, without the lookups' merges."""
+    if entries.empty:
+        none = {P.rate: pd.Series(index=entries.index, dtype=object),
+                P.billed_s: pd.Series(index=entries.index, dtype="Int64")}
+        return added(P, entries.assign(**none))
     priced = entries.assign(**{P.rate: entry_rates(entries, config), P.billed_s: billed_seconds(entries, config)})
     return added(P, priced)
 

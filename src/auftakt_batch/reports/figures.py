@@ -212,7 +212,8 @@ def _budget_cells(budget: Budget | None, currency: str) -> dict:
 def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, period: Period,
                  today: date) -> pd.DataFrame:
     """Every client and job budget: used, burn, projection, time beyond it and its value."""
-    sound = entries[~entries[R.error]]
+    used = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s, R.value]  # all _budget_row reads
+    sound, before = entries.loc[~entries[R.error], used], before[used]
     all_days = working_days(config, period, period.end)
     elapsed = working_days(config, period, today)
     pace = Decimal(len(all_days)) / len(elapsed) if len(elapsed) and today < period.end else Decimal(1)
@@ -288,19 +289,23 @@ def team_table(run: CheckRun, entries: pd.DataFrame, config: Config, today: date
     sound = entries[~entries[R.error]]
     period = run.period
     away = run.absences if run.absences is not None else pd.DataFrame(columns=["person", "date"])
-    missing = missing_days(sound, away, config, period, today)
+    missing = missing_days(sound, away, config, period, today)["person"].value_counts()
+    people = sound[E.person_name]
+    logged = sound[E.duration_s].groupby(people, sort=False).sum()
+    billable_s = sound.loc[sound[E.billable], E.duration_s].groupby(people[sound[E.billable]], sort=False).sum()
+    cost = _per_client(sound, R.cost, E.person_name)
+    away_days = {name: set(pd.to_datetime(days)) for name, days in away.groupby("person", sort=False)["date"]}
     rows = []
     for person in config.team:
         days = working_days(config, period, period.end, person.name)
-        mine = sound[sound[E.person_name].eq(person.name)]
-        off = set(pd.to_datetime(away.loc[away["person"].eq(person.name), "date"])) & set(days)
+        off = away_days.get(person.name, set()) & set(days)
         capacity = (person.hours_per_week / 5 * (len(days) - len(off))).quantize(CENT) if person.hours_per_week \
             else None
-        billable = hours(mine.loc[mine[E.billable], E.duration_s].sum())
-        rows.append({"person": person.name, "role": person.role or "", "logged": hours(mine[E.duration_s].sum()),
+        billable = hours(billable_s.get(person.name, 0))
+        rows.append({"person": person.name, "role": person.role or "", "logged": hours(logged.get(person.name, 0)),
                      "billable": billable, "capacity": capacity, "days_away": len(off),
                      "utilisation_pct": share(billable, capacity) if capacity else None,
-                     "missing_days": int(missing["person"].eq(person.name).sum()), "cost": sum(mine[R.cost], ZERO)})
+                     "missing_days": int(missing.get(person.name, 0)), "cost": cost.get(person.name, ZERO)})
     return pd.DataFrame(rows)
 
 
@@ -321,13 +326,14 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
     """Per client: tracked billable value against invoiced, and the time that is slipping away."""
     faulty = entries[entries[R.error]]
     held, everyone = run.held_back()
-    sound = entries[~entries[R.error] & entries[R.invoice].eq("")]
+    used = [E.client_key, E.billable, E.date, E.tracker_hold, R.held_in_review, R.waits_for_approval, R.value]
+    sound = entries.loc[~entries[R.error] & entries[R.invoice].eq(""), used]
     in_review = _per_client(sound[sound[R.held_in_review]], R.value)
     in_tracker = _per_client(sound[sound[E.billable] & sound[E.tracker_hold].eq(INVOICED)], R.value)
     waiting = _per_client(sound[sound[E.billable] & sound[R.waits_for_approval]], R.value)
     later = _per_client(sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))], R.value)
-    with_errors = faulty.assign(s=logged_seconds(faulty)).groupby(E.client_key)["s"].sum()
-    old_seconds = earlier.assign(s=earlier[R.billed_s].fillna(0)).groupby(E.client_key)["s"].sum()
+    with_errors = logged_seconds(faulty).groupby(faulty[E.client_key]).sum()
+    old_seconds = earlier[R.billed_s].fillna(0).groupby(earlier[E.client_key]).sum()
     old_value = _per_client(earlier, R.value)
     meeting_hours = _per_client(untracked, "hours", "client")
     meeting_value = _per_client(untracked[untracked["value"].notna()] if len(untracked) else untracked, "value",

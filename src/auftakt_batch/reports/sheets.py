@@ -46,6 +46,7 @@ RISKY = ("=", "+", "-", "@", "\t", "\r", "\n")  # a spreadsheet reads a typed ce
 ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # characters no worksheet XML may hold
 PIXELS_PER_CM = 37.8
 MAX_ROWS = 1_048_576  # rows of an Excel worksheet, the header's included; tests lower it
+IN_MEMORY_ROWS = 100_000  # a workbook of fewer rows is assembled in memory, a larger one in temporary files
 
 
 def money_format(currency: str) -> str:
@@ -65,11 +66,15 @@ class Column:
 
 
 class Book:
-    """A workbook being written to `path` (on `close`), its cell formats made once per look."""
+    """A workbook being written to `path` (on `close`), its cell formats made once per look. One of
+    about `rows` rows, fewer than IN_MEMORY_ROWS, is put together in memory: the same cells, without
+    the temporary file per part that xlsxwriter otherwise writes, zips and removes (most of the time
+    a small workbook takes); a larger one, or one of unknown size, keeps its memory down that way."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, rows: int | None = None) -> None:
         self.book = xlsxwriter.Workbook(str(path), {"remove_timezone": True, "strings_to_formulas": False,
-                                                    "strings_to_numbers": False, "strings_to_urls": False})
+                                                    "strings_to_numbers": False, "strings_to_urls": False,
+                                                    "in_memory": rows is not None and rows < IN_MEMORY_ROWS})
         self.sheets: list[Sheet] = []
         self._formats: dict[tuple, object] = {}
 
@@ -176,7 +181,7 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
         printable(sheet)
     if autofilter:
         sheet.ws.autofilter(row - 1, 0, max(last, row) - 1, len(columns) - 1)
-    widths(sheet, columns, frame)
+    widths(sheet, columns, values)
     return first, last
 
 
@@ -226,11 +231,12 @@ def printable(sheet: Sheet) -> None:
     sheet.ws.repeat_rows(0)
 
 
-def widths(sheet: Sheet, columns: list[Column], frame: pd.DataFrame) -> None:
-    for i, column in enumerate(columns, 1):
+def widths(sheet: Sheet, columns: list[Column], values: list[list]) -> None:
+    """Each column as wide as its header or the longest of its first 500 cells (`values`: the cells
+    of each column, as `table` writes them), within 8 to 60."""
+    for i, (column, cells) in enumerate(zip(columns, values), 1):
         if column.width is None:
-            values = frame[column.key].head(500) if column.key in frame else pd.Series(dtype=object)
-            longest = max([len(column.header) * 0.9, *(len(_shown(v)) for v in values)], default=8)
+            longest = max([len(column.header) * 0.9, *(len(_shown(v)) for v in cells[:500])], default=8)
             width = min(max(8, longest + 2), 60)
         else:
             width = column.width

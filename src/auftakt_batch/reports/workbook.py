@@ -132,7 +132,7 @@ PROBLEM_COLUMNS = [Column("severity", "severity"), Column("code", "code"), Colum
 
 def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Path:
     def write(temp: Path) -> None:
-        book = Book(temp)
+        book = Book(temp, rows=2 * len(figures.entries) + len(figures.earlier_unbilled) + len(problems))
         _clients(book.sheet("Clients"), figures)
         _with_totals(book.sheet("Jobs"), _job_burn(figures), JOB_COLUMNS, figures.currency)
         _budgets(book.sheet("Over-servicing"), figures.budgets)
