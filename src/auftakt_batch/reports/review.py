@@ -71,7 +71,7 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
         for f, c, d, a, i in zip(rows[R.flags], rows[E.client_key], rows[E.date], rows["approve"], rows[E.entry_id])])
 
     def write(temp: Path) -> None:
-        book = Book(temp, rows=len(rows) + len(in_tracker))
+        book = Book(temp, rows=len(rows) + (0 if in_tracker is None else len(in_tracker)))
         about, summary = book.sheet("How to review"), []
         for key, group in rows.groupby(E.client_key, sort=True):
             group = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
