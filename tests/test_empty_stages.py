@@ -11,11 +11,14 @@ import pandas as pd
 import pytest
 
 from auftakt_batch.billing import bill
+from auftakt_batch.check import checks
+from auftakt_batch.check.checks import CHECKS, Context
 from auftakt_batch.check.identity import _dropped_repeats, drop_repeats, identify
 from auftakt_batch.check.overlaps import _superseded, supersede
 from auftakt_batch.check.reconcile import _reconciled, evidence, reconcile, unsettled
 from auftakt_batch.check.resolve import resolve_names
 from auftakt_batch.ingest.clock import _instants, instants
+from auftakt_batch.ingest.values import calendar_date, parse_column, parsed_column
 from auftakt_batch.pipeline import meeting_entries
 from auftakt_batch.schemas import Entries as E
 from auftakt_batch.schemas import RawEntries, validate
@@ -141,3 +144,26 @@ def test_calendars_without_client_meetings_give_what_the_general_path_gives(ws, 
     assert fast.covered.dtype == general.covered.dtype
     pd.testing.assert_series_equal(fast.covered, general.covered, check_index_type=True)
     assert (fast.problems, fast.unreadable) == (general.problems, general.unreadable)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "boolean", "object", "date", "datetime64[us, UTC]"])
+@pytest.mark.parametrize("cells", [[], [""], ["", "", ""], [None, ""]], ids=["no-rows", "one", "three", "missing"])
+def test_an_empty_column_parses_as_the_general_path_parses_it(dtype, cells):
+    texts = pd.Series(cells, index=range(7, 7 + len(cells)), dtype=object)
+    codes, distinct = pd.factorize(texts.fillna(""))
+    fast, general = parse_column(texts, calendar_date, dtype), parsed_column(codes, distinct, texts.index,
+                                                                              calendar_date, dtype)
+    for f, g in zip(fast, general):
+        assert f.dtype == g.dtype
+        pd.testing.assert_series_equal(f, g, check_index_type=True, check_exact=True)
+    assert [type(v) for v in fast[0]] == [type(v) for v in general[0]]  # None stays None, not NaN
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_a_check_that_finds_nothing_finds_what_it_finds_on_all_rows_selected(ws, check):
+    ws.with_templates().input("week.csv", HEADER + WEEK)
+    run = ws.check()
+    context = Context(run.config, NOVEMBER, TODAY, run.billed)
+    assert checks._where(run.entries, run.entries[E.person].ne("")).equals(run.entries)
+    same_frame(checks._where(run.entries, run.entries[E.person].eq("")), run.entries[run.entries[E.person].eq("")])
+    assert check(run.entries.iloc[:0], context) == check(run.entries[run.entries[E.person].eq("")], context) == []

@@ -43,21 +43,21 @@ Check = Callable[[pd.DataFrame, Context], list[Problem]]
 
 
 def unknown_person(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.person_name].isna() & e[E.person].ne("")]
+    rows = _where(e, e[E.person_name].isna() & e[E.person].ne(""))
     return _grouped(rows, [E.person], E.person, "unknown-person", ERROR, lambda g, note: (
         f"unknown person {g.person.iloc[0]!r}{note} — add them (or an alias) to team in rates.yaml; "
         f"{ctx.config.people.suggestion(g.person.iloc[0], 'team')}"))
 
 
 def unknown_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.client_key].isna() & e[E.client].ne("")]
+    rows = _where(e, e[E.client_key].isna() & e[E.client].ne(""))
     return _grouped(rows, [E.client], E.client, "unknown-client", ERROR, lambda g, note: (
         f"unknown client {g.client.iloc[0]!r}{note} — add it (or an alias) to rates.yaml; "
         f"{ctx.config.client_names.suggestion(g.client.iloc[0], 'clients')}"))
 
 
 def missing_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.client_key].isna() & e[E.client].str.strip().eq("")]
+    rows = _where(e, e[E.client_key].isna() & e[E.client].str.strip().eq(""))
     def message(g: pd.DataFrame, note: str) -> str:
         job = g.job.iloc[0]
         if not job:
@@ -71,7 +71,7 @@ def missing_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def unknown_job(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.client_key].notna() & e[E.job_key].isna()]
+    rows = _where(e, e[E.client_key].notna() & e[E.job_key].isna())
 
     def message(g: pd.DataFrame, note: str) -> str:
         client, job = g.client_key.iloc[0], g.job.iloc[0]
@@ -87,7 +87,7 @@ def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     resolved = e[E.billable] & e[RATE_KEY].notna().all(axis=1)
     if not resolved.any():  # nothing to price: no rate to look up
         return []
-    rows = e[resolved & entry_rates(e, ctx.config).isna()]
+    rows = _where(e, resolved & entry_rates(e, ctx.config).isna())
     return _grouped(rows, [E.person_name, E.client_key, E.job_key], E.date, "no-rate", ERROR, lambda g, note: (
         f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g[E.date])}{note} — "
         f"set clients.{g.client_key.iloc[0]}.rate (or a job, person or role rate) in rates.yaml, or mark the "
@@ -95,28 +95,28 @@ def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def non_positive_duration(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.duration_s].lt(0).fillna(False)]
+    rows = _where(e, e[E.duration_s].lt(0).fillna(False))
     return for_rows(rows, "hours", "non-positive-duration", ERROR,
                     lambda r: f"duration is {hm(r.duration_s)} — an entry needs more than zero time; "
                               "correct it or delete the row") + for_rows(
-        e[e[E.duration_s].eq(0).fillna(False)], "hours", "zero-duration", WARNING,
+        _where(e, e[E.duration_s].eq(0).fillna(False)), "hours", "zero-duration", WARNING,
         lambda r: "no time (0:00) — nothing to bill; a timer started and stopped at once?")
 
 
 def impossible_duration(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.duration_s].gt(DAY_S).fillna(False)]
+    rows = _where(e, e[E.duration_s].gt(DAY_S).fillna(False))
     return for_rows(rows, "hours", "impossible-duration", ERROR,
                     lambda r: f"{hm(r.duration_s)} h in one entry is more than a day — correct it or split it")
 
 
 def long_entry(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.duration_s].between(LONG_ENTRY_S + 1, DAY_S).fillna(False)]
+    rows = _where(e, e[E.duration_s].between(LONG_ENTRY_S + 1, DAY_S).fillna(False))
     return for_rows(rows, "hours", "long-entry", WARNING,
                     lambda r: f"{hm(r.duration_s)} h in one entry (more than 16 h) — check it")
 
 
 def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    known = e[e[E.person_name].notna() & e[E.date].notna() & e[E.duration_s].gt(0).fillna(False)]
+    known = _where(e, e[E.person_name].notna() & e[E.date].notna() & e[E.duration_s].gt(0).fillna(False))
     if len(known) < 2:  # a day over 24 h takes two entries (one alone is impossible-duration's)
         return []
     day = known.groupby([E.person_name, E.date])[E.duration_s]
@@ -131,7 +131,7 @@ def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Entries that start before an earlier-starting entry of the same person has ended; one
     warning per person and file, covering the overlapping rows and the rows they overlap."""
-    timed = e[e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna()]
+    timed = _where(e, e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna())
     if len(timed) < 2:  # an overlap takes two entries
         return []
     timed = timed.sort_values([E.person_name, E.start, E.end], kind="stable").reset_index(drop=True)
@@ -155,27 +155,27 @@ def _days(dates: pd.Series) -> str:
 
 def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Entries dated after today are usually planned time or a typo."""
-    rows = e[e[E.date].gt(pd.Timestamp(ctx.today)).fillna(False)]
+    rows = _where(e, e[E.date].gt(pd.Timestamp(ctx.today)).fillna(False))
     return _grouped(rows, [], E.date, "future-date", WARNING, lambda g, note: (
         f"{_entries(len(g))} dated {_dates(g[E.date])}{_rows_of(g)}, after today ({ctx.today}) — check the "
         "dates unless the time is planned"))
 
 
 def weekend_work(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.date].dt.day_of_week.ge(5).fillna(False) & e[E.duration_s].gt(0).fillna(False)]
+    rows = _where(e, e[E.date].dt.day_of_week.ge(5).fillna(False) & e[E.duration_s].gt(0).fillna(False))
     return _grouped(rows, [E.date], E.date, "weekend", WARNING, lambda g, note: (
         f"{_entries(len(g))} logged on a {g.date.iloc[0]:%A} ({g.date.iloc[0]:%Y-%m-%d}){_rows_of(g)} — check the "
         "date"))
 
 
 def missing_description(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.billable] & e[E.description].eq("") & e[E.client_key].notna()]
+    rows = _where(e, e[E.billable] & e[E.description].eq("") & e[E.client_key].notna())
     return _grouped(rows, [], E.description, "missing-description", WARNING, lambda g, note: (
         f"{_entries(len(g))} billable without a description{_rows_of(g)} — the client sees the line unexplained"))
 
 
 def billable_conflict(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.billable_flag].fillna(False) & ~e[E.billable] & e[E.client_key].notna()]
+    rows = _where(e, e[E.billable_flag].fillna(False) & ~e[E.billable] & e[E.client_key].notna())
     return for_rows(rows, E.billable, "not-billable", WARNING, lambda r: (
         f"marked billable, but {_job_label(r)} is not billable in rates.yaml — it is not billed"))
 
@@ -184,7 +184,7 @@ def invoiced_in_tracker(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Billable entries the export marks invoiced in the tracker (and not on one of our
     invoices): a note per file with their hours and the tracker's invoice ids."""
     invoiced = e[E.invoiced_flag].fillna(False).astype(bool)
-    rows = e[e[E.billable] & invoiced & ~e[E.entry_id].isin(ctx.billed[E.entry_id])]
+    rows = _where(e, e[E.billable] & invoiced & ~e[E.entry_id].isin(ctx.billed[E.entry_id]))
     skip = ctx.config.imports.invoiced_in_tracker == "skip"
     then = ("not billed again (imports.invoiced_in_tracker: skip; set it to bill to invoice them anyway)" if skip
             else "billed anyway, as imports.invoiced_in_tracker: bill says; make sure the tracker's invoice does not "
@@ -200,7 +200,7 @@ def invoiced_in_tracker(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 def not_approved(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """With imports.require_approval: billable entries the export does not mark approved, a note
     per file and person (the review workbook's explicit yes still bills them)."""
-    rows = e[e[E.billable] & e[E.tracker_hold].eq(UNAPPROVED) & ~e[E.entry_id].isin(ctx.billed[E.entry_id])]
+    rows = _where(e, e[E.billable] & e[E.tracker_hold].eq(UNAPPROVED) & ~e[E.entry_id].isin(ctx.billed[E.entry_id]))
     return _grouped(rows, [E.person_name], "approved", "not-approved", Severity.INFO, lambda g, note: (
         f"{g.person_name.iloc[0] if pd.notna(g.person_name.iloc[0]) else g.person.iloc[0]}: {_entries(len(g))} "
         f"({_hours(g)}) the export does not mark approved{note} — held back (imports.require_approval: true); "
@@ -212,7 +212,7 @@ def _hours(group: pd.DataFrame) -> str:
 
 
 def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = e[e[E.duplicate_of].notna()]
+    rows = _where(e, e[E.duplicate_of].notna())
     return for_rows(rows, None, "repeated-row", WARNING, lambda r: (
         f"same as row {r.duplicate_of} (person, date, time, job and description) — both are counted; "
         "delete one if it was logged twice"))
@@ -221,7 +221,7 @@ def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """The same person and day in another file, alike in job and hours or in words: an edited
     re-export counts twice, so say so (both are counted until one file goes)."""
-    known = e[e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1)]
+    known = _where(e, e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1))
     if known[E.source_file].nunique() < 2:  # a near repeat is in another file
         return []
     known = known.assign(words=normalised(known[E.description]))
@@ -247,7 +247,7 @@ def export_price(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """A tracker's own rate or amount that differs from the rates.yaml price: the invoice uses
     rates.yaml, so a wrong rate in the tracker (or in rates.yaml) becomes visible, not billed."""
     said = e[E.export_rate].notna() | e[E.export_amount].notna()
-    rows = e[said & e[E.billable] & e[RATE_KEY].notna().all(axis=1) & e[E.duration_s].gt(0).fillna(False)]
+    rows = _where(e, said & e[E.billable] & e[RATE_KEY].notna().all(axis=1) & e[E.duration_s].gt(0).fillna(False))
     if rows.empty:
         return []
     currencies = {key: client.currency for key, client in ctx.config.clients.items()}
@@ -323,6 +323,11 @@ CHECKS: list[Check] = [
 
 def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS) -> list[Problem]:
     return [problem for check in checks for problem in check(entries, ctx)]
+
+
+def _where(e: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """`e[mask]`, the rows a check is about; most checks find none, and selecting none is not free."""
+    return e[mask] if mask.any() else e.iloc[:0]
 
 
 def _grouped(rows: pd.DataFrame, by: list[str], column: str | None, code: str, severity: Severity,

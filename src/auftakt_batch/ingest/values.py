@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 DURATION_FORMS = "1.5, 1,5 or 1:30 (hours), or 1:30:00"
@@ -213,10 +214,24 @@ def approval_state(text: str) -> bool | None:
 def parse_column(texts: pd.Series, parse: Callable[[str], object], dtype: str) -> tuple[pd.Series, pd.Series]:
     """Apply `parse` to each distinct text (already stripped); return (values, unreadable mask)."""
     codes, distinct = pd.factorize(texts.fillna(""))
+    if not any(distinct):  # a column left empty (most of an export's optional ones): nothing to read
+        return empty_column(texts.index, dtype)
+    return parsed_column(codes, distinct, texts.index, parse, dtype)
+
+
+def parsed_column(codes: np.ndarray, distinct: Iterable[str], index: pd.Index, parse: Callable[[str], object],
+                  dtype: str) -> tuple[pd.Series, pd.Series]:
     parsed = pd.Series([parse(t) if t else None for t in distinct], dtype=object)
     unreadable = (pd.Series(distinct, dtype=object).ne("") & parsed.isna()).to_numpy(dtype=bool)
     if dtype == "date":
         parsed = pd.to_datetime(parsed, errors="raise").astype("datetime64[us]")
     else:
         parsed = parsed.astype(dtype)
-    return pd.Series(parsed.array.take(codes), index=texts.index), pd.Series(unreadable.take(codes), index=texts.index)
+    return pd.Series(parsed.array.take(codes), index=index), pd.Series(unreadable.take(codes), index=index)
+
+
+def empty_column(index: pd.Index, dtype: str) -> tuple[pd.Series, pd.Series]:
+    """What parsed_column gives for a column of empty cells: all NA, none unreadable."""
+    values = pd.Series([None] * len(index), index=index, dtype=object)
+    values = values if dtype == "object" else values.astype("datetime64[us]" if dtype == "date" else dtype)
+    return values, pd.Series(np.zeros(len(index), dtype=bool), index=index)
