@@ -76,8 +76,9 @@ def logged_seconds(entries: pd.DataFrame) -> pd.Series:
 
 def billed_seconds(entries: pd.DataFrame, config: Config) -> pd.Series:
     """Duration after the entry's rounding rule, per entry; NA where the duration is unknown."""
-    first, which = _firsts(entries[[E.client_key, E.job_key]])
-    rules = [rounding_for(config, c, j) for c, j in entries[[E.client_key, E.job_key]].iloc[first].itertuples(index=False)]
+    keys = entries[[E.client_key, E.job_key]]
+    first, which = _firsts(keys)
+    rules = [rounding_for(config, c, j) for c, j in keys.iloc[first].itertuples(index=False)]
     # no rule: billed to the second, as logged
     step = pd.Series(np.array([step_seconds(r, none=1) for r in rules], dtype=np.int64)[which],
                      index=entries.index).astype("Int64")
