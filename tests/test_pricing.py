@@ -127,3 +127,32 @@ def test_rates_looked_up_per_stretch_equal_rates_per_entry(changes, rows):
                             "job_key": [j for _, j, _ in rows], "billable": True,
                             "date": pd.to_datetime([d for _, _, d in rows]).astype("datetime64[us]")})
     assert entry_rates(entries, config).tolist() == [rate_for(config, p, "acme", j, d)[0] for p, j, d in rows]
+
+
+KEYS = st.sampled_from([None, "acme", "globex", "studio", "nobody"])
+JOBS = st.sampled_from([None, "", "website", "app", "admin"])
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.tuples(KEYS, JOBS, st.one_of(st.none(), st.integers(0, 8 * 3600))), min_size=1, max_size=30))
+def test_rounding_looked_up_per_client_and_job_equals_rounding_per_entry(rows):
+    """Rules are looked up once per client and job (a missing key equal to another missing key):
+    the same billed time as rounding each entry by its own rule."""
+    config, _ = parse_config(ROUNDED)
+    entries = pd.DataFrame({"client_key": [c for c, _, _ in rows], "job_key": [j for _, j, _ in rows],
+                            "duration_s": pd.array([s for _, _, s in rows], dtype="Int64")})
+    rules = [rounding_for(config, c, j) for c, j, _ in rows]
+    one_by_one = [round_seconds(pd.Series([s], dtype="Int64"), pd.Series([r.minutes * 60 if r else 1], dtype="Int64"),
+                                pd.Series([r.mode if r else "none"]))[0] for (_, _, s), r in zip(rows, rules)]
+    assert billed_seconds(entries, config).tolist() == one_by_one
+
+
+def test_no_rounding_rule_gives_the_general_paths_seconds():
+    """round_seconds skips the arithmetic when no step is above one second: the same seconds and
+    dtype as the general path gives those rows (made to run by one more row with a rule)."""
+    seconds = pd.Series([0, 59, None, 3601], dtype="Int64")
+    fast = round_seconds(seconds, pd.Series([1] * 4, dtype="Int64"), pd.Series(["none"] * 4))
+    general = round_seconds(pd.concat([seconds, pd.Series([61], dtype="Int64")], ignore_index=True),
+                            pd.Series([1] * 4 + [60], dtype="Int64"), pd.Series(["none"] * 4 + ["up"]))
+    pd.testing.assert_series_equal(fast, general.iloc[:4])
+    assert fast.tolist() == [0, 59, pd.NA, 3601]

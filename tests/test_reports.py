@@ -21,6 +21,8 @@ from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, sheets
 from auftakt_batch.reports import status as board
 from auftakt_batch.reports.sheets import Book, Column, table
+from auftakt_batch.reports.workbook import _entry_rows, _shown_rows
+from auftakt_batch.schemas import ReportEntries as R
 
 from .conftest import TODAY
 
@@ -590,6 +592,17 @@ def section_rows(sheets: list, heading: str) -> list[tuple]:
     """The rows of the table under `heading` (and under its "(continued)" on later pages)."""
     return [row for sheet in sheets for (cell,) in sheet.iter_rows(max_col=1)
             if str(cell.value).startswith(heading) for row in table_rows([sheet], cell.row + 1)]
+
+
+def test_entry_rows_of_no_entries_give_the_general_paths_empty_columns(ws):
+    """The Billing gap's lists are mostly empty: _entry_rows skips its per-row work on no rows, and
+    must give what that work gives on no rows — same columns, dtypes and index."""
+    clients_ws(ws)
+    entries = report(ws.root, NOVEMBER, today=TODAY).figures.entries
+    assert len(entries)
+    for none in (entries.iloc[0:0], entries[entries[R.held_in_review]]):
+        assert none.empty
+        pd.testing.assert_frame_equal(_entry_rows(none), _shown_rows(none))
 
 
 def test_a_sheet_longer_than_excel_allows_goes_on_in_numbered_sheets(ws, monkeypatch):

@@ -39,14 +39,34 @@ def price(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
 def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
     """The rate in force for each billable entry (object Series of Decimal; None where there is none).
     Looked up once per person, client and job between two days on which a rate changes."""
-    keys = entries[RATE_KEY[:-1]].assign(era=np.searchsorted(
-        np.array(rate_changes(config), dtype="datetime64[us]"), entries[E.date].to_numpy(), side="right"))
-    known = entries[E.billable] & entries[RATE_KEY].notna().all(axis=1)
-    combos = keys.assign(day=entries[E.date])[known].drop_duplicates(list(keys.columns))
-    combos = combos.assign(**{P.rate: [rate_for(config, p, c, j or None, d.date())[0]
-                                       for p, c, j, _, d in combos.itertuples(index=False)]}).drop(columns="day")
-    rates = keys.merge(combos, on=list(keys.columns), how="left")[P.rate]
-    return pd.Series(rates.to_numpy(dtype=object), index=entries.index).where(known, None)
+    known = (entries[E.billable] & entries[RATE_KEY].notna().all(axis=1)).to_numpy(dtype=bool)
+    looked_up = entries[known]
+    era = np.searchsorted(np.array(rate_changes(config), dtype="datetime64[us]"),
+                          looked_up[E.date].to_numpy(), side="right")
+    first, which = _firsts(looked_up[RATE_KEY[:-1]].assign(era=era))
+    combos = looked_up[RATE_KEY].iloc[first]
+    found = [rate_for(config, p, c, j or None, d.date())[0] for p, c, j, d in combos.itertuples(index=False)]
+    rates = np.full(len(entries), None, dtype=object)
+    rates[known] = _objects(found)[which]
+    return pd.Series(rates, index=entries.index, dtype=object)
+
+
+def _firsts(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(the position of each distinct row of `keys` where it first occurs, in order; for each row,
+    which of them it is) — a missing value equals another missing value, as in a merge."""
+    group = np.zeros(len(keys), dtype=np.int64)
+    for column in keys.columns:
+        codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
+        group = pd.factorize(group * len(uniques) + codes)[0]
+    _, first, which = np.unique(group, return_index=True, return_inverse=True)
+    return first, which.reshape(-1)
+
+
+def _objects(values: list) -> np.ndarray:
+    """A list as a one-dimensional object array, to be taken from by position."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def logged_seconds(entries: pd.DataFrame) -> pd.Series:
@@ -56,19 +76,20 @@ def logged_seconds(entries: pd.DataFrame) -> pd.Series:
 
 def billed_seconds(entries: pd.DataFrame, config: Config) -> pd.Series:
     """Duration after the entry's rounding rule, per entry; NA where the duration is unknown."""
-    rules = entries[[E.client_key, E.job_key]].drop_duplicates()
+    keys = entries[[E.client_key, E.job_key]]
+    first, which = _firsts(keys)
+    rules = [rounding_for(config, c, j) for c, j in keys.iloc[first].itertuples(index=False)]
     # no rule: billed to the second, as logged
-    rules = rules.assign(step=[step_seconds(rounding_for(config, c, j), none=1)
-                               for c, j in rules.itertuples(index=False)],
-                         mode=[_mode(rounding_for(config, c, j)) for c, j in rules.itertuples(index=False)])
-    rule = entries[[E.client_key, E.job_key]].merge(rules, on=[E.client_key, E.job_key], how="left")
-    step = pd.Series(rule["step"].to_numpy(), index=entries.index).astype("Int64")
-    mode = pd.Series(rule["mode"].to_numpy(), index=entries.index)
+    step = pd.Series(np.array([step_seconds(r, none=1) for r in rules], dtype=np.int64)[which],
+                     index=entries.index).astype("Int64")
+    mode = pd.Series(_objects([_mode(r) for r in rules])[which], index=entries.index)
     return round_seconds(entries[E.duration_s], step, mode)
 
 
 def round_seconds(seconds: pd.Series, step: pd.Series, mode: pd.Series) -> pd.Series:
     """Round whole seconds to multiples of `step` (up, down or nearest with halves up), vectorised."""
+    if not step.gt(1).any():  # no rounding rule in force: billed as logged
+        return seconds.astype("Int64")
     down = seconds // step * step
     up = -(-seconds // step) * step
     nearest = (seconds + step // 2) // step * step

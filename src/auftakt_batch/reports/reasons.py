@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from ..check.resolve import rates_billable
@@ -76,10 +77,11 @@ def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
         ("empty", e[E.duration_s].fillna(0).le(0)),
         ("errors", e[E.client_key].isin(held) | everyone),  # the rest of a client another entry's error holds back
     ]
-    why = pd.Series("", index=e.index, dtype=str)
+    why, open_ = np.full(len(e), "", dtype=object), np.ones(len(e), dtype=bool)
     for key, applies in cases:
-        why = why.mask(why.eq("") & applies.astype(bool), key)
-    return why
+        hit = open_ & applies.astype(bool).reindex(e.index, fill_value=False).to_numpy(dtype=bool)
+        why[hit], open_ = key, open_ & ~hit
+    return pd.Series(why, index=e.index, dtype=str)
 
 
 def not_billed(run: CheckRun, today: date, only: str | None = None) -> tuple[Unbilled, ...]:
@@ -88,8 +90,10 @@ def not_billed(run: CheckRun, today: date, only: str | None = None) -> tuple[Unb
         return ()
     why = reasons(run, today, only)
     e = run.entries.loc[why.index].assign(why=why, seconds=logged_seconds(run.entries))
-    found = []
+    found, present = [], set(why)
     for key in REASONS:
+        if key not in present:  # most reasons apply to no entry
+            continue
         group = e[e["why"].eq(key)]
         if len(group):
             found.append(Unbilled(key, len(group), int(group["seconds"].sum()), _detail(key, group)))

@@ -275,8 +275,19 @@ def _gap(pages: Pages, figures: Figures) -> None:
                heading=f"Billable entries of earlier periods on no invoice ({len(figures.earlier_unbilled)})")
 
 
+SHOWN = {"logged_h": "float64", "billed_h": "float64", "written_down_h": "float64", "billable_text": "str",
+         "review_text": "float64"}  # what _entry_rows adds, as pandas types them on no rows
+
+
 def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
-    """Entries as the sheets show them; a name that could not be resolved as it was typed."""
+    """Entries as the sheets show them; a name that could not be resolved as it was typed. None
+    (most of the Billing gap's lists): the columns the general path gives no rows, without it."""
+    if entries.empty:
+        return entries.assign(**{name: pd.Series(index=entries.index, dtype=dtype) for name, dtype in SHOWN.items()})
+    return _shown_rows(entries)
+
+
+def _shown_rows(entries: pd.DataFrame) -> pd.DataFrame:
     logged = entries[E.duration_s]
     return entries.assign(
         **{E.person_name: entries[E.person_name].fillna(entries[E.person]),
