@@ -393,3 +393,21 @@ def test_holidays_of_the_agency_s_region_and_of_a_person_s_own(ws):
     assert [p for p in problem_lines(run) if "working day" in p] == [
         "team: Ben Okafor: warning: 1 working day with little or no time logged (capacity 8:00 a day): "
         "2026-06-04 (0:00) — time not tracked yet?"]
+
+
+def test_a_deadline_raised_where_it_is_swallowed_is_raised_again():
+    """A garbage collector's callback swallows an exception raised inside it (pytest saw the
+    deadline's raise end so once): the deadline then raises again, it does not let the block run on."""
+    import time
+
+    from auftakt_batch.calendars.read import _deadline
+
+    swallowed = []
+    with pytest.raises(CalendarError, match="too long"):
+        with _deadline(0.01, CalendarError("too long")):
+            try:
+                time.sleep(5)  # the first raise lands here ...
+            except CalendarError as exc:
+                swallowed.append(exc)  # ... and is swallowed, as a gc callback would
+            time.sleep(5)  # the second one ends the block
+    assert len(swallowed) == 1

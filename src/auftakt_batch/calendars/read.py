@@ -32,6 +32,7 @@ from .absences import holiday_calendar
 
 MAX_OCCURRENCES = 5_000  # per file and period: a month of anyone's meetings is a few hundred
 MAX_SECONDS = 3.0  # expansion budget per file
+REPEAT = 0.1  # seconds between the deadline's raises once it has passed
 TOO_DENSE = ("SECONDLY", "MINUTELY")  # no meeting recurs every minute
 COLUMNS = ["uid", "summary", "start", "local_start", "end", "all_day", "first_day", "last_day", "status", "transparent",
            "attendees", "organizer", "description", "categories"]
@@ -137,8 +138,10 @@ def _sane_rules(event: Event, label: str, what: str) -> None:
 
 @contextmanager
 def _deadline(seconds: float, error: Exception) -> Iterator[None]:
-    """Raise `error` if the block runs longer than `seconds`. SIGALRM: in the main thread only
-    (where the CLI reads calendars); elsewhere only the occurrence count after expansion holds."""
+    """Raise `error` if the block runs longer than `seconds`, and again every REPEAT seconds after
+    that: a raise that lands where Python swallows it (a garbage collector's callback, a __del__)
+    is not the end of the deadline. SIGALRM: in the main thread only (where the CLI reads
+    calendars); elsewhere only the occurrence count after expansion holds."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -147,7 +150,7 @@ def _deadline(seconds: float, error: Exception) -> Iterator[None]:
         raise error
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
         yield
     finally:
