@@ -21,6 +21,7 @@ tested on its own.
 import contextlib
 import shutil
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -260,3 +261,29 @@ def assert_charged_once(ws: Workspace) -> None:
 
 def _invoices(ws: Workspace):
     return ledger.read_invoices(ws.root / "output" / "ledger.sqlite")
+
+
+@pytest.mark.xfail(strict=True, reason="found by the property above on 2026-12-05, and already so before that day's "
+                                       "changes: an entry edited in a new export while the old export stays beside "
+                                       "it, after the invoice that held it was voided, is billed in both versions "
+                                       "(check warns 'looks like … edited — both are counted'); to be fixed next")
+def test_an_edited_entry_beside_its_stale_export_after_a_void_is_billed_once(tmp_path):
+    items = [(12, "Anna Schmidt", "ACME,website", 60, False), (9, "Anna Schmidt", "globex,app", 90, False),
+             (9, "Anna Schmidt", "globex,app", 90, False)]
+    steps = [[("void", 4), ("edit", (1, "job"))], [("stale", 0), ("void", 0), ("edit", (5, "job"))]]
+    ws = Workspace(tmp_path / "ws")
+    ws.with_templates()
+    agency = Agency(ws, items)
+    agency.write()
+    billing.bill(ws.root, NOVEMBER, today=TODAY)
+    for step in steps:
+        for kind, arg in step:
+            if kind == "void":
+                live = [r.number for r in _invoices(ws) if r.kind == "invoice" and r.status == "issued"]
+                billing.void(ws.root, live[arg % len(live)], "corrected", today=TODAY)
+            else:
+                agency.change(kind, arg)
+        agency.write()
+        billing.bill(ws.root, NOVEMBER, today=TODAY)
+    work = billings(ws)
+    assert len(work) == len(set(work)), sorted(work)
