@@ -222,24 +222,29 @@ def test_no_change_between_runs_bills_a_piece_of_work_twice(tmp_path_factory, hi
     agency.write()
     billing.bill(ws.root, NOVEMBER, today=TODAY)
     for step in steps:
-        for kind, arg in step:
-            if kind == "accept":
-                with contextlib.suppress(NothingToAccept):
-                    accept(ws.root, NOVEMBER, as_new=arg, today=TODAY)
-            elif kind == "void":
-                live = [r.number for r in _invoices(ws) if r.kind == "invoice" and r.status == "issued"]
-                if live:
-                    billing.void(ws.root, live[arg % len(live)], "corrected", today=TODAY)
-            else:
-                agency.change(kind, arg)
-        agency.write()
-        billing.bill(ws.root, NOVEMBER, today=TODAY)
+        take_step(ws, agency, step)
         work = billings(ws)
         assert len(work) == len(set(work)), sorted(work)  # no piece of work on two live invoice lines
         assert_charged_once(ws)
         before = ledger_dump(ws.root)
         assert billing.bill(ws.root, NOVEMBER, today=TODAY).issued == () and ledger_dump(ws.root) == before
     assert [r.number for r in _invoices(ws)] == [f"2026-{n:04d}" for n in range(1, len(_invoices(ws)) + 1)]
+
+
+def take_step(ws: Workspace, agency: Agency, step) -> None:
+    """One step of a history: the user's changes (accept, void, edits to the world), then a bill."""
+    for kind, arg in step:
+        if kind == "accept":
+            with contextlib.suppress(NothingToAccept):
+                accept(ws.root, NOVEMBER, as_new=arg, today=TODAY)
+        elif kind == "void":
+            live = [r.number for r in _invoices(ws) if r.kind == "invoice" and r.status == "issued"]
+            if live:
+                billing.void(ws.root, live[arg % len(live)], "corrected", today=TODAY)
+        else:
+            agency.change(kind, arg)
+    agency.write()
+    billing.bill(ws.root, NOVEMBER, today=TODAY)
 
 
 def assert_charged_once(ws: Workspace) -> None:
@@ -277,13 +282,6 @@ def test_an_edited_entry_beside_its_stale_export_after_a_void_is_billed_once(tmp
     agency.write()
     billing.bill(ws.root, NOVEMBER, today=TODAY)
     for step in steps:
-        for kind, arg in step:
-            if kind == "void":
-                live = [r.number for r in _invoices(ws) if r.kind == "invoice" and r.status == "issued"]
-                billing.void(ws.root, live[arg % len(live)], "corrected", today=TODAY)
-            else:
-                agency.change(kind, arg)
-        agency.write()
-        billing.bill(ws.root, NOVEMBER, today=TODAY)
+        take_step(ws, agency, step)
     work = billings(ws)
     assert len(work) == len(set(work)), sorted(work)
