@@ -4,7 +4,8 @@
 #               HYPOTHESIS_PROFILE=dev runs fewer examples of each property, for a quick local run)
 #   make bench  the benchmark's smoke test (tests marked bench, a minute), then the benchmarks (bench/run.py;
 #               about 35 minutes): rewrites bench/RESULTS.md and bench/results.json
-#   make fuzz   fuzz each ingest parser with atheris for FUZZ_SECONDS (600) each (bench/fuzz; not in CI)
+#   make fuzz   the billing and money properties with ten times their examples, then each ingest parser
+#               fuzzed with atheris for FUZZ_SECONDS (600) each (bench/fuzz; not in CI)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -43,6 +44,7 @@ $(VENV)/.fuzz-installed: $(VENV)/.installed
 	touch $@
 
 fuzz: $(VENV)/.fuzz-installed
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -n auto tests/test_billing_properties.py tests/test_money_properties.py
 	FUZZ_SECONDS=$(FUZZ_SECONDS) PYTHON=$(BIN)/python bash bench/fuzz/run.sh
 
 clean:

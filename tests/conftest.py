@@ -3,7 +3,8 @@
 Billing writes its PDFs with a stand-in (`stand_in_pdfs`) unless a test is marked `real_pdf`:
 the tests that read a PDF, check Factur-X, the byte-identical rerun or a crash keep WeasyPrint.
 Hypothesis runs each property with the example count its test names (`examples(n)`) in the
-`ci` profile, the default; `HYPOTHESIS_PROFILE=dev` runs a tenth of them, for a quick local run.
+`ci` profile, the default; `HYPOTHESIS_PROFILE=dev` runs a tenth of them, for a quick local run,
+and `HYPOTHESIS_PROFILE=long` ten times as many, to hunt (`make fuzz` runs it).
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ TODAY = date(2026, 12, 3)
 
 settings.register_profile("ci", settings())  # each property's own count: what CI guarantees
 settings.register_profile("dev", max_examples=10)  # for a property that names no count
+settings.register_profile("long", max_examples=1000)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 settings.load_profile(PROFILE)
 
 
 def examples(n: int) -> int:
-    """How many examples a property runs: `n` in the ci profile, a tenth of it (at least 2) in dev."""
-    return n if PROFILE == "ci" else max(2, n // 10)
+    """How many examples a property runs: `n` in the ci profile, a tenth of it (at least 2) in dev,
+    ten times as many in long."""
+    return {"dev": max(2, n // 10), "long": n * 10}.get(PROFILE, n)
 
 RATES = """\
 agency:

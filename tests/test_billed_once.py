@@ -150,6 +150,33 @@ def test_removing_the_older_export_as_the_warning_advises_bills_nothing_again(ws
         "input/week-again.csv:2: error: changed since billed on invoice 2026-0001")
 
 
+def test_an_entry_moved_to_another_client_in_a_newer_export_beside_the_older_counts_once(ws):
+    # a re-export of the week (it shares Ben's entry) after Anna's Layout was moved to Globex; the
+    # older export stays in input/: the newer one says where the work belongs, and it is billed there only
+    ws.with_templates().input("week.csv", HEADER + WEEK)
+    ws.input("week-again.csv", HEADER + WEEK.replace("ACME,website,,Layout", "globex,app,,Layout") + dedent("""\
+        2026-11-06,Ben Okafor,globex,app,,API,1,
+        """))
+    first = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.client_key, str(i.hours)) for i in first.issued] == [("acme", "1"), ("globex", "6")]
+    assert codes(first)["replaced-by-newer"] == [
+        "input/week.csv:2: warning: 1 entry on 1 day(s) replaced by the newer export input/week-again.csv (its dates "
+        "reach 2026-11-06), which has that work under another client or job: Anna Schmidt on 2026-11-03 — the newer export "
+        "counts; remove this file if it is outdated"]
+
+
+def test_alike_words_on_another_job_in_a_newer_export_are_two_entries_when_the_older_holds_both(ws):
+    # the newer export (per client, and so sharing an entry) holds a "Layout" of ACME the older export
+    # holds too: Globex's "Layout" of the same day is no moved entry, only one the newer export leaves out
+    week = WEEK + "2026-11-03,Anna Schmidt,globex,app,,Layout,2,\n"
+    ws.with_templates().input("week.csv", HEADER + week)
+    ws.input("acme.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,3,\n"
+                                  "2026-11-06,Anna Schmidt,ACME,website,,Copy,1,\n")
+    first = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.client_key, str(i.hours)) for i in first.issued] == [("acme", "5"), ("globex", "4")]
+    assert "replaced-by-newer" not in codes(first)
+
+
 def test_an_entry_moved_to_the_next_month_is_held_back_there(ws):
     ws.with_templates().input("autumn.csv", HEADER + "2026-10-30,Anna Schmidt,ACME,website,,Layout,3,\n"
                                                      "2026-10-28,Ben Okafor,globex,app,,API,2,\n")

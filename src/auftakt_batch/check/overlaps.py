@@ -8,7 +8,9 @@ with a warning that says what was replaced. Newer: the file whose dates reach fu
 the one modified last. Files that share nothing are different sources (two team sheets, an
 export per client) and are never merged; a day the older file has and the newer one, though
 covering it, lacks is reported, not dropped: it may have been deleted — or never have been in
-the newer export's scope.
+the newer export's scope. Except an entry moved: where the newest export holding an entry's
+person, day and words (or start and hours) holds them only at another client or job, and as an
+entry the older file lacks, the entry was moved in the tracker and the older version gives way.
 """
 
 from __future__ import annotations
@@ -62,9 +64,40 @@ def _superseded(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded
     per_file = per_file.merge(top, on=["group", *PLACE])
     losers = per_file[per_file["signature"].ne(per_file["winning"])]
     gone = keyed.merge(losers[[E.source_file, *PLACE, "newer"]], on=[E.source_file, *PLACE])
-    dropped = entries.index.isin(gone["index"])
+    moved = _moved(keyed)
+    moved = moved[~moved["index"].isin(gone["index"])]
+    dropped = entries.index.isin(gone["index"]) | entries.index.isin(moved["index"])
+    elsewhere = _replaced(moved, files, "which has that work under another client or job")
     return Superseded(entries[~dropped].reset_index(drop=True), _unheld(keyed),
-                      _replaced(gone, files) + _missing(keyed, files))
+                      _replaced(gone, files) + elsewhere + _missing(keyed, files))
+
+
+WORK = ["group", "who", "day", "words", "from", "hours"]  # a piece of work, wherever it is booked
+
+
+def _moved(keyed: pd.DataFrame) -> pd.DataFrame:
+    """The older versions of entries moved to another client or job: the newest export holding a
+    piece of work (its person, day and words — or, without words, its start and hours) holds it
+    only at other places, as entries the older file lacks; each such entry takes one older one."""
+    work = keyed.assign(words=normalised(keyed[E.description].fillna("")), hours=keyed[E.duration_s],
+                        **{"from": keyed[E.local_start]})
+    work = work[work["words"].ne("") | work["from"].notna()]
+    newest = work.groupby(WORK, dropna=False, sort=False)["rank"].transform("max")
+    latest, older = work[work["rank"].eq(newest)], work[work["rank"].lt(newest)]
+    there = older.merge(latest[[*WORK, "whom", "what"]].drop_duplicates(), on=[*WORK, "whom", "what"],
+                        how="left", indicator=True)
+    orphans = there[there["_merge"].eq("left_only")].drop(columns="_merge")
+    if orphans.empty:
+        return orphans.assign(newer=pd.Series(dtype=str))
+    # the newest export's entries of that work the older file lacks: moved there (or new)
+    held = set(zip(work[E.source_file], work[E.entry_id]))
+    new = orphans[[E.source_file, *WORK]].drop_duplicates().merge(
+        latest[[*WORK, E.entry_id, E.source_file]].rename(columns={E.source_file: "newer"}), on=WORK)
+    new = new[[(f, i) not in held for f, i in zip(new[E.source_file], new[E.entry_id])]]
+    count = new.groupby([E.source_file, *WORK, "newer"], dropna=False).size().rename("moved").reset_index()
+    orphans = orphans.sort_values(E.source_row).merge(count, on=[E.source_file, *WORK])
+    nth = orphans.groupby([E.source_file, *WORK], dropna=False).cumcount()
+    return orphans[nth < orphans["moved"]]
 
 
 def _places(entries: pd.DataFrame) -> pd.DataFrame:
@@ -101,7 +134,7 @@ def _files(e: pd.DataFrame, modified: dict[str, float]) -> _Files:
                   span["max"].to_dict(), span["min"].to_dict())
 
 
-def _replaced(gone: pd.DataFrame, files: _Files) -> list[Problem]:
+def _replaced(gone: pd.DataFrame, files: _Files, how: str = "which differs there") -> list[Problem]:
     problems = []
     for (file, newer), rows in gone.groupby([E.source_file, "newer"], sort=True):
         places = rows.drop_duplicates(PLACE).sort_values(["day", "who"])
@@ -110,7 +143,7 @@ def _replaced(gone: pd.DataFrame, files: _Files) -> list[Problem]:
         numbers = tuple(sorted(int(r) for r in rows[E.source_row]))
         problems.append(Problem(Source(file, numbers[0]), "replaced-by-newer", Severity.WARNING, (
             f"{plural(len(numbers), 'entry', 'entries')} on {len(places)} day(s) replaced by the newer "
-            f"export {newer} (its dates reach {files.reach[newer]:%Y-%m-%d}), which differs there: {shown}{more} — "
+            f"export {newer} (its dates reach {files.reach[newer]:%Y-%m-%d}), {how}: {shown}{more} — "
             "the newer export counts; remove this file if it is outdated"), numbers if len(numbers) > 1 else ()))
     return problems
 
