@@ -54,6 +54,43 @@ class Budget:
     amount: Decimal | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Retainer:
+    """A fee per period that includes hours (rates.yaml `retainer:` on a job)."""
+
+    fee: Decimal
+    hours: Decimal  # included per period
+    per: str  # month | quarter
+    overage: str  # bill: hours beyond the included ones at `overage_rate` | absorb: written down
+    overage_rate: Decimal | None = None  # None: the job's hourly rate in force
+    rollover_max_hours: Decimal | None = None  # unused included hours carried to the next period, capped; None: none
+    start: date  # `from`: the first day of the first period billed
+    until: date | None = None  # the last day of the last period billed; None: open-ended
+
+
+@dataclass(frozen=True, kw_only=True)
+class Milestone:
+    name: str
+    amount: Decimal  # its part of the price (a share resolved to cents; the last takes the remainder)
+    done: date | None = None  # billed in the period that contains it; None: not done yet
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fixed:
+    """A fixed price billed by milestone (rates.yaml `fixed:` on a job); the amounts add to the price."""
+
+    price: Decimal
+    milestones: tuple[Milestone, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cap:
+    """Hourly, not to exceed (rates.yaml `cap:` on a job): beyond `amount` (net) is written down."""
+
+    amount: Decimal
+    per: str  # month | total
+
+
 @dataclass(frozen=True)
 class CalendarRule:
     domains: tuple[str, ...] = ()
@@ -86,6 +123,9 @@ class Job:
     alert_at: tuple[Decimal, ...] | None = None
     rounding: Rounding | None = None
     vat_rate: Decimal | None = None  # percent, for standard-rated clients: the job's own rate (7 % for usage rights)
+    retainer: Retainer | None = None  # at most one of retainer, fixed and cap; none: hourly
+    fixed: Fixed | None = None
+    cap: Cap | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +153,7 @@ class Client:
     appendix: bool | None = None  # list the entries behind each line (default: the agency's)
     buyer_reference: str | None = None  # the buyer's reference on e-invoices (a Leitweg-ID for German authorities)
     einvoice: str | None = None  # xrechnung: also write the invoice as XRechnung XML
+    expense_markup: Decimal = Decimal(0)  # percent on pass-through costs (rates.yaml `expenses: {markup: "10%"}`)
     jobs: Mapping[str, Job] = _no_items()
 
 
