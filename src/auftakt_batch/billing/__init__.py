@@ -40,6 +40,7 @@ from ..ledger.backups import backup
 from ..periods import Period
 from ..pipeline import billable_now, check, check_before
 from ..pricing.invoices import Draft, draft_invoices
+from ..pricing.models import Ledgered, needs_history, retainer_use
 from ..problems import Problem, plural
 from ..render.confined import TemplateRefused
 from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
@@ -141,7 +142,7 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
         conn = ledger.connect(path)
         try:
             resumed = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
-            to_bill = ToBill() if reason else _to_bill(run, period, only, today)
+            to_bill = ToBill() if reason else _to_bill(run, period, only, today, ledger.model_state(conn))
             drafts = to_bill.drafts
             if resumed or drafts:
                 first = resumed[0] if resumed else _provisional(conn, drafts[0], config, today)
@@ -160,7 +161,7 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
             conn.close()
         return _reported(BillRun(check=run, issued=issued, skipped=to_bill.skipped, stopped=reason,
                                  later=to_bill.later, review=to_bill.review,
-                                 unbilled=() if reason else not_billed(run, today, only)), today)
+                                 unbilled=() if reason else not_billed(run, today, only)), today, to_bill.before)
 
 
 def _drafts(workspace: Path, period: Period, today: date, only: str | None, strict: bool,
@@ -169,7 +170,7 @@ def _drafts(workspace: Path, period: Period, today: date, only: str | None, stri
     only = _client(run, only)
     if (reason := _stop_reason(run, strict)) is not None:
         return BillRun(check=run, stopped=reason)
-    to_bill = _to_bill(run, period, only, today)
+    to_bill = _to_bill(run, period, only, today, ledger.read_model_state(workspace / "output" / "ledger.sqlite"))
     config = run.loaded_config()
     stamped_at, due = _times(config, today)
     todo = [_Todo(d, Issue("DRAFT", today, due, stamped_at, draft=True)) for d in to_bill.drafts]
@@ -181,7 +182,7 @@ def _drafts(workspace: Path, period: Period, today: date, only: str | None, stri
                    unbilled=not_billed(run, today, only))
 
 
-def _reported(result: BillRun, today: date) -> BillRun:
+def _reported(result: BillRun, today: date, before: CheckRun | None = None) -> BillRun:
     """The run with its profitability workbook, the ledger as it now is — unless it stopped
     before issuing anything (then the workbook stays as it was; drafts never come here). One
     that cannot be written (open in another program) leaves what the run issued as it is, and
@@ -189,7 +190,8 @@ def _reported(result: BillRun, today: date) -> BillRun:
     if result.stopped and not result.issued:
         return result
     try:
-        return replace(result, report=write_report(result.check, check_before(result.check, today), today))
+        before = before or check_before(result.check, today)  # the billing may have needed it already
+        return replace(result, report=write_report(result.check, before, today))
     except Unwritten as exc:
         return replace(result, unwritten=str(exc))
 
@@ -199,9 +201,10 @@ class ToBill(NamedTuple):
     skipped: tuple[Skipped, ...] = ()
     later: str | None = None  # what waits: billable time dated after today
     review: str | None = None  # what the review workbook changed
+    before: CheckRun | None = None  # the check of the days before the period, if the retainers needed it
 
 
-def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> ToBill:
+def _to_bill(run: CheckRun, period: Period, only: str | None, today: date, state: Ledgered) -> ToBill:
     """The drafts to issue, the clients skipped and why, what waits, what the review changed: sound,
     unbilled entries up to today as the review workbook decided — work dated later is not done yet, a later
     run bills it; held-back clients skipped; entries the tracker has not approved (with
@@ -215,7 +218,11 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> To
     priced = priced[priced[E.tracker_hold].ne(UNAPPROVED)]  # the reviewer's yes has cleared it (pipeline)
     final = reviewed(priced, run.decisions)
     config = run.loaded_config()
-    drafts = draft_invoices(final, config, period)
+    before = check_before(run, today) if needs_history(config, period) else None
+    known = final if before is None else pd.concat([billable_now(before), final], ignore_index=True)
+    drafts = draft_invoices(final, config, period, today=today, state=state, used=retainer_use(known, config, state),
+                            clients=frozenset(k for k, c in config.clients.items()
+                                              if c.billable and k not in held and only in (None, k)))
     skipped = tuple(Skipped(key, "held back by errors (listed above)") for key in sorted(held)
                     if only in (None, key) and getattr(config.clients.get(key), "billable", True))
     later = None
@@ -223,7 +230,7 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date) -> To
         days = unbilled.loc[future, E.date]
         later = (f"{plural(int(future.sum()), 'billable entry', 'billable entries')} dated after today "
                  f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
-    return ToBill(tuple(drafts), skipped, later, _review_note(priced, final))
+    return ToBill(tuple(drafts), skipped, later, _review_note(priced, final), before)
 
 
 def _review_note(priced: pd.DataFrame, final: pd.DataFrame) -> str | None:

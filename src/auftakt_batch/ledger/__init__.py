@@ -23,6 +23,7 @@ from typing import TypeVar
 import pandas as pd
 
 from ..errors import LedgerError
+from ..pricing.models import NOTHING_BILLED, Ledgered
 from ..problems import plural
 from . import reading
 from .backups import restore_hint, stray_invoices
@@ -36,6 +37,7 @@ from .reading import (
     charged,
     invoices,
     live_invoices,
+    model_state,
     no_billed,
     stored_draft,
     voidable,
@@ -46,8 +48,9 @@ from .writing import AlreadyBilled, Number, mark_issued, next_number, record_acc
 
 __all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "AlreadyBilled", "Book", "InvoiceRecord",
            "LedgerError", "NotVoidable", "Number", "Stored", "billed_entries", "charged", "connect", "decimal_text",
-           "invoices", "live_invoices", "mark_issued", "next_number", "no_billed", "read_billed", "read_book",
-           "read_invoices", "record_accepted", "record_pending", "stored_draft", "utc_now", "voidable"]
+           "invoices", "live_invoices", "mark_issued", "model_state", "next_number", "no_billed", "read_billed",
+           "read_book", "read_invoices", "read_model_state", "record_accepted", "record_pending", "stored_draft",
+           "utc_now", "voidable"]
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
 
@@ -107,6 +110,11 @@ def read_billed(path: Path) -> pd.DataFrame:
     """The live billed entries (BILLED_COLUMNS), read without writing anything — not even a new
     ledger; none if there is no ledger yet. Raises LedgerError for a ledger that cannot be used."""
     return _read(path, reading.billed, no_billed())
+
+
+def read_model_state(path: Path) -> Ledgered:
+    """What the live invoices hold of the billing models, read-only; nothing if there is no ledger yet."""
+    return _read(path, lambda conn, _: model_state(conn), NOTHING_BILLED)
 
 
 def read_book(path: Path) -> Book:

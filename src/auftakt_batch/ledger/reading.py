@@ -13,7 +13,9 @@ import pandas as pd
 
 from ..errors import BadArgument
 from ..periods import Period, parse_period
-from ..pricing.invoices import Billed, Charge, Draft, Line
+from ..pricing.invoices import HOURS, Billed, Charge, Draft, Line
+from ..pricing.models import OVERAGE, RETAINER, Ledgered, retainer_of
+from ..units import HOUR
 from .sql import rows
 
 
@@ -123,10 +125,40 @@ def _charges(conn: sqlite3.Connection, invoice_id: int) -> dict[int, tuple[Charg
     charges: dict[int, tuple[Charge, ...]] = {}
     for r in rows(conn, "SELECT position, kind, key, unit, quantity, unit_price FROM charges WHERE invoice_id = ? "
                         "ORDER BY rowid", (invoice_id,)):
+        position = r["position"]
+        covered = (entries.get((position, r["key"]), ()) if r["kind"] == HOURS else  # a model's charge: its line's
+                   [b for (at, _), found in entries.items() if at == position for b in found])
         charge = Charge(kind=r["kind"], key=r["key"], unit=r["unit"], quantity=Decimal(r["quantity"]),
-                        unit_price=Decimal(r["unit_price"]), entries=tuple(entries.get((r["position"], r["key"]), ())))
-        charges[r["position"]] = charges.get(r["position"], ()) + (charge,)
+                        unit_price=Decimal(r["unit_price"]), entries=tuple(covered))
+        charges[position] = charges.get(position, ()) + (charge,)
     return charges
+
+
+def model_state(conn: sqlite3.Connection) -> Ledgered:
+    """What the live invoices hold of the billing models (pricing/models.py): every live charge,
+    the seconds and overage billed of each retainer period, the net billed per job and month."""
+    live = rows(conn, "SELECT kind, key, quantity FROM charges WHERE live = 1")
+    overage_s: dict[str, int] = {}
+    overages: dict[str, int] = {}
+    for r in live:
+        if r["kind"] == OVERAGE:
+            key = retainer_of(r["key"])
+            overage_s[key] = overage_s.get(key, 0) + int((Decimal(r["quantity"]) * HOUR).to_integral_value())
+            overages[key] = overages.get(key, 0) + 1
+    linked_s: dict[str, int] = {}
+    for r in rows(conn, "SELECT c.kind, c.key, SUM(b.billed_s) AS seconds FROM billed_entries b JOIN charges c "
+                        "ON c.invoice_id = b.invoice_id AND c.position = b.position WHERE b.live = 1 AND "
+                        "b.replaces IS NULL AND c.kind IN (?, ?) GROUP BY c.kind, c.key", (RETAINER, OVERAGE)):
+        key = r["key"] if r["kind"] == RETAINER else retainer_of(r["key"])
+        linked_s[key] = linked_s.get(key, 0) + r["seconds"]
+    net: dict[tuple[str, str, str], Decimal] = {}
+    for r in rows(conn, "SELECT i.client_key, l.job_key, l.first_day, l.amount FROM invoice_lines l JOIN invoices i "
+                        "ON i.id = l.invoice_id WHERE i.kind = 'invoice' AND i.status <> 'void'"):
+        for month in (r["first_day"][:7], "total"):
+            at = (r["client_key"], r["job_key"], month)
+            net[at] = net.get(at, Decimal(0)) + Decimal(r["amount"])
+    return Ledgered(charged=frozenset((r["kind"], r["key"]) for r in live), linked_s=linked_s, overage_s=overage_s,
+                    overages=overages, billed_net=net)
 
 
 def billed_entries(conn: sqlite3.Connection) -> dict[str, str]:

@@ -14,7 +14,7 @@ VAT is the sum of those (BR-CO-14); gross = net + VAT.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,8 +25,22 @@ import pandas as pd
 from ..config import Client, Config, Job
 from ..periods import Period
 from ..schemas import Entries as E
-from ..units import HOUR
+from ..schemas import PricedEntries as P
+from ..units import format_money, hour_quantity
 from . import amount
+from .models import (
+    HUR,
+    NOTHING_BILLED,
+    Ledgered,
+    ModelLine,
+    Run,
+    cap_months,
+    is_modelled,
+    milestone_lines,
+    modelled_jobs,
+    retainer_lines,
+    write_down,
+)
 
 GROUPINGS = {
     "job": [E.job_key],
@@ -34,9 +48,7 @@ GROUPINGS = {
     "job+task": [E.job_key, E.task],
     "entry": [E.entry_id],
 }
-QUANTITY_PLACES = Decimal("0.0001")  # hours: a printed quantity is within 0.18 s of the billed time
-HOURS = "hours"  # the kind of charge an entry's time is; the next kinds: retainer, milestone, expense
-HUR = "HUR"  # UN/ECE Recommendation 20: hour (the unit code of the e-invoice); later MON (month), C62 (one)
+HOURS = "hours"  # the kind of charge an entry's time is; the others: models.py's (retainer, overage, milestone)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,27 +171,96 @@ def vat_rate(config: Config, client: Client, *owners: Job | None) -> Decimal:
     return next((o.vat_rate for o in owners if o is not None and o.vat_rate is not None), config.agency.vat_rate)
 
 
-def draft_invoices(priced: pd.DataFrame, config: Config, period: Period) -> list[Draft]:
-    """One draft per client with billable time, in client-key order."""
-    billable = priced[priced[E.billable] & priced["rate"].notna() & priced["billed_s"].gt(0).fillna(False)]
+def draft_invoices(priced: pd.DataFrame, config: Config, period: Period, *, today: date | None = None,
+                   state: Ledgered = NOTHING_BILLED, used: Mapping[str, int] | None = None,
+                   clients: frozenset[str] | None = None) -> list[Draft]:
+    """One draft per client with something to bill, in client-key order: its billable time by the
+    hour, then its retainers and milestones (models.py: `state` is what the ledger's live invoices
+    hold of them, `used` each retainer period's seconds known). A client with no entries gets a
+    draft for a retainer period alone; `clients` limits which clients may (None: any); `today`
+    (default: the period's last day) is the last day a retainer period or milestone may begin."""
+    billable = priced[priced[E.billable] & priced[P.billed_s].gt(0).fillna(False)]
+    modelled = _modelled(billable, config)
+    hourly = billable[~modelled & billable[P.rate].notna()]
+    models = billable[modelled]
+    keys = set(hourly[E.client_key]) | {c for c, _ in modelled_jobs(config) if clients is None or c in clients}
+    run = Run(period=period, today=today or period.end, state=state, used=used or {})
     drafts = []
-    for client_key, entries in billable.groupby(E.client_key, sort=True):
+    for client_key in sorted(keys):
         client = config.clients[client_key]
-        lines = tuple(_lines(entries, client, config))
-        drafts.append(Draft(client_key=client_key, currency=client.currency, period=period, lines=lines,
-                            vat_mode=client.vat, vat_rate=vat_rate(config, client)))
+        lines = (*_lines(hourly[hourly[E.client_key].eq(client_key)], client, config, state),
+                 *_model_lines(models[models[E.client_key].eq(client_key)], client, config, run))
+        if lines:
+            drafts.append(Draft(client_key=client_key, currency=client.currency, period=period, lines=lines,
+                                vat_mode=client.vat, vat_rate=vat_rate(config, client)))
     return drafts
 
 
-def quantity(seconds: int) -> Decimal:
-    """Billed seconds as the hours printed on the line."""
-    return (Decimal(int(seconds)) / HOUR).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP).normalize()
+def _modelled(entries: pd.DataFrame, config: Config) -> pd.Series:
+    """Mask: the entries of retainer and fixed-price jobs (billed by their model, never by the hour)."""
+    jobs = modelled_jobs(config)
+    if not jobs:
+        return pd.Series(False, index=entries.index)
+    return pd.Series([(c, j) in jobs for c, j in zip(entries[E.client_key], entries[E.job_key])], index=entries.index,
+                     dtype=bool)
 
 
-def _lines(entries: pd.DataFrame, client: Client, config: Config) -> Iterator[Line]:
+def _model_lines(entries: pd.DataFrame, client: Client, config: Config, run: Run) -> Iterator[Line]:
+    for job in client.jobs.values():
+        if not is_modelled(job):
+            continue
+        mine = entries[entries[E.job_key].eq(job.key) & entries[E.date].le(pd.Timestamp(run.today))]
+        made = (retainer_lines(client, job, mine, run) if job.retainer else milestone_lines(client, job, mine, run))
+        for m in made:
+            yield _model_line(m, client, config)
+
+
+def _model_line(m: ModelLine, client: Client, config: Config) -> Line:
+    billed = _billed(m.entries) if m.entries is not None and len(m.entries) else ()
+    charges = () if m.kind is None else (Charge(kind=m.kind, key=m.key, unit=m.unit, quantity=m.quantity,
+                                                unit_price=m.unit_price, entries=billed),)
+    return Line(job_key=m.job.key, job_name=m.job.name, detail=m.detail, unit=m.unit, quantity=m.quantity,
+                unit_price=m.unit_price, amount=m.amount, first_day=m.first_day, last_day=m.last_day, charges=charges,
+                vat_rate=vat_rate(config, client, m.job))
+
+
+quantity = hour_quantity  # billed seconds as the hours printed on a line (the ledger and renderer call it so)
+
+
+def _lines(entries: pd.DataFrame, client: Client, config: Config, state: Ledgered) -> Iterator[Line]:
+    """The hourly lines, each capped job's followed by its write-downs."""
+    lines = list(_hourly(entries, client, config))
+    capped: dict[tuple[str, str], list[Line]] = {}
+    for line in lines:
+        job = client.jobs.get(line.job_key)
+        if job is not None and job.cap is not None:
+            capped.setdefault((line.job_key, cap_months(job.cap, line.first_day)), []).append(line)
+    for line in lines:
+        yield line
+        job = client.jobs.get(line.job_key)
+        if job is None or job.cap is None:
+            continue
+        group = capped[(line.job_key, cap_months(job.cap, line.first_day))]
+        if line is group[-1]:  # after the last line of the job's month
+            yield from _capped(group, job, client, config, state)
+
+
+def _capped(group: list[Line], job: Job, client: Client, config: Config, state: Ledgered) -> Iterator[Line]:
+    assert job.cap is not None
+    month = cap_months(job.cap, group[0].first_day)
+    billed = state.billed_net.get((client.key, job.key, month), Decimal(0))
+    span = (min(line.first_day for line in group), max(line.last_day for line in group))
+    line = write_down(job, billed, sum((line.amount for line in group), Decimal(0)), span, month,
+                      client.language, format_money(job.cap.amount, client.currency, client.language))
+    if line is not None:
+        yield _model_line(line, client, config)
+
+
+def _hourly(entries: pd.DataFrame, client: Client, config: Config) -> Iterator[Line]:
     by = GROUPINGS[client.group_by or config.agency.group_by]
-    keyed = entries.assign(rate_key=entries["rate"].map(str), job_key=entries[E.job_key].fillna(""))
-    for _, group in keyed.groupby([*by, "rate_key"], sort=True, dropna=False):
+    keyed = entries.assign(rate_key=entries["rate"].map(str), job_key=entries[E.job_key].fillna(""),
+                           month=_cap_month(entries, client))
+    for _, group in keyed.groupby([*by, "rate_key", "month"], sort=True, dropna=False):
         first = group.iloc[0]
         job = client.jobs.get(first[E.job_key])
         qty = quantity(group["billed_s"].sum())  # the line's time summed, then rounded: not its charges' sum
@@ -196,6 +277,15 @@ def _lines(entries: pd.DataFrame, client: Client, config: Config) -> Iterator[Li
             charges=tuple(hours_charge(b, first["rate"]) for b in _billed(group)),
             vat_rate=vat_rate(config, client, job),
         )
+
+
+def _cap_month(entries: pd.DataFrame, client: Client) -> pd.Series:
+    """The month of each entry of a job capped per month (its lines are per month); "" otherwise."""
+    monthly = {k for k, j in client.jobs.items() if j.cap is not None and j.cap.per == "month"}
+    if not monthly:
+        return pd.Series("", index=entries.index)
+    months = entries[E.date].dt.strftime("%Y-%m")
+    return months.where(entries[E.job_key].isin(monthly), "")
 
 
 def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:

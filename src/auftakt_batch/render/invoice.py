@@ -17,14 +17,17 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..config import Client, Config
 from ..config.yamltree import YamlSyntaxError, refuse_deep_nesting
-from ..pricing.invoices import HUR, Draft, quantity
+from ..pricing.invoices import Draft, Line, quantity
+from ..pricing.models import C62, HUR, MON, QAN
+from ..units import LOCALES, format_money, format_number
 from .confined import TemplateRefused, read_within, stamp
 
 if TYPE_CHECKING:  # imported where used, so that a run that renders nothing never loads them
     from jinja2 import BaseLoader, Environment
     from markupsafe import Markup
 
-UNIT_WORDS = {HUR: "hours"}  # a line's unit (UN/ECE Rec 20) -> the labels' word for it
+UNIT_WORDS = {HUR: "hours", MON: "month", QAN: "quarter", C62: "piece"}  # a line's unit (UN/ECE Rec 20) -> its label
+SHORT_UNITS = {HUR: "hour_short", MON: "month", QAN: "quarter", C62: ""}  # after a quantity, on mixed invoices
 
 LABELS = {
     "en": {
@@ -35,6 +38,7 @@ LABELS = {
         "appendix": "Appendix: time entries", "date": "Date", "person": "Person",
         "service_period": "Service period", "due_date": "Due", "vat_id": "VAT ID", "our_vat_id": "Our VAT ID",
         "description": "Description", "hours": "Hours", "rate": "Rate", "amount": "Amount", "net": "Net",
+        "quantity": "Quantity", "hour_short": "h", "month": "month", "quarter": "quarter", "piece": "unit",
         "vat": "VAT", "gross": "Total",
         "vat_of": "{vat} {rate} % of {basis}",
         "reverse_charge": "{reason}: VAT is payable by the recipient (Art. 196 VAT Directive 2006/112/EC). "
@@ -59,6 +63,7 @@ LABELS = {
         "appendix": "Anlage: Zeiteinträge", "date": "Datum", "person": "Person",
         "service_period": "Leistungszeitraum", "due_date": "Fällig am", "vat_id": "USt-IdNr.",
         "our_vat_id": "Unsere USt-IdNr.", "description": "Leistung", "hours": "Std.", "rate": "Satz",
+        "quantity": "Menge", "hour_short": "Std.", "month": "Monat", "quarter": "Quartal", "piece": "Stück",
         "amount": "Betrag", "net": "Netto", "vat": "USt.", "gross": "Gesamt",
         "vat_of": "{vat} {rate} % auf {basis}",
         "reverse_charge": "{reason} (Reverse Charge). USt-IdNr. des Leistenden {ours}, des Leistungsempfängers "
@@ -77,9 +82,7 @@ LABELS = {
         "tax_number": "Steuernummer", "managing_directors": "Geschäftsführung",
     },
 }
-LOCALES = {"en": "en_GB", "de": "de_DE"}  # invoice language -> the locale its numbers and dates follow
 _PLACEHOLDER = re.compile(r"{(\w+)}")
-_LETTER_DIGIT = re.compile(r"([A-Za-z])(\d)")
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,9 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
         return format_money(value, draft.currency, language)
 
     credit = issue.kind == "credit-note"
+    mixed = any(line.unit != HUR for line in draft.lines)  # not hours alone: each quantity says its unit
+    if mixed:
+        t = {**t, "hours": t["quantity"]}  # the column's heading, as the templates name it
     return {
         "language": language, "t": t, "heading": t["credit_note"] if credit else t["title"],
         "agency": config.agency, "client": client, "draft": issue.draft,
@@ -226,9 +232,9 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
             # with several rates on one invoice, each line says which one applies (§14(4) UStG)
             "vat": (f"{t['vat']} {format_number(draft.rate_of(line), language)} %" if len(draft.breakdown) > 1
                     else ""),
-            "quantity": hours(line.quantity, language),
+            "quantity": _quantity_text(line, t, language, mixed),
             "unit": t[UNIT_WORDS[line.unit]],  # the word the labels give the line's unit (the column says it)
-            "unit_price": money(line.unit_price),
+            "unit_price": "" if line.quantity < 0 else money(line.unit_price),  # a write-down: its amount says it
             "amount": money(line.amount),
         } for line in draft.lines],
         "appendix": _appendix(draft, client, config, language) if not credit else [],
@@ -275,25 +281,19 @@ def _appendix(draft: Draft, client: Client, config: Config, language: str) -> li
     } for position, line in enumerate(draft.lines, 1) if line.entries]
 
 
+def _quantity_text(line: Line, t: Mapping[str, str], language: str, mixed: bool) -> str:
+    """A line's quantity as printed: hours alone as before; on an invoice of several units, each
+    with its unit ('12.00 h', '1 month'); none on a write-down (quantity −1: its amount says it)."""
+    if line.quantity < 0 and line.unit == C62:
+        return ""
+    text = hours(line.quantity, language) if line.unit == HUR else format_number(line.quantity, language)
+    word = t[SHORT_UNITS[line.unit]] if mixed and SHORT_UNITS[line.unit] else ""
+    return f"{text}\u00a0{word}" if word else text
+
+
 def hours(value: Decimal, language: str) -> str:
     """Hours as printed: at least two decimals, all four when the time is not whole minutes' worth."""
     return format_number(value, language, places=max(2, _places(value)))
-
-
-def format_number(value: Decimal, language: str, places: int | None = None) -> str:
-    """A number as the client's locale writes it (babel); `places` fixes the decimals."""
-    from babel.numbers import format_decimal
-
-    pattern = None if places is None else "#,##0" + ("." + "0" * places if places else "")
-    return format_decimal(value, format=pattern, locale=LOCALES[language])
-
-
-def format_money(value: Decimal, currency: str, language: str) -> str:
-    """'€1,234.50' / '1.234,50 €', as the client's locale writes its currency (babel)."""
-    from babel.numbers import format_currency
-
-    text = format_currency(value, currency, locale=LOCALES[language])
-    return _LETTER_DIGIT.sub("\\1\u00a0\\2", text, count=1)  # CLDR currency spacing: 'CHF 99.00', not 'CHF99.00'
 
 
 def _places(value: Decimal) -> int:
