@@ -20,7 +20,7 @@ from ..config import Config
 from ..names import normalise, normalised
 from ..periods import Period
 from ..pricing import RATE_KEY, entry_rates, logged_seconds
-from ..pricing.models import modelled_jobs
+from ..pricing.models import modelled
 from ..problems import Problem, Severity, Source, for_rows, plural
 from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
@@ -88,9 +88,7 @@ def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Billable entries with no hourly rate in force — but those of retainer and fixed-price jobs,
     billed by their model (an hourly rate there only values them for the reports)."""
     resolved = e[E.billable] & e[RATE_KEY].notna().all(axis=1)
-    if modelled := modelled_jobs(ctx.config):
-        resolved &= ~pd.Series([(c, j) in modelled for c, j in zip(e[E.client_key], e[E.job_key])], index=e.index,
-                               dtype=bool)
+    resolved &= ~modelled(e, ctx.config)
     if not resolved.any():  # nothing to price: no rate to look up
         return []
     rows = _where(e, resolved & entry_rates(e, ctx.config).isna())

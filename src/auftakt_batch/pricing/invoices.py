@@ -37,6 +37,7 @@ from .models import (
     cap_months,
     is_modelled,
     milestone_lines,
+    modelled,
     modelled_jobs,
     retainer_lines,
     write_down,
@@ -180,9 +181,9 @@ def draft_invoices(priced: pd.DataFrame, config: Config, period: Period, *, toda
     draft for a retainer period alone; `clients` limits which clients may (None: any); `today`
     (default: the period's last day) is the last day a retainer period or milestone may begin."""
     billable = priced[priced[E.billable] & priced[P.billed_s].gt(0).fillna(False)]
-    modelled = _modelled(billable, config)
-    hourly = billable[~modelled & billable[P.rate].notna()]
-    models = billable[modelled]
+    on_models = modelled(billable, config)
+    hourly = billable[~on_models & billable[P.rate].notna()]
+    models = billable[on_models]
     keys = set(hourly[E.client_key]) | {c for c, _ in modelled_jobs(config) if clients is None or c in clients}
     run = Run(period=period, today=today or period.end, state=state, used=used or {})
     drafts = []
@@ -194,15 +195,6 @@ def draft_invoices(priced: pd.DataFrame, config: Config, period: Period, *, toda
             drafts.append(Draft(client_key=client_key, currency=client.currency, period=period, lines=lines,
                                 vat_mode=client.vat, vat_rate=vat_rate(config, client)))
     return drafts
-
-
-def _modelled(entries: pd.DataFrame, config: Config) -> pd.Series:
-    """Mask: the entries of retainer and fixed-price jobs (billed by their model, never by the hour)."""
-    jobs = modelled_jobs(config)
-    if not jobs:
-        return pd.Series(False, index=entries.index)
-    return pd.Series([(c, j) in jobs for c, j in zip(entries[E.client_key], entries[E.job_key])], index=entries.index,
-                     dtype=bool)
 
 
 def _model_lines(entries: pd.DataFrame, client: Client, config: Config, run: Run) -> Iterator[Line]:

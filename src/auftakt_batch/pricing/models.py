@@ -115,6 +115,15 @@ def modelled_jobs(config: Config) -> frozenset[tuple[str, str]]:
     return frozenset((c.key, j.key) for c in config.clients.values() for j in c.jobs.values() if is_modelled(j))
 
 
+def modelled(entries: pd.DataFrame, config: Config) -> pd.Series:
+    """Mask: the entries of retainer and fixed-price jobs (billed by their model, never by the hour)."""
+    jobs = modelled_jobs(config)
+    if not jobs:
+        return pd.Series(False, index=entries.index)
+    return pd.Series([(c, j) in jobs for c, j in zip(entries[P.client_key], entries[P.job_key])], index=entries.index,
+                     dtype=bool)
+
+
 # ---- retainers
 
 

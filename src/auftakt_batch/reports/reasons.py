@@ -18,6 +18,7 @@ import pandas as pd
 from ..check.resolve import rates_billable
 from ..check.tracker import INVOICED, UNAPPROVED, invoice_ids
 from ..pricing import logged_seconds
+from ..pricing.models import modelled
 from ..run import CheckRun
 from ..schemas import Entries as E
 from ..schemas import ReviewDecisions as D
@@ -34,6 +35,8 @@ REASONS = {
     UNAPPROVED: ("not approved in the tracker (imports.require_approval: true)", True),
     "review": ("held back by the review workbook (approve: no)", False),
     "empty": ("no time logged (0:00)", False),
+    "model": ("covered by a retainer fee or a fixed price, never billed by the hour (their own lines bill them)",
+              False),
 }
 
 
@@ -76,6 +79,7 @@ def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
         ("review", e[E.entry_id].map(decided).eq(False)),
         ("empty", e[E.duration_s].fillna(0).le(0)),
         ("errors", e[E.client_key].isin(held) | everyone),  # the rest of a client another entry's error holds back
+        ("model", modelled(e, run.loaded_config())),
     ]
     why, open_ = np.full(len(e), "", dtype=object), np.ones(len(e), dtype=bool)
     for key, applies in cases:
