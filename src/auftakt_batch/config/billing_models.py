@@ -28,7 +28,7 @@ def read_models(r: Reader, m: Map | None, path: str) -> tuple[Retainer | None, F
     """A job's billing model, if it has one: at most one of retainer, fixed and cap."""
     if m is None:
         return None, None, None
-    given = [key for key in MODELS if not is_empty(m.items.get(key))]
+    given = [key for key in m.items if key in MODELS and not is_empty(m.items[key])]  # in the file's order
     for other in given[1:]:
         r.fail(m.key_lines[other], f"{path}.{other}", f"a job bills by one model: {given[0]} or {other}, "
                                                       "not both — keep one")
