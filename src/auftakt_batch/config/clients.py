@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Callable, TypeVar
 
 from ..names import NameIndex
+from .billing_models import check_models, read_expense_markup, read_models
 from .model import NO_ROUNDING, Budget, CalendarRule, Client, Job, Rounding, Schedule
 from .reader import Reader
 from .yamltree import Map, Node, Scalar, is_empty
@@ -25,9 +26,9 @@ DEFAULT_ALERT_AT = (Decimal("0.8"), Decimal("1.0"))
 
 CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "email", "currency", "language", "rate", "rates",
                "role_rates", "person_rates", "vat", "vat_note", "billable", "budget", "alert_at", "calendar",
-               "rounding", "group_by", "appendix", "buyer_reference", "einvoice", "jobs"}
+               "rounding", "group_by", "appendix", "buyer_reference", "einvoice", "expenses", "jobs"}
 JOB_KEYS = {"name", "aliases", "rate", "rates", "person_rates", "billable", "budget", "alert_at", "rounding",
-            "vat_rate"}
+            "vat_rate", "retainer", "fixed", "cap"}
 
 
 def _keyed(r: Reader, node: Node | None, path: str, what: str) -> dict[str, Node] | None:
@@ -87,8 +88,10 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
         appendix=r.boolean(f("appendix"), f"{path}.appendix"),
         buyer_reference=r.text(f("buyer_reference"), f"{path}.buyer_reference"),
         einvoice=r.choice(f("einvoice"), f"{path}.einvoice", EINVOICES),
+        expense_markup=read_expense_markup(r, f("expenses"), f"{path}.expenses"),
         jobs=MappingProxyType(jobs or {}),
     )
+    check_models(r, client, f("jobs"), path)
     return client if client.name else None
 
 
@@ -102,6 +105,7 @@ def _jobs(r: Reader, node: Node | None, path: str, people: NameIndex) -> dict[st
 def _job(r: Reader, node: Node | None, key: str, path: str, people: NameIndex) -> Job:
     m = r.mapping(node, path, JOB_KEYS)  # `internal:` with nothing under it is a job too
     f = m.items.get if m else (lambda _key: None)
+    retainer, fixed, cap = read_models(r, m, path)
     return Job(
         key=key,
         name=r.text(f("name"), f"{path}.name") or key,
@@ -113,6 +117,9 @@ def _job(r: Reader, node: Node | None, key: str, path: str, people: NameIndex) -
         alert_at=_alert_at(r, f("alert_at"), f"{path}.alert_at"),
         rounding=read_rounding(r, f("rounding"), f"{path}.rounding"),
         vat_rate=read_vat_rate(r, f("vat_rate"), f"{path}.vat_rate"),
+        retainer=retainer,
+        fixed=fixed,
+        cap=cap,
     )
 
 

@@ -78,17 +78,35 @@ class Reader:
         except InvalidOperation:  # pragma: no cover - the pattern above admits only numbers
             self.fail(s.line, path, f"not a number: {s.text!r}")
             return None
-        if low is not None and value < low:
-            self.fail(s.line, path, f"must be at least {low}, got {s.text}")
-            return None
-        if high is not None and value > high:
-            self.fail(s.line, path, f"must be at most {high}, got {s.text}")
+        if not self._within(s, path, value, low, high):
             return None
         if places is not None and value != (whole := value.quantize(Decimal(1).scaleb(-places))):
             self.fail(s.line, path, f"{s.text} has more than {places} decimal places — invoices are in cents, "
                                     f"write it like \"{whole}\"")
             return None
         return value
+
+    def percent(self, node: Node | None, path: str, *, low: Decimal | None = Decimal(0),
+                high: Decimal | None = None) -> Decimal | None:
+        """A percent as its number: "10%", "7.5 %", "10" and 10 all read as the number before the sign."""
+        s = self.scalar(node, path)
+        if s is None:
+            return None
+        text = s.text.strip().removesuffix("%").strip().replace("_", "")
+        if not _NUMBER.fullmatch(text):
+            self.fail(s.line, path, f"not a percent: {s.text!r} — write it like \"10%\"")
+            return None
+        value = Decimal(text)
+        return value if self._within(s, path, value, low, high) else None
+
+    def _within(self, s: Scalar, path: str, value: Decimal, low: Decimal | None, high: Decimal | None) -> bool:
+        if low is not None and value < low:
+            self.fail(s.line, path, f"must be at least {low}, got {s.text}")
+            return False
+        if high is not None and value > high:
+            self.fail(s.line, path, f"must be at most {high}, got {s.text}")
+            return False
+        return True
 
     def integer(self, node: Node | None, path: str, *, low: int = 0, high: int | None = None) -> int | None:
         value = self.decimal(node, path, low=Decimal(low), high=None if high is None else Decimal(high))
