@@ -144,7 +144,7 @@ def model_state(conn: sqlite3.Connection) -> Ledgered:
         if r["kind"] == OVERAGE:
             key = retainer_of(r["key"])
             overage_s[key] = overage_s.get(key, 0) + int((Decimal(r["quantity"]) * HOUR).to_integral_value())
-            overages[key] = overages.get(key, 0) + 1
+            overages[key] = max(overages.get(key, 0), int(r["key"].rsplit(":", 1)[1]))
     linked_s: dict[str, int] = {}
     for r in rows(conn, "SELECT c.kind, c.key, SUM(b.billed_s) AS seconds FROM billed_entries b JOIN charges c "
                         "ON c.invoice_id = b.invoice_id AND c.position = b.position WHERE b.live = 1 AND "

@@ -242,8 +242,9 @@ def _capped(group: list[Line], job: Job, client: Client, config: Config, state: 
     month = cap_months(job.cap, group[0].first_day)
     billed = state.billed_net.get((client.key, job.key, month), Decimal(0))
     span = (min(line.first_day for line in group), max(line.last_day for line in group))
-    line = write_down(job, billed, sum((line.amount for line in group), Decimal(0)), span, month,
-                      client.language, format_money(job.cap.amount, client.currency, client.language))
+    worth = sum((line.amount for line in group), Decimal(0))
+    line = write_down(job, billed, worth, span, client.language,
+                      format_money(job.cap.amount, client.currency, client.language))
     if line is not None:
         yield _model_line(line, client, config)
 

@@ -37,7 +37,7 @@ import pandas as pd
 from ..config import Cap, Client, Config, Job, Retainer
 from ..periods import Period
 from ..schemas import PricedEntries as P
-from ..units import HOUR, hour_quantity
+from ..units import HOUR, LOCALES, hour_quantity
 from . import amount
 
 RETAINER, OVERAGE, MILESTONE = "retainer", "overage", "milestone"  # the charge kinds of this module
@@ -67,7 +67,7 @@ class Ledgered:
     charged: frozenset[tuple[str, str]] = frozenset()  # (kind, key) of every live charge
     linked_s: Mapping[str, int] = _frozen()  # retainer key -> seconds of the live entries on its fee or overage lines
     overage_s: Mapping[str, int] = _frozen()  # retainer key -> overage seconds billed
-    overages: Mapping[str, int] = _frozen()  # retainer key -> how many live overage charges it has
+    overages: Mapping[str, int] = _frozen()  # retainer key -> the highest n of its live overage charges
     billed_net: Mapping[tuple[str, str, str], Decimal] = _frozen()  # (client, job, month label) -> net billed
 
 
@@ -187,9 +187,9 @@ def retainer_lines(client: Client, job: Job, entries: pd.DataFrame, run: Run) ->
         mine = entries[entries[P.date].between(pd.Timestamp(r.start), pd.Timestamp(r.end))]
         included, rolled = included_s(client, job, r, state, run.used)
         over = max(0, run.used.get(key, 0) - included) - state.overage_s.get(key, 0)
-        hours = _hours_text(included)
+        hours, when = _hours_text(included), period_text(r, client.language)
         if (RETAINER, key) not in state.charged:
-            detail = words["retainer"].format(period=r.label, hours=_hours_text(int(retainer.hours * HOUR)))
+            detail = words["retainer"].format(period=when, hours=_hours_text(int(retainer.hours * HOUR)))
             detail += words["rolled"].format(hours=_hours_text(rolled)) if rolled else ""
             yield ModelLine(job=job, detail=detail, unit=PER_UNIT[retainer.per], quantity=Decimal(1),
                             unit_price=retainer.fee, first_day=r.start, last_day=r.end, kind=RETAINER, key=key,
@@ -199,7 +199,7 @@ def retainer_lines(client: Client, job: Job, entries: pd.DataFrame, run: Run) ->
             carried = mine
         if over > 0 and retainer.overage == "bill":
             n = state.overages.get(key, 0) + 1
-            yield ModelLine(job=job, detail=words["overage"].format(hours=hours, period=r.label), unit=HUR,
+            yield ModelLine(job=job, detail=words["overage"].format(hours=hours, period=when), unit=HUR,
                             quantity=hour_quantity(over), unit_price=_overage_rate(retainer, client, job, r, mine),
                             first_day=r.start, last_day=r.end, kind=OVERAGE, key=overage_key(key, n),
                             entries=carried)
@@ -225,6 +225,15 @@ def _overage_rate(retainer: Retainer, client: Client, job: Job, r: Period, entri
             return rate
     rates = [x for x in entries[P.rate] if x is not None and not pd.isna(x)]
     return max(rates) if rates else Decimal(0)
+
+
+def period_text(r: Period, language: str) -> str:
+    """A retainer period as the client reads it: 'November 2026', 'Q4 2026'."""
+    if r.label[5:6] == "Q":
+        return f"{r.label[5:]} {r.label[:4]}"
+    from babel.dates import format_date
+
+    return format_date(r.start, "LLLL y", locale=LOCALES[language])
 
 
 def _hours_text(seconds: int) -> str:
@@ -261,7 +270,7 @@ def cap_months(cap: Cap, first_day: date) -> str:
     return f"{first_day:%Y-%m}" if cap.per == "month" else "total"
 
 
-def write_down(job: Job, billed: Decimal, this_run: Decimal, span: tuple[date, date], month: str, language: str,
+def write_down(job: Job, billed: Decimal, this_run: Decimal, span: tuple[date, date], language: str,
                money: str) -> ModelLine | None:
     """The write-down line of a capped job's lines of one month (or in total) worth `this_run`,
     after `billed` already on live invoices; None within the cap."""
@@ -271,7 +280,8 @@ def write_down(job: Job, billed: Decimal, this_run: Decimal, span: tuple[date, d
     if over <= 0:
         return None
     words = WORDS[language]
-    detail = words["cap"].format(cap=money, per=words[cap.per], span=f" ({month})" if cap.per == "month" else "")
+    month_text = period_text(unit_period(span[0], "month"), language)
+    detail = words["cap"].format(cap=money, per=words[cap.per], span=f" ({month_text})" if cap.per == "month" else "")
     return ModelLine(job=job, detail=detail, unit=C62, quantity=Decimal(-1), unit_price=min(over, this_run),
                      first_day=span[0], last_day=span[1])
 

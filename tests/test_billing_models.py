@@ -1,0 +1,195 @@
+"""Billing models (issue 20): retainers, fixed prices by milestone, caps — each a hand-computed
+example, written as the arithmetic a person would do, checked against the ledger, and billed
+exactly once through late entries, re-runs and voids."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from auftakt_batch import ledger
+from auftakt_batch.billing import bill, void
+from auftakt_batch.periods import parse_period
+
+from .conftest import RATES, TODAY, dedent, edited
+
+HEADER = "date,person,client,job,task,description,hours,billable\n"
+OCTOBER, NOVEMBER, DECEMBER = (parse_period(p) for p in ("2026-10", "2026-11", "2026-12"))
+KAFFEE = """\
+  kaffee:
+    name: Kaffee & Kuchen KG
+    rate: "100.00"
+    jobs:
+      care:
+        name: Website care
+        retainer:
+          fee: "1500.00"
+          hours: 12
+          per: month
+          overage: bill
+          overage_rate: "110.00"
+          rollover: {max_hours: 6}
+          from: 2026-10-01
+      launch:
+        name: Shop launch
+        rate: "90.00"
+        fixed:
+          price: "12000.00"
+          milestones:
+            - {name: Design sign-off, share: "30%", done: 2026-10-15}
+            - {name: Beta, share: "30%", done: 2026-11-20}
+            - {name: Launch, share: "40%"}
+      seo:
+        name: SEO
+        rate: "95.00"
+        cap: {amount: "2000.00", per: month}
+"""
+
+
+@pytest.fixture
+def kaffee(ws):
+    ws.rates(RATES + KAFFEE)
+    ws.with_templates()
+    return ws
+
+
+def lines(ws, number: str) -> list[tuple[str, str, str, str, str]]:
+    """(job, unit, quantity, unit price, amount) of each line of invoice `number`, as the ledger holds it."""
+    draft = ledger_draft(ws, number)
+    return [(line.job_key, line.unit, str(line.quantity), str(line.unit_price), str(line.amount))
+            for line in draft.lines]
+
+
+def ledger_draft(ws, number: str):
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    try:
+        return ledger.stored_draft(conn, number).draft
+    finally:
+        conn.close()
+
+
+def charges(ws) -> list[tuple[str, str, str]]:
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    try:
+        return [tuple(r) for r in conn.execute(
+            "SELECT c.kind, c.key, i.number FROM charges c JOIN invoices i ON i.id = c.invoice_id "
+            "WHERE c.live = 1 AND c.kind <> 'hours' ORDER BY i.seq, c.rowid")]
+    finally:
+        conn.close()
+
+
+def of(issued, client: str):
+    (found,) = [i for i in issued if i.client_key == client]
+    return found
+
+
+def test_october_bills_the_retainer_fee_and_the_milestone_done_in_it(kaffee):
+    kaffee.input("october.csv", HEADER + dedent("""\
+        2026-10-05,Anna Schmidt,kaffee,care,,Updates,4,
+        2026-10-19,Anna Schmidt,kaffee,care,,Plugin updates,5,
+        2026-10-08,Ben Okafor,kaffee,launch,,Wireframes,10,
+        """))
+    run = bill(kaffee.root, OCTOBER, today=TODAY)
+    invoice = of(run.issued, "kaffee")
+    # the fee (9 h of the 12 included: no overage) and 30 % of 12,000.00; the 10 h on the fixed job ride on
+    # the milestone's line, never billed by the hour
+    assert lines(kaffee, invoice.number) == [
+        ("care", "MON", "1", "1500.00", "1500.00"),
+        ("launch", "C62", "1", "3600.00", "3600.00"),
+    ]
+    assert (invoice.net, invoice.gross) == (Decimal("5100.00"), Decimal("6069.00"))  # 5,100.00 + 19 % = 969.00
+    assert charges(kaffee) == [("retainer", "retainer:kaffee/care:2026-10", invoice.number),
+                               ("milestone", "milestone:kaffee/launch:1", invoice.number)]
+    draft = ledger_draft(kaffee, invoice.number)
+    assert sorted(b.description for line in draft.lines for b in line.entries) == [
+        "Plugin updates", "Updates", "Wireframes"]
+    assert bill(kaffee.root, OCTOBER, today=TODAY).issued == ()  # a re-run bills nothing
+
+
+def test_november_rolls_over_bills_overage_the_milestone_and_writes_down_past_the_cap(kaffee):
+    kaffee.input("october.csv", HEADER + "2026-10-05,Anna Schmidt,kaffee,care,,Updates,9,\n")
+    bill(kaffee.root, OCTOBER, today=TODAY)
+    kaffee.input("november.csv", HEADER + dedent("""\
+        2026-11-03,Anna Schmidt,kaffee,care,,Updates,8,
+        2026-11-10,Anna Schmidt,kaffee,care,,Security fixes,9,
+        2026-11-12,Ben Okafor,kaffee,launch,,Checkout,8,
+        2026-11-13,Ben Okafor,kaffee,launch,,Payment,8,
+        2026-11-04,Ben Okafor,kaffee,seo,,Audit,12,
+        2026-11-18,Ben Okafor,kaffee,seo,,Backlinks,13,
+        """))
+    november = of(bill(kaffee.root, NOVEMBER, today=TODAY).issued, "kaffee")
+    # care: 12 h included + 3 h rolled over from October (12 − 9, under the 6 h cap) = 15 h; 17 h logged:
+    # 2 h × 110.00 = 220.00. seo: 25 h × 95.00 = 2,375.00, capped at 2,000.00: 375.00 written down.
+    # launch: the Beta milestone (done 2026-11-20), 30 % of 12,000.00 = 3,600.00.
+    assert lines(kaffee, november.number) == [
+        ("seo", "HUR", "25", "95.00", "2375.00"),
+        ("seo", "C62", "-1", "375.00", "-375.00"),
+        ("care", "MON", "1", "1500.00", "1500.00"),
+        ("care", "HUR", "2", "110.00", "220.00"),
+        ("launch", "C62", "1", "3600.00", "3600.00"),
+    ]
+    # 2,375.00 − 375.00 + 1,500.00 + 220.00 + 3,600.00 = 7,320.00; VAT 19 % = 1,390.80
+    assert (november.net, november.gross) == (Decimal("7320.00"), Decimal("8710.80"))
+    assert november.hours == Decimal("27")  # the hours lines: 25 + 2
+
+    # a late entry of November: 19 h against 15 included is 4 h over, 2 billed: 2 h more, nothing else
+    kaffee.input("late.csv", HEADER + "2026-11-28,Anna Schmidt,kaffee,care,,Hotfix,2,\n")
+    late = of(bill(kaffee.root, NOVEMBER, today=TODAY).issued, "kaffee")
+    assert lines(kaffee, late.number) == [("care", "HUR", "2", "110.00", "220.00")]
+    assert late.gross == Decimal("261.80")
+    assert bill(kaffee.root, NOVEMBER, today=TODAY).issued == ()
+
+    # voiding the first November invoice frees its charges: billed again, the late overage not twice
+    void(kaffee.root, november.number, "wrong cap", today=TODAY)
+    again = of(bill(kaffee.root, NOVEMBER, today=TODAY).issued, "kaffee")
+    assert [line[:3] for line in lines(kaffee, again.number)] == [
+        ("seo", "HUR", "25"), ("seo", "C62", "-1"), ("care", "MON", "1"), ("care", "HUR", "2"), ("launch", "C62", "1")]
+    kinds = [c[:2] for c in charges(kaffee)]
+    assert len(kinds) == len(set(kinds))
+    assert kinds.count(("retainer", "retainer:kaffee/care:2026-11")) == 1
+
+
+def test_a_retainer_period_without_hours_is_billed_and_absorbed_overage_is_not(ws):
+    ws.rates(RATES + edited(KAFFEE, 'overage: bill\n          overage_rate: "110.00"\n          rollover: {max_hours: 6}\n',
+                            "overage: absorb\n"))
+    ws.with_templates()
+    ws.input("november.csv", HEADER + "2026-11-03,Anna Schmidt,kaffee,care,,Updates,20,\n")
+    november = of(bill(ws.root, NOVEMBER, today=TODAY).issued, "kaffee")
+    assert lines(ws, november.number)[0] == ("care", "MON", "1", "1500.00", "1500.00")
+    assert [line for line in lines(ws, november.number) if line[0] == "care"] == [
+        ("care", "MON", "1", "1500.00", "1500.00")]  # 8 h over the 12 included, absorbed: no line
+    december = of(bill(ws.root, DECEMBER, today=TODAY).issued, "kaffee")  # no entries: availability is billed
+    assert lines(ws, december.number) == [("care", "MON", "1", "1500.00", "1500.00")]
+
+
+def test_a_quarterly_retainer_is_billed_once_per_quarter_in_a_month_run(ws):
+    ws.rates(RATES + edited(KAFFEE, "per: month\n", "per: quarter\n").replace(
+        "rollover: {max_hours: 6}\n          ", ""))
+    ws.with_templates()
+    ws.input("autumn.csv", HEADER + dedent("""\
+        2026-10-05,Anna Schmidt,kaffee,care,,Updates,10,
+        2026-11-05,Anna Schmidt,kaffee,care,,Updates,3,
+        """))
+    october = of(bill(ws.root, OCTOBER, today=TODAY).issued, "kaffee")
+    assert lines(ws, october.number)[0] == ("care", "QAN", "1", "1500.00", "1500.00")
+    # November's 3 h: 13 h in Q4 against 12 included: 1 h over, on a new invoice; no second fee
+    november = of(bill(ws.root, NOVEMBER, today=TODAY).issued, "kaffee")
+    assert [line for line in lines(ws, november.number) if line[0] == "care"] == [
+        ("care", "HUR", "1", "110.00", "110.00")]
+
+
+def test_a_cap_in_total_counts_what_earlier_invoices_billed(ws):
+    ws.rates(RATES + edited(KAFFEE, "cap: {amount: \"2000.00\", per: month}", "cap: {amount: \"3000.00\", per: total}"))
+    ws.with_templates()
+    ws.input("hours.csv", HEADER + dedent("""\
+        2026-10-05,Ben Okafor,kaffee,seo,,Audit,20,
+        2026-11-05,Ben Okafor,kaffee,seo,,Backlinks,20,
+        """))
+    october = of(bill(ws.root, OCTOBER, today=TODAY).issued, "kaffee")
+    assert [line for line in lines(ws, october.number) if line[0] == "seo"] == [
+        ("seo", "HUR", "20", "95.00", "1900.00")]  # under the 3,000.00
+    november = of(bill(ws.root, NOVEMBER, today=TODAY).issued, "kaffee")
+    # 1,900.00 billed; 1,100.00 left of 3,000.00; November's 1,900.00: 800.00 written down
+    assert [line for line in lines(ws, november.number) if line[0] == "seo"] == [
+        ("seo", "HUR", "20", "95.00", "1900.00"), ("seo", "C62", "-1", "800.00", "-800.00")]
