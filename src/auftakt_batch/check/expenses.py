@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -45,7 +45,7 @@ def expenses(tables: Sequence[Table], attachments: Sequence[str], input_dir: Pat
              period: Period) -> Expensed:
     if not tables and not attachments:  # most workspaces bill no expenses: nothing to do
         return Expensed(empty(X), ())
-    raw, problems, labels = read_expenses(tables, input_dir, config.imports.date_format)
+    raw, problems, labels, receipts = read_expenses(tables, input_dir, config.imports.date_format)
     raw, schema_problems = validate(RawExpenses, raw)
     day = raw[X.date]
     outside = set(zip(raw.loc[day.notna() & ~period.holds(day), X.source_file],
@@ -55,7 +55,7 @@ def expenses(tables: Sequence[Table], attachments: Sequence[str], input_dir: Pat
     resolved = identified(resolved_names(inside, config))
     problems += [p for check in NAME_CHECKS for p in check(resolved, Context(config, period, period.end, empty(X)))]
     frame, repeats = drop_repeats(resolved)
-    problems += repeats + unnamed_attachments(attachments, raw)
+    problems += repeats + unnamed_attachments(attachments, receipts)
     return Expensed(frame, tuple(relabel(problems, labels)), tuple(t.file for t in tables))
 
 
@@ -107,10 +107,9 @@ def drop_repeats(expenses: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     return expenses[~repeat].reset_index(drop=True), problems
 
 
-def unnamed_attachments(attachments: Sequence[str], raw: pd.DataFrame) -> list[Problem]:
+def unnamed_attachments(attachments: Sequence[str], receipts: frozenset[str]) -> list[Problem]:
     """A PDF or image in input/ that no expense names as its receipt is not read: said, as of any
     other file of a type not read."""
-    named = {str(PurePosixPath("input") / r.replace("\\", "/")) for r in raw[X.receipt].dropna()}
     return [warning(Source(label), "not-read", "ignored: no expense names it as its receipt (nor is it a "
                                                "timesheet or calendar file)")
-            for label in attachments if label not in named]
+            for label in attachments if label not in receipts]

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from functools import partial
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from ..problems import Problem, Severity, Source, for_rows, plural, selected
+from ..problems import Problem, Severity, Source, for_rows, plural, selected, warning
 from ..schemas import RawExpenses as X
 from ..schemas import empty
 from .formats import EXPENSE_FIELDS, Format, by_name
@@ -40,23 +41,25 @@ from .values import (
     yes_no,
 )
 
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
+ERROR = Severity.ERROR
 RECEIPT_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".heic"})
 NEEDED = ("date", "person", "amount")  # an expense without them cannot be billed (client: check/expenses says)
 _CURRENCY = re.compile(r"(?:^|[^A-Za-z])([A-Za-z]{3})$")  # EUR, eur, "Euro - EUR"
 
 
 def read_expenses(tables: Sequence[Table], input_dir: Path, date_format: str | None = None
-                  ) -> tuple[pd.DataFrame, list[Problem], dict[str, dict[str, str]]]:
-    """(raw expenses of every table, problems, file -> {canonical field: header text})."""
+                  ) -> tuple[pd.DataFrame, list[Problem], dict[str, dict[str, str]], frozenset[str]]:
+    """(raw expenses of every table, problems, file -> {canonical field: header text}, the files
+    named as receipts as the user sees them: input/receipts/taxi.pdf — attachable or not)."""
     frames, problems, labels = [], [], {}
     for table in tables:
         frame, table_problems, labels[table.file] = expense_rows(table, by_name(table.format), date_format)
         frames.append(frame)
         problems += table_problems
     expenses = pd.concat(frames, ignore_index=True) if frames else empty(X)
+    named = frozenset(str(PurePosixPath("input") / r.replace("\\", "/")) for r in expenses[X.receipt].dropna())
     expenses, receipt_problems = checked_receipts(expenses, input_dir)
-    return expenses, problems + receipt_problems, labels
+    return expenses, problems + receipt_problems, labels, named
 
 
 def expense_rows(table: Table, fmt: Format, date_format: str | None
@@ -160,31 +163,35 @@ def checked_receipts(expenses: pd.DataFrame, input_dir: Path) -> tuple[pd.DataFr
         return expenses, []
     root = input_dir.resolve()
     verdicts = {path: receipt_problem(path, input_dir, root) for path in expenses.loc[named, X.receipt].unique()}
-    problems = [Problem(Source(r.source_file, int(r.source_row), X.receipt), code, WARNING, message)
-                for r in expenses[named].itertuples(index=False)
-                if (verdict := verdicts[r.receipt]) is not None for code, message in [verdict]]
+    problems = [replace(verdict, source=Source(r.source_file, int(r.source_row), X.receipt))
+                for r in expenses[named].itertuples(index=False) if (verdict := verdicts[r.receipt]) is not None]
     refused = expenses[X.receipt].map(lambda p: p is not None and verdicts[p] is not None).astype(bool)
     return expenses.assign(**{X.receipt: expenses[X.receipt].mask(refused, None)}), problems
 
 
-def receipt_problem(written: str, input_dir: Path, root: Path) -> tuple[str, str] | None:
-    """(code, message) if the receipt `written` cannot be attached; None if it can."""
+def receipt_problem(written: str, input_dir: Path, root: Path) -> Problem | None:
+    """Why the receipt `written` cannot be attached (a warning placed at its row by the caller);
+    None if it can. `root`: input/, resolved."""
+    here = Source("input/")
     relative = PurePosixPath(written.replace("\\", "/"))
     if relative.is_absolute() or PureWindowsPath(written).drive or ".." in relative.parts:
-        return "receipt-outside", (f"receipt {written!r} is not under input/ — receipts are read only from input/: "
-                                   "put the file there and name it relative to input/ (receipts/taxi.pdf)")
+        return warning(here, "receipt-outside", f"receipt {written!r} is not under input/ — receipts are read only "
+                                                "from input/: put the file there and name it relative to input/ "
+                                                "(receipts/taxi.pdf)")
     path = input_dir / relative
     if path.suffix.lower() not in RECEIPT_SUFFIXES:
-        return "missing-receipt", (f"receipt {written!r} is no PDF or image ({', '.join(sorted(RECEIPT_SUFFIXES))}) "
-                                   "— scan it to PDF, or leave the cell empty")
+        return warning(here, "missing-receipt", f"receipt {written!r} is no PDF or image "
+                                                f"({', '.join(sorted(RECEIPT_SUFFIXES))}) — scan it to PDF, or leave "
+                                                "the cell empty")
     try:
         inside = path.resolve().is_relative_to(root)
-    except (OSError, RuntimeError):  # a link loop: not a file we can attach
+    except (OSError, RuntimeError):  # a link loop: not a file we can attach (isfile says so below)
         inside = True
     if not inside:
-        return "receipt-outside", (f"receipt {written!r} links to a file outside input/ — receipts are read only "
-                                   "from input/: copy the file itself there")
+        return warning(here, "receipt-outside", f"receipt {written!r} links to a file outside input/ — receipts are "
+                                                "read only from input/: copy the file itself there")
     if not os.path.isfile(path):
-        return "missing-receipt", (f"receipt {written!r} is not in input/ — put the file at input/{relative}, or "
-                                   "correct the name; the invoice goes out without it")
+        return warning(here, "missing-receipt", f"receipt {written!r} is not in input/ — put the file at "
+                                                f"input/{relative}, or correct the name; the invoice goes out "
+                                                "without it")
     return None
