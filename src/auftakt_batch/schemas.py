@@ -236,7 +236,13 @@ SCHEMAS = (*ENTRY_STAGES, ReviewDecisions, *EXPENSE_STAGES)
 
 def empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
     """A frame of the schema's columns and types with no rows, so no stage needs a special case.
-    Checked by the quick look: a run that needs no pandera (every clean run) pays for none."""
+    Made once per schema (building a pandera schema is not free), a copy each time."""
+    return _empty(schema).copy()
+
+
+@cache
+def _empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
+    """Checked by the quick look: a run that needs no pandera (every clean run) pays for none."""
     full = schema.to_schema()
     frame = pd.DataFrame({name: pd.Series(dtype=column.dtype.type) for name, column in full.columns.items()})
     return frame if conforms(full, frame) else schema.validate(frame)
