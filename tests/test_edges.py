@@ -116,8 +116,8 @@ def test_the_formats_named_to_the_user_are_the_registrys():
     assert all(f.tool in KNOWN for f in FORMATS if f.container == "table")
 
 
-STAGES = ["config", "ingest", "validate", "period", "resolve", "calendars", "identity", "checks", "reconcile",
-          "review"]
+STAGES = ["config", "ingest", "validate", "period", "resolve", "calendars", "identity", "checks", "expenses",
+          "reconcile", "review"]
 
 
 def test_check_timings_gives_each_stage_its_seconds(ws):

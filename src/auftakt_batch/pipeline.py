@@ -1,4 +1,4 @@
-"""The run on one screen: config → ingest → validate → period → resolve → checks.
+"""The run on one screen: config → ingest → validate → period → resolve → checks → expenses.
 
 Each stage returns its result and its problems; nothing here raises on bad user data.
 Billing and reports (later stages) start from a `CheckRun`. `lap` ends each stage on the
@@ -19,6 +19,7 @@ from .calendars import CalendarTime, calendar_time
 from .check.capacity import missing_day_problems, missing_days
 from .check.checks import Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
+from .check.expenses import expenses
 from .check.identity import drop_repeats, identify
 from .check.overlaps import supersede
 from .check.reconcile import evidence, reconcile
@@ -58,7 +59,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
 
     # 3. Period: an entry belongs to the period of its local start date; the rest is counted, and
     #    its problems dropped (an undated row stays: it carries an error and may be in any period).
-    everything = raw  # the ledger's entries are looked for in all of it (step 7)
+    everything = raw  # the ledger's entries are looked for in all of it (step 8)
     raw, outside = split_period(raw, period)
     ignored_rows = set(zip(outside[Entries.source_file], outside[Entries.source_row]))
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
@@ -95,7 +96,13 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     problems += missing_day_problems(missing_days(entries, calendar.absences, config, period, today))
     lap("checks")
 
-    # 7. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
+    # 7. Expenses: the expense exports ingest set aside → the period's Expenses (names resolved, each
+    #    with its expense_id, a copy in an overlapping export counted once) and their problems.
+    expensed = expenses(ingested.expenses, ingested.attachments, workspace / "input", config, period)
+    problems += expensed.problems
+    lap("expenses")
+
+    # 8. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
     #    deleted since; what could be its edited version is held back until the user decides.
     found = evidence(everything, outside, billed, frozenset(f.path for f in ingested.files), current.lacking, config)
     reconciliation = reconcile(entries, billed, found, period, config)
@@ -108,9 +115,9 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                    outside_period=len(outside), repeated=len(current.entries) - len(entries), billed=billed,
                    untracked=calendar.untracked, absences=calendar.absences,
                    calendars=tuple(label for _, label in ingested.calendars), earliest=_earliest(outside, period),
-                   reconciliation=reconciliation)
+                   reconciliation=reconciliation, expenses=expensed.frame)
 
-    # 8. The review workbook, if the reviewer wrote one: checked against what would be billed now.
+    # 9. The review workbook, if the reviewer wrote one: checked against what would be billed now.
     #    Without one there is nothing to read (and the spreadsheet code is not imported).
     if not saved_reviews(workspace, period):
         run = replace(run, problems=tuple(sorted_problems(problems)))

@@ -5,7 +5,7 @@ A leaf: it holds what `pipeline.check` found and answers questions about it, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -14,7 +14,7 @@ import pandas as pd
 
 from .periods import Period
 from .problems import Problem, Severity, error_rows, has_errors
-from .schemas import Entries
+from .schemas import Entries, Expenses, empty
 
 if TYPE_CHECKING:
     from .check.reconcile import Reconciliation
@@ -45,6 +45,7 @@ class CheckRun:
     earliest: date | None = None  # the first day of entries before the period, if the inputs have any
     decisions: pd.DataFrame | None = None  # the review workbook's: entry_id, approve, bill_s (none: no workbook)
     reconciliation: Reconciliation | None = None  # billed entries no longer in the exports, and what they hold back
+    expenses: pd.DataFrame = field(default_factory=lambda: empty(Expenses))  # the period's (check/expenses)
 
     @property
     def ok(self) -> bool:
@@ -66,7 +67,11 @@ class CheckRun:
         if self.config is None or self.unreadable:
             return HeldBack(frozenset(), everyone=True)
         located = error_rows(self.problems)
-        faulty = self.entries[self.with_errors()]
+        # an error on an expense holds back the expense's client, as one on an entry does its
+        faulty = pd.concat([self.entries[self.with_errors()][[Entries.source_file, Entries.source_row,
+                                                               Entries.client_key, Entries.client]],
+                            self.expenses[_marked(self.expenses, located)][[Expenses.source_file, Expenses.source_row,
+                                                                            Expenses.client_key, Expenses.client]]])
         known = {(f, r) for f, r in zip(faulty[Entries.source_file], faulty[Entries.source_row])}
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         if any(not p.locations() and p.client is None for p in errors) or located - known:
@@ -81,7 +86,16 @@ class CheckRun:
 
     def with_errors(self) -> pd.Series:
         """Mask over `entries`: the entries an error is about (they are held back from billing)."""
-        place = [Entries.source_file, Entries.source_row]
-        bad = pd.DataFrame(sorted(error_rows(self.problems)), columns=place).assign(bad=True)
-        marked = self.entries[place].merge(bad, how="left", on=place)
-        return pd.Series(marked["bad"].eq(True).to_numpy(), index=self.entries.index)
+        return _marked(self.entries, error_rows(self.problems))
+
+    def expenses_with_errors(self) -> pd.Series:
+        """Mask over `expenses`: the expenses an error is about (they are held back from billing)."""
+        return _marked(self.expenses, error_rows(self.problems))
+
+
+def _marked(frame: pd.DataFrame, rows: set[tuple[str, int]]) -> pd.Series:
+    """Mask over `frame` (Entries or Expenses): its rows among `rows`, (file, row) pairs."""
+    place = [Entries.source_file, Entries.source_row]
+    bad = pd.DataFrame(sorted(rows), columns=place).assign(bad=True)
+    marked = frame[place].merge(bad, how="left", on=place)
+    return pd.Series(marked["bad"].eq(True).to_numpy(), index=frame.index)

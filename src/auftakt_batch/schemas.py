@@ -7,6 +7,8 @@ ReviewedEntries  billing.reviewed → invoices: as the review workbook has them 
 ReportEntries  reports/figures.entry_table → the workbooks: what each entry is worth and costs, on
                which invoice it is, what the review and the checks say of it.
 ReviewDecisions  check/decisions → billing, reports: what the reviewer typed, one row per entry row.
+RawExpenses    ingest/expenses → check/expenses: one row per row of an expense export, values parsed.
+Expenses       check/expenses → billing: the period's expenses, names resolved, `expense_id` set.
 
 Each field's description says where it is born (the module and function that set it) and its
 unit. Other modules name a column through its model (`E.entry_id`, `P.billed_s`), never as a
@@ -178,14 +180,72 @@ class ReviewDecisions(pa.DataFrameModel):
         ordered = False
 
 
+EXPENSE_ROW = "ingest/expenses.read_expenses"
+
+
+class RawExpenses(pa.DataFrameModel):
+    """One row per row of an expense export (Harvest's, Clockify's, the native expense sheet)."""
+
+    source_file: Series[str] = pa.Field(str_length={"min_value": 1}, description=born(
+        EXPENSE_ROW, "the expense export, relative to the workspace (input/expenses.csv)"))
+    source_row: Series[int] = pa.Field(ge=1, description=born(
+        EXPENSE_ROW, "the expense's row in that file as a spreadsheet numbers it"))
+    source_format: Series[str] = pa.Field(description=born(
+        EXPENSE_ROW, "the format that read it (native-expenses, harvest-expenses, clockify-expenses)"))
+    date: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+        EXPENSE_ROW, "the day of the expense (a Timestamp at midnight); NA when unreadable (an error)"))
+    person: Series[str] = pa.Field(description=born(EXPENSE_ROW, "who spent it, as the export names them"))
+    email: Series[str] = pa.Field(description=born(EXPENSE_ROW, "their e-mail as exported, \"\" if none"))
+    client: Series[str] = pa.Field(description=born(EXPENSE_ROW, "the client as the export names it"))
+    job: Series[str] = pa.Field(description=born(EXPENSE_ROW, "the job (project) as the export names it"))
+    category: Series[str] = pa.Field(description=born(EXPENSE_ROW, "the expense category as exported (Travel)"))
+    description: Series[str] = pa.Field(description=born(EXPENSE_ROW, "the expense's note as exported, \"\" if none"))
+    amount: Series[object] = pa.Field(nullable=True, description=born(
+        EXPENSE_ROW, "the money spent as exported (Decimal, `currency`), never a float; None when unreadable"))
+    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$", description=born(
+        f"{EXPENSE_ROW} (check/expenses: the client's when the export names none)",
+        "the amount's currency (ISO 4217); \"\" only where unreadable (an error)"))
+    billable: Series[bool] = pa.Field(description=born(
+        EXPENSE_ROW, "whether the export bills it to the client (empty: yes); if not, it is a cost only"))
+    receipt: Series[object] = pa.Field(nullable=True, description=born(
+        EXPENSE_ROW, "the receipt's path as written, relative to input/ (str); None if none named"))
+
+    class Config:
+        strict = True
+        ordered = False
+
+
+EXPENSED = "check/expenses.expenses"
+
+
+class Expenses(RawExpenses):
+    person_name: Series[str] = pa.Field(nullable=True, description=born(
+        EXPENSED, "the person's name in rates.yaml's team; NA when no one matches (an error)"))
+    client_key: Series[str] = pa.Field(nullable=True, str_matches=f"^{KEY}$", description=born(
+        EXPENSED, "the client's key in rates.yaml; NA when unknown (an error)"))
+    job_key: Series[str] = pa.Field(nullable=True, description=born(
+        EXPENSED, "the job's key under its client in rates.yaml, \"\" for none; NA when unknown (an error)"))
+    expense_id: Series[str] = pa.Field(unique=True, str_matches=r"^expense:[0-9a-f]{20}$", description=born(
+        EXPENSED, "what the expense is, as the ledger keys it: expense: and 20 hex digits; one per expense"))
+
+
 ENTRY_STAGES = (RawEntries, Entries, PricedEntries, ReviewedEntries, ReportEntries)
-SCHEMAS = (*ENTRY_STAGES, ReviewDecisions)
+EXPENSE_STAGES = (RawExpenses, Expenses)
+SCHEMAS = (*ENTRY_STAGES, ReviewDecisions, *EXPENSE_STAGES)
 
 
 def empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
-    """A frame of the schema's columns and types with no rows, so no stage needs a special case."""
-    return schema.validate(pd.DataFrame({name: pd.Series(dtype=column.dtype.type)
-                                         for name, column in schema.to_schema().columns.items()}))
+    """A frame of the schema's columns and types with no rows, so no stage needs a special case.
+    Made once per schema (building a pandera schema is not free), a copy each time."""
+    return _empty(schema).copy()
+
+
+@cache
+def _empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
+    """Checked by the quick look: a run that needs no pandera (every clean run) pays for none."""
+    full = schema.to_schema()
+    frame = pd.DataFrame({name: pd.Series(dtype=column.dtype.type) for name, column in full.columns.items()})
+    return frame if conforms(full, frame) else schema.validate(frame)
 
 
 @cache  # a model's columns never change: work out once what `added` checks on every call

@@ -22,14 +22,20 @@ FILE_NAMED = frozenset(f.name for f in FORMATS if f.person_from_file)  # formats
 
 def resolve_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
     person_name = person_names(raw, config)
-    client_key = _lookup(raw[E.client], config.client_names.get).fillna(_client_of_job(raw, config).astype("str"))
-    job_key = _job_keys(client_key, raw[E.job], config)
+    client_key, job_key = client_and_job_keys(raw, config)
     return raw.assign(**{
         E.person_name: person_name,
         E.client_key: client_key,
         E.job_key: job_key,
         E.billable: _billable(raw[E.billable_flag], client_key, job_key, config),
     })
+
+
+def client_and_job_keys(raw: pd.DataFrame, config: Config) -> tuple[pd.Series, pd.Series]:
+    """Each row's client key and job key (NA where unknown), from its client and job as typed
+    (an empty client: the one client whose job it names). Expenses are resolved by it too."""
+    client_key = _lookup(raw[E.client], config.client_names.get).fillna(_client_of_job(raw, config).astype("str"))
+    return client_key, _job_keys(client_key, raw[E.job], config)
 
 
 def rates_billable(entries: pd.DataFrame, config: Config) -> pd.Series:

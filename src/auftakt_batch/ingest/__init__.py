@@ -20,7 +20,8 @@ import pandas as pd
 from ..problems import Problem, Severity, Source, error, plural, warning
 from ..schemas import RawEntries, empty
 from .build import Rules, build_entries
-from .formats import FORMATS, by_name, describe_unknown, recognise
+from .expenses import RECEIPT_SUFFIXES
+from .formats import FORMATS, by_name, describe_unknown, is_expense, recognise
 from .jsonfile import read_json
 from .read import FileError, Table, read_csv, read_workbook
 from .tree import (
@@ -53,10 +54,12 @@ class Ingested:
     problems: tuple[Problem, ...]
     unreadable: tuple[str, ...]  # inputs that could not be read at all: files, folders, links
     calendars: tuple[tuple[Path, str], ...] = ()  # .ics files (path, label): read per period by calendars/
+    expenses: tuple[Table, ...] = ()  # the tables of expense exports, as text: read by check/expenses
+    attachments: tuple[str, ...] = ()  # PDFs and images (labels): receipts, if an expense names them
 
 
 def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
-    frames, files, labels, calendars = [], [], {}, []
+    frames, files, labels, calendars, expenses, attachments = [], [], {}, [], [], []
     problems: list[Problem] = []
     tree = walk(input_dir, workspace)
     problems += tree.problems
@@ -66,6 +69,9 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
         if kind in CALENDAR_SUFFIXES:
             calendars.append((path, label))
             continue
+        if kind in RECEIPT_SUFFIXES:  # an expense's receipt; check/expenses reports one no expense names
+            attachments.append(label)
+            continue
         if kind not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES:
             problems.append(warning(Source(label), "not-read", "ignored: not a timesheet or calendar file "
                                                                "(.csv, .tsv, .xlsx, .xlsm, .xls, .ods, .json, "
@@ -73,6 +79,8 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
             continue
         try:
             tables, sheet_problems, modified = _read(path, label, kind)
+            expenses += [_no_repeated_columns(t) for t in tables if is_expense(t.format)]
+            tables = [t for t in tables if not is_expense(t.format)]
             built = [(t, *build_entries(_no_repeated_columns(t), by_name(t.format), rules)) for t in tables]
         except FileError as exc:
             problems += exc.problems
@@ -89,19 +97,21 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
             labels[table.file] = table_labels
             files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator,
                                     modified))
-    problems += _nothing_read(input_dir, files, calendars, problems)
+    problems += _nothing_read(input_dir, files, calendars, problems, expenses)
     entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(sorted(unreadable)),
-                    tuple(calendars))
+                    tuple(calendars), tuple(expenses), tuple(attachments))
 
 
-def _nothing_read(input_dir: Path, files: list[SourceFile], calendars: list, problems: list[Problem]
-                  ) -> list[Problem]:
+def _nothing_read(input_dir: Path, files: list[SourceFile], calendars: list, problems: list[Problem],
+                  expenses: list[Table]) -> list[Problem]:
     """A warning when input/ gives no time entry at all — missing, not a folder, empty, or holding
     only files without entries (the timesheet template `init` writes) —, naming what it reads:
     a check of nothing must not pass for a clean check. Where an error already says why (a file
-    that cannot be read, an export without entries, a link to nowhere), nothing more."""
-    if calendars or any(f.rows for f in files) or any(p.severity is Severity.ERROR for p in problems):
+    that cannot be read, an export without entries, a link to nowhere), or expenses were read,
+    nothing more."""
+    if (calendars or any(f.rows for f in files) or any(not t.rows.empty for t in expenses)
+            or any(p.severity is Severity.ERROR for p in problems)):
         return []
     if not input_dir.exists():
         state = "the input/ folder is missing — create it"

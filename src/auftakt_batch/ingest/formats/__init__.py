@@ -9,6 +9,11 @@ a named group `currency` picks the currency out of a header such as `Amount (EUR
 a field has several names, the first one present in the header is used (Clockify gives the
 duration twice: `Duration (h)` first, `Duration (decimal)` only when the other is missing).
 
+Expense exports (Harvest's, Clockify's, the native expense sheet) are formats too, of kind
+`expense`, in their own registry: a header is recognised among both, so an expense export is
+never read as a timesheet nor the reverse (no expense format knows `hours`, no timesheet one
+`category`), and ingest hands expense tables to the expense reader.
+
 A JSON export (Watson's frames file) is a list of records: the names of a record's items
 (`positions`, when records are lists) or its keys (when they are objects) are its header.
 """
@@ -16,10 +21,22 @@ A JSON export (Watson's frames file) is a list of records: the names of a record
 from __future__ import annotations
 
 from ...names import normalise
-from . import clockify, harvest, kimai, native, solidtime, solidtime_import, toggl, watson
-from .format import FIELDS, Format
+from . import (
+    clockify,
+    clockify_expenses,
+    harvest,
+    harvest_expenses,
+    kimai,
+    native,
+    native_expenses,
+    solidtime,
+    solidtime_import,
+    toggl,
+    watson,
+)
+from .format import EXPENSE_FIELDS, FIELDS, Format
 
-__all__ = ["FIELDS", "FORMATS", "Format"]
+__all__ = ["EXPENSE_FIELDS", "EXPENSE_FORMATS", "FIELDS", "FORMATS", "Format"]
 
 
 def _registry() -> tuple[Format, ...]:
@@ -30,6 +47,10 @@ def _registry() -> tuple[Format, ...]:
 FORMATS: tuple[Format, ...] = _registry()
 NATIVE = FORMATS[0]
 NATIVE_HEADER = "date,person,client,job,task,description,hours,billable (optional: start,end)"
+EXPENSE_FORMATS: tuple[Format, ...] = tuple(m.FORMAT for m in (native_expenses, harvest_expenses, clockify_expenses))
+NATIVE_EXPENSES = EXPENSE_FORMATS[0]
+EXPENSE_HEADER = "date,person,client,job,category,description,amount,currency,billable,receipt"
+_EVERY = FORMATS + EXPENSE_FORMATS  # a timesheet format first: it wins a tie
 
 
 def _known() -> str:
@@ -44,7 +65,7 @@ KNOWN = _known()
 def recognise(header: list[str], container: str = "table") -> str | None:
     """The name of the format this header belongs to, or None: of the formats of this kind of
     file whose required columns are present, the one that knows most of the header."""
-    candidates = [f for f in FORMATS if f.container == container and f.matches(header)]
+    candidates = [f for f in _EVERY if f.container == container and f.matches(header)]
     return max(candidates, key=lambda f: f.known(header)).name if candidates else None
 
 
@@ -55,7 +76,12 @@ def by_positions(width: int) -> Format | None:
 
 
 def by_name(name: str) -> Format:
-    return next(f for f in FORMATS if f.name == name)
+    return next(f for f in _EVERY if f.name == name)
+
+
+def is_expense(name: str) -> bool:
+    """Whether the format `name` is an expense export (read by ingest/expenses.py, not as time)."""
+    return by_name(name).kind == "expense"
 
 
 # headers of exports that hold no names, only a tool's ids: what to export instead
@@ -72,9 +98,10 @@ def describe_unknown(header: list[str]) -> str:
     if hint := next((hint for columns, hint in NO_NAMES.items() if columns <= names), None):
         return hint
     shown = ",".join(h for h in header if h)[:120] or "(empty)"
-    best = max((f for f in FORMATS if f.container == "table"), key=lambda f: f.known(header))
+    best = max((f for f in _EVERY if f.container == "table"), key=lambda f: f.known(header))
     if best.known(header) >= 3:
-        hint = f"the header must be {NATIVE_HEADER}" if best is NATIVE else "export it again with all columns"
+        native = {NATIVE.name: NATIVE_HEADER, NATIVE_EXPENSES.name: EXPENSE_HEADER}
+        hint = f"the header must be {native[best.name]}" if best.name in native else "export it again with all columns"
         return f"looks like a {best.title} but lacks column(s) {', '.join(best.missing(header))} — {hint}"
     return (f"unrecognised header '{shown}' — the first row must be the header of a {KNOWN} "
             f"({NATIVE_HEADER})")

@@ -21,6 +21,11 @@ Header = Sequence["str | None"]  # a table's header cells (an empty one may be N
 #   invoiced, invoice_id, approved       what the tracker already decided: invoiced there (and its invoice), approved
 FIELDS = ("date", "end_date", "start", "end", "hours", "person", "email", "first_name", "last_name", "client",
           "job", "task", "description", "billable", "amount", "rate", "currency", "invoiced", "invoice_id", "approved")
+# Fields of an expense export (ingest/expenses.py reads each): the money spent (amount, currency),
+# what on (category, description), the receipt's file, and who, for whom, when, as above
+EXPENSE_FIELDS = ("date", "person", "email", "first_name", "last_name", "client", "job", "category", "description",
+                  "amount", "currency", "billable", "receipt")
+KINDS = {"time": FIELDS, "expense": EXPENSE_FIELDS}  # what an export holds: time entries | expenses
 
 
 CLOCKS = ("local", "utc")  # wall-clock times in the row's time zone | instants (ISO 8601 with its zone, Unix seconds)
@@ -46,11 +51,12 @@ class Format:
     own_file_names: frozenset[str] = frozenset()  # the tool's own name for its file: then the folder names the person
     client_separator: str | None = None  # "/": a job written `client/job` names its client
     tool: str = ""  # the tracker that writes it, as its users call it (none for the native timesheet)
+    kind: str = "time"  # KINDS: time entries (read by build.py) or expenses (read by expenses.py)
 
     def __post_init__(self) -> None:
-        unknown = set(self.columns) - set(FIELDS)
+        unknown = set(self.columns) - set(KINDS[self.kind])
         assert not unknown, f"{self.name}: unknown fields {unknown}"
-        assert set(self.derived) <= set(FIELDS) and set(self.derived.values()) <= set(self.columns), self.name
+        assert set(self.derived) <= set(KINDS[self.kind]) and set(self.derived.values()) <= set(self.columns), self.name
         assert self.clock in CLOCKS and self.container in CONTAINERS, self.name
 
     @cached_property
