@@ -193,3 +193,50 @@ def test_a_cap_in_total_counts_what_earlier_invoices_billed(ws):
     # 1,900.00 billed; 1,100.00 left of 3,000.00; November's 1,900.00: 800.00 written down
     assert [line for line in lines(ws, november.number) if line[0] == "seo"] == [
         ("seo", "HUR", "20", "95.00", "1900.00"), ("seo", "C62", "-1", "800.00", "-800.00")]
+
+
+# ---- expenses
+
+NATIVE = "date,person,client,job,category,description,amount,currency,billable,receipt\n"
+
+
+def test_expenses_are_billed_at_cost_plus_markup_once_with_their_receipts(ws):
+    ws.rates(RATES + edited(KAFFEE, 'rate: "100.00"\n', 'rate: "100.00"\n    expenses: {markup: "10%"}\n', 1))
+    ws.with_templates()
+    ws.input("receipts/photo.pdf", "%PDF-1.4 a stock photo licence\n")
+    ws.input("expenses.csv", NATIVE + dedent("""\
+        2026-11-04,Anna Schmidt,kaffee,launch,Stock photos,Hero image,49.99,EUR,yes,receipts/photo.pdf
+        2026-11-06,Ben Okafor,kaffee,,Travel,Train to the workshop,89.90,,,
+        2026-11-07,Ben Okafor,kaffee,,Meals,Team lunch,45.00,EUR,no,
+        2026-11-05,Anna Schmidt,ACME,website,Fonts,Webfont licence,120.00,EUR,yes,
+        """))
+    run = bill(ws.root, NOVEMBER, today=TODAY)
+    kaffee, acme = of(run.issued, "kaffee"), of(run.issued, "acme")
+    # kaffee: 49.99 × 1.10 = 54.989 → 54.99; 89.90 × 1.10 = 98.89; the lunch is not billable (a cost only);
+    # November's retainer fee and the Beta milestone (done 2026-11-20) are on the invoice too
+    assert lines(ws, kaffee.number) == [
+        ("care", "MON", "1", "1500.00", "1500.00"),
+        ("launch", "C62", "1", "3600.00", "3600.00"),
+        ("launch", "C62", "1", "54.99", "54.99"),
+        ("", "C62", "1", "98.89", "98.89"),
+    ]
+    assert kaffee.net == Decimal("5253.88")  # 1,500.00 + 3,600.00 + 54.99 + 98.89
+    assert lines(ws, acme.number) == [("website", "C62", "1", "120.00", "120.00")]  # ACME: no markup
+    draft = ledger_draft(ws, kaffee.number)
+    assert draft.lines[2].detail == "Stock photos — Hero image (receipt attached: photo.pdf)"
+    assert [c.receipt for line in draft.lines for c in line.charges] == [None, None, "receipts/photo.pdf", None]
+    assert [k for k, _key, _n in charges(ws)].count("expense") == 3
+    assert bill(ws.root, NOVEMBER, today=TODAY).issued == ()  # billed once
+    void(ws.root, kaffee.number, "wrong markup", today=TODAY)
+    again = of(bill(ws.root, NOVEMBER, today=TODAY).issued, "kaffee")
+    assert again.net == Decimal("5253.88")
+
+
+def test_an_expense_in_another_currency_is_an_error_that_holds_back_its_client(ws):
+    ws.with_templates().input("expenses.csv", NATIVE + "2026-11-04,Anna Schmidt,ACME,website,Fonts,Licence,"
+                                                      "120.00,USD,yes,\n")
+    run = bill(ws.root, NOVEMBER, today=TODAY)
+    assert run.issued == () and run.skipped[0].client_key == "acme"
+    assert [str(p) for p in run.check.problems if p.code == "other-currency"] == [
+        "input/expenses.csv:2:currency: error: a billable expense in USD, but acme is billed in EUR — convert it (at "
+        "the rate your bank charged) and write the amount in EUR, or mark it not billable"]

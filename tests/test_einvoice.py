@@ -527,3 +527,24 @@ def test_rates_yaml_refuses_vat_cases_no_valid_invoice_can_carry(ws):
         "VAT (place of supply: the client's country) — use vat: outside-scope; reverse charge is for clients in the "
         "EU",
         "rates.yaml:48: clients.umbrella.country: 'de' is not an ISO country code like DE"]  # and nothing on its vat
+
+
+def test_receipts_are_embedded_beside_the_factur_x_xml_and_the_xml_stays_valid(ws, schematron):
+    receipt = b"%PDF-1.4\n% a stock photo licence\n"
+    ws.with_templates().input("receipts/photo.pdf", receipt)
+    ws.input("expenses.csv", "date,person,client,job,category,description,amount,currency,billable,receipt\n"
+                             "2026-11-04,Anna Schmidt,ACME,website,Stock photos,Hero image,49.99,EUR,yes,"
+                             "receipts/photo.pdf\n")
+    (issued,) = bill(ws.root, parse_period("2026-11"), today=ISSUED_ON).issued
+    reader = PdfReader(issued.pdf)
+    catalog = reader.trailer["/Root"]
+    xmp = catalog["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp
+    specs = [spec.get_object() for spec in catalog["/AF"]]
+    assert [(s["/F"], s["/AFRelationship"]) for s in specs] == [("factur-x.xml", "/Alternative"),
+                                                                 ("photo.pdf", "/Supplement")]
+    assert reader.attachments["photo.pdf"] == [receipt]
+    xml = embedded(issued.pdf)
+    assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert schematron(xml) == []
+    assert "receipt attached: photo.pdf" in text_of(issued.pdf)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import chain
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
@@ -39,16 +39,18 @@ from ..files import crash_point, sweep_orphans
 from ..ledger.backups import backup
 from ..periods import Period
 from ..pipeline import billable_now, check, check_before
+from ..pricing.expenses import billable_expenses
 from ..pricing.invoices import Draft, draft_invoices
 from ..pricing.models import Ledgered, needs_history, retainer_use
 from ..problems import Problem, plural
-from ..render.confined import TemplateRefused
+from ..render.confined import TemplateRefused, read_within
 from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
 from ..render.pdf import Job, Renderer, write_pdfs
 from ..reports import Report, write_report
 from ..reports.reasons import Unbilled, not_billed
 from ..run import CheckRun
 from ..schemas import Entries as E
+from ..schemas import Expenses as X
 from ..schemas import PricedEntries as P
 from ..schemas import ReviewedEntries as V
 from ..schemas import added
@@ -220,9 +222,9 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date, state
     config = run.loaded_config()
     before = check_before(run, today) if needs_history(config, period) else None
     known = final if before is None else pd.concat([billable_now(before), final], ignore_index=True)
+    clients = frozenset(k for k, c in config.clients.items() if c.billable and k not in held and only in (None, k))
     drafts = draft_invoices(final, config, period, today=today, state=state, used=retainer_use(known, config, state),
-                            clients=frozenset(k for k, c in config.clients.items()
-                                              if c.billable and k not in held and only in (None, k)))
+                            clients=clients, expenses=_expenses(run, clients, today, state))
     skipped = tuple(Skipped(key, "held back by errors (listed above)") for key in sorted(held)
                     if only in (None, key) and getattr(config.clients.get(key), "billable", True))
     later = None
@@ -231,6 +233,13 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date, state
         later = (f"{plural(int(future.sum()), 'billable entry', 'billable entries')} dated after today "
                  f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
     return ToBill(tuple(drafts), skipped, later, _review_note(priced, final), before)
+
+
+def _expenses(run: CheckRun, clients: frozenset[str], today: date, state: Ledgered) -> pd.DataFrame:
+    """The expenses to bill: without errors, of the clients billed, up to today, on no live invoice."""
+    x = run.expenses[~run.expenses_with_errors()]
+    x = x[x[X.client_key].isin(clients) & x[X.date].le(pd.Timestamp(today))]
+    return billable_expenses(x, run.loaded_config(), state.charged)
 
 
 def _review_note(priced: pd.DataFrame, final: pd.DataFrame) -> str | None:
@@ -407,7 +416,24 @@ def _document(draft: Draft, issue: Issue, config: Config, workspace: Path) -> Jo
     return Job(html, templates, target, issue.stamped_at,
                None if issue.draft else einvoice_xml(draft, issue, config, labels=labels),
                einvoice_xml(draft, issue, config, XRECHNUNG, labels) if not issue.draft
-               and client.einvoice == "xrechnung" else None)
+               and client.einvoice == "xrechnung" else None, _receipts(draft, workspace, issue.number))
+
+
+def _receipts(draft: Draft, workspace: Path, number: str) -> tuple[tuple[str, bytes], ...]:
+    """The receipts of the draft's expenses, read from input/ (never from outside it), each under
+    a name of its own in the PDF. One that is gone since `check` stops the run (CannotIssue)."""
+    found: dict[str, bytes] = {}
+    for receipt in (c.receipt for line in draft.lines for c in line.charges if c.receipt):
+        try:
+            data = read_within(workspace / "input", receipt)
+        except TemplateRefused:
+            data = None
+        if data is None:
+            raise CannotIssue(f"{number}: the receipt input/{receipt} an expense names is gone or not a file "
+                              "inside input/ — put it back, then run this again")
+        name = PurePosixPath(receipt).name
+        found[name if name not in found else f"{len(found) + 1}-{name}"] = data
+    return tuple(found.items())
 
 
 def einvoice_xml(draft: Draft, issue: Issue, config: Config, guideline: str = FACTURX,

@@ -24,7 +24,7 @@ from ..ingest.expenses import read_expenses
 from ..ingest.read import Table
 from ..names import normalised
 from ..periods import Period
-from ..problems import Problem, Source, info, relabel, warning
+from ..problems import Problem, Severity, Source, for_rows, info, relabel, selected, warning
 from ..schemas import Expenses as X
 from ..schemas import RawExpenses, empty, validate
 from .checks import Context, missing_client, unknown_client, unknown_job, unknown_person
@@ -55,14 +55,16 @@ def expenses(tables: Sequence[Table], attachments: Sequence[str], input_dir: Pat
     resolved = identified(resolved_names(inside, config))
     problems += [p for check in NAME_CHECKS for p in check(resolved, Context(config, period, period.end, empty(X)))]
     frame, repeats = drop_repeats(resolved)
-    problems += repeats + unnamed_attachments(attachments, receipts)
+    problems += repeats + unnamed_attachments(attachments, receipts) + other_currency(frame, config)
     return Expensed(frame, tuple(relabel(problems, labels)), tuple(t.file for t in tables))
 
 
 def resolved_names(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """Person, client and job resolved to rates.yaml's; a currency the export leaves out is the
-    client's (or, for an unknown client, the agency's)."""
+    """Person, client and job resolved to rates.yaml's (an expense may name no job: its job key is
+    ""); a currency the export leaves out is the client's (or, for an unknown client, the agency's)."""
     client_key, job_key = client_and_job_keys(raw, config)
+    # an expense may be the client's, of no job (travel to a workshop): not so an hour of work
+    job_key = job_key.mask(client_key.notna() & raw[X.job].str.strip().eq(""), "")
     clients = config.clients
     billed_in = client_key.map(lambda key: clients[key].currency if isinstance(key, str) else config.agency.currency)
     return raw.assign(**{
@@ -105,6 +107,18 @@ def drop_repeats(expenses: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
                                                        "counted once")
                 for (file, kept_in), n in dropped.groupby([X.source_file, "kept_in"]).size().items()]
     return expenses[~repeat].reset_index(drop=True), problems
+
+
+def other_currency(expenses: pd.DataFrame, config: Config) -> list[Problem]:
+    """A billable expense in another currency than its client is billed in: an error (the invoice
+    has one currency; which rate converts it is the agency's to say, not ours to guess)."""
+    clients = config.clients
+    billed_in = expenses[X.client_key].map(lambda key: clients[key].currency if isinstance(key, str) else None)
+    rows = selected(expenses, expenses[X.billable] & billed_in.notna() & expenses[X.currency].ne(billed_in)
+                    & expenses[X.currency].ne(""), billed_in=billed_in)
+    return for_rows(rows, "currency", "other-currency", Severity.ERROR, lambda r: (
+        f"a billable expense in {r.currency}, but {r.client_key} is billed in {r.billed_in} — convert it (at the "
+        f"rate your bank charged) and write the amount in {r.billed_in}, or mark it not billable"))
 
 
 def unnamed_attachments(attachments: Sequence[str], receipts: frozenset[str]) -> list[Problem]:

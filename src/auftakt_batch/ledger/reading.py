@@ -123,13 +123,13 @@ def _charges(conn: sqlite3.Connection, invoice_id: int) -> dict[int, tuple[Charg
         fields = {**dict(r), "day": date.fromisoformat(r["day"])}
         entries.setdefault((fields.pop("position"), r["entry_id"]), []).append(Billed(**fields))
     charges: dict[int, tuple[Charge, ...]] = {}
-    for r in rows(conn, "SELECT position, kind, key, unit, quantity, unit_price FROM charges WHERE invoice_id = ? "
-                        "ORDER BY rowid", (invoice_id,)):
+    for r in rows(conn, "SELECT position, kind, key, unit, quantity, unit_price, receipt FROM charges "
+                        "WHERE invoice_id = ? ORDER BY rowid", (invoice_id,)):
         position = r["position"]
         covered = (entries.get((position, r["key"]), ()) if r["kind"] == HOURS else  # a model's charge: its line's
                    [b for (at, _), found in entries.items() if at == position for b in found])
         charge = Charge(kind=r["kind"], key=r["key"], unit=r["unit"], quantity=Decimal(r["quantity"]),
-                        unit_price=Decimal(r["unit_price"]), entries=tuple(covered))
+                        unit_price=Decimal(r["unit_price"]), entries=tuple(covered), receipt=r["receipt"])
         charges[position] = charges.get(position, ()) + (charge,)
     return charges
 

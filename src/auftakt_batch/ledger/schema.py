@@ -16,7 +16,7 @@ from ..pricing.invoices import quantity
 from .backups import restore_hint
 from .sql import decimal_text, transaction
 
-SCHEMA_VERSION = 7  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
+SCHEMA_VERSION = 8  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 # the instant an invoice was reserved, in UTC; NULL for an invoice issued before schema 5 (unknown, never invented)
 ISSUED_AT = "issued_at TEXT CHECK (issued_at GLOB '????-??-??T??:??:??Z')"
 # a line's unit (UN/ECE Recommendation 20); the lines before schema 7 were hours
@@ -24,7 +24,7 @@ UNIT = "unit TEXT NOT NULL DEFAULT 'HUR' CHECK (unit <> '')"
 CHARGES = """CREATE TABLE IF NOT EXISTS charges (
     invoice_id  INTEGER NOT NULL REFERENCES invoices (id),
     position    INTEGER NOT NULL,   -- the invoice line it is on
-    kind        TEXT NOT NULL CHECK (kind <> ''),  -- hours (pricing/invoices.py: Charge)
+    kind        TEXT NOT NULL CHECK (kind <> ''),  -- hours, retainer, overage, milestone, expense (Charge)
     key         TEXT NOT NULL CHECK (key <> ''),   -- what it is billed once by, within its kind: hours, the entry id
     unit        TEXT NOT NULL CHECK (unit <> ''),  -- UN/ECE Recommendation 20: HUR
     quantity    TEXT NOT NULL,
@@ -32,6 +32,7 @@ CHARGES = """CREATE TABLE IF NOT EXISTS charges (
     live        INTEGER NOT NULL DEFAULT 1 CHECK (live IN (0, 1)),
     FOREIGN KEY (invoice_id, position) REFERENCES invoice_lines (invoice_id, position)
 )"""
+RECEIPT = "receipt TEXT"  # an expense's receipt under input/, attached to its invoice (schema 8)
 CHARGED_ONCE = "CREATE UNIQUE INDEX IF NOT EXISTS charged_once ON charges (kind, key) WHERE live = 1"
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS invoices (
@@ -95,6 +96,7 @@ CREATE TABLE IF NOT EXISTS billed_entries (
 CREATE UNIQUE INDEX IF NOT EXISTS billed_once ON billed_entries (entry_id) WHERE live = 1;
 {CHARGES};
 {CHARGED_ONCE};
+ALTER TABLE charges ADD COLUMN {RECEIPT};
 """
 
 DECIMALS = {"invoices": ("vat_rate", "net", "vat", "gross"), "invoice_lines": ("quantity", "unit_price", "amount"),
@@ -119,6 +121,7 @@ MIGRATIONS = {  # from version: the statements that make it the next version
         "SELECT b.invoice_id, b.position, 'hours', b.entry_id, 'HUR', hour_quantity(b.billed_s), l.unit_price, b.live "
         "FROM billed_entries b JOIN invoice_lines l ON l.invoice_id = b.invoice_id AND l.position = b.position "
         "WHERE b.replaces IS NULL ORDER BY b.rowid"],
+    7: [f"ALTER TABLE charges ADD COLUMN {RECEIPT}"],  # no expense was billed before: NULL
 }
 TABLES = {"invoices": 0, "invoice_lines": 0, "billed_entries": 0, "charges": 7}  # table: the version that added it
 INDEXES = {"billed_once": 0, "charged_once": 7}  # the indexes that refuse a second live billing of an entry, a charge

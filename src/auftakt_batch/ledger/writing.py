@@ -92,7 +92,7 @@ def _record_lines(conn: sqlite3.Connection, invoice_id: int, draft: Draft) -> No
             _insert(conn, "charges", {
                 "invoice_id": invoice_id, "position": position, "kind": charge.kind, "key": charge.key,
                 "unit": charge.unit, "quantity": decimal_text(charge.quantity),
-                "unit_price": decimal_text(charge.unit_price)})
+                "unit_price": decimal_text(charge.unit_price), "receipt": charge.receipt})
     for position, line in enumerate(draft.lines, 1):
         for b in line.entries:
             _insert(conn, "billed_entries", {

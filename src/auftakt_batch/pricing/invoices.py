@@ -25,10 +25,13 @@ import pandas as pd
 from ..config import Client, Config, Job
 from ..periods import Period
 from ..schemas import Entries as E
+from ..schemas import Expenses as X
 from ..schemas import PricedEntries as P
 from ..units import format_money, hour_quantity
 from . import amount
+from .expenses import EXPENSE, ExpenseLine, expense_lines
 from .models import (
+    C62,
     HUR,
     NOTHING_BILLED,
     Ledgered,
@@ -81,6 +84,7 @@ class Charge:
     quantity: Decimal  # in `unit`s
     unit_price: Decimal
     entries: tuple[Billed, ...] = ()  # the entries it covers
+    receipt: str | None = None  # an expense's receipt under input/, attached to the invoice
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,25 +176,30 @@ def vat_rate(config: Config, client: Client, *owners: Job | None) -> Decimal:
     return next((o.vat_rate for o in owners if o is not None and o.vat_rate is not None), config.agency.vat_rate)
 
 
-def draft_invoices(priced: pd.DataFrame, config: Config, period: Period, *, today: date | None = None,
-                   state: Ledgered = NOTHING_BILLED, used: Mapping[str, int] | None = None,
-                   clients: frozenset[str] | None = None) -> list[Draft]:
+def draft_invoices(priced: pd.DataFrame, config: Config, period: Period, *, today: date | None = None,  # noqa: PLR0913
+                   state: Ledgered = NOTHING_BILLED, used: Mapping[str, int] | None = None,  # what the models need,
+                   clients: frozenset[str] | None = None, expenses: pd.DataFrame | None = None) -> list[Draft]:  # named
     """One draft per client with something to bill, in client-key order: its billable time by the
     hour, then its retainers and milestones (models.py: `state` is what the ledger's live invoices
     hold of them, `used` each retainer period's seconds known). A client with no entries gets a
     draft for a retainer period alone; `clients` limits which clients may (None: any); `today`
-    (default: the period's last day) is the last day a retainer period or milestone may begin."""
+    (default: the period's last day) is the last day a retainer period or milestone may begin.
+    `expenses` (expenses.billable_expenses): each a line after the time's."""
     billable = priced[priced[E.billable] & priced[P.billed_s].gt(0).fillna(False)]
     on_models = modelled(billable, config)
     hourly = billable[~on_models & billable[P.rate].notna()]
     models = billable[on_models]
-    keys = set(hourly[E.client_key]) | {c for c, _ in modelled_jobs(config) if clients is None or c in clients}
+    costs = expenses if expenses is not None else pd.DataFrame(columns=[X.client_key])
+    keys = set(hourly[E.client_key]) | set(costs[X.client_key]) | {
+        c for c, _ in modelled_jobs(config) if clients is None or c in clients}
     run = Run(period=period, today=today or period.end, state=state, used=used or {})
     drafts = []
     for client_key in sorted(keys):
         client = config.clients[client_key]
         lines = (*_lines(hourly[hourly[E.client_key].eq(client_key)], client, config, state),
-                 *_model_lines(models[models[E.client_key].eq(client_key)], client, config, run))
+                 *_model_lines(models[models[E.client_key].eq(client_key)], client, config, run),
+                 *(_expense_line(x, client, config) for x in expense_lines(
+                     costs[costs[X.client_key].eq(client_key)], client)))
         if lines:
             drafts.append(Draft(client_key=client_key, currency=client.currency, period=period, lines=lines,
                                 vat_mode=client.vat, vat_rate=vat_rate(config, client)))
@@ -205,6 +214,14 @@ def _model_lines(entries: pd.DataFrame, client: Client, config: Config, run: Run
         made = (retainer_lines(client, job, mine, run) if job.retainer else milestone_lines(client, job, mine, run))
         for m in made:
             yield _model_line(m, client, config)
+
+
+def _expense_line(x: ExpenseLine, client: Client, config: Config) -> Line:
+    job = client.jobs.get(x.job_key)
+    charge = Charge(kind=EXPENSE, key=x.key, unit=C62, quantity=Decimal(1), unit_price=x.price, receipt=x.receipt)
+    return Line(job_key=x.job_key, job_name=job.name if job else client.name, detail=x.detail, unit=C62,
+                quantity=Decimal(1), unit_price=x.price, amount=x.price, first_day=x.day, last_day=x.day,
+                charges=(charge,), vat_rate=vat_rate(config, client, job))
 
 
 def _model_line(m: ModelLine, client: Client, config: Config) -> Line:

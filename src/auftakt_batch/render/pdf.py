@@ -66,6 +66,7 @@ class Job:
     stamped_at: datetime  # the time in the PDF's metadata
     einvoice: bytes | None = None  # CII XML: the PDF becomes a Factur-X PDF/A-3b with it embedded
     xrechnung: bytes | None = None  # written beside the PDF as NUMBER-CLIENT.xrechnung.xml
+    attachments: tuple[tuple[str, bytes], ...] = ()  # (name, bytes): expense receipts embedded in the PDF
 
 
 class Renderer(Protocol):
@@ -156,7 +157,8 @@ def _imported_by_forkserver() -> bool:
 
 
 def _write(job: Job) -> str:
-    return write_documents(job, lambda job: pdf_bytes(job.html, job.templates, job.stamped_at, job.einvoice))
+    return write_documents(job, lambda job: pdf_bytes(job.html, job.templates, job.stamped_at, job.einvoice,
+                                                      job.attachments))
 
 
 def write_documents(job: Job, render: Callable[[Job], bytes]) -> str:
@@ -176,8 +178,10 @@ def write_pdf(html: str, templates: Path, target: Path, stamped_at: datetime, ei
     return hashlib.sha256(data).hexdigest()
 
 
-def pdf_bytes(html: str, templates: Path, stamped_at: datetime, einvoice: bytes | None = None) -> bytes:
+def pdf_bytes(html: str, templates: Path, stamped_at: datetime, einvoice: bytes | None = None,
+              attachments: tuple[tuple[str, bytes], ...] = ()) -> bytes:
     """`html` as a PDF; with `einvoice` (CII XML), a PDF/A-3b with the XML embedded as factur-x.xml.
+    `attachments` (receipts) are embedded too, as supplements (PDF/A-3 allows any file embedded so).
 
     The same document always gives the same bytes: the HTML pins the PDF's dates, the
     attachment's dates are the issue time, and the embedded font subsets take their timestamp
@@ -188,12 +192,16 @@ def pdf_bytes(html: str, templates: Path, stamped_at: datetime, einvoice: bytes 
 
     from . import facturx
 
-    options = {}
+    options: dict = {}
+    utc = stamped_at.astimezone(timezone.utc)  # WeasyPrint writes an attachment's clock time with a Z: in UTC it
+    files = [Attachment(file_obj=BytesIO(data), name=name, description="Receipt", created=utc,  # is the PDF's instant
+                        modified=utc, relationship="Supplement") for name, data in attachments]
     if einvoice is not None:
-        utc = stamped_at.astimezone(timezone.utc)  # WeasyPrint writes the attachment's clock time with a Z: in UTC it
-        options = {"pdf_variant": "pdf/a-3b", "finisher": facturx.finisher, "attachments": [  # is the PDF's instant
+        options = {"pdf_variant": "pdf/a-3b", "finisher": facturx.finisher, "attachments": [
             Attachment(file_obj=BytesIO(einvoice), name=facturx.FILENAME, description="Factur-X invoice (EN 16931)",
-                       created=utc, modified=utc, relationship="Alternative")]}
+                       created=utc, modified=utc, relationship="Alternative"), *files]}
+    elif files:
+        options = {"attachments": files}
     with _environment("SOURCE_DATE_EPOCH", str(int(stamped_at.timestamp()))):
         return HTML(string=html, base_url=str(templates.resolve()) + os.sep,
                     url_fetcher=fetcher_within(templates)).write_pdf(**options)
