@@ -240,3 +240,18 @@ def test_an_expense_in_another_currency_is_an_error_that_holds_back_its_client(w
     assert [str(p) for p in run.check.problems if p.code == "other-currency"] == [
         "input/expenses.csv:2:currency: error: a billable expense in USD, but acme is billed in EUR — convert it (at "
         "the rate your bank charged) and write the amount in EUR, or mark it not billable"]
+
+
+def test_an_expense_edited_after_billing_is_held_back_naming_its_invoice(ws):
+    ws.with_templates().input("expenses.csv", NATIVE + "2026-11-04,Anna Schmidt,ACME,website,Fonts,Webfont licence,"
+                                                      "120.00,EUR,yes,\n")
+    (first,) = bill(ws.root, NOVEMBER, today=TODAY).issued
+    ws.input("expenses.csv", NATIVE + "2026-11-04,Anna Schmidt,ACME,website,Fonts,Webfont licence,135.00,EUR,yes,\n")
+    held = bill(ws.root, NOVEMBER, today=TODAY)
+    assert held.issued == () and [str(p) for p in held.check.problems if p.code == "expense-changed"] == [
+        f"input/expenses.csv:2: error: looks like an expense billed on invoice {first.number} edited since: invoiced "
+        "2026-11-04 'Fonts — Webfont licence' 120.00, now 'Fonts — Webfont licence' 135.00 — restore the export as "
+        f"it was, or cancel the invoice with `auftakt-batch void {first.number} --reason ...` and bill again"]
+    void(ws.root, first.number, "licence price", today=TODAY)  # as the error says: billed again, once, as it is now
+    (again,) = bill(ws.root, NOVEMBER, today=TODAY).issued
+    assert again.net == Decimal("135.00")

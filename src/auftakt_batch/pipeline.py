@@ -97,8 +97,10 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     lap("checks")
 
     # 7. Expenses: the expense exports ingest set aside → the period's Expenses (names resolved, each
-    #    with its expense_id, a copy in an overlapping export counted once) and their problems.
-    expensed = expenses(ingested.expenses, ingested.attachments, workspace / "input", config, period)
+    #    with its expense_id, a copy in an overlapping export counted once) and their problems; one
+    #    like a billed expense no longer in the exports is an edit of it, held back.
+    billed_costs = read_billed_expenses(workspace) if ingested.expenses else None
+    expensed = expenses(ingested.expenses, ingested.attachments, workspace / "input", config, period, billed_costs)
     problems += expensed.problems
     lap("expenses")
 
@@ -185,6 +187,14 @@ def approved_in_review(run: CheckRun) -> frozenset[str]:
 
 def read_review(run: CheckRun) -> Decisions:
     return read_decisions(run.workspace, run.period, billable_now(run), run.billed, run.loaded_config())
+
+
+def read_billed_expenses(workspace: Path) -> pd.DataFrame | None:
+    """The expenses on live invoices; None where the ledger cannot be read (step 4 said why)."""
+    try:
+        return ledger.read_billed_expenses(workspace / "output" / "ledger.sqlite")
+    except ledger.LedgerError:
+        return None
 
 
 def read_billed(workspace: Path) -> tuple[pd.DataFrame, list[Problem]]:

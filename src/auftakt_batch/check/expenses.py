@@ -41,8 +41,10 @@ class Expensed:
     files: tuple[str, ...] = ()  # the expense exports read (a workbook's sheets each)
 
 
-def expenses(tables: Sequence[Table], attachments: Sequence[str], input_dir: Path, config: Config,
-             period: Period) -> Expensed:
+def expenses(tables: Sequence[Table], attachments: Sequence[str], input_dir: Path, config: Config,  # noqa: PLR0913
+             period: Period, billed: pd.DataFrame | None = None) -> Expensed:  # the ledger's, BILLED_EXPENSE_COLUMNS
+    """The period's expenses and their problems; `billed`: the expenses on live invoices (the
+    ledger's), for those edited since they were billed (`changed_since_billed`)."""
     if not tables and not attachments:  # most workspaces bill no expenses: nothing to do
         return Expensed(empty(X), ())
     raw, problems, labels, receipts = read_expenses(tables, input_dir, config.imports.date_format)
@@ -56,6 +58,7 @@ def expenses(tables: Sequence[Table], attachments: Sequence[str], input_dir: Pat
     problems += [p for check in NAME_CHECKS for p in check(resolved, Context(config, period, period.end, empty(X)))]
     frame, repeats = drop_repeats(resolved)
     problems += repeats + unnamed_attachments(attachments, receipts) + other_currency(frame, config)
+    problems += changed_since_billed(frame, billed, period) if billed is not None and len(billed) else []
     return Expensed(frame, tuple(relabel(problems, labels)), tuple(t.file for t in tables))
 
 
@@ -107,6 +110,28 @@ def drop_repeats(expenses: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
                                                        "counted once")
                 for (file, kept_in), n in dropped.groupby([X.source_file, "kept_in"]).size().items()]
     return expenses[~repeat].reset_index(drop=True), problems
+
+
+def changed_since_billed(expenses: pd.DataFrame, billed: pd.DataFrame, period: Period) -> list[Problem]:
+    """An expense of the period on a live invoice that the exports no longer hold as billed, and
+    an unbilled expense of its client on its day with its category or its words: edited since
+    (its id is what it says, so the edited one would be billed as new). An error on the edited
+    one, naming the invoice: void it and bill again, or restore the export. A billed expense gone
+    with nothing like it is no risk (deleted, or its export archived): nothing is said."""
+    gone = billed[period.holds(billed["day"]) & ~billed["expense_id"].isin(expenses[X.expense_id])]
+    fresh = expenses[~expenses[X.expense_id].isin(billed["expense_id"])]
+    if gone.empty or fresh.empty:
+        return []
+    pairs = fresh.reset_index().merge(gone, left_on=[X.client_key, X.date], right_on=["client_key", "day"],
+                                      suffixes=("", "_billed"))
+    words = (pairs[X.category] + " — " + pairs[X.description]).str.strip(" —")
+    alike = [bool(category) and detail.startswith(category) or bool(note) and note in detail
+             for category, note, detail in zip(pairs[X.category], pairs[X.description], pairs["detail"])]
+    rows = pairs.assign(words=words)[alike].drop_duplicates("index")
+    return for_rows(rows, None, "expense-changed", Severity.ERROR, lambda r: (
+        f"looks like an expense billed on invoice {r.number} edited since: invoiced {r.day:%Y-%m-%d} '{r.detail}' "
+        f"{r.amount_billed}, now '{r.words}' {r.amount} — restore the export as it was, or cancel the invoice with "
+        f"`auftakt-batch void {r.number} --reason ...` and bill again"))
 
 
 def other_currency(expenses: pd.DataFrame, config: Config) -> list[Problem]:

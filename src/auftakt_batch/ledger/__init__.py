@@ -49,8 +49,8 @@ from .writing import AlreadyBilled, Number, mark_issued, next_number, record_acc
 __all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "AlreadyBilled", "Book", "InvoiceRecord",
            "LedgerError", "NotVoidable", "Number", "Stored", "billed_entries", "charged", "connect", "decimal_text",
            "invoices", "live_invoices", "mark_issued", "model_state", "next_number", "no_billed", "read_billed",
-           "read_book", "read_invoices", "read_model_state", "record_accepted", "record_pending", "stored_draft",
-           "utc_now", "voidable"]
+           "read_billed_expenses", "read_book", "read_invoices", "read_model_state", "record_accepted",
+           "record_pending", "stored_draft", "utc_now", "voidable"]
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
 
@@ -115,6 +115,11 @@ def read_billed(path: Path) -> pd.DataFrame:
 def read_model_state(path: Path) -> Ledgered:
     """What the live invoices hold of the billing models, read-only; nothing if there is no ledger yet."""
     return _read(path, lambda conn, _: model_state(conn), NOTHING_BILLED)
+
+
+def read_billed_expenses(path: Path) -> pd.DataFrame:
+    """The expenses on live invoices (reading.BILLED_EXPENSE_COLUMNS), read-only; none without a ledger."""
+    return _read(path, reading.billed_expenses, reading.billed_expenses_frame())
 
 
 def read_book(path: Path) -> Book:

@@ -134,6 +134,24 @@ def _charges(conn: sqlite3.Connection, invoice_id: int) -> dict[int, tuple[Charg
     return charges
 
 
+BILLED_EXPENSE_COLUMNS = ["expense_id", "number", "client_key", "day", "detail", "amount"]
+
+
+def billed_expenses(conn: sqlite3.Connection, version: int) -> pd.DataFrame:
+    """The expenses on live invoices (BILLED_EXPENSE_COLUMNS; `day` a Timestamp, `amount` Decimal as billed)."""
+    found = [] if version < 7 else [
+        {**dict(r), "amount": Decimal(r["amount"])} for r in rows(
+            conn, "SELECT c.key AS expense_id, i.number, i.client_key, l.first_day AS day, l.detail, l.amount "
+                  "FROM charges c JOIN invoices i ON i.id = c.invoice_id JOIN invoice_lines l "
+                  "ON l.invoice_id = c.invoice_id AND l.position = c.position WHERE c.live = 1 AND c.kind = 'expense'")]
+    return billed_expenses_frame(found)
+
+
+def billed_expenses_frame(found: list[dict] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame(found or [], columns=BILLED_EXPENSE_COLUMNS)
+    return frame.assign(day=pd.to_datetime(frame["day"]))
+
+
 def model_state(conn: sqlite3.Connection) -> Ledgered:
     """What the live invoices hold of the billing models (pricing/models.py): every live charge,
     the seconds and overage billed of each retainer period, the net billed per job and month."""
