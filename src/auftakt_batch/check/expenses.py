@@ -122,7 +122,7 @@ def changed_since_billed(expenses: pd.DataFrame, billed: pd.DataFrame, period: P
     fresh = expenses[~expenses[X.expense_id].isin(billed["expense_id"])]
     if gone.empty or fresh.empty:
         return []
-    pairs = fresh.reset_index().merge(gone, left_on=[X.client_key, X.date], right_on=["client_key", "day"],
+    pairs = fresh.reset_index().merge(gone, left_on=[X.client_key, X.date], right_on=["billed_to", "day"],
                                       suffixes=("", "_billed"))
     words = (pairs[X.category] + " — " + pairs[X.description]).str.strip(" —")
     alike = [bool(category) and detail.startswith(category) or bool(note) and note in detail

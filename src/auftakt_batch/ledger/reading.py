@@ -134,15 +134,15 @@ def _charges(conn: sqlite3.Connection, invoice_id: int) -> dict[int, tuple[Charg
     return charges
 
 
-BILLED_EXPENSE_COLUMNS = ["expense_id", "number", "client_key", "day", "detail", "amount"]
+BILLED_EXPENSE_COLUMNS = ["expense_id", "number", "billed_to", "day", "detail", "amount"]  # billed_to: the client
 
 
 def billed_expenses(conn: sqlite3.Connection, version: int) -> pd.DataFrame:
     """The expenses on live invoices (BILLED_EXPENSE_COLUMNS; `day` a Timestamp, `amount` Decimal as billed)."""
     found = [] if version < 7 else [
         {**dict(r), "amount": Decimal(r["amount"])} for r in rows(
-            conn, "SELECT c.key AS expense_id, i.number, i.client_key, l.first_day AS day, l.detail, l.amount "
-                  "FROM charges c JOIN invoices i ON i.id = c.invoice_id JOIN invoice_lines l "
+            conn, "SELECT c.key AS expense_id, i.number, i.client_key AS billed_to, l.first_day AS day, l.detail, "
+                  "l.amount FROM charges c JOIN invoices i ON i.id = c.invoice_id JOIN invoice_lines l "
                   "ON l.invoice_id = c.invoice_id AND l.position = c.position WHERE c.live = 1 AND c.kind = 'expense'")]
     return billed_expenses_frame(found)
 
