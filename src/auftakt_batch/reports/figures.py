@@ -172,7 +172,8 @@ def _retainer_sums(models: Models, by: list[str]) -> pd.DataFrame:
     columns = ["absorbed", "pending_h", "pending_value"]
     retainers = models.retainers
     if retainers.empty:
-        return pd.DataFrame(columns=columns)
+        index = pd.MultiIndex.from_tuples([], names=by) if len(by) > 1 else pd.Index([], name=by[0])
+        return pd.DataFrame(columns=columns, index=index)
     frame = retainers.assign(absorbed=retainers["written_down_value"].map(lambda v: ZERO if v is None else v),
                              pending_h=retainers["overage_to_bill"],
                              pending_value=retainers["overage_to_bill_value"].map(lambda v: ZERO if v is None else v))

@@ -302,7 +302,7 @@ def _gap(pages: Pages, figures: Figures) -> None:
 
 
 SHOWN = {"logged_h": "float64", "billed_h": "float64", "written_down_h": "float64", "billable_text": "str",
-         "review_text": "float64", "model_text": "str"}  # what _entry_rows adds, as pandas types them on no rows
+         "review_text": "float64", "model_text": "float64"}  # what _entry_rows adds, as pandas types them on no rows
 
 
 def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
@@ -323,9 +323,9 @@ def _shown_rows(entries: pd.DataFrame) -> pd.DataFrame:
         billed_h=[hours(s) if pd.notna(s) and b else None for s, b in zip(entries[R.billed_s], entries[E.billable])],
         written_down_h=[hours(s) if pd.notna(s) else None for s in entries[R.written_down_from]],
         billable_text=entries[E.billable].map({True: "yes", False: "no"}),
-        model_text=model_text(entries[R.model], entries[R.invoice]),
         review_text=[("held back" if held else "waits for approval" if waits else "")
-                     for held, waits in zip(entries[R.held_in_review], entries[R.waits_for_approval])])
+                     for held, waits in zip(entries[R.held_in_review], entries[R.waits_for_approval])],
+        model_text=model_text(entries[R.model], entries[R.invoice]))
 
 
 def problem_rows(problems: Iterable[Problem]) -> pd.DataFrame:
