@@ -13,7 +13,6 @@ import pytest
 from auftakt_batch import ledger
 from auftakt_batch.billing import bill
 from auftakt_batch.reports import report
-from auftakt_batch.reports import status as board
 
 from .conftest import RATES, TODAY, dedent, edited
 from .test_billing_models import HEADER, KAFFEE, NOVEMBER, OCTOBER

@@ -156,7 +156,8 @@ def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         unbilled_s=billed.where(unbilled_now, 0), covered_s=billed.where(unbilled(sound) & ~unbilled_now, 0),
         unbilled_value=[v if u else ZERO for v, u in zip(sound[R.value], unbilled_now)],
         invoiced_value=[v if n else ZERO for v, n in zip(sound[R.value], sound[R.invoice])])
-    columns = ["logged_s", "billable_s", R.billed_s, "unbilled_s", "covered_s", R.value, "unbilled_value", "invoiced_value", R.cost]
+    columns = ["logged_s", "billable_s", R.billed_s, "unbilled_s", "covered_s", R.value, "unbilled_value",
+               "invoiced_value", R.cost]
     return frame.groupby(by)[columns].sum()
 
 
@@ -237,7 +238,8 @@ def _money_row(s: pd.Series | None, currency: str, config: Config) -> dict:
             "value": value,
             "invoiced_period": get("invoiced_value") + lines, "invoiced_to_date": get("invoiced_to_date"),
             "unbilled": hours(get("unbilled_s", 0)) + pending_h, "unbilled_value": get("unbilled_value") + pending,
-            "covered": max(ZERO, hours(get("covered_s", 0)) - pending_h), "written_down": get("capped") + get("absorbed"), "cost": cost,
+            "covered": max(ZERO, hours(get("covered_s", 0)) - pending_h),
+            "written_down": get("capped") + get("absorbed"), "cost": cost,
             "margin": margin, "margin_pct": share(margin, value) if margin is not None else None,
             "effective_rate": (value / hours(logged)).quantize(CENT) if logged else None}
 

@@ -62,5 +62,6 @@ def write_models(sheet: Sheet, models: Models, currency: str) -> None:
 
 def model_text(models: pd.Series, invoices: pd.Series) -> list[str]:
     """Per entry, what the Entries sheet says of its model."""
-    words = {"retainer": ("retainer", "covered by the retainer"), "fixed": ("fixed price", "covered by the fixed price")}
+    words = {"retainer": ("retainer", "covered by the retainer"),
+             "fixed": ("fixed price", "covered by the fixed price")}
     return [words[m][0 if n else 1] if m in words else "" for m, n in zip(models, invoices)]
