@@ -117,6 +117,18 @@ def test_the_effective_rate_of_a_fixed_price_falls_as_hours_grow(billed):
     assert near(before, D("276.92")) and near(effective(), D("180.00"))  # 7,200.00 ÷ 40 h
 
 
+def test_an_amount_budget_beside_a_fixed_price_burns_its_hours_at_the_jobs_rate(ws):
+    ws.rates(RATES + edited(KAFFEE, 'rate: "90.00"\n', 'rate: "90.00"\n        budget: {amount: "5000.00", per: total}\n'))
+    ws.with_templates()
+    ws.input("october.csv", HEADER + OCTOBER_ENTRIES)
+    bill(ws.root, OCTOBER, today=TODAY)
+    ws.input("november.csv", HEADER + NOVEMBER_ENTRIES)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    (launch,) = [r for r in records(workbook(ws)["Over-servicing"]) if r["job"].value == "launch"]
+    # 10 + 8 + 8 = 26 h × 90.00 = 2,340.00 of 5,000.00: 46.8 % — not the milestones' 7,200.00, nor nothing
+    assert launch["used"].value == 2340 and near(launch["burn %"].value, D("0.468"), 4)
+
+
 def test_a_late_retainer_entry_is_overage_to_bill_and_a_fixed_jobs_is_covered(billed):
     billed.input("late.csv", HEADER + dedent("""\
         2026-11-27,Anna Schmidt,kaffee,care,,Hotfix,2,

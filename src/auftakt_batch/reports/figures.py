@@ -11,7 +11,8 @@ Definitions (the workbook's column notes repeat them):
   exchange rate to convert with); *effective rate* = value ÷ all logged hours.
 - A budget `per: month` counts the period's time against the budget for the months the period
   spans; `per: total` counts all time up to the end of the period, earlier periods included.
-  Hours budgets burn logged hours; amount budgets burn value. The projection extends the pace of
+  Hours budgets burn logged hours; amount budgets burn value (a retainer's or fixed price's
+  entries at their hours × the rate in force: their notional value). The projection extends the pace of
   the period's working days so far to all of them.
 Entries with errors are listed but counted in no total: they cannot be billed as they are.
 """
@@ -106,10 +107,12 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         billed_s = billed_s.where(~down, review.billed_s)
     model = entry_models(priced, ids.map(ledger["charge"]).where(on_invoice, ""), config)
     by_hour = model.eq("")  # a retainer's or fixed price's entries have no hourly value: the fee is the revenue
-    rate = ids.map(ledger["unit_price"]).where(on_invoice, priced[R.rate]).where(by_hour, None)
-    billable = priced[E.billable] & ~priced[R.error] & by_hour
-    value = pd.Series([amount(quantity(s), r) if b and r is not None and pd.notna(s) else ZERO
-                       for b, s, r in zip(billable, billed_s, rate)], index=priced.index, dtype=object)
+    rate = ids.map(ledger["unit_price"]).where(on_invoice & by_hour, priced[R.rate])  # a model's: the one in force
+    billable = priced[E.billable] & ~priced[R.error]
+    notional = pd.Series([amount(quantity(s), r) if b and r is not None and pd.notna(s) else ZERO
+                          for b, s, r in zip(billable, billed_s, rate)], index=priced.index, dtype=object)
+    value = notional.where(by_hour, ZERO)
+    rate = rate.where(by_hour, None)
     costs = {p.name: p.cost_rate for p in config.team if p.cost_rate is not None}
     cost = pd.Series([amount(Decimal(int(s)) / HOUR, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
                       for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced[R.error])],
@@ -121,7 +124,7 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         R.held_in_review: held.astype(bool), R.waits_for_approval: waits.astype(bool), R.tracker: tracker_text(priced),
         R.currency: priced[E.client_key].map(currency).fillna(config.agency.currency),
         R.flags: pd.Series(flags(priced, run.problems), index=priced.index, dtype=str), R.rate: rate.astype(object),
-        R.value: value, R.model: model, R.cost: cost}))
+        R.value: value, R.model: model, R.cost: cost, R.notional_value: notional}))
 
 
 def flags(entries: pd.DataFrame, problems: Iterable[Problem]) -> list[str]:
@@ -254,7 +257,8 @@ def _budget_cells(budget: Budget | None, currency: str) -> dict:
 def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, period: Period,
                  today: date) -> pd.DataFrame:
     """Every client and job budget: used, burn, projection, time beyond it and its value."""
-    used = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s, R.value]  # all _budget_row reads
+    used = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s,
+            R.notional_value]  # all _budget_row reads
     sound, before = entries.loc[~entries[R.error], used], before[used]
     all_days = working_days(config, period, period.end)
     elapsed = working_days(config, period, today)
@@ -305,11 +309,11 @@ def _budget_row(scope: _Scope, now: pd.DataFrame, past: pd.DataFrame, period: Pe
     def measure(frame: pd.DataFrame) -> Decimal:
         if budget.hours is not None:
             return hours(frame[E.duration_s].sum())
-        return sum(frame[R.value], ZERO)
+        return sum(frame[R.notional_value], ZERO)
 
     used = measure(past) + measure(now)
     projected = max(used, measure(past) + (measure(so_far) * pace).quantize(CENT, ROUND_HALF_UP))
-    value = sum(now[R.value], ZERO) + sum(past[R.value], ZERO)
+    value = sum(now[R.notional_value], ZERO) + sum(past[R.notional_value], ZERO)
     billed_h = hours(sum(int(s) for frame in (now, past) for s, b in zip(frame[R.billed_s], frame[E.billable])
                          if b and pd.notna(s)))
     rate = (value / billed_h) if billed_h else None  # the average agreed rate of the scope, per billed hour

@@ -60,8 +60,9 @@ BUDGET_COLUMNS = [
     Column("client", "client"), Column("job", "job"), Column("name", "name"), Column("label", "budget in rates.yaml"),
     Column("budget", "budget for the period", "measure",
            note="A budget a month, for the months the period spans (pro rata by days); a total budget as it is."),
-    Column("used", "used", "measure", note="Hours budgets: logged hours. Amount budgets: billable value. "
-                                           "Total budgets include earlier periods."),
+    Column("used", "used", "measure", note="Hours budgets: logged hours. Amount budgets: billable value (retainer "
+                                           "and fixed-price jobs: hours × the rate in force). Total budgets include "
+                                           "earlier periods."),
     Column("burn_pct", "burn %", "pct"),
     Column("projected", "projected", "measure", note="At the pace of the period's working days so far."),
     Column("projected_pct", "projected %", "pct"),
