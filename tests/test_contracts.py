@@ -57,7 +57,9 @@ OTHER_TABLES = {
     "reports/workbook.py": {"client", "job", "currency", "value", "billable"},  # those tables, and their letters
     "reports/review.py": {"client"},  # the first sheet's table of clients
     "reports/summary.py": {"person", "date", "duration_s"},  # absences; untracked meetings
-    "reports/status.py": {"client"},  # the status table of clients
+    "reports/status.py": {"client", "job", "currency"},  # the status table of clients; the models' tables
+    "reports/models.py": {"client", "job", "currency", "client_key", "job_key"},  # the book's invoice lines (ledger
+    # rows) and the tables of retainer periods, fixed prices and caps
     "reports/sheets.py": {"date", "currency"},  # a cell's kind; a table's currency column
     "check/checks.py": {"person"},  # overlaps.coverings' frame
     "ledger/reading.py": {"entry_id", "client_key", "currency", "job_key"},  # SQL rows: ledger/schema.py's tables

@@ -151,7 +151,13 @@ class ReportEntries(ReviewedEntries):
     flags: Series[str] = pa.Field(description=born(
         "reports/figures.flags", "the codes of the problems about its row, errors first, comma-separated"))
     value: Series[object] = pa.Field(description=born(
-        FIGURES, "billed hours × rate (Decimal, currency); 0.00 if not billable, with errors or without a rate"))
+        FIGURES, "billed hours × rate (Decimal, currency); 0.00 if not billable, with errors, without a rate, or "
+        "billed by a model (its fee or price is the revenue: reports/models.py)"))
+    notional_value: Series[object] = pa.Field(description=born(
+        FIGURES, "billed hours × the rate in force, a model's entries too (Decimal, currency): what amount budgets "
+        "burn; 0.00 if not billable, with errors or without a rate"))
+    model: Series[str] = pa.Field(description=born(
+        "reports/models.entry_models", "the model that bills it: retainer, fixed, or \"\" (by the hour)"))
     cost: Series[object] = pa.Field(description=born(
         FIGURES, "logged hours × the person's cost_rate (Decimal, agency currency); 0.00 if none"))
 

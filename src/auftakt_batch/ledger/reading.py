@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import BadArgument
 from ..periods import Period, parse_period
 from ..pricing.invoices import HOURS, Billed, Charge, Draft, Line
-from ..pricing.models import OVERAGE, RETAINER, Ledgered, retainer_of
+from ..pricing.models import HUR, NOTHING_BILLED, OVERAGE, RETAINER, Ledgered, retainer_of
 from ..units import HOUR
 from .sql import rows
 
@@ -229,12 +229,17 @@ class Book:
     """The ledger as the reports read it."""
 
     invoices: tuple[InvoiceRecord, ...]
-    lines: pd.DataFrame  # number, kind, status, client_key, period, job_key, amount (Decimal): every invoice line
-    billed: pd.DataFrame  # entry_id, number, billed_s, unit_price (Decimal), written_down_from: live billed entries
+    lines: pd.DataFrame  # LINE_COLUMNS: every invoice line, amounts Decimal, `charge` its charges' kind (below)
+    billed: pd.DataFrame  # BOOK_BILLED_COLUMNS: live billed entries, unit_price Decimal, `charge` their line's
+    models: Ledgered = NOTHING_BILLED  # what the live invoices hold of the billing models (model_state)
 
 
-LINE_COLUMNS = ["number", "kind", "status", "client_key", "period", "job_key", "amount"]
-BOOK_BILLED_COLUMNS = ["entry_id", "number", "billed_s", "unit_price", "written_down_from"]
+# a line's `charge`: the kind of its charges (hours, retainer, overage, milestone, …; a model line has one),
+# its key (a model's: retainer:kaffee/care:2026-11), "" for a line without charges (a cap's write-down)
+LINE_COLUMNS = ["number", "kind", "status", "client_key", "period", "job_key", "unit", "quantity", "amount", "charge",
+                "charge_key"]
+BOOK_BILLED_COLUMNS = ["entry_id", "number", "billed_s", "unit_price", "written_down_from", "charge"]
+CHARGES_ADDED_IN = 7  # the schema version of the charges table and the lines' unit: every line before was hours
 
 
 def no_book() -> Book:
@@ -242,15 +247,26 @@ def no_book() -> Book:
 
 
 def book(conn: sqlite3.Connection, version: int) -> Book:
-    """Every invoice, line and live billed entry of a ledger of schema `version`."""
-    lines = rows(conn, "SELECT i.number, i.kind, i.status, i.client_key, i.period, l.job_key, l.amount "
-                       "FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id ORDER BY i.year, i.seq, l.position")
+    """Every invoice, line and live billed entry of a ledger of schema `version`, with the charges'
+    kinds (hours before the charges table) and the models' state."""
+    charged = version >= CHARGES_ADDED_IN
+    kinds = ("LEFT JOIN (SELECT invoice_id, position, MIN(kind) AS kind, MIN(key) AS key FROM charges "
+             "GROUP BY invoice_id, position) c ON c.invoice_id = l.invoice_id AND c.position = l.position"
+             if charged else "")
+    charge, key, unit = ("COALESCE(c.kind, '')", "COALESCE(c.key, '')", "l.unit") if charged else \
+        (f"'{HOURS}'", "''", f"'{HUR}'")
+    lines = rows(conn, f"SELECT i.number, i.kind, i.status, i.client_key, i.period, l.job_key, {unit} AS unit, "
+                       f"l.quantity, l.amount, {charge} AS charge, {key} AS charge_key FROM invoice_lines l "
+                       f"JOIN invoices i ON i.id = l.invoice_id {kinds} ORDER BY i.year, i.seq, l.position")
     live = rows(conn, f"SELECT b.entry_id, i.number, b.billed_s, l.unit_price, "
-                      f"{_column('written_down_from', version)} AS written_down_from FROM billed_entries b "
-                      "JOIN invoices i ON i.id = b.invoice_id JOIN invoice_lines l ON l.invoice_id = b.invoice_id "
-                      "AND l.position = b.position WHERE b.live = 1")
+                      f"{_column('written_down_from', version)} AS written_down_from, {charge} AS charge "
+                      "FROM billed_entries b JOIN invoices i ON i.id = b.invoice_id JOIN invoice_lines l "
+                      f"ON l.invoice_id = b.invoice_id AND l.position = b.position {kinds.replace('= l.', '= b.')} "
+                      "WHERE b.live = 1")
     return Book(
         invoices=tuple(invoices(conn)),
-        lines=pd.DataFrame([{**dict(r), "amount": Decimal(r["amount"])} for r in lines], columns=LINE_COLUMNS),
+        lines=pd.DataFrame([{**dict(r), "amount": Decimal(r["amount"]), "quantity": Decimal(r["quantity"])}
+                            for r in lines], columns=LINE_COLUMNS),
         billed=pd.DataFrame([{**dict(r), "unit_price": Decimal(r["unit_price"])} for r in live],
-                            columns=BOOK_BILLED_COLUMNS).astype({"written_down_from": "Int64"}))
+                            columns=BOOK_BILLED_COLUMNS).astype({"written_down_from": "Int64"}),
+        models=model_state(conn) if charged else NOTHING_BILLED)

@@ -11,7 +11,8 @@ Definitions (the workbook's column notes repeat them):
   exchange rate to convert with); *effective rate* = value ÷ all logged hours.
 - A budget `per: month` counts the period's time against the budget for the months the period
   spans; `per: total` counts all time up to the end of the period, earlier periods included.
-  Hours budgets burn logged hours; amount budgets burn value. The projection extends the pace of
+  Hours budgets burn logged hours; amount budgets burn value (a retainer's or fixed price's
+  entries at their hours × the rate in force: their notional value). The projection extends the pace of
   the period's working days so far to all of them.
 Entries with errors are listed but counted in no total: they cannot be billed as they are.
 """
@@ -40,6 +41,7 @@ from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
 from ..schemas import added
 from ..units import CENT, HOUR, hours
+from .models import Models, entry_models, job_model, line_revenue, model_tables
 
 ZERO = Decimal("0.00")
 
@@ -63,6 +65,7 @@ class Figures:
     earlier_unbilled: pd.DataFrame  # billable entries of earlier periods that no invoice holds
     untracked: pd.DataFrame  # client meetings nobody logged, with their value
     invoices: pd.DataFrame  # the ledger's invoices of the period
+    models: Models = Models()  # the retainer periods, fixed prices and caps (reports/models.py)
 
 
 def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> Figures:
@@ -70,15 +73,16 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     entries = entry_table(run, book, config)
     before = entry_table(earlier, book, config) if earlier is not None else entries.iloc[0:0]
     before = before[~before[R.error]]
-    clients = client_table(entries, book, config, period)
-    jobs = job_table(entries, book, config, period)
+    models = model_tables(entries[~entries[R.error]], before, book, config, period, today)
+    clients = client_table(entries, book, config, period, models)
+    jobs = job_table(entries, book, config, period, models)
     budgets = budget_table(entries, before, config, period, today)
-    earlier_unbilled = before[unbilled(before)].reset_index(drop=True)
+    earlier_unbilled = before[uncovered(before)].reset_index(drop=True)
     untracked = untracked_table(run, config)
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
                    gap_table(clients, entries, earlier_unbilled, untracked, run, today), earlier_unbilled, untracked,
-                   invoice_table(book, period))
+                   invoice_table(book, period), models)
 
 
 def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True) -> pd.DataFrame:
@@ -101,10 +105,14 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         down = review.written_down_from.notna() & ~on_invoice
         before = before.where(~down, billed_s)
         billed_s = billed_s.where(~down, review.billed_s)
-    rate = ids.map(ledger["unit_price"]).where(on_invoice, priced[R.rate])
+    model = entry_models(priced, ids.map(ledger["charge"]).where(on_invoice, ""), config)
+    by_hour = model.eq("")  # a retainer's or fixed price's entries have no hourly value: the fee is the revenue
+    rate = ids.map(ledger["unit_price"]).where(on_invoice & by_hour, priced[R.rate])  # a model's: the one in force
     billable = priced[E.billable] & ~priced[R.error]
-    value = pd.Series([amount(quantity(s), r) if b and r is not None and pd.notna(s) else ZERO
-                       for b, s, r in zip(billable, billed_s, rate)], index=priced.index, dtype=object)
+    notional = pd.Series([amount(quantity(s), r) if b and r is not None and pd.notna(s) else ZERO
+                          for b, s, r in zip(billable, billed_s, rate)], index=priced.index, dtype=object)
+    value = notional.where(by_hour, ZERO)
+    rate = rate.where(by_hour, None)
     costs = {p.name: p.cost_rate for p in config.team if p.cost_rate is not None}
     cost = pd.Series([amount(Decimal(int(s)) / HOUR, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
                       for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced[R.error])],
@@ -116,7 +124,7 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         R.held_in_review: held.astype(bool), R.waits_for_approval: waits.astype(bool), R.tracker: tracker_text(priced),
         R.currency: priced[E.client_key].map(currency).fillna(config.agency.currency),
         R.flags: pd.Series(flags(priced, run.problems), index=priced.index, dtype=str), R.rate: rate.astype(object),
-        R.value: value, R.cost: cost}))
+        R.value: value, R.model: model, R.cost: cost, R.notional_value: notional}))
 
 
 def flags(entries: pd.DataFrame, problems: Iterable[Problem]) -> list[str]:
@@ -136,17 +144,23 @@ def unbilled(entries: pd.DataFrame) -> pd.Series:
     return entries[E.billable] & entries[R.invoice].eq("") & entries[E.tracker_hold].ne(INVOICED)
 
 
+def uncovered(entries: pd.DataFrame) -> pd.Series:
+    """Mask: unbilled entries billed by the hour (a retainer's or fixed price's are covered by it)."""
+    return unbilled(entries) & entries[R.model].eq("")
+
+
 def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     sound = entries[~entries[R.error]]
     seconds = sound[E.duration_s].astype("int64")
-    unbilled_now = unbilled(sound)
+    unbilled_now = uncovered(sound)
     billed = sound[R.billed_s].fillna(0).astype("int64")
     frame = sound.assign(**{R.billed_s: billed.where(sound[E.billable], 0)}).assign(
         logged_s=seconds, billable_s=seconds.where(sound[E.billable], 0),
-        unbilled_s=billed.where(unbilled_now, 0),
+        unbilled_s=billed.where(unbilled_now, 0), covered_s=billed.where(unbilled(sound) & ~unbilled_now, 0),
         unbilled_value=[v if u else ZERO for v, u in zip(sound[R.value], unbilled_now)],
         invoiced_value=[v if n else ZERO for v, n in zip(sound[R.value], sound[R.invoice])])
-    columns = ["logged_s", "billable_s", R.billed_s, "unbilled_s", R.value, "unbilled_value", "invoiced_value", R.cost]
+    columns = ["logged_s", "billable_s", R.billed_s, "unbilled_s", "covered_s", R.value, "unbilled_value",
+               "invoiced_value", R.cost]
     return frame.groupby(by)[columns].sum()
 
 
@@ -156,8 +170,33 @@ def _invoiced(book: Book, by: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"invoiced_to_date": live.groupby(by)["amount"].sum()})
 
 
-def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Period) -> pd.DataFrame:
+def _retainer_sums(models: Models, by: list[str]) -> pd.DataFrame:
+    """Per `by` (client, job): the value of the retainer hours absorbed (at the job's rate), and
+    the overage hours and value not billed yet (a late entry's: the next `bill` bills them)."""
+    columns = ["absorbed", "pending_h", "pending_value"]
+    retainers = models.retainers
+    if retainers.empty:
+        index = pd.MultiIndex.from_tuples([], names=by) if len(by) > 1 else pd.Index([], name=by[0])
+        return pd.DataFrame(columns=columns, index=index)
+    frame = retainers.assign(absorbed=retainers["written_down_value"].map(lambda v: ZERO if v is None else v),
+                             pending_h=retainers["overage_to_bill"],
+                             pending_value=retainers["overage_to_bill_value"].map(lambda v: ZERO if v is None else v))
+    return frame.groupby(by)[columns].sum()
+
+
+def _with_models(sums: pd.DataFrame, book: Book, period: Period, models: Models, by: list[str]) -> pd.DataFrame:
+    """`sums` (indexed by client, or client and job) with the revenue the models' lines add, the
+    caps' write-downs and the retainer hours absorbed."""
+    keys = [E.client_key, E.job_key][:len(by)]
+    revenue = line_revenue(book, period, ["client_key", "job_key"][:len(by)]).rename_axis(keys)
+    absorbed = _retainer_sums(models, by).rename_axis(keys)
+    return sums.join(revenue, how="outer").join(absorbed, how="outer")
+
+
+def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Period,
+                 models: Models | None = None) -> pd.DataFrame:
     sums = _sums(entries, [E.client_key]).join(_invoiced(book, ["client_key"]), how="outer")
+    sums = _with_models(sums, book, period, models or Models(), ["client"])
     last = {r.client_key: r for r in book.invoices if r.kind == "invoice" and r.status == "issued"}
     rows = []
     for key, client in sorted(config.clients.items(), key=lambda kc: (not kc[1].billable, kc[0])):  # internal last
@@ -170,10 +209,12 @@ def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Peri
     return pd.DataFrame(rows)
 
 
-def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period) -> pd.DataFrame:
+def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period,
+              models: Models | None = None) -> pd.DataFrame:
     sums = _sums(entries.assign(**{E.job_key: entries[E.job_key].fillna("")}), [E.client_key, E.job_key])
     sums = sums.join(_invoiced(book, ["client_key", "job_key"]).rename_axis([E.client_key, E.job_key]),
                      how="outer")
+    sums = _with_models(sums, book, period, models or Models(), ["client", "job"])
     rows = []
     internal = {key for key, c in config.clients.items() if not c.billable}
     for (client_key, job_key), s in sorted(sums.iterrows(), key=lambda kv: (kv[0][0] in internal, kv[0])):
@@ -181,7 +222,7 @@ def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period)
         job = client.jobs.get(job_key) if client else None
         currency = client.currency if client else config.agency.currency
         rows.append({"client": client_key, "job": job_key, "name": job.name if job else "(no job)",
-                     "currency": currency, **_money_row(s, currency, config),
+                     "model": job_model(job), "currency": currency, **_money_row(s, currency, config),
                      **_budget_cells(job.budget if job else None, currency)})
     return pd.DataFrame(rows)
 
@@ -191,13 +232,17 @@ def _money_row(s: pd.Series | None, currency: str, config: Config) -> dict:
         value = None if s is None else s.get(name)
         return zero if value is None or pd.isna(value) else value
 
-    value, cost, logged = get("value"), get("cost"), get("logged_s", 0)
+    lines = get("model_revenue") - get("capped")  # fees, overage and milestones billed in the period, less caps
+    pending_h, pending = get("pending_h"), get("pending_value")  # a retainer's overage not billed yet
+    value, cost, logged = get("value") + lines + pending, get("cost"), get("logged_s", 0)
     same = currency == config.agency.currency
     margin = value - cost if same else None
     return {"logged": hours(logged), "billable": hours(get("billable_s", 0)), "billed": hours(get("billed_s", 0)),
             "value": value,
-            "invoiced_period": get("invoiced_value"), "invoiced_to_date": get("invoiced_to_date"),
-            "unbilled": hours(get("unbilled_s", 0)), "unbilled_value": get("unbilled_value"), "cost": cost,
+            "invoiced_period": get("invoiced_value") + lines, "invoiced_to_date": get("invoiced_to_date"),
+            "unbilled": hours(get("unbilled_s", 0)) + pending_h, "unbilled_value": get("unbilled_value") + pending,
+            "covered": max(ZERO, hours(get("covered_s", 0)) - pending_h),
+            "written_down": get("capped") + get("absorbed"), "cost": cost,
             "margin": margin, "margin_pct": share(margin, value) if margin is not None else None,
             "effective_rate": (value / hours(logged)).quantize(CENT) if logged else None}
 
@@ -212,7 +257,8 @@ def _budget_cells(budget: Budget | None, currency: str) -> dict:
 def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, period: Period,
                  today: date) -> pd.DataFrame:
     """Every client and job budget: used, burn, projection, time beyond it and its value."""
-    used = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s, R.value]  # all _budget_row reads
+    used = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s,
+            R.notional_value]  # all _budget_row reads
     sound, before = entries.loc[~entries[R.error], used], before[used]
     all_days = working_days(config, period, period.end)
     elapsed = working_days(config, period, today)
@@ -263,11 +309,11 @@ def _budget_row(scope: _Scope, now: pd.DataFrame, past: pd.DataFrame, period: Pe
     def measure(frame: pd.DataFrame) -> Decimal:
         if budget.hours is not None:
             return hours(frame[E.duration_s].sum())
-        return sum(frame[R.value], ZERO)
+        return sum(frame[R.notional_value], ZERO)
 
     used = measure(past) + measure(now)
     projected = max(used, measure(past) + (measure(so_far) * pace).quantize(CENT, ROUND_HALF_UP))
-    value = sum(now[R.value], ZERO) + sum(past[R.value], ZERO)
+    value = sum(now[R.notional_value], ZERO) + sum(past[R.notional_value], ZERO)
     billed_h = hours(sum(int(s) for frame in (now, past) for s, b in zip(frame[R.billed_s], frame[E.billable])
                          if b and pd.notna(s)))
     rate = (value / billed_h) if billed_h else None  # the average agreed rate of the scope, per billed hour

@@ -12,9 +12,10 @@ from ..periods import Period
 from ..pipeline import check, check_before
 from ..run import CheckRun
 from . import figures_for, percent
+from .models import Models
 
 if TYPE_CHECKING:  # rich is imported where the table is drawn
-    from rich.console import JustifyMethod
+    from rich.console import JustifyMethod, RenderableType
     from rich.table import Table
     from rich.text import Text
 
@@ -33,6 +34,49 @@ class ClientStatus:
     burn: Decimal | None
     level: str | None  # green | amber | red
     held_back: bool
+    models: tuple[ModelStatus, ...] = ()  # its retainer periods, fixed prices and capped jobs
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """A retainer period, fixed price or capped job of a client: reports/models.py's row of it."""
+
+    job: str
+    model: str  # retainer | fixed | cap
+    figures: dict  # the row's fields (reports/models.py: RETAINER_COLUMNS, FIXED_COLUMNS, CAP_COLUMNS)
+    currency: str
+
+    def __str__(self) -> str:
+        f, cur = self.figures, self.currency
+        if self.model == "retainer":
+            rolled = f" ({f['rolled_over']} rolled over)" if f["rolled_over"] else ""
+            text = f"{f['period']}: {f['used']} of {f['included']} h used{rolled}"
+            if f["overage_billed"] or f["overage_to_bill"]:
+                text += f", {f['overage_billed']} h overage billed ({f['overage_billed_value']:,.2f} {cur})"
+            if f["overage_to_bill"]:
+                text += f", {f['overage_to_bill']} h to bill ({_money(f['overage_to_bill_value'], cur)})"
+            if f["written_down"]:
+                text += f", {f['written_down']} h written down ({_money(f['written_down_value'], cur)})"
+            return text + ("" if f["fee_invoice"] else ", fee not billed yet")
+        if self.model == "fixed":
+            rate = f"effective rate {_money(f['effective_rate'], cur)}/h" if f["effective_rate"] is not None else \
+                "no hours yet"
+            return (f"{f['billed']:,.2f} of {f['price']:,.2f} {cur} billed ({f['milestones']} milestones), "
+                    f"{f['remaining']:,.2f} remaining, {f['hours']} h spent, {rate}")
+        return f"cap {f['cap']}: {f['written_down_value']:,.2f} {cur} written down ({f['written_down']} h)"
+
+
+def _money(value: Decimal | None, currency: str) -> str:
+    return "—" if value is None else f"{value:,.2f} {currency}"
+
+
+def model_status(models: Models, client: str) -> tuple[ModelStatus, ...]:
+    """A client's retainer periods, fixed prices and capped jobs, in that order."""
+    found = []
+    for model, frame in (("retainer", models.retainers), ("fixed", models.fixed), ("cap", models.caps)):
+        for row in frame[frame["client"].eq(client)].to_dict("records"):
+            found.append(ModelStatus(row["job"], model, row, row["currency"]))
+    return tuple(found)
 
 
 def status(workspace: Path, period: Period, today: date) -> tuple[CheckRun, list[ClientStatus]]:
@@ -54,7 +98,7 @@ def status(workspace: Path, period: Period, today: date) -> tuple[CheckRun, list
             c.client, c.name, c.currency, c.unbilled, c.unbilled_value, c.last_invoice or None, last,
             (today - last).days if last else None,
             None if top is None else (top.job or "client"), None if top is None else top.burn_pct, level,
-            everyone or c.client in held))
+            everyone or c.client in held, model_status(figures.models, c.client)))
     return run, rows
 
 
@@ -64,15 +108,44 @@ def as_json(period: Period, today: date, rows: list[ClientStatus]) -> dict:
         for key in ("unbilled_value", "burn", "unbilled_hours"):
             out[key] = None if out[key] is None else str(out[key])
         out["last_invoice_date"] = row.last_invoice_date.isoformat() if row.last_invoice_date else None
+        out.pop("models")
+        if row.models:  # only a client billed by a model has them
+            out["models"] = [{"job": m.job, "model": m.model, **{k: _plain(v) for k, v in m.figures.items()
+                                                                 if k not in ("client", "job", "currency")}}
+                             for m in row.models]
         return out
 
     return {"period": period.label, "today": today.isoformat(), "clients": [plain(r) for r in rows]}
 
 
+def _plain(value: object) -> object:
+    """A figure as JSON holds it: amounts and hours as exact strings."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
 COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 
 
-def table(period: Period, today: date, rows: list[ClientStatus]) -> Table:
+def table(period: Period, today: date, rows: list[ClientStatus]) -> RenderableType:
+    """The clients' table, and under it, where any client bills by a model, the models' table."""
+    from rich.console import Group
+
+    grid = _clients(period, today, rows)
+    models = [(r.client, m) for r in rows for m in r.models]
+    if not models:
+        return grid
+    from rich.table import Table
+
+    more = Table(title="Billing models", title_justify="left", header_style="bold")
+    for name in ("client", "job", "model"):
+        more.add_column(name, no_wrap=True)
+    more.add_column("where it stands", overflow="fold")
+    for client, m in models:
+        more.add_row(client, m.job, m.model, str(m))
+    return Group(grid, more)
+
+
+def _clients(period: Period, today: date, rows: list[ClientStatus]) -> Table:
     from rich.table import Table
     from rich.text import Text
 

@@ -22,13 +22,16 @@ from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
 from ..units import hours
 from .figures import Figures
+from .model_sheet import MODEL_ENTRY_COLUMNS, model_text, write_models
 from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Pages, Sheet, long_table, money_format, table
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 RED, AMBER, GREEN = "#F4B6B6", "#FBE3A6", "#CDEBC5"
 
 VALUE_NOTE = ("At the agreed rates: invoiced entries at their invoice line's hours and price (write-downs show), "
-              "the others at their rounded hours and the rate in force.")
+              "the others at their rounded hours and the rate in force. Retainer and fixed-price jobs: the fees, "
+              "overage and milestones invoiced in the period (and overage not billed yet), never their entries' "
+              "hours; less what caps wrote down.")
 CLIENT_COLUMNS = [
     Column("client", "client"), Column("name", "name"), Column("currency", "currency"),
     Column("logged", "hours logged", "hours", note="All time tracked for the client in the period, raw."),
@@ -50,15 +53,16 @@ CLIENT_COLUMNS = [
     Column("budget", "budget"), Column("burn_pct", "burn %", "pct", note="See the Over-servicing sheet."),
 ]
 SUMMED = ["logged", "billable", "billed", "value", "invoiced_period", "invoiced_to_date", "unbilled", "unbilled_value",
-          "cost", "margin"]
+          "cost", "margin", "covered", "written_down"]
 JOB_COLUMNS = [Column("client", "client"), Column("job", "job"), *CLIENT_COLUMNS[2:3], Column("name", "job name"),
                *(c for c in CLIENT_COLUMNS[3:] if c.key not in ("last_invoice", "last_invoice_date"))]
 BUDGET_COLUMNS = [
     Column("client", "client"), Column("job", "job"), Column("name", "name"), Column("label", "budget in rates.yaml"),
     Column("budget", "budget for the period", "measure",
            note="A budget a month, for the months the period spans (pro rata by days); a total budget as it is."),
-    Column("used", "used", "measure", note="Hours budgets: logged hours. Amount budgets: billable value. "
-                                           "Total budgets include earlier periods."),
+    Column("used", "used", "measure", note="Hours budgets: logged hours. Amount budgets: billable value (retainer "
+                                           "and fixed-price jobs: hours × the rate in force). Total budgets include "
+                                           "earlier periods."),
     Column("burn_pct", "burn %", "pct"),
     Column("projected", "projected", "measure", note="At the pace of the period's working days so far."),
     Column("projected_pct", "projected %", "pct"),
@@ -130,15 +134,37 @@ PROBLEM_COLUMNS = [Column("severity", "severity"), Column("code", "code"), Colum
                    Column("message", "message", width=100)]
 
 
+MODEL_CLIENT_COLUMNS = [  # after "unbilled value", where the workspace bills by a model
+    Column("covered", "covered hours", "hours", note="Entries of retainer and fixed-price jobs on no invoice: "
+                                                     "the fee or the price covers them (not unbilled)."),
+    Column("written_down", "written down", "money", note="Value given away: overage a retainer absorbs (at the "
+                                                         "job's hourly rate) and what caps wrote down."),
+]
+MODEL_JOB_COLUMNS = [Column("model", "model", note="retainer, fixed (price by milestone), cap, or blank: hourly.")]
+
+
+def with_models(columns: list[Column], added: list[Column], after: str, figures: Figures) -> list[Column]:
+    """`columns`, and where the workspace bills by a model, `added` after the column `after`."""
+    if not figures.models:
+        return columns
+    at = [c.key for c in columns].index(after) + 1
+    return [*columns[:at], *added, *columns[at:]]
+
+
 def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Path:
     def write(temp: Path) -> None:
         book = Book(temp, rows=2 * len(figures.entries) + len(figures.earlier_unbilled) + len(problems))
         _clients(book.sheet("Clients"), figures)
-        _with_totals(book.sheet("Jobs"), _job_burn(figures), JOB_COLUMNS, figures.currency)
-        _budgets(book.sheet("Over-servicing"), figures.budgets)
+        jobs = with_models(with_models(JOB_COLUMNS, MODEL_CLIENT_COLUMNS, "unbilled_value", figures),
+                           MODEL_JOB_COLUMNS, "name", figures)
+        _with_totals(book.sheet("Jobs"), _job_burn(figures), jobs, figures.currency)
+        over = book.sheet("Over-servicing")
+        _budgets(over, figures.budgets)
+        write_models(over, figures.models, figures.currency)
         _team(book.sheet("Team"), figures)
         _gap(Pages(book, "Billing gap"), figures)
-        long_table(Pages(book, "Entries"), _entry_rows(figures.entries), ENTRY_COLUMNS, autofilter=True,
+        long_table(Pages(book, "Entries"), _entry_rows(figures.entries),
+                   with_models(ENTRY_COLUMNS, MODEL_ENTRY_COLUMNS, R.invoice, figures), autofilter=True,
                    agency_currency=figures.currency)
         table(book.sheet("Invoices"), figures.invoices, INVOICE_COLUMNS)
         worst_first = sorted(problems, key=lambda p: SEVERITY_ORDER[p.severity.value])
@@ -160,10 +186,11 @@ def _clients(sheet: Sheet, figures: Figures) -> None:
                 else worst.at[c, "label"] if c in worst.index else "" for c in clients["client"]],
         order=[(not b, cur != figures.currency) for b, cur in zip(clients["billable_client"], clients["currency"])])
     frame = frame.sort_values(["order", "client"], kind="stable").drop(columns="order") if len(frame) else frame
-    first, last = _with_totals(sheet, frame, CLIENT_COLUMNS, figures.currency)
+    columns = with_models(CLIENT_COLUMNS, MODEL_CLIENT_COLUMNS, "unbilled_value", figures)
+    first, last = _with_totals(sheet, frame, columns, figures.currency)
     charted = int((frame["billable_client"] & frame["currency"].eq(figures.currency)).sum()) if len(frame) else 0
     if charted:
-        margin = [c.key for c in CLIENT_COLUMNS].index("margin")
+        margin = [c.key for c in columns].index("margin")
         chart = sheet.book.book.add_chart({"type": "bar"})
         name = sheet.ws.get_name()
         chart.add_series({"name": [name, first - 2, margin],
@@ -276,7 +303,7 @@ def _gap(pages: Pages, figures: Figures) -> None:
 
 
 SHOWN = {"logged_h": "float64", "billed_h": "float64", "written_down_h": "float64", "billable_text": "str",
-         "review_text": "float64"}  # what _entry_rows adds, as pandas types them on no rows
+         "review_text": "float64", "model_text": "float64"}  # what _entry_rows adds, as pandas types them on no rows
 
 
 def _entry_rows(entries: pd.DataFrame) -> pd.DataFrame:
@@ -298,7 +325,8 @@ def _shown_rows(entries: pd.DataFrame) -> pd.DataFrame:
         written_down_h=[hours(s) if pd.notna(s) else None for s in entries[R.written_down_from]],
         billable_text=entries[E.billable].map({True: "yes", False: "no"}),
         review_text=[("held back" if held else "waits for approval" if waits else "")
-                     for held, waits in zip(entries[R.held_in_review], entries[R.waits_for_approval])])
+                     for held, waits in zip(entries[R.held_in_review], entries[R.waits_for_approval])],
+        model_text=model_text(entries[R.model], entries[R.invoice]))
 
 
 def problem_rows(problems: Iterable[Problem]) -> pd.DataFrame:
