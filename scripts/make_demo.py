@@ -265,7 +265,7 @@ class Expense:
 
 # November's expenses (input/expenses/), each receipt a small real file the generator draws (receipt_files)
 EXPENSES = [
-    Expense(date(2026, 11, 4), "Clara Weiß", "Xenia", "care", "Stock photos", "Hero images (3)", "89.00", True,
+    Expense(date(2026, 11, 4), "Clara Weiß", "Xenia", "care", "Stockfotos", "Titelbilder (3)", "89.00", True,
             "receipts/2026-11-04-stock-photos.pdf"),
     Expense(date(2026, 11, 9), "Elif Yılmaz", "Zephyr", "", "Courier", "Product samples shipment", "18.70", True,
             "receipts/2026-11-09-courier.png"),
@@ -273,9 +273,9 @@ EXPENSES = [
             "129.90", True, "receipts/2026-11-12-train.pdf"),
     Expense(date(2026, 11, 12), "Felix Braun", "Zephyr", "shop", "Meals", "Lunch with the Zephyr team", "64.50", False,
             "receipts/2026-11-12-lunch.png"),
-    Expense(date(2026, 11, 19), "Anna Schmidt", "Xenia", "care", "Fonts", "Webfont licence", "24.95", True,
+    Expense(date(2026, 11, 19), "Anna Schmidt", "Xenia", "care", "Schriften", "Webfont-Lizenz", "24.95", True,
             "receipts/2026-11-19-webfont.pdf"),
-    Expense(date(2026, 11, 27), "Jonas Weber", "Xenia", "care", "Printing", "Brochure proofs", "38.40", True, ""),
+    Expense(date(2026, 11, 27), "Jonas Weber", "Xenia", "care", "Druck", "Andrucke Broschüre", "38.40", True, ""),
 ]
 
 
