@@ -138,7 +138,7 @@ INTERNAL = ("auftakt", "Auftakt Studio (intern)", "Intern", [
 # Clients billed by the models (issue 20), same shape as CLIENTS; their entries are ACCOUNT_ENTRIES, not random
 MODEL_CLIENTS = [
     ("xenia", "Xenia Reisen GmbH", "Xenia", "DE", "standard", "de", "EUR", "110.00", [
-        ("care", "Website care", "Website-Betreuung",
+        ("care", "Website-Betreuung", "Website care",
          'retainer: {fee: "1800.00", hours: 15, per: month, overage: bill, overage_rate: "120.00",\n'
          "                   rollover: {max_hours: 5}, from: 2026-10-01}", []),
     ]),
