@@ -4,6 +4,7 @@ exactly once through late entries, re-runs and voids."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -173,6 +174,7 @@ def test_a_quarterly_retainer_is_billed_once_per_quarter_in_a_month_run(ws):
         """))
     october = of(bill(ws.root, OCTOBER, today=TODAY).issued, "kaffee")
     assert lines(ws, october.number)[0] == ("care", "QAN", "1", "1500.00", "1500.00")
+    assert ledger_draft(ws, october.number).service == (date(2026, 10, 1), date(2026, 12, 31))  # the quarter
     # November's 3 h: 13 h in Q4 against 12 included: 1 h over, on a new invoice; no second fee
     november = of(bill(ws.root, NOVEMBER, today=TODAY).issued, "kaffee")
     assert [line for line in lines(ws, november.number) if line[0] == "care"] == [
@@ -224,6 +226,7 @@ def test_expenses_are_billed_at_cost_plus_markup_once_with_their_receipts(ws):
     assert lines(ws, acme.number) == [("website", "C62", "1", "120.00", "120.00")]  # ACME: no markup
     draft = ledger_draft(ws, kaffee.number)
     assert draft.lines[2].detail == "Stock photos — Hero image (receipt attached: photo.pdf)"
+    assert draft.lines[3].job_name == "Expenses"  # the train of no job
     assert [c.receipt for line in draft.lines for c in line.charges] == [None, None, "receipts/photo.pdf", None]
     assert [k for k, _key, _n in charges(ws)].count("expense") == 3
     assert bill(ws.root, NOVEMBER, today=TODAY).issued == ()  # billed once

@@ -42,6 +42,10 @@ def test_every_billable_client_gets_one_invoice(demo):
     assert list(records) == [f"2026-{n:04d}" for n in range(1, len(records) + 1)]
 
 
+NOVEMBER_DAYS = (date(2026, 11, 1), date(2026, 11, 30))
+SERVICE = {"2026-0016": (date(2026, 10, 1), date(2026, 12, 31))}  # Yoyodyne's quarterly fee covers the quarter
+
+
 def test_every_pdf_is_the_one_recorded_and_shows_what_the_ledger_holds(demo):
     root, _, records, config = demo
     for number, (record, draft) in records.items():
@@ -56,7 +60,7 @@ def test_every_pdf_is_the_one_recorded_and_shows_what_the_ledger_holds(demo):
 
         required = [f"{t['title']} {number}", config.agency.name, client.name, config.agency.vat_id,
                     format_date(record.issue_date, lang), format_date(record.due_date, lang),
-                    f"{format_date(date(2026, 11, 1), lang)} – {format_date(date(2026, 11, 30), lang)}",
+                    " – ".join(format_date(day, lang) for day in SERVICE.get(number, NOVEMBER_DAYS)),
                     f"{t['net']} {money(record.net)}", f"{t['gross']} {money(record.gross)}",
                     f"IBAN {config.agency.iban}"]
         required += [money(line.amount) for line in draft.lines]

@@ -23,6 +23,7 @@ from ..units import CENT
 
 EXPENSE = "expense"  # the charge kind; its key is the expense id
 RECEIPT = {"en": "receipt attached: {name}", "de": "Beleg anbei: {name}"}
+EXPENSES_TITLE = {"en": "Expenses", "de": "Auslagen"}  # the title of an expense of no job
 
 
 @dataclass(frozen=True, kw_only=True)
