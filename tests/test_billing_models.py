@@ -258,3 +258,24 @@ def test_an_expense_edited_after_billing_is_held_back_naming_its_invoice(ws):
     void(ws.root, first.number, "licence price", today=TODAY)  # as the error says: billed again, once, as it is now
     (again,) = bill(ws.root, NOVEMBER, today=TODAY).issued
     assert again.net == Decimal("135.00")
+
+
+def test_an_expense_with_its_own_vat_rate_is_taxed_at_it(ws):
+    ws.with_templates().input("expenses.csv", dedent("""\
+        date,person,client,job,category,description,amount,currency,billable,receipt,vat
+        2026-11-04,Anna Schmidt,ACME,website,Books,Style guide,40.00,EUR,yes,,7%
+        2026-11-05,Anna Schmidt,ACME,website,Fonts,Webfont licence,100.00,EUR,yes,,
+        """))
+    (invoice,) = bill(ws.root, NOVEMBER, today=TODAY).issued
+    draft = ledger_draft(ws, invoice.number)
+    # 100.00 at 19 % = 19.00 and 40.00 at 7 % = 2.80: 140.00 + 21.80 = 161.80
+    assert [(s.rate, s.basis, s.vat) for s in draft.breakdown] == [
+        (Decimal("19"), Decimal("100.00"), Decimal("19.00")), (Decimal("7"), Decimal("40.00"), Decimal("2.80"))]
+    assert invoice.gross == Decimal("161.80")
+
+
+def test_an_unreadable_expense_vat_rate_is_an_error_at_its_cell(ws):
+    ws.input("expenses.csv", "date,person,client,job,category,description,amount,currency,billable,receipt,vat\n"
+                             "2026-11-04,Anna Schmidt,ACME,website,Books,Style guide,40.00,EUR,yes,,seven\n")
+    assert [str(p) for p in ws.check().problems if p.code == "bad-vat"] == [
+        "input/expenses.csv:2:vat: error: unreadable vat 'seven' — use a percent from 0 to 100 such as 19, 7% or 0"]

@@ -34,6 +34,7 @@ class ExpenseLine:
     price: Decimal  # cost plus markup
     day: date
     receipt: str | None  # the receipt's path under input/, attached to the invoice
+    vat_rate: Decimal | None  # its own VAT rate (percent), where the export gives one
 
 
 def billable_expenses(expenses: pd.DataFrame, config: Config, charged: frozenset[tuple[str, str]]) -> pd.DataFrame:
@@ -61,4 +62,5 @@ def expense_lines(expenses: pd.DataFrame, client: Client) -> Iterator[ExpenseLin
         if receipt is not None:
             words += f" ({RECEIPT[client.language].format(name=PurePosixPath(receipt).name)})"
         yield ExpenseLine(key=r.expense_id, job_key=r.job_key or "", detail=words, day=r.date.date(),
-                          price=(r.amount * factor).quantize(CENT, rounding=ROUND_HALF_UP), receipt=receipt)
+                          price=(r.amount * factor).quantize(CENT, rounding=ROUND_HALF_UP), receipt=receipt,
+                          vat_rate=r.vat_rate if isinstance(r.vat_rate, Decimal) else None)

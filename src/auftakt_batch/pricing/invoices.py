@@ -229,7 +229,8 @@ def _expense_line(x: ExpenseLine, client: Client, config: Config) -> Line:
     title = job.name if job else EXPENSES_TITLE[client.language]
     return Line(job_key=x.job_key, job_name=title, detail=x.detail, unit=C62, quantity=Decimal(1), unit_price=x.price,
                 amount=x.price, first_day=x.day, last_day=x.day, charges=(charge,),
-                vat_rate=vat_rate(config, client, job))
+                vat_rate=x.vat_rate if x.vat_rate is not None and client.vat == "standard"  # its own, where given
+                else vat_rate(config, client, job))
 
 
 def _model_line(m: ModelLine, client: Client, config: Config) -> Line:
