@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -66,7 +67,7 @@ def as_json(run: CheckRun) -> dict:
         "calendars": list(run.calendars),
         **({"expenses": [  # only when the period has expenses: a document without them is as it was
             {"client": r.client, "currency": r.currency, "spent": str(r.spent), "billable": str(r.billable)}
-            for r in expenses_by_client(run.expenses[~run.expenses_with_errors()]).itertuples(index=False)]}
+            for r in expenses_by_client(run.expenses[~run.expenses_with_errors()])]}
            if len(run.expenses) else {}),
         "untracked_meetings": [] if run.untracked is None else [
             {"person": m.person, "client": m.client_key, "date": f"{m.date:%Y-%m-%d}", "summary": m.summary,
@@ -116,22 +117,29 @@ def _expenses(run: CheckRun) -> list[str]:
     if sound.empty:
         return lines
     table = expenses_by_client(sound)
-    width = max(len(k) for k in table["client"]) + 2
+    width = max(len(r.client) for r in table) + 2
     lines.append(f"          {'client':<{width}}{'spent':>12}{'billable':>12}")
-    for r in table.itertuples(index=False):
+    for r in table:
         lines.append(f"          {r.client:<{width}}{r.spent:>12}{r.billable:>12}  {r.currency}")
     return lines
 
 
-def expenses_by_client(expenses: pd.DataFrame) -> pd.DataFrame:
-    """client, currency, spent, billable (Decimal, by the export's flag) of expenses without errors."""
-    rows = []
-    keyed = expenses.assign(client=expenses[X.client_key].fillna(expenses[X.client]))
-    for (client, currency), group in keyed.groupby(["client", X.currency], sort=True):
-        spent = sum(group[X.amount], Decimal("0.00"))
-        billable = sum(group.loc[group[X.billable], X.amount], Decimal("0.00"))
-        rows.append({"client": client, "currency": currency, "spent": spent, "billable": billable})
-    return pd.DataFrame(rows, columns=["client", "currency", "spent", "billable"])
+class ExpenseSum(NamedTuple):
+    client: str  # its key, else the name the export gives
+    currency: str
+    spent: Decimal
+    billable: Decimal  # by the export's flag
+
+
+def expenses_by_client(expenses: pd.DataFrame) -> list[ExpenseSum]:
+    """Per client and currency, in that order: the expenses (without errors) spent, and billable."""
+    sums: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
+    for key, name, currency, amount, billable in zip(expenses[X.client_key], expenses[X.client],
+                                                     expenses[X.currency], expenses[X.amount], expenses[X.billable]):
+        at = (key if isinstance(key, str) else name, currency)
+        spent, billed = sums.get(at, (Decimal("0.00"), Decimal("0.00")))
+        sums[at] = (spent + amount, billed + (amount if billable else 0))
+    return [ExpenseSum(client, currency, *money) for (client, currency), money in sorted(sums.items())]
 
 
 def _hours(sound: pd.DataFrame, faulty: pd.DataFrame, config: Config) -> list[str]:
