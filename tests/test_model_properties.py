@@ -134,7 +134,6 @@ def assert_sound(ws: Workspace, history: History) -> None:
                        if kind == "overage" and key.startswith(f"overage:kaffee/{job}:{month}:"))
             beyond = Decimal(max(0, history.used(job, month) - INCLUDED[job] * HOUR)) / HOUR
             assert over <= beyond, (job, month, over, beyond)  # rollover only adds included hours
-            assert over == 0 or fees, (job, month)  # an overage is billed only after its period's fee
     for n, done in enumerate(history.done, 1):
         billed = [period for kind, key, _, period in charges if (kind, key) == ("milestone", f"milestone:kaffee/launch:{n}")]
         assert len(billed) <= 1
@@ -171,7 +170,7 @@ def assert_settled(ws: Workspace, history: History, period: str) -> None:
             assert ("milestone", f"milestone:kaffee/launch:{n}") in keys, (n, done)
 
 
-@settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_no_history_of_runs_late_entries_and_voids_bills_a_model_charge_twice(tmp_path_factory, scenario):
     done, pool, shown, history_steps = scenario
