@@ -6,7 +6,8 @@ the run and its PDF workers, as a power cut does — at each step of the issue p
 transaction before its commit, after each reservation, half-way through a PDF or an XRechnung
 file, with a PDF complete but not in place, in place but not recorded, recorded, the report
 half-written), and at seeded random moments. Then a plain run
-follows, and the invariants hold: the series has no gap and nothing pending, no entry is on
+follows, and the invariants hold: the series has no gap and nothing pending, no entry and no
+charge key (hours, a retainer's fee and overage, a milestone: one invoice bills every model) on
 two live invoices, every issued invoice's PDF is where the ledger says with the recorded
 sha256, no temporary file is left, and every output equals a run that was never interrupted.
 """
@@ -32,7 +33,7 @@ from auftakt_batch.cli import EXIT_BUSY
 from auftakt_batch.files import FAULT, FAULT_GROUP, sweep_orphans
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, Workspace, dedent, ledger_dump
+from .conftest import TODAY, Workspace, dedent, edited, ledger_dump
 from .test_einvoice import XRECHNUNG_RATES
 
 pytestmark = pytest.mark.real_pdf  # killed mid-PDF, and every output equal to an uninterrupted run's
@@ -44,7 +45,30 @@ EXPORT = dedent("""\
     2026-11-04,Ben Okafor,globex,app,,API,2,
     2026-11-05,Anna Schmidt,ACME,website,,Review,0.75,
     2026-11-04,Ben Okafor,studio,admin,,Admin,3,
+    2026-11-05,Anna Schmidt,globex,care,,Updates,14,
+    2026-11-06,Ben Okafor,globex,launch,,Checkout,8,
+    2026-11-09,Ben Okafor,globex,seo,,Audit,12,
+    2026-11-10,Ben Okafor,globex,seo,,Backlinks,13,
     """)
+# Globex's invoice also bills every model: a retainer's fee and overage (14 h of 12: 2 h), a milestone
+# done in November, a capped job's hours and their write-down (25 h × 95.00 over a cap of 2,000.00)
+MODELS = edited(XRECHNUNG_RATES, '      app: {name: Customer app, rate: "150.00"}\n', """\
+      app: {name: Customer app, rate: "150.00"}
+      care:
+        name: Website care
+        retainer: {fee: "1500.00", hours: 12, per: month, overage: bill, overage_rate: "110.00", from: 2026-10-01}
+      launch:
+        name: Shop launch
+        fixed:
+          price: "12000.00"
+          milestones:
+            - {name: Design sign-off, share: "30%", done: 2026-10-15}
+            - {name: Beta, share: "70%", done: 2026-11-20}
+      seo:
+        name: SEO
+        rate: "95.00"
+        cap: {amount: "2000.00", per: month}
+""")
 RUN = ("import datetime, sys; from pathlib import Path; from auftakt_batch.billing import bill, void; "
        "from auftakt_batch.periods import parse_period; workspace, today = Path(sys.argv[1]), datetime.date(2026, 12, 3); ")
 BILL = RUN + "bill(workspace, parse_period('2026-11'), today=today)"
@@ -54,9 +78,10 @@ STEPS = ["locked", "checked", "committing:1", "pending:1", "pending:2", "xrechnu
 
 
 def workspace(root: Path) -> Workspace:
-    """Two invoices: ACME's with an XRechnung beside its PDF, Globex's."""
+    """Two invoices: ACME's with an XRechnung beside its PDF, Globex's with hours and every billing
+    model (MODELS)."""
     ws = Workspace(root).with_templates()
-    ws.rates(XRECHNUNG_RATES)
+    ws.rates(MODELS)
     ws.input("week.csv", EXPORT)
     return ws
 
@@ -92,11 +117,17 @@ def assert_sound(root: Path, reference: dict[str, str]) -> None:
         twice = conn.execute("SELECT b.entry_id FROM billed_entries b JOIN invoices i ON i.id = b.invoice_id "
                              "WHERE b.live = 1 AND i.status != 'void' GROUP BY b.entry_id HAVING COUNT(*) > 1"
                              ).fetchall()
+        charged_twice = conn.execute("SELECT c.kind, c.key FROM charges c JOIN invoices i ON i.id = c.invoice_id "
+                                     "WHERE i.status != 'void' GROUP BY c.kind, c.key HAVING COUNT(*) > 1").fetchall()
+        models = conn.execute("SELECT kind, key FROM charges WHERE live = 1 AND kind <> 'hours' ORDER BY kind, key"
+                              ).fetchall()
     finally:
         conn.close()
     assert [n for n, *_ in invoices] == [f"2026-{i:04d}" for i in range(1, len(invoices) + 1)]  # no gap
     assert {status for _, status, *_ in invoices} <= {"issued", "void"}  # nothing left pending
-    assert twice == []
+    assert twice == [] and charged_twice == []  # no entry, no charge key on two live invoices
+    assert models == [("milestone", "milestone:globex/launch:2"), ("overage", "overage:globex/care:2026-11:1"),
+                      ("retainer", "retainer:globex/care:2026-11")]
     for _, _, path, sha in invoices:
         assert hashlib.sha256((root / path).read_bytes()).hexdigest() == sha
     assert not [p for p in (root / "output").rglob("*.tmp")]

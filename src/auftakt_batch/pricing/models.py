@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -195,6 +195,7 @@ def retainer_lines(client: Client, job: Job, entries: pd.DataFrame, run: Run) ->
                             unit_price=retainer.fee, first_day=r.start, last_day=r.end, kind=RETAINER, key=key,
                             entries=mine)
             carried = None  # the fee's line carries the entries
+            state = replace(state, charged=state.charged | {(RETAINER, key)})  # the next period rolls over from it
         else:
             carried = mine
         if over > 0 and retainer.overage == "bill":
