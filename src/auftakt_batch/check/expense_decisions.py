@@ -42,13 +42,11 @@ class ReviewedExpenses:
 
 def expenses_applied(expense_ids: pd.Series, decisions: pd.DataFrame | None) -> ReviewedExpenses:
     """The review's decisions applied to expenses (their ids): billing and the reports read them here."""
-    if decisions is None or decisions.empty:
-        return ReviewedExpenses(pd.Series(False, index=expense_ids.index, dtype=bool),
-                                pd.Series(None, index=expense_ids.index, dtype=object))
-    decided = decisions.drop_duplicates("expense_id").set_index("expense_id")
-    held = expense_ids.map(decided["approve"]).eq(False)
-    amount = expense_ids.map(decided["amount"])
-    return ReviewedExpenses(held.astype(bool), amount.astype(object).where(amount.notna(), None))
+    said = {} if decisions is None else {r.expense_id: (r.approve, r.amount) for r in decisions.itertuples()}
+    held = [said.get(i, (True, None))[0] is False for i in expense_ids]
+    amount = [a if isinstance(a := said.get(i, (True, None))[1], Decimal) else None for i in expense_ids]
+    return ReviewedExpenses(pd.Series(held, index=expense_ids.index, dtype=bool),
+                            pd.Series(amount, index=expense_ids.index, dtype=object))
 
 
 class BilledAsReviewed(NamedTuple):
@@ -63,12 +61,12 @@ def billed_as_reviewed(expenses: pd.DataFrame, decisions: pd.DataFrame | None, c
     kept = expenses[~review.held].assign(**{BILL_AMOUNT: review.amount[~review.held]})
     cut: dict[str, Decimal] = {}
     for cost, key, wanted in zip(kept[X.amount], kept[X.client_key], kept[BILL_AMOUNT]):
-        if wanted is not None:
+        if isinstance(wanted, Decimal):
             client = config.clients[key]
             cut[client.currency] = cut.get(client.currency, Decimal("0.00")) + marked_up(cost, client) - wanted
     held = int(review.held.sum())
     said = [f"{plural(held, 'expense')} held back (left unbilled)"] if held else []
-    down = int(kept[BILL_AMOUNT].notna().sum())
+    down = sum(isinstance(w, Decimal) for w in kept[BILL_AMOUNT])
     said += [f"{plural(down, 'expense')} written down by "
              f"{' and '.join(f'{v:,.2f} {c}' for c, v in sorted(cut.items()))}"] if down else []
     return BilledAsReviewed(kept, said)

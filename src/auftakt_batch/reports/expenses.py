@@ -38,7 +38,7 @@ def expense_table(run: CheckRun, book: Book, config: Config, flags: list[str]) -
     review = expenses_applied(x[X.expense_id], run.expense_decisions)
     held = review.held.to_numpy() & bills & ~on_invoice
     billed = [lines.at[i, "amount"] if o else ZERO for i, o in zip(x[X.expense_id], on_invoice)]
-    to_bill = [(w if w is not None else marked_up(a, config.clients[c])) if b and not o else ZERO
+    to_bill = [(w if isinstance(w, Decimal) else marked_up(a, config.clients[c])) if b and not o else ZERO
                for a, c, b, o, w in zip(x[X.amount], x[X.client_key], bills, on_invoice, review.amount)]
     agency = config.agency.currency
     return x.assign(**{
@@ -47,7 +47,7 @@ def expense_table(run: CheckRun, book: Book, config: Config, flags: list[str]) -
         "billable_text": ["yes" if b else "no" for b in bills], "receipt_text": x[X.receipt].fillna(""),
         "invoice": [lines.at[i, "number"] if o else "" for i, o in zip(x[X.expense_id], on_invoice)],
         "billed": billed, "to_bill": to_bill, "error": error, "flags": flags,
-        "review_text": ["held back" if h else "written down" if w is not None and b and not o else ""
+        "review_text": ["held back" if h else "written down" if isinstance(w, Decimal) and b and not o else ""
                         for h, w, b, o in zip(held, review.amount, bills, on_invoice)],
         "expense_cost": [a if cur == agency and not e else ZERO
                          for a, cur, e in zip(x[X.amount], x[X.currency], error)],
