@@ -155,8 +155,9 @@ def table(period: Period, today: date, rows: list[ClientStatus]) -> RenderableTy
         parts.append(more)
     if costs:
         spent = Table(title="Expenses", title_justify="left", header_style="bold")
-        for name, justify in (("client", "left"), ("billed", "right"), ("unbilled", "right")):
-            spent.add_column(name, justify=justify, no_wrap=True)
+        spent.add_column("client", no_wrap=True)
+        for name in ("billed", "unbilled"):
+            spent.add_column(name, justify="right", no_wrap=True)
         for r in costs:
             e = r.expenses or {}
             spent.add_row(r.client, f"{e['billed']} · {e['billed_value']:,.2f} {r.currency}",
