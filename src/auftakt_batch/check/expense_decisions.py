@@ -27,7 +27,7 @@ from ..units import CENT
 from .review_file import AMOUNT_HEADER, ANSWERS, EXPENSE_ID_HEADER, EXPENSE_SHEET, blank
 
 PRICE = "price"  # the expenses to bill: their cost plus markup (pipeline.expenses_now)
-COLUMNS = ["expense_id", "client", "row", "approve_raw", "amount_raw", "approve", "amount"]
+COLUMNS = ["expense_id", "owner", "row", "approve_raw", "amount_raw", "approve", "amount"]
 NO_EXPENSE_DECISIONS = pd.DataFrame({c: pd.Series(dtype=bool if c == "approve" else "int64" if c == "row" else object)
                                      for c in COLUMNS})
 
@@ -104,7 +104,7 @@ def read_expense_sheet(cells: list[list] | None, to_bill: pd.DataFrame, billed: 
         answer = True if blank(r.approve_raw) else ANSWERS.get(str(r.approve_raw).strip().lower())
         if answer is None:
             problems.append(_error(where, r, "approve", f"{r.approve_raw!r} is neither yes nor no — write yes or no "
-                                                        f"(empty means yes); {r.client} is not billed until then"))
+                                                        f"(empty means yes); {r.owner} is not billed until then"))
         approve.append(answer is not False)
         amount.append(_amount(r, price.get(r.expense_id), where, problems))
     rows = rows.assign(approve=pd.Series(approve, dtype=bool), amount=pd.Series(amount, dtype=object))
@@ -155,8 +155,8 @@ def _mismatches(rows: pd.DataFrame, to_bill: pd.DataFrame, billed: frozenset[str
     stale = rows[~rows["expense_id"].isin(to_bill[X.expense_id]) & ~rows["expense_id"].isin(billed)]
     missing = to_bill[~to_bill[X.expense_id].isin(rows["expense_id"])]
     problems = []
-    for client in sorted(set(stale["client"]) | set(missing[X.client_key])):
-        gone, new = stale[stale["client"].eq(client)], missing[missing[X.client_key].eq(client)]
+    for client in sorted(set(stale["owner"]) | set(missing[X.client_key])):
+        gone, new = stale[stale["owner"].eq(client)], missing[missing[X.client_key].eq(client)]
         parts = []
         if len(gone):
             shown = ", ".join(map(str, gone["row"].head(8))) + (", …" if len(gone) > 8 else "")
@@ -185,4 +185,4 @@ def _expense_text(expense: Any) -> str:
 
 def _error(where: str, r: Any, column: str, message: str) -> Problem:
     """An error at a cell of the Expenses sheet, holding back the expense's client."""
-    return Problem(Source(where, int(r.row), column), "review", Severity.ERROR, message, client=r.client or None)
+    return Problem(Source(where, int(r.row), column), "review", Severity.ERROR, message, client=r.owner or None)

@@ -42,18 +42,18 @@ def expense_table(run: CheckRun, book: Book, config: Config, flags: list[str]) -
                for a, c, b, o, w in zip(x[X.amount], x[X.client_key], bills, on_invoice, review.amount)]
     agency = config.agency.currency
     return x.assign(**{
-        X.person_name: x[X.person_name].fillna(x[X.person]), "client": x[X.client_key].fillna(x[X.client]),
-        "job": x[X.job_key].fillna(x[X.job]),
+        X.person_name: x[X.person_name].fillna(x[X.person]), "client_shown": x[X.client_key].fillna(x[X.client]),
+        "job_shown": x[X.job_key].fillna(x[X.job]),
         "billable_text": ["yes" if b else "no" for b in bills], "receipt_text": x[X.receipt].fillna(""),
-        "invoice": [lines.at[i, "number"] if o else "" for i, o in zip(x[X.expense_id], on_invoice)],
-        "billed": billed, "to_bill": to_bill, "error": error, "flags": flags,
+        "invoice_number": [lines.at[i, "number"] if o else "" for i, o in zip(x[X.expense_id], on_invoice)],
+        "billed": billed, "to_bill": to_bill, "faulty": error, "flag_text": flags,
         "review_text": ["held back" if h else "written down" if isinstance(w, Decimal) and b and not o else ""
                         for h, w, b, o in zip(held, review.amount, bills, on_invoice)],
         "expense_cost": [a if cur == agency and not e else ZERO
                          for a, cur, e in zip(x[X.amount], x[X.currency], error)],
         "expense_billed": billed, "expense_unbilled": to_bill,
         "expense_revenue": [b + u for b, u in zip(billed, to_bill)]}).sort_values(
-        [X.date, "client", X.source_file, X.source_row], na_position="first").reset_index(drop=True)
+        [X.date, "client_shown", X.source_file, X.source_row], na_position="first").reset_index(drop=True)
 
 
 def expense_sums(expenses: pd.DataFrame | None, by: list[str]) -> pd.DataFrame:
@@ -61,16 +61,16 @@ def expense_sums(expenses: pd.DataFrame | None, by: list[str]) -> pd.DataFrame:
     if expenses is None or expenses.empty:
         index = pd.MultiIndex.from_tuples([], names=by) if len(by) > 1 else pd.Index([], name=by[0])
         return pd.DataFrame(columns=SUMS, index=index)
-    sound = expenses[~expenses["error"]]
+    sound = expenses[~expenses["faulty"]]
     keys = [sound[X.client_key], sound[X.job_key].fillna("")][:len(by)]
     return sound.groupby(keys)[SUMS].sum().rename_axis(by)
 
 
 def expense_status(expenses: pd.DataFrame, client: str) -> dict | None:
     """A client's billable expenses billed and not billed yet (count and amount); None without any."""
-    mine = expenses[~expenses["error"] & expenses[X.client_key].eq(client) & expenses["billable_text"].eq("yes")]
+    mine = expenses[~expenses["faulty"] & expenses[X.client_key].eq(client) & expenses["billable_text"].eq("yes")]
     if mine.empty:
         return None
-    billed = mine["invoice"].ne("")
+    billed = mine["invoice_number"].ne("")
     return {"billed": int(billed.sum()), "billed_value": sum(mine.loc[billed, "billed"], ZERO),
             "unbilled": int((~billed).sum()), "unbilled_value": sum(mine.loc[~billed, "to_bill"], ZERO)}

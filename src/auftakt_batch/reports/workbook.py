@@ -149,16 +149,16 @@ EXPENSE_MONEY_COLUMNS = [  # before "cost", where the period has expenses
            "not (part of cost); only those in the agency's currency (no exchange rate)."),
 ]
 EXPENSE_COLUMNS = [
-    Column(X.date, "date", "date"), Column(X.person_name, "person"), Column("client", "client"), Column("job", "job"),
-    Column(X.category, "category"), Column(X.description, "description", width=40),
+    Column(X.date, "date", "date"), Column(X.person_name, "person"), Column("client_shown", "client"),
+    Column("job_shown", "job"), Column(X.category, "category"), Column(X.description, "description", width=40),
     Column(X.amount, "amount", "money", note="What was spent: a cost of the client (and job)."),
     Column(X.currency, "currency"),
     Column("billable_text", "billable", note="By the export and by rates.yaml (the client's and job's billable)."),
-    Column("receipt_text", "receipt"), Column("invoice", "invoice"),
+    Column("receipt_text", "receipt"), Column("invoice_number", "invoice"),
     Column("billed", "billed", "money", note="As the invoice line says: cost plus the client's markup (or the "
                                             "review's amount to bill); 0 until billed."),
     Column("to_bill", "to bill", "money", note="Billable, not billed yet: cost plus markup (or the review's amount)."),
-    Column("review_text", "review"), Column("flags", "problems"), Column(X.source_file, "file"),
+    Column("review_text", "review"), Column("flag_text", "problems"), Column(X.source_file, "file"),
     Column(X.source_row, "row", "int"),
 ]
 MODEL_JOB_COLUMNS = [Column("model", "model", note="retainer, fixed (price by milestone), cap, or blank: hourly.")]
