@@ -9,6 +9,13 @@ come in the shapes teams really produce: an XLSX kept by the designers, a German
 from the developers (semicolons, Windows-1252, DD.MM.YYYY, decimal commas), the project
 managers' Toggl Track detailed report, and an overlapping re-export of one week.
 `entries()` returns the ground truth the tests compare the tool's totals against.
+
+Beside them, three clients billed by the models beyond hours × rate (README, "Billing models"):
+a monthly retainer with rollover and billed overage, a quarterly one that absorbs its overage,
+a fixed-price project by milestone with a capped hourly job, and a month of expenses with their
+receipts. Their entries are written by hand (ACCOUNT_ENTRIES, EXPENSES), so every number on
+their invoices can be worked out on paper; their keys sort after the others', so the other
+clients' invoice numbers do not move.
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ import csv
 import io
 import random
 import shutil
+import struct
 import sys
+import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -126,6 +135,29 @@ INTERNAL = ("auftakt", "Auftakt Studio (intern)", "Intern", [
     ("pitches", "Pitches", "Pitch", ["New business pitch", "Proposal writing"]),
     ("training", "Training", "Weiterbildung", ["Conference talk prep", "Course: accessibility"]),
 ])
+# Clients billed by the models (issue 20), same shape as CLIENTS; their entries are ACCOUNT_ENTRIES, not random
+MODEL_CLIENTS = [
+    ("xenia", "Xenia Reisen GmbH", "Xenia", "DE", "standard", "de", "EUR", "110.00", [
+        ("care", "Website-Betreuung", "Website care",
+         'retainer: {fee: "1800.00", hours: 15, per: month, overage: bill, overage_rate: "120.00",\n'
+         "                   rollover: {max_hours: 5}, from: 2026-10-01}", []),
+    ]),
+    ("yoyodyne", "Yoyodyne Media Ltd", "Yoyodyne", "IE", "reverse-charge", "en", "EUR", "130.00", [
+        ("content", "Content retainer", "Editorial",
+         'retainer: {fee: "6000.00", hours: 45, per: quarter, overage: absorb, from: 2026-10-01}', []),
+    ]),
+    ("zephyr", "Zephyr Outdoor GmbH", "Zephyr", "DE", "standard", "en", "EUR", "100.00", [
+        ("shop", "Online shop", "Webshop Zephyr",
+         'rate: "95.00"\n        fixed:\n          price: "24000.00"\n          milestones:\n'
+         '            - {name: Concept, share: "25%", done: 2026-10-16}\n'
+         '            - {name: Design sign-off, share: "35%", done: 2026-11-20}\n'
+         '            - {name: Launch, share: "40%"}', []),
+        ("ads", "Ad campaign", "Ads", 'rate: "95.00"\n        cap: {amount: "2000.00", per: month}', []),
+    ]),
+]
+MODEL_EXTRAS = {"xenia": ['    expenses: {markup: "10%"}']}
+
+
 # which clients each role mostly works for (by index into CLIENTS); everyone does internal work too
 FOCUS = {
     "designer": [0, 1, 3, 5, 7, 10, 11, 6],
@@ -182,6 +214,69 @@ MEETINGS = [
     Meeting("Greta Lindqvist", "initech", "Initech SEO call", date(2026, 11, 24), 7 * 3600 + 1800, 1800),
 ]
 BILLS_MEETINGS = {"umbrella": "strategy"}  # client key -> job (calendar.bill_meetings in rates.yaml)
+
+
+def _account(day: str, person: str, client: str, job: str, description: str, hours: str) -> Entry:
+    seconds = int(float(hours) * 3600)
+    return Entry(date.fromisoformat(day), person, client, job, description, seconds, None, "accounts")
+
+
+# The account team's timesheet (input/accounts/): October's entries count for the retainers' earlier
+# periods (the quarter, the rollover), November's are billed. Whole quarter hours: rounding changes nothing.
+ACCOUNT_ENTRIES = [
+    _account("2026-10-06", "Lena Hoffmann", "xenia", "care", "Booking page fixes", "5"),
+    _account("2026-10-20", "David Novák", "xenia", "care", "Plugin updates", "4"),
+    _account("2026-10-28", "Clara Weiß", "xenia", "care", "Monthly report", "2"),
+    _account("2026-11-03", "Lena Hoffmann", "xenia", "care", "Newsletter template", "4"),
+    _account("2026-11-09", "David Novák", "xenia", "care", "Booking widget fix", "3.5"),
+    _account("2026-11-16", "Lena Hoffmann", "xenia", "care", "Winter landing page", "6"),
+    _account("2026-11-18", "David Novák", "xenia", "care", "Performance audit", "5"),
+    _account("2026-11-26", "Clara Weiß", "xenia", "care", "Monthly report", "3"),
+    _account("2026-10-07", "Greta Lindqvist", "yoyodyne", "content", "Feature articles", "8"),
+    _account("2026-10-21", "Sophie Wagner", "yoyodyne", "content", "Content strategy", "6"),
+    _account("2026-10-29", "Greta Lindqvist", "yoyodyne", "content", "Reader newsletter", "6"),
+    _account("2026-11-04", "Greta Lindqvist", "yoyodyne", "content", "Feature articles", "6"),
+    _account("2026-11-17", "Sophie Wagner", "yoyodyne", "content", "Content strategy", "7.5"),
+    _account("2026-11-19", "Greta Lindqvist", "yoyodyne", "content", "Reader newsletter", "8"),
+    _account("2026-11-25", "Sophie Wagner", "yoyodyne", "content", "Quarterly review", "5"),
+    _account("2026-11-27", "Felix Braun", "yoyodyne", "content", "Editorial planning", "4"),
+    _account("2026-11-05", "Elif Yılmaz", "zephyr", "shop", "Product page design", "7"),
+    _account("2026-11-11", "Mateo García", "zephyr", "shop", "Checkout build", "8"),
+    _account("2026-11-20", "Elif Yılmaz", "zephyr", "shop", "Design review", "3"),
+    _account("2026-11-06", "Hannah Müller", "zephyr", "ads", "Campaign setup", "6"),
+    _account("2026-11-13", "Mateo García", "zephyr", "ads", "Landing page variants", "8"),
+    _account("2026-11-24", "Hannah Müller", "zephyr", "ads", "A/B test report", "7.5"),
+    _account("2026-11-27", "Mateo García", "zephyr", "ads", "Tracking fixes", "4"),
+]
+
+
+@dataclass(frozen=True)
+class Expense:
+    day: date
+    person: str
+    client: str  # as exported: the client's alias
+    job: str  # job key, "" for none
+    category: str
+    description: str
+    amount: str
+    billable: bool
+    receipt: str  # path under input/, "" for none
+
+
+# November's expenses (input/expenses/), each receipt a small real file the generator draws (receipt_files)
+EXPENSES = [
+    Expense(date(2026, 11, 4), "Clara Weiß", "Xenia", "care", "Stockfotos", "Titelbilder (3)", "89.00", True,
+            "receipts/2026-11-04-stock-photos.pdf"),
+    Expense(date(2026, 11, 9), "Elif Yılmaz", "Zephyr", "", "Courier", "Product samples shipment", "18.70", True,
+            "receipts/2026-11-09-courier.png"),
+    Expense(date(2026, 11, 12), "Felix Braun", "Zephyr", "shop", "Travel", "Train Berlin–Munich, design workshop",
+            "129.90", True, "receipts/2026-11-12-train.pdf"),
+    Expense(date(2026, 11, 12), "Felix Braun", "Zephyr", "shop", "Meals", "Lunch with the Zephyr team", "64.50", False,
+            "receipts/2026-11-12-lunch.png"),
+    Expense(date(2026, 11, 19), "Anna Schmidt", "Xenia", "care", "Schriften", "Webfont-Lizenz", "24.95", True,
+            "receipts/2026-11-19-webfont.pdf"),
+    Expense(date(2026, 11, 27), "Jonas Weber", "Xenia", "care", "Druck", "Andrucke Broschüre", "38.40", True, ""),
+]
 
 
 def covered(meeting: Meeting, logged: list[Entry]) -> bool:
@@ -264,7 +359,8 @@ def _day(rnd: random.Random, day: date, name: str, team: str, mine: list, per_we
 
 # --- writing ---------------------------------------------------------------------------------
 
-def rates_yaml(n_people: int, n_clients: int) -> str:
+def rates_yaml(n_people: int, n_clients: int, models: bool = False) -> str:
+    """The workspace's rates.yaml; `models`: with MODEL_CLIENTS (the demo's, whose entries name its people)."""
     lines = [
         "# The demo agency. Regenerate with: python scripts/make_demo.py",
         "agency:",
@@ -291,7 +387,7 @@ def rates_yaml(n_people: int, n_clients: int) -> str:
             lines.append(f'    aliases: ["{alias}"]')
         lines += [f"    role: {role}", f'    cost_rate: "{cost}"', f"    hours_per_week: {per_week}"]
     lines += ["", "clients:"]
-    for key, name, alias, country, vat, lang, currency, rate, jobs in clients(n_clients):
+    for key, name, alias, country, vat, lang, currency, rate, jobs in clients(n_clients) + (MODEL_CLIENTS if models else []):
         lines += [f"  {key}:", f"    name: {name}", f'    aliases: ["{alias}"]',
                   f'    address: "Musterstraße {len(key)}\\n10115 Berlin"', f"    country: {country}"]
         if country in ("DE", "NL", "AT", "IE"):
@@ -321,6 +417,7 @@ def _client_extras(key: str) -> list[str]:
                      '        - {from: 2026-11-01, rate: "180.00"}', "    group_by: job+person", "    appendix: true"],
         "hooli": ['    role_rates: {developer: "160.00", designer: "140.00"}'],
         "stark": ["    budget: {hours: 160, per: month}", "    alert_at: [0.75, 0.9, 1.0]"],
+        **MODEL_EXTRAS,
     }.get(key, []) + ([CALENDAR_RULES[key]] if key in CALENDAR_RULES else [])
 
 
@@ -554,15 +651,77 @@ def _write_design_xlsx(path: Path, rows: list[Entry], person_label, client_label
     book.save(path)
 
 
+def write_accounts(out: Path) -> None:
+    """The account team's timesheet: a native CSV, clients and jobs by their aliases."""
+    names = {c[0]: (c[2], {j[0]: j[2] for j in c[8]}) for c in MODEL_CLIENTS}
+    rows = [[f"{e.day:%Y-%m-%d}", e.person, names[e.client][0], names[e.client][1][e.job], "", e.description,
+             f"{e.seconds / 3600:g}", ""] for e in ACCOUNT_ENTRIES]
+    _write_csv(out / "input" / "accounts" / "account-team-2026-10-to-11.csv",
+               ["date", "person", "client", "job", "task", "description", "hours", "billable"], rows, ",", "utf-8", "\n")
+
+
+def write_expenses(out: Path) -> None:
+    """November's expense sheet (native) and the receipts it names."""
+    rows = [[f"{x.day:%Y-%m-%d}", x.person, x.client, x.job, x.category, x.description, x.amount, "EUR",
+             "yes" if x.billable else "no", x.receipt] for x in EXPENSES]
+    _write_csv(out / "input" / "expenses" / "expenses-2026-11.csv",
+               ["date", "person", "client", "job", "category", "description", "amount", "currency", "billable",
+                "receipt"], rows, ",", "utf-8", "\n")
+    for x in EXPENSES:
+        if x.receipt:
+            path = out / "input" / x.receipt
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lines = [x.category, x.description, f"{x.day:%d.%m.%Y}", f"Total EUR {x.amount}"]
+            path.write_bytes(receipt_pdf(lines) if path.suffix == ".pdf" else receipt_png(len(x.description)))
+
+
+def receipt_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF (A6) showing `lines`: small, valid, the same bytes every time (no dates in it)."""
+    text = "".join(f"({_pdf_text(line)}) Tj 0 -16 Td " for line in lines)
+    stream = f"BT /F1 11 Tf 24 380 Td {text}ET".encode("latin-1")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 298 420] /Resources << /Font << /F1 4 0 R >> >> "
+               b"/Contents 5 0 R >>",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)]
+    body, offsets = b"%PDF-1.4\n", []
+    for n, obj in enumerate(objects, 1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (n, obj)
+    xref = b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    xref += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return body + xref + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, len(body))
+
+
+def _pdf_text(line: str) -> str:
+    return line.replace("–", "-").replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def receipt_png(rows: int) -> bytes:
+    """A small grey-scale PNG of a till slip (a white strip with rows of dark 'print'): valid, tiny."""
+    width, height = 96, 24 + 6 * rows // 4
+    pixels = b"".join(b"\x00" + bytes(40 if y % 6 < 3 and 8 <= y < height - 8 and 8 <= x < 8 + (y * 37) % 72 + 8
+                                       else 250 for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey, no interlace
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels, 9)) + chunk(b"IEND", b"")
+
+
 def write_demo(out: Path, seed: int = 2026, n_people: int = len(CAST), n_clients: int = len(CLIENTS)) -> None:
     from auftakt_batch.config import load_config
     from auftakt_batch.render.timesheet import write_timesheet_template
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "rates.yaml").write_text(rates_yaml(n_people, n_clients), encoding="utf-8")
+    demo = (n_people, n_clients) == (len(CAST), len(CLIENTS))  # the calendars and models name the demo's people
+    (out / "rates.yaml").write_text(rates_yaml(n_people, n_clients, models=demo), encoding="utf-8")
     write_exports(out, entries(seed, n_people, n_clients), n_people, n_clients, random.Random(seed + 1))
-    if (n_people, n_clients) == (len(CAST), len(CLIENTS)):  # the calendars name people and clients of the demo
+    if demo:
         write_calendars(out)
+        write_accounts(out)
+        write_expenses(out)
     config, problems = load_config(out / "rates.yaml")
     if config is None:
         raise SystemExit("generated rates.yaml does not load:\n" + "\n".join(map(str, problems)))

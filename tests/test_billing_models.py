@@ -4,6 +4,7 @@ exactly once through late entries, re-runs and voids."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -173,6 +174,7 @@ def test_a_quarterly_retainer_is_billed_once_per_quarter_in_a_month_run(ws):
         """))
     october = of(bill(ws.root, OCTOBER, today=TODAY).issued, "kaffee")
     assert lines(ws, october.number)[0] == ("care", "QAN", "1", "1500.00", "1500.00")
+    assert ledger_draft(ws, october.number).service == (date(2026, 10, 1), date(2026, 12, 31))  # the quarter
     # November's 3 h: 13 h in Q4 against 12 included: 1 h over, on a new invoice; no second fee
     november = of(bill(ws.root, NOVEMBER, today=TODAY).issued, "kaffee")
     assert [line for line in lines(ws, november.number) if line[0] == "care"] == [
@@ -224,6 +226,7 @@ def test_expenses_are_billed_at_cost_plus_markup_once_with_their_receipts(ws):
     assert lines(ws, acme.number) == [("website", "C62", "1", "120.00", "120.00")]  # ACME: no markup
     draft = ledger_draft(ws, kaffee.number)
     assert draft.lines[2].detail == "Stock photos — Hero image (receipt attached: photo.pdf)"
+    assert draft.lines[3].job_name == "Expenses"  # the train of no job
     assert [c.receipt for line in draft.lines for c in line.charges] == [None, None, "receipts/photo.pdf", None]
     assert [k for k, _key, _n in charges(ws)].count("expense") == 3
     assert bill(ws.root, NOVEMBER, today=TODAY).issued == ()  # billed once
@@ -255,3 +258,24 @@ def test_an_expense_edited_after_billing_is_held_back_naming_its_invoice(ws):
     void(ws.root, first.number, "licence price", today=TODAY)  # as the error says: billed again, once, as it is now
     (again,) = bill(ws.root, NOVEMBER, today=TODAY).issued
     assert again.net == Decimal("135.00")
+
+
+def test_an_expense_with_its_own_vat_rate_is_taxed_at_it(ws):
+    ws.with_templates().input("expenses.csv", dedent("""\
+        date,person,client,job,category,description,amount,currency,billable,receipt,vat
+        2026-11-04,Anna Schmidt,ACME,website,Books,Style guide,40.00,EUR,yes,,7%
+        2026-11-05,Anna Schmidt,ACME,website,Fonts,Webfont licence,100.00,EUR,yes,,
+        """))
+    (invoice,) = bill(ws.root, NOVEMBER, today=TODAY).issued
+    draft = ledger_draft(ws, invoice.number)
+    # 100.00 at 19 % = 19.00 and 40.00 at 7 % = 2.80: 140.00 + 21.80 = 161.80
+    assert [(s.rate, s.basis, s.vat) for s in draft.breakdown] == [
+        (Decimal("19"), Decimal("100.00"), Decimal("19.00")), (Decimal("7"), Decimal("40.00"), Decimal("2.80"))]
+    assert invoice.gross == Decimal("161.80")
+
+
+def test_an_unreadable_expense_vat_rate_is_an_error_at_its_cell(ws):
+    ws.input("expenses.csv", "date,person,client,job,category,description,amount,currency,billable,receipt,vat\n"
+                             "2026-11-04,Anna Schmidt,ACME,website,Books,Style guide,40.00,EUR,yes,,seven\n")
+    assert [str(p) for p in ws.check().problems if p.code == "bad-vat"] == [
+        "input/expenses.csv:2:vat: error: unreadable vat 'seven' — use a percent from 0 to 100 such as 19, 7% or 0"]

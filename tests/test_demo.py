@@ -42,6 +42,7 @@ def test_demo_totals_are_the_generated_truth(demo_json):
     generator = load_generator()
     logged = generator.entries()
     truth = logged + generator.meeting_entries(logged)  # the Umbrella meetings nobody logged are billed
+    truth += [e for e in generator.ACCOUNT_ENTRIES if (e.day.year, e.day.month) == generator.MONTH]  # not October's
     seconds = Counter()
     for entry in truth:
         seconds[entry.client] += entry.seconds
@@ -70,10 +71,31 @@ def test_demo_calendars_bill_umbrella_meetings_and_list_the_untracked_ones():
     assert {p.source.key for p in run.problems if p.code == "missing-days"} == {"Ben Okafor", "Lena Hoffmann"}
 
 
+def test_demo_hours_of_the_model_clients_are_the_account_team_s_november():
+    run = check(ROOT, parse_period("2026-11"), TODAY)
+    hours = run.entries.groupby("client_key")["duration_s"].sum() / 3600
+    assert hours["xenia"] == 21.5  # 4 + 3.5 + 6 + 5 + 3 (October's 5 + 4 + 2 are outside the period)
+    assert hours["yoyodyne"] == 30.5  # 6 + 7.5 + 8 + 5 + 4
+    assert hours["zephyr"] == 43.5  # shop 7 + 8 + 3 = 18; ads 6 + 8 + 7.5 + 4 = 25.5
+    assert [p.code for p in run.problems if p.source.file == "input/accounts/account-team-2026-10-to-11.csv"] == [
+        "outside-period"]  # a note: October's six entries, read for the retainers' earlier periods
+
+
+def test_demo_expenses_are_the_generated_sheet_with_every_receipt_found():
+    generator = load_generator()
+    run = check(ROOT, parse_period("2026-11"), TODAY)
+    expenses = run.expenses.sort_values(["date", "source_row"])
+    assert [(str(a), b, r or "") for a, b, r in zip(expenses["amount"], expenses["billable"], expenses["receipt"])] == [
+        (x.amount, x.billable, x.receipt) for x in sorted(generator.EXPENSES, key=lambda x: x.day)]
+    assert sorted(expenses["client_key"]) == ["xenia"] * 3 + ["zephyr"] * 3
+    assert [p for p in run.problems if p.source.file.startswith("input/expenses")] == []  # no receipt is missing
+
+
 def test_committed_demo_is_what_the_generator_writes(tmp_path: Path):
     load_generator().write_demo(tmp_path)
     assert (tmp_path / "rates.yaml").read_text() == (ROOT / "rates.yaml").read_text()
-    for csv in [*(tmp_path / "input").rglob("*.csv"), *(tmp_path / "input").rglob("*.ics")]:
+    for csv in [*(tmp_path / "input").rglob("*.csv"), *(tmp_path / "input").rglob("*.ics"),
+                *(tmp_path / "input").rglob("*.pdf"), *(tmp_path / "input").rglob("*.png")]:
         assert csv.read_bytes() == (ROOT / csv.relative_to(tmp_path)).read_bytes(), csv.name
     for xlsx in (tmp_path / "input").rglob("*.xlsx"):
         fresh, committed = load_workbook(xlsx), load_workbook(ROOT / xlsx.relative_to(tmp_path))

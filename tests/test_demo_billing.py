@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
@@ -41,6 +42,10 @@ def test_every_billable_client_gets_one_invoice(demo):
     assert list(records) == [f"2026-{n:04d}" for n in range(1, len(records) + 1)]
 
 
+NOVEMBER_DAYS = (date(2026, 11, 1), date(2026, 11, 30))
+SERVICE = {"2026-0016": (date(2026, 10, 1), date(2026, 12, 31))}  # Yoyodyne's quarterly fee covers the quarter
+
+
 def test_every_pdf_is_the_one_recorded_and_shows_what_the_ledger_holds(demo):
     root, _, records, config = demo
     for number, (record, draft) in records.items():
@@ -55,7 +60,7 @@ def test_every_pdf_is_the_one_recorded_and_shows_what_the_ledger_holds(demo):
 
         required = [f"{t['title']} {number}", config.agency.name, client.name, config.agency.vat_id,
                     format_date(record.issue_date, lang), format_date(record.due_date, lang),
-                    f"{format_date(date(2026, 11, 1), lang)} – {format_date(date(2026, 11, 30), lang)}",
+                    " – ".join(format_date(day, lang) for day in SERVICE.get(number, NOVEMBER_DAYS)),
                     f"{t['net']} {money(record.net)}", f"{t['gross']} {money(record.gross)}",
                     f"IBAN {config.agency.iban}"]
         required += [money(line.amount) for line in draft.lines]
@@ -69,3 +74,90 @@ def test_every_pdf_is_the_one_recorded_and_shows_what_the_ledger_holds(demo):
             assert " ".join(expected.split()) in text, f"{number}: {expected!r} missing"  # the text has NBSPs as spaces
         assert record.net == sum(line.amount for line in draft.lines)
         assert record.gross == record.net + record.vat
+
+
+# ---- the clients billed by the models (issue 20): each invoice worked out by hand from the demo's data
+
+
+def lines(records, client_key: str) -> list[tuple[str, str, str, str, str]]:
+    """(job, unit, quantity, unit price, amount) of the client's one invoice, as the ledger holds it."""
+    (draft,) = [draft for record, draft in records.values() if record.client_key == client_key]
+    return [(line.job_key, line.unit, str(line.quantity), str(line.unit_price), str(line.amount))
+            for line in draft.lines]
+
+
+def totals(records, client_key: str) -> tuple[Decimal, Decimal]:
+    (record,) = [record for record, _ in records.values() if record.client_key == client_key]
+    return record.net, record.gross
+
+
+def test_xenia_pays_its_retainer_the_overage_and_its_expenses_with_the_markup(demo):
+    _, _, records, _ = demo
+    # care: 15 h included, nothing rolled over (October's retainer was never billed in this ledger);
+    # 4 + 3.5 + 6 + 5 + 3 = 21.5 h logged → 6.5 h × 120.00 = 780.00. Expenses at cost + 10 %:
+    # 89.00 × 1.1 = 97.90; 24.95 × 1.1 = 27.445 → 27.45 (half up); 38.40 × 1.1 = 42.24
+    assert lines(records, "xenia") == [
+        ("care", "MON", "1", "1800.00", "1800.00"),
+        ("care", "HUR", "6.5", "120.00", "780.00"),
+        ("care", "C62", "1", "97.90", "97.90"),
+        ("care", "C62", "1", "27.45", "27.45"),
+        ("care", "C62", "1", "42.24", "42.24"),
+    ]
+    # 1,800.00 + 780.00 + 97.90 + 27.45 + 42.24 = 2,747.59; VAT 19 % = 522.0421 → 522.04
+    assert totals(records, "xenia") == (Decimal("2747.59"), Decimal("3269.63"))
+
+
+def test_yoyodyne_pays_its_quarter_once_and_its_overage_is_absorbed(demo):
+    _, _, records, _ = demo
+    # Q4: 45 h included; October 8 + 6 + 6 = 20 h, November 6 + 7.5 + 8 + 5 + 4 = 30.5 h: 50.5 h, 5.5 h over,
+    # absorbed (no line); the quarter's fee billed in this first run; reverse charge: no VAT
+    assert lines(records, "yoyodyne") == [("content", "QAN", "1", "6000.00", "6000.00")]
+    assert totals(records, "yoyodyne") == (Decimal("6000.00"), Decimal("6000.00"))
+
+
+def test_zephyr_pays_the_november_milestone_the_capped_hours_and_its_billable_expenses(demo):
+    _, _, records, _ = demo
+    # ads: 6 + 8 + 7.5 + 4 = 25.5 h × 95.00 = 2,422.50, capped at 2,000.00 a month: 422.50 written down.
+    # shop: milestone 2 of 3 (Design sign-off, done 2026-11-20) = 35 % of 24,000.00 = 8,400.00; Concept (done
+    # in October) is not November's, Launch is not done; the 18 h on the shop ride on the milestone's line.
+    # Expenses at cost (no markup): courier 18.70 (no job), train 129.90; the team lunch is not billable.
+    assert lines(records, "zephyr") == [
+        ("ads", "HUR", "25.5", "95.00", "2422.50"),
+        ("ads", "C62", "-1", "422.50", "-422.50"),
+        ("shop", "C62", "1", "8400.00", "8400.00"),
+        ("", "C62", "1", "18.70", "18.70"),
+        ("shop", "C62", "1", "129.90", "129.90"),
+    ]
+    # 2,422.50 − 422.50 + 8,400.00 + 18.70 + 129.90 = 10,548.60; VAT 19 % = 2,004.234 → 2,004.23
+    assert totals(records, "zephyr") == (Decimal("10548.60"), Decimal("12552.83"))
+
+
+def test_the_receipts_of_billed_expenses_are_embedded_in_their_invoices(demo):
+    root, _, records, _ = demo
+    attached = {record.client_key: sorted(PdfReader(root / record.pdf_path).attachments)
+                for record, _ in records.values() if record.client_key in ("xenia", "zephyr")}
+    assert attached == {  # the lunch (not billable) is on no invoice; the printing has no receipt
+        "xenia": ["2026-11-04-stock-photos.pdf", "2026-11-19-webfont.pdf", "factur-x.xml"],
+        "zephyr": ["2026-11-09-courier.png", "2026-11-12-train.pdf", "factur-x.xml"],
+    }
+
+
+def test_billing_october_first_rolls_xenia_s_unused_hours_into_november(tmp_path):
+    root = copy_demo(tmp_path)
+    october = {i.client_key: i for i in bill(root, parse_period("2026-10"), today=ISSUED_ON).issued}
+    # only the model clients have October: Xenia's fee (11 h of 15 used: no overage), Yoyodyne's Q4 fee,
+    # Zephyr's Concept milestone (25 % of 24,000.00, done 2026-10-16)
+    assert {key: i.net for key, i in october.items()} == {
+        "xenia": Decimal("1800.00"), "yoyodyne": Decimal("6000.00"), "zephyr": Decimal("6000.00")}
+    november = {i.client_key: i for i in bill(root, parse_period("2026-11"), today=ISSUED_ON).issued}
+    # xenia: 15 h + min(5, 15 − 11 = 4) = 4 h rolled over = 19 h; 21.5 h logged → 2.5 h × 120.00 = 300.00;
+    # net 1,800.00 + 300.00 + 97.90 + 27.45 + 42.24 = 2,267.59
+    assert november["xenia"].net == Decimal("2267.59")
+    conn = ledger.connect(root / "output" / "ledger.sqlite")
+    fee = ledger.stored_draft(conn, november["xenia"].number).draft.lines[0]
+    conn.close()
+    assert fee.detail == "Pauschale November 2026: 15 Std. inklusive, 4 Std. übertragen"
+    # yoyodyne: Q4's fee is billed and its 5.5 h over are absorbed: nothing to invoice in November
+    assert "yoyodyne" not in november
+    # zephyr: as before, the Concept milestone not again
+    assert november["zephyr"].net == Decimal("10548.60")

@@ -74,8 +74,8 @@ def money(node, path: str) -> Decimal:
 
 def test_every_pdf_is_a_pdf_a_3b_with_its_xml_attached_as_the_alternative(demo):
     root, records = demo
-    assert len(records) == 15  # 14 invoices and a credit note
-    for record, _ in records:
+    assert len(records) == 18  # 17 invoices and a credit note
+    for record, stored in records:
         reader = PdfReader(root / record.pdf_path)
         catalog = reader.trailer["/Root"]
         xmp = catalog["/Metadata"].get_object().get_data().decode()
@@ -84,9 +84,12 @@ def test_every_pdf_is_a_pdf_a_3b_with_its_xml_attached_as_the_alternative(demo):
         assert "<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in xmp
         packet = etree.fromstring(xmp[xmp.index("<x:xmpmeta"):xmp.index("</x:xmpmeta>") + len("</x:xmpmeta>")])
         assert len(packet) == 1  # one rdf:RDF, as strict XMP readers want it
-        (spec,) = catalog["/AF"]  # listed once
-        spec = spec.get_object()
-        assert (spec["/F"], spec["/AFRelationship"]) == ("factur-x.xml", "/Alternative")
+        specs = [spec.get_object() for spec in catalog["/AF"]]
+        (xml_spec,) = [spec for spec in specs if spec["/F"] == "factur-x.xml"]  # listed once
+        assert xml_spec["/AFRelationship"] == "/Alternative"
+        # the receipts of the invoice's expenses (the demo's Xenia and Zephyr) beside it, as supplements
+        assert [spec["/AFRelationship"] for spec in specs if spec is not xml_spec] == ["/Supplement"] * (len(specs) - 1)
+        assert len(specs) - 1 == len({c.receipt for line in stored.draft.lines for c in line.charges if c.receipt})
 
 
 def test_the_xml_passes_the_xsd_and_the_en16931_schematron(demo, schematron):
@@ -115,7 +118,7 @@ def test_the_xml_adds_up_and_says_what_the_ledger_says(demo):
             quantity = money(node, ".//ram:BilledQuantity")
             price = money(node, ".//ram:NetPriceProductTradePrice/ram:ChargeAmount")
             amount = money(node, ".//ram:LineTotalAmount")
-            assert value(node, ".//ram:BilledQuantity/@unitCode") == "HUR"
+            assert value(node, ".//ram:BilledQuantity/@unitCode") == line.unit  # HUR, MON, QAN or C62
             assert amount == (quantity * price).quantize(CENT, ROUND_HALF_UP)  # line = quantity × price
             assert (quantity, price, amount) == (sign * line.quantity, line.unit_price, sign * line.amount)
             total += amount
@@ -134,6 +137,8 @@ def test_the_xml_adds_up_and_says_what_the_ledger_says(demo):
         assert value(tax, "ram:CategoryCode") == category
         if category in ("AE", "O"):
             assert value(tax, "ram:ExemptionReasonCode") == f"VATEX-EU-{category}" and rate == 0
+    units = {line.unit for _, stored in records for line in stored.draft.lines}
+    assert units == {"HUR", "MON", "QAN", "C62"}  # the demo bills every model: hours, retainers, milestones, expenses
 
 
 def test_parties_period_payment_and_the_credit_notes_reference(demo):

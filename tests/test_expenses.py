@@ -2,6 +2,7 @@
 Decimal amounts, every bad value located at its file, row and column, names resolved against
 rates.yaml (conftest's), and the same expense in two exports counted once."""
 
+import json
 from decimal import Decimal
 
 import pandas as pd
@@ -10,7 +11,7 @@ from openpyxl import Workbook
 from auftakt_batch.ingest.formats import recognise
 from auftakt_batch.schemas import Expenses as X
 
-from .conftest import problem_lines
+from .conftest import dedent, problem_lines
 
 NATIVE = "date,person,client,job,category,description,amount,currency,billable,receipt\n"
 # Harvest's detailed expense report and Clockify's expense report, as modelled in their formats/ modules
@@ -258,3 +259,20 @@ def test_check_prints_an_expense_error_and_exits_as_errors_do(ws):
         "optionally with its currency\n\n")
     assert "bad-amount                   1 error" in result.output
     assert "NOT READY" in result.output
+
+
+def test_check_sums_the_periods_expenses_per_client_in_text_and_json(ws):
+    ws.input("expenses.csv", NATIVE + dedent("""\
+        2026-11-03,Anna Schmidt,ACME,website,Travel,Taxi,12.50,EUR,yes,
+        2026-11-04,Anna Schmidt,ACME,website,Meals,Lunch,30.00,EUR,no,
+        2026-11-05,Ben Okafor,globex,app,Fonts,Licence,99.00,EUR,yes,
+        """))
+    text = ws.cli("check", "--period", "2026-11").output
+    assert "Files     1 read\n          input/expenses.csv              expenses\n" in text
+    assert ("Expenses  3 expenses in the period (0 with errors)\n"
+            "          client         spent    billable\n"
+            "          acme           42.50       12.50  EUR\n"  # 12.50 + 30.00 spent, the taxi billable
+            "          globex         99.00       99.00  EUR\n") in text
+    document = json.loads(ws.cli("check", "--period", "2026-11", "--json").output)
+    assert document["expenses"] == [{"client": "acme", "currency": "EUR", "spent": "42.50", "billable": "12.50"},
+                                    {"client": "globex", "currency": "EUR", "spent": "99.00", "billable": "99.00"}]

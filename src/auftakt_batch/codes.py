@@ -97,6 +97,7 @@ CODES: dict[str, Code] = {code.name: code for code in (
     _('too-long', ERROR, 'ingest.build', 'a value of 32,767 characters or more'),
     _('bad-currency', ERROR, 'ingest.expenses', "an expense's currency that is no three-letter code"),
     _('expense-changed', ERROR, 'check.expenses', 'an expense like a billed one the exports no longer hold'),
+    _('bad-vat', ERROR, 'ingest.expenses', "an expense's VAT rate that is no percent from 0 to 100"),
     _('other-currency', ERROR, 'check.expenses', 'a billable expense in another currency than its client is billed in'),
     _('negative-expense', ERROR, 'ingest.expenses', 'an expense of a negative amount (a refund)'),
     _('missing-receipt', WARNING, 'ingest.expenses', "an expense's receipt that is not in input/, or no PDF or image"),

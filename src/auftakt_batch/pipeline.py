@@ -118,7 +118,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                    outside_period=len(outside), repeated=len(current.entries) - len(entries), billed=billed,
                    untracked=calendar.untracked, absences=calendar.absences,
                    calendars=tuple(label for _, label in ingested.calendars), earliest=_earliest(outside, period),
-                   reconciliation=reconciliation, expenses=expensed.frame)
+                   reconciliation=reconciliation, expenses=expensed.frame,
+                   expense_files=expensed.files)
 
     # 9. The review workbook, if the reviewer wrote one: checked against what would be billed now.
     #    Without one there is nothing to read (and the spreadsheet code is not imported).

@@ -215,6 +215,8 @@ class RawExpenses(pa.DataFrameModel):
         EXPENSE_ROW, "whether the export bills it to the client (empty: yes); if not, it is a cost only"))
     receipt: Series[object] = pa.Field(nullable=True, description=born(
         EXPENSE_ROW, "the receipt's path as written, relative to input/ (str); None if none named"))
+    vat_rate: Series[object] = pa.Field(nullable=True, description=born(
+        EXPENSE_ROW, "its own VAT rate (percent, Decimal) if the export gives one; None: the job's or agency's"))
 
     class Config:
         strict = True

@@ -84,7 +84,7 @@ def cii_xml(draft: Draft, doc: Document, config: Config, guideline: str = FACTUR
     _payment(money, doc, draft.currency, config.agency)
     for share in draft.breakdown:  # one VAT breakdown (BG-23) per rate
         _breakdown(money, share, tax, sign)
-    _period(money, draft.period.start, draft.period.end)
+    _period(money, *draft.service)
     _terms(money, doc, t["terms_credit"] if doc.due_date is None else t["terms"], config.agency, language)
     _totals(money, draft, sign)
     if doc.kind == "credit-note" and doc.refers_to:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
+from decimal import Decimal
 from functools import partial
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Callable, Mapping, Sequence
@@ -90,6 +91,7 @@ def expense_rows(table: Table, fmt: Format, date_format: str | None
     amount = parsed("amount", partial(money, mark=decimal_mark(text["amount"].unique())[0] or "."), "object",
                     MONEY_FORMS)
     billable = parsed("billable", yes_no, "boolean", BOOL_FORMS)
+    vat = parsed("vat", vat_percent, "object", "a percent from 0 to 100 such as 19, 7% or 0")
     currency, currency_problems = _currency(text["currency"], fmt.header_currency(table.header), rows)
     problems += currency_problems + _negative(rows, amount) + _missing(rows, text)
     frame = pd.DataFrame({
@@ -102,8 +104,15 @@ def expense_rows(table: Table, fmt: Format, date_format: str | None
         X.currency: currency,
         X.billable: billable.fillna(True).astype(bool),
         X.receipt: text["receipt"].astype(object).where(text["receipt"].ne(""), None),
+        X.vat_rate: vat.astype(object).where(vat.notna(), None),
     })
     return frame.reset_index(drop=True), problems, labels
+
+
+def vat_percent(text: str) -> Decimal | None:
+    """'19' / '7 %' / '7,5%' → Decimal percent from 0 to 100; None when it is none of those."""
+    found = money(text.replace("%", "").strip(), mark="," if "," in text else ".")
+    return found if found is not None and 0 <= found <= 100 else None
 
 
 def _date_order(dates: pd.Series, date_format: str | None) -> tuple[str | None, pd.Series]:

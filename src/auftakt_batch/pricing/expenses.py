@@ -24,6 +24,7 @@ from ..units import CENT
 EXPENSE = "expense"  # the charge kind; its key is the expense id
 BILL_AMOUNT = "bill_amount"  # an optional column: the review's amount to bill (a write-down), else None
 RECEIPT = {"en": "receipt attached: {name}", "de": "Beleg anbei: {name}"}
+EXPENSES_TITLE = {"en": "Expenses", "de": "Auslagen"}  # the title of an expense of no job
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +35,7 @@ class ExpenseLine:
     price: Decimal  # cost plus markup
     day: date
     receipt: str | None  # the receipt's path under input/, attached to the invoice
+    vat_rate: Decimal | None  # its own VAT rate (percent), where the export gives one
 
 
 def billable_expenses(expenses: pd.DataFrame, config: Config, charged: frozenset[tuple[str, str]]) -> pd.DataFrame:
@@ -63,7 +65,7 @@ def expense_lines(expenses: pd.DataFrame, client: Client) -> Iterator[ExpenseLin
             words += f" ({RECEIPT[client.language].format(name=PurePosixPath(receipt).name)})"
         yield ExpenseLine(key=r.expense_id, job_key=r.job_key or "", detail=words, day=r.date.date(),
                           price=r.bill_amount if isinstance(r.bill_amount, Decimal) else marked_up(r.amount, client),
-                          receipt=receipt)
+                          receipt=receipt, vat_rate=r.vat_rate if isinstance(r.vat_rate, Decimal) else None)
 
 
 def marked_up(cost: Decimal, client: Client) -> Decimal:

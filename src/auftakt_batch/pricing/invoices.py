@@ -29,7 +29,7 @@ from ..schemas import Expenses as X
 from ..schemas import PricedEntries as P
 from ..units import format_money, hour_quantity
 from . import amount
-from .expenses import EXPENSE, ExpenseLine, expense_lines
+from .expenses import EXPENSE, EXPENSES_TITLE, ExpenseLine, expense_lines
 from .models import (
     C62,
     HUR,
@@ -159,6 +159,13 @@ class Draft:
         return sum((line.quantity for line in self.lines if line.unit == HUR), Decimal(0))
 
     @property
+    def service(self) -> tuple[date, date]:
+        """The service period it bills: the billing period, widened to its lines' days (a quarter's
+        retainer fee billed in a month's run covers the quarter)."""
+        return (min([self.period.start, *(line.first_day for line in self.lines)]),
+                max([self.period.end, *(line.last_day for line in self.lines)]))
+
+    @property
     def entry_ids(self) -> tuple[str, ...]:
         return tuple(b.entry_id for line in self.lines for b in line.entries)
 
@@ -219,9 +226,11 @@ def _model_lines(entries: pd.DataFrame, client: Client, config: Config, run: Run
 def _expense_line(x: ExpenseLine, client: Client, config: Config) -> Line:
     job = client.jobs.get(x.job_key)
     charge = Charge(kind=EXPENSE, key=x.key, unit=C62, quantity=Decimal(1), unit_price=x.price, receipt=x.receipt)
-    return Line(job_key=x.job_key, job_name=job.name if job else client.name, detail=x.detail, unit=C62,
-                quantity=Decimal(1), unit_price=x.price, amount=x.price, first_day=x.day, last_day=x.day,
-                charges=(charge,), vat_rate=vat_rate(config, client, job))
+    title = job.name if job else EXPENSES_TITLE[client.language]
+    return Line(job_key=x.job_key, job_name=title, detail=x.detail, unit=C62, quantity=Decimal(1), unit_price=x.price,
+                amount=x.price, first_day=x.day, last_day=x.day, charges=(charge,),
+                vat_rate=x.vat_rate if x.vat_rate is not None and client.vat == "standard"  # its own, where given
+                else vat_rate(config, client, job))
 
 
 def _model_line(m: ModelLine, client: Client, config: Config) -> Line:

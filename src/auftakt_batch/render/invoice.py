@@ -224,7 +224,7 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
         "issue_date": format_date(issue.issue_date, language),
         "due_date": None if credit else format_date(issue.due_date, language),
         "issued_at": issue.stamped_at.isoformat(),  # the templates' name for it since the first release
-        "service_period": f"{format_date(draft.period.start, language)} – {format_date(draft.period.end, language)}",
+        "service_period": " – ".join(format_date(day, language) for day in draft.service),
         "number_label": t["credit_note_number"] if credit else t["number"],
         "lines": [{
             "title": line.job_name, "detail": line.detail,

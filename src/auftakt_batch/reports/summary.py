@@ -14,6 +14,7 @@ from ..pricing import billed_seconds, logged_seconds, rounding_for
 from ..problems import Severity, by_code, plural
 from ..run import CheckRun
 from ..schemas import Entries as E
+from ..schemas import Expenses as X
 from ..units import hours, hours_text
 from .reasons import REASONS
 
@@ -63,6 +64,10 @@ def as_json(run: CheckRun) -> dict:
         "repeated": run.repeated,
         "unreadable": list(run.unreadable),
         "calendars": list(run.calendars),
+        **({"expenses": [  # only when the period has expenses: a document without them is as it was
+            {"client": r.client, "currency": r.currency, "spent": str(r.spent), "billable": str(r.billable)}
+            for r in expenses_by_client(run.expenses[~run.expenses_with_errors()]).itertuples(index=False)]}
+           if len(run.expenses) else {}),
         "untracked_meetings": [] if run.untracked is None else [
             {"person": m.person, "client": m.client_key, "date": f"{m.date:%Y-%m-%d}", "summary": m.summary,
              "hours": float(hours(m.duration_s)), "file": m.source_file} for m in run.untracked.itertuples()],
@@ -82,19 +87,51 @@ def as_text(run: CheckRun) -> str:
         lines += _hours(sound, faulty, run.config)
         lines += _held_by_tracker(run, sound)
         lines += _calendars(run)
+        lines += _expenses(run)
     lines += _problems(run)
     return "\n".join(lines)
 
 
 def _files(run: CheckRun) -> list[str]:
     unreadable = f", {len(run.unreadable)} unreadable" if run.unreadable else ""
-    lines = [f"Files     {len(run.files)} read{unreadable}"]
-    width = max((len(path) for path in [*(f.path for f in run.files), *run.unreadable]), default=0)
+    lines = [f"Files     {len(run.files) + len(run.expense_files)} read{unreadable}"]
+    width = max((len(path) for path in [*(f.path for f in run.files), *run.unreadable, *run.expense_files]),
+                default=0)
     for f in run.files:
         detail = ", ".join(x for x in (f.format, f.encoding, SEPARATORS.get(f.separator) if f.separator else None) if x)
         lines.append(f"          {f.path:<{width}}  {plural(f.rows, 'row'):>10}  {detail}")
+    lines += [f"          {path:<{width}}  {'':>10}  expenses" for path in run.expense_files]
     lines += [f"          {path:<{width}}  {'UNREADABLE':>10}" for path in run.unreadable]
     return lines
+
+
+def _expenses(run: CheckRun) -> list[str]:
+    """The period's expenses per client and currency: spent, and of it billable (none: no lines)."""
+    x = run.expenses
+    if x.empty:
+        return []
+    faulty = run.expenses_with_errors()
+    sound = x[~faulty]
+    lines = [f"Expenses  {plural(len(x), 'expense')} in the period ({int(faulty.sum())} with errors)"]
+    if sound.empty:
+        return lines
+    table = expenses_by_client(sound)
+    width = max(len(k) for k in table["client"]) + 2
+    lines.append(f"          {'client':<{width}}{'spent':>12}{'billable':>12}")
+    for r in table.itertuples(index=False):
+        lines.append(f"          {r.client:<{width}}{r.spent:>12}{r.billable:>12}  {r.currency}")
+    return lines
+
+
+def expenses_by_client(expenses: pd.DataFrame) -> pd.DataFrame:
+    """client, currency, spent, billable (Decimal, by the export's flag) of expenses without errors."""
+    rows = []
+    keyed = expenses.assign(client=expenses[X.client_key].fillna(expenses[X.client]))
+    for (client, currency), group in keyed.groupby(["client", X.currency], sort=True):
+        spent = sum(group[X.amount], Decimal("0.00"))
+        billable = sum(group.loc[group[X.billable], X.amount], Decimal("0.00"))
+        rows.append({"client": client, "currency": currency, "spent": spent, "billable": billable})
+    return pd.DataFrame(rows, columns=["client", "currency", "spent", "billable"])
 
 
 def _hours(sound: pd.DataFrame, faulty: pd.DataFrame, config: Config) -> list[str]:

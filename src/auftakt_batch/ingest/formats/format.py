@@ -24,7 +24,7 @@ FIELDS = ("date", "end_date", "start", "end", "hours", "person", "email", "first
 # Fields of an expense export (ingest/expenses.py reads each): the money spent (amount, currency),
 # what on (category, description), the receipt's file, and who, for whom, when, as above
 EXPENSE_FIELDS = ("date", "person", "email", "first_name", "last_name", "client", "job", "category", "description",
-                  "amount", "currency", "billable", "receipt")
+                  "amount", "currency", "billable", "receipt", "vat")
 KINDS = {"time": FIELDS, "expense": EXPENSE_FIELDS}  # what an export holds: time entries | expenses
 
 

@@ -4,7 +4,8 @@
 
 `amount` as the timesheets write numbers (`12.50`, `12,50`, `1.234,50`); `billable` yes/no,
 true/false or 1/0 (empty: yes); `receipt` optional: a PDF or image under input/, by its path
-relative to input/ (`receipts/taxi-1103.pdf`).
+relative to input/ (`receipts/taxi-1103.pdf`). An optional `vat` column gives an expense its own
+VAT rate in percent (`7`, `7%`, `0`), for clients billed with VAT; empty: its job's or the agency's.
 """
 
 from .format import Format
@@ -24,6 +25,7 @@ FORMAT = Format(
         "currency": ("currency",),
         "billable": ("billable",),
         "receipt": ("receipt",),
+        "vat": ("vat", "vat rate", "vat %"),
     },
     required=frozenset({"date", "person", "client", "job", "category", "amount"}),
 )
