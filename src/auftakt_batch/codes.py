@@ -158,7 +158,7 @@ CODES: dict[str, Code] = {code.name: code for code in (
     _('untracked-meeting', WARNING, 'calendars', 'client meetings that no timesheet entry of their owner covers'),
     _('missing-days', WARNING, 'check.capacity',
       'working days on which someone logged less than agency.missing_day_below'),
-    _('review', (ERROR, INFO), 'check.decisions',
+    _('review', (ERROR, INFO), ('check.decisions', 'check.expense_decisions'),
       'the review workbook cannot be read or no longer matches the exports'),
     _('config', ERROR, ('config.load', 'config.reader'), 'rates.yaml cannot be read or has a wrong value'),
 )}

@@ -19,6 +19,7 @@ from .calendars import CalendarTime, calendar_time
 from .check.capacity import missing_day_problems, missing_days
 from .check.checks import Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
+from .check.expense_decisions import PRICE
 from .check.expenses import expenses
 from .check.identity import drop_repeats, identify
 from .check.overlaps import supersede
@@ -34,7 +35,7 @@ from .names import normalise
 from .periods import Period
 from .problems import Problem, Source, info, problem, relabel, sorted_problems
 from .run import CheckRun
-from .schemas import Entries, RawEntries, empty, validate
+from .schemas import Entries, Expenses, RawEntries, empty, validate
 from .schemas import ReviewDecisions as D
 from .timings import Timings
 
@@ -128,7 +129,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
         return run
     review = read_review(run)
     run = replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
-                  decisions=review.decided if review.exists else None)
+                  decisions=review.decided if review.exists else None,
+                  expense_decisions=review.expenses if review.exists else None)
     run = _approved_by_reviewer(run, today, ingested.labels)
     lap("review")
     return run
@@ -187,7 +189,22 @@ def approved_in_review(run: CheckRun) -> frozenset[str]:
 
 
 def read_review(run: CheckRun) -> Decisions:
-    return read_decisions(run.workspace, run.period, billable_now(run), run.billed, run.loaded_config())
+    billed = read_billed_expenses(run.workspace) if len(run.expenses) else None
+    billed_ids = frozenset(billed["expense_id"]) if billed is not None else frozenset()
+    return read_decisions(run.workspace, run.period, billable_now(run), run.billed, run.loaded_config(),
+                          expenses_now(run, billed_ids), billed_ids)
+
+
+def expenses_now(run: CheckRun, billed: frozenset[str]) -> pd.DataFrame:
+    """The expenses a billing run would invoice (sound, dated, billable, none of the `billed` ids of
+    live invoices), each with its `price`: cost plus the client's markup."""
+    from .pricing.expenses import EXPENSE, billable_expenses, marked_up
+
+    config = run.loaded_config()
+    sound = run.expenses[~run.expenses_with_errors()] if len(run.expenses) else run.expenses
+    found = billable_expenses(sound, config, frozenset((EXPENSE, i) for i in billed))
+    return found.assign(**{PRICE: [marked_up(a, config.clients[c]) for a, c in
+                                   zip(found[Expenses.amount], found[Expenses.client_key])]})
 
 
 def read_billed_expenses(workspace: Path) -> pd.DataFrame | None:

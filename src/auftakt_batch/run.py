@@ -46,6 +46,7 @@ class CheckRun:
     decisions: pd.DataFrame | None = None  # the review workbook's: entry_id, approve, bill_s (none: no workbook)
     reconciliation: Reconciliation | None = None  # billed entries no longer in the exports, and what they hold back
     expenses: pd.DataFrame = field(default_factory=lambda: empty(Expenses))  # the period's (check/expenses)
+    expense_decisions: pd.DataFrame | None = None  # the review's Expenses sheet (check/expense_decisions)
     expense_files: tuple[str, ...] = ()  # the expense exports read (a workbook's sheets each)
 
     @property

@@ -31,6 +31,7 @@ from jinja2 import TemplateError
 
 from .. import ledger
 from ..check.decisions import review_applied
+from ..check.expense_decisions import BilledAsReviewed, billed_as_reviewed
 from ..check.tracker import UNAPPROVED
 from ..config import Config, load_config
 from ..einvoice.cii import FACTURX, XRECHNUNG, Document, cii_xml
@@ -223,8 +224,9 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date, state
     before = check_before(run, today) if needs_history(config, period) else None
     known = final if before is None else pd.concat([billable_now(before), final], ignore_index=True)
     clients = frozenset(k for k, c in config.clients.items() if c.billable and k not in held and only in (None, k))
+    costs = _expenses(run, clients, today, state)
     drafts = draft_invoices(final, config, period, today=today, state=state, used=retainer_use(known, config, state),
-                            clients=clients, expenses=_expenses(run, clients, today, state))
+                            clients=clients, expenses=costs.kept)
     skipped = tuple(Skipped(key, "held back by errors (listed above)") for key in sorted(held)
                     if only in (None, key) and getattr(config.clients.get(key), "billable", True))
     later = None
@@ -232,25 +234,27 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date, state
         days = unbilled.loc[future, E.date]
         later = (f"{plural(int(future.sum()), 'billable entry', 'billable entries')} dated after today "
                  f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
-    return ToBill(tuple(drafts), skipped, later, _review_note(priced, final), before)
+    return ToBill(tuple(drafts), skipped, later, _review_note(priced, final, costs.said), before)
 
 
-def _expenses(run: CheckRun, clients: frozenset[str], today: date, state: Ledgered) -> pd.DataFrame:
-    """The expenses to bill: without errors, of the clients billed, up to today, on no live invoice."""
+def _expenses(run: CheckRun, clients: frozenset[str], today: date, state: Ledgered) -> BilledAsReviewed:
+    """The expenses to bill: without errors, of the clients billed, up to today, on no live invoice,
+    as the review workbook decided."""
     x = run.expenses[~run.expenses_with_errors()]
     x = x[x[X.client_key].isin(clients) & x[X.date].le(pd.Timestamp(today))]
-    return billable_expenses(x, run.loaded_config(), state.charged)
+    return billed_as_reviewed(billable_expenses(x, run.loaded_config(), state.charged), run.expense_decisions,
+                              run.loaded_config())
 
 
-def _review_note(priced: pd.DataFrame, final: pd.DataFrame) -> str | None:
+def _review_note(priced: pd.DataFrame, final: pd.DataFrame, costs: list[str] | None = None) -> str | None:
     held = priced[E.billable] & ~priced[E.entry_id].isin(final[E.entry_id])
     down = final[V.written_down_from].notna()
-    if not held.any() and not down.any():
+    if not held.any() and not down.any() and not costs:
         return None
     cut = int((final.loc[down, V.written_down_from] - final.loc[down, V.billed_s]).sum())
     parts = [f"{plural(int(held.sum()), 'entry', 'entries')} held back (left unbilled)"] if held.any() else []
     parts += [f"{plural(int(down.sum()), 'entry', 'entries')} written down by {cut / 3600:.2f} h"] if down.any() else []
-    return f"{' and '.join(parts)}, as the review workbook says"
+    return f"{' and '.join(parts + (costs or []))}, as the review workbook says"
 
 
 def reviewed(priced: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFrame:

@@ -11,7 +11,7 @@ an error at its sheet, row and column that holds back that client until the revi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,12 @@ from ..ingest.values import duration_seconds
 from ..periods import Period
 from ..pricing import rounding_for, step_seconds
 from ..problems import Problem, Severity, Source, plural
+from ..schemas import Expenses as X
 from ..schemas import PricedEntries as P
 from ..schemas import ReviewDecisions as D
 from ..units import hm, hours
-from .review_file import ANSWERS, ID_HEADER, blank, label_for, saved, sheet_name
+from .expense_decisions import NO_EXPENSE_DECISIONS, PRICE, read_expense_sheet
+from .review_file import ANSWERS, EXPENSE_SHEET, ID_HEADER, blank, label_for, saved, sheet_name
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Decisions:
     decided: pd.DataFrame  # ReviewDecisions: approve (bool), bill_s (Int64: written-down seconds, or NA), as typed
     problems: list[Problem]
     exists: bool
+    expenses: pd.DataFrame = field(default_factory=NO_EXPENSE_DECISIONS.copy)  # the Expenses sheet's
 
 
 ROW_COLUMNS = [D.entry_id, D.client, D.sheet, D.row, D.approve_raw, D.bill_raw, D.person, D.day, D.job]
@@ -69,10 +72,13 @@ def review_applied(entry_ids: pd.Series, billed_s: pd.Series, decisions: pd.Data
                     billed_s.where(down).astype("Int64"))
 
 
-def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, billed: pd.DataFrame,
-                   config: Config) -> Decisions:
+def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, billed: pd.DataFrame,  # noqa: PLR0913
+                   config: Config, expenses: pd.DataFrame | None = None,
+                   billed_expenses: frozenset[str] = frozenset()) -> Decisions:
     """What the reviewer decided, checked against `billable` (the unbilled, billable, sound entries
-    with `billed_s`), `billed` (the ledger's billed entry ids)."""
+    with `billed_s`), `billed` (the ledger's billed entry ids), `expenses` (those a billing run
+    would invoice, with their price: pipeline.expenses_now) and `billed_expenses` (their ids on
+    live invoices)."""
     path, problems = followed(saved(workspace, period), period)
     if path is None:
         return Decisions(NO_DECISIONS, problems, bool(problems))
@@ -82,13 +88,23 @@ def read_decisions(workspace: Path, period: Period, billable: pd.DataFrame, bill
             "a folder is where a file belongs: move the folder away, then write the review again with "
             f"`auftakt-batch review --period {period.label}` — no client is billed while it is there"))], True)
     try:
-        rows, sheets, read_problems = _read_rows(path, label, config)
+        grids = _grids(path, {sheet_name(k) for k in config.clients} | {EXPENSE_SHEET})
+        costs, cost_problems = read_expense_sheet(grids.pop(EXPENSE_SHEET, None), _none_if(expenses),
+                                                  billed_expenses, label, period)
+        rows, sheets, read_problems = _read_rows(grids, label, config)
     except Exception as exc:  # any reason a spreadsheet cannot be read  # noqa: BLE001
         return Decisions(NO_DECISIONS, [*problems, Problem(Source(label), "review", Severity.ERROR, (
             f"cannot be read ({type(exc).__name__}: {exc}) — no client is billed while it is unreadable; write it "
             f"again with `auftakt-batch review --period {period.label}`"))], True)
-    problems += read_problems + _compare(rows, sheets, billable, billed, label, period, config)
-    return Decisions(rows.reset_index(drop=True) if len(rows) else NO_DECISIONS, problems, True)
+    problems += read_problems + _compare(rows, sheets, billable, billed, label, period, config) + cost_problems
+    return Decisions(rows.reset_index(drop=True) if len(rows) else NO_DECISIONS, problems, True, costs)
+
+
+def _none_if(expenses: pd.DataFrame | None) -> pd.DataFrame:
+    """The expenses to bill, or none (with the columns read_expense_sheet reads)."""
+    if expenses is not None:
+        return expenses
+    return pd.DataFrame(columns=[X.expense_id, X.client_key, PRICE])
 
 
 def followed(paths: list[Path], period: Period) -> tuple[Path | None, list[Problem]]:
@@ -117,11 +133,12 @@ def _saved_at(path: Path) -> int:
         return 0
 
 
-def _read_rows(path: Path, label: str, config: Config) -> tuple[pd.DataFrame, set[str], list[Problem]]:
+def _read_rows(grids: dict[str, list[list]], label: str, config: Config
+               ) -> tuple[pd.DataFrame, set[str], list[Problem]]:
     """(one row per entry row of the client sheets, the clients that have a sheet, problems)."""
     keys = {sheet_name(k): k for k in config.clients}
     rows, sheets, problems = [], set(), []
-    for name, cells in _grids(path, set(keys)).items():
+    for name, cells in grids.items():
         client = keys[name]
         head = [str(v).strip() if v is not None else "" for v in (cells[0] if cells else ())]
         where = {name: head.index(name) for name in ("approve", "bill_hours", ID_HEADER, "date", "person", "job")

@@ -1,7 +1,8 @@
 """The review workbook's contract, shared by the writer (reports/review.py) and the reader
 (check/decisions.py): where it is — output/<period>/review-<period>.xlsx, as `review` writes it,
-or review-<period>.ods, as LibreOffice saves it in its own format — its sheets, the header of its
-id column, and the answers its approve column takes."""
+or review-<period>.ods, as LibreOffice saves it in its own format — its sheets (one per client,
+and "Expenses" when the period has expenses to bill), the headers of its id and amount columns,
+and the answers its approve column takes."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ def label_for(period: Period, suffix: str = ".xlsx") -> str:
 ANSWERS = {"yes": True, "y": True, "ja": True, "j": True, "true": True, "1": True, "x": True, "ok": True,
            "no": False, "n": False, "nein": False, "false": False, "0": False}
 ID_HEADER = "entry id (do not edit)"
+EXPENSE_SHEET = "Expenses"  # the expenses' sheet: no client key has a capital letter
+EXPENSE_ID_HEADER = "expense id (do not edit)"
+AMOUNT_HEADER = "amount to bill"
 
 
 def sheet_name(key: str) -> str:

@@ -2,9 +2,9 @@
 
 Needs: the period's expenses (check/expenses.py: resolved, keyed, without errors) and the
 config. Gives: per expense what its line says — the price (the amount × (100 + markup) / 100,
-rounded half-up to cents), the words (category, description, the receipt attached) and its
-charge's key, the expense id, so the ledger bills it at most once. A non-billable expense is a
-cost only: it is on no invoice (the reports count it).
+rounded half-up to cents, or the review's amount to bill: `BILL_AMOUNT`), the words (category,
+description, the receipt attached) and its charge's key, the expense id, so the ledger bills it
+at most once. A non-billable expense is a cost only: it is on no invoice (the reports count it).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..schemas import Expenses as X
 from ..units import CENT
 
 EXPENSE = "expense"  # the charge kind; its key is the expense id
+BILL_AMOUNT = "bill_amount"  # an optional column: the review's amount to bill (a write-down), else None
 RECEIPT = {"en": "receipt attached: {name}", "de": "Beleg anbei: {name}"}
 EXPENSES_TITLE = {"en": "Expenses", "de": "Auslagen"}  # the title of an expense of no job
 
@@ -55,12 +56,18 @@ def expense_lines(expenses: pd.DataFrame, client: Client) -> Iterator[ExpenseLin
     """One line per expense of `client`, by day, then as exported."""
     if expenses.empty:  # most clients, most runs
         return
-    factor = (Decimal(100) + client.expense_markup) / 100
+    written = expenses[BILL_AMOUNT] if BILL_AMOUNT in expenses else pd.Series(None, index=expenses.index)
+    expenses = expenses.assign(**{BILL_AMOUNT: written})
     for r in expenses.sort_values([X.date, X.source_file, X.source_row]).itertuples(index=False):
         words = " — ".join(part for part in (r.category, r.description) if part)
         receipt = r.receipt if isinstance(r.receipt, str) and r.receipt else None
         if receipt is not None:
             words += f" ({RECEIPT[client.language].format(name=PurePosixPath(receipt).name)})"
         yield ExpenseLine(key=r.expense_id, job_key=r.job_key or "", detail=words, day=r.date.date(),
-                          price=(r.amount * factor).quantize(CENT, rounding=ROUND_HALF_UP), receipt=receipt,
-                          vat_rate=r.vat_rate if isinstance(r.vat_rate, Decimal) else None)
+                          price=r.bill_amount if isinstance(r.bill_amount, Decimal) else marked_up(r.amount, client),
+                          receipt=receipt, vat_rate=r.vat_rate if isinstance(r.vat_rate, Decimal) else None)
+
+
+def marked_up(cost: Decimal, client: Client) -> Decimal:
+    """What an expense bills: its cost × (100 + the client's markup) / 100, half-up to cents."""
+    return (cost * (Decimal(100) + client.expense_markup) / 100).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -21,14 +21,15 @@ from ..check.tracker import INVOICED
 from ..environment import unwritten
 from ..errors import Unwritten
 from ..periods import Period
-from ..pipeline import check, check_before
+from ..pipeline import check, check_before, expenses_now
+from ..pricing.expenses import EXPENSE
 from ..run import CheckRun
 from ..schemas import ReportEntries as R
-from .figures import Figures, build, entry_table, unbilled
+from .figures import Figures, build, entry_table, flags, unbilled
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
 # reads a review), it would replace the function `reports.review` by the module of that name
-from .review import carry, write_review
+from .review import carry, expense_rows, write_review
 from .workbook import write_workbook
 
 
@@ -119,9 +120,11 @@ def review(workspace: Path, period: Period, today: date) -> Review:
     late = {client: (tuple(r.number for r in records), records[-1].issue_date)
             for client, records in ledger.live_invoices(book.invoices, period).items()}
     path = review_path(workspace, period)
+    costs = expenses_now(run, frozenset(key for kind, key in book.models.charged if kind == EXPENSE))
+    costs = expense_rows(costs, run.expense_decisions, flags(costs, run.problems))
     with written(path, f"auftakt-batch review --period {period.label}"):
         carried = carry(todo, run.decisions, set(run.billed[R.entry_id]))
-        write_review(todo, run.config, period, path, late, carried, in_tracker)
+        write_review(todo, run.config, period, path, late, carried, in_tracker, costs)
     return Review(run, path, todo[R.client_key].nunique(), len(todo), int(todo[R.flags].ne("").sum()),
                   carried.kept, carried.changed, carried.dropped)
 

@@ -41,6 +41,7 @@ from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
 from ..schemas import added
 from ..units import CENT, HOUR, hours
+from .expenses import expense_sums, expense_table
 from .models import Models, entry_models, job_model, line_revenue, model_tables
 
 ZERO = Decimal("0.00")
@@ -66,6 +67,7 @@ class Figures:
     untracked: pd.DataFrame  # client meetings nobody logged, with their value
     invoices: pd.DataFrame  # the ledger's invoices of the period
     models: Models = Models()  # the retainer periods, fixed prices and caps (reports/models.py)
+    expenses: pd.DataFrame | None = None  # one row per expense of the period (reports/expenses.py)
 
 
 def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> Figures:
@@ -74,15 +76,16 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     before = entry_table(earlier, book, config) if earlier is not None else entries.iloc[0:0]
     before = before[~before[R.error]]
     models = model_tables(entries[~entries[R.error]], before, book, config, period, today)
-    clients = client_table(entries, book, config, period, models)
-    jobs = job_table(entries, book, config, period, models)
+    expenses = expense_table(run, book, config, flags(run.expenses, run.problems)) if len(run.expenses) else None
+    clients = client_table(entries, book, config, period, models, expenses)
+    jobs = job_table(entries, book, config, period, models, expenses)
     budgets = budget_table(entries, before, config, period, today)
     earlier_unbilled = before[uncovered(before)].reset_index(drop=True)
     untracked = untracked_table(run, config)
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
                    gap_table(clients, entries, earlier_unbilled, untracked, run, today), earlier_unbilled, untracked,
-                   invoice_table(book, period), models)
+                   invoice_table(book, period), models, expenses)
 
 
 def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True) -> pd.DataFrame:
@@ -193,10 +196,11 @@ def _with_models(sums: pd.DataFrame, book: Book, period: Period, models: Models,
     return sums.join(revenue, how="outer").join(absorbed, how="outer")
 
 
-def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Period,
-                 models: Models | None = None) -> pd.DataFrame:
+def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Period,  # noqa: PLR0913
+                 models: Models | None = None, expenses: pd.DataFrame | None = None) -> pd.DataFrame:
     sums = _sums(entries, [E.client_key]).join(_invoiced(book, ["client_key"]), how="outer")
     sums = _with_models(sums, book, period, models or Models(), ["client"])
+    sums = sums.join(expense_sums(expenses, [E.client_key]), how="outer")
     last = {r.client_key: r for r in book.invoices if r.kind == "invoice" and r.status == "issued"}
     rows = []
     for key, client in sorted(config.clients.items(), key=lambda kc: (not kc[1].billable, kc[0])):  # internal last
@@ -209,12 +213,13 @@ def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Peri
     return pd.DataFrame(rows)
 
 
-def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period,
-              models: Models | None = None) -> pd.DataFrame:
+def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period,  # noqa: PLR0913
+              models: Models | None = None, expenses: pd.DataFrame | None = None) -> pd.DataFrame:
     sums = _sums(entries.assign(**{E.job_key: entries[E.job_key].fillna("")}), [E.client_key, E.job_key])
     sums = sums.join(_invoiced(book, ["client_key", "job_key"]).rename_axis([E.client_key, E.job_key]),
                      how="outer")
     sums = _with_models(sums, book, period, models or Models(), ["client", "job"])
+    sums = sums.join(expense_sums(expenses, [E.client_key, E.job_key]), how="outer")
     rows = []
     internal = {key for key, c in config.clients.items() if not c.billable}
     for (client_key, job_key), s in sorted(sums.iterrows(), key=lambda kv: (kv[0][0] in internal, kv[0])):
@@ -234,17 +239,22 @@ def _money_row(s: pd.Series | None, currency: str, config: Config) -> dict:
 
     lines = get("model_revenue") - get("capped")  # fees, overage and milestones billed in the period, less caps
     pending_h, pending = get("pending_h"), get("pending_value")  # a retainer's overage not billed yet
-    value, cost, logged = get("value") + lines + pending, get("cost"), get("logged_s", 0)
+    spent, earned = get("expense_cost"), get("expense_revenue")  # expenses: cost, and billed or to bill
+    time_value, cost, logged = get("value") + lines + pending, get("cost") + spent, get("logged_s", 0)
+    value = time_value + earned
     same = currency == config.agency.currency
     margin = value - cost if same else None
     return {"logged": hours(logged), "billable": hours(get("billable_s", 0)), "billed": hours(get("billed_s", 0)),
             "value": value,
-            "invoiced_period": get("invoiced_value") + lines, "invoiced_to_date": get("invoiced_to_date"),
-            "unbilled": hours(get("unbilled_s", 0)) + pending_h, "unbilled_value": get("unbilled_value") + pending,
+            "invoiced_period": get("invoiced_value") + lines + get("expense_billed"),
+            "invoiced_to_date": get("invoiced_to_date"),
+            "unbilled": hours(get("unbilled_s", 0)) + pending_h,
+            "unbilled_value": get("unbilled_value") + pending + get("expense_unbilled"),
             "covered": max(ZERO, hours(get("covered_s", 0)) - pending_h),
-            "written_down": get("capped") + get("absorbed"), "cost": cost,
-            "margin": margin, "margin_pct": share(margin, value) if margin is not None else None,
-            "effective_rate": (value / hours(logged)).quantize(CENT) if logged else None}
+            "written_down": get("capped") + get("absorbed"), "cost": cost, "expense_cost": spent,
+            "expense_revenue": earned, "margin": margin,
+            "margin_pct": share(margin, value) if margin is not None else None,
+            "effective_rate": (time_value / hours(logged)).quantize(CENT) if logged else None}
 
 
 def _budget_cells(budget: Budget | None, currency: str) -> dict:

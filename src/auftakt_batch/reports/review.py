@@ -18,7 +18,17 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ..check.review_file import ANSWERS, ID_HEADER, blank, said_no, sheet_name
+from ..check.expense_decisions import PRICE
+from ..check.review_file import (
+    AMOUNT_HEADER,
+    ANSWERS,
+    EXPENSE_ID_HEADER,
+    EXPENSE_SHEET,
+    ID_HEADER,
+    blank,
+    said_no,
+    sheet_name,
+)
 from ..check.tracker import UNAPPROVED
 from ..codes import FLAGS
 from ..config import Config
@@ -26,6 +36,7 @@ from ..files import write_atomically
 from ..periods import Period
 from ..problems import plural
 from ..schemas import Entries as E
+from ..schemas import Expenses as X
 from ..schemas import PricedEntries as P
 from ..schemas import ReportEntries as R
 from ..schemas import ReviewDecisions as D
@@ -49,17 +60,30 @@ COLUMNS = [
            note="Leave empty to bill the billed h. A smaller number writes the entry down; the ledger records it."),
     Column(E.entry_id, ID_HEADER, width=22),
 ]
+EXPENSE_COLUMNS = [
+    Column(X.date, "date", "date"), Column(X.person_name, "person"), Column("client", "client"),
+    Column(X.job_key, "job"), Column(X.category, "category"), Column(X.description, "description", width=40),
+    Column(X.amount, "cost", "money"), Column(PRICE, "cost plus markup", "money", note="What the invoice line "
+                                                                                     "says unless written down."),
+    Column(X.currency, "currency"), Column("receipt_text", "receipt"), Column("flag_text", "flags", width=28),
+    Column("approve", "approve", width=10, fill=EDITABLE, note="yes: bill it. no: hold it back (it stays unbilled). "
+                                                               "Empty: yes."),
+    Column("amount_to_bill", AMOUNT_HEADER, "money", width=13, fill=EDITABLE,
+           note="Leave empty to bill cost plus markup. A smaller amount writes the expense down."),
+    Column(X.expense_id, EXPENSE_ID_HEADER, width=22),
+]
 APPROVE, BILL_HOURS, ENTRY = (COLUMNS.index(next(c for c in COLUMNS if c.key == k)) + 1
                               for k in ("approve", "bill_hours", E.entry_id))
 
 
-def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Path,
+def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Path,  # noqa: PLR0913
                  late: dict[str, tuple[tuple[str, ...], date]], carried: Carried,
-                 in_tracker: pd.DataFrame | None = None) -> None:
+                 in_tracker: pd.DataFrame | None = None, expenses: pd.DataFrame | None = None) -> None:
     """Write the workbook for `entries` (the priced rows `bill` would invoice, from figures.entry_table).
     `late`: client -> (its live invoices of the period, the last one's issue date); `carried`: the
     decisions of the workbook this one replaces (`carry`); `in_tracker`: entries invoiced in the
-    tracker, not billed again — listed on the first sheet, not for review."""
+    tracker, not billed again — listed on the first sheet, not for review; `expenses`: those the
+    next `bill` would invoice (expense_rows), on a sheet of their own."""
     rows = entries.assign(
         start_text=[f"{s.tz_convert(config.agency.timezone):%H:%M}" if pd.notna(s) else "" for s in entries[E.start]],
         logged_h=entries[E.duration_s].map(hours), billed_h=entries[P.billed_s].map(hours),
@@ -80,6 +104,10 @@ def write_review(entries: pd.DataFrame, config: Config, period: Period, path: Pa
             _editable(sheet, first, last)
             summary.append((key, config.clients[key].name, len(group), sum(group[E.duration_s]),
                             sum(group[P.billed_s]), int(group["flag_text"].ne("").sum())))
+        if expenses is not None and len(expenses):
+            sheet = book.sheet(EXPENSE_SHEET)
+            first, last = table(sheet, expenses, EXPENSE_COLUMNS, autofilter=True)
+            _editable_expenses(sheet, first, last)
         _about(about, period, config, summary, in_tracker)
         book.close()
 
@@ -158,6 +186,29 @@ def _editable(sheet: Sheet, first: int, last: int) -> None:
     for validation, column in ((choice, APPROVE), (amount, BILL_HOURS)):
         sheet.ws.data_validation(first - 1, column - 1, last - 1, column - 1, validation)
     sheet.hide(ENTRY)
+
+
+def expense_rows(expenses: pd.DataFrame, kept: pd.DataFrame | None, flags: list[str]) -> pd.DataFrame:
+    """The expenses to bill (pipeline.expenses_now) as the Expenses sheet lists them, with the
+    decisions of the workbook this one replaces (`kept`: check/expense_decisions) as typed."""
+    typed = {} if kept is None else {r.expense_id: (r.approve_raw, r.amount_raw) for r in kept.itertuples()}
+    rows = expenses.assign(client=expenses[X.client_key], receipt_text=expenses[X.receipt].fillna(""),
+                           flag_text=[", ".join(FLAGS.get(c.strip(), c.strip()) for c in f.split(",") if c.strip())
+                                      for f in flags],
+                           approve=[_shown_answer(typed.get(i, (None, None))[0]) for i in expenses[X.expense_id]],
+                           amount_to_bill=[typed.get(i, (None, None))[1] for i in expenses[X.expense_id]])
+    return rows.sort_values([X.client_key, X.date, X.source_file, X.source_row])
+
+
+def _editable_expenses(sheet: Sheet, first: int, last: int) -> None:
+    at = {c.key: i for i, c in enumerate(EXPENSE_COLUMNS, 1)}
+    choice = {"validate": "list", "source": [YES, NO], "ignore_blank": True, "show_error": True,
+              "error_title": "approve", "error_message": "yes or no"}
+    amount = {"validate": "decimal", "criteria": ">", "value": 0, "ignore_blank": True, "show_error": True,
+              "error_title": AMOUNT_HEADER, "error_message": "an amount, more than 0, at most cost plus markup"}
+    for validation, column in ((choice, at["approve"]), (amount, at["amount_to_bill"])):
+        sheet.ws.data_validation(first - 1, column - 1, last - 1, column - 1, validation)
+    sheet.hide(at[X.expense_id])
 
 
 def _about(sheet: Sheet, period: Period, config: Config, summary: list[tuple],

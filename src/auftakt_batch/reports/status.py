@@ -12,6 +12,7 @@ from ..periods import Period
 from ..pipeline import check, check_before
 from ..run import CheckRun
 from . import figures_for, percent
+from .expenses import expense_status
 from .models import Models
 
 if TYPE_CHECKING:  # rich is imported where the table is drawn
@@ -35,6 +36,7 @@ class ClientStatus:
     level: str | None  # green | amber | red
     held_back: bool
     models: tuple[ModelStatus, ...] = ()  # its retainer periods, fixed prices and capped jobs
+    expenses: dict | None = None  # its billable expenses billed and not yet (reports/expenses.expense_status)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def status(workspace: Path, period: Period, today: date) -> tuple[CheckRun, list
             c.client, c.name, c.currency, c.unbilled, c.unbilled_value, c.last_invoice or None, last,
             (today - last).days if last else None,
             None if top is None else (top.job or "client"), None if top is None else top.burn_pct, level,
-            everyone or c.client in held, model_status(figures.models, c.client)))
+            everyone or c.client in held, model_status(figures.models, c.client),
+            None if figures.expenses is None else expense_status(figures.expenses, c.client)))
     return run, rows
 
 
@@ -109,6 +112,10 @@ def as_json(period: Period, today: date, rows: list[ClientStatus]) -> dict:
             out[key] = None if out[key] is None else str(out[key])
         out["last_invoice_date"] = row.last_invoice_date.isoformat() if row.last_invoice_date else None
         out.pop("models")
+        if out["expenses"] is None:  # only a client with billable expenses has them
+            out.pop("expenses")
+        else:
+            out["expenses"] = {k: _plain(v) for k, v in out["expenses"].items()}
         if row.models:  # only a client billed by a model has them
             out["models"] = [{"job": m.job, "model": m.model, **{k: _plain(v) for k, v in m.figures.items()
                                                                  if k not in ("client", "job", "currency")}}
@@ -132,17 +139,31 @@ def table(period: Period, today: date, rows: list[ClientStatus]) -> RenderableTy
 
     grid = _clients(period, today, rows)
     models = [(r.client, m) for r in rows for m in r.models]
-    if not models:
+    costs = [r for r in rows if r.expenses]
+    if not models and not costs:
         return grid
     from rich.table import Table
 
-    more = Table(title="Billing models", title_justify="left", header_style="bold")
-    for name in ("client", "job", "model"):
-        more.add_column(name, no_wrap=True)
-    more.add_column("where it stands", overflow="fold")
-    for client, m in models:
-        more.add_row(client, m.job, m.model, str(m))
-    return Group(grid, more)
+    parts: list[RenderableType] = [grid]
+    if models:
+        more = Table(title="Billing models", title_justify="left", header_style="bold")
+        for name in ("client", "job", "model"):
+            more.add_column(name, no_wrap=True)
+        more.add_column("where it stands", overflow="fold")
+        for client, m in models:
+            more.add_row(client, m.job, m.model, str(m))
+        parts.append(more)
+    if costs:
+        spent = Table(title="Expenses", title_justify="left", header_style="bold")
+        spent.add_column("client", no_wrap=True)
+        for name in ("billed", "unbilled"):
+            spent.add_column(name, justify="right", no_wrap=True)
+        for r in costs:
+            e = r.expenses or {}
+            spent.add_row(r.client, f"{e['billed']} · {e['billed_value']:,.2f} {r.currency}",
+                          f"{e['unbilled']} · {e['unbilled_value']:,.2f} {r.currency}")
+        parts.append(spent)
+    return Group(*parts)
 
 
 def _clients(period: Period, today: date, rows: list[ClientStatus]) -> Table:

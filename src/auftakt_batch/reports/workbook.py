@@ -19,6 +19,7 @@ from ..check.tracker import INVOICED
 from ..files import write_atomically
 from ..problems import Problem
 from ..schemas import Entries as E
+from ..schemas import Expenses as X
 from ..schemas import ReportEntries as R
 from ..units import hours
 from .figures import Figures
@@ -53,7 +54,7 @@ CLIENT_COLUMNS = [
     Column("budget", "budget"), Column("burn_pct", "burn %", "pct", note="See the Over-servicing sheet."),
 ]
 SUMMED = ["logged", "billable", "billed", "value", "invoiced_period", "invoiced_to_date", "unbilled", "unbilled_value",
-          "cost", "margin", "covered", "written_down"]
+          "cost", "margin", "covered", "written_down", "expense_cost", "expense_revenue"]
 JOB_COLUMNS = [Column("client", "client"), Column("job", "job"), *CLIENT_COLUMNS[2:3], Column("name", "job name"),
                *(c for c in CLIENT_COLUMNS[3:] if c.key not in ("last_invoice", "last_invoice_date"))]
 BUDGET_COLUMNS = [
@@ -140,6 +141,26 @@ MODEL_CLIENT_COLUMNS = [  # after "unbilled value", where the workspace bills by
     Column("written_down", "written down", "money", note="Value given away: overage a retainer absorbs (at the "
                                                          "job's hourly rate) and what caps wrote down."),
 ]
+EXPENSE_MONEY_COLUMNS = [  # before "cost", where the period has expenses
+    Column("expense_revenue", "expense revenue", "money", note="Billable expenses at cost plus markup: as their "
+           "invoice line says once billed (in invoiced this period), the others in unbilled value. Part of billable "
+           "value, not of the effective rate."),
+    Column("expense_cost", "expense cost", "money", agency_money=True, note="Every expense's amount, billable or "
+           "not (part of cost); only those in the agency's currency (no exchange rate)."),
+]
+EXPENSE_COLUMNS = [
+    Column(X.date, "date", "date"), Column(X.person_name, "person"), Column("client_shown", "client"),
+    Column("job_shown", "job"), Column(X.category, "category"), Column(X.description, "description", width=40),
+    Column(X.amount, "amount", "money", note="What was spent: a cost of the client (and job)."),
+    Column(X.currency, "currency"),
+    Column("billable_text", "billable", note="By the export and by rates.yaml (the client's and job's billable)."),
+    Column("receipt_text", "receipt"), Column("invoice_number", "invoice"),
+    Column("billed", "billed", "money", note="As the invoice line says: cost plus the client's markup (or the "
+                                            "review's amount to bill); 0 until billed."),
+    Column("to_bill", "to bill", "money", note="Billable, not billed yet: cost plus markup (or the review's amount)."),
+    Column("review_text", "review"), Column("flag_text", "problems"), Column(X.source_file, "file"),
+    Column(X.source_row, "row", "int"),
+]
 MODEL_JOB_COLUMNS = [Column("model", "model", note="retainer, fixed (price by milestone), cap, or blank: hourly.")]
 
 
@@ -151,12 +172,20 @@ def with_models(columns: list[Column], added: list[Column], after: str, figures:
     return [*columns[:at], *added, *columns[at:]]
 
 
+def with_expenses(columns: list[Column], figures: Figures) -> list[Column]:
+    """`columns`, and where the period has expenses, their revenue and cost before "cost"."""
+    if figures.expenses is None:
+        return columns
+    at = [c.key for c in columns].index("cost")
+    return [*columns[:at], *EXPENSE_MONEY_COLUMNS, *columns[at:]]
+
+
 def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Path:
     def write(temp: Path) -> None:
         book = Book(temp, rows=2 * len(figures.entries) + len(figures.earlier_unbilled) + len(problems))
         _clients(book.sheet("Clients"), figures)
-        jobs = with_models(with_models(JOB_COLUMNS, MODEL_CLIENT_COLUMNS, "unbilled_value", figures),
-                           MODEL_JOB_COLUMNS, "name", figures)
+        jobs = with_models(with_models(with_expenses(JOB_COLUMNS, figures), MODEL_CLIENT_COLUMNS, "unbilled_value",
+                                       figures), MODEL_JOB_COLUMNS, "name", figures)
         _with_totals(book.sheet("Jobs"), _job_burn(figures), jobs, figures.currency)
         over = book.sheet("Over-servicing")
         _budgets(over, figures.budgets)
@@ -166,6 +195,8 @@ def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) 
         long_table(Pages(book, "Entries"), _entry_rows(figures.entries),
                    with_models(ENTRY_COLUMNS, MODEL_ENTRY_COLUMNS, R.invoice, figures), autofilter=True,
                    agency_currency=figures.currency)
+        if figures.expenses is not None:
+            long_table(Pages(book, "Expenses"), figures.expenses, EXPENSE_COLUMNS, autofilter=True)
         table(book.sheet("Invoices"), figures.invoices, INVOICE_COLUMNS)
         worst_first = sorted(problems, key=lambda p: SEVERITY_ORDER[p.severity.value])
         long_table(Pages(book, "Problems"), problem_rows(worst_first), PROBLEM_COLUMNS, autofilter=True)
@@ -186,7 +217,7 @@ def _clients(sheet: Sheet, figures: Figures) -> None:
                 else worst.at[c, "label"] if c in worst.index else "" for c in clients["client"]],
         order=[(not b, cur != figures.currency) for b, cur in zip(clients["billable_client"], clients["currency"])])
     frame = frame.sort_values(["order", "client"], kind="stable").drop(columns="order") if len(frame) else frame
-    columns = with_models(CLIENT_COLUMNS, MODEL_CLIENT_COLUMNS, "unbilled_value", figures)
+    columns = with_models(with_expenses(CLIENT_COLUMNS, figures), MODEL_CLIENT_COLUMNS, "unbilled_value", figures)
     first, last = _with_totals(sheet, frame, columns, figures.currency)
     charted = int((frame["billable_client"] & frame["currency"].eq(figures.currency)).sum()) if len(frame) else 0
     if charted:
@@ -229,8 +260,10 @@ def _with_totals(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], agenc
                 formula = f'=SUMIFS({letter}{first}:{letter}{last},{currency}{first}:{currency}{last},"{code}")'
             elif column.key == "margin_pct":
                 formula = f'=IF({col["value"]}{row}=0,"",{col["margin"]}{row}/{col["value"]}{row})'
-            elif column.key == "effective_rate":
-                formula = f'=IF({col["logged"]}{row}=0,"",{col["value"]}{row}/{col["logged"]}{row})'
+            elif column.key == "effective_rate":  # of the time: billable value less the expenses'
+                time = f'({col["value"]}{row}-{col["expense_revenue"]}{row})' if "expense_revenue" in col \
+                    else f'{col["value"]}{row}'
+                formula = f'=IF({col["logged"]}{row}=0,"",{time}/{col["logged"]}{row})'
             else:
                 formula = None
             money = money_format(agency if column.agency_money else code)
