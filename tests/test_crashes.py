@@ -78,11 +78,15 @@ STEPS = ["locked", "checked", "committing:1", "pending:1", "pending:2", "xrechnu
 
 
 def workspace(root: Path) -> Workspace:
-    """Two invoices: ACME's with an XRechnung beside its PDF, Globex's with hours and every billing
-    model (MODELS)."""
+    """Two invoices: ACME's with an XRechnung beside its PDF, Globex's with hours, every billing
+    model (MODELS) and an expense whose receipt is embedded in its PDF."""
     ws = Workspace(root).with_templates()
     ws.rates(MODELS)
     ws.input("week.csv", EXPORT)
+    ws.input("receipts/train.pdf", b"%PDF-1.4\n% a train ticket\n")
+    ws.input("expenses.csv", "date,person,client,job,category,description,amount,currency,billable,receipt\n"
+                             "2026-11-12,Ben Okafor,globex,app,Travel,Train to the workshop,89.90,EUR,yes,"
+                             "receipts/train.pdf\n")
     return ws
 
 
@@ -119,15 +123,16 @@ def assert_sound(root: Path, reference: dict[str, str]) -> None:
                              ).fetchall()
         charged_twice = conn.execute("SELECT c.kind, c.key FROM charges c JOIN invoices i ON i.id = c.invoice_id "
                                      "WHERE i.status != 'void' GROUP BY c.kind, c.key HAVING COUNT(*) > 1").fetchall()
-        models = conn.execute("SELECT kind, key FROM charges WHERE live = 1 AND kind <> 'hours' ORDER BY kind, key"
-                              ).fetchall()
+        models = conn.execute("SELECT kind, key FROM charges WHERE live = 1 AND kind NOT IN ('hours', 'expense') "
+                              "ORDER BY kind, key").fetchall()
+        (expenses,) = conn.execute("SELECT COUNT(*) FROM charges WHERE live = 1 AND kind = 'expense'").fetchone()
     finally:
         conn.close()
     assert [n for n, *_ in invoices] == [f"2026-{i:04d}" for i in range(1, len(invoices) + 1)]  # no gap
     assert {status for _, status, *_ in invoices} <= {"issued", "void"}  # nothing left pending
     assert twice == [] and charged_twice == []  # no entry, no charge key on two live invoices
     assert models == [("milestone", "milestone:globex/launch:2"), ("overage", "overage:globex/care:2026-11:1"),
-                      ("retainer", "retainer:globex/care:2026-11")]
+                      ("retainer", "retainer:globex/care:2026-11")] and expenses == 1
     for _, _, path, sha in invoices:
         assert hashlib.sha256((root / path).read_bytes()).hexdigest() == sha
     assert not [p for p in (root / "output").rglob("*.tmp")]

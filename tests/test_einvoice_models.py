@@ -66,6 +66,9 @@ def models(tmp_path_factory):
         2026-11-18,Ben Okafor,kaffee,seo,,Backlinks,13,
         2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,
         """))
+    ws.input("receipts/guide.pdf", b"%PDF-1.4\n% a style guide\n")  # an expense of its own VAT rate, with a receipt
+    ws.input("expenses.csv", "date,person,client,job,category,description,amount,currency,billable,receipt,vat\n"
+                             "2026-11-13,Anna Schmidt,kaffee,,Books,Style guide,40.00,EUR,yes,receipts/guide.pdf,7\n")
     october, november = parse_period("2026-10"), parse_period("2026-11")
     (first,) = [i for i in bill(ws.root, october, today=TODAY).issued if i.client_key == "kaffee"]
     (second,) = [i for i in bill(ws.root, november, today=TODAY).issued if i.client_key == "kaffee"]
@@ -156,6 +159,8 @@ def test_novembers_kaffee_invoice_holds_the_hand_computed_lines(models):
     assert [(line.job_key, line.unit, str(line.quantity), str(line.amount)) for line in stored.draft.lines] == [
         ("seo", "HUR", "25", "2375.00"), ("seo", "C62", "-1", "-375.00"),
         ("care", "MON", "1", "1500.00"), ("care", "HUR", "2", "220.00"),
-        ("launch", "C62", "1", "3600.00"), ("support", "HUR", "1.5", "150.00")]
-    assert again.net == Decimal("7470.00")  # 2,375 − 375 + 1,500 + 220 + 3,600 + 150
+        ("launch", "C62", "1", "3600.00"), ("support", "HUR", "1.5", "150.00"), ("", "C62", "1", "40.00")]
+    assert again.net == Decimal("7510.00")  # 2,375 − 375 + 1,500 + 220 + 3,600 + 150 + the book's 40.00
+    # VAT per rate: 7,470.00 × 19 % = 1,419.30 and 40.00 × 7 % = 2.80
+    assert again.vat == Decimal("1422.10")
     assert [(line.unit, str(line.quantity)) for line in late_stored.draft.lines] == [("HUR", "2")]
