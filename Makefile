@@ -44,7 +44,8 @@ $(VENV)/.fuzz-installed: $(VENV)/.installed
 	touch $@
 
 fuzz: $(VENV)/.fuzz-installed
-	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -n auto tests/test_billing_properties.py tests/test_money_properties.py
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -n auto tests/test_billing_properties.py tests/test_money_properties.py \
+		tests/test_model_properties.py
 	FUZZ_SECONDS=$(FUZZ_SECONDS) PYTHON=$(BIN)/python bash bench/fuzz/run.sh
 
 clean:

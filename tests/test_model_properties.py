@@ -211,3 +211,46 @@ def test_a_quarter_billed_at_once_rolls_over_as_its_months_billed_one_by_one(ws)
     assert [line for line in lines(ws, invoice.number) if line[0] == "care"] == [
         ("care", "MON", "1", "1500.00", "1500.00"), ("care", "MON", "1", "1500.00", "1500.00"),
         ("care", "HUR", "2", "110.00", "220.00"), ("care", "MON", "1", "1500.00", "1500.00")]
+
+
+# ---- expenses: over overlapping exports, re-runs and voids, each billed once at cost plus markup
+
+EXPENSE_HEADER = "date,person,client,job,category,description,amount,currency,billable,receipt\n"
+expense = st.tuples(st.integers(1, 30), st.sampled_from(["ACME", "globex"]), st.integers(1, 50_000),
+                    st.booleans())
+MARKUP = {"acme": Decimal("12.5"), "globex": Decimal(0)}
+
+
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(expense, min_size=1, max_size=8), st.data())
+def test_expenses_over_overlapping_exports_and_voids_are_billed_once_at_cost_plus_markup(tmp_path_factory, pool,
+                                                                                         data):
+    ws = Workspace(tmp_path_factory.mktemp("ws")).with_templates()
+    ws.rates(RATES.replace('    rate: "120.00"\n', '    rate: "120.00"\n    expenses: {markup: "12.5%"}\n', 1))
+    rows = [f"2026-11-{day:02d},Anna Schmidt,{client},,Travel,trip {i},{cents / 100:.2f},EUR,"
+            f"{'yes' if billable else 'no'},\n" for i, (day, client, cents, billable) in enumerate(pool)]
+    for _ in range(data.draw(st.integers(1, 3))):
+        for old in (ws.root / "input").glob("*.csv"):
+            old.unlink()
+        exports = data.draw(st.lists(st.sets(st.sampled_from(range(len(pool))), min_size=1), min_size=1, max_size=3))
+        for n, members in enumerate(exports):
+            ws.input(f"expenses-{n}.csv", EXPENSE_HEADER + "".join(rows[i] for i in sorted(members)))
+        billing.bill(ws.root, parse_period("2026-11"), today=TODAY)
+        live = query(ws, "SELECT c.key, l.amount, l.detail, i.client_key FROM charges c JOIN invoices i "
+                         "ON i.id = c.invoice_id JOIN invoice_lines l ON l.invoice_id = c.invoice_id "
+                         "AND l.position = c.position WHERE c.live = 1 AND c.kind = 'expense'")
+        assert len({key for key, *_ in live}) == len(live)  # billed at most once
+        shown = {f"Travel — trip {i}" for members in exports for i in members if pool[i][3]}
+        assert shown <= {detail for _, _, detail, _ in live}  # each billable one the exports hold is billed
+        for _, amount, detail, client in live:  # at cost plus the client's markup, half-up to the cent
+            (_day, _, cents, billable), = [p for i, p in enumerate(pool) if detail == f"Travel — trip {i}"]
+            assert billable
+            factor = (100 + MARKUP[client]) / 100
+            assert Decimal(amount) == (Decimal(cents) / 100 * factor).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+        before = ledger_dump(ws.root)
+        assert billing.bill(ws.root, parse_period("2026-11"), today=TODAY).issued == ()
+        assert ledger_dump(ws.root) == before
+        numbers = [r.number for r in ledger.read_invoices(ws.root / "output" / "ledger.sqlite")
+                   if r.kind == "invoice" and r.status == "issued"]
+        if numbers and data.draw(st.booleans()):
+            billing.void(ws.root, data.draw(st.sampled_from(numbers)), "corrected", today=TODAY)
