@@ -194,16 +194,16 @@ def retainer_lines(client: Client, job: Job, entries: pd.DataFrame, run: Run) ->
             yield ModelLine(job=job, detail=detail, unit=PER_UNIT[retainer.per], quantity=Decimal(1),
                             unit_price=retainer.fee, first_day=r.start, last_day=r.end, kind=RETAINER, key=key,
                             entries=mine)
-            carried = None  # the fee's line carries the entries
+            riding = None  # the fee's line carries the entries
             state = replace(state, charged=state.charged | {(RETAINER, key)})  # the next period rolls over from it
         else:
-            carried = mine
+            riding = mine
         if over > 0 and retainer.overage == "bill":
             n = state.overages.get(key, 0) + 1
             yield ModelLine(job=job, detail=words["overage"].format(hours=hours, period=when), unit=HUR,
                             quantity=hour_quantity(over), unit_price=_overage_rate(retainer, client, job, r, mine),
                             first_day=r.start, last_day=r.end, kind=OVERAGE, key=overage_key(key, n),
-                            entries=carried)
+                            entries=riding)
 
 
 def overage_key(retainer: str, n: int) -> str:
