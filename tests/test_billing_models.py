@@ -101,7 +101,7 @@ def test_october_bills_the_retainer_fee_and_the_milestone_done_in_it(kaffee):
     ]
     assert (invoice.net, invoice.gross) == (Decimal("5100.00"), Decimal("6069.00"))  # 5,100.00 + 19 % = 969.00
     assert charges(kaffee) == [("retainer", "retainer:kaffee/care:2026-10", invoice.number),
-                               ("milestone", "milestone:kaffee/launch:1", invoice.number)]
+                               ("milestone", "milestone:kaffee/launch:Design sign-off", invoice.number)]
     draft = ledger_draft(kaffee, invoice.number)
     assert sorted(b.description for line in draft.lines for b in line.entries) == [
         "Plugin updates", "Updates", "Wireframes"]
@@ -279,3 +279,55 @@ def test_an_unreadable_expense_vat_rate_is_an_error_at_its_cell(ws):
                              "2026-11-04,Anna Schmidt,ACME,website,Books,Style guide,40.00,EUR,yes,,seven\n")
     assert [str(p) for p in ws.check().problems if p.code == "bad-vat"] == [
         "input/expenses.csv:2:vat: error: unreadable vat 'seven' — use a percent from 0 to 100 such as 19, 7% or 0"]
+
+
+def test_a_milestone_added_at_the_front_after_billing_bills_no_milestone_twice(kaffee):
+    bill(kaffee.root, OCTOBER, today=TODAY)  # Design sign-off
+    bill(kaffee.root, NOVEMBER, today=TODAY)  # Beta
+    kaffee.edit_rates('            - {name: Design sign-off, share: "30%", done: 2026-10-15}\n',
+                      '            - {name: Kickoff, amount: "1000.00", done: 2026-10-05}\n'
+                      '            - {name: Design sign-off, amount: "3600.00", done: 2026-10-15}\n')
+    kaffee.edit_rates('            - {name: Beta, share: "30%", done: 2026-11-20}\n'
+                      '            - {name: Launch, share: "40%"}\n',
+                      '            - {name: Beta, amount: "3600.00", done: 2026-11-20}\n'
+                      '            - {name: Launch, amount: "3800.00"}\n')
+    assert bill(kaffee.root, NOVEMBER, today=TODAY).issued == ()  # Beta is billed: nothing moves with the list
+    october = of(bill(kaffee.root, OCTOBER, today=TODAY).issued, "kaffee")  # Kickoff is new: billed in its period
+    assert lines(kaffee, october.number) == [("launch", "C62", "1", "1000.00", "1000.00")]
+
+
+def test_a_billed_milestone_renamed_holds_its_client_back_saying_why(kaffee):
+    bill(kaffee.root, OCTOBER, today=TODAY)
+    kaffee.edit_rates("{name: Design sign-off,", "{name: Design approval,")
+    kaffee.input("november.csv", HEADER + "2026-11-03,Anna Schmidt,kaffee,care,,Updates,2,\n")
+    run = bill(kaffee.root, NOVEMBER, today=TODAY)
+    assert run.issued == () and run.skipped == ((
+        "kaffee", "the milestone 'Design sign-off' of kaffee/launch is on a live invoice, but rates.yaml no longer "
+                  "names it — put its name back (renamed milestones would be billed again), or void that invoice"),)
+
+
+def test_hours_past_a_cap_written_down_in_full_make_no_invoice_of_nothing(kaffee):
+    kaffee.input("november.csv", HEADER + "2026-11-04,Ben Okafor,kaffee,seo,,Audit,12,\n"
+                                          "2026-11-18,Ben Okafor,kaffee,seo,,Backlinks,13,\n")
+    bill(kaffee.root, NOVEMBER, today=TODAY)
+    kaffee.input("late.csv", HEADER + "2026-11-27,Ben Okafor,kaffee,seo,,Report,2,\n")
+    late = bill(kaffee.root, NOVEMBER, today=TODAY)  # 2 h × 95.00 = 190.00, all past the 2,000.00 cap
+    assert late.issued == () and late.skipped == (
+        ("kaffee", "nothing to pay: its hours are past a cap and written down in full — no invoice"),)
+
+
+def test_a_credit_note_prints_every_lines_rate_and_only_the_write_down_as_its_amount(kaffee):
+    from auftakt_batch.config import load_config
+    from auftakt_batch.render.invoice import Issue, context
+
+    kaffee.input("november.csv", HEADER + "2026-11-04,Ben Okafor,kaffee,seo,,Audit,12,\n"
+                                          "2026-11-18,Ben Okafor,kaffee,seo,,Backlinks,13,\n")
+    november = of(bill(kaffee.root, NOVEMBER, today=TODAY).issued, "kaffee")
+    note = void(kaffee.root, november.number, "wrong cap", today=TODAY)
+    config, _ = load_config(kaffee.root / "rates.yaml")
+    draft = ledger_draft(kaffee, note.number)
+    shown = context(draft, config, Issue(note.number, TODAY, TODAY, TODAY, kind="credit-note",
+                                         refers_to=november.number))["lines"]
+    # seo's hours, their write-down cancelled, the retainer's fee, the milestone: a rate on each but the write-down
+    assert [(line["quantity"], line["unit_price"]) for line in shown] == [
+        ("-25.00\u00a0h", "€95.00"), ("", ""), ("-1\u00a0month", "€1,500.00"), ("-1", "€3,600.00")]

@@ -131,7 +131,7 @@ def assert_sound(root: Path, reference: dict[str, str]) -> None:
     assert [n for n, *_ in invoices] == [f"2026-{i:04d}" for i in range(1, len(invoices) + 1)]  # no gap
     assert {status for _, status, *_ in invoices} <= {"issued", "void"}  # nothing left pending
     assert twice == [] and charged_twice == []  # no entry, no charge key on two live invoices
-    assert models == [("milestone", "milestone:globex/launch:2"), ("overage", "overage:globex/care:2026-11:1"),
+    assert models == [("milestone", "milestone:globex/launch:Beta"), ("overage", "overage:globex/care:2026-11:1"),
                       ("retainer", "retainer:globex/care:2026-11")] and expenses == 1
     for _, _, path, sha in invoices:
         assert hashlib.sha256((root / path).read_bytes()).hexdigest() == sha

@@ -93,18 +93,18 @@ def totals(records, client_key: str) -> tuple[Decimal, Decimal]:
 
 def test_xenia_pays_its_retainer_the_overage_and_its_expenses_with_the_markup(demo):
     _, _, records, _ = demo
-    # care: 15 h included, nothing rolled over (October's retainer was never billed in this ledger);
-    # 4 + 3.5 + 6 + 5 + 3 = 21.5 h logged → 6.5 h × 120.00 = 780.00. Expenses at cost + 10 %:
+    # care: 15 h included + October's unused 15 − 11 = 4 h rolled over (up to 5) = 19 h, whether or not October
+    # was billed yet; 4 + 3.5 + 6 + 5 + 3 = 21.5 h logged → 2.5 h × 120.00 = 300.00. Expenses at cost + 10 %:
     # 89.00 × 1.1 = 97.90; 24.95 × 1.1 = 27.445 → 27.45 (half up); 38.40 × 1.1 = 42.24
     assert lines(records, "xenia") == [
         ("care", "MON", "1", "1800.00", "1800.00"),
-        ("care", "HUR", "6.5", "120.00", "780.00"),
+        ("care", "HUR", "2.5", "120.00", "300.00"),
         ("care", "C62", "1", "97.90", "97.90"),
         ("care", "C62", "1", "27.45", "27.45"),
         ("care", "C62", "1", "42.24", "42.24"),
     ]
-    # 1,800.00 + 780.00 + 97.90 + 27.45 + 42.24 = 2,747.59; VAT 19 % = 522.0421 → 522.04
-    assert totals(records, "xenia") == (Decimal("2747.59"), Decimal("3269.63"))
+    # 1,800.00 + 300.00 + 97.90 + 27.45 + 42.24 = 2,267.59; VAT 19 % = 430.8421 → 430.84
+    assert totals(records, "xenia") == (Decimal("2267.59"), Decimal("2698.43"))
 
 
 def test_yoyodyne_pays_its_quarter_once_and_its_overage_is_absorbed(demo):
@@ -142,7 +142,7 @@ def test_the_receipts_of_billed_expenses_are_embedded_in_their_invoices(demo):
     }
 
 
-def test_billing_october_first_rolls_xenia_s_unused_hours_into_november(tmp_path):
+def test_billing_october_first_leaves_november_as_billing_november_alone(tmp_path):
     root = copy_demo(tmp_path)
     october = {i.client_key: i for i in bill(root, parse_period("2026-10"), today=ISSUED_ON).issued}
     # only the model clients have October: Xenia's fee (11 h of 15 used: no overage), Yoyodyne's Q4 fee,

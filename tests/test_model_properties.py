@@ -135,7 +135,7 @@ def assert_sound(ws: Workspace, history: History) -> None:
             beyond = Decimal(max(0, history.used(job, month) - INCLUDED[job] * HOUR)) / HOUR
             assert over <= beyond, (job, month, over, beyond)  # rollover only adds included hours
     for n, done in enumerate(history.done, 1):
-        billed = [period for kind, key, _, period in charges if (kind, key) == ("milestone", f"milestone:kaffee/launch:{n}")]
+        billed = [period for kind, key, _, period in charges if (kind, key) == ("milestone", f"milestone:kaffee/launch:M{n}")]
         assert len(billed) <= 1
         assert not billed or (done is not None and done <= TODAY and done in parse_period(billed[0])), (n, done, billed)
     for job, (cap, per) in CAPS.items():
@@ -167,7 +167,7 @@ def assert_settled(ws: Workspace, history: History, period: str) -> None:
         assert net == min(CAPS["seo"][0], value), (month, net, value)
     for n, done in enumerate(history.done, 1):
         if done is not None and done <= TODAY and done in covered:
-            assert ("milestone", f"milestone:kaffee/launch:{n}") in keys, (n, done)
+            assert ("milestone", f"milestone:kaffee/launch:M{n}") in keys, (n, done)
 
 
 @settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -224,7 +224,8 @@ def test_a_retainer_not_billed_yet_covers_its_entries_and_says_so(ws):
     assert values(job_row(wb, "care"), "billable value", "unbilled hours", "unbilled value", "covered hours") == (
         0, 0, 0, 5)
     (care,) = section(wb["Over-servicing"], "Retainers")
-    assert values(care, "fee invoiced on", "included h", "used h", "unused h") == (None, 12, 5, 7)
+    # 12 h + October's 12 unused, rolled over up to 6 (every period of the term counts, billed or not): 18 h
+    assert values(care, "fee invoiced on", "included h", "used h", "unused h") == (None, 18, 5, 13)
     assert "fee not billed yet" in ws.cli("status", "--period", "2026-11").output
 
 

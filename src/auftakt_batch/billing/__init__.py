@@ -42,7 +42,7 @@ from ..periods import Period
 from ..pipeline import billable_now, check, check_before
 from ..pricing.expenses import billable_expenses
 from ..pricing.invoices import Draft, draft_invoices
-from ..pricing.models import Ledgered, needs_history, retainer_use
+from ..pricing.models import Ledgered, lost_milestones, needs_history, retainer_use
 from ..problems import Problem, plural
 from ..render.confined import TemplateRefused, read_within
 from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
@@ -212,7 +212,9 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date, state
     unbilled entries up to today as the review workbook decided — work dated later is not done yet, a later
     run bills it; held-back clients skipped; entries the tracker has not approved (with
     imports.require_approval) only where the reviewer typed yes."""
-    held = run.held_back().clients
+    config = run.loaded_config()
+    lost = lost_milestones(config, state.charged)  # clients whose billing waits for rates.yaml
+    held = run.held_back().clients | frozenset(lost)
     unbilled = billable_now(run)
     if only is not None:
         unbilled = unbilled[unbilled[E.client_key].eq(only)]
@@ -220,21 +222,24 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date, state
     priced = unbilled[~future & ~unbilled[E.client_key].isin(held)]
     priced = priced[priced[E.tracker_hold].ne(UNAPPROVED)]  # the reviewer's yes has cleared it (pipeline)
     final = reviewed(priced, run.decisions)
-    config = run.loaded_config()
     before = check_before(run, today) if needs_history(config, period) else None
     known = final if before is None else pd.concat([billable_now(before), final], ignore_index=True)
     clients = frozenset(k for k, c in config.clients.items() if c.billable and k not in held and only in (None, k))
     costs = _expenses(run, clients, today, state)
     drafts = draft_invoices(final, config, period, today=today, state=state, used=retainer_use(known, config, state),
                             clients=clients, expenses=costs.kept)
-    skipped = tuple(Skipped(key, "held back by errors (listed above)") for key in sorted(held)
+    nothing = [d for d in drafts if not d.net and any(line.quantity < 0 for line in d.lines)]  # written down in full
+    paid = [d for d in drafts if d not in nothing]
+    skipped = tuple(Skipped(key, lost.get(key, "held back by errors (listed above)")) for key in sorted(held)
                     if only in (None, key) and getattr(config.clients.get(key), "billable", True))
+    skipped += tuple(Skipped(d.client_key, "nothing to pay: its hours are past a cap and written down in full — no "
+                                           "invoice") for d in nothing)
     later = None
     if future.any():
         days = unbilled.loc[future, E.date]
         later = (f"{plural(int(future.sum()), 'billable entry', 'billable entries')} dated after today "
                  f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
-    return ToBill(tuple(drafts), skipped, later, _review_note(priced, final, costs.said), before)
+    return ToBill(tuple(paid), skipped, later, _review_note(priced, final, costs.said), before)
 
 
 def _expenses(run: CheckRun, clients: frozenset[str], today: date, state: Ledgered) -> BilledAsReviewed:

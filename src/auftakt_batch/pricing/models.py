@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -156,17 +156,18 @@ def _previous(r: Period, per: str) -> Period:
     return unit_period(r.start - timedelta(days=1), per)
 
 
-def included_s(client: Client, job: Job, r: Period, state: Ledgered, used: Mapping[str, int]) -> tuple[int, int]:
+def included_s(client: Client, job: Job, r: Period, used: Mapping[str, int]) -> tuple[int, int]:
     """(the included seconds of retainer period `r`, of which rolled over): its hours, plus the
-    unused ones of the period before if that was billed, up to `rollover.max_hours` — each period
-    before computed the same way, from the first of the term."""
+    unused ones of the period before, up to `rollover.max_hours` — each period of the term before
+    it computed the same way, from its first, by the hours used (`used`: linked in the ledger, or
+    in the exports) — whatever was billed when: the same answer in any order of runs."""
     retainer = job.retainer
     assert retainer is not None
     own = int(retainer.hours * HOUR)
     if not retainer.rollover_max_hours:
         return own, 0
     chain, back = [], _previous(r, retainer.per)
-    while back.start >= retainer.start and (RETAINER, retainer_key(client, job, back)) in state.charged:
+    while back.start >= retainer.start:
         chain.append(back)
         back = _previous(back, retainer.per)
     cap, carried = int(retainer.rollover_max_hours * HOUR), 0
@@ -185,7 +186,7 @@ def retainer_lines(client: Client, job: Job, entries: pd.DataFrame, run: Run) ->
     for r in retainer_periods(retainer, run.period, run.today):
         key = retainer_key(client, job, r)
         mine = entries[entries[P.date].between(pd.Timestamp(r.start), pd.Timestamp(r.end))]
-        included, rolled = included_s(client, job, r, state, run.used)
+        included, rolled = included_s(client, job, r, run.used)
         over = max(0, run.used.get(key, 0) - included) - state.overage_s.get(key, 0)
         hours, when = _hours_text(included), period_text(r, client.language)
         if (RETAINER, key) not in state.charged:
@@ -195,7 +196,6 @@ def retainer_lines(client: Client, job: Job, entries: pd.DataFrame, run: Run) ->
                             unit_price=retainer.fee, first_day=r.start, last_day=r.end, kind=RETAINER, key=key,
                             entries=mine)
             riding = None  # the fee's line carries the entries
-            state = replace(state, charged=state.charged | {(RETAINER, key)})  # the next period rolls over from it
         else:
             riding = mine
         if over > 0 and retainer.overage == "bill":
@@ -252,7 +252,7 @@ def milestone_lines(client: Client, job: Job, entries: pd.DataFrame, run: Run) -
     assert fixed is not None
     carried: pd.DataFrame | None = entries
     for n, milestone in enumerate(fixed.milestones, 1):
-        key = f"{MILESTONE}:{client.key}/{job.key}:{n}"
+        key = milestone_key(client, job, milestone.name)
         done = milestone.done
         if done is None or done not in run.period or done > run.today or (MILESTONE, key) in run.state.charged:
             continue
@@ -261,6 +261,28 @@ def milestone_lines(client: Client, job: Job, entries: pd.DataFrame, run: Run) -
                         unit=C62, quantity=Decimal(1), unit_price=milestone.amount, first_day=done, last_day=done,
                         kind=MILESTONE, key=key, entries=carried)
         carried = None
+
+
+def milestone_key(client: Client, job: Job, name: str) -> str:
+    """`milestone:client/job:name`: by its name (unique within the job), so a milestone added, removed
+    or moved in the list leaves the others' keys as they were billed."""
+    return f"{MILESTONE}:{client.key}/{job.key}:{name}"
+
+
+def lost_milestones(config: Config, charged: frozenset[tuple[str, str]]) -> dict[str, str]:
+    """Client key -> why its billing waits: a milestone on a live invoice that rates.yaml no longer
+    names (renamed, or removed): billing on would bill its renamed self again."""
+    known = {milestone_key(c, j, m.name) for c in config.clients.values() for j in c.jobs.values()
+             if j.fixed is not None for m in j.fixed.milestones}
+    lost: dict[str, str] = {}
+    for kind, key in sorted(charged):
+        if kind == MILESTONE and key not in known:
+            where, name = key.removeprefix(MILESTONE + ":").split(":", 1)
+            client, job = where.split("/", 1)
+            lost.setdefault(client, f"the milestone {name!r} of {client}/{job} is on a live invoice, but rates.yaml "
+                                    f"no longer names it — put its name back (renamed milestones would be billed "
+                                    f"again), or void that invoice")
+    return lost
 
 
 # ---- caps

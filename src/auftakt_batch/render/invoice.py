@@ -232,9 +232,9 @@ def context(draft: Draft, config: Config, issue: Issue, labels: dict[str, dict[s
             # with several rates on one invoice, each line says which one applies (§14(4) UStG)
             "vat": (f"{t['vat']} {format_number(draft.rate_of(line), language)} %" if len(draft.breakdown) > 1
                     else ""),
-            "quantity": _quantity_text(line, t, language, mixed),
+            "quantity": "" if _write_down(line, credit) else _quantity_text(line, t, language, mixed),
             "unit": t[UNIT_WORDS[line.unit]],  # the word the labels give the line's unit (the column says it)
-            "unit_price": "" if line.quantity < 0 else money(line.unit_price),  # a write-down: its amount says it
+            "unit_price": "" if _write_down(line, credit) else money(line.unit_price),  # its amount says it
             "amount": money(line.amount),
         } for line in draft.lines],
         "appendix": _appendix(draft, client, config, language) if not credit else [],
@@ -281,11 +281,15 @@ def _appendix(draft: Draft, client: Client, config: Config, language: str) -> li
     } for position, line in enumerate(draft.lines, 1) if line.entries]
 
 
+def _write_down(line: Line, credit: bool) -> bool:
+    """A cap's write-down (quantity −1 of one, +1 on the credit note that cancels it): printed as
+    its amount alone."""
+    return line.unit == C62 and (line.quantity < 0) != credit
+
+
 def _quantity_text(line: Line, t: Mapping[str, str], language: str, mixed: bool) -> str:
     """A line's quantity as printed: hours alone as before; on an invoice of several units, each
-    with its unit ('12.00 h', '1 month'); none on a write-down (quantity −1: its amount says it)."""
-    if line.quantity < 0 and line.unit == C62:
-        return ""
+    with its unit ('12.00 h', '1 month')."""
     text = hours(line.quantity, language) if line.unit == HUR else format_number(line.quantity, language)
     word = t[SHORT_UNITS[line.unit]] if mixed and SHORT_UNITS[line.unit] else ""
     return f"{text}\u00a0{word}" if word else text

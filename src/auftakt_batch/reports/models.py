@@ -149,7 +149,7 @@ def _retainer_row(client: Client, job: Job, r: Period, book: Book, used: dict[st
     assert retainer is not None
     key = retainer_key(client, job, r)
     state = book.models
-    included, rolled = included_s(client, job, r, state, used)
+    included, rolled = included_s(client, job, r, used)
     spent = used.get(key, 0)
     over = max(0, spent - included)
     lines = _mine(period_lines(book, None), client, job)
