@@ -253,7 +253,8 @@ def test_an_expense_edited_after_billing_is_held_back_naming_its_invoice(ws):
     held = bill(ws.root, NOVEMBER, today=TODAY)
     assert held.issued == () and [str(p) for p in held.check.problems if p.code == "expense-changed"] == [
         f"input/expenses.csv:2: error: looks like an expense billed on invoice {first.number} edited since: invoiced "
-        "2026-11-04 'Fonts — Webfont licence' 120.00, now 'Fonts — Webfont licence' 135.00 — restore the export as "
+        "2026-11-04 'Fonts — Webfont licence' at 120.00 (as billed, with any markup), now 'Fonts — Webfont licence' "
+        "costing 135.00 — restore the export as "
         f"it was, or cancel the invoice with `auftakt-batch void {first.number} --reason ...` and bill again"]
     void(ws.root, first.number, "licence price", today=TODAY)  # as the error says: billed again, once, as it is now
     (again,) = bill(ws.root, NOVEMBER, today=TODAY).issued

@@ -220,7 +220,9 @@ def test_only_the_periods_expenses_and_undated_rows_with_errors(ws):
                                       "someday,Anna Schmidt,ACME,website,Travel,Taxi,2,EUR,yes,\n")
     run = ws.check()
     assert rows(run, X.source_row) == [(3,), (4,)]
-    assert [(p.source.row, p.code) for p in run.problems] == [(4, "bad-date")]  # October's bad amount: not ours
+    # October's bad amount: not ours — only a note that October's expense is outside the period
+    assert [(p.source.row, p.code) for p in run.problems] == [(None, "outside-period"), (4, "bad-date")]
+    assert str(run.problems[0]) == "input/expenses.csv: note: 1 expense outside 2026-11 ignored (2026-10-31 .. 2026-10-31)"
 
 
 def test_an_error_on_an_expense_holds_back_its_client_only(ws):
@@ -276,3 +278,8 @@ def test_check_sums_the_periods_expenses_per_client_in_text_and_json(ws):
     document = json.loads(ws.cli("check", "--period", "2026-11", "--json").output)
     assert document["expenses"] == [{"client": "acme", "currency": "EUR", "spent": "42.50", "billable": "12.50"},
                                     {"client": "globex", "currency": "EUR", "spent": "99.00", "billable": "99.00"}]
+
+
+def test_check_writes_large_expense_sums_with_thousands_separators(ws):
+    ws.input("expenses.csv", NATIVE + "2026-11-03,Anna Schmidt,ACME,website,Ads,Campaign,1234.50,EUR,yes,\n")
+    assert "          acme      1,234.50    1,234.50  EUR\n" in ws.cli("check", "--period", "2026-11").output

@@ -24,7 +24,7 @@ from ..ingest.expenses import read_expenses
 from ..ingest.read import Table
 from ..names import normalised
 from ..periods import Period
-from ..problems import Problem, Severity, Source, for_rows, info, relabel, selected, warning
+from ..problems import Problem, Severity, Source, for_rows, info, plural, relabel, selected, warning
 from ..schemas import Expenses as X
 from ..schemas import RawExpenses, empty, validate
 from .checks import Context, missing_client, unknown_client, unknown_job, unknown_person
@@ -53,6 +53,7 @@ def expenses(tables: Sequence[Table], attachments: Sequence[str], input_dir: Pat
     outside = set(zip(raw.loc[day.notna() & ~period.holds(day), X.source_file],
                       raw.loc[day.notna() & ~period.holds(day), X.source_row]))
     problems = [p for p in problems + schema_problems if (p.source.file, p.source.row) not in outside]
+    problems += outside_notes(raw[day.notna() & ~period.holds(day)], period)
     inside = raw[day.isna() | period.holds(day)].reset_index(drop=True)
     resolved = identified(resolved_names(inside, config))
     problems += [p for check in NAME_CHECKS for p in check(resolved, Context(config, period, period.end, empty(X)))]
@@ -112,6 +113,13 @@ def drop_repeats(expenses: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     return expenses[~repeat].reset_index(drop=True), problems
 
 
+def outside_notes(outside: pd.DataFrame, period: Period) -> list[Problem]:
+    """One note per expense export: how many of its expenses fall outside the period, and when."""
+    return [info(Source(file), "outside-period", f"{plural(len(rows), 'expense')} outside {period} ignored "
+                                                 f"({rows[X.date].min():%Y-%m-%d} .. {rows[X.date].max():%Y-%m-%d})")
+            for file, rows in outside.groupby(X.source_file, sort=True)]
+
+
 def changed_since_billed(expenses: pd.DataFrame, billed: pd.DataFrame, period: Period) -> list[Problem]:
     """An expense of the period on a live invoice that the exports no longer hold as billed, and
     an unbilled expense of its client on its day with its category or its words: edited since
@@ -130,7 +138,8 @@ def changed_since_billed(expenses: pd.DataFrame, billed: pd.DataFrame, period: P
     rows = pairs.assign(words=words)[alike].drop_duplicates("index")
     return for_rows(rows, None, "expense-changed", Severity.ERROR, lambda r: (
         f"looks like an expense billed on invoice {r.number} edited since: invoiced {r.day:%Y-%m-%d} '{r.detail}' "
-        f"{r.amount_billed}, now '{r.words}' {r.amount} — restore the export as it was, or cancel the invoice with "
+        f"at {r.amount_billed} (as billed, with any markup), now '{r.words}' costing {r.amount} — restore the export "
+        f"as it was, or cancel the invoice with "
         f"`auftakt-batch void {r.number} --reason ...` and bill again"))
 
 

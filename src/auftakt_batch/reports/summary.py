@@ -120,7 +120,7 @@ def _expenses(run: CheckRun) -> list[str]:
     width = max(len(r.client) for r in table) + 2
     lines.append(f"          {'client':<{width}}{'spent':>12}{'billable':>12}")
     for r in table:
-        lines.append(f"          {r.client:<{width}}{r.spent:>12}{r.billable:>12}  {r.currency}")
+        lines.append(f"          {r.client:<{width}}{r.spent:>12,}{r.billable:>12,}  {r.currency}")
     return lines
 
 
