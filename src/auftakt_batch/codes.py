@@ -133,7 +133,7 @@ CODES: dict[str, Code] = {code.name: code for code in (
       'billable entries the export marks invoiced in the tracker', flag='invoiced in the tracker'),
     _('not-approved', INFO, 'check.checks', 'billable entries the export does not mark approved, held back',
       flag='not approved in the tracker: only yes bills it'),
-    _('outside-period', INFO, 'pipeline', 'entries of a file outside the period, ignored'),
+    _('outside-period', INFO, ('check.expenses', 'pipeline'), 'entries or expenses of a file outside the period'),
     _('repeated-entry', INFO, 'check.identity', 'entries also in another file, counted once'),
     _('conflicting-copy', ERROR, 'check.identity', 'the same entry in two files with different billable values'),
     _('repeated-row', WARNING, 'check.checks', 'two identical rows in one file'),
