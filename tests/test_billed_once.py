@@ -161,8 +161,28 @@ def test_an_entry_moved_to_another_client_in_a_newer_export_beside_the_older_cou
     assert [(i.client_key, str(i.hours)) for i in first.issued] == [("acme", "1"), ("globex", "6")]
     assert codes(first)["replaced-by-newer"] == [
         "input/week.csv:2: warning: 1 entry on 1 day(s) replaced by the newer export input/week-again.csv (its dates "
-        "reach 2026-11-06), which has that work under another client or job: Anna Schmidt on 2026-11-03 — the newer export "
+        "reach 2026-11-06), which has that work on another day or under another client or job: Anna Schmidt on 2026-11-03 — the newer export "
         "counts; remove this file if it is outdated"]
+
+
+def test_an_entry_moved_to_another_day_in_a_newer_export_beside_the_older_counts_once(ws):
+    # the week re-exported after Anna's Review moved from the 5th to the 6th; the older export stays
+    ws.with_templates().input("week.csv", HEADER + WEEK)
+    ws.input("week-again.csv", HEADER + WEEK.replace("2026-11-05,Anna Schmidt,ACME,website,,Review",
+                                                     "2026-11-06,Anna Schmidt,ACME,website,,Review"))
+    first = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.client_key, str(i.hours)) for i in first.issued] == [("acme", "4"), ("globex", "2")]
+
+
+def test_the_same_words_on_another_day_outside_the_newer_exports_dates_are_two_entries(ws):
+    # a weekly standup in October's export and in November's: November's export does not cover October
+    ws.with_templates().input("october.csv", HEADER + "2026-10-30,Anna Schmidt,ACME,website,,Standup,0.25,\n"
+                                                      "2026-11-02,Ben Okafor,globex,app,,API,2,\n")
+    ws.input("november.csv", HEADER + "2026-11-02,Ben Okafor,globex,app,,API,2,\n"
+                                      "2026-11-06,Anna Schmidt,ACME,website,,Standup,0.25,\n")
+    run = ws.check("2026-10")
+    assert [(str(d.date()), w) for d, w in zip(run.entries["date"], run.entries["description"])] == [
+        ("2026-10-30", "Standup")]
 
 
 def test_alike_words_on_another_job_in_a_newer_export_are_two_entries_when_the_older_holds_both(ws):

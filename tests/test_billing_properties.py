@@ -280,3 +280,20 @@ def test_an_edited_entry_beside_its_stale_export_after_a_void_is_billed_once(tmp
         take_step(ws, agency, step)
     work = billings(ws)
     assert len(work) == len(set(work)), sorted(work)
+
+
+def test_an_entry_moved_to_another_day_beside_its_stale_export_after_a_void_is_billed_once(tmp_path):
+    # found by the property in CI on 2026-12-05: the moved-job case above, with the day moved instead
+    items = [(6, "Anna Schmidt", "ACME,website", 105, False), (18, "Anna Schmidt", "ACME,website", 180, False),
+             (19, "Anna Schmidt", "ACME,website", 105, False)]
+    steps = [[], [("rename", 0), ("delete", 0), ("delete", 0)], [("void", 2)],
+             [("edit", (1, "day")), ("void", 2), ("stale", 0)]]
+    ws = Workspace(tmp_path / "ws")
+    ws.with_templates()
+    agency = Agency(ws, items)
+    agency.write()
+    billing.bill(ws.root, NOVEMBER, today=TODAY)
+    for step in steps:
+        take_step(ws, agency, step)
+    work = billings(ws)
+    assert len(work) == len(set(work)), sorted(work)

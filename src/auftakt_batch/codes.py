@@ -140,7 +140,7 @@ CODES: dict[str, Code] = {code.name: code for code in (
     _('near-repeat', WARNING, 'check.checks',
       "an entry alike one of another file on the same person's day", flag='near repeat'),
     _('replaced-by-newer', WARNING, 'check.overlaps',
-      "a newer export of the same tracker differs on a person's day, or has an entry under another client or job"),
+      "a newer export of the same tracker differs on a person's day, or has an entry on another day, client or job"),
     _('missing-in-newer', WARNING, 'check.overlaps',
       "entries missing from a newer export that covers their person's day"),
     _('changed-since-billed', ERROR, 'check.reconcile', 'a billed entry edited in the tracker since'),

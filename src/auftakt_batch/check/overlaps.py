@@ -9,8 +9,9 @@ the one modified last. Files that share nothing are different sources (two team 
 export per client) and are never merged; a day the older file has and the newer one, though
 covering it, lacks is reported, not dropped: it may have been deleted — or never have been in
 the newer export's scope. Except an entry moved: where the newest export holding an entry's
-person, day and words (or start and hours) holds them only at another client or job, and as an
-entry the older file lacks, the entry was moved in the tracker and the older version gives way.
+work — its person, day and words (or start and hours), or its person, words and hours on any day
+its dates cover — holds it only at another day, client or job, as an entry the older file lacks,
+the entry was moved in the tracker and the older version gives way.
 """
 
 from __future__ import annotations
@@ -64,39 +65,45 @@ def _superseded(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded
     per_file = per_file.merge(top, on=["group", *PLACE])
     losers = per_file[per_file["signature"].ne(per_file["winning"])]
     gone = keyed.merge(losers[[E.source_file, *PLACE, "newer"]], on=[E.source_file, *PLACE])
-    moved = _moved(keyed)
+    moved = pd.concat([_moved(keyed, files, SAME_DAY), _moved(keyed, files, ANY_DAY)]).drop_duplicates("index")
     moved = moved[~moved["index"].isin(gone["index"])]
     dropped = entries.index.isin(gone["index"]) | entries.index.isin(moved["index"])
-    elsewhere = _replaced(moved, files, "which has that work under another client or job")
+    elsewhere = _replaced(moved, files, "which has that work on another day or under another client or job")
     return Superseded(entries[~dropped].reset_index(drop=True), _unheld(keyed),
                       _replaced(gone, files) + elsewhere + _missing(keyed, files))
 
 
-WORK = ["group", "who", "day", "words", "from", "hours"]  # a piece of work, wherever it is booked
+# a piece of work, wherever it is booked: on its day, by its words or (without words) its start and
+# hours; or on any day, by its words and hours
+SAME_DAY = ["group", "who", "day", "words", "from", "hours"]
+ANY_DAY = ["group", "who", "words", "hours"]
 
 
-def _moved(keyed: pd.DataFrame) -> pd.DataFrame:
-    """The older versions of entries moved to another client or job: the newest export holding a
-    piece of work (its person, day and words — or, without words, its start and hours) holds it
-    only at other places, as entries the older file lacks; each such entry takes one older one."""
-    work = keyed.assign(words=normalised(keyed[E.description].fillna("")), hours=keyed[E.duration_s],
-                        **{"from": keyed[E.local_start]})
-    work = work[work["words"].ne("") | work["from"].notna()]
-    newest = work.groupby(WORK, dropna=False, sort=False)["rank"].transform("max")
-    latest, older = work[work["rank"].eq(newest)], work[work["rank"].lt(newest)]
-    there = older.merge(latest[[*WORK, "whom", "what"]].drop_duplicates(), on=[*WORK, "whom", "what"],
-                        how="left", indicator=True)
+def _moved(keyed: pd.DataFrame, files: _Files, work: list[str]) -> pd.DataFrame:
+    """The older versions of entries moved to another day, client or job: the newest export holding
+    a piece of work (`work`: its columns) lacks it where the older file has it, though its dates
+    cover that day, and holds it elsewhere as entries the older file lacks; each such entry takes
+    one older one (the newer export says where the work belongs)."""
+    w = keyed.assign(words=normalised(keyed[E.description].fillna("")), hours=keyed[E.duration_s],
+                     **{"from": keyed[E.local_start]})
+    w = w[w["words"].ne("") | (w["from"].notna() if "from" in work else False)]
+    newest = w.groupby(work, dropna=False, sort=False)["rank"].transform("max")
+    latest, older = w[w["rank"].eq(newest)], w[w["rank"].lt(newest)]
+    at = [*work, *(c for c in ("day", "whom", "what") if c not in work)]
+    there = older.merge(latest[at].drop_duplicates(), on=at, how="left", indicator=True)
     orphans = there[there["_merge"].eq("left_only")].drop(columns="_merge")
     if orphans.empty:
         return orphans.assign(newer=pd.Series(dtype=str))
     # the newest export's entries of that work the older file lacks: moved there (or new)
-    held = set(zip(work[E.source_file], work[E.entry_id]))
-    new = orphans[[E.source_file, *WORK]].drop_duplicates().merge(
-        latest[[*WORK, E.entry_id, E.source_file]].rename(columns={E.source_file: "newer"}), on=WORK)
+    held = set(zip(w[E.source_file], w[E.entry_id]))
+    new = orphans[[E.source_file, *work]].drop_duplicates().merge(
+        latest[[*work, E.entry_id, E.source_file]].rename(columns={E.source_file: "newer"}), on=work)
     new = new[[(f, i) not in held for f, i in zip(new[E.source_file], new[E.entry_id])]]
-    count = new.groupby([E.source_file, *WORK, "newer"], dropna=False).size().rename("moved").reset_index()
-    orphans = orphans.sort_values(E.source_row).merge(count, on=[E.source_file, *WORK])
-    nth = orphans.groupby([E.source_file, *WORK], dropna=False).cumcount()
+    count = new.groupby([E.source_file, *work, "newer"], dropna=False).size().rename("moved").reset_index()
+    orphans = orphans.sort_values(E.source_row).merge(count, on=[E.source_file, *work])
+    covered = [files.start[n] <= d <= files.reach[n] for n, d in zip(orphans["newer"], orphans["day"])]
+    orphans = orphans[covered]
+    nth = orphans.groupby([E.source_file, *work], dropna=False).cumcount()
     return orphans[nth < orphans["moved"]]
 
 
