@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from auftakt_batch.config import Cap, Fixed, Milestone, Retainer, parse_config
+from auftakt_batch.config.reader import EXAMPLES
 
 from .conftest import RATES, ROOT, edited
 
@@ -155,7 +156,7 @@ def test_included_hours_may_be_0_and_fractional():
      "rates.yaml:47: clients.kaffee.jobs.care.retainer.rollover.max_hours: must be at least 0, got -6"),
     ("{max_hours: 6}", "{hours: 6}",
      ["rates.yaml:47: clients.kaffee.jobs.care.retainer.rollover.hours: unknown key — did you mean 'max_hours'?",
-      "rates.yaml:47: clients.kaffee.jobs.care.retainer.rollover.max_hours: missing (required)"]),
+      "rates.yaml:47: clients.kaffee.jobs.care.retainer.rollover.max_hours: missing (required) — add `max_hours: 6`"]),
     ("from: 2026-01-01", "from: 2026-13-01",
      "rates.yaml:48: clients.kaffee.jobs.care.retainer.from: not a date: '2026-13-01' — write it as YYYY-MM-DD"),
     ("          rollover", "          rolover",
@@ -168,7 +169,8 @@ def test_retainer_value_errors(old, new, expected):
 @pytest.mark.parametrize("key", ["fee", "hours", "per", "from"])
 def test_a_retainer_needs_fee_hours_per_and_from(key):
     line = next(line for line in RETAINER.splitlines(keepends=True) if line.strip().startswith(f"{key}:"))
-    assert errors(line, "") == [f"rates.yaml:42: clients.kaffee.jobs.care.retainer.{key}: missing (required)"]
+    assert errors(line, "") == [f"rates.yaml:42: clients.kaffee.jobs.care.retainer.{key}: missing (required) — add "
+                                f"`{EXAMPLES[key]}`"]
 
 
 @pytest.mark.parametrize("old, new, expected", [
@@ -319,7 +321,7 @@ def test_a_budget_beside_a_fixed_price_and_a_fixed_job_without_a_rate_are_fine()
      '54: clients.kaffee.jobs.launch.fixed.milestones[0]: give exactly one of share or amount, e.g. {name: Launch, '
      'share: "70%"}'),
     ('            - {share: "30%"}\n            - {name: Launch, share: "70%"}\n',
-     "54: clients.kaffee.jobs.launch.fixed.milestones[0].name: missing (required)"),
+     "54: clients.kaffee.jobs.launch.fixed.milestones[0].name: missing (required) — add `name: …`"),
     ('            - {name: Design, share: "0%"}\n            - {name: Launch, share: "100%"}\n',
      '54: clients.kaffee.jobs.launch.fixed.milestones[0].share: must be more than 0 %, got 0% — give it a share like '
      '"30%", or leave the milestone out'),
@@ -353,8 +355,8 @@ def test_milestone_errors(milestones, expected):
     ("          milestones:\n" + MILESTONES, "          milestones: Launch\n",
      '53: clients.kaffee.jobs.launch.fixed.milestones: expected a list, e.g. [{name: Launch, share: "70%"}]'),
     ("          milestones:\n" + MILESTONES, "",
-     "52: clients.kaffee.jobs.launch.fixed.milestones: missing (required)"),
-    ('          price: "12000.00"\n', "", "52: clients.kaffee.jobs.launch.fixed.price: missing (required)"),
+     "52: clients.kaffee.jobs.launch.fixed.milestones: missing (required) — add `milestones: [{name: …, share: 100%}]`"),
+    ('          price: "12000.00"\n', "", "52: clients.kaffee.jobs.launch.fixed.price: missing (required) — add `price: 12000.00`"),
     ('price: "12000.00"', 'price: "0"',
      '52: clients.kaffee.jobs.launch.fixed.price: must be more than 0, got 0 — write it like "12000.00"'),
 ])
@@ -363,8 +365,8 @@ def test_a_fixed_price_needs_a_price_and_milestones(old, new, expected):
 
 
 @pytest.mark.parametrize("new, expected", [
-    ('{amount: "2000.00"}', "clients.kaffee.jobs.seo.cap.per: missing (required)"),
-    ("{per: month}", "clients.kaffee.jobs.seo.cap.amount: missing (required)"),
+    ('{amount: "2000.00"}', "clients.kaffee.jobs.seo.cap.per: missing (required) — add `per: month`"),
+    ("{per: month}", "clients.kaffee.jobs.seo.cap.amount: missing (required) — add `amount: 2000.00`"),
     ('{amount: "2000.00", per: week}', "clients.kaffee.jobs.seo.cap.per: must be one of month | total, got 'week'"),
     ('{amount: "0", per: month}',
      'clients.kaffee.jobs.seo.cap.amount: must be more than 0, got 0 — write it like "2000.00"'),

@@ -121,12 +121,12 @@ def test_broken_rates_yaml_is_reported_with_line_and_key(ws):
     result = ws.cli("check", "--period", "2026-11")
     assert result.exit_code == 1
     assert result.output == (
-        "rates.yaml:1: clients: missing (required)\n"
-        "rates.yaml:1: team: missing (required)\n"
-        "rates.yaml:2: agency.country: missing (required)\n"
-        "rates.yaml:2: agency.currency: missing (required)\n"
-        "rates.yaml:2: agency.timezone: missing (required)\n"
-        "rates.yaml:2: agency.vat_rate: missing (required)\n"
+        "rates.yaml:1: clients: missing (required) — add `clients: {…}`\n"
+        "rates.yaml:1: team: missing (required) — add `team: [{name: …}]`\n"
+        "rates.yaml:2: agency.country: missing (required) — add `country: DE`\n"
+        "rates.yaml:2: agency.currency: missing (required) — add `currency: EUR`\n"
+        "rates.yaml:2: agency.timezone: missing (required) — add `timezone: Europe/Berlin`\n"
+        "rates.yaml:2: agency.vat_rate: missing (required) — add `vat_rate: 19`\n"
         "rates.yaml:3: agency.colour: unknown key — allowed here: address, appendix, bic, contact, country, currency, email, "
         "group_by, iban, invoice_number, language, managing_directors, missing_day_below, name, payment_terms_days, "
         "phone, region, register, rounding, tax_number, timezone, vat_id, vat_rate\n"

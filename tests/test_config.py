@@ -69,7 +69,7 @@ def test_unknown_top_level_key_and_missing_section():
     text = RATES.replace("team:", "teams:")
     assert errors(text) == [
         "rates.yaml:8: teams: unknown key — did you mean 'team'?",
-        "rates.yaml:1: team: missing (required)",
+        "rates.yaml:1: team: missing (required) — add `team: [{name: …}]`",
     ]
 
 
@@ -132,7 +132,7 @@ def test_effective_dated_rates_and_keyed_schedules():
      "clients.acme.role_rates.desinger: unknown — roles in the team: designer, developer"),
     ('    person_rates: {Nobody: "110.00"}\n',
      "clients.acme.person_rates.Nobody: unknown — add them to team (team: Anna Schmidt, Ben Okafor)"),
-    ("    budget: {hours: 40}\n", "clients.acme.budget.per: missing (required)"),
+    ("    budget: {hours: 40}\n", "clients.acme.budget.per: missing (required) — add `per: month`"),
     ('    budget: {hours: 40, amount: "10", per: month}\n',
      "clients.acme.budget: give exactly one of hours or amount, e.g. {hours: 40, per: month}"),
     ("    alert_at: [1.0, 0.8]\n", "clients.acme.alert_at: thresholds must go up, e.g. [0.8, 1.0]"),
@@ -330,9 +330,9 @@ def test_deep_nesting_is_one_located_problem(text, where):
 def test_nesting_up_to_the_limit_is_read():
     _, problems = parse_config("a: " + "[" * 63 + "]" * 63 + "\n")  # 64 levels with the top mapping
     assert [str(p) for p in problems] == ["rates.yaml:1: a: unknown key — allowed here: agency, calendars, clients, "
-                                          "imports, team", "rates.yaml:1: agency: missing (required)",
-                                          "rates.yaml:1: clients: missing (required)",
-                                          "rates.yaml:1: team: missing (required)"]
+                                          "imports, team", "rates.yaml:1: agency: missing (required) — add `agency: {name: …, country: DE, …}`",
+                                          "rates.yaml:1: clients: missing (required) — add `clients: {…}`",
+                                          "rates.yaml:1: team: missing (required) — add `team: [{name: …}]`"]
 
 
 def test_aliases_cannot_nest_deeper_than_the_text_does():

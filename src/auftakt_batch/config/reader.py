@@ -20,6 +20,26 @@ FALSE = {"false", "no", "off"}
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
+
+EXAMPLES = {  # what a required key looks like, for the message that says it is missing
+    "per": "per: month",
+    "amount": "amount: 2000.00",
+    "hours": "hours: 12",
+    "fee": "fee: 1500.00",
+    "price": "price: 12000.00",
+    "name": "name: …",
+    "country": "country: DE",
+    "currency": "currency: EUR",
+    "timezone": "timezone: Europe/Berlin",
+    "vat_rate": "vat_rate: 19",
+    "from": "from: 2026-01-01",
+    "milestones": "milestones: [{name: …, share: 100%}]",
+    "max_hours": "max_hours: 6",
+    "clients": "clients: {…}",
+    "team": "team: [{name: …}]",
+    "agency": "agency: {name: …, country: DE, …}",
+}
+
 @dataclass
 class Reader:
     file: str = "rates.yaml"
@@ -46,7 +66,7 @@ class Reader:
             if key not in allowed:
                 self.fail(node.key_lines[key], _join(path, key), f"unknown key — {_did_you_mean(key, allowed)}")
         for key in sorted(required - node.items.keys()):
-            self.fail(node.line, _join(path, key), "missing (required)")
+            self.fail(node.line, _join(path, key), f"missing (required) — add `{EXAMPLES.get(key, key + ': …')}`")
         for key in sorted(required & node.items.keys()):
             if is_empty(node.items[key]):
                 self.fail(node.key_lines[key], _join(path, key), "empty — it is required: give it a value")
