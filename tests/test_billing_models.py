@@ -332,3 +332,8 @@ def test_a_credit_note_prints_every_lines_rate_and_only_the_write_down_as_its_am
     # seo's hours, their write-down cancelled, the retainer's fee, the milestone: a rate on each but the write-down
     assert [(line["quantity"], line["unit_price"]) for line in shown] == [
         ("-25.00\u00a0h", "€95.00"), ("", ""), ("-1\u00a0month", "€1,500.00"), ("-1", "€3,600.00")]
+
+
+def test_bill_shows_no_hours_for_an_invoice_of_a_fee_and_a_milestone(kaffee):
+    out = kaffee.cli("bill", "--period", "2026-10").output
+    assert "  2026-0001  kaffee      —  5,100.00  6,069.00  EUR\n" in out  # the fee and the milestone: no hours

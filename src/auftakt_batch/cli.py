@@ -254,8 +254,8 @@ def _bill_summary(result: BillRun) -> str:
         notes = [_note(i) for i in result.issued]
         columns = [Column("number"), Column("client", fit=FOLD), Column("hours", right=True),
                    Column("net", right=True), Column("gross", right=True), Column("")]
-        rows = [[i.number, i.client_key, f"{i.hours:.2f}", f"{i.net:,.2f}", f"{i.gross:,.2f}", i.currency]
-                for i in result.issued]
+        rows = [[i.number, i.client_key, f"{i.hours:.2f}" if i.hours else "—",  # no hours: a fee, milestone, expense
+                 f"{i.net:,.2f}", f"{i.gross:,.2f}", i.currency] for i in result.issued]
         if any(notes):
             columns.append(Column("", fit=WRAP))
             rows = [[*row, note] for row, note in zip(rows, notes)]
