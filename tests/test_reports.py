@@ -371,7 +371,7 @@ def test_billing_fills_the_invoiced_columns_and_writes_the_workbook(ws):
         0, 0, 175, "2026-0001")
 
     # status a week later: the last invoice and how long ago
-    _, rows = board.status(ws.root, NOVEMBER, today=date(2026, 12, 10))
+    rows = board.status(ws.root, NOVEMBER, today=date(2026, 12, 10)).clients
     assert [(r.client, r.last_invoice, r.last_invoice_date, r.days_since, r.unbilled_hours) for r in rows] == [
         ("acme", "2026-0001", date(2026, 12, 3), 7, D("1.00")), ("yankee", "2026-0002", date(2026, 12, 3), 7, D(0))]
 
@@ -515,6 +515,23 @@ def test_team_capacity_utilisation_absences_and_missing_days(ws):
     # up to Friday: Anna worked 4, 5, 6, 7, 8, 11, 12 May (13 and 15 away) and logged half a day on none;
     # Ben logged at least half his 4 h on 4 and 5 May only
     assert values(anna, "missing days") == (7,) and values(ben, "missing days") == (7,)
+
+
+def test_the_team_sheet_and_status_team_show_each_persons_last_day_logged(ws, monkeypatch):
+    ws.rates(BUDGET_RATES)
+    ws.input("may.csv", HEADER + MAY_ENTRIES.split("\n", 1)[1])
+    anna, ben, total = records(book(report(ws.root, MAY, today=MAY_15).path)["Team"])
+    # Anna last logged on 12 May, Ben on 6 May: 3 and 9 days before Friday 15 May
+    assert values(anna, "last day logged", "days since") == (datetime(2026, 5, 12), 3)
+    assert values(ben, "last day logged", "days since") == (datetime(2026, 5, 6), 9)
+    assert total["days since"].value is None  # days do not add up
+    monkeypatch.setenv("AUFTAKT_TODAY", "2026-05-15")
+    document = json.loads(ws.cli("status", "--period", "2026-05", "--team", "--json").output)
+    assert [(p["person"], p["last_logged"], p["days_since"], p["missing_days"]) for p in document["team"]] == [
+        ("Anna Schmidt", "2026-05-12", 3, 9), ("Ben Okafor", "2026-05-06", 9, 7)]  # no day with half of 8 h logged
+    text = ws.cli("status", "--period", "2026-05", "--team").output
+    assert re.search(r"Ben Okafor +│ 2026-05-06 +│ +9 │ +7 │", text), text
+    assert "team" not in json.loads(ws.cli("status", "--period", "2026-05", "--json").output)
 
 
 def test_team_capacity_counts_each_person_s_regional_holidays(ws):

@@ -472,7 +472,8 @@ def invoices(workspace: Path, period: Period | None) -> None:
 @click.option("--period", "-p", type=PeriodType(), default=None,
               help="The period to look at (default: this month).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def status(workspace: Path, period: Period | None, as_json: bool) -> None:
+@click.option("--team", is_flag=True, help="Also show each person's last day logged and the days missing.")
+def status(workspace: Path, period: Period | None, as_json: bool, team: bool) -> None:
     """Every billable client at a glance: unbilled hours and value in the period, the last
     invoice and how many days ago it was issued, and how far its budget is burnt.
 
@@ -480,6 +481,7 @@ def status(workspace: Path, period: Period | None, as_json: bool) -> None:
     Examples:
       auftakt-batch status
       auftakt-batch status --period 2026-11 --json
+      auftakt-batch status --team
     """
     from rich.console import Console
 
@@ -487,16 +489,20 @@ def status(workspace: Path, period: Period | None, as_json: bool) -> None:
 
     today = _today(workspace)
     period = period or parse_period(today.strftime("%Y-%m"))
-    run, rows = board.status(workspace, period, today)
-    if run.config is None:
-        for problem in run.problems:
+    found = board.status(workspace, period, today)
+    if found.run.config is None:
+        for problem in found.run.problems:
             click.echo(str(problem))
         sys.exit(EXIT_DATA_ERRORS)
     if as_json:
-        click.echo(json.dumps(board.as_json(period, today, rows), ensure_ascii=False, indent=2))
+        document = board.as_json(period, today, found.clients)
+        click.echo(json.dumps({**document, **({"team": board.team_json(found.team)} if team else {})},
+                              ensure_ascii=False, indent=2))
         return
     console = Console(width=None if sys.stdout.isatty() else 140, highlight=False)
-    console.print(board.table(period, today, rows))
+    console.print(board.table(period, today, found.clients))
+    if team:
+        console.print(board.team_table(found.team))
 
 
 def _today(workspace: Path) -> date:

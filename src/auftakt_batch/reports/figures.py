@@ -348,6 +348,8 @@ def team_table(run: CheckRun, entries: pd.DataFrame, config: Config, today: date
     missing = missing_days(sound, away, config, period, today)["person"].value_counts()
     people = sound[E.person_name]
     logged = sound[E.duration_s].groupby(people, sort=False).sum()
+    worked = sound[sound[E.duration_s].gt(0).fillna(False)]
+    last_day = worked[E.date].groupby(worked[E.person_name], sort=False).max()
     billable_s = sound.loc[sound[E.billable], E.duration_s].groupby(people[sound[E.billable]], sort=False).sum()
     cost = _per_client(sound, R.cost, E.person_name)
     away_days = {name: set(pd.to_datetime(days)) for name, days in away.groupby("person", sort=False)["date"]}
@@ -361,8 +363,16 @@ def team_table(run: CheckRun, entries: pd.DataFrame, config: Config, today: date
         rows.append({"person": person.name, "role": person.role or "", "logged": hours(logged.get(person.name, 0)),
                      "billable": billable, "capacity": capacity, "days_away": len(off),
                      "utilisation_pct": share(billable, capacity) if capacity else None,
-                     "missing_days": int(missing.get(person.name, 0)), "cost": cost.get(person.name, ZERO)})
+                     "missing_days": int(missing.get(person.name, 0)), "cost": cost.get(person.name, ZERO),
+                     **_last_logged(last_day.get(person.name), today)})
     return pd.DataFrame(rows)
+
+
+def _last_logged(day: pd.Timestamp | None, today: date) -> dict:
+    """The last day of the period a person logged time, and how many days ago that is (None: no day)."""
+    if day is None or pd.isna(day):
+        return {"last_logged": None, "days_since_logged": None}
+    return {"last_logged": day.date(), "days_since_logged": (today - day.date()).days}
 
 
 def untracked_table(run: CheckRun, config: Config) -> pd.DataFrame:

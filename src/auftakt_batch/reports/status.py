@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..periods import Period
 from ..pipeline import check, check_before
@@ -81,10 +81,28 @@ def model_status(models: Models, client: str) -> tuple[ModelStatus, ...]:
     return tuple(found)
 
 
-def status(workspace: Path, period: Period, today: date) -> tuple[CheckRun, list[ClientStatus]]:
+@dataclass(frozen=True)
+class PersonStatus:
+    """A person of the team: when they last logged time, and the working days they logged too little."""
+
+    person: str
+    last_logged: date | None  # the last day of the period with time logged
+    days_since: int | None  # from that day to today
+    missing_days: int  # working days up to today with less than agency.missing_day_below of a day logged
+    logged: Decimal  # hours
+    utilisation: Decimal | None  # billable ÷ capacity
+
+
+class Board(NamedTuple):
+    run: CheckRun
+    clients: list[ClientStatus]
+    team: list[PersonStatus]
+
+
+def status(workspace: Path, period: Period, today: date) -> Board:
     run = check(workspace, period, today)
     if run.config is None:
-        return run, []
+        return Board(run, [], [])
     figures = figures_for(run, check_before(run, today), today)
     held, everyone = run.held_back()
     budgets = figures.budgets
@@ -102,7 +120,32 @@ def status(workspace: Path, period: Period, today: date) -> tuple[CheckRun, list
             None if top is None else (top.job or "client"), None if top is None else top.burn_pct, level,
             everyone or c.client in held, model_status(figures.models, c.client),
             None if figures.expenses is None else expense_status(figures.expenses, c.client)))
-    return run, rows
+    team = [PersonStatus(t.person, t.last_logged, t.days_since_logged, t.missing_days, t.logged,
+                         t.utilisation_pct) for t in figures.team.itertuples()]
+    return Board(run, rows, team)
+
+
+def team_json(team: list[PersonStatus]) -> list[dict]:
+    return [{**{k: _plain(v) for k, v in asdict(p).items()},
+             "last_logged": p.last_logged.isoformat() if p.last_logged else None} for p in team]
+
+
+def team_table(team: list[PersonStatus]) -> RenderableType:
+    """Who logged when: the last day each person logged time, and the days they logged too little."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(title="Team", title_justify="left", header_style="bold")
+    for name, justify in (("person", "left"), ("last day logged", "left"), ("days since", "right"),
+                          ("missing days", "right"), ("logged h", "right"), ("utilisation", "right")):
+        grid.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for p in team:
+        late = p.days_since is None or p.days_since > 3 or p.missing_days > 0  # not logging is conspicuous
+        grid.add_row(Text(p.person, style="bold red" if late else ""),
+                     p.last_logged.isoformat() if p.last_logged else "none", "—" if p.days_since is None
+                     else str(p.days_since), str(p.missing_days), f"{p.logged:,.2f}",
+                     "—" if p.utilisation is None else percent(p.utilisation))
+    return grid
 
 
 def as_json(period: Period, today: date, rows: list[ClientStatus]) -> dict:

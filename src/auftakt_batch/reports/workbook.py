@@ -81,6 +81,9 @@ TEAM_COLUMNS = [
     Column("utilisation_pct", "utilisation %", "pct", note="Billable ÷ capacity."),
     Column("missing_days", "missing days", "int", note="Working days up to today with less than "
                                                        "agency.missing_day_below of the daily capacity logged."),
+    Column("last_logged", "last day logged", "date", note="The last day of the period this person logged time; "
+                                                          "empty: none."),
+    Column("days_since_logged", "days since", "int", note="Days from the last day logged to today."),
     Column("cost", "cost", "money", agency_money=True),
 ]
 GAP_COLUMNS = [
@@ -293,7 +296,7 @@ def _team(sheet: Sheet, figures: Figures) -> None:
     row, col = last + 1, {c.key: xl_col_to_name(i) for i, c in enumerate(TEAM_COLUMNS)}
     for i, column in enumerate(TEAM_COLUMNS, 1):
         letter = col[column.key]
-        if column.kind in ("hours", "int", "money"):
+        if column.kind in ("hours", "int", "money") and column.key != "days_since_logged":  # what adds up
             number = money_format(figures.currency) if column.kind == "money" else \
                 "0" if column.kind == "int" else "#,##0.00"
             sheet.put(row, i, f"=SUM({letter}{first}:{letter}{last})", "formula", look=TOTAL_LOOK, num_format=number)
