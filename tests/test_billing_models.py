@@ -337,3 +337,13 @@ def test_a_credit_note_prints_every_lines_rate_and_only_the_write_down_as_its_am
 def test_bill_shows_no_hours_for_an_invoice_of_a_fee_and_a_milestone(kaffee):
     out = kaffee.cli("bill", "--period", "2026-10").output
     assert "  2026-0001  kaffee      —  5,100.00  6,069.00  EUR\n" in out  # the fee and the milestone: no hours
+
+
+def test_retainer_period_labels_of_many_days_at_once_are_unit_periods_labels():
+    import pandas as pd
+
+    from auftakt_batch.pricing.models import _labels, unit_period
+
+    days = pd.Series(pd.date_range("2025-01-01", "2026-12-31"))
+    for per in ("month", "quarter"):
+        assert list(_labels(days, per)) == [unit_period(d.date(), per).label for d in days], per

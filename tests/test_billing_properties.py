@@ -217,10 +217,7 @@ def billings(ws: Workspace) -> list[str]:
 def test_no_change_between_runs_bills_a_piece_of_work_twice(tmp_path_factory, history):
     items, steps = history
     ws = Workspace(tmp_path_factory.mktemp("ws"))
-    ws.with_templates()
-    agency = Agency(ws, items)
-    agency.write()
-    billing.bill(ws.root, NOVEMBER, today=TODAY)
+    agency = billed_first(ws, items)
     for step in steps:
         take_step(ws, agency, step)
         work = billings(ws)
@@ -229,6 +226,15 @@ def test_no_change_between_runs_bills_a_piece_of_work_twice(tmp_path_factory, hi
         before = ledger_dump(ws.root)
         assert billing.bill(ws.root, NOVEMBER, today=TODAY).issued == () and ledger_dump(ws.root) == before
     assert [r.number for r in _invoices(ws)] == [f"2026-{n:04d}" for n in range(1, len(_invoices(ws)) + 1)]
+
+
+def billed_first(ws: Workspace, items) -> Agency:
+    """The agency of `items`, its exports written and November billed once: where a history starts."""
+    ws.with_templates()
+    agency = Agency(ws, items)
+    agency.write()
+    billing.bill(ws.root, NOVEMBER, today=TODAY)
+    return agency
 
 
 def take_step(ws: Workspace, agency: Agency, step) -> None:
@@ -285,10 +291,7 @@ PINNED = {
 def test_an_edited_entry_beside_its_stale_export_after_a_void_is_billed_once(tmp_path, name):
     items, steps = PINNED[name]
     ws = Workspace(tmp_path / "ws")
-    ws.with_templates()
-    agency = Agency(ws, items)
-    agency.write()
-    billing.bill(ws.root, NOVEMBER, today=TODAY)
+    agency = billed_first(ws, items)
     for step in steps:
         take_step(ws, agency, step)
     work = billings(ws)

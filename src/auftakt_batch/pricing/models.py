@@ -120,8 +120,8 @@ def modelled(entries: pd.DataFrame, config: Config) -> pd.Series:
     jobs = modelled_jobs(config)
     if not jobs:
         return pd.Series(False, index=entries.index)
-    return pd.Series([(c, j) in jobs for c, j in zip(entries[P.client_key], entries[P.job_key])], index=entries.index,
-                     dtype=bool)
+    pairs = pd.MultiIndex.from_arrays([entries[P.client_key], entries[P.job_key]])
+    return pd.Series(pairs.isin(list(jobs)), index=entries.index, dtype=bool)
 
 
 # ---- retainers
@@ -323,11 +323,18 @@ def retainer_use(entries: pd.DataFrame, config: Config, state: Ledgered) -> dict
             mine = entries[entries[P.client_key].eq(client.key) & entries[P.job_key].eq(job.key)]
             if mine.empty:
                 continue
-            periods = mine[P.date].map(lambda day, per=job.retainer.per: unit_period(day.date(), per).label)
-            for label, seconds in mine[P.billed_s].fillna(0).groupby(periods).sum().items():
+            per_period = mine[P.billed_s].fillna(0).groupby(_labels(mine[P.date], job.retainer.per)).sum()
+            for label, seconds in per_period.items():
                 key = f"{RETAINER}:{client.key}/{job.key}:{label}"  # retainer_key's
                 used[key] = used.get(key, 0) + int(seconds)
     return used
+
+
+def _labels(days: pd.Series, per: str) -> pd.Series:
+    """Each day's retainer period label, as `unit_period` names it: '2026-11', '2026-Q4'."""
+    if per == "month":
+        return days.dt.strftime("%Y-%m")
+    return days.dt.year.astype(str) + "-Q" + days.dt.quarter.astype(str)
 
 
 def needs_history(config: Config, period: Period) -> bool:
