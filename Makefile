@@ -4,6 +4,8 @@
 #               HYPOTHESIS_PROFILE=dev runs fewer examples of each property, for a quick local run)
 #   make bench  the benchmark's smoke test (tests marked bench, a minute), then the benchmarks (bench/run.py;
 #               about 35 minutes): rewrites bench/RESULTS.md and bench/results.json
+#   make libreoffice  LibreOffice headless (with apt-get, as root), for the tests that open and recalculate
+#               the workbooks as a user would (skipped without it)
 #   make fuzz   the billing and money properties with ten times their examples, then each ingest parser
 #               fuzzed with atheris for FUZZ_SECONDS (600) each (bench/fuzz; not in CI)
 PYTHON ?= python3
@@ -12,7 +14,7 @@ BIN    := $(VENV)/bin
 PERIOD ?= 2026-11
 FUZZ_SECONDS ?= 600
 
-.PHONY: demo test install bench fuzz clean
+.PHONY: demo test install bench fuzz clean libreoffice
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +40,12 @@ bench: install  # hledger, the peer, is installed where apt-get may; without it 
 		apt-get update -qq && apt-get install -y -qq hledger >/dev/null; } || echo "note: no hledger" >&2
 	$(BIN)/python -m pytest -q -m bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+libreoffice:
+	@command -v soffice >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; } || \
+		{ echo "install LibreOffice Calc, e.g.: sudo apt-get install libreoffice-calc-nogui" >&2; exit 1; }
+	soffice --version
 
 $(VENV)/.fuzz-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,fuzz]'

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import textwrap
@@ -86,6 +87,18 @@ def copy_demo(root: Path) -> Path:
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
         copy(ROOT / name, root / name)
     return root
+
+
+def status_cells(output: str) -> list[list[str]]:
+    """`status`'s clients table as cells: each row under the header's rule (columns are two or more spaces apart)."""
+    lines = output.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.strip().startswith("───"))
+    rows = []
+    for line in lines[rule + 1:]:
+        if not line.strip():
+            break
+        rows.append(re.split(r"\s{2,}", line.strip()))
+    return rows
 
 
 def dedent(text: str) -> str:

@@ -12,7 +12,7 @@ from auftakt_batch.billing import Busy, bill, locked, void
 from auftakt_batch.cli import main
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, dedent
+from .conftest import TODAY, dedent, status_cells
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 WEEK = dedent("""\
@@ -146,11 +146,11 @@ def status_rows(ws) -> list[tuple]:
 
 def test_status_shows_unbilled_time_and_last_invoices(ws):
     prepared(ws)
-    assert status_rows(ws) == [("acme", "1.50", "180.00", None, None), ("globex", "2.00", "300.00", None, None)]
+    assert status_rows(ws) == [("globex", "2.00", "300.00", None, None), ("acme", "1.50", "180.00", None, None)]
     table = ws.cli("status", "--period", "2026-11").output
     assert "Billing status 2026-11" in table
-    assert [line.split("│")[1:7] for line in table.splitlines() if line.startswith("│ acme")] == [
-        [" acme   ", "       1.50 ", "     180.00 EUR ", " —            ", " —    ", "          — "]]
+    assert [row for row in status_cells(table) if row[0] == "acme"] == [  # the Overview's columns
+        ["acme", "1.50", "1.50", "180.00 €", "0.00 €", "1.50", "180.00 €", "—", "—", "—", "100 %", "no budget"]]  # no cost_rate: no cost
     bill(ws.root, NOVEMBER, today=TODAY)
     assert status_rows(ws) == [("acme", "0.00", "0.00", "2026-0001", "2026-12-03"),
                                ("globex", "0.00", "0.00", "2026-0002", "2026-12-03")]

@@ -57,6 +57,8 @@ OTHER_TABLES = {
     "reports/workbook.py": {"client", "job", "currency", "value", "billable"},  # those tables, and their letters
     "reports/review.py": {"client"},  # the first sheet's table of clients
     "reports/summary.py": {"person", "date", "duration_s"},  # absences; untracked meetings
+    "reports/overview.py": {"client", "job", "currency", "value", "billable"},  # the Overview's rows (figures.clients,
+    # figures.budgets)
     "reports/status.py": {"client", "job", "currency"},  # the status table of clients; the models' tables
     "reports/models.py": {"client", "job", "currency", "client_key", "job_key"},  # the book's invoice lines (ledger
     # rows) and the tables of retainer periods, fixed prices and caps

@@ -220,9 +220,10 @@ def test_a_retainer_not_billed_yet_covers_its_entries_and_says_so(ws):
     ws.rates(RATES + KAFFEE)
     ws.input("november.csv", HEADER + "2026-11-03,Anna Schmidt,kaffee,care,,Updates,5,\n")
     wb = workbook(ws)
-    # nothing billed: the fee is not revenue yet, the 5 h are covered by it, not 5 × 100.00 unbilled
+    # nothing billed: the fee is due (the next bill bills it), so it is the period's value and unbilled;
+    # the 5 h are covered by it, not 5 × 100.00 unbilled
     assert values(job_row(wb, "care"), "billable value", "unbilled hours", "unbilled value", "covered hours") == (
-        0, 0, 0, 5)
+        1500, 0, 1500, 5)
     (care,) = section(wb["Over-servicing"], "Retainers")
     # 12 h + October's 12 unused, rolled over up to 6 (every period of the term counts, billed or not): 18 h
     assert values(care, "fee invoiced on", "included h", "used h", "unused h") == (None, 18, 5, 13)

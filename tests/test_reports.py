@@ -20,11 +20,12 @@ from auftakt_batch.cli import EXIT_ALERT
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, sheets
 from auftakt_batch.reports import status as board
+from auftakt_batch.reports.overview import COLUMNS as OVERVIEW_COLUMNS
 from auftakt_batch.reports.sheets import Book, Column, table
 from auftakt_batch.reports.workbook import _entry_rows, _shown_rows
 from auftakt_batch.schemas import ReportEntries as R
 
-from .conftest import TODAY
+from .conftest import TODAY, status_cells
 
 D = Decimal
 HEADER = "date,person,client,job,task,description,hours,billable\n"
@@ -35,7 +36,7 @@ EUR = '#,##0.00 "€";-#,##0.00 "€"'
 USD = '#,##0.00 "$";-#,##0.00 "$"'
 HOURS = "#,##0.00"
 PCT = "0.0%"
-SHEETS = ["Clients", "Jobs", "Over-servicing", "Team", "Billing gap", "Entries", "Invoices", "Problems"]
+SHEETS = ["Overview", "Clients", "Jobs", "Over-servicing", "Team", "Billing gap", "Entries", "Invoices", "Problems"]
 
 AGENCY = """\
 agency:
@@ -185,6 +186,7 @@ def near(value, expected, places: int = 2) -> bool:
 
 
 SUMIFS = re.compile(r'=SUMIFS\(([A-Z]+)(\d+):\1(\d+),([A-Z]+)\2:\4\3,"([A-Z]{3})"\)')
+HEADLINE = re.compile(r'=[A-Z]+\d+|=COUNTIF\(([A-Z]+)\d+:\1\d+,">1"\)')
 SUM = re.compile(r"=SUM\(([A-Z]+)(\d+):\1(\d+)\)")
 RATIO = re.compile(r'=IF\(([A-Z]+\d+)=0,"",([A-Z]+\d+)/([A-Z]+\d+)\)')
 
@@ -582,7 +584,7 @@ def test_entries_sheet_one_row_per_entry_with_file_row_filter_and_frozen_header(
 
     assert sheet.auto_filter.ref == f"A1:{letters(sheet)[headers(sheet)[-1]]}9"
     assert sheet.freeze_panes == "A2"
-    assert all(wb[name].freeze_panes == "A2" for name in SHEETS)
+    assert all(wb[name].freeze_panes == "A2" for name in SHEETS if name != "Overview")
     assert headers(sheet)[0] == "date" and sheet["A1"].font.b
     assert int(sheet.column_dimensions[letters(sheet)["description"]].width) == 40  # Excel's 40 characters
 
@@ -688,23 +690,33 @@ def status_ws(ws):
 
 
 def test_status_json(ws):
+    """The Overview's rows by its columns' keys, in its order (the most unbilled value first), and its
+    headline per currency. By hand: globex 7 h × 150.00 = 1,050.00, cost 7 h × 40.00 = 280.00, margin
+    770 / 1,050 = 73.33 %; acme 3 h × 100.00 = 300.00, cost 3 × 50.00, margin 50 %; calm 1.10 h rounded
+    up to 1.25 h × 100.00 = 125.00 USD (no margin: not the agency's currency); its bad row holds it back."""
     status_ws(ws)
     result = ws.cli("status", "--period", "2026-11", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert (doc["period"], doc["today"]) == ("2026-11", "2026-12-03")
-    burns = [D(c.pop("burn")) if c["burn"] is not None else c.pop("burn") for c in doc["clients"]]
-    assert burns == [D("1.5"), None, D("1.05")]  # the most burnt budget: acme's job (its own is at 30 %)
+    empty = {"invoiced": "0.00", "last_invoice": None, "last_invoice_date": None, "days_since": None}
     assert doc["clients"] == [
-        {"client": "acme", "name": "ACME GmbH", "currency": "EUR", "unbilled_hours": "3.00",
-         "unbilled_value": "300.00", "last_invoice": None, "last_invoice_date": None, "days_since": None,
-         "budget": "website", "level": "red", "held_back": False},
-        {"client": "calm", "name": "Calm Ltd", "currency": "USD", "unbilled_hours": "1.25",
-         "unbilled_value": "125.00", "last_invoice": None, "last_invoice_date": None, "days_since": None,
-         "budget": None, "level": None, "held_back": True},
-        {"client": "globex", "name": "Globex Corporation", "currency": "EUR", "unbilled_hours": "7.00",
-         "unbilled_value": "1050.00", "last_invoice": None, "last_invoice_date": None, "days_since": None,
-         "budget": "app", "level": "red", "held_back": False}]
+        {"client": "globex", "logged": "7.00", "billable": "7.00", "value": "1050.00", **empty,
+         "unbilled_hours": "7.00", "unbilled_value": "1050.00", "margin_pct": "0.7333", "burn": "1.0500",
+         "name": "Globex Corporation", "currency": "EUR", "budget": "app", "level": "red", "held_back": False},
+        {"client": "acme", "logged": "3.00", "billable": "3.00", "value": "300.00", **empty,
+         "unbilled_hours": "3.00", "unbilled_value": "300.00", "margin_pct": "0.5000",
+         "burn": "1.5000",  # the most burnt budget: acme's job (its own is at 30 %)
+         "name": "ACME GmbH", "currency": "EUR", "budget": "website", "level": "red", "held_back": False},
+        {"client": "calm", "logged": "1.10", "billable": "1.25", "value": "125.00", **empty,
+         "unbilled_hours": "1.25", "unbilled_value": "125.00", "margin_pct": None, "burn": None,
+         "name": "Calm Ltd", "currency": "USD", "budget": None, "level": None, "held_back": True}]
+    assert [list(c)[:12] for c in doc["clients"]] == [[c.key for c in OVERVIEW_COLUMNS]] * 3  # the Overview's keys
+    assert doc["headline"] == [  # internal time (studio's 1 h) is on no client's row
+        {"currency": "EUR", "logged": "10.00", "billable": "10.00", "value": "1350.00", "invoiced": "0.00",
+         "unbilled_value": "1350.00", "gap": "1.0000", "over_budget": 2},
+        {"currency": "USD", "logged": "1.10", "billable": "1.25", "value": "125.00", "invoiced": "0.00",
+         "unbilled_value": "125.00", "gap": "1.0000", "over_budget": 0}]
 
 
 def test_status_table(ws):
@@ -712,14 +724,19 @@ def test_status_table(ws):
     result = ws.cli("status", "--period", "2026-11")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].rstrip() == "Billing status 2026-11 · 2026-11-01 .. 2026-11-30 · today 2026-12-03"
-    cells = [[c.strip() for c in line.strip().strip("│┃").split("│" if "│" in line else "┃")]
-             for line in lines if line.lstrip().startswith(("│", "┃"))]
-    assert cells == [
-        ["client", "unbilled h", "unbilled value", "last invoice", "date", "days since", "budget burn", "note"],
-        ["acme", "3.00", "300.00 EUR", "—", "—", "—", "██████████ 150 % website", ""],
-        ["calm", "1.25", "125.00 USD", "—", "—", "—", "no budget", "held back by errors"],
-        ["globex", "7.00", "1,050.00 EUR", "—", "—", "—", "██████████ 105 % app", ""]]  # not billable: no studio
+    assert [line.rstrip() for line in lines[:3]] == [
+        "Billing status 2026-11 · 2026-11-01 .. 2026-11-30 · today 2026-12-03",
+        "EUR: logged 10.00 h · billable 10.00 h · invoiced 0.00 · unbilled 1,350.00 · not invoiced yet 100 % · "
+        "2 over budget",
+        "USD: logged 1.10 h · billable 1.25 h · invoiced 0.00 · unbilled 125.00 · not invoiced yet 100 % · "
+        "0 over budget"]
+    assert status_cells(result.output) == [  # the Overview's figures in its order; not billable: no studio
+        ["globex", "7.00", "7.00", "1,050.00 €", "0.00 €", "7.00", "1,050.00 €", "—", "—", "—", "73 %",
+         "█████ 105 % app"],
+        ["acme", "3.00", "3.00", "300.00 €", "0.00 €", "3.00", "300.00 €", "—", "—", "—", "50 %",
+         "█████ 150 % website"],
+        ["calm", "1.10", "1.25", "125.00 $", "0.00 $", "1.25", "125.00 $", "—", "—", "—", "—", "no budget",
+         "held back by errors"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -817,7 +834,11 @@ def test_no_input_text_becomes_a_formula(ws):
     assert formulas  # the totals rows
     for title, cell in formulas:
         row_label = wb[title].cell(cell.row, 1).value
-        assert title in ("Clients", "Jobs", "Team") and str(row_label).startswith("Total"), (title, cell.coordinate)
+        if (title, cell.row) == ("Overview", 3):  # the headline figures: a totals row's cells, a ratio, a count
+            assert HEADLINE.fullmatch(cell.value) or RATIO.fullmatch(cell.value), cell.value
+            continue
+        assert title in ("Overview", "Clients", "Jobs", "Team") and str(row_label).startswith("Total"), \
+            (title, cell.coordinate)
         assert cell.value.startswith(("=SUMIFS(", "=SUM(", "=IF(")), cell.value
         assert SUMIFS.fullmatch(cell.value) or SUM.fullmatch(cell.value) or RATIO.fullmatch(cell.value), cell.value
 

@@ -495,12 +495,12 @@ def status(workspace: Path, period: Period | None, as_json: bool, team: bool) ->
             click.echo(str(problem))
         sys.exit(EXIT_DATA_ERRORS)
     if as_json:
-        document = board.as_json(period, today, found.clients)
+        document = board.as_json(period, today, found.clients, found.headlines)
         click.echo(json.dumps({**document, **({"team": board.team_json(found.team)} if team else {})},
                               ensure_ascii=False, indent=2))
         return
-    console = Console(width=None if sys.stdout.isatty() else 140, highlight=False)
-    console.print(board.table(period, today, found.clients))
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)  # the Overview's twelve columns
+    console.print(board.table(period, today, found.clients, found.headlines))
     if team:
         console.print(board.team_table(found.team))
 

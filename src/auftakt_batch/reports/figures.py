@@ -29,7 +29,7 @@ import pandas as pd
 from ..check.capacity import missing_days, working_days
 from ..check.decisions import review_applied
 from ..check.tracker import INVOICED, UNAPPROVED, tracker_text
-from ..config import Budget, Config
+from ..config import Budget, Client, Config
 from ..ledger import Book
 from ..periods import Period, parse_period
 from ..pricing import amount, logged_seconds, price
@@ -45,6 +45,7 @@ from .expenses import expense_sums, expense_table
 from .models import Models, entry_models, job_model, line_revenue, model_tables
 
 ZERO = Decimal("0.00")
+MONTH, QUARTER = 31, 92  # days: a client's billing rhythm
 
 
 def share(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -175,7 +176,8 @@ def _invoiced(book: Book, by: list[str]) -> pd.DataFrame:
 
 def _retainer_sums(models: Models, by: list[str]) -> pd.DataFrame:
     """Per `by` (client, job): the value of the retainer hours absorbed (at the job's rate), and
-    the overage hours and value not billed yet (a late entry's: the next `bill` bills them)."""
+    what is not billed yet: the overage hours and value (a late entry's) and the fees of the
+    period's retainer periods that have begun — the next `bill` bills them."""
     columns = ["absorbed", "pending_h", "pending_value"]
     retainers = models.retainers
     if retainers.empty:
@@ -183,7 +185,9 @@ def _retainer_sums(models: Models, by: list[str]) -> pd.DataFrame:
         return pd.DataFrame(columns=columns, index=index)
     frame = retainers.assign(absorbed=retainers["written_down_value"].map(lambda v: ZERO if v is None else v),
                              pending_h=retainers["overage_to_bill"],
-                             pending_value=retainers["overage_to_bill_value"].map(lambda v: ZERO if v is None else v))
+                             pending_value=[(ZERO if v is None else v) + (ZERO if billed else fee) for v, fee, billed
+                                            in zip(retainers["overage_to_bill_value"], retainers["fee"],
+                                                   retainers["fee_invoice"])])
     return frame.groupby(by)[columns].sum()
 
 
@@ -209,8 +213,16 @@ def client_table(entries: pd.DataFrame, book: Book, config: Config, period: Peri
                      "billable_client": client.billable, **_money_row(s, client.currency, config),
                      "last_invoice": last[key].number if key in last else "",
                      "last_invoice_date": last[key].issue_date if key in last else None,
+                     "rhythm": billing_rhythm(client),
                      **_budget_cells(client.budget, client.currency)})
     return pd.DataFrame(rows)
+
+
+def billing_rhythm(client: Client) -> int:
+    """Days between a client's invoices: a month, or a quarter where only quarterly retainers bill it."""
+    jobs = [job for job in client.jobs.values() if job.billable]
+    quarterly = bool(jobs) and all(job.retainer is not None and job.retainer.per == "quarter" for job in jobs)
+    return QUARTER if quarterly else MONTH
 
 
 def job_table(entries: pd.DataFrame, book: Book, config: Config, period: Period,  # noqa: PLR0913

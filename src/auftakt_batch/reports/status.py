@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..periods import Period
 from ..pipeline import check, check_before
@@ -14,27 +14,36 @@ from ..run import CheckRun
 from . import figures_for, percent
 from .expenses import expense_status
 from .models import Models
+from .overview import COLUMNS, Headline, blank, headlines, levels, overview_table
 
 if TYPE_CHECKING:  # rich is imported where the table is drawn
-    from rich.console import JustifyMethod, RenderableType
+    from rich.console import RenderableType
     from rich.table import Table
     from rich.text import Text
 
 
 @dataclass(frozen=True)
 class ClientStatus:
+    """A row of the Overview (reports/overview.py: its COLUMNS in this order, by the same keys)."""
+
     client: str
-    name: str
-    currency: str
+    logged: Decimal  # hours
+    billable: Decimal  # hours, as invoices bill them
+    value: Decimal
+    invoiced: Decimal
     unbilled_hours: Decimal
     unbilled_value: Decimal
     last_invoice: str | None
     last_invoice_date: date | None
     days_since: int | None
-    budget: str | None  # which budget the burn is of ("client" or a job key): the most burnt one
+    margin_pct: Decimal | None
     burn: Decimal | None
-    level: str | None  # green | amber | red
+    name: str
+    currency: str
+    budget: str | None  # which budget the burn is of ("client" or a job key): the most burnt one
+    level: str | None  # green | amber | red: the burn's
     held_back: bool
+    levels: dict = field(default_factory=dict)  # margin_pct, burn, days_since -> red | amber | green | None
     models: tuple[ModelStatus, ...] = ()  # its retainer periods, fixed prices and capped jobs
     expenses: dict | None = None  # its billable expenses billed and not yet (reports/expenses.expense_status)
 
@@ -97,32 +106,30 @@ class Board(NamedTuple):
     run: CheckRun
     clients: list[ClientStatus]
     team: list[PersonStatus]
+    headlines: list[Headline] = []
 
 
 def status(workspace: Path, period: Period, today: date) -> Board:
+    """The Overview's rows and headline figures, in its order (the most unbilled value first)."""
     run = check(workspace, period, today)
     if run.config is None:
         return Board(run, [], [])
     figures = figures_for(run, check_before(run, today), today)
     held, everyone = run.held_back()
-    budgets = figures.budgets
+    overview = overview_table(figures)
+    names = dict(zip(figures.clients["client"], figures.clients["name"]))
     rows = []
-    for c in figures.clients[figures.clients["billable_client"]].sort_values("client").itertuples():
-        mine = budgets[budgets["client"].eq(c.client)]
-        top = mine.iloc[0] if len(mine) else None  # budgets come most burnt first: the one to worry about
-        level = None
-        if top is not None:
-            level = "red" if top.burn_pct >= top.red_at else "amber" if top.burn_pct >= top.amber_at else "green"
-        last = c.last_invoice_date if c.last_invoice else None
+    for row in overview.to_dict("records"):
+        client, found = row["client"], levels(row)
+        shown: dict[str, Any] = {c.key: None if blank(row[c.key]) else row[c.key] for c in COLUMNS}
         rows.append(ClientStatus(
-            c.client, c.name, c.currency, c.unbilled, c.unbilled_value, c.last_invoice or None, last,
-            (today - last).days if last else None,
-            None if top is None else (top.job or "client"), None if top is None else top.burn_pct, level,
-            everyone or c.client in held, model_status(figures.models, c.client),
-            None if figures.expenses is None else expense_status(figures.expenses, c.client)))
+            **shown, name=names[client],
+            currency=row["currency"], budget=None if blank(row["scope"]) else row["scope"], level=found["burn"],
+            held_back=everyone or client in held, levels=found, models=model_status(figures.models, client),
+            expenses=None if figures.expenses is None else expense_status(figures.expenses, client)))
     team = [PersonStatus(t.person, t.last_logged, t.days_since_logged, t.missing_days, t.logged,
                          t.utilisation_pct) for t in figures.team.itertuples()]
-    return Board(run, rows, team)
+    return Board(run, rows, team, headlines(overview, figures.currency))
 
 
 def team_json(team: list[PersonStatus]) -> list[dict]:
@@ -148,24 +155,23 @@ def team_table(team: list[PersonStatus]) -> RenderableType:
     return grid
 
 
-def as_json(period: Period, today: date, rows: list[ClientStatus]) -> dict:
+def as_json(period: Period, today: date, rows: list[ClientStatus], heads: list[Headline] | None = None) -> dict:
+    """The Overview as JSON: its headline figures (one per currency) and its rows by its columns'
+    keys, in its order; amounts, hours and shares as exact strings."""
     def plain(row: ClientStatus) -> dict:
-        out = asdict(row)
-        for key in ("unbilled_value", "burn", "unbilled_hours"):
-            out[key] = None if out[key] is None else str(out[key])
+        out = {k: _plain(v) for k, v in asdict(row).items() if k not in ("models", "expenses", "levels")}
         out["last_invoice_date"] = row.last_invoice_date.isoformat() if row.last_invoice_date else None
-        out.pop("models")
-        if out["expenses"] is None:  # only a client with billable expenses has them
-            out.pop("expenses")
-        else:
-            out["expenses"] = {k: _plain(v) for k, v in out["expenses"].items()}
+        if row.expenses is not None:  # only a client with billable expenses has them
+            out["expenses"] = {k: _plain(v) for k, v in row.expenses.items()}
         if row.models:  # only a client billed by a model has them
             out["models"] = [{"job": m.job, "model": m.model, **{k: _plain(v) for k, v in m.figures.items()
                                                                  if k not in ("client", "job", "currency")}}
                              for m in row.models]
         return out
 
-    return {"period": period.label, "today": today.isoformat(), "clients": [plain(r) for r in rows]}
+    return {"period": period.label, "today": today.isoformat(),
+            "headline": [{k: _plain(v) for k, v in h._asdict().items()} for h in heads or []],
+            "clients": [plain(r) for r in rows]}
 
 
 def _plain(value: object) -> object:
@@ -176,11 +182,12 @@ def _plain(value: object) -> object:
 COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 
 
-def table(period: Period, today: date, rows: list[ClientStatus]) -> RenderableType:
-    """The clients' table, and under it, where any client bills by a model, the models' table."""
+def table(period: Period, today: date, rows: list[ClientStatus], heads: list[Headline] | None = None) -> RenderableType:
+    """The headline and the clients' table, and under it, where any client bills by a model, the
+    models' table."""
     from rich.console import Group
 
-    grid = _clients(period, today, rows)
+    grid = _clients(period, today, rows, heads or [])
     models = [(r.client, m) for r in rows for m in r.models]
     costs = [r for r in rows if r.expenses]
     if not models and not costs:
@@ -209,33 +216,70 @@ def table(period: Period, today: date, rows: list[ClientStatus]) -> RenderableTy
     return Group(*parts)
 
 
-def _clients(period: Period, today: date, rows: list[ClientStatus]) -> Table:
+HEADERS = {"logged": "logged\nh", "billable": "billable\nh", "value": "billable\nvalue", "invoiced": "\ninvoiced",
+           "unbilled_hours": "unbilled\nh", "unbilled_value": "unbilled\nvalue", "last_invoice": "last\ninvoice",
+           "last_invoice_date": "\nissued", "days_since": "days\nsince", "margin_pct": "margin\n%",
+           "burn": "budget\nburn", "client": "\nclient"}  # the Overview's headers, on two lines
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
+def _clients(period: Period, today: date, rows: list[ClientStatus], heads: list[Headline]) -> Table:
+    """The Overview's columns, in its order, under its headers; where the terminal is narrow, the
+    budget column gives way, never a figure or a client."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    grid = Table(title=f"Billing status {period.label} · {period.start} .. {period.end} · today {today}",
-                 title_justify="left", header_style="bold")
-    columns: tuple[tuple[str, JustifyMethod], ...] = (
-        ("client", "left"), ("unbilled h", "right"), ("unbilled value", "right"), ("last invoice", "left"),
-        ("date", "left"), ("days since", "right"), ("budget burn", "left"))
-    for name, justify in columns:
-        grid.add_column(name, justify=justify, no_wrap=True)
+    cells = [_cells(r, Text) for r in rows]
+    title = f"Billing status {period.label} · {period.start} .. {period.end} · today {today}"
+    grid = Table(title="\n".join([title, *headline(heads)]), title_justify="left", header_style="bold",
+                 box=box.SIMPLE_HEAD, pad_edge=False)
+    for i, column in enumerate(COLUMNS):
+        flexible = column.key == "burn"  # the job its budget is of may be cut short
+        name = HEADERS.get(column.key, column.header)
+        widest = max([len(str(row[i])) for row in cells] + [len(line) for line in name.splitlines()])
+        grid.add_column(name, no_wrap=True, min_width=None if flexible else widest,
+                        justify="left" if column.kind in ("text", "date") or column.key == "burn" else "right")
     held = any(r.held_back for r in rows)
     if held:
-        grid.add_column("note", no_wrap=True)
-    for r in rows:
-        cells: list[str | Text] = [r.client, f"{r.unbilled_hours:,.2f}", f"{r.unbilled_value:,.2f} {r.currency}",
-                 r.last_invoice or "—", r.last_invoice_date.isoformat() if r.last_invoice_date else "—",
-                 "—" if r.days_since is None else str(r.days_since), _bar(r, Text)]
-        grid.add_row(*cells, *([Text("held back by errors", style="bold red") if r.held_back else ""] if held else []))
+        grid.add_column("note", no_wrap=True, min_width=len(HELD))
+    for r, row in zip(rows, cells):
+        grid.add_row(*row, *([Text(HELD, style="bold red") if r.held_back else ""] if held else []))
     return grid
+
+
+HELD = "held back by errors"
+
+
+def _cells(r: ClientStatus, text_type: type[Text]) -> list[str | Text]:
+    def money(value: Decimal) -> str:
+        return f"{value:,.2f} {SYMBOLS.get(r.currency, r.currency)}"
+
+    style = {k: COLOURS[level] for k, level in r.levels.items() if level and level != "green"}
+    return [r.client, f"{r.logged:,.2f}", f"{r.billable:,.2f}", money(r.value), money(r.invoiced),
+            f"{r.unbilled_hours:,.2f}", money(r.unbilled_value), r.last_invoice or "—",
+            r.last_invoice_date.isoformat() if r.last_invoice_date else "—",
+            text_type("—" if r.days_since is None else str(r.days_since), style=style.get("days_since", "")),
+            text_type("—" if r.margin_pct is None else percent(r.margin_pct), style=style.get("margin_pct", "")),
+            _bar(r, text_type)]
+
+
+def headline(heads: list[Headline]) -> list[str]:
+    """The Overview's headline figures, a line per currency."""
+    lines = []
+    for h in heads:
+        gap = "—" if h.gap is None else percent(h.gap)
+        lines.append(f"{h.currency}: logged {h.logged:,.2f} h · billable {h.billable:,.2f} h · invoiced "
+                     f"{h.invoiced:,.2f} · unbilled {h.unbilled_value:,.2f} · not invoiced yet {gap} · "
+                     f"{h.over_budget} over budget")
+    return lines
 
 
 def _bar(row: ClientStatus, text_type: type[Text]) -> Text:
     if row.burn is None or row.level is None:  # the two are set together, from the most burnt budget
         return text_type("no budget", style="dim")
-    filled = min(10, int(row.burn * 10))
-    bar = text_type("█" * filled + "░" * (10 - filled), style=COLOURS[row.level])
+    filled = min(5, int(row.burn * 5))
+    bar = text_type("█" * filled + "░" * (5 - filled), style=COLOURS[row.level])
     bar.append(f" {percent(row.burn):>5}")
     if row.budget != "client":
         bar.append(f" {row.budget}", style="dim")

@@ -1,9 +1,10 @@
 """The profitability workbook: output/<period>/profitability-<period>.xlsx.
 
-Sheets: Clients (with per-currency totals as live formulas and a margin chart), Jobs,
-Over-servicing (traffic lights at each budget's own thresholds), Team, Billing gap, Entries
-(filterable), Invoices and Problems; the per-entry ones (Billing gap, Entries, Problems) go on
-in "Entries (2)" and so on past Excel's 1,048,576 rows a sheet. Written to a temporary file and
+Sheets: Overview (the five-second view: reports/overview.py), Clients (with per-currency totals
+as live formulas and a margin chart), Jobs, Over-servicing (traffic lights at each budget's own
+thresholds), Team, Billing gap, Entries (filterable), Invoices and Problems; the per-entry ones
+(Billing gap, Entries, Problems) go on in "Entries (2)" and so on past Excel's 1,048,576 rows a
+sheet. Written to a temporary file and
 renamed into place, so a reader never sees half a workbook.
 """
 
@@ -24,6 +25,7 @@ from ..schemas import ReportEntries as R
 from ..units import hours
 from .figures import Figures
 from .model_sheet import MODEL_ENTRY_COLUMNS, model_text, write_models
+from .overview import write_overview
 from .sheets import PIXELS_PER_CM, TOTAL_LOOK, Book, Column, Pages, Sheet, long_table, money_format, table
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
@@ -186,6 +188,7 @@ def with_expenses(columns: list[Column], figures: Figures) -> list[Column]:
 def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Path:
     def write(temp: Path) -> None:
         book = Book(temp, rows=2 * len(figures.entries) + len(figures.earlier_unbilled) + len(problems))
+        write_overview(book.sheet("Overview"), figures)
         _clients(book.sheet("Clients"), figures)
         jobs = with_models(with_models(with_expenses(JOB_COLUMNS, figures), MODEL_CLIENT_COLUMNS, "unbilled_value",
                                        figures), MODEL_JOB_COLUMNS, "name", figures)
