@@ -456,7 +456,7 @@ clients:
     rate: "100.00"
     budget: {hours: 9, per: month}
     jobs:
-      web: {name: Web}
+      web: {name: Web, budget: {amount: "900", per: month}}
 """ + STUDIO
 # ten entries of 0:50 = 8.33 h logged; 15-minute rounding up bills each as 1:00 = 10 h
 ROUNDED_ENTRIES = "".join(f"2026-11-{day:02d},{person},round,web,,Task,0:50,\n" for day, person in zip(
@@ -480,23 +480,28 @@ def test_an_hours_budget_burns_the_hours_invoiced_where_rounding_bills_more_than
     ws.with_templates().input("november.csv", HEADER + ROUNDED_ENTRIES)
     # before billing: the rounded hours to bill burn the budget, as the invoice will bill them
     before = report(ws.root, NOVEMBER, today=TODAY)
-    row = row_of(book(before.path)["Over-servicing"], "round")
+    row = records(book(before.path)["Over-servicing"])[0]
+    assert values(row, "job") == (None,)
     assert values(row, "hours logged", "hours billed", "used", "hours beyond budget", "value beyond budget") == (
         8.33, 10, 10, 1, 100)  # not 8.33 used, 0 h beyond
     assert near(row["burn %"].value, "1.1111", 4) and near(row["projected %"].value, "1.1111", 4)
     assert [str(a) for a in before.alerts] == [
-        "round: 10.00 of 9.00 h used (111 %), 111 % projected by the end of the period"]
+        "round: 10.00 of 9.00 h used (111 %), 111 % projected by the end of the period",
+        "round / web: 1,000.00 of 900.00 EUR used (111 %), 111 % projected by the end of the period"]
     assert before.over_budget
     before.path.unlink()
 
     run = bill(ws.root, NOVEMBER, today=TODAY)
     assert [(i.client_key, i.net) for i in run.issued] == [("round", D("1000.00"))]
     assert invoiced_hours(ws.root, "round") == D(10)
-    budget = run.report.figures.budgets.iloc[0]
+    budgets = run.report.figures.budgets.set_index("job")
+    budget = budgets.loc[""]
     assert (budget.logged, budget.billed, budget.used, budget.over_hours) == (D("8.33"), D(10), D(10), D(1))
     assert budget.used == invoiced_hours(ws.root, "round") and budget.burn_pct == D("1.1111")  # never < 100 %
-    row = row_of(book(run.report.path)["Over-servicing"], "round")
-    assert values(row, "hours logged", "hours billed", "used", "hours beyond budget") == (8.33, 10, 10, 1)
+    row = records(book(run.report.path)["Over-servicing"])[0]
+    assert values(row, "job", "hours logged", "hours billed", "used", "hours beyond budget") == (None, 8.33, 10, 10, 1)
+    # the amount budget burns the invoice's value, as it did before: the lines' hours × their price
+    assert (budgets.loc["web", "used"], budgets.loc["web", "billed"]) == (D("1000.00"), D(10))
 
 
 def test_an_hours_budget_weighs_billed_against_logged_over_its_whole_scope_not_per_entry(ws):
