@@ -74,9 +74,10 @@ BUDGET_COLUMNS = [
                                                    "to this); not invoiced yet, as the next invoice will bill "
                                                    "them."),
     Column("used", "used", "measure", note="Hours budgets: the hours logged, plus the hours billed beyond the "
-                                           "billable hours logged (rounding up on the invoice burns the budget "
-                                           "too): all hours billed where they are more, else the hours logged; "
-                                           "never less than the invoices bill. Amount budgets: billable value, "
+                                           "billable hours logged (the Jobs sheet's billable hours): rounding up "
+                                           "on the invoice burns the budget too, so used is never less than the "
+                                           "invoices bill; where they bill less (rounding down, write-downs), the "
+                                           "hours logged. Amount budgets: billable value, "
                                            "invoiced entries at their invoice line's hours and price, the others "
                                            "at their rounded hours and the rate in force (retainer and "
                                            "fixed-price jobs: hours × the rate in force). Total budgets include "
