@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,12 +21,13 @@ from auftakt_batch.cli import EXIT_ALERT
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, sheets
 from auftakt_batch.reports import status as board
+from auftakt_batch.reports.figures import share
 from auftakt_batch.reports.overview import COLUMNS as OVERVIEW_COLUMNS
 from auftakt_batch.reports.sheets import Book, Column, table
 from auftakt_batch.reports.workbook import _entry_rows, _shown_rows
 from auftakt_batch.schemas import ReportEntries as R
 
-from .conftest import TODAY, status_cells
+from .conftest import TODAY, copy_demo, status_cells
 
 D = Decimal
 HEADER = "date,person,client,job,task,description,hours,billable\n"
@@ -308,7 +310,8 @@ def test_jobs_sheet_per_job_with_budget_burn_and_totals(ws):
         1.85, 1.6, 175, 92.5, 82.5)
     assert near(website["margin %"].value, "0.4714", 4) and near(website["effective rate"].value, "94.59")
     assert website["budget"].value == "4 h a month"
-    assert near(website["burn %"].value, "0.4625", 4) and website["burn %"].number_format == PCT  # 1.85 of 4 h
+    # 2.00 of 4 h: the 1.75 h billed (1.6 logged, rounded up: burn counts what the invoice bills) + 0.25 not billable
+    assert near(website["burn %"].value, "0.5", 4) and website["burn %"].number_format == PCT
     internal = records(sheet)[0]
     assert values(internal, "hours logged", "billable value", "cost", "margin", "burn %") == (2, 0, 80, -80, None)
     eur = totals(sheet, "EUR")
@@ -446,6 +449,100 @@ def test_over_servicing_burn_projection_and_value_beyond_budget(ws):
     # the billing gap sees April's unbilled hours
     gap = row_of(book(result.path)["Billing gap"], "acme")
     assert values(gap, "unbilled h, earlier periods", "unbilled value, earlier periods") == (5, 500)
+
+
+ROUNDED_RATES = AGENCY + """\
+clients:
+  round:
+    name: Round GmbH
+    rate: "100.00"
+    budget: {hours: 9, per: month}
+    jobs:
+      web: {name: Web, budget: {amount: "900", per: month}}
+""" + STUDIO
+# ten entries of 0:50 = 8.33 h logged; 15-minute rounding up bills each as 1:00 = 10 h
+ROUNDED_ENTRIES = "".join(f"2026-11-{day:02d},{person},round,web,,Task,0:50,\n" for day, person in zip(
+    (2, 3, 4, 5, 6, 9, 10, 11, 12, 13), ["Anna Schmidt", "Ben Okafor"] * 5))
+
+
+def invoiced_hours(root, client: str, job: str | None = None) -> Decimal:
+    """The hours of the live invoices' HUR lines for a client (or one of its jobs), from the ledger."""
+    conn = sqlite3.connect(f"file:{root / 'output' / 'ledger.sqlite'}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT l.quantity FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id "
+                            "WHERE i.kind = 'invoice' AND i.status = 'issued' AND l.unit = 'HUR' "
+                            "AND i.client_key = ? AND (? IS NULL OR l.job_key = ?)", (client, job, job)).fetchall()
+    finally:
+        conn.close()
+    return sum((D(q) for (q,) in rows), D(0))
+
+
+def test_an_hours_budget_burns_the_hours_invoiced_where_rounding_bills_more_than_was_logged(ws):
+    ws.rates(ROUNDED_RATES)
+    ws.with_templates().input("november.csv", HEADER + ROUNDED_ENTRIES)
+    # before billing: the rounded hours to bill burn the budget, as the invoice will bill them
+    before = report(ws.root, NOVEMBER, today=TODAY)
+    row = records(book(before.path)["Over-servicing"])[0]
+    assert values(row, "job") == (None,)
+    assert values(row, "hours logged", "hours billed", "used", "hours beyond budget", "value beyond budget") == (
+        8.33, 10, 10, 1, 100)  # not 8.33 used, 0 h beyond
+    assert near(row["burn %"].value, "1.1111", 4) and near(row["projected %"].value, "1.1111", 4)
+    assert [str(a) for a in before.alerts] == [
+        "round: 10.00 of 9.00 h used (111 %), 111 % projected by the end of the period",
+        "round / web: 1,000.00 of 900.00 EUR used (111 %), 111 % projected by the end of the period"]
+    assert before.over_budget
+    before.path.unlink()
+
+    run = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [(i.client_key, i.net) for i in run.issued] == [("round", D("1000.00"))]
+    assert invoiced_hours(ws.root, "round") == D(10)
+    budgets = run.report.figures.budgets.set_index("job")
+    budget = budgets.loc[""]
+    assert (budget.logged, budget.billed, budget.used, budget.over_hours) == (D("8.33"), D(10), D(10), D(1))
+    assert budget.used == invoiced_hours(ws.root, "round") and budget.burn_pct == D("1.1111")  # never < 100 %
+    row = records(book(run.report.path)["Over-servicing"])[0]
+    assert values(row, "job", "hours logged", "hours billed", "used", "hours beyond budget") == (None, 8.33, 10, 10, 1)
+    # the amount budget burns the invoice's value, as it did before: the lines' hours × their price
+    assert (budgets.loc["web", "used"], budgets.loc["web", "billed"]) == (D("1000.00"), D(10))
+
+
+def test_an_hours_budget_weighs_billed_against_logged_over_its_whole_scope_not_per_entry(ws):
+    ws.rates(AGENCY + """\
+clients:
+  round:
+    name: Round GmbH
+    rate: "100.00"
+    jobs:
+      web: {name: Web, rounding: {minutes: 15, mode: nearest}, budget: {hours: 2, per: month}}
+      seo: {name: SEO, budget: {hours: 2, per: month}}
+""" + STUDIO)
+    ws.input("november.csv", HEADER + "2026-11-02,Anna Schmidt,round,web,,Up,0:40,\n"  # billed 0:45
+                                      "2026-11-03,Anna Schmidt,round,web,,Down,0:50,\n"  # billed 0:45
+                                      "2026-11-04,Anna Schmidt,round,web,,Call,0:30,no\n"
+                                      "2026-11-02,Ben Okafor,round,seo,,Audit,0:50,\n"  # billed 1:00
+                                      "2026-11-03,Ben Okafor,round,seo,,Call,0:30,no\n")
+    budgets = report(ws.root, NOVEMBER, today=TODAY).figures.budgets.set_index("job")
+    # web: 1.50 h billed = 1.50 h billable logged, so the 2.00 h logged burn (per entry it would be 2.08)
+    assert tuple(budgets.loc["web", ["logged", "billed", "used"]]) == (D(2), D("1.50"), D(2))
+    # seo: 1.00 h billed beyond 0.83 h billable logged, plus 0.50 h not billable: 1.50 h
+    assert tuple(budgets.loc["seo", ["logged", "billed", "used", "burn_pct"]]) == (
+        D("1.33"), D(1), D("1.50"), D("0.75"))
+
+
+def test_no_hours_budget_of_the_demo_burns_less_than_its_invoices_bill(tmp_path):
+    root = copy_demo(tmp_path)
+    run = bill(root, NOVEMBER, today=TODAY)
+    assert run.issued and run.report is not None
+    budgets = run.report.figures.budgets
+    hourly = budgets[budgets["unit"].eq("h")]
+    assert len(hourly) >= 5
+    beyond_logs = 0
+    for b in hourly.itertuples():
+        scope_hours = invoiced_hours(root, b.client, b.job or None)
+        assert b.used >= scope_hours - D("0.01"), (b.client, b.job, b.used, scope_hours)
+        assert b.burn_pct >= share(scope_hours, b.budget) - D("0.0001")
+        beyond_logs += b.used > b.logged
+    assert beyond_logs  # the demo's rounding bills more than was logged somewhere
 
 
 def test_a_monthly_budget_scales_with_the_period_and_a_finished_period_projects_what_was_used(ws):

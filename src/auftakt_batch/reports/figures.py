@@ -11,9 +11,12 @@ Definitions (the workbook's column notes repeat them):
   exchange rate to convert with); *effective rate* = value ÷ all logged hours.
 - A budget `per: month` counts the period's time against the budget for the months the period
   spans; `per: total` counts all time up to the end of the period, earlier periods included.
-  Hours budgets burn logged hours; amount budgets burn value (a retainer's or fixed price's
-  entries at their hours × the rate in force: their notional value). The projection extends the pace of
-  the period's working days so far to all of them.
+  Hours budgets burn the hours logged, plus what the invoices bill beyond them: where the scope's
+  billed hours (invoiced, or rounded and to bill) exceed its billable logged hours, the difference
+  counts too (`hours_used`). Amount budgets burn value: invoiced entries at their invoice line's
+  hours and price, the others at their rounded hours and the rate in force (a retainer's or fixed
+  price's entries at their hours × the rate in force: their notional value). The projection extends
+  the pace of the period's working days so far to all of them.
 Entries with errors are listed but counted in no total: they cannot be billed as they are.
 """
 
@@ -278,7 +281,8 @@ def _budget_cells(budget: Budget | None, currency: str) -> dict:
 
 def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, period: Period,
                  today: date) -> pd.DataFrame:
-    """Every client and job budget: used, burn, projection, time beyond it and its value."""
+    """Every client and job budget: hours logged and billed, used, burn, projection, time beyond it
+    and its value."""
     used = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s,
             R.notional_value]  # all _budget_row reads
     sound, before = entries.loc[~entries[R.error], used], before[used]
@@ -302,8 +306,8 @@ def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, pe
             rows.append({**_budget_row(scope, now, past, period, today, pace),
                          "name": client.jobs[job_key].name if job_key else client.name,
                          "label": _budget_cells(budget, client.currency)["budget"]})
-    columns = ["client", "job", "name", "label", "unit", "per", "budget", "used", "burn_pct", "projected",
-               "projected_pct", "over", "over_hours", "over_value", "amber_at", "red_at", "currency"]
+    columns = ["client", "job", "name", "label", "unit", "per", "budget", "logged", "billed", "used", "burn_pct",
+               "projected", "projected_pct", "over", "over_hours", "over_value", "amber_at", "red_at", "currency"]
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values(["burn_pct", "client", "job"], ascending=[False, True, True],
                              key=lambda c: c.map(float) if c.name == "burn_pct" else c).reset_index(drop=True)
@@ -328,16 +332,16 @@ def _budget_row(scope: _Scope, now: pd.DataFrame, past: pd.DataFrame, period: Pe
     limit = limit.quantize(CENT, ROUND_HALF_UP)
     so_far = now[now[E.date].le(pd.Timestamp(today))]
 
-    def measure(frame: pd.DataFrame) -> Decimal:
+    def measure(*frames: pd.DataFrame) -> Decimal:
         if budget.hours is not None:
-            return hours(frame[E.duration_s].sum())
-        return sum(frame[R.notional_value], ZERO)
+            return hours(hours_used(*frames).used)
+        return sum((sum(frame[R.notional_value], ZERO) for frame in frames), ZERO)
 
-    used = measure(past) + measure(now)
+    scope_hours = hours_used(past, now)
+    used = measure(past, now)
     projected = max(used, measure(past) + (measure(so_far) * pace).quantize(CENT, ROUND_HALF_UP))
     value = sum(now[R.notional_value], ZERO) + sum(past[R.notional_value], ZERO)
-    billed_h = hours(sum(int(s) for frame in (now, past) for s, b in zip(frame[R.billed_s], frame[E.billable])
-                         if b and pd.notna(s)))
+    billed_h = hours(scope_hours.billed)
     rate = (value / billed_h) if billed_h else None  # the average agreed rate of the scope, per billed hour
     over = max(used - limit, ZERO)
     over_hours: Decimal | None
@@ -348,9 +352,40 @@ def _budget_row(scope: _Scope, now: pd.DataFrame, past: pd.DataFrame, period: Pe
         over_value, over_hours = over, (over / rate).quantize(CENT) if rate else None
     thresholds = sorted(alert_at) or [Decimal(1)]
     return {"client": key, "job": job_key, "unit": "h" if budget.hours is not None else currency, "per": budget.per,
-            "budget": limit, "used": used, "burn_pct": share(used, limit) or ZERO, "projected": projected,
+            "budget": limit, "logged": hours(scope_hours.logged), "billed": billed_h, "used": used,
+            "burn_pct": share(used, limit) or ZERO, "projected": projected,
             "projected_pct": share(projected, limit) or ZERO, "over": over, "over_hours": over_hours,
             "over_value": over_value, "amber_at": thresholds[0], "red_at": thresholds[-1], "currency": currency}
+
+
+class Hours(NamedTuple):
+    """A budget's hours, in seconds: logged (all of its entries'), billable (the logged time of the
+    billable ones) and billed (their billed time: invoiced, or rounded and to bill)."""
+    logged: int
+    billable: int
+    billed: int
+
+    @property
+    def used(self) -> int:
+        """What burns the budget: the hours logged, plus how far the billed hours exceed the billable
+        hours logged. Where the invoices bill more than was logged (rounding up), that is the hours
+        they bill plus any non-billable time; otherwise the hours logged. Counted over the whole
+        scope, not per entry: an invoice line bills its entries' billed seconds summed, so one entry
+        rounded down (or written down) offsets another rounded up on the invoice, and so it does
+        here; per entry, used would count every rounding up and no rounding down, and match neither
+        the hours logged nor the hours invoiced."""
+        return self.logged + max(0, self.billed - self.billable)
+
+
+def hours_used(*frames: pd.DataFrame) -> Hours:
+    """The hours of a budget's entries, given as one or more frames (earlier periods', this one's)."""
+    logged = billable = billed = 0
+    for frame in frames:
+        mask = frame[E.billable].astype(bool)
+        logged += int(frame[E.duration_s].sum())
+        billable += int(frame.loc[mask, E.duration_s].sum())
+        billed += int(frame.loc[mask, R.billed_s].fillna(0).sum())
+    return Hours(logged, billable, billed)
 
 
 def team_table(run: CheckRun, entries: pd.DataFrame, config: Config, today: date) -> pd.DataFrame:

@@ -37,10 +37,16 @@ VALUE_NOTE = ("At the agreed rates: invoiced entries at their invoice line's hou
               "hours; less what caps wrote down.")
 CLIENT_COLUMNS = [
     Column("client", "client"), Column("name", "name"), Column("currency", "currency"),
-    Column("logged", "hours logged", "hours", note="All time tracked for the client in the period, raw."),
-    Column("billable", "billable hours", "hours", note="Logged time of billable entries."),
-    Column("billed", "billed hours", "hours", note="Billable hours after rates.yaml's rounding rule (and "
-                                                   "write-downs in review): the hours invoices show."),
+    Column("logged", "hours logged", "hours", note="All time tracked in the period, billable or not, raw: what "
+                                                   "people logged, before any rounding."),
+    Column("billable", "billable hours", "hours", note="The hours logged of billable entries, raw (before "
+                                                       "rounding): billed hours less this is what rounding and "
+                                                       "write-downs change."),
+    Column("billed", "billed hours", "hours", note="Billable hours after rates.yaml's rounding rule and review "
+                                                   "write-downs: the hours the invoices show (invoiced entries as "
+                                                   "their invoice line has them, the others as the next invoice "
+                                                   "will bill them). Budgets burn these where they exceed the "
+                                                   "billable hours."),
     Column("value", "billable value", "money", note=VALUE_NOTE),
     Column("invoiced_period", "invoiced this period", "money", note="Net of the live invoices of this period."),
     Column("invoiced_to_date", "invoiced to date", "money", note="Net of all live invoices, every period."),
@@ -63,13 +69,29 @@ BUDGET_COLUMNS = [
     Column("client", "client"), Column("job", "job"), Column("name", "name"), Column("label", "budget in rates.yaml"),
     Column("budget", "budget for the period", "measure",
            note="A budget a month, for the months the period spans (pro rata by days); a total budget as it is."),
-    Column("used", "used", "measure", note="Hours budgets: logged hours. Amount budgets: billable value (retainer "
-                                           "and fixed-price jobs: hours × the rate in force). Total budgets include "
+    Column("logged", "hours logged", "hours", note="All time logged on the budget's client or job, billable or "
+                                                   "not, raw. Total budgets include earlier periods."),
+    Column("billed", "hours billed", "hours", note="Its billable hours after rounding and review write-downs: "
+                                                   "invoiced, as the invoice lines show them (their hours add up "
+                                                   "to this); not invoiced yet, as the next invoice will bill "
+                                                   "them."),
+    Column("used", "used", "measure", note="Hours budgets: the hours logged, plus the hours billed beyond the "
+                                           "billable hours logged (the Jobs sheet's billable hours): rounding up "
+                                           "on the invoice burns the budget too, so used is never less than the "
+                                           "invoices bill; where they bill less (rounding down, write-downs), the "
+                                           "hours logged. Amount budgets: billable value, "
+                                           "invoiced entries at their invoice line's hours and price, the others "
+                                           "at their rounded hours and the rate in force (retainer and "
+                                           "fixed-price jobs: hours × the rate in force). Total budgets include "
                                            "earlier periods."),
-    Column("burn_pct", "burn %", "pct"),
+    Column("burn_pct", "burn %", "pct", note="Used ÷ the budget for the period: it counts what is invoiced where "
+                                             "that is more than what was logged, so a budget invoiced past 100 % "
+                                             "shows past 100 %."),
     Column("projected", "projected", "measure", note="At the pace of the period's working days so far."),
     Column("projected_pct", "projected %", "pct"),
-    Column("over_hours", "hours beyond budget", "hours"),
+    Column("over_hours", "hours beyond budget", "hours", note="Hours budgets: used − budget, as the invoices "
+                                                              "count them. Amount budgets: the value beyond it at "
+                                                              "the scope's average agreed rate per billed hour."),
     Column("over_value", "value beyond budget", "money", note="Write-down risk: time beyond the budget at the "
                                                              "scope's average agreed rate."),
     Column("amber_at", "amber at", "pct"), Column("red_at", "red at", "pct"), Column("currency", "currency"),
