@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from numbers import Number
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -294,7 +295,8 @@ def widths(sheet: Sheet, columns: list[Column], values: list[list], suffix: str 
     for i, (column, cells) in enumerate(zip(columns, values), 1):
         measured = cells[:500]
         if column.kind in NUMERIC:
-            sheet.sums[i] = max(sheet.sums.get(i, 0), sum(abs(float(v)) for v in measured if not _missing(v)))
+            numbers = (abs(float(v)) for v in measured if isinstance(v, Number) and not _missing(v))
+            sheet.sums[i] = max(sheet.sums.get(i, 0), sum(numbers))
         if column.width is None:
             num_format = number_format(column.kind, suffix)
             texts = (shown(v, num_format) for v in measured) if num_format else (_text(v) for v in measured)
