@@ -8,6 +8,11 @@ Rows and columns are counted from 1, as a spreadsheet shows them.
 A table longer than a worksheet (MAX_ROWS, Excel's 1,048,576 rows, which xlsxwriter would cut
 without a word) goes on in "NAME (2)", "NAME (3)", … with its header on each (`long_table`).
 
+Every sheet prints (`page_setup`, when the book closes): as wide as one page, landscape when it is
+wider than a portrait page, and when one page would shrink it below MIN_SCALE, as few pages wide
+as keep it at that scale or larger, its first columns (`key_columns`) on each; the header of a
+sheet's one table on every page. A column is as wide as the numbers it shows, totals included.
+
 Control characters that a worksheet cannot hold are shown escaped (\\x00).
 Text from inputs never becomes a formula: a cell holding a string is written as a string (and
 quote-prefixed when it starts with a character a spreadsheet would read as a formula), whatever
@@ -19,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from numbers import Number
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +50,9 @@ SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 RISKY = ("=", "+", "-", "@", "\t", "\r", "\n")  # a spreadsheet reads a typed cell starting so as a formula
 ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # characters no worksheet XML may hold
 PIXELS_PER_CM = 37.8
+PORTRAIT_PX, LANDSCAPE_PX = 659, 921  # printable width of A4 portrait, of Letter landscape (the narrower), margins off
+LINE_HEIGHT = 15  # points: a line of Calibri 11
+MIN_SCALE = 0.6  # smaller than this, a printed sheet goes on to a second page wide rather than shrinking
 MAX_ROWS = 1_048_576  # rows of an Excel worksheet, the header's included; tests lower it
 IN_MEMORY_ROWS = 100_000  # a workbook of fewer rows is assembled in memory, a larger one in temporary files
 
@@ -63,6 +71,7 @@ class Column:
     note: str | None = None  # shown as a comment on the header cell
     agency_money: bool = False  # money in the agency's currency (costs), not the row's
     fill: str | None = None  # a background for the column's cells, e.g. the columns a reviewer edits
+    wrap: bool = False  # long text wraps within the column's width (the row grows) rather than running on
 
 
 class Book:
@@ -97,6 +106,7 @@ class Book:
     def close(self) -> None:
         for sheet in self.sheets:
             sheet.apply_widths()
+            sheet.page_setup()
         try:
             self.book.close()
         except FileCreateError as exc:  # it wraps the OSError of creating the file
@@ -110,6 +120,11 @@ class Sheet:
         self.max_row = 0  # the last row written to
         self.widths: dict[int, float] = {}
         self.hidden: set[int] = set()
+        self.sums: dict[int, float] = {}  # per column, the sum of the numbers measured: what a total there shows
+        self.totals: dict[int, str] = {}  # per column, the number format of a formula (a total) written there
+        self.titles: list[tuple[int, int]] = []  # per table, its first row (a heading's, or its header's) and header
+        self.wrapped: list[tuple[int, int, str]] = []  # (row, column, text) of cells that wrap: their rows grow
+        self.key_columns = 1  # the columns printed on each page when the sheet prints more than one page wide
 
     def put(self, row: int, col: int, value: Any, kind: str = "text", currency: str | None = None,
             look: dict | None = None, num_format: str | None = None) -> None:
@@ -121,6 +136,8 @@ class Sheet:
             if look:
                 ws.write_blank(r, c, None, book.format(look, num_format))
         elif kind == "formula":
+            if num_format:
+                self.totals[col] = num_format
             # no cached result: every spreadsheet program then computes it on opening (LibreOffice trusts a cached 0)
             ws.write_formula(r, c, value, book.format(look, num_format), "")
         elif kind == "text" or isinstance(value, str):
@@ -142,8 +159,31 @@ class Sheet:
         self.hidden.add(col)
 
     def apply_widths(self) -> None:
+        for col, num_format in self.totals.items():  # a total shows about the sum of its column
+            self.width(col, len(shown(self.sums.get(col, 0), num_format)) + 2)
         for col in sorted(self.widths.keys() | self.hidden):
             self.ws.set_column(col - 1, col - 1, self.widths.get(col), None, {"hidden": col in self.hidden})
+        lines: dict[int, int] = {}  # spreadsheet programs do not grow a row for wrapped text on opening: set here
+        for row, col, text in self.wrapped:
+            lines[row] = max(lines.get(row, 1), _lines(text, self.widths.get(col, 8)))
+        for row, count in lines.items():
+            if count > 1:
+                self.ws.set_row(row - 1, LINE_HEIGHT * count)
+
+    def page_setup(self) -> None:
+        """Printable: see the module's docstring."""
+        shown_px = [_pixels(w) for c, w in sorted(self.widths.items()) if c not in self.hidden]
+        wide = sum(shown_px)
+        if wide > PORTRAIT_PX:
+            self.ws.set_landscape()
+        key = sum(shown_px[:self.key_columns])
+        pages = 1 if wide * MIN_SCALE <= LANDSCAPE_PX or key >= LANDSCAPE_PX / MIN_SCALE else \
+            -(-(wide - key) // (LANDSCAPE_PX / MIN_SCALE - key))
+        if pages > 1:
+            self.ws.repeat_columns(0, self.key_columns - 1)
+        self.ws.fit_to_pages(int(pages), 0)
+        if len(self.titles) == 1:  # several tables: one header repeated over the others would mislabel them
+            self.ws.repeat_rows(self.titles[0][0] - 1, self.titles[0][1] - 1)
 
 
 def _missing(value: object) -> bool:
@@ -152,9 +192,20 @@ def _missing(value: object) -> bool:
         (isinstance(value, str) and not value)
 
 
+def _lines(text: str, width: float) -> int:
+    """About how many lines `text` wraps to in a column `width` characters wide."""
+    return sum(-(-len(part) // max(1, int(width) - 2)) or 1 for part in text.split("\n"))
+
+
+def _pixels(width: float) -> int:
+    """A column's width in pixels (Calibri 11: 7 a character, 5 of padding)."""
+    return int(width * 7 + 5)
+
+
 def header(sheet: Sheet, row: int, columns: list[Column]) -> None:
     for i, column in enumerate(columns, 1):
         sheet.put(row, i, column.header, look=HEADER_LOOK)
+        sheet.wrapped.append((row, i, column.header))
         if column.note:
             sheet.ws.write_comment(row - 1, i - 1, column.note, {"author": "auftakt-batch", "width": 320,
                                                                   "height": 140})
@@ -163,26 +214,37 @@ def header(sheet: Sheet, row: int, columns: list[Column]) -> None:
 def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int = 1, freeze: bool = True,
           autofilter: bool = False, agency_currency: str = "") -> tuple[int, int]:
     """Header at `row`, one row per frame row; (first data row, last data row). Money cells take the
-    currency of their row's `currency` column, or the agency's for `agency_money` columns."""
+    currency of their row's `currency` column, or the agency's for `agency_money` columns. A text
+    column right of a number or a date is indented, so the two never read as one."""
     header(sheet, row, columns)
+    sheet.titles.append((row, row))
     first = row + 1
     currencies = frame["currency"].tolist() if "currency" in frame else [None] * len(frame)
     values = [frame[c.key].tolist() if c.key in frame else [None] * len(frame) for c in columns]
     units = frame["unit"].tolist() if "unit" in frame else [None] * len(frame)
     for c, (column, cells) in enumerate(zip(columns, values), 1):
-        look = {"bg_color": column.fill} if column.fill else None
+        look = _look(column, columns[c - 2] if c > 1 else None)
         for r, (value, currency, unit) in enumerate(zip(cells, currencies, units), first):
             kind = column.kind if column.kind != "measure" else "hours" if unit == "h" else "money"
             sheet.put(r, c, value, kind, agency_currency if column.agency_money else currency, look)
+        if column.wrap:
+            sheet.wrapped.extend((r, c, str(v)) for r, v in enumerate(cells, first) if isinstance(v, str))
     last = first + len(frame) - 1
     sheet.max_row = max(sheet.max_row, last)
     if freeze and row == 1:
         sheet.ws.freeze_panes(1, 0)
-        printable(sheet)
     if autofilter:
         sheet.ws.autofilter(row - 1, 0, max(last, row) - 1, len(columns) - 1)
-    widths(sheet, columns, values)
+    suffixes = {SYMBOLS.get(code, code) for code in {*currencies, agency_currency} if isinstance(code, str)}
+    widths(sheet, columns, values, max(suffixes, key=len, default=""))
     return first, last
+
+
+def _look(column: Column, left: Column | None) -> dict | None:
+    """The look of a column's cells: its fill; wrapped; indented when it is text right of a number."""
+    look = {**({"bg_color": column.fill} if column.fill else {}), **({"text_wrap": True} if column.wrap else {}),
+            **({"indent": 1} if column.kind == "text" and left is not None and left.kind != "text" else {})}
+    return look or None
 
 
 class Pages:
@@ -217,6 +279,7 @@ def long_table(pages: Pages, frame: pd.DataFrame, columns: list[Column], *, row:
             title(pages.sheet, row, heading if not done else f"{heading} (continued)")
         part = frame.iloc[done:done + room]
         _, last = table(pages.sheet, part, columns, row=top, **options)
+        pages.sheet.titles[-1] = (row, top)  # the heading prints with the header
         done += len(part)
         if done >= len(frame):
             return max(last, top)
@@ -224,32 +287,64 @@ def long_table(pages: Pages, frame: pd.DataFrame, columns: list[Column], *, row:
         row = 1
 
 
-def printable(sheet: Sheet) -> None:
-    """Landscape, as wide as one page, the header row on every page."""
-    sheet.ws.set_landscape()
-    sheet.ws.fit_to_pages(1, 0)
-    sheet.ws.repeat_rows(0)
-
-
-def widths(sheet: Sheet, columns: list[Column], values: list[list]) -> None:
+def widths(sheet: Sheet, columns: list[Column], values: list[list], suffix: str = "") -> None:
     """Each column as wide as its header or the longest of its first 500 cells (`values`: the cells
-    of each column, as `table` writes them), within 8 to 60."""
+    of each column, as `table` writes them) as its number format shows them (money with `suffix`,
+    the longest currency symbol or code of the table), within 8 to 60. The sum of those cells is
+    kept for a total written under them (`Sheet.apply_widths`)."""
     for i, (column, cells) in enumerate(zip(columns, values), 1):
+        measured = cells[:500]
+        if column.kind in NUMERIC:
+            numbers = (abs(float(v)) for v in measured if isinstance(v, Number) and not _missing(v))
+            sheet.sums[i] = max(sheet.sums.get(i, 0), sum(numbers))
         if column.width is None:
-            longest = max([len(column.header) * 0.9, *(len(_shown(v)) for v in cells[:500])], default=8)
+            num_format = number_format(column.kind, suffix)
+            texts = (shown(v, num_format) for v in measured) if num_format else (_text(v) for v in measured)
+            longest = max([_header_width(column.header), *map(len, texts)], default=8)
             width = min(max(8, longest + 2), 60)
         else:
             width = column.width
         sheet.width(i, width)
 
 
-def _shown(value: object) -> str:
+def _header_width(text: str) -> float:
+    """A header's width: its text, or a long one's half (it wraps on two lines or three), never less
+    than its longest word."""
+    wide = len(text) if len(text) <= HEADER_WRAPS_AT else max(len(text) / 2, *map(len, text.split()))
+    return wide * 0.9
+
+
+HEADER_WRAPS_AT = 16
+NUMERIC = ("hours", "money", "measure", "pct", "int", "number")
+
+
+def number_format(kind: str, suffix: str) -> str | None:
+    """The number format of a kind of column (a measure: as money, the wider), money with `suffix`."""
+    if kind in ("money", "measure"):
+        return f'#,##0.00 "{suffix}";-#,##0.00 "{suffix}"' if suffix else FORMATS["number"]
+    return FORMATS.get(kind)
+
+
+def shown(value: object, num_format: str) -> str:
+    """The text a cell of one of this module's number formats shows for `value`."""
+    if _missing(value) or isinstance(value, str):
+        return _text(value)
+    if num_format == FORMATS["date"]:
+        return "2026-11-30"
+    number = float(value)  # type: ignore[arg-type]
+    if num_format == FORMATS["pct"]:
+        return f"{number:.1%}"
+    if num_format == FORMATS["int"]:
+        return f"{number:.0f}"
+    suffix = re.search(r'"([^"]*)"', num_format)
+    return f"{number:,.2f}" + (f" {suffix.group(1)}" if suffix else "")
+
+
+def _text(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, (date, pd.Timestamp)):
         return "2026-11-30"
-    if isinstance(value, Decimal):
-        return f"{value:,.2f} €"
     return str(value)
 
 

@@ -159,7 +159,7 @@ INVOICE_COLUMNS = [Column("number", "number"), Column("kind", "kind"), Column("c
                    Column("reason", "reason"), Column("pdf", "PDF")]
 PROBLEM_COLUMNS = [Column("severity", "severity"), Column("code", "code"), Column("file", "file"),
                    Column("row", "row", "int"), Column("column", "column"), Column("rows", "rows"),
-                   Column("message", "message", width=100)]
+                   Column("message", "message", width=80, wrap=True)]
 
 
 MODEL_CLIENT_COLUMNS = [  # after "unbilled value", where the workspace bills by a model
@@ -248,20 +248,38 @@ def _clients(sheet: Sheet, figures: Figures) -> None:
     columns = with_models(with_expenses(CLIENT_COLUMNS, figures), MODEL_CLIENT_COLUMNS, "unbilled_value", figures)
     first, last = _with_totals(sheet, frame, columns, figures.currency)
     charted = int((frame["billable_client"] & frame["currency"].eq(figures.currency)).sum()) if len(frame) else 0
+    sheet.key_columns = 2  # client and name on each page of a print two pages wide
     if charted:
-        margin = [c.key for c in columns].index("margin")
-        chart = sheet.book.book.add_chart({"type": "bar"})
-        name = sheet.ws.get_name()
-        chart.add_series({"name": [name, first - 2, margin],
-                          "categories": [name, first - 1, 0, first + charted - 2, 0],
-                          "values": [name, first - 1, margin, first + charted - 2, margin]})
-        chart.set_title({"name": f"Margin by client ({figures.currency})"})
-        chart.set_legend({"none": True})
-        chart.set_x_axis({"num_format": "#,##0"})
-        chart.set_y_axis({"reverse": True, "interval_unit": 1})  # the first client at the top, as in the table
-        height = max(7.5, 0.55 * (charted + 1))
-        chart.set_size({"width": 18 * PIXELS_PER_CM, "height": height * PIXELS_PER_CM})
-        sheet.ws.insert_chart(sheet.max_row + 2, 1, chart)
+        _margin_chart(sheet, [c.key for c in columns].index("margin"), first, frame["margin"].head(charted).tolist(),
+                      figures.currency)
+
+
+POSITIVE, NEGATIVE = "#1F3A5F", "#C0392B"  # the header's blue; a red for a loss
+
+
+def _margin_chart(sheet: Sheet, margin: int, first: int, margins: list, currency: str) -> None:
+    """A bar a client (the rows from `first` with these `margins`), each named and labelled with its
+    margin, a loss in red (each bar coloured by its value, and inverted when an edit turns it
+    negative); names at the left edge, clear of bars that go below zero. Each bar as tall as its
+    name needs, under the table."""
+    charted = len(margins)
+    chart = sheet.book.book.add_chart({"type": "bar"})
+    name = sheet.ws.get_name()
+    chart.add_series({"name": [name, first - 2, margin],
+                      "categories": [name, first - 1, 0, first + charted - 2, 0],
+                      "values": [name, first - 1, margin, first + charted - 2, margin],
+                      "fill": {"color": POSITIVE}, "invert_if_negative": True, "invert_if_negative_color": NEGATIVE,
+                      "points": [{"fill": {"color": NEGATIVE}} if pd.notna(m) and m < 0 else None for m in margins],
+                      "gap": 60, "data_labels": {"value": True, "position": "outside_end", "num_format": "#,##0",
+                                                  "font": {"size": 8}}})
+    chart.set_title({"name": f"Margin by client ({currency})", "name_font": {"size": 11}})
+    chart.set_legend({"none": True})
+    chart.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8}})
+    chart.set_y_axis({"reverse": True, "interval_unit": 1, "label_position": "low",  # the first client at the top
+                      "num_font": {"size": 9}})
+    height = max(7.5, 0.6 * charted + 2.5)  # about 0.6 cm a bar: room for a 9-point name
+    chart.set_size({"width": 18 * PIXELS_PER_CM, "height": height * PIXELS_PER_CM})
+    sheet.ws.insert_chart(sheet.max_row + 2, sheet.key_columns, chart)  # clear of the columns each printed page repeats
 
 
 def _job_burn(figures: Figures) -> pd.DataFrame:
