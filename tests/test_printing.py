@@ -143,6 +143,7 @@ def test_every_sheet_prints_fit_to_its_width_with_its_header_on_every_page(ws):
     _, wb = workbook(ws)
     setups = {sheet.title: page_setup(sheet) for sheet in wb}
     assert setups == {
+        "Overview": ("landscape", 1, None, True, "$5:$5", None),  # one page tall (unwritten: the default, 1)
         # about 3,000 pixels of columns: two pages wide at 60 % or more, client and name on each page
         "Clients": ("landscape", 2, 0, True, "$1:$1", "$A:$B"),
         "Jobs": ("landscape", 2, 0, True, "$1:$1", "$A:$A"),

@@ -136,8 +136,7 @@ def write_overview(sheet: Sheet, figures: Figures) -> None:
     ws.set_row(HEADER_ROW - 1, 30)
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 1)
-    ws.repeat_rows(HEADER_ROW - 1)
+    sheet.pages_tall = 1  # one page: Sheet.page_setup fits it to one page wide, with the header repeated
     ws.print_area(0, 0, max(sheet.max_row, HEADER_ROW) - 1, len(COLUMNS) - 1)
     ws.activate()
 
@@ -226,7 +225,7 @@ def _colours(sheet: Sheet, frame: pd.DataFrame, first: int) -> None:
     for r, row in enumerate(frame.to_dict("records"), top):
         if not blank(row["burn"]):  # a bar per cell: with its colours in one rule set, every program shows both
             ws.conditional_format(r, at["burn"], r, at["burn"], {
-                "type": "data_bar", "bar_color": "#7F7F7F", "bar_solid": True, "min_type": "num", "min_value": 0,
+                "type": "data_bar", "bar_color": "#A9BCD9", "bar_solid": True, "min_type": "num", "min_value": 0,
                 "max_type": "num", "max_value": 1})
         for key in ("margin_pct", "burn", "days_since"):
             cell = xl_rowcol_to_cell(r, at[key])

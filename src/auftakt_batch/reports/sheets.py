@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from numbers import Number
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +125,7 @@ class Sheet:
         self.titles: list[tuple[int, int]] = []  # per table, its first row (a heading's, or its header's) and header
         self.wrapped: list[tuple[int, int, str]] = []  # (row, column, text) of cells that wrap: their rows grow
         self.key_columns = 1  # the columns printed on each page when the sheet prints more than one page wide
+        self.pages_tall = 0  # pages it prints on, top to bottom: 0, as many as it needs; 1, one page (the Overview)
 
     def put(self, row: int, col: int, value: Any, kind: str = "text", currency: str | None = None,
             look: dict | None = None, num_format: str | None = None) -> None:
@@ -181,7 +182,7 @@ class Sheet:
             -(-(wide - key) // (LANDSCAPE_PX / MIN_SCALE - key))
         if pages > 1:
             self.ws.repeat_columns(0, self.key_columns - 1)
-        self.ws.fit_to_pages(int(pages), 0)
+        self.ws.fit_to_pages(int(pages), self.pages_tall)
         if len(self.titles) == 1:  # several tables: one header repeated over the others would mislabel them
             self.ws.repeat_rows(self.titles[0][0] - 1, self.titles[0][1] - 1)
 
@@ -295,7 +296,7 @@ def widths(sheet: Sheet, columns: list[Column], values: list[list], suffix: str 
     for i, (column, cells) in enumerate(zip(columns, values), 1):
         measured = cells[:500]
         if column.kind in NUMERIC:
-            numbers = (abs(float(v)) for v in measured if isinstance(v, Number) and not _missing(v))
+            numbers = (abs(float(v)) for v in measured if isinstance(v, (int, float, Decimal)) and not _missing(v))
             sheet.sums[i] = max(sheet.sums.get(i, 0), sum(numbers))
         if column.width is None:
             num_format = number_format(column.kind, suffix)
