@@ -154,7 +154,11 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
 def test_status_shows_the_overviews_figures_in_its_order(overview_ws):
     wb = openpyxl.load_workbook(report(overview_ws.root, NOVEMBER, today=TODAY).path)
     _, clients, _ = overview(wb)
-    doc = json.loads(overview_ws.cli("status", "--period", "2026-11", "--json").output)
+    output = overview_ws.cli("status", "--period", "2026-11", "--json").output
+    doc = json.loads(output)
+    assert [(c["client"], c["days_since"]) for c in doc["clients"]] == [("duff", 64), ("acme", 0), ("calm", 0),
+                                                                         ("globex", 0)]
+    assert '"days_since": 64,' in output  # a whole number of days, not 64.0
     keys = ["client", "logged", "billable", "value", "invoiced", "unbilled_hours", "unbilled_value", "last_invoice",
             "last_invoice_date", "days_since", "margin_pct", "burn"]
     for row, shown in zip(doc["clients"], clients, strict=True):
