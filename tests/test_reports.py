@@ -35,7 +35,7 @@ EUR = '#,##0.00 "€";-#,##0.00 "€"'
 USD = '#,##0.00 "$";-#,##0.00 "$"'
 HOURS = "#,##0.00"
 PCT = "0.0%"
-SHEETS = ["Clients", "Jobs", "Over-servicing", "Team", "Billing gap", "Entries", "Invoices", "Problems"]
+SHEETS = ["Clients", "Jobs", "Over-servicing", "Months", "Team", "Billing gap", "Entries", "Invoices", "Problems"]
 
 AGENCY = """\
 agency:
@@ -817,7 +817,8 @@ def test_no_input_text_becomes_a_formula(ws):
     assert formulas  # the totals rows
     for title, cell in formulas:
         row_label = wb[title].cell(cell.row, 1).value
-        assert title in ("Clients", "Jobs", "Team") and str(row_label).startswith("Total"), (title, cell.coordinate)
+        assert title in ("Clients", "Jobs", "Months", "Team") and str(row_label).startswith("Total"), (
+            title, cell.coordinate)
         assert cell.value.startswith(("=SUMIFS(", "=SUM(", "=IF(")), cell.value
         assert SUMIFS.fullmatch(cell.value) or SUM.fullmatch(cell.value) or RATIO.fullmatch(cell.value), cell.value
 

@@ -59,7 +59,8 @@ def month_table(sources: Sources, config: Config, period: Period) -> pd.DataFram
     """One row per month (COLUMNS; `month` as "2026-11"), oldest first, ending with the period's last month."""
     facts = pd.concat([_entry_facts(sources.entries), _entry_facts(sources.before),
                        _expense_facts(sources.expenses), _expense_facts(sources.earlier_expenses),
-                       _line_facts(sources.book), _pending_facts(sources.models)], ignore_index=True)
+                       _line_facts(sources.book), _pending_facts(sources.models)], ignore_index=True).astype(
+        {"month": object, "client": object})  # as text also when there is nothing
     facts = facts[facts["client"].isin(list(config.clients)) & facts["month"].le(_month(period.end))]
     months = _window(facts["month"], _month(period.end))
     facts = facts[facts["month"].isin(months)]

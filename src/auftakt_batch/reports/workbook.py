@@ -1,7 +1,8 @@
 """The profitability workbook: output/<period>/profitability-<period>.xlsx.
 
 Sheets: Clients (with per-currency totals as live formulas and a margin chart), Jobs,
-Over-servicing (traffic lights at each budget's own thresholds), Team, Billing gap, Entries
+Over-servicing (traffic lights at each budget's own thresholds, a burn chart of the most burnt),
+Months (the last twelve, with a line chart: reports/months.py), Team, Billing gap, Entries
 (filterable), Invoices and Problems; the per-entry ones (Billing gap, Entries, Problems) go on
 in "Entries (2)" and so on past Excel's 1,048,576 rows a sheet. Written to a temporary file and
 renamed into place, so a reader never sees half a workbook.
