@@ -207,3 +207,17 @@ def test_no_budgets_no_burn_chart(ws):
     path = report(ws.root, NOVEMBER, today=TODAY).path
     assert not [c.value for c in book(path)["Over-servicing"]["A"] if c.value and str(c.value).startswith("Budget burn")]
     assert not [xml for xml in charts(path).values() if "Over-servicing" in xml]
+
+
+def test_a_month_whose_export_is_archived_counts_what_the_ledger_billed_of_it(ws):
+    ws.rates(RATES)
+    ws.with_templates()
+    october = ws.input("october.csv", HEADER + EARLIER.split("\n", 1)[1])  # October's two entries
+    bill(ws.root, OCTOBER, today=TODAY)
+    ws.input("november.csv", HEADER + NOVEMBER_ENTRIES)
+    with_export = report(ws.root, NOVEMBER, today=TODAY).figures.months
+    october.unlink()  # archived: only the ledger knows October now
+    months = report(ws.root, NOVEMBER, today=TODAY).figures.months
+    assert months.equals(with_export)
+    assert months.iloc[0][["month", "logged", "billed", "value", "invoiced", "gap", "cost", "margin"]].tolist() == [
+        "2026-10", D("2.60"), D("2.75"), D("125.00"), D("125.00"), D("0.00"), D("55.00"), D("70.00")]

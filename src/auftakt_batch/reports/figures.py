@@ -85,7 +85,7 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     earlier_unbilled = before[uncovered(before)].reset_index(drop=True)
     untracked = untracked_table(run, config)
     months = month_table(Sources(*(e.assign(**{UNCOVERED: uncovered(e)}) for e in (entries, before)), expenses,
-                                 _earlier_expenses(earlier, book, config), book, models), config, period)
+                                 _earlier_expenses(earlier, book, config), book, models, run.billed), config, period)
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
                    gap_table(clients, entries, earlier_unbilled, untracked, run, today), earlier_unbilled, untracked,

@@ -4,7 +4,11 @@ Each month holds what the Clients sheet would show for it (so the period's month
 the Clients sheet's totals): the entries dated in it (the period's, and every earlier one the
 exports in input/ still hold), the expenses dated in it, the pending overage of its retainer
 periods, and the fees, overage, milestones and caps' write-downs of the live invoices of its
-billing period (an invoice of a period spanning months: the month its period ends).
+billing period (an invoice of a period spanning months: the month its period ends). An entry a
+live invoice billed that the exports no longer hold (its export archived, say) counts as the
+ledger has it, in the month of its day, when that is before the period (the period's months are
+its Clients sheet, which counts only what the exports hold): its billed hours at its line's
+price, invoiced; logged and billable as its duration then was.
 
 - Hours (logged, billable, billed) add up over every client, whatever its currency.
 - Money (billable value, invoiced, the gap, cost, margin) counts only the clients billed in the
@@ -26,10 +30,12 @@ import pandas as pd
 from ..config import Config
 from ..ledger import Book
 from ..periods import Period, parse_period
+from ..pricing import amount
+from ..pricing.invoices import HOURS, quantity
 from ..schemas import Entries as E
 from ..schemas import Expenses as X
 from ..schemas import ReportEntries as R
-from ..units import hours
+from ..units import HOUR, hours
 from .models import MODEL_OF_CHARGE, Models, is_write_down, period_lines
 
 ZERO = Decimal("0.00")
@@ -44,8 +50,8 @@ COLUMNS = ["month", "logged", "billable", "billed", "value", "invoiced", "gap", 
 @dataclass(frozen=True)
 class Sources:
     """What the months are made of: report entries (`entries` of the period, `before` it; each with
-    its UNCOVERED mask),
-    the expense tables (reports/expenses.py) of the period and before it, the ledger, the models."""
+    its UNCOVERED mask), the expense tables (reports/expenses.py) of the period and before it, the
+    ledger, the models and the live billed entries."""
 
     entries: pd.DataFrame
     before: pd.DataFrame
@@ -53,13 +59,15 @@ class Sources:
     earlier_expenses: pd.DataFrame | None
     book: Book
     models: Models
+    billed: pd.DataFrame  # the live billed entries as the check read them (ledger BILLED_COLUMNS)
 
 
 def month_table(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
     """One row per month (COLUMNS; `month` as "2026-11"), oldest first, ending with the period's last month."""
     facts = pd.concat([_entry_facts(sources.entries), _entry_facts(sources.before),
                        _expense_facts(sources.expenses), _expense_facts(sources.earlier_expenses),
-                       _line_facts(sources.book), _pending_facts(sources.models)], ignore_index=True).astype(
+                       _line_facts(sources.book), _pending_facts(sources.models),
+                       _archived_facts(sources, config, period)], ignore_index=True).astype(
         {"month": object, "client": object})  # as text also when there is nothing
     facts = facts[facts["client"].isin(list(config.clients)) & facts["month"].le(_month(period.end))]
     months = _window(facts["month"], _month(period.end))
@@ -135,6 +143,29 @@ def _pending_facts(models: Models) -> pd.DataFrame:
     values = pending["overage_to_bill_value"].tolist()
     return _facts([_month(parse_period(p).end) for p in pending["period"]], pending["client"].tolist(),
                   value=values, unbilled=values)
+
+
+def _archived_facts(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
+    """The billed entries before the period that no export holds any more (nor an edited version
+    of them), as the ledger billed them: hours charges at their line's price; a model's at 0 (its
+    line is the revenue). Cost at each person's cost_rate."""
+    billed = sources.billed
+    known = set(sources.entries[E.entry_id]) | set(sources.before[E.entry_id])
+    billed = billed[billed["replaces"].isna()] if len(billed) else billed
+    edited = set(sources.billed.loc[sources.billed[E.entry_id].isin(known), "replaces"].dropna())
+    gone = billed[~billed[E.entry_id].isin(known | edited) & billed["day"].lt(period.start.isoformat())]
+    if gone.empty:
+        return _facts([], [])
+    line = sources.book.billed.drop_duplicates(E.entry_id).set_index(E.entry_id)
+    price = gone[E.entry_id].map(line["unit_price"])
+    by_hour = gone[E.entry_id].map(line["charge"]).eq(HOURS)
+    logged = gone["duration_s"].fillna(gone["billed_s"]).astype("int64")
+    costs = {p.name: p.cost_rate for p in config.team if p.cost_rate is not None}
+    return _facts([str(d)[:7] for d in gone["day"]], gone["client_key"].tolist(), logged_s=logged.tolist(),
+                  billable_s=logged.tolist(), billed_s=gone["billed_s"].tolist(),
+                  value=[amount(quantity(s), p) if h else ZERO for s, p, h in zip(gone["billed_s"], price, by_hour)],
+                  cost=[amount(Decimal(int(s)) / HOUR, costs[p]) if p in costs else ZERO
+                        for s, p in zip(logged, gone["person"])])
 
 
 def _row(month: str, facts: pd.DataFrame, currency: dict[str, str], agency: str) -> dict:
