@@ -41,7 +41,7 @@ from .models import MODEL_OF_CHARGE, Models, is_write_down, period_lines
 ZERO = Decimal("0.00")
 MONTHS = 12
 UNCOVERED = "uncovered"  # the entries' column: billable, on no invoice, billed by the hour (figures.uncovered)
-SECONDS = ["logged_s", "billable_s", "billed_s"]
+SECONDS = ["logged_seconds", "billable_seconds", "billed_seconds"]
 MONEY = ["value", "unbilled", "cost"]
 COLUMNS = ["month", "logged", "billable", "billed", "value", "invoiced", "gap", "gap_pct", "cost", "margin",
            "margin_pct", "currency"]
@@ -106,8 +106,8 @@ def _entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
     seconds = sound[E.duration_s].fillna(0).astype("int64")
     billable = sound[E.billable].astype(bool)
     return _facts([_month(d) for d in sound[E.date]], sound[E.client_key].tolist(),
-                  logged_s=seconds.tolist(), billable_s=seconds.where(billable, 0).tolist(),
-                  billed_s=sound[R.billed_s].fillna(0).astype("int64").where(billable, 0).tolist(),
+                  logged_seconds=seconds.tolist(), billable_seconds=seconds.where(billable, 0).tolist(),
+                  billed_seconds=sound[R.billed_s].fillna(0).astype("int64").where(billable, 0).tolist(),
                   value=sound[R.value].tolist(),
                   unbilled=[v if u else ZERO for v, u in zip(sound[R.value], sound[UNCOVERED])],
                   cost=sound[R.cost].tolist())
@@ -159,13 +159,13 @@ def _archived_facts(sources: Sources, config: Config, period: Period) -> pd.Data
     line = sources.book.billed.drop_duplicates(E.entry_id).set_index(E.entry_id)
     price = gone[E.entry_id].map(line["unit_price"])
     by_hour = gone[E.entry_id].map(line["charge"]).eq(HOURS)
-    logged = gone["duration_s"].fillna(gone["billed_s"]).astype("int64")
+    logged = gone[E.duration_s].fillna(gone[R.billed_s]).astype("int64")  # the ledger keeps them by these names
     costs = {p.name: p.cost_rate for p in config.team if p.cost_rate is not None}
-    return _facts([str(d)[:7] for d in gone["day"]], gone["client_key"].tolist(), logged_s=logged.tolist(),
-                  billable_s=logged.tolist(), billed_s=gone["billed_s"].tolist(),
-                  value=[amount(quantity(s), p) if h else ZERO for s, p, h in zip(gone["billed_s"], price, by_hour)],
+    return _facts([str(d)[:7] for d in gone["day"]], gone[E.client_key].tolist(), logged_seconds=logged.tolist(),
+                  billable_seconds=logged.tolist(), billed_seconds=gone[R.billed_s].tolist(),
+                  value=[amount(quantity(s), p) if h else ZERO for s, p, h in zip(gone[R.billed_s], price, by_hour)],
                   cost=[amount(Decimal(int(s)) / HOUR, costs[p]) if p in costs else ZERO
-                        for s, p in zip(logged, gone["person"])])
+                        for s, p in zip(logged, gone[E.person])])
 
 
 def _row(month: str, facts: pd.DataFrame, currency: dict[str, str], agency: str) -> dict:
@@ -173,14 +173,13 @@ def _row(month: str, facts: pd.DataFrame, currency: dict[str, str], agency: str)
     money of the clients billed in the agency's currency."""
     per_client = facts.groupby("client")
     seconds = per_client[SECONDS].sum()
-    hours_of = {name: sum((hours(s) for s in seconds[name]), ZERO) for name in SECONDS}
+    logged, billable, billed = (sum((hours(s) for s in seconds[name]), ZERO) for name in SECONDS)
     mine = facts[facts["client"].map(currency).eq(agency)]
     value, unbilled, cost = (sum(mine[name], ZERO) for name in MONEY)
     invoiced, margin = value - unbilled, value - cost
-    return {"month": month, "logged": hours_of["logged_s"], "billable": hours_of["billable_s"],
-            "billed": hours_of["billed_s"], "value": value, "invoiced": invoiced, "gap": unbilled,
-            "gap_pct": _share(unbilled, value), "cost": cost, "margin": margin, "margin_pct": _share(margin, value),
-            "currency": agency}
+    return {"month": month, "logged": logged, "billable": billable, "billed": billed, "value": value,
+            "invoiced": invoiced, "gap": unbilled, "gap_pct": _share(unbilled, value), "cost": cost, "margin": margin,
+            "margin_pct": _share(margin, value), "currency": agency}
 
 
 def _share(part: Decimal, whole: Decimal) -> Decimal | None:
