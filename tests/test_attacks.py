@@ -194,7 +194,7 @@ def test_no_workbook_has_a_formula_but_its_own_totals(billed):
                         assert re.fullmatch(r'=[A-Z]+\d+|=IF\([A-Z0-9=,"/]*\)|=COUNTIF\([A-Z0-9:]+,">1"\)',
                                             cell.value), cell.value
                     elif cell.data_type == "f":
-                        assert sheet.title in ("Overview", "Clients", "Jobs", "Team"), \
+                        assert sheet.title in ("Overview", "Clients", "Jobs", "Months", "Team"), \
                             (path.name, sheet.title, cell.coordinate)
                         assert str(sheet.cell(cell.row, 1).value).startswith("Total"), cell.coordinate
                         assert re.fullmatch(r"=(SUMIFS|SUM|IF)\([A-Z0-9$:,\"<>=/ .*+()-]*\)", cell.value), cell.value

@@ -148,6 +148,7 @@ def test_every_sheet_prints_fit_to_its_width_with_its_header_on_every_page(ws):
         "Clients": ("landscape", 2, 0, True, "$1:$1", "$A:$B"),
         "Jobs": ("landscape", 2, 0, True, "$1:$1", "$A:$A"),
         "Over-servicing": ("landscape", 1, 0, True, "$1:$1", None),
+        "Months": ("landscape", 1, 0, True, "$1:$1", None),
         "Team": ("landscape", 1, 0, True, "$1:$1", None),
         "Billing gap": ("landscape", 2, 0, True, None, "$A:$A"),  # several tables: none's header on every page
         "Entries": ("landscape", 2, 0, True, "$1:$1", "$A:$A"),

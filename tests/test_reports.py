@@ -38,7 +38,8 @@ EUR = '#,##0.00 "€";-#,##0.00 "€"'
 USD = '#,##0.00 "$";-#,##0.00 "$"'
 HOURS = "#,##0.00"
 PCT = "0.0%"
-SHEETS = ["Overview", "Clients", "Jobs", "Over-servicing", "Team", "Billing gap", "Entries", "Invoices", "Problems"]
+SHEETS = ["Overview", "Clients", "Jobs", "Over-servicing", "Months", "Team", "Billing gap", "Entries", "Invoices",
+          "Problems"]
 
 AGENCY = """\
 agency:
@@ -934,7 +935,7 @@ def test_no_input_text_becomes_a_formula(ws):
         if (title, cell.row) == ("Overview", 3):  # the headline figures: a totals row's cells, a ratio, a count
             assert HEADLINE.fullmatch(cell.value) or RATIO.fullmatch(cell.value), cell.value
             continue
-        assert title in ("Overview", "Clients", "Jobs", "Team") and str(row_label).startswith("Total"), \
+        assert title in ("Overview", "Clients", "Jobs", "Months", "Team") and str(row_label).startswith("Total"), \
             (title, cell.coordinate)
         assert cell.value.startswith(("=SUMIFS(", "=SUM(", "=IF(")), cell.value
         assert SUMIFS.fullmatch(cell.value) or SUM.fullmatch(cell.value) or RATIO.fullmatch(cell.value), cell.value

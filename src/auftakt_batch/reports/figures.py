@@ -46,6 +46,7 @@ from ..schemas import added
 from ..units import CENT, HOUR, hours
 from .expenses import expense_sums, expense_table
 from .models import Models, entry_models, job_model, line_revenue, model_tables
+from .months import UNCOVERED, Sources, month_table
 
 ZERO = Decimal("0.00")
 MONTH, QUARTER = 31, 92  # days: a client's billing rhythm
@@ -72,6 +73,7 @@ class Figures:
     invoices: pd.DataFrame  # the ledger's invoices of the period
     models: Models = Models()  # the retainer periods, fixed prices and caps (reports/models.py)
     expenses: pd.DataFrame | None = None  # one row per expense of the period (reports/expenses.py)
+    months: pd.DataFrame | None = None  # the last twelve months up to the period's end (reports/months.py)
 
 
 def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> Figures:
@@ -86,10 +88,21 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     budgets = budget_table(entries, before, config, period, today)
     earlier_unbilled = before[uncovered(before)].reset_index(drop=True)
     untracked = untracked_table(run, config)
+    months = month_table(Sources(entries=entries.assign(**{UNCOVERED: uncovered(entries)}),
+                                 before=before.assign(**{UNCOVERED: uncovered(before)}), expenses=expenses,
+                                 earlier_expenses=_earlier_expenses(earlier, book, config), book=book, models=models,
+                                 billed=run.billed), config, period)
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
                    gap_table(clients, entries, earlier_unbilled, untracked, run, today), earlier_unbilled, untracked,
-                   invoice_table(book, period), models, expenses)
+                   invoice_table(book, period), models, expenses, months)
+
+
+def _earlier_expenses(earlier: CheckRun | None, book: Book, config: Config) -> pd.DataFrame | None:
+    """The expenses before the period (the Months sheet counts them), as the period's are tabled."""
+    if earlier is None or not len(earlier.expenses):
+        return None
+    return expense_table(earlier, book, config, flags(earlier.expenses, earlier.problems))
 
 
 def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True) -> pd.DataFrame:

@@ -79,8 +79,8 @@ def overview_table(figures: Figures) -> pd.DataFrame:
         return frame
     order = frame["unbilled_value"].map(Decimal).map(lambda v: -v)  # exact, most first; then by key
     days = pd.Series([None if blank(d) else int(d) for d in frame["days_since"]], dtype=object)  # not 7.0
-    return frame.assign(order=order, days_since=days).sort_values(["order", "client"], kind="stable").drop(columns="order") \
-        .reset_index(drop=True)
+    frame = frame.assign(order=order, days_since=days).sort_values(["order", "client"], kind="stable")
+    return frame.drop(columns="order").reset_index(drop=True)
 
 
 def levels(row: dict) -> dict[str, str | None]:

@@ -1,0 +1,187 @@
+"""The Months sheet's table: the last twelve months up to the period's end, one row per month.
+
+Each month holds what the Clients sheet would show for it (so the period's month reconciles with
+the Clients sheet's totals): the entries dated in it (the period's, and every earlier one the
+exports in input/ still hold), the expenses dated in it, the pending overage of its retainer
+periods, and the fees, overage, milestones and caps' write-downs of the live invoices of its
+billing period (an invoice of a period spanning months: the month its period ends). An entry a
+live invoice billed that the exports no longer hold (its export archived, say) counts as the
+ledger has it, in the month of its day, when that is before the period (the period's months are
+its Clients sheet, which counts only what the exports hold): its billed hours at its line's
+price, invoiced; logged and billable as its duration then was.
+
+- Hours (logged, billable, billed) add up over every client, whatever its currency.
+- Money (billable value, invoiced, the gap, cost, margin) counts only the clients billed in the
+  agency's currency: there is no exchange rate. Cost is theirs too, so margin = value − cost.
+- *Invoiced* = billable value − unbilled value: the entries on our invoices (or invoiced in the
+  tracker), the models' lines, the expenses billed. The *gap* is the rest: value not invoiced.
+- A month holds at most what the exports and the ledger hold: the first month is the earliest
+  with an entry, an expense or a live invoice line, at most eleven months before the last; a
+  month with nothing in it is a row of zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from ..config import Config
+from ..ledger import Book
+from ..periods import Period, parse_period
+from ..pricing import amount
+from ..pricing.invoices import HOURS, quantity
+from ..schemas import Entries as E
+from ..schemas import Expenses as X
+from ..schemas import ReportEntries as R
+from ..units import HOUR, hours
+from .models import MODEL_OF_CHARGE, Models, is_write_down, period_lines
+
+ZERO = Decimal("0.00")
+MONTHS = 12
+UNCOVERED = "uncovered"  # the entries' column: billable, on no invoice, billed by the hour (figures.uncovered)
+SECONDS = ["logged_seconds", "billable_seconds", "billed_seconds"]
+MONEY = ["value", "unbilled", "cost"]
+COLUMNS = ["month", "logged", "billable", "billed", "value", "invoiced", "gap", "gap_pct", "cost", "margin",
+           "margin_pct", "currency"]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What the months are made of: report entries (`entries` of the period, `before` it; each with
+    its UNCOVERED mask), the expense tables (reports/expenses.py) of the period and before it, the
+    ledger, the models and the live billed entries."""
+
+    entries: pd.DataFrame
+    before: pd.DataFrame
+    expenses: pd.DataFrame | None
+    earlier_expenses: pd.DataFrame | None
+    book: Book
+    models: Models
+    billed: pd.DataFrame  # the live billed entries as the check read them (ledger BILLED_COLUMNS)
+
+
+def month_table(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
+    """One row per month (COLUMNS; `month` as "2026-11"), oldest first, ending with the period's last month."""
+    facts = pd.concat([_entry_facts(sources.entries), _entry_facts(sources.before),
+                       _expense_facts(sources.expenses), _expense_facts(sources.earlier_expenses),
+                       _line_facts(sources.book), _pending_facts(sources.models),
+                       _archived_facts(sources, config, period)], ignore_index=True).astype(
+        {"month": object, "client": object})  # as text also when there is nothing
+    facts = facts[facts["client"].isin(list(config.clients)) & facts["month"].le(_month(period.end))]
+    months = _window(facts["month"], _month(period.end))
+    facts = facts[facts["month"].isin(months)]
+    agency = config.agency.currency
+    currency = {key: client.currency for key, client in config.clients.items()}
+    rows = [_row(month, facts[facts["month"].eq(month)], currency, agency) for month in months]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _month(day: object) -> str:
+    return pd.Timestamp(day).strftime("%Y-%m")
+
+
+def _window(found: pd.Series, last: str) -> list[str]:
+    """The months from the earliest found (at most MONTHS − 1 before `last`) up to `last`."""
+    end = pd.Period(last, "M")
+    first = max(pd.Period(min(found), "M") if len(found) else end, end - (MONTHS - 1))
+    return [str(m) for m in pd.period_range(first, end, freq="M")]
+
+
+def _facts(month: list[str], client: list[str], **columns: list) -> pd.DataFrame:
+    """Rows of SECONDS and MONEY (0 where not given) per month and client."""
+    n = len(month)
+    zeros = {name: [0] * n for name in SECONDS} | {name: [ZERO] * n for name in MONEY}
+    return pd.DataFrame({"month": month, "client": client, **zeros, **columns}, columns=["month", "client",
+                                                                                         *SECONDS, *MONEY])
+
+
+def _entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
+    """The entries as Clients sums them (figures._sums): logged, billable, billed seconds, value,
+    unbilled value (of the entries whose UNCOVERED mask is set: figures.uncovered), cost."""
+    sound = entries[~entries[R.error]] if len(entries) else entries
+    if sound.empty:
+        return _facts([], [])
+    seconds = sound[E.duration_s].fillna(0).astype("int64")
+    billable = sound[E.billable].astype(bool)
+    return _facts([_month(d) for d in sound[E.date]], sound[E.client_key].tolist(),
+                  logged_seconds=seconds.tolist(), billable_seconds=seconds.where(billable, 0).tolist(),
+                  billed_seconds=sound[R.billed_s].fillna(0).astype("int64").where(billable, 0).tolist(),
+                  value=sound[R.value].tolist(),
+                  unbilled=[v if u else ZERO for v, u in zip(sound[R.value], sound[UNCOVERED])],
+                  cost=sound[R.cost].tolist())
+
+
+def _expense_facts(expenses: pd.DataFrame | None) -> pd.DataFrame:
+    """Sound, dated expenses: revenue (billed and to bill) in the value, to bill in the unbilled, cost."""
+    if expenses is None or expenses.empty:
+        return _facts([], [])
+    sound = expenses[~expenses["faulty"] & expenses[X.date].notna() & expenses[X.client_key].notna()]
+    return _facts([_month(d) for d in sound[X.date]], sound[X.client_key].tolist(),
+                  value=sound["expense_revenue"].tolist(), unbilled=sound["expense_unbilled"].tolist(),
+                  cost=sound["expense_cost"].tolist())
+
+
+def _line_facts(book: Book) -> pd.DataFrame:
+    """The live invoices' model lines (fees, overage, milestones) and caps' write-downs (negative),
+    in the month of their invoice's billing period (one spanning months: the month it ends)."""
+    lines = period_lines(book, None)
+    if lines.empty:
+        return _facts([], [])
+    lines = lines[lines["charge"].isin(list(MODEL_OF_CHARGE)) | is_write_down(lines)]
+    return _facts([_month(parse_period(p).end) for p in lines["period"]], lines["client_key"].tolist(),
+                  value=lines["amount"].tolist())
+
+
+def _pending_facts(models: Models) -> pd.DataFrame:
+    """Retainer overage not billed yet, in the month its retainer period ends: value, all unbilled."""
+    pending = models.retainers
+    pending = pending[[v is not None and v != 0 for v in pending["overage_to_bill_value"]]]
+    if pending.empty:
+        return _facts([], [])
+    values = pending["overage_to_bill_value"].tolist()
+    return _facts([_month(parse_period(p).end) for p in pending["period"]], pending["client"].tolist(),
+                  value=values, unbilled=values)
+
+
+def _archived_facts(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
+    """The billed entries before the period that no export holds any more (nor an edited version
+    of them), as the ledger billed them: hours charges at their line's price; a model's at 0 (its
+    line is the revenue). Cost at each person's cost_rate."""
+    billed = sources.billed
+    known = set(sources.entries[E.entry_id]) | set(sources.before[E.entry_id])
+    billed = billed[billed["replaces"].isna()] if len(billed) else billed
+    edited = set(sources.billed.loc[sources.billed[E.entry_id].isin(known), "replaces"].dropna())
+    gone = billed[~billed[E.entry_id].isin(known | edited) & billed["day"].lt(period.start.isoformat())]
+    if gone.empty:
+        return _facts([], [])
+    line = sources.book.billed.drop_duplicates(E.entry_id).set_index(E.entry_id)
+    price = gone[E.entry_id].map(line["unit_price"])
+    by_hour = gone[E.entry_id].map(line["charge"]).eq(HOURS)
+    logged = gone[E.duration_s].fillna(gone[R.billed_s]).astype("int64")  # the ledger keeps them by these names
+    costs = {p.name: p.cost_rate for p in config.team if p.cost_rate is not None}
+    return _facts([str(d)[:7] for d in gone["day"]], gone[E.client_key].tolist(), logged_seconds=logged.tolist(),
+                  billable_seconds=logged.tolist(), billed_seconds=gone[R.billed_s].tolist(),
+                  value=[amount(quantity(s), p) if h else ZERO for s, p, h in zip(gone[R.billed_s], price, by_hour)],
+                  cost=[amount(Decimal(int(s)) / HOUR, costs[p]) if p in costs else ZERO
+                        for s, p in zip(logged, gone[E.person])])
+
+
+def _row(month: str, facts: pd.DataFrame, currency: dict[str, str], agency: str) -> dict:
+    """A month's figures: hours per client rounded as the Clients sheet rounds them, then summed;
+    money of the clients billed in the agency's currency."""
+    per_client = facts.groupby("client")
+    seconds = per_client[SECONDS].sum()
+    logged, billable, billed = (sum((hours(s) for s in seconds[name]), ZERO) for name in SECONDS)
+    mine = facts[facts["client"].map(currency).eq(agency)]
+    value, unbilled, cost = (sum(mine[name], ZERO) for name in MONEY)
+    invoiced, margin = value - unbilled, value - cost
+    return {"month": month, "logged": logged, "billable": billable, "billed": billed, "value": value,
+            "invoiced": invoiced, "gap": unbilled, "gap_pct": _share(unbilled, value), "cost": cost, "margin": margin,
+            "margin_pct": _share(margin, value), "currency": agency}
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part ÷ whole to 4 places, as figures.share (which imports this module); None when whole is 0."""
+    return (part / whole).quantize(Decimal("0.0001"), ROUND_HALF_UP) if whole else None
