@@ -51,7 +51,7 @@ clients:
     jobs:
       web: {name: Web}
 """ + STUDIO
-COLUMNS = ["client", "logged h", "billable h", "billable value", "invoiced", "unbilled h", "unbilled value",
+COLUMNS = ["client", "logged h", "billed h", "billable value", "invoiced", "unbilled h", "unbilled value",
            "last invoice", "issued", "days since", "margin %", "budget burn"]
 
 
@@ -109,7 +109,7 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
     assert near(by["acme"]["margin %"], (D(425) - D("4.1") * 50) / 425, 4) and near(by["acme"]["budget burn"], "0.85")
     assert [by["globex"][k] for k in ("logged h", "billable value", "invoiced", "unbilled value", "budget burn")] == [
         7, 1050, 1050, 0, 0.35]
-    assert [by["calm"][k] for k in ("billable h", "billable value", "invoiced", "margin %", "budget burn")] == [
+    assert [by["calm"][k] for k in ("billed h", "billable value", "invoiced", "margin %", "budget burn")] == [
         1.25, 125, 125, None, None]
 
     # the totals are live formulas, per currency; what they add up to is the ledger's
@@ -128,7 +128,7 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
     assert figures[:4] == [f"=B{total}", f"=C{total}", f"=E{total}", f"=G{total}"]
     assert figures[4] == f'=IF(D{total}=0,"",G{total}/D{total})' and figures[5] == '=COUNTIF(L6:L9,">1")'
     assert [sheet.cell(2, c).value for c in (1, 3, 5, 7, 9, 11)] == [
-        "logged h", "billable h", "invoiced", "unbilled value", "not invoiced yet", "clients over budget"]
+        "logged h", "billed h", "invoiced", "unbilled value", "not invoiced yet", "clients over budget"]
 
     # conditional formats: data bars on unbilled value and burn, and each row's own thresholds
     rules = {str(cf.sqref): [(r.type, r.formula, r.dxf.fill.bgColor.rgb if r.dxf else None) for r in cf.rules]
@@ -143,6 +143,8 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
     assert rules["K7"] == [("expression", ["AND(ISNUMBER(K7),K7<0)"], red), ("expression", ["AND(ISNUMBER(K7),K7>=0)"],
                                                                               green)]
     assert "L8" not in rules  # calm: no budget, no colour
+    bar = next(r for cf in sheet.conditional_formatting if str(cf.sqref) == "L7" for r in cf.rules if r.dataBar)
+    assert bar.dataBar.color.rgb == "FFF2C462"  # acme's burn bar in a stronger amber: a long bar hides the fill
 
     # one landscape page
     assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
@@ -159,7 +161,7 @@ def test_status_shows_the_overviews_figures_in_its_order(overview_ws):
     assert [(c["client"], c["days_since"]) for c in doc["clients"]] == [("duff", 64), ("acme", 0), ("calm", 0),
                                                                          ("globex", 0)]
     assert '"days_since": 64,' in output  # a whole number of days, not 64.0
-    keys = ["client", "logged", "billable", "value", "invoiced", "unbilled_hours", "unbilled_value", "last_invoice",
+    keys = ["client", "logged", "billed", "value", "invoiced", "unbilled_hours", "unbilled_value", "last_invoice",
             "last_invoice_date", "days_since", "margin_pct", "burn"]
     for row, shown in zip(doc["clients"], clients, strict=True):
         assert list(row)[:12] == keys
@@ -171,7 +173,7 @@ def test_status_shows_the_overviews_figures_in_its_order(overview_ws):
                 assert near(cell, value, 4), (row["client"], key)
             else:
                 assert value == cell, (row["client"], key)
-    assert doc["headline"][0] == {"currency": "EUR", "logged": "15.10", "billable": "15.25", "value": "1955.00",
+    assert doc["headline"][0] == {"currency": "EUR", "logged": "15.10", "billed": "15.25", "value": "1955.00",
                                   "invoiced": "1350.00", "unbilled_value": "605.00", "gap": "0.3095",
                                   "over_budget": 0}  # 605 ÷ 1,955
 
@@ -204,11 +206,11 @@ def test_libreoffice_recalculates_the_overview_to_the_same_figures(overview_ws, 
               if c.data_type == "e" or (isinstance(c.value, str) and c.value.startswith(("#", "Err:")))]
     assert errors == []
     _, _, totals = overview(wb)
-    assert [totals["EUR"][k] for k in ("logged h", "billable h", "billable value", "invoiced", "unbilled h",
+    assert [totals["EUR"][k] for k in ("logged h", "billed h", "billable value", "invoiced", "unbilled h",
                                        "unbilled value")] == [15.1, 15.25, 1955, 1350, 5.25, 605]
     cost = D("4.1") * 50 + 7 * 40 + 4 * 40  # acme by Anna; globex and duff by Ben
     assert near(totals["EUR"]["margin %"], (1955 - cost) / 1955, 4)
-    assert [totals["USD"][k] for k in ("logged h", "billable h", "invoiced", "unbilled value")] == [1.1, 1.25, 125, 0]
+    assert [totals["USD"][k] for k in ("logged h", "billed h", "invoiced", "unbilled value")] == [1.1, 1.25, 125, 0]
     sheet = wb["Overview"]
     assert [sheet.cell(3, c).value for c in (1, 3, 5, 7, 11)] == [15.1, 15.25, 1350, 605, 0]
     assert near(sheet.cell(3, 9).value, D(605) / 1955, 4)

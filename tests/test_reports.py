@@ -799,21 +799,21 @@ def test_status_json(ws):
     assert (doc["period"], doc["today"]) == ("2026-11", "2026-12-03")
     empty = {"invoiced": "0.00", "last_invoice": None, "last_invoice_date": None, "days_since": None}
     assert doc["clients"] == [
-        {"client": "globex", "logged": "7.00", "billable": "7.00", "value": "1050.00", **empty,
+        {"client": "globex", "logged": "7.00", "billed": "7.00", "value": "1050.00", **empty,
          "unbilled_hours": "7.00", "unbilled_value": "1050.00", "margin_pct": "0.7333", "burn": "1.0500",
          "name": "Globex Corporation", "currency": "EUR", "budget": "app", "level": "red", "held_back": False},
-        {"client": "acme", "logged": "3.00", "billable": "3.00", "value": "300.00", **empty,
+        {"client": "acme", "logged": "3.00", "billed": "3.00", "value": "300.00", **empty,
          "unbilled_hours": "3.00", "unbilled_value": "300.00", "margin_pct": "0.5000",
          "burn": "1.5000",  # the most burnt budget: acme's job (its own is at 30 %)
          "name": "ACME GmbH", "currency": "EUR", "budget": "website", "level": "red", "held_back": False},
-        {"client": "calm", "logged": "1.10", "billable": "1.25", "value": "125.00", **empty,
+        {"client": "calm", "logged": "1.10", "billed": "1.25", "value": "125.00", **empty,
          "unbilled_hours": "1.25", "unbilled_value": "125.00", "margin_pct": None, "burn": None,
          "name": "Calm Ltd", "currency": "USD", "budget": None, "level": None, "held_back": True}]
     assert [list(c)[:12] for c in doc["clients"]] == [[c.key for c in OVERVIEW_COLUMNS]] * 3  # the Overview's keys
     assert doc["headline"] == [  # internal time (studio's 1 h) is on no client's row
-        {"currency": "EUR", "logged": "10.00", "billable": "10.00", "value": "1350.00", "invoiced": "0.00",
+        {"currency": "EUR", "logged": "10.00", "billed": "10.00", "value": "1350.00", "invoiced": "0.00",
          "unbilled_value": "1350.00", "gap": "1.0000", "over_budget": 2},
-        {"currency": "USD", "logged": "1.10", "billable": "1.25", "value": "125.00", "invoiced": "0.00",
+        {"currency": "USD", "logged": "1.10", "billed": "1.25", "value": "125.00", "invoiced": "0.00",
          "unbilled_value": "125.00", "gap": "1.0000", "over_budget": 0}]
 
 
@@ -824,9 +824,9 @@ def test_status_table(ws):
     lines = result.output.splitlines()
     assert [line.rstrip() for line in lines[:3]] == [
         "Billing status 2026-11 · 2026-11-01 .. 2026-11-30 · today 2026-12-03",
-        "EUR: logged 10.00 h · billable 10.00 h · invoiced 0.00 · unbilled 1,350.00 · not invoiced yet 100 % · "
+        "EUR: logged 10.00 h · billed 10.00 h · invoiced 0.00 · unbilled 1,350.00 · not invoiced yet 100 % · "
         "2 over budget",
-        "USD: logged 1.10 h · billable 1.25 h · invoiced 0.00 · unbilled 125.00 · not invoiced yet 100 % · "
+        "USD: logged 1.10 h · billed 1.25 h · invoiced 0.00 · unbilled 125.00 · not invoiced yet 100 % · "
         "0 over budget"]
     assert status_cells(result.output) == [  # the Overview's figures in its order; not billable: no studio
         ["globex", "7.00", "7.00", "1,050.00 €", "0.00 €", "7.00", "1,050.00 €", "—", "—", "—", "73 %",

@@ -25,13 +25,14 @@ from .figures import ZERO, Figures, share
 from .sheets import TOTAL_LOOK, Column, Sheet, money_format, table
 
 RED, AMBER, GREEN = "#F4B6B6", "#FBE3A6", "#CDEBC5"
+BARS = {"red": "#E58C8C", "amber": "#F2C462", "green": "#93CC84"}  # the burn's data bars
 
 COLUMNS = [  # the Overview's columns, and `status`'s, in this order; their keys are status --json's
     Column("client", "client", width=14),
     Column("logged", "logged h", "hours", note="All time tracked for the client in the period, raw, billable or not."),
-    Column("billable", "billable h", "hours", note="Billable time as invoices bill it: rounded (and as written down in "
-                                                   "review); on an invoice, its line's hours. Hours side by side: "
-                                                   "logged h is what was tracked, this is what is billed."),
+    Column("billed", "billed h", "hours", note="Billable time as invoices bill it: rounded (and as written down in "
+                                               "review); on an invoice, its line's hours — billed or still to bill. "
+                                               "Side by side: logged h is what was tracked, this what is billed."),
     Column("value", "billable value", "money", note="The billable hours at the agreed rates, fees, milestones and "
                                                     "overage of the period, and expenses (see the Clients sheet)."),
     Column("invoiced", "invoiced", "money", note="Of the billable value, what live invoices hold (net)."),
@@ -48,9 +49,9 @@ COLUMNS = [  # the Overview's columns, and `status`'s, in this order; their keys
                                                         "Over-servicing): amber and red at its alert_at."),
 ]
 HIDDEN = [Column("currency", "currency"), Column("margin", "margin", "money")]  # what the totals row adds up by
-SUMMED = ("logged", "billable", "value", "invoiced", "unbilled_hours", "unbilled_value", "margin")
+SUMMED = ("logged", "billed", "value", "invoiced", "unbilled_hours", "unbilled_value", "margin")
 TITLE_ROW, LABEL_ROW, FIGURE_ROW, HEADER_ROW = 1, 2, 3, 5
-HEADLINE = [("logged h", "logged"), ("billable h", "billable"), ("invoiced", "invoiced"),
+HEADLINE = [("logged h", "logged"), ("billed h", "billed"), ("invoiced", "invoiced"),
             ("unbilled value", "unbilled_value"), ("not invoiced yet", "gap"), ("clients over budget", "over_budget")]
 
 
@@ -65,7 +66,7 @@ def overview_table(figures: Figures) -> pd.DataFrame:
         budget = worst.loc[c.client] if c.client in worst.index else None
         last = c.last_invoice_date if c.last_invoice else None
         rows.append({
-            "client": c.client, "logged": c.logged, "billable": c.billed, "value": c.value,
+            "client": c.client, "logged": c.logged, "billed": c.billed, "value": c.value,
             "invoiced": c.invoiced_period, "unbilled_hours": c.unbilled, "unbilled_value": c.unbilled_value,
             "last_invoice": c.last_invoice or None, "last_invoice_date": last,
             "days_since": (figures.today - last).days if last else None, "margin_pct": c.margin_pct,
@@ -103,7 +104,7 @@ class Headline(NamedTuple):
 
     currency: str
     logged: Decimal
-    billable: Decimal
+    billed: Decimal
     value: Decimal
     invoiced: Decimal
     unbilled_value: Decimal
@@ -116,7 +117,7 @@ def headlines(overview: pd.DataFrame, agency: str) -> list[Headline]:
     found = []
     for code in sorted(set(overview["currency"]), key=lambda c: (c != agency, c)):
         mine = overview[overview["currency"].eq(code)]
-        total = {k: sum(mine[k], ZERO) for k in ("logged", "billable", "value", "invoiced", "unbilled_value")}
+        total = {k: sum(mine[k], ZERO) for k in ("logged", "billed", "value", "invoiced", "unbilled_value")}
         over = int(sum(1 for b in mine["burn"] if not blank(b) and b > 1))
         found.append(Headline(code, **total, gap=share(total["unbilled_value"], total["value"]), over_budget=over))
     return found
@@ -184,11 +185,11 @@ def _headline(sheet: Sheet, frame: pd.DataFrame, totals: dict[str, int], first: 
     code = next(iter(totals), agency)
     row = totals.get(code)
     figure = {
-        "logged": f"={col['logged']}{row}", "billable": f"={col['billable']}{row}",
+        "logged": f"={col['logged']}{row}", "billed": f"={col['billed']}{row}",
         "invoiced": f"={col['invoiced']}{row}", "unbilled_value": f"={col['unbilled_value']}{row}",
         "gap": f'=IF({col["value"]}{row}=0,"",{col["unbilled_value"]}{row}/{col["value"]}{row})',
         "over_budget": f'=COUNTIF({col["burn"]}{first}:{col["burn"]}{last},">1")'}
-    number = {"logged": "#,##0.00", "billable": "#,##0.00", "invoiced": money_format(code),
+    number = {"logged": "#,##0.00", "billed": "#,##0.00", "invoiced": money_format(code),
               "unbilled_value": money_format(code), "gap": "0.0%", "over_budget": "0"}
     for i, (text, key) in enumerate(HEADLINE):
         at = 2 * i
@@ -224,9 +225,10 @@ def _colours(sheet: Sheet, frame: pd.DataFrame, first: int) -> None:
     fills = {level: book.format({"bg_color": colour}) for level, colour in
              (("red", RED), ("amber", AMBER), ("green", GREEN))}
     for r, row in enumerate(frame.to_dict("records"), top):
-        if not blank(row["burn"]):  # a bar per cell: with its colours in one rule set, every program shows both
+        level = levels(row)["burn"]
+        if level is not None:  # a bar per cell, in a stronger shade of its level's colour: a long bar hides the fill
             ws.conditional_format(r, at["burn"], r, at["burn"], {
-                "type": "data_bar", "bar_color": "#A9BCD9", "bar_solid": True, "min_type": "num", "min_value": 0,
+                "type": "data_bar", "bar_color": BARS[level], "bar_solid": True, "min_type": "num", "min_value": 0,
                 "max_type": "num", "max_value": 1})
         for key in ("margin_pct", "burn", "days_since"):
             cell = xl_rowcol_to_cell(r, at[key])

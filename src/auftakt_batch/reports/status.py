@@ -28,7 +28,7 @@ class ClientStatus:
 
     client: str
     logged: Decimal  # hours
-    billable: Decimal  # hours, as invoices bill them
+    billed: Decimal  # hours, as invoices bill them (billed or still to bill)
     value: Decimal
     invoiced: Decimal
     unbilled_hours: Decimal
@@ -216,7 +216,7 @@ def table(period: Period, today: date, rows: list[ClientStatus], heads: list[Hea
     return Group(*parts)
 
 
-HEADERS = {"logged": "logged\nh", "billable": "billable\nh", "value": "billable\nvalue", "invoiced": "\ninvoiced",
+HEADERS = {"logged": "logged\nh", "billed": "billed\nh", "value": "billable\nvalue", "invoiced": "\ninvoiced",
            "unbilled_hours": "unbilled\nh", "unbilled_value": "unbilled\nvalue", "last_invoice": "last\ninvoice",
            "last_invoice_date": "\nissued", "days_since": "days\nsince", "margin_pct": "margin\n%",
            "burn": "budget\nburn", "client": "\nclient"}  # the Overview's headers, on two lines
@@ -256,7 +256,7 @@ def _cells(r: ClientStatus, text_type: type[Text]) -> list[str | Text]:
         return f"{value:,.2f} {SYMBOLS.get(r.currency, r.currency)}"
 
     style = {k: COLOURS[level] for k, level in r.levels.items() if level and level != "green"}
-    return [r.client, f"{r.logged:,.2f}", f"{r.billable:,.2f}", money(r.value), money(r.invoiced),
+    return [r.client, f"{r.logged:,.2f}", f"{r.billed:,.2f}", money(r.value), money(r.invoiced),
             f"{r.unbilled_hours:,.2f}", money(r.unbilled_value), r.last_invoice or "—",
             r.last_invoice_date.isoformat() if r.last_invoice_date else "—",
             text_type("—" if r.days_since is None else str(r.days_since), style=style.get("days_since", "")),
@@ -269,7 +269,7 @@ def headline(heads: list[Headline]) -> list[str]:
     lines = []
     for h in heads:
         gap = "—" if h.gap is None else percent(h.gap)
-        lines.append(f"{h.currency}: logged {h.logged:,.2f} h · billable {h.billable:,.2f} h · invoiced "
+        lines.append(f"{h.currency}: logged {h.logged:,.2f} h · billed {h.billed:,.2f} h · invoiced "
                      f"{h.invoiced:,.2f} · unbilled {h.unbilled_value:,.2f} · not invoiced yet {gap} · "
                      f"{h.over_budget} over budget")
     return lines

@@ -461,7 +461,7 @@ def _month_chart(sheet: Sheet, first: int, last: int, col: dict[str, str], curre
 def _burn_chart(sheet: Sheet, budgets: pd.DataFrame) -> None:
     """Under the sheet's tables: the most burnt budgets (at most BURN_CHARTED) as horizontal bars
     of burn %, in the traffic light of their thresholds, each labelled, each in a frame at 100 %;
-    beside the small table the chart reads."""
+    under the small table the chart reads (a chart beside it would straddle two printed pages)."""
     shown = budgets.head(BURN_CHARTED)
     if shown.empty:
         return
@@ -480,7 +480,7 @@ def _burn_chart(sheet: Sheet, budgets: pd.DataFrame) -> None:
     chart.add_series({"name": "burn %", "categories": categories, "values": [name, first - 1, 1, last - 1, 1],
                       "points": [{"fill": {"color": c}, "border": {"color": "#404040"}} for c in colours],
                       "data_labels": {"value": True, "num_format": "0%", "position": "outside_end"}})
-    chart.set_title({"name": "Budget burn, most burnt first (the grey bar: 100 %)", "name_font": {"size": 12}})
+    chart.set_title({"name": "Budget burn, most burnt first", "name_font": {"size": 12}})
     room = max(Decimal("1.25"), max(shown["burn_pct"]) + Decimal("0.15"))  # for the labels past the longest bar
     chart.set_x_axis({"name": "burn of the budget", "num_format": "0%", "min": 0, "major_unit": 0.25,
                       "max": float((room * 4).to_integral_value(ROUND_CEILING) / 4),
@@ -489,8 +489,8 @@ def _burn_chart(sheet: Sheet, budgets: pd.DataFrame) -> None:
     chart.set_legend({"position": "bottom"})
     height = max(7.5, 0.8 * (len(shown) + 3))
     chart.set_size({"width": 18 * PIXELS_PER_CM, "height": height * PIXELS_PER_CM})
-    sheet.ws.insert_chart(top - 1, len(BURN_COLUMNS) + 1, chart)
-    sheet.max_row = max(last, top + int(height * PIXELS_PER_CM / 20) + 1)  # what follows goes under the chart
+    sheet.ws.insert_chart(last + 1, 0, chart)  # under its table, from the first column: on the first printed page
+    sheet.max_row = last + 2 + int(height * PIXELS_PER_CM / 20)  # what follows goes under the chart
 
 
 def _gap(pages: Pages, figures: Figures) -> None:
