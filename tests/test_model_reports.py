@@ -61,6 +61,30 @@ def section(sheet, heading: str) -> list[dict]:
     return records(sheet, at + 1)
 
 
+def test_before_billing_each_model_counts_what_the_next_bill_bills_as_unbilled(ws):
+    """Before November's run the Clients sheet (and the Overview) already show what `bill` will
+    invoice of each model: care's November fee 1,500.00 + 2 h overage × 110.00 (12 h + 3 rolled over
+    of October's 12, used 17 h), launch's Beta milestone 3,600.00 (due 2026-11-20), seo's 25 h ×
+    95.00 = 2,375.00 less the cap's write-down of 375.00 — 7,320.00 in all, the invoice's net."""
+    ws.rates(RATES + KAFFEE)
+    ws.with_templates()
+    ws.input("october.csv", HEADER + OCTOBER_ENTRIES)
+    bill(ws.root, OCTOBER, today=TODAY)
+    ws.input("november.csv", HEADER + NOVEMBER_ENTRIES)
+    wb = workbook(ws)
+    assert values(job_row(wb, "care"), "billable value", "unbilled value") == (1720, 1720)
+    assert values(job_row(wb, "launch"), "billable value", "unbilled value") == (3600, 3600)
+    assert values(job_row(wb, "seo"), "billable value", "unbilled value", "written down") == (2000, 2000, 375)
+    kaffee = row_of(wb["Clients"], "kaffee")
+    assert values(kaffee, "billable value", "invoiced this period", "unbilled value") == (7320, 0, 7320)
+    (overview,) = [r for r in records(wb["Overview"], 5) if r["client"].value == "kaffee"]
+    assert values(overview, "billable value", "unbilled value", "margin %") == (7320, 7320, 1)
+    (month,) = [r for r in records(wb["Months"]) if r["month"].value == "2026-11"]
+    assert values(month, "billable value", "not invoiced") == (7320, 7320)  # the Months sheet agrees
+    issued = bill(ws.root, NOVEMBER, today=TODAY).issued
+    assert [(i.client_key, i.net) for i in issued] == [("kaffee", D("7320.00"))]
+
+
 def test_fees_and_milestones_are_the_revenue_of_their_invoices_period_not_hours_times_rate(billed):
     wb = workbook(billed)
     # care: the November fee 1,500.00 + 2 h overage × 110.00 = 1,720.00 — not its 17 h × 100.00 = 1,700.00

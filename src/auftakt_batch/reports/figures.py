@@ -45,7 +45,7 @@ from ..schemas import ReportEntries as R
 from ..schemas import added
 from ..units import CENT, HOUR, hours
 from .expenses import expense_sums, expense_table
-from .models import Models, entry_models, job_model, line_revenue, model_tables
+from .models import Models, entry_models, job_model, line_revenue, model_tables, next_bill, unbilled, uncovered
 from .months import UNCOVERED, Sources, month_table
 
 ZERO = Decimal("0.00")
@@ -158,17 +158,6 @@ def flags(entries: pd.DataFrame, problems: Iterable[Problem]) -> list[str]:
     return [", ".join(found.get((f, int(r)), [])) for f, r in zip(entries[E.source_file], entries[E.source_row])]
 
 
-def unbilled(entries: pd.DataFrame) -> pd.Series:
-    """Mask: billable entries on no invoice — neither ours nor, unless rates.yaml bills them anyway,
-    the tracker's."""
-    return entries[E.billable] & entries[R.invoice].eq("") & entries[E.tracker_hold].ne(INVOICED)
-
-
-def uncovered(entries: pd.DataFrame) -> pd.Series:
-    """Mask: unbilled entries billed by the hour (a retainer's or fixed price's are covered by it)."""
-    return unbilled(entries) & entries[R.model].eq("")
-
-
 def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     sound = entries[~entries[R.error]]
     seconds = sound[E.duration_s].astype("int64")
@@ -190,21 +179,15 @@ def _invoiced(book: Book, by: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"invoiced_to_date": live.groupby(by)["amount"].sum()})
 
 
-def _retainer_sums(models: Models, by: list[str]) -> pd.DataFrame:
-    """Per `by` (client, job): the value of the retainer hours absorbed (at the job's rate), and
-    what is not billed yet: the overage hours and value (a late entry's) and the fees of the
-    period's retainer periods that have begun — the next `bill` bills them."""
+def _model_sums(models: Models, period: Period, by: list[str]) -> pd.DataFrame:
+    """Per `by` (client, job): what the next `bill` bills of the models (reports/models.next_bill)
+    — pending_h, pending_value — and the value they give away, absorbed."""
+    found = next_bill(models, period).rename(columns={"hours": "pending_h", "value": "pending_value",
+                                                      "written_down": "absorbed"})
     columns = ["absorbed", "pending_h", "pending_value"]
-    retainers = models.retainers
-    if retainers.empty:
-        index = pd.MultiIndex.from_tuples([], names=by) if len(by) > 1 else pd.Index([], name=by[0])
-        return pd.DataFrame(columns=columns, index=index)
-    frame = retainers.assign(absorbed=retainers["written_down_value"].map(lambda v: ZERO if v is None else v),
-                             pending_h=retainers["overage_to_bill"],
-                             pending_value=[(ZERO if v is None else v) + (ZERO if billed else fee) for v, fee, billed
-                                            in zip(retainers["overage_to_bill_value"], retainers["fee"],
-                                                   retainers["fee_invoice"])])
-    return frame.groupby(by)[columns].sum()
+    return found.groupby(by)[columns].sum() if len(found) else \
+        pd.DataFrame(columns=columns, index=pd.MultiIndex.from_tuples([], names=by) if len(by) > 1
+                     else pd.Index([], name=by[0]))
 
 
 def _with_models(sums: pd.DataFrame, book: Book, period: Period, models: Models, by: list[str]) -> pd.DataFrame:
@@ -212,7 +195,7 @@ def _with_models(sums: pd.DataFrame, book: Book, period: Period, models: Models,
     caps' write-downs and the retainer hours absorbed."""
     keys = [E.client_key, E.job_key][:len(by)]
     revenue = line_revenue(book, period, ["client_key", "job_key"][:len(by)]).rename_axis(keys)
-    absorbed = _retainer_sums(models, by).rename_axis(keys)
+    absorbed = _model_sums(models, period, by).rename_axis(keys)
     return sums.join(revenue, how="outer").join(absorbed, how="outer")
 
 

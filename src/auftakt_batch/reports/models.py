@@ -15,6 +15,10 @@ fixed price and cap stands at, and the revenue they add to the jobs and clients.
   rate (billed ÷ hours), which falls as hours grow: the over-servicing signal.
 - A cap: the hours lines billed in the period, the value written down and its hours at the
   lines' average rate.
+- What the next `bill` bills of them (the reports count it in the period's value, and unbilled):
+  a retainer period's fee not billed yet and its overage to bill; a fixed price's milestones *due*
+  (done in the period, by today, not billed); and, less, what a cap *will write down* of the
+  job's unbilled hours.
 
 Amounts are Decimal in the client's currency; hours Decimal to 2 places.
 """
@@ -27,6 +31,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from ..check.tracker import INVOICED
 from ..config import Client, Config, Job
 from ..ledger import Book
 from ..periods import Period, parse_period
@@ -35,7 +40,9 @@ from ..pricing.models import (
     MILESTONE,
     OVERAGE,
     RETAINER,
+    cap_months,
     included_s,
+    milestone_key,
     retainer_key,
     retainer_of,
     retainer_periods,
@@ -52,8 +59,9 @@ RETAINER_COLUMNS = ["client", "job", "name", "period", "currency", "fee", "fee_i
                     "used", "unused", "overage", "overage_billed", "overage_billed_value", "overage_to_bill",
                     "overage_to_bill_value", "written_down", "written_down_value"]
 FIXED_COLUMNS = ["client", "job", "name", "currency", "price", "milestones", "billed", "remaining", "hours", "rate",
-                 "notional_value", "burn_pct", "effective_rate"]
-CAP_COLUMNS = ["client", "job", "name", "currency", "cap", "billed", "written_down_value", "written_down"]
+                 "notional_value", "burn_pct", "effective_rate", "due"]
+CAP_COLUMNS = ["client", "job", "name", "currency", "cap", "billed", "written_down_value", "written_down",
+               "to_write_down"]
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -125,9 +133,10 @@ def model_tables(entries: pd.DataFrame, before: pd.DataFrame, book: Book, config
                 retainers += [_retainer_row(client, job, r, book, used) for r in
                               retainer_periods(job.retainer, period, today)]
             elif job.fixed is not None:
-                fixed.append(_fixed_row(client, job, known, book, period))
+                fixed.append(_fixed_row(client, job, known, book, period, today))
             elif job.cap is not None:
-                caps.append(_cap_row(client, job, book, period))
+                waiting = entries[uncovered(entries)]
+                caps.append(_cap_row(client, job, book, period, _mine(waiting, client, job, (E.client_key, E.job_key))))
     return Models(pd.DataFrame(retainers, columns=RETAINER_COLUMNS), pd.DataFrame(fixed, columns=FIXED_COLUMNS),
                   pd.DataFrame(caps, columns=CAP_COLUMNS))
 
@@ -140,8 +149,10 @@ def hourly_rate(client: Client, job: Job, day: date) -> Decimal | None:
     return None
 
 
-def _mine(lines: pd.DataFrame, client: Client, job: Job) -> pd.DataFrame:
-    return lines[lines["client_key"].eq(client.key) & lines["job_key"].eq(job.key)]
+def _mine(lines: pd.DataFrame, client: Client, job: Job,
+          by: tuple[str, str] = ("client_key", "job_key")) -> pd.DataFrame:
+    """The rows of `lines` (invoice lines; entries by their `by` columns) of the client's job."""
+    return lines[lines[by[0]].eq(client.key) & lines[by[1]].eq(job.key)]
 
 
 def _retainer_row(client: Client, job: Job, r: Period, book: Book, used: dict[str, int]) -> dict:
@@ -174,7 +185,7 @@ def _value(seconds: int, rate: Decimal | None) -> Decimal | None:
     return None if rate is None else (Decimal(seconds) / HOUR * rate).quantize(CENT)
 
 
-def _fixed_row(client: Client, job: Job, known: pd.DataFrame, book: Book, period: Period) -> dict:
+def _fixed_row(client: Client, job: Job, known: pd.DataFrame, book: Book, period: Period, today: date) -> dict:
     fixed = job.fixed
     assert fixed is not None
     lines = _mine(period_lines(book, None), client, job)
@@ -185,16 +196,20 @@ def _fixed_row(client: Client, job: Job, known: pd.DataFrame, book: Book, period
     hours_spent = hours(int(spent[E.duration_s].fillna(0).sum()))
     rate = hourly_rate(client, job, period.end)
     notional = (hours_spent * rate).quantize(CENT) if rate is not None else None
+    due = sum((m.amount for m in fixed.milestones if m.done is not None and m.done in period and m.done <= today
+               and (MILESTONE, milestone_key(client, job, m.name)) not in book.models.charged), ZERO)
     return {"client": client.key, "job": job.key, "name": job.name, "currency": client.currency,
             "price": fixed.price, "milestones": f"{milestones['charge_key'].nunique()} of {len(fixed.milestones)}",
             "billed": billed, "remaining": fixed.price - billed, "hours": hours_spent, "rate": rate,
             "notional_value": notional,
             "burn_pct": (notional / fixed.price).quantize(Decimal("0.0001")) if notional is not None and fixed.price
             else None,
-            "effective_rate": (billed / hours_spent).quantize(CENT) if hours_spent else None}
+            "effective_rate": (billed / hours_spent).quantize(CENT) if hours_spent else None, "due": due}
 
 
-def _cap_row(client: Client, job: Job, book: Book, period: Period) -> dict:
+def _cap_row(client: Client, job: Job, book: Book, period: Period, waiting: pd.DataFrame) -> dict:
+    """`waiting`: the job's entries on no invoice; what the next bill writes down of them, as
+    pricing/models.write_down does per month (or in total) after what live invoices billed."""
     cap = job.cap
     assert cap is not None
     lines = _mine(period_lines(book, period), client, job)
@@ -204,4 +219,50 @@ def _cap_row(client: Client, job: Job, book: Book, period: Period) -> dict:
     return {"client": client.key, "job": job.key, "name": job.name, "currency": client.currency,
             "cap": f"{cap.amount:,.2f} {client.currency} {'a month' if cap.per == 'month' else 'in total'}",
             "billed": billed, "written_down_value": down,
-            "written_down": (down / (billed / billed_h)).quantize(CENT) if down and billed else ZERO}
+            "written_down": (down / (billed / billed_h)).quantize(CENT) if down and billed else ZERO,
+            "to_write_down": _to_write_down(client, job, book, waiting)}
+
+
+def _to_write_down(client: Client, job: Job, book: Book, waiting: pd.DataFrame) -> Decimal:
+    cap = job.cap
+    assert cap is not None
+    months = [cap_months(cap, day.date()) for day in waiting[E.date]]
+    down = ZERO
+    for month, values in waiting[R.value].groupby(months, sort=False):
+        worth = sum(values, ZERO)
+        over = worth - max(ZERO, cap.amount - book.models.billed_net.get((client.key, job.key, month), ZERO))
+        down += min(max(over, ZERO), worth)
+    return down
+
+
+def next_bill(models: Models, period: Period) -> pd.DataFrame:
+    """What the next `bill` of `period` bills of the models, per client and job: `value` — a
+    retainer period's fee not billed yet and its overage to bill, a fixed price's milestones due,
+    less what caps will write down of the unbilled hours; `hours` of overage to bill; `written_down`
+    — a retainer's hours absorbed (at the job's rate) and the caps' write-downs to come; `last_day`,
+    the day whose month it counts in (a retainer period's last, at the latest the period's)."""
+    retainers, fixed, caps = models.retainers, models.fixed, models.caps
+    plain = [ZERO if v is None else v for v in retainers["overage_to_bill_value"]]
+    parts = [
+        pd.DataFrame({"client": retainers["client"], "job": retainers["job"],
+                      "last_day": [min(parse_period(p).end, period.end) for p in retainers["period"]],
+                      "hours": retainers["overage_to_bill"],
+                      "value": [v + (ZERO if billed else fee) for v, fee, billed in
+                                zip(plain, retainers["fee"], retainers["fee_invoice"])],
+                      "written_down": [ZERO if v is None else v for v in retainers["written_down_value"]]}),
+        pd.DataFrame({"client": fixed["client"], "job": fixed["job"], "last_day": period.end, "hours": ZERO,
+                      "value": fixed["due"], "written_down": ZERO}),
+        pd.DataFrame({"client": caps["client"], "job": caps["job"], "last_day": period.end, "hours": ZERO,
+                      "value": [-v for v in caps["to_write_down"]], "written_down": caps["to_write_down"]})]
+    return pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+
+
+def unbilled(entries: pd.DataFrame) -> pd.Series:
+    """Mask: billable entries on no invoice — neither ours nor, unless rates.yaml bills them anyway,
+    the tracker's."""
+    return entries[E.billable] & entries[R.invoice].eq("") & entries[E.tracker_hold].ne(INVOICED)
+
+
+def uncovered(entries: pd.DataFrame) -> pd.Series:
+    """Mask: unbilled entries billed by the hour (a retainer's or fixed price's are covered by it)."""
+    return unbilled(entries) & entries[R.model].eq("")

@@ -36,7 +36,7 @@ from ..schemas import Entries as E
 from ..schemas import Expenses as X
 from ..schemas import ReportEntries as R
 from ..units import HOUR, hours
-from .models import MODEL_OF_CHARGE, Models, is_write_down, period_lines
+from .models import MODEL_OF_CHARGE, Models, is_write_down, next_bill, period_lines
 
 ZERO = Decimal("0.00")
 MONTHS = 12
@@ -66,7 +66,7 @@ def month_table(sources: Sources, config: Config, period: Period) -> pd.DataFram
     """One row per month (COLUMNS; `month` as "2026-11"), oldest first, ending with the period's last month."""
     facts = pd.concat([_entry_facts(sources.entries), _entry_facts(sources.before),
                        _expense_facts(sources.expenses), _expense_facts(sources.earlier_expenses),
-                       _line_facts(sources.book), _pending_facts(sources.models),
+                       _line_facts(sources.book), _pending_facts(sources.models, period),
                        _archived_facts(sources, config, period)], ignore_index=True).astype(
         {"month": object, "client": object})  # as text also when there is nothing
     facts = facts[facts["client"].isin(list(config.clients)) & facts["month"].le(_month(period.end))]
@@ -134,15 +134,16 @@ def _line_facts(book: Book) -> pd.DataFrame:
                   value=lines["amount"].tolist())
 
 
-def _pending_facts(models: Models) -> pd.DataFrame:
-    """Retainer overage not billed yet, in the month its retainer period ends: value, all unbilled."""
-    pending = models.retainers
-    pending = pending[[v is not None and v != 0 for v in pending["overage_to_bill_value"]]]
+def _pending_facts(models: Models, period: Period) -> pd.DataFrame:
+    """What the next `bill` bills of the models (reports/models.next_bill, as the Clients sheet
+    counts it), in the month of its last day: value, all unbilled."""
+    pending = next_bill(models, period)
+    pending = pending[[v != 0 for v in pending["value"]]]
     if pending.empty:
         return _facts([], [])
-    values = pending["overage_to_bill_value"].tolist()
-    return _facts([_month(parse_period(p).end) for p in pending["period"]], pending["client"].tolist(),
-                  value=values, unbilled=values)
+    values = pending["value"].tolist()
+    return _facts([_month(d) for d in pending["last_day"]], pending["client"].tolist(), value=values,
+                  unbilled=values)
 
 
 def _archived_facts(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
