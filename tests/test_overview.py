@@ -82,7 +82,7 @@ def overview(wb) -> tuple[list[str], list[dict], dict[str, dict]]:
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
     head = rows[0]
     named = [dict(zip(head, r)) for r in rows[1:] if r[0]]
-    clients = [r for r in named if not str(r["client"]).startswith("Total")]
+    clients = [r for r in named if not str(r["client"]).startswith(("Total", "No client"))]
     totals = {r["client"].removeprefix("Total "): r for r in named if str(r["client"]).startswith("Total")}
     return head, clients, totals
 
@@ -100,7 +100,8 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
     head, clients, totals = overview(wb)
     assert head[:12] == COLUMNS and sheet.freeze_panes == "B6"  # the headline and header, and the client column
     assert [sheet.column_dimensions[c].hidden for c in "MN"] == [True, True]  # what the totals add up by
-    assert [c["client"] for c in clients] == ["duff", "acme", "calm", "globex"]  # most unbilled first; no idle
+    # the agency's currency first, the most unbilled first; no idle
+    assert [c["client"] for c in clients] == ["duff", "acme", "globex", "calm"]
     by = {c["client"]: c for c in clients}
     assert [by["duff"][k] for k in COLUMNS[1:8]] == [4, 4, 480, 0, 4, 480, "2026-0001"]
     assert by["duff"]["days since"] == 64 and near(by["duff"]["margin %"], D(480 - 4 * 40) / 480, 4)
@@ -123,28 +124,31 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
     assert invoiced == 125 and sum(by[c]["invoiced"] for c in ("acme", "globex", "duff")) == 1350  # 300 + 1,050
 
     # headline: the EUR totals row's figures, the share not invoiced yet, clients over budget
+    # (hours and clients of every currency)
     figures = [sheet.cell(3, c).value for c in (1, 3, 5, 7, 9, 11)]
     total = next(r for r in range(6, 20) if sheet.cell(r, 1).value == "Total EUR")
-    assert figures[:4] == [f"=B{total}", f"=C{total}", f"=E{total}", f"=G{total}"]
+    assert figures[:4] == ["=SUM(B6:B9)", "=SUM(C6:C9)", f"=E{total}", f"=G{total}"]
     assert figures[4] == f'=IF(D{total}=0,"",G{total}/D{total})' and figures[5] == '=COUNTIF(L6:L9,">1")'
     assert [sheet.cell(2, c).value for c in (1, 3, 5, 7, 9, 11)] == [
-        "logged h", "billed h", "invoiced", "unbilled value", "not invoiced yet", "clients over budget"]
+        "logged h", "billed h", "invoiced (EUR)", "unbilled value (EUR)", "not invoiced yet (EUR)",
+        "clients over budget"]
+    assert sheet.cell(4, 1).value == ("USD: invoiced 125.00, unbilled 0.00 · internal time, on no row: 1.00 h (the "
+                                      "Clients and Months sheets count it)")
 
-    # conditional formats: data bars on unbilled value and burn, and each row's own thresholds
+    # conditional formats: data bars on unbilled value (per currency) and burn (in its level's colour),
+    # and red, amber, green at each row's own thresholds
     rules = {str(cf.sqref): [(r.type, r.formula, r.dxf.fill.bgColor.rgb if r.dxf else None) for r in cf.rules]
              for cf in sheet.conditional_formatting}
-    assert rules["G6:G9"] == [("dataBar", [], None)]
+    assert rules["G6:G8"] == rules["G9"] == [("dataBar", [], None)]  # EUR, then USD: no rate ranks one by the other
     red, amber, green = "FFF4B6B6", "FFFBE3A6", "FFCDEBC5"
     assert rules["J6"] == [("expression", ["AND(ISNUMBER(J6),J6>62)"], red),  # duff: 64 days, red
-                           ("expression", ["AND(ISNUMBER(J6),J6>31)"], amber), ("expression", ["ISNUMBER(J6)"], green)]
-    assert rules["L7"] == [("dataBar", [], None), ("expression", ["AND(ISNUMBER(L7),L7>=0.9)"], red),
-                           ("expression", ["AND(ISNUMBER(L7),L7>=0.5)"], amber),  # acme: 85 %
-                           ("expression", ["ISNUMBER(L7)"], green)]
+                           ("expression", ["OR(AND(ISNUMBER(J6),J6>31),AND(ISBLANK(J6),G6>0))"], amber),
+                           ("expression", ["ISNUMBER(J6)"], green)]
     assert rules["K7"] == [("expression", ["AND(ISNUMBER(K7),K7<0)"], red), ("expression", ["AND(ISNUMBER(K7),K7>=0)"],
                                                                               green)]
-    assert "L8" not in rules  # calm: no budget, no colour
-    bar = next(r for cf in sheet.conditional_formatting if str(cf.sqref) == "L7" for r in cf.rules if r.dataBar)
-    assert bar.dataBar.color.rgb == "FFF2C462"  # acme's burn bar in a stronger amber: a long bar hides the fill
+    bars = {str(cf.sqref): r.dataBar.color.rgb for cf in sheet.conditional_formatting for r in cf.rules if r.dataBar
+            and str(cf.sqref).startswith("L")}
+    assert bars == {"L7": "FFF6B26B", "L8": "FF93C47D"}  # acme 85 %: amber (50–90 %); globex 35 %: green; calm: none
 
     # one landscape page
     assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
@@ -158,8 +162,8 @@ def test_status_shows_the_overviews_figures_in_its_order(overview_ws):
     _, clients, _ = overview(wb)
     output = overview_ws.cli("status", "--period", "2026-11", "--json").output
     doc = json.loads(output)
-    assert [(c["client"], c["days_since"]) for c in doc["clients"]] == [("duff", 64), ("acme", 0), ("calm", 0),
-                                                                         ("globex", 0)]
+    assert [(c["client"], c["days_since"]) for c in doc["clients"]] == [("duff", 64), ("acme", 0), ("globex", 0),
+                                                                         ("calm", 0)]
     assert '"days_since": 64,' in output  # a whole number of days, not 64.0
     keys = ["client", "logged", "billed", "value", "invoiced", "unbilled_hours", "unbilled_value", "last_invoice",
             "last_invoice_date", "days_since", "margin_pct", "burn"]
@@ -173,9 +177,12 @@ def test_status_shows_the_overviews_figures_in_its_order(overview_ws):
                 assert near(cell, value, 4), (row["client"], key)
             else:
                 assert value == cell, (row["client"], key)
-    assert doc["headline"][0] == {"currency": "EUR", "logged": "15.10", "billed": "15.25", "value": "1955.00",
-                                  "invoiced": "1350.00", "unbilled_value": "605.00", "gap": "0.3095",
-                                  "over_budget": 0}  # 605 ÷ 1,955
+    assert doc["headline"] == {  # hours of every currency (EUR 15.10 + USD 1.10), money per currency
+        "logged": "16.20", "billed": "16.50", "over_budget": 0, "internal": "1.00",
+        "money": [{"currency": "EUR", "value": "1955.00", "invoiced": "1350.00", "unbilled_value": "605.00",
+                   "gap": "0.3095"},  # 605 ÷ 1,955
+                  {"currency": "USD", "value": "125.00", "invoiced": "125.00", "unbilled_value": "0.00",
+                   "gap": "0.0000"}]}
 
 
 def test_a_workspace_with_no_active_client_has_an_empty_overview(ws):
@@ -185,7 +192,13 @@ def test_a_workspace_with_no_active_client_has_an_empty_overview(ws):
     head, clients, totals = overview(wb)
     assert head[:12] == COLUMNS and clients == [] and totals == {}
     assert [wb["Overview"].cell(3, c).value for c in (1, 3)] == [0, 0]
+    assert wb["Overview"].cell(6, 1).value == "No client logged time, was invoiced or has anything to bill in 2026-11."
+    assert overview_ws_empty_status(ws) == "No client logged time, was invoiced or has anything to bill in 2026-11."
     assert json.loads(ws.cli("status", "--period", "2026-11", "--json").output)["clients"] == []
+
+
+def overview_ws_empty_status(ws) -> str:
+    return ws.cli("status", "--period", "2026-11").output.splitlines()[-1]
 
 
 def test_libreoffice_recalculates_the_overview_to_the_same_figures(overview_ws, tmp_path):
@@ -212,5 +225,5 @@ def test_libreoffice_recalculates_the_overview_to_the_same_figures(overview_ws, 
     assert near(totals["EUR"]["margin %"], (1955 - cost) / 1955, 4)
     assert [totals["USD"][k] for k in ("logged h", "billed h", "invoiced", "unbilled value")] == [1.1, 1.25, 125, 0]
     sheet = wb["Overview"]
-    assert [sheet.cell(3, c).value for c in (1, 3, 5, 7, 11)] == [15.1, 15.25, 1350, 605, 0]
+    assert [sheet.cell(3, c).value for c in (1, 3, 5, 7, 11)] == [16.2, 16.5, 1350, 605, 0]
     assert near(sheet.cell(3, 9).value, D(605) / 1955, 4)

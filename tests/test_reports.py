@@ -634,6 +634,18 @@ def test_the_team_sheet_and_status_team_show_each_persons_last_day_logged(ws, mo
     assert "team" not in json.loads(ws.cli("status", "--period", "2026-05", "--json").output)
 
 
+def test_status_team_shows_someone_who_logged_nothing_as_none_not_nan(ws, monkeypatch):
+    ws.rates(BUDGET_RATES)
+    ws.input("june.csv", HEADER + "2026-06-01,Anna Schmidt,acme,support,,Hotline,1,\n")
+    monkeypatch.setenv("AUFTAKT_TODAY", "2026-06-03")
+    output = ws.cli("status", "--period", "2026-06", "--team", "--json").output
+    assert "NaN" not in output  # not JSON
+    assert [(p["person"], p["last_logged"], p["days_since"]) for p in json.loads(output)["team"]] == [
+        ("Anna Schmidt", "2026-06-01", 2), ("Ben Okafor", None, None)]
+    text = ws.cli("status", "--period", "2026-06", "--team").output
+    assert re.search(r"Ben Okafor +│ none +│ +— │", text) and "nan" not in text, text
+
+
 def test_team_capacity_counts_each_person_s_regional_holidays(ws):
     ws.rates(BUDGET_RATES.replace("  country: DE\n", "  country: DE\n  region: BY\n").replace(
         "    hours_per_week: 20\n", "    hours_per_week: 20\n    region: BE\n"))
@@ -810,11 +822,12 @@ def test_status_json(ws):
          "unbilled_hours": "1.25", "unbilled_value": "125.00", "margin_pct": None, "burn": None,
          "name": "Calm Ltd", "currency": "USD", "budget": None, "level": None, "held_back": True}]
     assert [list(c)[:12] for c in doc["clients"]] == [[c.key for c in OVERVIEW_COLUMNS]] * 3  # the Overview's keys
-    assert doc["headline"] == [  # internal time (studio's 1 h) is on no client's row
-        {"currency": "EUR", "logged": "10.00", "billed": "10.00", "value": "1350.00", "invoiced": "0.00",
-         "unbilled_value": "1350.00", "gap": "1.0000", "over_budget": 2},
-        {"currency": "USD", "logged": "1.10", "billed": "1.25", "value": "125.00", "invoiced": "0.00",
-         "unbilled_value": "125.00", "gap": "1.0000", "over_budget": 0}]
+    assert doc["headline"] == {  # internal time (studio's 1 h) is on no client's row; hours add up over currencies
+        "logged": "11.10", "billed": "11.25", "over_budget": 2, "internal": "1.00",
+        "money": [{"currency": "EUR", "value": "1350.00", "invoiced": "0.00", "unbilled_value": "1350.00",
+                   "gap": "1.0000"},
+                  {"currency": "USD", "value": "125.00", "invoiced": "0.00", "unbilled_value": "125.00",
+                   "gap": "1.0000"}]}
 
 
 def test_status_table(ws):
@@ -822,12 +835,11 @@ def test_status_table(ws):
     result = ws.cli("status", "--period", "2026-11")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert [line.rstrip() for line in lines[:3]] == [
+    assert lines[:4] == [
         "Billing status 2026-11 · 2026-11-01 .. 2026-11-30 · today 2026-12-03",
-        "EUR: logged 10.00 h · billed 10.00 h · invoiced 0.00 · unbilled 1,350.00 · not invoiced yet 100 % · "
-        "2 over budget",
-        "USD: logged 1.10 h · billed 1.25 h · invoiced 0.00 · unbilled 125.00 · not invoiced yet 100 % · "
-        "0 over budget"]
+        "logged 11.10 h · billed 11.25 h · 2 over budget · internal time, on no row: 1.00 h",
+        "EUR: invoiced 0.00 · unbilled 1,350.00 · not invoiced yet 100 %",
+        "USD: invoiced 0.00 · unbilled 125.00 · not invoiced yet 100 %"]  # and no padding to the width
     assert status_cells(result.output) == [  # the Overview's figures in its order; not billable: no studio
         ["globex", "7.00", "7.00", "1,050.00 €", "0.00 €", "7.00", "1,050.00 €", "—", "—", "—", "73 %",
          "█████ 105 % app"],
@@ -932,8 +944,9 @@ def test_no_input_text_becomes_a_formula(ws):
     assert formulas  # the totals rows
     for title, cell in formulas:
         row_label = wb[title].cell(cell.row, 1).value
-        if (title, cell.row) == ("Overview", 3):  # the headline figures: a totals row's cells, a ratio, a count
-            assert HEADLINE.fullmatch(cell.value) or RATIO.fullmatch(cell.value), cell.value
+        if (title, cell.row) == ("Overview", 3):  # the headline figures: a totals row's cells, a ratio, sums, a count
+            assert HEADLINE.fullmatch(cell.value) or RATIO.fullmatch(cell.value) or SUM.fullmatch(cell.value), \
+                cell.value
             continue
         assert title in ("Overview", "Clients", "Jobs", "Months", "Team") and str(row_label).startswith("Total"), \
             (title, cell.coordinate)

@@ -6,6 +6,7 @@ together). Heavy imports (pandas, pandera) happen inside the commands, so `--hel
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
@@ -495,14 +496,29 @@ def status(workspace: Path, period: Period | None, as_json: bool, team: bool) ->
             click.echo(str(problem))
         sys.exit(EXIT_DATA_ERRORS)
     if as_json:
-        document = board.as_json(period, today, found.clients, found.headlines)
+        document = board.as_json(period, today, found.clients, found.headline)
         click.echo(json.dumps({**document, **({"team": board.team_json(found.team)} if team else {})},
                               ensure_ascii=False, indent=2))
         return
-    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)  # the Overview's twelve columns
-    console.print(board.table(period, today, found.clients, found.headlines))
-    if team:
-        console.print(board.team_table(found.team))
+    shown = [board.table(period, today, found.clients, found.headline, _width()), *([board.team_table(found.team)]
+                                                                                     if team else [])]
+    if sys.stdout.isatty():
+        console = Console(highlight=False)
+        for part in shown:
+            console.print(part)
+        return
+    text = io.StringIO()
+    console = Console(width=_width(), highlight=False, file=text, color_system=None)
+    for part in shown:
+        console.print(part)
+    click.echo("\n".join(line.rstrip() for line in text.getvalue().splitlines()))  # no padding to the width
+
+
+def _width() -> int:
+    """The terminal's width, or in a pipe or a file 160 columns: the Overview's twelve fit."""
+    from rich.console import Console
+
+    return Console().width if sys.stdout.isatty() else 160
 
 
 def _today(workspace: Path) -> date:

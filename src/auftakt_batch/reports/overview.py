@@ -22,13 +22,12 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..periods import Period
 from .figures import ZERO, Figures, share
-from .sheets import TOTAL_LOOK, Column, Sheet, money_format, table
+from .sheets import AMBER, GREEN, RED, TOTAL_LOOK, Column, Sheet, money_format, table
 
-RED, AMBER, GREEN = "#F4B6B6", "#FBE3A6", "#CDEBC5"
-BARS = {"red": "#E58C8C", "amber": "#F2C462", "green": "#93CC84"}  # the burn's data bars
+BARS = {"red": "#E06666", "amber": "#F6B26B", "green": "#93C47D"}  # the burn's data bars, a level each
 
 COLUMNS = [  # the Overview's columns, and `status`'s, in this order; their keys are status --json's
-    Column("client", "client", width=14),
+    Column("client", "client"),
     Column("logged", "logged h", "hours", note="All time tracked for the client in the period, raw, billable or not."),
     Column("billed", "billed h", "hours", note="Billable time as invoices bill it: rounded (and as written down in "
                                                "review); on an invoice, its line's hours — billed or still to bill. "
@@ -42,15 +41,18 @@ COLUMNS = [  # the Overview's columns, and `status`'s, in this order; their keys
     Column("last_invoice_date", "issued", "date"),
     Column("days_since", "days since", "int", note="Days since the last invoice: amber past the client's billing "
                                                    "rhythm (a month; a quarter where it is billed only by quarterly "
-                                                   "retainers), red past twice that."),
+                                                   "retainers), red past twice that; amber too for a client never "
+                                                   "invoiced with work to bill."),
     Column("margin_pct", "margin %", "pct", note="(Billable value − cost) ÷ billable value: red below 0. Blank for a "
                                                  "client billed in another currency than the agency's."),
     Column("burn", "budget burn", "pct", width=12, note="The client's most burnt budget, its own or a job's (see "
-                                                        "Over-servicing): amber and red at its alert_at."),
+                                                        "Over-servicing): its bar amber and red at its alert_at."),
 ]
 HIDDEN = [Column("currency", "currency"), Column("margin", "margin", "money")]  # what the totals row adds up by
 SUMMED = ("logged", "billed", "value", "invoiced", "unbilled_hours", "unbilled_value", "margin")
 TITLE_ROW, LABEL_ROW, FIGURE_ROW, HEADER_ROW = 1, 2, 3, 5
+ONE_PAGE = 40  # clients the Overview prints on one page (more: one page wide, as many tall as it takes)
+MONEY = ("invoiced", "unbilled_value", "gap")  # the headline figures of one currency
 HEADLINE = [("logged h", "logged"), ("billed h", "billed"), ("invoiced", "invoiced"),
             ("unbilled value", "unbilled_value"), ("not invoiced yet", "gap"), ("clients over budget", "over_budget")]
 
@@ -78,10 +80,12 @@ def overview_table(figures: Figures) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=keys)
     if frame.empty:
         return frame
+    other = frame["currency"].ne(figures.currency)  # the agency's currency first: no exchange rate ranks the others
     order = frame["unbilled_value"].map(Decimal).map(lambda v: -v)  # exact, most first; then by key
     days = pd.Series([None if blank(d) else int(d) for d in frame["days_since"]], dtype=object)  # not 7.0
-    frame = frame.assign(order=order, days_since=days).sort_values(["order", "client"], kind="stable")
-    return frame.drop(columns="order").reset_index(drop=True)
+    frame = frame.assign(other=other, order=order, days_since=days)
+    frame = frame.sort_values(["other", "currency", "order", "client"], kind="stable")
+    return frame.drop(columns=["other", "order"]).reset_index(drop=True)
 
 
 def levels(row: dict) -> dict[str, str | None]:
@@ -92,35 +96,46 @@ def levels(row: dict) -> dict[str, str | None]:
         "margin_pct": None if blank(margin) else "red" if margin < 0 else "green",
         "burn": None if blank(burn) or blank(row["red_at"]) else "red" if burn >= row["red_at"]
         else "amber" if burn >= row["amber_at"] else "green",
-        "days_since": None if blank(days) else "red" if days > 2 * rhythm else "amber" if days > rhythm else "green"}
+        "days_since": ("amber" if row["unbilled_value"] else None) if blank(days)  # never invoiced, work waiting
+        else "red" if days > 2 * rhythm else "amber" if days > rhythm else "green"}
 
 
 def blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and value != value) or value is pd.NA
 
 
-class Headline(NamedTuple):
-    """The period's figures over the Overview's rows of one currency."""
+class Money(NamedTuple):
+    """The headline's money of one currency (amounts in different currencies never add up)."""
 
     currency: str
-    logged: Decimal
-    billed: Decimal
     value: Decimal
     invoiced: Decimal
     unbilled_value: Decimal
     gap: Decimal | None  # unbilled value ÷ billable value: the share of the period's work not invoiced yet
+
+
+class Headline(NamedTuple):
+    """The period's figures over the Overview's rows: hours and clients of every currency, money per
+    currency (the agency's first); and the internal time no row shows."""
+
+    logged: Decimal
+    billed: Decimal
     over_budget: int  # clients whose most burnt budget is past 100 %
+    money: tuple[Money, ...]
+    internal: Decimal  # hours logged for internal (not billable) clients
 
 
-def headlines(overview: pd.DataFrame, agency: str) -> list[Headline]:
-    """One per currency, the agency's first."""
-    found = []
-    for code in sorted(set(overview["currency"]), key=lambda c: (c != agency, c)):
+def headline(overview: pd.DataFrame, figures: Figures) -> Headline:
+    money = []
+    for code in sorted(set(overview["currency"]), key=lambda c: (c != figures.currency, c)):
         mine = overview[overview["currency"].eq(code)]
-        total = {k: sum(mine[k], ZERO) for k in ("logged", "billed", "value", "invoiced", "unbilled_value")}
-        over = int(sum(1 for b in mine["burn"] if not blank(b) and b > 1))
-        found.append(Headline(code, **total, gap=share(total["unbilled_value"], total["value"]), over_budget=over))
-    return found
+        value, invoiced, unbilled = (sum(mine[k], ZERO) for k in ("value", "invoiced", "unbilled_value"))
+        money.append(Money(code, value, invoiced, unbilled, share(unbilled, value)))
+    clients = figures.clients
+    internal = clients.loc[~clients["billable_client"], "logged"] if len(clients) else []
+    return Headline(sum(overview["logged"], ZERO), sum(overview["billed"], ZERO),
+                    int(sum(1 for b in overview["burn"] if not blank(b) and b > 1)), tuple(money),
+                    sum(internal, ZERO))
 
 
 def write_overview(sheet: Sheet, figures: Figures) -> None:
@@ -128,8 +143,11 @@ def write_overview(sheet: Sheet, figures: Figures) -> None:
     columns = COLUMNS + HIDDEN
     _title(sheet, figures.period, figures.today)
     first, last = table(sheet, frame, columns, row=HEADER_ROW, freeze=False, agency_currency=figures.currency)
+    if frame.empty:
+        sheet.put(first, 1, f"No client logged time, was invoiced or has anything to bill in {figures.period.label}.",
+                  look={"italic": True})
     totals = _totals(sheet, frame, columns, first, last, figures.currency)
-    _headline(sheet, frame, totals, first, last, figures.currency)
+    _headline(sheet, headline(frame, figures), totals, (first, last))
     _colours(sheet, frame, first)
     for i in range(len(COLUMNS), len(columns)):
         sheet.hide(i + 1)
@@ -138,7 +156,8 @@ def write_overview(sheet: Sheet, figures: Figures) -> None:
     ws.set_row(HEADER_ROW - 1, 30)
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    sheet.pages_tall = 1  # one page: Sheet.page_setup fits it to one page wide, with the header repeated
+    if len(frame) <= ONE_PAGE:  # Sheet.page_setup fits it one page wide, its header on each page
+        sheet.pages_tall = 1
     ws.print_area(0, 0, max(sheet.max_row, HEADER_ROW) - 1, len(COLUMNS) - 1)
     ws.activate()
 
@@ -174,80 +193,74 @@ def _totals(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], first: int
     return rows
 
 
-def _headline(sheet: Sheet, frame: pd.DataFrame, totals: dict[str, int], first: int, last: int,
-              agency: str) -> None:
-    """Six figures over two columns each: label above, figure below, as live formulas on the totals
-    row of the first currency (the agency's); other currencies' money figures in a line under them."""
+def _headline(sheet: Sheet, head: Headline, totals: dict[str, int], rows: tuple[int, int]) -> None:
+    """Six figures over two columns each, label above, figure below, as live formulas: the hours
+    and clients over budget of every row, the money on the first currency's totals row (the
+    agency's); under them a line for the other currencies' money and the internal time."""
     col = {c.key: xl_col_to_name(i) for i, c in enumerate(COLUMNS + HIDDEN)}
     book, ws = sheet.book, sheet.ws
-    label = book.format({"font_color": "#555555", "align": "center", "top": 1, "left": 1, "right": 1,
-                         "border_color": "#BBBBBB"})
-    code = next(iter(totals), agency)
-    row = totals.get(code)
-    figure = {
-        "logged": f"={col['logged']}{row}", "billed": f"={col['billed']}{row}",
-        "invoiced": f"={col['invoiced']}{row}", "unbilled_value": f"={col['unbilled_value']}{row}",
-        "gap": f'=IF({col["value"]}{row}=0,"",{col["unbilled_value"]}{row}/{col["value"]}{row})',
-        "over_budget": f'=COUNTIF({col["burn"]}{first}:{col["burn"]}{last},">1")'}
+    code = head.money[0].currency if head.money else ""
+    row, (first, last) = totals.get(code), rows
+    every = {key: f"=SUM({col[key]}{first}:{col[key]}{last})" for key in ("logged", "billed")}
+    figure = {**every, "over_budget": f'=COUNTIF({col["burn"]}{first}:{col["burn"]}{last},">1")',
+              "invoiced": f"={col['invoiced']}{row}", "unbilled_value": f"={col['unbilled_value']}{row}",
+              "gap": f'=IF({col["value"]}{row}=0,"",{col["unbilled_value"]}{row}/{col["value"]}{row})'}
     number = {"logged": "#,##0.00", "billed": "#,##0.00", "invoiced": money_format(code),
               "unbilled_value": money_format(code), "gap": "0.0%", "over_budget": "0"}
+    label = book.format({"font_color": "#555555", "align": "center", "top": 1, "left": 1, "right": 1,
+                         "border_color": "#BBBBBB"})
     for i, (text, key) in enumerate(HEADLINE):
         at = 2 * i
-        ws.merge_range(LABEL_ROW - 1, at, LABEL_ROW - 1, at + 1, text, label)
-        look = {"bold": True, "font_size": 15, "align": "center", "bottom": 1, "left": 1, "right": 1,
-                "border_color": "#BBBBBB", "num_format": number[key]}
-        if key == "over_budget":
-            look["font_color"] = "#B00020"
-        cell = book.format(look)
+        ws.merge_range(LABEL_ROW - 1, at, LABEL_ROW - 1, at + 1, f"{text} ({code})" if key in MONEY else text, label)
+        cell = book.format({"bold": True, "font_size": 15, "align": "center", "bottom": 1, "left": 1, "right": 1,
+                            "border_color": "#BBBBBB", "num_format": number[key],
+                            **({"font_color": "#B00020"} if key == "over_budget" else {})})
         ws.merge_range(FIGURE_ROW - 1, at, FIGURE_ROW - 1, at + 1, None, cell)
         if row is None:  # no active client: nothing to add up
             ws.write_number(FIGURE_ROW - 1, at, 0, cell)
         else:
             ws.write_formula(FIGURE_ROW - 1, at, figure[key], cell, "")
     ws.set_row(FIGURE_ROW - 1, 24)
-    others = headlines(frame, agency)[1:] if len(frame) else []
-    if others:
-        text = " · ".join(f"{h.currency}: invoiced {h.invoiced:,.2f}, unbilled {h.unbilled_value:,.2f}"
-                          for h in others)
-        sheet.put(FIGURE_ROW + 1, 1, f"Money above in {code}; {text}", look={"italic": True, "font_color": "#555555"})
+    notes = [f"{m.currency}: invoiced {m.invoiced:,.2f}, unbilled {m.unbilled_value:,.2f}" for m in head.money[1:]]
+    if head.internal:
+        notes.append(f"internal time, on no row: {head.internal:,.2f} h (the Clients and Months sheets count it)")
+    if notes:
+        sheet.put(FIGURE_ROW + 1, 1, " · ".join(notes), look={"italic": True, "font_color": "#555555"})
 
 
 def _colours(sheet: Sheet, frame: pd.DataFrame, first: int) -> None:
-    """Data bars for unbilled value and burn; red, amber and green per row at its own thresholds,
-    as rules on the cells' values (an edited cell recolours)."""
+    """Data bars for unbilled value (per currency: no exchange rate ranks one against another) and
+    burn (in its level's colour); red, amber and green for the margin and the days since the last
+    invoice, as rules on the cells' values (an edited cell recolours)."""
     if frame.empty:
         return
     ws, book = sheet.ws, sheet.book
     at = {c.key: i for i, c in enumerate(COLUMNS)}
-    top, bottom = first - 1, first + len(frame) - 2
-    ws.conditional_format(top, at["unbilled_value"], bottom, at["unbilled_value"], {
-        "type": "data_bar", "bar_color": "#9DC3E6", "bar_solid": True, "min_type": "num", "min_value": 0})
+    top = first - 1
+    for _, rows in frame.groupby("currency", sort=False).groups.items():
+        ws.conditional_format(top + min(rows), at["unbilled_value"], top + max(rows), at["unbilled_value"], {
+            "type": "data_bar", "bar_color": "#9DC3E6", "bar_solid": True, "min_type": "num", "min_value": 0})
     fills = {level: book.format({"bg_color": colour}) for level, colour in
              (("red", RED), ("amber", AMBER), ("green", GREEN))}
     for r, row in enumerate(frame.to_dict("records"), top):
         level = levels(row)["burn"]
-        if level is not None:  # a bar per cell, in a stronger shade of its level's colour: a long bar hides the fill
+        if level is not None:  # a bar per cell, in its level's colour
             ws.conditional_format(r, at["burn"], r, at["burn"], {
                 "type": "data_bar", "bar_color": BARS[level], "bar_solid": True, "min_type": "num", "min_value": 0,
                 "max_type": "num", "max_value": 1})
-        for key in ("margin_pct", "burn", "days_since"):
+        for key in ("margin_pct", "days_since"):
             cell = xl_rowcol_to_cell(r, at[key])
-            for level, criteria in _rules(key, cell, row).items():
+            for level, criteria in _rules(key, cell, row, xl_rowcol_to_cell(r, at["unbilled_value"])).items():
                 ws.conditional_format(r, at[key], r, at[key], {"type": "formula", "criteria": criteria,
                                                                "format": fills[level], "stop_if_true": True})
 
 
-def _rules(key: str, cell: str, row: dict) -> dict[str, str]:
-    """level -> its rule on `cell`, worst first (the first that holds colours it); none where the
-    row has no threshold (no budget)."""
+def _rules(key: str, cell: str, row: dict, unbilled: str) -> dict[str, str]:
+    """level -> its rule on `cell`, worst first (the first that holds colours it), as `levels` says."""
     number = f"ISNUMBER({cell})"
     if key == "margin_pct":
         return {"red": f"=AND({number},{cell}<0)", "green": f"=AND({number},{cell}>=0)"}
-    if key == "burn":
-        if blank(row["red_at"]):
-            return {}
-        return {"red": f"=AND({number},{cell}>={float(row['red_at'])})",
-                "amber": f"=AND({number},{cell}>={float(row['amber_at'])})", "green": f"={number}"}
     rhythm = row["rhythm"]
-    return {"red": f"=AND({number},{cell}>{2 * rhythm})", "amber": f"=AND({number},{cell}>{rhythm})",
+    return {"red": f"=AND({number},{cell}>{2 * rhythm})", "amber": f"=OR(AND({number},{cell}>{rhythm}),"
+                                                                   f"AND(ISBLANK({cell}),{unbilled}>0))",
             "green": f"={number}"}

@@ -47,6 +47,7 @@ FORMATS = {
     "number": "#,##0.00",
 }
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+RED, AMBER, GREEN = "#F4B6B6", "#FBE3A6", "#CDEBC5"  # the fills of a traffic light
 RISKY = ("=", "+", "-", "@", "\t", "\r", "\n")  # a spreadsheet reads a typed cell starting so as a formula
 ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # characters no worksheet XML may hold
 PIXELS_PER_CM = 37.8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,7 +15,8 @@ from ..run import CheckRun
 from . import figures_for, percent
 from .expenses import expense_status
 from .models import Models
-from .overview import COLUMNS, Headline, blank, headlines, levels, overview_table
+from .overview import COLUMNS, Headline, blank, headline, levels, overview_table
+from .sheets import SYMBOLS
 
 if TYPE_CHECKING:  # rich is imported where the table is drawn
     from rich.console import RenderableType
@@ -106,7 +108,7 @@ class Board(NamedTuple):
     run: CheckRun
     clients: list[ClientStatus]
     team: list[PersonStatus]
-    headlines: list[Headline] = []
+    headline: Headline | None = None
 
 
 def status(workspace: Path, period: Period, today: date) -> Board:
@@ -127,9 +129,10 @@ def status(workspace: Path, period: Period, today: date) -> Board:
             currency=row["currency"], budget=None if blank(row["scope"]) else row["scope"], level=found["burn"],
             held_back=everyone or client in held, levels=found, models=model_status(figures.models, client),
             expenses=None if figures.expenses is None else expense_status(figures.expenses, client)))
-    team = [PersonStatus(t.person, t.last_logged, t.days_since_logged, t.missing_days, t.logged,
-                         t.utilisation_pct) for t in figures.team.itertuples()]
-    return Board(run, rows, team, headlines(overview, figures.currency))
+    team = [PersonStatus(t.person, None if blank(t.last_logged) else t.last_logged,
+                         None if blank(t.days_since_logged) else int(t.days_since_logged), t.missing_days, t.logged,
+                         None if blank(t.utilisation_pct) else t.utilisation_pct) for t in figures.team.itertuples()]
+    return Board(run, rows, team, headline(overview, figures))
 
 
 def team_json(team: list[PersonStatus]) -> list[dict]:
@@ -155,8 +158,8 @@ def team_table(team: list[PersonStatus]) -> RenderableType:
     return grid
 
 
-def as_json(period: Period, today: date, rows: list[ClientStatus], heads: list[Headline] | None = None) -> dict:
-    """The Overview as JSON: its headline figures (one per currency) and its rows by its columns'
+def as_json(period: Period, today: date, rows: list[ClientStatus], head: Headline | None = None) -> dict:
+    """The Overview as JSON: its headline figures (money per currency) and its rows by its columns'
     keys, in its order; amounts, hours and shares as exact strings."""
     def plain(row: ClientStatus) -> dict:
         out = {k: _plain(v) for k, v in asdict(row).items() if k not in ("models", "expenses", "levels")}
@@ -170,7 +173,9 @@ def as_json(period: Period, today: date, rows: list[ClientStatus], heads: list[H
         return out
 
     return {"period": period.label, "today": today.isoformat(),
-            "headline": [{k: _plain(v) for k, v in h._asdict().items()} for h in heads or []],
+            "headline": None if head is None else {
+                **{k: _plain(v) for k, v in head._asdict().items() if k != "money"},
+                "money": [{k: _plain(v) for k, v in m._asdict().items()} for m in head.money]},
             "clients": [plain(r) for r in rows]}
 
 
@@ -182,12 +187,13 @@ def _plain(value: object) -> object:
 COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 
 
-def table(period: Period, today: date, rows: list[ClientStatus], heads: list[Headline] | None = None) -> RenderableType:
-    """The headline and the clients' table, and under it, where any client bills by a model, the
-    models' table."""
+def table(period: Period, today: date, rows: list[ClientStatus], head: Headline | None = None,
+          width: int = 160) -> RenderableType:
+    """The headline and the clients' table (in two, one under the other, where `width` is narrower
+    than it), and under it, where any client bills by a model, the models' table."""
     from rich.console import Group
 
-    grid = _clients(period, today, rows, heads or [])
+    grid = _clients(period, today, rows, head, width)
     models = [(r.client, m) for r in rows for m in r.models]
     costs = [r for r in rows if r.expenses]
     if not models and not costs:
@@ -220,31 +226,49 @@ HEADERS = {"logged": "logged\nh", "billed": "billed\nh", "value": "billable\nval
            "unbilled_hours": "unbilled\nh", "unbilled_value": "unbilled\nvalue", "last_invoice": "last\ninvoice",
            "last_invoice_date": "\nissued", "days_since": "days\nsince", "margin_pct": "margin\n%",
            "burn": "budget\nburn", "client": "\nclient"}  # the Overview's headers, on two lines
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
-def _clients(period: Period, today: date, rows: list[ClientStatus], heads: list[Headline]) -> Table:
-    """The Overview's columns, in its order, under its headers; where the terminal is narrow, the
-    budget column gives way, never a figure or a client."""
+def _clients(period: Period, today: date, rows: list[ClientStatus], head: Headline | None,
+             width: int) -> RenderableType:
+    """The Overview's columns, in its order, under its headers; where `width` is too narrow for all
+    twelve, the money and hours first and the invoices, margin and burn in a table under them —
+    never a figure cut off."""
+    from rich.console import Console, Group
+    from rich.text import Text
+
+    cells = [_cells(r, Text) for r in rows]
+    title = "\n".join([f"Billing status {period.label} · {period.start} .. {period.end} · today {today}",
+                       *headline_lines(head)])
+    if not rows:
+        return Text(f"{title}\nNo client logged time, was invoiced or has anything to bill in {period.label}.")
+    whole = _grid(title, rows, cells, range(len(COLUMNS)))
+    if Console(width=10_000).measure(whole).maximum <= width:  # measured unbounded: a table fits what it is given
+        return whole
+    split = len(COLUMNS) - 5  # last invoice, issued, days since, margin %, burn
+    return Group(_grid(title, rows, cells, range(split), held=False),
+                 _grid(None, rows, cells, [0, *range(split, len(COLUMNS))]))
+
+
+def _grid(title: str | None, rows: list[ClientStatus], cells: list[list], shown: Iterable[int],
+          held: bool = True) -> Table:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    cells = [_cells(r, Text) for r in rows]
-    title = f"Billing status {period.label} · {period.start} .. {period.end} · today {today}"
-    grid = Table(title="\n".join([title, *headline(heads)]), title_justify="left", header_style="bold",
-                 box=box.SIMPLE_HEAD, pad_edge=False)
-    for i, column in enumerate(COLUMNS):
+    grid = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    shown = list(shown)
+    for i in shown:
+        column = COLUMNS[i]
         flexible = column.key == "burn"  # the job its budget is of may be cut short
         name = HEADERS.get(column.key, column.header)
         widest = max([len(str(row[i])) for row in cells] + [len(line) for line in name.splitlines()])
         grid.add_column(name, no_wrap=True, min_width=None if flexible else widest,
                         justify="left" if column.kind in ("text", "date") or column.key == "burn" else "right")
-    held = any(r.held_back for r in rows)
-    if held:
+    note = held and any(r.held_back for r in rows)
+    if note:
         grid.add_column("note", no_wrap=True, min_width=len(HELD))
     for r, row in zip(rows, cells):
-        grid.add_row(*row, *([Text(HELD, style="bold red") if r.held_back else ""] if held else []))
+        grid.add_row(*(row[i] for i in shown), *([Text(HELD, style="bold red") if r.held_back else ""] if note else []))
     return grid
 
 
@@ -264,14 +288,16 @@ def _cells(r: ClientStatus, text_type: type[Text]) -> list[str | Text]:
             _bar(r, text_type)]
 
 
-def headline(heads: list[Headline]) -> list[str]:
-    """The Overview's headline figures, a line per currency."""
-    lines = []
-    for h in heads:
-        gap = "—" if h.gap is None else percent(h.gap)
-        lines.append(f"{h.currency}: logged {h.logged:,.2f} h · billed {h.billed:,.2f} h · invoiced "
-                     f"{h.invoiced:,.2f} · unbilled {h.unbilled_value:,.2f} · not invoiced yet {gap} · "
-                     f"{h.over_budget} over budget")
+def headline_lines(head: Headline | None) -> list[str]:
+    """The Overview's headline figures: the hours and clients over budget, the money per currency."""
+    if head is None:
+        return []
+    lines = [f"logged {head.logged:,.2f} h · billed {head.billed:,.2f} h · {head.over_budget} over budget"
+             + (f" · internal time, on no row: {head.internal:,.2f} h" if head.internal else "")]
+    for m in head.money:
+        gap = "—" if m.gap is None else percent(m.gap)
+        lines.append(f"{m.currency}: invoiced {m.invoiced:,.2f} · unbilled {m.unbilled_value:,.2f} · "
+                     f"not invoiced yet {gap}")
     return lines
 
 

@@ -29,8 +29,11 @@ from .figures import Figures
 from .model_sheet import MODEL_ENTRY_COLUMNS, model_text, write_models
 from .overview import write_overview
 from .sheets import (
+    AMBER,
     FORMATS,
+    GREEN,
     PIXELS_PER_CM,
+    RED,
     TOTAL_LOOK,
     Book,
     Column,
@@ -43,7 +46,6 @@ from .sheets import (
 )
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
-RED, AMBER, GREEN = "#F4B6B6", "#FBE3A6", "#CDEBC5"
 
 VALUE_NOTE = ("At the agreed rates: invoiced entries at their invoice line's hours and price (write-downs show), "
               "the others at their rounded hours and the rate in force. Retainer and fixed-price jobs: the fees, "
