@@ -227,3 +227,30 @@ def test_libreoffice_recalculates_the_overview_to_the_same_figures(overview_ws, 
     sheet = wb["Overview"]
     assert [sheet.cell(3, c).value for c in (1, 3, 5, 7, 11)] == [16.2, 16.5, 1350, 605, 0]
     assert near(sheet.cell(3, 9).value, D(605) / 1955, 4)
+
+
+def test_status_in_a_narrow_terminal_splits_its_table_and_cuts_no_figure(overview_ws):
+    from rich.console import Console
+
+    from auftakt_batch.reports import status as board
+
+    found = board.status(overview_ws.root, NOVEMBER, TODAY)
+    text = {}
+    for width in (160, 100):
+        console = Console(width=width, record=True, color_system=None)
+        console.print(board.table(NOVEMBER, TODAY, found.clients, found.headline, width))
+        text[width] = console.export_text()
+    assert all(len(line.rstrip()) <= 100 for line in text[100].splitlines())
+    for width, tables in ((160, 1), (100, 2)):
+        assert text[width].count(" client ") == tables  # each table's header
+        assert "480.00 €" in text[width] and "64" in text[width] and "67 %" in text[width]  # duff, all its figures
+        assert "█████" in text[width] or "████░" in text[width]  # acme's burn bar
+
+
+def test_more_clients_than_one_page_holds_print_one_page_wide(overview_ws, monkeypatch):
+    from auftakt_batch.reports import overview as sheet
+
+    monkeypatch.setattr(sheet, "ONE_PAGE", 3)
+    wb = openpyxl.load_workbook(report(overview_ws.root, NOVEMBER, today=TODAY).path)
+    setup = wb["Overview"].page_setup
+    assert (setup.fitToWidth in (None, 1), setup.fitToHeight) == (True, 0)  # four clients: as many pages as it takes
