@@ -114,7 +114,8 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
         1.25, 125, 125, None, None]
 
     # the totals are live formulas, per currency; what they add up to is the ledger's
-    assert totals["EUR"]["invoiced"].startswith("=SUMIFS(") and set(totals) == {"EUR", "USD"}
+    assert totals["EUR"]["invoiced"].startswith("=SUMIFS(") and set(totals) == {"EUR", "USD", "Total, all clients"}
+    assert totals["Total, all clients"]["logged h"] == "=SUM(B6:B9)"  # hours add up across currencies, money does not
     book = ledger.read_book(overview_ws.root / "output" / "ledger.sqlite")
     for code in ("EUR", "USD"):
         invoiced = sum((r.net for r in book.invoices if r.period == "2026-11" and r.currency == code
@@ -154,7 +155,7 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
     assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
     fit = [sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight]
     assert [1 if n is None else n for n in fit] == [1, 1]  # unwritten: Excel's default, 1
-    assert sheet.print_area == "'Overview'!$A$1:$L$11"
+    assert sheet.print_area == "'Overview'!$A$1:$L$12"
 
 
 def test_status_shows_the_overviews_figures_in_its_order(overview_ws):

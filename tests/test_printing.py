@@ -13,22 +13,10 @@ from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, sheets
 
 from .conftest import TODAY
+from .test_reports import AGENCY, HEADER
 
 NOVEMBER = parse_period("2026-11")
-HEADER = "date,person,client,job,task,description,hours,billable\n"
-RATES = """\
-agency:
-  name: Test Studio GmbH
-  country: DE
-  timezone: Europe/Berlin
-  currency: EUR
-  vat_rate: "19"
-  vat_id: DE123456789
-team:
-  - name: Anna Schmidt
-    email: anna@studio.example
-    cost_rate: "50.00"
-    hours_per_week: 40
+RATES = AGENCY + """\
 clients:
   acme:
     name: ACME GmbH

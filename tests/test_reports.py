@@ -21,11 +21,11 @@ from auftakt_batch.cli import EXIT_ALERT
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, sheets
 from auftakt_batch.reports import status as board
-from auftakt_batch.reports.figures import share
 from auftakt_batch.reports.overview import COLUMNS as OVERVIEW_COLUMNS
 from auftakt_batch.reports.sheets import Book, Column, table
 from auftakt_batch.reports.workbook import _entry_rows, _shown_rows
 from auftakt_batch.schemas import ReportEntries as R
+from auftakt_batch.units import share
 
 from .conftest import TODAY, copy_demo, status_cells
 

@@ -20,6 +20,11 @@ def hours(seconds: float) -> Decimal:
     return (Decimal(int(seconds)) / HOUR).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part ÷ whole as a fraction to 4 places, half up (a percentage cell shows 2), None when whole is 0."""
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if whole else None
+
+
 def hour_quantity(seconds: int) -> Decimal:
     """Billed seconds as the hours printed on an invoice line: 5400 → Decimal('1.5'), to 4 places."""
     return (Decimal(int(seconds)) / HOUR).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP).normalize()

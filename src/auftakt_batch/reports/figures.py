@@ -43,18 +43,13 @@ from ..run import CheckRun
 from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
 from ..schemas import added
-from ..units import CENT, HOUR, hours
+from ..units import CENT, HOUR, hours, share
 from .expenses import expense_sums, expense_table
 from .models import Models, entry_models, job_model, line_revenue, model_tables, next_bill, unbilled, uncovered
 from .months import UNCOVERED, Sources, month_table
 
 ZERO = Decimal("0.00")
 MONTH, QUARTER = 31, 92  # days: a client's billing rhythm
-
-
-def share(part: Decimal, whole: Decimal) -> Decimal | None:
-    """part ÷ whole as a fraction to 4 places (a percentage cell shows 2), None when whole is 0."""
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if whole else None
 
 
 @dataclass(frozen=True)

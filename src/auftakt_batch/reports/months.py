@@ -23,7 +23,7 @@ price, invoiced; logged and billable as its duration then was.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
@@ -35,7 +35,7 @@ from ..pricing.invoices import HOURS, quantity
 from ..schemas import Entries as E
 from ..schemas import Expenses as X
 from ..schemas import ReportEntries as R
-from ..units import HOUR, hours
+from ..units import HOUR, hours, share
 from .models import MODEL_OF_CHARGE, Models, is_write_down, next_bill, period_lines
 
 ZERO = Decimal("0.00")
@@ -179,10 +179,5 @@ def _row(month: str, facts: pd.DataFrame, currency: dict[str, str], agency: str)
     value, unbilled, cost = (sum(mine[name], ZERO) for name in MONEY)
     invoiced, margin = value - unbilled, value - cost
     return {"month": month, "logged": logged, "billable": billable, "billed": billed, "value": value,
-            "invoiced": invoiced, "gap": unbilled, "gap_pct": _share(unbilled, value), "cost": cost, "margin": margin,
-            "margin_pct": _share(margin, value), "currency": agency}
-
-
-def _share(part: Decimal, whole: Decimal) -> Decimal | None:
-    """part ÷ whole to 4 places, as figures.share (which imports this module); None when whole is 0."""
-    return (part / whole).quantize(Decimal("0.0001"), ROUND_HALF_UP) if whole else None
+            "invoiced": invoiced, "gap": unbilled, "gap_pct": share(unbilled, value), "cost": cost, "margin": margin,
+            "margin_pct": share(margin, value), "currency": agency}

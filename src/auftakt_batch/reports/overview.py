@@ -21,8 +21,10 @@ import pandas as pd
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..periods import Period
-from .figures import ZERO, Figures, share
-from .sheets import AMBER, GREEN, RED, TOTAL_LOOK, Column, Sheet, money_format, table
+from ..units import share
+from .figures import ZERO, Figures
+from .sheets import AMBER, GREEN, RED, Column, Sheet, money_format, table
+from .totals import totals
 
 BARS = {"red": "#E06666", "amber": "#F6B26B", "green": "#93C47D"}  # the burn's data bars, a level each
 
@@ -49,7 +51,6 @@ COLUMNS = [  # the Overview's columns, and `status`'s, in this order; their keys
                                                         "Over-servicing): its bar amber and red at its alert_at."),
 ]
 HIDDEN = [Column("currency", "currency"), Column("margin", "margin", "money")]  # what the totals row adds up by
-SUMMED = ("logged", "billed", "value", "invoiced", "unbilled_hours", "unbilled_value", "margin")
 TITLE_ROW, LABEL_ROW, FIGURE_ROW, HEADER_ROW = 1, 2, 3, 5
 ONE_PAGE = 40  # clients the Overview prints on one page (more: one page wide, as many tall as it takes)
 MONEY = ("invoiced", "unbilled_value", "gap")  # the headline figures of one currency
@@ -146,8 +147,9 @@ def write_overview(sheet: Sheet, figures: Figures) -> None:
     if frame.empty:
         sheet.put(first, 1, f"No client logged time, was invoiced or has anything to bill in {figures.period.label}.",
                   look={"italic": True})
-    totals = _totals(sheet, frame, columns, first, last, figures.currency)
-    _headline(sheet, headline(frame, figures), totals, (first, last))
+    codes = list(dict.fromkeys(frame["currency"]))  # the rows' order: the agency's first
+    rows = totals(sheet, columns, (first, last), codes, figures.currency)
+    _headline(sheet, headline(frame, figures), rows, (first, last))
     _colours(sheet, frame, first)
     for i in range(len(COLUMNS), len(columns)):
         sheet.hide(i + 1)
@@ -167,30 +169,6 @@ def _title(sheet: Sheet, period: Period, today: date) -> None:
                          f"Overview {period.label} · {period.start:%d %b %Y} – {period.end:%d %b %Y} · as of "
                          f"{today:%d %b %Y}", sheet.book.format({"bold": True, "font_size": 14}))
     sheet.ws.set_row(TITLE_ROW - 1, 22)
-
-
-def _totals(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], first: int, last: int,
-            agency: str) -> dict[str, int]:
-    """A totals row per currency of live SUMIFS over the hidden currency column (amounts in different
-    currencies are never added up), margin % from the totals; currency -> its row."""
-    col = {c.key: xl_col_to_name(i) for i, c in enumerate(columns)}
-    codes = sorted(set(frame["currency"]), key=lambda c: (c != agency, c)) if len(frame) else []
-    rows = {}
-    for row, code in enumerate(codes, last + 1):
-        rows[code] = row
-        for i, column in enumerate(columns, 1):
-            letter, number = col[column.key], money_format(code) if column.kind == "money" else "#,##0.00"
-            if column.key in SUMMED and not (column.key == "margin" and code != agency):
-                formula = f'=SUMIFS({letter}{first}:{letter}{last},{col["currency"]}{first}:{col["currency"]}{last},' \
-                          f'"{code}")'
-            elif column.key == "margin_pct" and code == agency:
-                formula, number = f'=IF({col["value"]}{row}=0,"",{col["margin"]}{row}/{col["value"]}{row})', "0.0%"
-            else:
-                sheet.put(row, i, f"Total {code}" if i == 1 else code if column.key == "currency" else None,
-                          look=TOTAL_LOOK)
-                continue
-            sheet.put(row, i, formula, "formula", look=TOTAL_LOOK, num_format=number)
-    return rows
 
 
 def _headline(sheet: Sheet, head: Headline, totals: dict[str, int], rows: tuple[int, int]) -> None:

@@ -44,6 +44,7 @@ from .sheets import (
     table,
     title,
 )
+from .totals import totals
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 
@@ -77,8 +78,6 @@ CLIENT_COLUMNS = [
     Column("effective_rate", "effective rate", "money", note="Billable value ÷ all hours logged."),
     Column("budget", "budget"), Column("burn_pct", "burn %", "pct", note="See the Over-servicing sheet."),
 ]
-SUMMED = ["logged", "billable", "billed", "value", "invoiced_period", "invoiced_to_date", "unbilled", "unbilled_value",
-          "cost", "margin", "covered", "written_down", "expense_cost", "expense_revenue"]
 JOB_COLUMNS = [Column("client", "client"), Column("job", "job"), *CLIENT_COLUMNS[2:3], Column("name", "job name"),
                *(c for c in CLIENT_COLUMNS[3:] if c.key not in ("last_invoice", "last_invoice_date"))]
 BUDGET_COLUMNS = [
@@ -348,43 +347,10 @@ def _job_burn(figures: Figures) -> pd.DataFrame:
 
 
 def _with_totals(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], agency: str) -> tuple[int, int]:
-    """The table, then one totals row per currency of live SUMIFS formulas (amounts in different
-    currencies are never added up), with margin % and effective rate computed from the totals."""
+    """The table, then its totals rows (reports/totals.py), the agency's currency first."""
     first, last = table(sheet, frame, columns, agency_currency=agency)
-    col = {c.key: xl_col_to_name(i) for i, c in enumerate(columns)}
-    currency = col["currency"]
-    codes = sorted(set(frame["currency"])) if len(frame) else []
-    for row, code in enumerate(codes, last + 1):
-        for i, column in enumerate(columns, 1):
-            letter = col[column.key]
-            if column.key in ("margin", "margin_pct") and code != agency:
-                formula = None  # no margin in another currency than the agency's: blank, as on its rows
-            elif column.key in SUMMED:
-                formula = f'=SUMIFS({letter}{first}:{letter}{last},{currency}{first}:{currency}{last},"{code}")'
-            elif column.key == "margin_pct":
-                formula = f'=IF({col["value"]}{row}=0,"",{col["margin"]}{row}/{col["value"]}{row})'
-            elif column.key == "effective_rate":  # of the time: billable value less the expenses'
-                time = f'({col["value"]}{row}-{col["expense_revenue"]}{row})' if "expense_revenue" in col \
-                    else f'{col["value"]}{row}'
-                formula = f'=IF({col["logged"]}{row}=0,"",{time}/{col["logged"]}{row})'
-            else:
-                formula = None
-            money = money_format(agency if column.agency_money else code)
-            number = {"money": money, "pct": "0.0%"}.get(column.kind, "#,##0.00")
-            if formula:
-                sheet.put(row, i, formula, "formula", look=TOTAL_LOOK, num_format=number)
-            else:
-                sheet.put(row, i, f"Total {code}" if i == 1 else code if column.key == "currency" else None,
-                          look=TOTAL_LOOK)
-    if len(codes) > 1:  # hours and costs (in the agency's currency) do add up across clients
-        row = last + len(codes) + 1
-        for i, column in enumerate(columns, 1):
-            if column.kind == "hours" or column.agency_money:
-                letter = col[column.key]
-                sheet.put(row, i, f"=SUM({letter}{first}:{letter}{last})", "formula", look=TOTAL_LOOK,
-                          num_format=money_format(agency) if column.agency_money else "#,##0.00")
-            else:
-                sheet.put(row, i, "Total, all clients" if i == 1 else None, look=TOTAL_LOOK)
+    codes = sorted(set(frame["currency"]), key=lambda c: (c != agency, c)) if len(frame) else []
+    totals(sheet, columns, (first, last), codes, agency)
     return first, last
 
 
