@@ -14,35 +14,36 @@ SUMMED = {"logged", "billable", "billed", "value", "invoiced", "invoiced_period"
           "expense_revenue"}
 
 
-def totals(sheet: Sheet, columns: list[Column], rows: tuple[int, int], codes: list[str], agency: str) -> dict[str, int]:
-    """Under the table's data `rows` (first, last), a totals row per currency in `codes` (the
+def totals(sheet: Sheet, columns: list[Column], rows: tuple[int, int], currencies: list[str],
+           agency: str) -> dict[str, int]:
+    """Under the table's data `rows` (first, last), a totals row per currency in `currencies` (the
     table's `currency` column holds them); currency -> its row."""
     first, last = rows
     col = {c.key: xl_col_to_name(i) for i, c in enumerate(columns)}
     found = {}
-    for row, code in enumerate(codes, last + 1):
-        found[code] = row
+    for row, cur in enumerate(currencies, last + 1):
+        found[cur] = row
         for i, column in enumerate(columns, 1):
-            formula = _formula(column.key, code, agency, col, (first, last, row))
-            number = {"money": money_format(agency if column.agency_money else code),
+            formula = _formula(column.key, cur, agency, col, (first, last, row))
+            number = {"money": money_format(agency if column.agency_money else cur),
                       "pct": "0.0%"}.get(column.kind, "#,##0.00")
             if formula:
                 sheet.put(row, i, formula, "formula", look=TOTAL_LOOK, num_format=number)
             else:
-                sheet.put(row, i, f"Total {code}" if i == 1 else code if column.key == "currency" else None,
+                sheet.put(row, i, f"Total {cur}" if i == 1 else cur if column.key == "currency" else None,
                           look=TOTAL_LOOK)
-    if len(codes) > 1:
-        _across(sheet, columns, (first, last), last + len(codes) + 1, agency)
+    if len(currencies) > 1:
+        _across(sheet, columns, (first, last), last + len(currencies) + 1, agency)
     return found
 
 
-def _formula(key: str, code: str, agency: str, col: dict[str, str], rows: tuple[int, int, int]) -> str | None:
+def _formula(key: str, cur: str, agency: str, col: dict[str, str], rows: tuple[int, int, int]) -> str | None:
     first, last, row = rows
-    if key in ("margin", "margin_pct") and code != agency:
+    if key in ("margin", "margin_pct") and cur != agency:
         return None  # no margin in another currency than the agency's: blank, as on its rows
     if key in SUMMED:
         letter, currency = col[key], col["currency"]
-        return f'=SUMIFS({letter}{first}:{letter}{last},{currency}{first}:{currency}{last},"{code}")'
+        return f'=SUMIFS({letter}{first}:{letter}{last},{currency}{first}:{currency}{last},"{cur}")'
     if key == "margin_pct":
         return f'=IF({col["value"]}{row}=0,"",{col["margin"]}{row}/{col["value"]}{row})'
     if key == "effective_rate":  # of the time: billable value less the expenses'
