@@ -58,6 +58,7 @@ OTHER_TABLES = {
     "reports/review.py": {"client"},  # the first sheet's table of clients
     "reports/summary.py": {"person", "date", "duration_s"},  # absences; untracked meetings
     "reports/totals.py": {"currency", "value"},  # the totals rows' columns (figures.clients, figures.jobs)
+    "reports/trend_sheets.py": {"client", "job", "value"},  # the Months table (figures.months), the budgets' scopes
     "reports/overview.py": {"client", "job", "currency", "value", "billable"},  # the Overview's rows (figures.clients,
     # figures.budgets)
     "reports/status.py": {"client", "job", "currency"},  # the status table of clients; the models' tables
