@@ -19,7 +19,7 @@ AUFTAKT_TODAY=2026-12-09 $RUN report --period 2026-11 >/dev/null
 soffice -env:UserInstallation="file://$WORK/lo" --headless --convert-to pdf --outdir "$WORK" \
   output/2026-11/profitability-2026-11.xlsx >/dev/null
 # A4 landscape at 110 dpi is 1286 x 909 pixels; the sheet fills its top half
-pdftoppm -r 110 -png -singlefile -f 1 -l 1 -x 60 -y 70 -W 1150 -H 440 profitability-2026-11.pdf "$WORK/overview"
+pdftoppm -r 110 -png -singlefile -f 1 -l 1 -x 60 -y 70 -W 1150 -H 470 profitability-2026-11.pdf "$WORK/overview"
 mkdir -p "$ROOT/docs"
 cp "$WORK/overview.png" "$ROOT/docs/overview.png"
 echo "wrote docs/overview.png"
