@@ -116,6 +116,7 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
     # the totals are live formulas, per currency; what they add up to is the ledger's
     assert totals["EUR"]["invoiced"].startswith("=SUMIFS(") and set(totals) == {"EUR", "USD", "Total, all clients"}
     assert totals["Total, all clients"]["logged h"] == "=SUM(B6:B9)"  # hours add up across currencies, money does not
+    assert sheet.column_dimensions["A"].width >= len("Total, all clients")  # its label shows whole
     book = ledger.read_book(overview_ws.root / "output" / "ledger.sqlite")
     for code in ("EUR", "USD"):
         invoiced = sum((r.net for r in book.invoices if r.period == "2026-11" and r.currency == code

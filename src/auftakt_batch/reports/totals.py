@@ -12,6 +12,7 @@ from .sheets import TOTAL_LOOK, Column, Sheet, money_format
 SUMMED = {"logged", "billable", "billed", "value", "invoiced", "invoiced_period", "invoiced_to_date", "unbilled",
           "unbilled_hours", "unbilled_value", "cost", "margin", "covered", "written_down", "expense_cost",
           "expense_revenue"}
+ACROSS = "Total, all clients"
 
 
 def totals(sheet: Sheet, columns: list[Column], rows: tuple[int, int], currencies: list[str],
@@ -34,6 +35,8 @@ def totals(sheet: Sheet, columns: list[Column], rows: tuple[int, int], currencie
                           look=TOTAL_LOOK)
     if len(currencies) > 1:
         _across(sheet, columns, (first, last), last + len(currencies) + 1, agency)
+    labels = [f"Total {cur}" for cur in currencies] + [ACROSS] * (len(currencies) > 1)
+    sheet.width(1, max([len(label) + 2 for label in labels], default=0))  # the first column holds the labels
     return found
 
 
@@ -62,4 +65,4 @@ def _across(sheet: Sheet, columns: list[Column], rows: tuple[int, int], row: int
             sheet.put(row, i, f"=SUM({letter}{first}:{letter}{last})", "formula", look=TOTAL_LOOK,
                       num_format=money_format(agency) if column.agency_money else "#,##0.00")
         else:
-            sheet.put(row, i, "Total, all clients" if i == 1 else None, look=TOTAL_LOOK)
+            sheet.put(row, i, ACROSS if i == 1 else None, look=TOTAL_LOOK)
