@@ -85,6 +85,23 @@ def test_before_billing_each_model_counts_what_the_next_bill_bills_as_unbilled(w
     assert [(i.client_key, i.net) for i in issued] == [("kaffee", D("7320.00"))]
 
 
+def test_the_months_sheet_counts_what_an_earlier_months_run_would_still_bill(ws):
+    """October never billed: its run would bill care's October fee 1,500.00 and launch's Alpha
+    milestone 3,600.00 (done 2026-10-15) — 5,100.00, October's invoice in the billed fixture. November's
+    workbook shows them in October's row of the Months sheet, not invoiced, as October's own Clients
+    sheet does; November's row is November's Clients sheet."""
+    ws.rates(RATES + KAFFEE)
+    ws.input("october.csv", HEADER + OCTOBER_ENTRIES)
+    ws.input("november.csv", HEADER + NOVEMBER_ENTRIES)
+    october = {r["month"].value: r for r in records(workbook(ws)["Months"])}["2026-10"]
+    assert values(october, "billable value", "invoiced", "not invoiced") == (5100, 0, 5100)
+    own = row_of(book(report(ws.root, OCTOBER, today=TODAY).path)["Clients"], "kaffee")
+    assert values(own, "billable value", "unbilled value") == (5100, 5100)
+    wb = workbook(ws)
+    november = {r["month"].value: r for r in records(wb["Months"])}["2026-11"]
+    assert values(november, "billable value") == values(row_of(wb["Clients"], "kaffee"), "billable value")
+
+
 def test_fees_and_milestones_are_the_revenue_of_their_invoices_period_not_hours_times_rate(billed):
     wb = workbook(billed)
     # care: the November fee 1,500.00 + 2 h overage × 110.00 = 1,720.00 — not its 17 h × 100.00 = 1,700.00

@@ -86,7 +86,7 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     months = month_table(Sources(entries=entries.assign(**{UNCOVERED: uncovered(entries)}),
                                  before=before.assign(**{UNCOVERED: uncovered(before)}), expenses=expenses,
                                  earlier_expenses=_earlier_expenses(earlier, book, config), book=book, models=models,
-                                 billed=run.billed), config, period)
+                                 billed=run.billed, today=today), config, period)
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
                    gap_table(clients, entries, earlier_unbilled, untracked, run, today), earlier_unbilled, untracked,

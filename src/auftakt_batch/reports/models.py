@@ -240,19 +240,22 @@ def next_bill(models: Models, period: Period) -> pd.DataFrame:
     retainer period's fee not billed yet and its overage to bill, a fixed price's milestones due,
     less what caps will write down of the unbilled hours; `hours` of overage to bill; `written_down`
     — a retainer's hours absorbed (at the job's rate) and the caps' write-downs to come; `last_day`,
-    the day whose month it counts in (a retainer period's last, at the latest the period's)."""
+    the day whose month it counts in (a retainer period's last, at the latest the period's); `charge`,
+    what it is of (a retainer period's label, a period's milestones or cap)."""
     retainers, fixed, caps = models.retainers, models.fixed, models.caps
     plain = [ZERO if v is None else v for v in retainers["overage_to_bill_value"]]
     parts = [
-        pd.DataFrame({"client": retainers["client"], "job": retainers["job"],
+        pd.DataFrame({"client": retainers["client"], "job": retainers["job"], "charge": retainers["period"],
                       "last_day": [min(parse_period(p).end, period.end) for p in retainers["period"]],
                       "hours": retainers["overage_to_bill"],
                       "value": [v + (ZERO if billed else fee) for v, fee, billed in
                                 zip(plain, retainers["fee"], retainers["fee_invoice"])],
                       "written_down": [ZERO if v is None else v for v in retainers["written_down_value"]]}),
-        pd.DataFrame({"client": fixed["client"], "job": fixed["job"], "last_day": period.end, "hours": ZERO,
+        pd.DataFrame({"client": fixed["client"], "job": fixed["job"], "charge": f"milestones {period.label}",
+                      "last_day": period.end, "hours": ZERO,
                       "value": fixed["due"], "written_down": ZERO}),
-        pd.DataFrame({"client": caps["client"], "job": caps["job"], "last_day": period.end, "hours": ZERO,
+        pd.DataFrame({"client": caps["client"], "job": caps["job"], "charge": f"cap {period.label}",
+                      "last_day": period.end, "hours": ZERO,
                       "value": [-v for v in caps["to_write_down"]], "written_down": caps["to_write_down"]})]
     return pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
 

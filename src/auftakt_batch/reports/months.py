@@ -23,6 +23,7 @@ price, invoiced; logged and billable as its duration then was.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -36,7 +37,7 @@ from ..schemas import Entries as E
 from ..schemas import Expenses as X
 from ..schemas import ReportEntries as R
 from ..units import HOUR, hours, share
-from .models import MODEL_OF_CHARGE, Models, is_write_down, next_bill, period_lines
+from .models import MODEL_OF_CHARGE, Models, is_write_down, model_tables, next_bill, period_lines
 
 ZERO = Decimal("0.00")
 MONTHS = 12
@@ -60,13 +61,14 @@ class Sources:
     book: Book
     models: Models
     billed: pd.DataFrame  # the live billed entries as the check read them (ledger BILLED_COLUMNS)
+    today: date
 
 
 def month_table(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
     """One row per month (COLUMNS; `month` as "2026-11"), oldest first, ending with the period's last month."""
     facts = pd.concat([_entry_facts(sources.entries), _entry_facts(sources.before),
                        _expense_facts(sources.expenses), _expense_facts(sources.earlier_expenses),
-                       _line_facts(sources.book), _pending_facts(sources.models, period),
+                       _line_facts(sources.book), _pending_facts(_pending(sources, config, period)),
                        _archived_facts(sources, config, period)], ignore_index=True).astype(
         {"month": object, "client": object})  # as text also when there is nothing
     facts = facts[facts["client"].isin(list(config.clients)) & facts["month"].le(_month(period.end))]
@@ -134,10 +136,29 @@ def _line_facts(book: Book) -> pd.DataFrame:
                   value=lines["amount"].tolist())
 
 
-def _pending_facts(models: Models, period: Period) -> pd.DataFrame:
-    """What the next `bill` bills of the models (reports/models.next_bill, as the Clients sheet
-    counts it), in the month of its last day: value, all unbilled."""
-    pending = next_bill(models, period)
+def _pending(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
+    """What the next `bill` of the period bills of the models (reports/models.next_bill, as the
+    Clients sheet counts it), and what the runs of the window's earlier months would still bill:
+    a month's fee, its milestones due, less its caps' write-downs — each retainer period once, in
+    the month it ends (one that overlaps the period counts in the period)."""
+    found = [next_bill(sources.models, period)]
+    before = sources.before
+    if len(before) and any(job.retainer or job.fixed or job.cap for client in config.clients.values()
+                           for job in client.jobs.values()):
+        first = pd.Period(_month(period.end), "M") - (MONTHS - 1)
+        for label in pd.period_range(first, pd.Period(_month(period.start), "M") - 1, freq="M"):
+            month = parse_period(str(label))
+            days = before[E.date]
+            mine = before[days.ge(pd.Timestamp(month.start)) & days.le(pd.Timestamp(month.end))]
+            models = model_tables(mine, before[days.lt(pd.Timestamp(month.start))], sources.book, config, month,
+                                  sources.today)
+            due = next_bill(models, month)
+            found.append(due[[day < period.start for day in due["last_day"]]])
+    return pd.concat(found, ignore_index=True).drop_duplicates(["client", "job", "charge"])
+
+
+def _pending_facts(pending: pd.DataFrame) -> pd.DataFrame:
+    """Pending model charges (`_pending`) in the month of their last day: value, all unbilled."""
     pending = pending[[v != 0 for v in pending["value"]]]
     if pending.empty:
         return _facts([], [])
