@@ -150,7 +150,7 @@ def test_status_shows_unbilled_time_and_last_invoices(ws):
     table = ws.cli("status", "--period", "2026-11").output
     assert "Billing status 2026-11" in table
     assert [row for row in status_cells(table) if row[0] == "acme"] == [  # the Overview's columns
-        ["acme", "1.50", "1.50", "180.00 €", "0.00 €", "1.50", "180.00 €", "—", "—", "—", "100 %", "no budget"]]  # no cost_rate: no cost
+        ["acme", "1.50", "1.50", "180.00 €", "0.00 €", "1.50", "180.00 €", "—", "—", "—", "100.0 %", "no budget"]]  # no cost_rate: no cost
     bill(ws.root, NOVEMBER, today=TODAY)
     assert status_rows(ws) == [("acme", "0.00", "0.00", "2026-0001", "2026-12-03"),
                                ("globex", "0.00", "0.00", "2026-0002", "2026-12-03")]

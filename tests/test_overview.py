@@ -139,8 +139,8 @@ def test_the_overview_is_the_first_sheet_with_the_clients_figures_colours_and_to
 
     # conditional formats: data bars on unbilled value (per currency) and burn (in its level's colour),
     # and red, amber, green at each row's own thresholds
-    rules = {str(cf.sqref): [(r.type, r.formula, r.dxf.fill.bgColor.rgb if r.dxf else None) for r in cf.rules]
-             for cf in sheet.conditional_formatting}
+    rules = {str(cf.sqref): [(r.type, r.formula, r.dxf.fill.bgColor.rgb if r.dxf and r.dxf.fill else None)
+                             for r in cf.rules] for cf in sheet.conditional_formatting}
     assert rules["G6:G8"] == rules["G9"] == [("dataBar", [], None)]  # EUR, then USD: no rate ranks one by the other
     red, amber, green = "FFF4B6B6", "FFFBE3A6", "FFCDEBC5"
     assert rules["J6"] == [("expression", ["AND(ISNUMBER(J6),J6>62)"], red),  # duff: 64 days, red
@@ -180,11 +180,12 @@ def test_status_shows_the_overviews_figures_in_its_order(overview_ws):
             else:
                 assert value == cell, (row["client"], key)
     assert doc["headline"] == {  # hours of every currency (EUR 15.10 + USD 1.10), money per currency
-        "logged": "16.20", "billed": "16.50", "over_budget": 0, "internal": "1.00",
+        "logged": "16.20", "billed": "16.50",
         "money": [{"currency": "EUR", "value": "1955.00", "invoiced": "1350.00", "unbilled_value": "605.00",
                    "gap": "0.3095"},  # 605 ÷ 1,955
                   {"currency": "USD", "value": "125.00", "invoiced": "125.00", "unbilled_value": "0.00",
-                   "gap": "0.0000"}]}
+                   "gap": "0.0000"}],
+        "over_budget": 0, "internal": "1.00", "held_back": []}
 
 
 def test_a_workspace_with_no_active_client_has_an_empty_overview(ws):
@@ -193,7 +194,8 @@ def test_a_workspace_with_no_active_client_has_an_empty_overview(ws):
     wb = openpyxl.load_workbook(result.path)
     head, clients, totals = overview(wb)
     assert head[:12] == COLUMNS and clients == [] and totals == {}
-    assert [wb["Overview"].cell(3, c).value for c in (1, 3)] == [0, 0]
+    assert [wb["Overview"].cell(3, c).value for c in (1, 3, 9)] == [0, 0, None]  # no share of nothing
+    assert wb["Overview"].cell(2, 5).value == "invoiced (EUR)"  # the agency's currency
     assert wb["Overview"].cell(6, 1).value == "No client logged time, was invoiced or has anything to bill in 2026-11."
     assert overview_ws_empty_status(ws) == "No client logged time, was invoiced or has anything to bill in 2026-11."
     assert json.loads(ws.cli("status", "--period", "2026-11", "--json").output)["clients"] == []
@@ -245,7 +247,7 @@ def test_status_in_a_narrow_terminal_splits_its_table_and_cuts_no_figure(overvie
     assert all(len(line.rstrip()) <= 100 for line in text[100].splitlines())
     for width, tables in ((160, 1), (100, 2)):
         assert text[width].count(" client ") == tables  # each table's header
-        assert "480.00 €" in text[width] and "64" in text[width] and "67 %" in text[width]  # duff, all its figures
+        assert "480.00 €" in text[width] and "64" in text[width] and "66.7 %" in text[width]  # duff, all its figures
         assert "█████" in text[width] or "████░" in text[width]  # acme's burn bar
 
 
@@ -256,3 +258,14 @@ def test_more_clients_than_one_page_holds_print_one_page_wide(overview_ws, monke
     wb = openpyxl.load_workbook(report(overview_ws.root, NOVEMBER, today=TODAY).path)
     setup = wb["Overview"].page_setup
     assert (setup.fitToWidth in (None, 1), setup.fitToHeight) == (True, 0)  # four clients: as many pages as it takes
+
+
+def test_the_overview_says_which_clients_errors_hold_back_and_colours_clients_over_budget(ws):
+    from .test_reports import status_ws
+
+    status_ws(ws)  # calm's bad row holds it back; acme's and globex's budgets are past 100 %
+    sheet = openpyxl.load_workbook(report(ws.root, NOVEMBER, today=TODAY).path)["Overview"]
+    assert sheet.cell(4, 1).value.endswith("held back by errors (see Problems): calm")
+    (rule,) = [r for cf in sheet.conditional_formatting if str(cf.sqref) == "K3" for r in cf.rules]
+    assert (rule.type, rule.operator, rule.formula, rule.dxf.font.color.rgb) == ("cellIs", "greaterThan", ["0"],
+                                                                                 "FFB00020")

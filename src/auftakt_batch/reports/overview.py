@@ -116,14 +116,16 @@ class Money(NamedTuple):
 
 
 class Headline(NamedTuple):
-    """The period's figures over the Overview's rows: hours and clients of every currency, money per
-    currency (the agency's first); and the internal time no row shows."""
+    """The period's figures over the Overview's rows, in its order: hours of every currency, money
+    per currency (the agency's first), clients over budget; and what no row shows — the internal
+    time — or shows without its reason: the clients whose invoice errors hold back."""
 
     logged: Decimal
     billed: Decimal
-    over_budget: int  # clients whose most burnt budget is past 100 %
     money: tuple[Money, ...]
+    over_budget: int  # clients whose most burnt budget is past 100 %
     internal: Decimal  # hours logged for internal (not billable) clients
+    held_back: tuple[str, ...] = ()  # clients on the Overview whose errors hold back their invoice
 
 
 def headline(overview: pd.DataFrame, figures: Figures) -> Headline:
@@ -132,11 +134,12 @@ def headline(overview: pd.DataFrame, figures: Figures) -> Headline:
         mine = overview[overview["currency"].eq(code)]
         value, invoiced, unbilled = (sum(mine[k], ZERO) for k in ("value", "invoiced", "unbilled_value"))
         money.append(Money(code, value, invoiced, unbilled, share(unbilled, value)))
-    clients = figures.clients
+    clients, gap = figures.clients, figures.gap
     internal = clients.loc[~clients["billable_client"], "logged"] if len(clients) else []
-    return Headline(sum(overview["logged"], ZERO), sum(overview["billed"], ZERO),
-                    int(sum(1 for b in overview["burn"] if not blank(b) and b > 1)), tuple(money),
-                    sum(internal, ZERO))
+    held = set(gap.loc[gap["held_back"].eq("yes"), "client"]) if len(gap) else set()
+    return Headline(sum(overview["logged"], ZERO), sum(overview["billed"], ZERO), tuple(money),
+                    int(sum(1 for b in overview["burn"] if not blank(b) and b > 1)), sum(internal, ZERO),
+                    tuple(c for c in overview["client"] if c in held))
 
 
 def write_overview(sheet: Sheet, figures: Figures) -> None:
@@ -149,7 +152,7 @@ def write_overview(sheet: Sheet, figures: Figures) -> None:
                   look={"italic": True})
     codes = list(dict.fromkeys(frame["currency"]))  # the rows' order: the agency's first
     rows = totals(sheet, columns, (first, last), codes, figures.currency)
-    _headline(sheet, headline(frame, figures), rows, (first, last))
+    _headline(sheet, headline(frame, figures), rows, (first, last), figures.currency)
     _colours(sheet, frame, first)
     for i in range(len(COLUMNS), len(columns)):
         sheet.hide(i + 1)
@@ -171,13 +174,14 @@ def _title(sheet: Sheet, period: Period, today: date) -> None:
     sheet.ws.set_row(TITLE_ROW - 1, 22)
 
 
-def _headline(sheet: Sheet, head: Headline, totals: dict[str, int], rows: tuple[int, int]) -> None:
+def _headline(sheet: Sheet, head: Headline, totals: dict[str, int], rows: tuple[int, int],  # noqa: PLR0913
+              agency: str) -> None:
     """Six figures over two columns each, label above, figure below, as live formulas: the hours
     and clients over budget of every row, the money on the first currency's totals row (the
     agency's); under them a line for the other currencies' money and the internal time."""
     col = {c.key: xl_col_to_name(i) for i, c in enumerate(COLUMNS + HIDDEN)}
     book, ws = sheet.book, sheet.ws
-    code = head.money[0].currency if head.money else ""
+    code = head.money[0].currency if head.money else agency
     row, (first, last) = totals.get(code), rows
     every = {key: f"=SUM({col[key]}{first}:{col[key]}{last})" for key in ("logged", "billed")}
     figure = {**every, "over_budget": f'=COUNTIF({col["burn"]}{first}:{col["burn"]}{last},">1")',
@@ -191,17 +195,23 @@ def _headline(sheet: Sheet, head: Headline, totals: dict[str, int], rows: tuple[
         at = 2 * i
         ws.merge_range(LABEL_ROW - 1, at, LABEL_ROW - 1, at + 1, f"{text} ({code})" if key in MONEY else text, label)
         cell = book.format({"bold": True, "font_size": 15, "align": "center", "bottom": 1, "left": 1, "right": 1,
-                            "border_color": "#BBBBBB", "num_format": number[key],
-                            **({"font_color": "#B00020"} if key == "over_budget" else {})})
+                            "border_color": "#BBBBBB", "num_format": number[key]})
         ws.merge_range(FIGURE_ROW - 1, at, FIGURE_ROW - 1, at + 1, None, cell)
-        if row is None:  # no active client: nothing to add up
+        if row is None and key == "gap":  # no active client: no share,
+            ws.write_blank(FIGURE_ROW - 1, at, None, cell)
+        elif row is None:  # nothing to add up
             ws.write_number(FIGURE_ROW - 1, at, 0, cell)
         else:
             ws.write_formula(FIGURE_ROW - 1, at, figure[key], cell, "")
+    at = 2 * [key for _, key in HEADLINE].index("over_budget")
+    ws.conditional_format(FIGURE_ROW - 1, at, FIGURE_ROW - 1, at, {  # red when there is any
+        "type": "cell", "criteria": ">", "value": 0, "format": book.format({"font_color": "#B00020"})})
     ws.set_row(FIGURE_ROW - 1, 24)
     notes = [f"{m.currency}: invoiced {m.invoiced:,.2f}, unbilled {m.unbilled_value:,.2f}" for m in head.money[1:]]
     if head.internal:
         notes.append(f"internal time, on no row: {head.internal:,.2f} h (the Clients and Months sheets count it)")
+    if head.held_back:
+        notes.append(f"held back by errors (see Problems): {', '.join(head.held_back)}")
     if notes:
         sheet.put(FIGURE_ROW + 1, 1, " · ".join(notes), look={"italic": True, "font_color": "#555555"})
 

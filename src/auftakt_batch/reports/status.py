@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -230,33 +229,38 @@ HEADERS = {"logged": "logged\nh", "billed": "billed\nh", "value": "billable\nval
 
 def _clients(period: Period, today: date, rows: list[ClientStatus], head: Headline | None,
              width: int) -> RenderableType:
-    """The Overview's columns, in its order, under its headers; where `width` is too narrow for all
-    twelve, the money and hours first and the invoices, margin and burn in a table under them —
-    never a figure cut off."""
+    """The headline, then the Overview's columns in its order, under its headers: in one table, or
+    where `width` is too narrow for all twelve, in as many as it takes, one under the other, each
+    with the client column — never a figure cut off."""
     from rich.console import Console, Group
     from rich.text import Text
 
-    cells = [_cells(r, Text) for r in rows]
-    title = "\n".join([f"Billing status {period.label} · {period.start} .. {period.end} · today {today}",
-                       *headline_lines(head)])
+    title = Text("\n".join([f"Billing status {period.label} · {period.start} .. {period.end} · today {today}",
+                            *headline_lines(head)]))
     if not rows:
-        return Text(f"{title}\nNo client logged time, was invoiced or has anything to bill in {period.label}.")
-    whole = _grid(title, rows, cells, range(len(COLUMNS)))
-    if Console(width=10_000).measure(whole).maximum <= width:  # measured unbounded: a table fits what it is given
-        return whole
-    split = len(COLUMNS) - 5  # last invoice, issued, days since, margin %, burn
-    return Group(_grid(title, rows, cells, range(split), held=False),
-                 _grid(None, rows, cells, [0, *range(split, len(COLUMNS))]))
+        return Group(title, Text(f"No client logged time, was invoiced or has anything to bill in {period.label}."))
+    cells = [_cells(r, Text) for r in rows]
+    measure = Console(width=10_000)  # unbounded: a table measures as what it is given
+
+    def fits(shown: list[int]) -> bool:
+        return measure.measure(_grid(rows, cells, shown)).maximum <= width
+
+    parts, shown = [], [0]
+    for i in range(1, len(COLUMNS)):
+        if len(shown) > 1 and not fits([*shown, i]):
+            parts.append(shown)
+            shown = [0]
+        shown.append(i)
+    parts.append(shown)
+    return Group(title, *(_grid(rows, cells, part, held=part is parts[-1]) for part in parts))
 
 
-def _grid(title: str | None, rows: list[ClientStatus], cells: list[list], shown: Iterable[int],
-          held: bool = True) -> Table:
+def _grid(rows: list[ClientStatus], cells: list[list], shown: list[int], held: bool = True) -> Table:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    grid = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    shown = list(shown)
+    grid = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     for i in shown:
         column = COLUMNS[i]
         flexible = column.key == "burn"  # the job its budget is of may be cut short
@@ -284,21 +288,28 @@ def _cells(r: ClientStatus, text_type: type[Text]) -> list[str | Text]:
             f"{r.unbilled_hours:,.2f}", money(r.unbilled_value), r.last_invoice or "—",
             r.last_invoice_date.isoformat() if r.last_invoice_date else "—",
             text_type("—" if r.days_since is None else str(r.days_since), style=style.get("days_since", "")),
-            text_type("—" if r.margin_pct is None else percent(r.margin_pct), style=style.get("margin_pct", "")),
+            text_type("—" if r.margin_pct is None else share_text(r.margin_pct), style=style.get("margin_pct", "")),
             _bar(r, text_type)]
 
 
 def headline_lines(head: Headline | None) -> list[str]:
-    """The Overview's headline figures: the hours and clients over budget, the money per currency."""
+    """The Overview's headline figures in its order: the hours, the money per currency, the clients
+    over budget; then the internal time (on no row)."""
     if head is None:
         return []
-    lines = [f"logged {head.logged:,.2f} h · billed {head.billed:,.2f} h · {head.over_budget} over budget"
-             + (f" · internal time, on no row: {head.internal:,.2f} h" if head.internal else "")]
+    lines = [f"logged {head.logged:,.2f} h · billed {head.billed:,.2f} h"]
     for m in head.money:
-        gap = "—" if m.gap is None else percent(m.gap)
+        gap = "—" if m.gap is None else share_text(m.gap)
         lines.append(f"{m.currency}: invoiced {m.invoiced:,.2f} · unbilled {m.unbilled_value:,.2f} · "
                      f"not invoiced yet {gap}")
+    lines.append(f"{head.over_budget} over budget" + (f" · internal time, on no row: {head.internal:,.2f} h"
+                                                      if head.internal else ""))
     return lines
+
+
+def share_text(value: Decimal) -> str:
+    """A share as the Overview shows it: a percentage to one place."""
+    return f"{value * 100:.1f} %"
 
 
 def _bar(row: ClientStatus, text_type: type[Text]) -> Text:
@@ -306,7 +317,7 @@ def _bar(row: ClientStatus, text_type: type[Text]) -> Text:
         return text_type("no budget", style="dim")
     filled = min(5, int(row.burn * 5))
     bar = text_type("█" * filled + "░" * (5 - filled), style=COLOURS[row.level])
-    bar.append(f" {percent(row.burn):>5}")
+    bar.append(f" {share_text(row.burn):>7}")
     if row.budget != "client":
         bar.append(f" {row.budget}", style="dim")
     return bar
