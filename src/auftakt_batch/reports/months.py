@@ -145,7 +145,7 @@ def _pending(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
     before = sources.before
     if len(before) and any(job.retainer or job.fixed or job.cap for client in config.clients.values()
                            for job in client.jobs.values()):
-        first = pd.Period(_month(period.end), "M") - (MONTHS - 1)
+        first = max(pd.Period(_month(period.end), "M") - (MONTHS - 1), pd.Period(_month(before[E.date].min()), "M"))
         for label in pd.period_range(first, pd.Period(_month(period.start), "M") - 1, freq="M"):
             month = parse_period(str(label))
             days = before[E.date]
