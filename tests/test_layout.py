@@ -27,7 +27,7 @@ LAYERS = [
     {"pricing"},  # rates, rounding, amounts, invoice drafts
     {"check"},  # names, identity, overlaps, checks, capacity, the review's decisions, reconciling
     {"run", "ledger"},  # a check run's result; the system of record
-    {"pipeline", "render"},  # the run on one screen; HTML and PDF
+    {"pipeline", "render", "payments"},  # the run on one screen; HTML and PDF; bank bookings matched to invoices
     {"einvoice"},  # the CII XML (Factur-X, XRechnung)
     {"reports"},  # figures, workbooks, summaries, listings
     {"billing"},  # the issue protocol, void, accept
