@@ -1,0 +1,49 @@
+"""What is open of each invoice, its state and its age (payments/receivables.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+from auftakt_batch.ledger.reading import InvoiceRecord
+from auftakt_batch.payments.receivables import aging, receivables, standings
+
+TODAY = date(2026, 12, 20)
+
+
+def record(number, client, gross, issued, due, kind="invoice", status="issued", refers_to=None, currency="EUR"):
+    return InvoiceRecord(number=number, kind=kind, client_key=client, period="2026-11", issue_date=issued,
+                         due_date=due, currency=currency, net=D(gross), vat=D(0), gross=D(gross), status=status,
+                         pdf_path=None, pdf_sha256=None, refers_to=refers_to)
+
+
+LEDGER = [
+    record("2026-0001", "acme", "1190.00", date(2026, 9, 1), date(2026, 9, 15)),  # 96 days past due
+    record("2026-0002", "globex", "357.00", date(2026, 11, 3), date(2026, 11, 17)),  # 33 days
+    record("2026-0003", "acme", "595.00", date(2026, 12, 3), date(2026, 12, 17)),  # 3 days
+    record("2026-0004", "acme", "238.00", date(2026, 12, 10), date(2026, 12, 24)),  # not yet due
+    record("2026-0005", "globex", "119.00", date(2026, 11, 3), date(2026, 11, 17), status="void"),
+    record("2026-0006", "globex", "-119.00", date(2026, 11, 10), date(2026, 11, 24), kind="credit-note",
+           refers_to="2026-0005"),
+]
+
+
+def test_each_invoice_is_paid_part_paid_open_or_overdue_and_a_void_one_with_its_credit_note_cancelled():
+    paid = {"2026-0001": D("190.00"), "2026-0003": D("595.00"), "2026-0005": D("119.00")}
+    rows = {s.number: (s.state, str(s.open), s.days_overdue) for s in standings(LEDGER, paid, TODAY)}
+    assert rows == {"2026-0001": ("overdue", "1000.00", 96), "2026-0002": ("overdue", "357.00", 33),
+                    "2026-0003": ("paid", "0.00", 0), "2026-0004": ("open", "238.00", 0),
+                    "2026-0005": ("cancelled", "0.00", 0),
+                    "2026-0006": ("refund due", "-119.00", 0)}  # globex paid the invoice its credit note cancels
+    assert [(r.number, str(r.open)) for r in receivables(standings(LEDGER, paid, TODAY))] == [
+        ("2026-0001", "1000.00"), ("2026-0002", "357.00"), ("2026-0004", "238.00"), ("2026-0006", "-119.00")]
+    refunded = {**paid, "2026-0006": D("-119.00")}
+    assert {s.number: s.state for s in standings(LEDGER, refunded, TODAY)}["2026-0006"] == "refunded"
+
+
+def test_aging_buckets_the_open_money_by_days_past_due_and_dso():
+    (eur,) = aging(standings(LEDGER, {"2026-0001": D("190.00")}, TODAY), LEDGER, TODAY)
+    assert [(label, str(v)) for label, v in eur.buckets] == [
+        ("not due", "238.00"), ("1–30", "595.00"), ("31–60", "357.00"), ("61–90", "0.00"), ("over 90", "1000.00")]
+    # DSO: 2,190.00 open ÷ (357 + 595 + 238 + 119 − 119 invoiced since 21 Sep) × 90 = 165.6 days
+    assert str(eur.open) == "2190.00" and str(eur.dso) == "165.6"
