@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
+
 from auftakt_batch.ledger.reading import InvoiceRecord
 from auftakt_batch.payments.receivables import aging, receivables, standings
 
@@ -47,3 +49,32 @@ def test_aging_buckets_the_open_money_by_days_past_due_and_dso():
         ("not due", "238.00"), ("1–30", "595.00"), ("31–60", "357.00"), ("61–90", "0.00"), ("over 90", "1000.00")]
     # DSO: 2,190.00 open ÷ (357 + 595 + 238 + 119 − 119 invoiced since 21 Sep) × 90 = 165.6 days
     assert str(eur.open) == "2190.00" and str(eur.dso) == "165.6"
+
+
+def test_the_ledger_records_each_payment_once_however_often_its_statement_is_read(tmp_path):
+    import sqlite3
+
+    from auftakt_batch import ledger
+
+    conn = ledger.connect(tmp_path / "ledger.sqlite")
+    for number in ("2026-0001", "2026-0002"):
+        conn.execute("INSERT INTO invoices (number, year, seq, kind, client_key, period, issue_date, due_date, "
+                     "stamped_at, currency, vat_mode, vat_rate, net, vat, gross, status) VALUES (?, 2026, ?, "
+                     "'invoice', 'acme', '2026-11', '2026-12-01', '2026-12-15', '2026-12-01T12:00:00+01:00', 'EUR', "
+                     "'standard', '19', '100', '19', '119', 'issued')", (number, int(number[-1])))
+    conn.commit()
+    rows = [{"booking_id": "b1", "number": "2026-0001", "client_key": "acme", "amount": D("119.00"),
+             "currency": "EUR", "rule": "number", "booking_date": date(2026, 12, 10), "source": "bank.xml:1"},
+            {"booking_id": "b1", "number": None, "client_key": "acme", "amount": D("1.00"), "currency": "EUR",
+             "rule": "overpayment", "booking_date": date(2026, 12, 10), "source": "bank.xml:1"},
+            {"booking_id": "b2", "number": "2026-0002", "client_key": "acme", "amount": D("50"), "currency": "EUR",
+             "rule": "account", "booking_date": date(2026, 12, 11), "source": "bank.csv:3"}]
+    assert ledger.record_payments(conn, rows) == 3
+    assert ledger.record_payments(conn, rows) == 0  # the same statement read again
+    book = ledger.read_book(tmp_path / "ledger.sqlite")
+    assert book.paid == {"2026-0001": D("119.00"), "2026-0002": D("50")}
+    assert ledger.paid_bookings(conn, ledger.SCHEMA_VERSION) == {"b1", "b2"}
+    with pytest.raises(sqlite3.IntegrityError):  # the database itself refuses a second payment of b2 to 2026-0002
+        conn.execute("INSERT INTO payments (booking_id, number, client_key, amount, currency, rule, booking_date, "
+                     "source, recorded_at) VALUES ('b2', '2026-0002', 'acme', '50', 'EUR', 'account', '2026-12-11', "
+                     "'x', '2026-12-11T10:00:00Z')")

@@ -39,18 +39,19 @@ from .reading import (
     live_invoices,
     model_state,
     no_billed,
+    paid_bookings,
     stored_draft,
     voidable,
 )
 from .schema import DECIMALS, SCHEMA, SCHEMA_VERSION, checked, migrate
 from .sql import decimal_text, utc_now
-from .writing import AlreadyBilled, Number, mark_issued, next_number, record_accepted, record_pending
+from .writing import AlreadyBilled, Number, mark_issued, next_number, record_accepted, record_payments, record_pending
 
 __all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "AlreadyBilled", "Book", "InvoiceRecord",
            "LedgerError", "NotVoidable", "Number", "Stored", "billed_entries", "charged", "connect", "decimal_text",
            "invoices", "live_invoices", "mark_issued", "model_state", "next_number", "no_billed", "read_billed",
-           "read_billed_expenses", "read_book", "read_invoices", "read_model_state", "record_accepted",
-           "record_pending", "stored_draft", "utc_now", "voidable"]
+           "paid_bookings", "read_billed_expenses", "read_book", "read_invoices", "read_model_state",
+           "record_accepted", "record_payments", "record_pending", "stored_draft", "utc_now", "voidable"]
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
 

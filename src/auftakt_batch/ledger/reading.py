@@ -4,8 +4,8 @@ book the reports read. Each query takes an open connection (ledger/__init__.py o
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -232,6 +232,7 @@ class Book:
     lines: pd.DataFrame  # LINE_COLUMNS: every invoice line, amounts Decimal, `charge` its charges' kind (below)
     billed: pd.DataFrame  # BOOK_BILLED_COLUMNS: live billed entries, unit_price Decimal, `charge` their line's
     models: Ledgered = NOTHING_BILLED  # what the live invoices hold of the billing models (model_state)
+    paid: Mapping[str, Decimal] = field(default_factory=dict)  # invoice or credit note number -> what payments paid
 
 
 # a line's `charge`: the kind of its charges (hours, retainer, overage, milestone, …; a model line has one),
@@ -269,4 +270,24 @@ def book(conn: sqlite3.Connection, version: int) -> Book:
                             for r in lines], columns=LINE_COLUMNS),
         billed=pd.DataFrame([{**dict(r), "unit_price": Decimal(r["unit_price"])} for r in live],
                             columns=BOOK_BILLED_COLUMNS).astype({"written_down_from": "Int64"}),
-        models=model_state(conn) if charged else NOTHING_BILLED)
+        models=model_state(conn) if charged else NOTHING_BILLED, paid=paid(conn, version))
+
+
+PAYMENTS_ADDED_IN = 9  # the schema version of the payments table
+
+
+def paid(conn: sqlite3.Connection, version: int) -> dict[str, Decimal]:
+    """Invoice or credit-note number -> the sum of the payments allocated to it (none before the payments table)."""
+    if version < PAYMENTS_ADDED_IN:
+        return {}
+    found: dict[str, Decimal] = {}
+    for r in rows(conn, "SELECT number, amount FROM payments WHERE number IS NOT NULL ORDER BY id"):
+        found[r["number"]] = found.get(r["number"], Decimal(0)) + Decimal(r["amount"])
+    return found
+
+
+def paid_bookings(conn: sqlite3.Connection, version: int) -> frozenset[str]:
+    """The bank bookings recorded as payments already: a statement read again adds nothing."""
+    if version < PAYMENTS_ADDED_IN:
+        return frozenset()
+    return frozenset(r["booking_id"] for r in rows(conn, "SELECT DISTINCT booking_id FROM payments"))

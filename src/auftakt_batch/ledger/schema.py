@@ -16,7 +16,7 @@ from ..pricing.invoices import quantity
 from .backups import restore_hint
 from .sql import decimal_text, transaction
 
-SCHEMA_VERSION = 8  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
+SCHEMA_VERSION = 9  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 # the instant an invoice was reserved, in UTC; NULL for an invoice issued before schema 5 (unknown, never invented)
 ISSUED_AT = "issued_at TEXT CHECK (issued_at GLOB '????-??-??T??:??:??Z')"
 # a line's unit (UN/ECE Recommendation 20); the lines before schema 7 were hours
@@ -34,6 +34,20 @@ CHARGES = """CREATE TABLE IF NOT EXISTS charges (
 )"""
 RECEIPT = "receipt TEXT"  # an expense's receipt under input/, attached to its invoice (schema 8)
 CHARGED_ONCE = "CREATE UNIQUE INDEX IF NOT EXISTS charged_once ON charges (kind, key) WHERE live = 1"
+PAYMENTS = """CREATE TABLE IF NOT EXISTS payments (
+    id           INTEGER PRIMARY KEY,
+    booking_id   TEXT NOT NULL CHECK (booking_id <> ''),  -- the bank booking: the same id in every statement
+    number       TEXT REFERENCES invoices (number),       -- NULL: an overpayment, a credit of the client
+    client_key   TEXT NOT NULL,
+    amount       TEXT NOT NULL,                            -- signed: a credit note's refund is negative
+    currency     TEXT NOT NULL,
+    rule         TEXT NOT NULL CHECK (rule IN ('number', 'account', 'name', 'overpayment', 'person')),
+    booking_date TEXT NOT NULL,
+    source       TEXT NOT NULL,                            -- the statement file and the booking's place in it
+    recorded_at  TEXT NOT NULL CHECK (recorded_at GLOB '????-??-??T??:??:??Z')
+)"""
+# a booking pays an invoice (or is a client's credit) once, however often its statement is read (schema 9)
+PAID_ONCE = "CREATE UNIQUE INDEX IF NOT EXISTS paid_once ON payments (booking_id, IFNULL(number, ''))"
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS invoices (
     id          INTEGER PRIMARY KEY,
@@ -97,10 +111,12 @@ CREATE UNIQUE INDEX IF NOT EXISTS billed_once ON billed_entries (entry_id) WHERE
 {CHARGES};
 {CHARGED_ONCE};
 ALTER TABLE charges ADD COLUMN {RECEIPT};
+{PAYMENTS};
+{PAID_ONCE};
 """
 
 DECIMALS = {"invoices": ("vat_rate", "net", "vat", "gross"), "invoice_lines": ("quantity", "unit_price", "amount"),
-            "charges": ("quantity", "unit_price")}
+            "charges": ("quantity", "unit_price"), "payments": ("amount",)}
 # invoices.vat_rate is the client's rate; a line may have its own (a job's vat_rate), and invoices.vat is the sum
 # of the VAT per rate (EN 16931 BR-CO-14)
 MIGRATIONS = {  # from version: the statements that make it the next version
@@ -111,7 +127,7 @@ MIGRATIONS = {  # from version: the statements that make it the next version
     4: ["ALTER TABLE invoices RENAME COLUMN issued_at TO stamped_at",  # it was always the PDF's pinned noon
         f"ALTER TABLE invoices ADD COLUMN {ISSUED_AT}"]  # the old invoices' instant is unknown: NULL
        + [f"UPDATE {table} SET {column} = decimal_text({column}) WHERE {column} GLOB '*[eE]*'"  # 4E+1 -> 40
-          for table, columns in DECIMALS.items() if table != "charges" for column in columns],
+          for table, columns in DECIMALS.items() if table in ("invoices", "invoice_lines") for column in columns],
     5: ["ALTER TABLE invoice_lines ADD COLUMN vat_rate TEXT"],  # the old lines: NULL, the invoice's one rate
     6: [f"ALTER TABLE invoice_lines ADD COLUMN {UNIT}",  # the old lines were hours: HUR
         CHARGES, CHARGED_ONCE,
@@ -122,9 +138,12 @@ MIGRATIONS = {  # from version: the statements that make it the next version
         "FROM billed_entries b JOIN invoice_lines l ON l.invoice_id = b.invoice_id AND l.position = b.position "
         "WHERE b.replaces IS NULL ORDER BY b.rowid"],
     7: [f"ALTER TABLE charges ADD COLUMN {RECEIPT}"],  # no expense was billed before: NULL
+    8: [PAYMENTS, PAID_ONCE],  # no payment was recorded before
 }
-TABLES = {"invoices": 0, "invoice_lines": 0, "billed_entries": 0, "charges": 7}  # table: the version that added it
-INDEXES = {"billed_once": 0, "charged_once": 7}  # the indexes that refuse a second live billing of an entry, a charge
+# table: the version that added it
+TABLES = {"invoices": 0, "invoice_lines": 0, "billed_entries": 0, "charges": 7, "payments": 9}
+# the indexes that refuse a second live billing of an entry, a charge, and a second payment by one booking
+INDEXES = {"billed_once": 0, "charged_once": 7, "paid_once": 9}
 
 
 def migrate(conn: sqlite3.Connection) -> None:

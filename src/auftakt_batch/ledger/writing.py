@@ -137,3 +137,19 @@ def _void(conn: sqlite3.Connection, number: str) -> None:
     conn.execute("UPDATE invoices SET status = 'void' WHERE id = ?", (invoice_id,))
     conn.execute("UPDATE charges SET live = 0 WHERE invoice_id = ?", (invoice_id,))
     conn.execute("UPDATE billed_entries SET live = 0 WHERE invoice_id = ?", (invoice_id,))
+
+
+def record_payments(conn: sqlite3.Connection, rows: list[dict]) -> int:
+    """Bank payments allocated to invoices (or an overpayment: number None), in one transaction;
+    each row: booking_id, number, client_key, amount (Decimal), currency, rule, booking_date (a
+    date), source. An allocation recorded before (the same booking and invoice) is left as it is:
+    the paid_once index holds it. How many were new."""
+    at = utc_now()
+    with transaction(conn):
+        before = conn.total_changes
+        conn.executemany(
+            "INSERT OR IGNORE INTO payments (booking_id, number, client_key, amount, currency, rule, booking_date, "
+            "source, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r["booking_id"], r["number"], r["client_key"], decimal_text(r["amount"]), r["currency"], r["rule"],
+              r["booking_date"].isoformat(), r["source"], at) for r in rows])
+        return conn.total_changes - before

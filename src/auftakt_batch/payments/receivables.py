@@ -32,6 +32,7 @@ class Standing:
     client: str
     kind: str
     currency: str
+    issue_date: date
     due_date: date
     gross: Decimal
     paid: Decimal  # allocated to it (negative: refunded, for a credit note)
@@ -57,7 +58,7 @@ def standings(invoices: Iterable[InvoiceRecord], paid: Mapping[str, Decimal], to
             still = r.gross - got
             state = "paid" if still <= 0 else _unpaid(got, r.due_date, today)
         late = (today - r.due_date).days if state == "overdue" else 0
-        found.append(Standing(r.number, r.client_key, r.kind, r.currency, r.due_date, r.gross, got,
+        found.append(Standing(r.number, r.client_key, r.kind, r.currency, r.issue_date, r.due_date, r.gross, got,
                               max(still, ZERO) if r.kind == "invoice" else still, state, late))
     return found
 
@@ -70,7 +71,7 @@ def _unpaid(got: Decimal, due: date, today: date) -> str:
 
 def receivables(rows: Iterable[Standing]) -> list[Receivable]:
     """What payments may still be matched to: invoices open and credit notes owing a refund."""
-    return [Receivable(s.number, s.client, s.currency, s.due_date, s.open) for s in rows if s.open]
+    return [Receivable(s.number, s.client, s.currency, s.issue_date, s.open) for s in rows if s.open]
 
 
 @dataclass(frozen=True)
