@@ -256,6 +256,19 @@ def test_a_pattern_the_loader_accepts_never_repeats_a_number(parts, seq_first, d
         assert pattern.format(year=a[0], seq=a[1]) != pattern.format(year=b[0], seq=b[1]), (pattern, a, b)
 
 
+def test_a_client_pays_from_one_iban_or_a_list_each_checked():
+    one = RATES.replace('    aliases: ["ACME", "Acme Corp."]\n', '    aliases: ["ACME", "Acme Corp."]\n'
+                                                                   '    iban: DE89 3704 0044 0532 0130 00\n')
+    config, problems = parse_config(one)
+    assert problems == [] and config.clients["acme"].ibans == ("DE89370400440532013000",)
+    two = one.replace("iban: DE89 3704 0044 0532 0130 00", 'iban: ["DE89370400440532013000", "GB82WEST12345698765432"]')
+    assert parse_config(two)[0].clients["acme"].ibans == ("DE89370400440532013000", "GB82WEST12345698765432")
+    bad = one.replace("0130 00", "0130 01")
+    line = one.splitlines().index("    iban: DE89 3704 0044 0532 0130 00") + 1
+    assert f"rates.yaml:{line}: clients.acme.iban: 'DE89 3704 0044 0532 0130 01' is not a valid IBAN (the check " \
+           "digits do not match)" in errors(bad)
+
+
 def test_iban_check_digits():
     text = RATES.replace('  vat_rate: "19"\n', '  vat_rate: "19"\n  iban: DE89370400440532013001\n')
     assert any("agency.iban: 'DE89370400440532013001' is not a valid IBAN" in line for line in errors(text))

@@ -24,8 +24,8 @@ GROUPINGS = ("job", "job+person", "job+task", "entry")
 EINVOICES = ("xrechnung",)
 DEFAULT_ALERT_AT = (Decimal("0.8"), Decimal("1.0"))
 
-CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "email", "currency", "language", "rate", "rates",
-               "role_rates", "person_rates", "vat", "vat_note", "billable", "budget", "alert_at", "calendar",
+CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "email", "iban", "currency", "language", "rate",
+               "rates", "role_rates", "person_rates", "vat", "vat_note", "billable", "budget", "alert_at", "calendar",
                "rounding", "group_by", "appendix", "buyer_reference", "einvoice", "expenses", "jobs"}
 JOB_KEYS = {"name", "aliases", "rate", "rates", "person_rates", "billable", "budget", "alert_at", "rounding",
             "vat_rate", "retainer", "fixed", "cap"}
@@ -71,6 +71,7 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
         country=r.pattern(f("country"), f"{path}.country", COUNTRY, "an ISO country code like DE"),
         vat_id=r.text(f("vat_id"), f"{path}.vat_id"),
         email=r.text(f("email"), f"{path}.email"),
+        ibans=read_ibans(r, f("iban"), f"{path}.iban"),
         currency=r.pattern(f("currency"), f"{path}.currency", CURRENCY, "a currency code like EUR") or "EUR",
         language=r.choice(f("language"), f"{path}.language", LANGUAGES) or "en",
         rate=_schedule(r, f("rate"), f"{path}.rate", f("rates"), f"{path}.rates"),
@@ -93,6 +94,30 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
     )
     check_models(r, client, f("jobs"), path)
     return client if client.name else None
+
+
+def read_iban(r: Reader, node: Node | None, path: str) -> str | None:
+    """An IBAN, spaces allowed; its check digits verified (ISO 13616: mod 97 = 1); compact, upper case."""
+    iban = r.text(node, path)
+    if iban is None or node is None:
+        return None
+    compact = iban.replace(" ", "").upper()
+    plain = compact.isascii() and compact.isalnum()  # 'É' is alphanumeric too, but no IBAN letter
+    digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4]) if plain else ""
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", compact) or int(digits) % 97 != 1:
+        r.fail(node.line, path, f"{iban!r} is not a valid IBAN (the check digits do not match)")
+        return None
+    return compact
+
+
+def read_ibans(r: Reader, node: Node | None, path: str) -> tuple[str, ...]:
+    """A client's IBAN, or a list of them (the accounts it pays from)."""
+    if isinstance(node, Scalar):
+        one = read_iban(r, node, path)
+        return (one,) if one else ()
+    found = (read_iban(r, item, f"{path}[{i}]") for i, item in enumerate(r.sequence(node, path, ', e.g. '
+                                                                                    '["DE89 3704 0044 0532 0130 00"]')))
+    return tuple(iban for iban in found if iban)
 
 
 def _jobs(r: Reader, node: Node | None, path: str, people: NameIndex) -> dict[str, Job] | None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..names import NameIndex, build_index
 from ..problems import Problem, Source, error
-from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
+from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_iban, read_rounding
 from .leitweg import leitweg_fault, looks_like_leitweg
 from .model import Agency, Client, Config, Imports, Person
 from .numbers import number_fault
@@ -290,7 +290,7 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         email=r.text(f("email"), "agency.email"),
         contact=r.text(f("contact"), "agency.contact"),
         phone=r.text(f("phone"), "agency.phone"),
-        iban=_iban(r, f("iban")),
+        iban=read_iban(r, f("iban"), "agency.iban"),
         bic=r.text(f("bic"), "agency.bic"),
         language=r.choice(f("language"), "agency.language", LANGUAGES) or "en",
         invoice_number=invoice_number or "{year}-{seq:04d}",
@@ -378,14 +378,3 @@ def _invoice_number(r: Reader, node: Node | None) -> str | None:
     return pattern
 
 
-def _iban(r: Reader, node: Node | None) -> str | None:
-    iban = r.text(node, "agency.iban")
-    if iban is None:
-        return None
-    compact = iban.replace(" ", "").upper()
-    plain = compact.isascii() and compact.isalnum()  # 'É' is alphanumeric too, but no IBAN letter
-    digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4]) if plain else ""
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", compact) or int(digits) % 97 != 1:
-        r.fail(node.line, "agency.iban", f"{iban!r} is not a valid IBAN (the check digits do not match)")
-        return None
-    return compact

@@ -137,6 +137,7 @@ class Client:
     country: str | None = None
     vat_id: str | None = None
     email: str | None = None  # where e-invoices go (the buyer's electronic address)
+    ibans: tuple[str, ...] = ()  # the accounts it pays from: a payment from one is its (payments/match.py)
     currency: str = "EUR"
     language: str = "en"
     rate: Schedule | None = None
