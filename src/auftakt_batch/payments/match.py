@@ -111,18 +111,21 @@ def _one(booking: Booking, opens: dict[str, Receivable], numbers: _Numbers,
     if named:
         return _by_number(booking, [opens[n] for n in named])
     if unknown:
+        theirs = _by_iban(booking, clients) | _by_name(booking, clients)
         return [], Unmatched(booking, f"names {', '.join(unknown)}, which is no invoice of the ledger",
-                             _suggestions(booking, unknown, opens))
+                             _suggestions(booking, unknown, {n: r for n, r in opens.items() if r.open}, theirs))
     for rule, client_keys in ((ACCOUNT, _by_iban(booking, clients)), (NAME, _by_name(booking, clients))):
         if client_keys:
             return _by_amount(booking, [r for r in opens.values() if r.client in client_keys], rule)
     return [], Unmatched(booking, "no invoice number in its text, and its account and name are no client's")
 
 
-def _suggestions(booking: Booking, unknown: list[str], opens: dict[str, Receivable]) -> tuple[str, ...]:
-    """The known numbers closest to the unknown ones: those open for exactly the booking's amount first."""
+def _suggestions(booking: Booking, unknown: list[str], opens: dict[str, Receivable],
+                 theirs: set[str]) -> tuple[str, ...]:
+    """The open numbers closest to the unknown ones: those open for exactly the booking's amount
+    first, then the payer's (by account or name), then by likeness."""
     close = {n for u in unknown for n in difflib.get_close_matches(u, list(opens), n=5, cutoff=0.6)}
-    ranked = sorted(close, key=lambda n: (opens[n].open != booking.amount,
+    ranked = sorted(close, key=lambda n: (opens[n].open != booking.amount, opens[n].client not in theirs,
                                           -max(difflib.SequenceMatcher(None, u, n).ratio() for u in unknown), n))
     return tuple(ranked[:2])
 

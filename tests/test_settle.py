@@ -1,0 +1,41 @@
+"""`payments` end to end on a billed workspace: bookings matched, recorded once, standings after."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pandas as pd
+
+from auftakt_batch.billing import bill
+from auftakt_batch.config import load_config
+from auftakt_batch.payments.settle import BOOKING_COLUMNS, settle
+
+from .conftest import TODAY
+from .test_billing import HEADER, NOVEMBER, WEEK
+
+
+def bookings(*rows) -> pd.DataFrame:
+    return pd.DataFrame([dict(zip(BOOKING_COLUMNS, (f"b{i}", date(2026, 12, 10), D(amount), "EUR", name, "", text,
+                                                    "input/bank/december.xml", i)))
+                         for i, (amount, text, name) in enumerate(rows, 1)], columns=list(BOOKING_COLUMNS))
+
+
+def test_payments_are_matched_recorded_once_and_the_invoices_stand_paid_part_paid_or_open(ws):
+    ws.with_templates().input("week.csv", HEADER + WEEK)
+    issued = {i.client_key: i for i in bill(ws.root, NOVEMBER, today=TODAY).issued}
+    # acme: 1.50 h × 120.00 = 180.00 + 19 % = 214.20; globex: 2 h × 150.00 = 300.00 + 19 % = 357.00
+    assert (issued["acme"].number, issued["acme"].gross, issued["globex"].number, issued["globex"].gross) == (
+        "2026-0001", D("214.20"), "2026-0002", D("357.00"))
+    config, _ = load_config(ws.root / "rates.yaml")
+    path = ws.root / "output" / "ledger.sqlite"
+    frame = bookings(("214.20", "RE 2026 0001", "ACME GmbH"), ("100.00", "Anzahlung 2026-0002", "Globex"),
+                     ("57.00", "Rechnung 2026-0020", "Globex"))  # a typo: listed, not guessed
+    settled = settle(path, frame, config, date(2026, 12, 20))
+    assert settled.recorded == 2 and [u.booking.booking_id for u in settled.unmatched] == ["b3"]
+    assert settled.unmatched[0].suggestions[0] == "2026-0002"
+    states = {s.number: (s.state, s.open, s.days_overdue) for s in settled.standings}
+    assert states == {"2026-0001": ("paid", D("0.00"), 0), "2026-0002": ("overdue", D("257.00"), 3)}  # due 17 Dec
+    again = settle(path, frame, config, date(2026, 12, 20))  # the same statement read again
+    assert again.recorded == 0 and again.allocations == () and [s.open for s in again.standings] == [D("0.00"),
+                                                                                                   D("257.00")]
