@@ -427,8 +427,8 @@ def test_bill_and_invoices_keep_long_numbers_names_and_ranges_in_their_columns(w
         ["HS-2026-0002", LONG_KEY, "40.00", "3,800.00", "4,522.00", "EUR"]]
     listing = ws.cli("invoices").output
     assert table_rows(listing, folded=2) == [
-        ["HS-2026-0001", "invoice", "globex", RANGE, "2026-12-03", "357.00", "EUR", "issued"],
-        ["HS-2026-0002", "invoice", LONG_KEY, RANGE, "2026-12-03", "4,522.00", "EUR", "issued"]]
+        ["HS-2026-0001", "invoice", "globex", RANGE, "2026-12-03", "357.00", "EUR", "issued", "open"],
+        ["HS-2026-0002", "invoice", LONG_KEY, RANGE, "2026-12-03", "4,522.00", "EUR", "issued", "open"]]
     if columns is None:  # output for a file or a program: one line per row, for grep
         assert f"HS-2026-0002  {LONG_KEY}" in table and f"HS-2026-0002  invoice  {LONG_KEY}  {RANGE}" in listing
     else:  # the name folds to fit; nothing else does

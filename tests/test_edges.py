@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from auftakt_batch.cli import EXIT_USAGE
 
+from .conftest import TODAY
+
 
 def test_auftakt_today_is_the_day_every_command_runs_on(ws, monkeypatch):
     monkeypatch.setenv("AUFTAKT_TODAY", "2026-12-10")
@@ -81,14 +83,14 @@ def test_the_listing_reads_the_ledger_without_writing_it(ws):
     from auftakt_batch.reports.listing import listing
 
     ws.with_templates().input("week.csv", WEEK)
-    assert listing(ws.root) == listing(ws.root, parse_period("2026-11"))  # no ledger yet: none made either
-    assert not listing(ws.root).ledger and not (ws.root / "output" / "ledger.sqlite").exists()
+    assert listing(ws.root, TODAY) == listing(ws.root, TODAY, parse_period("2026-11"))  # no ledger yet: none made either
+    assert not listing(ws.root, TODAY).ledger and not (ws.root / "output" / "ledger.sqlite").exists()
     assert ws.cli("bill", "--period", "2026-11").exit_code == 0
     ledger = ws.root / "output" / "ledger.sqlite"
     ledger.chmod(0o444)  # a reader needs no write access
-    found = listing(ws.root, parse_period("2026-11"))
+    found = listing(ws.root, TODAY, parse_period("2026-11"))
     assert [(r.number, r.client_key) for r in found.records] == [("2026-0001", "acme")] and found.ledger
-    assert listing(ws.root, parse_period("2026-10")).records == ()
+    assert listing(ws.root, TODAY, parse_period("2026-10")).records == ()
 
 
 def test_an_argument_that_names_nothing_usable_is_a_usage_error_of_that_argument(ws):

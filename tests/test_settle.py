@@ -21,7 +21,7 @@ def bookings(*rows) -> pd.DataFrame:
                          for i, (amount, text, name) in enumerate(rows, 1)], columns=list(BOOKING_COLUMNS))
 
 
-def test_payments_are_matched_recorded_once_and_the_invoices_stand_paid_part_paid_or_open(ws):
+def test_payments_are_matched_recorded_once_and_the_invoices_stand_paid_part_paid_or_open(ws, monkeypatch):
     ws.with_templates().input("week.csv", HEADER + WEEK)
     issued = {i.client_key: i for i in bill(ws.root, NOVEMBER, today=TODAY).issued}
     # acme: 1.50 h × 120.00 = 180.00 + 19 % = 214.20; globex: 2 h × 150.00 = 300.00 + 19 % = 357.00
@@ -39,3 +39,8 @@ def test_payments_are_matched_recorded_once_and_the_invoices_stand_paid_part_pai
     again = settle(path, frame, config, date(2026, 12, 20))  # the same statement read again
     assert again.recorded == 0 and again.allocations == () and [s.open for s in again.standings] == [D("0.00"),
                                                                                                    D("257.00")]
+    monkeypatch.setenv("AUFTAKT_TODAY", "2026-12-20")
+    listed = ws.cli("invoices").output.splitlines()
+    assert listed[1].endswith("issued  paid") and listed[2].endswith("issued  overdue 3 d, 257.00 open")
+    monkeypatch.setenv("AUFTAKT_TODAY", "2026-12-15")
+    assert ws.cli("invoices").output.splitlines()[2].endswith("issued  100.00 of 357.00 paid")  # not due yet

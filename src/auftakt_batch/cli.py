@@ -459,7 +459,7 @@ def invoices(workspace: Path, period: Period | None) -> None:
     """
     from .reports.listing import as_text, listing
 
-    found = listing(workspace, period)
+    found = listing(workspace, _today(workspace), period)
     if not found.ledger:
         click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD`.")
     elif not found.records:

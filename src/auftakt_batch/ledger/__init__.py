@@ -50,7 +50,7 @@ from .writing import AlreadyBilled, Number, mark_issued, next_number, record_acc
 __all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "AlreadyBilled", "Book", "InvoiceRecord",
            "LedgerError", "NotVoidable", "Number", "Stored", "billed_entries", "charged", "connect", "decimal_text",
            "invoices", "live_invoices", "mark_issued", "model_state", "next_number", "no_billed", "read_billed",
-           "paid_bookings", "read_billed_expenses", "read_book", "read_invoices", "read_model_state",
+           "paid_bookings", "read_billed_expenses", "read_paid", "read_book", "read_invoices", "read_model_state",
            "record_accepted", "record_payments", "record_pending", "stored_draft", "utc_now", "voidable"]
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
@@ -126,6 +126,11 @@ def read_billed_expenses(path: Path) -> pd.DataFrame:
 def read_book(path: Path) -> Book:
     """Every invoice, line and live billed entry, read-only; an empty book if there is no ledger."""
     return _read(path, reading.book, reading.no_book())
+
+
+def read_paid(path: Path) -> dict:
+    """Invoice or credit-note number -> what payments paid of it, read-only; nothing without a ledger."""
+    return _read(path, reading.paid, {})
 
 
 T = TypeVar("T")

@@ -7,10 +7,12 @@ Reads the ledger read-only (it never writes, not even a new ledger): a listing r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .. import ledger
 from ..ledger import InvoiceRecord
+from ..payments.receivables import Standing, standings
 from ..periods import Period, parse_period
 from .tables import FOLD, WRAP, Column, table_text
 
@@ -20,16 +22,19 @@ class Listing:
     ledger: bool  # there is a ledger (none before the first `bill`)
     records: tuple[InvoiceRecord, ...]  # oldest first; of the period asked for, if one was
     cancelled_by: dict[str, str]  # invoice number -> the credit note that cancels it
+    standing: dict[str, Standing]  # number -> as far as payments go (payments/receivables.py)
 
 
-def listing(workspace: Path, period: Period | None = None) -> Listing:
-    """The invoices of the ledger — those for (part of) `period`, if given."""
+def listing(workspace: Path, today: date, period: Period | None = None) -> Listing:
+    """The invoices of the ledger — those for (part of) `period`, if given — and, as of `today`,
+    what is paid and open of each."""
     path = workspace / "output" / "ledger.sqlite"
     records = ledger.read_invoices(path)
     cancelled_by = {r.refers_to: r.number for r in records if r.refers_to}
+    standing = {s.number: s for s in standings(records, ledger.read_paid(path), today)}
     if period is not None:
         records = [r for r in records if _overlaps(parse_period(r.period), period)]
-    return Listing(path.exists(), tuple(records), cancelled_by)
+    return Listing(path.exists(), tuple(records), cancelled_by, standing)
 
 
 def state(record: InvoiceRecord, cancelled_by: dict[str, str]) -> str:
@@ -40,12 +45,27 @@ def state(record: InvoiceRecord, cancelled_by: dict[str, str]) -> str:
     return record.status
 
 
+def paid_text(standing: Standing | None) -> str:
+    """paid; 100.00 of 357.00 paid; open; overdue 3 d (257.00 open); refund due 119.00; "" (cancelled, pending)."""
+    if standing is None or standing.state == "cancelled":
+        return ""
+    s = standing
+    if s.state == "overdue":
+        return f"overdue {s.days_overdue} d" + (f", {s.open:,.2f} open" if s.paid else "")
+    if s.state == "part-paid":
+        return f"{s.paid:,.2f} of {s.gross:,.2f} paid"
+    if s.state == "refund due":
+        return f"refund due {-s.open:,.2f}"
+    return s.state
+
+
 def as_text(found: Listing) -> str:
     columns = [Column("number"), Column("kind", fit=WRAP), Column("client", fit=FOLD), Column("period"),
-               Column("issued"), Column("gross", right=True), Column(""), Column("status", fit=WRAP)]
+               Column("issued"), Column("gross", right=True), Column(""), Column("status", fit=WRAP),
+               Column("payment", fit=WRAP)]
     return table_text(columns, [
         [r.number, r.kind.replace("-", " "), r.client_key, r.period, r.issue_date.isoformat(), f"{r.gross:,.2f}",
-         r.currency, state(r, found.cancelled_by)] for r in found.records])
+         r.currency, state(r, found.cancelled_by), paid_text(found.standing.get(r.number))] for r in found.records])
 
 
 def _overlaps(a: Period, b: Period) -> bool:
