@@ -141,6 +141,7 @@ def test_every_sheet_prints_fit_to_its_width_with_its_header_on_every_page(ws):
         "Billing gap": ("landscape", 2, 0, True, None, "$A:$A"),  # several tables: none's header on every page
         "Entries": ("landscape", 2, 0, True, "$1:$1", "$A:$A"),
         "Invoices": ("landscape", 1, 0, True, "$1:$1", None),
+        "Receivables": ("landscape", 1, 0, True, None, None),  # two tables: no header repeated
         "Problems": ("landscape", 1, 0, True, "$1:$1", None),
     }
 

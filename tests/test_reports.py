@@ -39,7 +39,7 @@ USD = '#,##0.00 "$";-#,##0.00 "$"'
 HOURS = "#,##0.00"
 PCT = "0.0%"
 SHEETS = ["Overview", "Clients", "Jobs", "Over-servicing", "Months", "Team", "Billing gap", "Entries", "Invoices",
-          "Problems"]
+          "Receivables", "Problems"]
 
 AGENCY = """\
 agency:

@@ -44,3 +44,14 @@ def test_payments_are_matched_recorded_once_and_the_invoices_stand_paid_part_pai
     assert listed[1].endswith("issued  paid") and listed[2].endswith("issued  overdue 3 d, 257.00 open")
     monkeypatch.setenv("AUFTAKT_TODAY", "2026-12-15")
     assert ws.cli("invoices").output.splitlines()[2].endswith("issued  100.00 of 357.00 paid")  # not due yet
+    from auftakt_batch.reports import report
+
+    from .test_reports import book, records
+
+    wb = book(report(ws.root, NOVEMBER, today=date(2026, 12, 20)).path)
+    rows = [(r["number"].value, r["open"].value, r["state"].value, r["days overdue"].value)
+            for r in records(wb["Receivables"])]
+    assert rows == [("2026-0002", 257, "overdue", 3)]  # 2026-0001 is paid: not listed
+    (eur,) = records(wb["Receivables"], 6)  # the age table, under its heading
+    # 257.00 open, 1–30 days past due; DSO: 257.00 ÷ (214.20 + 357.00) invoiced in 90 days × 90 = 40.5
+    assert (eur["1–30 days"].value, eur["open"].value, eur["DSO (days)"].value) == (257, 257, 40.5)

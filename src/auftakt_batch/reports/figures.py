@@ -34,6 +34,7 @@ from ..check.decisions import review_applied
 from ..check.tracker import INVOICED, UNAPPROVED, tracker_text
 from ..config import Budget, Client, Config
 from ..ledger import Book
+from ..payments.receivables import Aging, Standing, aging, standings
 from ..periods import Period, parse_period
 from ..pricing import amount, logged_seconds, price
 from ..pricing.invoices import quantity
@@ -69,6 +70,8 @@ class Figures:
     models: Models = Models()  # the retainer periods, fixed prices and caps (reports/models.py)
     expenses: pd.DataFrame | None = None  # one row per expense of the period (reports/expenses.py)
     months: pd.DataFrame | None = None  # the last twelve months up to the period's end (reports/months.py)
+    standings: tuple[Standing, ...] = ()  # every invoice and credit note as far as payments go, as of today
+    aging: tuple[Aging, ...] = ()  # the open money by days past due, per currency
 
 
 def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> Figures:
@@ -87,10 +90,12 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
                                  before=before.assign(**{UNCOVERED: uncovered(before)}), expenses=expenses,
                                  earlier_expenses=_earlier_expenses(earlier, book, config), book=book, models=models,
                                  billed=run.billed, today=today), config, period)
+    paid = tuple(standings(book.invoices, book.paid, today))
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
                    gap_table(clients, entries, earlier_unbilled, untracked, run, today), earlier_unbilled, untracked,
-                   invoice_table(book, period), models, expenses, months)
+                   invoice_table(book, period), models, expenses, months, paid,
+                   tuple(aging(paid, book.invoices, today)))
 
 
 def _earlier_expenses(earlier: CheckRun | None, book: Book, config: Config) -> pd.DataFrame | None:

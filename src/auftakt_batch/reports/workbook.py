@@ -3,10 +3,10 @@
 Sheets: Overview (the five-second view: reports/overview.py), Clients (with per-currency totals
 as live formulas and a margin chart), Jobs, Over-servicing (traffic lights at each budget's own
 thresholds, a burn chart of the most burnt), Months (the last twelve, with a line chart:
-reports/months.py), Team, Billing gap, Entries (filterable), Invoices and Problems; the per-entry
-ones (Billing gap, Entries, Problems) go on in "Entries (2)" and so on past Excel's 1,048,576 rows
-a sheet. Written to a temporary file and
-renamed into place, so a reader never sees half a workbook.
+reports/months.py), Team, Billing gap, Entries (filterable), Invoices, Receivables (what is open,
+its age) and Problems; the per-entry ones (Billing gap, Entries, Problems) go on in "Entries (2)"
+and so on past Excel's 1,048,576 rows a sheet. Written to a temporary file and renamed into
+place, so a reader never sees half a workbook.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ..units import hours
 from .figures import Figures
 from .model_sheet import MODEL_ENTRY_COLUMNS, model_text, write_models
 from .overview import write_overview
+from .receivables_sheet import write_receivables
 from .sheets import (
     AMBER,
     GREEN,
@@ -242,6 +243,7 @@ def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) 
         if figures.expenses is not None:
             long_table(Pages(book, "Expenses"), figures.expenses, EXPENSE_COLUMNS, autofilter=True)
         table(book.sheet("Invoices"), figures.invoices, INVOICE_COLUMNS)
+        write_receivables(book.sheet("Receivables"), list(figures.standings), list(figures.aging))
         worst_first = sorted(problems, key=lambda p: SEVERITY_ORDER[p.severity.value])
         long_table(Pages(book, "Problems"), problem_rows(worst_first), PROBLEM_COLUMNS, autofilter=True)
         book.close()
