@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Callable, TypeVar
 
 from ..names import NameIndex
+from .accounting import read_debtor_account
 from .billing_models import check_models, read_expense_markup, read_models
 from .model import NO_ROUNDING, Budget, CalendarRule, Client, Job, Rounding, Schedule
 from .reader import Reader
@@ -26,7 +27,8 @@ DEFAULT_ALERT_AT = (Decimal("0.8"), Decimal("1.0"))
 
 CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "email", "currency", "language", "rate", "rates",
                "role_rates", "person_rates", "vat", "vat_note", "billable", "budget", "alert_at", "calendar",
-               "rounding", "group_by", "appendix", "buyer_reference", "einvoice", "expenses", "jobs"}
+               "rounding", "group_by", "appendix", "buyer_reference", "einvoice", "expenses", "jobs",
+               "debtor_account"}
 JOB_KEYS = {"name", "aliases", "rate", "rates", "person_rates", "billable", "budget", "alert_at", "rounding",
             "vat_rate", "retainer", "fixed", "cap"}
 
@@ -89,6 +91,7 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
         buyer_reference=r.text(f("buyer_reference"), f"{path}.buyer_reference"),
         einvoice=r.choice(f("einvoice"), f"{path}.einvoice", EINVOICES),
         expense_markup=read_expense_markup(r, f("expenses"), f"{path}.expenses"),
+        debtor_account=read_debtor_account(r, f("debtor_account"), f"{path}.debtor_account"),
         jobs=MappingProxyType(jobs or {}),
     )
     check_models(r, client, f("jobs"), path)
