@@ -446,6 +446,36 @@ def accept_command(workspace: Path, period: Period, as_new: bool) -> None:
         click.echo(f"  {change.number} ({change.client_key}) {change.billed} → {now}")
 
 
+@main.command(name="export", short_help="Hand a period's invoices over to accounting.")
+@workspace_option
+@period_option
+@click.option("--format", "form", type=click.Choice(["datev", "journal"]), required=True,
+              help="datev: a DATEV booking batch (EXTF); journal: a plain CSV journal.")
+def export_command(workspace: Path, period: Period, form: str) -> None:
+    """Write PERIOD's issued invoices and credit notes for accounting into output/PERIOD/export/:
+    a DATEV booking batch (EXTF_Buchungsstapel_PERIOD.csv) or a CSV journal (journal-PERIOD.csv),
+    and the e-invoices as XML beside it. A rerun writes the same bytes.
+
+    \b
+    Examples:
+      auftakt-batch export --period 2026-11 --format datev
+      auftakt-batch export --period 2026-11 --format journal
+    """
+    from .export import export
+    from .problems import plural
+
+    done = export(workspace, period, form)
+    if not done.documents:
+        click.echo(f"No issued invoices or credit notes for {period.label} in the ledger: nothing to export.")
+        return
+    click.echo(f"Exported {plural(done.documents, 'invoice or credit note', 'invoices and credit notes')} of "
+               f"{period.label} ({plural(len(done.bookings), 'booking')}) to {_shown_path(done.folder, workspace)}:")
+    for path in done.files:
+        click.echo(f"  {path.name}")
+    for warning in done.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 @main.command(short_help="List the invoices in the ledger.")
 @workspace_option
 @click.option("--period", "-p", type=PeriodType(), default=None, help="Only invoices for (part of) this period.")
