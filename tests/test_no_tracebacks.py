@@ -50,6 +50,7 @@ COMMANDS = {  # every command of cli.py, as a user runs it on the period; void o
     "status": ["status", "--period", "2026-11"],
     "void": ["void", "2026-0099", "--reason", "wrong rate"],
     "accept": ["accept", "--period", "2026-11"],
+    "export": ["export", "--period", "2026-11", "--format", "datev"],
 }
 ALL = frozenset(COMMANDS)
 WRITERS = frozenset({"bill", "void", "accept"})  # the commands that take the billing lock
