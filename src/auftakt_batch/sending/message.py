@@ -85,7 +85,7 @@ def values(record: InvoiceRecord, client: Client, agency: str, labels: dict[str,
     """What a template may use: number, kind, credit_note, client, period, gross, currency,
     due_date, agency — each as text in the client's language."""
     language = client.language
-    kind = labels[language]["credit_note" if record.kind == "credit-note" else "invoice"]
+    kind = labels[language]["credit_note" if record.kind == "credit-note" else "title"]
     return {"number": record.number, "kind": kind if language == "de" else kind.lower(),
             "credit_note": record.kind == "credit-note", "client": client.name, "period": record.period,
             "gross": format_money(abs(record.gross) if record.kind == "credit-note" else record.gross,
