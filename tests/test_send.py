@@ -201,7 +201,7 @@ def test_dry_run_writes_the_exact_messages_and_records_nothing(ws, server):
                                              "archiv@studio.example): output/2026-11/outbox/2026-0001-acme.eml")
     assert sorted(p.name for p in outbox.iterdir()) == ["2026-0001-acme.eml", "2026-0002-globex.eml"]
     assert inbox.messages == [] and messages(ws) == []
-    assert "not sent" in ws.cli("invoices").output
+    assert re.search(r"2026-0001 .* issued\s+—\n", ws.cli("invoices").output)
     ws.cli("send", "--period", "2026-11")
     # what differs between two compositions: the Date and Message-ID lines, the MIME boundary
     unstable = re.compile(rb"^(Date|Message-ID): .*$|={15}\d+==", re.MULTILINE)
@@ -241,6 +241,16 @@ def test_a_failed_login_sends_nothing_and_says_so_per_invoice(ws, server, monkey
     assert inbox.messages == [] and messages(ws) == []
     monkeypatch.setenv("AUFTAKT_SMTP_PASSWORD", PASSWORD)
     assert ws.cli("send").exit_code == 0 and len(inbox.messages) == 2
+
+
+def test_a_password_smtplib_cannot_send_is_one_line_per_invoice(ws, server, monkeypatch):
+    _, port = server("starttls", auth=True)
+    billed(ws, port, "starttls", user=True)
+    monkeypatch.setenv("AUFTAKT_SMTP_PASSWORD", "Pässwort")
+    result = ws.cli("send", "--client", "globex")
+    assert (result.exit_code, result.output) == (1, (
+        "Error: 2026-0002 (globex): not sent: the login as billing@studio.example was not tried: smtplib can send "
+        "only an ASCII user name and password — use a password without umlauts or other non-ASCII letters\n"))
 
 
 def test_a_user_without_a_password_is_one_line(ws, server, monkeypatch):
@@ -379,3 +389,17 @@ def test_mail_settings_are_checked_at_their_line(ws, old, new, expected):
     result = ws.cli("check", "--period", "2026-11")
     assert result.exit_code == 1
     assert expected.format(line=line) in result.output, result.output
+
+
+def test_a_ledger_of_schema_8_is_migrated_by_the_first_send(ws, server):
+    inbox, port = server("none")
+    billed(ws, port)
+    conn = sqlite3.connect(ws.root / "output" / "ledger.sqlite")
+    conn.executescript("DROP TABLE messages; PRAGMA user_version = 8;")
+    conn.close()
+    assert "—" in ws.cli("invoices").output  # read-only: a schema-8 ledger has no messages, nothing is written
+    assert sqlite3.connect(ws.root / "output" / "ledger.sqlite").execute("PRAGMA user_version").fetchone() == (8,)
+    assert ws.cli("send", "--client", "acme").exit_code == 0
+    conn = sqlite3.connect(ws.root / "output" / "ledger.sqlite")
+    assert conn.execute("PRAGMA user_version").fetchone() == (9,)
+    assert [m[:1] + m[2:3] for m in messages(ws)] == [("2026-0001", "sent")]

@@ -52,9 +52,9 @@ def as_text(found: Listing) -> str:
 
 def sent(delivery: ledger.Delivery | None) -> str:
     """When it was mailed (its UTC date), "delivery unknown" for a send interrupted while mailing
-    it, "not sent" otherwise."""
+    it, "—" if it was not (yet)."""
     if delivery is None or delivery.state == "failed":
-        return "not sent"
+        return "—"
     if delivery.state == "sending":
         return "delivery unknown"
     return (delivery.finished_at or delivery.started_at)[:10]

@@ -65,6 +65,9 @@ class Session:
             self.broken = f"{self._where()} does not offer {offered} — check agency.mail.smtp.security and port"
         except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
             self.broken = f"cannot connect to {self._where()}: {_said(exc)} — check agency.mail.smtp"
+        except UnicodeEncodeError:  # smtplib sends AUTH in ASCII only
+            self.broken = f"the login as {self.smtp.user} was not tried: smtplib can send only an ASCII user name " \
+                          f"and password — use a password without umlauts or other non-ASCII letters"
         if self.broken:
             raise NotSent(self.broken)
 
