@@ -26,6 +26,7 @@ from ..files import crash_point, write_bytes_atomically
 from ..ledger import Delivery, InvoiceRecord
 from ..ledger.messages import SENDING, SENT
 from ..periods import Period, parse_period
+from ..render.invoice import LabelsError
 from .message import Attachment, BadTemplate, Outgoing, compose
 from .smtp import PASSWORD_VARIABLE, NotSent, Session
 
@@ -136,7 +137,7 @@ def _prepared(workspace: Path, config: Config, record: InvoiceRecord, now: datet
     try:
         return compose(record, client, config.agency.mail, config.agency.name, templates=workspace / "templates",
                        attachments=attachments, now=now.astimezone(ZoneInfo(config.agency.timezone)))
-    except BadTemplate as exc:
+    except (BadTemplate, LabelsError) as exc:  # email.LANG.txt, or labels.yaml (the words for "invoice")
         return Result(record.number, record.client_key, client.email, "failed", f"not sent: {exc}")
 
 
