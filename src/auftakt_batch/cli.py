@@ -482,7 +482,7 @@ def send(workspace: Path, period: Period | None, only: str | None, dry_run: bool
                    + " was sent already.")
     for r in result.results:
         if r.state == "outbox":
-            click.echo(f"Wrote {r.number} ({r.client_key}, to {r.to}): {_shown_path(r.path, workspace)}")
+            click.echo(f"Wrote {r.number} ({r.client_key}, to {r.to}): {r.path and _shown_path(r.path, workspace)}")
         elif r.state == "sent":
             click.echo(f"Sent {r.number} ({r.client_key}) to {r.to}")
         if r.note:

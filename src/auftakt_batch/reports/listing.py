@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import ledger
-from ..ledger import InvoiceRecord
+from ..ledger import Delivery, InvoiceRecord
 from ..periods import Period, parse_period
 from .tables import FOLD, WRAP, Column, table_text
 
@@ -20,7 +20,7 @@ class Listing:
     ledger: bool  # there is a ledger (none before the first `bill`)
     records: tuple[InvoiceRecord, ...]  # oldest first; of the period asked for, if one was
     cancelled_by: dict[str, str]  # invoice number -> the credit note that cancels it
-    delivered: dict[str, ledger.Delivery] = field(default_factory=dict)  # invoice number -> its mailing (`send`)
+    delivered: dict[str, Delivery] = field(default_factory=dict)  # invoice number -> its mailing (`send`)
 
 
 def listing(workspace: Path, period: Period | None = None) -> Listing:
@@ -50,7 +50,7 @@ def as_text(found: Listing) -> str:
          r.currency, state(r, found.cancelled_by), sent(found.delivered.get(r.number))] for r in found.records])
 
 
-def sent(delivery: ledger.Delivery | None) -> str:
+def sent(delivery: Delivery | None) -> str:
     """When it was mailed (its UTC date), "delivery unknown" for a send interrupted while mailing
     it, "—" if it was not (yet)."""
     if delivery is None or delivery.state == "failed":

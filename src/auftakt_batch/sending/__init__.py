@@ -72,10 +72,9 @@ def send(workspace: Path, now: datetime, *, period: Period | None = None, only: 
         raise Refused("rates.yaml has no agency.mail — add `mail: {from: …, smtp: {host: …, port: 587, security: "
                       "starttls, user: …}}` under agency (README: Sending invoices)")
     client = _client(config, only)
-    outbox = dry_run or mail.outbox or mail.smtp is None
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
-        if outbox:
+        if dry_run or mail.outbox or mail.smtp is None:
             chosen, unknown = _chosen(ledger.read_invoices(path), ledger.read_deliveries(path), period, client, again)
             return SendRun(tuple(_write(workspace, config, r, now) for r in chosen), unknown, outbox=True)
         session = Session(mail.smtp, os.environ.get(PASSWORD_VARIABLE))
