@@ -52,14 +52,19 @@ class Inbox:
 
     refuse: set[str] = field(default_factory=set)
     messages: list[Received] = field(default_factory=list)
+    hang_up: dict[str, str] = field(default_factory=dict)  # address -> at which step the connection is cut
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802  # aiosmtpd's name
+        if self.hang_up.get(address) == "RCPT":
+            server.transport.close()
         if address in self.refuse:
             return "550 5.1.1 no such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.hang_up.get(envelope.rcpt_tos[0]) == "DATA":  # it has the message, but the client never hears so
+            server.transport.close()
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 2.0.0 accepted"
 
@@ -287,6 +292,25 @@ def test_a_refused_recipient_fails_its_invoice_only(ws, server):
     assert [m[2] for m in messages(ws)] == ["sent", "failed"]
     inbox.refuse.clear()  # the address corrected: the failed one is sent, the sent one is not
     assert ws.cli("send").output == "Sent 2026-0002 (globex) to ap@globex.example, archiv@studio.example\n"
+
+
+def test_a_connection_lost_before_the_message_fails_it_and_during_it_is_delivery_unknown(ws, server):
+    inbox, port = server("none")
+    inbox.hang_up = {"rechnungen@acme.example": "DATA", "ap@globex.example": "RCPT"}
+    billed(ws, port)
+    result = ws.cli("send")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: 2026-0001 (acme): the connection was lost while sending (the server closed the connection) — "
+        "delivery unknown: look whether it arrived, then `auftakt-batch send --again 2026-0001` if not",
+        "Error: 2026-0002 (globex): not sent: the server closed the connection"]
+    assert [m[2] for m in messages(ws)] == ["sending", "failed"]
+    inbox.hang_up.clear()
+    result = ws.cli("send")  # globex is tried again; acme's delivery is unknown: left to the user
+    assert result.output.splitlines() == [
+        "2026-0001: delivery unknown — an earlier send was interrupted while mailing it; look whether it arrived, "
+        "then `auftakt-batch send --again 2026-0001` if not",
+        "Sent 2026-0002 (globex) to ap@globex.example, archiv@studio.example"]
 
 
 def test_again_sends_a_sent_invoice_once_more(ws, server):

@@ -104,8 +104,9 @@ class Session:
             code, reply = self.conn.data(outgoing.data)
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
-            return Outcome(SENDING, f"the connection was lost while sending ({_said(exc)}) — delivery unknown: "
-                                    f"look whether it arrived, then `send --again {outgoing.record.number}` if not")
+            return Outcome(SENDING, f"the connection was lost while sending ({_said(exc)}) — delivery unknown: look "
+                                    f"whether it arrived, then `auftakt-batch send --again {outgoing.record.number}` "
+                                    "if not")
         if code != 250:
             return Outcome(FAILED, f"not sent: the server refused the message ({_reply(code, reply)})")
         if refused:
