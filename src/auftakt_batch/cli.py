@@ -476,6 +476,51 @@ def export_command(workspace: Path, period: Period, form: str) -> None:
         click.echo(f"Warning: {warning}", err=True)
 
 
+@main.command(short_help="Mail the issued invoices to the clients.")
+@workspace_option
+@click.option("--period", "-p", type=PeriodType(), default=None, help="Only invoices for (part of) this period.")
+@click.option("--client", "only", metavar="KEY", help="Send this client's invoices only.")
+@click.option("--dry-run", is_flag=True,
+              help="Write the messages as .eml files to output/PERIOD/outbox/; send nothing.")
+@click.option("--again", metavar="NUMBER", help="Send invoice NUMBER (again), whatever was sent before.")
+def send(workspace: Path, period: Period | None, only: str | None, dry_run: bool, again: str | None) -> None:
+    """Mail every issued invoice and credit note not sent yet to its client's email (and cc),
+    with the PDF attached (and the XRechnung file where the client gets one), from
+    agency.mail.from; the subject and text come from templates/email.LANG.txt.
+
+    Each message is recorded in the ledger before and after it is handed to the mail server, so
+    an invoice is never sent twice: one whose sending was interrupted is reported as "delivery
+    unknown" and sent again only with --again. The SMTP password comes from the environment
+    variable AUFTAKT_SMTP_PASSWORD. Exits 1 if any invoice could not be sent.
+
+    \b
+    Examples:
+      auftakt-batch send --period 2026-11 --dry-run
+      auftakt-batch send --period 2026-11
+      auftakt-batch send --again 2026-0007
+    """
+    from datetime import timezone
+
+    from .sending import send as send_all
+
+    result = send_all(workspace, datetime.now(timezone.utc), period=period, only=only, dry_run=dry_run, again=again)
+    for number in result.unknown:
+        click.echo(f"{number}: delivery unknown — an earlier send was interrupted while mailing it; look whether it "
+                   f"arrived, then `auftakt-batch send --again {number}` if not", err=True)
+    if not result.results:
+        click.echo("Nothing to send: every issued invoice" + (f" for {period.label}" if period else "")
+                   + " was sent already.")
+    for r in result.results:
+        if r.state == "outbox":
+            click.echo(f"Wrote {r.number} ({r.client_key}, to {r.to}): {r.path and _shown_path(r.path, workspace)}")
+        elif r.state == "sent":
+            click.echo(f"Sent {r.number} ({r.client_key}) to {r.to}")
+        if r.note:
+            click.echo(f"Error: {r.number} ({r.client_key}): {r.note}", err=True)
+    if result.failed:
+        sys.exit(EXIT_DATA_ERRORS)
+
+
 @main.command(short_help="List the invoices in the ledger.")
 @workspace_option
 @click.option("--period", "-p", type=PeriodType(), default=None, help="Only invoices for (part of) this period.")

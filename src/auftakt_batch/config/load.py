@@ -17,6 +17,7 @@ from ..problems import Problem, Source, error
 from .accounting import check_debtors, read_accounting
 from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_rounding
 from .leitweg import leitweg_fault, looks_like_leitweg
+from .mail import read_mail
 from .model import Agency, Client, Config, Imports, Person
 from .numbers import number_fault
 from .reader import Reader
@@ -25,7 +26,7 @@ from .yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
                "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",
                "appendix", "missing_day_below", "contact", "phone", "region",
-               "tax_number", "register", "managing_directors", "accounting"}
+               "tax_number", "register", "managing_directors", "accounting", "mail"}
 PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone", "region"}
 DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 BILLABLE_FROM = ("export", "rates")  # imports.billable: whose "not billable" counts
@@ -304,6 +305,7 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
                                      Decimal("0.5")),
         region=_region(r, f("region"), "agency.region", country) if country else None,
         accounting=read_accounting(r, f("accounting")),
+        mail=read_mail(r, f("mail")),
     )
     required = (agency.name, agency.country, agency.timezone, agency.currency, agency.vat_rate)
     return agency if all(v is not None for v in required) else None

@@ -136,7 +136,8 @@ class Client:
     address: str | None = None
     country: str | None = None
     vat_id: str | None = None
-    email: str | None = None  # where e-invoices go (the buyer's electronic address)
+    email: str | None = None  # where invoices are sent, and e-invoices name (the buyer's electronic address)
+    cc: tuple[str, ...] = ()  # `send` copies its invoices to these
     currency: str = "EUR"
     language: str = "en"
     rate: Schedule | None = None
@@ -169,6 +170,24 @@ class Accounting:
     revenue_accounts: Mapping[str, str] = _no_items()  # VAT case (accounting.VAT_CASES) -> account number
 
 
+@dataclass(frozen=True, kw_only=True)
+class Smtp:
+    host: str
+    port: int
+    security: str  # starttls | tls | none
+    user: str | None = None  # login with it (the password from the environment: AUFTAKT_SMTP_PASSWORD)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mail:
+    """How `send` mails invoices (rates.yaml `agency.mail`)."""
+
+    sender: str  # `from`: "Name <address>" or an address
+    smtp: Smtp | None = None  # None: outbox only
+    bcc: tuple[str, ...] = ()  # every message also goes to these (in the envelope, never in a header)
+    outbox: bool = False  # write .eml files to output/<period>/outbox/ instead of sending
+
+
 @dataclass(frozen=True)
 class Agency:
     name: str
@@ -195,6 +214,7 @@ class Agency:
     missing_day_below: Decimal = Decimal("0.5")  # a working day with less logged than this share of capacity
     region: str | None = None  # a region of the country whose public holidays apply too (BY), as `holidays` codes it
     accounting: Accounting | None = None  # how `export` books invoices; None: not set up
+    mail: Mail | None = None  # how `send` mails invoices; None: not set up
 
 
 @dataclass(frozen=True)
