@@ -103,7 +103,7 @@ CODES: dict[str, Code] = {code.name: code for code in (
     _('missing-receipt', WARNING, 'ingest.expenses', "an expense's receipt that is not in input/, or no PDF or image"),
     _('receipt-outside', WARNING, 'ingest.expenses', "an expense's receipt outside input/, refused unread"),
     _('repeated-expense', INFO, 'check.expenses', 'expenses also in another file, counted once'),
-    _('bad-statement', WARNING, ('ingest.bank', 'ingest.bank.booking'),
+    _('bad-statement', WARNING, ('ingest.bank.booking', 'ingest.bank.csvfile'),
       'a bank statement in input/bank/ that cannot be read: not XML, no camt.053, a version not read, no MT940'),
     _('bad-booking', WARNING, 'ingest.bank.booking', "a booking whose amount, sign, date or MT940 :61: cannot be read"),
     _('pending-booking', INFO, 'ingest.bank', 'entries of a statement the bank has not booked yet, not read'),

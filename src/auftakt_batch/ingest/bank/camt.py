@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -89,6 +90,17 @@ def _version(root: etree._Element, label: str) -> str:
     return ns
 
 
+class _At(NamedTuple):
+    """Where an entry is, for its warnings: the file, the entry's number, and words naming it with its line."""
+
+    label: str
+    number: int
+    where: str
+
+    def problem(self, column: str, message: str) -> Problem:
+        return bad_value(self.label, self.number, column, f"{self.where}: {message}")
+
+
 class _Query:
     """Paths like `Acct/Id/IBAN` in the document's namespace."""
 
@@ -116,9 +128,9 @@ def _entry(entry: etree._Element, q: _Query, account: str, label: str, number: i
            ) -> tuple[list[Booking], list[Problem]]:
     """The bookings of one Ntry: one per TxDtls when each has its amount, else the entry."""
     problems: list[Problem] = []
-    where = f"entry {number} (line {entry.sourceline})"
-    booked = _day(q, entry, "BookgDt", label, number, where, problems, needed=True)
-    valued = _day(q, entry, "ValDt", label, number, where, problems, needed=False)
+    at = _At(label, number, f"entry {number} (line {entry.sourceline})")
+    booked = _day(q, entry, "BookgDt", at, problems, needed=True)
+    valued = _day(q, entry, "ValDt", at, problems, needed=False)
     reference = q.text(entry, "AcctSvcrRef")
     details = q.all(entry, "NtryDtls/TxDtls")
     own = [_tx_amount(q, tx) for tx in details]
@@ -127,7 +139,7 @@ def _entry(entry: etree._Element, q: _Query, account: str, label: str, number: i
     bookings = []
     for tx, amount_element in parts:
         sign = (q.text(tx, "CdtDbtInd") if tx is not None else "") or q.text(entry, "CdtDbtInd")
-        amount, currency = _amount(amount_element, sign, label, number, where, problems)
+        amount, currency = _amount(amount_element, sign, at, problems)
         debtor, creditor = ("Dbtr", "Cdtr") if sign != "DBIT" else ("Cdtr", "Dbtr")
         bookings.append(Booking(
             account=account, booking_date=booked, value_date=valued, amount=amount, currency=currency,
@@ -143,21 +155,20 @@ def _tx_amount(q: _Query, tx: etree._Element) -> etree._Element | None:
     return q.one(tx, "Amt") if q.one(tx, "Amt") is not None else q.one(tx, "AmtDtls/TxAmt/Amt")
 
 
-def _amount(element: etree._Element | None, sign: str, label: str, number: int, where: str,
-            problems: list[Problem]) -> tuple[Decimal | None, str]:
+def _amount(element: etree._Element | None, sign: str, at: _At, problems: list[Problem]) -> tuple[Decimal | None, str]:
     written = (element.text or "").strip() if element is not None else ""
     currency = (element.get("Ccy") or "").strip().upper() if element is not None else ""
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        problems.append(bad_value(label, number, "Amt@Ccy", f"{where}: currency {currency!r} is no three-letter "
+        problems.append(at.problem("Amt@Ccy", f"currency {currency!r} is no three-letter "
                                                             "code — download the statement again"))
         currency = ""
     if sign not in ("CRDT", "DBIT"):
-        problems.append(bad_value(label, number, "CdtDbtInd", f"{where}: CdtDbtInd {sign!r} is neither CRDT nor "
+        problems.append(at.problem("CdtDbtInd", f"CdtDbtInd {sign!r} is neither CRDT nor "
                                                               "DBIT, so whether money came in is unknown — download "
                                                               "the statement again"))
         return None, currency
     if not _AMOUNT.fullmatch(written):
-        problems.append(bad_value(label, number, "Amt", f"{where}: amount {written!r} cannot be read (camt writes "
+        problems.append(at.problem("Amt", f"amount {written!r} cannot be read (camt writes "
                                                         "1234.56) — download the statement again"))
         return None, currency
     try:
@@ -167,21 +178,20 @@ def _amount(element: etree._Element | None, sign: str, label: str, number: int, 
     return (value if sign == "CRDT" else -value), currency
 
 
-def _day(q: _Query, entry: etree._Element, tag: str, label: str, number: int, where: str,
-         problems: list[Problem], needed: bool) -> date | None:
+def _day(q: _Query, entry: etree._Element, tag: str, at: _At, problems: list[Problem], needed: bool) -> date | None:
     """BookgDt or ValDt: its Dt, or its DtTm's date as written; None (with a warning if it is
     needed or unreadable) otherwise."""
     written = q.text(entry, f"{tag}/Dt") or q.text(entry, f"{tag}/DtTm")
     if not written:
         if needed:
-            problems.append(bad_value(label, number, tag, f"{where}: no booking date (BookgDt) — download the "
+            problems.append(at.problem(tag, "no booking date (BookgDt) — download the "
                                                           "statement again"))
         return None
     found = _DATE.match(written)
     try:
         return date(int(found[1]), int(found[2]), int(found[3])) if found else date.fromisoformat(written)
     except ValueError:
-        problems.append(bad_value(label, number, tag, f"{where}: {tag} {written!r} is no date (camt writes "
+        problems.append(at.problem(tag, f"{tag} {written!r} is no date (camt writes "
                                                       "2026-11-30) — download the statement again"))
         return None
 

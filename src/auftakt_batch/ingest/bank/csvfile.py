@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...names import normalise
-from ...problems import Problem, Source, warning
+from ...problems import Problem, warning
 from ..formats import BANK_FORMATS, BOOKING_FIELDS, by_name, recognise_bank
 from ..read import FileError, Table, read_csv
 from ..values import calendar_date, decimal_mark, money
