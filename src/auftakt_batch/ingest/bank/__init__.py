@@ -28,9 +28,6 @@ from ...schemas import empty
 from ..read import FileError, decode
 from ..tree import read_input
 from .booking import Booking, Read, StatementError, booking_ids, unreadable
-from .camt import READ, read_camt
-from .csvfile import read_bank_csv
-from .mt940_file import looks_like_mt940, read_mt940
 
 MAX_BYTES = 64 * 1024 * 1024  # far beyond any account's statements; a larger file is no statement
 FOLDER = "bank"  # input/bank/
@@ -73,7 +70,12 @@ def read_bank(files: Sequence[tuple[Path, str]]) -> Bank:
 
 
 def read_statement(path: Path, label: str) -> Read:
-    """One statement's bookings, by what its content is; StatementError if it cannot be read at all."""
+    """One statement's bookings, by what its content is; StatementError if it cannot be read at all.
+    The readers are imported here: lxml and mt-940 cost a check without statements nothing."""
+    from .camt import READ, read_camt
+    from .csvfile import read_bank_csv
+    from .mt940_file import looks_like_mt940, read_mt940
+
     try:
         if path.stat().st_size > MAX_BYTES:
             raise unreadable(label, f"larger than {MAX_BYTES // 2**20} MB — no bank statement; not read")

@@ -97,7 +97,7 @@ class _At(NamedTuple):
     number: int
     where: str
 
-    def problem(self, column: str, message: str) -> Problem:
+    def said(self, column: str, message: str) -> Problem:
         return bad_value(self.label, self.number, column, f"{self.where}: {message}")
 
 
@@ -159,16 +159,16 @@ def _amount(element: etree._Element | None, sign: str, at: _At, problems: list[P
     written = (element.text or "").strip() if element is not None else ""
     currency = (element.get("Ccy") or "").strip().upper() if element is not None else ""
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        problems.append(at.problem("Amt@Ccy", f"currency {currency!r} is no three-letter "
+        problems.append(at.said("Amt@Ccy", f"currency {currency!r} is no three-letter "
                                                             "code — download the statement again"))
         currency = ""
     if sign not in ("CRDT", "DBIT"):
-        problems.append(at.problem("CdtDbtInd", f"CdtDbtInd {sign!r} is neither CRDT nor "
+        problems.append(at.said("CdtDbtInd", f"CdtDbtInd {sign!r} is neither CRDT nor "
                                                               "DBIT, so whether money came in is unknown — download "
                                                               "the statement again"))
         return None, currency
     if not _AMOUNT.fullmatch(written):
-        problems.append(at.problem("Amt", f"amount {written!r} cannot be read (camt writes "
+        problems.append(at.said("Amt", f"amount {written!r} cannot be read (camt writes "
                                                         "1234.56) — download the statement again"))
         return None, currency
     try:
@@ -184,14 +184,14 @@ def _day(q: _Query, entry: etree._Element, tag: str, at: _At, problems: list[Pro
     written = q.text(entry, f"{tag}/Dt") or q.text(entry, f"{tag}/DtTm")
     if not written:
         if needed:
-            problems.append(at.problem(tag, "no booking date (BookgDt) — download the "
+            problems.append(at.said(tag, "no booking date (BookgDt) — download the "
                                                           "statement again"))
         return None
     found = _DATE.match(written)
     try:
         return date(int(found[1]), int(found[2]), int(found[3])) if found else date.fromisoformat(written)
     except ValueError:
-        problems.append(at.problem(tag, f"{tag} {written!r} is no date (camt writes "
+        problems.append(at.said(tag, f"{tag} {written!r} is no date (camt writes "
                                                       "2026-11-30) — download the statement again"))
         return None
 
