@@ -146,8 +146,9 @@ def test_a_debit_names_its_creditor(ws):
     assert bookings(ws)[0][2:5] == (Decimal("-89.90"), "EUR", "Stadtwerke")
 
 
-def test_mt940_reads_the_german_structured_details(ws):
-    ws.input("bank/umsaetze.sta", MT940)
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_mt940_reads_the_german_structured_details(ws, encoding):
+    ws.input("bank/umsaetze.sta", MT940, encoding)
     assert bookings(ws) == [
         (OWN, date(2026, 11, 27), Decimal("1190.00"), "EUR", "Müller & Söhne GmbH", "DE02120300000000202051",
          "Rechnung RE-2026-0042 Danke", "2611271234567", "input/bank/umsaetze.sta", 5, "mt940"),

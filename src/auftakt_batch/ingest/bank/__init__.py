@@ -7,9 +7,11 @@ told from its content, never its name: XML is camt.053 (camt.py), text with MT94
 its header (csvfile.py).
 
 A booking's `booking_id` is what it is (booking.booking_ids), so the same booking in two
-statements — a statement downloaded again, two overlapping exports, a camt and an MT940 of the
-same days from the same bank — counts once: the first file in input/ order keeps it, and the
-other file gets a note. Every problem here is a warning or a note: a bank statement says who
+statements — a statement downloaded again, two overlapping exports of one format — counts
+once: the first file in input/ order keeps it, and the other file gets a note. (A camt and an
+MT940 of the same days write remittance and reference differently: they are not known as one.)
+
+Every problem here is a warning or a note: a bank statement says who
 paid, and never holds back an invoice. A file that cannot be read at all is one warning on it;
 the other files are still read.
 """

@@ -9,9 +9,11 @@ or date cannot be read is kept, with a warning at its row and column.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import pandas as pd
 
@@ -22,6 +24,7 @@ from ..read import FileError, Table, read_csv
 from ..values import calendar_date, decimal_mark, money
 from .booking import Booking, Read, StatementError, bad_value, iban, text
 
+T = TypeVar("T")
 PENDING = ("vorgemerkt", "pending")  # what a bank's status column says of a booking not booked yet
 
 
@@ -62,7 +65,7 @@ def _booking(value: dict[str, str], label: str, row: int, header: tuple[str, ...
              mark: str, fmt: str) -> tuple[Booking, list[Problem]]:
     problems: list[Problem] = []
 
-    def read(field: str, parse: partial, forms: str, needed: bool = True) -> object:
+    def read(field: str, parse: Callable[[str], T | None], forms: str, needed: bool = True) -> T | None:
         written = value[field]
         parsed = parse(written) if written else None
         if parsed is None and (written or needed):
@@ -71,7 +74,7 @@ def _booking(value: dict[str, str], label: str, row: int, header: tuple[str, ...
         return parsed
 
     amount: Decimal | None = read("amount", partial(money, mark=mark), "a signed amount such as -1.234,56")
-    day = partial(calendar_date, order="dmy")
+    day: Callable[[str], date | None] = partial(calendar_date, order="dmy")
     booked = read("booking_date", day, "DD.MM.YY, DD.MM.YYYY or YYYY-MM-DD")
     valued = read("value_date", day, "DD.MM.YY, DD.MM.YYYY or YYYY-MM-DD", needed=False)
     currency = value["currency"].strip().upper()
