@@ -302,7 +302,7 @@ except SystemExit:
 print("imported:", *sorted(name for name in sys.argv[2:] if name in sys.modules))
 """
 HEAVY = ("openpyxl", "lxml", "hypothesis", "pandera.backends.pandas.builtin_checks", "icalendar",
-         "recurring_ical_events", "weasyprint", "jinja2", "babel", "rich")
+         "recurring_ical_events", "weasyprint", "jinja2", "babel", "rich", "mt940")
 
 
 def test_check_imports_nothing_it_does_not_use(ws):
