@@ -123,16 +123,16 @@ def test_invoices_command_lists_the_ledger(ws):
     bill(ws.root, NOVEMBER, today=TODAY)
     listing = runner.invoke(main, ["invoices", "--workspace", str(ws.root)]).output.splitlines()
     assert listing == [
-        "number     kind     client  period   issued       gross       status  payment",
-        "2026-0001  invoice  acme    2026-11  2026-12-03  214.20  EUR  issued  open",
-        "2026-0002  invoice  globex  2026-11  2026-12-03  357.00  EUR  issued  open",
+        "number     kind     client  period   issued       gross       status  sent  payment",
+        "2026-0001  invoice  acme    2026-11  2026-12-03  214.20  EUR  issued  —     open",
+        "2026-0002  invoice  globex  2026-11  2026-12-03  357.00  EUR  issued  —     open",
     ]
     void(ws.root, "2026-0001", "wrong rate", today=TODAY)
     listing = runner.invoke(main, ["invoices", "--workspace", str(ws.root), "--period", "2026-Q4"]).output
     assert listing.splitlines()[1:] == [  # a void invoice and its credit note owe nothing (nothing was paid)
-        "2026-0001  invoice      acme    2026-11  2026-12-03   214.20  EUR  void, cancelled by 2026-0003",
-        "2026-0002  invoice      globex  2026-11  2026-12-03   357.00  EUR  issued                        open",
-        "2026-0003  credit note  acme    2026-11  2026-12-03  -214.20  EUR  cancels 2026-0001",
+        "2026-0001  invoice      acme    2026-11  2026-12-03   214.20  EUR  void, cancelled by 2026-0003  —",
+        "2026-0002  invoice      globex  2026-11  2026-12-03   357.00  EUR  issued                        —     open",
+        "2026-0003  credit note  acme    2026-11  2026-12-03  -214.20  EUR  cancels 2026-0001             —",
     ]
     october = runner.invoke(main, ["invoices", "--workspace", str(ws.root), "--period", "2026-10"]).output
     assert october.splitlines()[1:] == []

@@ -127,8 +127,8 @@ def test_broken_rates_yaml_is_reported_with_line_and_key(ws):
         "rates.yaml:2: agency.currency: missing (required) — add `currency: EUR`\n"
         "rates.yaml:2: agency.timezone: missing (required) — add `timezone: Europe/Berlin`\n"
         "rates.yaml:2: agency.vat_rate: missing (required) — add `vat_rate: 19`\n"
-        "rates.yaml:3: agency.colour: unknown key — allowed here: address, appendix, bic, contact, country, currency, email, "
-        "group_by, iban, invoice_number, language, managing_directors, missing_day_below, name, payment_terms_days, "
+        "rates.yaml:3: agency.colour: unknown key — allowed here: accounting, address, appendix, bic, contact, country, currency, email, "
+        "group_by, iban, invoice_number, language, mail, managing_directors, missing_day_below, name, payment_terms_days, "
         "phone, region, register, rounding, tax_number, timezone, vat_id, vat_rate\n"
         "\n"
         "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
@@ -230,7 +230,7 @@ def test_a_missing_workspace_is_a_usage_error(tmp_path):
 
 ARGS = {"check": ["--period", "2026-11"], "bill": ["--period", "2026-11"], "report": ["--period", "2026-11"],
         "review": ["--period", "2026-11"], "accept": ["--period", "2026-11"], "void": ["2026-0001", "--reason", "x"],
-        "invoices": [], "status": []}
+        "invoices": [], "status": [], "export": ["--period", "2026-11", "--format", "journal"], "send": [], "payments": []}
 
 
 @pytest.mark.parametrize("command", sorted(set(main.commands) - {"init"}))
@@ -302,7 +302,7 @@ except SystemExit:
 print("imported:", *sorted(name for name in sys.argv[2:] if name in sys.modules))
 """
 HEAVY = ("openpyxl", "lxml", "hypothesis", "pandera.backends.pandas.builtin_checks", "icalendar",
-         "recurring_ical_events", "weasyprint", "jinja2", "babel", "rich")
+         "recurring_ical_events", "weasyprint", "jinja2", "babel", "rich", "mt940")
 
 
 def test_check_imports_nothing_it_does_not_use(ws):
@@ -427,8 +427,8 @@ def test_bill_and_invoices_keep_long_numbers_names_and_ranges_in_their_columns(w
         ["HS-2026-0002", LONG_KEY, "40.00", "3,800.00", "4,522.00", "EUR"]]
     listing = ws.cli("invoices").output
     assert table_rows(listing, folded=2) == [
-        ["HS-2026-0001", "invoice", "globex", RANGE, "2026-12-03", "357.00", "EUR", "issued", "open"],
-        ["HS-2026-0002", "invoice", LONG_KEY, RANGE, "2026-12-03", "4,522.00", "EUR", "issued", "open"]]
+        ["HS-2026-0001", "invoice", "globex", RANGE, "2026-12-03", "357.00", "EUR", "issued", "—", "open"],
+        ["HS-2026-0002", "invoice", LONG_KEY, RANGE, "2026-12-03", "4,522.00", "EUR", "issued", "—", "open"]]
     if columns is None:  # output for a file or a program: one line per row, for grep
         assert f"HS-2026-0002  {LONG_KEY}" in table and f"HS-2026-0002  invoice  {LONG_KEY}  {RANGE}" in listing
     else:  # the name folds to fit; nothing else does

@@ -69,7 +69,6 @@ OTHER_TABLES = {
     "reports/sheets.py": {"date", "currency"},  # a cell's kind; a table's currency column
     "check/checks.py": {"person"},  # overlaps.coverings' frame
     "ledger/writing.py": {"client_key", "currency"},  # a payment's row (record_payments)
-    "payments/settle.py": {"currency", "source_file", "source_row"},  # the bank bookings' frame (BOOKING_COLUMNS)
     "ledger/reading.py": {"entry_id", "client_key", "currency", "job_key"},  # SQL rows: ledger/schema.py's tables
 }
 ASSIGNING = {"assign"}

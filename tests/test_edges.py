@@ -119,7 +119,7 @@ def test_the_formats_named_to_the_user_are_the_registrys():
 
 
 STAGES = ["config", "ingest", "validate", "period", "resolve", "calendars", "identity", "checks", "expenses",
-          "reconcile", "review"]
+          "bank", "reconcile", "review"]
 
 
 def test_check_timings_gives_each_stage_its_seconds(ws):

@@ -50,9 +50,12 @@ COMMANDS = {  # every command of cli.py, as a user runs it on the period; void o
     "status": ["status", "--period", "2026-11"],
     "void": ["void", "2026-0099", "--reason", "wrong rate"],
     "accept": ["accept", "--period", "2026-11"],
+    "export": ["export", "--period", "2026-11", "--format", "datev"],
+    "send": ["send", "--period", "2026-11"],  # to the outbox (agency.mail.outbox): no mail server here
+    "payments": ["payments"],
 }
 ALL = frozenset(COMMANDS)
-WRITERS = frozenset({"bill", "void", "accept"})  # the commands that take the billing lock
+WRITERS = frozenset({"bill", "void", "accept", "send", "payments"})  # the commands that take the billing lock
 WORKBOOKS = frozenset({"bill", "review", "report"})  # a draft writes none
 
 
@@ -217,6 +220,9 @@ BROKEN = [
 def billed(tmp_path_factory) -> Path:
     """A workspace whose November is billed: one invoice, its PDF, the ledger, its backups."""
     ws = Workspace(tmp_path_factory.mktemp("billed") / "ws").with_templates()
+    ws.edit_rates("  vat_id: DE123456789\n", "  vat_id: DE123456789\n  mail: {from: billing@studio.example, "
+                                              "outbox: true}\n")  # `send` writes to the outbox
+    ws.edit_rates('    aliases: ["ACME", "Acme Corp."]\n', '    aliases: ["ACME", "Acme Corp."]\n    email: ap@acme.example\n')
     ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n")
     assert [i.number for i in bill(ws.root, parse_period("2026-11"), today=TODAY).issued] == ["2026-0001"]
     return ws.root

@@ -41,9 +41,9 @@ def test_payments_are_matched_recorded_once_and_the_invoices_stand_paid_part_pai
                                                                                                    D("257.00")]
     monkeypatch.setenv("AUFTAKT_TODAY", "2026-12-20")
     listed = ws.cli("invoices").output.splitlines()
-    assert listed[1].endswith("issued  paid") and listed[2].endswith("issued  overdue 3 d, 257.00 open")
+    assert listed[1].endswith("issued  —     paid") and listed[2].endswith("issued  —     overdue 3 d, 257.00 open")
     monkeypatch.setenv("AUFTAKT_TODAY", "2026-12-15")
-    assert ws.cli("invoices").output.splitlines()[2].endswith("issued  100.00 of 357.00 paid")  # not due yet
+    assert ws.cli("invoices").output.splitlines()[2].endswith("—     100.00 of 357.00 paid")  # not due yet
     from auftakt_batch.reports import report
 
     from .test_reports import book, records
@@ -55,3 +55,31 @@ def test_payments_are_matched_recorded_once_and_the_invoices_stand_paid_part_pai
     (eur,) = records(wb["Receivables"], 6)  # the age table, under its heading
     # 257.00 open, 1–30 days past due; DSO: 257.00 ÷ (214.20 + 357.00) invoiced in 90 days × 90 = 40.5
     assert (eur["1–30 days"].value, eur["open"].value, eur["DSO (days)"].value) == (257, 257, 40.5)
+
+
+def test_the_payments_command_reads_a_camt_statement_records_the_payments_and_lists_the_rest(ws, monkeypatch):
+    """By hand: acme's 214.20 pays 2026-0001 by its number; Globex pays 100.00 of 2026-0002's 357.00
+    (by its number); 57.00 names 2026-0020, no invoice: listed, 2026-0002 suggested. A second
+    run records nothing."""
+    from .conftest import dedent
+    from .test_bank import camt, entry
+
+    ws.with_templates().input("week.csv", HEADER + WEEK)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    ws.input("bank/2026-12.xml", dedent(camt("08", "\n".join([
+        entry("08", amount="214.20", name="ACME GmbH", remittance="RE 2026 0001", ref="r1"),
+        entry("08", amount="100.00", name="Globex Corporation", remittance="Anzahlung 2026-0002", ref="r2"),
+        entry("08", amount="57.00", name="Globex Corporation", remittance="Rechnung 2026-0020", ref="r3")]))))
+    monkeypatch.setenv("AUFTAKT_TODAY", "2026-12-20")
+    result = ws.cli("payments")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Read 3 bookings from 1 statement; recorded 2 payments."
+    assert "214.20  acme         2026-0001  paid  (by number)" in lines[1]
+    assert "100.00  globex       2026-0002  overdue 3 d, 257.00 open  (by number)" in lines[2]
+    assert lines[3] == "Not matched — yours to decide (1):"
+    assert lines[4].endswith('57.00 EUR from Globex Corporation "Rechnung 2026-0020": names 2026-0020, which is '
+                             'no invoice of the ledger — did you mean 2026-0002?')
+    assert lines[-1] == "Open: 1 invoice (1 overdue)."
+    again = ws.cli("payments").output.splitlines()
+    assert again[0] == "Read 3 bookings from 1 statement; recorded 0 payments." and len(again) == 4  # b3 again

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the commands import their stage when run, so that `--help` 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 EXIT_OK = 0
+BANK_CODES = ("bad-statement", "bad-booking", "pending-booking", "repeated-booking")  # what `payments` repeats
 EXIT_DATA_ERRORS = 1  # the data has errors, or a file of the workspace cannot be read or written (errors.py)
 EXIT_USAGE = click.UsageError.exit_code  # 2: a bad option, period or argument (click's own code for it)
 EXIT_BUSY = 3  # another billing run holds the workspace
@@ -444,6 +445,133 @@ def accept_command(workspace: Path, period: Period, as_new: bool) -> None:
     for change in changes:
         now = f"now {change.now}: on {change.number} in its place, never billed" if change.now else "deleted"
         click.echo(f"  {change.number} ({change.client_key}) {change.billed} → {now}")
+
+
+@main.command(name="export", short_help="Hand a period's invoices over to accounting.")
+@workspace_option
+@period_option
+@click.option("--format", "form", type=click.Choice(["datev", "journal"]), required=True,
+              help="datev: a DATEV booking batch (EXTF); journal: a plain CSV journal.")
+def export_command(workspace: Path, period: Period, form: str) -> None:
+    """Write PERIOD's issued invoices and credit notes for accounting into output/PERIOD/export/:
+    a DATEV booking batch (EXTF_Buchungsstapel_PERIOD.csv) or a CSV journal (journal-PERIOD.csv),
+    and the e-invoices as XML beside it. A rerun writes the same bytes.
+
+    \b
+    Examples:
+      auftakt-batch export --period 2026-11 --format datev
+      auftakt-batch export --period 2026-11 --format journal
+    """
+    from .export import export
+    from .problems import plural
+
+    done = export(workspace, period, form)
+    if not done.documents:
+        click.echo(f"No issued invoices or credit notes for {period.label} in the ledger: nothing to export.")
+        return
+    click.echo(f"Exported {plural(done.documents, 'invoice or credit note', 'invoices and credit notes')} of "
+               f"{period.label} ({plural(len(done.bookings), 'booking')}) to {_shown_path(done.folder, workspace)}:")
+    for path in done.files:
+        click.echo(f"  {path.name}")
+    for warning in done.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+@main.command(short_help="Match the bank statements' payments to invoices.")
+@workspace_option
+def payments(workspace: Path) -> None:
+    """Read the bank statements in input/bank/ (camt.053, MT940, a bank's CSV), match each booking
+    not recorded yet to the invoices and credit notes it pays — the invoice number in its text
+    first, then the exact open amount from the client's IBAN or name — record them in the ledger,
+    and list what could not be matched for you to decide. Nothing is guessed; a statement read
+    again changes nothing.
+
+    \b
+    Examples:
+      auftakt-batch payments
+    """
+    from .billing import locked
+    from .payments.settle import settle
+    from .pipeline import check
+    from .problems import plural
+    from .reports.listing import paid_text
+
+    today = _today(workspace)
+    run = check(workspace, parse_period(today.strftime("%Y-%m")), today)
+    if run.config is None:
+        for problem in run.problems:
+            click.echo(str(problem))
+        sys.exit(EXIT_DATA_ERRORS)
+    for problem in run.problems:
+        if problem.code in BANK_CODES:
+            click.echo(str(problem), err=True)
+    path = workspace / "output" / "ledger.sqlite"
+    with locked(workspace / "output" / ".billing.lock"):  # it writes the ledger: one writer at a time
+        if not path.exists():
+            click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD` first.")
+            return
+        done = settle(path, run.bookings, run.config, today)
+    click.echo(f"Read {plural(len(run.bookings), 'booking')} from {plural(len(run.bank_files), 'statement')}; "
+               f"recorded {plural(done.recorded, 'payment')}.")
+    standing = {s.number: s for s in done.standings}
+    for a in done.allocations:
+        where = f"{a.number}  {paid_text(standing.get(a.number))}" if a.number else "credit of the client (overpaid)"
+        click.echo(f"  {a.amount:>12,.2f}  {a.client:<12} {where}  (by {a.rule})")
+    if done.unmatched:
+        click.echo(f"Not matched — yours to decide ({len(done.unmatched)}):")
+        for u in done.unmatched:
+            b = u.booking
+            hint = f" — did you mean {' or '.join(u.suggestions)}?" if u.suggestions else ""
+            click.echo(f"  {b.place}: {b.booking_date} {b.amount:,.2f} {b.currency} from "
+                       f"{b.counterparty_name or 'an unnamed payer'} \"{b.remittance}\": {u.reason}{hint}")
+    owing = [s for s in done.standings if s.kind == "invoice" and s.open > 0]
+    overdue = [s for s in owing if s.state == "overdue"]
+    click.echo(f"Open: {plural(len(owing), 'invoice')} ({len(overdue)} overdue)." if owing else "Nothing is open.")
+
+
+@main.command(short_help="Mail the issued invoices to the clients.")
+@workspace_option
+@click.option("--period", "-p", type=PeriodType(), default=None, help="Only invoices for (part of) this period.")
+@click.option("--client", "only", metavar="KEY", help="Send this client's invoices only.")
+@click.option("--dry-run", is_flag=True,
+              help="Write the messages as .eml files to output/PERIOD/outbox/; send nothing.")
+@click.option("--again", metavar="NUMBER", help="Send invoice NUMBER (again), whatever was sent before.")
+def send(workspace: Path, period: Period | None, only: str | None, dry_run: bool, again: str | None) -> None:
+    """Mail every issued invoice and credit note not sent yet to its client's email (and cc),
+    with the PDF attached (and the XRechnung file where the client gets one), from
+    agency.mail.from; the subject and text come from templates/email.LANG.txt.
+
+    Each message is recorded in the ledger before and after it is handed to the mail server, so
+    an invoice is never sent twice: one whose sending was interrupted is reported as "delivery
+    unknown" and sent again only with --again. The SMTP password comes from the environment
+    variable AUFTAKT_SMTP_PASSWORD. Exits 1 if any invoice could not be sent.
+
+    \b
+    Examples:
+      auftakt-batch send --period 2026-11 --dry-run
+      auftakt-batch send --period 2026-11
+      auftakt-batch send --again 2026-0007
+    """
+    from datetime import timezone
+
+    from .sending import send as send_all
+
+    result = send_all(workspace, datetime.now(timezone.utc), period=period, only=only, dry_run=dry_run, again=again)
+    for number in result.unknown:
+        click.echo(f"{number}: delivery unknown — an earlier send was interrupted while mailing it; look whether it "
+                   f"arrived, then `auftakt-batch send --again {number}` if not", err=True)
+    if not result.results:
+        click.echo("Nothing to send: every issued invoice" + (f" for {period.label}" if period else "")
+                   + " was sent already.")
+    for r in result.results:
+        if r.state == "outbox":
+            click.echo(f"Wrote {r.number} ({r.client_key}, to {r.to}): {r.path and _shown_path(r.path, workspace)}")
+        elif r.state == "sent":
+            click.echo(f"Sent {r.number} ({r.client_key}) to {r.to}")
+        if r.note:
+            click.echo(f"Error: {r.number} ({r.client_key}): {r.note}", err=True)
+    if result.failed:
+        sys.exit(EXIT_DATA_ERRORS)
 
 
 @main.command(short_help="List the invoices in the ledger.")

@@ -30,6 +30,7 @@ from .check.review_file import saved as saved_reviews
 from .check.tracker import INVOICED, UNAPPROVED, hold_by_tracker, share_flags
 from .config import Config, load_config
 from .ingest import ingest
+from .ingest.bank import read_bank
 from .ingest.build import Rules
 from .names import normalise
 from .periods import Period
@@ -105,6 +106,13 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     problems += expensed.problems
     lap("expenses")
 
+    # 7b. Bank statements: input/bank/'s camt.053, MT940 and bank CSV files → Bookings, a booking in
+    #     two statements once (all of them, whatever their dates: a payment may come months later).
+    #     Their problems are warnings: a statement never holds back an invoice.
+    bank = read_bank(ingested.statements)
+    problems += bank.problems
+    lap("bank")
+
     # 8. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
     #    deleted since; what could be its edited version is held back until the user decides.
     found = evidence(everything, outside, billed, frozenset(f.path for f in ingested.files), current.lacking, config)
@@ -119,7 +127,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                    untracked=calendar.untracked, absences=calendar.absences,
                    calendars=tuple(label for _, label in ingested.calendars), earliest=_earliest(outside, period),
                    reconciliation=reconciliation, expenses=expensed.frame,
-                   expense_files=expensed.files)
+                   expense_files=expensed.files, bookings=bank.bookings, bank_files=bank.files)
 
     # 9. The review workbook, if the reviewer wrote one: checked against what would be billed now.
     #    Without one there is nothing to read (and the spreadsheet code is not imported).

@@ -14,12 +14,13 @@ import pandas as pd
 
 from .periods import Period
 from .problems import Problem, Severity, error_rows, has_errors
-from .schemas import Entries, Expenses, empty
+from .schemas import Bookings, Entries, Expenses, empty
 
 if TYPE_CHECKING:
     from .check.reconcile import Reconciliation
     from .config import Config
     from .ingest import SourceFile
+    from .ingest.bank import BankFile
 
 
 class HeldBack(NamedTuple):
@@ -48,6 +49,8 @@ class CheckRun:
     expenses: pd.DataFrame = field(default_factory=lambda: empty(Expenses))  # the period's (check/expenses)
     expense_decisions: pd.DataFrame | None = None  # the review's Expenses sheet (check/expense_decisions)
     expense_files: tuple[str, ...] = ()  # the expense exports read (a workbook's sheets each)
+    bookings: pd.DataFrame = field(default_factory=lambda: empty(Bookings))  # input/bank/'s, each once (ingest/bank)
+    bank_files: tuple[BankFile, ...] = ()  # the statements in input/bank/, read or not
 
     @property
     def ok(self) -> bool:

@@ -9,6 +9,7 @@ ReportEntries  reports/figures.entry_table → the workbooks: what each entry is
 ReviewDecisions  check/decisions → billing, reports: what the reviewer typed, one row per entry row.
 RawExpenses    ingest/expenses → check/expenses: one row per row of an expense export, values parsed.
 Expenses       check/expenses → billing: the period's expenses, names resolved, `expense_id` set.
+Bookings       ingest/bank → payments: every booking of the bank statements in input/bank/, once.
 
 Each field's description says where it is born (the module and function that set it) and its
 unit. Other modules name a column through its model (`E.entry_id`, `P.billed_s`), never as a
@@ -237,9 +238,54 @@ class Expenses(RawExpenses):
         EXPENSED, "what the expense is, as the ledger keys it: expense: and 20 hex digits; one per expense"))
 
 
+BANKED = "ingest/bank.read_bank"
+
+
+class Bookings(pa.DataFrameModel):
+    """One row per booking of the bank statements in input/bank/ (camt.053, MT940, a bank's CSV),
+    a booking in two statements once. A booking whose amount or date cannot be read is kept, with
+    None or NA there and a warning at its place: a bank statement never holds back an invoice."""
+
+    booking_id: Series[str] = pa.Field(unique=True, str_matches=r"^booking:[0-9a-f]{20}$", description=born(
+        BANKED, "what the booking is: account, booking date, amount, currency, remittance, counterparty and "
+                "bank reference hashed, the n-th identical booking of a file numbered; one per booking"))
+    account: Series[str] = pa.Field(description=born(
+        BANKED, "the statement's account: its IBAN without spaces (MT940's BLZ/account number as an IBAN), "
+                "else as the bank writes it"))
+    booking_date: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+        BANKED, "the day the bank booked it (a Timestamp at midnight, as the bank writes it); NA when unreadable"))
+    value_date: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+        BANKED, "the value date (a Timestamp at midnight); NA when the bank gives none or it is unreadable"))
+    amount: Series[object] = pa.Field(nullable=True, description=born(
+        BANKED, "the money booked (Decimal, `currency`), signed: a credit (money in) positive; None when "
+                "unreadable"))
+    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$", description=born(
+        BANKED, "the amount's currency (ISO 4217); \"\" only where unreadable"))
+    counterparty_name: Series[str] = pa.Field(description=born(
+        BANKED, "who paid (a credit) or was paid (a debit), as the bank writes it; \"\" if not given"))
+    counterparty_iban: Series[str] = pa.Field(description=born(
+        BANKED, "their account, an IBAN without spaces where it is one; \"\" if not given"))
+    remittance: Series[str] = pa.Field(description=born(
+        BANKED, "what the payer wrote (Verwendungszweck): its lines joined by a space, runs of spaces as one"))
+    bank_reference: Series[str] = pa.Field(description=born(
+        BANKED, "the bank's reference of the booking (camt AcctSvcrRef, MT940 //reference, the CSV's "
+                "end-to-end reference); \"\" if none"))
+    source_file: Series[str] = pa.Field(str_length={"min_value": 1}, description=born(
+        BANKED, "the statement, relative to the workspace (input/bank/2026-11.xml)"))
+    source_row: Series[int] = pa.Field(ge=1, description=born(
+        BANKED, "where in it: camt's entry number (Ntry, counted from 1), MT940's line of the :61: field, "
+                "the CSV's row as a spreadsheet numbers it"))
+    source_format: Series[str] = pa.Field(description=born(
+        BANKED, "what read it: camt.053.001.08 (the version), mt940, sparkasse-csv"))
+
+    class Config:
+        strict = True
+        ordered = False
+
+
 ENTRY_STAGES = (RawEntries, Entries, PricedEntries, ReviewedEntries, ReportEntries)
 EXPENSE_STAGES = (RawExpenses, Expenses)
-SCHEMAS = (*ENTRY_STAGES, ReviewDecisions, *EXPENSE_STAGES)
+SCHEMAS = (*ENTRY_STAGES, ReviewDecisions, *EXPENSE_STAGES, Bookings)
 
 
 def empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:

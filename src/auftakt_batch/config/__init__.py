@@ -12,12 +12,14 @@ from .model import (
     Fixed,
     Imports,
     Job,
+    Mail,
     Milestone,
     Person,
     Retainer,
     Rounding,
     Schedule,
+    Smtp,
 )
 
 __all__ = ["NO_ROUNDING", "Agency", "Budget", "CalendarRule", "Cap", "Client", "Config", "Fixed", "Imports", "Job",
-           "Milestone", "Person", "Retainer", "Rounding", "Schedule", "load_config", "parse_config"]
+           "Mail", "Milestone", "Person", "Retainer", "Rounding", "Schedule", "Smtp", "load_config", "parse_config"]

@@ -9,7 +9,9 @@ from types import MappingProxyType
 from typing import Callable, TypeVar
 
 from ..names import NameIndex
+from .accounting import read_debtor_account
 from .billing_models import check_models, read_expense_markup, read_models
+from .mail import read_address, read_addresses
 from .model import NO_ROUNDING, Budget, CalendarRule, Client, Job, Rounding, Schedule
 from .reader import Reader
 from .yamltree import Map, Node, Scalar, is_empty
@@ -24,9 +26,10 @@ GROUPINGS = ("job", "job+person", "job+task", "entry")
 EINVOICES = ("xrechnung",)
 DEFAULT_ALERT_AT = (Decimal("0.8"), Decimal("1.0"))
 
-CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "email", "iban", "currency", "language", "rate",
-               "rates", "role_rates", "person_rates", "vat", "vat_note", "billable", "budget", "alert_at", "calendar",
-               "rounding", "group_by", "appendix", "buyer_reference", "einvoice", "expenses", "jobs"}
+CLIENT_KEYS = {"name", "aliases", "address", "country", "vat_id", "email", "cc", "iban", "currency", "language",
+               "rate", "rates", "role_rates", "person_rates", "vat", "vat_note", "billable", "budget", "alert_at",
+               "calendar", "rounding", "group_by", "appendix", "buyer_reference", "einvoice", "expenses", "jobs",
+               "debtor_account"}
 JOB_KEYS = {"name", "aliases", "rate", "rates", "person_rates", "billable", "budget", "alert_at", "rounding",
             "vat_rate", "retainer", "fixed", "cap"}
 
@@ -70,7 +73,8 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
         address=r.text(f("address"), f"{path}.address"),
         country=r.pattern(f("country"), f"{path}.country", COUNTRY, "an ISO country code like DE"),
         vat_id=r.text(f("vat_id"), f"{path}.vat_id"),
-        email=r.text(f("email"), f"{path}.email"),
+        email=read_address(r, f("email"), f"{path}.email"),
+        cc=read_addresses(r, f("cc"), f"{path}.cc"),
         ibans=read_ibans(r, f("iban"), f"{path}.iban"),
         currency=r.pattern(f("currency"), f"{path}.currency", CURRENCY, "a currency code like EUR") or "EUR",
         language=r.choice(f("language"), f"{path}.language", LANGUAGES) or "en",
@@ -90,6 +94,7 @@ def _client(r: Reader, node: Node, key: str, path: str, people: NameIndex, roles
         buyer_reference=r.text(f("buyer_reference"), f"{path}.buyer_reference"),
         einvoice=r.choice(f("einvoice"), f"{path}.einvoice", EINVOICES),
         expense_markup=read_expense_markup(r, f("expenses"), f"{path}.expenses"),
+        debtor_account=read_debtor_account(r, f("debtor_account"), f"{path}.debtor_account"),
         jobs=MappingProxyType(jobs or {}),
     )
     check_models(r, client, f("jobs"), path)

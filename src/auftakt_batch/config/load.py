@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..names import NameIndex, build_index
 from ..problems import Problem, Source, error
+from .accounting import check_debtors, read_accounting
 from .clients import COUNTRY, CURRENCY, GROUPINGS, LANGUAGES, or_default, read_clients, read_iban, read_rounding
 from .leitweg import leitweg_fault, looks_like_leitweg
+from .mail import read_mail
 from .model import Agency, Client, Config, Imports, Person
 from .numbers import number_fault
 from .reader import Reader
@@ -24,7 +26,7 @@ from .yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
                "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",
                "appendix", "missing_day_below", "contact", "phone", "region",
-               "tax_number", "register", "managing_directors"}
+               "tax_number", "register", "managing_directors", "accounting", "mail"}
 PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone", "region"}
 DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 BILLABLE_FROM = ("export", "rates")  # imports.billable: whose "not billable" counts
@@ -118,6 +120,7 @@ def _config(r: Reader, root: Node | None) -> Config | None:
     _xrechnung_needs(r, agency, clients, clients_node)
     _einvoice_needs(r, top.items["agency"], agency, clients, clients_node)
     _mandatory_details(r, top, agency, clients, clients_node)
+    check_debtors(r, clients, clients_node)
     return Config(agency, team, MappingProxyType(clients), people, client_names, MappingProxyType(job_names),
                   _imports(r, top.items.get("imports")),
                   MappingProxyType(_calendars(r, top.items.get("calendars"), people)))
@@ -301,6 +304,8 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         missing_day_below=or_default(r.decimal(f("missing_day_below"), "agency.missing_day_below", high=Decimal(1)),
                                      Decimal("0.5")),
         region=_region(r, f("region"), "agency.region", country) if country else None,
+        accounting=read_accounting(r, f("accounting")),
+        mail=read_mail(r, f("mail")),
     )
     required = (agency.name, agency.country, agency.timezone, agency.currency, agency.vat_rate)
     return agency if all(v is not None for v in required) else None

@@ -136,7 +136,8 @@ class Client:
     address: str | None = None
     country: str | None = None
     vat_id: str | None = None
-    email: str | None = None  # where e-invoices go (the buyer's electronic address)
+    email: str | None = None  # where invoices are sent, and e-invoices name (the buyer's electronic address)
+    cc: tuple[str, ...] = ()  # `send` copies its invoices to these
     ibans: tuple[str, ...] = ()  # the accounts it pays from: a payment from one is its (payments/match.py)
     currency: str = "EUR"
     language: str = "en"
@@ -155,7 +156,37 @@ class Client:
     buyer_reference: str | None = None  # the buyer's reference on e-invoices (a Leitweg-ID for German authorities)
     einvoice: str | None = None  # xrechnung: also write the invoice as XRechnung XML
     expense_markup: Decimal = Decimal(0)  # percent on pass-through costs (rates.yaml `expenses: {markup: "10%"}`)
+    debtor_account: int | None = None  # its account in accounting; None: 10000 + its position (config/accounting.py)
     jobs: Mapping[str, Job] = _no_items()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Accounting:
+    """How `export` books the invoices (rates.yaml `agency.accounting:`)."""
+
+    chart: str  # SKR03 | SKR04
+    consultant: int | None = None  # the DATEV Beraternummer; needed for --format datev
+    client_number: int | None = None  # the DATEV Mandantennummer; needed for --format datev
+    fiscal_year_start: tuple[int, int] = (1, 1)  # month, day
+    revenue_accounts: Mapping[str, str] = _no_items()  # VAT case (accounting.VAT_CASES) -> account number
+
+
+@dataclass(frozen=True, kw_only=True)
+class Smtp:
+    host: str
+    port: int
+    security: str  # starttls | tls | none
+    user: str | None = None  # login with it (the password from the environment: AUFTAKT_SMTP_PASSWORD)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mail:
+    """How `send` mails invoices (rates.yaml `agency.mail`)."""
+
+    sender: str  # `from`: "Name <address>" or an address
+    smtp: Smtp | None = None  # None: outbox only
+    bcc: tuple[str, ...] = ()  # every message also goes to these (in the envelope, never in a header)
+    outbox: bool = False  # write .eml files to output/<period>/outbox/ instead of sending
 
 
 @dataclass(frozen=True)
@@ -183,6 +214,8 @@ class Agency:
     appendix: bool = False  # an appendix page listing the time entries behind each line
     missing_day_below: Decimal = Decimal("0.5")  # a working day with less logged than this share of capacity
     region: str | None = None  # a region of the country whose public holidays apply too (BY), as `holidays` codes it
+    accounting: Accounting | None = None  # how `export` books invoices; None: not set up
+    mail: Mail | None = None  # how `send` mails invoices; None: not set up
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..problems import Problem, Severity, Source, error, plural, warning
 from ..schemas import RawEntries, empty
+from .bank import FOLDER as BANK_FOLDER
 from .build import Rules, build_entries
 from .expenses import RECEIPT_SUFFIXES
 from .formats import FORMATS, by_name, describe_unknown, is_expense, recognise
@@ -56,16 +57,20 @@ class Ingested:
     calendars: tuple[tuple[Path, str], ...] = ()  # .ics files (path, label): read per period by calendars/
     expenses: tuple[Table, ...] = ()  # the tables of expense exports, as text: read by check/expenses
     attachments: tuple[str, ...] = ()  # PDFs and images (labels): receipts, if an expense names them
+    statements: tuple[tuple[Path, str], ...] = ()  # the files in input/bank/ (path, label): read by ingest/bank
 
 
 def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
-    frames, files, labels, calendars, expenses, attachments = [], [], {}, [], [], []
+    frames, files, labels, calendars, expenses, attachments, statements = [], [], {}, [], [], [], []
     problems: list[Problem] = []
     tree = walk(input_dir, workspace)
     problems += tree.problems
     unreadable = list(tree.unreadable)
     for path in tree.files:
         label, kind = label_of(path, workspace), suffix(path.name)
+        if path.relative_to(input_dir).parts[0] == BANK_FOLDER:  # bank statements, never timesheets
+            statements.append((path, label))
+            continue
         if kind in CALENDAR_SUFFIXES:
             calendars.append((path, label))
             continue
@@ -100,7 +105,7 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
     problems += _nothing_read(input_dir, files, calendars, problems, expenses)
     entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(sorted(unreadable)),
-                    tuple(calendars), tuple(expenses), tuple(attachments))
+                    tuple(calendars), tuple(expenses), tuple(attachments), tuple(statements))
 
 
 def _nothing_read(input_dir: Path, files: list[SourceFile], calendars: list, problems: list[Problem],

@@ -27,6 +27,7 @@ from ..pricing.models import NOTHING_BILLED, Ledgered
 from ..problems import plural
 from . import reading
 from .backups import restore_hint, stray_invoices
+from .messages import Delivery, deliveries, record_outcome, record_sending
 from .reading import (
     BILLED_COLUMNS,
     Book,
@@ -47,11 +48,12 @@ from .schema import DECIMALS, SCHEMA, SCHEMA_VERSION, checked, migrate
 from .sql import decimal_text, utc_now
 from .writing import AlreadyBilled, Number, mark_issued, next_number, record_accepted, record_payments, record_pending
 
-__all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "AlreadyBilled", "Book", "InvoiceRecord",
+__all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "AlreadyBilled", "Book", "Delivery",
+           "InvoiceRecord", "deliveries", "read_deliveries", "record_outcome", "record_sending",
            "LedgerError", "NotVoidable", "Number", "Stored", "billed_entries", "charged", "connect", "decimal_text",
            "invoices", "live_invoices", "mark_issued", "model_state", "next_number", "no_billed", "read_billed",
-           "paid_bookings", "read_billed_expenses", "read_paid", "read_book", "read_invoices", "read_model_state",
-           "record_accepted", "record_payments", "record_pending", "stored_draft", "utc_now", "voidable"]
+           "paid_bookings", "read_billed_expenses", "read_book", "read_invoices", "read_issued", "read_model_state",
+           "read_paid", "record_accepted", "record_payments", "record_pending", "stored_draft", "utc_now", "voidable"]
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
 
@@ -121,6 +123,19 @@ def read_model_state(path: Path) -> Ledgered:
 def read_billed_expenses(path: Path) -> pd.DataFrame:
     """The expenses on live invoices (reading.BILLED_EXPENSE_COLUMNS), read-only; none without a ledger."""
     return _read(path, reading.billed_expenses, reading.billed_expenses_frame())
+
+
+def read_issued(path: Path, period: str) -> list[tuple[InvoiceRecord, Stored]]:
+    """The invoices and credit notes of `period` that were issued (void ones too: each was issued,
+    and its credit note books it out), in the series' order, each with what the ledger holds of
+    it; read-only, none if there is no ledger yet."""
+    return _read(path, lambda conn, _: [(r, stored_draft(conn, r.number)) for r in invoices(conn)
+                                        if r.period == period and r.status != "pending"], [])
+
+
+def read_deliveries(path: Path) -> dict[str, Delivery]:
+    """invoice number -> where its mailing stands (messages.py), read-only; none without a ledger."""
+    return _read(path, deliveries, {})
 
 
 def read_book(path: Path) -> Book:

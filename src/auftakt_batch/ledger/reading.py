@@ -273,7 +273,7 @@ def book(conn: sqlite3.Connection, version: int) -> Book:
         models=model_state(conn) if charged else NOTHING_BILLED, paid=paid(conn, version))
 
 
-PAYMENTS_ADDED_IN = 9  # the schema version of the payments table
+PAYMENTS_ADDED_IN = 10  # the schema version of the payments table
 
 
 def paid(conn: sqlite3.Connection, version: int) -> dict[str, Decimal]:

@@ -16,7 +16,7 @@ from ..pricing.invoices import quantity
 from .backups import restore_hint
 from .sql import decimal_text, transaction
 
-SCHEMA_VERSION = 9  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
+SCHEMA_VERSION = 10  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 # the instant an invoice was reserved, in UTC; NULL for an invoice issued before schema 5 (unknown, never invented)
 ISSUED_AT = "issued_at TEXT CHECK (issued_at GLOB '????-??-??T??:??:??Z')"
 # a line's unit (UN/ECE Recommendation 20); the lines before schema 7 were hours
@@ -33,6 +33,15 @@ CHARGES = """CREATE TABLE IF NOT EXISTS charges (
     FOREIGN KEY (invoice_id, position) REFERENCES invoice_lines (invoice_id, position)
 )"""
 RECEIPT = "receipt TEXT"  # an expense's receipt under input/, attached to its invoice (schema 8)
+MESSAGES = """CREATE TABLE IF NOT EXISTS messages (
+    id          INTEGER PRIMARY KEY,
+    number      TEXT NOT NULL REFERENCES invoices (number),  -- the invoice or credit note mailed
+    message_id  TEXT NOT NULL UNIQUE,
+    recipients  TEXT NOT NULL CHECK (recipients <> ''),  -- the envelope's, comma-separated (To, Cc, Bcc)
+    started_at  TEXT NOT NULL,      -- UTC, recorded before the SMTP transaction
+    finished_at TEXT,               -- UTC, when the server accepted it or refused it
+    state       TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed'))  -- sending, left: delivery unknown
+)"""  # schema 9: what `send` mailed
 CHARGED_ONCE = "CREATE UNIQUE INDEX IF NOT EXISTS charged_once ON charges (kind, key) WHERE live = 1"
 PAYMENTS = """CREATE TABLE IF NOT EXISTS payments (
     id           INTEGER PRIMARY KEY,
@@ -46,7 +55,7 @@ PAYMENTS = """CREATE TABLE IF NOT EXISTS payments (
     source       TEXT NOT NULL,                            -- the statement file and the booking's place in it
     recorded_at  TEXT NOT NULL CHECK (recorded_at GLOB '????-??-??T??:??:??Z')
 )"""
-# a booking pays an invoice (or is a client's credit) once, however often its statement is read (schema 9)
+# a booking pays an invoice (or is a client's credit) once, however often its statement is read (schema 10)
 PAID_ONCE = "CREATE UNIQUE INDEX IF NOT EXISTS paid_once ON payments (booking_id, IFNULL(number, ''))"
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS invoices (
@@ -111,6 +120,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS billed_once ON billed_entries (entry_id) WHERE
 {CHARGES};
 {CHARGED_ONCE};
 ALTER TABLE charges ADD COLUMN {RECEIPT};
+{MESSAGES};
 {PAYMENTS};
 {PAID_ONCE};
 """
@@ -138,12 +148,13 @@ MIGRATIONS = {  # from version: the statements that make it the next version
         "FROM billed_entries b JOIN invoice_lines l ON l.invoice_id = b.invoice_id AND l.position = b.position "
         "WHERE b.replaces IS NULL ORDER BY b.rowid"],
     7: [f"ALTER TABLE charges ADD COLUMN {RECEIPT}"],  # no expense was billed before: NULL
-    8: [PAYMENTS, PAID_ONCE],  # no payment was recorded before
+    8: [MESSAGES],  # nothing was mailed before
+    9: [PAYMENTS, PAID_ONCE],  # no payment was recorded before
 }
 # table: the version that added it
-TABLES = {"invoices": 0, "invoice_lines": 0, "billed_entries": 0, "charges": 7, "payments": 9}
+TABLES = {"invoices": 0, "invoice_lines": 0, "billed_entries": 0, "charges": 7, "messages": 9, "payments": 10}
 # the indexes that refuse a second live billing of an entry, a charge, and a second payment by one booking
-INDEXES = {"billed_once": 0, "charged_once": 7, "paid_once": 9}
+INDEXES = {"billed_once": 0, "charged_once": 7, "paid_once": 10}
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -15,12 +15,13 @@ import pandas as pd
 
 from .. import ledger
 from ..config import Config
+from ..schemas import Bookings as B
 from .match import Allocation, Booking, ClientId, Unmatched, match
 from .receivables import Standing, receivables, standings
 
-# the bookings frame's columns (ingest/bank: one row per booking, the same booking_id in every statement)
-BOOKING_COLUMNS = ("booking_id", "booking_date", "amount", "currency", "counterparty_name", "counterparty_iban",
-                   "remittance", "source_file", "source_row")
+# the bookings frame's columns (schemas.Bookings: one row per booking, the same booking_id in every statement)
+BOOKING_COLUMNS = (B.booking_id, B.booking_date, B.amount, B.currency, B.counterparty_name, B.counterparty_iban,
+                   B.remittance, B.source_file, B.source_row)
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,12 @@ def client_ids(config: Config) -> dict[str, ClientId]:
 
 
 def to_bookings(frame: pd.DataFrame) -> list[Booking]:
-    return [Booking(str(r["booking_id"]), _day(r["booking_date"]), r["amount"], str(r["currency"]),
-                    str(r["counterparty_name"] or ""), str(r["counterparty_iban"] or ""), str(r["remittance"] or ""),
-                    f"{r['source_file']}:{r['source_row']}")
-            for r in frame[list(BOOKING_COLUMNS)].to_dict("records")]
+    """The readable bookings (one whose amount or date the bank wrote unreadably is a warning of
+    `check`, and pays nothing)."""
+    readable = frame[frame[B.amount].notna() & frame[B.booking_date].notna()] if len(frame) else frame
+    return [Booking(r[B.booking_id], _day(r[B.booking_date]), r[B.amount], r[B.currency], r[B.counterparty_name],
+                    r[B.counterparty_iban], r[B.remittance], f"{r[B.source_file]}:{r[B.source_row]}")
+            for r in readable[list(BOOKING_COLUMNS)].to_dict("records")]
 
 
 def _day(value: object) -> date:

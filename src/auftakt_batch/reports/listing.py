@@ -6,12 +6,12 @@ Reads the ledger read-only (it never writes, not even a new ledger): a listing r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .. import ledger
-from ..ledger import InvoiceRecord
+from ..ledger import Delivery, InvoiceRecord
 from ..payments.receivables import Standing, standings
 from ..periods import Period, parse_period
 from .tables import FOLD, WRAP, Column, table_text
@@ -23,6 +23,7 @@ class Listing:
     records: tuple[InvoiceRecord, ...]  # oldest first; of the period asked for, if one was
     cancelled_by: dict[str, str]  # invoice number -> the credit note that cancels it
     standing: dict[str, Standing]  # number -> as far as payments go (payments/receivables.py)
+    delivered: dict[str, Delivery] = field(default_factory=dict)  # invoice number -> its mailing (`send`)
 
 
 def listing(workspace: Path, today: date, period: Period | None = None) -> Listing:
@@ -34,7 +35,7 @@ def listing(workspace: Path, today: date, period: Period | None = None) -> Listi
     standing = {s.number: s for s in standings(records, ledger.read_paid(path), today)}
     if period is not None:
         records = [r for r in records if _overlaps(parse_period(r.period), period)]
-    return Listing(path.exists(), tuple(records), cancelled_by, standing)
+    return Listing(path.exists(), tuple(records), cancelled_by, standing, ledger.read_deliveries(path))
 
 
 def state(record: InvoiceRecord, cancelled_by: dict[str, str]) -> str:
@@ -62,10 +63,21 @@ def paid_text(standing: Standing | None) -> str:
 def as_text(found: Listing) -> str:
     columns = [Column("number"), Column("kind", fit=WRAP), Column("client", fit=FOLD), Column("period"),
                Column("issued"), Column("gross", right=True), Column(""), Column("status", fit=WRAP),
-               Column("payment", fit=WRAP)]
+               Column("sent", fit=WRAP), Column("payment", fit=WRAP)]
     return table_text(columns, [
         [r.number, r.kind.replace("-", " "), r.client_key, r.period, r.issue_date.isoformat(), f"{r.gross:,.2f}",
-         r.currency, state(r, found.cancelled_by), paid_text(found.standing.get(r.number))] for r in found.records])
+         r.currency, state(r, found.cancelled_by), sent(found.delivered.get(r.number)),
+         paid_text(found.standing.get(r.number))] for r in found.records])
+
+
+def sent(delivery: Delivery | None) -> str:
+    """When it was mailed (its UTC date), "delivery unknown" for a send interrupted while mailing
+    it, "—" if it was not (yet)."""
+    if delivery is None or delivery.state == "failed":
+        return "—"
+    if delivery.state == "sending":
+        return "delivery unknown"
+    return (delivery.finished_at or delivery.started_at)[:10]
 
 
 def _overlaps(a: Period, b: Period) -> bool:

@@ -69,6 +69,9 @@ def as_json(run: CheckRun) -> dict:
             {"client": r.client, "currency": r.currency, "spent": str(r.spent), "billable": str(r.billable)}
             for r in expenses_by_client(run.expenses[~run.expenses_with_errors()])]}
            if len(run.expenses) else {}),
+        **({"bank": [  # only when input/bank/ holds statements
+            {"file": f.path, "format": f.format or None, "bookings": f.bookings, "repeated": f.repeated}
+            for f in run.bank_files]} if run.bank_files else {}),
         "untracked_meetings": [] if run.untracked is None else [
             {"person": m.person, "client": m.client_key, "date": f"{m.date:%Y-%m-%d}", "summary": m.summary,
              "hours": float(hours(m.duration_s)), "file": m.source_file} for m in run.untracked.itertuples()],
@@ -103,6 +106,19 @@ def _files(run: CheckRun) -> list[str]:
         lines.append(f"          {f.path:<{width}}  {plural(f.rows, 'row'):>10}  {detail}")
     lines += [f"          {path:<{width}}  {'':>10}  expenses" for path in run.expense_files]
     lines += [f"          {path:<{width}}  {'UNREADABLE':>10}" for path in run.unreadable]
+    return lines + _bank_files(run)
+
+
+def _bank_files(run: CheckRun) -> list[str]:
+    """The statements in input/bank/ and their bookings (none: no lines)."""
+    if not run.bank_files:
+        return []
+    width = max(len(f.path) for f in run.bank_files)
+    lines = [f"Bank      {plural(len(run.bank_files), 'statement')}, {plural(len(run.bookings), 'booking')}"]
+    for f in run.bank_files:
+        repeated = f", {f.repeated} in an earlier statement" if f.repeated else ""
+        count = plural(f.bookings, "booking") if f.format else "UNREADABLE"
+        lines.append(f"          {f.path:<{width}}  {count:>12}  {f.format}{repeated}".rstrip())
     return lines
 
 

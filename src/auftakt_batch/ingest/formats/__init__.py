@@ -14,6 +14,9 @@ Expense exports (Harvest's, Clockify's, the native expense sheet) are formats to
 never read as a timesheet nor the reverse (no expense format knows `hours`, no timesheet one
 `category`), and ingest hands expense tables to the expense reader.
 
+Bank CSV exports (formats of kind `booking`, only `sparkasse` so far) are a registry of their
+own, BANK_FORMATS, recognised only among files in input/bank/ (`recognise_bank`).
+
 A JSON export (Watson's frames file) is a list of records: the names of a record's items
 (`positions`, when records are lists) or its keys (when they are objects) are its header.
 """
@@ -31,12 +34,13 @@ from . import (
     native_expenses,
     solidtime,
     solidtime_import,
+    sparkasse,
     toggl,
     watson,
 )
-from .format import EXPENSE_FIELDS, FIELDS, Format
+from .format import BOOKING_FIELDS, EXPENSE_FIELDS, FIELDS, Format
 
-__all__ = ["EXPENSE_FIELDS", "EXPENSE_FORMATS", "FIELDS", "FORMATS", "Format"]
+__all__ = ["BANK_FORMATS", "BOOKING_FIELDS", "EXPENSE_FIELDS", "EXPENSE_FORMATS", "FIELDS", "FORMATS", "Format"]
 
 
 def _registry() -> tuple[Format, ...]:
@@ -51,6 +55,7 @@ EXPENSE_FORMATS: tuple[Format, ...] = tuple(m.FORMAT for m in (native_expenses, 
 NATIVE_EXPENSES = EXPENSE_FORMATS[0]
 EXPENSE_HEADER = "date,person,client,job,category,description,amount,currency,billable,receipt"
 _EVERY = FORMATS + EXPENSE_FORMATS  # a timesheet format first: it wins a tie
+BANK_FORMATS: tuple[Format, ...] = (sparkasse.FORMAT,)  # read from input/bank/ only (ingest/bank)
 
 
 def _known() -> str:
@@ -75,8 +80,14 @@ def by_positions(width: int) -> Format | None:
                 None)
 
 
+def recognise_bank(header: list[str]) -> str | None:
+    """The name of the bank CSV format this header belongs to, or None (as `recognise`)."""
+    candidates = [f for f in BANK_FORMATS if f.matches(header)]
+    return max(candidates, key=lambda f: f.known(header)).name if candidates else None
+
+
 def by_name(name: str) -> Format:
-    return next(f for f in _EVERY if f.name == name)
+    return next(f for f in _EVERY + BANK_FORMATS if f.name == name)
 
 
 def is_expense(name: str) -> bool:

@@ -25,7 +25,11 @@ FIELDS = ("date", "end_date", "start", "end", "hours", "person", "email", "first
 # what on (category, description), the receipt's file, and who, for whom, when, as above
 EXPENSE_FIELDS = ("date", "person", "email", "first_name", "last_name", "client", "job", "category", "description",
                   "amount", "currency", "billable", "receipt", "vat")
-KINDS = {"time": FIELDS, "expense": EXPENSE_FIELDS}  # what an export holds: time entries | expenses
+# Fields of a bank's CSV export of an account's bookings (ingest/bank/csvfile.py reads each): the
+# account, the days, the signed amount, who paid or was paid, what for, and whether it is booked yet
+BOOKING_FIELDS = ("account", "booking_date", "value_date", "booking_text", "remittance", "counterparty_name",
+                  "counterparty_iban", "amount", "currency", "bank_reference", "status")
+KINDS = {"time": FIELDS, "expense": EXPENSE_FIELDS, "booking": BOOKING_FIELDS}  # time | expenses | bookings
 
 
 CLOCKS = ("local", "utc")  # wall-clock times in the row's time zone | instants (ISO 8601 with its zone, Unix seconds)
@@ -51,7 +55,7 @@ class Format:
     own_file_names: frozenset[str] = frozenset()  # the tool's own name for its file: then the folder names the person
     client_separator: str | None = None  # "/": a job written `client/job` names its client
     tool: str = ""  # the tracker that writes it, as its users call it (none for the native timesheet)
-    kind: str = "time"  # KINDS: time entries (read by build.py) or expenses (read by expenses.py)
+    kind: str = "time"  # KINDS: time entries (build.py), expenses (expenses.py) or bookings (bank/csvfile.py)
 
     def __post_init__(self) -> None:
         unknown = set(self.columns) - set(KINDS[self.kind])

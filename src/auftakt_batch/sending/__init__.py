@@ -1,0 +1,186 @@
+"""`send`: mail each issued, unsent invoice and credit note to its client, with its PDF (and its
+XRechnung XML where the client gets one).
+
+Never twice: under the billing lock, each message is recorded in the ledger before the SMTP
+transaction ('sending') and after it ('sent' or 'failed'); an invoice with a sent message, or
+one left 'sending' by a run that stopped in between (delivery unknown), is not sent again
+unless asked (`again`). A void invoice is not sent, and neither is the credit note that cancels
+an invoice never sent (the client never saw either). With `dry_run` (or agency.mail.outbox)
+the messages are written as .eml files to output/<period>/outbox/ and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .. import ledger
+from ..billing import UnknownClient, config_errors, locked
+from ..config import Config, load_config
+from ..errors import BadArgument, CannotIssue, Refused
+from ..files import crash_point, write_bytes_atomically
+from ..ledger import Delivery, InvoiceRecord
+from ..ledger.messages import SENDING, SENT
+from ..periods import Period, parse_period
+from ..render.invoice import LabelsError
+from .message import Attachment, BadTemplate, Outgoing, compose
+from .smtp import PASSWORD_VARIABLE, NotSent, Session
+
+__all__ = ["BadTemplate", "NotSendable", "SendRun", "send"]
+
+
+class NotSendable(BadArgument):
+    """--again names no invoice that can be sent."""
+
+    argument = "--again"
+
+
+@dataclass(frozen=True)
+class Result:
+    number: str
+    client_key: str
+    to: str  # the recipients, as shown
+    state: str  # sent | failed | sending (delivery unknown) | outbox (written as .eml)
+    note: str | None = None  # an error or a warning, one line
+    path: Path | None = None  # the .eml written
+
+
+@dataclass(frozen=True)
+class SendRun:
+    results: tuple[Result, ...]
+    unknown: tuple[str, ...]  # invoices left 'sending' by an earlier run, not sent again
+    outbox: bool  # written as .eml files, not sent
+
+    @property
+    def failed(self) -> bool:
+        """Whether any invoice was not sent as asked (a refused recipient too): the exit code says so."""
+        return any(r.note for r in self.results)
+
+
+def send(workspace: Path, now: datetime, *, period: Period | None = None, only: str | None = None,
+         dry_run: bool = False, again: str | None = None) -> SendRun:
+    """Send (or with `dry_run` write) the messages; per-invoice failures are in the results."""
+    config, problems = load_config(workspace / "rates.yaml")
+    if config is None:
+        raise CannotIssue(config_errors(problems))
+    mail = config.agency.mail
+    if mail is None:
+        raise Refused("rates.yaml has no agency.mail — add `mail: {from: …, smtp: {host: …, port: 587, security: "
+                      "starttls, user: …}}` under agency (README: Sending invoices)")
+    client = _client(config, only)
+    path = workspace / "output" / "ledger.sqlite"
+    with locked(workspace / "output" / ".billing.lock"):
+        if dry_run or mail.outbox or mail.smtp is None:
+            chosen, unknown = _chosen(ledger.read_invoices(path), ledger.read_deliveries(path), period, client, again)
+            return SendRun(tuple(_write(workspace, config, r, now) for r in chosen), unknown, outbox=True)
+        session = Session(mail.smtp, os.environ.get(PASSWORD_VARIABLE))
+        conn = ledger.connect(path)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            chosen, unknown = _chosen(ledger.invoices(conn), ledger.deliveries(conn, version), period, client, again)
+            return SendRun(tuple(_send(conn, session, workspace, config, r, now) for r in chosen), unknown,
+                           outbox=False)
+        finally:
+            session.close()
+            conn.close()
+
+
+def _client(config: Config, only: str | None) -> str | None:
+    if only is None:
+        return None
+    key = config.client_names.get(only)
+    if key is None:
+        raise UnknownClient(f"no client {only!r} in rates.yaml — {config.client_names.suggestion(only, 'clients')}")
+    return key
+
+
+def _chosen(records: list[InvoiceRecord], delivered: dict[str, Delivery], period: Period | None,
+            client: str | None, again: str | None) -> tuple[list[InvoiceRecord], tuple[str, ...]]:
+    """What to send: `again` alone, or every issued invoice and credit note of the period and
+    client with no message yet that counts; and the invoices whose delivery is unknown."""
+    by_number = {r.number: r for r in records}
+    if again is not None:
+        record = by_number.get(again)
+        if record is None or record.status != "issued":
+            state = "is not in the ledger" if record is None else f"is {record.status}"
+            raise NotSendable(f"{again} {state}: only an issued invoice or credit note can be sent")
+        return [record], ()
+    wanted = [r for r in records if (period is None or _overlaps(parse_period(r.period), period))
+              and (client is None or r.client_key == client)]
+    unknown = tuple(r.number for r in wanted if (d := delivered.get(r.number)) and d.state == SENDING)
+    chosen = [r for r in wanted if r.status == "issued" and r.number not in delivered or
+              r.status == "issued" and delivered[r.number].state not in (SENT, SENDING)]
+    never_seen = {r.number for r in records if r.status == "void" and r.number not in delivered}
+    return [r for r in chosen if r.refers_to not in never_seen], unknown
+
+
+def _overlaps(a: Period, b: Period) -> bool:
+    return a.start <= b.end and b.start <= a.end
+
+
+def _prepared(workspace: Path, config: Config, record: InvoiceRecord, now: datetime) -> Outgoing | Result:
+    """The message of `record`, or a failed Result saying why it cannot be made."""
+    client = config.clients.get(record.client_key)
+    if client is None or not client.email:
+        why = ("is no longer in rates.yaml — put it back" if client is None else
+               f"has no email in rates.yaml — add `email: ap@…` to clients.{record.client_key}")
+        return Result(record.number, record.client_key, "", "failed", f"not sent: client {record.client_key} {why}")
+    attachments = _attachments(workspace, record, client.einvoice == "xrechnung")
+    if isinstance(attachments, str):
+        return Result(record.number, record.client_key, client.email, "failed", attachments)
+    assert config.agency.mail is not None  # send() checked
+    try:
+        return compose(record, client, config.agency.mail, config.agency.name, templates=workspace / "templates",
+                       attachments=attachments, now=now.astimezone(ZoneInfo(config.agency.timezone)))
+    except (BadTemplate, LabelsError) as exc:  # email.LANG.txt, or labels.yaml (the words for "invoice")
+        return Result(record.number, record.client_key, client.email, "failed", f"not sent: {exc}")
+
+
+def _attachments(workspace: Path, record: InvoiceRecord, xrechnung: bool) -> tuple[Attachment, ...] | str:
+    """The PDF the ledger names (checked against its recorded hash) and the XRechnung file beside it."""
+    import hashlib
+
+    pdf = workspace / (record.pdf_path or "")
+    try:
+        data = pdf.read_bytes()
+    except OSError:
+        return f"not sent: its PDF {record.pdf_path} is gone — restore it from a backup (or `bill` rewrites it)"
+    if record.pdf_sha256 and hashlib.sha256(data).hexdigest() != record.pdf_sha256:
+        return f"not sent: its PDF {record.pdf_path} was changed since it was issued — restore the issued one"
+    found = [Attachment(name=pdf.name, subtype="pdf", data=data)]
+    xml = pdf.with_suffix(".xrechnung.xml")
+    if xrechnung and xml.is_file():
+        found.append(Attachment(name=xml.name, subtype="xml", data=xml.read_bytes()))
+    return tuple(found)
+
+
+def _write(workspace: Path, config: Config, record: InvoiceRecord, now: datetime) -> Result:
+    outgoing = _prepared(workspace, config, record, now)
+    if isinstance(outgoing, Result):
+        return outgoing
+    target = workspace / "output" / record.period / "outbox" / f"{record.number}-{record.client_key}.eml"
+    write_bytes_atomically(target, outgoing.data)
+    return Result(record.number, record.client_key, ", ".join(outgoing.recipients), "outbox", path=target)
+
+
+def _send(conn: sqlite3.Connection, session: Session, workspace: Path, config: Config, record: InvoiceRecord,
+          now: datetime) -> Result:
+    outgoing = _prepared(workspace, config, record, now)
+    if isinstance(outgoing, Result):
+        return outgoing
+    to = ", ".join(outgoing.recipients)
+    try:
+        session.ready()
+    except NotSent as exc:
+        return Result(record.number, record.client_key, to, "failed", f"not sent: {exc}")
+    ledger.record_sending(conn, record.number, outgoing.message_id, outgoing.recipients)
+    crash_point("sending")
+    outcome = session.transmit(outgoing)
+    if outcome.state != SENDING:
+        ledger.record_outcome(conn, outgoing.message_id, outcome.state)
+    crash_point("sent")
+    return Result(record.number, record.client_key, to, outcome.state, outcome.problem)
