@@ -66,6 +66,9 @@ def test_the_payments_command_reads_a_camt_statement_records_the_payments_and_li
 
     ws.with_templates().input("week.csv", HEADER + WEEK)
     bill(ws.root, NOVEMBER, today=TODAY)
+    assert ws.cli("payments").output.splitlines()[:2] == [
+        "No bank statements in input/bank/: save your bank's camt.053 (XML), MT940 or CSV export there.",
+        "Read 0 bookings from 0 statements; recorded 0 payments."]
     ws.input("bank/2026-12.xml", dedent(camt("08", "\n".join([
         entry("08", amount="214.20", name="ACME GmbH", remittance="RE 2026 0001", ref="r1"),
         entry("08", amount="100.00", name="Globex Corporation", remittance="Anzahlung 2026-0002", ref="r2"),

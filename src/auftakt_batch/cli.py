@@ -511,6 +511,8 @@ def payments(workspace: Path) -> None:
             click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD` first.")
             return
         done = settle(path, run.bookings, run.config, today)
+    if not run.bank_files:
+        click.echo("No bank statements in input/bank/: save your bank's camt.053 (XML), MT940 or CSV export there.")
     click.echo(f"Read {plural(len(run.bookings), 'booking')} from {plural(len(run.bank_files), 'statement')}; "
                f"recorded {plural(done.recorded, 'payment')}.")
     standing = {s.number: s for s in done.standings}
