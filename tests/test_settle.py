@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal as D
 
@@ -86,3 +87,10 @@ def test_the_payments_command_reads_a_camt_statement_records_the_payments_and_li
     assert lines[-1] == "Open: 1 invoice (1 overdue)."
     again = ws.cli("payments").output.splitlines()
     assert again[0] == "Read 3 bookings from 1 statement; recorded 0 payments." and len(again) == 4  # b3 again
+    shown = ws.cli("status", "--period", "2026-11").output
+    receivables = shown[shown.index("Receivables"):].splitlines()
+    assert [line for line in receivables if "globex" in line] == [
+        "│ globex │ 1 · 257.00 EUR │ 1 · 257.00 EUR │                 3 │"]  # acme paid: not listed
+    assert json.loads(ws.cli("status", "--period", "2026-11", "--json").output)["receivables"] == [
+        {"client": "globex", "currency": "EUR", "open_invoices": 1, "open": "257.00", "overdue_invoices": 1,
+         "overdue": "257.00", "most_days_overdue": 3}]

@@ -626,12 +626,13 @@ def status(workspace: Path, period: Period | None, as_json: bool, team: bool) ->
             click.echo(str(problem))
         sys.exit(EXIT_DATA_ERRORS)
     if as_json:
-        document = board.as_json(period, today, found.clients, found.headline)
+        document = {**board.as_json(period, today, found.clients, found.headline),
+                    "receivables": board.owed_json(found.owed)}
         click.echo(json.dumps({**document, **({"team": board.team_json(found.team)} if team else {})},
                               ensure_ascii=False, indent=2))
         return
-    shown = [board.table(period, today, found.clients, found.headline, _width()), *([board.team_table(found.team)]
-                                                                                     if team else [])]
+    shown = [board.table(period, today, found.clients, found.headline, _width(), found.owed),
+             *([board.team_table(found.team)] if team else [])]
     if sys.stdout.isatty():
         console = Console(highlight=False)
         for part in shown:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..payments.receivables import Standing
 from ..periods import Period
 from ..pipeline import check, check_before
 from ..run import CheckRun
@@ -103,11 +105,37 @@ class PersonStatus:
     utilisation: Decimal | None  # billable ÷ capacity
 
 
+@dataclass(frozen=True)
+class Owed:
+    """What a client owes in one currency: its invoices with money open, and of them the overdue."""
+
+    client: str
+    currency: str
+    open_invoices: int
+    open: Decimal
+    overdue_invoices: int
+    overdue: Decimal
+    most_days_overdue: int
+
+
+def owed(standings: Iterable[Standing]) -> list[Owed]:
+    """Per client and currency with money open (payments/receivables.py), the most overdue first."""
+    groups: dict[tuple[str, str], list[Standing]] = {}
+    for s in standings:
+        if s.kind == "invoice" and s.open > 0:
+            groups.setdefault((s.client, s.currency), []).append(s)
+    found = [Owed(client, currency, len(mine), sum((s.open for s in mine), Decimal(0)),
+                  len(late := [s for s in mine if s.state == "overdue"]), sum((s.open for s in late), Decimal(0)),
+                  max((s.days_overdue for s in mine), default=0)) for (client, currency), mine in groups.items()]
+    return sorted(found, key=lambda o: (-o.most_days_overdue, -o.overdue, o.client))
+
+
 class Board(NamedTuple):
     run: CheckRun
     clients: list[ClientStatus]
     team: list[PersonStatus]
     headline: Headline | None = None
+    owed: tuple[Owed, ...] = ()  # what clients owe, as the ledger's payments leave it
 
 
 def status(workspace: Path, period: Period, today: date) -> Board:
@@ -131,7 +159,7 @@ def status(workspace: Path, period: Period, today: date) -> Board:
     team = [PersonStatus(t.person, None if blank(t.last_logged) else t.last_logged,
                          None if blank(t.days_since_logged) else int(t.days_since_logged), t.missing_days, t.logged,
                          None if blank(t.utilisation_pct) else t.utilisation_pct) for t in figures.team.itertuples()]
-    return Board(run, rows, team, headline(overview, figures))
+    return Board(run, rows, team, headline(overview, figures), tuple(owed(figures.standings)))
 
 
 def team_json(team: list[PersonStatus]) -> list[dict]:
@@ -155,6 +183,10 @@ def team_table(team: list[PersonStatus]) -> RenderableType:
                      else str(p.days_since), str(p.missing_days), f"{p.logged:,.2f}",
                      "—" if p.utilisation is None else percent(p.utilisation))
     return grid
+
+
+def owed_json(owing: Iterable[Owed]) -> list[dict]:
+    return [{k: _plain(v) for k, v in asdict(o).items()} for o in owing]
 
 
 def as_json(period: Period, today: date, rows: list[ClientStatus], head: Headline | None = None) -> dict:
@@ -186,20 +218,30 @@ def _plain(value: object) -> object:
 COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 
 
-def table(period: Period, today: date, rows: list[ClientStatus], head: Headline | None = None,
-          width: int = 160) -> RenderableType:
-    """The headline and the clients' table (in two, one under the other, where `width` is narrower
-    than it), and under it, where any client bills by a model, the models' table."""
+def table(period: Period, today: date, rows: list[ClientStatus], head: Headline | None = None,  # noqa: PLR0913
+          width: int = 160, owing: tuple[Owed, ...] = ()) -> RenderableType:
+    """The headline and the clients' table (in as many parts as `width` needs), and under it what
+    clients owe, where any client bills by a model the models' table, and the expenses'."""
     from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
 
     grid = _clients(period, today, rows, head, width)
     models = [(r.client, m) for r in rows for m in r.models]
     costs = [r for r in rows if r.expenses]
-    if not models and not costs:
+    if not models and not costs and not owing:
         return grid
-    from rich.table import Table
 
     parts: list[RenderableType] = [grid]
+    if owing:
+        money = Table(title="Receivables", title_justify="left", header_style="bold")
+        for name in ("client", "open", "overdue", "most days overdue"):
+            money.add_column(name, justify="left" if name == "client" else "right", no_wrap=True)
+        for o in owing:
+            late = Text(f"{o.overdue_invoices} · {o.overdue:,.2f} {o.currency}", style="red" if o.overdue else "")
+            money.add_row(o.client, f"{o.open_invoices} · {o.open:,.2f} {o.currency}", late,
+                          str(o.most_days_overdue) if o.most_days_overdue else "—")
+        parts.append(money)
     if models:
         more = Table(title="Billing models", title_justify="left", header_style="bold")
         for name in ("client", "job", "model"):
