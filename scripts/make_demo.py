@@ -359,6 +359,12 @@ def _day(rnd: random.Random, day: date, name: str, team: str, mine: list, per_we
 
 # --- writing ---------------------------------------------------------------------------------
 
+# the demo's sending (to the outbox: no mail server) and bookkeeping (DATEV, SKR03)
+DEMO_AGENCY = ['  mail: {from: "Auftakt Studio Billing <billing@auftakt.example>", outbox: true}',
+               "  accounting: {chart: SKR03, consultant: 29098, client_number: 55003}"]
+DEMO_IBANS = {"acme": "DE02120300000000202051", "hooli": "DE02500105170137075030"}  # valid check digits, no bank's
+
+
 def rates_yaml(n_people: int, n_clients: int, models: bool = False) -> str:
     """The workspace's rates.yaml; `models`: with MODEL_CLIENTS (the demo's, whose entries name its people)."""
     lines = [
@@ -378,6 +384,7 @@ def rates_yaml(n_people: int, n_clients: int, models: bool = False) -> str:
         "  payment_terms_days: 14",
         '  vat_rate: "19"',
         "  rounding: {minutes: 15, mode: up}",
+        *(DEMO_AGENCY if models else []),
         "",
         "team:",
     ]
@@ -393,6 +400,9 @@ def rates_yaml(n_people: int, n_clients: int, models: bool = False) -> str:
         if country in ("DE", "NL", "AT", "IE"):
             lines.append(f"    vat_id: {country}{abs(hash_digits(key)):09d}")
         lines += [f"    currency: {currency}", f"    language: {lang}", f'    rate: "{rate}"', f"    vat: {vat}"]
+        if models:  # where `send` mails its invoices, and the account `payments` knows it by
+            lines.append(f"    email: invoices@{key}.example")
+            lines += [f"    iban: {DEMO_IBANS[key]}"] if key in DEMO_IBANS else []
         lines += _client_extras(key)
         lines.append("    jobs:")
         for job_key, job_name, job_alias, extra, _ in jobs:
