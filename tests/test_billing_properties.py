@@ -284,6 +284,11 @@ PINNED = {
                    (19, "Anna Schmidt", "ACME,website", 105, False)],
                   [[], [("rename", 0), ("delete", 0), ("delete", 0)], [("void", 2)],
                    [("edit", (1, "day")), ("void", 2), ("stale", 0)]]),
+    # no void: a billed entry moved to another day and another client at once (reconcile.py: the same
+    # person, words and hours hold its edited version back) — found in a fresh-clone CI run
+    "day and client moved": ([(2, "Anna Schmidt", "ACME,website", 15, False),
+                              (2, "Anna Schmidt", "ACME,website", 15, False)],
+                             [[], [("edit", (7, "day")), ("stale", 0), ("edit", (3, "client"))]]),
 }
 
 

@@ -5,9 +5,10 @@ its words, day, hours, start, client or job corrected in the tracker — comes b
 id, as new work. What the ledger billed is therefore looked for in the exports on every run:
 a billed entry the exports no longer hold where they would (`_covered`), or that a newer export
 of its tracker lacks, was edited or deleted after billing. Until the user decides, the entries
-that could be its edited version — the same slot (identity.py), the same person and day, or the
-same person, client and hours — are held back, each an error naming the invoice; a billed entry
-gone with none is an error on the ledger that holds back its client. The user restores the
+that could be its edited version — the same slot (identity.py), the same person and day, the
+same person, client and hours, or the same person, words and hours — are held back, each an
+error naming the invoice; a billed entry gone with none is an error on the ledger that holds
+back its client. The user restores the
 export, `void`s the invoice and bills again, or `accept`s the change (recorded in the ledger).
 
 Needs: the period's entries, the ledger's live billed entries and `Evidence` of the exports
@@ -167,14 +168,19 @@ def _candidates(missing: pd.DataFrame, free: pd.DataFrame, config: Config) -> pd
         return _no_candidates()
     free = pd.DataFrame({"index": free.index, "slot": free[E.slot], "who": free[E.person_name], "on": free[E.date],
                          "client_key": free[E.client_key], "logged": free[E.duration_s],
-                         "rounded": billed_seconds(free, config)})
-    gone = missing.rename(columns={"day": "on"}).assign(logged=missing["duration_s"])
+                         "rounded": billed_seconds(free, config), "words": normalised(free[E.description])})
+    gone = missing.rename(columns={"day": "on"}).assign(logged=missing["duration_s"],
+                                                        words=normalised(missing["description"]))
     legacy = gone[gone["duration_s"].isna()]  # billed before the ledger kept the time logged: its rounded hours
     found = [
         gone[["entry_id", "slot"]].merge(free[["slot", "index"]], on="slot"),
         gone[["entry_id", "who", "on"]].merge(free[["who", "on", "index"]], on=["who", "on"]),
         gone[["entry_id", "who", "client_key", "logged"]].dropna().merge(
             free[["who", "client_key", "logged", "index"]].dropna(), on=["who", "client_key", "logged"]),
+        # moved to another day and client at once: the same person, words and hours
+        gone.loc[gone["words"].ne(""), ["entry_id", "who", "words", "logged"]].dropna().merge(
+            free.loc[free["words"].ne(""), ["who", "words", "logged", "index"]].dropna(),
+            on=["who", "words", "logged"]),
     ]
     for billed_as in ("billed_s", "written_down_from"):
         found.append(legacy[["entry_id", "who", "client_key", billed_as]].dropna().astype({billed_as: "int64"})
