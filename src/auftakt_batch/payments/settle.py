@@ -54,9 +54,10 @@ def settle(path: Path, bookings: pd.DataFrame, config: Config, today: date) -> S
     conn = ledger.connect(path)
     try:
         book = ledger.read_book(path)
-        found = match(to_bookings(bookings), receivables(standings(book.invoices, book.paid, today)),
+        readable = to_bookings(bookings)
+        found = match(readable, receivables(standings(book.invoices, book.paid, today)),
                       client_ids(config), ledger.paid_bookings(conn, ledger.SCHEMA_VERSION))
-        by_id = {b.booking_id: b for b in to_bookings(bookings)}
+        by_id = {b.booking_id: b for b in readable}
         rows = [{"booking_id": a.booking_id, "number": a.number, "client_key": a.client, "amount": a.amount,
                  "currency": by_id[a.booking_id].currency, "rule": a.rule,
                  "booking_date": by_id[a.booking_id].booking_date, "source": by_id[a.booking_id].place}

@@ -90,12 +90,12 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
                                  before=before.assign(**{UNCOVERED: uncovered(before)}), expenses=expenses,
                                  earlier_expenses=_earlier_expenses(earlier, book, config), book=book, models=models,
                                  billed=run.billed, today=today), config, period)
-    paid = tuple(standings(book.invoices, book.paid, today))
+    standing = tuple(standings(book.invoices, book.paid, today))
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
                    gap_table(clients, entries, earlier_unbilled, untracked, run, today), earlier_unbilled, untracked,
-                   invoice_table(book, period), models, expenses, months, paid,
-                   tuple(aging(paid, book.invoices, today)))
+                   invoice_table(book, period), models, expenses, months, standing,
+                   tuple(aging(standing, book.invoices, today)))
 
 
 def _earlier_expenses(earlier: CheckRun | None, book: Book, config: Config) -> pd.DataFrame | None:
