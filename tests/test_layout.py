@@ -31,7 +31,7 @@ LAYERS = [
     {"einvoice"},  # the CII XML (Factur-X, XRechnung)
     {"reports"},  # figures, workbooks, summaries, listings
     {"billing"},  # the issue protocol, void, accept
-    {"export"},  # the period's invoices handed over to accounting: DATEV, a journal, the e-invoices
+    {"export", "reminding"},  # the period's invoices handed to accounting; payment reminders issued
     {"sending"},  # `send`: invoices mailed (SMTP) or written as .eml
     {"workspace"},  # `init`
     {"cli"},  # the thin command layer

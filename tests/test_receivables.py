@@ -81,11 +81,12 @@ def test_the_ledger_records_each_payment_once_however_often_its_statement_is_rea
 
 
 def test_a_reminder_is_due_once_per_level_the_highest_the_days_reach_a_fee_from_the_second():
-    from auftakt_batch.payments.reminders import ReminderRule, due_reminders
+    from auftakt_batch.config import Reminders
+    from auftakt_batch.payments.reminders import due_reminders
 
-    rule = ReminderRule((7, 21, 35), D("5.00"))
+    rule = Reminders(after_days=(7, 21, 35), fee=D("5.00"))
     rows = standings(LEDGER, {"2026-0001": D("190.00")}, TODAY)  # 0001: 96 days, 0002: 33, 0003: 3, 0004: not due
-    found = [(r.number, r.level, str(r.asked)) for r in due_reminders(rows, {}, rule)]
+    found = [(r.number, r.level, str(r.open + r.fee)) for r in due_reminders(rows, {}, rule)]
     assert found == [("2026-0001", 3, "1005.00"), ("2026-0002", 2, "362.00")]  # 0003: 3 days, under 7
     assert [(r.number, r.level) for r in due_reminders(rows, {"2026-0001": 3, "2026-0002": 1}, rule)] == [
         ("2026-0002", 2)]  # 0001 had its third; 0002 its first, and is 33 days late now

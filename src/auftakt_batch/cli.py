@@ -531,6 +531,57 @@ def payments(workspace: Path) -> None:
     click.echo(f"Open: {plural(len(owing), 'invoice')} ({len(overdue)} overdue)." if owing else "Nothing is open.")
 
 
+@main.command(short_help="Issue payment reminders for overdue invoices.")
+@workspace_option
+@click.option("--client", "only", metavar="KEY", help="Remind this client only.")
+def remind(workspace: Path, only: str | None) -> None:
+    """Issue a payment reminder for each invoice overdue past a level of rates.yaml
+    `agency.reminders` (e.g. {after_days: [7, 21, 35], fee: "5.00"}): a PDF in the client's
+    language, output/PERIOD/reminders/NUMBER-reminder-LEVEL.pdf, recorded in the ledger. Each
+    level is issued once per invoice; `send` mails them. The bank statements in input/bank/ are
+    matched first, and an invoice a booking not matched yet may pay is held back for you to decide.
+
+    \b
+    Examples:
+      auftakt-batch remind
+      auftakt-batch send            # mails the reminders
+    """
+    from .pipeline import check
+    from .problems import plural
+    from .reminding import remind as issue_reminders
+
+    today = _today(workspace)
+    run = check(workspace, parse_period(today.strftime("%Y-%m")), today)
+    if run.config is None:
+        for problem in run.problems:
+            click.echo(str(problem))
+        sys.exit(EXIT_DATA_ERRORS)
+    for problem in run.problems:
+        if problem.code in BANK_CODES:
+            click.echo(str(problem), err=True)
+    done = issue_reminders(workspace, run.config, run.bookings, today, only=only)
+    if done.no_ledger:
+        click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD` first.")
+        return
+    if done.recorded:
+        click.echo(f"Recorded {plural(done.recorded, 'payment')} from input/bank/ first "
+                   "(`auftakt-batch payments` lists them).")
+    if done.issued:
+        click.echo(f"Issued {plural(len(done.issued), 'reminder')}:")
+        for r in done.issued:
+            click.echo(f"  {r.number}  {r.client_key:<12} level {r.level}  {r.days_overdue:>3} days overdue  "
+                       f"{r.asked:>12,.2f} {r.currency} by {r.pay_by.isoformat()}  {r.pdf_path}")
+    for h in done.held:
+        click.echo(f"Held back: {h.number} ({h.client}) — the booking {h.booking} may pay it; decide it with "
+                   "`auftakt-batch payments`, then remind again.")
+    levels = ", ".join(str(d) for d in run.config.agency.reminders.after_days) if run.config.agency.reminders else ""
+    if not done.issued and not done.held:
+        click.echo(f"Nothing to remind: no invoice is overdue past a level without its reminder "
+                   f"(levels at {levels} days past due).")
+    elif done.issued:
+        click.echo("`auftakt-batch send` mails them.")
+
+
 @main.command(short_help="Mail the issued invoices to the clients.")
 @workspace_option
 @click.option("--period", "-p", type=PeriodType(), default=None, help="Only invoices for (part of) this period.")

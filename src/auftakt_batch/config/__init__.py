@@ -15,6 +15,7 @@ from .model import (
     Mail,
     Milestone,
     Person,
+    Reminders,
     Retainer,
     Rounding,
     Schedule,
@@ -22,4 +23,5 @@ from .model import (
 )
 
 __all__ = ["NO_ROUNDING", "Agency", "Budget", "CalendarRule", "Cap", "Client", "Config", "Fixed", "Imports", "Job",
-           "Mail", "Milestone", "Person", "Retainer", "Rounding", "Schedule", "Smtp", "load_config", "parse_config"]
+           "Mail", "Milestone", "Person", "Reminders", "Retainer", "Rounding", "Schedule", "Smtp", "load_config",
+           "parse_config"]

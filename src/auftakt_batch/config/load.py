@@ -21,12 +21,14 @@ from .mail import read_mail
 from .model import Agency, Client, Config, Imports, Person
 from .numbers import number_fault
 from .reader import Reader
+from .reminders import read_reminders
 from .yamltree import Map, Node, Scalar, Seq, YamlSyntaxError, is_empty, parse
 
 AGENCY_KEYS = {"name", "address", "country", "vat_id", "email", "iban", "bic", "timezone", "currency",
                "language", "invoice_number", "payment_terms_days", "vat_rate", "rounding", "group_by",
                "appendix", "missing_day_below", "contact", "phone", "region",
-               "tax_number", "register", "managing_directors", "accounting", "mail"}
+               "tax_number", "register", "managing_directors", "accounting", "mail",
+               "reminders"}
 PERSON_KEYS = {"name", "email", "aliases", "role", "cost_rate", "hours_per_week", "timezone", "region"}
 DATE_FORMATS = {"DD/MM/YYYY": "dmy", "MM/DD/YYYY": "mdy"}
 BILLABLE_FROM = ("export", "rates")  # imports.billable: whose "not billable" counts
@@ -306,6 +308,7 @@ def _agency(r: Reader, node: Node | None) -> Agency | None:
         region=_region(r, f("region"), "agency.region", country) if country else None,
         accounting=read_accounting(r, f("accounting")),
         mail=read_mail(r, f("mail")),
+        reminders=read_reminders(r, f("reminders")),
     )
     required = (agency.name, agency.country, agency.timezone, agency.currency, agency.vat_rate)
     return agency if all(v is not None for v in required) else None

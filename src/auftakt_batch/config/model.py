@@ -189,6 +189,14 @@ class Mail:
     outbox: bool = False  # write .eml files to output/<period>/outbox/ instead of sending
 
 
+@dataclass(frozen=True, kw_only=True)
+class Reminders:
+    """When `remind` reminds of an overdue invoice, and at what fee (rates.yaml `agency.reminders`)."""
+
+    after_days: tuple[int, ...]  # days past due of each level (1, 2, …), increasing
+    fee: Decimal = Decimal("0.00")  # asked from the second level on (the first is a friendly reminder)
+
+
 @dataclass(frozen=True)
 class Agency:
     name: str
@@ -216,6 +224,7 @@ class Agency:
     region: str | None = None  # a region of the country whose public holidays apply too (BY), as `holidays` codes it
     accounting: Accounting | None = None  # how `export` books invoices; None: not set up
     mail: Mail | None = None  # how `send` mails invoices; None: not set up
+    reminders: Reminders | None = None  # when `remind` reminds of overdue invoices; None: not set up
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,14 @@ from .reading import (
     stored_draft,
     voidable,
 )
+from .reminders import ReminderRecord, mark_reminded, record_reminder, reminders
 from .schema import DECIMALS, SCHEMA, SCHEMA_VERSION, checked, migrate
 from .sql import decimal_text, utc_now
 from .writing import AlreadyBilled, Number, mark_issued, next_number, record_accepted, record_payments, record_pending
 
 __all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "AlreadyBilled", "Book", "Delivery",
-           "InvoiceRecord", "deliveries", "read_deliveries", "record_outcome", "record_sending",
+           "InvoiceRecord", "ReminderRecord", "deliveries", "mark_reminded", "read_reminders", "record_reminder",
+           "reminders", "read_deliveries", "record_outcome", "record_sending",
            "LedgerError", "NotVoidable", "Number", "Stored", "billed_entries", "charged", "connect", "decimal_text",
            "invoices", "live_invoices", "mark_issued", "model_state", "next_number", "no_billed", "read_billed",
            "paid_bookings", "read_billed_expenses", "read_book", "read_invoices", "read_issued", "read_model_state",
@@ -136,6 +138,11 @@ def read_issued(path: Path, period: str) -> list[tuple[InvoiceRecord, Stored]]:
 def read_deliveries(path: Path) -> dict[str, Delivery]:
     """invoice number -> where its mailing stands (messages.py), read-only; none without a ledger."""
     return _read(path, deliveries, {})
+
+
+def read_reminders(path: Path) -> list[ReminderRecord]:
+    """Every payment reminder issued (or pending), read-only; none without a ledger."""
+    return _read(path, reminders, [])
 
 
 def read_book(path: Path) -> Book:

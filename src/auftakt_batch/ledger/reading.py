@@ -37,6 +37,11 @@ class InvoiceRecord:
     refers_to: str | None = None
     reason: str | None = None
 
+    @property
+    def key(self) -> str:
+        """The document's name, as `send` records and `send --again` takes it (a reminder's is longer)."""
+        return self.number
+
 
 class NotVoidable(BadArgument):
     """Only an issued invoice (not a credit note, not a void one) can be cancelled."""

@@ -16,7 +16,7 @@ from ..pricing.invoices import quantity
 from .backups import restore_hint
 from .sql import decimal_text, transaction
 
-SCHEMA_VERSION = 10  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
+SCHEMA_VERSION = 11  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 # the instant an invoice was reserved, in UTC; NULL for an invoice issued before schema 5 (unknown, never invented)
 ISSUED_AT = "issued_at TEXT CHECK (issued_at GLOB '????-??-??T??:??:??Z')"
 # a line's unit (UN/ECE Recommendation 20); the lines before schema 7 were hours
@@ -57,6 +57,25 @@ PAYMENTS = """CREATE TABLE IF NOT EXISTS payments (
 )"""
 # a booking pays an invoice (or is a client's credit) once, however often its statement is read (schema 10)
 PAID_ONCE = "CREATE UNIQUE INDEX IF NOT EXISTS paid_once ON payments (booking_id, IFNULL(number, ''))"
+REMINDERS = """CREATE TABLE IF NOT EXISTS reminders (
+    id           INTEGER PRIMARY KEY,
+    number       TEXT NOT NULL REFERENCES invoices (number),  -- the invoice it reminds of
+    level        INTEGER NOT NULL CHECK (level >= 1),        -- numbered per invoice: its first, second, … reminder
+    issue_date   TEXT NOT NULL,
+    pay_by       TEXT NOT NULL,     -- the new date it asks to be paid by
+    days_overdue INTEGER NOT NULL CHECK (days_overdue >= 1),
+    paid         TEXT NOT NULL,     -- what was paid of the invoice when it was issued
+    open         TEXT NOT NULL,     -- what was open of it then
+    fee          TEXT NOT NULL,     -- this reminder's fee (agency.reminders.fee from the second level on)
+    fees_before  TEXT NOT NULL,     -- the fees the invoice's earlier reminders asked
+    currency     TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'issued')),  -- pending: its PDF is not written yet
+    pdf_path     TEXT NOT NULL,
+    pdf_sha256   TEXT,
+    issued_at    TEXT NOT NULL CHECK (issued_at GLOB '????-??-??T??:??:??Z'),
+    UNIQUE (number, level)          -- never issued twice for one level
+)"""  # schema 11: what `remind` issued
+REMINDED = "reminder INTEGER"  # messages: the level of the reminder mailed; NULL: the invoice itself (schema 11)
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS invoices (
     id          INTEGER PRIMARY KEY,
@@ -123,10 +142,13 @@ ALTER TABLE charges ADD COLUMN {RECEIPT};
 {MESSAGES};
 {PAYMENTS};
 {PAID_ONCE};
+{REMINDERS};
+ALTER TABLE messages ADD COLUMN {REMINDED};
 """
 
 DECIMALS = {"invoices": ("vat_rate", "net", "vat", "gross"), "invoice_lines": ("quantity", "unit_price", "amount"),
-            "charges": ("quantity", "unit_price"), "payments": ("amount",)}
+            "charges": ("quantity", "unit_price"), "payments": ("amount",),
+            "reminders": ("paid", "open", "fee", "fees_before")}
 # invoices.vat_rate is the client's rate; a line may have its own (a job's vat_rate), and invoices.vat is the sum
 # of the VAT per rate (EN 16931 BR-CO-14)
 MIGRATIONS = {  # from version: the statements that make it the next version
@@ -150,9 +172,11 @@ MIGRATIONS = {  # from version: the statements that make it the next version
     7: [f"ALTER TABLE charges ADD COLUMN {RECEIPT}"],  # no expense was billed before: NULL
     8: [MESSAGES],  # nothing was mailed before
     9: [PAYMENTS, PAID_ONCE],  # no payment was recorded before
+    10: [REMINDERS, f"ALTER TABLE messages ADD COLUMN {REMINDED}"],  # no reminder was issued before
 }
 # table: the version that added it
-TABLES = {"invoices": 0, "invoice_lines": 0, "billed_entries": 0, "charges": 7, "messages": 9, "payments": 10}
+TABLES = {"invoices": 0, "invoice_lines": 0, "billed_entries": 0, "charges": 7, "messages": 9, "payments": 10,
+          "reminders": 11}
 # the indexes that refuse a second live billing of an entry, a charge, and a second payment by one booking
 INDEXES = {"billed_once": 0, "charged_once": 7, "paid_once": 10}
 

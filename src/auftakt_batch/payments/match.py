@@ -238,3 +238,8 @@ class _Numbers:
 
 def _bare(number: str) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", number).upper()
+
+
+def payers(booking: Booking, clients: Mapping[str, ClientId]) -> set[str]:
+    """The clients a booking comes from (or goes to), by its account or, failing that, its name."""
+    return _by_iban(booking, clients) or _by_name(booking, clients)

@@ -13,15 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..config import Reminders
 from .receivables import Standing
 
 ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True)
-class ReminderRule:
-    after_days: tuple[int, ...]  # days past due of each level, increasing
-    fee: Decimal = ZERO  # added from the second level on
 
 
 @dataclass(frozen=True)
@@ -31,15 +26,12 @@ class Reminder:
     currency: str
     level: int
     days_overdue: int
+    paid: Decimal
     open: Decimal
     fee: Decimal
 
-    @property
-    def asked(self) -> Decimal:
-        return self.open + self.fee
 
-
-def due_reminders(standings: Iterable[Standing], issued: Mapping[str, int], rule: ReminderRule) -> list[Reminder]:
+def due_reminders(standings: Iterable[Standing], issued: Mapping[str, int], rule: Reminders) -> list[Reminder]:
     """The reminders to issue now, in the standings' order; `issued`: invoice number -> the
     highest reminder level it has had."""
     found = []
@@ -48,6 +40,6 @@ def due_reminders(standings: Iterable[Standing], issued: Mapping[str, int], rule
             continue
         level = sum(1 for days in rule.after_days if s.days_overdue >= days)
         if level > issued.get(s.number, 0):
-            found.append(Reminder(s.number, s.client, s.currency, level, s.days_overdue, s.open,
+            found.append(Reminder(s.number, s.client, s.currency, level, s.days_overdue, s.paid, s.open,
                                   rule.fee if level > 1 else ZERO))
     return found

@@ -53,6 +53,18 @@ LABELS = {
         "scan": "Scan to pay with your banking app",
         "terms": "Payable within {days} days, by {due}", "terms_credit": "Nothing to pay: cancels invoice {ref}",
         "tax_number": "Tax number", "managing_directors": "Managing directors",
+        # payment reminders (render/reminder.py): the first, those between, the last level's
+        "reminder": "Payment reminder", "reminder_next": "Reminder", "reminder_final": "Final reminder",
+        "reminder_number": "Reminder no.", "invoice_date": "Invoice date", "salutation": "Dear Sir or Madam,",
+        "reminder_text": "Our invoice {number} of {date} was due on {due}. We have not yet received {open} of it "
+                         "— perhaps it has escaped your attention.",
+        "reminder_again": "Despite our reminder, {open} of our invoice {number} of {date}, due on {due}, is still "
+                          "unpaid.",
+        "invoice_of": "Invoice {number} of {date}", "paid_so_far": "Paid so far", "still_open": "Open",
+        "reminder_fee": "Reminder fee", "earlier_fees": "Fees of earlier reminders", "to_pay": "To pay",
+        "fee_note": "Reminder fees are not subject to VAT.",
+        "paid_meanwhile": "If you have paid in the meantime, please disregard this letter.",
+        "regards": "Kind regards",
     },
     "de": {
         "title": "Rechnung", "credit_note": "Stornorechnung", "draft": "ENTWURF",
@@ -80,6 +92,19 @@ LABELS = {
         "terms": "Zahlbar innerhalb von {days} Tagen bis zum {due}",
         "terms_credit": "Nichts zu zahlen: storniert die Rechnung {ref}",
         "tax_number": "Steuernummer", "managing_directors": "Geschäftsführung",
+        "reminder": "Zahlungserinnerung", "reminder_next": "Mahnung", "reminder_final": "Letzte Mahnung",
+        "reminder_number": "Mahnstufe", "invoice_date": "Rechnungsdatum",
+        "salutation": "Sehr geehrte Damen und Herren,",
+        "reminder_text": "unsere Rechnung {number} vom {date} war am {due} fällig. Bisher sind {open} davon nicht "
+                         "bei uns eingegangen – vielleicht ist sie Ihnen entgangen.",
+        "reminder_again": "trotz unserer Erinnerung sind von unserer Rechnung {number} vom {date}, fällig am {due}, "
+                          "noch {open} offen.",
+        "invoice_of": "Rechnung {number} vom {date}", "paid_so_far": "Bereits gezahlt", "still_open": "Offen",
+        "reminder_fee": "Mahngebühr", "earlier_fees": "Mahngebühren früherer Mahnungen", "to_pay": "Zu zahlen",
+        "fee_note": "Mahngebühren unterliegen nicht der Umsatzsteuer.",
+        "paid_meanwhile": "Sollten Sie inzwischen gezahlt haben, betrachten Sie dieses Schreiben bitte als "
+                          "gegenstandslos.",
+        "regards": "Mit freundlichen Grüßen",
     },
 }
 _PLACEHOLDER = re.compile(r"{(\w+)}")

@@ -1,5 +1,7 @@
 """`send`: mail each issued, unsent invoice and credit note to its client, with its PDF (and its
-XRechnung XML where the client gets one).
+XRechnung XML where the client gets one), and each payment reminder `remind` issued, with its PDF
+and the invoice's. A reminder whose invoice was paid (more) since it was issued, or cancelled, is
+not sent unless asked (`again` its key, NUMBER-reminder-LEVEL).
 
 Never twice: under the billing lock, each message is recorded in the ledger before the SMTP
 transaction ('sending') and after it ('sent' or 'failed'); an invoice with a sent message, or
@@ -23,11 +25,11 @@ from ..billing import UnknownClient, config_errors, locked
 from ..config import Config, load_config
 from ..errors import BadArgument, CannotIssue, Refused
 from ..files import crash_point, write_bytes_atomically
-from ..ledger import Delivery, InvoiceRecord
+from ..ledger import Delivery, InvoiceRecord, ReminderRecord
 from ..ledger.messages import SENDING, SENT
 from ..periods import Period, parse_period
-from ..render.invoice import LabelsError
-from .message import Attachment, BadTemplate, Outgoing, compose
+from ..render.invoice import LabelsError, load_labels
+from .message import Attachment, BadTemplate, Outgoing, compose, letter, reminder_values, values
 from .smtp import PASSWORD_VARIABLE, NotSent, Session
 
 __all__ = ["BadTemplate", "NotSendable", "SendRun", "send"]
@@ -75,14 +77,20 @@ def send(workspace: Path, now: datetime, *, period: Period | None = None, only: 
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
         if dry_run or mail.outbox or mail.smtp is None:
-            chosen, unknown = _chosen(ledger.read_invoices(path), ledger.read_deliveries(path), period, client, again)
-            return SendRun(tuple(_write(workspace, config, r, now) for r in chosen), unknown, outbox=True)
+            invoices = ledger.read_invoices(path)
+            chosen, unknown = _chosen(invoices, ledger.read_reminders(path), ledger.read_deliveries(path), period,
+                                      client, again)
+            run = _Run(workspace, config, invoices, now, again is not None)
+            return SendRun(tuple(_write(run, r) for r in chosen), unknown, outbox=True)
         session = Session(mail.smtp, os.environ.get(PASSWORD_VARIABLE))
         conn = ledger.connect(path)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            chosen, unknown = _chosen(ledger.invoices(conn), ledger.deliveries(conn, version), period, client, again)
-            return SendRun(tuple(_send(conn, session, workspace, config, r, now) for r in chosen), unknown,
+            invoices = ledger.invoices(conn)
+            chosen, unknown = _chosen(invoices, ledger.reminders(conn, version), ledger.deliveries(conn, version),
+                                      period, client, again)
+            run = _Run(workspace, config, invoices, now, again is not None)
+            return SendRun(tuple(_send(conn, session, run, r) for r in chosen), unknown,
                            outbox=False)
         finally:
             session.close()
@@ -98,49 +106,97 @@ def _client(config: Config, only: str | None) -> str | None:
     return key
 
 
-def _chosen(records: list[InvoiceRecord], delivered: dict[str, Delivery], period: Period | None,
-            client: str | None, again: str | None) -> tuple[list[InvoiceRecord], tuple[str, ...]]:
-    """What to send: `again` alone, or every issued invoice and credit note of the period and
-    client with no message yet that counts; and the invoices whose delivery is unknown."""
-    by_number = {r.number: r for r in records}
+Document = InvoiceRecord | ReminderRecord
+
+
+def _chosen(records: list[InvoiceRecord], reminders: list[ReminderRecord], delivered: dict[str, Delivery],
+            period: Period | None, client: str | None, again: str | None) -> tuple[list[Document], tuple[str, ...]]:
+    """What to send: `again` alone, or every issued invoice, credit note and reminder of the period
+    (a reminder's: its invoice's) and client with no message yet that counts — of an invoice's
+    reminders only its latest: it supersedes the ones before —; and the documents whose delivery is
+    unknown."""
+    latest = {r.number: r for r in reminders if r.status == "issued"}  # by level: a later one supersedes
+    documents: list[Document] = [*records, *latest.values()]
+    by_key = {r.key: r for r in [*records, *reminders]}
     if again is not None:
-        record = by_number.get(again)
+        record = by_key.get(again)
         if record is None or record.status != "issued":
             state = "is not in the ledger" if record is None else f"is {record.status}"
-            raise NotSendable(f"{again} {state}: only an issued invoice or credit note can be sent")
+            raise NotSendable(f"{again} {state}: only an issued invoice, credit note or reminder (NUMBER-reminder-"
+                              "LEVEL) can be sent")
         return [record], ()
-    wanted = [r for r in records if (period is None or _overlaps(parse_period(r.period), period))
+    wanted = [r for r in documents if (period is None or _overlaps(parse_period(r.period), period))
               and (client is None or r.client_key == client)]
-    unknown = tuple(r.number for r in wanted if (d := delivered.get(r.number)) and d.state == SENDING)
-    chosen = [r for r in wanted if r.status == "issued" and r.number not in delivered or
-              r.status == "issued" and delivered[r.number].state not in (SENT, SENDING)]
+    unknown = tuple(r.key for r in wanted if (d := delivered.get(r.key)) and d.state == SENDING)
+    chosen = [r for r in wanted if r.status == "issued" and (r.key not in delivered or
+                                                              delivered[r.key].state not in (SENT, SENDING))]
     never_seen = {r.number for r in records if r.status == "void" and r.number not in delivered}
-    return [r for r in chosen if r.refers_to not in never_seen], unknown
+    return [r for r in chosen if isinstance(r, ReminderRecord) or r.refers_to not in never_seen], unknown
 
 
 def _overlaps(a: Period, b: Period) -> bool:
     return a.start <= b.end and b.start <= a.end
 
 
-def _prepared(workspace: Path, config: Config, record: InvoiceRecord, now: datetime) -> Outgoing | Result:
+@dataclass(frozen=True)
+class _Run:
+    workspace: Path
+    config: Config
+    invoices: list[InvoiceRecord]
+    now: datetime
+    again: bool  # asked for by name: a reminder goes out even if its invoice was paid since
+
+
+def _prepared(run: _Run, record: Document) -> Outgoing | Result:
     """The message of `record`, or a failed Result saying why it cannot be made."""
+    workspace, config = run.workspace, run.config
     client = config.clients.get(record.client_key)
     if client is None or not client.email:
         why = ("is no longer in rates.yaml — put it back" if client is None else
                f"has no email in rates.yaml — add `email: ap@…` to clients.{record.client_key}")
-        return Result(record.number, record.client_key, "", "failed", f"not sent: client {record.client_key} {why}")
+        return Result(record.key, record.client_key, "", "failed", f"not sent: client {record.client_key} {why}")
+    invoice = next(r for r in run.invoices if r.number == record.number)
+    stale = _stale(workspace, record, invoice) if isinstance(record, ReminderRecord) and not run.again else None
     attachments = _attachments(workspace, record, client.einvoice == "xrechnung")
-    if isinstance(attachments, str):
-        return Result(record.number, record.client_key, client.email, "failed", attachments)
+    if isinstance(record, ReminderRecord) and not isinstance(attachments, str):
+        attached = _attachments(workspace, invoice, False)  # the invoice it reminds of, again
+        attachments = attached if isinstance(attached, str) else attachments + attached
+    if stale or isinstance(attachments, str):
+        return Result(record.key, record.client_key, client.email, "failed", stale or str(attachments))
     assert config.agency.mail is not None  # send() checked
+    templates = workspace / "templates"
     try:
-        return compose(record, client, config.agency.mail, config.agency.name, templates=workspace / "templates",
-                       attachments=attachments, now=now.astimezone(ZoneInfo(config.agency.timezone)))
+        labels = load_labels(templates)
+        written = (letter(templates, client.language, values(record, client, config.agency.name, labels))
+                   if isinstance(record, InvoiceRecord) else
+                   letter(templates, client.language, reminder_values(record, invoice, client, config.agency.name,
+                                                                      labels, final=_final(config, record)),
+                          "reminder"))
+        return compose(record, client, config.agency.mail, written, attachments=attachments,
+                       now=run.now.astimezone(ZoneInfo(config.agency.timezone)))
     except (BadTemplate, LabelsError) as exc:  # email.LANG.txt, or labels.yaml (the words for "invoice")
-        return Result(record.number, record.client_key, client.email, "failed", f"not sent: {exc}")
+        return Result(record.key, record.client_key, client.email, "failed", f"not sent: {exc}")
 
 
-def _attachments(workspace: Path, record: InvoiceRecord, xrechnung: bool) -> tuple[Attachment, ...] | str:
+def _final(config: Config, reminder: ReminderRecord) -> bool:
+    """Whether `reminder` is of the last level agency.reminders has (its words say so)."""
+    rule = config.agency.reminders
+    return reminder.level > 1 and (rule is None or reminder.level >= len(rule.after_days))
+
+
+def _stale(workspace: Path, reminder: ReminderRecord, invoice: InvoiceRecord) -> str | None:
+    """Why a reminder must not go out as it is: its invoice was cancelled, or paid (more) since."""
+    if invoice.status != "issued":
+        return f"not sent: invoice {invoice.number} was cancelled since this reminder was issued"
+    paid = ledger.read_paid(workspace / "output" / "ledger.sqlite").get(invoice.number)
+    if paid is not None and paid > reminder.paid:
+        return (f"not sent: {paid - reminder.paid:,.2f} {reminder.currency} of invoice {invoice.number} was paid since "
+                f"this reminder was issued — `auftakt-batch remind` again if it is still overdue, or send it anyway "
+                f"with `auftakt-batch send --again {reminder.key}`")
+    return None
+
+
+def _attachments(workspace: Path, record: Document, xrechnung: bool) -> tuple[Attachment, ...] | str:
     """The PDF the ledger names (checked against its recorded hash) and the XRechnung file beside it."""
     import hashlib
 
@@ -158,29 +214,29 @@ def _attachments(workspace: Path, record: InvoiceRecord, xrechnung: bool) -> tup
     return tuple(found)
 
 
-def _write(workspace: Path, config: Config, record: InvoiceRecord, now: datetime) -> Result:
-    outgoing = _prepared(workspace, config, record, now)
+def _write(run: _Run, record: Document) -> Result:
+    outgoing = _prepared(run, record)
     if isinstance(outgoing, Result):
         return outgoing
-    target = workspace / "output" / record.period / "outbox" / f"{record.number}-{record.client_key}.eml"
+    target = run.workspace / "output" / record.period / "outbox" / f"{record.key}-{record.client_key}.eml"
     write_bytes_atomically(target, outgoing.data)
-    return Result(record.number, record.client_key, ", ".join(outgoing.recipients), "outbox", path=target)
+    return Result(record.key, record.client_key, ", ".join(outgoing.recipients), "outbox", path=target)
 
 
-def _send(conn: sqlite3.Connection, session: Session, workspace: Path, config: Config, record: InvoiceRecord,
-          now: datetime) -> Result:
-    outgoing = _prepared(workspace, config, record, now)
+def _send(conn: sqlite3.Connection, session: Session, run: _Run, record: Document) -> Result:
+    outgoing = _prepared(run, record)
     if isinstance(outgoing, Result):
         return outgoing
     to = ", ".join(outgoing.recipients)
     try:
         session.ready()
     except NotSent as exc:
-        return Result(record.number, record.client_key, to, "failed", f"not sent: {exc}")
-    ledger.record_sending(conn, record.number, outgoing.message_id, outgoing.recipients)
+        return Result(record.key, record.client_key, to, "failed", f"not sent: {exc}")
+    level = record.level if isinstance(record, ReminderRecord) else None
+    ledger.record_sending(conn, record.number, outgoing.message_id, outgoing.recipients, level)
     crash_point("sending")
     outcome = session.transmit(outgoing)
     if outcome.state != SENDING:
         ledger.record_outcome(conn, outgoing.message_id, outcome.state)
     crash_point("sent")
-    return Result(record.number, record.client_key, to, outcome.state, outcome.problem)
+    return Result(record.key, record.client_key, to, outcome.state, outcome.problem)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from ..config import Client, Mail
 from ..errors import Refused
-from ..ledger import InvoiceRecord
+from ..ledger import InvoiceRecord, ReminderRecord
 from ..render.confined import TemplateRefused, read_within
-from ..render.invoice import format_date, load_labels
+from ..render.invoice import format_date
 from ..units import format_money
 
 
@@ -38,7 +38,7 @@ class Attachment:
 class Outgoing:
     """One message, ready: its bytes, who it goes to (the envelope: To, Cc and Bcc) and its id."""
 
-    record: InvoiceRecord
+    record: InvoiceRecord | ReminderRecord
     message: EmailMessage
     sender: str  # the envelope's, the address of agency.mail.from
     recipients: tuple[str, ...]
@@ -52,13 +52,14 @@ class Outgoing:
         return self.message.as_bytes(policy=policy.SMTP)
 
 
-def letter(templates: Path, language: str, values: dict[str, object]) -> tuple[str, str]:
-    """(subject, body) of templates/email.<language>.txt (the packaged one where the workspace has
-    none) rendered with `values`. Raises BadTemplate naming the file and line."""
+def letter(templates: Path, language: str, values: dict[str, object], kind: str = "email") -> tuple[str, str]:
+    """(subject, body) of templates/<kind>.<language>.txt (email: an invoice's, reminder: a payment
+    reminder's; the packaged one where the workspace has none) rendered with `values`. Raises
+    BadTemplate naming the file and line."""
     from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
     from jinja2.sandbox import SandboxedEnvironment
 
-    name = f"email.{language}.txt"
+    name = f"{kind}.{language}.txt"
     try:
         data = read_within(templates, name)
     except TemplateRefused as exc:
@@ -93,10 +94,27 @@ def values(record: InvoiceRecord, client: Client, agency: str, labels: dict[str,
             "currency": record.currency, "due_date": format_date(record.due_date, language), "agency": agency}
 
 
-def compose(record: InvoiceRecord, client: Client, mail: Mail, agency: str, *, templates: Path,
+def reminder_values(r: ReminderRecord, invoice: InvoiceRecord, client: Client, agency: str,
+                    labels: dict[str, dict[str, str]], *, final: bool) -> dict:
+    """What a reminder's template may use: number (the invoice's), title, level, client, period,
+    invoice_date, due_date, open, fees, has_fees, total, pay_by, currency, agency — as text in the client's language."""
+    language = client.language
+    t = labels[language]
+    title = t["reminder"] if r.level == 1 else t["reminder_final"] if final else t["reminder_next"]
+    money = {name: format_money(value, r.currency, language) for name, value in
+             (("open", r.open), ("fees", r.fees), ("total", r.asked))}
+    return {"number": r.number, "title": title, "level": r.level, "client": client.name, "period": invoice.period,
+            "invoice_date": format_date(invoice.issue_date, language),
+            "due_date": format_date(invoice.due_date, language), **money,
+            "has_fees": r.fees > 0, "pay_by": format_date(r.pay_by, language), "currency": r.currency,
+            "agency": agency}
+
+
+def compose(record: InvoiceRecord | ReminderRecord, client: Client, mail: Mail, written: tuple[str, str], *,
             attachments: tuple[Attachment, ...], now: datetime) -> Outgoing:
-    """The message for `record`, to the client's email (and cc), from agency.mail.from."""
-    subject, body = letter(templates, client.language, values(record, client, agency, load_labels(templates)))
+    """The message for `record`, its `written` (subject, body) from `letter`, to the client's email
+    (and cc), from agency.mail.from."""
+    subject, body = written
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = mail.sender
     message["To"] = client.email

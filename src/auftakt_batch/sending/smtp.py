@@ -105,7 +105,7 @@ class Session:
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             return Outcome(SENDING, f"the connection was lost while sending ({_said(exc)}) — delivery unknown: look "
-                                    f"whether it arrived, then `auftakt-batch send --again {outgoing.record.number}` "
+                                    f"whether it arrived, then `auftakt-batch send --again {outgoing.record.key}` "
                                     "if not")
         if code != 250:
             return Outcome(FAILED, f"not sent: the server refused the message ({_reply(code, reply)})")

@@ -1,0 +1,152 @@
+"""`remind`: payment reminders for overdue invoices, at the levels and fee of rates.yaml
+`agency.reminders` — each a PDF in the client's language, `output/<period>/reminders/<number>-
+reminder-<level>.pdf` beside its invoice, recorded in the ledger, numbered per invoice and never
+issued twice for one level (payments/reminders.py says which are due); `send` mails them.
+
+Under the billing lock, in this order:
+1. a reminder a killed run left pending gets its PDF (the same bytes) and is marked issued;
+2. the statements in input/bank/ are settled (payments/settle.py), so an invoice paid in a
+   statement lying there is never reminded;
+3. an invoice that a booking not matched yet may pay — its number is suggested for the booking,
+   or the booking comes from its client's account or name — is held back for a person to decide;
+4. each reminder due is reserved in the ledger (pending), its PDF written, then marked issued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .. import ledger
+from ..billing import UnknownClient, locked
+from ..config import Config
+from ..errors import Refused
+from ..files import crash_point, write_bytes_atomically
+from ..ledger import InvoiceRecord, ReminderRecord
+from ..ledger.reminders import ISSUED, PENDING
+from ..payments.match import Unmatched, payers
+from ..payments.receivables import Standing
+from ..payments.reminders import Reminder, due_reminders
+from ..payments.settle import client_ids, settle
+
+PAY_WITHIN_DAYS = 7  # a reminder asks to be paid within a week of its date
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Held:
+    number: str
+    client: str
+    booking: str  # the booking's place in input/bank/ that may pay it
+
+
+@dataclass(frozen=True)
+class RemindRun:
+    issued: tuple[ReminderRecord, ...]  # now, with those a killed run left pending, finished now
+    held: tuple[Held, ...]
+    recorded: int  # payments recorded from input/bank/ first
+    unmatched: tuple[Unmatched, ...]
+    no_ledger: bool = False
+
+
+def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date, *,
+           only: str | None = None) -> RemindRun:
+    """Issue the reminders due on `today` (of client `only`, or all)."""
+    rule = config.agency.reminders
+    if rule is None:
+        raise Refused("rates.yaml has no agency.reminders — add `reminders: {after_days: [7, 21, 35], "
+                      "fee: \"5.00\"}` under agency: the days past due of each level, and the fee from the second "
+                      "(README: Getting paid)")
+    client = _client(config, only)
+    path = workspace / "output" / "ledger.sqlite"
+    with locked(workspace / "output" / ".billing.lock"):
+        if not path.exists():
+            return RemindRun((), (), 0, (), no_ledger=True)
+        conn = ledger.connect(path)
+        try:
+            invoices = {r.number: r for r in ledger.invoices(conn)}
+            finished = [_issue(conn, workspace, config, r, invoices[r.number], rule.after_days)
+                        for r in ledger.reminders(conn, ledger.SCHEMA_VERSION) if r.status == PENDING]
+            settled = settle(path, bookings, config, today)
+            before = ledger.reminders(conn, ledger.SCHEMA_VERSION)
+            due = [d for d in due_reminders(settled.standings, _highest(before), rule) if client in (None, d.client)]
+            maybe = _maybe_paid(settled.unmatched, settled.standings, config)
+            held = tuple(Held(d.number, d.client, maybe[d.number]) for d in due if d.number in maybe)
+            issued = [_issue(conn, workspace, config, _record(d, invoices[d.number], before, today),
+                             invoices[d.number], rule.after_days, reserve=True)
+                      for d in due if d.number not in maybe]
+        finally:
+            conn.close()
+    return RemindRun(tuple(finished + issued), held, settled.recorded, settled.unmatched)
+
+
+def _client(config: Config, only: str | None) -> str | None:
+    if only is None:
+        return None
+    key = config.client_names.get(only)
+    if key is None:
+        raise UnknownClient(f"no client {only!r} in rates.yaml — {config.client_names.suggestion(only, 'clients')}")
+    return key
+
+
+def _highest(reminders: Iterable[ReminderRecord]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for r in reminders:
+        found[r.number] = max(found.get(r.number, 0), r.level)
+    return found
+
+
+def _maybe_paid(unmatched: Iterable[Unmatched], standings: Iterable[Standing], config: Config) -> dict[str, str]:
+    """Open invoice number -> the place of a booking not matched yet that may pay it: one naming it
+    as a likely typo, or money in from its client's account or name."""
+    clients = client_ids(config)
+    open_of: dict[str, list[str]] = {}
+    for s in standings:
+        if s.kind == "invoice" and s.open > 0:
+            open_of.setdefault(s.client, []).append(s.number)
+    found: dict[str, str] = {}
+    for u in unmatched:
+        if u.booking.amount <= 0:
+            continue
+        numbers = [*u.suggestions, *(n for key in sorted(payers(u.booking, clients)) for n in open_of.get(key, []))]
+        for number in numbers:
+            found.setdefault(number, u.booking.place)
+    return found
+
+
+def _record(due: Reminder, invoice: InvoiceRecord, before: Iterable[ReminderRecord], today: date) -> ReminderRecord:
+    key = f"{due.number}-reminder-{due.level}"
+    return ReminderRecord(
+        number=due.number, level=due.level, client_key=due.client, period=invoice.period, issue_date=today,
+        pay_by=today + timedelta(days=PAY_WITHIN_DAYS), days_overdue=due.days_overdue, paid=due.paid, open=due.open,
+        fee=due.fee, fees_before=sum((r.fee for r in before if r.number == due.number), ZERO),
+        currency=due.currency, pdf_path=f"output/{invoice.period}/reminders/{key}.pdf")
+
+
+def _issue(conn: sqlite3.Connection, workspace: Path, config: Config, r: ReminderRecord, invoice: InvoiceRecord,
+           levels: tuple[int, ...], reserve: bool = False) -> ReminderRecord:
+    """Reserve `r` (unless a killed run did), write its PDF, mark it issued."""
+    from ..render.pdf import pdf_bytes
+    from ..render.reminder import reminder_html
+
+    if reserve:
+        ledger.record_reminder(conn, r)
+        crash_point("reminder-reserved")
+    templates = workspace / "templates"
+    html = reminder_html(r, invoice.issue_date, invoice.due_date, invoice.gross, config, templates,
+                         final=r.level > 1 and r.level >= len(levels))
+    stamped_at = datetime.combine(r.issue_date, time(12), ZoneInfo(config.agency.timezone))
+    data = pdf_bytes(html, templates, stamped_at)
+    write_bytes_atomically(workspace / r.pdf_path, data, "pdf")
+    crash_point("reminder-written")
+    sha = hashlib.sha256(data).hexdigest()
+    ledger.mark_reminded(conn, r, sha)
+    return replace(r, status=ISSUED, pdf_sha256=sha)
