@@ -129,7 +129,7 @@ def test_broken_rates_yaml_is_reported_with_line_and_key(ws):
         "rates.yaml:2: agency.vat_rate: missing (required) — add `vat_rate: 19`\n"
         "rates.yaml:3: agency.colour: unknown key — allowed here: accounting, address, appendix, bic, contact, country, currency, email, "
         "group_by, iban, invoice_number, language, mail, managing_directors, missing_day_below, name, payment_terms_days, "
-        "phone, region, register, rounding, tax_number, timezone, vat_id, vat_rate\n"
+        "phone, region, register, reminders, rounding, tax_number, timezone, vat_id, vat_rate\n"
         "\n"
         "Period    2026-11 (2026-11-01 .. 2026-11-30)\n"
         "Files     not read: rates.yaml must load first\n"
@@ -230,7 +230,7 @@ def test_a_missing_workspace_is_a_usage_error(tmp_path):
 
 ARGS = {"check": ["--period", "2026-11"], "bill": ["--period", "2026-11"], "report": ["--period", "2026-11"],
         "review": ["--period", "2026-11"], "accept": ["--period", "2026-11"], "void": ["2026-0001", "--reason", "x"],
-        "invoices": [], "status": [], "export": ["--period", "2026-11", "--format", "journal"], "send": [], "payments": []}
+        "invoices": [], "status": [], "export": ["--period", "2026-11", "--format", "journal"], "send": [], "payments": [], "remind": []}
 
 
 @pytest.mark.parametrize("command", sorted(set(main.commands) - {"init"}))

@@ -69,6 +69,8 @@ OTHER_TABLES = {
     "reports/sheets.py": {"date", "currency"},  # a cell's kind; a table's currency column
     "check/checks.py": {"person"},  # overlaps.coverings' frame
     "ledger/writing.py": {"client_key", "currency"},  # a payment's row (record_payments)
+    "ledger/reminders.py": {"client_key", "currency"},  # SQL rows: the reminders table (ledger/schema.py)
+    "render/reminder.py": {"date"},  # the labels' {date} placeholder (templates/labels.yaml)
     "ledger/reading.py": {"entry_id", "client_key", "currency", "job_key"},  # SQL rows: ledger/schema.py's tables
 }
 ASSIGNING = {"assign"}

@@ -53,9 +53,10 @@ COMMANDS = {  # every command of cli.py, as a user runs it on the period; void o
     "export": ["export", "--period", "2026-11", "--format", "datev"],
     "send": ["send", "--period", "2026-11"],  # to the outbox (agency.mail.outbox): no mail server here
     "payments": ["payments"],
+    "remind": ["remind"],
 }
 ALL = frozenset(COMMANDS)
-WRITERS = frozenset({"bill", "void", "accept", "send", "payments"})  # the commands that take the billing lock
+WRITERS = frozenset({"bill", "void", "accept", "send", "payments", "remind"})  # the commands that take the billing lock
 WORKBOOKS = frozenset({"bill", "review", "report"})  # a draft writes none
 
 
@@ -221,7 +222,7 @@ def billed(tmp_path_factory) -> Path:
     """A workspace whose November is billed: one invoice, its PDF, the ledger, its backups."""
     ws = Workspace(tmp_path_factory.mktemp("billed") / "ws").with_templates()
     ws.edit_rates("  vat_id: DE123456789\n", "  vat_id: DE123456789\n  mail: {from: billing@studio.example, "
-                                              "outbox: true}\n")  # `send` writes to the outbox
+                                              "outbox: true}\n  reminders: {after_days: [7]}\n")  # `send` writes to the outbox
     ws.edit_rates('    aliases: ["ACME", "Acme Corp."]\n', '    aliases: ["ACME", "Acme Corp."]\n    email: ap@acme.example\n')
     ws.input("week.csv", HEADER + "2026-11-03,Anna Schmidt,ACME,website,,Layout,1.5,\n")
     assert [i.number for i in bill(ws.root, parse_period("2026-11"), today=TODAY).issued] == ["2026-0001"]

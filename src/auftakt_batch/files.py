@@ -69,7 +69,7 @@ def write_bytes_atomically(target: Path, data: bytes, step: str | None = None) -
     return write_atomically(target, write, step)
 
 
-LOCKED_FOLDERS = frozenset({"invoices", "backups"})  # written only by runs holding the billing lock
+LOCKED_FOLDERS = frozenset({"invoices", "backups", "reminders"})  # written only by runs holding the billing lock
 
 
 def sweep_orphans(folder: Path) -> int:

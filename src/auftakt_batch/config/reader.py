@@ -35,6 +35,7 @@ EXAMPLES = {  # what a required key looks like, for the message that says it is 
     "from": "from: 2026-01-01",
     "milestones": "milestones: [{name: …, share: 100%}]",
     "max_hours": "max_hours: 6",
+    "after_days": "after_days: [7, 21, 35]",
     "clients": "clients: {…}",
     "team": "team: [{name: …}]",
     "agency": "agency: {name: …, country: DE, …}",

@@ -29,7 +29,7 @@ from .. import ledger
 from ..billing import UnknownClient, locked
 from ..config import Config
 from ..errors import Refused
-from ..files import crash_point, write_bytes_atomically
+from ..files import crash_point, sweep_orphans, write_bytes_atomically
 from ..ledger import InvoiceRecord, ReminderRecord
 from ..ledger.reminders import ISSUED, PENDING
 from ..payments.match import Unmatched, payers
@@ -70,6 +70,7 @@ def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date,
     with locked(workspace / "output" / ".billing.lock"):
         if not path.exists():
             return RemindRun((), (), 0, (), no_ledger=True)
+        sweep_orphans(workspace / "output")  # no other run is writing: any temporary file is a crashed run's
         conn = ledger.connect(path)
         try:
             invoices = {r.number: r for r in ledger.invoices(conn)}
@@ -105,18 +106,23 @@ def _highest(reminders: Iterable[ReminderRecord]) -> dict[str, int]:
 
 
 def _maybe_paid(unmatched: Iterable[Unmatched], standings: Iterable[Standing], config: Config) -> dict[str, str]:
-    """Open invoice number -> the place of a booking not matched yet that may pay it: one naming it
-    as a likely typo, or money in from its client's account or name."""
+    """Open invoice number -> the place of a booking not matched yet that may pay it: money in that
+    names it as a likely typo (of the numbers suggested, those open for exactly its amount, if
+    any), or comes from its client's account or name."""
     clients = client_ids(config)
     open_of: dict[str, list[str]] = {}
+    amounts: dict[str, Decimal] = {}
     for s in standings:
         if s.kind == "invoice" and s.open > 0:
             open_of.setdefault(s.client, []).append(s.number)
+            amounts[s.number] = s.open
     found: dict[str, str] = {}
     for u in unmatched:
         if u.booking.amount <= 0:
             continue
-        numbers = [*u.suggestions, *(n for key in sorted(payers(u.booking, clients)) for n in open_of.get(key, []))]
+        exact = [n for n in u.suggestions if amounts.get(n) == u.booking.amount]
+        numbers = [*(exact or u.suggestions),
+                   *(n for key in sorted(payers(u.booking, clients)) for n in open_of.get(key, []))]
         for number in numbers:
             found.setdefault(number, u.booking.place)
     return found
@@ -141,9 +147,9 @@ def _issue(conn: sqlite3.Connection, workspace: Path, config: Config, r: Reminde
         ledger.record_reminder(conn, r)
         crash_point("reminder-reserved")
     templates = workspace / "templates"
-    html = reminder_html(r, invoice.issue_date, invoice.due_date, invoice.gross, config, templates,
-                         final=r.level > 1 and r.level >= len(levels))
     stamped_at = datetime.combine(r.issue_date, time(12), ZoneInfo(config.agency.timezone))
+    html = reminder_html(r, invoice, config, templates, stamped_at=stamped_at,
+                         final=r.level > 1 and r.level >= len(levels))
     data = pdf_bytes(html, templates, stamped_at)
     write_bytes_atomically(workspace / r.pdf_path, data, "pdf")
     crash_point("reminder-written")

@@ -8,7 +8,7 @@ the new date to pay by, with the EPC payment QR code for euros. Autoescape is on
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import as_file, files
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..ledger import ReminderRecord
+from ..ledger import InvoiceRecord, ReminderRecord
 from ..units import format_money
 from .confined import read_within
 from .invoice import _environment, format_date, load_labels
@@ -28,11 +28,12 @@ if TYPE_CHECKING:
 TEMPLATE = "reminder.html"
 
 
-def reminder_html(r: ReminderRecord, invoice_date: date, due_date: date, gross: Decimal, config: Config,
-                  templates: Path, *, final: bool) -> str:
-    """The reminder's page; `final`: the last level agency.reminders has."""
+def reminder_html(r: ReminderRecord, invoice: InvoiceRecord, config: Config, templates: Path, *,
+                  stamped_at: datetime, final: bool) -> str:
+    """The reminder's page; `stamped_at`: the PDF's time (noon of its date), `final`: of the last
+    level agency.reminders has."""
     return _template_environment(templates).get_template(TEMPLATE).render(
-        **context(r, invoice_date, due_date, gross, config, load_labels(templates), final=final))
+        **context(r, invoice, config, load_labels(templates), stamped_at=stamped_at, final=final))
 
 
 def _template_environment(templates: Path) -> Environment:
@@ -47,8 +48,8 @@ def _packaged() -> Environment:
         return _environment(Path(folder))
 
 
-def context(r: ReminderRecord, invoice_date: date, due_date: date, gross: Decimal, config: Config,
-            labels: dict[str, dict[str, str]], *, final: bool) -> dict:
+def context(r: ReminderRecord, invoice: InvoiceRecord, config: Config, labels: dict[str, dict[str, str]], *,
+            stamped_at: datetime, final: bool) -> dict:
     client = config.clients[r.client_key]
     language = client.language
     t = labels[language]
@@ -57,15 +58,15 @@ def context(r: ReminderRecord, invoice_date: date, due_date: date, gross: Decima
         return format_money(value, r.currency, language)
 
     heading = t["reminder"] if r.level == 1 else t["reminder_final"] if final else t["reminder_next"]
-    said = {"number": r.number, "date": format_date(invoice_date, language), "due": format_date(due_date, language),
-            "open": money(r.open)}
+    said = {"number": r.number, "date": format_date(invoice.issue_date, language),
+            "due": format_date(invoice.due_date, language), "open": money(r.open)}
     agency = config.agency
     pay = (t["pay"].format(gross=money(r.asked), due=format_date(r.pay_by, language), iban=agency.iban,
                            bic=f" (BIC {agency.bic})" if agency.bic else "", number=r.number) if agency.iban else
            t["pay_no_bank"].format(gross=money(r.asked), due=format_date(r.pay_by, language), number=r.number))
     qr = payment_qr(agency.name, agency.iban, agency.bic, r.asked, r.number) \
         if agency.iban and r.currency == "EUR" else None
-    rows = [(t["invoice_of"].format(**said), money(gross))]
+    rows = [(t["invoice_of"].format(**said), money(invoice.gross))]
     if r.paid:
         rows.append((t["paid_so_far"], money(-r.paid)))
     rows.append((t["still_open"], money(r.open)))
@@ -80,7 +81,7 @@ def context(r: ReminderRecord, invoice_date: date, due_date: date, gross: Decima
         "client_country": client.country if client.country and client.country != agency.country else "",
         "number": r.number, "level": r.level, "issue_date": format_date(r.issue_date, language),
         "invoice_date": said["date"], "due_date": said["due"], "pay_by": format_date(r.pay_by, language),
-        "issued_at": f"{r.issue_date.isoformat()}T12:00:00",
+        "issued_at": stamped_at.isoformat(),
         "text": (t["reminder_text"] if r.level == 1 else t["reminder_again"]).format(**said),
         "rows": rows, "total": money(r.asked), "payment": pay,
         "fee_note": t["fee_note"] if r.fees else None,

@@ -117,7 +117,8 @@ def _chosen(records: list[InvoiceRecord], reminders: list[ReminderRecord], deliv
     unknown."""
     latest = {r.number: r for r in reminders if r.status == "issued"}  # by level: a later one supersedes
     documents: list[Document] = [*records, *latest.values()]
-    by_key = {r.key: r for r in [*records, *reminders]}
+    every: list[Document] = [*records, *reminders]
+    by_key = {r.key: r for r in every}
     if again is not None:
         record = by_key.get(again)
         if record is None or record.status != "issued":

@@ -1,0 +1,263 @@
+"""`remind`: payment reminders for overdue invoices at the levels and fee of agency.reminders —
+a PDF in the client's language beside the invoice, recorded in the ledger once per level, the
+bank statements settled first, a run killed anywhere healed — and `send` mailing them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from email import message_from_bytes, policy
+
+import pytest
+from pypdf import PdfReader
+
+from auftakt_batch.files import FAULT
+
+from .conftest import ROOT, Workspace, edited
+from .test_bank import camt, entry
+from .test_send import EXPORT, RATES, ca, messages, server  # noqa: F401  # ca and server: fixtures
+
+LEVELS = '  reminders: {after_days: [7, 21, 35], fee: "5.00"}\n'
+# 2026-0001 ACME (German): 1.5 h × 120.00 + 19 % = 214.20; 2026-0002 Globex (English): 2 h × 150.00 + 19 % = 357.00;
+# both issued on 3 Dec 2026, due on 17 Dec 2026 (14 days)
+
+
+def billed(ws: Workspace, mail: str = '  mail: {from: "Studio <billing@studio.example>", outbox: true}\n',
+           levels: str = LEVELS) -> Workspace:
+    ws.rates(edited(RATES, "  iban: DE89370400440532013000\n", "  iban: DE89370400440532013000\n" + mail + levels))
+    ws.with_templates().input("november.csv", EXPORT)
+    result = ws.cli("bill", "--period", "2026-11")
+    assert result.exit_code == 0, result.output
+    return ws
+
+
+def reminders(ws: Workspace) -> list[tuple]:
+    conn = sqlite3.connect(ws.root / "output" / "ledger.sqlite")
+    try:
+        return conn.execute("SELECT number, level, issue_date, pay_by, days_overdue, paid, open, fee, fees_before, "
+                            "status FROM reminders ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def pdf_text(path) -> str:
+    return " ".join(PdfReader(path).pages[0].extract_text().split())
+
+
+def on(monkeypatch, day: str) -> None:
+    monkeypatch.setenv("AUFTAKT_TODAY", day)
+
+
+def test_each_overdue_invoice_gets_each_level_once_with_the_fee_from_the_second(ws, monkeypatch):
+    billed(ws)
+    on(monkeypatch, "2026-12-23")  # 6 days past due
+    assert ws.cli("remind").output.splitlines() == [
+        "Nothing to remind: no invoice is overdue past a level without its reminder (levels at 7, 21, 35 days "
+        "past due)."]
+    on(monkeypatch, "2026-12-24")
+    result = ws.cli("remind")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Issued 2 reminders:",
+        "  2026-0001  acme         level 1    7 days overdue        214.20 EUR by 2026-12-31  "
+        "output/2026-11/reminders/2026-0001-reminder-1.pdf",
+        "  2026-0002  globex       level 1    7 days overdue        357.00 EUR by 2026-12-31  "
+        "output/2026-11/reminders/2026-0002-reminder-1.pdf",
+        "`auftakt-batch send` mails them."]
+    assert "Nothing to remind" in ws.cli("remind").output  # the same day again: each level once
+    on(monkeypatch, "2027-02-25")  # 70 days past due: straight to the third level, once
+    ws.cli("remind", "--client", "globex")
+    on(monkeypatch, "2027-01-08")  # 22 days: ACME's second
+    ws.cli("remind")
+    on(monkeypatch, "2027-01-25")  # 39 days: ACME's third, asking both fees
+    ws.cli("remind")
+    assert reminders(ws) == [
+        ("2026-0001", 1, "2026-12-24", "2026-12-31", 7, "0.00", "214.20", "0.00", "0.00", "issued"),
+        ("2026-0002", 1, "2026-12-24", "2026-12-31", 7, "0.00", "357.00", "0.00", "0.00", "issued"),
+        ("2026-0002", 3, "2027-02-25", "2027-03-04", 70, "0.00", "357.00", "5.00", "0.00", "issued"),
+        ("2026-0001", 2, "2027-01-08", "2027-01-15", 22, "0.00", "214.20", "5.00", "0.00", "issued"),
+        ("2026-0001", 3, "2027-01-25", "2027-02-01", 39, "0.00", "214.20", "5.00", "5.00", "issued")]
+    conn = sqlite3.connect(ws.root / "output" / "ledger.sqlite")
+    with pytest.raises(sqlite3.IntegrityError):  # the database itself refuses a second reminder of a level
+        conn.execute("INSERT INTO reminders (number, level, issue_date, pay_by, days_overdue, paid, open, fee, "
+                     "fees_before, currency, status, pdf_path, issued_at) VALUES ('2026-0001', 2, '2027-01-09', "
+                     "'2027-01-16', 23, '0', '214.20', '5.00', '0', 'EUR', 'issued', 'x', '2027-01-09T10:00:00Z')")
+    conn.close()
+
+
+@pytest.mark.real_pdf
+def test_the_pdf_speaks_the_clients_language_and_asks_for_what_is_open_and_the_fees(ws, monkeypatch):
+    billed(ws)
+    on(monkeypatch, "2026-12-24")
+    ws.cli("remind")
+    on(monkeypatch, "2027-01-25")
+    ws.cli("remind")
+    first = pdf_text(ws.root / "output/2026-11/reminders/2026-0001-reminder-1.pdf")
+    assert "Zahlungserinnerung — Rechnungsnr. 2026-0001" in first
+    assert ("unsere Rechnung 2026-0001 vom 03.12.2026 war am 17.12.2026 fällig. Bisher sind 214,20 € davon nicht "
+            "bei uns eingegangen") in first
+    assert "Zu zahlen 214,20 €" in first and "Mahngebühr" not in first
+    assert "bis zum 31.12.2026 auf IBAN DE89370400440532013000" in first
+    last = pdf_text(ws.root / "output/2026-11/reminders/2026-0002-reminder-3.pdf")
+    assert "Final reminder — Invoice no. 2026-0002" in last
+    assert "Despite our reminder, €357.00 of our invoice 2026-0002 of 3 Dec 2026, due on 17 Dec 2026" in last
+    assert "Open €357.00 Reminder fee €5.00 To pay €362.00" in last
+    assert "Reminder fees are not subject to VAT." in last
+    assert "Please transfer €362.00 by 1 Feb 2027" in last
+    assert not (ws.root / "output/2026-11/reminders/2026-0002-reminder-2.pdf").exists()  # a level skipped
+    conn = sqlite3.connect(ws.root / "output" / "ledger.sqlite")
+    recorded = dict(conn.execute("SELECT pdf_path, pdf_sha256 FROM reminders").fetchall())
+    conn.close()
+    assert recorded == {path: hashlib.sha256((ws.root / path).read_bytes()).hexdigest() for path in recorded}
+
+
+def statement(*entries: str) -> str:
+    return camt("08", "\n".join(entries))
+
+
+def test_the_statements_are_settled_first_a_paid_invoice_is_not_reminded_a_part_paid_one_for_its_rest(
+        ws, monkeypatch):
+    billed(ws)
+    ws.input("bank/december.xml", statement(
+        entry("08", "357.00", name="Globex Corporation", remittance="Invoice 2026-0002", ref="A1",
+              booked="<Dt>2026-12-20</Dt>"),
+        entry("08", "100.00", name="ACME GmbH", remittance="RE 2026-0001 Teilzahlung", ref="A2",
+              booked="<Dt>2026-12-21</Dt>")))
+    on(monkeypatch, "2026-12-28")
+    result = ws.cli("remind")
+    assert result.output.splitlines()[:2] == [
+        "Recorded 2 payments from input/bank/ first (`auftakt-batch payments` lists them).",
+        "Issued 1 reminder:"]
+    assert [r[:8] for r in reminders(ws)] == [
+        ("2026-0001", 1, "2026-12-28", "2027-01-04", 11, "100.00", "114.20", "0.00")]
+
+
+def test_an_invoice_a_booking_not_matched_yet_may_pay_is_held_back(ws, monkeypatch):
+    billed(ws)
+    ws.input("bank/december.xml", statement(entry("08", "357.00", name="Someone", remittance="Invoice 2026-0020",
+                                                  ref="B1", booked="<Dt>2026-12-20</Dt>")))  # a typo of 2026-0002
+    on(monkeypatch, "2026-12-28")
+    result = ws.cli("remind")
+    assert "Held back: 2026-0002 (globex) — the booking input/bank/december.xml:1 may pay it; decide it with " \
+           "`auftakt-batch payments`, then remind again." in result.output
+    assert [r[0] for r in reminders(ws)] == ["2026-0001"]
+
+
+def test_a_cancelled_invoice_is_never_reminded(ws, monkeypatch):
+    billed(ws)
+    assert ws.cli("void", "2026-0002", "--reason", "wrong job").exit_code == 0
+    on(monkeypatch, "2027-01-30")
+    ws.cli("remind")
+    assert [r[:2] for r in reminders(ws)] == [("2026-0001", 3)]
+
+
+@pytest.mark.parametrize(("levels", "expected"), [
+    ('  reminders: {fee: "5.00"}\n', "agency.reminders.after_days: missing (required)"),
+    ("  reminders: {after_days: [21, 7]}\n", "expected up to 9 days, each more than the one before"),
+    ("  reminders: {after_days: [7, seven]}\n", "agency.reminders.after_days[1]: not a number"),
+    ('  reminders: {after_days: [7], fee: "5.001"}\n', "has more than 2 decimal places"),
+    ("  reminders: {after_days: [7], fees: 5}\n", "agency.reminders.fees: unknown key — did you mean 'fee'?"),
+])
+def test_reminder_settings_are_checked_at_their_line(ws, levels, expected):
+    ws.rates(edited(RATES, "  iban: DE89370400440532013000\n", "  iban: DE89370400440532013000\n" + levels))
+    result = ws.cli("remind")
+    assert result.exit_code == 1
+    assert "rates.yaml:13: agency.reminders" in result.output and expected in result.output
+
+
+def test_without_levels_remind_says_what_to_add(ws):
+    billed(ws, levels="")
+    result = ws.cli("remind")
+    assert result.exit_code == 1
+    assert "rates.yaml has no agency.reminders — add `reminders: {after_days: [7, 21, 35], fee: \"5.00\"}`" in \
+        result.output
+
+
+REMIND = ("import datetime, sys; from pathlib import Path; from auftakt_batch.cli import main; "
+          "main(['remind', '--workspace', sys.argv[1]])")
+
+
+@pytest.mark.parametrize("step", ["reminder-reserved", "pdf-written", "reminder-written"])
+def test_a_run_killed_anywhere_is_finished_by_the_next_with_the_same_pdf(ws, tmp_path, monkeypatch, step):
+    billed(ws)
+    (tmp_path / "clean").mkdir()
+    clean = billed(Workspace(tmp_path / "clean"))
+    on(monkeypatch, "2026-12-24")
+    env = {**os.environ, FAULT: step, "PYTHONPATH": str(ROOT / "src")}
+    killed = subprocess.run([sys.executable, "-c", REMIND, str(ws.root)], env=env, capture_output=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    assert reminders(ws)[0][-1] == "pending"
+    result = ws.cli("remind")
+    assert result.exit_code == 0
+    assert "Issued 2 reminders:" in result.output
+    assert [r[-1] for r in reminders(ws)] == ["issued", "issued"]
+    assert not list((ws.root / "output").rglob(".*.tmp*"))  # no temporary file left
+    clean.cli("remind")
+    for name in ("2026-0001-reminder-1.pdf", "2026-0002-reminder-1.pdf"):
+        assert (ws.root / "output/2026-11/reminders" / name).read_bytes() == \
+               (clean.root / "output/2026-11/reminders" / name).read_bytes()
+
+
+def test_send_mails_the_latest_reminder_with_the_invoice_once(ws, server, monkeypatch):  # noqa: F811
+    inbox, port = server("none")
+    billed(ws, mail=f'  mail: {{from: "Studio <billing@studio.example>", smtp: {{host: localhost, port: {port}, '
+                    f'security: none}}}}\n')
+    assert ws.cli("send").exit_code == 0 and len(inbox.messages) == 2  # the invoices
+    on(monkeypatch, "2026-12-24")
+    ws.cli("remind")
+    on(monkeypatch, "2027-01-08")
+    ws.cli("remind", "--client", "acme")  # ACME's second supersedes its first, never sent
+    result = ws.cli("send")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Sent 2026-0001-reminder-2 (acme) to rechnungen@acme.example, einkauf@acme.example",
+        "Sent 2026-0002-reminder-1 (globex) to ap@globex.example"]
+    acme = message_from_bytes(inbox.messages[2].data, policy=policy.SMTP)
+    assert acme["Subject"] == "Mahnung: Rechnung 2026-0001 von Tönstudio Grüße GmbH"
+    assert b"Subject: Mahnung: Rechnung 2026-0001 von =?utf-8?" in inbox.messages[2].data  # RFC 2047
+    body = acme.get_body(("plain",)).get_content().replace("\r\n", "\n").replace("\xa0", " ")  # babel: 5,00\xa0€
+    assert ("Mit den Mahngebühren von 5,00 € bitten wir Sie, 219,20 € bis zum 15.01.2027 zu überweisen."
+            in body)
+    assert [p.get_filename() for p in acme.iter_attachments()] == ["2026-0001-reminder-2.pdf", "2026-0001-acme.pdf"]
+    assert [m[0] for m in messages(ws)][2:] == ["2026-0001", "2026-0002"]
+    conn = sqlite3.connect(ws.root / "output" / "ledger.sqlite")
+    assert conn.execute("SELECT number, reminder, state FROM messages WHERE reminder IS NOT NULL").fetchall() == [
+        ("2026-0001", 2, "sent"), ("2026-0002", 1, "sent")]
+    conn.close()
+    assert ws.cli("send").output.startswith("Nothing to send")
+    assert len(inbox.messages) == 4
+
+
+def test_a_reminder_paid_since_it_was_issued_is_not_sent_unless_asked(ws, monkeypatch):
+    billed(ws)
+    on(monkeypatch, "2026-12-24")
+    ws.cli("remind", "--client", "globex")
+    ws.input("bank/december.xml", statement(entry("08", "357.00", name="Globex Corporation",
+                                                  remittance="Invoice 2026-0002", ref="C1",
+                                                  booked="<Dt>2026-12-23</Dt>")))
+    assert ws.cli("payments").exit_code == 0
+    result = ws.cli("send", "--client", "globex")
+    assert result.exit_code == 1
+    assert ("Error: 2026-0002-reminder-1 (globex): not sent: 357.00 EUR of invoice 2026-0002 was paid since this "
+            "reminder was issued") in result.output
+    forced = ws.cli("send", "--again", "2026-0002-reminder-1")
+    assert forced.exit_code == 0
+    assert "Wrote 2026-0002-reminder-1 (globex" in forced.output
+
+
+def test_a_ledger_of_schema_10_gets_the_reminders_table_on_the_first_remind(ws, monkeypatch):
+    billed(ws)
+    path = ws.root / "output" / "ledger.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE reminders; ALTER TABLE messages DROP COLUMN reminder; PRAGMA user_version = 10;")
+    conn.close()
+    assert "2026-0001" in ws.cli("invoices").output  # read as it is, without a write
+    on(monkeypatch, "2026-12-24")
+    assert ws.cli("remind").exit_code == 0
+    assert len(reminders(ws)) == 2
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone() == (11,)
+    conn.close()
