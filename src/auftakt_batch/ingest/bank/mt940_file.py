@@ -10,9 +10,10 @@ remittance from `?20`–`?29` and `?60`–`?63` — the purpose after `SVWZ+` wh
 (`EREF+`, `SVWZ+`, …) are used — joined as the DK's format says they were cut: a subfield holds
 at most 27 characters and a longer text goes on in the next one, mid-word (`RE 2026-00` +
 `07 Danke`), so a full subfield joins the next without a space, a shorter one with a space
-(`RE 2026-0001` + `2026-0002`); a keyword always starts a new subfield. The counterparty's account from `?31` and name from `?32`/`?33`; an
-unstructured `:86:` is the remittance as it stands. An account given as BLZ/account number
-(`37040044/0532013000`) is written as its IBAN. A booking's row is the line of its `:61:`.
+(`RE 2026-0001` + `2026-0002`); a keyword always starts a new subfield. The counterparty's
+account comes from `?31` and name from `?32`/`?33`; an unstructured `:86:` is the remittance
+as it stands. An account given as BLZ/account number (`37040044/0532013000`) is written as its
+IBAN. A booking's row is the line of its `:61:`.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def _booking(header: dict[str, Field], line: Field, details: Field | None, label
         account=_account(header), booking_date=_day(data.get("entry_date") or data.get("date")),
         value_date=_day(data.get("date")), amount=Decimal(amount.amount), currency=str(amount.currency or ""),
         counterparty_name=text(data.get("applicant_name")), counterparty_iban=iban(data.get("applicant_iban")),
-        remittance=_purpose(details.value if details else "") or _remittance(data), bank_reference=text(data.get("bank_reference")),
+        remittance=_purpose(details.value if details else "") or _remittance(data),
+        bank_reference=text(data.get("bank_reference")),
         source_file=label, source_row=line.line, source_format=FORMAT), None
 
 
