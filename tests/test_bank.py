@@ -88,7 +88,7 @@ MT940 = """\
     :28C:00123/001
     :60F:C261126EUR12345,67
     :61:2611271127CR1190,00NTRFNONREF//2611271234567
-    :86:166?00GUTSCHR. UEBERWEISUNG?109310?20EREF+NOTPROVIDED?21SVWZ+Rechnung RE-2026-004?222 Danke?30COBADEFFXXX
+    :86:166?00GUTSCHR. UEBERWEISUNG?109310?20EREF+NOTPROVIDED?21SVWZ+Rechnung Nr RE-2026-00?2242 Danke?30COBADEFFXXX
     ?31DE02120300000000202051?32Müller & Söhne GmbH
     :61:2611281128DR89,90NDDTNONREF
     :86:105?00FOLGELASTSCHRIFT?20EREF+E2E-1?21SVWZ+Abschlag 11/2026?32Stadtwerke Musterstadt
@@ -151,10 +151,38 @@ def test_mt940_reads_the_german_structured_details(ws, encoding):
     ws.input("bank/umsaetze.sta", MT940, encoding)
     assert bookings(ws) == [
         (OWN, date(2026, 11, 27), Decimal("1190.00"), "EUR", "Müller & Söhne GmbH", "DE02120300000000202051",
-         "Rechnung RE-2026-0042 Danke", "2611271234567", "input/bank/umsaetze.sta", 5, "mt940"),
+         "Rechnung Nr RE-2026-0042 Danke", "2611271234567", "input/bank/umsaetze.sta", 5, "mt940"),
         (OWN, date(2026, 11, 28), Decimal("-89.90"), "EUR", "Stadtwerke Musterstadt", "", "Abschlag 11/2026", "",
          "input/bank/umsaetze.sta", 8, "mt940"),
     ]
+
+
+def test_mt940_purpose_subfields_are_joined_as_the_bank_cut_them(ws):
+    """DK, field 86: ?20–?29 hold 27 characters each; a longer text goes on in the next subfield,
+    cut anywhere: a full subfield joins the next without a space, a shorter one with a space."""
+    assert len("SVWZ+Beratung 11 RE 2026-00") == 27
+    cut = MT940.replace("?20EREF+NOTPROVIDED?21SVWZ+Rechnung Nr RE-2026-00?2242 Danke",
+                        "?20EREF+NOTPROVIDED?21SVWZ+Beratung 11 RE 2026-00?2207 Danke")
+    ws.input("bank/cut.sta", cut.replace("?20EREF+E2E-1?21SVWZ+Abschlag 11/2026", "?20RE 2026-0001?212026-0002"))
+    assert [b[6] for b in bookings(ws)] == ["Beratung 11 RE 2026-0007 Danke", "RE 2026-0001 2026-0002"]
+
+
+def test_a_number_cut_across_remittance_lines_is_still_found_in_camt_and_mt940(ws):
+    """camt.053 repeats Ustrd for each line of the text (banks cut where they like): joined with a
+    space, and the number finder reads `RE 2026-00 07` as 2026-0007; MT940 short of the full 27
+    characters (a bank not filling its subfields) the same way."""
+    from auftakt_batch.payments.match import Receivable, match
+    from auftakt_batch.payments.settle import to_bookings
+
+    ws.input("bank/a.xml", camt("08", entry("08", "119.00").replace(
+        "<Ustrd>Rechnung RE-2026-0042</Ustrd>", "<Ustrd>RE 2026-00</Ustrd><Ustrd>07 Danke</Ustrd>")))
+    ws.input("bank/b.sta", MT940.replace("?21SVWZ+Rechnung Nr RE-2026-00?2242 Danke", "?21SVWZ+RE 2026-00?2207 Danke"))
+    run = ws.check()
+    assert list(run.bookings[B.remittance][:2]) == ["RE 2026-00 07 Danke", "RE 2026-00 07 Danke"]
+    owed = [Receivable("2026-0007", "acme", "EUR", date(2026, 11, 3), Decimal("1309.00"))]
+    found = match(to_bookings(run.bookings)[:2], owed, {})
+    assert [(a.number, a.amount) for a in found.allocations] == [("2026-0007", Decimal("119.00")),
+                                                                 ("2026-0007", Decimal("1190.00"))]
 
 
 def test_the_sparkasse_csv_in_windows_1252_is_read_and_a_pending_row_noted(ws):

@@ -100,9 +100,11 @@ def test_no_booking_is_lost_or_counted_twice_and_no_invoice_is_paid_past_its_amo
     bookings = [booking(str(a), text, name, iban, n=i) for i, (a, text, iban, name) in enumerate(rows)]
     found = match(bookings, OPEN, CLIENTS)
     unmatched = {u.booking.booking_id for u in found.unmatched}
+    spent = {b.booking_id for b in found.not_clients}
     for b in bookings:
         mine = [a.amount for a in found.allocations if a.booking_id == b.booking_id]
-        assert (b.booking_id in unmatched) + bool(mine) == (b.amount != 0)  # matched or listed, never both
+        # matched, listed or the agency's own spending: exactly one of them
+        assert (b.booking_id in unmatched) + bool(mine) + (b.booking_id in spent) == (b.amount != 0)
         assert not mine or sum(mine) == b.amount  # every cent of a matched booking is allocated
     for r in OPEN:
         total = sum((a.amount for a in found.allocations if a.number == r.number), D(0))

@@ -83,7 +83,8 @@ def test_the_payments_command_reads_a_camt_statement_records_the_payments_and_li
     assert "100.00  globex       2026-0002  overdue 3 d, 257.00 open  (by number)" in lines[2]
     assert lines[3] == "Not matched — yours to decide (1):"
     assert lines[4].endswith('57.00 EUR from Globex Corporation "Rechnung 2026-0020": names 2026-0020, which is '
-                             'no invoice of the ledger — did you mean 2026-0002?')
+                             'no invoice of the ledger — did you mean 2026-0002? → auftakt-batch payments --match '
+                             'input/bank/2026-12.xml:3 2026-0002')
     assert lines[-1] == "Open: 1 invoice (1 overdue)."
     again = ws.cli("payments").output.splitlines()
     assert again[0] == "Read 3 bookings from 1 statement; recorded 0 payments." and len(again) == 4  # b3 again

@@ -24,6 +24,7 @@ from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 
 if TYPE_CHECKING:  # the commands import their stage when run, so that `--help` stays quick
     from .billing import BillRun, Issued
+    from .payments.settle import Settled
     from .reports import Report
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -479,22 +480,27 @@ def export_command(workspace: Path, period: Period, form: str) -> None:
 
 @main.command(short_help="Match the bank statements' payments to invoices.")
 @workspace_option
-def payments(workspace: Path) -> None:
+@click.option("--match", "decisions", nargs=2, multiple=True, metavar="PLACE NUMBER",
+              help="Record that the booking at PLACE (as listed, e.g. input/bank/2026-12.xml:4, or its id) pays "
+                   "invoice or credit note NUMBER. May be given several times.")
+def payments(workspace: Path, decisions: tuple[tuple[str, str], ...]) -> None:
     """Read the bank statements in input/bank/ (camt.053, MT940, a bank's CSV), match each booking
     not recorded yet to the invoices and credit notes it pays — the invoice number in its text
     first, then the exact open amount from the client's IBAN or name — record them in the ledger,
-    and list what could not be matched for you to decide. Nothing is guessed; a statement read
-    again changes nothing.
+    and list what could not be matched for you to decide, each with the command that decides it.
+    Nothing is guessed; a statement read again changes nothing. Money paid out to no client (rent,
+    bank fees) is counted, not listed.
 
     \b
     Examples:
       auftakt-batch payments
+      auftakt-batch payments --match input/bank/2026-12.xml:4 2026-0007
     """
     from .billing import locked
+    from .payments.decide import Decision
     from .payments.settle import settle
     from .pipeline import check
     from .problems import plural
-    from .reports.listing import paid_text
 
     today = _today(workspace)
     run = check(workspace, parse_period(today.strftime("%Y-%m")), today)
@@ -510,11 +516,21 @@ def payments(workspace: Path) -> None:
         if not path.exists():
             click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD` first.")
             return
-        done = settle(path, run.bookings, run.config, today)
+        done = settle(path, run.bookings, run.config, today, [Decision(place, number) for place, number in decisions])
     if not run.bank_files:
         click.echo("No bank statements in input/bank/: save your bank's camt.053 (XML), MT940 or CSV export there.")
+    spent = f"; {plural(len(done.not_clients), 'booking')} {'was' if len(done.not_clients) == 1 else 'were'} not " \
+            "client payments" if done.not_clients else ""
     click.echo(f"Read {plural(len(run.bookings), 'booking')} from {plural(len(run.bank_files), 'statement')}; "
-               f"recorded {plural(done.recorded, 'payment')}.")
+               f"recorded {plural(done.recorded, 'payment')}{spent}.")
+    _payments_listing(done)
+
+
+def _payments_listing(done: Settled) -> None:
+    from .payments.decide import handle
+    from .problems import plural
+    from .reports.listing import paid_text
+
     standing = {s.number: s for s in done.standings}
     for a in done.allocations:
         where = f"{a.number}  {paid_text(standing.get(a.number))}" if a.number else "credit of the client (overpaid)"
@@ -524,8 +540,10 @@ def payments(workspace: Path) -> None:
         for u in done.unmatched:
             b = u.booking
             hint = f" — did you mean {' or '.join(u.suggestions)}?" if u.suggestions else ""
+            command = f"auftakt-batch payments --match {handle(b, done.bookings)} {(u.suggestions or ('NUMBER',))[0]}"
             click.echo(f"  {b.place}: {b.booking_date} {b.amount:,.2f} {b.currency} from "
-                       f"{b.counterparty_name or 'an unnamed payer'} \"{b.remittance}\": {u.reason}{hint}")
+                       f"{b.counterparty_name or 'an unnamed payer'} \"{b.remittance}\": {u.reason}{hint}"
+                       f" → {command}")
     owing = [s for s in done.standings if s.kind == "invoice" and s.open > 0]
     overdue = [s for s in owing if s.state == "overdue"]
     click.echo(f"Open: {plural(len(owing), 'invoice')} ({len(overdue)} overdue)." if owing else "Nothing is open.")

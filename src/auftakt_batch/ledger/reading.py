@@ -291,6 +291,16 @@ def paid(conn: sqlite3.Connection, version: int) -> dict[str, Decimal]:
     return found
 
 
+def booking_payments(conn: sqlite3.Connection, version: int) -> dict[str, tuple[tuple[str | None, str], ...]]:
+    """Each bank booking recorded already -> what it paid (a number, None for a credit of the client) and by
+    which rule, in the order recorded."""
+    found: dict[str, tuple[tuple[str | None, str], ...]] = {}
+    if version >= PAYMENTS_ADDED_IN:
+        for r in rows(conn, "SELECT booking_id, number, rule FROM payments ORDER BY id"):
+            found[r["booking_id"]] = (*found.get(r["booking_id"], ()), (r["number"], r["rule"]))
+    return found
+
+
 def paid_bookings(conn: sqlite3.Connection, version: int) -> frozenset[str]:
     """The bank bookings recorded as payments already: a statement read again adds nothing."""
     if version < PAYMENTS_ADDED_IN:

@@ -9,6 +9,8 @@
    its key; case and accents aside).
 
 Money paid out (a debit) matches a credit note the same ways: what is open of one is negative.
+A debit that names no credit note owing a refund and goes to no client's IBAN or name is the
+agency's own spending (rent, bank fees): not a client's payment, and not listed for a person.
 A booking in another currency than the invoice's never pays it. A booking that matches nothing,
 or more than one invoice equally well, or that names a number the ledger does not know (a typo:
 the closest known numbers are suggested), is listed for a person to decide. A booking already
@@ -82,6 +84,7 @@ class ClientId:
 class Matched:
     allocations: list[Allocation] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
+    not_clients: list[Booking] = field(default_factory=list)  # the agency's own spending: counted, not listed
 
 
 def match(bookings: Iterable[Booking], receivables: Iterable[Receivable], clients: Mapping[str, ClientId],
@@ -93,6 +96,9 @@ def match(bookings: Iterable[Booking], receivables: Iterable[Receivable], client
     for booking in sorted(bookings, key=lambda b: (b.booking_date, b.place)):
         if booking.booking_id in done or booking.amount == 0:
             continue
+        if _spending(booking, opens, numbers, clients):
+            found.not_clients.append(booking)
+            continue
         allocations, problem = _one(booking, opens, numbers, clients)
         if problem is not None:
             found.unmatched.append(problem)
@@ -103,6 +109,15 @@ def match(bookings: Iterable[Booking], receivables: Iterable[Receivable], client
                 opens[a.number] = Receivable(r.number, r.client, r.currency, r.issue_date, r.open - a.amount)
         found.allocations.extend(allocations)
     return found
+
+
+def _spending(booking: Booking, opens: dict[str, Receivable], numbers: _Numbers,
+              clients: Mapping[str, ClientId]) -> bool:
+    """Money paid out that names no credit note owing a refund, to no client's account or name."""
+    if booking.amount >= 0 or _by_iban(booking, clients) or _by_name(booking, clients):
+        return False
+    named, _ = numbers.find(booking.remittance)
+    return not any(opens[n].open < 0 for n in named)
 
 
 def _one(booking: Booking, opens: dict[str, Receivable], numbers: _Numbers,
@@ -204,8 +219,10 @@ def _compact(iban: str) -> str:
 
 class _Numbers:
     """The ledger's numbers as a bank text may carry them: found by their digits, the separators
-    between their parts lost or changed (2026-0012, 2026 0012, 20260012, RE20260012); where two
-    numbers share their digits (GS-2026-0001, 2026-0001), by the letters written before them."""
+    between their parts lost or changed (2026-0012, 2026 0012, 20260012, RE20260012), and a space
+    where the bank cut its remittance lines mid-number (`RE 2026-00` + `12 Danke`, read as
+    `RE 2026-00 12 Danke`); where two numbers share their digits (GS-2026-0001, 2026-0001), by the
+    letters written before them."""
 
     def __init__(self, numbers: Iterable[str]) -> None:
         self.by_digits: dict[str, list[str]] = {}
@@ -214,8 +231,7 @@ class _Numbers:
             runs = re.findall(r"\d+", n)
             self.by_digits.setdefault("".join(runs), []).append(n)
             shapes.add(tuple(len(run) for run in runs))
-        parts = [r"[\s\-./_]?".join(rf"\d{{{k}}}" for k in shape) for shape in sorted(shapes, key=lambda s: -sum(s))
-                 if shape]
+        parts = [_SEPARATOR.join(_digits(k) for k in shape) for shape in sorted(shapes, key=lambda s: -sum(s)) if shape]
         self.pattern = re.compile(rf"(?<!\d)(?:{'|'.join(parts)})(?!\d)") if parts else None
 
     def find(self, text: str) -> tuple[list[str], list[str]]:
@@ -234,6 +250,14 @@ class _Numbers:
             if value not in target:
                 target.append(value)
         return known, unknown
+
+
+_SEPARATOR = r"\s?[\-./_]?\s?"  # between a number's parts: as written, lost, or with a cut line's space
+
+
+def _digits(count: int) -> str:
+    """A run of `count` digits, a line's cut (one space) allowed between two of them."""
+    return r"\s?".join([r"\d"] * count)
 
 
 def _bare(number: str) -> str:

@@ -1,22 +1,27 @@
 """`payments`: the bank bookings of input/bank/ matched to the ledger's invoices and recorded.
 
-Reads what is open (payments/receivables.py), matches the bookings not recorded yet
-(payments/match.py) and records the allocations in one transaction; what it could not match is
+Reads what is open (payments/receivables.py), applies a person's decisions (payments/decide.py:
+`--match`), then matches the other bookings not recorded yet (payments/match.py) against what
+the decisions left open, and records all of it in one transaction; what it could not match is
 returned for a person to decide. Running it again with the same statements records nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
 from .. import ledger
 from ..config import Config
+from ..ledger.reading import booking_payments
 from ..schemas import Bookings as B
-from .match import Allocation, Booking, ClientId, Unmatched, match
+from .decide import Decision, decide
+from .match import Allocation, Booking, ClientId, Receivable, Unmatched, match
 from .receivables import Standing, receivables, standings
 
 # the bookings frame's columns (schemas.Bookings: one row per booking, the same booking_id in every statement)
@@ -29,6 +34,8 @@ class Settled:
     recorded: int  # allocations new to the ledger
     allocations: tuple[Allocation, ...]  # made now (recorded, or recorded before by a run that read the same)
     unmatched: tuple[Unmatched, ...]
+    not_clients: tuple[Booking, ...]  # money paid out to no client: the agency's own spending
+    bookings: tuple[Booking, ...]  # every readable booking (to name one to --match)
     standings: tuple[Standing, ...]  # every invoice and credit note after them
 
 
@@ -49,22 +56,39 @@ def _day(value: object) -> date:
     return value.date() if isinstance(value, pd.Timestamp) else value  # type: ignore[return-value]
 
 
-def settle(path: Path, bookings: pd.DataFrame, config: Config, today: date) -> Settled:
-    """Match and record the bookings against the ledger at `path` (which must exist)."""
+def settle(path: Path, bookings: pd.DataFrame, config: Config, today: date,
+           decisions: Iterable[Decision] = ()) -> Settled:
+    """Record the decisions, then match and record the other bookings, against the ledger at
+    `path` (which must exist); decide.NotDecidable (nothing recorded) if a decision cannot stand."""
     conn = ledger.connect(path)
     try:
         book = ledger.read_book(path)
         readable = to_bookings(bookings)
-        found = match(readable, receivables(standings(book.invoices, book.paid, today)),
-                      client_ids(config), ledger.paid_bookings(conn, ledger.SCHEMA_VERSION))
+        before = standings(book.invoices, book.paid, today)
+        recorded = booking_payments(conn, ledger.SCHEMA_VERSION)
+        decided = decide(decisions, readable, book.invoices, before, recorded)
+        found = match(readable, _left_open(receivables(before), decided), client_ids(config),
+                      frozenset(recorded) | {a.booking_id for a in decided})
+        allocations = decided + found.allocations
         by_id = {b.booking_id: b for b in readable}
         rows = [{"booking_id": a.booking_id, "number": a.number, "client_key": a.client, "amount": a.amount,
                  "currency": by_id[a.booking_id].currency, "rule": a.rule,
                  "booking_date": by_id[a.booking_id].booking_date, "source": by_id[a.booking_id].place}
-                for a in found.allocations]
-        recorded = ledger.record_payments(conn, rows) if rows else 0
+                for a in allocations]
+        recorded_now = ledger.record_payments(conn, rows) if rows else 0
     finally:
         conn.close()
     after = ledger.read_book(path)
-    return Settled(recorded, tuple(found.allocations), tuple(found.unmatched),
-                   tuple(standings(after.invoices, after.paid, today)))
+    return Settled(recorded_now, tuple(allocations), tuple(found.unmatched), tuple(found.not_clients),
+                   tuple(readable), tuple(standings(after.invoices, after.paid, today)))
+
+
+def _left_open(opens: list[Receivable], paid: list[Allocation]) -> list[Receivable]:
+    """The receivables still open once `paid` is allocated, for what is still open of each (as
+    receivables() leaves out what nothing is open of)."""
+    taken: dict[str | None, Decimal] = {}
+    for a in paid:
+        taken[a.number] = taken.get(a.number, Decimal(0)) + a.amount
+    left = [Receivable(r.number, r.client, r.currency, r.issue_date, r.open - taken.get(r.number, Decimal(0)))
+            for r in opens]
+    return [r for r in left if r.open]

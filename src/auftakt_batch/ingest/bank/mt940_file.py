@@ -6,10 +6,14 @@ then parsed by the `mt-940` package, under its statement's `:25:` account and `:
 (which gives the currency). `:61:` gives the value date, the booking date (MMDD, its year taken
 from the value date's), the sign (C, D, and the reversals RC and RD) and amount, and the bank
 reference after `//`. A German structured `:86:` (`166?00GUTSCHR. UEBERWEISUNG?20…`) gives the
-remittance from `?20`–`?29` and `?60`–`?63` (SEPA keywords such as `SVWZ+` and `EREF+` taken
-apart by the package), the counterparty's account from `?31` and name from `?32`/`?33`; an
-unstructured `:86:` is the remittance as it stands. An account given as BLZ/account number
-(`37040044/0532013000`) is written as its IBAN. A booking's row is the line of its `:61:`.
+remittance from `?20`–`?29` and `?60`–`?63` — the purpose after `SVWZ+` where the SEPA keywords
+(`EREF+`, `SVWZ+`, …) are used — joined as the DK's format says they were cut: a subfield holds
+at most 27 characters and a longer text goes on in the next one, mid-word (`RE 2026-00` +
+`07 Danke`), so a full subfield joins the next without a space, a shorter one with a space
+(`RE 2026-0001` + `2026-0002`); a keyword always starts a new subfield. The counterparty's
+account comes from `?31` and name from `?32`/`?33`; an unstructured `:86:` is the remittance
+as it stands. An account given as BLZ/account number (`37040044/0532013000`) is written as its
+IBAN. A booking's row is the line of its `:61:`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ logging.getLogger("mt940").propagate = False
 
 _FIELD = re.compile(r":(\d{2}[A-Z]?|NS):")
 _STATEMENT_FIELDS = ("20", "25", "28C", "60F", "60M")
+_SUBFIELD = re.compile(r"\?(\d{2})")
+_PURPOSE_SUBFIELDS = frozenset([*map(str, range(20, 30)), "60", "61", "62", "63"])
+SUBFIELD_WIDTH = 27  # DK, Anlage 3 (DFÜ-Abkommen), field 86: ?20–?29 and ?60–?63 are ..27 characters each
+_KEYWORD = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|COAM|OAMT|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
 FORMAT = "mt940"
 
 
@@ -104,7 +112,8 @@ def _booking(header: dict[str, Field], line: Field, details: Field | None, label
         account=_account(header), booking_date=_day(data.get("entry_date") or data.get("date")),
         value_date=_day(data.get("date")), amount=Decimal(amount.amount), currency=str(amount.currency or ""),
         counterparty_name=text(data.get("applicant_name")), counterparty_iban=iban(data.get("applicant_iban")),
-        remittance=_remittance(data), bank_reference=text(data.get("bank_reference")),
+        remittance=_purpose(details.value if details else "") or _remittance(data),
+        bank_reference=text(data.get("bank_reference")),
         source_file=label, source_row=line.line, source_format=FORMAT), None
 
 
@@ -116,6 +125,28 @@ def _account(header: dict[str, Field]) -> str:
 
 def _day(value: object) -> date | None:
     return date(value.year, value.month, value.day) if isinstance(value, date) else None
+
+
+def _purpose(details: str) -> str:
+    """The remittance of a structured :86: (`166?00…?20…`): its purpose subfields joined as they
+    were cut, the text after `SVWZ+` where keywords are used, else the text before any keyword;
+    "" for an unstructured :86:."""
+    joined = "".join(details.splitlines())  # its lines are cut at 65 characters: joined as they are
+    if not re.match(r"\d{3}\?", joined):
+        return ""
+    pieces = _SUBFIELD.split(joined)[1:]
+    segments: dict[str, str] = {}
+    key, previous = "", ""
+    for tag, value in zip(pieces[::2], pieces[1::2]):
+        if tag not in _PURPOSE_SUBFIELDS:
+            continue
+        if keyword := _KEYWORD.match(value):
+            key, part, gap = keyword[1], value[keyword.end():], ""
+        else:
+            part, gap = value, "" if len(previous) >= SUBFIELD_WIDTH else " "
+        segments[key] = segments[key] + gap + part if key in segments else part
+        previous = value
+    return text(segments.get("SVWZ", segments.get("", "")))
 
 
 def _remittance(data: dict[str, Any]) -> str:
