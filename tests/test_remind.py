@@ -141,8 +141,10 @@ def test_an_invoice_a_booking_not_matched_yet_may_pay_is_held_back(ws, monkeypat
                                                   ref="B1", booked="<Dt>2026-12-20</Dt>")))  # a typo of 2026-0002
     on(monkeypatch, "2026-12-28")
     result = ws.cli("remind")
-    assert "Held back: 2026-0002 (globex) — the booking input/bank/december.xml:1 may pay it; decide it with " \
-           "`auftakt-batch payments`, then remind again." in result.output
+    assert "Held back: 2026-0002 (globex) — the booking input/bank/december.xml:1 may pay it; if it does: " \
+           "`auftakt-batch payments --match input/bank/december.xml:1 2026-0002`, then remind again." in result.output
+    assert ws.cli("payments", "--match", "input/bank/december.xml:1", "2026-0002").exit_code == 0
+    assert "Nothing to remind" in ws.cli("remind").output  # paid: no reminder, none held
     assert [r[0] for r in reminders(ws)] == ["2026-0001"]
 
 
