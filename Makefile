@@ -1,5 +1,7 @@
 # Set-up and the two everyday jobs. Needs only python3 (3.11+) with venv and pip.
-#   make demo   install into .venv, then check and bill the demo workspace's November 2026
+#   make demo   install into .venv, then check and bill the demo workspace's November 2026 on DEMO_DAY (2026-12-03)
+#   make demo-month  after demo, the rest of its month: send (dry run) on DEMO_DAY, then on PAID_DAY (2026-12-28)
+#               payments from input/bank/'s statement, reminders, send (dry run) again and the DATEV export
 #   make test   install into .venv (with test tools), then run the test suite (all but the tests marked bench;
 #               HYPOTHESIS_PROFILE=dev runs fewer examples of each property, for a quick local run)
 #   make bench  the benchmark's smoke test (tests marked bench, a minute), then the benchmarks (bench/run.py;
@@ -12,9 +14,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PERIOD ?= 2026-11
+DEMO_DAY ?= 2026-12-03
+PAID_DAY ?= 2026-12-28
 FUZZ_SECONDS ?= 600
 
-.PHONY: demo test install bench fuzz clean libreoffice
+.PHONY: demo demo-month test install bench fuzz clean libreoffice
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +30,18 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# the demo is a story set in November 2026, billed on 3 December: its dates and PDFs are the same on every machine
 demo: install
-	$(BIN)/auftakt-batch check --period $(PERIOD)
-	$(BIN)/auftakt-batch bill --period $(PERIOD)
+	AUFTAKT_TODAY=$(DEMO_DAY) $(BIN)/auftakt-batch check --period $(PERIOD)
+	AUFTAKT_TODAY=$(DEMO_DAY) $(BIN)/auftakt-batch bill --period $(PERIOD)
+
+demo-month: demo
+	AUFTAKT_TODAY=$(DEMO_DAY) $(BIN)/auftakt-batch send --period $(PERIOD) --dry-run
+	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch payments
+	# TODO(lead): AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch remind   (when `remind` is on main)
+	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch send --period $(PERIOD) --dry-run
+	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch export --period $(PERIOD) --format datev
+	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch export --period $(PERIOD) --format journal
 
 test: install
 	$(BIN)/ruff check src tests scripts bench

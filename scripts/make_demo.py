@@ -24,13 +24,17 @@ import argparse
 import csv
 import io
 import random
+import re
 import shutil
 import struct
 import sys
+import tempfile
 import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -362,6 +366,7 @@ def _day(rnd: random.Random, day: date, name: str, team: str, mine: list, per_we
 # the demo's sending (to the outbox: no mail server) and bookkeeping (DATEV, SKR03)
 DEMO_AGENCY = ['  mail: {from: "Auftakt Studio Billing <billing@auftakt.example>", outbox: true}',
                "  accounting: {chart: SKR03, consultant: 29098, client_number: 55003}"]
+AGENCY_IBAN = "DE89370400440532013000"  # the account input/bank/'s statement is of
 DEMO_IBANS = {"acme": "DE02120300000000202051", "hooli": "DE02500105170137075030"}  # valid check digits, no bank's
 
 
@@ -375,7 +380,7 @@ def rates_yaml(n_people: int, n_clients: int, models: bool = False) -> str:
         "  country: DE",
         "  vat_id: DE123456789",
         "  email: billing@auftakt.example",
-        "  iban: DE89370400440532013000",
+        f"  iban: {AGENCY_IBAN}",
         "  bic: COBADEFFXXX",
         "  timezone: Europe/Berlin",
         "  currency: EUR",
@@ -720,6 +725,171 @@ def receipt_png(rows: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels, 9)) + chunk(b"IEND", b"")
 
 
+# --- the bank statement (input/bank/) ----------------------------------------------------------
+
+BILLED_ON = date(2026, 12, 3)  # the demo's day: `make demo` bills November on it (DEMO_DAY in the Makefile)
+STATEMENT = "camt053-2026-12-16.xml"  # in input/bank/
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One booking of the statement. `client`: whose November invoice it pays — its number and gross
+    are what billing the demo issues (billed()); `text` is the remittance, in which {number},
+    {year} {seq}, {digits} and {typo} (the number with its last two digits swapped) are the invoice's
+    number as the payer wrote it. `amount`: what was paid when it is not the invoice's gross (a part
+    payment), or what went out (negative)."""
+
+    day: date
+    name: str  # the counterparty: who paid, or who was paid
+    iban: str
+    text: str
+    client: str = ""
+    amount: str = ""
+
+
+def _iban(country: str, bban: str) -> str:
+    """An IBAN with valid check digits (ISO 13616: letters as 10–35, mod 97)."""
+    digits = "".join(str(int(c, 36)) for c in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+# December 2026 on the agency's account: most clients pay with the number in the text, as their
+# banks write it; ACME pays from its known account without one; Umbrella pays a first part;
+# the Volkshochschule swaps two digits; and the rent and the bank's fee go out.
+TRANSFERS = [
+    Transfer(date(2026, 12, 7), "Duff Brauerei GmbH", _iban("DE", "700202700015551234"), "RE {number}", "duff"),
+    Transfer(date(2026, 12, 7), "Torhaus Immobilien GmbH", _iban("DE", "100500000190012345"),
+             "Miete Dezember Torstrasse 1, Studio 3. OG", amount="-3850.00"),
+    Transfer(date(2026, 12, 8), "ACME GMBH", DEMO_IBANS["acme"], "Zahlung Dienstleistungen November", "acme"),
+    Transfer(date(2026, 12, 9), "Gringotts Privatbank AG", _iban("DE", "500700100123456789"),
+             "Rechnung {year} {seq} Kundenportal", "gringotts"),
+    Transfer(date(2026, 12, 10), "HOOLI EUROPE LTD", DEMO_IBANS["hooli"], "INV{digits} PLATFORM REDESIGN", "hooli"),
+    Transfer(date(2026, 12, 11), "Umbrella Health GmbH", _iban("DE", "370400440101010101"),
+             "Abschlag auf RE-{number}, Rest folgt", "umbrella", "20000.00"),
+    Transfer(date(2026, 12, 14), "Volkshochschule Mitte", _iban("DE", "100205000003300440"), "Rechnung {typo}", "vhs"),
+    Transfer(date(2026, 12, 15), "Yoyodyne Media Ltd", _iban("IE", "AIBK93115212345678"),
+             "{number} Q4 content retainer", "yoyodyne"),
+    Transfer(date(2026, 12, 16), "", "", "Entgelt Kontofuehrung 11/2026", amount="-14.90"),
+]
+OPENING_BALANCE = Decimal("48213.57")
+
+
+def _no_pdfs(jobs, done, *, count=None) -> None:
+    """A renderer for billed(): each job's e-invoice and a stand-in PDF (what billing numbers and
+    sums does not depend on the PDF; WeasyPrint would take a minute)."""
+    from auftakt_batch.render.pdf import write_documents
+
+    for job in jobs:
+        done(job, write_documents(job, lambda job: b"%PDF-1.7\n% stand-in\n%%EOF\n"))
+
+
+def billed(out: Path) -> dict[str, tuple[str, Decimal]]:
+    """Client key -> (number, gross) of the invoices `bill --period 2026-11` issues on BILLED_ON on the
+    workspace `out` as generated: the real billing, run on a copy of it (no statement, no output/)."""
+    from auftakt_batch import ledger
+    from auftakt_batch.billing import bill
+    from auftakt_batch.periods import parse_period
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copy(out / "rates.yaml", root / "rates.yaml")
+        shutil.copytree(out / "input", root / "input", ignore=shutil.ignore_patterns("bank"))
+        shutil.copytree(out / "templates", root / "templates")
+        result = bill(root, parse_period("2026-11"), BILLED_ON, renderer=_no_pdfs)
+        if result.stopped:
+            raise SystemExit(f"billing the generated demo stopped: {result.stopped}")
+        conn = ledger.connect(root / "output" / "ledger.sqlite")
+        try:
+            return {r.client_key: (r.number, r.gross) for r in ledger.invoices(conn)}
+        finally:
+            conn.close()
+
+
+def bank_bookings(invoices: dict[str, tuple[str, Decimal]]) -> list[tuple[Transfer, Decimal, str]]:
+    """Each transfer with its signed amount and its remittance as written, from the invoices billed."""
+    numbers = {number for number, _ in invoices.values()}
+    rows = []
+    for t in TRANSFERS:
+        number, gross = invoices[t.client] if t.client else ("", Decimal(0))
+        typo = number[:-2] + number[-1] + number[-2] if number else ""
+        if "{typo}" in t.text and (typo in numbers or typo == number):
+            raise SystemExit(f"the typo of {number} for {t.client} would name an invoice: pick another client")
+        year, _, seq = number.partition("-")
+        text = t.text.format(number=number, year=year, seq=seq, digits=re.sub(r"\D", "", number), typo=typo)
+        rows.append((t, Decimal(t.amount) if t.amount else gross, text))
+    return rows
+
+
+def write_bank(out: Path, invoices: dict[str, tuple[str, Decimal]]) -> None:
+    """The agency's camt.053.001.08 statement of 7–16 December 2026: the same bytes every time
+    (fixed message id and creation time)."""
+    rows = bank_bookings(invoices)
+    closing = OPENING_BALANCE + sum(amount for _, amount, _ in rows)
+    entries = "".join(_camt_entry(n, t, amount, text) for n, (t, amount, text) in enumerate(rows, 1))
+    body = CAMT.format(iban=AGENCY_IBAN, entries=entries, opening=_balance("OPBD", OPENING_BALANCE, "2026-12-06"),
+                       closing=_balance("CLBD", closing, "2026-12-16"))
+    path = out / "input" / "bank" / STATEMENT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body.encode("utf-8"))
+
+
+CAMT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
+  <BkToCstmrStmt>
+    <GrpHdr>
+      <MsgId>STMT-20261216-0532013000</MsgId>
+      <CreDtTm>2026-12-16T22:00:00+01:00</CreDtTm>
+    </GrpHdr>
+    <Stmt>
+      <Id>2026-12-16-0532013000</Id>
+      <ElctrncSeqNb>240</ElctrncSeqNb>
+      <CreDtTm>2026-12-16T22:00:00+01:00</CreDtTm>
+      <FrToDt><FrDtTm>2026-12-07T00:00:00+01:00</FrDtTm><ToDtTm>2026-12-16T23:59:59+01:00</ToDtTm></FrToDt>
+      <Acct>
+        <Id><IBAN>{iban}</IBAN></Id>
+        <Ccy>EUR</Ccy>
+        <Ownr><Nm>Auftakt Studio GmbH</Nm></Ownr>
+        <Svcr><FinInstnId><BICFI>COBADEFFXXX</BICFI></FinInstnId></Svcr>
+      </Acct>
+{opening}{closing}{entries}    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+"""
+
+
+def _balance(kind: str, amount: Decimal, day: str) -> str:
+    sign = "CRDT" if amount >= 0 else "DBIT"
+    return (f"      <Bal><Tp><CdOrPrtry><Cd>{kind}</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{abs(amount):.2f}</Amt>"
+            f"<CdtDbtInd>{sign}</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>\n")
+
+
+def _camt_entry(n: int, t: Transfer, amount: Decimal, text: str) -> str:
+    """One booked Ntry: a SEPA credit transfer in (ESCT), a direct debit out (ESDD: the rent) or the bank's fee (CHRG)."""
+    sign, day = ("CRDT" if amount > 0 else "DBIT"), t.day.isoformat()
+    code = {"CRDT": ("PMNT", "RCDT", "ESCT"), "DBIT": ("PMNT", "IDDT", "ESDD") if t.name else ("ACMT", "MDOP", "CHRG")}[sign]
+    role = "Dbtr" if sign == "CRDT" else "Cdtr"
+    party = (f"\n            <RltdPties><{role}><Pty><Nm>{escape(t.name)}</Nm></Pty></{role}>"
+             f"<{role}Acct><Id><IBAN>{t.iban}</IBAN></Id></{role}Acct></RltdPties>") if t.name else ""
+    return f"""      <Ntry>
+        <Amt Ccy="EUR">{abs(amount):.2f}</Amt>
+        <CdtDbtInd>{sign}</CdtDbtInd>
+        <Sts><Cd>BOOK</Cd></Sts>
+        <BookgDt><Dt>{day}</Dt></BookgDt>
+        <ValDt><Dt>{day}</Dt></ValDt>
+        <AcctSvcrRef>{t.day:%Y%m%d}{n:06d}</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>{code[0]}</Cd><Fmly><Cd>{code[1]}</Cd><SubFmlyCd>{code[2]}</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls>
+          <TxDtls>
+            <Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
+            <Amt Ccy="EUR">{abs(amount):.2f}</Amt>
+            <CdtDbtInd>{sign}</CdtDbtInd>{party}
+            <RmtInf><Ustrd>{escape(text)}</Ustrd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+"""
+
+
 def write_demo(out: Path, seed: int = 2026, n_people: int = len(CAST), n_clients: int = len(CLIENTS)) -> None:
     from auftakt_batch.config import load_config
     from auftakt_batch.render.timesheet import write_timesheet_template
@@ -738,6 +908,8 @@ def write_demo(out: Path, seed: int = 2026, n_people: int = len(CAST), n_clients
     write_timesheet_template(config, out / "input" / "timesheet-template.xlsx")
     # the invoice template is the one `init` ships: one source, copied
     shutil.copytree(ROOT / "src" / "auftakt_batch" / "skeleton" / "templates", out / "templates", dirs_exist_ok=True)
+    if demo:  # last: the statement pays the invoices billing this workspace issues
+        write_bank(out, billed(out))
 
 
 def main() -> None:

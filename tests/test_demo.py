@@ -38,6 +38,16 @@ def test_demo_check_passes(demo_json):
     assert [p for p in doc["problems"] if p["severity"] == "error"] == []
 
 
+def test_demo_bank_statement_is_read_whole_and_adds_no_problem(demo_json):
+    _, doc = demo_json
+    assert sorted({p["code"] for p in doc["problems"]}) == [
+        "missing-days", "outside-period", "repeated-entry", "untracked-meeting"]  # the demo's on purpose, nothing else
+    assert [p for p in doc["problems"] if (p["file"] or "").startswith("input/bank")] == []
+    assert len(load_generator().TRANSFERS) == 9
+    assert [(f["file"], f["bookings"], f["format"]) for f in doc["bank"]] == [
+        ("input/bank/camt053-2026-12-16.xml", 9, "camt.053.001.08")]
+
+
 def test_demo_totals_are_the_generated_truth(demo_json):
     generator = load_generator()
     logged = generator.entries()
@@ -94,8 +104,9 @@ def test_demo_expenses_are_the_generated_sheet_with_every_receipt_found():
 def test_committed_demo_is_what_the_generator_writes(tmp_path: Path):
     load_generator().write_demo(tmp_path)
     assert (tmp_path / "rates.yaml").read_text() == (ROOT / "rates.yaml").read_text()
-    for csv in [*(tmp_path / "input").rglob("*.csv"), *(tmp_path / "input").rglob("*.ics"),
-                *(tmp_path / "input").rglob("*.pdf"), *(tmp_path / "input").rglob("*.png")]:
+    written = [path for kind in ("csv", "ics", "pdf", "png", "xml") for path in (tmp_path / "input").rglob(f"*.{kind}")]
+    assert (tmp_path / "input" / "bank" / "camt053-2026-12-16.xml") in written
+    for csv in written:
         assert csv.read_bytes() == (ROOT / csv.relative_to(tmp_path)).read_bytes(), csv.name
     for xlsx in (tmp_path / "input").rglob("*.xlsx"):
         fresh, committed = load_workbook(xlsx), load_workbook(ROOT / xlsx.relative_to(tmp_path))
