@@ -38,7 +38,8 @@ demo: install
 demo-month: demo
 	AUFTAKT_TODAY=$(DEMO_DAY) $(BIN)/auftakt-batch send --period $(PERIOD) --dry-run
 	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch payments
-	# TODO(lead): AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch remind   (when `remind` is on main)
+	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch payments --match input/bank/camt053-2026-12-16.xml:7 2026-0013
+	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch remind
 	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch send --period $(PERIOD) --dry-run
 	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch export --period $(PERIOD) --format datev
 	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch export --period $(PERIOD) --format journal

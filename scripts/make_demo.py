@@ -365,6 +365,7 @@ def _day(rnd: random.Random, day: date, name: str, team: str, mine: list, per_we
 
 # the demo's sending (to the outbox: no mail server) and bookkeeping (DATEV, SKR03)
 DEMO_AGENCY = ['  mail: {from: "Auftakt Studio Billing <billing@auftakt.example>", outbox: true}',
+               '  reminders: {after_days: [7, 21, 35], fee: "5.00"}',
                "  accounting: {chart: SKR03, consultant: 29098, client_number: 55003}"]
 AGENCY_IBAN = "DE89370400440532013000"  # the account input/bank/'s statement is of
 DEMO_IBANS = {"acme": "DE02120300000000202051", "hooli": "DE02500105170137075030"}  # valid check digits, no bank's
