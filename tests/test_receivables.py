@@ -6,9 +6,13 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auftakt_batch.ledger.reading import InvoiceRecord
 from auftakt_batch.payments.receivables import aging, receivables, standings
+
+from .conftest import examples
 
 TODAY = date(2026, 12, 20)
 
@@ -92,3 +96,30 @@ def test_a_reminder_is_due_once_per_level_the_highest_the_days_reach_a_fee_from_
         ("2026-0002", 2)]  # 0001 had its third; 0002 its first, and is 33 days late now
     first = due_reminders(standings(LEDGER, {}, date(2026, 12, 24)), {}, rule)  # 0003: 7 days late
     assert [(r.number, r.level, r.fee) for r in first if r.number == "2026-0003"] == [("2026-0003", 1, D("0.00"))]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 3), st.integers(0, 40000)), max_size=12),
+       st.lists(st.integers(1, 60), min_size=1, max_size=4, unique=True))
+def test_a_reminder_is_never_issued_twice_for_a_level_nor_for_money_not_open(steps, days):
+    """Across any run of days and part payments, reminding each day as `remind` does: every level of
+    an invoice at most once, each higher than the last, only while money is open and past due, with
+    the level its days reach and the fee from the second level on."""
+    from auftakt_batch.config import Reminders
+    from auftakt_batch.payments.reminders import due_reminders
+
+    rule = Reminders(after_days=tuple(sorted(days)), fee=D("5.00"))
+    today, paid, issued, seen = date(2026, 12, 1), {}, {}, set()
+    for skip, which, cents in steps:
+        today = date.fromordinal(today.toordinal() + skip)
+        number = LEDGER[which].number
+        paid[number] = paid.get(number, D(0)) + D(cents) / 100
+        rows = {s.number: s for s in standings(LEDGER, paid, today)}
+        for r in due_reminders(rows.values(), issued, rule):
+            s = rows[r.number]
+            assert (r.number, r.level) not in seen and r.level > issued.get(r.number, 0)
+            assert s.kind == "invoice" and s.state == "overdue" and r.open == s.open > 0
+            assert r.level == sum(1 for d in rule.after_days if s.days_overdue >= d)
+            assert r.fee == (D("5.00") if r.level > 1 else D("0.00"))
+            seen.add((r.number, r.level))
+            issued[r.number] = r.level

@@ -68,6 +68,7 @@ def test_each_overdue_invoice_gets_each_level_once_with_the_fee_from_the_second(
         "output/2026-11/reminders/2026-0002-reminder-1.pdf",
         "`auftakt-batch send` mails them."]
     assert "Nothing to remind" in ws.cli("remind").output  # the same day again: each level once
+    assert "overdue 7 d, reminder 1" in ws.cli("invoices").output
     on(monkeypatch, "2027-02-25")  # 70 days past due: straight to the third level, once
     ws.cli("remind", "--client", "globex")
     on(monkeypatch, "2027-01-08")  # 22 days: ACME's second
@@ -263,3 +264,15 @@ def test_a_ledger_of_schema_10_gets_the_reminders_table_on_the_first_remind(ws, 
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone() == (11,)
     conn.close()
+
+
+def test_a_workspace_from_before_reminders_uses_the_packaged_templates(ws, monkeypatch):
+    billed(ws)
+    for name in ("reminder.html", "reminder.en.txt", "reminder.de.txt"):
+        (ws.root / "templates" / name).unlink()
+    on(monkeypatch, "2026-12-24")
+    assert ws.cli("remind").exit_code == 0
+    result = ws.cli("send", "--dry-run")
+    assert result.exit_code == 0, result.output
+    eml = (ws.root / "output/2026-11/outbox/2026-0002-reminder-1-globex.eml").read_bytes()
+    assert b"Subject: Payment reminder: invoice 2026-0002 from" in eml

@@ -24,6 +24,7 @@ class Listing:
     cancelled_by: dict[str, str]  # invoice number -> the credit note that cancels it
     standing: dict[str, Standing]  # number -> as far as payments go (payments/receivables.py)
     delivered: dict[str, Delivery] = field(default_factory=dict)  # invoice number -> its mailing (`send`)
+    reminded: dict[str, int] = field(default_factory=dict)  # invoice number -> its latest reminder's level
 
 
 def listing(workspace: Path, today: date, period: Period | None = None) -> Listing:
@@ -35,7 +36,8 @@ def listing(workspace: Path, today: date, period: Period | None = None) -> Listi
     standing = {s.number: s for s in standings(records, ledger.read_paid(path), today)}
     if period is not None:
         records = [r for r in records if _overlaps(parse_period(r.period), period)]
-    return Listing(path.exists(), tuple(records), cancelled_by, standing, ledger.read_deliveries(path))
+    reminded = {r.number: r.level for r in ledger.read_reminders(path) if r.status == "issued"}  # by level
+    return Listing(path.exists(), tuple(records), cancelled_by, standing, ledger.read_deliveries(path), reminded)
 
 
 def state(record: InvoiceRecord, cancelled_by: dict[str, str]) -> str:
@@ -67,7 +69,14 @@ def as_text(found: Listing) -> str:
     return table_text(columns, [
         [r.number, r.kind.replace("-", " "), r.client_key, r.period, r.issue_date.isoformat(), f"{r.gross:,.2f}",
          r.currency, state(r, found.cancelled_by), sent(found.delivered.get(r.number)),
-         paid_text(found.standing.get(r.number))] for r in found.records])
+         _payment(found, r.number)] for r in found.records])
+
+
+def _payment(found: Listing, number: str) -> str:
+    """Where its payment stands, and the latest reminder it had while money is open."""
+    text = paid_text(found.standing.get(number))
+    level = found.reminded.get(number)
+    return f"{text}, reminder {level}" if level and text not in ("paid", "") else text
 
 
 def sent(delivery: Delivery | None) -> str:
