@@ -24,8 +24,10 @@ from .periods import ACCEPTED_FORMS, Period, PeriodError, parse_period
 
 if TYPE_CHECKING:  # the commands import their stage when run, so that `--help` stays quick
     from .billing import BillRun, Issued
+    from .config import Config
     from .payments.settle import Settled
     from .reports import Report
+    from .run import CheckRun
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -499,24 +501,16 @@ def payments(workspace: Path, decisions: tuple[tuple[str, str], ...]) -> None:
     from .billing import locked
     from .payments.decide import Decision
     from .payments.settle import settle
-    from .pipeline import check
     from .problems import plural
 
     today = _today(workspace)
-    run = check(workspace, parse_period(today.strftime("%Y-%m")), today)
-    if run.config is None:
-        for problem in run.problems:
-            click.echo(str(problem))
-        sys.exit(EXIT_DATA_ERRORS)
-    for problem in run.problems:
-        if problem.code in BANK_CODES:
-            click.echo(str(problem), err=True)
+    run, config = _bank_run(workspace, today)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):  # it writes the ledger: one writer at a time
         if not path.exists():
             click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD` first.")
             return
-        done = settle(path, run.bookings, run.config, today, [Decision(place, number) for place, number in decisions])
+        done = settle(path, run.bookings, config, today, [Decision(place, number) for place, number in decisions])
     if not run.bank_files:
         click.echo("No bank statements in input/bank/: save your bank's camt.053 (XML), MT940 or CSV export there.")
     spent = f"; {plural(len(done.not_clients), 'booking')} {'was' if len(done.not_clients) == 1 else 'were'} not " \
@@ -564,20 +558,12 @@ def remind(workspace: Path, only: str | None) -> None:
       auftakt-batch remind
       auftakt-batch send            # mails the reminders
     """
-    from .pipeline import check
     from .problems import plural
     from .reminding import remind as issue_reminders
 
     today = _today(workspace)
-    run = check(workspace, parse_period(today.strftime("%Y-%m")), today)
-    if run.config is None:
-        for problem in run.problems:
-            click.echo(str(problem))
-        sys.exit(EXIT_DATA_ERRORS)
-    for problem in run.problems:
-        if problem.code in BANK_CODES:
-            click.echo(str(problem), err=True)
-    done = issue_reminders(workspace, run.config, run.bookings, today, only=only)
+    run, config = _bank_run(workspace, today)
+    done = issue_reminders(workspace, config, run.bookings, today, only=only)
     if done.no_ledger:
         click.echo("No invoices yet: run `auftakt-batch bill --period PERIOD` first.")
         return
@@ -592,7 +578,7 @@ def remind(workspace: Path, only: str | None) -> None:
     for h in done.held:
         click.echo(f"Held back: {h.number} ({h.client}) — the booking {h.booking} may pay it; if it does: "
                    f"`auftakt-batch payments --match {h.booking} {h.number}`, then remind again.")
-    levels = ", ".join(str(d) for d in run.config.agency.reminders.after_days) if run.config.agency.reminders else ""
+    levels = ", ".join(str(d) for d in config.agency.reminders.after_days) if config.agency.reminders else ""
     if not done.issued and not done.held:
         click.echo(f"Nothing to remind: no invoice is overdue past a level without its reminder "
                    f"(levels at {levels} days past due).")
@@ -712,6 +698,22 @@ def status(workspace: Path, period: Period | None, as_json: bool, team: bool) ->
     for part in shown:
         console.print(part)
     click.echo("\n".join(line.rstrip() for line in text.getvalue().splitlines()))  # no padding to the width
+
+
+def _bank_run(workspace: Path, today: date) -> tuple[CheckRun, Config]:
+    """A check of this month for its bank statements (and rates.yaml): a rates.yaml that does not
+    load ends the command (exit 1); the statements' problems are printed on stderr."""
+    from .pipeline import check
+
+    run = check(workspace, parse_period(today.strftime("%Y-%m")), today)
+    if run.config is None:
+        for problem in run.problems:
+            click.echo(str(problem))
+        sys.exit(EXIT_DATA_ERRORS)
+    for problem in run.problems:
+        if problem.code in BANK_CODES:
+            click.echo(str(problem), err=True)
+    return run, run.config
 
 
 def _width() -> int:

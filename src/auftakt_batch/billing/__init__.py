@@ -64,12 +64,16 @@ class UnknownClient(BadArgument):
 
 
 def _client(run: CheckRun, only: str | None) -> str | None:
+    return only if run.config is None else client_key(run.config, only)
+
+
+def client_key(config: Config, only: str | None) -> str | None:
     """The client key `--client` means (its key, name or an alias); UnknownClient if none."""
-    if only is None or run.config is None:
-        return only
-    key = run.config.client_names.get(only)
+    if only is None:
+        return None
+    key = config.client_names.get(only)
     if key is None:
-        raise UnknownClient(f"no client {only!r} in rates.yaml — {run.config.client_names.suggestion(only, 'clients')}")
+        raise UnknownClient(f"no client {only!r} in rates.yaml — {config.client_names.suggestion(only, 'clients')}")
     return key
 
 

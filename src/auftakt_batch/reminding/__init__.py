@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from .. import ledger
-from ..billing import UnknownClient, locked
+from ..billing import client_key, locked
 from ..config import Config
 from ..errors import Refused
 from ..files import crash_point, sweep_orphans, write_bytes_atomically
@@ -65,7 +65,7 @@ def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date,
         raise Refused("rates.yaml has no agency.reminders — add `reminders: {after_days: [7, 21, 35], "
                       "fee: \"5.00\"}` under agency: the days past due of each level, and the fee from the second "
                       "(README: Getting paid)")
-    client = _client(config, only)
+    client = client_key(config, only)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
         if not path.exists():
@@ -88,14 +88,6 @@ def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date,
             conn.close()
     return RemindRun(tuple(finished + issued), held, settled.recorded, settled.unmatched)
 
-
-def _client(config: Config, only: str | None) -> str | None:
-    if only is None:
-        return None
-    key = config.client_names.get(only)
-    if key is None:
-        raise UnknownClient(f"no client {only!r} in rates.yaml — {config.client_names.suggestion(only, 'clients')}")
-    return key
 
 
 def _highest(reminders: Iterable[ReminderRecord]) -> dict[str, int]:

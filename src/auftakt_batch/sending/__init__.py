@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .. import ledger
-from ..billing import UnknownClient, config_errors, locked
+from ..billing import client_key, config_errors, locked
 from ..config import Config, load_config
 from ..errors import BadArgument, CannotIssue, Refused
 from ..files import crash_point, write_bytes_atomically
@@ -73,7 +73,7 @@ def send(workspace: Path, now: datetime, *, period: Period | None = None, only: 
     if mail is None:
         raise Refused("rates.yaml has no agency.mail — add `mail: {from: …, smtp: {host: …, port: 587, security: "
                       "starttls, user: …}}` under agency (README: Sending invoices)")
-    client = _client(config, only)
+    client = client_key(config, only)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
         if dry_run or mail.outbox or mail.smtp is None:
@@ -96,14 +96,6 @@ def send(workspace: Path, now: datetime, *, period: Period | None = None, only: 
             session.close()
             conn.close()
 
-
-def _client(config: Config, only: str | None) -> str | None:
-    if only is None:
-        return None
-    key = config.client_names.get(only)
-    if key is None:
-        raise UnknownClient(f"no client {only!r} in rates.yaml — {config.client_names.suggestion(only, 'clients')}")
-    return key
 
 
 Document = InvoiceRecord | ReminderRecord
