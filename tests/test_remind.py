@@ -276,3 +276,14 @@ def test_a_workspace_from_before_reminders_uses_the_packaged_templates(ws, monke
     assert result.exit_code == 0, result.output
     eml = (ws.root / "output/2026-11/outbox/2026-0002-reminder-1-globex.eml").read_bytes()
     assert b"Subject: Payment reminder: invoice 2026-0002 from" in eml
+
+
+def test_a_client_gone_from_rates_yaml_is_held_back_not_a_traceback(ws, monkeypatch):
+    billed(ws)
+    ws.edit_rates("  globex:\n", "  globex-old:\n")  # renamed: the ledger's globex is no client now
+    on(monkeypatch, "2026-12-24")
+    result = ws.cli("remind")
+    assert result.exit_code == 0, result.output
+    assert "Held back: 2026-0002 (globex) — client globex is no longer in rates.yaml: put it back to remind it." \
+        in result.output
+    assert [r[0] for r in reminders(ws)] == ["2026-0001"]

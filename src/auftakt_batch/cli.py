@@ -576,8 +576,7 @@ def remind(workspace: Path, only: str | None) -> None:
             click.echo(f"  {r.number}  {r.client_key:<12} level {r.level}  {r.days_overdue:>3} days overdue  "
                        f"{r.asked:>12,.2f} {r.currency} by {r.pay_by.isoformat()}  {r.pdf_path}")
     for h in done.held:
-        click.echo(f"Held back: {h.number} ({h.client}) — the booking {h.booking} may pay it; if it does: "
-                   f"`auftakt-batch payments --match {h.booking} {h.number}`, then remind again.")
+        click.echo(f"Held back: {h.number} ({h.client}) — {h.why}.")
     levels = ", ".join(str(d) for d in config.agency.reminders.after_days) if config.agency.reminders else ""
     if not done.issued and not done.held:
         click.echo(f"Nothing to remind: no invoice is overdue past a level without its reminder "

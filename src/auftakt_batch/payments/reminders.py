@@ -43,3 +43,8 @@ def due_reminders(standings: Iterable[Standing], issued: Mapping[str, int], rule
             found.append(Reminder(s.number, s.client, s.currency, level, s.days_overdue, s.paid, s.open,
                                   rule.fee if level > 1 else ZERO))
     return found
+
+
+def is_final(level: int, rule: Reminders | None) -> bool:
+    """Whether a reminder of `level` is of the last level (its words say so: "Final reminder")."""
+    return level > 1 and (rule is None or level >= len(rule.after_days))

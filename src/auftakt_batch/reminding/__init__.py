@@ -27,14 +27,14 @@ import pandas as pd
 
 from .. import ledger
 from ..billing import client_key, locked
-from ..config import Config
+from ..config import Config, Reminders
 from ..errors import Refused
 from ..files import crash_point, sweep_orphans, write_bytes_atomically
 from ..ledger import InvoiceRecord, ReminderRecord
 from ..ledger.reminders import ISSUED, PENDING
 from ..payments.match import Unmatched, payers
 from ..payments.receivables import Standing
-from ..payments.reminders import Reminder, due_reminders
+from ..payments.reminders import Reminder, due_reminders, is_final
 from ..payments.settle import client_ids, settle
 
 PAY_WITHIN_DAYS = 7  # a reminder asks to be paid within a week of its date
@@ -45,7 +45,7 @@ ZERO = Decimal("0.00")
 class Held:
     number: str
     client: str
-    booking: str  # the booking's place in input/bank/ that may pay it
+    why: str  # and what to do
 
 
 @dataclass(frozen=True)
@@ -74,20 +74,29 @@ def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date,
         conn = ledger.connect(path)
         try:
             invoices = {r.number: r for r in ledger.invoices(conn)}
-            finished = [_issue(conn, workspace, config, r, invoices[r.number], rule.after_days)
-                        for r in ledger.reminders(conn, ledger.SCHEMA_VERSION) if r.status == PENDING]
+            pending = [r for r in ledger.reminders(conn, ledger.SCHEMA_VERSION) if r.status == PENDING]
+            finished = [_issue(conn, workspace, config, r, invoices[r.number], rule)
+                        for r in pending if r.client_key in config.clients]
             settled = settle(path, bookings, config, today)
             before = ledger.reminders(conn, ledger.SCHEMA_VERSION)
             due = [d for d in due_reminders(settled.standings, _highest(before), rule) if client in (None, d.client)]
             maybe = _maybe_paid(settled.unmatched, settled.standings, config)
-            held = tuple(Held(d.number, d.client, maybe[d.number]) for d in due if d.number in maybe)
+            held = tuple(Held(d.number, d.client, _why(d.number, d.client, maybe, config)) for d in due
+                         if d.number in maybe or d.client not in config.clients)
             issued = [_issue(conn, workspace, config, _record(d, invoices[d.number], before, today),
-                             invoices[d.number], rule.after_days, reserve=True)
-                      for d in due if d.number not in maybe]
+                             invoices[d.number], rule, reserve=True)
+                      for d in due if d.number not in maybe and d.client in config.clients]
         finally:
             conn.close()
     return RemindRun(tuple(finished + issued), held, settled.recorded, settled.unmatched)
 
+
+
+def _why(number: str, client: str, maybe: dict[str, str], config: Config) -> str:
+    if client not in config.clients:
+        return f"client {client} is no longer in rates.yaml: put it back to remind it"
+    return (f"the booking {maybe[number]} may pay it; if it does: `auftakt-batch payments --match {maybe[number]} "
+            f"{number}`, then remind again")
 
 
 def _highest(reminders: Iterable[ReminderRecord]) -> dict[str, int]:
@@ -130,7 +139,7 @@ def _record(due: Reminder, invoice: InvoiceRecord, before: Iterable[ReminderReco
 
 
 def _issue(conn: sqlite3.Connection, workspace: Path, config: Config, r: ReminderRecord, invoice: InvoiceRecord,
-           levels: tuple[int, ...], reserve: bool = False) -> ReminderRecord:
+           rule: Reminders, reserve: bool = False) -> ReminderRecord:
     """Reserve `r` (unless a killed run did), write its PDF, mark it issued."""
     from ..render.pdf import pdf_bytes
     from ..render.reminder import reminder_html
@@ -141,7 +150,7 @@ def _issue(conn: sqlite3.Connection, workspace: Path, config: Config, r: Reminde
     templates = workspace / "templates"
     stamped_at = datetime.combine(r.issue_date, time(12), ZoneInfo(config.agency.timezone))
     html = reminder_html(r, invoice, config, templates, stamped_at=stamped_at,
-                         final=r.level > 1 and r.level >= len(levels))
+                         final=is_final(r.level, rule))
     data = pdf_bytes(html, templates, stamped_at)
     write_bytes_atomically(workspace / r.pdf_path, data, "pdf")
     crash_point("reminder-written")

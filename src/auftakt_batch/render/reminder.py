@@ -48,6 +48,11 @@ def _packaged() -> Environment:
         return _environment(Path(folder))
 
 
+def title(t: dict[str, str], level: int, final: bool) -> str:
+    """What a reminder of `level` is called: "Payment reminder", "Reminder", "Final reminder" (labels)."""
+    return t["reminder"] if level == 1 else t["reminder_final"] if final else t["reminder_next"]
+
+
 def context(r: ReminderRecord, invoice: InvoiceRecord, config: Config, labels: dict[str, dict[str, str]], *,
             stamped_at: datetime, final: bool) -> dict:
     client = config.clients[r.client_key]
@@ -57,7 +62,7 @@ def context(r: ReminderRecord, invoice: InvoiceRecord, config: Config, labels: d
     def money(value: Decimal) -> str:
         return format_money(value, r.currency, language)
 
-    heading = t["reminder"] if r.level == 1 else t["reminder_final"] if final else t["reminder_next"]
+    heading = title(t, r.level, final)
     said = {"number": r.number, "date": format_date(invoice.issue_date, language),
             "due": format_date(invoice.due_date, language), "open": money(r.open)}
     agency = config.agency

@@ -27,6 +27,7 @@ from ..errors import BadArgument, CannotIssue, Refused
 from ..files import crash_point, write_bytes_atomically
 from ..ledger import Delivery, InvoiceRecord, ReminderRecord
 from ..ledger.messages import SENDING, SENT
+from ..payments.reminders import is_final
 from ..periods import Period, parse_period
 from ..render.invoice import LabelsError, load_labels
 from .message import Attachment, BadTemplate, Outgoing, compose, letter, reminder_values, values
@@ -163,18 +164,14 @@ def _prepared(run: _Run, record: Document) -> Outgoing | Result:
         written = (letter(templates, client.language, values(record, client, config.agency.name, labels))
                    if isinstance(record, InvoiceRecord) else
                    letter(templates, client.language, reminder_values(record, invoice, client, config.agency.name,
-                                                                      labels, final=_final(config, record)),
+                                                                      labels, final=is_final(record.level,
+                                                                                             config.agency.reminders)),
                           "reminder"))
         return compose(record, client, config.agency.mail, written, attachments=attachments,
                        now=run.now.astimezone(ZoneInfo(config.agency.timezone)))
     except (BadTemplate, LabelsError) as exc:  # email.LANG.txt, or labels.yaml (the words for "invoice")
         return Result(record.key, record.client_key, client.email, "failed", f"not sent: {exc}")
 
-
-def _final(config: Config, reminder: ReminderRecord) -> bool:
-    """Whether `reminder` is of the last level agency.reminders has (its words say so)."""
-    rule = config.agency.reminders
-    return reminder.level > 1 and (rule is None or reminder.level >= len(rule.after_days))
 
 
 def _stale(workspace: Path, reminder: ReminderRecord, invoice: InvoiceRecord) -> str | None:

@@ -20,6 +20,7 @@ from ..errors import Refused
 from ..ledger import InvoiceRecord, ReminderRecord
 from ..render.confined import TemplateRefused, read_within
 from ..render.invoice import format_date
+from ..render.reminder import title as reminder_title
 from ..units import format_money
 
 
@@ -100,7 +101,7 @@ def reminder_values(r: ReminderRecord, invoice: InvoiceRecord, client: Client, a
     invoice_date, due_date, open, fees, has_fees, total, pay_by, currency, agency — as text in the client's language."""
     language = client.language
     t = labels[language]
-    title = t["reminder"] if r.level == 1 else t["reminder_final"] if final else t["reminder_next"]
+    title = reminder_title(t, r.level, final)
     money = {name: format_money(value, r.currency, language) for name, value in
              (("open", r.open), ("fees", r.fees), ("total", r.asked))}
     return {"number": r.number, "title": title, "level": r.level, "client": client.name, "period": invoice.period,
