@@ -98,13 +98,14 @@ def test_the_pdf_speaks_the_clients_language_and_asks_for_what_is_open_and_the_f
     ws.cli("remind")
     first = pdf_text(ws.root / "output/2026-11/reminders/2026-0001-reminder-1.pdf")
     assert "Zahlungserinnerung — Rechnungsnr. 2026-0001" in first
-    assert ("unsere Rechnung 2026-0001 vom 03.12.2026 war am 17.12.2026 fällig. Bisher sind 214,20 € davon nicht "
-            "bei uns eingegangen") in first
+    assert ("unsere Rechnung 2026-0001 vom 03.12.2026 war am 17.12.2026 fällig; eine Zahlung von 214,20 € ist bei "
+            "uns bisher nicht eingegangen.") in first
     assert "Zu zahlen 214,20 €" in first and "Mahngebühr" not in first
     assert "bis zum 31.12.2026 auf IBAN DE89370400440532013000" in first
     last = pdf_text(ws.root / "output/2026-11/reminders/2026-0002-reminder-3.pdf")
     assert "Final reminder — Invoice no. 2026-0002" in last
-    assert "Despite our reminder, €357.00 of our invoice 2026-0002 of 3 Dec 2026, due on 17 Dec 2026" in last
+    assert ("We have reminded you of our invoice 2026-0002 of 3 Dec 2026, due on 17 Dec 2026, before; €357.00 of it "
+            "is still unpaid.") in last
     assert "Open €357.00 Reminder fee €5.00 To pay €362.00" in last
     assert "Reminder fees are not subject to VAT." in last
     assert "Please transfer €362.00 by 1 Feb 2027" in last
@@ -286,4 +287,42 @@ def test_a_client_gone_from_rates_yaml_is_held_back_not_a_traceback(ws, monkeypa
     assert result.exit_code == 0, result.output
     assert "Held back: 2026-0002 (globex) — client globex is no longer in rates.yaml: put it back to remind it." \
         in result.output
+    assert [r[0] for r in reminders(ws)] == ["2026-0001"]
+
+
+def test_a_cent_left_open_is_not_worth_a_reminder(ws, monkeypatch):
+    billed(ws)
+    ws.input("bank/december.xml", statement(entry("08", "356.99", name="Globex Corporation",
+                                                  remittance="Invoice 2026-0002", ref="D1",
+                                                  booked="<Dt>2026-12-20</Dt>")))
+    on(monkeypatch, "2027-01-08")
+    ws.cli("remind")
+    assert [r[:2] for r in reminders(ws)] == [("2026-0001", 2)]  # Globex's 0.01 open: none
+
+
+@pytest.mark.real_pdf
+def test_a_reminder_pdf_gone_is_written_again_by_remind_as_it_was_issued(ws, monkeypatch):
+    billed(ws)
+    on(monkeypatch, "2026-12-24")
+    ws.cli("remind", "--client", "globex")
+    pdf = ws.root / "output/2026-11/reminders/2026-0002-reminder-1.pdf"
+    issued = pdf.read_bytes()
+    pdf.unlink()
+    failed = ws.cli("send", "--client", "globex")
+    assert "its PDF output/2026-11/reminders/2026-0002-reminder-1.pdf is gone — restore it from a backup (or " \
+           "`auftakt-batch remind` writes it again)" in failed.output
+    result = ws.cli("remind", "--client", "globex")
+    assert "Wrote output/2026-11/reminders/2026-0002-reminder-1.pdf again (it was gone)." in result.output
+    assert pdf.read_bytes() == issued
+    assert len(reminders(ws)) == 1
+
+
+def test_where_invoices_are_mailed_one_never_delivered_gets_no_reminder(ws, server, monkeypatch):  # noqa: F811
+    inbox, port = server("none", refuse=("ap@globex.example",))
+    billed(ws, mail=f'  mail: {{from: "Studio <billing@studio.example>", smtp: {{host: localhost, port: {port}, '
+                    f'security: none}}}}\n')
+    assert ws.cli("send").exit_code == 1  # Globex's address refused: its invoice never arrived
+    on(monkeypatch, "2026-12-24")
+    result = ws.cli("remind")
+    assert "Held back: 2026-0002 (globex) — the invoice itself was never delivered" in result.output
     assert [r[0] for r in reminders(ws)] == ["2026-0001"]

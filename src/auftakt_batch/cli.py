@@ -577,6 +577,10 @@ def remind(workspace: Path, only: str | None) -> None:
                        f"{r.asked:>12,.2f} {r.currency} by {r.pay_by.isoformat()}  {r.pdf_path}")
     for h in done.held:
         click.echo(f"Held back: {h.number} ({h.client}) — {h.why}.")
+    for path, same in done.restored:
+        click.echo(f"Wrote {path} again (it was gone)." if same else
+                   f"Error: {path} is gone and cannot be written as it was issued (the templates or labels changed "
+                   "since) — restore it from a backup", err=not same)
     levels = ", ".join(str(d) for d in config.agency.reminders.after_days) if config.agency.reminders else ""
     if not done.issued and not done.held:
         click.echo(f"Nothing to remind: no invoice is overdue past a level without its reminder "

@@ -4,7 +4,9 @@ An invoice overdue by at least `after_days[n - 1]` days, with money open, is due
 level n — the highest level its days reach, once: a level issued before is never issued again,
 and a run that finds an invoice past two levels at once issues only the higher one. The first
 reminder is a friendly one without a fee; from the second on, `fee` is added to what it asks for.
-A credit note, a paid or cancelled invoice, one not yet overdue gets none.
+A credit note, a paid or cancelled invoice, one not yet overdue gets none; nor does one with less
+open than SMALLEST or than the fee (a cent left over is not worth a letter, and a fee larger than
+the debt would embarrass).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..config import Reminders
 from .receivables import Standing
 
 ZERO = Decimal("0.00")
+SMALLEST = Decimal("1.00")  # less open than this (or than the fee) is not reminded
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ def due_reminders(standings: Iterable[Standing], issued: Mapping[str, int], rule
     highest reminder level it has had."""
     found = []
     for s in standings:
-        if s.kind != "invoice" or s.state != "overdue" or s.open <= 0:
+        if s.kind != "invoice" or s.state != "overdue" or s.open < max(SMALLEST, rule.fee):
             continue
         level = sum(1 for days in rule.after_days if s.days_overdue >= days)
         if level > issued.get(s.number, 0):

@@ -9,7 +9,10 @@ Under the billing lock, in this order:
    statement lying there is never reminded;
 3. an invoice that a booking not matched yet may pay — its number is suggested for the booking,
    or the booking comes from its client's account or name — is held back for a person to decide;
-4. each reminder due is reserved in the ledger (pending), its PDF written, then marked issued.
+   So is one whose invoice never reached the client, where invoices are mailed (agency.mail.smtp);
+4. each reminder due is reserved in the ledger (pending), its PDF written, then marked issued;
+5. an issued reminder whose PDF is gone is rendered again and written back if the bytes are the
+   issued ones (its recorded sha256).
 """
 
 from __future__ import annotations
@@ -30,12 +33,13 @@ from ..billing import client_key, locked
 from ..config import Config, Reminders
 from ..errors import Refused
 from ..files import crash_point, sweep_orphans, write_bytes_atomically
-from ..ledger import InvoiceRecord, ReminderRecord
+from ..ledger import Delivery, InvoiceRecord, ReminderRecord
+from ..ledger.messages import SENT
 from ..ledger.reminders import ISSUED, PENDING
 from ..payments.match import Unmatched, payers
 from ..payments.receivables import Standing
 from ..payments.reminders import Reminder, due_reminders, is_final
-from ..payments.settle import client_ids, settle
+from ..payments.settle import Settled, client_ids, settle
 
 PAY_WITHIN_DAYS = 7  # a reminder asks to be paid within a week of its date
 ZERO = Decimal("0.00")
@@ -55,6 +59,7 @@ class RemindRun:
     recorded: int  # payments recorded from input/bank/ first
     unmatched: tuple[Unmatched, ...]
     no_ledger: bool = False
+    restored: tuple[tuple[str, bool], ...] = ()  # issued PDFs found gone: (path, written back as issued)
 
 
 def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date, *,
@@ -64,7 +69,7 @@ def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date,
     if rule is None:
         raise Refused("rates.yaml has no agency.reminders — add `reminders: {after_days: [7, 21, 35], "
                       "fee: \"5.00\"}` under agency: the days past due of each level, and the fee from the second "
-                      "(README: Getting paid)")
+                      "(README: Payment reminders)")
     client = client_key(config, only)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
@@ -80,23 +85,52 @@ def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date,
             settled = settle(path, bookings, config, today)
             before = ledger.reminders(conn, ledger.SCHEMA_VERSION)
             due = [d for d in due_reminders(settled.standings, _highest(before), rule) if client in (None, d.client)]
-            maybe = _maybe_paid(settled.unmatched, settled.standings, config)
-            held = tuple(Held(d.number, d.client, _why(d.number, d.client, maybe, config)) for d in due
-                         if d.number in maybe or d.client not in config.clients)
+            why = _held(due, settled, config, ledger.deliveries(conn, ledger.SCHEMA_VERSION))
             issued = [_issue(conn, workspace, config, _record(d, invoices[d.number], before, today),
-                             invoices[d.number], rule, reserve=True)
-                      for d in due if d.number not in maybe and d.client in config.clients]
+                             invoices[d.number], rule, reserve=True) for d in due if d.number not in why]
+            restored = _restored(workspace, config, before, invoices, rule)
         finally:
             conn.close()
-    return RemindRun(tuple(finished + issued), held, settled.recorded, settled.unmatched)
+    return RemindRun(tuple(finished + issued), tuple(Held(d.number, d.client, why[d.number]) for d in due
+                                                     if d.number in why),
+                     settled.recorded, settled.unmatched, restored=restored)
 
 
+def _held(due: list[Reminder], settled: Settled, config: Config, delivered: dict[str, Delivery]) -> dict[str, str]:
+    """Invoice number -> why its reminder due is held back: its client is gone from rates.yaml, a
+    booking not matched yet may pay it, or — where invoices are mailed (agency.mail.smtp) — the
+    invoice itself never reached the client."""
+    maybe = _maybe_paid(settled.unmatched, settled.standings, config)
+    mail = config.agency.mail
+    mailing = mail is not None and mail.smtp is not None and not mail.outbox
+    found = {}
+    for d in due:
+        if d.client not in config.clients:
+            found[d.number] = f"client {d.client} is no longer in rates.yaml: put it back to remind it"
+        elif d.number in maybe:
+            found[d.number] = (f"the booking {maybe[d.number]} may pay it; if it does: `auftakt-batch payments "
+                               f"--match {maybe[d.number]} {d.number}`, then remind again")
+        elif mailing and getattr(delivered.get(d.number), "state", None) != SENT:
+            found[d.number] = ("the invoice itself was never delivered (`auftakt-batch invoices` shows its mailing): "
+                               "send it first (`auftakt-batch send`), then remind again")
+    return found
 
-def _why(number: str, client: str, maybe: dict[str, str], config: Config) -> str:
-    if client not in config.clients:
-        return f"client {client} is no longer in rates.yaml: put it back to remind it"
-    return (f"the booking {maybe[number]} may pay it; if it does: `auftakt-batch payments --match {maybe[number]} "
-            f"{number}`, then remind again")
+
+def _restored(workspace: Path, config: Config, reminders: list[ReminderRecord], invoices: dict[str, InvoiceRecord],
+              rule: Reminders) -> tuple[tuple[str, bool], ...]:
+    """Each issued reminder whose PDF is gone, rendered again: (its path, whether the bytes are the
+    issued ones — then it is written back; else the templates changed since and it is not)."""
+    found = []
+    for r in reminders:
+        target = workspace / r.pdf_path
+        if r.status != ISSUED or target.exists() or r.client_key not in config.clients:
+            continue
+        data = _pdf(workspace, config, r, invoices[r.number], rule)
+        same = hashlib.sha256(data).hexdigest() == r.pdf_sha256
+        if same:
+            write_bytes_atomically(target, data, "pdf")
+        found.append((r.pdf_path, same))
+    return tuple(found)
 
 
 def _highest(reminders: Iterable[ReminderRecord]) -> dict[str, int]:
@@ -138,20 +172,24 @@ def _record(due: Reminder, invoice: InvoiceRecord, before: Iterable[ReminderReco
         currency=due.currency, pdf_path=f"output/{invoice.period}/reminders/{key}.pdf")
 
 
-def _issue(conn: sqlite3.Connection, workspace: Path, config: Config, r: ReminderRecord, invoice: InvoiceRecord,
-           rule: Reminders, reserve: bool = False) -> ReminderRecord:
-    """Reserve `r` (unless a killed run did), write its PDF, mark it issued."""
+def _pdf(workspace: Path, config: Config, r: ReminderRecord, invoice: InvoiceRecord, rule: Reminders) -> bytes:
+    """The reminder's PDF: the same bytes for the same reminder, templates and labels."""
     from ..render.pdf import pdf_bytes
     from ..render.reminder import reminder_html
 
+    templates = workspace / "templates"
+    stamped_at = datetime.combine(r.issue_date, time(12), ZoneInfo(config.agency.timezone))
+    html = reminder_html(r, invoice, config, templates, stamped_at=stamped_at, final=is_final(r.level, rule))
+    return pdf_bytes(html, templates, stamped_at)
+
+
+def _issue(conn: sqlite3.Connection, workspace: Path, config: Config, r: ReminderRecord, invoice: InvoiceRecord,
+           rule: Reminders, reserve: bool = False) -> ReminderRecord:
+    """Reserve `r` (unless a killed run did), write its PDF, mark it issued."""
     if reserve:
         ledger.record_reminder(conn, r)
         crash_point("reminder-reserved")
-    templates = workspace / "templates"
-    stamped_at = datetime.combine(r.issue_date, time(12), ZoneInfo(config.agency.timezone))
-    html = reminder_html(r, invoice, config, templates, stamped_at=stamped_at,
-                         final=is_final(r.level, rule))
-    data = pdf_bytes(html, templates, stamped_at)
+    data = _pdf(workspace, config, r, invoice, rule)
     write_bytes_atomically(workspace / r.pdf_path, data, "pdf")
     crash_point("reminder-written")
     sha = hashlib.sha256(data).hexdigest()

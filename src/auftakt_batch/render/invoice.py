@@ -56,10 +56,10 @@ LABELS = {
         # payment reminders (render/reminder.py): the first, those between, the last level's
         "reminder": "Payment reminder", "reminder_next": "Reminder", "reminder_final": "Final reminder",
         "reminder_number": "Reminder no.", "invoice_date": "Invoice date", "salutation": "Dear Sir or Madam,",
-        "reminder_text": "Our invoice {number} of {date} was due on {due}. We have not yet received {open} of it "
-                         "— perhaps it has escaped your attention.",
-        "reminder_again": "Despite our reminder, {open} of our invoice {number} of {date}, due on {due}, is still "
-                          "unpaid.",
+        "reminder_text": "Our invoice {number} of {date} was due on {due}; we have not yet received payment of "
+                         "{open}. Perhaps it has escaped your attention.",
+        "reminder_again": "We have reminded you of our invoice {number} of {date}, due on {due}, before; {open} of "
+                          "it is still unpaid.",
         "invoice_of": "Invoice {number} of {date}", "paid_so_far": "Paid so far", "still_open": "Open",
         "reminder_fee": "Reminder fee", "earlier_fees": "Fees of earlier reminders", "to_pay": "To pay",
         "fee_note": "Reminder fees are not subject to VAT.",
@@ -95,10 +95,10 @@ LABELS = {
         "reminder": "Zahlungserinnerung", "reminder_next": "Mahnung", "reminder_final": "Letzte Mahnung",
         "reminder_number": "Mahnstufe", "invoice_date": "Rechnungsdatum",
         "salutation": "Sehr geehrte Damen und Herren,",
-        "reminder_text": "unsere Rechnung {number} vom {date} war am {due} fällig. Bisher sind {open} davon nicht "
-                         "bei uns eingegangen – vielleicht ist sie Ihnen entgangen.",
-        "reminder_again": "trotz unserer Erinnerung sind von unserer Rechnung {number} vom {date}, fällig am {due}, "
-                          "noch {open} offen.",
+        "reminder_text": "unsere Rechnung {number} vom {date} war am {due} fällig; eine Zahlung von {open} ist bei "
+                         "uns bisher nicht eingegangen. Vielleicht ist Ihnen die Rechnung entgangen.",
+        "reminder_again": "wir haben Sie bereits an unsere Rechnung {number} vom {date}, fällig am {due}, erinnert; "
+                          "noch immer sind {open} offen.",
         "invoice_of": "Rechnung {number} vom {date}", "paid_so_far": "Bereits gezahlt", "still_open": "Offen",
         "reminder_fee": "Mahngebühr", "earlier_fees": "Mahngebühren früherer Mahnungen", "to_pay": "Zu zahlen",
         "fee_note": "Mahngebühren unterliegen nicht der Umsatzsteuer.",

@@ -194,7 +194,8 @@ def _attachments(workspace: Path, record: Document, xrechnung: bool) -> tuple[At
     try:
         data = pdf.read_bytes()
     except OSError:
-        return f"not sent: its PDF {record.pdf_path} is gone — restore it from a backup (or `bill` rewrites it)"
+        again = " (or `auftakt-batch remind` writes it again)" if isinstance(record, ReminderRecord) else ""
+        return f"not sent: its PDF {record.pdf_path} is gone — restore it from a backup{again}"
     if record.pdf_sha256 and hashlib.sha256(data).hexdigest() != record.pdf_sha256:
         return f"not sent: its PDF {record.pdf_path} was changed since it was issued — restore the issued one"
     found = [Attachment(name=pdf.name, subtype="pdf", data=data)]
