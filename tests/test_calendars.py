@@ -411,3 +411,27 @@ def test_a_deadline_raised_where_it_is_swallowed_is_raised_again():
                 swallowed.append(exc)  # ... and is swallowed, as a gc callback would
             time.sleep(5)  # the second one ends the block
     assert len(swallowed) == 1
+
+
+def test_a_deadline_that_cuts_its_own_exit_short_never_fires_after_the_block():
+    """The repeated alarm once landed inside contextlib's __exit__, before the timer was stopped:
+    the generator's cleanup never ran, and the alarm went on raising in whatever ran next (a fresh
+    clone's CI saw it in pandas and in pytest itself). An alarm outside the block now stops the timer."""
+    import signal
+    import time
+
+    from auftakt_batch.calendars.read import _deadline
+
+    def entered_and_left_without_its_exit():
+        block = _deadline(0.01, CalendarError("too long"))
+        block.__enter__()
+        return block  # kept alive, its cleanup never run: as when an alarm cut __exit__ short
+
+    kept = entered_and_left_without_its_exit()
+    try:
+        time.sleep(0.3)  # the first alarm and two REPEATs fall here, outside the block: nothing is raised
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        del kept

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from types import FrameType
-from typing import Any, Never
+from typing import Any
 
 import pandas as pd
 
@@ -146,7 +147,14 @@ def _deadline(seconds: float, error: Exception) -> Iterator[None]:
         yield
         return
 
-    def expired(signum: int, frame: FrameType | None) -> Never:
+    owner = sys._getframe(2)  # the with-block's frame (this generator's, contextlib's __enter__, then it)
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        while frame is not None and frame is not owner:
+            frame = frame.f_back
+        if frame is None:  # the block was left, even if an alarm cut its exit short: stop, raise nothing
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            return
         raise error
 
     previous = signal.signal(signal.SIGALRM, expired)
