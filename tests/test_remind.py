@@ -326,3 +326,18 @@ def test_where_invoices_are_mailed_one_never_delivered_gets_no_reminder(ws, serv
     result = ws.cli("remind")
     assert "Held back: 2026-0002 (globex) — the invoice itself was never delivered" in result.output
     assert [r[0] for r in reminders(ws)] == ["2026-0001"]
+
+
+def test_send_holds_a_reminder_a_statement_in_input_bank_pays_before_payments_records_it(ws, monkeypatch):
+    billed(ws)
+    on(monkeypatch, "2026-12-24")
+    ws.cli("remind", "--client", "globex")
+    ws.input("bank/december.xml", statement(entry("08", "357.00", name="Globex Corporation",
+                                                  remittance="Invoice 2026-0002", ref="E1",
+                                                  booked="<Dt>2026-12-27</Dt>")))
+    result = ws.cli("send", "--client", "globex", "--dry-run")
+    assert result.exit_code == 1
+    assert ("Error: 2026-0002-reminder-1 (globex): not sent: a booking in input/bank/ pays 357.00 EUR of invoice "
+            "2026-0002, not recorded yet — run `auftakt-batch payments`, then `send`") in result.output
+    assert not (ws.root / "output/2026-11/outbox/2026-0002-reminder-1-globex.eml").exists()
+    assert (ws.root / "output/2026-11/outbox/2026-0002-globex.eml").exists()  # the invoice itself goes

@@ -616,7 +616,9 @@ def send(workspace: Path, period: Period | None, only: str | None, dry_run: bool
 
     from .sending import send as send_all
 
-    result = send_all(workspace, datetime.now(timezone.utc), period=period, only=only, dry_run=dry_run, again=again)
+    run, _ = _bank_run(workspace, _today(workspace))  # a reminder of an invoice a statement pays is not sent
+    result = send_all(workspace, datetime.now(timezone.utc), period=period, only=only, dry_run=dry_run, again=again,
+                      bookings=run.bookings)
     for number in result.unknown:
         click.echo(f"{number}: delivery unknown — an earlier send was interrupted while mailing it; look whether it "
                    f"arrived, then `auftakt-batch send --again {number}` if not", err=True)

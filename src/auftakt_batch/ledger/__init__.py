@@ -50,7 +50,8 @@ from .sql import decimal_text, utc_now
 from .writing import AlreadyBilled, Number, mark_issued, next_number, record_accepted, record_payments, record_pending
 
 __all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "AlreadyBilled", "Book", "Delivery",
-           "InvoiceRecord", "ReminderRecord", "deliveries", "mark_reminded", "read_reminders", "record_reminder",
+           "InvoiceRecord", "ReminderRecord", "deliveries", "mark_reminded", "read_paid_bookings", "read_reminders",
+           "record_reminder",
            "reminders", "read_deliveries", "record_outcome", "record_sending",
            "LedgerError", "NotVoidable", "Number", "Stored", "billed_entries", "charged", "connect", "decimal_text",
            "invoices", "live_invoices", "mark_issued", "model_state", "next_number", "no_billed", "read_billed",
@@ -143,6 +144,11 @@ def read_deliveries(path: Path) -> dict[str, Delivery]:
 def read_reminders(path: Path) -> list[ReminderRecord]:
     """Every payment reminder issued (or pending), read-only; none without a ledger."""
     return _read(path, reminders, [])
+
+
+def read_paid_bookings(path: Path) -> frozenset[str]:
+    """The bank bookings recorded as payments already, read-only; none without a ledger."""
+    return _read(path, paid_bookings, frozenset())
 
 
 def read_book(path: Path) -> Book:

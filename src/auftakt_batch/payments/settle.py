@@ -92,3 +92,16 @@ def _left_open(opens: list[Receivable], paid: list[Allocation]) -> list[Receivab
     left = [Receivable(r.number, r.client, r.currency, r.issue_date, r.open - taken.get(r.number, Decimal(0)))
             for r in opens]
     return [r for r in left if r.open]
+
+
+def arriving(path: Path, bookings: pd.DataFrame, config: Config, today: date) -> dict[str, Decimal]:
+    """Invoice number -> what the statements' bookings not recorded yet would pay of it, matched as
+    `payments` matches them; read-only: nothing is recorded (`send` asks, before it mails a reminder)."""
+    book = ledger.read_book(path)
+    found = match(to_bookings(bookings), receivables(standings(book.invoices, book.paid, today)), client_ids(config),
+                  ledger.read_paid_bookings(path))
+    paying: dict[str, Decimal] = {}
+    for a in found.allocations:
+        if a.number is not None:
+            paying[a.number] = paying.get(a.number, Decimal(0)) + a.amount
+    return paying

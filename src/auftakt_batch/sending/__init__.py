@@ -17,8 +17,11 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pandas as pd
 
 from .. import ledger
 from ..billing import client_key, config_errors, locked
@@ -28,6 +31,7 @@ from ..files import crash_point, write_bytes_atomically
 from ..ledger import Delivery, InvoiceRecord, ReminderRecord
 from ..ledger.messages import SENDING, SENT
 from ..payments.reminders import is_final
+from ..payments.settle import arriving
 from ..periods import Period, parse_period
 from ..render.invoice import LabelsError, load_labels
 from .message import Attachment, BadTemplate, Outgoing, compose, letter, reminder_values, values
@@ -65,8 +69,9 @@ class SendRun:
 
 
 def send(workspace: Path, now: datetime, *, period: Period | None = None, only: str | None = None,
-         dry_run: bool = False, again: str | None = None) -> SendRun:
-    """Send (or with `dry_run` write) the messages; per-invoice failures are in the results."""
+         dry_run: bool = False, again: str | None = None, bookings: pd.DataFrame | None = None) -> SendRun:
+    """Send (or with `dry_run` write) the messages; per-invoice failures are in the results.
+    `bookings` (input/bank/'s, schemas.Bookings): a reminder of an invoice they pay is not sent."""
     config, problems = load_config(workspace / "rates.yaml")
     if config is None:
         raise CannotIssue(config_errors(problems))
@@ -77,11 +82,12 @@ def send(workspace: Path, now: datetime, *, period: Period | None = None, only: 
     client = client_key(config, only)
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
+        paying = arriving(path, bookings, config, now.date()) if bookings is not None and path.exists() else {}
         if dry_run or mail.outbox or mail.smtp is None:
             invoices = ledger.read_invoices(path)
             chosen, unknown = _chosen(invoices, ledger.read_reminders(path), ledger.read_deliveries(path), period,
                                       client, again)
-            run = _Run(workspace, config, invoices, now, again is not None)
+            run = _Run(workspace, config, invoices, now, again is not None, paying)
             return SendRun(tuple(_write(run, r) for r in chosen), unknown, outbox=True)
         session = Session(mail.smtp, os.environ.get(PASSWORD_VARIABLE))
         conn = ledger.connect(path)
@@ -90,7 +96,7 @@ def send(workspace: Path, now: datetime, *, period: Period | None = None, only: 
             invoices = ledger.invoices(conn)
             chosen, unknown = _chosen(invoices, ledger.reminders(conn, version), ledger.deliveries(conn, version),
                                       period, client, again)
-            run = _Run(workspace, config, invoices, now, again is not None)
+            run = _Run(workspace, config, invoices, now, again is not None, paying)
             return SendRun(tuple(_send(conn, session, run, r) for r in chosen), unknown,
                            outbox=False)
         finally:
@@ -139,6 +145,7 @@ class _Run:
     invoices: list[InvoiceRecord]
     now: datetime
     again: bool  # asked for by name: a reminder goes out even if its invoice was paid since
+    paying: dict[str, Decimal]  # invoice number -> what input/bank/'s bookings not recorded yet pay of it
 
 
 def _prepared(run: _Run, record: Document) -> Outgoing | Result:
@@ -150,7 +157,7 @@ def _prepared(run: _Run, record: Document) -> Outgoing | Result:
                f"has no email in rates.yaml — add `email: ap@…` to clients.{record.client_key}")
         return Result(record.key, record.client_key, "", "failed", f"not sent: client {record.client_key} {why}")
     invoice = next(r for r in run.invoices if r.number == record.number)
-    stale = _stale(workspace, record, invoice) if isinstance(record, ReminderRecord) and not run.again else None
+    stale = _stale(run, record, invoice) if isinstance(record, ReminderRecord) and not run.again else None
     attachments = _attachments(workspace, record, client.einvoice == "xrechnung")
     if isinstance(record, ReminderRecord) and not isinstance(attachments, str):
         attached = _attachments(workspace, invoice, False)  # the invoice it reminds of, again
@@ -174,11 +181,16 @@ def _prepared(run: _Run, record: Document) -> Outgoing | Result:
 
 
 
-def _stale(workspace: Path, reminder: ReminderRecord, invoice: InvoiceRecord) -> str | None:
-    """Why a reminder must not go out as it is: its invoice was cancelled, or paid (more) since."""
+def _stale(run: _Run, reminder: ReminderRecord, invoice: InvoiceRecord) -> str | None:
+    """Why a reminder must not go out as it is: its invoice was cancelled, or paid (more) since —
+    as the ledger records, or by a booking in input/bank/ not recorded yet."""
     if invoice.status != "issued":
         return f"not sent: invoice {invoice.number} was cancelled since this reminder was issued"
-    paid = ledger.read_paid(workspace / "output" / "ledger.sqlite").get(invoice.number)
+    if run.paying.get(invoice.number):
+        return (f"not sent: a booking in input/bank/ pays {run.paying[invoice.number]:,.2f} {reminder.currency} of "
+                f"invoice {invoice.number}, not recorded yet — run `auftakt-batch payments`, then `send` (or "
+                f"`auftakt-batch send --again {reminder.key}` to send it anyway)")
+    paid = ledger.read_paid(run.workspace / "output" / "ledger.sqlite").get(invoice.number)
     if paid is not None and paid > reminder.paid:
         return (f"not sent: {paid - reminder.paid:,.2f} {reminder.currency} of invoice {invoice.number} was paid since "
                 f"this reminder was issued — `auftakt-batch remind` again if it is still overdue, or send it anyway "
