@@ -1,6 +1,6 @@
 """Shared fixtures: a small workspace written from text, and the CLI run as a user runs it.
 
-Billing writes its PDFs with a stand-in (`stand_in_pdfs`) unless a test is marked `real_pdf`:
+Billing (and `remind`) write their PDFs with a stand-in (`stand_in_pdfs`) unless a test is marked `real_pdf`:
 the tests that read a PDF, check Factur-X, the byte-identical rerun or a crash keep WeasyPrint.
 Hypothesis runs each property with the example count its test names (`examples(n)`) in the
 `ci` profile, the default; `HYPOTHESIS_PROFILE=dev` runs a tenth of them, for a quick local run,
@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import settings
 
-from auftakt_batch import billing, pipeline
+from auftakt_batch import billing, pipeline, reminding
 from auftakt_batch.cli import main
 from auftakt_batch.render.pdf import Job, write_documents
 
@@ -184,6 +184,8 @@ def pdf_renderer(request, monkeypatch):
     billing's `write_pdfs`: the renderer `bill` and `void` use when given none (the CLI's too)."""
     if request.node.get_closest_marker("real_pdf") is None:
         monkeypatch.setattr(billing, "write_pdfs", stand_in_pdfs)
+        monkeypatch.setattr(reminding, "render_pdf", lambda html, templates, stamped_at: stand_in_pdf(
+            Job(html=html, templates=templates, target=templates, stamped_at=stamped_at)))
 
 
 @pytest.fixture(autouse=True)

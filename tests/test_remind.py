@@ -184,6 +184,7 @@ REMIND = ("import datetime, sys; from pathlib import Path; from auftakt_batch.cl
           "main(['remind', '--workspace', sys.argv[1]])")
 
 
+@pytest.mark.real_pdf  # the killed run renders in a process of its own, with WeasyPrint
 @pytest.mark.parametrize("step", ["reminder-reserved", "pdf-written", "reminder-written"])
 def test_a_run_killed_anywhere_is_finished_by_the_next_with_the_same_pdf(ws, tmp_path, monkeypatch, step):
     billed(ws)

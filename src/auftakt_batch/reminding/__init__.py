@@ -174,12 +174,18 @@ def _record(due: Reminder, invoice: InvoiceRecord, before: Iterable[ReminderReco
 
 def _pdf(workspace: Path, config: Config, r: ReminderRecord, invoice: InvoiceRecord, rule: Reminders) -> bytes:
     """The reminder's PDF: the same bytes for the same reminder, templates and labels."""
-    from ..render.pdf import pdf_bytes
     from ..render.reminder import reminder_html
 
     templates = workspace / "templates"
     stamped_at = datetime.combine(r.issue_date, time(12), ZoneInfo(config.agency.timezone))
     html = reminder_html(r, invoice, config, templates, stamped_at=stamped_at, final=is_final(r.level, rule))
+    return render_pdf(html, templates, stamped_at)
+
+
+def render_pdf(html: str, templates: Path, stamped_at: datetime) -> bytes:
+    """WeasyPrint's PDF of a reminder's page (the tests that read no PDF put a stand-in here)."""
+    from ..render.pdf import pdf_bytes
+
     return pdf_bytes(html, templates, stamped_at)
 
 
