@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from types import FrameType
@@ -204,7 +205,17 @@ def pdf_bytes(html: str, templates: Path, stamped_at: datetime, einvoice: bytes 
         options = {"attachments": files}
     with _environment("SOURCE_DATE_EPOCH", str(int(stamped_at.timestamp()))):
         return HTML(string=html, base_url=str(templates.resolve()) + os.sep,
-                    url_fetcher=fetcher_within(templates)).write_pdf(**options)
+                    url_fetcher=fetcher_within(templates)).write_pdf(font_config=_fonts(templates), **options)
+
+
+@lru_cache(maxsize=4)
+def _fonts(templates: Path) -> Any:
+    """One WeasyPrint font configuration per templates folder and process: the fonts are looked up
+    once per worker, not once per document (the same bytes either way; a folder of its own, so one
+    workspace's @font-face never reaches another's documents)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 @contextmanager
