@@ -1,0 +1,210 @@
+"""What was read from an export, kept so that an unchanged export is never parsed again.
+
+One Parquet file per export under output/.cache/ingest/, named by a key of everything that
+decides what reading the file gives: the file's bytes (sha256), where it lies (its label names
+every row and problem), the rules it was read under (the agency's time zone, the people's own
+zones, the date order: all of `Rules`), the cache's FORMAT, and the code that reads it (the
+tool's version and a digest of the package's own source, so an edited reader never trusts an
+entry an older one wrote). Name resolution happens later (check/resolve) and is not kept here;
+nor are the tracker policies of `imports:` (billable, invoiced_in_tracker, require_approval),
+which check/tracker applies after ingest.
+
+The file holds the export's raw entries (every table of it, one after another) and, in the
+Parquet metadata, its tables (format, encoding, separator, rows, column labels) and problems in
+the order they were found. Decimal columns are kept as their text (Parquet's decimals would
+change 1.5 into 1.50). An entry that cannot be read, was written by another key (a renamed or
+foreign file) or does not give back exactly the columns of RawEntries is ignored and rebuilt:
+a failed read of the cache is never the user's error, and it is never trusted. Entries are
+written atomically; those the latest run did not use are pruned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from ..files import write_bytes_atomically
+from ..problems import Problem, Severity, Source
+from ..schemas import RawEntries
+from .build import Rules
+
+FORMAT = 1  # the layout of a cache file: change it whenever what is stored, or how, changes
+FOLDER = Path("output") / ".cache" / "ingest"
+_NAME = re.compile(r"^[0-9a-f]{64}\.parquet$")
+_META = b"auftakt-batch.ingest"
+_COLUMNS = tuple(RawEntries.to_schema().columns)
+_DECIMALS = ("export_amount", "export_rate")
+
+
+@dataclass(frozen=True)
+class ReadTable:
+    """One timesheet table of an export, built into raw entries."""
+
+    file: str
+    format: str
+    encoding: str | None
+    separator: str | None
+    entries: pd.DataFrame
+    labels: Mapping[str, str]  # canonical column -> header text
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """What reading one export gives: its timesheet tables, its problems (in order), its expense tables."""
+
+    tables: tuple[ReadTable, ...]
+    problems: tuple[Problem, ...]
+    expenses: tuple = ()  # ingest.read.Table of expense exports, as text: never cached
+
+
+@dataclass
+class IngestCache:
+    folder: Path
+    rules: Rules
+    used: set[str] = field(default_factory=set)  # the entries this run read or wrote: kept by `prune`
+
+    @classmethod
+    def of(cls, workspace: Path, rules: Rules) -> IngestCache | None:
+        """The workspace's cache, or None where output/ is not a folder (nothing is written then)."""
+        return cls(workspace / FOLDER, rules) if (workspace / "output").is_dir() else None
+
+    def get(self, path: Path, label: str) -> tuple[str, FileRead | None]:
+        """(the file's key, what the cache holds for it or None). A file that cannot be read gives
+        no key: the readers say why."""
+        try:
+            key = self._key(path.read_bytes(), label)
+        except OSError:
+            return "", None
+        try:
+            read = _load(self.folder / f"{key}.parquet", key)
+        except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is rebuilt, never trusted
+            read = None
+        if read is not None:
+            self.used.add(key)
+        return key, read
+
+    def put(self, key: str, path: Path, label: str, read: FileRead) -> None:
+        """Keep `read` under `key` if the file still has the bytes the key was made of; a cache
+        that cannot be written (a read-only disk, a full one) is only slower."""
+        try:
+            if not key or self._key(path.read_bytes(), label) != key:  # changed while it was read
+                return
+            data = _dump(read, key)
+        except Exception:  # noqa: BLE001 - what cannot be kept exactly is read again next time
+            return
+        if data is None:
+            return
+        try:
+            write_bytes_atomically(self.folder / f"{key}.parquet", data)
+            self.used.add(key)
+        except OSError:
+            pass
+
+    def prune(self) -> None:
+        """Remove the entries this run did not use: the exports they were made of are gone or changed."""
+        try:
+            stale = [p for p in self.folder.iterdir() if _NAME.match(p.name) and p.stem not in self.used]
+            for path in stale:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    def _key(self, data: bytes, label: str) -> str:
+        rules = [self.rules.timezone, sorted(self.rules.zones.items()), self.rules.date_format]
+        said = json.dumps([FORMAT, _code(), label, rules, hashlib.sha256(data).hexdigest()])
+        return hashlib.sha256(said.encode()).hexdigest()
+
+
+@cache
+def _code() -> str:
+    """The tool's version, the libraries that write and read the frames, and a digest of the
+    package's source: an entry is trusted only by the code that wrote it."""
+    package = Path(__file__).parent.parent
+    digest = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    return "/".join([_version("auftakt-batch"), pd.__version__, _version("pyarrow"), digest.hexdigest()])
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def _dump(read: FileRead, key: str) -> bytes | None:
+    """The cache file's bytes; None for what cannot be kept exactly (then it is simply read again)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frames = [t.entries for t in read.tables]
+    if any(tuple(f.columns) != _COLUMNS or not f.dtypes.equals(frames[0].dtypes) for f in frames):
+        return None
+    entries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    for column in _DECIMALS if frames else ():
+        values = entries[column]
+        if not values.map(lambda v: v is None or isinstance(v, Decimal)).all():
+            return None
+        entries[column] = values.map(lambda v: None if v is None else str(v)).astype(object)
+    meta = {"key": key, "format": FORMAT,
+            "dtypes": {c: str(t) for c, t in (frames[0].dtypes.items() if frames else ())},
+            "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding, "separator": t.separator,
+                        "rows": len(t.entries), "labels": dict(t.labels)} for t in read.tables],
+            "problems": [_problem_out(p) for p in read.problems]}
+    table = pa.Table.from_pandas(entries, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(meta).encode()})
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    return out.getvalue()
+
+
+def _load(path: Path, key: str) -> FileRead | None:
+    import pyarrow.parquet as pq
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    table = pq.read_table(io.BytesIO(data))
+    meta = json.loads(table.schema.metadata[_META])
+    if meta["key"] != key or meta["format"] != FORMAT:
+        return None
+    entries = table.to_pandas()
+    if meta["tables"]:
+        if tuple(entries.columns) != _COLUMNS:
+            return None
+        for column in _DECIMALS:
+            entries[column] = entries[column].map(lambda v: None if v is None else Decimal(v)).astype(object)
+        if {c: str(t) for c, t in entries.dtypes.items()} != meta["dtypes"]:
+            return None
+    if len(entries) != sum(t["rows"] for t in meta["tables"]):
+        return None
+    tables, start = [], 0
+    for t in meta["tables"]:
+        rows = entries.iloc[start:start + t["rows"]].reset_index(drop=True)
+        tables.append(ReadTable(t["file"], t["format"], t["encoding"], t["separator"], rows, t["labels"]))
+        start += t["rows"]
+    return FileRead(tuple(tables), tuple(_problem_in(p) for p in meta["problems"]))
+
+
+def _problem_out(p: Problem) -> dict:
+    s = p.source
+    return {"source": [s.file, s.row, s.column, s.key], "code": p.code, "severity": p.severity.value,
+            "message": p.message, "rows": list(p.rows), "client": p.client}
+
+
+def _problem_in(d: dict) -> Problem:
+    file, row, column, key = d["source"]
+    return Problem(Source(file, row, column, key), d["code"], Severity(d["severity"]), d["message"],
+                   tuple(d["rows"]), d["client"])
