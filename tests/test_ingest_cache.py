@@ -16,7 +16,7 @@ from auftakt_batch import billing, ingest
 from auftakt_batch.ingest import cache as ingest_cache
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, Workspace, ledger_dump
+from .conftest import TODAY, Workspace, examples, ledger_dump
 
 NOVEMBER = parse_period("2026-11")
 NATIVE = "date,person,client,job,task,description,hours,billable\n"
@@ -83,7 +83,7 @@ def workspace(root: Path) -> Workspace:
     return ws
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(5), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(exports, min_size=2, max_size=3))
 def test_warm_runs_say_and_bill_what_cold_runs_do_across_edits_additions_and_deletions(tmp_path_factory, states):
