@@ -64,7 +64,8 @@ class Ingested:
 def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | None = None) -> Ingested:
     """Every export under `input_dir`; with `cache`, an export read before (same bytes, same rules)
     comes from it instead of being parsed again (see ingest/cache.py)."""
-    frames, files, labels, calendars, expenses, attachments, statements = [], [], {}, [], [], [], []
+    frames, files, labels, calendars, attachments, statements = [], [], {}, [], [], []
+    expenses: list[Table] = []
     problems: list[Problem] = []
     tree = walk(input_dir, workspace)
     problems += tree.problems

@@ -37,6 +37,7 @@ from ..files import write_bytes_atomically
 from ..problems import Problem, Severity, Source
 from ..schemas import RawEntries
 from .build import Rules
+from .read import Table
 
 FORMAT = 1  # the layout of a cache file: change it whenever what is stored, or how, changes
 FOLDER = Path("output") / ".cache" / "ingest"
@@ -64,7 +65,7 @@ class FileRead:
 
     tables: tuple[ReadTable, ...]
     problems: tuple[Problem, ...]
-    expenses: tuple = ()  # ingest.read.Table of expense exports, as text: never cached
+    expenses: tuple[Table, ...] = ()  # the expense exports' tables, as text: never cached
 
 
 @dataclass
