@@ -29,6 +29,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Mapping
 
 import pandas as pd
@@ -206,6 +207,7 @@ def _problem_out(p: Problem) -> dict:
 
 
 def _problem_in(d: dict) -> Problem:
-    file, row, column, key = d["source"]
-    return Problem(Source(file, row, column, key), d["code"], Severity(d["severity"]), d["message"],
-                   tuple(d["rows"]), d["client"])
+    """A kept problem as it was found: its code was made (and registered) where it was first found."""
+    kept = SimpleNamespace(**d)
+    return Problem(Source(*kept.source), kept.code, Severity(kept.severity), kept.message, tuple(kept.rows),
+                   kept.client)
