@@ -74,7 +74,7 @@ def outputs(ws: Workspace) -> tuple:
 
 def cached(ws: Workspace) -> list[Path]:
     folder = ws.root / ingest_cache.FOLDER
-    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    return sorted(folder.glob("*.npz")) if folder.is_dir() else []
 
 
 def workspace(root: Path) -> Workspace:

@@ -1,21 +1,24 @@
 """What was read from an export, kept so that an unchanged export is never parsed again.
 
-One Parquet file per export under output/.cache/ingest/, named by a key of everything that
-decides what reading the file gives: the file's bytes (sha256), where it lies (its label names
-every row and problem), the rules it was read under (the agency's time zone, the people's own
-zones, the date order: all of `Rules`), the cache's FORMAT, and the code that reads it (the
-tool's version and a digest of the package's own source, so an edited reader never trusts an
-entry an older one wrote). Name resolution happens later (check/resolve) and is not kept here;
-nor are the tracker policies of `imports:` (billable, invoiced_in_tracker, require_approval),
-which check/tracker applies after ingest.
+One `.npz` file per export under output/.cache/ingest/ (numpy's `savez`, uncompressed), named
+by a key of everything that decides what reading the file gives: the file's bytes (sha256),
+where it lies (its label names every row and problem), the rules it was read under (the
+agency's time zone, the people's own zones, the date order: all of `Rules`), the cache's
+FORMAT, and the code that reads it (the tool's, pandas' and numpy's versions and the package's
+source files by size and modification time, so an edited reader never trusts an entry an older
+one wrote). Name resolution happens later (check/resolve) and is not kept here; nor are the
+tracker policies of `imports:` (billable, invoiced_in_tracker, require_approval), which
+check/tracker applies after ingest.
 
-The file holds the export's raw entries (every table of it, one after another) and, in the
-Parquet metadata, its tables (format, encoding, separator, rows, column labels) and problems in
-the order they were found. Decimal columns are kept as their text (Parquet's decimals would
-change 1.5 into 1.50). An entry that cannot be read, was written by another key (a renamed or
-foreign file) or does not give back exactly the columns of RawEntries is ignored and rebuilt:
-a failed read of the cache is never the user's error, and it is never trusted. Entries are
-written atomically; those the latest run did not use are pruned.
+The file holds the export's raw entries (every table of it, one after another), column by
+column as plain arrays (ingest/arrays.py: text as UTF-8, Decimals as their text, instants as
+int64), and one array of JSON: its key, FORMAT, each column's description and dtype, its tables
+(format, encoding, separator, rows, column labels) and problems in the order they were found.
+It is read with `allow_pickle=False`: nothing in it is ever unpickled. An entry that cannot be
+read, was written by another key (a renamed or foreign file) or does not give back exactly the
+columns and dtypes of RawEntries is ignored and rebuilt: a failed read of the cache is never the
+user's error, and it is never trusted. Entries are written atomically; those the latest run did
+not use are pruned.
 """
 
 from __future__ import annotations
@@ -25,27 +28,27 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
 from ..files import write_bytes_atomically
 from ..problems import Problem, Severity, Source
 from ..schemas import RawEntries
+from . import arrays
 from .build import Rules
 from .read import Table
 
-FORMAT = 1  # the layout of a cache file: change it whenever what is stored, or how, changes
+FORMAT = 2  # the layout of a cache file: change it whenever what is stored, or how, changes
 FOLDER = Path("output") / ".cache" / "ingest"
-_NAME = re.compile(r"^[0-9a-f]{64}\.parquet$")
-_META = b"auftakt-batch.ingest"
+_NAME = re.compile(r"^[0-9a-f]{64}\.npz$")
+_META = "auftakt-batch.ingest"  # the array holding the metadata (JSON, UTF-8 bytes)
 _COLUMNS = tuple(RawEntries.to_schema().columns)
-_DECIMALS = ("export_amount", "export_rate")
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class IngestCache:
         except OSError:
             return "", None
         try:
-            read = _load(self.folder / f"{key}.parquet", key)
+            read = _load(self.folder / f"{key}.npz", key)
         except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is rebuilt, never trusted
             read = None
         if read is not None:
@@ -107,7 +110,7 @@ class IngestCache:
         if data is None:
             return
         try:
-            write_bytes_atomically(self.folder / f"{key}.parquet", data)
+            write_bytes_atomically(self.folder / f"{key}.npz", data)
             self.used.add(key)
         except OSError:
             pass
@@ -129,13 +132,16 @@ class IngestCache:
 
 @cache
 def _code() -> str:
-    """The tool's version, the libraries that write and read the frames, and a digest of the
-    package's source: an entry is trusted only by the code that wrote it."""
+    """The tool's version, the libraries that write and read the frames, and each of the package's
+    source files by its place, size and modification time (hashing their text costs more than a
+    warm run saves on a small workspace; an edit, a checkout or an install changes these too): an
+    entry is trusted only by the code that wrote it."""
     package = Path(__file__).parent.parent
     digest = hashlib.sha256()
     for source in sorted(package.rglob("*.py")):
-        digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
-    return "/".join([_version("auftakt-batch"), pd.__version__, _version("pyarrow"), digest.hexdigest()])
+        stat = source.stat()
+        digest.update(f"{source.relative_to(package).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return "/".join([_version("auftakt-batch"), pd.__version__, np.__version__, digest.hexdigest()])
 
 
 def _version(name: str) -> str:
@@ -147,50 +153,41 @@ def _version(name: str) -> str:
 
 def _dump(read: FileRead, key: str) -> bytes | None:
     """The cache file's bytes; None for what cannot be kept exactly (then it is simply read again)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     frames = [t.entries for t in read.tables]
     if any(tuple(f.columns) != _COLUMNS or not f.dtypes.equals(frames[0].dtypes) for f in frames):
         return None
-    entries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    for column in _DECIMALS if frames else ():
-        values = entries[column]
-        if not values.map(lambda v: v is None or isinstance(v, Decimal)).all():
+    entries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(_COLUMNS))
+    columns, stored = {}, {}
+    for name in _COLUMNS if frames else ():
+        column = arrays.encode(entries[name])
+        if column is None:
             return None
-        entries[column] = values.map(lambda v: None if v is None else str(v)).astype(object)
-    meta = {"key": key, "format": FORMAT,
+        columns[name] = column[0]
+        stored |= {f"{name}.{suffix}": values for suffix, values in column[1].items()}
+    meta = {"key": key, "format": FORMAT, "columns": columns,
             "dtypes": {c: str(t) for c, t in (frames[0].dtypes.items() if frames else ())},
             "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding, "separator": t.separator,
                         "rows": len(t.entries), "labels": dict(t.labels)} for t in read.tables],
             "problems": [_problem_out(p) for p in read.problems]}
-    table = pa.Table.from_pandas(entries, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(meta).encode()})
     out = io.BytesIO()
-    pq.write_table(table, out)
+    np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}, **stored)
     return out.getvalue()
 
 
 def _load(path: Path, key: str) -> FileRead | None:
-    import pyarrow.parquet as pq
-
+    """What `_dump` kept under `key`, or None; never unpickles (an object array is an error)."""
     try:
-        data = path.read_bytes()
+        file = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         return None
-    table = pq.read_table(io.BytesIO(data))
-    meta = json.loads(table.schema.metadata[_META])
-    if meta["key"] != key or meta["format"] != FORMAT:
-        return None
-    entries = table.to_pandas()
-    if meta["tables"]:
-        if tuple(entries.columns) != _COLUMNS:
+    with file:
+        meta = json.loads(file[_META].tobytes())
+        if meta["key"] != key or meta["format"] != FORMAT:
             return None
-        for column in _DECIMALS:
-            entries[column] = entries[column].map(lambda v: None if v is None else Decimal(v)).astype(object)
-        if {c: str(t) for c, t in entries.dtypes.items()} != meta["dtypes"]:
-            return None
-    if len(entries) != sum(t["rows"] for t in meta["tables"]):
+        rows = sum(t["rows"] for t in meta["tables"])
+        entries = pd.DataFrame({name: arrays.decode(meta["columns"][name], lambda s, n=name: file[f"{n}.{s}"], rows)
+                                for name in _COLUMNS}) if meta["tables"] else pd.DataFrame()
+    if meta["tables"] and {c: str(t) for c, t in entries.dtypes.items()} != meta["dtypes"]:
         return None
     tables, start = [], 0
     for t in meta["tables"]:
