@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -153,11 +154,15 @@ def test_a_spoilt_cache_entry_is_rebuilt_and_changes_nothing(ws, spoil):
         victim.write_bytes(os.urandom(victim.stat().st_size))
     elif spoil == "another export's":
         victim.write_bytes(entries[1].read_bytes())
-    else:
-        data = victim.read_bytes()
-        marker = b'"format": %d' % ingest_cache.FORMAT
-        assert marker in data
-        victim.write_bytes(data.replace(marker, b'"format": %d' % (ingest_cache.FORMAT + 1)))
+    else:  # a well-formed file whose metadata names another FORMAT
+        with np.load(victim, allow_pickle=False) as kept:
+            stored = {name: kept[name] for name in kept.files}
+        meta = json.loads(stored[ingest_cache._META].tobytes())
+        assert meta["format"] == ingest_cache.FORMAT
+        meta["format"] += 1
+        stored[ingest_cache._META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        with victim.open("wb") as out:
+            np.savez(out, **stored)
     assert said(ws) == cold
     assert cached(ws) == entries and victim.read_bytes() != b""  # rebuilt in place
     assert said(ws) == cold
@@ -180,3 +185,34 @@ def test_without_an_output_folder_nothing_is_written(ws):
     a_month(ws)
     said(ws)
     assert not (ws.root / "output").exists()
+
+
+class Unpickled:
+    """What a pickle in a cache file would make: unpickling it creates `marker`."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.marker),)
+
+
+@pytest.mark.parametrize("where", ["a column", "the metadata"])
+def test_a_cache_entry_holding_pickles_is_rebuilt_never_unpickled(ws, tmp_path, where):
+    (ws.root / "output").mkdir()
+    a_month(ws)
+    cold = said(ws)
+    marker = tmp_path / "unpickled"
+    for victim in cached(ws):
+        with np.load(victim, allow_pickle=False) as kept:
+            stored = {name: kept[name] for name in kept.files}
+        name = next(n for n in stored if n.endswith(".codes")) if where == "a column" else ingest_cache._META
+        stored[name] = np.array([Unpickled(marker)] * len(stored[name]), dtype=object)
+        with victim.open("wb") as out:
+            np.savez(out, allow_pickle=True, **stored)
+        assert b"mkdir" in victim.read_bytes()  # the pickle is there, ready to run
+    assert said(ws) == cold
+    assert not marker.exists()
+    for victim in cached(ws):  # rebuilt: plain arrays again
+        with np.load(victim, allow_pickle=False) as kept:
+            assert all(kept[name].dtype != object for name in kept.files)
