@@ -41,7 +41,7 @@ def encode(values: pd.Series) -> Column | None:
         mask = values.isna().to_numpy()
         plain = values.to_numpy(dtype=dtype.numpy_dtype, na_value=dtype.numpy_dtype.type(0))
         return {"kind": "masked", "dtype": dtype.name}, {"values": plain, "mask": mask}
-    if dtype == object:
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
         return _decimals(values)
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         return {"kind": "datetime", "unit": np.datetime_data(dtype)[0]}, {"values": values.to_numpy().view("i8")}
@@ -50,7 +50,8 @@ def encode(values: pd.Series) -> Column | None:
     return None
 
 
-def decode(described: dict[str, Any], arrays: Callable[[str], np.ndarray], rows: int) -> pd.api.extensions.ExtensionArray | np.ndarray:
+def decode(described: dict[str, Any], arrays: Callable[[str], np.ndarray],
+           rows: int) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """The column `encode` described, from its arrays (`arrays(suffix)`); raises for anything else."""
     kind = described["kind"]
     if kind == "str":

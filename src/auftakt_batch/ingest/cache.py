@@ -32,7 +32,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -157,7 +157,8 @@ def _dump(read: FileRead, key: str) -> bytes | None:
     if any(tuple(f.columns) != _COLUMNS or not f.dtypes.equals(frames[0].dtypes) for f in frames):
         return None
     entries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(_COLUMNS))
-    columns, stored = {}, {}
+    columns: dict[str, dict] = {}
+    stored: dict[str, np.ndarray] = {}
     for name in _COLUMNS if frames else ():
         column = arrays.encode(entries[name])
         if column is None:
@@ -185,7 +186,7 @@ def _load(path: Path, key: str) -> FileRead | None:
         if meta["key"] != key or meta["format"] != FORMAT:
             return None
         rows = sum(t["rows"] for t in meta["tables"])
-        entries = pd.DataFrame({name: arrays.decode(meta["columns"][name], lambda s, n=name: file[f"{n}.{s}"], rows)
+        entries = pd.DataFrame({name: arrays.decode(meta["columns"][name], _arrays_of(file, name), rows)
                                 for name in _COLUMNS}) if meta["tables"] else pd.DataFrame()
     if meta["tables"] and {c: str(t) for c, t in entries.dtypes.items()} != meta["dtypes"]:
         return None
@@ -195,6 +196,11 @@ def _load(path: Path, key: str) -> FileRead | None:
         tables.append(ReadTable(t["file"], t["format"], t["encoding"], t["separator"], rows, t["labels"]))
         start += t["rows"]
     return FileRead(tuple(tables), tuple(_problem_in(p) for p in meta["problems"]))
+
+
+def _arrays_of(file: Mapping[str, np.ndarray], column: str) -> Callable[[str], np.ndarray]:
+    """The stored arrays of `column`, by suffix (`codes`, `values`, `mask`...)."""
+    return lambda suffix: file[f"{column}.{suffix}"]
 
 
 def _problem_out(p: Problem) -> dict:
