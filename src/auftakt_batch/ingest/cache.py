@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -37,7 +38,6 @@ from typing import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..files import write_bytes_atomically
 from ..problems import Problem, Severity, Source
 from ..schemas import RawEntries
 from . import arrays
@@ -110,7 +110,7 @@ class IngestCache:
         if data is None:
             return
         try:
-            write_bytes_atomically(self.folder / f"{key}.npz", data)
+            _write(self.folder / f"{key}.npz", data)
             self.used.add(key)
         except OSError:
             pass
@@ -149,6 +149,20 @@ def _version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "-"
+
+
+def _write(target: Path, data: bytes) -> None:
+    """`data` renamed into place whole, not synced: after a crash an entry is there or not, and one
+    whose bytes never reached the disk fails its zip checksums and is rebuilt (a sync per export
+    would cost more than reading a small one)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def _dump(read: FileRead, key: str) -> bytes | None:
