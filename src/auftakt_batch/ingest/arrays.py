@@ -12,13 +12,16 @@ unpickles. Each column is kept by what its dtype is, never by its name:
   the column's description.
 
 `encode` says None for a column it cannot keep exactly (the caller then keeps nothing);
-`decode` raises for anything that is not what `encode` wrote.
+`decode` raises for anything that is not what `encode` wrote. `pack` puts the arrays of all
+columns into one array per dtype (a handful per file: each array of a .npz costs its own header
+to read), each column's description saying where its own lie.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -75,6 +78,34 @@ def decode(described: dict[str, Any], arrays: Callable[[str], np.ndarray],
         return instants
     _expect(kind == "instant")
     return pd.DatetimeIndex(instants).tz_localize("UTC").tz_convert(described["tz"]).array
+
+
+def pack(columns: Mapping[str, Column]) -> tuple[dict[str, dict[str, Any]], Arrays]:
+    """(each column's description with where its arrays lie, the arrays: one per dtype)."""
+    described: dict[str, dict[str, Any]] = {}
+    parts: defaultdict[str, list[np.ndarray]] = defaultdict(list)
+    ends: defaultdict[str, int] = defaultdict(int)
+    for name, (description, stored) in columns.items():
+        at = {}
+        for suffix, values in stored.items():
+            kind = values.dtype.name
+            at[suffix] = [kind, ends[kind], len(values)]
+            parts[kind].append(values)
+            ends[kind] += len(values)
+        described[name] = {**description, "at": at}
+    return described, {kind: np.concatenate(values) for kind, values in parts.items()}
+
+
+def unpack(described: dict[str, Any], packed: Mapping[str, np.ndarray],
+           rows: int) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """The column `described` from the arrays `pack` made; raises for anything else."""
+    def arrays(suffix: str) -> np.ndarray:
+        kind, start, length = described["at"][suffix]
+        whole = packed[kind]
+        _expect(whole.ndim == 1 and 0 <= start <= start + length <= len(whole))
+        return whole[start:start + length]
+
+    return decode(described, arrays, rows)
 
 
 def _texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable, Mapping
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -171,15 +171,14 @@ def _dump(read: FileRead, key: str) -> bytes | None:
     if any(tuple(f.columns) != _COLUMNS or not f.dtypes.equals(frames[0].dtypes) for f in frames):
         return None
     entries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(_COLUMNS))
-    columns: dict[str, dict] = {}
-    stored: dict[str, np.ndarray] = {}
+    columns: dict[str, arrays.Column] = {}
     for name in _COLUMNS if frames else ():
         column = arrays.encode(entries[name])
         if column is None:
             return None
-        columns[name] = column[0]
-        stored |= {f"{name}.{suffix}": values for suffix, values in column[1].items()}
-    meta = {"key": key, "format": FORMAT, "columns": columns,
+        columns[name] = column
+    described, stored = arrays.pack(columns)
+    meta = {"key": key, "format": FORMAT, "columns": described,
             "dtypes": {c: str(t) for c, t in (frames[0].dtypes.items() if frames else ())},
             "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding, "separator": t.separator,
                         "rows": len(t.entries), "labels": dict(t.labels)} for t in read.tables],
@@ -200,8 +199,9 @@ def _load(path: Path, key: str) -> FileRead | None:
         if meta["key"] != key or meta["format"] != FORMAT:
             return None
         rows = sum(t["rows"] for t in meta["tables"])
-        entries = pd.DataFrame({name: arrays.decode(meta["columns"][name], _arrays_of(file, name), rows)
-                                for name in _COLUMNS}) if meta["tables"] else pd.DataFrame()
+        packed = {name: file[name] for name in file.files if name != _META}
+    entries = pd.DataFrame({name: arrays.unpack(meta["columns"][name], packed, rows)
+                            for name in _COLUMNS}) if meta["tables"] else pd.DataFrame()
     if meta["tables"] and {c: str(t) for c, t in entries.dtypes.items()} != meta["dtypes"]:
         return None
     tables, start = [], 0
@@ -210,11 +210,6 @@ def _load(path: Path, key: str) -> FileRead | None:
         tables.append(ReadTable(t["file"], t["format"], t["encoding"], t["separator"], rows, t["labels"]))
         start += t["rows"]
     return FileRead(tuple(tables), tuple(_problem_in(p) for p in meta["problems"]))
-
-
-def _arrays_of(file: Mapping[str, np.ndarray], column: str) -> Callable[[str], np.ndarray]:
-    """The stored arrays of `column`, by suffix (`codes`, `values`, `mask`...)."""
-    return lambda suffix: file[f"{column}.{suffix}"]
 
 
 def _problem_out(p: Problem) -> dict:
