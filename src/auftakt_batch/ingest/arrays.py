@@ -108,20 +108,21 @@ def unpack(described: dict[str, Any], packed: Mapping[str, np.ndarray],
     return decode(described, arrays, rows)
 
 
-def _texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _texts(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(codes, the distinct values' UTF-8 blob, each one's end in characters)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    distinct = [str(u) for u in uniques]
+    distinct = np.asarray(uniques, dtype=object)
     text = "".join(distinct).encode("utf-8", "surrogatepass")
-    ends = np.cumsum([len(u) for u in distinct], dtype=np.int64)
+    ends = np.cumsum(np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct)), dtype=np.int64)
     return codes.astype(np.int32), np.frombuffer(text, dtype=np.uint8), ends
 
 
 def _decimals(values: pd.Series) -> Column | None:
     """An object column of Decimal or None, as the text of each; None for anything else in it."""
-    if not values.map(lambda v: v is None or isinstance(v, Decimal)).all():
+    kept = values.to_numpy(dtype=object)
+    if not {type(v) for v in kept} <= {Decimal, type(None)}:
         return None
-    codes, text, ends = _texts(values.map(lambda v: None if v is None else str(v)).astype(object))
+    codes, text, ends = _texts(np.array([None if v is None else str(v) for v in kept], dtype=object))
     return {"kind": "decimal"}, {"codes": codes, "text": text, "ends": ends}
 
 
