@@ -4,8 +4,8 @@ One `.npz` file per export under output/.cache/ingest/ (numpy's `savez`, uncompr
 by a key of everything that decides what reading the file gives: the file's bytes (sha256),
 where it lies (its label names every row and problem), the rules it was read under (the
 agency's time zone, the people's own zones, the date order: all of `Rules`), the cache's
-FORMAT, and the code that reads it (the tool's, pandas' and numpy's versions and the package's
-source files by size and modification time, so an edited reader never trusts an entry an older
+FORMAT, and the code that reads it (pandas' and numpy's versions and the package's source
+files by size and modification time, so an edited reader never trusts an entry an older
 one wrote). Name resolution happens later (check/resolve) and is not kept here; nor are the
 tracker policies of `imports:` (billable, invoiced_in_tracker, require_approval), which
 check/tracker applies after ingest.
@@ -30,7 +30,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Mapping
@@ -132,23 +131,16 @@ class IngestCache:
 
 @cache
 def _code() -> str:
-    """The tool's version, the libraries that write and read the frames, and each of the package's
-    source files by its place, size and modification time (hashing their text costs more than a
-    warm run saves on a small workspace; an edit, a checkout or an install changes these too): an
-    entry is trusted only by the code that wrote it."""
+    """The libraries that write and read the frames, and each of the package's source files by
+    its place, size and modification time (hashing their text, or asking the installed
+    distribution its version, costs more than a warm run saves on a small workspace; an edit, a
+    checkout or an install changes these too): an entry is trusted only by the code that wrote it."""
     package = Path(__file__).parent.parent
     digest = hashlib.sha256()
     for source in sorted(package.rglob("*.py")):
         stat = source.stat()
         digest.update(f"{source.relative_to(package).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-    return "/".join([_version("auftakt-batch"), pd.__version__, np.__version__, digest.hexdigest()])
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "-"
+    return "/".join([pd.__version__, np.__version__, digest.hexdigest()])
 
 
 def _write(target: Path, data: bytes) -> None:
