@@ -120,9 +120,11 @@ def _texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _decimals(values: pd.Series) -> Column | None:
     """An object column of Decimal or None, as the text of each; None for anything else in it."""
     kept = values.to_numpy(dtype=object)
-    if not {type(v) for v in kept} <= {Decimal, type(None)}:
+    present = kept != np.array(None)  # most are None: only the others are looked at
+    if not {type(v) for v in kept[present]} <= {Decimal}:
         return None
-    codes, text, ends = _texts(np.array([None if v is None else str(v) for v in kept], dtype=object))
+    codes = np.full(len(kept), -1, dtype=np.int32)
+    codes[present], text, ends = _texts(np.array([str(v) for v in kept[present]], dtype=object))
     return {"kind": "decimal"}, {"codes": codes, "text": text, "ends": ends}
 
 
