@@ -32,6 +32,7 @@ from .config import Config, load_config
 from .ingest import ingest
 from .ingest.bank import read_bank
 from .ingest.build import Rules
+from .ingest.cache import IngestCache
 from .names import normalise
 from .periods import Period
 from .problems import Problem, Source, info, problem, relabel, sorted_problems
@@ -52,7 +53,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                         billed=ledger.no_billed())
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
-    ingested = ingest(workspace / "input", workspace, import_rules(config))
+    rules = import_rules(config)
+    ingested = ingest(workspace / "input", workspace, rules, IngestCache.of(workspace, rules))
     problems += ingested.problems
     lap("ingest")
     raw, schema_problems = validate(RawEntries, ingested.entries)

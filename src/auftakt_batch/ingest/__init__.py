@@ -21,6 +21,7 @@ from ..problems import Problem, Severity, Source, error, plural, warning
 from ..schemas import RawEntries, empty
 from .bank import FOLDER as BANK_FOLDER
 from .build import Rules, build_entries
+from .cache import FileRead, IngestCache, ReadTable
 from .expenses import RECEIPT_SUFFIXES
 from .formats import FORMATS, by_name, describe_unknown, is_expense, recognise
 from .jsonfile import read_json
@@ -60,8 +61,11 @@ class Ingested:
     statements: tuple[tuple[Path, str], ...] = ()  # the files in input/bank/ (path, label): read by ingest/bank
 
 
-def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
-    frames, files, labels, calendars, expenses, attachments, statements = [], [], {}, [], [], [], []
+def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | None = None) -> Ingested:
+    """Every export under `input_dir`; with `cache`, an export read before (same bytes, same rules)
+    comes from it instead of being parsed again (see ingest/cache.py)."""
+    frames, files, labels, calendars, attachments, statements = [], [], {}, [], [], []
+    expenses: list[Table] = []
     problems: list[Problem] = []
     tree = walk(input_dir, workspace)
     problems += tree.problems
@@ -83,25 +87,20 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules) -> Ingested:
                                                                "Watson's frames, .ics)"))
             continue
         try:
-            tables, sheet_problems, modified = _read(path, label, kind)
-            expenses += [_no_repeated_columns(t) for t in tables if is_expense(t.format)]
-            tables = [t for t in tables if not is_expense(t.format)]
-            built = [(t, *build_entries(_no_repeated_columns(t), by_name(t.format), rules)) for t in tables]
+            read, modified = _cached_or_read(path, label, kind, rules, cache)
         except FileError as exc:
             problems += exc.problems
             unreadable.append(label)
             continue
-        problems += sheet_problems
-        if tables and all(t.rows.empty and t.format != "native" for t in tables):  # a template may be empty
-            has = "no entries" if kind in JSON_SUFFIXES else "a header but no entries"
-            problems.append(error(Source(label), "no-rows", f"the export has {has} — export it again; if there "
-                                                            "really was no time, delete it"))
-        for table, entries, table_problems, table_labels in built:
-            frames.append(entries)
-            problems += table_problems
-            labels[table.file] = table_labels
-            files.append(SourceFile(table.file, table.format, len(entries), table.encoding, table.separator,
+        expenses += read.expenses
+        problems += read.problems
+        for table in read.tables:
+            frames.append(table.entries)
+            labels[table.file] = table.labels
+            files.append(SourceFile(table.file, table.format, len(table.entries), table.encoding, table.separator,
                                     modified))
+    if cache:
+        cache.prune()
     problems += _nothing_read(input_dir, files, calendars, problems, expenses)
     entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(sorted(unreadable)),
@@ -136,6 +135,38 @@ def discover(input_dir: Path) -> list[Path]:
     (by path under input/); skips junk (`tree.JUNK`, hidden folders). What cannot be read is
     not among them: `walk` gives the problems too."""
     return list(walk(input_dir, input_dir.parent).files)
+
+
+def _cached_or_read(path: Path, label: str, kind: str, rules: Rules,
+                    cache: IngestCache | None) -> tuple[FileRead, float]:
+    """(what the file gives, its modification time): from the cache where it holds the file's
+    bytes read under these rules, else read (and kept there)."""
+    key, read = cache.get(path, label) if cache else ("", None)
+    if read is None:
+        read = _read_file(path, label, kind, rules)
+        if cache and not read.expenses:  # expense exports are read by check/expenses: not cached yet
+            cache.put(key, path, label, read)
+    try:
+        return read, path.stat().st_mtime
+    except OSError as exc:  # gone or changed since it was read
+        raise FileError(cannot_read(label, exc)) from None
+
+
+def _read_file(path: Path, label: str, kind: str, rules: Rules) -> FileRead:
+    """What one file gives: its timesheet tables built into raw entries, its expense tables as
+    text, and its problems in the order a run reports them. A file that cannot be read raises FileError."""
+    tables, problems, _ = _read(path, label, kind)
+    expenses = [_no_repeated_columns(t) for t in tables if is_expense(t.format)]
+    tables = [t for t in tables if not is_expense(t.format)]
+    built = [(t, *build_entries(_no_repeated_columns(t), by_name(t.format), rules)) for t in tables]
+    if tables and all(t.rows.empty and t.format != "native" for t in tables):  # a template may be empty
+        has = "no entries" if kind in JSON_SUFFIXES else "a header but no entries"
+        problems.append(error(Source(label), "no-rows", f"the export has {has} — export it again; if there "
+                                                        "really was no time, delete it"))
+    read = [ReadTable(t.file, t.format, t.encoding, t.separator, entries, table_labels)
+            for t, entries, _, table_labels in built]
+    problems += [p for _, _, table_problems, _ in built for p in table_problems]
+    return FileRead(tuple(read), tuple(problems), tuple(expenses))
 
 
 def _read(path: Path, label: str, kind: str) -> tuple[list[Table], list[Problem], float]:
