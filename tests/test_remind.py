@@ -206,7 +206,8 @@ def test_a_run_killed_anywhere_is_finished_by_the_next_with_the_same_pdf(ws, tmp
                (clean.root / "output/2026-11/reminders" / name).read_bytes()
 
 
-def test_send_mails_the_latest_reminder_with_the_invoice_once(ws, server, monkeypatch):  # noqa: F811
+def test_send_mails_each_reminder_once_and_a_later_level_waits_for_the_last_to_arrive(ws, server,  # noqa: F811
+                                                                                     monkeypatch):
     inbox, port = server("none")
     billed(ws, mail=f'  mail: {{from: "Studio <billing@studio.example>", smtp: {{host: localhost, port: {port}, '
                     f'security: none}}}}\n')
@@ -214,26 +215,42 @@ def test_send_mails_the_latest_reminder_with_the_invoice_once(ws, server, monkey
     on(monkeypatch, "2026-12-24")
     ws.cli("remind")
     on(monkeypatch, "2027-01-08")
-    ws.cli("remind", "--client", "acme")  # ACME's second supersedes its first, never sent
+    held = ws.cli("remind", "--client", "acme")  # its first was never sent: no "we have reminded you before" yet
+    assert "Held back: 2026-0001 (acme) — its reminder 1 was never delivered: send it first" in held.output
+    first = ws.cli("send")
+    assert first.output.splitlines() == [
+        "Sent 2026-0001-reminder-1 (acme) to rechnungen@acme.example, einkauf@acme.example",
+        "Sent 2026-0002-reminder-1 (globex) to ap@globex.example"]
+    assert "Issued 1 reminder:" in ws.cli("remind", "--client", "acme").output
     result = ws.cli("send")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "Sent 2026-0001-reminder-2 (acme) to rechnungen@acme.example, einkauf@acme.example",
-        "Sent 2026-0002-reminder-1 (globex) to ap@globex.example"]
-    acme = message_from_bytes(inbox.messages[2].data, policy=policy.SMTP)
+        "Sent 2026-0001-reminder-2 (acme) to rechnungen@acme.example, einkauf@acme.example"]
+    acme = message_from_bytes(inbox.messages[4].data, policy=policy.SMTP)
     assert acme["Subject"] == "Mahnung: Rechnung 2026-0001 von Tönstudio Grüße GmbH"
-    assert b"Subject: Mahnung: Rechnung 2026-0001 von =?utf-8?" in inbox.messages[2].data  # RFC 2047
+    assert b"Subject: Mahnung: Rechnung 2026-0001 von =?utf-8?" in inbox.messages[4].data  # RFC 2047
     body = acme.get_body(("plain",)).get_content().replace("\r\n", "\n").replace("\xa0", " ")  # babel: 5,00\xa0€
     assert ("Mit den Mahngebühren von 5,00 € bitten wir Sie, 219,20 € bis zum 15.01.2027 zu überweisen."
             in body)
     assert [p.get_filename() for p in acme.iter_attachments()] == ["2026-0001-reminder-2.pdf", "2026-0001-acme.pdf"]
-    assert [m[0] for m in messages(ws)][2:] == ["2026-0001", "2026-0002"]
+    assert [m[0] for m in messages(ws)][2:] == ["2026-0001", "2026-0002", "2026-0001"]
     conn = sqlite3.connect(ws.root / "output" / "ledger.sqlite")
     assert conn.execute("SELECT number, reminder, state FROM messages WHERE reminder IS NOT NULL").fetchall() == [
-        ("2026-0001", 2, "sent"), ("2026-0002", 1, "sent")]
+        ("2026-0001", 1, "sent"), ("2026-0002", 1, "sent"), ("2026-0001", 2, "sent")]
     conn.close()
     assert ws.cli("send").output.startswith("Nothing to send")
-    assert len(inbox.messages) == 4
+    assert len(inbox.messages) == 5
+
+
+def test_without_a_mail_server_only_an_invoices_latest_reminder_is_written(ws, monkeypatch):
+    billed(ws)  # agency.mail.outbox: the user mails them; a later reminder supersedes one not sent
+    on(monkeypatch, "2026-12-24")
+    ws.cli("remind", "--client", "acme")
+    on(monkeypatch, "2027-01-08")
+    ws.cli("remind", "--client", "acme")
+    result = ws.cli("send", "--client", "acme", "--dry-run")
+    assert [line.split(" (")[0] for line in result.output.splitlines()] == [
+        "Wrote 2026-0001", "Wrote 2026-0001-reminder-2"]
 
 
 def test_a_reminder_paid_since_it_was_issued_is_not_sent_unless_asked(ws, monkeypatch):

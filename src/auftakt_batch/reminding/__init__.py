@@ -9,7 +9,8 @@ Under the billing lock, in this order:
    statement lying there is never reminded;
 3. an invoice that a booking not matched yet may pay — its number is suggested for the booking,
    or the booking comes from its client's account or name — is held back for a person to decide;
-   So is one whose invoice never reached the client, where invoices are mailed (agency.mail.smtp);
+   So is one whose invoice, or last reminder, never reached the client, where invoices are mailed
+   (agency.mail.smtp);
 4. each reminder due is reserved in the ledger (pending), its PDF written, then marked issued;
 5. an issued reminder whose PDF is gone is rendered again and written back if the bytes are the
    issued ones (its recorded sha256).
@@ -85,7 +86,7 @@ def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date,
             settled = settle(path, bookings, config, today)
             before = ledger.reminders(conn, ledger.SCHEMA_VERSION)
             due = [d for d in due_reminders(settled.standings, _highest(before), rule) if client in (None, d.client)]
-            why = _held(due, settled, config, ledger.deliveries(conn, ledger.SCHEMA_VERSION))
+            why = _held(due, settled, config, ledger.deliveries(conn, ledger.SCHEMA_VERSION), _highest(before))
             issued = [_issue(conn, workspace, config, _record(d, invoices[d.number], before, today),
                              invoices[d.number], rule, reserve=True) for d in due if d.number not in why]
             restored = _restored(workspace, config, before, invoices, rule)
@@ -96,10 +97,12 @@ def remind(workspace: Path, config: Config, bookings: pd.DataFrame, today: date,
                      settled.recorded, settled.unmatched, restored=restored)
 
 
-def _held(due: list[Reminder], settled: Settled, config: Config, delivered: dict[str, Delivery]) -> dict[str, str]:
+def _held(due: list[Reminder], settled: Settled, config: Config, delivered: dict[str, Delivery],
+          before: dict[str, int]) -> dict[str, str]:
     """Invoice number -> why its reminder due is held back: its client is gone from rates.yaml, a
     booking not matched yet may pay it, or — where invoices are mailed (agency.mail.smtp) — the
-    invoice itself never reached the client."""
+    invoice itself, or its last reminder (`before`: its level), never reached the client: a
+    reminder says "we have reminded you before" only when the client has one."""
     maybe = _maybe_paid(settled.unmatched, settled.standings, config)
     mail = config.agency.mail
     mailing = mail is not None and mail.smtp is not None and not mail.outbox
@@ -113,6 +116,10 @@ def _held(due: list[Reminder], settled: Settled, config: Config, delivered: dict
         elif mailing and getattr(delivered.get(d.number), "state", None) != SENT:
             found[d.number] = ("the invoice itself was never delivered (`auftakt-batch invoices` shows its mailing): "
                                "send it first (`auftakt-batch send`), then remind again")
+        elif mailing and (level := before.get(d.number)) and \
+                getattr(delivered.get(f"{d.number}-reminder-{level}"), "state", None) != SENT:
+            found[d.number] = (f"its reminder {level} was never delivered: send it first (`auftakt-batch send`), "
+                               "then remind again")
     return found
 
 
