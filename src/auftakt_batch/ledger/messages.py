@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from .reminders import REMINDERS_ADDED_IN
+from .reminders import REMINDERS_ADDED_IN, reminder_key
 from .sql import rows, transaction, utc_now
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
@@ -52,7 +52,7 @@ def deliveries(conn: sqlite3.Connection, version: int) -> dict[str, Delivery]:
     found: dict[str, Delivery] = {}
     query = f"SELECT number, {level}, state, started_at, finished_at, message_id FROM messages ORDER BY id"
     for r in rows(conn, query):
-        key = r["number"] if r["reminder"] is None else f"{r['number']}-reminder-{r['reminder']}"
+        key = r["number"] if r["reminder"] is None else reminder_key(r["number"], r["reminder"])
         if r["state"] == SENT or key not in found or found[key].state != SENT:
             found[key] = Delivery(number=key, state=r["state"], started_at=r["started_at"],
                                   finished_at=r["finished_at"], message_id=r["message_id"])

@@ -16,6 +16,11 @@ REMINDERS_ADDED_IN = 11  # the schema version of the reminders table
 PENDING, ISSUED = "pending", "issued"
 
 
+def reminder_key(number: str, level: int) -> str:
+    """A reminder's name: its file's stem, its messages' document, what `send --again` takes."""
+    return f"{number}-reminder-{level}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReminderRecord:
     number: str  # the invoice's
@@ -36,8 +41,7 @@ class ReminderRecord:
 
     @property
     def key(self) -> str:
-        """The reminder's name: its file's stem, and what `send --again` takes."""
-        return f"{self.number}-reminder-{self.level}"
+        return reminder_key(self.number, self.level)
 
     @property
     def fees(self) -> Decimal:

@@ -36,7 +36,7 @@ from ..errors import Refused
 from ..files import crash_point, sweep_orphans, write_bytes_atomically
 from ..ledger import Delivery, InvoiceRecord, ReminderRecord
 from ..ledger.messages import SENT
-from ..ledger.reminders import ISSUED, PENDING
+from ..ledger.reminders import ISSUED, PENDING, reminder_key
 from ..payments.match import Unmatched, payers
 from ..payments.receivables import Standing
 from ..payments.reminders import Reminder, due_reminders, is_final
@@ -117,7 +117,7 @@ def _held(due: list[Reminder], settled: Settled, config: Config, delivered: dict
             found[d.number] = ("the invoice itself was never delivered (`auftakt-batch invoices` shows its mailing): "
                                "send it first (`auftakt-batch send`), then remind again")
         elif mailing and (level := before.get(d.number)) and \
-                getattr(delivered.get(f"{d.number}-reminder-{level}"), "state", None) != SENT:
+                getattr(delivered.get(reminder_key(d.number, level)), "state", None) != SENT:
             found[d.number] = (f"its reminder {level} was never delivered: send it first (`auftakt-batch send`), "
                                "then remind again")
     return found
@@ -171,7 +171,7 @@ def _maybe_paid(unmatched: Iterable[Unmatched], standings: Iterable[Standing], c
 
 
 def _record(due: Reminder, invoice: InvoiceRecord, before: Iterable[ReminderRecord], today: date) -> ReminderRecord:
-    key = f"{due.number}-reminder-{due.level}"
+    key = reminder_key(due.number, due.level)
     return ReminderRecord(
         number=due.number, level=due.level, client_key=due.client, period=invoice.period, issue_date=today,
         pay_by=today + timedelta(days=PAY_WITHIN_DAYS), days_overdue=due.days_overdue, paid=due.paid, open=due.open,

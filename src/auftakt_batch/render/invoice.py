@@ -193,12 +193,12 @@ def _checked_labels(where: str, language: object, labels: object) -> dict[str, s
 
 
 def invoice_html(draft: Draft, config: Config, issue: Issue, templates: Path) -> str:
-    return _environment(templates).get_template("invoice.html").render(
+    return environment(templates).get_template("invoice.html").render(
         **context(draft, config, issue, load_labels(templates)))
 
 
 @lru_cache(maxsize=8)
-def _environment(templates: Path) -> Environment:
+def environment(templates: Path) -> Environment:
     """One Jinja environment per templates folder: it compiles invoice.html once, and again only
     when the file changes (Jinja checks its modification time on every use)."""
     from jinja2 import Environment, StrictUndefined, select_autoescape

@@ -19,7 +19,7 @@ from ..config import Config
 from ..ledger import InvoiceRecord, ReminderRecord
 from ..units import format_money
 from .confined import read_within
-from .invoice import _environment, format_date, load_labels
+from .invoice import environment, format_date, load_labels
 from .qr import payment_qr, svg
 
 if TYPE_CHECKING:
@@ -38,14 +38,14 @@ def reminder_html(r: ReminderRecord, invoice: InvoiceRecord, config: Config, tem
 
 def _template_environment(templates: Path) -> Environment:
     if read_within(templates, TEMPLATE) is not None:
-        return _environment(templates)
+        return environment(templates)
     return _packaged()
 
 
 @lru_cache(maxsize=1)
 def _packaged() -> Environment:
     with as_file(files("auftakt_batch") / "skeleton" / "templates") as folder:
-        return _environment(Path(folder))
+        return environment(Path(folder))
 
 
 def title(t: dict[str, str], level: int, final: bool) -> str:

@@ -83,11 +83,12 @@ def send(workspace: Path, now: datetime, *, period: Period | None = None, only: 
     path = workspace / "output" / "ledger.sqlite"
     with locked(workspace / "output" / ".billing.lock"):
         paying = arriving(path, bookings, config, now.date()) if bookings is not None and path.exists() else {}
+        paid = ledger.read_paid(path)
         if dry_run or mail.outbox or mail.smtp is None:
             invoices = ledger.read_invoices(path)
             chosen, unknown = _chosen(invoices, ledger.read_reminders(path), ledger.read_deliveries(path), period,
                                       client, again)
-            run = _Run(workspace, config, invoices, now, again is not None, paying)
+            run = _Run(workspace, config, {r.number: r for r in invoices}, now, again is not None, paid, paying)
             return SendRun(tuple(_write(run, r) for r in chosen), unknown, outbox=True)
         session = Session(mail.smtp, os.environ.get(PASSWORD_VARIABLE))
         conn = ledger.connect(path)
@@ -96,7 +97,7 @@ def send(workspace: Path, now: datetime, *, period: Period | None = None, only: 
             invoices = ledger.invoices(conn)
             chosen, unknown = _chosen(invoices, ledger.reminders(conn, version), ledger.deliveries(conn, version),
                                       period, client, again)
-            run = _Run(workspace, config, invoices, now, again is not None, paying)
+            run = _Run(workspace, config, {r.number: r for r in invoices}, now, again is not None, paid, paying)
             return SendRun(tuple(_send(conn, session, run, r) for r in chosen), unknown,
                            outbox=False)
         finally:
@@ -142,9 +143,10 @@ def _overlaps(a: Period, b: Period) -> bool:
 class _Run:
     workspace: Path
     config: Config
-    invoices: list[InvoiceRecord]
+    invoices: dict[str, InvoiceRecord]  # by number
     now: datetime
     again: bool  # asked for by name: a reminder goes out even if its invoice was paid since
+    paid: dict[str, Decimal]  # invoice number -> what the ledger's payments paid of it
     paying: dict[str, Decimal]  # invoice number -> what input/bank/'s bookings not recorded yet pay of it
 
 
@@ -156,7 +158,7 @@ def _prepared(run: _Run, record: Document) -> Outgoing | Result:
         why = ("is no longer in rates.yaml — put it back" if client is None else
                f"has no email in rates.yaml — add `email: ap@…` to clients.{record.client_key}")
         return Result(record.key, record.client_key, "", "failed", f"not sent: client {record.client_key} {why}")
-    invoice = next(r for r in run.invoices if r.number == record.number)
+    invoice = run.invoices[record.number]
     stale = _stale(run, record, invoice) if isinstance(record, ReminderRecord) and not run.again else None
     attachments = _attachments(workspace, record, client.einvoice == "xrechnung")
     if isinstance(record, ReminderRecord) and not isinstance(attachments, str):
@@ -190,7 +192,7 @@ def _stale(run: _Run, reminder: ReminderRecord, invoice: InvoiceRecord) -> str |
         return (f"not sent: a booking in input/bank/ pays {run.paying[invoice.number]:,.2f} {reminder.currency} of "
                 f"invoice {invoice.number}, not recorded yet — run `auftakt-batch payments`, then `send` (or "
                 f"`auftakt-batch send --again {reminder.key}` to send it anyway)")
-    paid = ledger.read_paid(run.workspace / "output" / "ledger.sqlite").get(invoice.number)
+    paid = run.paid.get(invoice.number)
     if paid is not None and paid > reminder.paid:
         return (f"not sent: {paid - reminder.paid:,.2f} {reminder.currency} of invoice {invoice.number} was paid since "
                 f"this reminder was issued — `auftakt-batch remind` again if it is still overdue, or send it anyway "
