@@ -743,10 +743,10 @@ def test_a_sheet_longer_than_excel_allows_goes_on_in_numbered_sheets(ws, monkeyp
                                   "2026-11-14,Ben Okafor,ACME,website,Dev,Saturday,1,\n"
                                   "2026-11-11,Anna Schmidt,ACME,website,,Late,2,\n"
                                   "2026-11-12,Anna Schmidt,ACME,website,,Later,2,\n")
-    ws.input("october.csv", HEADER + "".join(f"2026-10-{d:02d},Anna Schmidt,ACME,website,,October {d},1,\n"
-                                             for d in range(5, 12)))
+    ws.input("earlier.csv", HEADER + "".join(f"2026-{m:02d}-{d:02d},Anna Schmidt,ACME,website,,Day {d},1,\n"
+                                             for m in range(6, 11) for d in range(5, 5 + m - 5)))
     whole = book(report(ws.root, NOVEMBER, today=TODAY).path)
-    earlier = "Billable entries of earlier periods on no invoice (7)"
+    earlier = "Billable entries of earlier periods on no invoice (15), per month: each month's report lists its entries"
     monkeypatch.setattr(sheets, "MAX_ROWS", 5)
     split = book(report(ws.root, NOVEMBER, today=TODAY).path)
 
@@ -759,9 +759,11 @@ def test_a_sheet_longer_than_excel_allows_goes_on_in_numbered_sheets(ws, monkeyp
         assert table_rows(pages(split, name)) == table_rows(pages(whole, name))  # each once, in order
     gap = pages(split, "Billing gap")
     assert len(gap) > 3 and all(sheet.max_row <= 5 for sheet in gap)
-    assert [sheet["A1"].value for sheet in gap[-2:]] == [f"{earlier} (continued)"] * 2
-    assert len(section_rows(gap, earlier)) == 7 and section_rows(gap, earlier) == section_rows([whole["Billing gap"]],
-                                                                                              earlier)
+    assert gap[-1]["A1"].value == f"{earlier} (continued)"
+    by_month = section_rows(gap, earlier)  # June 1 entry, July 2, … October 5: a row a month, its command
+    assert [row[:4] for row in by_month] == [(f"2026-{m:02d}", "acme", m - 5, m - 5) for m in range(6, 11)]
+    assert by_month[0][-1] == "auftakt-batch bill --period 2026-06 --client acme"
+    assert by_month == section_rows([whole["Billing gap"]], earlier)
 
 
 # ---------------------------------------------------------------------------------------------

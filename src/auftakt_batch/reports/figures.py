@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import pandas as pd
 
@@ -129,12 +129,14 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
     by_hour = model.eq("")  # a retainer's or fixed price's entries have no hourly value: the fee is the revenue
     rate = ids.map(ledger["unit_price"]).where(on_invoice & by_hour, priced[R.rate])  # a model's: the one in force
     billable = priced[E.billable] & ~priced[R.error]
-    notional = pd.Series([amount(quantity(s), r) if b and r is not None and pd.notna(s) else ZERO
+    priced_at = _memo(lambda s, r: amount(quantity(s), r))  # a month's entries share a few (hours, rate) pairs
+    notional = pd.Series([priced_at(s, r) if b and r is not None and pd.notna(s) else ZERO
                           for b, s, r in zip(billable, billed_s, rate)], index=priced.index, dtype=object)
     value = notional.where(by_hour, ZERO)
     rate = rate.where(by_hour, None)
     costs = {p.name: p.cost_rate for p in config.team if p.cost_rate is not None}
-    cost = pd.Series([amount(Decimal(int(s)) / HOUR, costs[p]) if p in costs and pd.notna(s) and not e else ZERO
+    cost_of = _memo(lambda s, p: amount(Decimal(int(s)) / HOUR, costs[p]))
+    cost = pd.Series([cost_of(s, p) if p in costs and pd.notna(s) and not e else ZERO
                       for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced[R.error])],
                      index=priced.index, dtype=object)
     currency = {key: c.currency for key, c in config.clients.items()}
@@ -147,6 +149,18 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         R.value: value, R.model: model, R.cost: cost, R.notional_value: notional}))
 
 
+def _memo(compute: Callable[[Any, Any], Decimal]) -> Callable[[Any, Any], Decimal]:
+    """`compute`, remembering its result per pair of arguments (money is exact: the same pair, the same amount)."""
+    known: dict[tuple[Any, Any], Decimal] = {}
+
+    def remembered(a: Any, b: Any) -> Decimal:
+        found = known.get((a, b))
+        if found is None:
+            found = known[(a, b)] = compute(a, b)
+        return found
+    return remembered
+
+
 def flags(entries: pd.DataFrame, problems: Iterable[Problem]) -> list[str]:
     """Per entry: the codes of the problems about its row, errors first, e.g. 'no-rate, long-entry'."""
     found: dict[tuple[str, int], list[str]] = {}
@@ -155,6 +169,8 @@ def flags(entries: pd.DataFrame, problems: Iterable[Problem]) -> list[str]:
             codes = found.setdefault(place, [])
             if p.code not in codes:
                 codes.append(p.code)
+    if not found:
+        return [""] * len(entries)
     return [", ".join(found.get((f, int(r)), [])) for f, r in zip(entries[E.source_file], entries[E.source_row])]
 
 
@@ -461,6 +477,23 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
                      "untracked_meetings": hours(int(meeting_hours.get(c.client, ZERO) * 3600)),
                      "untracked_value": meeting_value.get(c.client, ZERO)})
     return pd.DataFrame(rows)
+
+
+def earlier_months(unbilled: pd.DataFrame) -> pd.DataFrame:
+    """The billable entries of earlier periods on no invoice (`Figures.earlier_unbilled`), per month
+    and client, oldest first: how many, their billed hours and value, and the command that bills
+    them (that month's own report lists them one by one)."""
+    columns = ["month", "client", "entries", "hours", "value", "currency", "command"]
+    if unbilled.empty:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame({"month": unbilled[E.date].dt.strftime("%Y-%m"), "client": unbilled[E.client_key],
+                          "seconds": unbilled[R.billed_s].fillna(0).astype("int64"), "value": unbilled[R.value],
+                          "currency": unbilled[R.currency]})
+    rows = [{"month": month, "client": client, "entries": len(group), "hours": hours(int(group["seconds"].sum())),
+             "value": sum(group["value"], ZERO), "currency": group["currency"].iloc[0],
+             "command": f"auftakt-batch bill --period {month} --client {client}"}
+            for (month, client), group in frame.groupby(["month", "client"], sort=True)]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _per_client(frame: pd.DataFrame, column: str, key: str = E.client_key) -> dict:

@@ -101,18 +101,24 @@ def _facts(month: list[str], client: list[str], **columns: list) -> pd.DataFrame
 
 def _entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
     """The entries as Clients sums them (figures._sums): logged, billable, billed seconds, value,
-    unbilled value (of the entries whose UNCOVERED mask is set: figures.uncovered), cost."""
+    unbilled value (of the entries whose UNCOVERED mask is set: figures.uncovered), cost — summed
+    per month and client (a year of entries is a few thousand rows of facts)."""
     sound = entries[~entries[R.error]] if len(entries) else entries
     if sound.empty:
         return _facts([], [])
     seconds = sound[E.duration_s].fillna(0).astype("int64")
     billable = sound[E.billable].astype(bool)
-    return _facts([_month(d) for d in sound[E.date]], sound[E.client_key].tolist(),
-                  logged_seconds=seconds.tolist(), billable_seconds=seconds.where(billable, 0).tolist(),
-                  billed_seconds=sound[R.billed_s].fillna(0).astype("int64").where(billable, 0).tolist(),
-                  value=sound[R.value].tolist(),
-                  unbilled=[v if u else ZERO for v, u in zip(sound[R.value], sound[UNCOVERED])],
-                  cost=sound[R.cost].tolist())
+    frame = pd.DataFrame({
+        "month": sound[E.date].dt.strftime("%Y-%m"), "client": sound[E.client_key].astype(object),
+        "logged_seconds": seconds, "billable_seconds": seconds.where(billable, 0),
+        "billed_seconds": sound[R.billed_s].fillna(0).astype("int64").where(billable, 0),
+        "value": sound[R.value], "unbilled": sound[R.value].where(sound[UNCOVERED].astype(bool), ZERO),
+        "cost": sound[R.cost]})
+    sums = frame.groupby(["month", "client"], sort=True)
+    seconds_sums = sums[SECONDS].sum()
+    money = {name: [sum(values, ZERO) for values in sums[name].agg(list)] for name in MONEY}
+    return _facts(seconds_sums.index.get_level_values(0).tolist(), seconds_sums.index.get_level_values(1).tolist(),
+                  **{name: seconds_sums[name].tolist() for name in SECONDS}, **money)
 
 
 def _expense_facts(expenses: pd.DataFrame | None) -> pd.DataFrame:

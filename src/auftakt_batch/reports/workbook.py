@@ -24,7 +24,7 @@ from ..schemas import Entries as E
 from ..schemas import Expenses as X
 from ..schemas import ReportEntries as R
 from ..units import hours
-from .figures import Figures
+from .figures import Figures, earlier_months
 from .model_sheet import MODEL_ENTRY_COLUMNS, model_text, write_models
 from .overview import write_overview
 from .receivables_sheet import write_receivables
@@ -165,6 +165,11 @@ EARLIER_COLUMNS = [Column(E.date, "date", "date"), Column(E.person_name, "person
                    Column(E.job_key, "job"), Column(E.description, "description", width=40),
                    Column("billed_h", "hours", "hours"), Column(R.value, "value", "money"),
                    Column(E.source_file, "file"), Column(E.source_row, "row", "int")]
+EARLIER_MONTH_COLUMNS = [Column("month", "month"), Column("client", "client"), Column("entries", "entries", "int"),
+                         Column("hours", "billed h", "hours"), Column("value", "value", "money"),
+                         Column("command", "to bill them", note="The billing run of that month, for that client: "
+                                                                "a new invoice (after one of that month: its late entries)."),
+                         ]
 TRACKER_COLUMNS = [*EARLIER_COLUMNS[:-2], Column(R.tracker, "tracker", width=28), *EARLIER_COLUMNS[-2:]]
 INVOICE_COLUMNS = [Column("number", "number"), Column("kind", "kind"), Column("client", "client"),
                    Column("issue_date", "issued", "date"), Column("due_date", "due", "date"),
@@ -362,8 +367,10 @@ def _gap(pages: Pages, figures: Figures) -> None:
              TRACKER_COLUMNS)):
         last = long_table(pages, _entry_rows(entries[held]), columns, row=last + 3,
                           heading=f"{heading} ({int(held.sum())})")
-    long_table(pages, _entry_rows(figures.earlier_unbilled), EARLIER_COLUMNS, row=last + 3,
-               heading=f"Billable entries of earlier periods on no invoice ({len(figures.earlier_unbilled)})")
+    count = len(figures.earlier_unbilled)
+    long_table(pages, earlier_months(figures.earlier_unbilled), EARLIER_MONTH_COLUMNS, row=last + 3,
+               heading=f"Billable entries of earlier periods on no invoice ({count}), per month: "
+                       f"each month's report lists its entries")
 
 
 SHOWN = {"logged_h": "float64", "billed_h": "float64", "written_down_h": "float64", "billable_text": "str",
