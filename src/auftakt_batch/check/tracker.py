@@ -79,9 +79,12 @@ def tracker_text(entries: pd.DataFrame) -> pd.Series:
     'not approved in the tracker', both, or ''."""
     invoiced = entries[E.invoiced_flag].fillna(False).astype(bool)
     unapproved = entries[E.tracker_hold].eq(UNAPPROVED)
-    texts = []
-    for said, number, waits in zip(invoiced, entries[E.tracker_invoice], unapproved):
-        parts = [f"invoiced in the tracker{f' ({number})' if number else ''}"] if said else []
-        parts += ["not approved in the tracker"] if waits else []
-        texts.append("; ".join(parts))
+    texts = [""] * len(entries)  # most entries: the tracker says nothing
+    said = (invoiced | unapproved).to_numpy(dtype=bool)
+    for at in np.flatnonzero(said):
+        number = entries[E.tracker_invoice].iat[at]
+        parts = [f"invoiced in the tracker{f' ({number})' if isinstance(number, str) and number else ''}"] \
+            if invoiced.iat[at] else []
+        parts += ["not approved in the tracker"] if unapproved.iat[at] else []
+        texts[at] = "; ".join(parts)
     return pd.Series(texts, index=entries.index, dtype=str)

@@ -27,6 +27,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from ..check.capacity import missing_days, working_days
@@ -129,16 +130,14 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
     by_hour = model.eq("")  # a retainer's or fixed price's entries have no hourly value: the fee is the revenue
     rate = ids.map(ledger["unit_price"]).where(on_invoice & by_hour, priced[R.rate])  # a model's: the one in force
     billable = priced[E.billable] & ~priced[R.error]
-    priced_at = _memo(lambda s, r: amount(quantity(s), r))  # a month's entries share a few (hours, rate) pairs
-    notional = pd.Series([priced_at(s, r) if b and r is not None and pd.notna(s) else ZERO
-                          for b, s, r in zip(billable, billed_s, rate)], index=priced.index, dtype=object)
+    sound = billable & rate.notna() & billed_s.notna()
+    notional = per_pair(billed_s, rate, sound, lambda s, r: amount(quantity(int(s)), r))
     value = notional.where(by_hour, ZERO)
     rate = rate.where(by_hour, None)
     costs = {p.name: p.cost_rate for p in config.team if p.cost_rate is not None}
-    cost_of = _memo(lambda s, p: amount(Decimal(int(s)) / HOUR, costs[p]))
-    cost = pd.Series([cost_of(s, p) if p in costs and pd.notna(s) and not e else ZERO
-                      for p, s, e in zip(priced[E.person_name], priced[E.duration_s], priced[R.error])],
-                     index=priced.index, dtype=object)
+    costed = priced[E.person_name].isin(list(costs)) & priced[E.duration_s].notna() & ~priced[R.error]
+    cost = per_pair(priced[E.duration_s], priced[E.person_name], costed,
+                    lambda s, p: amount(Decimal(int(s)) / HOUR, costs[p]))
     currency = {key: c.currency for key, c in config.clients.items()}
     waits = priced[E.tracker_hold].eq(UNAPPROVED) & ~on_invoice & ~held
     return added(R, priced.assign(**{
@@ -149,16 +148,19 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         R.value: value, R.model: model, R.cost: cost, R.notional_value: notional}))
 
 
-def _memo(compute: Callable[[Any, Any], Decimal]) -> Callable[[Any, Any], Decimal]:
-    """`compute`, remembering its result per pair of arguments (money is exact: the same pair, the same amount)."""
-    known: dict[tuple[Any, Any], Decimal] = {}
-
-    def remembered(a: Any, b: Any) -> Decimal:
-        found = known.get((a, b))
-        if found is None:
-            found = known[(a, b)] = compute(a, b)
-        return found
-    return remembered
+def per_pair(a: pd.Series, b: pd.Series, where: pd.Series, compute: Callable[[Any, Any], Decimal]) -> pd.Series:
+    """`compute(a, b)` row by row where `where` holds, ZERO elsewhere — computed once per distinct
+    pair (a month's entries share a few hours and rates; money is exact, so equal pairs give equal amounts)."""
+    out = np.full(len(a), ZERO, dtype=object)
+    mask = where.to_numpy(dtype=bool)
+    if mask.any():
+        codes_a, values_a = pd.factorize(a[mask])
+        codes_b, values_b = pd.factorize(b[mask])
+        pairs, first = np.unique(codes_a * len(values_b) + codes_b, return_inverse=True)
+        amounts = np.array([compute(values_a[p // len(values_b)], values_b[p % len(values_b)]) for p in pairs]
+                           + [ZERO], dtype=object)[:-1]  # an object array even of one Decimal
+        out[mask] = amounts[first]
+    return pd.Series(out, index=a.index, dtype=object)
 
 
 def flags(entries: pd.DataFrame, problems: Iterable[Problem]) -> list[str]:
@@ -169,9 +171,12 @@ def flags(entries: pd.DataFrame, problems: Iterable[Problem]) -> list[str]:
             codes = found.setdefault(place, [])
             if p.code not in codes:
                 codes.append(p.code)
-    if not found:
-        return [""] * len(entries)
-    return [", ".join(found.get((f, int(r)), [])) for f, r in zip(entries[E.source_file], entries[E.source_row])]
+    texts = [""] * len(entries)
+    located = np.flatnonzero(entries[E.source_file].isin({file for file, _ in found}).to_numpy(dtype=bool))
+    files, rows = entries[E.source_file].to_numpy()[located], entries[E.source_row].to_numpy()[located]
+    for at, file, row in zip(located, files, rows):
+        texts[at] = ", ".join(found.get((file, int(row)), []))
+    return texts
 
 
 def _sums(entries: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -88,10 +88,13 @@ def job_model(job: Job | None) -> str:
 def entry_models(entries: pd.DataFrame, charge: pd.Series, config: Config) -> pd.Series:
     """Per entry: the model that bills it — retainer or fixed — or "": on an invoice, its line's
     charge says; on none, its job in rates.yaml (a retainer or fixed-price job is never hourly)."""
-    jobs = {(c.key, j.key): job_model(j) for c in config.clients.values() for j in c.jobs.values()}
-    by_job = [jobs.get((c, j), "") for c, j in zip(entries[E.client_key], entries[E.job_key])]
-    return pd.Series([MODEL_OF_CHARGE.get(k, "") if isinstance(k, str) and k else m if m in (RETAINER, FIXED) else ""
-                      for k, m in zip(charge, by_job)], index=entries.index, dtype=str)
+    modelled = {f"{c.key}\x1f{j.key}": job_model(j) for c in config.clients.values() for j in c.jobs.values()
+                if job_model(j) in (RETAINER, FIXED)}
+    by_job = (entries[E.client_key].astype(str) + "\x1f" + entries[E.job_key].astype(str)).map(modelled) \
+        if modelled else pd.Series(index=entries.index, dtype=object)
+    charge = charge.fillna("").astype(str)
+    on_invoice = charge.map(MODEL_OF_CHARGE).fillna("")
+    return on_invoice.where(charge.ne(""), by_job.fillna("")).astype(str)
 
 
 def period_lines(book: Book, period: Period | None) -> pd.DataFrame:

@@ -178,6 +178,8 @@ def _archived_facts(sources: Sources, config: Config, period: Period) -> pd.Data
     of them), as the ledger billed them: hours charges at their line's price; a model's at 0 (its
     line is the revenue). Cost at each person's cost_rate."""
     billed = sources.billed
+    if billed.empty:  # nothing billed, nothing archived
+        return _facts([], [])
     known = set(sources.entries[E.entry_id]) | set(sources.before[E.entry_id])
     billed = billed[billed["replaces"].isna()] if len(billed) else billed
     edited = set(sources.billed.loc[sources.billed[E.entry_id].isin(known), "replaces"].dropna())

@@ -167,9 +167,9 @@ EARLIER_COLUMNS = [Column(E.date, "date", "date"), Column(E.person_name, "person
                    Column(E.source_file, "file"), Column(E.source_row, "row", "int")]
 EARLIER_MONTH_COLUMNS = [Column("month", "month"), Column("client", "client"), Column("entries", "entries", "int"),
                          Column("hours", "billed h", "hours"), Column("value", "value", "money"),
-                         Column("command", "to bill them", note="The billing run of that month, for that client: "
-                                                                "a new invoice (after one of that month: its late entries)."),
-                         ]
+                         Column("command", "to bill them",
+                                note="The billing run of that month, for that client: a new invoice (after one "
+                                     "of that month: its late entries).")]
 TRACKER_COLUMNS = [*EARLIER_COLUMNS[:-2], Column(R.tracker, "tracker", width=28), *EARLIER_COLUMNS[-2:]]
 INVOICE_COLUMNS = [Column("number", "number"), Column("kind", "kind"), Column("client", "client"),
                    Column("issue_date", "issued", "date"), Column("due_date", "due", "date"),
