@@ -149,8 +149,8 @@ def test_every_sheet_prints_fit_to_its_width_with_its_header_on_every_page(ws):
 def test_a_continued_page_prints_its_heading_and_header_on_every_page(ws, monkeypatch):
     ws.rates(RATES)
     ws.input("november.csv", HEADER + "2026-11-02,Anna Schmidt,acme,website,,Work,1,\n")
-    ws.input("october.csv", HEADER + "".join(f"2026-10-{d:02d},Anna Schmidt,acme,website,,October {d},1,\n"
-                                             for d in range(5, 15)))
+    ws.input("earlier.csv", HEADER + "".join(f"2026-{m:02d}-05,Anna Schmidt,acme,website,,Month {m},1,\n"
+                                             for m in range(1, 11)))  # a row a month in the Billing gap
     monkeypatch.setattr(sheets, "MAX_ROWS", 6)
     wb = openpyxl.load_workbook(report(ws.root, NOVEMBER, today=TODAY).path)
     last = wb[[n for n in wb.sheetnames if n.startswith("Billing gap")][-1]]

@@ -143,9 +143,7 @@ class Sheet:
             # no cached result: every spreadsheet program then computes it on opening (LibreOffice trusts a cached 0)
             ws.write_formula(r, c, value, book.format(look, num_format), "")
         elif kind == "text" or isinstance(value, str):
-            text = str(value)
-            if ILLEGAL.search(text):
-                text = ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)  # shown, not dropped
+            text = _writable(str(value))
             ws.write_string(r, c, text, book.format(look, None, text.startswith(RISKY)))
         elif kind == "date":
             day = value.date() if isinstance(value, (pd.Timestamp, datetime)) else value
@@ -188,6 +186,11 @@ class Sheet:
             self.ws.repeat_rows(self.titles[0][0] - 1, self.titles[0][1] - 1)
 
 
+def _writable(text: str) -> str:
+    """Text as a worksheet can hold it: characters it cannot are shown escaped (\\x00), not dropped."""
+    return ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if ILLEGAL.search(text) else text
+
+
 def _missing(value: object) -> bool:
     """None, NA, NaT, NaN or empty text: a cell with nothing to show (cheaper than pd.isna, cell by cell)."""
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) or \
@@ -226,9 +229,12 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
     units = frame["unit"].tolist() if "unit" in frame else [None] * len(frame)
     for c, (column, cells) in enumerate(zip(columns, values), 1):
         look = _look(column, columns[c - 2] if c > 1 else None)
-        for r, (value, currency, unit) in enumerate(zip(cells, currencies, units), first):
-            kind = column.kind if column.kind != "measure" else "hours" if unit == "h" else "money"
-            sheet.put(r, c, value, kind, agency_currency if column.agency_money else currency, look)
+        if column.kind == "formula":
+            for r, value in enumerate(cells, first):
+                sheet.put(r, c, value, column.kind, look=look)
+        else:
+            _column(sheet, (first, c), column, cells, [agency_currency] * len(cells) if column.agency_money
+                    else currencies, units, look)
         if column.wrap:
             sheet.wrapped.extend((r, c, str(v)) for r, v in enumerate(cells, first) if isinstance(v, str))
     last = first + len(frame) - 1
@@ -240,6 +246,34 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
     suffixes = {SYMBOLS.get(code, code) for code in {*currencies, agency_currency} if isinstance(code, str)}
     widths(sheet, columns, values, max(suffixes, key=len, default=""))
     return first, last
+
+
+def _column(sheet: Sheet, at: tuple[int, int], column: Column, cells: list, currencies: list, units: list,
+            look: dict | None) -> None:
+    """A table's column from `at` (its first row, its column): each cell as `Sheet.put` writes it, its
+    formats looked up once per column (a month's Entries sheet is millions of cells)."""
+    (first, col), ws, book = at, sheet.ws, sheet.book
+    c = col - 1
+    blank, plain, quoted = book.format(look) if look else None, book.format(look), book.format(look, None, True)
+    numbers: dict[tuple[str, object], object] = {}  # (kind, currency) -> format
+    for r, (value, currency, unit) in enumerate(zip(cells, currencies, units), first - 1):
+        if _missing(value):
+            if look:
+                ws.write_blank(r, c, None, blank)
+        elif column.kind == "text" or isinstance(value, str):
+            text = _writable(str(value))
+            ws.write_string(r, c, text, quoted if text.startswith(RISKY) else plain)
+        elif column.kind == "date":
+            day = value.date() if isinstance(value, (pd.Timestamp, datetime)) else value
+            ws.write_datetime(r, c, datetime(day.year, day.month, day.day), book.format(look, FORMATS["date"]))
+        else:
+            kind = column.kind if column.kind != "measure" else "hours" if unit == "h" else "money"
+            key = (kind, currency if kind == "money" else None)
+            found = numbers.get(key)
+            if found is None:
+                found = numbers[key] = book.format(look, money_format(currency or "") if kind == "money"
+                                                   else FORMATS.get(kind))
+            ws.write_number(r, c, int(value) if kind == "int" else float(value), found)
 
 
 def _look(column: Column, left: Column | None) -> dict | None:
