@@ -35,9 +35,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-import generate  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -86,6 +83,7 @@ SCALES = {"full": Scale("1M", 2_000, 10_000), "tiny": Scale("tiny", 200, 40)}
 SCENARIOS = ("sizes", "month-end", "files", "demo")
 RUNS = {"sizes": 3, "month-end": 3, "files": 2, "demo": 5}  # runs of each, unless --runs caps them
 MONTH, TODAY, SEED = "2026-11", "2026-11-30", 7
+FORMAT = 2  # of results.json: earlier results of another format are not kept (their parts mean other things)
 HLEDGER_RULES = """\
 # input/timesheet.csv as bench/generate.py writes it (German Excel: semicolons, DD.MM.YYYY, decimal commas)
 skip 1
@@ -120,10 +118,10 @@ def main() -> None:
     hledger = shutil.which("hledger")
     stamp = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit(),
              "command": " ".join(["python", "bench/run.py", *sys.argv[1:]])}
-    results = {"machine": machine(hledger), **stamp, "sizes": {}, "scenarios": {}}
+    results = {"format": FORMAT, "machine": machine(hledger), **stamp, "sizes": {}, "scenarios": {}}
     earlier = args.out / "results.json"
-    if earlier.is_file():  # what is not run now keeps its last results (each says when, at which commit, how)
-        old = json.loads(earlier.read_text())
+    old = json.loads(earlier.read_text()) if earlier.is_file() else {}
+    if old.get("format") == FORMAT:  # what is not run now keeps its last results (each says when, commit, how)
         results["sizes"] = {k: v for k, v in old.get("sizes", {}).items()
                             if not ("sizes" in only and k in sizes)}
         results["scenarios"] = {k: v for k, v in old.get("scenarios", {}).items() if k not in only}
@@ -164,7 +162,7 @@ def bench_size(name: str, size: Size, work: Path, runs: int, hledger: str | None
     """Every part of the size, `runs` times (its `once` parts in the first run only)."""
     own = workspace(work / ("single" if size.one_file else "mixed"), size, size.one_file)
     single = workspace(work / "single", size, one_file=True) if "peer" in size.parts else None
-    period = generate.period(size.months)
+    period = generate(f"print(generate.period({size.months}))").strip()
     samples: dict[str, list] = {}
     for run in range(runs):
         todo = [p for p in size.parts if run == 0 or p not in size.once]
@@ -209,9 +207,18 @@ def workspace(folder: Path, size: Size, one_file: bool, seed: int = SEED) -> Pat
     if not (folder / ".stamp").is_file() or (folder / ".stamp").read_text() != stamp:
         say(f"generating {folder} ({size.entries:,} entries)")
         shutil.rmtree(folder, ignore_errors=True)
-        generate.write_workspace(folder, seed, size.people, size.clients, size.entries, size.months, one_file)
+        generate(f"generate.write_workspace(Path({str(folder)!r}), {seed}, {size.people}, {size.clients}, "
+                 f"{size.entries}, {size.months}, {one_file})")
         (folder / ".stamp").write_text(stamp)
     return folder
+
+
+def generate(code: str) -> str:
+    """What `code` prints, run with bench/generate.py imported as `generate`, in a process of its own: this
+    one stays small, as the peak memory of a command counts its parent's at the moment it was started
+    (Linux keeps a forked process's high-water mark across exec)."""
+    head = f"import sys\nfrom pathlib import Path\nsys.path.insert(0, {str(HERE)!r})\nimport generate\n"
+    return run([sys.executable, "-c", head + code])[0].stdout
 
 
 def fresh(workspace: Path, copy: Path) -> Path:
@@ -304,14 +311,14 @@ def bench_month_end(work: Path, scale: Scale, runs: int) -> dict:
 
 def bench_files(work: Path, scale: Scale, runs: int) -> dict:
     """`check` of a workspace of `scale.files` one-row exports, cold, then warm."""
-    if not hasattr(generate, "one_row_files"):
+    if generate("print(hasattr(generate, 'one_row_files'))").strip() != "True":
         return {"skipped": "bench/generate.py has no one_row_files (yet)"}
     folder = work / "files" / str(scale.files)
     stamp = json.dumps({"count": scale.files, "seed": SEED, "generator": (HERE / "generate.py").stat().st_mtime})
     if not (folder / ".stamp").is_file() or (folder / ".stamp").read_text() != stamp:
         say(f"generating {folder} ({scale.files:,} one-row exports)")
         shutil.rmtree(folder, ignore_errors=True)
-        generate.one_row_files(folder, scale.files, seed=SEED)
+        generate(f"generate.one_row_files(Path({str(folder)!r}), {scale.files}, seed={SEED})")
         (folder / ".stamp").write_text(stamp)
     copy = fresh(folder, work / "files" / "run")
     samples: dict[str, list] = {}
@@ -662,17 +669,16 @@ def commit() -> str:
 
 
 def machine(hledger: str | None) -> dict:
-    import pandas
-    import weasyprint
+    from importlib.metadata import version  # not the packages themselves: this process stays small (generate())
 
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
     memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
-    version = subprocess.run([hledger, "--version"], capture_output=True, text=True).stdout.strip() if hledger else None
+    peer = subprocess.run([hledger, "--version"], capture_output=True, text=True).stdout.strip() if hledger else None
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": memory, "os": platform.platform(),
-            "python": platform.python_version(), "pandas": pandas.__version__, "weasyprint": weasyprint.__version__,
-            "hledger": version}
+            "python": platform.python_version(), "pandas": version("pandas"), "weasyprint": version("weasyprint"),
+            "hledger": peer}
 
 
 def say(text: str) -> None:

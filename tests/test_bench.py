@@ -140,6 +140,21 @@ def test_scale_md_gets_the_fitted_lines_and_keeps_the_prose_around_them(tmp_path
     assert "| check, cold | 1.00 | 50 | 59.8M | 49.0M | 2 |" in text
 
 
+def test_the_runner_never_loads_pandas_itself_so_a_command_it_starts_reports_its_own_peak_memory():
+    """Linux keeps a forked process's high-water mark across exec: a command started by a runner that
+    generated a million entries (or imported pandas) reported the runner's memory as its own."""
+    code = ("import importlib.util, sys\n"
+            f"spec = importlib.util.spec_from_file_location('bench_run', {str(ROOT / 'bench' / 'run.py')!r})\n"
+            "bench = sys.modules['bench_run'] = importlib.util.module_from_spec(spec)\n"
+            "spec.loader.exec_module(bench)\n"
+            "bench.machine(None)\n"
+            "period = bench.generate('print(generate.period(2))').strip()\n"
+            "print(period, sorted({'pandas', 'numpy', 'weasyprint', 'generate'} & set(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[0] == "2026-10-01..2026-11-30 []"
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> tuple[dict, Path]:
     """One run of the whole benchmark at the tiny size and scale: every scenario, once."""
