@@ -60,7 +60,7 @@ SIZES = {
     "tiny": Size(12, 16, 2_000, 1, ("stages", "peer", "commands", "bill", "weasyprint")),
     # a month of a 100-person agency: 300 invoices
     "20k": Size(100, 300, 20_000, 1, ("stages", "peer", "commands", "bill", "weasyprint")),
-    "200k": Size(100, 300, 200_000, 10, ("stages", "peer", "commands")),
+    "200k": Size(100, 300, 200_000, 10, ("stages", "peer", "commands"), once=("peer",)),  # hledger: 70 s a run
     # most of a year of a 500-person agency
     "1M": Size(500, 300, 1_000_000, 10, ("stages", "commands", "bill"), once=("commands", "bill")),
     # one 200 MB export (a year of a 1,000-person agency in one CSV): the larger size of bench/SCALE.md
