@@ -4,8 +4,10 @@
 #               payments from input/bank/'s statement, reminders, send (dry run) again and the DATEV export
 #   make test   install into .venv (with test tools), then run the test suite (all but the tests marked bench;
 #               HYPOTHESIS_PROFILE=dev runs fewer examples of each property, for a quick local run)
-#   make bench  the benchmark's smoke test (tests marked bench, a minute), then the benchmarks (bench/run.py;
-#               about 35 minutes): rewrites bench/RESULTS.md and bench/results.json
+#   make bench  the benchmark's smoke test (tests marked bench, about a minute), then the benchmarks (bench/run.py:
+#               every target of issue 23, at most 50 minutes on 2 cores): rewrites bench/RESULTS.md, results.json
+#               and the numbers of bench/SCALE.md; parts: BENCH_ARGS="--only demo,files,month-end" or
+#               BENCH_ARGS="--only sizes --sizes 20k" (the parts not run keep their last results)
 #   make libreoffice  LibreOffice headless (with apt-get, as root), for the tests that open and recalculate
 #               the workbooks as a user would (skipped without it)
 #   make fuzz   the billing and money properties with ten times their examples, then each ingest parser
