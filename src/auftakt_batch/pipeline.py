@@ -65,7 +65,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    its problems dropped (an undated row stays: it carries an error and may be in any period).
     everything = raw  # the ledger's entries are looked for in all of it (step 8)
     raw, outside = split_period(raw, period)
-    ignored_rows = set(zip(outside[Entries.source_file], outside[Entries.source_row]))
+    ignored_rows = _rows_among(outside, {(p.source.file, p.source.row) for p in problems})
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
     lap("period")
@@ -244,6 +244,14 @@ def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, p
     day = entries[Entries.date]
     inside = day.isna() | period.holds(day)
     return entries[inside].reset_index(drop=True), entries[~inside]
+
+
+def _rows_among(entries: pd.DataFrame, places: set[tuple[str, int | None]]) -> set[tuple[str, int]]:
+    """Of the (file, row) `places`, those of `entries` (a year's entries: only the files named are looked at)."""
+    files, rows = {file for file, row in places if row is not None}, {row for _, row in places if row is not None}
+    mine = entries[entries[Entries.source_file].isin(files) & entries[Entries.source_row].isin(rows)] if files \
+        else entries.iloc[:0]
+    return set(zip(mine[Entries.source_file], mine[Entries.source_row].astype(int))) & places
 
 
 def _earliest(outside: pd.DataFrame, period: Period) -> date | None:
