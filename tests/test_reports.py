@@ -16,7 +16,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from auftakt_batch import pipeline
 from auftakt_batch.billing import bill, void
+from auftakt_batch.ingest import ingest
 from auftakt_batch.cli import EXIT_ALERT
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, sheets
@@ -732,6 +734,18 @@ def test_entry_rows_of_no_entries_give_the_general_paths_empty_columns(ws):
     for none in (entries.iloc[0:0], entries[entries[R.held_in_review]]):
         assert none.empty
         pd.testing.assert_frame_equal(_entry_rows(none), _shown_rows(none))
+
+
+def test_a_report_reads_the_inputs_once_for_the_period_and_what_came_before(ws, monkeypatch):
+    """The check of the earlier months (total budgets, the gap, the Months sheet) starts from what
+    the period's check read: the exports are walked, hashed and read once a run."""
+    clients_ws(ws)
+    ws.input("october.csv", HEADER + "2026-10-05,Anna Schmidt,ACME,website,,October,2,\n")
+    reads = []
+    monkeypatch.setattr(pipeline, "ingest", lambda *args, **kwargs: reads.append(args) or ingest(*args, **kwargs))
+    made = report(ws.root, NOVEMBER, today=TODAY)
+    assert len(reads) == 1
+    assert row_of(book(made.path)["Billing gap"], "acme")["unbilled h, earlier periods"].value == 2
 
 
 def test_a_sheet_longer_than_excel_allows_goes_on_in_numbered_sheets(ws, monkeypatch):

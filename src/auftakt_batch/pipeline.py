@@ -29,7 +29,7 @@ from .check.review_file import said_yes
 from .check.review_file import saved as saved_reviews
 from .check.tracker import INVOICED, UNAPPROVED, hold_by_tracker, share_flags
 from .config import Config, load_config
-from .ingest import ingest
+from .ingest import Ingested, ingest
 from .ingest.bank import read_bank
 from .ingest.build import Rules
 from .ingest.cache import IngestCache
@@ -42,7 +42,10 @@ from .schemas import ReviewDecisions as D
 from .timings import Timings
 
 
-def check(workspace: Path, period: Period, today: date, timings: Timings | None = None) -> CheckRun:
+def check(workspace: Path, period: Period, today: date, timings: Timings | None = None,
+          ingested: Ingested | None = None) -> CheckRun:
+    """The check of `period`; with `ingested`, from what an earlier check of the same inputs read
+    (check_before: the inputs are read once a run)."""
     lap = (timings or Timings()).begin()
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
@@ -54,7 +57,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
     rules = import_rules(config)
-    ingested = ingest(workspace / "input", workspace, rules, IngestCache.of(workspace, rules))
+    ingested = ingested or ingest(workspace / "input", workspace, rules, IngestCache.of(workspace, rules))
     problems += ingested.problems
     lap("ingest")
     raw, schema_problems = validate(RawEntries, ingested.entries)
@@ -129,7 +132,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                    untracked=calendar.untracked, absences=calendar.absences,
                    calendars=tuple(label for _, label in ingested.calendars), earliest=_earliest(outside, period),
                    reconciliation=reconciliation, expenses=expensed.frame,
-                   expense_files=expensed.files, bookings=bank.bookings, bank_files=bank.files)
+                   expense_files=expensed.files, bookings=bank.bookings, bank_files=bank.files, ingested=ingested)
 
     # 9. The review workbook, if the reviewer wrote one: checked against what would be billed now.
     #    Without one there is nothing to read (and the spreadsheet code is not imported).
@@ -149,10 +152,10 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
 def check_before(run: CheckRun, today: date) -> CheckRun | None:
     """The check of everything before the run's period, from the first day the inputs hold: total
     budgets and the billing gap count it (reports). None when the inputs hold nothing earlier.
-    A step of its own, called by whoever needs it: a second check, as long as the first."""
+    A step of its own, called by whoever needs it: a second check, of the inputs the first read."""
     if run.earliest is None:
         return None
-    return check(run.workspace, run.period.before(run.earliest), today)
+    return check(run.workspace, run.period.before(run.earliest), today, ingested=run.ingested)
 
 
 def _approved_by_reviewer(run: CheckRun, today: date, labels: Mapping[str, Mapping[str, str]]) -> CheckRun:

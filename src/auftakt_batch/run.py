@@ -19,7 +19,7 @@ from .schemas import Bookings, Entries, Expenses, empty
 if TYPE_CHECKING:
     from .check.reconcile import Reconciliation
     from .config import Config
-    from .ingest import SourceFile
+    from .ingest import Ingested, SourceFile
     from .ingest.bank import BankFile
 
 
@@ -51,6 +51,7 @@ class CheckRun:
     expense_files: tuple[str, ...] = ()  # the expense exports read (a workbook's sheets each)
     bookings: pd.DataFrame = field(default_factory=lambda: empty(Bookings))  # input/bank/'s, each once (ingest/bank)
     bank_files: tuple[BankFile, ...] = ()  # the statements in input/bank/, read or not
+    ingested: Ingested | None = field(default=None, repr=False, compare=False)  # what was read: check_before's too
 
     @property
     def ok(self) -> bool:
