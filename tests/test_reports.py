@@ -18,8 +18,8 @@ import pytest
 
 from auftakt_batch import pipeline
 from auftakt_batch.billing import bill, void
-from auftakt_batch.ingest import ingest
 from auftakt_batch.cli import EXIT_ALERT
+from auftakt_batch.ingest import ingest
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import report, sheets
 from auftakt_batch.reports import status as board
