@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from ..config import Config
@@ -47,12 +48,19 @@ def missing_days(entries: pd.DataFrame, absences: pd.DataFrame | None, config: C
     """person, date, logged_s, capacity_s for every working day with too little time logged."""
     columns = ["person", "date", "logged_s", "capacity_s"]
     people = [(p.name, int(p.hours_per_week * 3600 / 5)) for p in config.team if p.hours_per_week]
-    days = [pd.DataFrame({"person": name, "date": working_days(config, period, today, name), "capacity_s": capacity})
-            for name, capacity in people]
-    grid = pd.concat(days, ignore_index=True) if days else pd.DataFrame(columns=columns)
-    if grid.empty:
+    by_region: dict[str | None, pd.DatetimeIndex] = {}  # the working days where someone works: a few regions
+    days = []
+    for name, _ in people:
+        region = config.region_of(name)
+        if region not in by_region:
+            by_region[region] = working_days(config, period, today, name)
+        days.append(by_region[region])
+    counts = [len(d) for d in days]
+    if not sum(counts):
         return pd.DataFrame(columns=columns)
-    grid = grid.astype({"date": "datetime64[us]"})
+    grid = pd.DataFrame({"person": np.repeat([name for name, _ in people], counts),
+                         "date": np.concatenate([d.to_numpy(dtype="datetime64[us]") for d in days]),
+                         "capacity_s": np.repeat([capacity for _, capacity in people], counts)})
     logged = entries[entries[E.person_name].notna()].groupby([E.person_name, E.date])[E.duration_s].sum()
     logged = logged.rename_axis(["person", "date"]).rename("logged_s").reset_index()
     grid = grid.merge(logged.astype({"date": "datetime64[us]"}), on=["person", "date"], how="left")
