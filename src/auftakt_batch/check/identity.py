@@ -39,8 +39,10 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     keys = [pd.factorize(entries[E.source_file])[0], pd.factorize(content)[0]]
     copy = pd.Series(0, index=entries.index).groupby(keys).cumcount().to_numpy()
     # a row whose date or duration is unreadable is itself only: its place is part of its id
-    occurrence = np.where(comparable, copy.astype(str), entries[E.source_file].to_numpy(dtype=object) + ":"
-                          + entries[E.source_row].astype(str).to_numpy(dtype=object))
+    occurrence = copy.astype(str).astype(object)
+    alone = np.flatnonzero(~comparable.to_numpy(dtype=bool))
+    occurrence[alone] = [f"{file}:{row}" for file, row in zip(entries[E.source_file].to_numpy(dtype=object)[alone],
+                                                              entries[E.source_row].to_numpy()[alone])]
     first_row = entries[E.source_row].groupby(keys).transform("first")
     return entries.assign(**{
         E.entry_id: pd.Series(_digests(f"{c}\x1f{o}" for c, o in zip(content, occurrence)), index=entries.index,
