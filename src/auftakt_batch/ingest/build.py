@@ -70,7 +70,8 @@ class Rules:
 
 
 def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame, list[Problem], dict]:
-    """(raw entries, problems, canonical field -> header text) for one table."""
+    """(raw entries, problems, canonical field -> header text) for one table (or for the rows of
+    alike tables together, each row's file in a source_file column: see batch.py)."""
     positions = fmt.field_positions(table.header)
     labels = {f: table.header[i] for f, i in positions.items()}
     blank = pd.Series("", index=table.rows.index, dtype=str)
@@ -78,7 +79,8 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     if "person" not in positions and ("first_name" in positions or "last_name" in positions):
         text["person"] = (text["first_name"] + " " + text["last_name"]).str.strip()
         labels["person"] = labels["first_name"] if "first_name" in labels else labels["last_name"]
-    rows = table.rows[["source_row"]].assign(source_file=table.file)
+    rows = table.rows[["source_row", "source_file"]] if "source_file" in table.rows else \
+        table.rows[["source_row"]].assign(source_file=table.file)  # many tables at once (batch.py) name each row's
     text, problems = _not_too_long(text, rows, positions)
     text, labels = _derived(text, labels, positions, fmt, table.file)
     stray = _stray(text, table.header, positions)

@@ -1,0 +1,99 @@
+"""Many small tables built at once, each exactly as `build_entries` builds it alone.
+
+pandas costs about the same per operation on one row as on ten thousand, so a folder of
+thousands of one-row exports is built per group of alike tables — same format, same header,
+same decisions a file takes from all its values (the date order of its slash dates, the
+decimal mark of its amounts) — over their rows together, and the result is split back by
+file. What one table alone would say differently is never guessed: a table with any problem
+in the group is built again alone (its problems then are exactly its own, in its own order),
+and a group whose result is not what each of its tables decides alone (a problem naming
+several rows, such as one date-order error or one tracker-rounding warning for them all) is
+built one table at a time. Formats that take something from the file itself (the person of
+a one-person file, the totals row under the last entry) are always built alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Union
+
+import numpy as np
+import pandas as pd
+
+from ..problems import Problem
+from .build import NO_PRICE, Rules, build_entries
+from .formats import Format, by_name
+from .read import FileError, Table
+from .values import date_order, decimal_mark, has_slash_dates
+
+Built = tuple[pd.DataFrame, list[Problem], dict]
+Outcome = Union[Built, FileError]  # what building a table gives: its entries, problems and labels, or why not
+_GROUPED_FIELDS = (("date", "end_date"), ("amount", "rate"))
+
+
+def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
+    """`build_entries` of each table (or the FileError it raises), alike tables built together."""
+    outcomes: list[Outcome | None] = [None] * len(tables)
+    groups: defaultdict[tuple, list[int]] = defaultdict(list)
+    for i, table in enumerate(tables):
+        fmt = by_name(table.format)
+        if len(table.rows) and not fmt.person_from_file and not fmt.totals_row:
+            groups[(table.format, table.header, _decisions(table, fmt))].append(i)
+    for members in groups.values():
+        if len(members) > 1:
+            for i, built in zip(members, _together([tables[i] for i in members], rules)):
+                outcomes[i] = built
+    return [outcome if outcome is not None else _alone(table, rules) for table, outcome in zip(tables, outcomes)]
+
+
+def _alone(table: Table, rules: Rules) -> Outcome:
+    try:
+        return build_entries(table, by_name(table.format), rules)
+    except FileError as exc:
+        return exc
+
+
+def _decisions(table: Table, fmt: Format) -> tuple:
+    """What a table decides from all its values, by the evidence in it alone (before any
+    setting): whether it has slash dates and their order, and its decimal mark; a table whose
+    values contradict each other decides nothing (it is built alone)."""
+    dates, money = (_texts(table, fmt, fields) for fields in _GROUPED_FIELDS)
+    order, against = date_order(dates)
+    money = {v for v in money if v.lower() not in NO_PRICE}
+    mark, contradicting = decimal_mark(money)
+    if against or contradicting:
+        return (id(table),)  # alone: a group of one
+    return has_slash_dates(dates), order, mark
+
+
+def _texts(table: Table, fmt: Format, fields: tuple[str, ...]) -> set[str]:
+    """The distinct values of the columns that give `fields` (or what the format derives them from)."""
+    positions = fmt.field_positions(table.header)
+    columns = [positions.get(f, positions.get(fmt.derived.get(f, ""), -1)) for f in fields]
+    return {v for c in columns if c >= 0 for v in table.rows[c].to_numpy(dtype=object)}
+
+
+def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
+    """Each table's outcome from one build over all their rows; None for those to build alone."""
+    fmt = by_name(tables[0].format)
+    files = [t.file for t in tables]
+    lengths = np.array([len(t.rows) for t in tables])
+    rows = pd.concat([t.rows for t in tables], ignore_index=True)
+    rows["source_file"] = pd.array(np.repeat(np.array(files, dtype=object), lengths), dtype=str)
+    whole = Table(files[0], tables[0].format, tables[0].header, rows)
+    if _decisions(whole, fmt) != _decisions(tables[0], fmt):
+        return [None] * len(tables)
+    try:
+        entries, problems, labels = build_entries(whole, fmt, rules)
+    except FileError:
+        return [None] * len(tables)
+    index = {file: i for i, file in enumerate(files)}
+    if any(p.rows or p.source.file not in index for p in problems):  # one problem for rows of several files
+        return [None] * len(tables)
+    own: defaultdict[int, list[Problem]] = defaultdict(list)
+    for p in problems:
+        own[index[p.source.file]].append(p)
+    of_row = entries["source_file"].map(index).to_numpy()
+    bounds = np.searchsorted(of_row, np.arange(len(tables) + 1))
+    return [None if i in own else (entries.iloc[bounds[i]:bounds[i + 1]].reset_index(drop=True), [], dict(labels))
+            for i in range(len(tables))]
