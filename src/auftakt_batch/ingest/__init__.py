@@ -11,6 +11,7 @@ listed, a FIFO), is `tree.walk`'s to say.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -225,15 +226,25 @@ def _read_file(path: Path, label: str, kind: str) -> tuple[list[Table], list[Pro
     """(tables, problems) of a file, as text; a file that cannot be read raises FileError."""
     try:
         if kind in WORKBOOK_SUFFIXES:
-            tables, problems = read_workbook(path, label, recognise, describe_unknown)
+            tables, problems = read_workbook(path, label, _recognise, describe_unknown)
         elif kind in JSON_SUFFIXES:
             table, problems = read_json(path, label)
             tables = [table]
         else:
-            tables, problems = [read_csv(path, label, recognise, describe_unknown)], []
+            tables, problems = [read_csv(path, label, _recognise, describe_unknown)], []
         return tables, problems
     except OSError as exc:  # the readers say why a file cannot be opened; this is for one that changed since
         raise FileError(cannot_read(label, exc)) from None
+
+
+def _recognise(header: list[str]) -> str | None:
+    """`formats.recognise` of a table's header, once per distinct header (thousands of exports share a few)."""
+    return _recognised(tuple(header))
+
+
+@lru_cache(maxsize=1024)
+def _recognised(header: tuple[str, ...]) -> str | None:
+    return recognise(list(header))
 
 
 def _no_repeated_columns(table: Table) -> Table:

@@ -7,21 +7,23 @@ decimal mark of its amounts) — over their rows together, and the result is spl
 file. What one table alone would say differently is never guessed: a table with any problem
 in the group is built again alone (its problems then are exactly its own, in its own order),
 and a group whose result is not what each of its tables decides alone (a problem naming
-several rows, such as one date-order error or one tracker-rounding warning for them all) is
-built one table at a time. Formats that take something from the file itself (the person of
+several rows, such as one tracker-rounding warning for them all) is built one table at a
+time. The one exception: slash dates that tell no order give one date-order error for the
+group, which is said again for each table without another problem, as it says it alone. Formats that take something from the file itself (the person of
 a one-person file, the totals row under the last entry) are always built alone.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Union
 
 import numpy as np
 import pandas as pd
 
 from ..problems import Problem
-from .build import NO_PRICE, Rules, build_entries
+from .build import NO_PRICE, Rules, build_entries, undecided_dates
 from .formats import Format, by_name
 from .read import FileError, Table
 from .values import date_order, decimal_mark, has_slash_dates
@@ -68,9 +70,27 @@ def _decisions(table: Table, fmt: Format) -> tuple:
 
 def _texts(table: Table, fmt: Format, fields: tuple[str, ...]) -> set[str]:
     """The distinct values of the columns that give `fields` (or what the format derives them from)."""
-    positions = fmt.field_positions(table.header)
-    columns = [positions.get(f, positions.get(fmt.derived.get(f, ""), -1)) for f in fields]
-    return {v for c in columns if c >= 0 for v in table.rows[c].to_numpy(dtype=object)}
+    return {v for c in _columns(fmt.name, table.header, fields) if c >= 0 for v in table.rows[c].to_numpy(dtype=object)}
+
+
+@lru_cache(maxsize=1024)
+def _columns(name: str, header: tuple[str, ...], fields: tuple[str, ...]) -> tuple[int, ...]:
+    """The position of the column that gives each field (-1 for none), once per distinct header."""
+    fmt = by_name(name)
+    positions = fmt.field_positions(header)
+    return tuple(positions.get(f, positions.get(fmt.derived.get(f, ""), -1)) for f in fields)
+
+
+def _undecided_of(table: Table, fmt: Format) -> Problem | None:
+    """The date-order error `build_entries` gives a table of slash dates that tell no order,
+    when it has no other problem (all its rows are entries): its rows with a slash date."""
+    date, end = (table.rows[c].to_numpy(dtype=object) if c >= 0 else np.full(len(table.rows), "", dtype=object)
+                 for c in _columns(fmt.name, table.header, _GROUPED_FIELDS[0]))
+    undecided = np.array(["/" in a or "/" in b for a, b in zip(date, end)], dtype=bool)
+    if not undecided.any():
+        return None
+    rows = pd.DataFrame({"source_row": table.rows["source_row"].to_numpy()[undecided], "source_file": table.file})
+    return undecided_dates(rows, pd.Series(date[undecided]), None)
 
 
 def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
@@ -88,12 +108,19 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     except FileError:
         return [None] * len(tables)
     index = {file: i for i, file in enumerate(files)}
-    if any(p.rows or p.source.file not in index for p in problems):  # one problem for rows of several files
+    undecided = [p for p in problems if p.code == "date-order"]  # one for the slash dates of all the files
+    problems = [p for p in problems if p.code != "date-order"]
+    if len(undecided) > 1 or any(p.rows or p.source.file not in index for p in problems):  # one for several files
         return [None] * len(tables)
     own: defaultdict[int, list[Problem]] = defaultdict(list)
     for p in problems:
         own[index[p.source.file]].append(p)
     of_row = entries["source_file"].map(index).to_numpy()
     bounds = np.searchsorted(of_row, np.arange(len(tables) + 1))
-    return [None if i in own else (entries.iloc[bounds[i]:bounds[i + 1]].reset_index(drop=True), [], dict(labels))
-            for i in range(len(tables))]
+    outcomes: list[Outcome | None] = []
+    for i, table in enumerate(tables):
+        said = [_undecided_of(table, fmt)] if undecided and i not in own else []
+        alone = i in own or None in said
+        outcomes.append(None if alone else (entries.iloc[bounds[i]:bounds[i + 1]].reset_index(drop=True),
+                                            said, dict(labels)))
+    return outcomes

@@ -90,7 +90,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     undecided = is_entry & pd.Series(False, index=rows.index)
     if order is None:  # slash dates, and nothing tells day/month from month/day: one error for them all
         undecided = is_entry & (text["date"].str.contains("/") | text["end_date"].str.contains("/"))
-        problems.append(_undecided(rows[undecided], text["date"][undecided], both))
+        problems.append(undecided_dates(rows[undecided], text["date"][undecided], both))
 
     def parsed(f: str, parse: Callable[[str], object], dtype: str, forms: str, severity: Severity = ERROR) -> pd.Series:
         values, bad = parse_column(text[f], parse, dtype)
@@ -232,7 +232,7 @@ def _date_order(text: dict[str, pd.Series], is_entry: pd.Series,
     return order or rules.date_format, True, None
 
 
-def _undecided(rows: pd.DataFrame, dates: pd.Series, both: tuple[str, str] | None) -> Problem:
+def undecided_dates(rows: pd.DataFrame, dates: pd.Series, both: tuple[str, str] | None) -> Problem:
     numbers = tuple(int(r) for r in rows["source_row"])
     n = plural(len(numbers), "row")
     if both:

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable
 
@@ -175,9 +176,14 @@ def _text_rows(columns: list, first_row: int, used: set[int]) -> pd.DataFrame:
 
 def _used(fmt: str, header: Sequence[str]) -> set[int]:
     """The positions of the columns the format reads (the others are only looked at for blank rows)."""
+    return set(_used_by(fmt, tuple(header)))
+
+
+@lru_cache(maxsize=1024)
+def _used_by(fmt: str, header: tuple[str, ...]) -> frozenset[int]:  # once per distinct header
     from .formats import by_name
 
-    return set(by_name(fmt).field_positions(header).values())
+    return frozenset(by_name(fmt).field_positions(header).values())
 
 
 def decode(data: bytes, label: str) -> tuple[str, str]:
