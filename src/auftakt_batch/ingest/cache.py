@@ -1,7 +1,9 @@
 """What was read from an export, kept so that an unchanged export is never parsed again.
 
-One `.npz` file per export under output/.cache/ingest/ (numpy's `savez`, uncompressed), named
-by a key of everything that decides what reading the file gives: the file's bytes (sha256),
+One `.npz` file per export under output/.cache/ingest/ (numpy's `savez`, uncompressed) — or,
+when a run reads many small exports (PACK_MIN of at most PACK_ROWS entries), one file for all
+of those, the pack (small.npz: one read instead of thousands; written when the run ends, and
+again only if an export in it was added, changed or removed) —, each export named by a key of everything that decides what reading the file gives: the file's bytes (sha256),
 where it lies (its label names every row and problem), the rules it was read under (the
 agency's time zone, the people's own zones, the date order: all of `Rules`), the cache's
 FORMAT, and the code that reads it (pandas' and numpy's versions and the package's source
@@ -10,10 +12,11 @@ one wrote). Name resolution happens later (check/resolve) and is not kept here; 
 tracker policies of `imports:` (billable, invoiced_in_tracker, require_approval), which
 check/tracker applies after ingest.
 
-The file holds the export's raw entries (every table of it, one after another), column by
+A file holds its exports' raw entries (every table of each, one after another), column by
 column as plain arrays (ingest/arrays.py: text as UTF-8, Decimals as their text, instants as
-int64), and one array of JSON: its key, FORMAT, each column's description and dtype, its tables
-(format, encoding, separator, rows, column labels) and problems in the order they were found.
+int64), and one array of JSON: FORMAT, each column's description and dtype, and for each export
+its key, tables (format, encoding, separator, rows, column labels) and problems in the order
+they were found.
 It is read with `allow_pickle=False`: nothing in it is ever unpickled. An entry that cannot be
 read, was written by another key (a renamed or foreign file) or does not give back exactly the
 columns and dtypes of RawEntries is ignored and rebuilt: a failed read of the cache is never the
