@@ -3,14 +3,15 @@
 pandas costs about the same per operation on one row as on ten thousand, so a folder of
 thousands of one-row exports is built per group of alike tables — same format, same header,
 same decisions a file takes from all its values (the date order of its slash dates, the
-decimal mark of its amounts) — over their rows together, and the result is split back by
-file. What one table alone would say differently is never guessed: a table with any problem
-in the group is built again alone (its problems then are exactly its own, in its own order),
-and a group whose result is not what each of its tables decides alone (a problem naming
-several rows, such as one tracker-rounding warning for them all) is built one table at a
-time. The one exception: slash dates that tell no order give one date-order error for the
-group, which is said again for each table without another problem, as it says it alone. Formats that take something from the file itself (the person of
-a one-person file, the totals row under the last entry) are always built alone.
+decimal mark of its amounts) — over their rows together, and the result is split back by file.
+What one table alone would say differently is never guessed: a table with any problem in the
+group is built again alone (its problems then are exactly its own, in its own order), and a
+group whose result is not what each of its tables decides alone (a problem naming several
+rows, such as one tracker-rounding warning for them all) is built one table at a time. The one
+exception: slash dates that tell no order give one date-order error for the group, which is
+said again for each table without another problem, as it says it alone. Formats that take
+something from the file itself (the person of a one-person file, the totals row under the last
+entry) are always built alone.
 """
 
 from __future__ import annotations

@@ -3,14 +3,14 @@
 One `.npz` file per export under output/.cache/ingest/ (numpy's `savez`, uncompressed) — or,
 when a run reads many small exports (PACK_MIN of at most PACK_ROWS entries), one file for all
 of those, the pack (small.npz: one read instead of thousands; written when the run ends, and
-again only if an export in it was added, changed or removed) —, each export named by a key of everything that decides what reading the file gives: the file's bytes (sha256),
-where it lies (its label names every row and problem), the rules it was read under (the
-agency's time zone, the people's own zones, the date order: all of `Rules`), the cache's
-FORMAT, and the code that reads it (pandas' and numpy's versions and the package's source
-files by size and modification time, so an edited reader never trusts an entry an older
-one wrote). Name resolution happens later (check/resolve) and is not kept here; nor are the
-tracker policies of `imports:` (billable, invoiced_in_tracker, require_approval), which
-check/tracker applies after ingest.
+again only if an export in it was added, changed or removed) —, each export named by a key of
+everything that decides what reading the file gives: the file's bytes (sha256), where it lies
+(its label names every row and problem), the rules it was read under (the agency's time zone,
+the people's own zones, the date order: all of `Rules`), the cache's FORMAT, and the code that
+reads it (pandas' and numpy's versions and the package's source files by size and modification
+time, so an edited reader never trusts an entry an older one wrote). Name resolution happens
+later (check/resolve) and is not kept here; nor are the tracker policies of `imports:`
+(billable, invoiced_in_tracker, require_approval), which check/tracker applies after ingest.
 
 A file holds its exports' raw entries (every table of each, one after another), column by
 column as plain arrays (ingest/arrays.py: text as UTF-8, Decimals as their text, instants as

@@ -93,12 +93,12 @@ def _read_text(data: bytes, label: str, recognise: Recognise, describe: Callable
         fmt, sep = _detect_separator(body.split("\n", 1)[0], label, recognise, describe, only=m[1])
     else:
         fmt, sep = _detect_separator(first_line, label, recognise, describe)
-    frame = _parsed(body, sep, label, first)
-    header = tuple(v.strip() for v in frame.iloc[0])
+    cells = _parsed(body, sep, label, first).to_numpy(dtype=object)  # one array: a frame's columns cost more
+    header = tuple(v.strip() for v in cells[0])
     width = len(header)
     while width > 1 and not header[width - 1]:
         width -= 1
-    rows = _text_rows([frame[c].to_numpy(dtype=object)[1:] for c in range(width)], first + 2, _used(fmt, header))
+    rows = _text_rows([cells[1:, c] for c in range(width)], first + 2, _used(fmt, header))
     return Table(label, fmt, header[:width], rows, encoding, sep)
 
 
@@ -170,8 +170,9 @@ def _text_rows(columns: list, first_row: int, used: set[int]) -> pd.DataFrame:
         if i not in used and blank.any():
             rows = np.flatnonzero(blank)
             blank[rows] = [not column[r].strip() for r in rows]
-    frame = pd.DataFrame({i: pd.Series(c[~blank], dtype=str) for i, c in stripped.items()})
-    return frame.assign(source_row=np.arange(first_row, first_row + count)[~blank])
+    kept: dict = {i: pd.array(c[~blank], dtype="str") for i, c in stripped.items()}  # arrays: a Series costs 3x
+    kept["source_row"] = np.arange(first_row, first_row + count)[~blank]
+    return pd.DataFrame(kept, copy=False)
 
 
 def _used(fmt: str, header: Sequence[str]) -> set[int]:
