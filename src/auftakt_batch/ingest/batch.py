@@ -82,6 +82,13 @@ def _columns(name: str, header: tuple[str, ...], fields: tuple[str, ...]) -> tup
     return tuple(positions.get(f, positions.get(fmt.derived.get(f, ""), -1)) for f in fields)
 
 
+def _joined(parts: list[pd.Series]) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """One column of many tables' (all of one dtype), end to end: one array, not a concat of frames."""
+    if isinstance(parts[0].dtype, pd.StringDtype):
+        return pd.array(np.concatenate([p.to_numpy(dtype=object) for p in parts]), dtype=parts[0].dtype)
+    return np.concatenate([p.to_numpy() for p in parts])
+
+
 def _undecided_of(table: Table, fmt: Format) -> Problem | None:
     """The date-order error `build_entries` gives a table of slash dates that tell no order,
     when it has no other problem (all its rows are entries): its rows with a slash date."""
@@ -99,7 +106,7 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     fmt = by_name(tables[0].format)
     files = [t.file for t in tables]
     lengths = np.array([len(t.rows) for t in tables])
-    rows = pd.concat([t.rows for t in tables], ignore_index=True)
+    rows = pd.DataFrame({column: _joined([t.rows[column] for t in tables]) for column in tables[0].rows.columns})
     rows["source_file"] = pd.array(np.repeat(np.array(files, dtype=object), lengths), dtype=str)
     whole = Table(files[0], tables[0].format, tables[0].header, rows)
     if _decisions(whole, fmt) != _decisions(tables[0], fmt):
