@@ -40,7 +40,8 @@ def write(ws: Workspace, files: list[list[str]]) -> None:
     for n, rows in enumerate(files):
         kind = next((k for k, header in HEADERS.items() if k != "native" and rows[0].count(",") ==
                      header.count(",")), "native")  # a file's format: its first row's
-        rows = [r for r in rows if kind == "native" or r.count(",") == HEADERS[kind].count(",")]
+        rows = [r.replace("Work", f"Work f{n}") for r in rows  # words of its own: no work moves between files
+                if kind == "native" or r.count(",") == HEADERS[kind].count(",")]
         ws.input(f"e{n:02d}.csv", HEADERS[kind] + "".join(rows))
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..problems import Problem
 from .build import NO_PRICE, Rules, build_entries, undecided_dates
+from .cache import rows_between
 from .formats import Format, by_name
 from .read import FileError, Table
 from .values import date_order, decimal_mark, has_slash_dates
@@ -129,6 +130,5 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     for i, table in enumerate(tables):
         said = [_undecided_of(table, fmt)] if undecided and i not in own else []
         alone = i in own or None in said
-        outcomes.append(None if alone else (entries.iloc[bounds[i]:bounds[i + 1]].reset_index(drop=True),
-                                            said, dict(labels)))
+        outcomes.append(None if alone else (rows_between(entries, bounds[i], bounds[i + 1]), said, dict(labels)))
     return outcomes

@@ -254,11 +254,18 @@ def _load(path: Path) -> dict[str, FileRead]:
     for export in meta["exports"]:
         tables = []
         for t in export["tables"]:
-            part = entries.iloc[start:start + t["rows"]].reset_index(drop=True)
+            part = rows_between(entries, start, start + t["rows"])
             tables.append(ReadTable(t["file"], t["format"], t["encoding"], t["separator"], part, t["labels"]))
             start += t["rows"]
         reads[export["key"]] = FileRead(tuple(tables), tuple(_problem_in(p) for p in export["problems"]))
     return reads
+
+
+def rows_between(frame: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """Rows start:end of `frame`, numbered from 0: a view, not a copy (reset_index copies every block)."""
+    part = frame.iloc[start:end]
+    part.index = pd.RangeIndex(end - start)
+    return part
 
 
 def _problem_out(p: Problem) -> dict:
