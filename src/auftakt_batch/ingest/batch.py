@@ -33,6 +33,7 @@ from .values import date_order, decimal_mark, has_slash_dates
 Built = tuple[pd.DataFrame, list[Problem], dict]
 Outcome = Union[Built, FileError]  # what building a table gives: its entries, problems and labels, or why not
 _GROUPED_FIELDS = (("date", "end_date"), ("amount", "rate"))
+BATCH_ROWS = 1000  # rows a table may have to be built with others: a larger one costs pandas' overhead only once
 
 
 def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
@@ -41,7 +42,7 @@ def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
     groups: defaultdict[tuple, list[int]] = defaultdict(list)
     for i, table in enumerate(tables):
         fmt = by_name(table.format)
-        if len(table.rows) and not fmt.person_from_file and not fmt.totals_row:
+        if 0 < len(table.rows) <= BATCH_ROWS and not fmt.person_from_file and not fmt.totals_row:
             groups[(table.format, table.header, _decisions(table, fmt))].append(i)
     for members in groups.values():
         if len(members) > 1:
