@@ -38,7 +38,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from make_demo import INTERNAL, MONTH, clients, people, rates_yaml  # noqa: E402
+from make_demo import CAST, CLIENTS, INTERNAL, MONTH, clients, people, rates_yaml  # noqa: E402
 
 FORMATS = ("native", "toggl", "clockify", "harvest")  # person i exports in FORMATS[i % 4]
 INTERNAL_SHARE = 0.15  # of entries on the agency's own jobs
@@ -146,6 +146,29 @@ def write_workspace(out: Path, seed: int, n_people: int, n_clients: int, n_entri
         WRITERS[fmt](part, path)
     if n_clients >= 4:  # the calendars meet ACME and Umbrella, clients of the demo's rates.yaml
         _write_calendars(out / "input" / "calendars", n_people, n_months)
+
+
+def one_row_files(out: Path, count: int, seed: int = 7) -> None:
+    """A workspace of `count` exports of one entry each, input/entry-NNNNN.csv (November 2026, the
+    demo's people and clients): entry i is written by its person's format as the other
+    workspaces' files are (so the four formats take turns), under the header that format writes."""
+    out.mkdir(parents=True, exist_ok=True)
+    n_people, n_clients = len(CAST), len(CLIENTS)
+    (out / "rates.yaml").write_text(rates_yaml(n_people, n_clients), encoding="utf-8")
+    shutil.copytree(ROOT / "src" / "auftakt_batch" / "skeleton" / "templates", out / "templates", dirs_exist_ok=True)
+    (out / "output").mkdir(exist_ok=True)
+    (out / "input").mkdir(exist_ok=True)
+    entries = _labelled(truth(seed, n_people, n_clients, count), n_people, n_clients, np.random.default_rng(seed + 1))
+    width = len(str(max(count - 1, 0)))
+    for fmt, part in entries.groupby("format", sort=True):
+        whole = out / f".{fmt}.csv"  # the format's writer writes all its entries once; each line becomes a file
+        WRITERS[fmt](part, whole)
+        data = whole.read_bytes()
+        whole.unlink()
+        end = b"\r\n" if b"\r\n" in data else b"\n"
+        header, *lines = data.split(end)
+        for i, line in zip(part.index, lines):
+            (out / "input" / f"entry-{i:0{max(width, 5)}d}.csv").write_bytes(header + end + line + end)
 
 
 def _labelled(e: pd.DataFrame, n_people: int, n_clients: int, rng) -> pd.DataFrame:
@@ -285,7 +308,13 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=1, help="months ending November 2026")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--one-file", action="store_true", help="every entry in one native CSV, no calendars")
+    parser.add_argument("--one-row-files", type=int, metavar="N",
+                        help="N exports of one entry each in the four formats (the other sizes are ignored)")
     args = parser.parse_args()
+    if args.one_row_files is not None:
+        one_row_files(args.out, args.one_row_files, args.seed)
+        print(f"wrote {args.one_row_files:,} one-entry exports to {args.out} (period {period(1)})")
+        return
     write_workspace(args.out, args.seed, args.people, args.clients, args.entries, args.months, args.one_file)
     print(f"wrote {args.entries:,} entries of {args.people} people for {args.clients} clients to {args.out} "
           f"(period {period(args.months)})")

@@ -246,3 +246,66 @@ def test_every_kind_of_column_comes_back_exactly(words, amounts, counts, unit, z
     back = pd.DataFrame({name: arrays.unpack(described[name], packed, rows) for name in frame.columns})
     assert back.dtypes.equals(frame.dtypes) and back.equals(frame)
     assert [(type(v), str(v)) for v in back["amount"]] == [(type(v), str(v)) for v in frame["amount"]]  # 1.50 stays 1.50
+
+
+def many_small(ws: Workspace, monkeypatch, count: int = 6) -> None:
+    """`count` one-row exports: more than the cache keeps one file each (PACK_MIN lowered to 4)."""
+    monkeypatch.setattr(ingest_cache, "PACK_MIN", 4)
+    (ws.root / "output").mkdir()
+    for n in range(count):
+        kind = sorted(HEADERS)[n % 3]
+        ws.input(f"e{n}-{kind}.csv", HEADERS[kind] + row(kind, n + 2, n % 2, n % 2, 0 if n == 4 else 90, f"t{n}"))
+
+
+def parsed_files(monkeypatch) -> list[str]:
+    """The labels of the files parsed from now on."""
+    calls: list[str] = []
+    read_file = ingest._read_file
+
+    def counted(path, label, kind):
+        calls.append(label)
+        return read_file(path, label, kind)
+
+    monkeypatch.setattr(ingest, "_read_file", counted)
+    return calls
+
+
+def test_many_small_exports_are_kept_in_one_pack_and_never_parsed_again(ws, monkeypatch):
+    many_small(ws, monkeypatch)
+    cold = said(ws)
+    assert [p.name for p in (ws.root / ingest_cache.FOLDER).iterdir()] == [ingest_cache.PACK]
+    parsed = parsed_files(monkeypatch)
+    assert said(ws) == cold and parsed == []
+    ws.input("e1-native.csv", HEADERS["native"] + row("native", 20, 1, 0, 45, "edited"))  # one edited export
+    edited = said(ws)
+    assert parsed == ["input/e1-native.csv"] and edited != cold  # only it is parsed again
+    assert said(ws) == edited and parsed == ["input/e1-native.csv"]
+    shutil.rmtree(ws.root / ingest_cache.FOLDER)
+    assert said(ws) == edited  # what a cold run says
+
+
+@pytest.mark.parametrize("spoil", ["truncated", "random bytes"])
+def test_a_spoilt_pack_is_rebuilt_and_changes_nothing(ws, monkeypatch, spoil):
+    many_small(ws, monkeypatch)
+    cold = said(ws)
+    pack = ws.root / ingest_cache.FOLDER / ingest_cache.PACK
+    if spoil == "truncated":
+        pack.write_bytes(pack.read_bytes()[: pack.stat().st_size // 2])
+    else:
+        pack.write_bytes(os.urandom(pack.stat().st_size))
+    parsed = parsed_files(monkeypatch)
+    assert said(ws) == cold and len(parsed) == 6  # read again, silently
+    parsed.clear()
+    assert said(ws) == cold and parsed == []  # and kept again
+    assert [p.name for p in (ws.root / ingest_cache.FOLDER).iterdir()] == [ingest_cache.PACK]
+
+
+def test_few_small_exports_are_kept_one_file_each_and_the_pack_is_pruned(ws, monkeypatch):
+    many_small(ws, monkeypatch)
+    said(ws)
+    for n in range(2, 6):
+        next((ws.root / "input").glob(f"e{n}-*")).unlink()
+    fewer = said(ws)
+    assert len(cached(ws)) == 2 and not (ws.root / ingest_cache.FOLDER / ingest_cache.PACK).exists()
+    parsed = parsed_files(monkeypatch)
+    assert said(ws) == fewer and parsed == []

@@ -10,7 +10,8 @@ listed, a FIFO), is `tree.walk`'s to say.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -20,6 +21,7 @@ import pandas as pd
 from ..problems import Problem, Severity, Source, error, plural, warning
 from ..schemas import RawEntries, empty
 from .bank import FOLDER as BANK_FOLDER
+from .batch import Built, build_tables
 from .build import Rules, build_entries
 from .cache import FileRead, IngestCache, ReadTable
 from .expenses import RECEIPT_SUFFIXES
@@ -63,48 +65,66 @@ class Ingested:
 
 def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | None = None) -> Ingested:
     """Every export under `input_dir`; with `cache`, an export read before (same bytes, same rules)
-    comes from it instead of being parsed again (see ingest/cache.py)."""
+    comes from it instead of being parsed again (see ingest/cache.py). Exports of one timesheet
+    table are read first and built together afterwards (ingest/batch.py: thousands of small
+    exports cost about what one large one does); what each gives is the same as alone."""
     frames, files, labels, calendars, attachments, statements = [], [], {}, [], [], []
     expenses: list[Table] = []
     problems: list[Problem] = []
     tree = walk(input_dir, workspace)
     problems += tree.problems
     unreadable = list(tree.unreadable)
+    found: list[_Found] = []
     for path in tree.files:
         label, kind = label_of(path, workspace), suffix(path.name)
         if path.relative_to(input_dir).parts[0] == BANK_FOLDER:  # bank statements, never timesheets
             statements.append((path, label))
-            continue
-        if kind in CALENDAR_SUFFIXES:
+        elif kind in CALENDAR_SUFFIXES:
             calendars.append((path, label))
-            continue
-        if kind in RECEIPT_SUFFIXES:  # an expense's receipt; check/expenses reports one no expense names
+        elif kind in RECEIPT_SUFFIXES:  # an expense's receipt; check/expenses reports one no expense names
             attachments.append(label)
+        elif kind not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES:
+            found.append(_Found(path, label, kind, problems=[
+                warning(Source(label), "not-read", "ignored: not a timesheet or calendar file (.csv, .tsv, .xlsx, "
+                                                   ".xlsm, .xls, .ods, .json, Watson's frames, .ics)")]))
+        else:
+            found.append(_cached_or_read(path, label, kind, rules, cache))
+    pending = [f for f in found if f.table is not None]
+    for f, outcome in zip(pending, build_tables([f.table for f in pending], rules)):
+        _built(f, outcome, cache)
+    for f in found:
+        problems += f.problems
+        if f.read is None:
+            unreadable += [f.label] if f.unreadable else []
             continue
-        if kind not in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES:
-            problems.append(warning(Source(label), "not-read", "ignored: not a timesheet or calendar file "
-                                                               "(.csv, .tsv, .xlsx, .xlsm, .xls, .ods, .json, "
-                                                               "Watson's frames, .ics)"))
-            continue
-        try:
-            read, modified = _cached_or_read(path, label, kind, rules, cache)
-        except FileError as exc:
-            problems += exc.problems
-            unreadable.append(label)
-            continue
-        expenses += read.expenses
-        problems += read.problems
-        for table in read.tables:
+        expenses += f.read.expenses
+        problems += f.read.problems
+        for table in f.read.tables:
             frames.append(table.entries)
             labels[table.file] = table.labels
             files.append(SourceFile(table.file, table.format, len(table.entries), table.encoding, table.separator,
-                                    modified))
+                                    f.modified))
     if cache:
         cache.prune()
     problems += _nothing_read(input_dir, files, calendars, problems, expenses)
     entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(sorted(unreadable)),
                     tuple(calendars), tuple(expenses), tuple(attachments), tuple(statements))
+
+
+@dataclass
+class _Found:
+    """One input file on its way: what it gives once read and built, or the problems that say why not."""
+
+    path: Path
+    label: str
+    kind: str
+    key: str = ""  # its key in the cache
+    read: FileRead | None = None
+    table: Table | None = None  # its one timesheet table, read but not built yet
+    problems: list[Problem] = field(default_factory=list)  # of reading it: before what `read` holds
+    unreadable: bool = False
+    modified: float = 0.0
 
 
 def _nothing_read(input_dir: Path, files: list[SourceFile], calendars: list, problems: list[Problem],
@@ -137,51 +157,94 @@ def discover(input_dir: Path) -> list[Path]:
     return list(walk(input_dir, input_dir.parent).files)
 
 
-def _cached_or_read(path: Path, label: str, kind: str, rules: Rules,
-                    cache: IngestCache | None) -> tuple[FileRead, float]:
-    """(what the file gives, its modification time): from the cache where it holds the file's
-    bytes read under these rules, else read (and kept there)."""
+def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: IngestCache | None) -> _Found:
+    """The file from the cache where it holds the file's bytes read under these rules; else
+    read: built already if it has several tables or expenses, else its one table to build."""
     key, read = cache.get(path, label) if cache else ("", None)
-    if read is None:
-        read = _read_file(path, label, kind, rules)
+    found = _Found(path, label, kind, key)
+    try:
+        if read is not None:
+            return _modified(found, read)
+        tables, problems = _read_file(path, label, kind)
+        expenses = [_no_repeated_columns(t) for t in tables if is_expense(t.format)]
+        tables = [t for t in tables if not is_expense(t.format)]
+        if len(tables) == 1 and not expenses:
+            found.table, found.problems = _no_repeated_columns(tables[0]), problems
+            return found
+        built = [build_entries(_no_repeated_columns(t), by_name(t.format), rules) for t in tables]
+        read = _file_read(label, kind, tables, problems, expenses, built)
         if cache and not read.expenses:  # expense exports are read by check/expenses: not cached yet
             cache.put(key, path, label, read)
+        return _modified(found, read)
+    except FileError as exc:
+        found.problems, found.unreadable = list(exc.problems), True
+        return found
+
+
+def _built(found: _Found, outcome: Built | FileError, cache: IngestCache | None) -> None:
+    """`found`'s one table built (or why it cannot be), kept in the cache."""
+    assert found.table is not None
+    table, problems, found.problems = found.table, found.problems, []
+    if isinstance(outcome, FileError):
+        found.problems, found.unreadable = list(outcome.problems), True
+        return
+    read = _file_read(found.label, found.kind, [table], problems, [], [outcome])
+    if cache:
+        cache.put(found.key, found.path, found.label, read)
     try:
-        return read, path.stat().st_mtime
+        _modified(found, read)
+    except FileError as exc:
+        found.problems, found.unreadable = list(exc.problems), True
+
+
+def _modified(found: _Found, read: FileRead) -> _Found:
+    """`found` with what it gives and its modification time; FileError if it is gone since it was read."""
+    try:
+        found.modified = found.path.stat().st_mtime
     except OSError as exc:  # gone or changed since it was read
-        raise FileError(cannot_read(label, exc)) from None
+        raise FileError(cannot_read(found.label, exc)) from None
+    found.read = read
+    return found
 
 
-def _read_file(path: Path, label: str, kind: str, rules: Rules) -> FileRead:
+def _file_read(label: str, kind: str, tables: list[Table], problems: list[Problem], expenses: list[Table],
+               built: list[Built]) -> FileRead:
     """What one file gives: its timesheet tables built into raw entries, its expense tables as
-    text, and its problems in the order a run reports them. A file that cannot be read raises FileError."""
-    tables, problems, _ = _read(path, label, kind)
-    expenses = [_no_repeated_columns(t) for t in tables if is_expense(t.format)]
-    tables = [t for t in tables if not is_expense(t.format)]
-    built = [(t, *build_entries(_no_repeated_columns(t), by_name(t.format), rules)) for t in tables]
+    text, and its problems in the order a run reports them."""
+    problems = list(problems)
     if tables and all(t.rows.empty and t.format != "native" for t in tables):  # a template may be empty
         has = "no entries" if kind in JSON_SUFFIXES else "a header but no entries"
-        problems.append(error(Source(label), "no-rows", f"the export has {has} — export it again; if there "
-                                                        "really was no time, delete it"))
+        problems.append(error(Source(label), "no-rows",
+                              f"the export has {has} — export it again; if there really was no time, delete it"))
     read = [ReadTable(t.file, t.format, t.encoding, t.separator, entries, table_labels)
-            for t, entries, _, table_labels in built]
-    problems += [p for _, _, table_problems, _ in built for p in table_problems]
+            for t, (entries, _, table_labels) in zip(tables, built)]
+    problems += [p for _, table_problems, _ in built for p in table_problems]
     return FileRead(tuple(read), tuple(problems), tuple(expenses))
 
 
-def _read(path: Path, label: str, kind: str) -> tuple[list[Table], list[Problem], float]:
-    """(tables, problems, the file's modification time); a file that cannot be read raises FileError."""
+def _read_file(path: Path, label: str, kind: str) -> tuple[list[Table], list[Problem]]:
+    """(tables, problems) of a file, as text; a file that cannot be read raises FileError."""
     try:
         if kind in WORKBOOK_SUFFIXES:
-            tables, problems = read_workbook(path, label, recognise, describe_unknown)
+            tables, problems = read_workbook(path, label, _recognise, describe_unknown)
         elif kind in JSON_SUFFIXES:
             table, problems = read_json(path, label)
             tables = [table]
         else:
-            tables, problems = [read_csv(path, label, recognise, describe_unknown)], []
-        return tables, problems, path.stat().st_mtime
+            tables, problems = [read_csv(path, label, _recognise, describe_unknown)], []
+        return tables, problems
     except OSError as exc:  # the readers say why a file cannot be opened; this is for one that changed since
         raise FileError(cannot_read(label, exc)) from None
+
+
+def _recognise(header: list[str]) -> str | None:
+    """`formats.recognise` of a table's header, once per distinct header (thousands of exports share a few)."""
+    return _recognised(tuple(header))
+
+
+@lru_cache(maxsize=1024)
+def _recognised(header: tuple[str, ...]) -> str | None:
+    return recognise(list(header))
 
 
 def _no_repeated_columns(table: Table) -> Table:

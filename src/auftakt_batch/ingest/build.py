@@ -70,7 +70,8 @@ class Rules:
 
 
 def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame, list[Problem], dict]:
-    """(raw entries, problems, canonical field -> header text) for one table."""
+    """(raw entries, problems, canonical field -> header text) for one table (or for the rows of
+    alike tables together, each row's file in a source_file column: see batch.py)."""
     positions = fmt.field_positions(table.header)
     labels = {f: table.header[i] for f, i in positions.items()}
     blank = pd.Series("", index=table.rows.index, dtype=str)
@@ -78,7 +79,8 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     if "person" not in positions and ("first_name" in positions or "last_name" in positions):
         text["person"] = (text["first_name"] + " " + text["last_name"]).str.strip()
         labels["person"] = labels["first_name"] if "first_name" in labels else labels["last_name"]
-    rows = table.rows[["source_row"]].assign(source_file=table.file)
+    rows = table.rows[["source_row", "source_file"]] if "source_file" in table.rows else \
+        table.rows[["source_row"]].assign(source_file=table.file)  # many tables at once (batch.py) name each row's
     text, problems = _not_too_long(text, rows, positions)
     text, labels = _derived(text, labels, positions, fmt, table.file)
     stray = _stray(text, table.header, positions)
@@ -88,7 +90,7 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     undecided = is_entry & pd.Series(False, index=rows.index)
     if order is None:  # slash dates, and nothing tells day/month from month/day: one error for them all
         undecided = is_entry & (text["date"].str.contains("/") | text["end_date"].str.contains("/"))
-        problems.append(_undecided(rows[undecided], text["date"][undecided], both))
+        problems.append(undecided_dates(rows[undecided], text["date"][undecided], both))
 
     def parsed(f: str, parse: Callable[[str], object], dtype: str, forms: str, severity: Severity = ERROR) -> pd.Series:
         values, bad = parse_column(text[f], parse, dtype)
@@ -230,7 +232,7 @@ def _date_order(text: dict[str, pd.Series], is_entry: pd.Series,
     return order or rules.date_format, True, None
 
 
-def _undecided(rows: pd.DataFrame, dates: pd.Series, both: tuple[str, str] | None) -> Problem:
+def undecided_dates(rows: pd.DataFrame, dates: pd.Series, both: tuple[str, str] | None) -> Problem:
     numbers = tuple(int(r) for r in rows["source_row"])
     n = plural(len(numbers), "row")
     if both:

@@ -1,19 +1,22 @@
 """What was read from an export, kept so that an unchanged export is never parsed again.
 
-One `.npz` file per export under output/.cache/ingest/ (numpy's `savez`, uncompressed), named
-by a key of everything that decides what reading the file gives: the file's bytes (sha256),
-where it lies (its label names every row and problem), the rules it was read under (the
-agency's time zone, the people's own zones, the date order: all of `Rules`), the cache's
-FORMAT, and the code that reads it (pandas' and numpy's versions and the package's source
-files by size and modification time, so an edited reader never trusts an entry an older
-one wrote). Name resolution happens later (check/resolve) and is not kept here; nor are the
-tracker policies of `imports:` (billable, invoiced_in_tracker, require_approval), which
-check/tracker applies after ingest.
+One `.npz` file per export under output/.cache/ingest/ (numpy's `savez`, uncompressed) — or,
+when a run reads many small exports (PACK_MIN of at most PACK_ROWS entries), one file for all
+of those, the pack (small.npz: one read instead of thousands; written when the run ends, and
+again only if an export in it was added, changed or removed) —, each export named by a key of
+everything that decides what reading the file gives: the file's bytes (sha256), where it lies
+(its label names every row and problem), the rules it was read under (the agency's time zone,
+the people's own zones, the date order: all of `Rules`), the cache's FORMAT, and the code that
+reads it (pandas' and numpy's versions and the package's source files by size and modification
+time, so an edited reader never trusts an entry an older one wrote). Name resolution happens
+later (check/resolve) and is not kept here; nor are the tracker policies of `imports:`
+(billable, invoiced_in_tracker, require_approval), which check/tracker applies after ingest.
 
-The file holds the export's raw entries (every table of it, one after another), column by
+A file holds its exports' raw entries (every table of each, one after another), column by
 column as plain arrays (ingest/arrays.py: text as UTF-8, Decimals as their text, instants as
-int64), and one array of JSON: its key, FORMAT, each column's description and dtype, its tables
-(format, encoding, separator, rows, column labels) and problems in the order they were found.
+int64), and one array of JSON: FORMAT, each column's description and dtype, and for each export
+its key, tables (format, encoding, separator, rows, column labels) and problems in the order
+they were found.
 It is read with `allow_pickle=False`: nothing in it is ever unpickled. An entry that cannot be
 read, was written by another key (a renamed or foreign file) or does not give back exactly the
 columns and dtypes of RawEntries is ignored and rebuilt: a failed read of the cache is never the
@@ -43,9 +46,12 @@ from . import arrays
 from .build import Rules
 from .read import Table
 
-FORMAT = 2  # the layout of a cache file: change it whenever what is stored, or how, changes
+FORMAT = 3  # the layout of a cache file: change it whenever what is stored, or how, changes
 FOLDER = Path("output") / ".cache" / "ingest"
 _NAME = re.compile(r"^[0-9a-f]{64}\.npz$")
+PACK = "small.npz"  # the small exports' entries together, when there are many
+PACK_ROWS = 100  # entries an export may have to be kept in the pack
+PACK_MIN = 64  # small exports a run must read for them to be kept in the pack, not one file each
 _META = "auftakt-batch.ingest"  # the array holding the metadata (JSON, UTF-8 bytes)
 _COLUMNS = tuple(RawEntries.to_schema().columns)
 
@@ -76,6 +82,8 @@ class IngestCache:
     folder: Path
     rules: Rules
     used: set[str] = field(default_factory=set)  # the entries this run read or wrote: kept by `prune`
+    small: dict[str, tuple[FileRead, str]] = field(default_factory=dict)  # small exports' reads, and where from
+    _pack: dict[str, FileRead] | None = None  # the pack's exports by key, once read
 
     @classmethod
     def of(cls, workspace: Path, rules: Rules) -> IngestCache | None:
@@ -89,44 +97,86 @@ class IngestCache:
             key = self._key(path.read_bytes(), label)
         except OSError:
             return "", None
+        if (read := self._packed().get(key)) is not None:
+            self.small[key] = (read, "pack")
+            return key, read
         try:
-            read = _load(self.folder / f"{key}.npz", key)
+            read = _load(self.folder / f"{key}.npz").get(key)
         except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is rebuilt, never trusted
             read = None
-        if read is not None:
+        if read is not None and _small(read):  # kept alone or moved to the pack when the run ends
+            self.small[key] = (read, "alone")
+        elif read is not None:
             self.used.add(key)
         return key, read
 
     def put(self, key: str, path: Path, label: str, read: FileRead) -> None:
         """Keep `read` under `key` if the file still has the bytes the key was made of; a cache
-        that cannot be written (a read-only disk, a full one) is only slower."""
+        that cannot be written (a read-only disk, a full one) is only slower. A small export is
+        kept when the run ends (`prune`), in the pack if there are many."""
         try:
             if not key or self._key(path.read_bytes(), label) != key:  # changed while it was read
                 return
-            data = _dump(read, key)
-        except Exception:  # noqa: BLE001 - what cannot be kept exactly is read again next time
-            return
-        if data is None:
-            return
-        try:
-            _write(self.folder / f"{key}.npz", data)
-            self.used.add(key)
         except OSError:
-            pass
+            return
+        if _small(read):
+            self.small[key] = (read, "new")
+        elif self._write(f"{key}.npz", [(key, read)]):
+            self.used.add(key)
 
     def prune(self) -> None:
-        """Remove the entries this run did not use: the exports they were made of are gone or changed."""
+        """Keep the small exports read this run (in the pack, or alone if they are few), and
+        remove the entries this run did not use: the exports they were made of are gone or changed."""
+        self._keep_small()
         try:
             stale = [p for p in self.folder.iterdir() if _NAME.match(p.name) and p.stem not in self.used]
+            stale += [self.folder / PACK] if PACK not in self.used else []
             for path in stale:
                 path.unlink(missing_ok=True)
         except OSError:
             pass
 
+    def _keep_small(self) -> None:
+        if len(self.small) < PACK_MIN:  # few: one entry each, so an edit rewrites only its own
+            for key, (read, origin) in self.small.items():
+                if origin == "alone" or self._write(f"{key}.npz", [(key, read)]):
+                    self.used.add(key)
+            return
+        unchanged = {o for _, o in self.small.values()} == {"pack"} and len(self.small) == len(self._packed())
+        if unchanged or self._write(PACK, [(key, read) for key, (read, _) in self.small.items()]):
+            self.used.add(PACK)  # the small exports' own entries, if any, are pruned
+
+    def _packed(self) -> dict[str, FileRead]:
+        """The exports the pack holds, by key; none if it cannot be read (it is rebuilt then)."""
+        if self._pack is None:
+            try:
+                self._pack = _load(self.folder / PACK)
+            except Exception:  # noqa: BLE001 - a spoilt pack is rebuilt, never trusted
+                self._pack = {}
+        return self._pack
+
+    def _write(self, name: str, reads: list[tuple[str, FileRead]]) -> bool:
+        """Whether `reads` could be kept in the cache file `name`."""
+        try:
+            data = _dump(reads)
+        except Exception:  # noqa: BLE001 - what cannot be kept exactly is read again next time
+            return False
+        if data is None:
+            return False
+        try:
+            _write(self.folder / name, data)
+        except OSError:
+            return False
+        return True
+
     def _key(self, data: bytes, label: str) -> str:
         rules = [self.rules.timezone, sorted(self.rules.zones.items()), self.rules.date_format]
         said = json.dumps([FORMAT, _code(), label, rules, hashlib.sha256(data).hexdigest()])
         return hashlib.sha256(said.encode()).hexdigest()
+
+
+def _small(read: FileRead) -> bool:
+    return sum(len(t.entries) for t in read.tables) <= PACK_ROWS
 
 
 @cache
@@ -157,9 +207,10 @@ def _write(target: Path, data: bytes) -> None:
         raise
 
 
-def _dump(read: FileRead, key: str) -> bytes | None:
-    """The cache file's bytes; None for what cannot be kept exactly (then it is simply read again)."""
-    frames = [t.entries for t in read.tables]
+def _dump(reads: list[tuple[str, FileRead]]) -> bytes | None:
+    """The cache file's bytes for the exports `reads` (key, what it gives); None for what cannot
+    be kept exactly (then it is simply read again)."""
+    frames = [t.entries for _, read in reads for t in read.tables]
     if any(tuple(f.columns) != _COLUMNS or not f.dtypes.equals(frames[0].dtypes) for f in frames):
         return None
     entries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(_COLUMNS))
@@ -170,38 +221,51 @@ def _dump(read: FileRead, key: str) -> bytes | None:
             return None
         columns[name] = column
     described, stored = arrays.pack(columns)
-    meta = {"key": key, "format": FORMAT, "columns": described,
+    meta = {"format": FORMAT, "columns": described,
             "dtypes": {c: str(t) for c, t in (frames[0].dtypes.items() if frames else ())},
-            "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding, "separator": t.separator,
-                        "rows": len(t.entries), "labels": dict(t.labels)} for t in read.tables],
-            "problems": [_problem_out(p) for p in read.problems]}
+            "exports": [{"key": key, "problems": [_problem_out(p) for p in read.problems],
+                         "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding,
+                                     "separator": t.separator, "rows": len(t.entries), "labels": dict(t.labels)}
+                                    for t in read.tables]} for key, read in reads]}
     out = io.BytesIO()
     np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}, **stored)
     return out.getvalue()
 
 
-def _load(path: Path, key: str) -> FileRead | None:
-    """What `_dump` kept under `key`, or None; never unpickles (an object array is an error)."""
+def _load(path: Path) -> dict[str, FileRead]:
+    """What `_dump` kept, by key (nothing if there is no such file); never unpickles (an object
+    array is an error); raises for anything `_dump` did not write."""
     try:
         file = np.load(path, allow_pickle=False)
     except FileNotFoundError:
-        return None
+        return {}
     with file:
         meta = json.loads(file[_META].tobytes())
-        if meta["key"] != key or meta["format"] != FORMAT:
-            return None
-        rows = sum(t["rows"] for t in meta["tables"])
+        if meta["format"] != FORMAT:
+            return {}
+        rows = sum(t["rows"] for e in meta["exports"] for t in e["tables"])
         packed = {name: file[name] for name in file.files if name != _META}
+    tabled = any(e["tables"] for e in meta["exports"])
     entries = pd.DataFrame({name: arrays.unpack(meta["columns"][name], packed, rows)
-                            for name in _COLUMNS}) if meta["tables"] else pd.DataFrame()
-    if meta["tables"] and {c: str(t) for c, t in entries.dtypes.items()} != meta["dtypes"]:
-        return None
-    tables, start = [], 0
-    for t in meta["tables"]:
-        rows = entries.iloc[start:start + t["rows"]].reset_index(drop=True)
-        tables.append(ReadTable(t["file"], t["format"], t["encoding"], t["separator"], rows, t["labels"]))
-        start += t["rows"]
-    return FileRead(tuple(tables), tuple(_problem_in(p) for p in meta["problems"]))
+                            for name in _COLUMNS}) if tabled else pd.DataFrame()
+    if tabled and {c: str(t) for c, t in entries.dtypes.items()} != meta["dtypes"]:
+        return {}
+    reads, start = {}, 0
+    for export in meta["exports"]:
+        tables = []
+        for t in export["tables"]:
+            part = rows_between(entries, start, start + t["rows"])
+            tables.append(ReadTable(t["file"], t["format"], t["encoding"], t["separator"], part, t["labels"]))
+            start += t["rows"]
+        reads[export["key"]] = FileRead(tuple(tables), tuple(_problem_in(p) for p in export["problems"]))
+    return reads
+
+
+def rows_between(frame: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """Rows start:end of `frame`, numbered from 0: a view, not a copy (reset_index copies every block)."""
+    part = frame.iloc[start:end]
+    part.index = pd.RangeIndex(end - start)
+    return part
 
 
 def _problem_out(p: Problem) -> dict:

@@ -1,0 +1,135 @@
+"""Many small tables built at once, each exactly as `build_entries` builds it alone.
+
+pandas costs about the same per operation on one row as on ten thousand, so a folder of
+thousands of one-row exports is built per group of alike tables — same format, same header,
+same decisions a file takes from all its values (the date order of its slash dates, the
+decimal mark of its amounts) — over their rows together, and the result is split back by file.
+What one table alone would say differently is never guessed: a table with any problem in the
+group is built again alone (its problems then are exactly its own, in its own order), and a
+group whose result is not what each of its tables decides alone (a problem naming several
+rows, such as one tracker-rounding warning for them all) is built one table at a time. The one
+exception: slash dates that tell no order give one date-order error for the group, which is
+said again for each table without another problem, as it says it alone. Formats that take
+something from the file itself (the person of a one-person file, the totals row under the last
+entry) are always built alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+from typing import Union
+
+import numpy as np
+import pandas as pd
+
+from ..problems import Problem
+from .build import NO_PRICE, Rules, build_entries, undecided_dates
+from .cache import rows_between
+from .formats import Format, by_name
+from .read import FileError, Table
+from .values import date_order, decimal_mark, has_slash_dates
+
+Built = tuple[pd.DataFrame, list[Problem], dict]
+Outcome = Union[Built, FileError]  # what building a table gives: its entries, problems and labels, or why not
+_GROUPED_FIELDS = (("date", "end_date"), ("amount", "rate"))
+BATCH_ROWS = 1000  # rows a table may have to be built with others: a larger one costs pandas' overhead only once
+
+
+def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
+    """`build_entries` of each table (or the FileError it raises), alike tables built together."""
+    outcomes: list[Outcome | None] = [None] * len(tables)
+    groups: defaultdict[tuple, list[int]] = defaultdict(list)
+    for i, table in enumerate(tables):
+        fmt = by_name(table.format)
+        if 0 < len(table.rows) <= BATCH_ROWS and not fmt.person_from_file and not fmt.totals_row:
+            groups[(table.format, table.header, _decisions(table, fmt))].append(i)
+    for members in groups.values():
+        if len(members) > 1:
+            for i, built in zip(members, _together([tables[i] for i in members], rules)):
+                outcomes[i] = built
+    return [outcome if outcome is not None else _alone(table, rules) for table, outcome in zip(tables, outcomes)]
+
+
+def _alone(table: Table, rules: Rules) -> Outcome:
+    try:
+        return build_entries(table, by_name(table.format), rules)
+    except FileError as exc:
+        return exc
+
+
+def _decisions(table: Table, fmt: Format) -> tuple:
+    """What a table decides from all its values, by the evidence in it alone (before any
+    setting): whether it has slash dates and their order, and its decimal mark; a table whose
+    values contradict each other decides nothing (it is built alone)."""
+    dates, money = (_texts(table, fmt, fields) for fields in _GROUPED_FIELDS)
+    order, against = date_order(dates)
+    money = {v for v in money if v.lower() not in NO_PRICE}
+    mark, contradicting = decimal_mark(money)
+    if against or contradicting:
+        return (id(table),)  # alone: a group of one
+    return has_slash_dates(dates), order, mark
+
+
+def _texts(table: Table, fmt: Format, fields: tuple[str, ...]) -> set[str]:
+    """The distinct values of the columns that give `fields` (or what the format derives them from)."""
+    return {v for c in _columns(fmt.name, table.header, fields) if c >= 0 for v in table.rows[c].to_numpy(dtype=object)}
+
+
+@lru_cache(maxsize=1024)
+def _columns(name: str, header: tuple[str, ...], fields: tuple[str, ...]) -> tuple[int, ...]:
+    """The position of the column that gives each field (-1 for none), once per distinct header."""
+    fmt = by_name(name)
+    positions = fmt.field_positions(header)
+    return tuple(positions.get(f, positions.get(fmt.derived.get(f, ""), -1)) for f in fields)
+
+
+def _joined(parts: list[pd.Series]) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """One column of many tables' (all of one dtype), end to end: one array, not a concat of frames."""
+    if isinstance(parts[0].dtype, pd.StringDtype):
+        return pd.array(np.concatenate([p.to_numpy(dtype=object) for p in parts]), dtype=parts[0].dtype)
+    return np.concatenate([p.to_numpy() for p in parts])
+
+
+def _undecided_of(table: Table, fmt: Format) -> Problem | None:
+    """The date-order error `build_entries` gives a table of slash dates that tell no order,
+    when it has no other problem (all its rows are entries): its rows with a slash date."""
+    date, end = (table.rows[c].to_numpy(dtype=object) if c >= 0 else np.full(len(table.rows), "", dtype=object)
+                 for c in _columns(fmt.name, table.header, _GROUPED_FIELDS[0]))
+    undecided = np.array(["/" in a or "/" in b for a, b in zip(date, end)], dtype=bool)
+    if not undecided.any():
+        return None
+    rows = pd.DataFrame({"source_row": table.rows["source_row"].to_numpy()[undecided], "source_file": table.file})
+    return undecided_dates(rows, pd.Series(date[undecided]), None)
+
+
+def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
+    """Each table's outcome from one build over all their rows; None for those to build alone."""
+    fmt = by_name(tables[0].format)
+    files = [t.file for t in tables]
+    lengths = np.array([len(t.rows) for t in tables])
+    rows = pd.DataFrame({column: _joined([t.rows[column] for t in tables]) for column in tables[0].rows.columns})
+    rows["source_file"] = pd.array(np.repeat(np.array(files, dtype=object), lengths), dtype=str)
+    whole = Table(files[0], tables[0].format, tables[0].header, rows)
+    if _decisions(whole, fmt) != _decisions(tables[0], fmt):
+        return [None] * len(tables)
+    try:
+        entries, problems, labels = build_entries(whole, fmt, rules)
+    except FileError:
+        return [None] * len(tables)
+    index = {file: i for i, file in enumerate(files)}
+    undecided = [p for p in problems if p.code == "date-order"]  # one for the slash dates of all the files
+    problems = [p for p in problems if p.code != "date-order"]
+    if len(undecided) > 1 or any(p.rows or p.source.file not in index for p in problems):  # one for several files
+        return [None] * len(tables)
+    own: defaultdict[int, list[Problem]] = defaultdict(list)
+    for p in problems:
+        own[index[p.source.file]].append(p)
+    of_row = entries["source_file"].map(index).to_numpy()
+    bounds = np.searchsorted(of_row, np.arange(len(tables) + 1))
+    outcomes: list[Outcome | None] = []
+    for i, table in enumerate(tables):
+        said = [_undecided_of(table, fmt)] if undecided and i not in own else []
+        alone = i in own or None in said
+        outcomes.append(None if alone else (rows_between(entries, bounds[i], bounds[i + 1]), said, dict(labels)))
+    return outcomes

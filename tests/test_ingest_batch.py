@@ -1,0 +1,85 @@
+"""Many small exports built together (ingest/batch.py) give exactly what each gives alone:
+the same entries, the same problems in the same order, the same `check --json`."""
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auftakt_batch import ingest
+from auftakt_batch.ingest import batch, build
+from auftakt_batch.ingest.build import Rules
+
+from .conftest import Workspace, examples
+from .test_ingest_cache import HEADERS, row
+
+RULES = Rules("Europe/Berlin")
+DATES = ["2026-11-{d:02d}", "{d:02d}/11/2026", "11/{d:02d}/2026", "{d:02d}.11.2026"]  # ISO, slash both ways, dotted
+BAD = {  # rows that are not what they should be, as native rows
+    "stray": ",,,,,,,\n",
+    "no-person": "2026-11-04,,ACME GmbH,app,,Work,1.5,yes\n",
+    "comma-hours": '2026-11-05,Anna Schmidt,ACME GmbH,app,,Work,"1,5",yes\n',
+    "bad-date": "2026-13-45,Ben Okafor,Globex Corporation,app,,Work,2,yes\n",
+}
+
+
+def native(day: int, form: int, who: int, minutes: int) -> str:
+    first, last, _ = [("Anna", "Schmidt", ""), ("Ben", "Okafor", "")][who]
+    return f"{DATES[form].format(d=day)},{first} {last},ACME GmbH,app,,Work {day},{minutes / 60:.2f},yes\n"
+
+
+good_rows = st.one_of(
+    st.builds(native, st.integers(1, 28), st.integers(0, 3), st.integers(0, 1), st.sampled_from([15, 90, 240])),
+    st.builds(lambda kind, *args: row(kind, *args, "Work"), st.sampled_from(sorted(HEADERS)), st.integers(1, 28),
+              st.integers(0, 1), st.integers(0, 1), st.sampled_from([0, 15, 90])))
+exports = st.lists(st.lists(st.one_of(good_rows, st.sampled_from(sorted(BAD)).map(BAD.get)), min_size=1,
+                            max_size=3), min_size=2, max_size=12)
+
+
+def write(ws: Workspace, files: list[list[str]]) -> None:
+    for n, rows in enumerate(files):
+        kind = next((k for k, header in HEADERS.items() if k != "native" and rows[0].count(",") ==
+                     header.count(",")), "native")  # a file's format: its first row's
+        rows = [r.replace("Work", f"Work f{n}") for r in rows  # words of its own: no work moves between files
+                if kind == "native" or r.count(",") == HEADERS[kind].count(",")]
+        ws.input(f"e{n:02d}.csv", HEADERS[kind] + "".join(rows))
+
+
+def one_by_one(tables, rules):
+    return [batch._alone(t, rules) for t in tables]
+
+
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(exports)
+def test_small_exports_built_together_give_what_each_gives_alone(tmp_path_factory, monkeypatch, files):
+    ws = Workspace(tmp_path_factory.mktemp("batch")).with_templates()
+    write(ws, files)
+    together = ingest.ingest(ws.root / "input", ws.root, RULES)
+    said = ws.cli("check", "--period", "2026-11", "--json")
+    with monkeypatch.context() as patched:
+        patched.setattr(ingest, "build_tables", one_by_one)
+        alone = ingest.ingest(ws.root / "input", ws.root, RULES)
+        said_alone = ws.cli("check", "--period", "2026-11", "--json")
+    assert together.entries.dtypes.equals(alone.entries.dtypes) and together.entries.equals(alone.entries)
+    assert together.problems == alone.problems and together.files == alone.files
+    assert dict(together.labels) == dict(alone.labels)
+    assert (said.exit_code, json.loads(said.output)) == (said_alone.exit_code, json.loads(said_alone.output))
+
+
+def test_alike_exports_are_built_once(ws, monkeypatch):
+    for n in range(12):
+        ws.input(f"e{n:02d}.csv", HEADERS["native"] + native(n + 1, 0, n % 2, 90))
+    ws.input("bad.csv", HEADERS["native"] + BAD["no-person"])  # a problem of its own: built alone
+    calls = []
+
+    def counted(table, fmt, rules):
+        calls.append(table.file)
+        return build.build_entries(table, fmt, rules)
+
+    monkeypatch.setattr(batch, "build_entries", counted)
+    read = ingest.ingest(ws.root / "input", ws.root, RULES)
+    assert len(read.entries) == 13 and len(calls) == 2  # the thirteen together, then bad.csv alone
+    assert calls[1] == "input/bad.csv"
+    assert list(read.entries["source_file"]) == ["input/bad.csv"] + [f"input/e{n:02d}.csv" for n in range(12)]
+    assert [p.code for p in read.problems] == ["missing-value"]
