@@ -14,7 +14,7 @@ from auftakt_batch.billing import bill
 from auftakt_batch.check import checks
 from auftakt_batch.check.checks import CHECKS, Context
 from auftakt_batch.check.identity import _dropped_repeats, drop_repeats, identify
-from auftakt_batch.check.overlaps import _superseded, supersede
+from auftakt_batch.check.overlaps import _not_held, _superseded, supersede
 from auftakt_batch.check.reconcile import _reconciled, evidence, reconcile, unsettled
 from auftakt_batch.check.resolve import resolve_names
 from auftakt_batch.ingest.clock import _instants, instants
@@ -167,3 +167,12 @@ def test_a_check_that_finds_nothing_finds_what_it_finds_on_all_rows_selected(ws,
     assert checks._where(run.entries, run.entries[E.person].ne("")).equals(run.entries)
     same_frame(checks._where(run.entries, run.entries[E.person].eq("")), run.entries[run.entries[E.person].eq("")])
     assert check(run.entries.iloc[:0], context) == check(run.entries[run.entries[E.person].eq("")], context) == []
+
+
+def test_of_no_moved_entries_none_is_new_and_every_column_stays():
+    """overlaps._moved's filter of the newest export's entries: of no rows it gives no rows with the
+    columns the next step groups by (a list of no booleans selects no columns: a KeyError)."""
+    new = pd.DataFrame({E.source_file: ["a.csv"], "who": ["anna"], E.entry_id: ["1"], "newer": ["b.csv"]})
+    for frame, held in ((new.iloc[:0], set()), (new, {("a.csv", "1")}), (new, set())):
+        kept = _not_held(frame, held)
+        assert kept.columns.tolist() == new.columns.tolist() and len(kept) == (not held and len(frame))

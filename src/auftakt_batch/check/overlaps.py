@@ -98,13 +98,20 @@ def _moved(keyed: pd.DataFrame, files: _Files, work: list[str]) -> pd.DataFrame:
     held = set(zip(w[E.source_file], w[E.entry_id]))
     new = orphans[[E.source_file, *work]].drop_duplicates().merge(
         latest[[*work, E.entry_id, E.source_file]].rename(columns={E.source_file: "newer"}), on=work)
-    new = new[[(f, i) not in held for f, i in zip(new[E.source_file], new[E.entry_id])]]
+    new = _not_held(new, held)
     count = new.groupby([E.source_file, *work, "newer"], dropna=False).size().rename("moved").reset_index()
     orphans = orphans.sort_values(E.source_row).merge(count, on=[E.source_file, *work])
     covered = [files.start[n] <= d <= files.reach[n] for n, d in zip(orphans["newer"], orphans["day"])]
     orphans = orphans[covered]
     nth = orphans.groupby([E.source_file, *work], dropna=False).cumcount()
     return orphans[nth < orphans["moved"]]
+
+
+def _not_held(new: pd.DataFrame, held: set[tuple[str, str]]) -> pd.DataFrame:
+    """The rows of `new` whose (source_file, entry_id) is not `held`: of no rows, no rows (a list
+    of no booleans would select no columns)."""
+    mask = [(f, i) not in held for f, i in zip(new[E.source_file], new[E.entry_id])]
+    return new[pd.Series(mask, index=new.index, dtype=bool)]
 
 
 def _places(entries: pd.DataFrame) -> pd.DataFrame:
