@@ -8,7 +8,7 @@
 #               about 35 minutes): rewrites bench/RESULTS.md and bench/results.json
 #   make libreoffice  LibreOffice headless (with apt-get, as root), for the tests that open and recalculate
 #               the workbooks as a user would (skipped without it)
-#   make fuzz   the billing and money properties with ten times their examples, then each ingest parser
+#   make fuzz   the billing, billing-model and money properties with ten times their examples, then each ingest parser
 #               fuzzed with atheris for FUZZ_SECONDS (600) each (bench/fuzz; not in CI)
 PYTHON ?= python3
 VENV   ?= .venv
