@@ -44,6 +44,7 @@ demo-month: demo
 	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch export --period $(PERIOD) --format datev
 	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch export --period $(PERIOD) --format journal
 
+# --dist loadfile: a module's shared set-up (the demo billed once) is made once, not on every worker
 test: install
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/python -m mypy
