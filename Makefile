@@ -10,7 +10,7 @@
 #               BENCH_ARGS="--only sizes --sizes 20k" (the parts not run keep their last results)
 #   make libreoffice  LibreOffice headless (with apt-get, as root), for the tests that open and recalculate
 #               the workbooks as a user would (skipped without it)
-#   make fuzz   the billing and money properties with ten times their examples, then each ingest parser
+#   make fuzz   the billing, billing-model and money properties with ten times their examples, then each ingest parser
 #               fuzzed with atheris for FUZZ_SECONDS (600) each (bench/fuzz; not in CI)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -46,6 +46,7 @@ demo-month: demo
 	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch export --period $(PERIOD) --format datev
 	AUFTAKT_TODAY=$(PAID_DAY) $(BIN)/auftakt-batch export --period $(PERIOD) --format journal
 
+# --dist loadfile: a module's shared set-up (the demo billed once) is made once, not on every worker
 test: install
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/python -m mypy

@@ -67,7 +67,9 @@ def billed(ws: Workspace) -> list[tuple]:
         conn.close()
 
 
-@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example bills up to four runs twice, each a whole check, billing and workbook (an example costs
+# seconds): CI runs 6, `make fuzz` (the long profile) runs 60.
+@settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_no_sequence_of_runs_over_overlapping_exports_bills_an_entry_twice(tmp_path_factory, scenario):
     pool, runs = scenario
@@ -212,7 +214,10 @@ def billings(ws: Workspace) -> list[str]:
     return [w.split(" (")[0] for w in live.loc[live["replaces"].isna(), "description"]]
 
 
-@settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example is a history of up to five billings, each billed again (up to ten whole billing runs, and
+# accepts and voids; an example costs seconds): CI runs 4 — the histories pinned below run
+# in CI too; `make fuzz` (the long profile) runs 40.
+@settings(max_examples=examples(4), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_no_change_between_runs_bills_a_piece_of_work_twice(tmp_path_factory, history):
     items, steps = history

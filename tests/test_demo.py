@@ -4,7 +4,6 @@ import importlib.util
 import json
 import sys
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,12 @@ def demo_json():
     return result.exit_code, json.loads(result.output)
 
 
+@pytest.fixture(scope="module")
+def demo_run():
+    """The demo's November checked once: the tests below only read the run."""
+    return check(ROOT, parse_period("2026-11"), TODAY)
+
+
 def test_demo_check_passes(demo_json):
     exit_code, doc = demo_json
     assert exit_code == 0
@@ -48,7 +53,7 @@ def test_demo_bank_statement_is_read_whole_and_adds_no_problem(demo_json):
         ("input/bank/camt053-2026-12-16.xml", 9, "camt.053.001.08")]
 
 
-def test_demo_totals_are_the_generated_truth(demo_json):
+def test_demo_totals_are_the_generated_truth(demo_json, demo_run):
     generator = load_generator()
     logged = generator.entries()
     truth = logged + generator.meeting_entries(logged)  # the Umbrella meetings nobody logged are billed
@@ -56,7 +61,7 @@ def test_demo_totals_are_the_generated_truth(demo_json):
     seconds = Counter()
     for entry in truth:
         seconds[entry.client] += entry.seconds
-    run = check(ROOT, parse_period("2026-11"), TODAY)
+    run = demo_run
     assert len(run.entries) == len(truth)
     assert run.entries.groupby("client_key")["duration_s"].sum().to_dict() == dict(seconds)
     _, doc = demo_json
@@ -64,10 +69,10 @@ def test_demo_totals_are_the_generated_truth(demo_json):
     assert doc["repeated"] == sum(1 for e in truth if e.team == "dev" and e.day.isocalendar()[1] == 47)
 
 
-def test_demo_calendars_bill_umbrella_meetings_and_list_the_untracked_ones():
+def test_demo_calendars_bill_umbrella_meetings_and_list_the_untracked_ones(demo_run):
     generator = load_generator()
     logged = generator.entries()
-    run = check(ROOT, parse_period("2026-11"), today=date(2026, 12, 3))
+    run = demo_run  # checked on 2026-12-03
     meetings = run.entries[run.entries["source_format"].eq("calendar")]
     billed = generator.meeting_entries(logged)
     assert 0 < len(billed) < sum(m.client == "umbrella" for m in generator.MEETINGS)  # some were logged
@@ -81,8 +86,8 @@ def test_demo_calendars_bill_umbrella_meetings_and_list_the_untracked_ones():
     assert {p.source.key for p in run.problems if p.code == "missing-days"} == {"Ben Okafor", "Lena Hoffmann"}
 
 
-def test_demo_hours_of_the_model_clients_are_the_account_team_s_november():
-    run = check(ROOT, parse_period("2026-11"), TODAY)
+def test_demo_hours_of_the_model_clients_are_the_account_team_s_november(demo_run):
+    run = demo_run
     hours = run.entries.groupby("client_key")["duration_s"].sum() / 3600
     assert hours["xenia"] == 21.5  # 4 + 3.5 + 6 + 5 + 3 (October's 5 + 4 + 2 are outside the period)
     assert hours["yoyodyne"] == 30.5  # 6 + 7.5 + 8 + 5 + 4
@@ -91,9 +96,9 @@ def test_demo_hours_of_the_model_clients_are_the_account_team_s_november():
         "outside-period"]  # a note: October's six entries, read for the retainers' earlier periods
 
 
-def test_demo_expenses_are_the_generated_sheet_with_every_receipt_found():
+def test_demo_expenses_are_the_generated_sheet_with_every_receipt_found(demo_run):
     generator = load_generator()
-    run = check(ROOT, parse_period("2026-11"), TODAY)
+    run = demo_run
     expenses = run.expenses.sort_values(["date", "source_row"])
     assert [(str(a), b, r or "") for a, b, r in zip(expenses["amount"], expenses["billable"], expenses["receipt"])] == [
         (x.amount, x.billable, x.receipt) for x in sorted(generator.EXPENSES, key=lambda x: x.day)]

@@ -13,7 +13,7 @@ from auftakt_batch.config import load_config
 from auftakt_batch.periods import parse_period
 from auftakt_batch.render.invoice import LABELS, format_date, format_money, format_number, vat_note
 
-from .conftest import copy_demo
+from .conftest import copy_demo, stand_in_pdfs
 
 pytestmark = pytest.mark.real_pdf  # every PDF read back
 
@@ -143,13 +143,15 @@ def test_the_receipts_of_billed_expenses_are_embedded_in_their_invoices(demo):
 
 
 def test_billing_october_first_leaves_november_as_billing_november_alone(tmp_path):
-    root = copy_demo(tmp_path)
-    october = {i.client_key: i for i in bill(root, parse_period("2026-10"), today=ISSUED_ON).issued}
+    root = copy_demo(tmp_path)  # the ledger's money read back, no PDF: the stand-in renders them (conftest)
+    october = {i.client_key: i for i in bill(root, parse_period("2026-10"), today=ISSUED_ON,
+                                              renderer=stand_in_pdfs).issued}
     # only the model clients have October: Xenia's fee (11 h of 15 used: no overage), Yoyodyne's Q4 fee,
     # Zephyr's Concept milestone (25 % of 24,000.00, done 2026-10-16)
     assert {key: i.net for key, i in october.items()} == {
         "xenia": Decimal("1800.00"), "yoyodyne": Decimal("6000.00"), "zephyr": Decimal("6000.00")}
-    november = {i.client_key: i for i in bill(root, parse_period("2026-11"), today=ISSUED_ON).issued}
+    november = {i.client_key: i for i in bill(root, parse_period("2026-11"), today=ISSUED_ON,
+                                              renderer=stand_in_pdfs).issued}
     # xenia: 15 h + min(5, 15 − 11 = 4) = 4 h rolled over = 19 h; 21.5 h logged → 2.5 h × 120.00 = 300.00;
     # net 1,800.00 + 300.00 + 97.90 + 27.45 + 42.24 = 2,267.59
     assert november["xenia"].net == Decimal("2267.59")

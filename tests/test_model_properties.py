@@ -182,7 +182,9 @@ def assert_settled(ws: Workspace, history: History, period: str) -> None:
             assert ("milestone", f"milestone:kaffee/launch:M{n}") in keys, (n, done)
 
 
-@settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example is a history of up to seven steps, each bill a whole billing run billed again (an example
+# costs seconds): CI runs 4, `make fuzz` (the long profile) 40.
+@settings(max_examples=examples(4), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_no_history_of_runs_late_entries_and_voids_bills_a_model_charge_twice(tmp_path_factory, scenario):
     done, pool, shown, history_steps = scenario
@@ -233,7 +235,9 @@ expense = st.tuples(st.integers(1, 30), st.sampled_from(["ACME", "globex"]), st.
 MARKUP = {"acme": Decimal("12.5"), "globex": Decimal(0)}
 
 
-@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example bills up to three rounds of exports, each billed again (up to six whole billing runs; an
+# example costs seconds): CI runs 5, `make fuzz` (the long profile) 50.
+@settings(max_examples=examples(5), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(expense, min_size=1, max_size=8), st.data())
 def test_expenses_over_overlapping_exports_and_voids_are_billed_once_at_cost_plus_markup(tmp_path_factory, pool,
                                                                                          data):

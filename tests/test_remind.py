@@ -14,9 +14,10 @@ from email import message_from_bytes, policy
 import pytest
 from pypdf import PdfReader
 
+from auftakt_batch import billing
 from auftakt_batch.files import FAULT
 
-from .conftest import ROOT, Workspace, edited
+from .conftest import ROOT, Workspace, edited, stand_in_pdfs
 from .test_bank import camt, entry
 from .test_send import EXPORT, RATES, ca, messages, server  # noqa: F401  # ca and server: fixtures
 
@@ -32,6 +33,13 @@ def billed(ws: Workspace, mail: str = '  mail: {from: "Studio <billing@studio.ex
     result = ws.cli("bill", "--period", "2026-11")
     assert result.exit_code == 0, result.output
     return ws
+
+
+@pytest.fixture
+def stand_in_invoices(monkeypatch):
+    """For a test marked real_pdf for its reminders' PDFs: the invoices' PDFs, which no reminder
+    reads, the stand-in's (conftest), so billing starts no WeasyPrint workers."""
+    monkeypatch.setattr(billing, "write_pdfs", stand_in_pdfs)
 
 
 def reminders(ws: Workspace) -> list[tuple]:
@@ -90,7 +98,7 @@ def test_each_overdue_invoice_gets_each_level_once_with_the_fee_from_the_second(
 
 
 @pytest.mark.real_pdf
-def test_the_pdf_speaks_the_clients_language_and_asks_for_what_is_open_and_the_fees(ws, monkeypatch):
+def test_the_pdf_speaks_the_clients_language_and_asks_for_what_is_open_and_the_fees(ws, monkeypatch, stand_in_invoices):
     billed(ws)
     on(monkeypatch, "2026-12-24")
     ws.cli("remind")
@@ -186,7 +194,8 @@ REMIND = ("import datetime, sys; from pathlib import Path; from auftakt_batch.cl
 
 @pytest.mark.real_pdf  # the killed run renders in a process of its own, with WeasyPrint
 @pytest.mark.parametrize("step", ["reminder-reserved", "pdf-written", "reminder-written"])
-def test_a_run_killed_anywhere_is_finished_by_the_next_with_the_same_pdf(ws, tmp_path, monkeypatch, step):
+def test_a_run_killed_anywhere_is_finished_by_the_next_with_the_same_pdf(ws, tmp_path, monkeypatch, step,
+                                                                       stand_in_invoices):
     billed(ws)
     (tmp_path / "clean").mkdir()
     clean = billed(Workspace(tmp_path / "clean"))
@@ -319,7 +328,7 @@ def test_a_cent_left_open_is_not_worth_a_reminder(ws, monkeypatch):
 
 
 @pytest.mark.real_pdf
-def test_a_reminder_pdf_gone_is_written_again_by_remind_as_it_was_issued(ws, monkeypatch):
+def test_a_reminder_pdf_gone_is_written_again_by_remind_as_it_was_issued(ws, monkeypatch, stand_in_invoices):
     billed(ws)
     on(monkeypatch, "2026-12-24")
     ws.cli("remind", "--client", "globex")
