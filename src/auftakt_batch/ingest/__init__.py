@@ -90,7 +90,7 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
         else:
             found.append(_cached_or_read(path, label, kind, rules, cache))
     pending = [f for f in found if f.table is not None]
-    for f, outcome in zip(pending, build_tables([f.table for f in pending], rules)):
+    for f, outcome in zip(pending, build_tables([f.table for f in pending if f.table is not None], rules)):
         _built(f, outcome, cache)
     for f in found:
         problems += f.problems

@@ -129,7 +129,8 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     bounds = np.searchsorted(of_row, np.arange(len(tables) + 1))
     outcomes: list[Outcome | None] = []
     for i, table in enumerate(tables):
-        said = [_undecided_of(table, fmt)] if undecided and i not in own else []
-        alone = i in own or None in said
+        one = _undecided_of(table, fmt) if undecided and i not in own else None
+        alone = i in own or (undecided and one is None)
+        said = [one] if one is not None else []
         outcomes.append(None if alone else (rows_between(entries, bounds[i], bounds[i + 1]), said, dict(labels)))
     return outcomes
