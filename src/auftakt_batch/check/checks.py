@@ -147,6 +147,7 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     overlaps = latest.notna() & (timed[E.start] < covering[E.end])
     involved = pd.concat([timed[overlaps], covering[overlaps].astype({E.source_row: "int64"})])
     involved = involved.drop_duplicates([E.source_file, E.source_row])
+    involved = involved[[E.source_file, E.source_row, E.person_name, E.date]]  # what the message says: a group a day
     return _grouped(involved.sort_values(E.source_row), [E.person_name], E.start, "overlap", WARNING,
                     lambda g, note: (f"{g.person_name.iloc[0]}'s entries on {_days(g[E.date])} overlap"
                                      f"{_rows_of(g)} — fine if they really did two things at once"))
