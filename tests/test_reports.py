@@ -4,6 +4,7 @@ by LibreOffice, and hostile text that must stay text."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shutil
@@ -18,6 +19,7 @@ import pytest
 
 from auftakt_batch import pipeline
 from auftakt_batch.billing import bill, void
+from auftakt_batch.check.checks import ADVISORY, BLOCKING, CHECKS
 from auftakt_batch.cli import EXIT_ALERT
 from auftakt_batch.ingest import ingest
 from auftakt_batch.periods import parse_period
@@ -1083,3 +1085,30 @@ def test_a_small_workbook_put_together_in_memory_holds_the_same_parts(tmp_path):
             parts[rows] = {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}  # core: the time written
     assert parts[len(frame)] == parts[None] == parts[sheets.IN_MEMORY_ROWS]
     assert openpyxl.load_workbook(tmp_path / f"{len(frame)}.xlsx")["T"]["A3"].value == "=cmd"  # text, not a formula
+
+
+def test_the_months_before_the_period_are_checked_for_errors_only_with_the_same_entries_held(ws):
+    """check_before (total budgets, the Months sheet, the gap, retainers) skips the checks that only
+    warn: its entries, and the rows an error holds back, are a full check's of the same days."""
+    clients_ws(ws)
+    ws.input("earlier.csv", HEADER + "2026-10-03,Anna Schmidt,ACME,website,,Design,3,\n"
+                                     "2026-10-03,Anna Schmidt,ACME,website,,Design,3,\n"  # a repeated row: warns
+                                     "2026-10-04,Anna Schmidt,ACME,website,,Saturday,2,\n"  # weekend: warns
+                                     "2026-10-05,Zed Unknown,ACME,website,,Who,1,\n"  # unknown person: an error
+                                     "2026-10-06,Anna Schmidt,Nobody Inc,website,,Whom,1,\n"  # unknown client
+                                     "2026-10-07,Anna Schmidt,ACME,website,,,30,\n")  # impossible, no words
+    run = pipeline.check(ws.root, NOVEMBER, TODAY)
+    history = pipeline.check_before(run, TODAY)
+    full = pipeline.check(ws.root, run.period.before(run.earliest), TODAY)
+    pd.testing.assert_frame_equal(history.entries, full.entries)
+    assert history.with_errors().tolist() == full.with_errors().tolist() and history.with_errors().sum() == 3
+    assert {p.code for p in full.problems} - {p.code for p in history.problems} >= {"repeated-row", "weekend"}
+    assert [p for p in history.problems if p.severity.value == "error"] == \
+        [p for p in full.problems if p.severity.value == "error"]
+
+
+def test_the_checks_a_history_check_skips_never_hold_an_entry_back():
+    """checks.ADVISORY may only warn or inform: a check that can raise an error must stay in BLOCKING."""
+    for skipped in ADVISORY:
+        assert "ERROR" not in inspect.getsource(skipped), skipped.__name__
+    assert set(BLOCKING) | set(ADVISORY) == set(CHECKS)

@@ -17,7 +17,7 @@ import pandas as pd
 from . import ledger
 from .calendars import CalendarTime, calendar_time
 from .check.capacity import missing_day_problems, missing_days
-from .check.checks import Context, not_approved, run_checks
+from .check.checks import BLOCKING, CHECKS, Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
 from .check.expense_decisions import PRICE
 from .check.expenses import expenses
@@ -43,9 +43,10 @@ from .timings import Timings
 
 
 def check(workspace: Path, period: Period, today: date, timings: Timings | None = None,
-          ingested: Ingested | None = None) -> CheckRun:
+          ingested: Ingested | None = None, history: bool = False) -> CheckRun:
     """The check of `period`; with `ingested`, from what an earlier check of the same inputs read
-    (check_before: the inputs are read once a run)."""
+    (check_before: the inputs are read once a run). A `history` check (check_before's) finds the
+    errors only: the checks that only warn (checks.ADVISORY) and the missing days are skipped."""
     lap = (timings or Timings()).begin()
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
@@ -99,8 +100,9 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     # 6. Validate the Entries contract, then every check.
     entries, schema_problems = validate(Entries, entries)
     problems += schema_problems
-    problems += run_checks(entries, Context(config, period, today, billed))
-    problems += missing_day_problems(missing_days(entries, calendar.absences, config, period, today))
+    problems += run_checks(entries, Context(config, period, today, billed), BLOCKING if history else CHECKS)
+    if not history:
+        problems += missing_day_problems(missing_days(entries, calendar.absences, config, period, today))
     lap("checks")
 
     # 7. Expenses: the expense exports ingest set aside → the period's Expenses (names resolved, each
@@ -151,11 +153,13 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
 
 def check_before(run: CheckRun, today: date) -> CheckRun | None:
     """The check of everything before the run's period, from the first day the inputs hold: total
-    budgets and the billing gap count it (reports). None when the inputs hold nothing earlier.
-    A step of its own, called by whoever needs it: a second check, of the inputs the first read."""
+    budgets, the Months sheet, the billing gap and retainers' roll-overs count it (reports, billing).
+    None when the inputs hold nothing earlier. A step of its own, called by whoever needs it: a
+    second check, of the inputs the first read, finding errors only (what those count is the
+    entries and which of them an error holds back; warnings about months past are `check`'s)."""
     if run.earliest is None:
         return None
-    return check(run.workspace, run.period.before(run.earliest), today, ingested=run.ingested)
+    return check(run.workspace, run.period.before(run.earliest), today, ingested=run.ingested, history=True)
 
 
 def _approved_by_reviewer(run: CheckRun, today: date, labels: Mapping[str, Mapping[str, str]]) -> CheckRun:

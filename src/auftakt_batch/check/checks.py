@@ -324,6 +324,12 @@ CHECKS: list[Check] = [
     long_entry, long_day, overlapping, future_date, weekend_work, missing_description, billable_conflict,
     repeated_in_file, near_repeat, export_price, logged_billed_meeting, invoiced_in_tracker, not_approved,
 ]
+# the checks that only warn or inform: no entry is held back by them. The history check (the months
+# before a report's period: pipeline.check_before) skips them, as what it is for reads errors only
+ADVISORY: tuple[Check, ...] = (long_entry, overlapping, future_date, weekend_work, missing_description,
+                               billable_conflict, repeated_in_file, near_repeat, export_price, invoiced_in_tracker,
+                               not_approved)
+BLOCKING: list[Check] = [check for check in CHECKS if check not in ADVISORY]
 
 
 def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS) -> list[Problem]:
