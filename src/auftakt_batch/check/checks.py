@@ -147,15 +147,30 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     overlaps = latest.notna() & (timed[E.start] < covering[E.end])
     involved = pd.concat([timed[overlaps], covering[overlaps].astype({E.source_row: "int64"})])
     involved = involved.drop_duplicates([E.source_file, E.source_row])
-    involved = involved[[E.source_file, E.source_row, E.person_name, E.date]]  # what the message says: a group a day
-    return _grouped(involved.sort_values(E.source_row), [E.person_name], E.start, "overlap", WARNING,
-                    lambda g, note: (f"{g.person_name.iloc[0]}'s entries on {_days(g[E.date])} overlap"
-                                     f"{_rows_of(g)} — fine if they really did two things at once"))
+    involved = involved.sort_values(E.source_row)
+    groups: dict[tuple[str, str], tuple[list[int], list[pd.Timestamp]]] = {}  # per file and person: rows, days
+    for file, person, row, day in zip(involved[E.source_file], involved[E.person_name], involved[E.source_row],
+                                      involved[E.date]):
+        rows, days = groups.setdefault((file, person), ([], []))
+        rows.append(int(row))
+        days.append(day)
+    return [Problem(Source(file, rows[0], E.start), "overlap", WARNING,
+                    f"{person}'s entries on {_days(days)} overlap{_rows_text(rows)} — fine if they really did two "
+                    f"things at once", tuple(rows) if len(rows) > 1 else ())
+            for (file, person), (rows, days) in sorted(groups.items())]  # many overlaps: no frame per person
 
 
-def _days(dates: pd.Series) -> str:
-    n = dates.nunique()
-    return f"{dates.min():%Y-%m-%d}" if n == 1 else f"{n} days ({_dates(dates)})"
+def _days(days: list[pd.Timestamp]) -> str:
+    known = sorted({d for d in days if pd.notna(d)})
+    if len(known) < 2:
+        return f"{known[0]:%Y-%m-%d}" if known else "an unknown day"
+    return f"{len(known)} days ({known[0]:%Y-%m-%d} .. {known[-1]:%Y-%m-%d})"
+
+
+def _rows_text(rows: list[int], shown: int = 8) -> str:
+    """' (rows 4, 9, 12)' for several rows, '' for one (as _rows_of says it of a frame)."""
+    more = ", …" if len(rows) > shown else ""
+    return f" (rows {', '.join(map(str, rows[:shown]))}{more})" if len(rows) > 1 else ""
 
 
 def future_date(e: pd.DataFrame, ctx: Context) -> list[Problem]:
