@@ -5,7 +5,7 @@ A leaf: it holds what `pipeline.check` found and answers questions about it, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -56,6 +56,11 @@ class CheckRun:
     @property
     def ok(self) -> bool:
         return not has_errors(self.problems)
+
+    def without_inputs(self) -> CheckRun:
+        """The run without what it read (`ingested`, a year's raw entries): once the check of the
+        months before it (pipeline.check_before) has reused them, the report needs them no more."""
+        return replace(self, ingested=None)
 
     def loaded_config(self) -> Config:
         """The config, for a stage that runs only once rates.yaml has loaded (pricing, the review,

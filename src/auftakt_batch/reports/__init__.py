@@ -71,7 +71,9 @@ def report(workspace: Path, period: Period, today: date) -> Report:
     run = check(workspace, period, today)
     if run.config is None:
         return Report(run, None, None, ())
-    return write_report(run, check_before(run, today), today)
+    earlier = check_before(run, today)
+    run, earlier = run.without_inputs(), earlier and earlier.without_inputs()  # a year's raw entries freed
+    return write_report(run, earlier, today)
 
 
 def write_report(run: CheckRun, earlier: CheckRun | None, today: date) -> Report:
