@@ -54,6 +54,7 @@ from auftakt_batch.periods import parse_period
 from auftakt_batch.pricing import amount, price, round_seconds
 from auftakt_batch.pricing.invoices import HUR, Draft, Line, draft_invoices, quantity
 from auftakt_batch.render.invoice import Issue, context
+from auftakt_batch.reports.figures import per_pair
 
 from .conftest import RATES, TODAY, examples
 
@@ -406,3 +407,18 @@ def test_the_printed_line_multiplies_out(rate, seconds):
     d = draft([line(seconds, config.clients["acme"].rate.at(DAY))], Decimal(19))
     shown = context(d, config, ISSUE)["lines"][0]
     assert half_up(printed(shown["quantity"]) * printed(shown["unit_price"]), 2) == printed(shown["amount"])
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 40 * 3600)),
+                          st.sampled_from([Decimal("120.00"), Decimal("95.50"), Decimal("0.01"), Decimal("1234.5678")]),
+                          st.booleans()), max_size=40))
+def test_an_amount_computed_once_per_distinct_pair_is_each_rows_own(rows):
+    """The report's values and costs (figures.per_pair): each row's amount is the one computed for
+    it alone — whatever repeats, whatever is skipped — and ZERO where it is not priced."""
+    seconds = pd.Series([s for s, _, _ in rows], dtype="Int64")
+    rates = pd.Series([r for _, r, _ in rows], dtype=object)
+    priced = pd.Series([p and s is not None for s, _, p in rows], dtype=bool)
+    got = per_pair(seconds, rates, priced, lambda s, r: amount(quantity(int(s)), r))
+    assert got.tolist() == [amount(quantity(s), r) if p and s is not None else Decimal("0.00") for s, r, p in rows]
+    assert all(isinstance(v, Decimal) for v in got)

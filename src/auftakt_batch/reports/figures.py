@@ -157,8 +157,8 @@ def per_pair(a: pd.Series, b: pd.Series, where: pd.Series, compute: Callable[[An
         codes_a, values_a = pd.factorize(a[mask])
         codes_b, values_b = pd.factorize(b[mask])
         pairs, first = np.unique(codes_a * len(values_b) + codes_b, return_inverse=True)
-        amounts = np.array([compute(values_a[p // len(values_b)], values_b[p % len(values_b)]) for p in pairs]
-                           + [ZERO], dtype=object)[:-1]  # an object array even of one Decimal
+        amounts = np.fromiter((compute(values_a[p // len(values_b)], values_b[p % len(values_b)]) for p in pairs),
+                              dtype=object, count=len(pairs))
         out[mask] = amounts[first]
     return pd.Series(out, index=a.index, dtype=object)
 
