@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,24 +134,13 @@ class Sheet:
         """Write one value (and its look); text stays text, whatever it starts with."""
         if row > self.max_row:
             self.max_row = row
-        r, c, ws, book = row - 1, col - 1, self.ws, self.book
-        if _missing(value):
-            if look:
-                ws.write_blank(r, c, None, book.format(look, num_format))
-        elif kind == "formula":
+        if kind == "formula" and not _missing(value):
             if num_format:
                 self.totals[col] = num_format
             # no cached result: every spreadsheet program then computes it on opening (LibreOffice trusts a cached 0)
-            ws.write_formula(r, c, value, book.format(look, num_format), "")
-        elif kind == "text" or isinstance(value, str):
-            text = _writable(str(value))
-            ws.write_string(r, c, text, book.format(look, None, text.startswith(RISKY)))
-        elif kind == "date":
-            day = value.date() if isinstance(value, (pd.Timestamp, datetime)) else value
-            ws.write_datetime(r, c, datetime(day.year, day.month, day.day), book.format(look, FORMATS["date"]))
+            self.ws.write_formula(row - 1, col - 1, value, self.book.format(look, num_format), "")
         else:
-            number = num_format or (money_format(currency or "") if kind == "money" else FORMATS.get(kind))
-            ws.write_number(r, c, int(value) if kind == "int" else float(value), book.format(look, number))
+            _Cells(self, look, num_format).write(row - 1, col - 1, value, kind, currency)
 
     def width(self, col: int, width: float) -> None:
         self.widths[col] = max(width, self.widths.get(col, 0))
@@ -250,30 +240,50 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
 
 def _column(sheet: Sheet, at: tuple[int, int], column: Column, cells: list, currencies: list, units: list,
             look: dict | None) -> None:
-    """A table's column from `at` (its first row, its column): each cell as `Sheet.put` writes it, its
-    formats looked up once per column (a month's Entries sheet is millions of cells)."""
-    (first, col), ws, book = at, sheet.ws, sheet.book
-    c = col - 1
-    blank, plain, quoted = book.format(look) if look else None, book.format(look), book.format(look, None, True)
-    numbers: dict[tuple[str, object], object] = {}  # (kind, currency) -> format
+    """A table's column from `at` (its first row, its column), each cell as `Sheet.put` writes it,
+    by one `_Cells` (a month's Entries sheet is millions of cells: its formats are looked up once)."""
+    (first, col), writer = at, _Cells(sheet, look)
     for r, (value, currency, unit) in enumerate(zip(cells, currencies, units), first - 1):
+        kind = column.kind if column.kind != "measure" else "hours" if unit == "h" else "money"
+        writer.write(r, col - 1, value, kind, currency)
+
+
+class _Cells:
+    """Writes cells of one look (and, if given, one number format) to a sheet: text stays text,
+    whatever it starts with; a missing value is a blank (styled if there is a look); dates as
+    dates; numbers in their kind's format. Each format is made once per writer."""
+
+    def __init__(self, sheet: Sheet, look: dict | None, num_format: str | None = None) -> None:
+        self.ws, self.book, self.look, self.num_format = sheet.ws, sheet.book, look, num_format
+        self.numbers: dict[tuple[str, object], Format | None] = {}  # (kind, currency) -> format
+
+    @cached_property
+    def plain(self) -> Format | None:
+        return self.book.format(self.look)
+
+    @cached_property
+    def quoted(self) -> Format | None:  # text a spreadsheet would read as a formula, were it typed
+        return self.book.format(self.look, None, True)
+
+    def write(self, r: int, c: int, value: Any, kind: str, currency: str | None) -> None:
+        """One value at row `r`, column `c` (counted from 0, as xlsxwriter counts)."""
         if _missing(value):
-            if look:
-                ws.write_blank(r, c, None, blank)
-        elif column.kind == "text" or isinstance(value, str):
+            if self.look:
+                self.ws.write_blank(r, c, None, self.book.format(self.look, self.num_format))
+        elif kind == "text" or isinstance(value, str):
             text = _writable(str(value))
-            ws.write_string(r, c, text, quoted if text.startswith(RISKY) else plain)
-        elif column.kind == "date":
+            self.ws.write_string(r, c, text, self.quoted if text.startswith(RISKY) else self.plain)
+        elif kind == "date":
             day = value.date() if isinstance(value, (pd.Timestamp, datetime)) else value
-            ws.write_datetime(r, c, datetime(day.year, day.month, day.day), book.format(look, FORMATS["date"]))
+            self.ws.write_datetime(r, c, datetime(day.year, day.month, day.day),
+                                   self.book.format(self.look, FORMATS["date"]))
         else:
-            kind = column.kind if column.kind != "measure" else "hours" if unit == "h" else "money"
             key = (kind, currency if kind == "money" else None)
-            found = numbers.get(key)
-            if found is None:
-                found = numbers[key] = book.format(look, money_format(currency or "") if kind == "money"
-                                                   else FORMATS.get(kind))
-            ws.write_number(r, c, int(value) if kind == "int" else float(value), found)
+            found = self.numbers.get(key, False)
+            if found is False:
+                number = self.num_format or (money_format(currency or "") if kind == "money" else FORMATS.get(kind))
+                found = self.numbers[key] = self.book.format(self.look, number)
+            self.ws.write_number(r, c, int(value) if kind == "int" else float(value), found)
 
 
 def _look(column: Column, left: Column | None) -> dict | None:
