@@ -128,6 +128,13 @@ def statement(*entries: str) -> str:
     return camt("08", "\n".join(entries))
 
 
+def globex_pays_in_full(ws, ref: str, booked: str) -> None:
+    """input/bank/ gets a statement: Globex pays its invoice 2026-0002 (357.00) in full on `booked`."""
+    ws.input("bank/december.xml", statement(entry("08", "357.00", name="Globex Corporation",
+                                                  remittance="Invoice 2026-0002", ref=ref,
+                                                  booked=f"<Dt>{booked}</Dt>")))
+
+
 def test_the_statements_are_settled_first_a_paid_invoice_is_not_reminded_a_part_paid_one_for_its_rest(
         ws, monkeypatch):
     billed(ws)
@@ -266,9 +273,7 @@ def test_a_reminder_paid_since_it_was_issued_is_not_sent_unless_asked(ws, monkey
     billed(ws)
     on(monkeypatch, "2026-12-24")
     ws.cli("remind", "--client", "globex")
-    ws.input("bank/december.xml", statement(entry("08", "357.00", name="Globex Corporation",
-                                                  remittance="Invoice 2026-0002", ref="C1",
-                                                  booked="<Dt>2026-12-23</Dt>")))
+    globex_pays_in_full(ws, ref="C1", booked="2026-12-23")
     assert ws.cli("payments").exit_code == 0
     result = ws.cli("send", "--client", "globex")
     assert result.exit_code == 1
@@ -359,9 +364,7 @@ def test_send_holds_a_reminder_a_statement_in_input_bank_pays_before_payments_re
     billed(ws)
     on(monkeypatch, "2026-12-24")
     ws.cli("remind", "--client", "globex")
-    ws.input("bank/december.xml", statement(entry("08", "357.00", name="Globex Corporation",
-                                                  remittance="Invoice 2026-0002", ref="E1",
-                                                  booked="<Dt>2026-12-27</Dt>")))
+    globex_pays_in_full(ws, ref="E1", booked="2026-12-27")
     result = ws.cli("send", "--client", "globex", "--dry-run")
     assert result.exit_code == 1
     assert ("Error: 2026-0002-reminder-1 (globex): not sent: a booking in input/bank/ pays 357.00 EUR of invoice "
