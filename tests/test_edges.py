@@ -118,7 +118,7 @@ def test_the_formats_named_to_the_user_are_the_registrys():
     assert all(f.tool in KNOWN for f in FORMATS if f.container == "table")
 
 
-STAGES = ["config", "ingest", "validate", "period", "resolve", "calendars", "identity", "checks", "expenses",
+STAGES = ["config", "ingest", "period", "validate", "resolve", "calendars", "identity", "checks", "expenses",
           "bank", "reconcile", "review"]
 
 

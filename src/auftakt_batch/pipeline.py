@@ -61,18 +61,19 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     ingested = ingested or ingest(workspace / "input", workspace, rules, IngestCache.of(workspace, rules))
     problems += ingested.problems
     lap("ingest")
-    raw, schema_problems = validate(RawEntries, ingested.entries)
-    problems += schema_problems
-    lap("validate")
 
     # 3. Period: an entry belongs to the period of its local start date; the rest is counted, and
     #    its problems dropped (an undated row stays: it carries an error and may be in any period).
-    everything = raw  # the ledger's entries are looked for in all of it (step 8)
-    raw, outside = split_period(raw, period)
+    #    Only the period's rows are validated: a breach outside it would be dropped with them.
+    everything = ingested.entries  # the ledger's entries are looked for in all of it (step 8)
+    raw, outside = split_period(everything, period)
     ignored_rows = _rows_among(outside, {(p.source.file, p.source.row) for p in problems})
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
     lap("period")
+    raw, schema_problems = validate(RawEntries, raw)
+    problems += schema_problems
+    lap("validate")
 
     # 4. Resolve names to rates.yaml keys; read the ledger.
     timesheet = resolve_names(raw, config)

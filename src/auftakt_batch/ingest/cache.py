@@ -247,7 +247,7 @@ def _load(path: Path) -> dict[str, FileRead]:
         packed = {name: file[name] for name in file.files if name != _META}
     tabled = any(e["tables"] for e in meta["exports"])
     entries = pd.DataFrame({name: arrays.unpack(meta["columns"][name], packed, rows)
-                            for name in _COLUMNS}) if tabled else pd.DataFrame()
+                            for name in _COLUMNS}, copy=False) if tabled else pd.DataFrame()
     if tabled and {c: str(t) for c, t in entries.dtypes.items()} != meta["dtypes"]:
         return {}
     reads, start = {}, 0
