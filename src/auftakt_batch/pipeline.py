@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
 from . import ledger
@@ -21,6 +22,7 @@ from .check.checks import BLOCKING, CHECKS, Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
 from .check.expense_decisions import PRICE
 from .check.expenses import expenses
+from .check.identities import identified
 from .check.identity import drop_repeats, identify
 from .check.overlaps import supersede
 from .check.reconcile import evidence, reconcile
@@ -66,7 +68,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    its problems dropped (an undated row stays: it carries an error and may be in any period).
     #    Only the period's rows are validated: a breach outside it would be dropped with them.
     everything = ingested.entries  # the ledger's entries are looked for in all of it (step 8)
-    raw, outside = split_period(everything, period)
+    raw, outside, rows = split_period(everything, period)
     ignored_rows = _rows_among(outside, {(p.source.file, p.source.row) for p in problems})
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
@@ -75,23 +77,23 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     problems += schema_problems
     lap("validate")
 
-    # 4. Resolve names to rates.yaml keys; read the ledger.
-    timesheet = resolve_names(raw, config)
+    # 4. Resolve names to rates.yaml keys and fingerprint every entry (kept per export: check/identities);
+    #    read the ledger.
+    timesheet = identified(raw, rows, ingested, config, workspace)
     billed, ledger_problems = read_billed(workspace)  # the ledger: what is invoiced, and where it sat
     problems += ledger_problems
     lap("resolve")
 
     # 5. Calendars: meetings of clients that bill them become entries unless someone logged them
     #    (a meeting already billed stays, so it is never billed again as a timesheet entry); the
-    #    other clients' untracked meetings are reported. Then fingerprint every entry, count a
-    #    repeated export once (its copies sharing what the tracker said of it), and of two
-    #    overlapping exports that disagree, let the newer win; then follow the tracker's flags.
+    #    other clients' untracked meetings are reported. Then count a repeated export once (its
+    #    copies sharing what the tracker said of it), and of two overlapping exports that disagree,
+    #    let the newer win; then follow the tracker's flags.
     calendar = calendar_time(list(ingested.calendars), timesheet, config, period)
     problems += calendar.problems
     meetings = meeting_entries(calendar, billed, config)
     lap("calendars")
-    resolved = identify(timesheet)
-    resolved = pd.concat([resolved, meetings], ignore_index=True) if meetings is not None else resolved
+    resolved = pd.concat([timesheet, meetings], ignore_index=True) if meetings is not None else timesheet
     current = supersede(resolved, {f.path: f.modified for f in ingested.files})
     entries, repeat_problems = drop_repeats(share_flags(current.entries), config.imports.billable == "export")
     entries = hold_by_tracker(entries, config.imports)
@@ -247,11 +249,11 @@ def import_rules(config: Config) -> Rules:
     return Rules(config.agency.timezone, zones, config.imports.date_format)
 
 
-def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(entries dated in the period or undated, entries dated outside it)."""
+def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """(entries dated in the period or undated, entries dated outside it, the first's rows in `entries`)."""
     day = entries[Entries.date]
-    inside = day.isna() | period.holds(day)
-    return entries[inside].reset_index(drop=True), entries[~inside]
+    inside = (day.isna() | period.holds(day)).to_numpy(dtype=bool)
+    return entries[inside].reset_index(drop=True), entries[~inside], np.flatnonzero(inside)
 
 
 def _rows_among(entries: pd.DataFrame, places: set[tuple[str, int | None]]) -> set[tuple[str, int]]:

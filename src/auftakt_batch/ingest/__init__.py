@@ -48,6 +48,7 @@ class SourceFile:
     encoding: str | None = None
     separator: str | None = None
     modified: float = 0.0  # the file's modification time: which of two overlapping exports is newer
+    key: str = field(default="", compare=False)  # the export's key in the ingest cache; "" without one
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
             frames.append(table.entries)
             labels[table.file] = table.labels
             files.append(SourceFile(table.file, table.format, len(table.entries), table.encoding, table.separator,
-                                    f.modified))
+                                    f.modified, f.key))
     if cache:
         cache.prune()
     problems += _nothing_read(input_dir, files, calendars, problems, expenses)

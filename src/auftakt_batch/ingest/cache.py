@@ -164,7 +164,7 @@ class IngestCache:
         if data is None:
             return False
         try:
-            _write(self.folder / name, data)
+            write_entry(self.folder / name, data)
         except OSError:
             return False
         return True
@@ -193,7 +193,7 @@ def _code() -> str:
     return "/".join([pd.__version__, np.__version__, digest.hexdigest()])
 
 
-def _write(target: Path, data: bytes) -> None:
+def write_entry(target: Path, data: bytes) -> None:
     """`data` renamed into place whole, not synced: after a crash an entry is there or not, and one
     whose bytes never reached the disk fails its zip checksums and is rebuilt (a sync per export
     would cost more than reading a small one)."""

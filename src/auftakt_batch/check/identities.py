@@ -1,0 +1,192 @@
+"""Names resolved and entries fingerprinted, kept per export: an unchanged one is not done again.
+
+Resolving (check/resolve) and fingerprinting (check/identity) go row by row within an export: an
+entry's person, client, job, billable flag, id, slot and `duplicate_of` depend on its own row, the
+rows of its export on the same day (a repeated row is numbered within its file) and what
+rates.yaml says of names and billability — nothing else. A check computes them for its period's
+rows (whole days, and the undated rows) and gets the same as for any other set of whole days.
+A year's exports hold a million entries, and every `report` and `bill` needs the months before its
+period: what was computed is kept under output/.cache/identity/, one `.npz` per export named by
+its ingest key (ingest/cache.py: its bytes, label, reading rules and the code), holding the
+columns for the rows computed so far (`known`), and in its metadata the fingerprint of what
+resolving reads from rates.yaml (`names_key`: people, clients, jobs, their aliases and
+billability, imports.billable). A month's check keeps the month's rows of a year's export; the
+report's check of the months before keeps the rest.
+
+An export of at most KEEP_ROWS entries is not kept: doing it again costs less than reading it
+back. An entry that cannot be read, or was written for other names or another export, is
+ignored and done again; never trusted. Entries of exports no longer in input/ are pruned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..config import Config
+from ..ingest import Ingested, SourceFile, arrays
+from ..ingest.cache import write_entry
+from ..schemas import Entries as E
+from .identity import identify
+from .resolve import resolve_names
+
+COLUMNS = (E.person_name, E.client_key, E.job_key, E.billable, E.entry_id, E.slot, E.duplicate_of)
+FORMAT = 1  # change it whenever what is stored, or how, changes
+FOLDER = Path("output") / ".cache" / "identity"
+KEEP_ROWS = 500  # an export of at most this many entries is resolved again rather than read back
+_META = "auftakt-batch.identity"
+_KNOWN = "known"
+
+
+@dataclass(frozen=True)
+class _Export:
+    key: str  # its ingest key; "" where there is no cache
+    start: int  # its first row among the ingested entries
+    rows: int
+
+
+@dataclass(frozen=True)
+class _Kept:
+    frame: pd.DataFrame  # COLUMNS for each row of the export (placeholders where not known)
+    known: np.ndarray  # which rows were computed
+
+
+def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, config: Config,
+               workspace: Path) -> pd.DataFrame:
+    """`raw` — the rows `positions` (ascending) of the ingested entries — with names resolved and
+    each entry fingerprinted: from the cache where it holds the rows for these names, else
+    computed (and kept)."""
+    exports = _exports(ingested.files)
+    if not (workspace / "output").is_dir() or sum(e.rows for e in exports) != len(ingested.entries) \
+            or not raw.index.equals(pd.RangeIndex(len(raw))):
+        return _computed(raw, config)
+    folder, names = workspace / FOLDER, names_key(config)
+    parts: list[pd.DataFrame] = []
+    todo: list[tuple[_Export, _Kept | None, np.ndarray, np.ndarray]] = []  # (export, kept, its rows, raw's rows)
+    for export in exports:
+        lo, hi = (int(i) for i in np.searchsorted(positions, [export.start, export.start + export.rows]))
+        if lo == hi:
+            continue
+        rows = positions[lo:hi] - export.start
+        kept = _load(folder, export, names) if _keeps(export) else None
+        have = kept.known[rows] if kept is not None else np.zeros(len(rows), dtype=bool)
+        if kept is not None and have.any():
+            part = kept.frame if have.all() and len(rows) == export.rows else kept.frame.take(rows[have])
+            parts.append(part.set_axis(pd.Index(lo + np.flatnonzero(have))))
+        if not have.all():
+            todo.append((export, kept, rows[~have], lo + np.flatnonzero(~have)))
+    if todo:
+        wanted = np.concatenate([at for *_, at in todo])
+        done = _computed(raw.iloc[wanted], config)[list(COLUMNS)]
+        parts.append(done)
+        for export, kept, rows, at in todo:
+            if _keeps(export):
+                _keep(folder, export, names, _merged(kept, rows, done.loc[at], export.rows))
+    _prune(folder, {e.key for e in exports if e.key})
+    if not parts:
+        return _computed(raw, config)
+    columns = pd.concat(parts).sort_index() if len(parts) > 1 else parts[0]
+    return raw.assign(**{c: columns[c] for c in COLUMNS})
+
+
+def _keeps(export: _Export) -> bool:
+    return bool(export.key) and export.rows > KEEP_ROWS
+
+
+def _merged(kept: _Kept | None, rows: np.ndarray, new: pd.DataFrame, total: int) -> _Kept:
+    """What is kept of an export: what was, and the `rows` just computed (`new`)."""
+    known = np.zeros(total, dtype=bool)
+    known[rows] = True
+    pieces = [new.set_axis(pd.Index(rows))]
+    if kept is not None:
+        pieces.append(kept.frame.iloc[np.flatnonzero(kept.known & ~known)])
+        known |= kept.known
+    frame = pd.concat(pieces).sort_index().reindex(pd.RangeIndex(total)) if len(pieces) > 1 or len(rows) < total \
+        else pieces[0]
+    return _Kept(frame.assign(**{E.billable: frame[E.billable].fillna(False).astype(bool)}), known)
+
+
+def _computed(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
+    return identify(resolve_names(raw, config))
+
+
+def names_key(config: Config) -> str:
+    """What resolving reads from rates.yaml, as one digest: an edit of a rate leaves it, a new alias changes it."""
+    said = [
+        sorted(config.people.keys.items()),
+        sorted(config.client_names.keys.items()),
+        sorted((client, sorted(index.keys.items())) for client, index in config.job_names.items()),
+        sorted(config.mailboxes.items()),
+        sorted((key, client.billable, sorted((job, j.billable) for job, j in client.jobs.items()))
+               for key, client in config.clients.items()),
+        config.imports.billable,
+    ]
+    return hashlib.sha256(json.dumps([FORMAT, said]).encode()).hexdigest()
+
+
+def _exports(files: Sequence[SourceFile]) -> list[_Export]:
+    """The exports the tables come from, in order: the tables of one export lie one after another."""
+    exports: list[_Export] = []
+    start = 0
+    for f in files:
+        if exports and f.key and exports[-1].key == f.key:
+            last = exports[-1]
+            exports[-1] = _Export(last.key, last.start, last.rows + f.rows)
+        else:
+            exports.append(_Export(f.key, start, f.rows))
+        start += f.rows
+    return exports
+
+
+def _load(folder: Path, export: _Export, names: str) -> _Kept | None:
+    """What is kept of the export for these names, or None (nothing, or nothing to trust)."""
+    try:
+        with np.load(folder / f"{export.key}.npz", allow_pickle=False) as file:
+            meta = json.loads(file[_META].tobytes())
+            if meta["format"] != FORMAT or meta["names"] != names or meta["export"] != export.key \
+                    or meta["rows"] != export.rows or list(meta["columns"]) != [*COLUMNS, _KNOWN]:
+                return None
+            packed = {name: file[name] for name in file.files if name != _META}
+        frame = pd.DataFrame({c: arrays.unpack(meta["columns"][c], packed, export.rows) for c in COLUMNS},
+                             copy=False)
+        known = arrays.unpack(meta["columns"][_KNOWN], packed, export.rows)
+        if {c: str(t) for c, t in frame.dtypes.items()} != meta["dtypes"] or not isinstance(known, np.ndarray) \
+                or known.dtype != bool:
+            return None
+        return _Kept(frame, known)
+    except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is done again, never trusted
+        return None
+
+
+def _keep(folder: Path, export: _Export, names: str, kept: _Kept) -> None:
+    """Keep what is known of an export; what cannot be kept exactly, or written, is only done again next time."""
+    try:
+        encoded = {c: arrays.encode(kept.frame[c]) for c in COLUMNS} | {_KNOWN: arrays.encode(pd.Series(kept.known))}
+        if any(column is None for column in encoded.values()):
+            return
+        described, stored = arrays.pack({c: column for c, column in encoded.items() if column is not None})
+        meta = {"format": FORMAT, "names": names, "export": export.key, "rows": export.rows, "columns": described,
+                "dtypes": {c: str(t) for c, t in kept.frame.dtypes.items()}}
+        out = io.BytesIO()
+        np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)},
+                 **stored)
+        write_entry(folder / f"{export.key}.npz", out.getvalue())
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
+        return
+
+
+def _prune(folder: Path, keys: set[str]) -> None:
+    """Remove the entries of exports no longer in input/ (or changed: their key is another)."""
+    try:
+        for path in folder.iterdir():
+            if path.suffix == ".npz" and path.stem not in keys:
+                path.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -1,0 +1,188 @@
+"""Names resolved and entries fingerprinted, kept per export (check/identities.py): a run that reads
+them back finds, reports and bills exactly what one that computes them does — whatever period was
+checked before, whatever is edited in the exports or in rates.yaml's names, whatever is wrong with
+the cache."""
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auftakt_batch import pipeline
+from auftakt_batch.check import identities
+from auftakt_batch.config import load_config
+from auftakt_batch.ingest import cache as ingest_cache
+from auftakt_batch.periods import parse_period
+from auftakt_batch.reports import figures_for
+
+from .conftest import RATES, TODAY, Workspace, edited, examples
+from .test_ingest_cache import outputs
+
+NOVEMBER, OCTOBER, AUTUMN = parse_period("2026-11"), parse_period("2026-10"), parse_period("2026-10-01..2026-11-30")
+NATIVE = "date,person,client,job,task,description,hours,billable\n"
+PEOPLE = ["Anna Schmidt", "A. Schmidt", "Ben Okafor", "ben@studio.example", "Carla Nobody"]
+JOBS = [("ACME GmbH", "Website Relaunch 2026"), ("ACME", "internal"), ("Globex Corporation", "app"), ("", "app"),
+        ("Initech", "x")]
+NAMES = [RATES, edited(RATES, '["A. Schmidt"]', '["A. Schmidt", "Carla Nobody"]'),
+         edited(RATES, "      internal:\n        billable: false", "      internal:\n        billable: true")]
+
+
+@pytest.fixture(autouse=True)
+def keep_every_export(monkeypatch):
+    """Every export is kept, however small (the tests' exports have a few rows)."""
+    monkeypatch.setattr(identities, "KEEP_ROWS", 0)
+
+
+def native(rows: list[tuple[int, int, int, int, int]]) -> str:
+    """A native export: (month 10 or 11, day, person, job, quarter hours) per row; equal rows are repeats."""
+    lines = [f"2026-{month}-{day:02d},{PEOPLE[who]},{JOBS[job][0]},{JOBS[job][1]},,Work {day},{quarters / 4},yes\n"
+             for month, day, who, job, quarters in rows]
+    return NATIVE + "".join(lines)
+
+
+rows = st.lists(st.tuples(st.sampled_from([10, 11]), st.integers(1, 4), st.integers(0, len(PEOPLE) - 1),
+                          st.integers(0, len(JOBS) - 1), st.integers(1, 8)), min_size=1, max_size=8)
+states = st.tuples(st.dictionaries(st.sampled_from(["a", "b", "c"]), rows, min_size=1), st.integers(0, len(NAMES) - 1),
+                   st.sampled_from([NOVEMBER, OCTOBER, AUTUMN]))
+
+
+def write(ws: Workspace, exports: dict[str, list], names: int, step: int) -> None:
+    shutil.rmtree(ws.root / "input", ignore_errors=True)
+    for n, (name, export) in enumerate(sorted(exports.items())):
+        path = ws.input(f"{name}.csv", native(export))
+        os.utime(path, (1_790_000_000 + step * 100 + n,) * 2)
+    ws.rates(NAMES[names])
+
+
+def kept(ws: Workspace) -> list[Path]:
+    folder = ws.root / identities.FOLDER
+    return sorted(folder.glob("*.npz")) if folder.is_dir() else []
+
+
+def checked(ws: Workspace, period=NOVEMBER) -> tuple[pd.DataFrame, pd.DataFrame | None, tuple]:
+    """A check's entries, the earlier months' check's entries, and its problems."""
+    run = pipeline.check(ws.root, period, TODAY)
+    before = pipeline.check_before(run, TODAY)
+    return run.entries, None if before is None else before.entries, run.problems
+
+
+def workspace(root: Path) -> Workspace:
+    ws = Workspace(root).with_templates()
+    (ws.root / "output").mkdir()
+    return ws
+
+
+@settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(states, min_size=2, max_size=4))
+def test_kept_identities_give_what_computing_them_gives_across_edits_and_periods(tmp_path_factory, steps):
+    warm, cold = workspace(tmp_path_factory.mktemp("warm")), workspace(tmp_path_factory.mktemp("cold"))
+    for step, (exports, names, period) in enumerate(steps):
+        for ws in (warm, cold):
+            write(ws, exports, names, step)
+        warm_run = checked(warm, period)  # fills the cache for the period, then for the months before it
+        shutil.rmtree(cold.root / "output" / ".cache", ignore_errors=True)
+        cold_run = checked(cold, period)
+        for mine, theirs in zip(warm_run[:2], cold_run[:2]):
+            if theirs is None:
+                assert mine is None
+            else:
+                pd.testing.assert_frame_equal(mine, theirs)
+        assert warm_run[2] == cold_run[2]
+        # an entry for each export with rows up to the period's end; those of deleted or edited ones pruned
+        needed = {name for name, export in exports.items() if any(month <= period.end.month for month, *_ in export)}
+        keys = {f.path: f.key for f in pipeline.check(warm.root, period, TODAY).files}
+        assert {p.stem for p in kept(warm)} == {keys[f"input/{name}.csv"] for name in needed}
+
+
+def test_a_month_keeps_its_rows_and_the_report_the_months_before(ws, monkeypatch):
+    (ws.root / "output").mkdir()
+    ws.input("year.csv", native([(10, 1, 0, 0, 4), (10, 2, 2, 2, 8), (11, 2, 0, 0, 2), (11, 3, 2, 2, 6)]))
+    ws.cli("check", "--period", "2026-11")
+    [entry] = kept(ws)
+    assert known_rows(ws, entry) == [False, False, True, True]
+    computed: list[int] = []
+    real = identities._computed
+    monkeypatch.setattr(identities, "_computed", lambda raw, config: computed.append(len(raw)) or real(raw, config))
+    ws.cli("report", "--period", "2026-11")
+    assert computed == [2]  # the November rows came from the cache; October's were computed, once
+    assert known_rows(ws, entry) == [True, True, True, True]
+    ws.cli("report", "--period", "2026-11")
+    assert computed == [2]  # nothing computed again
+
+
+def known_rows(ws: Workspace, entry: Path) -> list[bool]:
+    names = identities.names_key(load_config(ws.root / "rates.yaml")[0])
+    found = identities._load(entry.parent, identities._Export(entry.stem, 0, 4), names)
+    assert found is not None
+    return [bool(v) for v in found.known]
+
+
+@pytest.mark.parametrize("spoil", ["garbage", "truncated", "other names", "pickle"])
+def test_a_spoilt_entry_is_done_again_and_changes_nothing(ws, spoil):
+    (ws.root / "output").mkdir()
+    ws.input("a.csv", native([(11, 1, 0, 0, 4), (11, 1, 0, 0, 4), (11, 2, 3, 2, 8), (11, 3, 4, 3, 2)]))
+    before = checked(ws)
+    [entry] = kept(ws)
+    if spoil == "garbage":
+        entry.write_bytes(b"not a cache entry")
+    elif spoil == "truncated":
+        entry.write_bytes(entry.read_bytes()[:200])
+    elif spoil == "other names":
+        ws.rates(NAMES[1])
+        checked(ws)  # kept for the other names now
+        ws.rates(RATES)
+    else:
+        np.savez(entry, **{identities._META: np.array([{"format": 1}], dtype=object)})
+    again = checked(ws)
+    pd.testing.assert_frame_equal(again[0], before[0])
+    assert again[2] == before[2]
+
+
+def test_a_new_alias_resolves_the_kept_rows_again(ws):
+    (ws.root / "output").mkdir()
+    ws.input("a.csv", native([(11, 1, 4, 0, 4)]))  # Carla Nobody: not in the team
+    assert checked(ws)[0]["person_name"].isna().all()
+    ws.rates(NAMES[1])  # now an alias of Anna's
+    assert checked(ws)[0]["person_name"].tolist() == ["Anna Schmidt"]
+
+
+def test_without_an_output_folder_nothing_is_kept(ws):
+    ws.input("a.csv", native([(11, 1, 0, 0, 4)]))
+    checked(ws)
+    assert not (ws.root / "output").exists()
+
+
+def test_small_exports_are_not_kept(ws, monkeypatch):
+    monkeypatch.setattr(identities, "KEEP_ROWS", 1)
+    (ws.root / "output").mkdir()
+    ws.input("one.csv", native([(11, 1, 0, 0, 4)]))
+    ws.input("two.csv", native([(11, 1, 0, 0, 4), (11, 2, 0, 0, 4)]))
+    checked(ws)
+    assert [p.stem for p in kept(ws)] == [ingest_key(ws, "input/two.csv")]
+
+
+def ingest_key(ws: Workspace, label: str) -> str:
+    run = pipeline.check(ws.root, NOVEMBER, TODAY)
+    return next(f.key for f in run.files if f.path == label)
+
+
+def test_warm_and_cold_billing_runs_agree_with_kept_identities(tmp_path_factory):
+    warm, cold = workspace(tmp_path_factory.mktemp("warm")), workspace(tmp_path_factory.mktemp("cold"))
+    exports = {"a": [(10, 1, 0, 0, 4), (11, 2, 0, 0, 2), (11, 2, 0, 0, 2)], "b": [(11, 3, 2, 2, 6), (10, 3, 3, 3, 1)]}
+    for ws in (warm, cold):
+        write(ws, exports, 0, 0)
+    checked(warm, AUTUMN)
+    shutil.rmtree(cold.root / ingest_cache.FOLDER.parent, ignore_errors=True)
+    assert outputs(warm) == outputs(cold)
+    assert figures_for(*_run_and_before(warm)).entries.equals(figures_for(*_run_and_before(cold)).entries)
+
+
+def _run_and_before(ws: Workspace):
+    run = pipeline.check(ws.root, NOVEMBER, TODAY)
+    return run, pipeline.check_before(run, TODAY), TODAY
