@@ -50,10 +50,11 @@ def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
 
 
 def _superseded(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
-    e = _places(entries)
-    files = _files(e, modified)
-    if not files.group:
+    comparable = entries[entries[E.date].notna() & entries[E.duration_s].notna()]
+    files = _files(comparable, modified)
+    if not files.group:  # no two exports share an entry (a year of monthly exports): nothing to compare
         return Superseded(entries, frozenset(), [])
+    e = _places(comparable)
     keyed = e[e[E.source_file].isin(files.group)]
     keyed = keyed.assign(group=keyed[E.source_file].map(files.group), rank=keyed[E.source_file].map(files.rank),
                          hash=pd.util.hash_pandas_object(keyed[E.entry_id], index=False))
@@ -114,9 +115,8 @@ def _not_held(new: pd.DataFrame, held: set[tuple[str, str]]) -> pd.DataFrame:
     return new[pd.Series(mask, index=new.index, dtype=bool)]
 
 
-def _places(entries: pd.DataFrame) -> pd.DataFrame:
-    """The comparable entries with their place: person, day and client (resolved, else as typed)."""
-    e = entries[entries[E.date].notna() & entries[E.duration_s].notna()]
+def _places(e: pd.DataFrame) -> pd.DataFrame:
+    """The (comparable) entries with their place: person, day and client (resolved, else as typed)."""
 
     def known_else_typed(known: str, typed: str) -> pd.Series:
         return e[known].fillna(normalised(e[typed]))
@@ -128,7 +128,8 @@ def _places(entries: pd.DataFrame) -> pd.DataFrame:
 
 def _files(e: pd.DataFrame, modified: dict[str, float]) -> _Files:
     """The files that share an entry with another, grouped (transitively), with their newness."""
-    ids = e[[E.entry_id, E.source_file]].drop_duplicates()
+    ids = e.loc[e[E.entry_id].duplicated(keep=False), [E.entry_id, E.source_file]].drop_duplicates()
+    ids = ids[ids[E.entry_id].duplicated(keep=False)]  # the ids in more than one file: only those pair files
     pairs = ids.merge(ids, on=E.entry_id)
     pairs = pairs[pairs[f"{E.source_file}_x"] != pairs[f"{E.source_file}_y"]]
     parent: dict[str, str] = {}
