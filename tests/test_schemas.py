@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 
-from auftakt_batch.schemas import Entries, RawEntries, conforms, validate
+from auftakt_batch.schemas import Entries, RawEntries, conforms, empty, validate
 
 from .conftest import TODAY, copy_demo
 
@@ -112,3 +112,138 @@ def test_a_clean_check_of_the_demo_never_imports_pandera(tmp_path):
                               check=True, env=env)
         assert "Result    OK" in done.stdout, run
         assert done.stdout.splitlines()[-1] == "pandera imported: False", run
+
+
+# ---- the quick look against pandera itself: never True where pandera says no
+
+from datetime import datetime  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from auftakt_batch.schemas import (  # noqa: E402
+    INT,
+    OBJECT,
+    SCHEMAS,
+    STR,
+    TIMESTAMP,
+    UTC_TIMESTAMP,
+    Field,
+    Model,
+)
+
+from .conftest import examples  # noqa: E402
+
+TYPES = ["object", "str", "string[python]", "int64", "int32", "Int64", "float64", "bool", "boolean",
+         "datetime64[s]", "datetime64[ms]", "datetime64[us]", "datetime64[ns]", "datetime64[us, UTC]",
+         "datetime64[ns, UTC]", "datetime64[us, Europe/Berlin]", "category"]
+SAMPLES = {
+    "text": ["a", "b"], "ints": [1, 2], "floats": [1.5, 2.0], "flags": [True, False], "decimals": [Decimal(1), None],
+    "mixed": ["a", 1], "days": pd.to_datetime(["2026-11-03", "2026-11-04"]).tolist(), "none": [],
+}
+DTYPES = sorted({field.dtype for model in SCHEMAS for field in model.columns.values()}, key=lambda d: d.name)
+
+
+def _column(values: list, dtype: str) -> pd.Series | None:
+    try:
+        return pd.Series(values, dtype=object).astype(dtype)
+    except (TypeError, ValueError):
+        return None
+
+
+def test_the_quick_look_takes_a_type_only_where_pandera_does():
+    """Each column type the models use, against every pandas dtype a frame may bring (full and empty):
+    the quick look's yes is pandera's yes, and it says yes to the type pandera itself makes."""
+    import pandera.pandas as pa
+    from pandera.errors import SchemaErrors
+
+    for dtype in DTYPES:
+        schema = pa.DataFrameSchema({"x": pa.Column(dtype.pandera, nullable=True)})
+        for (sample, values), name in ((s, n) for s in SAMPLES.items() for n in TYPES):
+            series = _column(values, name)
+            if series is None or not dtype.accepts(series):
+                continue
+            try:
+                schema.validate(pd.DataFrame({"x": series}), lazy=True)
+            except SchemaErrors:
+                raise AssertionError(f"{dtype.name} took {sample} as {name}") from None
+        assert dtype.accepts(pd.Series(dtype=dtype.empty)), dtype.name
+        assert str(schema.columns["x"].dtype.type) == str(dtype.empty), dtype.name
+
+
+def test_an_empty_frame_has_the_types_pandera_reads():
+    for model in SCHEMAS:
+        columns = model.to_schema().columns
+        assert [str(t) for t in empty(model).dtypes] == [str(c.dtype.type) for c in columns.values()], model.__name__
+
+
+def _values(field: Field, rows: int) -> st.SearchStrategy:
+    """`rows` values that keep `field`'s contract (nulls where it may be null)."""
+    base: st.SearchStrategy
+    if field.dtype is STR:
+        pattern = next((dict(c.arguments)["pattern"] for c in field.checks if c.name == "str_matches"), None)
+        base = st.from_regex(pattern, fullmatch=True) if pattern else st.text("ab c-", min_size=1, max_size=4)
+    elif field.dtype in (INT,) or field.dtype.name == "Int64":
+        least = next((dict(c.arguments)["min_value"] for c in field.checks), -3)
+        base = st.integers(least, least + 50)
+    elif field.dtype in (TIMESTAMP, UTC_TIMESTAMP):
+        base = st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1))
+    elif field.dtype is OBJECT:
+        base = st.decimals(-100, 100, places=2)
+    else:
+        base = st.booleans()
+    if field.nullable:
+        base = st.none() | base
+    return st.lists(base, min_size=rows, max_size=rows, unique=field.unique)
+
+
+def _series(field: Field, values: list) -> pd.Series:
+    if field.dtype is TIMESTAMP:
+        return pd.Series(pd.to_datetime(values), dtype="datetime64[us]")
+    if field.dtype is UTC_TIMESTAMP:
+        return pd.Series(pd.to_datetime(values), dtype="datetime64[us]").dt.tz_localize("UTC")
+    return pd.Series(values, dtype=field.dtype.empty)
+
+
+@st.composite
+def frames(draw: st.DrawFn) -> tuple[type[Model], pd.DataFrame]:
+    """A frame that keeps a model's contract, then up to three breaches of it: a null, another type,
+    a repeated value, a stray text, a number out of bounds, a column dropped or one too many."""
+    model = draw(st.sampled_from(SCHEMAS))
+    rows = draw(st.integers(1, 3))
+    frame = pd.DataFrame({name: _series(field, draw(_values(field, rows))) for name, field in model.columns.items()})
+    assert conforms(model.columns, frame), "a frame that keeps the contract passes the quick look"
+    names = list(model.columns)
+    checked = [name for name, field in model.columns.items() if field.checks or field.unique]  # half the time
+    for _ in range(draw(st.integers(0, 3))):
+        name, row = draw(st.sampled_from(names) | st.sampled_from(checked)), draw(st.integers(0, rows - 1))
+        kind = draw(st.sampled_from(["null", "type", "repeat", "text", "number", "drop", "extra"]))
+        if name not in frame:  # dropped before
+            continue
+        column = frame[name].astype(object)
+        if kind == "null":
+            column.iloc[row] = draw(st.sampled_from([None, float("nan"), pd.NA, pd.NaT]))
+        elif kind == "repeat":
+            column.iloc[-1] = column.iloc[0]  # a repeat once there are two rows
+        elif kind == "text":
+            column.iloc[row] = draw(st.sampled_from(["", "x:1", "ACME GmbH", "EUR", "1", "t:" + "0" * 20]))
+        elif kind == "number":
+            column.iloc[row] = draw(st.sampled_from([0, -1, 1, 2, 1.5]))
+        elif kind == "drop":
+            frame = frame.drop(columns=name)
+            continue
+        elif kind == "extra":
+            frame = frame.assign(rate=1)
+            continue
+        target = draw(st.sampled_from(TYPES)) if kind == "type" else str(frame[name].dtype)
+        frame[name] = _column(column.tolist(), target) if _column(column.tolist(), target) is not None else column
+    return model, frame
+
+
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frames())
+def test_what_the_quick_look_takes_pandera_takes(case):
+    model, frame = case
+    if conforms(model.columns, frame):
+        model.validate(frame, lazy=True)
