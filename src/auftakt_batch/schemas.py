@@ -32,7 +32,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -381,15 +380,21 @@ EXPENSE_STAGES = (RawExpenses, Expenses)
 SCHEMAS = (*ENTRY_STAGES, ReviewDecisions, *EXPENSE_STAGES, Bookings)
 
 
-@cache  # one pandera schema per model (and per model's own columns), built only when asked
-def _pandera(model: type[Model], *, own: bool) -> pa.DataFrameSchema:
-    import pandera.pandas as pa  # noqa: PLC0415 — only when the quick look says no (or a test asks)
+_PANDERA: dict[tuple[type[Model], bool], pa.DataFrameSchema] = {}  # built only when asked, once
 
-    fields = model.own if own else model.columns
-    return pa.DataFrameSchema({name: pa.Column(
-        field.dtype.pandera, checks=[getattr(pa.Check, check.name)(**dict(check.arguments)) for check in field.checks]
-        or None, nullable=field.nullable, unique=field.unique, description=field.description, name=name)
-        for name, field in fields.items()}, strict=True, ordered=False, name=model.__name__)
+
+def _pandera(model: type[Model], *, own: bool) -> pa.DataFrameSchema:
+    """pandera's schema of the model's columns (`own`: only those it adds to its parent's)."""
+    if (model, own) not in _PANDERA:
+        import pandera.pandas as pa  # noqa: PLC0415 — only when the quick look says no (or a test asks)
+
+        fields = model.own if own else model.columns
+        _PANDERA[model, own] = pa.DataFrameSchema({name: pa.Column(
+            field.dtype.pandera, checks=[getattr(pa.Check, check.name)(**dict(check.arguments))
+                                         for check in field.checks] or None,
+            nullable=field.nullable, unique=field.unique, description=field.description, name=name)
+            for name, field in fields.items()}, strict=True, ordered=False, name=model.__name__)
+    return _PANDERA[model, own]
 
 
 def empty(schema: type[Model]) -> pd.DataFrame:
@@ -398,11 +403,15 @@ def empty(schema: type[Model]) -> pd.DataFrame:
     return _empty(schema).copy()
 
 
-@cache
+_EMPTY: dict[type[Model], pd.DataFrame] = {}
+
+
 def _empty(schema: type[Model]) -> pd.DataFrame:
     """Checked by the quick look: a run that needs no pandera (every clean run) pays for none."""
-    frame = pd.DataFrame({name: pd.Series(dtype=field.dtype.empty) for name, field in schema.columns.items()})
-    return frame if conforms(schema.columns, frame) else schema.validate(frame)
+    if schema not in _EMPTY:
+        frame = pd.DataFrame({name: pd.Series(dtype=field.dtype.empty) for name, field in schema.columns.items()})
+        _EMPTY[schema] = frame if conforms(schema.columns, frame) else schema.validate(frame)
+    return _EMPTY[schema]
 
 
 def added(schema: type[Model], frame: pd.DataFrame) -> pd.DataFrame:
