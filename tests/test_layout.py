@@ -21,7 +21,7 @@ LAYERS = [
     {"codes"},  # the registry of problem codes (and their severities)
     {"errors", "units", "names", "periods", "problems", "files", "environment", "timings"},  # leaves: no stage
     {"config"},  # rates.yaml → Config
-    {"schemas"},  # the pandera contracts between stages
+    {"schemas"},  # the column contracts between stages
     {"ingest"},  # input/** → RawEntries
     {"calendars"},  # .ics → meetings and absences
     {"pricing"},  # rates, rounding, amounts, invoice drafts

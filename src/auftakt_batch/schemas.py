@@ -1,4 +1,4 @@
-"""The frames that pass between stages, as pandera models: the contract at each boundary.
+"""The frames that pass between stages, as column contracts: the contract at each boundary.
 
 RawEntries     ingest  → resolve: one row per exported row, values parsed, names as typed.
 Entries        resolve → checks, pricing: names resolved to rates.yaml keys, `entry_id` set.
@@ -12,35 +12,143 @@ Expenses       check/expenses → billing: the period's expenses, names resolved
 Bookings       ingest/bank → payments: every booking of the bank statements in input/bank/, once.
 
 Each field's description says where it is born (the module and function that set it) and its
-unit. Other modules name a column through its model (`E.entry_id`, `P.billed_s`), never as a
-string, so a column is renamed in one place and a misspelt one fails at import.
+unit. Other modules name a column through its model (`E.entry_id`, `P.billed_s`: a field reads
+as its column's name), never as a string, so a column is renamed in one place and a misspelt
+one fails at import.
 
 Fields that a bad cell can leave empty are nullable: such a row is kept and carries an
 error problem, so it is never silently dropped. Validation is lazy (every failure at once)
 and its failures become problems located at the entry's file and row.
 
-pandera itself runs only when a quick look at the frame finds something it could reject:
-pandera is what reports, but its first validation costs a `check` more than all its later
-ones (it registers its backends and imports the optional extras that are installed).
+The models are declared here without pandera: a clean run never imports it (pandera and what it
+pulls in cost a `check` about 0.15 s). A quick look (`conforms`) checks a frame against the
+declaration; only when it finds something pandera could reject is pandera imported, its schema
+built from the same declaration (`Model.to_schema`, once per model), and asked: pandera is what
+reports, so a broken contract reads as it always has.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.engines.pandas_engine import Engine
-from pandera.errors import SchemaErrors
-from pandera.typing import Series
 
 from .config.clients import KEY
 from .problems import Problem, Source, error
 
-UTC = {"unit": "us", "tz": "UTC"}
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+
+def _text(values: pd.Series) -> bool:
+    """pandera's `str` on pandas 3 (engines/pandas_engine.STRING.check): a string dtype of pandas'
+    default storage, or objects that are each a str or null (not none at all)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.dtype.storage == pd.StringDtype(na_value=np.nan).storage
+    return values.dtype == object and len(values) > 0 and bool(
+        (values.map(lambda value: isinstance(value, str)).astype(bool) | values.isna()).all())
+
+
+def _of(*dtypes: Any) -> Callable[[pd.Series], bool]:  # noqa: ANN401 — numpy's and pandas' dtypes alike
+    return lambda values: any(values.dtype == dtype for dtype in dtypes)
+
+
+@dataclass(frozen=True)
+class Dtype:
+    """A column's type: what pandera is told (`pandera`, a type its pandas engine knows), the
+    dtype of an empty column (as pandera reads `pandera`), and which columns the quick look takes
+    for it (`accepts`): only ones pandera's engine takes too (tests/test_contracts.py holds them)."""
+
+    name: str
+    pandera: Any
+    empty: Any
+    accepts: Callable[[pd.Series], bool]
+
+
+STR = Dtype("str", str, pd.StringDtype(na_value=np.nan), _text)
+INT = Dtype("int", int, np.dtype("int64"), _of(np.dtype("int64"), pd.Int64Dtype()))
+INT64 = Dtype("Int64", pd.Int64Dtype, pd.Int64Dtype(), _of(pd.Int64Dtype(), np.dtype("int64")))
+BOOL = Dtype("bool", bool, np.dtype(bool), _of(np.dtype(bool)))
+BOOLEAN = Dtype("boolean", pd.BooleanDtype, pd.BooleanDtype(), _of(pd.BooleanDtype()))
+OBJECT = Dtype("object", object, np.dtype(object), _of(np.dtype(object)))
+# a wall-clock time: pandera takes datetime64 of any unit, without a zone
+TIMESTAMP = Dtype("Timestamp", pd.Timestamp, np.dtype("datetime64[ns]"),
+                  lambda values: isinstance(values.dtype, np.dtype) and values.dtype.kind == "M")
+UTC_TIMESTAMP = Dtype("Timestamp[us, UTC]", pd.DatetimeTZDtype(unit="us", tz="UTC"),
+                      pd.DatetimeTZDtype(unit="us", tz="UTC"), _of(pd.DatetimeTZDtype(unit="us", tz="UTC")))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One of pandera's built-in checks, by its name and arguments, and as the quick look computes
+    it on a column's non-null values (as pandera does: backends/pandas/builtin_checks.py)."""
+
+    name: str
+    arguments: tuple[tuple[str, Any], ...]
+    holds: Callable[[pd.Series], bool]
+
+
+def _matches(pattern: str) -> Check:
+    match = re.compile(pattern).match  # on each distinct value, as pandas' str.match on each (keys repeat)
+    return Check("str_matches", (("pattern", pattern),),
+                 lambda values: all(map(match, values.unique().tolist())))
+
+
+def _at_least(bound: int) -> Check:
+    return Check("greater_than_or_equal_to", (("min_value", bound),), lambda values: bool((values >= bound).all()))
+
+
+def _long(least: int) -> Check:
+    return Check("str_length", (("min_value", least),), lambda values: bool((values.str.len() >= least).all()))
+
+
+class Field:
+    """A column of a model: its type, whether it may be null or must be unique, its checks
+    (pandera's `ge`, `str_length` minimum and `str_matches`, in pandera's order) and what it
+    holds. On its model it reads as the column's name: `Entries.entry_id == "entry_id"`."""
+
+    def __init__(self, dtype: Dtype, *, description: str, nullable: bool = False, unique: bool = False,
+                 ge: int | None = None, min_length: int | None = None, matches: str | None = None) -> None:
+        self.dtype, self.description, self.nullable, self.unique = dtype, description, nullable, unique
+        self.checks = tuple(check for check in (None if ge is None else _at_least(ge),
+                                                None if min_length is None else _long(min_length),
+                                                None if matches is None else _matches(matches)) if check)
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        return self.name
+
+
+class Model:
+    """A frame's contract: exactly its fields' columns (in any order), each of its type. A model
+    that extends another (`Entries(RawEntries)`) holds the other's columns and adds its own."""
+
+    columns: ClassVar[Mapping[str, Field]] = {}  # every column, the parent's first
+    own: ClassVar[Mapping[str, Field]] = {}  # the ones this model adds to its parent's
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 — passed on as they come
+        super().__init_subclass__(**kwargs)
+        cls.own = {name: value for name, value in vars(cls).items() if isinstance(value, Field)}
+        cls.columns = {**cls.columns, **cls.own}
+
+    @classmethod
+    def to_schema(cls) -> pa.DataFrameSchema:
+        """The model as pandera's schema (imports pandera: for reports, never for a quick look)."""
+        return _pandera(cls, own=False)
+
+    @classmethod
+    def validate(cls, frame: pd.DataFrame, *, lazy: bool = False) -> pd.DataFrame:
+        """pandera's validation of `frame` (raises its SchemaError(s))."""
+        return cls.to_schema().validate(frame, lazy=lazy)
+
+
 ROW = "ingest/build.build_entries (calendars/__init__ for meetings)"  # where every raw field is born
 
 
@@ -49,48 +157,44 @@ def born(where: str, what: str) -> str:
     return f"{what} — set by {where}"
 
 
-class RawEntries(pa.DataFrameModel):
-    source_file: Series[str] = pa.Field(str_length={"min_value": 1}, description=born(
+class RawEntries(Model):
+    source_file = Field(STR, min_length=1, description=born(
         ROW, "the input file, relative to the workspace (input/toggl-w47.csv)"))
-    source_row: Series[int] = pa.Field(ge=1, description=born(
+    source_row = Field(INT, ge=1, description=born(
         ROW, "the entry's row in that file as a spreadsheet numbers it (a calendar's: the occurrence's number)"))
-    source_format: Series[str] = pa.Field(description=born(ROW, "the format that read it (toggl, native, calendar)"))
-    date: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+    source_format = Field(STR, description=born(ROW, "the format that read it (toggl, native, calendar)"))
+    date = Field(TIMESTAMP, nullable=True, description=born(
         ROW, "the local start date, agency time zone (a Timestamp at midnight); NA when unreadable"))
-    start: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, dtype_kwargs=UTC, description=born(
+    start = Field(UTC_TIMESTAMP, nullable=True, description=born(
         ROW, "the start instant, UTC; NA when the export has no time of day"))
     # the start's wall-clock time as the export wrote it, in the zone it was written in (the
     # person's, the agency's, a calendar event's own): what identifies an entry, whatever the settings
-    local_start: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+    local_start = Field(TIMESTAMP, nullable=True, description=born(
         ROW, "the start's wall-clock time as exported, in the zone it was written in (no zone)"))
-    end: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, dtype_kwargs=UTC, description=born(
+    end = Field(UTC_TIMESTAMP, nullable=True, description=born(
         ROW, "the end instant, UTC; NA when the export has none"))
-    duration_s: Series[pd.Int64Dtype] = pa.Field(nullable=True, description=born(
+    duration_s = Field(INT64, nullable=True, description=born(
         ROW, "the logged time, whole seconds; NA when unreadable (an error), negative kept as exported"))
-    person: Series[str] = pa.Field(description=born(ROW, "the person as the export names them"))
-    client: Series[str] = pa.Field(description=born(ROW, "the client as the export names it"))
-    job: Series[str] = pa.Field(description=born(ROW, "the job (project) as the export names it"))
-    task: Series[str] = pa.Field(description=born(ROW, "the task as exported, \"\" if none"))
-    description: Series[str] = pa.Field(description=born(ROW, "the entry's description as exported"))
-    email: Series[str] = pa.Field(description=born(ROW, "the person's e-mail as exported, \"\" if none"))
-    billable_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True, description=born(
+    person = Field(STR, description=born(ROW, "the person as the export names them"))
+    client = Field(STR, description=born(ROW, "the client as the export names it"))
+    job = Field(STR, description=born(ROW, "the job (project) as the export names it"))
+    task = Field(STR, description=born(ROW, "the task as exported, \"\" if none"))
+    description = Field(STR, description=born(ROW, "the entry's description as exported"))
+    email = Field(STR, description=born(ROW, "the person's e-mail as exported, \"\" if none"))
+    billable_flag = Field(BOOLEAN, nullable=True, description=born(
         ROW, "the export's billable flag; NA: the export says nothing"))
-    export_amount: Series[object] = pa.Field(nullable=True, description=born(
+    export_amount = Field(OBJECT, nullable=True, description=born(
         ROW, "the tracker's own price (Decimal, export_currency): checked, not billed; None if none"))
-    export_rate: Series[object] = pa.Field(nullable=True, description=born(
+    export_rate = Field(OBJECT, nullable=True, description=born(
         ROW, "the tracker's own hourly rate (Decimal, export_currency); None if none"))
-    export_currency: Series[str] = pa.Field(description=born(
+    export_currency = Field(STR, description=born(
         ROW, "the currency of export_amount and export_rate (ISO 4217), \"\" if unknown"))
     # what the tracker already decided (imports: in rates.yaml says how far to follow it)
-    invoiced_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True, description=born(
+    invoiced_flag = Field(BOOLEAN, nullable=True, description=born(
         ROW, "the export marks it invoiced (or exported); an invoice id alone says so too"))
-    tracker_invoice: Series[str] = pa.Field(description=born(ROW, "the tracker's own invoice id, \"\" if none"))
-    approved_flag: Series[pd.BooleanDtype] = pa.Field(nullable=True, description=born(
+    tracker_invoice = Field(STR, description=born(ROW, "the tracker's own invoice id, \"\" if none"))
+    approved_flag = Field(BOOLEAN, nullable=True, description=born(
         ROW, "the export marks it approved; NA: the export says nothing"))
-
-    class Config:
-        strict = True
-        ordered = False
 
 
 RESOLVE = "check/resolve.resolve_names"
@@ -98,23 +202,23 @@ IDENTIFY = "check/identity.identify"
 
 
 class Entries(RawEntries):
-    person_name: Series[str] = pa.Field(nullable=True, description=born(
+    person_name = Field(STR, nullable=True, description=born(
         RESOLVE, "the person's name in rates.yaml's team; NA when no one matches"))
-    client_key: Series[str] = pa.Field(nullable=True, str_matches=f"^{KEY}$", description=born(
+    client_key = Field(STR, nullable=True, matches=f"^{KEY}$", description=born(
         RESOLVE, "the client's key in rates.yaml; NA when unknown (an error)"))
-    job_key: Series[str] = pa.Field(nullable=True, description=born(
+    job_key = Field(STR, nullable=True, description=born(
         RESOLVE, "the job's key under its client in rates.yaml, \"\" for none; NA when unknown"))
-    billable: Series[bool] = pa.Field(description=born(
+    billable = Field(BOOL, description=born(
         RESOLVE, "whether the entry is billed: the job's, the client's or the export's say"))
     # why the tracker's flags hold the entry back (tracker.py): "" | "invoiced" | "unapproved"
-    tracker_hold: Series[str] = pa.Field(str_matches=r"^(invoiced|unapproved)?$", description=born(
+    tracker_hold = Field(STR, matches=r"^(invoiced|unapproved)?$", description=born(
         "check/tracker.hold_by_tracker (cleared by pipeline._approved_by_reviewer)",
         "why the tracker's flags hold it back: \"\", \"invoiced\" or \"unapproved\""))
-    entry_id: Series[str] = pa.Field(unique=True, str_matches=r"^[0-9a-f]{20}$", description=born(
+    entry_id = Field(STR, unique=True, matches=r"^[0-9a-f]{20}$", description=born(
         IDENTIFY, "the entry's fingerprint (20 hex digits): what the ledger and the review key on"))
-    slot: Series[str] = pa.Field(str_matches=r"^[td]:[0-9a-f]{20}$", description=born(
+    slot = Field(STR, matches=r"^[td]:[0-9a-f]{20}$", description=born(
         IDENTIFY, "who, for whom and when (t: by start time, d: by day): finds an entry edited since"))
-    duplicate_of: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description=born(
+    duplicate_of = Field(INT64, nullable=True, ge=1, description=born(
         IDENTIFY, "the source_row of the first identical copy in the same file; NA for a first"))
 
 
@@ -122,10 +226,10 @@ PRICE = "pricing.price"
 
 
 class PricedEntries(Entries):
-    rate: Series[object] = pa.Field(nullable=True, description=born(
+    rate = Field(OBJECT, nullable=True, description=born(
         f"{PRICE} (reports/figures.entry_table: an invoiced entry's line price)",
         "the hourly rate in force (Decimal, the client's currency); None where there is none (no-rate)"))
-    billed_s: Series[pd.Int64Dtype] = pa.Field(nullable=True, description=born(
+    billed_s = Field(INT64, nullable=True, description=born(
         f"{PRICE} (written down by check/decisions.review_applied; reports/figures.entry_table: as invoiced)",
         "the billed time after the rounding rule, whole seconds; NA where duration_s is"))
 
@@ -134,153 +238,141 @@ FIGURES = "reports/figures.entry_table"
 
 
 class ReviewedEntries(PricedEntries):
-    written_down_from: Series[pd.Int64Dtype] = pa.Field(nullable=True, description=born(
+    written_down_from = Field(INT64, nullable=True, description=born(
         "billing.reviewed, from check/decisions.review_applied (reports/figures.entry_table: also the ledger's)",
         "billed_s before the reviewer wrote it down, whole seconds; NA if not written down"))
 
 
 class ReportEntries(ReviewedEntries):
-    error: Series[bool] = pa.Field(description=born(FIGURES, "an error is about the entry: counted in no total"))
-    invoice: Series[str] = pa.Field(description=born(FIGURES, "the number of our live invoice that holds it, \"\""))
-    held_in_review: Series[bool] = pa.Field(description=born(
+    error = Field(BOOL, description=born(FIGURES, "an error is about the entry: counted in no total"))
+    invoice = Field(STR, description=born(FIGURES, "the number of our live invoice that holds it, \"\""))
+    held_in_review = Field(BOOL, description=born(
         f"{FIGURES} (check/decisions.review_applied)", "the review workbook says no: left unbilled"))
-    waits_for_approval: Series[bool] = pa.Field(description=born(
+    waits_for_approval = Field(BOOL, description=born(
         FIGURES, "unbilled, unapproved in the tracker, and the review has not said yes"))
-    tracker: Series[str] = pa.Field(description=born(
+    tracker = Field(STR, description=born(
         "check/tracker.tracker_text", "what the export says, as the reports show it; \"\" if nothing"))
-    currency: Series[str] = pa.Field(description=born(FIGURES, "the client's currency (ISO 4217), else the agency's"))
-    flags: Series[str] = pa.Field(description=born(
+    currency = Field(STR, description=born(FIGURES, "the client's currency (ISO 4217), else the agency's"))
+    flags = Field(STR, description=born(
         "reports/figures.flags", "the codes of the problems about its row, errors first, comma-separated"))
-    value: Series[object] = pa.Field(description=born(
+    value = Field(OBJECT, description=born(
         FIGURES, "billed hours × rate (Decimal, currency); 0.00 if not billable, with errors, without a rate, or "
         "billed by a model (its fee or price is the revenue: reports/models.py)"))
-    notional_value: Series[object] = pa.Field(description=born(
+    notional_value = Field(OBJECT, description=born(
         FIGURES, "billed hours × the rate in force, a model's entries too (Decimal, currency): what amount budgets "
         "burn; 0.00 if not billable, with errors or without a rate"))
-    model: Series[str] = pa.Field(description=born(
+    model = Field(STR, description=born(
         "reports/models.entry_models", "the model that bills it: retainer, fixed, or \"\" (by the hour)"))
-    cost: Series[object] = pa.Field(description=born(
+    cost = Field(OBJECT, description=born(
         FIGURES, "logged hours × the person's cost_rate (Decimal, agency currency); 0.00 if none"))
 
 
 DECIDED = "check/decisions.read_decisions"
 
 
-class ReviewDecisions(pa.DataFrameModel):
+class ReviewDecisions(Model):
     """One row per entry row of the review workbook's client sheets."""
 
-    entry_id: Series[str] = pa.Field(description=born(DECIDED, "the row's entry id, as the hidden column holds it"))
-    client: Series[str] = pa.Field(description=born(DECIDED, "the client key whose sheet the row is on"))
-    sheet: Series[str] = pa.Field(description=born(DECIDED, "the sheet's name"))
-    row: Series[int] = pa.Field(ge=2, description=born(DECIDED, "the row number in the sheet, 1 being the header"))
-    approve_raw: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the approve cell as typed"))
-    bill_raw: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the bill_hours cell as typed"))
-    person: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the person cell as typed"))
-    day: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the date cell as typed (a date if one)"))
-    job: Series[object] = pa.Field(nullable=True, description=born(DECIDED, "the job cell as typed"))
-    approve: Series[bool] = pa.Field(description=born(DECIDED, "approve read: False only for a no (empty: yes)"))
-    bill_s: Series[pd.Int64Dtype] = pa.Field(nullable=True, description=born(
+    entry_id = Field(STR, description=born(DECIDED, "the row's entry id, as the hidden column holds it"))
+    client = Field(STR, description=born(DECIDED, "the client key whose sheet the row is on"))
+    sheet = Field(STR, description=born(DECIDED, "the sheet's name"))
+    row = Field(INT, ge=2, description=born(DECIDED, "the row number in the sheet, 1 being the header"))
+    approve_raw = Field(OBJECT, nullable=True, description=born(DECIDED, "the approve cell as typed"))
+    bill_raw = Field(OBJECT, nullable=True, description=born(DECIDED, "the bill_hours cell as typed"))
+    person = Field(OBJECT, nullable=True, description=born(DECIDED, "the person cell as typed"))
+    day = Field(OBJECT, nullable=True, description=born(DECIDED, "the date cell as typed (a date if one)"))
+    job = Field(OBJECT, nullable=True, description=born(DECIDED, "the job cell as typed"))
+    approve = Field(BOOL, description=born(DECIDED, "approve read: False only for a no (empty: yes)"))
+    bill_s = Field(INT64, nullable=True, description=born(
         DECIDED, "bill_hours read, whole seconds; NA when empty or unreadable"))
-
-    class Config:
-        strict = True
-        ordered = False
 
 
 EXPENSE_ROW = "ingest/expenses.read_expenses"
 
 
-class RawExpenses(pa.DataFrameModel):
+class RawExpenses(Model):
     """One row per row of an expense export (Harvest's, Clockify's, the native expense sheet)."""
 
-    source_file: Series[str] = pa.Field(str_length={"min_value": 1}, description=born(
+    source_file = Field(STR, min_length=1, description=born(
         EXPENSE_ROW, "the expense export, relative to the workspace (input/expenses.csv)"))
-    source_row: Series[int] = pa.Field(ge=1, description=born(
+    source_row = Field(INT, ge=1, description=born(
         EXPENSE_ROW, "the expense's row in that file as a spreadsheet numbers it"))
-    source_format: Series[str] = pa.Field(description=born(
+    source_format = Field(STR, description=born(
         EXPENSE_ROW, "the format that read it (native-expenses, harvest-expenses, clockify-expenses)"))
-    date: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+    date = Field(TIMESTAMP, nullable=True, description=born(
         EXPENSE_ROW, "the day of the expense (a Timestamp at midnight); NA when unreadable (an error)"))
-    person: Series[str] = pa.Field(description=born(EXPENSE_ROW, "who spent it, as the export names them"))
-    email: Series[str] = pa.Field(description=born(EXPENSE_ROW, "their e-mail as exported, \"\" if none"))
-    client: Series[str] = pa.Field(description=born(EXPENSE_ROW, "the client as the export names it"))
-    job: Series[str] = pa.Field(description=born(EXPENSE_ROW, "the job (project) as the export names it"))
-    category: Series[str] = pa.Field(description=born(EXPENSE_ROW, "the expense category as exported (Travel)"))
-    description: Series[str] = pa.Field(description=born(EXPENSE_ROW, "the expense's note as exported, \"\" if none"))
-    amount: Series[object] = pa.Field(nullable=True, description=born(
+    person = Field(STR, description=born(EXPENSE_ROW, "who spent it, as the export names them"))
+    email = Field(STR, description=born(EXPENSE_ROW, "their e-mail as exported, \"\" if none"))
+    client = Field(STR, description=born(EXPENSE_ROW, "the client as the export names it"))
+    job = Field(STR, description=born(EXPENSE_ROW, "the job (project) as the export names it"))
+    category = Field(STR, description=born(EXPENSE_ROW, "the expense category as exported (Travel)"))
+    description = Field(STR, description=born(EXPENSE_ROW, "the expense's note as exported, \"\" if none"))
+    amount = Field(OBJECT, nullable=True, description=born(
         EXPENSE_ROW, "the money spent as exported (Decimal, `currency`), never a float; None when unreadable"))
-    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$", description=born(
+    currency = Field(STR, matches=r"^([A-Z]{3})?$", description=born(
         f"{EXPENSE_ROW} (check/expenses: the client's when the export names none)",
         "the amount's currency (ISO 4217); \"\" only where unreadable (an error)"))
-    billable: Series[bool] = pa.Field(description=born(
+    billable = Field(BOOL, description=born(
         EXPENSE_ROW, "whether the export bills it to the client (empty: yes); if not, it is a cost only"))
-    receipt: Series[object] = pa.Field(nullable=True, description=born(
+    receipt = Field(OBJECT, nullable=True, description=born(
         EXPENSE_ROW, "the receipt's path as written, relative to input/ (str); None if none named"))
-    vat_rate: Series[object] = pa.Field(nullable=True, description=born(
+    vat_rate = Field(OBJECT, nullable=True, description=born(
         EXPENSE_ROW, "its own VAT rate (percent, Decimal) if the export gives one; None: the job's or agency's"))
-
-    class Config:
-        strict = True
-        ordered = False
 
 
 EXPENSED = "check/expenses.expenses"
 
 
 class Expenses(RawExpenses):
-    person_name: Series[str] = pa.Field(nullable=True, description=born(
+    person_name = Field(STR, nullable=True, description=born(
         EXPENSED, "the person's name in rates.yaml's team; NA when no one matches (an error)"))
-    client_key: Series[str] = pa.Field(nullable=True, str_matches=f"^{KEY}$", description=born(
+    client_key = Field(STR, nullable=True, matches=f"^{KEY}$", description=born(
         EXPENSED, "the client's key in rates.yaml; NA when unknown (an error)"))
-    job_key: Series[str] = pa.Field(nullable=True, description=born(
+    job_key = Field(STR, nullable=True, description=born(
         EXPENSED, "the job's key under its client in rates.yaml, \"\" for none; NA when unknown (an error)"))
-    expense_id: Series[str] = pa.Field(unique=True, str_matches=r"^expense:[0-9a-f]{20}$", description=born(
+    expense_id = Field(STR, unique=True, matches=r"^expense:[0-9a-f]{20}$", description=born(
         EXPENSED, "what the expense is, as the ledger keys it: expense: and 20 hex digits; one per expense"))
 
 
 BANKED = "ingest/bank.read_bank"
 
 
-class Bookings(pa.DataFrameModel):
+class Bookings(Model):
     """One row per booking of the bank statements in input/bank/ (camt.053, MT940, a bank's CSV),
     a booking in two statements once. A booking whose amount or date cannot be read is kept, with
     None or NA there and a warning at its place: a bank statement never holds back an invoice."""
 
-    booking_id: Series[str] = pa.Field(unique=True, str_matches=r"^booking:[0-9a-f]{20}$", description=born(
+    booking_id = Field(STR, unique=True, matches=r"^booking:[0-9a-f]{20}$", description=born(
         BANKED, "what the booking is: account, booking date, amount, currency, remittance, counterparty and "
                 "bank reference hashed, the n-th identical booking of a file numbered; one per booking"))
-    account: Series[str] = pa.Field(description=born(
+    account = Field(STR, description=born(
         BANKED, "the statement's account: its IBAN without spaces (MT940's BLZ/account number as an IBAN), "
                 "else as the bank writes it"))
-    booking_date: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+    booking_date = Field(TIMESTAMP, nullable=True, description=born(
         BANKED, "the day the bank booked it (a Timestamp at midnight, as the bank writes it); NA when unreadable"))
-    value_date: Series[pd.Timestamp] = pa.Field(nullable=True, description=born(
+    value_date = Field(TIMESTAMP, nullable=True, description=born(
         BANKED, "the value date (a Timestamp at midnight); NA when the bank gives none or it is unreadable"))
-    amount: Series[object] = pa.Field(nullable=True, description=born(
+    amount = Field(OBJECT, nullable=True, description=born(
         BANKED, "the money booked (Decimal, `currency`), signed: a credit (money in) positive; None when "
                 "unreadable"))
-    currency: Series[str] = pa.Field(str_matches=r"^([A-Z]{3})?$", description=born(
+    currency = Field(STR, matches=r"^([A-Z]{3})?$", description=born(
         BANKED, "the amount's currency (ISO 4217); \"\" only where unreadable"))
-    counterparty_name: Series[str] = pa.Field(description=born(
+    counterparty_name = Field(STR, description=born(
         BANKED, "who paid (a credit) or was paid (a debit), as the bank writes it; \"\" if not given"))
-    counterparty_iban: Series[str] = pa.Field(description=born(
+    counterparty_iban = Field(STR, description=born(
         BANKED, "their account, an IBAN without spaces where it is one; \"\" if not given"))
-    remittance: Series[str] = pa.Field(description=born(
+    remittance = Field(STR, description=born(
         BANKED, "what the payer wrote (Verwendungszweck): its lines joined by a space, runs of spaces as one"))
-    bank_reference: Series[str] = pa.Field(description=born(
+    bank_reference = Field(STR, description=born(
         BANKED, "the bank's reference of the booking (camt AcctSvcrRef, MT940 //reference, the CSV's "
                 "end-to-end reference); \"\" if none"))
-    source_file: Series[str] = pa.Field(str_length={"min_value": 1}, description=born(
+    source_file = Field(STR, min_length=1, description=born(
         BANKED, "the statement, relative to the workspace (input/bank/2026-11.xml)"))
-    source_row: Series[int] = pa.Field(ge=1, description=born(
+    source_row = Field(INT, ge=1, description=born(
         BANKED, "where in it: camt's entry number (Ntry, counted from 1), MT940's line of the :61: field, "
                 "the CSV's row as a spreadsheet numbers it"))
-    source_format: Series[str] = pa.Field(description=born(
+    source_format = Field(STR, description=born(
         BANKED, "what read it: camt.053.001.08 (the version), mt940, sparkasse-csv"))
-
-    class Config:
-        strict = True
-        ordered = False
 
 
 ENTRY_STAGES = (RawEntries, Entries, PricedEntries, ReviewedEntries, ReportEntries)
@@ -288,99 +380,78 @@ EXPENSE_STAGES = (RawExpenses, Expenses)
 SCHEMAS = (*ENTRY_STAGES, ReviewDecisions, *EXPENSE_STAGES, Bookings)
 
 
-def empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
+_PANDERA: dict[tuple[type[Model], bool], pa.DataFrameSchema] = {}  # built only when asked, once
+
+
+def _pandera(model: type[Model], *, own: bool) -> pa.DataFrameSchema:
+    """pandera's schema of the model's columns (`own`: only those it adds to its parent's)."""
+    if (model, own) not in _PANDERA:
+        import pandera.pandas as pa  # noqa: PLC0415 — only when the quick look says no (or a test asks)
+
+        fields = model.own if own else model.columns
+        _PANDERA[model, own] = pa.DataFrameSchema({name: pa.Column(
+            field.dtype.pandera, checks=[getattr(pa.Check, check.name)(**dict(check.arguments))
+                                         for check in field.checks] or None,
+            nullable=field.nullable, unique=field.unique, description=field.description, name=name)
+            for name, field in fields.items()}, strict=True, ordered=False, name=model.__name__)
+    return _PANDERA[model, own]
+
+
+def empty(schema: type[Model]) -> pd.DataFrame:
     """A frame of the schema's columns and types with no rows, so no stage needs a special case.
-    Made once per schema (building a pandera schema is not free), a copy each time."""
+    Made once per schema, a copy each time."""
     return _empty(schema).copy()
 
 
-@cache
-def _empty(schema: type[pa.DataFrameModel]) -> pd.DataFrame:
+_EMPTY: dict[type[Model], pd.DataFrame] = {}
+
+
+def _empty(schema: type[Model]) -> pd.DataFrame:
     """Checked by the quick look: a run that needs no pandera (every clean run) pays for none."""
-    full = schema.to_schema()
-    frame = pd.DataFrame({name: pd.Series(dtype=column.dtype.type) for name, column in full.columns.items()})
-    return frame if conforms(full, frame) else schema.validate(frame)
+    if schema not in _EMPTY:
+        frame = pd.DataFrame({name: pd.Series(dtype=field.dtype.empty) for name, field in schema.columns.items()})
+        _EMPTY[schema] = frame if conforms(schema.columns, frame) else schema.validate(frame)
+    return _EMPTY[schema]
 
 
-@cache  # a model's columns never change: work out once what `added` checks on every call
-def own_columns(schema: type[pa.DataFrameModel]) -> pa.DataFrameSchema:
-    """The columns a stage adds to the one before it (its model's parent)."""
-    full = schema.to_schema()
-    parent = schema.__mro__[1]
-    inherited = set(parent.to_schema().columns) if issubclass(parent, pa.DataFrameModel) \
-        and parent is not pa.DataFrameModel else set()
-    return full.select_columns([c for c in full.columns if c not in inherited])
-
-
-def added(schema: type[pa.DataFrameModel], frame: pd.DataFrame) -> pd.DataFrame:
+def added(schema: type[Model], frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` as a stage gives it, its own columns checked: the ones before were validated (and
     their breaches reported as problems) where they were born. A stage's own column breaking its
     contract is a bug, so pandera raises. The quick look first, so pandera rarely runs."""
-    own = own_columns(schema)
-    part = frame[list(own.columns)]
-    if not conforms(own, part):
-        own.validate(part, lazy=True)
+    part = frame[list(schema.own)]
+    if not conforms(schema.own, part):
+        _pandera(schema, own=True).validate(part, lazy=True)
     return frame
 
 
-def validate(schema: type[pa.DataFrameModel], frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+def validate(schema: type[Model], frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Validate lazily; each failure becomes an error at the failing row and column."""
-    if conforms(schema.to_schema(), frame):
+    if conforms(schema.columns, frame):
         return frame, []
+    from pandera.errors import SchemaErrors  # noqa: PLC0415 — only when the quick look says no
+
     try:
         return schema.validate(frame, lazy=True), []
     except SchemaErrors as exc:
         return frame, _problems(exc.failure_cases, frame, schema.__name__)
 
 
-def _str_length(values: pd.Series, min_value: int | None = None, max_value: int | None = None,
-                exact_value: int | None = None) -> pd.Series:
-    length = values.str.len()
-    if exact_value is not None:
-        return length == exact_value
-    if min_value is None and max_value is None:
-        raise ValueError("str_length needs a bound")
-    if max_value is None:
-        return length >= min_value
-    if min_value is None:
-        return length <= max_value
-    return (length <= max_value) & (length >= min_value)
-
-
-# pandera's built-in checks that the schemas use, as pandera computes them (backends/pandas/builtin_checks.py)
-_CHECKS: dict[str, Callable[..., pd.Series]] = {
-    "greater_than_or_equal_to": lambda values, min_value: values >= min_value,
-    "str_length": _str_length,
-    # re.match on each distinct value, as pandas' str.match does on each value (keys repeat a million times)
-    "str_matches": lambda values, pattern: np.bool_(all(map(re.compile(pattern).match, values.unique().tolist()))),
-}
-
-
-def conforms(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> bool:
-    """Whether pandera would accept `frame` as it is, asked of the schema itself: exactly its
-    columns, each of the type pandera's engine reads, without nulls where it allows none,
-    unique where it must be, passing each check on its non-null values. False in any doubt —
-    a schema feature or a check this does not know — so pandera decides (and reports)."""
-    if (type(frame) is not pd.DataFrame or not frame.columns.is_unique or set(frame.columns) != set(schema.columns)
-            or schema.checks or schema.parsers or schema.coerce or schema.dtype is not None or schema.unique
-            or schema.ordered or schema.unique_column_names or schema.index is not None
-            or schema.add_missing_columns or schema.drop_invalid_rows):
+def conforms(columns: Mapping[str, Field], frame: pd.DataFrame) -> bool:
+    """Whether pandera would accept `frame` as it is, asked of the declaration alone: exactly its
+    columns, each of a type pandera's engine reads as the field's, without nulls where it allows
+    none, unique where it must be, passing each check on its non-null values. False in any doubt
+    (a value the look cannot compare), so pandera decides (and reports)."""
+    if type(frame) is not pd.DataFrame or not frame.columns.is_unique or set(frame.columns) != set(columns):
         return False
     try:
-        for name, column in schema.columns.items():
+        for name, field in columns.items():
             values = frame[name]
-            if (column.regex or column.coerce or column.parsers or column.default is not None
-                    or column.drop_invalid_rows or (not column.nullable and values.hasnans)
-                    or (column.unique and not values.is_unique)):
+            if ((not field.nullable and values.hasnans) or (field.unique and not values.is_unique)
+                    or not field.dtype.accepts(values)):
                 return False
-            typed = column.dtype.check(Engine.dtype(values.dtype), values)
-            if not (typed if isinstance(typed, bool) else typed.all()):
-                return False
-            for check in column.checks:
-                rule = _CHECKS.get(check.name)
-                if rule is None or not check.ignore_na or check.groupby is not None:
-                    return False
-                if not rule(values.dropna(), **check.statistics).all():
+            if field.checks:
+                present = values.dropna()
+                if not all(check.holds(present) for check in field.checks):
                     return False
     except Exception:  # a value the quick look cannot compare: pandera will say what it is  # noqa: BLE001
         return False

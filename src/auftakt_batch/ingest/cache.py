@@ -53,7 +53,7 @@ PACK = "small.npz"  # the small exports' entries together, when there are many
 PACK_ROWS = 100  # entries an export may have to be kept in the pack
 PACK_MIN = 64  # small exports a run must read for them to be kept in the pack, not one file each
 _META = "auftakt-batch.ingest"  # the array holding the metadata (JSON, UTF-8 bytes)
-_COLUMNS = tuple(RawEntries.to_schema().columns)
+_COLUMNS = tuple(RawEntries.columns)
 
 
 @dataclass(frozen=True)
