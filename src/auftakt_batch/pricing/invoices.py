@@ -14,7 +14,7 @@ VAT is the sum of those (BR-CO-14); gross = net + VAT.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -200,17 +200,24 @@ def draft_invoices(priced: pd.DataFrame, config: Config, period: Period, *, toda
     keys = set(hourly[E.client_key]) | set(costs[X.client_key]) | {
         c for c, _ in modelled_jobs(config) if clients is None or c in clients}
     run = Run(period=period, today=today or period.end, state=state, used=used or {})
+    of_hourly, of_models, of_costs = (_per_client(frame, column) for frame, column in (
+        (hourly, E.client_key), (models, E.client_key), (costs, X.client_key)))  # once, not once per client
     drafts = []
     for client_key in sorted(keys):
         client = config.clients[client_key]
-        lines = (*_lines(hourly[hourly[E.client_key].eq(client_key)], client, config, state),
-                 *_model_lines(models[models[E.client_key].eq(client_key)], client, config, run),
-                 *(_expense_line(x, client, config) for x in expense_lines(
-                     costs[costs[X.client_key].eq(client_key)], client)))
+        lines = (*_lines(of_hourly(client_key), client, config, state),
+                 *_model_lines(of_models(client_key), client, config, run),
+                 *(_expense_line(x, client, config) for x in expense_lines(of_costs(client_key), client)))
         if lines:
             drafts.append(Draft(client_key=client_key, currency=client.currency, period=period, lines=lines,
                                 vat_mode=client.vat, vat_rate=vat_rate(config, client)))
     return drafts
+
+
+def _per_client(frame: pd.DataFrame, column: str) -> Callable[[str], pd.DataFrame]:
+    """A client's rows of `frame` (no rows for a client it does not name), the frame split once."""
+    groups = dict(tuple(frame.groupby(column, sort=False))) if len(frame) else {}
+    return lambda key: groups.get(key, frame.iloc[:0])
 
 
 def _model_lines(entries: pd.DataFrame, client: Client, config: Config, run: Run) -> Iterator[Line]:
