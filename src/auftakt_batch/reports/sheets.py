@@ -209,17 +209,19 @@ def header(sheet: Sheet, row: int, columns: list[Column]) -> None:
 
 
 def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int = 1, freeze: bool = True,
-          autofilter: bool = False, agency_currency: str = "") -> tuple[int, int]:
+          autofilter: bool = False, agency_currency: str = "", columnar: bool = False) -> tuple[int, int]:
     """Header at `row`, one row per frame row; (first data row, last data row). Money cells take the
     currency of their row's `currency` column, or the agency's for `agency_money` columns. A text
-    column right of a number or a date is indented, so the two never read as one."""
+    column right of a number or a date is indented, so the two never read as one. `columnar`: a
+    table of COLUMNAR_CELLS or more is written a column at a time (`_Cells.column`): the same cells,
+    but none a chart can show (xlsxwriter caches a chart's data from the cells it holds itself)."""
     header(sheet, row, columns)
     sheet.titles.append((row, row))
     first = row + 1
     currencies = frame["currency"].tolist() if "currency" in frame else [None] * len(frame)
     values = [frame[c.key].tolist() if c.key in frame else [None] * len(frame) for c in columns]
     units = frame["unit"].tolist() if "unit" in frame else [None] * len(frame)
-    columnar = len(frame) * len(columns) >= COLUMNAR_CELLS and all(c.kind != "formula" for c in columns)
+    columnar = columnar and len(frame) * len(columns) >= COLUMNAR_CELLS and all(c.kind != "formula" for c in columns)
     block = Block(first - 1, len(frame))
     for c, (column, cells) in enumerate(zip(columns, values), 1):
         look = _look(column, columns[c - 2] if c > 1 else None)
@@ -301,7 +303,9 @@ class _Cells:
     def column(self, block: Block, c: int, kind: str, cells: list, currencies: list, units: list) -> None:
         """A table's column `c` (from 0) into `block`, all at once: each cell as `write` writes it."""
         kinds = [("hours" if u == "h" else "money") for u in units] if kind == "measure" else [kind] * len(cells)
-        shown = [None if _missing(v) else "text" if k == "text" or isinstance(v, str) else k
+        shown = [(("text" if v else None) if (t := v.__class__) is str else  # the usual cases first, inline
+                  (None if v != v else "text" if k == "text" else k) if t is float else
+                  None if _missing(v) else "text" if k == "text" or isinstance(v, str) else k)
                  for v, k in zip(cells, kinds)]
         formats: list = [None] * len(cells)
         bodies: list = [None] * len(cells)
@@ -314,7 +318,7 @@ class _Cells:
                 self._texts(values) if what == "text" else
                 ([self.book.format(self.look, FORMATS["date"])] * len(rows), date_cells(
                     [v.date() if isinstance(v, (pd.Timestamp, datetime)) else v for v in values])) if what == "date" else
-                ([self.number(what, currencies[i]) for i in rows],
+                (self._numbers(what, [currencies[i] for i in rows]),
                  number_cells([int(v) for v in values] if what == "int" else [float(v) for v in values])))
             if len(rows) == len(cells):
                 formats, bodies = found, xml
@@ -322,6 +326,13 @@ class _Cells:
                 for i, f, b in zip(rows, found, xml):
                     formats[i], bodies[i] = f, b
         block.add(self.ws, c, formats, bodies)
+
+    def _numbers(self, kind: str, currencies: list) -> list[Format | None]:
+        """The formats of numbers of `kind`, money in these `currencies`."""
+        if kind != "money":
+            return [self.number(kind, None)] * len(currencies)
+        found = {currency: self.number(kind, currency) for currency in set(currencies)}
+        return [found[currency] for currency in currencies]
 
     def _texts(self, values: list) -> tuple[list, list[str]]:
         """Text cells, as `write` writes them: their formats and their XML."""
@@ -335,10 +346,7 @@ def _groups(shown: list) -> dict[str | None, list[int] | range]:
     """The rows (from 0) of each kind of cell shown (None: missing)."""
     if shown and shown.count(shown[0]) == len(shown):
         return {shown[0]: range(len(shown))}
-    groups: dict[str | None, list[int] | range] = {}
-    for i, what in enumerate(shown):
-        groups.setdefault(what, []).append(i)  # type: ignore[union-attr]
-    return groups
+    return {what: [i for i, s in enumerate(shown) if s == what] for what in dict.fromkeys(shown)}
 
 
 def _look(column: Column, left: Column | None) -> dict | None:
@@ -367,7 +375,8 @@ def long_table(pages: Pages, frame: pd.DataFrame, columns: list[Column], *, row:
                heading: str | None = None, **options: Any) -> int:
     """`table` (with `heading` above it) from `row` of the last page, going on to new pages as
     it fills them: each page at most MAX_ROWS rows, the heading and header on each, the rows in
-    order, each once. Returns the header's row, or the last data row, on the last page."""
+    order, each once (a column at a time: `table`'s `columnar`; no chart shows them). Returns the
+    header's row, or the last data row, on the last page."""
     done = 0
     while True:
         top = row + (heading is not None)  # the header's row
@@ -379,7 +388,7 @@ def long_table(pages: Pages, frame: pd.DataFrame, columns: list[Column], *, row:
         if heading is not None:
             title(pages.sheet, row, heading if not done else f"{heading} (continued)")
         part = frame.iloc[done:done + room]
-        _, last = table(pages.sheet, part, columns, row=top, **options)
+        _, last = table(pages.sheet, part, columns, row=top, columnar=True, **options)
         pages.sheet.titles[-1] = (row, top)  # the heading prints with the header
         done += len(part)
         if done >= len(frame):

@@ -2,8 +2,8 @@
 worksheet XML (`<c …>…</c>`) by list comprehensions over the column, not stored cell by cell in
 xlsxwriter (a Python call per cell to store it, and another to write it out when the book closes).
 
-A `Block` holds a table's data cells, per column its cells' XML; the cell format of each is a
-token (`Worksheet.token`) until the book closes and xlsxwriter numbers its formats. Everything else
+A `Block` holds a table's data cells, per column its cells' formats and XML (but for their
+reference and format), made into rows when the book closes and xlsxwriter numbers its formats. Everything else
 on the sheet (headers, notes, widths, panes, filters, other cells) xlsxwriter writes as it would;
 `Worksheet._write_rows` writes a block's rows in their place among its rows. The XML is exactly
 what xlsxwriter writes per cell (its numbers `%.16G`, its shared strings, its spans), the formats
@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from io import StringIO
+
+import numpy as np
 
 from xlsxwriter.format import Format
 from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
@@ -28,7 +30,8 @@ def text_cells(texts: list[str], strings) -> list[str]:
     """The XML (after a cell's reference and format) of text cells, as shared strings: registered
     in `strings` (xlsxwriter's SharedStringTable) in order, as its write_string would; longer
     than a cell holds, cut as it cuts them."""
-    cut = [t if len(t) <= 16383 or _utf16_len(t) <= 32767 else _utf16_truncate(t, 32767) for t in texts]
+    cut = texts if not texts or max(map(len, texts)) <= 16383 else \
+        [t if len(t) <= 16383 or _utf16_len(t) <= 32767 else _utf16_truncate(t, 32767) for t in texts]
     table = strings.string_table
     for text in dict.fromkeys(cut):
         if text not in table:
@@ -40,8 +43,7 @@ def text_cells(texts: list[str], strings) -> list[str]:
 
 def number_cells(numbers: list) -> list[str]:
     """The XML (after a cell's reference and format) of numbers, as xlsxwriter's write_number."""
-    bad = next((n for n in numbers if n != n or n in (float("inf"), float("-inf"))), None)
-    if bad is not None:
+    if numbers and numbers[0].__class__ is float and not np.isfinite(np.fromiter(numbers, float, len(numbers))).all():
         raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option")
     return [f"><v>{n:.16G}</v></c>" for n in numbers]
 
@@ -54,33 +56,37 @@ def date_cells(days: list[date]) -> list[str]:
 
 @dataclass
 class Block:
-    """A table's data cells from row `first` (counted from 0): per column (from 0) the XML of
-    its cells ("" where it has none), and where each format is first used (row, column)."""
+    """A table's data cells from row `first` (counted from 0): per column (from 0) its cells'
+    formats and XML after them (None where it has none), and where each format is first used
+    (row, column)."""
 
     first: int
     rows: int
-    columns: list[tuple[int, list[str]]] = field(default_factory=list)
+    columns: list[tuple[int, list[Format | None], list[str | None]]] = field(default_factory=list)
     groups: list[tuple[int, range | set[int]]] = field(default_factory=list)  # per column, its 16-row span groups
     firsts: dict[Format, tuple[int, int]] = field(default_factory=dict)
 
     def add(self, sheet: Worksheet, col: int, formats: list[Format | None], bodies: list[str | None]) -> None:
         """Column `col`'s cells: per row its format and the XML after it (None: no cell)."""
-        tokens = [sheet.token(f) for f in formats]
-        letter = xl_col_to_name(col)
-        cells = ["" if b is None else f'<c r="{letter}{r}"{t}{b}'
-                 for r, t, b in zip(range(self.first + 1, self.first + self.rows + 1), tokens, bodies)]
         present = [i for i, b in enumerate(bodies) if b is not None] if None in bodies else range(len(bodies))
         if not present:
             return
         sheet._check_dimensions(self.first + present[0], col)
         sheet._check_dimensions(self.first + present[-1], col)
-        self.columns.append((col, cells))
+        self.columns.append((col, formats, bodies))
         self.groups.append((col, range((self.first + present[0]) // 16, (self.first + present[-1]) // 16 + 1)
                             if isinstance(present, range) else {(self.first + i) // 16 for i in present}))
         for f, i in dict(zip(reversed(formats), reversed(range(len(formats))))).items():  # the first of each
             if f is not None:
                 where = (self.first + i, col)
                 self.firsts[f] = min(where, self.firsts.get(f, where))
+
+    def cells(self, col: int, formats: list[Format | None], bodies: list[str | None]) -> list[str]:
+        """A column's cells as XML ("" where it has none), its formats numbered."""
+        styles = {f: "" if f is None else f' s="{f._get_xf_index()}"' for f in set(formats)}
+        letter = xl_col_to_name(col)
+        return ["" if b is None else f'<c r="{letter}{r}"{styles[f]}{b}'
+                for r, f, b in zip(range(self.first + 1, self.first + self.rows + 1), formats, bodies)]
 
 
 class Worksheet(_XlsxWorksheet):
@@ -89,17 +95,7 @@ class Worksheet(_XlsxWorksheet):
     def __init__(self) -> None:
         super().__init__()
         self.blocks: list[Block] = []
-        self.tokens: dict[Format, str] = {}
         self._spans_ready = False
-
-    def token(self, cell_format: Format | None) -> str:
-        """What stands for a format in a block's XML until the book numbers its formats."""
-        if cell_format is None:
-            return ""
-        found = self.tokens.get(cell_format)
-        if found is None:
-            found = self.tokens[cell_format] = f"\x00{len(self.tokens)}\x00"
-        return found
 
     def _calculate_spans(self) -> None:
         if self._spans_ready:  # the whole sheet's, made once by _write_rows
@@ -144,10 +140,10 @@ class Worksheet(_XlsxWorksheet):
     def _write_block(self, block: Block) -> None:
         for cell_format, _ in sorted(block.firsts.items(), key=lambda item: item[1]):
             cell_format._get_xf_index()  # numbered in the order of their first cells, as xlsxwriter would
-        columns = [col for col, _ in block.columns]
+        columns = [col for col, _, _ in block.columns]
         plain = self.default_row_height == self.original_row_height and self.excel_version != 2010
         out = []
-        for r, cells in enumerate(zip(*(cells for _, cells in block.columns)), block.first):
+        for r, cells in enumerate(zip(*(block.cells(*column) for column in block.columns)), block.first):
             xml = self._merged(r, columns, cells) if self.table.get(r) else "".join(cells)
             span = self.row_spans.get(r // 16)
             if xml and plain and r not in self.row_info:
@@ -156,10 +152,7 @@ class Worksheet(_XlsxWorksheet):
                 out.append(self._captured(self._write_row, r, span, self.row_info.get(r)) + xml + "</row>")
             elif r in self.row_info or r in self.comments:
                 out.append(self._captured(self._write_empty_row, r, span, self.row_info.get(r)))
-        xml = "".join(out)
-        for cell_format in block.firsts:
-            xml = xml.replace(self.tokens[cell_format], f' s="{cell_format._get_xf_index()}"')
-        self.fh.write(xml)
+        self.fh.write("".join(out))
 
     def _merged(self, row: int, columns: list[int], cells: tuple[str, ...]) -> str:
         """A block's row that other cells were written to as well: all of them, by column."""
