@@ -57,6 +57,7 @@ PORTRAIT_PX, LANDSCAPE_PX = 659, 921  # printable width of A4 portrait, of Lette
 LINE_HEIGHT = 15  # points: a line of Calibri 11
 MIN_SCALE = 0.6  # smaller than this, a printed sheet goes on to a second page wide rather than shrinking
 MAX_ROWS = 1_048_576  # rows of an Excel worksheet, the header's included; tests lower it
+NEVER_MISSING = frozenset({int, bool, Decimal, date, datetime, pd.Timestamp})  # types of which no value is missing
 IN_MEMORY_ROWS = 100_000  # a workbook of fewer rows is assembled in memory, a larger one in temporary files
 COLUMNAR_CELLS = 5_000  # a table of this many cells or more is written a column at a time (sheetxml); tests change it
 
@@ -305,6 +306,7 @@ class _Cells:
         kinds = [("hours" if u == "h" else "money") for u in units] if kind == "measure" else [kind] * len(cells)
         shown = [(("text" if v else None) if (t := v.__class__) is str else  # the usual cases first, inline
                   (None if v != v else "text" if k == "text" else k) if t is float else
+                  ("text" if k == "text" else k) if t in NEVER_MISSING else
                   None if _missing(v) else "text" if k == "text" or isinstance(v, str) else k)
                  for v, k in zip(cells, kinds)]
         formats: list = [None] * len(cells)
