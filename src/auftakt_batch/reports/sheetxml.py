@@ -50,8 +50,8 @@ def number_cells(numbers: list) -> list[str]:
 
 def date_cells(days: list[date]) -> list[str]:
     """The XML (after a cell's reference and format) of days, as Excel serials."""
-    serials = (d.toordinal() - EPOCH for d in days)
-    return number_cells([float(s + 1 if s > LEAP_BUG else s) for s in serials])
+    serials = (d.toordinal() - EPOCH for d in days)  # 1 January 1900 is 0, as xlsxwriter has a datetime of it
+    return number_cells([float(s + 1 if s > LEAP_BUG else 0 if s == 1 else s) for s in serials])
 
 
 @dataclass
