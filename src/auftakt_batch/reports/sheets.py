@@ -131,6 +131,7 @@ class Sheet:
         self.wrapped: list[tuple[int, int, str]] = []  # (row, column, text) of cells that wrap: their rows grow
         self.key_columns = 1  # the columns printed on each page when the sheet prints more than one page wide
         self.pages_tall = 0  # pages it prints on, top to bottom: 0, as many as it needs; 1, one page (the Overview)
+        self.columnar = False  # its large tables are written a column at a time (sheetxml): no chart may show them
 
     def put(self, row: int, col: int, value: Any, kind: str = "text", currency: str | None = None,
             look: dict | None = None, num_format: str | None = None) -> None:
@@ -210,19 +211,19 @@ def header(sheet: Sheet, row: int, columns: list[Column]) -> None:
 
 
 def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int = 1, freeze: bool = True,
-          autofilter: bool = False, agency_currency: str = "", columnar: bool = False) -> tuple[int, int]:
+          autofilter: bool = False, agency_currency: str = "") -> tuple[int, int]:
     """Header at `row`, one row per frame row; (first data row, last data row). Money cells take the
     currency of their row's `currency` column, or the agency's for `agency_money` columns. A text
-    column right of a number or a date is indented, so the two never read as one. `columnar`: a
-    table of COLUMNAR_CELLS or more is written a column at a time (`_Cells.column`): the same cells,
-    but none a chart can show (xlsxwriter caches a chart's data from the cells it holds itself)."""
+    column right of a number or a date is indented, so the two never read as one. On a sheet of
+    `Pages`, a table of COLUMNAR_CELLS or more is written a column at a time (`_Cells.column`)."""
     header(sheet, row, columns)
     sheet.titles.append((row, row))
     first = row + 1
     currencies = frame["currency"].tolist() if "currency" in frame else [None] * len(frame)
     values = [frame[c.key].tolist() if c.key in frame else [None] * len(frame) for c in columns]
     units = frame["unit"].tolist() if "unit" in frame else [None] * len(frame)
-    columnar = columnar and len(frame) * len(columns) >= COLUMNAR_CELLS and all(c.kind != "formula" for c in columns)
+    columnar = sheet.columnar and len(frame) * len(columns) >= COLUMNAR_CELLS and \
+        all(c.kind != "formula" for c in columns)
     block = Block(first - 1, len(frame))
     for c, (column, cells) in enumerate(zip(columns, values), 1):
         look = _look(column, columns[c - 2] if c > 1 else None)
@@ -318,8 +319,9 @@ class _Cells:
             found, xml = (
                 ([self.book.format(self.look, self.num_format)] * len(rows), ["/>"] * len(rows)) if what is None else
                 self._texts(values) if what == "text" else
-                ([self.book.format(self.look, FORMATS["date"])] * len(rows), date_cells(
-                    [v.date() if isinstance(v, (pd.Timestamp, datetime)) else v for v in values])) if what == "date" else
+                ([self.book.format(self.look, FORMATS["date"])] * len(rows),
+                 date_cells([v.date() if isinstance(v, (pd.Timestamp, datetime)) else v for v in values]))
+                if what == "date" else
                 (self._numbers(what, [currencies[i] for i in rows]),
                  number_cells([int(v) for v in values] if what == "int" else [float(v) for v in values])))
             if len(rows) == len(cells):
@@ -359,26 +361,32 @@ def _look(column: Column, left: Column | None) -> dict | None:
 
 
 class Pages:
-    """A sheet that goes on as "NAME (2)", "NAME (3)", … when what is written on it reaches MAX_ROWS."""
+    """A sheet that goes on as "NAME (2)", "NAME (3)", … when what is written on it reaches MAX_ROWS.
+    Its tables (long ones, no chart shows them) are written a column at a time (`Sheet.columnar`):
+    xlsxwriter caches the cells a chart shows from those it holds itself."""
 
     def __init__(self, book: Book, name: str) -> None:
         self.book, self.name = book, name
-        self.sheets = [book.sheet(name)]
+        self.sheets = [self._sheet(name)]
+
+    def _sheet(self, name: str) -> Sheet:
+        sheet = self.book.sheet(name)
+        sheet.columnar = True
+        return sheet
 
     @property
     def sheet(self) -> Sheet:
         return self.sheets[-1]
 
     def turn(self) -> None:
-        self.sheets.append(self.book.sheet(f"{self.name} ({len(self.sheets) + 1})"))
+        self.sheets.append(self._sheet(f"{self.name} ({len(self.sheets) + 1})"))
 
 
 def long_table(pages: Pages, frame: pd.DataFrame, columns: list[Column], *, row: int = 1,
                heading: str | None = None, **options: Any) -> int:
     """`table` (with `heading` above it) from `row` of the last page, going on to new pages as
     it fills them: each page at most MAX_ROWS rows, the heading and header on each, the rows in
-    order, each once (a column at a time: `table`'s `columnar`; no chart shows them). Returns the
-    header's row, or the last data row, on the last page."""
+    order, each once. Returns the header's row, or the last data row, on the last page."""
     done = 0
     while True:
         top = row + (heading is not None)  # the header's row
@@ -390,7 +398,7 @@ def long_table(pages: Pages, frame: pd.DataFrame, columns: list[Column], *, row:
         if heading is not None:
             title(pages.sheet, row, heading if not done else f"{heading} (continued)")
         part = frame.iloc[done:done + room]
-        _, last = table(pages.sheet, part, columns, row=top, columnar=True, **options)
+        _, last = table(pages.sheet, part, columns, row=top, **options)
         pages.sheet.titles[-1] = (row, top)  # the heading prints with the header
         done += len(part)
         if done >= len(frame):

@@ -12,13 +12,14 @@ numbered in the order it would number them (the first cell to use each, row by r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from io import StringIO
 
 import numpy as np
-
 from xlsxwriter.format import Format
+from xlsxwriter.sharedstrings import SharedStringTable
 from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet as _XlsxWorksheet
 
@@ -26,7 +27,7 @@ EPOCH = date(1899, 12, 31).toordinal()  # Excel's day 0 (its 1900 date system)
 LEAP_BUG = 59  # Excel counts a 29 February 1900: serials after it are one more
 
 
-def text_cells(texts: list[str], strings) -> list[str]:
+def text_cells(texts: list[str], strings: SharedStringTable) -> list[str]:
     """The XML (after a cell's reference and format) of text cells, as shared strings: registered
     in `strings` (xlsxwriter's SharedStringTable) in order, as its write_string would; longer
     than a cell holds, cut as it cuts them."""
@@ -160,7 +161,7 @@ class Worksheet(_XlsxWorksheet):
         both.update({col: self._captured(self._write_cell, row, col, cell) for col, cell in self.table[row].items()})
         return "".join(both[col] for col in sorted(both))
 
-    def _captured(self, write, *args) -> str:
+    def _captured(self, write: Callable[..., None], *args: object) -> str:
         """What one of xlsxwriter's writers writes, as text."""
         fh, self.fh = self.fh, StringIO()
         try:
