@@ -5,6 +5,9 @@ Workbooks are written with xlsxwriter, which streams a month's entries several t
 than building them cell by cell in openpyxl (openpyxl still reads the review workbook back).
 Rows and columns are counted from 1, as a spreadsheet shows them.
 
+A long table (`long_table`, of COLUMNAR_CELLS cells or more) is written a column at a time
+(reports/sheetxml.py): the same worksheet XML, several times faster than cell by cell.
+
 A table longer than a worksheet (MAX_ROWS, Excel's 1,048,576 rows, which xlsxwriter would cut
 without a word) goes on in "NAME (2)", "NAME (3)", … with its header on each (`long_table`).
 
