@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch.periods import parse_period
-from auftakt_batch.reports import report, sheets
+from auftakt_batch.reports import report, sheets, sheetxml
 from auftakt_batch.reports.sheets import Book, Column, Pages, long_table
 
 from .conftest import TODAY, copy_demo, examples
@@ -118,9 +118,13 @@ def calamine_of(path: Path) -> dict:
 @settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                            HealthCheck.too_slow,
                                                                            HealthCheck.data_too_large])
-@given(parts=st.lists(frames(), min_size=1, max_size=3), max_rows=st.sampled_from([4, 7, 30, sheets.MAX_ROWS]))
-def test_a_long_table_written_a_column_at_a_time_is_the_same_workbook(parts, max_rows, tmp_path, monkeypatch):
+@given(parts=st.lists(frames(), min_size=1, max_size=3), max_rows=st.sampled_from([4, 7, 30, sheets.MAX_ROWS]),
+       at_once=st.sampled_from([1, 5, sheetxml.ROWS_AT_ONCE]))
+def test_a_long_table_written_a_column_at_a_time_is_the_same_workbook(parts, max_rows, at_once, tmp_path,
+                                                                       monkeypatch):
+    """On sheets of at most `max_rows` rows, the block's rows made into XML `at_once` at a time."""
     monkeypatch.setattr(sheets, "MAX_ROWS", max_rows)
+    monkeypatch.setattr(sheetxml, "ROWS_AT_ONCE", at_once)
     old = write(tmp_path / "old.xlsx", parts, PER_CELL, monkeypatch)
     new = write(tmp_path / "new.xlsx", parts, COLUMNAR, monkeypatch)
     assert parts_of(new) == parts_of(old)

@@ -25,6 +25,7 @@ from xlsxwriter.worksheet import Worksheet as _XlsxWorksheet
 
 EPOCH = date(1899, 12, 31).toordinal()  # Excel's day 0 (its 1900 date system)
 LEAP_BUG = 59  # Excel counts a 29 February 1900: serials after it are one more
+ROWS_AT_ONCE = 4096  # a block's rows are made into XML and written this many at a time (its memory)
 
 
 def text_cells(texts: list[str], strings: SharedStringTable) -> list[str]:
@@ -82,12 +83,14 @@ class Block:
                 where = (self.first + i, col)
                 self.firsts[f] = min(where, self.firsts.get(f, where))
 
-    def cells(self, col: int, formats: list[Format | None], bodies: list[str | None]) -> list[str]:
-        """A column's cells as XML ("" where it has none), its formats numbered."""
-        styles = {f: "" if f is None else f' s="{f._get_xf_index()}"' for f in set(formats)}
-        letter = xl_col_to_name(col)
-        return ["" if b is None else f'<c r="{letter}{r}"{styles[f]}{b}'
-                for r, f, b in zip(range(self.first + 1, self.first + self.rows + 1), formats, bodies)]
+    def cells(self, rows: range) -> list[tuple[str, ...]]:
+        """Its `rows` (from 0, of the block), each its cells' XML by column ("" where it has none),
+        once its formats are numbered."""
+        styles = {None: "", **{f: f' s="{f._get_xf_index()}"' for f in self.firsts}}
+        return list(zip(*(["" if b is None else f'<c r="{letter}{r}"{styles[f]}{b}' for r, f, b in
+                           zip(range(self.first + rows.start + 1, self.first + rows.stop + 1),
+                               formats[rows.start:rows.stop], bodies[rows.start:rows.stop])]
+                          for letter, formats, bodies in ((xl_col_to_name(c), f, b) for c, f, b in self.columns))))
 
 
 class Worksheet(_XlsxWorksheet):
@@ -143,8 +146,13 @@ class Worksheet(_XlsxWorksheet):
             cell_format._get_xf_index()  # numbered in the order of their first cells, as xlsxwriter would
         columns = [col for col, _, _ in block.columns]
         plain = self.default_row_height == self.original_row_height and self.excel_version != 2010
+        for start in range(0, block.rows, ROWS_AT_ONCE):
+            self._write_block_rows(block, range(start, min(start + ROWS_AT_ONCE, block.rows)), columns, plain)
+        block.columns.clear()
+
+    def _write_block_rows(self, block: Block, rows: range, columns: list[int], plain: bool) -> None:
         out = []
-        for r, cells in enumerate(zip(*(block.cells(*column) for column in block.columns)), block.first):
+        for r, cells in enumerate(block.cells(rows), block.first + rows.start):
             xml = self._merged(r, columns, cells) if self.table.get(r) else "".join(cells)
             span = self.row_spans.get(r // 16)
             if xml and plain and r not in self.row_info:
