@@ -123,7 +123,7 @@ class Worksheet(_XlsxWorksheet):
             super()._write_rows()
             return
         self._calculate_spans()
-        low, high = self.dim_rowmin, self.dim_rowmax
+        low, high = self.dim_rowmin, self.dim_rowmax  # type: ignore[has-type]  # xlsxwriter's, untyped
         self._spans_ready = True
         try:
             row = low
@@ -171,7 +171,7 @@ class Worksheet(_XlsxWorksheet):
 
     def _captured(self, write: Callable[..., None], *args: object) -> str:
         """What one of xlsxwriter's writers writes, as text."""
-        fh, self.fh = self.fh, StringIO()
+        fh, self.fh = self.fh, StringIO()  # type: ignore[has-type]  # xlsxwriter's, untyped
         try:
             write(*args)
             return self.fh.getvalue()
