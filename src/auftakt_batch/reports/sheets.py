@@ -346,7 +346,8 @@ class _Cells:
         texts = [str(v) for v in values]
         if ILLEGAL.search("".join(texts)):
             texts = [_writable(t) for t in texts]
-        return [self.quoted if t.startswith(RISKY) else self.plain for t in texts], text_cells(texts, self.ws.str_table)
+        plain, quoted = self.plain, self.quoted
+        return [quoted if t.startswith(RISKY) else plain for t in texts], text_cells(texts, self.ws.str_table)
 
 
 def _groups(shown: list) -> dict[str | None, list[int] | range]:
