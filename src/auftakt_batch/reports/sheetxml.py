@@ -3,8 +3,9 @@ worksheet XML (`<c …>…</c>`) by list comprehensions over the column, not sto
 xlsxwriter (a Python call per cell to store it, and another to write it out when the book closes).
 
 A `Block` holds a table's data cells, per column its cells' formats and XML (but for their
-reference and format), made into rows when the book closes and xlsxwriter numbers its formats. Everything else
-on the sheet (headers, notes, widths, panes, filters, other cells) xlsxwriter writes as it would;
+reference and format), made into rows when the book closes and xlsxwriter numbers its formats.
+Everything else on the sheet (headers, notes, widths, panes, filters, other cells) xlsxwriter
+writes as it would;
 `Worksheet._write_rows` writes a block's rows in their place among its rows. The XML is exactly
 what xlsxwriter writes per cell (its numbers `%.16G`, its shared strings, its spans), the formats
 numbered in the order it would number them (the first cell to use each, row by row).
