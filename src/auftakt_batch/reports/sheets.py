@@ -5,6 +5,9 @@ Workbooks are written with xlsxwriter, which streams a month's entries several t
 than building them cell by cell in openpyxl (openpyxl still reads the review workbook back).
 Rows and columns are counted from 1, as a spreadsheet shows them.
 
+A long table (`long_table`, of COLUMNAR_CELLS cells or more) is written a column at a time
+(reports/sheetxml.py): the same worksheet XML, several times faster than cell by cell.
+
 A table longer than a worksheet (MAX_ROWS, Excel's 1,048,576 rows, which xlsxwriter would cut
 without a word) goes on in "NAME (2)", "NAME (3)", … with its header on each (`long_table`).
 
@@ -33,9 +36,10 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
+from .sheetxml import Block, Worksheet, date_cells, number_cells, text_cells
+
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
-    from xlsxwriter.worksheet import Worksheet
 
 HEADER_LOOK = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3A5F", "valign": "vcenter", "text_wrap": True}
 TOTAL_LOOK = {"bold": True, "top": 1, "bottom": 6}  # thin above, double below
@@ -56,7 +60,9 @@ PORTRAIT_PX, LANDSCAPE_PX = 659, 921  # printable width of A4 portrait, of Lette
 LINE_HEIGHT = 15  # points: a line of Calibri 11
 MIN_SCALE = 0.6  # smaller than this, a printed sheet goes on to a second page wide rather than shrinking
 MAX_ROWS = 1_048_576  # rows of an Excel worksheet, the header's included; tests lower it
+NEVER_MISSING = frozenset({int, bool, Decimal, date, datetime, pd.Timestamp})  # types of which no value is missing
 IN_MEMORY_ROWS = 100_000  # a workbook of fewer rows is assembled in memory, a larger one in temporary files
+COLUMNAR_CELLS = 5_000  # a table of this many cells or more is written a column at a time (sheetxml); tests change it
 
 
 def money_format(currency: str) -> str:
@@ -101,7 +107,7 @@ class Book:
         return found
 
     def sheet(self, name: str) -> Sheet:
-        sheet = Sheet(self, self.book.add_worksheet(name))
+        sheet = Sheet(self, self.book.add_worksheet(name, worksheet_class=Worksheet))
         self.sheets.append(sheet)
         return sheet
 
@@ -128,6 +134,7 @@ class Sheet:
         self.wrapped: list[tuple[int, int, str]] = []  # (row, column, text) of cells that wrap: their rows grow
         self.key_columns = 1  # the columns printed on each page when the sheet prints more than one page wide
         self.pages_tall = 0  # pages it prints on, top to bottom: 0, as many as it needs; 1, one page (the Overview)
+        self.columnar = False  # its large tables are written a column at a time (sheetxml): no chart may show them
 
     def put(self, row: int, col: int, value: Any, kind: str = "text", currency: str | None = None,
             look: dict | None = None, num_format: str | None = None) -> None:
@@ -210,23 +217,32 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
           autofilter: bool = False, agency_currency: str = "") -> tuple[int, int]:
     """Header at `row`, one row per frame row; (first data row, last data row). Money cells take the
     currency of their row's `currency` column, or the agency's for `agency_money` columns. A text
-    column right of a number or a date is indented, so the two never read as one."""
+    column right of a number or a date is indented, so the two never read as one. On a sheet of
+    `Pages`, a table of COLUMNAR_CELLS or more is written a column at a time (`_Cells.column`)."""
     header(sheet, row, columns)
     sheet.titles.append((row, row))
     first = row + 1
     currencies = frame["currency"].tolist() if "currency" in frame else [None] * len(frame)
     values = [frame[c.key].tolist() if c.key in frame else [None] * len(frame) for c in columns]
     units = frame["unit"].tolist() if "unit" in frame else [None] * len(frame)
+    columnar = sheet.columnar and len(frame) * len(columns) >= COLUMNAR_CELLS and \
+        all(c.kind != "formula" for c in columns)
+    block = Block(first - 1, len(frame))
     for c, (column, cells) in enumerate(zip(columns, values), 1):
         look = _look(column, columns[c - 2] if c > 1 else None)
         if column.kind == "formula":
             for r, value in enumerate(cells, first):
                 sheet.put(r, c, value, column.kind, look=look)
+        elif columnar:
+            _Cells(sheet, look).column(block, c - 1, column.kind, cells, [agency_currency] * len(cells)
+                                       if column.agency_money else currencies, units)
         else:
             _column(sheet, (first, c), column, cells, [agency_currency] * len(cells) if column.agency_money
                     else currencies, units, look)
         if column.wrap:
             sheet.wrapped.extend((r, c, str(v)) for r, v in enumerate(cells, first) if isinstance(v, str))
+    if block.columns:
+        sheet.ws.blocks.append(block)
     last = first + len(frame) - 1
     sheet.max_row = max(sheet.max_row, last)
     if freeze and row == 1:
@@ -278,12 +294,67 @@ class _Cells:
             self.ws.write_datetime(r, c, datetime(day.year, day.month, day.day),
                                    self.book.format(self.look, FORMATS["date"]))
         else:
-            key = (kind, currency if kind == "money" else None)
-            found = self.numbers.get(key, False)
-            if found is False:
-                number = self.num_format or (money_format(currency or "") if kind == "money" else FORMATS.get(kind))
-                found = self.numbers[key] = self.book.format(self.look, number)
-            self.ws.write_number(r, c, int(value) if kind == "int" else float(value), found)
+            self.ws.write_number(r, c, int(value) if kind == "int" else float(value), self.number(kind, currency))
+
+    def number(self, kind: str, currency: str | None) -> Format | None:
+        """The format of a number of `kind` (money in `currency`)."""
+        key = (kind, currency if kind == "money" else None)
+        found = self.numbers.get(key, False)
+        if found is False:
+            number = self.num_format or (money_format(currency or "") if kind == "money" else FORMATS.get(kind))
+            found = self.numbers[key] = self.book.format(self.look, number)
+        return found
+
+    def column(self, block: Block, c: int, kind: str, cells: list, currencies: list, units: list) -> None:
+        """A table's column `c` (from 0) into `block`, all at once: each cell as `write` writes it."""
+        kinds = [("hours" if u == "h" else "money") for u in units] if kind == "measure" else [kind] * len(cells)
+        shown = [(("text" if v else None) if (t := v.__class__) is str else  # the usual cases first, inline
+                  (None if v != v else "text" if k == "text" else k) if t is float else
+                  ("text" if k == "text" else k) if t in NEVER_MISSING else
+                  None if _missing(v) else "text" if k == "text" or isinstance(v, str) else k)
+                 for v, k in zip(cells, kinds)]
+        formats: list = [None] * len(cells)
+        bodies: list = [None] * len(cells)
+        for what, rows in _groups(shown).items():
+            values = [cells[i] for i in rows]
+            if what is None and not self.look:
+                continue
+            found, xml = (
+                ([self.book.format(self.look, self.num_format)] * len(rows), ["/>"] * len(rows)) if what is None else
+                self._texts(values) if what == "text" else
+                ([self.book.format(self.look, FORMATS["date"])] * len(rows),
+                 date_cells([v.date() if isinstance(v, (pd.Timestamp, datetime)) else v for v in values]))
+                if what == "date" else
+                (self._numbers(what, [currencies[i] for i in rows]),
+                 number_cells([int(v) for v in values] if what == "int" else [float(v) for v in values])))
+            if len(rows) == len(cells):
+                formats, bodies = found, xml
+            else:
+                for i, f, b in zip(rows, found, xml):
+                    formats[i], bodies[i] = f, b
+        block.add(self.ws, c, formats, bodies)
+
+    def _numbers(self, kind: str, currencies: list) -> list[Format | None]:
+        """The formats of numbers of `kind`, money in these `currencies`."""
+        if kind != "money":
+            return [self.number(kind, None)] * len(currencies)
+        found = {currency: self.number(kind, currency) for currency in set(currencies)}
+        return [found[currency] for currency in currencies]
+
+    def _texts(self, values: list) -> tuple[list, list[str]]:
+        """Text cells, as `write` writes them: their formats and their XML."""
+        texts = [str(v) for v in values]
+        if ILLEGAL.search("".join(texts)):
+            texts = [_writable(t) for t in texts]
+        plain, quoted = self.plain, self.quoted
+        return [quoted if t.startswith(RISKY) else plain for t in texts], text_cells(texts, self.ws.str_table)
+
+
+def _groups(shown: list) -> dict[str | None, list[int] | range]:
+    """The rows (from 0) of each kind of cell shown (None: missing)."""
+    if shown and shown.count(shown[0]) == len(shown):
+        return {shown[0]: range(len(shown))}
+    return {what: [i for i, s in enumerate(shown) if s == what] for what in dict.fromkeys(shown)}
 
 
 def _look(column: Column, left: Column | None) -> dict | None:
@@ -294,18 +365,25 @@ def _look(column: Column, left: Column | None) -> dict | None:
 
 
 class Pages:
-    """A sheet that goes on as "NAME (2)", "NAME (3)", … when what is written on it reaches MAX_ROWS."""
+    """A sheet that goes on as "NAME (2)", "NAME (3)", … when what is written on it reaches MAX_ROWS.
+    Its tables (long ones, no chart shows them) are written a column at a time (`Sheet.columnar`):
+    xlsxwriter caches the cells a chart shows from those it holds itself."""
 
     def __init__(self, book: Book, name: str) -> None:
         self.book, self.name = book, name
-        self.sheets = [book.sheet(name)]
+        self.sheets = [self._sheet(name)]
+
+    def _sheet(self, name: str) -> Sheet:
+        sheet = self.book.sheet(name)
+        sheet.columnar = True
+        return sheet
 
     @property
     def sheet(self) -> Sheet:
         return self.sheets[-1]
 
     def turn(self) -> None:
-        self.sheets.append(self.book.sheet(f"{self.name} ({len(self.sheets) + 1})"))
+        self.sheets.append(self._sheet(f"{self.name} ({len(self.sheets) + 1})"))
 
 
 def long_table(pages: Pages, frame: pd.DataFrame, columns: list[Column], *, row: int = 1,
