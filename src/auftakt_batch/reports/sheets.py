@@ -31,6 +31,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
 
 import pandas as pd
 import xlsxwriter
@@ -54,6 +55,7 @@ FORMATS = {
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 RED, AMBER, GREEN = "#F4B6B6", "#FBE3A6", "#CDEBC5"  # the fills of a traffic light
 RISKY = ("=", "+", "-", "@", "\t", "\r", "\n")  # a spreadsheet reads a typed cell starting so as a formula
+RICH = "<r>"  # xlsxwriter writes a string starting so (and ending with </r>) as raw rich-text XML
 ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # characters no worksheet XML may hold
 PIXELS_PER_CM = 37.8
 PORTRAIT_PX, LANDSCAPE_PX = 659, 921  # printable width of A4 portrait, of Letter landscape (the narrower), margins off
@@ -184,8 +186,14 @@ class Sheet:
 
 
 def _writable(text: str) -> str:
-    """Text as a worksheet can hold it: characters it cannot are shown escaped (\\x00), not dropped."""
-    return ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if ILLEGAL.search(text) else text
+    """Text as a worksheet can hold it: characters it cannot are shown escaped (\\x00), not dropped.
+    Text that xlsxwriter would write as rich-text XML as it stands (starting with <r> and ending
+    with </r>: a description "<r>Tom & Jerry</r>" would break the workbook) becomes one run of
+    rich text that holds it, escaped: the cell shows it as typed."""
+    text = ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if ILLEGAL.search(text) else text
+    if text.startswith(RICH) and text.endswith("</r>"):
+        return f'<r><t xml:space="preserve">{escape(text)}</t></r>'
+    return text
 
 
 def _missing(value: object) -> bool:
@@ -344,7 +352,8 @@ class _Cells:
     def _texts(self, values: list) -> tuple[list, list[str]]:
         """Text cells, as `write` writes them: their formats and their XML."""
         texts = [str(v) for v in values]
-        if ILLEGAL.search("".join(texts)):
+        joined = "".join(texts)
+        if ILLEGAL.search(joined) or RICH in joined:
             texts = [_writable(t) for t in texts]
         plain, quoted = self.plain, self.quoted
         return [quoted if t.startswith(RISKY) else plain for t in texts], text_cells(texts, self.ws.str_table)
