@@ -89,21 +89,21 @@ class Check:
 
     name: str
     arguments: tuple[tuple[str, Any], ...]
-    holds: Callable[[pd.Series], bool]
+    holds: Callable[[pd.Series, bool], bool]  # (the non-null values, whether they are known to be distinct)
 
 
 def _matches(pattern: str) -> Check:
     match = re.compile(pattern).match  # on each distinct value, as pandas' str.match on each (keys repeat)
     return Check("str_matches", (("pattern", pattern),),
-                 lambda values: all(map(match, values.unique().tolist())))
+                 lambda values, distinct: all(map(match, (values if distinct else values.unique()).tolist())))
 
 
 def _at_least(bound: int) -> Check:
-    return Check("greater_than_or_equal_to", (("min_value", bound),), lambda values: bool((values >= bound).all()))
+    return Check("greater_than_or_equal_to", (("min_value", bound),), lambda values, _: bool((values >= bound).all()))
 
 
 def _long(least: int) -> Check:
-    return Check("str_length", (("min_value", least),), lambda values: bool((values.str.len() >= least).all()))
+    return Check("str_length", (("min_value", least),), lambda values, _: bool((values.str.len() >= least).all()))
 
 
 class Field:
@@ -446,12 +446,13 @@ def conforms(columns: Mapping[str, Field], frame: pd.DataFrame) -> bool:
     try:
         for name, field in columns.items():
             values = frame[name]
-            if ((not field.nullable and values.hasnans) or (field.unique and not values.is_unique)
-                    or not field.dtype.accepts(values)):
+            nulls = values.hasnans  # one look for nulls per column: a year's column holds a million
+            if (nulls and not field.nullable) or (field.unique and not values.is_unique) \
+                    or not field.dtype.accepts(values):
                 return False
             if field.checks:
-                present = values.dropna()
-                if not all(check.holds(present) for check in field.checks):
+                present = values.dropna() if nulls else values
+                if not all(check.holds(present, field.unique) for check in field.checks):
                     return False
     except Exception:  # a value the quick look cannot compare: pandera will say what it is  # noqa: BLE001
         return False
