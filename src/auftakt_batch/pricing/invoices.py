@@ -20,6 +20,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..config import Client, Config, Job
@@ -285,24 +286,44 @@ def _capped(group: list[Line], job: Job, client: Client, config: Config, state: 
 def _hourly(entries: pd.DataFrame, client: Client, config: Config) -> Iterator[Line]:
     by = GROUPINGS[client.group_by or config.agency.group_by]
     keyed = entries.assign(rate_key=entries["rate"].map(str), job_key=entries[E.job_key].fillna(""),
-                           month=_cap_month(entries, client))
-    for _, group in keyed.groupby([*by, "rate_key", "month"], sort=True, dropna=False):
-        first = group.iloc[0]
-        job = client.jobs.get(first[E.job_key])
-        qty = quantity(group["billed_s"].sum())  # the line's time summed, then rounded: not its charges' sum
+                           month=_cap_month(entries, client)).reset_index(drop=True)
+    grouping = keyed.groupby([*by, "rate_key", "month"], sort=True, dropna=False)
+    line = grouping.ngroup().to_numpy()
+    order = _in_appendix_order(keyed, line)  # the lines one after another, each line's entries in order
+    billed = _billed_rows(keyed.iloc[order])
+    bounds = np.searchsorted(line[order], np.arange(grouping.ngroups + 1))
+    job_keys, rates, days, seconds = (keyed[c].tolist() for c in (E.job_key, "rate", E.date, "billed_s"))
+    details = keyed[_DETAIL[next((c for c in _DETAIL if c in by), E.job_key)]].tolist() \
+        if any(c in by for c in _DETAIL) else None
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        rows = order[lo:hi]
+        first = int(rows.min())  # the line's first entry as the export has them
+        job_key, rate = job_keys[first], rates[first]
+        job = client.jobs.get(job_key)
+        qty = quantity(sum(seconds[r] for r in rows))  # the line's time summed, then rounded: not its charges' sum
         yield Line(
-            job_key=first[E.job_key],
+            job_key=job_key,
             job_name=job.name if job else client.name,
-            detail=_detail(by, group),
+            detail=details[first] if details is not None else "",
             unit=HUR,
             quantity=qty,
-            unit_price=first["rate"],
-            amount=amount(qty, first["rate"]),
-            first_day=group[E.date].min().date(),
-            last_day=group[E.date].max().date(),
-            charges=tuple(hours_charge(b, first["rate"]) for b in _billed(group)),
+            unit_price=rate,
+            amount=amount(qty, rate),
+            first_day=min(days[r] for r in rows).date(),
+            last_day=max(days[r] for r in rows).date(),
+            charges=tuple(hours_charge(b, rate) for b in billed[lo:hi]),
             vat_rate=vat_rate(config, client, job),
         )
+
+
+_DETAIL = {E.person_name: E.person_name, E.task: E.task, E.entry_id: E.description}  # a line's detail, by grouping
+_APPENDIX_ORDER = [E.date, E.person_name, E.start, E.entry_id]  # a line's entries as the appendix lists them
+
+
+def _in_appendix_order(entries: pd.DataFrame, line: np.ndarray) -> np.ndarray:
+    """The positions of `entries` by line, then by day, person and start."""
+    keys = entries[_APPENDIX_ORDER].assign(line=line)
+    return keys.sort_values(["line", *_APPENDIX_ORDER], na_position="first").index.to_numpy()
 
 
 def _cap_month(entries: pd.DataFrame, client: Client) -> pd.Series:
@@ -316,10 +337,20 @@ def _cap_month(entries: pd.DataFrame, client: Client) -> pd.Series:
 
 def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:
     """The line's entries in the order the appendix lists them: by day, person and start."""
-    ordered = group.sort_values([E.date, E.person_name, E.start, E.entry_id], na_position="first")
-    before = ordered["written_down_from"] if "written_down_from" in ordered else pd.Series(pd.NA, index=ordered.index)
-    return tuple(as_billed(r, int(r.billed_s), int(w) if pd.notna(w) else None)
-                 for r, w in zip(ordered.itertuples(index=False), before))
+    return tuple(_billed_rows(group.sort_values(_APPENDIX_ORDER, na_position="first")))
+
+
+def _billed_rows(rows: pd.DataFrame) -> list[Billed]:
+    """Each of `rows` (Entries, priced) as the ledger keeps it, column by column (a month holds 100,000)."""
+    before = rows["written_down_from"].tolist() if "written_down_from" in rows else [None] * len(rows)
+    starts = [None if pd.isna(s) else s.isoformat() for s in rows[E.local_start].tolist()]
+    sources = [f"{f}:{r}" for f, r in zip(rows[E.source_file].tolist(), rows[E.source_row].tolist())]
+    return [Billed(entry_id=i, slot=slot, day=d.date(), person=p, description=text, billed_s=int(b),
+                   written_down_from=None if pd.isna(w) else int(w), duration_s=int(s), start=at, source=where)
+            for i, slot, d, p, text, b, w, s, at, where in zip(
+                rows[E.entry_id].tolist(), rows[E.slot].tolist(), rows[E.date].tolist(), rows[E.person_name].tolist(),
+                rows[E.description].tolist(), rows["billed_s"].tolist(), before, rows[E.duration_s].tolist(), starts,
+                sources)]
 
 
 def hours_charge(entry: Billed, unit_price: Decimal) -> Charge:
@@ -334,13 +365,3 @@ def as_billed(r: Any, billed_s: int, written_down_from: int | None = None) -> Bi
                   description=r.description, billed_s=billed_s, written_down_from=written_down_from,
                   duration_s=int(r.duration_s), start=r.local_start.isoformat() if pd.notna(r.local_start) else None,
                   source=f"{r.source_file}:{r.source_row}")
-
-
-def _detail(by: list[str], group: pd.DataFrame) -> str:
-    if E.person_name in by:
-        return group[E.person_name].iloc[0]
-    if E.task in by:
-        return group[E.task].iloc[0]
-    if E.entry_id in by:
-        return group[E.description].iloc[0]
-    return ""
