@@ -27,6 +27,7 @@ from .cache import FileRead, IngestCache, ReadTable
 from .expenses import RECEIPT_SUFFIXES
 from .formats import FORMATS, by_name, describe_unknown, is_expense, recognise
 from .jsonfile import read_json
+from .parts import joined
 from .read import FileError, Table, read_csv, read_workbook
 from .tree import (
     CALENDAR_SUFFIXES,
@@ -101,14 +102,14 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
         expenses += f.read.expenses
         problems += f.read.problems
         for table in f.read.tables:
-            frames.append(table.entries)
+            frames.append(table.built)
             labels[table.file] = table.labels
-            files.append(SourceFile(table.file, table.format, len(table.entries), table.encoding, table.separator,
+            files.append(SourceFile(table.file, table.format, table.rows, table.encoding, table.separator,
                                     f.modified, f.key))
     if cache:
         cache.prune()
     problems += _nothing_read(input_dir, files, calendars, problems, expenses)
-    entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
+    entries = joined(frames) if frames else empty(RawEntries)
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(sorted(unreadable)),
                     tuple(calendars), tuple(expenses), tuple(attachments), tuple(statements))
 
@@ -135,7 +136,7 @@ def _nothing_read(input_dir: Path, files: list[SourceFile], calendars: list, pro
     a check of nothing must not pass for a clean check. Where an error already says why (a file
     that cannot be read, an export without entries, a link to nowhere), or expenses were read,
     nothing more."""
-    if (calendars or any(f.rows for f in files) or any(not t.rows.empty for t in expenses)
+    if (calendars or any(f.rows for f in files) or any(t.size for t in expenses)
             or any(p.severity is Severity.ERROR for p in problems)):
         return []
     if not input_dir.exists():
@@ -213,7 +214,7 @@ def _file_read(label: str, kind: str, tables: list[Table], problems: list[Proble
     """What one file gives: its timesheet tables built into raw entries, its expense tables as
     text, and its problems in the order a run reports them."""
     problems = list(problems)
-    if tables and all(t.rows.empty and t.format != "native" for t in tables):  # a template may be empty
+    if tables and all(not t.size and t.format != "native" for t in tables):  # a template may be empty
         has = "no entries" if kind in JSON_SUFFIXES else "a header but no entries"
         problems.append(error(Source(label), "no-rows",
                               f"the export has {has} — export it again; if there really was no time, delete it"))

@@ -21,16 +21,15 @@ from functools import lru_cache
 from typing import Union
 
 import numpy as np
-import pandas as pd
 
 from ..problems import Problem
 from .build import NO_PRICE, Rules, build_entries, undecided_dates
-from .cache import rows_between
 from .formats import Format, by_name
+from .parts import Part, Rows
 from .read import FileError, Table
 from .values import date_order, decimal_mark, has_slash_dates
 
-Built = tuple[pd.DataFrame, list[Problem], dict]
+Built = tuple[Rows, list[Problem], dict]
 Outcome = Union[Built, FileError]  # what building a table gives: its entries, problems and labels, or why not
 _GROUPED_FIELDS = (("date", "end_date"), ("amount", "rate"))
 BATCH_ROWS = 1000  # rows a table may have to be built with others: a larger one costs pandas' overhead only once
@@ -42,7 +41,7 @@ def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
     groups: defaultdict[tuple, list[int]] = defaultdict(list)
     for i, table in enumerate(tables):
         fmt = by_name(table.format)
-        if 0 < len(table.rows) <= BATCH_ROWS and not fmt.person_from_file and not fmt.totals_row:
+        if 0 < table.size <= BATCH_ROWS and not fmt.person_from_file and not fmt.totals_row:
             groups[(table.format, table.header, _decisions(table, fmt))].append(i)
     for members in groups.values():
         if len(members) > 1:
@@ -73,7 +72,7 @@ def _decisions(table: Table, fmt: Format) -> tuple:
 
 def _texts(table: Table, fmt: Format, fields: tuple[str, ...]) -> set[str]:
     """The distinct values of the columns that give `fields` (or what the format derives them from)."""
-    return {v for c in _columns(fmt.name, table.header, fields) if c >= 0 for v in table.rows[c].to_numpy(dtype=object)}
+    return {v for c in _columns(fmt.name, table.header, fields) if c >= 0 for v in table.column(c)}
 
 
 @lru_cache(maxsize=1024)
@@ -84,33 +83,26 @@ def _columns(name: str, header: tuple[str, ...], fields: tuple[str, ...]) -> tup
     return tuple(positions.get(f, positions.get(fmt.derived.get(f, ""), -1)) for f in fields)
 
 
-def _joined(parts: list[pd.Series]) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """One column of many tables' (all of one dtype), end to end: one array, not a concat of frames."""
-    if isinstance(parts[0].dtype, pd.StringDtype):
-        return pd.array(np.concatenate([p.to_numpy(dtype=object) for p in parts]), dtype=parts[0].dtype)
-    return np.concatenate([p.to_numpy() for p in parts])
-
-
 def _undecided_of(table: Table, fmt: Format) -> Problem | None:
     """The date-order error `build_entries` gives a table of slash dates that tell no order,
     when it has no other problem (all its rows are entries): its rows with a slash date."""
-    date, end = (table.rows[c].to_numpy(dtype=object) if c >= 0 else np.full(len(table.rows), "", dtype=object)
+    date, end = (table.column(c) if c >= 0 else np.full(table.size, "", dtype=object)
                  for c in _columns(fmt.name, table.header, _GROUPED_FIELDS[0]))
-    undecided = np.array(["/" in a or "/" in b for a, b in zip(date, end)], dtype=bool)
-    if not undecided.any():
+    undecided = [i for i, (a, b) in enumerate(zip(date, end)) if "/" in a or "/" in b]
+    if not undecided:
         return None
-    rows = pd.DataFrame({"source_row": table.rows["source_row"].to_numpy()[undecided], "source_file": table.file})
-    return undecided_dates(rows, pd.Series(date[undecided]), None)
+    numbers = table.column("source_row")
+    return undecided_dates(table.file, tuple(int(numbers[i]) for i in undecided), date[undecided[0]], None)
 
 
 def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     """Each table's outcome from one build over all their rows; None for those to build alone."""
     fmt = by_name(tables[0].format)
     files = [t.file for t in tables]
-    lengths = np.array([len(t.rows) for t in tables])
-    rows = pd.DataFrame({column: _joined([t.rows[column] for t in tables]) for column in tables[0].rows.columns})
-    rows["source_file"] = pd.array(np.repeat(np.array(files, dtype=object), lengths), dtype=str)
-    whole = Table(files[0], tables[0].format, tables[0].header, rows)
+    lengths = np.array([t.size for t in tables])
+    cells = {key: np.concatenate([t.column(key) for t in tables]) for key in tables[0].cells}
+    cells["source_file"] = np.repeat(np.array(files, dtype=object), lengths)
+    whole = Table(files[0], tables[0].format, tables[0].header, cells)
     if _decisions(whole, fmt) != _decisions(tables[0], fmt):
         return [None] * len(tables)
     try:
@@ -132,5 +124,5 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
         one = _undecided_of(table, fmt) if undecided and i not in own else None
         alone = i in own or (undecided and one is None)
         said = [one] if one is not None else []
-        outcomes.append(None if alone else (rows_between(entries, bounds[i], bounds[i + 1]), said, dict(labels)))
+        outcomes.append(None if alone else (Part(entries, int(bounds[i]), int(bounds[i + 1])), said, dict(labels)))
     return outcomes

@@ -32,7 +32,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Mapping
@@ -44,6 +44,7 @@ from ..problems import Problem, Severity, Source
 from ..schemas import RawEntries
 from . import arrays
 from .build import Rules
+from .parts import Part, Rows, frame_of, joined
 from .read import Table
 
 FORMAT = 3  # the layout of a cache file: change it whenever what is stored, or how, changes
@@ -64,8 +65,16 @@ class ReadTable:
     format: str
     encoding: str | None
     separator: str | None
-    entries: pd.DataFrame
+    built: Rows  # its raw entries: a frame, or rows of one built with other tables' or kept with other exports'
     labels: Mapping[str, str]  # canonical column -> header text
+
+    @cached_property
+    def entries(self) -> pd.DataFrame:
+        return frame_of(self.built)
+
+    @property
+    def rows(self) -> int:
+        return len(self.built)
 
 
 @dataclass(frozen=True)
@@ -176,7 +185,7 @@ class IngestCache:
 
 
 def _small(read: FileRead) -> bool:
-    return sum(len(t.entries) for t in read.tables) <= PACK_ROWS
+    return sum(t.rows for t in read.tables) <= PACK_ROWS
 
 
 @cache
@@ -210,10 +219,11 @@ def write_entry(target: Path, data: bytes) -> None:
 def _dump(reads: list[tuple[str, FileRead]]) -> bytes | None:
     """The cache file's bytes for the exports `reads` (key, what it gives); None for what cannot
     be kept exactly (then it is simply read again)."""
-    frames = [t.entries for _, read in reads for t in read.tables]
+    parts = [t.built for _, read in reads for t in read.tables]
+    frames = list({id(f): f for f in (p.frame if isinstance(p, Part) else p for p in parts)}.values())
     if any(tuple(f.columns) != _COLUMNS or not f.dtypes.equals(frames[0].dtypes) for f in frames):
         return None
-    entries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(_COLUMNS))
+    entries = joined(parts) if parts else pd.DataFrame(columns=list(_COLUMNS))
     columns: dict[str, arrays.Column] = {}
     for name in _COLUMNS if frames else ():
         column = arrays.encode(entries[name])
@@ -225,7 +235,7 @@ def _dump(reads: list[tuple[str, FileRead]]) -> bytes | None:
             "dtypes": {c: str(t) for c, t in (frames[0].dtypes.items() if frames else ())},
             "exports": [{"key": key, "problems": [_problem_out(p) for p in read.problems],
                          "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding,
-                                     "separator": t.separator, "rows": len(t.entries), "labels": dict(t.labels)}
+                                     "separator": t.separator, "rows": t.rows, "labels": dict(t.labels)}
                                     for t in read.tables]} for key, read in reads]}
     out = io.BytesIO()
     np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}, **stored)
@@ -254,18 +264,11 @@ def _load(path: Path) -> dict[str, FileRead]:
     for export in meta["exports"]:
         tables = []
         for t in export["tables"]:
-            part = rows_between(entries, start, start + t["rows"])
+            part = Part(entries, start, start + t["rows"])
             tables.append(ReadTable(t["file"], t["format"], t["encoding"], t["separator"], part, t["labels"]))
             start += t["rows"]
         reads[export["key"]] = FileRead(tuple(tables), tuple(_problem_in(p) for p in export["problems"]))
     return reads
-
-
-def rows_between(frame: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
-    """Rows start:end of `frame`, numbered from 0: a view, not a copy (reset_index copies every block)."""
-    part = frame.iloc[start:end]
-    part.index = pd.RangeIndex(end - start)
-    return part
 
 
 def _problem_out(p: Problem) -> dict:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable
 
@@ -36,16 +36,42 @@ _EXCEL_SEP_HINT = re.compile(r"sep=([,;\t])")
 _LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
 
 
+Cells = Mapping[Hashable, "np.ndarray"]  # a table's columns as plain arrays: text as objects, source_row int64
+
+
 @dataclass(frozen=True)
 class Table:
-    """One block of rows under a recognised header, all values as text."""
+    """One block of rows under a recognised header, all values as text: one column per header
+    position the format reads, plus source_row (and source_file, for many tables' rows at once:
+    ingest/batch.py). Readers give the columns as plain arrays (`Cells`): the frame (`rows`) is
+    made only when asked for, since pandas costs about as much per frame of one row as of many."""
 
     file: str  # as shown to the user, e.g. input/team/anna.csv or input/book.xlsx[Week 47]
     format: str
     header: tuple[str, ...]
-    rows: pd.DataFrame  # one str column per header position the format reads, plus source_row
+    cells: pd.DataFrame | Cells  # the columns, as a frame or as plain arrays
     encoding: str | None = None
     separator: str | None = None
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The columns as a frame: text as pandas' `str`, source_row as int64."""
+        if isinstance(self.cells, pd.DataFrame):
+            return self.cells
+        return pd.DataFrame({k: v if v.dtype != object else pd.array(v, dtype="str") for k, v in self.cells.items()},
+                            copy=False)
+
+    @property
+    def size(self) -> int:
+        """Its number of rows, without making the frame."""
+        return len(self.cells) if isinstance(self.cells, pd.DataFrame) else len(self.cells["source_row"])
+
+    def column(self, key: Hashable) -> np.ndarray:
+        """One column as a plain array (text as objects), without making the frame."""
+        if not isinstance(self.cells, pd.DataFrame):
+            return self.cells[key]
+        values = self.cells[key]
+        return values.to_numpy(dtype=object) if isinstance(values.dtype, pd.StringDtype) else values.to_numpy()
 
 
 Recognise = Callable[[list[str]], "str | None"]
@@ -178,10 +204,10 @@ def _read_csv(body: str, sep: str, fields: int) -> pd.DataFrame:
                        keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
 
 
-def _text_rows(columns: list, first_row: int, used: set[int]) -> pd.DataFrame:
+def _text_rows(columns: list, first_row: int, used: set[int]) -> Cells:
     """Columns of cell text → the rows of the columns the format reads (`used`), without
     surrounding spaces (stripped once, so no later stage strips again), each with its row
-    number; a row is dropped only if blank in every column, read or not."""
+    number, as plain arrays; a row is dropped only if blank in every column, read or not."""
     import numpy as np
 
     count = len(columns[0]) if columns else 0
@@ -191,9 +217,9 @@ def _text_rows(columns: list, first_row: int, used: set[int]) -> pd.DataFrame:
         if i not in used and blank.any():
             rows = np.flatnonzero(blank)
             blank[rows] = [not column[r].strip() for r in rows]
-    kept: dict = {i: pd.array(c[~blank], dtype="str") for i, c in stripped.items()}  # arrays: a Series costs 3x
+    kept: dict = {i: c[~blank] for i, c in stripped.items()}
     kept["source_row"] = np.arange(first_row, first_row + count)[~blank]
-    return pd.DataFrame(kept, copy=False)
+    return kept
 
 
 def _used(fmt: str, header: Sequence[str]) -> set[int]:
