@@ -17,6 +17,7 @@ RULES = Rules("Europe/Berlin")
 DATES = ["2026-11-{d:02d}", "{d:02d}/11/2026", "11/{d:02d}/2026", "{d:02d}.11.2026"]  # ISO, slash both ways, dotted
 BAD = {  # rows that are not what they should be, as native rows
     "stray": ",,,,,,,\n",
+    "note": ",,,,,a note,2,\n",  # not an entry: a file of these keeps none
     "no-person": "2026-11-04,,ACME GmbH,app,,Work,1.5,yes\n",
     "comma-hours": '2026-11-05,Anna Schmidt,ACME GmbH,app,,Work,"1,5",yes\n',
     "bad-date": "2026-13-45,Ben Okafor,Globex Corporation,app,,Work,2,yes\n",
@@ -70,7 +71,8 @@ def test_small_exports_built_together_give_what_each_gives_alone(tmp_path_factor
 def test_alike_exports_are_built_once(ws, monkeypatch):
     for n in range(12):
         ws.input(f"e{n:02d}.csv", HEADERS["native"] + native(n + 1, 0, n % 2, 90))
-    ws.input("bad.csv", HEADERS["native"] + BAD["no-person"])  # a problem of its own: built alone
+    ws.input("bad.csv", HEADERS["native"] + BAD["no-person"])  # a problem of its own row: built with the others
+    ws.input("stray.csv", HEADERS["native"] + ",,,,,total,3,\n" * 2)  # no entry left: built alone
     calls = []
 
     def counted(table, fmt, rules):
@@ -79,7 +81,8 @@ def test_alike_exports_are_built_once(ws, monkeypatch):
 
     monkeypatch.setattr(batch, "build_entries", counted)
     read = ingest.ingest(ws.root / "input", ws.root, RULES)
-    assert len(read.entries) == 13 and len(calls) == 2  # the thirteen together, then bad.csv alone
-    assert calls[1] == "input/bad.csv"
+    assert len(read.entries) == 13 and len(calls) == 2  # the fourteen together, then stray.csv alone
+    assert calls[1] == "input/stray.csv"
     assert list(read.entries["source_file"]) == ["input/bad.csv"] + [f"input/e{n:02d}.csv" for n in range(12)]
-    assert [p.code for p in read.problems] == ["missing-value"]
+    assert [(p.code, p.source.file, p.source.row) for p in read.problems] == [
+        ("missing-value", "input/bad.csv", 2), ("stray-row", "input/stray.csv", 2), ("stray-row", "input/stray.csv", 3)]

@@ -251,10 +251,15 @@ def _recognised(header: tuple[str, ...]) -> str | None:
 
 def _no_repeated_columns(table: Table) -> Table:
     """A column the format knows, given twice, makes the file ambiguous: which one is the hours?"""
-    repeated = by_name(table.format).repeated(table.header)
+    repeated = _repeated(table.format, table.header)
     if repeated:
         raise FileError(*(error(Source(table.file, 1, table.header[positions[0]]), "repeated-column",
                                 f"column '{table.header[positions[0]]}' appears {len(positions)} times "
                                 f"(columns {', '.join(str(p + 1) for p in positions)}) — keep one")
                           for positions in repeated))
     return table
+
+
+@lru_cache(maxsize=1024)
+def _repeated(fmt: str, header: tuple[str, ...]) -> list[list[int]]:  # once per distinct header
+    return by_name(fmt).repeated(header)

@@ -4,14 +4,16 @@ pandas costs about the same per operation on one row as on ten thousand, so a fo
 thousands of one-row exports is built per group of alike tables — same format, same header,
 same decisions a file takes from all its values (the date order of its slash dates, the
 decimal mark of its amounts) — over their rows together, and the result is split back by file.
-What one table alone would say differently is never guessed: a table with any problem in the
-group is built again alone (its problems then are exactly its own, in its own order), and a
-group whose result is not what each of its tables decides alone (a problem naming several
-rows, such as one tracker-rounding warning for them all) is built one table at a time. The one
-exception: slash dates that tell no order give one date-order error for the group, which is
-said again for each table without another problem, as it says it alone. Formats that take
-something from the file itself (the person of a one-person file, the totals row under the last
-entry) are always built alone.
+What one table alone would say differently is never guessed. A problem of one row depends on
+that row and the group's decisions only, and each check goes over the rows in order, so a
+table's own problems are those the group's build names its rows in, in that order (a table
+left without entries, all its rows stray, is built again alone: its empty frame is its own). A
+group whose result is not what each of its tables decides alone (a problem naming several rows,
+such as one tracker-rounding warning for them all) is built one table at a time. Slash dates
+that tell no order give one date-order error for the group, which is said again for each table
+without another problem, as it says it alone (one with other problems is built alone: its
+error stands between them). Formats that take something from the file itself (the person of a
+one-person file, the totals row under the last entry) are always built alone.
 """
 
 from __future__ import annotations
@@ -121,8 +123,11 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     bounds = np.searchsorted(of_row, np.arange(len(tables) + 1))
     outcomes: list[Outcome | None] = []
     for i, table in enumerate(tables):
-        one = _undecided_of(table, fmt) if undecided and i not in own else None
-        alone = i in own or (undecided and one is None)
-        said = [one] if one is not None else []
-        outcomes.append(None if alone else (Part(entries, int(bounds[i]), int(bounds[i + 1])), said, dict(labels)))
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        if undecided:  # its date-order error, where it has no other problem
+            one = None if i in own else _undecided_of(table, fmt)
+            said, alone = ([one], False) if one is not None else ([], True)
+        else:  # its own rows' problems, in the order they were found; a table left without entries: alone
+            said, alone = own.get(i, []), i in own and lo == hi
+        outcomes.append(None if alone else (Part(entries, lo, hi), said, dict(labels)))
     return outcomes
