@@ -93,24 +93,25 @@ class IngestCache:
     used: set[str] = field(default_factory=set)  # the entries this run read or wrote: kept by `prune`
     small: dict[str, tuple[FileRead, str]] = field(default_factory=dict)  # small exports' reads, and where from
     _pack: dict[str, FileRead] | None = None  # the pack's exports by key, once read
+    _names: frozenset[str] | None = None  # the entries in the folder, once listed
 
     @classmethod
     def of(cls, workspace: Path, rules: Rules) -> IngestCache | None:
         """The workspace's cache, or None where output/ is not a folder (nothing is written then)."""
         return cls(workspace / FOLDER, rules) if (workspace / "output").is_dir() else None
 
-    def get(self, path: Path, label: str) -> tuple[str, FileRead | None]:
-        """(the file's key, what the cache holds for it or None). A file that cannot be read gives
-        no key: the readers say why."""
+    def get(self, path: Path, label: str, data: bytes | None = None) -> tuple[str, FileRead | None]:
+        """(the file's key, what the cache holds for it or None); `data`: its bytes, if the caller
+        has read them already. A file that cannot be read gives no key: the readers say why."""
         try:
-            key = self._key(path.read_bytes(), label)
+            key = self._key(path.read_bytes() if data is None else data, label)
         except OSError:
             return "", None
         if (read := self._packed().get(key)) is not None:
             self.small[key] = (read, "pack")
             return key, read
         try:
-            read = _load(self.folder / f"{key}.npz").get(key)
+            read = _load(self.folder / f"{key}.npz").get(key) if f"{key}.npz" in self._listed() else None
         except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is rebuilt, never trusted
             read = None
         if read is not None and _small(read):  # kept alone or moved to the pack when the run ends
@@ -119,12 +120,13 @@ class IngestCache:
             self.used.add(key)
         return key, read
 
-    def put(self, key: str, path: Path, label: str, read: FileRead) -> None:
-        """Keep `read` under `key` if the file still has the bytes the key was made of; a cache
-        that cannot be written (a read-only disk, a full one) is only slower. A small export is
-        kept when the run ends (`prune`), in the pack if there are many."""
+    def put(self, key: str, path: Path, label: str, read: FileRead, data: bytes | None = None) -> None:
+        """Keep `read` under `key` if the file still has the bytes the key was made of (`data`:
+        the bytes `read` was parsed from, where its reader was given them; else the file is read
+        again); a cache that cannot be written (a read-only disk, a full one) is only slower. A
+        small export is kept when the run ends (`prune`), in the pack if there are many."""
         try:
-            if not key or self._key(path.read_bytes(), label) != key:  # changed while it was read
+            if not key or self._key(path.read_bytes() if data is None else data, label) != key:  # changed meanwhile
                 return
         except OSError:
             return
@@ -154,6 +156,15 @@ class IngestCache:
         unchanged = {o for _, o in self.small.values()} == {"pack"} and len(self.small) == len(self._packed())
         if unchanged or self._write(PACK, [(key, read) for key, (read, _) in self.small.items()]):
             self.used.add(PACK)  # the small exports' own entries, if any, are pruned
+
+    def _listed(self) -> frozenset[str]:
+        """The names in the cache's folder when first asked (one listing, not a failed open per new export)."""
+        if self._names is None:
+            try:
+                self._names = frozenset(os.listdir(self.folder))
+            except OSError:
+                self._names = frozenset()
+        return self._names
 
     def _packed(self) -> dict[str, FileRead]:
         """The exports the pack holds, by key; none if it cannot be read (it is rebuilt then)."""

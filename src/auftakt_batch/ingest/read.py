@@ -85,9 +85,11 @@ class FileError(Exception):
         self.problems = problems
 
 
-def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
+def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[list[str]], str],
+             data: bytes | None = None) -> Table:
+    """The CSV at `path` (`data`: its bytes, if the caller has read them) as a table of text."""
     try:
-        data = read_input(path)
+        data = read_input(path) if data is None else data
     except OSError as exc:
         raise FileError(cannot_read(label, exc)) from None
     with _field_size_limit(len(data)):  # an overlong value is an error at its cell
