@@ -86,3 +86,25 @@ def test_alike_exports_are_built_once(ws, monkeypatch):
     assert list(read.entries["source_file"]) == ["input/bad.csv"] + [f"input/e{n:02d}.csv" for n in range(12)]
     assert [(p.code, p.source.file, p.source.row) for p in read.problems] == [
         ("missing-value", "input/bad.csv", 2), ("stray-row", "input/stray.csv", 2), ("stray-row", "input/stray.csv", 3)]
+
+
+def toggl(day: int, start: str, end: str, duration: str) -> str:
+    return (f"Anna Schmidt,anna@x.example,ACME GmbH,app,,Work {day},Yes,2026-11-{day:02d},{start},2026-11-{day:02d},"
+            f"{end},{duration},,\n")
+
+
+def test_a_table_whose_durations_its_tracker_rounded_says_so_as_alone(ws):
+    """Whether a report's durations are the tracker's rounding is decided from all of its rows:
+    built with another table, whose durations are simply wrong, its rows would each be a mismatch."""
+    ws.input("rounded.csv", HEADERS["toggl"] + toggl(2, "09:00:00", "09:10:00", "00:15:00")
+             + toggl(3, "09:00:00", "09:20:00", "00:30:00"))  # both rounded up to the quarter: the tracker's rounding
+    ws.input("wrong.csv", HEADERS["toggl"] + toggl(4, "09:00:00", "09:07:00", "00:31:00"))  # a mistake
+    for n in range(3):
+        ws.input(f"e{n}.csv", HEADERS["toggl"] + toggl(5 + n, "09:00:00", "10:00:00", "01:00:00"))
+    together = ingest.ingest(ws.root / "input", ws.root, RULES)
+    alone = [batch._alone(t, RULES) for t in
+             [ingest._cached_or_read(p, f"input/{p.name}", "csv", RULES, None).table
+              for p in sorted((ws.root / "input").iterdir())]]
+    assert together.problems == tuple(p for _, problems, _ in alone for p in problems)
+    assert [(p.code, p.source.file) for p in together.problems] == [
+        ("tracker-rounding", "input/rounded.csv"), ("duration-mismatch", "input/wrong.csv")]

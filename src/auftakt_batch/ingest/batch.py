@@ -6,14 +6,15 @@ same decisions a file takes from all its values (the date order of its slash dat
 decimal mark of its amounts) — over their rows together, and the result is split back by file.
 What one table alone would say differently is never guessed. A problem of one row depends on
 that row and the group's decisions only, and each check goes over the rows in order, so a
-table's own problems are those the group's build names its rows in, in that order (a table
-left without entries, all its rows stray, is built again alone: its empty frame is its own). A
-group whose result is not what each of its tables decides alone (a problem naming several rows,
-such as one tracker-rounding warning for them all) is built one table at a time. Slash dates
-that tell no order give one date-order error for the group, which is said again for each table
-without another problem, as it says it alone (one with other problems is built alone: its
-error stands between them). Formats that take something from the file itself (the person of a
-one-person file, the totals row under the last entry) are always built alone.
+table's own problems are those the group's build names its rows in, in that order — except
+where a table decides from all its rows what a row's problem is (`_TABLE_DECIDES`), and for a
+table left without entries, all its rows stray (its empty frame is its own): those are built
+again alone. A group whose result is not what each of its tables decides alone (a problem
+naming several rows, such as one tracker-rounding warning for them all) is built one table at
+a time. Slash dates that tell no order give one date-order error for the group, which is said
+again for each table without another problem, as it says it alone (one with other problems is
+built alone: its error stands between them). Formats that take something from the file itself
+(the person of a one-person file, the totals row under the last entry) are always built alone.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ Built = tuple[Rows, list[Problem], dict]
 Outcome = Union[Built, FileError]  # what building a table gives: its entries, problems and labels, or why not
 _GROUPED_FIELDS = (("date", "end_date"), ("amount", "rate"))
 BATCH_ROWS = 1000  # rows a table may have to be built with others: a larger one costs pandas' overhead only once
+# problems whose rows a table decides from all its rows (durations off their start–end all by a tracker's
+# rounding step are its rounding, not mistakes): a table with one is built alone
+_TABLE_DECIDES = frozenset({"duration-mismatch"})
 
 
 def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
@@ -128,6 +132,7 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
             one = None if i in own else _undecided_of(table, fmt)
             said, alone = ([one], False) if one is not None else ([], True)
         else:  # its own rows' problems, in the order they were found; a table left without entries: alone
-            said, alone = own.get(i, []), i in own and lo == hi
+            said = own.get(i, [])
+            alone = bool(said) and (lo == hi or any(p.code in _TABLE_DECIDES for p in said))
         outcomes.append(None if alone else (Part(entries, lo, hi), said, dict(labels)))
     return outcomes
