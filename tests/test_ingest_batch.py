@@ -29,8 +29,22 @@ def native(day: int, form: int, who: int, minutes: int) -> str:
     return f"{DATES[form].format(d=day)},{first} {last},ACME GmbH,app,,Work {day},{minutes / 60:.2f},yes\n"
 
 
+def toggl(day: int, start: str, end: str, duration: str) -> str:
+    return (f"Anna Schmidt,anna@x.example,ACME GmbH,app,,Work {day},Yes,2026-11-{day:02d},{start},2026-11-{day:02d},"
+            f"{end},{duration},,\n")
+
+
+def clocked(day: int, start: int, span: int, duration: int) -> str:
+    """A Toggl row whose duration may be off its start–end (a tracker's rounding, or a mistake)."""
+    end = (start + span) % (24 * 60)  # past midnight on the same date: an error of its own
+    return toggl(day, f"{start // 60:02d}:{start % 60:02d}:00", f"{end // 60:02d}:{end % 60:02d}:00",
+                 f"{duration // 60:02d}:{duration % 60:02d}:00")
+
+
 good_rows = st.one_of(
     st.builds(native, st.integers(1, 28), st.integers(0, 3), st.integers(0, 1), st.sampled_from([15, 90, 240])),
+    st.builds(clocked, st.integers(1, 28), st.sampled_from([9 * 60, 23 * 60 + 50]), st.sampled_from([10, 20, 60]),
+              st.sampled_from([15, 30, 31, 60])),
     st.builds(lambda kind, *args: row(kind, *args, "Work"), st.sampled_from(sorted(HEADERS)), st.integers(1, 28),
               st.integers(0, 1), st.integers(0, 1), st.sampled_from([0, 15, 90])))
 exports = st.lists(st.lists(st.one_of(good_rows, st.sampled_from(sorted(BAD)).map(BAD.get)), min_size=1,
@@ -86,11 +100,6 @@ def test_alike_exports_are_built_once(ws, monkeypatch):
     assert list(read.entries["source_file"]) == ["input/bad.csv"] + [f"input/e{n:02d}.csv" for n in range(12)]
     assert [(p.code, p.source.file, p.source.row) for p in read.problems] == [
         ("missing-value", "input/bad.csv", 2), ("stray-row", "input/stray.csv", 2), ("stray-row", "input/stray.csv", 3)]
-
-
-def toggl(day: int, start: str, end: str, duration: str) -> str:
-    return (f"Anna Schmidt,anna@x.example,ACME GmbH,app,,Work {day},Yes,2026-11-{day:02d},{start},2026-11-{day:02d},"
-            f"{end},{duration},,\n")
 
 
 def test_a_table_whose_durations_its_tracker_rounded_says_so_as_alone(ws):
