@@ -47,8 +47,12 @@ good_rows = st.one_of(
               st.sampled_from([15, 30, 31, 60])),
     st.builds(lambda kind, *args: row(kind, *args, "Work"), st.sampled_from(sorted(HEADERS)), st.integers(1, 28),
               st.integers(0, 1), st.integers(0, 1), st.sampled_from([0, 15, 90])))
-exports = st.lists(st.lists(st.one_of(good_rows, st.sampled_from(sorted(BAD)).map(BAD.get)), min_size=1,
-                            max_size=3), min_size=2, max_size=12)
+exports = st.one_of(
+    st.lists(st.lists(st.one_of(good_rows, st.sampled_from(sorted(BAD)).map(BAD.get)), min_size=1, max_size=3),
+             min_size=2, max_size=12),
+    st.lists(st.lists(st.builds(clocked, st.integers(1, 28), st.just(9 * 60), st.sampled_from([10, 20]),
+                                st.sampled_from([15, 30, 31])), min_size=1, max_size=3),  # rounded, or wrong
+             min_size=2, max_size=6))
 
 
 def write(ws: Workspace, files: list[list[str]]) -> None:
