@@ -172,13 +172,12 @@ def _parsed(body: str, sep: str, label: str, offset: int) -> pd.DataFrame:
 def _fields_per_record(body: str, sep: str) -> np.ndarray | None:
     """Fields in each record (0 for a blank line), counted at C speed over the bytes; None if a
     double quote stands anywhere but around a field or doubled inside one, where only a CSV
-    reader can tell what the file means."""
+    reader can tell what the file means. A small file whose quoted fields hold no quote and no
+    line end is counted line by line (numpy costs more than that on a few lines)."""
     import numpy as np
 
-    if '"' not in body:  # no quotes: every separator parts fields, every line end ends a record
-        lines = body.split("\n")
-        lines = lines[:-1] if body.endswith("\n") else lines
-        return np.array([line.count(sep) + 1 if line else 0 for line in lines], dtype=np.int64)
+    if len(body) <= SMALL_CSV and (counts := _per_line(body, sep)) is not None:
+        return np.array(counts, dtype=np.int64)
     buf = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
     end, line, comma = len(buf), ord("\n"), ord(sep)
     quotes = np.flatnonzero(buf == ord('"'))
@@ -205,6 +204,27 @@ def _fields_per_record(body: str, sep: str) -> np.ndarray | None:
     return np.where(line_end > line_start, fields, 0)
 
 
+def _per_line(body: str, sep: str) -> list[int] | None:
+    """Fields in each line (0 for a blank one), where each line is a record whose quoted fields
+    hold no quote and no line end (their separators part nothing); None for any other text."""
+    lines = body.split("\n")
+    simple, counts = _simple_line(sep), []
+    for line in lines[:-1] if body.endswith("\n") else lines:
+        if '"' in line and not simple.fullmatch(line):
+            return None
+        counts.append((_QUOTED.sub("", line) if '"' in line else line).count(sep) + 1 if line else 0)
+    return counts
+
+
+_QUOTED = re.compile(r'"[^"\n]*"')
+
+
+@lru_cache(maxsize=8)
+def _simple_line(sep: str) -> re.Pattern:
+    field = rf'(?:"[^"\n]*"|[^"\n{re.escape(sep)}]*)'
+    return re.compile(rf"{field}(?:{re.escape(sep)}{field})*")
+
+
 def _read_csv(body: str, sep: str, fields: int) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(body), sep=sep, header=None, names=range(max(1, fields)), dtype=object,
                        keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
@@ -217,14 +237,20 @@ def _text_rows(columns: list, first_row: int, used: set[int]) -> Cells:
     import numpy as np
 
     count = len(columns[0]) if columns else 0
-    stripped = {i: np.array([v.strip() for v in columns[i]], dtype=object) for i in sorted(used)}
-    blank = np.logical_and.reduce([c == "" for c in stripped.values()]) if stripped else np.ones(count, dtype=bool)
+    order = sorted(used)
+    stripped = np.empty((len(order), count), dtype=object)  # the columns read, one array: a small file's costs
+    for j, i in enumerate(order):
+        stripped[j] = [v.strip() for v in columns[i]]
+    blank = (stripped == "").all(axis=0)
     for i, column in enumerate(columns):
         if i not in used and blank.any():
             rows = np.flatnonzero(blank)
             blank[rows] = [not column[r].strip() for r in rows]
-    kept: dict = {i: c[~blank] for i, c in stripped.items()}
-    kept["source_row"] = np.arange(first_row, first_row + count)[~blank]
+    numbers = np.arange(first_row, first_row + count)
+    if blank.any():
+        stripped, numbers = stripped[:, ~blank], numbers[~blank]
+    kept: dict = dict(zip(order, stripped))
+    kept["source_row"] = numbers
     return kept
 
 
