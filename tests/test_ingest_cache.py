@@ -262,9 +262,9 @@ def parsed_files(monkeypatch) -> list[str]:
     calls: list[str] = []
     read_file = ingest._read_file
 
-    def counted(path, label, kind):
+    def counted(path, label, kind, *data):
         calls.append(label)
-        return read_file(path, label, kind)
+        return read_file(path, label, kind, *data)
 
     monkeypatch.setattr(ingest, "_read_file", counted)
     return calls

@@ -27,6 +27,7 @@ from .cache import FileRead, IngestCache, ReadTable
 from .expenses import RECEIPT_SUFFIXES
 from .formats import FORMATS, by_name, describe_unknown, is_expense, recognise
 from .jsonfile import read_json
+from .parts import joined
 from .read import FileError, Table, read_csv, read_workbook
 from .tree import (
     CALENDAR_SUFFIXES,
@@ -35,6 +36,7 @@ from .tree import (
     WORKBOOK_SUFFIXES,
     cannot_read,
     label_of,
+    read_input,
     suffix,
     walk,
 )
@@ -101,16 +103,19 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
         expenses += f.read.expenses
         problems += f.read.problems
         for table in f.read.tables:
-            frames.append(table.entries)
+            frames.append(table.built)
             labels[table.file] = table.labels
-            files.append(SourceFile(table.file, table.format, len(table.entries), table.encoding, table.separator,
+            files.append(SourceFile(table.file, table.format, table.rows, table.encoding, table.separator,
                                     f.modified, f.key))
     if cache:
         cache.prune()
     problems += _nothing_read(input_dir, files, calendars, problems, expenses)
-    entries = pd.concat(frames, ignore_index=True) if frames else empty(RawEntries)
+    entries = joined(frames) if frames else empty(RawEntries)
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(sorted(unreadable)),
                     tuple(calendars), tuple(expenses), tuple(attachments), tuple(statements))
+
+
+KEEP_BYTES = 64 * 1024  # a CSV up to this size is kept in memory until built, not read again to be cached
 
 
 @dataclass
@@ -126,6 +131,7 @@ class _Found:
     problems: list[Problem] = field(default_factory=list)  # of reading it: before what `read` holds
     unreadable: bool = False
     modified: float = 0.0
+    data: bytes | None = None  # the bytes a small CSV was read from, until it is kept in the cache
 
 
 def _nothing_read(input_dir: Path, files: list[SourceFile], calendars: list, problems: list[Problem],
@@ -135,7 +141,7 @@ def _nothing_read(input_dir: Path, files: list[SourceFile], calendars: list, pro
     a check of nothing must not pass for a clean check. Where an error already says why (a file
     that cannot be read, an export without entries, a link to nowhere), or expenses were read,
     nothing more."""
-    if (calendars or any(f.rows for f in files) or any(not t.rows.empty for t in expenses)
+    if (calendars or any(f.rows for f in files) or any(t.size for t in expenses)
             or any(p.severity is Severity.ERROR for p in problems)):
         return []
     if not input_dir.exists():
@@ -160,13 +166,18 @@ def discover(input_dir: Path) -> list[Path]:
 
 def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: IngestCache | None) -> _Found:
     """The file from the cache where it holds the file's bytes read under these rules; else
-    read: built already if it has several tables or expenses, else its one table to build."""
-    key, read = cache.get(path, label) if cache else ("", None)
-    found = _Found(path, label, kind, key)
+    read: built already if it has several tables or expenses, else its one table to build. A
+    CSV is read once, for its key and its reader."""
+    try:
+        data = read_input(path) if kind in TABLE_SUFFIXES else None
+    except OSError as exc:
+        return _Found(path, label, kind, problems=[cannot_read(label, exc)], unreadable=True)
+    key, read = cache.get(path, label, data) if cache else ("", None)
+    found = _Found(path, label, kind, key, data=data if data is not None and len(data) <= KEEP_BYTES else None)
     try:
         if read is not None:
             return _modified(found, read)
-        tables, problems = _read_file(path, label, kind)
+        tables, problems = _read_file(path, label, kind, data)
         expenses = [_no_repeated_columns(t) for t in tables if is_expense(t.format)]
         tables = [t for t in tables if not is_expense(t.format)]
         if len(tables) == 1 and not expenses:
@@ -175,7 +186,7 @@ def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: Inge
         built = [build_entries(_no_repeated_columns(t), by_name(t.format), rules) for t in tables]
         read = _file_read(label, kind, tables, problems, expenses, built)
         if cache and not read.expenses:  # expense exports are read by check/expenses: not cached yet
-            cache.put(key, path, label, read)
+            cache.put(key, path, label, read, data)
         return _modified(found, read)
     except FileError as exc:
         found.problems, found.unreadable = list(exc.problems), True
@@ -186,12 +197,13 @@ def _built(found: _Found, outcome: Built | FileError, cache: IngestCache | None)
     """`found`'s one table built (or why it cannot be), kept in the cache."""
     assert found.table is not None
     table, problems, found.problems = found.table, found.problems, []
+    data, found.data, found.table = found.data, None, None
     if isinstance(outcome, FileError):
         found.problems, found.unreadable = list(outcome.problems), True
         return
     read = _file_read(found.label, found.kind, [table], problems, [], [outcome])
     if cache:
-        cache.put(found.key, found.path, found.label, read)
+        cache.put(found.key, found.path, found.label, read, data)
     try:
         _modified(found, read)
     except FileError as exc:
@@ -213,7 +225,7 @@ def _file_read(label: str, kind: str, tables: list[Table], problems: list[Proble
     """What one file gives: its timesheet tables built into raw entries, its expense tables as
     text, and its problems in the order a run reports them."""
     problems = list(problems)
-    if tables and all(t.rows.empty and t.format != "native" for t in tables):  # a template may be empty
+    if tables and all(not t.size and t.format != "native" for t in tables):  # a template may be empty
         has = "no entries" if kind in JSON_SUFFIXES else "a header but no entries"
         problems.append(error(Source(label), "no-rows",
                               f"the export has {has} — export it again; if there really was no time, delete it"))
@@ -223,8 +235,9 @@ def _file_read(label: str, kind: str, tables: list[Table], problems: list[Proble
     return FileRead(tuple(read), tuple(problems), tuple(expenses))
 
 
-def _read_file(path: Path, label: str, kind: str) -> tuple[list[Table], list[Problem]]:
-    """(tables, problems) of a file, as text; a file that cannot be read raises FileError."""
+def _read_file(path: Path, label: str, kind: str, data: bytes | None = None) -> tuple[list[Table], list[Problem]]:
+    """(tables, problems) of a file, as text (`data`: a CSV's bytes, if read already); a file that
+    cannot be read raises FileError."""
     try:
         if kind in WORKBOOK_SUFFIXES:
             tables, problems = read_workbook(path, label, _recognise, describe_unknown)
@@ -232,7 +245,7 @@ def _read_file(path: Path, label: str, kind: str) -> tuple[list[Table], list[Pro
             table, problems = read_json(path, label)
             tables = [table]
         else:
-            tables, problems = [read_csv(path, label, _recognise, describe_unknown)], []
+            tables, problems = [read_csv(path, label, _recognise, describe_unknown, data)], []
         return tables, problems
     except OSError as exc:  # the readers say why a file cannot be opened; this is for one that changed since
         raise FileError(cannot_read(label, exc)) from None
@@ -250,10 +263,15 @@ def _recognised(header: tuple[str, ...]) -> str | None:
 
 def _no_repeated_columns(table: Table) -> Table:
     """A column the format knows, given twice, makes the file ambiguous: which one is the hours?"""
-    repeated = by_name(table.format).repeated(table.header)
+    repeated = _repeated(table.format, table.header)
     if repeated:
         raise FileError(*(error(Source(table.file, 1, table.header[positions[0]]), "repeated-column",
                                 f"column '{table.header[positions[0]]}' appears {len(positions)} times "
                                 f"(columns {', '.join(str(p + 1) for p in positions)}) — keep one")
                           for positions in repeated))
     return table
+
+
+@lru_cache(maxsize=1024)
+def _repeated(fmt: str, header: tuple[str, ...]) -> list[list[int]]:  # once per distinct header
+    return by_name(fmt).repeated(header)

@@ -4,14 +4,17 @@ pandas costs about the same per operation on one row as on ten thousand, so a fo
 thousands of one-row exports is built per group of alike tables — same format, same header,
 same decisions a file takes from all its values (the date order of its slash dates, the
 decimal mark of its amounts) — over their rows together, and the result is split back by file.
-What one table alone would say differently is never guessed: a table with any problem in the
-group is built again alone (its problems then are exactly its own, in its own order), and a
-group whose result is not what each of its tables decides alone (a problem naming several
-rows, such as one tracker-rounding warning for them all) is built one table at a time. The one
-exception: slash dates that tell no order give one date-order error for the group, which is
-said again for each table without another problem, as it says it alone. Formats that take
-something from the file itself (the person of a one-person file, the totals row under the last
-entry) are always built alone.
+What one table alone would say differently is never guessed. A problem of one row depends on
+that row and the group's decisions only, and each check goes over the rows in order, so a
+table's own problems are those the group's build names its rows in, in that order — except
+where a table decides from all its rows what a row's problem is (`_TABLE_DECIDES`), and for a
+table left without entries, all its rows stray (its empty frame is its own): those are built
+again alone. A group whose result is not what each of its tables decides alone (a problem
+naming several rows, such as one tracker-rounding warning for them all) is built one table at
+a time. Slash dates that tell no order give one date-order error for the group, which is said
+again for each table without another problem, as it says it alone (one with other problems is
+built alone: its error stands between them). Formats that take something from the file itself
+(the person of a one-person file, the totals row under the last entry) are always built alone.
 """
 
 from __future__ import annotations
@@ -21,19 +24,21 @@ from functools import lru_cache
 from typing import Union
 
 import numpy as np
-import pandas as pd
 
 from ..problems import Problem
 from .build import NO_PRICE, Rules, build_entries, undecided_dates
-from .cache import rows_between
 from .formats import Format, by_name
+from .parts import Part, Rows
 from .read import FileError, Table
 from .values import date_order, decimal_mark, has_slash_dates
 
-Built = tuple[pd.DataFrame, list[Problem], dict]
+Built = tuple[Rows, list[Problem], dict]
 Outcome = Union[Built, FileError]  # what building a table gives: its entries, problems and labels, or why not
 _GROUPED_FIELDS = (("date", "end_date"), ("amount", "rate"))
 BATCH_ROWS = 1000  # rows a table may have to be built with others: a larger one costs pandas' overhead only once
+# problems whose rows a table decides from all its rows (durations off their start–end all by a tracker's
+# rounding step are its rounding, not mistakes): a table with one is built alone
+_TABLE_DECIDES = frozenset({"duration-mismatch"})
 
 
 def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
@@ -42,7 +47,7 @@ def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
     groups: defaultdict[tuple, list[int]] = defaultdict(list)
     for i, table in enumerate(tables):
         fmt = by_name(table.format)
-        if 0 < len(table.rows) <= BATCH_ROWS and not fmt.person_from_file and not fmt.totals_row:
+        if 0 < table.size <= BATCH_ROWS and not fmt.person_from_file and not fmt.totals_row:
             groups[(table.format, table.header, _decisions(table, fmt))].append(i)
     for members in groups.values():
         if len(members) > 1:
@@ -73,7 +78,7 @@ def _decisions(table: Table, fmt: Format) -> tuple:
 
 def _texts(table: Table, fmt: Format, fields: tuple[str, ...]) -> set[str]:
     """The distinct values of the columns that give `fields` (or what the format derives them from)."""
-    return {v for c in _columns(fmt.name, table.header, fields) if c >= 0 for v in table.rows[c].to_numpy(dtype=object)}
+    return {v for c in _columns(fmt.name, table.header, fields) if c >= 0 for v in table.column(c)}
 
 
 @lru_cache(maxsize=1024)
@@ -84,33 +89,26 @@ def _columns(name: str, header: tuple[str, ...], fields: tuple[str, ...]) -> tup
     return tuple(positions.get(f, positions.get(fmt.derived.get(f, ""), -1)) for f in fields)
 
 
-def _joined(parts: list[pd.Series]) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """One column of many tables' (all of one dtype), end to end: one array, not a concat of frames."""
-    if isinstance(parts[0].dtype, pd.StringDtype):
-        return pd.array(np.concatenate([p.to_numpy(dtype=object) for p in parts]), dtype=parts[0].dtype)
-    return np.concatenate([p.to_numpy() for p in parts])
-
-
 def _undecided_of(table: Table, fmt: Format) -> Problem | None:
     """The date-order error `build_entries` gives a table of slash dates that tell no order,
     when it has no other problem (all its rows are entries): its rows with a slash date."""
-    date, end = (table.rows[c].to_numpy(dtype=object) if c >= 0 else np.full(len(table.rows), "", dtype=object)
+    date, end = (table.column(c) if c >= 0 else np.full(table.size, "", dtype=object)
                  for c in _columns(fmt.name, table.header, _GROUPED_FIELDS[0]))
-    undecided = np.array(["/" in a or "/" in b for a, b in zip(date, end)], dtype=bool)
-    if not undecided.any():
+    undecided = [i for i, (a, b) in enumerate(zip(date, end)) if "/" in a or "/" in b]
+    if not undecided:
         return None
-    rows = pd.DataFrame({"source_row": table.rows["source_row"].to_numpy()[undecided], "source_file": table.file})
-    return undecided_dates(rows, pd.Series(date[undecided]), None)
+    numbers = table.column("source_row")
+    return undecided_dates(table.file, tuple(int(numbers[i]) for i in undecided), date[undecided[0]], None)
 
 
 def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     """Each table's outcome from one build over all their rows; None for those to build alone."""
     fmt = by_name(tables[0].format)
     files = [t.file for t in tables]
-    lengths = np.array([len(t.rows) for t in tables])
-    rows = pd.DataFrame({column: _joined([t.rows[column] for t in tables]) for column in tables[0].rows.columns})
-    rows["source_file"] = pd.array(np.repeat(np.array(files, dtype=object), lengths), dtype=str)
-    whole = Table(files[0], tables[0].format, tables[0].header, rows)
+    lengths = np.array([t.size for t in tables])
+    cells = {key: np.concatenate([t.column(key) for t in tables]) for key in tables[0].cells}
+    cells["source_file"] = np.repeat(np.array(files, dtype=object), lengths)
+    whole = Table(files[0], tables[0].format, tables[0].header, cells)
     if _decisions(whole, fmt) != _decisions(tables[0], fmt):
         return [None] * len(tables)
     try:
@@ -129,8 +127,12 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     bounds = np.searchsorted(of_row, np.arange(len(tables) + 1))
     outcomes: list[Outcome | None] = []
     for i, table in enumerate(tables):
-        one = _undecided_of(table, fmt) if undecided and i not in own else None
-        alone = i in own or (undecided and one is None)
-        said = [one] if one is not None else []
-        outcomes.append(None if alone else (rows_between(entries, bounds[i], bounds[i + 1]), said, dict(labels)))
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        if undecided:  # its date-order error, where it has no other problem
+            one = None if i in own else _undecided_of(table, fmt)
+            said, alone = ([one], False) if one is not None else ([], True)
+        else:  # its own rows' problems, in the order they were found; a table left without entries: alone
+            said = own.get(i, [])
+            alone = bool(said) and (lo == hi or any(p.code in _TABLE_DECIDES for p in said))
+        outcomes.append(None if alone else (Part(entries, lo, hi), said, dict(labels)))
     return outcomes

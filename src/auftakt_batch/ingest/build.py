@@ -90,7 +90,9 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     undecided = is_entry & pd.Series(False, index=rows.index)
     if order is None:  # slash dates, and nothing tells day/month from month/day: one error for them all
         undecided = is_entry & (text["date"].str.contains("/") | text["end_date"].str.contains("/"))
-        problems.append(undecided_dates(rows[undecided], text["date"][undecided], both))
+        at = rows[undecided]
+        problems.append(undecided_dates(at["source_file"].iloc[0], tuple(int(r) for r in at["source_row"]),
+                                        text["date"][undecided].iloc[0], both))
 
     def parsed(f: str, parse: Callable[[str], object], dtype: str, forms: str, severity: Severity = ERROR) -> pd.Series:
         values, bad = parse_column(text[f], parse, dtype)
@@ -232,16 +234,16 @@ def _date_order(text: dict[str, pd.Series], is_entry: pd.Series,
     return order or rules.date_format, True, None
 
 
-def undecided_dates(rows: pd.DataFrame, dates: pd.Series, both: tuple[str, str] | None) -> Problem:
-    numbers = tuple(int(r) for r in rows["source_row"])
+def undecided_dates(file: str, numbers: tuple[int, ...], first: str, both: tuple[str, str] | None) -> Problem:
+    """The date-order error on the rows `numbers` of `file` (`first`: the first one's date)."""
     n = plural(len(numbers), "row")
     if both:
         message = (f"this file writes dates both ways ({both[0]!r} is day/month, {both[1]!r} month/day), so none of "
                    f"its slash dates can be trusted ({n}) — export it again with one date format")
     else:
-        message = (f"dates such as {dates.iloc[0]!r} could be day/month or month/day, and no date in this file tells "
+        message = (f"dates such as {first!r} could be day/month or month/day, and no date in this file tells "
                    f"which ({n}) — add `imports: {{date_format: DD/MM/YYYY}}` (or MM/DD/YYYY) to rates.yaml")
-    return Problem(Source(rows["source_file"].iloc[0], numbers[0], "date"), "date-order", ERROR, message,
+    return Problem(Source(file, numbers[0], "date"), "date-order", ERROR, message,
                    numbers if len(numbers) > 1 else ())
 
 

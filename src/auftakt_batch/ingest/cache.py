@@ -32,7 +32,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Mapping
@@ -44,6 +44,7 @@ from ..problems import Problem, Severity, Source
 from ..schemas import RawEntries
 from . import arrays
 from .build import Rules
+from .parts import Part, Rows, frame_of, joined
 from .read import Table
 
 FORMAT = 3  # the layout of a cache file: change it whenever what is stored, or how, changes
@@ -64,8 +65,16 @@ class ReadTable:
     format: str
     encoding: str | None
     separator: str | None
-    entries: pd.DataFrame
+    built: Rows  # its raw entries: a frame, or rows of one built with other tables' or kept with other exports'
     labels: Mapping[str, str]  # canonical column -> header text
+
+    @cached_property
+    def entries(self) -> pd.DataFrame:
+        return frame_of(self.built)
+
+    @property
+    def rows(self) -> int:
+        return len(self.built)
 
 
 @dataclass(frozen=True)
@@ -84,24 +93,25 @@ class IngestCache:
     used: set[str] = field(default_factory=set)  # the entries this run read or wrote: kept by `prune`
     small: dict[str, tuple[FileRead, str]] = field(default_factory=dict)  # small exports' reads, and where from
     _pack: dict[str, FileRead] | None = None  # the pack's exports by key, once read
+    _names: frozenset[str] | None = None  # the entries in the folder, once listed
 
     @classmethod
     def of(cls, workspace: Path, rules: Rules) -> IngestCache | None:
         """The workspace's cache, or None where output/ is not a folder (nothing is written then)."""
         return cls(workspace / FOLDER, rules) if (workspace / "output").is_dir() else None
 
-    def get(self, path: Path, label: str) -> tuple[str, FileRead | None]:
-        """(the file's key, what the cache holds for it or None). A file that cannot be read gives
-        no key: the readers say why."""
+    def get(self, path: Path, label: str, data: bytes | None = None) -> tuple[str, FileRead | None]:
+        """(the file's key, what the cache holds for it or None); `data`: its bytes, if the caller
+        has read them already. A file that cannot be read gives no key: the readers say why."""
         try:
-            key = self._key(path.read_bytes(), label)
+            key = self._key(path.read_bytes() if data is None else data, label)
         except OSError:
             return "", None
         if (read := self._packed().get(key)) is not None:
             self.small[key] = (read, "pack")
             return key, read
         try:
-            read = _load(self.folder / f"{key}.npz").get(key)
+            read = _load(self.folder / f"{key}.npz").get(key) if f"{key}.npz" in self._listed() else None
         except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is rebuilt, never trusted
             read = None
         if read is not None and _small(read):  # kept alone or moved to the pack when the run ends
@@ -110,12 +120,13 @@ class IngestCache:
             self.used.add(key)
         return key, read
 
-    def put(self, key: str, path: Path, label: str, read: FileRead) -> None:
-        """Keep `read` under `key` if the file still has the bytes the key was made of; a cache
-        that cannot be written (a read-only disk, a full one) is only slower. A small export is
-        kept when the run ends (`prune`), in the pack if there are many."""
+    def put(self, key: str, path: Path, label: str, read: FileRead, data: bytes | None = None) -> None:
+        """Keep `read` under `key` if the file still has the bytes the key was made of (`data`:
+        the bytes `read` was parsed from, where its reader was given them; else the file is read
+        again); a cache that cannot be written (a read-only disk, a full one) is only slower. A
+        small export is kept when the run ends (`prune`), in the pack if there are many."""
         try:
-            if not key or self._key(path.read_bytes(), label) != key:  # changed while it was read
+            if not key or self._key(path.read_bytes() if data is None else data, label) != key:  # changed meanwhile
                 return
         except OSError:
             return
@@ -145,6 +156,15 @@ class IngestCache:
         unchanged = {o for _, o in self.small.values()} == {"pack"} and len(self.small) == len(self._packed())
         if unchanged or self._write(PACK, [(key, read) for key, (read, _) in self.small.items()]):
             self.used.add(PACK)  # the small exports' own entries, if any, are pruned
+
+    def _listed(self) -> frozenset[str]:
+        """The names in the cache's folder when first asked (one listing, not a failed open per new export)."""
+        if self._names is None:
+            try:
+                self._names = frozenset(os.listdir(self.folder))
+            except OSError:
+                self._names = frozenset()
+        return self._names
 
     def _packed(self) -> dict[str, FileRead]:
         """The exports the pack holds, by key; none if it cannot be read (it is rebuilt then)."""
@@ -176,7 +196,7 @@ class IngestCache:
 
 
 def _small(read: FileRead) -> bool:
-    return sum(len(t.entries) for t in read.tables) <= PACK_ROWS
+    return sum(t.rows for t in read.tables) <= PACK_ROWS
 
 
 @cache
@@ -210,10 +230,11 @@ def write_entry(target: Path, data: bytes) -> None:
 def _dump(reads: list[tuple[str, FileRead]]) -> bytes | None:
     """The cache file's bytes for the exports `reads` (key, what it gives); None for what cannot
     be kept exactly (then it is simply read again)."""
-    frames = [t.entries for _, read in reads for t in read.tables]
+    parts = [t.built for _, read in reads for t in read.tables]
+    frames = list({id(f): f for f in (p.frame if isinstance(p, Part) else p for p in parts)}.values())
     if any(tuple(f.columns) != _COLUMNS or not f.dtypes.equals(frames[0].dtypes) for f in frames):
         return None
-    entries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(_COLUMNS))
+    entries = joined(parts) if parts else pd.DataFrame(columns=list(_COLUMNS))
     columns: dict[str, arrays.Column] = {}
     for name in _COLUMNS if frames else ():
         column = arrays.encode(entries[name])
@@ -225,7 +246,7 @@ def _dump(reads: list[tuple[str, FileRead]]) -> bytes | None:
             "dtypes": {c: str(t) for c, t in (frames[0].dtypes.items() if frames else ())},
             "exports": [{"key": key, "problems": [_problem_out(p) for p in read.problems],
                          "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding,
-                                     "separator": t.separator, "rows": len(t.entries), "labels": dict(t.labels)}
+                                     "separator": t.separator, "rows": t.rows, "labels": dict(t.labels)}
                                     for t in read.tables]} for key, read in reads]}
     out = io.BytesIO()
     np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}, **stored)
@@ -254,18 +275,11 @@ def _load(path: Path) -> dict[str, FileRead]:
     for export in meta["exports"]:
         tables = []
         for t in export["tables"]:
-            part = rows_between(entries, start, start + t["rows"])
+            part = Part(entries, start, start + t["rows"])
             tables.append(ReadTable(t["file"], t["format"], t["encoding"], t["separator"], part, t["labels"]))
             start += t["rows"]
         reads[export["key"]] = FileRead(tuple(tables), tuple(_problem_in(p) for p in export["problems"]))
     return reads
-
-
-def rows_between(frame: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
-    """Rows start:end of `frame`, numbered from 0: a view, not a copy (reset_index copies every block)."""
-    part = frame.iloc[start:end]
-    part.index = pd.RangeIndex(end - start)
-    return part
 
 
 def _problem_out(p: Problem) -> dict:

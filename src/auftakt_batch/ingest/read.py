@@ -13,11 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable
 
@@ -36,16 +36,42 @@ _EXCEL_SEP_HINT = re.compile(r"sep=([,;\t])")
 _LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
 
 
+Cells = Mapping[Hashable, "np.ndarray"]  # a table's columns as plain arrays: text as objects, source_row int64
+
+
 @dataclass(frozen=True)
 class Table:
-    """One block of rows under a recognised header, all values as text."""
+    """One block of rows under a recognised header, all values as text: one column per header
+    position the format reads, plus source_row (and source_file, for many tables' rows at once:
+    ingest/batch.py). Readers give the columns as plain arrays (`Cells`): the frame (`rows`) is
+    made only when asked for, since pandas costs about as much per frame of one row as of many."""
 
     file: str  # as shown to the user, e.g. input/team/anna.csv or input/book.xlsx[Week 47]
     format: str
     header: tuple[str, ...]
-    rows: pd.DataFrame  # one str column per header position the format reads, plus source_row
+    cells: pd.DataFrame | Cells  # the columns, as a frame or as plain arrays
     encoding: str | None = None
     separator: str | None = None
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The columns as a frame: text as pandas' `str`, source_row as int64."""
+        if isinstance(self.cells, pd.DataFrame):
+            return self.cells
+        return pd.DataFrame({k: v if v.dtype != object else pd.array(v, dtype="str") for k, v in self.cells.items()},
+                            copy=False)
+
+    @property
+    def size(self) -> int:
+        """Its number of rows, without making the frame."""
+        return len(self.cells) if isinstance(self.cells, pd.DataFrame) else len(self.cells["source_row"])
+
+    def column(self, key: Hashable) -> np.ndarray:
+        """One column as a plain array (text as objects), without making the frame."""
+        if not isinstance(self.cells, pd.DataFrame):
+            return self.cells[key]
+        values = self.cells[key]
+        return values.to_numpy(dtype=object) if isinstance(values.dtype, pd.StringDtype) else values.to_numpy()
 
 
 Recognise = Callable[[list[str]], "str | None"]
@@ -59,9 +85,11 @@ class FileError(Exception):
         self.problems = problems
 
 
-def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
+def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[list[str]], str],
+             data: bytes | None = None) -> Table:
+    """The CSV at `path` (`data`: its bytes, if the caller has read them) as a table of text."""
     try:
-        data = read_input(path)
+        data = read_input(path) if data is None else data
     except OSError as exc:
         raise FileError(cannot_read(label, exc)) from None
     with _field_size_limit(len(data)):  # an overlong value is an error at its cell
@@ -144,9 +172,12 @@ def _parsed(body: str, sep: str, label: str, offset: int) -> pd.DataFrame:
 def _fields_per_record(body: str, sep: str) -> np.ndarray | None:
     """Fields in each record (0 for a blank line), counted at C speed over the bytes; None if a
     double quote stands anywhere but around a field or doubled inside one, where only a CSV
-    reader can tell what the file means."""
+    reader can tell what the file means. A small file whose quoted fields hold no quote and no
+    line end is counted line by line (numpy costs more than that on a few lines)."""
     import numpy as np
 
+    if len(body) <= SMALL_CSV and (counts := _per_line(body, sep)) is not None:
+        return np.array(counts, dtype=np.int64)
     buf = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
     end, line, comma = len(buf), ord("\n"), ord(sep)
     quotes = np.flatnonzero(buf == ord('"'))
@@ -173,27 +204,54 @@ def _fields_per_record(body: str, sep: str) -> np.ndarray | None:
     return np.where(line_end > line_start, fields, 0)
 
 
+def _per_line(body: str, sep: str) -> list[int] | None:
+    """Fields in each line (0 for a blank one), where each line is a record whose quoted fields
+    hold no quote and no line end (their separators part nothing); None for any other text."""
+    lines = body.split("\n")
+    simple, counts = _simple_line(sep), []
+    for line in lines[:-1] if body.endswith("\n") else lines:
+        if '"' in line and not simple.fullmatch(line):
+            return None
+        counts.append((_QUOTED.sub("", line) if '"' in line else line).count(sep) + 1 if line else 0)
+    return counts
+
+
+_QUOTED = re.compile(r'"[^"\n]*"')
+
+
+@lru_cache(maxsize=8)
+def _simple_line(sep: str) -> re.Pattern:
+    field = rf'(?:"[^"\n]*"|[^"\n{re.escape(sep)}]*)'
+    return re.compile(rf"{field}(?:{re.escape(sep)}{field})*")
+
+
 def _read_csv(body: str, sep: str, fields: int) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(body), sep=sep, header=None, names=range(max(1, fields)), dtype=object,
                        keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quotechar='"')
 
 
-def _text_rows(columns: list, first_row: int, used: set[int]) -> pd.DataFrame:
+def _text_rows(columns: list, first_row: int, used: set[int]) -> Cells:
     """Columns of cell text → the rows of the columns the format reads (`used`), without
     surrounding spaces (stripped once, so no later stage strips again), each with its row
-    number; a row is dropped only if blank in every column, read or not."""
+    number, as plain arrays; a row is dropped only if blank in every column, read or not."""
     import numpy as np
 
     count = len(columns[0]) if columns else 0
-    stripped = {i: np.array([v.strip() for v in columns[i]], dtype=object) for i in sorted(used)}
-    blank = np.logical_and.reduce([c == "" for c in stripped.values()]) if stripped else np.ones(count, dtype=bool)
+    order = sorted(used)
+    stripped = np.empty((len(order), count), dtype=object)  # the columns read, one array: a small file's costs
+    for j, i in enumerate(order):
+        stripped[j] = [v.strip() for v in columns[i]]
+    blank = (stripped == "").all(axis=0)
     for i, column in enumerate(columns):
         if i not in used and blank.any():
             rows = np.flatnonzero(blank)
             blank[rows] = [not column[r].strip() for r in rows]
-    kept: dict = {i: pd.array(c[~blank], dtype="str") for i, c in stripped.items()}  # arrays: a Series costs 3x
-    kept["source_row"] = np.arange(first_row, first_row + count)[~blank]
-    return pd.DataFrame(kept, copy=False)
+    numbers = np.arange(first_row, first_row + count)
+    if blank.any():
+        stripped, numbers = stripped[:, ~blank], numbers[~blank]
+    kept: dict = dict(zip(order, stripped))
+    kept["source_row"] = numbers
+    return kept
 
 
 def _used(fmt: str, header: Sequence[str]) -> set[int]:
