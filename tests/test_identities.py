@@ -120,7 +120,7 @@ def known_rows(ws: Workspace, entry: Path) -> list[bool]:
     names = identities.names_key(load_config(ws.root / "rates.yaml")[0])
     found = identities._load(entry.parent, identities._Export(entry.stem, 0, 4), names)
     assert found is not None
-    return [bool(v) for v in found.known]
+    return [row in set(found.rows.tolist()) for row in range(4)]
 
 
 @pytest.mark.parametrize("spoil", ["garbage", "truncated", "other names", "pickle"])

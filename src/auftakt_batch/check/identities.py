@@ -8,7 +8,7 @@ rows (whole days, and the undated rows) and gets the same as for any other set o
 A year's exports hold a million entries, and every `report` and `bill` needs the months before its
 period: what was computed is kept under output/.cache/identity/, one `.npz` per export named by
 its ingest key (ingest/cache.py: its bytes, label, reading rules and the code), holding the
-columns for the rows computed so far (`known`), and in its metadata the fingerprint of what
+columns for the rows worked out so far (and which rows those are), and in its metadata the fingerprint of what
 resolving reads from rates.yaml (`names_key`: people, clients, jobs, their aliases and
 billability, imports.billable). A month's check keeps the month's rows of a year's export; the
 report's check of the months before keeps the rest.
@@ -38,11 +38,11 @@ from .identity import identify
 from .resolve import resolve_names
 
 COLUMNS = (E.person_name, E.client_key, E.job_key, E.billable, E.entry_id, E.slot, E.duplicate_of)
-FORMAT = 1  # change it whenever what is stored, or how, changes
+FORMAT = 2  # change it whenever what is stored, or how, changes
 FOLDER = Path("output") / ".cache" / "identity"
 KEEP_ROWS = 500  # an export of at most this many entries is resolved again rather than read back
 _META = "auftakt-batch.identity"
-_KNOWN = "known"
+_ROWS = "rows"  # the export's rows kept, as positions from 0
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,15 @@ class _Export:
 
 @dataclass(frozen=True)
 class _Kept:
-    frame: pd.DataFrame  # COLUMNS for each row of the export (placeholders where not known)
-    known: np.ndarray  # which rows were computed
+    rows: np.ndarray  # the export's rows worked out so far (ascending, from 0)
+    frame: pd.DataFrame  # COLUMNS of each of them
+
+    def find(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which of `rows` (ascending) are kept, where in `frame` each of those is)."""
+        at = np.searchsorted(self.rows, rows)
+        have = at < len(self.rows)
+        have[have] = self.rows[at[have]] == rows[have]
+        return have, at[have]
 
 
 def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, config: Config,
@@ -76,10 +83,12 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
             continue
         rows = positions[lo:hi] - export.start
         kept = _load(folder, export, names) if _keeps(export) else None
-        have = kept.known[rows] if kept is not None else np.zeros(len(rows), dtype=bool)
-        if kept is not None and have.any():
-            part = kept.frame if have.all() and len(rows) == export.rows else kept.frame.take(rows[have])
-            parts.append(part.set_axis(pd.Index(lo + np.flatnonzero(have))))
+        have = np.zeros(len(rows), dtype=bool)
+        if kept is not None:
+            have, at = kept.find(rows)
+            if have.any():
+                part = kept.frame if len(at) == len(kept.rows) else kept.frame.take(at)
+                parts.append(part.set_axis(pd.Index(lo + np.flatnonzero(have))))
         if not have.all():
             todo.append((export, kept, rows[~have], lo + np.flatnonzero(~have)))
     if todo:
@@ -88,7 +97,7 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         parts.append(done)
         for export, kept, rows, at in todo:
             if _keeps(export):
-                _keep(folder, export, names, _merged(kept, rows, done.loc[at], export.rows))
+                _keep(folder, export, names, _merged(kept, rows, done.loc[at]))
     _prune(folder, {e.key for e in exports if e.key})
     if not parts:
         return _computed(raw, config)
@@ -100,17 +109,13 @@ def _keeps(export: _Export) -> bool:
     return bool(export.key) and export.rows > KEEP_ROWS
 
 
-def _merged(kept: _Kept | None, rows: np.ndarray, new: pd.DataFrame, total: int) -> _Kept:
-    """What is kept of an export: what was, and the `rows` just computed (`new`)."""
-    known = np.zeros(total, dtype=bool)
-    known[rows] = True
-    pieces = [new.set_axis(pd.Index(rows))]
-    if kept is not None:
-        pieces.append(kept.frame.iloc[np.flatnonzero(kept.known & ~known)])
-        known |= kept.known
-    frame = pd.concat(pieces).sort_index().reindex(pd.RangeIndex(total)) if len(pieces) > 1 or len(rows) < total \
-        else pieces[0]
-    return _Kept(frame.assign(**{E.billable: frame[E.billable].fillna(False).astype(bool)}), known)
+def _merged(kept: _Kept | None, rows: np.ndarray, new: pd.DataFrame) -> _Kept:
+    """What is kept of an export: what was, and the `rows` just worked out (`new`)."""
+    if kept is None:
+        return _Kept(rows, new.reset_index(drop=True))
+    every = np.concatenate([kept.rows, rows])
+    order = np.argsort(every, kind="stable")
+    return _Kept(every[order], pd.concat([kept.frame, new], ignore_index=True).take(order).reset_index(drop=True))
 
 
 def _computed(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -151,16 +156,17 @@ def _load(folder: Path, export: _Export, names: str) -> _Kept | None:
         with np.load(folder / f"{export.key}.npz", allow_pickle=False) as file:
             meta = json.loads(file[_META].tobytes())
             if meta["format"] != FORMAT or meta["names"] != names or meta["export"] != export.key \
-                    or meta["rows"] != export.rows or list(meta["columns"]) != [*COLUMNS, _KNOWN]:
+                    or meta["rows"] != export.rows or list(meta["columns"]) != [*COLUMNS, _ROWS]:
                 return None
             packed = {name: file[name] for name in file.files if name != _META}
-        frame = pd.DataFrame({c: arrays.unpack(meta["columns"][c], packed, export.rows) for c in COLUMNS},
-                             copy=False)
-        known = arrays.unpack(meta["columns"][_KNOWN], packed, export.rows)
-        if {c: str(t) for c, t in frame.dtypes.items()} != meta["dtypes"] or not isinstance(known, np.ndarray) \
-                or known.dtype != bool:
+        count = meta["kept"]
+        frame = pd.DataFrame({c: arrays.unpack(meta["columns"][c], packed, count) for c in COLUMNS}, copy=False)
+        rows = arrays.unpack(meta["columns"][_ROWS], packed, count)
+        if {c: str(t) for c, t in frame.dtypes.items()} != meta["dtypes"] or not isinstance(rows, np.ndarray) \
+                or rows.dtype != np.int64 or (count and not (rows[0] >= 0 and rows[-1] < export.rows
+                                                             and bool(np.all(np.diff(rows) > 0)))):
             return None
-        return _Kept(frame, known)
+        return _Kept(rows, frame)
     except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is done again, never trusted
         return None
 
@@ -168,12 +174,13 @@ def _load(folder: Path, export: _Export, names: str) -> _Kept | None:
 def _keep(folder: Path, export: _Export, names: str, kept: _Kept) -> None:
     """Keep what is known of an export; what cannot be kept exactly, or written, is only done again next time."""
     try:
-        encoded = {c: arrays.encode(kept.frame[c]) for c in COLUMNS} | {_KNOWN: arrays.encode(pd.Series(kept.known))}
+        encoded = {c: arrays.encode(kept.frame[c]) for c in COLUMNS} | {
+            _ROWS: arrays.encode(pd.Series(kept.rows.astype(np.int64)))}
         if any(column is None for column in encoded.values()):
             return
         described, stored = arrays.pack({c: column for c, column in encoded.items() if column is not None})
-        meta = {"format": FORMAT, "names": names, "export": export.key, "rows": export.rows, "columns": described,
-                "dtypes": {c: str(t) for c, t in kept.frame.dtypes.items()}}
+        meta = {"format": FORMAT, "names": names, "export": export.key, "rows": export.rows, "kept": len(kept.rows),
+                "columns": described, "dtypes": {c: str(t) for c, t in kept.frame.dtypes.items()}}
         out = io.BytesIO()
         np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)},
                  **stored)
