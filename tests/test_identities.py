@@ -186,3 +186,18 @@ def test_warm_and_cold_billing_runs_agree_with_kept_identities(tmp_path_factory)
 def _run_and_before(ws: Workspace):
     run = pipeline.check(ws.root, NOVEMBER, TODAY)
     return run, pipeline.check_before(run, TODAY), TODAY
+
+
+@settings(max_examples=examples(50), deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["t:", "d:"]), st.binary(min_size=10, max_size=10)), max_size=20))
+def test_fingerprints_are_kept_as_their_bytes_and_come_back_as_they_were(made):
+    slots = pd.Series([head + digest.hex() for head, digest in made], dtype="str")
+    kept = identities._digests_out(slots, 2)
+    assert kept is not None and len(kept["digest"]) == 10 * len(made)
+    back = identities._digests_in({f"slot.{k}": v for k, v in kept.items()}, "slot", 2, len(made), "str")
+    assert list(back) == slots.tolist() and str(back.dtype) == "str"
+
+
+@pytest.mark.parametrize("odd", ["ABCDEF0123456789ABCD", "abcdef0123456789abc", "abcdef0123456789abc ", "äbcdef0123456789abcd"])
+def test_a_fingerprint_not_as_identity_makes_it_is_kept_as_text(odd):
+    assert identities._digests_out(pd.Series(["0" * 20, odd], dtype="str"), 0) is None

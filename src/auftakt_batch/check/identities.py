@@ -34,11 +34,11 @@ from ..config import Config
 from ..ingest import Ingested, SourceFile, arrays
 from ..ingest.cache import write_entry
 from ..schemas import Entries as E
-from .identity import identify
+from .identity import ID_BYTES, identify
 from .resolve import resolve_names
 
 COLUMNS = (E.person_name, E.client_key, E.job_key, E.billable, E.entry_id, E.slot, E.duplicate_of)
-FORMAT = 2  # change it whenever what is stored, or how, changes
+FORMAT = 3  # change it whenever what is stored, or how, changes
 FOLDER = Path("output") / ".cache" / "identity"
 KEEP_ROWS = 500  # an export of at most this many entries is resolved again rather than read back
 _META = "auftakt-batch.identity"
@@ -156,12 +156,15 @@ def _load(folder: Path, export: _Export, names: str) -> _Kept | None:
         with np.load(folder / f"{export.key}.npz", allow_pickle=False) as file:
             meta = json.loads(file[_META].tobytes())
             if meta["format"] != FORMAT or meta["names"] != names or meta["export"] != export.key \
-                    or meta["rows"] != export.rows or list(meta["columns"]) != [*COLUMNS, _ROWS]:
+                    or meta["rows"] != export.rows or set(meta["columns"]) | set(meta["digests"]) != {*COLUMNS, _ROWS}:
                 return None
-            packed = {name: file[name] for name in file.files if name != _META}
+            arrays_in = {name: file[name] for name in file.files if name != _META}
         count = meta["kept"]
-        frame = pd.DataFrame({c: arrays.unpack(meta["columns"][c], packed, count) for c in COLUMNS}, copy=False)
-        rows = arrays.unpack(meta["columns"][_ROWS], packed, count)
+        columns = {c: arrays.unpack(meta["columns"][c], arrays_in, count) for c in meta["columns"]}
+        columns |= {c: _digests_in(arrays_in, c, prefix, count, meta["dtypes"][c])
+                    for c, prefix in meta["digests"].items()}
+        frame = pd.DataFrame({c: columns[c] for c in COLUMNS}, copy=False)
+        rows = columns[_ROWS]
         if {c: str(t) for c, t in frame.dtypes.items()} != meta["dtypes"] or not isinstance(rows, np.ndarray) \
                 or rows.dtype != np.int64 or (count and not (rows[0] >= 0 and rows[-1] < export.rows
                                                              and bool(np.all(np.diff(rows) > 0)))):
@@ -174,19 +177,56 @@ def _load(folder: Path, export: _Export, names: str) -> _Kept | None:
 def _keep(folder: Path, export: _Export, names: str, kept: _Kept) -> None:
     """Keep what is known of an export; what cannot be kept exactly, or written, is only done again next time."""
     try:
-        encoded = {c: arrays.encode(kept.frame[c]) for c in COLUMNS} | {
+        digests = {c: _digests_out(kept.frame[c], prefix) for c, prefix in DIGESTS.items()}
+        encoded = {c: arrays.encode(kept.frame[c]) for c in COLUMNS if digests.get(c) is None} | {
             _ROWS: arrays.encode(pd.Series(kept.rows.astype(np.int64)))}
         if any(column is None for column in encoded.values()):
             return
         described, stored = arrays.pack({c: column for c, column in encoded.items() if column is not None})
         meta = {"format": FORMAT, "names": names, "export": export.key, "rows": export.rows, "kept": len(kept.rows),
-                "columns": described, "dtypes": {c: str(t) for c, t in kept.frame.dtypes.items()}}
+                "columns": described, "digests": {c: DIGESTS[c] for c, found in digests.items() if found is not None},
+                "dtypes": {c: str(t) for c, t in kept.frame.dtypes.items()}}
+        for c, found in digests.items():
+            if found is not None:
+                stored |= {f"{c}.{part}": values for part, values in found.items()}
         out = io.BytesIO()
         np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)},
                  **stored)
         write_entry(folder / f"{export.key}.npz", out.getvalue())
     except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
         return
+
+
+# The fingerprints, kept as their bytes (a million of them would cost a hash table to factorize as text):
+# the column, and how many characters come before the hex digest ("t:" of a slot)
+DIGESTS = {E.entry_id: 0, E.slot: 2}
+_HEX = ID_BYTES * 2
+
+
+def _digests_out(values: pd.Series, prefix: int) -> dict[str, np.ndarray] | None:
+    """A column of `prefix` characters then ID_BYTES in hex, as arrays: its prefixes' characters (UTF-8)
+    and its digests' bytes; None where any value is not one of those (it is kept as text then)."""
+    texts = values.tolist()
+    if not all(isinstance(t, str) and len(t) == prefix + _HEX for t in texts):
+        return None
+    try:
+        digest = bytes.fromhex("".join(t[prefix:] for t in texts))
+        heads = "".join(t[:prefix] for t in texts).encode("ascii")
+    except (ValueError, UnicodeEncodeError):
+        return None
+    if digest.hex() != "".join(t[prefix:] for t in texts):  # upper case, or spaces fromhex skips
+        return None
+    return {"digest": np.frombuffer(digest, dtype=np.uint8), "prefix": np.frombuffer(heads, dtype=np.uint8)}
+
+
+def _digests_in(stored: dict[str, np.ndarray], column: str, prefix: int, count: int, dtype: str) -> object:
+    digest, heads = stored[f"{column}.digest"], stored[f"{column}.prefix"]
+    if digest.dtype != np.uint8 or heads.dtype != np.uint8 or len(digest) != count * ID_BYTES \
+            or len(heads) != count * prefix:
+        raise ValueError("not what the identity cache writes")
+    hexed, said = digest.tobytes().hex(), heads.tobytes().decode("ascii")
+    return pd.array([said[i * prefix:(i + 1) * prefix] + hexed[i * _HEX:(i + 1) * _HEX] for i in range(count)],
+                    dtype=dtype)
 
 
 def _prune(folder: Path, keys: set[str]) -> None:
