@@ -21,7 +21,7 @@ from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import figures_for
 
 from .conftest import RATES, TODAY, Workspace, edited, examples
-from .test_ingest_cache import outputs
+from .test_ingest_cache import outputs, workspace
 
 NOVEMBER, OCTOBER, AUTUMN = parse_period("2026-11"), parse_period("2026-10"), parse_period("2026-10-01..2026-11-30")
 NATIVE = "date,person,client,job,task,description,hours,billable\n"
@@ -69,12 +69,6 @@ def checked(ws: Workspace, period=NOVEMBER) -> tuple[pd.DataFrame, pd.DataFrame 
     run = pipeline.check(ws.root, period, TODAY)
     before = pipeline.check_before(run, TODAY)
     return run.entries, None if before is None else before.entries, run.problems
-
-
-def workspace(root: Path) -> Workspace:
-    ws = Workspace(root).with_templates()
-    (ws.root / "output").mkdir()
-    return ws
 
 
 @settings(max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.too_slow,
