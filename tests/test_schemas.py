@@ -241,7 +241,7 @@ def frames(draw: st.DrawFn) -> tuple[type[Model], pd.DataFrame]:
     return model, frame
 
 
-@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames())
 def test_what_the_quick_look_takes_pandera_takes(case):
     model, frame = case
