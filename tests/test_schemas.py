@@ -237,7 +237,8 @@ def frames(draw: st.DrawFn) -> tuple[type[Model], pd.DataFrame]:
             frame = frame.assign(rate=1)
             continue
         target = draw(st.sampled_from(TYPES)) if kind == "type" else str(frame[name].dtype)
-        frame[name] = _column(column.tolist(), target) if _column(column.tolist(), target) is not None else column
+        made = _column(column.tolist(), target)
+        frame[name] = made if made is not None else column
     return model, frame
 
 
