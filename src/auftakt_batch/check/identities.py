@@ -209,12 +209,13 @@ def _digests_out(values: pd.Series, prefix: int) -> dict[str, np.ndarray] | None
     texts = values.tolist()
     if not all(isinstance(t, str) and len(t) == prefix + _HEX for t in texts):
         return None
+    hexed = "".join(t[prefix:] for t in texts)
     try:
-        digest = bytes.fromhex("".join(t[prefix:] for t in texts))
+        digest = bytes.fromhex(hexed)
         heads = "".join(t[:prefix] for t in texts).encode("ascii")
     except (ValueError, UnicodeEncodeError):
         return None
-    if digest.hex() != "".join(t[prefix:] for t in texts):  # upper case, or spaces fromhex skips
+    if digest.hex() != hexed:  # upper case, or spaces fromhex skips
         return None
     return {"digest": np.frombuffer(digest, dtype=np.uint8), "prefix": np.frombuffer(heads, dtype=np.uint8)}
 
