@@ -293,8 +293,8 @@ def _hourly(entries: pd.DataFrame, client: Client, config: Config) -> Iterator[L
     billed = _billed_rows(keyed.iloc[order])
     bounds = np.searchsorted(line[order], np.arange(grouping.ngroups + 1))
     job_keys, rates, days, seconds = (keyed[c].tolist() for c in (E.job_key, "rate", E.date, "billed_s"))
-    details = keyed[_DETAIL[next((c for c in _DETAIL if c in by), E.job_key)]].tolist() \
-        if any(c in by for c in _DETAIL) else None
+    shown = next((_DETAIL[c] for c in _DETAIL if c in by), None)  # the column a line's detail comes from
+    details = keyed[shown].tolist() if shown else None
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         rows = order[lo:hi]
         first = int(rows.min())  # the line's first entry as the export has them
