@@ -227,6 +227,29 @@ def test_meetings_billed_from_a_calendar_count_once_and_untracked_ones_are_repor
                                           "summary": "Globex sync", "hours": 1.0, "file": "input/anna.ics"}]
 
 
+def test_a_check_of_months_past_counts_the_same_meetings_and_skips_untracked_time(ws):
+    """check_before reads only the meetings of clients that bill them: it counts the same entries as a
+    full check of those days (a billed meeting, one covered by a logged entry), and no untracked time."""
+    from auftakt_batch import pipeline
+
+    from .conftest import TODAY
+
+    calendar_ws(ws)
+    october = [event(uid, summary, day, start, end, guest).replace("202611", "202610") for uid, summary, day, start, end,
+               guest in [("a1", "ACME weekly", 8, "1000", "1100", "bob@acme.example"),  # billed as time
+                         ("a2", "ACME review", 7, "1000", "1130", "bob@acme.example"),  # logged below: once
+                         ("g1", "Globex sync", 9, "1400", "1500", "")]]  # untracked, of a client that does not bill
+    calendar_file(ws, "anna.ics", *october, event("a3", "ACME weekly", 3, "1000", "1100", "bob@acme.example"))
+    ws.input("week.csv", TIMED + "2026-10-07,Anna Schmidt,ACME,website,Review,,10:00,11:30\n"
+                                 "2026-11-04,Anna Schmidt,ACME,website,Build,,10:00,12:00\n")
+    run = ws.check()
+    history = pipeline.check_before(run, TODAY)
+    full = pipeline.check(ws.root, run.period.before(run.earliest), TODAY)
+    pd.testing.assert_frame_equal(history.entries, full.entries)
+    assert sorted(history.entries["description"]) == ["ACME weekly", "Review"]
+    assert full.untracked["summary"].tolist() == ["Globex sync"] and history.untracked.empty
+
+
 def test_a_calendar_nobody_owns_stops_billing_when_meetings_are_billed(ws):
     calendar_ws(ws)
     calendar_file(ws, "export.ics", event("a1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"),

@@ -48,7 +48,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
           ingested: Ingested | None = None, history: bool = False) -> CheckRun:
     """The check of `period`; with `ingested`, from what an earlier check of the same inputs read
     (check_before: the inputs are read once a run). A `history` check (check_before's) finds the
-    errors only: the checks that only warn (checks.ADVISORY) and the missing days are skipped."""
+    errors only: the checks that only warn (checks.ADVISORY), the missing days and the meetings nobody
+    logged of clients that do not bill meetings are skipped."""
     lap = (timings or Timings()).begin()
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
@@ -89,7 +90,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    other clients' untracked meetings are reported. Then count a repeated export once (its
     #    copies sharing what the tracker said of it), and of two overlapping exports that disagree,
     #    let the newer win; then follow the tracker's flags.
-    calendar = calendar_time(list(ingested.calendars), timesheet, config, period)
+    calendar = calendar_time(list(ingested.calendars), timesheet, config, period, billed_only=history)
     problems += calendar.problems
     meetings = meeting_entries(calendar, billed, config)
     lap("calendars")

@@ -31,10 +31,17 @@ class CalendarTime:
 
 
 def calendar_time(files: list[tuple[Path, str]], timesheet: pd.DataFrame, config: Config,
-                  period: Period) -> CalendarTime:
-    """`timesheet`: the period's entries with names resolved (person_name, client_key, start, end, date)."""
+                  period: Period, billed_only: bool = False) -> CalendarTime:
+    """`timesheet`: the period's entries with names resolved (person_name, client_key, start, end, date).
+    `billed_only` (a check of months past, which counts what is billed): only the meetings of
+    clients that bill them, and none of the other clients' untracked time."""
+    bills = {key for key, client in config.clients.items() if client.calendar and client.calendar.bill_meetings}
+    if billed_only and not bills:
+        files = []
     meetings, absences, problems, unreadable = read_meetings(files, config, period)
     clients = meetings[meetings["client_key"].notna()]
+    if billed_only:
+        clients = clients[clients["client_key"].isin(bills)]
     if clients.empty:  # no calendar, or no client's meeting in it: nothing to bill, cover or report
         return CalendarTime(_as_entries(clients, config), pd.Series(dtype=bool), clients.reset_index(drop=True),
                             absences, problems, unreadable)

@@ -114,21 +114,20 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
     entries = run.entries[run.entries[E.date].notna()] if len(run.entries) else run.entries
     errors = run.with_errors()[entries.index]
     priced = price(entries.reset_index(drop=True), config).assign(**{R.error: errors.to_numpy()})
-    ledger = book.billed.set_index(R.entry_id)  # the ledger keeps an entry's fields by their names
     ids = priced[E.entry_id]
-    on_invoice = ids.isin(ledger.index)
-    number = ids.map(ledger["number"]).where(on_invoice, "")
-    billed_s = ids.map(ledger[R.billed_s]).where(on_invoice, priced[R.billed_s]).astype("Int64")
-    before = ids.map(ledger[R.written_down_from]).astype("Int64")
+    on_invoice, invoiced = _on_invoice(book.billed, ids)  # the ledger keeps an entry's fields by their names
+    number = invoiced("number").where(on_invoice, "")
+    billed_s = invoiced(R.billed_s).where(on_invoice, priced[R.billed_s]).astype("Int64")
+    before = invoiced(R.written_down_from).astype("Int64")
     review = review_applied(ids, billed_s, run.decisions)  # an invoiced entry is as its invoice has it
     held = review.held & ~on_invoice
     if reviewed:
         down = review.written_down_from.notna() & ~on_invoice
         before = before.where(~down, billed_s)
         billed_s = billed_s.where(~down, review.billed_s)
-    model = entry_models(priced, ids.map(ledger["charge"]).where(on_invoice, ""), config)
+    model = entry_models(priced, invoiced("charge").where(on_invoice, ""), config)
     by_hour = model.eq("")  # a retainer's or fixed price's entries have no hourly value: the fee is the revenue
-    rate = ids.map(ledger["unit_price"]).where(on_invoice & by_hour, priced[R.rate])  # a model's: the one in force
+    rate = invoiced("unit_price").where(on_invoice & by_hour, priced[R.rate])  # a model's: the one in force
     billable = priced[E.billable] & ~priced[R.error]
     sound = billable & rate.notna() & billed_s.notna()
     notional = per_pair(billed_s, rate, sound, lambda s, r: amount(quantity(int(s)), r))
@@ -146,6 +145,20 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         R.currency: priced[E.client_key].map(currency).fillna(config.agency.currency),
         R.flags: pd.Series(flags(priced, run.problems), index=priced.index, dtype=str), R.rate: rate.astype(object),
         R.value: value, R.model: model, R.cost: cost, R.notional_value: notional}))
+
+
+def _on_invoice(billed: pd.DataFrame, ids: pd.Series) -> tuple[pd.Series, Callable[[str], pd.Series]]:
+    """(whether each entry, by its id, is on a live invoice; `invoiced(name)`: the ledger's field
+    `name` of each, an object Series aligned with `ids`, None for an entry on no invoice). Each id
+    is looked up once, not once per field."""
+    at = pd.Index(billed[R.entry_id]).get_indexer(ids)
+    found = at >= 0
+
+    def invoiced(name: str) -> pd.Series:
+        values = np.full(len(ids), None, dtype=object)
+        values[found] = billed[name].to_numpy(dtype=object)[at[found]]
+        return pd.Series(values, index=ids.index, dtype=object)
+    return pd.Series(found, index=ids.index), invoiced
 
 
 def per_pair(a: pd.Series, b: pd.Series, where: pd.Series, compute: Callable[[Any, Any], Decimal]) -> pd.Series:
@@ -302,7 +315,10 @@ def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, pe
     and its value."""
     used = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s,
             R.notional_value]  # all _budget_row reads
+    budgeted = [key for key, client in config.clients.items()
+                if client.budget or any(job.budget for job in client.jobs.values())]
     sound, before = entries.loc[~entries[R.error], used], before[used]
+    sound, before = (frame[frame[E.client_key].isin(budgeted)] for frame in (sound, before))  # scopes look in these
     all_days = working_days(config, period, period.end)
     elapsed = working_days(config, period, today)
     pace = Decimal(len(all_days)) / len(elapsed) if len(elapsed) and today < period.end else Decimal(1)

@@ -126,7 +126,8 @@ def model_tables(entries: pd.DataFrame, before: pd.DataFrame, book: Book, config
                  today: date) -> Models:
     """The retainer periods, fixed prices and caps of the period (entries: the period's report
     entries, `before` the earlier ones, both without errors)."""
-    known = pd.concat([entries, before], ignore_index=True) if len(before) else entries
+    read = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.invoice, R.billed_s]  # all the tables read
+    known = pd.concat([entries[read], before[read]], ignore_index=True) if len(before) else entries[read]
     unlinked = known[known[E.billable] & known[R.invoice].eq("")]
     used = retainer_use(unlinked, config, book.models)
     retainers, fixed, caps = [], [], []

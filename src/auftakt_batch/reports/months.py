@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from ..config import Config
@@ -109,16 +110,22 @@ def _entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
     seconds = sound[E.duration_s].fillna(0).astype("int64")
     billable = sound[E.billable].astype(bool)
     frame = pd.DataFrame({
-        "month": sound[E.date].dt.strftime("%Y-%m"), "client": sound[E.client_key].astype(object),
+        "month": _months(sound[E.date]), "client": sound[E.client_key].astype(object),
         "logged_seconds": seconds, "billable_seconds": seconds.where(billable, 0),
         "billed_seconds": sound[R.billed_s].fillna(0).astype("int64").where(billable, 0),
         "value": sound[R.value], "unbilled": sound[R.value].where(sound[UNCOVERED].astype(bool), ZERO),
         "cost": sound[R.cost]})
     sums = frame.groupby(["month", "client"], sort=True)
     seconds_sums = sums[SECONDS].sum()
-    money = {name: [sum(values, ZERO) for values in sums[name].agg(list)] for name in MONEY}
+    money = {name: [total + ZERO for total in sums[name].sum()] for name in MONEY}  # Decimals, added exactly
     return _facts(seconds_sums.index.get_level_values(0).tolist(), seconds_sums.index.get_level_values(1).tolist(),
                   **{name: seconds_sums[name].tolist() for name in SECONDS}, **money)
+
+
+def _months(days: pd.Series) -> np.ndarray:
+    """Each day's month as text ("2026-11"), each distinct month formatted once."""
+    months, at = np.unique(days.to_numpy(dtype="datetime64[us]").astype("datetime64[M]"), return_inverse=True)
+    return np.array([str(m) for m in months], dtype=object)[at.reshape(-1)]
 
 
 def _expense_facts(expenses: pd.DataFrame | None) -> pd.DataFrame:
