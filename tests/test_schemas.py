@@ -248,3 +248,41 @@ def test_what_the_quick_look_takes_pandera_takes(case):
     model, frame = case
     if conforms(model.columns, frame):
         model.validate(frame, lazy=True)
+
+
+@st.composite
+def _fingerprint_columns(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A head of HEADS and ids of it, some broken: a character changed, a line break or a letter
+    added, cut short, run into the next one."""
+    from auftakt_batch.schemas import HEADS
+
+    head = draw(st.sampled_from(sorted(HEADS)))
+    one = st.from_regex(f"{head}[0-9a-f]{{20}}", fullmatch=True)
+    ids = draw(st.lists(one, min_size=1, max_size=6))
+    for _ in range(draw(st.integers(0, 2))):
+        at, where = draw(st.integers(0, len(ids) - 1)), draw(st.integers(0, 27))
+        text = ids[at]
+        ids[at] = draw(st.sampled_from([text[:where] + draw(st.sampled_from("\nGé:x0 ")) + text[where + 1:],
+                                        text + "\n", text[:where] + "\n" + text[where:], text[:where],
+                                        text + (ids[0] if len(ids) > 1 else "a")]))
+    return head, ids
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(_fingerprint_columns())
+def test_ids_looked_at_all_at_once_pass_only_as_each_matched_alone(case):
+    """The look at a column of ids or slots (one matrix of bytes, not a regex per value) passes a
+    column only if every value matches the pattern alone — and passes every column of clean ones."""
+    import re
+
+    from auftakt_batch.schemas import _fingerprints
+
+    head, ids = case
+    check = _fingerprints(head)
+    pattern = dict(check.arguments)["pattern"]
+    try:
+        passed = check.holds(pd.Series(ids, dtype="str"), False)
+    except UnicodeEncodeError:
+        passed = False  # conforms says no, and pandera decides
+    assert not passed or all(re.match(pattern, i) for i in ids)
+    assert passed or not all(re.fullmatch(pattern.strip("^$"), i) for i in ids)

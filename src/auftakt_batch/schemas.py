@@ -92,10 +92,46 @@ class Check:
     holds: Callable[[pd.Series, bool], bool]  # (the non-null values, whether they are known to be distinct)
 
 
+def _pattern(pattern: str) -> Check:
+    """str_matches: of an id or slot by `_fingerprints`, of any other pattern value by value."""
+    fingerprint = FINGERPRINT.fullmatch(pattern)
+    if fingerprint and fingerprint["head"] in HEADS:
+        return _fingerprints(fingerprint["head"])
+    return _matches(pattern)
+
+
 def _matches(pattern: str) -> Check:
     match = re.compile(pattern).match  # on each distinct value, as pandas' str.match on each (keys repeat)
     return Check("str_matches", (("pattern", pattern),),
                  lambda values, distinct: all(map(match, (values if distinct else values.unique()).tolist())))
+
+
+_HEX_DIGIT = np.zeros(256, dtype=bool)
+_HEX_DIGIT[list(b"0123456789abcdef")] = True
+FINGERPRINT = re.compile(r"\^(?P<head>[^$]*)\[0-9a-f\]\{20\}\$")  # a pattern `_fingerprints` can look at
+HEADS = {"": 0, "[td]:": 2, "expense:": 8, "booking:": 8}  # a fingerprint's head pattern, and its width
+
+
+def _fingerprints(head: str) -> Check:
+    """str_matches of `^{head}[0-9a-f]{20}$` (an id or slot: a year holds a million), on all the
+    values at once: joined into one text, one line each, as a matrix of bytes — every line as
+    long as the pattern's, 20 hex digits after each head, and each distinct head matched. A value
+    of another length, with a line break or other than ASCII cannot pass; none that matches fails."""
+    width, pattern = HEADS[head], re.compile(head)
+    size = width + 20
+
+    def holds(values: pd.Series, _: bool) -> bool:
+        texts = values.tolist()
+        if not texts:
+            return True
+        data = ("\n".join(texts) + "\n").encode("ascii")
+        if len(data) != (size + 1) * len(texts):
+            return False
+        rows = np.frombuffer(data, dtype=np.uint8).reshape(len(texts), size + 1)
+        heads = np.unique(np.ascontiguousarray(rows[:, :width]).view(f"S{width}")) if width else [b""]
+        return bool((rows[:, size] == ord("\n")).all() and _HEX_DIGIT[rows[:, width:size]].all()) \
+            and all(pattern.fullmatch(h.decode("ascii")) for h in heads)
+    return Check("str_matches", (("pattern", f"^{head}[0-9a-f]{{20}}$"),), holds)
 
 
 def _at_least(bound: int) -> Check:
@@ -116,7 +152,7 @@ class Field:
         self.dtype, self.description, self.nullable, self.unique = dtype, description, nullable, unique
         self.checks = tuple(check for check in (None if ge is None else _at_least(ge),
                                                 None if min_length is None else _long(min_length),
-                                                None if matches is None else _matches(matches)) if check)
+                                                None if matches is None else _pattern(matches)) if check)
         self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
