@@ -73,7 +73,8 @@ def covered(meetings: pd.DataFrame, entries: pd.DataFrame) -> pd.Series:
 def coverings(meetings: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
     """(meeting, entry): the index of each meeting with that of each entry of its owner that covers
     it — overlapping it in time, or without times for the same client on the same day."""
-    if meetings.empty or entries.empty:
+    entries = entries[entries[E.person_name].isin(meetings["person"].unique())] if len(meetings) else entries
+    if meetings.empty or entries.empty:  # (only the owners' entries can cover a meeting)
         return pd.DataFrame({"meeting": pd.Series(dtype="int64"), "entry": pd.Series(dtype="int64")})
     m = meetings.reset_index().rename(columns={"index": "meeting"})
     timed = entries[entries[E.start].notna() & entries[E.end].notna()]

@@ -201,6 +201,7 @@ def _keep(folder: Path, export: _Export, names: str, kept: _Kept) -> None:
 # the column, and how many characters come before the hex digest ("t:" of a slot)
 DIGESTS = {E.entry_id: 0, E.slot: 2}
 _HEX = ID_BYTES * 2
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def _digests_out(values: pd.Series, prefix: int) -> dict[str, np.ndarray] | None:
@@ -225,9 +226,18 @@ def _digests_in(stored: dict[str, np.ndarray], column: str, prefix: int, count: 
     if digest.dtype != np.uint8 or heads.dtype != np.uint8 or len(digest) != count * ID_BYTES \
             or len(heads) != count * prefix:
         raise ValueError("not what the identity cache writes")
-    hexed, said = digest.tobytes().hex(), heads.tobytes().decode("ascii")
-    return pd.array([said[i * prefix:(i + 1) * prefix] + hexed[i * _HEX:(i + 1) * _HEX] for i in range(count)],
-                    dtype=dtype)
+    # one line per value — its prefix, then its digest's hex digits — as a matrix of bytes, split once
+    lines = np.empty((count, prefix + _HEX + 1), dtype=np.uint8)
+    lines[:, :prefix] = heads.reshape(count, prefix)
+    digest = digest.reshape(count, ID_BYTES)
+    lines[:, prefix:prefix + _HEX:2], lines[:, prefix + 1:prefix + _HEX:2] = _HEX_DIGITS[digest >> 4], \
+        _HEX_DIGITS[digest & 15]
+    lines[:, -1] = ord("\n")
+    texts = lines.tobytes().decode("ascii").split("\n")
+    texts.pop()  # after the last line's break
+    if len(texts) != count:  # a line break among the prefixes
+        raise ValueError("not what the identity cache writes")
+    return pd.array(texts, dtype=dtype)
 
 
 def _prune(folder: Path, keys: set[str]) -> None:

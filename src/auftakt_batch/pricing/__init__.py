@@ -39,8 +39,9 @@ def price(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
 def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
     """The rate in force for each billable entry (object Series of Decimal; None where there is none).
     Looked up once per person, client and job between two days on which a rate changes."""
-    known = (entries[E.billable] & entries[RATE_KEY].notna().all(axis=1)).to_numpy(dtype=bool)
-    looked_up = entries[known]
+    keys = entries[RATE_KEY]
+    known = (entries[E.billable] & keys.notna().all(axis=1)).to_numpy(dtype=bool)
+    looked_up = keys[known]
     era = np.searchsorted(np.array(rate_changes(config), dtype="datetime64[us]"),
                           looked_up[E.date].to_numpy(), side="right")
     first, which = _firsts(looked_up[RATE_KEY[:-1]].assign(era=era))
