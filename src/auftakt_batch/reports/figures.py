@@ -48,7 +48,7 @@ from ..schemas import added
 from ..units import CENT, HOUR, hours, share
 from .expenses import expense_sums, expense_table
 from .models import Models, entry_models, job_model, line_revenue, model_tables, next_bill, unbilled, uncovered
-from .months import UNCOVERED, Sources, month_table
+from .months import UNCOVERED, Sources, month_labels, month_table
 
 ZERO = Decimal("0.00")
 MONTH, QUARTER = 31, 92  # days: a client's billing rhythm
@@ -65,7 +65,8 @@ class Figures:
     budgets: pd.DataFrame
     team: pd.DataFrame
     gap: pd.DataFrame
-    earlier_unbilled: pd.DataFrame  # billable entries of earlier periods that no invoice holds
+    earlier_unbilled: pd.DataFrame  # billable entries of earlier periods that no invoice holds, per month and client
+    #                                 (earlier_months: a year's entries as a few thousand rows)
     untracked: pd.DataFrame  # client meetings nobody logged, with their value
     invoices: pd.DataFrame  # the ledger's invoices of the period
     models: Models = Models()  # the retainer periods, fixed prices and caps (reports/models.py)
@@ -94,7 +95,8 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     standing = tuple(standings(book.invoices, book.paid, today))
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
-                   gap_table(clients, entries, earlier_unbilled, untracked, run, today), earlier_unbilled, untracked,
+                   gap_table(clients, entries, earlier_unbilled, untracked, run, today),
+                   earlier_months(earlier_unbilled), untracked,
                    invoice_table(book, period), models, expenses, months, standing,
                    tuple(aging(standing, book.invoices, today)))
 
@@ -501,13 +503,13 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
 
 
 def earlier_months(unbilled: pd.DataFrame) -> pd.DataFrame:
-    """The billable entries of earlier periods on no invoice (`Figures.earlier_unbilled`), per month
-    and client, oldest first: how many, their billed hours and value, and the command that bills
+    """The billable entries of earlier periods on no invoice, per month and client, oldest first
+    (`Figures.earlier_unbilled`): how many, their billed hours and value, and the command that bills
     them (that month's own report lists them one by one)."""
     columns = ["month", "client", "entries", "hours", "value", "currency", "command"]
     if unbilled.empty:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame({"month": unbilled[E.date].dt.strftime("%Y-%m"), "client": unbilled[E.client_key],
+    frame = pd.DataFrame({"month": month_labels(unbilled[E.date]), "client": unbilled[E.client_key],
                           "seconds": unbilled[R.billed_s].fillna(0).astype("int64"), "value": unbilled[R.value],
                           "currency": unbilled[R.currency]})
     rows = [{"month": month, "client": client, "entries": len(group), "hours": hours(int(group["seconds"].sum())),

@@ -110,7 +110,7 @@ def _entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
     seconds = sound[E.duration_s].fillna(0).astype("int64")
     billable = sound[E.billable].astype(bool)
     frame = pd.DataFrame({
-        "month": _months(sound[E.date]), "client": sound[E.client_key].astype(object),
+        "month": month_labels(sound[E.date]), "client": sound[E.client_key].astype(object),
         "logged_seconds": seconds, "billable_seconds": seconds.where(billable, 0),
         "billed_seconds": sound[R.billed_s].fillna(0).astype("int64").where(billable, 0),
         "value": sound[R.value], "unbilled": sound[R.value].where(sound[UNCOVERED].astype(bool), ZERO),
@@ -122,7 +122,7 @@ def _entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
                   **{name: seconds_sums[name].tolist() for name in SECONDS}, **money)
 
 
-def _months(days: pd.Series) -> np.ndarray:
+def month_labels(days: pd.Series) -> np.ndarray:
     """Each day's month as text ("2026-11"), each distinct month formatted once."""
     months, at = np.unique(days.to_numpy(dtype="datetime64[us]").astype("datetime64[M]"), return_inverse=True)
     return np.array([str(m) for m in months], dtype=object)[at.reshape(-1)]

@@ -24,7 +24,7 @@ from ..schemas import Entries as E
 from ..schemas import Expenses as X
 from ..schemas import ReportEntries as R
 from ..units import hours
-from .figures import Figures, earlier_months
+from .figures import Figures
 from .model_sheet import MODEL_ENTRY_COLUMNS, model_text, write_models
 from .overview import write_overview
 from .receivables_sheet import write_receivables
@@ -367,8 +367,8 @@ def _gap(pages: Pages, figures: Figures) -> None:
              TRACKER_COLUMNS)):
         last = long_table(pages, _entry_rows(entries[held]), columns, row=last + 3,
                           heading=f"{heading} ({int(held.sum())})")
-    count = len(figures.earlier_unbilled)
-    long_table(pages, earlier_months(figures.earlier_unbilled), EARLIER_MONTH_COLUMNS, row=last + 3,
+    count = int(figures.earlier_unbilled["entries"].sum())
+    long_table(pages, figures.earlier_unbilled, EARLIER_MONTH_COLUMNS, row=last + 3,
                heading=f"Billable entries of earlier periods on no invoice ({count}), per month: "
                        f"each month's report lists its entries")
 
