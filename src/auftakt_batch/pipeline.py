@@ -95,7 +95,9 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     meetings = meeting_entries(calendar, billed, config)
     lap("calendars")
     resolved = pd.concat([timesheet, meetings], ignore_index=True) if meetings is not None else timesheet
+    del raw, timesheet  # resolved holds them: a year's rows are not kept twice
     current = supersede(resolved, {f.path: f.modified for f in ingested.files})
+    del resolved
     entries, repeat_problems = drop_repeats(share_flags(current.entries), config.imports.billable == "export")
     entries = hold_by_tracker(entries, config.imports)
     problems += current.problems + repeat_problems

@@ -86,7 +86,7 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
     clients = client_table(entries, book, config, period, models, expenses)
     jobs = job_table(entries, book, config, period, models, expenses)
     budgets = budget_table(entries, before, config, period, today)
-    earlier_unbilled = before[uncovered(before)].reset_index(drop=True)
+    earlier_unbilled = before.loc[uncovered(before), [E.date, E.client_key, R.billed_s, R.value, R.currency]]
     untracked = untracked_table(run, config)
     months = month_table(Sources(entries=entries.assign(**{UNCOVERED: uncovered(entries)}),
                                  before=before.assign(**{UNCOVERED: uncovered(before)}), expenses=expenses,

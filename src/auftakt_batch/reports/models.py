@@ -122,12 +122,15 @@ def line_revenue(book: Book, period: Period, by: list[str]) -> pd.DataFrame:
     return frame.groupby(by)[["model_revenue", "capped"]].sum()
 
 
+KNOWN = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.invoice, R.billed_s]  # what model_tables
+READ = [*KNOWN, E.tracker_hold, R.model, R.value]  # reads of the entries before the period; and of the period's
+
+
 def model_tables(entries: pd.DataFrame, before: pd.DataFrame, book: Book, config: Config, period: Period,
                  today: date) -> Models:
     """The retainer periods, fixed prices and caps of the period (entries: the period's report
-    entries, `before` the earlier ones, both without errors)."""
-    read = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.invoice, R.billed_s]  # all the tables read
-    known = pd.concat([entries[read], before[read]], ignore_index=True) if len(before) else entries[read]
+    entries, `before` the earlier ones, both without errors; of them, READ is all it reads)."""
+    known = pd.concat([entries[KNOWN], before[KNOWN]], ignore_index=True) if len(before) else entries[KNOWN]
     unlinked = known[known[E.billable] & known[R.invoice].eq("")]
     used = retainer_use(unlinked, config, book.models)
     retainers, fixed, caps = [], [], []

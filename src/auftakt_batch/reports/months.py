@@ -38,7 +38,7 @@ from ..schemas import Entries as E
 from ..schemas import Expenses as X
 from ..schemas import ReportEntries as R
 from ..units import HOUR, hours, share
-from .models import MODEL_OF_CHARGE, Models, is_write_down, model_tables, next_bill, period_lines
+from .models import MODEL_OF_CHARGE, READ, Models, is_write_down, model_tables, next_bill, period_lines
 
 ZERO = Decimal("0.00")
 MONTHS = 12
@@ -104,7 +104,8 @@ def _entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
     """The entries as Clients sums them (figures._sums): logged, billable, billed seconds, value,
     unbilled value (of the entries whose UNCOVERED mask is set: figures.uncovered), cost — summed
     per month and client (a year of entries is a few thousand rows of facts)."""
-    sound = entries[~entries[R.error]] if len(entries) else entries
+    read = [E.date, E.client_key, E.duration_s, E.billable, R.billed_s, R.value, UNCOVERED, R.cost]
+    sound = entries.loc[~entries[R.error], read] if len(entries) else entries
     if sound.empty:
         return _facts([], [])
     seconds = sound[E.duration_s].fillna(0).astype("int64")
@@ -155,7 +156,7 @@ def _pending(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
     a month's fee, its milestones due, less its caps' write-downs — each retainer period once, in
     the month it ends (one that overlaps the period counts in the period)."""
     found = [next_bill(sources.models, period)]
-    before = sources.before
+    before = sources.before[READ]  # each month's models read these (a year's rows, sliced month by month)
     if len(before) and any(job.retainer or job.fixed or job.cap for client in config.clients.values()
                            for job in client.jobs.values()):
         first = max(pd.Period(_month(period.end), "M") - (MONTHS - 1), pd.Period(_month(before[E.date].min()), "M"))
