@@ -81,7 +81,9 @@ def test_kept_identities_give_what_computing_them_gives_across_edits_and_periods
             write(ws, exports, names, step)
         warm_run = checked(warm, period)  # fills the cache for the period, then for the months before it
         shutil.rmtree(cold.root / "output" / ".cache", ignore_errors=True)
-        cold_run = checked(cold, period)
+        with pytest.MonkeyPatch.context() as chunked:
+            chunked.setattr(identities, "CHUNK_ROWS", 1)  # cold, each export worked out on its own
+            cold_run = checked(cold, period)
         for mine, theirs in zip(warm_run[:2], cold_run[:2]):
             if theirs is None:
                 assert mine is None
@@ -92,6 +94,14 @@ def test_kept_identities_give_what_computing_them_gives_across_edits_and_periods
         needed = {name for name, export in exports.items() if any(month <= period.end.month for month, *_ in export)}
         keys = {f.path: f.key for f in pipeline.check(warm.root, period, TODAY).files}
         assert {p.stem for p in kept(warm)} == {keys[f"input/{name}.csv"] for name in needed}
+
+
+def test_exports_are_worked_out_in_chunks_never_split(monkeypatch):
+    monkeypatch.setattr(identities, "CHUNK_ROWS", 5)
+    exports = [np.arange(0, 3), np.arange(3, 10), np.arange(10, 11), np.arange(11, 13), np.arange(13, 20)]
+    chunks = identities._chunks(exports)
+    assert [c.tolist() for c in chunks] == [list(range(0, 10)), list(range(10, 20))]
+    assert [c.tolist() for c in identities._chunks([np.arange(0, 2)])] == [[0, 1]]
 
 
 def test_a_month_keeps_its_rows_and_the_report_the_months_before(ws, monkeypatch):

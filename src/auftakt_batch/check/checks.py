@@ -135,7 +135,8 @@ def long_day(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Entries that start before an earlier-starting entry of the same person has ended; one
     warning per person and file, covering the overlapping rows and the rows they overlap."""
-    timed = _where(e, e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna())
+    read = [E.person_name, E.start, E.end, E.date, E.source_file, E.source_row]  # of a year's entries: no more
+    timed = _where(e[read], e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna())
     if len(timed) < 2:  # an overlap takes two entries
         return []
     timed = timed.sort_values([E.person_name, E.start, E.end], kind="stable").reset_index(drop=True)
@@ -241,7 +242,9 @@ def repeated_in_file(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """The same person and day in another file, alike in job and hours or in words: an edited
     re-export counts twice, so say so (both are counted until one file goes)."""
-    known = _where(e, e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1))
+    read = [E.person_name, E.date, E.client_key, E.job_key, E.duration_s, E.start, E.description, E.source_file,
+            E.source_row, E.entry_id]  # of a year's entries: no more
+    known = _where(e[read], e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1))
     if known[E.source_file].nunique() < 2:  # a near repeat is in another file
         return []
     known = known.assign(words=normalised(known[E.description]))

@@ -41,6 +41,7 @@ COLUMNS = (E.person_name, E.client_key, E.job_key, E.billable, E.entry_id, E.slo
 FORMAT = 3  # change it whenever what is stored, or how, changes
 FOLDER = Path("output") / ".cache" / "identity"
 KEEP_ROWS = 500  # an export of at most this many entries is resolved again rather than read back
+CHUNK_ROWS = 200_000  # rows worked out at once, cold: the text made to fingerprint them is about 0.5 KB a row
 _META = "auftakt-batch.identity"
 _ROWS = "rows"  # the export's rows kept, as positions from 0
 
@@ -92,8 +93,7 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         if not have.all():
             todo.append((export, kept, rows[~have], lo + np.flatnonzero(~have)))
     if todo:
-        wanted = np.concatenate([at for *_, at in todo])
-        done = _computed(raw.iloc[wanted], config)[list(COLUMNS)]
+        done = pd.concat([_computed(raw.iloc[at], config)[list(COLUMNS)] for at in _chunks([at for *_, at in todo])])
         parts.append(done)
         for export, kept, rows, at in todo:
             if _keeps(export):
@@ -103,6 +103,20 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         return _computed(raw, config)
     columns = pd.concat(parts).sort_index() if len(parts) > 1 else parts[0]
     return raw.assign(**{c: columns[c] for c in COLUMNS})
+
+
+def _chunks(rows: list[np.ndarray]) -> list[np.ndarray]:
+    """Exports' rows (raw's) in chunks of about CHUNK_ROWS, an export never split (its rows of a day
+    depend on each other): a cold year is worked out a chunk at a time, its text made for one chunk."""
+    chunks: list[list[np.ndarray]] = [[]]
+    size = 0
+    for at in rows:
+        if size >= CHUNK_ROWS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(at)
+        size += len(at)
+    return [np.concatenate(chunk) for chunk in chunks]
 
 
 def _keeps(export: _Export) -> bool:

@@ -182,11 +182,13 @@ def held_by_tracker(run: CheckRun, sound: pd.DataFrame) -> dict[str, int]:
     not approved there, or not billable by the export's flag where rates.yaml would bill them."""
     if run.config is None:
         return {"invoiced_in_tracker": 0, "not_approved": 0, "export_not_billable": 0}
-    unbilled = sound[~sound[E.entry_id].isin(run.billed[E.entry_id]) & sound[E.billable]]
+    unbilled = sound.loc[~sound[E.entry_id].isin(run.billed[E.entry_id]) & sound[E.billable],
+                         [E.tracker_hold, E.duration_s]]  # of a year's entries: what is summed
     flagged = sound[E.billable_flag].eq(False).fillna(False).astype(bool) & rates_billable(sound, run.config)
     return {"invoiced_in_tracker": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(INVOICED)]),
             "not_approved": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(UNAPPROVED)]),
-            "export_not_billable": _positive_seconds(sound[flagged]) if run.config.imports.billable == "export" else 0}
+            "export_not_billable": _positive_seconds(sound.loc[flagged, [E.duration_s]])
+            if run.config.imports.billable == "export" else 0}
 
 
 def _held_by_tracker(run: CheckRun, sound: pd.DataFrame) -> list[str]:
