@@ -21,7 +21,6 @@ ignored and done again; never trusted. Entries of exports no longer in input/ ar
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ import pandas as pd
 
 from ..config import Config
 from ..ingest import Ingested, SourceFile, arrays
-from ..ingest.cache import write_entry
+from ..ingest.cache import written_entry
 from ..schemas import Entries as E
 from .identity import ID_BYTES, identify
 from .resolve import resolve_names
@@ -93,7 +92,9 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         if not have.all():
             todo.append((export, kept, rows[~have], lo + np.flatnonzero(~have)))
     if todo:
-        done = pd.concat([_computed(raw.iloc[at], config)[list(COLUMNS)] for at in _chunks([at for *_, at in todo])])
+        days = _days(raw)
+        done = pd.concat([_computed(raw.iloc[at], config)[list(COLUMNS)]
+                          for at in _chunks([at for *_, at in todo], days)])
         parts.append(done)
         for export, kept, rows, at in todo:
             if _keeps(export):
@@ -105,18 +106,38 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
     return raw.assign(**{c: columns[c] for c in COLUMNS})
 
 
-def _chunks(rows: list[np.ndarray]) -> list[np.ndarray]:
-    """Exports' rows (raw's) in chunks of about CHUNK_ROWS, an export never split (its rows of a day
-    depend on each other): a cold year is worked out a chunk at a time, its text made for one chunk."""
+def _days(raw: pd.DataFrame) -> np.ndarray:
+    """Each row's day as its fingerprint reads it (check/identity: the exported start's, else its
+    date), as integers, undated rows alike."""
+    return raw[E.local_start].dt.normalize().fillna(raw[E.date]).to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def _chunks(rows: list[np.ndarray], days: np.ndarray) -> list[np.ndarray]:
+    """Exports' rows (raw's) in chunks of about CHUNK_ROWS, a day of an export never split (its rows
+    of a day depend on each other): a cold year is worked out a chunk at a time, its text made for
+    one chunk. `days`: raw's `_days`."""
     chunks: list[list[np.ndarray]] = [[]]
     size = 0
-    for at in rows:
+    for at in (piece for export in rows for piece in _by_day(export, days[export])):
         if size >= CHUNK_ROWS:
             chunks.append([])
             size = 0
         chunks[-1].append(at)
         size += len(at)
     return [np.concatenate(chunk) for chunk in chunks]
+
+
+def _by_day(at: np.ndarray, days: np.ndarray) -> list[np.ndarray]:
+    """An export's rows `at` (ascending) in pieces of whole days (of `days`, theirs) of about
+    CHUNK_ROWS each, each piece ascending; a small export whole."""
+    if len(at) <= CHUNK_ROWS:
+        return [at]
+    order = np.argsort(days, kind="stable")
+    ordered = days[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # where each day begins
+    wanted = np.searchsorted(starts, np.arange(CHUNK_ROWS, len(at), CHUNK_ROWS))
+    bounds = np.unique(starts[wanted[wanted < len(starts)]])
+    return [np.sort(at[order[lo:hi]]) for lo, hi in zip([0, *bounds], [*bounds, len(at)])]
 
 
 def _keeps(export: _Export) -> bool:
@@ -203,10 +224,9 @@ def _keep(folder: Path, export: _Export, names: str, kept: _Kept) -> None:
         for c, found in digests.items():
             if found is not None:
                 stored |= {f"{c}.{part}": values for part, values in found.items()}
-        out = io.BytesIO()
-        np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)},
-                 **stored)
-        write_entry(folder / f"{export.key}.npz", out.getvalue())
+        with written_entry(folder / f"{export.key}.npz") as out:
+            np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)},
+                     **stored)
     except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
         return
 

@@ -27,15 +27,16 @@ not use are pruned.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Mapping
+from typing import BinaryIO, Mapping
 
 import numpy as np
 import pandas as pd
@@ -178,14 +179,12 @@ class IngestCache:
     def _write(self, name: str, reads: list[tuple[str, FileRead]]) -> bool:
         """Whether `reads` could be kept in the cache file `name`."""
         try:
-            data = _dump(reads)
-        except Exception:  # noqa: BLE001 - what cannot be kept exactly is read again next time
-            return False
-        if data is None:
-            return False
-        try:
-            write_entry(self.folder / name, data)
-        except OSError:
+            arrays_out = _dump(reads)
+            if arrays_out is None:
+                return False
+            with written_entry(self.folder / name) as out:  # a year's export: no copy of it in memory
+                np.savez(out, allow_pickle=False, **arrays_out)
+        except Exception:  # noqa: BLE001 - what cannot be kept exactly, or written, is read again next time
             return False
         return True
 
@@ -213,23 +212,26 @@ def _code() -> str:
     return "/".join([pd.__version__, np.__version__, digest.hexdigest()])
 
 
-def write_entry(target: Path, data: bytes) -> None:
-    """`data` renamed into place whole, not synced: after a crash an entry is there or not, and one
-    whose bytes never reached the disk fails its zip checksums and is rebuilt (a sync per export
-    would cost more than reading a small one)."""
+@contextmanager
+def written_entry(target: Path) -> Iterator[BinaryIO]:
+    """A file to write an entry into, renamed into place whole when the block ends (and removed if
+    it raises), not synced: after a crash an entry is there or not, and one whose bytes never
+    reached the disk fails its zip checksums and is rebuilt (a sync per export would cost more
+    than reading a small one)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        temp.write_bytes(data)
+        with temp.open("wb") as out:
+            yield out
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
 
 
-def _dump(reads: list[tuple[str, FileRead]]) -> bytes | None:
-    """The cache file's bytes for the exports `reads` (key, what it gives); None for what cannot
-    be kept exactly (then it is simply read again)."""
+def _dump(reads: list[tuple[str, FileRead]]) -> dict[str, np.ndarray] | None:
+    """The cache file's arrays for the exports `reads` (key, what it gives), by name; None for what
+    cannot be kept exactly (then it is simply read again)."""
     parts = [t.built for _, read in reads for t in read.tables]
     frames = list({id(f): f for f in (p.frame if isinstance(p, Part) else p for p in parts)}.values())
     if any(tuple(f.columns) != _COLUMNS or not f.dtypes.equals(frames[0].dtypes) for f in frames):
@@ -248,9 +250,7 @@ def _dump(reads: list[tuple[str, FileRead]]) -> bytes | None:
                          "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding,
                                      "separator": t.separator, "rows": t.rows, "labels": dict(t.labels)}
                                     for t in read.tables]} for key, read in reads]}
-    out = io.BytesIO()
-    np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}, **stored)
-    return out.getvalue()
+    return {_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **stored}
 
 
 def _load(path: Path) -> dict[str, FileRead]:
