@@ -65,8 +65,7 @@ class Figures:
     budgets: pd.DataFrame
     team: pd.DataFrame
     gap: pd.DataFrame
-    earlier_unbilled: pd.DataFrame  # billable entries of earlier periods that no invoice holds, per month and client
-    #                                 (earlier_months: a year's entries as a few thousand rows)
+    earlier_unbilled: pd.DataFrame  # earlier periods' billable entries on no invoice, per month and client
     untracked: pd.DataFrame  # client meetings nobody logged, with their value
     invoices: pd.DataFrame  # the ledger's invoices of the period
     models: Models = Models()  # the retainer periods, fixed prices and caps (reports/models.py)

@@ -122,8 +122,9 @@ def line_revenue(book: Book, period: Period, by: list[str]) -> pd.DataFrame:
     return frame.groupby(by)[["model_revenue", "capped"]].sum()
 
 
-KNOWN = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.invoice, R.billed_s]  # what model_tables
-READ = [*KNOWN, E.tracker_hold, R.model, R.value]  # reads of the entries before the period; and of the period's
+# the columns model_tables reads: of the entries before the period (KNOWN), and of the period's (READ)
+KNOWN = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.invoice, R.billed_s]
+READ = [*KNOWN, E.tracker_hold, R.model, R.value]
 
 
 def model_tables(entries: pd.DataFrame, before: pd.DataFrame, book: Book, config: Config, period: Period,
