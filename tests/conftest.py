@@ -9,11 +9,13 @@ and `HYPOTHESIS_PROFILE=long` ten times as many, to hunt (`make fuzz` runs it).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
 import shutil
 import sqlite3
+import tempfile
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -147,6 +149,28 @@ class Workspace:
 
     def cli(self, *args: str):
         return CliRunner().invoke(main, [*args, "--workspace", str(self.root)], catch_exceptions=False)
+
+
+_BILLED: dict[tuple, Path] = {}  # what bill_once made, per key: a copy of the workspace it left
+
+
+def bill_once(ws: Workspace, key: tuple, bill) -> None:
+    """`bill()`, which bills `ws` as written, once per test process for each `key` (all its
+    outcome depends on besides the day and the renderer, both added here): later calls copy the
+    workspace the first left over `ws`, keeping `ws`'s rates.yaml (a key may leave out settings
+    billing never reads, as a test mail server's port). Billing is deterministic (the byte-identical
+    rerun), so the copy is what billing again would leave; for tests whose set-up bills and is not
+    what they test."""
+    key = (*key, os.environ.get("AUFTAKT_TODAY"), billing.write_pdfs)
+    if key not in _BILLED:
+        bill()
+        _BILLED[key] = Path(tempfile.mkdtemp(prefix="auftakt-billed-")) / "ws"
+        atexit.register(shutil.rmtree, _BILLED[key].parent, ignore_errors=True)
+        shutil.copytree(ws.root, _BILLED[key], symlinks=True)
+        return
+    rates = (ws.root / "rates.yaml").read_bytes()
+    shutil.copytree(_BILLED[key], ws.root, symlinks=True, dirs_exist_ok=True)
+    (ws.root / "rates.yaml").write_bytes(rates)
 
 
 @pytest.fixture

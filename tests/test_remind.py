@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from auftakt_batch import billing, reminding
 from auftakt_batch.files import FAULT
 
-from .conftest import ROOT, Workspace, edited, stand_in_pdfs
+from .conftest import ROOT, Workspace, bill_once, edited, stand_in_pdfs
 from .test_bank import camt, entry
 from .test_send import EXPORT, RATES, ca, messages, server  # noqa: F401  # ca and server: fixtures
 
@@ -30,9 +30,13 @@ def billed(ws: Workspace, mail: str = '  mail: {from: "Studio <billing@studio.ex
            levels: str = LEVELS) -> Workspace:
     ws.rates(edited(RATES, "  iban: DE89370400440532013000\n", "  iban: DE89370400440532013000\n" + mail + levels))
     ws.with_templates().input("november.csv", EXPORT)
+    bill_once(ws, ("remind", (ws.root / "rates.yaml").read_text()), lambda: _billed(ws))
+    return ws
+
+
+def _billed(ws: Workspace) -> None:
     result = ws.cli("bill", "--period", "2026-11")
     assert result.exit_code == 0, result.output
-    return ws
 
 
 @pytest.fixture
