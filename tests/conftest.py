@@ -10,6 +10,7 @@ and `HYPOTHESIS_PROFILE=long` ten times as many, to hunt (`make fuzz` runs it).
 from __future__ import annotations
 
 import atexit
+import gc
 import hashlib
 import os
 import re
@@ -37,6 +38,15 @@ settings.register_profile("dev", max_examples=10)  # for a property that names n
 settings.register_profile("long", max_examples=1000)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 settings.load_profile(PROFILE)
+
+
+def pytest_collection_finish(session) -> None:
+    """What a test process made before its first test (modules, the collected tests) is never garbage:
+    frozen out of the collector's sweeps, which then run every 50,000 allocations, not 700 — about a
+    tenth less CPU for pandas-heavy tests; refcounting still frees all but cycles at once."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def examples(n: int) -> int:
