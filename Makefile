@@ -10,7 +10,8 @@
 #               BENCH_ARGS="--only sizes --sizes 20k" (the parts not run keep their last results)
 #   make libreoffice  LibreOffice headless (with apt-get, as root), for the tests that open and recalculate
 #               the workbooks as a user would (skipped without it)
-#   make fuzz   the billing, billing-model and money properties with ten times their examples, then each ingest parser
+#   make fuzz   the properties CI runs fewer examples of (billing, billing models, money, ingest batches and cache,
+#               kept identities, the schemas' quick look) with ten times their examples, then each ingest parser
 #               fuzzed with atheris for FUZZ_SECONDS (600) each (bench/fuzz; not in CI)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -70,7 +71,8 @@ $(VENV)/.fuzz-installed: $(VENV)/.installed
 
 fuzz: $(VENV)/.fuzz-installed
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -n auto tests/test_billing_properties.py tests/test_money_properties.py \
-		tests/test_model_properties.py
+		tests/test_model_properties.py tests/test_ingest_batch.py tests/test_ingest_cache.py tests/test_identities.py \
+		tests/test_schemas.py
 	FUZZ_SECONDS=$(FUZZ_SECONDS) PYTHON=$(BIN)/python bash bench/fuzz/run.sh
 
 clean:

@@ -17,7 +17,7 @@ from auftakt_batch.billing import bill, void
 from auftakt_batch.billing.accept import NothingToAccept, accept
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, dedent, ledger_dump
+from .conftest import TODAY, bill_once, dedent, ledger_dump
 from .test_calendars import calendar_file, calendar_ws, event
 from .test_formats import HARVEST, TOGGL
 
@@ -47,11 +47,14 @@ def hours_billed(ws) -> float:
         conn.close()
 
 
-def first_billing(ws, text: str = HEADER + WEEK, name: str = "week.csv"):
+def first_billing(ws, text: str = HEADER + WEEK, name: str = "week.csv") -> None:
     ws.with_templates().input(name, text)
+    bill_once(ws, ("billed once", (ws.root / "rates.yaml").read_text(), text, name), lambda: _billed_first(ws))
+
+
+def _billed_first(ws) -> None:
     first = bill(ws.root, NOVEMBER, today=TODAY)
     assert [i.number for i in first.issued] == ["2026-0001", "2026-0002"]
-    return first
 
 
 def codes(run) -> dict[str, list[str]]:

@@ -35,7 +35,7 @@ from auftakt_batch.billing import bill
 from auftakt_batch.files import PAUSE
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, Workspace, ledger_dump
+from .conftest import TODAY, Workspace, bill_once, ledger_dump
 from .test_crashes import RUN, clean_env
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
@@ -53,9 +53,13 @@ READERS = {"invoices": ["invoices"], "check": ["check", "--period", "2026-11"],
 def billed(ws) -> Workspace:
     """November billed once (2026-0001); Globex's later entry waits for the next bill."""
     ws.with_templates().input("week.csv", FIRST)
-    assert [i.number for i in bill(ws.root, NOVEMBER, today=TODAY).issued] == ["2026-0001"]
+    bill_once(ws, ("held files", (ws.root / "rates.yaml").read_text(), FIRST), lambda: _billed(ws))
     ws.input("later.csv", LATER)
     return ws
+
+
+def _billed(ws) -> None:
+    assert [i.number for i in bill(ws.root, NOVEMBER, today=TODAY).issued] == ["2026-0001"]
 
 
 def temporary_files(ws) -> list[Path]:

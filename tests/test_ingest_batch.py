@@ -68,7 +68,9 @@ def one_by_one(tables, rules):
     return [batch._alone(t, rules) for t in tables]
 
 
-@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+# Each example ingests its exports four times and checks them twice through the CLI (one costs most of a
+# second): CI runs 10; `make fuzz` (the long profile) runs 100.
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(exports)
 def test_small_exports_built_together_give_what_each_gives_alone(tmp_path_factory, monkeypatch, files):

@@ -84,7 +84,9 @@ def workspace(root: Path) -> Workspace:
     return ws
 
 
-@settings(max_examples=examples(5), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+# Each example checks and bills up to three states in two workspaces (up to twelve whole runs, an example
+# costs seconds): CI runs 3; `make fuzz` (the long profile) runs 30.
+@settings(max_examples=examples(3), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(exports, min_size=2, max_size=3))
 def test_warm_runs_say_and_bill_what_cold_runs_do_across_edits_additions_and_deletions(tmp_path_factory, states):

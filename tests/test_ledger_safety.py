@@ -20,7 +20,7 @@ from auftakt_batch import ledger
 from auftakt_batch.billing import CannotIssue, bill, void
 from auftakt_batch.periods import parse_period
 
-from .conftest import TODAY, dedent, ledger_dump
+from .conftest import TODAY, bill_once, dedent, ledger_dump
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 WEEK = dedent("""\
@@ -32,8 +32,12 @@ NOVEMBER = parse_period("2026-11")
 
 def billed_once(ws):
     ws.with_templates().input("week.csv", HEADER + WEEK)
-    assert [i.number for i in bill(ws.root, NOVEMBER, today=TODAY).issued] == ["2026-0001", "2026-0002"]
+    bill_once(ws, ("ledger safety", (ws.root / "rates.yaml").read_text()), lambda: _billed(ws))
     return ws
+
+
+def _billed(ws) -> None:
+    assert [i.number for i in bill(ws.root, NOVEMBER, today=TODAY).issued] == ["2026-0001", "2026-0002"]
 
 
 def pdfs(ws) -> dict[str, str]:

@@ -14,7 +14,7 @@ from auftakt_batch import ledger
 from auftakt_batch.billing import bill
 from auftakt_batch.reports import report
 
-from .conftest import RATES, TODAY, dedent, edited
+from .conftest import RATES, TODAY, bill_once, dedent, edited
 from .test_billing_models import HEADER, KAFFEE, NOVEMBER, OCTOBER
 from .test_charges import schema_6_ledger
 from .test_reports import book, headers, near, records, row_of, values
@@ -38,11 +38,15 @@ def billed(ws):
     """October and November billed as tests/test_billing_models.py works them out."""
     ws.rates(RATES + KAFFEE)
     ws.with_templates()
+    bill_once(ws, ("model reports", (ws.root / "rates.yaml").read_text()), lambda: _billed(ws))
+    return ws
+
+
+def _billed(ws) -> None:
     ws.input("october.csv", HEADER + OCTOBER_ENTRIES)
     bill(ws.root, OCTOBER, today=TODAY)
     ws.input("november.csv", HEADER + NOVEMBER_ENTRIES)
     bill(ws.root, NOVEMBER, today=TODAY)
-    return ws
 
 
 def workbook(ws):

@@ -14,10 +14,10 @@ from email import message_from_bytes, policy
 import pytest
 from pypdf import PdfReader
 
-from auftakt_batch import billing
+from auftakt_batch import billing, reminding
 from auftakt_batch.files import FAULT
 
-from .conftest import ROOT, Workspace, edited, stand_in_pdfs
+from .conftest import ROOT, Workspace, bill_once, edited, stand_in_pdfs
 from .test_bank import camt, entry
 from .test_send import EXPORT, RATES, ca, messages, server  # noqa: F401  # ca and server: fixtures
 
@@ -30,9 +30,13 @@ def billed(ws: Workspace, mail: str = '  mail: {from: "Studio <billing@studio.ex
            levels: str = LEVELS) -> Workspace:
     ws.rates(edited(RATES, "  iban: DE89370400440532013000\n", "  iban: DE89370400440532013000\n" + mail + levels))
     ws.with_templates().input("november.csv", EXPORT)
+    bill_once(ws, ("remind", (ws.root / "rates.yaml").read_text()), lambda: _billed(ws))
+    return ws
+
+
+def _billed(ws: Workspace) -> None:
     result = ws.cli("bill", "--period", "2026-11")
     assert result.exit_code == 0, result.output
-    return ws
 
 
 @pytest.fixture
@@ -199,13 +203,30 @@ REMIND = ("import datetime, sys; from pathlib import Path; from auftakt_batch.cl
           "main(['remind', '--workspace', sys.argv[1]])")
 
 
+REMINDED = ("2026-0001-reminder-1.pdf", "2026-0002-reminder-1.pdf")
+RENDER_PDF = reminding.render_pdf  # WeasyPrint's, as imported: conftest's stand-in is put in its place per test
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> dict[str, bytes]:
+    """The reminders' PDFs (WeasyPrint's) of a `remind` that was never interrupted, on 24 December:
+    made once for every step a run is killed at."""
+    clean = Workspace(tmp_path_factory.mktemp("clean") / "ws")
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(billing, "write_pdfs", stand_in_pdfs)  # no reminder reads its invoice's PDF
+        patched.setattr(reminding, "render_pdf", RENDER_PDF)
+        patched.setenv("AUFTAKT_TODAY", "2026-12-03")
+        billed(clean)
+        on(patched, "2026-12-24")
+        assert clean.cli("remind").exit_code == 0
+    return {name: (clean.root / "output/2026-11/reminders" / name).read_bytes() for name in REMINDED}
+
+
 @pytest.mark.real_pdf  # the killed run renders in a process of its own, with WeasyPrint
 @pytest.mark.parametrize("step", ["reminder-reserved", "pdf-written", "reminder-written"])
-def test_a_run_killed_anywhere_is_finished_by_the_next_with_the_same_pdf(ws, tmp_path, monkeypatch, step,
-                                                                       stand_in_invoices):
+def test_a_run_killed_anywhere_is_finished_by_the_next_with_the_same_pdf(ws, monkeypatch, step, stand_in_invoices,
+                                                                       uninterrupted):
     billed(ws)
-    (tmp_path / "clean").mkdir()
-    clean = billed(Workspace(tmp_path / "clean"))
     on(monkeypatch, "2026-12-24")
     env = {**os.environ, FAULT: step, "PYTHONPATH": str(ROOT / "src")}
     killed = subprocess.run([sys.executable, "-c", REMIND, str(ws.root)], env=env, capture_output=True, timeout=120)
@@ -216,10 +237,8 @@ def test_a_run_killed_anywhere_is_finished_by_the_next_with_the_same_pdf(ws, tmp
     assert "Issued 2 reminders:" in result.output
     assert [r[-1] for r in reminders(ws)] == ["issued", "issued"]
     assert not list((ws.root / "output").rglob(".*.tmp*"))  # no temporary file left
-    clean.cli("remind")
-    for name in ("2026-0001-reminder-1.pdf", "2026-0002-reminder-1.pdf"):
-        assert (ws.root / "output/2026-11/reminders" / name).read_bytes() == \
-               (clean.root / "output/2026-11/reminders" / name).read_bytes()
+    for name in REMINDED:
+        assert (ws.root / "output/2026-11/reminders" / name).read_bytes() == uninterrupted[name]
 
 
 def test_send_mails_each_reminder_once_and_a_later_level_waits_for_the_last_to_arrive(ws, server,  # noqa: F811

@@ -19,7 +19,7 @@ import pytest
 from auftakt_batch.files import FAULT
 from auftakt_batch.ledger import SCHEMA_VERSION
 
-from .conftest import ROOT, Workspace, edited
+from .conftest import ROOT, Workspace, bill_once, edited
 from .test_einvoice import XRECHNUNG_RATES
 
 aiosmtpd = pytest.importorskip("aiosmtpd")
@@ -132,9 +132,13 @@ def billed(ws: Workspace, port: int, security: str = "none", user: bool = False,
             f"    bcc: [archiv@studio.example]\n{extra}")
     ws.rates(edited(RATES, "  iban: DE89370400440532013000\n", "  iban: DE89370400440532013000\n" + mail))
     ws.with_templates().input("november.csv", EXPORT)
+    bill_once(ws, ("send", security, user, extra), lambda: _billed(ws))  # billing reads no mail setting
+    return ws
+
+
+def _billed(ws: Workspace) -> None:
     result = ws.cli("bill", "--period", "2026-11")
     assert result.exit_code == 0, result.output
-    return ws
 
 
 def messages(ws: Workspace) -> list[tuple]:
