@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch import pipeline
-from auftakt_batch.check import identities
+from auftakt_batch.check import identities, reconcile
 from auftakt_batch.config import load_config
 from auftakt_batch.ingest import cache as ingest_cache
 from auftakt_batch.periods import parse_period
@@ -213,3 +213,30 @@ def test_fingerprints_are_kept_as_their_bytes_and_come_back_as_they_were(made):
 @pytest.mark.parametrize("odd", ["ABCDEF0123456789ABCD", "abcdef0123456789abc", "abcdef0123456789abc ", "äbcdef0123456789abcd"])
 def test_a_fingerprint_not_as_identity_makes_it_is_kept_as_text(odd):
     assert identities._digests_out(pd.Series(["0" * 20, odd], dtype="str"), 0) is None
+
+
+def test_billed_entries_outside_the_period_are_looked_for_as_kept(ws, monkeypatch):
+    """A year billed month by month: each check looks for the billed entries in the months outside its
+    period (a billed entry may move). Their fingerprints come from the kept identities, not worked out
+    again on every run — and find what computing them finds, an edit after billing included."""
+    from auftakt_batch import billing
+
+    ws.with_templates()
+    (ws.root / "output").mkdir(exist_ok=True)
+    october = [(10, 1, 0, 0, 4), (10, 2, 2, 2, 8), (10, 3, 2, 2, 6)]
+    ws.input("year.csv", native([*october, (11, 2, 0, 0, 2), (11, 3, 2, 2, 6)]))
+    assert billing.bill(ws.root, OCTOBER, today=TODAY).issued
+    computed: list[int] = []
+    real = identities._computed
+    monkeypatch.setattr(identities, "_computed", lambda raw, config: computed.append(len(raw)) or real(raw, config))
+    with pytest.MonkeyPatch.context() as never:
+        never.setattr(reconcile, "identify", lambda *_: pytest.fail("October fingerprinted again"))
+        run = pipeline.check(ws.root, NOVEMBER, TODAY)
+    assert computed == [2] and run.reconciliation.gone.empty  # November's rows; October's as kept, all there
+    ws.input("year.csv", native([*october[:2], (10, 3, 2, 2, 7), (11, 2, 0, 0, 2), (11, 3, 2, 2, 6)]))
+    warm = pipeline.check(ws.root, NOVEMBER, TODAY)  # one October entry edited after billing: gone
+    shutil.rmtree(ws.root / identities.FOLDER)
+    monkeypatch.setattr(identities, "_computed", real)
+    cold = pipeline.check(ws.root, NOVEMBER, TODAY)
+    assert len(warm.reconciliation.gone) == 1 and warm.problems == cold.problems
+    pd.testing.assert_frame_equal(warm.reconciliation.gone, cold.reconciliation.gone)

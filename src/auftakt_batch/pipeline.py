@@ -22,7 +22,7 @@ from .check.checks import BLOCKING, CHECKS, Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
 from .check.expense_decisions import PRICE
 from .check.expenses import expenses
-from .check.identities import identified
+from .check.identities import fingerprints, identified
 from .check.identity import drop_repeats, identify
 from .check.overlaps import supersede
 from .check.reconcile import evidence, reconcile
@@ -128,7 +128,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
 
     # 8. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
     #    deleted since; what could be its edited version is held back until the user decides.
-    found = evidence(everything, outside, billed, frozenset(f.path for f in ingested.files), current.lacking, config)
+    found = evidence(everything, outside, billed, frozenset(f.path for f in ingested.files), current.lacking, config,
+                     fingerprints(ingested, config, workspace))
     reconciliation = reconcile(entries, billed, found, period, config)
     problems += reconciliation.problems
     lap("reconcile")

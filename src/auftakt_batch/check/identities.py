@@ -24,7 +24,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -138,6 +138,16 @@ def _by_day(at: np.ndarray, days: np.ndarray) -> list[np.ndarray]:
     wanted = np.searchsorted(starts, np.arange(CHUNK_ROWS, len(at), CHUNK_ROWS))
     bounds = np.unique(starts[wanted[wanted < len(starts)]])
     return [np.sort(at[order[lo:hi]]) for lo, hi in zip([0, *bounds], [*bounds, len(at)])]
+
+
+def fingerprints(ingested: Ingested, config: Config, workspace: Path) -> Callable[[pd.DataFrame], pd.Series]:
+    """The entry ids of ingested rows (whole days of them, indexed by their positions among the
+    ingested entries, as a period split leaves the rows outside it), as `identified` has them."""
+    def ids(rows: pd.DataFrame) -> pd.Series:
+        if not ingested.entries.index.equals(pd.RangeIndex(len(ingested.entries))):  # positions unknown
+            return _computed(rows, config)[E.entry_id]
+        return identified(rows.reset_index(drop=True), rows.index.to_numpy(), ingested, config, workspace)[E.entry_id]
+    return ids
 
 
 def _keeps(export: _Export) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -60,21 +60,27 @@ class Reconciliation:
         return entries.loc[self.pairs["index"]].assign(replaces=self.pairs["entry_id"].to_numpy())
 
 
+Fingerprints = Callable[[pd.DataFrame], pd.Series]  # rows read (whole days) -> their entry ids
+
+
 def evidence(raw: pd.DataFrame, outside: pd.DataFrame, billed: pd.DataFrame, files: frozenset[str],
-             lacking: frozenset[str], config: Config) -> Evidence:
+             lacking: frozenset[str], config: Config, fingerprints: Fingerprints | None = None) -> Evidence:
     """What the exports say of the billed entries beyond the period's counted entries (`raw`: every
-    row read, `outside`: those dated outside the period); nothing to gather when nothing is billed."""
+    row read, `outside`: those dated outside the period); nothing to gather when nothing is billed.
+    `fingerprints`: how rows' ids are had (the pipeline's: as kept, check/identities), else computed."""
     if billed.empty:
         return Evidence(frozenset(), lacking, files, pd.DataFrame(columns=["person", "first", "last"]))
-    return Evidence(_billed_elsewhere(outside, billed, config), lacking, files, _coverage(raw, config))
+    fingerprints = fingerprints or (lambda rows: identify(resolve_names(rows, config))[E.entry_id])
+    return Evidence(_billed_elsewhere(outside, billed, fingerprints), lacking, files, _coverage(raw, config))
 
 
-def _billed_elsewhere(outside: pd.DataFrame, billed: pd.DataFrame, config: Config) -> frozenset[str]:
+def _billed_elsewhere(outside: pd.DataFrame, billed: pd.DataFrame, fingerprints: Fingerprints) -> frozenset[str]:
     """The billed entries in the exports outside the period: a billed entry may move across
-    periods, so the rows of the stretch of days the ledger billed are fingerprinted too."""
+    periods, so the rows of the stretch of days the ledger billed are fingerprinted too (a year
+    billed month by month: every month before the period)."""
     days = pd.to_datetime(billed["day"])
     near = outside[outside[E.date].between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))]
-    ids = identify(resolve_names(near, config))[E.entry_id] if len(near) else ()
+    ids = fingerprints(near) if len(near) else ()
     return frozenset(billed["entry_id"]) & frozenset(ids)
 
 
@@ -135,6 +141,7 @@ def _repeated_elsewhere(billed: pd.DataFrame, free: pd.DataFrame) -> set[str]:
     day — with the same client, job and hours, or the same words: an edited re-export beside the
     one that was billed, as checks.near_repeat warns (both would count)."""
     mine = billed.assign(file=billed["source"].str.rsplit(":", n=1).str[0], words=normalised(billed["description"]))
+    free = free[free[E.date].isin(mine["day"])]  # the billed entries' days: no other row can pair
     theirs = free.assign(who=free[E.person_name], on=free[E.date], words=normalised(free[E.description]))
     pairs = mine.merge(theirs, left_on=["who", "day"], right_on=["who", "on"], suffixes=("", "_now"))
     alike = ((pairs["client_key"].eq(pairs[f"{E.client_key}_now"]) & pairs["job_key"].eq(pairs[f"{E.job_key}_now"])
