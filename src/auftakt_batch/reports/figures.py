@@ -511,10 +511,12 @@ def earlier_months(unbilled: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({"month": month_labels(unbilled[E.date]), "client": unbilled[E.client_key],
                           "seconds": unbilled[R.billed_s].fillna(0).astype("int64"), "value": unbilled[R.value],
                           "currency": unbilled[R.currency]})
-    rows = [{"month": month, "client": client, "entries": len(group), "hours": hours(int(group["seconds"].sum())),
-             "value": sum(group["value"], ZERO), "currency": group["currency"].iloc[0],
+    sums = frame.groupby(["month", "client"], sort=True).agg(
+        entries=("seconds", "size"), seconds=("seconds", "sum"), value=("value", "sum"), currency=("currency", "first"))
+    rows = [{"month": month, "client": client, "entries": int(s.entries), "hours": hours(int(s.seconds)),
+             "value": s.value + ZERO, "currency": s.currency,
              "command": f"auftakt-batch bill --period {month} --client {client}"}
-            for (month, client), group in frame.groupby(["month", "client"], sort=True)]
+            for (month, client), s in zip(sums.index, sums.itertuples(index=False))]
     return pd.DataFrame(rows, columns=columns)
 
 

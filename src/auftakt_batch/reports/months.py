@@ -188,7 +188,8 @@ def _archived_facts(sources: Sources, config: Config, period: Period) -> pd.Data
     billed = sources.billed
     if billed.empty:  # nothing billed, nothing archived
         return _facts([], [])
-    known = set(sources.entries[E.entry_id]) | set(sources.before[E.entry_id])
+    ids = pd.concat([sources.entries[E.entry_id], sources.before[E.entry_id]])  # a year's: only the billed matter
+    known = set(ids[ids.isin(billed[E.entry_id])])
     billed = billed[billed["replaces"].isna()] if len(billed) else billed
     edited = set(sources.billed.loc[sources.billed[E.entry_id].isin(known), "replaces"].dropna())
     gone = billed[~billed[E.entry_id].isin(known | edited) & billed["day"].lt(period.start.isoformat())]
