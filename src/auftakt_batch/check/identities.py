@@ -32,6 +32,7 @@ import pandas as pd
 from ..config import Config
 from ..ingest import Ingested, SourceFile, arrays
 from ..ingest.cache import written_entry
+from ..memory import release
 from ..schemas import Entries as E
 from .identity import ID_BYTES, identify
 from .resolve import resolve_names
@@ -99,6 +100,7 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         for export, kept, rows, at in todo:
             if _keeps(export):
                 _keep(folder, export, names, _merged(kept, rows, done.loc[at]))
+        release()  # the text made to fingerprint them
     _prune(folder, {e.key for e in exports if e.key})
     if not parts:
         return _computed(raw, config)

@@ -18,6 +18,7 @@ from typing import Mapping
 
 import pandas as pd
 
+from ..memory import release
 from ..problems import Problem, Severity, Source, error, plural, warning
 from ..schemas import RawEntries, empty
 from .bank import FOLDER as BANK_FOLDER
@@ -111,6 +112,7 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
         cache.prune()
     problems += _nothing_read(input_dir, files, calendars, problems, expenses)
     entries = joined(frames) if frames else empty(RawEntries)
+    release()  # what parsing and keeping the exports used
     return Ingested(entries, tuple(files), MappingProxyType(labels), tuple(problems), tuple(sorted(unreadable)),
                     tuple(calendars), tuple(expenses), tuple(attachments), tuple(statements))
 
