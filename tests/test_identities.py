@@ -100,16 +100,21 @@ def test_kept_identities_give_what_computing_them_gives_across_edits_and_periods
 def test_cold_rows_are_worked_out_in_chunks_of_whole_days_of_an_export(monkeypatch):
     monkeypatch.setattr(identities, "CHUNK_ROWS", 5)
     exports = [np.arange(0, 3), np.arange(3, 5), np.arange(5, 6), np.arange(6, 8), np.arange(8, 12)]
-    days = np.zeros(20, dtype=np.int64)
-    chunks = identities._chunks(exports, days)  # small exports are never split, and fill a chunk
+    chunks = identities._chunks(exports, _dated([1] * 20))  # small exports are never split, and fill a chunk
     assert [c.tolist() for c in chunks] == [list(range(0, 5)), list(range(5, 12))]
     # a big export is cut between days: a day's rows (the undated ones: one day) stay together
-    day = np.array([3, 1, 3, 2, 1, np.iinfo(np.int64).min, 2, np.iinfo(np.int64).min, 1, 3, 2, 1])
-    pieces = identities._chunks([np.arange(12)], day)
+    day = np.array([3, 1, 3, 2, 1, 0, 2, 0, 1, 3, 2, 1])
+    pieces = identities._chunks([np.arange(12)], _dated(day))
     assert sorted(np.concatenate(pieces).tolist()) == list(range(12)) and len(pieces) > 1
     assert all(list(p) == sorted(p) for p in pieces)
     assert all(len({piece for piece, p in enumerate(pieces) if set(p) & set(np.flatnonzero(day == d))}) == 1
                for d in set(day))
+
+
+def _dated(days) -> pd.DataFrame:
+    """Raw rows on these days of November, untimed (0: undated)."""
+    date = pd.Series([pd.Timestamp(2026, 11, d) if d else pd.NaT for d in days], dtype="datetime64[us]")
+    return pd.DataFrame({"local_start": pd.Series(pd.NaT, index=date.index, dtype="datetime64[us]"), "date": date})
 
 
 def test_a_month_keeps_its_rows_and_the_report_the_months_before(ws, monkeypatch):

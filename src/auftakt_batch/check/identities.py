@@ -93,9 +93,8 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         if not have.all():
             todo.append((export, kept, rows[~have], lo + np.flatnonzero(~have)))
     if todo:
-        days = _days(raw)
         done = pd.concat([_computed(raw.iloc[at], config)[list(COLUMNS)]
-                          for at in _chunks([at for *_, at in todo], days)])
+                          for at in _chunks([at for *_, at in todo], raw)])
         parts.append(done)
         for export, kept, rows, at in todo:
             if _keeps(export):
@@ -114,13 +113,13 @@ def _days(raw: pd.DataFrame) -> np.ndarray:
     return raw[E.local_start].dt.normalize().fillna(raw[E.date]).to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
-def _chunks(rows: list[np.ndarray], days: np.ndarray) -> list[np.ndarray]:
-    """Exports' rows (raw's) in chunks of about CHUNK_ROWS, a day of an export never split (its rows
+def _chunks(rows: list[np.ndarray], raw: pd.DataFrame) -> list[np.ndarray]:
+    """Exports' rows of `raw` in chunks of about CHUNK_ROWS, a day of an export never split (its rows
     of a day depend on each other): a cold year is worked out a chunk at a time, its text made for
-    one chunk. `days`: raw's `_days`."""
+    one chunk."""
     chunks: list[list[np.ndarray]] = [[]]
     size = 0
-    for at in (piece for export in rows for piece in _by_day(export, days[export])):
+    for at in (piece for export in rows for piece in _by_day(export, raw)):
         if size >= CHUNK_ROWS:
             chunks.append([])
             size = 0
@@ -129,11 +128,12 @@ def _chunks(rows: list[np.ndarray], days: np.ndarray) -> list[np.ndarray]:
     return [np.concatenate(chunk) for chunk in chunks]
 
 
-def _by_day(at: np.ndarray, days: np.ndarray) -> list[np.ndarray]:
-    """An export's rows `at` (ascending) in pieces of whole days (of `days`, theirs) of about
-    CHUNK_ROWS each, each piece ascending; a small export whole."""
+def _by_day(at: np.ndarray, raw: pd.DataFrame) -> list[np.ndarray]:
+    """An export's rows `at` of `raw` (ascending) in pieces of whole days (`_days`) of about
+    CHUNK_ROWS each, each piece ascending; a small export whole (its days not looked at)."""
     if len(at) <= CHUNK_ROWS:
         return [at]
+    days = _days(raw.iloc[at])
     order = np.argsort(days, kind="stable")
     ordered = days[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # where each day begins
