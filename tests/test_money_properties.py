@@ -323,6 +323,27 @@ def expected_lines(rows, says) -> dict[str, dict[frozenset, tuple]]:
     return lines
 
 
+GROUPING = st.sampled_from(["job", "job+person", "job+task", "entry"])
+
+
+@settings(max_examples=examples(120), deadline=None)
+@given(workspaces(), GROUPING, GROUPING, entry_rows)
+def test_a_clients_draft_is_its_own_entries_alone(workspace, acme_by, globex_by, rows):
+    """Drafting drafts every client at once, the clients that group alike in one pass: each
+    client's draft, grouped its own way, is the one its entries alone would give — also where two
+    clients have a job of the same key (globex's is called website here, as acme's is)."""
+    text = workspace[0].replace("      app: {", "      website: {").replace("    name: ACME GmbH\n", f"    name: ACME GmbH\n    group_by: {acme_by}\n").replace(
+        "    name: Globex Corporation\n", f"    name: Globex Corporation\n    group_by: {globex_by}\n")
+    config, problems = parse_config(text)
+    assert not problems
+    priced = price(entries_frame([(client, "website", *rest) for client, *rest in rows], config), config)
+    together = {d.client_key: d for d in draft_invoices(priced, config, NOVEMBER)}
+    for client, draft in together.items():
+        alone = draft_invoices(priced[priced["client_key"].eq(client)], config, NOVEMBER)
+        assert alone == [draft]
+    assert set(together) <= {r[0] for r in rows}
+
+
 @pytest.mark.parametrize("rate", [120.0, 0.1, 99.99])
 def test_a_float_rate_is_refused(rate):
     """No explicit guard: pricing.amount multiplies the Decimal quantity by the rate, and

@@ -201,12 +201,13 @@ def draft_invoices(priced: pd.DataFrame, config: Config, period: Period, *, toda
     keys = set(hourly[E.client_key]) | set(costs[X.client_key]) | {
         c for c, _ in modelled_jobs(config) if clients is None or c in clients}
     run = Run(period=period, today=today or period.end, state=state, used=used or {})
-    of_hourly, of_models, of_costs = (_per_client(frame, column) for frame, column in (
-        (hourly, E.client_key), (models, E.client_key), (costs, X.client_key)))  # once, not once per client
+    hourly_lines = _hourly(hourly, config)  # every client's at once, not once per client
+    of_models, of_costs = (_per_client(frame, column) for frame, column in (
+        (models, E.client_key), (costs, X.client_key)))
     drafts = []
     for client_key in sorted(keys):
         client = config.clients[client_key]
-        lines = (*_lines(of_hourly(client_key), client, config, state),
+        lines = (*_lines(hourly_lines.get(client_key, []), client, config, state),
                  *_model_lines(of_models(client_key), client, config, run),
                  *(_expense_line(x, client, config) for x in expense_lines(of_costs(client_key), client)))
         if lines:
@@ -253,9 +254,8 @@ def _model_line(m: ModelLine, client: Client, config: Config) -> Line:
 quantity = hour_quantity  # billed seconds as the hours printed on a line (the ledger and renderer call it so)
 
 
-def _lines(entries: pd.DataFrame, client: Client, config: Config, state: Ledgered) -> Iterator[Line]:
-    """The hourly lines, each capped job's followed by its write-downs."""
-    lines = list(_hourly(entries, client, config))
+def _lines(lines: list[Line], client: Client, config: Config, state: Ledgered) -> Iterator[Line]:
+    """A client's hourly `lines`, each capped job's followed by its write-downs."""
     capped: dict[tuple[str, str], list[Line]] = {}
     for line in lines:
         job = client.jobs.get(line.job_key)
@@ -283,25 +283,40 @@ def _capped(group: list[Line], job: Job, client: Client, config: Config, state: 
         yield _model_line(line, client, config)
 
 
-def _hourly(entries: pd.DataFrame, client: Client, config: Config) -> Iterator[Line]:
-    by = GROUPINGS[client.group_by or config.agency.group_by]
+def _hourly(entries: pd.DataFrame, config: Config) -> dict[str, list[Line]]:
+    """Each client's hourly lines: its entries grouped as it groups them (`group_by`), a line per
+    group, rate and capped month, in key order. The clients that group alike are done at once."""
+    found: dict[str, list[Line]] = {}
+    if entries.empty:
+        return found
+    grouped_by = entries[E.client_key].map(lambda k: config.clients[k].group_by or config.agency.group_by)
+    for grouping in grouped_by.unique():
+        for client_key, line in _lines_grouped(entries[grouped_by.eq(grouping)], GROUPINGS[grouping], config):
+            found.setdefault(client_key, []).append(line)
+    return found
+
+
+def _lines_grouped(entries: pd.DataFrame, by: list[str], config: Config) -> Iterator[tuple[str, Line]]:
+    """(client key, line) of entries of clients that all group `by`, each client's in key order."""
     keyed = entries.assign(rate_key=entries["rate"].map(str), job_key=entries[E.job_key].fillna(""),
-                           month=_cap_month(entries, client)).reset_index(drop=True)
-    grouping = keyed.groupby([*by, "rate_key", "month"], sort=True, dropna=False)
+                           month=_cap_month(entries, config)).reset_index(drop=True)
+    grouping = keyed.groupby([E.client_key, *by, "rate_key", "month"], sort=True, dropna=False)
     line = grouping.ngroup().to_numpy()
     order = _in_appendix_order(keyed, line)  # the lines one after another, each line's entries in order
     billed = _billed_rows(keyed.iloc[order])
     bounds = np.searchsorted(line[order], np.arange(grouping.ngroups + 1))
-    job_keys, rates, days, seconds = (keyed[c].tolist() for c in (E.job_key, "rate", E.date, "billed_s"))
+    client_keys, job_keys, rates, days, seconds = (keyed[c].tolist() for c in (
+        E.client_key, E.job_key, "rate", E.date, "billed_s"))
     shown = next((_DETAIL[c] for c in _DETAIL if c in by), None)  # the column a line's detail comes from
     details = keyed[shown].tolist() if shown else None
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         rows = order[lo:hi]
         first = int(rows.min())  # the line's first entry as the export has them
+        client = config.clients[client_keys[first]]
         job_key, rate = job_keys[first], rates[first]
         job = client.jobs.get(job_key)
         qty = quantity(sum(seconds[r] for r in rows))  # the line's time summed, then rounded: not its charges' sum
-        yield Line(
+        yield client.key, Line(
             job_key=job_key,
             job_name=job.name if job else client.name,
             detail=details[first] if details is not None else "",
@@ -326,13 +341,15 @@ def _in_appendix_order(entries: pd.DataFrame, line: np.ndarray) -> np.ndarray:
     return keys.sort_values(["line", *_APPENDIX_ORDER], na_position="first").index.to_numpy()
 
 
-def _cap_month(entries: pd.DataFrame, client: Client) -> pd.Series:
+def _cap_month(entries: pd.DataFrame, config: Config) -> pd.Series:
     """The month of each entry of a job capped per month (its lines are per month); "" otherwise."""
-    monthly = {k for k, j in client.jobs.items() if j.cap is not None and j.cap.per == "month"}
-    if not monthly:
+    monthly = {(c.key, k) for c in config.clients.values() for k, j in c.jobs.items()
+               if j.cap is not None and j.cap.per == "month"}
+    capped = pd.Series([(c, j) in monthly for c, j in zip(entries[E.client_key], entries[E.job_key])] if monthly
+                       else False, index=entries.index, dtype=bool)
+    if not capped.any():
         return pd.Series("", index=entries.index)
-    months = entries[E.date].dt.strftime("%Y-%m")
-    return months.where(entries[E.job_key].isin(monthly), "")
+    return entries[E.date].dt.strftime("%Y-%m").where(capped, "")
 
 
 def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:
