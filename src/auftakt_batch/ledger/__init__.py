@@ -15,6 +15,7 @@ migrations are in schema.py, the queries in reading.py, the issue protocol's ste
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -164,6 +165,17 @@ def read_paid(path: Path) -> dict:
 T = TypeVar("T")
 
 
+def _read_only(path: Path) -> str:
+    """The URI a reader opens the ledger with. A reader of a WAL ledger needs its index file
+    (ledger.sqlite-shm), which the last connection to close deletes: on a disk this process may
+    not write to (a read-only mount) and without one, SQLite cannot make it, and nothing can
+    change the ledger either — so it is read as immutable there."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if not os.access(path.parent, os.W_OK) and not path.with_name(f"{path.name}-shm").exists():
+        uri += "&immutable=1"
+    return uri
+
+
 def _read(path: Path, query: Callable[[sqlite3.Connection, int], T], nothing: T) -> T:
     """Run `query(conn, schema version)` on a read-only connection: nothing is written, not even a
     migration; `nothing` where there is no ledger yet. Raises LedgerError where connect would. In
@@ -175,7 +187,7 @@ def _read(path: Path, query: Callable[[sqlite3.Connection, int], T], nothing: T)
         return nothing
     if path.is_dir():
         raise LedgerError(f"{path} is a folder, not the ledger — move it away (a ledger is one file)")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    conn = sqlite3.connect(_read_only(path), uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         version = checked(conn, path)
         _no_strays(conn if version is not None else None, path)
