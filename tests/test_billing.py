@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -11,8 +12,10 @@ from auftakt_batch import ledger
 from auftakt_batch.billing import Busy, bill, locked, void
 from auftakt_batch.cli import main
 from auftakt_batch.periods import parse_period
+from auftakt_batch.render.pdf import write_documents
+from auftakt_batch.reports import report
 
-from .conftest import TODAY, dedent, status_cells
+from .conftest import TODAY, dedent, stand_in_pdf, status_cells
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 WEEK = dedent("""\
@@ -324,3 +327,48 @@ def test_an_entry_edited_in_a_newer_overlapping_export_is_not_billed_again(ws):
         "Anna Schmidt acme/website 1:30 h 'Layout', now 2026-11-03 Anna Schmidt acme/website 1:30 h 'Layout and fixes'")
     assert [(i.client_key, str(i.hours)) for i in result.issued] == [("globex", "1")]
     assert result.skipped == (("acme", "held back by errors (listed above)"),)
+
+
+def test_the_report_is_prepared_while_the_pdfs_render_and_placed_once_all_are(ws):
+    """Once every invoice is reserved, the report is computed and its workbook written beside its
+    place while the PDFs render; it shows the invoices as issued, as a report after the run does."""
+    prepared(ws)
+    workbook = ws.root / "output" / "2026-11" / "profitability-2026-11.xlsx"
+    seen = []
+
+    def slow_renderer(jobs, done, *, count=None):
+        jobs = list(jobs)  # every invoice reserved: the report's thread starts now
+        deadline = time.monotonic() + 60
+        while not list(workbook.parent.glob(".profitability-2026-11.xlsx.*.tmp")):  # no PDF is done yet
+            assert time.monotonic() < deadline, "no workbook was prepared while the PDFs rendered"
+            time.sleep(0.01)
+        seen.append(workbook.exists())
+        for job in jobs:
+            done(job, write_documents(job, stand_in_pdf))
+
+    result = bill(ws.root, NOVEMBER, today=TODAY, renderer=slow_renderer)
+    assert seen == [False] and workbook.is_file()  # in place only once every PDF was
+    assert not list(workbook.parent.glob(".*.tmp"))
+    invoices = result.report.figures.invoices
+    assert invoices[["number", "status", "pdf"]].values.tolist() == [
+        ["2026-0001", "issued", "output/2026-11/invoices/2026-0001-acme.pdf"],
+        ["2026-0002", "issued", "output/2026-11/invoices/2026-0002-globex.pdf"]]
+    after = report(ws.root, NOVEMBER, TODAY)  # the same figures as a report of the ledger as it now is
+    assert after.figures.invoices.equals(invoices) and after.figures.clients.equals(result.report.figures.clients)
+
+
+def test_a_failed_rendering_leaves_the_workbook_as_it_was(ws):
+    prepared(ws)
+    workbook = ws.root / "output" / "2026-11" / "profitability-2026-11.xlsx"
+
+    def failing_renderer(jobs, done, *, count=None):
+        jobs = list(jobs)
+        done(jobs[0], write_documents(jobs[0], stand_in_pdf))
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        bill(ws.root, NOVEMBER, today=TODAY, renderer=failing_renderer)
+    assert not workbook.exists() and not list(workbook.parent.glob(".*.tmp"))  # not prepared for nothing
+    healed = bill(ws.root, NOVEMBER, today=TODAY)  # the next run finishes the pending invoice
+    assert [i.number for i in healed.issued] == ["2026-0002"] and workbook.is_file()
+    assert healed.report.figures.invoices["status"].tolist() == ["issued", "issued"]

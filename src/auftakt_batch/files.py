@@ -21,6 +21,7 @@ import signal
 from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 FAULT = "AUFTAKT_FAULT"
@@ -31,18 +32,43 @@ _reached: Counter[tuple[str, str]] = Counter()
 
 def write_atomically(target: Path, write: Callable[[Path], None], step: str | None = None) -> Path:
     """`write(temp)` fills a temporary file, which is synced and renamed to `target`."""
+    return prepare(target, write, step).place()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file written and synced beside its target, not yet in place (`prepare`)."""
+
+    temp: Path
+    target: Path
+
+    def place(self) -> Path:
+        """Rename it to its target: a reader sees the old file or this one."""
+        try:  # fails where another program holds the target (Windows), or it is a folder
+            os.replace(self.temp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+        return self.target
+
+    def discard(self) -> None:
+        with suppress(OSError):
+            self.temp.unlink(missing_ok=True)
+
+
+def prepare(target: Path, write: Callable[[Path], None], step: str | None = None) -> Prepared:
+    """`write(temp)` fills a temporary file beside `target`, which is synced, for `place` to rename
+    to `target` when the rest of what goes with it is done (`bill`'s workbook: once every PDF is)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    prepared = Prepared(target.with_name(f".{target.name}.{os.getpid()}.tmp"), target)
     try:
-        _fill(temp, write)
+        _fill(prepared.temp, write)
         if step:
             crash_point(f"{step}-written")  # the whole temporary file is there, not yet in place
-        os.replace(temp, target)  # fails where another program holds the target (Windows), or it is a folder
-    except BaseException:
-        with suppress(OSError):  # a run that fails (not one killed) leaves no temporary file behind
-            temp.unlink(missing_ok=True)
+    except BaseException:  # a run that fails (not one killed) leaves no temporary file behind
+        prepared.discard()
         raise
-    return target
+    return prepared
 
 
 def _fill(temp: Path, write: Callable[[Path], None]) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -44,10 +44,11 @@ from ..pricing.expenses import billable_expenses
 from ..pricing.invoices import Draft, draft_invoices
 from ..pricing.models import Ledgered, lost_milestones, needs_history, retainer_use
 from ..problems import Problem, plural
+from ..render import pdf
 from ..render.confined import TemplateRefused, read_within
 from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
 from ..render.pdf import Job, Renderer, write_pdfs
-from ..reports import Report, write_report
+from ..reports import Report
 from ..reports.reasons import Unbilled, not_billed
 from ..run import CheckRun
 from ..schemas import Entries as E
@@ -55,6 +56,7 @@ from ..schemas import Expenses as X
 from ..schemas import PricedEntries as P
 from ..schemas import ReviewedEntries as V
 from ..schemas import added
+from .meanwhile import Meanwhile
 
 
 class UnknownClient(BadArgument):
@@ -137,6 +139,8 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
     with locked(workspace / "output" / ".billing.lock"):
         crash_point("locked")
         sweep_orphans(workspace / "output")  # no other run is writing: any temporary file is a crashed run's
+        if renderer is None and write_pdfs is pdf.write_pdfs:  # WeasyPrint's, not a stand-in
+            pdf.start_early()
         run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
         crash_point("checked")
         only = _client(run, only)
@@ -151,6 +155,8 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
             resumed = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
             to_bill = ToBill() if reason else _to_bill(run, period, only, today, ledger.model_state(conn))
             drafts = to_bill.drafts
+            meanwhile = Meanwhile(run, to_bill.before, today)  # the report, prepared while the PDFs render
+            run = run.without_inputs()  # a year's raw entries: the report's check of the months before reads them
             if resumed or drafts:
                 first = resumed[0] if resumed else _provisional(conn, drafts[0], config, today)
                 _document(first.draft, first.issue, config, workspace)  # a template that fails, fails here
@@ -159,8 +165,13 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
                 todo = chain(resumed, (  # each reserved while the workers render the ones before
                     _reserve(conn, d, config, today, _numbers(earlier.get(d.client_key, ())), workspace)
                     for d in drafts))
-                issued = _render(todo, len(resumed) + len(drafts), workspace, config, _marker(conn, workspace),
-                                 progress, renderer)
+                try:
+                    issued = _render(todo, len(resumed) + len(drafts), workspace, config, _marker(conn, workspace),
+                                     progress, renderer, reserved=meanwhile.start)
+                except Exception:
+                    meanwhile.discard()
+                    raise
+                meanwhile.wait()
                 backup(conn, path)  # and after: the newest backup is the ledger as this run left it
             else:
                 issued = ()
@@ -168,7 +179,7 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
             conn.close()
         return _reported(BillRun(check=run, issued=issued, skipped=to_bill.skipped, stopped=reason,
                                  later=to_bill.later, review=to_bill.review,
-                                 unbilled=() if reason else not_billed(run, today, only)), today, to_bill.before)
+                                 unbilled=() if reason else not_billed(run, today, only)), meanwhile)
 
 
 def _drafts(workspace: Path, period: Period, today: date, only: str | None, strict: bool,
@@ -189,7 +200,7 @@ def _drafts(workspace: Path, period: Period, today: date, only: str | None, stri
                    unbilled=not_billed(run, today, only))
 
 
-def _reported(result: BillRun, today: date, before: CheckRun | None = None) -> BillRun:
+def _reported(result: BillRun, meanwhile: Meanwhile) -> BillRun:
     """The run with its profitability workbook, the ledger as it now is — unless it stopped
     before issuing anything (then the workbook stays as it was; drafts never come here). One
     that cannot be written (open in another program) leaves what the run issued as it is, and
@@ -197,8 +208,7 @@ def _reported(result: BillRun, today: date, before: CheckRun | None = None) -> B
     if result.stopped and not result.issued:
         return result
     try:
-        before = before or check_before(result.check, today)  # the billing may have needed it already
-        return replace(result, report=write_report(result.check, before, today))
+        return replace(result, report=meanwhile.report().place())
     except Unwritten as exc:
         return replace(result, unwritten=str(exc))
 
@@ -243,7 +253,8 @@ def _to_bill(run: CheckRun, period: Period, only: str | None, today: date, state
         days = unbilled.loc[future, E.date]
         later = (f"{plural(int(future.sum()), 'billable entry', 'billable entries')} dated after today "
                  f"({days.min():%Y-%m-%d} .. {days.max():%Y-%m-%d}) wait for a run on or after their day")
-    return ToBill(tuple(paid), skipped, later, _review_note(priced, final, costs.said), before)
+    return ToBill(tuple(paid), skipped, later, _review_note(priced, final, costs.said),
+                  before and before.without_inputs())
 
 
 def _expenses(run: CheckRun, clients: frozenset[str], today: date, state: Ledgered) -> BilledAsReviewed:
@@ -384,11 +395,13 @@ def _negated(value: Decimal) -> Decimal:
     return Decimal(0) - value  # a zero stays 0.00: -value would print a free line as -0.00
 
 
-def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config, done: Callable[[Issued], None],
-            progress: Progress | None = None, renderer: Renderer | None = None) -> tuple[Issued, ...]:
+def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config,  # noqa: PLR0913  # bill's, void's
+            done: Callable[[Issued], None], progress: Progress | None = None, renderer: Renderer | None = None,
+            reserved: Callable[[Mapping[str, Path]], None] | None = None) -> tuple[Issued, ...]:
     """Steps 2 and 3: each PDF to a temp file, synced, renamed into place (in parallel), then
     `done` with each as it is in place; the result in the order of `todo`, which may be a
-    generator of `count` items: each is made while the workers render the ones before."""
+    generator of `count` items: each is made while the workers render the ones before.
+    `reserved` hears of every invoice's number and PDF once the last is made (all are pending)."""
     by_target = {}
 
     def jobs() -> Iterator[Job]:
@@ -399,6 +412,8 @@ def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config, 
                                            gross=d.gross, currency=d.currency, pdf=job.target,
                                            finished=item.finished, follows=item.follows)
             yield job
+        if reserved is not None:
+            reserved({i.number: i.pdf for i in by_target.values()})
 
     def finished(job: Job, sha: str) -> None:
         done(replace(by_target[job.target], sha256=sha))

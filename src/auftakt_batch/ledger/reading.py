@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -238,6 +238,15 @@ class Book:
     billed: pd.DataFrame  # BOOK_BILLED_COLUMNS: live billed entries, unit_price Decimal, `charge` their line's
     models: Ledgered = NOTHING_BILLED  # what the live invoices hold of the billing models (model_state)
     paid: Mapping[str, Decimal] = field(default_factory=dict)  # invoice or credit note number -> what payments paid
+
+    def issued(self, pdfs: Mapping[str, str]) -> Book:
+        """The book as it will be once each pending invoice `pdfs` names (number -> its PDF's path, as
+        mark_issued records it) is issued: `bill` computes its report while their PDFs render."""
+        invoices = tuple(replace(r, status="issued", pdf_path=pdfs[r.number])
+                         if r.status == "pending" and r.number in pdfs else r for r in self.invoices)
+        status = self.lines["status"]
+        pending = status.eq("pending") & self.lines["number"].isin(list(pdfs))
+        return replace(self, invoices=invoices, lines=self.lines.assign(status=status.mask(pending, "issued")))
 
 
 # a line's `charge`: the kind of its charges (hours, retainer, overage, milestone, …; a model line has one),

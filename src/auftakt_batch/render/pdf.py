@@ -99,6 +99,16 @@ def write_pdfs(jobs: Iterable[Job], done: Callable[[Job, str], None], workers: i
             done(futures[future], future.result())
 
 
+def start_early() -> None:
+    """Start the fork server the workers will fork from, so that it imports WeasyPrint while the
+    billing run checks and drafts, on the core idle then (where there is no fork server, nothing)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        _context()
+        forkserver.ensure_running()
+
+
 def _context() -> BaseContext:
     """Workers from a fork server where there is one: they inherit no open file — above all not
     the billing lock, which a worker outliving a crashed run would otherwise keep held — and

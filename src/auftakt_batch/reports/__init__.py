@@ -8,7 +8,7 @@ invoices.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +20,7 @@ from ..check.review_file import path_for as review_path
 from ..check.tracker import INVOICED
 from ..environment import unwritten
 from ..errors import Unwritten
+from ..files import Prepared
 from ..periods import Period
 from ..pipeline import check, check_before, expenses_now
 from ..pricing.expenses import EXPENSE
@@ -30,7 +31,7 @@ from .figures import Figures, build, entry_table, flags, unbilled
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
 # reads a review), it would replace the function `reports.review` by the module of that name
 from .review import carry, expense_rows, write_review
-from .workbook import write_workbook
+from .workbook import prepare_workbook
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,39 @@ def report(workspace: Path, period: Period, today: date) -> Report:
 def write_report(run: CheckRun, earlier: CheckRun | None, today: date) -> Report:
     """The workbook for a check run (with a config) and the check of what came before its period,
     with the ledger as it is now."""
-    figures = figures_for(run, earlier, today)
-    label = run.period.label
-    target = run.workspace / "output" / label / f"profitability-{label}.xlsx"
-    with written(target, f"auftakt-batch report --period {label}"):
-        path = write_workbook(figures, run.problems, target)
-    return Report(run, figures, path, alerts(figures))
+    return prepare_report(run, earlier, today).place()
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    """A report whose workbook is written beside its place, not yet in it (`prepare_report`)."""
+
+    report: Report
+    workbook: Prepared
+
+    def place(self) -> Report:
+        """The workbook put in its place; Unwritten if another program holds the one there."""
+        with written(self.workbook.target, again(self.report.run.period)):
+            self.workbook.place()
+        return self.report
+
+
+def prepare_report(run: CheckRun, earlier: CheckRun | None, today: date,
+                   pdfs: Mapping[str, str] | None = None) -> PreparedReport:
+    """`write_report`'s report, its workbook not yet in place. With `pdfs` (pending invoice number
+    -> its PDF's path), the ledger as it will be once they are issued: `bill` prepares its report
+    while their PDFs render, and puts it in place once every one is."""
+    book = ledger.read_book(run.workspace / "output" / "ledger.sqlite")
+    figures = build(run, book.issued(pdfs) if pdfs else book, earlier, today)
+    target = run.workspace / "output" / run.period.label / f"profitability-{run.period.label}.xlsx"
+    with written(target, again(run.period)):
+        workbook = prepare_workbook(figures, run.problems, target)
+    return PreparedReport(Report(run, figures, target, alerts(figures)), workbook)
+
+
+def again(period: Period) -> str:
+    """The command that writes a period's workbook, for a message saying it could not be."""
+    return f"auftakt-batch report --period {period.label}"
 
 
 @contextmanager

@@ -18,7 +18,7 @@ import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
 from ..check.tracker import INVOICED
-from ..files import write_atomically
+from ..files import Prepared, prepare
 from ..problems import Problem
 from ..schemas import Entries as E
 from ..schemas import Expenses as X
@@ -227,6 +227,11 @@ def with_expenses(columns: list[Column], figures: Figures) -> list[Column]:
 
 
 def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Path:
+    return prepare_workbook(figures, problems, path).place()
+
+
+def prepare_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Prepared:
+    """The workbook written beside `path`, for `place` to put it there."""
     def write(temp: Path) -> None:
         book = Book(temp, rows=2 * len(figures.entries) + len(figures.earlier_unbilled) + len(problems))
         write_overview(book.sheet("Overview"), figures)
@@ -253,8 +258,7 @@ def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) 
         long_table(Pages(book, "Problems"), problem_rows(worst_first), PROBLEM_COLUMNS, autofilter=True)
         book.close()
 
-    write_atomically(path, write, "report")
-    return path
+    return prepare(path, write, "report")
 
 
 def _clients(sheet: Sheet, figures: Figures) -> None:
