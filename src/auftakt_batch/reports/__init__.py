@@ -2,8 +2,9 @@
 
 `report` checks the period and — a step of its own, `pipeline.check_before` — everything before
 it (total budgets and the billing gap count it), reads the ledger, computes the figures and
-writes the workbook. `bill` calls `write_report` with its own check runs once it has issued
-invoices.
+writes the workbook. `bill` calls `prepare_report` with its own check runs while its PDFs
+render, the invoices it is issuing read as issued, and places the workbook once they are
+(billing/meanwhile.py).
 """
 
 from __future__ import annotations
