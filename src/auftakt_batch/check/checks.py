@@ -58,7 +58,9 @@ def unknown_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 
 def missing_client(e: pd.DataFrame, ctx: Context) -> list[Problem]:
-    rows = _where(e, e[E.client_key].isna() & e[E.client].str.strip().eq(""))
+    unresolved = _where(e, e[E.client_key].isna())  # (most entries resolve: their names are not stripped again)
+    rows = _where(unresolved, unresolved[E.client].str.strip().eq(""))
+
     def message(g: pd.DataFrame, note: str) -> str:
         job = g.job.iloc[0]
         if not job:
