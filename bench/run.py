@@ -494,7 +494,8 @@ def markdown(results: dict, gaps: dict[str, str]) -> str:
 
 
 def number(value: float, unit: str) -> str:
-    return f"{value:,.0f} {unit}" if unit == "MB" else f"{value:,.2f} {unit}" if unit == "s" else f"{value:,.1f}{unit}"
+    """MB whole, seconds and ratios to two decimals (1.25× against a limit of 1.20× is not 1.2×)."""
+    return f"{value:,.0f} {unit}" if unit == "MB" else f"{value:,.2f} {unit}" if unit == "s" else f"{value:,.2f}{unit}"
 
 
 def runs_text(results: dict) -> str:
