@@ -1,5 +1,6 @@
 """Entry identity: overlapping exports count each entry once; identical rows in one file count twice."""
 
+import os
 import re
 import unicodedata
 from datetime import date, timedelta
@@ -33,6 +34,21 @@ def test_overlapping_exports_count_once_and_say_so(ws):
         "input/b-reexport.csv: note: 1 entry also in input/a-first.csv — counted once"]
     assert run.entries["duration_s"].sum() == (2 + 3 + 1) * 3600
     assert run.repeated == 1
+
+
+def test_an_older_export_whose_moved_work_the_newer_does_not_cover_is_kept(ws):
+    """Found by the kept-identities property: work the newer export holds on another day than the
+    older one, on a day the newer export's dates do not cover, moved nothing — it crashed once
+    (selecting the older rows by an empty list selected no columns)."""
+    anna, ben = "Anna Schmidt,ACME GmbH,Website Relaunch 2026,,Work 1,0.25,yes\n", \
+        "Ben Okafor,ACME GmbH,Website Relaunch 2026,,Work 2,0.25,yes\n"
+    older = ws.input("a.csv", HEADER + f"2026-10-01,{anna}2026-10-01,{anna}2026-10-02,{ben}2026-11-02,{ben}")
+    newer = ws.input("b.csv", HEADER + f"2026-10-01,{anna}2026-10-01,{anna}2026-11-02,{ben}")
+    os.utime(older, (1_790_000_000,) * 2)
+    os.utime(newer, (1_790_000_001,) * 2)
+    run = ws.check("2026-10-01..2026-11-30")
+    assert sorted(zip(run.entries["date"].dt.strftime("%m-%d"), run.entries["person_name"])) == [
+        ("10-01", "Anna Schmidt"), ("10-01", "Anna Schmidt"), ("10-02", "Ben Okafor"), ("11-02", "Ben Okafor")]
 
 
 def test_ids_are_stable_and_content_based(ws):

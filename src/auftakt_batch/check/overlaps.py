@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..names import normalised
@@ -102,7 +103,8 @@ def _moved(keyed: pd.DataFrame, files: _Files, work: list[str]) -> pd.DataFrame:
     new = _not_held(new, held)
     count = new.groupby([E.source_file, *work, "newer"], dropna=False).size().rename("moved").reset_index()
     orphans = orphans.sort_values(E.source_row).merge(count, on=[E.source_file, *work])
-    covered = [files.start[n] <= d <= files.reach[n] for n, d in zip(orphans["newer"], orphans["day"])]
+    covered = np.array([files.start[n] <= d <= files.reach[n] for n, d in zip(orphans["newer"], orphans["day"])],
+                       dtype=bool)  # an array: a list of no booleans would select no columns
     orphans = orphans[covered]
     nth = orphans.groupby([E.source_file, *work], dropna=False).cumcount()
     return orphans[nth < orphans["moved"]]
