@@ -335,8 +335,8 @@ def test_the_workers_die_with_their_parent_and_the_run_does_not(tmp_path: Path):
 def test_a_process_whose_parent_is_already_gone_exits_where_there_is_prctl(platform, survives):
     if platform == "linux" and not sys.platform.startswith("linux"):
         pytest.skip("prctl is Linux's")
-    script = (f"import sys; sys.platform = {platform!r}; from auftakt_batch.render import pdf\n"
-              "pdf.die_with_parent(-1)  # not its parent: as if the parent had died before the prctl\n"
+    script = (f"import sys; sys.platform = {platform!r}; from auftakt_batch import processes\n"
+              "processes.die_with_parent(-1)  # not its parent: as if the parent had died before the prctl\n"
               "print('alive')\n")
     done = subprocess.run([sys.executable, "-c", script], env=clean_env(), capture_output=True, text=True)
     assert (done.returncode, done.stdout) == ((0, "alive\n") if survives else (1, ""))

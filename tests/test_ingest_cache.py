@@ -311,3 +311,25 @@ def test_few_small_exports_are_kept_one_file_each_and_the_pack_is_pruned(ws, mon
     assert len(cached(ws)) == 2 and not (ws.root / ingest_cache.FOLDER / ingest_cache.PACK).exists()
     parsed = parsed_files(monkeypatch)
     assert said(ws) == fewer and parsed == []
+
+
+def test_a_cold_years_exports_are_read_by_workers_and_say_what_one_process_reads(tmp_path, monkeypatch):
+    """With an empty cache, workers forked from the run read the exports into it (ingest/ahead.py);
+    the run then reads them from the cache, and says what a run reading them itself says. A file
+    no worker could read is read by the run, which says why."""
+    from auftakt_batch.ingest import ahead
+
+    monkeypatch.setattr(ingest_cache, "PACK_ROWS", 0)  # these small exports are kept one file each
+    together, alone = workspace(tmp_path / "together"), workspace(tmp_path / "alone")
+    for ws in (together, alone):
+        a_month(ws)
+        ws.input("broken.csv", b"\x00\x01binary\xff")
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 10**12)  # one process reads them all
+    said_alone = said(alone)
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 0)
+    parsed = parsed_files(monkeypatch)  # the files this process parses (a worker's calls are its own)
+    assert said(together) == said_alone and "broken.csv" in said_alone[1]
+    assert parsed == ["input/broken.csv"]  # the exports came from the cache the workers filled
+    assert [p.name for p in cached(together)] == [p.name for p in cached(alone)]
+    parsed.clear()
+    assert said(together) == said_alone and parsed == ["input/broken.csv"]  # warm: no worker, the same

@@ -19,7 +19,8 @@ PACKAGE = Path(__file__).parent.parent / "src" / "auftakt_batch"
 # Lowest first: what each stage may build on. README's "Development" section shows the same.
 LAYERS = [
     {"codes"},  # the registry of problem codes (and their severities)
-    {"errors", "units", "names", "periods", "problems", "files", "environment", "timings", "memory"},  # leaves
+    {"errors", "units", "names", "periods", "problems", "files", "environment", "timings", "memory",
+     "processes"},  # leaves
     {"config"},  # rates.yaml → Config
     {"schemas"},  # the column contracts between stages
     {"ingest"},  # input/** → RawEntries

@@ -21,6 +21,7 @@ import pandas as pd
 from ..memory import release
 from ..problems import Problem, Severity, Source, error, plural, warning
 from ..schemas import RawEntries, empty
+from .ahead import read_ahead
 from .bank import FOLDER as BANK_FOLDER
 from .batch import Built, build_tables
 from .build import Rules, build_entries
@@ -79,6 +80,10 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
     problems += tree.problems
     unreadable = list(tree.unreadable)
     found: list[_Found] = []
+    if cache:  # a cold year's exports read on every core first: the loop below finds them in the cache
+        read_ahead([(path, label_of(path, workspace), suffix(path.name)) for path in tree.files
+                    if suffix(path.name) in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
+                    and path.relative_to(input_dir).parts[0] != BANK_FOLDER], rules, cache, read_and_keep)
     for path in tree.files:
         label, kind = label_of(path, workspace), suffix(path.name)
         if path.relative_to(input_dir).parts[0] == BANK_FOLDER:  # bank statements, never timesheets
@@ -193,6 +198,14 @@ def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: Inge
     except FileError as exc:
         found.problems, found.unreadable = list(exc.problems), True
         return found
+
+
+def read_and_keep(path: Path, label: str, kind: str, rules: Rules, folder: Path) -> None:
+    """One export read and kept in the cache at `folder` as `ingest` keeps it (a worker's: ahead.py)."""
+    cache = IngestCache(folder, rules)
+    found = _cached_or_read(path, label, kind, rules, cache)
+    if found.table is not None:
+        _built(found, build_tables([found.table], rules)[0], cache)
 
 
 def _built(found: _Found, outcome: Built | FileError, cache: IngestCache | None) -> None:

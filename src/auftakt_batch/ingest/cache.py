@@ -101,6 +101,13 @@ class IngestCache:
         """The workspace's cache, or None where output/ is not a folder (nothing is written then)."""
         return cls(workspace / FOLDER, rules) if (workspace / "output").is_dir() else None
 
+    def empty(self) -> bool:
+        """Whether the cache holds nothing (or cannot be listed), asked of the folder as it is now."""
+        try:
+            return not any(_NAME.match(name) or name == PACK for name in os.listdir(self.folder))
+        except OSError:
+            return True
+
     def get(self, path: Path, label: str, data: bytes | None = None) -> tuple[str, FileRead | None]:
         """(the file's key, what the cache holds for it or None); `data`: its bytes, if the caller
         has read them already. A file that cannot be read gives no key: the readers say why."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from ..files import write_bytes_atomically
+from ..processes import die_with_parent
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcher
@@ -122,31 +122,7 @@ def _context() -> BaseContext:
 
 
 PARENT = "AUFTAKT_PDF_PARENT"  # the pid of the process that starts the fork server
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _forkserver_pid: int | None = None  # in the fork server and the workers it forks: the fork server's pid
-
-
-def die_with_parent(parent: int) -> None:
-    """Have the kernel SIGKILL this process when its parent dies. `parent` is the pid that started
-    it: if the parent is not that any more, it died before the prctl took hold (the process was
-    handed to init), and nothing would ever kill this one — so exit now. Where there is no prctl
-    (macOS), nothing. (Linux means the parent *thread*: `bill` renders from its main thread.)"""
-    prctl = _prctl()
-    if prctl is None or prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-        return
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _prctl() -> Callable[..., int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
 
 
 def _worker_started() -> None:

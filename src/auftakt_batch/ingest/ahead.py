@@ -1,0 +1,47 @@
+"""A cold year's exports read on every core, before `ingest` reads them all from the cache.
+
+Exports are independent of each other. Where the ingest cache is empty (a first run, or after a
+new version of the tool), workers forked from the run (processes.forked_pool) each read exports
+and keep what they read in the cache, exactly as `ingest` would (its `read_and_keep`); `ingest`
+then finds them there, as a warm run does. Only where it pays: at least two exports of
+AHEAD_BYTES or more (a few small ones cost less than starting workers). Whatever a worker could
+not do, `ingest` does itself, one export after another, as always, and says what went wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..processes import forked_pool
+from .build import Rules
+from .cache import IngestCache
+
+AHEAD_BYTES = 256 * 1024  # an export this big takes longer to read than to hand to a worker
+
+ReadAndKeep = Callable[[Path, str, str, Rules, Path], None]
+
+
+def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: IngestCache,
+               read_and_keep: ReadAndKeep) -> None:
+    """`files` (path, label, kind) read into an empty `cache` by workers, where that pays."""
+    big = [file for file in files if _size(file[0]) >= AHEAD_BYTES]
+    if len(big) < 2 or not cache.empty():
+        return
+    pool = forked_pool(min(len(big), os.cpu_count() or 1))
+    if pool is None:
+        return
+    big.sort(key=lambda f: -_size(f[0]))  # the largest first: the cores finish together
+    try:
+        with pool:
+            list(pool.map(read_and_keep, *zip(*((*file, rules, cache.folder) for file in big))))
+    except Exception:  # noqa: BLE001 — a worker killed (out of memory?), or what it raised: ingest meets it itself
+        pass
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

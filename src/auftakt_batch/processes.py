@@ -1,0 +1,54 @@
+"""Worker processes that die with the run, and a pool of them forked from it where that is safe.
+
+On Linux a SIGKILL of the run alone (the OOM killer's, a crash test's) would leave its workers
+running — holding the billing lock, if the run held it: `die_with_parent` asks the kernel to
+SIGKILL a worker when its parent dies (prctl PR_SET_PDEATHSIG). `forked_pool` gives workers
+forked from this process, which start at once with everything it has loaded — only on Linux and
+only while this process runs no other thread (a fork copies one thread: a lock another held would
+stay held in the worker); elsewhere None, and the caller does the work itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies. `parent` is the pid that started
+    it: if the parent is not that any more, it died before the prctl took hold (the process was
+    handed to init), and nothing would ever kill this one — so exit now. Where there is no prctl
+    (macOS), nothing. (Linux means the parent *thread*: the run starts its workers from its main thread.)"""
+    prctl = _prctl()
+    if prctl is None or prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def forked_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A pool of `workers` processes forked from this one, each dying with it; None where forking
+    is not safe (not Linux, another thread running) or would not pay (fewer than two workers or cores)."""
+    if min(workers, os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux") \
+            or threading.active_count() > 1:
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
