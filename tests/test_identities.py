@@ -97,18 +97,38 @@ def test_kept_identities_give_what_computing_them_gives_across_edits_and_periods
         assert {keys[f"input/{name}.csv"] for name in needed} <= {p.stem for p in kept(warm)} <= set(keys.values())
 
 
-def test_cold_rows_are_worked_out_in_chunks_of_whole_days_of_an_export(monkeypatch):
-    monkeypatch.setattr(identities, "CHUNK_ROWS", 5)
+def test_cold_rows_are_worked_out_in_chunks_of_whole_days_of_an_export():
     exports = [np.arange(0, 3), np.arange(3, 5), np.arange(5, 6), np.arange(6, 8), np.arange(8, 12)]
-    chunks = identities._chunks(exports, _dated([1] * 20))  # small exports are never split, and fill a chunk
+    chunks = identities._chunks(exports, _dated([1] * 20), 5)  # small exports are never split, and fill a chunk
     assert [c.tolist() for c in chunks] == [list(range(0, 5)), list(range(5, 12))]
     # a big export is cut between days: a day's rows (the undated ones: one day) stay together
     day = np.array([3, 1, 3, 2, 1, 0, 2, 0, 1, 3, 2, 1])
-    pieces = identities._chunks([np.arange(12)], _dated(day))
+    pieces = identities._chunks([np.arange(12)], _dated(day), 5)
     assert sorted(np.concatenate(pieces).tolist()) == list(range(12)) and len(pieces) > 1
     assert all(list(p) == sorted(p) for p in pieces)
     assert all(len({piece for piece, p in enumerate(pieces) if set(p) & set(np.flatnonzero(day == d))}) == 1
                for d in set(day))
+
+
+def test_cold_rows_worked_out_on_every_core_are_those_worked_out_here(tmp_path, monkeypatch):
+    """Enough cold rows are worked out by workers forked from the run, a chunk each at a time: the
+    same columns as worked out in this process, chunk after chunk."""
+    pools: list = []
+    real = identities.forked_pool
+    monkeypatch.setattr(identities, "forked_pool", lambda workers: pools.append(real(workers)) or pools[-1])
+    monkeypatch.setattr(identities, "CHUNK_ROWS", 2)
+    year = {"a": [(10, 1, 0, 0, 4), (10, 1, 0, 0, 4), (10, 2, 2, 2, 8), (11, 2, 1, 1, 2), (11, 3, 3, 3, 6)],
+            "b": [(10, 1, 0, 0, 4), (11, 2, 4, 4, 1), (11, 4, 2, 2, 8), (11, 4, 2, 2, 8)]}
+    runs = []
+    for every_core in (False, True):
+        monkeypatch.setattr(identities, "PARALLEL_ROWS", 0 if every_core else 10**9)
+        ws = workspace(tmp_path / f"cores-{every_core}")
+        write(ws, year, 1, 0)
+        runs.append(checked(ws, AUTUMN))
+    assert pools and None not in pools  # the second run forked its workers
+    alone, together = runs
+    pd.testing.assert_frame_equal(alone[0], together[0])
+    assert alone[2] == together[2]
 
 
 def _dated(days) -> pd.DataFrame:

@@ -13,6 +13,8 @@ resolving reads from rates.yaml (`names_key`: people, clients, jobs, their alias
 billability, imports.billable). A month's check keeps the month's rows of a year's export; the
 report's check of the months before keeps the rest.
 
+Cold rows are worked out in chunks of whole days of an export (a day's rows depend on each other,
+no other's do), on every core where they are many (forked workers: processes.forked_pool).
 An export of at most KEEP_ROWS entries is not kept: doing it again costs less than reading it
 back. An entry that cannot be read, or was written for other names or another export, is
 ignored and done again; never trusted. Entries of exports no longer in input/ are pruned.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -33,6 +36,7 @@ from ..config import Config
 from ..ingest import Ingested, SourceFile, arrays
 from ..ingest.cache import written_entry
 from ..memory import release
+from ..processes import forked_pool
 from ..schemas import Entries as E
 from .identity import ID_BYTES, identify
 from .resolve import resolve_names
@@ -42,6 +46,7 @@ FORMAT = 3  # change it whenever what is stored, or how, changes
 FOLDER = Path("output") / ".cache" / "identity"
 KEEP_ROWS = 500  # an export of at most this many entries is resolved again rather than read back
 CHUNK_ROWS = 200_000  # rows worked out at once, cold: the text made to fingerprint them is about 0.5 KB a row
+PARALLEL_ROWS = 100_000  # cold rows from which they are worked out on every core (processes.forked_pool)
 _META = "auftakt-batch.identity"
 _ROWS = "rows"  # the export's rows kept, as positions from 0
 
@@ -93,8 +98,8 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         if not have.all():
             todo.append((export, kept, rows[~have], lo + np.flatnonzero(~have)))
     if todo:
-        done = pd.concat([_computed(raw.iloc[at], config)[list(COLUMNS)]
-                          for at in _chunks([at for *_, at in todo], raw)])
+        cold = [at for *_, at in todo]
+        done = _worked_out(raw, _chunks(cold, raw, _chunk_rows(sum(len(at) for at in cold))), config)
         parts.append(done)
         for export, kept, rows, at in todo:
             if _keeps(export):
@@ -113,14 +118,14 @@ def _days(raw: pd.DataFrame) -> np.ndarray:
     return raw[E.local_start].dt.normalize().fillna(raw[E.date]).to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
-def _chunks(rows: list[np.ndarray], raw: pd.DataFrame) -> list[np.ndarray]:
-    """Exports' rows of `raw` in chunks of about CHUNK_ROWS, a day of an export never split (its rows
+def _chunks(rows: list[np.ndarray], raw: pd.DataFrame, most: int) -> list[np.ndarray]:
+    """Exports' rows of `raw` in chunks of about `most` rows, a day of an export never split (its rows
     of a day depend on each other): a cold year is worked out a chunk at a time, its text made for
     one chunk."""
     chunks: list[list[np.ndarray]] = [[]]
     size = 0
-    for at in (piece for export in rows for piece in _by_day(export, raw)):
-        if size >= CHUNK_ROWS:
+    for at in (piece for export in rows for piece in _by_day(export, raw, most)):
+        if size >= most:
             chunks.append([])
             size = 0
         chunks[-1].append(at)
@@ -128,16 +133,16 @@ def _chunks(rows: list[np.ndarray], raw: pd.DataFrame) -> list[np.ndarray]:
     return [np.concatenate(chunk) for chunk in chunks]
 
 
-def _by_day(at: np.ndarray, raw: pd.DataFrame) -> list[np.ndarray]:
+def _by_day(at: np.ndarray, raw: pd.DataFrame, most: int) -> list[np.ndarray]:
     """An export's rows `at` of `raw` (ascending) in pieces of whole days (`_days`) of about
-    CHUNK_ROWS each, each piece ascending; a small export whole (its days not looked at)."""
-    if len(at) <= CHUNK_ROWS:
+    `most` rows each, each piece ascending; a small export whole (its days not looked at)."""
+    if len(at) <= most:
         return [at]
     days = _days(raw.iloc[at])
     order = np.argsort(days, kind="stable")
     ordered = days[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # where each day begins
-    wanted = np.searchsorted(starts, np.arange(CHUNK_ROWS, len(at), CHUNK_ROWS))
+    wanted = np.searchsorted(starts, np.arange(most, len(at), most))
     bounds = np.unique(starts[wanted[wanted < len(starts)]])
     return [np.sort(at[order[lo:hi]]) for lo, hi in zip([0, *bounds], [*bounds, len(at)])]
 
@@ -167,6 +172,42 @@ def _merged(kept: _Kept | None, rows: np.ndarray, new: pd.DataFrame) -> _Kept:
 
 def _computed(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
     return identify(resolve_names(raw, config))
+
+
+def _chunk_rows(rows: int) -> int:
+    """The most rows a chunk holds: CHUNK_ROWS, or where `rows` are enough to share (PARALLEL_ROWS),
+    few enough for each core to get several (the cores finish together)."""
+    cores = os.cpu_count() or 1
+    return CHUNK_ROWS if rows < PARALLEL_ROWS or cores < 2 else min(CHUNK_ROWS, -(-rows // (4 * cores)))
+
+
+_FORKED: tuple[pd.DataFrame, Config] | None = None  # what `_worked_out`'s forked workers read
+
+
+def _worked_out(raw: pd.DataFrame, chunks: list[np.ndarray], config: Config) -> pd.DataFrame:
+    """COLUMNS of `raw`'s rows, chunk by chunk: on every core where they are enough to share (the
+    workers, forked, read `raw` as this process holds it: nothing is copied to them), else here."""
+    global _FORKED
+    enough = sum(len(at) for at in chunks) >= PARALLEL_ROWS
+    pool = forked_pool(min(len(chunks), os.cpu_count() or 1)) if enough else None
+    if pool is None:
+        return pd.concat([_columns(raw.iloc[at], config) for at in chunks])
+    _FORKED = (raw, config)
+    try:
+        with pool:
+            return pd.concat(list(pool.map(_forked_columns, chunks)))
+    finally:
+        _FORKED = None
+
+
+def _forked_columns(at: np.ndarray) -> pd.DataFrame:
+    assert _FORKED is not None, "a worker forked by _worked_out"
+    raw, config = _FORKED
+    return _columns(raw.iloc[at], config)
+
+
+def _columns(rows: pd.DataFrame, config: Config) -> pd.DataFrame:
+    return _computed(rows, config)[list(COLUMNS)]
 
 
 def names_key(config: Config) -> str:
