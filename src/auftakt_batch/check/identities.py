@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -190,14 +191,16 @@ def _worked_out(raw: pd.DataFrame, chunks: list[np.ndarray], config: Config) -> 
     global _FORKED
     enough = sum(len(at) for at in chunks) >= PARALLEL_ROWS
     pool = forked_pool(min(len(chunks), os.cpu_count() or 1)) if enough else None
-    if pool is None:
-        return pd.concat([_columns(raw.iloc[at], config) for at in chunks])
-    _FORKED = (raw, config)
-    try:
-        with pool:
-            return pd.concat(list(pool.map(_forked_columns, chunks)))
-    finally:
-        _FORKED = None
+    if pool is not None:
+        _FORKED = (raw, config)
+        try:
+            with pool:
+                return pd.concat(list(pool.map(_forked_columns, chunks)))
+        except BrokenProcessPool:  # a worker was killed (out of memory?): the rows are worked out here
+            pass
+        finally:
+            _FORKED = None
+    return pd.concat([_columns(raw.iloc[at], config) for at in chunks])
 
 
 def _forked_columns(at: np.ndarray) -> pd.DataFrame:

@@ -226,10 +226,6 @@ def with_expenses(columns: list[Column], figures: Figures) -> list[Column]:
     return [*columns[:at], *EXPENSE_MONEY_COLUMNS, *columns[at:]]
 
 
-def write_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Path:
-    return prepare_workbook(figures, problems, path).place()
-
-
 def prepare_workbook(figures: Figures, problems: tuple[Problem, ...], path: Path) -> Prepared:
     """The workbook written beside `path`, for `place` to put it there."""
     def write(temp: Path) -> None:
