@@ -265,3 +265,22 @@ def test_billed_entries_outside_the_period_are_looked_for_as_kept(ws, monkeypatc
     cold = pipeline.check(ws.root, NOVEMBER, TODAY)
     assert len(warm.reconciliation.gone) == 1 and warm.problems == cold.problems
     pd.testing.assert_frame_equal(warm.reconciliation.gone, cold.reconciliation.gone)
+
+
+def test_a_fingerprinting_worker_killed_leaves_its_rows_to_the_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(identities, "PARALLEL_ROWS", 0)
+    ws = workspace(tmp_path / "ws")
+    write(ws, {"a": [(11, 2, 0, 0, 4), (11, 3, 2, 2, 8)], "b": [(11, 2, 1, 1, 2), (11, 4, 3, 3, 6)]}, 1, 0)
+    whole = checked(ws, NOVEMBER)
+    shutil.rmtree(ws.root / "output" / ".cache")
+    monkeypatch.setattr(identities, "_forked_columns", killed)
+    pools: list = []
+    real = identities.forked_pool
+    monkeypatch.setattr(identities, "forked_pool", lambda workers: pools.append(real(workers)) or pools[-1])
+    pd.testing.assert_frame_equal(checked(ws, NOVEMBER)[0], whole[0])
+    assert pools and None not in pools  # its workers were forked, and killed
+
+
+def killed(*args) -> None:
+    """A worker's task that ends its process, as the OOM killer would (module-level: a pool pickles it by name)."""
+    os._exit(1)

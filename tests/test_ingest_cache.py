@@ -333,3 +333,26 @@ def test_a_cold_years_exports_are_read_by_workers_and_say_what_one_process_reads
     assert [p.name for p in cached(together)] == [p.name for p in cached(alone)]
     parsed.clear()
     assert said(together) == said_alone and parsed == ["input/broken.csv"]  # warm: no worker, the same
+
+
+def test_an_ingest_worker_killed_leaves_its_exports_to_the_run(tmp_path, monkeypatch):
+    from auftakt_batch.ingest import ahead
+
+    monkeypatch.setattr(ingest_cache, "PACK_ROWS", 0)
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 0)
+    ws = workspace(tmp_path / "ws")
+    a_month(ws)
+    whole = said(ws)
+    shutil.rmtree(ws.root / ingest_cache.FOLDER)
+    monkeypatch.setattr(ingest, "read_and_keep", killed)
+    pools: list = []
+    real = ahead.forked_pool
+    monkeypatch.setattr(ahead, "forked_pool", lambda workers: pools.append(real(workers)) or pools[-1])
+    parsed = parsed_files(monkeypatch)
+    assert said(ws) == whole and sorted(parsed) == ["input/anna-toggl.csv", "input/ben.csv", "input/harvest.csv"]
+    assert pools and None not in pools  # its workers were forked, and killed
+
+
+def killed(*args) -> None:
+    """A worker's task that ends its process, as the OOM killer would (module-level: a pool pickles it by name)."""
+    os._exit(1)

@@ -134,13 +134,13 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
     """Issue the period's invoices; with `draft`, render them watermarked into drafts/ instead,
     touching neither the ledger nor the series. `progress` hears of each PDF as it is done;
     `renderer` writes them (write_pdfs when None)."""
+    if renderer is None and write_pdfs is pdf.write_pdfs:  # WeasyPrint's, not a stand-in: imported while we check
+        pdf.start_early()
     if draft:
         return _drafts(workspace, period, today, only, strict, progress, renderer)
     with locked(workspace / "output" / ".billing.lock"):
         crash_point("locked")
         sweep_orphans(workspace / "output")  # no other run is writing: any temporary file is a crashed run's
-        if renderer is None and write_pdfs is pdf.write_pdfs:  # WeasyPrint's, not a stand-in
-            pdf.start_early()
         run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
         crash_point("checked")
         only = _client(run, only)
