@@ -286,3 +286,13 @@ def test_ids_looked_at_all_at_once_pass_only_as_each_matched_alone(case):
         passed = False  # conforms says no, and pandera decides
     assert not passed or all(re.match(pattern, i) for i in ids)
     assert passed or not all(re.fullmatch(pattern.strip("^$"), i) for i in ids)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=3), st.just(None)), max_size=12), st.sampled_from(["python", "object"]))
+def test_the_quick_look_for_nulls_says_what_pandas_says(values, storage):
+    """schemas._nulls looks at Python-stored text as its array; for every column it says what hasnans says."""
+    from auftakt_batch.schemas import _nulls
+
+    column = pd.Series(values, dtype=pd.StringDtype("python", na_value=float("nan")) if storage == "python" else object)
+    assert _nulls(column) == column.hasnans

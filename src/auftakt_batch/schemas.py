@@ -482,7 +482,7 @@ def conforms(columns: Mapping[str, Field], frame: pd.DataFrame) -> bool:
     try:
         for name, field in columns.items():
             values = frame[name]
-            nulls = values.hasnans  # one look for nulls per column: a year's column holds a million
+            nulls = _nulls(values)  # one look for nulls per column: a year's column holds a million
             if (nulls and not field.nullable) or (field.unique and not values.is_unique) \
                     or not field.dtype.accepts(values):
                 return False
@@ -493,6 +493,16 @@ def conforms(columns: Mapping[str, Field], frame: pd.DataFrame) -> bool:
     except Exception:  # a value the quick look cannot compare: pandera will say what it is  # noqa: BLE001
         return False
     return True
+
+
+def _nulls(values: pd.Series) -> bool:
+    """Whether `values` hold a null. Text stored as Python strings is looked at as its array:
+    every value a str means none, found at C speed (pandas' own null test costs three times as
+    much: a million values are tested for every kind of null)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "python" \
+            and pd.api.types.infer_dtype(values.to_numpy(), skipna=False) == "string":
+        return False
+    return values.hasnans
 
 
 def _problems(cases: pd.DataFrame, frame: pd.DataFrame, stage: str) -> list[Problem]:
