@@ -99,8 +99,7 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         if not have.all():
             todo.append((export, kept, rows[~have], lo + np.flatnonzero(~have)))
     if todo:
-        cold = [at for *_, at in todo]
-        done = _worked_out(raw, _chunks(cold, raw, _chunk_rows(sum(len(at) for at in cold))), config)
+        done = _worked_out(raw, [at for *_, at in todo], config)
         parts.append(done)
         for export, kept, rows, at in todo:
             if _keeps(export):
@@ -175,32 +174,28 @@ def _computed(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
     return identify(resolve_names(raw, config))
 
 
-def _chunk_rows(rows: int) -> int:
-    """The most rows a chunk holds: CHUNK_ROWS, or where `rows` are enough to share (PARALLEL_ROWS),
-    few enough for each core to get several (the cores finish together)."""
-    cores = os.cpu_count() or 1
-    return CHUNK_ROWS if rows < PARALLEL_ROWS or cores < 2 else min(CHUNK_ROWS, -(-rows // (4 * cores)))
-
-
 _FORKED: tuple[pd.DataFrame, Config] | None = None  # what `_worked_out`'s forked workers read
 
 
-def _worked_out(raw: pd.DataFrame, chunks: list[np.ndarray], config: Config) -> pd.DataFrame:
-    """COLUMNS of `raw`'s rows, chunk by chunk: on every core where they are enough to share (the
-    workers, forked, read `raw` as this process holds it: nothing is copied to them), else here."""
+def _worked_out(raw: pd.DataFrame, cold: list[np.ndarray], config: Config) -> pd.DataFrame:
+    """COLUMNS of `raw`'s rows `cold` (each export's), in chunks of whole days: on every core where
+    they are PARALLEL_ROWS or more, a few chunks a core (the workers, forked, read `raw` as this
+    process holds it: nothing is copied to them), else here, CHUNK_ROWS at a time."""
     global _FORKED
-    enough = sum(len(at) for at in chunks) >= PARALLEL_ROWS
-    pool = forked_pool(min(len(chunks), os.cpu_count() or 1)) if enough else None
-    if pool is not None:
-        _FORKED = (raw, config)
-        try:
-            with pool:
-                return pd.concat(list(pool.map(_forked_columns, chunks)))
-        except BrokenProcessPool:  # a worker was killed (out of memory?): the rows are worked out here
-            pass
-        finally:
-            _FORKED = None
-    return pd.concat([_columns(raw.iloc[at], config) for at in chunks])
+    rows, cores = sum(len(at) for at in cold), os.cpu_count() or 1
+    if rows >= PARALLEL_ROWS and cores > 1:
+        chunks = _chunks(cold, raw, min(CHUNK_ROWS, -(-rows // (4 * cores))))
+        pool = forked_pool(min(len(chunks), cores))
+        if pool is not None:
+            _FORKED = (raw, config)
+            try:
+                with pool:
+                    return pd.concat(list(pool.map(_forked_columns, chunks)))
+            except BrokenProcessPool:  # a worker was killed (out of memory?): the rows are worked out here
+                pass
+            finally:
+                _FORKED = None
+    return pd.concat([_columns(raw.iloc[at], config) for at in _chunks(cold, raw, CHUNK_ROWS)])
 
 
 def _forked_columns(at: np.ndarray) -> pd.DataFrame:

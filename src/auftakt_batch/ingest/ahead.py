@@ -26,13 +26,13 @@ ReadAndKeep = Callable[[Path, str, str, Rules, Path], None]
 def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: IngestCache,
                read_and_keep: ReadAndKeep) -> None:
     """`files` (path, label, kind) read into an empty `cache` by workers, where that pays."""
-    big = [file for file in files if _size(file[0]) >= AHEAD_BYTES]
+    sized = sorted(((_size(file[0]), file) for file in files), key=lambda pair: -pair[0])
+    big = [file for size, file in sized if size >= AHEAD_BYTES]  # the largest first: the cores finish together
     if len(big) < 2 or not cache.empty():
         return
     pool = forked_pool(min(len(big), os.cpu_count() or 1))
     if pool is None:
         return
-    big.sort(key=lambda f: -_size(f[0]))  # the largest first: the cores finish together
     try:
         with pool:
             list(pool.map(read_and_keep, *zip(*((*file, rules, cache.folder) for file in big))))

@@ -345,8 +345,8 @@ def _cap_month(entries: pd.DataFrame, config: Config) -> pd.Series:
     """The month of each entry of a job capped per month (its lines are per month); "" otherwise."""
     monthly = {(c.key, k) for c in config.clients.values() for k, j in c.jobs.items()
                if j.cap is not None and j.cap.per == "month"}
-    capped = pd.Series([(c, j) in monthly for c, j in zip(entries[E.client_key], entries[E.job_key])] if monthly
-                       else False, index=entries.index, dtype=bool)
+    capped = pd.MultiIndex.from_arrays([entries[E.client_key], entries[E.job_key]]).isin(list(monthly)) \
+        if monthly else np.zeros(len(entries), dtype=bool)
     if not capped.any():
         return pd.Series("", index=entries.index)
     return entries[E.date].dt.strftime("%Y-%m").where(capped, "")
