@@ -422,6 +422,23 @@ def test_a_csv_named_xlsx_is_told_to_be_renamed(ws):
                                   "export, rename it to .csv"]
 
 
+@pytest.mark.parametrize("top, end", [("", "\n"), ("", "\r\n"), ("\n \n", "\n"), ("sep=,\n", "\r\n")])
+def test_a_large_csv_reads_as_a_small_one(tmp_path, top, end):
+    """A large export is parsed from its bytes (its text let go first): with Windows line ends,
+    blank lines above the header or Excel's sep= line, it gives the table the csv module gives."""
+    rows = [ROW.replace("Homepage layout", f'"Homepage, take {i}"') for i in range(400)]  # 26 KB
+    path = tmp_path / "big.csv"
+    path.write_bytes((top + HEADER + "".join(rows)).replace("\n", end).encode())
+    large = read_csv(path, "big.csv", recognise, describe_unknown)
+    with patch("auftakt_batch.ingest.read.SMALL_CSV", 10**9):  # read by the csv module, as a small file is
+        small = read_csv(path, "big.csv", recognise, describe_unknown)
+    assert large.header == small.header
+    pd.testing.assert_frame_equal(large.rows, small.rows)
+    above = top.count("\n") - top.count("sep=")  # rows a spreadsheet shows above the header: not the sep= line
+    assert large.rows["source_row"].iloc[[0, -1]].tolist() == [2 + above, 401 + above]
+    assert large.rows.iloc[-1].tolist()[:6] == ["2026-11-03", "Anna Schmidt", "ACME", "website", "", "Homepage, take 399"]
+
+
 CSV_TEXT = st.text(alphabet='ab;" \n', min_size=1, max_size=60)  # read_csv never counts an empty file
 
 
@@ -430,9 +447,13 @@ CSV_TEXT = st.text(alphabet='ab;" \n', min_size=1, max_size=60)  # read_csv neve
 def test_fields_are_counted_over_the_bytes_as_the_csv_module_reads_them(body):
     """The count that lets pandas read a file without the csv module: where it counts at all
     (quotes only around fields, or doubled inside them), it is the csv module's, record by record."""
-    counts = _fields_per_record(body, ";")
+    counts = _fields_per_record(body.encode(), ";")
     if counts is not None:
         assert counts.tolist() == [len(r) for r in csv.reader(io.StringIO(body), delimiter=";")]
+    with patch.multiple("auftakt_batch.ingest.read", BLOCK_BYTES=3, BLOCK_LINES=2):  # a large file's blocks
+        in_blocks = _fields_per_record(body.encode(), ";")
+    assert (in_blocks is None) == (counts is None)
+    assert counts is None or in_blocks.tolist() == counts.tolist()
 
 
 @settings(max_examples=examples(300), deadline=None)

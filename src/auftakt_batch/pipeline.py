@@ -35,6 +35,7 @@ from .ingest import Ingested, ingest
 from .ingest.bank import read_bank
 from .ingest.build import Rules
 from .ingest.cache import IngestCache
+from .memory import release
 from .names import normalise
 from .periods import Period
 from .problems import Problem, Source, info, problem, relabel, sorted_problems
@@ -50,7 +51,12 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     (check_before: the inputs are read once a run). A `history` check (check_before's) finds the
     errors only: the checks that only warn (checks.ADVISORY), the missing days and the meetings nobody
     logged of clients that do not bill meetings are skipped."""
-    lap = (timings or Timings()).begin()
+    clock = (timings or Timings()).begin()
+
+    def lap(stage: str) -> None:  # each stage's frames handed back as it ends (memory.release)
+        release()
+        clock(stage)
+
     # 1. Config: rates.yaml → frozen Config. Nothing can be resolved without it, so stop here.
     config, problems = load_config(workspace / "rates.yaml")
     lap("config")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..calendars.meetings import coverings
 from ..config import Config
+from ..memory import release
 from ..names import normalise, normalised
 from ..periods import Period
 from ..pricing import RATE_KEY, entry_rates, logged_seconds
@@ -138,7 +139,7 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Entries that start before an earlier-starting entry of the same person has ended; one
     warning per person and file, covering the overlapping rows and the rows they overlap."""
     read = [E.person_name, E.start, E.end, E.date, E.source_file, E.source_row]  # of a year's entries: no more
-    timed = _where(e[read], e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna())
+    timed = e.loc[e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna(), read]
     if len(timed) < 2:  # an overlap takes two entries
         return []
     timed = timed.sort_values([E.person_name, E.start, E.end], kind="stable").reset_index(drop=True)
@@ -146,9 +147,10 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     # the entry with the latest end so far, per person: each start is compared with it
     latest = position.where(timed[E.end].eq(timed.groupby(E.person_name)[E.end].cummax()))
     latest = latest.groupby(timed[E.person_name]).ffill().groupby(timed[E.person_name]).shift()
-    covering = timed.reindex(latest.fillna(-1).astype(int).to_numpy()).set_index(timed.index)
-    overlaps = latest.notna() & (timed[E.start] < covering[E.end])
-    involved = pd.concat([timed[overlaps], covering[overlaps].astype({E.source_row: "int64"})])
+    at = latest.fillna(-1).astype(int).to_numpy()
+    overlaps = latest.notna() & (timed[E.start] < timed[E.end].reindex(at).set_axis(timed.index))
+    covering = timed.reindex(at[overlaps.to_numpy()])  # the rows overlapped: only those are copied
+    involved = pd.concat([timed[overlaps], covering.astype({E.source_row: "int64"})])
     involved = involved.drop_duplicates([E.source_file, E.source_row])
     involved = involved.sort_values(E.source_row)
     groups: dict[tuple[str, str], tuple[list[int], list[pd.Timestamp]]] = {}  # per file and person: rows, days
@@ -353,7 +355,13 @@ BLOCKING: list[Check] = [check for check in CHECKS if check not in ADVISORY]
 
 
 def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS) -> list[Problem]:
-    return [problem for check in checks for problem in check(entries, ctx)]
+    """Every check's problems. What each check used is handed back before the next (memory.release):
+    on a year's entries, a check's frames would otherwise stay the run's to its end."""
+    problems: list[Problem] = []
+    for check in checks:
+        problems += check(entries, ctx)
+        release()
+    return problems
 
 
 def _where(e: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import os
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -100,11 +100,13 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
             todo.append((export, kept, rows[~have], lo + np.flatnonzero(~have)))
     if todo:
         done = _worked_out(raw, [at for *_, at in todo], config)
+        release()  # the text made to fingerprint them, before they are kept
         parts.append(done)
         for export, kept, rows, at in todo:
             if _keeps(export):
-                _keep(folder, export, names, _merged(kept, rows, done.loc[at]))
-        release()  # the text made to fingerprint them
+                new = done if done.index.equals(pd.Index(at)) else done.loc[at]  # one export's: not copied
+                _keep(folder, export, names, _merged(kept, rows, new))
+        release()  # what keeping them used
     _prune(folder, {e.key for e in exports if e.key})
     if not parts:
         return _computed(raw, config)
@@ -190,12 +192,33 @@ def _worked_out(raw: pd.DataFrame, cold: list[np.ndarray], config: Config) -> pd
             _FORKED = (raw, config)
             try:
                 with pool:
-                    return pd.concat(list(pool.map(_forked_columns, chunks)))
+                    return _in_order(pool.map(_forked_columns, chunks))
             except BrokenProcessPool:  # a worker was killed (out of memory?): the rows are worked out here
                 pass
             finally:
                 _FORKED = None
-    return pd.concat([_columns(raw.iloc[at], config) for at in _chunks(cold, raw, CHUNK_ROWS)])
+    return _in_order(_columns(raw.iloc[at], config) for at in _chunks(cold, raw, CHUNK_ROWS))
+
+
+def _in_order(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' COLUMNS as one frame ordered by row: each chunk is let go once its columns are
+    taken, and the columns are joined one at a time (2.4M rows' ids are about 550 MB; a frame
+    joined at once would hold them twice)."""
+    at: list[np.ndarray] = []
+    columns: dict[str, list[pd.api.extensions.ExtensionArray | np.ndarray]] = {c: [] for c in COLUMNS}
+    for part in parts:
+        at.append(part.index.to_numpy())
+        for c in COLUMNS:
+            columns[c].append(part[c].array)
+        del part
+    index = np.concatenate(at)
+    order = np.argsort(index, kind="stable")
+    joined = {}
+    for c in COLUMNS:
+        whole = pd.concat([pd.Series(values, copy=False) for values in columns.pop(c)], ignore_index=True)
+        joined[c] = whole.take(order).array
+        del whole
+    return pd.DataFrame(joined, index=pd.Index(index[order]), copy=False)
 
 
 def _forked_columns(at: np.ndarray) -> pd.DataFrame:
@@ -287,23 +310,32 @@ def _keep(folder: Path, export: _Export, names: str, kept: _Kept) -> None:
 DIGESTS = {E.entry_id: 0, E.slot: 2}
 _HEX = ID_BYTES * 2
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+DIGEST_ROWS = 1 << 16  # ids turned into bytes at once
+_NIBBLES = np.full(256, 255, dtype=np.uint8)  # a hex digit's byte -> its value; 255: not a lower-case hex digit
+_NIBBLES[_HEX_DIGITS] = np.arange(16, dtype=np.uint8)
 
 
 def _digests_out(values: pd.Series, prefix: int) -> dict[str, np.ndarray] | None:
     """A column of `prefix` characters then ID_BYTES in hex, as arrays: its prefixes' characters (UTF-8)
-    and its digests' bytes; None where any value is not one of those (it is kept as text then)."""
-    texts = values.tolist()
-    if not all(isinstance(t, str) and len(t) == prefix + _HEX for t in texts):
-        return None
-    hexed = "".join(t[prefix:] for t in texts)
-    try:
-        digest = bytes.fromhex(hexed)
-        heads = "".join(t[:prefix] for t in texts).encode("ascii")
-    except (ValueError, UnicodeEncodeError):
-        return None
-    if digest.hex() != hexed:  # upper case, or spaces fromhex skips
-        return None
-    return {"digest": np.frombuffer(digest, dtype=np.uint8), "prefix": np.frombuffer(heads, dtype=np.uint8)}
+    and its digests' bytes; None where any value is not one of those (it is kept as text then). The
+    values are joined a block at a time and read as a matrix of bytes: no text is made per value."""
+    width, count = prefix + _HEX, len(values)
+    digest = np.empty((count, ID_BYTES), dtype=np.uint8)
+    heads = np.empty((count, prefix), dtype=np.uint8)
+    for lo in range(0, count, DIGEST_ROWS):
+        texts = values.iloc[lo:lo + DIGEST_ROWS].tolist()
+        if not all(isinstance(t, str) and len(t) == width for t in texts):
+            return None
+        try:
+            lines = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(len(texts), width)
+        except UnicodeEncodeError:
+            return None
+        nibbles = _NIBBLES[lines[:, prefix:]]
+        if (nibbles > 15).any():  # not a lower-case hex digit
+            return None
+        digest[lo:lo + len(texts)] = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
+        heads[lo:lo + len(texts)] = lines[:, :prefix]
+    return {"digest": digest.ravel(), "prefix": heads.ravel()}
 
 
 def _digests_in(stored: dict[str, np.ndarray], column: str, prefix: int, count: int, dtype: str) -> object:

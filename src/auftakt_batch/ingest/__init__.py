@@ -122,6 +122,7 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
                     tuple(calendars), tuple(expenses), tuple(attachments), tuple(statements))
 
 
+RELEASE_ROWS = 100_000  # a table of this many entries hands back its text's memory once built (memory.release)
 KEEP_BYTES = 64 * 1024  # a CSV up to this size is kept in memory until built, not read again to be cached
 
 
@@ -217,7 +218,10 @@ def _built(found: _Found, outcome: Built | FileError, cache: IngestCache | None)
         found.problems, found.unreadable = list(outcome.problems), True
         return
     read = _file_read(found.label, found.kind, [table], problems, [], [outcome])
+    del table  # its text: a year's export's is handed back before its entries are kept (and encoded)
     if cache:
+        if len(outcome[0]) >= RELEASE_ROWS:
+            release()
         cache.put(found.key, found.path, found.label, read, data)
     try:
         _modified(found, read)

@@ -110,18 +110,23 @@ def _field_size_limit(size: int) -> Iterator[None]:
 def _read_text(data: bytes, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
     text, encoding = decode(data, label)
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # one kind of line end: csv and pandas count rows alike
-    leading = _LEADING_BLANK_LINES.match(text).group()  # type: ignore[union-attr]  # matches the empty string
-    body = text[len(leading):]
-    if not body.strip():
+    start = _LEADING_BLANK_LINES.match(text).end()  # type: ignore[union-attr]  # matches the empty string
+    if start == len(text) or text.isspace():
         raise FileError(error(Source(label), "empty-file", "the file is empty — export it again"))
-    first = leading.count("\n")
-    first_line, rest = (body.split("\n", 1) + [""])[:2]
+    first = text.count("\n", 0, start)
+    first_line = _line_at(text, start)
     if m := _EXCEL_SEP_HINT.fullmatch(first_line.strip()):  # Excel's "sep=;" line: it names the separator
-        body = rest  # and Excel does not show it as a row
-        fmt, sep = _detect_separator(body.split("\n", 1)[0], label, recognise, describe, only=m[1])
+        start += len(first_line) + 1  # and Excel does not show it as a row
+        fmt, sep = _detect_separator(_line_at(text, start), label, recognise, describe, only=m[1])
     else:
         fmt, sep = _detect_separator(first_line, label, recognise, describe)
-    cells = _cells(body, sep, label, first)
+    body = text[start:] if start else text
+    del text
+    cells = _small_cells(body, sep) if len(body) <= SMALL_CSV else None
+    if cells is None:
+        raw = body.encode("utf-8")
+        del body  # a 200 MB export's text (two or four bytes a character) is not kept while pandas parses its bytes
+        cells = _parsed(raw, sep, label, first).to_numpy(dtype=object)  # one array: a frame's columns cost more
     header = tuple(v.strip() for v in cells[0])
     width = len(header)
     while width > 1 and not header[width - 1]:
@@ -130,37 +135,44 @@ def _read_text(data: bytes, label: str, recognise: Recognise, describe: Callable
     return Table(label, fmt, header[:width], rows, encoding, sep)
 
 
+def _line_at(text: str, start: int) -> str:
+    """The line that begins at `start` (without its end): not a copy of the rest of the text."""
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end]
+
+
 SMALL_CSV = 16 * 1024  # characters up to which the csv module reads a regular file faster than pandas
 
 
-def _cells(body: str, sep: str, label: str, offset: int) -> np.ndarray:
-    """The records of a CSV as one array of text, header first: `_parsed`'s. A small file whose
-    records all have the header's number of fields and whose quotes all stand around fields is
-    read by the csv module (pandas costs milliseconds a call, whatever the size): on such a file
-    both read the same fields."""
+def _small_cells(body: str, sep: str) -> np.ndarray | None:
+    """The records of a small CSV as one array of text, header first, where all have the header's
+    number of fields and its quotes all stand around fields: read by the csv module (pandas costs
+    milliseconds a call, whatever the size; on such a file both read the same fields). None for any
+    other file: `_parsed` reads it."""
     import numpy as np
 
-    if len(body) <= SMALL_CSV:
-        counts = _fields_per_record(body, sep)
-        if counts is not None and len(counts) and (counts == counts[0]).all():
-            records = list(csv.reader(io.StringIO(body), delimiter=sep))
-            if len(records) == len(counts) and all(len(r) == counts[0] for r in records):
-                cells = np.empty((len(records), int(counts[0])), dtype=object)
-                cells[:] = records
-                return cells
-    return _parsed(body, sep, label, offset).to_numpy(dtype=object)  # one array: a frame's columns cost more
+    per_line = _per_line(body, sep)
+    counts = _fields_per_record(body.encode("utf-8"), sep) if per_line is None else np.array(per_line, dtype=np.int64)
+    if counts is None or not len(counts) or not (counts == counts[0]).all():
+        return None
+    records = list(csv.reader(io.StringIO(body), delimiter=sep))
+    if len(records) != len(counts) or any(len(r) != counts[0] for r in records):
+        return None
+    cells = np.empty((len(records), int(counts[0])), dtype=object)
+    cells[:] = records
+    return cells
 
 
-def _parsed(body: str, sep: str, label: str, offset: int) -> pd.DataFrame:
-    """The records of a CSV, header first, every value text. Parsed by pandas; a file whose
-    records do not all have the header's number of fields (or whose quoting is irregular) is
-    read again record by record, to name the rows at fault."""
+def _parsed(body: bytes, sep: str, label: str, offset: int) -> pd.DataFrame:
+    """The records of a CSV (`body`: its text as UTF-8), header first, every value text. Parsed by
+    pandas; a file whose records do not all have the header's number of fields (or whose quoting
+    is irregular) is read again record by record, to name the rows at fault."""
     counts = _fields_per_record(body, sep)
     if counts is not None and len(counts) and ((counts[1:] == counts[0]) | (counts[1:] == 0)).all():
         frame = _read_csv(body, sep, int(counts[0]))
         if len(frame) == len(counts):
             return frame
-    width, longest, ragged = _field_counts(body, sep, label, offset)
+    width, longest, ragged = _field_counts(body.decode("utf-8"), sep, label, offset)
     if ragged:
         raise FileError(*ragged)
     try:
@@ -169,18 +181,19 @@ def _parsed(body: str, sep: str, label: str, offset: int) -> pd.DataFrame:
         raise FileError(_parser_problem(exc, label, offset)) from None
 
 
-def _fields_per_record(body: str, sep: str) -> np.ndarray | None:
-    """Fields in each record (0 for a blank line), counted at C speed over the bytes; None if a
-    double quote stands anywhere but around a field or doubled inside one, where only a CSV
-    reader can tell what the file means. A small file whose quoted fields hold no quote and no
-    line end is counted line by line (numpy costs more than that on a few lines)."""
+BLOCK_BYTES = 1 << 24  # bytes compared at once: a 200 MB export is not compared into 200 MB arrays
+BLOCK_LINES = 1 << 18  # records whose separators are counted at once
+
+
+def _fields_per_record(body: bytes, sep: str) -> np.ndarray | None:
+    """Fields in each record (0 for a blank line) of a CSV's text as UTF-8, counted at C speed over
+    the bytes, a block at a time; None if a double quote stands anywhere but around a field or
+    doubled inside one, where only a CSV reader can tell what the file means."""
     import numpy as np
 
-    if len(body) <= SMALL_CSV and (counts := _per_line(body, sep)) is not None:
-        return np.array(counts, dtype=np.int64)
-    buf = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
+    buf = np.frombuffer(body, dtype=np.uint8)
     end, line, comma = len(buf), ord("\n"), ord(sep)
-    quotes = np.flatnonzero(buf == ord('"'))
+    quotes = _where(buf, ord('"'))
     if len(quotes) % 2:
         return None
     opens, closes = quotes[0::2], quotes[1::2]
@@ -195,13 +208,24 @@ def _fields_per_record(body: str, sep: str) -> np.ndarray | None:
     def unquoted(positions: np.ndarray) -> np.ndarray:  # an even number of quotes before: not inside a quoted field
         return positions[np.searchsorted(quotes, positions) % 2 == 0]
 
-    line_end = unquoted(np.flatnonzero(buf == line))
+    line_end = unquoted(_where(buf, line))
     if not end or buf[-1] != line:
         line_end = np.append(line_end, end)
     line_start = np.concatenate(([0], line_end[:-1] + 1))
-    seps = unquoted(np.flatnonzero(buf == comma))
-    fields = np.searchsorted(seps, line_end) - np.searchsorted(seps, line_start) + 1
+    fields = np.empty(len(line_end), dtype=np.int64)
+    for lo in range(0, len(line_end), BLOCK_LINES):  # a block of records: its separators, not the file's
+        hi = min(lo + BLOCK_LINES, len(line_end))
+        seps = unquoted(_where(buf[line_start[lo]:line_end[hi - 1]], comma) + line_start[lo])
+        fields[lo:hi] = np.searchsorted(seps, line_end[lo:hi]) - np.searchsorted(seps, line_start[lo:hi]) + 1
     return np.where(line_end > line_start, fields, 0)
+
+
+def _where(buf: np.ndarray, byte: int) -> np.ndarray:
+    """The positions of `byte` in `buf` (int64), compared BLOCK_BYTES at a time."""
+    import numpy as np
+
+    found = [np.flatnonzero(buf[at:at + BLOCK_BYTES] == byte) + at for at in range(0, len(buf), BLOCK_BYTES)]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def _per_line(body: str, sep: str) -> list[int] | None:
@@ -225,10 +249,10 @@ def _simple_line(sep: str) -> re.Pattern:
     return re.compile(rf"{field}(?:{re.escape(sep)}{field})*")
 
 
-def _read_csv(body: str, sep: str, fields: int) -> pd.DataFrame:
+def _read_csv(body: bytes, sep: str, fields: int) -> pd.DataFrame:
     """pandas' C parser on the text as UTF-8 bytes (as a StringIO it would hold four bytes a character:
     800 MB for a 200 MB export)."""
-    return pd.read_csv(io.BytesIO(body.encode("utf-8")), encoding="utf-8", sep=sep, header=None,
+    return pd.read_csv(io.BytesIO(body), encoding="utf-8", sep=sep, header=None,
                        names=range(max(1, fields)), dtype=object, keep_default_na=False, na_filter=False,
                        skip_blank_lines=False, engine="c", quotechar='"')
 
