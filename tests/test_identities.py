@@ -284,3 +284,26 @@ def test_a_fingerprinting_worker_killed_leaves_its_rows_to_the_run(tmp_path, mon
 def killed(*args) -> None:
     """A worker's task that ends its process, as the OOM killer would (module-level: a pool pickles it by name)."""
     os._exit(1)
+
+
+_ID = st.text(alphabet="0123456789abcdef", min_size=20, max_size=20)
+_NOT_AN_ID = st.text(alphabet="0123456789abcdefABü \n", min_size=19, max_size=21)
+
+
+@settings(max_examples=examples(300))
+@given(st.sampled_from([(identities.E.entry_id, 0), (identities.E.slot, 2)]),
+       st.lists(st.one_of(_ID, _NOT_AN_ID), max_size=12), st.integers(1, 4))
+def test_ids_are_kept_as_their_bytes_exactly_or_as_text(column, values, block):
+    """An id column is kept as its digests' bytes only where every value is a prefix and twenty
+    lower-case hex digits, and reads back as it was, whatever block the values are turned in."""
+    name, prefix = column
+    texts = [("t:" if prefix else "") + v for v in values]
+    series = pd.Series(texts, dtype="str")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(identities, "DIGEST_ROWS", block)
+        kept = identities._digests_out(series, prefix)
+    exact = all(len(v) == 20 and set(v) <= set("0123456789abcdef") for v in values)
+    assert (kept is not None) == exact
+    if kept is not None:
+        stored = {f"{name}.{part}": array for part, array in kept.items()}
+        assert list(identities._digests_in(stored, name, prefix, len(texts), "str")) == texts
