@@ -1,8 +1,13 @@
 """Every check fires on a crafted bad file, with the exact message and location a user sees."""
 
+import os
+
 import pytest
 
-from .conftest import problem_lines
+from auftakt_batch import pipeline
+from auftakt_batch.periods import parse_period
+
+from .conftest import TODAY, copy_demo, problem_lines
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 
@@ -228,3 +233,42 @@ def test_near_repeat_in_another_file_alike_in_job_and_hours_or_in_words(ws):
         "input/week.csv:3: warning: looks like input/a.csv:3 edited (same person and day, same words) — both are "
         "counted; if one file is an edited re-export of the other, remove the older one",
     ]
+
+
+_RUN = os.getpid()
+
+
+def _killed_in_a_worker(e, ctx):
+    """A check that kills the worker it runs in (as the OOM killer would); in the run, finds nothing."""
+    if os.getpid() != _RUN:
+        os._exit(1)
+    return []
+
+
+def test_checks_run_on_every_core_find_what_they_find_here(tmp_path, monkeypatch):
+    """A year's entries are checked by workers forked from the run, a check at a time: the same
+    problems, in the same order, as checked here; a worker killed mid-check leaves its checks to
+    the run."""
+    from auftakt_batch import processes
+    from auftakt_batch.check import checks as module
+
+    ws = copy_demo(tmp_path)
+    (ws / "input" / "odd.csv").write_text(
+        "date,person,client,job,description,hours,start,end\n"
+        "2026-11-03,Anna Schmidt,ACME,website,x,,09:00,11:00\n2026-11-03,Anna Schmidt,ACME,website,y,,10:00,12:00\n"
+        "2026-11-07,Anna Schmidt,ACME,website,,2,,\n2026-11-04,Nobody,ACME,website,z,1,,\n"
+        "2026-11-04,Anna Schmidt,Nope Corp,website,z,1,,\n2026-11-05,Anna Schmidt,ACME,website,long,17,,\n")
+    pools: list = []
+    monkeypatch.setattr(module, "forked_pool", lambda workers: pools.append(processes.forked_pool(workers)) or pools[-1])
+
+    def problems(every_core: bool) -> list[str]:
+        monkeypatch.setattr(module, "PARALLEL_ROWS", 0 if every_core else 10**9)
+        return [str(p) for p in pipeline.check(ws, parse_period("2026-11"), TODAY).problems]
+
+    here = problems(False)
+    codes = {p.code for p in pipeline.check(ws, parse_period("2026-11"), TODAY).problems}
+    assert not pools and {"overlap", "weekend", "unknown-person", "unknown-client", "long-entry"} <= codes, codes
+    assert problems(True) == here
+    assert pools and None not in pools  # the workers were forked
+    monkeypatch.setattr(pipeline, "CHECKS", [*module.CHECKS, _killed_in_a_worker])
+    assert problems(True) == here
