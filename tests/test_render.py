@@ -164,3 +164,36 @@ def test_the_stand_in_renderer_leaves_what_weasyprint_leaves_where_it_leaves_it(
                       [(r.number, r.status, r.pdf_path, str(r.gross)) for r in records])
     assert left["stand-in"] == left["weasyprint"]
     assert left["stand-in"][0] == ["2026-0001-acme.pdf", "2026-0001-acme.xrechnung.xml", "2026-0002-globex.pdf"]
+
+
+WORKER_SCRIPT = '''\
+import sys
+from {module} import {function}  # as the auftakt-batch script pip writes imports its entry point
+
+
+def imported(_):
+    return sorted(m for m in ("auftakt_batch.cli", "pandas") if m in sys.modules)
+
+
+if __name__ == "__main__":
+    from concurrent.futures import ProcessPoolExecutor
+
+    from auftakt_batch.render import pdf
+
+    with ProcessPoolExecutor(1, mp_context=pdf._context()) as pool:
+        print(list(pool.map(imported, [0]))[0])
+'''
+
+
+def test_a_pdf_worker_of_the_auftakt_batch_script_imports_no_command_line(tmp_path):
+    """multiprocessing imports the script again in every worker it starts (as __mp_main__): the
+    entry point pyproject names imports the command line only when it runs, so the workers that
+    render the PDFs do not import the CLI and pandas (0.4 s and 50 MB each)."""
+    import tomllib
+
+    entry = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]["auftakt-batch"]
+    module, function = entry.split(":")
+    script = tmp_path / "auftakt-batch"
+    script.write_text(WORKER_SCRIPT.format(module=module, function=function))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert result.stdout.strip() == "[]"
