@@ -12,7 +12,7 @@ from auftakt_batch.calendars.meetings import covered
 from auftakt_batch.calendars.read import CalendarError, read_calendar
 from auftakt_batch.periods import parse_period
 
-from .conftest import SAMPLES, examples, problem_lines
+from .conftest import ROOT, SAMPLES, examples, problem_lines
 
 ICS = SAMPLES / "ics"
 needs_samples = pytest.mark.skipif(not ICS.is_dir(), reason="../shared/samples is not present")
@@ -458,3 +458,82 @@ def test_a_deadline_that_cuts_its_own_exit_short_never_fires_after_the_block():
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
         del kept
+
+
+def _calendar_files() -> list[Path]:
+    """The demo's calendars, and the real exports of ../shared/samples where they are present."""
+    return sorted((ROOT / "input").rglob("*.ics")) + (sorted(ICS.rglob("*.ics")) if ICS.is_dir() else [])
+
+
+@pytest.mark.parametrize("period", ["2026-11", "2026-02-01..2026-10-31", "2019"])
+def test_a_calendar_kept_reads_as_it_parses(tmp_path, monkeypatch, period):
+    """What a calendar holds for a period is kept: read again, it is the same frame, name and feed
+    (every value of the type a parse gives), and nothing is parsed; what cannot be read is not kept."""
+    import icalendar
+
+    keep = tmp_path / "kept"
+    parsed = {}
+    for path in _calendar_files():
+        try:
+            parsed[path] = read_calendar(path, path.name, parse_period(period), "Europe/Berlin", keep)
+        except CalendarError as exc:
+            parsed[path] = str(exc)
+    assert any(not isinstance(c, str) and len(c.events) for c in parsed.values())
+    kept_before = len(list(keep.glob("*.json")))
+    assert kept_before == sum(not isinstance(c, str) for c in parsed.values())
+
+    def refused(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(icalendar.Calendar, "from_ical", refused)
+    for path, first in parsed.items():
+        if isinstance(first, str):
+            continue
+        again = read_calendar(path, path.name, parse_period(period), "Europe/Berlin", keep)
+        assert (again.file, again.name, again.holidays) == (first.file, first.name, first.holidays)
+        pd.testing.assert_frame_equal(again.events, first.events)
+        assert [tuple(r) for r in again.events.itertuples(index=False)] == \
+            [tuple(r) for r in first.events.itertuples(index=False)]
+
+
+def test_a_kept_calendar_that_is_damaged_or_edited_is_parsed_again(tmp_path):
+    path = write(tmp_path, "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20261103T090000Z\r\nDTEND:20261103T100000Z\r\n"
+                           "SUMMARY:ACME weekly\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEND:VEVENT\r\n")
+    keep = tmp_path / "kept"
+    first = read_calendar(path, "cal.ics", parse_period("2026-11"), "Europe/Berlin", keep)
+    [entry] = keep.glob("*.json")
+    stored = json.loads(entry.read_text())
+    stored["body"]["rows"][0][1] = "tampered"  # its digest no longer matches: not trusted
+    entry.write_text(json.dumps(stored))
+    again = read_calendar(path, "cal.ics", parse_period("2026-11"), "Europe/Berlin", keep)
+    pd.testing.assert_frame_equal(again.events, first.events)
+    entry.write_bytes(b"\0" * 100)  # a crash left zeros
+    pd.testing.assert_frame_equal(read_calendar(path, "cal.ics", parse_period("2026-11"), "Europe/Berlin",
+                                                keep).events, first.events)
+    path.write_text(path.read_text().replace("COUNT=4", "COUNT=2"))  # edited: other bytes, another entry
+    assert len(read_calendar(path, "cal.ics", parse_period("2026-11"), "Europe/Berlin", keep).events) == 2
+    assert len(first.events) == 4
+
+
+def test_kept_calendars_no_run_used_for_a_while_are_removed(ws):
+    """The folder of kept calendars does not grow without end: a check removes the entries no run
+    has used for EXPIRE_DAYS (then keeps what it reads)."""
+    import os
+    import time
+
+    from auftakt_batch.calendars import kept
+
+    ws.input("calendars/anna.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nBEGIN:VEVENT\r\nUID:a\r\n"
+                                   "DTSTART:20261103T090000Z\r\nDTEND:20261103T100000Z\r\nSUMMARY:ACME\r\n"
+                                   "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    (ws.root / "output").mkdir(exist_ok=True)  # a run keeps nothing where output/ is not a folder
+    ws.check()
+    folder = ws.root / "output" / ".cache" / "calendars"
+    [used] = folder.glob("*.json")
+    stale = folder / ("0" * 64 + ".json")
+    stale.write_text("{}")
+    old = time.time() - (kept.EXPIRE_DAYS + 1) * 86400
+    os.utime(stale, (old, old))
+    os.utime(used, (old, old))
+    ws.check()
+    assert sorted(folder.glob("*.json")) == [used]  # the stale ones removed; the one this run reads, there again

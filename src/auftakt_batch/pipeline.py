@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import ledger
 from .calendars import CalendarTime, calendar_time
+from .calendars.kept import expire
 from .check.capacity import missing_day_problems, missing_days
 from .check.checks import BLOCKING, CHECKS, Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
@@ -96,7 +97,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    other clients' untracked meetings are reported. Then count a repeated export once (its
     #    copies sharing what the tracker said of it), and of two overlapping exports that disagree,
     #    let the newer win; then follow the tracker's flags.
-    calendar = calendar_time(list(ingested.calendars), timesheet, config, period, billed_only=history)
+    calendar = calendar_time(list(ingested.calendars), timesheet, config, period, billed_only=history,
+                             keep=_kept_calendars(workspace) if ingested.calendars else None)
     problems += calendar.problems
     meetings = meeting_entries(calendar, billed, config)
     lap("calendars")
@@ -257,6 +259,16 @@ def import_rules(config: Config) -> Rules:
     zones = {normalise(name): p.timezone for p in config.team if p.timezone
              for name in (p.name, p.email, *p.aliases) if name}
     return Rules(config.agency.timezone, zones, config.imports.date_format)
+
+
+def _kept_calendars(workspace: Path) -> Path | None:
+    """Where what the calendars hold for a period is kept (calendars/kept.py), its entries unused for
+    a while removed first; None where the workspace has no output/ (a run writes nothing there)."""
+    if not (workspace / "output").is_dir():
+        return None
+    folder = workspace / "output" / ".cache" / "calendars"
+    expire(folder)
+    return folder
 
 
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..ingest.tree import cannot_read, read_input
 from ..periods import Period
+from . import kept
 from .absences import holiday_calendar
 
 MAX_OCCURRENCES = 5_000  # per file and period: a month of anyone's meetings is a few hundred
@@ -63,14 +64,31 @@ class Calendar:
     holidays: bool = False  # a public-holiday calendar (absences.holiday_calendar), not someone's
 
 
-def read_calendar(path: Path, label: str, period: Period, timezone_name: str) -> Calendar:
+def read_calendar(path: Path, label: str, period: Period, timezone_name: str, keep: Path | None = None) -> Calendar:
     """The occurrences of `period`: timed ones by the day they start in `timezone_name` (the
-    agency's), all-day ones if they touch it."""
+    agency's), all-day ones if they touch it. With `keep` (a folder: kept.py), what an earlier run
+    found for the same bytes, period and zone is read from there, not parsed again."""
+    data = _calendar_bytes(path, label)
+    name = kept.key(data, period, timezone_name) if keep is not None else ""
+    found = kept.load(keep, name) if keep is not None else None
+    if found is None:
+        found = _occurrences(data, label, period)
+        if keep is not None:
+            kept.keep(keep, name, found)
+    rows, calendar, feed = found
+    events = pd.DataFrame(rows, columns=COLUMNS)
+    inside = _within(events, period, timezone_name)
+    return Calendar(label, calendar, events[inside].reset_index(drop=True), feed)
+
+
+def _occurrences(data: bytes, label: str, period: Period) -> kept.Found:
+    """(the rows of the occurrences about `period`, a day either side; the calendar's name; whether
+    it is a public-holiday feed) — CalendarError where it cannot be read."""
     import icalendar
     import recurring_ical_events
     import x_wr_timezone
 
-    text = _mended(_calendar_bytes(path, label), label)
+    text = _mended(data, label)
     try:
         calendar = icalendar.Calendar.from_ical(text)
         for component in calendar.walk():
@@ -99,10 +117,7 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str) ->
         raise
     except Exception as exc:  # the libraries raise their own types for broken rules and zones
         raise CalendarError(f"{label}: cannot expand its events ({exc}) — export it again as .ics") from None
-    rows = [_row(event) for event in occurrences]
-    events = pd.DataFrame(rows, columns=COLUMNS)
-    inside = _within(events, period, timezone_name)
-    return Calendar(label, name, events[inside].reset_index(drop=True), feed)
+    return [_row(event) for event in occurrences], name, feed
 
 
 def _refuse_unsound(component: Event, label: str) -> None:

@@ -197,7 +197,7 @@ class IngestCache:
 
     def _key(self, data: bytes, label: str) -> str:
         rules = [self.rules.timezone, sorted(self.rules.zones.items()), self.rules.date_format]
-        said = json.dumps([FORMAT, _code(), label, rules, hashlib.sha256(data).hexdigest()])
+        said = json.dumps([FORMAT, code(), label, rules, hashlib.sha256(data).hexdigest()])
         return hashlib.sha256(said.encode()).hexdigest()
 
 
@@ -206,7 +206,7 @@ def _small(read: FileRead) -> bool:
 
 
 @cache
-def _code() -> str:
+def code() -> str:
     """The libraries that write and read the frames, and each of the package's source files by
     its place, size and modification time (hashing their text, or asking the installed
     distribution its version, costs more than a warm run saves on a small workspace; an edit, a

@@ -1,0 +1,111 @@
+"""A calendar's occurrences of a period, kept: an unchanged calendar is not parsed again.
+
+Parsing is most of reading a calendar: icalendar takes about half a second for a real export
+(a person's two years of events, a few hundred KB), whatever the period, and every `check` reads
+every calendar — a `report` twice, for its period and for the months before. What `read.py`
+found for a calendar and a period (its occurrences, as `_row` makes them, before they are
+matched to the period's days; its name; whether it is a holiday feed) is kept under
+output/.cache/calendars/, one JSON file per calendar's bytes, period, time zone and code
+(ingest/cache.py `code`). Every value is written with its type — instants with their unit,
+days, the attendees' pairs — and read back as the same Python object, so the frame made of them
+is the one a parse gives. An entry that cannot be read, or whose digest does not match its
+contents, is ignored and written again; never trusted. A calendar that cannot be read is not
+kept: its error is found again. Entries no run has used for EXPIRE_DAYS are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..ingest.cache import code, written_entry
+from ..periods import Period
+
+FORMAT = 1  # change it whenever what is stored, or how, changes
+EXPIRE_DAYS = 40  # an entry unused this long is removed (a month's period and the months before it come back monthly)
+
+Found = tuple[list[tuple], str | None, bool]  # (the occurrences' rows, the calendar's name, a holiday feed)
+
+
+def key(data: bytes, period: Period, timezone_name: str) -> str:
+    said = json.dumps([FORMAT, code(), str(period.start), str(period.end), timezone_name,
+                       hashlib.sha256(data).hexdigest()])
+    return hashlib.sha256(said.encode()).hexdigest()
+
+
+def load(folder: Path, name: str) -> Found | None:
+    """What is kept under `name`, or None (nothing, or nothing to trust)."""
+    path = folder / f"{name}.json"
+    try:
+        stored = json.loads(path.read_bytes())
+        body = stored["body"]
+        if stored["format"] != FORMAT or stored["digest"] != _digest(body):
+            return None
+        rows = [tuple(_value(v) for v in row) for row in body["rows"]]
+        calendar, holidays = body["name"], body["holidays"]
+        if not (calendar is None or isinstance(calendar, str)) or not isinstance(holidays, bool):
+            return None
+        os.utime(path)  # used: kept another EXPIRE_DAYS
+        return rows, calendar, holidays
+    except Exception:  # noqa: BLE001 - whatever is wrong with an entry, the calendar is parsed again
+        return None
+
+
+def keep(folder: Path, name: str, found: Found) -> None:
+    """Keep what was found; what cannot be written is only parsed again next time."""
+    rows, calendar, holidays = found
+    try:
+        body = {"rows": [[_stored(v) for v in row] for row in rows], "name": calendar, "holidays": holidays}
+        with written_entry(folder / f"{name}.json") as out:
+            out.write(json.dumps({"format": FORMAT, "digest": _digest(body), "body": body}).encode())
+    except Exception:  # noqa: BLE001 - a cache that cannot be written (a read-only disk, a full one) is only slower
+        return
+
+
+def expire(folder: Path) -> None:
+    """Remove the entries no run has used for EXPIRE_DAYS."""
+    oldest = time.time() - EXPIRE_DAYS * 86400
+    try:
+        for path in folder.glob("*.json"):
+            if path.stat().st_mtime < oldest:
+                path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _digest(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _stored(value: Any) -> Any:
+    """A row's value as JSON, its type said where JSON has none."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, pd.Timestamp):
+        zone = None if value.tz is None else str(value.tz)
+        return {"instant": value.tz_localize(None).isoformat() if zone else value.isoformat(), "unit": value.unit,
+                "zone": zone}
+    if isinstance(value, date) and type(value) is date:
+        return {"day": value.isoformat()}
+    if isinstance(value, tuple):
+        return {"tuple": [_stored(v) for v in value]}
+    raise TypeError(f"not kept: {type(value).__name__}")
+
+
+def _value(stored: Any) -> Any:
+    """The Python object `_stored` wrote."""
+    if stored is None or isinstance(stored, (bool, str)):
+        return stored
+    if "instant" in stored:
+        instant = pd.Timestamp(stored["instant"]).as_unit(stored["unit"])
+        return instant if stored["zone"] is None else instant.tz_localize(stored["zone"])
+    if "day" in stored:
+        return date.fromisoformat(stored["day"])
+    return tuple(_value(v) for v in stored["tuple"])
