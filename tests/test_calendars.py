@@ -537,3 +537,16 @@ def test_kept_calendars_no_run_used_for_a_while_are_removed(ws):
     os.utime(used, (old, old))
     ws.check()
     assert sorted(folder.glob("*.json")) == [used]  # the stale ones removed; the one this run reads, there again
+
+
+def test_a_meeting_tagged_for_a_client_without_calendar_settings_is_untracked_time(ws):
+    """A `[key]` tag makes a meeting the client's, whether or not rates.yaml gives the client
+    calendar settings; without them its meetings are not billed, and nobody's time for it is listed.
+    (It ended in an AssertionError: only clients with settings were thought to be matched.)"""
+    ws.input("calendars/anna-schmidt.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nX-WR-CALNAME:Anna Schmidt\r\n"
+                                           "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20261103T090000Z\r\nDTEND:20261103T100000Z\r\n"
+                                           "SUMMARY:[acme] kickoff\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    run = ws.check()
+    assert [(p.code, p.message.split(" — ")[0]) for p in run.problems if p.code == "untracked-meeting"] == [
+        ("untracked-meeting", "1 meeting with acme (1:00 h) that no timesheet entry of Anna Schmidt covers: "
+                              "'[acme] kickoff' 2026-11-03 (1:00)")]

@@ -100,7 +100,6 @@ def _untracked_problems(untracked: pd.DataFrame) -> list[Problem]:
 
 
 def _rule(config: Config, client: str) -> CalendarRule:
-    """The calendar rule of a client a meeting was matched to: only clients with one are matched."""
-    rule = config.clients[client].calendar
-    assert rule is not None, client
-    return rule
+    """The calendar rule of a client a meeting was matched to: a client without one (a meeting
+    tagged `[key]`) has the rule of no domains, no keywords and no billed meetings."""
+    return config.clients[client].calendar or CalendarRule()
