@@ -51,17 +51,32 @@ entries = st.lists(st.tuples(st.integers(1, 28), st.integers(0, 1), st.integers(
                              st.sampled_from([0, 15, 45, 90, 240])), min_size=1, max_size=4)
 exports = st.dictionaries(st.sampled_from([f"e{n}" for n in range(4)]),
                           st.tuples(st.sampled_from(sorted(HEADERS)), entries), min_size=1, max_size=3)
+# Anna's calendar, or none: meetings (day, hour, minutes, client) and, if set, a weekly series from that day
+calendars = st.one_of(st.none(), st.tuples(
+    st.lists(st.tuples(st.integers(1, 28), st.integers(8, 16), st.sampled_from([30, 60]), st.integers(0, 1)),
+             max_size=3), st.one_of(st.none(), st.integers(1, 7))))
 
 
-def write_state(ws: Workspace, state: dict, step: int) -> None:
+def write_state(ws: Workspace, state: dict, step: int, calendar: tuple | None = None) -> None:
     """input/ as `state` says: each export's file, with a fixed modification time (which of two
-    overlapping exports is newer must not depend on when the test wrote it)."""
+    overlapping exports is newer must not depend on when the test wrote it); and Anna's calendar."""
     shutil.rmtree(ws.root / "input")
     (ws.root / "input").mkdir()
     for n, (name, (kind, rows)) in enumerate(sorted(state.items())):
         text = HEADERS[kind] + "".join(row(kind, *r, f"{name} task {i}") for i, r in enumerate(rows))
         path = ws.input(f"{name}-{kind}.csv", text)
         os.utime(path, (1_790_000_000 + step * 100 + n,) * 2)
+    if calendar is not None:
+        meetings, weekly = calendar
+        events = [(f"m{i}", day, hour, minutes, client, "") for i, (day, hour, minutes, client) in enumerate(meetings)]
+        events += [("w", weekly, 9, 30, 0, "RRULE:FREQ=WEEKLY;COUNT=6\r\n")] if weekly else []
+        ws.input("calendars/anna-schmidt.ics", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n"
+                 "X-WR-CALNAME:Anna Schmidt\r\n" + "".join(
+                     f"BEGIN:VEVENT\r\nUID:{uid}@test\r\nDTSTART:202611{day:02d}T{hour:02d}0000Z\r\n"
+                     f"DTEND:202611{day:02d}T{hour + minutes // 60:02d}{minutes % 60:02d}00Z\r\n{rule}"
+                     f"SUMMARY:[{('acme', 'globex')[client]}] call\r\n"
+                     "ATTENDEE;PARTSTAT=ACCEPTED:mailto:anna@studio.example\r\n"
+                     "END:VEVENT\r\n" for uid, day, hour, minutes, client, rule in events) + "END:VCALENDAR\r\n")
 
 
 def outputs(ws: Workspace) -> tuple:
@@ -88,13 +103,15 @@ def workspace(root: Path) -> Workspace:
 # costs seconds): CI runs 3; `make fuzz` (the long profile) runs 30.
 @settings(max_examples=examples(3), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
-@given(st.lists(exports, min_size=2, max_size=3))
+@given(st.lists(st.tuples(exports, calendars), min_size=2, max_size=3))
 def test_warm_runs_say_and_bill_what_cold_runs_do_across_edits_additions_and_deletions(tmp_path_factory, states):
+    """Exports and a calendar edited, added and deleted between runs: a run that finds what earlier
+    runs kept (exports read, identities, calendars' occurrences) says and bills what a cold one does."""
     warm, cold = workspace(tmp_path_factory.mktemp("warm")), workspace(tmp_path_factory.mktemp("cold"))
-    for step, state in enumerate(states):
+    for step, (state, calendar) in enumerate(states):
         for ws in (warm, cold):
-            write_state(ws, state, step)
-        shutil.rmtree(cold.root / ingest_cache.FOLDER, ignore_errors=True)
+            write_state(ws, state, step, calendar)
+        shutil.rmtree(cold.root / "output" / ".cache", ignore_errors=True)
         assert outputs(warm) == outputs(cold)
         assert len(cached(warm)) == len(state)  # one entry per export; those of deleted or edited ones pruned
 
