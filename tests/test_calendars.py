@@ -550,3 +550,24 @@ def test_a_meeting_tagged_for_a_client_without_calendar_settings_is_untracked_ti
     assert [(p.code, p.message.split(" — ")[0]) for p in run.problems if p.code == "untracked-meeting"] == [
         ("untracked-meeting", "1 meeting with acme (1:00 h) that no timesheet entry of Anna Schmidt covers: "
                               "'[acme] kickoff' 2026-11-03 (1:00)")]
+
+
+def test_a_kept_calendar_is_read_where_it_cannot_be_marked_used(tmp_path, monkeypatch):
+    """On a disk that will not take the entry's new modification time (read-only), what is kept is
+    still read, not parsed again."""
+    import icalendar
+
+    from auftakt_batch.calendars import kept
+
+    path = write(tmp_path, "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20261103T090000Z\r\nDTEND:20261103T100000Z\r\n"
+                           "SUMMARY:ACME\r\nEND:VEVENT\r\n")
+    keep = tmp_path / "kept"
+    first = read_calendar(path, "cal.ics", parse_period("2026-11"), "Europe/Berlin", keep)
+
+    def refused(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(kept.os, "utime", refused)
+    monkeypatch.setattr(icalendar.Calendar, "from_ical", refused)
+    again = read_calendar(path, "cal.ics", parse_period("2026-11"), "Europe/Berlin", keep)
+    pd.testing.assert_frame_equal(again.events, first.events)

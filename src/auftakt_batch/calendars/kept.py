@@ -52,7 +52,7 @@ def load(folder: Path, name: str) -> Found | None:
         calendar, holidays = body["name"], body["holidays"]
         if not (calendar is None or isinstance(calendar, str)) or not isinstance(holidays, bool):
             return None
-        os.utime(path)  # used: kept another EXPIRE_DAYS
+        _used(path)
         return rows, calendar, holidays
     except Exception:  # noqa: BLE001 - whatever is wrong with an entry, the calendar is parsed again
         return None
@@ -76,6 +76,14 @@ def expire(folder: Path) -> None:
         for path in folder.glob("*.json"):
             if path.stat().st_mtime < oldest:
                 path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _used(path: Path) -> None:
+    """Mark the entry used: kept another EXPIRE_DAYS (where the disk lets us; else it is simply older)."""
+    try:
+        os.utime(path)
     except OSError:
         pass
 
