@@ -5,7 +5,8 @@ running — holding the billing lock, if the run held it: `die_with_parent` asks
 SIGKILL a worker when its parent dies (prctl PR_SET_PDEATHSIG). `forked_pool` gives workers
 forked from this process, which start at once with everything it has loaded — only on Linux and
 only while this process runs no other thread (a fork copies one thread: a lock another held would
-stay held in the worker); elsewhere None, and the caller does the work itself.
+stay held in the worker); elsewhere None, and the caller does the work itself. `forked_map` runs
+work on such a pool over data the workers read as the run holds it (fingerprints, checks).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+R = TypeVar("R")
 
 
 def die_with_parent(parent: int) -> None:
@@ -52,3 +56,31 @@ def forked_pool(workers: int) -> ProcessPoolExecutor | None:
         return None
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+_FORKED: tuple[Callable[[Any, Any], Any], Any] | None = None  # what `forked_map`'s workers run, and on what
+
+
+def forked_map(pool: ProcessPoolExecutor | None, work: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any,
+               done: Callable[[Iterator[Any]], R]) -> R | None:
+    """`done` of `work(item, shared)` for each of `items`, in their order, by the workers of `pool`
+    (`forked_pool`'s): they read `shared` as this process holds it when they fork — nothing is copied
+    to them, only the items and what `work` gives travel. None where there is no pool, or a worker
+    was killed (out of memory?): the caller then does the work itself."""
+    global _FORKED
+    if pool is None:
+        return None
+    _FORKED = (work, shared)
+    try:
+        with pool:
+            return done(pool.map(_forked, items))
+    except BrokenProcessPool:
+        return None
+    finally:
+        _FORKED = None
+
+
+def _forked(item: Any) -> Any:
+    assert _FORKED is not None, "a worker forked by forked_map"
+    work, shared = _FORKED
+    return work(item, shared)

@@ -8,7 +8,6 @@ a bill wrong and hold back the client's invoice; warnings are for the reviewer.
 from __future__ import annotations
 
 import os
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -25,7 +24,7 @@ from ..periods import Period
 from ..pricing import RATE_KEY, entry_rates, logged_seconds
 from ..pricing.models import modelled
 from ..problems import Problem, Severity, Source, for_rows, plural
-from ..processes import forked_pool
+from ..processes import forked_map, forked_pool
 from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
 from ..units import CENT, HOUR, hm, hours_text
@@ -366,35 +365,15 @@ def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS
     workers forked from the run (which read the entries as it holds them; only the problems come
     back). What each check used is handed back before the next (memory.release)."""
     if len(entries) >= PARALLEL_ROWS and len(checks) > 1:
-        found = _on_every_core(entries, ctx, checks)
+        pool = forked_pool(min(len(checks), os.cpu_count() or 1))
+        found = forked_map(pool, _forked_check, checks, (entries, ctx), list)
         if found is not None:
             return [problem for problems in found for problem in problems]
     return [problem for check in checks for problem in _checked(check, entries, ctx)]
 
 
-_FORKED: tuple[pd.DataFrame, Context] | None = None  # what `_on_every_core`'s forked workers read
-
-
-def _on_every_core(entries: pd.DataFrame, ctx: Context, checks: list[Check]) -> list[list[Problem]] | None:
-    """Each check's problems, worked out by forked workers; None where there are none (not Linux,
-    another thread running) or one was killed (out of memory?): the run then checks here."""
-    global _FORKED
-    pool = forked_pool(min(len(checks), os.cpu_count() or 1))
-    if pool is None:
-        return None
-    _FORKED = (entries, ctx)
-    try:
-        with pool:
-            return list(pool.map(_forked_check, checks))
-    except BrokenProcessPool:
-        return None
-    finally:
-        _FORKED = None
-
-
-def _forked_check(check: Check) -> list[Problem]:
-    assert _FORKED is not None, "a worker forked by _on_every_core"
-    return _checked(check, *_FORKED)
+def _forked_check(check: Check, shared: tuple[pd.DataFrame, Context]) -> list[Problem]:
+    return _checked(check, *shared)
 
 
 def _checked(check: Check, entries: pd.DataFrame, ctx: Context) -> list[Problem]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -37,7 +36,7 @@ from ..config import Config
 from ..ingest import Ingested, SourceFile, arrays
 from ..ingest.cache import written_entry
 from ..memory import release
-from ..processes import forked_pool
+from ..processes import forked_map, forked_pool
 from ..schemas import Entries as E
 from .identity import ID_BYTES, identify
 from .resolve import resolve_names
@@ -176,27 +175,16 @@ def _computed(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
     return identify(resolve_names(raw, config))
 
 
-_FORKED: tuple[pd.DataFrame, Config] | None = None  # what `_worked_out`'s forked workers read
-
-
 def _worked_out(raw: pd.DataFrame, cold: list[np.ndarray], config: Config) -> pd.DataFrame:
     """COLUMNS of `raw`'s rows `cold` (each export's), in chunks of whole days: on every core where
     they are PARALLEL_ROWS or more, a few chunks a core (the workers, forked, read `raw` as this
     process holds it: nothing is copied to them), else here, CHUNK_ROWS at a time."""
-    global _FORKED
     rows, cores = sum(len(at) for at in cold), os.cpu_count() or 1
     if rows >= PARALLEL_ROWS and cores > 1:
         chunks = _chunks(cold, raw, min(CHUNK_ROWS, -(-rows // (4 * cores))))
-        pool = forked_pool(min(len(chunks), cores))
-        if pool is not None:
-            _FORKED = (raw, config)
-            try:
-                with pool:
-                    return _in_order(pool.map(_forked_columns, chunks))
-            except BrokenProcessPool:  # a worker was killed (out of memory?): the rows are worked out here
-                pass
-            finally:
-                _FORKED = None
+        done = forked_map(forked_pool(min(len(chunks), cores)), _forked_columns, chunks, (raw, config), _in_order)
+        if done is not None:
+            return done
     return _in_order(_columns(raw.iloc[at], config) for at in _chunks(cold, raw, CHUNK_ROWS))
 
 
@@ -221,9 +209,8 @@ def _in_order(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(joined, index=pd.Index(index[order]), copy=False)
 
 
-def _forked_columns(at: np.ndarray) -> pd.DataFrame:
-    assert _FORKED is not None, "a worker forked by _worked_out"
-    raw, config = _FORKED
+def _forked_columns(at: np.ndarray, shared: tuple[pd.DataFrame, Config]) -> pd.DataFrame:
+    raw, config = shared
     return _columns(raw.iloc[at], config)
 
 
