@@ -20,6 +20,9 @@ def payment_qr(name: str, iban: str, bic: str | None, amount: Decimal, number: s
     """The segno QR code (EPC069-12, SEPA credit transfer), or None when no bank could pay by it."""
     import segno.helpers
 
+    from .qrmask import install
+
+    install()  # segno's mask search, in numpy (the same mask)
     if not (Decimal("0.01") <= amount <= MAX_AMOUNT):
         return None
     return segno.helpers.make_epc_qr(name=name[:70], iban=iban.replace(" ", ""), amount=amount, text=number[:140],
