@@ -7,9 +7,9 @@ included: where a 1:1:3:1:1 run is found and where the next search starts), so t
 and with it every QR code and PDF, is the one segno would make (tests/test_qr.py compares the
 scores and the codes with segno's own on random symbols and payloads).
 
-`install()` puts the choice in front of segno's `encoder.find_and_apply_best_mask`, which `_encode`
-looks up when it runs; segno still applies the mask. Were that function renamed, segno would
-choose as before, only slower (a test notices).
+`install()` puts this in place of segno's `encoder.find_and_apply_best_mask` for QR codes whose
+mask is not given, which `_encode` looks up when it runs. Were that function renamed in segno,
+segno would choose as before, only slower (a test notices).
 """
 
 from __future__ import annotations
@@ -31,21 +31,16 @@ def install() -> None:
         return
 
     def find_and_apply_best_mask(matrix: Any, width: int, height: int, proposed_mask: int | None = None) -> Any:
-        if proposed_mask is None and width == height >= 21:
-            proposed_mask = best_mask(matrix)
-        return original(matrix, width, height, proposed_mask)
+        if proposed_mask is not None or width != height or width < 21:  # a mask given, or a Micro QR code
+            return original(matrix, width, height, proposed_mask)
+        unmasked = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(width, width)
+        symbols = unmasked[None, :, :] ^ _masks(width)  # the masks are zero outside the encoding region
+        best = int(np.argmin(_scores(symbols)))  # the first of the lowest, as segno keeps the first
+        return best, tuple(bytearray(row.tobytes()) for row in symbols[best])
 
     find_and_apply_best_mask.chooses_with_numpy = True  # type: ignore[attr-defined]
     find_and_apply_best_mask.segno = original  # type: ignore[attr-defined]
     encoder.find_and_apply_best_mask = find_and_apply_best_mask
-
-
-def best_mask(matrix: tuple[bytearray, ...]) -> int:
-    """The mask segno would choose for the unmasked symbol `matrix` of a QR code (not a Micro QR)."""
-    size = len(matrix)
-    unmasked = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(size, size)
-    scores = _scores(unmasked[None, :, :] ^ _masks(size))  # the masks are zero outside the encoding region
-    return int(np.argmin(scores))  # the first of the lowest, as segno keeps the first
 
 
 def _scores(symbols: np.ndarray) -> list[int]:
