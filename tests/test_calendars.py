@@ -496,6 +496,46 @@ def test_a_calendar_kept_reads_as_it_parses(tmp_path, monkeypatch, period):
             [tuple(r) for r in first.events.itertuples(index=False)]
 
 
+@pytest.mark.parametrize("wide, periods", [
+    ("2026", ["2026-11", "2026-02-01..2026-10-31", "2026-01-01..2026-01-01", "2026-12-31..2026-12-31", "2026-03-29..2026-03-29", "2026-W44"]),
+    ("2019", ["2019-03", "2019-10-27..2019-10-27", "2019-12", "2019-Q2"])])
+def test_a_period_within_a_kept_one_reads_as_it_parses(tmp_path, monkeypatch, wide, periods):
+    """What was kept for a period serves any period within it (a check of the year, each month's;
+    the days about the turn of the clocks and of the year included): the same frame as a parse of
+    that period alone gives, nothing parsed. A period reaching outside it is parsed and kept anew."""
+    import icalendar
+
+    keep = tmp_path / "kept"
+    alone = {}
+    for path in _calendar_files():
+        try:
+            read_calendar(path, path.name, parse_period(wide), "Europe/Berlin", keep)
+        except CalendarError:
+            continue
+        alone[path] = {p: read_calendar(path, path.name, parse_period(p), "Europe/Berlin") for p in periods}
+    assert any(len(c.events) for by_period in alone.values() for c in by_period.values())
+    kept_wide = sorted(keep.glob("*.json"))
+    assert len(kept_wide) == len(alone)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(icalendar.Calendar, "from_ical", refused)
+        for path, by_period in alone.items():
+            for period, first in by_period.items():
+                again = read_calendar(path, path.name, parse_period(period), "Europe/Berlin", keep)
+                assert (again.name, again.holidays) == (first.name, first.holidays)
+                pd.testing.assert_frame_equal(again.events, first.events)
+                assert [tuple(r) for r in again.events.itertuples(index=False)] == \
+                    [tuple(r) for r in first.events.itertuples(index=False)]
+    assert sorted(keep.glob("*.json")) == kept_wide  # nothing more kept: each was read from the year's
+    path = next(iter(alone))
+    reaching = f"{int(wide) - 1}-12-01..{wide}-01-31"
+    read_calendar(path, path.name, parse_period(reaching), "Europe/Berlin", keep)
+    assert len(list(keep.glob("*.json"))) == len(kept_wide) + 1
+
+
 def test_a_kept_calendar_that_is_damaged_or_edited_is_parsed_again(tmp_path):
     path = write(tmp_path, "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20261103T090000Z\r\nDTEND:20261103T100000Z\r\n"
                            "SUMMARY:ACME weekly\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEND:VEVENT\r\n")

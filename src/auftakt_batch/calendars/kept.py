@@ -1,16 +1,18 @@
-"""A calendar's occurrences of a period, kept: an unchanged calendar is not parsed again.
+"""A calendar's occurrences, kept: an unchanged calendar is not parsed again.
 
 Parsing is most of reading a calendar: icalendar takes about half a second for a real export
 (a person's two years of events, a few hundred KB), whatever the period, and every `check` reads
 every calendar — a `report` twice, for its period and for the months before. What `read.py`
-found for a calendar and a period (its occurrences, as `_row` makes them, before they are
-matched to the period's days; its name; whether it is a holiday feed) is kept under
-output/.cache/calendars/, one JSON file per calendar's bytes, period, time zone and code
-(ingest/cache.py `code`). Every value is written with its type — instants with their unit,
-days, the attendees' pairs — and read back as the same Python object, so the frame made of them
-is the one a parse gives. An entry that cannot be read, or whose digest does not match its
-contents, is ignored and written again; never trusted. A calendar that cannot be read is not
-kept: its error is found again. Entries no run has used for EXPIRE_DAYS are removed.
+found for a calendar and a period (its occurrences about the period, as `_row` makes them, before
+they are matched to the period's days; its name; whether it is a holiday feed) is kept under
+output/.cache/calendars/, one JSON file per calendar's bytes, time zone, code (ingest/cache.py
+`code`) and period. A later period within a kept one is read from it (`read.py` takes the
+period's occurrences from the wider period's, as it does from a parse): a check of the whole
+year serves each month's, a month's serves its weeks. Every value is written with its type —
+instants with their unit, days, the attendees' pairs — and read back as the same Python object,
+so the frame made of them is the one a parse gives. An entry that cannot be read, or whose digest
+does not match its contents, is ignored and written again; never trusted. A calendar that cannot
+be read is not kept: its error is found again. Entries no run has used for EXPIRE_DAYS are removed.
 """
 
 from __future__ import annotations
@@ -28,25 +30,39 @@ import pandas as pd
 from ..ingest.cache import code, written_entry
 from ..periods import Period
 
-FORMAT = 1  # change it whenever what is stored, or how, changes
+FORMAT = 2  # change it whenever what is stored, or how, changes
 EXPIRE_DAYS = 40  # an entry unused this long is removed (a month's period and the months before it come back monthly)
 
 Found = tuple[list[tuple], str | None, bool]  # (the occurrences' rows, the calendar's name, a holiday feed)
 
 
-def key(data: bytes, period: Period, timezone_name: str) -> str:
-    said = json.dumps([FORMAT, code(), str(period.start), str(period.end), timezone_name,
-                       hashlib.sha256(data).hexdigest()])
+def key(data: bytes, timezone_name: str) -> str:
+    """The name of what is kept for a calendar's bytes in a time zone (the periods are in the files' names)."""
+    said = json.dumps([FORMAT, code(), timezone_name, hashlib.sha256(data).hexdigest()])
     return hashlib.sha256(said.encode()).hexdigest()
 
 
-def load(folder: Path, name: str) -> Found | None:
-    """What is kept under `name`, or None (nothing, or nothing to trust)."""
-    path = folder / f"{name}.json"
+def load(folder: Path, name: str, period: Period) -> Found | None:
+    """What is kept under `name` for `period` or a period holding it (the shortest such: the least to
+    read), or None (nothing, or nothing to trust)."""
+    held = []
+    for path in folder.glob(f"{name}.*.json"):
+        days = _days(path, name)
+        if days is not None and days[0] <= period.start and period.end <= days[1]:
+            held.append((days[1] - days[0], path.name, path, days))
+    for *_, path, days in sorted(held):
+        found = _read(path, days)
+        if found is not None:
+            return found
+    return None
+
+
+def _read(path: Path, days: tuple[date, date]) -> Found | None:
     try:
         stored = json.loads(path.read_bytes())
         body = stored["body"]
-        if stored["format"] != FORMAT or stored["digest"] != _digest(body):
+        if stored["format"] != FORMAT or stored["digest"] != _digest(body) or \
+                body["period"] != [str(day) for day in days]:
             return None
         rows = [tuple(_value(v) for v in row) for row in body["rows"]]
         calendar, holidays = body["name"], body["holidays"]
@@ -58,12 +74,23 @@ def load(folder: Path, name: str) -> Found | None:
         return None
 
 
-def keep(folder: Path, name: str, found: Found) -> None:
-    """Keep what was found; what cannot be written is only parsed again next time."""
+def _days(path: Path, name: str) -> tuple[date, date] | None:
+    """The first and last day of the period in an entry's file name (NAME.START.END.json), or None."""
+    parts = path.name.removeprefix(f"{name}.").removesuffix(".json").split(".")
+    try:
+        start, end = (date.fromisoformat(part) for part in parts)
+    except ValueError:
+        return None
+    return (start, end) if start <= end else None
+
+
+def keep(folder: Path, name: str, period: Period, found: Found) -> None:
+    """Keep what was found for `period`; what cannot be written is only parsed again next time."""
     rows, calendar, holidays = found
     try:
-        body = {"rows": [[_stored(v) for v in row] for row in rows], "name": calendar, "holidays": holidays}
-        with written_entry(folder / f"{name}.json") as out:
+        body = {"rows": [[_stored(v) for v in row] for row in rows], "name": calendar, "holidays": holidays,
+                "period": [str(period.start), str(period.end)]}
+        with written_entry(folder / f"{name}.{period.start}.{period.end}.json") as out:
             out.write(json.dumps({"format": FORMAT, "digest": _digest(body), "body": body}).encode())
     except Exception:  # noqa: BLE001 - a cache that cannot be written (a read-only disk, a full one) is only slower
         return

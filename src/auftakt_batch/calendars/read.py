@@ -67,18 +67,19 @@ class Calendar:
 def read_calendar(path: Path, label: str, period: Period, timezone_name: str, keep: Path | None = None) -> Calendar:
     """The occurrences of `period`: timed ones by the day they start in `timezone_name` (the
     agency's), all-day ones if they touch it. With `keep` (a folder: kept.py), what an earlier run
-    found for the same bytes, period and zone is read from there, not parsed again."""
+    found for the same bytes and zone, and this period or one holding it, is read from there, not
+    parsed again."""
     data = _calendar_bytes(path, label)
-    name = kept.key(data, period, timezone_name) if keep is not None else ""
-    found = kept.load(keep, name) if keep is not None else None
+    name = kept.key(data, timezone_name) if keep is not None else ""
+    found = kept.load(keep, name, period) if keep is not None else None
     if found is None:
         found = _occurrences(data, label, period)
         if keep is not None:
-            kept.keep(keep, name, found)
+            kept.keep(keep, name, period, found)
     rows, calendar, feed = found
-    events = pd.DataFrame(rows, columns=COLUMNS)
-    inside = _within(events, period, timezone_name)
-    return Calendar(label, calendar, events[inside].reset_index(drop=True), feed)
+    inside = _within(pd.DataFrame(rows, columns=COLUMNS), period, timezone_name).to_numpy(dtype=bool)
+    chosen = [row for row, within in zip(rows, inside, strict=True) if within]  # the frame is of these rows
+    return Calendar(label, calendar, pd.DataFrame(chosen, columns=COLUMNS), feed)  # alone, whatever was about them
 
 
 def _occurrences(data: bytes, label: str, period: Period) -> kept.Found:
