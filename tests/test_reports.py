@@ -1088,6 +1088,33 @@ def test_a_small_workbook_put_together_in_memory_holds_the_same_parts(tmp_path):
     assert openpyxl.load_workbook(tmp_path / f"{len(frame)}.xlsx")["T"]["A3"].value == "=cmd"  # text, not a formula
 
 
+def test_a_workbook_is_zipped_at_its_level_whichever_way_it_is_put_together(tmp_path):
+    """Every part of a workbook is deflated at ZIP_LEVEL, put together in memory or in temporary
+    files (xlsxwriter itself would use zlib's default, 6): each part's compressed size is what
+    zlib makes of it at that level, and not what it makes at 6."""
+    import zipfile
+    import zlib
+
+    frame = pd.DataFrame({"name": [f"client {i % 7}" for i in range(3000)], "hours": [Decimal(i % 13) for i in range(3000)]})
+    columns = [Column("name", "client"), Column("hours", "hours", "hours")]
+
+    def deflated(data: bytes, level: int) -> int:
+        squeeze = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return len(squeeze.compress(data) + squeeze.flush())
+
+    for rows in (len(frame), None):
+        book = Book(tmp_path / f"{rows}.xlsx", rows=rows)
+        assert book.book.in_memory is (rows is not None)
+        table(book.sheet("T"), frame, columns)
+        book.close()
+        with zipfile.ZipFile(tmp_path / f"{rows}.xlsx") as z:
+            sizes = {i.filename: (i.compress_size, deflated(z.read(i), sheets.ZIP_LEVEL), deflated(z.read(i), 6))
+                     for i in z.infolist()}
+        assert all(kept == ours for kept, ours, _ in sizes.values()), sizes
+        kept, _, default = sizes["xl/worksheets/sheet1.xml"]
+        assert kept != default
+
+
 def test_the_months_before_the_period_are_checked_for_errors_only_with_the_same_entries_held(ws):
     """check_before (total budgets, the Months sheet, the gap, retainers) skips the checks that only
     warn: its entries, and the rows an error holds back, are a full check's of the same days."""

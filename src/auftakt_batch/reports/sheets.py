@@ -16,6 +16,9 @@ wider than a portrait page, and when one page would shrink it below MIN_SCALE, a
 as keep it at that scale or larger, its first columns (`key_columns`) on each; the header of a
 sheet's one table on every page. A column is as wide as the numbers it shows, totals included.
 
+A workbook's parts are deflated at zlib level ZIP_LEVEL, not Python's default 6: a year's Entries
+sheet (52 MB of XML) zips in 0.28 s rather than 0.73 s, to 7.2 MB rather than 6.2 MB.
+
 Control characters that a worksheet cannot hold are shown escaped (\\x00).
 Text from inputs never becomes a formula: a cell holding a string is written as a string (and
 quote-prefixed when it starts with a character a spreadsheet would read as a formula), whatever
@@ -25,6 +28,7 @@ it starts with. Only the formulas this module writes itself are formulas.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +39,7 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.exceptions import FileCreateError
 
 from .sheetxml import Block, Worksheet, date_cells, number_cells, text_cells
@@ -65,6 +70,7 @@ MAX_ROWS = 1_048_576  # rows of an Excel worksheet, the header's included; tests
 NEVER_MISSING = frozenset({int, bool, Decimal, date, datetime, pd.Timestamp})  # types of which no value is missing
 IN_MEMORY_ROWS = 100_000  # a workbook of fewer rows is assembled in memory, a larger one in temporary files
 COLUMNAR_CELLS = 5_000  # a table of this many cells or more is written a column at a time (sheetxml); tests change it
+ZIP_LEVEL = 3  # zlib's level for a workbook's parts: 2.6x as fast as its default 6, 15 % larger
 
 
 def money_format(currency: str) -> str:
@@ -82,6 +88,22 @@ class Column:
     agency_money: bool = False  # money in the agency's currency (costs), not the row's
     fill: str | None = None  # a background for the column's cells, e.g. the columns a reviewer edits
     wrap: bool = False  # long text wraps within the column's width (the row grows) rather than running on
+
+
+class _Zip(zipfile.ZipFile):
+    """The zip file xlsxwriter writes a workbook into, its parts deflated at ZIP_LEVEL (xlsxwriter
+    offers no setting: it makes its ZipFile with the default level, and passes a ZipInfo of its own
+    for each part it has assembled in memory, which takes no level from the file)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"compresslevel": ZIP_LEVEL, **kwargs})
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: int | None = None,
+                 compresslevel: int | None = None) -> None:
+        super().writestr(zinfo_or_arcname, data, compress_type, ZIP_LEVEL if compresslevel is None else compresslevel)
+
+
+xlsxwriter.workbook.ZipFile = _Zip  # the name its Workbook._store_workbook makes its zip with
 
 
 class Book:
