@@ -212,3 +212,24 @@ def test_text_that_looks_like_rich_text_xml_shows_as_typed(tmp_path, monkeypatch
     shown = [c.value for c in openpyxl.load_workbook(path)["T"]["A"][1:]]
     assert shown == RICH_LOOKING * 2
     assert [row[0] for row in calamine_of(path)["T"][1:]] == RICH_LOOKING * 2
+
+
+FORMULA_PARTS = [*sorted(sheetxml.PLAIN_FUNCTIONS), "XLOOKUP", "FILTER", "SORT", "SINGLE", "XSINGLE", "UNIQUE", "XOR",
+                 "T.TEST", "T", "TEST", "VAR", "P", "CONCAT", "DAYS",
+                 "STDEV.S", "_xlfn.XLOOKUP", "sum", "Sheet1!A1", "$B$2", "J5", "2", "0.5", "\"x(y\""]
+
+
+@given(st.lists(st.tuples(st.sampled_from(FORMULA_PARTS), st.booleans(), st.sampled_from(["", ",", "<", ">=", "+"])),
+                min_size=1, max_size=6), st.sampled_from(["", "=", "{=", "{"]), st.booleans(), st.booleans())
+def test_a_formula_is_prepared_as_xlsxwriter_prepares_it(parts, head, closed, future):
+    """The worksheet skips xlsxwriter's rewriting of a formula that calls only plain functions (its
+    _xlfn. prefixes of dynamic-array and future functions): whatever the formula, with or without
+    future functions expanded, it comes out as xlsxwriter makes it."""
+    from xlsxwriter.worksheet import Worksheet as Theirs
+
+    body = "".join(f"{name}(" if call else f"{name}{op}" for name, call, op in parts)
+    formula = head + body + ")" * sum(call for _, call, _ in parts) + ("}" if closed else "")
+    ours, theirs = sheetxml.Worksheet(), Theirs()
+    ours.use_future_functions = theirs.use_future_functions = future
+    assert ours._prepare_formula(formula) == theirs._prepare_formula(formula)
+    assert ours._prepare_formula(formula, True) == theirs._prepare_formula(formula, True)

@@ -13,6 +13,7 @@ numbered in the order it would number them (the first cell to use each, row by r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,12 @@ from xlsxwriter.worksheet import Worksheet as _XlsxWorksheet
 EPOCH = date(1899, 12, 31).toordinal()  # Excel's day 0 (its 1900 date system)
 LEAP_BUG = 59  # Excel counts a 29 February 1900: serials after it are one more
 ROWS_AT_ONCE = 4096  # a block's rows are made into XML and written this many at a time (its memory)
+# Functions this package's formulas call, none of them one xlsxwriter prefixes with _xlfn. (a
+# dynamic-array or future function): a formula calling only these it leaves as it is, after 30
+# regular expressions (150 for a conditional format's, whose future functions it always expands).
+PLAIN_FUNCTIONS = frozenset({"AND", "OR", "NOT", "IF", "IFERROR", "ISNUMBER", "ISBLANK", "SUM", "SUMIF", "SUMIFS",
+                             "COUNT", "COUNTA", "COUNTIF", "COUNTIFS", "MIN", "MAX", "ROUND", "ABS", "TODAY", "DATE"})
+_CALLS = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
 
 def text_cells(texts: list[str], strings: SharedStringTable) -> list[str]:
@@ -101,6 +108,14 @@ class Worksheet(_XlsxWorksheet):
         super().__init__()
         self.blocks: list[Block] = []
         self._spans_ready = False
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        """xlsxwriter's, without its 180 regular expressions for a formula that calls only
+        PLAIN_FUNCTIONS (the conditional formats of a 300-client overview: 0.2 s of a report)."""
+        bare = formula.removeprefix("{").removeprefix("=").removesuffix("}")  # as xlsxwriter strips it
+        if "_xlfn." in bare or not set(_CALLS.findall(bare)) <= PLAIN_FUNCTIONS:
+            return super()._prepare_formula(formula, expand_future_functions)
+        return bare
 
     def _calculate_spans(self) -> None:
         if self._spans_ready:  # the whole sheet's, made once by _write_rows
