@@ -249,8 +249,11 @@ def measure(kind: str, *args) -> dict:
 
 
 def command(workspace: Path, *args: str) -> dict:
-    """The command line as a user runs it, in the workspace as it is."""
-    result, wall, peak = run([sys.executable, "-m", "auftakt_batch", *args, "--workspace", str(workspace)], ok=(0, 1))
+    """The command line as a user runs it, in the workspace as it is: the `auftakt-batch` script pip
+    installed beside this Python (`python -m auftakt_batch` where there is none)."""
+    script = Path(sys.executable).with_name("auftakt-batch")
+    program = [str(script)] if script.is_file() else [sys.executable, "-m", "auftakt_batch"]
+    result, wall, peak = run([*program, *args, "--workspace", str(workspace)], ok=(0, 1))
     return {"seconds": wall, "peak_mb": peak, "exit": result.returncode}
 
 
