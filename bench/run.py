@@ -180,6 +180,9 @@ def bench_size(name: str, size: Size, work: Path, runs: int, hledger: str | None
                 add(samples, key, value)
         if "weasyprint" in todo:
             add(samples, "weasyprint", measure("weasyprint", own, MONTH, TODAY))
+            if "bill" in todo:  # the ratio of this run's two, as the machine's speed was for both
+                per_core = samples["weasyprint"][-1]["seconds"] / (os.cpu_count() or 1)
+                add(samples, "bill_per_weasyprint", {"ratio": _ratio(samples["bill"][-1]["seconds"], per_core)})
     return {"size": asdict(size), "period": period, "files": files_in(own), "input_mb": megabytes(own / "input"),
             "runs": {p: 1 if p in size.once else runs for p in size.parts}, "samples": samples,
             "median": medians(samples)}
@@ -423,7 +426,8 @@ TARGETS = [  # (the target, how its measured value comes from the medians it nam
     (Target("warm `bill` of one month in a 1M-entry year, × the 20k-entry month's (300 invoices)", "size 1M",
             1.3, "×", "<="), lambda m, r: _ratio(m["bill"]["seconds"], r["sizes"]["20k"]["bill"]["seconds"])),
     (Target("`bill` of 300 invoices (20k month, warm), × WeasyPrint alone / cores", "size 20k", 1.2, "×", "<="),
-     lambda m, r: _ratio(m["bill"]["seconds"], m["weasyprint"]["seconds"] / r["cores"])),
+     lambda m, r: m["bill_per_weasyprint"]["ratio"] if "bill_per_weasyprint" in m else
+     _ratio(m["bill"]["seconds"], m["weasyprint"]["seconds"] / r["cores"])),  # results of before the pairing
     (Target("`check` on the demo, whole process, warm", "scenario demo", 1.0, "s", "<="),
      lambda m, r: m["warm"]["seconds"]),
     (Target("`check` on the demo, whole process, cold", "scenario demo", 2.0, "s", "<="),
