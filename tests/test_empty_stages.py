@@ -42,7 +42,7 @@ def test_reconciling_with_nothing_open_gives_what_the_general_path_gives(ws, set
     run = ws.check()
     billed = run.billed.assign(gone="2026-12-03") if settled else run.billed
     assert billed.empty is not settled
-    found = evidence(run.entries, run.entries.iloc[:0], billed, frozenset(), frozenset(), run.config)
+    found = evidence(run.entries, NOVEMBER, billed, frozenset(), frozenset(), run.config)
     fast = reconcile(run.entries, billed, found, NOVEMBER, run.config)
     general = _reconciled(run.entries, billed, unsettled(billed, run.config), found, NOVEMBER, run.config)
     for part in ("gone", "pairs", "held"):

@@ -136,7 +136,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
 
     # 8. Reconcile the ledger with the exports: a billed entry no longer in them was edited or
     #    deleted since; what could be its edited version is held back until the user decides.
-    found = evidence(everything, outside, billed, frozenset(f.path for f in ingested.files), current.lacking, config,
+    found = evidence(everything, period, billed, frozenset(f.path for f in ingested.files), current.lacking, config,
                      fingerprints(ingested, config, workspace))
     reconciliation = reconcile(entries, billed, found, period, config)
     problems += reconciliation.problems
@@ -271,11 +271,15 @@ def _kept_calendars(workspace: Path) -> Path | None:
     return folder
 
 
+OUTSIDE = [Entries.source_file, Entries.source_row, Entries.date]  # all a run reads of the entries outside its period
+
+
 def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """(entries dated in the period or undated, entries dated outside it, the first's rows in `entries`)."""
+    """(entries dated in the period or undated; the file, row and date of those dated outside it —
+    not every column of a year's entries copied; the first's rows in `entries`)."""
     day = entries[Entries.date]
     inside = (day.isna() | period.holds(day)).to_numpy(dtype=bool)
-    return entries[inside].reset_index(drop=True), entries[~inside], np.flatnonzero(inside)
+    return entries[inside].reset_index(drop=True), entries.loc[~inside, OUTSIDE], np.flatnonzero(inside)
 
 
 def _rows_among(entries: pd.DataFrame, places: set[tuple[str, int | None]]) -> set[tuple[str, int]]:

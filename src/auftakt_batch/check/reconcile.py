@@ -63,23 +63,25 @@ class Reconciliation:
 Fingerprints = Callable[[pd.DataFrame], pd.Series]  # rows read (whole days) -> their entry ids
 
 
-def evidence(raw: pd.DataFrame, outside: pd.DataFrame, billed: pd.DataFrame, files: frozenset[str],
+def evidence(raw: pd.DataFrame, period: Period, billed: pd.DataFrame, files: frozenset[str],
              lacking: frozenset[str], config: Config, fingerprints: Fingerprints | None = None) -> Evidence:
     """What the exports say of the billed entries beyond the period's counted entries (`raw`: every
-    row read, `outside`: those dated outside the period); nothing to gather when nothing is billed.
-    `fingerprints`: how rows' ids are had (the pipeline's: as kept, check/identities), else computed."""
+    row read); nothing to gather when nothing is billed. `fingerprints`: how rows' ids are had (the
+    pipeline's: as kept, check/identities), else computed."""
     if billed.empty:
         return Evidence(frozenset(), lacking, files, pd.DataFrame(columns=["person", "first", "last"]))
     fingerprints = fingerprints or (lambda rows: identify(resolve_names(rows, config))[E.entry_id])
-    return Evidence(_billed_elsewhere(outside, billed, fingerprints), lacking, files, _coverage(raw, config))
+    return Evidence(_billed_elsewhere(raw, period, billed, fingerprints), lacking, files, _coverage(raw, config))
 
 
-def _billed_elsewhere(outside: pd.DataFrame, billed: pd.DataFrame, fingerprints: Fingerprints) -> frozenset[str]:
+def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame,
+                      fingerprints: Fingerprints) -> frozenset[str]:
     """The billed entries in the exports outside the period: a billed entry may move across
     periods, so the rows of the stretch of days the ledger billed are fingerprinted too (a year
     billed month by month: every month before the period)."""
-    days = pd.to_datetime(billed["day"])
-    near = outside[outside[E.date].between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))]
+    days, day = pd.to_datetime(billed["day"]), raw[E.date]
+    near = raw[day.between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
+               & ~period.holds(day)]
     ids = fingerprints(near) if len(near) else ()
     return frozenset(billed["entry_id"]) & frozenset(ids)
 
