@@ -502,7 +502,9 @@ def test_a_calendar_kept_reads_as_it_parses(tmp_path, monkeypatch, period):
 def test_a_period_within_a_kept_one_reads_as_it_parses(tmp_path, monkeypatch, wide, periods):
     """What was kept for a period serves any period within it (a check of the year, each month's;
     the days about the turn of the clocks and of the year included): the same frame as a parse of
-    that period alone gives, nothing parsed. A period reaching outside it is parsed and kept anew."""
+    that period alone gives, nothing parsed. What it took is kept for that period on its own, and
+    read from there the next time (the year's entry gone, still nothing parsed). A period reaching
+    outside it is parsed and kept anew."""
     import icalendar
 
     keep = tmp_path / "kept"
@@ -522,15 +524,19 @@ def test_a_period_within_a_kept_one_reads_as_it_parses(tmp_path, monkeypatch, wi
 
     with monkeypatch.context() as patched:
         patched.setattr(icalendar.Calendar, "from_ical", refused)
-        for path, by_period in alone.items():
-            for period, first in by_period.items():
-                again = read_calendar(path, path.name, parse_period(period), "Europe/Berlin", keep)
-                assert (again.name, again.holidays) == (first.name, first.holidays)
-                pd.testing.assert_frame_equal(again.events, first.events)
-                assert [tuple(r) for r in again.events.itertuples(index=False)] == \
-                    [tuple(r) for r in first.events.itertuples(index=False)]
-    assert sorted(keep.glob("*.json")) == kept_wide  # nothing more kept: each was read from the year's
+        for from_wide in (True, False):  # first from the year's entry, then from each period's own
+            for path, by_period in alone.items():
+                for period, first in by_period.items():
+                    again = read_calendar(path, path.name, parse_period(period), "Europe/Berlin", keep)
+                    assert (again.name, again.holidays) == (first.name, first.holidays)
+                    pd.testing.assert_frame_equal(again.events, first.events)
+                    assert [tuple(r) for r in again.events.itertuples(index=False)] == \
+                        [tuple(r) for r in first.events.itertuples(index=False)]
+            assert len(list(keep.glob("*.json"))) == len(alone) * len(periods) + (len(kept_wide) if from_wide else 0)
+            for entry in kept_wide:
+                entry.unlink(missing_ok=True)  # gone: the second round can read only each period's own entry
     path = next(iter(alone))
+    kept_wide = sorted(keep.glob("*.json"))
     reaching = f"{int(wide) - 1}-12-01..{wide}-01-31"
     read_calendar(path, path.name, parse_period(reaching), "Europe/Berlin", keep)
     assert len(list(keep.glob("*.json"))) == len(kept_wide) + 1

@@ -71,14 +71,15 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str, ke
     parsed again."""
     data = _calendar_bytes(path, label)
     name = kept.key(data, timezone_name) if keep is not None else ""
-    found = kept.load(keep, name, period) if keep is not None else None
-    if found is None:
-        found = _occurrences(data, label, period)
-        if keep is not None:
-            kept.keep(keep, name, period, found)
+    loaded = kept.load(keep, name, period) if keep is not None else None
+    found, own = loaded if loaded is not None else (_occurrences(data, label, period), False)
+    if keep is not None and loaded is None:
+        kept.keep(keep, name, period, found)
     rows, calendar, feed = found
     inside = _within(pd.DataFrame(rows, columns=COLUMNS), period, timezone_name).to_numpy(dtype=bool)
     chosen = [row for row, within in zip(rows, inside, strict=True) if within]  # the frame is of these rows
+    if keep is not None and loaded is not None and not own:  # read from a wider period's: the next run reads
+        kept.keep(keep, name, period, (chosen, calendar, feed))  # this period's alone (they are all it takes)
     return Calendar(label, calendar, pd.DataFrame(chosen, columns=COLUMNS), feed)  # alone, whatever was about them
 
 
