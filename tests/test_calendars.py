@@ -250,6 +250,61 @@ def test_a_check_of_months_past_counts_the_same_meetings_and_skips_untracked_tim
     assert full.untracked["summary"].tolist() == ["Globex sync"] and history.untracked.empty
 
 
+def test_a_check_keeps_its_calendars_for_the_months_before_too(ws, monkeypatch):
+    """A calendar a check parses is listed from the first day the inputs hold to the period's end,
+    and kept so: the report's check of the months before reads it from there (nothing parsed) and
+    counts what it counts with no calendar kept at all."""
+    import icalendar
+
+    from auftakt_batch import pipeline
+
+    from .conftest import TODAY
+
+    calendar_ws(ws)
+    october = [event("a1", "ACME weekly", 8, "1000", "1100", "bob@acme.example").replace("202611", "202610"),
+               event("a2", "ACME review", 7, "1000", "1130", "bob@acme.example").replace("202611", "202610")]
+    calendar_file(ws, "anna.ics", *october, event("a3", "ACME weekly", 3, "1000", "1100", "bob@acme.example"))
+    ws.input("week.csv", TIMED + "2026-10-07,Anna Schmidt,ACME,website,Review,,10:00,11:30\n"
+                                 "2026-11-04,Anna Schmidt,ACME,website,Build,,10:00,12:00\n")
+    (ws.root / "output").mkdir(exist_ok=True)  # a run keeps nothing where output/ is not a folder
+    run = ws.check()
+    folder = ws.root / "output" / ".cache" / "calendars"
+    assert sorted(p.name.split(".", 1)[1] for p in folder.glob("*.json")) == [
+        "2026-10-07.2026-11-30.json", "2026-11-01.2026-11-30.json"]  # the stretch, and the period's own
+
+    def refused(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(icalendar.Calendar, "from_ical", refused)
+        history = pipeline.check_before(run, TODAY)
+    for entry in folder.glob("*.json"):
+        entry.unlink()
+    again = pipeline.check_before(ws.check(), TODAY)  # nothing kept: parsed
+    pd.testing.assert_frame_equal(history.entries, again.entries)
+    assert sorted(history.entries["description"]) == ["ACME weekly", "Review"]
+
+
+def test_a_calendar_too_dense_to_list_since_the_first_day_is_kept_for_its_period(ws, monkeypatch):
+    """Listed from the first day the inputs hold, a calendar may be more than MAX_OCCURRENCES for
+    each period's length of that stretch where the period alone is not: it is then read and kept
+    for the period, as it would have been, not refused."""
+    from auftakt_batch.calendars import read as reading
+
+    calendar_ws(ws)
+    monkeypatch.setattr(reading, "MAX_OCCURRENCES", 5)
+    busy = [event(f"o{day}", "ACME daily", day, "0900", "0915", "bob@acme.example").replace("202611", "202610")
+            for day in range(1, 29)]
+    calendar_file(ws, "anna.ics", *busy, event("n1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"))
+    ws.input("week.csv", TIMED + "2026-10-07,Anna Schmidt,ACME,website,Review,,10:00,11:30\n")
+    (ws.root / "output").mkdir(exist_ok=True)
+    run = ws.check()
+    assert not [p for p in run.problems if p.code == "bad-calendar"]
+    assert run.entries.loc[run.entries["source_format"] == "calendar", "description"].tolist() == ["ACME weekly"]
+    folder = ws.root / "output" / ".cache" / "calendars"
+    assert [p.name.split(".", 1)[1] for p in folder.glob("*.json")] == ["2026-11-01.2026-11-30.json"]
+
+
 def test_a_calendar_nobody_owns_stops_billing_when_meetings_are_billed(ws):
     calendar_ws(ws)
     calendar_file(ws, "export.ics", event("a1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"),

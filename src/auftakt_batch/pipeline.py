@@ -77,6 +77,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    Only the period's rows are validated: a breach outside it would be dropped with them.
     everything = ingested.entries  # the ledger's entries are looked for in all of it (step 8)
     raw, outside, rows = split_period(everything, period)
+    earliest = _earliest(outside, period)
     ignored_rows = _rows_among(outside, {(p.source.file, p.source.row) for p in problems})
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
@@ -98,7 +99,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    copies sharing what the tracker said of it), and of two overlapping exports that disagree,
     #    let the newer win; then follow the tracker's flags.
     calendar = calendar_time(list(ingested.calendars), timesheet, config, period, billed_only=history,
-                             keep=_kept_calendars(workspace) if ingested.calendars else None)
+                             keep=_kept_calendars(workspace) if ingested.calendars else None,
+                             since=None if history else earliest)  # kept so for the report's months before
     problems += calendar.problems
     meetings = meeting_entries(calendar, billed, config)
     lap("calendars")
@@ -147,7 +149,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                    problems=tuple(problems), unreadable=ingested.unreadable + tuple(calendar.unreadable),
                    outside_period=len(outside), repeated=len(current.entries) - len(entries), billed=billed,
                    untracked=calendar.untracked, absences=calendar.absences,
-                   calendars=tuple(label for _, label in ingested.calendars), earliest=_earliest(outside, period),
+                   calendars=tuple(label for _, label in ingested.calendars), earliest=earliest,
                    reconciliation=reconciliation, expenses=expensed.frame,
                    expense_files=expensed.files, bookings=bank.bookings, bank_files=bank.files, ingested=ingested)
 

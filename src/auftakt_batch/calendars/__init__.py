@@ -9,6 +9,7 @@ untracked time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -30,16 +31,17 @@ class CalendarTime:
     unreadable: list[str]
 
 
-def calendar_time(files: list[tuple[Path, str]], timesheet: pd.DataFrame, config: Config,
-                  period: Period, billed_only: bool = False, keep: Path | None = None) -> CalendarTime:
+def calendar_time(files: list[tuple[Path, str]], timesheet: pd.DataFrame, config: Config, period: Period,
+                  billed_only: bool = False, keep: Path | None = None, since: date | None = None) -> CalendarTime:
     """`timesheet`: the period's entries with names resolved (person_name, client_key, start, end, date).
     `billed_only` (a check of months past, which counts what is billed): only the meetings of
     clients that bill them, and none of the other clients' untracked time. `keep`: the folder where
-    what each calendar holds for a period is kept (kept.py)."""
+    what each calendar holds for a period is kept (kept.py); `since`: the first day the inputs hold
+    before the period, from which a calendar parsed is listed (read.read_calendar)."""
     bills = {key for key, client in config.clients.items() if client.calendar and client.calendar.bill_meetings}
     if billed_only and not bills:
         files = []
-    meetings, absences, problems, unreadable = read_meetings(files, config, period, keep)
+    meetings, absences, problems, unreadable = read_meetings(files, config, period, keep, since)
     clients = meetings[meetings["client_key"].notna()]
     if billed_only:
         clients = clients[clients["client_key"].isin(bills)]

@@ -12,6 +12,7 @@ as untracked time.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -28,19 +29,19 @@ MEETING_COLUMNS = ["source_file", "occurrence", "person", "client_key", "summary
                    "duration_s", "date"]
 
 
-def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period, keep: Path | None = None
-                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str]]:
+def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period, keep: Path | None = None,
+                  since: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str]]:
     """(meetings, absences (person, date), problems, unreadable calendar files). A calendar that
     cannot be read, or whose owner is unknown, may hide billable meetings if a client bills
     them: then it is an error that stops the billing run; otherwise a warning. `keep`: the folder
-    where what the calendars hold for a period is kept (kept.py)."""
+    where what the calendars hold for a period is kept (kept.py); `since`: read.read_calendar's."""
     meetings, absences, problems, unreadable = [], [], [], []
     zone = config.agency.timezone
     bills = any(c.calendar is not None and c.calendar.bill_meetings for c in config.clients.values())
     severity = Severity.ERROR if bills else Severity.WARNING
     for path, label in files:
         try:
-            calendar = read_calendar(path, label, period, zone, keep)
+            calendar = read_calendar(path, label, period, zone, keep, since)
         except CalendarError as exc:
             problems.append(Problem(Source(label), exc.code, severity, str(exc).removeprefix(f"{label}: ")))
             unreadable += [label] if bills else []

@@ -64,28 +64,39 @@ class Calendar:
     holidays: bool = False  # a public-holiday calendar (absences.holiday_calendar), not someone's
 
 
-def read_calendar(path: Path, label: str, period: Period, timezone_name: str, keep: Path | None = None) -> Calendar:
+def read_calendar(path: Path, label: str, period: Period, timezone_name: str, keep: Path | None = None,
+                  since: date | None = None) -> Calendar:
     """The occurrences of `period`: timed ones by the day they start in `timezone_name` (the
     agency's), all-day ones if they touch it. With `keep` (a folder: kept.py), what an earlier run
     found for the same bytes and zone, and this period or one holding it, is read from there, not
-    parsed again."""
+    parsed again; with `since` as well (the first day the inputs hold, before the period), a
+    calendar parsed is listed from that day to the period's end and kept so, for the report's check
+    of the months before to read (the period alone where that stretch is too dense to list)."""
     data = _calendar_bytes(path, label)
     name = kept.key(data, timezone_name) if keep is not None else ""
     loaded = kept.load(keep, name, period) if keep is not None else None
-    found, own = loaded if loaded is not None else (_occurrences(data, label, period), False)
-    if keep is not None and loaded is None:
-        kept.keep(keep, name, period, found)
+    if loaded is None:
+        stretch = Period(f"{since}..{period.end}", since, period.end) \
+            if keep is not None and since is not None and since < period.start else period
+        found, listed = _occurrences(data, label, period, stretch)
+        if keep is not None:
+            kept.keep(keep, name, listed, found)
+        own = listed is period
+    else:
+        found, own = loaded
     rows, calendar, feed = found
     inside = _within(pd.DataFrame(rows, columns=COLUMNS), period, timezone_name).to_numpy(dtype=bool)
     chosen = [row for row, within in zip(rows, inside, strict=True) if within]  # the frame is of these rows
-    if keep is not None and loaded is not None and not own:  # read from a wider period's: the next run reads
-        kept.keep(keep, name, period, (chosen, calendar, feed))  # this period's alone (they are all it takes)
+    if keep is not None and not own:  # found for a longer stretch: the next run reads this period's alone
+        kept.keep(keep, name, period, (chosen, calendar, feed))  # (they are all it takes)
     return Calendar(label, calendar, pd.DataFrame(chosen, columns=COLUMNS), feed)  # alone, whatever was about them
 
 
-def _occurrences(data: bytes, label: str, period: Period) -> kept.Found:
-    """(the rows of the occurrences about `period`, a day either side; the calendar's name; whether
-    it is a public-holiday feed) — CalendarError where it cannot be read."""
+def _occurrences(data: bytes, label: str, period: Period, stretch: Period) -> tuple[kept.Found, Period]:
+    """((the rows of the occurrences about `stretch`, a day either side; the calendar's name;
+    whether it is a public-holiday feed), `stretch`) — or of `period` where the longer `stretch`
+    is too dense to list (MAX_OCCURRENCES for each period's length of it); CalendarError where the
+    calendar cannot be read, or `period` itself is too dense."""
     import icalendar
     import recurring_ical_events
     import x_wr_timezone
@@ -99,27 +110,39 @@ def _occurrences(data: bytes, label: str, period: Period) -> kept.Found:
         raise
     except Exception as exc:  # ValueError, or icalendar's own for a property it could not read
         raise CalendarError(f"{label}: not a readable calendar ({exc}) — export it again as .ics") from None
-    too_dense = CalendarError(f"{label}: more than {MAX_OCCURRENCES} occurrences in {period}, or more than "
-                              f"{MAX_SECONDS} s to list them — a recurrence this dense is not a calendar of "
-                              "meetings; the file is not read")
     name = str(calendar["X-WR-CALNAME"]) if calendar.get("X-WR-CALNAME") else None
     try:
         calendar = x_wr_timezone.to_standard(calendar)
         query = recurring_ical_events.of(calendar)
-        start = datetime.combine(period.start, time(), timezone.utc) - timedelta(days=1)
-        end = datetime.combine(period.end, time(), timezone.utc) + timedelta(days=2)
-        with _deadline(MAX_SECONDS, too_dense):  # a dense rule is stopped, not expanded for minutes
-            # `between`, not the lazy `after`: that takes seconds for each year a long event lasts
-            occurrences = sorted(query.between(start, end), key=_begins)
-        if len(occurrences) > MAX_OCCURRENCES:
-            raise too_dense
         feed = holiday_calendar(name, [(str(e.get("DESCRIPTION", "")), _categories(e))
                                        for e in calendar.walk("VEVENT")])
+        if stretch is not period:
+            try:
+                return (_listed(query, label, stretch, -(-stretch.days // period.days)), name, feed), stretch
+            except CalendarError:
+                pass  # too dense for so long a stretch: the period alone
+        return (_listed(query, label, period, 1), name, feed), period
     except CalendarError:
         raise
     except Exception as exc:  # the libraries raise their own types for broken rules and zones
         raise CalendarError(f"{label}: cannot expand its events ({exc}) — export it again as .ics") from None
-    return [_row(event) for event in occurrences], name, feed
+
+
+def _listed(query: Any, label: str, period: Period, periods: int) -> list[tuple]:
+    """The rows of the occurrences about `period`, a day either side, in the order they begin;
+    CalendarError where they are more than MAX_OCCURRENCES for each of `periods`, or take more
+    than MAX_SECONDS to list."""
+    too_dense = CalendarError(f"{label}: more than {MAX_OCCURRENCES} occurrences in {period}, or more than "
+                              f"{MAX_SECONDS} s to list them — a recurrence this dense is not a calendar of "
+                              "meetings; the file is not read")
+    start = datetime.combine(period.start, time(), timezone.utc) - timedelta(days=1)
+    end = datetime.combine(period.end, time(), timezone.utc) + timedelta(days=2)
+    with _deadline(MAX_SECONDS, too_dense):  # a dense rule is stopped, not expanded for minutes
+        # `between`, not the lazy `after`: that takes seconds for each year a long event lasts
+        occurrences = sorted(query.between(start, end), key=_begins)
+    if len(occurrences) > MAX_OCCURRENCES * periods:
+        raise too_dense
+    return [_row(event) for event in occurrences]
 
 
 def _refuse_unsound(component: Event, label: str) -> None:
