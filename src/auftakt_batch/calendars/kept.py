@@ -7,9 +7,10 @@ for a calendar and a period (its occurrences about the period, as `_row` makes t
 are matched to the period's days; its name; whether it is a holiday feed) is kept under
 output/.cache/calendars/, one JSON file per calendar's bytes, time zone, code (ingest/cache.py
 `code`) and period. A later period within a kept one is read from it (`read.py` takes the period's
-occurrences from the wider period's, as it does from a parse), and its own are kept then, so the
-next run reads a month's rows, not a year's (a 366 KB calendar's November: 4 ms from its own
-entry, 29 ms from the year's): a check of the whole year serves each month's. Every value is
+occurrences from the wider period's, as it does from a parse), and where that one is more than
+twice as long, the period's own are kept then, so the next run reads a month's rows, not a year's
+(a 366 KB calendar's November: 4 ms from its own entry, 29 ms from the year's): a check of the
+whole year serves each month's. Every value is
 written with its type — instants with their unit, days, the attendees' pairs — and read back as
 the same Python object, so the frame made of them is the one a parse gives. An entry that cannot
 be read, or whose digest does not match its contents, is ignored and written again; never trusted.
@@ -44,9 +45,9 @@ def key(data: bytes, timezone_name: str) -> str:
     return hashlib.sha256(said.encode()).hexdigest()
 
 
-def load(folder: Path, name: str, period: Period) -> tuple[Found, bool] | None:
+def load(folder: Path, name: str, period: Period) -> tuple[Found, int] | None:
     """What is kept under `name` for `period` or a period holding it (the shortest such: the least to
-    read), and whether it was kept for `period` itself; or None (nothing, or nothing to trust)."""
+    read), and how many days that period has; or None (nothing, or nothing to trust)."""
     held = []
     for path in folder.glob(f"{name}.*.json"):
         days = _days(path, name)
@@ -55,7 +56,7 @@ def load(folder: Path, name: str, period: Period) -> tuple[Found, bool] | None:
     for *_, path, days in sorted(held):
         found = _read(path, days)
         if found is not None:
-            return found, days == (period.start, period.end)
+            return found, (days[1] - days[0]).days + 1
     return None
 
 

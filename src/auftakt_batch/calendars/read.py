@@ -81,14 +81,14 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str, ke
         found, listed = _occurrences(data, label, period, stretch)
         if keep is not None:
             kept.keep(keep, name, listed, found)
-        own = listed is period
+        found_for = listed.days
     else:
-        found, own = loaded
+        found, found_for = loaded
     rows, calendar, feed = found
     inside = _within(pd.DataFrame(rows, columns=COLUMNS), period, timezone_name).to_numpy(dtype=bool)
     chosen = [row for row, within in zip(rows, inside, strict=True) if within]  # the frame is of these rows
-    if keep is not None and not own:  # found for a longer stretch: the next run reads this period's alone
-        kept.keep(keep, name, period, (chosen, calendar, feed))  # (they are all it takes)
+    if keep is not None and found_for > 2 * period.days:  # found for a much longer stretch: the next run
+        kept.keep(keep, name, period, (chosen, calendar, feed))  # reads this period's alone (all it takes)
     return Calendar(label, calendar, pd.DataFrame(chosen, columns=COLUMNS), feed)  # alone, whatever was about them
 
 
