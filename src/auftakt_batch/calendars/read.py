@@ -119,8 +119,8 @@ def _occurrences(data: bytes, label: str, period: Period, stretch: Period) -> tu
         if stretch is not period:
             try:
                 return (_listed(query, label, stretch, -(-stretch.days // period.days)), name, feed), stretch
-            except CalendarError:
-                pass  # too dense for so long a stretch: the period alone
+            except Exception:  # noqa: BLE001 - too dense, or a rule that breaks only over the longer stretch:
+                pass  # the period alone, whose errors are the calendar's, as before
         return (_listed(query, label, period, 1), name, feed), period
     except CalendarError:
         raise
