@@ -221,3 +221,23 @@ def test_a_month_whose_export_is_archived_counts_what_the_ledger_billed_of_it(ws
     assert months.equals(with_export)
     assert months.iloc[0][["month", "logged", "billed", "value", "invoiced", "gap", "cost", "margin"]].tolist() == [
         "2026-10", D("2.60"), D("2.75"), D("125.00"), D("125.00"), D("0.00"), D("55.00"), D("70.00")]
+
+
+def test_an_archived_month_counts_what_the_ledger_billed_of_it_beside_months_an_export_still_holds(ws):
+    """As above, with August still in an export: the months before the period are checked (in a
+    process of their own), and what they hold decides which billed entries are archived."""
+    ws.rates(RATES)
+    ws.with_templates()
+    august, october = EARLIER.split("\n", 1)
+    ws.input("august.csv", HEADER + august + "\n")
+    archived = ws.input("october.csv", HEADER + october)
+    bill(ws.root, OCTOBER, today=TODAY)
+    ws.input("november.csv", HEADER + NOVEMBER_ENTRIES)
+    with_export = report(ws.root, NOVEMBER, today=TODAY).figures.months
+    archived.unlink()
+    months = report(ws.root, NOVEMBER, today=TODAY).figures.months
+    assert months.equals(with_export)
+    assert [row[["month", "logged", "billed", "value", "invoiced", "gap"]].tolist() for _, row in months.iterrows()
+            if row["month"] in ("2026-08", "2026-10")] == [
+        ["2026-08", D("2.00"), D("2.00"), D("200.00"), D("0.00"), D("200.00")],
+        ["2026-10", D("2.60"), D("2.75"), D("125.00"), D("125.00"), D("0.00")]]

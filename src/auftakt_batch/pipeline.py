@@ -67,8 +67,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                         billed=ledger.no_billed())
 
     # 2. Ingest: input/** → RawEntries (values parsed, names as typed, source_file/source_row kept).
-    rules = import_rules(config)
-    ingested = ingested or ingest(workspace / "input", workspace, rules, IngestCache.of(workspace, rules))
+    ingested = ingested or _ingest(workspace, config)
     problems += ingested.problems
     lap("ingest")
 
@@ -77,7 +76,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    Only the period's rows are validated: a breach outside it would be dropped with them.
     everything = ingested.entries  # the ledger's entries are looked for in all of it (step 8)
     raw, outside, rows = split_period(everything, period)
-    earliest = _earliest(outside, period)
+    first = earliest(outside, period)
     ignored_rows = _rows_among(outside, {(p.source.file, p.source.row) for p in problems})
     problems = [p for p in problems if (p.source.file, p.source.row) not in ignored_rows]
     problems += outside_period(outside, period)
@@ -100,7 +99,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    let the newer win; then follow the tracker's flags.
     calendar = calendar_time(list(ingested.calendars), timesheet, config, period, billed_only=history,
                              keep=_kept_calendars(workspace) if ingested.calendars else None,
-                             since=None if history else earliest)  # kept so for the report's months before
+                             since=None if history else first)  # kept so for the report's months before
     problems += calendar.problems
     meetings = meeting_entries(calendar, billed, config)
     lap("calendars")
@@ -149,7 +148,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                    problems=tuple(problems), unreadable=ingested.unreadable + tuple(calendar.unreadable),
                    outside_period=len(outside), repeated=len(current.entries) - len(entries), billed=billed,
                    untracked=calendar.untracked, absences=calendar.absences,
-                   calendars=tuple(label for _, label in ingested.calendars), earliest=earliest,
+                   calendars=tuple(label for _, label in ingested.calendars), earliest=first,
                    reconciliation=reconciliation, expenses=expensed.frame,
                    expense_files=expensed.files, bookings=bank.bookings, bank_files=bank.files, ingested=ingested)
 
@@ -174,9 +173,32 @@ def check_before(run: CheckRun, today: date) -> CheckRun | None:
     None when the inputs hold nothing earlier. A step of its own, called by whoever needs it: a
     second check, of the inputs the first read, finding errors only (what those count is the
     entries and which of them an error holds back; warnings about months past are `check`'s)."""
-    if run.earliest is None:
+    return _history(run.workspace, run.period, run.earliest, run.ingested, today)
+
+
+def check_history(workspace: Path, period: Period, ingested: Ingested, today: date) -> CheckRun | None:
+    """`check_before` from the inputs alone (`read_inputs`'), not from the period's check: the same
+    run, made before or beside that check (reports.report)."""
+    return _history(workspace, period, earliest(ingested.entries, period), ingested, today)
+
+
+def _history(workspace: Path, period: Period, first: date | None, ingested: Ingested | None,
+             today: date) -> CheckRun | None:
+    if first is None:
         return None
-    return check(run.workspace, run.period.before(run.earliest), today, ingested=run.ingested, history=True)
+    return check(workspace, period.before(first), today, ingested=ingested, history=True)
+
+
+def read_inputs(workspace: Path) -> Ingested | None:
+    """input/ as a check reads it, to be handed to the checks of one run (`check(..., ingested=)`);
+    None where rates.yaml does not load (the check says why)."""
+    config, _ = load_config(workspace / "rates.yaml")
+    return _ingest(workspace, config) if config is not None else None
+
+
+def _ingest(workspace: Path, config: Config) -> Ingested:
+    rules = import_rules(config)
+    return ingest(workspace / "input", workspace, rules, IngestCache.of(workspace, rules))
 
 
 def _approved_by_reviewer(run: CheckRun, today: date, labels: Mapping[str, Mapping[str, str]]) -> CheckRun:
@@ -292,8 +314,9 @@ def _rows_among(entries: pd.DataFrame, places: set[tuple[str, int | None]]) -> s
     return set(zip(mine[Entries.source_file], mine[Entries.source_row].astype(int))) & places
 
 
-def _earliest(outside: pd.DataFrame, period: Period) -> date | None:
-    days = outside.loc[outside[Entries.date].lt(pd.Timestamp(period.start)), Entries.date]
+def earliest(entries: pd.DataFrame, period: Period) -> date | None:
+    """The first day of `entries` before the period, if any is."""
+    days = entries.loc[entries[Entries.date].lt(pd.Timestamp(period.start)), Entries.date]
     return days.min().date() if len(days) else None
 
 

@@ -6,7 +6,8 @@ SIGKILL a worker when its parent dies (prctl PR_SET_PDEATHSIG). `forked_pool` gi
 forked from this process, which start at once with everything it has loaded — only on Linux and
 only while this process runs no other thread (a fork copies one thread: a lock another held would
 stay held in the worker); elsewhere None, and the caller does the work itself. `forked_map` runs
-work on such a pool over data the workers read as the run holds it (fingerprints, checks).
+work on such a pool over data the workers read as the run holds it (fingerprints, checks);
+`forked_call` one piece of work beside the run's own (a report's months before its period).
 """
 
 from __future__ import annotations
@@ -51,11 +52,47 @@ def _prctl() -> Callable[..., int] | None:
 def forked_pool(workers: int) -> ProcessPoolExecutor | None:
     """A pool of `workers` processes forked from this one, each dying with it; None where forking
     is not safe (not Linux, another thread running) or would not pay (fewer than two workers or cores)."""
-    if min(workers, os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux") \
-            or threading.active_count() > 1:
+    return _pool(workers) if workers >= 2 else None
+
+
+def _pool(workers: int) -> ProcessPoolExecutor | None:
+    if (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux") or threading.active_count() > 1:
         return None
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+def forked_call(work: Callable[[], R]) -> Callable[[], R]:
+    """`work()` begun now in a process forked from this one (dying with it), beside what this one
+    does next: it reads what this process holds as it forks, only its result travels back. The
+    function returned waits for that result — or, where `forked_pool` would not fork or the process
+    was killed (out of memory?), does `work()` itself, there and then."""
+    global _CALLED
+    pool = _pool(1)
+    if pool is None:
+        return work
+    _CALLED = work
+    try:
+        future = pool.submit(_called)  # the worker is forked here: it holds `work` as set above
+    finally:
+        _CALLED = None
+
+    def result() -> R:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            return work()
+        finally:
+            pool.shutdown()
+    return result
+
+
+_CALLED: Callable[[], Any] | None = None  # what `forked_call`'s worker runs
+
+
+def _called() -> Any:
+    assert _CALLED is not None, "a worker forked by forked_call"
+    return _CALLED()
 
 
 _FORKED: tuple[Callable[[Any, Any], Any], Any] | None = None  # what `forked_map`'s workers run, and on what

@@ -1,8 +1,9 @@
 """Reports: the profitability workbook and the budget alerts.
 
-`report` checks the period and — a step of its own, `pipeline.check_before` — everything before
-it (total budgets and the billing gap count it), reads the ledger, computes the figures and
-writes the workbook. `bill` calls `prepare_report` with its own check runs while its PDFs
+`report` checks the period and — beside it, in a process of its own where it can
+(`pipeline.check_history`) — everything before it, which total budgets, the Months sheet and the
+billing gap count (figures.before_figures: reports/before.py); reads the ledger, computes the
+figures and writes the workbook. `bill` calls `prepare_report` with its own check runs while its PDFs
 render, the invoices it is issuing read as issued, and places the workbook once they are
 (billing/meanwhile.py).
 """
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from .. import ledger
@@ -22,12 +24,15 @@ from ..check.tracker import INVOICED
 from ..environment import unwritten
 from ..errors import Unwritten
 from ..files import Prepared
+from ..ingest import Ingested
 from ..periods import Period
-from ..pipeline import check, check_before, expenses_now
+from ..pipeline import check, check_history, expenses_now, read_inputs
 from ..pricing.expenses import EXPENSE
+from ..processes import forked_call
 from ..run import CheckRun
 from ..schemas import ReportEntries as R
-from .figures import Figures, build, entry_table, flags, unbilled
+from .before import Before
+from .figures import Figures, before_figures, build, entry_table, flags, unbilled
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
 # reads a review), it would replace the function `reports.review` by the module of that name
@@ -70,15 +75,24 @@ class Report:
 
 
 def report(workspace: Path, period: Period, today: date) -> Report:
-    run = check(workspace, period, today)
-    if run.config is None:
+    """The period's workbook. Its inputs are read once; the months before the period are checked
+    and tabled (`before`) in a process forked beside this one's check of the period, where one can
+    be (processes.forked_call): with a year of exports, each takes seconds."""
+    inputs = read_inputs(workspace)
+    before = forked_call(partial(_before, workspace, period, inputs, today)) if inputs is not None else None
+    run = check(workspace, period, today, ingested=inputs)
+    if run.config is None or before is None:
         return Report(run, None, None, ())
-    earlier = check_before(run, today)
-    run, earlier = run.without_inputs(), earlier and earlier.without_inputs()  # a year's raw entries freed
-    return write_report(run, earlier, today)
+    return write_report(run.without_inputs(), before(), today)  # a year's raw entries freed
 
 
-def write_report(run: CheckRun, earlier: CheckRun | None, today: date) -> Report:
+def _before(workspace: Path, period: Period, inputs: Ingested, today: date) -> Before:
+    """What the figures take of the months before `period`: `check_before`'s run, tabled."""
+    earlier = check_history(workspace, period, inputs, today)
+    return before_figures(earlier, ledger.read_book(workspace / "output" / "ledger.sqlite"))
+
+
+def write_report(run: CheckRun, earlier: CheckRun | Before | None, today: date) -> Report:
     """The workbook for a check run (with a config) and the check of what came before its period,
     with the ledger as it is now."""
     return prepare_report(run, earlier, today).place()
@@ -98,13 +112,15 @@ class PreparedReport:
         return self.report
 
 
-def prepare_report(run: CheckRun, earlier: CheckRun | None, today: date,
+def prepare_report(run: CheckRun, earlier: CheckRun | Before | None, today: date,
                    pdfs: Mapping[str, str] | None = None) -> PreparedReport:
-    """`write_report`'s report, its workbook not yet in place. With `pdfs` (pending invoice number
-    -> its PDF's path), the ledger as it will be once they are issued: `bill` prepares its report
-    while their PDFs render, and puts it in place once every one is."""
+    """`write_report`'s report, its workbook not yet in place; `earlier`: the check of the months
+    before the period, or what the figures take of it (figures.before_figures). With `pdfs` (pending
+    invoice number -> its PDF's path), the ledger as it will be once they are issued: `bill` prepares
+    its report while their PDFs render, and puts it in place once every one is."""
     book = ledger.read_book(run.workspace / "output" / "ledger.sqlite")
-    figures = build(run, book.issued(pdfs) if pdfs else book, earlier, today)
+    book = book.issued(pdfs) if pdfs else book
+    figures = build(run, book, earlier if isinstance(earlier, Before) else before_figures(earlier, book), today)
     target = run.workspace / "output" / run.period.label / f"profitability-{run.period.label}.xlsx"
     with written(target, again(run.period)):
         workbook = prepare_workbook(figures, run.problems, target)
@@ -163,7 +179,8 @@ def review(workspace: Path, period: Period, today: date) -> Review:
 def figures_for(run: CheckRun, earlier: CheckRun | None, today: date) -> Figures:
     """The figures of a check run (with a config), the ledger as it is now, and — for total
     budgets and the billing gap — every entry before the period (`earlier`: pipeline.check_before)."""
-    return build(run, ledger.read_book(run.workspace / "output" / "ledger.sqlite"), earlier, today)
+    book = ledger.read_book(run.workspace / "output" / "ledger.sqlite")
+    return build(run, book, before_figures(earlier, book), today)
 
 
 def alerts(figures: Figures) -> tuple[Alert, ...]:

@@ -46,9 +46,10 @@ from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
 from ..schemas import added
 from ..units import CENT, HOUR, hours, share
+from .before import NOTHING, Before
 from .expenses import expense_sums, expense_table
 from .models import Models, entry_models, job_model, line_revenue, model_tables, next_bill, unbilled, uncovered
-from .months import UNCOVERED, Sources, month_labels, month_table
+from .months import Sources, entry_facts, month_labels, month_table
 
 ZERO = Decimal("0.00")
 MONTH, QUARTER = 31, 92  # days: a client's billing rhythm
@@ -75,22 +76,21 @@ class Figures:
     aging: tuple[Aging, ...] = ()  # the open money by days past due, per currency
 
 
-def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> Figures:
+def build(run: CheckRun, book: Book, before: Before, today: date) -> Figures:
     config, period = run.loaded_config(), run.period
     entries = entry_table(run, book, config)
-    before = entry_table(earlier, book, config) if earlier is not None else entries.iloc[0:0]
-    before = before[~before[R.error]]
-    models = model_tables(entries[~entries[R.error]], before, book, config, period, today)
+    past = before.entries if before.entries is not None else entries.iloc[0:0]
+    totals = before.budgets if before.budgets is not None else entries.iloc[0:0]
+    models = model_tables(entries[~entries[R.error]], past, book, config, period, today)
     expenses = expense_table(run, book, config, flags(run.expenses, run.problems)) if len(run.expenses) else None
     clients = client_table(entries, book, config, period, models, expenses)
     jobs = job_table(entries, book, config, period, models, expenses)
-    budgets = budget_table(entries, before, config, period, today)
-    earlier_unbilled = before.loc[uncovered(before), [E.date, E.client_key, R.billed_s, R.value, R.currency]]
+    budgets = budget_table(entries, totals, config, period, today)
+    earlier_unbilled = before.unbilled if before.unbilled is not None else unbilled_sums(past)
     untracked = untracked_table(run, config)
-    months = month_table(Sources(entries=entries.assign(**{UNCOVERED: uncovered(entries)}),
-                                 before=before.assign(**{UNCOVERED: uncovered(before)}), expenses=expenses,
-                                 earlier_expenses=_earlier_expenses(earlier, book, config), book=book, models=models,
-                                 billed=run.billed, today=today), config, period)
+    months = month_table(Sources(entries=entries, before=before,
+                                 expenses=expenses, book=book, models=models, billed=run.billed, today=today),
+                         config, period)
     standing = tuple(standings(book.invoices, book.paid, today))
     return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
                    team_table(run, entries, config, today),
@@ -100,11 +100,45 @@ def build(run: CheckRun, book: Book, earlier: CheckRun | None, today: date) -> F
                    tuple(aging(standing, book.invoices, today)))
 
 
-def _earlier_expenses(earlier: CheckRun | None, book: Book, config: Config) -> pd.DataFrame | None:
-    """The expenses before the period (the Months sheet counts them), as the period's are tabled."""
-    if earlier is None or not len(earlier.expenses):
-        return None
-    return expense_table(earlier, book, config, flags(earlier.expenses, earlier.problems))
+def before_figures(earlier: CheckRun | None, book: Book) -> Before:
+    """What the figures read of the check of the months before the period (pipeline.check_before's
+    run; None: there are none), with the ledger as `book` has it (reports/before.py)."""
+    if earlier is None:
+        return NOTHING
+    config = earlier.loaded_config()
+    table = entry_table(earlier, book, config)
+    sound = ~table[R.error]  # masks: a year's table is not copied, only the few columns each figure reads
+    modelled = pd.Series(False, index=table.index)
+    for client in config.clients.values():
+        for job in client.jobs.values():
+            if job.retainer or job.fixed or job.cap:
+                modelled |= table[E.client_key].eq(client.key) & table[E.job_key].eq(job.key)
+    totals = [key for key, client in config.clients.items() if any(
+        b is not None and b.per == "total" for b in (client.budget, *(job.budget for job in client.jobs.values())))]
+    billed = earlier.billed[E.entry_id]
+    expenses = expense_table(earlier, book, config, flags(earlier.expenses, earlier.problems)) \
+        if len(earlier.expenses) else None
+    return Before(entries=table[sound & modelled],
+                  unbilled=unbilled_sums(table.loc[sound & uncovered(table), UNBILLED_READS]),
+                  budgets=budget_sums(table.loc[sound & table[E.client_key].isin(totals), BUDGET_READS]),
+                  facts=entry_facts(table), first_day=table.loc[sound, E.date].min() if sound.any() else None,
+                  unheld=frozenset(billed[~billed.isin(table.loc[sound, E.entry_id])]), expenses=expenses)
+
+
+# all _budget_row reads of an entry
+BUDGET_READS = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s, R.notional_value]
+
+
+def budget_sums(entries: pd.DataFrame) -> pd.DataFrame:
+    """`entries` as `budget_table` reads them where it only sums them (a budget `per: total` of the
+    months before the period): one row per client, job and billable, its durations, billed seconds
+    and notional values summed (its date empty: not read)."""
+    groups = entries.groupby([E.client_key, E.job_key, E.billable], sort=True)
+    sums = pd.DataFrame({E.duration_s: groups[E.duration_s].sum(min_count=1),
+                         R.billed_s: entries[R.billed_s].fillna(0).groupby(
+                             [entries[E.client_key], entries[E.job_key], entries[E.billable]], sort=True).sum(),
+                         R.notional_value: groups[R.notional_value].agg(lambda values: sum(values, ZERO))})
+    return sums.reset_index().assign(**{E.date: pd.NaT})[BUDGET_READS]
 
 
 def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True) -> pd.DataFrame:
@@ -314,8 +348,7 @@ def budget_table(entries: pd.DataFrame, before: pd.DataFrame, config: Config, pe
                  today: date) -> pd.DataFrame:
     """Every client and job budget: hours logged and billed, used, burn, projection, time beyond it
     and its value."""
-    used = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s,
-            R.notional_value]  # all _budget_row reads
+    used = BUDGET_READS  # all _budget_row reads
     budgeted = [key for key, client in config.clients.items()
                 if client.budget or any(job.budget for job in client.jobs.values())]
     sound, before = entries.loc[~entries[R.error], used], before[used]
@@ -480,8 +513,8 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
     waiting = _per_client(sound[sound[E.billable] & sound[R.waits_for_approval]], R.value)
     later = _per_client(sound[sound[E.billable] & sound[E.date].gt(pd.Timestamp(today))], R.value)
     with_errors = logged_seconds(faulty).groupby(faulty[E.client_key]).sum()
-    old_seconds = earlier[R.billed_s].fillna(0).groupby(earlier[E.client_key]).sum()
-    old_value = _per_client(earlier, R.value)
+    old_seconds = earlier["seconds"].groupby(earlier["client"]).sum()
+    old_value = _per_client(earlier, "value", "client")
     meeting_hours = _per_client(untracked, "hours", "client")
     meeting_value = _per_client(untracked[untracked["value"].notna()] if len(untracked) else untracked, "value",
                                 "client")
@@ -501,11 +534,13 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
     return pd.DataFrame(rows)
 
 
-def earlier_months(unbilled: pd.DataFrame) -> pd.DataFrame:
-    """The billable entries of earlier periods on no invoice, per month and client, oldest first
-    (`Figures.earlier_unbilled`): how many, their billed hours and value, and the command that bills
-    them (that month's own report lists them one by one)."""
-    columns = ["month", "client", "entries", "hours", "value", "currency", "command"]
+UNBILLED_READS = [E.date, E.client_key, R.billed_s, R.value, R.currency]  # all `unbilled_sums` reads
+
+
+def unbilled_sums(unbilled: pd.DataFrame) -> pd.DataFrame:
+    """The billable entries of earlier periods on no invoice, billed by the hour (`uncovered`), per
+    month and client, oldest first: how many, their billed seconds and value summed, their currency."""
+    columns = ["month", "client", "entries", "seconds", "value", "currency"]
     if unbilled.empty:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame({"month": month_labels(unbilled[E.date]), "client": unbilled[E.client_key],
@@ -513,10 +548,17 @@ def earlier_months(unbilled: pd.DataFrame) -> pd.DataFrame:
                           "currency": unbilled[R.currency]})
     sums = frame.groupby(["month", "client"], sort=True).agg(
         entries=("seconds", "size"), seconds=("seconds", "sum"), value=("value", "sum"), currency=("currency", "first"))
-    rows = [{"month": month, "client": client, "entries": int(s.entries), "hours": hours(int(s.seconds)),
+    return sums.reset_index()[columns]
+
+
+def earlier_months(sums: pd.DataFrame) -> pd.DataFrame:
+    """`Figures.earlier_unbilled`: the billable entries of earlier periods on no invoice, per month
+    and client (`unbilled_sums`): how many, their billed hours and value, and the command that bills
+    them (that month's own report lists them one by one)."""
+    columns = ["month", "client", "entries", "hours", "value", "currency", "command"]
+    rows = [{"month": s.month, "client": s.client, "entries": int(s.entries), "hours": hours(int(s.seconds)),
              "value": s.value + ZERO, "currency": s.currency,
-             "command": f"auftakt-batch bill --period {month} --client {client}"}
-            for (month, client), s in zip(sums.index, sums.itertuples(index=False))]
+             "command": f"auftakt-batch bill --period {s.month} --client {s.client}"} for s in sums.itertuples()]
     return pd.DataFrame(rows, columns=columns)
 
 

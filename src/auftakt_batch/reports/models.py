@@ -274,6 +274,9 @@ def unbilled(entries: pd.DataFrame) -> pd.Series:
     return entries[E.billable] & entries[R.invoice].eq("") & entries[E.tracker_hold].ne(INVOICED)
 
 
+UNCOVERED_READS = [E.billable, R.invoice, E.tracker_hold, R.model]  # all `uncovered` reads
+
+
 def uncovered(entries: pd.DataFrame) -> pd.Series:
     """Mask: unbilled entries billed by the hour (a retainer's or fixed price's are covered by it)."""
     return unbilled(entries) & entries[R.model].eq("")

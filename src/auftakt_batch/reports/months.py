@@ -38,11 +38,21 @@ from ..schemas import Entries as E
 from ..schemas import Expenses as X
 from ..schemas import ReportEntries as R
 from ..units import HOUR, hours, share
-from .models import MODEL_OF_CHARGE, READ, Models, is_write_down, model_tables, next_bill, period_lines
+from .before import Before
+from .models import (
+    MODEL_OF_CHARGE,
+    READ,
+    UNCOVERED_READS,
+    Models,
+    is_write_down,
+    model_tables,
+    next_bill,
+    period_lines,
+    uncovered,
+)
 
 ZERO = Decimal("0.00")
 MONTHS = 12
-UNCOVERED = "uncovered"  # the entries' column: billable, on no invoice, billed by the hour (figures.uncovered)
 SECONDS = ["logged_seconds", "billable_seconds", "billed_seconds"]
 MONEY = ["value", "unbilled", "cost"]
 COLUMNS = ["month", "logged", "billable", "billed", "value", "invoiced", "gap", "gap_pct", "cost", "margin",
@@ -51,14 +61,13 @@ COLUMNS = ["month", "logged", "billable", "billed", "value", "invoiced", "gap", 
 
 @dataclass(frozen=True)
 class Sources:
-    """What the months are made of: report entries (`entries` of the period, `before` it; each with
-    its UNCOVERED mask), the expense tables (reports/expenses.py) of the period and before it, the
-    ledger, the models and the live billed entries."""
+    """What the months are made of: the period's report entries, what
+    the figures take of the months before (reports/before.py), the period's expense table
+    (reports/expenses.py), the ledger, the models and the live billed entries."""
 
     entries: pd.DataFrame
-    before: pd.DataFrame
+    before: Before
     expenses: pd.DataFrame | None
-    earlier_expenses: pd.DataFrame | None
     book: Book
     models: Models
     billed: pd.DataFrame  # the live billed entries as the check read them (ledger BILLED_COLUMNS)
@@ -67,8 +76,9 @@ class Sources:
 
 def month_table(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
     """One row per month (COLUMNS; `month` as "2026-11"), oldest first, ending with the period's last month."""
-    facts = pd.concat([_entry_facts(sources.entries), _entry_facts(sources.before),
-                       _expense_facts(sources.expenses), _expense_facts(sources.earlier_expenses),
+    before = sources.before
+    facts = pd.concat([entry_facts(sources.entries), before.facts if before.facts is not None else _facts([], []),
+                       _expense_facts(sources.expenses), _expense_facts(before.expenses),
                        _line_facts(sources.book), _pending_facts(_pending(sources, config, period)),
                        _archived_facts(sources, config, period)], ignore_index=True).astype(
         {"month": object, "client": object})  # as text also when there is nothing
@@ -100,11 +110,11 @@ def _facts(month: list[str], client: list[str], **columns: list) -> pd.DataFrame
                                                                                          *SECONDS, *MONEY])
 
 
-def _entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
-    """The entries as Clients sums them (figures._sums): logged, billable, billed seconds, value,
-    unbilled value (of the entries whose UNCOVERED mask is set: figures.uncovered), cost — summed
+def entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
+    """The report entries without errors as Clients sums them (figures._sums): logged, billable,
+    billed seconds, value, unbilled value (of the uncovered ones: models.uncovered), cost — summed
     per month and client (a year of entries is a few thousand rows of facts)."""
-    read = [E.date, E.client_key, E.duration_s, E.billable, R.billed_s, R.value, UNCOVERED, R.cost]
+    read = [E.date, E.client_key, E.duration_s, R.billed_s, R.value, R.cost, *UNCOVERED_READS]  # billable: in those
     sound = entries.loc[~entries[R.error], read] if len(entries) else entries
     if sound.empty:
         return _facts([], [])
@@ -114,7 +124,7 @@ def _entry_facts(entries: pd.DataFrame) -> pd.DataFrame:
         "month": month_labels(sound[E.date]), "client": sound[E.client_key].astype(object),
         "logged_seconds": seconds, "billable_seconds": seconds.where(billable, 0),
         "billed_seconds": sound[R.billed_s].fillna(0).astype("int64").where(billable, 0),
-        "value": sound[R.value], "unbilled": sound[R.value].where(sound[UNCOVERED].astype(bool), ZERO),
+        "value": sound[R.value], "unbilled": sound[R.value].where(uncovered(sound), ZERO),
         "cost": sound[R.cost]})
     sums = frame.groupby(["month", "client"], sort=True)
     seconds_sums = sums[SECONDS].sum()
@@ -156,10 +166,12 @@ def _pending(sources: Sources, config: Config, period: Period) -> pd.DataFrame:
     a month's fee, its milestones due, less its caps' write-downs — each retainer period once, in
     the month it ends (one that overlaps the period counts in the period)."""
     found = [next_bill(sources.models, period)]
-    before = sources.before[READ]  # each month's models read these (a year's rows, sliced month by month)
-    if len(before) and any(job.retainer or job.fixed or job.cap for client in config.clients.values()
-                           for job in client.jobs.values()):
-        first = max(pd.Period(_month(period.end), "M") - (MONTHS - 1), pd.Period(_month(before[E.date].min()), "M"))
+    first_day = sources.before.first_day
+    past = sources.before.entries
+    if first_day is not None and past is not None and any(
+            job.retainer or job.fixed or job.cap for client in config.clients.values() for job in client.jobs.values()):
+        before = past[READ]  # each month's models read these, sliced month by month
+        first = max(pd.Period(_month(period.end), "M") - (MONTHS - 1), pd.Period(_month(first_day), "M"))
         for label in pd.period_range(first, pd.Period(_month(period.start), "M") - 1, freq="M"):
             month = parse_period(str(label))
             days = before[E.date]
@@ -188,8 +200,8 @@ def _archived_facts(sources: Sources, config: Config, period: Period) -> pd.Data
     billed = sources.billed
     if billed.empty:  # nothing billed, nothing archived
         return _facts([], [])
-    ids = pd.concat([sources.entries[E.entry_id], sources.before[E.entry_id]])  # a year's: only the billed matter
-    known = set(ids[ids.isin(billed[E.entry_id])])
+    ids, unheld = billed[E.entry_id], sources.before.unheld  # known: the billed ones an export holds
+    known = set(ids[ids.isin(sources.entries[E.entry_id]) | (~ids.isin(unheld) if unheld is not None else False)])
     billed = billed[billed["replaces"].isna()] if len(billed) else billed
     edited = set(sources.billed.loc[sources.billed[E.entry_id].isin(known), "replaces"].dropna())
     gone = billed[~billed[E.entry_id].isin(known | edited) & billed["day"].lt(period.start.isoformat())]
