@@ -63,6 +63,7 @@ OTHER_TABLES = {
     "reports/status.py": {"client", "job", "currency"},  # the status table of clients; the models' tables
     "reports/months.py": {"client", "client_key", "job", "value"},  # its facts per client and month; next_bill's
     # client, job and value; the retainers' table and the book's invoice lines (ledger rows), as in reports/models.py
+    "reports/history.py": {"client"},  # the sums per month and client of the entries still to bill (before.UNBILLED)
     "reports/models.py": {"client", "job", "currency", "client_key", "job_key"},  # the book's invoice lines (ledger
     # rows) and the tables of retainer periods, fixed prices and caps
     "reports/sheets.py": {"date", "currency"},  # a cell's kind; a table's currency column

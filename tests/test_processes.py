@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+from decimal import Decimal as D
 
 import pandas as pd
 import pytest
@@ -16,9 +17,10 @@ import pytest
 from auftakt_batch import processes
 from auftakt_batch import reports as reports_module
 from auftakt_batch.periods import parse_period
-from auftakt_batch.reports import report
+from auftakt_batch.reports import history, report
 
 from .conftest import TODAY
+from .test_billing_models import HEADER
 from .test_model_reports import billed  # noqa: F401 (a fixture: October and November billed, with the models)
 
 needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
@@ -88,6 +90,51 @@ def test_a_report_with_the_months_before_checked_beside_it_is_the_report_checked
         assert beside is not None and alone is not None and forked
         same(beside, alone, "figures")
         assert beside.months is not None and "2026-10" in set(beside.months["month"])  # the months before count
+
+
+@needs_fork
+def test_the_months_before_tabled_in_halves_one_per_core_give_the_figures_of_one_table(billed,  # noqa: F811
+                                                                                        monkeypatch):
+    """history.before_figures tables a year in halves on two forked workers: their sums and rows
+    give the figures — models, total budgets, the gap, the Months sheet, archived entries — that
+    the months tabled at once give."""
+    pools: list = []
+    real = processes.forked_pool
+    monkeypatch.setattr(history, "forked_pool", lambda workers: pools.append(real(workers)) or pools[-1])
+    monkeypatch.setattr(reports_module, "forked_call", lambda work: work)  # tabled here, so the pools are seen
+    billed.rates((billed.root / "rates.yaml").read_text() + ZETA)  # a retainer since August, never billed
+    billed.input("a-summer.csv", HEADER + SUMMER)  # read first: the first half's, unbilled
+    billed.input("z-late.csv", HEADER + "2026-08-06,Anna Schmidt,ACME,website,,Review,1,\n")  # read last: the other's
+    for label in ("2026-11", "2026-12"):
+        monkeypatch.setattr(history, "PARALLEL_ROWS", 0)
+        halves = report(billed.root, parse_period(label), TODAY).figures
+        monkeypatch.setattr(history, "PARALLEL_ROWS", 10**9)
+        at_once = report(billed.root, parse_period(label), TODAY).figures
+        same(halves, at_once, "figures")
+    assert len(pools) == 2 and None not in pools  # both months before were tabled in halves, forked
+    months = {row.month: row for row in at_once.months.itertuples()}
+    assert (months["2026-08"].gap, months["2026-09"].gap) == (D("1320.00"), D("900.00"))  # see SUMMER
+    budget = at_once.budgets.set_index(["client", "job"]).loc[("zeta", "web")]
+    assert budget["used"] == D("5.00")  # the total budget counts August's and September's hours
+
+
+ZETA = """\
+  zeta:
+    name: Zeta GmbH
+    rate: "100.00"
+    jobs:
+      care:
+        name: Care
+        retainer: {fee: "500.00", hours: 5, per: month, overage: absorb, from: 2026-08-01}
+      web:
+        name: Web
+        budget: {hours: 10, per: total}
+"""
+# unbilled: August 6 h of acme's at 120.00 (1 h of them in z-late.csv), 1 h of zeta's at 100.00 and zeta's
+# retainer fee: 1,320.00; September 4 h of zeta's and the fee: 900.00 (a month's fee counts from the first
+# day the entries hold)
+SUMMER = ("2026-08-03,Anna Schmidt,ACME,website,,Concept,2,\n2026-08-04,Anna Schmidt,ACME,website,,Wireframes,3,\n"
+          "2026-08-05,Ben Okafor,zeta,web,,Audit,1,\n2026-09-08,Ben Okafor,zeta,web,,Build,4,\n")
 
 
 def same(a: object, b: object, name: str) -> None:

@@ -2,7 +2,7 @@
 
 `report` checks the period and — beside it, in a process of its own where it can
 (`pipeline.check_history`) — everything before it, which total budgets, the Months sheet and the
-billing gap count (figures.before_figures: reports/before.py); reads the ledger, computes the
+billing gap count (history.before_figures: reports/before.py); reads the ledger, computes the
 figures and writes the workbook. `bill` calls `prepare_report` with its own check runs while its PDFs
 render, the invoices it is issuing read as issued, and places the workbook once they are
 (billing/meanwhile.py).
@@ -10,7 +10,7 @@ render, the invoices it is issuing read as issued, and places the workbook once 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +32,8 @@ from ..processes import forked_call
 from ..run import CheckRun
 from ..schemas import ReportEntries as R
 from .before import Before
-from .figures import Figures, before_figures, build, entry_table, flags, unbilled
+from .figures import Figures, build, entry_table, flags, unbilled
+from .history import before_figures
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
 # reads a review), it would replace the function `reports.review` by the module of that name
@@ -83,7 +84,7 @@ def report(workspace: Path, period: Period, today: date) -> Report:
     run = check(workspace, period, today, ingested=inputs)
     if run.config is None or before is None:
         return Report(run, None, None, ())
-    return write_report(run.without_inputs(), before(), today)  # a year's raw entries freed
+    return write_report(run.without_inputs(), before, today)  # a year's raw entries freed
 
 
 def _before(workspace: Path, period: Period, inputs: Ingested, today: date) -> Before:
@@ -92,7 +93,7 @@ def _before(workspace: Path, period: Period, inputs: Ingested, today: date) -> B
     return before_figures(earlier, ledger.read_book(workspace / "output" / "ledger.sqlite"))
 
 
-def write_report(run: CheckRun, earlier: CheckRun | Before | None, today: date) -> Report:
+def write_report(run: CheckRun, earlier: CheckRun | Callable[[], Before] | None, today: date) -> Report:
     """The workbook for a check run (with a config) and the check of what came before its period,
     with the ledger as it is now."""
     return prepare_report(run, earlier, today).place()
@@ -112,15 +113,16 @@ class PreparedReport:
         return self.report
 
 
-def prepare_report(run: CheckRun, earlier: CheckRun | Before | None, today: date,
+def prepare_report(run: CheckRun, earlier: CheckRun | Callable[[], Before] | None, today: date,
                    pdfs: Mapping[str, str] | None = None) -> PreparedReport:
     """`write_report`'s report, its workbook not yet in place; `earlier`: the check of the months
-    before the period, or what the figures take of it (figures.before_figures). With `pdfs` (pending
+    before the period (pipeline.check_before's), or a function giving what the figures take of it
+    (history.before_figures), called once the period's own figures are made. With `pdfs` (pending
     invoice number -> its PDF's path), the ledger as it will be once they are issued: `bill` prepares
     its report while their PDFs render, and puts it in place once every one is."""
     book = ledger.read_book(run.workspace / "output" / "ledger.sqlite")
     book = book.issued(pdfs) if pdfs else book
-    figures = build(run, book, earlier if isinstance(earlier, Before) else before_figures(earlier, book), today)
+    figures = build(run, book, earlier if callable(earlier) else partial(before_figures, earlier, book), today)
     target = run.workspace / "output" / run.period.label / f"profitability-{run.period.label}.xlsx"
     with written(target, again(run.period)):
         workbook = prepare_workbook(figures, run.problems, target)
@@ -180,7 +182,7 @@ def figures_for(run: CheckRun, earlier: CheckRun | None, today: date) -> Figures
     """The figures of a check run (with a config), the ledger as it is now, and — for total
     budgets and the billing gap — every entry before the period (`earlier`: pipeline.check_before)."""
     book = ledger.read_book(run.workspace / "output" / "ledger.sqlite")
-    return build(run, book, before_figures(earlier, book), today)
+    return build(run, book, partial(before_figures, earlier, book), today)
 
 
 def alerts(figures: Figures) -> tuple[Alert, ...]:

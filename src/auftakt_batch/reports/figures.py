@@ -46,10 +46,10 @@ from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
 from ..schemas import added
 from ..units import CENT, HOUR, hours, share
-from .before import NOTHING, Before
+from .before import UNBILLED, Before
 from .expenses import expense_sums, expense_table
 from .models import Models, entry_models, job_model, line_revenue, model_tables, next_bill, unbilled, uncovered
-from .months import Sources, entry_facts, month_labels, month_table
+from .months import Sources, month_table
 
 ZERO = Decimal("0.00")
 MONTH, QUARTER = 31, 92  # days: a client's billing rhythm
@@ -76,69 +76,36 @@ class Figures:
     aging: tuple[Aging, ...] = ()  # the open money by days past due, per currency
 
 
-def build(run: CheckRun, book: Book, before: Before, today: date) -> Figures:
+def build(run: CheckRun, book: Book, earlier: Callable[[], Before], today: date) -> Figures:
+    """The figures of a check run with the ledger as `book` has it; `earlier()` gives what they take
+    of the months before the period, asked for once the period's own figures are made: reports.report
+    has it made beside them, in a process of its own."""
     config, period = run.loaded_config(), run.period
     entries = entry_table(run, book, config)
+    expenses = expense_table(run, book, config, flags(run.expenses, run.problems)) if len(run.expenses) else None
+    untracked = untracked_table(run, config)
+    team = team_table(run, entries, config, today)
+    standing = tuple(standings(book.invoices, book.paid, today))
+    before = earlier()
     past = before.entries if before.entries is not None else entries.iloc[0:0]
     totals = before.budgets if before.budgets is not None else entries.iloc[0:0]
     models = model_tables(entries[~entries[R.error]], past, book, config, period, today)
-    expenses = expense_table(run, book, config, flags(run.expenses, run.problems)) if len(run.expenses) else None
     clients = client_table(entries, book, config, period, models, expenses)
     jobs = job_table(entries, book, config, period, models, expenses)
     budgets = budget_table(entries, totals, config, period, today)
-    earlier_unbilled = before.unbilled if before.unbilled is not None else unbilled_sums(past)
-    untracked = untracked_table(run, config)
+    earlier_unbilled = before.unbilled if before.unbilled is not None else pd.DataFrame(columns=UNBILLED)
     months = month_table(Sources(entries=entries, before=before,
                                  expenses=expenses, book=book, models=models, billed=run.billed, today=today),
                          config, period)
-    standing = tuple(standings(book.invoices, book.paid, today))
-    return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets,
-                   team_table(run, entries, config, today),
+    return Figures(period, today, config.agency.currency, entries, clients, jobs, budgets, team,
                    gap_table(clients, entries, earlier_unbilled, untracked, run, today),
                    earlier_months(earlier_unbilled), untracked,
                    invoice_table(book, period), models, expenses, months, standing,
                    tuple(aging(standing, book.invoices, today)))
 
 
-def before_figures(earlier: CheckRun | None, book: Book) -> Before:
-    """What the figures read of the check of the months before the period (pipeline.check_before's
-    run; None: there are none), with the ledger as `book` has it (reports/before.py)."""
-    if earlier is None:
-        return NOTHING
-    config = earlier.loaded_config()
-    table = entry_table(earlier, book, config)
-    sound = ~table[R.error]  # masks: a year's table is not copied, only the few columns each figure reads
-    modelled = pd.Series(False, index=table.index)
-    for client in config.clients.values():
-        for job in client.jobs.values():
-            if job.retainer or job.fixed or job.cap:
-                modelled |= table[E.client_key].eq(client.key) & table[E.job_key].eq(job.key)
-    totals = [key for key, client in config.clients.items() if any(
-        b is not None and b.per == "total" for b in (client.budget, *(job.budget for job in client.jobs.values())))]
-    billed = earlier.billed[E.entry_id]
-    expenses = expense_table(earlier, book, config, flags(earlier.expenses, earlier.problems)) \
-        if len(earlier.expenses) else None
-    return Before(entries=table[sound & modelled],
-                  unbilled=unbilled_sums(table.loc[sound & uncovered(table), UNBILLED_READS]),
-                  budgets=budget_sums(table.loc[sound & table[E.client_key].isin(totals), BUDGET_READS]),
-                  facts=entry_facts(table), first_day=table.loc[sound, E.date].min() if sound.any() else None,
-                  unheld=frozenset(billed[~billed.isin(table.loc[sound, E.entry_id])]), expenses=expenses)
-
-
 # all _budget_row reads of an entry
 BUDGET_READS = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s, R.notional_value]
-
-
-def budget_sums(entries: pd.DataFrame) -> pd.DataFrame:
-    """`entries` as `budget_table` reads them where it only sums them (a budget `per: total` of the
-    months before the period): one row per client, job and billable, its durations, billed seconds
-    and notional values summed (its date empty: not read)."""
-    groups = entries.groupby([E.client_key, E.job_key, E.billable], sort=True)
-    sums = pd.DataFrame({E.duration_s: groups[E.duration_s].sum(min_count=1),
-                         R.billed_s: entries[R.billed_s].fillna(0).groupby(
-                             [entries[E.client_key], entries[E.job_key], entries[E.billable]], sort=True).sum(),
-                         R.notional_value: groups[R.notional_value].agg(lambda values: sum(values, ZERO))})
-    return sums.reset_index().assign(**{E.date: pd.NaT})[BUDGET_READS]
 
 
 def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True) -> pd.DataFrame:
@@ -534,26 +501,9 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
     return pd.DataFrame(rows)
 
 
-UNBILLED_READS = [E.date, E.client_key, R.billed_s, R.value, R.currency]  # all `unbilled_sums` reads
-
-
-def unbilled_sums(unbilled: pd.DataFrame) -> pd.DataFrame:
-    """The billable entries of earlier periods on no invoice, billed by the hour (`uncovered`), per
-    month and client, oldest first: how many, their billed seconds and value summed, their currency."""
-    columns = ["month", "client", "entries", "seconds", "value", "currency"]
-    if unbilled.empty:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame({"month": month_labels(unbilled[E.date]), "client": unbilled[E.client_key],
-                          "seconds": unbilled[R.billed_s].fillna(0).astype("int64"), "value": unbilled[R.value],
-                          "currency": unbilled[R.currency]})
-    sums = frame.groupby(["month", "client"], sort=True).agg(
-        entries=("seconds", "size"), seconds=("seconds", "sum"), value=("value", "sum"), currency=("currency", "first"))
-    return sums.reset_index()[columns]
-
-
 def earlier_months(sums: pd.DataFrame) -> pd.DataFrame:
     """`Figures.earlier_unbilled`: the billable entries of earlier periods on no invoice, per month
-    and client (`unbilled_sums`): how many, their billed hours and value, and the command that bills
+    and client (history.unbilled_sums): how many, their billed hours and value, and the command that bills
     them (that month's own report lists them one by one)."""
     columns = ["month", "client", "entries", "hours", "value", "currency", "command"]
     rows = [{"month": s.month, "client": s.client, "entries": int(s.entries), "hours": hours(int(s.seconds)),

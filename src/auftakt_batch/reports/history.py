@@ -1,0 +1,112 @@
+"""The months before the period, tabled into what the figures read of them (reports/before.py).
+
+`before_figures` tables the check of those months (pipeline.check_before's run) as the period's
+entries are tabled (figures.entry_table: priced, valued, costed, matched to the ledger) and keeps
+of them only the sums and the few rows the figures read. Every entry is tabled on its own — a
+price, a value, an invoice line of its own — so a year's entries are tabled in halves, one per
+core, where they are many (processes.forked_map): each half gives its sums and rows, and sums
+add up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from ..check.checks import PARALLEL_ROWS
+from ..ledger import Book
+from ..processes import forked_map, forked_pool
+from ..run import CheckRun
+from ..schemas import Entries as E
+from ..schemas import ReportEntries as R
+from .before import NOTHING, UNBILLED, Before
+from .expenses import expense_table
+from .figures import BUDGET_READS, ZERO, entry_table, flags
+from .models import uncovered
+from .months import entry_facts, month_labels
+
+UNBILLED_READS = [E.date, E.client_key, R.billed_s, R.value, R.currency]  # all `unbilled_sums` reads
+
+
+def before_figures(earlier: CheckRun | None, book: Book) -> Before:
+    """What the figures read of the check of the months before the period (None: there are none),
+    with the ledger as `book` has it."""
+    if earlier is None:
+        return NOTHING
+    config = earlier.loaded_config()
+    rows = len(earlier.entries)
+    halves = [(0, rows // 2), (rows // 2, rows)]
+    parts = forked_map(forked_pool(2), _half, halves, (earlier, book), list) if rows >= PARALLEL_ROWS else None
+    if parts is None:
+        parts = [_tabled(earlier, book)]
+    tabled = [before for before, _ in parts]
+    billed = earlier.billed[E.entry_id]
+    held = np.logical_or.reduce([held for _, held in parts])
+    days = [b.first_day for b in tabled if b.first_day is not None]
+    expenses = expense_table(earlier, book, config, flags(earlier.expenses, earlier.problems)) \
+        if len(earlier.expenses) else None
+    return Before(entries=_joined([b.entries for b in tabled]),
+                  unbilled=unbilled_sums(_joined([b.unbilled for b in tabled])),
+                  budgets=_joined([b.budgets for b in tabled]), facts=_joined([b.facts for b in tabled]),
+                  first_day=min(days) if days else None, unheld=frozenset(billed[~held]), expenses=expenses)
+
+
+def _half(rows: tuple[int, int], shared: tuple[CheckRun, Book]) -> tuple[Before, np.ndarray]:
+    earlier, book = shared
+    return _tabled(replace(earlier, entries=earlier.entries.iloc[rows[0]:rows[1]]), book)
+
+
+def _tabled(earlier: CheckRun, book: Book) -> tuple[Before, np.ndarray]:
+    """(What the figures read of `earlier`'s entries, its expenses left out; which of the ledger's
+    billed entries are among them)."""
+    config = earlier.loaded_config()
+    table = entry_table(earlier, book, config)
+    sound = ~table[R.error]  # masks: a year's table is not copied, only the few columns each figure reads
+    modelled = pd.Series(False, index=table.index)
+    for client in config.clients.values():
+        for job in client.jobs.values():
+            if job.retainer or job.fixed or job.cap:
+                modelled |= table[E.client_key].eq(client.key) & table[E.job_key].eq(job.key)
+    totals = [key for key, client in config.clients.items() if any(
+        b is not None and b.per == "total" for b in (client.budget, *(job.budget for job in client.jobs.values())))]
+    held = earlier.billed[E.entry_id].isin(table.loc[sound, E.entry_id]).to_numpy(dtype=bool)
+    return Before(entries=table[sound & modelled],
+                  unbilled=unbilled_sums(table.loc[sound & uncovered(table), UNBILLED_READS]),
+                  budgets=budget_sums(table.loc[sound & table[E.client_key].isin(totals), BUDGET_READS]),
+                  facts=entry_facts(table), first_day=table.loc[sound, E.date].min() if sound.any() else None), held
+
+
+def _joined(frames: list[pd.DataFrame | None]) -> pd.DataFrame | None:
+    found = [f for f in frames if f is not None]
+    return pd.concat(found, ignore_index=True) if len(found) > 1 else (found[0] if found else None)
+
+
+def unbilled_sums(unbilled: pd.DataFrame | None) -> pd.DataFrame:
+    """The billable entries of earlier periods on no invoice, billed by the hour (models.uncovered),
+    per month and client, oldest first: how many, their billed seconds and value summed, their
+    currency (UNBILLED). Given such sums (of halves), they are summed again."""
+    if unbilled is None or unbilled.empty:
+        return pd.DataFrame(columns=UNBILLED)
+    if "entries" in unbilled.columns:
+        frame = unbilled
+    else:
+        frame = pd.DataFrame({"month": month_labels(unbilled[E.date]), "client": unbilled[E.client_key],
+                              "entries": 1, "seconds": unbilled[R.billed_s].fillna(0).astype("int64"),
+                              "value": unbilled[R.value], "currency": unbilled[R.currency]})
+    sums = frame.groupby(["month", "client"], sort=True).agg(
+        entries=("entries", "sum"), seconds=("seconds", "sum"), value=("value", "sum"), currency=("currency", "first"))
+    return sums.reset_index()[UNBILLED]
+
+
+def budget_sums(entries: pd.DataFrame) -> pd.DataFrame:
+    """`entries` as `budget_table` reads them where it only sums them (a budget `per: total` of the
+    months before the period): one row per client, job and billable, its durations, billed seconds
+    and notional values summed (its date empty: not read)."""
+    groups = entries.groupby([E.client_key, E.job_key, E.billable], sort=True)
+    sums = pd.DataFrame({E.duration_s: groups[E.duration_s].sum(min_count=1),
+                         R.billed_s: entries[R.billed_s].fillna(0).groupby(
+                             [entries[E.client_key], entries[E.job_key], entries[E.billable]], sort=True).sum(),
+                         R.notional_value: groups[R.notional_value].agg(lambda values: sum(values, ZERO))})
+    return sums.reset_index().assign(**{E.date: pd.NaT})[BUDGET_READS]
