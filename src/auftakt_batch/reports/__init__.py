@@ -3,8 +3,8 @@
 `report` checks the period and — beside it, in a process of its own where it can
 (`pipeline.check_history`) — everything before it, which total budgets, the Months sheet and the
 billing gap count (history.before_figures: reports/before.py); reads the ledger, computes the
-figures and writes the workbook. `bill` calls `prepare_report` with its own check runs while its PDFs
-render, the invoices it is issuing read as issued, and places the workbook once they are
+figures and writes the workbook. `bill` calls `prepare_report` with its own check runs while its
+PDFs render, the invoices it is issuing read as issued, and places the workbook once they are
 (billing/meanwhile.py).
 """
 
