@@ -12,6 +12,7 @@ place, so a reader never sees half a workbook.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -391,13 +392,23 @@ def _shown_rows(entries: pd.DataFrame) -> pd.DataFrame:
         **{E.person_name: entries[E.person_name].fillna(entries[E.person]),
            E.client_key: entries[E.client_key].fillna(entries[E.client]),
            E.job_key: entries[E.job_key].fillna(entries[E.job])},
-        logged_h=[hours(s) if pd.notna(s) else None for s in logged],
-        billed_h=[hours(s) if pd.notna(s) and b else None for s, b in zip(entries[R.billed_s], entries[E.billable])],
-        written_down_h=[hours(s) if pd.notna(s) else None for s in entries[R.written_down_from]],
+        logged_h=hours_of(logged), billed_h=hours_of(entries[R.billed_s], entries[E.billable]),
+        written_down_h=hours_of(entries[R.written_down_from]),
         billable_text=entries[E.billable].map({True: "yes", False: "no"}),
         review_text=[("held back" if held else "waits for approval" if waits else "")
                      for held, waits in zip(entries[R.held_in_review], entries[R.waits_for_approval])],
         model_text=model_text(entries[R.model], entries[R.invoice]))
+
+
+def hours_of(seconds: pd.Series, where: pd.Series | None = None) -> list[Decimal | None]:
+    """Each value's `hours`, None where it is missing (or `where` does not hold): each distinct
+    value converted once (a month's entries share a few hundred durations)."""
+    present = seconds.notna().to_numpy(dtype=bool)
+    if where is not None:
+        present = present & where.to_numpy(dtype=bool)
+    values = seconds.to_numpy(dtype=object)
+    shown = {s: hours(s) for s in set(values[present])}
+    return [shown[s] if keep else None for s, keep in zip(values, present)]
 
 
 def problem_rows(problems: Iterable[Problem]) -> pd.DataFrame:
