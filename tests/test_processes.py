@@ -5,10 +5,12 @@ no process can be forked or the one forked is killed."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import signal
 import sys
 import threading
+import weakref
 from decimal import Decimal as D
 
 import pandas as pd
@@ -66,28 +68,45 @@ def test_with_another_thread_running_nothing_is_forked():
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        def work() -> int:
-            return os.getpid()
-        assert processes.forked_call(work) is work  # done here, when its result is asked for
+        assert processes.forked_call(os.getpid)() == os.getpid()  # done here, when its result is asked for
     finally:
         stop.set()
         other.join()
 
 
 @needs_fork
-def test_a_report_with_the_months_before_checked_beside_it_is_the_report_checked_in_one_process(billed,  # noqa: F811
-                                                                                                monkeypatch):
+def test_a_report_with_the_months_before_checked_beside_it_is_the_report_checked_in_one_process(
+        billed, monkeypatch, tmp_path):  # noqa: F811
     """October and November billed with retainers, fixed prices, caps and budgets: November's and
-    December's figures (the months before checked in a forked process) are those of one process."""
-    forked: list[bool] = []
-    real = processes.forked_call
-    monkeypatch.setattr(reports_module, "forked_call", lambda work: forked.append(True) or real(work))
+    December's figures, the months before checked in a forked process and tabled there in halves
+    on two more, are those of one process tabling them at once."""
+    where = tmp_path / "where.log"  # written by whichever process does the work
+    real_before, real_pool, real_call = reports_module._before, history.forked_pool, processes.forked_call
+
+    def logged_before(*args):
+        with where.open("a") as out:
+            out.write(f"before {os.getpid()}\n")
+        return real_before(*args)
+
+    def logged_pool(workers):
+        pool = real_pool(workers)
+        with where.open("a") as out:
+            out.write(f"halves {os.getpid()} {pool is not None}\n")
+        return pool
+    monkeypatch.setattr(reports_module, "_before", logged_before)
+    monkeypatch.setattr(history, "forked_pool", logged_pool)
     for label in ("2026-11", "2026-12"):
+        where.unlink(missing_ok=True)
+        monkeypatch.setattr(reports_module, "forked_call", real_call)
+        monkeypatch.setattr(history, "PARALLEL_ROWS", 0)  # halves even of a few entries
         beside = report(billed.root, parse_period(label), TODAY).figures
-        monkeypatch.setattr(reports_module, "forked_call", lambda work: work)
+        (did, pid), (tabled, tabler, forked) = [line.split() for line in where.read_text().splitlines()]
+        assert (did, tabled, forked) == ("before", "halves", "True")  # the halves forked, in the process forked
+        assert pid == tabler != str(os.getpid())
+        monkeypatch.setattr(reports_module, "forked_call", lambda work, again=None: work)
+        monkeypatch.setattr(history, "PARALLEL_ROWS", 10**9)
         alone = report(billed.root, parse_period(label), TODAY).figures
-        monkeypatch.setattr(reports_module, "forked_call", lambda work: forked.append(True) or real(work))
-        assert beside is not None and alone is not None and forked
+        assert beside is not None and alone is not None
         same(beside, alone, "figures")
         assert beside.months is not None and "2026-10" in set(beside.months["month"])  # the months before count
 
@@ -101,7 +120,7 @@ def test_the_months_before_tabled_in_halves_one_per_core_give_the_figures_of_one
     pools: list = []
     real = processes.forked_pool
     monkeypatch.setattr(history, "forked_pool", lambda workers: pools.append(real(workers)) or pools[-1])
-    monkeypatch.setattr(reports_module, "forked_call", lambda work: work)  # tabled here, so the pools are seen
+    monkeypatch.setattr(reports_module, "forked_call", lambda work, again=None: work)  # tabled here: pools seen
     billed.rates((billed.root / "rates.yaml").read_text() + ZETA)  # a retainer since August, never billed
     billed.input("a-summer.csv", HEADER + SUMMER)  # read first: the first half's, unbilled
     billed.input("z-late.csv", HEADER + "2026-08-06,Anna Schmidt,ACME,website,,Review,1,\n")  # read last: the other's
@@ -146,3 +165,29 @@ def same(a: object, b: object, name: str) -> None:
             same(getattr(a, field.name), getattr(b, field.name), f"{name}.{field.name}")
     else:
         assert a == b, name
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_years_inputs_are_let_go_once_the_months_before_are_checked(billed, monkeypatch, fork):  # noqa: F811
+    """The inputs a report read are held only while something still checks them: forked, not by
+    this process once its check of the period is done; not forked, once the months before are."""
+    if fork and not (sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2):
+        pytest.skip("forks on Linux with two cores")
+    read = reports_module.read_inputs
+    refs: list = []
+    monkeypatch.setattr(reports_module, "read_inputs", lambda ws: refs.append(weakref.ref(found := read(ws))) or found)
+    if not fork:
+        monkeypatch.setattr(reports_module, "forked_call", lambda work, again=None: processes._once(work))
+    held: list[bool] = []
+    real_build = reports_module.build
+
+    def build(run, book, earlier, today):
+        gc.collect()
+        held.append(refs[0]() is not None)  # as the figures start
+        before = earlier()
+        gc.collect()
+        held.append(refs[0]() is not None)  # once the months before are in
+        return real_build(run, book, lambda: before, today)
+    monkeypatch.setattr(reports_module, "build", build)
+    assert report(billed.root, parse_period("2026-12"), TODAY).figures is not None
+    assert held == ([False, False] if fork else [True, False])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -52,47 +53,83 @@ def _prctl() -> Callable[..., int] | None:
 def forked_pool(workers: int) -> ProcessPoolExecutor | None:
     """A pool of `workers` processes forked from this one, each dying with it; None where forking
     is not safe (not Linux, another thread running) or would not pay (fewer than two workers or cores)."""
-    return _pool(workers) if workers >= 2 else None
-
-
-def _pool(workers: int) -> ProcessPoolExecutor | None:
-    if (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux") or threading.active_count() > 1:
+    if workers < 2 or not _forks():
         return None
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=die_with_parent, initargs=(os.getpid(),))
 
 
-def forked_call(work: Callable[[], R]) -> Callable[[], R]:
-    """`work()` begun now in a process forked from this one (dying with it), beside what this one
-    does next: it reads what this process holds as it forks, only its result travels back. The
-    function returned waits for that result — or, where `forked_pool` would not fork or the process
-    was killed (out of memory?), does `work()` itself, there and then."""
-    global _CALLED
-    pool = _pool(1)
-    if pool is None:
-        return work
-    _CALLED = work
+def _forks() -> bool:
+    """Whether forking pays (two cores) and is safe (Linux, no other thread running)."""
+    return (os.cpu_count() or 1) >= 2 and sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def forked_call(work: Callable[[], R], again: Callable[[], R] | None = None) -> Callable[[], R]:
+    """`work()` begun now in a process forked from this one, beside what this one does next: it
+    reads what this process held as it forked, and only its result travels back, through a pipe.
+    The function returned waits for that result (an error `work` raised is raised there); it is to
+    be called once. This process keeps no thread for the child (its own forked pools still fork),
+    and, given `again`, no reference to `work`: what `work` holds is freed here once nothing else
+    holds it. Where `forked_pool` would not fork, `work()` is done here when the result is asked
+    for (and let go then); where the child died before giving it (killed: out of memory?),
+    `again()` (by default `work()`) is. The child ignores Ctrl-C and dies with this process,
+    whether its result was asked for or not."""
+    if not _forks():
+        return _once(work)
+    parent = os.getpid()
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover — the forked process; coverage sees it only through what it gives
+        os.close(reading)
+        _give(work, writing, parent)
+    os.close(writing)
+    fallback = again or work
+    del work
+    return _once(lambda: _taken(reading, child, fallback))
+
+
+def _give(work: Callable[[], Any], writing: int, parent: int) -> None:
+    """In the forked process: what `work()` gives (or the error it raised), pickled into the pipe;
+    then out, without the parent's exit handlers or its buffered output."""
+    status = 1
     try:
-        future = pool.submit(_called)  # the worker is forked here: it holds `work` as set above
-    finally:
-        _CALLED = None
-
-    def result() -> R:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        die_with_parent(parent)
         try:
-            return future.result()
-        except BrokenProcessPool:
-            return work()
-        finally:
-            pool.shutdown()
-    return result
+            given: tuple[bool, Any] = (True, work())
+        except Exception as exc:  # noqa: BLE001 — raised again where the result is asked for
+            given = (False, exc)
+        try:
+            data = pickle.dumps(given, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 — what does not pickle: its words do
+            data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        with os.fdopen(writing, "wb") as out:
+            out.write(data)
+        status = 0
+    finally:
+        os._exit(status)
 
 
-_CALLED: Callable[[], Any] | None = None  # what `forked_call`'s worker runs
+def _taken(reading: int, child: int, again: Callable[[], R]) -> R:
+    """The result the child gave through the pipe; `again()` where it gave none (it died)."""
+    with os.fdopen(reading, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(child, 0)
+    if not data:
+        return again()
+    done, value = pickle.loads(data)
+    if not done:
+        raise value
+    return value
 
 
-def _called() -> Any:
-    assert _CALLED is not None, "a worker forked by forked_call"
-    return _CALLED()
+def _once(work: Callable[[], R]) -> Callable[[], R]:
+    """`work`, to be called once: it is let go as it is called (and what it holds with it)."""
+    held = [work]
+
+    def call() -> R:
+        return held.pop()()
+    return call
 
 
 _FORKED: tuple[Callable[[Any, Any], Any], Any] | None = None  # what `forked_map`'s workers run, and on what

@@ -80,16 +80,22 @@ def report(workspace: Path, period: Period, today: date) -> Report:
     and tabled (`before`) in a process forked beside this one's check of the period, where one can
     be (processes.forked_call): with a year of exports, each takes seconds."""
     inputs = read_inputs(workspace)
-    before = forked_call(partial(_before, workspace, period, inputs, today)) if inputs is not None else None
-    run = check(workspace, period, today, ingested=inputs)
-    if run.config is None or before is None:
+    if inputs is None:  # rates.yaml does not load: the check says why
+        return Report(check(workspace, period, today), None, None, ())
+    before = forked_call(partial(_before, workspace, period, inputs, today),
+                         again=partial(_before, workspace, period, None, today))
+    run = check(workspace, period, today, ingested=inputs).without_inputs()
+    del inputs  # a year's raw entries: the months before are checked from the forked process's
+    if run.config is None:
         return Report(run, None, None, ())
-    return write_report(run.without_inputs(), before, today)  # a year's raw entries freed
+    return write_report(run, before, today)
 
 
-def _before(workspace: Path, period: Period, inputs: Ingested, today: date) -> Before:
-    """What the figures take of the months before `period`: `check_before`'s run, tabled."""
-    earlier = check_history(workspace, period, inputs, today)
+def _before(workspace: Path, period: Period, inputs: Ingested | None, today: date) -> Before:
+    """What the figures take of the months before `period`: `check_before`'s run, tabled (the
+    inputs read again where not given: the forked process that had them died)."""
+    inputs = inputs or read_inputs(workspace)
+    earlier = check_history(workspace, period, inputs, today) if inputs is not None else None
     return before_figures(earlier, ledger.read_book(workspace / "output" / "ledger.sqlite"))
 
 
