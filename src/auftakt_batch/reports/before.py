@@ -5,8 +5,9 @@ first day the inputs hold — 905,000 of a 500-person agency's year by November.
 few of them one by one: the billing models look at their own jobs' entries. Total budgets read
 sums per client and job; the billing gap, of the entries still to bill by the hour, and the
 Months sheet, of them all, read sums per month and client; the archived billed entries are the
-ledger's that none of them is. `Before` is those, made where the entries are (history.before_figures), and small
-enough to be handed over by a process that made them beside the period's check (reports.report).
+ledger's that none of them is. `Before` is those, made where the entries are
+(history.before_figures), and small enough to be handed over by a process that made them beside
+the period's check (reports.report).
 """
 
 from __future__ import annotations

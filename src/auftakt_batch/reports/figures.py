@@ -503,8 +503,8 @@ def gap_table(clients: pd.DataFrame, entries: pd.DataFrame, earlier: pd.DataFram
 
 def earlier_months(sums: pd.DataFrame) -> pd.DataFrame:
     """`Figures.earlier_unbilled`: the billable entries of earlier periods on no invoice, per month
-    and client (history.unbilled_sums): how many, their billed hours and value, and the command that bills
-    them (that month's own report lists them one by one)."""
+    and client (history.unbilled_sums): how many, their billed hours and value, and the command
+    that bills them (that month's own report lists them one by one)."""
     columns = ["month", "client", "entries", "hours", "value", "currency", "command"]
     rows = [{"month": s.month, "client": s.client, "entries": int(s.entries), "hours": hours(int(s.seconds)),
              "value": s.value + ZERO, "currency": s.currency,

@@ -61,9 +61,9 @@ COLUMNS = ["month", "logged", "billable", "billed", "value", "invoiced", "gap", 
 
 @dataclass(frozen=True)
 class Sources:
-    """What the months are made of: the period's report entries, what
-    the figures take of the months before (reports/before.py), the period's expense table
-    (reports/expenses.py), the ledger, the models and the live billed entries."""
+    """What the months are made of: the period's report entries, what the figures take of the
+    months before (reports/before.py), the period's expense table (reports/expenses.py), the
+    ledger, the models and the live billed entries."""
 
     entries: pd.DataFrame
     before: Before
