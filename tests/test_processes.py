@@ -20,6 +20,7 @@ from auftakt_batch import processes
 from auftakt_batch import reports as reports_module
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import history, report
+from auftakt_batch.reports.status import status
 
 from .conftest import TODAY
 from .test_billing_models import HEADER
@@ -191,3 +192,12 @@ def test_a_years_inputs_are_let_go_once_the_months_before_are_checked(billed, mo
     monkeypatch.setattr(reports_module, "build", build)
     assert report(billed.root, parse_period("2026-12"), TODAY).figures is not None
     assert held == ([False, False] if fork else [True, False])
+
+
+@needs_fork
+def test_status_with_the_months_before_checked_beside_it_is_status_in_one_process(billed, monkeypatch):  # noqa: F811
+    """`status` starts where `report` does (reports.checked): the same board either way."""
+    beside = status(billed.root, parse_period("2026-12"), TODAY)
+    monkeypatch.setattr(reports_module, "forked_call", lambda work, again=None: work)
+    alone = status(billed.root, parse_period("2026-12"), TODAY)
+    assert beside.clients and beside[1:] == alone[1:]  # clients, team, headline, what is owed

@@ -31,7 +31,7 @@ from ..pricing.expenses import EXPENSE
 from ..processes import forked_call
 from ..run import CheckRun
 from ..schemas import ReportEntries as R
-from .before import Before
+from .before import NOTHING, Before
 from .figures import Figures, build, entry_table, flags, unbilled
 from .history import before_figures
 
@@ -76,19 +76,25 @@ class Report:
 
 
 def report(workspace: Path, period: Period, today: date) -> Report:
-    """The period's workbook. Its inputs are read once; the months before the period are checked
-    and tabled (`before`) in a process forked beside this one's check of the period, where one can
-    be (processes.forked_call): with a year of exports, each takes seconds."""
-    inputs = read_inputs(workspace)
-    if inputs is None:  # rates.yaml does not load: the check says why
-        return Report(check(workspace, period, today), None, None, ())
-    before = forked_call(partial(_before, workspace, period, inputs, today),
-                         again=partial(_before, workspace, period, None, today))
-    run = check(workspace, period, today, ingested=inputs).without_inputs()
-    del inputs  # a year's raw entries: the months before are checked from the forked process's
+    """The period's workbook."""
+    run, before = checked(workspace, period, today)
     if run.config is None:
         return Report(run, None, None, ())
     return write_report(run, before, today)
+
+
+def checked(workspace: Path, period: Period, today: date) -> tuple[CheckRun, Callable[[], Before]]:
+    """The period's check run, and a function giving what the figures take of the months before it
+    (`report` and `status` start here). The inputs are read once; the months before are checked and
+    tabled in a process forked beside this one's check of the period, where one can be
+    (processes.forked_call): with a year of exports, each takes seconds. The run comes without the
+    inputs (a year's raw entries): the forked process checks the months before from its own."""
+    inputs = read_inputs(workspace)
+    if inputs is None:  # rates.yaml does not load: the check says why
+        return check(workspace, period, today), lambda: NOTHING
+    before = forked_call(partial(_before, workspace, period, inputs, today),
+                         again=partial(_before, workspace, period, None, today))
+    return check(workspace, period, today, ingested=inputs).without_inputs(), before
 
 
 def _before(workspace: Path, period: Period, inputs: Ingested | None, today: date) -> Before:
@@ -184,11 +190,12 @@ def review(workspace: Path, period: Period, today: date) -> Review:
                   carried.kept, carried.changed, carried.dropped)
 
 
-def figures_for(run: CheckRun, earlier: CheckRun | None, today: date) -> Figures:
+def figures_for(run: CheckRun, earlier: CheckRun | Callable[[], Before] | None, today: date) -> Figures:
     """The figures of a check run (with a config), the ledger as it is now, and — for total
-    budgets and the billing gap — every entry before the period (`earlier`: pipeline.check_before)."""
+    budgets and the billing gap — every entry before the period (`earlier`: pipeline.check_before's
+    run, or `checked`'s function)."""
     book = ledger.read_book(run.workspace / "output" / "ledger.sqlite")
-    return build(run, book, partial(before_figures, earlier, book), today)
+    return build(run, book, earlier if callable(earlier) else partial(before_figures, earlier, book), today)
 
 
 def alerts(figures: Figures) -> tuple[Alert, ...]:

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..payments.receivables import Standing
 from ..periods import Period
-from ..pipeline import check, check_before
 from ..run import CheckRun
-from . import figures_for, percent
+from . import checked, figures_for, percent
 from .expenses import expense_status
 from .models import Models
 from .overview import COLUMNS, Headline, blank, headline, levels, overview_table
@@ -140,10 +139,10 @@ class Board(NamedTuple):
 
 def status(workspace: Path, period: Period, today: date) -> Board:
     """The Overview's rows and headline figures, in its order (the most unbilled value first)."""
-    run = check(workspace, period, today)
+    run, before = checked(workspace, period, today)
     if run.config is None:
         return Board(run, [], [])
-    figures = figures_for(run, check_before(run, today), today)
+    figures = figures_for(run, before, today)
     held, everyone = run.held_back()
     overview = overview_table(figures)
     names = dict(zip(figures.clients["client"], figures.clients["name"]))
