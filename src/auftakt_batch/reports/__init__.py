@@ -25,6 +25,7 @@ from ..environment import unwritten
 from ..errors import Unwritten
 from ..files import Prepared
 from ..ingest import Ingested
+from ..ledger import Book
 from ..periods import Period
 from ..pipeline import check, check_history, expenses_now, read_inputs
 from ..pricing.expenses import EXPENSE
@@ -134,7 +135,7 @@ def prepare_report(run: CheckRun, earlier: CheckRun | Callable[[], Before] | Non
     its report while their PDFs render, and puts it in place once every one is."""
     book = ledger.read_book(run.workspace / "output" / "ledger.sqlite")
     book = book.issued(pdfs) if pdfs else book
-    figures = build(run, book, earlier if callable(earlier) else partial(before_figures, earlier, book), today)
+    figures = build(run, book, _asked(earlier, book), today)
     target = run.workspace / "output" / run.period.label / f"profitability-{run.period.label}.xlsx"
     with written(target, again(run.period)):
         workbook = prepare_workbook(figures, run.problems, target)
@@ -195,7 +196,13 @@ def figures_for(run: CheckRun, earlier: CheckRun | Callable[[], Before] | None, 
     budgets and the billing gap — every entry before the period (`earlier`: pipeline.check_before's
     run, or `checked`'s function)."""
     book = ledger.read_book(run.workspace / "output" / "ledger.sqlite")
-    return build(run, book, earlier if callable(earlier) else partial(before_figures, earlier, book), today)
+    return build(run, book, _asked(earlier, book), today)
+
+
+def _asked(earlier: CheckRun | Callable[[], Before] | None, book: Book) -> Callable[[], Before]:
+    """What the figures take of the months before, to be asked for: `checked`'s function, or the
+    check of those months (None: there are none) tabled with the ledger as `book` has it."""
+    return earlier if callable(earlier) else partial(before_figures, earlier, book)
 
 
 def alerts(figures: Figures) -> tuple[Alert, ...]:

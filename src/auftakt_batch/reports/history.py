@@ -48,7 +48,7 @@ def before_figures(earlier: CheckRun | None, book: Book) -> Before:
     expenses = expense_table(earlier, book, config, flags(earlier.expenses, earlier.problems)) \
         if len(earlier.expenses) else None
     return Before(entries=_joined([b.entries for b in tabled]),
-                  unbilled=unbilled_sums(_joined([b.unbilled for b in tabled])),
+                  unbilled=_summed(_joined([b.unbilled for b in tabled])),
                   budgets=_joined([b.budgets for b in tabled]), facts=_joined([b.facts for b in tabled]),
                   first_day=min(days) if days else None, unheld=frozenset(billed[~held]), expenses=expenses)
 
@@ -64,11 +64,10 @@ def _tabled(earlier: CheckRun, book: Book) -> tuple[Before, np.ndarray]:
     config = earlier.loaded_config()
     table = entry_table(earlier, book, config)
     sound = ~table[R.error]  # masks: a year's table is not copied, only the few columns each figure reads
-    modelled = pd.Series(False, index=table.index)
-    for client in config.clients.values():
-        for job in client.jobs.values():
-            if job.retainer or job.fixed or job.cap:
-                modelled |= table[E.client_key].eq(client.key) & table[E.job_key].eq(job.key)
+    pairs = [(client.key, job.key) for client in config.clients.values() for job in client.jobs.values()
+             if job.retainer or job.fixed or job.cap]  # the jobs with a billing model: all looked for at once
+    modelled = pd.MultiIndex.from_arrays([table[E.client_key], table[E.job_key]]).isin(pairs) if pairs \
+        else np.zeros(len(table), dtype=bool)
     totals = [key for key, client in config.clients.items() if any(
         b is not None and b.per == "total" for b in (client.budget, *(job.budget for job in client.jobs.values())))]
     held = earlier.billed[E.entry_id].isin(table.loc[sound, E.entry_id]).to_numpy(dtype=bool)
@@ -83,18 +82,20 @@ def _joined(frames: list[pd.DataFrame | None]) -> pd.DataFrame | None:
     return pd.concat(found, ignore_index=True) if len(found) > 1 else (found[0] if found else None)
 
 
-def unbilled_sums(unbilled: pd.DataFrame | None) -> pd.DataFrame:
+def unbilled_sums(unbilled: pd.DataFrame) -> pd.DataFrame:
     """The billable entries of earlier periods on no invoice, billed by the hour (models.uncovered),
     per month and client, oldest first: how many, their billed seconds and value summed, their
-    currency (UNBILLED). Given such sums (of halves), they are summed again."""
-    if unbilled is None or unbilled.empty:
+    currency (UNBILLED)."""
+    return _summed(pd.DataFrame({
+        "month": month_labels(unbilled[E.date]), "client": unbilled[E.client_key], "entries": 1,
+        "seconds": unbilled[R.billed_s].fillna(0).astype("int64"), "value": unbilled[R.value],
+        "currency": unbilled[R.currency]}) if len(unbilled) else None)
+
+
+def _summed(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """Rows of UNBILLED (an entry each, or the sums of some) summed per month and client."""
+    if frame is None or frame.empty:
         return pd.DataFrame(columns=UNBILLED)
-    if "entries" in unbilled.columns:
-        frame = unbilled
-    else:
-        frame = pd.DataFrame({"month": month_labels(unbilled[E.date]), "client": unbilled[E.client_key],
-                              "entries": 1, "seconds": unbilled[R.billed_s].fillna(0).astype("int64"),
-                              "value": unbilled[R.value], "currency": unbilled[R.currency]})
     sums = frame.groupby(["month", "client"], sort=True).agg(
         entries=("entries", "sum"), seconds=("seconds", "sum"), value=("value", "sum"), currency=("currency", "first"))
     return sums.reset_index()[UNBILLED]
@@ -104,9 +105,8 @@ def budget_sums(entries: pd.DataFrame) -> pd.DataFrame:
     """`entries` as `budget_table` reads them where it only sums them (a budget `per: total` of the
     months before the period): one row per client, job and billable, its durations, billed seconds
     and notional values summed (its date empty: not read)."""
-    groups = entries.groupby([E.client_key, E.job_key, E.billable], sort=True)
-    sums = pd.DataFrame({E.duration_s: groups[E.duration_s].sum(min_count=1),
-                         R.billed_s: entries[R.billed_s].fillna(0).groupby(
-                             [entries[E.client_key], entries[E.job_key], entries[E.billable]], sort=True).sum(),
+    groups = entries.assign(**{R.billed_s: entries[R.billed_s].fillna(0)}).groupby(
+        [E.client_key, E.job_key, E.billable], sort=True)
+    sums = pd.DataFrame({E.duration_s: groups[E.duration_s].sum(min_count=1), R.billed_s: groups[R.billed_s].sum(),
                          R.notional_value: groups[R.notional_value].agg(lambda values: sum(values, ZERO))})
     return sums.reset_index().assign(**{E.date: pd.NaT})[BUDGET_READS]
