@@ -19,6 +19,7 @@ import hashlib
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -207,10 +208,22 @@ def instants(root: Path, moved_to: str | None = None) -> dict[str, str]:
 
 
 def healing_needed(root: Path) -> bool:
-    """Whether a killed run left work behind: a pending invoice, or an invoice not yet reserved."""
+    """Whether a killed run left work behind: a pending invoice, or an invoice not yet reserved.
+    Read from a copy of the ledger and its write-ahead log: a run killed mid-write can leave a log
+    that only a writer may replay, and the workspace itself is left as the kill left it."""
     if not (root / "output" / "ledger.sqlite").exists():
         return False
-    rows = ledger_dump(root)
+    copy = root.parent / f"{root.name}-ledger"
+    (copy / "output").mkdir(parents=True, exist_ok=True)
+    for name in ("ledger.sqlite", "ledger.sqlite-wal"):
+        if (root / "output" / name).exists():
+            shutil.copyfile(root / "output" / name, copy / "output" / name)
+    writer = sqlite3.connect(copy / "output" / "ledger.sqlite")
+    try:
+        writer.execute("SELECT count(*) FROM sqlite_master").fetchall()  # a writer replays the log into the copy
+    finally:
+        writer.close()
+    rows = ledger_dump(copy)
     return any("'pending'" in row for row in rows) or sum("INSERT INTO \"invoices\"" in row for row in rows) < 2
 
 
