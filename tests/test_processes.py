@@ -30,6 +30,12 @@ needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_
                                 reason="forks on Linux with two cores")
 
 
+@pytest.fixture(autouse=True)
+def nothing_kept(monkeypatch):
+    """Each report checks and tables its months before itself: none reads what another kept (reports/kept.py)."""
+    monkeypatch.setattr(reports_module, "read_kept", lambda workspace, key: None)
+
+
 def _pid_and_sum(numbers: list[int]) -> tuple[int, int]:
     return os.getpid(), sum(numbers)
 

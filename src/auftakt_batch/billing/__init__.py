@@ -49,6 +49,9 @@ from ..render.confined import TemplateRefused, read_within
 from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labels, template_error
 from ..render.pdf import Job, Renderer, write_pdfs
 from ..reports import Report
+from ..reports.before import Before
+from ..reports.kept import key as kept_key
+from ..reports.kept import read as read_kept
 from ..reports.reasons import Unbilled, not_billed
 from ..run import CheckRun
 from ..schemas import Entries as E
@@ -150,12 +153,14 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
         if reason and not path.exists():
             return BillRun(check=run, stopped=reason)
         config = run.config
+        kept = kept_before(run, today)  # as a report of the ledger before this run kept them, if one did
         conn = ledger.connect(path)
         try:
             resumed = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
             to_bill = ToBill() if reason else _to_bill(run, period, only, today, ledger.model_state(conn))
             drafts = to_bill.drafts
-            meanwhile = Meanwhile(run, to_bill.before, today)  # the report, prepared while the PDFs render
+            meanwhile = Meanwhile(run, to_bill.before, today,  # the report, prepared while the PDFs render
+                                  kept=None if resumed else kept)  # a resumed invoice may be of the months before
             run = run.without_inputs()  # a year's raw entries: the report's check of the months before reads them
             if resumed or drafts:
                 first = resumed[0] if resumed else _provisional(conn, drafts[0], config, today)
@@ -180,6 +185,16 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
         return _reported(BillRun(check=run, issued=issued, skipped=to_bill.skipped, stopped=reason,
                                  later=to_bill.later, review=to_bill.review,
                                  unbilled=() if reason else not_billed(run, today, only)), meanwhile)
+
+
+def kept_before(run: CheckRun, today: date) -> Before | None:
+    """What the months before the run's period give the figures, as a `report` or `status` kept them
+    (reports/kept.py) for the ledger as it is before this run writes it, if one did. The invoices this
+    run reserves are of its period and hold no entry of the months before, so their figures are the
+    same once those are issued (tests/test_kept_before.py)."""
+    if run.ingested is None:
+        return None
+    return read_kept(run.workspace, kept_key(run.workspace, run.period, run.ingested, today))
 
 
 def _drafts(workspace: Path, period: Period, today: date, only: str | None, strict: bool,

@@ -2,7 +2,8 @@
 
 Once every invoice of the run is reserved (pending in the ledger, with its entries), all that
 changes of what the report reads is their status. So a thread of its own checks the months
-before the period (unless the billing needed them already), computes the figures with those
+before the period (unless the billing needed them already, or a report kept what they give for
+the ledger as it was before this run: reports/kept.py), computes the figures with those
 invoices as issued, and writes the workbook beside its place, while the workers render:
 the main process only waits for them then. `bill` puts the workbook in place once every PDF
 is, and discards it if one fails. The thread is a daemon: Ctrl-C does not wait for it (its
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from ..pipeline import check_before
 from ..reports import PreparedReport, prepare_report
+from ..reports.before import Before
 from ..run import CheckRun
 
 
@@ -25,8 +27,8 @@ class Meanwhile:
     """`start` prepares the report in a thread; `report` waits for it (or, if it never started,
     prepares it now); `discard` is for a run whose rendering failed."""
 
-    def __init__(self, run: CheckRun, before: CheckRun | None, today: date) -> None:
-        self._run, self._before, self._today = run, before, today
+    def __init__(self, run: CheckRun, before: CheckRun | None, today: date, kept: Before | None = None) -> None:
+        self._run, self._before, self._today, self._kept = run, before, today, kept
         self._thread: threading.Thread | None = None
         self._prepared: PreparedReport | None = None
         self._error: BaseException | None = None
@@ -66,6 +68,8 @@ class Meanwhile:
             self._error = exc
 
     def _prepare_now(self, pdfs: Mapping[str, str] | None = None) -> PreparedReport:
+        if (kept := self._kept) is not None:  # as a report kept them: not checked again
+            return prepare_report(self._run.without_inputs(), lambda: kept, self._today, pdfs)
         before = self._before or check_before(self._run, self._today)
         self._run = self._run.without_inputs()  # the months before are checked: a year's raw entries are freed
         return prepare_report(self._run, before and before.without_inputs(), self._today, pdfs)

@@ -35,6 +35,9 @@ from ..schemas import ReportEntries as R
 from .before import NOTHING, Before
 from .figures import Figures, build, entry_table, flags, unbilled
 from .history import before_figures
+from .kept import keeping
+from .kept import key as kept_key
+from .kept import read as read_kept
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
 # reads a review), it would replace the function `reports.review` by the module of that name
@@ -86,16 +89,20 @@ def report(workspace: Path, period: Period, today: date) -> Report:
 
 def checked(workspace: Path, period: Period, today: date) -> tuple[CheckRun, Callable[[], Before]]:
     """The period's check run, and a function giving what the figures take of the months before it
-    (`report` and `status` start here). The inputs are read once; the months before are checked and
-    tabled in a process forked beside this one's check of the period, where one can be
-    (processes.forked_call): with a year of exports, each takes seconds. The run comes without the
-    inputs (a year's raw entries): the forked process checks the months before from its own."""
+    (`report` and `status` start here). The inputs are read once. The months before are read as an
+    earlier run kept them, where nothing they are made of changed since (reports/kept.py); or else
+    checked and tabled in a process forked beside this one's check of the period, where one can be
+    (processes.forked_call), and kept: with a year of exports, each takes seconds. The run comes
+    without the inputs (a year's raw entries): the forked process checks the months before from its own."""
     inputs = read_inputs(workspace)
     if inputs is None:  # rates.yaml does not load: the check says why
         return check(workspace, period, today), lambda: NOTHING
+    kept = kept_key(workspace, period, inputs, today)
+    if (found := read_kept(workspace, kept)) is not None:  # nothing they are made of changed since a run kept them
+        return check(workspace, period, today, ingested=inputs).without_inputs(), lambda: found
     before = forked_call(partial(_before, workspace, period, inputs, today),
                          again=partial(_before, workspace, period, None, today))
-    return check(workspace, period, today, ingested=inputs).without_inputs(), before
+    return check(workspace, period, today, ingested=inputs).without_inputs(), keeping(workspace, kept, before)
 
 
 def _before(workspace: Path, period: Period, inputs: Ingested | None, today: date) -> Before:

@@ -1,0 +1,221 @@
+"""What the months before a period give the figures (reports/before.py), kept between runs.
+
+Checking and tabling a year's months before the period takes seconds of CPU (a 500-person
+agency's year: about 9 s by November), and gives the same `Before` until something it is made
+of changes. So `report` and `status` keep what they made under output/.cache/before/, one file
+per key, and a later run whose key is the same reads it instead of checking those months again
+(`bill` too: billing/meanwhile.py). The key is everything the check of those months and their
+table read:
+
+- the code (ingest/cache.py `code`: pandas', numpy's and the package's own), and FORMAT;
+- the period's first day, and today (the checks compare dates with it);
+- rates.yaml's bytes;
+- every file under input/ by its name and modification time (which of two overlapping exports
+  is newer), an export by its key in the ingest cache (its bytes and the rules it was read
+  with), any other file (a calendar, a receipt, an expense export, a bank statement) by its
+  bytes; the inputs that cannot be read, by name;
+- the ledger's bytes, and its write-ahead log's where one is left;
+- the bytes of every review workbook under output/.
+
+Nothing is kept where any of these cannot be read, nor where the ledger changed while the
+months before were checked (a billing run beside this one). A kept file is written whole or
+not at all, holds plain arrays only (ingest/arrays.py: read with `allow_pickle=False`), and
+one that is not what `keep` wrote (corrupt, foreign, another FORMAT) is ignored and made again,
+never trusted. Files no run has read for EXPIRE_DAYS are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ..ingest import Ingested, arrays
+from ..ingest.cache import code, written_entry
+from ..ingest.tree import label_of, walk
+from ..periods import Period
+from .before import Before
+
+FORMAT = 1  # change it whenever what is stored, or how, changes
+FOLDER = Path("output") / ".cache" / "before"
+EXPIRE_DAYS = 40
+FRAMES = ("entries", "unbilled", "budgets", "facts", "expenses")  # Before's tables
+_META = "auftakt-batch.before"
+LEDGER = Path("output") / "ledger.sqlite"
+
+
+class Key(NamedTuple):
+    name: str  # the kept file's name
+    ledger: list[str]  # the ledger's state in it (ledger_state): what is kept was made of this ledger
+
+
+def key(workspace: Path, period: Period, inputs: Ingested, today: date) -> Key | None:
+    """The key of what the months before `period` give, with `inputs` as read and the rest as it is
+    now; None where something it is made of cannot be read (then nothing is kept or read)."""
+    try:
+        ledger = ledger_state(workspace)
+        said = [FORMAT, code(), period.start.isoformat(), today.isoformat(),
+                _bytes(workspace / "rates.yaml"), _inputs(workspace, inputs), ledger,
+                [[label_of(p, workspace), _bytes(p)] for p in sorted((workspace / "output").glob("*/review-*"))]]
+    except OSError:
+        return None
+    return Key(hashlib.sha256(json.dumps(said).encode()).hexdigest(), ledger)
+
+
+def ledger_state(workspace: Path) -> list[str]:
+    """The ledger's bytes (and its write-ahead log's, if one is left with any), as digests."""
+    ledger = workspace / LEDGER
+    wal = ledger.with_name(ledger.name + "-wal")
+    return [_bytes(ledger) if ledger.exists() else "", _bytes(wal) if wal.exists() and wal.stat().st_size else ""]
+
+
+def _inputs(workspace: Path, inputs: Ingested) -> list:
+    exports: dict[str, list] = {}
+    for f in inputs.files:
+        exports.setdefault(f.path, []).append([f.modified, f.key])
+    tree = walk(workspace / "input", workspace)
+    said: list = [sorted(inputs.unreadable), sorted(tree.unreadable)]
+    for path in tree.files:
+        label = label_of(path, workspace)
+        kept = exports.get(label)
+        if kept and all(k for _, k in kept):  # read through the ingest cache: its key says its bytes
+            said.append([label, kept])
+        else:
+            said.append([label, path.stat().st_mtime_ns, _bytes(path)])
+    return said
+
+
+def _bytes(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def read(workspace: Path, kept: Key | None) -> Before | None:
+    """The Before kept under `kept`, or None: nothing kept, or nothing to trust."""
+    if kept is None:
+        return None
+    name = kept.name
+    path = workspace / FOLDER / f"{name}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as file:
+            meta = json.loads(file[_META].tobytes())
+            packed = {n: file[n] for n in file.files if n != _META}
+        found = _before(meta, packed) if meta.get("format") == FORMAT and meta.get("key") == name else None
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 — corrupt, truncated, foreign: made again, never trusted
+        return None
+    if found is not None:
+        os.utime(path)  # used: kept from expiring
+    return found
+
+
+def keep(workspace: Path, kept: Key | None, before: Before) -> None:
+    """`before` kept under `kept` — if the ledger is still as it was when the key was made (no run
+    billed beside this one while it checked the months before), and every table can be kept
+    exactly; a workspace without output/, or one that cannot be written, keeps nothing (the next
+    run checks those months again)."""
+    if kept is None or not (workspace / "output").is_dir():
+        return
+    try:
+        if ledger_state(workspace) != kept.ledger:
+            return
+        stored = _stored(before, kept.name)
+        if stored is None:
+            return
+        target = workspace / FOLDER / f"{kept.name}.npz"
+        with written_entry(target) as out:
+            np.savez(out, allow_pickle=False, **stored)
+        _expire(target.parent)
+    except OSError:
+        return
+
+
+def keeping(workspace: Path, kept: Key | None, made: Callable[[], Before]) -> Callable[[], Before]:
+    """`made`, its Before kept under `kept` the first time it is asked for."""
+    done: list[Before] = []
+
+    def asked() -> Before:
+        if not done:
+            done.append(made())
+            keep(workspace, kept, done[0])
+        return done[0]
+    return asked
+
+
+def _stored(before: Before, name: str) -> dict[str, np.ndarray] | None:
+    columns: dict[str, arrays.Column] = {}
+    tables: dict[str, Any] = {}
+    for table in FRAMES:
+        frame = getattr(before, table)
+        if frame is None:
+            tables[table] = None
+            continue
+        index = frame.index
+        if not isinstance(index, pd.RangeIndex) and index.dtype != np.int64 or index.name is not None \
+                or not all(isinstance(c, str) for c in frame.columns) or frame.columns.has_duplicates:
+            return None
+        shape = {"rows": len(frame), "columns": list(frame.columns), "dtypes": [str(t) for t in frame.dtypes],
+                 "range": [index.start, index.stop, index.step] if isinstance(index, pd.RangeIndex) else None}
+        plain = [] if isinstance(index, pd.RangeIndex) else [pd.Series(index.to_numpy())]
+        for n, values in enumerate([*plain, *(frame[c] for c in frame.columns)]):
+            encoded = arrays.encode(values)
+            if encoded is None:
+                return None
+            columns[f"{table}/{n}"] = encoded
+        tables[table] = shape
+    if before.unheld is not None:
+        if not all(isinstance(i, str) for i in before.unheld):
+            return None
+        columns["unheld"] = arrays.encode(pd.Series(sorted(before.unheld), dtype="str"))  # type: ignore[assignment]
+    first = before.first_day
+    if first is not None and (not isinstance(first, pd.Timestamp) or first.tz is not None):
+        return None
+    described, packed = arrays.pack(columns)
+    meta = {"format": FORMAT, "key": name, "tables": tables, "columns": described,
+            "first_day": None if first is None else [first.isoformat(), first.unit],
+            "unheld": None if before.unheld is None else len(before.unheld)}
+    return {_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **packed}
+
+
+def _before(meta: dict, packed: dict[str, np.ndarray]) -> Before | None:
+    """What `_stored` kept; None where anything is not as it wrote it."""
+    tables: dict[str, pd.DataFrame | None] = {}
+    for table in FRAMES:
+        described = meta["tables"][table]
+        if described is None:
+            tables[table] = None
+            continue
+        rows, names, ranged = described["rows"], described["columns"], described["range"]
+        plain = ranged is None
+        values = [arrays.unpack(meta["columns"][f"{table}/{n}"], packed, rows) for n in range(len(names) + plain)]
+        index = pd.Index(values[0]) if plain else pd.RangeIndex(*ranged)
+        if len(names) != len(set(names)) or len(index) != rows:
+            return None
+        frame = pd.DataFrame(dict(zip(names, values[plain:])), index=index, columns=names, copy=False)
+        if [str(t) for t in frame.dtypes] != described["dtypes"]:
+            return None
+        tables[table] = frame
+    unheld = None if meta["unheld"] is None else \
+        frozenset(arrays.unpack(meta["columns"]["unheld"], packed, meta["unheld"]))
+    first = None if meta["first_day"] is None else pd.Timestamp(meta["first_day"][0]).as_unit(meta["first_day"][1])
+    return Before(entries=tables["entries"], unbilled=tables["unbilled"], budgets=tables["budgets"],
+                  facts=tables["facts"], first_day=first, unheld=unheld, expenses=tables["expenses"])
+
+
+def _expire(folder: Path) -> None:
+    limit = time.time() - EXPIRE_DAYS * 86_400
+    for path in folder.glob("*.npz"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            continue
