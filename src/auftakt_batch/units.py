@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 HOUR = Decimal(3600)  # seconds in an hour
 CENT = Decimal("0.01")
@@ -25,6 +26,7 @@ def share(part: Decimal, whole: Decimal) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if whole else None
 
 
+@lru_cache(maxsize=8192)  # a month's entries have few distinct durations; a Decimal is immutable
 def hour_quantity(seconds: int) -> Decimal:
     """Billed seconds as the hours printed on an invoice line: 5400 → Decimal('1.5'), to 4 places."""
     return (Decimal(int(seconds)) / HOUR).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP).normalize()

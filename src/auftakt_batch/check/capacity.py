@@ -28,8 +28,13 @@ def working_days(config: Config, period: Period, until: date, person: str | None
     span = period.through(until)
     if span is None:
         return pd.DatetimeIndex([])
-    days = pd.bdate_range(span.start, span.end)
-    public = _public_holidays(config.agency.country, config.region_of(person), span.start.year, span.end.year)
+    return _working_days(config.agency.country, config.region_of(person), span.start, span.end)
+
+
+@lru_cache(maxsize=256)  # a team's people share a few regions (an Index is immutable)
+def _working_days(country: str, region: str | None, first: date, last: date) -> pd.DatetimeIndex:
+    days = pd.bdate_range(first, last)
+    public = _public_holidays(country, region, first.year, last.year)
     return days[~days.isin(pd.to_datetime(list(public)))]
 
 

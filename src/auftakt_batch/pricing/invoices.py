@@ -305,8 +305,8 @@ def _lines_grouped(entries: pd.DataFrame, by: list[str], config: Config) -> Iter
     order = _in_appendix_order(keyed, line)  # the lines one after another, each line's entries in order
     billed = _billed_rows(keyed.iloc[order])
     bounds = np.searchsorted(line[order], np.arange(grouping.ngroups + 1))
-    client_keys, job_keys, rates, days, seconds = (keyed[c].tolist() for c in (
-        E.client_key, E.job_key, "rate", E.date, "billed_s"))
+    client_keys, job_keys, rates, seconds = (keyed[c].tolist() for c in (E.client_key, E.job_key, "rate", "billed_s"))
+    days = keyed[E.date].to_numpy(dtype="datetime64[D]")  # not a Timestamp made per entry
     shown = next((_DETAIL[c] for c in _DETAIL if c in by), None)  # the column a line's detail comes from
     details = keyed[shown].tolist() if shown else None
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
@@ -324,8 +324,8 @@ def _lines_grouped(entries: pd.DataFrame, by: list[str], config: Config) -> Iter
             quantity=qty,
             unit_price=rate,
             amount=amount(qty, rate),
-            first_day=min(days[r] for r in rows).date(),
-            last_day=max(days[r] for r in rows).date(),
+            first_day=days[rows].min().item(),
+            last_day=days[rows].max().item(),
             charges=tuple(hours_charge(b, rate) for b in billed[lo:hi]),
             vat_rate=vat_rate(config, client, job),
         )
@@ -362,12 +362,20 @@ def _billed_rows(rows: pd.DataFrame) -> list[Billed]:
     before = rows["written_down_from"].tolist() if "written_down_from" in rows else [None] * len(rows)
     starts = [None if pd.isna(s) else s.isoformat() for s in rows[E.local_start].tolist()]
     sources = [f"{f}:{r}" for f, r in zip(rows[E.source_file].tolist(), rows[E.source_row].tolist())]
-    return [Billed(entry_id=i, slot=slot, day=d.date(), person=p, description=text, billed_s=int(b),
+    return [Billed(entry_id=i, slot=slot, day=d, person=p, description=text, billed_s=int(b),
                    written_down_from=None if pd.isna(w) else int(w), duration_s=int(s), start=at, source=where)
             for i, slot, d, p, text, b, w, s, at, where in zip(
-                rows[E.entry_id].tolist(), rows[E.slot].tolist(), rows[E.date].tolist(), rows[E.person_name].tolist(),
+                rows[E.entry_id].tolist(), rows[E.slot].tolist(), _days(rows[E.date]), rows[E.person_name].tolist(),
                 rows[E.description].tolist(), rows["billed_s"].tolist(), before, rows[E.duration_s].tolist(), starts,
                 sources)]
+
+
+def _days(dates: pd.Series) -> list[date]:
+    """Each day as a `date` (the entries billed are dated), not through a Timestamp each."""
+    days = dates.to_numpy(dtype="datetime64[D]")
+    if np.isnat(days).any():
+        raise ValueError("an undated entry cannot be billed")
+    return days.tolist()
 
 
 def hours_charge(entry: Billed, unit_price: Decimal) -> Charge:
