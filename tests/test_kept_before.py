@@ -30,7 +30,7 @@ from auftakt_batch.reports import kept, report
 from auftakt_batch.reports.before import Before
 from auftakt_batch.reports.status import status
 
-from .conftest import RATES, TODAY, Workspace, edited, examples, ledger_dump
+from .conftest import RATES, TODAY, Workspace, copy_demo, edited, examples, ledger_dump
 from .test_billing_models import HEADER, KAFFEE, NOVEMBER, OCTOBER
 from .test_ingest_cache import WRITTEN_AT
 from .test_model_reports import (
@@ -97,8 +97,10 @@ def test_tables_of_every_shape_come_back_exactly(ws):
     """An index not 0..n, empty tables, none at all, no unheld entries and every one unheld."""
     (ws.root / "output").mkdir()
     frame = pd.DataFrame({"client": pd.array(["a", None, "b"], dtype="str"), "value": [D("1.50"), None, D("-0")],
+                          "receipt": pd.Series(["receipts/a.pdf", None, "ü.png"], dtype=object, index=[7, 3, 12]),
                           "seconds": np.array([1, 2, 3], dtype="int64"), "day": pd.to_datetime(["2026-10-01"] * 3)},
                          index=pd.Index([7, 3, 12]))
+    assert frame["receipt"].dtype == object  # text as Python objects, as the expenses' receipts are
     for before in (Before(frame, frame.iloc[:0], None, frame.reset_index(drop=True), pd.Timestamp("2026-10-01"),
                           unheld=frozenset({"x", "y"})),
                    Before(None, None, None, None, None, unheld=None),
@@ -113,6 +115,25 @@ def test_tables_of_every_shape_come_back_exactly(ws):
                 pd.testing.assert_frame_equal(a, b, check_exact=True, check_index_type=True, obj=field.name)
             else:
                 assert a == b and type(a) is type(b), field.name
+
+
+def test_the_demo_keeps_its_months_before_with_their_expenses_and_reads_them(tmp_path, made):
+    """The demo agency with an October like its November (the dev team's hours, the expenses with
+    their receipts), October billed: kept, its November report is the one a run keeping nothing writes."""
+    ws = Workspace(copy_demo(tmp_path))
+    (ws.root / "output").mkdir()
+    for november, october in (("dev-team-2026-11.csv", "dev-team-2026-10.csv"),
+                              ("expenses/expenses-2026-11.csv", "expenses/expenses-2026-10.csv")):
+        data = (ws.root / "input" / november).read_bytes()  # as the tracker wrote it (Latin-1, CRLF)
+        ws.input(october, data.replace(b".11.2026", b".10.2026").replace(b"2026-11-", b"2026-10-").replace(
+            b"receipts/2026-10-", b"receipts/2026-11-"))  # the receipts are November's files
+    bill(ws.root, OCTOBER, today=TODAY)
+    first = parts(report(ws.root, NOVEMBER, TODAY).path)
+    (path,) = kept_files(ws)
+    found = kept.read(ws.root, kept.key(ws.root, NOVEMBER, reports_module.read_inputs(ws.root), TODAY))
+    assert found is not None and found.expenses is not None and len(found.expenses)
+    assert parts(report(ws.root, NOVEMBER, TODAY).path) == first == cold(ws, NOVEMBER)
+    assert made == ["2026-11", "2026-11"]  # the first report and the cold one
 
 
 def test_a_second_report_reads_the_months_before_and_writes_the_same_workbook(billed, made):  # noqa: F811

@@ -6,7 +6,8 @@ unpickles. Each column is kept by what its dtype is, never by its name:
 
 - text (pandas' `str`) as the codes of its distinct values (int32, -1 where missing) and those
   values as one UTF-8 blob with the end of each (in characters);
-- Decimals (an object column of Decimal or None) the same way, as their text (`1.50` stays `1.50`);
+- Decimals (an object column of Decimal or None) the same way, as their text (`1.50` stays `1.50`),
+  and an object column of str or None the same way;
 - numpy numbers and booleans as they are; nullable Int64/boolean as their values and a mask;
 - instants as int64 counts of their unit since the epoch (NaT as numpy writes it), their zone in
   the column's description.
@@ -45,7 +46,7 @@ def encode(values: pd.Series) -> Column | None:
         plain = values.to_numpy(dtype=dtype.numpy_dtype, na_value=dtype.numpy_dtype.type(0))
         return {"kind": "masked", "dtype": dtype.name}, {"values": plain, "mask": mask}
     if isinstance(dtype, np.dtype) and dtype.kind == "O":
-        return _decimals(values)
+        return _objects(values, Decimal, "decimal") or _objects(values, str, "texts")
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         return {"kind": "datetime", "unit": np.datetime_data(dtype)[0]}, {"values": values.to_numpy().view("i8")}
     if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
@@ -62,6 +63,8 @@ def decode(described: dict[str, Any], arrays: Callable[[str], np.ndarray],
         return pd.array(_values(arrays, rows, str, np.nan), dtype=dtype)
     if kind == "decimal":
         return _values(arrays, rows, Decimal, None)
+    if kind == "texts":
+        return _values(arrays, rows, str, None)
     values = _plain(arrays("values"), rows)
     if kind == "numpy":
         _expect(values.dtype == np.dtype(described["dtype"]))
@@ -117,15 +120,15 @@ def _texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return codes.astype(np.int32), np.frombuffer(text, dtype=np.uint8), ends
 
 
-def _decimals(values: pd.Series) -> Column | None:
-    """An object column of Decimal or None, as the text of each; None for anything else in it."""
+def _objects(values: pd.Series, of: type, kind: str) -> Column | None:
+    """An object column of `of` (Decimal, str) or None, as the text of each; None for anything else in it."""
     kept = values.to_numpy(dtype=object)
     present = kept != np.array(None)  # most are None: only the others are looked at
-    if not {type(v) for v in kept[present]} <= {Decimal}:
+    if not {type(v) for v in kept[present]} <= {of}:
         return None
     codes = np.full(len(kept), -1, dtype=np.int32)
     codes[present], text, ends = _texts(np.array([str(v) for v in kept[present]], dtype=object))
-    return {"kind": "decimal"}, {"codes": codes, "text": text, "ends": ends}
+    return {"kind": kind}, {"codes": codes, "text": text, "ends": ends}
 
 
 def _values(arrays: Callable[[str], np.ndarray], rows: int, make: type, missing: object) -> np.ndarray:

@@ -200,7 +200,9 @@ def _before(meta: dict, packed: dict[str, np.ndarray]) -> Before | None:
         index = pd.Index(values[0]) if plain else pd.RangeIndex(*ranged)
         if len(names) != len(set(names)) or len(index) != rows:
             return None
-        frame = pd.DataFrame(dict(zip(names, values[plain:])), index=index, columns=names, copy=False)
+        columns = {name: pd.Series(v, index=index, dtype=object, copy=False)  # as kept: pandas would make text str
+                   if isinstance(v, np.ndarray) and v.dtype == object else v for name, v in zip(names, values[plain:])}
+        frame = pd.DataFrame(columns, index=index, columns=names, copy=False)
         if [str(t) for t in frame.dtypes] != described["dtypes"]:
             return None
         tables[table] = frame
