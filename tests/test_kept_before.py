@@ -61,6 +61,21 @@ def parts(path: Path) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}  # core: the time written
 
 
+def key_of(ws: Workspace, period, today: date = TODAY) -> tuple:
+    """(The key of the months before `period` as a run makes it, the inputs it read)."""
+    files = kept.snapshot(ws.root)
+    inputs = reports_module.read_inputs(ws.root)
+    return kept.key(ws.root, period, inputs, today, files), inputs
+
+
+def demo(root: Path) -> Workspace:
+    """The repository's demo agency, as a Workspace (its own rates.yaml, not the tests')."""
+    ws = Workspace(root)
+    shutil.rmtree(ws.root / "input")
+    copy_demo(ws.root)
+    return ws
+
+
 def kept_files(ws: Workspace) -> list[Path]:
     folder = ws.root / kept.FOLDER
     return sorted(folder.glob("*.npz")) if folder.is_dir() else []
@@ -77,10 +92,9 @@ def cold(ws: Workspace, period=DECEMBER, today: date = TODAY) -> dict[str, bytes
 def test_what_the_months_before_give_comes_back_exactly(billed):  # noqa: F811
     """October and November billed with a retainer, fixed prices and caps: December's months before,
     kept and read back, are frame by frame (values, dtypes, index) what was made."""
-    inputs = reports_module.read_inputs(billed.root)
+    key, inputs = key_of(billed, DECEMBER)
     made_now = reports_module._before(billed.root, DECEMBER, inputs, TODAY)
     assert made_now.entries is not None and len(made_now.entries) and made_now.first_day is not None
-    key = kept.key(billed.root, DECEMBER, inputs, TODAY)
     kept.keep(billed.root, key, made_now)
     found = kept.read(billed.root, key)
     assert found is not None
@@ -105,7 +119,7 @@ def test_tables_of_every_shape_come_back_exactly(ws):
                           unheld=frozenset({"x", "y"})),
                    Before(None, None, None, None, None, unheld=None),
                    Before(frame.iloc[1:], None, frame, None, None, unheld=frozenset(), expenses=frame)):
-        key = kept.Key(f"{id(before):064x}"[-64:], kept.ledger_state(ws.root))
+        key = kept.Key(f"{id(before):064x}"[-64:], kept.ledger_state(ws.root), kept.snapshot(ws.root))
         kept.keep(ws.root, key, before)
         found = kept.read(ws.root, key)
         assert found is not None
@@ -120,7 +134,7 @@ def test_tables_of_every_shape_come_back_exactly(ws):
 def test_the_demo_keeps_its_months_before_with_their_expenses_and_reads_them(tmp_path, made):
     """The demo agency with an October like its November (the dev team's hours, the expenses with
     their receipts), October billed: kept, its November report is the one a run keeping nothing writes."""
-    ws = Workspace(copy_demo(tmp_path))
+    ws = demo(tmp_path)
     (ws.root / "output").mkdir()
     for november, october in (("dev-team-2026-11.csv", "dev-team-2026-10.csv"),
                               ("expenses/expenses-2026-11.csv", "expenses/expenses-2026-10.csv")):
@@ -130,7 +144,7 @@ def test_the_demo_keeps_its_months_before_with_their_expenses_and_reads_them(tmp
     bill(ws.root, OCTOBER, today=TODAY)
     first = parts(report(ws.root, NOVEMBER, TODAY).path)
     (path,) = kept_files(ws)
-    found = kept.read(ws.root, kept.key(ws.root, NOVEMBER, reports_module.read_inputs(ws.root), TODAY))
+    found = kept.read(ws.root, key_of(ws, NOVEMBER)[0])
     assert found is not None and found.expenses is not None and len(found.expenses)
     assert parts(report(ws.root, NOVEMBER, TODAY).path) == first == cold(ws, NOVEMBER)
     assert made == ["2026-11", "2026-11"]  # the first report and the cold one
@@ -240,8 +254,7 @@ def test_a_spoilt_kept_file_is_made_again_never_trusted(billed, made, spoil):  #
     spoil(path)
     assert parts(report(billed.root, DECEMBER, TODAY).path) == first
     assert made == ["2026-12", "2026-12"]
-    assert kept.read(billed.root, kept.key(billed.root, DECEMBER, reports_module.read_inputs(billed.root),
-                                           TODAY)) is not None  # written again, whole
+    assert kept.read(billed.root, key_of(billed, DECEMBER)[0]) is not None  # written again, whole
 
 
 def test_nothing_is_kept_when_the_ledger_changed_while_the_months_before_were_checked(billed, monkeypatch):  # noqa: F811
@@ -257,12 +270,99 @@ def test_nothing_is_kept_when_the_ledger_changed_while_the_months_before_were_ch
     assert kept_files(billed) == []
 
 
+LATE = HEADER + "2026-10-20,Anna Schmidt,kaffee,seo,,Keywords,3,\n"  # October's work logged late, unbilled
+
+
+def test_an_export_removed_while_the_inputs_are_read_keeps_nothing(october, monkeypatch):
+    """The months before checked with an export that is gone by the time the key is made: kept under
+    the key of the workspace without it, the next report would count it still."""
+    october.input("october-late.csv", LATE)
+    real = reports_module.read_inputs
+
+    def read_then_removed(workspace):
+        found = real(workspace)
+        (workspace / "input" / "october-late.csv").unlink()  # as a user moving it out meanwhile
+        return found
+    monkeypatch.setattr(reports_module, "read_inputs", read_then_removed)
+    report(october.root, NOVEMBER, TODAY)
+    assert kept_files(october) == []
+
+
+@pytest.mark.parametrize("when", ["read", "checked"])
+def test_an_expense_export_saved_while_the_months_before_are_made_keeps_nothing(tmp_path, monkeypatch, when):
+    """October's expenses saved again just after input/ was read, or while the months before were
+    checked: what was made of the old file must not be kept under the new one's key."""
+    ws = demo(tmp_path)
+    (ws.root / "output").mkdir()
+    data = (ws.root / "input" / "expenses" / "expenses-2026-11.csv").read_bytes()
+    path = ws.input("expenses/expenses-2026-10.csv", data.replace(b"2026-11-", b"2026-10-").replace(
+        b"receipts/2026-10-", b"receipts/2026-11-"))
+
+    def saved() -> None:
+        path.write_bytes(path.read_bytes() + b"2026-10-30,Clara Wei\xc3\x9f,Xenia,care,Fonts,Webfont,40.00,EUR,yes,\n")
+    real_read, real_before = reports_module.read_inputs, reports_module._before
+    if when == "read":
+        monkeypatch.setattr(reports_module, "read_inputs", lambda workspace: (real_read(workspace), saved())[0])
+    else:
+        monkeypatch.setattr(reports_module, "_before", lambda *args: (real_before(*args), saved())[0])
+    monkeypatch.setattr(reports_module, "forked_call", lambda work, again=None: work)
+    report(ws.root, NOVEMBER, TODAY)
+    assert kept_files(ws) == []
+
+
+def test_a_bill_whose_inputs_change_while_it_checks_reads_nothing_kept(october, tmp_path, monkeypatch):
+    """A report kept the months before without October's late export; it is put back, and moved out
+    again while the bill checks: the bill counts it, so what was kept without it must not be read."""
+    late = october.input("october-late.csv", LATE)
+    again = Workspace(tmp_path / "again")
+    shutil.copytree(october.root, again.root, dirs_exist_ok=True)
+    moved = late.read_bytes()
+    late.unlink()
+    report(october.root, NOVEMBER, TODAY)  # keeps the months before without it
+    late.write_bytes(moved)
+    real = billing.check
+
+    def check_then_moved(workspace, period, today):
+        run = real(workspace, period, today)
+        if workspace == october.root:
+            (workspace / "input" / "october-late.csv").unlink()
+        return run
+    monkeypatch.setattr(billing, "check", check_then_moved)
+    tabled = tabling(monkeypatch)
+    assert _billed_outputs(october) == _billed_outputs(again)
+    assert tabled == ["tabled", "tabled"]  # neither read what was kept
+
+
+def test_a_kept_file_that_cannot_be_touched_is_read_all_the_same(billed, made, monkeypatch):  # noqa: F811
+    """Another user's kept file, or a read-only workspace: its time cannot be set, it is read."""
+    first = parts(report(billed.root, DECEMBER, TODAY).path)
+
+    def refused(*args):
+        raise PermissionError("read-only file system")
+    monkeypatch.setattr(kept.os, "utime", refused)
+    assert parts(report(billed.root, DECEMBER, TODAY).path) == first
+    assert made == ["2026-12"]
+
+
+def test_months_before_with_an_input_that_cannot_be_read_are_not_kept(tmp_path):
+    """A calendar of a client who bills meetings that cannot be read (a broken file; one that timed
+    out on a busy machine) may read next time: what the months before gave without it is not kept."""
+    ws = demo(tmp_path)
+    (ws.root / "output").mkdir()
+    ws.input("calendars/broken.ics", "BEGIN:VCALENDAR\r\nthis is not a calendar\r\n")
+    data = (ws.root / "input" / "dev-team-2026-11.csv").read_bytes()
+    ws.input("dev-team-2026-10.csv", data.replace(b".11.2026", b".10.2026"))
+    found = report(ws.root, NOVEMBER, TODAY)
+    assert "input/calendars/broken.ics" in found.run.unreadable
+    assert kept_files(ws) == []
+
+
 def test_a_workspace_without_output_keeps_nothing(tmp_path):
     ws = Workspace(tmp_path).with_templates()
     ws.rates(RATES + KAFFEE)
     ws.input("october.csv", HEADER + OCTOBER_ENTRIES)
-    inputs = reports_module.read_inputs(ws.root)
-    key = kept.key(ws.root, NOVEMBER, inputs, TODAY)
+    key, inputs = key_of(ws, NOVEMBER)
+    assert key is not None
     kept.keep(ws.root, key, reports_module._before(ws.root, NOVEMBER, inputs, TODAY))
     assert not (ws.root / "output").exists()
 
@@ -325,7 +425,7 @@ def test_a_bill_that_finishes_an_earlier_runs_invoice_checks_the_months_before_a
     report(october.root, NOVEMBER, TODAY)  # keeps the months before, November's invoices pending in the ledger
     read: list[object] = []
     real_kept = billing.kept_before
-    monkeypatch.setattr(billing, "kept_before", lambda run, today: read.append(found := real_kept(run, today)) or found)
+    monkeypatch.setattr(billing, "kept_before", lambda *args: read.append(found := real_kept(*args)) or found)
     tabled = tabling(monkeypatch)
     result = bill(october.root, NOVEMBER, today=TODAY)
     assert result.issued and all(i.finished for i in result.issued)

@@ -50,6 +50,7 @@ from ..render.invoice import LABELS, Issue, LabelsError, invoice_html, load_labe
 from ..render.pdf import Job, Renderer, write_pdfs
 from ..reports import Report
 from ..reports.before import Before
+from ..reports.kept import Snapshot, snapshot
 from ..reports.kept import key as kept_key
 from ..reports.kept import read as read_kept
 from ..reports.reasons import Unbilled, not_billed
@@ -144,6 +145,7 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
     with locked(workspace / "output" / ".billing.lock"):
         crash_point("locked")
         sweep_orphans(workspace / "output")  # no other run is writing: any temporary file is a crashed run's
+        files = snapshot(workspace)  # the inputs as they are before the check reads them (reports/kept.py)
         run = check(workspace, period, today)  # under the lock: the ledger it compares with stays as read
         crash_point("checked")
         only = _client(run, only)
@@ -153,7 +155,7 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
         if reason and not path.exists():
             return BillRun(check=run, stopped=reason)
         config = run.config
-        kept = kept_before(run, today)  # as a report of the ledger before this run kept them, if one did
+        kept = kept_before(run, today, files)  # as a report of the ledger before this run kept them, if one did
         conn = ledger.connect(path)
         try:
             resumed = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
@@ -187,14 +189,15 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
                                  unbilled=() if reason else not_billed(run, today, only)), meanwhile)
 
 
-def kept_before(run: CheckRun, today: date) -> Before | None:
+def kept_before(run: CheckRun, today: date, files: Snapshot | None) -> Before | None:
     """What the months before the run's period give the figures, as a `report` or `status` kept them
-    (reports/kept.py) for the ledger as it is before this run writes it, if one did. The invoices this
-    run reserves are of its period and hold no entry of the months before, so their figures are the
-    same once those are issued (tests/test_kept_before.py)."""
+    (reports/kept.py) for the inputs the run read (`files`: as they were before it read them) and the
+    ledger as it is before this run writes it, if one did. The invoices this run reserves are of its
+    period and hold no entry of the months before, so their figures are the same once those are
+    issued (tests/test_kept_before.py)."""
     if run.ingested is None:
         return None
-    return read_kept(run.workspace, kept_key(run.workspace, run.period, run.ingested, today))
+    return read_kept(run.workspace, kept_key(run.workspace, run.period, run.ingested, today, files))
 
 
 def _drafts(workspace: Path, period: Period, today: date, only: str | None, strict: bool,

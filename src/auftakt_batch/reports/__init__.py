@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -35,7 +35,7 @@ from ..schemas import ReportEntries as R
 from .before import NOTHING, Before
 from .figures import Figures, build, entry_table, flags, unbilled
 from .history import before_figures
-from .kept import keeping
+from .kept import keeping, snapshot
 from .kept import key as kept_key
 from .kept import read as read_kept
 
@@ -94,10 +94,11 @@ def checked(workspace: Path, period: Period, today: date) -> tuple[CheckRun, Cal
     checked and tabled in a process forked beside this one's check of the period, where one can be
     (processes.forked_call), and kept: with a year of exports, each takes seconds. The run comes
     without the inputs (a year's raw entries): the forked process checks the months before from its own."""
+    files = snapshot(workspace)  # as they are before they are read
     inputs = read_inputs(workspace)
     if inputs is None:  # rates.yaml does not load: the check says why
         return check(workspace, period, today), lambda: NOTHING
-    kept = kept_key(workspace, period, inputs, today)
+    kept = kept_key(workspace, period, inputs, today, files)
     if (found := read_kept(workspace, kept)) is not None:  # nothing they are made of changed since a run kept them
         return check(workspace, period, today, ingested=inputs).without_inputs(), lambda: found
     before = forked_call(partial(_before, workspace, period, inputs, today),
@@ -110,7 +111,8 @@ def _before(workspace: Path, period: Period, inputs: Ingested | None, today: dat
     inputs read again where not given: the forked process that had them died)."""
     inputs = inputs or read_inputs(workspace)
     earlier = check_history(workspace, period, inputs, today) if inputs is not None else None
-    return before_figures(earlier, ledger.read_book(workspace / "output" / "ledger.sqlite"))
+    before = before_figures(earlier, ledger.read_book(workspace / "output" / "ledger.sqlite"))
+    return replace(before, settled=False) if earlier is not None and earlier.unreadable else before
 
 
 def write_report(run: CheckRun, earlier: CheckRun | Callable[[], Before] | None, today: date) -> Report:

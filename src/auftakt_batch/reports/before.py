@@ -30,6 +30,7 @@ class Before:
     # the ledger's billed entries (as the check of those months read it) none of them is; None: every one
     unheld: frozenset[str] | None = None
     expenses: pd.DataFrame | None = None  # the expenses before the period (reports/expenses.expense_table)
+    settled: bool = True  # every input of those months could be read (else it may differ next time: not kept)
 
 
 NOTHING = Before(None, None, None, None, None)  # no entry before the period

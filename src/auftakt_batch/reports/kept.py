@@ -9,19 +9,19 @@ table read:
 
 - the code (ingest/cache.py `code`: pandas', numpy's and the package's own), and FORMAT;
 - the period's first day, and today (the checks compare dates with it);
-- rates.yaml's bytes;
-- every file under input/ by its name and modification time (which of two overlapping exports
-  is newer), an export by its key in the ingest cache (its bytes and the rules it was read
-  with), any other file (a calendar, a receipt, an expense export, a bank statement) by its
-  bytes; the inputs that cannot be read, by name;
-- the ledger's bytes, and its write-ahead log's where one is left;
-- the bytes of every review workbook under output/.
+- rates.yaml, every file under input/ and every review workbook under output/ — each by its
+  name, size and modification time (which of two overlapping exports is newer), an export
+  read through the ingest cache by its key there (its bytes and the rules it was read with),
+  any other file by its bytes; the inputs that cannot be read, by name;
+- the ledger's bytes, and its write-ahead log's where one is left.
 
-Nothing is kept where any of these cannot be read, nor where the ledger changed while the
-months before were checked (a billing run beside this one). A kept file is written whole or
-not at all, holds plain arrays only (ingest/arrays.py: read with `allow_pickle=False`), and
-one that is not what `keep` wrote (corrupt, foreign, another FORMAT) is ignored and made again,
-never trusted. Files no run has read for EXPIRE_DAYS are removed.
+Those files are looked at before the run reads them (`snapshot`), when it makes its key and when
+it keeps what it made: one changed, added or removed in between (or the ledger written, by a
+billing run beside this one) and nothing is kept or read. Nor is anything kept where an input of
+those months could not be read (a calendar may time out on a busy machine). A kept file is
+written whole or not at all, holds plain arrays only (ingest/arrays.py: read with
+`allow_pickle=False`), and one that is not what `keep` wrote (corrupt, foreign, another FORMAT)
+is ignored and made again, never trusted. Files no run has read for EXPIRE_DAYS are removed.
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -52,22 +54,52 @@ _META = "auftakt-batch.before"
 LEDGER = Path("output") / "ledger.sqlite"
 
 
+Snapshot = tuple  # (label, size, modification time) of rates.yaml, every input and review workbook; the unreadable
+
+
+def snapshot(workspace: Path) -> Snapshot | None:
+    """What rates.yaml, input/ and the review workbooks are, by their files' sizes and modification
+    times: taken before a run reads them, and again when it makes its key and when it keeps what it
+    made, so that a file changed (added, removed) meanwhile keeps nothing. None where one cannot be
+    looked at."""
+    try:
+        tree = walk(workspace / "input", workspace)
+        paths = [workspace / "rates.yaml", *tree.files, *sorted((workspace / "output").glob("*/review-*"))]
+        return tuple((label_of(p, workspace), (st := p.stat()).st_size, st.st_mtime_ns) for p in paths) \
+            + (tuple(sorted(tree.unreadable)),)
+    except OSError:
+        return None
+
+
 class Key(NamedTuple):
     name: str  # the kept file's name
     ledger: list[str]  # the ledger's state in it (ledger_state): what is kept was made of this ledger
+    files: Snapshot  # and of the files as this says (snapshot)
 
 
-def key(workspace: Path, period: Period, inputs: Ingested, today: date) -> Key | None:
-    """The key of what the months before `period` give, with `inputs` as read and the rest as it is
-    now; None where something it is made of cannot be read (then nothing is kept or read)."""
+def key(workspace: Path, period: Period, inputs: Ingested, today: date, before: Snapshot | None) -> Key | None:
+    """The key of what the months before `period` give, with `inputs` as read — `before`, the
+    snapshot taken before they were — and the ledger as it is now; None where a file changed since,
+    one read is gone, or one cannot be read (then nothing is kept or read)."""
+    if before is None or snapshot(workspace) != before:
+        return None
+    present = {label for label, *_ in before[:-1]}
+    exports: dict[str, list] = {}
+    for f in inputs.files:  # a workbook's sheets each as "input/book.xlsx[Sheet]"
+        file = f.path if f.path in present or not f.path.endswith("]") else f.path.rpartition("[")[0]
+        if file not in present:  # read, and gone since
+            return None
+        exports.setdefault(file, []).append([f.path, f.modified, f.key])
     try:
         ledger = ledger_state(workspace)
-        said = [FORMAT, code(), period.start.isoformat(), today.isoformat(),
-                _bytes(workspace / "rates.yaml"), _inputs(workspace, inputs), ledger,
-                [[label_of(p, workspace), _bytes(p)] for p in sorted((workspace / "output").glob("*/review-*"))]]
+        files = [[label, size, mtime, kept if (kept := exports.get(label)) and all(k for *_, k in kept)
+                  else _bytes(workspace / label)]  # an export by its key in the ingest cache: its bytes, rules, code
+                 for label, size, mtime in before[:-1]]
     except OSError:
         return None
-    return Key(hashlib.sha256(json.dumps(said).encode()).hexdigest(), ledger)
+    said = [FORMAT, code(), period.start.isoformat(), today.isoformat(), files, list(before[-1]),
+            sorted(inputs.unreadable), ledger]
+    return Key(hashlib.sha256(json.dumps(said).encode()).hexdigest(), ledger, before)
 
 
 def ledger_state(workspace: Path) -> list[str]:
@@ -77,24 +109,12 @@ def ledger_state(workspace: Path) -> list[str]:
     return [_bytes(ledger) if ledger.exists() else "", _bytes(wal) if wal.exists() and wal.stat().st_size else ""]
 
 
-def _inputs(workspace: Path, inputs: Ingested) -> list:
-    exports: dict[str, list] = {}
-    for f in inputs.files:
-        exports.setdefault(f.path, []).append([f.modified, f.key])
-    tree = walk(workspace / "input", workspace)
-    said: list = [sorted(inputs.unreadable), sorted(tree.unreadable)]
-    for path in tree.files:
-        label = label_of(path, workspace)
-        kept = exports.get(label)
-        if kept and all(k for _, k in kept):  # read through the ingest cache: its key says its bytes
-            said.append([label, kept])
-        else:
-            said.append([label, path.stat().st_mtime_ns, _bytes(path)])
-    return said
-
-
 def _bytes(path: Path) -> str:
-    with path.open("rb") as file:
+    """The sha256 of a regular file's bytes (a FIFO put in its place is not waited for: OSError)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: not a regular file")
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
@@ -109,24 +129,24 @@ def read(workspace: Path, kept: Key | None) -> Before | None:
             meta = json.loads(file[_META].tobytes())
             packed = {n: file[n] for n in file.files if n != _META}
         found = _before(meta, packed) if meta.get("format") == FORMAT and meta.get("key") == name else None
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 — corrupt, truncated, foreign: made again, never trusted
+    except Exception:  # noqa: BLE001 — missing, corrupt, truncated, foreign: made again, never trusted
         return None
     if found is not None:
-        os.utime(path)  # used: kept from expiring
+        with suppress(OSError):  # another's file, or a read-only workspace: what was read is good all the same
+            os.utime(path)  # used: kept from expiring
     return found
 
 
 def keep(workspace: Path, kept: Key | None, before: Before) -> None:
-    """`before` kept under `kept` — if the ledger is still as it was when the key was made (no run
-    billed beside this one while it checked the months before), and every table can be kept
-    exactly; a workspace without output/, or one that cannot be written, keeps nothing (the next
-    run checks those months again)."""
-    if kept is None or not (workspace / "output").is_dir():
+    """`before` kept under `kept` — if every input of those months could be read, the files and the
+    ledger are still as they were when the key was made (no file saved, no run billing beside this
+    one while it checked the months before), and every table can be kept exactly; a workspace
+    without output/, or one that cannot be written, keeps nothing (the next run checks those
+    months again)."""
+    if kept is None or not before.settled or not (workspace / "output").is_dir():
         return
     try:
-        if ledger_state(workspace) != kept.ledger:
+        if ledger_state(workspace) != kept.ledger or snapshot(workspace) != kept.files:
             return
         stored = _stored(before, kept.name)
         if stored is None:
