@@ -187,12 +187,17 @@ def _ledger(ws: Workspace) -> None:
 
 
 def _review(ws: Workspace) -> None:
-    (ws.root / "output" / "2026-10" / "review-2026-10.xlsx").write_bytes(b"not read by this test")
+    """A review workbook of the months before December (October 5, their first day, to November 30),
+    which their check reads: one that cannot be read is an error of theirs."""
+    history = DECEMBER.before(date(2026, 10, 5))
+    path = ws.root / "output" / history.label / f"review-{history.label}.xlsx"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a workbook")
 
 
 CHANGES = {"an earlier export edited": (_edit_october, True), "an export touched": (_touch_october, False),
            "a calendar added": (_add_a_calendar, False), "a rate changed": (_rate, None),
-           "the ledger written": (_ledger, False), "a review workbook saved": (_review, False)}
+           "the ledger written": (_ledger, False), "a review of the months before saved": (_review, None)}
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
@@ -207,6 +212,16 @@ def test_anything_the_key_holds_changed_the_months_before_are_checked_again(bill
     assert len(kept_files(billed)) == 2  # each key its own file
     assert after == cold(billed)
     assert moves is None or (after != before) is moves
+
+
+def test_the_periods_own_review_saved_reads_what_was_kept(billed, made):  # noqa: F811
+    """The reviewer saves the period's review workbook between the report and the bill: the check of
+    the months before does not read it, so what they gave is read as kept."""
+    report(billed.root, DECEMBER, TODAY)
+    assert reports_module.review(billed.root, DECEMBER, TODAY).path.is_file()
+    found = parts(report(billed.root, DECEMBER, TODAY).path)
+    assert made == ["2026-12"]
+    assert found == cold(billed)
 
 
 def test_another_day_checks_the_months_before_again(billed, made):  # noqa: F811

@@ -9,19 +9,21 @@ table read:
 
 - the code (ingest/cache.py `code`: pandas', numpy's and the package's own), and FORMAT;
 - the period's first day, and today (the checks compare dates with it);
-- rates.yaml, every file under input/ and every review workbook under output/ — each by its
-  name, size and modification time (which of two overlapping exports is newer), an export
-  read through the ingest cache by its key there (its bytes and the rules it was read with),
-  any other file by its bytes; the inputs that cannot be read, by name;
+- rates.yaml, every file under input/ and the review workbook of the months before, if one was
+  written for them (a month's own review is not read by their check: editing it keeps what was
+  kept) — each by its name, size and modification time (which of two overlapping exports is
+  newer), an export read through the ingest cache by its key there (its bytes and the rules it
+  was read with), any other file by its bytes; the inputs that cannot be read, by name;
 - the ledger's bytes, and its write-ahead log's where one is left.
 
-Those files are looked at before the run reads them (`snapshot`), when it makes its key and when
-it keeps what it made: one changed, added or removed in between (or the ledger written, by a
-billing run beside this one) and nothing is kept or read. Nor is anything kept where an input of
-those months could not be read (a calendar may time out on a busy machine). A kept file is
-written whole or not at all, holds plain arrays only (ingest/arrays.py: read with
-`allow_pickle=False`), and one that is not what `keep` wrote (corrupt, foreign, another FORMAT)
-is ignored and made again, never trusted. Files no run has read for EXPIRE_DAYS are removed.
+Those files, and every review workbook, are looked at before the run reads them (`snapshot`),
+when it makes its key and when it keeps what it made: one changed, added or removed in between
+(or the ledger written, by a billing run beside this one) and nothing is kept or read. Nor is
+anything kept where an input of those months could not be read (a calendar may time out on a
+busy machine). A kept file is written whole or not at all, holds plain arrays only
+(ingest/arrays.py: read with `allow_pickle=False`), and one that is not what `keep` wrote
+(corrupt, foreign, another FORMAT) is ignored and made again, never trusted. Files no run has
+read for EXPIRE_DAYS are removed.
 """
 
 from __future__ import annotations
@@ -40,10 +42,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..check.review_file import SAVED_AS, label_for
 from ..ingest import Ingested, arrays
 from ..ingest.cache import code, written_entry
 from ..ingest.tree import label_of, walk
 from ..periods import Period
+from ..pipeline import earliest
 from .before import Before
 
 FORMAT = 1  # change it whenever what is stored, or how, changes
@@ -90,11 +94,13 @@ def key(workspace: Path, period: Period, inputs: Ingested, today: date, before: 
         if file not in present:  # read, and gone since
             return None
         exports.setdefault(file, []).append([f.path, f.modified, f.key])
+    first = earliest(inputs.entries, period)  # the check of the months before reads their own review only
+    reviews = {label_for(period.before(first), suffix) for suffix in SAVED_AS} if first else set()
     try:
         ledger = ledger_state(workspace)
         files = [[label, size, mtime, kept if (kept := exports.get(label)) and all(k for *_, k in kept)
                   else _bytes(workspace / label)]  # an export by its key in the ingest cache: its bytes, rules, code
-                 for label, size, mtime in before[:-1]]
+                 for label, size, mtime in before[:-1] if not label.startswith("output/") or label in reviews]
     except OSError:
         return None
     said = [FORMAT, code(), period.start.isoformat(), today.isoformat(), files, list(before[-1]),
