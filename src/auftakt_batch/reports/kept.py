@@ -83,8 +83,9 @@ class Key(NamedTuple):
 
 def key(workspace: Path, period: Period, inputs: Ingested, today: date, before: Snapshot | None) -> Key | None:
     """The key of what the months before `period` give, with `inputs` as read — `before`, the
-    snapshot taken before they were — and the ledger as it is now; None where a file changed since,
-    one read is gone, or one cannot be read (then nothing is kept or read)."""
+    snapshot taken before they were — and the ledger as it is now (of the review workbooks, only
+    the one of those months counts); None where a file changed since, one read is gone, or one
+    cannot be read (then nothing is kept or read)."""
     if before is None or snapshot(workspace) != before:
         return None
     present = {label for label, *_ in before[:-1]}
@@ -134,7 +135,7 @@ def read(workspace: Path, kept: Key | None) -> Before | None:
         with np.load(path, allow_pickle=False) as file:
             meta = json.loads(file[_META].tobytes())
             packed = {n: file[n] for n in file.files if n != _META}
-        found = _before(meta, packed) if meta.get("format") == FORMAT and meta.get("key") == name else None
+        found = _from_arrays(meta, packed) if meta.get("format") == FORMAT and meta.get("key") == name else None
     except Exception:  # noqa: BLE001 — missing, corrupt, truncated, foreign: made again, never trusted
         return None
     if found is not None:
@@ -154,7 +155,7 @@ def keep(workspace: Path, kept: Key | None, before: Before) -> None:
     try:
         if ledger_state(workspace) != kept.ledger or snapshot(workspace) != kept.files:
             return
-        stored = _stored(before, kept.name)
+        stored = _to_arrays(before, kept.name)
         if stored is None:
             return
         target = workspace / FOLDER / f"{kept.name}.npz"
@@ -177,7 +178,8 @@ def keeping(workspace: Path, kept: Key | None, made: Callable[[], Before]) -> Ca
     return asked
 
 
-def _stored(before: Before, name: str) -> dict[str, np.ndarray] | None:
+def _to_arrays(before: Before, name: str) -> dict[str, np.ndarray] | None:
+    """`before` as plain arrays and a JSON description, by name; None where a table cannot come back exactly."""
     columns: dict[str, arrays.Column] = {}
     tables: dict[str, Any] = {}
     for table in FRAMES:
@@ -186,9 +188,9 @@ def _stored(before: Before, name: str) -> dict[str, np.ndarray] | None:
             tables[table] = None
             continue
         index = frame.index
-        if not isinstance(index, pd.RangeIndex) and index.dtype != np.int64 or index.name is not None \
+        if (not isinstance(index, pd.RangeIndex) and index.dtype != np.int64) or index.name is not None \
                 or not all(isinstance(c, str) for c in frame.columns) or frame.columns.has_duplicates:
-            return None
+            return None  # kept only what comes back exactly
         shape = {"rows": len(frame), "columns": list(frame.columns), "dtypes": [str(t) for t in frame.dtypes],
                  "range": [index.start, index.stop, index.step] if isinstance(index, pd.RangeIndex) else None}
         plain = [] if isinstance(index, pd.RangeIndex) else [pd.Series(index.to_numpy())]
@@ -212,8 +214,8 @@ def _stored(before: Before, name: str) -> dict[str, np.ndarray] | None:
     return {_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **packed}
 
 
-def _before(meta: dict, packed: dict[str, np.ndarray]) -> Before | None:
-    """What `_stored` kept; None where anything is not as it wrote it."""
+def _from_arrays(meta: dict, packed: dict[str, np.ndarray]) -> Before | None:
+    """What `_to_arrays` kept; None where anything is not as it wrote it."""
     tables: dict[str, pd.DataFrame | None] = {}
     for table in FRAMES:
         described = meta["tables"][table]
