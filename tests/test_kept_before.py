@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 import zipfile
 from datetime import date, timedelta
 from decimal import Decimal as D
@@ -145,6 +146,21 @@ def test_the_demo_keeps_its_months_before_with_their_expenses_and_reads_them(tmp
     assert found is not None and found.expenses is not None and len(found.expenses)
     assert parts(report(ws.root, NOVEMBER, TODAY).path) == first == cold(ws, NOVEMBER)
     assert made == ["2026-11", "2026-11"]  # the first report and the cold one
+
+
+def test_only_the_last_files_read_are_kept(ws):
+    """Each change of the inputs makes a key of its own: the files of the last KEEP read stay."""
+    (ws.root / "output").mkdir()
+    empty = Before(None, None, None, None, None)
+    keys = [kept.Key(f"{n:064x}", kept.ledger_state(ws.root), kept.snapshot(ws.root)) for n in range(kept.KEEP + 3)]
+    start = time.time() - 1000
+    for n, key in enumerate(keys):
+        kept.keep(ws.root, key, empty)
+        os.utime(ws.root / kept.FOLDER / f"{key.name}.npz", (start + n,) * 2)  # made one after another
+    assert {p.stem for p in kept_files(ws)} == {k.name for k in keys[-kept.KEEP:]}
+    assert kept.read(ws.root, keys[-kept.KEEP]) is not None  # the oldest left, read: as if made last
+    kept.keep(ws.root, keys[0], empty)  # made again
+    assert {p.stem for p in kept_files(ws)} == {k.name for k in [keys[0], keys[-kept.KEEP], *keys[-kept.KEEP + 2:]]}
 
 
 def test_a_second_report_reads_the_months_before_and_writes_the_same_workbook(billed, made):  # noqa: F811
@@ -467,7 +483,7 @@ PEOPLE = ["Anna Schmidt", "Ben Okafor"]
 CLIENTS = ["ACME GmbH", "Globex Corporation"]
 
 
-@settings(max_examples=examples(4), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(3), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(work, changes), min_size=2, max_size=3))
 def test_reports_from_what_was_kept_are_the_reports_of_runs_that_keep_nothing(tmp_path_factory, states):

@@ -23,7 +23,7 @@ anything kept where an input of those months could not be read (a calendar may t
 busy machine). A kept file is written whole or not at all, holds plain arrays only
 (ingest/arrays.py: read with `allow_pickle=False`), and one that is not what `keep` wrote
 (corrupt, foreign, another FORMAT) is ignored and made again, never trusted. Files no run has
-read for EXPIRE_DAYS are removed.
+read for EXPIRE_DAYS are removed, and all but the KEEP last read.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from .before import Before
 FORMAT = 1  # change it whenever what is stored, or how, changes
 FOLDER = Path("output") / ".cache" / "before"
 EXPIRE_DAYS = 40
+KEEP = 12  # files kept at most: a few periods' months before, as the last runs left them
 FRAMES = ("entries", "unbilled", "budgets", "facts", "expenses")  # Before's tables
 _META = "auftakt-batch.before"
 LEDGER = Path("output") / "ledger.sqlite"
@@ -242,10 +243,15 @@ def _from_arrays(meta: dict, packed: dict[str, np.ndarray]) -> Before | None:
 
 
 def _expire(folder: Path) -> None:
-    limit = time.time() - EXPIRE_DAYS * 86_400
+    """Files no run has read for EXPIRE_DAYS removed, and all but the KEEP last read: each change of
+    the inputs makes a key of its own, and only the latest few are read again."""
+    used: list[tuple[float, Path]] = []
     for path in folder.glob("*.npz"):
-        try:
-            if path.stat().st_mtime < limit:
+        with suppress(OSError):
+            used.append((path.stat().st_mtime, path))
+    limit = time.time() - EXPIRE_DAYS * 86_400
+    used.sort(reverse=True)
+    for n, (when, path) in enumerate(used):
+        if n >= KEEP or when < limit:
+            with suppress(OSError):
                 path.unlink()
-        except OSError:
-            continue
