@@ -32,8 +32,8 @@ needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_
 
 @pytest.fixture(autouse=True)
 def nothing_kept(monkeypatch):
-    """Each report checks and tables its months before itself: none reads what another kept (reports/kept.py)."""
-    monkeypatch.setattr(reports_module, "read_kept", lambda workspace, key: None)
+    """Each report checks and tables its months before itself: nothing is kept or read (reports/kept.py)."""
+    monkeypatch.setattr(reports_module, "found_kept", lambda *args: (None, None))
 
 
 def _pid_and_sum(numbers: list[int]) -> tuple[int, int]:

@@ -51,8 +51,7 @@ from ..render.pdf import Job, Renderer, write_pdfs
 from ..reports import Report
 from ..reports.before import Before
 from ..reports.kept import Snapshot, snapshot
-from ..reports.kept import key as kept_key
-from ..reports.kept import read as read_kept
+from ..reports.kept import found as found_kept
 from ..reports.reasons import Unbilled, not_billed
 from ..run import CheckRun
 from ..schemas import Entries as E
@@ -195,9 +194,7 @@ def kept_before(run: CheckRun, today: date, files: Snapshot | None) -> Before | 
     ledger as it is before this run writes it, if one did. The invoices this run reserves are of its
     period and hold no entry of the months before, so their figures are the same once those are
     issued (tests/test_kept_before.py)."""
-    if run.ingested is None:
-        return None
-    return read_kept(run.workspace, kept_key(run.workspace, run.period, run.ingested, today, files))
+    return None if run.ingested is None else found_kept(run.workspace, run.period, run.ingested, today, files)[1]
 
 
 def _drafts(workspace: Path, period: Period, today: date, only: str | None, strict: bool,

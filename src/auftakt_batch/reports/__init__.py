@@ -35,9 +35,8 @@ from ..schemas import ReportEntries as R
 from .before import NOTHING, Before
 from .figures import Figures, build, entry_table, flags, unbilled
 from .history import before_figures
+from .kept import found as found_kept
 from .kept import keeping, snapshot
-from .kept import key as kept_key
-from .kept import read as read_kept
 
 # the module reports.review is loaded here, before `def review` below: loaded later (by a check run that
 # reads a review), it would replace the function `reports.review` by the module of that name
@@ -98,9 +97,9 @@ def checked(workspace: Path, period: Period, today: date) -> tuple[CheckRun, Cal
     inputs = read_inputs(workspace)
     if inputs is None:  # rates.yaml does not load: the check says why
         return check(workspace, period, today), lambda: NOTHING
-    kept = kept_key(workspace, period, inputs, today, files)
-    if (found := read_kept(workspace, kept)) is not None:  # nothing they are made of changed since a run kept them
-        return check(workspace, period, today, ingested=inputs).without_inputs(), lambda: found
+    kept, earlier = found_kept(workspace, period, inputs, today, files)
+    if earlier is not None:  # nothing they are made of changed since a run kept them
+        return check(workspace, period, today, ingested=inputs).without_inputs(), lambda: earlier
     before = forked_call(partial(_before, workspace, period, inputs, today),
                          again=partial(_before, workspace, period, None, today))
     return check(workspace, period, today, ingested=inputs).without_inputs(), keeping(workspace, kept, before)

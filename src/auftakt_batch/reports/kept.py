@@ -126,6 +126,13 @@ def _bytes(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
+def found(workspace: Path, period: Period, inputs: Ingested, today: date,
+          files: Snapshot | None) -> tuple[Key | None, Before | None]:
+    """(The key of the months before `period`, what is kept under it if anything): `key`, then `read`."""
+    made = key(workspace, period, inputs, today, files)
+    return made, read(workspace, made)
+
+
 def read(workspace: Path, kept: Key | None) -> Before | None:
     """The Before kept under `kept`, or None: nothing kept, or nothing to trust."""
     if kept is None:
