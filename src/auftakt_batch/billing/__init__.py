@@ -160,8 +160,9 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
             resumed = [_resume(conn, number) for number in _pending(conn)]  # a crashed run's invoices first
             to_bill = ToBill() if reason else _to_bill(run, period, only, today, ledger.model_state(conn))
             drafts = to_bill.drafts
-            meanwhile = Meanwhile(run, to_bill.before, today,  # the report, prepared while the PDFs render
-                                  kept=None if resumed else kept)  # a resumed invoice may be of the months before
+            months_before: CheckRun | Callable[[], Before] | None = (  # as kept, unless a resumed invoice
+                to_bill.before if kept is None or resumed else lambda: kept)  # may be of those months
+            meanwhile = Meanwhile(run, months_before, today)  # the report, prepared while the PDFs render
             run = run.without_inputs()  # a year's raw entries: the report's check of the months before reads them
             if resumed or drafts:
                 first = resumed[0] if resumed else _provisional(conn, drafts[0], config, today)

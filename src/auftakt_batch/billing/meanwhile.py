@@ -13,7 +13,7 @@ temporary file is a dead process's, which the next billing run sweeps).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -27,8 +27,10 @@ class Meanwhile:
     """`start` prepares the report in a thread; `report` waits for it (or, if it never started,
     prepares it now); `discard` is for a run whose rendering failed."""
 
-    def __init__(self, run: CheckRun, before: CheckRun | None, today: date, kept: Before | None = None) -> None:
-        self._run, self._before, self._today, self._kept = run, before, today, kept
+    def __init__(self, run: CheckRun, earlier: CheckRun | Callable[[], Before] | None, today: date) -> None:
+        """`earlier`: the check of the months before the period if the billing made it, or what they
+        give as a report kept them (reports/kept.py); None: the thread checks them."""
+        self._run, self._earlier, self._today = run, earlier, today
         self._thread: threading.Thread | None = None
         self._prepared: PreparedReport | None = None
         self._error: BaseException | None = None
@@ -68,8 +70,7 @@ class Meanwhile:
             self._error = exc
 
     def _prepare_now(self, pdfs: Mapping[str, str] | None = None) -> PreparedReport:
-        if (kept := self._kept) is not None:  # as a report kept them: not checked again
-            return prepare_report(self._run.without_inputs(), lambda: kept, self._today, pdfs)
-        before = self._before or check_before(self._run, self._today)
+        earlier = self._earlier or check_before(self._run, self._today)
         self._run = self._run.without_inputs()  # the months before are checked: a year's raw entries are freed
-        return prepare_report(self._run, before and before.without_inputs(), self._today, pdfs)
+        return prepare_report(self._run, earlier.without_inputs() if isinstance(earlier, CheckRun) else earlier,
+                              self._today, pdfs)

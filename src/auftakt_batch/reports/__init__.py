@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -110,8 +110,7 @@ def _before(workspace: Path, period: Period, inputs: Ingested | None, today: dat
     inputs read again where not given: the forked process that had them died)."""
     inputs = inputs or read_inputs(workspace)
     earlier = check_history(workspace, period, inputs, today) if inputs is not None else None
-    before = before_figures(earlier, ledger.read_book(workspace / "output" / "ledger.sqlite"))
-    return replace(before, settled=False) if earlier is not None and earlier.unreadable else before
+    return before_figures(earlier, ledger.read_book(workspace / "output" / "ledger.sqlite"))
 
 
 def write_report(run: CheckRun, earlier: CheckRun | Callable[[], Before] | None, today: date) -> Report:

@@ -50,7 +50,8 @@ def before_figures(earlier: CheckRun | None, book: Book) -> Before:
     return Before(entries=_joined([b.entries for b in tabled]),
                   unbilled=_summed(_joined([b.unbilled for b in tabled])),
                   budgets=_joined([b.budgets for b in tabled]), facts=_joined([b.facts for b in tabled]),
-                  first_day=min(days) if days else None, unheld=frozenset(billed[~held]), expenses=expenses)
+                  first_day=min(days) if days else None, unheld=frozenset(billed[~held]), expenses=expenses,
+                  settled=not earlier.unreadable)
 
 
 def _half(rows: tuple[int, int], shared: tuple[CheckRun, Book]) -> tuple[Before, np.ndarray]:
