@@ -191,7 +191,10 @@ def _read(path: Path, query: Callable[[sqlite3.Connection, int], T], nothing: T)
     try:
         version = checked(conn, path)
         _no_strays(conn if version is not None else None, path)
-        return nothing if version is None else query(conn, version)
+        if version is None:
+            return nothing
+        conn.execute("BEGIN")  # one read transaction: its queries see the ledger as of one moment (a bill writing)
+        return query(conn, version)
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorname != "SQLITE_ERROR":
             raise  # locked, or the disk: not damage, no backup to restore

@@ -160,14 +160,13 @@ def billed_expenses_frame(found: list[dict] | None = None) -> pd.DataFrame:
 def model_state(conn: sqlite3.Connection) -> Ledgered:
     """What the live invoices hold of the billing models (pricing/models.py): every live charge,
     the seconds and overage billed of each retainer period, the net billed per job and month."""
-    live = rows(conn, "SELECT kind, key, quantity FROM charges WHERE live = 1")
+    live = conn.execute("SELECT kind, key FROM charges WHERE live = 1").fetchall()  # a month's entries: many
     overage_s: dict[str, int] = {}
     overages: dict[str, int] = {}
-    for r in live:
-        if r["kind"] == OVERAGE:
-            key = retainer_of(r["key"])
-            overage_s[key] = overage_s.get(key, 0) + int((Decimal(r["quantity"]) * HOUR).to_integral_value())
-            overages[key] = max(overages.get(key, 0), int(r["key"].rsplit(":", 1)[1]))
+    for r in rows(conn, "SELECT key, quantity FROM charges WHERE live = 1 AND kind = ?", (OVERAGE,)):
+        key = retainer_of(r["key"])
+        overage_s[key] = overage_s.get(key, 0) + int((Decimal(r["quantity"]) * HOUR).to_integral_value())
+        overages[key] = max(overages.get(key, 0), int(r["key"].rsplit(":", 1)[1]))
     linked_s: dict[str, int] = {}
     for r in rows(conn, "SELECT c.kind, c.key, SUM(b.billed_s) AS seconds FROM billed_entries b JOIN charges c "
                         "ON c.invoice_id = b.invoice_id AND c.position = b.position WHERE b.live = 1 AND "
@@ -180,7 +179,7 @@ def model_state(conn: sqlite3.Connection) -> Ledgered:
         for month in (r["first_day"][:7], "total"):
             at = (r["client_key"], r["job_key"], month)
             net[at] = net.get(at, Decimal(0)) + Decimal(r["amount"])
-    return Ledgered(charged=frozenset((r["kind"], r["key"]) for r in live), linked_s=linked_s, overage_s=overage_s,
+    return Ledgered(charged=frozenset(live), linked_s=linked_s, overage_s=overage_s,
                     overages=overages, billed_net=net)
 
 
@@ -270,19 +269,22 @@ def book(conn: sqlite3.Connection, version: int) -> Book:
              if charged else "")
     charge, key, unit = ("COALESCE(c.kind, '')", "COALESCE(c.key, '')", "l.unit") if charged else \
         (f"'{HOURS}'", "''", f"'{HUR}'")
-    lines = rows(conn, f"SELECT i.number, i.kind, i.status, i.client_key, i.period, l.job_key, {unit} AS unit, "
-                       f"l.quantity, l.amount, {charge} AS charge, {key} AS charge_key FROM invoice_lines l "
-                       f"JOIN invoices i ON i.id = l.invoice_id {kinds} ORDER BY i.year, i.seq, l.position")
-    live = rows(conn, f"SELECT b.entry_id, i.number, b.billed_s, l.unit_price, "
-                      f"{_column('written_down_from', version)} AS written_down_from, {charge} AS charge "
-                      "FROM billed_entries b JOIN invoices i ON i.id = b.invoice_id JOIN invoice_lines l "
-                      f"ON l.invoice_id = b.invoice_id AND l.position = b.position {kinds.replace('= l.', '= b.')} "
-                      "WHERE b.live = 1")
+    lines = rows(conn, f"SELECT l.invoice_id, l.position, l.unit_price, i.number, i.kind, i.status, i.client_key, "
+                       f"i.period, l.job_key, {unit} AS unit, l.quantity, l.amount, {charge} AS charge, {key} AS "
+                       f"charge_key FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id {kinds} "
+                       "ORDER BY i.year, i.seq, l.position")
+    # each live billed entry with its line's number, price and charge: the table read in one pass (not in
+    # the order of an index), joined here to the lines (a month's entries sit on a few hundred of them)
+    on = {(r["invoice_id"], r["position"]): (r["number"], Decimal(r["unit_price"]), r["charge"]) for r in lines}
+    live = conn.execute(f"SELECT entry_id, invoice_id, position, billed_s, {_column('written_down_from', version)} "
+                        "FROM billed_entries b NOT INDEXED WHERE live = 1").fetchall()
     return Book(
         invoices=tuple(invoices(conn)),
         lines=pd.DataFrame([{**dict(r), "amount": Decimal(r["amount"]), "quantity": Decimal(r["quantity"])}
                             for r in lines], columns=LINE_COLUMNS),
-        billed=pd.DataFrame([{**dict(r), "unit_price": Decimal(r["unit_price"])} for r in live],
+        billed=pd.DataFrame([(entry_id, number, billed_s, price, down, kind)
+                             for entry_id, invoice_id, position, billed_s, down in live
+                             for number, price, kind in (on[invoice_id, position],)],
                             columns=BOOK_BILLED_COLUMNS).astype({"written_down_from": "Int64"}),
         models=model_state(conn) if charged else NOTHING_BILLED, paid=paid(conn, version))
 

@@ -80,26 +80,22 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, expe
 
 def _record_lines(conn: sqlite3.Connection, invoice_id: int, draft: Draft) -> None:
     """The draft's lines, then each line's charges (the unique index refuses one already on a live
-    invoice), then the entries they cover."""
-    for position, line in enumerate(draft.lines, 1):
-        _insert(conn, "invoice_lines", {
-            "invoice_id": invoice_id, "position": position, "job_key": line.job_key, "job_name": line.job_name,
-            "detail": line.detail, "first_day": line.first_day.isoformat(), "last_day": line.last_day.isoformat(),
-            "unit": line.unit, "quantity": decimal_text(line.quantity), "unit_price": decimal_text(line.unit_price),
-            "amount": decimal_text(line.amount), "vat_rate": decimal_text(draft.rate_of(line))})
-    for position, line in enumerate(draft.lines, 1):
-        for charge in line.charges:
-            _insert(conn, "charges", {
-                "invoice_id": invoice_id, "position": position, "kind": charge.kind, "key": charge.key,
-                "unit": charge.unit, "quantity": decimal_text(charge.quantity),
-                "unit_price": decimal_text(charge.unit_price), "receipt": charge.receipt})
-    for position, line in enumerate(draft.lines, 1):
-        for b in line.entries:
-            _insert(conn, "billed_entries", {
-                "entry_id": b.entry_id, "invoice_id": invoice_id, "position": position, "slot": b.slot,
-                "day": b.day.isoformat(), "person": b.person, "description": b.description, "billed_s": b.billed_s,
-                "written_down_from": b.written_down_from, "duration_s": b.duration_s, "start": b.start,
-                "source": b.source})
+    invoice), then the entries they cover: a statement per table (a month's entries are many rows)."""
+    lines = list(enumerate(draft.lines, 1))
+    _insert_many(conn, "invoice_lines", (
+        "invoice_id", "position", "job_key", "job_name", "detail", "first_day", "last_day", "unit", "quantity",
+        "unit_price", "amount", "vat_rate"), [
+        (invoice_id, position, line.job_key, line.job_name, line.detail, line.first_day.isoformat(),
+         line.last_day.isoformat(), line.unit, decimal_text(line.quantity), decimal_text(line.unit_price),
+         decimal_text(line.amount), decimal_text(draft.rate_of(line))) for position, line in lines])
+    _insert_many(conn, "charges", ("invoice_id", "position", "kind", "key", "unit", "quantity", "unit_price",
+                                   "receipt"), [
+        (invoice_id, position, c.kind, c.key, c.unit, decimal_text(c.quantity), decimal_text(c.unit_price), c.receipt)
+        for position, line in lines for c in line.charges])
+    _insert_many(conn, "billed_entries", ("entry_id", "invoice_id", "position", "slot", "day", "person", "description",
+                                          "billed_s", "written_down_from", "duration_s", "start", "source"), [
+        (b.entry_id, invoice_id, position, b.slot, b.day.isoformat(), b.person, b.description, b.billed_s,
+         b.written_down_from, b.duration_s, b.start, b.source) for position, line in lines for b in line.entries])
 
 
 def _insert(conn: sqlite3.Connection, table: str, row: dict) -> int:
@@ -108,6 +104,11 @@ def _insert(conn: sqlite3.Connection, table: str, row: dict) -> int:
                           tuple(row.values()))
     assert cursor.lastrowid is not None  # an INSERT of a row always sets it
     return cursor.lastrowid
+
+
+def _insert_many(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert `rows` (values in the order of `columns`) into `table` (a name of this module's)."""
+    conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
 def record_accepted(conn: sqlite3.Connection, edited: list[tuple[str, Billed]], deleted: list[str]) -> None:
