@@ -322,9 +322,9 @@ def earliest(entries: pd.DataFrame, period: Period) -> date | None:
 
 def outside_period(outside: pd.DataFrame, period: Period) -> list[Problem]:
     """One info per file: how many entries fell outside the period, and their dates."""
-    return [
-        info(Source(file), "outside-period", f"{len(group)} entr{'y' if len(group) == 1 else 'ies'} outside "
-                                             f"{period} ignored ({group[Entries.date].min():%Y-%m-%d} .. "
-                                             f"{group[Entries.date].max():%Y-%m-%d})")
-        for file, group in outside.groupby(Entries.source_file, sort=True)
-    ]
+    if outside.empty:
+        return []
+    per_file = outside.groupby(Entries.source_file, sort=True)[Entries.date].agg(["size", "min", "max"])
+    return [info(Source(file), "outside-period", f"{n} entr{'y' if n == 1 else 'ies'} outside {period} ignored "
+                                                 f"({first:%Y-%m-%d} .. {last:%Y-%m-%d})")
+            for file, n, first, last in zip(per_file.index, per_file["size"], per_file["min"], per_file["max"])]

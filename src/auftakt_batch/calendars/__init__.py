@@ -90,14 +90,18 @@ def _as_entries(meetings: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 
 def _untracked_problems(untracked: pd.DataFrame) -> list[Problem]:
+    """A warning per calendar and client: its meetings nobody tracked (grouped here: a few hundred rows)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for at, key in enumerate(zip(untracked["source_file"], untracked["client_key"])):
+        groups.setdefault(key, []).append(at)
+    summary, day, seconds, person = (untracked[c].tolist() for c in ("summary", "date", "duration_s", "person"))
     problems = []
-    for (file, client), group in untracked.groupby(["source_file", "client_key"], sort=True):
-        shown = "; ".join(f"{m.summary!r} {m.date:%Y-%m-%d} ({hm(m.duration_s)})" for m in group.head(3).itertuples())
-        more = "; …" if len(group) > 3 else ""
-        n = len(group)
+    for (file, client), rows in sorted(groups.items()):
+        shown = "; ".join(f"{summary[r]!r} {day[r]:%Y-%m-%d} ({hm(seconds[r])})" for r in rows[:3])
+        more = "; …" if len(rows) > 3 else ""
         problems.append(Problem(Source(file), "untracked-meeting", Severity.WARNING, (
-            f"{plural(n, 'meeting')} with {client} ({hm(group['duration_s'].sum())} h) that no timesheet "
-            f"entry of {group['person'].iloc[0]} covers: {shown}{more} — time that is probably not billed")))
+            f"{plural(len(rows), 'meeting')} with {client} ({hm(sum(seconds[r] for r in rows))} h) that no timesheet "
+            f"entry of {person[rows[0]]} covers: {shown}{more} — time that is probably not billed")))
     return problems
 
 

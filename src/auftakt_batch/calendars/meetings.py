@@ -114,6 +114,8 @@ def _counting(events: pd.DataFrame, owner_emails: set[str]) -> pd.DataFrame:
 
 def _absences(events: pd.DataFrame, people: list[str], label: str, holidays: bool) -> pd.DataFrame:
     """(person, date, source_file) for each day an all-day event marks these people away."""
+    if not events["all_day"].astype(bool).any():  # only an all-day event marks anyone away
+        return pd.DataFrame([], columns=["person", "date", "source_file"])
     away = events[days_off(events, holidays)]
     days = [(person, pd.Timestamp(d), label) for first, last in zip(away["first_day"], away["last_day"])
             for d in pd.date_range(first, last) for person in people]
@@ -121,6 +123,8 @@ def _absences(events: pd.DataFrame, people: list[str], label: str, holidays: boo
 
 
 def _ambiguous(timed: pd.DataFrame, claims: pd.Series, label: str, zone: str) -> list[Problem]:
+    if all(len(c) < 2 for c in claims):  # most calendars: a frame each is not made for nothing
+        return []
     both = timed[claims.map(len).gt(1)]
     return [Problem(Source(label), "ambiguous-meeting", Severity.WARNING,
                     f"{e.summary!r} on {e.start.tz_convert(zone):%Y-%m-%d %H:%M} matches clients "
