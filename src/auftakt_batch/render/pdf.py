@@ -15,11 +15,12 @@ resource tracker then reads EOF on its pipe, which they held, and exits by itsel
 from __future__ import annotations
 
 import hashlib
+import heapq
 import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -84,7 +85,7 @@ def write_pdfs(jobs: Iterable[Job], done: Callable[[Job, str], None], workers: i
     """Render every job, across all cores when there are several; `done(job, sha256)` runs in
     this process as each PDF is in place (in the order they finish). A failure is raised after
     the PDFs already under way are finished. `jobs` may be a generator of `count` jobs: each
-    goes to a worker as soon as it is made, so making the next overlaps rendering the last."""
+    is made while the workers render the ones before (`_longest_first`)."""
     if count is None:
         jobs = list(jobs)
         count = len(jobs)
@@ -94,9 +95,38 @@ def write_pdfs(jobs: Iterable[Job], done: Callable[[Job, str], None], workers: i
             done(job, _write(job))
         return
     with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_started) as pool:
-        futures = {pool.submit(_write, job): job for job in jobs}
-        for future in as_completed(futures):
-            done(futures[future], future.result())
+        _longest_first(pool, jobs, done, workers)
+
+
+QUEUED = 2  # the jobs handed to the pool per worker at a time: the one it renders, and the next
+
+
+def _longest_first(pool: ProcessPoolExecutor, jobs: Iterable[Job], done: Callable[[Job, str], None],
+                   workers: int) -> None:
+    """Each job handed to a worker as one frees, the longest of those made and waiting first (by
+    its HTML: an invoice's pages of lines), while the next are made. In the order made, a long one
+    made last — a client billed entry by entry, late in the series — would render alone at the end,
+    one core idle for as long as it takes."""
+    waiting: list[tuple[int, int, Job]] = []  # (minus its length, its place, it): a heap, the longest first
+    running: dict[Future[str], Job] = {}
+
+    def hand_out() -> None:
+        while waiting and len(running) < workers * QUEUED:
+            job = heapq.heappop(waiting)[2]
+            running[pool.submit(_write, job)] = job
+
+    def finished(timeout: float | None) -> None:
+        ready, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in ready:
+            done(running.pop(future), future.result())
+
+    for place, job in enumerate(jobs):
+        heapq.heappush(waiting, (-len(job.html), place, job))
+        finished(0)
+        hand_out()
+    while waiting or running:
+        hand_out()
+        finished(None)
 
 
 def start_early() -> None:
