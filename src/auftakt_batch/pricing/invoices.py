@@ -359,11 +359,13 @@ def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:
 
 def _billed_rows(rows: pd.DataFrame) -> list[Billed]:
     """Each of `rows` (Entries, priced) as the ledger keeps it, column by column (a month holds 100,000)."""
-    before = rows["written_down_from"].tolist() if "written_down_from" in rows else [None] * len(rows)
-    starts = [None if pd.isna(s) else s.isoformat() for s in rows[E.local_start].tolist()]
+    down = rows["written_down_from"] if "written_down_from" in rows else pd.Series([None] * len(rows), dtype="Int64")
+    before = [None if gone else int(w) for w, gone in zip(down.tolist(), down.isna().to_numpy())]
+    local = rows[E.local_start].to_numpy("datetime64[us]").astype(object)  # datetimes, None for none: no Timestamps
+    starts = [None if s is None else s.isoformat() for s in local]
     sources = [f"{f}:{r}" for f, r in zip(rows[E.source_file].tolist(), rows[E.source_row].tolist())]
     return [Billed(entry_id=i, slot=slot, day=d, person=p, description=text, billed_s=int(b),
-                   written_down_from=None if pd.isna(w) else int(w), duration_s=int(s), start=at, source=where)
+                   written_down_from=w, duration_s=int(s), start=at, source=where)
             for i, slot, d, p, text, b, w, s, at, where in zip(
                 rows[E.entry_id].tolist(), rows[E.slot].tolist(), _days(rows[E.date]), rows[E.person_name].tolist(),
                 rows[E.description].tolist(), rows["billed_s"].tolist(), before, rows[E.duration_s].tolist(), starts,
