@@ -8,6 +8,8 @@
 #               every target of issue 23, at most 50 minutes on 2 cores): rewrites bench/RESULTS.md, results.json
 #               and the numbers of bench/SCALE.md; parts: BENCH_ARGS="--only demo,files,month-end" or
 #               BENCH_ARGS="--only sizes --sizes 20k" (the parts not run keep their last results)
+#   make bench-arrow  pyarrow's import cost and gain at each size, measured in a second venv (.venv-arrow) that
+#               has it: writes bench/ARROW.md (pyarrow is not a dependency: that file says why)
 #   make libreoffice  LibreOffice headless (with apt-get, as root), for the tests that open and recalculate
 #               the workbooks as a user would (skipped without it)
 #   make fuzz   the properties CI runs fewer examples of (billing, billing models, money, ingest batches and cache,
@@ -21,7 +23,7 @@ DEMO_DAY ?= 2026-12-03
 PAID_DAY ?= 2026-12-28
 FUZZ_SECONDS ?= 600
 
-.PHONY: demo demo-month test install bench fuzz clean libreoffice
+.PHONY: demo demo-month test install bench bench-arrow fuzz clean libreoffice
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +61,12 @@ bench: install  # hledger, the peer, is installed where apt-get may; without it 
 	$(BIN)/python -m pytest -q -m bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# pyarrow measured, not depended on: a second venv with it, then its import and its gain at 20k, 200k and 1M entries
+bench-arrow: install
+	test -x .venv-arrow/bin/python || $(PYTHON) -m venv .venv-arrow
+	.venv-arrow/bin/python -m pip install --quiet -e . pyarrow
+	$(BIN)/python bench/arrow.py .venv-arrow/bin/python
+
 libreoffice:
 	@command -v soffice >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; } || \
@@ -76,4 +84,4 @@ fuzz: $(VENV)/.fuzz-installed
 	FUZZ_SECONDS=$(FUZZ_SECONDS) PYTHON=$(BIN)/python bash bench/fuzz/run.sh
 
 clean:
-	rm -rf $(VENV) output/*/ output/ledger.sqlite
+	rm -rf $(VENV) .venv-arrow output/*/ output/ledger.sqlite

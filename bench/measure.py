@@ -1,7 +1,8 @@
 """One measurement in a fresh process, printed as JSON: run by bench/run.py, one kind per call.
 
-    python bench/measure.py stages WORKSPACE PERIOD TODAY   ingest, validate, price: seconds and peak RSS each
-    python bench/measure.py floor WORKSPACE                 pandas.read_csv of every CSV under input/
+    python bench/measure.py stages WORKSPACE PERIOD TODAY [STORAGE]  ingest, validate, price: seconds and peak
+                                                              RSS each (STORAGE: of text, python or pyarrow)
+    python bench/measure.py floor WORKSPACE [ENGINE]        pandas.read_csv of every CSV under input/ (c, pyarrow)
     python bench/measure.py weasyprint WORKSPACE PERIOD TODAY  WeasyPrint alone on the billing run's HTML documents
 
 Peak memory per stage is the process's resident high-water mark (VmHWM), reset when the stage
@@ -42,10 +43,14 @@ def stage(name: str, into: dict):
     into[name] = {"seconds": time.perf_counter() - began, "peak_mb": peak_mb()}
 
 
-def stages(workspace: Path, period_text: str, today_text: str) -> dict:
+def stages(workspace: Path, period_text: str, today_text: str, storage: str = "python") -> dict:
     """ingest (input/ → raw entries), validate (the rest of `check`: schemas, names, calendars,
     identities, checks) and price (rates and rounding of every billable entry). The check's own
     stage clock (auftakt_batch.timings) says which is which; each of its laps resets the peak."""
+    import pandas as pd
+
+    import auftakt_batch.frames  # noqa: F401 — the package's own setting ("python"), then this run's, before
+    pd.set_option("mode.string_storage", storage)  # any of its dtypes is made (schemas.py makes them as imported)
     from auftakt_batch import pipeline
     from auftakt_batch.periods import parse_period
     from auftakt_batch.timings import Timings
@@ -72,8 +77,9 @@ def stages(workspace: Path, period_text: str, today_text: str) -> dict:
     return out
 
 
-def floor(workspace: Path) -> dict:
-    """The floor: plain `pandas.read_csv` of the same CSV files, each as it is (separator and BOM)."""
+def floor(workspace: Path, engine: str = "c") -> dict:
+    """The floor: plain `pandas.read_csv` of the same CSV files, each as it is (separator and BOM),
+    with pandas' own parser (c) or pyarrow's (bench/arrow.py)."""
     import pandas as pd
 
     files = sorted((workspace / "input").rglob("*.csv"))
@@ -82,7 +88,8 @@ def floor(workspace: Path) -> dict:
     for path in files:
         with path.open(encoding="utf-8-sig") as f:
             head = f.readline()
-        rows += len(pd.read_csv(path, sep=";" if head.count(";") > head.count(",") else ",", encoding="utf-8-sig"))
+        rows += len(pd.read_csv(path, sep=";" if head.count(";") > head.count(",") else ",", encoding="utf-8-sig",
+                                engine=engine))
     return {"seconds": time.perf_counter() - began, "peak_mb": peak_mb(), "files": len(files), "rows": rows}
 
 

@@ -282,3 +282,27 @@ def test_every_decimal_the_ledger_writes_reads_back_equal_and_never_has_an_expon
                                                                        original.gross)
     assert [r.gross for r in ledger.invoices(conn)] == [original.gross]
     conn.close()
+
+
+def test_the_book_is_read_as_of_one_moment_while_another_run_writes(tmp_path, monkeypatch):
+    """A report reads the ledger while a bill may be writing it: every query of one read sees the
+    ledger as of one moment — an invoice recorded between two of them is in none of them."""
+    from auftakt_batch.ledger import reading
+
+    path = tmp_path / "output" / "ledger.sqlite"
+    writer = ledger.connect(path)
+    bill(writer, ["a", "b"])
+    real, wrote = reading.invoices, []
+
+    def meanwhile(conn, status=None):  # the book asks for the invoices after its lines and entries
+        if not wrote:
+            wrote.append(bill(writer, ["c"], client="globex"))
+        return real(conn, status)
+
+    monkeypatch.setattr(reading, "invoices", meanwhile)
+    book = ledger.read_book(path)
+    assert wrote == ["2026-0002"]  # committed while the book was being read
+    assert [i.number for i in book.invoices] == ["2026-0001"]
+    assert sorted(book.billed["entry_id"]) == ["a", "b"] and set(book.lines["number"]) == {"2026-0001"}
+    assert book.models.charged == {("hours", "a"), ("hours", "b")}
+    assert [i.number for i in ledger.read_book(path).invoices] == ["2026-0001", "2026-0002"]  # the next read: both

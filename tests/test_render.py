@@ -197,3 +197,49 @@ def test_a_pdf_worker_of_the_auftakt_batch_script_imports_no_command_line(tmp_pa
     script.write_text(WORKER_SCRIPT.format(module=module, function=function))
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_longest_invoice_made_goes_to_the_next_free_worker_first(monkeypatch, tmp_path):
+    """Invoices are made in the series' order while the workers render; a worker that frees takes the
+    longest one made and waiting, not the next in the series: a long invoice made late (a client billed
+    entry by entry) would otherwise render alone at the end, the other core idle."""
+    from concurrent.futures import Future
+
+    from auftakt_batch.render import pdf
+
+    class Pool:  # what the workers were handed, in order; each finishes only when the run waits for one
+        def __init__(self) -> None:
+            self.handed: list[str] = []
+            self.futures: list[Future] = []
+
+        def submit(self, write, job):
+            self.handed.append(job.target.name)
+            future: Future = Future()
+            self.futures.append(future)
+            return future
+
+    pool = Pool()
+
+    def wait(running, timeout=None, return_when=None):
+        if timeout == 0:  # still making invoices: none has finished yet
+            return set(), set(running)
+        oldest = next(f for f in pool.futures if f in running and not f.done())
+        oldest.set_result("0" * 64)
+        return {oldest}, set(running) - {oldest}
+
+    monkeypatch.setattr(pdf, "wait", wait)
+    lengths = {"a": 10, "b": 20, "c": 5000, "d": 30, "e": 40}
+    jobs = (pdf.Job("x" * n, tmp_path, tmp_path / name, datetime(2026, 11, 30, 12)) for name, n in lengths.items())
+    done: list[str] = []
+    pdf._longest_first(pool, jobs, lambda job, sha: done.append(job.target.name), workers=1)
+    assert pool.handed == ["a", "b", "c", "e", "d"]  # two at a time: then the longest of those waiting
+    assert sorted(done) == sorted(lengths)  # every one rendered, each once
+
+
+def test_text_is_kept_as_python_strings_even_where_pyarrow_is_installed():
+    """pandas 3 would keep text in Arrow arrays wherever pyarrow happens to be installed; the tool keeps
+    it as Python strings (auftakt_batch/frames.py): the same results, and its cold runs 1.1-1.2x as
+    fast (bench/ARROW.md). Importing the command line sets it, before any frame is made."""
+    script = "import auftakt_batch.cli, pandas; print(pandas.get_option('mode.string_storage'))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "python"

@@ -14,6 +14,8 @@ from decimal import Decimal
 
 import pandas as pd
 
+from . import frames  # noqa: F401 — pandas set up before any frame is made
+
 ACCEPTED_FORMS = (
     "2026-11 (month), 2026-W47 (ISO week), 2026-Q4 (quarter), 2026 (year), "
     "2026-11-01..2026-11-15 (date range)"

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from . import frames  # noqa: F401 — pandas set up before any frame is made
 from .config.clients import KEY
 from .problems import Problem, Source, error
 
