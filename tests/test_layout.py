@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).parent.parent / "src" / "auftakt_batch"
 
 # Lowest first: what each stage may build on. README's "Development" section shows the same.
 LAYERS = [
-    {"codes"},  # the registry of problem codes (and their severities)
+    {"codes", "frames"},  # the registry of problem codes (and their severities); pandas set up for the frames
     {"errors", "units", "names", "periods", "problems", "files", "environment", "timings", "memory",
      "processes"},  # leaves
     {"config"},  # rates.yaml → Config
