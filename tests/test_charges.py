@@ -15,6 +15,7 @@ from auftakt_batch.billing import bill, einvoice_xml
 from auftakt_batch.config import load_config
 from auftakt_batch.periods import parse_period
 from auftakt_batch.pricing.invoices import HOURS, HUR, Billed, Charge, Draft, Line, hours_charge, quantity
+from auftakt_batch.pricing.models import NOTHING_BILLED
 from auftakt_batch.render.invoice import Issue
 
 from .conftest import TODAY
@@ -212,3 +213,13 @@ def test_a_ledger_without_its_charged_once_index_is_refused_untouched(tmp_path):
         with pytest.raises(ledger.LedgerError, match="is damaged: index charged_once missing"):
             read(path)
     assert path.read_bytes() == damaged
+
+
+def test_a_schema_6_ledger_read_as_it_is_holds_no_model_charges(tmp_path):
+    """`bill --draft` reads the ledger without migrating it: one from before the charges table billed
+    hours alone, so it holds nothing of the billing models — not a damaged ledger."""
+    path = tmp_path / "output" / "ledger.sqlite"
+    path.parent.mkdir()
+    schema_6_ledger(path)
+    assert ledger.read_model_state(path) == NOTHING_BILLED
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (6,)  # read, not migrated

@@ -417,7 +417,8 @@ def _render(todo: Iterable[_Todo], count: int, workspace: Path, config: Config, 
     """Steps 2 and 3: each PDF to a temp file, synced, renamed into place (in parallel), then
     `done` with each as it is in place; the result in the order of `todo`, which may be a
     generator of `count` items: each is made while the workers render the ones before.
-    `reserved` hears of every invoice's number and PDF once the last is made (all are pending)."""
+    `reserved` hears of every invoice's number and PDF once the last is made (each pending, or issued
+    already where its PDF is in place)."""
     by_target = {}
 
     def jobs() -> Iterator[Job]:

@@ -36,7 +36,8 @@ class Meanwhile:
         self._error: BaseException | None = None
 
     def start(self, pdfs: Mapping[str, Path]) -> None:
-        """Every invoice is reserved: `pdfs` (number -> PDF) the pending ones the workers render."""
+        """Every invoice is reserved: `pdfs` (number -> PDF) the ones this run issues (pending, or issued
+        already where its PDF is in place)."""
         paths = {number: pdf.relative_to(self._run.workspace).as_posix() for number, pdf in pdfs.items()}
         self._thread = threading.Thread(target=self._prepare, args=(paths,), name="report", daemon=True)
         self._thread.start()

@@ -93,7 +93,8 @@ def _untracked_problems(untracked: pd.DataFrame) -> list[Problem]:
     """A warning per calendar and client: its meetings nobody tracked (grouped here: a few hundred rows)."""
     groups: dict[tuple[str, str], list[int]] = {}
     for at, key in enumerate(zip(untracked["source_file"], untracked["client_key"])):
-        groups.setdefault(key, []).append(at)
+        if not any(pd.isna(k) for k in key):  # as a groupby leaves them out
+            groups.setdefault(key, []).append(at)
     summary, day, seconds, person = (untracked[c].tolist() for c in ("summary", "date", "duration_s", "person"))
     problems = []
     for (file, client), rows in sorted(groups.items()):

@@ -120,8 +120,11 @@ def read_billed(path: Path) -> pd.DataFrame:
 
 
 def read_model_state(path: Path) -> Ledgered:
-    """What the live invoices hold of the billing models, read-only; nothing if there is no ledger yet."""
-    return _read(path, lambda conn, _: model_state(conn), NOTHING_BILLED)
+    """What the live invoices hold of the billing models, read-only; nothing if there is no ledger yet,
+    nor in one from before the charges table (its invoices billed hours alone, and `bill --draft` reads it
+    as it is, not migrated)."""
+    return _read(path, lambda conn, version: model_state(conn) if version >= reading.CHARGES_ADDED_IN
+                 else NOTHING_BILLED, NOTHING_BILLED)
 
 
 def read_billed_expenses(path: Path) -> pd.DataFrame:

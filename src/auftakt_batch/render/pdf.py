@@ -83,7 +83,8 @@ class Renderer(Protocol):
 def write_pdfs(jobs: Iterable[Job], done: Callable[[Job, str], None], workers: int | None = None,
                count: int | None = None) -> None:
     """Render every job, across all cores when there are several; `done(job, sha256)` runs in
-    this process as each PDF is in place (in the order they finish). A failure is raised after
+    this process once each PDF is in place (as the run finds them done: while it makes jobs, between
+    one and the next). A failure is raised after
     the PDFs already under way are finished. `jobs` may be a generator of `count` jobs: each
     is made while the workers render the ones before (`_longest_first`)."""
     if count is None:
