@@ -306,3 +306,29 @@ def test_the_book_is_read_as_of_one_moment_while_another_run_writes(tmp_path, mo
     assert sorted(book.billed["entry_id"]) == ["a", "b"] and set(book.lines["number"]) == {"2026-0001"}
     assert book.models.charged == {("hours", "a"), ("hours", "b")}
     assert [i.number for i in ledger.read_book(path).invoices] == ["2026-0001", "2026-0002"]  # the next read: both
+
+
+def test_a_write_killed_halfway_is_undone_before_the_ledger_is_read(tmp_path):
+    """A run killed in the middle of a transaction leaves a hot journal (a ledger from before WAL, or one
+    restored from a backup, is migrated before it turns to WAL). A read-only connection may not roll
+    it back ("attempt to write a readonly database"): the reader undoes it as the next writer would,
+    then reads the ledger as it was before that transaction."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "output" / "ledger.sqlite"
+    conn = ledger.connect(path)
+    bill(conn, ["a", "b"])
+    conn.close()
+    before = ledger.read_billed(path)
+    with sqlite3.connect(path, isolation_level=None) as plain:
+        plain.execute("PRAGMA journal_mode = DELETE")
+    killed = ("import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+              "c.execute('PRAGMA cache_size = 1'); c.execute('BEGIN IMMEDIATE'); "
+              "c.execute(\"UPDATE billed_entries SET description = 'half-written'\"); "
+              "c.execute(\"UPDATE invoices SET status = 'void'\"); os._exit(9)")
+    subprocess.run([sys.executable, "-c", killed, str(path)], check=False)
+    assert path.with_name("ledger.sqlite-journal").exists()  # hot: the transaction never committed
+    assert ledger.read_billed(path).equals(before)
+    assert [i.status for i in ledger.read_invoices(path)] == ["pending"]
+    assert not path.with_name("ledger.sqlite-journal").exists()

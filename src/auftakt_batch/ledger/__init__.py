@@ -184,12 +184,39 @@ def _read(path: Path, query: Callable[[sqlite3.Connection, int], T], nothing: T)
     migration; `nothing` where there is no ledger yet. Raises LedgerError where connect would. In
     WAL mode a reader needs no lock a writer holds: it reads while `bill` writes; a ledger another
     program holds whole (an exclusive locking mode) is waited for BUSY_TIMEOUT_S, then the
-    OperationalError says so (environment.py), as do a disk or permissions that fail it."""
+    OperationalError says so (environment.py), as do a disk or permissions that fail it. What a run
+    killed while writing left for a writer to undo — a hot journal, a log to recover — is undone
+    first (`_undo_killed_write`), as the next writer would, and the ledger read as it was before."""
     if not path.exists():
         _no_strays(None, path)
         return nothing
     if path.is_dir():
         raise LedgerError(f"{path} is a folder, not the ledger — move it away (a ledger is one file)")
+    try:
+        return _read_once(path, query, nothing)
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorname not in LEFT_BY_A_KILLED_WRITE:
+            raise
+        _undo_killed_write(path)
+    return _read_once(path, query, nothing)
+
+
+# what a read-only connection refuses to do itself: roll back a run's half-written transaction (a hot
+# journal: an old ledger is migrated before it turns to WAL), or rebuild a log's index a writer left
+LEFT_BY_A_KILLED_WRITE = frozenset({"SQLITE_READONLY_ROLLBACK", "SQLITE_READONLY_RECOVERY"})
+
+
+def _undo_killed_write(path: Path) -> None:
+    """Open the ledger as a writer and close it: SQLite then rolls back the journal, or rebuilds the
+    log's index, that a killed run left — what any writer does first; nothing else is written."""
+    writer = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+    try:
+        writer.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    finally:
+        writer.close()
+
+
+def _read_once(path: Path, query: Callable[[sqlite3.Connection, int], T], nothing: T) -> T:
     conn = sqlite3.connect(_read_only(path), uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         version = checked(conn, path)
