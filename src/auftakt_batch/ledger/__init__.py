@@ -202,8 +202,9 @@ def _read(path: Path, query: Callable[[sqlite3.Connection, int], T], nothing: T)
 
 
 # what a read-only connection refuses to do itself: roll back a run's half-written transaction (a hot
-# journal: an old ledger is migrated before it turns to WAL), or rebuild a log's index a writer left
-LEFT_BY_A_KILLED_WRITE = frozenset({"SQLITE_READONLY_ROLLBACK", "SQLITE_READONLY_RECOVERY"})
+# journal: an old ledger is migrated before it turns to WAL), rebuild or set up the index of a log a
+# killed writer left
+LEFT_BY_A_KILLED_WRITE = frozenset({"SQLITE_READONLY_ROLLBACK", "SQLITE_READONLY_RECOVERY", "SQLITE_READONLY_CANTINIT"})
 
 
 def _undo_killed_write(path: Path) -> None:
