@@ -63,13 +63,13 @@ def rows_of(plain: str, arrow: str, name: str, workspace: Path, period: str) -> 
     def floor(python: str, engine: str = "c") -> list[float]:
         return [measure(python, "floor", str(workspace), engine)["seconds"] for _ in range(RUNS)]
 
-    without = [stages(plain, workspace, period) for _ in range(RUNS)]
+    without, floor_without = [stages(plain, workspace, period) for _ in range(RUNS)], floor(plain)
     return [(f"{name}: cold ingest + validate + price (the tool as it is)", without,
              [stages(arrow, workspace, period) for _ in range(RUNS)]),
             (f"{name}: cold ingest + validate + price, text in Arrow arrays", without,
              [stages(arrow, workspace, period, "pyarrow") for _ in range(RUNS)]),
-            (f"{name}: read_csv floor, C parser", floor(plain), floor(arrow)),
-            (f"{name}: read_csv floor, pyarrow's parser (without: the C parser)", floor(plain),
+            (f"{name}: read_csv floor, C parser", floor_without, floor(arrow)),
+            (f"{name}: read_csv floor, pyarrow's parser (without: the C parser)", floor_without,
              floor(arrow, "pyarrow"))]
 
 

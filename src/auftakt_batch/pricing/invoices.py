@@ -359,8 +359,9 @@ def _billed(group: pd.DataFrame) -> tuple[Billed, ...]:
 
 def _billed_rows(rows: pd.DataFrame) -> list[Billed]:
     """Each of `rows` (Entries, priced) as the ledger keeps it, column by column (a month holds 100,000)."""
-    down = rows["written_down_from"] if "written_down_from" in rows else pd.Series([None] * len(rows), dtype="Int64")
-    before = [None if gone else int(w) for w, gone in zip(down.tolist(), down.isna().to_numpy())]
+    down = rows.get("written_down_from")
+    before = [None] * len(rows) if down is None else \
+        [None if gone else int(w) for w, gone in zip(down.tolist(), down.isna().to_numpy())]
     local = rows[E.local_start].to_numpy("datetime64[us]").astype(object)  # datetimes, None for none: no Timestamps
     starts = [None if s is None else s.isoformat() for s in local]
     sources = [f"{f}:{r}" for f, r in zip(rows[E.source_file].tolist(), rows[E.source_row].tolist())]
