@@ -53,13 +53,13 @@ def _prctl() -> Callable[..., int] | None:
 def forked_pool(workers: int) -> ProcessPoolExecutor | None:
     """A pool of `workers` processes forked from this one, each dying with it; None where forking
     is not safe (not Linux, another thread running) or would not pay (fewer than two workers or cores)."""
-    if workers < 2 or not _forks():
+    if workers < 2 or not forks():
         return None
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=die_with_parent, initargs=(os.getpid(),))
 
 
-def _forks() -> bool:
+def forks() -> bool:
     """Whether forking pays (two cores) and is safe (Linux, no other thread running)."""
     return (os.cpu_count() or 1) >= 2 and sys.platform.startswith("linux") and threading.active_count() == 1
 
@@ -74,7 +74,7 @@ def forked_call(work: Callable[[], R], again: Callable[[], R] | None = None) -> 
     for (and let go then); where the child died before giving it (killed: out of memory?),
     `again()` (by default `work()`) is. The child ignores Ctrl-C and dies with this process,
     whether its result was asked for or not."""
-    if not _forks():
+    if not forks():
         return _once(work)
     parent = os.getpid()
     reading, writing = os.pipe()

@@ -31,6 +31,7 @@ from .formats import FORMATS, by_name, describe_unknown, is_expense, recognise
 from .jsonfile import read_json
 from .parts import joined
 from .read import FileError, Table, read_csv, read_workbook
+from .split import SPLIT_BYTES, in_parts
 from .tree import (
     CALENDAR_SUFFIXES,
     JSON_SUFFIXES,
@@ -83,7 +84,8 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
     if cache:  # a cold year's exports read on every core first: the loop below finds them in the cache
         read_ahead([(path, label_of(path, workspace), suffix(path.name)) for path in tree.files
                     if suffix(path.name) in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
-                    and path.relative_to(input_dir).parts[0] != BANK_FOLDER], rules, cache, read_and_keep)
+                    and path.relative_to(input_dir).parts[0] != BANK_FOLDER and not _splits(path)],
+                   rules, cache, read_and_keep)
     for path in tree.files:
         label, kind = label_of(path, workspace), suffix(path.name)
         if path.relative_to(input_dir).parts[0] == BANK_FOLDER:  # bank statements, never timesheets
@@ -172,10 +174,12 @@ def discover(input_dir: Path) -> list[Path]:
     return list(walk(input_dir, input_dir.parent).files)
 
 
-def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: IngestCache | None) -> _Found:
+def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: IngestCache | None,
+                    split: bool = True) -> _Found:
     """The file from the cache where it holds the file's bytes read under these rules; else
-    read: built already if it has several tables or expenses, else its one table to build. A
-    CSV is read once, for its key and its reader."""
+    read: built already if it has several tables or expenses, or it is a large CSV read in parts
+    on every core (`split`: ingest/split.py), else its one table to build. A CSV is read once, for
+    its key and its reader."""
     try:
         data = read_input(path) if kind in TABLE_SUFFIXES else None
     except OSError as exc:
@@ -183,6 +187,8 @@ def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: Inge
     key, read = cache.get(path, label, data) if cache else ("", None)
     found = _Found(path, label, kind, key, data=data if data is not None and len(data) <= KEEP_BYTES else None)
     try:
+        if read is None and cache and data is not None and split:
+            read = _in_parts(data, label, rules, key, cache)
         if read is not None:
             return _modified(found, read)
         tables, problems = _read_file(path, label, kind, data)
@@ -204,9 +210,16 @@ def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: Inge
 def read_and_keep(path: Path, label: str, kind: str, rules: Rules, folder: Path) -> None:
     """One export read and kept in the cache at `folder` as `ingest` keeps it (a worker's: ahead.py)."""
     cache = IngestCache(folder, rules)
-    found = _cached_or_read(path, label, kind, rules, cache)
+    found = _cached_or_read(path, label, kind, rules, cache, split=False)
     if found.table is not None:
         _built(found, build_tables([found.table], rules)[0], cache)
+
+
+def _in_parts(data: bytes, label: str, rules: Rules, key: str, cache: IngestCache) -> FileRead | None:
+    """A large CSV export read in parts on every core and kept in the cache (ingest/split.py); None
+    where it is to be read whole."""
+    whole = in_parts(data, label, rules, _recognise, describe_unknown, _no_repeated_columns)
+    return cache.keep_encoded(key, whole.table, whole.problems, whole.columns, whole.dtypes) if whole else None
 
 
 def _built(found: _Found, outcome: Built | FileError, cache: IngestCache | None) -> None:
@@ -278,6 +291,15 @@ def _recognise(header: list[str]) -> str | None:
 @lru_cache(maxsize=1024)
 def _recognised(header: tuple[str, ...]) -> str | None:
     return recognise(list(header))
+
+
+def _splits(path: Path) -> bool:
+    """Whether the export is a CSV large enough to be read in parts on every core by the run itself
+    (ingest/split.py), not by one of the workers reading exports ahead of it."""
+    try:
+        return suffix(path.name) in TABLE_SUFFIXES and path.stat().st_size >= SPLIT_BYTES
+    except OSError:
+        return False
 
 
 def _no_repeated_columns(table: Table) -> Table:

@@ -83,6 +83,26 @@ def decode(described: dict[str, Any], arrays: Callable[[str], np.ndarray],
     return pd.DatetimeIndex(instants).tz_localize("UTC").tz_convert(described["tz"]).array
 
 
+def joined(parts: list[Column]) -> Column | None:
+    """One column from the same column of consecutive rows, each part `encode`d on its own (a large
+    export read in parts: ingest/split.py): values end to end, and for text the parts' distinct
+    values one after another (a value two parts share is kept twice: decoding gives it twice, equal);
+    None where the parts' descriptions differ (another dtype, zone or unit)."""
+    described = parts[0][0]
+    if any(d != described for d, _ in parts):
+        return None
+    stored = [s for _, s in parts]
+    if "codes" not in stored[0]:
+        return described, {suffix: np.concatenate([s[suffix] for s in stored]) for suffix in stored[0]}
+    codes, ends, distinct, chars = [], [], 0, 0
+    for s in stored:
+        codes.append(np.where(s["codes"] >= 0, s["codes"] + np.int32(distinct), np.int32(-1)).astype(np.int32))
+        ends.append(s["ends"] + chars)
+        distinct, chars = distinct + len(s["ends"]), chars + (int(s["ends"][-1]) if len(s["ends"]) else 0)
+    return described, {"codes": np.concatenate(codes), "text": np.concatenate([s["text"] for s in stored]),
+                       "ends": np.concatenate(ends)}
+
+
 def pack(columns: Mapping[str, Column]) -> tuple[dict[str, dict[str, Any]], Arrays]:
     """(each column's description with where its arrays lie, the arrays: one per dtype)."""
     described: dict[str, dict[str, Any]] = {}

@@ -7,7 +7,7 @@ decimal mark of its amounts) — over their rows together, and the result is spl
 What one table alone would say differently is never guessed. A problem of one row depends on
 that row and the group's decisions only, and each check goes over the rows in order, so a
 table's own problems are those the group's build names its rows in, in that order — except
-where a table decides from all its rows what a row's problem is (`_TABLE_DECIDES`), and for a
+where a table decides from all its rows what a row's problem is (`TABLE_DECIDES`), and for a
 table left without entries, all its rows stray (its empty frame is its own): those are built
 again alone. A group whose result is not what each of its tables decides alone (a problem
 naming several rows, such as one tracker-rounding warning for them all) is built one table at
@@ -38,7 +38,7 @@ _GROUPED_FIELDS = (("date", "end_date"), ("amount", "rate"))
 BATCH_ROWS = 1000  # rows a table may have to be built with others: a larger one costs pandas' overhead only once
 # problems whose rows a table decides from all its rows (durations off their start–end all by a tracker's
 # rounding step are its rounding, not mistakes): a table with one is built alone
-_TABLE_DECIDES = frozenset({"duration-mismatch"})
+TABLE_DECIDES = frozenset({"duration-mismatch"})
 
 
 def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
@@ -48,7 +48,7 @@ def build_tables(tables: list[Table], rules: Rules) -> list[Outcome]:
     for i, table in enumerate(tables):
         fmt = by_name(table.format)
         if 0 < table.size <= BATCH_ROWS and not fmt.person_from_file and not fmt.totals_row:
-            groups[(table.format, table.header, _decisions(table, fmt))].append(i)
+            groups[(table.format, table.header, decisions(table, fmt))].append(i)
     for members in groups.values():
         if len(members) > 1:
             for i, built in zip(members, _together([tables[i] for i in members], rules)):
@@ -63,7 +63,7 @@ def _alone(table: Table, rules: Rules) -> Outcome:
         return exc
 
 
-def _decisions(table: Table, fmt: Format) -> tuple:
+def decisions(table: Table, fmt: Format) -> tuple:
     """What a table decides from all its values, by the evidence in it alone (before any
     setting): whether it has slash dates and their order, and its decimal mark; a table whose
     values contradict each other decides nothing (it is built alone)."""
@@ -109,7 +109,7 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     cells = {key: np.concatenate([t.column(key) for t in tables]) for key in tables[0].cells}
     cells["source_file"] = np.repeat(np.array(files, dtype=object), lengths)
     whole = Table(files[0], tables[0].format, tables[0].header, cells)
-    if _decisions(whole, fmt) != _decisions(tables[0], fmt):
+    if decisions(whole, fmt) != decisions(tables[0], fmt):
         return [None] * len(tables)
     try:
         entries, problems, labels = build_entries(whole, fmt, rules)
@@ -133,6 +133,6 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
             said, alone = ([one], False) if one is not None else ([], True)
         else:  # its own rows' problems, in the order they were found; a table left without entries: alone
             said = own.get(i, [])
-            alone = bool(said) and (lo == hi or any(p.code in _TABLE_DECIDES for p in said))
+            alone = bool(said) and (lo == hi or any(p.code in TABLE_DECIDES for p in said))
         outcomes.append(None if alone else (Part(entries, lo, hi), said, dict(labels)))
     return outcomes

@@ -183,15 +183,39 @@ class IngestCache:
                 self._pack = {}
         return self._pack
 
+    def keep_encoded(self, key: str, table: Mapping, problems: tuple[Problem, ...],
+                     columns: Mapping[str, arrays.Column], dtypes: Mapping[str, str]) -> FileRead | None:
+        """What an export of one table gives, from its columns as this cache keeps them (a large
+        export read in parts: ingest/split.py), kept under `key` (a file the reader was given the bytes
+        of); `table`: its file, format, encoding, separator, rows and labels. None where the columns do
+        not give back exactly the columns and dtypes of RawEntries (the export is then read whole)."""
+        meta, stored = _entry(columns, dtypes, [{"key": key, "problems": [_problem_out(p) for p in problems],
+                                                 "tables": [dict(table)]}])
+        try:
+            read = _reads(meta, stored).get(key)
+        except Exception:  # noqa: BLE001 - what does not decode is not kept, and is read whole
+            return None
+        if read is not None and _small(read):
+            self.small[key] = (read, "new")
+        elif read is not None and self._written(f"{key}.npz", meta, stored):
+            self.used.add(key)
+        return read
+
     def _write(self, name: str, reads: list[tuple[str, FileRead]]) -> bool:
         """Whether `reads` could be kept in the cache file `name`."""
         try:
-            arrays_out = _dump(reads)
-            if arrays_out is None:
-                return False
+            dumped = _dump(reads)
+        except Exception:  # noqa: BLE001 - what cannot be kept exactly is read again next time
+            return False
+        return dumped is not None and self._written(name, *dumped)
+
+    def _written(self, name: str, meta: dict, stored: Mapping[str, np.ndarray]) -> bool:
+        """Whether the entry could be written to the cache file `name`."""
+        try:
             with written_entry(self.folder / name) as out:  # a year's export: no copy of it in memory
-                np.savez(out, allow_pickle=False, **arrays_out)
-        except Exception:  # noqa: BLE001 - what cannot be kept exactly, or written, is read again next time
+                np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)},
+                         **stored)
+        except Exception:  # noqa: BLE001 - what cannot be written (a read-only disk, a full one) is read again
             return False
         return True
 
@@ -236,9 +260,9 @@ def written_entry(target: Path) -> Iterator[BinaryIO]:
         raise
 
 
-def _dump(reads: list[tuple[str, FileRead]]) -> dict[str, np.ndarray] | None:
-    """The cache file's arrays for the exports `reads` (key, what it gives), by name; None for what
-    cannot be kept exactly (then it is simply read again)."""
+def _dump(reads: list[tuple[str, FileRead]]) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """The cache file's metadata and arrays for the exports `reads` (key, what it gives); None for
+    what cannot be kept exactly (then it is simply read again)."""
     parts = [t.built for _, read in reads for t in read.tables]
     frames = list({id(f): f for f in (p.frame if isinstance(p, Part) else p for p in parts)}.values())
     if any(tuple(f.columns) != _COLUMNS or not f.dtypes.equals(frames[0].dtypes) for f in frames):
@@ -250,14 +274,18 @@ def _dump(reads: list[tuple[str, FileRead]]) -> dict[str, np.ndarray] | None:
         if column is None:
             return None
         columns[name] = column
+    exports = [{"key": key, "problems": [_problem_out(p) for p in read.problems],
+                "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding, "separator": t.separator,
+                            "rows": t.rows, "labels": dict(t.labels)} for t in read.tables]} for key, read in reads]
+    return _entry(columns, {c: str(t) for c, t in (frames[0].dtypes.items() if frames else ())}, exports)
+
+
+def _entry(columns: Mapping[str, arrays.Column], dtypes: Mapping[str, str],
+           exports: list[dict]) -> tuple[dict, dict[str, np.ndarray]]:
+    """(the metadata, the arrays) of a cache file holding `exports` (key, problems, tables), whose
+    entries are `columns`."""
     described, stored = arrays.pack(columns)
-    meta = {"format": FORMAT, "columns": described,
-            "dtypes": {c: str(t) for c, t in (frames[0].dtypes.items() if frames else ())},
-            "exports": [{"key": key, "problems": [_problem_out(p) for p in read.problems],
-                         "tables": [{"file": t.file, "format": t.format, "encoding": t.encoding,
-                                     "separator": t.separator, "rows": t.rows, "labels": dict(t.labels)}
-                                    for t in read.tables]} for key, read in reads]}
-    return {_META: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **stored}
+    return {"format": FORMAT, "columns": described, "dtypes": dict(dtypes), "exports": exports}, stored
 
 
 def _load(path: Path) -> dict[str, FileRead]:
@@ -271,8 +299,13 @@ def _load(path: Path) -> dict[str, FileRead]:
         meta = json.loads(file[_META].tobytes())
         if meta["format"] != FORMAT:
             return {}
-        rows = sum(t["rows"] for e in meta["exports"] for t in e["tables"])
         packed = {name: file[name] for name in file.files if name != _META}
+    return _reads(meta, packed)
+
+
+def _reads(meta: dict, packed: Mapping[str, np.ndarray]) -> dict[str, FileRead]:
+    """The exports a cache file's metadata and arrays hold, by key; raises for anything `_entry` did not make."""
+    rows = sum(t["rows"] for e in meta["exports"] for t in e["tables"])
     tabled = any(e["tables"] for e in meta["exports"])
     entries = pd.DataFrame({name: arrays.unpack(meta["columns"][name], packed, rows)
                             for name in _COLUMNS}, copy=False) if tabled else pd.DataFrame()

@@ -107,7 +107,35 @@ def _field_size_limit(size: int) -> Iterator[None]:
         csv.field_size_limit(before)
 
 
+@dataclass
+class CsvText:
+    """A CSV decoded, its header found: its records, header first, as text — or as UTF-8 once
+    `utf8()` was asked for (the text is let go then: a 200 MB export's is two or four bytes a character)."""
+
+    body: str | bytes
+    first: int  # lines above the header: blank ones, Excel's "sep=" line
+    format: str
+    separator: str
+    encoding: str
+
+    def utf8(self) -> bytes:
+        if isinstance(self.body, str):
+            self.body = self.body.encode("utf-8")
+        return self.body
+
+
 def _read_text(data: bytes, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> Table:
+    text = csv_text(data, label, recognise, describe)
+    cells = _small_cells(text.body, text.separator) if isinstance(text.body, str) and len(text.body) <= SMALL_CSV \
+        else None
+    if cells is None:  # one array: a frame's columns cost more
+        cells = _parsed(text.utf8(), text.separator, label, text.first).to_numpy(dtype=object)
+    return _table(cells, label, text, text.first + 2)
+
+
+def csv_text(data: bytes, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> CsvText:
+    """The CSV's bytes decoded, its line ends made one kind, its header's line, format and separator
+    found; FileError for a file that is empty, not text, or whose header is no known format."""
     text, encoding = decode(data, label)
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # one kind of line end: csv and pandas count rows alike
     start = _LEADING_BLANK_LINES.match(text).end()  # type: ignore[union-attr]  # matches the empty string
@@ -120,19 +148,28 @@ def _read_text(data: bytes, label: str, recognise: Recognise, describe: Callable
         fmt, sep = _detect_separator(_line_at(text, start), label, recognise, describe, only=m[1])
     else:
         fmt, sep = _detect_separator(first_line, label, recognise, describe)
-    body = text[start:] if start else text
-    del text
-    cells = _small_cells(body, sep) if len(body) <= SMALL_CSV else None
-    if cells is None:
-        raw = body.encode("utf-8")
-        del body  # a 200 MB export's text (two or four bytes a character) is not kept while pandas parses its bytes
-        cells = _parsed(raw, sep, label, first).to_numpy(dtype=object)  # one array: a frame's columns cost more
+    return CsvText(text[start:] if start else text, first, fmt, sep, encoding)
+
+
+def records_table(text: CsvText, label: str, ends: np.ndarray, lo: int, hi: int) -> Table:
+    """Records lo to hi - 1 of the CSV (record 0 is its header; `ends`: where each ends, from
+    `record_ends`) as the table reading the whole file gives for those rows, numbered as in the file."""
+    raw = text.utf8()
+    head = raw[:int(ends[0]) + 1]
+    end = int(ends[hi - 1]) + 1
+    part = raw[:end] if lo == 1 else head + raw[int(ends[lo - 1]) + 1:end]
+    cells = _parsed(part, text.separator, label, text.first + lo - 1).to_numpy(dtype=object)
+    return _table(cells, label, text, text.first + 1 + lo)
+
+
+def _table(cells: np.ndarray, label: str, text: CsvText, first_row: int) -> Table:
+    """The records' cells (header first) as a table, its first row numbered `first_row`."""
     header = tuple(v.strip() for v in cells[0])
     width = len(header)
     while width > 1 and not header[width - 1]:
         width -= 1
-    rows = _text_rows([cells[1:, c] for c in range(width)], first + 2, _used(fmt, header))
-    return Table(label, fmt, header[:width], rows, encoding, sep)
+    rows = _text_rows([cells[1:, c] for c in range(width)], first_row, _used(text.format, header))
+    return Table(label, text.format, header[:width], rows, text.encoding, text.separator)
 
 
 def _line_at(text: str, start: int) -> str:
@@ -192,6 +229,34 @@ def _fields_per_record(body: bytes, sep: str) -> np.ndarray | None:
     import numpy as np
 
     buf = np.frombuffer(body, dtype=np.uint8)
+    quotes = _quotes(buf, sep)
+    if quotes is None:
+        return None
+    line_end = _line_ends(buf, quotes)
+    line_start = np.concatenate(([0], line_end[:-1] + 1))
+    comma = ord(sep)
+    fields = np.empty(len(line_end), dtype=np.int64)
+    for lo in range(0, len(line_end), BLOCK_LINES):  # a block of records: its separators, not the file's
+        hi = min(lo + BLOCK_LINES, len(line_end))
+        seps = _unquoted(quotes, _where(buf[line_start[lo]:line_end[hi - 1]], comma) + line_start[lo])
+        fields[lo:hi] = np.searchsorted(seps, line_end[lo:hi]) - np.searchsorted(seps, line_start[lo:hi]) + 1
+    return np.where(line_end > line_start, fields, 0)
+
+
+def record_ends(body: bytes, sep: str) -> np.ndarray | None:
+    """Where each record of a CSV's text as UTF-8 ends: its line end outside quotes, or the end of
+    the text; None where its quotes are irregular (see `_fields_per_record`)."""
+    import numpy as np
+
+    buf = np.frombuffer(body, dtype=np.uint8)
+    quotes = _quotes(buf, sep)
+    return None if quotes is None else _line_ends(buf, quotes)
+
+
+def _quotes(buf: np.ndarray, sep: str) -> np.ndarray | None:
+    """Where the double quotes are, if each stands around a field or is doubled inside one; else None."""
+    import numpy as np
+
     end, line, comma = len(buf), ord("\n"), ord(sep)
     quotes = _where(buf, ord('"'))
     if len(quotes) % 2:
@@ -204,20 +269,24 @@ def _fields_per_record(body: bytes, sep: str) -> np.ndarray | None:
     before_open = np.concatenate((opens[1:], [-2])) == closes + 1
     if not ((closes == end - 1) | np.isin(buf[np.minimum(closes + 1, end - 1)], (comma, line)) | before_open).all():
         return None
+    return quotes
 
-    def unquoted(positions: np.ndarray) -> np.ndarray:  # an even number of quotes before: not inside a quoted field
-        return positions[np.searchsorted(quotes, positions) % 2 == 0]
 
-    line_end = unquoted(_where(buf, line))
-    if not end or buf[-1] != line:
-        line_end = np.append(line_end, end)
-    line_start = np.concatenate(([0], line_end[:-1] + 1))
-    fields = np.empty(len(line_end), dtype=np.int64)
-    for lo in range(0, len(line_end), BLOCK_LINES):  # a block of records: its separators, not the file's
-        hi = min(lo + BLOCK_LINES, len(line_end))
-        seps = unquoted(_where(buf[line_start[lo]:line_end[hi - 1]], comma) + line_start[lo])
-        fields[lo:hi] = np.searchsorted(seps, line_end[lo:hi]) - np.searchsorted(seps, line_start[lo:hi]) + 1
-    return np.where(line_end > line_start, fields, 0)
+def _line_ends(buf: np.ndarray, quotes: np.ndarray) -> np.ndarray:
+    """The line ends outside quotes, and the end of the text where it does not end a line."""
+    import numpy as np
+
+    line_end = _unquoted(quotes, _where(buf, ord("\n")))
+    if not len(buf) or buf[-1] != ord("\n"):
+        line_end = np.append(line_end, len(buf))
+    return line_end
+
+
+def _unquoted(quotes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The positions with an even number of quotes before them: not inside a quoted field."""
+    import numpy as np
+
+    return positions[np.searchsorted(quotes, positions) % 2 == 0]
 
 
 def _where(buf: np.ndarray, byte: int) -> np.ndarray:
