@@ -106,6 +106,8 @@ class CheckRun:
 
 def _marked(frame: pd.DataFrame, rows: set[tuple[str, int]]) -> pd.Series:
     """Mask over `frame` (Entries or Expenses): its rows among `rows`, (file, row) pairs."""
+    if not rows:  # the usual case: no error about any row (a year's rows are not merged with none)
+        return pd.Series(False, index=frame.index)
     place = [Entries.source_file, Entries.source_row]
     bad = pd.DataFrame(sorted(rows), columns=place).assign(bad=True)
     marked = frame[place].merge(bad, how="left", on=place)

@@ -30,8 +30,10 @@ HOLDS = {INVOICED: "already invoiced in the tracker", UNAPPROVED: "not approved 
 def share_flags(entries: pd.DataFrame) -> pd.DataFrame:
     """Copies of one entry (the same entry_id) carry what any copy says: invoiced (with every
     invoice id named); not approved. Entries with one copy are as they were."""
-    repeated = entries[E.entry_id].duplicated(keep=False)
     said = entries[E.invoiced_flag].notna() | entries[E.approved_flag].notna()
+    if not said.any():  # an export without those flags: nothing to share (and no copy to look for)
+        return entries
+    repeated = entries[E.entry_id].duplicated(keep=False)
     if not (repeated & said).any():  # the usual case: nothing to share
         return entries
     copies = entries[repeated]

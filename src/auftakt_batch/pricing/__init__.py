@@ -44,7 +44,7 @@ def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
     looked_up = keys[known]
     era = np.searchsorted(np.array(rate_changes(config), dtype="datetime64[us]"),
                           looked_up[E.date].to_numpy(), side="right")
-    first, which = _firsts(looked_up[RATE_KEY[:-1]].assign(era=era))
+    first, which = firsts(looked_up[RATE_KEY[:-1]].assign(era=era))
     combos = looked_up[RATE_KEY].iloc[first]
     found = [rate_for(config, p, c, j or None, d.date())[0] for p, c, j, d in combos.itertuples(index=False)]
     rates = np.full(len(entries), None, dtype=object)
@@ -52,15 +52,16 @@ def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
     return pd.Series(rates, index=entries.index, dtype=object)
 
 
-def _firsts(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def firsts(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(the position of each distinct row of `keys` where it first occurs, in order; for each row,
     which of them it is) — a missing value equals another missing value, as in a merge."""
     group = np.zeros(len(keys), dtype=np.int64)
     for column in keys.columns:
         codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
-        group = pd.factorize(group * len(uniques) + codes)[0]
-    _, first, which = np.unique(group, return_index=True, return_inverse=True)
-    return first, which.reshape(-1)
+        group = pd.factorize(group * len(uniques) + codes)[0]  # numbered in the order they first occur
+    # so each one first occurs where the highest number so far grows: no sort of a year's rows
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0) if len(group) else group
+    return first, group
 
 
 def _objects(values: list) -> np.ndarray:
@@ -78,7 +79,7 @@ def logged_seconds(entries: pd.DataFrame) -> pd.Series:
 def billed_seconds(entries: pd.DataFrame, config: Config) -> pd.Series:
     """Duration after the entry's rounding rule, per entry; NA where the duration is unknown."""
     keys = entries[[E.client_key, E.job_key]]
-    first, which = _firsts(keys)
+    first, which = firsts(keys)
     rules = [rounding_for(config, c, j) for c, j in keys.iloc[first].itertuples(index=False)]
     # no rule: billed to the second, as logged
     step = pd.Series(np.array([step_seconds(r, none=1) for r in rules], dtype=np.int64)[which],

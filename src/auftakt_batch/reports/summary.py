@@ -11,7 +11,7 @@ from ..check.resolve import rates_billable
 from ..check.tracker import INVOICED, UNAPPROVED
 from ..config import Config
 from ..ingest.read import SEPARATORS
-from ..pricing import billed_seconds, logged_seconds, rounding_for
+from ..pricing import billed_seconds, firsts, logged_seconds, rounding_for
 from ..problems import Severity, by_code, plural
 from ..run import CheckRun
 from ..schemas import Entries as E
@@ -31,13 +31,16 @@ def hours_by_client(entries: pd.DataFrame, config: Config | None) -> pd.DataFram
 
 def rounding_in_force(entries: pd.DataFrame, config: Config | None) -> bool:
     """Whether a rounding rule applies to any billable entry: then billed and billable hours differ."""
-    billable = entries.loc[entries[E.billable], [E.client_key, E.job_key]].drop_duplicates()
-    return config is not None and any(rounding_for(config, c, j) for c, j in billable.itertuples(index=False))
+    billable = entries.loc[entries[E.billable], [E.client_key, E.job_key]]
+    pairs = billable.iloc[firsts(billable)[0]]  # each client and job once
+    return config is not None and any(rounding_for(config, c, j) for c, j in pairs.itertuples(index=False))
 
 
 def split_sound(run: CheckRun) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(entries of the period without errors, entries with errors): totals count only the first."""
     faulty = run.with_errors()  # an undated or unmeasured entry always carries its error
+    if not faulty.any():  # a year's entries are not copied to take all of them
+        return run.entries, run.entries.iloc[:0]
     return run.entries[~faulty], run.entries[faulty]
 
 
@@ -182,13 +185,18 @@ def held_by_tracker(run: CheckRun, sound: pd.DataFrame) -> dict[str, int]:
     not approved there, or not billable by the export's flag where rates.yaml would bill them."""
     if run.config is None:
         return {"invoiced_in_tracker": 0, "not_approved": 0, "export_not_billable": 0}
-    unbilled = sound.loc[~sound[E.entry_id].isin(run.billed[E.entry_id]) & sound[E.billable],
-                         [E.tracker_hold, E.duration_s]]  # of a year's entries: what is summed
-    flagged = sound[E.billable_flag].eq(False).fillna(False).astype(bool) & rates_billable(sound, run.config)
-    return {"invoiced_in_tracker": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(INVOICED)]),
+    held = sound.loc[sound[E.tracker_hold].ne("") & sound[E.billable],  # of a year's entries: the few held
+                     [E.entry_id, E.tracker_hold, E.duration_s]]
+    unbilled = held[~held[E.entry_id].isin(run.billed[E.entry_id])]
+    said = {"invoiced_in_tracker": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(INVOICED)]),
             "not_approved": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(UNAPPROVED)]),
-            "export_not_billable": _positive_seconds(sound.loc[flagged, [E.duration_s]])
-            if run.config.imports.billable == "export" else 0}
+            "export_not_billable": 0}
+    if run.config.imports.billable == "export":
+        flagged = sound[E.billable_flag].eq(False).fillna(False).astype(bool)
+        if flagged.any():
+            said["export_not_billable"] = _positive_seconds(
+                sound.loc[flagged & rates_billable(sound, run.config), [E.duration_s]])
+    return said
 
 
 def _held_by_tracker(run: CheckRun, sound: pd.DataFrame) -> list[str]:
