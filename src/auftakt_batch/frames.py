@@ -1,5 +1,6 @@
 """pandas as the package's frames need it, set before any frame is made (periods.py and schemas.py,
-which every command imports before it reads a file, import this module).
+which every command imports before it reads a file, import this module); and `firsts`, the
+distinct rows of a few columns of a year's entries, found without a merge or a sort.
 
 Text is kept as Python strings, whether or not pyarrow is installed: pandas 3 keeps it in Arrow
 arrays where pyarrow is there, and this package's cold runs are then 1.1-1.2x as slow (each stage
@@ -9,6 +10,19 @@ a user's results would hang on what else happens to be installed.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 pd.set_option("mode.string_storage", "python")
+
+
+def firsts(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(the position of each distinct row of `keys` where it first occurs, in order; for each row,
+    which of them it is) — a missing value equals another missing value, as in a merge."""
+    group = np.zeros(len(keys), dtype=np.int64)
+    for column in keys.columns:
+        codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
+        group = pd.factorize(group * len(uniques) + codes)[0]  # numbered in the order they first occur
+    # so each one first occurs where the highest number so far grows: no sort of a year's rows
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0) if len(group) else group
+    return first, group

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pandas is imported where it is used: the CLI's --help stays quick
+    import numpy as np
     import pandas as pd
 
 _SPACES = re.compile(r"\s+")
@@ -29,15 +30,26 @@ def normalised(names: pd.Series) -> pd.Series:
     return per_distinct(names, normalise, names.dtype)
 
 
+def normalised_values(names: pd.Series) -> np.ndarray:
+    """`normalised` as an object array (None where missing): no Series to make of a year's names."""
+    return _each_distinct(names, normalise)
+
+
 def per_distinct(values: pd.Series, function: Callable[[Any], object], dtype: object = "str") -> pd.Series:
     """`function` of each value of a Series, called once per distinct value (exports repeat their
     names thousands of times); missing values stay missing."""
+    import pandas as pd
+
+    return pd.Series(_each_distinct(values, function), index=values.index, dtype=dtype)
+
+
+def _each_distinct(values: pd.Series, function: Callable[[Any], object]) -> np.ndarray:
     import numpy as np
     import pandas as pd
 
     codes, distinct = pd.factorize(values)
     found = np.array([function(v) for v in distinct.tolist()] + [None], dtype=object)
-    return pd.Series(found[codes], index=values.index, dtype=dtype)
+    return found[codes]
 
 
 @dataclass(frozen=True)

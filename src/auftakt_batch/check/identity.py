@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..names import normalised
+from ..names import normalised_values
 from ..problems import Problem, Severity, Source, info
 from ..schemas import Entries as E
 
@@ -31,15 +31,16 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     """Add `entry_id`, `slot` and `duplicate_of` (the row of the first identical copy in the same file)."""
     comparable = _comparable(entries)
     # the fields as text, made once for id and slot: names normalised, the day and the start as exported
-    text = {c: normalised(entries[c]).to_numpy(dtype=object) for c in (E.person, E.client, E.job, E.task,
-                                                                         E.description)}
+    text = {c: normalised_values(entries[c]) for c in (E.person, E.client, E.job, E.task, E.description)}
     text[E.local_start] = _text(entries[E.local_start], "%Y-%m-%dT%H:%M:%S")
     text["day"] = _text(entries[E.local_start].dt.normalize().fillna(entries[E.date]), "%Y-%m-%d")
     content = _content(entries, text)
     keys = [pd.factorize(entries[E.source_file])[0], pd.factorize(content)[0]]
     copy = pd.Series(0, index=entries.index).groupby(keys).cumcount().to_numpy()
     # a row whose date or duration is unreadable is itself only: its place is part of its id
-    occurrence = copy.astype(str).astype(object)
+    occurrence = np.full(len(copy), "0", dtype=object)  # almost every entry is the only one of its kind
+    again = np.flatnonzero(copy)
+    occurrence[again] = [str(n) for n in copy[again].tolist()]
     alone = np.flatnonzero(~comparable.to_numpy(dtype=bool))
     occurrence[alone] = [f"{file}:{row}" for file, row in zip(entries[E.source_file].to_numpy(dtype=object)[alone],
                                                               entries[E.source_row].to_numpy()[alone])]

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from ..config import Config
+from ..frames import firsts
 from ..ingest.formats import FORMATS
 from ..names import normalise, per_distinct
 from ..schemas import Entries as E
@@ -41,13 +43,12 @@ def client_and_job_keys(raw: pd.DataFrame, config: Config) -> tuple[pd.Series, p
 def rates_billable(entries: pd.DataFrame, config: Config) -> pd.Series:
     """Whether rates.yaml bills each entry's client and job, whatever the export's flag says
     (an unknown client or job: yes, its error holds it back)."""
-    pairs = pd.DataFrame({"c": entries[E.client_key], "j": entries[E.job_key]})
-    distinct = pairs.drop_duplicates().dropna()
-    distinct = distinct.assign(setting=[
-        config.clients[c].billable and (config.clients[c].jobs[j].billable if j else True)
-        for c, j in distinct.itertuples(index=False)])
-    setting = pairs.merge(distinct, on=["c", "j"], how="left")["setting"].set_axis(entries.index)
-    return setting.astype("boolean").fillna(True).astype(bool)
+    pairs = pd.DataFrame({"c": entries[E.client_key], "j": entries[E.job_key]}, copy=False)
+    first, which = firsts(pairs)
+    setting = np.array([True if pd.isna(c) or pd.isna(j) else  # unknown: its error holds it back
+                        config.clients[c].billable and (config.clients[c].jobs[j].billable if j else True)
+                        for c, j in pairs.iloc[first].itertuples(index=False)], dtype=bool)
+    return pd.Series(setting[which], index=entries.index)
 
 
 def person_names(raw: pd.DataFrame, config: Config) -> pd.Series:
@@ -79,12 +80,12 @@ def _client_of_job(raw: pd.DataFrame, config: Config) -> pd.Series:
 
 def _job_keys(client_key: pd.Series, job: pd.Series, config: Config) -> pd.Series:
     """Job key within its client; '' for a client without jobs and an empty job cell."""
-    pairs = pd.DataFrame({"c": client_key, "j": job})
-    distinct = pairs.drop_duplicates().dropna(subset=["c"])
-    distinct = distinct.assign(key=[
-        config.job_names[c].get(j) if config.clients[c].jobs else ("" if not normalise(j) else None)
-        for c, j in distinct.itertuples(index=False)])
-    return pairs.merge(distinct, on=["c", "j"], how="left")["key"].set_axis(job.index).astype("str")
+    pairs = pd.DataFrame({"c": client_key, "j": job}, copy=False)
+    first, which = firsts(pairs)
+    keys = np.array([None if pd.isna(c) else config.job_names[c].get(j) if config.clients[c].jobs else
+                     ("" if not normalise(j) else None) for c, j in pairs.iloc[first].itertuples(index=False)]
+                    + [None], dtype=object)
+    return pd.Series(keys[which], index=job.index, dtype="str")
 
 
 def _billable(flag: pd.Series, client_key: pd.Series, job_key: pd.Series, config: Config) -> pd.Series:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import Config, Rounding
+from ..frames import firsts
 from ..schemas import Entries as E
 from ..schemas import PricedEntries as P
 from ..schemas import added
@@ -50,18 +51,6 @@ def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
     rates = np.full(len(entries), None, dtype=object)
     rates[known] = _objects(found)[which]
     return pd.Series(rates, index=entries.index, dtype=object)
-
-
-def firsts(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(the position of each distinct row of `keys` where it first occurs, in order; for each row,
-    which of them it is) — a missing value equals another missing value, as in a merge."""
-    group = np.zeros(len(keys), dtype=np.int64)
-    for column in keys.columns:
-        codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
-        group = pd.factorize(group * len(uniques) + codes)[0]  # numbered in the order they first occur
-    # so each one first occurs where the highest number so far grows: no sort of a year's rows
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0) if len(group) else group
-    return first, group
 
 
 def _objects(values: list) -> np.ndarray:

@@ -10,8 +10,9 @@ import pandas as pd
 from ..check.resolve import rates_billable
 from ..check.tracker import INVOICED, UNAPPROVED
 from ..config import Config
+from ..frames import firsts
 from ..ingest.read import SEPARATORS
-from ..pricing import billed_seconds, firsts, logged_seconds, rounding_for
+from ..pricing import billed_seconds, logged_seconds, rounding_for
 from ..problems import Severity, by_code, plural
 from ..run import CheckRun
 from ..schemas import Entries as E
