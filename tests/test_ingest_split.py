@@ -18,7 +18,7 @@ from auftakt_batch.problems import sorted_problems
 
 from .conftest import Workspace, examples
 from .test_ingest_batch import BAD, clocked, native
-from .test_ingest_cache import HEADERS, row
+from .test_ingest_cache import HEADERS
 
 RULES = Rules("Europe/Berlin")
 QUOTED = [  # native rows whose quoted description holds what only quotes may: a separator, a line end, a quote

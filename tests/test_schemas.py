@@ -6,6 +6,7 @@ import sys
 
 import pandas as pd
 
+from auftakt_batch import schemas
 from auftakt_batch.schemas import Entries, RawEntries, conforms, empty, validate
 
 from .conftest import TODAY, copy_demo
@@ -296,3 +297,21 @@ def test_the_quick_look_for_nulls_says_what_pandas_says(values, storage):
 
     column = pd.Series(values, dtype=pd.StringDtype("python", na_value=float("nan")) if storage == "python" else object)
     assert _nulls(column) == column.hasnans
+
+
+ids = st.text(alphabet="0123456789abcdef", min_size=20, max_size=20)
+odd = st.one_of(st.text(alphabet="0123456789abcdef\n", min_size=18, max_size=22), st.text(min_size=20, max_size=20))
+
+
+@given(st.lists(st.one_of(ids, ids.map(lambda i: "0123456789abcdef" + i[16:]), ids.map(lambda i: i[:16] + "0000")),
+                max_size=30), st.lists(odd, max_size=2), st.randoms())
+def test_ids_are_found_distinct_exactly_when_they_are(values, others, random):
+    """`distinct_ids` mixes each id's bytes into an integer: ids alike in all but their last digits, or
+    in all but their first, are told apart; any value not 20 ASCII characters leaves it to pandas."""
+    values = values + values[:random.randint(0, 2)] + others  # a copy or two, and maybe an odd value
+    random.shuffle(values)
+    column = pd.Series(values, dtype="str")
+    found = schemas.distinct_ids(column)
+    assert found is None or found == column.is_unique
+    if all(len(v) == 20 and v.isascii() and "\n" not in v for v in values):
+        assert found == column.is_unique

@@ -23,6 +23,7 @@ import pandas as pd
 from ..names import normalised_values
 from ..problems import Problem, Severity, Source, info
 from ..schemas import Entries as E
+from ..schemas import distinct_ids
 
 ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 
@@ -60,7 +61,7 @@ def drop_repeats(entries: pd.DataFrame, flags_count: bool = True) -> tuple[pd.Da
     otherwise the order of the files would decide the bill. Either holds back the entry's client
     (the copy is no entry of its own, so its error names the client). Not so when the export's
     flag does not count (`flags_count` false: imports.billable: rates)."""
-    if not entries[E.entry_id].duplicated().any():  # the usual case: no entry is repeated
+    if distinct_ids(entries[E.entry_id]) or not entries[E.entry_id].duplicated().any():  # the usual case: none
         return entries.reset_index(drop=True), []
     return _dropped_repeats(entries, flags_count)
 
