@@ -23,7 +23,7 @@ from .check.checks import BLOCKING, CHECKS, Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
 from .check.expense_decisions import PRICE
 from .check.expenses import expenses
-from .check.identities import fingerprints, identified
+from .check.identities import fingerprints, identified, written
 from .check.identity import drop_repeats, identify
 from .check.overlaps import supersede
 from .check.reconcile import evidence, reconcile
@@ -157,6 +157,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     if not saved_reviews(workspace, period):
         run = replace(run, problems=tuple(sorted_problems(problems)))
         lap("review")
+        written()  # the identities kept (check/identities), written beside the later steps
         return run
     review = read_review(run)
     run = replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
@@ -164,6 +165,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                   expense_decisions=review.expenses if review.exists else None)
     run = _approved_by_reviewer(run, today, ingested.labels)
     lap("review")
+    written()
     return run
 
 

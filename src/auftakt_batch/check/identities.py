@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -36,7 +37,7 @@ from ..config import Config
 from ..ingest import Ingested, SourceFile, arrays
 from ..ingest.cache import written_entry
 from ..memory import release
-from ..processes import forked_map, forked_pool
+from ..processes import forked_call, forked_map, forked_pool
 from ..schemas import Entries as E
 from .identity import ID_BYTES, identify
 from .resolve import resolve_names
@@ -76,6 +77,7 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
     """`raw` — the rows `positions` (ascending) of the ingested entries — with names resolved and
     each entry fingerprinted: from the cache where it holds the rows for these names, else
     computed (and kept)."""
+    written()  # what an earlier call keeps is there to be read
     exports = _exports(ingested.files)
     if not (workspace / "output").is_dir() or sum(e.rows for e in exports) != len(ingested.entries) \
             or not raw.index.equals(pd.RangeIndex(len(raw))):
@@ -104,13 +106,24 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         for export, kept, rows, at in todo:
             if _keeps(export):
                 new = done if done.index.equals(pd.Index(at)) else done.loc[at]  # one export's: not copied
-                _keep(folder, export, names, _merged(kept, rows, new))
-        release()  # what keeping them used
+                merged = _merged(kept, rows, new)
+                _WRITING.append(forked_call(partial(_keep, folder, export, names, merged)))  # beside what follows
     _prune(folder, {e.key for e in exports if e.key})
     if not parts:
         return _computed(raw, config)
     columns = pd.concat(parts).sort_index() if len(parts) > 1 else parts[0]
     return raw.assign(**{c: columns[c] for c in COLUMNS})
+
+
+_WRITING: list[Callable[[], None]] = []  # what `identified` keeps, written by processes forked from the run
+
+
+def written() -> None:
+    """Wait until what `identified` keeps is written: each export's entry is written by a process
+    forked from the run (processes.forked_call: here, where forking is not safe), beside what the
+    run does next."""
+    while _WRITING:
+        _WRITING.pop()()
 
 
 def _days(raw: pd.DataFrame) -> np.ndarray:

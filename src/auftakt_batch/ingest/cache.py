@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..problems import Problem, Severity, Source
+from ..processes import forked_call
 from ..schemas import RawEntries
 from . import arrays
 from .build import Rules
@@ -191,14 +192,19 @@ class IngestCache:
         not give back exactly the columns and dtypes of RawEntries (the export is then read whole)."""
         meta, stored = _entry(columns, dtypes, [{"key": key, "problems": [_problem_out(p) for p in problems],
                                                  "tables": [dict(table)]}])
-        try:
+        name = f"{key}.npz"
+        written = forked_call(lambda: self._written(name, meta, stored))  # by a process forked from this one,
+        try:                                                                # while this one decodes the columns
             read = _reads(meta, stored).get(key)
         except Exception:  # noqa: BLE001 - what does not decode is not kept, and is read whole
-            return None
+            read = None
+        kept = written()
+        if kept and read is not None and not _small(read):
+            self.used.add(key)
+        elif kept:  # what does not decode, or a small export (kept in the pack when the run ends): not alone
+            (self.folder / name).unlink(missing_ok=True)
         if read is not None and _small(read):
             self.small[key] = (read, "new")
-        elif read is not None and self._written(f"{key}.npz", meta, stored):
-            self.used.add(key)
         return read
 
     def _write(self, name: str, reads: list[tuple[str, FileRead]]) -> bool:
