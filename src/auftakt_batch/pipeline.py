@@ -156,16 +156,16 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    Without one there is nothing to read (and the spreadsheet code is not imported).
     if not saved_reviews(workspace, period):
         run = replace(run, problems=tuple(sorted_problems(problems)))
-        lap("review")
         written()  # the identities kept (check/identities), written beside the later steps
+        lap("review")
         return run
     review = read_review(run)
     run = replace(run, problems=tuple(sorted_problems([*problems, *review.problems])),
                   decisions=review.decided if review.exists else None,
                   expense_decisions=review.expenses if review.exists else None)
     run = _approved_by_reviewer(run, today, ingested.labels)
-    lap("review")
     written()
+    lap("review")
     return run
 
 
