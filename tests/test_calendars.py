@@ -12,7 +12,7 @@ from auftakt_batch.calendars.meetings import covered
 from auftakt_batch.calendars.read import CalendarError, read_calendar
 from auftakt_batch.periods import parse_period
 
-from .conftest import ROOT, SAMPLES, examples, problem_lines
+from .conftest import ROOT, SAMPLES, Workspace, examples, problem_lines
 
 ICS = SAMPLES / "ics"
 needs_samples = pytest.mark.skipif(not ICS.is_dir(), reason="../shared/samples is not present")
@@ -676,3 +676,39 @@ def test_a_kept_calendar_is_read_where_it_cannot_be_marked_used(tmp_path, monkey
     monkeypatch.setattr(icalendar.Calendar, "from_ical", refused)
     again = read_calendar(path, "cal.ics", parse_period("2026-11"), "Europe/Berlin", keep)
     pd.testing.assert_frame_equal(again.events, first.events)
+
+
+def test_calendars_not_kept_are_parsed_by_workers_and_read_as_one_process_reads_them(tmp_path, monkeypatch):
+    """A month's fresh calendar exports are parsed on every core before the check reads them
+    (calendars/ahead.py): the check then reads them kept — parsing none itself — and says and
+    counts what a check parsing them one after another does; an unreadable one it reads itself."""
+    import icalendar
+
+    from auftakt_batch import processes
+    from auftakt_batch.calendars import ahead
+
+    if not processes.forks():
+        pytest.skip("forking is not safe here (not Linux, or another thread runs)")
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 0)  # these few small ones, too
+    runs, parsed = {}, []
+    real = icalendar.Calendar.from_ical
+    monkeypatch.setattr(icalendar.Calendar, "from_ical", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    for how in ("one by one", "ahead"):
+        ws = calendar_ws(Workspace(tmp_path / how.replace(" ", "-")))
+        (ws.root / "output").mkdir()
+        calendar_file(ws, "anna.ics", event("a1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"),
+                      event("g1", "Globex sync", 5, "1400", "1500"))
+        calendar_file(ws, "ben.ics", event("b1", "ACME review", 4, "0900", "0930", "bob@acme.example"))
+        ws.input("broken.ics", "BEGIN:VCALENDAR\r\nnot a calendar")
+        ws.input("week.csv", TIMED + "2026-11-04,Anna Schmidt,ACME,website,Review,,10:00,11:30\n")
+        with monkeypatch.context() as patched:
+            if how == "one by one":
+                patched.setattr(ahead, "forked_pool", lambda workers: None)
+            parsed.clear()
+            run = ws.check()
+        runs[how] = (run, len(parsed))
+    (alone, parsed_alone), (together, parsed_here) = runs["one by one"], runs["ahead"]
+    assert parsed_alone == 3 and parsed_here == 1  # ahead: only the broken one, by the check itself
+    assert problem_lines(together) == problem_lines(alone) and any("broken.ics" in p for p in problem_lines(alone))
+    pd.testing.assert_frame_equal(together.entries, alone.entries)
+    assert (together.entries["source_format"] == "calendar").sum() == 2  # ACME's two meetings: billed

@@ -60,6 +60,16 @@ def load(folder: Path, name: str, period: Period) -> tuple[Found, int] | None:
     return None
 
 
+def held(folder: Path, name: str, period: Period) -> bool:
+    """Whether an entry under `name` is kept for `period` or a period holding it, by the files' names
+    alone (`load` reads it, and parses the calendar again where it cannot be trusted)."""
+    try:
+        return any((days := _days(path, name)) is not None and days[0] <= period.start and period.end <= days[1]
+                   for path in folder.glob(f"{name}.*.json"))
+    except OSError:
+        return False
+
+
 def _read(path: Path, days: tuple[date, date]) -> Found | None:
     try:
         stored = json.loads(path.read_bytes())

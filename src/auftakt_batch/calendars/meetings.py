@@ -22,6 +22,7 @@ from ..periods import Period
 from ..problems import Problem, Severity, Source
 from ..schemas import Entries as E
 from .absences import days_off
+from .ahead import parse_ahead
 from .match import clients_of, owner_of, unowned_message
 from .read import CalendarError, read_calendar
 
@@ -39,6 +40,7 @@ def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period,
     zone = config.agency.timezone
     bills = any(c.calendar is not None and c.calendar.bill_meetings for c in config.clients.values())
     severity = Severity.ERROR if bills else Severity.WARNING
+    parse_ahead(files, period, zone, keep, since)  # those not kept, on every core: the loop reads them kept
     for path, label in files:
         try:
             calendar = read_calendar(path, label, period, zone, keep, since)

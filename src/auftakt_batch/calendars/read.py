@@ -72,7 +72,7 @@ def read_calendar(path: Path, label: str, period: Period, timezone_name: str, ke
     parsed again; with `since` as well (the first day the inputs hold, before the period), a
     calendar parsed is listed from that day to the period's end and kept so, for the report's check
     of the months before to read (the period alone where that stretch is too dense to list)."""
-    data = _calendar_bytes(path, label)
+    data = calendar_bytes(path, label)
     name = kept.key(data, timezone_name) if keep is not None else ""
     loaded = kept.load(keep, name, period) if keep is not None else None
     if loaded is None:
@@ -222,7 +222,7 @@ def _mended(data: bytes, label: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _calendar_bytes(path: Path, label: str) -> bytes:
+def calendar_bytes(path: Path, label: str) -> bytes:
     try:
         return read_input(path)
     except OSError as exc:
