@@ -123,3 +123,19 @@ def test_a_table_whose_durations_its_tracker_rounded_says_so_as_alone(ws):
     assert together.problems == tuple(p for _, problems, _ in alone for p in problems)
     assert [(p.code, p.source.file) for p in together.problems] == [
         ("tracker-rounding", "input/rounded.csv"), ("duration-mismatch", "input/wrong.csv")]
+
+
+def test_a_stray_rows_date_decides_nothing_for_the_tables_built_together(ws, monkeypatch):
+    """Alike small exports are grouped by what their values tell; a note row's end date tells
+    nothing of its file's date order (it is no entry), so a file whose entries alone tell none is
+    read by the setting — as alone — not by another file's order."""
+    ws.input("a.csv", HEADERS["toggl"] + ",,,,,a note,,,,13/11/2026,,,,\n"
+             + "Anna Schmidt,a@x.example,ACME GmbH,app,,Work,Yes,03/11/2026,09:00:00,03/11/2026,10:00:00,01:00:00,,\n")
+    ws.input("b.csv", HEADERS["toggl"]
+             + "Anna Schmidt,a@x.example,ACME GmbH,app,,Work,Yes,14/11/2026,09:00:00,14/11/2026,10:00:00,01:00:00,,\n")
+    rules = Rules("Europe/Berlin", date_format="mdy")
+    together = ingest.ingest(ws.root / "input", ws.root, rules)
+    monkeypatch.setattr(ingest, "build_tables", one_by_one)
+    alone = ingest.ingest(ws.root / "input", ws.root, rules)
+    assert together.entries.equals(alone.entries) and together.problems == alone.problems
+    assert [str(d.date()) for d in together.entries["date"]] == ["2026-03-11", "2026-11-14"]

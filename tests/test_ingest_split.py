@@ -52,7 +52,7 @@ def parts(monkeypatch):
     return into
 
 
-def read_whole(ws: Workspace, monkeypatch):
+def read_whole(ws: Workspace, monkeypatch, rules: Rules = RULES):
     """What ingest gives with no export read in parts, and what `check --json` says then, in another workspace."""
     with monkeypatch.context() as patched:
         patched.setattr(split, "SPLIT_BYTES", 10**15)
@@ -60,7 +60,7 @@ def read_whole(ws: Workspace, monkeypatch):
         for path in (ws.root / "input").iterdir():
             alone.input(path.name, path.read_bytes())
         (alone.root / "output").mkdir()
-        return read(alone), said(alone)
+        return read(alone, rules), said(alone)
 
 
 def said(ws: Workspace) -> tuple[int, dict]:
@@ -75,8 +75,8 @@ def same(one, other) -> None:
     assert dict(one.labels) == dict(other.labels)
 
 
-def read(ws: Workspace):
-    return ingest.ingest(ws.root / "input", ws.root, RULES, IngestCache.of(ws.root, RULES))
+def read(ws: Workspace, rules: Rules = RULES):
+    return ingest.ingest(ws.root / "input", ws.root, rules, IngestCache.of(ws.root, rules))
 
 
 good = st.one_of(
@@ -197,3 +197,56 @@ def test_parts_are_cut_at_record_ends_outside_quotes(ws, parts):
     assert [body[e:e + 1] for e in ends] == [b"\n", b"\n", b"\n", b""]  # the last record ends with the text
     assert split._bounds(ends, len(body), 2) == [1, 3, 4] and split._bounds(ends, len(body), 9) == [1, 2, 3, 4]
     assert record_ends(b'date,person\n2026-11-01,5" screen\n', ",") is None  # a quote only a CSV reader reads
+
+
+def slashed(day: int, month_first: bool) -> str:
+    """A Toggl row on a slash date of November (11/03/2026 or 03/11/2026)."""
+    date = f"11/{day:02d}/2026" if month_first else f"{day:02d}/11/2026"
+    return (f"Anna Schmidt,anna@x.example,ACME GmbH,app,,Work {day},Yes,{date},09:00:00,{date},10:00:00,01:00:00,,"
+            "\n")
+
+
+NOTE = ",,,,,a note,,,,13/11/2026,,,,\n"  # not an entry: its end date tells nothing of the file's date order
+toggl_rows = st.one_of(st.builds(slashed, st.integers(1, 28), st.booleans()), st.just(NOTE),
+                       st.builds(lambda d: slashed(d, False).replace("Anna Schmidt", ""), st.integers(1, 12)))
+
+
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.lists(toggl_rows, min_size=2, max_size=30), st.sampled_from([None, "dmy", "mdy"]), st.integers(2, 3))
+def test_slash_dates_read_in_parts_are_read_as_the_whole_reads_them(tmp_path_factory, monkeypatch, parts, rows,
+                                                                     order, n):
+    """Whatever order the rows' slash dates tell (or none, or both ways), wherever a stray row stands."""
+    ws = Workspace(tmp_path_factory.mktemp("slashed"))
+    (ws.root / "output").mkdir()
+    ws.input("year.csv", HEADERS["toggl"] + "".join(rows))
+    rules = Rules("Europe/Berlin", date_format=order)
+    whole, _ = read_whole(ws, monkeypatch, rules)
+    parts(n)
+    same(read(ws, rules), whole)
+
+
+def test_a_stray_rows_date_decides_nothing_in_a_part(ws, monkeypatch, parts):
+    """A note row's end date is day/month: the whole file's entries tell no order (the setting
+    decides), and neither does the part that holds the note."""
+    (ws.root / "output").mkdir()
+    ws.input("year.csv", HEADERS["toggl"] + NOTE + slashed(3, False) * 9 + slashed(14, False) * 10)
+    rules = Rules("Europe/Berlin", date_format="mdy")
+    whole, _ = read_whole(ws, monkeypatch, rules)
+    joined = parts(2)
+    got = read(ws, rules)
+    assert joined == [None]  # the first part, left to the setting, decides otherwise than the whole
+    same(got, whole)
+    assert str(got.entries["date"].iloc[0].date()) == "2026-11-03"
+
+
+def test_an_overlong_value_in_a_part_read_record_by_record_is_the_wholes_error(ws, monkeypatch, parts):
+    (ws.root / "output").mkdir()
+    ok = native(3, 0, 0, 90)
+    ws.input("year.csv", HEADERS["native"] + ok * 10 + "2026-11-04,Anna Schmidt,ACME GmbH,app,1.5,yes\n"
+             + "2026-11-05,Anna Schmidt,ACME GmbH,app,," + "x" * 140_000 + ",1.5,yes\n" + ok * 10)
+    whole, said_whole = read_whole(ws, monkeypatch)
+    parts(2)
+    got = read(ws)
+    same(got, whole)
+    assert said(ws) == said_whole and [p.code for p in got.problems] == ["bad-csv"]

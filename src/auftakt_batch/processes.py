@@ -73,12 +73,21 @@ def forked_call(work: Callable[[], R], again: Callable[[], R] | None = None) -> 
     holds it. Where `forked_pool` would not fork, `work()` is done here when the result is asked
     for (and let go then); where the child died before giving it (killed: out of memory?),
     `again()` (by default `work()`) is. The child ignores Ctrl-C and dies with this process,
-    whether its result was asked for or not."""
+    whether its result was asked for or not. Where no process or pipe can be made, `work()` is done
+    here when the result is asked for."""
     if not forks():
         return _once(work)
     parent = os.getpid()
-    reading, writing = os.pipe()
-    child = os.fork()
+    try:
+        reading, writing = os.pipe()
+    except OSError:  # no file descriptor left: done here
+        return _once(work)
+    try:
+        child = os.fork()
+    except OSError:  # no process left, or no memory to fork with: done here
+        os.close(reading)
+        os.close(writing)
+        return _once(work)
     if child == 0:  # pragma: no cover — the forked process; coverage sees it only through what it gives
         os.close(reading)
         _give(work, writing, parent)

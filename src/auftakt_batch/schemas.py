@@ -166,7 +166,8 @@ def distinct_ids(values: pd.Series) -> bool | None:
 
 def _distinct(values: pd.Series) -> bool:
     """`is_unique`, for ids by `distinct_ids` (a year's ids are hashed in a second otherwise)."""
-    found = distinct_ids(values) if isinstance(values.dtype, pd.StringDtype) and len(values) > 1000 else None
+    found = distinct_ids(values) if isinstance(values.dtype, pd.StringDtype) and len(values) > 1000 \
+        and len(str(values.iloc[0])) == 20 else None  # an entry id's length: not an expense's or a booking's
     return values.is_unique if found is None else found
 
 

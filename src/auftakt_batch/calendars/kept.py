@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..ingest.cache import code, written_entry
+from ..ingest.cache import code, left_behind, written_entry
 from ..periods import Period
 
 FORMAT = 2  # change it whenever what is stored, or how, changes
@@ -110,11 +110,14 @@ def keep(folder: Path, name: str, period: Period, found: Found) -> None:
 
 
 def expire(folder: Path) -> None:
-    """Remove the entries no run has used for EXPIRE_DAYS."""
+    """Remove the entries no run has used for EXPIRE_DAYS, and what a writer killed halfway left."""
     oldest = time.time() - EXPIRE_DAYS * 86400
     try:
         for path in folder.glob("*.json"):
             if path.stat().st_mtime < oldest:
+                path.unlink(missing_ok=True)
+        for path in folder.glob(".*.tmp"):
+            if left_behind(path):
                 path.unlink(missing_ok=True)
     except OSError:
         pass

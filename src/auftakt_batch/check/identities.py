@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..config import Config
 from ..ingest import Ingested, SourceFile, arrays
-from ..ingest.cache import written_entry
+from ..ingest.cache import left_behind, written_entry
 from ..memory import release
 from ..processes import forked_call, forked_map, forked_pool
 from ..schemas import Entries as E
@@ -103,11 +103,10 @@ def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, con
         done = _worked_out(raw, [at for *_, at in todo], config)
         release()  # the text made to fingerprint them, before they are kept
         parts.append(done)
-        for export, kept, rows, at in todo:
-            if _keeps(export):
-                new = done if done.index.equals(pd.Index(at)) else done.loc[at]  # one export's: not copied
-                merged = _merged(kept, rows, new)
-                _WRITING.append(forked_call(partial(_keep, folder, export, names, merged)))  # beside what follows
+        keeping = [(export, _merged(kept, rows, done if done.index.equals(pd.Index(at)) else done.loc[at]))
+                   for export, kept, rows, at in todo if _keeps(export)]  # an export's rows: not copied
+        if keeping:  # by one process forked from the run, beside what it does next (if that dies: not kept)
+            _WRITING.append(forked_call(partial(_keep_all, folder, names, keeping), again=lambda: None))
     _prune(folder, {e.key for e in exports if e.key})
     if not parts:
         return _computed(raw, config)
@@ -283,6 +282,11 @@ def _load(folder: Path, export: _Export, names: str) -> _Kept | None:
         return None
 
 
+def _keep_all(folder: Path, names: str, keeping: list[tuple[_Export, _Kept]]) -> None:
+    for export, kept in keeping:
+        _keep(folder, export, names, kept)
+
+
 def _keep(folder: Path, export: _Export, names: str, kept: _Kept) -> None:
     """Keep what is known of an export; what cannot be kept exactly, or written, is only done again next time."""
     try:
@@ -358,10 +362,11 @@ def _digests_in(stored: dict[str, np.ndarray], column: str, prefix: int, count: 
 
 
 def _prune(folder: Path, keys: set[str]) -> None:
-    """Remove the entries of exports no longer in input/ (or changed: their key is another)."""
+    """Remove the entries of exports no longer in input/ (or changed: their key is another), and
+    what a writer killed halfway left."""
     try:
         for path in folder.iterdir():
-            if path.suffix == ".npz" and path.stem not in keys:
+            if path.suffix == ".npz" and path.stem not in keys or left_behind(path):
                 path.unlink(missing_ok=True)
     except OSError:
         pass

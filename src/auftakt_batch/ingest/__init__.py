@@ -21,6 +21,7 @@ import pandas as pd
 from ..memory import release
 from ..problems import Problem, Severity, Source, error, plural, warning
 from ..schemas import RawEntries, empty
+from . import split
 from .ahead import read_ahead
 from .bank import FOLDER as BANK_FOLDER
 from .batch import Built, build_tables
@@ -31,7 +32,6 @@ from .formats import FORMATS, by_name, describe_unknown, is_expense, recognise
 from .jsonfile import read_json
 from .parts import joined
 from .read import FileError, Table, read_csv, read_workbook
-from .split import SPLIT_BYTES, in_parts
 from .tree import (
     CALENDAR_SUFFIXES,
     JSON_SUFFIXES,
@@ -218,7 +218,7 @@ def read_and_keep(path: Path, label: str, kind: str, rules: Rules, folder: Path)
 def _in_parts(data: bytes, label: str, rules: Rules, key: str, cache: IngestCache) -> FileRead | None:
     """A large CSV export read in parts on every core and kept in the cache (ingest/split.py); None
     where it is to be read whole."""
-    whole = in_parts(data, label, rules, _recognise, describe_unknown, _no_repeated_columns)
+    whole = split.in_parts(data, label, rules, _recognise, describe_unknown, _no_repeated_columns)
     return cache.keep_encoded(key, whole.table, whole.problems, whole.columns, whole.dtypes) if whole else None
 
 
@@ -297,7 +297,7 @@ def _splits(path: Path) -> bool:
     """Whether the export is a CSV large enough to be read in parts on every core by the run itself
     (ingest/split.py), not by one of the workers reading exports ahead of it."""
     try:
-        return suffix(path.name) in TABLE_SUFFIXES and path.stat().st_size >= SPLIT_BYTES
+        return suffix(path.name) in TABLE_SUFFIXES and path.stat().st_size >= split.SPLIT_BYTES
     except OSError:
         return False
 

@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Union
 
 import numpy as np
+import pandas as pd
 
 from ..problems import Problem
 from .build import NO_PRICE, Rules, build_entries, undecided_dates
@@ -63,11 +64,13 @@ def _alone(table: Table, rules: Rules) -> Outcome:
         return exc
 
 
-def decisions(table: Table, fmt: Format) -> tuple:
+def decisions(table: Table, fmt: Format, entries: np.ndarray | None = None) -> tuple:
     """What a table decides from all its values, by the evidence in it alone (before any
     setting): whether it has slash dates and their order, and its decimal mark; a table whose
-    values contradict each other decides nothing (it is built alone)."""
-    dates, money = (_texts(table, fmt, fields) for fields in _GROUPED_FIELDS)
+    values contradict each other decides nothing (it is built alone). `entries`: the positions of
+    the rows that are entries, once built — as in `build_entries`, a stray row's dates tell nothing
+    (its amounts do); every row by default."""
+    dates, money = _texts(table, fmt, _GROUPED_FIELDS[0], entries), _texts(table, fmt, _GROUPED_FIELDS[1])
     order, against = date_order(dates)
     money = {v for v in money if v.lower() not in NO_PRICE}
     mark, contradicting = decimal_mark(money)
@@ -76,9 +79,22 @@ def decisions(table: Table, fmt: Format) -> tuple:
     return has_slash_dates(dates), order, mark
 
 
-def _texts(table: Table, fmt: Format, fields: tuple[str, ...]) -> set[str]:
-    """The distinct values of the columns that give `fields` (or what the format derives them from)."""
-    return {v for c in _columns(fmt.name, table.header, fields) if c >= 0 for v in table.column(c)}
+def _texts(table: Table, fmt: Format, fields: tuple[str, ...], rows: np.ndarray | None = None) -> set[str]:
+    """The distinct values of the columns that give `fields` (or what the format derives them from),
+    in `rows` (positions) or all."""
+    return {v for c in _columns(fmt.name, table.header, fields) if c >= 0
+            for v in (table.column(c) if rows is None else table.column(c)[rows])}
+
+
+def entry_rows(table: Table, entries: pd.DataFrame) -> np.ndarray:
+    """The positions of the table's rows that its build kept as entries (of the table's own file)."""
+    numbers = entries["source_row"].to_numpy()
+    if "source_file" in table.cells and "source_file" in entries:  # many tables' rows at once
+        files = table.column("source_file")
+        kept = set(zip(entries["source_file"].to_numpy(dtype=object).tolist(), numbers.tolist()))
+        return np.array([i for i, pair in enumerate(zip(files.tolist(), table.column("source_row").tolist()))
+                         if pair in kept], dtype=np.int64)
+    return np.flatnonzero(np.isin(table.column("source_row"), numbers))
 
 
 @lru_cache(maxsize=1024)
@@ -101,6 +117,16 @@ def _undecided_of(table: Table, fmt: Format) -> Problem | None:
     return undecided_dates(table.file, tuple(int(numbers[i]) for i in undecided), date[undecided[0]], None)
 
 
+def _stray_decides(tables: list[Table], whole: Table, entries: pd.DataFrame, fmt: Format) -> bool:
+    """Whether, without the rows their build left out as stray, a table decides otherwise than the
+    group (the group was formed by the evidence of all rows: a stray row's dates tell nothing)."""
+    decided = decisions(whole, fmt, entry_rows(whole, entries))
+    by_file = entries.groupby("source_file", sort=False)
+    own = {file: rows for file, rows in by_file}
+    empty = entries.iloc[:0]
+    return any(decisions(t, fmt, entry_rows(t, own.get(t.file, empty))) != decided for t in tables)
+
+
 def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     """Each table's outcome from one build over all their rows; None for those to build alone."""
     fmt = by_name(tables[0].format)
@@ -114,6 +140,8 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     try:
         entries, problems, labels = build_entries(whole, fmt, rules)
     except FileError:
+        return [None] * len(tables)
+    if len(entries) < whole.size and _stray_decides(tables, whole, entries, fmt):
         return [None] * len(tables)
     index = {file: i for i, file in enumerate(files)}
     undecided = [p for p in problems if p.code == "date-order"]  # one for the slash dates of all the files

@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -149,7 +150,8 @@ class IngestCache:
         remove the entries this run did not use: the exports they were made of are gone or changed."""
         self._keep_small()
         try:
-            stale = [p for p in self.folder.iterdir() if _NAME.match(p.name) and p.stem not in self.used]
+            stale = [p for p in self.folder.iterdir()
+                     if _NAME.match(p.name) and p.stem not in self.used or left_behind(p)]
             stale += [self.folder / PACK] if PACK not in self.used else []
             for path in stale:
                 path.unlink(missing_ok=True)
@@ -193,7 +195,8 @@ class IngestCache:
         meta, stored = _entry(columns, dtypes, [{"key": key, "problems": [_problem_out(p) for p in problems],
                                                  "tables": [dict(table)]}])
         name = f"{key}.npz"
-        written = forked_call(lambda: self._written(name, meta, stored))  # by a process forked from this one,
+        written = forked_call(lambda: self._written(name, meta, stored),  # by a process forked from this one,
+                              again=lambda: False)  # (if it dies: not kept)
         try:                                                                # while this one decodes the columns
             read = _reads(meta, stored).get(key)
         except Exception:  # noqa: BLE001 - what does not decode is not kept, and is read whole
@@ -247,6 +250,19 @@ def code() -> str:
         stat = source.stat()
         digest.update(f"{source.relative_to(package).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     return "/".join([pd.__version__, np.__version__, digest.hexdigest()])
+
+
+LEFT_BEHIND_S = 3600  # a writer's file this old was left by one killed halfway (no entry takes an hour)
+
+
+def left_behind(path: Path) -> bool:
+    """Whether `path` is what a writer of `written_entry` killed halfway left (removed by the prunes)."""
+    if not (path.name.startswith(".") and path.name.endswith(".tmp")):
+        return False
+    try:
+        return time.time() - path.stat().st_mtime > LEFT_BEHIND_S
+    except OSError:
+        return False
 
 
 @contextmanager

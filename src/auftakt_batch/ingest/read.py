@@ -92,12 +92,12 @@ def read_csv(path: Path, label: str, recognise: Recognise, describe: Callable[[l
         data = read_input(path) if data is None else data
     except OSError as exc:
         raise FileError(cannot_read(label, exc)) from None
-    with _field_size_limit(len(data)):  # an overlong value is an error at its cell
+    with field_size_limit(len(data)):  # an overlong value is an error at its cell
         return _read_text(data, label, recognise, describe)
 
 
 @contextmanager
-def _field_size_limit(size: int) -> Iterator[None]:
+def field_size_limit(size: int) -> Iterator[None]:
     """The csv module's limit (process-wide) raised to `size` for the block, and put back after."""
     before = csv.field_size_limit()
     csv.field_size_limit(max(before, size))

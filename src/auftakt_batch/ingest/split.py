@@ -38,10 +38,10 @@ from ..problems import Problem
 from ..processes import forked_call, forks
 from ..schemas import RawEntries
 from . import arrays
-from .batch import TABLE_DECIDES, decisions
+from .batch import TABLE_DECIDES, decisions, entry_rows
 from .build import Rules, build_entries
 from .formats import by_name, is_expense
-from .read import CsvText, FileError, Recognise, Table, csv_text, record_ends, records_table
+from .read import CsvText, FileError, Recognise, Table, csv_text, field_size_limit, record_ends, records_table
 
 SPLIT_BYTES = 8 * 2**20  # an export this large takes longer to read on one core than to cut and join
 _COLUMNS = tuple(RawEntries.columns)
@@ -77,27 +77,45 @@ def in_parts(data: bytes, label: str, rules: Rules, recognise: Recognise, descri
     cores = _cores()
     if len(data) < SPLIT_BYTES or cores < 2 or not forks():
         return None
-    try:
-        text = csv_text(data, label, recognise, describe)
-    except FileError:
-        return None
-    fmt = by_name(text.format)
-    if fmt.totals_row or is_expense(fmt.name):
-        return None
-    raw = text.utf8()
-    ends = record_ends(raw, text.separator)
-    if ends is None:
-        return None
-    bounds = _bounds(ends, len(raw), cores)
-    if len(bounds) < 3:
-        return None
-    work = partial(_piece, text, ends, bounds, label, rules, checked)
-    waiting = [forked_call(partial(work, k)) for k in range(1, len(bounds) - 1)]
-    pieces = [work(0)] + [wait() for wait in waiting]
+    with field_size_limit(len(data)):  # as reading it whole: an overlong value is an error at its cell
+        try:
+            text = csv_text(data, label, recognise, describe)
+        except FileError:
+            return None
+        fmt = by_name(text.format)
+        if fmt.totals_row or is_expense(fmt.name):
+            return None
+        ends = record_ends(text.utf8(), text.separator)
+        if ends is None:
+            return None
+        bounds = _bounds(ends, len(text.utf8()), cores)
+        if len(bounds) < 3:
+            return None
+        pieces = _pieces(partial(_piece, text, ends, bounds, label, rules, checked), len(bounds) - 1)
     read_as = {"file": label, "format": fmt.name, "encoding": text.encoding, "separator": text.separator}
-    del work, waiting, text, raw, ends
+    del text, ends
     release()  # what reading the first part used
-    return _whole(pieces, read_as)
+    return _whole(pieces, read_as) if pieces is not None else None
+
+
+def _pieces(work: Callable[[int], Piece | None], parts: int) -> list[Piece | None] | None:
+    """work(k) of each part: the first here, the others each by a process forked from this one (a
+    part a process died reading is read here); None where a part raised what reading it whole
+    would raise (the caller reads the file whole, and meets it there). Every forked process is
+    waited for."""
+    waiting = [forked_call(partial(work, k)) for k in range(1, parts)]
+    pieces: list[Piece | None] = []
+    failed = False
+    try:
+        pieces.append(work(0))
+    except Exception:  # noqa: BLE001 — met again, and said, where the file is read whole
+        failed = True
+    for wait in waiting:
+        try:
+            pieces.append(wait())
+        except Exception:  # noqa: BLE001
+            failed = True
+    return None if failed else pieces
 
 
 def _cores() -> int:
@@ -122,8 +140,9 @@ def _piece(text: CsvText, ends: np.ndarray, bounds: list[int], label: str, rules
     columns = {name: arrays.encode(entries[name]) for name in entries.columns}
     if tuple(entries.columns) != _COLUMNS or not table.size or any(c is None for c in columns.values()):
         return None
+    decided = decisions(table, by_name(table.format), entry_rows(table, entries))  # a stray row's dates tell nothing
     return Piece({n: c for n, c in columns.items() if c is not None}, {c: str(t) for c, t in entries.dtypes.items()},
-                 len(entries), tuple(problems), labels, decisions(table, by_name(table.format)))
+                 len(entries), tuple(problems), labels, decided)
 
 
 def _whole(pieces: list[Piece | None], read_as: dict[str, Any]) -> Whole | None:
