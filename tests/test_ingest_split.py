@@ -250,3 +250,19 @@ def test_an_overlong_value_in_a_part_read_record_by_record_is_the_wholes_error(w
     got = read(ws)
     same(got, whole)
     assert said(ws) == said_whole and [p.code for p in got.problems] == ["bad-csv"]
+
+
+@pytest.mark.parametrize("wrong, joined", [([7], [2]), ([3, 15], [None])])
+def test_a_duration_off_its_times_is_a_rows_own_unless_another_is_too(ws, monkeypatch, parts, wrong, joined):
+    """One duration off its start–end is that row's error, read in parts; two may be the tracker's
+    rounding, which the whole file decides: read whole."""
+    (ws.root / "output").mkdir()
+    body = [clocked(d % 28 + 1, 9 * 60, 20 if d in wrong else 60, 31 if d in wrong else 60) for d in range(20)]
+    ws.input("year.csv", HEADERS["toggl"] + "".join(body))
+    whole, said_whole = read_whole(ws, monkeypatch)
+    cut = parts(2)
+    got = read(ws)
+    assert cut == joined
+    same(got, whole)
+    assert said(ws) == said_whole
+    assert [p.code for p in got.problems] == ["duration-mismatch"] * len(wrong)

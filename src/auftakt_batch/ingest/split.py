@@ -11,10 +11,12 @@ the cache (`IngestCache.keep_encoded`), from where the run takes it as a warm ru
 
 The parts give what the whole gives only where nothing the file decides from all its rows
 differs between them, so the parts are joined only where:
-- each part decides the same from its own values (`batch.decisions`: whether it has slash dates
-  and their order, its decimal mark), so the whole decides that too;
-- each problem is one row's own (no problem naming several rows, none of the kinds a table
-  decides from all its rows: `batch.TABLE_DECIDES`), as each check goes over the rows in order and
+- each part decides the same from its own values (`batch.decisions`: whether its entries have
+  slash dates and their order — a stray row's dates tell nothing —, its decimal mark), so the
+  whole decides that too;
+- each problem is one row's own (no problem naming several rows; of a format whose report may
+  round durations, at most one duration off its start–end in all the parts, as two or more may be
+  the tracker's rounding: `batch.TABLE_DECIDES`), as each check goes over the rows in order and
   the run sorts problems by file and row (the date-order error of slash dates no date tells the
   order of names all their rows: it is the whole file's);
 - every part has rows, and each gives the same column labels and dtypes.
@@ -158,6 +160,8 @@ def _whole(pieces: list[Piece | None], read_as: dict[str, Any]) -> Whole | None:
     problems = tuple(p for part in parts for p in part.problems)
     if any(not _own_row(p, read_as["file"]) for p in problems):
         return None
+    if by_name(read_as["format"]).report_rounding and sum(p.code in TABLE_DECIDES for p in problems) > 1:
+        return None  # durations off their start–end in several rows: the whole may call that the tracker's rounding
     columns = {name: arrays.joined([p.columns[name] for p in parts]) for name in _COLUMNS}
     if any(c is None for c in columns.values()):
         return None
@@ -168,5 +172,5 @@ def _whole(pieces: list[Piece | None], read_as: dict[str, Any]) -> Whole | None:
 def _own_row(problem: Problem, label: str) -> bool:
     """Whether the problem is about one row of the export alone, whatever the rows beside it."""
     return (problem.source.file == label and problem.source.row is not None and not problem.rows
-            and problem.code not in TABLE_DECIDES and problem.code != "date-order")
+            and problem.code != "date-order")
 
