@@ -14,6 +14,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+from ..ingest.tree import size_of
 from ..periods import Period
 from ..processes import forked_map, forked_pool
 from . import kept
@@ -28,20 +29,13 @@ def parse_ahead(files: list[tuple[Path, str]], period: Period, zone: str, keep: 
     if keep is None or len(files) < 2:
         return
     todo = [(path, label) for path, label in files if not _held(path, label, zone, keep, period)]
-    if len(todo) < 2 or sum(_size(path) for path, _ in todo) < AHEAD_BYTES:  # parsed sooner than handed over
+    if len(todo) < 2 or sum(size_of(path) for path, _ in todo) < AHEAD_BYTES:  # parsed sooner than handed over
         return
     pool = forked_pool(min(len(todo), os.cpu_count() or 1))
     try:
         forked_map(pool, _parse, todo, (period, zone, keep, since), list)
     except Exception:  # noqa: BLE001 — what a worker raised: the check meets it itself
         pass
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _held(path: Path, label: str, zone: str, keep: Path, period: Period) -> bool:

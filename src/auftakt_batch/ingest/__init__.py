@@ -40,6 +40,7 @@ from .tree import (
     cannot_read,
     label_of,
     read_input,
+    size_of,
     suffix,
     walk,
 )
@@ -296,10 +297,7 @@ def _recognised(header: tuple[str, ...]) -> str | None:
 def _splits(path: Path) -> bool:
     """Whether the export is a CSV large enough to be read in parts on every core by the run itself
     (ingest/split.py), not by one of the workers reading exports ahead of it."""
-    try:
-        return suffix(path.name) in TABLE_SUFFIXES and path.stat().st_size >= split.SPLIT_BYTES
-    except OSError:
-        return False
+    return suffix(path.name) in TABLE_SUFFIXES and size_of(path) >= split.SPLIT_BYTES
 
 
 def _no_repeated_columns(table: Table) -> Table:

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..processes import forked_pool
 from .build import Rules
 from .cache import IngestCache
+from .tree import size_of
 
 AHEAD_BYTES = 256 * 1024  # an export this big takes longer to read than to hand to a worker
 
@@ -26,7 +27,7 @@ ReadAndKeep = Callable[[Path, str, str, Rules, Path], None]
 def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: IngestCache,
                read_and_keep: ReadAndKeep) -> None:
     """`files` (path, label, kind) read into an empty `cache` by workers, where that pays."""
-    sized = sorted(((_size(file[0]), file) for file in files), key=lambda pair: -pair[0])
+    sized = sorted(((size_of(file[0]), file) for file in files), key=lambda pair: -pair[0])
     big = [file for size, file in sized if size >= AHEAD_BYTES]  # the largest first: the cores finish together
     if len(big) < 2 or not cache.empty():
         return
@@ -38,10 +39,3 @@ def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: Inge
             list(pool.map(read_and_keep, *zip(*((*file, rules, cache.folder) for file in big))))
     except Exception:  # noqa: BLE001 — a worker killed (out of memory?), or what it raised: ingest meets it itself
         pass
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

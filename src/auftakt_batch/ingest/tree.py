@@ -207,6 +207,14 @@ def read_input(path: Path) -> bytes:
         return handle.read()
 
 
+def size_of(path: Path) -> int:
+    """The file's size in bytes; 0 for one that cannot be looked at (its reader says why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def cannot_read(label: str, exc: OSError, link: str | None = None) -> Problem:
     """An input that cannot be read: the system's reason, and what to do (`link`: where the
     symlink at `label` points, if it is one)."""
