@@ -118,9 +118,9 @@ _WRITING: list[Callable[[], None]] = []  # what `identified` keeps, written by p
 
 
 def written() -> None:
-    """Wait until what `identified` keeps is written: each export's entry is written by a process
-    forked from the run (processes.forked_call: here, where forking is not safe), beside what the
-    run does next."""
+    """Wait until what `identified` keeps is written: the exports' entries of a call are written by
+    one process forked from the run (processes.forked_call; here, where forking is not safe), beside
+    what the run does next."""
     while _WRITING:
         _WRITING.pop()()
 

@@ -195,9 +195,9 @@ class IngestCache:
         meta, stored = _entry(columns, dtypes, [{"key": key, "problems": [_problem_out(p) for p in problems],
                                                  "tables": [dict(table)]}])
         name = f"{key}.npz"
-        written = forked_call(lambda: self._written(name, meta, stored),  # by a process forked from this one,
-                              again=lambda: False)  # (if it dies: not kept)
-        try:                                                                # while this one decodes the columns
+        # written by a process forked from this one while this one decodes the columns (if it dies: not kept)
+        written = forked_call(lambda: self._written(name, meta, stored), again=lambda: False)
+        try:
             read = _reads(meta, stored).get(key)
         except Exception:  # noqa: BLE001 - what does not decode is not kept, and is read whole
             read = None
