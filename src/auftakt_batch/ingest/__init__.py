@@ -176,10 +176,10 @@ def discover(input_dir: Path) -> list[Path]:
 
 
 def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: IngestCache | None,
-                    split: bool = True) -> _Found:
+                    parts: bool = True) -> _Found:
     """The file from the cache where it holds the file's bytes read under these rules; else
     read: built already if it has several tables or expenses, or it is a large CSV read in parts
-    on every core (`split`: ingest/split.py), else its one table to build. A CSV is read once, for
+    on every core (`parts`: ingest/split.py), else its one table to build. A CSV is read once, for
     its key and its reader."""
     try:
         data = read_input(path) if kind in TABLE_SUFFIXES else None
@@ -188,7 +188,7 @@ def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: Inge
     key, read = cache.get(path, label, data) if cache else ("", None)
     found = _Found(path, label, kind, key, data=data if data is not None and len(data) <= KEEP_BYTES else None)
     try:
-        if read is None and cache and data is not None and split:
+        if read is None and cache and data is not None and parts:
             read = _in_parts(data, label, rules, key, cache)
         if read is not None:
             return _modified(found, read)
@@ -211,7 +211,7 @@ def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: Inge
 def read_and_keep(path: Path, label: str, kind: str, rules: Rules, folder: Path) -> None:
     """One export read and kept in the cache at `folder` as `ingest` keeps it (a worker's: ahead.py)."""
     cache = IngestCache(folder, rules)
-    found = _cached_or_read(path, label, kind, rules, cache, split=False)
+    found = _cached_or_read(path, label, kind, rules, cache, parts=False)
     if found.table is not None:
         _built(found, build_tables([found.table], rules)[0], cache)
 
