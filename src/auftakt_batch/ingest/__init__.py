@@ -74,7 +74,9 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
     """Every export under `input_dir`; with `cache`, an export read before (same bytes, same rules)
     comes from it instead of being parsed again (see ingest/cache.py). Exports of one timesheet
     table are read first and built together afterwards (ingest/batch.py: thousands of small
-    exports cost about what one large one does); what each gives is the same as alone."""
+    exports cost about what one large one does); what each gives is the same as alone. A large
+    CSV export not in the cache is read in parts on every core (ingest/split.py), and gives what
+    it gives read whole."""
     frames, files, labels, calendars, attachments, statements = [], [], {}, [], [], []
     expenses: list[Table] = []
     problems: list[Problem] = []
