@@ -8,6 +8,7 @@ import dataclasses
 import gc
 import os
 import signal
+import subprocess
 import sys
 import threading
 import weakref
@@ -207,3 +208,31 @@ def test_status_with_the_months_before_checked_beside_it_is_status_in_one_proces
     monkeypatch.setattr(reports_module, "forked_call", lambda work, again=None: work)
     alone = status(billed.root, parse_period("2026-12"), TODAY)
     assert beside.clients and beside[1:] == alone[1:]  # clients, team, headline, what is owed
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2, reason="no CPU affinity here")
+def test_a_run_allowed_one_core_forks_no_worker():
+    """`taskset -c 0 auftakt-batch …`, or a container allowed one core: the cores are the ones the
+    run may use, not the machine's, so no work is handed to workers that would share one core."""
+    code = ("import os; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]}); "
+            "from auftakt_batch import processes; print(processes.cores(), processes.forks(), "
+            "processes.forked_pool(2))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "False", "None"]
+
+
+@needs_fork
+@pytest.mark.parametrize("call", ["pipe", "fork"])
+def test_where_no_pipe_or_process_can_be_made_the_work_is_done_in_the_run(monkeypatch, call):
+    """Out of file descriptors or processes (EMFILE, EAGAIN), or of memory to fork with: the work
+    is done here when its result is asked for, not lost, and nothing is left open."""
+    def refused(*args):
+        raise OSError(24, "Too many open files")
+
+    before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(processes.os, call, refused)
+    numbers = list(range(1000))
+    result = processes.forked_call(lambda: _pid_and_sum(numbers))
+    monkeypatch.undo()
+    assert result() == (os.getpid(), sum(numbers))
+    assert len(os.listdir("/proc/self/fd")) == before

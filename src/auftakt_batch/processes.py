@@ -59,9 +59,18 @@ def forked_pool(workers: int) -> ProcessPoolExecutor | None:
                                initializer=die_with_parent, initargs=(os.getpid(),))
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system says: a container or
+    `taskset` may allow fewer than the machine has), at least 1."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 def forks() -> bool:
     """Whether forking pays (two cores) and is safe (Linux, no other thread running)."""
-    return (os.cpu_count() or 1) >= 2 and sys.platform.startswith("linux") and threading.active_count() == 1
+    return cores() >= 2 and sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def forked_call(work: Callable[[], R], again: Callable[[], R] | None = None) -> Callable[[], R]:

@@ -10,13 +10,12 @@ calendar that cannot be read, a worker killed — the check does itself and says
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
 from ..ingest.tree import size_of
 from ..periods import Period
-from ..processes import forked_map, forked_pool
+from ..processes import cores, forked_map, forked_pool
 from . import kept
 from .read import CalendarError, calendar_bytes, read_calendar
 
@@ -31,7 +30,7 @@ def parse_ahead(files: list[tuple[Path, str]], period: Period, zone: str, keep: 
     todo = [(path, label) for path, label in files if not _held(path, label, zone, keep, period)]
     if len(todo) < 2 or sum(size_of(path) for path, _ in todo) < AHEAD_BYTES:  # parsed sooner than handed over
         return
-    pool = forked_pool(min(len(todo), os.cpu_count() or 1))
+    pool = forked_pool(min(len(todo), cores()))
     try:
         forked_map(pool, _parse, todo, (period, zone, keep, since), list)
     except Exception:  # noqa: BLE001 — what a worker raised: the check meets it itself

@@ -7,7 +7,6 @@ a bill wrong and hold back the client's invoice; warnings are for the reviewer.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -24,7 +23,7 @@ from ..periods import Period
 from ..pricing import RATE_KEY, entry_rates, logged_seconds
 from ..pricing.models import modelled
 from ..problems import Problem, Severity, Source, for_rows, plural
-from ..processes import forked_map, forked_pool
+from ..processes import cores, forked_map, forked_pool
 from ..schemas import Entries as E
 from ..schemas import ReportEntries as R
 from ..units import CENT, HOUR, hm, hours_text
@@ -365,7 +364,7 @@ def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS
     workers forked from the run (which read the entries as it holds them; only the problems come
     back). What each check used is handed back before the next (memory.release)."""
     if len(entries) >= PARALLEL_ROWS and len(checks) > 1:
-        pool = forked_pool(min(len(checks), os.cpu_count() or 1))
+        pool = forked_pool(min(len(checks), cores()))
         found = forked_map(pool, _forked_check, checks, (entries, ctx), list)
         if found is not None:
             return [problem for problems in found for problem in problems]

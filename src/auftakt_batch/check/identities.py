@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -37,7 +36,7 @@ from ..config import Config
 from ..ingest import Ingested, SourceFile, arrays
 from ..ingest.cache import left_behind, written_entry
 from ..memory import release
-from ..processes import forked_call, forked_map, forked_pool
+from ..processes import cores, forked_call, forked_map, forked_pool
 from ..schemas import Entries as E
 from .identity import ID_BYTES, identify
 from .resolve import resolve_names
@@ -191,10 +190,10 @@ def _worked_out(raw: pd.DataFrame, cold: list[np.ndarray], config: Config) -> pd
     """COLUMNS of `raw`'s rows `cold` (each export's), in chunks of whole days: on every core where
     they are PARALLEL_ROWS or more, a few chunks a core (the workers, forked, read `raw` as this
     process holds it: nothing is copied to them), else here, CHUNK_ROWS at a time."""
-    rows, cores = sum(len(at) for at in cold), os.cpu_count() or 1
-    if rows >= PARALLEL_ROWS and cores > 1:
-        chunks = _chunks(cold, raw, min(CHUNK_ROWS, -(-rows // (4 * cores))))
-        done = forked_map(forked_pool(min(len(chunks), cores)), _forked_columns, chunks, (raw, config), _in_order)
+    rows, workers = sum(len(at) for at in cold), cores()
+    if rows >= PARALLEL_ROWS and workers > 1:
+        chunks = _chunks(cold, raw, min(CHUNK_ROWS, -(-rows // (4 * workers))))
+        done = forked_map(forked_pool(min(len(chunks), workers)), _forked_columns, chunks, (raw, config), _in_order)
         if done is not None:
             return done
     return _in_order(_columns(raw.iloc[at], config) for at in _chunks(cold, raw, CHUNK_ROWS))

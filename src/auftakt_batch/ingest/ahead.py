@@ -10,11 +10,10 @@ not do, `ingest` does itself, one export after another, as always, and says what
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..processes import forked_pool
+from ..processes import cores, forked_pool
 from .build import Rules
 from .cache import IngestCache
 from .tree import size_of
@@ -31,7 +30,7 @@ def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: Inge
     big = [file for size, file in sized if size >= AHEAD_BYTES]  # the largest first: the cores finish together
     if len(big) < 2 or not cache.empty():
         return
-    pool = forked_pool(min(len(big), os.cpu_count() or 1))
+    pool = forked_pool(min(len(big), cores()))
     if pool is None:
         return
     try:

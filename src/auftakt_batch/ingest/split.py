@@ -27,7 +27,6 @@ could not be read (the whole file's reading then says why).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -37,7 +36,7 @@ import numpy as np
 
 from ..memory import release
 from ..problems import Problem
-from ..processes import forked_call, forks
+from ..processes import cores, forked_call, forks
 from ..schemas import RawEntries
 from . import arrays
 from .batch import TABLE_DECIDES, decisions, entry_rows
@@ -121,7 +120,7 @@ def _pieces(work: Callable[[int], Piece | None], parts: int) -> list[Piece | Non
 
 
 def _cores() -> int:
-    return os.cpu_count() or 1
+    return cores()
 
 
 def _bounds(ends: np.ndarray, size: int, parts: int) -> list[int]:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from ..files import write_bytes_atomically
-from ..processes import die_with_parent
+from ..processes import cores, die_with_parent
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcher
@@ -90,7 +90,7 @@ def write_pdfs(jobs: Iterable[Job], done: Callable[[Job, str], None], workers: i
     if count is None:
         jobs = list(jobs)
         count = len(jobs)
-    workers = min(count, workers or os.cpu_count() or 1)
+    workers = min(count, workers or cores())
     if workers <= 1:
         for job in jobs:
             done(job, _write(job))
