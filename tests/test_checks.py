@@ -272,3 +272,61 @@ def test_checks_run_on_every_core_find_what_they_find_here(tmp_path, monkeypatch
     assert pools and None not in pools  # the workers were forked
     monkeypatch.setattr(pipeline, "CHECKS", [*module.CHECKS, _killed_in_a_worker])
     assert problems(True) == here
+
+
+# ---- near repeats: each row's first row with its key, found as a groupby finds it
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from auftakt_batch.check.checks import near_repeat  # noqa: E402
+from auftakt_batch.names import normalised  # noqa: E402
+from auftakt_batch.problems import Problem, Severity, Source  # noqa: E402
+
+from .conftest import examples  # noqa: E402
+
+
+def near_repeats_by_groupby(known: pd.DataFrame) -> list[Problem]:
+    """near_repeat's problems as it found them with a groupby and a sort (its way until this session)."""
+    known = known.assign(words=normalised(known["description"]))
+    problems, seen = [], set()
+    for key in (["person_name", "date", "client_key", "job_key", "duration_s", "start"],
+                ["person_name", "date", "words"]):
+        candidates = known[known["words"].ne("")] if "words" in key else known
+        group = candidates.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
+        first = np.unique(group, return_index=True)[1][group]
+        files, ids = candidates["source_file"].to_numpy(dtype=object), candidates["entry_id"].to_numpy(dtype=object)
+        for i in np.flatnonzero((files != files[first]) & (ids != ids[first])):
+            r, f = candidates.iloc[i], candidates.iloc[first[i]]
+            if (r.source_file, r.source_row) not in seen:
+                seen.add((r.source_file, r.source_row))
+                problems.append(Problem(Source(r.source_file, int(r.source_row), None), "near-repeat",
+                                        Severity.WARNING, f"{f.source_file}:{int(f.source_row)} {'words' in key}"))
+    return problems
+
+
+rows = st.lists(st.tuples(st.sampled_from(["a.csv", "b.csv", "c.csv"]), st.sampled_from(["anna", "ben"]),
+                          st.integers(1, 3), st.sampled_from(["acme", None]), st.sampled_from(["web", "", None]),
+                          st.sampled_from([3600, 5400]), st.sampled_from([None, 9, 10]),
+                          st.sampled_from(["Layout", "layout ", "", "Call"]), st.integers(0, 3)), max_size=40)
+
+
+@settings(max_examples=examples(50), deadline=None)
+@given(rows)
+def test_near_repeats_are_the_rows_a_groupby_finds(rows):
+    frame = pd.DataFrame({
+        "source_file": [r[0] for r in rows], "source_row": list(range(2, len(rows) + 2)),
+        "person_name": pd.array([r[1] for r in rows], dtype="str"),
+        "date": pd.to_datetime([f"2026-11-0{r[2]}" for r in rows]).astype("datetime64[us]"),
+        "client_key": pd.array([r[3] for r in rows], dtype="str"), "job_key": pd.array([r[4] for r in rows], dtype="str"),
+        "duration_s": pd.array([r[5] for r in rows], dtype="Int64"),
+        "start": pd.Series([pd.NaT if r[6] is None else pd.Timestamp(f"2026-11-0{r[2]} {r[6]}:00", tz="UTC")
+                            for r in rows], dtype="datetime64[us, UTC]"),
+        "description": pd.array([r[7] for r in rows], dtype="str"),
+        "entry_id": [f"id{r[8]}" for r in rows],
+    })
+    found = [(p.source.file, p.source.row, p.message.split(" ")[2]) for p in near_repeat(frame, None)]
+    expected = [(p.source.file, p.source.row, p.message.split(" ")[0]) for p in near_repeats_by_groupby(frame)]
+    assert found == expected

@@ -17,8 +17,9 @@ import pandas as pd
 
 from ..calendars.meetings import coverings
 from ..config import Config
+from ..frames import firsts
 from ..memory import release
-from ..names import normalise, normalised
+from ..names import normalise, normalised_values
 from ..periods import Period
 from ..pricing import RATE_KEY, entry_rates, logged_seconds
 from ..pricing.models import modelled
@@ -252,13 +253,13 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     known = _where(e[read], e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1))
     if known[E.source_file].nunique() < 2:  # a near repeat is in another file
         return []
-    known = known.assign(words=normalised(known[E.description]))
+    known = known.assign(words=normalised_values(known[E.description]))
     problems, seen = [], set()
     for key in ([E.person_name, E.date, E.client_key, E.job_key, E.duration_s, E.start],
                 [E.person_name, E.date, "words"]):
         candidates = known[known["words"].ne("")] if "words" in key else known
-        group = candidates.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
-        first = np.unique(group, return_index=True)[1][group]  # each row's first row with its key
+        first, which = firsts(candidates[key])
+        first = first[which]  # each row's first row with its key
         files, ids = candidates[E.source_file].to_numpy(dtype=object), candidates[E.entry_id].to_numpy(dtype=object)
         for i in np.flatnonzero((files != files[first]) & (ids != ids[first])):
             r, f = candidates.iloc[i], candidates.iloc[first[i]]
