@@ -46,7 +46,7 @@ def parts(monkeypatch):
     monkeypatch.setattr(split, "_whole", counted)
 
     def into(n: int) -> list:
-        monkeypatch.setattr(split, "_cores", lambda: n)
+        monkeypatch.setattr(split, "cores", lambda: n)
         joined.clear()
         return joined
     return into
@@ -170,7 +170,7 @@ def test_an_export_is_read_in_parts_by_processes_forked_from_the_run(ws, monkeyp
     real = split.forked_call
     monkeypatch.setattr(split, "forked_call", lambda work: forked.append(work) or real(work))
     monkeypatch.setattr(split, "SPLIT_BYTES", 0)
-    monkeypatch.setattr(split, "_cores", lambda: 2)
+    monkeypatch.setattr(split, "cores", lambda: 2)
     got = read(ws)
     assert len(forked) == 1
     same(got, whole)

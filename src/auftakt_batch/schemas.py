@@ -125,14 +125,26 @@ def _fingerprints(head: str) -> Check:
         texts = values.tolist()
         if not texts:
             return True
-        data = ("\n".join(texts) + "\n").encode("ascii")
-        if len(data) != (size + 1) * len(texts):
+        rows = _lines(texts, size)
+        if rows is None:
             return False
-        rows = np.frombuffer(data, dtype=np.uint8).reshape(len(texts), size + 1)
         heads = np.unique(np.ascontiguousarray(rows[:, :width]).view(f"S{width}")) if width else [b""]
-        return bool((rows[:, size] == ord("\n")).all() and _HEX_DIGIT[rows[:, width:size]].all()) \
-            and all(pattern.fullmatch(h.decode("ascii")) for h in heads)
+        return bool(_HEX_DIGIT[rows[:, width:size]].all()) and all(pattern.fullmatch(h.decode("ascii")) for h in heads)
     return Check("str_matches", (("pattern", f"^{head}[0-9a-f]{{20}}$"),), holds)
+
+
+def _lines(texts: list, width: int) -> np.ndarray | None:
+    """The values, each `width` ASCII characters without a line break, joined one a line and read
+    as a matrix of bytes (a row each, its line break last); None where any is not such a value."""
+    try:
+        data = ("\n".join(texts) + "\n").encode("ascii")
+    except (TypeError, UnicodeEncodeError):  # a missing value, or not ASCII
+        return None
+    buf = np.frombuffer(data, dtype=np.uint8)
+    if len(data) != (width + 1) * len(texts) or np.count_nonzero(buf == ord("\n")) != len(texts):
+        return None  # a line break in a value, or one of another length
+    rows = buf.reshape(len(texts), width + 1)
+    return rows if (rows[:, width] == ord("\n")).all() else None  # each line break ends a row
 
 
 def distinct_ids(values: pd.Series) -> bool | None:
@@ -143,15 +155,8 @@ def distinct_ids(values: pd.Series) -> bool | None:
     texts = values.tolist()
     if not texts:
         return True
-    try:
-        data = ("\n".join(texts) + "\n").encode("ascii")
-    except (TypeError, UnicodeEncodeError):  # a missing value, or not ASCII
-        return None
-    buf = np.frombuffer(data, dtype=np.uint8)
-    if len(data) != 21 * len(texts) or np.count_nonzero(buf == ord("\n")) != len(texts):
-        return None  # a line break in a value, or one of another length
-    rows = buf.reshape(len(texts), 21)
-    if not (rows[:, 20] == ord("\n")).all():  # each line break ends a row: every value 20 long
+    rows = _lines(texts, 20)
+    if rows is None:
         return None
     words = [np.ascontiguousarray(rows[:, lo:lo + 8]).view(np.uint64).ravel() for lo in (0, 8)]
     tail = np.ascontiguousarray(rows[:, 16:20]).view(np.uint32).ravel().astype(np.uint64)

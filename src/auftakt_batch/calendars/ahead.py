@@ -25,8 +25,8 @@ AHEAD_BYTES = 256 * 1024  # calendars not kept, together: parsing fewer bytes co
 def parse_ahead(files: list[tuple[Path, str]], period: Period, zone: str, keep: Path | None,
                 since: date | None) -> None:
     """The calendars `files` (path, label) not kept for `period` in `keep`, parsed and kept by workers."""
-    if keep is None or len(files) < 2:
-        return
+    if keep is None or len(files) < 2 or sum(size_of(path) for path, _ in files) < AHEAD_BYTES:
+        return  # (few or small: nothing is read twice to tell which are kept)
     todo = [(path, label) for path, label in files if not _held(path, label, zone, keep, period)]
     if len(todo) < 2 or sum(size_of(path) for path, _ in todo) < AHEAD_BYTES:  # parsed sooner than handed over
         return

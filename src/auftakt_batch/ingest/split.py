@@ -75,8 +75,8 @@ def in_parts(data: bytes, label: str, rules: Rules, recognise: Recognise, descri
     """The CSV export `data` read in parts on every core, where that pays and gives what reading it
     whole gives; else None (the caller reads it whole). `checked`: the table as ingest takes it
     (FileError for one it refuses)."""
-    cores = _cores()
-    if len(data) < SPLIT_BYTES or cores < 2 or not forks():
+    parts = cores()
+    if len(data) < SPLIT_BYTES or parts < 2 or not forks():
         return None
     with field_size_limit(len(data)):  # as reading it whole: an overlong value is an error at its cell
         try:
@@ -89,7 +89,7 @@ def in_parts(data: bytes, label: str, rules: Rules, recognise: Recognise, descri
         ends = record_ends(text.utf8(), text.separator)
         if ends is None:
             return None
-        bounds = _bounds(ends, len(text.utf8()), cores)
+        bounds = _bounds(ends, len(text.utf8()), parts)
         if len(bounds) < 3:
             return None
         pieces = _pieces(partial(_piece, text, ends, bounds, label, rules, checked), len(bounds) - 1)
@@ -117,10 +117,6 @@ def _pieces(work: Callable[[int], Piece | None], parts: int) -> list[Piece | Non
         except Exception:  # noqa: BLE001
             failed = True
     return None if failed else pieces
-
-
-def _cores() -> int:
-    return cores()
 
 
 def _bounds(ends: np.ndarray, size: int, parts: int) -> list[int]:
