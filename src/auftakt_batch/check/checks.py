@@ -251,7 +251,8 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     read = [E.person_name, E.date, E.client_key, E.job_key, E.duration_s, E.start, E.description, E.source_file,
             E.source_row, E.entry_id]  # of a year's entries: no more
     known = _where(e[read], e[[E.person_name, E.date, E.duration_s]].notna().all(axis=1))
-    if known[E.source_file].nunique() < 2:  # a near repeat is in another file
+    known = _where(known, _in_two_files(known))  # a near repeat is in another file, the same person and day
+    if known.empty:
         return []
     known = known.assign(words=normalised_values(known[E.description]))
     problems, seen = [], set()
@@ -270,6 +271,19 @@ def near_repeat(e: pd.DataFrame, ctx: Context) -> list[Problem]:
                     f"{'same words' if 'words' in key else 'same job and hours'}) — both are counted; if one file "
                     "is an edited re-export of the other, remove the older one")))
     return problems
+
+
+def _in_two_files(known: pd.DataFrame) -> np.ndarray:
+    """Whether a row's person and day are in two files or more: a person's day is usually in one
+    export, so near repeats are looked for among few of a year's rows."""
+    if len(known) == 0:
+        return np.zeros(0, dtype=bool)
+    _, day = firsts(known[[E.person_name, E.date]])
+    file = pd.factorize(known[E.source_file])[0]
+    lowest, highest = np.full(day.max() + 1, file.max()), np.zeros(day.max() + 1, dtype=file.dtype)
+    np.minimum.at(lowest, day, file)
+    np.maximum.at(highest, day, file)
+    return (lowest != highest)[day]
 
 
 def export_price(e: pd.DataFrame, ctx: Context) -> list[Problem]:
