@@ -267,7 +267,8 @@ def test_checks_run_on_every_core_find_what_they_find_here(tmp_path, monkeypatch
 
     here = problems(False)
     codes = {p.code for p in here}
-    assert not pools and {"overlap", "weekend", "unknown-person", "unknown-client", "long-entry"} <= codes, codes
+    assert not pools and {"overlap", "weekend", "unknown-person", "unknown-client", "long-entry",
+                          "missing-days"} <= codes, codes  # the missing days too: a closure, checked in a worker
     assert problems(True) == here
     assert pools and None not in pools  # the workers were forked
     monkeypatch.setattr(pipeline, "CHECKS", [*module.CHECKS, _killed_in_a_worker])

@@ -115,9 +115,9 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     # 6. Validate the Entries contract, then every check.
     entries, schema_problems = validate(Entries, entries)
     problems += schema_problems
-    problems += run_checks(entries, Context(config, period, today, billed), BLOCKING if history else CHECKS)
-    if not history:
-        problems += missing_day_problems(missing_days(entries, calendar.absences, config, period, today))
+    def missing(e: pd.DataFrame, ctx: Context) -> list[Problem]:  # a check too, in the same workers
+        return missing_day_problems(missing_days(e, calendar.absences, ctx.config, ctx.period, ctx.today))
+    problems += run_checks(entries, Context(config, period, today, billed), BLOCKING if history else [*CHECKS, missing])
     lap("checks")
 
     # 7. Expenses: the expense exports ingest set aside → the period's Expenses (names resolved, each

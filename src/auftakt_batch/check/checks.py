@@ -379,15 +379,16 @@ def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS
     workers forked from the run (which read the entries as it holds them; only the problems come
     back). What each check used is handed back before the next (memory.release)."""
     if len(entries) >= PARALLEL_ROWS and len(checks) > 1:
-        pool = forked_pool(min(len(checks), cores()))
-        found = forked_map(pool, _forked_check, checks, (entries, ctx), list)
+        pool = forked_pool(min(len(checks), cores()))  # each worker is told a check's place: any check, a closure too
+        found = forked_map(pool, _forked_check, range(len(checks)), (checks, entries, ctx), list)
         if found is not None:
             return [problem for problems in found for problem in problems]
     return [problem for check in checks for problem in _checked(check, entries, ctx)]
 
 
-def _forked_check(check: Check, shared: tuple[pd.DataFrame, Context]) -> list[Problem]:
-    return _checked(check, *shared)
+def _forked_check(at: int, shared: tuple[list[Check], pd.DataFrame, Context]) -> list[Problem]:
+    checks, entries, ctx = shared
+    return _checked(checks[at], entries, ctx)
 
 
 def _checked(check: Check, entries: pd.DataFrame, ctx: Context) -> list[Problem]:
