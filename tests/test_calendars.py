@@ -12,7 +12,7 @@ from auftakt_batch.calendars.meetings import covered
 from auftakt_batch.calendars.read import CalendarError, read_calendar
 from auftakt_batch.periods import parse_period
 
-from .conftest import ROOT, SAMPLES, Workspace, examples, problem_lines
+from .conftest import ROOT, SAMPLES, TODAY, Workspace, examples, problem_lines
 
 ICS = SAMPLES / "ics"
 needs_samples = pytest.mark.skipif(not ICS.is_dir(), reason="../shared/samples is not present")
@@ -684,12 +684,13 @@ def test_calendars_not_kept_are_parsed_by_workers_and_read_as_one_process_reads_
     counts what a check parsing them one after another does; an unreadable one it reads itself."""
     import icalendar
 
-    from auftakt_batch import processes
+    from auftakt_batch import pipeline, processes
     from auftakt_batch.calendars import ahead
 
     if not processes.forks():
         pytest.skip("forking is not safe here (not Linux, or another thread runs)")
     monkeypatch.setattr(ahead, "AHEAD_BYTES", 0)  # these few small ones, too
+    monkeypatch.setattr(pipeline, "forked_call", processes._once)  # the check reads its calendars itself: counted here
     runs, parsed = {}, []
     real = icalendar.Calendar.from_ical
     monkeypatch.setattr(icalendar.Calendar, "from_ical", lambda *a, **k: parsed.append(1) or real(*a, **k))
@@ -712,3 +713,41 @@ def test_calendars_not_kept_are_parsed_by_workers_and_read_as_one_process_reads_
     assert problem_lines(together) == problem_lines(alone) and any("broken.ics" in p for p in problem_lines(alone))
     pd.testing.assert_frame_equal(together.entries, alone.entries)
     assert (together.entries["source_format"] == "calendar").sum() == 2  # ACME's two meetings: billed
+
+
+def test_calendars_read_by_a_process_beside_the_check_give_what_reading_them_in_the_check_gives(tmp_path, monkeypatch):
+    """The check reads its calendars in a process forked beside the resolve step (pipeline.py) and
+    matches them afterwards: problems, entries (meetings billed, one covered by a logged entry),
+    untracked time and absences are what reading them in the check itself gives — for the month
+    and for the months before it (a report's history, which reads only calendars that bill)."""
+    from auftakt_batch import pipeline, processes
+    from auftakt_batch.pipeline import check_before
+
+    if not processes.forks():
+        pytest.skip("forking is not safe here (not Linux, or another thread runs)")
+    runs, forked = {}, []
+    for how in ("in the check", "beside it"):
+        ws = calendar_ws(Workspace(tmp_path / how.replace(" ", "-")))
+        (ws.root / "output").mkdir()
+        calendar_file(ws, "anna.ics", event("a1", "ACME weekly", 3, "1000", "1100", "bob@acme.example"),
+                      event("g1", "Globex sync", 5, "1400", "1500"), event("o1", "Out of office", 6, "0000", "2359"))
+        calendar_file(ws, "ben.ics", event("b1", "ACME review", 4, "0900", "0930", "bob@acme.example"))
+        ws.input("broken.ics", "BEGIN:VCALENDAR\r\nnot a calendar")
+        ws.input("week.csv", TIMED + "2026-10-28,Anna Schmidt,ACME,website,Older,,10:00,11:00\n"
+                                     "2026-11-04,Anna Schmidt,ACME,website,Review,,10:00,11:30\n")
+        with monkeypatch.context() as patched:
+            if how == "in the check":
+                patched.setattr(pipeline, "forked_call", processes._once)
+            else:
+                patched.setattr(pipeline, "forked_call", lambda work: forked.append(1) or processes.forked_call(work))
+            run = ws.check()
+            before = check_before(run, TODAY)
+        runs[how] = (run, before)
+    (alone, alone_before), (beside, beside_before) = runs["in the check"], runs["beside it"]
+    assert len(forked) == 2  # the month's check and the months' before
+    assert problem_lines(beside) == problem_lines(alone) and any("broken.ics" in p for p in problem_lines(alone))
+    assert problem_lines(beside_before) == problem_lines(alone_before)
+    assert (beside.entries["source_format"] == "calendar").sum() == 2
+    for part in ("entries", "untracked", "absences"):
+        pd.testing.assert_frame_equal(getattr(beside, part), getattr(alone, part))
+    pd.testing.assert_frame_equal(beside_before.entries, alone_before.entries)

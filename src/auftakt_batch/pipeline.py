@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Mapping
 
@@ -16,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from . import ledger
-from .calendars import CalendarTime, calendar_time
+from .calendars import CalendarTime, calendars_read, time_of
 from .calendars.kept import expire
+from .calendars.meetings import read_meetings
 from .check.capacity import missing_day_problems, missing_days
-from .check.checks import BLOCKING, CHECKS, Context, not_approved, run_checks
+from .check.checks import BLOCKING, CHECKS, PARALLEL_ROWS, Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
 from .check.expense_decisions import PRICE
 from .check.expenses import expenses
@@ -40,6 +42,7 @@ from .memory import release
 from .names import normalise
 from .periods import Period
 from .problems import Problem, Source, info, problem, relabel, sorted_problems
+from .processes import forked_call
 from .run import CheckRun
 from .schemas import Entries, Expenses, RawEntries, empty, validate
 from .schemas import ReviewDecisions as D
@@ -86,7 +89,10 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     lap("validate")
 
     # 4. Resolve names to rates.yaml keys and fingerprint every entry (kept per export: check/identities);
-    #    read the ledger.
+    #    read the ledger. The calendars are read meanwhile, by a process of their own (step 5 matches them).
+    calendars = calendars_read(list(ingested.calendars), config, billed_only=history)
+    meetings_read = forked_call(partial(read_meetings, calendars, config, period, _kept_calendars(workspace),
+                                        None if history else first)) if calendars else None
     timesheet = identified(raw, rows, ingested, config, workspace)
     billed, ledger_problems = read_billed(workspace)  # the ledger: what is invoiced, and where it sat
     problems += ledger_problems
@@ -97,9 +103,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    other clients' untracked meetings are reported. Then count a repeated export once (its
     #    copies sharing what the tracker said of it), and of two overlapping exports that disagree,
     #    let the newer win; then follow the tracker's flags.
-    calendar = calendar_time(list(ingested.calendars), timesheet, config, period, billed_only=history,
-                             keep=_kept_calendars(workspace) if ingested.calendars else None,
-                             since=None if history else first)  # kept so for the report's months before
+    calendar = time_of(meetings_read() if meetings_read else read_meetings([], config, period), timesheet, config,
+                       billed_only=history)  # listed from `first`: kept so for the report's months before
     problems += calendar.problems
     meetings = meeting_entries(calendar, billed, config)
     lap("calendars")
@@ -112,12 +117,17 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     problems += current.problems + repeat_problems
     lap("identity")
 
-    # 6. Validate the Entries contract, then every check.
-    entries, schema_problems = validate(Entries, entries)
-    problems += schema_problems
+    # 6. Validate the Entries contract, then every check. Neither changes the entries (the contract
+    #    coerces nothing): on a year's entries a process of its own looks while the checks' workers check.
     def missing(e: pd.DataFrame, ctx: Context) -> list[Problem]:  # a check too, in the same workers
         return missing_day_problems(missing_days(e, calendar.absences, ctx.config, ctx.period, ctx.today))
-    problems += run_checks(entries, Context(config, period, today, billed), BLOCKING if history else [*CHECKS, missing])
+
+    def broken() -> list[Problem]:  # only the problems come back from its process
+        return validate(Entries, entries)[1]
+
+    contract = forked_call(broken) if len(entries) >= PARALLEL_ROWS else broken
+    checked = run_checks(entries, Context(config, period, today, billed), BLOCKING if history else [*CHECKS, missing])
+    problems += contract() + checked
     lap("checks")
 
     # 7. Expenses: the expense exports ingest set aside → the period's Expenses (names resolved, each
@@ -305,6 +315,8 @@ def split_period(entries: pd.DataFrame, period: Period) -> tuple[pd.DataFrame, p
     not every column of a year's entries copied; the first's rows in `entries`)."""
     day = entries[Entries.date]
     inside = (day.isna() | period.holds(day)).to_numpy(dtype=bool)
+    if inside.all():  # a period that holds every entry (a year's check): its rows are not copied
+        return entries.reset_index(drop=True), entries.loc[[], OUTSIDE], np.arange(len(entries))
     return entries[inside].reset_index(drop=True), entries.loc[~inside, OUTSIDE], np.flatnonzero(inside)
 
 

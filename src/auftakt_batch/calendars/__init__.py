@@ -18,7 +18,7 @@ from ..config import CalendarRule, Config
 from ..periods import Period
 from ..problems import Problem, Severity, Source, plural
 from ..units import hm
-from .meetings import covered, read_meetings
+from .meetings import Meetings, covered, read_meetings
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,23 @@ def calendar_time(files: list[tuple[Path, str]], timesheet: pd.DataFrame, config
     clients that bill them, and none of the other clients' untracked time. `keep`: the folder where
     what each calendar holds for a period is kept (kept.py); `since`: the first day the inputs hold
     before the period, from which a calendar parsed is listed (read.read_calendar)."""
-    bills = {key for key, client in config.clients.items() if client.calendar and client.calendar.bill_meetings}
-    if billed_only and not bills:
-        files = []
-    meetings, absences, problems, unreadable = read_meetings(files, config, period, keep, since)
+    return time_of(read_meetings(calendars_read(files, config, billed_only), config, period, keep, since),
+                   timesheet, config, billed_only)
+
+
+def calendars_read(files: list[tuple[Path, str]], config: Config, billed_only: bool) -> list[tuple[Path, str]]:
+    """The calendars `calendar_time` reads: none in a check of months past if no client bills meetings."""
+    return files if not billed_only or any(c.calendar and c.calendar.bill_meetings for c in config.clients.values()) \
+        else []
+
+
+def time_of(read: Meetings, timesheet: pd.DataFrame, config: Config, billed_only: bool = False) -> CalendarTime:
+    """`calendar_time` of what `read_meetings` read (it needs no timesheet: a run reads the calendars
+    beside its other work, then matches them here)."""
+    meetings, absences, problems, unreadable = read
     clients = meetings[meetings["client_key"].notna()]
     if billed_only:
+        bills = {key for key, client in config.clients.items() if client.calendar and client.calendar.bill_meetings}
         clients = clients[clients["client_key"].isin(bills)]
     if clients.empty:  # no calendar, or no client's meeting in it: nothing to bill, cover or report
         return CalendarTime(_as_entries(clients, config), pd.Series(dtype=bool), clients.reset_index(drop=True),

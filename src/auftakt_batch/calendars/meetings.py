@@ -30,8 +30,11 @@ MEETING_COLUMNS = ["source_file", "occurrence", "person", "client_key", "summary
                    "duration_s", "date"]
 
 
+Meetings = tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str]]  # read_meetings': what a run's calendars hold
+
+
 def read_meetings(files: list[tuple[Path, str]], config: Config, period: Period, keep: Path | None = None,
-                  since: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str]]:
+                  since: date | None = None) -> Meetings:
     """(meetings, absences (person, date), problems, unreadable calendar files). A calendar that
     cannot be read, or whose owner is unknown, may hide billable meetings if a client bills
     them: then it is an error that stops the billing run; otherwise a warning. `keep`: the folder
