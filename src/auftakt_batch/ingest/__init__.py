@@ -84,11 +84,12 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
     problems += tree.problems
     unreadable = list(tree.unreadable)
     found: list[_Found] = []
-    if cache:  # a cold year's exports read on every core first: the loop below finds them in the cache
-        read_ahead([(path, label_of(path, workspace), suffix(path.name)) for path in tree.files
-                    if suffix(path.name) in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
-                    and path.relative_to(input_dir).parts[0] != BANK_FOLDER and not _splits(path)],
-                   rules, cache, read_and_keep)
+    ahead: dict[Path, _Found] = {}  # a cold year's exports read on every core, each taken from the cache once kept
+    for path, label, kind in read_ahead([(path, label_of(path, workspace), suffix(path.name)) for path in tree.files
+                                         if suffix(path.name) in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
+                                         and path.relative_to(input_dir).parts[0] != BANK_FOLDER
+                                         and not _splits(path)], rules, cache, read_and_keep) if cache else ():
+        ahead[path] = _cached_or_read(path, label, kind, rules, cache)
     for path in tree.files:
         label, kind = label_of(path, workspace), suffix(path.name)
         if path.relative_to(input_dir).parts[0] == BANK_FOLDER:  # bank statements, never timesheets
@@ -102,7 +103,7 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
                 warning(Source(label), "not-read", "ignored: not a timesheet or calendar file (.csv, .tsv, .xlsx, "
                                                    ".xlsm, .xls, .ods, .json, Watson's frames, .ics)")]))
         else:
-            found.append(_cached_or_read(path, label, kind, rules, cache))
+            found.append(ahead.pop(path) if path in ahead else _cached_or_read(path, label, kind, rules, cache))
     pending = [f for f in found if f.table is not None]
     for f, outcome in zip(pending, build_tables([f.table for f in pending if f.table is not None], rules)):
         _built(f, outcome, cache)

@@ -1,16 +1,18 @@
-"""A cold year's exports read on every core, before `ingest` reads them all from the cache.
+"""A cold year's exports read on every core, and taken from the cache as each is kept.
 
 Exports are independent of each other. Where the ingest cache is empty (a first run, or after a
 new version of the tool), workers forked from the run (processes.forked_pool) each read exports
-and keep what they read in the cache, exactly as `ingest` would (its `read_and_keep`); `ingest`
-then finds them there, as a warm run does. Only where it pays: at least two exports of
-AHEAD_BYTES or more (a few small ones cost less than starting workers). Whatever a worker could
-not do, `ingest` does itself, one export after another, as always, and says what went wrong.
+and keep what they read in the cache, exactly as `ingest` would (its `read_and_keep`); as each
+export is kept, `ingest` takes it from the cache, as a warm run does, while the workers read the
+next ones. Only where it pays: at least two exports of AHEAD_BYTES or more (a few small ones
+cost less than starting workers). Whatever a worker could not do, `ingest` does itself, one
+export after another, as always, and says what went wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import as_completed
 from pathlib import Path
 
 from ..processes import cores, forked_pool
@@ -24,8 +26,10 @@ ReadAndKeep = Callable[[Path, str, str, Rules, Path], None]
 
 
 def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: IngestCache,
-               read_and_keep: ReadAndKeep) -> None:
-    """`files` (path, label, kind) read into an empty `cache` by workers, where that pays."""
+               read_and_keep: ReadAndKeep) -> Iterator[tuple[Path, str, str]]:
+    """`files` (path, label, kind) read into an empty `cache` by workers, where that pays: each file
+    once a worker has kept it, as they finish (what the caller does with it, the workers' next files
+    do not wait for)."""
     sized = sorted(((size_of(file[0]), file) for file in files), key=lambda pair: -pair[0])
     big = [file for size, file in sized if size >= AHEAD_BYTES]  # the largest first: the cores finish together
     if len(big) < 2 or not cache.empty():
@@ -33,8 +37,15 @@ def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: Inge
     pool = forked_pool(min(len(big), cores()))
     if pool is None:
         return
-    try:
-        with pool:
-            list(pool.map(read_and_keep, *zip(*((*file, rules, cache.folder) for file in big))))
-    except Exception:  # noqa: BLE001 — a worker killed (out of memory?), or what it raised: ingest meets it itself
-        pass
+    with pool:
+        try:
+            reading = {pool.submit(read_and_keep, *file, rules, cache.folder): file for file in big}
+        except Exception:  # noqa: BLE001 — no worker could start: ingest reads them itself
+            return
+        for done in as_completed(reading):
+            try:
+                done.result()
+            except Exception:  # noqa: BLE001 — a worker killed (out of memory?), or what it raised: ingest meets it
+                continue
+            cache.written_meanwhile()
+            yield reading[done]

@@ -168,6 +168,11 @@ class IngestCache:
         if unchanged or self._write(PACK, [(key, read) for key, (read, _) in self.small.items()]):
             self.used.add(PACK)  # the small exports' own entries, if any, are pruned
 
+    def written_meanwhile(self) -> None:
+        """Another process has kept an entry here since the folder was listed (ahead.py's workers):
+        list it again when next asked."""
+        self._names = None
+
     def _listed(self) -> frozenset[str]:
         """The names in the cache's folder when first asked (one listing, not a failed open per new export)."""
         if self._names is None:
