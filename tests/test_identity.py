@@ -116,3 +116,65 @@ def test_normalise_of_ascii_text_takes_a_shortcut_to_the_same_name(name):
     """ASCII text skips Unicode normalisation: the same result as the full path, on any text."""
     full = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name)).strip().casefold()
     assert normalise(name) == full
+
+
+# ---- copies within a file: numbered among the rows whose file and first id repeat, as a groupby of every row numbers them
+
+from contextlib import nullcontext  # noqa: E402
+from unittest.mock import patch  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from auftakt_batch.check import identity as identity_module  # noqa: E402
+
+
+def identified_by_groupby(entries: pd.DataFrame) -> pd.DataFrame:
+    """identify's ids and duplicate_of as it made them by grouping every row by file and content (its way until
+    the twelfth session)."""
+    m = identity_module
+    comparable = m._comparable(entries)
+    text = {c: m.normalised_values(entries[c]) for c in ("person", "client", "job", "task", "description")}
+    text["local_start"] = m._text(entries["local_start"], "%Y-%m-%dT%H:%M:%S")
+    text["day"] = m._text(entries["local_start"].dt.normalize().fillna(entries["date"]), "%Y-%m-%d")
+    content = m._content(entries, text)
+    keys = [pd.factorize(entries["source_file"])[0], pd.factorize(content)[0]]
+    copy = pd.Series(0, index=entries.index).groupby(keys).cumcount().to_numpy()
+    occurrence = np.array([str(n) for n in copy], dtype=object)
+    alone = np.flatnonzero(~comparable.to_numpy(dtype=bool))
+    occurrence[alone] = [f"{f}:{r}" for f, r in zip(entries["source_file"].to_numpy()[alone],
+                                                    entries["source_row"].to_numpy()[alone])]
+    first_row = entries["source_row"].groupby(keys).transform("first")
+    return entries.assign(entry_id=pd.Series(m._digests(f"{c}\x1f{o}" for c, o in zip(content, occurrence)),
+                                             index=entries.index, dtype="str"),
+                          duplicate_of=first_row.where((copy != 0) & comparable).astype("Int64"))
+
+
+ENTRY_ROWS = st.lists(st.tuples(st.sampled_from(["a.csv", "b.csv"]), st.sampled_from(["Anna", "anna ", "Ben"]),
+                                st.sampled_from([1, 2, None]), st.sampled_from([3600, 5400, None]),
+                                st.sampled_from([None, 9, 10]), st.sampled_from(["Layout", "layout", ""])),
+                      max_size=40)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(ENTRY_ROWS, st.booleans())
+def test_copies_are_numbered_as_a_groupby_of_every_row_numbers_them(rows, ids_collide):
+    """Ids, and each copy's first row, are what grouping every row by file and content gives — also
+    where every id's integer is the same (the integers only narrow the rows looked at)."""
+    day = [None if r[2] is None else pd.Timestamp(f"2026-11-0{r[2]}") for r in rows]
+    start = [None if r[4] is None or d is None else d + pd.Timedelta(hours=r[4]) for r, d in zip(rows, day)]
+    entries = pd.DataFrame({
+        "source_file": pd.array([r[0] for r in rows], dtype="str"), "source_row": np.arange(2, len(rows) + 2),
+        "person": pd.array([r[1] for r in rows], dtype="str"), "person_name": pd.array([None] * len(rows), dtype="str"),
+        "date": pd.Series(day, dtype="datetime64[us]"), "local_start": pd.Series(start, dtype="datetime64[us]"),
+        "duration_s": pd.array([r[3] for r in rows], dtype="Int64"),
+        "client": pd.array(["ACME"] * len(rows), dtype="str"), "client_key": pd.array(["acme"] * len(rows), dtype="str"),
+        "job": pd.array(["web"] * len(rows), dtype="str"), "job_key": pd.array([None] * len(rows), dtype="str"),
+        "task": pd.array([""] * len(rows), dtype="str"), "description": pd.array([r[5] for r in rows], dtype="str"),
+    })
+    same = patch.object(identity_module, "id_integers", lambda texts: np.zeros(len(texts), dtype=np.uint64))
+    with same if ids_collide else nullcontext():  # every id's integer the same: all rows are looked at
+        found = identity_module.identify(entries)
+    expected = identified_by_groupby(entries)
+    assert found["entry_id"].tolist() == expected["entry_id"].tolist()
+    pd.testing.assert_series_equal(found["duplicate_of"], expected["duplicate_of"])

@@ -149,24 +149,31 @@ def _lines(texts: list, width: int) -> np.ndarray | None:
 
 def distinct_ids(values: pd.Series) -> bool | None:
     """Whether the values — each 20 characters, as an entry id is — are all distinct, found without
-    hashing a year's strings: each one's bytes mixed into one integer, the integers sorted, and
-    only the values whose integers are equal compared whole. None where a value is not 20 ASCII
-    characters without a line break."""
-    texts = values.tolist()
-    if not texts:
+    hashing a year's strings: their integers (`id_integers`) sorted, and only the values whose
+    integers are equal compared whole. None where a value is not 20 ASCII characters without a line break."""
+    mixed = id_integers(values.tolist())
+    if mixed is None:
+        return None
+    ordered = np.sort(mixed)
+    equal = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(equal):
         return True
+    return bool(values[np.isin(mixed, equal)].is_unique)
+
+
+def id_integers(texts: list) -> np.ndarray | None:
+    """Each value's bytes mixed into one integer — equal values give equal integers, and unequal
+    ones almost never do —, or None where a value is not 20 ASCII characters without a line break
+    (an entry id's form)."""
+    if not texts:
+        return np.zeros(0, dtype=np.uint64)
     rows = _lines(texts, 20)
     if rows is None:
         return None
     words = [np.ascontiguousarray(rows[:, lo:lo + 8]).view(np.uint64).ravel() for lo in (0, 8)]
     tail = np.ascontiguousarray(rows[:, 16:20]).view(np.uint32).ravel().astype(np.uint64)
     with np.errstate(over="ignore"):  # the mix wraps around: equal values give equal integers all the same
-        mixed = words[0] * np.uint64(0x9E3779B97F4A7C15) ^ words[1] * np.uint64(0xC2B2AE3D27D4EB4F) ^ tail
-    ordered = np.sort(mixed)
-    equal = ordered[1:][ordered[1:] == ordered[:-1]]
-    if not len(equal):
-        return True
-    return bool(values[np.isin(mixed, equal)].is_unique)
+        return words[0] * np.uint64(0x9E3779B97F4A7C15) ^ words[1] * np.uint64(0xC2B2AE3D27D4EB4F) ^ tail
 
 
 def _distinct(values: pd.Series) -> bool:

@@ -23,7 +23,7 @@ import pandas as pd
 from ..names import normalised_values
 from ..problems import Problem, Severity, Source, info
 from ..schemas import Entries as E
-from ..schemas import distinct_ids
+from ..schemas import distinct_ids, id_integers
 
 ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 
@@ -36,22 +36,45 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     text[E.local_start] = _text(entries[E.local_start], "%Y-%m-%dT%H:%M:%S")
     text["day"] = _text(entries[E.local_start].dt.normalize().fillna(entries[E.date]), "%Y-%m-%d")
     content = _content(entries, text)
-    keys = [pd.factorize(entries[E.source_file])[0], pd.factorize(content)[0]]
-    copy = pd.Series(0, index=entries.index).groupby(keys).cumcount().to_numpy()
+    files, rows = entries[E.source_file].to_numpy(dtype=object), entries[E.source_row].to_numpy()
+    comparable = comparable.to_numpy(dtype=bool)
     # a row whose date or duration is unreadable is itself only: its place is part of its id
-    occurrence = np.full(len(copy), "0", dtype=object)  # almost every entry is the only one of its kind
-    again = np.flatnonzero(copy)
-    occurrence[again] = [str(n) for n in copy[again].tolist()]
-    alone = np.flatnonzero(~comparable.to_numpy(dtype=bool))
-    occurrence[alone] = [f"{file}:{row}" for file, row in zip(entries[E.source_file].to_numpy(dtype=object)[alone],
-                                                              entries[E.source_row].to_numpy()[alone])]
-    first_row = entries[E.source_row].groupby(keys).transform("first")
+    occurrence = np.full(len(entries), "0", dtype=object)  # almost every entry is the only one of its kind
+    alone = np.flatnonzero(~comparable)
+    occurrence[alone] = [f"{file}:{row}" for file, row in zip(files[alone], rows[alone])]
+    ids = np.array(_digests(f"{c}\x1f{o}" for c, o in zip(content, occurrence)), dtype=object)
+    # the n-th copy of a row within its file is occurrence n: its copies are among the rows whose file
+    # and first id repeat (alike content, alike id), numbered by their content
+    duplicate_of = pd.arrays.IntegerArray(np.zeros(len(entries), dtype=np.int64), np.ones(len(entries), dtype=bool))
+    alike = np.flatnonzero(comparable & _repeated(pd.factorize(files)[0], ids))
+    if len(alike):
+        keys = [pd.factorize(files[alike])[0], pd.factorize(content[alike])[0]]
+        copy = pd.Series(0, index=alike).groupby(keys).cumcount().to_numpy()
+        first_row = pd.Series(rows[alike]).groupby(keys).transform("first").to_numpy()
+        again = alike[copy != 0]
+        ids[again] = _digests(f"{c}\x1f{n}" for c, n in zip(content[again], copy[copy != 0].tolist()))
+        duplicate_of[again] = first_row[copy != 0]
     return entries.assign(**{
-        E.entry_id: pd.Series(_digests(f"{c}\x1f{o}" for c, o in zip(content, occurrence)), index=entries.index,
-                              dtype="str"),
+        E.entry_id: pd.Series(ids, index=entries.index, dtype="str"),
         E.slot: _slot(entries, text),
-        E.duplicate_of: first_row.where((copy != 0) & comparable).astype("Int64"),
+        E.duplicate_of: pd.Series(duplicate_of, index=entries.index),
     })
+
+
+def _repeated(files: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Whether each (file's number, id) pair may occur twice, found without hashing a year's
+    strings: each id's integer (schemas.id_integers) mixed with its file's, and the integers sorted.
+    Every pair that repeats is found; a pair found may still be one of a kind (an integer shared by chance)."""
+    mixed = id_integers(ids.tolist())
+    if mixed is None:  # not ids as _digests gives them: any may repeat
+        return np.ones(len(ids), dtype=bool)
+    with np.errstate(over="ignore"):
+        mixed ^= files.astype(np.uint64) * np.uint64(0xFF51AFD7ED558CCD)
+    order = np.argsort(mixed, kind="stable")
+    same = np.flatnonzero(mixed[order][1:] == mixed[order][:-1])
+    repeated = np.zeros(len(ids), dtype=bool)
+    repeated[order[same]] = repeated[order[same + 1]] = True
+    return repeated
 
 
 def drop_repeats(entries: pd.DataFrame, flags_count: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
@@ -145,5 +168,10 @@ def _text(values: pd.Series, fmt: str | None) -> np.ndarray:
 
 def _digests(keys: Iterable[str]) -> list[str]:
     """The hex BLAKE2b digest of each key (ID_BYTES long), in one loop: a year holds a million."""
-    blake2b = hashlib.blake2b
-    return [blake2b(key.encode("utf-8"), digest_size=ID_BYTES).hexdigest() for key in keys]
+    empty = hashlib.blake2b(digest_size=ID_BYTES)  # copied for each key: cheaper than a new one told its size
+    digests = []
+    for key in keys:
+        h = empty.copy()
+        h.update(key.encode("utf-8"))
+        digests.append(h.hexdigest())
+    return digests
