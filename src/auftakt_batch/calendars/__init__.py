@@ -1,9 +1,10 @@
 """Calendars: ICS exports as meetings, absences and evidence of untracked time.
 
-`calendar_time` is the pipeline's one call: the meetings of clients that bill meetings
-(`calendar.bill_meetings`) as entries, each marked covered if its owner logged time for it
-(then the timesheet entry counts); the other clients' meetings nobody tracked are listed as
-untracked time.
+`calendar_time`: the meetings of clients that bill meetings (`calendar.bill_meetings`) as
+entries, each marked covered if its owner logged time for it (then the timesheet entry counts);
+the other clients' meetings nobody tracked are listed as untracked time. It is reading
+(`read_meetings` of the `calendars_read`), which needs no timesheet, then matching (`time_of`):
+the pipeline reads the calendars in a process of their own while it resolves the timesheet.
 """
 
 from __future__ import annotations

@@ -70,11 +70,8 @@ def _repeated(files: np.ndarray, ids: np.ndarray) -> np.ndarray:
         return np.ones(len(ids), dtype=bool)
     with np.errstate(over="ignore"):
         mixed ^= files.astype(np.uint64) * np.uint64(0xFF51AFD7ED558CCD)
-    order = np.argsort(mixed, kind="stable")
-    same = np.flatnonzero(mixed[order][1:] == mixed[order][:-1])
-    repeated = np.zeros(len(ids), dtype=bool)
-    repeated[order[same]] = repeated[order[same + 1]] = True
-    return repeated
+    ordered = np.sort(mixed)
+    return np.isin(mixed, ordered[1:][ordered[1:] == ordered[:-1]])
 
 
 def drop_repeats(entries: pd.DataFrame, flags_count: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
