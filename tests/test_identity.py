@@ -131,7 +131,7 @@ from auftakt_batch.check import identity as identity_module  # noqa: E402
 
 def identified_by_groupby(entries: pd.DataFrame) -> pd.DataFrame:
     """identify's ids and duplicate_of as it made them by grouping every row by file and content (its way until
-    the twelfth session)."""
+    the eleventh session)."""
     m = identity_module
     comparable = m._comparable(entries)
     text = {c: m.normalised_values(entries[c]) for c in ("person", "client", "job", "task", "description")}
