@@ -71,6 +71,46 @@ def test_a_killed_worker_leaves_the_work_to_this_process():
     assert processes.forked_call(killed_when_forked)() == parent
 
 
+def _children() -> set[int]:
+    """This process's child processes, zombies too (Linux: /proc/PID/task/*/children)."""
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        with open(f"/proc/{os.getpid()}/task/{task}/children") as f:
+            found |= {int(pid) for pid in f.read().split()}
+    return found
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir(f"/proc/{os.getpid()}/fd"))
+
+
+@needs_fork
+def test_a_result_never_asked_for_leaves_no_process_and_no_pipe_behind():
+    """A run that raises before it asks for a forked process's result (pipeline.py's calendars and
+    contract) lets the handle go: the process is killed and waited for, its pipe closed — also one
+    blocked writing a result larger than a pipe holds (64 KiB on Linux)."""
+    before, descriptors = _children(), _open_descriptors()
+    for size in (10, 1_000_000):
+        result = processes.forked_call(lambda size=size: b"x" * size)
+        assert _children() - before  # forked
+        del result
+        gc.collect()
+    assert _children() == before and _open_descriptors() == descriptors
+
+
+@needs_fork
+def test_a_worker_killed_while_it_writes_its_result_leaves_the_work_to_this_process(monkeypatch):
+    """Part of a result, then death (killed mid-write): the part is not unpickled, the work is done here."""
+    parent = os.getpid()
+
+    def half_then_killed(work, writing, parent_pid):  # in the forked process, instead of _give
+        os.write(writing, b"\x80\x05" + b"x" * 1000)
+        os._exit(137)
+
+    monkeypatch.setattr(processes, "_give", half_then_killed)
+    assert processes.forked_call(lambda: os.getpid())() == parent
+
+
 def test_with_another_thread_running_nothing_is_forked():
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

@@ -18,6 +18,7 @@ import pickle
 import signal
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -82,8 +83,9 @@ def forked_call(work: Callable[[], R], again: Callable[[], R] | None = None) -> 
     holds it. Where `forked_pool` would not fork, `work()` is done here when the result is asked
     for (and let go then); where the child died before giving it (killed: out of memory?),
     `again()` (by default `work()`) is. The child ignores Ctrl-C and dies with this process,
-    whether its result was asked for or not. Where no process or pipe can be made, `work()` is done
-    here when the result is asked for."""
+    whether its result was asked for or not; a result never asked for (the run raised first) takes
+    the child with it when the function returned is let go. Where no process or pipe can be made,
+    `work()` is done here when the result is asked for."""
     if not forks():
         return _once(work)
     parent = os.getpid()
@@ -103,7 +105,36 @@ def forked_call(work: Callable[[], R], again: Callable[[], R] | None = None) -> 
     os.close(writing)
     fallback = again or work
     del work
-    return _once(lambda: _taken(reading, child, fallback))
+    return _Child(reading, child, fallback)
+
+
+class _Child:
+    """What a forked process will give (`forked_call`'s), asked for once. Let go unasked — the run
+    raised before it needed the result — the process is killed and waited for, and its pipe closed:
+    none is left behind, holding its share of the run's memory, blocked on a full pipe."""
+
+    def __init__(self, reading: int, pid: int, again: Callable[[], Any]) -> None:
+        self.reading, self.pid, self.again = reading, pid, again
+        self.unasked = weakref.finalize(self, _abandon, reading, pid, os.getpid())
+
+    def __call__(self) -> Any:
+        self.unasked.detach()
+        again, self.again = self.again, _asked
+        return _taken(self.reading, self.pid, again)
+
+
+def _asked() -> Any:
+    raise RuntimeError("a forked process's result is asked for once")
+
+
+def _abandon(reading: int, pid: int, parent: int) -> None:
+    if os.getpid() != parent:  # a process forked from the run since, letting go of its copy: not its child
+        return
+    for undo in (lambda: os.close(reading), lambda: os.kill(pid, signal.SIGKILL), lambda: os.waitpid(pid, 0)):
+        try:
+            undo()
+        except OSError:  # closed, gone or waited for already
+            pass
 
 
 def _give(work: Callable[[], Any], writing: int, parent: int) -> None:
@@ -129,11 +160,12 @@ def _give(work: Callable[[], Any], writing: int, parent: int) -> None:
 
 
 def _taken(reading: int, child: int, again: Callable[[], R]) -> R:
-    """The result the child gave through the pipe; `again()` where it gave none (it died)."""
+    """The result the child gave through the pipe; `again()` where it gave none, or not all of it (it
+    died: only a child that wrote its result whole exits 0)."""
     with os.fdopen(reading, "rb") as pipe:
         data = pipe.read()
-    os.waitpid(child, 0)
-    if not data:
+    _, status = os.waitpid(child, 0)
+    if not data or os.waitstatus_to_exitcode(status) != 0:
         return again()
     done, value = pickle.loads(data)
     if not done:
