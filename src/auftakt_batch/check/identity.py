@@ -38,22 +38,23 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     content = _content(entries, text)
     files, rows = entries[E.source_file].to_numpy(dtype=object), entries[E.source_row].to_numpy()
     comparable = comparable.to_numpy(dtype=bool)
-    # a row whose date or duration is unreadable is itself only: its place is part of its id
-    occurrence = np.full(len(entries), "0", dtype=object)  # almost every entry is the only one of its kind
-    alone = np.flatnonzero(~comparable)
-    occurrence[alone] = [f"{file}:{row}" for file, row in zip(files[alone], rows[alone])]
-    ids = np.array(_digests(f"{c}\x1f{o}" for c, o in zip(content, occurrence)), dtype=object)
-    # the n-th copy of a row within its file is occurrence n: its copies are among the rows whose file
-    # and first id repeat (alike content, alike id), numbered by their content
+    # each row's id as if it were the only one of its kind in its file: almost every entry is
+    ids = np.array(_digests(f"{c}\x1f0" for c in content), dtype=object)
+    # the n-th copy of a row within its file is occurrence n: its copies are among the rows whose file and
+    # that first id repeat (alike content, alike id), numbered by their content as a groupby of every row does
     duplicate_of = pd.arrays.IntegerArray(np.zeros(len(entries), dtype=np.int64), np.ones(len(entries), dtype=bool))
-    alike = np.flatnonzero(comparable & _repeated(pd.factorize(files)[0], ids))
+    alike = np.flatnonzero(_repeated(pd.factorize(files)[0], ids))
     if len(alike):
         keys = [pd.factorize(files[alike])[0], pd.factorize(content[alike])[0]]
         copy = pd.Series(0, index=alike).groupby(keys).cumcount().to_numpy()
         first_row = pd.Series(rows[alike]).groupby(keys).transform("first").to_numpy()
-        again = alike[copy != 0]
-        ids[again] = _digests(f"{c}\x1f{n}" for c, n in zip(content[again], copy[copy != 0].tolist()))
-        duplicate_of[again] = first_row[copy != 0]
+        later = (copy != 0) & comparable[alike]
+        again = alike[later]
+        ids[again] = _digests(f"{c}\x1f{n}" for c, n in zip(content[again], copy[later].tolist()))
+        duplicate_of[again] = first_row[later]
+    # a row whose date or duration is unreadable is itself only: its place is part of its id
+    alone = np.flatnonzero(~comparable)
+    ids[alone] = _digests(f"{c}\x1f{file}:{row}" for c, file, row in zip(content[alone], files[alone], rows[alone]))
     return entries.assign(**{
         E.entry_id: pd.Series(ids, index=entries.index, dtype="str"),
         E.slot: _slot(entries, text),
