@@ -1,6 +1,7 @@
 """Calendar exports read as occurrences of a period: recurrences, moves, exclusions, zones."""
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -725,7 +726,15 @@ def test_calendars_read_by_a_process_beside_the_check_give_what_reading_them_in_
 
     if not processes.forks():
         pytest.skip("forking is not safe here (not Linux, or another thread runs)")
-    runs, forked = {}, []
+    runs, forked, real = {}, [], pipeline.read_meetings
+    readers = tmp_path / "readers"
+
+    def read_where(files, *args):  # the process that reads them, said in a file (a forked one's list is its own)
+        with readers.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real(files, *args)
+
+    monkeypatch.setattr(pipeline, "read_meetings", read_where)
     for how in ("in the check", "beside it"):
         ws = calendar_ws(Workspace(tmp_path / how.replace(" ", "-")))
         (ws.root / "output").mkdir()
@@ -740,11 +749,13 @@ def test_calendars_read_by_a_process_beside_the_check_give_what_reading_them_in_
                 patched.setattr(pipeline, "forked_call", processes._once)
             else:
                 patched.setattr(pipeline, "forked_call", lambda work: forked.append(1) or processes.forked_call(work))
+            readers.write_text("")
             run = ws.check()
             before = check_before(run, TODAY)
-        runs[how] = (run, before)
-    (alone, alone_before), (beside, beside_before) = runs["in the check"], runs["beside it"]
-    assert len(forked) == 2  # the month's check and the months' before
+        runs[how] = (run, before, {int(pid) for pid in readers.read_text().split()})
+    (alone, alone_before, read_here), (beside, beside_before, read_beside) = runs["in the check"], runs["beside it"]
+    assert len(forked) == 2 and read_here == {os.getpid()}  # the month's check and the months' before
+    assert len(read_beside) == 2 and os.getpid() not in read_beside  # each by a process of its own
     assert problem_lines(beside) == problem_lines(alone) and any("broken.ics" in p for p in problem_lines(alone))
     assert problem_lines(beside_before) == problem_lines(alone_before)
     assert (beside.entries["source_format"] == "calendar").sum() == 2

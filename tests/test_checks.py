@@ -275,6 +275,34 @@ def test_checks_run_on_every_core_find_what_they_find_here(tmp_path, monkeypatch
     assert problems(True) == here
 
 
+def test_the_entries_contract_looked_at_beside_the_checks_says_what_it_says_here(tmp_path, monkeypatch):
+    """On a year's entries the Entries contract is looked at by a process forked beside the checks'
+    workers (pipeline.py); a contract broken there (a person missing) comes back as the same errors
+    as looked at in the run, from another process."""
+    from auftakt_batch import processes
+    from auftakt_batch.problems import Severity
+
+    if not processes.forks():
+        pytest.skip("forking is not safe here (not Linux, or another thread runs)")
+    ws = copy_demo(tmp_path)
+    real, where = pipeline._contract, tmp_path / "contract-pid"
+
+    def broken_and_where(entries):
+        where.write_text(str(os.getpid()))
+        entries = entries.copy()
+        entries.loc[entries.index[0], "person"] = None
+        return real(entries)
+
+    monkeypatch.setattr(pipeline, "_contract", broken_and_where)
+    said = {}
+    for beside in (False, True):
+        monkeypatch.setattr(pipeline, "PARALLEL_ROWS", 0 if beside else 10**9)
+        said[beside] = (list(pipeline.check(ws, parse_period("2026-11"), TODAY).problems), int(where.read_text()))
+    (here, pid_here), (there, pid_there) = said[False], said[True]
+    assert pid_here == os.getpid() and pid_there != os.getpid()
+    assert here == there and any(p.source.column == "person" and p.severity is Severity.ERROR for p in here)
+
+
 # ---- near repeats: each row's first row with its key, found as a groupby finds it
 
 import numpy as np  # noqa: E402

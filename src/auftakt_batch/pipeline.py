@@ -21,7 +21,7 @@ from .calendars import CalendarTime, calendars_read, time_of
 from .calendars.kept import expire
 from .calendars.meetings import read_meetings
 from .check.capacity import missing_day_problems, missing_days
-from .check.checks import BLOCKING, CHECKS, PARALLEL_ROWS, Context, not_approved, run_checks
+from .check.checks import BLOCKING, CHECKS, PARALLEL_ROWS, Check, Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
 from .check.expense_decisions import PRICE
 from .check.expenses import expenses
@@ -117,16 +117,12 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     problems += current.problems + repeat_problems
     lap("identity")
 
-    # 6. Validate the Entries contract, then every check. Neither changes the entries (the contract
-    #    coerces nothing): on a year's entries a process of its own looks while the checks' workers check.
-    def missing(e: pd.DataFrame, ctx: Context) -> list[Problem]:  # a check too, in the same workers
-        return missing_day_problems(missing_days(e, calendar.absences, ctx.config, ctx.period, ctx.today))
-
-    def broken() -> list[Problem]:  # only the problems come back from its process
-        return validate(Entries, entries)[1]
-
-    contract = forked_call(broken) if len(entries) >= PARALLEL_ROWS else broken
-    checked = run_checks(entries, Context(config, period, today, billed), BLOCKING if history else [*CHECKS, missing])
+    # 6. Validate the Entries contract, then every check (the missing days too). Neither changes the
+    #    entries (the contract coerces nothing): on a year's a process of its own looks while the checks' workers check.
+    look = partial(_contract, entries)
+    contract = forked_call(look) if len(entries) >= PARALLEL_ROWS else look
+    checks: list[Check] = BLOCKING if history else [*CHECKS, partial(_missing_days, calendar.absences)]
+    checked = run_checks(entries, Context(config, period, today, billed), checks)
     problems += contract() + checked
     lap("checks")
 
@@ -177,6 +173,16 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     written()
     lap("review")
     return run
+
+
+def _contract(entries: pd.DataFrame) -> list[Problem]:
+    """The Entries contract's problems with `entries` (only they come back from a process of its own)."""
+    return validate(Entries, entries)[1]
+
+
+def _missing_days(absences: pd.DataFrame | None, entries: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """The working days with too little time logged, as a check (run_checks runs it with the others)."""
+    return missing_day_problems(missing_days(entries, absences, ctx.config, ctx.period, ctx.today))
 
 
 def check_before(run: CheckRun, today: date) -> CheckRun | None:

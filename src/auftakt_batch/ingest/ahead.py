@@ -27,9 +27,9 @@ ReadAndKeep = Callable[[Path, str, str, Rules, Path], None]
 
 def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: IngestCache,
                read_and_keep: ReadAndKeep) -> Iterator[tuple[Path, str, str]]:
-    """`files` (path, label, kind) read into an empty `cache` by workers, where that pays: each file
-    once a worker has kept it, as they finish (what the caller does with it, the workers' next files
-    do not wait for)."""
+    """`files` (path, label, kind) read into an empty `cache` by workers, where that pays: each file as
+    its worker is done with it — kept, or left for the caller to read (a small export is kept only at
+    the end of a run, an expense export not at all) —, while the workers read the next ones."""
     sized = sorted(((size_of(file[0]), file) for file in files), key=lambda pair: -pair[0])
     big = [file for size, file in sized if size >= AHEAD_BYTES]  # the largest first: the cores finish together
     if len(big) < 2 or not cache.empty():
