@@ -717,8 +717,8 @@ def test_calendars_not_kept_are_parsed_by_workers_and_read_as_one_process_reads_
 
 
 def test_calendars_read_by_a_process_beside_the_check_give_what_reading_them_in_the_check_gives(tmp_path, monkeypatch):
-    """The check reads its calendars in a process forked beside the resolve step (pipeline.py) and
-    matches them afterwards: problems, entries (the meetings billed, and a logged entry beside them),
+    """On a year's entries the check reads its calendars in a process forked beside the resolve step
+    (pipeline.py) and matches them afterwards: problems, entries (the meetings billed, and a logged entry beside them),
     untracked time and absences are what reading them in the check itself gives — for the month
     and for the months before it (a report's history, which reads only calendars that bill)."""
     from auftakt_batch import pipeline, processes
@@ -735,6 +735,7 @@ def test_calendars_read_by_a_process_beside_the_check_give_what_reading_them_in_
         return real(files, *args)
 
     monkeypatch.setattr(pipeline, "read_meetings", read_where)
+    monkeypatch.setattr(pipeline, "BESIDE_ROWS", 0)  # these few entries, too
     for how in ("in the check", "beside it"):
         ws = calendar_ws(Workspace(tmp_path / how.replace(" ", "-")))
         (ws.root / "output").mkdir()

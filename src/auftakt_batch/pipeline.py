@@ -89,10 +89,12 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     lap("validate")
 
     # 4. Resolve names to rates.yaml keys and fingerprint every entry (kept per export: check/identities);
-    #    read the ledger. The calendars are read meanwhile, by a process of their own (step 5 matches them).
+    #    read the ledger. Step 5 matches the calendars; on a year's entries a process of its own reads them meanwhile
+    #    (listed from `first`: what is kept serves the report's months before too).
     calendars = calendars_read(list(ingested.calendars), config, billed_only=history)
-    meetings_read = forked_call(partial(read_meetings, calendars, config, period, _kept_calendars(workspace),
-                                        None if history else first)) if calendars else None
+    reading = partial(read_meetings, calendars, config, period, _kept_calendars(workspace) if calendars else None,
+                      None if history else first)
+    meetings_read = forked_call(reading) if calendars and len(raw) >= BESIDE_ROWS else reading
     timesheet = identified(raw, rows, ingested, config, workspace)
     billed, ledger_problems = read_billed(workspace)  # the ledger: what is invoiced, and where it sat
     problems += ledger_problems
@@ -103,8 +105,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     #    other clients' untracked meetings are reported. Then count a repeated export once (its
     #    copies sharing what the tracker said of it), and of two overlapping exports that disagree,
     #    let the newer win; then follow the tracker's flags.
-    calendar = time_of(meetings_read() if meetings_read else read_meetings([], config, period), timesheet, config,
-                       billed_only=history)  # listed from `first`: kept so for the report's months before
+    calendar = time_of(meetings_read(), timesheet, config, billed_only=history)
     problems += calendar.problems
     meetings = meeting_entries(calendar, billed, config)
     lap("calendars")
@@ -173,6 +174,10 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     written()
     lap("review")
     return run
+
+
+BESIDE_ROWS = 100_000  # a period's entries from which its calendars are read by a process of their own: fewer
+# are resolved sooner than a process is forked
 
 
 def _contract(entries: pd.DataFrame) -> list[Problem]:
