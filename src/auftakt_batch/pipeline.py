@@ -48,6 +48,9 @@ from .schemas import Entries, Expenses, RawEntries, empty, validate
 from .schemas import ReviewDecisions as D
 from .timings import Timings
 
+BESIDE_ROWS = 100_000  # a period's entries from which its calendars are read by a process of their own (fewer are
+# resolved sooner than a process is forked)
+
 
 def check(workspace: Path, period: Period, today: date, timings: Timings | None = None,
           ingested: Ingested | None = None, history: bool = False) -> CheckRun:
@@ -119,7 +122,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     lap("identity")
 
     # 6. Validate the Entries contract, then every check (the missing days too). Neither changes the
-    #    entries (the contract coerces nothing): on a year's a process of its own looks while the checks' workers check.
+    #    entries (the contract coerces nothing): on a year's entries a process of its own looks while the
+    #    checks' workers check.
     look = partial(_contract, entries)
     contract = forked_call(look) if len(entries) >= PARALLEL_ROWS else look
     checks: list[Check] = BLOCKING if history else [*CHECKS, partial(_missing_days, calendar.absences)]
@@ -174,10 +178,6 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     written()
     lap("review")
     return run
-
-
-BESIDE_ROWS = 100_000  # a period's entries from which its calendars are read by a process of their own: fewer
-# are resolved sooner than a process is forked
 
 
 def _contract(entries: pd.DataFrame) -> list[Problem]:

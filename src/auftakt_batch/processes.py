@@ -22,6 +22,7 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from typing import Any, TypeVar
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -130,11 +131,12 @@ def _asked() -> Any:
 def _abandon(reading: int, pid: int, parent: int) -> None:
     if os.getpid() != parent:  # a process forked from the run since, letting go of its copy: not its child
         return
-    for undo in (lambda: os.close(reading), lambda: os.kill(pid, signal.SIGKILL), lambda: os.waitpid(pid, 0)):
-        try:
-            undo()
-        except OSError:  # closed, gone or waited for already
-            pass
+    with suppress(OSError):  # each: closed, gone or waited for already
+        os.close(reading)
+    with suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with suppress(OSError):
+        os.waitpid(pid, 0)
 
 
 def _give(work: Callable[[], Any], writing: int, parent: int) -> None:
