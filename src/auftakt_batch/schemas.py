@@ -154,11 +154,14 @@ def distinct_ids(values: pd.Series) -> bool | None:
     mixed = id_integers(values.tolist())
     if mixed is None:
         return None
-    ordered = np.sort(mixed)
-    equal = ordered[1:][ordered[1:] == ordered[:-1]]
-    if not len(equal):
-        return True
-    return bool(values[np.isin(mixed, equal)].is_unique)
+    alike = repeating(mixed)
+    return True if not alike.any() else bool(values[alike].is_unique)
+
+
+def repeating(integers: np.ndarray) -> np.ndarray:
+    """Whether each integer occurs more than once among them (found by a sort, not by hashing)."""
+    ordered = np.sort(integers)
+    return np.isin(integers, ordered[1:][ordered[1:] == ordered[:-1]])
 
 
 def id_integers(texts: list) -> np.ndarray | None:

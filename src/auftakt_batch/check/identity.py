@@ -23,21 +23,20 @@ import pandas as pd
 from ..names import normalised_values
 from ..problems import Problem, Severity, Source, info
 from ..schemas import Entries as E
-from ..schemas import distinct_ids, id_integers
+from ..schemas import distinct_ids, id_integers, repeating
 
 ID_BYTES = 10  # 80 bits: no collision in any agency's lifetime of entries
 
 
 def identify(entries: pd.DataFrame) -> pd.DataFrame:
     """Add `entry_id`, `slot` and `duplicate_of` (the row of the first identical copy in the same file)."""
-    comparable = _comparable(entries)
+    comparable = _comparable(entries).to_numpy(dtype=bool)
     # the fields as text, made once for id and slot: names normalised, the day and the start as exported
     text = {c: normalised_values(entries[c]) for c in (E.person, E.client, E.job, E.task, E.description)}
     text[E.local_start] = _text(entries[E.local_start], "%Y-%m-%dT%H:%M:%S")
     text["day"] = _text(entries[E.local_start].dt.normalize().fillna(entries[E.date]), "%Y-%m-%d")
     content = _content(entries, text)
     files, rows = entries[E.source_file].to_numpy(dtype=object), entries[E.source_row].to_numpy()
-    comparable = comparable.to_numpy(dtype=bool)
     # each row's id as if it were the only one of its kind in its file: almost every entry is
     ids = np.array(_digests(f"{c}\x1f0" for c in content), dtype=object)
     # the n-th copy of a row within its file is occurrence n: its copies are among the rows whose file and
@@ -71,8 +70,7 @@ def _repeated(files: np.ndarray, ids: np.ndarray) -> np.ndarray:
         return np.ones(len(ids), dtype=bool)
     with np.errstate(over="ignore"):
         mixed ^= files.astype(np.uint64) * np.uint64(0xFF51AFD7ED558CCD)
-    ordered = np.sort(mixed)
-    return np.isin(mixed, ordered[1:][ordered[1:] == ordered[:-1]])
+    return repeating(mixed)
 
 
 def drop_repeats(entries: pd.DataFrame, flags_count: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
