@@ -156,6 +156,19 @@ def test_harvest_with_thousands_separators(ws):
     assert run.entries["export_amount"].tolist() == [Decimal("1170.0"), Decimal("189.0")]
 
 
+def test_harvest_no_price_in_any_case_is_no_amount(ws):
+    """What trackers write for no price (n/a, N/A, a dash) is no amount and no rate, never a garbled number."""
+    rows = [f'2026-11-{day},ACME,website,,Design,Layout {day},1.0,1.0,Yes,No,No,Anna,Schmidt,,,Yes,{rate},{amount},'
+            '0,0,Euro - EUR,\n' for day, rate, amount in
+            [(10, "N/A", "n/a"), (11, "nA", "—"), (12, "-", "–"), (13, "120.0", "120.0"), (14, "n.a.", "NaN")]]
+    ws.input("harvest.csv", HARVEST + "".join(rows))
+    run = ws.check()
+    assert run.entries["export_amount"].tolist() == [None, None, None, Decimal("120.0"), None]
+    assert run.entries["export_rate"].tolist() == [None, None, None, Decimal("120.0"), None]
+    assert [(p.code, p.source.row, p.source.column) for p in run.problems if p.code.startswith("bad-")] == [
+        ("bad-amount", 6, "Billable Amount"), ("bad-rate", 6, "Billable Rate")]  # other text is garbled
+
+
 def test_harvest_european_numbers(ws):
     ws.input("harvest.csv", HARVEST
              + '2026-11-12,ACME,website,,Design,Layout,"2,5","2,5",Yes,No,No,Anna,Schmidt,,,Yes,"120,0","300,0",'

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from auftakt_batch.ingest.formats import describe_unknown, recognise
-from auftakt_batch.ingest.read import FileError, _fields_per_record, read_csv
+from auftakt_batch.ingest.read import FileError, _records, read_csv
 
 from .conftest import examples, problem_lines
 
@@ -44,6 +44,18 @@ def test_bom_encodings(ws, encoding):
     ws.input("a.csv", (HEADER + ROW.replace("Homepage", "Größe")).encode(encoding))
     run = ws.check()
     assert not run.problems and run.entries["description"].tolist() == ["Größe layout"]
+
+
+@pytest.mark.parametrize(("length", "refused"), [(32_766, False), (32_767, True)])
+def test_a_value_as_long_as_a_cell_is_refused_even_where_each_of_its_lines_is_short(ws, length, refused):
+    """The reader tells the build that no cell can be that long by its longest record, not line: a
+    quoted value of short lines is still one cell."""
+    value = (("y" * 99 + "\n") * 400)[:length - 1] + "y"
+    assert len(value) == length and max(map(len, value.split("\n"))) < 100
+    ws.input("a.csv", HEADER + ROW + f'2026-11-04,Anna Schmidt,ACME,website,,"{value}",1,yes\n'
+             + ROW.replace("Homepage", "Footer"))
+    found = [(p.code, p.source.row, p.source.column) for p in ws.check().problems]
+    assert found == ([("too-long", 3, "description")] if refused else [])
 
 
 def test_tab_separated_and_header_case_and_column_order(ws):
@@ -447,13 +459,16 @@ CSV_TEXT = st.text(alphabet='ab;" \n', min_size=1, max_size=60)  # read_csv neve
 def test_fields_are_counted_over_the_bytes_as_the_csv_module_reads_them(body):
     """The count that lets pandas read a file without the csv module: where it counts at all
     (quotes only around fields, or doubled inside them), it is the csv module's, record by record."""
-    counts = _fields_per_record(body.encode(), ";")
-    if counts is not None:
-        assert counts.tolist() == [len(r) for r in csv.reader(io.StringIO(body), delimiter=";")]
+    records = _records(body.encode(), ";")
+    if records is not None:
+        rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+        assert records.fields.tolist() == [len(r) for r in rows]
+        assert all(len(cell) <= records.longest for r in rows for cell in r)  # a bound on every cell
     with patch.multiple("auftakt_batch.ingest.read", BLOCK_BYTES=3, BLOCK_LINES=2):  # a large file's blocks
-        in_blocks = _fields_per_record(body.encode(), ";")
-    assert (in_blocks is None) == (counts is None)
-    assert counts is None or in_blocks.tolist() == counts.tolist()
+        in_blocks = _records(body.encode(), ";")
+    assert (in_blocks is None) == (records is None)
+    assert records is None or (in_blocks.fields.tolist(), in_blocks.longest) == (records.fields.tolist(),
+                                                                                  records.longest)
 
 
 @settings(max_examples=examples(300), deadline=None)
@@ -474,7 +489,7 @@ def test_a_file_read_by_pandas_alone_reads_as_read_record_by_record(tmp_path_fac
         return table.header, table.rows
 
     fast = outcome()
-    with patch("auftakt_batch.ingest.read._fields_per_record", return_value=None):
+    with patch("auftakt_batch.ingest.read._records", return_value=None):
         careful = outcome()
     if isinstance(fast, list):
         assert fast == careful

@@ -134,7 +134,9 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     lengths = np.array([t.size for t in tables])
     cells = {key: np.concatenate([t.column(key) for t in tables]) for key in tables[0].cells}
     cells["source_file"] = np.repeat(np.array(files, dtype=object), lengths)
-    whole = Table(files[0], tables[0].format, tables[0].header, cells)
+    known = [t.longest for t in tables if t.longest is not None]
+    whole = Table(files[0], tables[0].format, tables[0].header, cells,
+                  longest=max(known) if len(known) == len(tables) else None)
     if decisions(whole, fmt) != decisions(tables[0], fmt):
         return [None] * len(tables)
     try:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as default
 from functools import partial
+from itertools import product
 from pathlib import PurePosixPath
 from typing import Any, Callable, Mapping
 
@@ -50,6 +51,8 @@ from .values import (
 
 MAX_CELL = 32_767  # characters an Excel cell holds
 NO_PRICE = {"n/a", "na", "-", "–", "—"}
+# the same in any case: the only texts whose str.lower() is one of them (no other character lowers to n, a or /)
+NO_PRICE_ANY_CASE = frozenset("".join(t) for word in NO_PRICE for t in product(*({c.lower(), c.upper()} for c in word)))
 TEXT_FIELDS = ("person", "client", "job", "task", "description")
 REQUIRED_TEXT = ("person",)  # an empty client may follow from the job (resolve.py); job may be empty
 NEEDED = ("date", *REQUIRED_TEXT, "hours", "start", "end")  # fields whose emptiness is an error (_missing)
@@ -81,7 +84,8 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
         labels["person"] = labels["first_name"] if "first_name" in labels else labels["last_name"]
     rows = table.rows[["source_row", "source_file"]] if "source_file" in table.rows else \
         table.rows[["source_row"]].assign(source_file=table.file)  # many tables at once (batch.py) name each row's
-    text, problems = _not_too_long(text, rows, positions)
+    text, problems = _not_too_long(text, rows, positions) if table.longest is None or table.longest >= MAX_CELL \
+        else (text, [])  # the reader knows no cell is that long
     text, labels = _derived(text, labels, positions, fmt, table.file)
     stray = _stray(text, table.header, positions)
     problems += _stray_problems(rows, stray, fmt.totals_row)
@@ -109,7 +113,8 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
     invoiced = parsed("invoiced", invoiced_state, "boolean", INVOICED_FORMS)
     approved = parsed("approved", approval_state, "boolean", APPROVAL_FORMS)
     for f in ("amount", "rate"):  # what trackers write for no price
-        text[f] = text[f].mask(text[f].str.lower().isin(NO_PRICE), "")
+        if (none := text[f].isin(NO_PRICE_ANY_CASE)).any():
+            text[f] = text[f].mask(none, "")
     mark = decimal_mark(pd.concat([text["amount"], text["rate"]]).unique())[0] or "."
     # not billed (rates.yaml prices the time), but a tracker writes numbers there: other text means a garbled row
     amount = parsed("amount", partial(money, mark=mark), "object", MONEY_FORMS)

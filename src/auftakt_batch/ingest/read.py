@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable
+from typing import TYPE_CHECKING, BinaryIO, Callable, NamedTuple
 
 import pandas as pd
 
@@ -52,6 +52,7 @@ class Table:
     cells: pd.DataFrame | Cells  # the columns, as a frame or as plain arrays
     encoding: str | None = None
     separator: str | None = None
+    longest: int | None = None  # no cell has more characters, where the reader knows (a CSV: its longest record)
 
     @cached_property
     def rows(self) -> pd.DataFrame:
@@ -128,9 +129,10 @@ def _read_text(data: bytes, label: str, recognise: Recognise, describe: Callable
     text = csv_text(data, label, recognise, describe)
     cells = _small_cells(text.body, text.separator) if isinstance(text.body, str) and len(text.body) <= SMALL_CSV \
         else None
-    if cells is None:  # one array: a frame's columns cost more
-        cells = _parsed(text.utf8(), text.separator, label, text.first).to_numpy(dtype=object)
-    return _table(cells, label, text, text.first + 2)
+    if cells is not None:  # a small file's whole text is shorter than a cell can be
+        return _table(cells, label, text, text.first + 2, len(text.body))
+    frame, longest = _parsed(text.utf8(), text.separator, label, text.first)
+    return _table(frame.to_numpy(dtype=object), label, text, text.first + 2, longest)  # one array: columns cost more
 
 
 def csv_text(data: bytes, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> CsvText:
@@ -158,18 +160,19 @@ def records_table(text: CsvText, label: str, ends: np.ndarray, lo: int, hi: int)
     head = raw[:int(ends[0]) + 1]
     end = int(ends[hi - 1]) + 1
     part = raw[:end] if lo == 1 else head + raw[int(ends[lo - 1]) + 1:end]
-    cells = _parsed(part, text.separator, label, text.first + lo - 1).to_numpy(dtype=object)
-    return _table(cells, label, text, text.first + 1 + lo)
+    frame, longest = _parsed(part, text.separator, label, text.first + lo - 1)
+    return _table(frame.to_numpy(dtype=object), label, text, text.first + 1 + lo, longest)
 
 
-def _table(cells: np.ndarray, label: str, text: CsvText, first_row: int) -> Table:
-    """The records' cells (header first) as a table, its first row numbered `first_row`."""
+def _table(cells: np.ndarray, label: str, text: CsvText, first_row: int, longest: int | None) -> Table:
+    """The records' cells (header first) as a table, its first row numbered `first_row` (`longest`:
+    Table's)."""
     header = tuple(v.strip() for v in cells[0])
     width = len(header)
     while width > 1 and not header[width - 1]:
         width -= 1
     rows = _text_rows([cells[1:, c] for c in range(width)], first_row, _used(text.format, header))
-    return Table(label, text.format, header[:width], rows, text.encoding, text.separator)
+    return Table(label, text.format, header[:width], rows, text.encoding, text.separator, longest)
 
 
 def _line_at(text: str, start: int) -> str:
@@ -189,7 +192,8 @@ def _small_cells(body: str, sep: str) -> np.ndarray | None:
     import numpy as np
 
     per_line = _per_line(body, sep)
-    counts = _fields_per_record(body.encode("utf-8"), sep) if per_line is None else np.array(per_line, dtype=np.int64)
+    counted = _records(body.encode("utf-8"), sep) if per_line is None else None
+    counts = np.array(per_line, dtype=np.int64) if per_line is not None else counted.fields if counted else None
     if counts is None or not len(counts) or not (counts == counts[0]).all():
         return None
     records = list(csv.reader(io.StringIO(body), delimiter=sep))
@@ -200,20 +204,21 @@ def _small_cells(body: str, sep: str) -> np.ndarray | None:
     return cells
 
 
-def _parsed(body: bytes, sep: str, label: str, offset: int) -> pd.DataFrame:
-    """The records of a CSV (`body`: its text as UTF-8), header first, every value text. Parsed by
-    pandas; a file whose records do not all have the header's number of fields (or whose quoting
-    is irregular) is read again record by record, to name the rows at fault."""
-    counts = _fields_per_record(body, sep)
-    if counts is not None and len(counts) and ((counts[1:] == counts[0]) | (counts[1:] == 0)).all():
+def _parsed(body: bytes, sep: str, label: str, offset: int) -> tuple[pd.DataFrame, int | None]:
+    """(the records of a CSV (`body`: its text as UTF-8), header first, every value text; the bytes
+    of its longest record where they were counted). Parsed by pandas; a file whose records do not
+    all have the header's number of fields (or whose quoting is irregular) is read again record by
+    record, to name the rows at fault."""
+    records = _records(body, sep)
+    if records is not None and len(counts := records.fields) and ((counts[1:] == counts[0]) | (counts[1:] == 0)).all():
         frame = _read_csv(body, sep, int(counts[0]))
         if len(frame) == len(counts):
-            return frame
-    width, longest, ragged = _field_counts(body.decode("utf-8"), sep, label, offset)
+            return frame, records.longest
+    width, most, ragged = _field_counts(body.decode("utf-8"), sep, label, offset)
     if ragged:
         raise FileError(*ragged)
     try:
-        return _read_csv(body, sep, longest).fillna("")
+        return _read_csv(body, sep, most).fillna(""), None
     except pd.errors.ParserError as exc:
         raise FileError(_parser_problem(exc, label, offset)) from None
 
@@ -222,10 +227,15 @@ BLOCK_BYTES = 1 << 24  # bytes compared at once: a 200 MB export is not compared
 BLOCK_LINES = 1 << 18  # records whose separators are counted at once
 
 
-def _fields_per_record(body: bytes, sep: str) -> np.ndarray | None:
-    """Fields in each record (0 for a blank line) of a CSV's text as UTF-8, counted at C speed over
-    the bytes, a block at a time; None if a double quote stands anywhere but around a field or
-    doubled inside one, where only a CSV reader can tell what the file means."""
+class Records(NamedTuple):
+    fields: np.ndarray  # in each record (0 for a blank line)
+    longest: int  # the bytes of the longest record
+
+
+def _records(body: bytes, sep: str) -> Records | None:
+    """The records of a CSV's text as UTF-8, counted at C speed over the bytes, a block at a time;
+    None if a double quote stands anywhere but around a field or doubled inside one, where only a
+    CSV reader can tell what the file means."""
     import numpy as np
 
     buf = np.frombuffer(body, dtype=np.uint8)
@@ -240,12 +250,12 @@ def _fields_per_record(body: bytes, sep: str) -> np.ndarray | None:
         hi = min(lo + BLOCK_LINES, len(line_end))
         seps = _unquoted(quotes, _where(buf[line_start[lo]:line_end[hi - 1]], comma) + line_start[lo])
         fields[lo:hi] = np.searchsorted(seps, line_end[lo:hi]) - np.searchsorted(seps, line_start[lo:hi]) + 1
-    return np.where(line_end > line_start, fields, 0)
+    return Records(np.where(line_end > line_start, fields, 0), int((line_end - line_start).max(initial=0)))
 
 
 def record_ends(body: bytes, sep: str) -> np.ndarray | None:
     """Where each record of a CSV's text as UTF-8 ends: its line end outside quotes, or the end of
-    the text; None where its quotes are irregular (see `_fields_per_record`)."""
+    the text; None where its quotes are irregular (see `_records`)."""
     import numpy as np
 
     buf = np.frombuffer(body, dtype=np.uint8)
@@ -286,7 +296,7 @@ def _unquoted(quotes: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """The positions with an even number of quotes before them: not inside a quoted field."""
     import numpy as np
 
-    return positions[np.searchsorted(quotes, positions) % 2 == 0]
+    return positions[np.searchsorted(quotes, positions) % 2 == 0] if len(quotes) else positions
 
 
 def _where(buf: np.ndarray, byte: int) -> np.ndarray:
