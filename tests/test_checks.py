@@ -61,6 +61,16 @@ def test_no_rate_in_force(ws):
         "clients.globex.rate (or a job, person or role rate) in rates.yaml, or mark the entries non-billable"]
 
 
+def test_no_rate_before_a_client_rate_starts(ws):
+    """A client rate with a start is not in force before it: its entries then are looked up (only a
+    client rate without a start prices every entry of its client without a lookup)."""
+    ws.edit_rates('    rate: "120.00"\n', '    rates: [{from: 2026-11-05, rate: "120.00"}]\n', count=1)
+    assert lines_for(ws, "2026-11-04,Anna Schmidt,ACME,website,,x,1,\n2026-11-05,Anna Schmidt,ACME,website,,y,1,\n"
+                         "2026-11-04,Ben Okafor,globex,app,,z,1,\n") == [
+        "input/week.csv:2:date: error: no rate in force for Anna Schmidt on acme/website on 2026-11-04 — set "
+        "clients.acme.rate (or a job, person or role rate) in rates.yaml, or mark the entries non-billable"]
+
+
 def test_non_positive_and_impossible_durations(ws):
     assert lines_for(ws, "2026-11-03,Anna Schmidt,ACME,website,,a,0,\n2026-11-04,Anna Schmidt,ACME,website,,b,-1:30,\n"
                          "2026-11-05,Anna Schmidt,ACME,website,,c,25,\n2026-11-06,Anna Schmidt,ACME,website,,d,17,\n"

@@ -3,8 +3,12 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auftakt_batch.periods import Period, PeriodError, parse_period
+
+from .conftest import examples
 
 
 @pytest.mark.parametrize("text, label, start, end", [
@@ -57,3 +61,19 @@ def test_period_arithmetic_lives_in_period():
     assert november.before(date(2026, 9, 14)) == Period("2026-09-14..", date(2026, 9, 14), date(2026, 10, 31))
     days = pd.Series(pd.to_datetime(["2026-10-31", "2026-11-01", "2026-11-30", "2026-12-01", None]))
     assert november.holds(days).tolist() == [False, True, True, False, False]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["input/a.csv", "input/b.csv", "input/team/c.csv"]),
+                          st.dates(date(2025, 1, 1), date(2026, 10, 31))), min_size=1, max_size=40))
+def test_entries_outside_the_period_are_told_per_file_in_any_order(rows):
+    """One info per file, with its count and first and last day, as a groupby by file says it —
+    also where a file's rows are not together (a year's exports keep theirs together)."""
+    from auftakt_batch.pipeline import outside_period
+
+    period = parse_period("2026-11")
+    outside = pd.DataFrame({"source_file": [f for f, _ in rows], "date": pd.to_datetime([d for _, d in rows])})
+    grouped = outside.groupby("source_file", sort=True)["date"].agg(["size", "min", "max"])
+    assert [(p.source.file, p.message) for p in outside_period(outside, period)] == [
+        (file, f"{n} entr{'y' if n == 1 else 'ies'} outside {period} ignored ({a:%Y-%m-%d} .. {b:%Y-%m-%d})")
+        for file, n, a, b in zip(grouped.index, grouped["size"], grouped["min"], grouped["max"])]

@@ -93,14 +93,22 @@ def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Billable entries with no hourly rate in force — but those of retainer and fixed-price jobs,
     billed by their model (an hourly rate there only values them for the reports)."""
     resolved = e[E.billable] & e[RATE_KEY].notna().all(axis=1)
-    resolved &= ~modelled(e, ctx.config)
+    resolved &= ~modelled(e, ctx.config) & ~e[E.client_key].isin(_always_priced(ctx.config))
     if not resolved.any():  # nothing to price: no rate to look up
         return []
-    rows = _where(e, resolved & entry_rates(e, ctx.config).isna())
+    candidates = e[resolved]
+    rows = _where(candidates, entry_rates(candidates, ctx.config).isna())
     return _grouped(rows, [E.person_name, E.client_key, E.job_key], E.date, "no-rate", ERROR, lambda g, note: (
         f"no rate in force for {g.person_name.iloc[0]} on {_job_label(g.iloc[0])} on {_dates(g[E.date])}{note} — "
         f"set clients.{g.client_key.iloc[0]}.rate (or a job, person or role rate) in rates.yaml, or mark the "
         "entries non-billable"))
+
+
+def _always_priced(config: Config) -> list[str]:
+    """The clients whose own rate is in force on every day (it has no start): every entry of theirs
+    has a rate (pricing/rates.py: the client's is the last level looked at), so none is looked up."""
+    return [key for key, client in config.clients.items()
+            if client.rate is not None and any(start is None for start, _ in client.rate.changes)]
 
 
 def non_positive_duration(e: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -144,11 +152,15 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     timed = e.loc[e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna(), read]
     if len(timed) < 2:  # an overlap takes two entries
         return []
-    timed = timed.sort_values([E.person_name, E.start, E.end], kind="stable").reset_index(drop=True)
+    # each person's entries by start, then end (stably): the people as numbers, not their names sorted
+    who = pd.factorize(timed[E.person_name])[0]
+    order = np.lexsort((timed[E.end].to_numpy(dtype="datetime64[us]"), timed[E.start].to_numpy(dtype="datetime64[us]"),
+                        who))
+    timed, who = timed.take(order).reset_index(drop=True), who[order]
     position = pd.Series(timed.index, index=timed.index)
     # the entry with the latest end so far, per person: each start is compared with it
-    latest = position.where(timed[E.end].eq(timed.groupby(E.person_name)[E.end].cummax()))
-    latest = latest.groupby(timed[E.person_name]).ffill().groupby(timed[E.person_name]).shift()
+    latest = position.where(timed[E.end].eq(timed[E.end].groupby(who).cummax()))
+    latest = latest.groupby(who).ffill().groupby(who).shift()
     at = latest.fillna(-1).astype(int).to_numpy()
     overlaps = latest.notna() & (timed[E.start] < timed[E.end].reindex(at).set_axis(timed.index))
     covering = timed.reindex(at[overlaps.to_numpy()])  # the rows overlapped: only those are copied
