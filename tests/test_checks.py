@@ -2,6 +2,7 @@
 
 import os
 
+import pandas as pd
 import pytest
 
 from auftakt_batch import pipeline
@@ -316,7 +317,6 @@ def test_the_entries_contract_looked_at_beside_the_checks_says_what_it_says_here
 # ---- near repeats: each row's first row with its key, found as a groupby finds it
 
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -369,3 +369,25 @@ def test_near_repeats_are_the_rows_a_groupby_finds(rows):
     found = [(p.source.file, p.source.row, p.message.split(" ")[2]) for p in near_repeat(frame, None)]
     expected = [(p.source.file, p.source.row, p.message.split(" ")[0]) for p in near_repeats_by_groupby(frame)]
     assert found == expected
+
+
+def test_overlaps_do_not_hang_on_the_order_of_the_rows():
+    """Two people's entries at one file and row (nothing the pipeline makes, but a frame may hold them):
+    what is told is the same in any order of the rows, the people taken in the order of their names."""
+    from auftakt_batch.check.checks import overlapping
+
+    at = [("Ben Okafor", "09:00", "11:00", 2), ("Ben Okafor", "10:00", "12:00", 4),
+          ("Anna Schmidt", "09:00", "11:00", 2), ("Anna Schmidt", "10:00", "12:00", 3)]
+    e = pd.DataFrame({"person_name": pd.array([p for p, *_ in at], dtype="str"),
+                      "start": pd.to_datetime([f"2026-11-03 {s}" for _, s, _, _ in at]).tz_localize("UTC"),
+                      "end": pd.to_datetime([f"2026-11-03 {x}" for _, _, x, _ in at]).tz_localize("UTC"),
+                      "date": pd.to_datetime(["2026-11-03"] * len(at)),
+                      "source_file": pd.array(["input/a.csv"] * len(at), dtype="str"),
+                      "source_row": [row for *_, row in at]})
+    told = [str(p) for p in overlapping(e, None)]
+    assert told == [str(p) for p in overlapping(e.iloc[::-1].reset_index(drop=True), None)]
+    assert told == [
+        "input/a.csv:2:start: warning: Anna Schmidt's entries on 2026-11-03 overlap (rows 2, 3) — fine if they "
+        "really did two things at once",
+        "input/a.csv:4:start: warning: Ben Okafor's entries on 2026-11-03 overlap — fine if they really did two "
+        "things at once"]

@@ -349,14 +349,16 @@ def outside_period(outside: pd.DataFrame, period: Period) -> list[Problem]:
     """One info per file: how many entries fell outside the period, and their dates."""
     if outside.empty:
         return []
-    files = outside[Entries.source_file].to_numpy(dtype=object)  # in runs of one file: an export's rows together
+    files = outside[Entries.source_file].to_numpy(dtype=object)
     days = outside[Entries.date].to_numpy(dtype="datetime64[D]")  # all dated: the undated are in every period
-    runs = np.flatnonzero(np.concatenate(([True], files[1:] != files[:-1])))  # compared, not hashed: a year's rows
+    # the rows in runs of one file (an export's rows are together), found by comparing neighbours: a
+    # year's file names are not grouped (hashed); a file in several runs is still told once
+    runs = np.flatnonzero(np.concatenate(([True], files[1:] != files[:-1])))
     per_file: dict[str, tuple[int, np.datetime64, np.datetime64]] = {}
     for file, n, first, last in zip(files[runs], np.diff(np.append(runs, len(files))),
                                     np.minimum.reduceat(days, runs), np.maximum.reduceat(days, runs)):
-        m, a, b = per_file.get(file, (0, first, last))  # a file in several runs, if ever: one info all the same
-        per_file[file] = (m + int(n), min(a, first), max(b, last))
+        count, earliest_day, latest_day = per_file.get(file, (0, first, last))
+        per_file[file] = (count + int(n), min(earliest_day, first), max(latest_day, last))
     return [info(Source(file), "outside-period", f"{n} entr{'y' if n == 1 else 'ies'} outside {period} ignored "
                                                  f"({first.item():%Y-%m-%d} .. {last.item():%Y-%m-%d})")
             for file, (n, first, last) in sorted(per_file.items())]

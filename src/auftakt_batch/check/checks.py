@@ -91,7 +91,8 @@ def unknown_job(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 
 def no_rate(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Billable entries with no hourly rate in force — but those of retainer and fixed-price jobs,
-    billed by their model (an hourly rate there only values them for the reports)."""
+    billed by their model (an hourly rate there only values them for the reports). A client whose
+    own rate has no start has a rate on every day: its entries are not looked up."""
     resolved = e[E.billable] & e[RATE_KEY].notna().all(axis=1)
     resolved &= ~modelled(e, ctx.config) & ~e[E.client_key].isin(_always_priced(ctx.config))
     if not resolved.any():  # nothing to price: no rate to look up
@@ -152,8 +153,8 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     timed = e.loc[e[E.person_name].notna() & e[E.start].notna() & e[E.end].notna(), read]
     if len(timed) < 2:  # an overlap takes two entries
         return []
-    # each person's entries by start, then end (stably): the people as numbers, not their names sorted
-    who = pd.factorize(timed[E.person_name])[0]
+    # each person's entries by start, then end (stably), the people in the order of their names: as numbers
+    who = pd.factorize(timed[E.person_name], sort=True)[0]
     order = np.lexsort((timed[E.end].to_numpy(dtype="datetime64[us]"), timed[E.start].to_numpy(dtype="datetime64[us]"),
                         who))
     timed, who = timed.take(order).reset_index(drop=True), who[order]

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..problems import Problem
-from .build import NO_PRICE, Rules, build_entries, undecided_dates
+from .build import NO_PRICE_ANY_CASE, Rules, build_entries, undecided_dates
 from .formats import Format, by_name
 from .parts import Part, Rows
 from .read import FileError, Table
@@ -72,7 +72,7 @@ def decisions(table: Table, fmt: Format, entries: np.ndarray | None = None) -> t
     (its amounts do); every row by default."""
     dates, money = _texts(table, fmt, _GROUPED_FIELDS[0], entries), _texts(table, fmt, _GROUPED_FIELDS[1])
     order, against = date_order(dates)
-    money = {v for v in money if v.lower() not in NO_PRICE}
+    money = {v for v in money if v not in NO_PRICE_ANY_CASE}
     mark, contradicting = decimal_mark(money)
     if against or contradicting:
         return (id(table),)  # alone: a group of one
@@ -134,9 +134,9 @@ def _together(tables: list[Table], rules: Rules) -> list[Outcome | None]:
     lengths = np.array([t.size for t in tables])
     cells = {key: np.concatenate([t.column(key) for t in tables]) for key in tables[0].cells}
     cells["source_file"] = np.repeat(np.array(files, dtype=object), lengths)
-    known = [t.longest for t in tables if t.longest is not None]
+    known = [t.cell_bound for t in tables if t.cell_bound is not None]
     whole = Table(files[0], tables[0].format, tables[0].header, cells,
-                  longest=max(known) if len(known) == len(tables) else None)
+                  cell_bound=max(known) if len(known) == len(tables) else None)
     if decisions(whole, fmt) != decisions(tables[0], fmt):
         return [None] * len(tables)
     try:

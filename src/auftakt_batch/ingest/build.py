@@ -84,8 +84,9 @@ def build_entries(table: Table, fmt: Format, rules: Rules) -> tuple[pd.DataFrame
         labels["person"] = labels["first_name"] if "first_name" in labels else labels["last_name"]
     rows = table.rows[["source_row", "source_file"]] if "source_file" in table.rows else \
         table.rows[["source_row"]].assign(source_file=table.file)  # many tables at once (batch.py) name each row's
-    text, problems = _not_too_long(text, rows, positions) if table.longest is None or table.longest >= MAX_CELL \
-        else (text, [])  # the reader knows no cell is that long
+    problems: list[Problem] = []
+    if table.cell_bound is None or table.cell_bound >= MAX_CELL:  # else the reader knows no cell is that long
+        text, problems = _not_too_long(text, rows, positions)
     text, labels = _derived(text, labels, positions, fmt, table.file)
     stray = _stray(text, table.header, positions)
     problems += _stray_problems(rows, stray, fmt.totals_row)

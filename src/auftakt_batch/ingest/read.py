@@ -52,7 +52,9 @@ class Table:
     cells: pd.DataFrame | Cells  # the columns, as a frame or as plain arrays
     encoding: str | None = None
     separator: str | None = None
-    longest: int | None = None  # no cell has more characters, where the reader knows (a CSV: its longest record)
+    # no cell has more characters than this, where the reader knows: a CSV's longest record in UTF-8 bytes
+    # (a character is a byte or more, and reading only shortens a field), or a small CSV's whole text
+    cell_bound: int | None = None
 
     @cached_property
     def rows(self) -> pd.DataFrame:
@@ -129,10 +131,10 @@ def _read_text(data: bytes, label: str, recognise: Recognise, describe: Callable
     text = csv_text(data, label, recognise, describe)
     cells = _small_cells(text.body, text.separator) if isinstance(text.body, str) and len(text.body) <= SMALL_CSV \
         else None
-    if cells is not None:  # a small file's whole text is shorter than a cell can be
+    if cells is not None:  # no cell is longer than the whole text
         return _table(cells, label, text, text.first + 2, len(text.body))
-    frame, longest = _parsed(text.utf8(), text.separator, label, text.first)
-    return _table(frame.to_numpy(dtype=object), label, text, text.first + 2, longest)  # one array: columns cost more
+    frame, bound = _parsed(text.utf8(), text.separator, label, text.first)
+    return _table(frame.to_numpy(dtype=object), label, text, text.first + 2, bound)  # one array: columns cost more
 
 
 def csv_text(data: bytes, label: str, recognise: Recognise, describe: Callable[[list[str]], str]) -> CsvText:
@@ -160,19 +162,19 @@ def records_table(text: CsvText, label: str, ends: np.ndarray, lo: int, hi: int)
     head = raw[:int(ends[0]) + 1]
     end = int(ends[hi - 1]) + 1
     part = raw[:end] if lo == 1 else head + raw[int(ends[lo - 1]) + 1:end]
-    frame, longest = _parsed(part, text.separator, label, text.first + lo - 1)
-    return _table(frame.to_numpy(dtype=object), label, text, text.first + 1 + lo, longest)
+    frame, bound = _parsed(part, text.separator, label, text.first + lo - 1)
+    return _table(frame.to_numpy(dtype=object), label, text, text.first + 1 + lo, bound)
 
 
-def _table(cells: np.ndarray, label: str, text: CsvText, first_row: int, longest: int | None) -> Table:
-    """The records' cells (header first) as a table, its first row numbered `first_row` (`longest`:
-    Table's)."""
+def _table(cells: np.ndarray, label: str, text: CsvText, first_row: int, cell_bound: int | None) -> Table:
+    """The records' cells (header first) as a table, its first row numbered `first_row`, no cell
+    longer than `cell_bound` (None: not known)."""
     header = tuple(v.strip() for v in cells[0])
     width = len(header)
     while width > 1 and not header[width - 1]:
         width -= 1
     rows = _text_rows([cells[1:, c] for c in range(width)], first_row, _used(text.format, header))
-    return Table(label, text.format, header[:width], rows, text.encoding, text.separator, longest)
+    return Table(label, text.format, header[:width], rows, text.encoding, text.separator, cell_bound)
 
 
 def _line_at(text: str, start: int) -> str:
@@ -192,8 +194,12 @@ def _small_cells(body: str, sep: str) -> np.ndarray | None:
     import numpy as np
 
     per_line = _per_line(body, sep)
-    counted = _records(body.encode("utf-8"), sep) if per_line is None else None
-    counts = np.array(per_line, dtype=np.int64) if per_line is not None else counted.fields if counted else None
+    counts: np.ndarray | None
+    if per_line is not None:
+        counts = np.array(per_line, dtype=np.int64)
+    else:
+        counted = _records(body.encode("utf-8"), sep)
+        counts = counted.fields if counted is not None else None
     if counts is None or not len(counts) or not (counts == counts[0]).all():
         return None
     records = list(csv.reader(io.StringIO(body), delimiter=sep))
@@ -214,11 +220,11 @@ def _parsed(body: bytes, sep: str, label: str, offset: int) -> tuple[pd.DataFram
         frame = _read_csv(body, sep, int(counts[0]))
         if len(frame) == len(counts):
             return frame, records.longest
-    width, most, ragged = _field_counts(body.decode("utf-8"), sep, label, offset)
+    width, fields, ragged = _field_counts(body.decode("utf-8"), sep, label, offset)
     if ragged:
         raise FileError(*ragged)
     try:
-        return _read_csv(body, sep, most).fillna(""), None
+        return _read_csv(body, sep, fields).fillna(""), None
     except pd.errors.ParserError as exc:
         raise FileError(_parser_problem(exc, label, offset)) from None
 
@@ -228,8 +234,10 @@ BLOCK_LINES = 1 << 18  # records whose separators are counted at once
 
 
 class Records(NamedTuple):
+    """A CSV's records as its bytes tell them."""
+
     fields: np.ndarray  # in each record (0 for a blank line)
-    longest: int  # the bytes of the longest record
+    longest: int  # the UTF-8 bytes of the longest record
 
 
 def _records(body: bytes, sep: str) -> Records | None:
@@ -427,7 +435,7 @@ def _detect_separator(line: str, label: str, recognise: Recognise, describe: Cal
 
 
 def _field_counts(body: str, sep: str, label: str, offset: int, limit: int = 20) -> tuple[int, int, list[Problem]]:
-    """(header width without trailing empty names, longest record, problems for up to `limit` rows whose
+    """(header width without trailing empty names, most fields in a record, problems for up to `limit` rows whose
     values would land in the wrong columns: too few fields, or values beyond the last header)."""
     reader = csv.reader(io.StringIO(body), delimiter=sep)
     header = next(reader, [])

@@ -57,8 +57,8 @@ HOURS = "hours"  # the kind of charge an entry's time is; the others: models.py'
 
 
 class Billed(NamedTuple):
-    """One entry behind a line, as the ledger keeps it and the appendix prints it (a month bills
-    100,000: a named tuple is made in half the time of a frozen dataclass)."""
+    """One entry behind a line, as the ledger keeps it and the appendix prints it (a named tuple: a
+    month bills 100,000)."""
 
     entry_id: str
     slot: str
