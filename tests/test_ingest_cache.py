@@ -352,6 +352,34 @@ def test_a_cold_years_exports_are_read_by_workers_and_say_what_one_process_reads
     assert said(together) == said_alone and parsed == ["input/broken.csv"]  # warm: no worker, the same
 
 
+def test_an_export_read_ahead_is_hashed_once_by_its_worker_and_not_again_by_the_run(tmp_path, monkeypatch):
+    """A worker keeps an export under the digest of the bytes it read and hands that key back: the run
+    takes the export from the cache by it, reading and hashing none of those bytes again, and says what
+    a run reading them itself says; the worker's CSV, parsed from the bytes it hashed, is not hashed twice."""
+    from auftakt_batch.ingest import ahead
+
+    monkeypatch.setattr(ingest_cache, "PACK_ROWS", 0)
+    ws = workspace(tmp_path / "ws")
+    a_month(ws)
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 10**12)  # one process reads them all
+    alone = said(ws)
+    shutil.rmtree(ws.root / ingest_cache.FOLDER)
+    hashed: list[bytes] = []
+    key = ingest_cache.IngestCache._key
+    monkeypatch.setattr(ingest_cache.IngestCache, "_key", lambda self, data, label: hashed.append(data) or
+                        key(self, data, label))
+    rules = ingest.Rules("Europe/Berlin")
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    kept = ingest.read_and_keep(ws.root / "input" / "ben.csv", "input/ben.csv", ".csv", rules, folder)
+    assert len(hashed) == 1 and kept == key(ingest_cache.IngestCache(folder, rules), hashed[0], "input/ben.csv")
+    assert ingest_cache.IngestCache(folder, rules).kept(kept) is not None
+    hashed.clear()
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 0)  # workers read every export ahead
+    parsed = parsed_files(monkeypatch)
+    assert said(ws) == alone and parsed == [] and hashed == []  # this process: from the cache, by the workers' keys
+
+
 def test_an_ingest_worker_killed_leaves_its_exports_to_the_run(tmp_path, monkeypatch):
     from auftakt_batch.ingest import ahead
 

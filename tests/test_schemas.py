@@ -3,7 +3,9 @@
 import os
 import subprocess
 import sys
+from unittest.mock import patch
 
+import numpy as np
 import pandas as pd
 
 from auftakt_batch import schemas
@@ -315,3 +317,16 @@ def test_ids_are_found_distinct_exactly_when_they_are(values, others, random):
     assert found is None or found == column.is_unique
     if all(len(v) == 20 and v.isascii() and "\n" not in v for v in values):
         assert found == column.is_unique
+
+
+@given(st.lists(st.one_of(ids, ids.map(lambda i: "0123456789abcdef" + i[16:]), ids.map(lambda i: i[:16] + "0000")),
+                max_size=30), st.lists(odd, max_size=2), st.randoms())
+def test_repeated_ids_are_what_duplicated_says(values, others, random):
+    """`repeated_ids` compares whole only the ids whose integers repeat: it marks exactly the values
+    `duplicated(keep=False)` marks, ids or not, on any index."""
+    values = values + values[:random.randint(0, 3)] + others
+    random.shuffle(values)
+    column = pd.Series(values, index=[f"r{n}" for n in range(len(values))], dtype="str")
+    pd.testing.assert_series_equal(schemas.repeated_ids(column), column.duplicated(keep=False))
+    with patch.object(schemas, "id_integers", lambda texts: np.zeros(len(texts), dtype=np.uint64)):  # all collide
+        pd.testing.assert_series_equal(schemas.repeated_ids(column), column.duplicated(keep=False))

@@ -158,6 +158,18 @@ def distinct_ids(values: pd.Series) -> bool | None:
     return True if not alike.any() else bool(values[alike].is_unique)
 
 
+def repeated_ids(values: pd.Series) -> pd.Series:
+    """Whether each value occurs more than once, as `duplicated(keep=False)` says: for entry ids
+    (`id_integers`), only the values whose integers repeat are compared whole."""
+    mixed = id_integers(values.tolist())
+    if mixed is None:
+        return values.duplicated(keep=False)
+    found = repeating(mixed)
+    if found.any():
+        found[found] = values[found].duplicated(keep=False).to_numpy()
+    return pd.Series(found, index=values.index)
+
+
 def repeating(integers: np.ndarray) -> np.ndarray:
     """Whether each integer occurs more than once among them (found by a sort, not by hashing)."""
     ordered = np.sort(integers)

@@ -24,6 +24,7 @@ import pandas as pd
 from ..names import normalised
 from ..problems import Problem, Severity, Source, plural
 from ..schemas import Entries as E
+from ..schemas import repeated_ids
 
 PLACE = ["who", "day", "whom", "what"]  # a person's day on one job: what two exports may disagree about
 
@@ -45,16 +46,18 @@ class Superseded:
 
 def supersede(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
     """Where two exports of one source disagree about a place, the newer one's entries count."""
-    if entries[E.source_file].nunique() < 2:  # one export: no other to share an entry with
+    files = entries[E.source_file].to_numpy(dtype=object)
+    if not len(files) or (files == files[0]).all():  # one export: no other to share an entry with
         return Superseded(entries, frozenset(), [])
     return _superseded(entries, modified)
 
 
 def _superseded(entries: pd.DataFrame, modified: dict[str, float]) -> Superseded:
-    comparable = entries[entries[E.date].notna() & entries[E.duration_s].notna()]
-    files = _files(comparable, modified)
+    readable = entries[E.date].notna() & entries[E.duration_s].notna()
+    files = _files(entries, readable, modified)
     if not files.group:  # no two exports share an entry (a year of monthly exports): nothing to compare
         return Superseded(entries, frozenset(), [])
+    comparable = entries[readable]
     e = _places(comparable)
     keyed = e[e[E.source_file].isin(files.group)]
     keyed = keyed.assign(group=keyed[E.source_file].map(files.group), rank=keyed[E.source_file].map(files.rank),
@@ -128,9 +131,10 @@ def _places(e: pd.DataFrame) -> pd.DataFrame:
                     index=e.index)
 
 
-def _files(e: pd.DataFrame, modified: dict[str, float]) -> _Files:
-    """The files that share an entry with another, grouped (transitively), with their newness."""
-    ids = e.loc[e[E.entry_id].duplicated(keep=False), [E.entry_id, E.source_file]].drop_duplicates()
+def _files(entries: pd.DataFrame, comparable: pd.Series, modified: dict[str, float]) -> _Files:
+    """The files whose `comparable` entries share one with another file's, grouped (transitively),
+    with their newness. Only the rows whose id repeats anywhere are looked at: no copy of a year's rows."""
+    ids = entries.loc[comparable & repeated_ids(entries[E.entry_id]), [E.entry_id, E.source_file]].drop_duplicates()
     ids = ids[ids[E.entry_id].duplicated(keep=False)]  # the ids in more than one file: only those pair files
     pairs = ids.merge(ids, on=E.entry_id)
     pairs = pairs[pairs[f"{E.source_file}_x"] != pairs[f"{E.source_file}_y"]]
@@ -144,7 +148,10 @@ def _files(e: pd.DataFrame, modified: dict[str, float]) -> _Files:
     for a, b in set(zip(pairs[f"{E.source_file}_x"], pairs[f"{E.source_file}_y"])):
         parent[root(a)] = root(b)
     members = sorted(parent)
-    span = e[e[E.source_file].isin(members)].groupby(E.source_file)[E.date].agg(["min", "max"])
+    if not members:
+        return _Files({}, {}, {}, {})
+    span = entries.loc[comparable & entries[E.source_file].isin(members), [E.source_file, E.date]] \
+        .groupby(E.source_file)[E.date].agg(["min", "max"])
     order = sorted(members, key=lambda f: (span.loc[f, "max"], modified.get(f, 0.0), f))
     roots = {r: i for i, r in enumerate(sorted({root(f) for f in members}))}
     return _Files({f: roots[root(f)] for f in members}, {f: i for i, f in enumerate(order)},

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..config import Imports
 from ..schemas import Entries as E
+from ..schemas import repeated_ids
 
 INVOICED, UNAPPROVED = "invoiced", "unapproved"
 HOLDS = {INVOICED: "already invoiced in the tracker", UNAPPROVED: "not approved in the tracker"}
@@ -33,7 +34,7 @@ def share_flags(entries: pd.DataFrame) -> pd.DataFrame:
     said = entries[E.invoiced_flag].notna() | entries[E.approved_flag].notna()
     if not said.any():  # an export without those flags: nothing to share (and no copy to look for)
         return entries
-    repeated = entries[E.entry_id].duplicated(keep=False)
+    repeated = repeated_ids(entries[E.entry_id])
     if not (repeated & said).any():  # the usual case: nothing to share
         return entries
     copies = entries[repeated]
@@ -60,9 +61,9 @@ def tracker_hold(entries: pd.DataFrame, imports: Imports) -> pd.Series:
     skip, require = imports.invoiced_in_tracker == "skip", imports.require_approval
     invoiced = entries[E.invoiced_flag].fillna(False).astype(bool).to_numpy() & skip
     approved = entries[E.approved_flag].fillna(False).astype(bool).to_numpy()
-    unapproved = ~approved & require & entries[E.source_format].ne("calendar").to_numpy()
-    hold = np.select([invoiced, unapproved], [INVOICED, UNAPPROVED], "").astype(object)
-    return pd.Series(hold, index=entries.index, dtype=str)
+    unapproved = ~approved & require & (entries[E.source_format].to_numpy(dtype=object) != "calendar")
+    reasons = np.array(["", INVOICED, UNAPPROVED], dtype=object)  # each row takes one of these: no text made per row
+    return pd.Series(reasons[np.select([invoiced, unapproved], [1, 2], 0)], index=entries.index, dtype=str)
 
 
 def hold_by_tracker(entries: pd.DataFrame, imports: Imports) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import pandas as pd
 
@@ -84,12 +84,7 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
     problems += tree.problems
     unreadable = list(tree.unreadable)
     found: list[_Found] = []
-    ahead: dict[Path, _Found] = {}  # a cold year's exports read on every core, each taken from the cache once kept
-    for path, label, kind in read_ahead([(path, label_of(path, workspace), suffix(path.name)) for path in tree.files
-                                         if suffix(path.name) in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
-                                         and path.relative_to(input_dir).parts[0] != BANK_FOLDER
-                                         and not _splits(path)], rules, cache, read_and_keep) if cache else ():
-        ahead[path] = _cached_or_read(path, label, kind, rules, cache)
+    ahead = _read_ahead(tree.files, input_dir, workspace, rules, cache) if cache else {}
     for path in tree.files:
         label, kind = label_of(path, workspace), suffix(path.name)
         if path.relative_to(input_dir).parts[0] == BANK_FOLDER:  # bank statements, never timesheets
@@ -129,7 +124,6 @@ def ingest(input_dir: Path, workspace: Path, rules: Rules, cache: IngestCache | 
 
 
 RELEASE_ROWS = 100_000  # a table of this many entries hands back its text's memory once built (memory.release)
-KEEP_BYTES = 64 * 1024  # a CSV up to this size is kept in memory until built, not read again to be cached
 
 
 @dataclass
@@ -145,7 +139,7 @@ class _Found:
     problems: list[Problem] = field(default_factory=list)  # of reading it: before what `read` holds
     unreadable: bool = False
     modified: float = 0.0
-    data: bytes | None = None  # the bytes a small CSV was read from, until it is kept in the cache
+    keyed: bool = False  # its reader was given the very bytes its key was made of (a CSV: read once)
 
 
 def _nothing_read(input_dir: Path, files: list[SourceFile], calendars: list, problems: list[Problem],
@@ -189,7 +183,7 @@ def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: Inge
     except OSError as exc:
         return _Found(path, label, kind, problems=[cannot_read(label, exc)], unreadable=True)
     key, read = cache.get(path, label, data) if cache else ("", None)
-    found = _Found(path, label, kind, key, data=data if data is not None and len(data) <= KEEP_BYTES else None)
+    found = _Found(path, label, kind, key, keyed=data is not None)
     try:
         if read is None and cache and data is not None and parts:
             read = _in_parts(data, label, rules, key, cache)
@@ -204,19 +198,43 @@ def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: Inge
         built = [build_entries(_no_repeated_columns(t), by_name(t.format), rules) for t in tables]
         read = _file_read(label, kind, tables, problems, expenses, built)
         if cache and not read.expenses:  # expense exports are read by check/expenses: not cached yet
-            cache.put(key, path, label, read, data)
+            cache.put(key, path, label, read, same_bytes=data is not None)
         return _modified(found, read)
     except FileError as exc:
         found.problems, found.unreadable = list(exc.problems), True
         return found
 
 
-def read_and_keep(path: Path, label: str, kind: str, rules: Rules, folder: Path) -> None:
-    """One export read and kept in the cache at `folder` as `ingest` keeps it (a worker's: ahead.py)."""
+def read_and_keep(path: Path, label: str, kind: str, rules: Rules, folder: Path) -> str:
+    """One export read and kept in the cache at `folder` as `ingest` keeps it (a worker's: ahead.py);
+    its key there ("" where it could not be read)."""
     cache = IngestCache(folder, rules)
     found = _cached_or_read(path, label, kind, rules, cache, parts=False)
     if found.table is not None:
         _built(found, build_tables([found.table], rules)[0], cache)
+    return found.key
+
+
+def _read_ahead(paths: Sequence[Path], input_dir: Path, workspace: Path, rules: Rules,
+                cache: IngestCache) -> dict[Path, _Found]:
+    """A cold year's exports read on every core (ahead.py), each taken from the cache once kept."""
+    exports = [(path, label_of(path, workspace), suffix(path.name)) for path in paths
+               if suffix(path.name) in TABLE_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
+               and path.relative_to(input_dir).parts[0] != BANK_FOLDER and not _splits(path)]
+    return {path: _kept_ahead(path, label, kind, key, cache) or _cached_or_read(path, label, kind, rules, cache)
+            for (path, label, kind), key in read_ahead(exports, rules, cache, read_and_keep)}
+
+
+def _kept_ahead(path: Path, label: str, kind: str, key: str, cache: IngestCache) -> _Found | None:
+    """The export a read-ahead worker kept under `key` (the digest of the bytes it read: not read and
+    hashed again here), from the cache; None where the cache does not hold it (the caller reads it)."""
+    read = cache.kept(key) if key else None
+    if read is None:
+        return None
+    try:
+        return _modified(_Found(path, label, kind, key), read)
+    except FileError as exc:
+        return _Found(path, label, kind, problems=list(exc.problems), unreadable=True)
 
 
 def _in_parts(data: bytes, label: str, rules: Rules, key: str, cache: IngestCache) -> FileRead | None:
@@ -230,7 +248,7 @@ def _built(found: _Found, outcome: Built | FileError, cache: IngestCache | None)
     """`found`'s one table built (or why it cannot be), kept in the cache."""
     assert found.table is not None
     table, problems, found.problems = found.table, found.problems, []
-    data, found.data, found.table = found.data, None, None
+    found.table = None
     if isinstance(outcome, FileError):
         found.problems, found.unreadable = list(outcome.problems), True
         return
@@ -239,7 +257,7 @@ def _built(found: _Found, outcome: Built | FileError, cache: IngestCache | None)
     if cache:
         if len(outcome[0]) >= RELEASE_ROWS:
             release()
-        cache.put(found.key, found.path, found.label, read, data)
+        cache.put(found.key, found.path, found.label, read, same_bytes=found.keyed)
     try:
         _modified(found, read)
     except FileError as exc:

@@ -3,9 +3,10 @@
 Exports are independent of each other. Where the ingest cache is empty (a first run, or after a
 new version of the tool), workers forked from the run (processes.forked_pool) each read exports
 and keep what they read in the cache, exactly as `ingest` would (its `read_and_keep`); as each
-export is kept, `ingest` takes it from the cache, as a warm run does, while the workers read the
-next ones. Only where it pays: at least two exports of AHEAD_BYTES or more (a few small ones
-cost less than starting workers). Whatever a worker could not do, `ingest` does itself, one
+export is kept, `ingest` takes it from the cache by the key its worker made of the bytes it read
+(they are not read and hashed again), as a warm run does, while the workers read the next ones.
+Only where it pays: at least two exports of AHEAD_BYTES or more (a few small ones cost less than
+starting workers). Whatever a worker could not do, `ingest` does itself, one
 export after another, as always, and says what went wrong.
 """
 
@@ -22,14 +23,15 @@ from .tree import size_of
 
 AHEAD_BYTES = 256 * 1024  # an export this big takes longer to read than to hand to a worker
 
-ReadAndKeep = Callable[[Path, str, str, Rules, Path], None]
+ReadAndKeep = Callable[[Path, str, str, Rules, Path], str]  # the key an export is kept under ("": none)
 
 
 def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: IngestCache,
-               read_and_keep: ReadAndKeep) -> Iterator[tuple[Path, str, str]]:
+               read_and_keep: ReadAndKeep) -> Iterator[tuple[tuple[Path, str, str], str]]:
     """`files` (path, label, kind) read into an empty `cache` by workers, where that pays: each file as
-    its worker is done with it — kept, or left for the caller to read (a small export is kept only at
-    the end of a run, an expense export not at all) —, while the workers read the next ones."""
+    its worker is done with it, with the key it is kept under — or "", left for the caller to read (a
+    small export is kept only at the end of a run, an expense export not at all) —, while the workers
+    read the next ones."""
     sized = sorted(((size_of(file[0]), file) for file in files), key=lambda pair: -pair[0])
     big = [file for size, file in sized if size >= AHEAD_BYTES]  # the largest first: the cores finish together
     if len(big) < 2 or not cache.empty():
@@ -44,8 +46,8 @@ def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: Inge
             return
         for done in as_completed(reading):
             try:
-                done.result()
+                key = done.result()
             except Exception:  # noqa: BLE001 — a worker killed (out of memory?), or what it raised: ingest meets it
                 continue
             cache.written_meanwhile()
-            yield reading[done]
+            yield reading[done], key

@@ -117,9 +117,13 @@ class IngestCache:
             key = self._key(path.read_bytes() if data is None else data, label)
         except OSError:
             return "", None
+        return key, self.kept(key)
+
+    def kept(self, key: str) -> FileRead | None:
+        """What the cache holds under `key` (a file's, as `get` makes it), or None."""
         if (read := self._packed().get(key)) is not None:
             self.small[key] = (read, "pack")
-            return key, read
+            return read
         try:
             read = _load(self.folder / f"{key}.npz").get(key) if f"{key}.npz" in self._listed() else None
         except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is rebuilt, never trusted
@@ -128,15 +132,15 @@ class IngestCache:
             self.small[key] = (read, "alone")
         elif read is not None:
             self.used.add(key)
-        return key, read
+        return read
 
-    def put(self, key: str, path: Path, label: str, read: FileRead, data: bytes | None = None) -> None:
-        """Keep `read` under `key` if the file still has the bytes the key was made of (`data`:
-        the bytes `read` was parsed from, where its reader was given them; else the file is read
-        again); a cache that cannot be written (a read-only disk, a full one) is only slower. A
-        small export is kept when the run ends (`prune`), in the pack if there are many."""
+    def put(self, key: str, path: Path, label: str, read: FileRead, same_bytes: bool = False) -> None:
+        """Keep `read` under `key` if it was parsed from the bytes the key was made of: `same_bytes`
+        where its reader was given those very bytes (a CSV, read once), else if the file, read again,
+        still has them. A cache that cannot be written (a read-only disk, a full one) is only slower.
+        A small export is kept when the run ends (`prune`), in the pack if there are many."""
         try:
-            if not key or self._key(path.read_bytes() if data is None else data, label) != key:  # changed meanwhile
+            if not key or not same_bytes and self._key(path.read_bytes(), label) != key:  # changed meanwhile
                 return
         except OSError:
             return

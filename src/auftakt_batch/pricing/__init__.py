@@ -71,21 +71,23 @@ def billed_seconds(entries: pd.DataFrame, config: Config) -> pd.Series:
     first, which = firsts(keys)
     rules = [rounding_for(config, c, j) for c, j in keys.iloc[first].itertuples(index=False)]
     # no rule: billed to the second, as logged
-    step = pd.Series(np.array([step_seconds(r, none=1) for r in rules], dtype=np.int64)[which],
-                     index=entries.index).astype("Int64")
+    step = pd.Series(np.array([step_seconds(r, none=1) for r in rules], dtype=np.int64)[which], index=entries.index)
     mode = pd.Series(_objects([_mode(r) for r in rules])[which], index=entries.index)
     return round_seconds(entries[E.duration_s], step, mode)
 
 
 def round_seconds(seconds: pd.Series, step: pd.Series, mode: pd.Series) -> pd.Series:
-    """Round whole seconds to multiples of `step` (up, down or nearest with halves up), vectorised."""
-    if not step.gt(1).any():  # no rounding rule in force: billed as logged
-        return seconds.astype("Int64")
-    down = seconds // step * step
-    up = -(-seconds // step) * step
-    nearest = (seconds + step // 2) // step * step
-    rounded = down.where(mode.eq("down"), up.where(mode.eq("up"), nearest))
-    return rounded.where(step.gt(1), seconds).astype("Int64")
+    """Round whole seconds to multiples of `step` (up, down or nearest with halves up), vectorised
+    (Int64: NA stays NA)."""
+    seconds = seconds.astype("Int64")
+    steps = step.to_numpy(dtype=np.int64)
+    if not (steps > 1).any():  # no rounding rule in force: billed as logged
+        return seconds
+    missing = seconds.isna().to_numpy()
+    values, modes = seconds.to_numpy(dtype=np.int64, na_value=0), mode.to_numpy(dtype=object)
+    rounded = np.where(modes == "down", values // steps * steps,
+                       np.where(modes == "up", -(-values // steps) * steps, (values + steps // 2) // steps * steps))
+    return pd.Series(pd.arrays.IntegerArray(np.where(steps > 1, rounded, values), missing), index=seconds.index)
 
 
 def rounding_for(config: Config, client_key: object, job_key: object) -> Rounding | None:
