@@ -286,32 +286,41 @@ def test_checks_run_on_every_core_find_what_they_find_here(tmp_path, monkeypatch
     assert problems(True) == here
 
 
-def test_the_entries_contract_looked_at_beside_the_checks_says_what_it_says_here(tmp_path, monkeypatch):
-    """On a year's entries the Entries contract is looked at by a process forked beside the checks'
-    workers (pipeline.py); a contract broken there (a person missing) comes back as the same errors
-    as looked at in the run, from another process."""
+def test_the_contract_and_prices_worked_out_while_the_workers_check_are_what_they_are_alone(tmp_path, monkeypatch):
+    """On a year's entries the run looks at the Entries contract and prices every entry while the checks'
+    workers check (pipeline.py); a contract broken (a person missing) gives the same errors as looked at
+    before the checks in one process, and billing takes the prices pricing gives the entries."""
+    import multiprocessing
+
     from auftakt_batch import processes
+    from auftakt_batch.check import checks
+    from auftakt_batch.pricing import price
     from auftakt_batch.problems import Severity
 
     if not processes.forks():
         pytest.skip("forking is not safe here (not Linux, or another thread runs)")
     ws = copy_demo(tmp_path)
-    real, where = pipeline._contract, tmp_path / "contract-pid"
+    real, workers = pipeline._contract, []
 
-    def broken_and_where(entries):
-        where.write_text(str(os.getpid()))
+    def broken_and_beside(entries):
+        workers.append(len(multiprocessing.active_children()))
         entries = entries.copy()
         entries.loc[entries.index[0], "person"] = None
         return real(entries)
 
-    monkeypatch.setattr(pipeline, "_contract", broken_and_where)
-    said = {}
+    monkeypatch.setattr(pipeline, "_contract", broken_and_beside)
+    said, priced = {}, {}
     for beside in (False, True):
-        monkeypatch.setattr(pipeline, "PARALLEL_ROWS", 0 if beside else 10**9)
-        said[beside] = (list(pipeline.check(ws, parse_period("2026-11"), TODAY).problems), int(where.read_text()))
-    (here, pid_here), (there, pid_there) = said[False], said[True]
-    assert pid_here == os.getpid() and pid_there != os.getpid()
-    assert here == there and any(p.source.column == "person" and p.severity is Severity.ERROR for p in here)
+        monkeypatch.setattr(checks, "PARALLEL_ROWS", 0 if beside else 10**9)
+        run = pipeline.check(ws, parse_period("2026-11"), TODAY)
+        said[beside], priced[beside] = list(run.problems), pipeline.billable_now(run)
+        unbilled = priced[beside].drop(columns=["rate", "billed_s"])
+        pd.testing.assert_frame_equal(priced[beside], price(unbilled, run.loaded_config()))  # as pricing gives them
+        assert run.prices is not None and run.prices.index.equals(run.entries.index)
+    assert workers[0] == 0 and workers[1] > 0  # alone; then while the workers checked
+    assert said[False] == said[True] and any(p.source.column == "person" and p.severity is Severity.ERROR
+                                             for p in said[True])
+    pd.testing.assert_frame_equal(priced[False], priced[True])
 
 
 # ---- near repeats: each row's first row with its key, found as a groupby finds it

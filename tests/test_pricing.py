@@ -68,6 +68,22 @@ def test_pricing_no_entries_gives_the_general_paths_empty_columns(ws):
         general = none.assign(rate=entry_rates(none, run.config), billed_s=billed_seconds(none, run.config))
         pd.testing.assert_frame_equal(price(none, run.config), general)
         assert list(price(none, run.config).columns[-2:]) == ["rate", "billed_s"]
+        pd.testing.assert_frame_equal(price(none, run.config, run.prices), general)  # the check's prices: none taken
+
+
+def test_the_checks_prices_are_taken_for_any_rows_of_its_entries(ws):
+    """A check prices its entries (pipeline.check); `price` takes those for any of its rows — in any
+    order, some or none — and gives what looking them up gives; rows it has none for are looked up."""
+    ws.rates(ROUNDED)
+    ws.input("a.csv", HEADER + "".join(f"2026-11-{d:02d},{p},ACME,website,,a,{h},\n" for d, p, h in (
+        (3, "Anna Schmidt", "0:07"), (4, "Ben Okafor", "1:00"), (5, "Anna Schmidt", "2:31"), (6, "Nobody", "1:00"))))
+    run = ws.check(today=TODAY)
+    assert run.prices is not None and len(run.prices) == len(run.entries) == 4
+    for rows in ([3, 0, 2], [1], [], [0, 1, 2, 3]):
+        some = run.entries.iloc[rows]
+        pd.testing.assert_frame_equal(price(some, run.config, run.prices), price(some, run.config))
+    other = run.entries.set_axis(run.entries.index + 10)  # rows the check did not price
+    pd.testing.assert_frame_equal(price(other, run.config, run.prices), price(other, run.config))
 
 
 STEPS = st.sampled_from([1, 60, 300, 360, 600, 900, 1800, 3600])

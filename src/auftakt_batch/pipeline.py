@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Mapping
 
@@ -21,7 +21,7 @@ from .calendars import CalendarTime, calendars_read, time_of
 from .calendars.kept import expire
 from .calendars.meetings import read_meetings
 from .check.capacity import missing_day_problems, missing_days
-from .check.checks import BLOCKING, CHECKS, PARALLEL_ROWS, Check, Context, not_approved, run_checks
+from .check.checks import BLOCKING, CHECKS, Check, Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
 from .check.expense_decisions import PRICE
 from .check.expenses import expenses
@@ -41,6 +41,7 @@ from .ingest.cache import IngestCache
 from .memory import release
 from .names import normalise
 from .periods import Period
+from .pricing import price, prices
 from .problems import Problem, Source, info, problem, relabel, sorted_problems
 from .processes import forked_call
 from .run import CheckRun
@@ -121,14 +122,14 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     problems += current.problems + repeat_problems
     lap("identity")
 
-    # 6. Validate the Entries contract, then every check (the missing days too). Neither changes the
-    #    entries (the contract coerces nothing): on a year's entries a process of its own looks while the
-    #    checks' workers check.
-    look = partial(_contract, entries)
-    contract = forked_call(look) if len(entries) >= PARALLEL_ROWS else look
+    # 6. Every check (the missing days too); meanwhile — on a year's entries, while the checks' workers
+    #    check — the Entries contract is looked at and each entry priced (billing and the report take
+    #    the prices: pricing.price). None of them changes the entries (the contract coerces nothing).
+    aside = cache(partial(_contract_and_prices, entries, config))  # worked out once, however often asked
     checks: list[Check] = BLOCKING if history else [*CHECKS, partial(_missing_days, calendar.absences)]
-    checked = run_checks(entries, Context(config, period, today, billed), checks)
-    problems += contract() + checked
+    checked = run_checks(entries, Context(config, period, today, billed), checks, meanwhile=aside)
+    contract, entry_prices = aside()
+    problems += contract + checked
     lap("checks")
 
     # 7. Expenses: the expense exports ingest set aside → the period's Expenses (names resolved, each
@@ -161,7 +162,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                    untracked=calendar.untracked, absences=calendar.absences,
                    calendars=tuple(label for _, label in ingested.calendars), earliest=first,
                    reconciliation=reconciliation, expenses=expensed.frame,
-                   expense_files=expensed.files, bookings=bank.bookings, bank_files=bank.files, ingested=ingested)
+                   expense_files=expensed.files, bookings=bank.bookings, bank_files=bank.files, ingested=ingested,
+                   prices=entry_prices)
 
     # 9. The review workbook, if the reviewer wrote one: checked against what would be billed now.
     #    Without one there is nothing to read (and the spreadsheet code is not imported).
@@ -180,8 +182,12 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     return run
 
 
+def _contract_and_prices(entries: pd.DataFrame, config: Config) -> tuple[list[Problem], pd.DataFrame]:
+    """The Entries contract's problems with `entries`, and each entry's prices (pricing.prices)."""
+    return _contract(entries), prices(entries, config)
+
+
 def _contract(entries: pd.DataFrame) -> list[Problem]:
-    """The Entries contract's problems with `entries` (only they come back from a process of its own)."""
     return validate(Entries, entries)[1]
 
 
@@ -252,12 +258,10 @@ def billable_now(run: CheckRun) -> pd.DataFrame:
     """The entries a billing run would invoice (sound, dated, billable, on no invoice of ours nor —
     unless rates.yaml says to bill them — of the tracker's), priced. Entries the tracker has not
     approved are among them: the review may approve them (billing.py applies the review)."""
-    from .pricing import price
-
     sound = run.entries[~run.with_errors() & run.entries[Entries.date].notna()]
     unbilled = sound[~sound[Entries.entry_id].isin(run.billed[Entries.entry_id]) & sound[Entries.billable]
                      & sound[Entries.tracker_hold].ne(INVOICED)]
-    return price(unbilled, run.loaded_config())
+    return price(unbilled, run.loaded_config(), run.prices)
 
 
 def approved_in_review(run: CheckRun) -> frozenset[str]:

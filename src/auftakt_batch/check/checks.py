@@ -386,16 +386,21 @@ BLOCKING: list[Check] = [check for check in CHECKS if check not in ADVISORY]
 PARALLEL_ROWS = 200_000  # entries from which the checks run on every core (processes.forked_pool)
 
 
-def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS) -> list[Problem]:
+def run_checks(entries: pd.DataFrame, ctx: Context, checks: list[Check] = CHECKS,
+               meanwhile: Callable[[], object] = lambda: None) -> list[Problem]:
     """Every check's problems, in the order of `checks`. Each check reads the entries and returns its
     problems, nothing else: on a year's entries they run on every core, a check at a time in
     workers forked from the run (which read the entries as it holds them; only the problems come
-    back). What each check used is handed back before the next (memory.release)."""
+    back), while this process does `meanwhile` (elsewhere it is done first; it may be called twice,
+    where the workers fail: it is to do its work once). What each check used is handed back before
+    the next (memory.release)."""
     if len(entries) >= PARALLEL_ROWS and len(checks) > 1:
         pool = forked_pool(min(len(checks), cores()))  # each worker is told a check's place: any check, a closure too
-        found = forked_map(pool, _forked_check, range(len(checks)), (checks, entries, ctx), list)
+        found = forked_map(pool, _forked_check, range(len(checks)), (checks, entries, ctx),
+                           lambda checked: (meanwhile(), list(checked))[1])  # the workers forked: they check
         if found is not None:
             return [problem for problems in found for problem in problems]
+    meanwhile()
     return [problem for check in checks for problem in _checked(check, entries, ctx)]
 
 

@@ -26,15 +26,22 @@ from .rates import rate_changes, rate_for
 RATE_KEY = [E.person_name, E.client_key, E.job_key, E.date]
 
 
-def price(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
+def price(entries: pd.DataFrame, config: Config, known: pd.DataFrame | None = None) -> pd.DataFrame:
     """Entries → PricedEntries (what pricing adds checked against its contract). No entries (all
-    billed already, say): the same empty columns, without the lookups' merges."""
+    billed already, say): the same empty columns, without the lookups' merges. `known`: `prices`
+    of a frame these entries are rows of (the same index), taken instead of looked up again."""
+    found = known.reindex(entries.index) if known is not None and entries.index.isin(known.index).all() else \
+        prices(entries, config)  # by the entries' index: an empty frame given a longer column would take its rows
+    return added(P, entries.assign(**{c: found[c] for c in (P.rate, P.billed_s)}))
+
+
+def prices(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """What pricing adds to each entry (`rate`, `billed_s`), by the entries' index: a check works
+    them out while its workers check (pipeline.check), for billing and the report to take (`price`)."""
     if entries.empty:
-        none = {P.rate: pd.Series(index=entries.index, dtype=object),
-                P.billed_s: pd.Series(index=entries.index, dtype="Int64")}
-        return added(P, entries.assign(**none))
-    priced = entries.assign(**{P.rate: entry_rates(entries, config), P.billed_s: billed_seconds(entries, config)})
-    return added(P, priced)
+        return pd.DataFrame({P.rate: pd.Series(index=entries.index, dtype=object),
+                             P.billed_s: pd.Series(index=entries.index, dtype="Int64")})
+    return pd.DataFrame({P.rate: entry_rates(entries, config), P.billed_s: billed_seconds(entries, config)})
 
 
 def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:

@@ -115,7 +115,7 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
     workbook will have it billed (written down, or held back)."""
     entries = run.entries[run.entries[E.date].notna()] if len(run.entries) else run.entries
     errors = run.with_errors()[entries.index]
-    priced = price(entries.reset_index(drop=True), config).assign(**{R.error: errors.to_numpy()})
+    priced = price(entries, config, run.prices).reset_index(drop=True).assign(**{R.error: errors.to_numpy()})
     ids = priced[E.entry_id]
     on_invoice, invoiced = _on_invoice(book.billed, ids)  # the ledger keeps an entry's fields by their names
     number = invoiced("number").where(on_invoice, "")
