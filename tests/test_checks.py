@@ -289,7 +289,8 @@ def test_checks_run_on_every_core_find_what_they_find_here(tmp_path, monkeypatch
 def test_the_contract_and_prices_worked_out_while_the_workers_check_are_what_they_are_alone(tmp_path, monkeypatch):
     """On a year's entries the run looks at the Entries contract and prices every entry while the checks'
     workers check (pipeline.py); a contract broken (a person missing) gives the same errors as looked at
-    before the checks in one process, and billing takes the prices pricing gives the entries."""
+    before the checks in one process (which prices nothing: billing prices what it bills), and billing
+    takes the prices pricing gives the entries."""
     import multiprocessing
 
     from auftakt_batch import processes
@@ -311,12 +312,13 @@ def test_the_contract_and_prices_worked_out_while_the_workers_check_are_what_the
     monkeypatch.setattr(pipeline, "_contract", broken_and_beside)
     said, priced = {}, {}
     for beside in (False, True):
-        monkeypatch.setattr(checks, "PARALLEL_ROWS", 0 if beside else 10**9)
+        for module in (checks, pipeline):
+            monkeypatch.setattr(module, "PARALLEL_ROWS", 0 if beside else 10**9)
         run = pipeline.check(ws, parse_period("2026-11"), TODAY)
         said[beside], priced[beside] = list(run.problems), pipeline.billable_now(run)
         unbilled = priced[beside].drop(columns=["rate", "billed_s"])
         pd.testing.assert_frame_equal(priced[beside], price(unbilled, run.loaded_config()))  # as pricing gives them
-        assert run.prices is not None and run.prices.index.equals(run.entries.index)
+        assert run.prices.index.equals(run.entries.index) if beside else run.prices is None
     assert workers[0] == 0 and workers[1] > 0  # alone; then while the workers checked
     assert said[False] == said[True] and any(p.source.column == "person" and p.severity is Severity.ERROR
                                              for p in said[True])

@@ -71,9 +71,12 @@ def test_pricing_no_entries_gives_the_general_paths_empty_columns(ws):
         pd.testing.assert_frame_equal(price(none, run.config, run.prices), general)  # the check's prices: none taken
 
 
-def test_the_checks_prices_are_taken_for_any_rows_of_its_entries(ws):
-    """A check prices its entries (pipeline.check); `price` takes those for any of its rows — in any
-    order, some or none — and gives what looking them up gives; rows it has none for are looked up."""
+def test_the_checks_prices_are_taken_for_any_rows_of_its_entries(ws, monkeypatch):
+    """A check of a year's entries prices them (pipeline.check); `price` takes those for any of its rows
+    — in any order, some or none — and gives what looking them up gives; rows it has none for are looked up."""
+    from auftakt_batch import pipeline
+
+    monkeypatch.setattr(pipeline, "PARALLEL_ROWS", 0)  # these few entries priced as a year's are
     ws.rates(ROUNDED)
     ws.input("a.csv", HEADER + "".join(f"2026-11-{d:02d},{p},ACME,website,,a,{h},\n" for d, p, h in (
         (3, "Anna Schmidt", "0:07"), (4, "Ben Okafor", "1:00"), (5, "Anna Schmidt", "2:31"), (6, "Nobody", "1:00"))))

@@ -21,7 +21,7 @@ from .calendars import CalendarTime, calendars_read, time_of
 from .calendars.kept import expire
 from .calendars.meetings import read_meetings
 from .check.capacity import missing_day_problems, missing_days
-from .check.checks import BLOCKING, CHECKS, Check, Context, not_approved, run_checks
+from .check.checks import BLOCKING, CHECKS, PARALLEL_ROWS, Check, Context, not_approved, run_checks
 from .check.decisions import Decisions, read_decisions
 from .check.expense_decisions import PRICE
 from .check.expenses import expenses
@@ -122,9 +122,9 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     problems += current.problems + repeat_problems
     lap("identity")
 
-    # 6. Every check (the missing days too); meanwhile — on a year's entries, while the checks' workers
-    #    check — the Entries contract is looked at and each entry priced (billing and the report take
-    #    the prices: pricing.price). None of them changes the entries (the contract coerces nothing).
+    # 6. Every check (the missing days too), and the Entries contract; on a year's entries, while the
+    #    checks' workers check, this process also prices each entry (billing and the report take those
+    #    prices: pricing.price). None of them changes the entries (the contract coerces nothing).
     aside = cache(partial(_contract_and_prices, entries, config))  # worked out once, however often asked
     checks: list[Check] = BLOCKING if history else [*CHECKS, partial(_missing_days, calendar.absences)]
     checked = run_checks(entries, Context(config, period, today, billed), checks, meanwhile=aside)
@@ -182,9 +182,11 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     return run
 
 
-def _contract_and_prices(entries: pd.DataFrame, config: Config) -> tuple[list[Problem], pd.DataFrame]:
-    """The Entries contract's problems with `entries`, and each entry's prices (pricing.prices)."""
-    return _contract(entries), prices(entries, config)
+def _contract_and_prices(entries: pd.DataFrame, config: Config) -> tuple[list[Problem], pd.DataFrame | None]:
+    """The Entries contract's problems with `entries`, and each entry's prices (pricing.prices) where
+    the checks run in workers (PARALLEL_ROWS): elsewhere billing prices only what it bills, and a
+    `check` nothing."""
+    return _contract(entries), prices(entries, config) if len(entries) >= PARALLEL_ROWS else None
 
 
 def _contract(entries: pd.DataFrame) -> list[Problem]:
