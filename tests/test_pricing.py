@@ -87,6 +87,8 @@ def test_the_checks_prices_are_taken_for_any_rows_of_its_entries(ws, monkeypatch
         pd.testing.assert_frame_equal(price(some, run.config, run.prices), price(some, run.config))
     other = run.entries.set_axis(run.entries.index + 10)  # rows the check did not price
     pd.testing.assert_frame_equal(price(other, run.config, run.prices), price(other, run.config))
+    shuffled = run.entries.iloc[[2, 0, 3, 1]].reset_index(drop=True)  # its rows, under others' labels
+    pd.testing.assert_frame_equal(price(shuffled, run.config, run.prices), price(shuffled, run.config))
 
 
 STEPS = st.sampled_from([1, 60, 300, 360, 600, 900, 1800, 3600])

@@ -167,7 +167,7 @@ def repeated_ids(values: pd.Series) -> pd.Series:
     found = repeating(mixed)
     if found.any():
         found[found] = values[found].duplicated(keep=False).to_numpy()
-    return pd.Series(found, index=values.index)
+    return pd.Series(found, index=values.index, name=values.name)
 
 
 def repeating(integers: np.ndarray) -> np.ndarray:

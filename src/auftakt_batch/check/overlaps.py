@@ -131,10 +131,11 @@ def _places(e: pd.DataFrame) -> pd.DataFrame:
                     index=e.index)
 
 
-def _files(entries: pd.DataFrame, comparable: pd.Series, modified: dict[str, float]) -> _Files:
-    """The files whose `comparable` entries share one with another file's, grouped (transitively),
-    with their newness. Only the rows whose id repeats anywhere are looked at: no copy of a year's rows."""
-    ids = entries.loc[comparable & repeated_ids(entries[E.entry_id]), [E.entry_id, E.source_file]].drop_duplicates()
+def _files(entries: pd.DataFrame, readable: pd.Series, modified: dict[str, float]) -> _Files:
+    """The files whose `readable` entries (dated, with a duration) share one with another file's,
+    grouped (transitively), with their newness. Only the rows whose id repeats anywhere are looked
+    at: no copy of a year's rows."""
+    ids = entries.loc[readable & repeated_ids(entries[E.entry_id]), [E.entry_id, E.source_file]].drop_duplicates()
     ids = ids[ids[E.entry_id].duplicated(keep=False)]  # the ids in more than one file: only those pair files
     pairs = ids.merge(ids, on=E.entry_id)
     pairs = pairs[pairs[f"{E.source_file}_x"] != pairs[f"{E.source_file}_y"]]
@@ -150,7 +151,7 @@ def _files(entries: pd.DataFrame, comparable: pd.Series, modified: dict[str, flo
     members = sorted(parent)
     if not members:
         return _Files({}, {}, {}, {})
-    span = entries.loc[comparable & entries[E.source_file].isin(members), [E.source_file, E.date]] \
+    span = entries.loc[readable & entries[E.source_file].isin(members), [E.source_file, E.date]] \
         .groupby(E.source_file)[E.date].agg(["min", "max"])
     order = sorted(members, key=lambda f: (span.loc[f, "max"], modified.get(f, 0.0), f))
     roots = {r: i for i, r in enumerate(sorted({root(f) for f in members}))}

@@ -207,7 +207,7 @@ def _cached_or_read(path: Path, label: str, kind: str, rules: Rules, cache: Inge
 
 def read_and_keep(path: Path, label: str, kind: str, rules: Rules, folder: Path) -> str:
     """One export read and kept in the cache at `folder` as `ingest` keeps it (a worker's: ahead.py);
-    its key there ("" where it could not be read)."""
+    the key of its bytes, under which it is kept if it is ("" where they could not be read)."""
     cache = IngestCache(folder, rules)
     found = _cached_or_read(path, label, kind, rules, cache, parts=False)
     if found.table is not None:

@@ -6,8 +6,8 @@ and keep what they read in the cache, exactly as `ingest` would (its `read_and_k
 export is kept, `ingest` takes it from the cache by the key its worker made of the bytes it read
 (they are not read and hashed again), as a warm run does, while the workers read the next ones.
 Only where it pays: at least two exports of AHEAD_BYTES or more (a few small ones cost less than
-starting workers). Whatever a worker could not do, `ingest` does itself, one
-export after another, as always, and says what went wrong.
+starting workers). Whatever a worker could not do or keep, `ingest` does itself, one export after
+another, as always, and says what went wrong.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from .tree import size_of
 
 AHEAD_BYTES = 256 * 1024  # an export this big takes longer to read than to hand to a worker
 
-ReadAndKeep = Callable[[Path, str, str, Rules, Path], str]  # the key an export is kept under ("": none)
+ReadAndKeep = Callable[[Path, str, str, Rules, Path], str]  # the key an export is kept under, if kept
 
 
 def read_ahead(files: Sequence[tuple[Path, str, str]], rules: Rules, cache: IngestCache,
                read_and_keep: ReadAndKeep) -> Iterator[tuple[tuple[Path, str, str], str]]:
     """`files` (path, label, kind) read into an empty `cache` by workers, where that pays: each file as
-    its worker is done with it, with the key it is kept under — or "", left for the caller to read (a
-    small export is kept only at the end of a run, an expense export not at all) —, while the workers
-    read the next ones."""
+    its worker is done with it, with the key of its bytes — kept under it, or not kept and left for the
+    caller to read (a small export is kept only at the end of a run, an expense export or one that
+    cannot be parsed not at all; "": its bytes could not be read) —, while the workers read the next ones."""
     sized = sorted(((size_of(file[0]), file) for file in files), key=lambda pair: -pair[0])
     big = [file for size, file in sized if size >= AHEAD_BYTES]  # the largest first: the cores finish together
     if len(big) < 2 or not cache.empty():

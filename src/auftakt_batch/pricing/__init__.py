@@ -29,19 +29,34 @@ RATE_KEY = [E.person_name, E.client_key, E.job_key, E.date]
 def price(entries: pd.DataFrame, config: Config, known: pd.DataFrame | None = None) -> pd.DataFrame:
     """Entries → PricedEntries (what pricing adds checked against its contract). No entries (all
     billed already, say): the same empty columns, without the lookups' merges. `known`: `prices`
-    of a frame these entries are rows of (the same index), taken instead of looked up again."""
-    found = known.reindex(entries.index) if known is not None and entries.index.isin(known.index).all() else \
-        prices(entries, config)  # by the entries' index: an empty frame given a longer column would take its rows
+    of a frame these entries are rows of, taken instead of looked up again where each of them is
+    there under its index with its entry id (else they are looked up)."""
+    found = _taken(known, entries) if known is not None else None
+    if found is None:
+        found = prices(entries, config)
     return added(P, entries.assign(**{c: found[c] for c in (P.rate, P.billed_s)}))
 
 
 def prices(entries: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """What pricing adds to each entry (`rate`, `billed_s`), by the entries' index: a check works
-    them out while its workers check (pipeline.check), for billing and the report to take (`price`)."""
+    """What pricing adds to each entry (`rate`, `billed_s`), and its `entry_id`, by the entries'
+    index: a check of a year's entries works them out while its workers check (pipeline.check), for
+    billing and the report to take (`price`)."""
     if entries.empty:
         return pd.DataFrame({P.rate: pd.Series(index=entries.index, dtype=object),
-                             P.billed_s: pd.Series(index=entries.index, dtype="Int64")})
-    return pd.DataFrame({P.rate: entry_rates(entries, config), P.billed_s: billed_seconds(entries, config)})
+                             P.billed_s: pd.Series(index=entries.index, dtype="Int64"),
+                             E.entry_id: pd.Series(index=entries.index, dtype=object)})
+    return pd.DataFrame({P.rate: entry_rates(entries, config), P.billed_s: billed_seconds(entries, config),
+                         E.entry_id: entries[E.entry_id]})
+
+
+def _taken(known: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame | None:
+    """`known`'s prices of `entries`, by their index (an empty frame given longer columns would take
+    their rows); None unless every entry is there, under its own entry id."""
+    if E.entry_id not in entries or not entries.index.isin(known.index).all():
+        return None
+    found = known.reindex(entries.index)
+    same = found[E.entry_id].to_numpy(dtype=object) == entries[E.entry_id].to_numpy(dtype=object)
+    return found if same.all() else None
 
 
 def entry_rates(entries: pd.DataFrame, config: Config) -> pd.Series:
