@@ -190,6 +190,7 @@ def _contract_and_prices(entries: pd.DataFrame, config: Config) -> tuple[list[Pr
 
 
 def _contract(entries: pd.DataFrame) -> list[Problem]:
+    """The Entries contract's problems with `entries`."""
     return validate(Entries, entries)[1]
 
 

@@ -52,7 +52,8 @@ class CheckRun:
     bookings: pd.DataFrame = field(default_factory=lambda: empty(Bookings))  # input/bank/'s, each once (ingest/bank)
     bank_files: tuple[BankFile, ...] = ()  # the statements in input/bank/, read or not
     ingested: Ingested | None = field(default=None, repr=False, compare=False)  # what was read: check_before's too
-    prices: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # pricing.prices of `entries`
+    prices: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # pricing.prices of `entries`, if
+    # the check worked them out (a year's entries: pipeline.check); pricing.price takes them for its rows
 
     @property
     def ok(self) -> bool:
