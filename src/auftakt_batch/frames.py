@@ -1,6 +1,7 @@
 """pandas as the package's frames need it, set before any frame is made (periods.py and schemas.py,
-which every command imports before it reads a file, import this module); and `firsts`, the
-distinct rows of a few columns of a year's entries, found without a merge or a sort.
+which every command imports before it reads a file, import this module); `factorize`, pandas' own
+but quicker for text; and `firsts`, the distinct rows of a few columns of a year's entries, found
+without a merge or a sort.
 
 Text is kept as Python strings, whether or not pyarrow is installed: pandas 3 keeps it in Arrow
 arrays where pyarrow is there, and this package's cold runs are then 1.1-1.2x as slow (each stage
@@ -10,10 +11,24 @@ a user's results would hang on what else happens to be installed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 pd.set_option("mode.string_storage", "python")
+
+
+def factorize(values: pd.Series | pd.Index | np.ndarray, *, sort: bool = False,
+              use_na_sentinel: bool = True) -> tuple[np.ndarray, Any]:
+    """`pd.factorize(values)`: the same codes, and for text the distinct values as an object array.
+    Text is factorized as the array of Python strings it holds: pandas' own factorize of a text
+    column hands its hash table NaN as the missing value, and the table compares every value with
+    it in Python besides testing it for missing (a million names: 55 ms rather than 34)."""
+    array = values.array if isinstance(values, (pd.Series, pd.Index)) else values
+    if isinstance(array, pd.arrays.StringArray):
+        values = array.to_numpy(dtype=object)
+    return pd.factorize(values, sort=sort, use_na_sentinel=use_na_sentinel)
 
 
 def firsts(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -21,7 +36,7 @@ def firsts(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     which of them it is) — a missing value equals another missing value, as in a merge."""
     group = np.zeros(len(keys), dtype=np.int64)
     for column in keys.columns:
-        codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
+        codes, uniques = factorize(keys[column], use_na_sentinel=False)
         group = pd.factorize(group * len(uniques) + codes)[0]  # numbered in the order they first occur
     # so each one first occurs where the highest number so far grows: no sort of a year's rows
     first = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0) if len(group) else group

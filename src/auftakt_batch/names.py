@@ -45,9 +45,10 @@ def per_distinct(values: pd.Series, function: Callable[[Any], object], dtype: ob
 
 def _each_distinct(values: pd.Series, function: Callable[[Any], object]) -> np.ndarray:
     import numpy as np
-    import pandas as pd
 
-    codes, distinct = pd.factorize(values)
+    from .frames import factorize
+
+    codes, distinct = factorize(values)
     found = np.array([function(v) for v in distinct.tolist()] + [None], dtype=object)
     return found[codes]
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..calendars.meetings import coverings
 from ..config import Config
-from ..frames import firsts
+from ..frames import factorize, firsts
 from ..memory import release
 from ..names import normalise, normalised_values
 from ..periods import Period
@@ -154,7 +154,7 @@ def overlapping(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     if len(timed) < 2:  # an overlap takes two entries
         return []
     # each person's entries by start, then end (stably), the people in the order of their names: as numbers
-    who = pd.factorize(timed[E.person_name], sort=True)[0]
+    who = factorize(timed[E.person_name], sort=True)[0]
     order = np.lexsort((timed[E.end].to_numpy(dtype="datetime64[us]"), timed[E.start].to_numpy(dtype="datetime64[us]"),
                         who))
     timed, who = timed.take(order).reset_index(drop=True), who[order]
@@ -292,7 +292,7 @@ def _in_two_files(known: pd.DataFrame) -> np.ndarray:
     if len(known) == 0:
         return np.zeros(0, dtype=bool)
     _, day = firsts(known[[E.person_name, E.date]])
-    file = pd.factorize(known[E.source_file])[0]
+    file = factorize(known[E.source_file])[0]
     lowest, highest = np.full(day.max() + 1, file.max()), np.zeros(day.max() + 1, dtype=file.dtype)
     np.minimum.at(lowest, day, file)
     np.maximum.at(highest, day, file)

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from ..frames import factorize
 from ..names import normalised_values
 from ..problems import Problem, Severity, Source, info
 from ..schemas import Entries as E
@@ -42,9 +43,9 @@ def identify(entries: pd.DataFrame) -> pd.DataFrame:
     # the n-th copy of a row within its file is occurrence n: its copies are among the rows whose file and
     # that first id repeat (alike content, alike id), numbered by their content as a groupby of every row does
     duplicate_of = pd.arrays.IntegerArray(np.zeros(len(entries), dtype=np.int64), np.ones(len(entries), dtype=bool))
-    alike = np.flatnonzero(_repeated(pd.factorize(files)[0], ids))
+    alike = np.flatnonzero(_repeated(factorize(files)[0], ids))
     if len(alike):
-        keys = [pd.factorize(files[alike])[0], pd.factorize(content[alike])[0]]
+        keys = [factorize(files[alike])[0], factorize(content[alike])[0]]
         copy = pd.Series(0, index=alike).groupby(keys).cumcount().to_numpy()
         first_row = pd.Series(rows[alike]).groupby(keys).transform("first").to_numpy()
         later = (copy != 0) & comparable[alike]
@@ -157,7 +158,7 @@ def _slot(e: pd.DataFrame, text: dict[str, np.ndarray]) -> pd.Series:
 
 def _text(values: pd.Series, fmt: str | None) -> np.ndarray:
     """Each value as text ("" where missing): times by `fmt`, numbers plainly; each distinct value once."""
-    codes, distinct = pd.factorize(values)
+    codes, distinct = factorize(values)
     texts = distinct.strftime(fmt).to_numpy(dtype=object).tolist() if fmt else [str(v) for v in distinct.tolist()]
     return np.array(texts + [""], dtype=object)[codes]
 

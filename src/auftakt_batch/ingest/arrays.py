@@ -27,6 +27,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from ..frames import factorize
+
 Arrays = dict[str, np.ndarray]
 Column = tuple[dict[str, Any], Arrays]  # (its description, JSON; its arrays, by suffix)
 
@@ -133,7 +135,7 @@ def unpack(described: dict[str, Any], packed: Mapping[str, np.ndarray],
 
 def _texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(codes, the distinct values' UTF-8 blob, each one's end in characters)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = factorize(values)
     distinct = np.asarray(uniques, dtype=object)
     text = "".join(distinct).encode("utf-8", "surrogatepass")
     ends = np.cumsum(np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct)), dtype=np.int64)

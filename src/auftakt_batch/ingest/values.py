@@ -17,6 +17,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..frames import factorize
+
 DURATION_FORMS = "1.5, 1,5 or 1:30 (hours), or 1:30:00"
 DATE_FORMS = "YYYY-MM-DD, DD.MM.YYYY, DD.MM.YY, DD/MM/YYYY or MM/DD/YYYY"
 TIME_FORMS = "HH:MM or HH:MM:SS (24-hour clock), or 10:30 AM"
@@ -213,7 +215,7 @@ def approval_state(text: str) -> bool | None:
 
 def parse_column(texts: pd.Series, parse: Callable[[str], object], dtype: str) -> tuple[pd.Series, pd.Series]:
     """Apply `parse` to each distinct text (already stripped); return (values, unreadable mask)."""
-    codes, distinct = pd.factorize(texts.fillna(""))
+    codes, distinct = factorize(texts.fillna(""))
     if not any(distinct):  # a column left empty (most of an export's optional ones): nothing to read
         return empty_column(texts.index, dtype)
     return parsed_column(codes, distinct, texts.index, parse, dtype)

@@ -34,6 +34,7 @@ from ..check.capacity import missing_days, working_days
 from ..check.decisions import review_applied
 from ..check.tracker import INVOICED, UNAPPROVED, tracker_text
 from ..config import Budget, Client, Config
+from ..frames import factorize
 from ..ledger import Book
 from ..payments.receivables import Aging, Standing, aging, standings
 from ..periods import Period, parse_period
@@ -169,8 +170,8 @@ def per_pair(a: pd.Series, b: pd.Series, where: pd.Series, compute: Callable[[An
     out = np.full(len(a), ZERO, dtype=object)
     mask = where.to_numpy(dtype=bool)
     if mask.any():
-        codes_a, values_a = pd.factorize(a[mask])
-        codes_b, values_b = pd.factorize(b[mask])
+        codes_a, values_a = factorize(a[mask])
+        codes_b, values_b = factorize(b[mask])
         pairs, first = np.unique(codes_a * len(values_b) + codes_b, return_inverse=True)
         amounts = np.fromiter((compute(values_a[p // len(values_b)], values_b[p % len(values_b)]) for p in pairs),
                               dtype=object, count=len(pairs))
