@@ -4,6 +4,7 @@
                                                               RSS each (STORAGE: of text, python or pyarrow)
     python bench/measure.py floor WORKSPACE [ENGINE]        pandas.read_csv of every CSV under input/ (c, pyarrow)
     python bench/measure.py weasyprint WORKSPACE PERIOD TODAY  WeasyPrint alone on the billing run's HTML documents
+    python bench/measure.py billed WORKSPACE MONTH... TODAY     `bill` of each month in turn, its PDFs not rendered
 
 Peak memory per stage is the process's resident high-water mark (VmHWM), reset when the stage
 starts (Linux: /proc/self/clear_refs), so each stage's number is its own, not the run's so far.
@@ -122,9 +123,30 @@ def weasyprint(workspace: Path, period_text: str, today_text: str) -> dict:
     return {"seconds": seconds, "documents": len(jobs)}
 
 
+def billed(workspace: Path, *months_and_today: str) -> dict:
+    """`bill` of each month in turn, as an agency bills its year — each PDF a few bytes in its place
+    (a stand-in for WeasyPrint, as the tests have): the ledger is what `bill` writes; the time is not
+    the point."""
+    from auftakt_batch import billing
+    from auftakt_batch.periods import parse_period
+    from auftakt_batch.render.pdf import write_documents
+
+    def stand_in(jobs, done, workers=None, count=None):
+        for job in jobs:
+            done(job, write_documents(job, lambda job: b"%PDF-1.7\n% a stand-in (bench/measure.py)\n%%EOF\n"))
+
+    *months, today = months_and_today
+    issued = []
+    for month in months:
+        run = billing.bill(workspace, parse_period(month), date.fromisoformat(today), renderer=stand_in)
+        issued.append(len(run.issued))
+    return {"months": months, "invoices": issued}
+
+
 def main() -> None:
     kind, *args = sys.argv[1:]
-    result = {"stages": stages, "floor": floor, "weasyprint": weasyprint}[kind](Path(args[0]), *args[1:])
+    result = {"stages": stages, "floor": floor, "weasyprint": weasyprint, "billed": billed}[kind](
+        Path(args[0]), *args[1:])
     print(json.dumps(result))
 
 

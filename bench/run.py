@@ -24,11 +24,13 @@ import json
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -73,16 +75,19 @@ DEFAULT_SIZES = "20k,200k,1M,2.4M"
 @dataclass(frozen=True)
 class Scale:
     """The incremental scenarios' sizes: the year (a one-CSV workspace of SIZES), the late export's
-    entries and the one-row exports' count."""
+    entries, the one-row exports' count, and the year billed month by month (a file per team and month)."""
 
     year: str
     export: int
     files: int
+    billed_year: str  # its workspace's folder under the work folder
+    billed: Size
 
 
-SCALES = {"full": Scale("1M", 2_000, 10_000), "tiny": Scale("tiny", 200, 40)}
-SCENARIOS = ("sizes", "month-end", "files", "demo")
-RUNS = {"sizes": 3, "month-end": 3, "files": 2, "demo": 5}  # runs of each, unless --runs caps them
+SCALES = {"full": Scale("1M", 2_000, 10_000, "1M", SIZES["1M"]),
+          "tiny": Scale("tiny", 200, 40, "tiny-year", Size(12, 16, 3_000, 3, ()))}
+SCENARIOS = ("sizes", "month-end", "files", "billed-year", "demo")
+RUNS = {"sizes": 3, "month-end": 3, "files": 2, "billed-year": 1, "demo": 5}  # runs of each, unless --runs caps them
 MONTH, TODAY, SEED = "2026-11", "2026-11-30", 7
 FORMAT = 2  # of results.json: earlier results of another format are not kept (their parts mean other things)
 HLEDGER_RULES = """\
@@ -133,10 +138,11 @@ def main() -> None:
     scale = SCALES[args.scale]
     scenarios = {"month-end": lambda n: bench_month_end(args.work, scale, n),
                  "files": lambda n: bench_files(args.work, scale, n),
+                 "billed-year": lambda n: bench_billed_year(args.work, scale, n),
                  "demo": lambda n: bench_demo(args.work / "demo", n)}
     for name in SCENARIOS[1:]:
         if name in only:
-            scaled = args.scale if name in ("month-end", "files") else "full"
+            scaled = args.scale if name != "demo" else "full"
             results["scenarios"][name] = {**timed(scenarios[name], runs(name)), "scale": scaled, **stamp}
     results["targets"] = targets(results)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -321,6 +327,41 @@ def bench_month_end(work: Path, scale: Scale, runs: int) -> dict:
     for folder in (copy, cache, alone):
         shutil.rmtree(folder)
     return {"year": {**asdict(size), "files": 1}, "export_entries": scale.export, "fill": filled, "runs": runs,
+            "samples": samples, "median": medians(samples)}
+
+
+def bench_billed_year(work: Path, scale: Scale, runs: int) -> dict:
+    """November's month-end as an agency has it: the months before it billed one by one, so the
+    ledger holds their entries. On a copy of the year's workspace (a file per team and month):
+    `check` of every month cold (it fills the cache), `bill` of each month before November in turn
+    (bench/measure.py billed: its PDFs not rendered), then November's `check`, `report`, `report`
+    again (the months before as the first kept them) and `bill`, warm, as a user runs them."""
+    size = scale.billed
+    year = workspace(work / scale.billed_year / "mixed", size, one_file=False)
+    copy = fresh(year, work / "billed-year" / "ws")
+    period = generate(f"print(generate.period({size.months}))").strip()
+    before = generate(f"print(' '.join(f'{{y:04d}}-{{m:02d}}' for y, m in generate.months({size.months})[:-1]))")
+    filled = command(copy, "check", "--period", period)
+    billing = measure("billed", copy, *before.split(), TODAY)
+    ledger = copy / "output" / "ledger.sqlite"
+    with closing(sqlite3.connect(ledger)) as conn:
+        entries, invoices = (conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                             for table in ("billed_entries", "invoices"))
+    ledger_mb = round(ledger.stat().st_size / 2**20, 1)
+    kept = work / "billed-year" / "output"
+    shutil.rmtree(kept, ignore_errors=True)
+    shutil.copytree(copy / "output", kept)
+    samples: dict[str, list] = {}
+    for run in range(runs):
+        say(f"billed-year: run {run + 1} of {runs}")
+        shutil.rmtree(copy / "output")
+        shutil.copytree(kept, copy / "output")
+        for key, name in (("check", "check"), ("report", "report"), ("report_again", "report"), ("bill", "bill")):
+            add(samples, key, command(copy, name, "--period", MONTH))
+    for folder in (copy, kept):
+        shutil.rmtree(folder)
+    return {"year": {**asdict(size), "files": files_in(year)}, "fill": filled, "billing": billing,
+            "billed_entries": entries, "invoices": invoices, "ledger_mb": ledger_mb, "runs": runs,
             "samples": samples, "median": medians(samples)}
 
 
@@ -591,6 +632,15 @@ def scenario_lines(results: dict) -> list[str]:
         lines.append(f"- files ({d['scale']}): {d['skipped']}." if "skipped" in d else
                      f"- files ({d['scale']}): `check` of {d['files']:,} one-row exports: cold "
                      f"{cell(d['median']['cold'])}, warm {cell(d['median']['warm'])}.")
+    if "billed-year" in s and "median" in s["billed-year"]:
+        d, e = s["billed-year"]["median"], s["billed-year"]
+        y = e["year"]
+        lines.append(f"- billed year ({e['scale']}): the {y['entries']:,}-entry year of {y['files']} files, every "
+                     f"month before {MONTH} billed in turn, as an agency bills ({e['billed_entries']:,} entries on "
+                     f"{e['invoices']:,} invoices, a {e['ledger_mb']:,.0f} MB ledger; "
+                     f"{e['billing']['process_s']:.0f} s, the PDFs not rendered), then {MONTH} warm: `check` "
+                     f"{cell(d['check'])}, `report` "
+                     f"{cell(d['report'])}, `report` again {cell(d['report_again'])}, `bill` {cell(d['bill'])}.")
     if "demo" in s:
         d = s["demo"]
         cold_runs, warm_runs = (", ".join(f"{x['seconds']:.2f}" for x in d["samples"][k]) for k in ("cold", "warm"))

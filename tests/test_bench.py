@@ -195,6 +195,19 @@ def test_the_month_end_scenario_checks_the_year_with_a_late_export_and_that_expo
 
 
 @pytest.mark.bench
+def test_the_billed_year_scenario_bills_the_months_before_then_runs_the_month_end(tiny_run):
+    """The months before November billed one by one (their entries in the ledger), then November's
+    check, report, report again and bill, each a whole command that ends well."""
+    results, out = tiny_run
+    billed = results["scenarios"]["billed-year"]
+    assert billed["scale"] == "tiny" and billed["billing"]["months"] == ["2026-09", "2026-10"]
+    assert all(n > 0 for n in billed["billing"]["invoices"]) and billed["billed_entries"] > 0
+    assert billed["invoices"] == sum(billed["billing"]["invoices"])  # counted before November's bill
+    assert {billed["median"][k]["exit"] for k in ("check", "report", "report_again", "bill")} == {0}
+    assert "every month before 2026-11 billed in turn" in (out / "RESULTS.md").read_text()
+
+
+@pytest.mark.bench
 def test_the_demo_is_checked_cold_and_warm(tiny_run):
     results, _ = tiny_run
     demo = results["scenarios"]["demo"]
