@@ -75,11 +75,21 @@ def results_with(**medians) -> dict:
 def test_every_target_of_the_issue_has_a_row_and_a_part_not_run_is_not_measured():
     bench = bench_module()
     rows = bench.targets(results_with(scenario_demo={"cold": {"seconds": 2.5}, "warm": {"seconds": 0.8}}))
-    assert len(rows) == len(bench.TARGETS) == 14
+    assert len(rows) == len(bench.TARGETS) == 17
     measured = {r["target"]: r["met"] for r in rows if r["measured"] is not None}
     assert measured == {"`check` on the demo, whole process, warm": True,
                         "`check` on the demo, whole process, cold": False}
     assert len({r["target"] for r in rows}) == len(rows)  # titles name the Gaps' sections
+
+
+def test_the_billed_year_is_held_to_the_limits_of_the_report_and_the_bill():
+    """The month-end after the months before were billed: its report by the report's limits (time
+    and memory), its bill against the 20k month's bill, as the unbilled year's are."""
+    bench = bench_module()
+    rows = bench.targets(results_with(**{"20k": {"bill": {"seconds": 16.0}}}, scenario_billed_year={
+        "report": {"seconds": 9.0, "peak_mb": 1100.0}, "bill": {"seconds": 24.0}}))
+    billed = [(r["measured"], r["met"]) for r in rows if r["where"] == "scenario billed-year"]
+    assert billed == [(9.0, True), (1100.0, False), (1.5, False)]
 
 
 def test_the_month_end_target_is_met_by_its_seconds_or_by_its_ratio_to_the_export_alone():
