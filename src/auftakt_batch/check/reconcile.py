@@ -142,8 +142,9 @@ def _repeated_elsewhere(billed: pd.DataFrame, free: pd.DataFrame) -> set[str]:
     """Ids of billed entries that an unbilled entry of another file repeats on the same person's
     day — with the same client, job and hours, or the same words: an edited re-export beside the
     one that was billed, as checks.near_repeat warns (both would count)."""
+    free = free[free[E.date].isin(billed["day"])]  # the billed entries' days: no other row can pair
+    billed = billed[billed["day"].isin(free[E.date])]  # nor another billed entry (a year's, most of the time)
     mine = billed.assign(file=billed["source"].str.rsplit(":", n=1).str[0], words=normalised(billed["description"]))
-    free = free[free[E.date].isin(mine["day"])]  # the billed entries' days: no other row can pair
     theirs = free.assign(who=free[E.person_name], on=free[E.date], words=normalised(free[E.description]))
     pairs = mine.merge(theirs, left_on=["who", "day"], right_on=["who", "on"], suffixes=("", "_now"))
     alike = ((pairs["client_key"].eq(pairs[f"{E.client_key}_now"]) & pairs["job_key"].eq(pairs[f"{E.job_key}_now"])

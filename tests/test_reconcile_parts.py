@@ -1,0 +1,66 @@
+"""check/reconcile.py's parts that look across a year's billed entries give what looking at every
+one of them gives."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auftakt_batch.check import reconcile
+from auftakt_batch.names import normalised
+from auftakt_batch.schemas import Entries as E
+
+DAYS = pd.to_datetime(["2026-10-30", "2026-11-02", "2026-11-03"]).astype("datetime64[us]")
+WHO, FILES, WORDS = ["anna", "ben"], ["a.csv", "b.csv"], ["", "Design", "design ", "Call"]
+row = st.tuples(st.sampled_from(range(len(DAYS))), st.sampled_from(WHO), st.sampled_from(FILES),
+                st.sampled_from(WORDS), st.sampled_from(["acme", "globex"]), st.sampled_from(["web", "app"]),
+                st.one_of(st.none(), st.sampled_from([1800, 3600])))
+
+
+def _text(values: list) -> pd.Series:
+    return pd.Series(values, dtype="str")
+
+
+def _billed(rows: list[tuple]) -> pd.DataFrame:
+    """The open billed entries as `_reconciled` hands them on: `day` a date, `who` the person now."""
+    return pd.DataFrame({
+        "entry_id": _text([f"b{n}" for n in range(len(rows))]),
+        "day": pd.Series([DAYS[r[0]] for r in rows], dtype="datetime64[us]"), "who": _text([r[1] for r in rows]),
+        "source": _text([f"{r[2]}:{n + 2}" for n, r in enumerate(rows)]), "description": _text([r[3] for r in rows]),
+        "client_key": _text([r[4] for r in rows]), "job_key": _text([r[5] for r in rows]),
+        "duration_s": pd.array([r[6] for r in rows], dtype="Int64")})
+
+
+def _free(rows: list[tuple]) -> pd.DataFrame:
+    """The period's unbilled, dated entries."""
+    index = pd.Index([100 + n for n in range(len(rows))])
+    return pd.DataFrame({
+        E.date: pd.Series([DAYS[r[0]] for r in rows], dtype="datetime64[us]", index=index),
+        **{column: pd.Series([r[i] for r in rows], dtype="str", index=index) for column, i in
+           ((E.person_name, 1), (E.source_file, 2), (E.description, 3), (E.client_key, 4), (E.job_key, 5))},
+        E.duration_s: pd.Series(pd.array([r[6] for r in rows], dtype="Int64"), index=index)})
+
+
+def _every_pair(billed: pd.DataFrame, free: pd.DataFrame) -> set[str]:
+    """The ids `_repeated_elsewhere` names, from every billed entry paired with every unbilled one."""
+    found = set()
+    for b in billed.itertuples(index=False):
+        for f in free.itertuples(index=False):
+            same_day = b.who == getattr(f, E.person_name) and b.day == getattr(f, E.date)
+            hours = getattr(f, E.duration_s)
+            alike = (b.client_key == getattr(f, E.client_key) and b.job_key == getattr(f, E.job_key)
+                     and pd.notna(b.duration_s) and pd.notna(hours) and b.duration_s == hours)
+            words = normalised(pd.Series([b.description, getattr(f, E.description)]))
+            alike = alike or (words[0] == words[1] and words[0] != "")
+            if same_day and alike and b.source.rsplit(":", 1)[0] != getattr(f, E.source_file):
+                found.add(b.entry_id)
+    return found
+
+
+@given(st.lists(row, max_size=12), st.lists(row, max_size=8))
+def test_billed_entries_repeated_elsewhere_are_found_as_by_pairing_each_with_each(billed_rows, free_rows):
+    """Only the billed entries on a day an unbilled entry has are looked at (a year's billed entries,
+    mostly of other months): the same ids as pairing every billed entry with every unbilled one."""
+    billed, free = _billed(billed_rows), _free(free_rows)
+    assert reconcile._repeated_elsewhere(billed, free) == _every_pair(billed, free)
