@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from auftakt_batch.check import reconcile
 from auftakt_batch.names import normalised
+from auftakt_batch.periods import parse_period
 from auftakt_batch.schemas import Entries as E
 
 DAYS = pd.to_datetime(["2026-10-30", "2026-11-02", "2026-11-03"]).astype("datetime64[us]")
@@ -64,3 +65,29 @@ def test_billed_entries_repeated_elsewhere_are_found_as_by_pairing_each_with_eac
     mostly of other months): the same ids as pairing every billed entry with every unbilled one."""
     billed, free = _billed(billed_rows), _free(free_rows)
     assert reconcile._repeated_elsewhere(billed, free) == _every_pair(billed, free)
+
+
+@given(st.lists(st.sampled_from(range(len(DAYS))), max_size=10), st.lists(st.sampled_from(range(len(DAYS))), max_size=10),
+       st.sets(st.integers(0, 9)))
+def test_billed_entries_found_outside_the_period_are_the_billed_ids_among_those_rows(billed_days, row_days, shared):
+    """The ids of the billed entries that rows read outside the period (within the stretch the
+    ledger billed) have: what intersecting the two sets of ids gives."""
+    billed = pd.DataFrame({"entry_id": _text([f"e{n}" for n in range(len(billed_days))]),
+                           "day": _text([str(DAYS[d].date()) for d in billed_days])})
+    raw = pd.DataFrame({E.date: pd.Series([DAYS[d] for d in row_days], dtype="datetime64[us]"),
+                        "id": _text([f"e{n}" if n in shared else f"other{n}" for n in range(len(row_days))])})
+    november = parse_period("2026-11")
+    seen: list[int] = []
+
+    def fingerprints(rows: pd.DataFrame) -> pd.Series:
+        seen.append(len(rows))
+        return rows["id"]
+
+    if billed.empty:
+        return  # evidence() gathers nothing then
+    found = reconcile._billed_elsewhere(raw, november, billed, fingerprints)
+    days = pd.to_datetime(billed["day"])
+    near = raw[raw[E.date].between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
+               & ~november.holds(raw[E.date])]
+    assert set(found) == set(billed["entry_id"]) & set(near["id"])
+    assert seen == ([len(near)] if len(near) else [])

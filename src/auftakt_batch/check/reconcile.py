@@ -42,7 +42,7 @@ ANYONE = "\x00anyone"  # the person of a coverage span that holds everyone's day
 class Evidence:
     """What the exports say beyond the period's counted entries."""
 
-    elsewhere: frozenset[str]  # ids of entries in the exports dated outside the period
+    elsewhere: pd.Index  # ids of billed entries in the exports dated outside the period
     lacking: frozenset[str]  # ids a newer export of the same source lacks (overlaps.py): deleted there
     files: frozenset[str]  # the input files read (a billed entry's own file still there says where to look)
     covered: pd.DataFrame  # person, first, last: the days of each export that holds a person's entries
@@ -69,21 +69,22 @@ def evidence(raw: pd.DataFrame, period: Period, billed: pd.DataFrame, files: fro
     row read); nothing to gather when nothing is billed. `fingerprints`: how rows' ids are had (the
     pipeline's: as kept, check/identities), else computed."""
     if billed.empty:
-        return Evidence(frozenset(), lacking, files, pd.DataFrame(columns=["person", "first", "last"]))
+        return Evidence(pd.Index([], dtype="str"), lacking, files, pd.DataFrame(columns=["person", "first", "last"]))
     fingerprints = fingerprints or (lambda rows: identify(resolve_names(rows, config))[E.entry_id])
     return Evidence(_billed_elsewhere(raw, period, billed, fingerprints), lacking, files, _coverage(raw, config))
 
 
 def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame,
-                      fingerprints: Fingerprints) -> frozenset[str]:
+                      fingerprints: Fingerprints) -> pd.Index:
     """The billed entries in the exports outside the period: a billed entry may move across
     periods, so the rows of the stretch of days the ledger billed are fingerprinted too (a year
     billed month by month: every month before the period)."""
     days, day = pd.to_datetime(billed["day"]), raw[E.date]
     near = raw[day.between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
                & ~period.holds(day)]
-    ids = fingerprints(near) if len(near) else ()
-    return frozenset(billed["entry_id"]) & frozenset(ids)
+    ids = fingerprints(near) if len(near) else pd.Series([], dtype="str")
+    found = billed["entry_id"]
+    return pd.Index(found[found.isin(ids)])  # a year's ids: no sets of them made (the live ones are distinct)
 
 
 def _coverage(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
