@@ -351,11 +351,13 @@ def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     is on an invoice."""
     if ctx.billed.empty:  # no meeting billed yet
         return []
-    billed = ctx.billed.set_index(E.entry_id)["number"]
     calendar = e[E.source_format].eq("calendar")
-    meetings = e[calendar & e[E.entry_id].isin(billed.index)]
+    meetings = e[calendar & e[E.entry_id].isin(ctx.billed[E.entry_id])]
+    if meetings.empty:  # none of the period's meetings is billed (a year's ledger is of other months)
+        return []
+    billed = ctx.billed.set_index(E.entry_id)["number"]
     logged = e[~calendar & e[E.billable] & e[E.person_name].notna() & ~e[E.entry_id].isin(billed.index)]
-    if meetings.empty or logged.empty:
+    if logged.empty:
         return []
     m = meetings[[E.person_name, E.client_key, E.start, E.end, E.date, E.description, E.entry_id]].rename(
         columns={E.person_name: "person"})
