@@ -646,9 +646,9 @@ def scenario_lines(results: dict) -> list[str]:
         lines.append(f"- billed year ({e['scale']}): the {y['entries']:,}-entry year of {y['files']} files, every "
                      f"month before {MONTH} billed in turn, as an agency bills ({e['billed_entries']:,} entries on "
                      f"{e['invoices']:,} invoices, a {e['ledger_mb']:,.0f} MB ledger; "
-                     f"{e['billing']['process_s']:.0f} s, the PDFs not rendered), then {MONTH} warm: `check` "
-                     f"{cell(d['check'])}, `report` "
-                     f"{cell(d['report'])}, `report` again {cell(d['report_again'])}, `bill` {cell(d['bill'])}.")
+                     f"{e['billing']['process_s']:.0f} s, the PDFs not rendered), then {MONTH} warm: "
+                     f"`check` {cell(d['check'])}, `report` {cell(d['report'])}, "
+                     f"`report` again {cell(d['report_again'])}, `bill` {cell(d['bill'])}.")
     if "demo" in s:
         d = s["demo"]
         cold_runs, warm_runs = (", ".join(f"{x['seconds']:.2f}" for x in d["samples"][k]) for k in ("cold", "warm"))
