@@ -79,7 +79,7 @@ def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame,
     """The billed entries in the exports outside the period: a billed entry may move across
     periods, so the rows of the stretch of days the ledger billed are fingerprinted too (a year
     billed month by month: every month before the period)."""
-    days, day = pd.to_datetime(billed["day"]), raw[E.date]
+    days, day = pd.to_datetime(billed["day"].drop_duplicates()), raw[E.date]  # a year's days: each parsed once
     near = raw[day.between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
                & ~period.holds(day)]
     ids = fingerprints(near) if len(near) else pd.Series([], dtype="str")
