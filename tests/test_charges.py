@@ -153,7 +153,7 @@ def test_a_schema_6_ledger_is_migrated_keeping_every_billed_entry_and_line_as_ho
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (6,)
 
     conn = ledger.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,) == (11,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (ledger.SCHEMA_VERSION,) == (12,)
     assert conn.execute("SELECT * FROM invoice_lines ORDER BY rowid").fetchall() == [
         (*row, "HUR") for row in lines_before]  # every line kept, each in hours
     assert conn.execute("SELECT * FROM billed_entries ORDER BY rowid").fetchall() == entries_before

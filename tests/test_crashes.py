@@ -104,13 +104,14 @@ def start(root: Path, fault: str | None = None) -> subprocess.Popen:
 
 def outputs(root: Path) -> dict[str, str]:
     """Every file under output/ but the ledger (with SQLite's files beside it, which a reader may
-    leave), the lock and the workbook (openpyxl stamps the time it was saved): name -> sha256; and
+    leave, and what was kept of its reads under its random token), the lock and the workbook (openpyxl
+    stamps the time it was saved): name -> sha256; and
     the ledger's rows, each instant of issue (the clock's, which differs from run to run) written
     as <instant>."""
     files = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted((root / "output").rglob("*")) if p.is_file()
              and not p.name.startswith(("ledger.sqlite", ".billing.lock")) and p.suffix != ".xlsx"
-             and "backups" not in p.parts}
+             and "backups" not in p.parts and not p.parent.match(".cache/ledger")}
     return {**files, "ledger": INSTANT.sub("'<instant>'", "\n".join(ledger_dump(root)))}
 
 

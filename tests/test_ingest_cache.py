@@ -258,13 +258,25 @@ def test_every_kind_of_column_comes_back_exactly(words, amounts, counts, unit, z
         "flag": pd.array([None if c is None else c % 2 == 0 for c in counts], dtype="boolean"),
         "row": pd.Series(range(rows), dtype="int64"),
         "local": pd.Series(pd.array(counts, dtype="Int64").to_numpy("int64", na_value=-2**63).view(f"M8[{unit}]")),
+        "names": pd.Series(words, dtype=object),  # str or None
+        "nan": pd.Series(words, dtype="str").astype(object),  # str or NaN (how the ledger's billed entries read)
     })
     frame["start"] = frame["local"].dt.tz_localize("UTC").dt.tz_convert(zone)
     described, packed = arrays.pack({name: arrays.encode(frame[name]) for name in frame.columns})
     assert all(values.dtype != object for values in packed.values())
-    back = pd.DataFrame({name: arrays.unpack(described[name], packed, rows) for name in frame.columns})
+    back = arrays.frame({name: arrays.unpack(described[name], packed, rows) for name in frame.columns})
     assert back.dtypes.equals(frame.dtypes) and back.equals(frame)
-    assert [(type(v), str(v)) for v in back["amount"]] == [(type(v), str(v)) for v in frame["amount"]]  # 1.50 stays 1.50
+    for name in ("amount", "names", "nan"):  # 1.50 stays 1.50, None None and NaN NaN
+        assert [(type(v), str(v)) for v in back[name]] == [(type(v), str(v)) for v in frame[name]]
+
+
+def test_an_object_column_of_none_and_nan_both_is_not_kept():
+    import pandas as pd
+
+    from auftakt_batch.ingest import arrays
+
+    assert arrays.encode(pd.Series(["a", None, float("nan")], dtype=object)) is None
+    assert arrays.encode(pd.Series(["a", pd.NA], dtype=object)) is None
 
 
 def many_small(ws: Workspace, monkeypatch, count: int = 6) -> None:

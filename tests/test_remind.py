@@ -314,7 +314,7 @@ def test_a_ledger_of_schema_10_gets_the_reminders_table_on_the_first_remind(ws, 
     assert ws.cli("remind").exit_code == 0
     assert len(reminders(ws)) == 2
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (11,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (12,)
     conn.close()
 
 

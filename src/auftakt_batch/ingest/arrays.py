@@ -7,7 +7,7 @@ unpickles. Each column is kept by what its dtype is, never by its name:
 - text (pandas' `str`) as the codes of its distinct values (int32, -1 where missing) and those
   values as one UTF-8 blob with the end of each (in characters);
 - Decimals (an object column of Decimal or None) the same way, as their text (`1.50` stays `1.50`),
-  and an object column of str or None the same way;
+  and an object column of str or None the same way (or of str or NaN: which one, in its description);
 - numpy numbers and booleans as they are; nullable Int64/boolean as their values and a mask;
 - instants as int64 counts of their unit since the epoch (NaT as numpy writes it), their zone in
   the column's description.
@@ -63,10 +63,9 @@ def decode(described: dict[str, Any], arrays: Callable[[str], np.ndarray],
     if kind == "str":
         dtype = pd.StringDtype(described["storage"], na_value=np.nan if described["na"] == "nan" else pd.NA)
         return pd.array(_values(arrays, rows, str, np.nan), dtype=dtype)
-    if kind == "decimal":
-        return _values(arrays, rows, Decimal, None)
-    if kind == "texts":
-        return _values(arrays, rows, str, None)
+    if kind in ("decimal", "texts"):
+        return _values(arrays, rows, Decimal if kind == "decimal" else str,
+                       {None: None, "nan": np.nan}[described.get("missing")])
     values = _plain(arrays("values"), rows)
     if kind == "numpy":
         _expect(values.dtype == np.dtype(described["dtype"]))
@@ -133,6 +132,13 @@ def unpack(described: dict[str, Any], packed: Mapping[str, np.ndarray],
     return decode(described, arrays, rows)
 
 
+def frame(columns: Mapping[str, np.ndarray | pd.api.extensions.ExtensionArray]) -> pd.DataFrame:
+    """A frame of decoded columns, each of the dtype it was decoded as (an object column of text stays
+    object: a frame built from an object array of str would make it pandas' `str`)."""
+    return pd.DataFrame({name: pd.Series(values, dtype=values.dtype, copy=False) for name, values in columns.items()},
+                        copy=False)
+
+
 def _texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(codes, the distinct values' UTF-8 blob, each one's end in characters)."""
     codes, uniques = factorize(values)
@@ -143,14 +149,20 @@ def _texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _objects(values: pd.Series, of: type, kind: str) -> Column | None:
-    """An object column of `of` (Decimal, str) or None, as the text of each; None for anything else in it."""
+    """An object column of `of` (Decimal, str) and one kind of missing value (None, or a float NaN, which
+    pandas makes of None in a column it first read as text), as the text of each; None for anything else."""
     kept = values.to_numpy(dtype=object)
-    present = kept != np.array(None)  # most are None: only the others are looked at
+    present = kept != np.array(None)
+    nan = present & pd.isna(kept)
+    if nan.any():
+        if not (present.all() and all(isinstance(v, float) for v in kept[nan])):  # None and NaN both; NA, NaT
+            return None
+        present = ~nan
     if not {type(v) for v in kept[present]} <= {of}:
         return None
     codes = np.full(len(kept), -1, dtype=np.int32)
     codes[present], text, ends = _texts(np.array([str(v) for v in kept[present]], dtype=object))
-    return {"kind": kind}, {"codes": codes, "text": text, "ends": ends}
+    return {"kind": kind, **({"missing": "nan"} if nan.any() else {})}, {"codes": codes, "text": text, "ends": ends}
 
 
 def _values(arrays: Callable[[str], np.ndarray], rows: int, make: type, missing: object) -> np.ndarray:

@@ -28,6 +28,7 @@ from ..pricing.models import NOTHING_BILLED, Ledgered
 from ..problems import plural
 from . import reading
 from .backups import restore_hint, stray_invoices
+from .kept import remembered, token
 from .messages import Delivery, deliveries, record_outcome, record_sending
 from .reading import (
     BILLED_COLUMNS,
@@ -57,7 +58,8 @@ __all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "Al
            "LedgerError", "NotVoidable", "Number", "Stored", "billed_entries", "charged", "connect", "decimal_text",
            "invoices", "live_invoices", "mark_issued", "model_state", "next_number", "no_billed", "read_billed",
            "paid_bookings", "read_billed_expenses", "read_book", "read_invoices", "read_issued", "read_model_state",
-           "read_paid", "record_accepted", "record_payments", "record_pending", "stored_draft", "utc_now", "voidable"]
+           "read_paid", "read_token", "record_accepted", "record_payments", "record_pending", "stored_draft",
+           "utc_now", "voidable"]
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
 
@@ -116,7 +118,7 @@ def read_invoices(path: Path) -> list[InvoiceRecord]:
 def read_billed(path: Path) -> pd.DataFrame:
     """The live billed entries (BILLED_COLUMNS), read without writing anything — not even a new
     ledger; none if there is no ledger yet. Raises LedgerError for a ledger that cannot be used."""
-    return _read(path, reading.billed, no_billed())
+    return _read(path, remembered(path, "billed", reading.billed), no_billed())
 
 
 def read_model_state(path: Path) -> Ledgered:
@@ -157,7 +159,13 @@ def read_paid_bookings(path: Path) -> frozenset[str]:
 
 def read_book(path: Path) -> Book:
     """Every invoice, line and live billed entry, read-only; an empty book if there is no ledger."""
-    return _read(path, reading.book, reading.no_book())
+    return _read(path, lambda conn, version: reading.book(conn, version, remembered(path, "billed", reading.billed)),
+                 reading.no_book())
+
+
+def read_token(path: Path) -> str | None:
+    """The ledger's token (kept.py: every write replaces it), read-only; None without one, or without a ledger."""
+    return _read(path, token, None)
 
 
 def read_paid(path: Path) -> dict:

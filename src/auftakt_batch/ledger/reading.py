@@ -4,7 +4,7 @@ book the reports read. Each query takes an open connection (ledger/__init__.py o
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -158,9 +158,10 @@ def billed_expenses_frame(found: list[dict] | None = None) -> pd.DataFrame:
 
 
 def model_state(conn: sqlite3.Connection) -> Ledgered:
-    """What the live invoices hold of the billing models (pricing/models.py): every live charge,
-    the seconds and overage billed of each retainer period, the net billed per job and month."""
-    live = conn.execute("SELECT kind, key FROM charges WHERE live = 1").fetchall()  # a month's entries: many
+    """What the live invoices hold of the billing models (pricing/models.py): every live charge of a
+    model (not the hours charges: one per billed entry, a year's are a million), the seconds and
+    overage billed of each retainer period, the net billed per job and month."""
+    live = conn.execute("SELECT kind, key FROM charges WHERE live = 1 AND kind <> ?", (HOURS,)).fetchall()
     overage_s: dict[str, int] = {}
     overages: dict[str, int] = {}
     for r in rows(conn, "SELECT key, quantity FROM charges WHERE live = 1 AND kind = ?", (OVERAGE,)):
@@ -168,9 +169,10 @@ def model_state(conn: sqlite3.Connection) -> Ledgered:
         overage_s[key] = overage_s.get(key, 0) + int((Decimal(r["quantity"]) * HOUR).to_integral_value())
         overages[key] = max(overages.get(key, 0), int(r["key"].rsplit(":", 1)[1]))
     linked_s: dict[str, int] = {}
-    for r in rows(conn, "SELECT c.kind, c.key, SUM(b.billed_s) AS seconds FROM billed_entries b JOIN charges c "
-                        "ON c.invoice_id = b.invoice_id AND c.position = b.position WHERE b.live = 1 AND "
-                        "b.replaces IS NULL AND c.kind IN (?, ?) GROUP BY c.kind, c.key", (RETAINER, OVERAGE)):
+    # from the retainers' charges to their lines' entries (CROSS JOIN: in that order), not from a year's entries
+    for r in rows(conn, "SELECT c.kind, c.key, SUM(b.billed_s) AS seconds FROM charges c CROSS JOIN billed_entries b "
+                        "ON b.invoice_id = c.invoice_id AND b.position = c.position WHERE c.kind IN (?, ?) AND "
+                        "b.live = 1 AND b.replaces IS NULL GROUP BY c.kind, c.key", (RETAINER, OVERAGE)):
         key = r["key"] if r["kind"] == RETAINER else retainer_of(r["key"])
         linked_s[key] = linked_s.get(key, 0) + r["seconds"]
     net: dict[tuple[str, str, str], Decimal] = {}
@@ -198,7 +200,8 @@ def charged(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
 
 
 BILLED_COLUMNS = {  # the live billed entries as the checks compare them with the exports; None: a number
-    "entry_id": "str", "slot": "str", "number": "str", "client_key": "str", "job_key": "str", "day": "str",
+    "entry_id": "str", "slot": "str", "number": "str", "position": "int64", "client_key": "str", "job_key": "str",
+    "day": "str",
     "person": "str", "description": "str", "billed_s": "int64", "written_down_from": "Int64", "duration_s": "Int64",
     "start": "object", "source": "object", "gone": "object", "replaces": "object"}
 ADDED_IN = {"written_down_from": 3, "duration_s": 4, "start": 4, "source": 4, "gone": 4, "replaces": 4}
@@ -260,33 +263,43 @@ def no_book() -> Book:
     return Book(invoices=(), lines=pd.DataFrame(columns=LINE_COLUMNS), billed=pd.DataFrame(columns=BOOK_BILLED_COLUMNS))
 
 
-def book(conn: sqlite3.Connection, version: int) -> Book:
+def book(conn: sqlite3.Connection, version: int, billed_of: Callable[..., pd.DataFrame] = billed) -> Book:
     """Every invoice, line and live billed entry of a ledger of schema `version`, with the charges'
-    kinds (hours before the charges table) and the models' state."""
+    kinds (hours before the charges table) and the models' state; `billed_of(conn, version)`: the
+    live billed entries (BILLED_COLUMNS) as `billed` reads them, or as they were kept (ledger/kept.py)."""
+    charged = version >= CHARGES_ADDED_IN
+    lines = _lines(conn, version)
+    return Book(
+        invoices=tuple(invoices(conn)),
+        lines=pd.DataFrame([{**dict(r), "amount": Decimal(r["amount"]), "quantity": Decimal(r["quantity"])}
+                            for r in lines], columns=LINE_COLUMNS),
+        billed=book_billed(billed_of(conn, version), lines),
+        models=model_state(conn) if charged else NOTHING_BILLED, paid=paid(conn, version))
+
+
+def book_billed(entries: pd.DataFrame, lines: list[sqlite3.Row]) -> pd.DataFrame:
+    """The live billed `entries` (BILLED_COLUMNS) as the book holds them (BOOK_BILLED_COLUMNS), in their
+    order: each with its line's price and charge (`_lines`; a month's entries sit on a few hundred)."""
+    on = pd.DataFrame([(r["number"], r["position"], Decimal(r["unit_price"]), r["charge"]) for r in lines],
+                      columns=["number", "position", "unit_price", "charge"])
+    on = on.astype({"number": "str", "position": "int64"})
+    held = [c for c in entries.columns if c in BOOK_BILLED_COLUMNS or c == "position"]  # and where it sits
+    return entries[held].merge(on, how="left", on=["number", "position"], sort=False,
+                               validate="many_to_one")[BOOK_BILLED_COLUMNS]
+
+
+def _lines(conn: sqlite3.Connection, version: int) -> list[sqlite3.Row]:
+    """Every invoice line (LINE_COLUMNS, and its invoice_id, position and unit_price), in the series' order."""
     charged = version >= CHARGES_ADDED_IN
     kinds = ("LEFT JOIN (SELECT invoice_id, position, MIN(kind) AS kind, MIN(key) AS key FROM charges "
              "GROUP BY invoice_id, position) c ON c.invoice_id = l.invoice_id AND c.position = l.position"
              if charged else "")
     charge, key, unit = ("COALESCE(c.kind, '')", "COALESCE(c.key, '')", "l.unit") if charged else \
         (f"'{HOURS}'", "''", f"'{HUR}'")
-    lines = rows(conn, f"SELECT l.invoice_id, l.position, l.unit_price, i.number, i.kind, i.status, i.client_key, "
-                       f"i.period, l.job_key, {unit} AS unit, l.quantity, l.amount, {charge} AS charge, {key} AS "
-                       f"charge_key FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id {kinds} "
-                       "ORDER BY i.year, i.seq, l.position")
-    # each live billed entry with its line's number, price and charge: the table read in one pass (not in
-    # the order of an index), joined here to the lines (a month's entries sit on a few hundred of them)
-    on = {(r["invoice_id"], r["position"]): (r["number"], Decimal(r["unit_price"]), r["charge"]) for r in lines}
-    live = conn.execute(f"SELECT entry_id, invoice_id, position, billed_s, {_column('written_down_from', version)} "
-                        "FROM billed_entries b NOT INDEXED WHERE live = 1").fetchall()
-    return Book(
-        invoices=tuple(invoices(conn)),
-        lines=pd.DataFrame([{**dict(r), "amount": Decimal(r["amount"]), "quantity": Decimal(r["quantity"])}
-                            for r in lines], columns=LINE_COLUMNS),
-        billed=pd.DataFrame([(entry_id, number, billed_s, price, down, kind)
-                             for entry_id, invoice_id, position, billed_s, down in live
-                             for number, price, kind in (on[invoice_id, position],)],
-                            columns=BOOK_BILLED_COLUMNS).astype({"written_down_from": "Int64"}),
-        models=model_state(conn) if charged else NOTHING_BILLED, paid=paid(conn, version))
+    return rows(conn, f"SELECT l.invoice_id, l.position, l.unit_price, i.number, i.kind, i.status, i.client_key, "
+                      f"i.period, l.job_key, {unit} AS unit, l.quantity, l.amount, {charge} AS charge, {key} AS "
+                      f"charge_key FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id {kinds} "
+                      "ORDER BY i.year, i.seq, l.position")
 
 
 PAYMENTS_ADDED_IN = 10  # the schema version of the payments table

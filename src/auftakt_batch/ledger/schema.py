@@ -16,7 +16,7 @@ from ..pricing.invoices import quantity
 from .backups import restore_hint
 from .sql import decimal_text, transaction
 
-SCHEMA_VERSION = 11  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
+SCHEMA_VERSION = 12  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 # the instant an invoice was reserved, in UTC; NULL for an invoice issued before schema 5 (unknown, never invented)
 ISSUED_AT = "issued_at TEXT CHECK (issued_at GLOB '????-??-??T??:??:??Z')"
 # a line's unit (UN/ECE Recommendation 20); the lines before schema 7 were hours
@@ -76,6 +76,19 @@ REMINDERS = """CREATE TABLE IF NOT EXISTS reminders (
     UNIQUE (number, level)          -- never issued twice for one level
 )"""  # schema 11: what `remind` issued
 REMINDED = "reminder INTEGER"  # messages: the level of the reminder mailed; NULL: the invoice itself (schema 11)
+# schema 12: the ledger's state as one token, replaced on every write of every table by any program (its
+# triggers), so that what was read of it can be kept under the token and trusted while it is the same (kept.py)
+WRITTEN = "CREATE TABLE IF NOT EXISTS written (token BLOB NOT NULL)"
+WRITTEN_TABLES = ("invoices", "invoice_lines", "billed_entries", "charges", "messages", "payments", "reminders")
+TRIGGERS = {(table, f"written_{table}_{event.lower()}"): event for table in WRITTEN_TABLES
+            for event in ("INSERT", "UPDATE", "DELETE")}  # (table, trigger): the event it follows
+STAMPED = [WRITTEN, "INSERT INTO written SELECT randomblob(16) WHERE NOT EXISTS (SELECT 1 FROM written)",
+           *(f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN UPDATE written SET token = "
+             "randomblob(16); END" for (table, name), event in TRIGGERS.items())]
+# schema 12 too: a line's entries and charges found without reading the whole of either table (an invoice read
+# again: ledger/reading.stored_draft; the entries on a retainer's lines: model_state)
+ON_LINE = ["CREATE INDEX IF NOT EXISTS billed_on_line ON billed_entries (invoice_id, position)",
+           "CREATE INDEX IF NOT EXISTS charged_on_line ON charges (invoice_id, position)"]
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS invoices (
     id          INTEGER PRIMARY KEY,
@@ -144,6 +157,7 @@ ALTER TABLE charges ADD COLUMN {RECEIPT};
 {PAID_ONCE};
 {REMINDERS};
 ALTER TABLE messages ADD COLUMN {REMINDED};
+{"; ".join(STAMPED + ON_LINE)};
 """
 
 DECIMALS = {"invoices": ("vat_rate", "net", "vat", "gross"), "invoice_lines": ("quantity", "unit_price", "amount"),
@@ -173,10 +187,12 @@ MIGRATIONS = {  # from version: the statements that make it the next version
     8: [MESSAGES],  # nothing was mailed before
     9: [PAYMENTS, PAID_ONCE],  # no payment was recorded before
     10: [REMINDERS, f"ALTER TABLE messages ADD COLUMN {REMINDED}"],  # no reminder was issued before
+    11: STAMPED + ON_LINE,
 }
 # table: the version that added it
 TABLES = {"invoices": 0, "invoice_lines": 0, "billed_entries": 0, "charges": 7, "messages": 9, "payments": 10,
-          "reminders": 11}
+          "reminders": 11, "written": 12}
+WRITTEN_ADDED_IN = 12
 # the indexes that refuse a second live billing of an entry, a charge, and a second payment by one booking
 INDEXES = {"billed_once": 0, "charged_once": 7, "paid_once": 10}
 
@@ -208,6 +224,8 @@ def checked(conn: sqlite3.Connection, path: Path, thorough: bool = False) -> int
                           f"reads {SCHEMA_VERSION}); it is left untouched — use the version that wrote it")
     missing = [f"table {t}" for t, since in TABLES.items() if version >= since and kinds.get(t) != "table"]
     missing += [f"index {i}" for i, since in INDEXES.items() if version >= since and kinds.get(i) != "index"]
+    missing += [f"trigger {t}" for table, t in TRIGGERS if version >= WRITTEN_ADDED_IN  # a table's own go with it
+                and kinds.get(t) != "trigger" and kinds.get(table) == "table"]
     if version == SCHEMA_VERSION and not missing:
         missing = [f"column {t}.{c}" for t, columns in columns_of().items()
                    for c in columns if c not in {r[1] for r in conn.execute(f"PRAGMA table_info({t})")}]

@@ -147,10 +147,9 @@ def record_payments(conn: sqlite3.Connection, rows: list[dict]) -> int:
     the paid_once index holds it. How many were new."""
     at = utc_now()
     with transaction(conn):
-        before = conn.total_changes
-        conn.executemany(
+        inserted = conn.executemany(
             "INSERT OR IGNORE INTO payments (booking_id, number, client_key, amount, currency, rule, booking_date, "
             "source, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r["booking_id"], r["number"], r["client_key"], decimal_text(r["amount"]), r["currency"], r["rule"],
               r["booking_date"].isoformat(), r["source"], at) for r in rows])
-        return conn.total_changes - before
+        return inserted.rowcount  # the rows inserted (not the triggers' writes: total_changes counts those too)

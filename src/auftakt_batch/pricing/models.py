@@ -64,7 +64,9 @@ def _frozen() -> Mapping:  # a dataclass default: an empty read-only mapping
 class Ledgered:
     """What the ledger's live invoices already hold of the models (ledger/reading.model_state)."""
 
-    charged: frozenset[tuple[str, str]] = frozenset()  # (kind, key) of every live charge
+    # (kind, key) of every live charge of a model (retainer, overage, milestone, expense): an entry's hours
+    # charge is not among them, the live billed entries say what is billed of the hours (ledger.read_billed)
+    charged: frozenset[tuple[str, str]] = frozenset()
     linked_s: Mapping[str, int] = _frozen()  # retainer key -> seconds of the live entries on its fee or overage lines
     overage_s: Mapping[str, int] = _frozen()  # retainer key -> overage seconds billed
     overages: Mapping[str, int] = _frozen()  # retainer key -> the highest n of its live overage charges

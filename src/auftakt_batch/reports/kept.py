@@ -14,7 +14,8 @@ table read:
   kept) — each by its name, size and modification time (which of two overlapping exports is
   newer), an export read through the ingest cache by its key there (its bytes and the rules it
   was read with), any other file by its bytes; the inputs that cannot be read, by name;
-- the ledger's bytes, and its write-ahead log's where one is left.
+- the ledger's token (every write replaces it), or where it has none its bytes, and its
+  write-ahead log's where one is left.
 
 Those files, and every review workbook, are looked at before the run reads them (`snapshot`),
 when it makes its key and when it keeps what it made: one changed, added or removed in between
@@ -31,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import stat
 import time
 from collections.abc import Callable
@@ -42,6 +44,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from .. import ledger
 from ..check.review_file import SAVED_AS, label_for
 from ..ingest import Ingested, arrays
 from ..ingest.cache import code, written_entry
@@ -111,10 +114,18 @@ def key(workspace: Path, period: Period, inputs: Ingested, today: date, before: 
 
 
 def ledger_state(workspace: Path) -> list[str]:
-    """The ledger's bytes (and its write-ahead log's, if one is left with any), as digests."""
-    ledger = workspace / LEDGER
-    wal = ledger.with_name(ledger.name + "-wal")
-    return [_bytes(ledger) if ledger.exists() else "", _bytes(wal) if wal.exists() and wal.stat().st_size else ""]
+    """The ledger's token (ledger/kept.py: every write replaces it), or where it has none (older than
+    schema 12, or it cannot be read: the check says why) its bytes and its write-ahead log's, if one
+    is left with any, as digests."""
+    path = workspace / LEDGER
+    try:
+        token = ledger.read_token(path)
+    except (ledger.LedgerError, sqlite3.Error):
+        token = None
+    if token is not None:
+        return ["token", token]
+    wal = path.with_name(path.name + "-wal")
+    return [_bytes(path) if path.exists() else "", _bytes(wal) if wal.exists() and wal.stat().st_size else ""]
 
 
 def _bytes(path: Path) -> str:

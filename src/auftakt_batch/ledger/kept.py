@@ -1,0 +1,115 @@
+"""The ledger's large reads, kept between runs and within one.
+
+A year's ledger holds hundreds of thousands of billed entries, and every `check`, `report` and
+`bill` reads them: a few seconds each time, the same rows until the next invoice. A ledger of
+schema 12 holds a token (its table `written`, one row) that triggers replace with 16 random bytes
+whenever any row of any of its tables is inserted, updated or deleted — by this tool or by any
+other program writing to it —, so the token names the ledger's state: while it is the same, so
+is every row. The token is read in the same read transaction as the rows, and what a query gives
+is kept under it:
+
+- in this process (a report reads the billed entries for its check and for its book; the months
+  before are checked in a process forked from this one), and
+- under output/.cache/ledger/, one file per query (`billed`, `book`), the frame as plain arrays
+  (ingest/arrays.py: read with `allow_pickle=False`, never unpickled) with its token, the
+  ledger's schema version, FORMAT and the code that wrote it (ingest/cache.py `code`).
+
+A kept frame is used only where all of those are the same now: a ledger written since (a bill, a
+credit note, a payment, an edit in an SQLite tool), replaced (a backup put back, another
+workspace's) or migrated is read again, and so is one without a token (older than schema 12, or
+its row gone). A file that is not what `_keep` wrote (corrupt, truncated, foreign) is ignored and
+written again, never trusted; one that cannot be written (a read-only disk) is simply not kept.
+The database still refuses a second billing of anything (its UNIQUE indexes): what is kept only
+saves reading.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..ingest import arrays
+from ..ingest.cache import code, written_entry
+from .schema import WRITTEN_ADDED_IN
+
+FORMAT = 1  # change it whenever what is stored, or how, changes
+FOLDER = Path(".cache") / "ledger"  # under output/, beside the ledger
+_META = "auftakt-batch.ledger"
+
+Query = Callable[..., pd.DataFrame]  # (conn, schema version) -> the frame
+_in_process: dict[tuple[str, str], tuple[str, pd.DataFrame]] = {}  # (ledger, query) -> (token, its frame)
+
+
+def token(conn: sqlite3.Connection, version: int) -> str | None:
+    """The ledger's token, as hex; None where it has none (older than schema 12, or its one row gone)."""
+    if version < WRITTEN_ADDED_IN:
+        return None
+    found = conn.execute("SELECT hex(token) FROM written").fetchall()
+    return found[0][0] if len(found) == 1 and found[0][0] else None
+
+
+def remembered(path: Path, name: str, query: Query) -> Query:
+    """`query` on the ledger at `path`, answered from what was kept under its token if anything (`name`:
+    the file it is kept in)."""
+    def read(conn: sqlite3.Connection, version: int) -> pd.DataFrame:
+        now = token(conn, version)
+        if now is None:
+            return query(conn, version)
+        key = (str(path.resolve()), name)
+        memo = _in_process.get(key)
+        if memo is not None and memo[0] == now:
+            return memo[1].copy(deep=False)  # its own frame (sharing the data until either changes: copy on write)
+        file = path.parent / FOLDER / f"{name}.npz"
+        meta = {"format": FORMAT, "code": code(), "token": now, "version": version, "name": name}
+        frame = _load(file, meta)
+        if frame is None:
+            frame = query(conn, version)
+            _keep(file, meta, frame)
+        _in_process[key] = (now, frame)
+        return frame.copy(deep=False)
+    return read
+
+
+def _load(file: Path, meta: dict) -> pd.DataFrame | None:
+    """The frame kept in `file` if it was kept under `meta` (its token, schema, format and code); None otherwise."""
+    try:
+        with np.load(file, allow_pickle=False) as stored:
+            said = json.loads(stored[_META].tobytes())
+            if {k: said.get(k) for k in meta} != meta:
+                return None
+            packed = {n: stored[n] for n in stored.files if n != _META}
+        frame = arrays.frame({column: arrays.unpack(described, packed, said["rows"])
+                              for column, described in said["columns"].items()})
+        if {c: str(t) for c, t in frame.dtypes.items()} != said["dtypes"] or list(frame.columns) != said["order"]:
+            return None
+    except Exception:  # noqa: BLE001 — missing, corrupt, truncated, foreign: read from the ledger, never trusted
+        return None
+    with suppress(OSError):
+        os.utime(file)
+    return frame
+
+
+def _keep(file: Path, meta: dict, frame: pd.DataFrame) -> None:
+    """`frame` kept in `file` under `meta`, if every column can come back exactly and the folder can be written."""
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        return
+    columns = {}
+    for column in frame.columns:
+        encoded = arrays.encode(frame[column])
+        if encoded is None:
+            return
+        columns[column] = encoded
+    described, packed = arrays.pack(columns)
+    said = {**meta, "rows": len(frame), "columns": described, "order": list(frame.columns),
+            "dtypes": {c: str(t) for c, t in frame.dtypes.items()}}
+    with suppress(Exception):  # a read-only disk, a full one: read from the ledger next time
+        with written_entry(file) as out:
+            np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(said).encode(), dtype=np.uint8)},
+                     **packed)
