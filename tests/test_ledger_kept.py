@@ -27,8 +27,10 @@ from .test_ledger import AT, PATTERN, bill, draft
 def forgotten():
     """Each test starts with nothing kept in this process (the memo is the process's, across tests)."""
     kept._in_process.clear()
+    kept._followed.clear()
     yield
     kept._in_process.clear()
+    kept._followed.clear()
 
 
 def fresh(path) -> pd.DataFrame:
@@ -253,6 +255,7 @@ def test_what_is_read_is_what_the_ledger_holds_after_any_writes(tmp_path_factory
     and new runs (the process's memo forgotten) in any order: every read is what the ledger holds, so no
     entry is ever billable twice because of what was kept."""
     kept._in_process.clear()
+    kept._followed.clear()
     at = tmp_path_factory.mktemp("kept") / "output" / "ledger.sqlite"
     conn = ledger.connect(at)
     for step, entries in steps:
@@ -289,3 +292,44 @@ def test_the_months_before_are_kept_under_the_token_or_the_bytes_of_a_ledger_wit
         conn.execute("DELETE FROM written")
     state = ledger_state(workspace)
     assert state[0] != "token" and len(state[0]) == 64  # the ledger's bytes
+
+
+def counted_reads(monkeypatch) -> list:
+    """What `reading.billed` is asked from now on: None for all the live entries, else the invoices' ids."""
+    asked, real = [], reading.billed
+
+    def billed(conn, version, on=None):
+        asked.append(None if on is None else tuple(on))
+        return real(conn, version, on)
+    monkeypatch.setattr(reading, "billed", billed)
+    return asked
+
+
+def test_after_its_own_bills_a_run_reads_only_the_entries_of_the_invoices_it_added(path, monkeypatch):
+    asked = counted_reads(monkeypatch)
+    ledger.read_billed(path)
+    conn = ledger.connect(path)
+    for entries in (["d", "e"], ["f"]):
+        ledger.mark_issued(conn, bill(conn, entries), "x.pdf", "00")
+    read = ledger.read_billed(path)
+    assert asked == [None, (3, 4)]  # all, once; then invoices 3 and 4 only
+    pd.testing.assert_frame_equal(read, fresh(path))
+    ledger.record_pending(conn, PATTERN, draft([]), kind="credit-note", issue_date=date(2026, 12, 2),
+                          due_date=date(2026, 12, 2), stamped_at=AT, refers_to="2026-0003", reason="wrong rate")
+    conn.close()
+    assert set(ledger.read_billed(path)["entry_id"]) == {"a", "b", "c", "f"}
+    assert asked[-1] is None  # a credit note frees entries: all read again
+
+
+def test_another_programs_write_between_a_runs_own_is_never_missed(path, monkeypatch):
+    asked = counted_reads(monkeypatch)
+    ledger.read_billed(path)
+    conn = ledger.connect(path)
+    bill(conn, ["d"])
+    with sqlite3.connect(path) as other:
+        other.execute("UPDATE billed_entries SET description = 'by hand' WHERE entry_id = 'a'")
+    bill(conn, ["e"])
+    conn.close()
+    read = ledger.read_billed(path)
+    assert asked[-1] is None and read["description"].iloc[0] == "by hand"
+    pd.testing.assert_frame_equal(read, fresh(path))

@@ -43,8 +43,10 @@ FORMAT = 1  # change it whenever what is stored, or how, changes
 FOLDER = Path(".cache") / "ledger"  # under output/, beside the ledger
 _META = "auftakt-batch.ledger"
 
-Query = Callable[..., pd.DataFrame]  # (conn, schema version) -> the frame
+Query = Callable[..., pd.DataFrame]  # (conn, schema version, on: invoice ids or None for all) -> the frame
 _in_process: dict[tuple[str, str], tuple[str, pd.DataFrame]] = {}  # (ledger, query) -> (token, its frame)
+_followed: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {}  # ledger -> token before a write -> (the token
+# after it, the invoices it added): this process's own writes that only added invoices, or changed no billed entry
 
 
 def token(conn: sqlite3.Connection, version: int) -> str | None:
@@ -66,15 +68,44 @@ def remembered(path: Path, name: str, query: Query) -> Query:
         memo = _in_process.get(key)
         if memo is not None and memo[0] == now:
             return memo[1].copy(deep=False)  # its own frame (sharing the data until either changes: copy on write)
-        file = path.parent / FOLDER / f"{name}.npz"
-        meta = {"format": FORMAT, "code": code(), "token": now, "version": version, "name": name}
-        frame = _load(file, meta)
-        if frame is None:
-            frame = query(conn, version)
-            _keep(file, meta, frame)
+        added = None if memo is None else _added(key[0], memo[0], now)
+        if memo is not None and added is not None:  # what was read, and the entries of the invoices added since
+            frame = pd.concat([memo[1], query(conn, version, added)], ignore_index=True) if added else memo[1]
+        else:
+            file = path.parent / FOLDER / f"{name}.npz"
+            meta = {"format": FORMAT, "code": code(), "token": now, "version": version, "name": name}
+            frame = _load(file, meta)
+            if frame is None:
+                frame = query(conn, version)
+                _keep(file, meta, frame)
         _in_process[key] = (now, frame)
         return frame.copy(deep=False)
     return read
+
+
+def followed(conn: sqlite3.Connection, before: str | None, after: str | None, added: tuple[int, ...]) -> None:
+    """A write transaction of this process, committed: the ledger's token when it began (read in it) and
+    as it ended, and the invoices it added (none: it changed no billed entry, as marking one issued).
+    Recorded only for writes that did nothing else to the billed entries (no credit note): a kept frame
+    of the token before is then the one of the token after with those invoices' entries appended (new
+    rows come after every row there is), and no other program can have written in between (the token
+    was read inside the transaction, which holds the ledger's write lock)."""
+    if before is not None and after is not None:
+        (_, _, file), *_ = conn.execute("PRAGMA database_list").fetchall()
+        _followed.setdefault(str(Path(file).resolve()), {})[before] = (after, added)
+
+
+def _added(ledger: str, since: str, now: str) -> tuple[int, ...] | None:
+    """The invoices this process's own writes added from token `since` to `now`; None where a write
+    between them was not this process's (or not one that only added invoices)."""
+    steps, at = _followed.get(ledger, {}), since
+    added: list[int] = []
+    for _ in range(len(steps)):
+        if at == now or at not in steps:
+            break
+        at, more = steps[at]
+        added += more
+    return tuple(added) if at == now else None
 
 
 def _load(file: Path, meta: dict) -> pd.DataFrame | None:

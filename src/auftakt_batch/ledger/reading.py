@@ -3,6 +3,7 @@ book the reports read. Each query takes an open connection (ledger/__init__.py o
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -201,9 +202,8 @@ def charged(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
 
 BILLED_COLUMNS = {  # the live billed entries as the checks compare them with the exports; None: a number
     "entry_id": "str", "slot": "str", "number": "str", "position": "int64", "client_key": "str", "job_key": "str",
-    "day": "str",
-    "person": "str", "description": "str", "billed_s": "int64", "written_down_from": "Int64", "duration_s": "Int64",
-    "start": "object", "source": "object", "gone": "object", "replaces": "object"}
+    "day": "str", "person": "str", "description": "str", "billed_s": "int64", "written_down_from": "Int64",
+    "duration_s": "Int64", "start": "object", "source": "object", "gone": "object", "replaces": "object"}  # text, None
 ADDED_IN = {"written_down_from": 3, "duration_s": 4, "start": 4, "source": 4, "gone": 4, "replaces": 4}
 
 
@@ -211,13 +211,15 @@ def no_billed() -> pd.DataFrame:
     return _billed_frame([])
 
 
-def billed(conn: sqlite3.Connection, version: int) -> pd.DataFrame:
-    """The live billed entries (BILLED_COLUMNS) of a ledger of schema `version`."""
+def billed(conn: sqlite3.Connection, version: int, on: Iterable[int] | None = None) -> pd.DataFrame:
+    """The live billed entries (BILLED_COLUMNS) of a ledger of schema `version`, in the order they were
+    recorded; `on`: those on these invoices (by id) only."""
     columns = ", ".join(f"{_column(c, version)} AS {c}" for c in BILLED_COLUMNS)
+    only = "" if on is None else "AND b.invoice_id IN (SELECT value FROM json_each(?)) "
     return _billed_frame(conn.execute(
         f"SELECT {columns} FROM billed_entries b JOIN invoices i ON i.id = b.invoice_id "
         "JOIN invoice_lines l ON l.invoice_id = b.invoice_id AND l.position = b.position "
-        "WHERE b.live = 1 ORDER BY b.rowid").fetchall())
+        f"WHERE b.live = 1 {only}ORDER BY b.rowid", () if on is None else (json.dumps(list(on)),)).fetchall())
 
 
 def _column(name: str, version: int) -> str:
@@ -228,7 +230,10 @@ def _column(name: str, version: int) -> str:
 
 
 def _billed_frame(found: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(found, columns=list(BILLED_COLUMNS)).astype(BILLED_COLUMNS)
+    """The frame of billed entries `found`; an object column's missing values None, whatever else it holds."""
+    frame = pd.DataFrame(found, columns=list(BILLED_COLUMNS)).astype(BILLED_COLUMNS)
+    texts = [c for c, dtype in BILLED_COLUMNS.items() if dtype == "object"]
+    return frame.assign(**{c: frame[c].where(frame[c].notna(), None) for c in texts})
 
 
 @dataclass(frozen=True, kw_only=True)

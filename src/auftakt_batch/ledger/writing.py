@@ -9,7 +9,9 @@ from datetime import date, datetime
 from typing import NamedTuple, NotRequired, TypedDict, Unpack
 
 from ..pricing.invoices import Billed, Draft
+from .kept import followed, token
 from .reading import voidable
+from .schema import SCHEMA_VERSION
 from .sql import decimal_text, transaction, utc_now
 
 
@@ -57,6 +59,7 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, expe
     issue_date, refers_to = heading["issue_date"], heading.get("refers_to")
     try:
         with transaction(conn):
+            before = token(conn, SCHEMA_VERSION)
             if refers_to is not None:
                 _void(conn, refers_to)
             number, seq = next_number(conn, pattern, issue_date.year)
@@ -71,10 +74,13 @@ def record_pending(conn: sqlite3.Connection, pattern: str, draft: Draft, *, expe
                 "vat_mode": draft.vat_mode, "vat_rate": decimal_text(draft.vat_rate), "net": decimal_text(draft.net),
                 "vat": decimal_text(draft.vat), "gross": decimal_text(draft.gross), "status": "pending"})
             _record_lines(conn, invoice_id, draft)
+            after = token(conn, SCHEMA_VERSION)
     except sqlite3.IntegrityError as exc:
         if any(names in str(exc) for names in REFUSED_TWICE):
             raise AlreadyBilled(str(exc)) from None
         raise
+    if refers_to is None:  # a credit note frees another invoice's entries: what was kept is read again
+        followed(conn, before, after, (invoice_id,))
     return number
 
 
@@ -129,8 +135,11 @@ def record_accepted(conn: sqlite3.Connection, edited: list[tuple[str, Billed]], 
 
 def mark_issued(conn: sqlite3.Connection, number: str, pdf_path: str, sha256: str) -> None:
     with transaction(conn):
+        before = token(conn, SCHEMA_VERSION)
         conn.execute("UPDATE invoices SET status = 'issued', pdf_path = ?, pdf_sha256 = ? "
                      "WHERE number = ? AND status = 'pending'", (pdf_path, sha256, number))
+        after = token(conn, SCHEMA_VERSION)
+    followed(conn, before, after, ())  # no billed entry changed
 
 
 def _void(conn: sqlite3.Connection, number: str) -> None:
