@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch import frames
@@ -58,3 +58,12 @@ def test_firsts_number_rows_as_a_groupby_in_order_of_appearance_does(rows):
     assert first.tolist() == np.flatnonzero(~keys.duplicated().to_numpy()).tolist()
     expected = keys.groupby(["who", "day"], sort=False, dropna=False).ngroup().to_numpy() if len(keys) else []
     assert group.tolist() == list(expected)
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from("abcdef")), max_size=12),
+       st.lists(st.one_of(st.none(), st.sampled_from("abcdefgh")), max_size=30))
+def test_among_is_isin_whichever_side_is_larger(values, pool):
+    values, pool = pd.Series(values, dtype="str"), pd.Series(pool, dtype="str")
+    assert frames.among(values, pool).equals(values.isin(pool))
+    assert frames.among(values, pd.Index(pool)).equals(values.isin(pd.Index(pool)))

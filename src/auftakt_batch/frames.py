@@ -41,3 +41,11 @@ def firsts(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     # so each one first occurs where the highest number so far grows: no sort of a year's rows
     first = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0) if len(group) else group
     return first, group
+
+
+def among(values: pd.Series, pool: pd.Series | pd.Index) -> pd.Series:
+    """`values.isin(pool)`, the hash table made of the smaller of the two: pandas makes it of `pool`,
+    and a month's few meetings looked up among a year's billed ids would hash all of those first."""
+    if len(values) < len(pool):
+        pool = pool[pool.isin(values)]  # the pool's values that are among `values`: at most as many
+    return values.isin(pool)

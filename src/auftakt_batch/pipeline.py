@@ -34,6 +34,7 @@ from .check.review_file import said_yes
 from .check.review_file import saved as saved_reviews
 from .check.tracker import INVOICED, UNAPPROVED, hold_by_tracker, share_flags
 from .config import Config, load_config
+from .frames import among
 from .ingest import Ingested, ingest
 from .ingest.bank import read_bank
 from .ingest.build import Rules
@@ -253,7 +254,7 @@ def meeting_entries(calendar: CalendarTime, billed: pd.DataFrame, config: Config
     if calendar.entries.empty:
         return None
     meetings = identify(resolve_names(validate(RawEntries, calendar.entries)[0], config))
-    meetings = meetings[~calendar.covered.to_numpy() | meetings[Entries.entry_id].isin(billed[Entries.entry_id])]
+    meetings = meetings[~calendar.covered.to_numpy() | among(meetings[Entries.entry_id], billed[Entries.entry_id])]
     return meetings if len(meetings) else None
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..calendars.meetings import coverings
 from ..config import Config
-from ..frames import factorize, firsts
+from ..frames import among, factorize, firsts
 from ..memory import release
 from ..names import normalise, normalised_values
 from ..periods import Period
@@ -352,11 +352,13 @@ def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     if ctx.billed.empty:  # no meeting billed yet
         return []
     calendar = e[E.source_format].eq("calendar")
-    meetings = e[calendar & e[E.entry_id].isin(ctx.billed[E.entry_id])]
+    billed = ctx.billed.set_index(E.entry_id)["number"]  # its index: the ids' hash table, made once
+    meetings = e[calendar]
+    meetings = meetings[among(meetings[E.entry_id], billed.index)]  # the meetings alone looked up: a few hundred
     if meetings.empty:  # none of the period's meetings is billed (a year's ledger is of other months)
         return []
-    billed = ctx.billed.set_index(E.entry_id)["number"]
-    logged = e[~calendar & e[E.billable] & e[E.person_name].notna() & ~e[E.entry_id].isin(billed.index)]
+    candidates = e[~calendar & e[E.billable] & e[E.person_name].notna()]
+    logged = candidates[~candidates[E.entry_id].isin(billed.index)]
     if logged.empty:
         return []
     m = meetings[[E.person_name, E.client_key, E.start, E.end, E.date, E.description, E.entry_id]].rename(

@@ -25,6 +25,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from ..config import Config
+from ..frames import among
 from ..names import normalised, per_distinct
 from ..periods import Period
 from ..pricing import billed_seconds
@@ -117,7 +118,7 @@ def _reconciled(entries: pd.DataFrame, billed: pd.DataFrame, open_: pd.DataFrame
     present = open_["entry_id"].isin(entries[E.entry_id]) | open_["entry_id"].isin(evidence.elsewhere)
     absent = open_[~present]
     absent = absent[_covered(absent, evidence, period, {p.name for p in config.team})]
-    free = entries[entries[E.billable] & entries[E.date].notna() & ~entries[E.entry_id].isin(billed["entry_id"])]
+    free = entries[entries[E.billable] & entries[E.date].notna() & ~among(entries[E.entry_id], billed["entry_id"])]
     # still in the exports, but said to have changed: a newer export of its source lacks it, a new
     # entry starts where it started (a start time belongs to one entry), or one in another file is
     # alike on its person's day (checks.near_repeat) — gone if something could be its edited version,

@@ -27,7 +27,7 @@ from ..files import Prepared
 from ..ingest import Ingested
 from ..ledger import Book
 from ..periods import Period
-from ..pipeline import check, check_history, expenses_now, read_inputs
+from ..pipeline import check, check_history, expenses_now, read_billed, read_inputs
 from ..pricing.expenses import EXPENSE
 from ..processes import forked_call
 from ..run import CheckRun
@@ -100,6 +100,7 @@ def checked(workspace: Path, period: Period, today: date) -> tuple[CheckRun, Cal
     kept, earlier = found_kept(workspace, period, inputs, today, files)
     if earlier is not None:  # nothing they are made of changed since a run kept them
         return check(workspace, period, today, ingested=inputs).without_inputs(), lambda: earlier
+    read_billed(workspace)  # read (or loaded as kept) once, before the fork: both processes' checks take it
     before = forked_call(partial(_before, workspace, period, inputs, today),
                          again=partial(_before, workspace, period, None, today))
     return check(workspace, period, today, ingested=inputs).without_inputs(), keeping(workspace, kept, before)
