@@ -10,8 +10,9 @@ is kept under it:
 
 - in this process (a report reads the billed entries for its check and for its book; the months
   before are checked in a process forked from this one), and
-- under output/.cache/ledger/, one file per query (`billed`, `book`), the frame as plain arrays
-  (ingest/arrays.py: read with `allow_pickle=False`, never unpickled) with its token, the
+- under output/.cache/ledger/, one file per query (`billed`), the frame as plain arrays, each
+  column's its own (ingest/arrays.py: read with `allow_pickle=False`, never unpickled, and a column
+  at a time: a year's entries are not held twice while they are decoded) with its token, the
   ledger's schema version, FORMAT and the code that wrote it (ingest/cache.py `code`).
 
 A kept frame is used only where all of those are the same now: a ledger written since (a bill, a
@@ -28,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from ..ingest import arrays
 from ..ingest.cache import code, written_entry
 from .schema import WRITTEN_ADDED_IN
 
-FORMAT = 1  # change it whenever what is stored, or how, changes
+FORMAT = 2  # change it whenever what is stored, or how, changes
 FOLDER = Path(".cache") / "ledger"  # under output/, beside the ledger
 _META = "auftakt-batch.ledger"
 
@@ -115,9 +116,9 @@ def _load(file: Path, meta: dict) -> pd.DataFrame | None:
             said = json.loads(stored[_META].tobytes())
             if {k: said.get(k) for k in meta} != meta:
                 return None
-            packed = {n: stored[n] for n in stored.files if n != _META}
-        frame = arrays.frame({column: arrays.unpack(described, packed, said["rows"])
-                              for column, described in said["columns"].items()})
+            frame = arrays.frame({  # a column's arrays read as it is decoded, and let go: not all at once
+                column: arrays.decode(described, _arrays_of(stored, column), said["rows"])
+                for column, described in said["columns"].items()})
         if {c: str(t) for c, t in frame.dtypes.items()} != said["dtypes"] or list(frame.columns) != said["order"]:
             return None
     except Exception:  # noqa: BLE001 — missing, corrupt, truncated, foreign: read from the ledger, never trusted
@@ -125,6 +126,10 @@ def _load(file: Path, meta: dict) -> pd.DataFrame | None:
     with suppress(OSError):
         os.utime(file)
     return frame
+
+
+def _arrays_of(stored: Mapping[str, np.ndarray], column: str) -> Callable[[str], np.ndarray]:
+    return lambda suffix: stored[f"{column}.{suffix}"]
 
 
 def _keep(file: Path, meta: dict, frame: pd.DataFrame) -> None:
@@ -137,10 +142,11 @@ def _keep(file: Path, meta: dict, frame: pd.DataFrame) -> None:
         if encoded is None:
             return
         columns[column] = encoded
-    described, packed = arrays.pack(columns)
+    described = {column: description for column, (description, _) in columns.items()}
+    stored = {f"{column}.{suffix}": values for column, (_, held) in columns.items() for suffix, values in held.items()}
     said = {**meta, "rows": len(frame), "columns": described, "order": list(frame.columns),
             "dtypes": {c: str(t) for c, t in frame.dtypes.items()}}
     with suppress(Exception):  # a read-only disk, a full one: read from the ledger next time
         with written_entry(file) as out:
             np.savez(out, allow_pickle=False, **{_META: np.frombuffer(json.dumps(said).encode(), dtype=np.uint8)},
-                     **packed)
+                     **stored)
