@@ -333,3 +333,10 @@ def test_another_programs_write_between_a_runs_own_is_never_missed(path, monkeyp
     read = ledger.read_billed(path)
     assert asked[-1] is None and read["description"].iloc[0] == "by hand"
     pd.testing.assert_frame_equal(read, fresh(path))
+
+
+def test_a_write_that_changed_nothing_is_not_followed(path):
+    conn = ledger.connect(path)
+    ledger.mark_issued(conn, "2026-0001", "x.pdf", "00")  # issued already: no row updated, no new token
+    conn.close()
+    assert all(before != after for steps in kept._followed.values() for before, (after, _) in steps.items())

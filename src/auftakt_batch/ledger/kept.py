@@ -18,7 +18,11 @@ is kept under it:
 A kept frame is used only where all of those are the same now: a ledger written since (a bill, a
 credit note, a payment, an edit in an SQLite tool), replaced (a backup put back, another
 workspace's) or migrated is read again, and so is one without a token (older than schema 12, or
-its row gone). A file that is not what `_keep` wrote (corrupt, truncated, foreign) is ignored and
+its row gone). But for the run's own writes (`followed`): a bill reads the tokens before and
+after each of its write transactions inside it (no other program can write in between), so what
+the run read before its bill is, with the entries of the invoices it reserved appended, what it
+would read after — those alone are read (by their invoices' ids); a credit note frees entries of
+another invoice, and is not followed. A file that is not what `_keep` wrote (corrupt, truncated, foreign) is ignored and
 written again, never trusted; one that cannot be written (a read-only disk) is simply not kept.
 The database still refuses a second billing of anything (its UNIQUE indexes): what is kept only
 saves reading.
@@ -91,7 +95,7 @@ def followed(conn: sqlite3.Connection, before: str | None, after: str | None, ad
     of the token before is then the one of the token after with those invoices' entries appended (new
     rows come after every row there is), and no other program can have written in between (the token
     was read inside the transaction, which holds the ledger's write lock)."""
-    if before is not None and after is not None:
+    if before is not None and after is not None and before != after:  # an update that found no row: nothing
         (_, _, file), *_ = conn.execute("PRAGMA database_list").fetchall()
         _followed.setdefault(str(Path(file).resolve()), {})[before] = (after, added)
 
