@@ -62,8 +62,12 @@ def test_firsts_number_rows_as_a_groupby_in_order_of_appearance_does(rows):
 
 @settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), st.sampled_from("abcdef")), max_size=12),
-       st.lists(st.one_of(st.none(), st.sampled_from("abcdefgh")), max_size=30))
-def test_among_is_isin_whichever_side_is_larger(values, pool):
+       st.lists(st.one_of(st.none(), st.sampled_from("abcdefgh")), max_size=30), st.sampled_from([1, frames.FEWER]))
+def test_among_is_isin_whichever_side_is_hashed(values, pool, fewer):
     values, pool = pd.Series(values, dtype="str"), pd.Series(pool, dtype="str")
-    assert frames.among(values, pool).equals(values.isin(pool))
-    assert frames.among(values, pd.Index(pool)).equals(values.isin(pd.Index(pool)))
+    kept, frames.FEWER = frames.FEWER, fewer  # 1: `values` hashed first whenever they are fewer
+    try:
+        assert frames.among(values, pool).equals(values.isin(pool))
+        assert frames.among(values, pd.Index(pool)).equals(values.isin(pd.Index(pool)))
+    finally:
+        frames.FEWER = kept

@@ -44,8 +44,12 @@ def firsts(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def among(values: pd.Series, pool: pd.Series | pd.Index) -> pd.Series:
-    """`values.isin(pool)`, the hash table made of the smaller of the two: pandas makes it of `pool`,
-    and a month's few meetings looked up among a year's billed ids would hash all of those first."""
-    if len(values) < len(pool):
+    """`values.isin(pool)`, the hash table made of `values` where they are far fewer: pandas makes it
+    of `pool`, and a month's few meetings looked up among a year's billed ids would hash all of those
+    first. (Of two about as large, that would hash both: the plain `isin` is kept.)"""
+    if len(values) * FEWER <= len(pool):
         pool = pool[pool.isin(values)]  # the pool's values that are among `values`: at most as many
     return values.isin(pool)
+
+
+FEWER = 8  # how many times more values the pool must hold for `among` to hash `values` first
