@@ -180,10 +180,7 @@ def test_a_kept_file_that_is_not_what_was_kept_is_read_again_never_trusted(path,
         with np.load(file, allow_pickle=False) as stored:
             arrays = {n: stored[n] for n in stored.files}
         meta = json.loads(arrays[kept._META].tobytes())
-        if spoil == "another token":  # what another state of the ledger gave: c missing
-            meta["rows"] = 2
-            arrays = {n: (a[:2] if n != kept._META and a.dtype == np.int64 and len(a) == 3 else a)
-                      for n, a in arrays.items()}
+        if spoil == "another token":  # what another state of the ledger gave
             meta["token"] = "00" * 16
         elif spoil == "another format":
             meta["format"] = kept.FORMAT + 1
