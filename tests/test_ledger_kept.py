@@ -33,19 +33,24 @@ def forgotten():
     kept._followed.clear()
 
 
+READ = reading.billed  # as it is: a test may count what the code under test asks of it
+
+
 def fresh(path) -> pd.DataFrame:
     """The live billed entries as the ledger holds them now, read past anything kept."""
     conn = sqlite3.connect(path)
     try:
-        return reading.billed(conn, ledger.SCHEMA_VERSION)
+        return READ(conn, ledger.SCHEMA_VERSION)
     finally:
         conn.close()
 
 
-def token(path) -> str:
+def token(path, whole: bool = False) -> str:
+    """The token's bytes, as hex; `whole`: as what is kept is keyed by (kept.token)."""
     conn = sqlite3.connect(path)
     try:
-        return conn.execute("SELECT hex(token) FROM written").fetchone()[0]
+        return kept.token(conn, ledger.SCHEMA_VERSION) if whole else conn.execute(
+            "SELECT hex(token) FROM written").fetchone()[0]
     finally:
         conn.close()
 
@@ -78,7 +83,7 @@ def test_what_is_kept_reads_back_exactly_as_the_ledger_gives_it(path):
     kept._in_process.clear()  # another run: from the file
     again = ledger.read_billed(path)
     pd.testing.assert_frame_equal(again, fresh(path))
-    assert [type(v) for v in again["start"]] == [type(v) for v in fresh(path)["start"]]  # NaN stays NaN
+    assert [type(v) for v in again["start"]] == [type(v) for v in fresh(path)["start"]]  # None stays None
     book = ledger.read_book(path)
     assert list(book.billed.columns) == reading.BOOK_BILLED_COLUMNS
     assert book.billed[["entry_id", "number"]].values.tolist() == [["a", "2026-0001"], ["b", "2026-0001"],
@@ -169,7 +174,7 @@ def test_a_backup_put_back_is_read_as_it_is(path, tmp_path):
 
 
 @pytest.mark.parametrize("spoil", ["truncated", "garbage", "another token", "another format", "an object array"])
-def test_a_kept_file_that_is_not_what_was_kept_is_read_again_never_trusted(path, spoil):
+def test_a_kept_file_that_is_not_what_was_kept_is_read_again_never_trusted(path, spoil, monkeypatch):
     ledger.read_billed(path)
     file = kept_file(path)
     if spoil == "truncated":
@@ -190,20 +195,35 @@ def test_a_kept_file_that_is_not_what_was_kept_is_read_again_never_trusted(path,
         with open(file, "wb") as out:
             np.savez(out, **arrays)
     kept._in_process.clear()
+    asked = counted_reads(monkeypatch)
     pd.testing.assert_frame_equal(ledger.read_billed(path), fresh(path))
+    assert asked == [None]  # read from the ledger, not from the spoilt file
     kept._in_process.clear()
-    pd.testing.assert_frame_equal(kept._load(file, {"token": token(path)}) if spoil == "another token"
-                                  else ledger.read_billed(path), fresh(path))  # written again
+    pd.testing.assert_frame_equal(ledger.read_billed(path), fresh(path))
+    assert asked == [None]  # and kept again: the next run reads the file
 
 
-def test_without_a_token_nothing_is_kept_and_all_is_read(path):
+def test_without_a_token_nothing_is_kept_and_all_is_read_until_the_ledger_is_next_opened_to_write(path):
     with sqlite3.connect(path) as conn:
         conn.execute("DELETE FROM written")
-    conn = ledger.connect(path)
-    bill(conn, ["d"])  # the triggers find no row to replace
-    conn.close()
-    assert set(ledger.read_billed(path)["entry_id"]) == {"a", "b", "c", "d"}
+        conn.execute("UPDATE billed_entries SET description = 'by hand' WHERE entry_id = 'a'")  # no row to replace
+    assert ledger.read_billed(path)["description"].iloc[0] == "by hand"
     assert not kept_file(path).exists()
+    conn = ledger.connect(path)  # a new token: it matches nothing kept
+    bill(conn, ["d"])
+    conn.close()
+    pd.testing.assert_frame_equal(ledger.read_billed(path), fresh(path))
+    assert kept_file(path).is_file() and len(token(path)) == 32
+
+
+def test_a_billed_entry_without_its_line_in_the_book_is_damage_said_so_not_a_price_missing(path, monkeypatch):
+    """The entries are read joined to their lines; the book's lines apart. An entry whose line the book
+    does not hold (a frame of another state of the ledger) is refused, not priced as nothing."""
+    entries = fresh(path)
+    monkeypatch.setattr(reading, "_lines", lambda conn, version: [])
+    with pytest.raises(ledger.LedgerError, match="cannot be read: a billed entry's invoice line is missing"):
+        ledger.read_book(path)
+    assert reading.book_billed(entries.iloc[:0], []).empty
 
 
 def test_a_ledger_missing_a_trigger_is_refused_as_damaged(path):
@@ -284,7 +304,7 @@ def test_the_months_before_are_kept_under_the_token_or_the_bytes_of_a_ledger_wit
     from auftakt_batch.reports.kept import ledger_state
 
     workspace = path.parent.parent
-    assert ledger_state(workspace) == ["token", token(path)]
+    assert ledger_state(workspace) == ["token", token(path, whole=True)]
     with sqlite3.connect(path) as conn:
         conn.execute("DELETE FROM written")
     state = ledger_state(workspace)
@@ -337,3 +357,31 @@ def test_a_write_that_changed_nothing_is_not_followed(path):
     ledger.mark_issued(conn, "2026-0001", "x.pdf", "00")  # issued already: no row updated, no new token
     conn.close()
     assert all(before != after for steps in kept._followed.values() for before, (after, _) in steps.items())
+
+
+@pytest.mark.parametrize("edit", ["a description", "an invoice left out"])
+def test_a_ledger_loaded_from_a_dump_is_read_again_though_its_token_came_with_it(path, tmp_path, edit):
+    """An SQLite tool's dump (or `.recover`) loaded into a new file writes the old token before the
+    triggers exist: the rows may differ while the token is the same; the schema's count of changes
+    tells the two files apart."""
+    ledger.read_billed(path)  # kept under the token
+    before = token(path), token(path, whole=True)
+    conn = sqlite3.connect(path)
+    dump = "\n".join(conn.iterdump())
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    conn.close()
+    if edit == "a description":
+        dump = dump.replace("work on b", "work on b, edited in the dump")
+    else:
+        dump = "\n".join(line for line in dump.splitlines()
+                         if not (line.startswith('INSERT INTO "billed_entries"') and "'c'" in line))
+    loaded = tmp_path / "loaded.sqlite"
+    with sqlite3.connect(loaded) as conn:
+        conn.executescript(dump + f"\nPRAGMA user_version = {version};")
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    shutil.move(loaded, path)
+    assert token(path) == before[0] and token(path, whole=True) != before[1]  # the token came with the dump
+    for _ in range(2):  # in this run, then in another
+        pd.testing.assert_frame_equal(ledger.read_billed(path), fresh(path))
+        kept._in_process.clear()

@@ -47,7 +47,7 @@ from .reading import (
     voidable,
 )
 from .reminders import ReminderRecord, mark_reminded, record_reminder, reminders
-from .schema import DECIMALS, SCHEMA, SCHEMA_VERSION, checked, migrate
+from .schema import DECIMALS, RETOKENED, SCHEMA, SCHEMA_VERSION, checked, migrate
 from .sql import decimal_text, utc_now
 from .writing import AlreadyBilled, Number, mark_issued, next_number, record_accepted, record_payments, record_pending
 
@@ -83,6 +83,8 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         if version is None:  # all or nothing: a run killed here leaves an empty file, not half a ledger
             conn.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        else:  # its token's row, if someone deleted it: a new token matches nothing kept
+            conn.execute(RETOKENED)
     except sqlite3.OperationalError:  # the disk (full, read-only), not the ledger: environment.py says so
         conn.close()
         raise

@@ -44,7 +44,8 @@ from ..ingest import arrays
 from ..ingest.cache import code, written_entry
 from .schema import WRITTEN_ADDED_IN
 
-FORMAT = 2  # change it whenever what is stored, or how, changes
+FORMAT = 3  # change it whenever what is stored, or how, changes
+MOST_ADDED = 900  # invoices a run's own bills may add for their entries alone to be read (SQLite's parameters)
 FOLDER = Path(".cache") / "ledger"  # under output/, beside the ledger
 _META = "auftakt-batch.ledger"
 
@@ -55,16 +56,22 @@ _followed: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {}  # ledger -> t
 
 
 def token(conn: sqlite3.Connection, version: int) -> str | None:
-    """The ledger's token, as hex; None where it has none (older than schema 12, or its one row gone)."""
+    """The ledger's token, as hex, and the count of its schema's changes (SQLite's schema cookie): a
+    ledger loaded from a dump of another (`.dump`, `.recover`) carries that one's token, written before
+    its triggers, but was made by other schema changes; None where it has no token (older than schema
+    12, or its one row gone)."""
     if version < WRITTEN_ADDED_IN:
         return None
     found = conn.execute("SELECT hex(token) FROM written").fetchall()
-    return found[0][0] if len(found) == 1 and found[0][0] else None
+    (schema,) = conn.execute("PRAGMA schema_version").fetchone()
+    return f"{found[0][0]}-{schema}" if len(found) == 1 and found[0][0] else None
 
 
 def remembered(path: Path, name: str, query: Query) -> Query:
     """`query` on the ledger at `path`, answered from what was kept under its token if anything (`name`:
-    the file it is kept in)."""
+    the file it is kept in). The run's own writes (`followed`) say what they changed of the live billed
+    entries alone (an invoice marked issued: nothing), so `query` reads those and nothing else: the
+    billed entries with their invoice's number and client and their line's job (reading.billed)."""
     def read(conn: sqlite3.Connection, version: int) -> pd.DataFrame:
         now = token(conn, version)
         if now is None:
@@ -74,6 +81,8 @@ def remembered(path: Path, name: str, query: Query) -> Query:
         if memo is not None and memo[0] == now:
             return memo[1].copy(deep=False)  # its own frame (sharing the data until either changes: copy on write)
         added = None if memo is None else _added(key[0], memo[0], now)
+        if added is not None and len(added) > MOST_ADDED:  # more than one query's parameters: read them all
+            added = None
         if memo is not None and added is not None:  # what was read, and the entries of the invoices added since
             frame = pd.concat([memo[1], query(conn, version, added)], ignore_index=True) if added else memo[1]
         else:
@@ -118,7 +127,7 @@ def _load(file: Path, meta: dict) -> pd.DataFrame | None:
     try:
         with np.load(file, allow_pickle=False) as stored:
             said = json.loads(stored[_META].tobytes())
-            if {k: said.get(k) for k in meta} != meta:
+            if {k: said.get(k) for k in meta} != meta or set(stored.files) != {_META, *said["arrays"]}:
                 return None
             frame = arrays.frame({  # a column's arrays read as it is decoded, and let go: not all at once
                 column: arrays.decode(described, _arrays_of(stored, column), said["rows"])
@@ -148,7 +157,7 @@ def _keep(file: Path, meta: dict, frame: pd.DataFrame) -> None:
         columns[column] = encoded
     described = {column: description for column, (description, _) in columns.items()}
     stored = {f"{column}.{suffix}": values for column, (_, held) in columns.items() for suffix, values in held.items()}
-    said = {**meta, "rows": len(frame), "columns": described, "order": list(frame.columns),
+    said = {**meta, "rows": len(frame), "columns": described, "order": list(frame.columns), "arrays": list(stored),
             "dtypes": {c: str(t) for c, t in frame.dtypes.items()}}
     with suppress(Exception):  # a read-only disk, a full one: read from the ledger next time
         with written_entry(file) as out:

@@ -3,7 +3,6 @@ book the reports read. Each query takes an open connection (ledger/__init__.py o
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -215,11 +214,12 @@ def billed(conn: sqlite3.Connection, version: int, on: Iterable[int] | None = No
     """The live billed entries (BILLED_COLUMNS) of a ledger of schema `version`, in the order they were
     recorded; `on`: those on these invoices (by id) only."""
     columns = ", ".join(f"{_column(c, version)} AS {c}" for c in BILLED_COLUMNS)
-    only = "" if on is None else "AND b.invoice_id IN (SELECT value FROM json_each(?)) "
+    ids = () if on is None else tuple(on)
+    only = "" if on is None else f"AND b.invoice_id IN ({', '.join('?' * len(ids))}) "
     return _billed_frame(conn.execute(
         f"SELECT {columns} FROM billed_entries b JOIN invoices i ON i.id = b.invoice_id "
         "JOIN invoice_lines l ON l.invoice_id = b.invoice_id AND l.position = b.position "
-        f"WHERE b.live = 1 {only}ORDER BY b.rowid", () if on is None else (json.dumps(list(on)),)).fetchall())
+        f"WHERE b.live = 1 {only}ORDER BY b.rowid", ids).fetchall())
 
 
 def _column(name: str, version: int) -> str:
@@ -289,8 +289,11 @@ def book_billed(entries: pd.DataFrame, lines: list[sqlite3.Row]) -> pd.DataFrame
                       columns=["number", "position", "unit_price", "charge"])
     on = on.astype({"number": "str", "position": "int64"})
     held = [c for c in entries.columns if c in BOOK_BILLED_COLUMNS or c == "position"]  # and where it sits
-    return entries[held].merge(on, how="left", on=["number", "position"], sort=False,
-                               validate="many_to_one")[BOOK_BILLED_COLUMNS]
+    found = entries[held].merge(on, how="left", on=["number", "position"], sort=False, validate="many_to_one",
+                                indicator=True)
+    if found["_merge"].ne("both").any():  # the foreign keys forbid it: a ledger edited or loaded without them
+        raise sqlite3.DatabaseError("a billed entry's invoice line is missing")
+    return found[BOOK_BILLED_COLUMNS]
 
 
 def _lines(conn: sqlite3.Connection, version: int) -> list[sqlite3.Row]:

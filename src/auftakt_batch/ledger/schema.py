@@ -82,7 +82,8 @@ WRITTEN = "CREATE TABLE IF NOT EXISTS written (token BLOB NOT NULL)"
 WRITTEN_TABLES = ("invoices", "invoice_lines", "billed_entries", "charges", "messages", "payments", "reminders")
 TRIGGERS = {(table, f"written_{table}_{event.lower()}"): event for table in WRITTEN_TABLES
             for event in ("INSERT", "UPDATE", "DELETE")}  # (table, trigger): the event it follows
-STAMPED = [WRITTEN, "INSERT INTO written SELECT randomblob(16) WHERE NOT EXISTS (SELECT 1 FROM written)",
+RETOKENED = "INSERT INTO written SELECT randomblob(16) WHERE NOT EXISTS (SELECT 1 FROM written)"
+STAMPED = [WRITTEN, RETOKENED,
            *(f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN UPDATE written SET token = "
              "randomblob(16); END" for (table, name), event in TRIGGERS.items())]
 # schema 12 too: a line's entries and charges found without reading the whole of either table (an invoice read
