@@ -1,6 +1,7 @@
 """The ledger enforces the guarantees itself: numbers once and gapless, entries billed at most once."""
 
 import sqlite3
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from auftakt_batch import ledger
 from auftakt_batch.periods import parse_period
-from auftakt_batch.pricing.invoices import HUR, Billed, Draft, Line, hours_charge
+from auftakt_batch.pricing.invoices import HUR, Billed, Charge, Draft, Line, hours_charge
 
 from .conftest import examples
 
@@ -295,8 +296,12 @@ def test_the_book_is_read_as_of_one_moment_while_another_run_writes(tmp_path, mo
     real, wrote = reading.invoices, []
 
     def meanwhile(conn, status=None):  # the book asks for the invoices after its lines and entries
-        if not wrote:
-            wrote.append(bill(writer, ["c"], client="globex"))
+        if not wrote:  # an invoice with hours and a retainer's fee: a charge the models' state holds
+            hours = draft(["c"], "globex")
+            fee = Charge("retainer", "retainer:globex/care:2026-11", HUR, Decimal("1"), Decimal("100.00"))
+            with_fee = replace(hours, lines=(replace(hours.lines[0], charges=(*hours.lines[0].charges, fee)),))
+            wrote.append(ledger.record_pending(writer, PATTERN, with_fee, kind="invoice", issue_date=date(2026, 12, 1),
+                                               due_date=date(2026, 12, 15), stamped_at=AT))
         return real(conn, status)
 
     monkeypatch.setattr(reading, "invoices", meanwhile)
@@ -304,8 +309,10 @@ def test_the_book_is_read_as_of_one_moment_while_another_run_writes(tmp_path, mo
     assert wrote == ["2026-0002"]  # committed while the book was being read
     assert [i.number for i in book.invoices] == ["2026-0001"]
     assert sorted(book.billed["entry_id"]) == ["a", "b"] and set(book.lines["number"]) == {"2026-0001"}
-    assert book.models.charged == set()  # hours alone: the billed entries say what is billed of them
-    assert [i.number for i in ledger.read_book(path).invoices] == ["2026-0001", "2026-0002"]  # the next read: both
+    assert book.models.charged == set()  # the fee is not in it: one moment (hours are never in it)
+    after = ledger.read_book(path)  # the next read: both
+    assert [i.number for i in after.invoices] == ["2026-0001", "2026-0002"]
+    assert after.models.charged == {("retainer", "retainer:globex/care:2026-11")}
 
 
 def test_a_write_killed_halfway_is_undone_before_the_ledger_is_read(tmp_path):
