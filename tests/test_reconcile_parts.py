@@ -71,16 +71,18 @@ def test_billed_entries_repeated_elsewhere_are_found_as_by_pairing_each_with_eac
        st.sets(st.integers(0, 9)))
 def test_billed_entries_found_outside_the_period_are_the_billed_ids_among_those_rows(billed_days, row_days, shared):
     """The ids of the billed entries that rows read outside the period (within the stretch the
-    ledger billed) have: what intersecting the two sets of ids gives."""
+    ledger billed) have: what intersecting the two sets of ids gives; the rows fingerprinted in parts
+    of whole exports (an export's rows are read together: its copies on a day are numbered among them)."""
     billed = pd.DataFrame({"entry_id": _text([f"e{n}" for n in range(len(billed_days))]),
                            "day": _text([str(DAYS[d].date()) for d in billed_days])})
     raw = pd.DataFrame({E.date: pd.Series([DAYS[d] for d in row_days], dtype="datetime64[us]"),
-                        "id": _text([f"e{n}" if n in shared else f"other{n}" for n in range(len(row_days))])})
+                        "id": _text([f"e{n}" if n in shared else f"other{n}" for n in range(len(row_days))]),
+                        E.source_file: _text([f"input/f{n // 3}.csv" for n in range(len(row_days))])})
     november = parse_period("2026-11")
-    seen: list[int] = []
+    seen: list[pd.DataFrame] = []
 
     def fingerprints(rows: pd.DataFrame) -> pd.Series:
-        seen.append(len(rows))
+        seen.append(rows)
         return rows["id"]
 
     if billed.empty:
@@ -90,4 +92,7 @@ def test_billed_entries_found_outside_the_period_are_the_billed_ids_among_those_
     near = raw[raw[E.date].between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
                & ~november.holds(raw[E.date])]
     assert set(found) == set(billed["entry_id"]) & set(near["id"])
-    assert seen == ([len(near)] if len(near) else [])
+    assert sum(len(rows) for rows in seen) == len(near) and all(len(rows) for rows in seen)
+    assert len(seen) <= reconcile.PARTS
+    files = [set(rows[E.source_file]) for rows in seen]
+    assert all(not a & b for i, a in enumerate(files) for b in files[i + 1:])  # no export in two parts

@@ -22,6 +22,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from ..config import Config
@@ -81,11 +82,20 @@ def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame,
     periods, so the rows of the stretch of days the ledger billed are fingerprinted too (a year
     billed month by month: every month before the period)."""
     days, day = pd.to_datetime(billed["day"].drop_duplicates()), raw[E.date]  # a year's days: each parsed once
-    near = raw[day.between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
-               & ~period.holds(day)]
-    ids = fingerprints(near) if len(near) else pd.Series([], dtype="str")
+    near = np.flatnonzero(day.between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
+                          & ~period.holds(day))
+    files = raw[E.source_file].to_numpy(dtype=object)[near]
+    starts = np.flatnonzero(files[1:] != files[:-1]) + 1  # where the next export's rows begin
+    cuts = np.unique(starts[np.minimum(np.searchsorted(starts, np.arange(1, PARTS) * len(near) // PARTS),
+                                       len(starts) - 1)]) if len(starts) else starts
+    ids = [fingerprints(raw.iloc[part]) for part in np.split(near, cuts) if len(part)]  # a part's rows let go
     found = billed["entry_id"]
-    return pd.Index(found[found.isin(ids)])  # a year's ids: no sets of them made (the live ones are distinct)
+    every = pd.concat(ids) if ids else pd.Series([], dtype="str")
+    return pd.Index(found[found.isin(every)])  # a year's ids: no sets of them made (the live ones are distinct)
+
+
+PARTS = 4  # the rows outside the period are fingerprinted in about this many parts of whole exports: a year's
+# rows and what the identity cache keeps of them (ids, slots, names) are not all held at once
 
 
 def _coverage(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
