@@ -385,3 +385,15 @@ def test_a_ledger_loaded_from_a_dump_is_read_again_though_its_token_came_with_it
     for _ in range(2):  # in this run, then in another
         pd.testing.assert_frame_equal(ledger.read_billed(path), fresh(path))
         kept._in_process.clear()
+
+
+def test_more_invoices_added_than_one_query_takes_are_read_with_all_the_rest(path, monkeypatch):
+    asked = counted_reads(monkeypatch)
+    monkeypatch.setattr(kept, "MOST_ADDED", 1)
+    ledger.read_billed(path)
+    conn = ledger.connect(path)
+    bill(conn, ["d"])
+    bill(conn, ["e"])
+    conn.close()
+    pd.testing.assert_frame_equal(ledger.read_billed(path), fresh(path))
+    assert asked == [None, None]
