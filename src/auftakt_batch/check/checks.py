@@ -357,8 +357,9 @@ def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     meetings = meetings[among(meetings[E.entry_id], billed.index)]  # the meetings alone looked up: a few hundred
     if meetings.empty:  # none of the period's meetings is billed (a year's ledger is of other months)
         return []
-    candidates = e[~calendar & e[E.billable] & e[E.person_name].notna()]
-    logged = candidates[~candidates[E.entry_id].isin(billed.index)]
+    owners = e[E.person_name].isin(meetings[E.person_name].unique())  # only a meeting's owner can have logged it
+    candidates = e[~calendar & e[E.billable] & e[E.person_name].notna() & owners]
+    logged = candidates[~among(candidates[E.entry_id], billed.index)]
     if logged.empty:
         return []
     m = meetings[[E.person_name, E.client_key, E.start, E.end, E.date, E.description, E.entry_id]].rename(
