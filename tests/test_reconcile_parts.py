@@ -96,3 +96,29 @@ def test_billed_entries_found_outside_the_period_are_the_billed_ids_among_those_
     assert len(seen) <= reconcile.PARTS
     files = [set(rows[E.source_file]) for rows in seen]
     assert all(not a & b for i, a in enumerate(files) for b in files[i + 1:])  # no export in two parts
+
+
+def _coverage_by_definition(raw: pd.DataFrame, people: pd.Series) -> pd.DataFrame:
+    """Each export's first and last day, for every person with a dated entry in it, in order of appearance."""
+    dated = raw.assign(person=people)[[E.source_file, "person", E.date]]
+    dated = dated[dated[E.date].notna()]
+    span = dated.groupby(E.source_file)[E.date].agg(first="min", last="max")
+    spans = dated[[E.source_file, "person"]].dropna().drop_duplicates().join(span, on=E.source_file)
+    return spans[["person", "first", "last"]].reset_index(drop=True)
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(range(len(DAYS)))), st.sampled_from(FILES + ["c.ics"]),
+                          st.one_of(st.none(), st.sampled_from(WHO))), max_size=20))
+def test_each_exports_people_and_days_are_what_grouping_the_rows_gives(rows):
+    raw = pd.DataFrame({E.date: pd.Series([None if d is None else DAYS[d] for d, _, _ in rows], dtype="datetime64[us]"),
+                        E.source_file: _text([f for _, f, _ in rows])})
+    people = pd.Series([w for *_, w in rows], dtype="str")
+    real = reconcile.person_names
+    reconcile.person_names = lambda frame, config: people
+    try:
+        found = reconcile._coverage(raw, None)
+    finally:
+        reconcile.person_names = real
+    expected = _coverage_by_definition(raw, people)
+    assert found["person"].tolist() == expected["person"].tolist()
+    assert found["first"].tolist() == expected["first"].tolist() and found["last"].tolist() == expected["last"].tolist()

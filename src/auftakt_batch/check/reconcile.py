@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import Config
-from ..frames import among
+from ..frames import among, factorize
 from ..names import normalised, per_distinct
 from ..periods import Period
 from ..pricing import billed_seconds
@@ -99,12 +99,18 @@ PARTS = 4  # the rows outside the period are fingerprinted in about this many pa
 
 
 def _coverage(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """person, first, last: the days of each export (its first to its last) that holds a person's entries."""
-    dated = raw.assign(person=person_names(raw, config))[[E.source_file, "person", E.date]]
-    dated = dated[dated[E.date].notna()]
-    span = dated.groupby(E.source_file)[E.date].agg(first="min", last="max")
-    spans = dated[[E.source_file, "person"]].dropna().drop_duplicates().join(span, on=E.source_file)
-    return spans[["person", "first", "last"]].reset_index(drop=True)
+    """person, first, last: the days of each export (its first to its last) that holds a person's entries,
+    in the order they first appear. Exports and people as integer codes: a year's rows, few of each."""
+    dated = raw[E.date].notna().to_numpy()
+    files, _ = factorize(raw[E.source_file][dated])
+    people, names = factorize(person_names(raw, config)[dated])
+    days = raw[E.date][dated]
+    span = days.groupby(files).agg(["min", "max"])  # by each export's code
+    pairs = pd.unique((files * max(len(names), 1) + people)[people >= 0])  # (export, person) as one integer
+    at = pairs // max(len(names), 1)
+    return pd.DataFrame({"person": pd.Series(np.asarray(names, dtype=object)[pairs % max(len(names), 1)],
+                                             dtype=object),
+                         "first": span["min"].to_numpy()[at], "last": span["max"].to_numpy()[at]})
 
 
 def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, period: Period,
