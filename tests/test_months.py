@@ -241,3 +241,49 @@ def test_an_archived_month_counts_what_the_ledger_billed_of_it_beside_months_an_
             if row["month"] in ("2026-08", "2026-10")] == [
         ["2026-08", D("2.00"), D("2.00"), D("200.00"), D("0.00"), D("200.00")],
         ["2026-10", D("2.60"), D("2.75"), D("125.00"), D("125.00"), D("0.00")]]
+
+
+def test_a_billed_entry_edited_after_billing_counts_once_with_its_export_and_once_archived(ws):
+    """October billed, then its Layout entry's words edited in the export and the change accepted: the
+    ledger holds the billed entry (gone: edited) and its edited version in its place. With the export,
+    the month counts the edited version and not the billed entry besides; archived, the billed entry
+    once, not its edited version too."""
+    ws.rates(RATES)
+    ws.with_templates()
+    october = ws.input("october.csv", HEADER + EARLIER.split("\n", 1)[1])
+    bill(ws.root, OCTOBER, today=TODAY)
+    ws.input("november.csv", HEADER + NOVEMBER_ENTRIES)
+    billed_as = report(ws.root, NOVEMBER, today=TODAY).figures.months
+    october.write_text(october.read_text().replace("Layout", "Layout reworked"))
+    assert ws.cli("accept", "--period", "2026-10").exit_code == 0
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    assert conn.execute("SELECT count(*) FROM billed_entries WHERE replaces IS NOT NULL").fetchone() == (1,)
+    conn.close()
+    with_export = report(ws.root, NOVEMBER, today=TODAY).figures.months
+    october.unlink()
+    archived = report(ws.root, NOVEMBER, today=TODAY).figures.months
+    columns = ["month", "logged", "billed", "value", "invoiced", "gap"]
+    assert with_export[columns].equals(billed_as[columns]) and archived[columns].equals(billed_as[columns])
+
+
+def test_an_edited_version_whose_hours_do_not_read_is_not_accepted_and_says_where(ws):
+    """A comma typed into the words shifts the row's columns: its hours no longer read. `accept` says
+    which row, and records nothing (it ended in a traceback)."""
+    ws.rates(RATES)
+    ws.with_templates()
+    october = ws.input("october.csv", HEADER + EARLIER.split("\n", 1)[1])
+    bill(ws.root, OCTOBER, today=TODAY)
+    october.write_text(october.read_text().replace("Layout", "Layout, reworked"))
+    before = ledger_rows(ws)
+    result = ws.cli("accept", "--period", "2026-10")
+    assert result.exit_code == 1, result.output
+    assert "input/october.csv:2: the edited version of a billed entry has no hours that can be read" in result.output
+    assert ledger_rows(ws) == before
+
+
+def ledger_rows(ws) -> list:
+    conn = ledger.connect(ws.root / "output" / "ledger.sqlite")
+    try:
+        return conn.execute("SELECT entry_id, gone, replaces FROM billed_entries ORDER BY rowid").fetchall()
+    finally:
+        conn.close()

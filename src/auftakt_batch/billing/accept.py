@@ -74,6 +74,11 @@ def accept(workspace: Path, period: Period, as_new: bool = False, *, today: date
 
 def _edited(found: Reconciliation, entries: pd.DataFrame) -> list[tuple[str, Billed]]:
     rows = found.successors(entries)
+    unreadable = rows[rows[E.duration_s].isna()]
+    if len(unreadable):  # an edited version whose hours do not read: it cannot take the billed entry's place
+        r = unreadable.iloc[0]
+        raise NothingToAccept(f"{r[E.source_file]}:{r[E.source_row]}: the edited version of a billed entry has no "
+                              "hours that can be read — correct it in the export first (`check` says why)")
     return [(r.replaces, as_billed(r, int(r.duration_s))) for r in rows.itertuples(index=False)]
 
 

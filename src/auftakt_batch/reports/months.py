@@ -201,10 +201,11 @@ def _archived_facts(sources: Sources, config: Config, period: Period) -> pd.Data
     if billed.empty:  # nothing billed, nothing archived
         return _facts([], [])
     ids, unheld = billed[E.entry_id], sources.before.unheld  # known: the billed ones an export holds
-    known = set(ids[ids.isin(sources.entries[E.entry_id]) | (~ids.isin(unheld) if unheld is not None else False)])
-    billed = billed[billed["replaces"].isna()] if len(billed) else billed
-    edited = set(sources.billed.loc[sources.billed[E.entry_id].isin(known), "replaces"].dropna())
-    gone = billed[~billed[E.entry_id].isin(known | edited) & billed["day"].lt(period.start.isoformat())]
+    known = ids.isin(sources.entries[E.entry_id]) | (~ids.isin(unheld) if unheld is not None else False)
+    replaces = billed["replaces"]  # an accepted edited version: the billed entry it replaces
+    edited = replaces[known & replaces.notna()]  # those whose edited version an export holds
+    # a row per live id (the ledger's billed_once): an id is known where its own row is
+    gone = billed[replaces.isna() & ~known & ~ids.isin(edited) & billed["day"].lt(period.start.isoformat())]
     if gone.empty:
         return _facts([], [])
     line = sources.book.billed.drop_duplicates(E.entry_id).set_index(E.entry_id)
