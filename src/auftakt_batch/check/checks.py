@@ -352,7 +352,7 @@ def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     if ctx.billed.empty:  # no meeting billed yet
         return []
     calendar = e[E.source_format].eq("calendar")
-    billed = ctx.billed.set_index(E.entry_id)["number"]  # its index: the ids' hash table, made once
+    billed = ctx.billed.set_index(E.entry_id)["number"]  # each billed entry's invoice, by its id
     meetings = e[calendar]
     meetings = meetings[among(meetings[E.entry_id], billed.index)]  # the meetings alone looked up: a few hundred
     if meetings.empty:  # none of the period's meetings is billed (a year's ledger is of other months)

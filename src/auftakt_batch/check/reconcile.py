@@ -106,10 +106,10 @@ def _coverage(raw: pd.DataFrame, config: Config) -> pd.DataFrame:
     people, names = factorize(person_names(raw, config)[dated])
     days = raw[E.date][dated]
     span = days.groupby(files).agg(["min", "max"])  # by each export's code
-    pairs = pd.unique((files * max(len(names), 1) + people)[people >= 0])  # (export, person) as one integer
-    at = pairs // max(len(names), 1)
-    return pd.DataFrame({"person": pd.Series(np.asarray(names, dtype=object)[pairs % max(len(names), 1)],
-                                             dtype=object),
+    width = max(len(names), 1)
+    pairs = pd.unique((files * width + people)[people >= 0])  # (export, person) as one integer
+    at = pairs // width
+    return pd.DataFrame({"person": pd.Series(np.asarray(names, dtype=object)[pairs % width], dtype=object),
                          "first": span["min"].to_numpy()[at], "last": span["max"].to_numpy()[at]})
 
 
