@@ -1,21 +1,23 @@
 """The billing run end to end: invoices issued once, re-runs change nothing, crashes heal."""
 
+import gc
 import hashlib
 import json
+import sys
 import time
 
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from auftakt_batch import ledger
+from auftakt_batch import billing, ledger
 from auftakt_batch.billing import Busy, bill, locked, void
 from auftakt_batch.cli import main
 from auftakt_batch.periods import parse_period
 from auftakt_batch.render.pdf import write_documents
 from auftakt_batch.reports import report
 
-from .conftest import TODAY, dedent, stand_in_pdf, status_cells
+from .conftest import RATES, TODAY, dedent, stand_in_pdf, status_cells
 
 HEADER = "date,person,client,job,task,description,hours,billable\n"
 WEEK = dedent("""\
@@ -372,3 +374,58 @@ def test_a_failed_rendering_leaves_the_workbook_as_it_was(ws):
     healed = bill(ws.root, NOVEMBER, today=TODAY)  # the next run finishes the pending invoice
     assert [i.number for i in healed.issued] == ["2026-0002"] and workbook.is_file()
     assert healed.report.figures.invoices["status"].tolist() == ["issued", "issued"]
+
+
+def many_clients(ws, count: int):
+    """The workspace of `prepared` with `count` clients more, each with an hour to bill."""
+    prepared(ws)
+    ws.rates(RATES + "".join(f"  client{i}:\n    name: Client {i}\n    rate: \"100.00\"\n    jobs:\n"
+                             f"      work: {{name: Work}}\n" for i in range(count)))
+    ws.input("more.csv", HEADER + "".join(f"2026-11-05,Anna Schmidt,client{i},work,,Work,1,\n" for i in range(count)))
+    return ws
+
+
+@pytest.mark.parametrize("most, sizes", [(64, [1, 2, 4, 2]), (2, [1, 2, 2, 2, 2])])
+def test_invoices_are_reserved_the_first_alone_then_in_growing_batches(ws, monkeypatch, most, sizes):
+    """The first invoice is reserved (and handed to the workers) before the others are; then two at
+    a time, four, …, up to BATCH, each batch one transaction."""
+    many_clients(ws, 7)  # 9 invoices
+    monkeypatch.setattr(billing, "BATCH", most)
+    reserved, original = [], ledger.record_all_pending
+    monkeypatch.setattr(ledger, "record_all_pending",
+                        lambda conn, pattern, drafts, **h: reserved.append(len(drafts)) or original(conn, pattern,
+                                                                                                    drafts, **h))
+    known_at_first = []
+
+    def renderer(jobs, done, *, count=None):
+        for place, job in enumerate(jobs):
+            if place == 0:
+                known_at_first.append(len(ledger.read_invoices(ws.root / "output" / "ledger.sqlite")))
+            done(job, write_documents(job, stand_in_pdf))
+
+    result = bill(ws.root, NOVEMBER, today=TODAY, renderer=renderer)
+    assert reserved == sizes and known_at_first == [1]
+    assert [i.number for i in result.issued] == [f"2026-{n:04d}" for n in range(1, 10)]
+    assert [r.status for r in ledger.read_invoices(ws.root / "output" / "ledger.sqlite")] == ["issued"] * 9
+
+
+def test_a_rendering_that_fails_between_batches_leaves_them_pending_for_the_next_run(ws, monkeypatch):
+    many_clients(ws, 7)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    def failing_renderer(jobs, done, *, count=None):
+        first = next(iter(jobs))  # the first batch alone: the others are never reserved
+        done(first, write_documents(first, stand_in_pdf))
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        bill(ws.root, NOVEMBER, today=TODAY, renderer=failing_renderer)
+    gc.collect()  # the run's reservations, left halfway, let go: nothing to say about a ledger closed already
+    assert unraisable == []
+    path = ws.root / "output" / "ledger.sqlite"
+    assert [(r.number, r.status) for r in ledger.read_invoices(path)] == [("2026-0001", "issued")]
+    healed = bill(ws.root, NOVEMBER, today=TODAY)
+    assert [i.number for i in healed.issued] == [f"2026-{n:04d}" for n in range(2, 10)]
+    billed = ledger.read_billed(path)
+    assert not billed["entry_id"].duplicated().any() and len(billed) == 9

@@ -57,6 +57,56 @@ def test_an_entry_is_never_on_two_live_invoices_and_a_refusal_consumes_no_number
     assert bill(conn, ["c"]) == "2026-0002"
 
 
+def batch(conn, *drafts_and_numbers):
+    return ledger.record_all_pending(conn, PATTERN, list(drafts_and_numbers), kind="invoice",
+                                     issue_date=date(2026, 12, 1), due_date=date(2026, 12, 15), stamped_at=AT)
+
+
+def test_invoices_reserved_together_are_numbered_in_turn_and_recorded_in_one_transaction(conn):
+    bill(conn, ["a"])
+    assert batch(conn, (draft(["b", "c"]), "2026-0002"), (draft(["d"], "globex"), None)) == ["2026-0002", "2026-0003"]
+    assert [(r.number, r.client_key, r.status) for r in ledger.invoices(conn)] == [
+        ("2026-0001", "acme", "pending"), ("2026-0002", "acme", "pending"), ("2026-0003", "globex", "pending")]
+    assert ledger.billed_entries(conn) == {"a": "2026-0001", "b": "2026-0002", "c": "2026-0002", "d": "2026-0003"}
+    statements = []
+    conn.set_trace_callback(statements.append)
+    batch(conn, (draft(["e"]), None), (draft(["f"]), None), (draft(["g"]), None))
+    conn.set_trace_callback(None)
+    assert [s for s in statements if s in ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")] == ["BEGIN IMMEDIATE", "COMMIT"]
+
+
+@pytest.mark.parametrize("refused", ["an entry billed already", "an entry twice in the batch", "another number"])
+def test_a_batch_with_one_invoice_refused_records_none_of_them(conn, refused):
+    bill(conn, ["a"])
+    second, number = {"an entry billed already": (draft(["a"]), None), "an entry twice in the batch": (draft(["b"]), None),
+                      "another number": (draft(["x"]), "2026-0009")}[refused]
+    with pytest.raises(RuntimeError if refused == "another number" else ledger.AlreadyBilled):
+        batch(conn, (draft(["b"]), "2026-0002"), (second, number))
+    assert [i.number for i in ledger.invoices(conn)] == ["2026-0001"]
+    assert ledger.billed_entries(conn) == {"a": "2026-0001"}
+    assert bill(conn, ["b"]) == "2026-0002"  # no number was used up
+
+
+def test_a_credit_note_is_reserved_on_its_own(conn):
+    bill(conn, ["a"])
+    ledger.mark_issued(conn, "2026-0001", "x.pdf", "00")
+    with pytest.raises(ValueError, match="on its own"):
+        ledger.record_all_pending(conn, PATTERN, [(draft([]), None), (draft([]), None)], kind="credit-note",
+                                  issue_date=date(2026, 12, 2), due_date=date(2026, 12, 2), stamped_at=AT,
+                                  refers_to="2026-0001")
+    assert [i.status for i in ledger.invoices(conn)] == ["issued"]
+
+
+def test_reserving_gives_the_page_cache_room_and_takes_it_back(conn):
+    (before,) = conn.execute("PRAGMA cache_size").fetchone()
+    with ledger.reserving(conn):
+        assert conn.execute("PRAGMA cache_size").fetchone() == (-ledger.writing.RESERVING_CACHE_KIB,)
+        batch(conn, (draft(["a"]), None), (draft(["b"]), None))
+    assert conn.execute("PRAGMA cache_size").fetchone() == (before,)
+    with ledger.reserving(conn):
+        conn.close()  # a run that failed while reserving closes the ledger first: nothing to take back then
+
+
 def test_money_round_trips_exactly(conn):
     bill(conn, ["a"])
     (record,) = ledger.invoices(conn)

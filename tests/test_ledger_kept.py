@@ -260,7 +260,7 @@ def test_a_workspace_whose_output_cannot_be_written_is_read_all_the_same(path):
     pd.testing.assert_frame_equal(ledger.read_billed(path), fresh(path))
 
 
-operations = st.lists(st.tuples(st.sampled_from(["bill", "void", "edit", "read", "forget"]),
+operations = st.lists(st.tuples(st.sampled_from(["bill", "batch", "void", "edit", "read", "forget"]),
                                 st.lists(st.sampled_from("abcdefgh"), min_size=1, max_size=3, unique=True)),
                       min_size=1, max_size=12)
 
@@ -268,9 +268,9 @@ operations = st.lists(st.tuples(st.sampled_from(["bill", "void", "edit", "read",
 @settings(max_examples=examples(25), deadline=None)
 @given(operations)
 def test_what_is_read_is_what_the_ledger_holds_after_any_writes(tmp_path_factory, steps):
-    """Bills (refused where an entry is billed already), credit notes, edits in another program, reads,
-    and new runs (the process's memo forgotten) in any order: every read is what the ledger holds, so no
-    entry is ever billable twice because of what was kept."""
+    """Bills (refused where an entry is billed already), several invoices reserved at once, credit notes,
+    edits in another program, reads, and new runs (the process's memo forgotten) in any order: every read
+    is what the ledger holds, so no entry is ever billable twice because of what was kept."""
     kept._in_process.clear()
     kept._followed.clear()
     at = tmp_path_factory.mktemp("kept") / "output" / "ledger.sqlite"
@@ -280,6 +280,14 @@ def test_what_is_read_is_what_the_ledger_holds_after_any_writes(tmp_path_factory
             try:
                 number = bill(conn, entries)
                 ledger.mark_issued(conn, number, "x.pdf", "00")
+            except ledger.AlreadyBilled:
+                pass
+        elif step == "batch":  # an invoice an entry, reserved in one transaction as a bill reserves them
+            try:
+                for number in ledger.record_all_pending(
+                        conn, PATTERN, [(draft([e], client), None) for e, client in zip(entries, "xyz")],
+                        kind="invoice", issue_date=date(2026, 12, 1), due_date=date(2026, 12, 15), stamped_at=AT):
+                    ledger.mark_issued(conn, number, "x.pdf", "00")
             except ledger.AlreadyBilled:
                 pass
         elif step == "void":

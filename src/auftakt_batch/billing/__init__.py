@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -169,9 +169,7 @@ def bill(workspace: Path, period: Period, today: date, *, only: str | None = Non
                 _document(first.draft, first.issue, config, workspace)  # a template that fails, fails here
                 backup(conn, path)  # before the first write
                 earlier = ledger.live_invoices(ledger.invoices(conn), period)  # before this run
-                todo = chain(resumed, (  # each reserved while the workers render the ones before
-                    _reserve(conn, d, config, today, _numbers(earlier.get(d.client_key, ())), workspace)
-                    for d in drafts))
+                todo = chain(resumed, _reserved(conn, drafts, config, today, earlier, workspace))
                 try:
                     issued = _render(todo, len(resumed) + len(drafts), workspace, config, _marker(conn, workspace),
                                      progress, renderer, reserved=meanwhile.start)
@@ -324,17 +322,35 @@ def _provisional(conn: sqlite3.Connection, draft: Draft, config: Config, today: 
     return _Todo(draft, Issue(number, today, due, stamped_at))
 
 
-def _reserve(conn: sqlite3.Connection, draft: Draft, config: Config, today: date, follows: tuple[str, ...],
-             workspace: Path) -> _Todo:
-    """Step 1 of the protocol: the documents are made with the number the invoice will get (the
-    lock keeps the series still), so one that cannot be made fails before a number is given out;
-    then number, pending invoice and its entries, in one transaction."""
-    todo = _provisional(conn, draft, config, today)
-    job = _document(draft, todo.issue, config, workspace)
-    ledger.record_pending(conn, config.agency.invoice_number, draft, kind="invoice", issue_date=today,
-                          due_date=todo.issue.due_date, stamped_at=todo.issue.stamped_at, expect=todo.issue.number)
+BATCH = 64  # the most invoices reserved in one transaction (ledger.record_all_pending)
+
+
+def _reserved(conn: sqlite3.Connection, drafts: Sequence[Draft], config: Config, today: date,
+              earlier: Mapping[str, Sequence[ledger.InvoiceRecord]], workspace: Path) -> Iterator[_Todo]:
+    """Step 1 of the protocol for every draft, while the workers render the ones before: the first
+    alone, so that they start on it at once, then twice as many at a time, up to BATCH. `earlier`:
+    each client's live invoices of the period before this run (an invoice names those it follows)."""
+    at, size = 0, 1
+    with ledger.reserving(conn):
+        while at < len(drafts):
+            for todo in _reserve(conn, drafts[at:at + size], config, today, workspace):
+                yield replace(todo, follows=_numbers(earlier.get(todo.draft.client_key, ())))
+            at, size = at + size, min(2 * size, BATCH)
+
+
+def _reserve(conn: sqlite3.Connection, drafts: Sequence[Draft], config: Config, today: date,
+             workspace: Path) -> list[_Todo]:
+    """The documents are made with the numbers the invoices will get (the lock keeps the series
+    still), so one that cannot be made fails before a number is given out; then numbers, pending
+    invoices and their entries, in one transaction."""
+    stamped_at, due = _times(config, today)
+    numbers = ledger.next_numbers(conn, config.agency.invoice_number, today.year, len(drafts))
+    todos = [_Todo(d, Issue(n.number, today, due, stamped_at)) for d, n in zip(drafts, numbers, strict=True)]
+    todos = [replace(t, job=_document(t.draft, t.issue, config, workspace)) for t in todos]
+    ledger.record_all_pending(conn, config.agency.invoice_number, [(t.draft, t.issue.number) for t in todos],
+                              kind="invoice", issue_date=today, due_date=due, stamped_at=stamped_at)
     crash_point("pending")
-    return replace(todo, follows=follows, job=job)
+    return todos
 
 
 def _resume(conn: sqlite3.Connection, number: str) -> _Todo:

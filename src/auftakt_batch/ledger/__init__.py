@@ -49,17 +49,27 @@ from .reading import (
 from .reminders import ReminderRecord, mark_reminded, record_reminder, reminders
 from .schema import DECIMALS, RETOKENED, SCHEMA, SCHEMA_VERSION, checked, migrate
 from .sql import decimal_text, utc_now
-from .writing import AlreadyBilled, Number, mark_issued, next_number, record_accepted, record_payments, record_pending
+from .writing import (
+    AlreadyBilled,
+    Number,
+    mark_issued,
+    next_number,
+    next_numbers,
+    record_accepted,
+    record_all_pending,
+    record_payments,
+    record_pending,
+    reserving,
+)
 
-__all__ = ["BILLED_COLUMNS", "BUSY_TIMEOUT_S", "DECIMALS", "SCHEMA_VERSION", "AlreadyBilled", "Book", "Delivery",
-           "InvoiceRecord", "ReminderRecord", "deliveries", "mark_reminded", "read_paid_bookings", "read_reminders",
-           "record_reminder",
-           "reminders", "read_deliveries", "record_outcome", "record_sending",
-           "LedgerError", "NotVoidable", "Number", "Stored", "billed_entries", "charged", "connect", "decimal_text",
-           "invoices", "live_invoices", "mark_issued", "model_state", "next_number", "no_billed", "read_billed",
-           "paid_bookings", "read_billed_expenses", "read_book", "read_invoices", "read_issued", "read_model_state",
-           "read_paid", "read_token", "record_accepted", "record_payments", "record_pending", "stored_draft",
-           "utc_now", "voidable"]
+__all__ = ["AlreadyBilled", "BILLED_COLUMNS", "BUSY_TIMEOUT_S", "Book", "DECIMALS", "Delivery", "InvoiceRecord",
+           "LedgerError", "NotVoidable", "Number", "ReminderRecord", "SCHEMA_VERSION", "Stored", "billed_entries",
+           "charged", "connect", "decimal_text", "deliveries", "invoices", "live_invoices", "mark_issued",
+           "mark_reminded", "model_state", "next_number", "next_numbers", "no_billed", "paid_bookings", "read_billed",
+           "read_billed_expenses", "read_book", "read_deliveries", "read_invoices", "read_issued", "read_model_state",
+           "read_paid", "read_paid_bookings", "read_reminders", "read_token", "record_accepted", "record_all_pending",
+           "record_outcome", "record_payments", "record_pending", "record_reminder", "record_sending", "reminders",
+           "reserving", "stored_draft", "utc_now", "voidable"]
 
 BUSY_TIMEOUT_S = 5.0  # how long a command waits for a ledger another program holds, before saying so
 
