@@ -4,6 +4,7 @@ distinct rows of a few columns in the order they first occur."""
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch import frames
+
+from .conftest import examples
 
 # names as exports spell them: alike but for case or a space, empty, missing, anything
 texts = st.one_of(st.none(), st.just(""), st.sampled_from(["Anna", "anna", " Anna", "Ben", "Ø", "1"]),
@@ -71,3 +74,39 @@ def test_among_is_isin_whichever_side_is_hashed(values, pool, fewer):
         assert frames.among(values, pd.Index(pool)).equals(values.isin(pd.Index(pool)))
     finally:
         frames.FEWER = kept
+
+
+KINDS = {  # a column of each dtype the entries hold, from a few drawn values (None: missing)
+    "text": lambda v: pd.array([None if x is None else str(x) for x in v], dtype="str"),
+    "int": lambda v: np.array([x or 0 for x in v], dtype=np.int64),
+    "nullable int": lambda v: pd.array(v, dtype="Int64"),
+    "flag": lambda v: pd.array([None if x is None else x % 2 == 0 for x in v], dtype="boolean"),
+    "bool": lambda v: np.array([bool(x) for x in v]),
+    "instant": lambda v: pd.to_datetime([None if x is None else x * 10**9 for x in v]).tz_localize("UTC"),
+    "object": lambda v: pd.Series([None if x is None else (x,) for x in v], dtype=object).to_numpy(),
+}
+side = st.dictionaries(st.sampled_from(sorted(KINDS)), st.just(None), max_size=len(KINDS))
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(side, side, st.integers(0, 6), st.integers(0, 4), st.data())
+def test_appended_is_the_concat_and_takes_every_column_out_of_the_first(ours, theirs, rows, more, data):
+    def made(kinds, n):
+        return pd.DataFrame({kind: KINDS[kind](data.draw(st.lists(st.none() | st.integers(0, 9), min_size=n,
+                                                                   max_size=n))) for kind in kinds}, index=range(n))
+    frame, extra = made(ours, rows), made(theirs, more)
+    want = pd.concat([frame, extra], ignore_index=True)
+    got = frames.appended(frame, extra)
+    pd.testing.assert_frame_equal(got, want)
+    assert list(frame.columns) == [] or not (rows and more)  # an empty one: pandas' own concat
+
+
+def test_appended_lets_each_column_of_the_first_go_as_it_goes():
+    frame = pd.DataFrame({"a": np.arange(1000), "b": np.arange(1000.0)})
+    watched = []
+    for column in frame.columns:
+        view = frame[column].to_numpy()
+        watched.append(weakref.finalize(view.base if view.base is not None else view, lambda: None))
+        del view  # alive while anything holds the column's own array
+    whole = frames.appended(frame, pd.DataFrame({"a": [1]}))
+    assert not any(w.alive for w in watched) and len(whole) == 1001  # though `frame` itself is still held

@@ -34,7 +34,7 @@ from .check.review_file import said_yes
 from .check.review_file import saved as saved_reviews
 from .check.tracker import INVOICED, UNAPPROVED, hold_by_tracker, share_flags
 from .config import Config, load_config
-from .frames import among
+from .frames import among, appended
 from .ingest import Ingested, ingest
 from .ingest.bank import read_bank
 from .ingest.build import Rules
@@ -101,6 +101,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
                       None if history else first)
     meetings_read = forked_call(reading) if calendars and len(raw) >= BESIDE_ROWS else reading
     timesheet = identified(raw, rows, ingested, config, workspace)
+    del raw  # the timesheet holds its columns: each is let go as it is appended to (frames.appended)
     billed, ledger_problems = read_billed(workspace)  # the ledger: what is invoiced, and where it sat
     problems += ledger_problems
     lap("resolve")
@@ -114,8 +115,8 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     problems += calendar.problems
     meetings = meeting_entries(calendar, billed, config)
     lap("calendars")
-    resolved = pd.concat([timesheet, meetings], ignore_index=True) if meetings is not None else timesheet
-    del raw, timesheet  # resolved holds them: a year's rows are not kept twice
+    resolved = appended(timesheet, meetings) if meetings is not None else timesheet
+    del timesheet  # resolved holds its rows: a year's rows are not kept twice
     current = supersede(resolved, {f.path: f.modified for f in ingested.files})
     del resolved
     entries, repeat_problems = drop_repeats(share_flags(current.entries), config.imports.billable == "export")
