@@ -124,7 +124,7 @@ def test_with_another_thread_running_nothing_is_forked():
 def test_a_report_with_the_months_before_checked_beside_it_is_the_report_checked_in_one_process(
         billed, monkeypatch, tmp_path):  # noqa: F811
     """October and November billed with retainers, fixed prices, caps and budgets: November's and
-    December's figures, the months before checked in a forked process and tabled there in halves
+    December's figures, the months before checked in a forked process and tabled there in parts
     on two more, are those of one process tabling them at once."""
     where = tmp_path / "where.log"  # written by whichever process does the work
     real_before, real_pool, real_call = reports_module._before, history.forked_pool, processes.forked_call
@@ -137,17 +137,17 @@ def test_a_report_with_the_months_before_checked_beside_it_is_the_report_checked
     def logged_pool(workers):
         pool = real_pool(workers)
         with where.open("a") as out:
-            out.write(f"halves {os.getpid()} {pool is not None}\n")
+            out.write(f"parts {os.getpid()} {pool is not None}\n")
         return pool
     monkeypatch.setattr(reports_module, "_before", logged_before)
     monkeypatch.setattr(history, "forked_pool", logged_pool)
     for label in ("2026-11", "2026-12"):
         where.unlink(missing_ok=True)
         monkeypatch.setattr(reports_module, "forked_call", real_call)
-        monkeypatch.setattr(history, "PARALLEL_ROWS", 0)  # halves even of a few entries
+        monkeypatch.setattr(history, "PARALLEL_ROWS", 0)  # parts even of a few entries
         beside = report(billed.root, parse_period(label), TODAY).figures
         (did, pid), (tabled, tabler, forked) = [line.split() for line in where.read_text().splitlines()]
-        assert (did, tabled, forked) == ("before", "halves", "True")  # the halves forked, in the process forked
+        assert (did, tabled, forked) == ("before", "parts", "True")  # the parts forked, in the process forked
         assert pid == tabler != str(os.getpid())
         monkeypatch.setattr(reports_module, "forked_call", lambda work, again=None: work)
         monkeypatch.setattr(history, "PARALLEL_ROWS", 10**9)
@@ -158,25 +158,25 @@ def test_a_report_with_the_months_before_checked_beside_it_is_the_report_checked
 
 
 @needs_fork
-def test_the_months_before_tabled_in_halves_one_per_core_give_the_figures_of_one_table(billed,  # noqa: F811
-                                                                                        monkeypatch):
-    """history.before_figures tables a year in halves on two forked workers: their sums and rows
-    give the figures — models, total budgets, the gap, the Months sheet, archived entries — that
+def test_the_months_before_tabled_in_parts_by_a_worker_per_core_give_the_figures_of_one_table(
+        billed, monkeypatch):  # noqa: F811
+    """history.before_figures tables a year in parts (history.PARTS) by two forked workers: their sums
+    and rows give the figures — models, total budgets, the gap, the Months sheet, archived entries — that
     the months tabled at once give."""
     pools: list = []
     real = processes.forked_pool
     monkeypatch.setattr(history, "forked_pool", lambda workers: pools.append(real(workers)) or pools[-1])
     monkeypatch.setattr(reports_module, "forked_call", lambda work, again=None: work)  # tabled here: pools seen
     billed.rates((billed.root / "rates.yaml").read_text() + ZETA)  # a retainer since August, never billed
-    billed.input("a-summer.csv", HEADER + SUMMER)  # read first: the first half's, unbilled
-    billed.input("z-late.csv", HEADER + "2026-08-06,Anna Schmidt,ACME,website,,Review,1,\n")  # read last: the other's
+    billed.input("a-summer.csv", HEADER + SUMMER)  # read first: the first part's, unbilled
+    billed.input("z-late.csv", HEADER + "2026-08-06,Anna Schmidt,ACME,website,,Review,1,\n")  # read last: the last part's
     for label in ("2026-11", "2026-12"):
         monkeypatch.setattr(history, "PARALLEL_ROWS", 0)
-        halves = report(billed.root, parse_period(label), TODAY).figures
+        parts = report(billed.root, parse_period(label), TODAY).figures
         monkeypatch.setattr(history, "PARALLEL_ROWS", 10**9)
         at_once = report(billed.root, parse_period(label), TODAY).figures
-        same(halves, at_once, "figures")
-    assert len(pools) == 2 and None not in pools  # both months before were tabled in halves, forked
+        same(parts, at_once, "figures")
+    assert len(pools) == 2 and None not in pools  # both months before were tabled in parts, forked
     months = {row.month: row for row in at_once.months.itertuples()}
     assert (months["2026-08"].gap, months["2026-09"].gap) == (D("1320.00"), D("900.00"))  # see SUMMER
     budget = at_once.budgets.set_index(["client", "job"]).loc[("zeta", "web")]

@@ -3,13 +3,14 @@
 `before_figures` tables the check of those months (pipeline.check_before's run) as the period's
 entries are tabled (figures.entry_table: priced, valued, costed, matched to the ledger) and keeps
 of them only the sums and the few rows the figures read. Every entry is tabled on its own — a
-price, a value, an invoice line of its own — so a year's entries are tabled in halves, one per
-core, where they are many (processes.forked_map): each half gives its sums and rows, and sums
+price, a value, an invoice line of its own — so a year's entries are tabled in parts, by a worker
+per core, where they are many (processes.forked_map): each part gives its sums and rows, and sums
 add up.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 
 from ..check.checks import PARALLEL_ROWS
 from ..ledger import Book
+from ..memory import release
 from ..processes import forked_map, forked_pool
 from ..run import CheckRun
 from ..schemas import Entries as E
@@ -27,6 +29,8 @@ from .figures import BUDGET_READS, ZERO, entry_table, flags
 from .models import uncovered
 from .months import entry_facts, month_labels
 
+PARTS = 4  # a year's entries are tabled in this many parts by two workers, each holding one part's table at a
+# time: a worker tabling a half of the billed year's months before peaked 50 MB higher
 UNBILLED_READS = [E.date, E.client_key, R.billed_s, R.value, R.currency]  # all `unbilled_sums` reads
 
 
@@ -37,8 +41,9 @@ def before_figures(earlier: CheckRun | None, book: Book) -> Before:
         return NOTHING
     config = earlier.loaded_config()
     rows = len(earlier.entries)
-    halves = [(0, rows // 2), (rows // 2, rows)]
-    parts = forked_map(forked_pool(2), _half, halves, (earlier, book), list) if rows >= PARALLEL_ROWS else None
+    cuts = sorted({rows * k // PARTS for k in range(PARTS + 1)})  # no part empty
+    parts = forked_map(forked_pool(2), _part, list(itertools.pairwise(cuts)), (earlier, book), list) \
+        if rows >= PARALLEL_ROWS else None
     if parts is None:
         parts = [_tabled(earlier, book)]
     tabled = [before for before, _ in parts]
@@ -54,9 +59,11 @@ def before_figures(earlier: CheckRun | None, book: Book) -> Before:
                   settled=not earlier.unreadable)
 
 
-def _half(rows: tuple[int, int], shared: tuple[CheckRun, Book]) -> tuple[Before, np.ndarray]:
+def _part(rows: tuple[int, int], shared: tuple[CheckRun, Book]) -> tuple[Before, np.ndarray]:
     earlier, book = shared
-    return _tabled(replace(earlier, entries=earlier.entries.iloc[rows[0]:rows[1]]), book)
+    tabled = _tabled(replace(earlier, entries=earlier.entries.iloc[rows[0]:rows[1]]), book)
+    release()  # what the part's table took, handed back before the worker's next part
+    return tabled
 
 
 def _tabled(earlier: CheckRun, book: Book) -> tuple[Before, np.ndarray]:
