@@ -55,7 +55,6 @@ def among(values: pd.Series, pool: pd.Series | pd.Index) -> pd.Series:
 FEWER = 8  # how many times more values the pool must hold for `among` to hash `values` first
 
 
-
 def appended(frame: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
     """`pd.concat([frame, more], ignore_index=True)`, made a column at a time where both have rows, each
     column taken out of `frame` once its copy is made (`frame` ends with none): where nothing else holds
