@@ -127,7 +127,7 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     # 6. Every check (the missing days too), and the Entries contract; on a year's entries, while the
     #    checks' workers check, this process also prices each entry (billing and the report take those
     #    prices: pricing.price). None of them changes the entries (the contract coerces nothing).
-    aside = cache(partial(_contract_and_prices, entries, config))  # worked out once, however often asked
+    aside = cache(partial(_contract_and_prices, entries, config, history))  # worked out once, however often asked
     checks: list[Check] = BLOCKING if history else [*CHECKS, partial(_missing_days, calendar.absences)]
     checked = run_checks(entries, Context(config, period, today, billed), checks, meanwhile=aside)
     contract, entry_prices = aside()
@@ -184,11 +184,14 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     return run
 
 
-def _contract_and_prices(entries: pd.DataFrame, config: Config) -> tuple[list[Problem], pd.DataFrame | None]:
+def _contract_and_prices(entries: pd.DataFrame, config: Config,
+                         history: bool) -> tuple[list[Problem], pd.DataFrame | None]:
     """The Entries contract's problems with `entries`, and each entry's prices (pricing.prices) where
     the checks run in workers (PARALLEL_ROWS): elsewhere billing prices only what it bills, and a
-    `check` nothing."""
-    return _contract(entries), prices(entries, config) if len(entries) >= PARALLEL_ROWS else None
+    `check` nothing. Not those of the months before a period (`history`): the report tables them in
+    parts, each priced by the worker tabling it (reports/history.py), while this process, holding a
+    year's entries, peaked 50 MB higher pricing all at once."""
+    return _contract(entries), prices(entries, config) if len(entries) >= PARALLEL_ROWS and not history else None
 
 
 def _contract(entries: pd.DataFrame) -> list[Problem]:
