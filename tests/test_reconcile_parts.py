@@ -3,14 +3,19 @@ one of them gives."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auftakt_batch.billing import bill
 from auftakt_batch.check import reconcile
 from auftakt_batch.names import normalised
 from auftakt_batch.periods import parse_period
 from auftakt_batch.schemas import Entries as E
+
+from .conftest import TODAY
+from .test_billed_once import HEADER, NOVEMBER, WEEK
 
 DAYS = pd.to_datetime(["2026-10-30", "2026-11-02", "2026-11-03"]).astype("datetime64[us]")
 WHO, FILES, WORDS = ["anna", "ben"], ["a.csv", "b.csv"], ["", "Design", "design ", "Call"]
@@ -91,7 +96,8 @@ def test_billed_entries_found_outside_the_period_are_the_billed_ids_among_those_
     days = pd.to_datetime(billed["day"])
     near = raw[raw[E.date].between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
                & ~november.holds(raw[E.date])]
-    assert set(found) == set(billed["entry_id"]) & set(near["id"])
+    assert found.dtype == bool and len(found) == len(billed)  # a mask of the billed entries
+    assert set(billed["entry_id"][found]) == set(billed["entry_id"]) & set(near["id"])
     assert sum(len(rows) for rows in seen) == len(near) and all(len(rows) for rows in seen)
     assert len(seen) <= reconcile.PARTS
     files = [set(rows[E.source_file]) for rows in seen]
@@ -122,3 +128,26 @@ def test_each_exports_people_and_days_are_what_grouping_the_rows_gives(rows):
     expected = _coverage_by_definition(raw, people)
     assert found["person"].tolist() == expected["person"].tolist()
     assert found["first"].tolist() == expected["first"].tolist() and found["last"].tolist() == expected["last"].tolist()
+
+
+def test_the_exports_holding_billed_entries_elsewhere_are_told_row_by_row_past_the_settled_ones(ws):
+    """`Evidence.elsewhere` is a mask of the ledger's billed rows; the open ones (`unsettled`) take
+    their own rows of it, though a settled one sits between them. Three billed entries of November:
+    the middle one accepted as deleted, the other two no longer among the period's entries but held
+    by exports of other months. Neither is gone; were the exports not to hold them, both would be."""
+    ws.with_templates().input("week.csv", HEADER + WEEK)
+    bill(ws.root, NOVEMBER, today=TODAY)
+    run = ws.check()
+    assert len(run.billed) == 3
+    billed = run.billed.assign(gone=[None, "deleted", None])
+    first, last = run.billed["entry_id"].iloc[[0, 2]]
+    moved = run.entries[~run.entries[E.entry_id].isin([first, last])]  # dated outside the period now
+
+    def gone(elsewhere: list[bool]) -> set[str]:
+        found = reconcile.Evidence(np.array(elsewhere), frozenset(), frozenset(), pd.DataFrame(
+            columns=["person", "first", "last"]))
+        return set(reconcile.reconcile(moved, billed, found, NOVEMBER, run.config).gone["entry_id"])
+
+    assert gone([True, False, True]) == set()
+    assert gone([False, False, False]) == {first, last}
+    assert gone([True, True, False]) == {last}

@@ -44,7 +44,8 @@ ANYONE = "\x00anyone"  # the person of a coverage span that holds everyone's day
 class Evidence:
     """What the exports say beyond the period's counted entries."""
 
-    elsewhere: pd.Index  # ids of billed entries in the exports dated outside the period
+    elsewhere: np.ndarray  # for each billed entry (a row of the ledger's frame, in its order): whether the exports
+    # dated outside the period hold it — a mask, not its ids: a year's ids are not looked up again among a year's
     lacking: frozenset[str]  # ids a newer export of the same source lacks (overlaps.py): deleted there
     files: frozenset[str]  # the input files read (a billed entry's own file still there says where to look)
     covered: pd.DataFrame  # person, first, last: the days of each export that holds a person's entries
@@ -71,16 +72,16 @@ def evidence(raw: pd.DataFrame, period: Period, billed: pd.DataFrame, files: fro
     row read); nothing to gather when nothing is billed. `fingerprints`: how rows' ids are had (the
     pipeline's: as kept, check/identities), else computed."""
     if billed.empty:
-        return Evidence(pd.Index([], dtype="str"), lacking, files, pd.DataFrame(columns=["person", "first", "last"]))
+        return Evidence(np.zeros(0, dtype=bool), lacking, files, pd.DataFrame(columns=["person", "first", "last"]))
     fingerprints = fingerprints or (lambda rows: identify(resolve_names(rows, config))[E.entry_id])
     return Evidence(_billed_elsewhere(raw, period, billed, fingerprints), lacking, files, _coverage(raw, config))
 
 
 def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame,
-                      fingerprints: Fingerprints) -> pd.Index:
-    """The billed entries in the exports outside the period: a billed entry may move across
-    periods, so the rows of the stretch of days the ledger billed are fingerprinted too (a year
-    billed month by month: every month before the period)."""
+                      fingerprints: Fingerprints) -> np.ndarray:
+    """Which billed entries the exports outside the period hold (a mask of `billed`'s rows): a billed
+    entry may move across periods, so the rows of the stretch of days the ledger billed are
+    fingerprinted too (a year billed month by month: every month before the period)."""
     days, day = pd.to_datetime(billed["day"].drop_duplicates()), raw[E.date]  # a year's days: each parsed once
     near = np.flatnonzero(day.between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
                           & ~period.holds(day))
@@ -91,7 +92,7 @@ def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame,
     ids = [fingerprints(raw.iloc[part]) for part in np.split(near, cuts) if len(part)]  # a part's rows let go
     found = billed["entry_id"]
     every = pd.concat(ids) if ids else pd.Series([], dtype="str")
-    return pd.Index(found[found.isin(every)])  # a year's ids: no sets of them made (the live ones are distinct)
+    return found.isin(every).to_numpy(dtype=bool)  # a year's ids: no sets of them made (the live ones are distinct)
 
 
 PARTS = 4  # the rows outside the period are fingerprinted in about this many parts of whole exports: a year's
@@ -125,13 +126,18 @@ def unsettled(billed: pd.DataFrame, config: Config) -> pd.DataFrame:
     """The billed entries not accepted as changed, with `day` a date and `who` the person now."""
     # who a billed entry's person is now: a person renamed since (the old name an alias) is the same
     who = per_distinct(billed["person"], lambda name: config.people.get(name) or name)
-    return billed.assign(day=pd.to_datetime(billed["day"]), who=who)[billed["gone"].isna()]  # accepted: settled
+    return billed.assign(day=pd.to_datetime(billed["day"]), who=who)[_open(billed)]
+
+
+def _open(billed: pd.DataFrame) -> np.ndarray:
+    """Which billed entries are not accepted as changed (an accepted one is settled)."""
+    return billed["gone"].isna().to_numpy(dtype=bool)
 
 
 def _reconciled(entries: pd.DataFrame, billed: pd.DataFrame, open_: pd.DataFrame, evidence: Evidence,
                 period: Period, config: Config) -> Reconciliation:
     """`open_`: the billed entries not yet settled (`unsettled`)."""
-    present = open_["entry_id"].isin(entries[E.entry_id]) | open_["entry_id"].isin(evidence.elsewhere)
+    present = open_["entry_id"].isin(entries[E.entry_id]) | evidence.elsewhere[_open(billed)]
     absent = open_[~present]
     absent = absent[_covered(absent, evidence, period, {p.name for p in config.team})]
     free = entries[entries[E.billable] & entries[E.date].notna() & ~among(entries[E.entry_id], billed["entry_id"])]
