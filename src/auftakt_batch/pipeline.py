@@ -124,9 +124,9 @@ def check(workspace: Path, period: Period, today: date, timings: Timings | None 
     problems += current.problems + repeat_problems
     lap("identity")
 
-    # 6. Every check (the missing days too), and the Entries contract; on a year's entries, while the
-    #    checks' workers check, this process also prices each entry (billing and the report take those
-    #    prices: pricing.price). None of them changes the entries (the contract coerces nothing).
+    # 6. Every check (the missing days too), and the Entries contract; on a year's entries of the period,
+    #    while the checks' workers check, this process also prices each entry (billing and the report
+    #    take those prices: pricing.price). None of them changes the entries (the contract coerces nothing).
     aside = cache(partial(_contract_and_prices, entries, config, history))  # worked out once, however often asked
     checks: list[Check] = BLOCKING if history else [*CHECKS, partial(_missing_days, calendar.absences)]
     checked = run_checks(entries, Context(config, period, today, billed), checks, meanwhile=aside)

@@ -45,7 +45,7 @@ class Evidence:
     """What the exports say beyond the period's counted entries."""
 
     elsewhere: np.ndarray  # for each billed entry (a row of the ledger's frame, in its order): whether the exports
-    # dated outside the period hold it — a mask, not its ids: a year's ids are not looked up again among a year's
+    # dated outside the period hold it — a mask, which the open ones take their rows of (no ids looked up again)
     lacking: frozenset[str]  # ids a newer export of the same source lacks (overlaps.py): deleted there
     files: frozenset[str]  # the input files read (a billed entry's own file still there says where to look)
     covered: pd.DataFrame  # person, first, last: the days of each export that holds a person's entries
