@@ -232,3 +232,24 @@ def test_the_files_scenario_checks_many_one_row_exports_cold_and_warm(tiny_run):
     results, _ = tiny_run
     files = results["scenarios"]["files"]
     assert files["files"] >= 40 and files["median"]["cold"]["seconds"] > 0 and files["median"]["warm"]["seconds"] > 0
+
+
+def test_a_ratio_whose_parts_two_runs_measured_says_so():
+    """A bill's ratio to the 20k month's reads two parts; run apart (`--only`), the machine's hour moves
+    either by a quarter, so the row names both runs' dates rather than pass for one run's ratio."""
+    bench = bench_module()
+    results = results_with(**{"20k": {"bill": {"seconds": 12.0}}, "1M": {"bill": {"seconds": 15.0}}},
+                           scenario_billed_year={"report": {"seconds": 9.0, "peak_mb": 900.0}, "bill": {"seconds": 24.0}})
+    results["sizes"]["20k"]["date"] = results["sizes"]["1M"]["date"] = "2026-12-07T10:29:53+00:00"
+    results["scenarios"]["billed-year"]["date"] = "2026-12-07T13:29:01+00:00"
+    rows = {r["target"]: r for r in bench.targets(results)}
+    one_run = rows["warm `bill` of one month in a 1M-entry year, × the 20k-entry month's (300 invoices)"]
+    two_runs = rows["warm `bill` of one month in a 1M-entry year whose months before are billed, × the 20k-entry "
+                    "month's"]
+    assert one_run["apart"] is None and one_run["measured"] == 1.25
+    assert two_runs["apart"] == ["2026-12-07T13:29:01+00:00", "2026-12-07T10:29:53+00:00"]
+    results["machine"].update(cpu="x", os="y", python="3", pandas="3", weasyprint="70", hledger=None)
+    results.update(date="2026-12-07", commit="abc", command="bench", targets=list(rows.values()))
+    table = bench.markdown({**results, "sizes": {}, "scenarios": {}}, {})
+    assert "2.00× (its parts of two runs: 2026-12-07T13:29, 2026-12-07T10:29)" in table
+    assert "| 1.25× | ≤ 1.30× | met |" in table
