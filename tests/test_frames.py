@@ -110,3 +110,14 @@ def test_appended_lets_each_column_of_the_first_go_as_it_goes():
         del view  # alive while anything holds the column's own array
     whole = frames.appended(frame, pd.DataFrame({"a": [1]}))
     assert not any(w.alive for w in watched) and len(whole) == 1001  # though `frame` itself is still held
+
+
+@given(st.lists(st.sampled_from("abcdefghij"), max_size=14), st.lists(st.sampled_from("abcdefgh"), max_size=8,
+                                                                      unique=True), st.sampled_from(TEXT_DTYPES))
+def test_positions_are_get_indexer_whichever_side_is_hashed(values, pool, dtype):
+    """Each value's place in the pool (-1: not there), values distinct or not, fewer or more than the pool."""
+    values, pool = pd.Series(values, dtype=dtype), pd.Series(pool, dtype=dtype)
+    want = pd.Index(pool).get_indexer(values).tolist()
+    assert frames.positions(values, pool).tolist() == want
+    assert frames.positions(values.drop_duplicates(), pool).tolist() == pd.Index(pool).get_indexer(
+        values.drop_duplicates()).tolist()

@@ -34,7 +34,7 @@ from ..check.capacity import missing_days, working_days
 from ..check.decisions import review_applied
 from ..check.tracker import INVOICED, UNAPPROVED, tracker_text
 from ..config import Budget, Client, Config
-from ..frames import factorize
+from ..frames import factorize, positions
 from ..ledger import Book
 from ..payments.receivables import Aging, Standing, aging, standings
 from ..periods import Period, parse_period
@@ -154,7 +154,7 @@ def _on_invoice(billed: pd.DataFrame, ids: pd.Series) -> tuple[pd.Series, Callab
     """(whether each entry, by its id, is on a live invoice; `invoiced(name)`: the ledger's field
     `name` of each, an object Series aligned with `ids`, None for an entry on no invoice). Each id
     is looked up once, not once per field."""
-    at = pd.Index(billed[R.entry_id]).get_indexer(ids)
+    at = positions(ids, billed[R.entry_id])
     found = at >= 0
 
     def invoiced(name: str) -> pd.Series:
