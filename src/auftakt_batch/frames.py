@@ -1,7 +1,8 @@
 """pandas as the package's frames need it, set before any frame is made (periods.py and schemas.py,
 which every command imports before it reads a file, import this module); `factorize`, pandas' own
-but quicker for text; and `firsts`, the distinct rows of a few columns of a year's entries, found
-without a merge or a sort.
+but quicker for text; `firsts`, the distinct rows of a few columns of a year's entries, found
+without a merge or a sort; `among` and `positions`, a few values looked up among a year's by hashing
+the few; and `appended`, a concat that never holds a year's rows twice.
 
 Text is kept as Python strings, whether or not pyarrow is installed: pandas 3 keeps it in Arrow
 arrays where pyarrow is there, and this package's cold runs are then 1.1-1.2x as slow (each stage
