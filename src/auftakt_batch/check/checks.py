@@ -352,11 +352,11 @@ def logged_billed_meeting(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     if ctx.billed.empty:  # no meeting billed yet
         return []
     calendar = e[E.source_format].eq("calendar")
-    billed = ctx.billed.set_index(E.entry_id)["number"]  # each billed entry's invoice, by its id
     meetings = e[calendar]
-    meetings = meetings[among(meetings[E.entry_id], billed.index)]  # the meetings alone looked up: a few hundred
+    meetings = meetings[among(meetings[E.entry_id], ctx.billed[E.entry_id])]  # the meetings alone looked up
     if meetings.empty:  # none of the period's meetings is billed (a year's ledger is of other months)
         return []
+    billed = ctx.billed.set_index(E.entry_id)["number"]  # each billed entry's invoice, by its id
     owners = e[E.person_name].isin(meetings[E.person_name].unique())  # only a meeting's owner can have logged it
     candidates = e[~calendar & e[E.billable] & e[E.person_name].notna() & owners]
     logged = candidates[~among(candidates[E.entry_id], billed.index)]

@@ -22,8 +22,9 @@ its row gone). But for the run's own writes (`followed`): a bill reads the token
 after each of its write transactions inside it (no other program can write in between), so what
 the run read before its bill is, with the entries of the invoices it reserved appended, what it
 would read after — those alone are read (by their invoices' ids); a credit note frees entries of
-another invoice, and is not followed. A file that is not what `_keep` wrote (corrupt, truncated, foreign) is ignored and
-written again, never trusted; one that cannot be written (a read-only disk) is simply not kept.
+another invoice, and is not followed. A file that is not what `_keep` wrote (corrupt, truncated,
+foreign) is ignored and written again, never trusted; one that cannot be written (a read-only
+disk) is simply not kept.
 The database still refuses a second billing of anything (its UNIQUE indexes): what is kept only
 saves reading.
 """
