@@ -157,6 +157,28 @@ def test_a_cell_put_into_a_column_written_table_is_written_with_it(tmp_path, mon
                     [None, 2.25, "=1+1", None]]
 
 
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(instants=st.lists(st.one_of(st.datetimes(datetime(1900, 1, 1), datetime(2100, 1, 1)), st.none()), min_size=1,
+                         max_size=20), cells=st.sampled_from([PER_CELL, COLUMNAR]))
+def test_a_date_column_of_instants_is_written_as_their_timestamps_are(instants, cells, tmp_path, monkeypatch):
+    """A date column of naive instants is taken as its days at once (sheets._cells), not a Timestamp
+    each: the same workbook as the same instants held as Timestamps, their time of day dropped, NaT blank."""
+    columns = [Column("day", "day", "date")]
+    held = pd.to_datetime(pd.Series(instants, dtype=object))
+    assert held.dtype.kind == "M"
+    written = {}
+    for name, frame in (("instants", pd.DataFrame({"day": held})),
+                        ("timestamps", pd.DataFrame({"day": pd.Series(held.tolist(), dtype=object)}))):
+        monkeypatch.setattr(sheets, "COLUMNAR_CELLS", cells)
+        book = Book(tmp_path / f"{name}.xlsx", rows=len(frame))
+        long_table(Pages(book, "T"), frame, columns)
+        book.close()
+        written[name] = tmp_path / f"{name}.xlsx"
+    assert parts_of(written["instants"]) == parts_of(written["timestamps"])
+    sheet = openpyxl.load_workbook(written["instants"])["T"]
+    days = [sheet.cell(row, 1).value for row in range(2, len(instants) + 2)]
+    assert days == [None if i is None else datetime(i.year, i.month, i.day) for i in instants]
+
 NOVEMBER = parse_period("2026-11")
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 import xlsxwriter.workbook
@@ -253,7 +254,7 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
     sheet.titles.append((row, row))
     first = row + 1
     currencies = frame["currency"].tolist() if "currency" in frame else [None] * len(frame)
-    values = [frame[c.key].tolist() if c.key in frame else [None] * len(frame) for c in columns]
+    values = [_cells(frame[c.key], c.kind) if c.key in frame else [None] * len(frame) for c in columns]
     units = frame["unit"].tolist() if "unit" in frame else [None] * len(frame)
     columnar = sheet.columnar and len(frame) * len(columns) >= COLUMNAR_CELLS and \
         all(c.kind != "formula" for c in columns)
@@ -282,6 +283,14 @@ def table(sheet: Sheet, frame: pd.DataFrame, columns: list[Column], *, row: int 
     suffixes = {SYMBOLS.get(code, code) for code in {*currencies, agency_currency} if isinstance(code, str)}
     widths(sheet, columns, values, max(suffixes, key=len, default=""))
     return first, last
+
+
+def _cells(values: pd.Series, kind: str) -> list:
+    """A column's values as its cells take them: the days of a date column of naive instants as `date`s
+    (None for none), not a Timestamp made for each (0.18 s for a month's 82,000 entries)."""
+    if kind == "date" and isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":
+        return values.to_numpy(dtype="datetime64[D]").tolist()
+    return values.tolist()
 
 
 def _column(sheet: Sheet, at: tuple[int, int], column: Column, cells: list, currencies: list, units: list,
