@@ -188,6 +188,18 @@ def ws(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path / "ws")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def temporary_files(tmp_path_factory):
+    """The temporary files of the runs the tests start under pytest's own folder, which pytest
+    clears after a few sessions, not the machine's /tmp: multiprocessing's pymp-* folders (its fork
+    server's socket) stay behind a run the crash tests kill, as behind any program killed so."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TMPDIR", str(tmp_path_factory.mktemp("tmp")))
+    patch.setattr(tempfile, "tempdir", None)  # asked again: this process's own under it too
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     """Every run in the tests happens on TODAY, whatever the calendar says: the CLI's one seam
