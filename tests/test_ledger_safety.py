@@ -9,6 +9,7 @@ folder where a file belongs, a read-only folder, a full disk.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 
 from auftakt_batch import ledger
 from auftakt_batch.billing import CannotIssue, bill, void
+from auftakt_batch.ledger.backups import backup
 from auftakt_batch.periods import parse_period
 
 from .conftest import TODAY, bill_once, dedent, ledger_dump
@@ -118,7 +120,46 @@ def test_every_writing_run_leaves_a_backup_of_the_ledger_as_it_was_and_as_it_is(
     assert len(list((ws.root / "output" / "backups").glob("*.sqlite"))) == 1
     void(ws.root, "2026-0001", "wrong rate", today=TODAY)
     after = sorted((ws.root / "output" / "backups").glob("ledger-*.sqlite"))
-    assert len(after) == 3 and every_row(ws.root / "output" / "ledger.sqlite") == every_row(after[-1])
+    assert len(after) == 2  # the ledger as it was is the bill's copy after it: nothing wrote since
+    assert after[0] == backups[0] and every_row(ws.root / "output" / "ledger.sqlite") == every_row(after[-1])
+
+
+def test_a_ledger_written_since_the_last_backup_is_copied_before_the_next_run_writes(ws):
+    """The newest backup stands for the ledger as it is only while its mark is the ledger's token: a
+    write by another program since (an SQLite tool) is copied before the next run writes."""
+    billed_once(ws)
+    ledger_path = ws.root / "output" / "ledger.sqlite"
+    conn = sqlite3.connect(ledger_path)
+    with conn:
+        conn.execute("UPDATE invoices SET reason = 'typed in a database browser' WHERE number = '2026-0002'")
+    conn.close()
+    edited = every_row(ledger_path)
+    void(ws.root, "2026-0001", "wrong rate", today=TODAY)
+    first, before, after = sorted((ws.root / "output" / "backups").glob("ledger-*.sqlite"))
+    assert every_row(before) == edited and every_row(after) == every_row(ledger_path) != edited
+    assert len({re.fullmatch(r"ledger-\d{8}T\d{6}-\d{6}-([0-9a-f]{16})\.sqlite", b.name)[1]
+                for b in (first, before, after)}) == 3  # each copy marked with the ledger's token as it was
+
+
+def test_a_ledger_without_a_token_is_copied_every_time(ws):
+    """A ledger whose token row is gone (an SQLite tool deleted it; opening it for writing puts one
+    back) has no mark to compare: each backup of it is taken, named without one."""
+    billed_once(ws)
+    ledger_path = ws.root / "output" / "ledger.sqlite"
+    conn = sqlite3.connect(ledger_path)
+    try:
+        with conn:
+            conn.execute("DELETE FROM written")
+        taken = [backup(conn, ledger_path), backup(conn, ledger_path)]
+    finally:
+        conn.close()
+    assert taken[0] != taken[1] and all(re.fullmatch(r"ledger-\d{8}T\d{6}-\d{6}\.sqlite", b.name) for b in taken)
+    again = ledger.connect(ledger_path)  # the token back: the next copy is marked, and stands for the ledger after
+    try:
+        marked = backup(again, ledger_path)
+        assert marked is not None and marked != taken[1] and backup(again, ledger_path) == marked
+    finally:
+        again.close()
 
 
 def every_row(path: Path) -> list[str]:

@@ -11,6 +11,7 @@ again; the message says which backup to restore.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -18,17 +19,24 @@ from pathlib import Path
 from ..files import write_atomically
 
 FOLDER = "backups"
-KEPT = 30  # the newest backups kept: two per writing run, so the last 15 runs
+KEPT = 30  # the newest backups kept: one or two per writing run, so the last 15 to 30 runs
 INVOICE_SUFFIXES = (".xrechnung.xml", ".pdf")
 
 
 def backup(conn: sqlite3.Connection, ledger_path: Path) -> Path | None:
     """A copy of the ledger as `conn` sees it, in output/backups/ (none of a ledger without
-    invoices: there is nothing to lose); older ones beyond KEPT removed."""
+    invoices: there is nothing to lose); older ones beyond KEPT removed. Each copy's name ends
+    with a mark of the ledger's token as the copy began (`_mark`): where the newest backup's is the
+    ledger's now — the copy the last writing run took after its writes, and nothing wrote since —
+    that backup is the ledger as it is, and no other is taken (a year's ledger is hundreds of MB)."""
     if conn.execute("SELECT count(*) FROM invoices").fetchone() == (0,):
         return None
+    mark = _mark(conn)
+    newest = backups(ledger_path)[:1]
+    if mark and newest and newest[0].name.endswith(f"-{mark}.sqlite"):
+        return newest[0]
     folder = ledger_path.parent / FOLDER
-    target = folder / f"ledger-{datetime.now():%Y%m%dT%H%M%S-%f}.sqlite"
+    target = folder / f"ledger-{datetime.now():%Y%m%dT%H%M%S-%f}{f'-{mark}' if mark else ''}.sqlite"
 
     def write(temp: Path) -> None:
         copy = sqlite3.connect(temp)
@@ -41,6 +49,17 @@ def backup(conn: sqlite3.Connection, ledger_path: Path) -> Path | None:
     for old in backups(ledger_path)[KEPT:]:
         old.unlink(missing_ok=True)
     return target
+
+
+def _mark(conn: sqlite3.Connection) -> str:
+    """The ledger's token (which every write to it replaces, and its schema's changes: ledger/kept.py),
+    as 16 hex digits of its hash; "" for a ledger without one. Read before the copy begins: a write
+    in between (by another program) leaves the copy newer than its mark, never older."""
+    from .kept import token  # noqa: PLC0415 — kept imports the schema, which imports this module
+
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    now = token(conn, version)
+    return "" if now is None else hashlib.sha256(now.encode()).hexdigest()[:16]
 
 
 def backups(ledger_path: Path) -> list[Path]:
