@@ -315,3 +315,25 @@ def test_ids_are_kept_as_their_bytes_exactly_or_as_text(column, values, block):
     if kept is not None:
         stored = {f"{name}.{part}": array for part, array in kept.items()}
         assert list(identities._digests_in(stored, name, prefix, len(texts), "str")) == texts
+
+
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["Anna Schmidt", "ben okafor", "A. Schmidt", "Nobody", None]),
+                               st.sampled_from(["anna@studio.example", "BEN@studio.example", "x@y.example", None])),
+                     min_size=1, max_size=12), start=st.integers(0, 5))
+def test_a_person_is_found_by_name_else_by_email(tmp_path_factory, rows, start):
+    """person_names: by the name, else — only where the name is no one's — by the email: as a
+    lookup of every row's email would find them, whatever the rows' index."""
+    from auftakt_batch.check.resolve import person_names
+
+    root = tmp_path_factory.mktemp("people")
+    (root / "rates.yaml").write_text(RATES)
+    config, _ = load_config(root / "rates.yaml")
+    raw = pd.DataFrame({"person": [r[0] for r in rows], "email": [r[1] for r in rows], "source_format": "csv"},
+                       index=range(start, start + 2 * len(rows), 2)).astype("str")
+    people = {"anna schmidt": "Anna Schmidt", "ben okafor": "Ben Okafor", "a. schmidt": "Anna Schmidt",
+              "anna@studio.example": "Anna Schmidt",
+              "ben@studio.example": "Ben Okafor"}
+    expected = [people.get((name or "").lower()) or people.get((email or "").lower()) for name, email in rows]
+    found = person_names(raw, config)
+    assert found.index.equals(raw.index) and [None if pd.isna(v) else v for v in found] == expected

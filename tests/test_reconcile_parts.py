@@ -151,3 +151,20 @@ def test_the_exports_holding_billed_entries_elsewhere_are_told_row_by_row_past_t
     assert gone([True, False, True]) == set()
     assert gone([False, False, False]) == {first, last}
     assert gone([True, True, False]) == {last}
+
+
+@given(gone=st.lists(st.sampled_from([None, "deleted", "edited"]), max_size=8), start=st.integers(0, 3))
+def test_the_unsettled_are_the_billed_entries_not_accepted_as_changed(gone, start):
+    """`unsettled`: every billed row whose change was not accepted, in order, with its day a date and
+    its person as the team now names them — the same frame when none is settled (not a copy of it)."""
+    billed = pd.DataFrame({"entry_id": [f"{i:020x}" for i in range(len(gone))],
+                           "person": ["A. Schmidt", "Ben"] * (len(gone) // 2) + ["Ben"] * (len(gone) % 2),
+                           "day": "2026-11-03", "gone": pd.Series(gone, dtype=object)},
+                          ).set_axis(range(start, start + len(gone)))
+    config = type("Config", (), {"people": {"A. Schmidt": "Anna Schmidt"}})()
+    found = reconcile.unsettled(billed, config)
+    kept = [g is None for g in gone]
+    assert found.index.tolist() == billed.index[kept].tolist()
+    assert found["entry_id"].tolist() == billed["entry_id"][kept].tolist()
+    assert found["who"].tolist() == ["Anna Schmidt" if p == "A. Schmidt" else p for p in billed["person"][kept]]
+    assert (found["day"] == pd.Timestamp("2026-11-03")).all() and found["day"].dtype.kind == "M"

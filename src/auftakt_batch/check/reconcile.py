@@ -126,7 +126,8 @@ def unsettled(billed: pd.DataFrame, config: Config) -> pd.DataFrame:
     """The billed entries not accepted as changed, with `day` a date and `who` the person now."""
     # who a billed entry's person is now: a person renamed since (the old name an alias) is the same
     who = per_distinct(billed["person"], lambda name: config.people.get(name) or name)
-    return billed.assign(day=pd.to_datetime(billed["day"]), who=who)[_open(billed)]
+    found, open_ = billed.assign(day=pd.to_datetime(billed["day"]), who=who), _open(billed)
+    return found if open_.all() else found[open_]  # none settled: not a copy of a year's billed entries
 
 
 def _open(billed: pd.DataFrame) -> np.ndarray:

@@ -55,7 +55,10 @@ def person_names(raw: pd.DataFrame, config: Config) -> pd.Series:
     """Each row's person: by the name in the export, else by its email column (a tracker's user
     name may be a login), else — in a one-person file named after its person (Watson's) — by the
     mailbox that name is (`anna.json`: anna@…); NA where none is in the team."""
-    named = _lookup(raw[E.person], config.people.get).fillna(_lookup(raw[E.email], config.people.get))
+    named = _lookup(raw[E.person], config.people.get)
+    unnamed = named.isna().to_numpy()
+    if unnamed.any():  # by email only where the name is no one's: a year's emails are not looked at otherwise
+        named = named.fillna(_lookup(raw[E.email].where(unnamed), config.people.get))
     by_file = raw[E.source_format].isin(FILE_NAMED)
     if not by_file.any():
         return named
