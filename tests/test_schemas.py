@@ -271,11 +271,15 @@ def _fingerprint_columns(draw: st.DrawFn) -> tuple[str, list[str]]:
     return head, ids
 
 
+AT_ONCE = st.sampled_from([1, 2, 3, schemas.LINES_AT_ONCE])  # values joined into one text at a time
+
+
 @settings(max_examples=examples(300), deadline=None)
-@given(_fingerprint_columns())
-def test_ids_looked_at_all_at_once_pass_only_as_each_matched_alone(case):
-    """The look at a column of ids or slots (one matrix of bytes, not a regex per value) passes a
-    column only if every value matches the pattern alone — and passes every column of clean ones."""
+@given(_fingerprint_columns(), AT_ONCE)
+def test_ids_looked_at_all_at_once_pass_only_as_each_matched_alone(case, at_once):
+    """The look at a column of ids or slots (one matrix of bytes, not a regex per value; `at_once`
+    values at a time) passes a column only if every value matches the pattern alone — and passes
+    every column of clean ones."""
     import re
 
     from auftakt_batch.schemas import _fingerprints
@@ -284,7 +288,8 @@ def test_ids_looked_at_all_at_once_pass_only_as_each_matched_alone(case):
     check = _fingerprints(head)
     pattern = dict(check.arguments)["pattern"]
     try:
-        passed = check.holds(pd.Series(ids, dtype="str"), False)
+        with patch.object(schemas, "LINES_AT_ONCE", at_once):
+            passed = check.holds(pd.Series(ids, dtype="str"), False)
     except UnicodeEncodeError:
         passed = False  # conforms says no, and pandera decides
     assert not passed or all(re.match(pattern, i) for i in ids)
@@ -306,27 +311,32 @@ odd = st.one_of(st.text(alphabet="0123456789abcdef\n", min_size=18, max_size=22)
 
 
 @given(st.lists(st.one_of(ids, ids.map(lambda i: "0123456789abcdef" + i[16:]), ids.map(lambda i: i[:16] + "0000")),
-                max_size=30), st.lists(odd, max_size=2), st.randoms())
-def test_ids_are_found_distinct_exactly_when_they_are(values, others, random):
-    """`distinct_ids` mixes each id's bytes into an integer: ids alike in all but their last digits, or
-    in all but their first, are told apart; any value not 20 ASCII characters leaves it to pandas."""
+                max_size=30), st.lists(odd, max_size=2), st.randoms(), AT_ONCE)
+def test_ids_are_found_distinct_exactly_when_they_are(values, others, random, at_once):
+    """`distinct_ids` mixes each id's bytes into an integer (`at_once` ids at a time): ids alike in all
+    but their last digits, or in all but their first, are told apart; any value not 20 ASCII characters
+    leaves it to pandas."""
     values = values + values[:random.randint(0, 2)] + others  # a copy or two, and maybe an odd value
     random.shuffle(values)
     column = pd.Series(values, dtype="str")
-    found = schemas.distinct_ids(column)
+    with patch.object(schemas, "LINES_AT_ONCE", at_once):
+        found = schemas.distinct_ids(column)
+        assert schemas.id_integers(values) is None or (schemas.id_integers(values) == np.concatenate(
+            [schemas.id_integers([v]) for v in values] or [np.zeros(0, dtype=np.uint64)])).all()
     assert found is None or found == column.is_unique
     if all(len(v) == 20 and v.isascii() and "\n" not in v for v in values):
         assert found == column.is_unique
 
 
 @given(st.lists(st.one_of(ids, ids.map(lambda i: "0123456789abcdef" + i[16:]), ids.map(lambda i: i[:16] + "0000")),
-                max_size=30), st.lists(odd, max_size=2), st.randoms())
-def test_repeated_ids_are_what_duplicated_says(values, others, random):
+                max_size=30), st.lists(odd, max_size=2), st.randoms(), AT_ONCE)
+def test_repeated_ids_are_what_duplicated_says(values, others, random, at_once):
     """`repeated_ids` compares whole only the ids whose integers repeat: it marks exactly the values
     `duplicated(keep=False)` marks, ids or not, on any index."""
     values = values + values[:random.randint(0, 3)] + others
     random.shuffle(values)
     column = pd.Series(values, index=[f"r{n}" for n in range(len(values))], dtype="str")
-    pd.testing.assert_series_equal(schemas.repeated_ids(column), column.duplicated(keep=False))
+    with patch.object(schemas, "LINES_AT_ONCE", at_once):
+        pd.testing.assert_series_equal(schemas.repeated_ids(column), column.duplicated(keep=False))
     with patch.object(schemas, "id_integers", lambda texts: np.zeros(len(texts), dtype=np.uint64)):  # all collide
         pd.testing.assert_series_equal(schemas.repeated_ids(column), column.duplicated(keep=False))

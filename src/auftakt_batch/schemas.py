@@ -121,16 +121,20 @@ def _fingerprints(head: str) -> Check:
     width, pattern = HEADS[head], re.compile(head)
     size = width + 20
 
-    def holds(values: pd.Series, _: bool) -> bool:
-        texts = values.tolist()
-        if not texts:
-            return True
+    def held(texts: list) -> bool:
         rows = _lines(texts, size)
         if rows is None:
             return False
         heads = np.unique(np.ascontiguousarray(rows[:, :width]).view(f"S{width}")) if width else [b""]
         return bool(_HEX_DIGIT[rows[:, width:size]].all()) and all(pattern.fullmatch(h.decode("ascii")) for h in heads)
+
+    def holds(values: pd.Series, _: bool) -> bool:
+        texts = values.tolist()
+        return all(held(texts[at:at + LINES_AT_ONCE]) for at in range(0, len(texts), LINES_AT_ONCE))
     return Check("str_matches", (("pattern", f"^{head}[0-9a-f]{{20}}$"),), holds)
+
+
+LINES_AT_ONCE = 131_072  # values joined into one text at a time (`_lines`): a year's ids at once held 40 MB twice
 
 
 def _lines(texts: list, width: int) -> np.ndarray | None:
@@ -182,6 +186,10 @@ def id_integers(texts: list) -> np.ndarray | None:
     (an entry id's form)."""
     if not texts:
         return np.zeros(0, dtype=np.uint64)
+    if len(texts) > LINES_AT_ONCE:
+        parts = [id_integers(texts[at:at + LINES_AT_ONCE]) for at in range(0, len(texts), LINES_AT_ONCE)]
+        found = [part for part in parts if part is not None]
+        return np.concatenate(found) if len(found) == len(parts) else None
     rows = _lines(texts, 20)
     if rows is None:
         return None
