@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..files import write_atomically
+from .written import token
 
 FOLDER = "backups"
 KEPT = 30  # the newest backups kept: one or two per writing run, so the last 15 to 30 runs
@@ -55,8 +56,6 @@ def _mark(conn: sqlite3.Connection) -> str:
     """The ledger's token (which every write to it replaces, and its schema's changes: ledger/kept.py),
     as 16 hex digits of its hash; "" for a ledger without one. Read before the copy begins: a write
     in between (by another program) leaves the copy newer than its mark, never older."""
-    from .kept import token  # noqa: PLC0415 — kept imports the schema, which imports this module
-
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     now = token(conn, version)
     return "" if now is None else hashlib.sha256(now.encode()).hexdigest()[:16]

@@ -43,7 +43,7 @@ import pandas as pd
 
 from ..ingest import arrays
 from ..ingest.cache import code, written_entry
-from .schema import WRITTEN_ADDED_IN
+from .written import token
 
 FORMAT = 3  # change it whenever what is stored, or how, changes
 MOST_ADDED = 900  # invoices a run's own bills may add for their entries alone to be read (SQLite's parameters)
@@ -54,18 +54,6 @@ Query = Callable[..., pd.DataFrame]  # (conn, schema version, on: invoice ids or
 _in_process: dict[tuple[str, str], tuple[str, pd.DataFrame]] = {}  # (ledger, query) -> (token, its frame)
 _followed: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {}  # ledger -> token before a write -> (the token
 # after it, the invoices it added): this process's own writes that only added invoices, or changed no billed entry
-
-
-def token(conn: sqlite3.Connection, version: int) -> str | None:
-    """The ledger's token, as hex, and the count of its schema's changes (SQLite's schema cookie): a
-    ledger loaded from a dump of another (`.dump`, `.recover`) carries that one's token, written before
-    its triggers, but was made by other schema changes; None where it has no token (older than schema
-    12, or its one row gone)."""
-    if version < WRITTEN_ADDED_IN:
-        return None
-    found = conn.execute("SELECT hex(token) FROM written").fetchall()
-    (schema,) = conn.execute("PRAGMA schema_version").fetchone()
-    return f"{found[0][0]}-{schema}" if len(found) == 1 and found[0][0] else None
 
 
 def remembered(path: Path, name: str, query: Query) -> Query:

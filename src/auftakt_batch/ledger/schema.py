@@ -15,6 +15,7 @@ from ..errors import LedgerError
 from ..pricing.invoices import quantity
 from .backups import restore_hint
 from .sql import decimal_text, transaction
+from .written import WRITTEN_ADDED_IN
 
 SCHEMA_VERSION = 12  # PRAGMA user_version; an older ledger is migrated, a newer one refused, never guessed at
 # the instant an invoice was reserved, in UTC; NULL for an invoice issued before schema 5 (unknown, never invented)
@@ -193,7 +194,6 @@ MIGRATIONS = {  # from version: the statements that make it the next version
 # table: the version that added it
 TABLES = {"invoices": 0, "invoice_lines": 0, "billed_entries": 0, "charges": 7, "messages": 9, "payments": 10,
           "reminders": 11, "written": 12}
-WRITTEN_ADDED_IN = 12
 # the indexes that refuse a second live billing of an entry, a charge, and a second payment by one booking
 INDEXES = {"billed_once": 0, "charged_once": 7, "paid_once": 10}
 

@@ -11,10 +11,11 @@ from datetime import date, datetime
 from typing import NamedTuple, NotRequired, TypedDict, Unpack
 
 from ..pricing.invoices import Billed, Draft
-from .kept import followed, token
+from .kept import followed
 from .reading import voidable
 from .schema import SCHEMA_VERSION
 from .sql import decimal_text, transaction, utc_now
+from .written import token
 
 
 class AlreadyBilled(Exception):
