@@ -53,7 +53,7 @@ def backup(conn: sqlite3.Connection, ledger_path: Path) -> Path | None:
 
 
 def _mark(conn: sqlite3.Connection) -> str:
-    """The ledger's token (which every write to it replaces, and its schema's changes: ledger/kept.py),
+    """The ledger's token (which every write to it replaces, and its schema's changes: ledger/written.py),
     as 16 hex digits of its hash; "" for a ledger without one. Read before the copy begins: a write
     in between (by another program) leaves the copy newer than its mark, never older."""
     (version,) = conn.execute("PRAGMA user_version").fetchone()
