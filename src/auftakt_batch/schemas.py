@@ -130,11 +130,16 @@ def _fingerprints(head: str) -> Check:
 
     def holds(values: pd.Series, _: bool) -> bool:
         texts = values.tolist()
-        return all(held(texts[at:at + LINES_AT_ONCE]) for at in range(0, len(texts), LINES_AT_ONCE))
+        return all(map(held, _at_once(texts)))
     return Check("str_matches", (("pattern", f"^{head}[0-9a-f]{{20}}$"),), holds)
 
 
 LINES_AT_ONCE = 131_072  # values joined into one text at a time (`_lines`): a year's ids at once held 40 MB twice
+
+
+def _at_once(texts: list) -> list[list]:
+    """`texts` in runs of at most LINES_AT_ONCE, in order (none where there are none)."""
+    return [texts[at:at + LINES_AT_ONCE] for at in range(0, len(texts), LINES_AT_ONCE)]
 
 
 def _lines(texts: list, width: int) -> np.ndarray | None:
@@ -187,7 +192,7 @@ def id_integers(texts: list) -> np.ndarray | None:
     if not texts:
         return np.zeros(0, dtype=np.uint64)
     if len(texts) > LINES_AT_ONCE:
-        parts = [id_integers(texts[at:at + LINES_AT_ONCE]) for at in range(0, len(texts), LINES_AT_ONCE)]
+        parts = [id_integers(run) for run in _at_once(texts)]
         found = [part for part in parts if part is not None]
         return np.concatenate(found) if len(found) == len(parts) else None
     rows = _lines(texts, 20)

@@ -28,7 +28,7 @@ from ..pricing.models import NOTHING_BILLED, Ledgered
 from ..problems import plural
 from . import reading
 from .backups import restore_hint, stray_invoices
-from .kept import remembered, token
+from .kept import remembered
 from .messages import Delivery, deliveries, record_outcome, record_sending
 from .reading import (
     BILLED_COLUMNS,
@@ -61,6 +61,7 @@ from .writing import (
     record_pending,
     reserving,
 )
+from .written import token
 
 __all__ = ["AlreadyBilled", "BILLED_COLUMNS", "BUSY_TIMEOUT_S", "Book", "DECIMALS", "Delivery", "InvoiceRecord",
            "LedgerError", "NotVoidable", "Number", "ReminderRecord", "SCHEMA_VERSION", "Stored", "billed_entries",
@@ -176,7 +177,7 @@ def read_book(path: Path) -> Book:
 
 
 def read_token(path: Path) -> str | None:
-    """The ledger's token (kept.py: every write replaces it), read-only; None without one, or without a ledger."""
+    """The ledger's token (written.py: every write replaces it), read-only; None without one, or without a ledger."""
     return _read(path, token, None)
 
 

@@ -82,8 +82,8 @@ def record_all_pending(conn: sqlite3.Connection, pattern: str, drafts: Sequence[
             before = token(conn, SCHEMA_VERSION)
             if refers_to is not None:
                 _void(conn, refers_to)
-            for draft, expect in drafts:
-                number, seq = next_number(conn, pattern, issue_date.year)
+            for (draft, expect), (number, seq) in zip(drafts, next_numbers(conn, pattern, issue_date.year, len(drafts)),
+                                                      strict=True):
                 if expect is not None and number != expect:
                     raise RuntimeError(f"the series moved under the billing lock: expected {expect}, got {number}")
                 ids.append(_insert(conn, "invoices", {

@@ -41,10 +41,11 @@ def before_figures(earlier: CheckRun | None, book: Book) -> Before:
         return NOTHING
     config = earlier.loaded_config()
     rows = len(earlier.entries)
-    cuts = sorted({rows * k // PARTS for k in range(PARTS + 1)})  # no part empty
-    release()  # the workers fork from this process: what its check freed is not theirs to start with (20 MB)
-    parts = forked_map(forked_pool(2), _part, list(itertools.pairwise(cuts)), (earlier, book), list) \
-        if rows >= PARALLEL_ROWS else None
+    parts = None
+    if rows >= PARALLEL_ROWS:
+        cuts = sorted({rows * k // PARTS for k in range(PARTS + 1)})  # no part empty
+        release()  # the workers fork from this process: what its check freed is not theirs to start with (20 MB)
+        parts = forked_map(forked_pool(2), _part, list(itertools.pairwise(cuts)), (earlier, book), list)
     if parts is None:
         parts = [_tabled(earlier, book)]
     tabled = [before for before, _ in parts]
