@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auftakt_batch import pipeline
-from auftakt_batch.check import identities, reconcile
+from auftakt_batch.check import digests, identities, reconcile
 from auftakt_batch.config import load_config
 from auftakt_batch.ingest import cache as ingest_cache
 from auftakt_batch.periods import parse_period
 from auftakt_batch.reports import figures_for
+from auftakt_batch.schemas import Entries as E
 
 from .conftest import RATES, TODAY, Workspace, edited, examples
 from .test_ingest_cache import outputs, workspace
@@ -337,3 +338,34 @@ def test_a_person_is_found_by_name_else_by_email(tmp_path_factory, rows, start):
     expected = [people.get((name or "").lower()) or people.get((email or "").lower()) for name, email in rows]
     found = person_names(raw, config)
     assert found.index.equals(raw.index) and [None if pd.isna(v) else v for v in found] == expected
+
+
+def test_ids_are_read_alone_from_the_cache_as_computing_them_gives_and_never_trusted_damaged(tmp_path, monkeypatch):
+    """`fingerprints` (the reconciliation's ids of the rows outside the period) reads the ids of rows the
+    cache keeps alone — no other column, no text — and they are the digests computing them gives.
+    Where the cache lacks a row, or its ids are damaged, they come from `identified`: the same."""
+    ws = workspace(tmp_path / "ws")
+    write(ws, {"a": [(10, 1, 0, 0, 4), (10, 2, 2, 2, 8), (11, 2, 0, 0, 2)],
+               "b": [(10, 3, 1, 1, 2), (10, 3, 1, 1, 2), (11, 4, 3, 3, 6)]}, 0, 0)
+    run = pipeline.check(ws.root, OCTOBER, TODAY)  # keeps October's rows
+    everything, config = run.ingested.entries, run.config
+    october = everything[everything[E.date].dt.month.eq(10)]
+    computed = digests.as_bytes(identities._computed(everything, config)[E.entry_id].tolist())[0]
+    fingerprints = identities.fingerprints(run.ingested, config, ws.root)
+    with monkeypatch.context() as alone:
+        alone.setattr(identities, "identified", lambda *_: pytest.fail("read as a frame of every column"))
+        digest, fits = fingerprints(october)
+    assert fits.all() and (digest == computed[october.index]).all()
+    assert (fingerprints(everything)[0] == computed).all()  # November's rows are not kept: worked out (and kept)
+    identities.written()  # by a process of its own: before the files are damaged, not after
+    assert kept(ws)
+    for path in kept(ws):  # each export's kept ids cut short by a byte: damaged
+        with np.load(path, allow_pickle=False) as file:
+            stored = {name: file[name] for name in file.files}
+        stored[f"{E.entry_id}.digest"] = stored[f"{E.entry_id}.digest"][:-1]
+        np.savez(path, allow_pickle=False, **stored)
+    framed: list[int] = []
+    real = identities.identified
+    monkeypatch.setattr(identities, "identified", lambda raw, *rest: framed.append(len(raw)) or real(raw, *rest))
+    digest, fits = fingerprints(october)
+    assert framed == [len(october)] and fits.all() and (digest == computed[october.index]).all()

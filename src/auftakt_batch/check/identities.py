@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ from ..ingest.cache import left_behind, written_entry
 from ..memory import release
 from ..processes import cores, forked_call, forked_map, forked_pool
 from ..schemas import Entries as E
+from .digests import Fingerprints, as_bytes, as_texts, id_bytes
 from .identity import ID_BYTES, identify
 from .resolve import resolve_names
 
@@ -159,14 +160,47 @@ def _by_day(at: np.ndarray, raw: pd.DataFrame, most: int) -> list[np.ndarray]:
     return [np.sort(at[order[lo:hi]]) for lo, hi in zip([0, *bounds], [*bounds, len(at)])]
 
 
-def fingerprints(ingested: Ingested, config: Config, workspace: Path) -> Callable[[pd.DataFrame], pd.Series]:
+def fingerprints(ingested: Ingested, config: Config, workspace: Path) -> Fingerprints:
     """The entry ids of ingested rows (whole days of them, indexed by their positions among the
-    ingested entries, as a period split leaves the rows outside it), as `identified` has them."""
-    def ids(rows: pd.DataFrame) -> pd.Series:
+    ingested entries, as a period split leaves the rows outside it), as `identified` has them, as
+    their digests' bytes (digests.as_bytes): read alone from the cache where it keeps every one of
+    the rows (a year's ids: no text made, no other column read), else from `identified`."""
+    def ids(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         if not ingested.entries.index.equals(pd.RangeIndex(len(ingested.entries))):  # positions unknown
-            return _computed(rows, config)[E.entry_id]
-        return identified(rows.reset_index(drop=True), rows.index.to_numpy(), ingested, config, workspace)[E.entry_id]
+            texts = _computed(rows, config)[E.entry_id]
+        else:
+            kept = _kept_ids(rows.index.to_numpy(), ingested, config, workspace)
+            if kept is not None:
+                return kept, np.ones(len(kept), dtype=bool)
+            texts = identified(rows.reset_index(drop=True), rows.index.to_numpy(), ingested, config,
+                               workspace)[E.entry_id]
+        return id_bytes(texts)
     return ids
+
+
+def _kept_ids(positions: np.ndarray, ingested: Ingested, config: Config, workspace: Path) -> np.ndarray | None:
+    """The digests of the ids of the ingested rows at `positions` (ascending) where the cache keeps
+    every one of them for these names; None otherwise (`identified` then works out what it lacks)."""
+    written()  # what an earlier call keeps is there to be read
+    exports = _exports(ingested.files)
+    if not (workspace / "output").is_dir() or sum(e.rows for e in exports) != len(ingested.entries):
+        return None
+    folder, names = workspace / FOLDER, names_key(config)
+    found = np.empty((len(positions), ID_BYTES), dtype=np.uint8)
+    for export in exports:
+        lo, hi = (int(i) for i in np.searchsorted(positions, [export.start, export.start + export.rows]))
+        if lo == hi:
+            continue
+        kept = _load_ids(folder, export, names) if _keeps(export) else None
+        if kept is None:
+            return None
+        rows, digest = kept
+        wanted = positions[lo:hi] - export.start
+        at = np.minimum(np.searchsorted(rows, wanted), max(len(rows) - 1, 0))
+        if not len(rows) or not np.array_equal(rows[at], wanted):
+            return None
+        found[lo:hi] = digest[at]
+    return found
 
 
 def _keeps(export: _Export) -> bool:
@@ -262,8 +296,7 @@ def _load(folder: Path, export: _Export, names: str) -> _Kept | None:
     try:
         with np.load(folder / f"{export.key}.npz", allow_pickle=False) as file:
             meta = json.loads(file[_META].tobytes())
-            if meta["format"] != FORMAT or meta["names"] != names or meta["export"] != export.key \
-                    or meta["rows"] != export.rows or set(meta["columns"]) | set(meta["digests"]) != {*COLUMNS, _ROWS}:
+            if not _trusted(meta, export, names):
                 return None
             arrays_in = {name: file[name] for name in file.files if name != _META}
         count = meta["kept"]
@@ -272,13 +305,39 @@ def _load(folder: Path, export: _Export, names: str) -> _Kept | None:
                     for c, prefix in meta["digests"].items()}
         frame = pd.DataFrame({c: columns[c] for c in COLUMNS}, copy=False)
         rows = columns[_ROWS]
-        if {c: str(t) for c, t in frame.dtypes.items()} != meta["dtypes"] or not isinstance(rows, np.ndarray) \
-                or rows.dtype != np.int64 or (count and not (rows[0] >= 0 and rows[-1] < export.rows
-                                                             and bool(np.all(np.diff(rows) > 0)))):
+        if {c: str(t) for c, t in frame.dtypes.items()} != meta["dtypes"] or not _ascending(rows, count, export):
             return None
         return _Kept(rows, frame)
     except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is done again, never trusted
         return None
+
+
+def _load_ids(folder: Path, export: _Export, names: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(the export's rows kept, their ids' digests: rows, ID_BYTES) as `_load` would trust them, read
+    alone (no other column, no text); None where `_load` would trust nothing, or the ids are kept as text."""
+    try:
+        with np.load(folder / f"{export.key}.npz", allow_pickle=False) as file:
+            meta = json.loads(file[_META].tobytes())
+            if not _trusted(meta, export, names) or E.entry_id not in meta["digests"]:
+                return None
+            count = meta["kept"]
+            rows = arrays.unpack(meta["columns"][_ROWS], file, count)
+            digest, _ = _stored_digests(file, E.entry_id, DIGESTS[E.entry_id], count)
+        return (rows, digest) if _ascending(rows, count, export) else None
+    except Exception:  # noqa: BLE001 - as `_load`: never trusted
+        return None
+
+
+def _trusted(meta: dict, export: _Export, names: str) -> bool:
+    """Whether an entry's metadata is what `_keep` writes for this export and these names."""
+    return meta["format"] == FORMAT and meta["names"] == names and meta["export"] == export.key \
+        and meta["rows"] == export.rows and set(meta["columns"]) | set(meta["digests"]) == {*COLUMNS, _ROWS}
+
+
+def _ascending(rows: object, count: int, export: _Export) -> bool:
+    """Whether the kept rows are positions of the export's rows, each once, ascending."""
+    return isinstance(rows, np.ndarray) and rows.dtype == np.int64 and len(rows) == count and (
+        not count or bool(rows[0] >= 0 and rows[-1] < export.rows and np.all(np.diff(rows) > 0)))
 
 
 def _keep_all(folder: Path, names: str, keeping: list[tuple[_Export, _Kept]]) -> None:
@@ -311,53 +370,37 @@ def _keep(folder: Path, export: _Export, names: str, kept: _Kept) -> None:
 # The fingerprints, kept as their bytes (a million of them would cost a hash table to factorize as text):
 # the column, and how many characters come before the hex digest ("t:" of a slot)
 DIGESTS = {E.entry_id: 0, E.slot: 2}
-_HEX = ID_BYTES * 2
-_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 DIGEST_ROWS = 1 << 16  # ids turned into bytes at once
-_NIBBLES = np.full(256, 255, dtype=np.uint8)  # a hex digit's byte -> its value; 255: not a lower-case hex digit
-_NIBBLES[_HEX_DIGITS] = np.arange(16, dtype=np.uint8)
 
 
 def _digests_out(values: pd.Series, prefix: int) -> dict[str, np.ndarray] | None:
     """A column of `prefix` characters then ID_BYTES in hex, as arrays: its prefixes' characters (UTF-8)
     and its digests' bytes; None where any value is not one of those (it is kept as text then). The
-    values are joined a block at a time and read as a matrix of bytes: no text is made per value."""
-    width, count = prefix + _HEX, len(values)
+    values are turned a block at a time (digests.as_bytes): no text is made per value."""
+    count = len(values)
     digest = np.empty((count, ID_BYTES), dtype=np.uint8)
     heads = np.empty((count, prefix), dtype=np.uint8)
     for lo in range(0, count, DIGEST_ROWS):
-        texts = values.iloc[lo:lo + DIGEST_ROWS].tolist()
-        if not all(isinstance(t, str) and len(t) == width for t in texts):
+        block, block_heads, fits = as_bytes(values.iloc[lo:lo + DIGEST_ROWS].tolist(), prefix)
+        if not fits.all():
             return None
-        try:
-            lines = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(len(texts), width)
-        except UnicodeEncodeError:
-            return None
-        nibbles = _NIBBLES[lines[:, prefix:]]
-        if (nibbles > 15).any():  # not a lower-case hex digit
-            return None
-        digest[lo:lo + len(texts)] = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
-        heads[lo:lo + len(texts)] = lines[:, :prefix]
+        digest[lo:lo + len(fits)], heads[lo:lo + len(fits)] = block, block_heads
     return {"digest": digest.ravel(), "prefix": heads.ravel()}
 
 
-def _digests_in(stored: dict[str, np.ndarray], column: str, prefix: int, count: int, dtype: str) -> object:
+def _digests_in(stored: Mapping[str, np.ndarray], column: str, prefix: int, count: int, dtype: str) -> object:
+    digest, heads = _stored_digests(stored, column, prefix, count)
+    return pd.array(as_texts(digest, heads), dtype=dtype)
+
+
+def _stored_digests(stored: Mapping[str, np.ndarray], column: str, prefix: int,
+                    count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(digests (count, ID_BYTES), prefixes (count, prefix)) of a column `_keep` kept as its bytes."""
     digest, heads = stored[f"{column}.digest"], stored[f"{column}.prefix"]
     if digest.dtype != np.uint8 or heads.dtype != np.uint8 or len(digest) != count * ID_BYTES \
             or len(heads) != count * prefix:
         raise ValueError("not what the identity cache writes")
-    # one line per value — its prefix, then its digest's hex digits — as a matrix of bytes, split once
-    lines = np.empty((count, prefix + _HEX + 1), dtype=np.uint8)
-    lines[:, :prefix] = heads.reshape(count, prefix)
-    digest = digest.reshape(count, ID_BYTES)
-    lines[:, prefix:prefix + _HEX:2], lines[:, prefix + 1:prefix + _HEX:2] = _HEX_DIGITS[digest >> 4], \
-        _HEX_DIGITS[digest & 15]
-    lines[:, -1] = ord("\n")
-    texts = lines.tobytes().decode("ascii").split("\n")
-    texts.pop()  # after the last line's break
-    if len(texts) != count:  # a line break among the prefixes
-        raise ValueError("not what the identity cache writes")
-    return pd.array(texts, dtype=dtype)
+    return digest.reshape(count, ID_BYTES), heads.reshape(count, prefix)
 
 
 def _prune(folder: Path, keys: set[str]) -> None:

@@ -20,19 +20,20 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..config import Config
-from ..frames import among, factorize
+from ..frames import factorize
 from ..names import normalised, per_distinct
 from ..periods import Period
 from ..pricing import billed_seconds
 from ..problems import Problem, Severity, Source, plural
 from ..schemas import Entries as E
 from ..units import hm
+from .digests import Fingerprints, found_in, id_bytes, keys
 from .identity import identify
 from .resolve import person_names, resolve_names
 
@@ -49,6 +50,7 @@ class Evidence:
     lacking: frozenset[str]  # ids a newer export of the same source lacks (overlaps.py): deleted there
     files: frozenset[str]  # the input files read (a billed entry's own file still there says where to look)
     covered: pd.DataFrame  # person, first, last: the days of each export that holds a person's entries
+    ids: tuple[np.ndarray, np.ndarray] | None = None  # the billed entries' ids as bytes (digests.as_bytes), if made
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,6 @@ class Reconciliation:
         return entries.loc[self.pairs["index"]].assign(replaces=self.pairs["entry_id"].to_numpy())
 
 
-Fingerprints = Callable[[pd.DataFrame], pd.Series]  # rows read (whole days) -> their entry ids
-
-
 def evidence(raw: pd.DataFrame, period: Period, billed: pd.DataFrame, files: frozenset[str],
              lacking: frozenset[str], config: Config, fingerprints: Fingerprints | None = None) -> Evidence:
     """What the exports say of the billed entries beyond the period's counted entries (`raw`: every
@@ -73,15 +72,23 @@ def evidence(raw: pd.DataFrame, period: Period, billed: pd.DataFrame, files: fro
     pipeline's: as kept, check/identities), else computed."""
     if billed.empty:
         return Evidence(np.zeros(0, dtype=bool), lacking, files, pd.DataFrame(columns=["person", "first", "last"]))
-    fingerprints = fingerprints or (lambda rows: identify(resolve_names(rows, config))[E.entry_id])
-    return Evidence(_billed_elsewhere(raw, period, billed, fingerprints), lacking, files, _coverage(raw, config))
+    fingerprints = fingerprints or _computed(config)
+    ids = id_bytes(billed["entry_id"])
+    return Evidence(_billed_elsewhere(raw, period, billed, fingerprints, ids), lacking, files, _coverage(raw, config),
+                    ids)
 
 
-def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame,
-                      fingerprints: Fingerprints) -> np.ndarray:
+def _computed(config: Config) -> Fingerprints:
+    return lambda rows: id_bytes(identify(resolve_names(rows, config))[E.entry_id])
+
+
+def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame, fingerprints: Fingerprints,
+                      billed_ids: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Which billed entries the exports outside the period hold (a mask of `billed`'s rows): a billed
     entry may move across periods, so the rows of the stretch of days the ledger billed are
-    fingerprinted too (a year billed month by month: every month before the period)."""
+    fingerprinted too (a year billed month by month: every month before the period). The ids are
+    matched as their digests' keys (digests.keys), never as a year's text (`billed_ids`: the billed
+    entries' as bytes, if made)."""
     days, day = pd.to_datetime(billed["day"].drop_duplicates()), raw[E.date]  # a year's days: each parsed once
     near = np.flatnonzero(day.between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
                           & ~period.holds(day))
@@ -90,9 +97,8 @@ def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame,
     cuts = np.unique(starts[np.minimum(np.searchsorted(starts, np.arange(1, PARTS) * len(near) // PARTS),
                                        len(starts) - 1)]) if len(starts) else starts
     ids = [fingerprints(raw.iloc[part]) for part in np.split(near, cuts) if len(part)]  # a part's rows let go
-    found = billed["entry_id"]
-    every = pd.concat(ids) if ids else pd.Series([], dtype="str")
-    return found.isin(every).to_numpy(dtype=bool)  # a year's ids: no sets of them made (the live ones are distinct)
+    found, *there = keys(billed_ids or id_bytes(billed["entry_id"]), *ids)
+    return found_in(found, np.concatenate(there) if there else np.zeros(0, dtype=np.int64))
 
 
 PARTS = 4  # the rows outside the period are fingerprinted in about this many parts of whole exports: a year's
@@ -137,18 +143,26 @@ def _open(billed: pd.DataFrame) -> np.ndarray:
 
 def _reconciled(entries: pd.DataFrame, billed: pd.DataFrame, open_: pd.DataFrame, evidence: Evidence,
                 period: Period, config: Config) -> Reconciliation:
-    """`open_`: the billed entries not yet settled (`unsettled`)."""
-    present = open_["entry_id"].isin(entries[E.entry_id]) | evidence.elsewhere[_open(billed)]
+    """`open_`: the billed entries not yet settled (`unsettled`). Ids are looked up as their keys
+    (digests.keys), never as a year's text."""
+    mine, theirs = keys(evidence.ids or id_bytes(billed["entry_id"]), id_bytes(entries[E.entry_id]))
+    is_open = _open(billed)
+    present = found_in(mine[is_open], theirs) | evidence.elsewhere[is_open]
     absent = open_[~present]
     absent = absent[_covered(absent, evidence, period, {p.name for p in config.team})]
-    free = entries[entries[E.billable] & entries[E.date].notna() & ~among(entries[E.entry_id], billed["entry_id"])]
+    free = entries[entries[E.billable] & entries[E.date].notna() & ~found_in(theirs, mine)]
     # still in the exports, but said to have changed: a newer export of its source lacks it, a new
     # entry starts where it started (a start time belongs to one entry), or one in another file is
     # alike on its person's day (checks.near_repeat) — gone if something could be its edited version,
     # else it stands
-    doubted = open_[present & (open_["entry_id"].isin(evidence.lacking)
-                               | open_["slot"].str.startswith("t:") & open_["slot"].isin(free[E.slot])
-                               | open_["entry_id"].isin(_repeated_elsewhere(open_[present], free)))]
+    slots = free[E.slot]
+    changed = open_["slot"].isin(slots[slots.str.startswith("t:")]).to_numpy(dtype=bool, copy=True)
+    if evidence.lacking:
+        changed |= open_["entry_id"].isin(evidence.lacking).to_numpy(dtype=bool)
+    near = np.flatnonzero(present & open_["day"].isin(free[E.date]).to_numpy(dtype=bool))  # free's days: no other
+    alike = open_.iloc[near]  # row can pair (and a year's billed entries are not copied)
+    changed[near] |= alike["entry_id"].isin(_repeated_elsewhere(alike, free)).to_numpy(dtype=bool)
+    doubted = open_[present & changed]
     suspects = pd.concat([absent, doubted])
     held = _candidates(suspects, free, config)
     inside = period.holds(absent["day"])

@@ -1,0 +1,60 @@
+"""Entry ids as their digests' bytes and as integer keys (check/digests.py): equal keys exactly where
+the ids are equal, whatever their first eight bytes share."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auftakt_batch.check import digests
+
+from .conftest import examples
+
+# ids whose first eight bytes (sixteen hex digits) are one of few, and whose last two differ or not:
+# the hash table numbers the first eight bytes, so equal heads with unequal tails must stay apart
+_HEADS = st.sampled_from(["0" * 16, "f" * 16, "0123456789abcdef"])
+_ID = st.builds(lambda head, tail: head + tail, _HEADS, st.sampled_from(["0000", "0001", "ff00", "abcd"]))
+_NOT_AN_ID = st.one_of(st.none(), st.just(float("nan")), st.text(alphabet="0123456789abcdefABü \n", max_size=21),
+                       _ID.map(str.upper), _ID.map(lambda i: i[:-1]), _ID.map(lambda i: i + "0"))
+
+
+def id_keys(*columns: list) -> list[np.ndarray]:
+    return digests.keys(*(digests.id_bytes(pd.Series(values, dtype=object)) for values in columns))
+
+
+@settings(max_examples=examples(300))
+@given(st.lists(st.lists(st.one_of(_ID, _NOT_AN_ID), max_size=8), min_size=1, max_size=3))
+def test_keys_are_equal_exactly_where_the_ids_are(columns):
+    """Across every column given at once: two values have equal keys if and only if both are ids
+    (twenty lower-case hex digits) and equal; a value that is no id equals no other, not even itself."""
+    found = id_keys(*columns)
+    assert [len(k) for k in found] == [len(values) for values in columns]
+    values = [v for column in columns for v in column]
+    keys = np.concatenate(found).tolist()
+    is_id = [isinstance(v, str) and len(v) == 20 and set(v) <= set("0123456789abcdef") for v in values]
+    for i, (a, a_id) in enumerate(zip(values, is_id)):
+        for j, (b, b_id) in enumerate(zip(values, is_id)):
+            assert (keys[i] == keys[j]) == (i == j or (a_id and b_id and a == b))
+
+
+@settings(max_examples=examples(300))
+@given(st.lists(st.one_of(_ID, _NOT_AN_ID), max_size=10), st.lists(st.one_of(_ID, _NOT_AN_ID), max_size=10))
+def test_ids_found_in_a_pool_are_the_ids_it_holds(values, pool):
+    mine, theirs = id_keys(values, pool)
+    held = {p for p in pool if isinstance(p, str) and len(p) == 20 and set(p) <= set("0123456789abcdef")}
+    assert digests.found_in(mine, theirs).tolist() == [v in held for v in values]
+
+
+@settings(max_examples=examples(300))
+@given(st.lists(st.tuples(st.sampled_from(["", "t:", "d:"]), st.one_of(_ID, _NOT_AN_ID)), max_size=10),
+       st.sampled_from([0, 2]))
+def test_values_are_read_as_bytes_where_they_are_of_the_form_and_come_back_as_they_were(made, prefix):
+    texts = [head + v if isinstance(v, str) else v for head, v in made]
+    digest, heads, fits = digests.as_bytes(texts, prefix)
+    assert digest.shape == (len(texts), 10) and heads.shape == (len(texts), prefix)
+    assert fits.tolist() == [isinstance(t, str) and len(t) == prefix + 20 and t.isascii()
+                             and set(t[prefix:]) <= set("0123456789abcdef") for t in texts]
+    assert not digest[~fits].any() and not heads[~fits].any()
+    assert digests.as_texts(digest[fits], heads[fits]) == [t for t, ok in zip(texts, fits) if ok]
