@@ -33,7 +33,7 @@ def test_keys_are_equal_exactly_where_the_ids_are(columns):
     assert [len(k) for k in found] == [len(values) for values in columns]
     values = [v for column in columns for v in column]
     keys = np.concatenate(found).tolist()
-    is_id = [isinstance(v, str) and len(v) == 20 and set(v) <= set("0123456789abcdef") for v in values]
+    is_id = [_is_id(v) for v in values]
     for i, (a, a_id) in enumerate(zip(values, is_id)):
         for j, (b, b_id) in enumerate(zip(values, is_id)):
             assert (keys[i] == keys[j]) == (i == j or (a_id and b_id and a == b))
@@ -43,7 +43,7 @@ def test_keys_are_equal_exactly_where_the_ids_are(columns):
 @given(st.lists(st.one_of(_ID, _NOT_AN_ID), max_size=10), st.lists(st.one_of(_ID, _NOT_AN_ID), max_size=10))
 def test_ids_found_in_a_pool_are_the_ids_it_holds(values, pool):
     mine, theirs = id_keys(values, pool)
-    held = {p for p in pool if isinstance(p, str) and len(p) == 20 and set(p) <= set("0123456789abcdef")}
+    held = {p for p in pool if _is_id(p)}
     assert digests.found_in(mine, theirs).tolist() == [v in held for v in values]
 
 
@@ -58,3 +58,32 @@ def test_values_are_read_as_bytes_where_they_are_of_the_form_and_come_back_as_th
                              and set(t[prefix:]) <= set("0123456789abcdef") for t in texts]
     assert not digest[~fits].any() and not heads[~fits].any()
     assert digests.as_texts(digest[fits], heads[fits]) == [t for t, ok in zip(texts, fits) if ok]
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 20 and set(value) <= set("0123456789abcdef")
+
+
+@settings(max_examples=examples(300))
+@given(st.lists(st.one_of(_ID, _NOT_AN_ID), max_size=10), st.lists(st.one_of(_ID, _NOT_AN_ID), max_size=10))
+def test_ids_are_placed_where_the_pool_holds_them_or_not_at_all(values, pool):
+    """`places`: the first row of the pool holding each id, -1 where the pool lacks it, and each of the
+    pool's rows' first row of its id (None: each its own); None where two of the pool's ids share
+    their first eight bytes alone (then `overlap` numbers them all, `keys`) — and
+    `overlap` says, both ways, what testing each value for membership says."""
+    mine, theirs = (digests.id_bytes(pd.Series(v, dtype=object)) for v in (values, pool))
+    placed = digests.places(mine, theirs)
+    ids = [p for p in pool if _is_id(p)]
+    if len({p[:16] for p in ids}) == len(set(ids)):  # no two ids alike in their first eight bytes alone
+        assert placed is not None
+        at, firsts = placed
+        assert at.tolist() == [pool.index(v) if _is_id(v) and v in ids else -1 for v in values]
+        if firsts is None:
+            assert len(ids) == len(set(ids))  # each id once: in its own row
+        else:
+            assert firsts.tolist() == [pool.index(p) if _is_id(p) else -1 for p in pool]
+    else:
+        assert placed is None
+    found, back = digests.overlap(theirs, mine)
+    assert found.tolist() == [_is_id(p) and p in values for p in pool]
+    assert back.tolist() == [_is_id(v) and v in pool for v in values]

@@ -1,13 +1,14 @@
-"""Entry ids (and slots) as their digests' bytes, and as integer keys that are equal exactly where
-the ids are.
+"""Entry ids (and slots) as their digests' bytes, looked up as integers, exactly.
 
 An id is twenty lower-case hex digits: ID_BYTES of BLAKE2b (identity.py); a slot is "t:" or "d:"
 and one of those. A year's ledger holds hundreds of thousands of billed ids, and every check
 looks them up among a year's exports: as text, each lookup hashes a Python string (0.23 s for
 766,000 ids among 700,000). As bytes they are read straight from the identity cache
-(identities.py), and made from text without a string per value (the values joined a block at a
-time and read as a matrix); as keys — the first eight bytes numbered by a hash table of
-integers, the last two beside them — they are looked up as integers.
+(identities.py), or made from text without a string per value (the values joined a block at a
+time and read as a matrix). `places` hashes the first HEAD bytes of the ledger's ids as integers
+and compares the rest of each digest found; where two of them share those bytes, `keys` numbers
+the first bytes of every id and puts the rest beside the number. Either way an id is found
+exactly where it is: no digest's bytes are mixed into fewer.
 """
 
 from __future__ import annotations
@@ -23,23 +24,39 @@ HEX = ID_BYTES * 2  # an id's characters
 HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 NIBBLES = np.full(256, 255, dtype=np.uint8)  # a hex digit's byte -> its value; 255: not a lower-case hex digit
 NIBBLES[HEX_DIGITS] = np.arange(16, dtype=np.uint8)
-Fingerprints = Callable[[pd.DataFrame], tuple[np.ndarray, np.ndarray]]  # rows -> (`as_bytes` of their ids, which are)
+Ids = tuple[np.ndarray, np.ndarray]  # (digests (rows, ID_BYTES), which rows are ids): `id_bytes`, `as_bytes`
+Fingerprints = Callable[[pd.DataFrame], Ids]  # rows -> their ids as bytes
 HEAD = 8  # the bytes of a digest numbered by the hash table (one uint64); the rest are kept beside its number
 
 
-def as_bytes(texts: list, prefix: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def as_bytes(texts: list | pd.Series | pd.Index, prefix: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(each value's digest (rows, ID_BYTES), its first `prefix` characters' bytes (rows, prefix),
     whether it is of the form: `prefix` ASCII characters then HEX lower-case hex digits). A value
-    not of the form (missing, another length, not ASCII, not hex) has zeros for both."""
-    width, count = prefix + HEX, len(texts)
-    fits = np.fromiter((isinstance(t, str) and len(t) == width and t.isascii() for t in texts), dtype=bool,
-                       count=count)
+    not of the form (missing, another length, not ASCII, not hex) has zeros for both. The values are
+    read ROWS_AT_ONCE at a time: a year's ids at once held their text three times over (100 MB)."""
+    count = len(texts)
     digest = np.zeros((count, ID_BYTES), dtype=np.uint8)
     heads = np.zeros((count, prefix), dtype=np.uint8)
+    fits = np.zeros(count, dtype=bool)
+    for lo in range(0, count, ROWS_AT_ONCE):
+        hi = min(lo + ROWS_AT_ONCE, count)
+        block = texts[lo:hi] if isinstance(texts, list) else texts[lo:hi].tolist()  # a year's as a list: 6 MB
+        fits[lo:hi] = _read(block, prefix, digest[lo:hi], heads[lo:hi])
+    return digest, heads, fits
+
+
+ROWS_AT_ONCE = 1 << 16
+
+
+def _read(texts: list, prefix: int, digest: np.ndarray, heads: np.ndarray) -> np.ndarray:
+    """`as_bytes` of a few values, written into `digest` and `heads` (zeros); which are of the form."""
+    width = prefix + HEX
+    fits = np.fromiter((isinstance(t, str) and len(t) == width and t.isascii() for t in texts), dtype=bool,
+                       count=len(texts))
     at = np.flatnonzero(fits)
     if not len(at):
-        return digest, heads, fits
-    joined = "".join(texts if len(at) == count else [texts[i] for i in at.tolist()])
+        return fits
+    joined = "".join(texts if len(at) == len(texts) else [texts[i] for i in at.tolist()])
     lines = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(at), width)
     nibbles = NIBBLES[lines[:, prefix:]]
     hexes = (nibbles <= 15).all(axis=1)
@@ -47,7 +64,7 @@ def as_bytes(texts: list, prefix: int = 0) -> tuple[np.ndarray, np.ndarray, np.n
     at, lines, nibbles = at[hexes], lines[hexes], nibbles[hexes]
     digest[at] = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
     heads[at] = lines[:, :prefix]
-    return digest, heads, fits
+    return fits
 
 
 def as_texts(digest: np.ndarray, heads: np.ndarray) -> list[str]:
@@ -67,27 +84,77 @@ def as_texts(digest: np.ndarray, heads: np.ndarray) -> list[str]:
     return texts
 
 
-def keys(*digests: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+def places(mine: Ids, pool: Ids) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """(for each of `mine`'s ids (digests (rows, ID_BYTES), which rows are ids) the row of `pool` that
+    holds the same id — its first, where it holds it twice —, -1 where none does (or it is no id);
+    for each of `pool`'s rows that first row of its id, -1 where it is no id: None where each id of
+    the pool is in its own row). None where two of `pool`'s ids differ only after their first HEAD
+    bytes (`keys` tells those apart). One hash table of integers, of `pool`'s first HEAD bytes; the
+    rest of each digest found there is compared whole, so an id is placed exactly where it is."""
+    (digest, fits), (theirs, their_fits) = mine, pool
+    rows = None if their_fits.all() else np.flatnonzero(their_fits)  # None: every row
+    index = pd.Index(_first(theirs if rows is None else theirs[rows]), copy=False)
+    firsts = None
+    if not index.is_unique:  # an id the pool holds twice, or two ids alike in their first bytes
+        rows = np.arange(len(theirs)) if rows is None else rows
+        once = ~index.duplicated()
+        firsts = np.full(len(theirs), -1, dtype=np.int64)
+        firsts[rows] = rows[once][pd.Index(index[once]).get_indexer(index)]  # each row's first of its first bytes
+        if not (theirs[firsts[rows], HEAD:] == theirs[rows, HEAD:]).all():
+            return None
+        rows, index = rows[once], pd.Index(index[once])
+    at = index.get_indexer(_first(digest))
+    del index
+    if rows is not None:
+        hit = at >= 0
+        at[hit] = rows[at[hit]]
+    at[~fits] = -1
+    hit = np.flatnonzero(at >= 0)
+    at[hit[(theirs[at[hit], HEAD:] != digest[hit, HEAD:]).any(axis=1)]] = -1  # alike in their first bytes alone
+    return at, firsts
+
+
+def _first(digest: np.ndarray) -> np.ndarray:
+    """Each digest's first HEAD bytes as one integer."""
+    return np.ascontiguousarray(digest[:, :HEAD]).view(np.uint64).ravel()
+
+
+def overlap(mine: Ids, theirs: Ids) -> tuple[np.ndarray, np.ndarray]:
+    """(whether each of `mine`'s ids is one of `theirs`, whether each of theirs is one of mine): the
+    fewer placed in a hash table (`places`) and the others looked up in it, else by `keys`."""
+    if len(theirs[0]) < len(mine[0]):
+        back, found = overlap(theirs, mine)
+        return found, back
+    placed = places(theirs, mine)
+    if placed is None:
+        my_keys, their_keys = keys(mine, theirs)
+        return found_in(my_keys, their_keys), found_in(their_keys, my_keys)
+    at, firsts = placed
+    found = np.zeros(len(mine[0]) + 1, dtype=bool)  # the last: of rows that are no id (firsts -1)
+    found[at[at >= 0]] = True
+    return found[:-1] if firsts is None else found[firsts], at >= 0
+
+
+def keys(*digests: Ids) -> list[np.ndarray]:
     """For each (digests (rows, ID_BYTES), which rows are ids) an int64 key per row: two rows of any of
     them have equal keys exactly where both are ids with equal digests. A row that is no id has a key
     of its own (negative), equal to no other. The first HEAD bytes of every digest are numbered in one
     hash table of integers, and each number shifted beside the last bytes: no digest's bytes are
     mixed, so no two digests share a key by chance."""
-    every = np.concatenate([d for d, _ in digests]) if digests else np.zeros((0, ID_BYTES), dtype=np.uint8)
-    first = np.ascontiguousarray(every[:, :HEAD]).view(np.uint64).ravel()
-    rest = np.zeros(len(every), dtype=np.int64)
-    for at in range(HEAD, ID_BYTES):
-        rest = rest << 8 | every[:, at]
-    numbers = pd.factorize(first)[0].astype(np.int64)
-    found = numbers << (8 * (ID_BYTES - HEAD)) | rest
-    ids = np.concatenate([fits for _, fits in digests]) if digests else np.zeros(0, dtype=bool)
-    found[~ids] = -1 - np.flatnonzero(~ids)
-    return np.split(found, np.cumsum([len(d) for d, _ in digests])[:-1]) if digests else []
+    ends = np.cumsum([len(d) for d, _ in digests], dtype=np.int64)
+    found = pd.factorize(np.concatenate([_first(d) for d, _ in digests] or [np.zeros(0, dtype=np.uint64)]))[0]
+    found <<= 8 * (ID_BYTES - HEAD)
+    for (d, fits), lo in zip(digests, [0, *ends[:-1].tolist()]):
+        part = found[lo:lo + len(d)]  # a view: written in place
+        for at in range(HEAD, ID_BYTES):
+            part |= d[:, at].astype(np.int64) << (8 * (ID_BYTES - 1 - at))
+        part[~fits] = -1 - lo - np.flatnonzero(~fits)
+    return np.split(found, ends[:-1]) if digests else []
 
 
-def id_bytes(ids: pd.Series | pd.Index) -> tuple[np.ndarray, np.ndarray]:
+def id_bytes(ids: pd.Series | pd.Index) -> Ids:
     """(`as_bytes` of a column of entry ids: their digests, which values are ids)."""
-    digest, _, fits = as_bytes(ids.tolist())
+    digest, _, fits = as_bytes(ids)
     return digest, fits
 
 

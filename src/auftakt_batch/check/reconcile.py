@@ -33,7 +33,7 @@ from ..pricing import billed_seconds
 from ..problems import Problem, Severity, Source, plural
 from ..schemas import Entries as E
 from ..units import hm
-from .digests import Fingerprints, found_in, id_bytes, keys
+from .digests import Fingerprints, Ids, id_bytes, overlap
 from .identity import identify
 from .resolve import person_names, resolve_names
 
@@ -50,7 +50,7 @@ class Evidence:
     lacking: frozenset[str]  # ids a newer export of the same source lacks (overlaps.py): deleted there
     files: frozenset[str]  # the input files read (a billed entry's own file still there says where to look)
     covered: pd.DataFrame  # person, first, last: the days of each export that holds a person's entries
-    ids: tuple[np.ndarray, np.ndarray] | None = None  # the billed entries' ids as bytes (digests.as_bytes), if made
+    ids: Ids | None = None  # the billed entries' ids as bytes (digests.id_bytes), if made
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,9 @@ def evidence(raw: pd.DataFrame, period: Period, billed: pd.DataFrame, files: fro
     if billed.empty:
         return Evidence(np.zeros(0, dtype=bool), lacking, files, pd.DataFrame(columns=["person", "first", "last"]))
     fingerprints = fingerprints or _computed(config)
+    covered = _coverage(raw, config)  # first: its year of names is let go before the ids' bytes are made
     ids = id_bytes(billed["entry_id"])
-    return Evidence(_billed_elsewhere(raw, period, billed, fingerprints, ids), lacking, files, _coverage(raw, config),
-                    ids)
+    return Evidence(_billed_elsewhere(raw, period, billed, fingerprints, ids), lacking, files, covered, ids)
 
 
 def _computed(config: Config) -> Fingerprints:
@@ -83,11 +83,11 @@ def _computed(config: Config) -> Fingerprints:
 
 
 def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame, fingerprints: Fingerprints,
-                      billed_ids: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                      billed_ids: Ids | None = None) -> np.ndarray:
     """Which billed entries the exports outside the period hold (a mask of `billed`'s rows): a billed
     entry may move across periods, so the rows of the stretch of days the ledger billed are
     fingerprinted too (a year billed month by month: every month before the period). The ids are
-    matched as their digests' keys (digests.keys), never as a year's text (`billed_ids`: the billed
+    matched as their digests (digests.overlap), never as a year's text (`billed_ids`: the billed
     entries' as bytes, if made)."""
     days, day = pd.to_datetime(billed["day"].drop_duplicates()), raw[E.date]  # a year's days: each parsed once
     near = np.flatnonzero(day.between(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))
@@ -97,8 +97,10 @@ def _billed_elsewhere(raw: pd.DataFrame, period: Period, billed: pd.DataFrame, f
     cuts = np.unique(starts[np.minimum(np.searchsorted(starts, np.arange(1, PARTS) * len(near) // PARTS),
                                        len(starts) - 1)]) if len(starts) else starts
     ids = [fingerprints(raw.iloc[part]) for part in np.split(near, cuts) if len(part)]  # a part's rows let go
-    found, *there = keys(billed_ids or id_bytes(billed["entry_id"]), *ids)
-    return found_in(found, np.concatenate(there) if there else np.zeros(0, dtype=np.int64))
+    if not ids:
+        return np.zeros(len(billed), dtype=bool)
+    rows = np.concatenate([digest for digest, _ in ids]), np.concatenate([fits for _, fits in ids])
+    return overlap(billed_ids or id_bytes(billed["entry_id"]), rows)[0]
 
 
 PARTS = 4  # the rows outside the period are fingerprinted in about this many parts of whole exports: a year's
@@ -144,13 +146,13 @@ def _open(billed: pd.DataFrame) -> np.ndarray:
 def _reconciled(entries: pd.DataFrame, billed: pd.DataFrame, open_: pd.DataFrame, evidence: Evidence,
                 period: Period, config: Config) -> Reconciliation:
     """`open_`: the billed entries not yet settled (`unsettled`). Ids are looked up as their keys
-    (digests.keys), never as a year's text."""
-    mine, theirs = keys(evidence.ids or id_bytes(billed["entry_id"]), id_bytes(entries[E.entry_id]))
+    (digests.overlap), never as a year's text."""
+    there, billed_ = overlap(evidence.ids or id_bytes(billed["entry_id"]), id_bytes(entries[E.entry_id]))
     is_open = _open(billed)
-    present = found_in(mine[is_open], theirs) | evidence.elsewhere[is_open]
+    present = there[is_open] | evidence.elsewhere[is_open]
     absent = open_[~present]
     absent = absent[_covered(absent, evidence, period, {p.name for p in config.team})]
-    free = entries[entries[E.billable] & entries[E.date].notna() & ~found_in(theirs, mine)]
+    free = entries[entries[E.billable] & entries[E.date].notna() & ~billed_]
     # still in the exports, but said to have changed: a newer export of its source lacks it, a new
     # entry starts where it started (a start time belongs to one entry), or one in another file is
     # alike on its person's day (checks.near_repeat) — gone if something could be its edited version,
