@@ -38,7 +38,7 @@ from ..ingest.cache import left_behind, written_entry
 from ..memory import release
 from ..processes import cores, forked_call, forked_map, forked_pool
 from ..schemas import Entries as E
-from .digests import Fingerprints, as_bytes, as_texts, id_bytes
+from .digests import Fingerprints, Ids, as_bytes, as_texts, id_bytes
 from .identity import ID_BYTES, identify
 from .resolve import resolve_names
 
@@ -165,7 +165,7 @@ def fingerprints(ingested: Ingested, config: Config, workspace: Path) -> Fingerp
     ingested entries, as a period split leaves the rows outside it), as `identified` has them, as
     their digests' bytes (digests.as_bytes): read alone from the cache where it keeps every one of
     the rows (a year's ids: no text made, no other column read), else from `identified`."""
-    def ids(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def ids(rows: pd.DataFrame) -> Ids:
         if not ingested.entries.index.equals(pd.RangeIndex(len(ingested.entries))):  # positions unknown
             texts = _computed(rows, config)[E.entry_id]
         else:
@@ -370,22 +370,14 @@ def _keep(folder: Path, export: _Export, names: str, kept: _Kept) -> None:
 # The fingerprints, kept as their bytes (a million of them would cost a hash table to factorize as text):
 # the column, and how many characters come before the hex digest ("t:" of a slot)
 DIGESTS = {E.entry_id: 0, E.slot: 2}
-DIGEST_ROWS = 1 << 16  # ids turned into bytes at once
 
 
 def _digests_out(values: pd.Series, prefix: int) -> dict[str, np.ndarray] | None:
     """A column of `prefix` characters then ID_BYTES in hex, as arrays: its prefixes' characters (UTF-8)
-    and its digests' bytes; None where any value is not one of those (it is kept as text then). The
-    values are turned a block at a time (digests.as_bytes): no text is made per value."""
-    count = len(values)
-    digest = np.empty((count, ID_BYTES), dtype=np.uint8)
-    heads = np.empty((count, prefix), dtype=np.uint8)
-    for lo in range(0, count, DIGEST_ROWS):
-        block, block_heads, fits = as_bytes(values.iloc[lo:lo + DIGEST_ROWS].tolist(), prefix)
-        if not fits.all():
-            return None
-        digest[lo:lo + len(fits)], heads[lo:lo + len(fits)] = block, block_heads
-    return {"digest": digest.ravel(), "prefix": heads.ravel()}
+    and its digests' bytes; None where any value is not one of those (it is kept as text then). No
+    text is made per value (digests.as_bytes)."""
+    digest, heads, fits = as_bytes(values, prefix)
+    return {"digest": digest.ravel(), "prefix": heads.ravel()} if fits.all() else None
 
 
 def _digests_in(stored: Mapping[str, np.ndarray], column: str, prefix: int, count: int, dtype: str) -> object:
