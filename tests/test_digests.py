@@ -87,3 +87,15 @@ def test_ids_are_placed_where_the_pool_holds_them_or_not_at_all(values, pool):
     found, back = digests.overlap(theirs, mine)
     assert found.tolist() == [_is_id(p) and p in values for p in pool]
     assert back.tolist() == [_is_id(v) and v in pool for v in values]
+
+
+@settings(max_examples=examples(300))
+@given(st.lists(st.one_of(_ID, _NOT_AN_ID), max_size=10), st.lists(_ID, max_size=10, unique=True),
+       st.lists(_NOT_AN_ID.filter(lambda v: not _is_id(v)), max_size=3))
+def test_ids_are_found_at_their_row_of_a_pool_of_distinct_ids(values, ids, odd):
+    """`positions`: each value's row in a pool of distinct ids (and values that are no id), -1 where the
+    pool lacks it — whichever side is the fewer."""
+    pool = ids + odd
+    at = digests.positions(digests.id_bytes(pd.Series(values, dtype=object)),
+                           digests.id_bytes(pd.Series(pool, dtype=object)))
+    assert at.tolist() == [ids.index(v) if _is_id(v) and v in ids else -1 for v in values]

@@ -167,6 +167,9 @@ def test_the_months_before_tabled_in_parts_by_a_worker_per_core_give_the_figures
     real = processes.forked_pool
     monkeypatch.setattr(history, "forked_pool", lambda workers: pools.append(real(workers)) or pools[-1])
     monkeypatch.setattr(reports_module, "forked_call", lambda work, again=None: work)  # tabled here: pools seen
+    as_bytes: list = []  # whether each tabling looked the billed ids up as bytes (history._billed_ids)
+    real_ids = history._billed_ids
+    monkeypatch.setattr(history, "_billed_ids", lambda *run: as_bytes.append(real_ids(*run)) or as_bytes[-1])
     billed.rates((billed.root / "rates.yaml").read_text() + ZETA)  # a retainer since August, never billed
     billed.input("a-summer.csv", HEADER + SUMMER)  # read first: the first part's, unbilled
     billed.input("z-late.csv", HEADER + "2026-08-06,Anna Schmidt,ACME,website,,Review,1,\n")  # read last: the last part's
@@ -177,6 +180,7 @@ def test_the_months_before_tabled_in_parts_by_a_worker_per_core_give_the_figures
         at_once = report(billed.root, parse_period(label), TODAY).figures
         same(parts, at_once, "figures")
     assert len(pools) == 2 and None not in pools  # both months before were tabled in parts, forked
+    assert [ids is not None for ids in as_bytes] == [True, False] * 2  # in parts: as bytes; at once: as text
     months = {row.month: row for row in at_once.months.itertuples()}
     assert (months["2026-08"].gap, months["2026-09"].gap) == (D("1320.00"), D("900.00"))  # see SUMMER
     budget = at_once.budgets.set_index(["client", "job"]).loc[("zeta", "web")]

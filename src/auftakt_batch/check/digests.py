@@ -135,6 +135,25 @@ def overlap(mine: Ids, theirs: Ids) -> tuple[np.ndarray, np.ndarray]:
     return found[:-1] if firsts is None else found[firsts], at >= 0
 
 
+def positions(mine: Ids, pool: Ids) -> np.ndarray:
+    """Each of `mine`'s ids' row in `pool` (whose ids are each once), -1 where it is not there (or no
+    id): as `frames.positions` finds them among text, the hash table made of the fewer (`places`)."""
+    if len(mine[0]) < len(pool[0]):
+        placed = places(pool, mine)
+        if placed is not None:
+            at, firsts = placed
+            found = np.full(len(mine[0]) + 1, -1, dtype=np.int64)  # the last: of rows that are no id (firsts -1)
+            hit = np.flatnonzero(at >= 0)
+            found[at[hit]] = hit
+            return found[:-1] if firsts is None else found[firsts]
+    else:
+        placed = places(mine, pool)
+        if placed is not None:
+            return placed[0]
+    my_keys, their_keys = keys(mine, pool)
+    return pd.Index(their_keys).get_indexer(my_keys)
+
+
 def keys(*digests: Ids) -> list[np.ndarray]:
     """For each (digests (rows, ID_BYTES), which rows are ids) an int64 key per row: two rows of any of
     them have equal keys exactly where both are ids with equal digests. A row that is no id has a key

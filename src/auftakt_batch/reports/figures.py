@@ -30,8 +30,10 @@ from typing import Any, Callable, Iterable, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..check import digests
 from ..check.capacity import missing_days, working_days
 from ..check.decisions import review_applied
+from ..check.digests import Ids, id_bytes
 from ..check.tracker import INVOICED, UNAPPROVED, tracker_text
 from ..config import Budget, Client, Config
 from ..frames import factorize, positions
@@ -109,16 +111,18 @@ def build(run: CheckRun, book: Book, earlier: Callable[[], Before], today: date)
 BUDGET_READS = [E.client_key, E.job_key, E.date, E.duration_s, E.billable, R.billed_s, R.notional_value]
 
 
-def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True) -> pd.DataFrame:
+def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True,
+                billed_ids: Ids | None = None) -> pd.DataFrame:
     """The run's entries with: error (bool), rate, billed_s, value, cost, invoice (number or ""),
     written_down_from, held_in_review, waits_for_approval, tracker (what the export says). An
     invoiced entry is as its invoice has it; with `reviewed`, an unbilled one as the review
-    workbook will have it billed (written down, or held back)."""
+    workbook will have it billed (written down, or held back). `billed_ids`: the book's billed
+    entries' ids as bytes (digests.id_bytes), where a year's are looked up part by part."""
     entries = run.entries[run.entries[E.date].notna()] if len(run.entries) else run.entries
     errors = run.with_errors()[entries.index]
     priced = price(entries, config, run.prices).reset_index(drop=True).assign(**{R.error: errors.to_numpy()})
     ids = priced[E.entry_id]
-    on_invoice, invoiced = _on_invoice(book.billed, ids)  # the ledger keeps an entry's fields by their names
+    on_invoice, invoiced = _on_invoice(book.billed, ids, billed_ids)  # the ledger keeps an entry's fields by name
     number = invoiced("number").where(on_invoice, "")
     billed_s = invoiced(R.billed_s).where(on_invoice, priced[R.billed_s]).astype("Int64")
     before = invoiced(R.written_down_from).astype("Int64")
@@ -150,11 +154,12 @@ def entry_table(run: CheckRun, book: Book, config: Config, reviewed: bool = True
         R.value: value, R.model: model, R.cost: cost, R.notional_value: notional}))
 
 
-def _on_invoice(billed: pd.DataFrame, ids: pd.Series) -> tuple[pd.Series, Callable[[str], pd.Series]]:
+def _on_invoice(billed: pd.DataFrame, ids: pd.Series,
+                billed_ids: Ids | None = None) -> tuple[pd.Series, Callable[[str], pd.Series]]:
     """(whether each entry, by its id, is on a live invoice; `invoiced(name)`: the ledger's field
     `name` of each, an object Series aligned with `ids`, None for an entry on no invoice). Each id
-    is looked up once, not once per field."""
-    at = positions(ids, billed[R.entry_id])
+    is looked up once, not once per field; as bytes where the billed ones' are given (`billed_ids`)."""
+    at = positions(ids, billed[R.entry_id]) if billed_ids is None else digests.positions(id_bytes(ids), billed_ids)
     found = at >= 0
 
     def invoiced(name: str) -> pd.Series:

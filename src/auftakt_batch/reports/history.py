@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..check.checks import PARALLEL_ROWS
+from ..check.digests import Ids, id_bytes, overlap
 from ..ledger import Book
 from ..memory import release
 from ..processes import forked_map, forked_pool
@@ -42,12 +43,13 @@ def before_figures(earlier: CheckRun | None, book: Book) -> Before:
     config = earlier.loaded_config()
     rows = len(earlier.entries)
     parts = None
+    ids = _billed_ids(earlier, book)
     if rows >= PARALLEL_ROWS:
         cuts = sorted({rows * k // PARTS for k in range(PARTS + 1)})  # no part empty
         release()  # the workers fork from this process: what its check freed is not theirs to start with (20 MB)
-        parts = forked_map(forked_pool(2), _part, list(itertools.pairwise(cuts)), (earlier, book), list)
+        parts = forked_map(forked_pool(2), _part, list(itertools.pairwise(cuts)), (earlier, book, ids), list)
     if parts is None:
-        parts = [_tabled(earlier, book)]
+        parts = [_tabled(earlier, book, ids)]
     tabled = [before for before, _ in parts]
     billed = earlier.billed[E.entry_id]
     held = np.logical_or.reduce([held for _, held in parts])
@@ -61,18 +63,30 @@ def before_figures(earlier: CheckRun | None, book: Book) -> Before:
                   settled=not earlier.unreadable)
 
 
-def _part(rows: tuple[int, int], shared: tuple[CheckRun, Book]) -> tuple[Before, np.ndarray]:
-    earlier, book = shared
-    tabled = _tabled(replace(earlier, entries=earlier.entries.iloc[rows[0]:rows[1]]), book)
+def _billed_ids(earlier: CheckRun, book: Book) -> Ids | None:
+    """The ledger's billed ids as bytes (digests.id_bytes), made once for every part, where the book
+    and the check hold the same billed entries in the same order (read under one token, as a report
+    reads them): each part then looks its entries up among them as integers, and which of them it
+    holds is told in the book's order. None otherwise (they are looked up as text)."""
+    ids = book.billed[R.entry_id]
+    if len(ids) < PARALLEL_ROWS or not ids.reset_index(drop=True).equals(
+            earlier.billed[E.entry_id].reset_index(drop=True)):
+        return None
+    return id_bytes(ids)
+
+
+def _part(rows: tuple[int, int], shared: tuple[CheckRun, Book, Ids | None]) -> tuple[Before, np.ndarray]:
+    earlier, book, ids = shared
+    tabled = _tabled(replace(earlier, entries=earlier.entries.iloc[rows[0]:rows[1]]), book, ids)
     release()  # what the part's table took, handed back before the worker's next part
     return tabled
 
 
-def _tabled(earlier: CheckRun, book: Book) -> tuple[Before, np.ndarray]:
+def _tabled(earlier: CheckRun, book: Book, ids: Ids | None = None) -> tuple[Before, np.ndarray]:
     """(What the figures read of `earlier`'s entries, its expenses left out; which of the ledger's
-    billed entries are among them)."""
+    billed entries are among them). `ids`: the billed ones' as bytes (`_billed_ids`), if made."""
     config = earlier.loaded_config()
-    table = entry_table(earlier, book, config)
+    table = entry_table(earlier, book, config, billed_ids=ids)
     sound = ~table[R.error]  # masks: a year's table is not copied, only the few columns each figure reads
     pairs = [(client.key, job.key) for client in config.clients.values() for job in client.jobs.values()
              if job.retainer or job.fixed or job.cap]  # the jobs with a billing model: all looked for at once
@@ -80,7 +94,8 @@ def _tabled(earlier: CheckRun, book: Book) -> tuple[Before, np.ndarray]:
         else np.zeros(len(table), dtype=bool)
     totals = [key for key, client in config.clients.items() if any(
         b is not None and b.per == "total" for b in (client.budget, *(job.budget for job in client.jobs.values())))]
-    held = earlier.billed[E.entry_id].isin(table.loc[sound, E.entry_id]).to_numpy(dtype=bool)
+    held = earlier.billed[E.entry_id].isin(table.loc[sound, E.entry_id]).to_numpy(dtype=bool) if ids is None \
+        else overlap(ids, id_bytes(table.loc[sound, E.entry_id]))[0]
     return Before(entries=table[sound & modelled],
                   unbilled=unbilled_sums(table.loc[sound & uncovered(table), UNBILLED_READS]),
                   budgets=budget_sums(table.loc[sound & table[E.client_key].isin(totals), BUDGET_READS]),
