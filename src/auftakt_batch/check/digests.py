@@ -27,6 +27,7 @@ NIBBLES[HEX_DIGITS] = np.arange(16, dtype=np.uint8)
 Ids = tuple[np.ndarray, np.ndarray]  # (digests (rows, ID_BYTES), which rows are ids): `id_bytes`, `as_bytes`
 Fingerprints = Callable[[pd.DataFrame], Ids]  # rows -> their ids as bytes
 HEAD = 8  # the bytes of a digest numbered by the hash table (one uint64); the rest are kept beside its number
+ROWS_AT_ONCE = 1 << 16  # values read into bytes at once (`as_bytes`)
 
 
 def as_bytes(texts: list | pd.Series | pd.Index, prefix: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -40,12 +41,9 @@ def as_bytes(texts: list | pd.Series | pd.Index, prefix: int = 0) -> tuple[np.nd
     fits = np.zeros(count, dtype=bool)
     for lo in range(0, count, ROWS_AT_ONCE):
         hi = min(lo + ROWS_AT_ONCE, count)
-        block = texts[lo:hi] if isinstance(texts, list) else texts[lo:hi].tolist()  # a year's as a list: 6 MB
+        block = texts[lo:hi] if isinstance(texts, list) else texts[lo:hi].tolist()  # not a year's list at once
         fits[lo:hi] = _read(block, prefix, digest[lo:hi], heads[lo:hi])
     return digest, heads, fits
-
-
-ROWS_AT_ONCE = 1 << 16
 
 
 def _read(texts: list, prefix: int, digest: np.ndarray, heads: np.ndarray) -> np.ndarray:
