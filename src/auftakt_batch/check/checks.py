@@ -224,7 +224,7 @@ def invoiced_in_tracker(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """Billable entries the export marks invoiced in the tracker (and not on one of our
     invoices): a note per file with their hours and the tracker's invoice ids."""
     invoiced = e[E.invoiced_flag].fillna(False).astype(bool)
-    rows = _where(e, e[E.billable] & invoiced & ~e[E.entry_id].isin(ctx.billed[E.entry_id]))
+    rows = _unbilled(_where(e, e[E.billable] & invoiced), ctx)
     skip = ctx.config.imports.invoiced_in_tracker == "skip"
     then = ("not billed again (imports.invoiced_in_tracker: skip; set it to bill to invoice them anyway)" if skip
             else "billed anyway, as imports.invoiced_in_tracker: bill says; make sure the tracker's invoice does not "
@@ -240,7 +240,7 @@ def invoiced_in_tracker(e: pd.DataFrame, ctx: Context) -> list[Problem]:
 def not_approved(e: pd.DataFrame, ctx: Context) -> list[Problem]:
     """With imports.require_approval: billable entries the export does not mark approved, a note
     per file and person (the review workbook's explicit yes still bills them)."""
-    rows = _where(e, e[E.billable] & e[E.tracker_hold].eq(UNAPPROVED) & ~e[E.entry_id].isin(ctx.billed[E.entry_id]))
+    rows = _unbilled(_where(e, e[E.billable] & e[E.tracker_hold].eq(UNAPPROVED)), ctx)
     return _grouped(rows, [E.person_name], "approved", "not-approved", Severity.INFO, lambda g, note: (
         f"{g.person_name.iloc[0] if pd.notna(g.person_name.iloc[0]) else g.person.iloc[0]}: {_entries(len(g))} "
         f"({_hours(g)}) the export does not mark approved{note} — held back (imports.require_approval: true); "
@@ -423,6 +423,12 @@ def _checked(check: Check, entries: pd.DataFrame, ctx: Context) -> list[Problem]
 def _where(e: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
     """`e[mask]`, the rows a check is about; most checks find none, and selecting none is not free."""
     return e[mask] if mask.any() else e.iloc[:0]
+
+
+def _unbilled(rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """The `rows` on no invoice of the ledger: only they are looked up among a year's billed ids
+    (`among`), and none where there are none."""
+    return rows[~among(rows[E.entry_id], ctx.billed[E.entry_id])] if len(rows) else rows
 
 
 def _grouped(rows: pd.DataFrame, by: list[str], column: str | None, code: str, severity: Severity,

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..check.resolve import rates_billable
 from ..check.tracker import INVOICED, UNAPPROVED, invoice_ids
+from ..frames import among
 from ..pricing import logged_seconds
 from ..pricing.models import modelled
 from ..run import CheckRun
@@ -72,7 +73,7 @@ def reasons(run: CheckRun, today: date, only: str | None = None) -> pd.Series:
         ("errors", run.with_errors()[e.index]),
         ("rates", ~rates_billable(e, run.loaded_config())),
         ("export", ~e[E.billable]),
-        ("ledger", e[E.entry_id].isin(run.billed[E.entry_id])),
+        ("ledger", among(e[E.entry_id], run.billed[E.entry_id])),
         (INVOICED, e[E.tracker_hold].eq(INVOICED)),
         ("later", e[E.date].gt(pd.Timestamp(today)).fillna(False)),
         (UNAPPROVED, e[E.tracker_hold].eq(UNAPPROVED)),

@@ -10,7 +10,7 @@ import pandas as pd
 from ..check.resolve import rates_billable
 from ..check.tracker import INVOICED, UNAPPROVED
 from ..config import Config
-from ..frames import firsts
+from ..frames import among, firsts
 from ..ingest.read import SEPARATORS
 from ..pricing import billed_seconds, logged_seconds, rounding_for
 from ..problems import Severity, by_code, plural
@@ -188,7 +188,7 @@ def held_by_tracker(run: CheckRun, sound: pd.DataFrame) -> dict[str, int]:
         return {"invoiced_in_tracker": 0, "not_approved": 0, "export_not_billable": 0}
     held = sound.loc[sound[E.tracker_hold].ne("") & sound[E.billable],  # of a year's entries: the few held
                      [E.entry_id, E.tracker_hold, E.duration_s]]
-    unbilled = held[~held[E.entry_id].isin(run.billed[E.entry_id])]
+    unbilled = held[~among(held[E.entry_id], run.billed[E.entry_id])] if len(held) else held  # a year's not hashed
     said = {"invoiced_in_tracker": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(INVOICED)]),
             "not_approved": _positive_seconds(unbilled[unbilled[E.tracker_hold].eq(UNAPPROVED)]),
             "export_not_billable": 0}
