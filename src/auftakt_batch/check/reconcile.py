@@ -145,14 +145,16 @@ def _open(billed: pd.DataFrame) -> np.ndarray:
 
 def _reconciled(entries: pd.DataFrame, billed: pd.DataFrame, open_: pd.DataFrame, evidence: Evidence,
                 period: Period, config: Config) -> Reconciliation:
-    """`open_`: the billed entries not yet settled (`unsettled`). Ids are looked up as their keys
-    (digests.overlap), never as a year's text."""
-    there, billed_ = overlap(evidence.ids or id_bytes(billed["entry_id"]), id_bytes(entries[E.entry_id]))
+    """`open_`: the billed entries not yet settled (`unsettled`). Ids are looked up as their digests'
+    bytes (digests.overlap), never as a year's text."""
+    ids = evidence.ids if evidence.ids is not None and len(evidence.ids[0]) == len(billed) \
+        else id_bytes(billed["entry_id"])
+    in_period, on_ledger = overlap(ids, id_bytes(entries[E.entry_id]))
     is_open = _open(billed)
-    present = there[is_open] | evidence.elsewhere[is_open]
+    present = in_period[is_open] | evidence.elsewhere[is_open]
     absent = open_[~present]
     absent = absent[_covered(absent, evidence, period, {p.name for p in config.team})]
-    free = entries[entries[E.billable] & entries[E.date].notna() & ~billed_]
+    free = entries[entries[E.billable] & entries[E.date].notna() & ~on_ledger]
     # still in the exports, but said to have changed: a newer export of its source lacks it, a new
     # entry starts where it started (a start time belongs to one entry), or one in another file is
     # alike on its person's day (checks.near_repeat) — gone if something could be its edited version,
