@@ -66,10 +66,15 @@ class _Kept:
 
     def find(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(which of `rows` (ascending) are kept, where in `frame` each of those is)."""
-        at = np.searchsorted(self.rows, rows)
-        have = at < len(self.rows)
-        have[have] = self.rows[at[have]] == rows[have]
-        return have, at[have]
+        return _find(self.rows, rows)
+
+
+def _find(kept: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(which of `rows` (ascending) are among the `kept` ones (ascending), where each of those is)."""
+    at = np.searchsorted(kept, rows)
+    have = at < len(kept)
+    have[have] = kept[at[have]] == rows[have]
+    return have, at[have]
 
 
 def identified(raw: pd.DataFrame, positions: np.ndarray, ingested: Ingested, config: Config,
@@ -195,9 +200,8 @@ def _kept_ids(positions: np.ndarray, ingested: Ingested, config: Config, workspa
         if kept is None:
             return None
         rows, digest = kept
-        wanted = positions[lo:hi] - export.start
-        at = np.minimum(np.searchsorted(rows, wanted), max(len(rows) - 1, 0))
-        if not len(rows) or not np.array_equal(rows[at], wanted):
+        have, at = _find(rows, positions[lo:hi] - export.start)
+        if not have.all():
             return None
         found[lo:hi] = digest[at]
     return found
