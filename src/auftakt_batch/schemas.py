@@ -122,7 +122,7 @@ def _fingerprints(head: str) -> Check:
     size = width + 20
 
     def held(texts: list) -> bool:
-        rows = _lines(texts, size)
+        rows = fixed_lines(texts, size)
         if rows is None:
             return False
         heads = np.unique(np.ascontiguousarray(rows[:, :width]).view(f"S{width}")) if width else [b""]
@@ -134,7 +134,7 @@ def _fingerprints(head: str) -> Check:
     return Check("str_matches", (("pattern", f"^{head}[0-9a-f]{{20}}$"),), holds)
 
 
-LINES_AT_ONCE = 131_072  # values joined into one text at a time (`_lines`): a year's ids at once held 40 MB twice
+LINES_AT_ONCE = 131_072  # values joined into one text at a time (`fixed_lines`): a year's ids at once held 40 MB twice
 
 
 def _at_once(texts: list) -> list[list]:
@@ -142,7 +142,7 @@ def _at_once(texts: list) -> list[list]:
     return [texts[at:at + LINES_AT_ONCE] for at in range(0, len(texts), LINES_AT_ONCE)]
 
 
-def _lines(texts: list, width: int) -> np.ndarray | None:
+def fixed_lines(texts: list, width: int) -> np.ndarray | None:
     """The values, each `width` ASCII characters without a line break, joined one a line and read
     as a matrix of bytes (a row each, its line break last); None where any is not such a value."""
     try:
@@ -195,7 +195,7 @@ def id_integers(texts: list) -> np.ndarray | None:
         parts = [id_integers(run) for run in _at_once(texts)]
         found = [part for part in parts if part is not None]
         return np.concatenate(found) if len(found) == len(parts) else None
-    rows = _lines(texts, 20)
+    rows = fixed_lines(texts, 20)
     if rows is None:
         return None
     words = [np.ascontiguousarray(rows[:, lo:lo + 8]).view(np.uint64).ravel() for lo in (0, 8)]

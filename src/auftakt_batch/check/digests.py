@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from ..schemas import fixed_lines
 from .identity import ID_BYTES
 
 HEX = ID_BYTES * 2  # an id's characters
@@ -49,19 +50,26 @@ def as_bytes(texts: list | pd.Series | pd.Index, prefix: int = 0) -> tuple[np.nd
 def _read(texts: list, prefix: int, digest: np.ndarray, heads: np.ndarray) -> np.ndarray:
     """`as_bytes` of a few values, written into `digest` and `heads` (zeros); which are of the form."""
     width = prefix + HEX
-    fits = np.fromiter((isinstance(t, str) and len(t) == width and t.isascii() for t in texts), dtype=bool,
-                       count=len(texts))
-    at = np.flatnonzero(fits)
-    if not len(at):
-        return fits
-    joined = "".join(texts if len(at) == len(texts) else [texts[i] for i in at.tolist()])
-    lines = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(at), width)
-    nibbles = NIBBLES[lines[:, prefix:]]
+    lines = fixed_lines(texts, width)  # all of them text of the width: read at once, no test per value
+    if lines is not None:
+        fits = np.ones(len(texts), dtype=bool)
+        at = np.arange(len(texts))
+    else:
+        fits = np.fromiter((isinstance(t, str) and len(t) == width and t.isascii() for t in texts), dtype=bool,
+                           count=len(texts))
+        at = np.flatnonzero(fits)
+        if not len(at):
+            return fits
+        joined = "".join(texts if len(at) == len(texts) else [texts[i] for i in at.tolist()])
+        lines = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(at), width)
+    nibbles = NIBBLES[lines[:, prefix:width]]
     hexes = (nibbles <= 15).all(axis=1)
     fits[at] = hexes
-    at, lines, nibbles = at[hexes], lines[hexes], nibbles[hexes]
-    digest[at] = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
-    heads[at] = lines[:, :prefix]
+    rows: np.ndarray | slice = slice(None) if len(at) == len(texts) else at  # every one: written whole
+    if not hexes.all():
+        rows, lines, nibbles = at[hexes], lines[hexes], nibbles[hexes]
+    digest[rows] = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
+    heads[rows] = lines[:, :prefix]
     return fits
 
 
