@@ -59,6 +59,7 @@ class Reconciliation:
     pairs: pd.DataFrame  # entry_id (gone), index (of the period's entries): each gone entry's likely edited version
     held: pd.DataFrame  # entry_id (gone), index: every entry held back because it could be one
     problems: list[Problem]
+    ids: Ids | None = None  # the billed entries' ids as bytes (digests.id_bytes), where they were made
 
     def successors(self, entries: pd.DataFrame) -> pd.DataFrame:
         """The paired entries' rows, with `replaces`: the billed entry each one is the edited version of."""
@@ -130,6 +131,12 @@ def reconcile(entries: pd.DataFrame, billed: pd.DataFrame, evidence: Evidence, p
     return _reconciled(entries, billed, open_, evidence, period, config)
 
 
+def _ids(billed: pd.DataFrame, evidence: Evidence) -> Ids:
+    """The billed entries' ids as bytes: as the evidence made them, where they are of these entries."""
+    made = evidence.ids
+    return made if made is not None and len(made[0]) == len(billed) else id_bytes(billed["entry_id"])
+
+
 def unsettled(billed: pd.DataFrame, config: Config) -> pd.DataFrame:
     """The billed entries not accepted as changed, with `day` a date and `who` the person now."""
     # who a billed entry's person is now: a person renamed since (the old name an alias) is the same
@@ -147,8 +154,7 @@ def _reconciled(entries: pd.DataFrame, billed: pd.DataFrame, open_: pd.DataFrame
                 period: Period, config: Config) -> Reconciliation:
     """`open_`: the billed entries not yet settled (`unsettled`). Ids are looked up as their digests'
     bytes (digests.overlap), never as a year's text."""
-    ids = evidence.ids if evidence.ids is not None and len(evidence.ids[0]) == len(billed) \
-        else id_bytes(billed["entry_id"])
+    ids = _ids(billed, evidence)
     in_period, on_ledger = overlap(ids, id_bytes(entries[E.entry_id]))
     is_open = _open(billed)
     present = in_period[is_open] | evidence.elsewhere[is_open]
@@ -173,7 +179,7 @@ def _reconciled(entries: pd.DataFrame, billed: pd.DataFrame, open_: pd.DataFrame
     # those of the period, and any that holds back an entry of it
     gone = _gone(pd.concat([absent[inside], suspects[suspects["entry_id"].isin(held["entry_id"])]]), doubted)
     pairs = _pairs(gone, entries, held)
-    return Reconciliation(gone, pairs, held, _problems(gone, pairs, held, entries, period))
+    return Reconciliation(gone, pairs, held, _problems(gone, pairs, held, entries, period), ids)
 
 
 def _gone(gone: pd.DataFrame, doubted: pd.DataFrame) -> pd.DataFrame:

@@ -64,15 +64,17 @@ def before_figures(earlier: CheckRun | None, book: Book) -> Before:
 
 
 def _billed_ids(earlier: CheckRun, book: Book) -> Ids | None:
-    """The ledger's billed ids as bytes (digests.id_bytes), made once for every part, where the book
-    and the check hold the same billed entries in the same order (read under one token, as a report
-    reads them): each part then looks its entries up among them as integers, and which of them it
-    holds is told in the book's order. None otherwise (they are looked up as text)."""
+    """The ledger's billed ids as bytes (digests.id_bytes), made once for every part — as the check's
+    reconciliation made them, if it did —, where the book and the check hold the same billed entries
+    in the same order (read under one token, as a report reads them): each part then looks its entries
+    up among them as integers, and which of them it holds is told in the book's order. None otherwise
+    (they are looked up as text)."""
     ids = book.billed[R.entry_id]
     if len(ids) < PARALLEL_ROWS or not ids.reset_index(drop=True).equals(
             earlier.billed[E.entry_id].reset_index(drop=True)):
         return None
-    return id_bytes(ids)
+    made = earlier.reconciliation.ids if earlier.reconciliation is not None else None
+    return made if made is not None and len(made[0]) == len(ids) else id_bytes(ids)
 
 
 def _part(rows: tuple[int, int], shared: tuple[CheckRun, Book, Ids | None]) -> tuple[Before, np.ndarray]:
