@@ -42,7 +42,8 @@ def as_bytes(texts: list | pd.Series | pd.Index, prefix: int = 0) -> tuple[np.nd
     fits = np.zeros(count, dtype=bool)
     for lo in range(0, count, ROWS_AT_ONCE):
         hi = min(lo + ROWS_AT_ONCE, count)
-        block = texts[lo:hi] if isinstance(texts, list) else texts[lo:hi].tolist()  # not a year's list at once
+        part = texts.iloc[lo:hi] if isinstance(texts, pd.Series) else texts[lo:hi]  # by position, whatever the index
+        block = part if isinstance(part, list) else part.tolist()  # not a year's list at once
         fits[lo:hi] = _read(block, prefix, digest[lo:hi], heads[lo:hi])
     return digest, heads, fits
 
