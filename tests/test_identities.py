@@ -309,7 +309,7 @@ def test_ids_are_kept_as_their_bytes_exactly_or_as_text(column, values, block):
     texts = [("t:" if prefix else "") + v for v in values]
     series = pd.Series(texts, dtype="str")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(digests, "ROWS_AT_ONCE", block)
+        mp.setattr(digests, "LINES_AT_ONCE", block)
         kept = identities._digests_out(series, prefix)
     exact = all(len(v) == 20 and set(v) <= set("0123456789abcdef") for v in values)
     assert (kept is not None) == exact

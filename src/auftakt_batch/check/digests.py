@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..schemas import fixed_lines
+from ..schemas import LINES_AT_ONCE, fixed_lines
 from .identity import ID_BYTES
 
 HEX = ID_BYTES * 2  # an id's characters
@@ -28,20 +28,20 @@ NIBBLES[HEX_DIGITS] = np.arange(16, dtype=np.uint8)
 Ids = tuple[np.ndarray, np.ndarray]  # (digests (rows, ID_BYTES), which rows are ids): `id_bytes`, `as_bytes`
 Fingerprints = Callable[[pd.DataFrame], Ids]  # rows -> their ids as bytes
 HEAD = 8  # the bytes of a digest numbered by the hash table (one uint64); the rest are kept beside its number
-ROWS_AT_ONCE = 1 << 16  # values read into bytes at once (`as_bytes`)
 
 
 def as_bytes(texts: list | pd.Series | pd.Index, prefix: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(each value's digest (rows, ID_BYTES), its first `prefix` characters' bytes (rows, prefix),
     whether it is of the form: `prefix` ASCII characters then HEX lower-case hex digits). A value
     not of the form (missing, another length, not ASCII, not hex) has zeros for both. The values are
-    read ROWS_AT_ONCE at a time: a year's ids at once held their text three times over (100 MB)."""
+    read LINES_AT_ONCE at a time, as the schemas join ids: a year's at once held their text three times
+    over (100 MB)."""
     count = len(texts)
     digest = np.zeros((count, ID_BYTES), dtype=np.uint8)
     heads = np.zeros((count, prefix), dtype=np.uint8)
     fits = np.zeros(count, dtype=bool)
-    for lo in range(0, count, ROWS_AT_ONCE):
-        hi = min(lo + ROWS_AT_ONCE, count)
+    for lo in range(0, count, LINES_AT_ONCE):
+        hi = min(lo + LINES_AT_ONCE, count)
         part = texts.iloc[lo:hi] if isinstance(texts, pd.Series) else texts[lo:hi]  # by position, whatever the index
         block = part if isinstance(part, list) else part.tolist()  # not a year's list at once
         fits[lo:hi] = _read(block, prefix, digest[lo:hi], heads[lo:hi])
